@@ -1,0 +1,42 @@
+# Ledgerflow: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := demo
+export NX_DAEMON := false
+export NX_NO_CLOUD := true
+JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
+
+.PHONY: install nats build typecheck lint unit test demo bench clean
+
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: node_modules/.install-stamp
+
+nats:
+	@tools/ensure-nats.sh >/dev/null
+
+build: install
+	npx tsc -b tsconfig.build.json
+
+typecheck: install
+	npx tsc -p tsconfig.json
+
+lint: install
+	@npx nx show projects >/dev/null
+	npx eslint .
+
+# The whole suite: type check, lint, then every test tier (unit, integration, end-to-end).
+test: install nats build typecheck lint
+	@mkdir -p .data
+	$(JEST) --json --outputFile=.data/jest-results.json; status=$$?; \
+	  node tools/print-test-summary.mjs .data/jest-results.json; exit $$status
+
+demo: install nats build
+	node examples/claim-review/dist/demo.js
+
+bench: install nats build
+	node examples/bench/dist/bench.js
+
+clean:
+	rm -rf .data libs/*/dist services/*/dist examples/*/dist

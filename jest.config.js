@@ -1,0 +1,19 @@
+/**
+ * One Jest run for the whole workspace, in ESM mode (NestJS 12 is ESM-only).
+ * Test tiers by file suffix: `*.unit.spec.ts` (pure), `*.int.spec.ts` (real nats-server / SQLite file),
+ * `*.e2e.spec.ts` (services as separate OS processes). Libraries resolve to their TypeScript sources.
+ */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: {
+    '^@ledgerflow/(.*)$': '<rootDir>/libs/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  testMatch: ['<rootDir>/{libs,services,examples}/*/src/**/*.spec.ts'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

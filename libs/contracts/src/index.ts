@@ -1,0 +1,3 @@
+export * from './metadata.js';
+export * from './subjects.js';
+export * from './messages.js';

@@ -1,0 +1,107 @@
+import type { PolicyDecision } from '@ledgerflow/domain';
+import type { Actor } from './metadata.js';
+
+/** The error half of every reply: a stable code, a message naming the field/rule/limit, and whether a retry can help. */
+export interface ErrorBody {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly details?: Record<string, unknown>;
+}
+
+/** Every request/reply answer: `{ ok: true, value }` or `{ ok: false, error }`. */
+export type Reply<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorBody };
+
+/** Where a trigger came from. */
+export type TriggerSource = 'api' | 'webhook' | 'nats';
+
+/**
+ * A trigger: start a run of `workflowId` (subject `lf.trigger.<workflowId>` or request `lf.planner.start-run`).
+ * `idempotencyKey` is the sender's key: the same key for the same workflow never makes a second run.
+ * `payload` is the enterprise system's event as received; the definition's trigger mapping turns it into
+ * the run input (or the payload is the input when the definition has no mapping).
+ */
+export interface TriggerMessage {
+  readonly workflowId: string;
+  readonly idempotencyKey: string;
+  readonly source: TriggerSource;
+  readonly payload: unknown;
+}
+
+export interface StartRunResult {
+  readonly runId: string;
+  /** false when the idempotency key had already started this run. */
+  readonly created: boolean;
+}
+
+/** Request on `lf.policy.evaluate`: may this step's agent take this action now? */
+export interface PolicyEvaluateRequest {
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly agent: string;
+  /** Capabilities the definition declares for `agent`, e.g. `["claims.read", "billing.payout"]`. */
+  readonly agentCapabilities: readonly string[];
+  readonly tool: string;
+  readonly action: string;
+  readonly policyTags: readonly string[];
+  /** The step's resolved input (after expression evaluation). */
+  readonly input: unknown;
+}
+
+export type PolicyEvaluateReply = Reply<PolicyDecision>;
+
+/** Request on `lf.tool.<tool>.<action>`. Headers carry trace context, run id, idempotency key and grant. */
+export interface ToolRequest {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly idempotencyKey: string;
+  readonly input: unknown;
+}
+
+/** Provenance of a tool result. `fresh`: read from the source system now (not from a cache). */
+export interface Lineage {
+  readonly source?: string;
+  readonly fresh?: boolean;
+}
+
+export interface ToolResult {
+  readonly output: unknown;
+  /** 0..1, when the tool can tell how sure it is. */
+  readonly confidence?: number;
+  readonly lineage?: Lineage;
+}
+
+export type ToolReply = Reply<ToolResult>;
+
+/** Request on `lf.approval.decide-gate`, sent by the gateway for an authenticated reviewer. */
+export interface DecideGateRequest {
+  readonly gateId: string;
+  readonly reviewer: Actor;
+  readonly outcome: 'approve' | 'reject';
+  readonly comment?: string;
+}
+
+export interface DecideGateResult {
+  readonly gateId: string;
+  readonly runId: string;
+  readonly outcome: 'approved' | 'rejected';
+}
+
+/** Per-step statistics of a workflow, served by memory on `lf.memory.step-stats`. Durations in milliseconds. */
+export interface StepStats {
+  readonly workflowId: string;
+  readonly stepId: string;
+  readonly runs: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly successRate: number;
+  readonly p50DurationMs: number;
+  readonly p95DurationMs: number;
+}
+
+export interface StepStatsRequest {
+  readonly workflowId: string;
+}

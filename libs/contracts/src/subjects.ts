@@ -1,0 +1,54 @@
+/**
+ * Every NATS subject, stream and header Ledgerflow uses (docs/subjects.md is the user-facing list).
+ * Subjects are dot-separated tokens; ids embedded in subjects must not contain `.`, `*`, `>` or spaces.
+ */
+
+/** JetStream stream of trigger events: `lf.trigger.<workflowId>`, message id = the sender's idempotency key. */
+export const TRIGGERS_STREAM = 'LF_TRIGGERS';
+/** JetStream stream of relayed store events: `lf.evt.<category>.<streamId>.<EventType>`, message id = event id. */
+export const EVENTS_STREAM = 'LF_EVENTS';
+
+export const subjects = {
+  /** A trigger for a workflow (JetStream, stream LF_TRIGGERS). */
+  trigger: (workflowId: string) => `lf.trigger.${workflowId}`,
+  triggerAll: 'lf.trigger.>',
+  /** Where a trigger that can never start a run is published, with its error (core NATS). */
+  triggerRejected: (workflowId: string) => `lf.trigger-rejected.${workflowId}`,
+  /** A relayed store event (JetStream, stream LF_EVENTS). `streamId` is e.g. `run-<runId>`. */
+  event: (category: string, streamId: string, eventType: string) => `lf.evt.${category}.${streamId}.${eventType}`,
+  eventsAll: 'lf.evt.>',
+  eventsOfCategory: (category: string) => `lf.evt.${category}.>`,
+  /** Dead-letter subject for a consumer whose handler failed `maxDeliveries` times (core NATS publish). */
+  deadLetter: (consumer: string) => `lf.dlq.${consumer}`,
+  /** Request/reply: one tool action, served by workers in queue group `tool.<tool>.<action>`. */
+  tool: (tool: string, action: string) => `lf.tool.${tool}.${action}`,
+  /** Request/reply commands and queries served by the services (queue group = service name). */
+  plannerStartRun: 'lf.planner.start-run',
+  policyEvaluate: 'lf.policy.evaluate',
+  approvalDecideGate: 'lf.approval.decide-gate',
+  memoryStepStats: 'lf.memory.step-stats',
+} as const;
+
+/** NATS message headers. */
+export const headers = {
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  runId: 'lf-run-id',
+  idempotencyKey: 'lf-idempotency-key',
+  grant: 'lf-grant',
+  /** Set on error replies: the stable error code. */
+  errorCode: 'lf-error-code',
+} as const;
+
+/** Queue group for a tool action's workers. */
+export const toolQueueGroup = (tool: string, action: string): string => `tool.${tool}.${action}`;
+
+/** The idempotency key of a tool call (design brief): the same across re-dispatches of one attempt. */
+export const idempotencyKeyOf = (runId: string, stepId: string, attempt: number): string =>
+  `${runId}/${stepId}/${attempt}`;
+
+/** Stream id of a run. */
+export const runStreamId = (runId: string): string => `run-${runId}`;
+/** Run id from a run stream id, or undefined when the stream is not a run stream. */
+export const runIdOfStream = (streamId: string): string | undefined =>
+  streamId.startsWith('run-') ? streamId.slice(4) : undefined;
