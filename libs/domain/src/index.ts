@@ -1,1 +1,11 @@
 export * from './errors.js';
+export * from './time.js';
+export * from './plan.js';
+export * from './plan-validation.js';
+export * from './events.js';
+export * from './commands.js';
+export * from './state.js';
+export * from './evolve.js';
+export * from './decide.js';
+export * from './next-actions.js';
+export { allStepsDone, dependenciesSatisfied, firstFailedStep, gateOfStep, hasLiveWork, isStalled } from './run-rules.js';

@@ -34,7 +34,16 @@ export interface AppendOptions {
   readonly expectedRevision: ExpectedRevision;
 }
 
-/** Result of an append: the revision of the last appended event and the global position of its commit. */
+/**
+ * Result of an append.
+ * - `nextExpectedRevision`: revision of the stream's last event after the append (pass it as the next
+ *   `expectedRevision`); `-1` when an empty append found no stream.
+ * - `position`: global position of the last appended event (0 for an empty append).
+ *
+ * Repeating an append (same stream, same event ids in the same order, same `expectedRevision`) is
+ * idempotent: nothing is written and the first append's result is returned, so a retry after a lost
+ * reply is safe.
+ */
 export interface AppendResult {
   readonly nextExpectedRevision: number;
   readonly position: number;
@@ -60,26 +69,50 @@ export interface ReadAllOptions {
 export interface SubscribeToAllOptions {
   /** Deliver events with `position > fromPosition`; default 0. */
   readonly fromPosition?: number;
+  /** Only streams whose id starts with this prefix (e.g. `run-`). */
   readonly streamPrefix?: string;
+  /**
+   * Called once when the subscription stops on an error: the handler threw (the failing event is not
+   * skipped: resubscribe from the last handled position to retry it) or the store failed.
+   * When given, `Subscription.closed` still rejects but is marked handled.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
-/** A live subscription; `close()` stops delivery and resolves once the handler is idle. */
+/**
+ * A live subscription.
+ * - `close()` stops delivery and resolves once the handler is idle (safe to call from inside the handler).
+ * - `closed` resolves after `close()` and rejects with the error that stopped the subscription. Without
+ *   `onError`, observe `closed`, or an unhandled rejection is reported by Node.
+ * - `position`: position of the last event handled successfully (the resume point).
+ */
 export interface Subscription {
   close(): Promise<void>;
+  readonly closed: Promise<void>;
+  readonly position: number;
 }
 
 /**
  * The event store port (design brief, "Event store"). Adapters: SQLite (embedded default),
  * EventStoreDB (production), in-memory (unit tests). All pass one contract suite.
  *
- * @throws ConcurrencyError from `append` when `expectedRevision` does not match the stream.
- * @throws StreamNotFoundError never: reading a missing stream returns `[]`.
+ * @throws ConcurrencyError (`STORE.CONCURRENCY`, retryable) from `append` when `expectedRevision` does
+ *   not match the stream: re-read, decide again, append again (a bounded number of times).
+ * @throws DuplicateEventError (`STORE.DUPLICATE_EVENT`) from `append` (SQLite, in-memory) when an event id
+ *   is already stored and the append is not an exact repeat.
+ * @throws StoreUnavailableError (`STORE.UNAVAILABLE`, retryable) when the store cannot be reached or stays
+ *   locked past its timeout.
+ * Reading a missing stream returns `[]`; no adapter throws a "stream not found" error.
  */
 export interface EventStore {
   append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
-  /** Calls `handler` for every matching event after `fromPosition`, in position order, then live ones. */
+  /**
+   * Calls `handler` for every matching event after `fromPosition`, in position order, one at a time
+   * (each call awaited), first the stored ones (catch-up) then live ones. A handler error stops the
+   * subscription (see `SubscribeToAllOptions.onError`); no event is ever skipped.
+   */
   subscribeToAll(options: SubscribeToAllOptions, handler: (event: StoredEvent) => Promise<void> | void): Subscription;
   close(): Promise<void>;
 }

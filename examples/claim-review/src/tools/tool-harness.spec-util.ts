@@ -1,0 +1,68 @@
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { headers, idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
+import type { ToolReply, ToolRequest } from '@ledgerflow/contracts';
+import { startToolWorker } from '@ledgerflow/sdk';
+import type { IdempotencyStore, ToolWorker } from '@ledgerflow/sdk';
+import { startNatsServer } from '@ledgerflow/testing';
+import type { NatsServerHandle } from '@ledgerflow/testing';
+
+type Tools = Parameters<typeof startToolWorker>[0]['tools'];
+
+/** A store that remembers nothing: every request reaches the handler, as after a worker restart. */
+export const forgetfulStore: IdempotencyStore = { get: () => undefined, set: () => undefined };
+
+/** A private nats-server, a client connection and a tool worker serving `tools`, for one test file. */
+export interface ToolHarness {
+  /** Sends a ToolRequest on `lf.tool.<tool>.<action>` (plain NATS request/reply) and returns the decoded reply. */
+  call(tool: string, action: string, request: Partial<ToolRequest> & { input: unknown }): Promise<ToolReply>;
+  stop(): Promise<void>;
+}
+
+export async function startToolHarness(tools: Tools, options: { dedupe?: IdempotencyStore } = {}): Promise<ToolHarness> {
+  const server: NatsServerHandle = await startNatsServer({ jetstream: false });
+  let nc: NatsConnection | undefined;
+  let worker: ToolWorker | undefined;
+  try {
+    nc = await connect({ servers: server.url });
+    worker = startToolWorker({ nc, tools, name: 'claim-review-test', ...(options.dedupe ? { dedupe: options.dedupe } : {}) });
+    await nc.flush();
+  } catch (error) {
+    await nc?.close();
+    await server.stop();
+    throw error;
+  }
+  const client = nc;
+  let calls = 0;
+  return {
+    async call(tool, action, partial) {
+      // A fresh run id per call unless given: the worker answers a repeated idempotency key from its dedupe store.
+      const runId = partial.runId ?? `run-test-${++calls}`;
+      const stepId = partial.stepId ?? 'step';
+      const attempt = partial.attempt ?? 1;
+      const request: ToolRequest = {
+        runId,
+        stepId,
+        attempt,
+        idempotencyKey: partial.idempotencyKey ?? idempotencyKeyOf(runId, stepId, attempt),
+        input: partial.input,
+      };
+      const h = natsHeaders();
+      h.set(headers.runId, request.runId);
+      h.set(headers.idempotencyKey, request.idempotencyKey);
+      const reply = await client.request(subjects.tool(tool, action), JSON.stringify(request), { timeout: 10_000, headers: h });
+      return reply.json<ToolReply>();
+    },
+    async stop() {
+      await worker?.stop();
+      await client.close();
+      await server.stop();
+    },
+  };
+}
+
+/** The value of an ok reply; fails the test with the error otherwise. */
+export function valueOf(reply: ToolReply): { output: unknown; confidence?: number; lineage?: { source?: string; fresh?: boolean } } {
+  if (!reply.ok) throw new Error(`expected an ok reply, got ${JSON.stringify(reply.error)}`);
+  return reply.value;
+}

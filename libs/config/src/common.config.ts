@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { Env } from './env.decorator.js';
+import { RequiredWhen } from './required-when.decorator.js';
+
+/** Event store adapters (design brief, "Event store"). */
+export const STORE_KINDS = ['sqlite', 'eventstoredb', 'memory'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** SQLite `PRAGMA synchronous` levels Ledgerflow allows (https://www.sqlite.org/pragma.html#pragma_synchronous). */
+export const SQLITE_SYNCHRONOUS = ['FULL', 'NORMAL'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
+
+export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
+
+/** One or more NATS server URLs, comma-separated; the scheme (nats, tls, ws, wss) may be left out. */
+const NATS_SERVERS = /^(((nats|tls|ws|wss):\/\/)?[^\s,/]+\/?)(,\s*((nats|tls|ws|wss):\/\/)?[^\s,/]+\/?)*$/;
+const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Settings every service shares; each service's config class extends it and adds its own `@Env` properties.
+ * Load with `loadConfig(MyServiceConfig)`.
+ */
+export class CommonConfig {
+  /** NATS server(s), comma-separated, e.g. `nats://n1:4222,nats://n2:4222`. */
+  @Env('NATS_URL', { default: 'nats://127.0.0.1:4222' })
+  @Matches(NATS_SERVERS, { message: 'must be a comma-separated list of NATS server URLs (nats://host:port)' })
+  NATS_URL!: string;
+
+  /** Event store adapter: `sqlite` (embedded default), `eventstoredb` (store of record), `memory` (tests only). */
+  @Env('LEDGERFLOW_STORE', { default: 'sqlite' })
+  @IsIn([...STORE_KINDS])
+  LEDGERFLOW_STORE!: StoreKind;
+
+  /** SQLite database file, shared by all processes on one machine. */
+  @Env('LEDGERFLOW_SQLITE_PATH', { default: '.data/ledgerflow.db' })
+  @IsString() @IsNotEmpty()
+  LEDGERFLOW_SQLITE_PATH!: string;
+
+  /** SQLite durability: `FULL` (default; fsync per commit) or `NORMAL` (WAL: may lose the last commits on power loss). */
+  @Env('LEDGERFLOW_SQLITE_SYNCHRONOUS', { default: 'FULL' })
+  @IsIn([...SQLITE_SYNCHRONOUS])
+  LEDGERFLOW_SQLITE_SYNCHRONOUS!: SqliteSynchronous;
+
+  /** EventStoreDB connection string (`esdb://` or `esdb+discover://`); required when `LEDGERFLOW_STORE=eventstoredb`. */
+  @Env('EVENTSTORE_CONNECTION_STRING')
+  @RequiredWhen((c: CommonConfig) => c.LEDGERFLOW_STORE === 'eventstoredb', 'LEDGERFLOW_STORE=eventstoredb')
+  @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'must be an EventStoreDB connection string (esdb://... or esdb+discover://...)' })
+  EVENTSTORE_CONNECTION_STRING?: string;
+
+  /** Directories of workflow definitions (YAML), comma-separated. */
+  @Env('LEDGERFLOW_DEFINITIONS_DIR', { default: 'examples/claim-review/workflows' })
+  @IsArray() @ArrayNotEmpty() @IsString({ each: true })
+  LEDGERFLOW_DEFINITIONS_DIR!: string[];
+
+  /** Lowest log level written: debug, info (default), warn, error. */
+  @Env('LEDGERFLOW_LOG_LEVEL', { default: 'info' })
+  @IsIn([...LOG_LEVEL_NAMES])
+  LEDGERFLOW_LOG_LEVEL!: (typeof LOG_LEVEL_NAMES)[number];
+
+  /** Prometheus scrape port (1..65535); unset: no endpoint. */
+  @Env('LEDGERFLOW_METRICS_PORT')
+  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  LEDGERFLOW_METRICS_PORT?: number;
+
+  /** Interface the Prometheus endpoint listens on. */
+  @Env('LEDGERFLOW_METRICS_HOST', { default: '127.0.0.1' })
+  @IsString() @IsNotEmpty()
+  LEDGERFLOW_METRICS_HOST!: string;
+
+  /** OTLP/HTTP base endpoint (`OTEL_*` variables configure export; read by @ledgerflow/telemetry). */
+  @Env('OTEL_EXPORTER_OTLP_ENDPOINT')
+  @IsOptional() @IsUrl(URL_RULE)
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** OTLP/HTTP traces URL, used as-is. */
+  @Env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
+  @IsOptional() @IsUrl(URL_RULE)
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+}

@@ -1,0 +1,96 @@
+import { STEP_ID_PATTERN } from '@ledgerflow/domain';
+import { DURATION_PATTERN } from './duration.js';
+
+/** Ids usable as NATS subject tokens and in idempotency keys (no `.`, `*`, `>`, `/` or spaces). */
+const NAME = '^[A-Za-z][A-Za-z0-9_-]{0,62}$';
+/** semver.org 2.0.0, the recommended regular expression. */
+const SEMVER =
+  '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-((?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]\\d*|\\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$';
+/** A duration: `200ms`, `30s`, `5m`, `4h`, `1d`, or a number of milliseconds (pattern applies to strings, minimum to numbers). */
+const duration = { type: ['string', 'number'], pattern: DURATION_PATTERN, minimum: 0 };
+const stringList = (pattern?: string) => ({
+  type: 'array',
+  items: pattern === undefined ? { type: 'string', minLength: 1 } : { type: 'string', pattern },
+  uniqueItems: true,
+});
+const jsonSchema = { type: ['object', 'boolean'] };
+
+const step = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'tool', 'action', 'agent'],
+  properties: {
+    id: { type: 'string', pattern: STEP_ID_PATTERN.source },
+    name: { type: 'string', minLength: 1 },
+    tool: { type: 'string', pattern: NAME },
+    action: { type: 'string', pattern: NAME },
+    agent: { type: 'string', pattern: NAME },
+    dependsOn: stringList(),
+    input: {},
+    outputSchema: jsonSchema,
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 100 },
+        backoff: duration,
+        multiplier: { type: 'number', minimum: 1 },
+        maxBackoff: duration,
+      },
+    },
+    timeout: duration,
+    optional: { type: 'boolean' },
+    gate: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['reviewers'],
+      properties: {
+        reviewers: { ...stringList(), minItems: 1 },
+        sla: duration,
+        escalateTo: stringList(),
+      },
+    },
+    minConfidence: { type: 'number', minimum: 0, maximum: 1 },
+    policyTags: stringList(),
+  },
+};
+
+/**
+ * JSON Schema (draft-07) of a workflow definition file (design brief, "Workflow definitions";
+ * docs/definitions.md is the user-facing reference). `maxSteps` has no maximum here on purpose:
+ * a value above 50 is reported as `workflow_depth_exceeded`, the plan's own code.
+ */
+export const definitionSchema = {
+  $id: 'https://ledgerflow.dev/schemas/workflow-definition.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'version', 'tools', 'agents', 'steps'],
+  properties: {
+    id: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' },
+    version: { type: 'string', pattern: SEMVER },
+    title: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    trigger: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { type: 'string', minLength: 1 }, input: { type: 'string', minLength: 1 } },
+    },
+    inputSchema: jsonSchema,
+    tools: {
+      type: 'object',
+      propertyNames: { pattern: NAME },
+      additionalProperties: { ...stringList(NAME), minItems: 1 },
+    },
+    agents: {
+      type: 'object',
+      propertyNames: { pattern: NAME },
+      additionalProperties: stringList('^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z*][A-Za-z0-9_*-]*$'),
+    },
+    steps: { type: 'array', minItems: 1, items: step },
+    concurrency: { type: 'integer', minimum: 1, maximum: 50 },
+    maxSteps: { type: 'integer', minimum: 1 },
+    requiredSecrets: stringList(),
+    policies: stringList('^[A-Za-z0-9_.-]+@' + SEMVER.slice(1)),
+  },
+} as const;

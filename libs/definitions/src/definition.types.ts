@@ -1,0 +1,70 @@
+import type { GateSpec, RetryPolicy } from '@ledgerflow/domain';
+
+/** A JSON Schema (draft-07, or draft 2020-12 when `$schema` names it), as written in a definition. */
+export type JsonSchema = Record<string, unknown> | boolean;
+
+/** What starts a run: the enterprise event type and an optional JSONata mapping from its payload to the run input. */
+export interface TriggerSpec {
+  readonly type: string;
+  /** JSONata over the trigger payload (`$` is the payload); absent: the payload is the input. */
+  readonly input?: string;
+}
+
+/**
+ * One step of a definition, normalized: durations are milliseconds and every default is filled in
+ * (docs/definitions.md lists the defaults).
+ */
+export interface StepDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly tool: string;
+  readonly action: string;
+  readonly agent: string;
+  readonly dependsOn: readonly string[];
+  /** Input template: strings starting with `=` are JSONata over `{ input, trigger, steps }`; `==` escapes a literal `=`. */
+  readonly input: unknown;
+  readonly outputSchema?: JsonSchema;
+  readonly retry: RetryPolicy;
+  /** Per-attempt timeout in milliseconds (default 30,000). */
+  readonly timeoutMs: number;
+  readonly optional: boolean;
+  readonly gate?: GateSpec;
+  /** 0..1: a result below this confidence does not count as a success. */
+  readonly minConfidence?: number;
+  readonly policyTags: readonly string[];
+}
+
+/** A parsed, validated workflow definition (one YAML file), identified by `id@version`. */
+export interface WorkflowDefinition {
+  readonly id: string;
+  /** Semantic version (semver.org 2.0.0). */
+  readonly version: string;
+  readonly title: string;
+  /** Where the definition came from (a file path, or the `source` given to `parseDefinition`). */
+  readonly source: string;
+  readonly trigger?: TriggerSpec;
+  /** JSON Schema of the run input; `true` (anything) when the file has none. */
+  readonly inputSchema: JsonSchema;
+  /** Tool -> actions this workflow may use. */
+  readonly tools: Readonly<Record<string, readonly string[]>>;
+  /** Agent id -> capabilities (`tool.action`). */
+  readonly agents: Readonly<Record<string, readonly string[]>>;
+  readonly steps: readonly StepDefinition[];
+  /** Most steps running at once within one run (default 4). */
+  readonly concurrency: number;
+  /** Upper bound on the number of steps, at most 50 (the plan limit). */
+  readonly maxSteps?: number;
+  readonly requiredSecrets: readonly string[];
+  /** Policy packs as `pack@version`. */
+  readonly policies: readonly string[];
+}
+
+/** One problem found in a definition: a JSON pointer into the file, the rule broken, a readable message. */
+export interface DefinitionIssue {
+  readonly path: string;
+  readonly rule: string;
+  readonly message: string;
+  /** 1-based position in the YAML text, for syntax errors. */
+  readonly line?: number;
+  readonly column?: number;
+}

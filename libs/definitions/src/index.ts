@@ -1,0 +1,11 @@
+export * from './definition.types.js';
+export * from './definition.errors.js';
+export { definitionSchema } from './definition.schema.js';
+export { parseDuration, DURATION_PATTERN } from './duration.js';
+export { DEFINITION_DEFAULTS } from './normalize-definition.js';
+export { parseDefinition, MAX_STEPS_LIMIT } from './parse-definition.js';
+export { buildPlan } from './build-plan.js';
+export { DefinitionRegistry, loadDefinitions } from './definition-registry.js';
+export { validateRunInput, mapTriggerPayload } from './run-input.js';
+export { resolveStepInput, evaluateExpression, EXPRESSION_LIMITS, type ExpressionScope } from './expressions.js';
+export { compareSemver } from './semver.js';

@@ -1,0 +1,61 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
+import type { DefinitionIssue, JsonSchema } from './definition.types.js';
+import { DURATION_PATTERN } from './duration.js';
+
+// ajv-formats is CommonJS with `exports.default`: take whichever the loader hands us.
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
+
+const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
+const options = { allErrors: true, strict: false, addUsedSchema: false } as const;
+
+let draft7: Ajv | undefined;
+let draft2020: Ajv | undefined;
+
+function ajvFor(schema: JsonSchema): Ajv {
+  const wants2020 = typeof schema === 'object' && typeof schema.$schema === 'string' && schema.$schema.startsWith(DRAFT_2020);
+  if (wants2020) return (draft2020 ??= addFormats(new Ajv2020(options) as unknown as Ajv));
+  return (draft7 ??= addFormats(new Ajv(options)));
+}
+
+/**
+ * Compiles a JSON Schema with Ajv 8 (all errors, `ajv-formats` formats): draft 2020-12 when its
+ * `$schema` says so, draft-07 otherwise. `$id`s are not registered, so definitions never collide.
+ * @throws Error from Ajv when the schema itself is invalid.
+ */
+export function compileSchema(schema: JsonSchema): ValidateFunction {
+  return ajvFor(schema).compile(schema as object);
+}
+
+/**
+ * Ajv errors as issues: `path` is the JSON pointer of the offending field (for `required` and
+ * `additionalProperties`, the missing or extra property itself), `rule` the schema keyword.
+ */
+export function schemaIssues(errors: readonly ErrorObject[] | null | undefined, prefix = ''): DefinitionIssue[] {
+  const all = errors ?? [];
+  // A bad property name yields the inner rule's error (at the parent) and a `propertyNames` error naming
+  // the property: report one issue at the property, with the inner rule's message.
+  const nameRules = new Map(all.filter((e) => e.schemaPath.includes('/propertyNames/')).map((e) => [e.instancePath, e.message ?? e.keyword]));
+  return all.filter((e) => !e.schemaPath.includes('/propertyNames/')).map((error) => {
+    const params = error.params as Record<string, unknown>;
+    const child = params.missingProperty ?? params.additionalProperty ?? params.propertyName;
+    const path = prefix + error.instancePath + (typeof child === 'string' ? `/${escapePointer(child)}` : '');
+    const nameRule = error.keyword === 'propertyNames' ? nameRules.get(error.instancePath) : undefined;
+    return { path, rule: error.keyword, message: nameRule === undefined ? messageOf(error, params) : `property name ${nameRule}` };
+  });
+}
+
+function messageOf(error: ErrorObject, params: Record<string, unknown>): string {
+  if (error.keyword === 'pattern' && params.pattern === DURATION_PATTERN) {
+    return 'must be a duration such as 200ms, 30s, 5m, 4h, or a number of milliseconds';
+  }
+  if (error.keyword === 'additionalProperties') return 'is not an allowed property';
+  if (error.keyword === 'enum') return `${error.message ?? 'must be one of'} ${JSON.stringify(params.allowedValues)}`;
+  return error.message ?? error.keyword;
+}
+
+/** RFC 6901 escaping of one reference token. */
+export function escapePointer(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,50 @@
+import type { Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
+import type { Plan, PlanStep } from './plan.js';
+
+/**
+ * Commands of the Run aggregate: imperative, shaped `{ type, data }` like events (Emmett).
+ * Durations are milliseconds. A service builds a command, folds the run's stream, calls `decide`
+ * and appends the events at the revision it read.
+ */
+export type DomainCommand<Type extends string, Data> = Readonly<{ type: Type; data: Readonly<Data> }>;
+
+/** What `decide` receives besides the command: the time (ISO-8601), since the domain has no clock. */
+export interface DecideContext {
+  readonly now: string;
+}
+
+/** Who decides a gate. Only `human` may (design brief, "Invariants"). Same shape as the contracts' `Actor`. */
+export interface CommandActor {
+  readonly kind: 'service' | 'human' | 'agent' | 'system';
+  readonly id: string;
+}
+
+export type StartRun = DomainCommand<'StartRun', { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown; plan: Plan }>;
+export type RecordStepPolicyDecision = DomainCommand<'RecordStepPolicyDecision', { stepId: string; attempt: number; decision: PolicyDecision }>;
+export type DecideGate = DomainCommand<'DecideGate', { gateId: string; reviewer: CommandActor; outcome: 'approve' | 'reject'; comment?: string }>;
+export type EscalateGate = DomainCommand<'EscalateGate', { gateId: string }>;
+/** `input`: the step input resolved by the executor; `idempotencyKey`: `<runId>/<stepId>/<attempt>`. */
+export type StartStep = DomainCommand<'StartStep', { stepId: string; attempt: number; idempotencyKey: string; input: unknown }>;
+/** `durationMs`: the attempt's duration; `runDurationMs`: the whole run's, used if this completes the run. */
+export type RecordStepSucceeded = DomainCommand<'RecordStepSucceeded', { stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; runDurationMs: number }>;
+export type RecordStepFailed = DomainCommand<'RecordStepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number }>;
+export type RetryStep = DomainCommand<'RetryStep', { stepId: string }>;
+/** `runDurationMs`: the whole run's duration, used if the skip completes the run. */
+export type SkipStep = DomainCommand<'SkipStep', { stepId: string; reason: string; runDurationMs: number }>;
+export type CancelRun = DomainCommand<'CancelRun', { reason: string }>;
+export type PauseRun = DomainCommand<'PauseRun', { reason: string }>;
+export type ResumeRun = DomainCommand<'ResumeRun', { reason: string }>;
+/** `runDurationMs`: the whole run's duration, used if the revision leaves nothing to run. */
+export type RevisePlan = DomainCommand<'RevisePlan', { author: string; reason: string; rule?: string; addSteps: readonly PlanStep[]; removeStepIds: readonly string[]; runDurationMs: number }>;
+
+export type RunCommand =
+  | StartRun | RecordStepPolicyDecision | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
+  | RecordStepFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan;
+
+/** Alias of {@link RunCommand}: the Run aggregate is the only one with commands today. */
+export type Command = RunCommand;
+
+export type RunCommandType = RunCommand['type'];
+
+/** The command of type `T`. */
+export type RunCommandOf<T extends RunCommandType> = Extract<RunCommand, { type: T }>;

@@ -1,0 +1,56 @@
+import type { CancelRun, PauseRun, ResumeRun, StartRun } from './commands.js';
+import { refuse } from './decide-support.js';
+import { RunErrorCodes } from './errors.js';
+import type { RunEvent } from './events.js';
+import { validatePlan } from './plan-validation.js';
+import { firstFailedStep, isStalled } from './run-rules.js';
+import type { RunState } from './state.js';
+
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * `StartRun` -> `RunTriggered`, `PlanCreated`.
+ * @throws DomainError RUN.ALREADY_STARTED (the stream already holds a run), RUN.PLAN_MISMATCH (the plan is
+ *   of another workflow id/version). @throws ValidationError from `validatePlan`.
+ */
+export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
+  const { runId, workflowId, workflowVersion, trigger, input, plan } = data;
+  if (state.status !== 'none') refuse(RunErrorCodes.ALREADY_STARTED, `run "${state.runId ?? runId}" was already started (status ${state.status})`, { runId, status: state.status });
+  if (plan.workflowId !== workflowId || plan.workflowVersion !== workflowVersion) {
+    refuse(RunErrorCodes.PLAN_MISMATCH, `plan is of ${plan.workflowId}@${plan.workflowVersion}, the run of ${workflowId}@${workflowVersion}`, { workflowId, workflowVersion });
+  }
+  validatePlan(plan);
+  return [
+    { type: 'RunTriggered', data: { runId, workflowId, workflowVersion, trigger, input } },
+    { type: 'PlanCreated', data: { plan } },
+  ];
+}
+
+/**
+ * `CancelRun` -> `RunCancelled`.
+ * @throws DomainError RUN.NOT_RUNNING (never started), RUN.ALREADY_ENDED (completed, failed or cancelled).
+ */
+export function cancelRun({ data }: CancelRun, state: RunState): RunEvent[] {
+  if (state.status === 'none') refuse(RunErrorCodes.NOT_RUNNING, 'run was never started', { status: state.status });
+  if (ENDED.has(state.status)) refuse(RunErrorCodes.ALREADY_ENDED, `run already ended: ${state.status}`, { status: state.status });
+  return [{ type: 'RunCancelled', data: { reason: data.reason } }];
+}
+
+/** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError RUN.NOT_RUNNING. */
+export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
+  if (state.status !== 'running') refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; only a running run can be paused`, { status: state.status });
+  return [{ type: 'RunPaused', data: { reason: data.reason } }];
+}
+
+/**
+ * `ResumeRun` -> `RunResumed{reason}`.
+ * @throws DomainError RUN.NOT_PAUSED; RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it).
+ */
+export function resumeRun({ data }: ResumeRun, state: RunState): RunEvent[] {
+  if (state.status !== 'paused') refuse(RunErrorCodes.NOT_PAUSED, `run is ${state.status}; only a paused run can be resumed`, { status: state.status });
+  if (isStalled(state)) {
+    const stepId = firstFailedStep(state);
+    refuse(RunErrorCodes.RUN_STALLED, `nothing can run until failed step "${stepId ?? '?'}" is retried, skipped or revised`, { stepId });
+  }
+  return [{ type: 'RunResumed', data: { reason: data.reason } }];
+}

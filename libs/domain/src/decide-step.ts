@@ -1,0 +1,123 @@
+import type { RecordStepFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
+import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
+import { RunErrorCodes } from './errors.js';
+import { gateIdOf } from './events.js';
+import type { GateSource, PolicyDecision, RunEvent } from './events.js';
+import { retryDelayMs } from './plan.js';
+import type { PlanStep } from './plan.js';
+import { gateRequired, isEvaluable, runningCount } from './run-rules.js';
+import type { RunState } from './state.js';
+import { addMilliseconds } from './time.js';
+
+function gateOpened(state: RunState, step: PlanStep, attempt: number, decision: PolicyDecision, source: GateSource, now: string): RunEvent {
+  const fromPolicy = source === 'policy' && decision.gate !== undefined && decision.gate.reviewers.length > 0;
+  const spec = fromPolicy ? decision.gate : step.gate;
+  if (!spec || spec.reviewers.length === 0) {
+    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${step.id}": the policy requires approval but neither decision.gate nor the step's gate names a reviewer`, { stepId: step.id, auditId: decision.auditId });
+  }
+  const reason = source === 'policy' ? (decision.gate?.reason ?? decision.rationale) : `step "${step.id}" declares an approval gate`;
+  const escalateTo = spec.escalateTo ?? [];
+  return {
+    type: 'GateOpened',
+    data: {
+      gateId: gateIdOf(state.runId ?? '', step.id), stepId: step.id, attempt, reviewers: spec.reviewers, reason, source,
+      ...(spec.slaSeconds === undefined ? {} : { dueAt: addMilliseconds(now, spec.slaSeconds * 1000) }),
+      ...(escalateTo.length === 0 ? {} : { escalateTo }),
+    },
+  };
+}
+
+/**
+ * `RecordStepPolicyDecision` -> `StepPolicyEvaluated`, then: deny -> `StepBlocked{policy_denied}` +
+ * `RunFailed{policy_denied}`; a gate needed (policy `require_approval`, or the step's own gate not yet
+ * approved) -> `GateOpened` (dueAt = now + slaSeconds); else the step becomes ready.
+ * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_EVALUABLE (not pending with
+ *   dependencies met nor a due retry, or another attempt), RUN.GATE_WITHOUT_REVIEWERS.
+ */
+export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, state: RunState, now: string): RunEvent[] {
+  requireActive(state, false);
+  const { step, stepState } = requireStep(state, data.stepId);
+  const { stepId, attempt, decision } = data;
+  if (!isEvaluable(state, step, stepState, now) || stepState.attempt !== attempt) {
+    refuse(RunErrorCodes.STEP_NOT_EVALUABLE, `step "${stepId}" attempt ${attempt} cannot be evaluated: it is ${stepState.status} at attempt ${stepState.attempt} (needs pending with dependencies met, or a due retry)`, {
+      stepId, attempt, status: stepState.status, currentAttempt: stepState.attempt,
+    });
+  }
+  const evaluated: RunEvent = { type: 'StepPolicyEvaluated', data: { stepId, attempt, decision } };
+  if (decision.outcome === 'deny') {
+    const policies = decision.rules.filter((rule) => rule.result === 'fail').map((rule) => `${rule.pack}/${rule.rule}`);
+    return [
+      evaluated,
+      { type: 'StepBlocked', data: { stepId, attempt, code: 'policy_denied', reason: decision.rationale, policies } },
+      { type: 'RunFailed', data: { code: 'policy_denied', reason: decision.rationale, stepId, failedAt: now } },
+    ];
+  }
+  const source = gateRequired(state, step, decision);
+  return source === undefined ? [evaluated] : [evaluated, gateOpened(state, step, attempt, decision, source, now)];
+}
+
+/**
+ * `StartStep` -> `StepStarted` (agent, tool, action, timeoutMs from the plan; startedAt = now).
+ * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_ALREADY_STARTED (that attempt ran or
+ *   runs), RUN.STEP_NOT_READY, RUN.CONCURRENCY_LIMIT_REACHED (`plan.concurrency` steps running).
+ */
+export function startStep({ data }: StartStep, state: RunState, now: string): RunEvent[] {
+  requireActive(state, false);
+  const { step, stepState } = requireStep(state, data.stepId);
+  const { stepId, attempt } = data;
+  const ranThisAttempt = stepState.attempt === attempt && ['running', 'succeeded', 'failed'].includes(stepState.status);
+  if (attempt < stepState.attempt || ranThisAttempt) {
+    refuse(RunErrorCodes.STEP_ALREADY_STARTED, `step "${stepId}" attempt ${attempt} was already started (step is ${stepState.status} at attempt ${stepState.attempt})`, { stepId, attempt, status: stepState.status });
+  }
+  if (stepState.status !== 'ready' || stepState.attempt !== attempt) {
+    refuse(RunErrorCodes.STEP_NOT_READY, `step "${stepId}" attempt ${attempt} is not ready: it is ${stepState.status} at attempt ${stepState.attempt}`, { stepId, attempt, status: stepState.status });
+  }
+  const concurrency = state.plan?.concurrency ?? 1;
+  if (runningCount(state) >= concurrency) {
+    refuse(RunErrorCodes.CONCURRENCY_LIMIT_REACHED, `run already has ${runningCount(state)} steps running; plan.concurrency is ${concurrency}`, { stepId, limit: concurrency });
+  }
+  const { agent, tool, action, timeoutMs } = step;
+  return [{ type: 'StepStarted', data: { stepId, attempt, idempotencyKey: data.idempotencyKey, agent, tool, action, input: data.input, timeoutMs, startedAt: now } }];
+}
+
+function requireRunningAttempt(state: RunState, stepId: string, attempt: number): PlanStep {
+  requireActive(state, true);
+  const { step, stepState } = requireStep(state, stepId);
+  if (stepState.status !== 'running' || stepState.attempt !== attempt) {
+    refuse(RunErrorCodes.STEP_NOT_RUNNING, `step "${stepId}" attempt ${attempt} is not running (step is ${stepState.status} at attempt ${stepState.attempt})`, { stepId, attempt, status: stepState.status });
+  }
+  return step;
+}
+
+/**
+ * `RecordStepSucceeded` -> `StepSucceeded` (+ `RunCompleted{durationMs: runDurationMs}` when every step
+ * succeeded or was skipped; + `RunPaused{step_failed}` when only a failed step is left).
+ * @throws DomainError RUN.NOT_RUNNING (run neither running nor paused), RUN.STEP_NOT_FOUND,
+ *   RUN.STEP_NOT_RUNNING (not running with that attempt: callers treat it as "already recorded").
+ */
+export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunState, now: string): RunEvent[] {
+  requireRunningAttempt(state, data.stepId, data.attempt);
+  const { stepId, attempt, output, confidence, lineage, durationMs } = data;
+  const succeeded: RunEvent = {
+    type: 'StepSucceeded',
+    data: { stepId, attempt, output, ...(confidence === undefined ? {} : { confidence }), ...(lineage === undefined ? {} : { lineage }), durationMs, completedAt: now },
+  };
+  return concludeRun(state, [succeeded], now, data.runDurationMs);
+}
+
+/**
+ * `RecordStepFailed` -> `StepFailed`, then `StepRetryScheduled{attempt + 1, delayMs, dueAt}` when the
+ * error is retryable and `attempt < retry.maxAttempts` (delay: `retryDelayMs`); otherwise the step stays
+ * failed and, when nothing else can move, `RunPaused{reason: 'step_failed', stepId}`.
+ * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_RUNNING.
+ */
+export function recordStepFailed({ data }: RecordStepFailed, state: RunState, now: string): RunEvent[] {
+  const step = requireRunningAttempt(state, data.stepId, data.attempt);
+  const { stepId, attempt, error, durationMs } = data;
+  const failed: RunEvent = { type: 'StepFailed', data: { stepId, attempt, error, durationMs, failedAt: now } };
+  if (error.retryable && attempt < step.retry.maxAttempts) {
+    const delayMs = retryDelayMs(step.retry, attempt);
+    return [failed, { type: 'StepRetryScheduled', data: { stepId, attempt: attempt + 1, delayMs, dueAt: addMilliseconds(now, delayMs) } }];
+  }
+  return concludeRun(state, [failed], now, 0 /* never used: a failed step cannot complete the run */, stepId);
+}

@@ -1,0 +1,119 @@
+import { ValidationError } from './errors.js';
+import { MAX_PLAN_STEPS, STEP_ID_PATTERN } from './plan.js';
+import type { Plan, PlanStep } from './plan.js';
+
+function reject(code: string, message: string, details: Record<string, unknown>): never {
+  throw new ValidationError(code, message, details);
+}
+
+const isPositiveInteger = (value: number): boolean => Number.isInteger(value) && value >= 1;
+const isNonNegative = (value: number): boolean => Number.isFinite(value) && value >= 0;
+
+function validateStepFields(step: PlanStep, plan: Plan): void {
+  const stepId = step.id;
+  if (!Object.prototype.hasOwnProperty.call(plan.agents, step.agent)) {
+    reject('plan_unknown_agent', `step "${stepId}": agent "${step.agent}" is not declared in plan.agents`, { stepId, field: 'agent', agent: step.agent });
+  }
+  const { retry } = step;
+  if (!isPositiveInteger(retry.maxAttempts) || !isNonNegative(retry.backoffMs) || !isNonNegative(retry.maxBackoffMs) || !(retry.multiplier >= 1)) {
+    reject('plan_invalid_retry', `step "${stepId}": retry needs maxAttempts >= 1 (integer), backoffMs >= 0, maxBackoffMs >= 0, multiplier >= 1`, { stepId, field: 'retry', retry });
+  }
+  if (!(step.timeoutMs > 0)) {
+    reject('plan_invalid_timeout', `step "${stepId}": timeoutMs must be > 0, got ${step.timeoutMs}`, { stepId, field: 'timeoutMs', timeoutMs: step.timeoutMs });
+  }
+  if (step.minConfidence !== undefined && !(step.minConfidence >= 0 && step.minConfidence <= 1)) {
+    reject('plan_invalid_confidence', `step "${stepId}": minConfidence must be within 0..1, got ${step.minConfidence}`, { stepId, field: 'minConfidence' });
+  }
+  if (step.gate && step.gate.reviewers.length === 0) {
+    reject('plan_invalid_gate', `step "${stepId}": gate.reviewers must name at least one reviewer`, { stepId, field: 'gate.reviewers' });
+  }
+}
+
+/**
+ * A dependency cycle of `plan` as the path walked, first id repeated last (`['a', 'b', 'a']`: a depends
+ * on b, b on a), or undefined when the graph is acyclic. Unknown dependencies are ignored.
+ */
+export function findCycle(plan: Plan): string[] | undefined {
+  const byId = new Map(plan.steps.map((step) => [step.id, step] as const));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const dependency of byId.get(id)?.dependsOn ?? []) {
+      if (!byId.has(dependency)) continue;
+      const seen = state.get(dependency);
+      if (seen === 'visiting') return [...path.slice(path.indexOf(dependency)), dependency];
+      if (seen === undefined) {
+        const cycle = visit(dependency);
+        if (cycle) return cycle;
+      }
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const step of plan.steps) {
+    if (state.has(step.id)) continue;
+    const cycle = visit(step.id);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+/**
+ * Checks a plan against the aggregate's rules, in this order:
+ * `plan_empty` (no steps), `plan_invalid_concurrency` (integer >= 1), `workflow_depth_exceeded`
+ * (more than {@link MAX_PLAN_STEPS} steps; details `{limit, actual}`), per step `plan_invalid_step_id`
+ * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry`,
+ * `plan_invalid_timeout`, `plan_invalid_confidence`, `plan_invalid_gate`; then
+ * `plan_unknown_dependency` (details `{stepId, dependency}`) and `plan_cycle` (details `{cycle}`, the path found).
+ * @throws ValidationError with one of the codes above; `details.stepId`/`details.field` name the culprit.
+ */
+export function validatePlan(plan: Plan): void {
+  if (plan.steps.length === 0) reject('plan_empty', 'plan.steps must hold at least one step', { field: 'steps' });
+  if (!isPositiveInteger(plan.concurrency)) {
+    reject('plan_invalid_concurrency', `plan.concurrency must be an integer >= 1, got ${plan.concurrency}`, { field: 'concurrency', concurrency: plan.concurrency });
+  }
+  if (plan.steps.length > MAX_PLAN_STEPS) {
+    reject('workflow_depth_exceeded', `plan has ${plan.steps.length} steps; the limit is ${MAX_PLAN_STEPS}`, { limit: MAX_PLAN_STEPS, actual: plan.steps.length });
+  }
+  const ids = new Set<string>();
+  for (const step of plan.steps) {
+    if (typeof step.id !== 'string' || !STEP_ID_PATTERN.test(step.id)) {
+      reject('plan_invalid_step_id', `step id "${String(step.id)}" must match ${STEP_ID_PATTERN.source}`, { stepId: step.id, field: 'id', pattern: STEP_ID_PATTERN.source });
+    }
+    if (ids.has(step.id)) reject('plan_duplicate_step', `step id "${step.id}" appears more than once`, { stepId: step.id, field: 'id' });
+    ids.add(step.id);
+    validateStepFields(step, plan);
+  }
+  for (const step of plan.steps) {
+    for (const dependency of step.dependsOn) {
+      if (!ids.has(dependency)) {
+        reject('plan_unknown_dependency', `step "${step.id}" depends on unknown step "${dependency}"`, { stepId: step.id, dependency, field: 'dependsOn' });
+      }
+    }
+  }
+  const cycle = findCycle(plan);
+  if (cycle) reject('plan_cycle', `plan has a dependency cycle: ${cycle.join(' -> ')}`, { cycle });
+}
+
+/**
+ * Step ids in an order where every step comes after its dependencies; ties keep plan order (Kahn's algorithm).
+ * @throws ValidationError `plan_cycle` when the plan has a cycle.
+ */
+export function topologicalOrder(plan: Plan): string[] {
+  const done = new Set<string>();
+  const order: string[] = [];
+  const known = new Set(plan.steps.map((step) => step.id));
+  while (order.length < plan.steps.length) {
+    const next = plan.steps.find((step) => !done.has(step.id) && step.dependsOn.every((dep) => done.has(dep) || !known.has(dep)));
+    if (!next) {
+      const cycle = findCycle(plan) ?? [];
+      reject('plan_cycle', `plan has a dependency cycle: ${cycle.join(' -> ')}`, { cycle });
+    }
+    done.add(next.id);
+    order.push(next.id);
+  }
+  return order;
+}

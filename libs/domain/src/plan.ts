@@ -1,0 +1,83 @@
+/**
+ * The plan of a run: a directed acyclic graph of named steps (design brief, "Workflow definitions").
+ * The planner builds it from a versioned definition; the Run aggregate validates it with
+ * {@link validatePlan} (see plan-validation.ts) before recording `PlanCreated` or `PlanRevised`.
+ */
+
+/** Retry policy of a step. `maxAttempts` counts the first try (1 = never retry). Delays in milliseconds. */
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  /** Delay before the second attempt, in ms. */
+  readonly backoffMs: number;
+  /** Factor applied to the delay for each further attempt (1 = constant delay). */
+  readonly multiplier: number;
+  /** Upper bound of any delay, in ms. */
+  readonly maxBackoffMs: number;
+}
+
+/** A human approval gate declared on a step. `slaSeconds`: time before escalation to `escalateTo`. */
+export interface GateSpec {
+  readonly reviewers: readonly string[];
+  readonly slaSeconds?: number;
+  readonly escalateTo?: readonly string[];
+}
+
+/** One step of a plan. `id` matches {@link STEP_ID_PATTERN}; `agent` is a key of {@link Plan.agents}. */
+export interface PlanStep {
+  readonly id: string;
+  readonly name: string;
+  readonly tool: string;
+  readonly action: string;
+  readonly agent: string;
+  /** Ids of the steps that must have succeeded (or been skipped) before this one starts. */
+  readonly dependsOn: readonly string[];
+  /** Expression template over the trigger and upstream outputs, resolved by the executor. */
+  readonly input: unknown;
+  readonly retry: RetryPolicy;
+  /** Time limit of one attempt, in ms. */
+  readonly timeoutMs: number;
+  /** An optional step may be skipped by an operator (`SkipStep`). */
+  readonly optional: boolean;
+  readonly gate?: GateSpec;
+  /** 0..1: below this confidence the output wants review. */
+  readonly minConfidence?: number;
+  readonly policyTags: readonly string[];
+}
+
+/** A plan. `concurrency`: how many steps of the run may run at once (>= 1). `agents`: id -> capabilities. */
+export interface Plan {
+  readonly workflowId: string;
+  readonly workflowVersion: string;
+  readonly concurrency: number;
+  readonly agents: Readonly<Record<string, readonly string[]>>;
+  readonly steps: readonly PlanStep[];
+}
+
+/** Most steps a plan may hold (design brief, "Invariants": at most 50 steps, `workflow_depth_exceeded`). */
+export const MAX_PLAN_STEPS = 50;
+
+/** Step ids: lower-case letter first, then up to 62 of `[a-z0-9_-]`; never a dot (gate ids are `<runId>.<stepId>`). */
+export const STEP_ID_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/** The step of `plan` with this id, if any. */
+export function findPlanStep(plan: Plan, stepId: string): PlanStep | undefined {
+  return plan.steps.find((step) => step.id === stepId);
+}
+
+/**
+ * The plan after a revision: `removedStepIds` dropped, then `addedSteps` appended (in that order, so a
+ * step may be replaced by removing and adding the same id). Does not validate: see `validatePlan`.
+ */
+export function applyPlanRevision(plan: Plan, addedSteps: readonly PlanStep[], removedStepIds: readonly string[]): Plan {
+  const removed = new Set(removedStepIds);
+  return { ...plan, steps: [...plan.steps.filter((step) => !removed.has(step.id)), ...addedSteps] };
+}
+
+/**
+ * Delay in ms before the retry that follows failed attempt `attempt` (1-based):
+ * `min(maxBackoffMs, backoffMs * multiplier^(attempt - 1))`, rounded to a whole ms.
+ * @example retryDelayMs({ maxAttempts: 5, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 }, 3) === 4000
+ */
+export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
+  return Math.round(Math.min(policy.maxBackoffMs, policy.backoffMs * policy.multiplier ** (attempt - 1)));
+}

@@ -1,0 +1,104 @@
+import type { GateSource, Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
+import type { Plan } from './plan.js';
+
+/**
+ * The state of one run, the fold of its events (`evolve`, `foldRun` in evolve.ts). Plain, immutable data:
+ * `evolve` returns new objects and never changes the ones it was given.
+ */
+
+export type RunStatus = 'none' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * - `pending`: waits for its dependencies, then for a policy decision on `attempt`.
+ * - `ready`: policy allowed `attempt` and its gate (if any) is approved; may start.
+ * - `awaiting_approval`: its gate is open.
+ * - `failed`: the last attempt failed with no retry left; waits for an operator (retry, skip, revision).
+ * - `retry_scheduled`: `attempt` is the next attempt, due at `retryDueAt`; it is evaluated again first.
+ * - `blocked`: denied by policy or its gate was rejected (the run failed).
+ */
+export type StepStatus = 'pending' | 'ready' | 'awaiting_approval' | 'running' | 'succeeded' | 'failed' | 'retry_scheduled' | 'skipped' | 'blocked';
+
+export const STEP_STATUSES: readonly StepStatus[] = ['pending', 'ready', 'awaiting_approval', 'running', 'succeeded', 'failed', 'retry_scheduled', 'skipped', 'blocked'];
+
+export interface StepState {
+  readonly stepId: string;
+  readonly status: StepStatus;
+  /** The current attempt, 1-based: the one being evaluated, run, or last finished. */
+  readonly attempt: number;
+  /** The last policy decision recorded for this step. */
+  readonly decision?: PolicyDecision;
+  readonly gateId?: string;
+  readonly idempotencyKey?: string;
+  readonly startedAt?: string;
+  readonly output?: unknown;
+  readonly confidence?: number;
+  readonly lineage?: Lineage;
+  readonly completedAt?: string;
+  /** Duration of the last finished attempt, in ms. */
+  readonly durationMs?: number;
+  /** The last failure; cleared when an attempt succeeds. */
+  readonly error?: StepError;
+  readonly failedAt?: string;
+  /** When a scheduled retry becomes due (ISO-8601). */
+  readonly retryDueAt?: string;
+  readonly skipReason?: string;
+  readonly blocked?: { readonly code: string; readonly reason: string; readonly policies: readonly string[] };
+}
+
+export interface GateState {
+  readonly gateId: string;
+  readonly stepId: string;
+  /** The step attempt the gate was opened for. */
+  readonly attempt: number;
+  readonly status: 'open' | 'approved' | 'rejected';
+  readonly source: GateSource;
+  readonly reason: string;
+  /** Who may decide now (after an escalation: the escalation reviewers). */
+  readonly reviewers: readonly string[];
+  /** 0 when opened, +1 per escalation. */
+  readonly level: number;
+  readonly dueAt?: string;
+  /** Reviewers of the next escalation; empty when none is left. */
+  readonly escalateTo: readonly string[];
+  readonly decidedBy?: string;
+  readonly comment?: string;
+}
+
+export type StepCounts = Readonly<Record<StepStatus, number>>;
+
+export interface RunState {
+  readonly status: RunStatus;
+  readonly runId?: string;
+  readonly workflowId?: string;
+  readonly workflowVersion?: string;
+  readonly trigger?: RunTrigger;
+  readonly input?: unknown;
+  readonly plan?: Plan;
+  /** 0 for the created plan, then the number of the last `PlanRevised`. */
+  readonly planRevision: number;
+  /** Keyed by step id; the order of steps is `plan.steps`. */
+  readonly steps: Readonly<Record<string, StepState>>;
+  /** Keyed by gate id (`<runId>.<stepId>`). */
+  readonly gates: Readonly<Record<string, GateState>>;
+  /** Steps per status. */
+  readonly counts: StepCounts;
+  readonly pause?: { readonly reason: string; readonly stepId?: string };
+  readonly completedAt?: string;
+  /** Duration of the whole run in ms, once completed. */
+  readonly durationMs?: number;
+  readonly failure?: { readonly code: string; readonly reason: string; readonly stepId?: string; readonly failedAt: string };
+  readonly cancelReason?: string;
+  /** Number of events folded into this state. */
+  readonly eventCount: number;
+}
+
+export function countSteps(steps: Readonly<Record<string, StepState>>): StepCounts {
+  const counts = Object.fromEntries(STEP_STATUSES.map((status) => [status, 0])) as Record<StepStatus, number>;
+  for (const step of Object.values(steps)) counts[step.status] += 1;
+  return counts;
+}
+
+/** The state before any event: status `none`, no plan. */
+export function initialState(): RunState {
+  return { status: 'none', planRevision: 0, steps: {}, gates: {}, counts: countSteps({}), eventCount: 0 };
+}

@@ -1,0 +1,17 @@
+import { ValidationError } from '@ledgerflow/domain';
+
+/**
+ * @throws ValidationError (`STORE.INVALID_CHECKPOINT`) when `name` is not a non-empty string or
+ *   `position` is not an integer >= 0.
+ */
+export function validateCheckpoint(name: string, position: number): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ValidationError('STORE.INVALID_CHECKPOINT', 'name must be a non-empty string', { field: 'name', rule: 'non-empty' });
+  }
+  if (!Number.isSafeInteger(position) || position < 0) {
+    throw new ValidationError('STORE.INVALID_CHECKPOINT', `position must be an integer >= 0, got ${String(position)}`, {
+      field: 'position',
+      rule: 'integer >= 0',
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { ValidationError } from '@ledgerflow/domain';
+import type { EventStore } from './event-store.port.js';
+import { EventStoreDbEventStore } from './eventstoredb.event-store.js';
+import { InMemoryEventStore } from './in-memory.event-store.js';
+import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store.js';
+
+/** Which adapter `createEventStore` builds, and where its data lives. */
+export interface CreateEventStoreOptions {
+  /** `'sqlite'` (embedded default), `'eventstoredb'` (store of record), `'memory'` (unit tests only). */
+  readonly kind: 'sqlite' | 'eventstoredb' | 'memory';
+  /** SQLite file path; required when `kind` is `'sqlite'`. */
+  readonly sqlitePath?: string;
+  /** EventStoreDB connection string (e.g. `esdb://localhost:2113?tls=false`); required when `kind` is `'eventstoredb'`. */
+  readonly connectionString?: string;
+  /** SQLite tuning (`synchronous`, `pollIntervalMs`, `busyTimeoutMs`). */
+  readonly sqlite?: SqliteEventStoreOptions;
+}
+
+/**
+ * Builds the configured `EventStore`.
+ * @throws ValidationError (`STORE.INVALID_CONFIG`) when the option the kind needs is missing or the kind is unknown.
+ */
+export async function createEventStore(options: CreateEventStoreOptions): Promise<EventStore> {
+  switch (options.kind) {
+    case 'memory':
+      return new InMemoryEventStore();
+    case 'sqlite':
+      if (!options.sqlitePath) throw missing('sqlitePath', 'sqlite');
+      return SqliteEventStore.open(options.sqlitePath, options.sqlite);
+    case 'eventstoredb':
+      if (!options.connectionString) throw missing('connectionString', 'eventstoredb');
+      return EventStoreDbEventStore.connect(options.connectionString);
+    default: {
+      const kind: never = options.kind;
+      throw new ValidationError('STORE.INVALID_CONFIG', `kind must be 'sqlite', 'eventstoredb' or 'memory', got ${JSON.stringify(kind)}`, {
+        field: 'kind',
+        rule: 'one of sqlite|eventstoredb|memory',
+      });
+    }
+  }
+}
+
+function missing(field: string, kind: string): ValidationError {
+  return new ValidationError('STORE.INVALID_CONFIG', `${field} is required when kind is '${kind}'`, { field, rule: 'required' });
+}

@@ -1,0 +1,68 @@
+import { LedgerflowError } from '@ledgerflow/domain';
+import type { ExpectedRevision } from './event-store.port.js';
+
+/** The stream's actual state in a conflict: the revision of its last event, or `'no_stream'`. */
+export type ActualRevision = number | 'no_stream';
+
+/**
+ * An append's expected revision did not match the stream (optimistic concurrency).
+ * Code `STORE.CONCURRENCY`, retryable: re-read the stream, decide again and append again.
+ * `details`: `{ streamId, expected, actual }` where `actual` is the stream's last revision or `'no_stream'`.
+ */
+export class ConcurrencyError extends LedgerflowError {
+  static readonly code = 'STORE.CONCURRENCY';
+  declare readonly details: { streamId: string; expected: ExpectedRevision; actual: ActualRevision };
+
+  constructor(streamId: string, expected: ExpectedRevision, actual: ActualRevision) {
+    super(
+      ConcurrencyError.code,
+      `Stream '${streamId}': expectedRevision ${JSON.stringify(expected)} does not match the actual revision ${JSON.stringify(actual)}`,
+      true,
+      { streamId, expected, actual },
+    );
+  }
+}
+
+/**
+ * An event id in the append is already stored, and the append is not an exact repeat of the earlier one
+ * (same stream, same ids in the same order). Code `STORE.DUPLICATE_EVENT`, not retryable.
+ * `details`: `{ streamId, eventId }`.
+ */
+export class DuplicateEventError extends LedgerflowError {
+  static readonly code = 'STORE.DUPLICATE_EVENT';
+
+  constructor(streamId: string, eventId: string) {
+    super(
+      DuplicateEventError.code,
+      `Stream '${streamId}': metadata.eventId '${eventId}' is already stored; event ids must be unique`,
+      false,
+      { streamId, eventId },
+    );
+  }
+}
+
+/**
+ * The store could not be reached, or stayed locked by another writer past its busy timeout.
+ * Code `STORE.UNAVAILABLE`, retryable. `details`: `{ operation, reason }`.
+ */
+export class StoreUnavailableError extends LedgerflowError {
+  static readonly code = 'STORE.UNAVAILABLE';
+
+  constructor(operation: string, reason: string, cause?: unknown) {
+    super(StoreUnavailableError.code, `Event store unavailable during ${operation}: ${reason}`, true, {
+      operation,
+      reason,
+    });
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
+
+/** Checks an expectation against a stream's last revision (`-1` when the stream does not exist). */
+export function checkExpectedRevision(streamId: string, expected: ExpectedRevision, current: number): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current === -1) ||
+    (expected === 'stream_exists' && current >= 0) ||
+    (typeof expected === 'number' && expected === current);
+  if (!ok) throw new ConcurrencyError(streamId, expected, current === -1 ? 'no_stream' : current);
+}

@@ -1,0 +1,11 @@
+export * from './event-store.port.js';
+export { ConcurrencyError, DuplicateEventError, StoreUnavailableError, type ActualRevision } from './errors.js';
+export * from './checkpoint-store.port.js';
+export * from './in-memory.event-store.js';
+export * from './in-memory.checkpoint-store.js';
+export { openSqliteDatabase, type SqliteOptions } from './sqlite.database.js';
+export * from './sqlite.event-store.js';
+export * from './sqlite.checkpoint-store.js';
+export * from './eventstoredb.mapping.js';
+export * from './eventstoredb.event-store.js';
+export * from './create-event-store.js';

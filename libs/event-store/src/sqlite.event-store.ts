@@ -1,0 +1,227 @@
+import type Database from 'better-sqlite3';
+import { findRepeatedAppend, type StoredEventRef } from './append-idempotency.js';
+import { validateAppend } from './append-validation.js';
+import { SqliteCheckpointStore } from './sqlite.checkpoint-store.js';
+import { ConcurrencyError, DuplicateEventError, StoreUnavailableError, checkExpectedRevision } from './errors.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StoredEvent,
+  SubscribeToAllOptions,
+  Subscription,
+} from './event-store.port.js';
+import { LocalAppendSignal, PollingSubscription } from './polling-subscription.js';
+import { isBusyError, openSqliteDatabase, sqliteCode, type SqliteOptions } from './sqlite.database.js';
+
+/** Options of `SqliteEventStore.open`. */
+export interface SqliteEventStoreOptions extends SqliteOptions {
+  /** How often a caught-up subscription polls for appends made by other processes, in ms; default 25. */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+const COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
+/** One wake-up signal per database file, so subscriptions see this process's appends at once. */
+const signals = new Map<string, LocalAppendSignal>();
+
+/**
+ * The embedded `EventStore` (design brief, "Event store"): one SQLite file in WAL mode, shared by any
+ * number of processes on one machine. An append is one `BEGIN IMMEDIATE` transaction (check the stream's
+ * last revision, insert the events); writers from all processes are serialised by SQLite's write lock,
+ * so positions are assigned in commit order. Calls are synchronous under the hood (better-sqlite3): an
+ * append blocks the event loop for its commit (one WAL fsync with `synchronous=FULL`), and up to
+ * `busyTimeoutMs` while another process holds the write lock.
+ * `data` and `metadata` are stored as JSON text (`undefined` data reads back as `null`).
+ *
+ * @example
+ * const store = await SqliteEventStore.open('.data/ledgerflow.db');
+ * await store.append('run-42', [event], { expectedRevision: 'no_stream' });
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly subscriptions = new Set<PollingSubscription>();
+  private readonly signal: LocalAppendSignal;
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly appendTx: Database.Transaction<(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult>;
+  /** Checkpoints (table `checkpoints`) on this store's connection; closed with the store. */
+  readonly checkpoints: SqliteCheckpointStore;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+    private readonly pollIntervalMs: number,
+  ) {
+    this.signal = signals.get(file) ?? new LocalAppendSignal();
+    signals.set(file, this.signal);
+    this.checkpoints = new SqliteCheckpointStore(db, false);
+    this.stmt = prepareStatements(db);
+    this.appendTx = db.transaction((streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
+      const current = this.stmt.lastRevision.get(streamId) ?? -1;
+      checkExpectedRevision(streamId, expected, current);
+      const recordedAt = new Date().toISOString();
+      let revision = current;
+      let position = 0;
+      for (const event of events) {
+        revision += 1;
+        const { lastInsertRowid } = this.stmt.insert.run(
+          streamId,
+          revision,
+          event.metadata.eventId,
+          event.type,
+          JSON.stringify(event.data) ?? 'null',
+          JSON.stringify(event.metadata),
+          recordedAt,
+        );
+        position = Number(lastInsertRowid);
+      }
+      return { nextExpectedRevision: revision, position };
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the store in the SQLite file at `path` (see `openSqliteDatabase`).
+   * @throws StoreUnavailableError when the file stays locked by other processes.
+   */
+  static async open(path: string, options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> {
+    const { db, file } = openSqliteDatabase(path, options);
+    return new SqliteEventStore(db, file, options.pollIntervalMs ?? 25);
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const expected = options.expectedRevision;
+    validateAppend(streamId, events, expected);
+    let result: AppendResult;
+    try {
+      result = this.appendTx.immediate(streamId, events, expected);
+    } catch (error) {
+      const repeated = this.repeatedAppend(error, streamId, events, expected);
+      if (repeated) return repeated;
+      throw this.toPortError(error, streamId, events, expected);
+    }
+    if (events.length > 0) this.signal.notify();
+    return result;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const maxCount = options.maxCount ?? -1;
+    const rows =
+      options.direction === 'backwards'
+        ? this.stmt.backwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount)
+        : this.stmt.forwards.all(streamId, options.fromRevision ?? 0, maxCount);
+    return rows.map(toStoredEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    return this.readAllSync(options.fromPosition ?? 0, options.maxCount ?? 1000, options.streamPrefix);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions, handler: (event: StoredEvent) => Promise<void> | void): Subscription {
+    const subscription = new PollingSubscription(
+      options,
+      (fromPosition, maxCount) => this.readAllSync(fromPosition, maxCount, options.streamPrefix),
+      handler,
+      this.signal,
+      this.pollIntervalMs,
+      (s) => this.subscriptions.delete(s),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Stops every subscription (waiting for their handlers), then closes the connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    if (this.db.open) this.db.close();
+  }
+
+  private readAllSync(fromPosition: number, maxCount: number, prefix: string | undefined): StoredEvent[] {
+    try {
+      const rows = prefix ? this.stmt.allWithPrefix.all(fromPosition, prefix, maxCount) : this.stmt.all.all(fromPosition, maxCount);
+      return rows.map(toStoredEvent);
+    } catch (error) {
+      throw isBusyError(error) ? new StoreUnavailableError('readAll', String(error), error) : error;
+    }
+  }
+
+  /** After a failed (rolled back) append: the first append's result if this one repeats it. */
+  private repeatedAppend(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult | undefined {
+    if (!(error instanceof ConcurrencyError) && !isDuplicateEventId(error)) return undefined;
+    return findRepeatedAppend(streamId, events, expected, (id) => this.lookup(id));
+  }
+
+  /** Maps a failed (rolled back) append to the port's errors; never leaks a raw SQLite error for a conflict. */
+  private toPortError(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): unknown {
+    const code = sqliteCode(error);
+    if (isDuplicateEventId(error)) return new DuplicateEventError(streamId, this.firstDuplicateId(events));
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      // UNIQUE(stream_id, revision): cannot happen under BEGIN IMMEDIATE, but never leak a raw SQLite error.
+      return new ConcurrencyError(streamId, expected, this.stmt.lastRevision.get(streamId) ?? 'no_stream');
+    }
+    if (isBusyError(error)) return new StoreUnavailableError('append', 'write lock held by another connection past busy_timeout', error);
+    return error;
+  }
+
+  private lookup(eventId: string): StoredEventRef | undefined {
+    return this.stmt.byEventId.get(eventId);
+  }
+
+  private firstDuplicateId(events: readonly NewEvent[]): string {
+    const seen = new Set<string>();
+    for (const { metadata } of events) {
+      if (seen.has(metadata.eventId) || this.lookup(metadata.eventId)) return metadata.eventId;
+      seen.add(metadata.eventId);
+    }
+    return events[0]?.metadata.eventId ?? '';
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    lastRevision: db.prepare<[string], number>('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').pluck(),
+    insert: db.prepare<[string, number, string, string, string, string, string]>(
+      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    byEventId: db.prepare<[string], { streamId: string; revision: number; position: number }>(
+      'SELECT stream_id AS streamId, revision, position FROM events WHERE event_id = ?',
+    ),
+    forwards: db.prepare<[string, number, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    ),
+    backwards: db.prepare<[string, number, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    ),
+    all: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+    allWithPrefix: db.prepare<[number, string, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? AND instr(stream_id, ?) = 1 ORDER BY position ASC LIMIT ?`,
+    ),
+  };
+}
+
+function isDuplicateEventId(error: unknown): boolean {
+  return sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('events.event_id');
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: row.position,
+    recordedAt: row.recorded_at,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+  };
+}

@@ -1,0 +1,33 @@
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+
+export interface ConnectNatsOptions {
+  /** One URL or a list, e.g. `nats://127.0.0.1:4222` (the `NATS_URL` variable). */
+  readonly servers: string | readonly string[];
+  /** Connection name shown by the server's monitoring, e.g. the service name. */
+  readonly name: string;
+  /** Anything else the v3 client accepts; overrides the defaults below. */
+  readonly extra?: Partial<ConnectionOptions>;
+}
+
+/**
+ * Connects to NATS with reconnect settings for long-running services: once connected, reconnect
+ * forever (`maxReconnectAttempts: -1`) every 1 s with up to 500 ms jitter; ping every 30 s and
+ * declare the connection stale after 3 missed pongs. The first connect fails fast (10 s timeout) so a
+ * misconfigured `NATS_URL` stops the service; pass `extra: { waitOnFirstConnect: true }` to wait instead.
+ *
+ * @throws the client's connection error (e.g. `ConnectionError`) when no server is reachable.
+ */
+export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
+  const servers = typeof options.servers === 'string' ? options.servers : [...options.servers];
+  return connect({
+    servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1_000,
+    reconnectJitter: 500,
+    timeout: 10_000,
+    pingInterval: 30_000,
+    maxPingOut: 3,
+    ...options.extra,
+  });
+}

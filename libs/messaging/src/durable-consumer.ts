@@ -1,0 +1,175 @@
+import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { upsertPullConsumer } from './consumer-config.js';
+import { defaultDeadLetterSubject, publishDeadLetter } from './dead-letter.js';
+import { toErrorBody } from './reply-envelope.js';
+import { Semaphore } from './semaphore.js';
+import { extractTraceContext } from './trace-context.js';
+import { messagingTracer, natsAttributes } from './tracing.js';
+
+/** One delivery handed to a durable consumer's handler. */
+export interface ConsumedMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** The body parsed as JSON. @throws SyntaxError when it is not JSON (the delivery then counts as failed). */
+  json<T>(): T;
+  readonly headers: MsgHdrs | undefined;
+  /** 1 on the first delivery, 2 on the first redelivery, ... */
+  readonly deliveryCount: number;
+  readonly streamSequence: number;
+}
+
+export interface DurableConsumerOptions {
+  readonly stream: string;
+  /** Durable name; processes using the same name share the work (each message goes to one of them). */
+  readonly durable: string;
+  /** Subjects to consume, e.g. `['lf.evt.run.>']`. Several subjects need nats-server 2.10+. */
+  readonly filterSubjects: readonly string[];
+  /** Deliveries before a message is dead-lettered; default 5. */
+  readonly maxDeliver?: number;
+  /** Nak delay after failed delivery n is `backoffMs[n-1]` (the last entry repeats), in ms; default [100, 500, 2000, 5000]. */
+  readonly backoffMs?: readonly number[];
+  /** How long the server waits for an ack before redelivering, in ms; default 30000. Long handlers are kept alive. */
+  readonly ackWaitMs?: number;
+  /** Handlers running at once in this process; default 16. */
+  readonly concurrency?: number;
+  /** Where failed messages go after `maxDeliver` deliveries; default `lf.dlq.<durable>`. */
+  readonly deadLetterSubject?: string;
+  /** For a new consumer: `'all'` (default) from the stream's start, or `'new'` from now. */
+  readonly deliverPolicy?: 'all' | 'new';
+  /** Must be idempotent: a message may be delivered more than once. Throw to nak. */
+  readonly handler: (msg: ConsumedMessage) => Promise<void>;
+  /** Told about handler failures and consumer trouble (for logging); never throws. */
+  readonly onError?: (err: unknown, msg?: ConsumedMessage) => void;
+}
+
+export interface DurableConsumer {
+  /** Stops pulling, hands buffered messages back (nak), and resolves once running handlers have finished. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_BACKOFF_MS: readonly number[] = [100, 500, 2000, 5000];
+
+/**
+ * Creates or updates a durable pull consumer (explicit ack) on `stream` and consumes it until `stop()`.
+ * On handler success the message is acked; on failure it is nakked with `backoffMs[deliveryCount-1]`;
+ * when the failed delivery was the `maxDeliver`-th, the message is published to the dead-letter
+ * subject (see `deadLetterHeaders`) and terminated. A failed message is never acked.
+ *
+ * @throws LedgerflowError `NATS.CONSUMER_CONFIG_*` when the consumer cannot be created or updated.
+ * @example
+ * const c = await startDurableConsumer(nc, { stream: EVENTS_STREAM, durable: 'executor', filterSubjects: ['lf.evt.run.>'],
+ *   handler: async (m) => onRunEvent(m.json<StoredEvent>()) });
+ */
+export async function startDurableConsumer(nc: NatsConnection, options: DurableConsumerOptions): Promise<DurableConsumer> {
+  const maxDeliver = options.maxDeliver ?? 5;
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const dlq = options.deadLetterSubject ?? defaultDeadLetterSubject(options.durable);
+  const report = (err: unknown, msg?: ConsumedMessage): void => {
+    try {
+      options.onError?.(err, msg);
+    } catch {
+      /* a logging hook must not break consumption */
+    }
+  };
+
+  const jsm = await jetstreamManager(nc);
+  await upsertPullConsumer(nc, jsm, {
+    stream: options.stream,
+    durable: options.durable,
+    filterSubjects: options.filterSubjects,
+    maxDeliver,
+    ackWaitMs,
+    deliverPolicy: options.deliverPolicy ?? 'all',
+  });
+  const consumer = await jetstream(nc).consumers.get(options.stream, options.durable);
+
+  const semaphore = new Semaphore(concurrency);
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  let messages: ConsumerMessages | undefined;
+  let wake: () => void = () => undefined;
+  const stopSignal = new Promise<void>((resolve) => (wake = resolve));
+
+  const processOne = async (m: JsMsg): Promise<void> => {
+    const view = viewOf(m);
+    const parent = extractTraceContext(m.headers, ROOT_CONTEXT);
+    const span = messagingTracer().startSpan(`process ${m.subject}`, { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) }, parent);
+    const keepAlive = setInterval(() => m.working(), Math.max(500, Math.floor(ackWaitMs / 2)));
+    try {
+      await context.with(trace.setSpan(parent, span), () => options.handler(view));
+      m.ack();
+    } catch (err) {
+      const error = toErrorBody(err);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      report(err, view);
+      if (view.deliveryCount >= maxDeliver) {
+        try {
+          await publishDeadLetter(nc, dlq, m, error);
+          m.term();
+        } catch (dlqErr) {
+          report(dlqErr, view);
+          m.nak();
+        }
+      } else {
+        m.nak(backoff.length === 0 ? 0 : backoff[Math.min(view.deliveryCount - 1, backoff.length - 1)]);
+      }
+    } finally {
+      clearInterval(keepAlive);
+      span.end();
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        messages = await consumer.consume({ max_messages: concurrency });
+        if (stopping) void messages.close(); // the loop below drains (naks) what was buffered
+        for await (const m of messages) {
+          if (!stopping) await semaphore.acquire();
+          if (stopping) {
+            m.nak();
+            continue;
+          }
+          const task = processOne(m).finally(() => {
+            semaphore.release();
+            inFlight.delete(task);
+          });
+          inFlight.add(task);
+        }
+      } catch (err) {
+        report(err);
+      }
+      if (!stopping) await Promise.race([new Promise((r) => setTimeout(r, 1000)), stopSignal]);
+    }
+  })();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    stop: () => {
+      stopped ??= (async () => {
+        stopping = true;
+        wake();
+        semaphore.releaseWaiters();
+        await messages?.close().catch(() => undefined);
+        await loop;
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      })();
+      return stopped;
+    },
+  };
+}
+
+function viewOf(m: JsMsg): ConsumedMessage {
+  return {
+    subject: m.subject,
+    data: m.data,
+    json: <T>() => m.json<T>(),
+    headers: m.headers,
+    deliveryCount: m.info.deliveryCount,
+    streamSequence: m.info.streamSequence,
+  };
+}

@@ -1,0 +1,42 @@
+import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats } from './connect.js';
+
+/** A private nats-server with JetStream and one connection to it, for one test suite. */
+export interface NatsFixture {
+  readonly server: NatsServerHandle;
+  readonly nc: NatsConnection;
+  /** Another connection (a second "process"); closed by `stop()`. */
+  connect(name: string): Promise<NatsConnection>;
+  stop(): Promise<void>;
+}
+
+export async function startNatsFixture(): Promise<NatsFixture> {
+  const server = await startNatsServer({ jetstream: true });
+  const extra: NatsConnection[] = [];
+  const nc = await connectNats({ servers: server.url, name: 'test', extra: { maxReconnectAttempts: 0 } });
+  return {
+    server,
+    nc,
+    connect: async (name) => {
+      const other = await connectNats({ servers: server.url, name, extra: { maxReconnectAttempts: 0 } });
+      extra.push(other);
+      return other;
+    },
+    stop: async () => {
+      for (const c of [nc, ...extra]) if (!c.isClosed()) await c.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Polls `check` every 20 ms until it returns true; fails with `what` after `timeoutMs`. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,45 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsPlugin from 'ajv-formats';
+
+// ajv-formats is CommonJS with `exports.default`: take whichever the loader hands us.
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
+const options = { allErrors: true, strict: false, addUsedSchema: false } as const;
+let draft7: Ajv | undefined;
+let draft2020: Ajv | undefined;
+
+/** One failed rule: JSON pointer of the field (`/amount`, `/` for the whole value), the keyword, Ajv's message. */
+export interface SchemaViolation {
+  readonly path: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** Checks a value against a compiled schema; returns the violations (empty when valid). */
+export type SchemaCheck = (value: unknown) => SchemaViolation[];
+
+/**
+ * Compiles a JSON Schema with Ajv 8 (all errors, `ajv-formats`): draft 2020-12 when `$schema` names it,
+ * draft-07 otherwise.
+ * @throws Error from Ajv when the schema itself is invalid.
+ */
+export function compileSchemaCheck(schema: Record<string, unknown> | boolean): SchemaCheck {
+  const is2020 = typeof schema === 'object' && String(schema.$schema ?? '').startsWith('https://json-schema.org/draft/2020-12/');
+  const ajv = is2020 ? (draft2020 ??= addFormats(new Ajv2020(options) as unknown as Ajv)) : (draft7 ??= addFormats(new Ajv(options)));
+  const validate: ValidateFunction = ajv.compile(schema as object);
+  return (value) => (validate(value) ? [] : (validate.errors ?? []).map(violationOf));
+}
+
+function violationOf(error: ErrorObject): SchemaViolation {
+  const params = error.params as Record<string, unknown>;
+  const child = params.missingProperty ?? params.additionalProperty;
+  const token = typeof child === 'string' ? `/${child.replace(/~/g, '~0').replace(/\//g, '~1')}` : '';
+  const path = error.instancePath + token || '/';
+  const message = error.keyword === 'additionalProperties' ? 'is not an allowed property' : (error.message ?? error.keyword);
+  return { path, rule: error.keyword, message };
+}
+
+/** `"/amount must be >= 0 (minimum); /claimId must have required property 'claimId' (required)"`. */
+export function describeViolations(violations: readonly SchemaViolation[]): string {
+  return violations.map((v) => `${v.path} ${v.message} (${v.rule})`).join('; ');
+}

@@ -1,0 +1,151 @@
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { LedgerflowError } from '@ledgerflow/domain';
+import { headers, subjects, toolQueueGroup, type ToolReply, type ToolRequest } from '@ledgerflow/contracts';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
+import { CompiledTool, failure, parseToolRequest } from './tool-call.js';
+import { contextFromHeaders, traceparentOf } from './trace-context.js';
+import type { ToolDefinition, ToolLogger } from './tool.types.js';
+
+/** The request as a grant verifier sees it: the tool request plus the action it asks for. */
+export type GrantedRequest = ToolRequest & { readonly tool: string; readonly action: string };
+
+export interface ToolWorkerOptions {
+  readonly nc: NatsConnection;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers of any input/output types
+  readonly tools: readonly ToolDefinition<any, any>[];
+  /** Replies remembered by idempotency key; default an in-memory LRU of 10,000 keys. */
+  readonly dedupe?: IdempotencyStore;
+  /** Worker name in logs and spans (`lf.worker`). */
+  readonly name?: string;
+  readonly logger?: ToolLogger;
+  /**
+   * Hook for step-scoped grant verification (the `lf-grant` header, signed by the policy service):
+   * called before anything else with the header value (undefined when absent); throw to refuse
+   * (a LedgerflowError keeps its code, anything else replies `grant_invalid`). Not implemented here yet.
+   */
+  readonly verifyGrant?: (grant: string | undefined, request: GrantedRequest) => Promise<void>;
+}
+
+export interface ToolWorker {
+  /** Stops taking requests, finishes the ones in progress (their replies are sent), then resolves. */
+  stop(): Promise<void>;
+}
+
+const tracer = trace.getTracer('@ledgerflow/sdk');
+
+/**
+ * Serves each tool action on `lf.tool.<tool>.<action>` in queue group `tool.<tool>.<action>`, so
+ * workers started anywhere share the requests (one handler run per request).
+ * Per request: parse (`message_malformed`), verify the grant (hook), dedupe by idempotency key (a
+ * repeated key gets the first reply; a concurrent duplicate waits for the in-flight one), validate
+ * input (`tool_input_invalid`), run the handler in span `tool <tool>.<action>` (child of the trace
+ * context in the message headers), validate output (`tool_output_invalid`). Error replies carry the
+ * `lf-error-code` header.
+ * @example const worker = startToolWorker({ nc, tools: [extractTool], dedupe: new FileIdempotencyStore('.data/extract.jsonl') });
+ */
+export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
+  const store = options.dedupe ?? new MemoryIdempotencyStore();
+  const inFlight = new Map<string, Promise<ToolReply>>();
+  const pending = new Set<Promise<void>>();
+  const subscriptions: Subscription[] = options.tools.map((definition) => {
+    const tool = new CompiledTool(definition);
+    const { tool: name, action } = definition;
+    return options.nc.subscribe(subjects.tool(name, action), {
+      queue: toolQueueGroup(name, action),
+      callback: (error, msg) => {
+        if (error !== null) {
+          options.logger?.error('tool subscription failed', { tool: tool.label, error: error.message });
+          return;
+        }
+        const job = serve(tool, msg).catch((err: unknown) => {
+          options.logger?.error('tool reply failed', { tool: tool.label, error: String(err) });
+        });
+        pending.add(job);
+        void job.finally(() => pending.delete(job));
+      },
+    });
+  });
+
+  async function serve(tool: CompiledTool, msg: Msg): Promise<void> {
+    const reply = await answer(tool, msg);
+    if (msg.reply === undefined || msg.reply === '') return;
+    const replyHeaders = natsHeaders();
+    if (!reply.ok) replyHeaders.set(headers.errorCode, reply.error.code);
+    msg.respond(JSON.stringify(reply), { headers: replyHeaders });
+  }
+
+  async function answer(tool: CompiledTool, msg: Msg): Promise<ToolReply> {
+    const parsed = parseToolRequest(msg.data);
+    if ('ok' in parsed) return parsed;
+    const request = parsed;
+    const parent = contextFromHeaders(msg.headers);
+    const attributes = {
+      'lf.tool': tool.definition.tool, 'lf.action': tool.definition.action, 'lf.run_id': request.runId,
+      'lf.step_id': request.stepId, 'lf.attempt': request.attempt, 'lf.idempotency_key': request.idempotencyKey,
+      ...(options.name === undefined ? {} : { 'lf.worker': options.name }),
+    };
+    return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
+      try {
+        const reply = await verifyThenDedupe(tool, msg, request, span);
+        if (!reply.ok) {
+          span.setAttribute('lf.error_code', reply.error.code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error.message });
+        }
+        return reply;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  async function verifyThenDedupe(tool: CompiledTool, msg: Msg, request: ToolRequest, span: Span): Promise<ToolReply> {
+    if (options.verifyGrant !== undefined) {
+      const grant = msg.headers?.get(headers.grant) || undefined;
+      try {
+        await options.verifyGrant(grant, { ...request, tool: tool.definition.tool, action: tool.definition.action });
+      } catch (error) {
+        if (error instanceof LedgerflowError) return failure(error.code, error.message, false, error.details);
+        return failure('grant_invalid', `grant refused for ${tool.label}: ${error instanceof Error ? error.message : String(error)}`, false);
+      }
+    }
+    const key = `${tool.label}/${request.idempotencyKey}`;
+    const running = inFlight.get(key);
+    if (running !== undefined) {
+      span.setAttribute('lf.deduplicated', true);
+      return running;
+    }
+    const call = (async (): Promise<ToolReply> => {
+      const stored = await store.get(key);
+      if (stored !== undefined) {
+        span.setAttribute('lf.deduplicated', true);
+        return stored;
+      }
+      span.setAttribute('lf.deduplicated', false);
+      const reply = await tool.call(request.input, {
+        runId: request.runId, stepId: request.stepId, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
+        traceparent: traceparentOf(context.active()),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+      try {
+        await store.set(key, reply);
+      } catch (error) {
+        options.logger?.error('idempotency store write failed', { key, error: String(error) });
+      }
+      return reply;
+    })();
+    inFlight.set(key, call);
+    try {
+      return await call;
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  return {
+    async stop() {
+      await Promise.all(subscriptions.map((sub) => (sub.isClosed() ? Promise.resolve() : sub.drain())));
+      await Promise.all([...pending]);
+    },
+  };
+}

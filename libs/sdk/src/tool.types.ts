@@ -1,0 +1,88 @@
+import { LedgerflowError } from '@ledgerflow/domain';
+import type { Lineage, ToolResult } from '@ledgerflow/contracts';
+
+/** Structured log sink handed to handlers (e.g. a pino or console adapter). */
+export interface ToolLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * What a handler knows about the call. `attempt` is 1-based; `idempotencyKey` is `<runId>/<stepId>/<attempt>`
+ * (the same across re-dispatches of one attempt: pass it on to the enterprise system when it dedupes too).
+ * `traceparent` is the W3C trace context of the tool span, for calls the handler makes.
+ */
+export interface ToolContext {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly idempotencyKey: string;
+  readonly traceparent?: string;
+  readonly logger?: ToolLogger;
+}
+
+const RESULT = Symbol.for('ledgerflow.sdk.toolResult');
+
+/** A handler's output with its confidence and lineage; build it with {@link result}. */
+export interface ToolOutcome<O = unknown> extends ToolResult {
+  readonly output: O;
+  readonly [RESULT]: true;
+}
+
+/**
+ * Wraps an output with its confidence (0..1) and lineage (`source`, `fresh`).
+ * @example return result({ total: 120 }, { confidence: 0.92, lineage: { source: 'billing-db', fresh: true } });
+ */
+export function result<O>(output: O, meta: { confidence?: number; lineage?: Lineage } = {}): ToolOutcome<O> {
+  return {
+    output,
+    ...(meta.confidence === undefined ? {} : { confidence: meta.confidence }),
+    ...(meta.lineage === undefined ? {} : { lineage: meta.lineage }),
+    [RESULT]: true,
+  };
+}
+
+/** True for a value built by {@link result}. */
+export function isToolOutcome(value: unknown): value is ToolOutcome {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[RESULT] === true;
+}
+
+/**
+ * An error a handler throws on purpose: the reply carries `code` and `retryable` as given
+ * (default not retryable). Any other exception replies `tool_failed`, retryable.
+ * @example throw new ToolError('claim_not_found', `claim ${id} does not exist`, { retryable: false });
+ */
+export class ToolError extends LedgerflowError {
+  constructor(code: string, message: string, options: { retryable?: boolean; details?: Record<string, unknown> } = {}) {
+    super(code, message, options.retryable ?? false, options.details ?? {});
+  }
+}
+
+/** A handler: plain output, or `result(output, { confidence, lineage })`. */
+export type ToolHandler<I = unknown, O = unknown> = (input: I, ctx: ToolContext) => Promise<O | ToolOutcome<O>> | O | ToolOutcome<O>;
+
+/** One tool action a worker serves on `lf.tool.<tool>.<action>`. Schemas are JSON Schema (draft-07, or 2020-12 by `$schema`). */
+export interface ToolDefinition<I = unknown, O = unknown> {
+  readonly tool: string;
+  readonly action: string;
+  readonly description?: string;
+  readonly inputSchema?: Record<string, unknown> | boolean;
+  readonly outputSchema?: Record<string, unknown> | boolean;
+  readonly handler: ToolHandler<I, O>;
+}
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Declares a tool action. `tool` and `action` become NATS subject tokens, so they must match `[A-Za-z0-9_-]+`.
+ * @throws ToolError `tool_definition_invalid` on a bad name.
+ */
+export function defineTool<I = unknown, O = unknown>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  for (const field of ['tool', 'action'] as const) {
+    if (!TOKEN.test(definition[field])) {
+      throw new ToolError('tool_definition_invalid', `${field} ${JSON.stringify(definition[field])} must match [A-Za-z0-9_-]+ (a NATS subject token)`);
+    }
+  }
+  return definition;
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { evolve, initialState } from '@ledgerflow/domain';
+import type { RunEvent, RunState } from '@ledgerflow/domain';
+import { runStreamId } from '@ledgerflow/contracts';
+import type { Actor, EventMetadata } from '@ledgerflow/contracts';
+import { ConcurrencyError } from '@ledgerflow/event-store';
+import type { EventStore, NewEvent, StoredEvent } from '@ledgerflow/event-store';
+import { traceparentOf } from '@ledgerflow/telemetry';
+
+/** A run folded from its stream. `revision` is the stream's last revision, -1 when the stream does not exist. */
+export interface LoadedRun {
+  readonly state: RunState;
+  readonly revision: number;
+  /** Metadata of the run's first event (RunTriggered): its `traceparent` is the run's root span. */
+  readonly root?: EventMetadata;
+}
+
+/** What caused a change: the message or event id, and (optionally) a trace parent to record. */
+export interface Causation {
+  readonly causationId: string;
+}
+
+/** Decides the events of one change from the current state; may return [] (nothing to do). */
+export type Decision = (state: RunState, now: string) => readonly RunEvent[];
+
+export interface ExecuteResult {
+  readonly state: RunState;
+  readonly revision: number;
+  readonly appended: readonly RunEvent[];
+}
+
+const MAX_CONFLICT_RETRIES = 8;
+
+/**
+ * Loads runs (fold of `run-<runId>`) and appends decided events with the expected revision they were
+ * decided on. A conflict (another process appended first) re-reads and decides again, at most
+ * 8 times, then throws the ConcurrencyError (design brief: "a conflict is retried by re-reading and
+ * re-deciding, a bounded number of times").
+ *
+ * Keeps the folded state of recently used runs, so a reload reads only the events appended since.
+ */
+export class RunRepository {
+  private readonly cache = new Map<string, LoadedRun>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly actor: Actor,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly cacheSize = 2000,
+  ) {}
+
+  async load(runId: string): Promise<LoadedRun> {
+    const cached = this.cache.get(runId);
+    const fromRevision = cached ? cached.revision + 1 : 0;
+    const events = await this.store.readStream(runStreamId(runId), { fromRevision });
+    if (cached && events.length === 0) return cached;
+    let state = cached?.state ?? initialState();
+    for (const event of events) state = evolve(state, event as unknown as RunEvent);
+    const revision = events.length > 0 ? events[events.length - 1].revision : (cached?.revision ?? -1);
+    const root = cached?.root ?? (events[0]?.revision === 0 ? events[0].metadata : undefined);
+    const loaded: LoadedRun = { state, revision, root };
+    if (revision >= 0) this.remember(runId, loaded);
+    return loaded;
+  }
+
+  /**
+   * Decides and appends one change to a run.
+   * @returns the new state and the events appended ([] when the decision returned none).
+   * @throws DomainError from `decide` (not retried); ConcurrencyError after 8 conflicting attempts.
+   */
+  async execute(runId: string, decision: Decision, causation: Causation): Promise<ExecuteResult> {
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(runId);
+      const now = this.clock().toISOString();
+      const events = decision(loaded.state, now);
+      if (events.length === 0) return { state: loaded.state, revision: loaded.revision, appended: [] };
+      try {
+        return await this.append(runId, loaded, events, causation, now);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+        this.cache.delete(runId);
+      }
+    }
+  }
+
+  /** Every stored event of a run, in order. */
+  async events(runId: string): Promise<StoredEvent[]> {
+    return this.store.readStream(runStreamId(runId));
+  }
+
+  /** The revision this process has folded the run up to, -1 when it holds no state for it. */
+  cachedRevision(runId: string): number {
+    return this.cache.get(runId)?.revision ?? -1;
+  }
+
+  forget(runId: string): void {
+    this.cache.delete(runId);
+  }
+
+  private async append(
+    runId: string,
+    loaded: LoadedRun,
+    events: readonly RunEvent[],
+    causation: Causation,
+    now: string,
+  ): Promise<ExecuteResult> {
+    const trace = traceparentOf();
+    const toStore: NewEvent[] = events.map((event) => ({
+      type: event.type,
+      data: event.data,
+      metadata: {
+        eventId: randomUUID(),
+        runId,
+        causationId: causation.causationId,
+        actor: this.actor,
+        occurredAt: now,
+        ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
+        ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
+        schemaVersion: 1,
+      },
+    }));
+    const expectedRevision = loaded.revision < 0 ? 'no_stream' : loaded.revision;
+    const result = await this.store.append(runStreamId(runId), toStore, { expectedRevision });
+    let state = loaded.state;
+    for (const event of events) state = evolve(state, event);
+    const root = loaded.root ?? (loaded.revision < 0 ? toStore[0].metadata : undefined);
+    const next: LoadedRun = { state, revision: result.nextExpectedRevision, root };
+    this.remember(runId, next);
+    return { state, revision: next.revision, appended: events };
+  }
+
+  private remember(runId: string, loaded: LoadedRun): void {
+    this.cache.delete(runId);
+    this.cache.set(runId, loaded);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './free-port.js';
+export * from './temp-dir.js';
+export * from './spawn-process.js';
+export * from './nats-server.js';

@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
+import { startNatsServer } from './nats-server.js';
+import type { NatsServerHandle } from './nats-server.js';
+import { spawnProcess } from './spawn-process.js';
+import type { ManagedProcess } from './spawn-process.js';
+import { tempDir } from './temp-dir.js';
+
+/** The six Ledgerflow services, in the order the stack starts them. */
+export const SERVICE_NAMES = ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** An extra process of the stack, e.g. a workflow's tool workers; it must print `readyLine` when ready. */
+export interface ExtraProcess {
+  readonly name: string;
+  /** Script path, relative to the repository root, run with `node`. */
+  readonly script: string;
+  readonly readyLine: RegExp;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface StackOptions {
+  /** Where the SQLite files and nats-server's JetStream data go; default a fresh temp dir. */
+  readonly dataDir?: string;
+  /** Variables for every service and extra process (e.g. OTEL_* for span export). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly extras?: readonly ExtraProcess[];
+  /** Secret that signs reviewer tokens (HS256, >= 32 chars); default a fixed development secret. */
+  readonly authSecret?: string;
+}
+
+export interface Stack {
+  readonly natsUrl: string;
+  readonly gatewayUrl: string;
+  readonly dataDir: string;
+  readonly sqlitePath: string;
+  readonly authSecret: string;
+  readonly authIssuer: string;
+  /** The running process of a service or extra process by name. */
+  process(name: string): ManagedProcess;
+  /** Starts a (killed or stopped) process again with the same environment; resolves once it is ready. */
+  restart(name: string): Promise<ManagedProcess>;
+  /** Stops every process (services first, then nats-server). */
+  stop(): Promise<void>;
+}
+
+export const DEV_AUTH_SECRET = 'ledgerflow-development-secret-change-me';
+export const DEV_AUTH_ISSUER = 'ledgerflow';
+
+/** The repository root: the nearest ancestor of this file holding `nx.json`. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the repository root (no nx.json above this file)');
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * Starts nats-server (JetStream, free port, data under `dataDir`) and every service as its own OS
+ * process from the built `services/<name>/dist/main.js` (run `npx tsc -b tsconfig.build.json` first),
+ * then the extra processes. Each is ready when it prints `ledgerflow:ready <name>`.
+ * @throws when a process exits or is not ready in time; what was started is stopped first.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const root = repoRoot();
+  const dataDir = options.dataDir ? resolve(options.dataDir) : await tempDir('ledgerflow-stack-');
+  await mkdir(dataDir, { recursive: true });
+  const nats: NatsServerHandle = await startNatsServer({ storeDir: join(dataDir, 'jetstream') });
+  const gatewayPort = await freePort();
+  const authSecret = options.authSecret ?? DEV_AUTH_SECRET;
+  const sqlitePath = join(dataDir, 'ledgerflow.db');
+  const baseEnv: Record<string, string> = {
+    NATS_URL: nats.url,
+    LEDGERFLOW_STORE: 'sqlite',
+    LEDGERFLOW_SQLITE_PATH: sqlitePath,
+    LEDGERFLOW_MEMORY_PATH: join(dataDir, 'memory.db'),
+    LEDGERFLOW_GATEWAY_PORT: String(gatewayPort),
+    LEDGERFLOW_AUTH_SECRET: authSecret,
+    LEDGERFLOW_AUTH_ISSUER: DEV_AUTH_ISSUER,
+    LEDGERFLOW_LOG_LEVEL: process.env.LEDGERFLOW_LOG_LEVEL ?? 'warn',
+    ...options.env,
+  };
+  const specs = new Map<string, { script: string; readyLine: RegExp; env: Record<string, string> }>();
+  for (const name of SERVICE_NAMES) {
+    specs.set(name, { script: `services/${name}/dist/main.js`, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env: baseEnv });
+  }
+  for (const extra of options.extras ?? []) {
+    specs.set(extra.name, { script: extra.script, readyLine: extra.readyLine, env: { ...baseEnv, ...extra.env } });
+  }
+  const running = new Map<string, ManagedProcess>();
+  const launch = async (name: string): Promise<ManagedProcess> => {
+    const spec = specs.get(name);
+    if (!spec) throw new Error(`no process named ${name} in this stack`);
+    const child = await spawnProcess({
+      name,
+      command: process.execPath,
+      args: [join(root, spec.script)],
+      cwd: root,
+      env: spec.env,
+      readyLine: spec.readyLine,
+      readyTimeoutMs: 30_000,
+    });
+    running.set(name, child);
+    return child;
+  };
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled([...running.values()].map((child) => child.stop()));
+    running.clear();
+    await nats.stop();
+  };
+  try {
+    await launch('planner');
+    await Promise.all(SERVICE_NAMES.filter((name) => name !== 'planner').map(launch));
+    await Promise.all((options.extras ?? []).map((extra) => launch(extra.name)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    natsUrl: nats.url,
+    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    dataDir,
+    sqlitePath,
+    authSecret,
+    authIssuer: DEV_AUTH_ISSUER,
+    process(name) {
+      const child = running.get(name);
+      if (!child) throw new Error(`process ${name} is not running`);
+      return child;
+    },
+    async restart(name) {
+      const previous = running.get(name);
+      if (previous) await previous.stop();
+      return launch(name);
+    },
+    stop,
+  };
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { EVENTS_STREAM, runIdOfStream, subjects } from '@ledgerflow/contracts';
+import type { StoredEvent } from '@ledgerflow/event-store';
+import { startDurableConsumer } from '@ledgerflow/messaging';
+import type { DurableConsumer } from '@ledgerflow/messaging';
+import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import { RunReconciler } from './run-reconciler.js';
+
+/**
+ * Reacts to run events from other processes (a new run from the planner, a gate decision from approval):
+ * durable consumer `executor` on `lf.evt.run.>`, shared by every executor replica. An event this process
+ * has already folded (its own appends) needs no reaction. The message is acknowledged once the run has
+ * been reconciled, so a crash before that redelivers it.
+ */
+@Injectable()
+export class RunEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer?: DurableConsumer;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(RunReconciler) private readonly reconciler: RunReconciler,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = await startDurableConsumer(this.nc, {
+      stream: EVENTS_STREAM,
+      durable: 'executor',
+      filterSubjects: [subjects.eventsOfCategory('run')],
+      handler: async (message) => {
+        const event = message.json<StoredEvent>();
+        const runId = runIdOfStream(event.streamId);
+        if (!runId || (await this.reconciler.isKnown(runId, event.revision))) return;
+        await this.reconciler.poke(runId);
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    await this.reconciler.stop();
+  }
+}

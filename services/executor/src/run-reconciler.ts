@@ -1,0 +1,284 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { DomainError, decide, evolve, nextActions, wakeAt } from '@ledgerflow/domain';
+import type { NextAction, PlanStep, PolicyDecision, RunEvent, RunState } from '@ledgerflow/domain';
+import { idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
+import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import { requestJson } from '@ledgerflow/messaging';
+import type { LoadedRun, RunRepository } from '@ledgerflow/service-runtime';
+import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
+import type { Logger } from '@ledgerflow/telemetry';
+import { resolveInputOf } from './step-input.js';
+import { callTool } from './tool-dispatcher.js';
+import type { ToolOutcome } from './tool-dispatcher.js';
+
+export interface ReconcilerOptions {
+  readonly nc: NatsConnection;
+  readonly runs: RunRepository;
+  readonly logger: Logger;
+  /** How long to wait for `policy.evaluate`, in milliseconds (default 5000). */
+  readonly policyTimeoutMs?: number;
+  /** Delay before trying again after the policy service or the store failed, in milliseconds (default 1000). */
+  readonly retryDelayMs?: number;
+  readonly clock?: () => Date;
+}
+
+interface Lane {
+  dirty: boolean;
+  done?: Promise<void>;
+}
+
+/**
+ * Drives runs forward: for a run, folds its events, asks the domain for the next actions
+ * (`nextActions`: policy evaluations and step starts under the concurrency limit), performs them,
+ * and dispatches tool calls. Work on one run is serialized in this process (a lane per run); across
+ * processes, expected revisions settle who starts a step. Everything is derived from events, so a
+ * restarted executor picks up where the killed one stopped: a step left running is re-dispatched with
+ * its original idempotency key, and retry timers are recomputed from `StepRetryScheduled`.
+ */
+export class RunReconciler {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly adopted = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly clock: () => Date;
+  private stopped = false;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Asks for the run to be reconciled; resolves when a reconcile that started after this call has finished. */
+  poke(runId: string): Promise<void> {
+    const lane = this.lanes.get(runId);
+    if (lane) {
+      lane.dirty = true;
+      return lane.done ?? Promise.resolve();
+    }
+    const fresh: Lane = { dirty: true };
+    this.lanes.set(runId, fresh);
+    fresh.done = this.drain(runId, fresh);
+    return fresh.done;
+  }
+
+  /** True when this process has already folded the run up to `revision` (the event needs no reaction). */
+  async isKnown(runId: string, revision: number): Promise<boolean> {
+    return this.options.runs.cachedRevision(runId) >= revision;
+  }
+
+  /** Stops reacting; waits (at most `graceMs`) for dispatched tool calls to be recorded. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    const pending = [...this.inFlight.values(), ...[...this.lanes.values()].map((lane) => lane.done)];
+    await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, graceMs))]);
+  }
+
+  private async drain(runId: string, lane: Lane): Promise<void> {
+    try {
+      while (lane.dirty && !this.stopped) {
+        lane.dirty = false;
+        const progressed = await this.reconcileOnce(runId);
+        if (progressed) lane.dirty = true;
+      }
+    } catch (error) {
+      this.options.logger.error('reconcile failed', { runId, error: (error as Error).message });
+      this.wakeLater(runId, this.options.retryDelayMs ?? 1000);
+    } finally {
+      this.lanes.delete(runId);
+    }
+  }
+
+  /** One pass; returns true when it changed the run (so another pass may find more to do). */
+  private async reconcileOnce(runId: string): Promise<boolean> {
+    const loaded = await this.options.runs.load(runId);
+    const { state } = loaded;
+    if (state.status !== 'running') return false;
+    await this.adoptOrphans(runId, loaded);
+    const actions = nextActions(state, this.clock().toISOString());
+    let progressed = false;
+    for (const action of actions) {
+      if (this.stopped) return false;
+      progressed = (await this.perform(runId, loaded, action)) || progressed;
+    }
+    if (!progressed) this.scheduleWake(runId, wakeAt(state));
+    return progressed;
+  }
+
+  private async perform(runId: string, loaded: LoadedRun, action: NextAction): Promise<boolean> {
+    const step = stepOf(loaded.state, action.stepId);
+    try {
+      if (action.type === 'evaluate_policy') return await this.evaluateAndStart(runId, loaded, step, action.attempt);
+      return await this.start(runId, loaded.state, step, action.attempt);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        // Another executor or a concurrent event changed the step first: the next pass re-decides.
+        this.options.logger.debug('action superseded', { runId, stepId: step.id, code: error.code });
+        return true;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Asks the policy service, records `StepPolicyEvaluated`, and when the decision lets the step run at
+   * once, appends `StepStarted` in the same commit and dispatches the tool call.
+   */
+  private async evaluateAndStart(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number): Promise<boolean> {
+    const { state } = loaded;
+    const input = await resolveInputOf(state, step);
+    const request: PolicyEvaluateRequest = {
+      runId,
+      workflowId: state.workflowId ?? '',
+      stepId: step.id,
+      attempt,
+      agent: step.agent,
+      agentCapabilities: state.plan?.agents[step.agent] ?? [],
+      tool: step.tool,
+      action: step.action,
+      policyTags: step.policyTags,
+      input,
+    };
+    const decision = await withSpan(`policy ${step.id}`, { parent: rootContext(loaded) }, () =>
+      requestJson<PolicyDecision>(this.options.nc, subjects.policyEvaluate, request, {
+        timeoutMs: this.options.policyTimeoutMs ?? 5000,
+      }),
+    );
+    const key = idempotencyKeyOf(runId, step.id, attempt);
+    const result = await this.options.runs.execute(
+      runId,
+      (current, now) => {
+        const evaluated = decide({ type: 'RecordStepPolicyDecision', data: { stepId: step.id, attempt, decision } }, current, { now });
+        const after = evaluated.reduce<RunState>((s, e) => evolve(s, e), current);
+        if (after.steps[step.id]?.status !== 'ready' || !hasFreeSlot(after)) return evaluated;
+        const started = decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input } }, after, { now });
+        return [...evaluated, ...started];
+      },
+      { causationId: decision.auditId },
+    );
+    if (result.appended.some(isStepStarted)) this.dispatch(runId, loaded, step, attempt, key, input);
+    return true;
+  }
+
+  private async start(runId: string, state: RunState, step: PlanStep, attempt: number): Promise<boolean> {
+    const input = await resolveInputOf(state, step);
+    const key = idempotencyKeyOf(runId, step.id, attempt);
+    const result = await this.options.runs.execute(
+      runId,
+      (current, now) => decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input } }, current, { now }),
+      { causationId: key },
+    );
+    if (result.appended.some(isStepStarted)) this.dispatch(runId, await this.options.runs.load(runId), step, attempt, key, input);
+    return true;
+  }
+
+  /** A step left running by a process that died is re-dispatched once, with its original idempotency key. */
+  private async adoptOrphans(runId: string, loaded: LoadedRun): Promise<void> {
+    if (this.adopted.has(runId)) return;
+    this.adopted.add(runId);
+    for (const step of loaded.state.plan?.steps ?? []) {
+      const stepState = loaded.state.steps[step.id];
+      if (stepState?.status !== 'running' || !stepState.idempotencyKey) continue;
+      this.options.logger.info('re-dispatching a step left running', { runId, stepId: step.id, attempt: stepState.attempt });
+      this.dispatch(runId, loaded, step, stepState.attempt, stepState.idempotencyKey, stepState.input);
+    }
+  }
+
+  private dispatch(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number, key: string, input: unknown): void {
+    if (this.inFlight.has(key)) return;
+    const work = withSpan(
+      `step ${step.id}`,
+      { parent: rootContext(loaded), attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': step.id, 'ledgerflow.attempt': attempt } },
+      async () => {
+        const outcome = await callTool(this.options.nc, {
+          tool: step.tool,
+          action: step.action,
+          timeoutMs: step.timeoutMs,
+          request: { runId, stepId: step.id, attempt, idempotencyKey: key, input },
+        });
+        await this.record(runId, step.id, attempt, outcome);
+      },
+    )
+      .catch((error: Error) => {
+        this.options.logger.error('recording a step outcome failed', { runId, stepId: step.id, error: error.message });
+        this.adopted.delete(runId);
+        this.wakeLater(runId, this.options.retryDelayMs ?? 1000);
+      })
+      .finally(() => {
+        this.inFlight.delete(key);
+        if (!this.stopped) void this.poke(runId);
+      });
+    this.inFlight.set(key, work);
+  }
+
+  private async record(runId: string, stepId: string, attempt: number, outcome: ToolOutcome): Promise<void> {
+    try {
+      await this.options.runs.execute(
+        runId,
+        (state, now) =>
+          decide(
+            outcome.ok
+              ? {
+                  type: 'RecordStepSucceeded',
+                  data: {
+                    stepId,
+                    attempt,
+                    output: outcome.result.output,
+                    ...(outcome.result.confidence !== undefined ? { confidence: outcome.result.confidence } : {}),
+                    ...(outcome.result.lineage !== undefined ? { lineage: outcome.result.lineage } : {}),
+                    durationMs: outcome.durationMs,
+                  },
+                }
+              : { type: 'RecordStepFailed', data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs } },
+            state,
+            { now },
+          ),
+        { causationId: idempotencyKeyOf(runId, stepId, attempt) },
+      );
+    } catch (error) {
+      // Already recorded (a duplicate dispatch after a restart): nothing to do.
+      if (error instanceof DomainError && error.code === 'RUN.STEP_NOT_RUNNING') return;
+      throw error;
+    }
+  }
+
+  private scheduleWake(runId: string, at: string | undefined): void {
+    const existing = this.timers.get(runId);
+    if (existing) clearTimeout(existing);
+    this.timers.delete(runId);
+    if (!at) return;
+    this.wakeLater(runId, Math.max(0, Date.parse(at) - this.clock().getTime()));
+  }
+
+  private wakeLater(runId: string, delayMs: number): void {
+    if (this.stopped) return;
+    const existing = this.timers.get(runId);
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(() => {
+      this.timers.delete(runId);
+      void this.poke(runId);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(runId, timer);
+  }
+}
+
+function stepOf(state: RunState, stepId: string): PlanStep {
+  const step = state.plan?.steps.find((candidate) => candidate.id === stepId);
+  if (!step) throw new DomainError('RUN.STEP_NOT_FOUND', `step ${stepId} is not in the plan`);
+  return step;
+}
+
+function hasFreeSlot(state: RunState): boolean {
+  const running = Object.values(state.steps).filter((step) => step.status === 'running').length;
+  return running < (state.plan?.concurrency ?? 1);
+}
+
+function isStepStarted(event: RunEvent): boolean {
+  return event.type === 'StepStarted';
+}
+
+function rootContext(loaded: LoadedRun) {
+  const traceparent = loaded.root?.traceparent;
+  return traceparent ? contextFromTraceparent(traceparent, loaded.root?.tracestate) : undefined;
+}

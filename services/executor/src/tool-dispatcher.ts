@@ -1,0 +1,58 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { LedgerflowError } from '@ledgerflow/domain';
+import { headers, subjects } from '@ledgerflow/contracts';
+import type { ToolRequest, ToolResult } from '@ledgerflow/contracts';
+import { requestJson } from '@ledgerflow/messaging';
+
+/** What a tool call ended with; `durationMs` is the wall time of the request/reply in milliseconds. */
+export type ToolOutcome =
+  | { readonly ok: true; readonly result: ToolResult; readonly durationMs: number }
+  | {
+      readonly ok: false;
+      readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean };
+      readonly durationMs: number;
+    };
+
+export interface ToolCall {
+  readonly tool: string;
+  readonly action: string;
+  readonly timeoutMs: number;
+  readonly request: ToolRequest;
+}
+
+/**
+ * Calls a tool action over NATS request/reply (`lf.tool.<tool>.<action>`) with the step's timeout, carrying
+ * the idempotency key `<runId>/<stepId>/<attempt>` in the body and the `lf-idempotency-key` header so a
+ * re-dispatch after a crash is recognised by the worker. Never throws: every failure is an outcome.
+ * A timeout is `step_timeout` and no worker listening is `tool_unavailable`, both retryable.
+ */
+export async function callTool(nc: NatsConnection, call: ToolCall): Promise<ToolOutcome> {
+  const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+  try {
+    const result = await requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
+      timeoutMs: call.timeoutMs,
+      headers: {
+        [headers.runId]: call.request.runId,
+        [headers.idempotencyKey]: call.request.idempotencyKey,
+      },
+    });
+    return { ok: true, result, durationMs: elapsed() };
+  } catch (error) {
+    return { ok: false, error: toStepError(error, call), durationMs: elapsed() };
+  }
+}
+
+function toStepError(error: unknown, call: ToolCall): { code: string; message: string; retryable: boolean } {
+  const name = `${call.tool}.${call.action}`;
+  if (error instanceof LedgerflowError) {
+    if (error.code === 'NATS.TIMEOUT') {
+      return { code: 'step_timeout', message: `${name} did not answer within ${call.timeoutMs} ms`, retryable: true };
+    }
+    if (error.code === 'NATS.NO_RESPONDERS') {
+      return { code: 'tool_unavailable', message: `no worker is serving ${name}`, retryable: true };
+    }
+    return { code: error.code, message: error.message, retryable: error.retryable };
+  }
+  return { code: 'tool_call_failed', message: (error as Error).message, retryable: true };
+}

@@ -1,0 +1,54 @@
+import { Catch, HttpException } from '@nestjs/common';
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
+import { toErrorBody } from '@ledgerflow/service-runtime';
+import type { ErrorBody } from '@ledgerflow/contracts';
+
+const STATUS_BY_CODE: Record<string, number> = {
+  message_malformed: 400,
+  request_invalid: 400,
+  input_invalid: 422,
+  payload_too_large: 413,
+  idempotency_key_missing: 400,
+  unauthorized: 401,
+  workflow_unknown: 404,
+  run_not_found: 404,
+  gate_not_found: 404,
+  'RUN.GATE_NOT_FOUND': 404,
+  'RUN.REVIEWER_NOT_NAMED': 403,
+  'RUN.ACTOR_CANNOT_DECIDE': 403,
+  'RUN.GATE_ALREADY_DECIDED': 409,
+  'NATS.TIMEOUT': 503,
+  'NATS.NO_RESPONDERS': 503,
+};
+
+/**
+ * Every error leaves the gateway as `{ error: { code, message, retryable, details? } }` with a status
+ * from its code: 400 malformed/invalid request, 401 no valid token, 403 not a reviewer of the gate,
+ * 404 unknown workflow/run/gate, 409 a rule of the run refused the command, 413 payload too large,
+ * 422 run input failing the workflow's inputSchema, 503 a service did not answer, 500 otherwise.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    const { status, body } = toHttpError(exception);
+    response.status(status).json({ error: body });
+  }
+}
+
+export function toHttpError(exception: unknown): { status: number; body: ErrorBody } {
+  const parserError = exception as { type?: string; status?: number; message?: string };
+  if (parserError.type === 'entity.parse.failed') {
+    return { status: 400, body: { code: 'message_malformed', message: `request body is not valid JSON: ${parserError.message}`, retryable: false } };
+  }
+  if (parserError.type === 'entity.too.large') {
+    return { status: 413, body: { code: 'payload_too_large', message: `request body exceeds the limit: ${parserError.message}`, retryable: false } };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return { status, body: { code: status === 404 ? 'not_found' : 'http_error', message: exception.message, retryable: status >= 500 } };
+  }
+  const body = toErrorBody(exception);
+  const status = STATUS_BY_CODE[body.code] ?? (body.code.startsWith('RUN.') || body.code.startsWith('plan_') ? 409 : body.code === 'internal_error' ? 500 : 400);
+  return { status, body };
+}

@@ -1,0 +1,93 @@
+import type { RunState } from '@ledgerflow/domain';
+import type { StoredEvent } from '@ledgerflow/event-store';
+
+/** One row of `GET /v1/runs/{id}/trace`. Durations in milliseconds. */
+export interface TraceStep {
+  step: string;
+  name: string;
+  tool: string;
+  action: string;
+  agent: string;
+  status: string;
+  attempts: number;
+  /** Duration of the step's last finished attempt (the tool call), in ms; null while it has none. */
+  duration_ms: number | null;
+  /** Sum over every finished attempt, in ms. */
+  total_attempts_ms: number;
+  policy: string | null;
+  policy_rationale: string | null;
+  gate: { gate_id: string; status: string; decided_by?: string } | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface RunTrace {
+  run_id: string;
+  workflow_id: string;
+  status: string;
+  /** From `RunTriggered` to the run's end (or to its latest event while it is not over), in ms. */
+  total_duration_ms: number;
+  trace_id: string | null;
+  steps: TraceStep[];
+}
+
+/** The body of `GET /v1/runs/{id}`: the folded state with steps in plan order. */
+export function runView(runId: string, state: RunState, events: readonly StoredEvent[]) {
+  return {
+    runId,
+    workflowId: state.workflowId,
+    workflowVersion: state.workflowVersion,
+    status: state.status,
+    trigger: state.trigger,
+    input: state.input,
+    createdAt: events[0]?.metadata.occurredAt,
+    updatedAt: events[events.length - 1]?.metadata.occurredAt,
+    revision: events.length - 1,
+    failure: state.failure,
+    pause: state.pause,
+    steps: (state.plan?.steps ?? []).map((step) => ({ ...state.steps[step.id], name: step.name, tool: step.tool, action: step.action })),
+    gates: Object.values(state.gates),
+  };
+}
+
+export function traceView(runId: string, state: RunState, events: readonly StoredEvent[]): RunTrace {
+  const attemptsMs = new Map<string, number>();
+  for (const event of events) {
+    if (event.type !== 'StepSucceeded' && event.type !== 'StepFailed') continue;
+    const data = event.data as { stepId: string; durationMs: number };
+    attemptsMs.set(data.stepId, (attemptsMs.get(data.stepId) ?? 0) + data.durationMs);
+  }
+  const first = events[0]?.metadata.occurredAt;
+  const last = events[events.length - 1]?.metadata.occurredAt;
+  const total = state.durationMs ?? (first && last ? Date.parse(last) - Date.parse(first) : 0);
+  return {
+    run_id: runId,
+    workflow_id: state.workflowId ?? '',
+    status: state.status,
+    total_duration_ms: total,
+    trace_id: traceIdOf(events[0]?.metadata.traceparent),
+    steps: (state.plan?.steps ?? []).map((step) => {
+      const s = state.steps[step.id];
+      const gate = s?.gateId ? state.gates[s.gateId] : undefined;
+      return {
+        step: step.id,
+        name: step.name,
+        tool: step.tool,
+        action: step.action,
+        agent: step.agent,
+        status: s?.status ?? 'pending',
+        attempts: s?.startedAt ? s.attempt : 0,
+        duration_ms: s?.durationMs ?? null,
+        total_attempts_ms: attemptsMs.get(step.id) ?? 0,
+        policy: s?.decision?.outcome ?? null,
+        policy_rationale: s?.decision?.rationale ?? null,
+        gate: gate ? { gate_id: gate.gateId, status: gate.status, ...(gate.decidedBy ? { decided_by: gate.decidedBy } : {}) } : null,
+        error: s?.error ? { code: s.error.code, message: s.error.message } : s?.blocked ? { code: s.blocked.code, message: s.blocked.reason } : null,
+      };
+    }),
+  };
+}
+
+function traceIdOf(traceparent: string | undefined): string | null {
+  const parts = traceparent?.split('-');
+  return parts && parts.length === 4 ? parts[1] : null;
+}

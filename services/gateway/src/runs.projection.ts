@@ -1,0 +1,143 @@
+import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
+
+/** One line of `GET /v1/runs`. Times are ISO-8601 (UTC). */
+export interface RunSummary {
+  runId: string;
+  workflowId: string;
+  workflowVersion: string;
+  status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+  createdAt: string;
+  updatedAt: string;
+  openGates: number;
+  failure?: { code: string; reason: string };
+}
+
+/** One line of `GET /v1/gates`. */
+export interface GateSummary {
+  gateId: string;
+  runId: string;
+  stepId: string;
+  status: 'open' | 'approved' | 'rejected';
+  reviewers: string[];
+  reason: string;
+  openedAt: string;
+  dueAt?: string;
+  decidedBy?: string;
+}
+
+const PAGE = 1000;
+
+/**
+ * The gateway's read model of runs and gates: a projection of every `run-*` stream, kept in memory and
+ * caught up from the store's global position before each query (so a query sees every event committed
+ * before it was made). Rebuilt from position 0 when the gateway starts.
+ */
+export class RunsProjection {
+  private readonly runs = new Map<string, RunSummary>();
+  private readonly gates = new Map<string, GateSummary>();
+  private position = 0;
+  private catchingUp?: Promise<void>;
+
+  constructor(private readonly store: EventStore) {}
+
+  async listRuns(filter: { workflowId?: string; status?: string } = {}): Promise<RunSummary[]> {
+    await this.catchUp();
+    return [...this.runs.values()]
+      .filter((run) => !filter.workflowId || run.workflowId === filter.workflowId)
+      .filter((run) => !filter.status || run.status === filter.status)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async listGates(filter: { status?: string; reviewer?: string } = {}): Promise<GateSummary[]> {
+    await this.catchUp();
+    return [...this.gates.values()]
+      .filter((gate) => !filter.status || gate.status === filter.status)
+      .filter((gate) => !filter.reviewer || gate.reviewers.includes(filter.reviewer))
+      .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+  }
+
+  async getGate(gateId: string): Promise<GateSummary | undefined> {
+    await this.catchUp();
+    return this.gates.get(gateId);
+  }
+
+  /** Applies every event committed since the last catch-up; concurrent callers share one pass. */
+  catchUp(): Promise<void> {
+    this.catchingUp ??= this.readNewEvents().finally(() => {
+      this.catchingUp = undefined;
+    });
+    return this.catchingUp;
+  }
+
+  private async readNewEvents(): Promise<void> {
+    for (;;) {
+      const events = await this.store.readAll({ fromPosition: this.position, maxCount: PAGE, streamPrefix: 'run-' });
+      for (const event of events) this.apply(event);
+      if (events.length > 0) this.position = events[events.length - 1].position;
+      if (events.length < PAGE) return;
+    }
+  }
+
+  private apply(event: StoredEvent): void {
+    const runId = event.metadata.runId;
+    const data = event.data as Record<string, unknown>;
+    const at = event.metadata.occurredAt;
+    if (event.type === 'RunTriggered') {
+      this.runs.set(runId, {
+        runId,
+        workflowId: String(data.workflowId),
+        workflowVersion: String(data.workflowVersion),
+        status: 'running',
+        createdAt: at,
+        updatedAt: at,
+        openGates: 0,
+      });
+      return;
+    }
+    const run = this.runs.get(runId);
+    if (!run) return;
+    run.updatedAt = at;
+    switch (event.type) {
+      case 'RunCompleted': run.status = 'completed'; break;
+      case 'RunFailed':
+        run.status = 'failed';
+        run.failure = { code: String(data.code), reason: String(data.reason) };
+        break;
+      case 'RunCancelled': run.status = 'cancelled'; break;
+      case 'RunPaused': run.status = 'paused'; break;
+      case 'RunResumed': run.status = 'running'; break;
+      case 'GateOpened': this.openGate(runId, data, at); break;
+      case 'GateEscalated': this.escalateGate(data); break;
+      case 'GateDecided': this.decideGate(data); break;
+    }
+    run.openGates = [...this.gates.values()].filter((g) => g.runId === runId && g.status === 'open').length;
+  }
+
+  private openGate(runId: string, data: Record<string, unknown>, at: string): void {
+    const gateId = String(data.gateId);
+    this.gates.set(gateId, {
+      gateId,
+      runId,
+      stepId: String(data.stepId),
+      status: 'open',
+      reviewers: [...(data.reviewers as string[])],
+      reason: String(data.reason),
+      openedAt: at,
+      ...(data.dueAt ? { dueAt: String(data.dueAt) } : {}),
+    });
+  }
+
+  private escalateGate(data: Record<string, unknown>): void {
+    const gate = this.gates.get(String(data.gateId));
+    if (!gate) return;
+    gate.reviewers = [...(data.reviewers as string[])];
+    if (data.dueAt) gate.dueAt = String(data.dueAt);
+  }
+
+  private decideGate(data: Record<string, unknown>): void {
+    const gate = this.gates.get(String(data.gateId));
+    if (!gate) return;
+    gate.status = data.outcome === 'approved' ? 'approved' : 'rejected';
+    gate.decidedBy = String(data.reviewer);
+  }
+}

@@ -1,0 +1,26 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { subjects } from '@ledgerflow/contracts';
+import type { DecideGateRequest, DecideGateResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
+import { requestJson } from '@ledgerflow/messaging';
+import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
+
+const TIMEOUT_MS = 10_000;
+
+/** The gateway's calls to the other services over NATS request/reply (errors keep the callee's code). */
+@Injectable()
+export class ServicesClient {
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  startRun(trigger: TriggerMessage): Promise<StartRunResult> {
+    return requestJson<StartRunResult>(this.nc, subjects.plannerStartRun, trigger, { timeoutMs: TIMEOUT_MS });
+  }
+
+  decideGate(request: DecideGateRequest): Promise<DecideGateResult> {
+    return requestJson<DecideGateResult>(this.nc, subjects.approvalDecideGate, request, { timeoutMs: TIMEOUT_MS });
+  }
+
+  stepStats(workflowId: string): Promise<StepStats[]> {
+    return requestJson<StepStats[]>(this.nc, subjects.memoryStepStats, { workflowId }, { timeoutMs: TIMEOUT_MS });
+  }
+}

@@ -1,0 +1,132 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { StepStats } from '@ledgerflow/contracts';
+
+/** Durations kept per step for percentiles: the most recent 1,000 outcomes. */
+export const DURATION_WINDOW = 1000;
+
+/** The slice of a stored run event this projection reads. */
+export interface ProjectedEvent {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: { readonly runId: string };
+}
+
+/**
+ * Operational memory's first projection: per workflow and step, how many runs started the step, how many
+ * attempts succeeded or failed, and duration percentiles (nearest rank over the last 1,000 outcomes).
+ * Stored in its own SQLite file; every event is applied at most once (per-run revision high-water mark,
+ * in the same transaction as the update), so redelivered events change nothing.
+ */
+export class StepStatsProjection {
+  private readonly db: SqliteDatabase;
+  private readonly statements: ReturnType<StepStatsProjection['prepare']>;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS memory_runs (run_id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, applied_revision INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS memory_step_stats (
+        workflow_id TEXT NOT NULL, step_id TEXT NOT NULL, runs INTEGER NOT NULL DEFAULT 0,
+        succeeded INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, durations TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (workflow_id, step_id));`);
+    this.statements = this.prepare();
+  }
+
+  /** The last revision applied for a run's stream, -1 when none. */
+  appliedRevision(runId: string): number {
+    const row = this.statements.getRun.get(runId) as { applied_revision: number } | undefined;
+    return row?.applied_revision ?? -1;
+  }
+
+  /** Applies events of one run in revision order; events at or below the applied revision are skipped. */
+  apply(events: readonly ProjectedEvent[]): void {
+    this.db.transaction(() => {
+      for (const event of events) this.applyOne(event);
+    })();
+  }
+
+  stats(workflowId: string): StepStats[] {
+    const rows = this.statements.statsOf.all(workflowId) as Array<{
+      step_id: string; runs: number; succeeded: number; failed: number; durations: string;
+    }>;
+    return rows.map((row) => {
+      const durations = (JSON.parse(row.durations) as number[]).sort((a, b) => a - b);
+      const attempts = row.succeeded + row.failed;
+      return {
+        workflowId,
+        stepId: row.step_id,
+        runs: row.runs,
+        succeeded: row.succeeded,
+        failed: row.failed,
+        successRate: attempts === 0 ? 0 : row.succeeded / attempts,
+        p50DurationMs: percentile(durations, 0.5),
+        p95DurationMs: percentile(durations, 0.95),
+      };
+    });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private applyOne(event: ProjectedEvent): void {
+    const runId = event.metadata.runId;
+    const run = this.statements.getRun.get(runId) as { workflow_id: string; applied_revision: number } | undefined;
+    if (run && event.revision <= run.applied_revision) return;
+    if (event.type === 'RunTriggered') {
+      this.statements.upsertRun.run(runId, String(event.data.workflowId), event.revision);
+      return;
+    }
+    if (!run) return; // the run's RunTriggered was not seen: the caller fills gaps from the store first
+    this.statements.setApplied.run(event.revision, runId);
+    const stepId = event.data.stepId as string | undefined;
+    if (!stepId) return;
+    if (event.type === 'StepStarted' && event.data.attempt === 1) this.statements.countRun.run(run.workflow_id, stepId);
+    if (event.type === 'StepSucceeded' || event.type === 'StepFailed') {
+      const key = [run.workflow_id, stepId] as const;
+      this.statements.ensureStep.run(...key);
+      const row = this.statements.getStep.get(...key) as { durations: string };
+      const durations = [...(JSON.parse(row.durations) as number[]), Number(event.data.durationMs ?? 0)].slice(-DURATION_WINDOW);
+      const succeeded = event.type === 'StepSucceeded' ? 1 : 0;
+      this.statements.recordOutcome.run(succeeded, 1 - succeeded, JSON.stringify(durations), ...key);
+    }
+  }
+
+  private prepare() {
+    return {
+      getRun: this.db.prepare('SELECT workflow_id, applied_revision FROM memory_runs WHERE run_id = ?'),
+      upsertRun: this.db.prepare(
+        'INSERT INTO memory_runs (run_id, workflow_id, applied_revision) VALUES (?, ?, ?) ON CONFLICT(run_id) DO NOTHING',
+      ),
+      setApplied: this.db.prepare('UPDATE memory_runs SET applied_revision = ? WHERE run_id = ?'),
+      ensureStep: this.db.prepare('INSERT OR IGNORE INTO memory_step_stats (workflow_id, step_id) VALUES (?, ?)'),
+      countRun: this.db.prepare(
+        `INSERT INTO memory_step_stats (workflow_id, step_id, runs) VALUES (?, ?, 1)
+         ON CONFLICT(workflow_id, step_id) DO UPDATE SET runs = runs + 1`,
+      ),
+      getStep: this.db.prepare('SELECT durations FROM memory_step_stats WHERE workflow_id = ? AND step_id = ?'),
+      recordOutcome: this.db.prepare(
+        `UPDATE memory_step_stats SET succeeded = succeeded + ?, failed = failed + ?, durations = ?
+         WHERE workflow_id = ? AND step_id = ?`,
+      ),
+      statsOf: this.db.prepare(
+        'SELECT step_id, runs, succeeded, failed, durations FROM memory_step_stats WHERE workflow_id = ? ORDER BY step_id',
+      ),
+    };
+  }
+}
+
+/** Nearest-rank percentile of sorted values (0 when empty). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil(p * sorted.length));
+  return sorted[rank - 1];
+}

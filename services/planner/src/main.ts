@@ -1,0 +1,5 @@
+import { CommonConfig } from '@ledgerflow/config';
+import { runService } from '@ledgerflow/service-runtime';
+import { PlannerModule } from './planner.module.js';
+
+runService({ name: 'planner', config: CommonConfig, definitions: true, listen: 'rpc', module: (context) => PlannerModule.register(context) });

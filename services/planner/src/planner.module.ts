@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import type { CommonConfig } from '@ledgerflow/config';
+import type { ServiceContext } from '@ledgerflow/service-runtime';
+import { EventRelayHost } from './event-relay.host.js';
+import { PlannerController } from './planner.controller.js';
+import { RunStarter } from './start-run.js';
+import { TriggersConsumer } from './triggers.consumer.js';
+
+@Module({})
+export class PlannerModule {
+  static register(context: ServiceContext<CommonConfig>): DynamicModule {
+    if (!context.definitions) throw new Error('the planner needs workflow definitions');
+    const starter = new RunStarter(context.definitions, context.runs);
+    context.logger.info('workflow definitions loaded', {
+      workflows: context.definitions.list().map((d) => `${d.id}@${d.version}`),
+    });
+    return {
+      module: PlannerModule,
+      controllers: [PlannerController],
+      providers: [{ provide: RunStarter, useValue: starter }, TriggersConsumer, EventRelayHost],
+    };
+  }
+}
