@@ -54,6 +54,16 @@ describe('workflows/claim-review.yaml with the sample claims', () => {
     expect(() => validateRunInput(definition, claim)).toThrow(/attachments\/0/);
   });
 
+  it('pays nothing for an uncovered claim, even when no document stated an amount', async () => {
+    const payoutStep = definition.steps.find((s) => s.id === 'payout');
+    const steps = {
+      extract_documents: { output: { documents: [], totalAmount: null, currency: null, lossType: null } },
+      check_coverage: { output: checkCoverage({ policyNumber: 'POL-HOME-100050', amount: null, currency: null, incidentDate: '2026-01-05', lossType: null }, policies['POL-HOME-100050']) },
+      fraud_screen: { output: { score: 0.25, flags: ['no_documented_amount'] } },
+    };
+    expect(await resolveStepInput(payoutStep?.input, { input: claims[0], steps }, { stepId: 'payout' })).toMatchObject({ amount: 0, covered: false });
+  });
+
   it('resolves each sample to the payout its README outcome depends on', async () => {
     const payouts: Record<string, unknown> = {};
     for (const claim of claims) {

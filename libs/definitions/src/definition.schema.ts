@@ -56,8 +56,7 @@ const step = {
 };
 
 /**
- * JSON Schema (draft-07) of a workflow definition file (design brief, "Workflow definitions";
- * docs/definitions.md is the user-facing reference). `maxSteps` has no maximum here on purpose:
+ * JSON Schema (draft-07) of a workflow definition file (design brief, "Workflow definitions"). `maxSteps` has no maximum here on purpose:
  * a value above 50 is reported as `workflow_depth_exceeded`, the plan's own code.
  */
 export const definitionSchema = {

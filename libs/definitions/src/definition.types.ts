@@ -12,7 +12,7 @@ export interface TriggerSpec {
 
 /**
  * One step of a definition, normalized: durations are milliseconds and every default is filled in
- * (docs/definitions.md lists the defaults).
+ * (`DEFINITION_DEFAULTS`).
  */
 export interface StepDefinition {
   readonly id: string;

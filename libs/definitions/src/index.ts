@@ -3,7 +3,7 @@ export * from './definition.errors.js';
 export { definitionSchema } from './definition.schema.js';
 export { parseDuration, DURATION_PATTERN } from './duration.js';
 export { DEFINITION_DEFAULTS } from './normalize-definition.js';
-export { parseDefinition, MAX_STEPS_LIMIT } from './parse-definition.js';
+export { parseDefinition } from './parse-definition.js';
 export { buildPlan } from './build-plan.js';
 export { DefinitionRegistry, loadDefinitions } from './definition-registry.js';
 export { validateRunInput, mapTriggerPayload } from './run-input.js';

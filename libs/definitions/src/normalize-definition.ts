@@ -2,7 +2,7 @@ import type { GateSpec, RetryPolicy } from '@ledgerflow/domain';
 import type { JsonSchema, StepDefinition, WorkflowDefinition } from './definition.types.js';
 import { parseDuration } from './duration.js';
 
-/** Defaults of the definition format (docs/definitions.md). */
+/** Defaults of the definition format: 4 concurrent steps, a 30 s timeout per attempt, one attempt (no retry). */
 export const DEFINITION_DEFAULTS = {
   concurrency: 4,
   timeoutMs: 30_000,

@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { LedgerflowError, validatePlan } from '@ledgerflow/domain';
+import { LedgerflowError, MAX_PLAN_STEPS, validatePlan } from '@ledgerflow/domain';
 import { buildPlan } from './build-plan.js';
 import { definitionSchema } from './definition.schema.js';
 import { DefinitionError } from './definition.errors.js';
@@ -7,9 +7,6 @@ import type { DefinitionIssue, JsonSchema, WorkflowDefinition } from './definiti
 import { compileExpression, templateExpressions } from './expressions.js';
 import { compileSchema, schemaIssues } from './json-schema.js';
 import { normalizeDefinition, type RawDefinition } from './normalize-definition.js';
-
-/** The plan limit (design brief, "Invariants": at most 50 steps). */
-export const MAX_STEPS_LIMIT = 50;
 
 const validateFile = compileSchema(definitionSchema);
 
@@ -131,8 +128,8 @@ function unknownAgentIssues(definition: WorkflowDefinition): DefinitionIssue[] {
 function maxStepsIssues(definition: WorkflowDefinition): DefinitionIssue[] {
   const { maxSteps } = definition;
   if (maxSteps === undefined) return [];
-  if (maxSteps > MAX_STEPS_LIMIT) {
-    return [{ path: '/maxSteps', rule: 'max_steps_limit', message: `maxSteps is ${maxSteps}, above the limit of ${MAX_STEPS_LIMIT} steps per plan` }];
+  if (maxSteps > MAX_PLAN_STEPS) {
+    return [{ path: '/maxSteps', rule: 'max_steps_limit', message: `maxSteps is ${maxSteps}, above the limit of ${MAX_PLAN_STEPS} steps per plan` }];
   }
   if (definition.steps.length > maxSteps) {
     return [{ path: '/steps', rule: 'max_steps', message: `${definition.steps.length} steps exceed maxSteps ${maxSteps}` }];

@@ -5,7 +5,7 @@ import type { RunEvent } from './events.js';
 import { evolve } from './evolve.js';
 import { applyPlanRevision } from './plan.js';
 import { validatePlan } from './plan-validation.js';
-import { allStepsDone, isStalled } from './run-rules.js';
+import { allStepsDone, isStalled, usedStepId } from './run-rules.js';
 import type { RunState } from './state.js';
 
 /**
@@ -57,10 +57,12 @@ export function skipStep({ data }: SkipStep, state: RunState, now: string): RunE
 /**
  * `RevisePlan` -> `PlanRevised{revision: n + 1}`: removes steps that are neither running nor succeeded
  * (a revision never re-runs or discards a completed step), appends `addSteps`, validates the result.
- * Followed by `RunResumed{plan_revised}` when the run was paused for a failed step and can move again,
- * `RunCompleted` when nothing is left to run, or `RunPaused{step_failed}` when only a failed step is left.
+ * Preceded by `RunResumed{plan_revised}` when the run was paused for a failed step and can move again
+ * (an operator's pause is kept); followed by `RunCompleted` when nothing is left to run, or
+ * `RunPaused{step_failed}` when only a failed step is left.
  * @throws DomainError RUN.NOT_RUNNING, RUN.REVISION_EMPTY, RUN.STEP_NOT_FOUND (a removed id),
- *   RUN.STEP_ALREADY_STARTED (a removed step is running or succeeded). @throws ValidationError from `validatePlan`.
+ *   RUN.STEP_ALREADY_STARTED (a removed step is running or succeeded), RUN.STEP_ID_RETIRED (an added id
+ *   belonged to a removed step that had started or opened a gate). @throws ValidationError from `validatePlan`.
  */
 export function revisePlan({ data }: RevisePlan, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
@@ -70,6 +72,11 @@ export function revisePlan({ data }: RevisePlan, state: RunState, now: string): 
     const { stepState } = requireStep(state, stepId);
     if (stepState.status === 'running' || stepState.status === 'succeeded') {
       refuse(RunErrorCodes.STEP_ALREADY_STARTED, `step "${stepId}" is ${stepState.status} and cannot be removed`, { stepId, status: stepState.status });
+    }
+  }
+  for (const step of addSteps) {
+    if (state.retiredStepIds.includes(step.id) || (removeStepIds.includes(step.id) && usedStepId(state.steps[step.id]))) {
+      refuse(RunErrorCodes.STEP_ID_RETIRED, `step id "${step.id}" belonged to a removed step that had started or opened a gate; use a new id`, { stepId: step.id });
     }
   }
   if (state.plan) validatePlan(applyPlanRevision(state.plan, addSteps, removeStepIds));

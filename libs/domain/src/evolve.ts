@@ -2,7 +2,7 @@ import { applyPlanRevision } from './plan.js';
 import type { PlanStep } from './plan.js';
 import type { RunEvent } from './events.js';
 import { gateIdOf } from './events.js';
-import { gateRequired, planStepOf } from './run-rules.js';
+import { gateRequired, planStepOf, usedStepId } from './run-rules.js';
 import { countSteps, initialState } from './state.js';
 import type { GateState, RunState, StepState } from './state.js';
 
@@ -34,12 +34,14 @@ function evolveRevision(state: RunState, addedSteps: readonly PlanStep[], remove
   if (!state.plan) return state;
   const steps: Record<string, StepState> = { ...state.steps };
   const gates: Record<string, GateState> = { ...state.gates };
+  const retired = [...state.retiredStepIds];
   for (const stepId of removedStepIds) {
+    if (usedStepId(steps[stepId]) && !retired.includes(stepId)) retired.push(stepId);
     delete steps[stepId];
     if (state.runId !== undefined) delete gates[gateIdOf(state.runId, stepId)];
   }
   for (const step of addedSteps) steps[step.id] = newStep(step);
-  return { ...setSteps(state, steps), gates, plan: applyPlanRevision(state.plan, addedSteps, removedStepIds), planRevision: revision };
+  return { ...setSteps(state, steps), gates, retiredStepIds: retired, plan: applyPlanRevision(state.plan, addedSteps, removedStepIds), planRevision: revision };
 }
 
 function evolveEvent(state: RunState, event: RunEvent): RunState {

@@ -86,3 +86,8 @@ export function firstFailedStep(state: RunState): string | undefined {
 export function isStalled(state: RunState): boolean {
   return !allStepsDone(state) && !hasLiveWork(state);
 }
+
+/** True when removing this step retires its id: it started an attempt or opened a gate (see `RunState.retiredStepIds`). */
+export function usedStepId(stepState: StepState | undefined): boolean {
+  return stepState !== undefined && (stepState.startedAt !== undefined || stepState.gateId !== undefined);
+}

@@ -76,6 +76,11 @@ export interface RunState {
   readonly plan?: Plan;
   /** 0 for the created plan, then the number of the last `PlanRevised`. */
   readonly planRevision: number;
+  /**
+   * Ids of steps a revision removed after they had started or opened a gate. A revision may not add them
+   * again: their attempt numbers (and so idempotency keys `<runId>/<stepId>/<attempt>`) and gate ids are used.
+   */
+  readonly retiredStepIds: readonly string[];
   /** Keyed by step id; the order of steps is `plan.steps`. */
   readonly steps: Readonly<Record<string, StepState>>;
   /** Keyed by gate id (`<runId>.<stepId>`). */
@@ -100,5 +105,5 @@ export function countSteps(steps: Readonly<Record<string, StepState>>): StepCoun
 
 /** The state before any event: status `none`, no plan. */
 export function initialState(): RunState {
-  return { status: 'none', planRevision: 0, steps: {}, gates: {}, counts: countSteps({}), eventCount: 0 };
+  return { status: 'none', planRevision: 0, retiredStepIds: [], steps: {}, gates: {}, counts: countSteps({}), eventCount: 0 };
 }

@@ -154,18 +154,29 @@ class EsdbSubscription implements Subscription {
   }
 
   private async run(): Promise<void> {
+    let failed: { error: unknown } | undefined;
     try {
       for await (const resolved of this.source) {
         if (this.stopping) return;
         const event = fromEsdbResolvedEvent(resolved);
         if (!event || event.position <= this.lastPosition) continue;
-        await insideHandler.run(this, () => this.handler(event));
+        try {
+          await insideHandler.run(this, () => this.handler(event));
+        } catch (error) {
+          failed = { error };
+          break;
+        }
         this.lastPosition = event.position;
       }
     } catch (error) {
       if (this.stopping) return;
       await this.source.unsubscribe().catch(() => undefined);
       throw fromEsdbError(error, 'subscribeToAll', '$all');
+    }
+    if (failed) {
+      // The handler's own error, unmapped; the event is not skipped (position stays before it).
+      await this.source.unsubscribe().catch(() => undefined);
+      throw failed.error;
     }
   }
 }

@@ -65,13 +65,18 @@ export function openSqliteDatabase(path: string, options: SqliteOptions = {}): {
 
 /** True for SQLite's lock errors (`SQLITE_BUSY*`, `SQLITE_LOCKED*`): another connection holds the lock. */
 export function isBusyError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+  const code = sqliteCode(error);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-/** The SQLite error code of `error` (e.g. `SQLITE_CONSTRAINT_UNIQUE`), if it is one. */
+/**
+ * The SQLite error code of `error` (e.g. `SQLITE_CONSTRAINT_UNIQUE`), if it is one. Checked by shape,
+ * not `instanceof`: better-sqlite3's native addon keeps the first `SqliteError` class it was given, so a
+ * second module instance (Jest registries) would fail an `instanceof` check.
+ */
 export function sqliteCode(error: unknown): string | undefined {
-  return error instanceof Database.SqliteError ? error.code : undefined;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
 function retryWhileBusy(operation: string, fn: () => void): void {

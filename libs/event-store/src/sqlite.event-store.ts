@@ -17,6 +17,7 @@ import type {
 } from './event-store.port.js';
 import { LocalAppendSignal, PollingSubscription } from './polling-subscription.js';
 import { isBusyError, openSqliteDatabase, sqliteCode, type SqliteOptions } from './sqlite.database.js';
+import { prepareStatements, rowToStoredEvent, type SqliteStatements } from './sqlite.statements.js';
 
 /** Options of `SqliteEventStore.open`. */
 export interface SqliteEventStoreOptions extends SqliteOptions {
@@ -24,17 +25,6 @@ export interface SqliteEventStoreOptions extends SqliteOptions {
   readonly pollIntervalMs?: number;
 }
 
-interface EventRow {
-  position: number;
-  stream_id: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-}
-
-const COLUMNS = 'position, stream_id, revision, type, data, metadata, recorded_at';
 /** One wake-up signal per database file, so subscriptions see this process's appends at once. */
 const signals = new Map<string, LocalAppendSignal>();
 
@@ -54,7 +44,7 @@ const signals = new Map<string, LocalAppendSignal>();
 export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly signal: LocalAppendSignal;
-  private readonly stmt: ReturnType<typeof prepareStatements>;
+  private readonly stmt: SqliteStatements;
   private readonly appendTx: Database.Transaction<(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult>;
   /** Checkpoints (table `checkpoints`) on this store's connection; closed with the store. */
   readonly checkpoints: SqliteCheckpointStore;
@@ -121,7 +111,7 @@ export class SqliteEventStore implements EventStore {
       options.direction === 'backwards'
         ? this.stmt.backwards.all(streamId, options.fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount)
         : this.stmt.forwards.all(streamId, options.fromRevision ?? 0, maxCount);
-    return rows.map(toStoredEvent);
+    return rows.map(rowToStoredEvent);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -150,7 +140,7 @@ export class SqliteEventStore implements EventStore {
   private readAllSync(fromPosition: number, maxCount: number, prefix: string | undefined): StoredEvent[] {
     try {
       const rows = prefix ? this.stmt.allWithPrefix.all(fromPosition, prefix, maxCount) : this.stmt.all.all(fromPosition, maxCount);
-      return rows.map(toStoredEvent);
+      return rows.map(rowToStoredEvent);
     } catch (error) {
       throw isBusyError(error) ? new StoreUnavailableError('readAll', String(error), error) : error;
     }
@@ -188,40 +178,6 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function prepareStatements(db: Database.Database) {
-  return {
-    lastRevision: db.prepare<[string], number>('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').pluck(),
-    insert: db.prepare<[string, number, string, string, string, string, string]>(
-      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    byEventId: db.prepare<[string], { streamId: string; revision: number; position: number }>(
-      'SELECT stream_id AS streamId, revision, position FROM events WHERE event_id = ?',
-    ),
-    forwards: db.prepare<[string, number, number], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
-    ),
-    backwards: db.prepare<[string, number, number], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-    ),
-    all: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
-    allWithPrefix: db.prepare<[number, string, number], EventRow>(
-      `SELECT ${COLUMNS} FROM events WHERE position > ? AND instr(stream_id, ?) = 1 ORDER BY position ASC LIMIT ?`,
-    ),
-  };
-}
-
 function isDuplicateEventId(error: unknown): boolean {
   return sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('events.event_id');
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    streamId: row.stream_id,
-    revision: row.revision,
-    position: row.position,
-    recordedAt: row.recorded_at,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-  };
 }

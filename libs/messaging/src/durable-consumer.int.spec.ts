@@ -68,19 +68,19 @@ describe('startDurableConsumer', () => {
     await publish('lf.evt.nak.s1.Done', { n: 1 });
     await eventually('third delivery acked', async () => deliveries.length === 3 && (await consumerInfo('nak-test')).num_ack_pending === 0);
     expect(deliveries.map((d) => d.count)).toEqual([1, 2, 3]);
-    const [d1, d2, d3] = deliveries as [{ at: number }, { at: number }, { at: number }];
-    expect(d2.at - d1.at).toBeGreaterThanOrEqual(280);
-    expect(d3.at - d2.at).toBeGreaterThanOrEqual(580);
+    const [t1 = 0, t2 = 0, t3 = 0] = deliveries.map((d) => d.at);
+    expect(t2 - t1).toBeGreaterThanOrEqual(280);
+    expect(t3 - t2).toBeGreaterThanOrEqual(580);
     await sleep(300);
     expect(deliveries).toHaveLength(3);
   });
 
   it('dead-letters a message after maxDeliver failed deliveries, with the error in headers, and never acks it', async () => {
     const dlq: Msg[] = [];
-    const sub = nats.nc.subscribe('lf.dlq.dlq-test', { callback: (_err, msg) => dlq.push(msg) });
+    const sub = nats.nc.subscribe('lf.dlq.dlq-test', { callback: (_err, msg) => void dlq.push(msg) });
     const terminated: Array<{ stream_seq: number }> = [];
     const advisories = nats.nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${EVENTS_STREAM}.dlq-test`, {
-      callback: (_err, msg) => terminated.push(msg.json<{ stream_seq: number }>()),
+      callback: (_err, msg) => void terminated.push(msg.json<{ stream_seq: number }>()),
     });
     await nats.nc.flush();
     let calls = 0;

@@ -1,10 +1,10 @@
-import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { upsertPullConsumer } from './consumer-config.js';
 import { defaultDeadLetterSubject, publishDeadLetter } from './dead-letter.js';
 import { toErrorBody } from './reply-envelope.js';
-import { Semaphore } from './semaphore.js';
+import { Slots } from './slots.js';
 import { extractTraceContext } from './trace-context.js';
 import { messagingTracer, natsAttributes } from './tracing.js';
 
@@ -38,6 +38,11 @@ export interface DurableConsumerOptions {
   readonly deadLetterSubject?: string;
   /** For a new consumer: `'all'` (default) from the stream's start, or `'new'` from now. */
   readonly deliverPolicy?: 'all' | 'new';
+  /**
+   * How long one pull request stays open, in ms (at least 1000); default 1000. `stop()` waits for the
+   * open one to expire rather than abandon it, so no message is left stranded until its ack wait.
+   */
+  readonly pullExpiresMs?: number;
   /** Must be idempotent: a message may be delivered more than once. Throw to nak. */
   readonly handler: (msg: ConsumedMessage) => Promise<void>;
   /** Told about handler failures and consumer trouble (for logging); never throws. */
@@ -45,7 +50,10 @@ export interface DurableConsumerOptions {
 }
 
 export interface DurableConsumer {
-  /** Stops pulling, hands buffered messages back (nak), and resolves once running handlers have finished. */
+  /**
+   * Stops pulling: waits for the open pull request to end (at most `pullExpiresMs`), hands back (nak)
+   * what arrives meanwhile, and resolves once running handlers have finished.
+   */
   stop(): Promise<void>;
 }
 
@@ -87,10 +95,10 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   });
   const consumer = await jetstream(nc).consumers.get(options.stream, options.durable);
 
-  const semaphore = new Semaphore(concurrency);
+  const slots = new Slots(concurrency);
   const inFlight = new Set<Promise<void>>();
+  const expires = Math.max(1_000, options.pullExpiresMs ?? 1_000);
   let stopping = false;
-  let messages: ConsumerMessages | undefined;
   let wake: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolve) => (wake = resolve));
 
@@ -98,52 +106,68 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     const view = viewOf(m);
     const parent = extractTraceContext(m.headers, ROOT_CONTEXT);
     const span = messagingTracer().startSpan(`process ${m.subject}`, { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) }, parent);
-    const keepAlive = setInterval(() => m.working(), Math.max(500, Math.floor(ackWaitMs / 2)));
+    // Acks go out on the connection; when it is closed they throw: report, and let the server redeliver.
+    const settle = (what: () => void): void => {
+      try {
+        what();
+      } catch (err) {
+        report(err, view);
+      }
+    };
+    const keepAlive = setInterval(() => settle(() => m.working()), Math.max(500, Math.floor(ackWaitMs / 2)));
+    let failure: unknown;
+    let failed = false;
     try {
       await context.with(trace.setSpan(parent, span), () => options.handler(view));
-      m.ack();
     } catch (err) {
-      const error = toErrorBody(err);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      report(err, view);
-      if (view.deliveryCount >= maxDeliver) {
-        try {
-          await publishDeadLetter(nc, dlq, m, error);
-          m.term();
-        } catch (dlqErr) {
-          report(dlqErr, view);
-          m.nak();
-        }
-      } else {
-        m.nak(backoff.length === 0 ? 0 : backoff[Math.min(view.deliveryCount - 1, backoff.length - 1)]);
-      }
+      failed = true;
+      failure = err;
     } finally {
       clearInterval(keepAlive);
+    }
+    try {
+      if (!failed) return settle(() => m.ack());
+      const error = toErrorBody(failure);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      report(failure, view);
+      if (view.deliveryCount < maxDeliver) {
+        return settle(() => m.nak(backoff.length === 0 ? 0 : backoff[Math.min(view.deliveryCount - 1, backoff.length - 1)]));
+      }
+      try {
+        await publishDeadLetter(nc, dlq, m, error);
+        settle(() => m.term());
+      } catch (dlqErr) {
+        report(dlqErr, view);
+        settle(() => m.nak());
+      }
+    } finally {
       span.end();
     }
   };
 
+  // Pull only as many messages as there are free slots, and let every pull request run to its end:
+  // a pull request abandoned early would still receive messages nobody handles until their ack wait.
   const loop = (async () => {
     while (!stopping) {
+      await slots.whenFree();
+      if (stopping) break;
       try {
-        messages = await consumer.consume({ max_messages: concurrency });
-        if (stopping) void messages.close(); // the loop below drains (naks) what was buffered
-        for await (const m of messages) {
-          if (!stopping) await semaphore.acquire();
-          if (stopping) {
+        const batch = await consumer.fetch({ max_messages: slots.available, expires });
+        for await (const m of batch) {
+          if (stopping || !slots.tryTake()) {
             m.nak();
             continue;
           }
           const task = processOne(m).finally(() => {
-            semaphore.release();
+            slots.release();
             inFlight.delete(task);
           });
           inFlight.add(task);
         }
       } catch (err) {
         report(err);
+        await Promise.race([new Promise((r) => setTimeout(r, 1000)), stopSignal]);
       }
-      if (!stopping) await Promise.race([new Promise((r) => setTimeout(r, 1000)), stopSignal]);
     }
   })();
 
@@ -153,8 +177,7 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
       stopped ??= (async () => {
         stopping = true;
         wake();
-        semaphore.releaseWaiters();
-        await messages?.close().catch(() => undefined);
+        slots.wakeAll();
         await loop;
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       })();

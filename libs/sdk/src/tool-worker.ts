@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { headers, subjects, toolQueueGroup, type ToolReply, type ToolRequest } from '@ledgerflow/contracts';
@@ -87,7 +87,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     };
     return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
       try {
-        const reply = await verifyThenDedupe(tool, msg, request, span);
+        const reply = await verifyThenDedupe(tool, msg, request, span, traceparentOf(trace.setSpan(parent, span)));
         if (!reply.ok) {
           span.setAttribute('lf.error_code', reply.error.code);
           span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error.message });
@@ -99,7 +99,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     });
   }
 
-  async function verifyThenDedupe(tool: CompiledTool, msg: Msg, request: ToolRequest, span: Span): Promise<ToolReply> {
+  async function verifyThenDedupe(tool: CompiledTool, msg: Msg, request: ToolRequest, span: Span, traceparent: string | undefined): Promise<ToolReply> {
     if (options.verifyGrant !== undefined) {
       const grant = msg.headers?.get(headers.grant) || undefined;
       try {
@@ -124,7 +124,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       span.setAttribute('lf.deduplicated', false);
       const reply = await tool.call(request.input, {
         runId: request.runId, stepId: request.stepId, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
-        traceparent: traceparentOf(context.active()),
+        ...(traceparent === undefined ? {} : { traceparent }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
       });
       try {

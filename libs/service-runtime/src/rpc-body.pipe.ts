@@ -7,7 +7,9 @@ import type { ValidationError as ClassValidationError } from 'class-validator';
 import { ValidationError } from '@ledgerflow/domain';
 import { MALFORMED_BODY } from './json-wire.js';
 
-type Constructor<T> = new (...args: never[]) => T;
+import type { ClassConstructor } from 'class-transformer';
+
+type Constructor<T> = ClassConstructor<T>;
 
 /** One failed constraint of a request body: the dotted field path, the rule's name and its message. */
 export interface FieldViolation {
@@ -38,7 +40,7 @@ export function validateBody<T extends object>(dto: Constructor<T>, body: unknow
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError('request_invalid', 'request body must be a JSON object');
   }
-  const instance = plainToInstance(dto, body as object) as T;
+  const instance = plainToInstance(dto, body as Record<string, unknown>);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
     const violations = flattenViolations(errors);

@@ -2,3 +2,4 @@ export * from './free-port.js';
 export * from './temp-dir.js';
 export * from './spawn-process.js';
 export * from './nats-server.js';
+export * from './stack.js';

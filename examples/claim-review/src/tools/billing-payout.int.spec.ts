@@ -52,11 +52,14 @@ describe('billing.payout over NATS', () => {
     expect(lines.map((line) => line.runId)).toEqual(['run-a', 'run-b', 'run-c']);
   });
 
-  it('refuses an uncovered claim without touching the ledger', async () => {
+  it.each([
+    [{ covered: false, amount: 0 }, 'claim_not_covered'],
+    [{ covered: true, amount: 0 }, 'payout_amount_invalid'],
+  ])('refuses %j without touching the ledger', async (change, code) => {
     const before = await ledgerLines(ledger);
-    const reply = await harness.call('billing', 'payout', { runId: 'run-d', idempotencyKey: 'run-d/payout/1', input: { ...payout, covered: false } });
+    const reply = await harness.call('billing', 'payout', { runId: 'run-d', idempotencyKey: `run-d/payout/${code}`, input: { ...payout, ...change } });
     expect(reply.ok).toBe(false);
-    if (!reply.ok) expect(reply.error).toMatchObject({ code: 'claim_not_covered', retryable: false });
+    if (!reply.ok) expect(reply.error).toMatchObject({ code, retryable: false });
     expect(await ledgerLines(ledger)).toEqual(before);
   });
 });

@@ -3,7 +3,7 @@ import { defineTool, result, ToolError } from '@ledgerflow/sdk';
 import { defaultBillingLedger } from '../paths.js';
 import { appendOnce, paymentIdOf } from './billing-ledger.js';
 
-/** Input of `billing.payout`. `amount` in major units of `currency` (> 0); `payee` is the claimant's name. */
+/** Input of `billing.payout`. `amount` in major units of `currency` (> 0 when covered); `payee` is the claimant's name. */
 export interface PayoutInput {
   readonly claimId: string;
   readonly amount: number;
@@ -34,7 +34,7 @@ const inputSchema = {
   required: ['claimId', 'amount', 'currency', 'payee', 'covered'],
   properties: {
     claimId: { type: 'string', minLength: 1 },
-    amount: { type: 'number', exclusiveMinimum: 0 },
+    amount: { type: 'number', minimum: 0 },
     currency: { type: 'string', pattern: '^[A-Z]{3}$' },
     payee: { type: 'string', minLength: 1 },
     covered: { type: 'boolean' },
@@ -54,7 +54,8 @@ const outputSchema = {
  * idempotency key (`<runId>/<stepId>/<attempt>`) is already there, so a re-delivered call pays once.
  * Returns `{ paymentId, amount, currency }`, lineage `{ source: 'billing', fresh: true }`.
  *
- * @throws ToolError `claim_not_covered` (non-retryable) when `covered` is false;
+ * @throws ToolError `claim_not_covered` (non-retryable) when `covered` is false; `payout_amount_invalid`
+ *   (non-retryable) when `amount` is 0;
  *   `billing_ledger_unavailable` (retryable) when the ledger cannot be locked, read or written.
  */
 export function billingPayoutTool(options: BillingPayoutOptions = {}) {
@@ -69,6 +70,9 @@ export function billingPayoutTool(options: BillingPayoutOptions = {}) {
     async handler(input, ctx) {
       if (!input.covered) {
         throw new ToolError('claim_not_covered', `claim ${input.claimId} is not covered by its policy; billing pays covered claims only`, { retryable: false });
+      }
+      if (input.amount <= 0) {
+        throw new ToolError('payout_amount_invalid', `payout amount for claim ${input.claimId} must be greater than 0, got ${input.amount}`, { retryable: false });
       }
       const { idempotencyKey, runId } = ctx;
       const entry = {

@@ -1,0 +1,143 @@
+/**
+ * `make demo`: starts nats-server and every Ledgerflow service as its own OS process (data under
+ * `.data/demo/`), plus the claim-review tool workers, runs every sample claim in `claims/` through the
+ * HTTP API (one of them as a webhook), approves the over-50,000 payout as the named reviewer, prints a
+ * trace table per run and a summary, checks each run ended as expected, and stops everything.
+ * Exit code 0 when every claim ended as expected, 1 otherwise.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { LedgerflowClient } from '@ledgerflow/sdk';
+import { repoRoot, startStack } from '@ledgerflow/testing';
+import type { Stack } from '@ledgerflow/testing';
+import { EXPECTED, OUTAGE_CLAIM } from './demo-expectations.js';
+import { table, traceTable } from './demo-report.js';
+import type { RunTrace } from './demo-report.js';
+
+const WORKFLOW = 'claim-review';
+const RUN_TIMEOUT_MS = 30_000;
+
+interface Claim {
+  claimId: string;
+  amount: number;
+  currency: string;
+  [field: string]: unknown;
+}
+
+async function main(): Promise<number> {
+  const root = repoRoot();
+  const dataDir = join(root, '.data', 'demo');
+  rmSync(dataDir, { recursive: true, force: true });
+  const claimsDir = join(root, 'examples', 'claim-review', 'claims');
+  const claims = readdirSync(claimsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(claimsDir, f), 'utf8')) as Claim);
+
+  log(`starting nats-server and 6 services (data under ${dataDir}) ...`);
+  const started = Date.now();
+  const stack = await startStack({
+    dataDir,
+    extras: [
+      {
+        name: 'claim-review-workers',
+        script: 'examples/claim-review/dist/workers.js',
+        readyLine: /^ledgerflow:ready claim-review-workers$/,
+        env: { CLAIM_FRAUD_OUTAGE_CLAIMS: OUTAGE_CLAIM, CLAIM_BILLING_LEDGER: join(dataDir, 'billing-ledger.jsonl') },
+      },
+    ],
+  });
+  log(`stack ready in ${Date.now() - started} ms: gateway ${stack.gatewayUrl}, NATS ${stack.natsUrl}`);
+  try {
+    return await runClaims(stack, claims);
+  } finally {
+    await stack.stop();
+    log('stopped every process');
+  }
+}
+
+async function runClaims(stack: Stack, claims: readonly Claim[]): Promise<number> {
+  const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl });
+  const runs = new Map<string, string>();
+  for (const [index, claim] of claims.entries()) {
+    const result =
+      index === 0
+        ? await client.sendWebhook(WORKFLOW, claim, claim.claimId)
+        : await client.startRun(WORKFLOW, claim, { idempotencyKey: claim.claimId });
+    runs.set(claim.claimId, result.runId);
+    log(`${claim.claimId}: run ${result.runId} started (${index === 0 ? 'webhook' : 'API'}, ${fmt(claim.amount)} ${claim.currency})`);
+  }
+  await approveGates(stack, client, runs);
+  const summary: Array<Array<string | number>> = [];
+  let failures = 0;
+  for (const claim of claims) {
+    const runId = runs.get(claim.claimId)!;
+    const run = await client.waitForRun(runId, { timeoutMs: RUN_TIMEOUT_MS });
+    const trace = (await client.getTrace(runId)) as unknown as RunTrace;
+    const verdict = check(claim.claimId, run as unknown as { status: string; failure?: { code: string; reason: string } }, trace);
+    if (verdict !== 'ok') failures++;
+    process.stdout.write(`\n${claim.claimId}  run ${runId}  ${trace.status}  total ${trace.total_duration_ms} ms  trace ${trace.trace_id ?? '-'}\n`);
+    process.stdout.write(`${traceTable(trace)}\n`);
+    const failure = (run as { failure?: { code: string; reason: string } }).failure;
+    if (failure) process.stdout.write(`  ${failure.code}: ${failure.reason}\n`);
+    summary.push([claim.claimId, `${fmt(claim.amount)} ${claim.currency}`, trace.status, failure?.code ?? '-', trace.total_duration_ms, verdict]);
+  }
+  process.stdout.write(`\nSummary (${claims.length} runs)\n`);
+  process.stdout.write(`${table(['claim', 'amount', 'status', 'code', 'total_ms', 'expected'], summary)}\n`);
+  return failures === 0 ? 0 : 1;
+}
+
+/** Approves every open gate of the demo's runs as the first reviewer it names, through the HTTP API. */
+async function approveGates(stack: Stack, client: LedgerflowClient, runs: Map<string, string>): Promise<void> {
+  const gated = Object.entries(EXPECTED).filter(([, e]) => e.gate).map(([claimId]) => runs.get(claimId)!);
+  for (const runId of gated) {
+    const deadline = Date.now() + RUN_TIMEOUT_MS;
+    for (;;) {
+      const response = await fetch(`${stack.gatewayUrl}/v1/gates?status=open`);
+      const gates = (await response.json()) as Array<{ gateId: string; runId: string; reviewers: string[]; reason: string }>;
+      const gate = gates.find((g) => g.runId === runId);
+      if (gate) {
+        const reviewer = gate.reviewers[0];
+        const token = await new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(reviewer)
+          .setIssuer(stack.authIssuer)
+          .setExpirationTime('10m')
+          .sign(new TextEncoder().encode(stack.authSecret));
+        await client.decideGate(gate.gateId, 'approve', { token, comment: 'Fire brigade report and estimate reviewed.' });
+        log(`gate ${gate.gateId} (${gate.reason}) approved by ${reviewer}`);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`no gate opened for run ${runId} within ${RUN_TIMEOUT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+function check(claimId: string, run: { status: string; failure?: { code: string } }, trace: RunTrace): string {
+  const expected = EXPECTED[claimId];
+  if (!expected) return 'no expectation';
+  if (run.status !== expected.status) return `expected ${expected.status}`;
+  if (expected.failureCode && run.failure?.code !== expected.failureCode) return `expected ${expected.failureCode}`;
+  const fraud = trace.steps.find((s) => s.step === 'fraud_screen');
+  if (expected.fraudAttempts && fraud?.attempts !== expected.fraudAttempts) return `expected ${expected.fraudAttempts} fraud attempts`;
+  if (expected.gate && !trace.steps.some((s) => s.gate?.status === 'approved')) return 'expected an approved gate';
+  return 'ok';
+}
+
+function fmt(amount: number): string {
+  return amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+function log(message: string): void {
+  process.stdout.write(`[demo] ${message}\n`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`[demo] failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

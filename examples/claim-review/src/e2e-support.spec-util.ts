@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { SignJWT } from 'jose';
+import type { Stack } from '@ledgerflow/testing';
+import { repoRoot } from '@ledgerflow/testing';
+
+export interface SampleClaim {
+  claimId: string;
+  amount: number;
+  [field: string]: unknown;
+}
+
+export function sampleClaims(): SampleClaim[] {
+  const dir = join(repoRoot(), 'examples', 'claim-review', 'claims');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SampleClaim);
+}
+
+/** A reviewer's bearer token signed with the stack's development secret. */
+export function reviewerToken(stack: Stack, reviewer: string): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(reviewer)
+    .setIssuer(stack.authIssuer)
+    .setExpirationTime('10m')
+    .sign(new TextEncoder().encode(stack.authSecret));
+}
+
+export async function http(stack: Stack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${stack.gatewayUrl}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown> & { error?: { code: string; message: string } }) : undefined };
+}
+
+/** Polls until `probe` returns a value (not undefined) or the timeout passes. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

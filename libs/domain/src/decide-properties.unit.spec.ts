@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import type { RunEvent } from './events.js';
+import { gateIdOf } from './events.js';
+import { foldRun } from './evolve.js';
+import { applyPlanRevision } from './plan.js';
+import type { Plan } from './plan.js';
+import { allStepsDone, isStalled } from './run-rules.js';
+import { RUN_ID } from './run-fixtures.spec-util.js';
+import { planArbitrary, simulate } from './run-simulation.spec-util.js';
+
+/**
+ * Invariants of the design brief checked over random histories by an oracle that reads only the events
+ * (it shares no code with `evolve`): dependencies before starts, one start per (step, attempt),
+ * the concurrency limit, policy and gate before a start, nothing after the run ended.
+ */
+function checkHistory(history: readonly RunEvent[]): void {
+  let plan: Plan | undefined;
+  let status = 'none';
+  const done = new Set<string>();
+  const startedAttempts = new Set<string>();
+  const running = new Set<string>();
+  const allowed = new Map<string, { attempt: number; needsApproval: boolean }>();
+  const approved = new Set<string>();
+  for (const [index, event] of history.entries()) {
+    const where = `event #${index} ${event.type}`;
+    if (['completed', 'failed', 'cancelled'].includes(status)) throw new Error(`${where} after the run ended (${status})`);
+    switch (event.type) {
+      case 'RunTriggered': status = 'running'; break;
+      case 'PlanCreated': plan = event.data.plan; break;
+      case 'PlanRevised':
+        plan = applyPlanRevision(plan as Plan, event.data.addedSteps, event.data.removedStepIds);
+        for (const id of event.data.removedStepIds) {
+          if (running.has(id)) throw new Error(`${where} removed running step ${id}`);
+          if (done.has(id) && history.slice(0, index).some((e) => e.type === 'StepSucceeded' && e.data.stepId === id)) throw new Error(`${where} removed succeeded step ${id}`);
+          done.delete(id);
+          allowed.delete(id);
+          approved.delete(gateIdOf(RUN_ID, id));
+        }
+        break;
+      case 'StepPolicyEvaluated':
+        if (event.data.decision.outcome !== 'deny') allowed.set(event.data.stepId, { attempt: event.data.attempt, needsApproval: event.data.decision.outcome === 'require_approval' });
+        break;
+      case 'GateDecided':
+        if (approved.has(event.data.gateId)) throw new Error(`${where} decided gate ${event.data.gateId} twice`);
+        if (event.data.outcome === 'approved') approved.add(event.data.gateId);
+        break;
+      case 'StepStarted': {
+        const { stepId, attempt } = event.data;
+        if (status !== 'running') throw new Error(`${where} while the run is ${status}`);
+        const step = plan?.steps.find((candidate) => candidate.id === stepId);
+        if (!step) throw new Error(`${where} of unknown step ${stepId}`);
+        for (const dependency of step.dependsOn) if (!done.has(dependency)) throw new Error(`${where}: ${stepId} started before ${dependency} succeeded or was skipped`);
+        const key = `${stepId}#${attempt}`;
+        if (startedAttempts.has(key)) throw new Error(`${where}: ${key} started twice`);
+        startedAttempts.add(key);
+        const policy = allowed.get(stepId);
+        if (!policy || policy.attempt !== attempt) throw new Error(`${where}: ${key} started without an allowing policy decision`);
+        if ((policy.needsApproval || step.gate) && !approved.has(gateIdOf(RUN_ID, stepId))) throw new Error(`${where}: ${key} started before its gate was approved`);
+        running.add(stepId);
+        if (running.size > (plan?.concurrency ?? 0)) throw new Error(`${where}: ${running.size} steps running, concurrency ${plan?.concurrency}`);
+        break;
+      }
+      case 'StepSucceeded': running.delete(event.data.stepId); done.add(event.data.stepId); break;
+      case 'StepFailed': running.delete(event.data.stepId); break;
+      case 'StepSkipped': done.add(event.data.stepId); break;
+      case 'RunPaused': status = 'paused'; break;
+      case 'RunResumed': status = 'running'; break;
+      case 'RunCompleted':
+        if (!plan?.steps.every((step) => done.has(step.id))) throw new Error(`${where} with steps not done`);
+        status = 'completed';
+        break;
+      case 'RunFailed': status = 'failed'; break;
+      case 'RunCancelled': status = 'cancelled'; break;
+      default: break;
+    }
+  }
+}
+
+const choicesArbitrary = fc.array(fc.nat({ max: 1_000_000 }), { minLength: 20, maxLength: 600 });
+
+describe('Run aggregate properties over random executions', () => {
+  it('keeps the invariants of every accepted history, and fold equals the state built step by step', () => {
+    fc.assert(
+      fc.property(planArbitrary, choicesArbitrary, (plan, choices) => {
+        const { history, states } = simulate(plan, choices);
+        checkHistory(history);
+        expect(foldRun(history)).toEqual(states[states.length - 1]);
+        for (const state of states) {
+          if (state.status === 'running') {
+            expect(isStalled(state)).toBe(false);
+            expect(allStepsDone(state)).toBe(false);
+          }
+          expect(state.counts.running).toBeLessThanOrEqual(state.plan?.concurrency ?? 0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reaches an end: with enough choices most runs complete, fail or are cancelled', () => {
+    const outcomes = new Map<string, number>();
+    fc.assert(
+      fc.property(planArbitrary, fc.array(fc.nat({ max: 1_000_000 }), { minLength: 2000, maxLength: 2000 }), (plan, choices) => {
+        const { states } = simulate(plan, choices, 2000);
+        const status = states[states.length - 1]?.status ?? 'none';
+        outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
+      }),
+      { numRuns: 100 },
+    );
+    const ended = (outcomes.get('completed') ?? 0) + (outcomes.get('failed') ?? 0) + (outcomes.get('cancelled') ?? 0);
+    expect(ended).toBeGreaterThanOrEqual(90);
+    expect(outcomes.get('completed') ?? 0).toBeGreaterThan(20);
+  });
+});

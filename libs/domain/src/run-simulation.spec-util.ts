@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import type { CommandActor, RunCommand } from './commands.js';
+import { decide } from './decide.js';
+import { LedgerflowError } from './errors.js';
+import type { PolicyDecision, RunEvent } from './events.js';
+import { stepIdempotencyKey } from './events.js';
+import { foldRun } from './evolve.js';
+import { dueGates, nextActions } from './next-actions.js';
+import type { Plan, PlanStep } from './plan.js';
+import { aPlan, aStep, allow, deny, requireApproval, RUN_ID } from './run-fixtures.spec-util.js';
+import type { RunState } from './state.js';
+import { initialState } from './state.js';
+import { addMilliseconds } from './time.js';
+
+/**
+ * Random executions of the Run aggregate for property tests: a random valid DAG plan, then commands
+ * picked among what `nextActions` offers, random outcomes, operator recovery and hostile commands
+ * (wrong attempt, wrong reviewer, agent deciding a gate, ...). Only accepted commands add events.
+ */
+
+const START = '2026-05-01T10:00:00.000Z';
+
+/** A valid DAG plan of 1..12 steps (dependencies on earlier steps), concurrency 1..4. */
+export const planArbitrary: fc.Arbitrary<Plan> = fc.integer({ min: 1, max: 12 }).chain((count) =>
+  fc.record({
+    concurrency: fc.integer({ min: 1, max: 4 }),
+    steps: fc.tuple(...Array.from({ length: count }, (_, i) => fc.record({
+      dependsOn: fc.subarray(Array.from({ length: i }, (__, j) => `s${j}`), { maxLength: 3 }),
+      optional: fc.boolean(),
+      gate: fc.option(fc.record({ slaSeconds: fc.integer({ min: 0, max: 60 }), escalate: fc.boolean() }), { freq: 4 }),
+      maxAttempts: fc.integer({ min: 1, max: 3 }),
+      backoffMs: fc.integer({ min: 0, max: 2000 }),
+      multiplier: fc.integer({ min: 1, max: 3 }),
+    }))),
+  }).map(({ concurrency, steps }) => aPlan(steps.map((spec, i) => aStep(`s${i}`, {
+    dependsOn: spec.dependsOn,
+    optional: spec.optional,
+    retry: { maxAttempts: spec.maxAttempts, backoffMs: spec.backoffMs, multiplier: spec.multiplier, maxBackoffMs: 3000 },
+    ...(spec.gate ? { gate: { reviewers: ['alice'], slaSeconds: spec.gate.slaSeconds, ...(spec.gate.escalate ? { escalateTo: ['carol'] } : {}) } } : {}),
+  })), { concurrency })),
+);
+
+export interface Simulation {
+  readonly history: RunEvent[];
+  /** The state after each accepted command, built by evolving the previous one. */
+  readonly states: RunState[];
+  readonly accepted: RunCommand[];
+  readonly refused: number;
+}
+
+/** Freezes a value and everything it holds, so a mutation by `evolve` throws (ES modules run in strict mode). */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+class Chooser {
+  private index = 0;
+  constructor(private readonly choices: readonly number[]) {}
+  get exhausted(): boolean { return this.index >= this.choices.length; }
+  pick(n: number): number { return n <= 0 ? 0 : (this.choices[this.index++ % this.choices.length] ?? 0) % n; }
+  one<T>(items: readonly T[]): T { return items[this.pick(items.length)] as T; }
+}
+
+function decisionFor(chooser: Chooser): PolicyDecision {
+  const roll = chooser.pick(12);
+  return roll === 0 ? deny : roll <= 2 ? requireApproval : allow;
+}
+
+function stepsWith(state: RunState, status: string): string[] {
+  return Object.values(state.steps).filter((step) => step.status === status).map((step) => step.stepId);
+}
+
+function revision(state: RunState, chooser: Chooser, serial: number, removedDefs: PlanStep[]): RunCommand {
+  const ids = (state.plan?.steps ?? []).map((step) => step.id);
+  const removeStepIds = chooser.pick(2) === 0 && ids.length > 0 ? [chooser.one(ids)] : [];
+  const remaining = ids.filter((id) => !removeStepIds.includes(id));
+  const added = chooser.pick(3) === 0 && removedDefs.length > 0
+    ? chooser.one(removedDefs)
+    : aStep(`n${serial}`, { dependsOn: remaining.filter(() => chooser.pick(3) === 0).slice(0, 2), optional: chooser.pick(2) === 0 });
+  const addSteps = removeStepIds.length > 0 && chooser.pick(2) === 0 ? [] : [added];
+  return { type: 'RevisePlan', data: { author: 'planner', reason: 'simulated', addSteps, removeStepIds, runDurationMs: 1 } };
+}
+
+function candidates(state: RunState, now: string, chooser: Chooser, serial: number, removedDefs: PlanStep[]): RunCommand[] {
+  const list: RunCommand[] = [];
+  for (const action of nextActions(state, now)) {
+    if (action.type === 'start_step') {
+      list.push({ type: 'StartStep', data: { stepId: action.stepId, attempt: action.attempt, idempotencyKey: stepIdempotencyKey(RUN_ID, action.stepId, action.attempt), input: {} } });
+    } else {
+      list.push({ type: 'RecordStepPolicyDecision', data: { stepId: action.stepId, attempt: action.attempt, decision: decisionFor(chooser) } });
+    }
+  }
+  for (const stepId of stepsWith(state, 'running')) {
+    const attempt = state.steps[stepId]?.attempt ?? 1;
+    const roll = chooser.pick(6);
+    list.push(roll < 3
+      ? { type: 'RecordStepSucceeded', data: { stepId, attempt, output: { stepId }, durationMs: 5, runDurationMs: 50 } }
+      : { type: 'RecordStepFailed', data: { stepId, attempt, error: { code: 'e', message: 'failed', retryable: roll < 5 }, durationMs: 5 } });
+  }
+  for (const gate of Object.values(state.gates).filter((candidate) => candidate.status === 'open')) {
+    const reviewer: CommandActor = chooser.pick(8) === 0 ? { kind: 'agent', id: gate.reviewers[0] ?? 'x' } : { kind: 'human', id: chooser.pick(8) === 0 ? 'mallory' : chooser.one(gate.reviewers) };
+    list.push({ type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: chooser.pick(8) === 0 ? 'reject' : 'approve' } });
+  }
+  for (const gate of dueGates(state, now)) list.push({ type: 'EscalateGate', data: { gateId: gate.gateId } });
+  for (const stepId of stepsWith(state, 'failed')) {
+    list.push({ type: 'RetryStep', data: { stepId } }, { type: 'SkipStep', data: { stepId, reason: 'operator', runDurationMs: 60 } });
+  }
+  // Hostile or rare commands: most are refused; the invariants must hold whatever is accepted.
+  const ids = Object.keys(state.steps);
+  if (ids.length > 0 && chooser.pick(3) === 0) {
+    const stepId = chooser.one(ids);
+    const attempt = 1 + chooser.pick(3);
+    list.push(chooser.pick(2) === 0
+      ? { type: 'StartStep', data: { stepId, attempt, idempotencyKey: stepIdempotencyKey(RUN_ID, stepId, attempt), input: {} } }
+      : { type: 'RecordStepPolicyDecision', data: { stepId, attempt, decision: allow } });
+  }
+  const rare = chooser.pick(40);
+  if (rare === 0) list.push({ type: 'CancelRun', data: { reason: 'operator' } });
+  if (rare >= 1 && rare <= 3) list.push({ type: 'PauseRun', data: { reason: 'operator' } }, { type: 'ResumeRun', data: { reason: 'operator' } });
+  if (rare >= 4 && rare <= 8) list.push(revision(state, chooser, serial, removedDefs));
+  return list;
+}
+
+/** Runs a random execution of `plan` driven by `choices` (at most `maxCommands` attempted commands). */
+export function simulate(plan: Plan, choices: readonly number[], maxCommands = 300): Simulation {
+  const chooser = new Chooser(choices);
+  let now = START;
+  const start: RunCommand = { type: 'StartRun', data: { runId: RUN_ID, workflowId: plan.workflowId, workflowVersion: plan.workflowVersion, trigger: { source: 'nats', idempotencyKey: 'k' }, input: {}, plan } };
+  const history: RunEvent[] = [...decide(start, initialState(), { now })];
+  let state = deepFreeze(foldRun(history));
+  const states: RunState[] = [state];
+  const accepted: RunCommand[] = [start];
+  const removedDefs: PlanStep[] = [];
+  let refused = 0;
+  for (let serial = 0; serial < maxCommands && !chooser.exhausted; serial += 1) {
+    if (chooser.pick(3) === 0) now = addMilliseconds(now, chooser.pick(4000));
+    const list = candidates(state, now, chooser, serial, removedDefs);
+    if (list.length === 0) break;
+    const command = chooser.one(list);
+    let events: RunEvent[];
+    try {
+      events = decide(command, state, { now });
+    } catch (error) {
+      if (!(error instanceof LedgerflowError)) throw error;
+      refused += 1;
+      continue;
+    }
+    if (command.type === 'RevisePlan') {
+      for (const id of command.data.removeStepIds) {
+        const def = state.plan?.steps.find((step) => step.id === id);
+        if (def) removedDefs.push(def);
+      }
+    }
+    history.push(...events);
+    state = events.reduce((current, event) => deepFreeze(foldRun([event], current)), state);
+    states.push(state);
+    accepted.push(command);
+  }
+  return { history, states, accepted, refused };
+}

@@ -1,0 +1,105 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LedgerflowError } from '@ledgerflow/domain';
+import { LedgerflowClient } from './index.js';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+/** A local gateway stand-in: answers by `method url` from `routes`, records every request. */
+let server: Server;
+let baseUrl: string;
+const seen: Seen[] = [];
+let routes: Record<string, (n: number) => [number, string]> = {};
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw === '' ? undefined : JSON.parse(raw) });
+      const route = routes[`${req.method} ${req.url}`];
+      const calls = seen.filter((s) => `${s.method} ${s.url}` === `${req.method} ${req.url}`).length;
+      const [status, body] = route === undefined ? [404, '{"error":{"code":"route_unknown","message":"no route"}}'] : route(calls);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+beforeEach(() => {
+  seen.length = 0;
+  routes = {};
+});
+
+const json = (status: number, body: unknown) => (): [number, string] => [status, JSON.stringify(body)];
+
+describe('LedgerflowClient', () => {
+  it('sends the documented requests with the client token', async () => {
+    routes = {
+      'POST /v1/workflows/claim-review/runs': json(201, { runId: 'r1', created: true }),
+      'POST /v1/webhooks/claim-review': json(202, { runId: 'r2', created: true }),
+      'GET /v1/runs': json(200, { runs: [{ runId: 'r1', status: 'running' }] }),
+      'GET /v1/runs/r%2F1/events': json(200, [{ type: 'RunTriggered' }]),
+    };
+    const client = new LedgerflowClient({ baseUrl, token: 'svc-token' });
+    await expect(client.startRun('claim-review', { claimId: 'c1' }, { idempotencyKey: 'k1' })).resolves.toEqual({ runId: 'r1', created: true });
+    await client.sendWebhook('claim-review', { claim: { id: 'c1' } }, 'hook-1');
+    await expect(client.listRuns()).resolves.toEqual([{ runId: 'r1', status: 'running' }]);
+    await expect(client.getEvents('r/1')).resolves.toEqual([{ type: 'RunTriggered' }]);
+    expect(seen[0]).toMatchObject({ body: { input: { claimId: 'c1' }, idempotencyKey: 'k1' }, headers: { authorization: 'Bearer svc-token' } });
+    expect(seen[1]).toMatchObject({ body: { claim: { id: 'c1' } }, headers: { 'idempotency-key': 'hook-1' } });
+  });
+
+  it('decides a gate with the reviewer token', async () => {
+    routes = { 'POST /v1/gates/r1.pay_out/decision': json(200, { gateId: 'r1.pay_out', outcome: 'approved' }) };
+    const client = new LedgerflowClient({ baseUrl, token: 'svc-token' });
+    await client.decideGate('r1.pay_out', 'approve', { comment: 'ok', token: 'reviewer-token' });
+    expect(seen[0]).toMatchObject({ body: { outcome: 'approve', comment: 'ok' }, headers: { authorization: 'Bearer reviewer-token' } });
+  });
+
+  it("maps an error reply to a LedgerflowError with the server's code and message", async () => {
+    routes = {
+      'POST /v1/gates/g1/decision': json(409, { error: { code: 'RUN.GATE_ALREADY_DECIDED', message: 'gate g1 was decided already', details: { gateId: 'g1' } } }),
+      'GET /v1/runs/r9': json(503, { error: { code: 'store_unavailable', message: 'event store down', retryable: true } }),
+    };
+    const client = new LedgerflowClient({ baseUrl });
+    const decided = await client.decideGate('g1', 'reject', { token: 't' }).catch((e: unknown) => e);
+    expect(decided).toBeInstanceOf(LedgerflowError);
+    expect(decided).toMatchObject({ code: 'RUN.GATE_ALREADY_DECIDED', message: 'gate g1 was decided already', retryable: false, details: { gateId: 'g1', status: 409 } });
+    await expect(client.getRun('r9')).rejects.toMatchObject({ code: 'store_unavailable', retryable: true, details: { status: 503 } });
+    await expect(client.getTrace('nope')).rejects.toMatchObject({ code: 'route_unknown', details: { status: 404 } });
+  });
+
+  it('maps a body without an error object to http_<status>', async () => {
+    routes = { 'GET /v1/runs/r1': () => [502, 'Bad Gateway'] };
+    await expect(new LedgerflowClient({ baseUrl }).getRun('r1')).rejects.toMatchObject({
+      code: 'http_502', retryable: true, message: 'GET /v1/runs/r1 failed with HTTP 502: Bad Gateway',
+    });
+  });
+
+  it('reports an unreachable gateway as retryable', async () => {
+    const client = new LedgerflowClient({ baseUrl: 'http://127.0.0.1:1' });
+    await expect(client.listRuns()).rejects.toMatchObject({ code: 'gateway_unreachable', retryable: true });
+  });
+
+  it('waits for a terminal status, or times out naming the last status', async () => {
+    routes = {
+      'GET /v1/runs/r1': (n) => [200, JSON.stringify({ runId: 'r1', status: n < 3 ? 'running' : 'completed' })],
+      'GET /v1/runs/r2': json(200, { runId: 'r2', status: 'waiting_for_gate' }),
+    };
+    const client = new LedgerflowClient({ baseUrl });
+    await expect(client.waitForRun('r1', { timeoutMs: 5_000, intervalMs: 10 })).resolves.toEqual({ runId: 'r1', status: 'completed' });
+    await expect(client.waitForRun('r2', { timeoutMs: 5_000, intervalMs: 10, until: (run) => run.status === 'waiting_for_gate' })).resolves.toMatchObject({ status: 'waiting_for_gate' });
+    await expect(client.waitForRun('r2', { timeoutMs: 50, intervalMs: 10 })).rejects.toMatchObject({
+      code: 'run_wait_timeout', retryable: true, message: expect.stringContaining('last status: waiting_for_gate'),
+    });
+  });
+});
