@@ -5,12 +5,12 @@ import { LedgerflowError } from './errors.js';
 import type { PolicyDecision, RunEvent } from './events.js';
 import { stepIdempotencyKey } from './events.js';
 import { foldRun } from './evolve.js';
-import { dueGates, nextActions } from './next-actions.js';
+import { dueGates, gateWakeAt, nextActions, wakeAt } from './next-actions.js';
 import type { Plan, PlanStep } from './plan.js';
 import { aPlan, aStep, allow, deny, requireApproval, RUN_ID } from './run-fixtures.spec-util.js';
 import type { RunState } from './state.js';
 import { initialState } from './state.js';
-import { addMilliseconds } from './time.js';
+import { addMilliseconds, isDue } from './time.js';
 
 /**
  * Random executions of the Run aggregate for property tests: a random valid DAG plan, then commands
@@ -25,7 +25,7 @@ export const planArbitrary: fc.Arbitrary<Plan> = fc.integer({ min: 1, max: 12 })
   fc.record({
     concurrency: fc.integer({ min: 1, max: 4 }),
     steps: fc.tuple(...Array.from({ length: count }, (_, i) => fc.record({
-      dependsOn: fc.subarray(Array.from({ length: i }, (__, j) => `s${j}`), { maxLength: 3 }),
+      dependsOn: fc.subarray(Array.from({ length: i }, (__, j) => `s${j}`), { maxLength: Math.min(3, i) }),
       optional: fc.boolean(),
       gate: fc.option(fc.record({ slaSeconds: fc.integer({ min: 0, max: 60 }), escalate: fc.boolean() }), { freq: 4 }),
       maxAttempts: fc.integer({ min: 1, max: 3 }),
@@ -66,8 +66,8 @@ class Chooser {
 }
 
 function decisionFor(chooser: Chooser): PolicyDecision {
-  const roll = chooser.pick(12);
-  return roll === 0 ? deny : roll <= 2 ? requireApproval : allow;
+  const roll = chooser.pick(40);
+  return roll === 0 ? deny : roll <= 6 ? requireApproval : allow;
 }
 
 function stepsWith(state: RunState, status: string): string[] {
@@ -103,7 +103,7 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
   }
   for (const gate of Object.values(state.gates).filter((candidate) => candidate.status === 'open')) {
     const reviewer: CommandActor = chooser.pick(8) === 0 ? { kind: 'agent', id: gate.reviewers[0] ?? 'x' } : { kind: 'human', id: chooser.pick(8) === 0 ? 'mallory' : chooser.one(gate.reviewers) };
-    list.push({ type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: chooser.pick(8) === 0 ? 'reject' : 'approve' } });
+    list.push({ type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: chooser.pick(20) === 0 ? 'reject' : 'approve' } });
   }
   for (const gate of dueGates(state, now)) list.push({ type: 'EscalateGate', data: { gateId: gate.gateId } });
   for (const stepId of stepsWith(state, 'failed')) {
@@ -118,8 +118,9 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
       ? { type: 'StartStep', data: { stepId, attempt, idempotencyKey: stepIdempotencyKey(RUN_ID, stepId, attempt), input: {} } }
       : { type: 'RecordStepPolicyDecision', data: { stepId, attempt, decision: allow } });
   }
+  if (state.status === 'paused') list.push({ type: 'ResumeRun', data: { reason: 'operator' } });
   const rare = chooser.pick(40);
-  if (rare === 0) list.push({ type: 'CancelRun', data: { reason: 'operator' } });
+  if (rare === 0 && chooser.pick(4) === 0) list.push({ type: 'CancelRun', data: { reason: 'operator' } });
   if (rare >= 1 && rare <= 3) list.push({ type: 'PauseRun', data: { reason: 'operator' } }, { type: 'ResumeRun', data: { reason: 'operator' } });
   if (rare >= 4 && rare <= 8) list.push(revision(state, chooser, serial, removedDefs));
   return list;
@@ -139,7 +140,12 @@ export function simulate(plan: Plan, choices: readonly number[], maxCommands = 3
   for (let serial = 0; serial < maxCommands && !chooser.exhausted; serial += 1) {
     if (chooser.pick(3) === 0) now = addMilliseconds(now, chooser.pick(4000));
     const list = candidates(state, now, chooser, serial, removedDefs);
-    if (list.length === 0) break;
+    if (list.length === 0) {
+      const wake = wakeAt(state) ?? gateWakeAt(state);
+      if (wake === undefined || isDue(wake, now)) break;
+      now = wake; // nothing to do until a retry or an escalation is due: let the durable timer fire
+      continue;
+    }
     const command = chooser.one(list);
     let events: RunEvent[];
     try {
