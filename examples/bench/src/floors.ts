@@ -14,7 +14,7 @@ export interface Floor {
 /** Median and p99 round trip (ms) of a core NATS request to an echo responder in this process. */
 export async function natsRoundTrip(nc: NatsConnection, count = 2000): Promise<Floor> {
   const subject = `bench.floor.${randomUUID()}`;
-  const sub = nc.subscribe(subject, { callback: (_error, message) => message.respond(message.data) });
+  const sub = nc.subscribe(subject, { callback: (_error, message) => { message.respond(message.data); } });
   const payload = new TextEncoder().encode('{"ping":true}');
   const samples: number[] = [];
   for (let i = 0; i < count + 200; i++) {

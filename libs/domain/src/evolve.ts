@@ -83,8 +83,8 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
       return updateStep(decided, stepId, (step) => (step.status === 'awaiting_approval' ? { ...step, status: 'ready' } : step));
     }
     case 'StepStarted': {
-      const { stepId, attempt, idempotencyKey, startedAt } = event.data;
-      return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'running', attempt, idempotencyKey, startedAt }));
+      const { stepId, attempt, idempotencyKey, input, startedAt } = event.data;
+      return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'running', attempt, idempotencyKey, input, startedAt }));
     }
     case 'StepSucceeded': {
       const { stepId, attempt, output, confidence, lineage, durationMs, completedAt } = event.data;

@@ -25,7 +25,7 @@ describe('evolve', () => {
     expect(state).toMatchObject({ status: 'running', runId: RUN_ID, workflowId: 'claims', workflowVersion: '1.0.0', input: { claim: 42 }, eventCount: 7 });
     expect(state.counts).toMatchObject({ succeeded: 1, running: 1, pending: 0 });
     expect(state.steps['a']).toMatchObject({ status: 'succeeded', attempt: 1, output: { ok: 'a' }, completedAt: NOW, decision: { outcome: 'allow' } });
-    expect(state.steps['b']).toMatchObject({ status: 'running', idempotencyKey: `${RUN_ID}/b/1`, startedAt: NOW });
+    expect(state.steps['b']).toMatchObject({ status: 'running', idempotencyKey: `${RUN_ID}/b/1`, input: { resolved: 'b' }, startedAt: NOW });
   });
 
   it('keeps the last error and retry due time, and clears them when an attempt succeeds', () => {

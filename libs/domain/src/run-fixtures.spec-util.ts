@@ -1,9 +1,8 @@
-import type { RunCommand } from './commands.js';
 import { decide } from './decide.js';
 import { deciderSpecification } from './decider.spec-util.js';
 import type { PolicyDecision, RunEvent } from './events.js';
 import { gateIdOf } from './events.js';
-import { evolve, foldRun } from './evolve.js';
+import { evolve } from './evolve.js';
 import type { Plan, PlanStep } from './plan.js';
 import { initialState } from './state.js';
 
@@ -74,9 +73,3 @@ export const ev = {
   running: (step: PlanStep, attempt = 1): RunEvent[] => [ev.evaluated(step.id, attempt), ev.stepStarted(step, attempt)],
 };
 
-/** Applies commands in order through decide, returning all events (throws on the first refusal). */
-export function historyOf(commands: Array<[RunCommand, string?]>, given: RunEvent[] = []): RunEvent[] {
-  const events = [...given];
-  for (const [command, now] of commands) events.push(...decide(command, foldRun(events), at(now ?? NOW)));
-  return events;
-}

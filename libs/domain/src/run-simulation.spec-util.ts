@@ -45,6 +45,8 @@ export interface Simulation {
   /** The state after each accepted command, built by evolving the previous one. */
   readonly states: RunState[];
   readonly accepted: RunCommand[];
+  /** Index in `history` of the first event of each accepted command's batch. */
+  readonly batchStarts: ReadonlySet<number>;
   readonly refused: number;
 }
 
@@ -57,11 +59,18 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Picks from a seeded pseudo-random sequence (mulberry32), so a failing execution replays from its seed. */
 class Chooser {
-  private index = 0;
-  constructor(private readonly choices: readonly number[]) {}
-  get exhausted(): boolean { return this.index >= this.choices.length; }
-  pick(n: number): number { return n <= 0 ? 0 : (this.choices[this.index++ % this.choices.length] ?? 0) % n; }
+  private state: number;
+  constructor(seed: number) { this.state = seed >>> 0; }
+  pick(n: number): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    return n <= 0 ? 0 : Math.floor(unit * n);
+  }
   one<T>(items: readonly T[]): T { return items[this.pick(items.length)] as T; }
 }
 
@@ -94,6 +103,14 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
       list.push({ type: 'RecordStepPolicyDecision', data: { stepId: action.stepId, attempt: action.attempt, decision: decisionFor(chooser) } });
     }
   }
+  // Beyond the free slots: ready steps and evaluable steps nextActions holds back (refused or accepted, never over the limit).
+  for (const stepId of stepsWith(state, 'ready')) {
+    const attempt = state.steps[stepId]?.attempt ?? 1;
+    list.push({ type: 'StartStep', data: { stepId, attempt, idempotencyKey: stepIdempotencyKey(RUN_ID, stepId, attempt), input: {} } });
+  }
+  for (const stepId of stepsWith(state, 'pending')) {
+    list.push({ type: 'RecordStepPolicyDecision', data: { stepId, attempt: state.steps[stepId]?.attempt ?? 1, decision: decisionFor(chooser) } });
+  }
   for (const stepId of stepsWith(state, 'running')) {
     const attempt = state.steps[stepId]?.attempt ?? 1;
     const roll = chooser.pick(6);
@@ -104,6 +121,11 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
   for (const gate of Object.values(state.gates).filter((candidate) => candidate.status === 'open')) {
     const reviewer: CommandActor = chooser.pick(8) === 0 ? { kind: 'agent', id: gate.reviewers[0] ?? 'x' } : { kind: 'human', id: chooser.pick(8) === 0 ? 'mallory' : chooser.one(gate.reviewers) };
     list.push({ type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: chooser.pick(20) === 0 ? 'reject' : 'approve' } });
+  }
+  const anyGate = Object.values(state.gates);
+  if (anyGate.length > 0 && chooser.pick(4) === 0) {
+    const gate = chooser.one(anyGate);
+    list.push({ type: 'DecideGate', data: { gateId: gate.gateId, reviewer: { kind: 'human', id: chooser.one(gate.reviewers) }, outcome: 'approve' } });
   }
   for (const gate of dueGates(state, now)) list.push({ type: 'EscalateGate', data: { gateId: gate.gateId } });
   for (const stepId of stepsWith(state, 'failed')) {
@@ -126,9 +148,9 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
   return list;
 }
 
-/** Runs a random execution of `plan` driven by `choices` (at most `maxCommands` attempted commands). */
-export function simulate(plan: Plan, choices: readonly number[], maxCommands = 300): Simulation {
-  const chooser = new Chooser(choices);
+/** Runs a random execution of `plan` driven by `seed`, trying at most `maxCommands` commands. */
+export function simulate(plan: Plan, seed: number, maxCommands = 300): Simulation {
+  const chooser = new Chooser(seed);
   let now = START;
   const start: RunCommand = { type: 'StartRun', data: { runId: RUN_ID, workflowId: plan.workflowId, workflowVersion: plan.workflowVersion, trigger: { source: 'nats', idempotencyKey: 'k' }, input: {}, plan } };
   const history: RunEvent[] = [...decide(start, initialState(), { now })];
@@ -136,8 +158,11 @@ export function simulate(plan: Plan, choices: readonly number[], maxCommands = 3
   const states: RunState[] = [state];
   const accepted: RunCommand[] = [start];
   const removedDefs: PlanStep[] = [];
+  const batchStarts = new Set<number>([0]);
   let refused = 0;
-  for (let serial = 0; serial < maxCommands && !chooser.exhausted; serial += 1) {
+  let afterEnd = 0;
+  for (let serial = 0; serial < maxCommands; serial += 1) {
+    if (['completed', 'failed', 'cancelled'].includes(state.status) && (afterEnd += 1) > 20) break; // a few commands after the end, all refused
     if (chooser.pick(3) === 0) now = addMilliseconds(now, chooser.pick(4000));
     const list = candidates(state, now, chooser, serial, removedDefs);
     if (list.length === 0) {
@@ -161,10 +186,11 @@ export function simulate(plan: Plan, choices: readonly number[], maxCommands = 3
         if (def) removedDefs.push(def);
       }
     }
+    batchStarts.add(history.length);
     history.push(...events);
     state = events.reduce((current, event) => deepFreeze(foldRun([event], current)), state);
     states.push(state);
     accepted.push(command);
   }
-  return { history, states, accepted, refused };
+  return { history, states, accepted, batchStarts, refused };
 }

@@ -29,6 +29,8 @@ export interface StepState {
   readonly decision?: PolicyDecision;
   readonly gateId?: string;
   readonly idempotencyKey?: string;
+  /** The resolved input of the last started attempt (a re-dispatch after a crash sends it again). */
+  readonly input?: unknown;
   readonly startedAt?: string;
   readonly output?: unknown;
   readonly confidence?: number;

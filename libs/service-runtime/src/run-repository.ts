@@ -20,8 +20,11 @@ export interface Causation {
   readonly causationId: string;
 }
 
-/** Decides the events of one change from the current state; may return [] (nothing to do). */
-export type Decision = (state: RunState, now: string) => readonly RunEvent[];
+/**
+ * Decides the events of one change from the current state, at `now` (ISO-8601); may return [] (nothing to do).
+ * `run` carries the stream's revision and root metadata (e.g. when the run was triggered).
+ */
+export type Decision = (state: RunState, now: string, run: LoadedRun) => readonly RunEvent[];
 
 export interface ExecuteResult {
   readonly state: RunState;
@@ -72,7 +75,7 @@ export class RunRepository {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(runId);
       const now = this.clock().toISOString();
-      const events = decision(loaded.state, now);
+      const events = decision(loaded.state, now, loaded);
       if (events.length === 0) return { state: loaded.state, revision: loaded.revision, appended: [] };
       try {
         return await this.append(runId, loaded, events, causation, now);
@@ -91,6 +94,12 @@ export class RunRepository {
   /** The revision this process has folded the run up to, -1 when it holds no state for it. */
   cachedRevision(runId: string): number {
     return this.cache.get(runId)?.revision ?? -1;
+  }
+
+  /** Milliseconds from the run's `RunTriggered` to `now` (0 when unknown). */
+  static runDurationMs(run: LoadedRun, now: string): number {
+    const triggeredAt = run.root?.occurredAt;
+    return triggeredAt ? Math.max(0, Date.parse(now) - Date.parse(triggeredAt)) : 0;
   }
 
   forget(runId: string): void {

@@ -4,7 +4,8 @@ import type { NextAction, PlanStep, PolicyDecision, RunEvent, RunState } from '@
 import { idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
 import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
-import type { LoadedRun, RunRepository } from '@ledgerflow/service-runtime';
+import { RunRepository } from '@ledgerflow/service-runtime';
+import type { LoadedRun } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { resolveInputOf } from './step-input.js';
@@ -215,7 +216,7 @@ export class RunReconciler {
     try {
       await this.options.runs.execute(
         runId,
-        (state, now) =>
+        (state, now, run) =>
           decide(
             outcome.ok
               ? {
@@ -227,6 +228,7 @@ export class RunReconciler {
                     ...(outcome.result.confidence !== undefined ? { confidence: outcome.result.confidence } : {}),
                     ...(outcome.result.lineage !== undefined ? { lineage: outcome.result.lineage } : {}),
                     durationMs: outcome.durationMs,
+                    runDurationMs: RunRepository.runDurationMs(run, now),
                   },
                 }
               : { type: 'RecordStepFailed', data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs } },
