@@ -100,7 +100,7 @@ describe('claim-review end to end', () => {
     expect(gated.find((e) => e.type === 'GateDecided')?.data).toMatchObject({ outcome: 'approved', reviewer: 'claims-lead' });
 
     const denied = await eventsOf('CLM-2026-0005');
-    expect(types(denied, 'payout')).toEqual(['StepPolicyEvaluated', 'StepBlocked']);
+    expect(types(denied, 'payout')).toEqual(['StepPolicyEvaluated', 'StepBlocked', 'RunFailed']);
     expect(denied[denied.length - 1]).toMatchObject({ type: 'RunFailed', data: { code: 'policy_denied' } });
     const decision = denied.find((e) => e.type === 'StepPolicyEvaluated' && (e.data as { stepId: string }).stepId === 'payout');
     expect(decision?.data).toMatchObject({ decision: { outcome: 'deny' } });

@@ -4,7 +4,8 @@ import type { DynamicModule, INestApplication, INestApplicationContext, INestMic
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { CommonConfig, loadConfig, runOrExit } from '@ledgerflow/config';
+import type { CommonConfig} from '@ledgerflow/config';
+import { loadConfig, runOrExit } from '@ledgerflow/config';
 import { loadDefinitions } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
 import { createEventStore } from '@ledgerflow/event-store';

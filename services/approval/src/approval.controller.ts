@@ -1,5 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
-import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
+import type { NatsContext} from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { subjects } from '@ledgerflow/contracts';
 import type { DecideGateResult } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';

@@ -37,7 +37,8 @@ export class HttpErrorFilter implements ExceptionFilter {
 }
 
 export function toHttpError(exception: unknown): { status: number; body: ErrorBody } {
-  const parserError = exception as { type?: string; status?: number; message?: string };
+  // Nest wraps body-parser's errors in an HttpException whose `cause` is the original (type entity.*).
+  const parserError = ((exception as { cause?: unknown }).cause ?? exception) as { type?: string; message?: string };
   if (parserError.type === 'entity.parse.failed') {
     return { status: 400, body: { code: 'message_malformed', message: `request body is not valid JSON: ${parserError.message}`, retryable: false } };
   }
