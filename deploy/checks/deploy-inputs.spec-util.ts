@@ -31,7 +31,7 @@ export function requirementsOf(service: string): EnvRequirement[] {
   return found;
 }
 
-/** Finds the first object in `docs` for which `pick` is true, for tests that break it. */
+/** The object `kind/name` of `manifests` (mutable, for tests that break one thing). */
 export function findDoc(manifests: Manifest[], kind: string, name: string): Record<string, unknown> {
   const m = manifests.find((x) => (x.doc as { kind?: string }).kind === kind && (x.doc as { metadata?: { name?: string } }).metadata?.name === name);
   if (m === undefined) throw new Error(`no ${kind}/${name}`);

@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import type { EnvRequirement, Provided } from './config-requirements.js';
 import { SERVICE_NAMES, envProblems, literalEnv } from './config-requirements.js';
 import { commonConfigProblems } from './compose-checks.js';
@@ -33,13 +34,33 @@ export function kustomizationProblems(kustomization: Json, filesInDir: readonly 
   ];
 }
 
-/** Structure rules for every object: apiVersion, kind and metadata.name present; workload selectors match their pod labels. */
+/**
+ * The shape every Kubernetes object needs (JSON Schema): apiVersion, kind and metadata.name as non-empty
+ * strings, labels as strings (a YAML `true`/`1` label value is rejected by the API server).
+ */
+const OBJECT_SCHEMA = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata'],
+  properties: {
+    apiVersion: { type: 'string', minLength: 1 },
+    kind: { type: 'string', minLength: 1 },
+    metadata: {
+      type: 'object',
+      required: ['name'],
+      properties: { name: { type: 'string', minLength: 1 }, labels: { type: 'object', additionalProperties: { type: 'string' } } },
+    },
+  },
+} as const;
+const validateObject = new Ajv({ allErrors: true }).compile(OBJECT_SCHEMA);
+
+/** Structure rules for every object: {@link OBJECT_SCHEMA}; workload selectors match their pod labels; Service/PDB selectors match a workload. */
 export function manifestProblems(manifests: readonly Manifest[]): string[] {
   const problems: string[] = [];
   for (const m of manifests) {
-    for (const path of [['apiVersion'], ['kind'], ['metadata', 'name']]) {
-      const v = field(m.doc, ...path);
-      if (typeof v !== 'string' || v === '') problems.push(`${m.file}: an object has no ${path.join('.')}`);
+    if (!validateObject(m.doc)) {
+      const name = field(m.doc, 'metadata', 'name');
+      const what = `${m.file}: ${String(field(m.doc, 'kind') ?? 'an object')}${typeof name === 'string' ? `/${name}` : ''}`;
+      for (const e of validateObject.errors ?? []) problems.push(`${what}: ${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
     }
     if (WORKLOADS.has(String(field(m.doc, 'kind'))) && !selects(field(m.doc, 'spec', 'selector', 'matchLabels'), field(m.doc, 'spec', 'template', 'metadata', 'labels'))) {
       problems.push(`${id(m)}: spec.selector.matchLabels does not match spec.template.metadata.labels`);

@@ -17,7 +17,7 @@ import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
 import { LedgerflowClient } from '@ledgerflow/sdk';
 import { repoRoot, startStack } from '@ledgerflow/testing';
-import { natsRoundTrip, sqliteCommit } from './floors.js';
+import { natsRoundTrip, policyEvaluate, sqliteCommit } from './floors.js';
 import { ms, percentile, residentMiB } from './stats.js';
 
 const SEQUENTIAL_RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -48,6 +48,7 @@ try {
 
   const nats = await natsRoundTrip(nc);
   const sqlite = await sqliteCommit();
+  const policy = await policyEvaluate(nc);
 
   const perStep: number[] = [];
   const endToEnd: number[] = [];
@@ -71,6 +72,7 @@ try {
     `Ledgerflow bench (${SEQUENTIAL_RUNS} sequential runs of ${STEPS} no-op steps; times in ms)`,
     `raw floor      NATS request/reply  p50 ${ms(nats.p50)}  p99 ${ms(nats.p99)}`,
     `raw floor      SQLite commit FULL  p50 ${ms(sqlite.p50)}  p99 ${ms(sqlite.p99)}`,
+    `policy         lf.policy.evaluate  p50 ${ms(policy.p50)}  p99 ${ms(policy.p99)}  (${policy.perSecond.toFixed(0)} decisions/s, one client)`,
     `per step       overhead            p50 ${ms(percentile(perStep, 0.5))}  p99 ${ms(percentile(perStep, 0.99))}`,
     `ratio          per-step p50 / (NATS p50 + SQLite p50) = ${(percentile(perStep, 0.5) / floor).toFixed(2)}`,
     `per run        trigger->completed  p50 ${ms(percentile(endToEnd, 0.5))}  p99 ${ms(percentile(endToEnd, 0.99))} (client-observed, includes the relay hop)`,

@@ -47,3 +47,21 @@ export async function sqliteCommit(count = 1000): Promise<Floor> {
   }
   return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
 }
+
+/** Median and p99 (ms) of `lf.policy.evaluate` over NATS, sequential requests from one client. */
+export async function policyEvaluate(nc: NatsConnection, count = 2000): Promise<Floor & { perSecond: number }> {
+  const { requestJson } = await import('@ledgerflow/messaging');
+  const request = {
+    runId: 'bench', workflowId: 'noop-chain', stepId: 's01', attempt: 1, agent: 'bench-agent',
+    agentCapabilities: ['bench.noop'], tool: 'bench', action: 'noop', policyTags: ['payout'], input: { amount: 10 },
+  };
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count + 200; i++) {
+    const t = performance.now();
+    await requestJson(nc, 'lf.policy.evaluate', { ...request, attempt: i + 1 }, { timeoutMs: 5000 });
+    if (i >= 200) samples.push(performance.now() - t);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), perSecond: (count + 200) / seconds };
+}

@@ -48,6 +48,11 @@ export class CommonConfig {
   @Matches(/^esdb(\+discover)?:\/\/\S+$/, { message: 'must be an EventStoreDB connection string (esdb://... or esdb+discover://...)' })
   EVENTSTORE_CONNECTION_STRING?: string;
 
+  /** Replicas of the JetStream streams LF_TRIGGERS and LF_EVENTS (3 on a 3-node NATS cluster). */
+  @Env('LEDGERFLOW_STREAM_REPLICAS', { default: '1' })
+  @IsInt() @Min(1) @Max(5)
+  LEDGERFLOW_STREAM_REPLICAS!: number;
+
   /** Directories of workflow definitions (YAML), comma-separated. */
   @Env('LEDGERFLOW_DEFINITIONS_DIR', { default: 'examples/claim-review/workflows' })
   @IsArray() @ArrayNotEmpty() @IsString({ each: true })

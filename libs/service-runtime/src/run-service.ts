@@ -4,8 +4,9 @@ import type { DynamicModule, INestApplication, INestApplicationContext, INestMic
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { CommonConfig} from '@ledgerflow/config';
-import { loadConfig, runOrExit } from '@ledgerflow/config';
+import type { CommonConfig } from '@ledgerflow/config';
+import { ConfigError, EXIT_CONFIG, loadConfig, runOrExit } from '@ledgerflow/config';
+import { LedgerflowError } from '@ledgerflow/domain';
 import { loadDefinitions } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
 import { createEventStore } from '@ledgerflow/event-store';
@@ -52,13 +53,30 @@ export const readyLine = (name: string): string => `ledgerflow:ready ${name}`;
  * the event store, workflow definitions, and the Nest application. Stops gracefully on SIGTERM/SIGINT.
  */
 export function runService<C extends CommonConfig>(spec: ServiceSpec<C>): void {
-  void runOrExit(async () => {
+  void runOrExit(() => start(spec).catch((error: unknown) => refuseToStart(spec.name, error)));
+}
+
+/**
+ * A rule broken by what the service was given (an invalid workflow definition or policy pack) stops it
+ * with exit code 78 and one line naming the file and the problem, like a configuration error; anything
+ * else (e.g. NATS unreachable) propagates and exits with code 1.
+ */
+function refuseToStart(name: string, error: unknown): never {
+  if (error instanceof LedgerflowError && !error.retryable && !(error instanceof ConfigError)) {
+    process.stderr.write(`ledgerflow-${name} refused to start: ${error.code}: ${error.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  throw error;
+}
+
+async function start<C extends CommonConfig>(spec: ServiceSpec<C>): Promise<void> {
+  {
     const telemetry = await startTelemetry({ serviceName: `ledgerflow-${spec.name}` });
     const config = loadConfig(spec.config);
     const logger = createLogger(spec.name);
     const definitions = spec.definitions ? loadDefinitions(config.LEDGERFLOW_DEFINITIONS_DIR) : undefined;
     const nc = await connectNats({ servers: splitServers(config.NATS_URL), name: `ledgerflow-${spec.name}` });
-    await ensureStreams(nc);
+    await ensureStreams(nc, { replicas: config.LEDGERFLOW_STREAM_REPLICAS });
     const store = await createEventStore({
       kind: config.LEDGERFLOW_STORE,
       sqlitePath: config.LEDGERFLOW_SQLITE_PATH,
@@ -79,7 +97,7 @@ export function runService<C extends CommonConfig>(spec: ServiceSpec<C>): void {
       await store.close();
       await telemetry.shutdown();
     });
-  });
+  }
 }
 
 async function createApp<C extends CommonConfig>(spec: ServiceSpec<C>, context: ServiceContext<C>) {

@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import type { NatsContext} from '@nestjs/microservices';
+import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { subjects } from '@ledgerflow/contracts';
 import type { DecideGateResult } from '@ledgerflow/contracts';

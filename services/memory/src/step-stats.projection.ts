@@ -31,6 +31,8 @@ export class StepStatsProjection {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
+    // A projection is derived data: it can be rebuilt from LF_EVENTS, so it skips the fsync per commit.
+    this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS memory_runs (run_id TEXT PRIMARY KEY, workflow_id TEXT NOT NULL, applied_revision INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS memory_step_stats (

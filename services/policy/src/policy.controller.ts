@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import type { NatsContext} from '@nestjs/microservices';
+import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import type { PolicyDecision } from '@ledgerflow/domain';
 import { subjects } from '@ledgerflow/contracts';

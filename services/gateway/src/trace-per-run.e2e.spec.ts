@@ -1,0 +1,59 @@
+import { startOtlpReceiver } from '@ledgerflow/telemetry';
+import type { OtlpReceiver } from '@ledgerflow/telemetry';
+import { startStack } from '@ledgerflow/testing';
+import type { Stack } from '@ledgerflow/testing';
+
+/**
+ * One trace per run: every service exports spans over OTLP/HTTP JSON to a receiver in this test; the run's
+ * trace id (from `RunTriggered` metadata, shown by `/v1/runs/{id}/trace`) must collect spans from the
+ * gateway, planner, executor and policy processes, with every span's parent inside the trace.
+ */
+describe('one trace per run', () => {
+  let stack: Stack;
+  let receiver: OtlpReceiver;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    stack = await startStack({
+      env: {
+        LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/ }],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.stop();
+  }, 30_000);
+
+  it('links the spans of several services into the run trace', async () => {
+    const started = await fetch(`${stack.gatewayUrl}/v1/workflows/noop-chain/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ input: {} }),
+    });
+    const { runId } = (await started.json()) as { runId: string };
+    let trace: { status: string; trace_id: string | null } = { status: 'running', trace_id: null };
+    for (let i = 0; i < 200 && trace.status !== 'completed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      trace = (await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`)).json()) as typeof trace;
+    }
+    expect(trace.status).toBe('completed');
+    expect(trace.trace_id).toMatch(/^[0-9a-f]{32}$/);
+
+    const wanted = ['ledgerflow-gateway', 'ledgerflow-planner', 'ledgerflow-executor', 'ledgerflow-policy'];
+    await receiver.waitForSpans((spans) => {
+      const services = new Set(spans.filter((s) => s.traceId === trace.trace_id).map((s) => s.serviceName));
+      return wanted.every((name) => services.has(name)) && spans.filter((s) => s.traceId === trace.trace_id && s.name.startsWith('step ')).length === 10;
+    }, 15_000);
+    const spans = receiver.spans().filter((s) => s.traceId === trace.trace_id);
+    const ids = new Set(spans.map((s) => s.spanId));
+    const roots = spans.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
+    expect(roots).toHaveLength(1);
+    expect(roots[0].serviceName).toBe('ledgerflow-gateway');
+    expect(spans.filter((s) => s.name === 'policy.evaluate')).toHaveLength(10);
+  }, 60_000);
+});
