@@ -7,7 +7,8 @@
  * Per-step overhead of a run = (completion of step 10 - completion of step 1) / 9, from the run's events:
  * each step's cycle is a policy decision over NATS, one commit (StepPolicyEvaluated + StepStarted), the
  * tool call over NATS, and one commit (StepSucceeded). Environment: BENCH_RUNS (sequential runs, default
- * 30), BENCH_THROUGHPUT_RUNS (default 200), BENCH_IN_FLIGHT (default 20).
+ * 30), BENCH_THROUGHPUT_RUNS (default 200), BENCH_IN_FLIGHT (default 20), BENCH_NODE_ARGS (extra `node`
+ * arguments for every process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
@@ -31,6 +32,7 @@ rmSync(dataDir, { recursive: true, force: true });
 const stack = await startStack({
   dataDir,
   env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/claim-review/workflows,examples/bench/workflows' },
+  nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
   extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: join(dataDir, 'ledger.jsonl') } }],
 });
 const nc = await connect({ servers: stack.natsUrl, name: 'bench' });

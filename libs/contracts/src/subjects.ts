@@ -34,6 +34,8 @@ export const headers = {
   traceparent: 'traceparent',
   tracestate: 'tracestate',
   runId: 'lf-run-id',
+  /** On relayed events: the event's revision in its stream (lets a consumer skip what it already folded). */
+  streamRevision: 'lf-stream-revision',
   idempotencyKey: 'lf-idempotency-key',
   grant: 'lf-grant',
   /** Set on error replies: the stable error code. */

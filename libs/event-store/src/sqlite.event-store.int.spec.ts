@@ -33,6 +33,28 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     ]);
   });
 
+  it('group-commits appends made in one turn; a conflicting append fails alone and writes nothing', async () => {
+    const store = await SqliteEventStore.open(freshFile());
+    const outcomes = await Promise.allSettled([
+      store.append('run-a', [newEvent('A1')], { expectedRevision: 'no_stream' }),
+      store.append('run-b', [newEvent('B1')], { expectedRevision: 'no_stream' }),
+      store.append('run-a', [newEvent('A-conflict')], { expectedRevision: 'no_stream' }),
+      store.append('run-a', [newEvent('A2')], { expectedRevision: 0 }),
+      store.append('run-c', [newEvent('C1'), newEvent('C2')], { expectedRevision: 'no_stream' }),
+    ]);
+    const all = await store.readAll();
+    await store.close();
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE.CONCURRENCY', details: { streamId: 'run-a', actual: 0 } });
+    expect(all.map((e) => [e.streamId, e.revision, e.type])).toEqual([
+      ['run-a', 0, 'A1'],
+      ['run-b', 0, 'B1'],
+      ['run-a', 1, 'A2'],
+      ['run-c', 0, 'C1'],
+      ['run-c', 1, 'C2'],
+    ]);
+  });
+
   it('sets WAL, synchronous and busy_timeout on open, and opening concurrently is idempotent', async () => {
     const file = freshFile();
     const stores = await Promise.all([SqliteEventStore.open(file), SqliteEventStore.open(file), SqliteEventStore.open(file)]);

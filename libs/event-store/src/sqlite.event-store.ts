@@ -25,15 +25,25 @@ export interface SqliteEventStoreOptions extends SqliteOptions {
   readonly pollIntervalMs?: number;
 }
 
+/** An append waiting for the next group commit. */
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** One wake-up signal per database file, so subscriptions see this process's appends at once. */
 const signals = new Map<string, LocalAppendSignal>();
 
 /**
  * The embedded `EventStore` (design brief, "Event store"): one SQLite file in WAL mode, shared by any
- * number of processes on one machine. An append is one `BEGIN IMMEDIATE` transaction (check the stream's
- * last revision, insert the events); writers from all processes are serialised by SQLite's write lock,
- * so positions are assigned in commit order. Calls are synchronous under the hood (better-sqlite3): an
- * append blocks the event loop for its commit (one WAL fsync with `synchronous=FULL`), and up to
+ * number of processes on one machine. Appends made in the same event-loop turn are group-committed: one
+ * `BEGIN IMMEDIATE` transaction in which each append checks its stream's last revision and inserts its
+ * events inside its own savepoint. Writers from all processes are serialised by SQLite's write lock, so
+ * positions are assigned in commit order. Calls are synchronous under the hood (better-sqlite3): a commit
+ * blocks the event loop (one WAL fsync with `synchronous=FULL`, shared by the batch), and up to
  * `busyTimeoutMs` while another process holds the write lock.
  * `data` and `metadata` are stored as JSON text (`undefined` data reads back as `null`).
  *
@@ -46,6 +56,8 @@ export class SqliteEventStore implements EventStore {
   private readonly signal: LocalAppendSignal;
   private readonly stmt: SqliteStatements;
   private readonly appendTx: Database.Transaction<(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult>;
+  private readonly batchTx: Database.Transaction<(batch: readonly PendingAppend[]) => Array<{ result?: AppendResult; error?: unknown }>>;
+  private pending: PendingAppend[] = [];
   /** Checkpoints (table `checkpoints`) on this store's connection; closed with the store. */
   readonly checkpoints: SqliteCheckpointStore;
 
@@ -79,6 +91,16 @@ export class SqliteEventStore implements EventStore {
       }
       return { nextExpectedRevision: revision, position };
     });
+    // Inside batchTx, each appendTx call runs in a savepoint: a failed append rolls back alone.
+    this.batchTx = db.transaction((batch: readonly PendingAppend[]) =>
+      batch.map((item) => {
+        try {
+          return { result: this.appendTx(item.streamId, item.events, item.expected) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
   }
 
   /**
@@ -90,19 +112,42 @@ export class SqliteEventStore implements EventStore {
     return new SqliteEventStore(db, file, options.pollIntervalMs ?? 25);
   }
 
+  /**
+   * Appends with group commit: appends made in the same event-loop turn share one `BEGIN IMMEDIATE ...
+   * COMMIT` (one fsync under synchronous=FULL), each in its own savepoint, so a conflicting append fails
+   * alone and the others commit. Every append's promise settles after the commit that made it durable.
+   */
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedRevision;
     validateAppend(streamId, events, expected);
-    let result: AppendResult;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ streamId, events, expected, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits every queued append in one transaction, then settles each one's promise. */
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    let outcomes: Array<{ result?: AppendResult; error?: unknown }>;
     try {
-      result = this.appendTx.immediate(streamId, events, expected);
+      outcomes = this.batchTx.immediate(batch);
     } catch (error) {
-      const repeated = this.repeatedAppend(error, streamId, events, expected);
-      if (repeated) return repeated;
-      throw this.toPortError(error, streamId, events, expected);
+      for (const item of batch) item.reject(this.toPortError(error, item.streamId, item.events, item.expected));
+      return;
     }
-    if (events.length > 0) this.signal.notify();
-    return result;
+    let appended = false;
+    batch.forEach((item, index) => {
+      const { result, error } = outcomes[index];
+      if (result) {
+        appended ||= item.events.length > 0;
+        return item.resolve(result);
+      }
+      const repeated = this.repeatedAppend(error, item.streamId, item.events, item.expected);
+      if (repeated) return item.resolve(repeated);
+      item.reject(this.toPortError(error, item.streamId, item.events, item.expected));
+    });
+    if (appended) this.signal.notify();
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

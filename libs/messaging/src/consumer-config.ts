@@ -9,6 +9,8 @@ export interface PullConsumerSpec {
   readonly maxDeliver: number;
   readonly ackWaitMs: number;
   readonly deliverPolicy: 'all' | 'new';
+  /** Deliver headers only (no body): for consumers that need just the ids in the headers. */
+  readonly headersOnly?: boolean;
 }
 
 const CONSUMER_NOT_FOUND = 10014;
@@ -32,6 +34,7 @@ export function pullConsumerConfig(spec: PullConsumerSpec): Partial<ConsumerConf
     deliver_policy: spec.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
     ack_wait: nanos(spec.ackWaitMs),
     max_deliver: spec.maxDeliver,
+    ...(spec.headersOnly ? { headers_only: true } : {}),
     ...filter,
   };
 }

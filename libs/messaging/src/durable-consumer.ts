@@ -38,6 +38,8 @@ export interface DurableConsumerOptions {
   readonly deadLetterSubject?: string;
   /** For a new consumer: `'all'` (default) from the stream's start, or `'new'` from now. */
   readonly deliverPolicy?: 'all' | 'new';
+  /** Deliver only the headers of each message (JetStream `headers_only`); `data` is then empty. */
+  readonly headersOnly?: boolean;
   /**
    * How long one pull request stays open, in ms (at least 1000); default 1000. `stop()` waits for the
    * open one to expire rather than abandon it, so no message is left stranded until its ack wait.
@@ -92,6 +94,7 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     maxDeliver,
     ackWaitMs,
     deliverPolicy: options.deliverPolicy ?? 'all',
+    headersOnly: options.headersOnly ?? false,
   });
   const consumer = await jetstream(nc).consumers.get(options.stream, options.durable);
 

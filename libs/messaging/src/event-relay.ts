@@ -141,5 +141,6 @@ export function eventHeaders(event: StoredEvent): MsgHdrs {
   if (traceparent) hdrs.set(lfHeaders.traceparent, traceparent);
   if (tracestate) hdrs.set(lfHeaders.tracestate, tracestate);
   if (runId) hdrs.set(lfHeaders.runId, runId);
+  hdrs.set(lfHeaders.streamRevision, String(event.revision));
   return hdrs;
 }

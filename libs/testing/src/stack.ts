@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Variables for every service and extra process (e.g. OTEL_* for span export). */
   readonly env?: Readonly<Record<string, string>>;
   readonly extras?: readonly ExtraProcess[];
+  /** Extra `node` arguments for every process (e.g. `--cpu-prof` for profiling). */
+  readonly nodeArgs?: readonly string[];
   /** Secret that signs reviewer tokens (HS256, >= 32 chars); default a fixed development secret. */
   readonly authSecret?: string;
 }
@@ -100,7 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const child = await spawnProcess({
       name,
       command: process.execPath,
-      args: [join(root, spec.script)],
+      args: [...(options.nodeArgs ?? []), join(root, spec.script)],
       cwd: root,
       env: spec.env,
       readyLine: spec.readyLine,

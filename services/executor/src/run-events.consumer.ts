@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { EVENTS_STREAM, runIdOfStream, subjects } from '@ledgerflow/contracts';
-import type { StoredEvent } from '@ledgerflow/event-store';
+import { EVENTS_STREAM, headers, subjects } from '@ledgerflow/contracts';
 import { startDurableConsumer } from '@ledgerflow/messaging';
 import type { DurableConsumer } from '@ledgerflow/messaging';
 import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
@@ -11,8 +10,9 @@ import { RunReconciler } from './run-reconciler.js';
 /**
  * Reacts to run events from other processes (a new run from the planner, a gate decision from approval):
  * durable consumer `executor` on `lf.evt.run.>`, shared by every executor replica. An event this process
- * has already folded (its own appends) needs no reaction. The message is acknowledged once the run has
- * been reconciled, so a crash before that redelivers it.
+ * has already folded (its own appends) needs no reaction. Only headers are delivered (`lf-run-id`,
+ * `lf-stream-revision`): the executor re-reads the run from the store anyway. The message is acknowledged
+ * once the run has been reconciled, so a crash before that redelivers it.
  */
 @Injectable()
 export class RunEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,10 +28,11 @@ export class RunEventsConsumer implements OnApplicationBootstrap, OnApplicationS
       stream: EVENTS_STREAM,
       durable: 'executor',
       filterSubjects: [subjects.eventsOfCategory('run')],
+      headersOnly: true,
       handler: async (message) => {
-        const event = message.json<StoredEvent>();
-        const runId = runIdOfStream(event.streamId);
-        if (!runId || (await this.reconciler.isKnown(runId, event.revision))) return;
+        const runId = message.headers?.get(headers.runId);
+        const revision = Number(message.headers?.get(headers.streamRevision) ?? Number.NaN);
+        if (!runId || (Number.isInteger(revision) && (await this.reconciler.isKnown(runId, revision)))) return;
         await this.reconciler.poke(runId);
       },
     });

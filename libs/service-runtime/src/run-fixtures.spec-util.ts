@@ -1,0 +1,78 @@
+import { decide } from '@ledgerflow/domain';
+import type { Plan, PlanStep, PolicyDecision } from '@ledgerflow/domain';
+import { InMemoryEventStore } from '@ledgerflow/event-store';
+import type { AppendOptions, AppendResult, ExpectedRevision, NewEvent, ReadStreamOptions, StoredEvent } from '@ledgerflow/event-store';
+import type { Decision } from './run-repository.js';
+
+/** Test fixtures for the run repository: a two-step plan, decisions built from real domain commands. */
+
+export const NOW = '2026-05-01T10:00:00.000Z';
+
+export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
+  return {
+    id, name: `Step ${id}`, tool: 'crm', action: 'read', agent: 'clerk', dependsOn: [], input: {},
+    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 }, timeoutMs: 30_000, optional: false, policyTags: [],
+    ...overrides,
+  };
+}
+
+export const twoStepPlan: Plan = {
+  workflowId: 'claims', workflowVersion: '1.0.0', concurrency: 2, agents: { clerk: ['crm.read'] }, steps: [aStep('a'), aStep('b')],
+};
+
+export const allow: PolicyDecision = {
+  outcome: 'allow', rationale: 'clerk may crm.read', auditId: 'aud-1',
+  rules: [{ rule: 'tool-scope', pack: 'ledgerflow-core@1.0.0', result: 'pass', message: 'clerk may crm.read' }],
+};
+
+/** `StartRun` of {@link twoStepPlan} as a repository decision. */
+export const startRun = (runId: string, plan: Plan = twoStepPlan): Decision => (state, now) =>
+  decide({
+    type: 'StartRun',
+    data: { runId, workflowId: plan.workflowId, workflowVersion: plan.workflowVersion, trigger: { source: 'api', idempotencyKey: `key-${runId}` }, input: {}, plan },
+  }, state, { now });
+
+/** `RecordStepPolicyDecision` (allow) of attempt 1 of a step, as a repository decision. */
+export const allowStep = (stepId: string): Decision => (state, now) =>
+  decide({ type: 'RecordStepPolicyDecision', data: { stepId, attempt: 1, decision: allow } }, state, { now });
+
+/**
+ * The in-memory store, watched: it records what was read and what was appended with which expected revision,
+ * and can let "another process" write just before an append (to provoke a real optimistic-concurrency conflict).
+ */
+export class ObservedStore extends InMemoryEventStore {
+  readonly reads: Array<{ streamId: string; fromRevision: number; returned: number }> = [];
+  readonly appends: Array<{ streamId: string; expectedRevision: ExpectedRevision; types: string[] }> = [];
+  private before?: { run: () => Promise<void>; once: boolean };
+
+  /** Runs `writer` before the next append only (it may append through this store itself). */
+  beforeNextAppend(writer: () => Promise<void>): void {
+    this.before = { run: writer, once: true };
+  }
+
+  /** Runs `writer` before every append (it must write with {@link appendAsAnotherProcess}). */
+  beforeEveryAppend(writer: () => Promise<void>): void {
+    this.before = { run: writer, once: false };
+  }
+
+  /** An append that is neither recorded nor preceded by the hook. */
+  appendAsAnotherProcess(streamId: string, events: readonly NewEvent[]): Promise<AppendResult> {
+    return super.append(streamId, events, { expectedRevision: 'any' });
+  }
+
+  override async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    this.appends.push({ streamId, expectedRevision: options.expectedRevision, types: events.map((e) => e.type) });
+    const before = this.before;
+    if (before) {
+      if (before.once) this.before = undefined;
+      await before.run();
+    }
+    return super.append(streamId, events, options);
+  }
+
+  override async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const events = await super.readStream(streamId, options);
+    this.reads.push({ streamId, fromRevision: options.fromRevision ?? 0, returned: events.length });
+    return events;
+  }
+}
