@@ -11,8 +11,8 @@ import type { ProjectedEvent } from './step-stats.projection.js';
 
 /**
  * Feeds every run event (durable consumer `memory` on `lf.evt.run.>`) into memory's projections. When an
- * event arrives ahead of the projection (a gap in the run's revisions), the missing events are read from
- * the store first, so the projection never skips one.
+ * event arrives ahead of the projection (a gap in the run's revisions, e.g. a redelivery overtaken by a
+ * later event), the missing events are read from the store first, so the projection never skips one.
  */
 @Injectable()
 export class MemoryEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,7 +29,9 @@ export class MemoryEventsConsumer implements OnApplicationBootstrap, OnApplicati
       stream: EVENTS_STREAM,
       durable: 'memory',
       filterSubjects: [subjects.eventsOfCategory('run')],
-      concurrency: 1,
+      // Several at once is safe: an event ahead of the projection fills the gap from the store first,
+      // and an event at or below the applied revision is skipped (the apply itself is synchronous).
+      concurrency: 32,
       handler: (message) => this.handle(message.json<StoredEvent>()),
     });
   }
