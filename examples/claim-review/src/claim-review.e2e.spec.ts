@@ -153,6 +153,16 @@ describe('claim-review end to end', () => {
     expect(fraud?.successRate).toBeCloseTo(runIds.size / (runIds.size + 1), 5);
   }, 30_000);
 
+  it('serves its OpenAPI document', async () => {
+    const document = await http(stack, 'GET', '/openapi.json');
+    expect(document.status).toBe(200);
+    const paths = Object.keys((document.body as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(expect.arrayContaining([
+      '/v1/workflows/{workflowId}/runs', '/v1/webhooks/{workflowId}', '/v1/runs', '/v1/runs/{runId}',
+      '/v1/runs/{runId}/events', '/v1/runs/{runId}/trace', '/v1/gates/{gateId}/decision',
+    ]));
+  });
+
   it('rejects bad triggers with a clear error and appends nothing', async () => {
     const before = (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).length;
     const malformed = await http(stack, 'POST', '/v1/workflows/claim-review/runs', '{"input": {', {});

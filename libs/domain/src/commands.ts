@@ -21,6 +21,12 @@ export interface CommandActor {
 
 export type StartRun = DomainCommand<'StartRun', { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown; plan: Plan }>;
 export type RecordStepPolicyDecision = DomainCommand<'RecordStepPolicyDecision', { stepId: string; attempt: number; decision: PolicyDecision }>;
+/**
+ * Opens the gate of a step awaiting approval (the approval service opens gates; `RecordStepPolicyDecision`
+ * only marks the step `awaiting_approval`). Reviewers, SLA and reason come from the step's last decision
+ * and its plan step (see `openGate` in decide-gate.ts).
+ */
+export type OpenGate = DomainCommand<'OpenGate', { stepId: string }>;
 export type DecideGate = DomainCommand<'DecideGate', { gateId: string; reviewer: CommandActor; outcome: 'approve' | 'reject'; comment?: string }>;
 export type EscalateGate = DomainCommand<'EscalateGate', { gateId: string }>;
 /** `input`: the step input resolved by the executor; `idempotencyKey`: `<runId>/<stepId>/<attempt>`. */
@@ -38,7 +44,7 @@ export type ResumeRun = DomainCommand<'ResumeRun', { reason: string }>;
 export type RevisePlan = DomainCommand<'RevisePlan', { author: string; reason: string; rule?: string; addSteps: readonly PlanStep[]; removeStepIds: readonly string[]; runDurationMs: number }>;
 
 export type RunCommand =
-  | StartRun | RecordStepPolicyDecision | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
+  | StartRun | RecordStepPolicyDecision | OpenGate | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
   | RecordStepFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan;
 
 /** Alias of {@link RunCommand}: the Run aggregate is the only one with commands today. */

@@ -1,11 +1,13 @@
 import type { CommandActor, RunCommand } from './commands.js';
 import { foldRun } from './evolve.js';
 import { nextActions } from './next-actions.js';
-import { aPlan, aStep, at, ev, gateOf, NOW, requireApproval, runSpec } from './run-fixtures.spec-util.js';
+import { aPlan, aStep, at, ev, gateOf, NOW, openGate, requireApproval, runSpec } from './run-fixtures.spec-util.js';
 
 const a = aStep('a');
 const plan = aPlan([a, aStep('b')]);
-const gateOpen = [...ev.started(plan), ev.evaluated('a', 1, requireApproval), ev.gateOpened('a', { dueAt: '2026-05-01T11:00:00.000Z', escalateTo: ['carol'] })];
+const awaiting = [...ev.started(plan), ev.evaluated('a', 1, requireApproval)];
+/** The gate as the approval service opens it at NOW: due at NOW + 3600 s, escalation to carol. */
+const gateOpen = [...awaiting, ...runSpec(awaiting).when(openGate('a')).events()];
 const alice: CommandActor = { kind: 'human', id: 'alice' };
 const decideGate = (outcome: 'approve' | 'reject', reviewer: CommandActor = alice, comment?: string): RunCommand => ({
   type: 'DecideGate', data: { gateId: gateOf('a'), reviewer, outcome, ...(comment === undefined ? {} : { comment }) },
@@ -31,7 +33,8 @@ describe('DecideGate', () => {
     ]);
   });
 
-  it('refuses an unknown gate: RUN.GATE_NOT_FOUND', () => {
+  it('refuses an unknown gate, or one not opened yet: RUN.GATE_NOT_FOUND', () => {
+    runSpec(awaiting).when(decideGate('approve')).thenThrows('RUN.GATE_NOT_FOUND', { gateId: gateOf('a') });
     runSpec(gateOpen).when({ type: 'DecideGate', data: { gateId: gateOf('b'), reviewer: alice, outcome: 'approve' } }).thenThrows('RUN.GATE_NOT_FOUND');
   });
 

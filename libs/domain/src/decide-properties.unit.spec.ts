@@ -11,7 +11,8 @@ import { planArbitrary, simulate } from './run-simulation.spec-util.js';
 /**
  * Invariants of the design brief checked over random histories by an oracle that reads only the events
  * (it shares no code with `evolve`): dependencies before starts, one start per (step, attempt),
- * the concurrency limit, policy and gate before a start, gates opened and decided once, automatic
+ * the concurrency limit, policy and gate before a start, gates opened (by `OpenGate` alone, for a decision
+ * that needs one, naming the policy's and the definition's reviewers) and decided once, automatic
  * retries within maxAttempts with the backoff delay, completion only when every step is done,
  * nothing after the run ended.
  */
@@ -21,7 +22,7 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
   const done = new Set<string>();
   const startedAttempts = new Set<string>();
   const running = new Set<string>();
-  const allowed = new Map<string, { attempt: number; needsApproval: boolean }>();
+  const allowed = new Map<string, { attempt: number; needsApproval: boolean; reviewers: readonly string[] }>();
   const approved = new Set<string>();
   const opened = new Set<string>();
   const decided = new Set<string>();
@@ -42,12 +43,24 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         }
         break;
       case 'StepPolicyEvaluated':
-        if (event.data.decision.outcome !== 'deny') allowed.set(event.data.stepId, { attempt: event.data.attempt, needsApproval: event.data.decision.outcome === 'require_approval' });
+        if (event.data.decision.outcome !== 'deny') {
+          const needsApproval = event.data.decision.outcome === 'require_approval';
+          allowed.set(event.data.stepId, { attempt: event.data.attempt, needsApproval, reviewers: needsApproval ? (event.data.decision.gate?.reviewers ?? []) : [] });
+        }
         break;
-      case 'GateOpened':
-        if (opened.has(event.data.gateId)) throw new Error(`${where} opened gate ${event.data.gateId} twice`);
-        opened.add(event.data.gateId);
+      case 'GateOpened': {
+        const { gateId, stepId, attempt, reviewers } = event.data;
+        if (opened.has(gateId)) throw new Error(`${where} opened gate ${gateId} twice`);
+        opened.add(gateId);
+        // The approval service opens gates: GateOpened is a batch of its own (OpenGate), never beside a policy decision.
+        if (!batchStarts.has(index) || (index + 1 < history.length && !batchStarts.has(index + 1))) throw new Error(`${where} not alone in its batch`);
+        const policy = allowed.get(stepId);
+        const step = plan?.steps.find((candidate) => candidate.id === stepId);
+        if (!policy || policy.attempt !== attempt || !(policy.needsApproval || step?.gate)) throw new Error(`${where}: no decision of ${stepId}#${attempt} needs a gate`);
+        const named = [...policy.reviewers, ...(step?.gate?.reviewers ?? [])];
+        if (named.some((reviewer) => !reviewers.includes(reviewer))) throw new Error(`${where}: reviewers ${reviewers.join(',')} miss one of ${named.join(',')}`);
         break;
+      }
       case 'GateDecided':
         if (!opened.has(event.data.gateId) || decided.has(event.data.gateId)) throw new Error(`${where} decided gate ${event.data.gateId} not open`);
         decided.add(event.data.gateId);

@@ -69,7 +69,7 @@ describe('RevisePlan', () => {
   });
 
   it('drops the gate of a removed step', () => {
-    const given: RunEvent[] = [...ev.started(plan), ev.evaluated('a'), ev.gateOpened('a')];
+    const given: RunEvent[] = [...ev.started(plan), ...ev.gated('a')];
     const events = runSpec(given).when(revise([aStep('b')], ['a', 'b'])).events();
     expect(foldRun([...given, ...events]).gates[gateOf('a')]).toBeUndefined();
   });

@@ -1,38 +1,23 @@
 import type { RecordStepFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
-import { gateIdOf } from './events.js';
-import type { GateSource, PolicyDecision, RunEvent } from './events.js';
+import type { RunEvent } from './events.js';
+import { gateRequirementOf } from './gate-requirement.js';
 import { retryDelayMs } from './plan.js';
 import type { PlanStep } from './plan.js';
 import { gateRequired, isEvaluable, runningCount } from './run-rules.js';
 import type { RunState } from './state.js';
 import { addMilliseconds } from './time.js';
 
-function gateOpened(state: RunState, step: PlanStep, attempt: number, decision: PolicyDecision, source: GateSource, now: string): RunEvent {
-  const fromPolicy = source === 'policy' && decision.gate !== undefined && decision.gate.reviewers.length > 0;
-  const spec = fromPolicy ? decision.gate : step.gate;
-  if (!spec || spec.reviewers.length === 0) {
-    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${step.id}": the policy requires approval but neither decision.gate nor the step's gate names a reviewer`, { stepId: step.id, auditId: decision.auditId });
-  }
-  const reason = source === 'policy' ? (decision.gate?.reason ?? decision.rationale) : `step "${step.id}" declares an approval gate`;
-  const escalateTo = spec.escalateTo ?? [];
-  return {
-    type: 'GateOpened',
-    data: {
-      gateId: gateIdOf(state.runId ?? '', step.id), stepId: step.id, attempt, reviewers: spec.reviewers, reason, source,
-      ...(spec.slaSeconds === undefined ? {} : { dueAt: addMilliseconds(now, spec.slaSeconds * 1000) }),
-      ...(escalateTo.length === 0 ? {} : { escalateTo }),
-    },
-  };
-}
-
 /**
  * `RecordStepPolicyDecision` -> `StepPolicyEvaluated`, then: deny -> `StepBlocked{policy_denied}` +
- * `RunFailed{policy_denied}`; a gate needed (policy `require_approval`, or the step's own gate not yet
- * approved) -> `GateOpened` (dueAt = now + slaSeconds); else the step becomes ready.
+ * `RunFailed{policy_denied}`. Otherwise the event alone: the step becomes `awaiting_approval` (no gate yet)
+ * when a gate is needed (policy `require_approval`, or the step declares a gate not yet approved; a retry
+ * of a step whose gate was approved needs none: one gate per step), else `ready`. The gate itself is opened
+ * by the approval service with `OpenGate` (see `gatesToOpen`); this command emits no `GateOpened`.
  * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_EVALUABLE (not pending with
- *   dependencies met nor a due retry, or another attempt), RUN.GATE_WITHOUT_REVIEWERS.
+ *   dependencies met nor a due retry, or another attempt), RUN.GATE_WITHOUT_REVIEWERS (a gate is needed but
+ *   neither `decision.gate` nor the step's gate names a reviewer: nobody could ever open and decide it).
  */
 export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, state: RunState, now: string): RunEvent[] {
   requireActive(state, false);
@@ -52,8 +37,10 @@ export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, sta
       { type: 'RunFailed', data: { code: 'policy_denied', reason: decision.rationale, stepId, failedAt: now } },
     ];
   }
-  const source = gateRequired(state, step, decision);
-  return source === undefined ? [evaluated] : [evaluated, gateOpened(state, step, attempt, decision, source, now)];
+  if (gateRequired(state, step, decision) !== undefined && gateRequirementOf(step, decision).reviewers.length === 0) {
+    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${stepId}": a gate is needed but neither decision.gate nor the step's gate names a reviewer`, { stepId, auditId: decision.auditId });
+  }
+  return [evaluated];
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { RunCommand } from './commands.js';
 import type { PolicyDecision, RunEvent } from './events.js';
+import { foldRun } from './evolve.js';
+import { gatesToOpen } from './next-actions.js';
 import { aPlan, aStep, allow, at, deny, ev, NOW, requireApproval, RUN_ID, runSpec } from './run-fixtures.spec-util.js';
 
 const a = aStep('a');
@@ -27,19 +29,21 @@ describe('RecordStepPolicyDecision', () => {
     ]);
   });
 
-  it('require_approval: opens a policy gate due now + slaSeconds, with the escalation reviewers', () => {
-    runSpec(started).when(evaluate('a', requireApproval)).then([
-      ev.evaluated('a', 1, requireApproval),
-      ev.gateOpened('a', { reviewers: ['alice', 'bob'], reason: 'payout over 50,000 needs a reviewer', source: 'policy', dueAt: '2026-05-01T11:00:00.000Z', escalateTo: ['carol'] }),
-    ]);
+  it('require_approval: records the decision only; the step awaits approval with no gate yet', () => {
+    const events = runSpec(started).when(evaluate('a', requireApproval)).events();
+    expect(events).toEqual([ev.evaluated('a', 1, requireApproval)]);
+    const state = foldRun([...started, ...events]);
+    expect(state.steps['a']).toMatchObject({ status: 'awaiting_approval', attempt: 1 });
+    expect(state.steps['a']?.gateId).toBeUndefined();
+    expect(state.gates).toEqual({});
+    expect(gatesToOpen(state)).toEqual([{ stepId: 'a', attempt: 1 }]);
   });
 
-  it('allow on a step declaring a gate: opens a definition gate', () => {
+  it('allow on a step declaring a gate: the step awaits approval, no GateOpened', () => {
     const gated = aPlan([aStep('a', { gate: { reviewers: ['dana'], slaSeconds: 90 } })]);
-    runSpec(ev.started(gated)).when(evaluate('a')).then([
-      ev.evaluated('a'),
-      ev.gateOpened('a', { reviewers: ['dana'], reason: 'step "a" declares an approval gate', source: 'definition', dueAt: '2026-05-01T10:01:30.000Z' }),
-    ]);
+    const events = runSpec(ev.started(gated)).when(evaluate('a')).events();
+    expect(events).toEqual([ev.evaluated('a')]);
+    expect(foldRun([...ev.started(gated), ...events]).steps['a']?.status).toBe('awaiting_approval');
   });
 
   it('a retry of a step whose gate was approved does not open the gate again', () => {
@@ -48,7 +52,11 @@ describe('RecordStepPolicyDecision', () => {
       ...ev.started(gated), ev.evaluated('a'), ev.gateOpened('a', { reviewers: ['dana'], source: 'definition' }), ev.gateDecided('a', 'approved', 'dana'),
       ev.stepStarted(gated.steps[0]!), ev.failed('a', 1, true), ev.retryScheduled('a', 2, 1000, '2026-05-01T10:00:01.000Z'),
     ];
-    runSpec(given).when(evaluate('a', requireApproval, 2), at('2026-05-01T10:00:05.000Z')).then([ev.evaluated('a', 2, requireApproval)]);
+    const events = runSpec(given).when(evaluate('a', requireApproval, 2), at('2026-05-01T10:00:05.000Z')).events();
+    expect(events).toEqual([ev.evaluated('a', 2, requireApproval)]);
+    const state = foldRun([...given, ...events]);
+    expect(state.steps['a']).toMatchObject({ status: 'ready', attempt: 2 });
+    expect(gatesToOpen(state)).toEqual([]);
   });
 
   it('refuses a step whose dependencies have not succeeded: RUN.STEP_NOT_EVALUABLE', () => {
@@ -73,7 +81,9 @@ describe('RecordStepPolicyDecision', () => {
 
   it('refuses require_approval when no reviewer is named anywhere: RUN.GATE_WITHOUT_REVIEWERS', () => {
     const { gate: _gate, ...noGate } = requireApproval;
-    runSpec(started).when(evaluate('a', noGate)).thenThrows('RUN.GATE_WITHOUT_REVIEWERS');
+    runSpec(started).when(evaluate('a', noGate)).thenThrows('RUN.GATE_WITHOUT_REVIEWERS', { stepId: 'a', auditId: 'audit-3' });
+    const declared = aPlan([aStep('a', { gate: { reviewers: ['dana'] } })]);
+    runSpec(ev.started(declared)).when(evaluate('a', noGate)).then([ev.evaluated('a', 1, noGate)]);
   });
 });
 
@@ -89,7 +99,8 @@ describe('StartStep', () => {
 
   it('refuses a step not evaluated, awaiting approval, or evaluated for another attempt: RUN.STEP_NOT_READY', () => {
     runSpec(started).when(start('a')).thenThrows('RUN.STEP_NOT_READY', { status: 'pending' });
-    runSpec([...started, ev.evaluated('a'), ev.gateOpened('a')]).when(start('a')).thenThrows('RUN.STEP_NOT_READY', { status: 'awaiting_approval' });
+    runSpec([...started, ev.evaluated('a', 1, requireApproval)]).when(start('a')).thenThrows('RUN.STEP_NOT_READY', { status: 'awaiting_approval' });
+    runSpec([...started, ...ev.gated('a')]).when(start('a')).thenThrows('RUN.STEP_NOT_READY', { status: 'awaiting_approval' });
     runSpec([...started, ev.evaluated('a')]).when(start('a', 2)).thenThrows('RUN.STEP_NOT_READY');
   });
 

@@ -1,5 +1,5 @@
 import type { DecideContext, RunCommand } from './commands.js';
-import { decideGate, escalateGate } from './decide-gate.js';
+import { decideGate, escalateGate, openGate } from './decide-gate.js';
 import { retryStep, revisePlan, skipStep } from './decide-recovery.js';
 import { cancelRun, pauseRun, resumeRun, startRun } from './decide-run.js';
 import { recordStepFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
@@ -24,6 +24,7 @@ export function decide(command: RunCommand, state: RunState, context: DecideCont
   switch (command.type) {
     case 'StartRun': return startRun(command, state);
     case 'RecordStepPolicyDecision': return recordStepPolicyDecision(command, state, now);
+    case 'OpenGate': return openGate(command, state, now);
     case 'DecideGate': return decideGate(command, state, now);
     case 'EscalateGate': return escalateGate(command, state, now);
     case 'StartStep': return startStep(command, state, now);

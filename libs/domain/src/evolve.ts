@@ -59,8 +59,9 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
     case 'StepPolicyEvaluated': {
       const { stepId, attempt, decision } = event.data;
       const planStep = planStepOf(state, stepId);
-      const ready = planStep !== undefined && decision.outcome !== 'deny' && gateRequired(state, planStep, decision) === undefined;
-      return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), attempt, decision, status: ready ? 'ready' : step.status }));
+      // deny: unchanged (StepBlocked follows); a gate needed: awaiting_approval until OpenGate and GateDecided; else ready.
+      const next = planStep === undefined || decision.outcome === 'deny' ? undefined : gateRequired(state, planStep, decision) === undefined ? 'ready' : 'awaiting_approval';
+      return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), attempt, decision, status: next ?? step.status }));
     }
     case 'StepBlocked': {
       const { stepId, attempt, code, reason, policies } = event.data;

@@ -1,6 +1,6 @@
 import type { RunEvent } from './events.js';
 import { evolve, foldRun } from './evolve.js';
-import { aPlan, aStep, ev, gateOf, NOW, RUN_ID } from './run-fixtures.spec-util.js';
+import { aPlan, aStep, deny, ev, gateOf, NOW, requireApproval, RUN_ID } from './run-fixtures.spec-util.js';
 import { initialState } from './state.js';
 
 function deepFreeze<T>(value: T): T {
@@ -36,8 +36,19 @@ describe('evolve', () => {
     expect(recovered.steps['a']?.retryDueAt).toBeUndefined();
   });
 
+  it('a decision that needs a gate leaves the step awaiting approval with no gate; deny leaves its status', () => {
+    const awaiting = foldRun([...ev.started(plan), ev.evaluated('a', 1, requireApproval)]);
+    expect(awaiting.steps['a']).toMatchObject({ status: 'awaiting_approval', attempt: 1, decision: requireApproval });
+    expect(awaiting.steps['a']?.gateId).toBeUndefined();
+    expect(awaiting.gates).toEqual({});
+    expect(awaiting.counts).toMatchObject({ awaiting_approval: 1, pending: 1, ready: 0 });
+    expect(foldRun([...ev.started(plan), ev.evaluated('a', 1, deny)]).steps['a']?.status).toBe('pending');
+    const declared = aPlan([aStep('a', { gate: { reviewers: ['dana'] } })]);
+    expect(foldRun([...ev.started(declared), ev.evaluated('a')]).steps['a']?.status).toBe('awaiting_approval');
+  });
+
   it('tracks a gate through opening, escalation and decision', () => {
-    const opened = foldRun([...ev.started(plan), ev.evaluated('a'), ev.gateOpened('a', { dueAt: NOW, escalateTo: ['carol'] })]);
+    const opened = foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['carol'] })]);
     expect(opened.steps['a']).toMatchObject({ status: 'awaiting_approval', gateId: gateOf('a') });
     const escalated = evolve(opened, { type: 'GateEscalated', data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } });
     expect(escalated.gates[gateOf('a')]).toEqual({ gateId: gateOf('a'), stepId: 'a', attempt: 1, status: 'open', source: 'policy', reason: 'needs review', reviewers: ['carol'], level: 1, escalateTo: [] });
@@ -54,7 +65,7 @@ describe('evolve', () => {
   });
 
   it('never changes the state it is given', () => {
-    const history: RunEvent[] = [...ev.started(plan), ...ev.running(a), ev.failed('a', 1, true), ev.retryScheduled('a', 2, 0, NOW), ev.evaluated('a', 2), ev.gateOpened('a'), ev.gateDecided('a'), ev.paused('x')];
+    const history: RunEvent[] = [...ev.started(plan), ...ev.running(a), ev.failed('a', 1, true), ev.retryScheduled('a', 2, 0, NOW), ...ev.gated('a', { attempt: 2 }), ev.gateDecided('a'), ev.paused('x')];
     let state = deepFreeze(initialState());
     for (const event of history) state = deepFreeze(evolve(state, deepFreeze(event)));
     expect(state.status).toBe('paused');

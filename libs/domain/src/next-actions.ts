@@ -1,4 +1,4 @@
-import { isEvaluable, runningCount, stepsInOrder } from './run-rules.js';
+import { gateOfStep, isEvaluable, runningCount, stepsInOrder } from './run-rules.js';
 import type { GateState, RunState } from './state.js';
 import { isoToEpochMs, isDue } from './time.js';
 
@@ -11,6 +11,7 @@ export type NextAction =
  * The executor's work list at `now` (ISO-8601): `start_step` for ready steps, then `evaluate_policy` for
  * pending steps whose dependencies succeeded or were skipped and for retries due at `now`, each group
  * in plan order; at most `plan.concurrency - running` actions in all. Empty unless the run is running.
+ * Nothing for a step awaiting approval: its gate is the approval service's work ({@link gatesToOpen}).
  */
 export function nextActions(state: RunState, now: string): NextAction[] {
   if (state.status !== 'running' || !state.plan) return [];
@@ -24,6 +25,18 @@ export function nextActions(state: RunState, now: string): NextAction[] {
     else if (isEvaluable(state, step, stepState, now)) evaluations.push({ type: 'evaluate_policy', stepId, attempt });
   }
   return [...starts, ...evaluations].slice(0, free);
+}
+
+/**
+ * The approval service's work list: steps `awaiting_approval` whose gate is not opened yet, each with its
+ * current attempt, in plan order; the service sends `OpenGate{stepId}` for each. Includes a paused run
+ * (gates open while paused); empty when the run has not started or has ended (completed, failed, cancelled).
+ */
+export function gatesToOpen(state: RunState): Array<{ stepId: string; attempt: number }> {
+  if (state.status !== 'running' && state.status !== 'paused') return [];
+  return stepsInOrder(state)
+    .filter(({ stepState }) => stepState.status === 'awaiting_approval' && gateOfStep(state, stepState.stepId) === undefined)
+    .map(({ stepState }) => ({ stepId: stepState.stepId, attempt: stepState.attempt }));
 }
 
 function earliest(times: readonly string[]): string | undefined {

@@ -1,3 +1,4 @@
+import type { RunCommand } from './commands.js';
 import { decide } from './decide.js';
 import { deciderSpecification } from './decider.spec-util.js';
 import type { PolicyDecision, RunEvent } from './events.js';
@@ -66,6 +67,10 @@ export const ev = {
     type: 'GateOpened', data: { gateId: gateOf(stepId), stepId, attempt: 1, reviewers: ['alice', 'bob'], reason: 'needs review', source: 'policy', ...overrides },
   }),
   gateDecided: (stepId: string, outcome: 'approved' | 'rejected' = 'approved', reviewer = 'alice'): RunEvent => ({ type: 'GateDecided', data: { gateId: gateOf(stepId), stepId, outcome, reviewer } }),
+  /** A step whose policy decision required approval and whose gate the approval service opened (`OpenGate`). */
+  gated: (stepId: string, overrides: Partial<Extract<RunEvent, { type: 'GateOpened' }>['data']> = {}): RunEvent[] => [
+    ev.evaluated(stepId, overrides.attempt ?? 1, requireApproval), ev.gateOpened(stepId, overrides),
+  ],
   paused: (reason = 'step_failed', stepId?: string): RunEvent => ({ type: 'RunPaused', data: stepId === undefined ? { reason } : { reason, stepId } }),
   /** A step evaluated (allowed), started and succeeded. */
   ran: (step: PlanStep): RunEvent[] => [ev.evaluated(step.id), ev.stepStarted(step), ev.succeeded(step.id)],
@@ -73,3 +78,5 @@ export const ev = {
   running: (step: PlanStep, attempt = 1): RunEvent[] => [ev.evaluated(step.id, attempt), ev.stepStarted(step, attempt)],
 };
 
+/** The approval service's command for a step awaiting approval. */
+export const openGate = (stepId: string): RunCommand => ({ type: 'OpenGate', data: { stepId } });

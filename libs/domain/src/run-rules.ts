@@ -37,7 +37,9 @@ export function gateOfStep(state: RunState, stepId: string): GateState | undefin
 
 /**
  * Which gate a decision requires before the step may start: `policy` for `require_approval`,
- * `definition` when the step declares a gate; undefined when none (or the step's gate was already approved).
+ * `definition` when the step declares a gate; undefined when none, or when the step's gate was already
+ * approved (one gate per step: a retry of an approved step needs no new gate). Reviewers and SLA of the
+ * gate: `gateRequirementOf` (gate-requirement.ts).
  */
 export function gateRequired(state: RunState, step: PlanStep, decision: PolicyDecision): GateSource | undefined {
   if (decision.outcome === 'deny') return undefined;
@@ -64,7 +66,8 @@ export function allStepsDone(state: RunState): boolean {
 }
 
 /**
- * True when some step can still make progress without an operator: running, ready, awaiting approval,
+ * True when some step can still make progress without an operator: running, ready, awaiting approval
+ * (whether its gate is opened yet or not: the approval service opens it, a reviewer decides it),
  * retry scheduled, or pending with its dependencies met.
  */
 export function hasLiveWork(state: RunState): boolean {

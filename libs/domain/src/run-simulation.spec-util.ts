@@ -5,7 +5,7 @@ import { LedgerflowError } from './errors.js';
 import type { PolicyDecision, RunEvent } from './events.js';
 import { stepIdempotencyKey } from './events.js';
 import { foldRun } from './evolve.js';
-import { dueGates, gateWakeAt, nextActions, wakeAt } from './next-actions.js';
+import { dueGates, gatesToOpen, gateWakeAt, nextActions, wakeAt } from './next-actions.js';
 import type { Plan, PlanStep } from './plan.js';
 import { aPlan, aStep, allow, deny, requireApproval, RUN_ID } from './run-fixtures.spec-util.js';
 import type { RunState } from './state.js';
@@ -14,8 +14,10 @@ import { addMilliseconds, isDue } from './time.js';
 
 /**
  * Random executions of the Run aggregate for property tests: a random valid DAG plan, then commands
- * picked among what `nextActions` offers, random outcomes, operator recovery and hostile commands
- * (wrong attempt, wrong reviewer, agent deciding a gate, ...). Only accepted commands add events.
+ * picked among what `nextActions` offers, `OpenGate` for what `gatesToOpen` lists (sometimes held back a few
+ * commands, as a late approval service), random outcomes, operator recovery and hostile commands (wrong
+ * attempt, wrong reviewer, agent deciding a gate, opening a gate twice or for a step not awaiting approval, ...).
+ * Only accepted commands add events.
  */
 
 const START = '2026-05-01T10:00:00.000Z';
@@ -118,6 +120,8 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
       ? { type: 'RecordStepSucceeded', data: { stepId, attempt, output: { stepId }, durationMs: 5, runDurationMs: 50 } }
       : { type: 'RecordStepFailed', data: { stepId, attempt, error: { code: 'e', message: 'failed', retryable: roll < 5 }, durationMs: 5 } });
   }
+  // The approval service opens gates; it is sometimes late, so other commands interleave before the gate opens.
+  if (chooser.pick(3) !== 0) for (const { stepId } of gatesToOpen(state)) list.push({ type: 'OpenGate', data: { stepId } });
   for (const gate of Object.values(state.gates).filter((candidate) => candidate.status === 'open')) {
     const reviewer: CommandActor = chooser.pick(8) === 0 ? { kind: 'agent', id: gate.reviewers[0] ?? 'x' } : { kind: 'human', id: chooser.pick(8) === 0 ? 'mallory' : chooser.one(gate.reviewers) };
     list.push({ type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: chooser.pick(20) === 0 ? 'reject' : 'approve' } });
@@ -136,9 +140,10 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
   if (ids.length > 0 && chooser.pick(3) === 0) {
     const stepId = chooser.one(ids);
     const attempt = 1 + chooser.pick(3);
-    list.push(chooser.pick(2) === 0
+    const roll = chooser.pick(3);
+    list.push(roll === 0
       ? { type: 'StartStep', data: { stepId, attempt, idempotencyKey: stepIdempotencyKey(RUN_ID, stepId, attempt), input: {} } }
-      : { type: 'RecordStepPolicyDecision', data: { stepId, attempt, decision: allow } });
+      : roll === 1 ? { type: 'RecordStepPolicyDecision', data: { stepId, attempt, decision: allow } } : { type: 'OpenGate', data: { stepId } });
   }
   if (state.status === 'paused') list.push({ type: 'ResumeRun', data: { reason: 'operator' } });
   const rare = chooser.pick(40);
@@ -166,6 +171,7 @@ export function simulate(plan: Plan, seed: number, maxCommands = 300): Simulatio
     if (chooser.pick(3) === 0) now = addMilliseconds(now, chooser.pick(4000));
     const list = candidates(state, now, chooser, serial, removedDefs);
     if (list.length === 0) {
+      if (gatesToOpen(state).length > 0) continue; // the approval service was late this time; it opens the gate later
       const wake = wakeAt(state) ?? gateWakeAt(state);
       if (wake === undefined || isDue(wake, now)) break;
       now = wake; // nothing to do until a retry or an escalation is due: let the durable timer fire

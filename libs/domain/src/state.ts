@@ -11,7 +11,8 @@ export type RunStatus = 'none' | 'running' | 'paused' | 'completed' | 'failed' |
 /**
  * - `pending`: waits for its dependencies, then for a policy decision on `attempt`.
  * - `ready`: policy allowed `attempt` and its gate (if any) is approved; may start.
- * - `awaiting_approval`: its gate is open.
+ * - `awaiting_approval`: policy allowed `attempt` (or required approval) but a gate must be approved first:
+ *   first with no gate (the approval service opens it: `gatesToOpen`, `OpenGate`), then with its gate open.
  * - `failed`: the last attempt failed with no retry left; waits for an operator (retry, skip, revision).
  * - `retry_scheduled`: `attempt` is the next attempt, due at `retryDueAt`; it is evaluated again first.
  * - `blocked`: denied by policy or its gate was rejected (the run failed).
@@ -27,6 +28,7 @@ export interface StepState {
   readonly attempt: number;
   /** The last policy decision recorded for this step. */
   readonly decision?: PolicyDecision;
+  /** Set once the step's gate was opened (`GateOpened`); a step has at most one gate. */
   readonly gateId?: string;
   readonly idempotencyKey?: string;
   /** The resolved input of the last started attempt (a re-dispatch after a crash sends it again). */

@@ -56,7 +56,10 @@ export class RunRepository {
     const cached = this.cache.get(runId);
     const fromRevision = cached ? cached.revision + 1 : 0;
     const events = await this.store.readStream(runStreamId(runId), { fromRevision });
-    if (cached && events.length === 0) return cached;
+    if (cached && events.length === 0) {
+      this.remember(runId, cached);
+      return cached;
+    }
     let state = cached?.state ?? initialState();
     for (const event of events) state = evolve(state, event as unknown as RunEvent);
     const revision = events.length > 0 ? events[events.length - 1].revision : (cached?.revision ?? -1);

@@ -4,6 +4,7 @@ import type { CommonConfig } from '@ledgerflow/config';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { ApprovalController } from './approval.controller.js';
 import { GateDecider } from './decide-gate.js';
+import { GateOpener } from './gate-opener.consumer.js';
 
 @Module({})
 export class ApprovalModule {
@@ -11,7 +12,7 @@ export class ApprovalModule {
     return {
       module: ApprovalModule,
       controllers: [ApprovalController],
-      providers: [{ provide: GateDecider, useValue: new GateDecider(context.runs) }],
+      providers: [{ provide: GateDecider, useValue: new GateDecider(context.runs) }, GateOpener],
     };
   }
 }

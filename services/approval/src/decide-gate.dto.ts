@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import type { DecideGateRequest } from '@ledgerflow/contracts';
 
 class ActorDto {
@@ -12,7 +12,7 @@ export class DecideGateDto implements DecideGateRequest {
   @IsString() @Matches(/^[^.\s]+\.[a-z][a-z0-9_-]{0,62}$/, { message: 'gateId must be <runId>.<stepId>' })
   gateId!: string;
 
-  @ValidateNested() @Type(() => ActorDto)
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ActorDto)
   reviewer!: ActorDto;
 
   @IsIn(['approve', 'reject'])

@@ -38,7 +38,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
 export function toHttpError(exception: unknown): { status: number; body: ErrorBody } {
   // Nest wraps body-parser's errors in an HttpException whose `cause` is the original (type entity.*).
-  const parserError = ((exception as { cause?: unknown }).cause ?? exception) as { type?: string; message?: string };
+  const parserError = ((exception as { cause?: unknown } | null | undefined)?.cause ?? exception ?? {}) as { type?: string; message?: string };
   if (parserError.type === 'entity.parse.failed') {
     return { status: 400, body: { code: 'message_malformed', message: `request body is not valid JSON: ${parserError.message}`, retryable: false } };
   }

@@ -9,6 +9,7 @@ export interface TraceStep {
   action: string;
   agent: string;
   status: string;
+  /** Attempts that started (a retry that is only scheduled does not count). */
   attempts: number;
   /** Duration of the step's last finished attempt (the tool call), in ms; null while it has none. */
   duration_ms: number | null;
@@ -51,7 +52,12 @@ export function runView(runId: string, state: RunState, events: readonly StoredE
 
 export function traceView(runId: string, state: RunState, events: readonly StoredEvent[]): RunTrace {
   const attemptsMs = new Map<string, number>();
+  const started = new Map<string, number>();
   for (const event of events) {
+    if (event.type === 'StepStarted') {
+      const stepId = (event.data as { stepId: string }).stepId;
+      started.set(stepId, (started.get(stepId) ?? 0) + 1);
+    }
     if (event.type !== 'StepSucceeded' && event.type !== 'StepFailed') continue;
     const data = event.data as { stepId: string; durationMs: number };
     attemptsMs.set(data.stepId, (attemptsMs.get(data.stepId) ?? 0) + data.durationMs);
@@ -75,7 +81,7 @@ export function traceView(runId: string, state: RunState, events: readonly Store
         action: step.action,
         agent: step.agent,
         status: s?.status ?? 'pending',
-        attempts: s?.startedAt ? s.attempt : 0,
+        attempts: started.get(step.id) ?? 0,
         duration_ms: s?.durationMs ?? null,
         total_attempts_ms: attemptsMs.get(step.id) ?? 0,
         policy: s?.decision?.outcome ?? null,

@@ -132,6 +132,7 @@ export class RunsProjection {
     if (!gate) return;
     gate.reviewers = [...(data.reviewers as string[])];
     if (data.dueAt) gate.dueAt = String(data.dueAt);
+    else delete gate.dueAt;
   }
 
   private decideGate(data: Record<string, unknown>): void {

@@ -38,7 +38,7 @@ describe('planner over JetStream triggers', () => {
   it('starts one run per idempotency key and publishes rejected triggers with their error', async () => {
     const js = jetstream(nc);
     const rejected: Array<{ idempotencyKey: string; error: { code: string; message: string } }> = [];
-    nc.subscribe('lf.trigger-rejected.claim-review', { callback: (_e, m) => rejected.push(m.json()) });
+    nc.subscribe('lf.trigger-rejected.claim-review', { callback: (_e, m) => { rejected.push(m.json()); } });
     await nc.flush();
 
     await js.publish('lf.trigger.claim-review', JSON.stringify(claim), { msgID: 'crm-event-1' });

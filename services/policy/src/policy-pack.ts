@@ -65,7 +65,7 @@ const packSchema = {
   },
 } as const;
 
-const validatePack = new Ajv({ allErrors: true }).compile(packSchema);
+const validatePack = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(packSchema);
 
 /**
  * Reads every `*.yaml`/`*.yml` pack in the given directories.
@@ -100,9 +100,16 @@ export function parsePolicyPack(text: string, source: string): PolicyPack {
     throw new LedgerflowError('policy_pack_invalid', `${source}: ${problems}`, false, { errors: validatePack.errors });
   }
   const pack = raw as { id: string; version: string; rules: Array<Record<string, unknown>> };
-  const rules = pack.rules.map((rule) => {
+  const rules = pack.rules.map((rule, index) => {
     const { sla, ...rest } = rule;
-    return (sla === undefined ? rest : { ...rest, slaSeconds: Math.round(parseDuration(sla as string | number) / 1000) }) as unknown as PackRule;
+    if (sla === undefined) return rest as unknown as PackRule;
+    try {
+      return { ...rest, slaSeconds: Math.round(parseDuration(sla as string | number) / 1000) } as unknown as PackRule;
+    } catch (error) {
+      throw new LedgerflowError('policy_pack_invalid', `${source}: /rules/${index}/sla ${(error as Error).message}`, false, {
+        errors: [{ instancePath: `/rules/${index}/sla`, message: (error as Error).message }],
+      });
+    }
   });
   return { id: pack.id, version: pack.version, source, rules };
 }

@@ -75,9 +75,6 @@ describe('parsePolicyPack', () => {
     expect(error.message).toMatch(/^packs\/broken\.yaml: /);
   });
 
-  // BUG (services/policy/src/policy-pack.ts:104): an sla the schema accepts (any string) but parseDuration
-  // refuses escapes as `duration_invalid` ("duration: ...") without the file or the rule's pointer, although
-  // loadPolicyPacks documents `policy_pack_invalid` naming the file and the JSON pointer for an invalid pack.
   it('refuses an sla that is not a duration as policy_pack_invalid, naming the file and /rules/0/sla', () => {
     const error = thrown(() => parsePolicyPack(packYaml(approvalRule.replace('sla: 4h', 'sla: 4 hours')), 'packs/sla.yaml'));
     expect(error.code).toBe('policy_pack_invalid');

@@ -1,0 +1,75 @@
+import { BadRequestException, HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import type { ArgumentsHost } from '@nestjs/common';
+import { DomainError, LedgerflowError, ValidationError } from '@ledgerflow/domain';
+import { HttpErrorFilter, toHttpError } from './http-error.filter.js';
+
+/** An error shaped like body-parser's (what Nest's JSON body parsing throws). */
+const bodyParserError = (type: string, message: string): Error => Object.assign(new Error(message), { type, status: type === 'entity.too.large' ? 413 : 400 });
+
+describe('toHttpError', () => {
+  it.each([
+    ['message_malformed', 400], ['request_invalid', 400], ['idempotency_key_missing', 400], ['unauthorized', 401],
+    ['RUN.REVIEWER_NOT_NAMED', 403], ['RUN.ACTOR_CANNOT_DECIDE', 403], ['workflow_unknown', 404], ['run_not_found', 404],
+    ['gate_not_found', 404], ['RUN.GATE_NOT_FOUND', 404], ['RUN.GATE_ALREADY_DECIDED', 409], ['payload_too_large', 413],
+    ['input_invalid', 422], ['NATS.TIMEOUT', 503], ['NATS.NO_RESPONDERS', 503],
+  ])('%s -> %i', (code, status) => {
+    const { status: actual, body } = toHttpError(new LedgerflowError(code, `a ${code} error`, false, { field: 'x' }));
+    expect(actual).toBe(status);
+    expect(body).toEqual({ code, message: `a ${code} error`, retryable: false, details: { field: 'x' } });
+  });
+
+  it('another rule of the run (RUN.*) or of the plan (plan_*) is a 409 conflict', () => {
+    expect(toHttpError(new DomainError('RUN.STEP_NOT_FAILED', 'step is running')).status).toBe(409);
+    expect(toHttpError(new ValidationError('plan_cycle', 'a -> b -> a')).status).toBe(409);
+  });
+
+  it('an unexpected error is a 500 internal_error; another known-shaped code is a 400', () => {
+    expect(toHttpError(new Error('socket hang up'))).toEqual({ status: 500, body: { code: 'internal_error', message: 'socket hang up', retryable: true } });
+    expect(toHttpError(new LedgerflowError('trigger_mapping_failed', 'bad expression')).status).toBe(400);
+  });
+
+  it('a service error body forwarded as is keeps its code and status', () => {
+    const body = { code: 'workflow_unknown', message: 'workflow x is not defined', retryable: false };
+    expect(toHttpError(body)).toEqual({ status: 404, body });
+  });
+
+  it('a body that is not JSON is 400 message_malformed, thrown directly or wrapped by Nest', () => {
+    const parser = bodyParserError('entity.parse.failed', 'Unexpected token } in JSON at position 9');
+    const expected = { status: 400, body: { code: 'message_malformed', message: 'request body is not valid JSON: Unexpected token } in JSON at position 9', retryable: false } };
+    expect(toHttpError(parser)).toEqual(expected);
+    expect(toHttpError(new BadRequestException('Bad Request', { cause: parser }))).toEqual(expected);
+  });
+
+  it('a body over the limit is 413 payload_too_large', () => {
+    const parser = bodyParserError('entity.too.large', 'request entity too large');
+    expect(toHttpError(new HttpException('Payload Too Large', 413, { cause: parser }))).toEqual({
+      status: 413, body: { code: 'payload_too_large', message: 'request body exceeds the limit: request entity too large', retryable: false },
+    });
+  });
+
+  it("keeps an HttpException's status: 404 not_found, others http_error, retryable from 500 up", () => {
+    expect(toHttpError(new NotFoundException('Cannot GET /v1/nothing'))).toEqual({ status: 404, body: { code: 'not_found', message: 'Cannot GET /v1/nothing', retryable: false } });
+    expect(toHttpError(new BadRequestException('nope'))).toEqual({ status: 400, body: { code: 'http_error', message: 'nope', retryable: false } });
+    expect(toHttpError(new ServiceUnavailableException('later'))).toMatchObject({ status: 503, body: { code: 'http_error', retryable: true } });
+  });
+
+  it('an Error whose cause is not a body-parser error is mapped by its own code', () => {
+    const error = new LedgerflowError('run_not_found', 'run r1 does not exist');
+    Object.defineProperty(error, 'cause', { value: new Error('lookup failed') });
+    expect(toHttpError(error)).toMatchObject({ status: 404, body: { code: 'run_not_found' } });
+  });
+
+  it.each([['null', null], ['undefined', undefined]])('a thrown %s is a 500 internal_error, not a crash of the filter', (_label, thrown) => {
+    expect(toHttpError(thrown)).toMatchObject({ status: 500, body: { code: 'internal_error', retryable: true } });
+  });
+});
+
+describe('HttpErrorFilter', () => {
+  it('answers with the status and {error: body}', () => {
+    const sent: Array<{ status: number; body: unknown }> = [];
+    const response = { status: (status: number) => ({ json: (body: unknown) => sent.push({ status, body }) }) };
+    const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+    new HttpErrorFilter().catch(new DomainError('RUN.GATE_ALREADY_DECIDED', 'decided by alice', { decidedBy: 'alice' }), host);
+    expect(sent).toEqual([{ status: 409, body: { error: { code: 'RUN.GATE_ALREADY_DECIDED', message: 'decided by alice', retryable: false, details: { decidedBy: 'alice' } } } }]);
+  });
+});
