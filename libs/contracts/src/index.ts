@@ -1,3 +1,4 @@
 export * from './metadata.js';
 export * from './subjects.js';
 export * from './messages.js';
+export * from './grants.js';

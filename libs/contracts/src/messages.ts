@@ -50,7 +50,17 @@ export interface PolicyEvaluateRequest {
   readonly input: unknown;
 }
 
-export type PolicyEvaluateReply = Reply<PolicyDecision>;
+/**
+ * The answer of `lf.policy.evaluate`: the decision, which the executor records as `StepPolicyEvaluated`,
+ * and on `allow` a step-scoped grant (see grants.ts) that travels only in the tool call's `lf-grant`
+ * header: it is never recorded.
+ */
+export interface PolicyEvaluation {
+  readonly decision: PolicyDecision;
+  readonly grant?: string;
+}
+
+export type PolicyEvaluateReply = Reply<PolicyEvaluation>;
 
 /** Request on `lf.tool.<tool>.<action>`. Headers carry trace context, run id, idempotency key and grant. */
 export interface ToolRequest {

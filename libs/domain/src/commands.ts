@@ -20,6 +20,7 @@ export interface CommandActor {
 }
 
 export type StartRun = DomainCommand<'StartRun', { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown; plan: Plan }>;
+/** The policy decision for a step attempt; when it (or the step's `gate`) needs approval, the step waits for `OpenGate`. */
 export type RecordStepPolicyDecision = DomainCommand<'RecordStepPolicyDecision', { stepId: string; attempt: number; decision: PolicyDecision }>;
 /**
  * Opens the gate of a step awaiting approval (the approval service opens gates; `RecordStepPolicyDecision`

@@ -2,13 +2,14 @@ import type { RunCommand } from './commands.js';
 import type { PolicyDecision, RunEvent } from './events.js';
 import { foldRun } from './evolve.js';
 import { gatesToOpen } from './next-actions.js';
+import type { GateSpec } from './plan.js';
 import { aPlan, aStep, allow, at, ev, gateOf, NOW, openGate, requireApproval, runSpec } from './run-fixtures.spec-util.js';
 
 const a = aStep('a');
 const plan = aPlan([a, aStep('b')]);
 const started = ev.started(plan);
 const awaitingPolicy = [...started, ev.evaluated('a', 1, requireApproval)];
-const declared = (gate = { reviewers: ['bob', 'dana'], slaSeconds: 90, escalateTo: ['erin'] }) => aPlan([aStep('a', { gate }), aStep('b')]);
+const declared = (gate: GateSpec = { reviewers: ['bob', 'dana'], slaSeconds: 90, escalateTo: ['erin'] }) => aPlan([aStep('a', { gate }), aStep('b')]);
 const gateOpened = (data: Extract<RunEvent, { type: 'GateOpened' }>['data']): RunEvent => ({ type: 'GateOpened', data });
 
 describe('OpenGate: the approval service opens the gate of a step awaiting approval', () => {

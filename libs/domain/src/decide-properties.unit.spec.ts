@@ -112,10 +112,15 @@ const seedArbitrary = fc.integer({ min: 0, max: 0xffffffff });
 
 describe('Run aggregate properties over random executions', () => {
   it('keeps the invariants of every accepted history, and fold equals the state built step by step', () => {
+    let lateGates = 0; // gates opened after other commands were accepted since the decision that asked for them
     fc.assert(
       fc.property(planArbitrary, seedArbitrary, (plan, seed) => {
-        const { history, states, batchStarts } = simulate(plan, seed);
+        const { history, states, batchStarts, accepted } = simulate(plan, seed);
         checkHistory(history, batchStarts);
+        accepted.forEach((command, i) => {
+          const previous = accepted[i - 1];
+          if (command.type === 'OpenGate' && !(previous?.type === 'RecordStepPolicyDecision' && previous.data.stepId === command.data.stepId)) lateGates += 1;
+        });
         expect(foldRun(history)).toEqual(states[states.length - 1]);
         for (const state of states) {
           if (state.status === 'running') {
@@ -128,6 +133,7 @@ describe('Run aggregate properties over random executions', () => {
       }),
       { numRuns: 300 },
     );
+    expect(lateGates).toBeGreaterThan(50);
   });
 
   it('never leaves a run stuck: given enough commands, runs complete, fail or are cancelled', () => {

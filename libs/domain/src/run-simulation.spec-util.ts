@@ -14,10 +14,9 @@ import { addMilliseconds, isDue } from './time.js';
 
 /**
  * Random executions of the Run aggregate for property tests: a random valid DAG plan, then commands
- * picked among what `nextActions` offers, `OpenGate` for what `gatesToOpen` lists (sometimes held back a few
- * commands, as a late approval service), random outcomes, operator recovery and hostile commands (wrong
- * attempt, wrong reviewer, agent deciding a gate, opening a gate twice or for a step not awaiting approval, ...).
- * Only accepted commands add events.
+ * picked among what `nextActions` offers, `OpenGate` for what `gatesToOpen` lists (sometimes late), random
+ * outcomes, operator recovery and hostile commands (wrong attempt, wrong reviewer, agent deciding a gate,
+ * a gate opened twice or for a step not awaiting approval, ...). Only accepted commands add events.
  */
 
 const START = '2026-05-01T10:00:00.000Z';
@@ -29,7 +28,7 @@ export const planArbitrary: fc.Arbitrary<Plan> = fc.integer({ min: 1, max: 12 })
     steps: fc.tuple(...Array.from({ length: count }, (_, i) => fc.record({
       dependsOn: fc.subarray(Array.from({ length: i }, (__, j) => `s${j}`), { maxLength: Math.min(3, i) }),
       optional: fc.boolean(),
-      gate: fc.option(fc.record({ slaSeconds: fc.integer({ min: 0, max: 60 }), escalate: fc.boolean() }), { freq: 4 }),
+      gate: fc.option(fc.record({ reviewers: fc.constantFrom(['alice'], ['dana'], ['bob', 'dana']), slaSeconds: fc.integer({ min: 0, max: 60 }), escalate: fc.boolean() }), { freq: 4 }),
       maxAttempts: fc.integer({ min: 1, max: 3 }),
       backoffMs: fc.integer({ min: 0, max: 2000 }),
       multiplier: fc.integer({ min: 1, max: 3 }),
@@ -38,7 +37,7 @@ export const planArbitrary: fc.Arbitrary<Plan> = fc.integer({ min: 1, max: 12 })
     dependsOn: spec.dependsOn,
     optional: spec.optional,
     retry: { maxAttempts: spec.maxAttempts, backoffMs: spec.backoffMs, multiplier: spec.multiplier, maxBackoffMs: 3000 },
-    ...(spec.gate ? { gate: { reviewers: ['alice'], slaSeconds: spec.gate.slaSeconds, ...(spec.gate.escalate ? { escalateTo: ['carol'] } : {}) } } : {}),
+    ...(spec.gate ? { gate: { reviewers: spec.gate.reviewers, slaSeconds: spec.gate.slaSeconds, ...(spec.gate.escalate ? { escalateTo: ['carol'] } : {}) } } : {}),
   })), { concurrency })),
 );
 

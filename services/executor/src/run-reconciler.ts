@@ -1,8 +1,8 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DomainError, decide, evolve, nextActions, wakeAt } from '@ledgerflow/domain';
-import type { NextAction, PlanStep, PolicyDecision, RunEvent, RunState } from '@ledgerflow/domain';
+import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
 import { idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyEvaluateRequest, PolicyEvaluation } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun } from '@ledgerflow/service-runtime';
@@ -140,8 +140,8 @@ export class RunReconciler {
       policyTags: step.policyTags,
       input,
     };
-    const decision = await withSpan(`policy ${step.id}`, { parent: rootContext(loaded) }, () =>
-      requestJson<PolicyDecision>(this.options.nc, subjects.policyEvaluate, request, {
+    const { decision } = await withSpan(`policy ${step.id}`, { parent: rootContext(loaded) }, () =>
+      requestJson<PolicyEvaluation>(this.options.nc, subjects.policyEvaluate, request, {
         timeoutMs: this.options.policyTimeoutMs ?? 5000,
       }),
     );

@@ -1,8 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import type { PolicyDecision } from '@ledgerflow/domain';
 import { subjects } from '@ledgerflow/contracts';
+import type { PolicyEvaluation } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { ledgerflowMetrics, withSpan } from '@ledgerflow/telemetry';
@@ -18,14 +18,14 @@ export class PolicyController {
   constructor(@Inject(POLICY_PACKS) private readonly packs: readonly PolicyPack[]) {}
 
   @MessagePattern(subjects.policyEvaluate)
-  evaluate(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<PolicyDecision> {
+  evaluate(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<PolicyEvaluation> {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('policy.evaluate', { parent }, (span) => {
       const request = validateBody(PolicyEvaluateDto, body);
       const decision = evaluateAction(request, this.packs);
       span.setAttributes({ 'ledgerflow.step_id': request.stepId, 'ledgerflow.policy.outcome': decision.outcome });
       ledgerflowMetrics().policyDecisions.add(1, { outcome: decision.outcome });
-      return decision;
+      return { decision };
     });
   }
 }
