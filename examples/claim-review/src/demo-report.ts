@@ -1,30 +1,11 @@
+import type { RunTrace } from '@ledgerflow/contracts';
+
 /** Formats rows as a fixed-width text table (header, rule, rows). */
 export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
   const cells = rows.map((row) => row.map(String));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
-
-export interface TraceRow {
-  step: string;
-  tool: string;
-  action: string;
-  status: string;
-  attempts: number;
-  duration_ms: number | null;
-  policy: string | null;
-  policy_rationale: string | null;
-  gate: { gate_id: string; status: string; decided_by?: string } | null;
-  error: { code: string; message: string } | null;
-}
-
-export interface RunTrace {
-  run_id: string;
-  status: string;
-  total_duration_ms: number;
-  trace_id: string | null;
-  steps: TraceRow[];
 }
 
 /** The per-run trace table of the demo: step, tool, action, status, duration_ms, policy result. */

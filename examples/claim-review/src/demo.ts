@@ -13,7 +13,7 @@ import { repoRoot, startStack } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { EXPECTED, OUTAGE_CLAIM } from './demo-expectations.js';
 import { table, traceTable } from './demo-report.js';
-import type { RunTrace } from './demo-report.js';
+import type { RunTrace } from '@ledgerflow/contracts';
 
 const WORKFLOW = 'claim-review';
 const RUN_TIMEOUT_MS = 30_000;

@@ -2,3 +2,4 @@ export * from './metadata.js';
 export * from './subjects.js';
 export * from './messages.js';
 export * from './grants.js';
+export * from './http-api.js';

@@ -5,3 +5,4 @@ export * from './rpc-exception.filter.js';
 export * from './run-repository.js';
 export * from './run-service.js';
 export * from './tokens.js';
+export * from './durable-consumer.host.js';

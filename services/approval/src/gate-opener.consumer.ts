@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DomainError, decide, gatesToOpen } from '@ledgerflow/domain';
 import { EVENTS_STREAM, headers } from '@ledgerflow/contracts';
-import { startDurableConsumer } from '@ledgerflow/messaging';
-import type { DurableConsumer } from '@ledgerflow/messaging';
-import { LOGGER, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
-import type { RunRepository } from '@ledgerflow/service-runtime';
+import type { ConsumedMessage } from '@ledgerflow/messaging';
+import { DurableConsumerHost, LOGGER, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
+import type { ConsumerSettings, RunRepository } from '@ledgerflow/service-runtime';
 import { SpanKind, contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 
@@ -19,30 +17,22 @@ export const POLICY_DECISIONS_SUBJECT = 'lf.evt.run.*.StepPolicyEvaluated';
  * (headers only); idempotent, since the Run aggregate refuses a second gate for the same step.
  */
 @Injectable()
-export class GateOpener implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer?: DurableConsumer;
-
+export class GateOpener extends DurableConsumerHost {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startDurableConsumer(this.nc, {
-      stream: EVENTS_STREAM,
-      durable: 'approval',
-      filterSubjects: [POLICY_DECISIONS_SUBJECT],
-      headersOnly: true,
-      handler: async (message) => {
-        const runId = message.headers?.get(headers.runId);
-        if (runId) await this.openGates(runId, message.headers?.get(headers.traceparent));
-      },
-    });
+  ) {
+    super(nc);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+  protected settings(): ConsumerSettings {
+    return { stream: EVENTS_STREAM, durable: 'approval', filterSubjects: [POLICY_DECISIONS_SUBJECT], headersOnly: true };
+  }
+
+  protected async handle(message: ConsumedMessage): Promise<void> {
+    const runId = message.headers?.get(headers.runId);
+    if (runId) await this.openGates(runId, message.headers?.get(headers.traceparent));
   }
 
   /** Opens every gate the run is waiting for; returns the ids of the steps whose gate it opened. */

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { EVENTS_STREAM, headers, subjects } from '@ledgerflow/contracts';
-import { startDurableConsumer } from '@ledgerflow/messaging';
-import type { DurableConsumer } from '@ledgerflow/messaging';
-import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import type { ConsumedMessage } from '@ledgerflow/messaging';
+import { DurableConsumerHost, NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import { RunReconciler } from './run-reconciler.js';
 
 /**
@@ -15,31 +14,26 @@ import { RunReconciler } from './run-reconciler.js';
  * once the run has been reconciled, so a crash before that redelivers it.
  */
 @Injectable()
-export class RunEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer?: DurableConsumer;
-
+export class RunEventsConsumer extends DurableConsumerHost {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(RunReconciler) private readonly reconciler: RunReconciler,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startDurableConsumer(this.nc, {
-      stream: EVENTS_STREAM,
-      durable: 'executor',
-      filterSubjects: [subjects.eventsOfCategory('run')],
-      headersOnly: true,
-      handler: async (message) => {
-        const runId = message.headers?.get(headers.runId);
-        const revision = Number(message.headers?.get(headers.streamRevision) ?? Number.NaN);
-        if (!runId || (Number.isInteger(revision) && (await this.reconciler.isKnown(runId, revision)))) return;
-        await this.reconciler.poke(runId);
-      },
-    });
+  ) {
+    super(nc);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+  protected settings(): ConsumerSettings {
+    return { stream: EVENTS_STREAM, durable: 'executor', filterSubjects: [subjects.eventsOfCategory('run')], headersOnly: true };
+  }
+
+  protected async handle(message: ConsumedMessage): Promise<void> {
+    const runId = message.headers?.get(headers.runId);
+    const revision = Number(message.headers?.get(headers.streamRevision) ?? Number.NaN);
+    if (!runId || (Number.isInteger(revision) && (await this.reconciler.isKnown(runId, revision)))) return;
+    await this.reconciler.poke(runId);
+  }
+
+  protected override async afterStop(): Promise<void> {
     await this.reconciler.stop();
   }
 }

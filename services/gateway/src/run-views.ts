@@ -1,35 +1,8 @@
 import type { RunState } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
+import type { RunTrace } from '@ledgerflow/contracts';
 
-/** One row of `GET /v1/runs/{id}/trace`. Durations in milliseconds. */
-export interface TraceStep {
-  step: string;
-  name: string;
-  tool: string;
-  action: string;
-  agent: string;
-  status: string;
-  /** Attempts that started (a retry that is only scheduled does not count). */
-  attempts: number;
-  /** Duration of the step's last finished attempt (the tool call), in ms; null while it has none. */
-  duration_ms: number | null;
-  /** Sum over every finished attempt, in ms. */
-  total_attempts_ms: number;
-  policy: string | null;
-  policy_rationale: string | null;
-  gate: { gate_id: string; status: string; decided_by?: string } | null;
-  error: { code: string; message: string } | null;
-}
-
-export interface RunTrace {
-  run_id: string;
-  workflow_id: string;
-  status: string;
-  /** From `RunTriggered` to the run's end (or to its latest event while it is not over), in ms. */
-  total_duration_ms: number;
-  trace_id: string | null;
-  steps: TraceStep[];
-}
+export type { RunTrace, TraceStep } from '@ledgerflow/contracts';
 
 /** The body of `GET /v1/runs/{id}`: the folded state with steps in plan order. */
 export function runView(runId: string, state: RunState, events: readonly StoredEvent[]) {

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { EVENTS_STREAM, subjects } from '@ledgerflow/contracts';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
-import { startDurableConsumer } from '@ledgerflow/messaging';
-import type { DurableConsumer } from '@ledgerflow/messaging';
-import { EVENT_STORE, NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import type { ConsumedMessage } from '@ledgerflow/messaging';
+import { DurableConsumerHost, EVENT_STORE, NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import { StepStatsProjection } from './step-stats.projection.js';
 import type { ProjectedEvent } from './step-stats.projection.js';
 
@@ -15,33 +14,27 @@ import type { ProjectedEvent } from './step-stats.projection.js';
  * later event), the missing events are read from the store first, so the projection never skips one.
  */
 @Injectable()
-export class MemoryEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer?: DurableConsumer;
-
+export class MemoryEventsConsumer extends DurableConsumerHost {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(StepStatsProjection) private readonly projection: StepStatsProjection,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startDurableConsumer(this.nc, {
-      stream: EVENTS_STREAM,
-      durable: 'memory',
-      filterSubjects: [subjects.eventsOfCategory('run')],
-      // Several at once is safe: an event ahead of the projection fills the gap from the store first,
-      // and an event at or below the applied revision is skipped (the apply itself is synchronous).
-      concurrency: 32,
-      handler: (message) => this.handle(message.json<StoredEvent>()),
-    });
+  ) {
+    super(nc);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+  protected settings(): ConsumerSettings {
+    // Several at once is safe: an event ahead of the projection fills the gap from the store first,
+    // and an event at or below the applied revision is skipped (the apply itself is synchronous).
+    return { stream: EVENTS_STREAM, durable: 'memory', filterSubjects: [subjects.eventsOfCategory('run')], concurrency: 32 };
+  }
+
+  protected override async afterStop(): Promise<void> {
     this.projection.close();
   }
 
-  private async handle(event: StoredEvent): Promise<void> {
+  protected async handle(message: ConsumedMessage): Promise<void> {
+    const event = message.json<StoredEvent>();
     const applied = this.projection.appliedRevision(event.metadata.runId);
     if (event.revision <= applied) return;
     if (event.revision === applied + 1) return this.projection.apply([event as unknown as ProjectedEvent]);

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as lfHeaders, subjects, TRIGGERS_STREAM } from '@ledgerflow/contracts';
 import type { TriggerMessage } from '@ledgerflow/contracts';
-import { extractTraceContext, startDurableConsumer } from '@ledgerflow/messaging';
+import { extractTraceContext } from '@ledgerflow/messaging';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
-import { LOGGER, NATS_CONNECTION, toErrorBody } from '@ledgerflow/service-runtime';
+import { DurableConsumerHost, LOGGER, NATS_CONNECTION, toErrorBody } from '@ledgerflow/service-runtime';
+import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import { SpanKind, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { RunStarter } from './start-run.js';
@@ -18,29 +18,20 @@ import { RunStarter } from './start-run.js';
  * is retried with backoff and dead-lettered after the consumer's max deliveries.
  */
 @Injectable()
-export class TriggersConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer?: { stop(): Promise<void> };
-
+export class TriggersConsumer extends DurableConsumerHost {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(RunStarter) private readonly starter: RunStarter,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startDurableConsumer(this.nc, {
-      stream: TRIGGERS_STREAM,
-      durable: 'planner',
-      filterSubjects: [subjects.triggerAll],
-      handler: (message) => this.handle(message),
-    });
+  ) {
+    super(nc);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+  protected settings(): ConsumerSettings {
+    return { stream: TRIGGERS_STREAM, durable: 'planner', filterSubjects: [subjects.triggerAll] };
   }
 
-  private async handle(message: ConsumedMessage): Promise<void> {
+  protected async handle(message: ConsumedMessage): Promise<void> {
     const workflowId = message.subject.split('.').slice(2).join('.');
     const key = message.headers?.get(lfHeaders.idempotencyKey) || message.headers?.get('Nats-Msg-Id') || `js-${message.streamSequence}`;
     await withSpan('planner.trigger', { parent: extractTraceContext(message.headers), kind: SpanKind.CONSUMER }, async () => {

@@ -1,0 +1,33 @@
+/** Shapes of the gateway's HTTP API bodies that clients read (OpenAPI at `/openapi.json`). */
+
+/** One row of `GET /v1/runs/{id}/trace`. Durations in milliseconds. */
+export interface TraceStep {
+  step: string;
+  name: string;
+  tool: string;
+  action: string;
+  agent: string;
+  status: string;
+  /** Attempts that started (a retry that is only scheduled does not count). */
+  attempts: number;
+  /** Duration of the step's last finished attempt (the tool call), in ms; null while it has none. */
+  duration_ms: number | null;
+  /** Sum over every finished attempt, in ms. */
+  total_attempts_ms: number;
+  policy: string | null;
+  policy_rationale: string | null;
+  gate: { gate_id: string; status: string; decided_by?: string } | null;
+  error: { code: string; message: string } | null;
+}
+
+/** The body of `GET /v1/runs/{id}/trace`. */
+export interface RunTrace {
+  run_id: string;
+  workflow_id: string;
+  status: string;
+  /** From `RunTriggered` to the run's end (or to its latest event while it is not over), in ms. */
+  total_duration_ms: number;
+  /** The OpenTelemetry trace id of the run (from `RunTriggered` metadata), for Jaeger. */
+  trace_id: string | null;
+  steps: TraceStep[];
+}
