@@ -16,6 +16,7 @@ const depConstraints = [
   { sourceTag: 'scope:approval', onlyDependOnLibsWithTags: ['scope:shared', 'scope:approval'] },
   { sourceTag: 'scope:memory', onlyDependOnLibsWithTags: ['scope:shared', 'scope:memory'] },
   { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['scope:shared', 'scope:examples'] },
+  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cli'] },
 ];
 
 export default [

@@ -13,7 +13,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },
-  testMatch: ['<rootDir>/{libs,services,examples}/*/src/**/*.spec.ts', '<rootDir>/deploy/checks/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{libs,services,examples,tools}/*/src/**/*.spec.ts', '<rootDir>/deploy/checks/**/*.spec.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

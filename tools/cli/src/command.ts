@@ -1,0 +1,18 @@
+/** What a command writes to; tests capture it. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * One `ledgerflow <group> <verb>` command. `run` returns the process exit code: 0 success, 1 the command
+ * ran and found a failure (e.g. a policy test case mismatched), 2 usage errors.
+ */
+export interface CliCommand {
+  /** Words after `ledgerflow`, e.g. `['policy', 'test']`. */
+  readonly path: readonly string[];
+  readonly usage: string;
+  readonly summary: string;
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+/** `ledgerflow`: the command line of Ledgerflow (policy pack tests, gates). */
+import { runCli } from './cli.js';
+import { gatesCommands } from './gates.command.js';
+import { policyTestCommand } from './policy-test.command.js';
+
+const code = await runCli([policyTestCommand, ...gatesCommands], process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+});
+process.exit(code);
