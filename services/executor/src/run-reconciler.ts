@@ -1,15 +1,15 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DomainError, decide, evolve, nextActions, wakeAt } from '@ledgerflow/domain';
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
-import { idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
-import type { PolicyEvaluateRequest, PolicyEvaluation } from '@ledgerflow/contracts';
-import { requestJson } from '@ledgerflow/messaging';
+import { idempotencyKeyOf } from '@ledgerflow/contracts';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
+import { PolicyClient } from './policy-client.js';
 import { resolveInputOf } from './step-input.js';
-import { callTool } from './tool-dispatcher.js';
+import { callTool, outcomeCommand } from './tool-dispatcher.js';
+import { WakeTimers } from './wake-timers.js';
 import type { ToolOutcome } from './tool-dispatcher.js';
 
 export interface ReconcilerOptions {
@@ -40,12 +40,15 @@ export class RunReconciler {
   private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly adopted = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers: WakeTimers;
   private readonly clock: () => Date;
+  private readonly policy: PolicyClient;
   private stopped = false;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.policy = new PolicyClient(options.nc, options.policyTimeoutMs ?? 5000);
+    this.timers = new WakeTimers((runId) => void this.poke(runId), this.clock);
   }
 
   /** Asks for the run to be reconciled; resolves when a reconcile that started after this call has finished. */
@@ -69,8 +72,7 @@ export class RunReconciler {
   /** Stops reacting; waits (at most `graceMs`) for dispatched tool calls to be recorded. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.stop();
     const pending = [...this.inFlight.values(), ...[...this.lanes.values()].map((lane) => lane.done)];
     await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, graceMs))]);
   }
@@ -84,7 +86,7 @@ export class RunReconciler {
       }
     } catch (error) {
       this.options.logger.error('reconcile failed', { runId, error: (error as Error).message });
-      this.wakeLater(runId, this.options.retryDelayMs ?? 1000);
+      this.timers.after(runId, this.options.retryDelayMs ?? 1000);
     } finally {
       this.lanes.delete(runId);
     }
@@ -102,7 +104,7 @@ export class RunReconciler {
       if (this.stopped) return false;
       progressed = (await this.perform(runId, loaded, action)) || progressed;
     }
-    if (!progressed) this.scheduleWake(runId, wakeAt(state));
+    if (!progressed) this.timers.at(runId, wakeAt(state));
     return progressed;
   }
 
@@ -128,24 +130,8 @@ export class RunReconciler {
   private async evaluateAndStart(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number): Promise<boolean> {
     const { state } = loaded;
     const input = await resolveInputOf(state, step);
-    const request: PolicyEvaluateRequest = {
-      runId,
-      workflowId: state.workflowId ?? '',
-      stepId: step.id,
-      attempt,
-      agent: step.agent,
-      agentCapabilities: state.plan?.agents[step.agent] ?? [],
-      tool: step.tool,
-      action: step.action,
-      policyTags: step.policyTags,
-      input,
-    };
-    const { decision } = await withSpan(`policy ${step.id}`, { parent: rootContext(loaded) }, () =>
-      requestJson<PolicyEvaluation>(this.options.nc, subjects.policyEvaluate, request, {
-        timeoutMs: this.options.policyTimeoutMs ?? 5000,
-      }),
-    );
     const key = idempotencyKeyOf(runId, step.id, attempt);
+    const { decision } = await this.policy.evaluate(state, step, attempt, input, key, rootContext(loaded));
     const result = await this.options.runs.execute(
       runId,
       (current, now) => {
@@ -191,11 +177,13 @@ export class RunReconciler {
       `step ${step.id}`,
       { parent: rootContext(loaded), attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': step.id, 'ledgerflow.attempt': attempt } },
       async () => {
+        const grant = await this.policy.grantFor(loaded.state, step, attempt, input, key, rootContext(loaded));
         const outcome = await callTool(this.options.nc, {
           tool: step.tool,
           action: step.action,
           timeoutMs: step.timeoutMs,
           request: { runId, stepId: step.id, attempt, idempotencyKey: key, input },
+          ...(grant ? { grant } : {}),
         });
         await this.record(runId, step.id, attempt, outcome);
       },
@@ -203,7 +191,7 @@ export class RunReconciler {
       .catch((error: Error) => {
         this.options.logger.error('recording a step outcome failed', { runId, stepId: step.id, error: error.message });
         this.adopted.delete(runId);
-        this.wakeLater(runId, this.options.retryDelayMs ?? 1000);
+        this.timers.after(runId, this.options.retryDelayMs ?? 1000);
       })
       .finally(() => {
         this.inFlight.delete(key);
@@ -216,25 +204,7 @@ export class RunReconciler {
     try {
       await this.options.runs.execute(
         runId,
-        (state, now, run) =>
-          decide(
-            outcome.ok
-              ? {
-                  type: 'RecordStepSucceeded',
-                  data: {
-                    stepId,
-                    attempt,
-                    output: outcome.result.output,
-                    ...(outcome.result.confidence !== undefined ? { confidence: outcome.result.confidence } : {}),
-                    ...(outcome.result.lineage !== undefined ? { lineage: outcome.result.lineage } : {}),
-                    durationMs: outcome.durationMs,
-                    runDurationMs: RunRepository.runDurationMs(run, now),
-                  },
-                }
-              : { type: 'RecordStepFailed', data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs } },
-            state,
-            { now },
-          ),
+        (state, now, run) => decide(outcomeCommand(stepId, attempt, outcome, RunRepository.runDurationMs(run, now)), state, { now }),
         { causationId: idempotencyKeyOf(runId, stepId, attempt) },
       );
     } catch (error) {
@@ -242,26 +212,6 @@ export class RunReconciler {
       if (error instanceof DomainError && error.code === 'RUN.STEP_NOT_RUNNING') return;
       throw error;
     }
-  }
-
-  private scheduleWake(runId: string, at: string | undefined): void {
-    const existing = this.timers.get(runId);
-    if (existing) clearTimeout(existing);
-    this.timers.delete(runId);
-    if (!at) return;
-    this.wakeLater(runId, Math.max(0, Date.parse(at) - this.clock().getTime()));
-  }
-
-  private wakeLater(runId: string, delayMs: number): void {
-    if (this.stopped) return;
-    const existing = this.timers.get(runId);
-    if (existing) clearTimeout(existing);
-    const timer = setTimeout(() => {
-      this.timers.delete(runId);
-      void this.poke(runId);
-    }, delayMs);
-    timer.unref();
-    this.timers.set(runId, timer);
   }
 }
 

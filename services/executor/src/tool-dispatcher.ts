@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { headers, subjects } from '@ledgerflow/contracts';
 import type { ToolRequest, ToolResult } from '@ledgerflow/contracts';
+import type { RunCommand } from '@ledgerflow/domain';
 import { requestJson } from '@ledgerflow/messaging';
 
 /** What a tool call ended with; `durationMs` is the wall time of the request/reply in milliseconds. */
@@ -18,12 +19,15 @@ export interface ToolCall {
   readonly action: string;
   readonly timeoutMs: number;
   readonly request: ToolRequest;
+  /** The step-scoped grant from the policy decision, sent as `lf-grant` (never recorded). */
+  readonly grant?: string;
 }
 
 /**
  * Calls a tool action over NATS request/reply (`lf.tool.<tool>.<action>`) with the step's timeout, carrying
  * the idempotency key `<runId>/<stepId>/<attempt>` in the body and the `lf-idempotency-key` header so a
- * re-dispatch after a crash is recognised by the worker. Never throws: every failure is an outcome.
+ * re-dispatch after a crash is recognised by the worker, and the step's grant in `lf-grant`. Never throws:
+ * every failure is an outcome (a refused grant is the worker's `grant_invalid`, not retryable).
  * A timeout is `step_timeout` and no worker listening is `tool_unavailable`, both retryable.
  */
 export async function callTool(nc: NatsConnection, call: ToolCall): Promise<ToolOutcome> {
@@ -35,6 +39,7 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
       headers: {
         [headers.runId]: call.request.runId,
         [headers.idempotencyKey]: call.request.idempotencyKey,
+        ...(call.grant ? { [headers.grant]: call.grant } : {}),
       },
     });
     return { ok: true, result, durationMs: elapsed() };
@@ -55,4 +60,24 @@ function toStepError(error: unknown, call: ToolCall): { code: string; message: s
     return { code: error.code, message: error.message, retryable: error.retryable };
   }
   return { code: 'tool_call_failed', message: (error as Error).message, retryable: true };
+}
+
+/** The command that records a tool call's outcome (`runDurationMs`: since `RunTriggered`, for `RunCompleted`). */
+export function outcomeCommand(stepId: string, attempt: number, outcome: ToolOutcome, runDurationMs: number): RunCommand {
+  if (!outcome.ok) {
+    return { type: 'RecordStepFailed', data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs } };
+  }
+  const { output, confidence, lineage } = outcome.result;
+  return {
+    type: 'RecordStepSucceeded',
+    data: {
+      stepId,
+      attempt,
+      output,
+      ...(confidence !== undefined ? { confidence } : {}),
+      ...(lineage !== undefined ? { lineage } : {}),
+      durationMs: outcome.durationMs,
+      runDurationMs,
+    },
+  };
 }
