@@ -10,10 +10,12 @@ export const noopTool = defineTool({
 });
 
 /**
- * `bench.record`: sleeps `input.sleepMs`, then appends `{ idempotencyKey, runId, stepId, attempt }` to the
- * JSON Lines ledger at `ledgerPath` (fsynced) unless a line with the same key is there already: a side
+ * `bench.record`: sleeps `input.sleepMs`, then appends `{ idempotencyKey, runId, stepId, attempt, grant }` to
+ * the JSON Lines ledger at `ledgerPath` (fsynced) unless a line with the same key is there already: a side
  * effect applied at most once per idempotency key, even across worker restarts. Every call, deduplicated
- * or not, is appended to `<ledgerPath>.calls` so tests can see re-dispatches.
+ * or not, is appended to `<ledgerPath>.calls` so tests can see re-dispatches. `grant` is
+ * `{ jti, sub, exp }` of the verified step grant (`jti`: the policy decision's audit id), or null when the
+ * worker runs without grant verification; the token itself is never written.
  */
 export function recordTool(ledgerPath: string) {
   return defineTool({
@@ -23,7 +25,10 @@ export function recordTool(ledgerPath: string) {
       appendLine(`${ledgerPath}.calls`, { idempotencyKey: ctx.idempotencyKey, at: new Date().toISOString() });
       await sleep(input.sleepMs ?? 0);
       const applied = readLines(ledgerPath).some((line) => line.idempotencyKey === ctx.idempotencyKey);
-      if (!applied) appendLine(ledgerPath, { idempotencyKey: ctx.idempotencyKey, runId: ctx.runId, stepId: ctx.stepId, attempt: ctx.attempt });
+      if (!applied) {
+        const grant = ctx.grant === undefined ? null : { jti: ctx.grant.jti, sub: ctx.grant.sub, exp: ctx.grant.exp };
+        appendLine(ledgerPath, { idempotencyKey: ctx.idempotencyKey, runId: ctx.runId, stepId: ctx.stepId, attempt: ctx.attempt, grant });
+      }
       return { recorded: !applied };
     },
   });

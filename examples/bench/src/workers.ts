@@ -1,13 +1,22 @@
 /**
  * Tool workers of the benchmark and test workflows: `bench.noop` and `bench.record` (ledger at
  * `BENCH_LEDGER`, default `.data/bench-ledger.jsonl`). Prints `ledgerflow:ready bench-workers` when subscribed.
+ * Calls without a valid step-scoped grant are refused (`grant_invalid`): `LEDGERFLOW_GRANT_VERIFY_KEY` (SPKI
+ * PEM) is required, else the process exits 78 naming it, unless `LEDGERFLOW_GRANT_VERIFY=off`.
  */
 import { connect } from '@nats-io/transport-node';
-import { startToolWorker } from '@ledgerflow/sdk';
+import { grantsFromEnv, startToolWorker, type GrantsOption } from '@ledgerflow/sdk';
 import { noopTool, recordTool } from './tools.js';
 
+let grants: GrantsOption;
+try {
+  grants = grantsFromEnv();
+} catch (error) {
+  process.stderr.write(`bench-workers: ${(error as Error).message}\n`);
+  process.exit(78);
+}
 const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'bench-workers' });
-const worker = startToolWorker({ nc, name: 'bench-workers', tools: [noopTool, recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl')] });
+const worker = startToolWorker({ nc, name: 'bench-workers', grants, tools: [noopTool, recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl')] });
 await nc.flush();
 process.stdout.write('ledgerflow:ready bench-workers\n');
 

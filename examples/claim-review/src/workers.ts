@@ -4,19 +4,37 @@
  * `billing.payout`, prints `ledgerflow:ready claim-review-workers` on stdout once subscribed, and on SIGTERM
  * or SIGINT stops the workers (in-flight calls finish), drains the connection and exits 0.
  *
- * Environment: `NATS_URL`, `CLAIM_ATTACHMENTS_DIR`, `CLAIM_POLICIES_FILE`, `CLAIM_FRAUD_OUTAGE_CLAIMS`,
- * `CLAIM_BILLING_LEDGER` (see each tool). Run: `node examples/claim-review/dist/workers.js`.
+ * Every call must carry a step-scoped grant (`lf-grant`, signed by the policy service) or is refused with
+ * `grant_invalid` before its handler runs. `LEDGERFLOW_GRANT_VERIFY_KEY` (SPKI PEM of the policy service's
+ * Ed25519 key) is therefore required: without it the process exits 78 at start, naming the variable, unless
+ * `LEDGERFLOW_GRANT_VERIFY=off` (local experiments only; logs a warning).
+ *
+ * Environment: `NATS_URL`, `LEDGERFLOW_GRANT_VERIFY_KEY`, `LEDGERFLOW_GRANT_VERIFY`, `CLAIM_ATTACHMENTS_DIR`,
+ * `CLAIM_POLICIES_FILE`, `CLAIM_FRAUD_OUTAGE_CLAIMS`, `CLAIM_BILLING_LEDGER` (see each tool).
+ * Run: `node examples/claim-review/dist/workers.js`.
  */
 import { connect } from '@nats-io/transport-node';
-import { startToolWorker } from '@ledgerflow/sdk';
+import { grantsFromEnv, startToolWorker, type GrantsOption } from '@ledgerflow/sdk';
 import { claimReviewTools } from './tools/claim-review-tools.js';
 
 const READY_LINE = 'ledgerflow:ready claim-review-workers';
+/** Exit code of a configuration error (sysexits EX_CONFIG), as the services use. */
+const EXIT_CONFIG = 78;
+
+function grantsOrExit(): GrantsOption {
+  try {
+    return grantsFromEnv();
+  } catch (error) {
+    process.stderr.write(`claim-review-workers: ${(error as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
 
 async function main(): Promise<void> {
+  const grants = grantsOrExit();
   const servers = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
   const nc = await connect({ servers, name: 'claim-review-workers' });
-  const worker = startToolWorker({ nc, tools: [...claimReviewTools()], name: 'claim-review-workers' });
+  const worker = startToolWorker({ nc, tools: [...claimReviewTools()], name: 'claim-review-workers', grants });
   await nc.flush();
   process.stdout.write(`${READY_LINE}\n`);
 

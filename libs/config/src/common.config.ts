@@ -83,3 +83,24 @@ export class CommonConfig {
   @IsOptional() @IsUrl(URL_RULE)
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
 }
+
+/**
+ * Settings of the services that persist run data (planner, executor): PII in run inputs and step
+ * outputs is tokenized before it is persisted, its plaintext kept encrypted in a vault (libs/privacy).
+ */
+export class PrivacyConfig extends CommonConfig {
+  /** 32 random bytes, base64 (e.g. `openssl rand -base64 32`): encrypts the PII vault and keys its tokens. */
+  @Env('LEDGERFLOW_PII_KEY')
+  @Matches(/^[A-Za-z0-9+/_-]{43}=?$/, { message: 'must be 32 bytes in base64 (44 characters), e.g. from `openssl rand -base64 32`' })
+  LEDGERFLOW_PII_KEY!: string;
+
+  /** SQLite file of the PII vault (shared by the processes of one machine). */
+  @Env('LEDGERFLOW_VAULT_PATH', { default: '.data/vault.db' })
+  @IsString() @IsNotEmpty()
+  LEDGERFLOW_VAULT_PATH!: string;
+
+  /** Directories of policy packs; the privacy packs among them say what to tokenize. */
+  @Env('LEDGERFLOW_POLICY_DIRS', { default: 'examples/claim-review/policies' })
+  @IsArray() @ArrayNotEmpty() @IsString({ each: true })
+  LEDGERFLOW_POLICY_DIRS!: string[];
+}

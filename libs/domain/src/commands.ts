@@ -1,5 +1,6 @@
-import type { Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
-import type { Plan, PlanStep } from './plan.js';
+import type { GateRevision, Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
+import type { GateSpec, Plan, PlanStep } from './plan.js';
+import type { ReviewerActor } from './reviewers.js';
 
 /**
  * Commands of the Run aggregate: imperative, shaped `{ type, data }` like events (Emmett).
@@ -25,15 +26,27 @@ export type RecordStepPolicyDecision = DomainCommand<'RecordStepPolicyDecision',
 /**
  * Opens the gate of a step awaiting approval (the approval service opens gates; `RecordStepPolicyDecision`
  * only marks the step `awaiting_approval`). Reviewers, SLA and reason come from the step's last decision
- * and its plan step (see `openGate` in decide-gate.ts).
+ * and its plan step (see `openGate` in decide-gate.ts). `confidenceDefault`: the approval service's default
+ * reviewers of confidence gates, used when neither the step nor the plan declares `confidenceGate`.
  */
-export type OpenGate = DomainCommand<'OpenGate', { stepId: string }>;
-export type DecideGate = DomainCommand<'DecideGate', { gateId: string; reviewer: CommandActor; outcome: 'approve' | 'reject'; comment?: string }>;
+export type OpenGate = DomainCommand<'OpenGate', { stepId: string; confidenceDefault?: GateSpec }>;
+/**
+ * A reviewer's decision. `reviewer` carries the roles and teams of their token (reviewers.ts). `redirect`
+ * needs `revision` (from the gated step on); `correctedOutput` only on a `confidence` gate, with approve;
+ * `runDurationMs`: the whole run's duration, used if the decision completes the run (default 0).
+ */
+export type DecideGate = DomainCommand<'DecideGate', {
+  gateId: string; reviewer: ReviewerActor; outcome: 'approve' | 'reject' | 'redirect'; comment?: string;
+  revision?: GateRevision; correctedOutput?: unknown; runDurationMs?: number;
+}>;
 export type EscalateGate = DomainCommand<'EscalateGate', { gateId: string }>;
 /** `input`: the step input resolved by the executor; `idempotencyKey`: `<runId>/<stepId>/<attempt>`. */
 export type StartStep = DomainCommand<'StartStep', { stepId: string; attempt: number; idempotencyKey: string; input: unknown }>;
 /** `durationMs`: the attempt's duration; `runDurationMs`: the whole run's, used if this completes the run. */
-export type RecordStepSucceeded = DomainCommand<'RecordStepSucceeded', { stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; runDurationMs: number }>;
+export type RecordStepSucceeded = DomainCommand<'RecordStepSucceeded', {
+  stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; runDurationMs: number;
+  reasoning?: string; alternatives?: readonly unknown[];
+}>;
 export type RecordStepFailed = DomainCommand<'RecordStepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number }>;
 export type RetryStep = DomainCommand<'RetryStep', { stepId: string }>;
 /** `runDurationMs`: the whole run's duration, used if the skip completes the run. */

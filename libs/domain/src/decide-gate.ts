@@ -1,93 +1,93 @@
-import type { DecideGate, EscalateGate, OpenGate } from './commands.js';
+import type { EscalateGate, OpenGate } from './commands.js';
+import { cumulativeConfidenceOf } from './confidence.js';
 import { refuse, requireActive, requireOpenGate, requireStep } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
 import { gateIdOf } from './events.js';
-import type { RunEvent } from './events.js';
-import { gateRequirementOf } from './gate-requirement.js';
+import type { ConfidenceException, RunEvent } from './events.js';
+import { confidenceRequirementOf, gateRequirementOf } from './gate-requirement.js';
 import { gateOfStep } from './run-rules.js';
-import type { RunState } from './state.js';
+import type { RunState, StepState } from './state.js';
 import { addMilliseconds, isDue } from './time.js';
 
+function exceptionOf(stepState: StepState, cumulativeConfidence: number): ConfidenceException {
+  const review = stepState.review as NonNullable<StepState['review']>;
+  return {
+    input: stepState.input ?? null, output: stepState.output ?? null,
+    ...(stepState.reasoning === undefined ? {} : { reasoning: stepState.reasoning }),
+    ...(stepState.alternatives === undefined ? {} : { alternatives: stepState.alternatives }),
+    ...(stepState.confidence === undefined ? {} : { confidence: stepState.confidence }),
+    cumulativeConfidence, minConfidence: review.minConfidence, basis: review.basis,
+  };
+}
+
 /**
- * `OpenGate` -> `GateOpened{gateId: <runId>.<stepId>, stepId, attempt, reviewers, reason, source, dueAt?, escalateTo?}`
- * for a step `awaiting_approval` with no gate yet (the approval service opens gates; see `gatesToOpen`).
- * Reviewers, SLA, escalation and reason follow `gateRequirementOf` (gate-requirement.ts): source `policy` from
- * the last decision's `gate` when it was `require_approval` (the step's declared gate, if any, adds its
- * reviewers and escalation reviewers, deduplicated), else source `definition` from the step's `gate`.
- * `dueAt = now + slaSeconds` when an SLA is set; `escalateTo` omitted when empty. Allowed while paused.
+ * `OpenGate` -> `GateOpened{gateId: <runId>.<stepId>, stepId, attempt, reviewers, reason, source, dueAt?, escalateTo?,
+ * escalation?, slaSeconds?, exception?}`, for a step `awaiting_approval` with no gate yet, or a step that succeeded
+ * with its result held for review (source `confidence`). The approval service opens gates; see `gatesToOpen`.
+ * - Awaiting approval: reviewers, SLA, escalation and reason follow `gateRequirementOf` (gate-requirement.ts): source
+ *   `policy` from the last decision's `gate` when it was `require_approval` (the step's declared gate, if any, adds its
+ *   reviewers and escalation levels), else source `definition` from the step's `gate`.
+ * - Held for review: `confidenceRequirementOf` (the step's `confidenceGate`, else the plan's, else
+ *   `data.confidenceDefault`), with `exception`: the step's input, output, reasoning, alternatives, confidence,
+ *   cumulative confidence and the threshold crossed.
+ * `dueAt = now + slaSeconds` when an SLA is set; `escalateTo` (level 1) omitted when empty; `escalation` (every
+ * level, SLA resolved) and `slaSeconds` only for a chain (more than one level, or a level with its own SLA).
+ * Allowed while paused.
  * @throws DomainError RUN.NOT_RUNNING (neither running nor paused), RUN.STEP_NOT_FOUND,
- *   RUN.STEP_NOT_AWAITING_APPROVAL, RUN.GATE_ALREADY_OPEN (the step's gate was already opened: one gate per
- *   step, opened once), RUN.GATE_WITHOUT_REVIEWERS (neither the decision nor the step names a reviewer).
+ *   RUN.STEP_NOT_AWAITING_APPROVAL (neither awaiting approval nor held for review), RUN.GATE_ALREADY_OPEN (the
+ *   step's gate was already opened: one gate per step, opened once), RUN.GATE_WITHOUT_REVIEWERS (nobody named).
  */
 export function openGate({ data }: OpenGate, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
   const { step, stepState } = requireStep(state, data.stepId);
   const { stepId } = data;
-  if (stepState.status !== 'awaiting_approval') {
-    refuse(RunErrorCodes.STEP_NOT_AWAITING_APPROVAL, `step "${stepId}" is ${stepState.status}; a gate opens only for a step awaiting approval`, { stepId, status: stepState.status });
+  const heldForReview = stepState.status === 'succeeded' && stepState.review !== undefined;
+  if (stepState.status !== 'awaiting_approval' && !heldForReview) {
+    refuse(RunErrorCodes.STEP_NOT_AWAITING_APPROVAL, `step "${stepId}" is ${stepState.status}; a gate opens only for a step awaiting approval or a result held for review`, { stepId, status: stepState.status });
   }
   const existing = gateOfStep(state, stepId);
   if (existing) {
     refuse(RunErrorCodes.GATE_ALREADY_OPEN, `gate "${existing.gateId}" of step "${stepId}" was already opened (now ${existing.status}); a step has one gate`, { stepId, gateId: existing.gateId, status: existing.status });
   }
-  const required = gateRequirementOf(step, stepState.decision);
+  const cumulativeConfidence = stepState.cumulativeConfidence ?? cumulativeConfidenceOf(state, stepId);
+  const required = heldForReview && stepState.review
+    ? confidenceRequirementOf(state.plan, step, stepState.review, { ...(stepState.confidence === undefined ? {} : { confidence: stepState.confidence }), cumulativeConfidence }, data.confidenceDefault)
+    : gateRequirementOf(step, stepState.decision);
   if (required.reviewers.length === 0) {
-    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${stepId}": the ${required.source} gate names no reviewer (neither decision.gate nor the step's gate)`, { stepId, source: required.source });
+    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${stepId}": the ${required.source} gate names no reviewer`, { stepId, source: required.source });
   }
-  const { reviewers, reason, source, slaSeconds, escalateTo } = required;
+  const { reviewers, reason, source, slaSeconds, escalateTo, escalation, chained } = required;
   return [{
     type: 'GateOpened',
     data: {
       gateId: gateIdOf(state.runId ?? '', stepId), stepId, attempt: stepState.attempt, reviewers, reason, source,
       ...(slaSeconds === undefined ? {} : { dueAt: addMilliseconds(now, slaSeconds * 1000) }),
       ...(escalateTo.length === 0 ? {} : { escalateTo }),
+      ...(chained ? { escalation, ...(slaSeconds === undefined ? {} : { slaSeconds }) } : {}),
+      ...(heldForReview ? { exception: exceptionOf(stepState, cumulativeConfidence) } : {}),
     },
   }];
 }
 
 /**
- * `DecideGate` -> `GateDecided`; approve makes the step ready; reject adds `StepBlocked{gate_rejected}`
- * and `RunFailed{gate_rejected}`. A gate is decided once, by a human it names (design brief, "Invariants").
- * @throws DomainError RUN.NOT_RUNNING (run neither running nor paused), RUN.GATE_NOT_FOUND,
- *   RUN.GATE_ALREADY_DECIDED, RUN.ACTOR_CANNOT_DECIDE (reviewer kind is not `human`),
- *   RUN.REVIEWER_NOT_NAMED (reviewer id not among the gate's current reviewers).
- */
-export function decideGate({ data }: DecideGate, state: RunState, now: string): RunEvent[] {
-  requireActive(state, true);
-  const gate = requireOpenGate(state, data.gateId);
-  const { reviewer, comment } = data;
-  if (reviewer.kind !== 'human') {
-    refuse(RunErrorCodes.ACTOR_CANNOT_DECIDE, `a ${reviewer.kind} ("${reviewer.id}") cannot decide gate "${gate.gateId}": only a human reviewer may`, { gateId: gate.gateId, actor: reviewer });
-  }
-  if (!gate.reviewers.includes(reviewer.id)) {
-    refuse(RunErrorCodes.REVIEWER_NOT_NAMED, `"${reviewer.id}" is not a reviewer of gate "${gate.gateId}" (reviewers: ${gate.reviewers.join(', ')})`, { gateId: gate.gateId, reviewer: reviewer.id, reviewers: gate.reviewers });
-  }
-  const { gateId, stepId } = gate;
-  const outcome = data.outcome === 'approve' ? 'approved' : 'rejected';
-  const decided: RunEvent = { type: 'GateDecided', data: { gateId, stepId, outcome, reviewer: reviewer.id, ...(comment === undefined ? {} : { comment }) } };
-  if (outcome === 'approved') return [decided];
-  const reason = `gate "${gateId}" rejected by ${reviewer.id}${comment ? `: ${comment}` : ''}`;
-  return [
-    decided,
-    { type: 'StepBlocked', data: { stepId, attempt: gate.attempt, code: 'gate_rejected', reason, policies: [] } },
-    { type: 'RunFailed', data: { code: 'gate_rejected', reason, stepId, failedAt: now } },
-  ];
-}
-
-/**
- * `EscalateGate` -> `GateEscalated{level + 1, reviewers: escalateTo}`: the escalation reviewers replace
- * the current ones and no further escalation is left (a `GateSpec` declares one level).
+ * `EscalateGate` -> `GateEscalated{level: level + 1, reviewers: escalation[level].reviewers, dueAt?}`: the next
+ * level's reviewers replace the current ones. `dueAt = now + that level's slaSeconds` when a further level exists
+ * and the level has an SLA (each level gets its whole SLA from the moment it is escalated to); without `dueAt`
+ * the gate escalates no further. A gate opened with a flat `escalateTo` has one level.
  * @throws DomainError RUN.NOT_RUNNING, RUN.GATE_NOT_FOUND, RUN.GATE_ALREADY_DECIDED,
- *   RUN.GATE_NOT_ESCALATABLE (no `escalateTo` left), RUN.GATE_NOT_DUE (no dueAt, or dueAt after now).
+ *   RUN.GATE_NOT_ESCALATABLE (no level left), RUN.GATE_NOT_DUE (no dueAt, or dueAt after now).
  */
 export function escalateGate({ data }: EscalateGate, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
   const gate = requireOpenGate(state, data.gateId);
-  if (gate.escalateTo.length === 0) {
-    refuse(RunErrorCodes.GATE_NOT_ESCALATABLE, `gate "${gate.gateId}" has no escalateTo reviewers left (level ${gate.level})`, { gateId: gate.gateId, level: gate.level });
+  const next = gate.escalation[gate.level];
+  if (next === undefined || next.reviewers.length === 0) {
+    refuse(RunErrorCodes.GATE_NOT_ESCALATABLE, `gate "${gate.gateId}" has no escalation level left (level ${gate.level} of ${gate.escalation.length})`, { gateId: gate.gateId, level: gate.level });
   }
   if (gate.dueAt === undefined || !isDue(gate.dueAt, now)) {
     refuse(RunErrorCodes.GATE_NOT_DUE, `gate "${gate.gateId}" is due at ${gate.dueAt ?? 'no time (no SLA)'}; now is ${now}`, { gateId: gate.gateId, dueAt: gate.dueAt, now });
   }
-  return [{ type: 'GateEscalated', data: { gateId: gate.gateId, level: gate.level + 1, reviewers: gate.escalateTo } }];
+  const further = gate.escalation[gate.level + 1] !== undefined;
+  const dueAt = further && next.slaSeconds !== undefined ? addMilliseconds(now, next.slaSeconds * 1000) : undefined;
+  return [{ type: 'GateEscalated', data: { gateId: gate.gateId, level: gate.level + 1, reviewers: next.reviewers, ...(dueAt === undefined ? {} : { dueAt }) } }];
 }

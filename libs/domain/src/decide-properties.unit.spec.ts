@@ -26,6 +26,7 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
   const approved = new Set<string>();
   const opened = new Set<string>();
   const decided = new Set<string>();
+  const held = new Set<string>(); // steps whose success is held for review and not yet approved or redirected
   for (const [index, event] of history.entries()) {
     const where = `event #${index} ${event.type}`;
     if (['completed', 'failed', 'cancelled'].includes(status)) throw new Error(`${where} after the run ended (${status})`);
@@ -38,6 +39,7 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
           if (running.has(id)) throw new Error(`${where} removed running step ${id}`);
           if (done.has(id) && history.slice(0, index).some((e) => e.type === 'StepSucceeded' && e.data.stepId === id)) throw new Error(`${where} removed succeeded step ${id}`);
           done.delete(id);
+          held.delete(id);
           allowed.delete(id);
           approved.delete(gateIdOf(RUN_ID, id));
         }
@@ -54,6 +56,11 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         opened.add(gateId);
         // The approval service opens gates: GateOpened is a batch of its own (OpenGate), never beside a policy decision.
         if (!batchStarts.has(index) || (index + 1 < history.length && !batchStarts.has(index + 1))) throw new Error(`${where} not alone in its batch`);
+        if (event.data.source === 'confidence') {
+          if (!held.has(stepId)) throw new Error(`${where}: confidence gate of ${stepId}, whose result is not held for review`);
+          if (!event.data.exception) throw new Error(`${where}: confidence gate without its exception package`);
+          break;
+        }
         const policy = allowed.get(stepId);
         const step = plan?.steps.find((candidate) => candidate.id === stepId);
         if (!policy || policy.attempt !== attempt || !(policy.needsApproval || step?.gate)) throw new Error(`${where}: no decision of ${stepId}#${attempt} needs a gate`);
@@ -65,6 +72,7 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         if (!opened.has(event.data.gateId) || decided.has(event.data.gateId)) throw new Error(`${where} decided gate ${event.data.gateId} not open`);
         decided.add(event.data.gateId);
         if (event.data.outcome === 'approved') approved.add(event.data.gateId);
+        if (event.data.outcome !== 'rejected') held.delete(event.data.stepId);
         break;
       case 'StepRetryScheduled': {
         const previous = history[index - 1];
@@ -82,6 +90,7 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         const step = plan?.steps.find((candidate) => candidate.id === stepId);
         if (!step) throw new Error(`${where} of unknown step ${stepId}`);
         for (const dependency of step.dependsOn) if (!done.has(dependency)) throw new Error(`${where}: ${stepId} started before ${dependency} succeeded or was skipped`);
+        for (const dependency of step.dependsOn) if (held.has(dependency)) throw new Error(`${where}: ${stepId} started while ${dependency}'s result is held for review`);
         const key = `${stepId}#${attempt}`;
         if (startedAttempts.has(key)) throw new Error(`${where}: ${key} started twice`);
         startedAttempts.add(key);
@@ -92,13 +101,22 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         if (running.size > (plan?.concurrency ?? 0)) throw new Error(`${where}: ${running.size} steps running, concurrency ${plan?.concurrency}`);
         break;
       }
-      case 'StepSucceeded': running.delete(event.data.stepId); done.add(event.data.stepId); break;
+      case 'StepSucceeded': {
+        const { stepId, confidence, review } = event.data;
+        running.delete(stepId);
+        done.add(stepId);
+        const min = plan?.steps.find((candidate) => candidate.id === stepId)?.minConfidence;
+        const crossed = min !== undefined && confidence !== undefined && confidence < min;
+        if (crossed !== (review !== undefined) && !opened.has(gateIdOf(RUN_ID, stepId))) throw new Error(`${where}: confidence ${confidence} vs minConfidence ${min}, review ${JSON.stringify(review)}`);
+        if (review) held.add(stepId);
+        break;
+      }
       case 'StepFailed': running.delete(event.data.stepId); break;
       case 'StepSkipped': done.add(event.data.stepId); break;
       case 'RunPaused': status = 'paused'; break;
       case 'RunResumed': status = 'running'; break;
       case 'RunCompleted':
-        if (!plan?.steps.every((step) => done.has(step.id))) throw new Error(`${where} with steps not done`);
+        if (!plan?.steps.every((step) => done.has(step.id) && !held.has(step.id))) throw new Error(`${where} with steps not done or held for review`);
         status = 'completed';
         break;
       case 'RunFailed': status = 'failed'; break;
@@ -113,10 +131,16 @@ const seedArbitrary = fc.integer({ min: 0, max: 0xffffffff });
 describe('Run aggregate properties over random executions', () => {
   it('keeps the invariants of every accepted history, and fold equals the state built step by step', () => {
     let lateGates = 0; // gates opened after other commands were accepted since the decision that asked for them
+    let confidenceGates = 0;
+    let redirects = 0;
     fc.assert(
       fc.property(planArbitrary, seedArbitrary, (plan, seed) => {
         const { history, states, batchStarts, accepted } = simulate(plan, seed);
         checkHistory(history, batchStarts);
+        for (const event of history) {
+          if (event.type === 'GateOpened' && event.data.source === 'confidence') confidenceGates += 1;
+          if (event.type === 'GateDecided' && event.data.outcome === 'redirected') redirects += 1;
+        }
         accepted.forEach((command, i) => {
           const previous = accepted[i - 1];
           if (command.type === 'OpenGate' && !(previous?.type === 'RecordStepPolicyDecision' && previous.data.stepId === command.data.stepId)) lateGates += 1;
@@ -134,6 +158,8 @@ describe('Run aggregate properties over random executions', () => {
       { numRuns: 300 },
     );
     expect(lateGates).toBeGreaterThan(50);
+    expect(confidenceGates).toBeGreaterThan(20);
+    expect(redirects).toBeGreaterThan(5);
   });
 
   it('never leaves a run stuck: given enough commands, runs complete, fail or are cancelled', () => {

@@ -1,4 +1,5 @@
 import type { RecordStepFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
+import { cumulativeConfidenceOf, reviewRequirementOf } from './confidence.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
 import type { RunEvent } from './events.js';
@@ -79,15 +80,24 @@ function requireRunningAttempt(state: RunState, stepId: string, attempt: number)
 /**
  * `RecordStepSucceeded` -> `StepSucceeded` (+ `RunCompleted{durationMs: runDurationMs}` when every step
  * succeeded or was skipped; + `RunPaused{step_failed}` when only a failed step is left).
+ * `StepSucceeded.cumulativeConfidence` (confidence.ts) is recorded when the step gave a confidence or an
+ * upstream one lowered it; `review` when the result is held for review (`reviewRequirementOf`): the run then
+ * neither completes nor lets the step's dependants start until its `confidence` gate is approved or redirected.
  * @throws DomainError RUN.NOT_RUNNING (run neither running nor paused), RUN.STEP_NOT_FOUND,
  *   RUN.STEP_NOT_RUNNING (not running with that attempt: callers treat it as "already recorded").
  */
 export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunState, now: string): RunEvent[] {
-  requireRunningAttempt(state, data.stepId, data.attempt);
-  const { stepId, attempt, output, confidence, lineage, durationMs } = data;
+  const step = requireRunningAttempt(state, data.stepId, data.attempt);
+  const { stepId, attempt, output, confidence, lineage, durationMs, reasoning, alternatives } = data;
+  const cumulative = cumulativeConfidenceOf(state, stepId, confidence ?? 1);
+  const review = reviewRequirementOf(state, step, confidence, cumulative);
   const succeeded: RunEvent = {
     type: 'StepSucceeded',
-    data: { stepId, attempt, output, ...(confidence === undefined ? {} : { confidence }), ...(lineage === undefined ? {} : { lineage }), durationMs, completedAt: now },
+    data: {
+      stepId, attempt, output, ...(confidence === undefined ? {} : { confidence }), ...(lineage === undefined ? {} : { lineage }), durationMs, completedAt: now,
+      ...(confidence !== undefined || cumulative < 1 ? { cumulativeConfidence: cumulative } : {}), ...(review === undefined ? {} : { review }),
+      ...(reasoning === undefined ? {} : { reasoning }), ...(alternatives === undefined ? {} : { alternatives }),
+    },
   };
   return concludeRun(state, [succeeded], now, data.runDurationMs);
 }

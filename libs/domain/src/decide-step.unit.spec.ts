@@ -36,7 +36,7 @@ describe('RecordStepPolicyDecision', () => {
     expect(state.steps['a']).toMatchObject({ status: 'awaiting_approval', attempt: 1 });
     expect(state.steps['a']?.gateId).toBeUndefined();
     expect(state.gates).toEqual({});
-    expect(gatesToOpen(state)).toEqual([{ stepId: 'a', attempt: 1 }]);
+    expect(gatesToOpen(state)).toEqual([{ stepId: 'a', attempt: 1, kind: 'approval' }]);
   });
 
   it('allow on a step declaring a gate: the step awaits approval, no GateOpened', () => {
@@ -115,10 +115,10 @@ describe('StartStep', () => {
 });
 
 describe('RecordStepSucceeded', () => {
-  it('records the output, confidence and lineage', () => {
+  it('records the output, confidence (and the cumulative one) and lineage', () => {
     const command: RunCommand = { type: 'RecordStepSucceeded', data: { stepId: 'a', attempt: 1, output: { n: 1 }, confidence: 0.9, lineage: { source: 'crm', fresh: true }, durationMs: 42, runDurationMs: 100 } };
     runSpec([...started, ...ev.running(a)]).when(command).then([
-      { type: 'StepSucceeded', data: { stepId: 'a', attempt: 1, output: { n: 1 }, confidence: 0.9, lineage: { source: 'crm', fresh: true }, durationMs: 42, completedAt: NOW } },
+      { type: 'StepSucceeded', data: { stepId: 'a', attempt: 1, output: { n: 1 }, confidence: 0.9, lineage: { source: 'crm', fresh: true }, durationMs: 42, completedAt: NOW, cumulativeConfidence: 0.9 } },
     ]);
   });
 

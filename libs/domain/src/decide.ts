@@ -1,5 +1,6 @@
 import type { DecideContext, RunCommand } from './commands.js';
-import { decideGate, escalateGate, openGate } from './decide-gate.js';
+import { escalateGate, openGate } from './decide-gate.js';
+import { decideGate } from './decide-gate-decision.js';
 import { retryStep, revisePlan, skipStep } from './decide-recovery.js';
 import { cancelRun, pauseRun, resumeRun, startRun } from './decide-run.js';
 import { recordStepFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';

@@ -1,5 +1,5 @@
 import { STEP_ID_PATTERN } from './plan.js';
-import type { Plan, PlanStep } from './plan.js';
+import type { EscalationLevel, Plan, PlanStep } from './plan.js';
 
 /**
  * The event catalog of the Run aggregate (stream `run-<runId>`), design brief "Event catalog".
@@ -36,6 +36,8 @@ export interface PolicyDecision {
     readonly reviewers: readonly string[];
     readonly slaSeconds?: number;
     readonly escalateTo?: readonly string[];
+    /** An escalation chain (levels in order); wins over `escalateTo` (see `GateSpec`). */
+    readonly escalation?: readonly EscalationLevel[];
     readonly reason: string;
   };
 }
@@ -53,6 +55,37 @@ export interface Lineage {
 
 export type GateSource = 'definition' | 'policy' | 'confidence';
 
+/** Which threshold a result crossed: the step's `minConfidence` (its own confidence) or the plan's (the cumulative one). */
+export type ConfidenceBasis = 'step' | 'workflow';
+
+/** Recorded in `StepSucceeded` when the result is held for review (confidence.ts). */
+export interface ReviewRequirement {
+  readonly minConfidence: number;
+  readonly basis: ConfidenceBasis;
+}
+
+/**
+ * The explainable-exception package of a `confidence` gate (in `GateOpened.exception`): what the reviewer
+ * needs to judge a low-confidence result. `input`: the step's resolved input as started; `output`: the
+ * tool's output; `reasoning`/`alternatives`: as the tool gave them; `confidence`: the step's own (absent when
+ * the tool gave none); `cumulativeConfidence`: see confidence.ts; `minConfidence`/`basis`: the threshold crossed.
+ */
+export interface ConfidenceException {
+  readonly input: unknown;
+  readonly output: unknown;
+  readonly reasoning?: string;
+  readonly alternatives?: readonly unknown[];
+  readonly confidence?: number;
+  readonly cumulativeConfidence: number;
+  readonly minConfidence: number;
+  readonly basis: ConfidenceBasis;
+}
+
+/** A reviewer's plan revision from the gated step on (`DecideGate` with `redirect`). */
+export interface GateRevision {
+  readonly addSteps: readonly PlanStep[];
+  readonly removeStepIds: readonly string[];
+}
 export type RunTriggered = DomainEvent<'RunTriggered', { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown }>;
 export type PlanCreated = DomainEvent<'PlanCreated', { plan: Plan }>;
 /** `revision` is 1-based; `rule` names the recovery rule that produced it, if any. */
@@ -60,11 +93,35 @@ export type PlanRevised = DomainEvent<'PlanRevised', { revision: number; author:
 export type StepPolicyEvaluated = DomainEvent<'StepPolicyEvaluated', { stepId: string; attempt: number; decision: PolicyDecision }>;
 /** `policies`: the failing rules as `pack/rule`; `code`: `policy_denied` or `gate_rejected`. */
 export type StepBlocked = DomainEvent<'StepBlocked', { stepId: string; attempt: number; code: string; reason: string; policies: readonly string[] }>;
-export type GateOpened = DomainEvent<'GateOpened', { gateId: string; stepId: string; attempt: number; reviewers: readonly string[]; reason: string; source: GateSource; dueAt?: string; escalateTo?: readonly string[] }>;
+/**
+ * `escalateTo`: the first escalation level's reviewers (what readers before chains know); `escalation`: every
+ * level with its SLA resolved, set only when the gate has a chain of more than one level or a level SLA;
+ * `slaSeconds`: the first deadline's SLA; `exception`: the package of a `confidence` gate.
+ */
+export type GateOpened = DomainEvent<'GateOpened', {
+  gateId: string; stepId: string; attempt: number; reviewers: readonly string[]; reason: string; source: GateSource; dueAt?: string;
+  escalateTo?: readonly string[]; escalation?: readonly EscalationLevel[]; slaSeconds?: number; exception?: ConfidenceException;
+}>;
+/** `level`: 1 after the first escalation; `dueAt`: the deadline of this level, set when a further level exists. */
 export type GateEscalated = DomainEvent<'GateEscalated', { gateId: string; level: number; reviewers: readonly string[]; dueAt?: string }>;
-export type GateDecided = DomainEvent<'GateDecided', { gateId: string; stepId: string; outcome: 'approved' | 'rejected'; reviewer: string; comment?: string }>;
+/**
+ * `reviewer`: the deciding human's id; `matchedAs`: the gate entry that named them (e.g. `role:claims-lead`),
+ * absent when it was their bare id; `correctedOutput`: the reviewer's corrected output of a `confidence`
+ * gate's step (ground truth, seen downstream instead of the tool's); `redirected` comes with `PlanRevised`.
+ */
+export type GateDecided = DomainEvent<'GateDecided', {
+  gateId: string; stepId: string; outcome: 'approved' | 'rejected' | 'redirected'; reviewer: string; comment?: string; matchedAs?: string; correctedOutput?: unknown;
+}>;
 export type StepStarted = DomainEvent<'StepStarted', { stepId: string; attempt: number; idempotencyKey: string; agent: string; tool: string; action: string; input: unknown; timeoutMs: number; startedAt: string }>;
-export type StepSucceeded = DomainEvent<'StepSucceeded', { stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; completedAt: string }>;
+/**
+ * `cumulativeConfidence`: set when the step or an upstream step reported a confidence (confidence.ts);
+ * `review`: set when the result is held for review (its dependants wait for a `confidence` gate);
+ * `reasoning`, `alternatives`: as the tool gave them.
+ */
+export type StepSucceeded = DomainEvent<'StepSucceeded', {
+  stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; completedAt: string;
+  cumulativeConfidence?: number; review?: ReviewRequirement; reasoning?: string; alternatives?: readonly unknown[];
+}>;
 export type StepFailed = DomainEvent<'StepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number; failedAt: string }>;
 /** `attempt` is the attempt that will run next. */
 export type StepRetryScheduled = DomainEvent<'StepRetryScheduled', { stepId: string; attempt: number; delayMs: number; dueAt: string }>;

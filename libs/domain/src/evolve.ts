@@ -1,3 +1,4 @@
+import { escalationChainOf } from './gate-requirement.js';
 import { applyPlanRevision } from './plan.js';
 import type { PlanStep } from './plan.js';
 import type { RunEvent } from './events.js';
@@ -38,7 +39,9 @@ function evolveRevision(state: RunState, addedSteps: readonly PlanStep[], remove
   for (const stepId of removedStepIds) {
     if (usedStepId(steps[stepId]) && !retired.includes(stepId)) retired.push(stepId);
     delete steps[stepId];
-    if (state.runId !== undefined) delete gates[gateIdOf(state.runId, stepId)];
+    // A redirected gate stays (its step was removed by the redirect itself): a second decision is refused, not "not found".
+    const gateId = state.runId === undefined ? undefined : gateIdOf(state.runId, stepId);
+    if (gateId !== undefined && gates[gateId]?.status !== 'redirected') delete gates[gateId];
   }
   for (const step of addedSteps) steps[step.id] = newStep(step);
   return { ...setSteps(state, steps), gates, retiredStepIds: retired, plan: applyPlanRevision(state.plan, addedSteps, removedStepIds), planRevision: revision };
@@ -68,30 +71,45 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
       return updateStep(state, stepId, (step) => ({ ...step, attempt, status: 'blocked', blocked: { code, reason, policies } }));
     }
     case 'GateOpened': {
-      const { gateId, stepId, attempt, reviewers, reason, source, dueAt, escalateTo } = event.data;
-      const gate: GateState = { gateId, stepId, attempt, status: 'open', source, reason, reviewers, level: 0, escalateTo: escalateTo ?? [], ...(dueAt === undefined ? {} : { dueAt }) };
+      const { gateId, stepId, attempt, reviewers, reason, source, dueAt, exception } = event.data;
+      const escalation = escalationChainOf(event.data);
+      const gate: GateState = {
+        gateId, stepId, attempt, status: 'open', source, reason, reviewers, level: 0, escalateTo: escalation[0]?.reviewers ?? [], escalation,
+        ...(dueAt === undefined ? {} : { dueAt }), ...(exception === undefined ? {} : { exception }),
+      };
       const withGate = { ...state, gates: { ...state.gates, [gateId]: gate } };
       return updateStep(withGate, stepId, (step) => ({ ...step, gateId, status: source === 'confidence' ? step.status : 'awaiting_approval' }));
     }
     case 'GateEscalated': {
       const { gateId, level, reviewers, dueAt } = event.data;
-      return updateGate(state, gateId, (gate) => ({ ...withoutKeys(gate, ['dueAt']), level, reviewers, escalateTo: [], ...(dueAt === undefined ? {} : { dueAt }) }));
+      return updateGate(state, gateId, (gate) => ({ ...withoutKeys(gate, ['dueAt']), level, reviewers, escalateTo: gate.escalation[level]?.reviewers ?? [], ...(dueAt === undefined ? {} : { dueAt }) }));
     }
     case 'GateDecided': {
-      const { gateId, stepId, outcome, reviewer, comment } = event.data;
-      const decided = updateGate(state, gateId, (gate) => ({ ...gate, status: outcome, decidedBy: reviewer, ...(comment === undefined ? {} : { comment }) }));
+      const { gateId, stepId, outcome, reviewer, comment, matchedAs, correctedOutput } = event.data;
+      const decided = updateGate(state, gateId, (gate) => ({
+        ...gate, status: outcome, decidedBy: reviewer, ...(comment === undefined ? {} : { comment }),
+        ...(matchedAs === undefined ? {} : { matchedAs }), ...(correctedOutput === undefined ? {} : { correctedOutput }),
+      }));
       if (outcome !== 'approved') return decided;
-      return updateStep(decided, stepId, (step) => (step.status === 'awaiting_approval' ? { ...step, status: 'ready' } : step));
+      return updateStep(decided, stepId, (step) => {
+        if (step.status === 'awaiting_approval') return { ...step, status: 'ready' };
+        // The reviewer's corrected output of a confidence gate is ground truth: downstream steps read it.
+        if (correctedOutput !== undefined && step.status === 'succeeded') return { ...step, output: correctedOutput, originalOutput: step.output };
+        return step;
+      });
     }
     case 'StepStarted': {
       const { stepId, attempt, idempotencyKey, input, startedAt } = event.data;
       return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'running', attempt, idempotencyKey, input, startedAt }));
     }
     case 'StepSucceeded': {
-      const { stepId, attempt, output, confidence, lineage, durationMs, completedAt } = event.data;
+      const { stepId, attempt, output, confidence, lineage, durationMs, completedAt, cumulativeConfidence, review, reasoning, alternatives } = event.data;
       return updateStep(state, stepId, (step) => ({
-        ...withoutKeys(step, ['error', 'failedAt', 'confidence', 'lineage']), status: 'succeeded', attempt, output, durationMs, completedAt,
+        ...withoutKeys(step, ['error', 'failedAt', 'confidence', 'lineage', 'cumulativeConfidence', 'review', 'reasoning', 'alternatives', 'originalOutput']),
+        status: 'succeeded', attempt, output, durationMs, completedAt,
         ...(confidence === undefined ? {} : { confidence }), ...(lineage === undefined ? {} : { lineage }),
+        ...(cumulativeConfidence === undefined ? {} : { cumulativeConfidence }), ...(review === undefined ? {} : { review }),
+        ...(reasoning === undefined ? {} : { reasoning }), ...(alternatives === undefined ? {} : { alternatives }),
       }));
     }
     case 'StepFailed': {

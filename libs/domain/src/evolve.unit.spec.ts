@@ -51,7 +51,7 @@ describe('evolve', () => {
     const opened = foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['carol'] })]);
     expect(opened.steps['a']).toMatchObject({ status: 'awaiting_approval', gateId: gateOf('a') });
     const escalated = evolve(opened, { type: 'GateEscalated', data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } });
-    expect(escalated.gates[gateOf('a')]).toEqual({ gateId: gateOf('a'), stepId: 'a', attempt: 1, status: 'open', source: 'policy', reason: 'needs review', reviewers: ['carol'], level: 1, escalateTo: [] });
+    expect(escalated.gates[gateOf('a')]).toEqual({ gateId: gateOf('a'), stepId: 'a', attempt: 1, status: 'open', source: 'policy', reason: 'needs review', reviewers: ['carol'], level: 1, escalateTo: [], escalation: [{ reviewers: ['carol'] }] });
     const decided = evolve(escalated, ev.gateDecided('a', 'approved', 'carol'));
     expect(decided.gates[gateOf('a')]).toMatchObject({ status: 'approved', decidedBy: 'carol' });
     expect(decided.steps['a']?.status).toBe('ready');

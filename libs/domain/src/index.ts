@@ -8,4 +8,8 @@ export * from './state.js';
 export * from './evolve.js';
 export * from './decide.js';
 export * from './next-actions.js';
+export * from './reviewers.js';
+export { cumulativeConfidenceOf, reviewRequirementOf, reviewSettled, underReview } from './confidence.js';
+export { confidenceRequirementOf, escalationChainOf, gateRequirementOf } from './gate-requirement.js';
+export type { GateRequirement } from './gate-requirement.js';
 export { allStepsDone, dependenciesSatisfied, firstFailedStep, gateOfStep, hasLiveWork, isStalled } from './run-rules.js';

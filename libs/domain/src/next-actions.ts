@@ -1,3 +1,4 @@
+import { underReview } from './confidence.js';
 import { gateOfStep, isEvaluable, runningCount, stepsInOrder } from './run-rules.js';
 import type { GateState, RunState } from './state.js';
 import { isoToEpochMs, isDue } from './time.js';
@@ -28,15 +29,16 @@ export function nextActions(state: RunState, now: string): NextAction[] {
 }
 
 /**
- * The approval service's work list: steps `awaiting_approval` whose gate is not opened yet, each with its
- * current attempt, in plan order; the service sends `OpenGate{stepId}` for each. Includes a paused run
- * (gates open while paused); empty when the run has not started or has ended (completed, failed, cancelled).
+ * The approval service's work list: steps whose gate is not opened yet, each with its current attempt and
+ * the gate's source, in plan order: `awaiting_approval` steps (`approval`), and succeeded steps whose result
+ * is held for review (`confidence`, see confidence.ts). The service sends `OpenGate{stepId}` for each.
+ * Includes a paused run (gates open while paused); empty when the run has not started or has ended.
  */
-export function gatesToOpen(state: RunState): Array<{ stepId: string; attempt: number }> {
+export function gatesToOpen(state: RunState): Array<{ stepId: string; attempt: number; kind: 'approval' | 'confidence' }> {
   if (state.status !== 'running' && state.status !== 'paused') return [];
   return stepsInOrder(state)
-    .filter(({ stepState }) => stepState.status === 'awaiting_approval' && gateOfStep(state, stepState.stepId) === undefined)
-    .map(({ stepState }) => ({ stepId: stepState.stepId, attempt: stepState.attempt }));
+    .filter(({ stepState }) => gateOfStep(state, stepState.stepId) === undefined && (stepState.status === 'awaiting_approval' || underReview(state, stepState)))
+    .map(({ stepState }) => ({ stepId: stepState.stepId, attempt: stepState.attempt, kind: stepState.status === 'awaiting_approval' ? 'approval' as const : 'confidence' as const }));
 }
 
 function earliest(times: readonly string[]): string | undefined {
@@ -55,13 +57,16 @@ export function wakeAt(state: RunState): string | undefined {
   return earliest(dues);
 }
 
-/** Open gates that can still be escalated (`escalateTo` non-empty) and have a dueAt, as candidates for a timer. */
+/**
+ * Open gates that can still be escalated (`escalateTo` non-empty) and have a dueAt, as candidates for a timer.
+ * Running or paused runs (a gate may be decided, and so escalated, while the run is paused).
+ */
 function escalatableGates(state: RunState): GateState[] {
-  if (state.status !== 'running') return [];
+  if (state.status !== 'running' && state.status !== 'paused') return [];
   return Object.values(state.gates).filter((gate) => gate.status === 'open' && gate.escalateTo.length > 0 && gate.dueAt !== undefined);
 }
 
-/** Open gates due for escalation at `now`: `dueAt <= now` and `escalateTo` non-empty. Empty unless running. */
+/** Open gates due for escalation at `now`: `dueAt <= now` and `escalateTo` non-empty. Empty unless running or paused. */
 export function dueGates(state: RunState, now: string): GateState[] {
   return escalatableGates(state).filter((gate) => isDue(gate.dueAt as string, now));
 }

@@ -77,7 +77,9 @@ describe('wakeAt and dueGates', () => {
     expect(dueGates(state, NOW)).toEqual([]);
     expect(dueGates(state, '2026-05-01T10:30:00.000Z').map((gate) => gate.gateId)).toEqual([gateOf('a')]);
     expect(gateWakeAt(state)).toBe('2026-05-01T10:30:00.000Z');
-    expect(dueGates(foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['x'] }), ev.paused('hold')]), NOW)).toEqual([]);
+    // A gate can be decided while the run is paused, so its SLA runs on: a paused run's gate escalates too.
+    expect(dueGates(foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['x'] }), ev.paused('hold')]), NOW).map((gate) => gate.gateId)).toEqual([gateOf('a')]);
+    expect(dueGates(foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['x'] }), { type: 'RunCancelled', data: { reason: 'x' } }]), NOW)).toEqual([]);
   });
 });
 
@@ -87,8 +89,8 @@ describe('gatesToOpen', () => {
   const awaiting = [...ev.started(plan), ev.evaluated('b', 1, requireApproval), ev.evaluated('a', 1, allow), ev.evaluated('c', 1, allow)];
 
   it('lists steps awaiting approval with no gate yet, in plan order, with their attempt', () => {
-    expect(gatesToOpen(foldRun(awaiting))).toEqual([{ stepId: 'b', attempt: 1 }, { stepId: 'c', attempt: 1 }]);
-    expect(gatesToOpen(foldRun([...awaiting, ev.gateOpened('b')]))).toEqual([{ stepId: 'c', attempt: 1 }]);
+    expect(gatesToOpen(foldRun(awaiting))).toEqual([{ stepId: 'b', attempt: 1, kind: 'approval' }, { stepId: 'c', attempt: 1, kind: 'approval' }]);
+    expect(gatesToOpen(foldRun([...awaiting, ev.gateOpened('b')]))).toEqual([{ stepId: 'c', attempt: 1, kind: 'approval' }]);
     expect(gatesToOpen(foldRun(ev.started(plan)))).toEqual([]);
   });
 

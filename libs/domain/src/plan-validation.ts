@@ -1,6 +1,7 @@
 import { ValidationError } from './errors.js';
 import { MAX_PLAN_STEPS, STEP_ID_PATTERN } from './plan.js';
-import type { Plan, PlanStep } from './plan.js';
+import type { GateSpec, Plan, PlanStep } from './plan.js';
+import { parseReviewerEntry } from './reviewers.js';
 
 function reject(code: string, message: string, details: Record<string, unknown>): never {
   throw new ValidationError(code, message, details);
@@ -24,9 +25,29 @@ function validateStepFields(step: PlanStep, plan: Plan): void {
   if (step.minConfidence !== undefined && !(step.minConfidence >= 0 && step.minConfidence <= 1)) {
     reject('plan_invalid_confidence', `step "${stepId}": minConfidence must be within 0..1, got ${step.minConfidence}`, { stepId, field: 'minConfidence' });
   }
-  if (step.gate && step.gate.reviewers.length === 0) {
-    reject('plan_invalid_gate', `step "${stepId}": gate.reviewers must name at least one reviewer`, { stepId, field: 'gate.reviewers' });
-  }
+  if (step.gate) validateGateSpec(step.gate, 'gate', stepId);
+  if (step.confidenceGate) validateGateSpec(step.confidenceGate, 'confidenceGate', stepId);
+}
+
+const isSla = (value: number | undefined): boolean => value === undefined || (Number.isFinite(value) && value >= 0);
+
+/**
+ * A gate spec: at least one reviewer; every reviewer entry well-formed (`user:`, `role:`, `team:` or a bare id,
+ * reviewers.ts); SLAs >= 0 seconds; every escalation level names a reviewer. Code `plan_invalid_gate`.
+ */
+function validateGateSpec(gate: GateSpec, field: string, stepId?: string): void {
+  const where = stepId === undefined ? `plan.${field}` : `step "${stepId}": ${field}`;
+  const fail = (message: string, subfield: string): never => reject('plan_invalid_gate', `${where}${message}`, { ...(stepId === undefined ? {} : { stepId }), field: `${field}.${subfield}` });
+  if (gate.reviewers.length === 0) fail('.reviewers must name at least one reviewer', 'reviewers');
+  const levels = gate.escalation ?? [];
+  const entries = [...gate.reviewers, ...(gate.escalateTo ?? []), ...levels.flatMap((level) => level.reviewers)];
+  const malformed = entries.find((entry) => parseReviewerEntry(entry) === undefined);
+  if (malformed !== undefined) fail(` names "${malformed}": a reviewer is user:<id>, role:<role>, team:<team> or a bare id`, 'reviewers');
+  if (!isSla(gate.slaSeconds)) fail(`.slaSeconds must be >= 0, got ${gate.slaSeconds}`, 'slaSeconds');
+  levels.forEach((level, i) => {
+    if (level.reviewers.length === 0) fail(`.escalation[${i}].reviewers must name at least one reviewer`, `escalation[${i}].reviewers`);
+    if (!isSla(level.slaSeconds)) fail(`.escalation[${i}].slaSeconds must be >= 0, got ${level.slaSeconds}`, `escalation[${i}].slaSeconds`);
+  });
 }
 
 /**
@@ -63,7 +84,8 @@ export function findCycle(plan: Plan): string[] | undefined {
 
 /**
  * Checks a plan against the aggregate's rules, in this order:
- * `plan_empty` (no steps), `plan_invalid_concurrency` (integer >= 1), `workflow_depth_exceeded`
+ * `plan_empty` (no steps), `plan_invalid_concurrency` (integer >= 1), `plan_invalid_confidence` (plan.minConfidence
+ * within 0..1), `plan_invalid_gate` (plan.confidenceGate), `workflow_depth_exceeded`
  * (more than {@link MAX_PLAN_STEPS} steps; details `{limit, actual}`), per step `plan_invalid_step_id`
  * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry`,
  * `plan_invalid_timeout`, `plan_invalid_confidence`, `plan_invalid_gate`; then
@@ -75,6 +97,10 @@ export function validatePlan(plan: Plan): void {
   if (!isPositiveInteger(plan.concurrency)) {
     reject('plan_invalid_concurrency', `plan.concurrency must be an integer >= 1, got ${plan.concurrency}`, { field: 'concurrency', concurrency: plan.concurrency });
   }
+  if (plan.minConfidence !== undefined && !(plan.minConfidence >= 0 && plan.minConfidence <= 1)) {
+    reject('plan_invalid_confidence', `plan.minConfidence must be within 0..1, got ${plan.minConfidence}`, { field: 'minConfidence' });
+  }
+  if (plan.confidenceGate) validateGateSpec(plan.confidenceGate, 'confidenceGate');
   if (plan.steps.length > MAX_PLAN_STEPS) {
     reject('workflow_depth_exceeded', `plan has ${plan.steps.length} steps; the limit is ${MAX_PLAN_STEPS}`, { limit: MAX_PLAN_STEPS, actual: plan.steps.length });
   }

@@ -15,11 +15,27 @@ export interface RetryPolicy {
   readonly maxBackoffMs: number;
 }
 
-/** A human approval gate declared on a step. `slaSeconds`: time before escalation to `escalateTo`. */
+/**
+ * One level of an escalation chain: who decides once the gate escalated to it, and its own SLA in seconds
+ * (the time this level has before the gate escalates to the next level; see `escalationChainOf`).
+ */
+export interface EscalationLevel {
+  readonly reviewers: readonly string[];
+  readonly slaSeconds?: number;
+}
+
+/**
+ * A human approval gate. `reviewers` are entries `user:<id>`, `role:<role>`, `team:<team>` or a bare
+ * id (= `user:<id>`), see reviewers.ts. `slaSeconds`: time before escalation.
+ * Escalation: `escalation` lists the levels in order (a chain); without it, `escalateTo` is one level
+ * (the shape every stored plan and policy decision before chains used, which keeps its meaning).
+ * When both are set, `escalation` wins.
+ */
 export interface GateSpec {
   readonly reviewers: readonly string[];
   readonly slaSeconds?: number;
   readonly escalateTo?: readonly string[];
+  readonly escalation?: readonly EscalationLevel[];
 }
 
 /** One step of a plan. `id` matches {@link STEP_ID_PATTERN}; `agent` is a key of {@link Plan.agents}. */
@@ -39,8 +55,10 @@ export interface PlanStep {
   /** An optional step may be skipped by an operator (`SkipStep`). */
   readonly optional: boolean;
   readonly gate?: GateSpec;
-  /** 0..1: below this confidence the output wants review. */
+  /** 0..1: a result whose own `confidence` is below it is held for review (a `confidence` gate). */
   readonly minConfidence?: number;
+  /** Who reviews this step's low-confidence results (else the plan's `confidenceGate`, else the approval service's default). */
+  readonly confidenceGate?: GateSpec;
   readonly policyTags: readonly string[];
 }
 
@@ -51,6 +69,10 @@ export interface Plan {
   readonly concurrency: number;
   readonly agents: Readonly<Record<string, readonly string[]>>;
   readonly steps: readonly PlanStep[];
+  /** 0..1, the workflow's threshold: a result whose cumulative confidence (confidence.ts) is below it is held for review. */
+  readonly minConfidence?: number;
+  /** Default reviewers (and SLA, escalation) of confidence gates for every step. */
+  readonly confidenceGate?: GateSpec;
 }
 
 /** Most steps a plan may hold (design brief, "Invariants": at most 50 steps, `workflow_depth_exceeded`). */

@@ -1,3 +1,4 @@
+import { underReview } from './confidence.js';
 import { gateIdOf } from './events.js';
 import type { GateSource, PolicyDecision } from './events.js';
 import type { PlanStep } from './plan.js';
@@ -9,7 +10,11 @@ import { isDue } from './time.js';
  * rules live in one place (design brief, "Invariants").
  */
 
-const DONE = new Set(['succeeded', 'skipped']);
+/** Done: skipped, or succeeded with no review pending (confidence.ts: a result held for review is not done yet). */
+function isDone(state: RunState, stepState: StepState | undefined): boolean {
+  if (stepState === undefined) return false;
+  return stepState.status === 'skipped' || (stepState.status === 'succeeded' && !underReview(state, stepState));
+}
 
 /** Plan steps in plan order, each with its state. */
 export function stepsInOrder(state: RunState): Array<{ step: PlanStep; stepState: StepState }> {
@@ -25,9 +30,9 @@ export function planStepOf(state: RunState, stepId: string): PlanStep | undefine
   return state.plan?.steps.find((step) => step.id === stepId);
 }
 
-/** True when every dependency of `step` succeeded or was skipped. */
+/** True when every dependency of `step` succeeded (and is not held for review) or was skipped. */
 export function dependenciesSatisfied(state: RunState, step: PlanStep): boolean {
-  return step.dependsOn.every((dependency) => DONE.has(state.steps[dependency]?.status ?? ''));
+  return step.dependsOn.every((dependency) => isDone(state, state.steps[dependency]));
 }
 
 /** The gate of a step, if one was opened. */
@@ -59,22 +64,23 @@ export function runningCount(state: RunState): number {
   return state.counts.running;
 }
 
-/** True when every step of the plan succeeded or was skipped. */
+/** True when every step of the plan succeeded (none held for review) or was skipped. */
 export function allStepsDone(state: RunState): boolean {
   const entries = stepsInOrder(state);
-  return entries.length > 0 && entries.every(({ stepState }) => DONE.has(stepState.status));
+  return entries.length > 0 && entries.every(({ stepState }) => isDone(state, stepState));
 }
 
 /**
  * True when some step can still make progress without an operator: running, ready, awaiting approval
  * (whether its gate is opened yet or not: the approval service opens it, a reviewer decides it),
- * retry scheduled, or pending with its dependencies met.
+ * retry scheduled, pending with its dependencies met, or succeeded and held for review (a reviewer decides).
  */
 export function hasLiveWork(state: RunState): boolean {
   return stepsInOrder(state).some(({ step, stepState }) => {
     switch (stepState.status) {
       case 'running': case 'ready': case 'awaiting_approval': case 'retry_scheduled': return true;
       case 'pending': return dependenciesSatisfied(state, step);
+      case 'succeeded': return underReview(state, stepState);
       default: return false;
     }
   });

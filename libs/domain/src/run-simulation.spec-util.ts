@@ -32,12 +32,14 @@ export const planArbitrary: fc.Arbitrary<Plan> = fc.integer({ min: 1, max: 12 })
       maxAttempts: fc.integer({ min: 1, max: 3 }),
       backoffMs: fc.integer({ min: 0, max: 2000 }),
       multiplier: fc.integer({ min: 1, max: 3 }),
+      minConfidence: fc.option(fc.constantFrom(0.5, 0.8), { freq: 3 }),
     }))),
   }).map(({ concurrency, steps }) => aPlan(steps.map((spec, i) => aStep(`s${i}`, {
     dependsOn: spec.dependsOn,
     optional: spec.optional,
     retry: { maxAttempts: spec.maxAttempts, backoffMs: spec.backoffMs, multiplier: spec.multiplier, maxBackoffMs: 3000 },
     ...(spec.gate ? { gate: { reviewers: spec.gate.reviewers, slaSeconds: spec.gate.slaSeconds, ...(spec.gate.escalate ? { escalateTo: ['carol'] } : {}) } } : {}),
+    ...(spec.minConfidence === null ? {} : { minConfidence: spec.minConfidence }),
   })), { concurrency })),
 );
 
@@ -115,15 +117,22 @@ function candidates(state: RunState, now: string, chooser: Chooser, serial: numb
   for (const stepId of stepsWith(state, 'running')) {
     const attempt = state.steps[stepId]?.attempt ?? 1;
     const roll = chooser.pick(6);
+    const confidence = chooser.one([undefined, 0.3, 0.9, 1]);
     list.push(roll < 3
-      ? { type: 'RecordStepSucceeded', data: { stepId, attempt, output: { stepId }, durationMs: 5, runDurationMs: 50 } }
+      ? { type: 'RecordStepSucceeded', data: { stepId, attempt, output: { stepId }, ...(confidence === undefined ? {} : { confidence }), durationMs: 5, runDurationMs: 50 } }
       : { type: 'RecordStepFailed', data: { stepId, attempt, error: { code: 'e', message: 'failed', retryable: roll < 5 }, durationMs: 5 } });
   }
   // The approval service opens gates; it is sometimes late, so other commands interleave before the gate opens.
-  if (chooser.pick(3) !== 0) for (const { stepId } of gatesToOpen(state)) list.push({ type: 'OpenGate', data: { stepId } });
+  if (chooser.pick(3) !== 0) for (const { stepId } of gatesToOpen(state)) list.push({ type: 'OpenGate', data: { stepId, confidenceDefault: { reviewers: ['role:reviewer'] } } });
   for (const gate of Object.values(state.gates).filter((candidate) => candidate.status === 'open')) {
-    const reviewer: CommandActor = chooser.pick(8) === 0 ? { kind: 'agent', id: gate.reviewers[0] ?? 'x' } : { kind: 'human', id: chooser.pick(8) === 0 ? 'mallory' : chooser.one(gate.reviewers) };
-    list.push({ type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: chooser.pick(20) === 0 ? 'reject' : 'approve' } });
+    const named = chooser.one(gate.reviewers);
+    const reviewer: CommandActor = chooser.pick(8) === 0 ? { kind: 'agent', id: gate.reviewers[0] ?? 'x' } : named.startsWith('role:') ? { kind: 'human', id: 'rita', roles: [named.slice(5)] } as CommandActor : { kind: 'human', id: chooser.pick(8) === 0 ? 'mallory' : named };
+    const roll = chooser.pick(20);
+    const corrected = gate.source === 'confidence' && chooser.pick(2) === 0 ? { correctedOutput: { corrected: gate.stepId } } : {};
+    list.push(roll === 0
+      ? { type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: 'reject' } }
+      : roll === 1 ? { type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: 'redirect', revision: { addSteps: [aStep(`r${serial}`, { dependsOn: gate.source === 'confidence' ? [gate.stepId] : [] })], removeStepIds: [] } } }
+        : { type: 'DecideGate', data: { gateId: gate.gateId, reviewer, outcome: 'approve', ...corrected } });
   }
   const anyGate = Object.values(state.gates);
   if (anyGate.length > 0 && chooser.pick(4) === 0) {

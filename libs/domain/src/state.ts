@@ -1,5 +1,5 @@
-import type { GateSource, Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
-import type { Plan } from './plan.js';
+import type { ConfidenceException, GateSource, Lineage, PolicyDecision, ReviewRequirement, RunTrigger, StepError } from './events.js';
+import type { EscalationLevel, Plan } from './plan.js';
 
 /**
  * The state of one run, the fold of its events (`evolve`, `foldRun` in evolve.ts). Plain, immutable data:
@@ -34,8 +34,17 @@ export interface StepState {
   /** The resolved input of the last started attempt (a re-dispatch after a crash sends it again). */
   readonly input?: unknown;
   readonly startedAt?: string;
+  /** The tool's output, or the reviewer's corrected output once a confidence gate recorded one (ground truth). */
   readonly output?: unknown;
+  /** The tool's own output when a reviewer corrected it. */
+  readonly originalOutput?: unknown;
   readonly confidence?: number;
+  /** As recorded in `StepSucceeded` (confidence.ts); absent when no confidence was reported on its paths. */
+  readonly cumulativeConfidence?: number;
+  /** Set when the last success was held for review: its dependants wait until its confidence gate is approved or redirected. */
+  readonly review?: ReviewRequirement;
+  readonly reasoning?: string;
+  readonly alternatives?: readonly unknown[];
   readonly lineage?: Lineage;
   readonly completedAt?: string;
   /** Duration of the last finished attempt, in ms. */
@@ -54,7 +63,7 @@ export interface GateState {
   readonly stepId: string;
   /** The step attempt the gate was opened for. */
   readonly attempt: number;
-  readonly status: 'open' | 'approved' | 'rejected';
+  readonly status: 'open' | 'approved' | 'rejected' | 'redirected';
   readonly source: GateSource;
   readonly reason: string;
   /** Who may decide now (after an escalation: the escalation reviewers). */
@@ -62,10 +71,18 @@ export interface GateState {
   /** 0 when opened, +1 per escalation. */
   readonly level: number;
   readonly dueAt?: string;
-  /** Reviewers of the next escalation; empty when none is left. */
+  /** Reviewers of the next escalation (`escalation[level]`); empty when none is left. */
   readonly escalateTo: readonly string[];
+  /** The whole escalation chain, level 1 first (a gate opened with a flat `escalateTo` has one level). */
+  readonly escalation: readonly EscalationLevel[];
   readonly decidedBy?: string;
+  /** The gate entry that named the decider (`role:...`, `team:...`), when it was not their bare id. */
+  readonly matchedAs?: string;
   readonly comment?: string;
+  /** The explainable-exception package of a `confidence` gate. */
+  readonly exception?: ConfidenceException;
+  /** A reviewer's corrected output recorded with the decision. */
+  readonly correctedOutput?: unknown;
 }
 
 export type StepCounts = Readonly<Record<StepStatus, number>>;

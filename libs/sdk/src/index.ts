@@ -1,7 +1,11 @@
 export { defineTool, result, isToolOutcome, ToolError } from './tool.types.js';
-export type { ToolContext, ToolDefinition, ToolHandler, ToolLogger, ToolOutcome } from './tool.types.js';
+export type { GrantedRequest, ToolContext, ToolDefinition, ToolHandler, ToolLogger, ToolOutcome } from './tool.types.js';
 export { startToolWorker } from './tool-worker.js';
-export type { GrantedRequest, ToolWorker, ToolWorkerOptions } from './tool-worker.js';
+export type { ToolWorker, ToolWorkerOptions } from './tool-worker.js';
+export { grantVerifier, grantPublicKey, DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS } from './grant-verifier.js';
+export type { GrantPublicKey, GrantRefusalReason, GrantVerifierOptions, VerifyGrant } from './grant-verifier.js';
+export { grantsFromEnv, GRANT_VERIFY_SWITCH_ENV } from './grant-config.js';
+export type { GrantCheck, GrantsOption } from './grant-config.js';
 export { MemoryIdempotencyStore, FileIdempotencyStore, DEFAULT_MEMORY_KEYS } from './idempotency-store.js';
 export type { IdempotencyStore } from './idempotency-store.js';
 export { contextFromHeaders, natsHeaderGetter, traceparentOf } from './trace-context.js';

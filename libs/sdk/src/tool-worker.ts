@@ -1,14 +1,14 @@
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { headers, subjects, toolQueueGroup, type ToolReply, type ToolRequest } from '@ledgerflow/contracts';
+import { headers, subjects, toolQueueGroup, type GrantClaims, type ToolReply, type ToolRequest } from '@ledgerflow/contracts';
+import { resolveGrantCheck, type GrantCheck, type GrantsOption } from './grant-config.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { CompiledTool, failure, parseToolRequest } from './tool-call.js';
 import { contextFromHeaders, traceparentOf } from './trace-context.js';
 import type { ToolDefinition, ToolLogger } from './tool.types.js';
 
-/** The request as a grant verifier sees it: the tool request plus the action it asks for. */
-export type GrantedRequest = ToolRequest & { readonly tool: string; readonly action: string };
+export type { GrantedRequest } from './tool.types.js';
 
 export interface ToolWorkerOptions {
   readonly nc: NatsConnection;
@@ -20,11 +20,17 @@ export interface ToolWorkerOptions {
   readonly name?: string;
   readonly logger?: ToolLogger;
   /**
-   * Hook for step-scoped grant verification (the `lf-grant` header, signed by the policy service):
-   * called before anything else with the header value (undefined when absent); throw to refuse
-   * (a LedgerflowError keeps its code, anything else replies `grant_invalid`). Not implemented here yet.
+   * Step-scoped grants (the `lf-grant` header, signed by the policy service): `{ publicKey }` verifies
+   * them with {@link grantVerifier}; `'disabled'` turns verification off (logs a warning once). When
+   * omitted, grants are verified if `LEDGERFLOW_GRANT_VERIFY_KEY` is set, else not checked.
    */
-  readonly verifyGrant?: (grant: string | undefined, request: GrantedRequest) => Promise<void>;
+  readonly grants?: GrantsOption;
+  /**
+   * Custom grant check instead of `grants`: called before anything else with the header value
+   * (undefined when absent); resolve (to the verified claims, handed to the handler as `ctx.grant`) or
+   * throw to refuse (a LedgerflowError keeps its code, anything else replies `grant_invalid`).
+   */
+  readonly verifyGrant?: GrantCheck;
 }
 
 export interface ToolWorker {
@@ -37,7 +43,8 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
 /**
  * Serves each tool action on `lf.tool.<tool>.<action>` in queue group `tool.<tool>.<action>`, so
  * workers started anywhere share the requests (one handler run per request).
- * Per request: parse (`message_malformed`), verify the grant (hook), dedupe by idempotency key (a
+ * Per request: parse (`message_malformed`), verify the grant (`grant_invalid`, not retryable: a refused
+ * request never reaches the handler nor the dedupe store), dedupe by idempotency key (a
  * repeated key gets the first reply; a concurrent duplicate waits for the in-flight one), validate
  * input (`tool_input_invalid`), run the handler in span `tool <tool>.<action>` (child of the trace
  * context in the message headers), validate output (`tool_output_invalid`). Error replies carry the
@@ -45,6 +52,7 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
  * @example const worker = startToolWorker({ nc, tools: [extractTool], dedupe: new FileIdempotencyStore('.data/extract.jsonl') });
  */
 export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
+  const verifyGrant = resolveGrantCheck(options);
   const store = options.dedupe ?? new MemoryIdempotencyStore();
   const inFlight = new Map<string, Promise<ToolReply>>();
   const pending = new Set<Promise<void>>();
@@ -100,14 +108,19 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
   }
 
   async function verifyThenDedupe(tool: CompiledTool, msg: Msg, request: ToolRequest, span: Span, traceparent: string | undefined): Promise<ToolReply> {
-    if (options.verifyGrant !== undefined) {
+    let claims: GrantClaims | undefined;
+    if (verifyGrant !== undefined) {
       const grant = msg.headers?.get(headers.grant) || undefined;
       try {
-        await options.verifyGrant(grant, { ...request, tool: tool.definition.tool, action: tool.definition.action });
+        claims = (await verifyGrant(grant, { ...request, tool: tool.definition.tool, action: tool.definition.action })) ?? undefined;
       } catch (error) {
-        if (error instanceof LedgerflowError) return failure(error.code, error.message, false, error.details);
-        return failure('grant_invalid', `grant refused for ${tool.label}: ${error instanceof Error ? error.message : String(error)}`, false);
+        const refused = error instanceof LedgerflowError
+          ? error
+          : new LedgerflowError('grant_invalid', `grant refused for ${tool.label}: ${error instanceof Error ? error.message : String(error)}`, false);
+        options.logger?.warn('grant refused', { tool: tool.label, runId: request.runId, stepId: request.stepId, attempt: request.attempt, code: refused.code, reason: refused.message });
+        return failure(refused.code, refused.message, false, refused.details);
       }
+      if (claims !== undefined) span.setAttribute('lf.grant_id', claims.jti);
     }
     const key = `${tool.label}/${request.idempotencyKey}`;
     const running = inFlight.get(key);
@@ -126,6 +139,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
         runId: request.runId, stepId: request.stepId, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
         ...(traceparent === undefined ? {} : { traceparent }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
+        ...(claims === undefined ? {} : { grant: claims }),
       });
       try {
         await store.set(key, reply);

@@ -1,5 +1,5 @@
 import { LedgerflowError } from '@ledgerflow/domain';
-import type { Lineage, ToolResult } from '@ledgerflow/contracts';
+import type { GrantClaims, Lineage, ToolRequest, ToolResult } from '@ledgerflow/contracts';
 
 /** Structured log sink handed to handlers (e.g. a pino or console adapter). */
 export interface ToolLogger {
@@ -8,10 +8,15 @@ export interface ToolLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The request as a grant verifier sees it: the tool request plus the tool action being served. */
+export type GrantedRequest = ToolRequest & { readonly tool: string; readonly action: string };
+
 /**
  * What a handler knows about the call. `attempt` is 1-based; `idempotencyKey` is `<runId>/<stepId>/<attempt>`
  * (the same across re-dispatches of one attempt: pass it on to the enterprise system when it dedupes too).
  * `traceparent` is the W3C trace context of the tool span, for calls the handler makes.
+ * `grant` holds the verified claims of the call's step-scoped grant (`jti` is the policy decision's audit
+ * id, `sub` the agent); absent when the worker does not verify grants.
  */
 export interface ToolContext {
   readonly runId: string;
@@ -20,6 +25,7 @@ export interface ToolContext {
   readonly idempotencyKey: string;
   readonly traceparent?: string;
   readonly logger?: ToolLogger;
+  readonly grant?: GrantClaims;
 }
 
 const RESULT = Symbol.for('ledgerflow.sdk.toolResult');

@@ -6,3 +6,4 @@ export * from './run-repository.js';
 export * from './run-service.js';
 export * from './tokens.js';
 export * from './durable-consumer.host.js';
+export * from './privacy.js';

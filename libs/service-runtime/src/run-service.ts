@@ -4,7 +4,7 @@ import type { DynamicModule, INestApplication, INestApplicationContext, INestMic
 import { NestFactory } from '@nestjs/core';
 import { Transport } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { CommonConfig } from '@ledgerflow/config';
+import type { CommonConfig, PrivacyConfig } from '@ledgerflow/config';
 import { ConfigError, EXIT_CONFIG, loadConfig, runOrExit } from '@ledgerflow/config';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { loadDefinitions } from '@ledgerflow/definitions';
@@ -15,6 +15,8 @@ import { connectNats, ensureStreams } from '@ledgerflow/messaging';
 import { createLogger, startTelemetry } from '@ledgerflow/telemetry';
 import type { Logger, Telemetry } from '@ledgerflow/telemetry';
 import { JsonReplySerializer, JsonRequestDeserializer } from './json-wire.js';
+import { openPrivacy } from './privacy.js';
+import type { Privacy } from './privacy.js';
 import { RpcErrorFilter } from './rpc-exception.filter.js';
 import { RunRepository } from './run-repository.js';
 import { DEFINITIONS, EVENT_STORE, LOGGER, NATS_CONNECTION, RUN_REPOSITORY, SERVICE_CONFIG } from './tokens.js';
@@ -28,6 +30,7 @@ export interface ServiceContext<C extends CommonConfig> {
   readonly runs: RunRepository;
   readonly logger: Logger;
   readonly definitions?: DefinitionRegistry;
+  readonly privacy?: Privacy;
 }
 
 export interface ServiceSpec<C extends CommonConfig> {
@@ -36,6 +39,8 @@ export interface ServiceSpec<C extends CommonConfig> {
   readonly config: new () => C;
   /** Load workflow definitions at start; an invalid file stops the service, naming the file and the problem. */
   readonly definitions?: boolean;
+  /** Open the PII vault and privacy packs (the config must extend PrivacyConfig). */
+  readonly privacy?: boolean;
   /** The service's Nest module. */
   readonly module: (context: ServiceContext<C>) => DynamicModule;
   /** `rpc`: serve `@MessagePattern` handlers over NATS; `http`: an HTTP app on the given port; `none`: no listener. */
@@ -84,7 +89,8 @@ async function start<C extends CommonConfig>(spec: ServiceSpec<C>): Promise<void
       sqlite: { synchronous: config.LEDGERFLOW_SQLITE_SYNCHRONOUS },
     });
     const runs = new RunRepository(store, { kind: 'service', id: spec.name });
-    const context: ServiceContext<C> = { name: spec.name, config, nc, store, runs, logger, ...(definitions ? { definitions } : {}) };
+    const privacy = spec.privacy ? await openPrivacy(config as unknown as PrivacyConfig) : undefined;
+    const context: ServiceContext<C> = { name: spec.name, config, nc, store, runs, logger, ...(definitions ? { definitions } : {}), ...(privacy ? { privacy } : {}) };
     const app = await createApp(spec, context);
     app.enableShutdownHooks();
     await startListening(spec, context, app);
@@ -95,6 +101,7 @@ async function start<C extends CommonConfig>(spec: ServiceSpec<C>): Promise<void
       await app.close();
       await nc.drain().catch(() => undefined);
       await store.close();
+      await privacy?.close();
       await telemetry.shutdown();
     });
   }

@@ -1,6 +1,6 @@
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { createLogger } from './logger.js';
+import { createLogger, redactAttributes } from './logger.js';
 import { startTelemetry } from './telemetry-sdk.js';
 import { withSpan } from './tracing.js';
 
@@ -62,6 +62,81 @@ describe('createLogger', () => {
       expect(out.lines[1]).not.toHaveProperty('trace_id');
     } finally {
       await telemetry.shutdown();
+    }
+  });
+});
+
+describe('createLogger redaction', () => {
+  const withEnv = (value: string | undefined, fn: () => void): void => {
+    const saved = process.env.LEDGERFLOW_LOG_REDACTION;
+    try {
+      if (value === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION; else process.env.LEDGERFLOW_LOG_REDACTION = value;
+      fn();
+    } finally {
+      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION; else process.env.LEDGERFLOW_LOG_REDACTION = saved;
+    }
+  };
+
+  it('masks email, phone, card and IBAN in msg and in string fields at any depth, by default', () => {
+    const out = capture();
+    const raw: string[] = [];
+    withEnv(undefined, () => {
+      const logger = createLogger('executor', { write: (line) => { raw.push(line); out.write(line); } }).child({ reviewer: 'ann@example.com' });
+      logger.info('mail ada@example.com about claim CLM-2026-0001 filed 2026-01-15', {
+        payee: { iban: 'DE89 3704 0044 0532 0130 00', phones: ['+44 20 7946 0958'] },
+        card: '4111 1111 1111 1111',
+        amount: '12,345.67',
+        count: 4111111111111111,
+      });
+    });
+    expect(out.lines[0]).toMatchObject({
+      msg: 'mail [email] about claim CLM-2026-0001 filed 2026-01-15',
+      reviewer: '[email]',
+      payee: { iban: '[iban]', phones: ['[phone]'] },
+      card: '[card]',
+      amount: '12,345.67',
+      count: 4111111111111111,
+      service: 'executor',
+    });
+    expect(raw[0]).not.toMatch(/ada@|ann@|3704|7946|4111 1111/);
+  });
+
+  it('masks PII in error messages, details and stacks', () => {
+    const out = capture();
+    const logger = createLogger('svc', { write: out.write, redact: true });
+    logger.error('tool failed', { err: new LedgerflowError('TOOL.FAILED', 'no payee for ada@example.com', false, { to: 'bob@example.com' }) });
+    const err = out.lines[0]?.err as { message: string; details: unknown; stack: string };
+    expect(err.message).toBe('no payee for [email]');
+    expect(err.details).toEqual({ to: '[email]' });
+    expect(err.stack).not.toContain('ada@example.com');
+  });
+
+  it('is off with LEDGERFLOW_LOG_REDACTION=off, and in its child loggers', () => {
+    const out = capture();
+    withEnv('off', () => {
+      createLogger('svc', { write: out.write }).child({ a: 1 }).info('mail ada@example.com', { to: 'bob@example.com' });
+    });
+    expect(out.lines[0]).toMatchObject({ msg: 'mail ada@example.com', to: 'bob@example.com' });
+  });
+});
+
+describe('redactAttributes', () => {
+  it('masks strings and string arrays, keeping keys and other values', () => {
+    expect(redactAttributes({ 'lf.note': 'call +44 20 7946 0958', 'lf.to': ['ada@example.com', 'x'], 'lf.amount': 12, 'lf.ok': true })).toEqual({
+      'lf.note': 'call [phone]',
+      'lf.to': ['[email]', 'x'],
+      'lf.amount': 12,
+      'lf.ok': true,
+    });
+  });
+
+  it('ignores LEDGERFLOW_LOG_REDACTION: spans are always masked', () => {
+    const saved = process.env.LEDGERFLOW_LOG_REDACTION;
+    process.env.LEDGERFLOW_LOG_REDACTION = 'off';
+    try {
+      expect(redactAttributes({ to: 'ada@example.com' })).toEqual({ to: '[email]' });
+    } finally {
+      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION; else process.env.LEDGERFLOW_LOG_REDACTION = saved;
     }
   });
 });

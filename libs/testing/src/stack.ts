@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -8,6 +9,7 @@ import type { NatsServerHandle } from './nats-server.js';
 import { spawnProcess } from './spawn-process.js';
 import type { ManagedProcess } from './spawn-process.js';
 import { tempDir } from './temp-dir.js';
+import { GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
 
 /** The six Ledgerflow services, in the order the stack starts them. */
 export const SERVICE_NAMES = ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'] as const;
@@ -34,6 +36,21 @@ export interface StackOptions {
   readonly authSecret?: string;
 }
 
+/** An Ed25519 key pair for step-scoped grants: PKCS#8 PEM (policy service signs) and SPKI PEM (workers verify). */
+export interface GrantKeyPair {
+  readonly privateKeyPem: string;
+  readonly publicKeyPem: string;
+}
+
+/** A fresh Ed25519 grant key pair (node:crypto), as PEM strings. */
+export function generateGrantKeys(): GrantKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
 export interface Stack {
   readonly natsUrl: string;
   readonly gatewayUrl: string;
@@ -41,6 +58,11 @@ export interface Stack {
   readonly sqlitePath: string;
   readonly authSecret: string;
   readonly authIssuer: string;
+  /**
+   * This stack's grant keys, passed to every process as `LEDGERFLOW_GRANT_SIGNING_KEY` and
+   * `LEDGERFLOW_GRANT_VERIFY_KEY`; tests sign or forge grants with them.
+   */
+  readonly grantKeys: GrantKeyPair;
   /** The running process of a service or extra process by name. */
   process(name: string): ManagedProcess;
   /** Starts a (killed or stopped) process again with the same environment; resolves once it is ready. */
@@ -66,7 +88,9 @@ export function repoRoot(): string {
 /**
  * Starts nats-server (JetStream, free port, data under `dataDir`) and every service as its own OS
  * process from the built `services/<name>/dist/main.js` (run `npx tsc -b tsconfig.build.json` first),
- * then the extra processes. Each is ready when it prints `ledgerflow:ready <name>`.
+ * then the extra processes. Each is ready when it prints `ledgerflow:ready <name>`. One Ed25519 grant
+ * key pair is generated per stack and given to every process (`LEDGERFLOW_GRANT_SIGNING_KEY`,
+ * `LEDGERFLOW_GRANT_VERIFY_KEY`; `options.env` and an extra's `env` may override them).
  * @throws when a process exits or is not ready in time; what was started is stopped first.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -77,15 +101,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const gatewayPort = await freePort();
   const authSecret = options.authSecret ?? DEV_AUTH_SECRET;
   const sqlitePath = join(dataDir, 'ledgerflow.db');
+  const grantKeys = generateGrantKeys();
   const baseEnv: Record<string, string> = {
     NATS_URL: nats.url,
     LEDGERFLOW_STORE: 'sqlite',
     LEDGERFLOW_SQLITE_PATH: sqlitePath,
     LEDGERFLOW_MEMORY_PATH: join(dataDir, 'memory.db'),
+    // A fresh PII vault key per stack (32 random bytes): the vault lives with the stack's data.
+    LEDGERFLOW_PII_KEY: randomBytes(32).toString('base64'),
+    LEDGERFLOW_VAULT_PATH: join(dataDir, 'vault.db'),
     LEDGERFLOW_GATEWAY_PORT: String(gatewayPort),
     LEDGERFLOW_AUTH_SECRET: authSecret,
     LEDGERFLOW_AUTH_ISSUER: DEV_AUTH_ISSUER,
     LEDGERFLOW_LOG_LEVEL: process.env.LEDGERFLOW_LOG_LEVEL ?? 'warn',
+    [GRANT_SIGNING_KEY_ENV]: grantKeys.privateKeyPem,
+    [GRANT_VERIFY_KEY_ENV]: grantKeys.publicKeyPem,
     ...options.env,
   };
   const specs = new Map<string, { script: string; readyLine: RegExp; env: Record<string, string> }>();
@@ -131,6 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sqlitePath,
     authSecret,
     authIssuer: DEV_AUTH_ISSUER,
+    grantKeys,
     process(name) {
       const child = running.get(name);
       if (!child) throw new Error(`process ${name} is not running`);

@@ -1,23 +1,68 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
-import type { DecideGateRequest } from '@ledgerflow/contracts';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+
+const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 
 class ActorDto {
   @IsIn(['service', 'human', 'agent', 'system']) kind!: 'service' | 'human' | 'agent' | 'system';
   @IsString() @Length(1, 200) id!: string;
+  /** The token's `roles` claim. */
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) roles?: string[];
+  /** The token's `teams` claim. */
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) teams?: string[];
 }
 
-/** The body of `lf.approval.decide-gate` (see DecideGateRequest in @ledgerflow/contracts). */
-export class DecideGateDto implements DecideGateRequest {
+class RetryDto {
+  @IsInt() @Min(1) @Max(100) maxAttempts!: number;
+  @IsNumber() @Min(0) backoffMs!: number;
+  @IsNumber() @Min(1) multiplier!: number;
+  @IsNumber() @Min(0) maxBackoffMs!: number;
+}
+
+/**
+ * A step a reviewer adds with a redirect. Only `id`, `tool`, `action` and `agent` are required; the rest
+ * default (see `toPlanStep` in decide-gate.ts). The Run aggregate validates it like any plan step.
+ */
+export class RevisionStepDto {
+  @IsString() @Matches(STEP_ID, { message: 'id must match ^[a-z][a-z0-9_-]{0,62}$' }) id!: string;
+  @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @IsString() @Length(1, 63) tool!: string;
+  @IsString() @Length(1, 63) action!: string;
+  @IsString() @Length(1, 63) agent!: string;
+  @IsOptional() @IsArray() @IsString({ each: true }) dependsOn?: string[];
+  @IsOptional() input?: unknown;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RetryDto) retry?: RetryDto;
+  @IsOptional() @IsNumber() @Min(1) timeoutMs?: number;
+  @IsOptional() @IsBoolean() optional?: boolean;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) minConfidence?: number;
+  @IsOptional() @IsArray() @IsString({ each: true }) policyTags?: string[];
+}
+
+export class RevisionDto {
+  @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RevisionStepDto) addSteps!: RevisionStepDto[];
+  @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) removeStepIds!: string[];
+}
+
+/**
+ * The body of `lf.approval.decide-gate`: `DecideGateRequest` of @ledgerflow/contracts, extended with the
+ * reviewer's `roles`/`teams`, outcome `redirect` with its `revision`, and `correctedOutput` (confidence gates).
+ */
+export class DecideGateDto {
   @IsString() @Matches(/^[^.\s]+\.[a-z][a-z0-9_-]{0,62}$/, { message: 'gateId must be <runId>.<stepId>' })
   gateId!: string;
 
   @IsDefined() @IsObject() @ValidateNested() @Type(() => ActorDto)
   reviewer!: ActorDto;
 
-  @IsIn(['approve', 'reject'])
-  outcome!: 'approve' | 'reject';
+  @IsIn(['approve', 'reject', 'redirect'])
+  outcome!: 'approve' | 'reject' | 'redirect';
 
   @IsOptional() @IsString() @Length(0, 2000)
   comment?: string;
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RevisionDto)
+  revision?: RevisionDto;
+
+  @IsOptional()
+  correctedOutput?: unknown;
 }

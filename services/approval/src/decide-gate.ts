@@ -1,31 +1,54 @@
 import { DomainError, decide, parseGateId } from '@ledgerflow/domain';
-import type { DecideGateRequest, DecideGateResult } from '@ledgerflow/contracts';
-import type { RunRepository } from '@ledgerflow/service-runtime';
+import type { PlanStep } from '@ledgerflow/domain';
+import { RunRepository } from '@ledgerflow/service-runtime';
+import type { DecideGateDto, RevisionStepDto } from './decide-gate.dto.js';
+
+/** The answer of `lf.approval.decide-gate` (`DecideGateResult` of @ledgerflow/contracts, plus `redirected`). */
+export interface GateDecisionResult {
+  readonly gateId: string;
+  readonly runId: string;
+  readonly outcome: 'approved' | 'rejected' | 'redirected';
+}
+
+/** Defaults of a step added by a redirect: one attempt, 30 s timeout, required, no tags, no dependencies, name = id. */
+export function toPlanStep(step: RevisionStepDto): PlanStep {
+  return {
+    id: step.id, name: step.name ?? step.id, tool: step.tool, action: step.action, agent: step.agent,
+    dependsOn: step.dependsOn ?? [], input: step.input ?? {},
+    retry: step.retry ?? { maxAttempts: 1, backoffMs: 1000, multiplier: 2, maxBackoffMs: 60_000 },
+    timeoutMs: step.timeoutMs ?? 30_000, optional: step.optional ?? false, policyTags: step.policyTags ?? [],
+    ...(step.minConfidence === undefined ? {} : { minConfidence: step.minConfidence }),
+  };
+}
 
 /**
- * Records a reviewer's decision on a gate (`GateDecided`). The Run aggregate enforces who may decide:
- * only a human the gate names (`RUN.REVIEWER_NOT_NAMED`, `RUN.ACTOR_CANNOT_DECIDE`), and only once
- * (`RUN.GATE_ALREADY_DECIDED`).
- * @throws DomainError `RUN.GATE_NOT_FOUND` for an id that names no gate.
+ * Records a reviewer's decision on a gate (`GateDecided`, and for a redirect `PlanRevised`). The Run aggregate
+ * enforces who may decide: only a human the gate names by id, role or team (`RUN.REVIEWER_NOT_NAMED`,
+ * `RUN.ACTOR_CANNOT_DECIDE`), and only once (`RUN.GATE_ALREADY_DECIDED`).
+ * @throws DomainError `RUN.GATE_NOT_FOUND` for an id that names no gate; the aggregate's codes otherwise.
  */
 export class GateDecider {
   constructor(private readonly runs: RunRepository) {}
 
-  async decide(request: DecideGateRequest): Promise<DecideGateResult> {
+  async decide(request: DecideGateDto): Promise<GateDecisionResult> {
     const ids = parseGateId(request.gateId);
     if (!ids) throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
+    const { reviewer, outcome, comment, revision, correctedOutput } = request;
     await this.runs.execute(
       ids.runId,
-      (state, now) => {
+      (state, now, run) => {
         if (state.status === 'none') throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
         return decide(
           {
             type: 'DecideGate',
             data: {
               gateId: request.gateId,
-              reviewer: request.reviewer,
-              outcome: request.outcome,
-              ...(request.comment !== undefined ? { comment: request.comment } : {}),
+              reviewer: { kind: reviewer.kind, id: reviewer.id, ...(reviewer.roles ? { roles: reviewer.roles } : {}), ...(reviewer.teams ? { teams: reviewer.teams } : {}) },
+              outcome,
+              ...(comment !== undefined ? { comment } : {}),
+              ...(revision !== undefined ? { revision: { addSteps: revision.addSteps.map(toPlanStep), removeStepIds: revision.removeStepIds } } : {}),
+              ...(correctedOutput !== undefined ? { correctedOutput } : {}),
+              runDurationMs: RunRepository.runDurationMs(run, now),
             },
           },
           state,
@@ -34,6 +57,6 @@ export class GateDecider {
       },
       { causationId: `decision:${request.gateId}` },
     );
-    return { gateId: request.gateId, runId: ids.runId, outcome: request.outcome === 'approve' ? 'approved' : 'rejected' };
+    return { gateId: request.gateId, runId: ids.runId, outcome: outcome === 'approve' ? 'approved' : outcome === 'reject' ? 'rejected' : 'redirected' };
   }
 }

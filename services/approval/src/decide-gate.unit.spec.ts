@@ -128,4 +128,23 @@ describe('GateDecider', () => {
     const error = await refusal(decider.decide({ gateId: gateIdOf(RUN_ID, 'refund'), reviewer: human('claims-lead'), outcome: 'approve' }));
     expect(error.code).toBe('RUN.GATE_NOT_FOUND');
   });
+
+  it('a redirect by a reviewer adds a step with defaults filled in, replacing the gated one; the run then completes with it', async () => {
+    const result = await decider.decide({
+      gateId: GATE_ID, reviewer: human('claims-lead'), outcome: 'redirect', comment: 'pay by cheque',
+      revision: { addSteps: [{ id: 'cheque', tool: 'billing', action: 'payout', agent: 'payout-agent', input: { mode: 'cheque' } }], removeStepIds: [] },
+    });
+    expect(result.outcome).toBe('redirected');
+    const events = await store.readStream(runStreamId(RUN_ID));
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['GateDecided', 'PlanRevised']);
+    expect(events[events.length - 1]?.data).toMatchObject({
+      author: 'claims-lead', reason: 'pay by cheque', removedStepIds: ['payout'],
+      addedSteps: [{ id: 'cheque', name: 'cheque', dependsOn: [], input: { mode: 'cheque' }, retry: { maxAttempts: 1 }, timeoutMs: 30_000, optional: false, policyTags: [] }],
+    });
+  });
+
+  it('passes the reviewer’s roles and teams: a gate naming a role is decided by its holder', async () => {
+    const error = await refusal(decider.decide({ gateId: GATE_ID, reviewer: { kind: 'human', id: 'zoe', roles: ['claims-deputy'] }, outcome: 'approve' }));
+    expect(error.code).toBe('RUN.REVIEWER_NOT_NAMED'); // the gate names the user claims-deputy, not the role
+  });
 });

@@ -1,5 +1,5 @@
-import { CommonConfig } from '@ledgerflow/config';
 import { runService } from '@ledgerflow/service-runtime';
+import { ApprovalConfig } from './approval.config.js';
 import { ApprovalModule } from './approval.module.js';
 
-runService({ name: 'approval', config: CommonConfig, listen: 'rpc', module: (context) => ApprovalModule.register(context) });
+runService({ name: 'approval', config: ApprovalConfig, listen: 'rpc', module: (context) => ApprovalModule.register(context) });

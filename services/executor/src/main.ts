@@ -1,5 +1,5 @@
-import { CommonConfig } from '@ledgerflow/config';
+import { PrivacyConfig } from '@ledgerflow/config';
 import { runService } from '@ledgerflow/service-runtime';
 import { ExecutorModule } from './executor.module.js';
 
-runService({ name: 'executor', config: CommonConfig, listen: 'none', module: (context) => ExecutorModule.register(context) });
+runService({ name: 'executor', config: PrivacyConfig, privacy: true, listen: 'none', module: (context) => ExecutorModule.register(context) });

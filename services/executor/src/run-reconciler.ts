@@ -3,7 +3,7 @@ import { DomainError, decide, evolve, nextActions, wakeAt } from '@ledgerflow/do
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
 import { idempotencyKeyOf } from '@ledgerflow/contracts';
 import { RunRepository } from '@ledgerflow/service-runtime';
-import type { LoadedRun } from '@ledgerflow/service-runtime';
+import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { PolicyClient } from './policy-client.js';
@@ -21,6 +21,8 @@ export interface ReconcilerOptions {
   /** Delay before trying again after the policy service or the store failed, in milliseconds (default 1000). */
   readonly retryDelayMs?: number;
   readonly clock?: () => Date;
+  /** Tokenizes what is persisted and detokenizes tool call inputs; without it values are stored as they are. */
+  readonly privacy?: Privacy;
 }
 
 interface Lane {
@@ -182,10 +184,10 @@ export class RunReconciler {
           tool: step.tool,
           action: step.action,
           timeoutMs: step.timeoutMs,
-          request: { runId, stepId: step.id, attempt, idempotencyKey: key, input },
+          request: { runId, stepId: step.id, attempt, idempotencyKey: key, input: await this.revealed(runId, input) },
           ...(grant ? { grant } : {}),
         });
-        await this.record(runId, step.id, attempt, outcome);
+        await this.record(runId, step.id, attempt, await this.concealed(runId, outcome));
       },
     )
       .catch((error: Error) => {
@@ -198,6 +200,22 @@ export class RunReconciler {
         if (!this.stopped) void this.poke(runId);
       });
     this.inFlight.set(key, work);
+  }
+
+  /** The step input with this run's PII tokens replaced by plaintext, for the tool call only (never persisted). */
+  private async revealed(runId: string, input: unknown): Promise<unknown> {
+    if (!this.options.privacy) return input;
+    const { value, unknownTokens } = await this.options.privacy.detokenize(input, runId);
+    if (unknownTokens.length > 0) this.options.logger.warn('tokens without vault entry sent as they are', { runId, tokens: unknownTokens.length });
+    return value;
+  }
+
+  /** The outcome as it may be persisted: PII in the output (paths are relative to it) or the error message tokenized. */
+  private async concealed(runId: string, outcome: ToolOutcome): Promise<ToolOutcome> {
+    const privacy = this.options.privacy;
+    if (!privacy) return outcome;
+    if (outcome.ok) return { ...outcome, result: { ...outcome.result, output: await privacy.tokenize(outcome.result.output, runId) } };
+    return { ...outcome, error: { ...outcome.error, message: await privacy.tokenize(outcome.error.message, runId) } };
   }
 
   private async record(runId: string, stepId: string, attempt: number, outcome: ToolOutcome): Promise<void> {

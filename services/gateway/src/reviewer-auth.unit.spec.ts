@@ -60,3 +60,18 @@ describe('ReviewerAuth', () => {
     expect((await refusal(auth.authenticate('Bearer not.a.jwt'))).code).toBe('unauthorized');
   });
 });
+
+describe('ReviewerAuth roles and teams', () => {
+  const auth = new ReviewerAuth(SECRET, ISSUER);
+
+  it('passes the roles and teams claims with the reviewer', async () => {
+    const header = `Bearer ${await token({ sub: 'bo', claims: { roles: ['claims-lead'], teams: ['payments', 'claims'] } })}`;
+    expect(await auth.authenticate(header)).toEqual({ kind: 'human', id: 'bo', roles: ['claims-lead'], teams: ['payments', 'claims'] });
+  });
+
+  it('refuses a roles claim that is not an array of strings', async () => {
+    const error = await refusal(auth.authenticate(`Bearer ${await token({ sub: 'bo', claims: { roles: 'claims-lead' } })}`));
+    expect(error.code).toBe('unauthorized');
+    expect(error.message).toContain('roles claim must be an array of strings');
+  });
+});

@@ -1,3 +1,5 @@
+import { matchReviewer } from '@ledgerflow/domain';
+import type { ReviewerActor } from '@ledgerflow/domain';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 
 /** One line of `GET /v1/runs`. Times are ISO-8601 (UTC). */
@@ -17,7 +19,11 @@ export interface GateSummary {
   gateId: string;
   runId: string;
   stepId: string;
-  status: 'open' | 'approved' | 'rejected';
+  status: 'open' | 'approved' | 'rejected' | 'redirected';
+  /** Why it opened: `policy`, `definition` or `confidence`. */
+  source: string;
+  /** 0 as opened, +1 per escalation. */
+  level: number;
   reviewers: string[];
   reason: string;
   openedAt: string;
@@ -48,11 +54,13 @@ export class RunsProjection {
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
-  async listGates(filter: { status?: string; reviewer?: string } = {}): Promise<GateSummary[]> {
+  /** `reviewer`: only gates whose current reviewers name them (by id, role or team, see `matchReviewer`). */
+  async listGates(filter: { status?: string; reviewer?: ReviewerActor } = {}): Promise<GateSummary[]> {
     await this.catchUp();
+    const reviewer = filter.reviewer;
     return [...this.gates.values()]
       .filter((gate) => !filter.status || gate.status === filter.status)
-      .filter((gate) => !filter.reviewer || gate.reviewers.includes(filter.reviewer))
+      .filter((gate) => !reviewer || matchReviewer(gate.reviewers, reviewer) !== undefined)
       .sort((a, b) => a.openedAt.localeCompare(b.openedAt));
   }
 
@@ -120,6 +128,8 @@ export class RunsProjection {
       runId,
       stepId: String(data.stepId),
       status: 'open',
+      source: String(data.source),
+      level: 0,
       reviewers: [...(data.reviewers as string[])],
       reason: String(data.reason),
       openedAt: at,
@@ -131,6 +141,7 @@ export class RunsProjection {
     const gate = this.gates.get(String(data.gateId));
     if (!gate) return;
     gate.reviewers = [...(data.reviewers as string[])];
+    gate.level = Number(data.level);
     if (data.dueAt) gate.dueAt = String(data.dueAt);
     else delete gate.dueAt;
   }
@@ -138,7 +149,7 @@ export class RunsProjection {
   private decideGate(data: Record<string, unknown>): void {
     const gate = this.gates.get(String(data.gateId));
     if (!gate) return;
-    gate.status = data.outcome === 'approved' ? 'approved' : 'rejected';
+    gate.status = data.outcome === 'approved' ? 'approved' : data.outcome === 'redirected' ? 'redirected' : 'rejected';
     gate.decidedBy = String(data.reviewer);
   }
 }

@@ -65,7 +65,7 @@ describe('RunsProjection', () => {
     const run = atGate('r1');
     await run.writeTo(store);
     expect(await projection.listGates()).toEqual([{
-      gateId: run.gateId('payout'), runId: 'r1', stepId: 'payout', status: 'open', reviewers: ['claims-lead'],
+      gateId: run.gateId('payout'), runId: 'r1', stepId: 'payout', status: 'open', source: 'policy', level: 0, reviewers: ['claims-lead'],
       reason: 'payout above 50,000 needs a claims lead', openedAt: t(2), dueAt: t(62),
     }]);
     expect((await projection.listRuns())[0]?.openGates).toBe(1);
@@ -77,8 +77,8 @@ describe('RunsProjection', () => {
     const run = atGate('r1');
     run.do(t(62), { type: 'EscalateGate', data: { gateId: run.gateId('payout') } });
     await run.writeTo(store);
-    expect(await projection.listGates({ reviewer: 'claims-director' })).toHaveLength(1);
-    expect(await projection.listGates({ reviewer: 'claims-lead' })).toEqual([]);
+    expect(await projection.listGates({ reviewer: { kind: 'human', id: 'claims-director' } })).toHaveLength(1);
+    expect(await projection.listGates({ reviewer: { kind: 'human', id: 'claims-lead' } })).toEqual([]);
 
     run.decideGate(t(70), 'payout', 'claims-director', 'approve');
     await run.writeTo(store);
@@ -111,7 +111,7 @@ describe('RunsProjection', () => {
     expect((await projection.listRuns({ status: 'paused' })).map((r) => r.runId)).toEqual(['other']);
     expect(await projection.listRuns({ workflowId: 'onboarding', status: 'running' })).toEqual([]);
     expect((await projection.listGates({ status: 'open' })).map((g) => g.runId)).toEqual(['waiting']);
-    expect((await projection.listGates({ status: 'approved', reviewer: 'claims-lead' })).map((g) => g.runId)).toEqual(['decided']);
+    expect((await projection.listGates({ status: 'approved', reviewer: { kind: 'human', id: 'claims-lead' } })).map((g) => g.runId)).toEqual(['decided']);
     expect((await projection.listGates()).map((g) => g.runId)).toEqual(['decided', 'waiting']); // oldest first
   });
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import type { CommonConfig } from '@ledgerflow/config';
+import type { PrivacyConfig } from '@ledgerflow/config';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { EventRelayHost } from './event-relay.host.js';
 import { PlannerController } from './planner.controller.js';
@@ -9,9 +9,9 @@ import { TriggersConsumer } from './triggers.consumer.js';
 
 @Module({})
 export class PlannerModule {
-  static register(context: ServiceContext<CommonConfig>): DynamicModule {
+  static register(context: ServiceContext<PrivacyConfig>): DynamicModule {
     if (!context.definitions) throw new Error('the planner needs workflow definitions');
-    const starter = new RunStarter(context.definitions, context.runs);
+    const starter = new RunStarter(context.definitions, context.runs, context.privacy);
     context.logger.info('workflow definitions loaded', {
       workflows: context.definitions.list().map((d) => `${d.id}@${d.version}`),
     });

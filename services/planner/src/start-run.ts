@@ -2,7 +2,7 @@ import { decide, ValidationError } from '@ledgerflow/domain';
 import type { StartRunResult, TriggerMessage } from '@ledgerflow/contracts';
 import { buildPlan, mapTriggerPayload, validateRunInput } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
-import type { RunRepository } from '@ledgerflow/service-runtime';
+import type { Privacy, RunRepository } from '@ledgerflow/service-runtime';
 import { runIdFor } from './run-id.js';
 
 /** Largest trigger payload accepted, in bytes of its JSON form (NATS' default max_payload is 1 MiB). */
@@ -10,8 +10,9 @@ export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;
 
 /**
  * Turns a trigger into a run: resolves the workflow definition (latest version), maps the trigger payload
- * to the run input, validates it against the definition's `inputSchema`, builds the plan and appends
- * `RunTriggered` + `PlanCreated` to a new stream `run-<runId>`. Nothing is appended for a rejected trigger.
+ * to the run input, validates it against the definition's `inputSchema`, builds the plan, tokenizes PII in
+ * the input (with privacy configured, only tokens are persisted) and appends `RunTriggered` + `PlanCreated`
+ * to a new stream `run-<runId>`. Nothing is appended for a rejected trigger.
  * The same (workflowId, idempotencyKey) always yields the same runId and at most one run.
  *
  * @throws LedgerflowError `workflow_unknown`; ValidationError `payload_too_large`, `input_invalid` (naming
@@ -21,6 +22,7 @@ export class RunStarter {
   constructor(
     private readonly definitions: DefinitionRegistry,
     private readonly runs: RunRepository,
+    private readonly privacy?: Privacy,
   ) {}
 
   async start(trigger: TriggerMessage): Promise<StartRunResult> {
@@ -37,6 +39,7 @@ export class RunStarter {
     validateRunInput(definition, input);
     const plan = buildPlan(definition);
     const runId = runIdFor(definition.id, trigger.idempotencyKey);
+    const persistedInput = this.privacy ? await this.privacy.tokenize(input, runId) : input;
     const result = await this.runs.execute(
       runId,
       (state, now) =>
@@ -50,7 +53,7 @@ export class RunStarter {
                   workflowId: definition.id,
                   workflowVersion: definition.version,
                   trigger: { source: trigger.source, idempotencyKey: trigger.idempotencyKey },
-                  input,
+                  input: persistedInput,
                   plan,
                 },
               },

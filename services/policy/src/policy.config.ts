@@ -1,10 +1,25 @@
-import { IsArray, IsString } from 'class-validator';
+import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
 import { CommonConfig, Env } from '@ledgerflow/config';
+import { DEFAULT_GRANT_TTL_SECONDS } from '@ledgerflow/contracts';
+import { IsEd25519PrivateKey } from './grant-key.js';
 
 export class PolicyConfig extends CommonConfig {
-  /** Directories of policy pack files (`*.yaml`), comma-separated. */
+  /** Directories of policy packs (`*.cedar`, `<id>@<version>.yaml`), comma-separated. */
   @Env('LEDGERFLOW_POLICY_DIRS', { default: 'examples/claim-review/policies' })
   @IsArray()
   @IsString({ each: true })
   LEDGERFLOW_POLICY_DIRS!: string[];
+
+  /** Ed25519 private key (PKCS#8 PEM; `\n` escapes allowed) that signs step grants. Required; never logged. */
+  @Env('LEDGERFLOW_GRANT_SIGNING_KEY')
+  @IsString()
+  @IsEd25519PrivateKey()
+  LEDGERFLOW_GRANT_SIGNING_KEY!: string;
+
+  /** Lifetime of a grant in seconds (1..3600), default 300 (`DEFAULT_GRANT_TTL_SECONDS`). */
+  @Env('LEDGERFLOW_GRANT_TTL_SECONDS', { default: String(DEFAULT_GRANT_TTL_SECONDS) })
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  LEDGERFLOW_GRANT_TTL_SECONDS!: number;
 }

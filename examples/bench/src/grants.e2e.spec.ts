@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { SqliteEventStore } from '@ledgerflow/event-store';
+import type { StoredEvent } from '@ledgerflow/event-store';
+import { startStack, tempDir } from '@ledgerflow/testing';
+import type { Stack } from '@ledgerflow/testing';
+import { callToolDirectly, recordedFor, signGrant, signingKey, type GrantScope } from './grants.spec-util.js';
+
+const STEPS = ['r1', 'r2', 'r3', 'r4'];
+
+/**
+ * Step-scoped grants end to end (governance issue, "Least privilege"): the policy service signs a grant per
+ * allowed step attempt, the executor sends it in `lf-grant`, and the bench workers verify it before running
+ * `bench.record`. A run's every side effect carries the grant of its own decision; a call made directly on
+ * `lf.tool.bench.record` without a valid grant is refused with `grant_invalid` and records nothing.
+ */
+describe('step-scoped grants', () => {
+  let stack: Stack;
+  let store: SqliteEventStore;
+  let nc: NatsConnection;
+  let ledger: string;
+
+  beforeAll(async () => {
+    const dataDir = await tempDir('ledgerflow-grants-e2e-');
+    ledger = join(dataDir, 'ledger.jsonl');
+    stack = await startStack({
+      dataDir,
+      env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
+      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: ledger } }],
+    });
+    store = await SqliteEventStore.open(stack.sqlitePath);
+    nc = await connect({ servers: stack.natsUrl });
+  }, 60_000);
+
+  afterAll(async () => {
+    await nc?.close();
+    await store?.close();
+    await stack?.stop();
+  }, 30_000);
+
+  it('completes a recorded-chain run whose every side effect carries the grant of its policy decision', async () => {
+    const response = await fetch(`${stack.gatewayUrl}/v1/workflows/recorded-chain/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ input: { sleepMs: 0 }, idempotencyKey: 'grants-e2e-1' }),
+    });
+    expect(response.status).toBe(202);
+    const { runId } = (await response.json()) as { runId: string };
+    const events = await settled(runId);
+    const failures = events.filter((e) => e.type === 'StepFailed').map((e) => JSON.stringify(e.data));
+    expect({ failures, last: events.at(-1)?.type }).toEqual({ failures: [], last: 'RunCompleted' });
+
+    const { applied } = recordedFor(ledger, runId);
+    expect(applied.map((line) => line.stepId)).toEqual(STEPS);
+    for (const line of applied) {
+      const decision = events.find((e) => e.type === 'StepPolicyEvaluated' && (e.data as { stepId: string }).stepId === line.stepId);
+      const decided = (decision?.data as { decision: { outcome: string; auditId: string } }).decision;
+      expect(decided.outcome).toBe('allow');
+      expect(line.grant).toEqual({ jti: decided.auditId, sub: 'recorder', exp: expect.any(Number) });
+      expect((line.grant as { exp: number }).exp * 1000).toBeGreaterThan(Date.parse(decision?.metadata.occurredAt ?? ''));
+    }
+  }, 40_000);
+
+  it('refuses direct calls with no grant, an expired, a forged or an out-of-scope grant, recording nothing', async () => {
+    const runId = 'direct-3f0c';
+    const scope: GrantScope = { run: runId, step: 'r1', attempt: 1, tool: 'bench', action: 'record' };
+    const request = { runId, stepId: 'r1', attempt: 1, idempotencyKey: `${runId}/r1/1`, input: { sleepMs: 0 } };
+    const stackKey = signingKey(stack.grantKeys.privateKeyPem);
+    const now = Math.floor(Date.now() / 1000);
+    const attempts: Array<[string, string | undefined, string]> = [
+      ['no grant', undefined, 'missing'],
+      ['expired', await signGrant(stackKey, scope, { issuedAt: now - 900, ttlSeconds: 300 }), 'expired'],
+      ['forged', await signGrant(signingKey(), scope), 'bad_signature'],
+      ['another run', await signGrant(stackKey, { ...scope, run: 'another-run' }), 'out_of_scope'],
+    ];
+    for (const [label, grant, reason] of attempts) {
+      const { reply, errorCode } = await callToolDirectly(nc, 'bench', 'record', request, grant);
+      expect({ label, errorCode, reply }).toMatchObject({ label, errorCode: 'grant_invalid', reply: { ok: false, error: { code: 'grant_invalid', retryable: false, details: { reason } } } });
+    }
+    expect(recordedFor(ledger, runId)).toEqual({ applied: [], calls: [] });
+
+    // Control: the same call with a grant in scope signed by the stack's key runs, once, despite the refusals.
+    const valid = await callToolDirectly(nc, 'bench', 'record', request, await signGrant(stackKey, scope));
+    expect(valid.reply).toEqual({ ok: true, value: { output: { recorded: true } } });
+    expect(recordedFor(ledger, runId).applied).toEqual([expect.objectContaining({ idempotencyKey: `${runId}/r1/1`, grant: expect.objectContaining({ sub: 'recorder' }) })]);
+  }, 30_000);
+
+  /** The run's events once it completed or failed (or the last seen after 20 s). */
+  async function settled(runId: string): Promise<StoredEvent[]> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const events = await store.readStream(`run-${runId}`);
+      const ended = events.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'StepFailed');
+      if (ended || Date.now() > deadline) return events;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+});

@@ -1,0 +1,125 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { errors, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
+import { LedgerflowError } from '@ledgerflow/domain';
+import { GRANT_ISSUER, grantAudience, type GrantClaims } from '@ledgerflow/contracts';
+import type { GrantedRequest } from './tool.types.js';
+
+/** The policy service's public key: an SPKI PEM string, a Node `KeyObject` or a WebCrypto `CryptoKey` (Ed25519). */
+export type GrantPublicKey = string | KeyObject | CryptoKey;
+
+export interface GrantVerifierOptions {
+  readonly publicKey: GrantPublicKey;
+  /** Allowed clock skew between the policy service and this worker, in seconds (default 5). */
+  readonly clockToleranceSeconds?: number;
+}
+
+/**
+ * Checks the `lf-grant` header of one tool request; resolves to the verified claims or throws
+ * LedgerflowError `grant_invalid` (not retryable).
+ */
+export type VerifyGrant = (grant: string | undefined, request: GrantedRequest) => Promise<GrantClaims>;
+
+/** Why a grant was refused, in `details.reason` of the `grant_invalid` error. */
+export type GrantRefusalReason =
+  | 'missing' | 'malformed' | 'expired' | 'not_yet_valid' | 'bad_signature' | 'wrong_algorithm'
+  | 'wrong_issuer' | 'wrong_audience' | 'out_of_scope';
+
+export const DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS = 5;
+
+const refuse = (reason: GrantRefusalReason, message: string, details: Record<string, unknown> = {}): LedgerflowError =>
+  new LedgerflowError('grant_invalid', message, false, { reason, ...details });
+
+/**
+ * The public key as a KeyObject or CryptoKey jose can verify EdDSA signatures with.
+ * @throws LedgerflowError `grant_key_invalid` when the PEM does not parse or the key is not a public Ed25519 key.
+ */
+export function grantPublicKey(key: GrantPublicKey): KeyObject | CryptoKey {
+  if (typeof key !== 'string' && !(key instanceof KeyObject)) return key;
+  let object: KeyObject;
+  try {
+    object = typeof key === 'string' ? createPublicKey(key) : key;
+  } catch (error) {
+    throw new LedgerflowError('grant_key_invalid', `grant verify key is not an SPKI PEM public key: ${(error as Error).message}`, false);
+  }
+  if (object.type !== 'public' || object.asymmetricKeyType !== 'ed25519') {
+    throw new LedgerflowError('grant_key_invalid', `grant verify key must be a public Ed25519 key, got a ${object.type} ${object.asymmetricKeyType ?? 'unknown'} key`, false);
+  }
+  return object;
+}
+
+/**
+ * Builds the `verifyGrant` hook of {@link startToolWorker} for grants signed by the policy service
+ * (contract: `@ledgerflow/contracts` grants.ts). A grant passes when it is a JWT signed with EdDSA by
+ * `publicKey`, `iss` is `ledgerflow-policy`, `aud` is `lf.tool.<tool>.<action>` of the subject being
+ * served, it is not expired (with `clockToleranceSeconds` of skew), it carries `sub`, `jti`, `iat` and
+ * `exp`, and its `tool`/`action`/`run`/`step`/`attempt` claims equal the request's. Messages say why
+ * (naming the claim and both values) and never include the token.
+ * @throws LedgerflowError `grant_key_invalid` at once for a bad key; the returned function rejects with
+ *   `grant_invalid` (not retryable, `details.reason` a {@link GrantRefusalReason}).
+ * @example startToolWorker({ nc, tools, verifyGrant: grantVerifier({ publicKey: process.env.LEDGERFLOW_GRANT_VERIFY_KEY! }) });
+ */
+export function grantVerifier(options: GrantVerifierOptions): VerifyGrant {
+  const key = grantPublicKey(options.publicKey);
+  const clockTolerance = options.clockToleranceSeconds ?? DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS;
+  return async (grant, request) => {
+    const audience = grantAudience(request.tool, request.action);
+    if (grant === undefined || grant.trim() === '') {
+      throw refuse('missing', `grant missing: ${audience} requires an lf-grant header signed by the policy service`);
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(grant, key, {
+        algorithms: ['EdDSA'], issuer: GRANT_ISSUER, audience, clockTolerance,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+      }));
+    } catch (error) {
+      throw explain(error, audience, clockTolerance);
+    }
+    return checkScope(payload, request);
+  };
+}
+
+function explain(error: unknown, audience: string, tolerance: number): LedgerflowError {
+  if (error instanceof errors.JWTExpired) {
+    const exp = typeof error.payload.exp === 'number' ? new Date(error.payload.exp * 1000).toISOString() : 'unknown';
+    return refuse('expired', `grant expired at ${exp} (now ${new Date().toISOString()}, clock tolerance ${tolerance} s)`, { claim: 'exp', exp });
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const { claim, reason, payload } = error;
+    const actual = payload[claim];
+    if (reason === 'missing') return refuse('malformed', `grant lacks the required claim ${claim}`, { claim });
+    if (claim === 'aud') {
+      return refuse('wrong_audience', `grant audience is ${JSON.stringify(actual)}, this worker serves ${JSON.stringify(audience)}`, { claim, expected: audience, actual });
+    }
+    if (claim === 'iss') {
+      return refuse('wrong_issuer', `grant issuer is ${JSON.stringify(actual)}, expected ${JSON.stringify(GRANT_ISSUER)}`, { claim, expected: GRANT_ISSUER, actual });
+    }
+    if (claim === 'nbf') return refuse('not_yet_valid', `grant is not valid before ${String(actual)} (clock tolerance ${tolerance} s)`, { claim, actual });
+    return refuse('malformed', `grant claim ${claim} is invalid (${reason})`, { claim, rule: reason });
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return refuse('bad_signature', 'grant signature does not verify against the policy service public key (forged, or signed by another key)');
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return refuse('wrong_algorithm', 'grant is not signed with EdDSA, the only algorithm accepted');
+  if (error instanceof errors.JOSEError) return refuse('malformed', `grant is not a valid signed JWT (${error.code})`, { jose: error.code });
+  return refuse('malformed', `grant could not be verified: ${error instanceof Error ? error.name : typeof error}`);
+}
+
+/** The claims a grant must carry about the step attempt, and the request values they must equal. */
+function checkScope(payload: JWTPayload, request: GrantedRequest): GrantClaims {
+  const expected: ReadonlyArray<readonly [claim: string, field: string, value: string | number]> = [
+    ['tool', 'tool', request.tool], ['action', 'action', request.action], ['run', 'runId', request.runId],
+    ['step', 'stepId', request.stepId], ['attempt', 'attempt', request.attempt],
+  ];
+  for (const [claim, field, value] of expected) {
+    const actual = payload[claim];
+    if (actual !== value) {
+      throw refuse(
+        'out_of_scope',
+        `grant out of scope: claim ${claim} is ${actual === undefined ? 'absent' : JSON.stringify(actual)}, the request's ${field} is ${JSON.stringify(value)}`,
+        { claim, expected: value, actual: actual ?? null },
+      );
+    }
+  }
+  return payload as unknown as GrantClaims;
+}

@@ -1,0 +1,105 @@
+import { DomainError, decide, dueGates, gateWakeAt } from '@ledgerflow/domain';
+import { runIdOfStream } from '@ledgerflow/contracts';
+import type { EventStore } from '@ledgerflow/event-store';
+import type { RunRepository } from '@ledgerflow/service-runtime';
+import type { Logger } from '@ledgerflow/telemetry';
+
+const ENDED = new Set(['RunCompleted', 'RunFailed', 'RunCancelled']);
+const PAGE = 1000;
+/** Longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days); a later deadline is re-checked then. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Escalates gates at their SLA deadline (`GateEscalated`, in chains). Timers are derived from events, never
+ * from memory alone: on start every active run is scanned and timed (`gateWakeAt`), and every relayed
+ * `GateOpened`/`GateEscalated` (re)times its run. When a timer fires, the run is re-read and `EscalateGate` is
+ * sent for each gate `dueGates` lists at that moment; then the run is timed again for its next deadline.
+ * So a deadline that passed while the approval service was down escalates right after it starts again.
+ * Several replicas may fire for the same gate: the Run aggregate accepts one escalation per level
+ * (the others are refused with `RUN.GATE_NOT_DUE`/`GATE_NOT_ESCALATABLE`/`GATE_ALREADY_DECIDED` and ignored).
+ */
+export class GateSlaScheduler {
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private stopped = false;
+
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly store: EventStore,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Scans the store for active runs and times each; resolves with the number of runs scanned. */
+  async start(): Promise<number> {
+    const active = await this.activeRuns();
+    for (const runId of active) await this.poke(runId);
+    if (this.timers.size > 0) this.logger.info('gate SLA timers restored', { runs: this.timers.size });
+    return active.length;
+  }
+
+  /** (Re)times a run from its current state: a timer at its earliest escalatable `dueAt`, or none. */
+  async poke(runId: string): Promise<void> {
+    if (this.stopped) return;
+    const { state } = await this.runs.load(runId);
+    const wake = gateWakeAt(state);
+    const existing = this.timers.get(runId);
+    if (wake === undefined) {
+      if (existing) clearTimeout(existing.timer);
+      this.timers.delete(runId);
+      return;
+    }
+    const at = Date.parse(wake);
+    if (existing?.at === at) return;
+    if (existing) clearTimeout(existing.timer);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.clock()));
+    const timer = setTimeout(() => void this.fire(runId).catch((error: Error) => this.logger.error('gate escalation failed', { runId, error: error.message })), delay);
+    timer.unref?.();
+    this.timers.set(runId, { at, timer });
+  }
+
+  /** The deadline (epoch ms) a run is timed for, if any (for tests and diagnostics). */
+  timedAt(runId: string): number | undefined {
+    return this.timers.get(runId)?.at;
+  }
+
+  /** Escalates every gate of the run due now, then times the run again. */
+  async fire(runId: string): Promise<string[]> {
+    this.timers.delete(runId);
+    const escalated: string[] = [];
+    const { state } = await this.runs.load(runId);
+    for (const gate of dueGates(state, new Date(this.clock()).toISOString())) {
+      try {
+        await this.runs.execute(runId, (current, now) => decide({ type: 'EscalateGate', data: { gateId: gate.gateId } }, current, { now }), {
+          causationId: `escalate-gate:${gate.gateId}/${gate.level + 1}`,
+        });
+        escalated.push(gate.gateId);
+        this.logger.info('gate escalated', { runId, gateId: gate.gateId, level: gate.level + 1 });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error; // decided or escalated meanwhile (another replica)
+      }
+    }
+    await this.poke(runId);
+    return escalated;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private async activeRuns(): Promise<string[]> {
+    const active = new Set<string>();
+    for (let position = 0; ; ) {
+      const events = await this.store.readAll({ fromPosition: position, maxCount: PAGE, streamPrefix: 'run-' });
+      for (const event of events) {
+        const runId = runIdOfStream(event.streamId);
+        if (!runId) continue;
+        if (event.revision === 0) active.add(runId);
+        if (ENDED.has(event.type)) active.delete(runId);
+      }
+      if (events.length < PAGE) return [...active];
+      position = events[events.length - 1].position;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import type { CliCommand, CliIo } from './command.js';
+
+/**
+ * `ledgerflow gates list|approve|reject`: reviewers' gate commands against the gateway's HTTP API
+ * (`GET /v1/gates`, `POST /v1/gates/{id}/decision`). The gateway is `LEDGERFLOW_URL` (default
+ * `http://127.0.0.1:8080`); the reviewer's bearer token (a JWT, see docs/policies.md) is `LEDGERFLOW_TOKEN`.
+ * Exit codes: 0 done, 1 the gateway refused or could not be reached (its error code and message are printed),
+ * 2 usage errors (unknown option, missing id or token).
+ */
+
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
+
+interface ParsedArgs {
+  readonly positional: string[];
+  readonly options: Map<string, string | true>;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(args: readonly string[], valued: readonly string[], flags: readonly string[]): ParsedArgs {
+  const positional: string[] = [];
+  const options = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (flags.includes(name)) options.set(name, true);
+    else if (valued.includes(name)) {
+      const value = inline ?? args[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      options.set(name, value);
+    } else throw new UsageError(`unknown option --${name}`);
+  }
+  return { positional, options };
+}
+
+interface GateRow {
+  gateId: string;
+  stepId: string;
+  status: string;
+  reviewers: string[];
+  reason: string;
+  dueAt?: string;
+  level?: number;
+}
+
+/** Left-aligned columns separated by two spaces; the last column is not padded. */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+async function call(io: CliIo, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  const base = (io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    io.err(`error: cannot reach the gateway at ${base} (set LEDGERFLOW_URL): ${cause?.code ?? cause?.message ?? (error as Error).message}\n`);
+    return { ok: false };
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const hint = response.status === 401 ? ' (set LEDGERFLOW_TOKEN to your reviewer token)' : '';
+    io.err(`error: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? (text || response.statusText)}${hint}\n`);
+    return { ok: false };
+  }
+  return { ok: true, value: parsed };
+}
+
+function requireToken(io: CliIo): string {
+  const token = io.env.LEDGERFLOW_TOKEN;
+  if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export your reviewer bearer token (a JWT) first');
+  return token;
+}
+
+async function usageGuard(io: CliIo, usage: string, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
+    return 2;
+  }
+}
+
+const listUsage = 'gates list [--status open|approved|rejected|redirected|all] [--mine]';
+
+export const gatesListCommand: CliCommand = {
+  path: ['gates', 'list'],
+  usage: listUsage,
+  summary: 'List gates (default: open ones); --mine: those your token may decide',
+  run: (args, io) => usageGuard(io, listUsage, async () => {
+    const { positional, options } = parseArgs(args, ['status'], ['mine']);
+    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+    const status = String(options.get('status') ?? 'open');
+    const mine = options.has('mine');
+    const query = new URLSearchParams({ ...(status === 'all' ? {} : { status }), ...(mine ? { reviewer: 'me' } : {}) });
+    const search = query.toString();
+    const result = await call(io, 'GET', `/v1/gates${search ? `?${search}` : ''}`, undefined, mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN);
+    if (!result.ok) return 1;
+    const gates = result.value as GateRow[];
+    if (gates.length === 0) {
+      io.out(`no ${status === 'all' ? '' : `${status} `}gates${mine ? ' for you' : ''}\n`);
+      return 0;
+    }
+    io.out(formatTable(['GATE', 'STEP', 'STATUS', 'REVIEWERS', 'DUE', 'REASON'], gates.map((gate) => [
+      gate.gateId, gate.stepId, gate.level ? `${gate.status} (escalated ${gate.level})` : gate.status, gate.reviewers.join(','), gate.dueAt ?? '-', gate.reason,
+    ])));
+    return 0;
+  }),
+};
+
+function decisionCommand(outcome: 'approve' | 'reject'): CliCommand {
+  const usage = `gates ${outcome} <gate-id> [--comment <text>]`;
+  return {
+    path: ['gates', outcome],
+    usage,
+    summary: outcome === 'approve' ? 'Approve a gate you are named on' : 'Reject a gate you are named on (its run fails)',
+    run: (args, io) => usageGuard(io, usage, async () => {
+      const { positional, options } = parseArgs(args, ['comment'], []);
+      const [gateId, extra] = positional;
+      if (!gateId) throw new UsageError('the gate id is missing');
+      if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+      const token = requireToken(io);
+      const comment = options.get('comment');
+      const result = await call(io, 'POST', `/v1/gates/${encodeURIComponent(gateId)}/decision`, { outcome, ...(typeof comment === 'string' ? { comment } : {}) }, token);
+      if (!result.ok) return 1;
+      const value = result.value as { gateId: string; outcome: string; runId: string };
+      io.out(`gate ${value.gateId} ${value.outcome} (run ${value.runId})\n`);
+      return 0;
+    }),
+  };
+}
+
+/** The gate commands, for `runCli`. */
+export const gatesCommands: CliCommand[] = [gatesListCommand, decisionCommand('approve'), decisionCommand('reject')];
