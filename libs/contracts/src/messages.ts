@@ -82,22 +82,38 @@ export interface ToolResult {
   /** 0..1, when the tool can tell how sure it is. */
   readonly confidence?: number;
   readonly lineage?: Lineage;
+  /** Why the tool produced this output (shown to a reviewer when a confidence gate holds it). */
+  readonly reasoning?: string;
+  /** Other outputs the tool considered (suggested alternatives for a reviewer). */
+  readonly alternatives?: readonly unknown[];
 }
 
 export type ToolReply = Reply<ToolResult>;
 
-/** Request on `lf.approval.decide-gate`, sent by the gateway for an authenticated reviewer. */
+/** A reviewer as authenticated by the gateway: the token's subject, with its `roles` and `teams` claims. */
+export interface Reviewer extends Actor {
+  readonly roles?: readonly string[];
+  readonly teams?: readonly string[];
+}
+
+/**
+ * Request on `lf.approval.decide-gate`, sent by the gateway for an authenticated reviewer. `redirect` carries
+ * a plan `revision` from the gated step on (validated like any plan); `correctedOutput` replaces a result
+ * held for review by a confidence gate (recorded as ground truth).
+ */
 export interface DecideGateRequest {
   readonly gateId: string;
-  readonly reviewer: Actor;
-  readonly outcome: 'approve' | 'reject';
+  readonly reviewer: Reviewer;
+  readonly outcome: 'approve' | 'reject' | 'redirect';
   readonly comment?: string;
+  readonly revision?: { readonly addSteps: ReadonlyArray<Record<string, unknown>>; readonly removeStepIds: readonly string[] };
+  readonly correctedOutput?: unknown;
 }
 
 export interface DecideGateResult {
   readonly gateId: string;
   readonly runId: string;
-  readonly outcome: 'approved' | 'rejected';
+  readonly outcome: 'approved' | 'rejected' | 'redirected';
 }
 
 /** Per-step statistics of a workflow, served by memory on `lf.memory.step-stats`. Durations in milliseconds. */

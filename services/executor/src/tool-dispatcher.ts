@@ -67,7 +67,7 @@ export function outcomeCommand(stepId: string, attempt: number, outcome: ToolOut
   if (!outcome.ok) {
     return { type: 'RecordStepFailed', data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs } };
   }
-  const { output, confidence, lineage } = outcome.result;
+  const { output, confidence, lineage, reasoning, alternatives } = outcome.result;
   return {
     type: 'RecordStepSucceeded',
     data: {
@@ -76,6 +76,8 @@ export function outcomeCommand(stepId: string, attempt: number, outcome: ToolOut
       output,
       ...(confidence !== undefined ? { confidence } : {}),
       ...(lineage !== undefined ? { lineage } : {}),
+      ...(reasoning !== undefined ? { reasoning } : {}),
+      ...(alternatives !== undefined ? { alternatives } : {}),
       durationMs: outcome.durationMs,
       runDurationMs,
     },

@@ -1,6 +1,5 @@
 import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
 import { CommonConfig, Env } from '@ledgerflow/config';
-import { DEFAULT_GRANT_TTL_SECONDS } from '@ledgerflow/contracts';
 import { IsEd25519PrivateKey } from './grant-key.js';
 
 export class PolicyConfig extends CommonConfig {
@@ -17,7 +16,7 @@ export class PolicyConfig extends CommonConfig {
   LEDGERFLOW_GRANT_SIGNING_KEY!: string;
 
   /** Lifetime of a grant in seconds (1..3600), default 300 (`DEFAULT_GRANT_TTL_SECONDS`). */
-  @Env('LEDGERFLOW_GRANT_TTL_SECONDS', { default: String(DEFAULT_GRANT_TTL_SECONDS) })
+  @Env('LEDGERFLOW_GRANT_TTL_SECONDS', { default: '300' }) // DEFAULT_GRANT_TTL_SECONDS
   @IsInt()
   @Min(1)
   @Max(3600)
