@@ -36,7 +36,7 @@ describe('workflows/claim-review.yaml with the sample claims', () => {
       ['payout', 'billing.payout', ['check_coverage', 'fraud_screen']],
     ]);
     expect(definition.steps.find((s) => s.id === 'fraud_screen')?.retry).toMatchObject({ maxAttempts: 3 });
-    expect(definition.policies).toEqual(['claims-payout@1.0.0']);
+    expect(definition.policies).toEqual(['claims-payout@1.0.0', 'claims-approval@1.0.0', 'claims-privacy@1.0.0', 'claims-compliance@1.0.0']);
   });
 
   it('accepts every sample claim as run input, with attachments that exist', async () => {

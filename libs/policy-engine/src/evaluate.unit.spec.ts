@@ -20,7 +20,7 @@ describe('evaluate: the claim-review packs on the demo amounts', () => {
       { rule: 'audit', pack: 'claims-compliance@1.0.0', result: 'enforced', message: `audit record ${decision.auditId}: the StepPolicyEvaluated event of step payout attempt 1 (controls: claims-handling audit trail)` },
       {
         rule: 'privacy', pack: 'claims-privacy@1.0.0', result: 'enforced',
-        message: 'masks $.claimant.email, $.claimant.name; masks values detected as email, phone, card, iban before step data is persisted or exported',
+        message: 'masks $.claimant.email, $.claimant.name, $.documents[*].text; masks values detected as email, phone, card, iban before step data is persisted or exported',
       },
     ]);
     expect(decision.rationale).toBe('ledgerflow-core@1.0.0/declared-capability: agent payout-agent may use billing.payout');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +85,13 @@ describe('planner start-up', () => {
         command: process.execPath,
         args: [join(repoRoot(), 'services/planner/dist/main.js')],
         cwd: repoRoot(),
-        env: { NATS_URL: nats.url, LEDGERFLOW_DEFINITIONS_DIR: dir, LEDGERFLOW_SQLITE_PATH: join(dir, 'store.db') },
+        env: {
+          NATS_URL: nats.url,
+          LEDGERFLOW_DEFINITIONS_DIR: dir,
+          LEDGERFLOW_SQLITE_PATH: join(dir, 'store.db'),
+          LEDGERFLOW_VAULT_PATH: join(dir, 'vault.db'),
+          LEDGERFLOW_PII_KEY: randomBytes(32).toString('base64'),
+        },
       });
       expect(await planner.exited).toBe(78);
       expect(planner.output()).toContain('refused to start: plan_cycle');
@@ -105,5 +112,6 @@ describe('planner start-up', () => {
     expect(await planner.exited).toBe(78);
     expect(planner.output()).toContain('NATS_URL');
     expect(planner.output()).toContain('LEDGERFLOW_STORE');
+    expect(planner.output()).toContain('LEDGERFLOW_PII_KEY');
   }, 30_000);
 });
