@@ -1,10 +1,21 @@
-import type { Plan } from '@ledgerflow/domain';
+import type { GateSpec, Plan } from '@ledgerflow/domain';
 import type { WorkflowDefinition } from './definition.types.js';
+
+/** A copy of a gate spec, escalation levels included, so the plan shares no array with the definition. */
+function copyGate(gate: GateSpec): GateSpec {
+  return {
+    reviewers: [...gate.reviewers],
+    ...(gate.slaSeconds === undefined ? {} : { slaSeconds: gate.slaSeconds }),
+    ...(gate.escalateTo === undefined ? {} : { escalateTo: [...gate.escalateTo] }),
+    ...(gate.escalation === undefined ? {} : { escalation: gate.escalation.map((level) => ({ ...level, reviewers: [...level.reviewers] })) }),
+  };
+}
 
 /**
  * The plan of a definition: its steps as the Run aggregate sees them (input templates unresolved;
- * `outputSchema` stays with the definition). Does not validate: `parseDefinition` has already run
- * `validatePlan` on it.
+ * `outputSchema` stays with the definition), with the gates (`gate`, `confidenceGate`) and confidence
+ * thresholds (`minConfidence`) of the steps and of the workflow. Does not validate: `parseDefinition`
+ * has already run `validatePlan` on it.
  */
 export function buildPlan(definition: WorkflowDefinition): Plan {
   return {
@@ -23,9 +34,12 @@ export function buildPlan(definition: WorkflowDefinition): Plan {
       retry: { ...step.retry },
       timeoutMs: step.timeoutMs,
       optional: step.optional,
-      ...(step.gate === undefined ? {} : { gate: { ...step.gate } }),
+      ...(step.gate === undefined ? {} : { gate: copyGate(step.gate) }),
       ...(step.minConfidence === undefined ? {} : { minConfidence: step.minConfidence }),
+      ...(step.confidenceGate === undefined ? {} : { confidenceGate: copyGate(step.confidenceGate) }),
       policyTags: [...step.policyTags],
     })),
+    ...(definition.minConfidence === undefined ? {} : { minConfidence: definition.minConfidence }),
+    ...(definition.confidenceGate === undefined ? {} : { confidenceGate: copyGate(definition.confidenceGate) }),
   };
 }

@@ -14,6 +14,32 @@ const stringList = (pattern?: string) => ({
   uniqueItems: true,
 });
 const jsonSchema = { type: ['object', 'boolean'] };
+/** A confidence threshold, 0..1 (design brief, "Tools": a result may carry `confidence` in 0..1). */
+const confidence = { type: 'number', minimum: 0, maximum: 1 };
+/**
+ * Reviewer entries: non-empty, unique strings here; their syntax (`user:<id>`, `role:<role>`, `team:<team>` or a
+ * bare id) is checked after the schema (gate-checks.ts), so a bad entry gets a message naming what is wrong with it.
+ */
+const reviewers = { ...stringList(), minItems: 1 };
+/** One escalation level: who decides once the gate escalated to it, and this level's own SLA. */
+const escalationLevel = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reviewers'],
+  properties: { reviewers, sla: duration },
+};
+/** A gate: approval gate of a step (`gate`), or who reviews low-confidence results (`confidenceGate`). */
+const gate = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reviewers'],
+  properties: {
+    reviewers,
+    sla: duration,
+    escalateTo: stringList(),
+    escalation: { type: 'array', minItems: 1, items: escalationLevel },
+  },
+};
 
 const step = {
   type: 'object',
@@ -40,17 +66,9 @@ const step = {
     },
     timeout: duration,
     optional: { type: 'boolean' },
-    gate: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['reviewers'],
-      properties: {
-        reviewers: { ...stringList(), minItems: 1 },
-        sla: duration,
-        escalateTo: stringList(),
-      },
-    },
-    minConfidence: { type: 'number', minimum: 0, maximum: 1 },
+    gate,
+    minConfidence: confidence,
+    confidenceGate: gate,
     policyTags: stringList(),
   },
 };
@@ -87,6 +105,8 @@ export const definitionSchema = {
       additionalProperties: stringList('^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z*][A-Za-z0-9_*-]*$'),
     },
     steps: { type: 'array', minItems: 1, items: step },
+    minConfidence: confidence,
+    confidenceGate: gate,
     concurrency: { type: 'integer', minimum: 1, maximum: 50 },
     maxSteps: { type: 'integer', minimum: 1 },
     requiredSecrets: stringList(),

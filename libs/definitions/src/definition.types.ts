@@ -28,9 +28,15 @@ export interface StepDefinition {
   /** Per-attempt timeout in milliseconds (default 30,000). */
   readonly timeoutMs: number;
   readonly optional: boolean;
+  /**
+   * A human approval gate before the step. Reviewer entries `user:<id>`, `role:<role>`, `team:<team>` or a bare id
+   * (= user); SLAs in whole seconds; `escalation` (a chain, level 1 first) or `escalateTo` (one level), never both.
+   */
   readonly gate?: GateSpec;
-  /** 0..1: a result below this confidence does not count as a success. */
+  /** 0..1: a result whose own `confidence` is below it is held for review (a confidence gate) before dependants run. */
   readonly minConfidence?: number;
+  /** Who reviews this step's low-confidence results (else the workflow's `confidenceGate`, else the approval service's default). */
+  readonly confidenceGate?: GateSpec;
   readonly policyTags: readonly string[];
 }
 
@@ -50,6 +56,10 @@ export interface WorkflowDefinition {
   /** Agent id -> capabilities (`tool.action`). */
   readonly agents: Readonly<Record<string, readonly string[]>>;
   readonly steps: readonly StepDefinition[];
+  /** 0..1, the workflow's threshold: a result whose cumulative confidence (along its path) is below it is held for review. */
+  readonly minConfidence?: number;
+  /** Default reviewers, SLA and escalation of every step's confidence gate. */
+  readonly confidenceGate?: GateSpec;
   /** Most steps running at once within one run (default 4). */
   readonly concurrency: number;
   /** Upper bound on the number of steps, at most 50 (the plan limit). */

@@ -1,4 +1,4 @@
-import type { GateSpec, RetryPolicy } from '@ledgerflow/domain';
+import type { EscalationLevel, GateSpec, RetryPolicy } from '@ledgerflow/domain';
 import type { JsonSchema, StepDefinition, WorkflowDefinition } from './definition.types.js';
 import { parseDuration } from './duration.js';
 
@@ -11,20 +11,24 @@ export const DEFINITION_DEFAULTS = {
 
 type Duration = string | number;
 
+/** A gate as written (`gate`, `confidenceGate`): durations unparsed. */
+export interface RawGate {
+  reviewers: string[]; sla?: Duration; escalateTo?: string[]; escalation?: { reviewers: string[]; sla?: Duration }[];
+}
 /** The file's shape once the JSON Schema has accepted it. */
 export interface RawStep {
   id: string; name?: string; tool: string; action: string; agent: string; dependsOn?: string[]; input?: unknown;
   outputSchema?: JsonSchema; timeout?: Duration; optional?: boolean; minConfidence?: number; policyTags?: string[];
   retry?: { maxAttempts?: number; backoff?: Duration; multiplier?: number; maxBackoff?: Duration };
-  gate?: { reviewers: string[]; sla?: Duration; escalateTo?: string[] };
+  gate?: RawGate; confidenceGate?: RawGate;
 }
 export interface RawDefinition {
   id: string; version: string; title?: string; trigger?: { type: string; input?: string }; inputSchema?: JsonSchema;
   tools: Record<string, string[]>; agents: Record<string, string[]>; steps: RawStep[]; concurrency?: number;
-  maxSteps?: number; requiredSecrets?: string[]; policies?: string[];
+  maxSteps?: number; requiredSecrets?: string[]; policies?: string[]; minConfidence?: number; confidenceGate?: RawGate;
 }
 
-/** Fills defaults and turns durations into milliseconds (seconds for a gate's SLA). */
+/** Fills defaults and turns durations into milliseconds (whole seconds, rounded up, for a gate's SLAs). */
 export function normalizeDefinition(raw: RawDefinition, source: string): WorkflowDefinition {
   return {
     id: raw.id,
@@ -36,6 +40,8 @@ export function normalizeDefinition(raw: RawDefinition, source: string): Workflo
     tools: raw.tools,
     agents: raw.agents,
     steps: raw.steps.map(normalizeStep),
+    ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
+    ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, '/confidenceGate') }),
     concurrency: raw.concurrency ?? DEFINITION_DEFAULTS.concurrency,
     ...(raw.maxSteps === undefined ? {} : { maxSteps: raw.maxSteps }),
     requiredSecrets: raw.requiredSecrets ?? [],
@@ -59,6 +65,7 @@ function normalizeStep(raw: RawStep, index: number): StepDefinition {
     optional: raw.optional ?? false,
     ...(raw.gate === undefined ? {} : { gate: normalizeGate(raw.gate, `${at}/gate`) }),
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
+    ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, `${at}/confidenceGate`) }),
     policyTags: raw.policyTags ?? [],
   };
 }
@@ -73,10 +80,20 @@ function normalizeRetry(raw: RawStep['retry'], at: string): RetryPolicy {
   };
 }
 
-function normalizeGate(raw: NonNullable<RawStep['gate']>, at: string): GateSpec {
+/** An SLA in whole seconds, rounded up (a `500ms` SLA is 1 s, never 0). */
+const slaSeconds = (sla: Duration | undefined, at: string): { slaSeconds?: number } =>
+  sla === undefined ? {} : { slaSeconds: Math.ceil(parseDuration(sla, at) / 1_000) };
+
+/** `sla` -> `slaSeconds`, also per escalation level; `escalateTo` and `escalation` as written (gate-checks.ts refuses both). */
+function normalizeGate(raw: RawGate, at: string): GateSpec {
+  const escalation = raw.escalation?.map((level, i): EscalationLevel => ({
+    reviewers: level.reviewers,
+    ...slaSeconds(level.sla, `${at}/escalation/${i}/sla`),
+  }));
   return {
     reviewers: raw.reviewers,
-    ...(raw.sla === undefined ? {} : { slaSeconds: Math.ceil(parseDuration(raw.sla, `${at}/sla`) / 1_000) }),
+    ...slaSeconds(raw.sla, `${at}/sla`),
     ...(raw.escalateTo === undefined ? {} : { escalateTo: raw.escalateTo }),
+    ...(escalation === undefined ? {} : { escalation }),
   };
 }

@@ -5,6 +5,7 @@ import { definitionSchema } from './definition.schema.js';
 import { DefinitionError } from './definition.errors.js';
 import type { DefinitionIssue, JsonSchema, WorkflowDefinition } from './definition.types.js';
 import { compileExpression, templateExpressions } from './expressions.js';
+import { gateIssues } from './gate-checks.js';
 import { compileSchema, schemaIssues } from './json-schema.js';
 import { normalizeDefinition, type RawDefinition } from './normalize-definition.js';
 
@@ -15,11 +16,14 @@ const validateFile = compileSchema(definitionSchema);
  * stage that finds problems (and reporting all of that stage's problems):
  * 1. YAML syntax -> `definition_invalid`, rule `yaml_syntax`, with line and column;
  * 2. the JSON Schema of the format -> `definition_invalid`, one issue per violation (JSON pointer + keyword);
- *    then embedded JSON Schemas compile (`json_schema`) and `=` expressions parse (`jsonata`);
+ *    then embedded JSON Schemas compile (`json_schema`), `=` expressions parse (`jsonata`), every gate's reviewer
+ *    entries are `user:<id>`, `role:<role>`, `team:<team>` or a bare id (`reviewer_entry`) and no gate sets both
+ *    `escalateTo` and `escalation` (`escalation_exclusive`), see gate-checks.ts;
  * 3. every step's tool and action declared under `tools` -> `definition_unknown_tool`;
  * 4. every step's agent declared under `agents` -> `definition_unknown_agent`;
  * 5. `maxSteps` at most 50 and at least the number of steps -> `workflow_depth_exceeded`;
- * 6. the plan (`validatePlan`): `plan_cycle`, `plan_unknown_dependency`, `workflow_depth_exceeded`, ... (its own code).
+ * 6. the plan (`validatePlan`): `plan_cycle`, `plan_unknown_dependency`, `workflow_depth_exceeded`,
+ *    `plan_invalid_gate`, ... (its own code, at the pointer its `details` name).
  * @param source the file name (or any label) that starts every error message.
  * @throws DefinitionError
  */
@@ -27,7 +31,7 @@ export function parseDefinition(yamlText: string, source: string): WorkflowDefin
   const raw = parseYaml(yamlText, source);
   if (!validateFile(raw)) throw new DefinitionError('definition_invalid', source, schemaIssues(validateFile.errors));
   const definition = normalizeDefinition(raw as RawDefinition, source);
-  failOn('definition_invalid', source, embeddedIssues(definition));
+  failOn('definition_invalid', source, [...embeddedIssues(definition), ...gateIssues(definition)]);
   failOn('definition_unknown_tool', source, unknownToolIssues(definition));
   failOn('definition_unknown_agent', source, unknownAgentIssues(definition));
   failOn('workflow_depth_exceeded', source, maxStepsIssues(definition));
@@ -41,14 +45,18 @@ export function parseDefinition(yamlText: string, source: string): WorkflowDefin
   return definition;
 }
 
-/** JSON pointer of the culprit named by a `validatePlan` error (`details.stepId`, `details.field`, `details.dependency`). */
+/**
+ * JSON pointer of the culprit named by a `validatePlan` error (`details.stepId`, `details.field` such as
+ * `gate.escalation[0].reviewers`, `details.dependency`); a workflow-level field (no `stepId`) is at the root.
+ */
 function planErrorPath(definition: WorkflowDefinition, code: string, details: Record<string, unknown>): string {
+  const field = typeof details.field === 'string' ? `/${details.field.replace(/\[(\d+)\]/g, '.$1').split('.').join('/')}` : '';
+  if (details.stepId === undefined && field !== '') return field;
   const matches = (s: { id: string }): boolean => s.id === details.stepId;
   // A duplicate is the later of the two steps.
   const index = code === 'plan_duplicate_step' ? definition.steps.findLastIndex(matches) : definition.steps.findIndex(matches);
   if (index === -1) return '/steps';
   const step = definition.steps[index];
-  const field = typeof details.field === 'string' ? `/${details.field.split('.').join('/')}` : '';
   const dependency = field === '/dependsOn' && step !== undefined ? step.dependsOn.indexOf(String(details.dependency)) : -1;
   return `/steps/${index}${field}${dependency === -1 ? '' : `/${dependency}`}`;
 }

@@ -47,7 +47,12 @@ describe('one trace per run', () => {
     const wanted = ['ledgerflow-gateway', 'ledgerflow-planner', 'ledgerflow-executor', 'ledgerflow-policy'];
     await receiver.waitForSpans((spans) => {
       const services = new Set(spans.filter((s) => s.traceId === trace.trace_id).map((s) => s.serviceName));
-      return wanted.every((name) => services.has(name)) && spans.filter((s) => s.traceId === trace.trace_id && s.name.startsWith('step ')).length === 10;
+      const inTrace = spans.filter((s) => s.traceId === trace.trace_id);
+      return (
+        wanted.every((name) => services.has(name)) &&
+        inTrace.filter((s) => s.name.startsWith('step ')).length === 10 &&
+        inTrace.filter((s) => s.name === 'policy.evaluate').length === 10
+      );
     }, 15_000);
     const spans = receiver.spans().filter((s) => s.traceId === trace.trace_id);
     const ids = new Set(spans.map((s) => s.spanId));
