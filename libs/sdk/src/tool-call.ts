@@ -72,7 +72,7 @@ export class CompiledTool {
 
   private checkResult(returned: unknown): ToolReply {
     const outcome: ToolResult = isToolOutcome(returned) ? returned : { output: returned };
-    const { confidence, lineage } = outcome;
+    const { confidence, lineage, reasoning, alternatives } = outcome;
     if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
       return failure('tool_output_invalid', `${this.label} confidence must be a number within 0..1, got ${String(confidence)}`, false, { field: 'confidence', rule: 'range' });
     }
@@ -92,6 +92,8 @@ export class CompiledTool {
       output,
       ...(confidence === undefined ? {} : { confidence }),
       ...(lineage === undefined ? {} : { lineage }),
+      ...(reasoning === undefined ? {} : { reasoning }),
+      ...(alternatives === undefined ? {} : { alternatives: JSON.parse(JSON.stringify(alternatives)) as unknown[] }),
     };
     return { ok: true, value };
   }

@@ -38,14 +38,17 @@ describe('startToolWorker', () => {
       tools: [
         defineTool({ tool: 'claims', action: 'assess', handler: (input: { amount: number }, ctx) => {
           seen.push(ctx);
-          return result({ approved: input.amount * 0.9 }, { confidence: 0.87, lineage: { source: 'claims-db', fresh: true } });
+          return result({ approved: input.amount * 0.9 }, { confidence: 0.87, lineage: { source: 'claims-db', fresh: true }, reasoning: 'policy limit 90%', alternatives: [{ approved: 80 }] });
         } }),
         defineTool({ tool: 'claims', action: 'echo', handler: (input) => input }),
       ],
     });
     await nc.flush();
     const assessed = await callTool(nc, 'claims', 'assess', toolRequest('assess', { amount: 100 }, 2));
-    expect(assessed.reply).toEqual({ ok: true, value: { output: { approved: 90 }, confidence: 0.87, lineage: { source: 'claims-db', fresh: true } } });
+    expect(assessed.reply).toEqual({
+      ok: true,
+      value: { output: { approved: 90 }, confidence: 0.87, lineage: { source: 'claims-db', fresh: true }, reasoning: 'policy limit 90%', alternatives: [{ approved: 80 }] },
+    });
     expect(assessed.errorCode).toBe('');
     expect(seen[0]).toMatchObject({ runId: 'run-1', stepId: 'assess', attempt: 2, idempotencyKey: 'run-1/assess/2' });
     await expect(callTool(nc, 'claims', 'echo', toolRequest('echo', [1, 'a']))).resolves.toMatchObject({ reply: { ok: true, value: { output: [1, 'a'] } } });

@@ -37,14 +37,20 @@ export interface ToolOutcome<O = unknown> extends ToolResult {
 }
 
 /**
- * Wraps an output with its confidence (0..1) and lineage (`source`, `fresh`).
+ * Wraps an output with its confidence (0..1), lineage (`source`, `fresh`) and, for a reviewer when a
+ * confidence gate holds the result, the tool's `reasoning` and suggested `alternatives`.
  * @example return result({ total: 120 }, { confidence: 0.92, lineage: { source: 'billing-db', fresh: true } });
  */
-export function result<O>(output: O, meta: { confidence?: number; lineage?: Lineage } = {}): ToolOutcome<O> {
+export function result<O>(
+  output: O,
+  meta: { confidence?: number; lineage?: Lineage; reasoning?: string; alternatives?: readonly unknown[] } = {},
+): ToolOutcome<O> {
   return {
     output,
     ...(meta.confidence === undefined ? {} : { confidence: meta.confidence }),
     ...(meta.lineage === undefined ? {} : { lineage: meta.lineage }),
+    ...(meta.reasoning === undefined ? {} : { reasoning: meta.reasoning }),
+    ...(meta.alternatives === undefined ? {} : { alternatives: meta.alternatives }),
     [RESULT]: true,
   };
 }
