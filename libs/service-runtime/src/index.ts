@@ -7,3 +7,4 @@ export * from './run-service.js';
 export * from './tokens.js';
 export * from './durable-consumer.host.js';
 export * from './privacy.js';
+export * from './active-runs.js';

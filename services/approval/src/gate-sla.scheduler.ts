@@ -1,11 +1,9 @@
 import { DomainError, decide, dueGates, gateWakeAt } from '@ledgerflow/domain';
-import { runIdOfStream } from '@ledgerflow/contracts';
 import type { EventStore } from '@ledgerflow/event-store';
+import { activeRunIds } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
 
-const ENDED = new Set(['RunCompleted', 'RunFailed', 'RunCancelled']);
-const PAGE = 1000;
 /** Longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days); a later deadline is re-checked then. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -31,7 +29,7 @@ export class GateSlaScheduler {
 
   /** Scans the store for active runs and times each; resolves with the number of runs scanned. */
   async start(): Promise<number> {
-    const active = await this.activeRuns();
+    const active = await activeRunIds(this.store);
     for (const runId of active) await this.poke(runId);
     if (this.timers.size > 0) this.logger.info('gate SLA timers restored', { runs: this.timers.size });
     return active.length;
@@ -86,20 +84,5 @@ export class GateSlaScheduler {
     this.stopped = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-  }
-
-  private async activeRuns(): Promise<string[]> {
-    const active = new Set<string>();
-    for (let position = 0; ; ) {
-      const events = await this.store.readAll({ fromPosition: position, maxCount: PAGE, streamPrefix: 'run-' });
-      for (const event of events) {
-        const runId = runIdOfStream(event.streamId);
-        if (!runId) continue;
-        if (event.revision === 0) active.add(runId);
-        if (ENDED.has(event.type)) active.delete(runId);
-      }
-      if (events.length < PAGE) return [...active];
-      position = events[events.length - 1].position;
-    }
   }
 }
