@@ -18,6 +18,7 @@ import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
 import { LedgerflowClient } from '@ledgerflow/sdk';
 import { repoRoot, startStack } from '@ledgerflow/testing';
+import { foldBench } from './fold-bench.js';
 import { natsRoundTrip, policyEvaluate, sqliteCommit } from './floors.js';
 import { ms, percentile, residentMiB } from './stats.js';
 
@@ -83,6 +84,7 @@ try {
   for (const name of ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway', 'bench-workers']) {
     lines.push(`memory         ${name.padEnd(14)} RSS ${(await residentMiB(stack.process(name).pid)).toFixed(0)} MiB`);
   }
+  lines.push(...(await foldBench()));
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   await nc.drain();

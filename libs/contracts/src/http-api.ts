@@ -18,6 +18,17 @@ export interface TraceStep {
   policy_rationale: string | null;
   gate: { gate_id: string; status: string; decided_by?: string } | null;
   error: { code: string; message: string } | null;
+  /** Where the output came from: source system, fresh read, confidence, upstream steps (null until it succeeded). */
+  lineage: {
+    readonly source?: string;
+    readonly fresh?: boolean;
+    readonly confidence?: number;
+    readonly cumulativeConfidence?: number;
+    readonly upstream: readonly string[];
+    readonly reviewed?: boolean;
+    readonly corrected?: boolean;
+    readonly carriedOver?: boolean;
+  } | null;
 }
 
 /** The body of `GET /v1/runs/{id}/trace`. */

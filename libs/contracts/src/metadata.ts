@@ -13,6 +13,8 @@ export interface Actor {
  * - `traceparent`/`tracestate`: W3C trace context of the span that appended the event.
  * - `schemaVersion`: version of the event's `data` shape (1 for every type today); read-side
  *   upcasters turn old shapes into the current one.
+ * - `prevHash`/`hash`: the run's audit hash chain (SHA-256 hex, `@ledgerflow/audit`); absent on events
+ *   appended before the audit trail existed.
  */
 export interface EventMetadata {
   readonly eventId: string;
@@ -23,4 +25,6 @@ export interface EventMetadata {
   readonly traceparent?: string;
   readonly tracestate?: string;
   readonly schemaVersion: number;
+  readonly prevHash?: string;
+  readonly hash?: string;
 }

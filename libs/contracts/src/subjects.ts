@@ -24,6 +24,8 @@ export const subjects = {
   tool: (tool: string, action: string) => `lf.tool.${tool}.${action}`,
   /** Request/reply commands and queries served by the services (queue group = service name). */
   plannerStartRun: 'lf.planner.start-run',
+  /** Request/reply: fork a run at a checkpoint (`{ runId, at }` -> `{ runId, created, forkedFrom }`). */
+  plannerForkRun: 'lf.planner.fork-run',
   policyEvaluate: 'lf.policy.evaluate',
   approvalDecideGate: 'lf.approval.decide-gate',
   memoryStepStats: 'lf.memory.step-stats',

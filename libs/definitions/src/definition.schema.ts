@@ -73,6 +73,23 @@ const step = {
   },
 };
 
+/** A recovery rule: on a step's final failure with an error code, steps to run before the step runs again. */
+const recovery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['on', 'steps'],
+  properties: {
+    id: { type: 'string', pattern: NAME },
+    on: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code'],
+      properties: { step: { type: 'string', pattern: STEP_ID_PATTERN.source }, code: { type: 'string', minLength: 1 } },
+    },
+    steps: { type: 'array', minItems: 1, items: step },
+  },
+};
+
 /**
  * JSON Schema (draft-07) of a workflow definition file (design brief, "Workflow definitions"). `maxSteps` has no maximum here on purpose:
  * a value above 50 is reported as `workflow_depth_exceeded`, the plan's own code.
@@ -111,5 +128,6 @@ export const definitionSchema = {
     maxSteps: { type: 'integer', minimum: 1 },
     requiredSecrets: stringList(),
     policies: stringList('^[A-Za-z0-9_.-]+@' + SEMVER.slice(1)),
+    recoveries: { type: 'array', items: recovery },
   },
 } as const;

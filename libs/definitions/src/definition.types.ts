@@ -67,6 +67,20 @@ export interface WorkflowDefinition {
   readonly requiredSecrets: readonly string[];
   /** Policy packs as `pack@version`. */
   readonly policies: readonly string[];
+  /** Recovery rules, in file order (the first that matches a failure applies); absent when the file has none. */
+  readonly recoveries?: readonly RecoveryDefinition[];
+}
+
+/**
+ * A recovery rule: when step `on.step` (any step when absent) has failed for good with error code `on.code`
+ * (e.g. `token_expired`), the planner adds `steps` (written like any step) and runs the failed step again after them
+ * (`RecoverStep`, recorded as `PlanRevised` by `planner` with `rule: id`). Steps are not part of the plan until then.
+ */
+export interface RecoveryDefinition {
+  /** The rule's name, recorded as `PlanRevised.rule`; default `recoveries[<index>]`. */
+  readonly id: string;
+  readonly on: { readonly step?: string; readonly code: string };
+  readonly steps: readonly StepDefinition[];
 }
 
 /** One problem found in a definition: a JSON pointer into the file, the rule broken, a readable message. */

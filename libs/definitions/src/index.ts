@@ -5,6 +5,7 @@ export { parseDuration, DURATION_PATTERN } from './duration.js';
 export { DEFINITION_DEFAULTS } from './normalize-definition.js';
 export { parseDefinition } from './parse-definition.js';
 export { buildPlan } from './build-plan.js';
+export { recoveryFor, type RecoveryMatch } from './recoveries.js';
 export { DefinitionRegistry, loadDefinitions } from './definition-registry.js';
 export { validateRunInput, mapTriggerPayload } from './run-input.js';
 export { resolveStepInput, evaluateExpression, EXPRESSION_LIMITS, type ExpressionScope } from './expressions.js';

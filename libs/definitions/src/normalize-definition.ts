@@ -26,6 +26,7 @@ export interface RawDefinition {
   id: string; version: string; title?: string; trigger?: { type: string; input?: string }; inputSchema?: JsonSchema;
   tools: Record<string, string[]>; agents: Record<string, string[]>; steps: RawStep[]; concurrency?: number;
   maxSteps?: number; requiredSecrets?: string[]; policies?: string[]; minConfidence?: number; confidenceGate?: RawGate;
+  recoveries?: { id?: string; on: { step?: string; code: string }; steps: RawStep[] }[];
 }
 
 /** Fills defaults and turns durations into milliseconds (whole seconds, rounded up, for a gate's SLAs). */
@@ -39,18 +40,25 @@ export function normalizeDefinition(raw: RawDefinition, source: string): Workflo
     inputSchema: raw.inputSchema ?? true,
     tools: raw.tools,
     agents: raw.agents,
-    steps: raw.steps.map(normalizeStep),
+    steps: raw.steps.map((step, i) => normalizeStep(step, `/steps/${i}`)),
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
     ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, '/confidenceGate') }),
     concurrency: raw.concurrency ?? DEFINITION_DEFAULTS.concurrency,
     ...(raw.maxSteps === undefined ? {} : { maxSteps: raw.maxSteps }),
     requiredSecrets: raw.requiredSecrets ?? [],
     policies: raw.policies ?? [],
+    ...(raw.recoveries === undefined ? {} : {
+      recoveries: raw.recoveries.map((rule, i) => ({
+        id: rule.id ?? `recoveries[${i}]`,
+        on: { ...rule.on },
+        steps: rule.steps.map((step, j) => normalizeStep(step, `/recoveries/${i}/steps/${j}`)),
+      })),
+    }),
   };
 }
 
-function normalizeStep(raw: RawStep, index: number): StepDefinition {
-  const at = `/steps/${index}`;
+/** `at`: the step's JSON pointer (`/steps/<i>`, `/recoveries/<i>/steps/<j>`), for duration errors. */
+function normalizeStep(raw: RawStep, at: string): StepDefinition {
   return {
     id: raw.id,
     name: raw.name ?? raw.id,

@@ -8,6 +8,7 @@ import { compileExpression, templateExpressions } from './expressions.js';
 import { gateIssues } from './gate-checks.js';
 import { compileSchema, schemaIssues } from './json-schema.js';
 import { normalizeDefinition, type RawDefinition } from './normalize-definition.js';
+import { checkRecoveries } from './recoveries.js';
 
 const validateFile = compileSchema(definitionSchema);
 
@@ -23,7 +24,8 @@ const validateFile = compileSchema(definitionSchema);
  * 4. every step's agent declared under `agents` -> `definition_unknown_agent`;
  * 5. `maxSteps` at most 50 and at least the number of steps -> `workflow_depth_exceeded`;
  * 6. the plan (`validatePlan`): `plan_cycle`, `plan_unknown_dependency`, `workflow_depth_exceeded`,
- *    `plan_invalid_gate`, ... (its own code, at the pointer its `details` name).
+ *    `plan_invalid_gate`, ... (its own code, at the pointer its `details` name);
+ * 7. `recoveries` (see `checkRecoveries` in recoveries.ts): rule steps declared and valid with the plan.
  * @param source the file name (or any label) that starts every error message.
  * @throws DefinitionError
  */
@@ -42,6 +44,7 @@ export function parseDefinition(yamlText: string, source: string): WorkflowDefin
     const path = planErrorPath(definition, error.code, error.details);
     throw new DefinitionError(error.code, source, [{ path, rule: error.code, message: error.message }], error.details);
   }
+  checkRecoveries(definition, source);
   return definition;
 }
 

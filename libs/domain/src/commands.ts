@@ -1,6 +1,8 @@
-import type { GateRevision, Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
+import type { ForkOrigin, GateRevision, Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
 import type { GateSpec, Plan, PlanStep } from './plan.js';
+import type { PlanStepDraft } from './plan-step-draft.js';
 import type { ReviewerActor } from './reviewers.js';
+import type { RunState } from './state.js';
 
 /**
  * Commands of the Run aggregate: imperative, shaped `{ type, data }` like events (Emmett).
@@ -42,24 +44,47 @@ export type DecideGate = DomainCommand<'DecideGate', {
 export type EscalateGate = DomainCommand<'EscalateGate', { gateId: string }>;
 /** `input`: the step input resolved by the executor; `idempotencyKey`: `<runId>/<stepId>/<attempt>`. */
 export type StartStep = DomainCommand<'StartStep', { stepId: string; attempt: number; idempotencyKey: string; input: unknown }>;
-/** `durationMs`: the attempt's duration; `runDurationMs`: the whole run's, used if this completes the run. */
+/**
+ * `durationMs`: the attempt's duration; `runDurationMs`: the whole run's, used if this completes the run.
+ * `addSteps`: steps the tool's result asks for (e.g. a currency conversion), recorded as a `PlanRevised` whose
+ * author is `tool:<tool>.<action>`; drafts get the defaults of `planStepOfDraft`. An invalid addition (or more
+ * than 50 steps) fails the run with the validation's code, after the step's success is recorded.
+ */
 export type RecordStepSucceeded = DomainCommand<'RecordStepSucceeded', {
   stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; runDurationMs: number;
-  reasoning?: string; alternatives?: readonly unknown[];
+  reasoning?: string; alternatives?: readonly unknown[]; addSteps?: readonly PlanStepDraft[];
 }>;
 export type RecordStepFailed = DomainCommand<'RecordStepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number }>;
-export type RetryStep = DomainCommand<'RetryStep', { stepId: string }>;
-/** `runDurationMs`: the whole run's duration, used if the skip completes the run. */
-export type SkipStep = DomainCommand<'SkipStep', { stepId: string; reason: string; runDurationMs: number }>;
-export type CancelRun = DomainCommand<'CancelRun', { reason: string }>;
+/**
+ * An operator's retry of a failed step. `agent`: a substitute agent for the new attempt (declared in
+ * `plan.agents`; policy then decides with its capabilities); `requestedBy`: the operator's id (recorded).
+ */
+export type RetryStep = DomainCommand<'RetryStep', { stepId: string; agent?: string; reason?: string; requestedBy?: string }>;
+/** `runDurationMs`: the whole run's duration, used if the skip completes the run; `requestedBy`: the operator's id. */
+export type SkipStep = DomainCommand<'SkipStep', { stepId: string; reason: string; runDurationMs: number; requestedBy?: string }>;
+/** `requestedBy`: the operator's id, recorded in `RunCancelled`. */
+export type CancelRun = DomainCommand<'CancelRun', { reason: string; requestedBy?: string }>;
 export type PauseRun = DomainCommand<'PauseRun', { reason: string }>;
 export type ResumeRun = DomainCommand<'ResumeRun', { reason: string }>;
 /** `runDurationMs`: the whole run's duration, used if the revision leaves nothing to run. */
 export type RevisePlan = DomainCommand<'RevisePlan', { author: string; reason: string; rule?: string; addSteps: readonly PlanStep[]; removeStepIds: readonly string[]; runDurationMs: number }>;
+/**
+ * The planner's automatic recovery of failed attempt `attempt` of `stepId` by recovery rule `rule` (a definition's
+ * `recoveries` entry, or a learned rule): `recoverySteps` are added and the failed step runs again after them.
+ * `reason`: why (default names the rule and the error code).
+ */
+export type RecoverStep = DomainCommand<'RecoverStep', { stepId: string; attempt: number; rule: string; recoverySteps: readonly PlanStep[]; reason?: string }>;
+
+/**
+ * Starts a new run from another run's checkpoint (decide-fork.ts): `origin` is the origin run's state at the
+ * checkpoint (`stateAt`), `forkedFrom` names it; `trigger` is the fork's own (its idempotency key names the
+ * origin and checkpoint, so one checkpoint forks into one run).
+ */
+export type ForkRun = DomainCommand<'ForkRun', { runId: string; trigger: RunTrigger; origin: RunState; forkedFrom: ForkOrigin }>;
 
 export type RunCommand =
   | StartRun | RecordStepPolicyDecision | OpenGate | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
-  | RecordStepFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan;
+  | RecordStepFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan | ForkRun | RecoverStep;
 
 /** Alias of {@link RunCommand}: the Run aggregate is the only one with commands today. */
 export type Command = RunCommand;

@@ -1,11 +1,13 @@
-import type { RetryStep, RevisePlan, SkipStep } from './commands.js';
+import type { CancelRun, RecoverStep, RetryStep, RevisePlan, SkipStep } from './commands.js';
+import { cancelRun } from './decide-run.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
 import type { RunEvent } from './events.js';
-import { evolve } from './evolve.js';
-import { applyPlanRevision } from './plan.js';
+import { foldRun } from './evolve.js';
+import { withStepAgent } from './plan-changes.js';
 import { validatePlan } from './plan-validation.js';
-import { allStepsDone, isStalled, usedStepId } from './run-rules.js';
+import { checkRevision } from './plan-revision.js';
+import { allStepsDone, isStalled } from './run-rules.js';
 import type { RunState } from './state.js';
 
 /**
@@ -14,9 +16,12 @@ import type { RunState } from './state.js';
  */
 
 /**
- * `RetryStep` -> (`RunResumed{step_retried}` when paused) + `StepRetryScheduled{attempt + 1, delayMs: 0, dueAt: now}`.
- * An operator retry is not bounded by `retry.maxAttempts`.
+ * `RetryStep` -> (`RunResumed{step_retried}` when paused) + `StepRetryScheduled{attempt + 1, delayMs: 0, dueAt: now}`,
+ * with the operator's `agent` (substitute), `reason` and `requestedBy` when given. An operator retry is not bounded
+ * by `retry.maxAttempts`. A substitute agent must be declared in `plan.agents`; whether it may use the step's tool
+ * action is the policy's decision when the attempt is evaluated (with that agent's capabilities).
  * @throws DomainError RUN.NOT_RUNNING (neither running nor paused), RUN.STEP_NOT_FOUND, RUN.STEP_NOT_FAILED.
+ * @throws ValidationError `plan_unknown_agent` for a substitute agent the plan does not declare.
  */
 export function retryStep({ data }: RetryStep, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
@@ -24,22 +29,30 @@ export function retryStep({ data }: RetryStep, state: RunState, now: string): Ru
   if (stepState.status !== 'failed') {
     refuse(RunErrorCodes.STEP_NOT_FAILED, `step "${data.stepId}" is ${stepState.status}; only a failed step can be retried`, { stepId: data.stepId, status: stepState.status });
   }
+  const { stepId, agent, reason, requestedBy } = data;
+  if (agent !== undefined && state.plan) validatePlan(withStepAgent(state.plan, stepId, agent));
   const resumed: RunEvent[] = state.status === 'paused' ? [{ type: 'RunResumed', data: { reason: 'step_retried' } }] : [];
-  return [...resumed, { type: 'StepRetryScheduled', data: { stepId: data.stepId, attempt: stepState.attempt + 1, delayMs: 0, dueAt: now } }];
+  return [...resumed, {
+    type: 'StepRetryScheduled',
+    data: {
+      stepId, attempt: stepState.attempt + 1, delayMs: 0, dueAt: now,
+      ...(agent === undefined ? {} : { agent }), ...(reason === undefined ? {} : { reason }), ...(requestedBy === undefined ? {} : { requestedBy }),
+    },
+  }];
 }
 
-/** Resume, complete or pause after `event` changed the plan or a step: see {@link skipStep} and {@link revisePlan}. */
-function settle(state: RunState, event: RunEvent, now: string, runDurationMs: number, resumeReason: string, resumeAnyPause: boolean): RunEvent[] {
-  const after = evolve(state, event);
+/** Resume, complete or pause after `events` changed the plan or a step: see {@link skipStep}, {@link revisePlan}, {@link recoverStep}. */
+function settle(state: RunState, events: RunEvent[], now: string, runDurationMs: number, resumeReason: string, resumeAnyPause: boolean): RunEvent[] {
+  const after = foldRun(events, state);
   const resumable = state.status === 'paused' && (resumeAnyPause || state.pause?.reason === 'step_failed');
   if (resumable && !allStepsDone(after) && !isStalled(after)) {
-    return concludeRun(state, [{ type: 'RunResumed', data: { reason: resumeReason } }, event], now, runDurationMs);
+    return concludeRun(state, [{ type: 'RunResumed', data: { reason: resumeReason } }, ...events], now, runDurationMs);
   }
-  return concludeRun(state, [event], now, runDurationMs);
+  return concludeRun(state, events, now, runDurationMs);
 }
 
 /**
- * `SkipStep` -> `StepSkipped` (its dependants may then go on), preceded by `RunResumed{step_skipped}`
+ * `SkipStep` -> `StepSkipped` (with the operator's `requestedBy`; its dependants may then go on), preceded by `RunResumed{step_skipped}`
  * when the run was paused and can move again, followed by `RunCompleted` when every step is done.
  * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_OPTIONAL, RUN.STEP_NOT_SKIPPABLE
  *   (status is not pending or failed).
@@ -51,7 +64,8 @@ export function skipStep({ data }: SkipStep, state: RunState, now: string): RunE
   if (stepState.status !== 'pending' && stepState.status !== 'failed') {
     refuse(RunErrorCodes.STEP_NOT_SKIPPABLE, `step "${step.id}" is ${stepState.status}; only a pending or failed step may be skipped`, { stepId: step.id, status: stepState.status });
   }
-  return settle(state, { type: 'StepSkipped', data: { stepId: step.id, reason: data.reason } }, now, data.runDurationMs, 'step_skipped', true);
+  const skipped: RunEvent = { type: 'StepSkipped', data: { stepId: step.id, reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) } };
+  return settle(state, [skipped], now, data.runDurationMs, 'step_skipped', true);
 }
 
 /**
@@ -68,21 +82,47 @@ export function revisePlan({ data }: RevisePlan, state: RunState, now: string): 
   requireActive(state, true);
   const { author, reason, rule, addSteps, removeStepIds } = data;
   if (addSteps.length === 0 && removeStepIds.length === 0) refuse(RunErrorCodes.REVISION_EMPTY, 'a revision must add or remove at least one step', {});
-  for (const stepId of removeStepIds) {
-    const { stepState } = requireStep(state, stepId);
-    if (stepState.status === 'running' || stepState.status === 'succeeded') {
-      refuse(RunErrorCodes.STEP_ALREADY_STARTED, `step "${stepId}" is ${stepState.status} and cannot be removed`, { stepId, status: stepState.status });
-    }
-  }
-  for (const step of addSteps) {
-    if (state.retiredStepIds.includes(step.id) || (removeStepIds.includes(step.id) && usedStepId(state.steps[step.id]))) {
-      refuse(RunErrorCodes.STEP_ID_RETIRED, `step id "${step.id}" belonged to a removed step that had started or opened a gate; use a new id`, { stepId: step.id });
-    }
-  }
-  if (state.plan) validatePlan(applyPlanRevision(state.plan, addSteps, removeStepIds));
+  checkRevision(state, addSteps, removeStepIds);
   const revised: RunEvent = {
     type: 'PlanRevised',
     data: { revision: state.planRevision + 1, author, reason, ...(rule === undefined ? {} : { rule }), addedSteps: addSteps, removedStepIds: removeStepIds },
   };
-  return settle(state, revised, now, data.runDurationMs, 'plan_revised', false);
+  return settle(state, [revised], now, data.runDurationMs, 'plan_revised', false);
+}
+
+/** `CancelRun` -> `RunCancelled` (see `cancelRun`), with the operator's `requestedBy` when given. */
+export function cancelRunRequested(command: CancelRun, state: RunState): RunEvent[] {
+  const { requestedBy } = command.data;
+  return cancelRun(command, state).map((event) => (event.type === 'RunCancelled' && requestedBy !== undefined ? { ...event, data: { ...event.data, requestedBy } } : event));
+}
+
+/**
+ * `RecoverStep` -> [`RunResumed{step_recovered}` when paused for a failed step] + `PlanRevised{author: 'planner', rule,
+ * addedSteps: recoverySteps, addedDependencies: {<stepId>: recovery ids}}` + `StepRetryScheduled{attempt + 1, delayMs: 0,
+ * waitsFor: recovery ids}`: one commit. The failed step goes back to `pending` at the next attempt and runs once
+ * its recovery steps are done (design brief: the planner revises on its own for recoveries).
+ * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_FAILED (not failed at `attempt`: already
+ *   recovered or retried; callers read it as "done"), RUN.REVISION_EMPTY (no recovery step), RUN.STEP_ID_RETIRED.
+ * @throws ValidationError from `validatePlan` (e.g. `plan_duplicate_step` when the recovery steps are in the plan
+ *   already: a rule fires once per run for the same steps; `workflow_depth_exceeded`).
+ */
+export function recoverStep({ data }: RecoverStep, state: RunState, now: string): RunEvent[] {
+  requireActive(state, true);
+  const { stepId, attempt, rule, recoverySteps } = data;
+  const { stepState } = requireStep(state, stepId);
+  if (stepState.status !== 'failed' || stepState.attempt !== attempt) {
+    refuse(RunErrorCodes.STEP_NOT_FAILED, `step "${stepId}" attempt ${attempt} is not failed (step is ${stepState.status} at attempt ${stepState.attempt}); nothing to recover`, {
+      stepId, attempt, status: stepState.status, currentAttempt: stepState.attempt,
+    });
+  }
+  if (recoverySteps.length === 0) refuse(RunErrorCodes.REVISION_EMPTY, `recovery rule "${rule}" adds no step`, { rule });
+  const ids = recoverySteps.map((step) => step.id);
+  const addedDependencies = { [stepId]: ids };
+  checkRevision(state, recoverySteps, [], addedDependencies);
+  const reason = data.reason ?? `step "${stepId}" failed with ${stepState.error?.code ?? 'an error'}: recovery rule "${rule}" runs ${ids.join(', ')} before attempt ${attempt + 1}`;
+  const events: RunEvent[] = [
+    { type: 'PlanRevised', data: { revision: state.planRevision + 1, author: 'planner', reason, rule, addedSteps: recoverySteps, removedStepIds: [], addedDependencies } },
+    { type: 'StepRetryScheduled', data: { stepId, attempt: attempt + 1, delayMs: 0, dueAt: now, waitsFor: ids } },
+  ];
+  return settle(state, events, now, 0 /* never used: the recovered step is left to run */, 'step_recovered', false);
 }

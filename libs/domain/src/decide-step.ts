@@ -1,3 +1,4 @@
+import { stepsAddedByTool } from './added-steps.js';
 import type { RecordStepFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
 import { cumulativeConfidenceOf, reviewRequirementOf } from './confidence.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
@@ -83,6 +84,8 @@ function requireRunningAttempt(state: RunState, stepId: string, attempt: number)
  * `StepSucceeded.cumulativeConfidence` (confidence.ts) is recorded when the step gave a confidence or an
  * upstream one lowered it; `review` when the result is held for review (`reviewRequirementOf`): the run then
  * neither completes nor lets the step's dependants start until its `confidence` gate is approved or redirected.
+ * `addSteps` (from the tool's result): + `PlanRevised{author: 'tool:<tool>.<action>'}` in the same commit, or
+ * + `RunFailed{code}` when the plan cannot take them, e.g. `workflow_depth_exceeded` past 50 steps (added-steps.ts).
  * @throws DomainError RUN.NOT_RUNNING (run neither running nor paused), RUN.STEP_NOT_FOUND,
  *   RUN.STEP_NOT_RUNNING (not running with that attempt: callers treat it as "already recorded").
  */
@@ -99,7 +102,9 @@ export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunSta
       ...(reasoning === undefined ? {} : { reasoning }), ...(alternatives === undefined ? {} : { alternatives }),
     },
   };
-  return concludeRun(state, [succeeded], now, data.runDurationMs);
+  if (data.addSteps === undefined || data.addSteps.length === 0) return concludeRun(state, [succeeded], now, data.runDurationMs);
+  const added = stepsAddedByTool(state, step, data.addSteps, now);
+  return added.type === 'RunFailed' ? [succeeded, added] : concludeRun(state, [succeeded, added], now, data.runDurationMs);
 }
 
 /**

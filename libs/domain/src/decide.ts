@@ -1,8 +1,9 @@
 import type { DecideContext, RunCommand } from './commands.js';
+import { forkRun } from './decide-fork.js';
 import { escalateGate, openGate } from './decide-gate.js';
 import { decideGate } from './decide-gate-decision.js';
-import { retryStep, revisePlan, skipStep } from './decide-recovery.js';
-import { cancelRun, pauseRun, resumeRun, startRun } from './decide-run.js';
+import { cancelRunRequested, recoverStep, retryStep, revisePlan, skipStep } from './decide-recovery.js';
+import { pauseRun, resumeRun, startRun } from './decide-run.js';
 import { recordStepFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
 import { nowOf } from './decide-support.js';
 import type { RunEvent } from './events.js';
@@ -33,10 +34,12 @@ export function decide(command: RunCommand, state: RunState, context: DecideCont
     case 'RecordStepFailed': return recordStepFailed(command, state, now);
     case 'RetryStep': return retryStep(command, state, now);
     case 'SkipStep': return skipStep(command, state, now);
-    case 'CancelRun': return cancelRun(command, state);
+    case 'CancelRun': return cancelRunRequested(command, state);
     case 'PauseRun': return pauseRun(command, state);
     case 'ResumeRun': return resumeRun(command, state);
     case 'RevisePlan': return revisePlan(command, state, now);
+    case 'RecoverStep': return recoverStep(command, state, now);
+    case 'ForkRun': return forkRun(command, state, now);
     default: {
       const unhandled: never = command; // a new command type does not compile until handled here
       throw new TypeError(`unknown command type ${(unhandled as { type?: unknown }).type as string}`);

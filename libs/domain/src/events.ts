@@ -86,10 +86,24 @@ export interface GateRevision {
   readonly addSteps: readonly PlanStep[];
   readonly removeStepIds: readonly string[];
 }
-export type RunTriggered = DomainEvent<'RunTriggered', { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown }>;
+/** Where a forked run came from (`ForkRun`, decide-fork.ts): the origin run, its checkpoint (`cp-N`) and that checkpoint's stream revision. */
+export interface ForkOrigin {
+  readonly runId: string;
+  readonly checkpoint: string;
+  readonly revision: number;
+}
+/** `forkedFrom`: set on a run forked from another run's checkpoint. */
+export type RunTriggered = DomainEvent<'RunTriggered', { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown; forkedFrom?: ForkOrigin }>;
 export type PlanCreated = DomainEvent<'PlanCreated', { plan: Plan }>;
-/** `revision` is 1-based; `rule` names the recovery rule that produced it, if any. */
-export type PlanRevised = DomainEvent<'PlanRevised', { revision: number; author: string; reason: string; rule?: string; addedSteps: readonly PlanStep[]; removedStepIds: readonly string[] }>;
+/**
+ * `revision` is 1-based; `author`: the operator's or reviewer's id, `planner` (a recovery) or `tool:<tool>.<action>`
+ * (steps a tool result added); `rule` names the recovery rule that produced it, if any; `addedDependencies`:
+ * step id -> dependencies added to that (existing) step, e.g. a recovered step now waiting for its recovery steps.
+ */
+export type PlanRevised = DomainEvent<'PlanRevised', {
+  revision: number; author: string; reason: string; rule?: string; addedSteps: readonly PlanStep[]; removedStepIds: readonly string[];
+  addedDependencies?: Readonly<Record<string, readonly string[]>>;
+}>;
 export type StepPolicyEvaluated = DomainEvent<'StepPolicyEvaluated', { stepId: string; attempt: number; decision: PolicyDecision }>;
 /** `policies`: the failing rules as `pack/rule`; `code`: `policy_denied` or `gate_rejected`. */
 export type StepBlocked = DomainEvent<'StepBlocked', { stepId: string; attempt: number; code: string; reason: string; policies: readonly string[] }>;
@@ -121,16 +135,26 @@ export type StepStarted = DomainEvent<'StepStarted', { stepId: string; attempt: 
 export type StepSucceeded = DomainEvent<'StepSucceeded', {
   stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; completedAt: string;
   cumulativeConfidence?: number; review?: ReviewRequirement; reasoning?: string; alternatives?: readonly unknown[];
+  /** true on a result carried over from the origin run by `ForkRun` (the step did not run again). */
+  carriedOver?: boolean;
 }>;
 export type StepFailed = DomainEvent<'StepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number; failedAt: string }>;
-/** `attempt` is the attempt that will run next. */
-export type StepRetryScheduled = DomainEvent<'StepRetryScheduled', { stepId: string; attempt: number; delayMs: number; dueAt: string }>;
-export type StepSkipped = DomainEvent<'StepSkipped', { stepId: string; reason: string }>;
+/**
+ * `attempt` is the attempt that will run next. Set by an operator retry: `agent` (a substitute: the step runs as
+ * this agent from now on), `reason`, `requestedBy` (the operator's id). Set by a recovery: `waitsFor`, the recovery
+ * steps the attempt waits for (the step is `pending` until they are done, then evaluated like any step).
+ */
+export type StepRetryScheduled = DomainEvent<'StepRetryScheduled', {
+  stepId: string; attempt: number; delayMs: number; dueAt: string; agent?: string; reason?: string; requestedBy?: string; waitsFor?: readonly string[];
+}>;
+/** `carriedOver`: true on a skip carried over from the origin run by `ForkRun`; `requestedBy`: the operator who skipped it. */
+export type StepSkipped = DomainEvent<'StepSkipped', { stepId: string; reason: string; carriedOver?: boolean; requestedBy?: string }>;
 export type RunPaused = DomainEvent<'RunPaused', { reason: string; stepId?: string }>;
 export type RunResumed = DomainEvent<'RunResumed', { reason: string }>;
 export type RunCompleted = DomainEvent<'RunCompleted', { completedAt: string; durationMs: number }>;
 export type RunFailed = DomainEvent<'RunFailed', { code: string; reason: string; stepId?: string; failedAt: string }>;
-export type RunCancelled = DomainEvent<'RunCancelled', { reason: string }>;
+/** `requestedBy`: the operator who cancelled the run. */
+export type RunCancelled = DomainEvent<'RunCancelled', { reason: string; requestedBy?: string }>;
 
 export type RunEvent =
   | RunTriggered | PlanCreated | PlanRevised | StepPolicyEvaluated | StepBlocked | GateOpened | GateEscalated

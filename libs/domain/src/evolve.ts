@@ -1,6 +1,8 @@
 import { escalationChainOf } from './gate-requirement.js';
 import { applyPlanRevision } from './plan.js';
 import type { PlanStep } from './plan.js';
+import { withAddedDependencies, withStepAgent } from './plan-changes.js';
+import type { AddedDependencies } from './plan-changes.js';
 import type { RunEvent } from './events.js';
 import { gateIdOf } from './events.js';
 import { gateRequired, planStepOf, usedStepId } from './run-rules.js';
@@ -31,7 +33,7 @@ function updateGate(state: RunState, gateId: string, update: (gate: GateState) =
   return gate ? { ...state, gates: { ...state.gates, [gateId]: update(gate) } } : state;
 }
 
-function evolveRevision(state: RunState, addedSteps: readonly PlanStep[], removedStepIds: readonly string[], revision: number): RunState {
+function evolveRevision(state: RunState, addedSteps: readonly PlanStep[], removedStepIds: readonly string[], revision: number, addedDependencies?: AddedDependencies): RunState {
   if (!state.plan) return state;
   const steps: Record<string, StepState> = { ...state.steps };
   const gates: Record<string, GateState> = { ...state.gates };
@@ -44,21 +46,21 @@ function evolveRevision(state: RunState, addedSteps: readonly PlanStep[], remove
     if (gateId !== undefined && gates[gateId]?.status !== 'redirected') delete gates[gateId];
   }
   for (const step of addedSteps) steps[step.id] = newStep(step);
-  return { ...setSteps(state, steps), gates, retiredStepIds: retired, plan: applyPlanRevision(state.plan, addedSteps, removedStepIds), planRevision: revision };
+  return { ...setSteps(state, steps), gates, retiredStepIds: retired, plan: withAddedDependencies(applyPlanRevision(state.plan, addedSteps, removedStepIds), addedDependencies), planRevision: revision };
 }
 
 function evolveEvent(state: RunState, event: RunEvent): RunState {
   switch (event.type) {
     case 'RunTriggered': {
-      const { runId, workflowId, workflowVersion, trigger, input } = event.data;
-      return { ...state, status: 'running', runId, workflowId, workflowVersion, trigger, input };
+      const { runId, workflowId, workflowVersion, trigger, input, forkedFrom } = event.data;
+      return { ...state, status: 'running', runId, workflowId, workflowVersion, trigger, input, ...(forkedFrom === undefined ? {} : { forkedFrom }) };
     }
     case 'PlanCreated': {
       const steps = Object.fromEntries(event.data.plan.steps.map((step) => [step.id, newStep(step)]));
       return { ...setSteps(state, steps), plan: event.data.plan, planRevision: 0 };
     }
     case 'PlanRevised':
-      return evolveRevision(state, event.data.addedSteps, event.data.removedStepIds, event.data.revision);
+      return evolveRevision(state, event.data.addedSteps, event.data.removedStepIds, event.data.revision, event.data.addedDependencies);
     case 'StepPolicyEvaluated': {
       const { stepId, attempt, decision } = event.data;
       const planStep = planStepOf(state, stepId);
@@ -103,9 +105,10 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
       return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'running', attempt, idempotencyKey, input, startedAt }));
     }
     case 'StepSucceeded': {
-      const { stepId, attempt, output, confidence, lineage, durationMs, completedAt, cumulativeConfidence, review, reasoning, alternatives } = event.data;
+      const { stepId, attempt, output, confidence, lineage, durationMs, completedAt, cumulativeConfidence, review, reasoning, alternatives, carriedOver } = event.data;
       return updateStep(state, stepId, (step) => ({
         ...withoutKeys(step, ['error', 'failedAt', 'confidence', 'lineage', 'cumulativeConfidence', 'review', 'reasoning', 'alternatives', 'originalOutput']),
+        ...(carriedOver === true ? { carriedOver: true } : {}),
         status: 'succeeded', attempt, output, durationMs, completedAt,
         ...(confidence === undefined ? {} : { confidence }), ...(lineage === undefined ? {} : { lineage }),
         ...(cumulativeConfidence === undefined ? {} : { cumulativeConfidence }), ...(review === undefined ? {} : { review }),
@@ -117,11 +120,14 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
       return updateStep(state, stepId, (step) => ({ ...step, status: 'failed', attempt, error, durationMs, failedAt }));
     }
     case 'StepRetryScheduled': {
-      const { stepId, attempt, dueAt } = event.data;
-      return updateStep(state, stepId, (step) => ({ ...step, status: 'retry_scheduled', attempt, retryDueAt: dueAt }));
+      const { stepId, attempt, dueAt, agent, waitsFor } = event.data;
+      // A substitute agent runs the step from this attempt on; a recovered step waits (pending) for its recovery steps.
+      const withAgent = agent === undefined || !state.plan ? state : { ...state, plan: withStepAgent(state.plan, stepId, agent) };
+      if (waitsFor !== undefined && waitsFor.length > 0) return updateStep(withAgent, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'pending', attempt }));
+      return updateStep(withAgent, stepId, (step) => ({ ...step, status: 'retry_scheduled', attempt, retryDueAt: dueAt }));
     }
     case 'StepSkipped':
-      return updateStep(state, event.data.stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'skipped', skipReason: event.data.reason }));
+      return updateStep(state, event.data.stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'skipped', skipReason: event.data.reason, ...(event.data.carriedOver === true ? { carriedOver: true } : {}) }));
     case 'RunPaused': {
       const { reason, stepId } = event.data;
       return { ...state, status: 'paused', pause: stepId === undefined ? { reason } : { reason, stepId } };

@@ -1,4 +1,4 @@
-import type { ConfidenceException, GateSource, Lineage, PolicyDecision, ReviewRequirement, RunTrigger, StepError } from './events.js';
+import type { ConfidenceException, ForkOrigin, GateSource, Lineage, PolicyDecision, ReviewRequirement, RunTrigger, StepError } from './events.js';
 import type { EscalationLevel, Plan } from './plan.js';
 
 /**
@@ -46,6 +46,8 @@ export interface StepState {
   readonly reasoning?: string;
   readonly alternatives?: readonly unknown[];
   readonly lineage?: Lineage;
+  /** true when the result (or skip) was carried over from the origin run of a fork (`StepSucceeded.carriedOver`). */
+  readonly carriedOver?: boolean;
   readonly completedAt?: string;
   /** Duration of the last finished attempt, in ms. */
   readonly durationMs?: number;
@@ -93,6 +95,8 @@ export interface RunState {
   readonly workflowId?: string;
   readonly workflowVersion?: string;
   readonly trigger?: RunTrigger;
+  /** Set on a forked run: the origin run, checkpoint and revision (`RunTriggered.forkedFrom`). */
+  readonly forkedFrom?: ForkOrigin;
   readonly input?: unknown;
   readonly plan?: Plan;
   /** 0 for the created plan, then the number of the last `PlanRevised`. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { chainEvents, GENESIS, recordedHash } from '@ledgerflow/audit';
 import { evolve, initialState } from '@ledgerflow/domain';
 import type { RunEvent, RunState } from '@ledgerflow/domain';
 import { runStreamId } from '@ledgerflow/contracts';
@@ -13,6 +14,11 @@ export interface LoadedRun {
   readonly revision: number;
   /** Metadata of the run's first event (RunTriggered): its `traceparent` is the run's root span. */
   readonly root?: EventMetadata;
+  /**
+   * Audit chain head: `metadata.hash` of the stream's last event; undefined when the stream is empty or its
+   * last event was appended before the audit trail existed (the next append then starts the chain at GENESIS).
+   */
+  readonly head?: string;
 }
 
 /** What caused a change: the message or event id, and (optionally) a trace parent to record. */
@@ -41,6 +47,11 @@ const MAX_CONFLICT_RETRIES = 8;
  * re-deciding, a bounded number of times").
  *
  * Keeps the folded state of recently used runs, so a reload reads only the events appended since.
+ *
+ * Every appended event is chained for the audit trail (`@ledgerflow/audit`): its metadata gets `prevHash`
+ * (the hash of the stream's previous event, GENESIS for the first) and `hash` (SHA-256 over its stream,
+ * revision, type, data, metadata and `prevHash`). Events of one commit chain among themselves. The expected
+ * revision guarantees that `prevHash` is the hash of the real predecessor: a conflicting append re-reads.
  */
 export class RunRepository {
   private readonly cache = new Map<string, LoadedRun>();
@@ -64,7 +75,9 @@ export class RunRepository {
     for (const event of events) state = evolve(state, event as unknown as RunEvent);
     const revision = events.length > 0 ? events[events.length - 1].revision : (cached?.revision ?? -1);
     const root = cached?.root ?? (events[0]?.revision === 0 ? events[0].metadata : undefined);
-    const loaded: LoadedRun = { state, revision, root };
+    const last = events[events.length - 1];
+    const head = last ? recordedHash(last) : cached?.head;
+    const loaded: LoadedRun = { state, revision, root, head };
     if (revision >= 0) this.remember(runId, loaded);
     return loaded;
   }
@@ -117,7 +130,7 @@ export class RunRepository {
     now: string,
   ): Promise<ExecuteResult> {
     const trace = traceparentOf();
-    const toStore: NewEvent[] = events.map((event) => ({
+    const unchained: NewEvent[] = events.map((event) => ({
       type: event.type,
       data: event.data,
       metadata: {
@@ -131,12 +144,14 @@ export class RunRepository {
         schemaVersion: 1,
       },
     }));
+    const chain = chainEvents(runStreamId(runId), loaded.revision + 1, unchained, loaded.head ?? GENESIS);
+    const toStore: NewEvent[] = chain.events;
     const expectedRevision = loaded.revision < 0 ? 'no_stream' : loaded.revision;
     const result = await this.store.append(runStreamId(runId), toStore, { expectedRevision });
     let state = loaded.state;
     for (const event of events) state = evolve(state, event);
     const root = loaded.root ?? (loaded.revision < 0 ? toStore[0].metadata : undefined);
-    const next: LoadedRun = { state, revision: result.nextExpectedRevision, root };
+    const next: LoadedRun = { state, revision: result.nextExpectedRevision, root, head: chain.head };
     this.remember(runId, next);
     return { state, revision: next.revision, appended: events };
   }

@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { GatewayConfig } from './gateway.config.js';
 import { GatesController } from './gates.controller.js';
+import { ReplayController } from './replay.controller.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { ReviewerAuth } from './reviewer-auth.js';
 import { RunsController } from './runs.controller.js';
@@ -16,7 +17,7 @@ export class GatewayModule {
   static register(context: ServiceContext<GatewayConfig>): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },

@@ -1,3 +1,4 @@
+import { lineageOf } from '@ledgerflow/domain';
 import type { RunState } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import type { RunTrace } from '@ledgerflow/contracts';
@@ -61,6 +62,7 @@ export function traceView(runId: string, state: RunState, events: readonly Store
         policy_rationale: s?.decision?.rationale ?? null,
         gate: gate ? { gate_id: gate.gateId, status: gate.status, ...(gate.decidedBy ? { decided_by: gate.decidedBy } : {}) } : null,
         error: s?.error ? { code: s.error.code, message: s.error.message } : s?.blocked ? { code: s.blocked.code, message: s.blocked.reason } : null,
+        lineage: lineageOf(state, step.id) ?? null,
       };
     }),
   };

@@ -92,7 +92,8 @@ export class StepStatsProjection {
     const stepId = event.data.stepId as string | undefined;
     if (!stepId) return;
     if (event.type === 'StepStarted' && event.data.attempt === 1) this.statements.countRun.run(run.workflow_id, stepId);
-    if (event.type === 'StepSucceeded' || event.type === 'StepFailed') {
+    // A result carried over by a fork was not produced by this run: it does not count twice.
+    if ((event.type === 'StepSucceeded' || event.type === 'StepFailed') && event.data.carriedOver !== true) {
       const key = [run.workflow_id, stepId] as const;
       this.statements.ensureStep.run(...key);
       const row = this.statements.getStep.get(...key) as { durations: string };

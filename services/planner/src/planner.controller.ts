@@ -6,13 +6,19 @@ import type { StartRunResult } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { SpanKind, withSpan } from '@ledgerflow/telemetry';
+import { RunForker } from './fork-run.js';
+import type { ForkRunResult } from './fork-run.js';
+import { ForkRunDto } from './fork-run.dto.js';
 import { RunStarter } from './start-run.js';
 import { StartRunDto } from './start-run.dto.js';
 
 /** `lf.planner.start-run`: a synchronous trigger (the gateway's run and webhook endpoints use it). */
 @Controller()
 export class PlannerController {
-  constructor(@Inject(RunStarter) private readonly starter: RunStarter) {}
+  constructor(
+    @Inject(RunStarter) private readonly starter: RunStarter,
+    @Inject(RunForker) private readonly forker: RunForker,
+  ) {}
 
   @MessagePattern(subjects.plannerStartRun)
   startRun(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<StartRunResult> {
@@ -21,6 +27,18 @@ export class PlannerController {
       const trigger = validateBody(StartRunDto, body);
       const result = await this.starter.start(trigger);
       span.setAttributes({ 'ledgerflow.run_id': result.runId, 'ledgerflow.workflow_id': trigger.workflowId });
+      return result;
+    });
+  }
+
+  /** `lf.planner.fork-run`: a new run from a checkpoint of another (idempotent per run and checkpoint). */
+  @MessagePattern(subjects.plannerForkRun)
+  forkRun(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<ForkRunResult> {
+    const parent = extractTraceContext(context.getHeaders());
+    return withSpan('planner.fork-run', { parent, kind: SpanKind.SERVER }, async (span) => {
+      const request = validateBody(ForkRunDto, body);
+      const result = await this.forker.fork(request.runId, request.at);
+      span.setAttributes({ 'ledgerflow.run_id': result.runId, 'ledgerflow.forked_from': request.runId });
       return result;
     });
   }

@@ -4,6 +4,7 @@ import type { PrivacyConfig } from '@ledgerflow/config';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { EventRelayHost } from './event-relay.host.js';
 import { PlannerController } from './planner.controller.js';
+import { RunForker } from './fork-run.js';
 import { RunStarter } from './start-run.js';
 import { TriggersConsumer } from './triggers.consumer.js';
 
@@ -18,7 +19,7 @@ export class PlannerModule {
     return {
       module: PlannerModule,
       controllers: [PlannerController],
-      providers: [{ provide: RunStarter, useValue: starter }, TriggersConsumer, EventRelayHost],
+      providers: [{ provide: RunStarter, useValue: starter }, { provide: RunForker, useValue: new RunForker(context.runs) }, TriggersConsumer, EventRelayHost],
     };
   }
 }

@@ -1,0 +1,78 @@
+import { SignJWT } from 'jose';
+import type { Stack } from '@ledgerflow/testing';
+
+/** A reviewer's bearer token (HS256, `sub` = reviewer) signed with the stack's development secret. */
+export function reviewerToken(stack: Stack, reviewer: string): Promise<string> {
+  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(reviewer).setIssuer(stack.authIssuer).setExpirationTime('10m')
+    .sign(new TextEncoder().encode(stack.authSecret));
+}
+
+/** One decision request the approver sent: the HTTP status, or the fetch error while the gateway was down. */
+export interface DecisionAttempt {
+  readonly gateId: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly error?: string;
+}
+
+/**
+ * Approves gates through the gateway (`POST /v1/gates/{gateId}/decision`) while services are killed: each
+ * gate `approveAfterMs` after it was first seen open, retried every 150 ms until the store shows its
+ * `GateDecided` (a refused connection, a 503 while approval is down, a 409 after a decision whose reply was
+ * lost: all are retried, and only the store says whether the gate is decided).
+ */
+export class GateApprover {
+  readonly attempts: DecisionAttempt[] = [];
+  private readonly seenOpenAt = new Map<string, number>();
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly stack: Stack,
+    private readonly token: string,
+  ) {}
+
+  /**
+   * One pass: `open` are the gates open in the store (gate id -> approve delay in ms); `decided` the gates
+   * with a `GateDecided`. Sends at most one request per gate at a time; never awaits them.
+   */
+  tick(open: ReadonlyMap<string, number>, decided: ReadonlySet<string>): void {
+    const now = Date.now();
+    for (const [gateId, delayMs] of open) {
+      if (decided.has(gateId) || this.busy.has(gateId)) continue;
+      const seen = this.seenOpenAt.get(gateId) ?? now;
+      this.seenOpenAt.set(gateId, seen);
+      if (now < seen + delayMs) continue;
+      this.busy.add(gateId);
+      void this.approve(gateId).finally(() => setTimeout(() => this.busy.delete(gateId), 150));
+    }
+  }
+
+  /** Waits for requests still under way (a request outlives the stack otherwise). */
+  async idle(): Promise<void> {
+    while (this.busy.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  private async approve(gateId: string): Promise<void> {
+    try {
+      const response = await fetch(`${this.stack.gatewayUrl}/v1/gates/${encodeURIComponent(gateId)}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+        body: JSON.stringify({ outcome: 'approve', comment: 'chaos' }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await response.text();
+      const code = response.ok ? undefined : (safeJson(text) as { error?: { code?: string } } | undefined)?.error?.code;
+      this.attempts.push({ gateId, status: response.status, ...(code ? { code } : {}) });
+    } catch (error) {
+      this.attempts.push({ gateId, error: (error as Error).message });
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

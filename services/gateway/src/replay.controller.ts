@@ -1,0 +1,84 @@
+import { subjects } from '@ledgerflow/contracts';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { IsString, Matches } from 'class-validator';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { LedgerflowError, ValidationError } from '@ledgerflow/domain';
+import type { ForkOrigin } from '@ledgerflow/domain';
+import type { StoredEvent } from '@ledgerflow/event-store';
+import { requestJson } from '@ledgerflow/messaging';
+import { NATS_CONNECTION, RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
+import type { RunRepository } from '@ledgerflow/service-runtime';
+import { ReplayErrorFilter } from './replay-error.filter.js';
+import { checkpointsView, diffView, stateView } from './replay-views.js';
+import type { CheckpointsView, DiffView, StateView } from './replay-views.js';
+
+/** The planner's fork endpoint (request `{runId, at}`, answer `{runId, created, forkedFrom}`). */
+export const PLANNER_FORK_RUN_SUBJECT = subjects.plannerForkRun;
+const FORK_TIMEOUT_MS = 10_000;
+const CHECKPOINT_ID = /^cp-[1-9][0-9]{0,8}$/;
+
+export class ForkRunBody {
+  @ApiProperty({ description: 'The checkpoint to fork at (`cp-N`, see GET /v1/runs/{id}/checkpoints)', example: 'cp-3' })
+  @IsString() @Matches(CHECKPOINT_ID, { message: 'at must be a checkpoint id cp-1, cp-2, ...' })
+  at!: string;
+}
+
+export interface ForkRunResponse {
+  readonly runId: string;
+  readonly created: boolean;
+  readonly forkedFrom: ForkOrigin;
+  readonly location: string;
+}
+
+/**
+ * Replay of a run from its events (design brief, "Replay, checkpoints, audit"): checkpoints, the state at a
+ * checkpoint, the diff between two, and forks. Reads the run stream; forks go to the planner over NATS.
+ * Errors: 404 `run_not_found` / `checkpoint_unknown`, 400 `request_invalid`, 503 when the planner does not answer.
+ */
+@ApiTags('runs')
+@UseFilters(ReplayErrorFilter)
+@Controller('v1/runs')
+export class ReplayController {
+  constructor(
+    @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+  ) {}
+
+  @Get(':runId/checkpoints')
+  @ApiOperation({ summary: 'Checkpoints cp-1, cp-2, ...: one per step outcome or gate decision, with revision, time and what happened' })
+  async checkpoints(@Param('runId') runId: string): Promise<CheckpointsView> {
+    return checkpointsView(runId, await this.eventsOf(runId));
+  }
+
+  @Get(':runId/state')
+  @ApiOperation({ summary: "The run's state folded from its events up to a checkpoint (latest without `at`), each step with its lineage" })
+  @ApiQuery({ name: 'at', required: false, description: 'a checkpoint id, e.g. cp-3' })
+  async state(@Param('runId') runId: string, @Query('at') at?: string): Promise<StateView> {
+    return stateView(runId, await this.eventsOf(runId), at || undefined);
+  }
+
+  @Get(':runId/diff')
+  @ApiOperation({ summary: 'What changed in the folded state between two checkpoints: [{op: add|remove|replace, path (JSON Pointer), from?, to?}]' })
+  @ApiQuery({ name: 'from', required: true, description: 'e.g. cp-3' })
+  @ApiQuery({ name: 'to', required: true, description: 'e.g. cp-4' })
+  async diff(@Param('runId') runId: string, @Query('from') from?: string, @Query('to') to?: string): Promise<DiffView> {
+    if (!from || !to) throw new ValidationError('request_invalid', `query parameters from and to are required (checkpoint ids, e.g. from=cp-3&to=cp-4); missing: ${[from ? '' : 'from', to ? '' : 'to'].filter(Boolean).join(', ')}`, { field: from ? 'to' : 'from' });
+    return diffView(runId, await this.eventsOf(runId), from, to);
+  }
+
+  @Post(':runId/fork')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint).' })
+  async fork(@Param('runId') runId: string, @Body() body: unknown): Promise<ForkRunResponse> {
+    const { at } = validateBody(ForkRunBody, body);
+    const result = await requestJson<{ runId: string; created: boolean; forkedFrom: ForkOrigin }>(this.nc, PLANNER_FORK_RUN_SUBJECT, { runId, at }, { timeoutMs: FORK_TIMEOUT_MS });
+    return { ...result, location: `/v1/runs/${result.runId}` };
+  }
+
+  private async eventsOf(runId: string): Promise<StoredEvent[]> {
+    const events = await this.runs.events(runId);
+    if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    return events;
+  }
+}

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { EVENTS_STREAM, headers, runIdOfStream } from '@ledgerflow/contracts';
+import { decide, DomainError, LedgerflowError } from '@ledgerflow/domain';
+import { recoveryFor } from '@ledgerflow/definitions';
+import type { DefinitionRegistry } from '@ledgerflow/definitions';
+import type { ConsumedMessage } from '@ledgerflow/messaging';
+import { DEFINITIONS, DurableConsumerHost, LOGGER, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
+import type { ConsumerSettings, RunRepository } from '@ledgerflow/service-runtime';
+import { contextFromTraceparent, SpanKind, withSpan } from '@ledgerflow/telemetry';
+import type { Logger } from '@ledgerflow/telemetry';
+
+/** Relayed `StepFailed` events: the only ones after which a step can need a recovery. */
+export const STEP_FAILED_SUBJECT = 'lf.evt.run.*.StepFailed';
+
+/** What `StepRecoveries.recover` did: `recovered` appended a recovery; the others appended nothing. */
+export type RecoveryOutcome = 'recovered' | 'no_rule' | 'not_failed' | 'already_applied' | 'refused';
+
+/**
+ * Automatic recoveries (issue "Failure and recovery"): when a step has failed for good (its retries are spent, so
+ * the step rests in `failed`) with an error code that a recovery rule of the run's definition maps to recovery steps
+ * (`recoveries` in the YAML, `recoveryFor`), appends `RecoverStep`'s events: `PlanRevised` by `planner` with the rule,
+ * then a new attempt of the step that waits for the recovery steps. Idempotent: once per failed attempt (a
+ * redelivery finds the step no longer failed), and a rule's steps are added once per run (when they are in the plan
+ * already, a second failure is left to an operator, so a recovery that does not help cannot loop).
+ */
+export class StepRecoveries {
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly definitions: DefinitionRegistry,
+    private readonly logger?: Logger,
+  ) {}
+
+  async recover(runId: string, stepId: string, attempt: number, code: string): Promise<RecoveryOutcome> {
+    const { state } = await this.runs.load(runId);
+    if (state.workflowId === undefined) return 'not_failed';
+    const definition = this.definitions.find(state.workflowId, state.workflowVersion);
+    const match = definition && recoveryFor(definition, stepId, code);
+    if (!match) return 'no_rule';
+    const stepState = state.steps[stepId];
+    if (stepState?.status !== 'failed' || stepState.attempt !== attempt || (state.status !== 'running' && state.status !== 'paused')) return 'not_failed';
+    const present = match.steps.filter((step) => state.steps[step.id] !== undefined || state.retiredStepIds.includes(step.id));
+    if (present.length > 0) {
+      this.logger?.warn('recovery already applied; the step waits for an operator', { runId, stepId, attempt, code, rule: match.rule });
+      return 'already_applied';
+    }
+    try {
+      await this.runs.execute(
+        runId,
+        (current, now) => decide({ type: 'RecoverStep', data: { stepId, attempt, rule: match.rule, recoverySteps: match.steps } }, current, { now }),
+        { causationId: `recovery:${runId}/${stepId}/${attempt}` },
+      );
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'RUN.STEP_NOT_FAILED') return 'not_failed';
+      if (!(error instanceof LedgerflowError) || error.retryable) throw error;
+      this.logger?.warn('recovery refused by the run; the step waits for an operator', { runId, stepId, attempt, rule: match.rule, code: error.code, reason: error.message });
+      return 'refused';
+    }
+    this.logger?.info('step recovered', { runId, stepId, attempt, code, rule: match.rule, steps: match.steps.map((step) => step.id) });
+    return 'recovered';
+  }
+}
+
+interface StoredStepFailed {
+  readonly streamId?: string;
+  readonly data?: { readonly stepId?: string; readonly attempt?: number; readonly error?: { readonly code?: string } };
+}
+
+/**
+ * Durable consumer `planner-recovery` on `lf.evt.run.*.StepFailed` (bodies read: the error code decides). A
+ * malformed event is acknowledged and logged; a store failure is nak'ed and retried (see `DurableConsumerHost`).
+ */
+@Injectable()
+export class RecoveryConsumer extends DurableConsumerHost {
+  private readonly recoveries: StepRecoveries | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(RUN_REPOSITORY) runs: RunRepository,
+    @Inject(DEFINITIONS) definitions: DefinitionRegistry | null,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    super(nc);
+    this.recoveries = definitions ? new StepRecoveries(runs, definitions, logger) : undefined;
+  }
+
+  protected settings(): ConsumerSettings {
+    return { stream: EVENTS_STREAM, durable: 'planner-recovery', filterSubjects: [STEP_FAILED_SUBJECT] };
+  }
+
+  protected async handle(message: ConsumedMessage): Promise<void> {
+    let event: StoredStepFailed;
+    try {
+      event = message.json<StoredStepFailed>();
+    } catch {
+      this.logger.warn('StepFailed event is not JSON; ignored', { subject: message.subject });
+      return;
+    }
+    const runId = message.headers?.get(headers.runId) || (event.streamId === undefined ? undefined : runIdOfStream(event.streamId));
+    const { stepId, attempt, error } = event.data ?? {};
+    if (!this.recoveries || !runId || stepId === undefined || attempt === undefined || error?.code === undefined) return;
+    const traceparent = message.headers?.get(headers.traceparent);
+    const parent = traceparent ? contextFromTraceparent(traceparent) : undefined;
+    await withSpan('planner.recovery', { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } }, () =>
+      this.recoveries?.recover(runId, stepId, attempt, error.code as string),
+    );
+  }
+}

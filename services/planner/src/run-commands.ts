@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { decide, LedgerflowError, planStepOfDraft, ValidationError } from '@ledgerflow/domain';
+import type { RunCommand, RunEvent, RunStatus } from '@ledgerflow/domain';
+import { RUN_REPOSITORY, RunRepository } from '@ledgerflow/service-runtime';
+import type { LoadedRun } from '@ledgerflow/service-runtime';
+
+/** Request/reply subject of operator commands (queue group `planner`), sent by the gateway's operator endpoints. */
+export const RUN_COMMAND_SUBJECT = 'lf.planner.run-command';
+
+const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/** Who asks: operator commands come from an authenticated human (the gateway's bearer token `sub`). */
+class OperatorDto {
+  @IsIn(['human']) kind!: 'human';
+  @IsString() @Length(1, 200) id!: string;
+}
+
+/** A plan revision: step drafts to add (`id`, `tool`, `action`, `agent` required; see `planStepOfDraft`) and ids to remove. */
+class RevisionDto {
+  @IsArray() @ArrayMaxSize(50) @IsObject({ each: true }) addSteps!: Array<Record<string, unknown>>;
+  @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) removeStepIds!: string[];
+}
+
+/**
+ * The body of `lf.planner.run-command`. `retry` needs `stepId` (`agent`: a substitute agent, `reason` optional);
+ * `skip` needs `stepId` and `reason`; `revise` needs `revision` (`reason` optional); `cancel` needs `reason`.
+ */
+export class RunCommandDto {
+  @IsString() @Length(1, 200) runId!: string;
+  @IsIn(['retry', 'skip', 'revise', 'cancel']) command!: 'retry' | 'skip' | 'revise' | 'cancel';
+  @IsOptional() @IsString() @Matches(STEP_ID, { message: 'stepId must match ^[a-z][a-z0-9_-]{0,62}$' }) stepId?: string;
+  @IsOptional() @IsString() @Length(1, 63) agent?: string;
+  @IsOptional() @IsString() @Length(1, 2000) reason?: string;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RevisionDto) revision?: RevisionDto;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => OperatorDto) actor!: OperatorDto;
+}
+
+/** The answer: the run's status after the command and the types of the events it appended, in order. */
+export interface RunCommandResult {
+  readonly runId: string;
+  readonly command: RunCommandDto['command'];
+  readonly status: RunStatus;
+  readonly events: readonly RunEvent['type'][];
+}
+
+function required<T>(value: T | undefined, field: string, command: string): T {
+  if (value === undefined) throw new ValidationError('request_invalid', `${command} needs ${field}`, { violations: [{ field, rule: 'required', message: `${field} is required for ${command}` }] });
+  return value;
+}
+
+/**
+ * Operator actions on a run (issue "Failure and recovery"): retry a failed step (optionally as a substitute agent),
+ * skip an optional step, revise the plan from that point, cancel. Each is decided by the Run aggregate and appended
+ * at the revision it was decided on; the operator's id is recorded in the events (`requestedBy`, or the revision's
+ * `author`). Any authenticated human may operate for now: the gateway authenticates, nobody authorizes yet.
+ * @throws LedgerflowError `run_not_found` (404); ValidationError `request_invalid` (a field the command needs),
+ *   `plan_invalid_step` (a malformed added step), plan codes (`plan_unknown_agent`, `workflow_depth_exceeded`, ...);
+ *   DomainError `RUN.*`, e.g. `RUN.STEP_NOT_OPTIONAL` for a skip of a required step, `RUN.STEP_NOT_FAILED`.
+ */
+@Injectable()
+export class RunCommands {
+  constructor(@Inject(RUN_REPOSITORY) private readonly runs: RunRepository) {}
+
+  async execute(request: RunCommandDto): Promise<RunCommandResult> {
+    const build = this.commandOf(request);
+    const result = await this.runs.execute(
+      request.runId,
+      (state, now, run) => {
+        if (state.status === 'none') throw new LedgerflowError('run_not_found', `run ${request.runId} does not exist`, false, { runId: request.runId });
+        return decide(build(run, now), state, { now });
+      },
+      { causationId: `operator:${request.actor.id}:${request.command}` },
+    );
+    return { runId: request.runId, command: request.command, status: result.state.status, events: result.appended.map((event) => event.type) };
+  }
+
+  /** The domain command for the request (checked before the run is read, so a bad request reads nothing). */
+  private commandOf(request: RunCommandDto): (run: LoadedRun, now: string) => RunCommand {
+    const { command, stepId, agent, reason, revision, actor } = request;
+    const requestedBy = actor.id;
+    switch (command) {
+      case 'retry': {
+        const step = required(stepId, 'stepId', command);
+        return () => ({ type: 'RetryStep', data: { stepId: step, requestedBy, ...(agent === undefined ? {} : { agent }), ...(reason === undefined ? {} : { reason }) } });
+      }
+      case 'skip': {
+        const step = required(stepId, 'stepId', command);
+        const why = required(reason, 'reason', command);
+        return (run, now) => ({ type: 'SkipStep', data: { stepId: step, reason: why, requestedBy, runDurationMs: RunRepository.runDurationMs(run, now) } });
+      }
+      case 'revise': {
+        const { addSteps, removeStepIds } = required(revision, 'revision', command);
+        const steps = addSteps.map((draft, i) => planStepOfDraft(draft, `revision.addSteps[${i}]`));
+        const why = reason ?? `plan revised by ${actor.id}`;
+        return (run, now) => ({ type: 'RevisePlan', data: { author: actor.id, reason: why, addSteps: steps, removeStepIds, runDurationMs: RunRepository.runDurationMs(run, now) } });
+      }
+      case 'cancel': {
+        const why = required(reason, 'reason', command);
+        return () => ({ type: 'CancelRun', data: { reason: why, requestedBy } });
+      }
+      default: {
+        const unknown: never = command;
+        throw new ValidationError('request_invalid', `unknown command ${String(unknown)}`);
+      }
+    }
+  }
+}

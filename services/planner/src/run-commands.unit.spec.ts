@@ -1,0 +1,71 @@
+import type { LedgerflowError } from '@ledgerflow/domain';
+import { validateBody } from '@ledgerflow/service-runtime';
+import { fixtures, runWithFailures } from './operator.spec-util.js';
+import { RunCommandDto, RunCommands } from './run-commands.js';
+
+const ann = { kind: 'human' as const, id: 'ann' };
+
+async function refusal(promise: Promise<unknown>): Promise<LedgerflowError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as LedgerflowError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('RunCommands', () => {
+  let env: ReturnType<typeof fixtures>;
+  let commands: RunCommands;
+  const send = (body: Record<string, unknown>) => commands.execute(validateBody(RunCommandDto, { runId: 'r1', actor: ann, ...body }));
+  const stored = async () => (await env.store.readStream('run-r1')).map((event) => ({ type: event.type, data: event.data as Record<string, unknown> }));
+
+  beforeEach(async () => {
+    env = fixtures();
+    commands = new RunCommands(env.runs);
+    await runWithFailures(env.runs, 'r1', { call_api: 'upstream_rejected', notify: 'upstream_rejected' });
+  });
+
+  it('retry with a substitute agent: resumes, records the agent and the operator', async () => {
+    const result = await send({ command: 'retry', stepId: 'notify', agent: 'backup', reason: 'main is throttled' });
+    expect(result).toEqual({ runId: 'r1', command: 'retry', status: 'running', events: ['RunResumed', 'StepRetryScheduled'] });
+    expect((await stored()).at(-1)).toEqual({
+      type: 'StepRetryScheduled',
+      data: { stepId: 'notify', attempt: 2, delayMs: 0, dueAt: '2026-05-01T10:00:00.000Z', agent: 'backup', reason: 'main is throttled', requestedBy: 'ann' },
+    });
+  });
+
+  it('skip of an optional step is recorded with the operator; of a required step refused with RUN.STEP_NOT_OPTIONAL', async () => {
+    const refused = await refusal(send({ command: 'skip', stepId: 'call_api', reason: 'no' }));
+    expect(refused.code).toBe('RUN.STEP_NOT_OPTIONAL');
+    const result = await send({ command: 'skip', stepId: 'notify', reason: 'claimant opted out' });
+    expect(result.events).toEqual(['StepSkipped']);
+    expect((await stored()).at(-1)).toEqual({ type: 'StepSkipped', data: { stepId: 'notify', reason: 'claimant opted out', requestedBy: 'ann' } });
+  });
+
+  it('revise: replaces a failed step with drafted steps, author = the operator', async () => {
+    const result = await send({
+      command: 'revise', reason: 'use the batch API',
+      revision: { addSteps: [{ id: 'call_batch', tool: 'bench', action: 'noop', agent: 'main', dependsOn: ['prepare'] }], removeStepIds: ['call_api'] },
+    });
+    expect(result.events).toEqual(['RunResumed', 'PlanRevised']);
+    expect((await stored()).at(-1)).toMatchObject({ type: 'PlanRevised', data: { revision: 1, author: 'ann', reason: 'use the batch API', removedStepIds: ['call_api'], addedSteps: [{ id: 'call_batch', timeoutMs: 30000 }] } });
+  });
+
+  it('cancel records the operator; unknown runs are run_not_found; missing fields are request_invalid', async () => {
+    expect((await send({ command: 'cancel', reason: 'duplicate' })).status).toBe('cancelled');
+    expect((await stored()).at(-1)).toEqual({ type: 'RunCancelled', data: { reason: 'duplicate', requestedBy: 'ann' } });
+    expect((await refusal(send({ command: 'cancel', reason: 'again' }))).code).toBe('RUN.ALREADY_ENDED');
+    expect((await refusal(send({ runId: 'ghost', command: 'cancel', reason: 'x' }))).code).toBe('run_not_found');
+    expect((await refusal(send({ command: 'skip', stepId: 'notify' }))).code).toBe('request_invalid');
+    expect(() => validateBody(RunCommandDto, { runId: 'r1', command: 'retry', stepId: 'notify', actor: { kind: 'service', id: 'x' } })).toThrow('actor.kind');
+  });
+
+  it('refuses an invalid revision with the plan code and appends nothing', async () => {
+    const before = (await stored()).length;
+    const refused = await refusal(send({ command: 'revise', revision: { addSteps: [{ id: 'x', tool: 'bench', action: 'noop', agent: 'ghost' }], removeStepIds: [] } }));
+    expect(refused.code).toBe('plan_unknown_agent');
+    expect((await refusal(send({ command: 'revise', revision: { addSteps: [{ id: 'x' }], removeStepIds: [] } }))).code).toBe('plan_invalid_step');
+    expect((await stored()).length).toBe(before);
+  });
+});

@@ -1,0 +1,92 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAuditExport, chainEvents, GENESIS } from '@ledgerflow/audit';
+import type { AuditEvent } from '@ledgerflow/audit';
+import { auditCommands } from './audit.command.js';
+import { runCli } from './cli.js';
+
+const RUN_ID = 'run-under-audit';
+const idOf = (i: number) => `event-${i}`;
+
+/** An export of `count` chained events, as `GET /v1/runs/{id}/audit` answers it. */
+function anExport(count: number) {
+  const streamId = `run-${RUN_ID}`;
+  const chain = chainEvents(streamId, 0, Array.from({ length: count }, (_, i) => ({
+    type: i === 0 ? 'RunTriggered' : 'StepSucceeded',
+    data: { stepId: `s${i}`, output: { n: i } },
+    metadata: { eventId: idOf(i), runId: RUN_ID, causationId: 'c', actor: { kind: 'service', id: 'executor' }, occurredAt: '2026-05-04T09:30:00.000Z', schemaVersion: 1 },
+  })), GENESIS);
+  const events = chain.events.map((event, revision) => ({ streamId, revision, position: revision + 1, recordedAt: '2026-05-04T09:30:00.001Z', ...event }));
+  return JSON.parse(JSON.stringify(buildAuditExport(RUN_ID, events as AuditEvent[], '2026-05-04T10:00:00.000Z'))) as {
+    head: string; runId: string; events: Array<{ revision: number; data: Record<string, unknown>; metadata: Record<string, unknown> }>;
+  };
+}
+
+describe('ledgerflow audit verify', () => {
+  let dir: string;
+  beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'ledgerflow-audit-cli-')); });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  async function cli(argv: string[]) {
+    let out = '';
+    let err = '';
+    const code = await runCli(auditCommands, argv, { out: (t) => { out += t; }, err: (t) => { err += t; }, env: {} });
+    return { code, out, err };
+  }
+  let n = 0;
+  async function fileOf(content: unknown): Promise<string> {
+    const path = join(dir, `export-${n++}.json`);
+    await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+    return path;
+  }
+
+  it('prints ok, the number of events and the chain head for an intact export (exit 0)', async () => {
+    const doc = anExport(5);
+    expect(await cli(['audit', 'verify', await fileOf(doc)])).toEqual({ code: 0, out: `ok: 5 events, chain head ${doc.head}\n`, err: '' });
+    expect((await cli(['audit', 'verify', await fileOf(doc), '--head', doc.head])).code).toBe(0);
+  });
+
+  it('names the first event that does not verify (exit 1): altered, removed, reordered', async () => {
+    const altered = anExport(5);
+    altered.events[2]!.data.output = { n: 99 };
+    expect(await cli(['audit', 'verify', await fileOf(altered)])).toEqual({ code: 1, err: '', out: expect.stringMatching(/^first failure: event #2 \(event-2\): content altered: /) });
+
+    const removed = anExport(5);
+    removed.events.splice(1, 1);
+    expect((await cli(['audit', 'verify', await fileOf(removed)])).out).toMatch(/^first failure: event #2 \(event-2\): previous hash mismatch: /);
+
+    const reordered = anExport(5);
+    reordered.events.reverse();
+    expect((await cli(['audit', 'verify', await fileOf(reordered)])).out).toMatch(/^first failure: event #4 \(event-4\): previous hash mismatch: /);
+  });
+
+  it('detects a truncated tail through the head, and a rewritten head through --head', async () => {
+    const doc = anExport(5);
+    const truncated = { ...doc, events: doc.events.slice(0, 3) };
+    expect(await cli(['audit', 'verify', await fileOf(truncated)])).toMatchObject({ code: 1, out: expect.stringMatching(/^first failure: event #2 \(event-2\): chain head mismatch: /) });
+    const rewritten = { ...truncated, head: doc.events[2]!.metadata.hash };
+    expect((await cli(['audit', 'verify', await fileOf(rewritten)])).code).toBe(0);
+    expect(await cli(['audit', 'verify', await fileOf(rewritten), `--head=${doc.head}`])).toMatchObject({ code: 1, out: expect.stringContaining('trusted head') });
+  });
+
+  it('detects a changed runId (wrong stream)', async () => {
+    const doc = { ...anExport(3), runId: 'another' };
+    expect((await cli(['audit', 'verify', await fileOf(doc)])).out).toMatch(/^first failure: event #0 \(event-0\): wrong stream: /);
+  });
+
+  it('reports a file that is not JSON or not an export (exit 1), naming the field', async () => {
+    expect(await cli(['audit', 'verify', await fileOf('{"format":')])).toMatchObject({ code: 1, out: expect.stringMatching(/^invalid export: .* is not JSON/) });
+    const doc = anExport(2) as unknown as Record<string, unknown>;
+    delete doc.head;
+    expect(await cli(['audit', 'verify', await fileOf(doc)])).toMatchObject({ code: 1, out: 'invalid export: not a ledgerflow-audit/1 export: /head is missing\n' });
+  });
+
+  it('usage errors exit 2: no file, an extra argument, an unknown option, a malformed --head, an unreadable file', async () => {
+    const file = await fileOf(anExport(1));
+    for (const argv of [[], [file, 'more'], [file, '--quiet'], [file, '--head', 'abc'], [file, '--head'], [join(dir, 'missing.json')]]) {
+      const result = await cli(['audit', 'verify', ...argv]);
+      expect(result).toMatchObject({ code: 2, out: '', err: expect.stringContaining('usage: ledgerflow audit verify <file>') });
+    }
+  });
+});

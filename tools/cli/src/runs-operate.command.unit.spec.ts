@@ -1,0 +1,82 @@
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './cli.js';
+import { runsOperateCommands } from './runs-operate.command.js';
+
+interface Seen { method: string; url: string; authorization?: string; body?: unknown }
+
+/** A stand-in gateway: records each request and answers from `reply`. */
+describe('ledgerflow runs retry|skip|revise|cancel', () => {
+  let server: Server;
+  let url: string;
+  const seen: Seen[] = [];
+  let reply: (request: Seen) => { status: number; body: unknown } = () => ({ status: 200, body: {} });
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+      request.on('end', () => {
+        const entry: Seen = { method: request.method ?? '', url: request.url ?? '', ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), ...(text ? { body: JSON.parse(text) } : {}) };
+        seen.push(entry);
+        const { status, body } = reply(entry);
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    seen.length = 0;
+    reply = (request) => ({ status: 200, body: { runId: 'r1', command: request.url.split('/').at(-1), status: 'running', events: ['RunResumed', 'StepRetryScheduled'] } });
+  });
+
+  async function cli(argv: string[], env: Record<string, string | undefined> = { LEDGERFLOW_TOKEN: 'tok' }) {
+    let out = '';
+    let err = '';
+    const code = await runCli(runsOperateCommands, argv, { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { LEDGERFLOW_URL: url, ...env } });
+    return { code, out, err };
+  }
+
+  it('retry: posts the step and the substitute agent with the token, prints the outcome', async () => {
+    const { code, out } = await cli(['runs', 'retry', 'r1', 'pay', '--agent', 'backup']);
+    expect(code).toBe(0);
+    expect(seen).toEqual([{ method: 'POST', url: '/v1/runs/r1/retry', authorization: 'Bearer tok', body: { stepId: 'pay', agent: 'backup' } }]);
+    expect(out).toBe('run r1: retry recorded (RunResumed, StepRetryScheduled); run is running\n');
+  });
+
+  it('skip and cancel need --reason; revise reads a JSON file', async () => {
+    expect((await cli(['runs', 'skip', 'r1', 'notify'])).code).toBe(2);
+    expect((await cli(['runs', 'skip', 'r1', 'notify', '--reason', 'opted out'])).code).toBe(0);
+    expect((await cli(['runs', 'cancel', 'r1', '--reason=duplicate'])).code).toBe(0);
+    const file = join(tmpdir(), `revision-${process.pid}.json`);
+    await writeFile(file, JSON.stringify({ addSteps: [{ id: 'x', tool: 't', action: 'a', agent: 'g' }], removeStepIds: ['y'], reason: 'batch' }));
+    expect((await cli(['runs', 'revise', 'r1', '--file', file])).code).toBe(0);
+    expect(seen.map((s) => [s.url, s.body])).toEqual([
+      ['/v1/runs/r1/skip', { stepId: 'notify', reason: 'opted out' }],
+      ['/v1/runs/r1/cancel', { reason: 'duplicate' }],
+      ['/v1/runs/r1/revise', { addSteps: [{ id: 'x', tool: 't', action: 'a', agent: 'g' }], removeStepIds: ['y'], reason: 'batch' }],
+    ]);
+  });
+
+  it('usage errors exit 2 without a request: no token, missing step, unknown option, unreadable file', async () => {
+    expect((await cli(['runs', 'retry', 'r1', 'pay'], {})).err).toContain('LEDGERFLOW_TOKEN is not set');
+    expect((await cli(['runs', 'retry', 'r1'])).code).toBe(2);
+    expect((await cli(['runs', 'cancel', 'r1', '--force'])).err).toContain('unknown option --force');
+    expect((await cli(['runs', 'revise', 'r1', '--file', '/nonexistent/rev.json'])).code).toBe(2);
+    expect(seen).toEqual([]);
+  });
+
+  it("a refusal prints the gateway's code and exits 1", async () => {
+    reply = () => ({ status: 409, body: { error: { code: 'RUN.STEP_NOT_OPTIONAL', message: 'step "pay" is not optional; only optional steps may be skipped' } } });
+    const { code, err } = await cli(['runs', 'skip', 'r1', 'pay', '--reason', 'x']);
+    expect(code).toBe(1);
+    expect(err).toBe('error: HTTP 409 RUN.STEP_NOT_OPTIONAL: step "pay" is not optional; only optional steps may be skipped\n');
+  });
+});
