@@ -1,6 +1,6 @@
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineTool } from '@ledgerflow/sdk';
+import { defineTool, result, ToolError } from '@ledgerflow/sdk';
 
 /** `bench.noop`: returns its input at once (benchmarks measure everything around it). */
 export const noopTool = defineTool({
@@ -55,3 +55,71 @@ function appendLine(path: string, entry: Record<string, unknown>): void {
     closeSync(fd);
   }
 }
+
+/**
+ * `bench.flaky` (failure tests): fails with `upstream_rejected` (not retryable) while the attempt is at most
+ * `input.failAttempts` (default: every attempt), then returns `{ attempt, agent }`: `agent` is the grant's subject,
+ * the agent the step ran as (null without grant verification).
+ */
+export const flakyTool = defineTool({
+  tool: 'bench',
+  action: 'flaky',
+  handler: async (input: { failAttempts?: number }, ctx) => {
+    if (ctx.attempt <= (input.failAttempts ?? Number.MAX_SAFE_INTEGER)) {
+      throw new ToolError('upstream_rejected', `the upstream system rejected attempt ${ctx.attempt} of ${ctx.stepId}`, { retryable: false });
+    }
+    return { attempt: ctx.attempt, agent: ctx.grant?.sub ?? null };
+  },
+});
+
+/**
+ * `bench.token` and `bench.refresh_token` (recovery tests): `token` fails with `token_expired` (not retryable) until
+ * `refresh_token` ran for the same run in this worker process (kept in memory), then returns `{ refreshed: true }`.
+ */
+export function tokenTools() {
+  const refreshed = new Set<string>();
+  return [
+    defineTool({
+      tool: 'bench',
+      action: 'refresh_token',
+      handler: async (_input: unknown, ctx) => {
+        refreshed.add(ctx.runId);
+        return { token: `token-${ctx.attempt}` };
+      },
+    }),
+    defineTool({
+      tool: 'bench',
+      action: 'token',
+      handler: async (_input: unknown, ctx) => {
+        if (!refreshed.has(ctx.runId)) throw new ToolError('token_expired', `the access token of run ${ctx.runId} has expired`, { retryable: false });
+        return { refreshed: true };
+      },
+    }),
+  ];
+}
+
+/**
+ * `bench.invoice` (run-time added steps): reads an invoice in `input.currency`; when it differs from
+ * `input.bookCurrency` its result asks for a step `convert_currency` (`bench.noop` as agent `input.convertAs`, after
+ * this step) that converts the total. The result carries `addSteps` beside the output (the executor records them).
+ */
+export const invoiceTool = defineTool({
+  tool: 'bench',
+  action: 'invoice',
+  handler: async (input: { currency: string; bookCurrency: string; total?: number; convertAs: string }, ctx) => {
+    const output = { currency: input.currency, total: input.total ?? 100 };
+    if (input.currency === input.bookCurrency) return output;
+    const convert = { id: 'convert_currency', tool: 'bench', action: 'noop', agent: input.convertAs, dependsOn: [ctx.stepId], input: { from: input.currency, to: input.bookCurrency, total: output.total } };
+    return { ...result(output), addSteps: [convert] };
+  },
+});
+
+/** `bench.expand` (depth limit tests): asks for `input.count` more `bench.noop` steps (`extra_1`, ...) as agent `input.agent`, after this step. */
+export const expandTool = defineTool({
+  tool: 'bench',
+  action: 'expand',
+  handler: async (input: { count: number; agent: string }, ctx) => {
+    const addSteps = Array.from({ length: input.count }, (_, i) => ({ id: `extra_${i + 1}`, tool: 'bench', action: 'noop', agent: input.agent, dependsOn: [ctx.stepId], input: { n: i + 1 } }));
+    return { ...result({ requested: input.count }), addSteps };
+  },
+});

@@ -1,12 +1,14 @@
 /**
- * Tool workers of the benchmark and test workflows: `bench.noop` and `bench.record` (ledger at
- * `BENCH_LEDGER`, default `.data/bench-ledger.jsonl`). Prints `ledgerflow:ready bench-workers` when subscribed.
+ * Tool workers of the benchmark and test workflows: `bench.noop`, `bench.record` (ledger at
+ * `BENCH_LEDGER`, default `.data/bench-ledger.jsonl`), and the failure and recovery test tools `bench.flaky`,
+ * `bench.token`, `bench.refresh_token`, `bench.invoice`, `bench.expand` (tools.ts). Prints
+ * `ledgerflow:ready bench-workers` when subscribed.
  * Calls without a valid step-scoped grant are refused (`grant_invalid`): `LEDGERFLOW_GRANT_VERIFY_KEY` (SPKI
  * PEM) is required, else the process exits 78 naming it, unless `LEDGERFLOW_GRANT_VERIFY=off`.
  */
 import { connect } from '@nats-io/transport-node';
 import { grantsFromEnv, startToolWorker, type GrantsOption } from '@ledgerflow/sdk';
-import { noopTool, recordTool } from './tools.js';
+import { expandTool, flakyTool, invoiceTool, noopTool, recordTool, tokenTools } from './tools.js';
 
 let grants: GrantsOption;
 try {
@@ -16,7 +18,9 @@ try {
   process.exit(78);
 }
 const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), name: 'bench-workers' });
-const worker = startToolWorker({ nc, name: 'bench-workers', grants, tools: [noopTool, recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl')] });
+const worker = startToolWorker({ nc, name: 'bench-workers', grants, tools: [
+  noopTool, recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl'), flakyTool, ...tokenTools(), invoiceTool, expandTool,
+] });
 await nc.flush();
 process.stdout.write('ledgerflow:ready bench-workers\n');
 

@@ -47,6 +47,16 @@ export class GateApprover {
     }
   }
 
+  /** Requests sent, and the refused or failed ones counted by reason (for the test's log). */
+  summary(): string {
+    const refused = new Map<string, number>();
+    for (const attempt of this.attempts.filter((a) => a.status !== 201)) {
+      const why = attempt.error ?? `${String(attempt.status)} ${attempt.code ?? ''}`.trim();
+      refused.set(why, (refused.get(why) ?? 0) + 1);
+    }
+    return `${this.attempts.length} gate decision requests; refused or failed: ${JSON.stringify(Object.fromEntries(refused))}`;
+  }
+
   /** Waits for requests still under way (a request outlives the stack otherwise). */
   async idle(): Promise<void> {
     while (this.busy.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));

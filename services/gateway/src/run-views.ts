@@ -62,7 +62,7 @@ export function traceView(runId: string, state: RunState, events: readonly Store
         policy_rationale: s?.decision?.rationale ?? null,
         gate: gate ? { gate_id: gate.gateId, status: gate.status, ...(gate.decidedBy ? { decided_by: gate.decidedBy } : {}) } : null,
         error: s?.error ? { code: s.error.code, message: s.error.message } : s?.blocked ? { code: s.blocked.code, message: s.blocked.reason } : null,
-        lineage: lineageOf(state, step.id) ?? null,
+        lineage: s?.status === 'succeeded' ? (lineageOf(state, step.id) ?? null) : null,
       };
     }),
   };

@@ -34,6 +34,7 @@ describe('traceView', () => {
     expect(extract).toEqual({
       step: 'extract', name: 'Step extract', tool: 'crm', action: 'read', agent: 'clerk', status: 'succeeded', attempts: 2,
       duration_ms: 300, total_attempts_ms: 500, policy: 'allow', policy_rationale: 'granted', gate: null, error: null,
+      lineage: { stepId: 'extract', status: 'succeeded', upstream: [], reviewed: false, corrected: false, carriedOver: false },
     });
     expect(review).toMatchObject({
       tool: 'billing', action: 'payout', agent: 'payer', status: 'succeeded', attempts: 1, duration_ms: 50, total_attempts_ms: 50,
@@ -45,7 +46,7 @@ describe('traceView', () => {
     });
     expect(archive).toEqual({
       step: 'archive', name: 'Step archive', tool: 'crm', action: 'read', agent: 'clerk', status: 'pending', attempts: 0,
-      duration_ms: null, total_attempts_ms: 0, policy: null, policy_rationale: null, gate: null, error: null,
+      duration_ms: null, total_attempts_ms: 0, policy: null, policy_rationale: null, gate: null, error: null, lineage: null,
     });
   });
 
