@@ -1,5 +1,5 @@
 import { buildPlan } from './build-plan.js';
-import { DefinitionError } from './definition.errors.js';
+import type { DefinitionError } from './definition.errors.js';
 import { miniYaml, step } from './definition-fixtures.spec-util.js';
 import { parseDefinition } from './parse-definition.js';
 import { recoveryFor } from './recoveries.js';

@@ -92,9 +92,9 @@ describe('RunRepository.execute', () => {
 
     const stored = await store.readStream(runStreamId('r1'));
     expect(stored.map((e) => e.metadata)).toEqual([
-      { eventId: expect.any(String), runId: 'r1', causationId: 'trigger-1', actor: planner, occurredAt: NOW, schemaVersion: 1 },
-      { eventId: expect.any(String), runId: 'r1', causationId: 'trigger-1', actor: planner, occurredAt: NOW, schemaVersion: 1 },
-      { eventId: expect.any(String), runId: 'r1', causationId: 'policy-1', actor: planner, occurredAt: NOW, schemaVersion: 1 },
+      { eventId: expect.any(String), runId: 'r1', causationId: 'trigger-1', actor: planner, occurredAt: NOW, schemaVersion: 1, prevHash: expect.any(String), hash: expect.any(String) },
+      { eventId: expect.any(String), runId: 'r1', causationId: 'trigger-1', actor: planner, occurredAt: NOW, schemaVersion: 1, prevHash: expect.any(String), hash: expect.any(String) },
+      { eventId: expect.any(String), runId: 'r1', causationId: 'policy-1', actor: planner, occurredAt: NOW, schemaVersion: 1, prevHash: expect.any(String), hash: expect.any(String) },
     ]);
     expect(new Set(stored.map((e) => e.metadata.eventId)).size).toBe(3);
   });

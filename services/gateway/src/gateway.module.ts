@@ -3,6 +3,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { GatewayConfig } from './gateway.config.js';
+import { AuditController } from './audit.controller.js';
 import { GatesController } from './gates.controller.js';
 import { ReplayController } from './replay.controller.js';
 import { HttpErrorFilter } from './http-error.filter.js';
@@ -17,7 +18,7 @@ export class GatewayModule {
   static register(context: ServiceContext<GatewayConfig>): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },

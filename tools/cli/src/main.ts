@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** `ledgerflow`: the command line of Ledgerflow (policy pack tests, gates, runs). */
+import { auditCommands } from './audit.command.js';
 import { runCli } from './cli.js';
 import { gatesCommands } from './gates.command.js';
 import { policyTestCommand } from './policy-test.command.js';
 import { runsReplayCommands } from './runs-replay.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands], process.argv.slice(2), {
+const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...auditCommands], process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,

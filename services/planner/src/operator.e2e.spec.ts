@@ -1,0 +1,140 @@
+import { SignJWT } from 'jose';
+import { SqliteEventStore } from '@ledgerflow/event-store';
+import type { StoredEvent } from '@ledgerflow/event-store';
+import { startStack, tempDir } from '@ledgerflow/testing';
+import type { Stack } from '@ledgerflow/testing';
+
+/**
+ * Failure and recovery end to end, every service and the bench tool workers as OS processes (workflows in
+ * examples/bench/workflows): operator actions through the gateway (retry as a substitute agent, skip of an optional
+ * step, refused skip of a required one, revision, cancel), the planner's automatic token refresh, a step added by a
+ * tool result, and a tool result asking for more than 50 steps (`workflow_depth_exceeded`).
+ */
+describe('failure handling and operator actions', () => {
+  let stack: Stack;
+  let store: SqliteEventStore;
+  let token: string;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      dataDir: await tempDir('ledgerflow-operator-'),
+      env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
+      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/ }],
+    });
+    store = await SqliteEventStore.open(stack.sqlitePath);
+    token = await new SignJWT({ roles: ['ops'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('ops-ann').setIssuer(stack.authIssuer)
+      .setExpirationTime('10m').sign(new TextEncoder().encode(stack.authSecret));
+  }, 90_000);
+
+  afterAll(async () => {
+    await store?.close();
+    await stack?.stop();
+  }, 30_000);
+
+  async function post(path: string, body: unknown, bearer?: string): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string } } }> {
+    const response = await fetch(`${stack.gatewayUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
+  }
+
+  async function start(workflowId: string, input: Record<string, unknown> = {}): Promise<string> {
+    const { status, body } = await post(`/v1/workflows/${workflowId}/runs`, { input });
+    expect(status).toBe(202);
+    return body.runId as string;
+  }
+
+  /** The run's events once `done` holds for them (polls the store). */
+  async function until(runId: string, done: (events: StoredEvent[]) => boolean, what: string): Promise<StoredEvent[]> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const events = await store.readStream(`run-${runId}`);
+      if (done(events)) return events;
+      if (Date.now() > deadline) throw new Error(`run ${runId}: timed out waiting for ${what}; events: ${events.map((e) => e.type).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  const has = (type: string) => (events: StoredEvent[]) => events.some((event) => event.type === type);
+  const paused = (events: StoredEvent[]) => events.at(-1)?.type === 'RunPaused';
+  const ofStep = (events: StoredEvent[], stepId: string) => events.filter((event) => (event.data as { stepId?: string }).stepId === stepId);
+  const data = (event: StoredEvent | undefined) => event?.data as Record<string, unknown>;
+
+  it('retry as a substitute agent, skip an optional step, refuse to skip a required one, revise, complete', async () => {
+    const runId = await start('ops-failures');
+    await until(runId, (events) => paused(events) && ['pay', 'notify', 'archive'].every((id) => ofStep(events, id).some((e) => e.type === 'StepFailed')), 'three failed steps');
+
+    expect(await post(`/v1/runs/${runId}/retry`, { stepId: 'pay', agent: 'backup' })).toMatchObject({ status: 401 });
+    const retried = await post(`/v1/runs/${runId}/retry`, { stepId: 'pay', agent: 'backup', reason: 'clerk is throttled' }, token);
+    expect(retried).toMatchObject({ status: 200, body: { runId, command: 'retry', events: ['RunResumed', 'StepRetryScheduled'] } });
+    let events = await until(runId, (all) => ofStep(all, 'pay').some((e) => e.type === 'StepSucceeded'), 'pay to succeed as backup');
+    const pay = ofStep(events, 'pay');
+    expect(data(pay.find((e) => e.type === 'StepRetryScheduled'))).toMatchObject({ attempt: 2, agent: 'backup', reason: 'clerk is throttled', requestedBy: 'ops-ann' });
+    expect(data(pay.find((e) => e.type === 'StepStarted' && data(e).attempt === 2))).toMatchObject({ agent: 'backup' });
+    expect(data(pay.find((e) => e.type === 'StepSucceeded'))?.output).toEqual({ attempt: 2, agent: 'backup' });
+    await until(runId, paused, 'the run to pause again');
+
+    const refused = await post(`/v1/runs/${runId}/skip`, { stepId: 'archive', reason: 'not needed' }, token);
+    expect(refused).toMatchObject({ status: 409, body: { error: { code: 'RUN.STEP_NOT_OPTIONAL' } } });
+    const skipped = await post(`/v1/runs/${runId}/skip`, { stepId: 'notify', reason: 'claimant opted out' }, token);
+    expect(skipped).toMatchObject({ status: 200, body: { events: ['StepSkipped'], status: 'paused' } });
+
+    const revised = await post(`/v1/runs/${runId}/revise`, {
+      reason: 'archive by hand',
+      addSteps: [
+        { id: 'archive_by_hand', tool: 'bench', action: 'noop', agent: 'clerk', dependsOn: ['prepare'], input: { n: 3 } },
+        { id: 'finish', tool: 'bench', action: 'noop', agent: 'clerk', dependsOn: ['pay', 'notify', 'archive_by_hand'], input: { n: 2 } },
+      ],
+      removeStepIds: ['archive', 'finish'],
+    }, token);
+    expect(revised).toMatchObject({ status: 200, body: { events: ['RunResumed', 'PlanRevised'] } });
+    events = await until(runId, has('RunCompleted'), 'the run to complete');
+    expect(data(events.find((e) => e.type === 'StepSkipped'))).toEqual({ stepId: 'notify', reason: 'claimant opted out', requestedBy: 'ops-ann' });
+    expect(data(events.find((e) => e.type === 'PlanRevised'))).toMatchObject({ author: 'ops-ann', reason: 'archive by hand', removedStepIds: ['archive', 'finish'] });
+    expect(events.filter((e) => e.type === 'StepSucceeded').map((e) => data(e).stepId)).toEqual(expect.arrayContaining(['prepare', 'pay', 'archive_by_hand', 'finish']));
+    expect(events.filter((e) => e.type === 'StepStarted' && data(e).stepId === 'prepare')).toHaveLength(1);
+  }, 60_000);
+
+  it('cancel: the run ends with the operator recorded; a second cancel is refused', async () => {
+    const runId = await start('ops-failures');
+    await until(runId, paused, 'the run to pause');
+    expect(await post(`/v1/runs/${runId}/cancel`, { reason: 'duplicate order' }, token)).toMatchObject({ status: 200, body: { status: 'cancelled', events: ['RunCancelled'] } });
+    const events = await store.readStream(`run-${runId}`);
+    expect(events.at(-1)).toMatchObject({ type: 'RunCancelled', data: { reason: 'duplicate order', requestedBy: 'ops-ann' } });
+    expect(await post(`/v1/runs/${runId}/cancel`, { reason: 'again' }, token)).toMatchObject({ status: 409, body: { error: { code: 'RUN.ALREADY_ENDED' } } });
+    expect(await post('/v1/runs/no-such-run/cancel', { reason: 'x' }, token)).toMatchObject({ status: 404, body: { error: { code: 'run_not_found' } } });
+  }, 40_000);
+
+  it('recovers an expired token on its own: refresh_token runs, then the failed step again', async () => {
+    const runId = await start('ops-token');
+    const events = await until(runId, has('RunCompleted'), 'the recovered run to complete');
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['StepFailed', 'RunPaused', 'RunResumed', 'PlanRevised', 'StepRetryScheduled']));
+    expect(data(ofStep(events, 'call_api').find((e) => e.type === 'StepFailed'))?.error).toMatchObject({ code: 'token_expired' });
+    const revision = events.find((e) => e.type === 'PlanRevised');
+    expect(data(revision)).toMatchObject({ author: 'planner', rule: 'refresh-expired-token', addedSteps: [{ id: 'refresh_token' }], addedDependencies: { call_api: ['refresh_token'] } });
+    const order = events.filter((e) => e.type === 'StepSucceeded').map((e) => data(e).stepId);
+    expect(order).toEqual(['prepare', 'refresh_token', 'call_api']);
+    expect(data(ofStep(events, 'call_api').find((e) => e.type === 'StepSucceeded'))?.attempt).toBe(2);
+  }, 40_000);
+
+  it('adds a currency conversion step asked for by a tool result', async () => {
+    const runId = await start('ops-invoice', { currency: 'USD' });
+    const events = await until(runId, has('RunCompleted'), 'the invoice run to complete');
+    expect(data(events.find((e) => e.type === 'PlanRevised'))).toMatchObject({
+      author: 'tool:bench.invoice', addedSteps: [{ id: 'convert_currency', dependsOn: ['read_invoice'], input: { from: 'USD', to: 'EUR', total: 120 } }],
+    });
+    expect(ofStep(events, 'convert_currency').map((e) => e.type)).toEqual(['StepPolicyEvaluated', 'StepStarted', 'StepSucceeded']);
+    const same = await start('ops-invoice', { currency: 'EUR' });
+    expect((await until(same, has('RunCompleted'), 'the EUR run to complete')).some((e) => e.type === 'PlanRevised')).toBe(false);
+  }, 40_000);
+
+  it('fails the run with workflow_depth_exceeded when a tool result asks for more than 50 steps', async () => {
+    const runId = await start('ops-depth', { count: 60 });
+    const events = await until(runId, has('RunFailed'), 'the run to fail');
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['StepSucceeded', 'RunFailed']);
+    expect(data(events.at(-1))).toMatchObject({ code: 'workflow_depth_exceeded', stepId: 'expand' });
+    expect(events.some((e) => e.type === 'PlanRevised')).toBe(false);
+  }, 40_000);
+});
