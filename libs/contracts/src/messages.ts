@@ -1,4 +1,4 @@
-import type { PolicyDecision } from '@ledgerflow/domain';
+import type { PlanStepDraft, PolicyDecision } from '@ledgerflow/domain';
 import type { Actor } from './metadata.js';
 
 /** The error half of every reply: a stable code, a message naming the field/rule/limit, and whether a retry can help. */
@@ -86,6 +86,11 @@ export interface ToolResult {
   readonly reasoning?: string;
   /** Other outputs the tool considered (suggested alternatives for a reviewer). */
   readonly alternatives?: readonly unknown[];
+  /**
+   * Steps the tool asks to add to the run now (e.g. a currency conversion): validated like any plan
+   * revision, governed by policy like any step, within the 50-step cap (`workflow_depth_exceeded`).
+   */
+  readonly addSteps?: readonly PlanStepDraft[];
 }
 
 export type ToolReply = Reply<ToolResult>;

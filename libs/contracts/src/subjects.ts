@@ -26,6 +26,8 @@ export const subjects = {
   plannerStartRun: 'lf.planner.start-run',
   /** Request/reply: fork a run at a checkpoint (`{ runId, at }` -> `{ runId, created, forkedFrom }`). */
   plannerForkRun: 'lf.planner.fork-run',
+  /** Request/reply: an operator's command on a run (retry, skip, revise, cancel). */
+  plannerRunCommand: 'lf.planner.run-command',
   policyEvaluate: 'lf.policy.evaluate',
   approvalDecideGate: 'lf.approval.decide-gate',
   memoryStepStats: 'lf.memory.step-stats',

@@ -72,7 +72,7 @@ export class CompiledTool {
 
   private checkResult(returned: unknown): ToolReply {
     const outcome: ToolResult = isToolOutcome(returned) ? returned : { output: returned };
-    const { confidence, lineage, reasoning, alternatives } = outcome;
+    const { confidence, lineage, reasoning, alternatives, addSteps } = outcome;
     if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
       return failure('tool_output_invalid', `${this.label} confidence must be a number within 0..1, got ${String(confidence)}`, false, { field: 'confidence', rule: 'range' });
     }
@@ -94,6 +94,7 @@ export class CompiledTool {
       ...(lineage === undefined ? {} : { lineage }),
       ...(reasoning === undefined ? {} : { reasoning }),
       ...(alternatives === undefined ? {} : { alternatives: JSON.parse(JSON.stringify(alternatives)) as unknown[] }),
+      ...(addSteps === undefined ? {} : { addSteps: JSON.parse(JSON.stringify(addSteps)) as ToolResult['addSteps'] }),
     };
     return { ok: true, value };
   }

@@ -43,7 +43,7 @@ export interface ToolOutcome<O = unknown> extends ToolResult {
  */
 export function result<O>(
   output: O,
-  meta: { confidence?: number; lineage?: Lineage; reasoning?: string; alternatives?: readonly unknown[] } = {},
+  meta: { confidence?: number; lineage?: Lineage; reasoning?: string; alternatives?: readonly unknown[]; addSteps?: ToolResult['addSteps'] } = {},
 ): ToolOutcome<O> {
   return {
     output,
@@ -51,6 +51,7 @@ export function result<O>(
     ...(meta.lineage === undefined ? {} : { lineage: meta.lineage }),
     ...(meta.reasoning === undefined ? {} : { reasoning: meta.reasoning }),
     ...(meta.alternatives === undefined ? {} : { alternatives: meta.alternatives }),
+    ...(meta.addSteps === undefined ? {} : { addSteps: meta.addSteps }),
     [RESULT]: true,
   };
 }

@@ -226,8 +226,8 @@ export class RunReconciler {
         { causationId: idempotencyKeyOf(runId, stepId, attempt) },
       );
     } catch (error) {
-      // Already recorded (a duplicate dispatch after a restart): nothing to do.
-      if (error instanceof DomainError && error.code === 'RUN.STEP_NOT_RUNNING') return;
+      // Already recorded (a duplicate dispatch after a restart), or the run ended meanwhile (cancelled): nothing to do.
+      if (error instanceof DomainError && (error.code === 'RUN.STEP_NOT_RUNNING' || error.code === 'RUN.NOT_RUNNING')) return;
       throw error;
     }
   }

@@ -67,7 +67,7 @@ export function outcomeCommand(stepId: string, attempt: number, outcome: ToolOut
   if (!outcome.ok) {
     return { type: 'RecordStepFailed', data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs } };
   }
-  const { output, confidence, lineage, reasoning, alternatives } = outcome.result;
+  const { output, confidence, lineage, reasoning, alternatives, addSteps } = outcome.result;
   return {
     type: 'RecordStepSucceeded',
     data: {
@@ -78,6 +78,7 @@ export function outcomeCommand(stepId: string, attempt: number, outcome: ToolOut
       ...(lineage !== undefined ? { lineage } : {}),
       ...(reasoning !== undefined ? { reasoning } : {}),
       ...(alternatives !== undefined ? { alternatives } : {}),
+      ...(addSteps !== undefined ? { addSteps } : {}),
       durationMs: outcome.durationMs,
       runDurationMs,
     },

@@ -5,6 +5,7 @@ import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { GatewayConfig } from './gateway.config.js';
 import { AuditController } from './audit.controller.js';
 import { GatesController } from './gates.controller.js';
+import { OperatorController } from './operator.controller.js';
 import { ReplayController } from './replay.controller.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { ReviewerAuth } from './reviewer-auth.js';
@@ -18,7 +19,7 @@ export class GatewayModule {
   static register(context: ServiceContext<GatewayConfig>): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },

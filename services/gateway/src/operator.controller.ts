@@ -1,3 +1,4 @@
+import { subjects } from '@ledgerflow/contracts';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
@@ -8,7 +9,7 @@ import { NATS_CONNECTION, validateBody } from '@ledgerflow/service-runtime';
 import { ReviewerAuth } from './reviewer-auth.js';
 
 /** The planner's operator-command subject (`RUN_COMMAND_SUBJECT` in services/planner/src/run-commands.ts). */
-export const RUN_COMMAND_SUBJECT = 'lf.planner.run-command';
+export const RUN_COMMAND_SUBJECT = subjects.plannerRunCommand;
 const TIMEOUT_MS = 10_000;
 const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 const STEP_ID_MESSAGE = { message: 'stepId must match ^[a-z][a-z0-9_-]{0,62}$' };

@@ -9,6 +9,8 @@ import { SpanKind, withSpan } from '@ledgerflow/telemetry';
 import { RunForker } from './fork-run.js';
 import type { ForkRunResult } from './fork-run.js';
 import { ForkRunDto } from './fork-run.dto.js';
+import { RunCommandDto, RunCommands } from './run-commands.js';
+import type { RunCommandResult } from './run-commands.js';
 import { RunStarter } from './start-run.js';
 import { StartRunDto } from './start-run.dto.js';
 
@@ -18,6 +20,7 @@ export class PlannerController {
   constructor(
     @Inject(RunStarter) private readonly starter: RunStarter,
     @Inject(RunForker) private readonly forker: RunForker,
+    @Inject(RunCommands) private readonly commands: RunCommands,
   ) {}
 
   @MessagePattern(subjects.plannerStartRun)
@@ -40,6 +43,17 @@ export class PlannerController {
       const result = await this.forker.fork(request.runId, request.at);
       span.setAttributes({ 'ledgerflow.run_id': result.runId, 'ledgerflow.forked_from': request.runId });
       return result;
+    });
+  }
+
+  /** `lf.planner.run-command`: an operator's retry (optionally as a substitute agent), skip, revision or cancel. */
+  @MessagePattern(subjects.plannerRunCommand)
+  runCommand(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RunCommandResult> {
+    const parent = extractTraceContext(context.getHeaders());
+    return withSpan('planner.run-command', { parent, kind: SpanKind.SERVER }, (span) => {
+      const request = validateBody(RunCommandDto, body);
+      span.setAttributes({ 'ledgerflow.run_id': request.runId, 'ledgerflow.command': request.command });
+      return this.commands.execute(request);
     });
   }
 }

@@ -5,6 +5,8 @@ import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { EventRelayHost } from './event-relay.host.js';
 import { PlannerController } from './planner.controller.js';
 import { RunForker } from './fork-run.js';
+import { RecoveryConsumer } from './recovery.consumer.js';
+import { RunCommands } from './run-commands.js';
 import { RunStarter } from './start-run.js';
 import { TriggersConsumer } from './triggers.consumer.js';
 
@@ -19,7 +21,7 @@ export class PlannerModule {
     return {
       module: PlannerModule,
       controllers: [PlannerController],
-      providers: [{ provide: RunStarter, useValue: starter }, { provide: RunForker, useValue: new RunForker(context.runs) }, TriggersConsumer, EventRelayHost],
+      providers: [{ provide: RunStarter, useValue: starter }, { provide: RunForker, useValue: new RunForker(context.runs) }, RunCommands, RecoveryConsumer, TriggersConsumer, EventRelayHost],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { subjects } from '@ledgerflow/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
@@ -7,7 +8,7 @@ import { RUN_REPOSITORY, RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun } from '@ledgerflow/service-runtime';
 
 /** Request/reply subject of operator commands (queue group `planner`), sent by the gateway's operator endpoints. */
-export const RUN_COMMAND_SUBJECT = 'lf.planner.run-command';
+export const RUN_COMMAND_SUBJECT = subjects.plannerRunCommand;
 
 const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 

@@ -4,9 +4,10 @@ import { auditCommands } from './audit.command.js';
 import { runCli } from './cli.js';
 import { gatesCommands } from './gates.command.js';
 import { policyTestCommand } from './policy-test.command.js';
+import { runsOperateCommands } from './runs-operate.command.js';
 import { runsReplayCommands } from './runs-replay.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...auditCommands], process.argv.slice(2), {
+const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...auditCommands], process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
