@@ -30,7 +30,10 @@ export interface DurableConsumerOptions {
   readonly maxDeliver?: number;
   /** Nak delay after failed delivery n is `backoffMs[n-1]` (the last entry repeats), in ms; default [100, 500, 2000, 5000]. */
   readonly backoffMs?: readonly number[];
-  /** How long the server waits for an ack before redelivering, in ms; default 30000. Long handlers are kept alive. */
+  /**
+   * How long the server waits for an ack before redelivering, in ms; default 10000: a message held by a process
+   * that was killed comes back after this long. Long handlers are kept alive (`working()` every half of it).
+   */
   readonly ackWaitMs?: number;
   /** Handlers running at once in this process; default 16. */
   readonly concurrency?: number;
@@ -74,7 +77,7 @@ export const DEFAULT_BACKOFF_MS: readonly number[] = [100, 500, 2000, 5000];
  */
 export async function startDurableConsumer(nc: NatsConnection, options: DurableConsumerOptions): Promise<DurableConsumer> {
   const maxDeliver = options.maxDeliver ?? 5;
-  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const ackWaitMs = options.ackWaitMs ?? 10_000;
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const dlq = options.deadLetterSubject ?? defaultDeadLetterSubject(options.durable);

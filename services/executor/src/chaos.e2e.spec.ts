@@ -127,8 +127,8 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
     for (const [i, kill] of plan.kills.entries()) {
       for (const run of plan.runs.filter((r) => r.slot === i)) {
         publishing.push(sleep(run.offsetMs).then(async () => {
-          await js.publish(`lf.trigger.${run.workflowId}`, JSON.stringify({ sleepMs: run.sleepMs }), { msgID: run.key });
           published.set(run.key, Date.now());
+          await js.publish(`lf.trigger.${run.workflowId}`, JSON.stringify({ sleepMs: run.sleepMs }), { msgID: run.key });
         }));
       }
       await sleep(kill.gapMs);
