@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startStack, tempDir } from '@ledgerflow/testing';
+import { repoRoot, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -93,5 +95,27 @@ describe('replay: checkpoints, state, diff and fork', () => {
     expect(forkState.body).toMatchObject({ status: 'completed', forkedFrom: { runId, checkpoint: 'cp-2' } });
     expect((forkState.body.steps as Array<{ lineage: { carriedOver: boolean } }>).map((s) => s.lineage.carriedOver)).toEqual([true, true, false, false]);
     expect((await fork()).body).toMatchObject({ runId: forked.body.runId, created: false });
+  }, 60_000);
+
+  it('serves the same through the command line (ledgerflow runs ...)', async () => {
+    const cli = async (...args: string[]) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot(), 'tools/cli/dist/main.js'), ...args], {
+        env: { ...process.env, LEDGERFLOW_URL: api },
+      });
+      return stdout;
+    };
+    const started = await fetch(`${api}/v1/workflows/recorded-chain/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { sleepMs: 0 } }) });
+    const { runId } = (await started.json()) as { runId: string };
+    expect((await completed(runId)).at(-1)?.type).toBe('RunCompleted');
+
+    const checkpoints = JSON.parse(await cli('runs', 'checkpoints', runId, '--json')) as { checkpoints: Array<{ id: string }> };
+    expect(checkpoints.checkpoints.map((cp) => cp.id)).toEqual(['cp-1', 'cp-2', 'cp-3', 'cp-4']);
+    expect(await cli('runs', 'trace', runId)).toContain('r4');
+    const diff = JSON.parse(await cli('runs', 'diff', runId, '--from', 'cp-3', '--to', 'cp-4', '--json')) as { changes: Array<{ path: string }> };
+    expect(diff.changes.map((c) => c.path)).toContain('/steps/r4/status');
+    const forked = JSON.parse(await cli('runs', 'fork', runId, '--at', 'cp-3', '--json')) as { runId: string; created: boolean };
+    expect(forked.created).toBe(true);
+    const events = await completed(forked.runId);
+    expect(events.filter((e) => e.type === 'StepStarted').map(stepOf)).toEqual(['r4']);
   }, 60_000);
 });

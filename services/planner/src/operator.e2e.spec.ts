@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startStack, tempDir } from '@ledgerflow/testing';
+import { repoRoot, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -105,6 +108,19 @@ describe('failure handling and operator actions', () => {
     expect(events.at(-1)).toMatchObject({ type: 'RunCancelled', data: { reason: 'duplicate order', requestedBy: 'ops-ann' } });
     expect(await post(`/v1/runs/${runId}/cancel`, { reason: 'again' }, token)).toMatchObject({ status: 409, body: { error: { code: 'RUN.ALREADY_ENDED' } } });
     expect(await post('/v1/runs/no-such-run/cancel', { reason: 'x' }, token)).toMatchObject({ status: 404, body: { error: { code: 'run_not_found' } } });
+  }, 40_000);
+
+  it('takes the same commands from the command line (ledgerflow runs skip|cancel)', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(repoRoot(), 'tools/cli/dist/main.js'), ...args], {
+        env: { ...process.env, LEDGERFLOW_URL: stack.gatewayUrl, LEDGERFLOW_TOKEN: token },
+      });
+    const runId = await start('ops-failures');
+    await until(runId, paused, 'the run to pause');
+    await expect(cli('runs', 'skip', runId, 'archive', '--reason', 'not needed')).rejects.toMatchObject({ code: 1 });
+    await cli('runs', 'cancel', runId, '--reason', 'entered twice');
+    const events = await store.readStream(`run-${runId}`);
+    expect(events.at(-1)).toMatchObject({ type: 'RunCancelled', data: { reason: 'entered twice', requestedBy: 'ops-ann' } });
   }, 40_000);
 
   it('recovers an expired token on its own: refresh_token runs, then the failed step again', async () => {
