@@ -17,7 +17,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
 import { LedgerflowClient } from '@ledgerflow/sdk';
-import { repoRoot, startStack } from '@ledgerflow/testing';
+import { benchWorkers, repoRoot, startStack } from '@ledgerflow/testing';
 import { foldBench } from './fold-bench.js';
 import { natsRoundTrip, policyEvaluate, sqliteCommit } from './floors.js';
 import { ms, percentile, residentMiB } from './stats.js';
@@ -34,7 +34,7 @@ const stack = await startStack({
   dataDir,
   env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/claim-review/workflows,examples/bench/workflows' },
   nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
-  extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: join(dataDir, 'ledger.jsonl') } }],
+  extras: [benchWorkers(join(dataDir, 'ledger.jsonl'))],
 });
 const nc = await connect({ servers: stack.natsUrl, name: 'bench' });
 const store = await SqliteEventStore.open(stack.sqlitePath);

@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { callToolDirectly, recordedFor, signGrant, signingKey, type GrantScope } from './grants.spec-util.js';
 
@@ -27,7 +27,7 @@ describe('step-scoped grants', () => {
     stack = await startStack({
       dataDir,
       env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: ledger } }],
+      extras: [benchWorkers(ledger)],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await connect({ servers: stack.natsUrl });

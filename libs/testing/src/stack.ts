@@ -24,6 +24,19 @@ export interface ExtraProcess {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The benchmark and test tool workers (`examples/bench`: `bench.noop`, `bench.record`, ...) as an extra
+ * process of a stack; `ledgerPath` is where `bench.record` writes its side effects (`BENCH_LEDGER`).
+ */
+export function benchWorkers(ledgerPath?: string): ExtraProcess {
+  return {
+    name: 'bench-workers',
+    script: 'examples/bench/dist/workers.js',
+    readyLine: /^ledgerflow:ready bench-workers$/,
+    ...(ledgerPath ? { env: { BENCH_LEDGER: ledgerPath } } : {}),
+  };
+}
+
 export interface StackOptions {
   /** Where the SQLite files and nats-server's JetStream data go; default a fresh temp dir. */
   readonly dataDir?: string;

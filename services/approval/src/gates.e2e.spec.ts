@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startStack } from '@ledgerflow/testing';
+import { benchWorkers, startStack } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { eventually, http, reviewerToken } from './approval-e2e.spec-util.js';
 
@@ -50,7 +50,7 @@ describe('gates end to end', () => {
         LEDGERFLOW_NOTIFY_BACKOFF_MS: '50',
       },
       extras: [
-        { name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/ },
+        benchWorkers(),
         { name: 'confidence-worker', script: 'services/approval/src/fixtures/confidence-worker.mjs', readyLine: /^ledgerflow:ready confidence-worker$/ },
       ],
     });

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { GateApprover, reviewerToken } from './chaos-approver.spec-util.js';
 import { ledgerProblems, memoryProblems, readLedger, runProblems } from './chaos-checks.spec-util.js';
@@ -50,7 +50,7 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
     stack = await startStack({
       dataDir,
       env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows,services/executor/src/fixtures/workflows' },
-      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: ledger } }],
+      extras: [benchWorkers(ledger)],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await connect({ servers: stack.natsUrl, name: 'chaos-e2e' });

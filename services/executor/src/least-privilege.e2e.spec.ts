@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -20,7 +20,7 @@ describe('an agent outside its declared capabilities', () => {
     stack = await startStack({
       dataDir,
       env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: ledger } }],
+      extras: [benchWorkers(ledger)],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
   }, 60_000);

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { repoRoot, startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 interface ExportFile {
@@ -44,7 +44,7 @@ describe('the audit trail of a run', () => {
     stack = await startStack({
       dataDir,
       env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: join(dataDir, 'ledger.jsonl') } }],
+      extras: [benchWorkers(join(dataDir, 'ledger.jsonl'))],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
     const response = await fetch(`${stack.gatewayUrl}/v1/workflows/noop-chain/runs`, {

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { repoRoot, startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -25,7 +25,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
     stack = await startStack({
       dataDir,
       env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/, env: { BENCH_LEDGER: ledger } }],
+      extras: [benchWorkers(ledger)],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
     api = stack.gatewayUrl;

@@ -1,6 +1,6 @@
 import { startOtlpReceiver } from '@ledgerflow/telemetry';
 import type { OtlpReceiver } from '@ledgerflow/telemetry';
-import { startStack } from '@ledgerflow/testing';
+import { benchWorkers, startStack } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -20,7 +20,7 @@ describe('one trace per run', () => {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
         OTEL_BSP_SCHEDULE_DELAY: '100',
       },
-      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/ }],
+      extras: [benchWorkers()],
     });
   }, 60_000);
 

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { repoRoot, startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -22,7 +22,7 @@ describe('failure handling and operator actions', () => {
     stack = await startStack({
       dataDir: await tempDir('ledgerflow-operator-'),
       env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [{ name: 'bench-workers', script: 'examples/bench/dist/workers.js', readyLine: /^ledgerflow:ready bench-workers$/ }],
+      extras: [benchWorkers()],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
     token = await new SignJWT({ roles: ['ops'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('ops-ann').setIssuer(stack.authIssuer)

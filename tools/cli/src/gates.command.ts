@@ -1,3 +1,4 @@
+import { callGateway } from './gateway-call.js';
 import type { CliCommand, CliIo } from './command.js';
 
 /**
@@ -8,7 +9,7 @@ import type { CliCommand, CliIo } from './command.js';
  * 2 usage errors (unknown option, missing id or token).
  */
 
-export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
+export { DEFAULT_GATEWAY_URL } from './gateway-call.js';
 
 interface ParsedArgs {
   readonly positional: string[];
@@ -54,37 +55,6 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
-async function call(io: CliIo, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  const base = (io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    io.err(`error: cannot reach the gateway at ${base} (set LEDGERFLOW_URL): ${cause?.code ?? cause?.message ?? (error as Error).message}\n`);
-    return { ok: false };
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const hint = response.status === 401 ? ' (set LEDGERFLOW_TOKEN to your reviewer token)' : '';
-    io.err(`error: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? (text || response.statusText)}${hint}\n`);
-    return { ok: false };
-  }
-  return { ok: true, value: parsed };
-}
-
 function requireToken(io: CliIo): string {
   const token = io.env.LEDGERFLOW_TOKEN;
   if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export your reviewer bearer token (a JWT) first');
@@ -114,7 +84,7 @@ export const gatesListCommand: CliCommand = {
     const mine = options.has('mine');
     const query = new URLSearchParams({ ...(status === 'all' ? {} : { status }), ...(mine ? { reviewer: 'me' } : {}) });
     const search = query.toString();
-    const result = await call(io, 'GET', `/v1/gates${search ? `?${search}` : ''}`, undefined, mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN);
+    const result = await callGateway(io, 'GET', `/v1/gates${search ? `?${search}` : ''}`, undefined, mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN);
     if (!result.ok) return 1;
     const gates = result.value as GateRow[];
     if (gates.length === 0) {
@@ -141,7 +111,7 @@ function decisionCommand(outcome: 'approve' | 'reject'): CliCommand {
       if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
       const token = requireToken(io);
       const comment = options.get('comment');
-      const result = await call(io, 'POST', `/v1/gates/${encodeURIComponent(gateId)}/decision`, { outcome, ...(typeof comment === 'string' ? { comment } : {}) }, token);
+      const result = await callGateway(io, 'POST', `/v1/gates/${encodeURIComponent(gateId)}/decision`, { outcome, ...(typeof comment === 'string' ? { comment } : {}) }, token);
       if (!result.ok) return 1;
       const value = result.value as { gateId: string; outcome: string; runId: string };
       io.out(`gate ${value.gateId} ${value.outcome} (run ${value.runId})\n`);

@@ -1,3 +1,4 @@
+import { callGateway } from './gateway-call.js';
 import { readFile } from 'node:fs/promises';
 import type { CliCommand, CliIo } from './command.js';
 
@@ -9,7 +10,6 @@ import type { CliCommand, CliIo } from './command.js';
  * 2 usage errors (unknown option, missing argument, token or revision file).
  */
 
-const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
 
 class UsageError extends Error {}
 
@@ -32,34 +32,8 @@ function parseArgs(args: readonly string[], valued: readonly string[]): { positi
 }
 
 async function post(io: CliIo, path: string, body: unknown, token: string): Promise<Record<string, unknown> | undefined> {
-  const base = (io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    io.err(`error: cannot reach the gateway at ${base} (set LEDGERFLOW_URL): ${cause?.code ?? cause?.message ?? (error as Error).message}\n`);
-    return undefined;
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const hint = response.status === 401 ? ' (set LEDGERFLOW_TOKEN to your bearer token)' : '';
-    io.err(`error: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? (text || response.statusText)}${hint}\n`);
-    return undefined;
-  }
-  return (parsed ?? {}) as Record<string, unknown>;
+  const result = await callGateway(io, 'POST', path, body, token);
+  return result.ok ? ((result.value ?? {}) as Record<string, unknown>) : undefined;
 }
 
 interface Spec {

@@ -1,5 +1,6 @@
+import { callGateway } from './gateway-call.js';
 import type { CliCommand, CliIo } from './command.js';
-import { DEFAULT_GATEWAY_URL, formatTable } from './gates.command.js';
+import { formatTable } from './gates.command.js';
 
 /**
  * `ledgerflow runs show|trace|checkpoints|state|diff|fork`: read and replay runs through the gateway's HTTP API
@@ -34,34 +35,6 @@ function parseArgs(args: readonly string[], valued: readonly string[]): { id: st
   if (!id) throw new UsageError('the run id is missing');
   if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
   return { id, options };
-}
-
-async function call(io: CliIo, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  const base = (io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      method, signal: AbortSignal.timeout(15_000),
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    io.err(`error: cannot reach the gateway at ${base} (set LEDGERFLOW_URL): ${cause?.code ?? cause?.message ?? (error as Error).message}\n`);
-    return { ok: false };
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    io.err(`error: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? (text || response.statusText)}\n`);
-    return { ok: false };
-  }
-  return { ok: true, value: parsed };
 }
 
 /** Compact JSON of a value, cut at `max` characters (`-` when absent). */
@@ -153,7 +126,7 @@ function command(spec: Spec): CliCommand {
         io.err(`error: ${error.message}\nusage: ledgerflow ${spec.usage}\n`);
         return 2;
       }
-      const result = await call(io, request.method, request.path, request.body);
+      const result = await callGateway(io, request.method, request.path, request.body);
       if (!result.ok) return 1;
       if (json) io.out(`${JSON.stringify(result.value, null, 2)}\n`);
       else renderers[spec.verb]?.(result.value as Row, io);

@@ -1,0 +1,49 @@
+import type { CliIo } from './command.js';
+
+/** The gateway a command talks to when `LEDGERFLOW_URL` is not set. */
+export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
+
+/** How long one HTTP call may take, in milliseconds. */
+const TIMEOUT_MS = 15_000;
+
+/**
+ * One JSON call to the gateway (`LEDGERFLOW_URL`, else {@link DEFAULT_GATEWAY_URL}), with the bearer token when
+ * given. Never throws: an unreachable gateway or an error answer is written to `io.err` (the server's error code
+ * and message; a hint to set `LEDGERFLOW_TOKEN` on 401) and returns `{ ok: false }`.
+ */
+export async function callGateway(
+  io: CliIo,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  const base = (io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    io.err(`error: cannot reach the gateway at ${base} (set LEDGERFLOW_URL): ${cause?.code ?? cause?.message ?? (error as Error).message}\n`);
+    return { ok: false };
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const hint = response.status === 401 ? ' (set LEDGERFLOW_TOKEN to your bearer token)' : '';
+    io.err(`error: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? (text || response.statusText)}${hint}\n`);
+    return { ok: false };
+  }
+  return { ok: true, value: parsed };
+}
