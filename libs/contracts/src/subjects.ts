@@ -7,6 +7,8 @@
 export const TRIGGERS_STREAM = 'LF_TRIGGERS';
 /** JetStream stream of relayed store events: `lf.evt.<category>.<streamId>.<EventType>`, message id = event id. */
 export const EVENTS_STREAM = 'LF_EVENTS';
+/** JetStream stream of dead letters: `lf.dlq.<durable>`, so a message a consumer gave up on is kept for an operator. */
+export const DLQ_STREAM = 'LF_DLQ';
 
 export const subjects = {
   /** A trigger for a workflow (JetStream, stream LF_TRIGGERS). */
@@ -20,6 +22,7 @@ export const subjects = {
   eventsOfCategory: (category: string) => `lf.evt.${category}.>`,
   /** Dead-letter subject for a consumer whose handler failed `maxDeliveries` times (core NATS publish). */
   deadLetter: (consumer: string) => `lf.dlq.${consumer}`,
+  deadLettersAll: 'lf.dlq.>',
   /** Request/reply: one tool action, served by workers in queue group `tool.<tool>.<action>`. */
   tool: (tool: string, action: string) => `lf.tool.${tool}.${action}`,
   /** Request/reply commands and queries served by the services (queue group = service name). */

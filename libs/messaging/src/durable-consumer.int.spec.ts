@@ -1,4 +1,4 @@
-import { EVENTS_STREAM } from '@ledgerflow/contracts';
+import { DLQ_STREAM, EVENTS_STREAM } from '@ledgerflow/contracts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type Msg } from '@nats-io/nats-core';
 import { deadLetterHeaders } from './dead-letter.js';
@@ -107,6 +107,8 @@ describe('startDurableConsumer', () => {
     expect(dead.headers?.get(deadLetterHeaders.errorCode)).toBe('TOOL.INPUT_INVALID');
     expect(dead.headers?.get(deadLetterHeaders.errorMessage)).toBe('tool rejected input second line');
     expect(dead.headers?.get('lf-run-id')).toBe('r1');
+    const kept = await (await jetstreamManager(nats.nc)).streams.getMessage(DLQ_STREAM, { last_by_subj: 'lf.dlq.dlq-test' });
+    expect(kept?.json()).toEqual({ n: 7 }); // stored in LF_DLQ, not only seen by live subscribers
     await sleep(300);
     expect(calls).toBe(3);
     const info = await consumerInfo('dlq-test');

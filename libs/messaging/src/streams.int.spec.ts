@@ -1,4 +1,4 @@
-import { EVENTS_STREAM, TRIGGERS_STREAM } from '@ledgerflow/contracts';
+import { DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -17,8 +17,8 @@ describe('ensureStreams', () => {
   it('creates both streams with their subjects, file storage and duplicate windows, even when two processes race', async () => {
     const other = await nats.connect('other-process');
     const [a, b] = await Promise.all([ensureStreams(nats.nc), ensureStreams(other)]);
-    expect(a.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM]);
-    expect(b.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM]);
+    expect(a.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM]);
+    expect(b.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM]);
 
     const jsm = await jetstreamManager(nats.nc);
     const triggers = await jsm.streams.info(TRIGGERS_STREAM);

@@ -1,4 +1,4 @@
-import { EVENTS_STREAM, TRIGGERS_STREAM, subjects } from '@ledgerflow/contracts';
+import { DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { JetStreamApiError, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
@@ -24,7 +24,7 @@ const STREAM_NOT_FOUND = 10059;
 
 type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'storage' | 'duplicate_window' | 'num_replicas'>;
 
-/** The configuration `ensureStreams` wants for `LF_TRIGGERS` and `LF_EVENTS`. */
+/** The configuration `ensureStreams` wants for `LF_TRIGGERS`, `LF_EVENTS` and `LF_DLQ`. */
 export function desiredStreams(options: EnsureStreamsOptions = {}): DesiredStream[] {
   const replicas = options.replicas ?? 1;
   const triggersMs = options.duplicateWindowMs?.triggers ?? DEFAULT_DUPLICATE_WINDOW_MS.triggers;
@@ -32,16 +32,18 @@ export function desiredStreams(options: EnsureStreamsOptions = {}): DesiredStrea
   return [
     { name: TRIGGERS_STREAM, subjects: [subjects.triggerAll], storage: StorageType.File, duplicate_window: nanos(triggersMs), num_replicas: replicas },
     { name: EVENTS_STREAM, subjects: [subjects.eventsAll], storage: StorageType.File, duplicate_window: nanos(eventsMs), num_replicas: replicas },
+    { name: DLQ_STREAM, subjects: [subjects.deadLettersAll], storage: StorageType.File, duplicate_window: nanos(eventsMs), num_replicas: replicas },
   ];
 }
 
 /**
- * Creates `LF_TRIGGERS` (`lf.trigger.>`, file storage, duplicate window 24 h) and `LF_EVENTS`
- * (`lf.evt.>`, file storage, duplicate window 2 min), or updates them when their subjects, duplicate
+ * Creates `LF_TRIGGERS` (`lf.trigger.>`, file storage, duplicate window 24 h), `LF_EVENTS`
+ * (`lf.evt.>`, file storage, duplicate window 2 min) and `LF_DLQ` (`lf.dlq.>`, file storage: dead letters are
+ * kept until an operator deals with them), or updates them when their subjects, duplicate
  * window or replicas differ. Idempotent, and safe when several processes call it at once (a lost
  * create race turns into a check-and-update).
  *
- * @returns the info of both streams, triggers first.
+ * @returns the info of the three streams: triggers, events, dead letters.
  * @throws LedgerflowError `NATS.STREAM_CONFIG_CONFLICT` when an existing stream uses another storage type
  *   (JetStream cannot change storage in place).
  */
