@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
-import type { Stack } from '@ledgerflow/testing';
+import { startBenchStack } from '@ledgerflow/testing';
+import type { BenchStack } from '@ledgerflow/testing';
 import { callToolDirectly, recordedFor, signGrant, signingKey, type GrantScope } from './grants.spec-util.js';
 
 const STEPS = ['r1', 'r2', 'r3', 'r4'];
@@ -16,19 +15,14 @@ const STEPS = ['r1', 'r2', 'r3', 'r4'];
  * `lf.tool.bench.record` without a valid grant is refused with `grant_invalid` and records nothing.
  */
 describe('step-scoped grants', () => {
-  let stack: Stack;
+  let stack: BenchStack;
   let store: SqliteEventStore;
   let nc: NatsConnection;
   let ledger: string;
 
   beforeAll(async () => {
-    const dataDir = await tempDir('ledgerflow-grants-e2e-');
-    ledger = join(dataDir, 'ledger.jsonl');
-    stack = await startStack({
-      dataDir,
-      env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [benchWorkers(ledger)],
-    });
+    stack = await startBenchStack('ledgerflow-grants-e2e-');
+    ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await connect({ servers: stack.natsUrl });
   }, 60_000);

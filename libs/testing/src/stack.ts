@@ -37,6 +37,24 @@ export function benchWorkers(ledgerPath?: string): ExtraProcess {
   };
 }
 
+/** A stack on the bench workflows whose bench workers write their side effects to `benchLedger`. */
+export interface BenchStack extends Stack {
+  /** The `bench.record` ledger (JSON lines, one per applied side effect), in the stack's data directory. */
+  readonly benchLedger: string;
+}
+
+/**
+ * Starts a stack (in a fresh temp directory named from `prefix`) on `examples/bench/workflows` plus
+ * `definitionsDirs`, with the bench workers as an extra process: the set-up most end-to-end tests share.
+ */
+export async function startBenchStack(prefix: string, options: { readonly definitionsDirs?: readonly string[] } = {}): Promise<BenchStack> {
+  const dataDir = await tempDir(prefix);
+  const benchLedger = join(dataDir, 'ledger.jsonl');
+  const definitions = ['examples/bench/workflows', ...(options.definitionsDirs ?? [])].join(',');
+  const stack = await startStack({ dataDir, env: { LEDGERFLOW_DEFINITIONS_DIR: definitions }, extras: [benchWorkers(benchLedger)] });
+  return { ...stack, benchLedger };
+}
+
 export interface StackOptions {
   /** Where the SQLite files and nats-server's JetStream data go; default a fresh temp dir. */
   readonly dataDir?: string;

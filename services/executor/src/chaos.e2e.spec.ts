@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
-import type { Stack } from '@ledgerflow/testing';
+import { startBenchStack } from '@ledgerflow/testing';
+import type { BenchStack } from '@ledgerflow/testing';
 import { GateApprover, reviewerToken } from './chaos-approver.spec-util.js';
 import { ledgerProblems, memoryProblems, readLedger, runProblems } from './chaos-checks.spec-util.js';
 import { chaosPlan, describePlan, seedFromEnv, servicesFromEnv } from './chaos-plan.spec-util.js';
@@ -39,19 +38,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * before its gate's decision; memory's statistics count every run once.
  */
 describe('chaos: services killed with SIGKILL at random points of runs', () => {
-  let stack: Stack;
+  let stack: BenchStack;
   let store: SqliteEventStore;
   let nc: NatsConnection;
   let ledger: string;
 
   beforeAll(async () => {
-    const dataDir = await tempDir('ledgerflow-chaos-e2e-');
-    ledger = join(dataDir, 'ledger.jsonl');
-    stack = await startStack({
-      dataDir,
-      env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows,services/executor/src/fixtures/workflows' },
-      extras: [benchWorkers(ledger)],
-    });
+    stack = await startBenchStack('ledgerflow-chaos-e2e-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
+    ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await connect({ servers: stack.natsUrl, name: 'chaos-e2e' });
   }, 60_000);

@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
-import type { Stack } from '@ledgerflow/testing';
+import { startBenchStack } from '@ledgerflow/testing';
+import type { BenchStack } from '@ledgerflow/testing';
 
 const RUNS = 6;
 const STEPS = ['r1', 'r2', 'r3', 'r4'];
@@ -23,18 +22,13 @@ function lines(path: string): Array<Record<string, string | number>> {
  * original idempotency key.
  */
 describe('executor killed mid-run', () => {
-  let stack: Stack;
+  let stack: BenchStack;
   let store: SqliteEventStore;
   let ledger: string;
 
   beforeAll(async () => {
-    const dataDir = await tempDir('ledgerflow-crash-e2e-');
-    ledger = join(dataDir, 'ledger.jsonl');
-    stack = await startStack({
-      dataDir,
-      env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [benchWorkers(ledger)],
-    });
+    stack = await startBenchStack('ledgerflow-crash-e2e-');
+    ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
   }, 60_000);
 

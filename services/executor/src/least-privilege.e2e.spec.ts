@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
-import type { Stack } from '@ledgerflow/testing';
+import { startBenchStack } from '@ledgerflow/testing';
+import type { BenchStack } from '@ledgerflow/testing';
 
 /**
  * Least privilege end to end: in workflow `overreach`, agent `reader` may use only `bench.noop`; its second
@@ -10,18 +9,13 @@ import type { Stack } from '@ledgerflow/testing';
  * recording worker never runs (no call, no side effect).
  */
 describe('an agent outside its declared capabilities', () => {
-  let stack: Stack;
+  let stack: BenchStack;
   let store: SqliteEventStore;
   let ledger: string;
 
   beforeAll(async () => {
-    const dataDir = await tempDir('ledgerflow-least-privilege-');
-    ledger = join(dataDir, 'ledger.jsonl');
-    stack = await startStack({
-      dataDir,
-      env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [benchWorkers(ledger)],
-    });
+    stack = await startBenchStack('ledgerflow-least-privilege-');
+    ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
   }, 60_000);
 

@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
-import type { Stack } from '@ledgerflow/testing';
+import { repoRoot, startBenchStack } from '@ledgerflow/testing';
+import type { BenchStack } from '@ledgerflow/testing';
 
 /**
  * Replay end to end: `recorded-chain` (r1 -> r2 -> r3 -> r4, each recording a ledger line per idempotency key)
@@ -14,19 +14,14 @@ import type { Stack } from '@ledgerflow/testing';
  * StepStarted and no ledger line for r1, r2 in the new run.
  */
 describe('replay: checkpoints, state, diff and fork', () => {
-  let stack: Stack;
+  let stack: BenchStack;
   let store: SqliteEventStore;
   let api: string;
   let ledger: string;
 
   beforeAll(async () => {
-    const dataDir = await tempDir('ledgerflow-replay-');
-    ledger = join(dataDir, 'ledger.jsonl');
-    stack = await startStack({
-      dataDir,
-      env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows' },
-      extras: [benchWorkers(ledger)],
-    });
+    stack = await startBenchStack('ledgerflow-replay-');
+    ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
     api = stack.gatewayUrl;
   }, 90_000);

@@ -1,34 +1,17 @@
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runCli } from './cli.js';
+import { StandInGateway } from './stand-in-gateway.spec-util.js';
 import { gatesCommands } from './gates.command.js';
 
-interface Seen { method: string; url: string; authorization?: string; body?: unknown }
-
-/** A stand-in gateway: records each request and answers from `reply`. */
 describe('ledgerflow gates', () => {
-  let server: Server;
-  let url: string;
-  const seen: Seen[] = [];
-  let reply: (request: Seen) => { status: number; body: unknown } = () => ({ status: 200, body: [] });
-
+  const gateway = new StandInGateway(() => ({ status: 200, body: [] }));
+  const seen = gateway.seen;
+  let url = '';
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      let text = '';
-      request.on('data', (chunk: Buffer) => { text += chunk.toString(); });
-      request.on('end', () => {
-        const entry: Seen = { method: request.method ?? '', url: request.url ?? '', ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), ...(text ? { body: JSON.parse(text) } : {}) };
-        seen.push(entry);
-        const { status, body } = reply(entry);
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await gateway.start();
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => gateway.stop());
   beforeEach(() => { seen.length = 0; });
 
   async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
@@ -39,7 +22,7 @@ describe('ledgerflow gates', () => {
   }
 
   it('list: open gates by default, as a table', async () => {
-    reply = () => ({ status: 200, body: [
+    gateway.reply = () => ({ status: 200, body: [
       { gateId: 'run-1.payout', stepId: 'payout', status: 'open', reviewers: ['role:claims-lead'], reason: 'payout above 50,000', dueAt: '2026-05-01T14:00:00.000Z', level: 0 },
       { gateId: 'run-2.extract', stepId: 'extract', status: 'open', reviewers: ['cfo'], reason: 'low confidence', level: 2 },
     ] });
@@ -55,7 +38,7 @@ describe('ledgerflow gates', () => {
   });
 
   it('list --mine --status all: sends reviewer=me with the token; no gates says so', async () => {
-    reply = () => ({ status: 200, body: [] });
+    gateway.reply = () => ({ status: 200, body: [] });
     const { code, out } = await cli(['gates', 'list', '--mine', '--status', 'all'], { LEDGERFLOW_TOKEN: 'tok' });
     expect(code).toBe(0);
     expect(seen[0]).toEqual({ method: 'GET', url: '/v1/gates?reviewer=me', authorization: 'Bearer tok' });
@@ -63,7 +46,7 @@ describe('ledgerflow gates', () => {
   });
 
   it('approve and reject POST the decision with the comment and the bearer token', async () => {
-    reply = (request) => ({ status: 201, body: { gateId: 'run-1.payout', runId: 'run-1', outcome: (request.body as { outcome: string }).outcome === 'approve' ? 'approved' : 'rejected' } });
+    gateway.reply = (request) => ({ status: 201, body: { gateId: 'run-1.payout', runId: 'run-1', outcome: (request.body as { outcome: string }).outcome === 'approve' ? 'approved' : 'rejected' } });
     const approved = await cli(['gates', 'approve', 'run-1.payout', '--comment', 'checked the invoice'], { LEDGERFLOW_TOKEN: 'tok' });
     expect(approved).toEqual({ code: 0, out: 'gate run-1.payout approved (run run-1)\n', err: '' });
     expect(seen[0]).toEqual({ method: 'POST', url: '/v1/gates/run-1.payout/decision', authorization: 'Bearer tok', body: { outcome: 'approve', comment: 'checked the invoice' } });
@@ -73,7 +56,7 @@ describe('ledgerflow gates', () => {
   });
 
   it('prints the gateway’s error code and message and exits 1 (403 for a reviewer the gate does not name)', async () => {
-    reply = () => ({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED', message: '"intern" is not a reviewer of gate "run-1.payout"', retryable: false } } });
+    gateway.reply = () => ({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED', message: '"intern" is not a reviewer of gate "run-1.payout"', retryable: false } } });
     const { code, err } = await cli(['gates', 'approve', 'run-1.payout'], { LEDGERFLOW_TOKEN: 'tok' });
     expect(code).toBe(1);
     expect(err).toBe('error: HTTP 403 RUN.REVIEWER_NOT_NAMED: "intern" is not a reviewer of gate "run-1.payout"\n');

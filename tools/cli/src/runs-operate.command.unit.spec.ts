@@ -1,40 +1,21 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli.js';
+import { StandInGateway } from './stand-in-gateway.spec-util.js';
 import { runsOperateCommands } from './runs-operate.command.js';
 
-interface Seen { method: string; url: string; authorization?: string; body?: unknown }
-
-/** A stand-in gateway: records each request and answers from `reply`. */
 describe('ledgerflow runs retry|skip|revise|cancel', () => {
-  let server: Server;
-  let url: string;
-  const seen: Seen[] = [];
-  let reply: (request: Seen) => { status: number; body: unknown } = () => ({ status: 200, body: {} });
-
+  const gateway = new StandInGateway(() => ({ status: 200, body: {} }));
+  const seen = gateway.seen;
+  let url = '';
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      let text = '';
-      request.on('data', (chunk: Buffer) => { text += chunk.toString(); });
-      request.on('end', () => {
-        const entry: Seen = { method: request.method ?? '', url: request.url ?? '', ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}), ...(text ? { body: JSON.parse(text) } : {}) };
-        seen.push(entry);
-        const { status, body } = reply(entry);
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await gateway.start();
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => gateway.stop());
   beforeEach(() => {
     seen.length = 0;
-    reply = (request) => ({ status: 200, body: { runId: 'r1', command: request.url.split('/').at(-1), status: 'running', events: ['RunResumed', 'StepRetryScheduled'] } });
+    gateway.reply = (request) => ({ status: 200, body: { runId: 'r1', command: request.url.split('/').at(-1), status: 'running', events: ['RunResumed', 'StepRetryScheduled'] } });
   });
 
   async function cli(argv: string[], env: Record<string, string | undefined> = { LEDGERFLOW_TOKEN: 'tok' }) {
@@ -74,7 +55,7 @@ describe('ledgerflow runs retry|skip|revise|cancel', () => {
   });
 
   it("a refusal prints the gateway's code and exits 1", async () => {
-    reply = () => ({ status: 409, body: { error: { code: 'RUN.STEP_NOT_OPTIONAL', message: 'step "pay" is not optional; only optional steps may be skipped' } } });
+    gateway.reply = () => ({ status: 409, body: { error: { code: 'RUN.STEP_NOT_OPTIONAL', message: 'step "pay" is not optional; only optional steps may be skipped' } } });
     const { code, err } = await cli(['runs', 'skip', 'r1', 'pay', '--reason', 'x']);
     expect(code).toBe(1);
     expect(err).toBe('error: HTTP 409 RUN.STEP_NOT_OPTIONAL: step "pay" is not optional; only optional steps may be skipped\n');

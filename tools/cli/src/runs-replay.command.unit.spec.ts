@@ -1,34 +1,15 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { runCli } from './cli.js';
+import { StandInGateway } from './stand-in-gateway.spec-util.js';
 import { brief, runsReplayCommands } from './runs-replay.command.js';
 
-interface Seen { method: string; url: string; body?: unknown }
-
-/** A stand-in gateway: records each request and answers from `reply`. */
 describe('ledgerflow runs', () => {
-  let server: Server;
-  let url: string;
-  const seen: Seen[] = [];
-  let reply: (request: Seen) => { status: number; body: unknown } = () => ({ status: 200, body: {} });
-
+  const gateway = new StandInGateway(() => ({ status: 200, body: {} }));
+  const seen = gateway.seen;
+  let url = '';
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      let text = '';
-      request.on('data', (chunk: Buffer) => { text += chunk.toString(); });
-      request.on('end', () => {
-        const entry: Seen = { method: request.method ?? '', url: request.url ?? '', ...(text ? { body: JSON.parse(text) } : {}) };
-        seen.push(entry);
-        const { status, body } = reply(entry);
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await gateway.start();
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => gateway.stop());
   beforeEach(() => { seen.length = 0; });
 
   async function cli(argv: string[]) {
@@ -39,7 +20,7 @@ describe('ledgerflow runs', () => {
   }
 
   it('checkpoints: a table of cp-N with revision, time, event, step and summary', async () => {
-    reply = () => ({ status: 200, body: { runId: 'r-1', revision: 7, checkpoints: [
+    gateway.reply = () => ({ status: 200, body: { runId: 'r-1', revision: 7, checkpoints: [
       { id: 'cp-1', revision: 4, at: '2026-05-01T10:00:02.000Z', type: 'StepSucceeded', stepId: 'r1', summary: 'r1 succeeded (attempt 1)' },
       { id: 'cp-2', revision: 7, at: '2026-05-01T10:00:04.000Z', type: 'GateDecided', stepId: 'r2', summary: 'gate r-1.r2 approved by alice' },
     ] } });
@@ -55,7 +36,7 @@ describe('ledgerflow runs', () => {
   });
 
   it('state --at: the folded state with each step lineage', async () => {
-    reply = () => ({ status: 200, body: { runId: 'r-2', at: 'cp-1', revision: 4, occurredAt: '2026-05-01T10:00:02.000Z', status: 'running', forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 }, steps: [
+    gateway.reply = () => ({ status: 200, body: { runId: 'r-2', at: 'cp-1', revision: 4, occurredAt: '2026-05-01T10:00:02.000Z', status: 'running', forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 }, steps: [
       { stepId: 'r1', status: 'succeeded', attempt: 1, output: { recorded: true }, lineage: { stepId: 'r1', source: 'ledger', fresh: true, confidence: 0.9, cumulativeConfidence: 0.9, upstream: [], carriedOver: true } },
       { stepId: 'r2', status: 'pending', attempt: 1, lineage: { stepId: 'r2', upstream: ['r1'] } },
     ] } });
@@ -72,7 +53,7 @@ describe('ledgerflow runs', () => {
   });
 
   it('diff: sends from and to, prints each change', async () => {
-    reply = () => ({ status: 200, body: { runId: 'r-1', from: 'cp-2', to: 'cp-3', changes: [
+    gateway.reply = () => ({ status: 200, body: { runId: 'r-1', from: 'cp-2', to: 'cp-3', changes: [
       { op: 'replace', path: '/steps/r3/status', from: 'pending', to: 'succeeded' }, { op: 'add', path: '/steps/r3/output', to: { n: 1 } },
     ] } });
     const { code, out } = await cli(['runs', 'diff', 'r-1', '--from', 'cp-2', '--to=cp-3']);
@@ -88,7 +69,7 @@ describe('ledgerflow runs', () => {
   });
 
   it('fork: POSTs the checkpoint and says whether the run was created', async () => {
-    reply = () => ({ status: 202, body: { runId: 'r-9', created: false, forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 }, location: '/v1/runs/r-9' } });
+    gateway.reply = () => ({ status: 202, body: { runId: 'r-9', created: false, forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 }, location: '/v1/runs/r-9' } });
     const { code, out } = await cli(['runs', 'fork', 'r-1', '--at', 'cp-2']);
     expect(code).toBe(0);
     expect(seen[0]).toEqual({ method: 'POST', url: '/v1/runs/r-1/fork', body: { at: 'cp-2' } });
@@ -96,7 +77,7 @@ describe('ledgerflow runs', () => {
   });
 
   it('show and trace read the run; --json prints the answer as is', async () => {
-    reply = (request) => ({ status: 200, body: request.url.endsWith('/trace')
+    gateway.reply = (request) => ({ status: 200, body: request.url.endsWith('/trace')
       ? { run_id: 'r-1', workflow_id: 'wf', status: 'completed', total_duration_ms: 12, trace_id: null, steps: [{ step: 'r1', tool: 'bench', action: 'record', status: 'succeeded', attempts: 0, duration_ms: 5, policy: null, error: null, lineage: { upstream: [], carriedOver: true } }] }
       : { runId: 'r-1', workflowId: 'wf', workflowVersion: '1.0.0', status: 'completed', revision: 3, steps: [{ stepId: 'r1', status: 'succeeded', attempt: 1, tool: 'bench', action: 'record', output: 'x' }] } });
     const show = await cli(['runs', 'show', 'r-1']);
@@ -112,7 +93,7 @@ describe('ledgerflow runs', () => {
     expect((await cli(['runs', 'diff', 'r-1', '--from', 'cp-1'])).err).toContain('--to <checkpoint> is required');
     expect((await cli(['runs', 'state'])).code).toBe(2);
     expect(seen).toEqual([]);
-    reply = () => ({ status: 404, body: { error: { code: 'checkpoint_unknown', message: 'checkpoint "cp-9" is unknown: the run has cp-1..cp-3' } } });
+    gateway.reply = () => ({ status: 404, body: { error: { code: 'checkpoint_unknown', message: 'checkpoint "cp-9" is unknown: the run has cp-1..cp-3' } } });
     const refused = await cli(['runs', 'state', 'r-1', '--at', 'cp-9']);
     expect(refused).toMatchObject({ code: 1, err: 'error: HTTP 404 checkpoint_unknown: checkpoint "cp-9" is unknown: the run has cp-1..cp-3\n' });
     expect(brief('x'.repeat(80), 10)).toBe('xxxxxxx...');
