@@ -1,3 +1,4 @@
+import { parseArgs, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
 import type { CliCommand, CliIo } from './command.js';
 
@@ -10,33 +11,6 @@ import type { CliCommand, CliIo } from './command.js';
  */
 
 export { DEFAULT_GATEWAY_URL } from './gateway-call.js';
-
-interface ParsedArgs {
-  readonly positional: string[];
-  readonly options: Map<string, string | true>;
-}
-
-class UsageError extends Error {}
-
-function parseArgs(args: readonly string[], valued: readonly string[], flags: readonly string[]): ParsedArgs {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (flags.includes(name)) options.set(name, true);
-    else if (valued.includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    } else throw new UsageError(`unknown option --${name}`);
-  }
-  return { positional, options };
-}
 
 interface GateRow {
   gateId: string;

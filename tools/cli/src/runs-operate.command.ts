@@ -1,3 +1,4 @@
+import { parseValuedArgs, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
 import { readFile } from 'node:fs/promises';
 import type { CliCommand, CliIo } from './command.js';
@@ -10,26 +11,6 @@ import type { CliCommand, CliIo } from './command.js';
  * 2 usage errors (unknown option, missing argument, token or revision file).
  */
 
-
-class UsageError extends Error {}
-
-function parseArgs(args: readonly string[], valued: readonly string[]): { positional: string[]; options: Map<string, string> } {
-  const positional: string[] = [];
-  const options = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!valued.includes(name)) throw new UsageError(`unknown option --${name}`);
-    const value = inline ?? args[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    options.set(name, value);
-  }
-  return { positional, options };
-}
 
 async function post(io: CliIo, path: string, body: unknown, token: string): Promise<Record<string, unknown> | undefined> {
   const result = await callGateway(io, 'POST', path, body, token);
@@ -54,7 +35,7 @@ function command(spec: Spec): CliCommand {
     summary: spec.summary,
     async run(args, io) {
       try {
-        const { positional, options } = parseArgs(args, spec.options);
+        const { positional, options } = parseValuedArgs(args, spec.options);
         const [runId, step, extra] = positional;
         if (!runId) throw new UsageError('the run id is missing');
         if (spec.stepArg && !step) throw new UsageError('the step id is missing');

@@ -1,3 +1,4 @@
+import { parseArgs, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
 import type { CliCommand, CliIo } from './command.js';
 import { formatTable } from './gates.command.js';
@@ -10,27 +11,10 @@ import { formatTable } from './gates.command.js';
  * error code and message are printed), 2 usage errors.
  */
 
-class UsageError extends Error {}
-
 type Row = Record<string, unknown>;
 
-function parseArgs(args: readonly string[], valued: readonly string[]): { id: string; options: Map<string, string | true> } {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (name === 'json') options.set(name, true);
-    else if (valued.includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    } else throw new UsageError(`unknown option --${name}`);
-  }
+function parseRunArgs(args: readonly string[], valued: readonly string[]): { id: string; options: Map<string, string | true> } {
+  const { positional, options } = parseArgs(args, valued, ['json']);
   const [id, extra] = positional;
   if (!id) throw new UsageError('the run id is missing');
   if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
@@ -118,7 +102,7 @@ function command(spec: Spec): CliCommand {
       let request: ReturnType<Spec['request']>;
       let json: boolean;
       try {
-        const { id, options } = parseArgs(args, spec.valued);
+        const { id, options } = parseRunArgs(args, spec.valued);
         request = spec.request(id, options);
         json = options.has('json');
       } catch (error) {
