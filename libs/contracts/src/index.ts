@@ -3,3 +3,4 @@ export * from './subjects.js';
 export * from './messages.js';
 export * from './grants.js';
 export * from './http-api.js';
+export * from './auth.js';

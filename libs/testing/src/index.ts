@@ -3,3 +3,4 @@ export * from './temp-dir.js';
 export * from './spawn-process.js';
 export * from './nats-server.js';
 export * from './stack.js';
+export * from './tokens.js';

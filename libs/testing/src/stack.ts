@@ -9,7 +9,9 @@ import type { NatsServerHandle } from './nats-server.js';
 import { spawnProcess } from './spawn-process.js';
 import type { ManagedProcess } from './spawn-process.js';
 import { tempDir } from './temp-dir.js';
-import { GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { DEFAULT_AUTH_AUDIENCE, GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
 
 /** The six Ledgerflow services, in the order the stack starts them. */
 export const SERVICE_NAMES = ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'] as const;
@@ -89,6 +91,13 @@ export interface Stack {
   readonly sqlitePath: string;
   readonly authSecret: string;
   readonly authIssuer: string;
+  /** `aud` the gateway expects of bearer tokens (`LEDGERFLOW_AUTH_AUDIENCE`). */
+  readonly authAudience: string;
+  /**
+   * A NATS connection to this stack's server as `user` (default `admin`, a user with every permission,
+   * for tests and operators; or a service's name, e.g. `executor`, to act with that service's rights).
+   */
+  connect(user?: string): Promise<NatsConnection>;
   /**
    * This stack's grant keys, passed to every process as `LEDGERFLOW_GRANT_SIGNING_KEY` and
    * `LEDGERFLOW_GRANT_VERIFY_KEY`; tests sign or forge grants with them.
@@ -104,6 +113,7 @@ export interface Stack {
 
 export const DEV_AUTH_SECRET = 'ledgerflow-development-secret-change-me';
 export const DEV_AUTH_ISSUER = 'ledgerflow';
+export const DEV_AUTH_AUDIENCE = DEFAULT_AUTH_AUDIENCE;
 
 /** The repository root: the nearest ancestor of this file holding `nx.json`. */
 export function repoRoot(): string {
@@ -144,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LEDGERFLOW_GATEWAY_PORT: String(gatewayPort),
     LEDGERFLOW_AUTH_SECRET: authSecret,
     LEDGERFLOW_AUTH_ISSUER: DEV_AUTH_ISSUER,
+    LEDGERFLOW_AUTH_AUDIENCE: DEV_AUTH_AUDIENCE,
     LEDGERFLOW_LOG_LEVEL: process.env.LEDGERFLOW_LOG_LEVEL ?? 'warn',
     [GRANT_SIGNING_KEY_ENV]: grantKeys.privateKeyPem,
     [GRANT_VERIFY_KEY_ENV]: grantKeys.publicKeyPem,
@@ -192,7 +203,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sqlitePath,
     authSecret,
     authIssuer: DEV_AUTH_ISSUER,
+    authAudience: DEV_AUTH_AUDIENCE,
     grantKeys,
+    connect(user = 'admin') {
+      return connect({ servers: nats.url, name: `test-${user}` });
+    },
     process(name) {
       const child = running.get(name);
       if (!child) throw new Error(`process ${name} is not running`);
