@@ -1,0 +1,16 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Scope } from '@ledgerflow/contracts';
+
+/** Metadata key: the scopes an endpoint requires (any one of them suffices). */
+export const REQUIRED_SCOPES = 'ledgerflow:required-scopes';
+/** Metadata key: the endpoint authenticates its caller another way (webhook signatures) or not at all (health). */
+export const PUBLIC_ENDPOINT = 'ledgerflow:public-endpoint';
+
+/**
+ * The endpoint needs a bearer credential holding one of `scopes` (`admin` always suffices).
+ * Without a valid credential: 401 `unauthorized`; without the scope: 403 `forbidden`.
+ */
+export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPES, scopes);
+
+/** The endpoint takes no bearer credential: health, OpenAPI, or webhooks (verified by their signature instead). */
+export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ENDPOINT, true);
