@@ -1,4 +1,3 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
@@ -24,7 +23,7 @@ describe('step-scoped grants', () => {
     stack = await startBenchStack('ledgerflow-grants-e2e-');
     ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
-    nc = await connect({ servers: stack.natsUrl });
+    nc = await stack.connect('executor');
   }, 60_000);
 
   afterAll(async () => {

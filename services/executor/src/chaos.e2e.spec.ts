@@ -1,4 +1,3 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { SqliteEventStore } from '@ledgerflow/event-store';
@@ -47,7 +46,7 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
     stack = await startBenchStack('ledgerflow-chaos-e2e-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
     ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
-    nc = await connect({ servers: stack.natsUrl, name: 'chaos-e2e' });
+    nc = await stack.connect('publisher');
   }, 60_000);
 
   afterAll(async () => {

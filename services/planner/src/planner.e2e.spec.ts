@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
@@ -24,7 +23,7 @@ describe('planner over JetStream triggers', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    nc = await connect({ servers: stack.natsUrl });
+    nc = await stack.connect('publisher');
     store = await SqliteEventStore.open(stack.sqlitePath);
   }, 60_000);
 
