@@ -1,1 +1,3 @@
-export {};
+export * from './bearer-verifier.js';
+export * from './principal.js';
+export * from './auth.config.js';

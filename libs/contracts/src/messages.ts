@@ -34,8 +34,12 @@ export interface StartRunResult {
   readonly created: boolean;
 }
 
-/** Request on `lf.policy.evaluate`: may this step's agent take this action now? */
-export interface PolicyEvaluateRequest {
+/**
+ * The facts a policy decision is made on (the policy engine's input, `evaluate` in `@ledgerflow/policy-engine`,
+ * and `ledgerflow policy test` cases). The policy service builds them from the run's events (plan, agents)
+ * and the request's input, never from what a caller claims about agent, capabilities, tool or action.
+ */
+export interface PolicyFacts {
   readonly runId: string;
   readonly workflowId: string;
   readonly stepId: string;
@@ -51,13 +55,42 @@ export interface PolicyEvaluateRequest {
 }
 
 /**
+ * Request on `lf.policy.evaluate`: may this step attempt run now? It names the attempt and carries only
+ * what the executor computed; everything else (workflow, agent, capabilities, tool, action, policy tags,
+ * gates) the policy service reads from the run's events. Any other field is refused (`request_invalid`).
+ * Only the executor may publish this subject (NATS permissions): the policy service cannot check
+ * `inputDigest` (it never sees plaintext PII) and signs it into the grant as the executor computed it.
+ */
+export interface PolicyEvaluateRequest {
+  readonly runId: string;
+  readonly stepId: string;
+  /** 1-based; must be the step's current attempt (or its next scheduled one) for a grant. */
+  readonly attempt: number;
+  /** The step's resolved input as the executor persists it (PII tokenized); the decision's facts use it. */
+  readonly input: unknown;
+  /**
+   * `inputDigestOf` (`@ledgerflow/audit`) of the input exactly as the tool will receive it (PII tokens
+   * revealed): `sha256:<64 hex>` (grants.ts `INPUT_DIGEST_FORMAT`); becomes the grant's `digest` claim.
+   */
+  readonly inputDigest: string;
+}
+
+/** Why the policy service answered a decision without a grant (`PolicyEvaluation.withheld.code`). */
+export type GrantWithheldCode =
+  | 'denied' | 'run_not_running' | 'attempt_not_current' | 'step_finished' | 'dependencies_not_done'
+  | 'gate_not_approved' | 'input_mismatch';
+
+/**
  * The answer of `lf.policy.evaluate`: the decision, which the executor records as `StepPolicyEvaluated`,
- * and on `allow` a step-scoped grant (see grants.ts) that travels only in the tool call's `lf-grant`
- * header: it is never recorded.
+ * and, when the run's events let the attempt run now, a step-scoped grant (see grants.ts) that travels
+ * only in the tool call's `lf-grant` header: it is never recorded. Without a grant, `withheld` says why
+ * (e.g. `gate_not_approved` for a step whose gate is not approved yet: the executor asks again once it is).
+ * Errors: `run_not_found`, `step_not_found` (not retryable), `request_invalid` (a missing or unknown field).
  */
 export interface PolicyEvaluation {
   readonly decision: PolicyDecision;
   readonly grant?: string;
+  readonly withheld?: { readonly code: GrantWithheldCode; readonly message: string };
 }
 
 export type PolicyEvaluateReply = Reply<PolicyEvaluation>;
@@ -102,13 +135,15 @@ export interface Reviewer extends Actor {
 }
 
 /**
- * Request on `lf.approval.decide-gate`, sent by the gateway for an authenticated reviewer. `redirect` carries
- * a plan `revision` from the gated step on (validated like any plan); `correctedOutput` replaces a result
- * held for review by a confidence gate (recorded as ground truth).
+ * Request on `lf.approval.decide-gate`, sent by the gateway for a reviewer. `token` is the reviewer's own
+ * bearer JWT as the gateway received it: the approval service verifies it and takes the reviewer (its `sub`,
+ * `roles`, `teams`) from it, never from the message. `redirect` carries a plan `revision` from the gated step
+ * on (validated like any plan); `correctedOutput` replaces a result held for review by a confidence gate
+ * (recorded as ground truth).
  */
 export interface DecideGateRequest {
   readonly gateId: string;
-  readonly reviewer: Reviewer;
+  readonly token: string;
   readonly outcome: 'approve' | 'reject' | 'redirect';
   readonly comment?: string;
   readonly revision?: { readonly addSteps: ReadonlyArray<Record<string, unknown>>; readonly removeStepIds: readonly string[] };

@@ -1,5 +1,7 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SCOPES } from '@ledgerflow/contracts';
+import { RequireScopes } from './auth.decorators.js';
 import { buildAuditExport } from '@ledgerflow/audit';
 import type { AuditEvent, AuditExport } from '@ledgerflow/audit';
 import { LedgerflowError } from '@ledgerflow/domain';
@@ -9,9 +11,11 @@ import type { RunRepository } from '@ledgerflow/service-runtime';
 /**
  * The audit trail of a run: `GET /v1/runs/{runId}/audit` answers its events with their hash chain, as an
  * `ledgerflow-audit/1` export (`AuditExport` in `@ledgerflow/audit`): `{ format, runId, exportedAt, head,
- * events }`. `ledgerflow audit verify <file>` checks it offline. 404 `run_not_found` for an unknown run.
+ * events }`. `ledgerflow audit verify <file>` checks it offline. Needs the scope `audit:read`. 404 `run_not_found` for an unknown run.
  */
 @ApiTags('runs')
+@ApiBearerAuth()
+@RequireScopes(SCOPES.auditRead)
 @Controller('v1')
 export class AuditController {
   constructor(@Inject(RUN_REPOSITORY) private readonly runs: RunRepository) {}

@@ -1,5 +1,7 @@
-import { SetMetadata } from '@nestjs/common';
-import type { Scope } from '@ledgerflow/contracts';
+import { SetMetadata, createParamDecorator } from '@nestjs/common';
+import type { ExecutionContext } from '@nestjs/common';
+import { LedgerflowError } from '@ledgerflow/domain';
+import type { Principal, Scope } from '@ledgerflow/contracts';
 
 /** Metadata key: the scopes an endpoint requires (any one of them suffices). */
 export const REQUIRED_SCOPES = 'ledgerflow:required-scopes';
@@ -14,3 +16,13 @@ export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecora
 
 /** The endpoint takes no bearer credential: health, OpenAPI, or webhooks (verified by their signature instead). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ENDPOINT, true);
+
+/**
+ * The principal the guard authenticated (a route parameter). Only on routes with `@RequireScopes`.
+ * @example decide(@CurrentPrincipal() who: Principal) { ... }
+ */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+  if (!principal) throw new LedgerflowError('unauthorized', 'no authenticated principal on this request', false, { reason: 'missing' });
+  return principal;
+});

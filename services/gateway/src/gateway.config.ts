@@ -1,7 +1,9 @@
-import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { WithAuthConfig } from '@ledgerflow/auth';
 import { CommonConfig, Env } from '@ledgerflow/config';
 
-export class GatewayConfig extends CommonConfig {
+/** The gateway's settings; bearer-token settings (`LEDGERFLOW_AUTH_*`) come from {@link WithAuthConfig}. */
+export class GatewayConfig extends WithAuthConfig(CommonConfig) {
   @Env('LEDGERFLOW_GATEWAY_PORT', { default: '8080' })
   @IsInt() @Min(0) @Max(65535)
   LEDGERFLOW_GATEWAY_PORT!: number;
@@ -10,13 +12,11 @@ export class GatewayConfig extends CommonConfig {
   @IsString()
   LEDGERFLOW_GATEWAY_HOST!: string;
 
-  /** HMAC key (HS256) that signs reviewer bearer tokens; at least 32 characters. */
-  @Env('LEDGERFLOW_AUTH_SECRET')
-  @IsString() @MinLength(32)
-  LEDGERFLOW_AUTH_SECRET!: string;
-
-  /** Expected `iss` claim of reviewer tokens. */
-  @Env('LEDGERFLOW_AUTH_ISSUER', { default: 'ledgerflow' })
-  @IsString()
-  LEDGERFLOW_AUTH_ISSUER!: string;
+  /**
+   * Path of the webhook secrets file (YAML or JSON: workflow id -> scheme and secret; docs/operations.md,
+   * "Webhook signatures"). Unset: every webhook is refused with 401 `webhook_not_configured`.
+   */
+  @Env('LEDGERFLOW_WEBHOOK_SECRETS_FILE')
+  @IsOptional() @IsString()
+  LEDGERFLOW_WEBHOOK_SECRETS_FILE?: string;
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { bearerVerifierOf } from '@ledgerflow/auth';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { GatewayConfig } from './gateway.config.js';
 import { AuditController } from './audit.controller.js';
@@ -8,22 +9,29 @@ import { GatesController } from './gates.controller.js';
 import { OperatorController } from './operator.controller.js';
 import { ReplayController } from './replay.controller.js';
 import { HttpErrorFilter } from './http-error.filter.js';
-import { ReviewerAuth } from './reviewer-auth.js';
+import { AuthGuard } from './auth.guard.js';
+import { Authenticator } from './authenticator.js';
 import { RunsController } from './runs.controller.js';
 import { RunsProjection } from './runs.projection.js';
+import { ServiceAccounts } from './service-accounts.js';
+import { ServiceAccountsController } from './service-accounts.controller.js';
 import { ServicesClient } from './services.client.js';
 import { WorkflowsController } from './workflows.controller.js';
+import { WebhooksController } from './webhooks.controller.js';
 
 @Module({})
 export class GatewayModule {
   static register(context: ServiceContext<GatewayConfig>): DynamicModule {
+    const accounts = new ServiceAccounts(context.store);
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ServiceAccountsController, WebhooksController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },
-        { provide: ReviewerAuth, useValue: new ReviewerAuth(context.config.LEDGERFLOW_AUTH_SECRET, context.config.LEDGERFLOW_AUTH_ISSUER) },
+        { provide: ServiceAccounts, useValue: accounts },
+        { provide: Authenticator, useValue: new Authenticator(bearerVerifierOf(context.config), accounts) },
+        { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
     };

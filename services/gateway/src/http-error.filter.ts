@@ -10,6 +10,17 @@ const STATUS_BY_CODE: Record<string, number> = {
   payload_too_large: 413,
   idempotency_key_missing: 400,
   unauthorized: 401,
+  forbidden: 403,
+  human_required: 403,
+  auth_unavailable: 503,
+  service_account_not_found: 404,
+  service_account_revoked: 409,
+  webhook_not_configured: 401,
+  webhook_signature_missing: 401,
+  webhook_signature_invalid: 401,
+  webhook_timestamp_stale: 401,
+  webhook_idempotency_key_mismatch: 400,
+  webhook_body_not_json: 415,
   workflow_unknown: 404,
   run_not_found: 404,
   gate_not_found: 404,
@@ -24,7 +35,8 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 /**
  * Every error leaves the gateway as `{ error: { code, message, retryable, details? } }` with a status
- * from its code: 400 malformed/invalid request, 401 no valid token, 403 not a reviewer of the gate,
+ * from its code: 400 malformed/invalid request, 401 no valid credential, 403 a missing scope, a service account
+ * where a person is needed or not a reviewer of the gate,
  * 404 unknown workflow/run/gate, 409 a rule of the run refused the command, 413 payload too large,
  * 422 run input failing the workflow's inputSchema, 503 a service did not answer, 500 otherwise.
  */

@@ -1,12 +1,14 @@
-import { subjects } from '@ledgerflow/contracts';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { headers } from '@ledgerflow/contracts';
+import { SCOPES, headers, subjects } from '@ledgerflow/contracts';
+import type { Principal } from '@ledgerflow/contracts';
+import { requireHuman } from '@ledgerflow/auth';
 import { requestJson } from '@ledgerflow/messaging';
 import { NATS_CONNECTION, validateBody } from '@ledgerflow/service-runtime';
-import { ReviewerAuth } from './reviewer-auth.js';
+import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
+import { Authenticator } from './authenticator.js';
 
 /** The planner's operator-command subject (`RUN_COMMAND_SUBJECT` in services/planner/src/run-commands.ts). */
 export const RUN_COMMAND_SUBJECT = subjects.plannerRunCommand;
@@ -61,60 +63,51 @@ export class RunCommandResponse {
 
 /**
  * Operator actions on a run (issue "Failure and recovery"), forwarded to the planner on `lf.planner.run-command`
- * with the operator as actor `{kind: 'human', id: <token sub>}`; the planner records the id in the events.
- * Authentication: the reviewers' bearer JWT (`ReviewerAuth`). Authorization: none yet, any authenticated human
- * may operate any run. Errors keep the planner's codes: 401 no valid token, 400 `request_invalid`, 404
+ * with the operator's own bearer JWT: the planner verifies it and records its `sub` in the events.
+ * Needs the scope `runs:operate` and a human's token (a service account gets 403 `human_required`).
+ * Errors keep the planner's codes: 401 no valid token, 403 missing scope, 400 `request_invalid`, 404
  * `run_not_found`, 409 `RUN.*` and plan codes (e.g. `RUN.STEP_NOT_OPTIONAL` for a skip of a required step).
  */
 @ApiTags('runs')
 @ApiBearerAuth()
+@RequireScopes(SCOPES.runsOperate)
 @Controller('v1/runs')
 export class OperatorController {
-  constructor(
-    @Inject(ReviewerAuth) private readonly auth: ReviewerAuth,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-  ) {}
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
   @Post(':runId/retry')
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry a failed step now, optionally as a substitute agent' })
-  async retry(@Param('runId') runId: string, @Body() body: unknown, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    const actor = await this.operator(authorization);
-    return this.forward(runId, 'retry', actor, { ...validateBody(RetryStepBody, body) });
+  retry(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'retry', who, authorization, { ...validateBody(RetryStepBody, body) });
   }
 
   @Post(':runId/skip')
   @HttpCode(200)
   @ApiOperation({ summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)' })
-  async skip(@Param('runId') runId: string, @Body() body: unknown, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    const actor = await this.operator(authorization);
-    return this.forward(runId, 'skip', actor, { ...validateBody(SkipStepBody, body) });
+  skip(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'skip', who, authorization, { ...validateBody(SkipStepBody, body) });
   }
 
   @Post(':runId/revise')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revise the plan from here: add steps, remove or replace steps not run yet (validated like any plan)' })
-  async revise(@Param('runId') runId: string, @Body() body: unknown, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    const actor = await this.operator(authorization);
+  revise(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
     const { addSteps, removeStepIds, reason } = validateBody(RevisePlanBody, body);
-    return this.forward(runId, 'revise', actor, { revision: { addSteps, removeStepIds }, ...(reason === undefined ? {} : { reason }) });
+    return this.forward(runId, 'revise', who, authorization, { revision: { addSteps, removeStepIds }, ...(reason === undefined ? {} : { reason }) });
   }
 
   @Post(':runId/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a running or paused run' })
-  async cancel(@Param('runId') runId: string, @Body() body: unknown, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    const actor = await this.operator(authorization);
-    return this.forward(runId, 'cancel', actor, { ...validateBody(CancelRunBody, body) });
+  cancel(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'cancel', who, authorization, { ...validateBody(CancelRunBody, body) });
   }
 
-  /** The operator as the planner records them: `{kind: 'human', id: <token sub>}`; 401 `unauthorized` without a valid token. */
-  private async operator(authorization: string | undefined): Promise<{ kind: 'human'; id: string }> {
-    const { id } = await this.auth.authenticate(authorization);
-    return { kind: 'human', id };
-  }
-
-  private forward(runId: string, command: string, actor: { kind: 'human'; id: string }, fields: Record<string, unknown>): Promise<RunCommandResponse> {
-    return requestJson<RunCommandResponse>(this.nc, RUN_COMMAND_SUBJECT, { runId, command, ...fields, actor }, { timeoutMs: TIMEOUT_MS, headers: { [headers.runId]: runId } });
+  /** Forwards the command with the operator's own token (`token`); the planner takes the actor from it. */
+  private async forward(runId: string, command: string, who: Principal, authorization: string | undefined, fields: Record<string, unknown>): Promise<RunCommandResponse> {
+    requireHuman(who);
+    const token = Authenticator.credentialOf(authorization);
+    return requestJson<RunCommandResponse>(this.nc, RUN_COMMAND_SUBJECT, { runId, command, ...fields, token }, { timeoutMs: TIMEOUT_MS, headers: { [headers.runId]: runId } });
   }
 }

@@ -1,6 +1,7 @@
-import { subjects } from '@ledgerflow/contracts';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { SCOPES, subjects } from '@ledgerflow/contracts';
+import { RequireScopes } from './auth.decorators.js';
 import { IsString, Matches } from 'class-validator';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { LedgerflowError, ValidationError } from '@ledgerflow/domain';
@@ -33,10 +34,12 @@ export interface ForkRunResponse {
 
 /**
  * Replay of a run from its events (design brief, "Replay, checkpoints, audit"): checkpoints, the state at a
- * checkpoint, the diff between two, and forks. Reads the run stream; forks go to the planner over NATS.
+ * checkpoint, the diff between two, and forks. Reads the run stream (scope `runs:read`); forks (scope `runs:operate`) go to the planner over NATS.
  * Errors: 404 `run_not_found` / `checkpoint_unknown`, 400 `request_invalid`, 503 when the planner does not answer.
  */
 @ApiTags('runs')
+@ApiBearerAuth()
+@RequireScopes(SCOPES.runsRead)
 @UseFilters(ReplayErrorFilter)
 @Controller('v1/runs')
 export class ReplayController {
@@ -68,6 +71,7 @@ export class ReplayController {
   }
 
   @Post(':runId/fork')
+  @RequireScopes(SCOPES.runsOperate)
   @HttpCode(202)
   @ApiOperation({ summary: 'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint).' })
   async fork(@Param('runId') runId: string, @Body() body: unknown): Promise<ForkRunResponse> {

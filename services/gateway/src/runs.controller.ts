@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SCOPES } from '@ledgerflow/contracts';
+import { RequireScopes } from './auth.decorators.js';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
@@ -14,6 +16,7 @@ import type { RunSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
 
 @ApiTags('runs')
+@ApiBearerAuth()
 @Controller('v1')
 export class RunsController {
   constructor(
@@ -23,6 +26,7 @@ export class RunsController {
   ) {}
 
   @Post('workflows/:workflowId/runs')
+  @RequireScopes(SCOPES.runsStart)
   @HttpCode(202)
   @ApiOperation({ summary: 'Start a run of the latest version of a workflow' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
@@ -37,29 +41,15 @@ export class RunsController {
     return { ...result, location: `/v1/runs/${result.runId}` };
   }
 
-  @Post('webhooks/:workflowId')
-  @HttpCode(202)
-  @ApiOperation({ summary: "Deliver an enterprise system's event; the body is the trigger payload" })
-  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'The sender’s event id: a repeat never makes a second run' })
-  async webhook(
-    @Param('workflowId') workflowId: string,
-    @Body() payload: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
-  ): Promise<StartRunResponse> {
-    if (!idempotencyKey) {
-      throw new LedgerflowError('idempotency_key_missing', 'the Idempotency-Key header is required on webhooks', false, { field: 'Idempotency-Key' });
-    }
-    const result = await this.services.startRun({ workflowId, idempotencyKey, source: 'webhook', payload });
-    return { ...result, location: `/v1/runs/${result.runId}` };
-  }
-
   @Get('runs')
+  @RequireScopes(SCOPES.runsRead)
   @ApiOperation({ summary: 'List runs, newest first' })
   listRuns(@Query('workflowId') workflowId?: string, @Query('status') status?: string): Promise<RunSummary[]> {
     return this.projection.listRuns({ workflowId, status });
   }
 
   @Get('runs/:runId')
+  @RequireScopes(SCOPES.runsRead)
   @ApiOperation({ summary: "A run's state, folded from its events" })
   async getRun(@Param('runId') runId: string) {
     const events = await this.eventsOf(runId);
@@ -68,12 +58,14 @@ export class RunsController {
   }
 
   @Get('runs/:runId/events')
+  @RequireScopes(SCOPES.runsRead)
   @ApiOperation({ summary: "A run's events, in order, with metadata" })
   getEvents(@Param('runId') runId: string): Promise<StoredEvent[]> {
     return this.eventsOf(runId);
   }
 
   @Get('runs/:runId/trace')
+  @RequireScopes(SCOPES.runsRead)
   @ApiOperation({ summary: 'Per step: tool, action, status, duration_ms, policy result; and total_duration_ms' })
   async getTrace(@Param('runId') runId: string): Promise<RunTrace> {
     const events = await this.eventsOf(runId);

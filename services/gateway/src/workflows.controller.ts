@@ -1,9 +1,13 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SCOPES } from '@ledgerflow/contracts';
+import { RequireScopes } from './auth.decorators.js';
 import type { StepStats } from '@ledgerflow/contracts';
 import { ServicesClient } from './services.client.js';
 
 @ApiTags('workflows')
+@ApiBearerAuth()
+@RequireScopes(SCOPES.runsRead)
 @Controller('v1/workflows')
 export class WorkflowsController {
   constructor(@Inject(ServicesClient) private readonly services: ServicesClient) {}

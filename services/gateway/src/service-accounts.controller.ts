@@ -1,0 +1,65 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { SCOPES } from '@ledgerflow/contracts';
+import { LedgerflowError } from '@ledgerflow/domain';
+import type { Principal, Scope } from '@ledgerflow/contracts';
+import { validateBody } from '@ledgerflow/service-runtime';
+import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
+import { SERVICE_ACCOUNT_SCOPES, ServiceAccounts } from './service-accounts.js';
+import type { ServiceAccountView } from './service-accounts.js';
+
+export class CreateServiceAccountBody {
+  @ApiProperty({ description: 'What the account is for, e.g. the enterprise system: 1..100 of [A-Za-z0-9._-]', example: 'claims-core' })
+  @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'name must be 1..100 characters of A-Z a-z 0-9 . _ -' })
+  name!: string;
+
+  @ApiProperty({ description: 'Scopes of its API key (all but admin)', enum: SERVICE_ACCOUNT_SCOPES, isArray: true })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @IsIn([...SERVICE_ACCOUNT_SCOPES], { each: true, message: `each scope must be one of ${SERVICE_ACCOUNT_SCOPES.join(', ')}` })
+  scopes!: Scope[];
+}
+
+export class RevokeServiceAccountBody {
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional() @IsString() @Length(1, 2000)
+  reason?: string;
+}
+
+const ACCOUNT_ID = /^[0-9a-f]{16}$/;
+
+/**
+ * Service accounts of enterprise systems (admin only): `POST /v1/service-accounts` answers the API key once
+ * (`Authorization: Bearer lfk_...`); `GET` lists accounts without keys; `POST .../{id}/revoke` revokes one.
+ */
+@ApiTags('service accounts')
+@ApiBearerAuth()
+@RequireScopes(SCOPES.admin)
+@Controller('v1/service-accounts')
+export class ServiceAccountsController {
+  constructor(@Inject(ServiceAccounts) private readonly accounts: ServiceAccounts) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a service account; the answer holds its API key, shown only this once' })
+  create(@Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView & { apiKey: string }> {
+    const { name, scopes } = validateBody(CreateServiceAccountBody, body);
+    return this.accounts.create(name, scopes, who);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List service accounts (ids, names, scopes, creation and revocation), never their keys' })
+  list(): Promise<ServiceAccountView[]> {
+    return this.accounts.list();
+  }
+
+  @Post(':accountId/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a service account: its key stops working within 5 s on every gateway' })
+  revoke(@Param('accountId') accountId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView> {
+    const { reason } = validateBody(RevokeServiceAccountBody, body ?? {});
+    if (!ACCOUNT_ID.test(accountId)) {
+      return Promise.reject(new LedgerflowError('service_account_not_found', `service account ${JSON.stringify(accountId.slice(0, 100))} does not exist`, false));
+    }
+    return this.accounts.revoke(accountId, who, reason);
+  }
+}
