@@ -1,10 +1,14 @@
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { WithAuthConfig } from '@ledgerflow/auth';
 import { CommonConfig, Env } from '@ledgerflow/config';
 
 const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-/** The approval service's settings (README, "Configuration"; docs/operations.md, "Gates"). */
-export class ApprovalConfig extends CommonConfig {
+/**
+ * The approval service's settings (README, "Configuration"; docs/operations.md, "Gates"); `LEDGERFLOW_AUTH_*`
+ * verify the reviewers' tokens the gateway forwards (the same settings as the gateway's).
+ */
+export class ApprovalConfig extends WithAuthConfig(CommonConfig) {
   /** Where gate notifications are POSTed (JSON); unset: no notifications. */
   @Env('LEDGERFLOW_NOTIFY_WEBHOOK_URL')
   @IsOptional() @IsUrl(URL_RULE)

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BearerVerifier, bearerVerifierOf } from '@ledgerflow/auth';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { ApprovalConfig } from './approval.config.js';
 import { ApprovalController } from './approval.controller.js';
@@ -39,6 +40,7 @@ export class ApprovalModule {
       controllers: [ApprovalController],
       providers: [
         { provide: GateDecider, useValue: new GateDecider(runs) },
+        { provide: BearerVerifier, useValue: bearerVerifierOf(config) },
         { provide: GateOpenings, useValue: new GateOpenings(runs, logger, confidenceDefault) },
         { provide: GateSlaScheduler, useValue: new GateSlaScheduler(runs, store, logger) },
         { provide: GateNotifier, useValue: notifier },

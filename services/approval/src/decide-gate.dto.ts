@@ -1,16 +1,7 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 
 const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
-
-class ActorDto {
-  @IsIn(['service', 'human', 'agent', 'system']) kind!: 'service' | 'human' | 'agent' | 'system';
-  @IsString() @Length(1, 200) id!: string;
-  /** The token's `roles` claim. */
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) roles?: string[];
-  /** The token's `teams` claim. */
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) teams?: string[];
-}
 
 class RetryDto {
   @IsInt() @Min(1) @Max(100) maxAttempts!: number;
@@ -44,15 +35,16 @@ export class RevisionDto {
 }
 
 /**
- * The body of `lf.approval.decide-gate`: `DecideGateRequest` of @ledgerflow/contracts, extended with the
- * reviewer's `roles`/`teams`, outcome `redirect` with its `revision`, and `correctedOutput` (confidence gates).
+ * The body of `lf.approval.decide-gate`: `DecideGateRequest` of @ledgerflow/contracts. `token` is the
+ * reviewer's own bearer JWT (forwarded by the gateway); the reviewer is taken from it, never from the body.
  */
 export class DecideGateDto {
   @IsString() @Matches(/^[^.\s]+\.[a-z][a-z0-9_-]{0,62}$/, { message: 'gateId must be <runId>.<stepId>' })
   gateId!: string;
 
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => ActorDto)
-  reviewer!: ActorDto;
+  /** The reviewer's bearer JWT, verified by the approval service (at most 16 KiB). */
+  @IsString() @Length(1, 16_384)
+  token!: string;
 
   @IsIn(['approve', 'reject', 'redirect'])
   outcome!: 'approve' | 'reject' | 'redirect';

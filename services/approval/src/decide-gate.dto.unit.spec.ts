@@ -1,7 +1,7 @@
 import { validateBody } from '@ledgerflow/service-runtime';
 import { DecideGateDto } from './decide-gate.dto.js';
 
-const valid = { gateId: 'run-1.payout', reviewer: { kind: 'human', id: 'claims-lead' }, outcome: 'approve' };
+const valid = { gateId: 'run-1.payout', token: 'header.payload.signature', outcome: 'approve' };
 
 function refusedFields(body: unknown): string[] {
   try {
@@ -19,16 +19,21 @@ describe('DecideGateDto (lf.approval.decide-gate body)', () => {
     expect(validateBody(DecideGateDto, { ...valid, comment: 'ok' })).toMatchObject({ ...valid, comment: 'ok' });
   });
 
-  it('names the nested reviewer fields it refuses', () => {
-    expect(refusedFields({ ...valid, reviewer: { kind: 'robot', id: '' } })).toEqual(['reviewer.kind', 'reviewer.id']);
+  it('refuses a body that names its own reviewer: the reviewer comes from the token only', () => {
+    expect(refusedFields({ ...valid, reviewer: { kind: 'human', id: 'claims-lead' } })).toEqual(['reviewer']);
+  });
+
+  it('refuses an empty or oversized token', () => {
+    expect(refusedFields({ ...valid, token: '' })).toEqual(['token']);
+    expect(refusedFields({ ...valid, token: 'x'.repeat(16_385) })).toEqual(['token']);
   });
 
   it('refuses a gate id that is not <runId>.<stepId>, and an unknown outcome', () => {
     expect(refusedFields({ ...valid, gateId: 'payout', outcome: 'maybe' })).toEqual(['gateId', 'outcome']);
   });
 
-  it('refuses a decision without a reviewer, naming the field', () => {
-    const { reviewer: _absent, ...withoutReviewer } = valid;
-    expect(refusedFields(withoutReviewer)).toContain('reviewer');
+  it('refuses a decision without a token, naming the field', () => {
+    const { token: _absent, ...withoutToken } = valid;
+    expect(refusedFields(withoutToken)).toContain('token');
   });
 });

@@ -1,4 +1,5 @@
 import { DomainError, decide, parseGateId } from '@ledgerflow/domain';
+import type { Actor } from '@ledgerflow/contracts';
 import type { PlanStep } from '@ledgerflow/domain';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { DecideGateDto, RevisionStepDto } from './decide-gate.dto.js';
@@ -9,6 +10,14 @@ export interface GateDecisionResult {
   readonly runId: string;
   readonly outcome: 'approved' | 'rejected' | 'redirected';
 }
+
+/**
+ * A decision as the decider takes it: the request's fields with the reviewer as verified from their token
+ * (the controller verifies; see approval.controller.ts).
+ */
+export type GateDecision = Omit<DecideGateDto, 'token'> & {
+  readonly reviewer: Actor & { readonly roles?: readonly string[]; readonly teams?: readonly string[] };
+};
 
 /** Defaults of a step added by a redirect: one attempt, 30 s timeout, required, no tags, no dependencies, name = id. */
 export function toPlanStep(step: RevisionStepDto): PlanStep {
@@ -30,7 +39,7 @@ export function toPlanStep(step: RevisionStepDto): PlanStep {
 export class GateDecider {
   constructor(private readonly runs: RunRepository) {}
 
-  async decide(request: DecideGateDto): Promise<GateDecisionResult> {
+  async decide(request: GateDecision): Promise<GateDecisionResult> {
     const ids = parseGateId(request.gateId);
     if (!ids) throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
     const { reviewer, outcome, comment, revision, correctedOutput } = request;

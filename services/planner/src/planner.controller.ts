@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { subjects } from '@ledgerflow/contracts';
+import { SCOPES, subjects } from '@ledgerflow/contracts';
+import { BearerVerifier, requireHuman, requireScope } from '@ledgerflow/auth';
 import type { StartRunResult } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
@@ -21,6 +22,7 @@ export class PlannerController {
     @Inject(RunStarter) private readonly starter: RunStarter,
     @Inject(RunForker) private readonly forker: RunForker,
     @Inject(RunCommands) private readonly commands: RunCommands,
+    @Inject(BearerVerifier) private readonly verifier: BearerVerifier,
   ) {}
 
   @MessagePattern(subjects.plannerStartRun)
@@ -46,14 +48,21 @@ export class PlannerController {
     });
   }
 
-  /** `lf.planner.run-command`: an operator's retry (optionally as a substitute agent), skip, revision or cancel. */
+  /**
+   * `lf.planner.run-command`: an operator's retry (optionally as a substitute agent), skip, revision or cancel.
+   * The operator is whoever the forwarded `token` proves: a human holding `runs:operate` (`unauthorized`,
+   * `forbidden`, `human_required` otherwise); the message never names its actor.
+   */
   @MessagePattern(subjects.plannerRunCommand)
   runCommand(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RunCommandResult> {
     const parent = extractTraceContext(context.getHeaders());
-    return withSpan('planner.run-command', { parent, kind: SpanKind.SERVER }, (span) => {
-      const request = validateBody(RunCommandDto, body);
+    return withSpan('planner.run-command', { parent, kind: SpanKind.SERVER }, async (span) => {
+      const { token, ...request } = validateBody(RunCommandDto, body);
       span.setAttributes({ 'ledgerflow.run_id': request.runId, 'ledgerflow.command': request.command });
-      return this.commands.execute(request);
+      const operator = await this.verifier.verify(token);
+      requireScope(operator, [SCOPES.runsOperate]);
+      requireHuman(operator);
+      return this.commands.execute({ ...request, actor: { kind: 'human', id: operator.id } });
     });
   }
 }

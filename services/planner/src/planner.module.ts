@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import type { PrivacyConfig } from '@ledgerflow/config';
+import { BearerVerifier, bearerVerifierOf } from '@ledgerflow/auth';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
+import type { PlannerConfig } from './planner.config.js';
 import { EventRelayHost } from './event-relay.host.js';
 import { PlannerController } from './planner.controller.js';
 import { RunForker } from './fork-run.js';
@@ -12,7 +13,7 @@ import { TriggersConsumer } from './triggers.consumer.js';
 
 @Module({})
 export class PlannerModule {
-  static register(context: ServiceContext<PrivacyConfig>): DynamicModule {
+  static register(context: ServiceContext<PlannerConfig>): DynamicModule {
     if (!context.definitions) throw new Error('the planner needs workflow definitions');
     const starter = new RunStarter(context.definitions, context.runs, context.privacy);
     context.logger.info('workflow definitions loaded', {
@@ -21,7 +22,7 @@ export class PlannerModule {
     return {
       module: PlannerModule,
       controllers: [PlannerController],
-      providers: [{ provide: RunStarter, useValue: starter }, { provide: RunForker, useValue: new RunForker(context.runs) }, RunCommands, RecoveryConsumer, TriggersConsumer, EventRelayHost],
+      providers: [{ provide: RunStarter, useValue: starter }, { provide: BearerVerifier, useValue: bearerVerifierOf(context.config) }, { provide: RunForker, useValue: new RunForker(context.runs) }, RunCommands, RecoveryConsumer, TriggersConsumer, EventRelayHost],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { subjects } from '@ledgerflow/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDefined, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { decide, LedgerflowError, planStepOfDraft, ValidationError } from '@ledgerflow/domain';
 import type { RunCommand, RunEvent, RunStatus } from '@ledgerflow/domain';
 import { RUN_REPOSITORY, RunRepository } from '@ledgerflow/service-runtime';
@@ -11,12 +11,6 @@ import type { LoadedRun } from '@ledgerflow/service-runtime';
 export const RUN_COMMAND_SUBJECT = subjects.plannerRunCommand;
 
 const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
-
-/** Who asks: operator commands come from an authenticated human (the gateway's bearer token `sub`). */
-class OperatorDto {
-  @IsIn(['human']) kind!: 'human';
-  @IsString() @Length(1, 200) id!: string;
-}
 
 /** A plan revision: step drafts to add (`id`, `tool`, `action`, `agent` required; see `planStepOfDraft`) and ids to remove. */
 class RevisionDto {
@@ -35,8 +29,12 @@ export class RunCommandDto {
   @IsOptional() @IsString() @Length(1, 63) agent?: string;
   @IsOptional() @IsString() @Length(1, 2000) reason?: string;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => RevisionDto) revision?: RevisionDto;
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => OperatorDto) actor!: OperatorDto;
+  /** The operator's own bearer JWT, forwarded by the gateway; the planner verifies it (at most 16 KiB). */
+  @IsString() @Length(1, 16_384) token!: string;
 }
+
+/** A command as {@link RunCommands} executes it: the request with the operator as verified from their token. */
+export type OperatorCommand = Omit<RunCommandDto, 'token'> & { readonly actor: { readonly kind: 'human'; readonly id: string } };
 
 /** The answer: the run's status after the command and the types of the events it appended, in order. */
 export interface RunCommandResult {
@@ -55,7 +53,7 @@ function required<T>(value: T | undefined, field: string, command: string): T {
  * Operator actions on a run (issue "Failure and recovery"): retry a failed step (optionally as a substitute agent),
  * skip an optional step, revise the plan from that point, cancel. Each is decided by the Run aggregate and appended
  * at the revision it was decided on; the operator's id is recorded in the events (`requestedBy`, or the revision's
- * `author`). Any authenticated human may operate for now: the gateway authenticates, nobody authorizes yet.
+ * `author`). The operator is a human whose token holds `runs:operate` (verified in planner.controller.ts).
  * @throws LedgerflowError `run_not_found` (404); ValidationError `request_invalid` (a field the command needs),
  *   `plan_invalid_step` (a malformed added step), plan codes (`plan_unknown_agent`, `workflow_depth_exceeded`, ...);
  *   DomainError `RUN.*`, e.g. `RUN.STEP_NOT_OPTIONAL` for a skip of a required step, `RUN.STEP_NOT_FAILED`.
@@ -64,7 +62,7 @@ function required<T>(value: T | undefined, field: string, command: string): T {
 export class RunCommands {
   constructor(@Inject(RUN_REPOSITORY) private readonly runs: RunRepository) {}
 
-  async execute(request: RunCommandDto): Promise<RunCommandResult> {
+  async execute(request: OperatorCommand): Promise<RunCommandResult> {
     const build = this.commandOf(request);
     const result = await this.runs.execute(
       request.runId,
@@ -78,7 +76,7 @@ export class RunCommands {
   }
 
   /** The domain command for the request (checked before the run is read, so a bad request reads nothing). */
-  private commandOf(request: RunCommandDto): (run: LoadedRun, now: string) => RunCommand {
+  private commandOf(request: OperatorCommand): (run: LoadedRun, now: string) => RunCommand {
     const { command, stepId, agent, reason, revision, actor } = request;
     const requestedBy = actor.id;
     switch (command) {

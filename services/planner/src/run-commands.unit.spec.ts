@@ -17,7 +17,10 @@ async function refusal(promise: Promise<unknown>): Promise<LedgerflowError> {
 describe('RunCommands', () => {
   let env: ReturnType<typeof fixtures>;
   let commands: RunCommands;
-  const send = (body: Record<string, unknown>) => commands.execute(validateBody(RunCommandDto, { runId: 'r1', actor: ann, ...body }));
+  const send = (body: Record<string, unknown>) => {
+    const { token: _verified, ...request } = validateBody(RunCommandDto, { runId: 'r1', token: 'verified-by-the-controller', ...body });
+    return commands.execute({ ...request, actor: ann });
+  };
   const stored = async () => (await env.store.readStream('run-r1')).map((event) => ({ type: event.type, data: event.data as Record<string, unknown> }));
 
   beforeEach(async () => {
@@ -58,7 +61,8 @@ describe('RunCommands', () => {
     expect((await refusal(send({ command: 'cancel', reason: 'again' }))).code).toBe('RUN.ALREADY_ENDED');
     expect((await refusal(send({ runId: 'ghost', command: 'cancel', reason: 'x' }))).code).toBe('run_not_found');
     expect((await refusal(send({ command: 'skip', stepId: 'notify' }))).code).toBe('request_invalid');
-    expect(() => validateBody(RunCommandDto, { runId: 'r1', command: 'retry', stepId: 'notify', actor: { kind: 'service', id: 'x' } })).toThrow('actor.kind');
+    // The operator comes from the token only: a body naming its own actor is refused.
+    expect(() => validateBody(RunCommandDto, { runId: 'r1', command: 'retry', stepId: 'notify', token: 't', actor: { kind: 'human', id: 'x' } })).toThrow('actor');
   });
 
   it('refuses an invalid revision with the plan code and appends nothing', async () => {

@@ -1,0 +1,8 @@
+import { WithAuthConfig } from '@ledgerflow/auth';
+import { PrivacyConfig } from '@ledgerflow/config';
+
+/**
+ * The planner's settings: privacy (it tokenizes run inputs) and `LEDGERFLOW_AUTH_*`, to verify the operators'
+ * tokens the gateway forwards with operator commands (the same settings as the gateway's).
+ */
+export class PlannerConfig extends WithAuthConfig(PrivacyConfig) {}
