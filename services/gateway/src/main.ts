@@ -1,16 +1,28 @@
+import type { IncomingMessage } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { runService } from '@ledgerflow/service-runtime';
 import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
+import { WEBHOOK_SECRETS, loadWebhookSecrets } from './webhooks.secrets.js';
 
 /** Largest accepted request body (JSON), matching the planner's trigger payload limit. */
 const BODY_LIMIT = '256kb';
 
+/**
+ * Keeps the bytes of every JSON body as `request.rawBody` (Nest's `RawBodyRequest` convention): webhook
+ * signatures are computed over the body as sent, not over a re-serialisation of the parsed value.
+ */
+function keepRawBody(request: IncomingMessage, _response: unknown, buffer: Buffer): void {
+  (request as IncomingMessage & { rawBody?: Buffer }).rawBody = buffer;
+}
+
 function configure(app: INestApplication): void {
   const express = app as NestExpressApplication;
-  express.useBodyParser('json', { limit: BODY_LIMIT });
+  // Nest leaves `verify` out of the option type because it sets it itself for `rawBody: true`, an option of
+  // the application (created in service-runtime) that this gateway does not set; express passes it through.
+  express.useBodyParser('json', { limit: BODY_LIMIT, verify: keepRawBody } as NestExpressBodyParserOptionsFor<'json'>);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -28,5 +40,10 @@ runService({
   config: GatewayConfig,
   listen: { http: (config) => ({ port: config.LEDGERFLOW_GATEWAY_PORT, host: config.LEDGERFLOW_GATEWAY_HOST }) },
   configure,
-  module: (context) => GatewayModule.register(context),
+  module: (context) => {
+    // Read before Nest starts: a malformed secrets file stops the gateway with exit code 78, naming the file.
+    const secrets = loadWebhookSecrets(context.config.LEDGERFLOW_WEBHOOK_SECRETS_FILE);
+    const module = GatewayModule.register(context);
+    return { ...module, providers: [...(module.providers ?? []), { provide: WEBHOOK_SECRETS, useValue: secrets }] };
+  },
 });
