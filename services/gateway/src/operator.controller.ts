@@ -78,21 +78,21 @@ export class OperatorController {
   @Post(':runId/retry')
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry a failed step now, optionally as a substitute agent' })
-  retry(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  async retry(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
     return this.forward(runId, 'retry', who, authorization, { ...validateBody(RetryStepBody, body) });
   }
 
   @Post(':runId/skip')
   @HttpCode(200)
   @ApiOperation({ summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)' })
-  skip(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  async skip(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
     return this.forward(runId, 'skip', who, authorization, { ...validateBody(SkipStepBody, body) });
   }
 
   @Post(':runId/revise')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revise the plan from here: add steps, remove or replace steps not run yet (validated like any plan)' })
-  revise(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  async revise(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
     const { addSteps, removeStepIds, reason } = validateBody(RevisePlanBody, body);
     return this.forward(runId, 'revise', who, authorization, { revision: { addSteps, removeStepIds }, ...(reason === undefined ? {} : { reason }) });
   }
@@ -100,7 +100,7 @@ export class OperatorController {
   @Post(':runId/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a running or paused run' })
-  cancel(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  async cancel(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
     return this.forward(runId, 'cancel', who, authorization, { ...validateBody(CancelRunBody, body) });
   }
 

@@ -1,12 +1,9 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { SignJWT } from 'jose';
 import type { LedgerflowError } from '@ledgerflow/domain';
 import { decodeJson, encodeJson } from '@ledgerflow/messaging';
 import { toHttpError } from './http-error.filter.js';
 import { OperatorController, RUN_COMMAND_SUBJECT } from './operator.controller.js';
-import { ReviewerAuth } from './reviewer-auth.js';
-
-const SECRET = 'a-test-secret-of-at-least-32-characters!';
+import type { Principal } from '@ledgerflow/contracts';
 
 /** A stand-in for NATS: records each request and answers with `reply` (the planner's JSON envelope). */
 function fakeNats(reply: (body: Record<string, unknown>) => unknown) {
@@ -31,44 +28,39 @@ async function refusal(promise: Promise<unknown>): Promise<LedgerflowError> {
 }
 
 describe('OperatorController', () => {
-  let bearer: string;
-  beforeAll(async () => {
-    const token = await new SignJWT({ roles: ['ops'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('ann').setIssuer('ledgerflow').setIssuedAt().setExpirationTime('10m')
-      .sign(new TextEncoder().encode(SECRET));
-    bearer = `Bearer ${token}`;
-  });
-  const auth = new ReviewerAuth(SECRET, 'ledgerflow');
+  const bearer = 'Bearer header.payload.signature';
+  const ann: Principal = { kind: 'human', id: 'ann', scopes: ['runs:operate'] };
   const ok = (body: Record<string, unknown>) => ({ ok: true, value: { runId: body.runId, command: body.command, status: 'running', events: ['StepRetryScheduled'] } });
 
-  it('forwards each action to the planner with the operator as a human actor', async () => {
+  it("forwards each action to the planner with the operator's own token, never an actor of its own", async () => {
     const { nc, sent } = fakeNats(ok);
-    const controller = new OperatorController(auth, nc);
-    expect(await controller.retry('r1', { stepId: 'pay', agent: 'backup' }, bearer)).toEqual({ runId: 'r1', command: 'retry', status: 'running', events: ['StepRetryScheduled'] });
-    await controller.skip('r1', { stepId: 'notify', reason: 'opted out' }, bearer);
-    await controller.revise('r1', { addSteps: [{ id: 'x', tool: 't', action: 'a', agent: 'g' }], removeStepIds: ['y'], reason: 'batch' }, bearer);
-    await controller.cancel('r1', { reason: 'duplicate' }, bearer);
-    const actor = { kind: 'human', id: 'ann' };
+    const controller = new OperatorController(nc);
+    expect(await controller.retry('r1', { stepId: 'pay', agent: 'backup' }, ann, bearer)).toEqual({ runId: 'r1', command: 'retry', status: 'running', events: ['StepRetryScheduled'] });
+    await controller.skip('r1', { stepId: 'notify', reason: 'opted out' }, ann, bearer);
+    await controller.revise('r1', { addSteps: [{ id: 'x', tool: 't', action: 'a', agent: 'g' }], removeStepIds: ['y'], reason: 'batch' }, ann, bearer);
+    await controller.cancel('r1', { reason: 'duplicate' }, ann, bearer);
+    const token = 'header.payload.signature';
     expect(sent).toEqual([
-      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'retry', stepId: 'pay', agent: 'backup', actor } },
-      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'skip', stepId: 'notify', reason: 'opted out', actor } },
-      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'revise', revision: { addSteps: [{ id: 'x', tool: 't', action: 'a', agent: 'g' }], removeStepIds: ['y'] }, reason: 'batch', actor } },
-      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'cancel', reason: 'duplicate', actor } },
+      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'retry', stepId: 'pay', agent: 'backup', token } },
+      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'skip', stepId: 'notify', reason: 'opted out', token } },
+      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'revise', revision: { addSteps: [{ id: 'x', tool: 't', action: 'a', agent: 'g' }], removeStepIds: ['y'] }, reason: 'batch', token } },
+      { subject: RUN_COMMAND_SUBJECT, runId: 'r1', body: { runId: 'r1', command: 'cancel', reason: 'duplicate', token } },
     ]);
   });
 
-  it('needs a valid bearer token (401) before anything is sent, and a valid body (400)', async () => {
+  it('refuses a service account (403 human_required) and an invalid body (400) before anything is sent', async () => {
     const { nc, sent } = fakeNats(ok);
-    const controller = new OperatorController(auth, nc);
-    const missing = await refusal(controller.cancel('r1', { reason: 'x' }, undefined));
-    expect(toHttpError(missing).status).toBe(401);
-    const invalid = await refusal(controller.skip('r1', { stepId: 'notify' }, bearer));
+    const controller = new OperatorController(nc);
+    const service = await refusal(controller.cancel('r1', { reason: 'x' }, { kind: 'service', id: 'svc:crm:0123456789abcdef', scopes: ['runs:operate'] }, bearer));
+    expect(toHttpError(service)).toMatchObject({ status: 403, body: { code: 'human_required' } });
+    const invalid = await refusal(controller.skip('r1', { stepId: 'notify' }, ann, bearer));
     expect(toHttpError(invalid)).toMatchObject({ status: 400, body: { code: 'request_invalid' } });
     expect(sent).toEqual([]);
   });
 
   it("keeps the planner's refusal: a skip of a required step is 409 RUN.STEP_NOT_OPTIONAL", async () => {
     const { nc } = fakeNats(() => ({ ok: false, error: { code: 'RUN.STEP_NOT_OPTIONAL', message: 'step "pay" is not optional', retryable: false, details: { stepId: 'pay' } } }));
-    const refused = await refusal(new OperatorController(auth, nc).skip('r1', { stepId: 'pay', reason: 'x' }, bearer));
+    const refused = await refusal(new OperatorController(nc).skip('r1', { stepId: 'pay', reason: 'x' }, ann, bearer));
     expect(toHttpError(refused)).toEqual({ status: 409, body: { code: 'RUN.STEP_NOT_OPTIONAL', message: 'step "pay" is not optional', retryable: false, details: { stepId: 'pay' } } });
   });
 });
