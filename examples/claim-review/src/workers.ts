@@ -9,17 +9,27 @@
  * Ed25519 key) is therefore required: without it the process exits 78 at start, naming the variable, unless
  * `LEDGERFLOW_GRANT_VERIFY=off` (local experiments only; logs a warning).
  *
+ * NATS credentials: `NATS_NKEY_SEED_FILE` (or `NATS_NKEY_SEED`) and `NATS_TLS_*` (a malformed one: exit 78).
  * Environment: `NATS_URL`, `LEDGERFLOW_GRANT_VERIFY_KEY`, `LEDGERFLOW_GRANT_VERIFY`, `CLAIM_ATTACHMENTS_DIR`,
  * `CLAIM_POLICIES_FILE`, `CLAIM_FRAUD_OUTAGE_CLAIMS`, `CLAIM_BILLING_LEDGER` (see each tool).
  * Run: `node examples/claim-review/dist/workers.js`.
  */
-import { connect } from '@nats-io/transport-node';
+import { connectNats, natsAuthFromEnv, type NatsClientAuth } from '@ledgerflow/messaging';
 import { grantsFromEnv, startToolWorker, type GrantsOption } from '@ledgerflow/sdk';
 import { claimReviewTools } from './tools/claim-review-tools.js';
 
 const READY_LINE = 'ledgerflow:ready claim-review-workers';
 /** Exit code of a configuration error (sysexits EX_CONFIG), as the services use. */
 const EXIT_CONFIG = 78;
+
+function natsAuthOrExit(): NatsClientAuth {
+  try {
+    return natsAuthFromEnv();
+  } catch (error) {
+    process.stderr.write(`claim-review-workers: ${(error as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
 
 function grantsOrExit(): GrantsOption {
   try {
@@ -33,7 +43,7 @@ function grantsOrExit(): GrantsOption {
 async function main(): Promise<void> {
   const grants = grantsOrExit();
   const servers = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-  const nc = await connect({ servers, name: 'claim-review-workers' });
+  const nc = await connectNats({ servers, name: 'claim-review-workers', auth: natsAuthOrExit(), extra: { maxReconnectAttempts: 10 } });
   const worker = startToolWorker({ nc, tools: [...claimReviewTools()], name: 'claim-review-workers', grants });
   await nc.flush();
   process.stdout.write(`${READY_LINE}\n`);

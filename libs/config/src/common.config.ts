@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { Env } from './env.decorator.js';
+import { FileContentMatches, IsReadableFile } from './file-rules.decorator.js';
 import { RequiredWhen } from './required-when.decorator.js';
 
 /** Event store adapters (design brief, "Event store"). */
@@ -16,6 +17,9 @@ export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error'] as const;
 /** One or more NATS server URLs, comma-separated; the scheme (nats, tls, ws, wss) may be left out. */
 const NATS_SERVERS = /^(((nats|tls|ws|wss):\/\/)?[^\s,/]+\/?)(,\s*((nats|tls|ws|wss):\/\/)?[^\s,/]+\/?)*$/;
 const URL_RULE = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+/** An nkey user seed as `@nats-io/nkeys` encodes it: `SU` then 56 base32 characters. */
+export const NKEY_USER_SEED = /^SU[A-Z2-7]{56}$/;
+const SEED_MESSAGE = 'an nkey user seed (SU followed by 56 base32 characters, from `ledgerflow nats credentials`)';
 
 /**
  * Settings every service shares; each service's config class extends it and adds its own `@Env` properties.
@@ -26,6 +30,37 @@ export class CommonConfig {
   @Env('NATS_URL', { default: 'nats://127.0.0.1:4222' })
   @Matches(NATS_SERVERS, { message: 'must be a comma-separated list of NATS server URLs (nats://host:port)' })
   NATS_URL!: string;
+
+  /**
+   * File holding this process's NATS nkey seed (one per principal, from `ledgerflow nats credentials`); unset
+   * together with `NATS_NKEY_SEED`: connect without credentials (a development server without authorization).
+   */
+  @Env('NATS_NKEY_SEED_FILE')
+  @IsOptional() @FileContentMatches(NKEY_USER_SEED, SEED_MESSAGE)
+  NATS_NKEY_SEED_FILE?: string;
+
+  /** The nkey seed itself, instead of `NATS_NKEY_SEED_FILE` (set one of them, not both). Never printed. */
+  @Env('NATS_NKEY_SEED')
+  @IsOptional() @Matches(NKEY_USER_SEED, { message: `must be ${SEED_MESSAGE}` })
+  @ValidateBy({ name: 'exclusive', validator: { validate: (_v, args) => (args?.object as CommonConfig).NATS_NKEY_SEED_FILE === undefined, defaultMessage: () => 'set only one of NATS_NKEY_SEED and NATS_NKEY_SEED_FILE' } })
+  NATS_NKEY_SEED?: string;
+
+  /** PEM file of the CA that signed the NATS server's certificate (TLS); unset: the system CAs, or no TLS. */
+  @Env('NATS_TLS_CA_FILE')
+  @IsOptional() @IsReadableFile()
+  NATS_TLS_CA_FILE?: string;
+
+  /** PEM client certificate for mutual TLS; requires `NATS_TLS_KEY_FILE`. */
+  @Env('NATS_TLS_CERT_FILE')
+  @RequiredWhen((c: CommonConfig) => c.NATS_TLS_KEY_FILE !== undefined, 'NATS_TLS_KEY_FILE is set')
+  @IsReadableFile()
+  NATS_TLS_CERT_FILE?: string;
+
+  /** PEM private key of the client certificate; requires `NATS_TLS_CERT_FILE`. */
+  @Env('NATS_TLS_KEY_FILE')
+  @RequiredWhen((c: CommonConfig) => c.NATS_TLS_CERT_FILE !== undefined, 'NATS_TLS_CERT_FILE is set')
+  @IsReadableFile()
+  NATS_TLS_KEY_FILE?: string;
 
   /** Event store adapter: `sqlite` (embedded default), `eventstoredb` (store of record), `memory` (tests only). */
   @Env('LEDGERFLOW_STORE', { default: 'sqlite' })

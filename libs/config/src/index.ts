@@ -10,3 +10,4 @@ export * from './required-when.decorator.js';
 export * from './load-config.js';
 export * from './common.config.js';
 export * from './run-or-exit.js';
+export * from './file-rules.decorator.js';

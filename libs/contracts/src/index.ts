@@ -4,3 +4,4 @@ export * from './messages.js';
 export * from './grants.js';
 export * from './http-api.js';
 export * from './auth.js';
+export * from './nats-permissions.js';

@@ -1,10 +1,16 @@
 import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { natsAuthOptions, type NatsClientAuth } from './nats-client-auth.js';
 
 export interface ConnectNatsOptions {
   /** One URL or a list, e.g. `nats://127.0.0.1:4222` (the `NATS_URL` variable). */
   readonly servers: string | readonly string[];
   /** Connection name shown by the server's monitoring, e.g. the service name. */
   readonly name: string;
+  /**
+   * Credentials (nkey seed, TLS), e.g. `natsAuthFromEnv()`; undefined: connect without (a development
+   * server without authorization). With a seed, the connection uses the user's own inbox prefix.
+   */
+  readonly auth?: NatsClientAuth;
   /** Anything else the v3 client accepts; overrides the defaults below. */
   readonly extra?: Partial<ConnectionOptions>;
 }
@@ -15,10 +21,13 @@ export interface ConnectNatsOptions {
  * declare the connection stale after 3 missed pongs. The first connect fails fast (10 s timeout) so a
  * misconfigured `NATS_URL` stops the service; pass `extra: { waitOnFirstConnect: true }` to wait instead.
  *
- * @throws the client's connection error (e.g. `ConnectionError`) when no server is reachable.
+ * @throws the client's connection error (e.g. `ConnectionError`) when no server is reachable, or an
+ *   authorization error (`AuthorizationError`) when the server refuses the credentials.
+ * @example
+ * const nc = await connectNats({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'my-workers', auth: natsAuthFromEnv() });
  */
 export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
-  const servers = typeof options.servers === 'string' ? options.servers : [...options.servers];
+  const servers = typeof options.servers === 'string' ? options.servers.split(',').map((s) => s.trim()).filter(Boolean) : [...options.servers];
   return connect({
     servers,
     name: options.name,
@@ -28,6 +37,7 @@ export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection
     timeout: 10_000,
     pingInterval: 30_000,
     maxPingOut: 3,
+    ...natsAuthOptions(options.auth),
     ...options.extra,
   });
 }

@@ -11,3 +11,5 @@ export * from './dead-letter.js';
 export * from './durable-consumer.js';
 export * from './event-subject.js';
 export * from './event-relay.js';
+export * from './nats-client-auth.js';
+export * from './nats-credentials.js';

@@ -11,7 +11,8 @@ import { loadDefinitions } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
 import { createEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
-import { connectNats, ensureStreams } from '@ledgerflow/messaging';
+import { connectNats, ensureStreams, natsAuthFromEnv, natsAuthOptions } from '@ledgerflow/messaging';
+import type { NatsClientAuth } from '@ledgerflow/messaging';
 import { createLogger, startTelemetry } from '@ledgerflow/telemetry';
 import type { Logger, Telemetry } from '@ledgerflow/telemetry';
 import { JsonReplySerializer, JsonRequestDeserializer } from './json-wire.js';
@@ -80,7 +81,7 @@ async function start<C extends CommonConfig>(spec: ServiceSpec<C>): Promise<void
     const config = loadConfig(spec.config);
     const logger = createLogger(spec.name);
     const definitions = spec.definitions ? loadDefinitions(config.LEDGERFLOW_DEFINITIONS_DIR) : undefined;
-    const nc = await connectNats({ servers: splitServers(config.NATS_URL), name: `ledgerflow-${spec.name}` });
+    const nc = await connectNats({ servers: splitServers(config.NATS_URL), name: `ledgerflow-${spec.name}`, auth: natsAuthOf(config) });
     await ensureStreams(nc, { replicas: config.LEDGERFLOW_STREAM_REPLICAS });
     const store = await createEventStore({
       kind: config.LEDGERFLOW_STORE,
@@ -137,6 +138,8 @@ export function natsTransportOptions<C extends CommonConfig>(context: ServiceCon
   return {
     servers: splitServers(context.config.NATS_URL),
     name: `ledgerflow-${context.name}-rpc`,
+    // The service's own NATS user (nkey) and inbox prefix, TLS: as for its main connection.
+    ...natsAuthOptions(natsAuthOf(context.config)),
     queue: context.name,
     serializer: new JsonReplySerializer(),
     deserializer: new JsonRequestDeserializer(),
@@ -166,6 +169,20 @@ function infrastructureModule<C extends CommonConfig>(context: ServiceContext<C>
     exports: providers.map((p) => p.provide),
   };
   return { module: ServiceRootModule, imports: [infrastructure, feature] };
+}
+
+/**
+ * The service's NATS credentials from its validated config (`NATS_NKEY_SEED_FILE` or `NATS_NKEY_SEED`,
+ * `NATS_TLS_*`); none set: connect without credentials.
+ */
+export function natsAuthOf(config: CommonConfig): NatsClientAuth {
+  return natsAuthFromEnv({
+    NATS_NKEY_SEED_FILE: config.NATS_NKEY_SEED_FILE,
+    NATS_NKEY_SEED: config.NATS_NKEY_SEED,
+    NATS_TLS_CA_FILE: config.NATS_TLS_CA_FILE,
+    NATS_TLS_CERT_FILE: config.NATS_TLS_CERT_FILE,
+    NATS_TLS_KEY_FILE: config.NATS_TLS_KEY_FILE,
+  });
 }
 
 /** `NATS_URL` may list several servers, comma-separated. */

@@ -9,8 +9,8 @@ import type { NatsServerHandle } from './nats-server.js';
 import { spawnProcess } from './spawn-process.js';
 import type { ManagedProcess } from './spawn-process.js';
 import { tempDir } from './temp-dir.js';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { KNOWN_TOOL_SUBJECTS, connectAs, generateStackCredentials, seedFileOf } from './stack-nats.js';
 import { DEFAULT_AUTH_AUDIENCE, GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
 
 /** The six Ledgerflow services, in the order the stack starts them. */
@@ -24,6 +24,11 @@ export interface ExtraProcess {
   readonly script: string;
   readonly readyLine: RegExp;
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The tool subjects it serves (e.g. `['lf.tool.bench.>']`): it connects as NATS user `name` with the
+   * `tool-worker` permissions for them (`NATS_NKEY_SEED_FILE`). Default: `KNOWN_TOOL_SUBJECTS[script]`.
+   */
+  readonly toolSubjects?: readonly string[];
 }
 
 /**
@@ -35,6 +40,7 @@ export function benchWorkers(ledgerPath?: string): ExtraProcess {
     name: 'bench-workers',
     script: 'examples/bench/dist/workers.js',
     readyLine: /^ledgerflow:ready bench-workers$/,
+    toolSubjects: ['lf.tool.bench.>'],
     ...(ledgerPath ? { env: { BENCH_LEDGER: ledgerPath } } : {}),
   };
 }
@@ -86,6 +92,8 @@ export function generateGrantKeys(): GrantKeyPair {
 
 export interface Stack {
   readonly natsUrl: string;
+  /** Where the stack's NATS seeds (`<user>.nk`) and `nats-server.conf` are: `<dataDir>/nats-credentials`. */
+  readonly natsCredentialsDir: string;
   readonly gatewayUrl: string;
   readonly dataDir: string;
   readonly sqlitePath: string;
@@ -95,7 +103,9 @@ export interface Stack {
   readonly authAudience: string;
   /**
    * A NATS connection to this stack's server as `user` (default `admin`, a user with every permission,
-   * for tests and operators; or a service's name, e.g. `executor`, to act with that service's rights).
+   * for tests and operators; a service's name, e.g. `executor`, to act with that service's rights;
+   * `publisher`, an enterprise system publishing triggers; or a tool worker's name).
+   * @throws Error for a user this stack has no credentials for; AuthorizationError when refused.
    */
   connect(user?: string): Promise<NatsConnection>;
   /**
@@ -126,10 +136,24 @@ export function repoRoot(): string {
   return dir;
 }
 
+/** The tool workers among `extras`, by name, with the tool subjects each serves. */
+function toolWorkersOf(extras: readonly ExtraProcess[]): Record<string, readonly string[]> {
+  const workers: Record<string, readonly string[]> = {};
+  for (const extra of extras) {
+    const subjects = extra.toolSubjects ?? KNOWN_TOOL_SUBJECTS[extra.script];
+    if (!subjects) throw new Error(`extra process ${extra.name}: give its toolSubjects (the tool subjects it serves), so it gets a NATS user`);
+    workers[extra.name] = subjects;
+  }
+  return workers;
+}
+
 /**
  * Starts nats-server (JetStream, free port, data under `dataDir`) and every service as its own OS
  * process from the built `services/<name>/dist/main.js` (run `npx tsc -b tsconfig.build.json` first),
- * then the extra processes. Each is ready when it prints `ledgerflow:ready <name>`. One Ed25519 grant
+ * then the extra processes. Each is ready when it prints `ledgerflow:ready <name>`. nats-server runs with
+ * authorization: `ledgerflow nats credentials` (built CLI) writes a seed per principal into
+ * `<dataDir>/nats-credentials`, and each service and extra process connects as its own user
+ * (`NATS_NKEY_SEED_FILE`; an extra as a tool worker of its `toolSubjects`). One Ed25519 grant
  * key pair is generated per stack and given to every process (`LEDGERFLOW_GRANT_SIGNING_KEY`,
  * `LEDGERFLOW_GRANT_VERIFY_KEY`; `options.env` and an extra's `env` may override them).
  * @throws when a process exits or is not ready in time; what was started is stopped first.
@@ -138,7 +162,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = repoRoot();
   const dataDir = options.dataDir ? resolve(options.dataDir) : await tempDir('ledgerflow-stack-');
   await mkdir(dataDir, { recursive: true });
-  const nats: NatsServerHandle = await startNatsServer({ storeDir: join(dataDir, 'jetstream') });
+  const natsCredentialsDir = join(dataDir, 'nats-credentials');
+  const natsConfig = await generateStackCredentials(root, natsCredentialsDir, toolWorkersOf(options.extras ?? []));
+  const nats: NatsServerHandle = await startNatsServer({ storeDir: join(dataDir, 'jetstream'), args: ['-c', natsConfig] });
   const gatewayPort = await freePort();
   const authSecret = options.authSecret ?? DEV_AUTH_SECRET;
   const sqlitePath = join(dataDir, 'ledgerflow.db');
@@ -162,10 +188,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const specs = new Map<string, { script: string; readyLine: RegExp; env: Record<string, string> }>();
   for (const name of SERVICE_NAMES) {
-    specs.set(name, { script: `services/${name}/dist/main.js`, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env: baseEnv });
+    const env = { ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name) };
+    specs.set(name, { script: `services/${name}/dist/main.js`, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env });
   }
   for (const extra of options.extras ?? []) {
-    specs.set(extra.name, { script: extra.script, readyLine: extra.readyLine, env: { ...baseEnv, ...extra.env } });
+    const env = { ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, extra.name), ...extra.env };
+    specs.set(extra.name, { script: extra.script, readyLine: extra.readyLine, env });
   }
   const running = new Map<string, ManagedProcess>();
   const launch = async (name: string): Promise<ManagedProcess> => {
@@ -198,6 +226,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   return {
     natsUrl: nats.url,
+    natsCredentialsDir,
     gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
     dataDir,
     sqlitePath,
@@ -206,7 +235,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     authAudience: DEV_AUTH_AUDIENCE,
     grantKeys,
     connect(user = 'admin') {
-      return connect({ servers: nats.url, name: `test-${user}` });
+      return connectAs(nats.url, natsCredentialsDir, user);
     },
     process(name) {
       const child = running.get(name);

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-/** `ledgerflow`: the command line of Ledgerflow (policy pack tests, gates, runs). */
+/** `ledgerflow`: the command line of Ledgerflow (policy pack tests, gates, runs, NATS credentials). */
 import { auditCommands } from './audit.command.js';
 import { runCli } from './cli.js';
 import { gatesCommands } from './gates.command.js';
+import { natsCredentialsCommand } from './nats-credentials.command.js';
 import { policyTestCommand } from './policy-test.command.js';
 import { runsOperateCommands } from './runs-operate.command.js';
 import { runsReplayCommands } from './runs-replay.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...auditCommands], process.argv.slice(2), {
+const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...auditCommands, natsCredentialsCommand], process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,

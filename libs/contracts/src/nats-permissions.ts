@@ -1,0 +1,170 @@
+import { DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from './subjects.js';
+
+/**
+ * Who may publish and subscribe to what on the bus (design brief, "Trust boundaries"; docs/subjects.md).
+ * nats-server enforces these lists per user (nkey); `libs/messaging` renders them into the server's
+ * `authorization` block. A subject here may use the NATS wildcards `*` (one token) and `>` (the rest).
+ */
+
+/** The six services; each connects as its own NATS user. */
+export const NATS_SERVICE_PRINCIPALS = ['planner', 'executor', 'policy', 'approval', 'memory', 'gateway'] as const;
+export type NatsServicePrincipal = (typeof NATS_SERVICE_PRINCIPALS)[number];
+
+/** The permissions of one NATS user. `publish`/`subscribe` are allow lists; anything else is refused. */
+export interface NatsPermissions {
+  readonly publish: readonly string[];
+  readonly subscribe: readonly string[];
+  /** May publish to the reply subject of a request it received (once, within the server's default expiry). */
+  readonly allowResponses: boolean;
+}
+
+/**
+ * A NATS user: its name (`planner`, `publisher`, a tool worker's name, `admin`), its kind, and its
+ * permissions; `permissions` undefined means every subject (the `admin` user: tests and operators).
+ */
+export interface NatsPrincipal {
+  readonly name: string;
+  readonly kind: 'service' | 'tool-worker' | 'publisher' | 'admin';
+  readonly permissions?: NatsPermissions;
+}
+
+/**
+ * The inbox prefix of a NATS user: `_INBOX_<publicKey>` (its nkey public key, `U...`, 56 characters). Each
+ * user may subscribe only to its own prefix, so no one reads another user's replies (the policy service's
+ * grants travel in replies to the executor). Clients pass it as `inboxPrefix` (libs/messaging does).
+ */
+export const inboxPrefixOf = (publicKey: string): string => `_INBOX_${publicKey}`;
+
+/** The durable JetStream consumers each service runs, by stream (names as in the services' consumers). */
+export const SERVICE_CONSUMERS: Readonly<Record<NatsServicePrincipal, readonly (readonly [stream: string, durable: string])[]>> = {
+  planner: [[TRIGGERS_STREAM, 'planner'], [EVENTS_STREAM, 'planner-recovery']],
+  executor: [[EVENTS_STREAM, 'executor']],
+  policy: [],
+  approval: [[EVENTS_STREAM, 'approval'], [EVENTS_STREAM, 'approval-confidence'], [EVENTS_STREAM, 'approval-gate-opened'], [EVENTS_STREAM, 'approval-gate-escalated']],
+  memory: [[EVENTS_STREAM, 'memory']],
+  gateway: [],
+};
+
+/** The request subjects each service answers (queue group = service name). */
+export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
+  planner: [subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand],
+  executor: [],
+  policy: [subjects.policyEvaluate],
+  approval: [subjects.approvalDecideGate],
+  memory: [subjects.memoryStepStats],
+  gateway: [],
+};
+
+/**
+ * What each service publishes besides JetStream API calls and acks: only the executor calls tools and
+ * policy, only the gateway forwards humans' commands, only the planner (host of the event relay) writes
+ * `lf.evt.>`.
+ */
+export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
+  planner: [subjects.eventsAll, 'lf.trigger-rejected.>'],
+  executor: ['lf.tool.>', subjects.policyEvaluate],
+  policy: [],
+  approval: [],
+  memory: [],
+  gateway: [subjects.approvalDecideGate, subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.memoryStepStats],
+};
+
+const JS_API = '$JS.API';
+
+/**
+ * JetStream API subjects every service uses at start (`ensureStreams`: account info, then info, create or
+ * update of LF_TRIGGERS, LF_EVENTS and LF_DLQ). Known limit: a service may therefore change those streams'
+ * configuration (not their content), see docs/subjects.md.
+ */
+export function streamManagementSubjects(): string[] {
+  const streams = [TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM];
+  return [`${JS_API}.INFO`, ...streams.flatMap((s) => ['INFO', 'CREATE', 'UPDATE'].map((op) => `${JS_API}.STREAM.${op}.${s}`))];
+}
+
+/**
+ * What a durable pull consumer `durable` on `stream` needs: create or update it (with or without a filter
+ * subject in the API subject), read its info, pull (`MSG.NEXT`), ack/nak (`$JS.ACK`) and dead-letter
+ * (`lf.dlq.<durable>`).
+ */
+export function consumerSubjects(stream: string, durable: string): string[] {
+  const c = `${stream}.${durable}`;
+  return [
+    `${JS_API}.CONSUMER.CREATE.${c}`,
+    `${JS_API}.CONSUMER.CREATE.${c}.>`,
+    `${JS_API}.CONSUMER.DURABLE.CREATE.${c}`,
+    `${JS_API}.CONSUMER.INFO.${c}`,
+    `${JS_API}.CONSUMER.MSG.NEXT.${c}`,
+    `$JS.ACK.${c}.>`,
+    subjects.deadLetter(durable),
+  ];
+}
+
+/** The permissions of a service whose user has inbox prefix `inboxPrefix` (see {@link inboxPrefixOf}). */
+export function servicePermissions(service: NatsServicePrincipal, inboxPrefix: string): NatsPermissions {
+  const served = SERVICE_REQUESTS_SERVED[service];
+  return {
+    publish: [
+      ...SERVICE_PUBLISHES[service],
+      ...streamManagementSubjects(),
+      ...SERVICE_CONSUMERS[service].flatMap(([stream, durable]) => consumerSubjects(stream, durable)),
+    ],
+    subscribe: [...served, `${inboxPrefix}.>`],
+    allowResponses: served.length > 0,
+  };
+}
+
+/**
+ * A tool worker serving `toolSubjects` (e.g. `['lf.tool.bench.>']`, each under `lf.tool.`): it subscribes
+ * to those and its own inbox, answers requests, and publishes nothing else.
+ * @throws RangeError when a subject is not under `lf.tool.` or the list is empty.
+ */
+export function toolWorkerPermissions(toolSubjects: readonly string[], inboxPrefix: string): NatsPermissions {
+  if (toolSubjects.length === 0) throw new RangeError('a tool worker needs at least one tool subject (lf.tool.<tool>.<action> or lf.tool.<tool>.>)');
+  for (const subject of toolSubjects) {
+    if (!/^lf\.tool\.[^\s.*>]+\.([^\s.*>]+|\*|>)$/.test(subject)) {
+      throw new RangeError(`tool subject "${subject}" must be lf.tool.<tool>.<action>, lf.tool.<tool>.* or lf.tool.<tool>.>`);
+    }
+  }
+  return { publish: [], subscribe: [...toolSubjects, `${inboxPrefix}.>`], allowResponses: true };
+}
+
+/**
+ * An enterprise system publishing triggers into JetStream (`lf.trigger.<workflow>`; `workflows` default:
+ * all) and reading the rejections of its triggers (`lf.trigger-rejected.<workflow>`); its inbox receives the
+ * JetStream publish acks.
+ */
+export function publisherPermissions(inboxPrefix: string, workflows: readonly string[] = ['>']): NatsPermissions {
+  return {
+    publish: workflows.map((w) => `lf.trigger.${w}`),
+    subscribe: [...workflows.map((w) => `lf.trigger-rejected.${w}`), `${inboxPrefix}.>`],
+    allowResponses: false,
+  };
+}
+
+/** The principals of a deployment, with permissions for each user's inbox prefix. */
+export interface NatsPrincipalSpec {
+  /** Tool workers by name, each with the tool subjects it serves. */
+  readonly toolWorkers?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The principal names every deployment has: the six services, `publisher` and `admin`. */
+export const NATS_FIXED_PRINCIPALS = [...NATS_SERVICE_PRINCIPALS, 'publisher', 'admin'] as const;
+
+/**
+ * Every principal of a deployment: the six services, `publisher`, `admin` (no restriction), and the given
+ * tool workers; `inboxOf(name)` is each user's inbox prefix.
+ * @throws RangeError for a tool worker named like a fixed principal, or with invalid tool subjects.
+ */
+export function natsPrincipals(spec: NatsPrincipalSpec, inboxOf: (name: string) => string): NatsPrincipal[] {
+  const workers = Object.entries(spec.toolWorkers ?? {});
+  for (const [name] of workers) {
+    if ((NATS_FIXED_PRINCIPALS as readonly string[]).includes(name)) throw new RangeError(`tool worker name "${name}" is taken by a Ledgerflow principal`);
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new RangeError(`tool worker name "${name}" may hold only letters, digits, "-" and "_"`);
+  }
+  return [
+    ...NATS_SERVICE_PRINCIPALS.map((name): NatsPrincipal => ({ name, kind: 'service', permissions: servicePermissions(name, inboxOf(name)) })),
+    { name: 'publisher', kind: 'publisher', permissions: publisherPermissions(inboxOf('publisher')) },
+    ...workers.map(([name, tools]): NatsPrincipal => ({ name, kind: 'tool-worker', permissions: toolWorkerPermissions(tools, inboxOf(name)) })),
+    { name: 'admin', kind: 'admin' },
+  ];
+}
