@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startBenchStack } from '@ledgerflow/testing';
+import { startBenchStack, authHeader } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 import { callToolDirectly, recordedFor, signGrant, signingKey, type GrantScope } from './grants.spec-util.js';
 
@@ -35,7 +35,7 @@ describe('step-scoped grants', () => {
   it('completes a recorded-chain run whose every side effect carries the grant of its policy decision', async () => {
     const response = await fetch(`${stack.gatewayUrl}/v1/workflows/recorded-chain/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
       body: JSON.stringify({ input: { sleepMs: 0 }, idempotencyKey: 'grants-e2e-1' }),
     });
     expect(response.status).toBe(202);

@@ -7,9 +7,8 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { LedgerflowClient } from '@ledgerflow/sdk';
-import { repoRoot, startStack } from '@ledgerflow/testing';
+import { authHeader, devToken, repoRoot, startStack } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { EXPECTED, OUTAGE_CLAIM } from './demo-expectations.js';
 import { table, traceTable } from './demo-report.js';
@@ -57,8 +56,24 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * The claims core system's service account (scopes runs:start and runs:read), created by a demo administrator
+ * (a development token with scope admin); its API key is what the enterprise system would be configured with.
+ */
+async function claimsCoreApiKey(stack: Stack): Promise<string> {
+  const response = await fetch(`${stack.gatewayUrl}/v1/service-accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(await authHeader(stack, { sub: 'demo-admin', scopes: ['admin'] })) },
+    body: JSON.stringify({ name: 'claims-core', scopes: ['runs:start', 'runs:read'] }),
+  });
+  if (response.status !== 201) throw new Error(`creating the claims-core service account failed: HTTP ${response.status} ${await response.text()}`);
+  const { id, apiKey } = (await response.json()) as { id: string; apiKey: string };
+  log(`service account claims-core (${id}) created with scopes runs:start runs:read`);
+  return apiKey;
+}
+
 async function runClaims(stack: Stack, claims: readonly Claim[]): Promise<number> {
-  const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl });
+  const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl, token: await claimsCoreApiKey(stack) });
   const runs = new Map<string, string>();
   for (const [index, claim] of claims.entries()) {
     const result =
@@ -94,17 +109,12 @@ async function approveGates(stack: Stack, client: LedgerflowClient, runs: Map<st
   for (const runId of gated) {
     const deadline = Date.now() + RUN_TIMEOUT_MS;
     for (;;) {
-      const response = await fetch(`${stack.gatewayUrl}/v1/gates?status=open`);
+      const response = await fetch(`${stack.gatewayUrl}/v1/gates?status=open`, { headers: await authHeader(stack, { sub: 'demo-admin', scopes: ['runs:read'] }) });
       const gates = (await response.json()) as Array<{ gateId: string; runId: string; reviewers: string[]; reason: string }>;
       const gate = gates.find((g) => g.runId === runId);
       if (gate) {
         const reviewer = gate.reviewers[0];
-        const token = await new SignJWT({})
-          .setProtectedHeader({ alg: 'HS256' })
-          .setSubject(reviewer)
-          .setIssuer(stack.authIssuer)
-          .setExpirationTime('10m')
-          .sign(new TextEncoder().encode(stack.authSecret));
+        const token = await devToken(stack, { sub: reviewer, scopes: ['gates:decide'] });
         await client.decideGate(gate.gateId, 'approve', { token, comment: 'Fire brigade report and estimate reviewed.' });
         log(`gate ${gate.gateId} (${gate.reason}) approved by ${reviewer}`);
         break;

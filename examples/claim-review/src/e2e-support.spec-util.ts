@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
-import { SignJWT } from 'jose';
 import type { Stack } from '@ledgerflow/testing';
-import { repoRoot } from '@ledgerflow/testing';
+import { authHeader, devToken, repoRoot } from '@ledgerflow/testing';
 
 export interface SampleClaim {
   claimId: string;
@@ -18,20 +17,16 @@ export function sampleClaims(): SampleClaim[] {
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SampleClaim);
 }
 
-/** A reviewer's bearer token signed with the stack's development secret. */
+/** A reviewer's bearer token (scopes `gates:decide`, `runs:read`) signed with the stack's development key. */
 export function reviewerToken(stack: Stack, reviewer: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(reviewer)
-    .setIssuer(stack.authIssuer)
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(stack.authSecret));
+  return devToken(stack, { sub: reviewer, scopes: ['gates:decide', 'runs:read'] });
 }
 
 export async function http(stack: Stack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.gatewayUrl}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    // Without an authorization header of its own, the call is made as the test operator (scope admin).
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...('authorization' in headers ? {} : await authHeader(stack)), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();

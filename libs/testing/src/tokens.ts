@@ -36,3 +36,14 @@ export function devToken(settings: TokenIssuerSettings, claims: DevTokenClaims):
     .setExpirationTime(claims.expiresIn ?? '10m')
     .sign(new TextEncoder().encode(settings.authSecret));
 }
+
+/** The subject and scopes of {@link authHeader}'s default token: a test operator holding `admin`. */
+export const TEST_ADMIN: DevTokenClaims = { sub: 'ledgerflow-test', scopes: ['admin'] };
+
+/**
+ * `{ authorization: 'Bearer <jwt>' }` for a stack's gateway, by default as {@link TEST_ADMIN}.
+ * @example await fetch(`${stack.gatewayUrl}/v1/runs`, { headers: await authHeader(stack) });
+ */
+export async function authHeader(settings: TokenIssuerSettings, claims: DevTokenClaims = TEST_ADMIN): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await devToken(settings, claims)}` };
+}

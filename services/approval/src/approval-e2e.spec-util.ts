@@ -1,16 +1,16 @@
-import { SignJWT } from 'jose';
+import { authHeader, devToken } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
-/** A reviewer's bearer token signed with the stack's development secret; `claims` may carry `roles`/`teams`. */
-export function reviewerToken(stack: Stack, reviewer: string, claims: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(reviewer).setIssuer(stack.authIssuer).setExpirationTime('10m')
-    .sign(new TextEncoder().encode(stack.authSecret));
+/** A reviewer's bearer token (scope `gates:decide`) signed with the stack's development key, with optional `roles`/`teams`. */
+export function reviewerToken(stack: Stack, reviewer: string, claims: { roles?: string[]; teams?: string[] } = {}): Promise<string> {
+  return devToken(stack, { sub: reviewer, scopes: ['gates:decide'], ...claims });
 }
 
+/** A call to the gateway with `token`, else as the test operator (scope admin). */
 export async function http(stack: Stack, method: string, path: string, body?: unknown, token?: string) {
   const response = await fetch(`${stack.gatewayUrl}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : await authHeader(stack)) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();

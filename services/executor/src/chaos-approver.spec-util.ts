@@ -1,10 +1,9 @@
-import { SignJWT } from 'jose';
+import { devToken } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
-/** A reviewer's bearer token (HS256, `sub` = reviewer) signed with the stack's development secret. */
+/** A reviewer's bearer token (HS256, `sub` = reviewer, scope `gates:decide`) signed with the stack's development key. */
 export function reviewerToken(stack: Stack, reviewer: string): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(reviewer).setIssuer(stack.authIssuer).setExpirationTime('10m')
-    .sign(new TextEncoder().encode(stack.authSecret));
+  return devToken(stack, { sub: reviewer, scopes: ['gates:decide'], expiresIn: '30m' });
 }
 
 /** One decision request the approver sent: the HTTP status, or the fetch error while the gateway was down. */

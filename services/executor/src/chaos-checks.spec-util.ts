@@ -1,3 +1,5 @@
+import { authHeader } from '@ledgerflow/testing';
+import type { Stack } from '@ledgerflow/testing';
 import { readFileSync } from 'node:fs';
 import type { StoredEvent } from '@ledgerflow/event-store';
 
@@ -131,7 +133,7 @@ export function ledgerProblems(runs: ReadonlyMap<string, readonly StoredEvent[]>
  * per workflow and step, `runs` and `succeeded` equal to the number of runs, `failed` 0. Memory folds
  * asynchronously, so this polls for up to `timeoutMs` before reporting the last figures.
  */
-export async function memoryProblems(gatewayUrl: string, runs: ReadonlyMap<string, readonly StoredEvent[]>, timeoutMs = 20_000): Promise<string[]> {
+export async function memoryProblems(stack: Stack, runs: ReadonlyMap<string, readonly StoredEvent[]>, timeoutMs = 20_000): Promise<string[]> {
   const expected = new Map<string, number>();
   for (const events of runs.values()) {
     const workflowId = String((events[0]?.data as { workflowId?: string } | undefined)?.workflowId);
@@ -141,7 +143,7 @@ export async function memoryProblems(gatewayUrl: string, runs: ReadonlyMap<strin
   for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
     const problems: string[] = [];
     for (const workflowId of workflows) {
-      const response = await fetch(`${gatewayUrl}/v1/workflows/${workflowId}/stats`);
+      const response = await fetch(`${stack.gatewayUrl}/v1/workflows/${workflowId}/stats`, { headers: await authHeader(stack) });
       const stats = response.ok ? ((await response.json()) as Array<{ stepId: string; runs: number; succeeded: number; failed: number }>) : [];
       for (const [key, count] of expected) {
         if (!key.startsWith(`${workflowId}/`)) continue;

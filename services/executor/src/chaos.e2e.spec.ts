@@ -104,7 +104,7 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
     }
     if (last.events.size !== plan.runs.length) problems.push(`${last.events.size} run streams for ${plan.runs.length} triggers`);
     problems.push(...ledgerProblems(runs, readLedger(ledger), readLedger(`${ledger}.calls`)));
-    problems.push(...(await memoryProblems(stack.gatewayUrl, runs)));
+    problems.push(...(await memoryProblems(stack, runs)));
     expect({ seed: SEED, problems }).toEqual({ seed: SEED, problems: [] });
   }, 170_000);
 

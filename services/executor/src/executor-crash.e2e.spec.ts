@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startBenchStack } from '@ledgerflow/testing';
+import { startBenchStack, authHeader } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 const RUNS = 6;
@@ -42,7 +42,7 @@ describe('executor killed mid-run', () => {
     for (let i = 0; i < RUNS; i++) {
       const response = await fetch(`${stack.gatewayUrl}/v1/workflows/recorded-chain/runs`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
         body: JSON.stringify({ input: { sleepMs: 250 }, idempotencyKey: `crash-${i}` }),
       });
       expect(response.status).toBe(202);

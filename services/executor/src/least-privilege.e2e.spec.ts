@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { startBenchStack } from '@ledgerflow/testing';
+import { startBenchStack, authHeader } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 /**
@@ -27,7 +27,7 @@ describe('an agent outside its declared capabilities', () => {
   it('is blocked by policy before any worker runs', async () => {
     const response = await fetch(`${stack.gatewayUrl}/v1/workflows/overreach/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
       body: JSON.stringify({ input: {} }),
     });
     const { runId } = (await response.json()) as { runId: string };

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, repoRoot, startStack, tempDir, authHeader } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 interface ExportFile {
@@ -48,7 +48,7 @@ describe('the audit trail of a run', () => {
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
     const response = await fetch(`${stack.gatewayUrl}/v1/workflows/noop-chain/runs`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: {} }),
+      method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(stack)) }, body: JSON.stringify({ input: {} }),
     });
     ({ runId } = (await response.json()) as { runId: string });
     const deadline = Date.now() + 30_000;
@@ -67,7 +67,7 @@ describe('the audit trail of a run', () => {
   it('is exported over HTTP with every stored event and its chain head, and verifies', async () => {
     expect(stored.at(-1)?.type).toBe('RunCompleted');
     expect(new Set(stored.map((e) => (e.metadata.actor as { id: string }).id))).toEqual(new Set(['planner', 'executor']));
-    const response = await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/audit`);
+    const response = await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/audit`, { headers: await authHeader(stack) });
     expect(response.status).toBe(200);
     original = (await response.json()) as ExportFile;
     expect(original).toMatchObject({ format: 'ledgerflow-audit/1', runId, head: stored.at(-1)?.metadata.hash });
@@ -77,7 +77,7 @@ describe('the audit trail of a run', () => {
   });
 
   it('answers 404 run_not_found for an unknown run', async () => {
-    const response = await fetch(`${stack.gatewayUrl}/v1/runs/no-such-run/audit`);
+    const response = await fetch(`${stack.gatewayUrl}/v1/runs/no-such-run/audit`, { headers: await authHeader(stack) });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: { code: 'run_not_found' } });
   });

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { repoRoot, startBenchStack } from '@ledgerflow/testing';
+import { repoRoot, startBenchStack, authHeader } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 /**
@@ -42,7 +42,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
   }
 
   const get = async (path: string) => {
-    const response = await fetch(`${api}${path}`);
+    const response = await fetch(`${api}${path}`, { headers: await authHeader(stack) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   /** The side effects the bench.record worker applied: one JSON line per idempotency key (examples/bench/src/tools.ts). */
@@ -51,7 +51,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
   const stepOf = (event: StoredEvent) => (event.data as { stepId?: string }).stepId;
 
   it('reads checkpoints, state and diff, and forks at cp-2 without re-running r1 and r2', async () => {
-    const started = await fetch(`${stack.gatewayUrl}/v1/workflows/recorded-chain/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { sleepMs: 0 } }) });
+    const started = await fetch(`${stack.gatewayUrl}/v1/workflows/recorded-chain/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(stack)) }, body: JSON.stringify({ input: { sleepMs: 0 } }) });
     const { runId } = (await started.json()) as { runId: string };
     expect((await completed(runId)).at(-1)?.type).toBe('RunCompleted');
 
@@ -73,7 +73,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
     expect(await get(`/v1/runs/${runId}/state?at=cp-9`)).toEqual({ status: 404, body: { error: expect.objectContaining({ code: 'checkpoint_unknown' }) } });
 
     const fork = async () => {
-      const response = await fetch(`${api}/v1/runs/${runId}/fork`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ at: 'cp-2' }) });
+      const response = await fetch(`${api}/v1/runs/${runId}/fork`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(stack)) }, body: JSON.stringify({ at: 'cp-2' }) });
       return { status: response.status, body: (await response.json()) as { runId: string; created: boolean; forkedFrom: { runId: string; checkpoint: string } } };
     };
     const forked = await fork();
@@ -99,7 +99,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
       });
       return stdout;
     };
-    const started = await fetch(`${api}/v1/workflows/recorded-chain/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { sleepMs: 0 } }) });
+    const started = await fetch(`${api}/v1/workflows/recorded-chain/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(stack)) }, body: JSON.stringify({ input: { sleepMs: 0 } }) });
     const { runId } = (await started.json()) as { runId: string };
     expect((await completed(runId)).at(-1)?.type).toBe('RunCompleted');
 

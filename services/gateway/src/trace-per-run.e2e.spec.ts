@@ -1,6 +1,6 @@
 import { startOtlpReceiver } from '@ledgerflow/telemetry';
 import type { OtlpReceiver } from '@ledgerflow/telemetry';
-import { benchWorkers, startStack } from '@ledgerflow/testing';
+import { benchWorkers, startStack, authHeader } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -32,14 +32,14 @@ describe('one trace per run', () => {
   it('links the spans of several services into the run trace', async () => {
     const started = await fetch(`${stack.gatewayUrl}/v1/workflows/noop-chain/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
       body: JSON.stringify({ input: {} }),
     });
     const { runId } = (await started.json()) as { runId: string };
     let trace: { status: string; trace_id: string | null } = { status: 'running', trace_id: null };
     for (let i = 0; i < 200 && trace.status !== 'completed'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      trace = (await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`)).json()) as typeof trace;
+      trace = (await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`, { headers: await authHeader(stack) })).json()) as typeof trace;
     }
     expect(trace.status).toBe('completed');
     expect(trace.trace_id).toMatch(/^[0-9a-f]{32}$/);

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SignJWT } from 'jose';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, devToken, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -25,8 +24,7 @@ describe('failure handling and operator actions', () => {
       extras: [benchWorkers()],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
-    token = await new SignJWT({ roles: ['ops'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('ops-ann').setIssuer(stack.authIssuer)
-      .setExpirationTime('10m').sign(new TextEncoder().encode(stack.authSecret));
+    token = await devToken(stack, { sub: 'ops-ann', scopes: ['runs:start', 'runs:read', 'runs:operate'], roles: ['ops'] });
   }, 90_000);
 
   afterAll(async () => {
@@ -34,7 +32,7 @@ describe('failure handling and operator actions', () => {
     await stack?.stop();
   }, 30_000);
 
-  async function post(path: string, body: unknown, bearer?: string): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string } } }> {
+  async function post(path: string, body: unknown, bearer: string | null = token): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string } } }> {
     const response = await fetch(`${stack.gatewayUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
@@ -69,7 +67,7 @@ describe('failure handling and operator actions', () => {
     const runId = await start('ops-failures');
     await until(runId, (events) => paused(events) && ['pay', 'notify', 'archive'].every((id) => ofStep(events, id).some((e) => e.type === 'StepFailed')), 'three failed steps');
 
-    expect(await post(`/v1/runs/${runId}/retry`, { stepId: 'pay', agent: 'backup' })).toMatchObject({ status: 401 });
+    expect(await post(`/v1/runs/${runId}/retry`, { stepId: 'pay', agent: 'backup' }, null)).toMatchObject({ status: 401 });
     const retried = await post(`/v1/runs/${runId}/retry`, { stepId: 'pay', agent: 'backup', reason: 'clerk is throttled' }, token);
     expect(retried).toMatchObject({ status: 200, body: { runId, command: 'retry', events: ['RunResumed', 'StepRetryScheduled'] } });
     let events = await until(runId, (all) => ofStep(all, 'pay').some((e) => e.type === 'StepSucceeded'), 'pay to succeed as backup');
