@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { StartRunResult } from '@ledgerflow/contracts';
 
@@ -15,6 +17,32 @@ export interface LedgerflowClientOptions {
   readonly token?: string;
   /** `fetch` to use; default the global one. */
   readonly fetch?: typeof fetch;
+}
+
+/**
+ * How {@link LedgerflowClient.sendWebhook} signs a delivery with the workflow's secret (docs/operations.md,
+ * "Webhook signatures"): `standard-webhooks` with a `whsec_<base64>` secret, or `hmac-sha256` (GitHub style:
+ * header default `X-Hub-Signature-256`, prefix default `sha256=`, idempotency header default `X-GitHub-Delivery`).
+ */
+export type WebhookSigning =
+  | { readonly scheme: 'standard-webhooks'; readonly secret: string }
+  | { readonly scheme: 'hmac-sha256'; readonly secret: string; readonly header?: string; readonly prefix?: string; readonly idempotencyHeader?: string };
+
+/**
+ * The headers that sign `body` (the exact bytes sent, as UTF-8) as delivery `id`: for Standard Webhooks
+ * `webhook-id` (= `id`), `webhook-timestamp` (`timestamp` in whole seconds, default now) and
+ * `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`); for `hmac-sha256` the
+ * signature header (`<prefix><hex HMAC-SHA256 of body>`) and the idempotency header (= `id`).
+ * @throws Error when a Standard Webhooks secret is not `whsec_` + base64.
+ * @example const headers = webhookSignatureHeaders(JSON.stringify(claim), 'claim-1', { scheme: 'standard-webhooks', secret });
+ */
+export function webhookSignatureHeaders(body: string, id: string, signing: WebhookSigning, timestamp: Date = new Date()): Record<string, string> {
+  if (signing.scheme === 'standard-webhooks') {
+    const seconds = Math.floor(timestamp.getTime() / 1000);
+    return { 'webhook-id': id, 'webhook-timestamp': String(seconds), 'webhook-signature': new Webhook(signing.secret).sign(id, timestamp, body) };
+  }
+  const digest = createHmac('sha256', signing.secret).update(body, 'utf8').digest('hex');
+  return { [signing.header ?? 'X-Hub-Signature-256']: `${signing.prefix ?? 'sha256='}${digest}`, [signing.idempotencyHeader ?? 'X-GitHub-Delivery']: id };
 }
 
 /** Run statuses after which nothing more happens (`waitForRun`'s default stop condition). */
@@ -41,9 +69,16 @@ export class LedgerflowClient {
     return this.request('POST', `/v1/workflows/${enc(workflowId)}/runs`, { body });
   }
 
-  /** `POST /v1/webhooks/{workflowId}` with header `Idempotency-Key`: delivers a trigger payload. */
-  sendWebhook(workflowId: string, payload: unknown, idempotencyKey: string): Promise<StartRunResult> {
-    return this.request('POST', `/v1/webhooks/${enc(workflowId)}`, { body: payload, headers: { 'Idempotency-Key': idempotencyKey } });
+  /**
+   * `POST /v1/webhooks/{workflowId}`: delivers a trigger payload as its JSON, signed with `options.signing`
+   * (see {@link webhookSignatureHeaders}; `idempotencyKey` is the delivery id, so a repeat never makes a
+   * second run). No `signing`: sent with only an `Idempotency-Key` header, which the gateway refuses (401).
+   * @throws LedgerflowError as any request: `webhook_signature_invalid`, `webhook_timestamp_stale`, ... (401).
+   */
+  sendWebhook(workflowId: string, payload: unknown, idempotencyKey: string, options: { signing?: WebhookSigning; timestamp?: Date } = {}): Promise<StartRunResult> {
+    const body = JSON.stringify(payload);
+    const headers = options.signing ? webhookSignatureHeaders(body, idempotencyKey, options.signing, options.timestamp) : { 'Idempotency-Key': idempotencyKey };
+    return this.request('POST', `/v1/webhooks/${enc(workflowId)}`, { rawBody: body, headers });
   }
 
   /** `GET /v1/runs/{id}`. */
@@ -94,15 +129,20 @@ export class LedgerflowClient {
     }
   }
 
-  private async request<T>(method: string, path: string, init: { body?: unknown; headers?: Record<string, string>; token?: string } = {}): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    init: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
+  ): Promise<T> {
     const token = init.token ?? this.options.token;
     const requestHeaders: Record<string, string> = { accept: 'application/json', ...init.headers };
-    if (init.body !== undefined) requestHeaders['content-type'] = 'application/json';
+    const sent = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
+    if (sent !== undefined) requestHeaders['content-type'] = 'application/json';
     if (token !== undefined) requestHeaders.authorization = `Bearer ${token}`;
     let response: Response;
     try {
       response = await this.fetchFn(`${this.baseUrl}${path}`, {
-        method, headers: requestHeaders, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+        method, headers: requestHeaders, ...(sent === undefined ? {} : { body: sent }),
       });
     } catch (error) {
       throw new LedgerflowError('gateway_unreachable', `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, true, { method, path });

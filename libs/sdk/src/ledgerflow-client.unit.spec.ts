@@ -1,13 +1,16 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { LedgerflowClient } from './index.js';
+import { Webhook } from 'standardwebhooks';
+import { LedgerflowClient, webhookSignatureHeaders } from './index.js';
 
 interface Seen {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
   body: unknown;
+  raw: string;
 }
 
 /** A local gateway stand-in: answers by `method url` from `routes`, records every request. */
@@ -21,7 +24,7 @@ beforeAll(async () => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw === '' ? undefined : JSON.parse(raw) });
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw === '' ? undefined : JSON.parse(raw), raw });
       const route = routes[`${req.method} ${req.url}`];
       const calls = seen.filter((s) => `${s.method} ${s.url}` === `${req.method} ${req.url}`).length;
       const [status, body] = route === undefined ? [404, '{"error":{"code":"route_unknown","message":"no route"}}'] : route(calls);
@@ -56,6 +59,27 @@ describe('LedgerflowClient', () => {
     await expect(client.getEvents('r/1')).resolves.toEqual([{ type: 'RunTriggered' }]);
     expect(seen[0]).toMatchObject({ body: { input: { claimId: 'c1' }, idempotencyKey: 'k1' }, headers: { authorization: 'Bearer svc-token' } });
     expect(seen[1]).toMatchObject({ body: { claim: { id: 'c1' } }, headers: { 'idempotency-key': 'hook-1' } });
+  });
+
+  it('signs a webhook with Standard Webhooks over the exact body sent; the key is the webhook-id', async () => {
+    routes = { 'POST /v1/webhooks/claim-review': json(202, { runId: 'r3', created: true }) };
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const client = new LedgerflowClient({ baseUrl });
+    await client.sendWebhook('claim-review', { claim: { id: 'c1', note: 'é' } }, 'delivery-7', { signing: { scheme: 'standard-webhooks', secret } });
+    const headers = seen[0]!.headers as Record<string, string>;
+    expect(headers['webhook-id']).toBe('delivery-7');
+    expect(headers['idempotency-key']).toBeUndefined();
+    expect(() => new Webhook(secret).verify(seen[0]!.raw, headers)).not.toThrow();
+    expect(() => new Webhook(`whsec_${randomBytes(32).toString('base64')}`).verify(seen[0]!.raw, headers)).toThrow('No matching signature found');
+  });
+
+  it('signs a webhook with a GitHub-style HMAC header, or with the configured header and prefix', () => {
+    const body = '{"ref":"main"}';
+    const hex = createHmac('sha256', 'shared-secret-0123').update(body).digest('hex');
+    expect(webhookSignatureHeaders(body, 'd-1', { scheme: 'hmac-sha256', secret: 'shared-secret-0123' })).toEqual({ 'X-Hub-Signature-256': `sha256=${hex}`, 'X-GitHub-Delivery': 'd-1' });
+    expect(webhookSignatureHeaders(body, 'd-1', { scheme: 'hmac-sha256', secret: 'shared-secret-0123', header: 'X-Sig', prefix: '', idempotencyHeader: 'X-Id' })).toEqual({ 'X-Sig': hex, 'X-Id': 'd-1' });
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    expect(webhookSignatureHeaders(body, 'm', { scheme: 'standard-webhooks', secret: `whsec_${randomBytes(24).toString('base64')}` }, at)['webhook-timestamp']).toBe('1767323045');
   });
 
   it('decides a gate with the reviewer token', async () => {

@@ -4,3 +4,4 @@ export * from './spawn-process.js';
 export * from './nats-server.js';
 export * from './stack.js';
 export * from './tokens.js';
+export * from './webhook-secrets.js';
