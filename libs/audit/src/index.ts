@@ -2,3 +2,4 @@ export * from './canonical-json.js';
 export * from './event-hash.js';
 export * from './verify-chain.js';
 export * from './audit-export.js';
+export * from './input-digest.js';

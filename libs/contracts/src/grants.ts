@@ -1,8 +1,9 @@
 /**
- * Step-scoped grants (design brief, "Tools"; governance issue): on `allow` the policy service signs a
- * short-lived JWT (EdDSA / Ed25519, `jose`) that lets exactly one step attempt call exactly one tool
- * action. The executor sends it in the `lf-grant` header; a tool worker verifies it before running its
- * handler and refuses a missing, expired, forged or out-of-scope grant with code `grant_invalid`.
+ * Step-scoped grants (design brief, "Tools" and "Trust boundaries"; docs/policies.md): when the run's events
+ * say a step attempt may run now, the policy service signs a short-lived JWT (EdDSA / Ed25519, `jose`) that
+ * lets exactly that attempt call exactly one tool action, once, with exactly one input. The executor sends
+ * it in the `lf-grant` header; a tool worker verifies it before running its handler (and before its dedupe
+ * store) and refuses a missing, expired, forged, out-of-scope or replayed grant with code `grant_invalid`.
  */
 
 /** `iss` of every grant. */
@@ -16,10 +17,15 @@ export const DEFAULT_GRANT_TTL_SECONDS = 300;
 
 /**
  * The claims of a grant. Times are JWT NumericDates (seconds since the epoch).
- * - `sub`: the agent the step runs as; `aud`: `lf.tool.<tool>.<action>`;
- * - `run`, `step`, `attempt`: the step attempt it is scoped to (matches the tool request and its
- *   idempotency key `<run>/<step>/<attempt>`);
- * - `jti`: the decision's audit id, so a worker's log line links to the recorded decision.
+ * - `sub`: the agent the step runs as (from the run's plan); `aud`: `lf.tool.<tool>.<action>`;
+ * - `run`, `step`, `attempt`: the step attempt it is scoped to;
+ * - `key`: the tool call's idempotency key `<run>/<step>/<attempt>` (`idempotencyKeyOf` in subjects.ts); a worker
+ *   refuses the grant when the request's key (body `idempotencyKey` and `lf-idempotency-key` header)
+ *   differs (`details.reason` `key_mismatch`), so a grant cannot run the tool under another key;
+ * - `digest`: the input digest ({@link INPUT_DIGEST_FORMAT}) of the input exactly as the tool receives it
+ *   (after the executor revealed PII tokens); a worker refuses the grant when the digest of the input it
+ *   received differs (`input_mismatch`), so a grant cannot run the tool with another input;
+ * - `jti`: the decision's audit id, so a worker's log line links to the recorded `StepPolicyEvaluated`.
  */
 export interface GrantClaims {
   readonly iss: typeof GRANT_ISSUER;
@@ -30,10 +36,19 @@ export interface GrantClaims {
   readonly attempt: number;
   readonly tool: string;
   readonly action: string;
+  readonly key: string;
+  readonly digest: string;
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
 }
+
+/**
+ * How the `digest` claim is written: `sha256:` followed by 64 lower-case hex digits of SHA-256 over the
+ * UTF-8 bytes of the input's canonical JSON (RFC 8785 style, `canonicalJson` in `@ledgerflow/audit`;
+ * computed by `inputDigestOf` there, the one function the executor and the SDK share).
+ */
+export const INPUT_DIGEST_FORMAT = /^sha256:[0-9a-f]{64}$/;
 
 /** Environment variable holding the policy service's Ed25519 private key (PKCS#8 PEM). */
 export const GRANT_SIGNING_KEY_ENV = 'LEDGERFLOW_GRANT_SIGNING_KEY';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyFacts } from '@ledgerflow/contracts';
 
 /**
  * The decision's audit id: `aud-` + the first 32 hex digits of sha256 over the canonical JSON of the
- * request (object keys sorted) and the packs' digest (`PolicyPackSet.digest`: every `<id>@<version>` and
- * file content). The same request and packs always give the same id; another run, step, attempt, input,
+ * policy facts (object keys sorted) and the packs' digest (`PolicyPackSet.digest`: every `<id>@<version>` and
+ * file content). The same facts and packs always give the same id; another run, step, attempt, input,
  * capability, or an edited pack gives another. The audit record is the `StepPolicyEvaluated` event.
  */
-export function auditIdOf(request: PolicyEvaluateRequest, packsDigest: string): string {
+export function auditIdOf(request: PolicyFacts, packsDigest: string): string {
   const digest = createHash('sha256').update(canonicalJson(request)).update('\n').update(packsDigest).digest('hex');
   return `aud-${digest.slice(0, 32)}`;
 }

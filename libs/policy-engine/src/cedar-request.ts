@@ -1,5 +1,5 @@
 import type { Context, CedarValueJson, EntityJson, EntityUidJson } from '@cedar-policy/cedar-wasm/nodejs';
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyFacts } from '@ledgerflow/contracts';
 
 /** Context keys Ledgerflow sets itself; an input field with one of these names is not copied. */
 export const RESERVED_CONTEXT_KEYS = ['runId', 'workflowId', 'stepId', 'attempt', 'tool', 'action', 'capability', 'tags', 'exact'] as const;
@@ -30,7 +30,7 @@ export interface CedarRequest {
  *   in `context.exact.<name>` for `>=`, `<` or limits with cents. Numbers beyond 2^53 (Long) or 9e14
  *   (decimal) are left out; strings never enter the context.
  */
-export function cedarRequestOf(request: PolicyEvaluateRequest): CedarRequest {
+export function cedarRequestOf(request: PolicyFacts): CedarRequest {
   const principal = { type: 'Agent', id: request.agent };
   const exact: Record<string, CedarValueJson> = {};
   const context: Record<string, CedarValueJson> = {
@@ -79,7 +79,7 @@ function inputFacts(input: unknown): Array<[string, number | boolean]> {
  * or `none`), `tool`, `action`, `runId`, `workflowId`, `stepId`, `attempt`, `tags`, and each input fact
  * (numbers as written in the input, formatted en-US: `1,250,000`, `4,820.5`).
  */
-export function messageValuesOf(request: PolicyEvaluateRequest): ReadonlyMap<string, string> {
+export function messageValuesOf(request: PolicyFacts): ReadonlyMap<string, string> {
   const values = new Map<string, string>([
     ['agent', request.agent],
     ['capability', `${request.tool}.${request.action}`],

@@ -1,5 +1,5 @@
 import { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyFacts } from '@ledgerflow/contracts';
 import type { RuleResult } from '@ledgerflow/domain';
 import { cedarRequestOf, interpolate } from './cedar-request.js';
 import { permitSetIdOf } from './load-packs.js';
@@ -24,7 +24,7 @@ export interface CapabilityResults {
  *   although Cedar itself skips it).
  * `{name}` placeholders in messages are filled from `values` (see `messageValuesOf`).
  */
-export function evaluateCapabilities(request: PolicyEvaluateRequest, set: PolicyPackSet, values: ReadonlyMap<string, string>): CapabilityResults {
+export function evaluateCapabilities(request: PolicyFacts, set: PolicyPackSet, values: ReadonlyMap<string, string>): CapabilityResults {
   const cedar = cedarRequestOf(request);
   const answer = statefulIsAuthorized({ ...cedar, preparsedPolicySetId: set.cedarSetId });
   if (answer.type === 'failure') {

@@ -1,4 +1,4 @@
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyFacts } from '@ledgerflow/contracts';
 import type { PolicyDecision, RuleResult } from '@ledgerflow/domain';
 import { formatNumber } from './cedar-request.js';
 import { packKey } from './pack.types.js';
@@ -13,11 +13,11 @@ export type Gate = NonNullable<PolicyDecision['gate']>;
  * - the number strictly above `above`: `enforced`, with the gate (reviewers, `slaSeconds`, `escalateTo`,
  *   `reason` = the message); otherwise `pass`.
  */
-export function evaluateApprovalPack(request: PolicyEvaluateRequest, pack: ApprovalPack): Array<{ result: RuleResult; gate?: Gate }> {
+export function evaluateApprovalPack(request: PolicyFacts, pack: ApprovalPack): Array<{ result: RuleResult; gate?: Gate }> {
   return pack.rules.map((rule) => evaluateApprovalRule(request, rule, packKey(pack)));
 }
 
-function evaluateApprovalRule(request: PolicyEvaluateRequest, rule: ApprovalRule, pack: string): { result: RuleResult; gate?: Gate } {
+function evaluateApprovalRule(request: PolicyFacts, rule: ApprovalRule, pack: string): { result: RuleResult; gate?: Gate } {
   const base = { rule: rule.id, pack };
   const capability = `${request.tool}.${request.action}`;
   if (rule.tags && !rule.tags.some((tag) => request.policyTags.includes(tag))) {
@@ -67,7 +67,7 @@ export function privacyResult(pack: PrivacyPack): RuleResult {
 }
 
 /** A compliance pack: rule `audit`, `enforced`: the decision's `StepPolicyEvaluated` event is the audit record. */
-export function complianceResult(pack: CompliancePack, request: PolicyEvaluateRequest, auditId: string): RuleResult {
+export function complianceResult(pack: CompliancePack, request: PolicyFacts, auditId: string): RuleResult {
   const controls = pack.controls && pack.controls.length > 0 ? ` (controls: ${pack.controls.join(', ')})` : '';
   return {
     rule: 'audit',

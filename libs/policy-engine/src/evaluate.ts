@@ -1,4 +1,4 @@
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyFacts } from '@ledgerflow/contracts';
 import type { PolicyDecision, RuleResult } from '@ledgerflow/domain';
 import { auditIdOf } from './audit-id.js';
 import { messageValuesOf } from './cedar-request.js';
@@ -8,8 +8,9 @@ import type { Gate } from './evaluate-obligations.js';
 import type { PolicyPackSet } from './pack.types.js';
 
 /**
- * Decides whether a step's action may run (governance issue; docs/policies.md). Pure and deterministic:
- * the same request and packs give the same decision, audit id included (no clock, no randomness).
+ * Decides whether a step's action may run (docs/policies.md). Pure and deterministic: the same facts and
+ * packs give the same decision, audit id included (no clock, no randomness). The facts are trusted as
+ * given: the policy service builds them from the run's events (plan, agents), never from a caller's claims.
  *
  * `rules` holds every rule's result, `pack` = `<id>@<version>`: first each Cedar policy of the capability
  * packs, then the obligation packs in `<id>@<version>` order (approval rules, `privacy`, `audit`).
@@ -19,17 +20,17 @@ import type { PolicyPackSet } from './pack.types.js';
  *   on deny, the enforced approval rules on require_approval, the permitting Cedar policies on allow;
  * - `gate` (require_approval only): reviewers, SLA, escalation and reason of the first enforced approval rule;
  * - `auditId`: see `auditIdOf`.
- * @example evaluate(request, loadPolicyPacks(['examples/claim-review/policies'])).outcome // 'allow'
+ * @example evaluate(facts, loadPolicyPacks(['examples/claim-review/policies'])).outcome // 'allow'
  */
-export function evaluate(request: PolicyEvaluateRequest, set: PolicyPackSet): PolicyDecision {
-  const auditId = auditIdOf(request, set.digest);
-  const capabilities = evaluateCapabilities(request, set, messageValuesOf(request));
+export function evaluate(facts: PolicyFacts, set: PolicyPackSet): PolicyDecision {
+  const auditId = auditIdOf(facts, set.digest);
+  const capabilities = evaluateCapabilities(facts, set, messageValuesOf(facts));
   const rules: RuleResult[] = [...capabilities.results];
   const approvals: RuleResult[] = [];
   let gate: Gate | undefined;
   for (const pack of set.packs) {
     if (pack.kind === 'approval') {
-      for (const { result, gate: ruleGate } of evaluateApprovalPack(request, pack)) {
+      for (const { result, gate: ruleGate } of evaluateApprovalPack(facts, pack)) {
         rules.push(result);
         if (result.result === 'enforced') approvals.push(result);
         gate ??= ruleGate;
@@ -37,7 +38,7 @@ export function evaluate(request: PolicyEvaluateRequest, set: PolicyPackSet): Po
     } else if (pack.kind === 'privacy') {
       rules.push(privacyResult(pack));
     } else if (pack.kind === 'compliance') {
-      rules.push(complianceResult(pack, request, auditId));
+      rules.push(complianceResult(pack, facts, auditId));
     }
   }
   const failed = rules.filter((r) => r.result === 'fail');

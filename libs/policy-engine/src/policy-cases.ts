@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyFacts } from '@ledgerflow/contracts';
 import type { PolicyDecision } from '@ledgerflow/domain';
 import { evaluate } from './evaluate.js';
 import { loadPolicyPacks } from './load-packs.js';
@@ -16,7 +16,7 @@ export type { CaseExpectation } from './policy-cases.schema.js';
 export interface PolicyCase {
   readonly name: string;
   readonly line: number;
-  readonly request: PolicyEvaluateRequest;
+  readonly request: PolicyFacts;
   readonly expect: CaseExpectation;
 }
 
@@ -56,7 +56,7 @@ export function parsePolicyCases(text: string, source: string): PolicyCase[] {
       throw fileError(POLICY_CASES_INVALID, source, at.line, at.column, `/cases/${index} needs tool and action (or capability: <tool>.<action>), here or in defaults`);
     }
     if (!merged.agent) throw fileError(POLICY_CASES_INVALID, source, at.line, at.column, `/cases/${index} needs an agent, here or in defaults`);
-    const request: PolicyEvaluateRequest = {
+    const request: PolicyFacts = {
       runId: merged.run ?? 'policy-test',
       workflowId: merged.workflow ?? 'policy-test',
       stepId: merged.step ?? `${tool}-${action}`,

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
+import type { PolicyFacts } from '@ledgerflow/contracts';
 import type { LedgerflowError } from '@ledgerflow/domain';
 
 /** The claim-review example packs. */
 export const EXAMPLE_POLICIES = fileURLToPath(new URL('../../../examples/claim-review/policies', import.meta.url));
 
 /** A payout request of the claim-review workflow; override any field. */
-export const payoutRequest = (overrides: Partial<PolicyEvaluateRequest> = {}): PolicyEvaluateRequest => ({
+export const payoutRequest = (overrides: Partial<PolicyFacts> = {}): PolicyFacts => ({
   runId: 'run-1',
   workflowId: 'claim-review',
   stepId: 'payout',

@@ -9,7 +9,10 @@ import type { GrantedRequest, ToolLogger } from './tool.types.js';
  */
 export const GRANT_VERIFY_SWITCH_ENV = 'LEDGERFLOW_GRANT_VERIFY';
 
-/** How a worker checks grants: with the policy service's public key, or `'disabled'` (logs a warning once). */
+/**
+ * How a worker checks grants: with the policy service's public key, or `'disabled'` (explicitly off: logs
+ * a warning at every start and counts every call in `ledgerflow.tool.unverified_calls`).
+ */
 export type GrantsOption = GrantVerifierOptions | 'disabled';
 
 /** A grant check: resolves (to the verified claims, when it has them) or throws to refuse. */
@@ -47,13 +50,20 @@ export function grantsFromEnv(env: Env = process.env): GrantsOption {
   return { publicKey };
 }
 
-let warnedDisabled = false;
+/** The warning logged each time a worker starts with grant verification switched off. */
+export const GRANTS_DISABLED_WARNING =
+  'grant verification is disabled: tool handlers run without a step-scoped grant (local experiments only); every call is counted in ledgerflow.tool.unverified_calls';
 
 /**
- * The check {@link startToolWorker} runs before each handler: an explicit `verifyGrant` hook; else
- * `grants` (`'disabled'`: none, with one warning per process); else a verifier on
- * `LEDGERFLOW_GRANT_VERIFY_KEY` when that variable is set; else none.
- * @throws LedgerflowError `config_invalid` when both `verifyGrant` and `grants` are given; `grant_key_invalid` for a bad key.
+ * The check {@link startToolWorker} runs before each handler, failing closed: an explicit `verifyGrant`
+ * hook; else `grants` (`{ publicKey }`: {@link grantVerifier}; `'disabled'`: none); else, from the
+ * environment ({@link grantsFromEnv}), a verifier on `LEDGERFLOW_GRANT_VERIFY_KEY`, or none when
+ * `LEDGERFLOW_GRANT_VERIFY=off`. Resolves to undefined only when verification was switched off explicitly;
+ * then it logs {@link GRANTS_DISABLED_WARNING} (to `logger`, else stderr) at every call, i.e. every start.
+ * @throws LedgerflowError `config_invalid` naming `LEDGERFLOW_GRANT_VERIFY_KEY` when no key is configured
+ *   and verification is not switched off, naming `LEDGERFLOW_GRANT_VERIFY` when that switch is neither
+ *   `on` nor `off`, or when both `verifyGrant` and `grants` are given; `grant_key_invalid` for a bad key
+ *   given in `grants` (`config_invalid` for a bad key in the environment).
  */
 export function resolveGrantCheck(
   options: { readonly verifyGrant?: GrantCheck; readonly grants?: GrantsOption; readonly logger?: ToolLogger; readonly name?: string },
@@ -63,16 +73,9 @@ export function resolveGrantCheck(
     if (options.grants !== undefined) throw new LedgerflowError('config_invalid', 'give startToolWorker either verifyGrant or grants, not both', false, { field: 'grants' });
     return options.verifyGrant;
   }
-  if (options.grants === 'disabled') {
-    if (!warnedDisabled) {
-      warnedDisabled = true;
-      const message = 'grant verification is disabled: tool handlers run without a step-scoped grant (local experiments only)';
-      if (options.logger) options.logger.warn(message, { worker: options.name });
-      else process.stderr.write(`warning: ${message}\n`);
-    }
-    return undefined;
-  }
-  if (options.grants !== undefined) return grantVerifier(options.grants);
-  const publicKey = env[GRANT_VERIFY_KEY_ENV];
-  return publicKey !== undefined && publicKey.trim() !== '' ? grantVerifier({ publicKey }) : undefined;
+  const grants = options.grants ?? grantsFromEnv(env);
+  if (grants !== 'disabled') return grantVerifier(grants);
+  if (options.logger) options.logger.warn(GRANTS_DISABLED_WARNING, { worker: options.name });
+  else process.stderr.write(`warning: ${GRANTS_DISABLED_WARNING}${options.name === undefined ? '' : ` (${options.name})`}\n`);
+  return undefined;
 }

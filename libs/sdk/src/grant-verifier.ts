@@ -1,6 +1,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { errors, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
 import { LedgerflowError } from '@ledgerflow/domain';
+import { inputDigestOf } from '@ledgerflow/audit';
 import { GRANT_ISSUER, grantAudience, type GrantClaims } from '@ledgerflow/contracts';
 import type { GrantedRequest } from './tool.types.js';
 
@@ -19,10 +20,15 @@ export interface GrantVerifierOptions {
  */
 export type VerifyGrant = (grant: string | undefined, request: GrantedRequest) => Promise<GrantClaims>;
 
-/** Why a grant was refused, in `details.reason` of the `grant_invalid` error. */
+/**
+ * Why a grant was refused, in `details.reason` of the `grant_invalid` error: `key_mismatch` when its `key`
+ * claim is not the request's idempotency key (body `idempotencyKey`, and the `lf-idempotency-key` header
+ * when sent), `input_mismatch` when its `digest` claim is not the digest of the received input (a grant
+ * replayed under another key or with another input); `out_of_scope` for another run, step, attempt or tool.
+ */
 export type GrantRefusalReason =
   | 'missing' | 'malformed' | 'expired' | 'not_yet_valid' | 'bad_signature' | 'wrong_algorithm'
-  | 'wrong_issuer' | 'wrong_audience' | 'out_of_scope';
+  | 'wrong_issuer' | 'wrong_audience' | 'out_of_scope' | 'key_mismatch' | 'input_mismatch';
 
 export const DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS = 5;
 
@@ -52,8 +58,10 @@ export function grantPublicKey(key: GrantPublicKey): KeyObject | CryptoKey {
  * (contract: `@ledgerflow/contracts` grants.ts). A grant passes when it is a JWT signed with EdDSA by
  * `publicKey`, `iss` is `ledgerflow-policy`, `aud` is `lf.tool.<tool>.<action>` of the subject being
  * served, it is not expired (with `clockToleranceSeconds` of skew), it carries `sub`, `jti`, `iat` and
- * `exp`, and its `tool`/`action`/`run`/`step`/`attempt` claims equal the request's. Messages say why
- * (naming the claim and both values) and never include the token.
+ * `exp`, `key` and `digest`, its `tool`/`action`/`run`/`step`/`attempt` claims equal the request's, its
+ * `key` equals the request's idempotency key (body and `lf-idempotency-key` header) and its `digest` equals
+ * `inputDigestOf(request.input)` (`@ledgerflow/audit`: SHA-256 of the canonical JSON of the input as
+ * received). Messages say why (naming the claim; values, never the input nor the token).
  * @throws LedgerflowError `grant_key_invalid` at once for a bad key; the returned function rejects with
  *   `grant_invalid` (not retryable, `details.reason` a {@link GrantRefusalReason}).
  * @example startToolWorker({ nc, tools, verifyGrant: grantVerifier({ publicKey: process.env.LEDGERFLOW_GRANT_VERIFY_KEY! }) });
@@ -70,7 +78,7 @@ export function grantVerifier(options: GrantVerifierOptions): VerifyGrant {
     try {
       ({ payload } = await jwtVerify(grant, key, {
         algorithms: ['EdDSA'], issuer: GRANT_ISSUER, audience, clockTolerance,
-        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+        requiredClaims: ['sub', 'jti', 'iat', 'exp', 'key', 'digest'],
       }));
     } catch (error) {
       throw explain(error, audience, clockTolerance);
@@ -120,6 +128,25 @@ function checkScope(payload: JWTPayload, request: GrantedRequest): GrantClaims {
         { claim, expected: value, actual: actual ?? null },
       );
     }
+  }
+  return checkReplay(payload, request);
+}
+
+/** The grant's `key` and `digest` against the request's idempotency key(s) and the digest of its input. */
+function checkReplay(payload: JWTPayload, request: GrantedRequest): GrantClaims {
+  const keys = [['body idempotencyKey', request.idempotencyKey], ['lf-idempotency-key header', request.idempotencyKeyHeader]] as const;
+  for (const [where, key] of keys) {
+    if (key !== undefined && payload.key !== key) {
+      throw refuse('key_mismatch', `grant is for idempotency key ${JSON.stringify(payload.key)}, the request's ${where} is ${JSON.stringify(key)}`, {
+        claim: 'key', expected: key, actual: payload.key ?? null,
+      });
+    }
+  }
+  const digest = inputDigestOf(request.input);
+  if (payload.digest !== digest) {
+    throw refuse('input_mismatch', `grant is for another input: claim digest is ${JSON.stringify(payload.digest)}, the received input digests to ${digest}`, {
+      claim: 'digest', expected: digest, actual: payload.digest ?? null,
+    });
   }
   return payload as unknown as GrantClaims;
 }

@@ -1,13 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
 import { SignJWT } from 'jose';
+import { canonicalJson } from '@ledgerflow/audit';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
 import { GRANT_VERIFY_SWITCH_ENV, grantVerifier, grantsFromEnv, type GrantedRequest } from './index.js';
 import { signTestGrant, testGrantKeys, type GrantScope } from './grant.spec-util.js';
 
 const keys = testGrantKeys();
-const scope: GrantScope = { run: 'run-1', step: 'pay', attempt: 2, tool: 'billing', action: 'payout' };
-const request: GrantedRequest = { runId: 'run-1', stepId: 'pay', attempt: 2, idempotencyKey: 'run-1/pay/2', input: {}, tool: 'billing', action: 'payout' };
+const input = { claimId: 'CLM-1', amount: 4_820.5, currency: 'EUR', payee: { iban: 'DE89370400440532013000' } };
+const scope: GrantScope = { run: 'run-1', step: 'pay', attempt: 2, tool: 'billing', action: 'payout', input };
+const request: GrantedRequest = { runId: 'run-1', stepId: 'pay', attempt: 2, idempotencyKey: 'run-1/pay/2', input, tool: 'billing', action: 'payout' };
 const verify = grantVerifier({ publicKey: keys.publicKeyPem });
 
 /** The refusal of `grant` for `req`, checked to be a non-retryable grant_invalid that does not echo the token. */
@@ -26,7 +29,11 @@ async function refusal(grant: string | undefined, req: GrantedRequest = request,
 describe('grantVerifier', () => {
   it('accepts a grant for this step attempt and tool action, and returns its claims', async () => {
     const grant = await signTestGrant(keys.privateKey, scope, { claims: { jti: 'audit-7', sub: 'payer' } });
-    await expect(verify(grant, request)).resolves.toMatchObject({ ...scope, jti: 'audit-7', sub: 'payer', iss: 'ledgerflow-policy', aud: 'lf.tool.billing.payout' });
+    await expect(verify(grant, request)).resolves.toMatchObject({
+      run: 'run-1', step: 'pay', attempt: 2, tool: 'billing', action: 'payout', key: 'run-1/pay/2', digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      jti: 'audit-7', sub: 'payer', iss: 'ledgerflow-policy', aud: 'lf.tool.billing.payout',
+    });
+    await expect(verify(grant, { ...request, idempotencyKeyHeader: 'run-1/pay/2', input: JSON.parse(JSON.stringify({ payee: input.payee, currency: 'EUR', amount: input.amount, claimId: input.claimId })) })).resolves.toBeDefined();
     await expect(grantVerifier({ publicKey: keys.publicKey })(grant, request)).resolves.toMatchObject({ jti: 'audit-7' });
   });
 
@@ -83,6 +90,43 @@ describe('grantVerifier', () => {
     expect(noJti.details).toEqual({ reason: 'malformed', claim: 'jti' });
     expect((await refusal(await signTestGrant(keys.privateKey, scope, { claims: { attempt: undefined } }))).details).toMatchObject({ reason: 'out_of_scope', claim: 'attempt', actual: null });
     expect((await refusal('not.a-jwt')).details).toMatchObject({ reason: 'malformed' });
+  });
+
+  it('refuses a grant replayed under another idempotency key (body or lf-idempotency-key header): key_mismatch', async () => {
+    const grant = await signTestGrant(keys.privateKey, scope);
+    const body = await refusal(grant, { ...request, idempotencyKey: 'run-1/pay/2-replay' });
+    expect(body.details).toEqual({ reason: 'key_mismatch', claim: 'key', expected: 'run-1/pay/2-replay', actual: 'run-1/pay/2' });
+    const header = await refusal(grant, { ...request, idempotencyKeyHeader: 'run-1/pay/3' });
+    expect(header.details).toMatchObject({ reason: 'key_mismatch', expected: 'run-1/pay/3' });
+    expect(header.message).toContain('lf-idempotency-key header');
+  });
+
+  it('refuses a grant replayed with another input: input_mismatch, never echoing the input', async () => {
+    const grant = await signTestGrant(keys.privateKey, scope);
+    const error = await refusal(grant, { ...request, input: { ...input, amount: 48_205 } });
+    expect(error.details).toMatchObject({ reason: 'input_mismatch', claim: 'digest' });
+    expect(JSON.stringify(error)).not.toContain('DE89370400440532013000');
+    expect(error.message).not.toContain('48205');
+  });
+
+  it('refuses a grant without key or digest claims (signed before grants bound them)', async () => {
+    for (const claim of ['key', 'digest']) {
+      expect((await refusal(await signTestGrant(keys.privateKey, scope, { claims: { [claim]: undefined } }))).details).toEqual({ reason: 'malformed', claim });
+    }
+  });
+
+  it('property: any change of the input or of the idempotency key is refused, the same ones accepted', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.jsonValue(), fc.string({ minLength: 1 }), async (signed, received, suffix) => {
+        const grant = await signTestGrant(keys.privateKey, { ...scope, input: signed });
+        const outcome = await verify(grant, { ...request, input: received }).then(() => 'accepted', (e: LedgerflowError) => e.details?.reason);
+        expect(outcome).toBe(canonicalJson(signed) === canonicalJson(received) ? 'accepted' : 'input_mismatch');
+        await expect(verify(grant, { ...request, input: signed })).resolves.toBeDefined();
+        const replayed = await verify(grant, { ...request, input: signed, idempotencyKey: `run-1/pay/2${suffix}` }).then(() => 'accepted', (e: LedgerflowError) => e.details?.reason);
+        expect(replayed).toBe('key_mismatch');
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('refuses at once a key that is not a public Ed25519 key', () => {

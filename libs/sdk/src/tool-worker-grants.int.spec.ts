@@ -2,7 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { GRANT_VERIFY_KEY_ENV, type ToolReply } from '@ledgerflow/contracts';
 import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
-import { MemoryIdempotencyStore, defineTool, startToolWorker, type ToolContext, type ToolLogger, type ToolWorker, type ToolWorkerOptions } from './index.js';
+import { GRANTS_DISABLED_WARNING, MemoryIdempotencyStore, defineTool, startToolWorker, type ToolContext, type ToolLogger, type ToolWorker, type ToolWorkerOptions } from './index.js';
 import { callTool, toolRequest } from './tool-worker.spec-util.js';
 import { signTestGrant, testGrantKeys, type GrantScope } from './grant.spec-util.js';
 
@@ -38,7 +38,7 @@ function payoutWorker(options: Partial<ToolWorkerOptions> = {}): { calls: ToolCo
   return { calls, store };
 }
 
-const scopeOf = (stepId: string, attempt = 1): GrantScope => ({ run: 'run-1', step: stepId, attempt, tool: 'billing', action: 'payout' });
+const scopeOf = (stepId: string, attempt = 1): GrantScope => ({ run: 'run-1', step: stepId, attempt, tool: 'billing', action: 'payout', input: { amount: 5 } });
 const payout = (stepId: string, grant?: string, attempt = 1) =>
   callTool(nc, 'billing', 'payout', toolRequest(stepId, { amount: 5 }, attempt), grant === undefined ? {} : { 'lf-grant': grant });
 
@@ -118,7 +118,7 @@ describe('startToolWorker with grants', () => {
       const results = await Promise.all(['a', 'b'].map((step) => payout(step)));
       expect(results.map((r) => r.reply.ok)).toEqual([true, true]);
       expect(open.flatMap((w) => w.calls).map((ctx) => [ctx.stepId, ctx.grant])).toEqual(expect.arrayContaining([['a', undefined], ['b', undefined]]));
-      expect(warnings).toEqual(['grant verification is disabled: tool handlers run without a step-scoped grant (local experiments only)']);
+      expect(warnings).toEqual([GRANTS_DISABLED_WARNING, GRANTS_DISABLED_WARNING]);
     } finally {
       if (previous === undefined) delete process.env[GRANT_VERIFY_KEY_ENV];
       else process.env[GRANT_VERIFY_KEY_ENV] = previous;

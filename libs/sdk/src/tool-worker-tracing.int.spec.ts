@@ -5,7 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
 import { defineTool, startToolWorker, type ToolWorker } from './index.js';
-import { callTool, toolRequest } from './tool-worker.spec-util.js';
+import { callTool, toolRequest, unverified } from './tool-worker.spec-util.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN_ID = '00f067aa0ba902b7';
@@ -29,7 +29,7 @@ describe('tool worker tracing', () => {
     server = await startNatsServer({ jetstream: false });
     nc = await connect({ servers: server.url });
     const handlerTraceparents: (string | undefined)[] = [];
-    worker = startToolWorker({ nc, name: 'w1', tools: [defineTool({ tool: 'docs', action: 'extract', handler: (_input, ctx) => {
+    worker = startToolWorker({ ...unverified(), nc, name: 'w1', tools: [defineTool({ tool: 'docs', action: 'extract', handler: (_input, ctx) => {
       handlerTraceparents.push(ctx.traceparent);
       return { activeTrace: trace.getActiveSpan()?.spanContext().traceId };
     } })] });

@@ -5,13 +5,14 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
 import { FileIdempotencyStore, ToolError, defineTool, result, startToolWorker, type ToolContext, type ToolWorker } from './index.js';
-import { callTool, latch, toolRequest } from './tool-worker.spec-util.js';
+import { callTool, latch, toolRequest, unverified } from './tool-worker.spec-util.js';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;
 const workers: ToolWorker[] = [];
-const start = (...args: Parameters<typeof startToolWorker>): ToolWorker => {
-  const worker = startToolWorker(...args);
+/** A worker without grant verification (switched off explicitly): grants are tool-worker-grants.int.spec.ts's subject. */
+const start = (options: Parameters<typeof startToolWorker>[0]): ToolWorker => {
+  const worker = startToolWorker(options.verifyGrant === undefined ? { ...unverified(), ...options } : options);
   workers.push(worker);
   return worker;
 };
@@ -83,7 +84,7 @@ describe('startToolWorker', () => {
       let runs = 0;
       const tool = defineTool({ tool: 'docs', action: 'extract', handler: () => ({ run: (runs += 1) }) });
       const firstStore = new FileIdempotencyStore(path);
-      const first = startToolWorker({ nc, tools: [tool], dedupe: firstStore });
+      const first = startToolWorker({ ...unverified(), nc, tools: [tool], dedupe: firstStore });
       await nc.flush();
       const before = await callTool(nc, 'docs', 'extract', toolRequest('extract', {}));
       await first.stop();

@@ -1,5 +1,6 @@
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { headers, subjects, type ToolReply } from '@ledgerflow/contracts';
+import type { ToolLogger } from './tool.types.js';
 
 export interface CallResult {
   readonly reply: ToolReply;
@@ -35,3 +36,16 @@ export function latch(): { promise: Promise<void>; open: () => void } {
   });
   return { promise, open };
 }
+
+/** A logger that keeps its lines (to assert on warnings) instead of printing them. */
+export function keptLogger(): ToolLogger & { readonly lines: Array<{ level: string; message: string }> } {
+  const lines: Array<{ level: string; message: string }> = [];
+  const keep = (level: string) => (message: string) => void lines.push({ level, message });
+  return { lines, info: keep('info'), warn: keep('warn'), error: keep('error') };
+}
+
+/**
+ * Options of a worker that serves without grant verification, switched off explicitly (specs of parsing,
+ * dedupe and tracing, where grants are not the subject); its start warning goes to a kept logger.
+ */
+export const unverified = () => ({ grants: 'disabled' as const, logger: keptLogger() });

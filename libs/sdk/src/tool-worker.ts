@@ -4,6 +4,7 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import { headers, subjects, toolQueueGroup, type GrantClaims, type ToolReply, type ToolRequest } from '@ledgerflow/contracts';
 import { resolveGrantCheck, type GrantCheck, type GrantsOption } from './grant-config.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
+import { unverifiedCalls } from './unverified-calls.js';
 import { CompiledTool, failure, parseToolRequest } from './tool-call.js';
 import { contextFromHeaders, traceparentOf } from './trace-context.js';
 import type { ToolDefinition, ToolLogger } from './tool.types.js';
@@ -21,8 +22,9 @@ export interface ToolWorkerOptions {
   readonly logger?: ToolLogger;
   /**
    * Step-scoped grants (the `lf-grant` header, signed by the policy service): `{ publicKey }` verifies
-   * them with {@link grantVerifier}; `'disabled'` turns verification off (logs a warning once). When
-   * omitted, grants are verified if `LEDGERFLOW_GRANT_VERIFY_KEY` is set, else not checked.
+   * them with {@link grantVerifier}; `'disabled'` turns verification off (a warning at every start, every
+   * call counted in `ledgerflow.tool.unverified_calls`). When omitted, from the environment:
+   * `LEDGERFLOW_GRANT_VERIFY_KEY` is required unless `LEDGERFLOW_GRANT_VERIFY=off` (fail closed).
    */
   readonly grants?: GrantsOption;
   /**
@@ -44,11 +46,16 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
  * Serves each tool action on `lf.tool.<tool>.<action>` in queue group `tool.<tool>.<action>`, so
  * workers started anywhere share the requests (one handler run per request).
  * Per request: parse (`message_malformed`), verify the grant (`grant_invalid`, not retryable: a refused
- * request never reaches the handler nor the dedupe store), dedupe by idempotency key (a
- * repeated key gets the first reply; a concurrent duplicate waits for the in-flight one), validate
+ * request never reaches the handler nor the dedupe store; a grant binds the idempotency key and the input
+ * digest, so a replay under a new key or with a new input is refused with `details.reason` `key_mismatch`
+ * or `input_mismatch`), dedupe by idempotency key before the handler (a repeated key gets the first
+ * reply; a concurrent duplicate waits for the in-flight one), validate
  * input (`tool_input_invalid`), run the handler in span `tool <tool>.<action>` (child of the trace
  * context in the message headers), validate output (`tool_output_invalid`). Error replies carry the
  * `lf-error-code` header.
+ * @throws LedgerflowError `config_invalid` at start when no grant verify key is configured
+ *   (`LEDGERFLOW_GRANT_VERIFY_KEY`) and verification is not switched off explicitly (`grants: 'disabled'`
+ *   or `LEDGERFLOW_GRANT_VERIFY=off`); `grant_key_invalid` for a bad `grants.publicKey`.
  * @example const worker = startToolWorker({ nc, tools: [extractTool], dedupe: new FileIdempotencyStore('.data/extract.jsonl') });
  */
 export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
@@ -109,10 +116,14 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
 
   async function verifyThenDedupe(tool: CompiledTool, msg: Msg, request: ToolRequest, span: Span, traceparent: string | undefined): Promise<ToolReply> {
     let claims: GrantClaims | undefined;
-    if (verifyGrant !== undefined) {
+    if (verifyGrant === undefined) {
+      unverifiedCalls().add(1, { tool: tool.definition.tool, action: tool.definition.action });
+    } else {
       const grant = msg.headers?.get(headers.grant) || undefined;
+      const keyHeader = msg.headers?.get(headers.idempotencyKey) || undefined;
+      const granted = { ...request, tool: tool.definition.tool, action: tool.definition.action, ...(keyHeader === undefined ? {} : { idempotencyKeyHeader: keyHeader }) };
       try {
-        claims = (await verifyGrant(grant, { ...request, tool: tool.definition.tool, action: tool.definition.action })) ?? undefined;
+        claims = (await verifyGrant(grant, granted)) ?? undefined;
       } catch (error) {
         const refused = error instanceof LedgerflowError
           ? error

@@ -8,8 +8,11 @@ export interface ToolLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** The request as a grant verifier sees it: the tool request plus the tool action being served. */
-export type GrantedRequest = ToolRequest & { readonly tool: string; readonly action: string };
+/**
+ * The request as a grant verifier sees it: the tool request (its `input` as parsed from the body), the
+ * tool action being served, and the `lf-idempotency-key` header when the message carried one.
+ */
+export type GrantedRequest = ToolRequest & { readonly tool: string; readonly action: string; readonly idempotencyKeyHeader?: string };
 
 /**
  * What a handler knows about the call. `attempt` is 1-based; `idempotencyKey` is `<runId>/<stepId>/<attempt>`

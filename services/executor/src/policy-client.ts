@@ -9,41 +9,57 @@ import type { Context } from '@ledgerflow/telemetry';
 /** Grants kept for dispatch, by idempotency key; a grant lives minutes, so a few thousand is plenty. */
 const MAX_GRANTS = 5000;
 
+/** One step attempt as the executor asks about it: its persisted (tokenized) input and the digest of the input the tool will receive. */
+export interface AttemptToEvaluate {
+  readonly state: RunState;
+  readonly step: PlanStep;
+  readonly attempt: number;
+  /** The resolved input as persisted (PII tokenized): the decision's facts. */
+  readonly input: unknown;
+  /** `inputDigestOf` the revealed input (PII tokens replaced), exactly what the tool call carries. */
+  readonly inputDigest: string;
+  readonly idempotencyKey: string;
+}
+
 /**
- * The executor's side of `lf.policy.evaluate`. Keeps the grant of each allowing decision in memory
- * (grants are never recorded) until its tool call is dispatched. When a dispatch finds no grant (the step
- * starts in a later pass, or a restarted executor re-dispatches a step left running), it asks the policy
- * service again for the same attempt: decisions are deterministic, and this second answer is not recorded.
+ * The executor's side of `lf.policy.evaluate`. The request names the attempt (run, step, attempt) and carries
+ * what only the executor computes: the input and the digest of the input the tool will receive (the policy
+ * service never sees plaintext PII); the policy service reads everything else from the run's events.
+ * Keeps the grant of each allowing decision in memory (grants are never recorded), with the digest it binds,
+ * until its tool call is dispatched. When a dispatch finds no grant for that digest (the step starts in a
+ * later pass, e.g. after its gate was approved, or a restarted executor re-dispatches a step left running),
+ * it asks the policy service again for the same attempt: decisions are deterministic, and this second
+ * answer is not recorded.
  */
 export class PolicyClient {
-  private readonly grants = new Map<string, string>();
+  private readonly grants = new Map<string, { grant: string; inputDigest: string }>();
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs: number,
   ) {}
 
-  /** Asks for a decision about one step attempt; remembers its grant under `idempotencyKey`. */
-  async evaluate(state: RunState, step: PlanStep, attempt: number, input: unknown, idempotencyKey: string, parent?: Context): Promise<PolicyEvaluation> {
-    const evaluation = await withSpan(`policy ${step.id}`, { parent }, () =>
-      requestJson<PolicyEvaluation>(this.nc, subjects.policyEvaluate, requestOf(state, step, attempt, input), { timeoutMs: this.timeoutMs }),
+  /** Asks for a decision about one step attempt; remembers its grant (if any) under the idempotency key. */
+  async evaluate(attempt: AttemptToEvaluate, parent?: Context): Promise<PolicyEvaluation> {
+    const evaluation = await withSpan(`policy ${attempt.step.id}`, { parent }, () =>
+      requestJson<PolicyEvaluation>(this.nc, subjects.policyEvaluate, requestOf(attempt), { timeoutMs: this.timeoutMs }),
     );
-    if (evaluation.grant) this.remember(idempotencyKey, evaluation.grant);
+    if (evaluation.grant) this.remember(attempt.idempotencyKey, { grant: evaluation.grant, inputDigest: attempt.inputDigest });
     return evaluation;
   }
 
-  /** The grant for a dispatch: the remembered one (consumed), else a fresh one; undefined when policy no longer allows. */
-  async grantFor(state: RunState, step: PlanStep, attempt: number, input: unknown, idempotencyKey: string, parent?: Context): Promise<string | undefined> {
-    const remembered = this.grants.get(idempotencyKey);
-    this.grants.delete(idempotencyKey);
-    if (remembered) return remembered;
-    const evaluation = await this.evaluate(state, step, attempt, input, idempotencyKey, parent);
-    this.grants.delete(idempotencyKey);
+  /** The grant for a dispatch: the remembered one for this digest (consumed), else a fresh one; undefined when the run's events do not let the attempt run. */
+  async grantFor(attempt: AttemptToEvaluate, parent?: Context): Promise<string | undefined> {
+    const remembered = this.grants.get(attempt.idempotencyKey);
+    this.grants.delete(attempt.idempotencyKey);
+    if (remembered && remembered.inputDigest === attempt.inputDigest) return remembered.grant;
+    const evaluation = await this.evaluate(attempt, parent);
+    this.grants.delete(attempt.idempotencyKey);
     return evaluation.grant;
   }
 
-  private remember(key: string, grant: string): void {
-    this.grants.set(key, grant);
+  private remember(key: string, entry: { grant: string; inputDigest: string }): void {
+    this.grants.set(key, entry);
     if (this.grants.size > MAX_GRANTS) {
       const oldest = this.grants.keys().next().value;
       if (oldest !== undefined) this.grants.delete(oldest);
@@ -51,17 +67,6 @@ export class PolicyClient {
   }
 }
 
-function requestOf(state: RunState, step: PlanStep, attempt: number, input: unknown): PolicyEvaluateRequest {
-  return {
-    runId: state.runId ?? '',
-    workflowId: state.workflowId ?? '',
-    stepId: step.id,
-    attempt,
-    agent: step.agent,
-    agentCapabilities: state.plan?.agents[step.agent] ?? [],
-    tool: step.tool,
-    action: step.action,
-    policyTags: step.policyTags,
-    input,
-  };
+function requestOf({ state, step, attempt, input, inputDigest }: AttemptToEvaluate): PolicyEvaluateRequest {
+  return { runId: state.runId ?? '', stepId: step.id, attempt, input, inputDigest };
 }

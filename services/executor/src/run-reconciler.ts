@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DomainError, decide, evolve, nextActions, wakeAt } from '@ledgerflow/domain';
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
+import { inputDigestOf } from '@ledgerflow/audit';
 import { idempotencyKeyOf } from '@ledgerflow/contracts';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
@@ -133,7 +134,13 @@ export class RunReconciler {
     const { state } = loaded;
     const input = await resolveInputOf(state, step);
     const key = idempotencyKeyOf(runId, step.id, attempt);
-    const { decision } = await this.policy.evaluate(state, step, attempt, input, key, rootContext(loaded));
+    // The grant binds the digest of the input as the tool receives it (PII revealed); reveal once for both.
+    const sent = await this.revealed(runId, input);
+    const evaluation = await this.policy.evaluate({ state, step, attempt, input, inputDigest: inputDigestOf(sent), idempotencyKey: key }, rootContext(loaded));
+    const { decision } = evaluation;
+    if (evaluation.withheld && decision.outcome !== 'deny') {
+      this.options.logger.debug('grant withheld', { runId, stepId: step.id, attempt, code: evaluation.withheld.code });
+    }
     const result = await this.options.runs.execute(
       runId,
       (current, now) => {
@@ -145,7 +152,7 @@ export class RunReconciler {
       },
       { causationId: decision.auditId },
     );
-    if (result.appended.some(isStepStarted)) this.dispatch(runId, loaded, step, attempt, key, input);
+    if (result.appended.some(isStepStarted)) this.dispatch(runId, loaded, step, attempt, key, input, sent);
     return true;
   }
 
@@ -173,18 +180,21 @@ export class RunReconciler {
     }
   }
 
-  private dispatch(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number, key: string, input: unknown): void {
+  /** Calls the tool once per idempotency key in this process; `sent` is the revealed input when already computed. */
+  private dispatch(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number, key: string, input: unknown, sent?: unknown): void {
     if (this.inFlight.has(key)) return;
     const work = withSpan(
       `step ${step.id}`,
       { parent: rootContext(loaded), attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': step.id, 'ledgerflow.attempt': attempt } },
       async () => {
-        const grant = await this.policy.grantFor(loaded.state, step, attempt, input, key, rootContext(loaded));
+        const revealed = sent === undefined ? await this.revealed(runId, input) : sent;
+        const toEvaluate = { state: loaded.state, step, attempt, input, inputDigest: inputDigestOf(revealed), idempotencyKey: key };
+        const grant = await this.policy.grantFor(toEvaluate, rootContext(loaded));
         const outcome = await callTool(this.options.nc, {
           tool: step.tool,
           action: step.action,
           timeoutMs: step.timeoutMs,
-          request: { runId, stepId: step.id, attempt, idempotencyKey: key, input: await this.revealed(runId, input) },
+          request: { runId, stepId: step.id, attempt, idempotencyKey: key, input: revealed },
           ...(grant ? { grant } : {}),
         });
         await this.record(runId, step.id, attempt, await this.concealed(runId, outcome));

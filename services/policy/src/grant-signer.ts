@@ -1,20 +1,35 @@
 import type { KeyObject } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
 import { GRANT_ISSUER, grantAudience } from '@ledgerflow/contracts';
-import type { PolicyEvaluateRequest } from '@ledgerflow/contracts';
 import type { PolicyDecision } from '@ledgerflow/domain';
 import { grantSigningKeyOf } from './grant-key.js';
 
 type WebKey = Awaited<ReturnType<typeof importPKCS8>>;
 
+/** What a grant is scoped to: taken from the run's events, except `digest` (computed by the executor). */
+export interface GrantScope {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  /** The agent the plan assigns to the step (`sub`). */
+  readonly agent: string;
+  readonly tool: string;
+  readonly action: string;
+  /** The idempotency key `<run>/<step>/<attempt>` (`key`). */
+  readonly idempotencyKey: string;
+  /** `sha256:<hex>` of the input as the tool receives it (`digest`). */
+  readonly inputDigest: string;
+}
+
 /**
  * Signs step-scoped grants (libs/contracts grants.ts): a JWT, alg EdDSA (Ed25519), with claims `iss`
  * `ledgerflow-policy`, `sub` the agent, `aud` `lf.tool.<tool>.<action>`, `run`, `step`, `attempt`,
- * `tool`, `action`, `jti` the decision's audit id, `iat` now and `exp` now + TTL (seconds).
- * Workers verify it with the public key (`LEDGERFLOW_GRANT_VERIFY_KEY`).
+ * `tool`, `action`, `key` the idempotency key, `digest` the input digest, `jti` the decision's audit id,
+ * `iat` now and `exp` now + TTL (seconds). Workers verify it with the public key (`LEDGERFLOW_GRANT_VERIFY_KEY`).
  */
 export class GrantSigner {
   private webKey?: Promise<WebKey>;
+  private readonly key: KeyObject;
 
   /**
    * @param pem `LEDGERFLOW_GRANT_SIGNING_KEY` (checked here, synchronously).
@@ -30,18 +45,17 @@ export class GrantSigner {
     this.key = grantSigningKeyOf(pem);
   }
 
-  private readonly key: KeyObject;
-
-  /** The grant for an allowed step attempt. */
-  async sign(request: PolicyEvaluateRequest, decision: PolicyDecision): Promise<string> {
+  /** The grant for a step attempt the run's events let run now. */
+  async sign(scope: GrantScope, decision: PolicyDecision): Promise<string> {
     // jose signs fastest with a WebCrypto key; import it once from the validated PKCS#8 key.
     this.webKey ??= importPKCS8(this.key.export({ format: 'pem', type: 'pkcs8' }).toString(), 'EdDSA');
     const iat = Math.floor(this.nowMs() / 1000);
-    return new SignJWT({ run: request.runId, step: request.stepId, attempt: request.attempt, tool: request.tool, action: request.action })
+    const { runId, stepId, attempt, tool, action, idempotencyKey, inputDigest } = scope;
+    return new SignJWT({ run: runId, step: stepId, attempt, tool, action, key: idempotencyKey, digest: inputDigest })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
       .setIssuer(GRANT_ISSUER)
-      .setSubject(request.agent)
-      .setAudience(grantAudience(request.tool, request.action))
+      .setSubject(scope.agent)
+      .setAudience(grantAudience(tool, action))
       .setJti(decision.auditId)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.ttlSeconds)

@@ -4,7 +4,12 @@ import { GRANT_ISSUER } from '@ledgerflow/contracts';
 import type { PolicyDecision } from '@ledgerflow/domain';
 import { grantSigningKeyOf } from './grant-key.js';
 import { GrantSigner } from './grant-signer.js';
-import { grantKeys, payoutRequest } from './policy.spec-util.js';
+import type { GrantScope } from './grant-signer.js';
+import { DIGEST, grantKeys } from './policy.spec-util.js';
+
+const scope: GrantScope = {
+  runId: 'run-7', stepId: 'payout', attempt: 2, agent: 'payout-agent', tool: 'billing', action: 'payout', idempotencyKey: 'run-7/payout/2', inputDigest: DIGEST,
+};
 
 const decision: PolicyDecision = { outcome: 'allow', rules: [], rationale: 'ok', auditId: 'aud-0123456789abcdef0123456789abcdef' };
 const NOW_MS = 1_780_000_000_000;
@@ -14,25 +19,25 @@ describe('GrantSigner', () => {
   const publicKey = createPublicKey(keys.publicPem);
 
   it('signs an EdDSA JWT with the GrantClaims a worker verifies with the public key', async () => {
-    const token = await new GrantSigner(keys.privatePem, 300, () => NOW_MS).sign(payoutRequest(10), decision);
+    const token = await new GrantSigner(keys.privatePem, 300, () => NOW_MS).sign(scope, decision);
     const { payload, protectedHeader } = await jwtVerify(token, publicKey, {
       issuer: GRANT_ISSUER, audience: 'lf.tool.billing.payout', currentDate: new Date(NOW_MS + 1_000),
     });
     expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT' });
     expect(payload).toEqual({
       iss: 'ledgerflow-policy', sub: 'payout-agent', aud: 'lf.tool.billing.payout', run: 'run-7', step: 'payout', attempt: 2,
-      tool: 'billing', action: 'payout', jti: decision.auditId, iat: NOW_MS / 1000, exp: NOW_MS / 1000 + 300,
+      tool: 'billing', action: 'payout', key: 'run-7/payout/2', digest: DIGEST, jti: decision.auditId, iat: NOW_MS / 1000, exp: NOW_MS / 1000 + 300,
     });
   });
 
   it('expires after the TTL', async () => {
-    const token = await new GrantSigner(keys.privatePem, 60, () => NOW_MS).sign(payoutRequest(10), decision);
+    const token = await new GrantSigner(keys.privatePem, 60, () => NOW_MS).sign(scope, decision);
     await expect(jwtVerify(token, publicKey, { currentDate: new Date(NOW_MS + 59_000) })).resolves.toBeDefined();
     await expect(jwtVerify(token, publicKey, { currentDate: new Date(NOW_MS + 61_000) })).rejects.toBeInstanceOf(errors.JWTExpired);
   });
 
   it('is refused under another key and for another tool action', async () => {
-    const token = await new GrantSigner(keys.privatePem, 300, () => NOW_MS).sign(payoutRequest(10), decision);
+    const token = await new GrantSigner(keys.privatePem, 300, () => NOW_MS).sign(scope, decision);
     const other = createPublicKey(grantKeys().publicPem);
     const at = { currentDate: new Date(NOW_MS) };
     await expect(jwtVerify(token, other, at)).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
@@ -41,7 +46,7 @@ describe('GrantSigner', () => {
 
   it('accepts a key written on one line with \\n escapes', async () => {
     const oneLine = keys.privatePem.trim().split('\n').join('\\n');
-    const token = await new GrantSigner(oneLine, 300, () => NOW_MS).sign(payoutRequest(10), decision);
+    const token = await new GrantSigner(oneLine, 300, () => NOW_MS).sign(scope, decision);
     await expect(jwtVerify(token, publicKey, { currentDate: new Date(NOW_MS) })).resolves.toBeDefined();
   });
 });

@@ -1,30 +1,60 @@
+import { idempotencyKeyOf } from '@ledgerflow/contracts';
+import type { PolicyEvaluateRequest, PolicyEvaluation, PolicyFacts } from '@ledgerflow/contracts';
+import { LedgerflowError, findPlanStep } from '@ledgerflow/domain';
+import type { PlanStep, RunState } from '@ledgerflow/domain';
 import { evaluate } from '@ledgerflow/policy-engine';
 import type { PolicyPackSet } from '@ledgerflow/policy-engine';
-import type { PolicyEvaluateRequest, PolicyEvaluation } from '@ledgerflow/contracts';
+import { grantEligibility } from './grant-eligibility.js';
 import type { GrantSigner } from './grant-signer.js';
 
-/** Whether the gate of a run's step is recorded as approved (read from the run's events). */
-export type GateApproval = (runId: string, stepId: string) => Promise<boolean>;
+/** The run's state, folded from its events (the service runtime's RunRepository, which caches folds). */
+export type LoadRun = (runId: string) => Promise<RunState>;
 
 /**
- * The use case behind `lf.policy.evaluate`: the engine's decision over the loaded packs and a signed
- * step-scoped grant (it travels in the tool call's `lf-grant` header and is never recorded) when the
- * action may run now: on `allow`, or on `require_approval` once the run's events show the step's gate
- * approved by its reviewer. The approval is read from the store, never taken from the caller's word.
+ * The use case behind `lf.policy.evaluate`. The request only names the attempt (run, step, attempt) and
+ * carries what the executor computed (input, input digest); the facts of the decision come from the run's
+ * events: workflow, the step's agent (a substitute from an operator retry included), the agent's declared
+ * capabilities, tool, action and policy tags from the run's plan (revisions and added steps included).
+ * The decision is always answered (the executor records it as `StepPolicyEvaluated`); a grant is signed
+ * only when {@link grantEligibility} says the attempt may run now, else `withheld` says why.
+ * @throws LedgerflowError `run_not_found` (no such run) or `step_not_found` (not in the run's plan), not retryable.
  */
 export class PolicyEvaluator {
   constructor(
     readonly packs: PolicyPackSet,
     private readonly signer: GrantSigner,
-    private readonly gateApproved: GateApproval,
+    private readonly loadRun: LoadRun,
   ) {}
 
   async evaluate(request: PolicyEvaluateRequest): Promise<PolicyEvaluation> {
-    const decision = evaluate(request, this.packs);
-    const mayRun =
-      decision.outcome === 'allow' ||
-      (decision.outcome === 'require_approval' && (await this.gateApproved(request.runId, request.stepId)));
-    if (!mayRun) return { decision };
-    return { decision, grant: await this.signer.sign(request, decision) };
+    const { runId, stepId, attempt, input } = request;
+    const state = await this.loadRun(runId);
+    if (state.status === 'none') throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    const step = state.plan === undefined ? undefined : findPlanStep(state.plan, stepId);
+    if (step === undefined) throw new LedgerflowError('step_not_found', `step ${stepId} is not in the plan of run ${runId}`, false, { runId, stepId });
+    const decision = evaluate(factsOf(state, step, request), this.packs);
+    const eligibility = grantEligibility(state, step, attempt, input, decision);
+    if (!eligibility.eligible) return { decision, withheld: { code: eligibility.code, message: eligibility.message } };
+    const grant = await this.signer.sign(
+      { runId, stepId, attempt, agent: step.agent, tool: step.tool, action: step.action, idempotencyKey: idempotencyKeyOf(runId, stepId, attempt), inputDigest: request.inputDigest },
+      decision,
+    );
+    return { decision, grant };
   }
+}
+
+/** The decision's facts: the attempt and input from the request, everything else from the run's plan. */
+export function factsOf(state: RunState, step: PlanStep, request: PolicyEvaluateRequest): PolicyFacts {
+  return {
+    runId: request.runId,
+    workflowId: state.workflowId ?? '',
+    stepId: step.id,
+    attempt: request.attempt,
+    agent: step.agent,
+    agentCapabilities: state.plan?.agents[step.agent] ?? [],
+    tool: step.tool,
+    action: step.action,
+    policyTags: step.policyTags,
+    input: request.input,
+  };
 }

@@ -1,54 +1,116 @@
 import { createPublicKey } from 'node:crypto';
 import { decodeJwt, jwtVerify } from 'jose';
+import type { PolicyEvaluateRequest, PolicyEvaluation } from '@ledgerflow/contracts';
+import type { RunEvent } from '@ledgerflow/domain';
 import { evaluate, loadPolicyPacks } from '@ledgerflow/policy-engine';
 import { GrantSigner } from './grant-signer.js';
-import { PolicyEvaluator } from './policy-evaluator.js';
-import { EXAMPLE_POLICIES, grantKeys, payoutRequest } from './policy.spec-util.js';
+import { PolicyEvaluator, factsOf } from './policy-evaluator.js';
+import { foldRun } from '@ledgerflow/domain';
+import { DIGEST, EXAMPLE_POLICIES, RUN_ID, aPlan, aStep, assess, ev, grantKeys, payout, payoutRequest, runsOf } from './policy.spec-util.js';
 
-describe('PolicyEvaluator (lf.policy.evaluate use case) on the claim-review packs', () => {
-  const keys = grantKeys();
-  const packs = loadPolicyPacks([EXAMPLE_POLICIES]);
-  const approved = new Set<string>();
-  const evaluator = new PolicyEvaluator(packs, new GrantSigner(keys.privatePem, 300), async (runId, stepId) => approved.has(`${runId}.${stepId}`));
+const keys = grantKeys();
+const packs = loadPolicyPacks([EXAMPLE_POLICIES]);
+const signer = new GrantSigner(keys.privatePem, 300);
 
-  it('allows 4,820.50 with a grant scoped to the run, step, attempt and tool action', async () => {
+/** Given the run's events, when the executor asks about an attempt, then: the evaluation. */
+const given = (events: readonly RunEvent[]) => ({
+  when: (request: PolicyEvaluateRequest): Promise<PolicyEvaluation> => new PolicyEvaluator(packs, signer, runsOf({ [RUN_ID]: events })).evaluate(request),
+});
+
+const plan = aPlan([assess, payout]);
+const payoutReady = [...ev.started(plan), ...ev.assessed()];
+
+describe('lf.policy.evaluate: the facts come from the run, never from the request', () => {
+  it('allows 4,820.50 with a grant bound to the run, step, attempt, tool action, idempotency key and input digest', async () => {
     const request = payoutRequest(4_820.5);
-    const { decision, grant } = await evaluator.evaluate(request);
-    expect(decision).toEqual(evaluate(request, packs));
+    const { decision, grant, withheld } = await given(payoutReady).when(request);
+    expect(decision).toEqual(evaluate(factsOf(foldRun(payoutReady), payout, request), packs));
     expect(decision.outcome).toBe('allow');
+    expect(withheld).toBeUndefined();
     const { payload } = await jwtVerify(grant as string, createPublicKey(keys.publicPem), { issuer: 'ledgerflow-policy', audience: 'lf.tool.billing.payout' });
-    expect(payload).toMatchObject({ sub: 'payout-agent', run: 'run-7', step: 'payout', attempt: 2, tool: 'billing', action: 'payout', jti: decision.auditId });
+    expect(payload).toMatchObject({
+      sub: 'payout-agent', run: RUN_ID, step: 'payout', attempt: 1, tool: 'billing', action: 'payout',
+      key: `${RUN_ID}/payout/1`, digest: DIGEST, jti: decision.auditId,
+    });
     expect((payload.exp as number) - (payload.iat as number)).toBe(300);
   });
 
-  it('gives no grant for require_approval (72,500) nor for deny (1,250,000)', async () => {
-    const gated = await evaluator.evaluate(payoutRequest(72_500));
-    expect(gated.decision.outcome).toBe('require_approval');
-    expect(gated.decision.gate).toMatchObject({ reviewers: ['claims-lead'], slaSeconds: 14_400, escalateTo: ['claims-director'] });
-    expect(gated).not.toHaveProperty('grant');
-    const denied = await evaluator.evaluate(payoutRequest(1_250_000));
-    expect(denied.decision.outcome).toBe('deny');
-    expect(denied.decision.rationale).toContain('above the limit of 1,000,000');
-    expect(denied).not.toHaveProperty('grant');
+  it('takes agent and capabilities from the plan: a step whose agent lacks billing.payout is denied, no grant', async () => {
+    const overreach = aPlan([assess, { ...payout, agent: 'clerk' }]);
+    const { decision, grant, withheld } = await given([...ev.started(overreach), ...ev.assessed()]).when(payoutRequest(10));
+    expect(decision.outcome).toBe('deny');
+    expect(decision.rationale).toContain('billing.payout');
+    expect(grant).toBeUndefined();
+    expect(withheld?.code).toBe('denied');
   });
 
-  it('grants a require_approval action once the run records its gate as approved', async () => {
+  it('signs a substitute agent from an operator retry (StepRetryScheduled.agent) as the grant subject', async () => {
+    const events = [...payoutReady, ev.evaluated('payout'), ev.stepStarted(payout), ev.failed('payout'), ev.retryScheduled('payout', 2, 'payout-backup')];
+    const { grant } = await given(events).when(payoutRequest(10, { attempt: 2 }));
+    expect(decodeJwt(grant as string)).toMatchObject({ sub: 'payout-backup', attempt: 2, key: `${RUN_ID}/payout/2` });
+  });
+
+  it('grants a step added by a plan revision', async () => {
+    const extra = aStep('notify', { tool: 'billing', action: 'payout', agent: 'payout-agent', dependsOn: ['assess'], policyTags: [] });
+    const { grant } = await given([...payoutReady, ev.revised([extra])]).when(payoutRequest(10, { stepId: 'notify' }));
+    expect(decodeJwt(grant as string)).toMatchObject({ step: 'notify', key: `${RUN_ID}/notify/1` });
+  });
+
+  it('answers run_not_found and step_not_found as errors, not retryable', async () => {
+    await expect(given(payoutReady).when(payoutRequest(10, { runId: 'run-unknown' }))).rejects.toMatchObject({ code: 'run_not_found', retryable: false });
+    await expect(given(payoutReady).when(payoutRequest(10, { stepId: 'forge' }))).rejects.toMatchObject({ code: 'step_not_found', retryable: false });
+  });
+});
+
+describe('lf.policy.evaluate: a grant only when the run\'s events let the attempt run now', () => {
+  const withheldCode = async (events: readonly RunEvent[], request: PolicyEvaluateRequest) => {
+    const evaluation = await given(events).when(request);
+    expect(evaluation.grant === undefined).toBe(evaluation.withheld !== undefined);
+    return evaluation.withheld?.code ?? 'granted';
+  };
+
+  it('require_approval (72,500): no grant until the gate the decision asked for is approved', async () => {
     const request = payoutRequest(72_500);
-    approved.add(`${request.runId}.${request.stepId}`);
-    try {
-      const { decision, grant } = await evaluator.evaluate(request);
-      expect(decision.outcome).toBe('require_approval');
-      expect(decodeJwt(grant as string)).toMatchObject({ run: request.runId, step: request.stepId, tool: 'billing', action: 'payout' });
-      const other = await evaluator.evaluate({ ...request, runId: 'run-other' });
-      expect(other).not.toHaveProperty('grant');
-    } finally {
-      approved.clear();
-    }
+    const evaluated = [...payoutReady, ev.evaluatedForApproval('payout')];
+    expect(await withheldCode(payoutReady, request)).toBe('gate_not_approved');
+    expect(await withheldCode(evaluated, request)).toBe('gate_not_approved');
+    expect(await withheldCode([...evaluated, ev.gateOpened('payout', 'policy')], request)).toBe('gate_not_approved');
+    const approved = [...evaluated, ev.gateOpened('payout', 'policy'), ev.gateDecided('payout')];
+    expect(await withheldCode(approved, request)).toBe('granted');
+    expect(await withheldCode([...approved, ev.stepStarted(payout, 1, request.input)], request)).toBe('granted');
   });
 
-  it('a new grant for each attempt, bound to that attempt', async () => {
-    const [first, second] = await Promise.all([evaluator.evaluate(payoutRequest(10, { attempt: 1 })), evaluator.evaluate(payoutRequest(10, { attempt: 2 }))]);
-    expect(decodeJwt(first.grant as string).attempt).toBe(1);
-    expect(decodeJwt(second.grant as string).attempt).toBe(2);
+  it('a definition gate: no grant while undecided or rejected, a grant once approved', async () => {
+    const gated = aPlan([assess, { ...payout, gate: { reviewers: ['claims-lead'], escalateTo: [] } }]);
+    const ready = [...ev.started(gated), ...ev.assessed()];
+    const request = payoutRequest(10);
+    expect(await withheldCode(ready, request)).toBe('gate_not_approved');
+    expect(await withheldCode([...ready, ev.evaluated('payout')], request)).toBe('gate_not_approved');
+    expect(await withheldCode([...ready, ev.evaluated('payout'), ev.gateOpened('payout')], request)).toBe('gate_not_approved');
+    expect(await withheldCode([...ready, ev.evaluated('payout'), ev.gateOpened('payout'), ev.gateDecided('payout', 'rejected')], request)).not.toBe('granted');
+    expect(await withheldCode([...ready, ev.evaluated('payout'), ev.gateOpened('payout'), ev.gateDecided('payout')], request)).toBe('granted');
+  });
+
+  it('no grant before the dependencies are done, for another attempt, after the attempt finished, or while paused', async () => {
+    const started = [...payoutReady, ev.evaluated('payout'), ev.stepStarted(payout)];
+    expect(await withheldCode(ev.started(plan), payoutRequest(10))).toBe('dependencies_not_done');
+    expect(await withheldCode(payoutReady, payoutRequest(10, { attempt: 2 }))).toBe('attempt_not_current');
+    expect(await withheldCode([...started, ev.succeeded('payout')], payoutRequest(10))).toBe('step_finished');
+    expect(await withheldCode([...started, ev.failed('payout'), ev.retryScheduled('payout', 2)], payoutRequest(10))).toBe('attempt_not_current');
+    expect(await withheldCode([...started, ev.failed('payout'), ev.retryScheduled('payout', 2)], payoutRequest(10, { attempt: 2 }))).toBe('granted');
+    expect(await withheldCode([...payoutReady, ev.paused()], payoutRequest(10))).toBe('run_not_running');
+  });
+
+  it('a started attempt is granted only for its recorded input', async () => {
+    const started = [...payoutReady, ev.evaluated('payout'), ev.stepStarted(payout, 1, payoutRequest(10).input)];
+    expect(await withheldCode(started, payoutRequest(10))).toBe('granted');
+    expect(await withheldCode(started, payoutRequest(11))).toBe('input_mismatch');
+  });
+
+  it('a new grant for each attempt, bound to that attempt and its key', async () => {
+    const retried = [...payoutReady, ev.evaluated('payout'), ev.stepStarted(payout), ev.failed('payout'), ev.retryScheduled('payout', 2)];
+    const [first, second] = await Promise.all([given(payoutReady).when(payoutRequest(10)), given(retried).when(payoutRequest(10, { attempt: 2 }))]);
+    expect(decodeJwt(first.grant as string)).toMatchObject({ attempt: 1, key: `${RUN_ID}/payout/1` });
+    expect(decodeJwt(second.grant as string)).toMatchObject({ attempt: 2, key: `${RUN_ID}/payout/2` });
   });
 });
