@@ -108,10 +108,12 @@ export class BearerVerifier {
       return new LedgerflowError('auth_unavailable', `the key set at the JWKS URL could not be read (${error.code})`, true);
     }
     if (error instanceof errors.JOSEError) return refuse('malformed', `bearer token is not a valid signed JWT (${error.code})`);
-    if (error instanceof TypeError && /fetch/i.test(error.message)) {
-      return new LedgerflowError('auth_unavailable', `the key set at the JWKS URL could not be fetched: ${error.message}`, true);
+    // fetch() failures are TypeErrors, possibly of another realm (test VMs): compare by name.
+    const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+    if (name === 'TypeError' && typeof message === 'string' && /fetch/i.test(message)) {
+      return new LedgerflowError('auth_unavailable', `the key set at the JWKS URL could not be fetched: ${message}`, true);
     }
-    return refuse('malformed', `bearer token could not be verified: ${error instanceof Error ? error.name : typeof error}`);
+    return refuse('malformed', `bearer token could not be verified: ${typeof name === 'string' ? name : typeof error}`);
   }
 }
 
