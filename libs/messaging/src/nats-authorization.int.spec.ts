@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { EVENTS_STREAM, TRIGGERS_STREAM, inboxPrefixOf } from '@ledgerflow/contracts';
+import { removeDir, startNatsServer, tempDir, type NatsServerHandle } from '@ledgerflow/testing';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nkeys, type Msg, type NatsConnection } from '@nats-io/nats-core';
+import { connectNats } from './connect.js';
+import { natsAuthFromEnv } from './nats-client-auth.js';
+import { generateNatsCredentials, seedFileName, writeNatsCredentials, type NatsCredential } from './nats-credentials.js';
+import { eventually, sleep } from './nats.spec-util.js';
+import { ensureStreams } from './streams.js';
+
+/**
+ * The bus as a trust boundary: nats-server 2.9 started with the config `ledgerflow nats credentials` renders;
+ * each principal's rights checked by what the server refuses (the permission violation the client is told
+ * about) and by what a spy with every right (admin) and the streams actually received.
+ */
+const SERVICES = ['planner', 'executor', 'policy', 'approval', 'memory', 'gateway'] as const;
+const PRINCIPALS = [...SERVICES, 'publisher', 'bench-workers', 'claims-workers'] as const;
+type Principal = (typeof PRINCIPALS)[number] | 'admin';
+
+/** Who may publish each subject (the rules of docs/subjects.md); everyone else is refused. */
+const MAY_PUBLISH: Record<string, readonly Principal[]> = {
+  'lf.policy.evaluate': ['executor'],
+  'lf.tool.bench.record': ['executor'],
+  'lf.approval.decide-gate': ['gateway'],
+  'lf.planner.start-run': ['gateway'],
+  'lf.planner.fork-run': ['gateway'],
+  'lf.planner.run-command': ['gateway'],
+  'lf.memory.step-stats': ['gateway'],
+  'lf.evt.run.run-1.GateDecided': ['planner'],
+  'lf.trigger.claim-review': ['publisher'],
+};
+
+/** Who may subscribe each subject with a core subscription; everyone else is refused. */
+const MAY_SUBSCRIBE: Record<string, readonly Principal[]> = {
+  'lf.policy.evaluate': ['policy'],
+  'lf.approval.decide-gate': ['approval'],
+  'lf.planner.run-command': ['planner'],
+  'lf.memory.step-stats': ['memory'],
+  'lf.tool.bench.record': ['bench-workers'],
+  'lf.tool.billing.payout': ['claims-workers'],
+  'lf.evt.>': [],
+  '_INBOX.>': [],
+};
+
+describe('NATS authorization (generated nkey users and permissions)', () => {
+  let dir: string;
+  let server: NatsServerHandle;
+  let credentials: NatsCredential[];
+  const open: NatsConnection[] = [];
+  const credentialOf = (name: string) => credentials.find((c) => c.principal.name === name) as NatsCredential;
+
+  const shared = new Map<Principal, { nc: NatsConnection; violations: string[] }>();
+  /** The suite's one connection as `name` for the matrices, its violations cleared. */
+  async function sharedAs(name: Principal): Promise<{ nc: NatsConnection; violations: string[] }> {
+    let connection = shared.get(name);
+    if (!connection) shared.set(name, (connection = await as(name)));
+    connection.violations.length = 0;
+    return connection;
+  }
+
+  /** Connects as `name`; `violations` collects the permission violations the server reports to it. */
+  async function as(name: Principal): Promise<{ nc: NatsConnection; violations: string[] }> {
+    const auth = natsAuthFromEnv({ NATS_NKEY_SEED_FILE: join(dir, seedFileName(name)) });
+    const nc = await connectNats({ servers: server.url, name, auth, extra: { maxReconnectAttempts: 0 } });
+    open.push(nc);
+    const violations: string[] = [];
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === 'error' && /Permissions Violation/.test(String(s.error))) violations.push(String(s.error.message));
+    })();
+    return { nc, violations };
+  }
+
+  /**
+   * Flushes `nc` (the server handles everything sent before the PING first), then waits until `count`
+   * violations were reported (the client's status iterator delivers them asynchronously) or 50 ms for none.
+   */
+  async function settled(nc: NatsConnection, violations: string[], count: number): Promise<string[]> {
+    await nc.flush();
+    if (count === 0) await sleep(50);
+    else await eventually(`${count} permission violation(s)`, () => violations.length >= count, 2_000).catch(() => undefined);
+    return violations;
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('lf-nats-auth-');
+    credentials = generateNatsCredentials({ toolWorkers: { 'bench-workers': ['lf.tool.bench.>'], 'claims-workers': ['lf.tool.billing.>', 'lf.tool.fraud.>'] } });
+    await writeNatsCredentials(dir, credentials);
+    server = await startNatsServer({ args: ['-c', join(dir, 'nats-server.conf')] });
+  });
+
+  afterAll(async () => {
+    await Promise.all(open.map((nc) => nc.close()));
+    await server?.stop();
+    await removeDir(dir);
+  });
+
+  it('refuses a client without credentials and one with a seed the server does not know', async () => {
+    await expect(connectNats({ servers: server.url, name: 'anonymous', extra: { maxReconnectAttempts: 0 } })).rejects.toThrow(/Authorization Violation/);
+    const stranger = new TextDecoder().decode(nkeys.createUser().getSeed());
+    await expect(connectNats({ servers: server.url, name: 'stranger', auth: { seed: stranger }, extra: { maxReconnectAttempts: 0 } })).rejects.toThrow(/Authorization Violation/);
+  });
+
+  it.each(Object.entries(MAY_PUBLISH))('lets only %s\'s publishers publish it; the server refuses the others and nothing arrives', async (subject, allowed) => {
+    const spy = await as('admin');
+    const received: string[] = [];
+    spy.nc.subscribe(subject, { callback: (_e, m) => received.push(m.string()) });
+    await spy.nc.flush();
+    for (const name of PRINCIPALS) {
+      const { nc, violations } = await sharedAs(name);
+      nc.publish(subject, name);
+      if (allowed.includes(name)) expect(await settled(nc, violations, 0)).toEqual([]);
+      else expect(await settled(nc, violations, 1)).toEqual([`Permissions Violation for Publish to "${subject}"`]);
+    }
+    await spy.nc.flush();
+    expect(received.sort()).toEqual([...allowed].sort());
+  });
+
+  it.each(Object.entries(MAY_SUBSCRIBE))('lets only its own principal subscribe %s', async (subject, allowed) => {
+    for (const name of PRINCIPALS) {
+      const { nc, violations } = await sharedAs(name);
+      nc.subscribe(subject, { queue: 'q' });
+      if (allowed.includes(name)) expect(await settled(nc, violations, 0)).toEqual([]);
+      else expect(await settled(nc, violations, 1)).toEqual([`Permissions Violation for Subscription to "${subject}" using queue "q"`]);
+    }
+  });
+
+  it('keeps replies private: only the executor reads its inbox, and no one but the policy service answers its request', async () => {
+    const executorInbox = `${inboxPrefixOf(credentialOf('executor').publicKey)}.>`;
+    for (const name of PRINCIPALS.filter((p) => p !== 'executor')) {
+      const { nc, violations } = await sharedAs(name);
+      nc.subscribe(executorInbox);
+      nc.publish(`${inboxPrefixOf(credentialOf('executor').publicKey)}.forged`, 'a forged grant');
+      expect(await settled(nc, violations, 2)).toEqual([`Permissions Violation for Subscription to "${executorInbox}"`, `Permissions Violation for Publish to "${inboxPrefixOf(credentialOf('executor').publicKey)}.forged"`]);
+    }
+    const policy = await as('policy');
+    policy.nc.subscribe('lf.policy.evaluate', { queue: 'policy', callback: (_e, m: Msg) => m.respond('grant') });
+    await policy.nc.flush();
+    const executor = await as('executor');
+    const reply = await executor.nc.request('lf.policy.evaluate', 'evaluate', { timeout: 2_000 });
+    expect(reply.string()).toBe('grant');
+    expect(reply.subject.startsWith(inboxPrefixOf(credentialOf('executor').publicKey))).toBe(true);
+    expect([...policy.violations, ...executor.violations]).toEqual([]);
+  });
+
+  it('lets services manage the streams and pull their own consumer through their own inbox, and the publisher append triggers only', async () => {
+    const planner = await as('planner');
+    await ensureStreams(planner.nc);
+    const executor = await as('executor');
+    await ensureStreams(executor.nc);
+    await (await jetstreamManager(executor.nc)).consumers.add(EVENTS_STREAM, { durable_name: 'executor', ack_policy: 'explicit', filter_subject: 'lf.evt.run.>' } as never);
+    await jetstream(planner.nc).publish('lf.evt.run.run-2.RunTriggered', '{}', { msgID: 'evt-1' });
+    const message = await (await jetstream(executor.nc).consumers.get(EVENTS_STREAM, 'executor')).next({ expires: 2_000 });
+    expect(message?.subject).toBe('lf.evt.run.run-2.RunTriggered');
+    await message?.ackAck();
+
+    // The memory service may not create a consumer under another service's durable name.
+    const memory = await as('memory');
+    await expect((await jetstreamManager(memory.nc)).consumers.add(EVENTS_STREAM, { durable_name: 'executor', ack_policy: 'explicit' } as never)).rejects.toThrow();
+    expect((await settled(memory.nc, memory.violations, 1)).some((v) => v.includes('$JS.API.CONSUMER'))).toBe(true);
+
+    const publisher = await as('publisher');
+    await jetstream(publisher.nc).publish('lf.trigger.claim-review', '{}', { msgID: 'crm-1' });
+    await expect(jetstream(publisher.nc).publish('lf.evt.run.run-2.GateDecided', '{}', { msgID: 'forged' })).rejects.toThrow(/Permissions Violation/);
+    const jsm = await jetstreamManager((await as('admin')).nc);
+    expect((await jsm.streams.info(TRIGGERS_STREAM)).state.messages).toBe(1);
+    expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(1);
+    expect([...planner.violations, ...executor.violations]).toEqual([]);
+  });
+});
