@@ -57,7 +57,7 @@ describe('step-scoped grants', () => {
 
   it('refuses direct calls with no grant, an expired, a forged or an out-of-scope grant, recording nothing', async () => {
     const runId = 'direct-3f0c';
-    const scope: GrantScope = { run: runId, step: 'r1', attempt: 1, tool: 'bench', action: 'record' };
+    const scope: GrantScope = { run: runId, step: 'r1', attempt: 1, tool: 'bench', action: 'record', input: { sleepMs: 0 } };
     const request = { runId, stepId: 'r1', attempt: 1, idempotencyKey: `${runId}/r1/1`, input: { sleepMs: 0 } };
     const stackKey = signingKey(stack.grantKeys.privateKeyPem);
     const now = Math.floor(Date.now() / 1000);

@@ -25,7 +25,9 @@ export async function startToolHarness(tools: Tools, options: { dedupe?: Idempot
   let worker: ToolWorker | undefined;
   try {
     nc = await connect({ servers: server.url });
-    worker = startToolWorker({ nc, tools, name: 'claim-review-test', ...(options.dedupe ? { dedupe: options.dedupe } : {}) });
+    // Handlers are the subject here, not grants: verification is switched off explicitly (workers fail closed).
+    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    worker = startToolWorker({ nc, tools, name: 'claim-review-test', grants: 'disabled', logger: quiet, ...(options.dedupe ? { dedupe: options.dedupe } : {}) });
     await nc.flush();
   } catch (error) {
     await nc?.close();
