@@ -1,0 +1,92 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { SignJWT } from 'jose';
+import { subjects } from '@ledgerflow/contracts';
+import { LedgerflowError } from '@ledgerflow/domain';
+import { SqliteEventStore } from '@ledgerflow/event-store';
+import type { StoredEvent } from '@ledgerflow/event-store';
+import { requestJson } from '@ledgerflow/messaging';
+import { authHeader, devToken, startBenchStack } from '@ledgerflow/testing';
+import type { BenchStack } from '@ledgerflow/testing';
+
+/**
+ * A message is a request, not a fact (docs/security.md, "Humans over the bus"): a decision or an operator
+ * command sent straight to `lf.approval.decide-gate` / `lf.planner.run-command` (here with the gateway's own
+ * NATS credentials, the only ones allowed to publish them) names no reviewer or operator of its own; the
+ * services take the human from the forwarded token, which they verify. A `chaos-gated` run waits at its gate
+ * (g2, reviewer chaos-lead) throughout; every forgery is refused and nothing is appended to the run.
+ */
+describe('forged reviewers and operators over NATS', () => {
+  let stack: BenchStack;
+  let store: SqliteEventStore;
+  let nc: NatsConnection;
+  let runId: string;
+  let gateId: string;
+
+  const events = (): Promise<StoredEvent[]> => store.readStream(`run-${runId}`);
+  const send = (subject: string, body: unknown) => requestJson<Record<string, unknown>>(nc, subject, body, { timeoutMs: 10_000 });
+  async function refusal(promise: Promise<unknown>): Promise<string> {
+    try {
+      await promise;
+    } catch (error) {
+      if (error instanceof LedgerflowError) return error.code;
+      throw error;
+    }
+    return 'accepted';
+  }
+
+  beforeAll(async () => {
+    stack = await startBenchStack('ledgerflow-forged-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
+    store = await SqliteEventStore.open(stack.sqlitePath);
+    nc = await stack.connect('gateway');
+    const started = await fetch(`${stack.gatewayUrl}/v1/workflows/chaos-gated/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
+      body: JSON.stringify({ input: { sleepMs: 0 }, idempotencyKey: 'forged-actors' }),
+    });
+    runId = ((await started.json()) as { runId: string }).runId;
+    gateId = `${runId}.g2`;
+    const deadline = Date.now() + 30_000;
+    while (!(await events()).some((e) => e.type === 'GateOpened')) {
+      if (Date.now() > deadline) throw new Error('the gate did not open');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    await nc?.close();
+    await store?.close();
+    await stack?.stop();
+  }, 30_000);
+
+  const forgedToken = (sub: string, scope: string) =>
+    new SignJWT({ scope }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(stack.authIssuer).setAudience(stack.authAudience).setExpirationTime('10m')
+      .sign(new TextEncoder().encode('not-the-stack-key-but-long-enough-to-sign'));
+
+  it('refuses decisions that name their own reviewer or carry a token that does not prove one', async () => {
+    const before = (await events()).length;
+    const decide = (fields: Record<string, unknown>) => refusal(send(subjects.approvalDecideGate, { gateId, outcome: 'approve', ...fields }));
+    expect(await decide({ reviewer: { kind: 'human', id: 'chaos-lead' } })).toBe('request_invalid');
+    expect(await decide({ token: await forgedToken('chaos-lead', 'gates:decide') })).toBe('unauthorized');
+    expect(await decide({ token: await devToken(stack, { sub: 'chaos-lead', scopes: ['runs:read'] }) })).toBe('forbidden');
+    expect(await decide({ token: await devToken(stack, { sub: 'mallory', scopes: ['gates:decide'] }) })).toBe('RUN.REVIEWER_NOT_NAMED');
+    expect(await decide({ token: await devToken(stack, { sub: 'svc:crm', scopes: ['gates:decide'] }) })).toBe('human_required');
+    expect((await events()).length).toBe(before);
+  }, 30_000);
+
+  it('refuses operator commands in the name of a made-up human', async () => {
+    const before = (await events()).length;
+    const command = (fields: Record<string, unknown>) => refusal(send(subjects.plannerRunCommand, { runId, command: 'cancel', reason: 'forged', ...fields }));
+    expect(await command({ actor: { kind: 'human', id: 'made-up' } })).toBe('request_invalid');
+    expect(await command({ token: await forgedToken('ops-ann', 'runs:operate') })).toBe('unauthorized');
+    expect(await command({ token: await devToken(stack, { sub: 'ops-ann', scopes: ['runs:read', 'gates:decide'] }) })).toBe('forbidden');
+    expect((await events()).length).toBe(before);
+    expect((await events()).some((e) => e.type === 'RunCancelled')).toBe(false);
+  }, 30_000);
+
+  it('records the reviewer the token proves when the token is genuine', async () => {
+    const token = await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] });
+    expect(await send(subjects.approvalDecideGate, { gateId, outcome: 'approve', token })).toMatchObject({ gateId, outcome: 'approved' });
+    const decided = (await events()).find((e) => e.type === 'GateDecided');
+    expect(decided?.data).toMatchObject({ reviewer: 'chaos-lead', outcome: 'approved' });
+  }, 30_000);
+});
