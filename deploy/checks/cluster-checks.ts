@@ -38,7 +38,8 @@ export function natsProblems(manifests: readonly Manifest[], replicas = 3): stri
   const fileName = configPath.slice(configPath.lastIndexOf('/') + 1);
   const mount = list(container, 'volumeMounts').find((v) => field(v, 'mountPath') === dir);
   const volume = list(sts.doc, 'spec', 'template', 'spec', 'volumes').find((v) => field(v, 'name') === field(mount, 'name'));
-  const cmName = field(volume, 'configMap', 'name');
+  // A configMap volume, or a projected one with a configMap source (nats.yaml adds the users' Secret to it).
+  const cmName = field(volume, 'configMap', 'name') ?? list(volume, 'projected', 'sources').map((src) => field(src, 'configMap', 'name')).find((n) => n !== undefined);
   const conf = typeof cmName === 'string' ? field(named(manifests, 'ConfigMap', cmName)?.doc, 'data', fileName) : undefined;
   if (typeof conf !== 'string') return [...problems, `StatefulSet/nats: ${configPath} is not a mounted ConfigMap key`];
   const jetstream = /\bjetstream\s*[:=]?\s*\{([^}]*)\}/.exec(conf);

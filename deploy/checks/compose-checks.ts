@@ -88,8 +88,11 @@ export function composeProblems(compose: Json, requirementsOf: (service: string)
 
 /** `loadConfig(CommonConfig, env)`'s complaints (format rules: NATS_URL, store kind, esdb URL, ports). */
 export function commonConfigProblems(where: string, env: Record<string, string>): string[] {
+  // Credential files exist only inside the container (mounted at run time): nats-credential-checks.ts
+  // checks that each service names its own seed file and mounts it.
+  const { NATS_NKEY_SEED_FILE: _seed, NATS_TLS_CA_FILE: _ca, NATS_TLS_CERT_FILE: _cert, NATS_TLS_KEY_FILE: _key, ...checkable } = env;
   try {
-    loadConfig(CommonConfig, env);
+    loadConfig(CommonConfig, checkable);
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.issues.map((i) => `${where}: ${i.variable} ${i.message} (got ${i.value})`);

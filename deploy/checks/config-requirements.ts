@@ -47,7 +47,8 @@ export function parseConfigClasses(source: string, file: string): ParsedClass[] 
       requirements.push({
         variable: env[1] as string,
         hasDefault: defaultValue !== undefined,
-        optional: /@IsOptional\(/.test(chunk),
+        // A `@RequiredWhen` on another variable being set (not `X=value`) leaves the variable optional here.
+        optional: /@IsOptional\(/.test(chunk) || (when === null && /@RequiredWhen\(/.test(chunk)),
         ...(defaultValue !== undefined ? { defaultValue } : {}),
         ...(when !== null ? { requiredWhen: { variable: when[1] as string, value: when[2] as string } } : {}),
         ...(minLength !== null ? { minLength: Number(minLength[1]) } : {}),

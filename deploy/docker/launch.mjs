@@ -18,6 +18,8 @@ const ENTRIES = {
   approval: 'services/approval/dist/main.js',
   memory: 'services/memory/dist/main.js',
   'claim-review-workers': 'examples/claim-review/dist/workers.js',
+  // The command line, e.g. `ledgerflow nats credentials --out /credentials` (compose's one-shot init).
+  ledgerflow: 'tools/cli/dist/main.js',
 };
 
 const fromArgument = process.argv[2] !== undefined;
