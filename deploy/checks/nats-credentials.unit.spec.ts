@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { generateNatsCredentials, writeNatsCredentials } from '@ledgerflow/messaging';
 import { KUBE_DIR, findDoc, loadCompose, loadManifests } from './deploy-inputs.spec-util.js';
 import { composeNatsCredentialProblems, kubernetesNatsCredentialProblems } from './nats-credential-checks.js';
 import { clone, parseYamlDocuments, repoRoot } from './repo-files.js';
@@ -49,10 +48,11 @@ describe('NATS credentials in deploy/kubernetes', () => {
     ]);
   });
 
-  it('takes generated credentials through an overlay secretGenerator (deploy/README.md)', async () => {
+  it('takes generated credentials through an overlay secretGenerator (deploy/README.md)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lf-kustomize-nats-'));
     try {
-      await writeNatsCredentials(join(dir, 'nats-credentials'), generateNatsCredentials());
+      // The built CLI, as an operator runs it (`make test` builds first).
+      execFileSync(process.execPath, [join(repoRoot, 'tools/cli/dist/main.js'), 'nats', 'credentials', '--out', join(dir, 'nats-credentials')]);
       const files = ['nats-server.conf', ...SERVICES.map((s) => `${s}.nk`)].map((f) => `nats-credentials/${f}`);
       writeFileSync(join(dir, 'kustomization.yaml'), [
         'resources:', `  - ${relative(dir, join(repoRoot, KUBE_DIR))}`,
