@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startStack, tempDir } from '@ledgerflow/testing';
+import { webhookSignatureHeaders } from '@ledgerflow/sdk';
+import { generateWebhookSecret, startStack, tempDir, writeWebhookSecrets } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { readLedger } from './tools/billing-ledger.js';
 import { eventually, http, reviewerToken, sampleClaims } from './e2e-support.spec-util.js';
@@ -17,6 +18,8 @@ describe('claim-review end to end', () => {
   let ledgerPath: string;
   const runIds = new Map<string, string>();
   const claims = sampleClaims();
+  const webhookSecret = generateWebhookSecret();
+  const signed = (body: string, id: string) => webhookSignatureHeaders(body, id, { scheme: 'standard-webhooks', secret: webhookSecret });
 
   const eventsOf = (claimId: string): Promise<StoredEvent[]> => store.readStream(`run-${runIds.get(claimId)}`);
   const types = (events: readonly StoredEvent[], stepId?: string) =>
@@ -29,8 +32,10 @@ describe('claim-review end to end', () => {
   beforeAll(async () => {
     const dataDir = await tempDir('ledgerflow-claims-e2e-');
     ledgerPath = join(dataDir, 'billing-ledger.jsonl');
+    const webhooks = await writeWebhookSecrets(dataDir, { 'claim-review': { scheme: 'standard-webhooks', secret: webhookSecret } });
     stack = await startStack({
       dataDir,
+      env: webhooks.env,
       extras: [
         {
           name: 'claim-review-workers',
@@ -55,8 +60,9 @@ describe('claim-review end to end', () => {
       expect(response.body?.created).toBe(true);
       runIds.set(claim.claimId, String(response.body?.runId));
     }
-    const again = await http(stack, 'POST', '/v1/webhooks/claim-review', claims[0], { 'Idempotency-Key': 'webhook-1' });
-    const repeat = await http(stack, 'POST', '/v1/webhooks/claim-review', claims[0], { 'Idempotency-Key': 'webhook-1' });
+    const delivery = JSON.stringify(claims[0]);
+    const again = await http(stack, 'POST', '/v1/webhooks/claim-review', delivery, signed(delivery, 'webhook-1'));
+    const repeat = await http(stack, 'POST', '/v1/webhooks/claim-review', delivery, signed(delivery, 'webhook-1'));
     expect(again.status).toBe(202);
     expect(repeat.body).toEqual({ ...again.body, created: false });
     const retried = await http(stack, 'POST', '/v1/workflows/claim-review/runs', { input: claims[1], idempotencyKey: claims[1].claimId });
@@ -176,9 +182,9 @@ describe('claim-review end to end', () => {
     const unknown = await http(stack, 'POST', '/v1/workflows/no-such-flow/runs', { input: {} });
     expect(unknown.status).toBe(404);
     expect(unknown.body?.error?.code).toBe('workflow_unknown');
-    const noKey = await http(stack, 'POST', '/v1/webhooks/claim-review', claims[0]);
-    expect(noKey.status).toBe(400);
-    expect(noKey.body?.error?.code).toBe('idempotency_key_missing');
+    const unsigned = await http(stack, 'POST', '/v1/webhooks/claim-review', claims[0], { 'Idempotency-Key': 'webhook-2' });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body?.error?.code).toBe('webhook_signature_missing');
     const after = (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).length;
     expect(after).toBe(before);
   }, 20_000);
