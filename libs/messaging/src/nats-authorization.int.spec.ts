@@ -104,7 +104,7 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
   it.each(Object.entries(MAY_PUBLISH))('lets only %s\'s publishers publish it; the server refuses the others and nothing arrives', async (subject, allowed) => {
     const spy = await as('admin');
     const received: string[] = [];
-    spy.nc.subscribe(subject, { callback: (_e, m) => received.push(m.string()) });
+    spy.nc.subscribe(subject, { callback: (_e, m) => { received.push(m.string()); } });
     await spy.nc.flush();
     for (const name of PRINCIPALS) {
       const { nc, violations } = await sharedAs(name);
@@ -134,7 +134,7 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
       expect(await settled(nc, violations, 2)).toEqual([`Permissions Violation for Subscription to "${executorInbox}"`, `Permissions Violation for Publish to "${inboxPrefixOf(credentialOf('executor').publicKey)}.forged"`]);
     }
     const policy = await as('policy');
-    policy.nc.subscribe('lf.policy.evaluate', { queue: 'policy', callback: (_e, m: Msg) => m.respond('grant') });
+    policy.nc.subscribe('lf.policy.evaluate', { queue: 'policy', callback: (_e, m: Msg) => { m.respond('grant'); } });
     await policy.nc.flush();
     const executor = await as('executor');
     const reply = await executor.nc.request('lf.policy.evaluate', 'evaluate', { timeout: 2_000 });
