@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRepoFile, repoRoot } from './repo-files.js';
 
@@ -15,6 +15,8 @@ export interface EnvRequirement {
   readonly optional: boolean;
   /** `@RequiredWhen(..., 'VAR=value')`: required when that variable has that value. */
   readonly requiredWhen?: { readonly variable: string; readonly value: string };
+  /** `@RequiredWhen(..., 'neither A nor B is set')`: required unless one of these variables is set. */
+  readonly requiredUnlessSet?: readonly string[];
   /** `@MinLength(n)`. */
   readonly minLength?: number;
   readonly defaultValue?: string;
@@ -23,6 +25,8 @@ export interface EnvRequirement {
 interface ParsedClass {
   readonly name: string;
   readonly extendsName?: string;
+  /** `extends Mixin(Base)`: the mixin function's name (its class's bindings come between Base's and this class's). */
+  readonly mixinName?: string;
   readonly file: string;
   readonly requirements: EnvRequirement[];
 }
@@ -34,7 +38,8 @@ interface ParsedClass {
  */
 export function parseConfigClasses(source: string, file: string): ParsedClass[] {
   const classes: ParsedClass[] = [];
-  const classRe = /export class (\w+)(?:\s+extends\s+(\w+))?\s*\{/g;
+  // `export class X extends Base`, `export class X extends Mixin(Base)`, and the (unexported) class inside a mixin.
+  const classRe = /(?:export )?class (\w+)(?:\s+extends\s+(\w+)(?:\((\w+)\))?)?(?:\s+implements\s+[\w, ]+)?\s*\{/g;
   for (let m = classRe.exec(source); m !== null; m = classRe.exec(source)) {
     const body = source.slice(m.index + m[0].length, classBody(source, m.index + m[0].length - 1));
     const requirements: EnvRequirement[] = [];
@@ -44,17 +49,20 @@ export function parseConfigClasses(source: string, file: string): ParsedClass[] 
       const defaultValue = /default:\s*'([^']*)'/.exec(env[2] ?? '')?.[1];
       const when = /@RequiredWhen\([\s\S]*?'([A-Z0-9_]+)=([^']+)'\s*\)/.exec(chunk);
       const minLength = /@MinLength\((\d+)\)/.exec(chunk);
+      const unless = /@RequiredWhen\([\s\S]*?'neither ([A-Z0-9_]+) nor ([A-Z0-9_]+) is set'\s*\)/.exec(chunk);
       requirements.push({
         variable: env[1] as string,
         hasDefault: defaultValue !== undefined,
         // A `@RequiredWhen` on another variable being set (not `X=value`) leaves the variable optional here.
-        optional: /@IsOptional\(/.test(chunk) || (when === null && /@RequiredWhen\(/.test(chunk)),
+        optional: /@IsOptional\(/.test(chunk) || (when === null && unless === null && /@RequiredWhen\(/.test(chunk)),
         ...(defaultValue !== undefined ? { defaultValue } : {}),
         ...(when !== null ? { requiredWhen: { variable: when[1] as string, value: when[2] as string } } : {}),
         ...(minLength !== null ? { minLength: Number(minLength[1]) } : {}),
+        ...(unless !== null ? { requiredUnlessSet: [unless[1] as string, unless[2] as string] } : {}),
       });
     }
-    classes.push({ name: m[1] as string, ...(m[2] !== undefined ? { extendsName: m[2] } : {}), file, requirements });
+    const [base, mixin] = m[3] !== undefined ? [m[3], m[2]] : [m[2], undefined];
+    classes.push({ name: m[1] as string, ...(base !== undefined ? { extendsName: base } : {}), ...(mixin !== undefined ? { mixinName: mixin } : {}), file, requirements });
   }
   return classes;
 }
@@ -96,6 +104,13 @@ function classChain(className: string, importer: string, service: string): Parse
     const cls = parseConfigClasses(readRepoFile(file), file).find((c) => c.name === name);
     if (cls === undefined) throw new Error(`${file}: class ${name} not found`);
     chain.unshift(cls);
+    if (cls.mixinName !== undefined) {
+      // The mixin's file declares one class with bindings, the one its function returns (others are doc examples).
+      const mixinFile = fileDeclaring(cls.mixinName, readRepoFile(file), service);
+      const mixed = parseConfigClasses(readRepoFile(mixinFile), mixinFile).find((c) => c.requirements.length > 0);
+      if (mixed === undefined) throw new Error(`${mixinFile}: no class in mixin ${cls.mixinName}`);
+      chain.unshift(mixed);
+    }
     name = cls.extendsName;
     source = readRepoFile(file);
   }
@@ -109,8 +124,18 @@ function fileDeclaring(name: string, importer: string, service: string): string 
     throw new Error(`services/${service}: cannot tell where ${name} is declared`);
   }
   if (from === '@ledgerflow/config') return LIB_CONFIG;
+  if (from.startsWith('@ledgerflow/')) return libFileDeclaring(name, from.slice('@ledgerflow/'.length));
   const file = `services/${service}/src/${from.replace(/^\.\//, '').replace(/\.js$/, '.ts')}`;
   if (!existsSync(join(repoRoot, file))) throw new Error(`services/${service}: ${from} does not exist (${file})`);
+  return file;
+}
+
+/** The source file of `libs/<lib>/src` that exports class or function `name`. */
+function libFileDeclaring(name: string, lib: string): string {
+  const dir = `libs/${lib}/src`;
+  const declares = new RegExp(`export (class|function) ${name}\\b`);
+  const file = readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.ts') && !f.includes('.spec')).map((f) => `${dir}/${f}`).find((f) => declares.test(readRepoFile(f)));
+  if (file === undefined) throw new Error(`${dir}: nothing exports ${name}`);
   return file;
 }
 
@@ -119,7 +144,7 @@ export type Provided = { readonly kind: 'literal'; readonly value: string } | { 
 
 /**
  * Problems with the variables `env` gives a service, one message each (empty: fine): a required
- * variable (no default, not optional) unset or empty; a `@RequiredWhen` variable unset while its
+ * variable (no default, not optional, not waived by one of its `requiredUnlessSet`) unset or empty; a `@RequiredWhen` variable unset while its
  * condition holds (the condition variable's value or default); a literal shorter than `@MinLength`.
  */
 export function envProblems(where: string, requirements: readonly EnvRequirement[], env: ReadonlyMap<string, Provided>): string[] {
@@ -134,7 +159,8 @@ export function envProblems(where: string, requirements: readonly EnvRequirement
     return p !== undefined && (p.kind === 'reference' || p.value !== '');
   };
   for (const r of requirements) {
-    if (!r.hasDefault && !r.optional && r.requiredWhen === undefined && !isSet(r.variable)) {
+    const waived = r.requiredUnlessSet?.some(isSet) ?? false;
+    if (!r.hasDefault && !r.optional && r.requiredWhen === undefined && !waived && !isSet(r.variable)) {
       problems.push(`${where}: ${r.variable} is required (no default) but not set`);
     }
     if (r.requiredWhen !== undefined && valueOf(r.requiredWhen.variable) === r.requiredWhen.value && !isSet(r.variable)) {

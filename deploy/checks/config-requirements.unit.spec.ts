@@ -15,7 +15,9 @@ describe('config requirements read from the services\' config classes', () => {
     const gateway = requirementsOf('gateway');
     expect(gateway.find((r) => r.variable === 'LEDGERFLOW_AUTH_SECRET')).toMatchObject({ hasDefault: false, optional: false, minLength: 32 });
     expect(gateway.find((r) => r.variable === 'EVENTSTORE_CONNECTION_STRING')?.requiredWhen).toEqual({ variable: 'LEDGERFLOW_STORE', value: 'eventstoredb' });
-    expect(requirementsOf('planner').some((r) => r.variable === 'LEDGERFLOW_AUTH_SECRET')).toBe(false);
+    // The planner and approval verify the tokens the gateway forwards: the same key settings, the same rule.
+    expect(requirementsOf('planner').find((r) => r.variable === 'LEDGERFLOW_AUTH_SECRET')).toMatchObject({ optional: false, requiredUnlessSet: ['LEDGERFLOW_AUTH_JWKS_URL', 'LEDGERFLOW_AUTH_PUBLIC_KEY'] });
+    expect(requirementsOf('executor').some((r) => r.variable === 'LEDGERFLOW_AUTH_SECRET')).toBe(false);
   });
 
   it('reports a missing, a conditionally missing and a too-short variable', () => {
@@ -26,6 +28,8 @@ describe('config requirements read from the services\' config classes', () => {
     ]);
     expect(envProblems('x', gateway, new Map([['LEDGERFLOW_AUTH_SECRET', lit('short')]]))).toEqual(['x: LEDGERFLOW_AUTH_SECRET has 5 characters, at least 32 required']);
     expect(envProblems('x', gateway, new Map<string, Provided>([['LEDGERFLOW_AUTH_SECRET', { kind: 'reference', from: 'Secret s' }]]))).toEqual([]);
+    // An OIDC provider's key set (or a local public key) replaces the local HS256 secret.
+    expect(envProblems('x', gateway, new Map([['LEDGERFLOW_AUTH_JWKS_URL', lit('https://idp.example.com/jwks.json')]]))).toEqual([]);
   });
 
   it('parses decorators per property', () => {

@@ -82,7 +82,7 @@ describe('claim-review end to end', () => {
     const stranger = await http(stack, 'POST', `/v1/gates/${gate.gateId}/decision`, { outcome: 'approve' }, { authorization: `Bearer ${await reviewerToken(stack, 'intern')}` });
     expect(stranger.status).toBe(403);
     expect(stranger.body?.error?.code).toBe('RUN.REVIEWER_NOT_NAMED');
-    const anonymous = await http(stack, 'POST', `/v1/gates/${gate.gateId}/decision`, { outcome: 'approve' });
+    const anonymous = await http(stack, 'POST', `/v1/gates/${gate.gateId}/decision`, { outcome: 'approve' }, { authorization: '' });
     expect(anonymous.status).toBe(401);
 
     const lead = `Bearer ${await reviewerToken(stack, 'claims-lead')}`;

@@ -1,6 +1,5 @@
 import { IsOptional, IsString, IsUrl, MinLength, ValidateBy } from 'class-validator';
 import { createPublicKey } from 'node:crypto';
-import { DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER } from '@ledgerflow/contracts';
 import { Env, RequiredWhen } from '@ledgerflow/config';
 import type { CommonConfig } from '@ledgerflow/config';
 import { BearerVerifier } from './bearer-verifier.js';
@@ -61,12 +60,12 @@ export function WithAuthConfig<B extends ConfigClass<CommonConfig>>(Base: B) {
     LEDGERFLOW_AUTH_PUBLIC_KEY?: string;
 
     /** Expected `iss` of bearer tokens. */
-    @Env('LEDGERFLOW_AUTH_ISSUER', { default: DEFAULT_AUTH_ISSUER })
+    @Env('LEDGERFLOW_AUTH_ISSUER', { default: 'ledgerflow' }) // DEFAULT_AUTH_ISSUER (a literal: deploy checks read it)
     @IsString() @MinLength(1)
     LEDGERFLOW_AUTH_ISSUER!: string;
 
     /** Expected `aud` of bearer tokens. */
-    @Env('LEDGERFLOW_AUTH_AUDIENCE', { default: DEFAULT_AUTH_AUDIENCE })
+    @Env('LEDGERFLOW_AUTH_AUDIENCE', { default: 'ledgerflow-api' }) // DEFAULT_AUTH_AUDIENCE
     @IsString() @MinLength(1)
     LEDGERFLOW_AUTH_AUDIENCE!: string;
   }
