@@ -48,14 +48,17 @@ export class PolicyClient {
     return evaluation;
   }
 
-  /** The grant for a dispatch: the remembered one for this digest (consumed), else a fresh one; undefined when the run's events do not let the attempt run. */
-  async grantFor(attempt: AttemptToEvaluate, parent?: Context): Promise<string | undefined> {
+  /**
+   * The grant for a dispatch: the remembered one for this digest (consumed), else a fresh one; without a
+   * grant, `withheld` says why the run's events do not let the attempt run (the worker will refuse the call).
+   */
+  async grantFor(attempt: AttemptToEvaluate, parent?: Context): Promise<Pick<PolicyEvaluation, 'grant' | 'withheld'>> {
     const remembered = this.grants.get(attempt.idempotencyKey);
     this.grants.delete(attempt.idempotencyKey);
-    if (remembered && remembered.inputDigest === attempt.inputDigest) return remembered.grant;
-    const evaluation = await this.evaluate(attempt, parent);
+    if (remembered && remembered.inputDigest === attempt.inputDigest) return { grant: remembered.grant };
+    const { grant, withheld } = await this.evaluate(attempt, parent);
     this.grants.delete(attempt.idempotencyKey);
-    return evaluation.grant;
+    return { ...(grant ? { grant } : {}), ...(withheld ? { withheld } : {}) };
   }
 
   private remember(key: string, entry: { grant: string; inputDigest: string }): void {

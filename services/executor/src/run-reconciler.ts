@@ -189,7 +189,8 @@ export class RunReconciler {
       async () => {
         const revealed = sent === undefined ? await this.revealed(runId, input) : sent;
         const toEvaluate = { state: loaded.state, step, attempt, input, inputDigest: inputDigestOf(revealed), idempotencyKey: key };
-        const grant = await this.policy.grantFor(toEvaluate, rootContext(loaded));
+        const { grant, withheld } = await this.policy.grantFor(toEvaluate, rootContext(loaded));
+        if (withheld) this.options.logger.warn('dispatching without a grant: the worker will refuse it', { runId, stepId: step.id, attempt, code: withheld.code });
         const outcome = await callTool(this.options.nc, {
           tool: step.tool,
           action: step.action,
