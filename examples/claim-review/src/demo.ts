@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerflowClient } from '@ledgerflow/sdk';
-import { authHeader, devToken, repoRoot, startStack } from '@ledgerflow/testing';
+import { authHeader, devToken, generateWebhookSecret, repoRoot, startStack, writeWebhookSecrets } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { EXPECTED, OUTAGE_CLAIM } from './demo-expectations.js';
 import { table, traceTable } from './demo-report.js';
@@ -36,20 +36,26 @@ async function main(): Promise<number> {
 
   log(`starting nats-server and 6 services (data under ${dataDir}) ...`);
   const started = Date.now();
+  // The claims core signs its webhook deliveries (Standard Webhooks) with the workflow's secret.
+  const webhookSecret = generateWebhookSecret();
+  const webhooks = await writeWebhookSecrets(dataDir, { [WORKFLOW]: { scheme: 'standard-webhooks', secret: webhookSecret } });
   const stack = await startStack({
     dataDir,
+    env: webhooks.env,
     extras: [
       {
         name: 'claim-review-workers',
         script: 'examples/claim-review/dist/workers.js',
         readyLine: /^ledgerflow:ready claim-review-workers$/,
+        // Its NATS user may serve these tool subjects and nothing else.
+        toolSubjects: ['lf.tool.documents.>', 'lf.tool.policy_admin.>', 'lf.tool.fraud.>', 'lf.tool.billing.>'],
         env: { CLAIM_FRAUD_OUTAGE_CLAIMS: OUTAGE_CLAIM, CLAIM_BILLING_LEDGER: join(dataDir, 'billing-ledger.jsonl') },
       },
     ],
   });
   log(`stack ready in ${Date.now() - started} ms: gateway ${stack.gatewayUrl}, NATS ${stack.natsUrl}`);
   try {
-    return await runClaims(stack, claims);
+    return await runClaims(stack, claims, webhookSecret);
   } finally {
     await stack.stop();
     log('stopped every process');
@@ -72,13 +78,13 @@ async function claimsCoreApiKey(stack: Stack): Promise<string> {
   return apiKey;
 }
 
-async function runClaims(stack: Stack, claims: readonly Claim[]): Promise<number> {
+async function runClaims(stack: Stack, claims: readonly Claim[], webhookSecret: string): Promise<number> {
   const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl, token: await claimsCoreApiKey(stack) });
   const runs = new Map<string, string>();
   for (const [index, claim] of claims.entries()) {
     const result =
       index === 0
-        ? await client.sendWebhook(WORKFLOW, claim, claim.claimId)
+        ? await client.sendWebhook(WORKFLOW, claim, claim.claimId, { signing: { scheme: 'standard-webhooks', secret: webhookSecret } })
         : await client.startRun(WORKFLOW, claim, { idempotencyKey: claim.claimId });
     runs.set(claim.claimId, result.runId);
     log(`${claim.claimId}: run ${result.runId} started (${index === 0 ? 'webhook' : 'API'}, ${fmt(claim.amount)} ${claim.currency})`);
