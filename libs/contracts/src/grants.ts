@@ -16,7 +16,9 @@ export const grantAudience = (tool: string, action: string): string => `lf.tool.
 export const DEFAULT_GRANT_TTL_SECONDS = 300;
 
 /**
- * The claims of a grant. Times are JWT NumericDates (seconds since the epoch).
+ * The claims of a grant. Its protected header is `{alg: "EdDSA", typ: "JWT", kid}`, `kid` the RFC 7638 JWK
+ * thumbprint (SHA-256, base64url) of the signing key's public key: a worker holding several verify keys
+ * (while the signing key is rotated) verifies with the key of that thumbprint. Times are JWT NumericDates (seconds since the epoch).
  * - `sub`: the agent the step runs as (from the run's plan); `aud`: `lf.tool.<tool>.<action>`;
  * - `run`, `step`, `attempt`: the step attempt it is scoped to;
  * - `key`: the tool call's idempotency key `<run>/<step>/<attempt>` (`idempotencyKeyOf` in subjects.ts); a worker

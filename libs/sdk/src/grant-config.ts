@@ -1,6 +1,7 @@
 import { LedgerflowError } from '@ledgerflow/domain';
 import { GRANT_VERIFY_KEY_ENV, type GrantClaims } from '@ledgerflow/contracts';
-import { grantPublicKey, grantVerifier, type GrantVerifierOptions } from './grant-verifier.js';
+import { grantPublicKeys } from './grant-keys.js';
+import { grantVerifier, type GrantVerifierOptions } from './grant-verifier.js';
 import type { GrantedRequest, ToolLogger } from './tool.types.js';
 
 /**
@@ -23,7 +24,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * The grant set-up a tool worker process must start with, from its environment:
  * `LEDGERFLOW_GRANT_VERIFY=off` gives `'disabled'`; otherwise `LEDGERFLOW_GRANT_VERIFY_KEY` (SPKI PEM of
- * the policy service's Ed25519 key) is required and checked now.
+ * the policy service's Ed25519 key; several PEM blocks one after another while its key is rotated) is
+ * required and checked now.
  * @throws LedgerflowError `config_invalid` naming the variable when the key is missing or not a public
  *   Ed25519 key, or the switch is neither `on` nor `off` (a process should exit 78).
  * @example startToolWorker({ nc, tools, grants: grantsFromEnv() });
@@ -43,7 +45,7 @@ export function grantsFromEnv(env: Env = process.env): GrantsOption {
     );
   }
   try {
-    grantPublicKey(publicKey);
+    grantPublicKeys(publicKey);
   } catch (error) {
     throw new LedgerflowError('config_invalid', `${GRANT_VERIFY_KEY_ENV}: ${(error as Error).message}`, false, { field: GRANT_VERIFY_KEY_ENV });
   }

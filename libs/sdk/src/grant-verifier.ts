@@ -1,12 +1,11 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
-import { errors, jwtVerify, type CryptoKey, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { inputDigestOf } from '@ledgerflow/audit';
-import { GRANT_ISSUER, grantAudience, type GrantClaims } from '@ledgerflow/contracts';
+import { GRANT_ISSUER, GRANT_VERIFY_KEY_ENV, grantAudience, type GrantClaims } from '@ledgerflow/contracts';
+import { GrantKeyRing, grantPublicKeys, type GrantPublicKey } from './grant-keys.js';
 import type { GrantedRequest } from './tool.types.js';
 
-/** The policy service's public key: an SPKI PEM string, a Node `KeyObject` or a WebCrypto `CryptoKey` (Ed25519). */
-export type GrantPublicKey = string | KeyObject | CryptoKey;
+export type { GrantPublicKey } from './grant-keys.js';
 
 export interface GrantVerifierOptions {
   readonly publicKey: GrantPublicKey;
@@ -36,27 +35,10 @@ const refuse = (reason: GrantRefusalReason, message: string, details: Record<str
   new LedgerflowError('grant_invalid', message, false, { reason, ...details });
 
 /**
- * The public key as a KeyObject or CryptoKey jose can verify EdDSA signatures with.
- * @throws LedgerflowError `grant_key_invalid` when the PEM does not parse or the key is not a public Ed25519 key.
- */
-export function grantPublicKey(key: GrantPublicKey): KeyObject | CryptoKey {
-  if (typeof key !== 'string' && !(key instanceof KeyObject)) return key;
-  let object: KeyObject;
-  try {
-    object = typeof key === 'string' ? createPublicKey(key) : key;
-  } catch (error) {
-    throw new LedgerflowError('grant_key_invalid', `grant verify key is not an SPKI PEM public key: ${(error as Error).message}`, false);
-  }
-  if (object.type !== 'public' || object.asymmetricKeyType !== 'ed25519') {
-    throw new LedgerflowError('grant_key_invalid', `grant verify key must be a public Ed25519 key, got a ${object.type} ${object.asymmetricKeyType ?? 'unknown'} key`, false);
-  }
-  return object;
-}
-
-/**
  * Builds the `verifyGrant` hook of {@link startToolWorker} for grants signed by the policy service
  * (contract: `@ledgerflow/contracts` grants.ts). A grant passes when it is a JWT signed with EdDSA by
- * `publicKey`, `iss` is `ledgerflow-policy`, `aud` is `lf.tool.<tool>.<action>` of the subject being
+ * `publicKey` (the key whose RFC 7638 thumbprint is the grant's `kid` header, when several are given during
+ * a key rotation; a grant without `kid` may be signed by any of them), `iss` is `ledgerflow-policy`, `aud` is `lf.tool.<tool>.<action>` of the subject being
  * served, it is not expired (with `clockToleranceSeconds` of skew), it carries `sub`, `jti`, `iat` and
  * `exp`, `key` and `digest`, its `tool`/`action`/`run`/`step`/`attempt` claims equal the request's, its
  * `key` equals the request's idempotency key (body and `lf-idempotency-key` header) and its `digest` equals
@@ -67,24 +49,44 @@ export function grantPublicKey(key: GrantPublicKey): KeyObject | CryptoKey {
  * @example startToolWorker({ nc, tools, verifyGrant: grantVerifier({ publicKey: process.env.LEDGERFLOW_GRANT_VERIFY_KEY! }) });
  */
 export function grantVerifier(options: GrantVerifierOptions): VerifyGrant {
-  const key = grantPublicKey(options.publicKey);
+  const ring = new GrantKeyRing(grantPublicKeys(options.publicKey));
   const clockTolerance = options.clockToleranceSeconds ?? DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS;
   return async (grant, request) => {
     const audience = grantAudience(request.tool, request.action);
     if (grant === undefined || grant.trim() === '') {
       throw refuse('missing', `grant missing: ${audience} requires an lf-grant header signed by the policy service`);
     }
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(grant, key, {
-        algorithms: ['EdDSA'], issuer: GRANT_ISSUER, audience, clockTolerance,
-        requiredClaims: ['sub', 'jti', 'iat', 'exp', 'key', 'digest'],
-      }));
-    } catch (error) {
-      throw explain(error, audience, clockTolerance);
-    }
+    const payload = await verifyWithRing(grant, ring, audience, clockTolerance);
     return checkScope(payload, request);
   };
+}
+
+/** Verifies with the key whose thumbprint is the grant's `kid` (every key in turn for a grant without one). */
+async function verifyWithRing(grant: string, ring: GrantKeyRing, audience: string, clockTolerance: number): Promise<JWTPayload> {
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(grant).kid;
+  } catch (error) {
+    throw explain(error, audience, clockTolerance);
+  }
+  const keys = await ring.candidates(kid);
+  if (keys.length === 0) {
+    throw refuse('bad_signature', `grant is signed by a key this worker does not trust (kid ${JSON.stringify(kid)}); is ${GRANT_VERIFY_KEY_ENV} up to date?`, { kid });
+  }
+  let failure: unknown;
+  for (const key of keys) {
+    try {
+      const { payload } = await jwtVerify(grant, key, {
+        algorithms: ['EdDSA'], issuer: GRANT_ISSUER, audience, clockTolerance,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp', 'key', 'digest'],
+      });
+      return payload;
+    } catch (error) {
+      failure = error;
+      if (!(error instanceof errors.JWSSignatureVerificationFailed)) break;
+    }
+  }
+  throw explain(failure, audience, clockTolerance);
 }
 
 function explain(error: unknown, audience: string, tolerance: number): LedgerflowError {

@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { SignJWT } from 'jose';
+import { SignJWT, calculateJwkThumbprint, exportJWK } from 'jose';
 import { canonicalJson } from '@ledgerflow/audit';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
@@ -127,6 +127,22 @@ describe('grantVerifier', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('during a key rotation verifies with the key whose thumbprint is the grant\'s kid', async () => {
+    const next = testGrantKeys();
+    const both = grantVerifier({ publicKey: `${keys.publicKeyPem}\n${next.publicKeyPem}`.replace(/\n/g, '\\n') });
+    const kidOf = async (key: KeyObject) => calculateJwkThumbprint(await exportJWK(key), 'sha256');
+    for (const signer of [keys, next]) {
+      const grant = await signTestGrant(signer.privateKey, scope, { kid: await kidOf(signer.publicKey) });
+      await expect(both(grant, request)).resolves.toMatchObject({ run: 'run-1' });
+      await expect(both(await signTestGrant(signer.privateKey, scope), request)).resolves.toMatchObject({ run: 'run-1' });
+    }
+    const stranger = testGrantKeys();
+    const unknown = await refusal(await signTestGrant(stranger.privateKey, scope, { kid: await kidOf(stranger.publicKey) }), request, both);
+    expect(unknown.details).toMatchObject({ reason: 'bad_signature', kid: await kidOf(stranger.publicKey) });
+    const lying = await refusal(await signTestGrant(stranger.privateKey, scope, { kid: await kidOf(next.publicKey) }), request, both);
+    expect(lying.details).toEqual({ reason: 'bad_signature' });
   });
 
   it('refuses at once a key that is not a public Ed25519 key', () => {

@@ -28,12 +28,12 @@ export interface GrantScope {
 /**
  * Signs a grant the way the policy service does (EdDSA, `iss`, `aud` = `lf.tool.<tool>.<action>`, `key`
  * and `digest` of the scope), valid for `ttlSeconds` (default 300) from `issuedAt` (seconds, default now).
- * `claims` overrides or, with `undefined`, removes claims.
+ * `claims` overrides or, with `undefined`, removes claims; `kid` goes in the protected header.
  */
 export async function signTestGrant(
   privateKey: KeyObject,
   scope: GrantScope,
-  options: { ttlSeconds?: number; issuedAt?: number; claims?: Record<string, unknown> } = {},
+  options: { ttlSeconds?: number; issuedAt?: number; claims?: Record<string, unknown>; kid?: string } = {},
 ): Promise<string> {
   const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
   const { input, ...claims } = scope;
@@ -43,5 +43,5 @@ export async function signTestGrant(
     key: `${scope.run}/${scope.step}/${scope.attempt}`, digest: inputDigestOf(input), ...options.claims,
   };
   for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
-  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' }).sign(privateKey);
+  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', ...(options.kid === undefined ? {} : { kid: options.kid }) }).sign(privateKey);
 }

@@ -1,5 +1,5 @@
-import type { KeyObject } from 'node:crypto';
-import { SignJWT, importPKCS8 } from 'jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { SignJWT, calculateJwkThumbprint, exportJWK, importPKCS8 } from 'jose';
 import { GRANT_ISSUER, grantAudience } from '@ledgerflow/contracts';
 import type { PolicyDecision } from '@ledgerflow/domain';
 import { grantSigningKeyOf } from './grant-key.js';
@@ -25,10 +25,13 @@ export interface GrantScope {
  * Signs step-scoped grants (libs/contracts grants.ts): a JWT, alg EdDSA (Ed25519), with claims `iss`
  * `ledgerflow-policy`, `sub` the agent, `aud` `lf.tool.<tool>.<action>`, `run`, `step`, `attempt`,
  * `tool`, `action`, `key` the idempotency key, `digest` the input digest, `jti` the decision's audit id,
- * `iat` now and `exp` now + TTL (seconds). Workers verify it with the public key (`LEDGERFLOW_GRANT_VERIFY_KEY`).
+ * `iat` now and `exp` now + TTL (seconds); protected header `kid`: the RFC 7638 thumbprint (SHA-256) of the
+ * public key, so workers holding several verify keys during a rotation pick the right one
+ * (`LEDGERFLOW_GRANT_VERIFY_KEY`).
  */
 export class GrantSigner {
   private webKey?: Promise<WebKey>;
+  private keyId?: Promise<string>;
   private readonly key: KeyObject;
 
   /**
@@ -49,10 +52,11 @@ export class GrantSigner {
   async sign(scope: GrantScope, decision: PolicyDecision): Promise<string> {
     // jose signs fastest with a WebCrypto key; import it once from the validated PKCS#8 key.
     this.webKey ??= importPKCS8(this.key.export({ format: 'pem', type: 'pkcs8' }).toString(), 'EdDSA');
+    this.keyId ??= exportJWK(createPublicKey(this.key)).then((jwk) => calculateJwkThumbprint(jwk, 'sha256'));
     const iat = Math.floor(this.nowMs() / 1000);
     const { runId, stepId, attempt, tool, action, idempotencyKey, inputDigest } = scope;
     return new SignJWT({ run: runId, step: stepId, attempt, tool, action, key: idempotencyKey, digest: inputDigest })
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: await this.keyId })
       .setIssuer(GRANT_ISSUER)
       .setSubject(scope.agent)
       .setAudience(grantAudience(tool, action))

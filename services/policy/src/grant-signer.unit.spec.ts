@@ -1,5 +1,5 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { errors, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, errors, exportJWK, jwtVerify } from 'jose';
 import { GRANT_ISSUER } from '@ledgerflow/contracts';
 import type { PolicyDecision } from '@ledgerflow/domain';
 import { grantSigningKeyOf } from './grant-key.js';
@@ -23,7 +23,7 @@ describe('GrantSigner', () => {
     const { payload, protectedHeader } = await jwtVerify(token, publicKey, {
       issuer: GRANT_ISSUER, audience: 'lf.tool.billing.payout', currentDate: new Date(NOW_MS + 1_000),
     });
-    expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT' });
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') });
     expect(payload).toEqual({
       iss: 'ledgerflow-policy', sub: 'payout-agent', aud: 'lf.tool.billing.payout', run: 'run-7', step: 'payout', attempt: 2,
       tool: 'billing', action: 'payout', key: 'run-7/payout/2', digest: DIGEST, jti: decision.auditId, iat: NOW_MS / 1000, exp: NOW_MS / 1000 + 300,
