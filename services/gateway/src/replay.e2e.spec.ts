@@ -93,9 +93,10 @@ describe('replay: checkpoints, state, diff and fork', () => {
   }, 60_000);
 
   it('serves the same through the command line (ledgerflow runs ...)', async () => {
+    const token = (await authHeader(stack, { sub: 'auditor', scopes: ['runs:read', 'runs:operate'] })).authorization.slice('Bearer '.length);
     const cli = async (...args: string[]) => {
       const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot(), 'tools/cli/dist/main.js'), ...args], {
-        env: { ...process.env, LEDGERFLOW_URL: api },
+        env: { ...process.env, LEDGERFLOW_URL: api, LEDGERFLOW_TOKEN: token },
       });
       return stdout;
     };

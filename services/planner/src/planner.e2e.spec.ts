@@ -90,6 +90,7 @@ describe('planner start-up', () => {
           LEDGERFLOW_SQLITE_PATH: join(dir, 'store.db'),
           LEDGERFLOW_VAULT_PATH: join(dir, 'vault.db'),
           LEDGERFLOW_PII_KEY: randomBytes(32).toString('base64'),
+          LEDGERFLOW_AUTH_SECRET: 'a-development-secret-of-at-least-32-chars',
         },
       });
       expect(await planner.exited).toBe(78);

@@ -7,8 +7,8 @@ export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
 const TIMEOUT_MS = 15_000;
 
 /**
- * One JSON call to the gateway (`LEDGERFLOW_URL`, else {@link DEFAULT_GATEWAY_URL}), with the bearer token when
- * given. Never throws: an unreachable gateway or an error answer is written to `io.err` (the server's error code
+ * One JSON call to the gateway (`LEDGERFLOW_URL`, else {@link DEFAULT_GATEWAY_URL}) with the bearer token `token`,
+ * else `LEDGERFLOW_TOKEN` (every endpoint but OpenAPI needs one: docs/security.md). Never throws: an unreachable gateway or an error answer is written to `io.err` (the server's error code
  * and message; a hint to set `LEDGERFLOW_TOKEN` on 401) and returns `{ ok: false }`.
  */
 export async function callGateway(
@@ -19,11 +19,12 @@ export async function callGateway(
   token?: string,
 ): Promise<{ ok: true; value: unknown } | { ok: false }> {
   const base = (io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+  const bearer = token ?? io.env.LEDGERFLOW_TOKEN;
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });

@@ -6,7 +6,8 @@ import { formatTable } from './gates.command.js';
 /**
  * `ledgerflow runs show|trace|checkpoints|state|diff|fork`: read and replay runs through the gateway's HTTP API
  * (`GET /v1/runs/{id}`, `/trace`, `/checkpoints`, `/state?at=`, `/diff?from=&to=`, `POST /v1/runs/{id}/fork`).
- * The gateway is `LEDGERFLOW_URL` (default `http://127.0.0.1:8080`). Output: human-readable tables; `--json`
+ * The gateway is `LEDGERFLOW_URL` (default `http://127.0.0.1:8080`), the bearer token `LEDGERFLOW_TOKEN` (scope
+ * `runs:read`; `runs:operate` to fork). Output: human-readable tables; `--json`
  * prints the gateway's answer as is. Exit codes: 0 done, 1 the gateway refused or could not be reached (its
  * error code and message are printed), 2 usage errors.
  */
