@@ -16,7 +16,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
 import { LedgerflowClient } from '@ledgerflow/sdk';
-import { benchWorkers, repoRoot, startStack } from '@ledgerflow/testing';
+import { benchWorkers, devToken, repoRoot, startStack } from '@ledgerflow/testing';
 import { foldBench } from './fold-bench.js';
 import { natsRoundTrip, policyEvaluate, sqliteCommit } from './floors.js';
 import { ms, percentile, residentMiB } from './stats.js';
@@ -38,7 +38,8 @@ const stack = await startStack({
 // As `admin`: the bench measures a NATS echo floor on its own subject and calls the policy service directly.
 const nc = await stack.connect('admin');
 const store = await SqliteEventStore.open(stack.sqlitePath);
-const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl });
+// The bench starts and reads runs as a caller with those two scopes (every request is authenticated).
+const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl, token: await devToken(stack, { sub: 'bench', scopes: ['runs:start', 'runs:read'], expiresIn: '2h' }) });
 try {
   const completions = watchCompletions(nc);
   const run = async (key: string) => {
@@ -47,11 +48,11 @@ try {
     return runId;
   };
   await run('warm-up-1');
-  await run('warm-up-2');
+  const warmed = await run('warm-up-2');
 
   const nats = await natsRoundTrip(nc);
   const sqlite = await sqliteCommit();
-  const policy = await policyEvaluate(nc);
+  const policy = await policyEvaluate(nc, warmed);
 
   const perStep: number[] = [];
   const endToEnd: number[] = [];
@@ -75,7 +76,7 @@ try {
     `Ledgerflow bench (${SEQUENTIAL_RUNS} sequential runs of ${STEPS} no-op steps; times in ms)`,
     `raw floor      NATS request/reply  p50 ${ms(nats.p50)}  p99 ${ms(nats.p99)}`,
     `raw floor      SQLite commit FULL  p50 ${ms(sqlite.p50)}  p99 ${ms(sqlite.p99)}`,
-    `policy         lf.policy.evaluate  p50 ${ms(policy.p50)}  p99 ${ms(policy.p99)}  (${policy.perSecond.toFixed(0)} decisions/s, one client)`,
+    `policy         lf.policy.evaluate  p50 ${ms(policy.p50)}  p99 ${ms(policy.p99)}  (${policy.perSecond.toFixed(0)} decisions/s, one client; decision only, no grant signed)`,
     `per step       overhead            p50 ${ms(percentile(perStep, 0.5))}  p99 ${ms(percentile(perStep, 0.99))}`,
     `ratio          per-step p50 / (NATS p50 + SQLite p50) = ${(percentile(perStep, 0.5) / floor).toFixed(2)}`,
     `per run        trigger->completed  p50 ${ms(percentile(endToEnd, 0.5))}  p99 ${ms(percentile(endToEnd, 0.99))} (client-observed, includes the relay hop)`,
