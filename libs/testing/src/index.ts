@@ -5,3 +5,4 @@ export * from './nats-server.js';
 export * from './stack.js';
 export * from './tokens.js';
 export * from './webhook-secrets.js';
+export * from './eventually.js';

@@ -17,13 +17,5 @@ export async function http(stack: Stack, method: string, path: string, body?: un
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & { error?: { code: string; message: string } } };
 }
 
-/** Polls until `probe` returns a value (not undefined) or the timeout passes. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls until `probe` returns a value (not undefined) or the timeout passes (one helper for every e2e suite). */
+export { eventually } from '@ledgerflow/testing';

@@ -5,7 +5,7 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { requestJson } from '@ledgerflow/messaging';
-import { authHeader, devToken, startBenchStack } from '@ledgerflow/testing';
+import { devToken, eventually, startBenchStack, startRunOverHttp } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 /**
@@ -38,18 +38,9 @@ describe('forged reviewers and operators over NATS', () => {
     stack = await startBenchStack('ledgerflow-forged-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await stack.connect('gateway');
-    const started = await fetch(`${stack.gatewayUrl}/v1/workflows/chaos-gated/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
-      body: JSON.stringify({ input: { sleepMs: 0 }, idempotencyKey: 'forged-actors' }),
-    });
-    runId = ((await started.json()) as { runId: string }).runId;
+    runId = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'forged-actors' });
     gateId = `${runId}.g2`;
-    const deadline = Date.now() + 30_000;
-    while (!(await events()).some((e) => e.type === 'GateOpened')) {
-      if (Date.now() > deadline) throw new Error('the gate did not open');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(async () => ((await events()).some((e) => e.type === 'GateOpened') ? true : undefined), 30_000, 'the gate to open');
   }, 90_000);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { ALL_SCOPES } from '@ledgerflow/contracts';
 import type { Scope } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { authHeader, devToken, startBenchStack } from '@ledgerflow/testing';
+import { authHeader, devToken, eventually, startBenchStack, startRunOverHttp } from '@ledgerflow/testing';
 import type { BenchStack, DevTokenClaims } from '@ledgerflow/testing';
 
 /**
@@ -35,19 +35,9 @@ describe('HTTP authorization matrix', () => {
   beforeAll(async () => {
     stack = await startBenchStack('ledgerflow-authz-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
     store = await SqliteEventStore.open(stack.sqlitePath);
-    const started = await fetch(`${stack.gatewayUrl}/v1/workflows/chaos-gated/runs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
-      body: JSON.stringify({ input: { sleepMs: 0 }, idempotencyKey: 'authz-matrix' }),
-    });
-    expect(started.status).toBe(202);
-    runId = ((await started.json()) as { runId: string }).runId;
+    runId = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'authz-matrix' });
     gateId = `${runId}.g2`;
-    const deadline = Date.now() + 30_000;
-    while (!(await store.readStream(`run-${runId}`)).some((e) => e.type === 'GateOpened')) {
-      if (Date.now() > deadline) throw new Error('the gate of the matrix run did not open');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(async () => ((await store.readStream(`run-${runId}`)).some((e) => e.type === 'GateOpened') ? true : undefined), 30_000, 'the gate of the matrix run');
   }, 90_000);
 
   afterAll(async () => {
@@ -164,8 +154,7 @@ describe('HTTP authorization matrix', () => {
     const reviewer = `Bearer ${await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] })}`;
     expect(await call('GET', `/v1/gates/${gateId}`, undefined, reviewer)).toEqual({ status: 200 });
     expect(await call('POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve' }, reviewer)).toEqual({ status: 201 });
-    const deadline = Date.now() + 30_000;
-    while (!(await store.readStream(`run-${runId}`)).some((e) => e.type === 'RunCompleted') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => ((await store.readStream(`run-${runId}`)).some((e) => e.type === 'RunCompleted') ? true : undefined), 30_000, 'the run to complete');
     const decided = (await store.readStream(`run-${runId}`)).find((e) => e.type === 'GateDecided');
     expect(decided?.data).toMatchObject({ reviewer: 'chaos-lead', outcome: 'approved' });
     expect(ledgerLines()).toBe(3);
