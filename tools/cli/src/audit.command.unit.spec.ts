@@ -75,6 +75,22 @@ describe('ledgerflow audit verify', () => {
     expect((await cli(['audit', 'verify', await fileOf(doc)])).out).toMatch(/^first failure: event #0 \(event-0\): wrong stream: /);
   });
 
+  it('refuses a downgrade (hashes stripped, head null, content edited) unless --allow-legacy-prefix is given', async () => {
+    const doc = anExport(3);
+    for (const event of doc.events) {
+      delete event.metadata.hash;
+      delete event.metadata.prevHash;
+    }
+    (doc as { head: string | null }).head = null;
+    doc.events[1]!.data = { stepId: 's1', output: { n: 1_000_000 } };
+    const file = await fileOf(doc);
+    const strict = await cli(['audit', 'verify', file]);
+    expect(strict.code).toBe(1);
+    expect(strict.out).toMatch(/^first failure: the first 3 of 3 events carry no hash/);
+    const legacy = await cli(['audit', 'verify', file, '--allow-legacy-prefix']);
+    expect(legacy).toMatchObject({ code: 0, out: expect.stringContaining('note: the first 3 events were appended before the audit trail existed') });
+  });
+
   it('reports a file that is not JSON or not an export (exit 1), naming the field', async () => {
     expect(await cli(['audit', 'verify', await fileOf('{"format":')])).toMatchObject({ code: 1, out: expect.stringMatching(/^invalid export: .* is not JSON/) });
     const doc = anExport(2) as unknown as Record<string, unknown>;
