@@ -58,6 +58,12 @@ export interface ChainExpectations {
   readonly head?: string | null;
 }
 
+/** Where a verified chain stands: the revision of its last event (-1: none) and its hash (undefined: none hashed yet). */
+export interface ChainPosition {
+  readonly revision: number;
+  readonly head?: string;
+}
+
 /**
  * Verifies the hash chain of one stream's events, given in stream order from revision 0, and names the
  * first event that does not verify. Events appended before the audit trail existed (no `hash`) may only
@@ -65,11 +71,31 @@ export interface ChainExpectations {
  * Checks per event, in this order: stream, hash present, predecessor, content, revision.
  */
 export function verifyChain(events: readonly VerifiableEvent[], expect: ChainExpectations = {}): ChainVerification {
+  const result = verifyContinuation(events, { revision: -1 }, expect);
+  if (!result.ok) return result;
+  if (expect.head !== undefined && expect.head !== result.head) {
+    const last = events[events.length - 1];
+    return {
+      ok: false, index: events.length - 1, eventId: String(last?.metadata.eventId ?? ''), revision: last?.revision ?? -1, reason: 'head_mismatch',
+      message: `chain head mismatch: the last event's hash is ${result.head ?? 'none'}, expected ${expect.head ?? 'none'}: events were removed after it (truncated)`,
+    };
+  }
+  return result;
+}
+
+/**
+ * Verifies events that continue a chain already verified up to `from` (the events after `from.revision`, in
+ * stream order), as {@link verifyChain} does from the start: what a service checks of the events it folds since
+ * its last verified position. `unhashed` counts events without a hash before any hashed one (a legacy prefix:
+ * only possible while `from.head` is undefined).
+ */
+export function verifyContinuation(events: readonly VerifiableEvent[], from: ChainPosition, expect: Omit<ChainExpectations, 'head'> = {}): ChainVerification {
   const streamId = expect.streamId ?? events[0]?.streamId;
-  let previous: string | undefined;
+  let previous = from.head;
   let unhashed = 0;
   for (let index = 0; index < events.length; index++) {
     const event = events[index] as VerifiableEvent;
+    const revision = from.revision + 1 + index;
     const fail = (reason: ChainFailureReason, message: string): ChainBroken => ({
       ok: false, index, eventId: String(event.metadata.eventId ?? ''), revision: event.revision, reason, message,
     });
@@ -80,28 +106,20 @@ export function verifyChain(events: readonly VerifiableEvent[], expect: ChainExp
     const hash = recordedHash(event);
     if (hash === undefined) {
       if (previous !== undefined) return fail('hash_missing', `hash missing: it carries no metadata.hash, but the chain started at an earlier event`);
-      if (event.revision !== index) return fail('revision_gap', `revision gap: revision ${event.revision} at index ${index} of the unhashed prefix`);
+      if (event.revision !== revision) return fail('revision_gap', `revision gap: revision ${event.revision} at index ${revision} of the unhashed prefix`);
       unhashed++;
       continue;
     }
     const expectedPrev = previous ?? GENESIS;
     if (event.metadata.prevHash !== expectedPrev) {
-      const before = index === 0 ? 'the stream start' : `the event before it in the file (#${(events[index - 1] as VerifiableEvent).revision})`;
+      const before = revision === 0 ? 'the stream start' : index === 0 ? `the last verified event (#${from.revision})` : `the event before it in the file (#${(events[index - 1] as VerifiableEvent).revision})`;
       return fail('previous_hash_mismatch', `previous hash mismatch: its prevHash is not the hash of ${before}: an event was removed, inserted, duplicated or reordered`);
     }
     if (eventHash(event, expectedPrev) !== hash) {
       return fail('content_altered', 'content altered: the hash of its type, data and metadata differs from the hash it carries');
     }
-    if (event.revision !== index) return fail('revision_gap', `revision gap: revision ${event.revision} at index ${index}`);
+    if (event.revision !== revision) return fail('revision_gap', `revision gap: revision ${event.revision} at index ${revision}`);
     previous = hash;
   }
-  const head = previous ?? null;
-  if (expect.head !== undefined && expect.head !== head) {
-    const last = events[events.length - 1];
-    return {
-      ok: false, index: events.length - 1, eventId: String(last?.metadata.eventId ?? ''), revision: last?.revision ?? -1, reason: 'head_mismatch',
-      message: `chain head mismatch: the last event's hash is ${head ?? 'none'}, expected ${expect.head ?? 'none'}: events were removed after it (truncated)`,
-    };
-  }
-  return { ok: true, count: events.length, head, unhashed };
+  return { ok: true, count: events.length, head: previous ?? null, unhashed };
 }

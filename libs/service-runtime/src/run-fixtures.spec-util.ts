@@ -70,8 +70,19 @@ export class ObservedStore extends InMemoryEventStore {
     return super.append(streamId, events, options);
   }
 
+  private edit?: (events: StoredEvent[]) => StoredEvent[];
+
+  /**
+   * From now on every read of the store sees `edit` applied to the whole stream, as if someone had changed the
+   * stored rows directly (altered, removed or reordered events), bypassing append.
+   */
+  tamper(edit: (events: StoredEvent[]) => StoredEvent[]): void {
+    this.edit = edit;
+  }
+
   override async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    const events = await super.readStream(streamId, options);
+    let events = await super.readStream(streamId, this.edit ? {} : options);
+    if (this.edit) events = this.edit(events).filter((e) => e.revision >= (options.fromRevision ?? 0));
     this.reads.push({ streamId, fromRevision: options.fromRevision ?? 0, returned: events.length });
     return events;
   }

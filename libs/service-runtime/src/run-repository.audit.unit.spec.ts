@@ -83,4 +83,45 @@ describe('RunRepository: audit hash chain', () => {
     expect(events[2]?.metadata.prevHash).toBe(GENESIS);
     expect(verification).toEqual({ ok: true, count: 3, head: events[2]?.metadata.hash, unhashed: 2 });
   });
+
+  describe('verification of what a process folds', () => {
+    const stepAllowed = async (runs: RunRepository) => runs.execute('r1', allowStep('a'), { causationId: 'policy' });
+
+    it('flags a run whose stored event was altered, and refuses to append to it (integrity_failed)', async () => {
+      const writer = new RunRepository(store, planner, clock);
+      await writer.execute('r1', startRun('r1'), { causationId: 'c1' });
+      store.tamper((events) => events.map((e) => (e.revision === 1 ? { ...e, data: { ...(e.data as object), concurrency: 99 } } : e)));
+      const reader = new RunRepository(store, executor, clock);
+      const loaded = await reader.load('r1');
+      expect(loaded.integrity).toMatchObject({ ok: false, revision: 1, reason: 'content_altered' });
+      expect(loaded.revision).toBe(1); // folded as stored, so the API can show it, flagged
+      await expect(stepAllowed(reader)).rejects.toMatchObject({ code: 'integrity_failed', details: { runId: 'r1', revision: 1, reason: 'content_altered' } });
+      expect(store.appends.filter((a) => a.types.includes('StepPolicyEvaluated'))).toEqual([]);
+    });
+
+    it('verifies the events appended since its cached fold: a forged unchained event is refused', async () => {
+      const runs = new RunRepository(store, planner, clock);
+      await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
+      await runs.load('r1');
+      await store.appendAsAnotherProcess(runStreamId('r1'), [{
+        type: 'RunCancelled', data: { reason: 'forged', requestedBy: 'mallory' },
+        metadata: { eventId: randomUUID(), runId: 'r1', causationId: 'x', actor: { kind: 'human', id: 'mallory' }, occurredAt: NOW, schemaVersion: 1 },
+      }]);
+      expect((await runs.load('r1')).integrity).toMatchObject({ revision: 2, reason: 'hash_missing' });
+      await expect(stepAllowed(runs)).rejects.toMatchObject({ code: 'integrity_failed' });
+    });
+
+    it('never serves a cached fold the store no longer holds: removed events are refolded and flagged', async () => {
+      const runs = new RunRepository(store, planner, clock);
+      await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
+      await stepAllowed(runs);
+      expect(runs.cachedRevision('r1')).toBe(2);
+      store.tamper((events) => events.filter((e) => e.revision < 2)); // the last event deleted
+      const loaded = await runs.load('r1');
+      expect(loaded.revision).toBe(1);
+      expect(loaded.state.steps['a']?.decision).toBeUndefined();
+      expect(loaded.integrity).toMatchObject({ ok: false, revision: 2, reason: 'head_mismatch' });
+      expect(runs.cachedRevision('r1')).toBe(-1);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { chainEvents, GENESIS, recordedHash } from '@ledgerflow/audit';
-import { evolve, initialState } from '@ledgerflow/domain';
+import { chainEvents, GENESIS, recordedHash, verifyContinuation } from '@ledgerflow/audit';
+import type { ChainBroken } from '@ledgerflow/audit';
+import { LedgerflowError, evolve, initialState } from '@ledgerflow/domain';
 import type { RunEvent, RunState } from '@ledgerflow/domain';
 import { runStreamId } from '@ledgerflow/contracts';
 import type { Actor, EventMetadata } from '@ledgerflow/contracts';
@@ -19,6 +20,24 @@ export interface LoadedRun {
    * last event was appended before the audit trail existed (the next append then starts the chain at GENESIS).
    */
   readonly head?: string;
+  /**
+   * Set when the stream's hash chain does not verify (an event altered, removed, inserted or reordered in the
+   * store): the first event that fails. Such a run is folded as stored (so it can be shown, flagged) but never
+   * acted on: {@link RunRepository.execute} refuses it with `integrity_failed`.
+   */
+  readonly integrity?: ChainBroken;
+}
+
+/**
+ * The run's hash chain is broken (docs/operations.md, "Integrity"): code `integrity_failed`, not retryable;
+ * `details` names the run, the first event that fails, its revision and the reason (`@ledgerflow/audit`).
+ */
+export class IntegrityError extends LedgerflowError {
+  constructor(runId: string, broken: ChainBroken) {
+    super('integrity_failed', `run ${runId} fails its audit chain at event #${broken.revision} (${broken.eventId}): ${broken.message}; nothing is appended to it`, false, {
+      runId, eventId: broken.eventId, revision: broken.revision, reason: broken.reason,
+    });
+  }
 }
 
 /** What caused a change: the message or event id, and (optionally) a trace parent to record. */
@@ -63,33 +82,63 @@ export class RunRepository {
     private readonly cacheSize = 2000,
   ) {}
 
+  /**
+   * The run folded from its stream, verifying the hash chain of every event it folds (from the start, or since the
+   * last event this process verified). A cached fold is used only while the store still holds that last event
+   * unchanged (same revision, same hash); otherwise (events removed or rewritten) the run is folded again from
+   * revision 0. A broken chain is reported in `integrity`, never thrown here.
+   */
   async load(runId: string): Promise<LoadedRun> {
+    const streamId = runStreamId(runId);
     const cached = this.cache.get(runId);
-    const fromRevision = cached ? cached.revision + 1 : 0;
-    const events = await this.store.readStream(runStreamId(runId), { fromRevision });
-    if (cached && events.length === 0) {
-      this.remember(runId, cached);
-      return cached;
+    if (cached) {
+      const [overlap, ...fresh] = await this.store.readStream(streamId, { fromRevision: cached.revision });
+      if (overlap?.revision === cached.revision && recordedHash(overlap) === cached.head) {
+        if (fresh.length === 0) {
+          this.remember(runId, cached);
+          return cached;
+        }
+        return this.fold(runId, cached, fresh);
+      }
+      // The store no longer holds the last event this process verified, as it was: fold again from the start, and
+      // flag the run even when the rest verifies (events were removed or rewritten behind the chain's back).
+      this.cache.delete(runId);
+      const refolded = this.fold(runId, undefined, await this.store.readStream(streamId));
+      if (refolded.integrity) return refolded;
+      this.cache.delete(runId);
+      const integrity: ChainBroken = {
+        ok: false, index: cached.revision, eventId: String(overlap?.metadata.eventId ?? ''), revision: cached.revision, reason: 'head_mismatch',
+        message: `event #${cached.revision} (hash ${cached.head ?? 'none'}) that this process verified is ${overlap ? 'altered' : 'gone'} in the store: events were removed or rewritten`,
+      };
+      return { ...refolded, integrity };
     }
-    let state = cached?.state ?? initialState();
+    return this.fold(runId, undefined, await this.store.readStream(streamId));
+  }
+
+  private fold(runId: string, base: LoadedRun | undefined, events: readonly StoredEvent[]): LoadedRun {
+    const verified = verifyContinuation(events, { revision: base?.revision ?? -1, ...(base?.head ? { head: base.head } : {}) }, { streamId: runStreamId(runId) });
+    let state = base?.state ?? initialState();
     for (const event of events) state = evolve(state, event as unknown as RunEvent);
-    const revision = events.length > 0 ? events[events.length - 1].revision : (cached?.revision ?? -1);
-    const root = cached?.root ?? (events[0]?.revision === 0 ? events[0].metadata : undefined);
+    const revision = events.length > 0 ? events[events.length - 1].revision : (base?.revision ?? -1);
+    const root = base?.root ?? (events[0]?.revision === 0 ? events[0].metadata : undefined);
     const last = events[events.length - 1];
-    const head = last ? recordedHash(last) : cached?.head;
-    const loaded: LoadedRun = { state, revision, root, head };
-    if (revision >= 0) this.remember(runId, loaded);
+    const head = last ? recordedHash(last) : base?.head;
+    const loaded: LoadedRun = { state, revision, root, head, ...(verified.ok ? {} : { integrity: verified }) };
+    // A broken run is not cached: every load reads and verifies it again.
+    if (revision >= 0 && verified.ok) this.remember(runId, loaded);
     return loaded;
   }
 
   /**
    * Decides and appends one change to a run.
    * @returns the new state and the events appended ([] when the decision returned none).
-   * @throws DomainError from `decide` (not retried); ConcurrencyError after 8 conflicting attempts.
+   * @throws DomainError from `decide` (not retried); ConcurrencyError after 8 conflicting attempts;
+   *   IntegrityError `integrity_failed` when the run's hash chain does not verify (nothing is decided or appended).
    */
   async execute(runId: string, decision: Decision, causation: Causation): Promise<ExecuteResult> {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(runId);
+      if (loaded.integrity) throw new IntegrityError(runId, loaded.integrity);
       const now = this.clock().toISOString();
       const events = decision(loaded.state, now, loaded);
       if (events.length === 0) return { state: loaded.state, revision: loaded.revision, appended: [] };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { chainEvents, recordedHash } from '@ledgerflow/audit';
 import { runStreamId } from '@ledgerflow/contracts';
 import { DomainError } from '@ledgerflow/domain';
 import type { RunState } from '@ledgerflow/domain';
@@ -34,7 +35,7 @@ describe('RunRepository.load', () => {
     expect(loaded.root).toEqual(stored[0]?.metadata);
   });
 
-  it('caches the fold: a second load reads only the events appended since, even ones appended behind its back', async () => {
+  it('caches the fold: a second load reads only the last folded event (to check it is unchanged) and those appended since, even behind its back', async () => {
     const writer = new RunRepository(store, planner, clock);
     const reader = new RunRepository(store, executor, clock);
     await writer.execute('r1', startRun('r1'), { causationId: 'c1' });
@@ -46,7 +47,7 @@ describe('RunRepository.load', () => {
     await writer.execute('r1', allowStep('a'), { causationId: 'c2' }); // another process appends
     store.reads.length = 0;
     const second = await reader.load('r1');
-    expect(store.reads).toEqual([{ streamId: runStreamId('r1'), fromRevision: 2, returned: 1 }]);
+    expect(store.reads).toEqual([{ streamId: runStreamId('r1'), fromRevision: 1, returned: 2 }]);
     expect(second.revision).toBe(2);
     expect(second.state.steps['a']?.status).toBe('ready');
     expect(second.state.eventCount).toBe(3);
@@ -166,10 +167,13 @@ describe('RunRepository.execute', () => {
     const runs = new RunRepository(store, executor, clock);
     await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
     store.beforeEveryAppend(async () => {
-      await store.appendAsAnotherProcess(runStreamId('r1'), [{
+      // Another process appends a properly chained event each time (an unchained one would break the audit chain).
+      const last = (await store.readStream(runStreamId('r1'))).at(-1)!;
+      const { events } = chainEvents(runStreamId('r1'), last.revision + 1, [{
         type: 'RunPaused', data: { reason: 'operator' },
         metadata: { eventId: randomUUID(), runId: 'r1', causationId: 'operator', actor: { kind: 'human', id: 'ops' }, occurredAt: NOW, schemaVersion: 1 },
-      }]);
+      }], recordedHash(last)!);
+      await store.appendAsAnotherProcess(runStreamId('r1'), events);
     });
     let decisions = 0;
     const resume: Decision = () => {
