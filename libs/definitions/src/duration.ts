@@ -9,10 +9,28 @@ const DURATION_RE = new RegExp(DURATION_PATTERN);
 /**
  * Parses a duration into whole milliseconds: `200ms`, `30s`, `5m`, `4h`, `1d`, `1.5s`, or a
  * non-negative number (already milliseconds).
- * @throws ValidationError `duration_invalid` for anything else (negative, unknown unit, empty).
+ * @param field names the value in errors, e.g. `/steps/0/timeout`.
+ * @param maxMs the longest duration accepted, in ms (none when omitted). The definition format's limits:
+ *   `MAX_TIMER_DELAY_MS` (2^31 - 1 ms, about 24.8 days) for a step's `timeout` and retry delays,
+ *   `MAX_GATE_SLA_SECONDS` (366 days) for gate SLAs; both from `@ledgerflow/domain`.
+ * @throws ValidationError `duration_invalid` for anything else (negative, unknown unit, empty);
+ *   `duration_too_long` above `maxMs`, details `{field, rule: 'maximum', value, limitMs, actualMs}`.
  * @example parseDuration('4h') === 14_400_000
+ * @example parseDuration('25d', '/steps/0/timeout', 2_147_483_647) // throws duration_too_long
  */
-export function parseDuration(value: string | number, field = 'duration'): number {
+export function parseDuration(value: string | number, field = 'duration', maxMs?: number): number {
+  const ms = parseMs(value, field);
+  if (maxMs !== undefined && ms > maxMs) {
+    throw new ValidationError(
+      'duration_too_long',
+      `${field}: ${JSON.stringify(value)} (${ms} ms) is longer than the limit of ${maxMs} ms (${Number((maxMs / (UNIT_MS.d as number)).toFixed(2))} days)`,
+      { field, rule: 'maximum', value, limitMs: maxMs, actualMs: ms },
+    );
+  }
+  return ms;
+}
+
+function parseMs(value: string | number, field: string): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value >= 0) return Math.round(value);
   } else {

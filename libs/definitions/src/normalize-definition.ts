@@ -1,4 +1,6 @@
+import { MAX_GATE_SLA_SECONDS, MAX_TIMER_DELAY_MS, ValidationError } from '@ledgerflow/domain';
 import type { EscalationLevel, GateSpec, RetryPolicy } from '@ledgerflow/domain';
+import { DefinitionError } from './definition.errors.js';
 import type { JsonSchema, StepDefinition, WorkflowDefinition } from './definition.types.js';
 import { parseDuration } from './duration.js';
 
@@ -29,8 +31,27 @@ export interface RawDefinition {
   recoveries?: { id?: string; on: { step?: string; code: string }; steps: RawStep[] }[];
 }
 
-/** Fills defaults and turns durations into milliseconds (whole seconds, rounded up, for a gate's SLAs). */
+/**
+ * Fills defaults and turns durations into milliseconds (whole seconds, rounded up, for a gate's SLAs).
+ * Limits (docs/definitions.md, "Durations"): a step's `timeout` and `retry.backoff`/`retry.maxBackoff` at most
+ * {@link MAX_TIMER_DELAY_MS} (2^31 - 1 ms, about 24.8 days: the longest Node.js timer; refused, not chained);
+ * a gate's `sla` and each escalation level's at most {@link MAX_GATE_SLA_SECONDS} (366 days; the approval
+ * service chains timers past 24.8 days).
+ * @throws DefinitionError `duration_too_long` (or `duration_invalid`) at the field's JSON pointer, naming the
+ *   value and the limit; details `{field, value, limitMs, actualMs}`.
+ */
 export function normalizeDefinition(raw: RawDefinition, source: string): WorkflowDefinition {
+  try {
+    return normalize(raw, source);
+  } catch (error) {
+    if (!(error instanceof ValidationError) || !error.code.startsWith('duration_')) throw error;
+    const path = String(error.details.field);
+    const message = error.message.startsWith(`${path}: `) ? error.message.slice(path.length + 2) : error.message;
+    throw new DefinitionError(error.code, source, [{ path, rule: error.code, message }], error.details);
+  }
+}
+
+function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
   return {
     id: raw.id,
     version: raw.version,
@@ -69,7 +90,7 @@ function normalizeStep(raw: RawStep, at: string): StepDefinition {
     input: raw.input ?? {},
     ...(raw.outputSchema === undefined ? {} : { outputSchema: raw.outputSchema }),
     retry: normalizeRetry(raw.retry, `${at}/retry`),
-    timeoutMs: raw.timeout === undefined ? DEFINITION_DEFAULTS.timeoutMs : parseDuration(raw.timeout, `${at}/timeout`),
+    timeoutMs: raw.timeout === undefined ? DEFINITION_DEFAULTS.timeoutMs : parseDuration(raw.timeout, `${at}/timeout`, MAX_TIMER_DELAY_MS),
     optional: raw.optional ?? false,
     ...(raw.gate === undefined ? {} : { gate: normalizeGate(raw.gate, `${at}/gate`) }),
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
@@ -82,15 +103,15 @@ function normalizeRetry(raw: RawStep['retry'], at: string): RetryPolicy {
   const d = DEFINITION_DEFAULTS.retry;
   return {
     maxAttempts: raw?.maxAttempts ?? d.maxAttempts,
-    backoffMs: raw?.backoff === undefined ? d.backoffMs : parseDuration(raw.backoff, `${at}/backoff`),
+    backoffMs: raw?.backoff === undefined ? d.backoffMs : parseDuration(raw.backoff, `${at}/backoff`, MAX_TIMER_DELAY_MS),
     multiplier: raw?.multiplier ?? d.multiplier,
-    maxBackoffMs: raw?.maxBackoff === undefined ? d.maxBackoffMs : parseDuration(raw.maxBackoff, `${at}/maxBackoff`),
+    maxBackoffMs: raw?.maxBackoff === undefined ? d.maxBackoffMs : parseDuration(raw.maxBackoff, `${at}/maxBackoff`, MAX_TIMER_DELAY_MS),
   };
 }
 
-/** An SLA in whole seconds, rounded up (a `500ms` SLA is 1 s, never 0). */
+/** An SLA in whole seconds, rounded up (a `500ms` SLA is 1 s, never 0); at most {@link MAX_GATE_SLA_SECONDS}. */
 const slaSeconds = (sla: Duration | undefined, at: string): { slaSeconds?: number } =>
-  sla === undefined ? {} : { slaSeconds: Math.ceil(parseDuration(sla, at) / 1_000) };
+  sla === undefined ? {} : { slaSeconds: Math.ceil(parseDuration(sla, at, MAX_GATE_SLA_SECONDS * 1_000) / 1_000) };
 
 /** `sla` -> `slaSeconds`, also per escalation level; `escalateTo` and `escalation` as written (gate-checks.ts refuses both). */
 function normalizeGate(raw: RawGate, at: string): GateSpec {

@@ -1,5 +1,6 @@
 import { ValidationError } from './errors.js';
 import type { GateSpec, PlanStep, RetryPolicy } from './plan.js';
+import { MAX_GATE_SLA_SECONDS, MAX_TIMER_DELAY_MS } from './plan-validation.js';
 
 /**
  * A step as an operator, a reviewer or a tool writes it when adding it to a running plan: `id`, `tool`, `action`
@@ -32,8 +33,25 @@ export const STEP_DRAFT_DEFAULTS = {
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
-function invalid(where: string, field: string, rule: string): never {
-  throw new ValidationError('plan_invalid_step', `${where}: ${field} ${rule}`, { field, rule });
+function invalid(where: string, field: string, rule: string, limit?: { limit: number; value: unknown }): never {
+  throw new ValidationError('plan_invalid_step', `${where}: ${field} ${rule}`, { field, rule, ...limit });
+}
+
+/** A delay of a step (ms) within 0..{@link MAX_TIMER_DELAY_MS}: the longest a Node.js timer waits. */
+function checkDelay(where: string, field: string, value: number): void {
+  if (!(value <= MAX_TIMER_DELAY_MS)) invalid(where, field, `must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${value}`, { limit: MAX_TIMER_DELAY_MS, value });
+}
+
+/** A gate's SLAs (its own and each escalation level's): numbers of seconds within 0..{@link MAX_GATE_SLA_SECONDS}. */
+function checkSlas(where: string, field: string, spec: Record<string, unknown>): void {
+  const levels = Array.isArray(spec.escalation) ? (spec.escalation as unknown[]) : [];
+  const slas: [string, unknown][] = [[`${field}.slaSeconds`, spec.slaSeconds], ...levels.map((level, i): [string, unknown] => [`${field}.escalation[${i}].slaSeconds`, (level as { slaSeconds?: unknown } | null)?.slaSeconds])];
+  for (const [name, sla] of slas) {
+    if (sla === undefined) continue;
+    if (typeof sla !== 'number' || !(sla >= 0 && sla <= MAX_GATE_SLA_SECONDS)) {
+      invalid(where, name, `must be a number of seconds within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${JSON.stringify(sla)}`, { limit: MAX_GATE_SLA_SECONDS, value: sla });
+    }
+  }
 }
 
 /**
@@ -42,7 +60,10 @@ function invalid(where: string, field: string, rule: string): never {
  * @param where names the draft in messages, e.g. `addSteps[0]`.
  * @throws ValidationError `plan_invalid_step` naming the field: not an object, `id`/`tool`/`action`/`agent` not a
  *   non-empty string, `dependsOn`/`policyTags` not a list of strings, `retry` not an object of numbers,
- *   `timeoutMs`/`minConfidence` not a number, `optional` not a boolean.
+ *   `timeoutMs`/`minConfidence` not a number, `optional` not a boolean; a delay above the timer limit
+ *   (`timeoutMs`, `retry.backoffMs`, `retry.maxBackoffMs` over {@link MAX_TIMER_DELAY_MS} ms) or a gate SLA
+ *   (`gate.slaSeconds`, `gate.escalation[i].slaSeconds`, same for `confidenceGate`) outside
+ *   0..{@link MAX_GATE_SLA_SECONDS} s; `details: {field, rule, limit?, value?}`.
  */
 export function planStepOfDraft(draft: unknown, where = 'step'): PlanStep {
   if (!isRecord(draft)) invalid(where, 'the step', 'must be an object');
@@ -56,11 +77,14 @@ export function planStepOfDraft(draft: unknown, where = 'step'): PlanStep {
   if (retry !== undefined && !(isRecord(retry) && ['maxAttempts', 'backoffMs', 'multiplier', 'maxBackoffMs'].every((key) => typeof retry[key] === 'number'))) {
     invalid(where, 'retry', 'must be {maxAttempts, backoffMs, multiplier, maxBackoffMs} (numbers)');
   }
+  if (retry !== undefined) for (const key of ['backoffMs', 'maxBackoffMs'] as const) checkDelay(where, `retry.${key}`, retry[key] as number);
   if (timeoutMs !== undefined && typeof timeoutMs !== 'number') invalid(where, 'timeoutMs', 'must be a number of ms');
+  if (timeoutMs !== undefined) checkDelay(where, 'timeoutMs', timeoutMs as number);
   if (minConfidence !== undefined && typeof minConfidence !== 'number') invalid(where, 'minConfidence', 'must be a number within 0..1');
   if (optional !== undefined && typeof optional !== 'boolean') invalid(where, 'optional', 'must be a boolean');
   for (const [field, spec] of [['gate', gate], ['confidenceGate', confidenceGate]] as const) {
     if (spec !== undefined && !(isRecord(spec) && isStringList(spec.reviewers))) invalid(where, field, 'must be a gate {reviewers, slaSeconds?, escalation?}');
+    if (spec !== undefined) checkSlas(where, field, spec as Record<string, unknown>);
   }
   return {
     id: id as string, name: (name as string | undefined) ?? (id as string), tool: tool as string, action: action as string, agent: agent as string,

@@ -7,6 +7,21 @@ function reject(code: string, message: string, details: Record<string, unknown>)
   throw new ValidationError(code, message, details);
 }
 
+/**
+ * Longest delay a Node.js timer takes: 2^31 - 1 ms, about 24.86 days (nodejs.org/api/timers.html, `setTimeout`:
+ * a larger delay is set to 1 ms). A step's `timeoutMs` (the tool call's request timeout) and a retry's
+ * `backoffMs`/`maxBackoffMs` must not exceed it: longer waits inside a step are refused, not chained (a wait of
+ * weeks is a gate SLA, or a trigger later, not a tool call or a retry).
+ */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
+/**
+ * Longest gate or escalation SLA, in seconds: 366 days. Gate deadlines of weeks are legitimate; the approval
+ * service chains timers for them (one timer never waits more than {@link MAX_TIMER_DELAY_MS}). The bound keeps a
+ * deadline a real date (`dueAt = opening + slaSeconds`) and catches a unit slip (`sla: 40000d`).
+ */
+export const MAX_GATE_SLA_SECONDS = 366 * 86_400;
+
 const isPositiveInteger = (value: number): boolean => Number.isInteger(value) && value >= 1;
 const isNonNegative = (value: number): boolean => Number.isFinite(value) && value >= 0;
 
@@ -19,8 +34,16 @@ function validateStepFields(step: PlanStep, plan: Plan): void {
   if (!isPositiveInteger(retry.maxAttempts) || !isNonNegative(retry.backoffMs) || !isNonNegative(retry.maxBackoffMs) || !(retry.multiplier >= 1)) {
     reject('plan_invalid_retry', `step "${stepId}": retry needs maxAttempts >= 1 (integer), backoffMs >= 0, maxBackoffMs >= 0, multiplier >= 1`, { stepId, field: 'retry', retry });
   }
+  for (const key of ['backoffMs', 'maxBackoffMs'] as const) {
+    if (retry[key] > MAX_TIMER_DELAY_MS) {
+      reject('plan_invalid_retry', `step "${stepId}": retry.${key} must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${retry[key]}`, { stepId, field: `retry.${key}`, limit: MAX_TIMER_DELAY_MS, value: retry[key] });
+    }
+  }
   if (!(step.timeoutMs > 0)) {
     reject('plan_invalid_timeout', `step "${stepId}": timeoutMs must be > 0, got ${step.timeoutMs}`, { stepId, field: 'timeoutMs', timeoutMs: step.timeoutMs });
+  }
+  if (step.timeoutMs > MAX_TIMER_DELAY_MS) {
+    reject('plan_invalid_timeout', `step "${stepId}": timeoutMs must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${step.timeoutMs}`, { stepId, field: 'timeoutMs', timeoutMs: step.timeoutMs, limit: MAX_TIMER_DELAY_MS });
   }
   if (step.minConfidence !== undefined && !(step.minConfidence >= 0 && step.minConfidence <= 1)) {
     reject('plan_invalid_confidence', `step "${stepId}": minConfidence must be within 0..1, got ${step.minConfidence}`, { stepId, field: 'minConfidence' });
@@ -29,11 +52,11 @@ function validateStepFields(step: PlanStep, plan: Plan): void {
   if (step.confidenceGate) validateGateSpec(step.confidenceGate, 'confidenceGate', stepId);
 }
 
-const isSla = (value: number | undefined): boolean => value === undefined || (Number.isFinite(value) && value >= 0);
+const isSla = (value: number | undefined): boolean => value === undefined || (Number.isFinite(value) && value >= 0 && value <= MAX_GATE_SLA_SECONDS);
 
 /**
  * A gate spec: at least one reviewer; every reviewer entry well-formed (`user:`, `role:`, `team:` or a bare id,
- * reviewers.ts); SLAs >= 0 seconds; every escalation level names a reviewer. Code `plan_invalid_gate`.
+ * reviewers.ts); SLAs within 0..{@link MAX_GATE_SLA_SECONDS} seconds; every escalation level names a reviewer. Code `plan_invalid_gate`.
  */
 function validateGateSpec(gate: GateSpec, field: string, stepId?: string): void {
   const where = stepId === undefined ? `plan.${field}` : `step "${stepId}": ${field}`;
@@ -43,10 +66,10 @@ function validateGateSpec(gate: GateSpec, field: string, stepId?: string): void 
   const entries = [...gate.reviewers, ...(gate.escalateTo ?? []), ...levels.flatMap((level) => level.reviewers)];
   const malformed = entries.find((entry) => parseReviewerEntry(entry) === undefined);
   if (malformed !== undefined) fail(` names "${malformed}": a reviewer is user:<id>, role:<role>, team:<team> or a bare id`, 'reviewers');
-  if (!isSla(gate.slaSeconds)) fail(`.slaSeconds must be >= 0, got ${gate.slaSeconds}`, 'slaSeconds');
+  if (!isSla(gate.slaSeconds)) fail(`.slaSeconds must be within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${gate.slaSeconds}`, 'slaSeconds');
   levels.forEach((level, i) => {
     if (level.reviewers.length === 0) fail(`.escalation[${i}].reviewers must name at least one reviewer`, `escalation[${i}].reviewers`);
-    if (!isSla(level.slaSeconds)) fail(`.escalation[${i}].slaSeconds must be >= 0, got ${level.slaSeconds}`, `escalation[${i}].slaSeconds`);
+    if (!isSla(level.slaSeconds)) fail(`.escalation[${i}].slaSeconds must be within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${level.slaSeconds}`, `escalation[${i}].slaSeconds`);
   });
 }
 
@@ -87,8 +110,9 @@ export function findCycle(plan: Plan): string[] | undefined {
  * `plan_empty` (no steps), `plan_invalid_concurrency` (integer >= 1), `plan_invalid_confidence` (plan.minConfidence
  * within 0..1), `plan_invalid_gate` (plan.confidenceGate), `workflow_depth_exceeded`
  * (more than {@link MAX_PLAN_STEPS} steps; details `{limit, actual}`), per step `plan_invalid_step_id`
- * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry`,
- * `plan_invalid_timeout`, `plan_invalid_confidence`, `plan_invalid_gate`; then
+ * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry` (also a delay above
+ * {@link MAX_TIMER_DELAY_MS}), `plan_invalid_timeout` (0 < timeoutMs <= {@link MAX_TIMER_DELAY_MS}),
+ * `plan_invalid_confidence`, `plan_invalid_gate` (also an SLA above {@link MAX_GATE_SLA_SECONDS}); then
  * `plan_unknown_dependency` (details `{stepId, dependency}`) and `plan_cycle` (details `{cycle}`, the path found).
  * @throws ValidationError with one of the codes above; `details.stepId`/`details.field` name the culprit.
  */

@@ -1,11 +1,16 @@
-import { DomainError, decide, dueGates, gateWakeAt } from '@ledgerflow/domain';
+import { DomainError, MAX_TIMER_DELAY_MS, decide, dueGates, gateWakeAt } from '@ledgerflow/domain';
 import type { EventStore } from '@ledgerflow/event-store';
 import { activeRunIds } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
 
-/** Longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days); a later deadline is re-checked then. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** The timer functions used (Node's by default); a test passes its own to see the delays armed. */
+export interface SlaTimerApi {
+  set(callback: () => void, delayMs: number): NodeJS.Timeout;
+  clear(timer: NodeJS.Timeout): void;
+}
+
+const NODE_TIMERS: SlaTimerApi = { set: (callback, delayMs) => setTimeout(callback, delayMs), clear: (timer) => clearTimeout(timer) };
 
 /**
  * Escalates gates at their SLA deadline (`GateEscalated`, in chains). Timers are derived from events, never
@@ -15,6 +20,11 @@ const MAX_TIMER_MS = 2_147_483_647;
  * So a deadline that passed while the approval service was down escalates right after it starts again.
  * Several replicas may fire for the same gate: the Run aggregate accepts one escalation per level
  * (the others are refused with `RUN.GATE_NOT_DUE`/`GATE_NOT_ESCALATABLE`/`GATE_ALREADY_DECIDED` and ignored).
+ *
+ * SLAs of weeks are legitimate (up to `MAX_GATE_SLA_SECONDS`, 366 days), but Node sets a timer delay above
+ * 2^31 - 1 ms (`MAX_TIMER_DELAY_MS`, about 24.8 days) to 1 ms (nodejs.org/api/timers.html). So a timer never
+ * waits more than that: a later deadline is armed at the limit, and when it fires nothing is due yet, so the
+ * run is timed again for what remains: a 30-day SLA escalates after 30 days, never early.
  */
 export class GateSlaScheduler {
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -25,6 +35,7 @@ export class GateSlaScheduler {
     private readonly store: EventStore,
     private readonly logger: Logger,
     private readonly clock: () => number = Date.now,
+    private readonly api: SlaTimerApi = NODE_TIMERS,
   ) {}
 
   /** Scans the store for active runs and times each; resolves with the number of runs scanned. */
@@ -42,15 +53,15 @@ export class GateSlaScheduler {
     const wake = gateWakeAt(state);
     const existing = this.timers.get(runId);
     if (wake === undefined) {
-      if (existing) clearTimeout(existing.timer);
+      if (existing) this.api.clear(existing.timer);
       this.timers.delete(runId);
       return;
     }
     const at = Date.parse(wake);
     if (existing?.at === at) return;
-    if (existing) clearTimeout(existing.timer);
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.clock()));
-    const timer = setTimeout(() => void this.fire(runId).catch((error: Error) => this.logger.error('gate escalation failed', { runId, error: error.message })), delay);
+    if (existing) this.api.clear(existing.timer);
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.clock()));
+    const timer = this.api.set(() => void this.fire(runId).catch((error: Error) => this.logger.error('gate escalation failed', { runId, error: error.message })), delay);
     timer.unref?.();
     this.timers.set(runId, { at, timer });
   }
@@ -82,7 +93,7 @@ export class GateSlaScheduler {
 
   stop(): void {
     this.stopped = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) this.api.clear(timer);
     this.timers.clear();
   }
 }
