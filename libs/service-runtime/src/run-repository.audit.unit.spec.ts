@@ -111,6 +111,14 @@ describe('RunRepository: audit hash chain', () => {
       await expect(stepAllowed(runs)).rejects.toMatchObject({ code: 'integrity_failed' });
     });
 
+    it('notices the last verified event edited in place (same recorded hash, other content)', async () => {
+      const runs = new RunRepository(store, planner, clock);
+      await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
+      await stepAllowed(runs);
+      store.tamper((events) => events.map((e) => (e.revision === 2 ? { ...e, data: { ...(e.data as object), stepId: 'b' } } : e)));
+      expect((await runs.load('r1')).integrity).toMatchObject({ ok: false, revision: 2, reason: 'content_altered' });
+    });
+
     it('never serves a cached fold the store no longer holds: removed events are refolded and flagged', async () => {
       const runs = new RunRepository(store, planner, clock);
       await runs.execute('r1', startRun('r1'), { causationId: 'c1' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chainEvents, GENESIS, recordedHash, verifyContinuation } from '@ledgerflow/audit';
+import { chainEvents, eventHash, GENESIS, recordedHash, verifyContinuation } from '@ledgerflow/audit';
 import type { ChainBroken } from '@ledgerflow/audit';
 import { LedgerflowError, evolve, initialState } from '@ledgerflow/domain';
 import type { RunEvent, RunState } from '@ledgerflow/domain';
@@ -93,7 +93,7 @@ export class RunRepository {
     const cached = this.cache.get(runId);
     if (cached) {
       const [overlap, ...fresh] = await this.store.readStream(streamId, { fromRevision: cached.revision });
-      if (overlap?.revision === cached.revision && recordedHash(overlap) === cached.head) {
+      if (overlap !== undefined && unchanged(overlap, cached)) {
         if (fresh.length === 0) {
           this.remember(runId, cached);
           return cached;
@@ -213,4 +213,14 @@ export class RunRepository {
       if (oldest !== undefined) this.cache.delete(oldest);
     }
   }
+}
+
+/**
+ * Whether `event` is still the last event a process verified: same revision, same recorded hash, and (for a hashed
+ * event) content that still hashes to it, so a row edited in place is noticed too.
+ */
+function unchanged(event: StoredEvent, cached: LoadedRun): boolean {
+  if (event.revision !== cached.revision || recordedHash(event) !== cached.head) return false;
+  const prevHash = (event.metadata as { prevHash?: unknown }).prevHash;
+  return cached.head === undefined || (typeof prevHash === 'string' && eventHash(event, prevHash) === cached.head);
 }

@@ -6,11 +6,18 @@ import type { ErrorBody } from '@ledgerflow/contracts';
 const STATUS_BY_CODE: Record<string, number> = {
   message_malformed: 400,
   request_invalid: 400,
+  payload_too_deep: 400,
+  unsupported_media_type: 415,
   input_invalid: 422,
   payload_too_large: 413,
+  'STORE.EVENT_TOO_LARGE': 413,
   idempotency_key_missing: 400,
+  // Same Idempotency-Key, another body: the key already started a run with a different input (docs/operations.md).
+  idempotency_key_reused: 422,
   unauthorized: 401,
   forbidden: 403,
+  // The run's audit chain does not verify: nothing is appended to it until an operator has looked (docs/operations.md).
+  integrity_failed: 409,
   human_required: 403,
   auth_unavailable: 503,
   service_account_not_found: 404,
@@ -34,11 +41,19 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 /**
+ * Codes answered under a public name: an event store refusal of an oversized event (a run input that grew past
+ * `LEDGERFLOW_MAX_EVENT_BYTES` once its PII was tokenized) is a request too large, like an oversized body.
+ */
+const PUBLIC_CODE: Record<string, string> = {
+  'STORE.EVENT_TOO_LARGE': 'payload_too_large',
+};
+
+/**
  * Every error leaves the gateway as `{ error: { code, message, retryable, details? } }` with a status
- * from its code: 400 malformed/invalid request, 401 no valid credential, 403 a missing scope, a service account
- * where a person is needed or not a reviewer of the gate,
- * 404 unknown workflow/run/gate, 409 a rule of the run refused the command, 413 payload too large,
- * 422 run input failing the workflow's inputSchema, 503 a service did not answer, 500 otherwise.
+ * from its code: 400 malformed/invalid request (a bad path parameter, a body nested too deep), 401 no valid
+ * credential, 403 a missing scope, a service account where a person is needed or not a reviewer of the gate,
+ * 404 unknown workflow/run/gate, 409 a rule of the run refused the command, 413 payload too large, 415 a body
+ * that is not JSON, 422 run input failing the workflow's inputSchema, 503 a service did not answer, 500 otherwise.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -62,7 +77,8 @@ export function toHttpError(exception: unknown): { status: number; body: ErrorBo
     const status = exception.getStatus();
     return { status, body: { code: status === 404 ? 'not_found' : 'http_error', message: exception.message, retryable: status >= 500 } };
   }
-  const body = toErrorBody(exception);
+  const raw = toErrorBody(exception);
+  const body = PUBLIC_CODE[raw.code] ? { ...raw, code: PUBLIC_CODE[raw.code] as string } : raw;
   const status = STATUS_BY_CODE[body.code] ?? (body.code.startsWith('RUN.') || body.code.startsWith('plan_') ? 409 : body.code === 'internal_error' ? 500 : 400);
   return { status, body };
 }

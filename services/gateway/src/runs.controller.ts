@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SCOPES } from '@ledgerflow/contracts';
+import { SCOPES, runStreamId } from '@ledgerflow/contracts';
+import { verifyChain } from '@ledgerflow/audit';
+import type { VerifiableEvent } from '@ledgerflow/audit';
 import { RequireScopes } from './auth.decorators.js';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
-import type { RunRepository } from '@ledgerflow/service-runtime';
+import type { LoadedRun, RunRepository } from '@ledgerflow/service-runtime';
 import type { StartRunResponse } from './gateway.dto.js';
 import { StartRunBody } from './gateway.dto.js';
 import { runView, traceView } from './run-views.js';
@@ -50,11 +52,11 @@ export class RunsController {
 
   @Get('runs/:runId')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: "A run's state, folded from its events" })
+  @ApiOperation({ summary: "A run's state, folded from its events; `integrity` says whether its audit hash chain verifies (never a silent answer for a tampered run)" })
   async getRun(@Param('runId') runId: string) {
     const events = await this.eventsOf(runId);
-    const { state } = await this.runs.load(runId);
-    return runView(runId, state, events);
+    const loaded = await this.runs.load(runId);
+    return { ...runView(runId, loaded.state, events), integrity: integrityView(runId, loaded, events) };
   }
 
   @Get('runs/:runId/events')
@@ -66,11 +68,11 @@ export class RunsController {
 
   @Get('runs/:runId/trace')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: 'Per step: tool, action, status, duration_ms, policy result; and total_duration_ms' })
-  async getTrace(@Param('runId') runId: string): Promise<RunTrace> {
+  @ApiOperation({ summary: 'Per step: tool, action, status, duration_ms, policy result; and total_duration_ms; `integrity` as for the run' })
+  async getTrace(@Param('runId') runId: string): Promise<RunTrace & { integrity: IntegrityView }> {
     const events = await this.eventsOf(runId);
-    const { state } = await this.runs.load(runId);
-    return traceView(runId, state, events);
+    const loaded = await this.runs.load(runId);
+    return { ...traceView(runId, loaded.state, events), integrity: integrityView(runId, loaded, events) };
   }
 
   private async eventsOf(runId: string): Promise<StoredEvent[]> {
@@ -78,4 +80,14 @@ export class RunsController {
     if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     return events;
   }
+}
+
+/** `integrity` of a run view: `{ok: true}`, or the first event that fails the audit chain (docs/operations.md, "Integrity"). */
+export type IntegrityView = { readonly ok: true } | { readonly ok: false; readonly eventId: string; readonly revision: number; readonly reason: string; readonly message: string };
+
+/** The whole stream as read for the view is verified too: a cached fold only re-verifies what came after it. */
+function integrityView(runId: string, loaded: LoadedRun, events: readonly StoredEvent[]): IntegrityView {
+  const whole = verifyChain(events as unknown as VerifiableEvent[], { streamId: runStreamId(runId), runId });
+  const broken = loaded.integrity ?? (whole.ok ? undefined : whole);
+  return broken ? { ok: false, eventId: broken.eventId, revision: broken.revision, reason: broken.reason, message: broken.message } : { ok: true };
 }
