@@ -11,10 +11,15 @@ export type DomainEvent<Type extends string, Data> = Readonly<{ type: Type; data
 
 export type TriggerSource = 'api' | 'webhook' | 'nats';
 
-/** Where a run came from; `idempotencyKey` is the sender's key (one key, one run). */
+/**
+ * Where a run came from; `idempotencyKey` is the sender's key (one key, one run). `payloadDigest`: `sha256:<hex>`
+ * of the canonical JSON of the trigger payload (`inputDigestOf` in `@ledgerflow/audit`), so a repeat with the same
+ * key and another payload is refused (`idempotency_key_reused`); absent on runs started before it was recorded.
+ */
 export interface RunTrigger {
   readonly source: TriggerSource;
   readonly idempotencyKey: string;
+  readonly payloadDigest?: string;
 }
 
 /** One rule's verdict. `pack` is `id@version`, e.g. `privacy@1.2.0`. */

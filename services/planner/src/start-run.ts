@@ -1,4 +1,6 @@
+import { inputDigestOf } from '@ledgerflow/audit';
 import { decide, ValidationError } from '@ledgerflow/domain';
+import type { RunState } from '@ledgerflow/domain';
 import type { StartRunResult, TriggerMessage } from '@ledgerflow/contracts';
 import { buildPlan, mapTriggerPayload, validateRunInput } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
@@ -15,8 +17,16 @@ export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;
  * to a new stream `run-<runId>`. Nothing is appended for a rejected trigger.
  * The same (workflowId, idempotencyKey) always yields the same runId and at most one run.
  *
+ * Idempotency: `RunTriggered.trigger.payloadDigest` records `inputDigestOf(payload)` (sha256 of the canonical
+ * JSON, so key order and spacing do not matter). A repeat with the same key and the same payload answers the
+ * existing run (`created: false`) without mapping, validating or tokenizing again; with another payload it is
+ * refused with `idempotency_key_reused` and nothing is appended (payment APIs answer such a reuse with an error:
+ * the first input is never silently kept). A run recorded before the digest existed has none: any payload is
+ * taken as a match, as before.
+ *
  * @throws LedgerflowError `workflow_unknown`; ValidationError `payload_too_large`, `input_invalid` (naming
- *   each field and rule); DefinitionError/ValidationError from plan building.
+ *   each field and rule), `idempotency_key_reused` (details `{field: 'idempotencyKey', idempotencyKey,
+ *   workflowId, runId}`, not retryable); DefinitionError/ValidationError from plan building.
  */
 export class RunStarter {
   constructor(
@@ -35,33 +45,54 @@ export class RunStarter {
       );
     }
     const definition = this.definitions.get(trigger.workflowId);
+    const runId = runIdFor(definition.id, trigger.idempotencyKey);
+    const payloadDigest = inputDigestOf(trigger.payload);
+    const existing = await this.runs.load(runId);
+    if (existing.state.status !== 'none') {
+      assertSamePayload(existing.state, payloadDigest, trigger);
+      return { runId, created: false };
+    }
     const input = await mapTriggerPayload(definition, trigger.payload);
     validateRunInput(definition, input);
     const plan = buildPlan(definition);
-    const runId = runIdFor(definition.id, trigger.idempotencyKey);
     const persistedInput = this.privacy ? await this.privacy.tokenize(input, runId) : input;
     const result = await this.runs.execute(
       runId,
-      (state, now) =>
-        state.status !== 'none'
-          ? []
-          : decide(
-              {
-                type: 'StartRun',
-                data: {
-                  runId,
-                  workflowId: definition.id,
-                  workflowVersion: definition.version,
-                  trigger: { source: trigger.source, idempotencyKey: trigger.idempotencyKey },
-                  input: persistedInput,
-                  plan,
-                },
-              },
-              state,
-              { now },
-            ),
+      (state, now) => {
+        // Another start with this key may have won the race since the load above.
+        if (state.status !== 'none') return assertSamePayload(state, payloadDigest, trigger);
+        return decide(
+          {
+            type: 'StartRun',
+            data: {
+              runId,
+              workflowId: definition.id,
+              workflowVersion: definition.version,
+              trigger: { source: trigger.source, idempotencyKey: trigger.idempotencyKey, payloadDigest },
+              input: persistedInput,
+              plan,
+            },
+          },
+          state,
+          { now },
+        );
+      },
       { causationId: trigger.idempotencyKey },
     );
     return { runId, created: result.appended.length > 0 };
   }
+}
+
+/**
+ * Nothing to append when the run exists with the same payload (or with no digest recorded: a run older than
+ * `payloadDigest`); `idempotency_key_reused` when it was started with another payload.
+ */
+function assertSamePayload(state: RunState, payloadDigest: string, trigger: TriggerMessage): [] {
+  const recorded = state.trigger?.payloadDigest;
+  if (recorded === undefined || recorded === payloadDigest) return [];
+  throw new ValidationError(
+    'idempotency_key_reused',
+    `idempotency key ${JSON.stringify(trigger.idempotencyKey)} already started run ${state.runId} of ${trigger.workflowId} with a different payload; send a new key for a new run, or the same payload to get that run`,
+    { field: 'idempotencyKey', rule: 'same key, same payload', idempotencyKey: trigger.idempotencyKey, workflowId: trigger.workflowId, runId: state.runId },
+  );
 }

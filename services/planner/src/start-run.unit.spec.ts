@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { inputDigestOf } from '@ledgerflow/audit';
 import { runStreamId } from '@ledgerflow/contracts';
 import type { TriggerMessage } from '@ledgerflow/contracts';
 import { loadDefinitions } from '@ledgerflow/definitions';
@@ -51,7 +52,7 @@ describe('RunStarter', () => {
     ]);
     expect(all[0]?.data).toEqual({
       runId, workflowId: 'claim-review', workflowVersion: '1.0.0',
-      trigger: { source: 'api', idempotencyKey: 'crm-CLM-2026-0001' }, input: claim,
+      trigger: { source: 'api', idempotencyKey: 'crm-CLM-2026-0001', payloadDigest: inputDigestOf(claim) }, input: claim,
     });
     const plan = (all[1]?.data as { plan: Plan }).plan;
     expect(plan.steps.map((s) => s.id)).toEqual(['extract_documents', 'check_coverage', 'fraud_screen', 'payout']);
