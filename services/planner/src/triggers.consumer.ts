@@ -14,7 +14,9 @@ import { RunStarter } from './start-run.js';
  * Consumes `lf.trigger.<workflowId>` from JetStream (durable `planner`). The message body is the
  * enterprise system's event; its idempotency key is the `lf-idempotency-key` header, else the JetStream
  * message id (`Nats-Msg-Id`). A trigger that can never start a run (unknown workflow, invalid input) is
- * acknowledged and published with its error on `lf.trigger-rejected.<workflowId>`; a transient failure
+ * acknowledged and published with its error on `lf.trigger-rejected.<workflowId>` (also a repeat of a key with
+ * another body: `idempotency_key_reused`, see `RunStarter`; a repeat with the same body is acknowledged and starts
+ * nothing); a transient failure
  * is retried with backoff and dead-lettered after the consumer's max deliveries.
  */
 @Injectable()
