@@ -88,6 +88,45 @@ export class CommonConfig {
   @IsInt() @Min(1) @Max(5)
   LEDGERFLOW_STREAM_REPLICAS!: number;
 
+  /**
+   * Largest stored event, in bytes (the `StoredEvent` as JSON, after PII tokenization): every append over it
+   * fails with `STORE.EVENT_TOO_LARGE` (a run trigger: HTTP 413). Default 983040 (960 KiB: NATS's default
+   * `max_payload` of 1 MiB less 64 KiB for headers); keep it under the NATS server's `max_payload`.
+   */
+  @Env('LEDGERFLOW_MAX_EVENT_BYTES', { default: '983040' })
+  @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  LEDGERFLOW_MAX_EVENT_BYTES!: number;
+
+  /** How long JetStream keeps `LF_EVENTS` messages, in hours (default 168 = 7 days); at least 1. */
+  @Env('LEDGERFLOW_EVENTS_MAX_AGE_HOURS', { default: '168' })
+  @IsInt() @Min(1)
+  LEDGERFLOW_EVENTS_MAX_AGE_HOURS!: number;
+
+  /** Size cap of `LF_EVENTS`, in bytes (default 1073741824 = 1 GiB); the oldest messages go first. */
+  @Env('LEDGERFLOW_EVENTS_MAX_BYTES', { default: '1073741824' })
+  @IsInt() @Min(1024 * 1024)
+  LEDGERFLOW_EVENTS_MAX_BYTES!: number;
+
+  /** How long `LF_TRIGGERS` keeps triggers, in hours (default 168); at least 24 (its duplicate window). */
+  @Env('LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS', { default: '168' })
+  @IsInt() @Min(24)
+  LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS!: number;
+
+  /** Size cap of `LF_TRIGGERS`, in bytes (default 268435456 = 256 MiB); the oldest messages go first. */
+  @Env('LEDGERFLOW_TRIGGERS_MAX_BYTES', { default: '268435456' })
+  @IsInt() @Min(1024 * 1024)
+  LEDGERFLOW_TRIGGERS_MAX_BYTES!: number;
+
+  /** How long `LF_DLQ` keeps dead letters, in hours (default 720 = 30 days); at least 1. */
+  @Env('LEDGERFLOW_DLQ_MAX_AGE_HOURS', { default: '720' })
+  @IsInt() @Min(1)
+  LEDGERFLOW_DLQ_MAX_AGE_HOURS!: number;
+
+  /** Size cap of `LF_DLQ`, in bytes (default 268435456 = 256 MiB); the oldest dead letters go first. */
+  @Env('LEDGERFLOW_DLQ_MAX_BYTES', { default: '268435456' })
+  @IsInt() @Min(1024 * 1024)
+  LEDGERFLOW_DLQ_MAX_BYTES!: number;
+
   /** Directories of workflow definitions (YAML), comma-separated. */
   @Env('LEDGERFLOW_DEFINITIONS_DIR', { default: 'examples/claim-review/workflows' })
   @IsArray() @ArrayNotEmpty() @IsString({ each: true })

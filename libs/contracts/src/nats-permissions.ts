@@ -58,10 +58,10 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
 /**
  * What each service publishes besides JetStream API calls and acks: only the executor calls tools and
  * policy, only the gateway forwards humans' commands, only the planner (host of the event relay) writes
- * `lf.evt.>`.
+ * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish).
  */
 export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
-  planner: [subjects.eventsAll, 'lf.trigger-rejected.>'],
+  planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay')],
   executor: ['lf.tool.>', subjects.policyEvaluate],
   policy: [],
   approval: [],

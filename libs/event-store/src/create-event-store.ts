@@ -14,6 +14,11 @@ export interface CreateEventStoreOptions {
   readonly connectionString?: string;
   /** SQLite tuning (`synchronous`, `pollIntervalMs`, `busyTimeoutMs`). */
   readonly sqlite?: SqliteEventStoreOptions;
+  /**
+   * Largest stored size of one event, in bytes, for every adapter (`LEDGERFLOW_MAX_EVENT_BYTES`); default
+   * `DEFAULT_MAX_EVENT_BYTES` (960 KiB). An append over it fails with `EventTooLargeError`.
+   */
+  readonly maxEventBytes?: number;
 }
 
 /**
@@ -21,15 +26,16 @@ export interface CreateEventStoreOptions {
  * @throws ValidationError (`STORE.INVALID_CONFIG`) when the option the kind needs is missing or the kind is unknown.
  */
 export async function createEventStore(options: CreateEventStoreOptions): Promise<EventStore> {
+  const limit = options.maxEventBytes !== undefined ? { maxEventBytes: options.maxEventBytes } : {};
   switch (options.kind) {
     case 'memory':
-      return new InMemoryEventStore();
+      return new InMemoryEventStore(undefined, limit);
     case 'sqlite':
       if (!options.sqlitePath) throw missing('sqlitePath', 'sqlite');
-      return SqliteEventStore.open(options.sqlitePath, options.sqlite);
+      return SqliteEventStore.open(options.sqlitePath, { ...options.sqlite, ...limit });
     case 'eventstoredb':
       if (!options.connectionString) throw missing('connectionString', 'eventstoredb');
-      return EventStoreDbEventStore.connect(options.connectionString);
+      return EventStoreDbEventStore.connect(options.connectionString, limit);
     default: {
       const kind: never = options.kind;
       throw new ValidationError('STORE.INVALID_CONFIG', `kind must be 'sqlite', 'eventstoredb' or 'memory', got ${JSON.stringify(kind)}`, {

@@ -57,6 +57,26 @@ export class StoreUnavailableError extends LedgerflowError {
   }
 }
 
+/**
+ * An event is larger than the store accepts: its stored form (the `StoredEvent` as JSON, UTF-8, as the
+ * relay publishes it) exceeds `limit` bytes, so the bus could not carry it (NATS `max_payload`, default
+ * 1 MiB, see docs/operations.md "Limits"). Code `STORE.EVENT_TOO_LARGE`, not retryable: nothing of the
+ * append is written. `details`: `{ streamId, eventType, index, size, limit }` (`size`, `limit` in bytes).
+ */
+export class EventTooLargeError extends LedgerflowError {
+  static readonly code = 'STORE.EVENT_TOO_LARGE';
+  declare readonly details: { streamId: string; eventType: string; index: number; size: number; limit: number };
+
+  constructor(streamId: string, eventType: string, index: number, size: number, limit: number) {
+    super(
+      EventTooLargeError.code,
+      `Stream '${streamId}': event ${eventType} (events[${index}]) is ${size} bytes stored; the limit is ${limit} bytes (LEDGERFLOW_MAX_EVENT_BYTES)`,
+      false,
+      { streamId, eventType, index, size, limit },
+    );
+  }
+}
+
 /** Checks an expectation against a stream's last revision (`-1` when the stream does not exist). */
 export function checkExpectedRevision(streamId: string, expected: ExpectedRevision, current: number): void {
   const ok =

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMetadata } from '@ledgerflow/contracts';
 import { ValidationError } from '@ledgerflow/domain';
-import { ConcurrencyError } from './errors.js';
+import { DEFAULT_MAX_EVENT_BYTES, storedEventBytes } from './append-validation.js';
+import { ConcurrencyError, EventTooLargeError } from './errors.js';
 import type { EventStore, ExpectedRevision, NewEvent, StoredEvent } from './event-store.port.js';
 
 /** A test event with fresh metadata; `overrides` replaces metadata fields. */
@@ -144,6 +145,30 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const error = await store.append(`${p}s`, [newEvent('A')], { expectedRevision: -1 }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ValidationError);
         expect((error as ValidationError).details).toMatchObject({ field: 'expectedRevision' });
+      });
+
+      it('stores an event of exactly the size limit and refuses one byte more (multi-byte text counted in bytes), writing nothing', async () => {
+        const limit = DEFAULT_MAX_EVENT_BYTES;
+        const sized = (bytes: number): NewEvent => {
+          const event = newEvent('RunTriggered', { input: '' });
+          const pad = bytes - storedEventBytes(`${p}s`, event);
+          // 'é' is 2 bytes in UTF-8: a character count would let this event through.
+          return { ...event, data: { input: 'é'.repeat(Math.floor(pad / 2)) + 'x'.repeat(pad % 2) } };
+        };
+        const fits = sized(limit);
+        expect(storedEventBytes(`${p}s`, fits)).toBe(limit);
+        await store.append(`${p}s`, [fits], { expectedRevision: 'no_stream' });
+        expect((await store.readStream(`${p}s`))[0].data).toEqual(fits.data);
+
+        const error = await store.append(`${p}t`, [newEvent('A'), sized(limit + 1)], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EventTooLargeError);
+        expect(error).toMatchObject({
+          code: 'STORE.EVENT_TOO_LARGE',
+          retryable: false,
+          details: { streamId: `${p}t`, eventType: 'RunTriggered', index: 1, size: limit + 1, limit },
+        });
+        expect((error as Error).message).toContain(`${limit + 1} bytes`);
+        expect(await store.readStream(`${p}t`)).toEqual([]);
       });
     });
 

@@ -100,6 +100,8 @@ export interface Subscription {
  *   not match the stream: re-read, decide again, append again (a bounded number of times).
  * @throws DuplicateEventError (`STORE.DUPLICATE_EVENT`) from `append` (SQLite, in-memory) when an event id
  *   is already stored and the append is not an exact repeat.
+ * @throws EventTooLargeError (`STORE.EVENT_TOO_LARGE`, not retryable) from `append` when one event's stored
+ *   size (the `StoredEvent` as JSON, in bytes) exceeds the adapter's `maxEventBytes`; nothing is written.
  * @throws StoreUnavailableError (`STORE.UNAVAILABLE`, retryable) when the store cannot be reached or stays
  *   locked past its timeout.
  * Reading a missing stream returns `[]`; no adapter throws a "stream not found" error.

@@ -10,7 +10,7 @@ import {
   streamNameFilter,
   type AllStreamSubscription,
 } from '@eventstore/db-client';
-import { validateAppend } from './append-validation.js';
+import { checkMaxEventBytes, validateAppend } from './append-validation.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -34,19 +34,24 @@ import { fromEsdbError, toEsdbEventData, toEsdbExpectedRevision, toEsdbPosition,
 export class EventStoreDbEventStore implements EventStore {
   private readonly subscriptions = new Set<EsdbSubscription>();
 
-  private constructor(private readonly client: EventStoreDBClient) {}
+  private constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly maxEventBytes: number,
+  ) {}
 
   /**
    * Creates a client for `connectionString` (e.g. `esdb://localhost:2113?tls=false`). The client connects
-   * lazily: an unreachable server surfaces as StoreUnavailableError on the first call.
+   * lazily: an unreachable server surfaces as StoreUnavailableError on the first call. `maxEventBytes` bounds
+   * each event's stored size (see `validateAppend`).
    */
-  static async connect(connectionString: string): Promise<EventStoreDbEventStore> {
-    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString));
+  static async connect(connectionString: string, options: { readonly maxEventBytes?: number } = {}): Promise<EventStoreDbEventStore> {
+    const maxEventBytes = checkMaxEventBytes(options.maxEventBytes);
+    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), maxEventBytes);
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedRevision;
-    validateAppend(streamId, events, expected);
+    validateAppend(streamId, events, expected, this.maxEventBytes);
     try {
       const result = await this.client.appendToStream(streamId, events.map(toEsdbEventData), {
         expectedRevision: toEsdbExpectedRevision(expected),

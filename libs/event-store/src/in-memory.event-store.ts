@@ -1,4 +1,4 @@
-import { validateAppend } from './append-validation.js';
+import { checkMaxEventBytes, validateAppend } from './append-validation.js';
 import { checkExpectedRevision, DuplicateEventError } from './errors.js';
 import type {
   AppendOptions,
@@ -17,7 +17,8 @@ import { findRepeatedAppend } from './append-idempotency.js';
 /**
  * An in-memory `EventStore` for unit tests only: same contract as the SQLite adapter, nothing durable.
  * Data and metadata are deep-copied on append and on read (as a real store serialises them), so a
- * caller mutating an object cannot change stored history. `now` supplies `recordedAt` (default: clock).
+ * caller mutating an object cannot change stored history. `now` supplies `recordedAt` (default: clock);
+ * `maxEventBytes` bounds each event's stored size (see `validateAppend`).
  */
 export class InMemoryEventStore implements EventStore {
   private readonly all: StoredEvent[] = [];
@@ -26,10 +27,17 @@ export class InMemoryEventStore implements EventStore {
   private readonly signal = new LocalAppendSignal();
   private readonly subscriptions = new Set<PollingSubscription>();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  private readonly maxEventBytes: number;
+
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    options: { readonly maxEventBytes?: number } = {},
+  ) {
+    this.maxEventBytes = checkMaxEventBytes(options.maxEventBytes);
+  }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    validateAppend(streamId, events, options.expectedRevision);
+    validateAppend(streamId, events, options.expectedRevision, this.maxEventBytes);
     const stream = this.streams.get(streamId) ?? [];
     const repeated = findRepeatedAppend(streamId, events, options.expectedRevision, (id) => this.byEventId.get(id));
     if (repeated) return repeated;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { findRepeatedAppend, type StoredEventRef } from './append-idempotency.js';
-import { validateAppend } from './append-validation.js';
+import { checkMaxEventBytes, validateAppend } from './append-validation.js';
 import { SqliteCheckpointStore } from './sqlite.checkpoint-store.js';
 import { ConcurrencyError, DuplicateEventError, StoreUnavailableError, checkExpectedRevision } from './errors.js';
 import type {
@@ -23,6 +23,8 @@ import { prepareStatements, rowToStoredEvent, type SqliteStatements } from './sq
 export interface SqliteEventStoreOptions extends SqliteOptions {
   /** How often a caught-up subscription polls for appends made by other processes, in ms; default 25. */
   readonly pollIntervalMs?: number;
+  /** Largest stored size of one event, in bytes (see `validateAppend`); default `DEFAULT_MAX_EVENT_BYTES`. */
+  readonly maxEventBytes?: number;
 }
 
 /** An append waiting for the next group commit. */
@@ -65,6 +67,7 @@ export class SqliteEventStore implements EventStore {
     private readonly db: Database.Database,
     readonly file: string,
     private readonly pollIntervalMs: number,
+    private readonly maxEventBytes: number,
   ) {
     this.signal = signals.get(file) ?? new LocalAppendSignal();
     signals.set(file, this.signal);
@@ -108,8 +111,9 @@ export class SqliteEventStore implements EventStore {
    * @throws StoreUnavailableError when the file stays locked by other processes.
    */
   static async open(path: string, options: SqliteEventStoreOptions = {}): Promise<SqliteEventStore> {
+    const maxEventBytes = checkMaxEventBytes(options.maxEventBytes);
     const { db, file } = openSqliteDatabase(path, options);
-    return new SqliteEventStore(db, file, options.pollIntervalMs ?? 25);
+    return new SqliteEventStore(db, file, options.pollIntervalMs ?? 25, maxEventBytes);
   }
 
   /**
@@ -119,7 +123,7 @@ export class SqliteEventStore implements EventStore {
    */
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedRevision;
-    validateAppend(streamId, events, expected);
+    validateAppend(streamId, events, expected, this.maxEventBytes);
     return new Promise<AppendResult>((resolve, reject) => {
       this.pending.push({ streamId, events, expected, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());

@@ -3,7 +3,7 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import { StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { startNatsFixture, type NatsFixture } from './nats.spec-util.js';
-import { ensureStreams } from './streams.js';
+import { DEFAULT_STREAM_LIMITS, ensureStreams } from './streams.js';
 
 describe('ensureStreams', () => {
   let nats: NatsFixture;
@@ -46,6 +46,33 @@ describe('ensureStreams', () => {
     expect((await jsm.streams.info(TRIGGERS_STREAM)).state.messages).toBe(1);
     await ensureStreams(nats.nc);
     expect((await jsm.streams.info(TRIGGERS_STREAM)).config.duplicate_window).toBe(nanos(24 * 60 * 60 * 1000));
+  });
+
+  it('gives every stream a max age and max bytes, oldest discarded first', async () => {
+    const infos = await ensureStreams(nats.nc);
+    const byName = Object.fromEntries(infos.map((i) => [i.config.name, i.config]));
+    expect(byName[TRIGGERS_STREAM]).toMatchObject({ max_age: nanos(7 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024, discard: 'old' });
+    expect(byName[EVENTS_STREAM]).toMatchObject({ max_age: nanos(DEFAULT_STREAM_LIMITS.events.maxAgeMs), max_bytes: 1024 * 1024 * 1024 });
+    expect(byName[DLQ_STREAM]).toMatchObject({ max_age: nanos(30 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024 });
+  });
+
+  it('reconciles changed limits in place, keeping stored messages, and enforces them', async () => {
+    const jsm = await jetstreamManager(nats.nc);
+    const before = (await jsm.streams.info(TRIGGERS_STREAM)).state.messages;
+    const limits = { events: { maxAgeMs: 3_600_000, maxBytes: 2 * 1024 * 1024 }, dlq: { maxBytes: 4096 } };
+    const [, events, dlq] = await ensureStreams(nats.nc, { limits });
+    expect(events?.config).toMatchObject({ max_age: nanos(3_600_000), max_bytes: 2 * 1024 * 1024 });
+    expect(dlq?.config).toMatchObject({ max_age: nanos(DEFAULT_STREAM_LIMITS.dlq.maxAgeMs), max_bytes: 4096 });
+    expect((await jsm.streams.info(TRIGGERS_STREAM)).state.messages).toBe(before);
+
+    const js = jsm.jetstream();
+    for (let i = 0; i < 10; i++) await js.publish('lf.dlq.test', 'x'.repeat(1000));
+    const { state } = await jsm.streams.info(DLQ_STREAM);
+    expect(state.bytes).toBeLessThanOrEqual(4096);
+    expect(state.last_seq - state.first_seq + 1).toBeLessThan(10); // the oldest went first
+
+    const again = await ensureStreams(nats.nc);
+    expect(again[2]?.config.max_bytes).toBe(DEFAULT_STREAM_LIMITS.dlq.maxBytes);
   });
 
   it('refuses to change the storage type of an existing stream', async () => {

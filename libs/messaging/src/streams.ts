@@ -1,6 +1,6 @@
 import { DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { JetStreamApiError, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import { DiscardPolicy, JetStreamApiError, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 
 /** Default duplicate windows, in milliseconds (design brief, "Messaging"). */
@@ -11,36 +11,84 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = {
   events: 2 * 60 * 1000,
 } as const;
 
+const HOUR_MS = 60 * 60 * 1000;
+const MIB = 1024 * 1024;
+
+/** Retention of one stream: messages older than `maxAgeMs` or beyond `maxBytes` (oldest first) are removed. */
+export interface StreamLimits {
+  /** Milliseconds a message is kept; must be >= the stream's duplicate window. */
+  readonly maxAgeMs: number;
+  /** Bytes the stream may hold (JetStream reserves them against the server's `max_file_store`). */
+  readonly maxBytes: number;
+}
+
+/**
+ * Default retention (docs/operations.md, "Limits"): `LF_EVENTS` 7 days / 1 GiB (a copy for consumers; the
+ * event store is the record), `LF_TRIGGERS` 7 days / 256 MiB (at least its 24 h duplicate window),
+ * `LF_DLQ` 30 days / 256 MiB (time for an operator to look). Discard policy: oldest first.
+ */
+export const DEFAULT_STREAM_LIMITS = {
+  triggers: { maxAgeMs: 7 * 24 * HOUR_MS, maxBytes: 256 * MIB },
+  events: { maxAgeMs: 7 * 24 * HOUR_MS, maxBytes: 1024 * MIB },
+  dlq: { maxAgeMs: 30 * 24 * HOUR_MS, maxBytes: 256 * MIB },
+} as const satisfies Record<string, StreamLimits>;
+
 export interface EnsureStreamsOptions {
   /** Override the duplicate window of either stream, in milliseconds. */
   readonly duplicateWindowMs?: { readonly triggers?: number; readonly events?: number };
   /** Stream replicas: 1 (default) on one server, 3 on the Kubernetes NATS cluster. */
   readonly replicas?: number;
+  /** Override the retention of any stream (each field separately); default {@link DEFAULT_STREAM_LIMITS}. */
+  readonly limits?: { readonly triggers?: Partial<StreamLimits>; readonly events?: Partial<StreamLimits>; readonly dlq?: Partial<StreamLimits> };
+}
+
+/** The retention settings of `CommonConfig` (libs/config), in hours and bytes. */
+export interface StreamLimitSettings {
+  readonly LEDGERFLOW_EVENTS_MAX_AGE_HOURS: number;
+  readonly LEDGERFLOW_EVENTS_MAX_BYTES: number;
+  readonly LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS: number;
+  readonly LEDGERFLOW_TRIGGERS_MAX_BYTES: number;
+  readonly LEDGERFLOW_DLQ_MAX_AGE_HOURS: number;
+  readonly LEDGERFLOW_DLQ_MAX_BYTES: number;
+}
+
+/** `EnsureStreamsOptions.limits` from the `LEDGERFLOW_*_MAX_AGE_HOURS` / `_MAX_BYTES` settings. */
+export function streamLimitsOf(s: StreamLimitSettings): NonNullable<EnsureStreamsOptions['limits']> {
+  return {
+    events: { maxAgeMs: s.LEDGERFLOW_EVENTS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_EVENTS_MAX_BYTES },
+    triggers: { maxAgeMs: s.LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_TRIGGERS_MAX_BYTES },
+    dlq: { maxAgeMs: s.LEDGERFLOW_DLQ_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_DLQ_MAX_BYTES },
+  };
 }
 
 /** JetStream API error code: a stream with this name exists with another configuration. */
 const STREAM_NAME_IN_USE = 10058;
 const STREAM_NOT_FOUND = 10059;
 
-type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'storage' | 'duplicate_window' | 'num_replicas'>;
+type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'storage' | 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard'>;
 
 /** The configuration `ensureStreams` wants for `LF_TRIGGERS`, `LF_EVENTS` and `LF_DLQ`. */
 export function desiredStreams(options: EnsureStreamsOptions = {}): DesiredStream[] {
   const replicas = options.replicas ?? 1;
   const triggersMs = options.duplicateWindowMs?.triggers ?? DEFAULT_DUPLICATE_WINDOW_MS.triggers;
   const eventsMs = options.duplicateWindowMs?.events ?? DEFAULT_DUPLICATE_WINDOW_MS.events;
+  const limits = (which: keyof typeof DEFAULT_STREAM_LIMITS): Pick<StreamConfig, 'max_age' | 'max_bytes' | 'discard'> => {
+    const { maxAgeMs, maxBytes } = { ...DEFAULT_STREAM_LIMITS[which], ...options.limits?.[which] };
+    return { max_age: nanos(maxAgeMs), max_bytes: maxBytes, discard: DiscardPolicy.Old };
+  };
+  const file = { storage: StorageType.File, num_replicas: replicas };
   return [
-    { name: TRIGGERS_STREAM, subjects: [subjects.triggerAll], storage: StorageType.File, duplicate_window: nanos(triggersMs), num_replicas: replicas },
-    { name: EVENTS_STREAM, subjects: [subjects.eventsAll], storage: StorageType.File, duplicate_window: nanos(eventsMs), num_replicas: replicas },
-    { name: DLQ_STREAM, subjects: [subjects.deadLettersAll], storage: StorageType.File, duplicate_window: nanos(eventsMs), num_replicas: replicas },
+    { name: TRIGGERS_STREAM, subjects: [subjects.triggerAll], ...file, duplicate_window: nanos(triggersMs), ...limits('triggers') },
+    { name: EVENTS_STREAM, subjects: [subjects.eventsAll], ...file, duplicate_window: nanos(eventsMs), ...limits('events') },
+    { name: DLQ_STREAM, subjects: [subjects.deadLettersAll], ...file, duplicate_window: nanos(eventsMs), ...limits('dlq') },
   ];
 }
 
 /**
  * Creates `LF_TRIGGERS` (`lf.trigger.>`, file storage, duplicate window 24 h), `LF_EVENTS`
  * (`lf.evt.>`, file storage, duplicate window 2 min) and `LF_DLQ` (`lf.dlq.>`, file storage: dead letters are
- * kept until an operator deals with them), or updates them when their subjects, duplicate
- * window or replicas differ. Idempotent, and safe when several processes call it at once (a lost
+ * kept for an operator, 30 days by default), each with a max age and max bytes ({@link DEFAULT_STREAM_LIMITS},
+ * oldest discarded first), or updates them when their subjects, duplicate window, replicas or limits differ. Idempotent, and safe when several processes call it at once (a lost
  * create race turns into a check-and-update).
  *
  * @returns the info of the three streams: triggers, events, dead letters.
@@ -87,10 +135,14 @@ async function reconcile(jsm: JetStreamManager, info: StreamInfo, desired: Desir
     );
   }
   const sameSubjects = [...(cfg.subjects ?? [])].sort().join(' ') === [...desired.subjects].sort().join(' ');
-  if (sameSubjects && cfg.duplicate_window === desired.duplicate_window && cfg.num_replicas === desired.num_replicas) return info;
+  const same = (key: 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard'): boolean => cfg[key] === desired[key];
+  if (sameSubjects && same('duplicate_window') && same('num_replicas') && same('max_age') && same('max_bytes') && same('discard')) return info;
   return jsm.streams.update(desired.name, {
     subjects: desired.subjects,
     duplicate_window: desired.duplicate_window,
     num_replicas: desired.num_replicas,
+    max_age: desired.max_age,
+    max_bytes: desired.max_bytes,
+    discard: desired.discard,
   });
 }

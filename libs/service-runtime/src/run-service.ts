@@ -11,7 +11,7 @@ import { loadDefinitions } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
 import { createEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
-import { connectNats, ensureStreams, natsAuthFromEnv, natsAuthOptions } from '@ledgerflow/messaging';
+import { connectNats, ensureStreams, natsAuthFromEnv, natsAuthOptions, streamLimitsOf } from '@ledgerflow/messaging';
 import type { NatsClientAuth } from '@ledgerflow/messaging';
 import { createLogger, startTelemetry } from '@ledgerflow/telemetry';
 import type { Logger, Telemetry } from '@ledgerflow/telemetry';
@@ -82,12 +82,13 @@ async function start<C extends CommonConfig>(spec: ServiceSpec<C>): Promise<void
     const logger = createLogger(spec.name);
     const definitions = spec.definitions ? loadDefinitions(config.LEDGERFLOW_DEFINITIONS_DIR) : undefined;
     const nc = await connectNats({ servers: splitServers(config.NATS_URL), name: `ledgerflow-${spec.name}`, auth: natsAuthOf(config) });
-    await ensureStreams(nc, { replicas: config.LEDGERFLOW_STREAM_REPLICAS });
+    await ensureStreams(nc, { replicas: config.LEDGERFLOW_STREAM_REPLICAS, limits: streamLimitsOf(config) });
     const store = await createEventStore({
       kind: config.LEDGERFLOW_STORE,
       sqlitePath: config.LEDGERFLOW_SQLITE_PATH,
       connectionString: config.EVENTSTORE_CONNECTION_STRING,
       sqlite: { synchronous: config.LEDGERFLOW_SQLITE_SYNCHRONOUS },
+      maxEventBytes: config.LEDGERFLOW_MAX_EVENT_BYTES,
     });
     const runs = new RunRepository(store, { kind: 'service', id: spec.name });
     const privacy = spec.privacy ? await openPrivacy(config as unknown as PrivacyConfig) : undefined;

@@ -12,6 +12,8 @@ import type { Logger } from '@ledgerflow/telemetry';
  * Hosts the event relay (store -> JetStream `LF_EVENTS`, message id = event id) in the planner process.
  * Its checkpoint lives in SQLite (the store's file when the store is SQLite), so after a restart it
  * resumes where it stopped and an event appended by any process that died right after is still delivered.
+ * An event the bus cannot carry is dead-lettered to `LF_DLQ` (`lf.dlq.relay`), logged as an error and counted
+ * in `ledgerflow.relay.dead_letters`; the relay goes on with the next event.
  */
 @Injectable()
 export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,6 +35,17 @@ export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShut
       checkpoints: this.checkpoints,
       name: 'relay',
       onError: (error: unknown) => this.logger.warn('relay error (retrying)', { error: (error as Error).message }),
+      // An alert: the event is in LF_DLQ (or a reference to it), not in LF_EVENTS; see docs/operations.md "Limits".
+      onDeadLetter: (event, reason, carried) =>
+        this.logger.error('relay dead-lettered an event it cannot publish', {
+          streamId: event.streamId,
+          revision: event.revision,
+          position: event.position,
+          eventType: event.type,
+          code: reason.code,
+          error: reason.message,
+          carried,
+        }),
     });
   }
 
