@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsNotEmpty, IsNumber, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { IsArray, IsIn, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { ValidationError } from '@ledgerflow/domain';
 import { MALFORMED_BODY } from './json-wire.js';
-import { RpcBodyPipe, validateBody } from './rpc-body.pipe.js';
+import { MAX_JSON_DEPTH, RpcBodyPipe, jsonDepth, validateBody } from './rpc-body.pipe.js';
 import type { FieldViolation } from './rpc-body.pipe.js';
 
 class ReviewerDto {
@@ -90,6 +90,62 @@ describe('validateBody', () => {
     expect(error.message).toMatch(/^invalid request: /);
     expect(error.message).toContain('gateId: ');
     expect(error.message).toContain('reviewer.id: ');
+  });
+});
+
+class StartDto {
+  @IsObject() input!: Record<string, unknown>;
+}
+
+/** `{"input":{"a":{"a":...1}}}` with `levels` objects in all, built as text (no recursion). */
+const nested = (levels: number) => JSON.parse(`${'{"a":'.repeat(levels - 1)}{"input":1}${'}'.repeat(levels - 1)}`.replace(/^\{"a":/, '{"input":')) as Record<string, unknown>;
+
+describe('validateBody on prototype-sensitive keys', () => {
+  it.each(['constructor', '__proto__', 'prototype'])('keeps %s as an ordinary key of data, at any depth, polluting nothing', (key) => {
+    const text = `{"input":{"${key}":1,"deeper":{"${key}":{"polluted":true}},"list":[{"${key}":"ACME"}]}}`;
+    const dto = validateBody(StartDto, JSON.parse(text));
+    expect(JSON.stringify(dto.input)).toBe(JSON.stringify((JSON.parse(text) as StartDto).input));
+    expect(Object.keys(dto.input)).toEqual([key, 'deeper', 'list']);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(Object.getPrototypeOf(dto)).toBe(StartDto.prototype);
+  });
+
+  it.each(['constructor', '__proto__', 'prototype'])('refuses %s as a field of a DTO (top level or nested), naming it', (key) => {
+    expect(violationsOf(JSON.parse(`{"gateId":"r1.g","reviewer":{"kind":"human","id":"a"},"${key}":1}`))).toEqual([
+      { field: key, rule: 'whitelistValidation', message: `property ${key} should not exist` },
+    ]);
+    expect(violationsOf(JSON.parse(`{"gateId":"r1.g","reviewer":{"kind":"human","id":"a","${key}":{}}}`))).toEqual([
+      { field: `reviewer.${key}`, rule: 'whitelistValidation', message: `property ${key} should not exist` },
+    ]);
+  });
+});
+
+describe('validateBody on deep nesting', () => {
+  it(`accepts ${MAX_JSON_DEPTH} levels and refuses ${MAX_JSON_DEPTH + 1} with payload_too_deep naming the limit`, () => {
+    expect(jsonDepth(nested(MAX_JSON_DEPTH))).toBe(MAX_JSON_DEPTH);
+    expect(validateBody(StartDto, nested(MAX_JSON_DEPTH))).toBeInstanceOf(StartDto);
+    let error: ValidationError | undefined;
+    try {
+      validateBody(StartDto, nested(MAX_JSON_DEPTH + 1));
+    } catch (caught) {
+      error = caught as ValidationError;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error?.code).toBe('payload_too_deep');
+    expect(error?.retryable).toBe(false);
+    expect(error?.details).toEqual({ field: 'body', rule: 'maxDepth', limit: MAX_JSON_DEPTH });
+    expect(error?.message).toBe(`body is nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (the limit)`);
+  });
+
+  it('measures 200,000 levels of arrays without exhausting the stack', () => {
+    const deep = JSON.parse(`{"input":${'['.repeat(200_000)}${']'.repeat(200_000)}}`) as unknown;
+    expect(jsonDepth(deep)).toBe(200_001);
+    expect(jsonDepth(deep, 64)).toBe(65);
+    expect(() => validateBody(StartDto, deep)).toThrow(expect.objectContaining({ code: 'payload_too_deep' }));
+  });
+
+  it('counts scalars as 0 and empty containers as 1', () => {
+    expect([jsonDepth(1), jsonDepth('x'), jsonDepth(null), jsonDepth({}), jsonDepth([]), jsonDepth({ a: [{}] })]).toEqual([0, 0, 0, 1, 1, 3]);
   });
 });
 

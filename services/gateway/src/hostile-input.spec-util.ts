@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+
+/**
+ * Test support for the hostile-input suite: every endpoint of the gateway as a template whose path ids can be
+ * replaced, and fast-check arbitraries for what a hostile client sends (bodies, path segments, content types).
+ */
+
+/** One endpoint: its method and path built from ids (a real run, gate, workflow, account id by default). */
+export interface EndpointTemplate {
+  readonly name: string;
+  readonly method: 'GET' | 'POST';
+  path(ids: { runId: string; gateId: string; workflowId: string; accountId: string }): string;
+}
+
+export const ENDPOINTS: readonly EndpointTemplate[] = [
+  { name: 'start run', method: 'POST', path: (i) => `/v1/workflows/${i.workflowId}/runs` },
+  { name: 'list runs', method: 'GET', path: () => '/v1/runs' },
+  { name: 'run', method: 'GET', path: (i) => `/v1/runs/${i.runId}` },
+  { name: 'events', method: 'GET', path: (i) => `/v1/runs/${i.runId}/events` },
+  { name: 'trace', method: 'GET', path: (i) => `/v1/runs/${i.runId}/trace` },
+  { name: 'checkpoints', method: 'GET', path: (i) => `/v1/runs/${i.runId}/checkpoints` },
+  { name: 'state', method: 'GET', path: (i) => `/v1/runs/${i.runId}/state` },
+  { name: 'diff', method: 'GET', path: (i) => `/v1/runs/${i.runId}/diff` },
+  { name: 'audit', method: 'GET', path: (i) => `/v1/runs/${i.runId}/audit` },
+  { name: 'fork', method: 'POST', path: (i) => `/v1/runs/${i.runId}/fork` },
+  { name: 'retry', method: 'POST', path: (i) => `/v1/runs/${i.runId}/retry` },
+  { name: 'skip', method: 'POST', path: (i) => `/v1/runs/${i.runId}/skip` },
+  { name: 'revise', method: 'POST', path: (i) => `/v1/runs/${i.runId}/revise` },
+  { name: 'cancel', method: 'POST', path: (i) => `/v1/runs/${i.runId}/cancel` },
+  { name: 'list gates', method: 'GET', path: () => '/v1/gates' },
+  { name: 'gate', method: 'GET', path: (i) => `/v1/gates/${i.gateId}` },
+  { name: 'decide gate', method: 'POST', path: (i) => `/v1/gates/${i.gateId}/decision` },
+  { name: 'step stats', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}/stats` },
+  { name: 'list service accounts', method: 'GET', path: () => '/v1/service-accounts' },
+  { name: 'create service account', method: 'POST', path: () => '/v1/service-accounts' },
+  { name: 'revoke service account', method: 'POST', path: (i) => `/v1/service-accounts/${i.accountId}/revoke` },
+  { name: 'webhook', method: 'POST', path: (i) => `/v1/webhooks/${i.workflowId}` },
+];
+
+/** Keys that mean something to JavaScript objects, and keys nobody expects. */
+const oddKey = fc.oneof(
+  fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'then', '', 'input', 'outcome', 'reason', 'stepId', 'at'),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+);
+
+/** Objects and arrays nested `depth` levels around `leaf`, as JSON text (built without recursion). */
+export const nestedJson = (depth: number, leaf = '1', array = false): string =>
+  array ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+
+const jsonWithOddKeys = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(oddKey, tie('value'), { maxKeys: 5 })),
+})).value;
+
+/** Request bodies as text: valid JSON of any shape, deep nesting, odd keys, unicode, big strings, and junk. */
+export const hostileBody: fc.Arbitrary<string> = fc.oneof(
+  fc.jsonValue().map((value) => JSON.stringify(value)),
+  jsonWithOddKeys.map((value) => JSON.stringify(value)),
+  jsonWithOddKeys.map((value) => JSON.stringify({ input: value })),
+  fc.dictionary(oddKey, jsonWithOddKeys, { maxKeys: 4 }).map((input) => JSON.stringify({ input })),
+  fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.boolean()).map(([depth, array]) => `{"input":{"x":${nestedJson(depth, '"deep"', array)}}}`),
+  fc.tuple(fc.integer({ min: 1, max: 200_000 }), fc.constantFrom('x', 'é', '😀', '\u0000', '\\"')).map(([n, unit]) => JSON.stringify({ input: { s: unit.repeat(Math.floor(n / unit.length / 4) + 1) } })),
+  fc.constantFrom('{"input":{"constructor":1}}', '{"input":{"__proto__":{"polluted":true}}}', '{"constructor":{"prototype":1}}', '{"outcome":"approve","constructor":1}', '{"reason":"x","__proto__":[]}', '{"at":"cp-1","prototype":{}}', '{"stepId":"g1","constructor":{"name":"x"}}'),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+);
+
+/** Content types a client may send (undefined: the header is left out). */
+export const hostileContentType: fc.Arbitrary<string | undefined> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant('application/json') },
+  fc.constantFrom(
+    undefined, 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON', 'text/plain', 'text/html',
+    'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/xml', 'application/vnd.api+json', 'application/octet-stream', '*/*', '',
+  ),
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 }),
+);
+
+/** Path segments: percent-encoded arbitrary text (control characters, unicode, dots, slashes) or raw junk escapes. */
+export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 120 }).map(encodeURIComponent),
+  fc.constantFrom('%0D%0A', 'abc%0D%0Adef', '%00', '%', '%zz', '%E0%A4%A', '..', '%2e%2e', '%2F', 'a.b.c', '.g1', 'r.', 'x'.repeat(5000), '%C0%AF', '%FF'),
+);
