@@ -23,7 +23,7 @@ class RevisionDto {
  * `skip` needs `stepId` and `reason`; `revise` needs `revision` (`reason` optional); `cancel` needs `reason`.
  */
 export class RunCommandDto {
-  @IsString() @Length(1, 200) runId!: string;
+  @IsString() @Matches(/^[A-Za-z0-9-]{1,80}$/, { message: 'runId must be a run id: 1..80 characters of A-Z a-z 0-9 -' }) runId!: string;
   @IsIn(['retry', 'skip', 'revise', 'cancel']) command!: 'retry' | 'skip' | 'revise' | 'cancel';
   @IsOptional() @IsString() @Matches(STEP_ID, { message: 'stepId must match ^[a-z][a-z0-9_-]{0,62}$' }) stepId?: string;
   @IsOptional() @IsString() @Length(1, 63) agent?: string;

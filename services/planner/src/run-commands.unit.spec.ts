@@ -61,6 +61,8 @@ describe('RunCommands', () => {
     expect((await refusal(send({ command: 'cancel', reason: 'again' }))).code).toBe('RUN.ALREADY_ENDED');
     expect((await refusal(send({ runId: 'ghost', command: 'cancel', reason: 'x' }))).code).toBe('run_not_found');
     expect((await refusal(send({ command: 'skip', stepId: 'notify' }))).code).toBe('request_invalid');
+    // A run id that is not one (CR/LF, spaces, dots) is refused before anything is read.
+    expect(() => validateBody(RunCommandDto, { runId: 'r1\r\nx', command: 'cancel', reason: 'x', token: 't' })).toThrow('runId');
     // The operator comes from the token only: a body naming its own actor is refused.
     expect(() => validateBody(RunCommandDto, { runId: 'r1', command: 'retry', stepId: 'notify', token: 't', actor: { kind: 'human', id: 'x' } })).toThrow('actor');
   });
