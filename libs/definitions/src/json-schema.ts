@@ -3,12 +3,14 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
 import type { DefinitionIssue, JsonSchema } from './definition.types.js';
 import { DURATION_PATTERN } from './duration.js';
+import { ajvLinearRegExp, linearRegExpProblem } from './linear-regexp.js';
 
 // ajv-formats is CommonJS with `exports.default`: take whichever the loader hands us.
 const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
 
 const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
-const options = { allErrors: true, strict: false, addUsedSchema: false } as const;
+// Patterns run on RE2 (linear-regexp.ts): a schema's `pattern` cannot hold the event loop.
+const options = { allErrors: true, strict: false, addUsedSchema: false, code: { regExp: ajvLinearRegExp } } as const;
 
 let draft7: Ajv | undefined;
 let draft2020: Ajv | undefined;
@@ -22,7 +24,8 @@ function ajvFor(schema: JsonSchema): Ajv {
 /**
  * Compiles a JSON Schema with Ajv 8 (all errors, `ajv-formats` formats): draft 2020-12 when its
  * `$schema` says so, draft-07 otherwise. `$id`s are not registered, so definitions never collide.
- * @throws Error from Ajv when the schema itself is invalid.
+ * `pattern` and `patternProperties` run on RE2 (linear time; see {@link schemaPatternIssues}).
+ * @throws Error from Ajv when the schema itself is invalid, or a pattern RE2 cannot run.
  */
 export function compileSchema(schema: JsonSchema): ValidateFunction {
   return ajvFor(schema).compile(schema as object);
@@ -58,4 +61,39 @@ function messageOf(error: ErrorObject, params: Record<string, unknown>): string 
 /** RFC 6901 escaping of one reference token. */
 export function escapePointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Keywords whose values are data, not subschemas: never searched for patterns. */
+const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples', 'example']);
+
+/**
+ * Every `pattern` and `patternProperties` key in a schema that the linear-time engine (RE2) cannot run
+ * (backreferences, lookaround, invalid syntax), as issues with rule `linear_regexp` at the JSON pointer of
+ * the pattern (`prefix` + e.g. `/properties/code/pattern`).
+ */
+export function schemaPatternIssues(schema: unknown, prefix = ''): DefinitionIssue[] {
+  if (schema === null || typeof schema !== 'object') return [];
+  if (Array.isArray(schema)) return schema.flatMap((item, i) => schemaPatternIssues(item, `${prefix}/${i}`));
+  return Object.entries(schema).flatMap(([key, value]): DefinitionIssue[] => {
+    const at = `${prefix}/${escapePointer(key)}`;
+    if (DATA_KEYWORDS.has(key)) return [];
+    if (key === 'pattern' && typeof value === 'string') return patternIssue(value, at);
+    if (key === 'properties' || key === '$defs' || key === 'definitions' || key === 'dependentSchemas') {
+      return value !== null && typeof value === 'object'
+        ? Object.entries(value).flatMap(([name, sub]) => schemaPatternIssues(sub, `${at}/${escapePointer(name)}`))
+        : [];
+    }
+    if (key === 'patternProperties' && value !== null && typeof value === 'object') {
+      return Object.entries(value).flatMap(([name, sub]) => [
+        ...patternIssue(name, `${at}/${escapePointer(name)}`),
+        ...schemaPatternIssues(sub, `${at}/${escapePointer(name)}`),
+      ]);
+    }
+    return schemaPatternIssues(value, at);
+  });
+}
+
+function patternIssue(pattern: string, path: string): DefinitionIssue[] {
+  const problem = linearRegExpProblem(pattern, 'u');
+  return problem === undefined ? [] : [{ path, rule: 'linear_regexp', message: problem }];
 }

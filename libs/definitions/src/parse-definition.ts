@@ -4,9 +4,9 @@ import { buildPlan } from './build-plan.js';
 import { definitionSchema } from './definition.schema.js';
 import { DefinitionError } from './definition.errors.js';
 import type { DefinitionIssue, JsonSchema, WorkflowDefinition } from './definition.types.js';
-import { compileExpression, templateExpressions } from './expressions.js';
+import { expressionIssue, templateExpressions } from './expressions.js';
 import { gateIssues } from './gate-checks.js';
-import { compileSchema, schemaIssues } from './json-schema.js';
+import { compileSchema, schemaIssues, schemaPatternIssues } from './json-schema.js';
 import { normalizeDefinition, type RawDefinition } from './normalize-definition.js';
 import { checkRecoveries } from './recoveries.js';
 
@@ -90,6 +90,11 @@ function embeddedIssues(definition: WorkflowDefinition): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
   const checkSchema = (schema: JsonSchema | undefined, path: string): void => {
     if (schema === undefined) return;
+    const patterns = schemaPatternIssues(schema, path);
+    if (patterns.length > 0) {
+      issues.push(...patterns);
+      return;
+    }
     try {
       compileSchema(schema);
     } catch (error) {
@@ -97,11 +102,8 @@ function embeddedIssues(definition: WorkflowDefinition): DefinitionIssue[] {
     }
   };
   const checkExpression = (expression: string, path: string): void => {
-    try {
-      compileExpression(expression);
-    } catch (error) {
-      issues.push({ path, rule: 'jsonata', message: `expression ${JSON.stringify(expression)} does not parse: ${(error as Error).message}` });
-    }
+    const issue = expressionIssue(expression, path);
+    if (issue !== undefined) issues.push(issue);
   };
   checkSchema(definition.inputSchema, '/inputSchema');
   if (definition.trigger?.input !== undefined) checkExpression(definition.trigger.input, '/trigger/input');

@@ -3,7 +3,7 @@ import type { PlanStep } from '@ledgerflow/domain';
 import { buildPlan } from './build-plan.js';
 import { DefinitionError } from './definition.errors.js';
 import type { DefinitionIssue, RecoveryDefinition, StepDefinition, WorkflowDefinition } from './definition.types.js';
-import { compileExpression, templateExpressions } from './expressions.js';
+import { expressionIssue, templateExpressions } from './expressions.js';
 
 /** A recovery rule that applies to a failure: its name (`PlanRevised.rule`) and its steps as plan steps. */
 export interface RecoveryMatch {
@@ -30,12 +30,8 @@ type Stage = { code: string; issues: DefinitionIssue[] };
 
 function stepIssues(definition: WorkflowDefinition, step: StepDefinition, at: string): Stage[] {
   const invalid = templateExpressions(step.input, `${at}/input`).flatMap(({ path, expression }): DefinitionIssue[] => {
-    try {
-      compileExpression(expression);
-      return [];
-    } catch (error) {
-      return [{ path, rule: 'jsonata', message: `expression ${JSON.stringify(expression)} does not parse: ${(error as Error).message}` }];
-    }
+    const issue = expressionIssue(expression, path);
+    return issue === undefined ? [] : [issue];
   });
   const actions = Object.hasOwn(definition.tools, step.tool) ? definition.tools[step.tool] : undefined;
   const tool: DefinitionIssue[] = actions?.includes(step.action)

@@ -56,6 +56,11 @@ export type RecordStepSucceeded = DomainCommand<'RecordStepSucceeded', {
 }>;
 export type RecordStepFailed = DomainCommand<'RecordStepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number }>;
 /**
+ * The executor could not build the input of a step attempt it was about to evaluate or start (an input
+ * expression failed: `error.code` `input_expression_failed`); the step never ran.
+ */
+export type RecordStepInputFailed = DomainCommand<'RecordStepInputFailed', { stepId: string; attempt: number; error: StepError }>;
+/**
  * An operator's retry of a failed step. `agent`: a substitute agent for the new attempt (declared in
  * `plan.agents`; policy then decides with its capabilities); `requestedBy`: the operator's id (recorded).
  */
@@ -84,7 +89,7 @@ export type ForkRun = DomainCommand<'ForkRun', { runId: string; trigger: RunTrig
 
 export type RunCommand =
   | StartRun | RecordStepPolicyDecision | OpenGate | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
-  | RecordStepFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan | ForkRun | RecoverStep;
+  | RecordStepFailed | RecordStepInputFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan | ForkRun | RecoverStep;
 
 /** Alias of {@link RunCommand}: the Run aggregate is the only one with commands today. */
 export type Command = RunCommand;

@@ -1,5 +1,5 @@
 import { stepsAddedByTool } from './added-steps.js';
-import type { RecordStepFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
+import type { RecordStepFailed, RecordStepInputFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
 import { cumulativeConfidenceOf, reviewRequirementOf } from './confidence.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
@@ -116,7 +116,31 @@ export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunSta
 export function recordStepFailed({ data }: RecordStepFailed, state: RunState, now: string): RunEvent[] {
   const step = requireRunningAttempt(state, data.stepId, data.attempt);
   const { stepId, attempt, error, durationMs } = data;
-  const failed: RunEvent = { type: 'StepFailed', data: { stepId, attempt, error, durationMs, failedAt: now } };
+  return failAttempt(state, step, { type: 'StepFailed', data: { stepId, attempt, error, durationMs, failedAt: now } }, now);
+}
+
+/**
+ * `RecordStepInputFailed` -> `StepFailed{durationMs: 0}` for an attempt that never started, then as
+ * `RecordStepFailed` (retry when `error.retryable` and attempts remain, else the run pauses when nothing
+ * else can move). Accepted while the attempt waits for policy (evaluable at `now`) or is ready to start.
+ * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_STARTABLE (neither evaluable nor
+ *   ready with that attempt: it started, ended, awaits approval, or another attempt is current).
+ */
+export function recordStepInputFailed({ data }: RecordStepInputFailed, state: RunState, now: string): RunEvent[] {
+  requireActive(state, false);
+  const { step, stepState } = requireStep(state, data.stepId);
+  const { stepId, attempt, error } = data;
+  const waiting = stepState.status === 'ready' || isEvaluable(state, step, stepState, now);
+  if (!waiting || stepState.attempt !== attempt) {
+    refuse(RunErrorCodes.STEP_NOT_STARTABLE, `step "${stepId}" attempt ${attempt} is not about to start: it is ${stepState.status} at attempt ${stepState.attempt}`, {
+      stepId, attempt, status: stepState.status, currentAttempt: stepState.attempt,
+    });
+  }
+  return failAttempt(state, step, { type: 'StepFailed', data: { stepId, attempt, error, durationMs: 0, failedAt: now } }, now);
+}
+
+function failAttempt(state: RunState, step: PlanStep, failed: Extract<RunEvent, { type: 'StepFailed' }>, now: string): RunEvent[] {
+  const { stepId, attempt, error } = failed.data;
   if (error.retryable && attempt < step.retry.maxAttempts) {
     const delayMs = retryDelayMs(step.retry, attempt);
     return [failed, { type: 'StepRetryScheduled', data: { stepId, attempt: attempt + 1, delayMs, dueAt: addMilliseconds(now, delayMs) } }];

@@ -4,7 +4,7 @@ import { escalateGate, openGate } from './decide-gate.js';
 import { decideGate } from './decide-gate-decision.js';
 import { cancelRunRequested, recoverStep, retryStep, revisePlan, skipStep } from './decide-recovery.js';
 import { pauseRun, resumeRun, startRun } from './decide-run.js';
-import { recordStepFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
+import { recordStepFailed, recordStepInputFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
 import { nowOf } from './decide-support.js';
 import type { RunEvent } from './events.js';
 import type { RunState } from './state.js';
@@ -32,6 +32,7 @@ export function decide(command: RunCommand, state: RunState, context: DecideCont
     case 'StartStep': return startStep(command, state, now);
     case 'RecordStepSucceeded': return recordStepSucceeded(command, state, now);
     case 'RecordStepFailed': return recordStepFailed(command, state, now);
+    case 'RecordStepInputFailed': return recordStepInputFailed(command, state, now);
     case 'RetryStep': return retryStep(command, state, now);
     case 'SkipStep': return skipStep(command, state, now);
     case 'CancelRun': return cancelRunRequested(command, state);

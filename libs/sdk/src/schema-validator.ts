@@ -1,10 +1,24 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import { RE2JS } from 're2js';
 
 // ajv-formats is CommonJS with `exports.default`: take whichever the loader hands us.
 const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
-const options = { allErrors: true, strict: false, addUsedSchema: false } as const;
+/**
+ * `pattern`/`patternProperties` run on RE2 (`re2js`): linear-time matching, so a backtracking pattern
+ * cannot hold the worker's event loop; a pattern RE2 cannot run (backreference, lookaround) fails compilation.
+ * Ajv caches compiled patterns by `toString()`, so it names the pattern.
+ */
+const linearRegExp: RegExpEngine = Object.assign(
+  (pattern: string, unicode: string) => {
+    const re = RE2JS.compile(RE2JS.translateRegExp(pattern));
+    return { test: (text: string): boolean => re.matcher(text).find(), toString: () => `/${pattern}/${unicode}` };
+  },
+  { code: 'require("re2js").RE2JS.compile' },
+);
+const options = { allErrors: true, strict: false, addUsedSchema: false, code: { regExp: linearRegExp } } as const;
 let draft7: Ajv | undefined;
 let draft2020: Ajv | undefined;
 

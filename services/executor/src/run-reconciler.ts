@@ -8,7 +8,7 @@ import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { PolicyClient } from './policy-client.js';
-import { resolveInputOf } from './step-input.js';
+import { resolveInputOrFailStep } from './step-input.js';
 import { callTool, outcomeCommand } from './tool-dispatcher.js';
 import { WakeTimers } from './wake-timers.js';
 import type { ToolOutcome } from './tool-dispatcher.js';
@@ -132,7 +132,9 @@ export class RunReconciler {
    */
   private async evaluateAndStart(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number): Promise<boolean> {
     const { state } = loaded;
-    const input = await resolveInputOf(state, step);
+    const resolved = await this.inputOf(runId, state, step, attempt);
+    if (resolved === undefined) return true;
+    const { input } = resolved;
     const key = idempotencyKeyOf(runId, step.id, attempt);
     // The grant binds the digest of the input as the tool receives it (PII revealed); reveal once for both.
     const sent = await this.revealed(runId, input);
@@ -157,7 +159,9 @@ export class RunReconciler {
   }
 
   private async start(runId: string, state: RunState, step: PlanStep, attempt: number): Promise<boolean> {
-    const input = await resolveInputOf(state, step);
+    const resolved = await this.inputOf(runId, state, step, attempt);
+    if (resolved === undefined) return true;
+    const { input } = resolved;
     const key = idempotencyKeyOf(runId, step.id, attempt);
     const result = await this.options.runs.execute(
       runId,
@@ -166,6 +170,10 @@ export class RunReconciler {
     );
     if (result.appended.some(isStepStarted)) this.dispatch(runId, await this.options.runs.load(runId), step, attempt, key, input);
     return true;
+  }
+
+  private inputOf(runId: string, state: RunState, step: PlanStep, attempt: number): Promise<{ input: unknown } | undefined> {
+    return resolveInputOrFailStep(this.options, runId, state, step, attempt);
   }
 
   /** A step left running by a process that died is re-dispatched once, with its original idempotency key. */

@@ -1,15 +1,50 @@
 import { resolveStepInput } from '@ledgerflow/definitions';
+import { decide, LedgerflowError } from '@ledgerflow/domain';
 import type { PlanStep, RunState } from '@ledgerflow/domain';
+import { idempotencyKeyOf } from '@ledgerflow/contracts';
+import type { Privacy, RunRepository } from '@ledgerflow/service-runtime';
+import type { Logger } from '@ledgerflow/telemetry';
 
 /**
  * Resolves a step's input template over the run input and the outputs of succeeded upstream steps
- * (JSONata expressions, see docs/definitions.md).
- * @throws LedgerflowError `input_expression_failed` naming the field and the expression.
+ * (JSONata expressions evaluated off the event loop within `EXPRESSION_LIMITS`, see docs/definitions.md).
+ * @throws LedgerflowError `input_expression_failed` naming the step, the field, the expression and the
+ *   cause; `retryable` when a time limit was hit or the expression worker failed.
  */
 export async function resolveInputOf(state: RunState, step: PlanStep): Promise<unknown> {
   const steps: Record<string, { output: unknown }> = {};
   for (const [stepId, stepState] of Object.entries(state.steps)) {
     if (stepState.status === 'succeeded') steps[stepId] = { output: stepState.output };
   }
-  return resolveStepInput(step.input, { input: state.input, steps });
+  return resolveStepInput(step.input, { input: state.input, steps }, { stepId: step.id });
+}
+
+/**
+ * The input of a step attempt about to be evaluated or started, or undefined when an input expression
+ * failed: then `StepFailed{error: {code: 'input_expression_failed', message, retryable}}` has been
+ * recorded (`RecordStepInputFailed`; the step's retry policy applies when `retryable`), so the failure
+ * ends as an event rather than as a reconcile retried forever. The message is tokenized with `privacy`.
+ * @throws DomainError when the attempt changed meanwhile (the caller re-decides); store errors.
+ */
+export async function resolveInputOrFailStep(
+  deps: { readonly runs: RunRepository; readonly logger: Logger; readonly privacy?: Privacy },
+  runId: string,
+  state: RunState,
+  step: PlanStep,
+  attempt: number,
+): Promise<{ input: unknown } | undefined> {
+  try {
+    return { input: await resolveInputOf(state, step) };
+  } catch (error) {
+    if (!(error instanceof LedgerflowError) || error.code !== 'input_expression_failed') throw error;
+    const message = deps.privacy ? await deps.privacy.tokenize(error.message, runId) : error.message;
+    deps.logger.warn('step input expression failed', { runId, stepId: step.id, attempt, retryable: error.retryable, error: message });
+    const failure = { code: error.code, message, retryable: error.retryable };
+    await deps.runs.execute(
+      runId,
+      (current, now) => decide({ type: 'RecordStepInputFailed', data: { stepId: step.id, attempt, error: failure } }, current, { now }),
+      { causationId: idempotencyKeyOf(runId, step.id, attempt) },
+    );
+    return undefined;
+  }
 }
