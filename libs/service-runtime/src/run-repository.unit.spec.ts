@@ -4,6 +4,7 @@ import { runStreamId } from '@ledgerflow/contracts';
 import { DomainError } from '@ledgerflow/domain';
 import type { RunState } from '@ledgerflow/domain';
 import { ConcurrencyError } from '@ledgerflow/event-store';
+import type { NewEvent } from '@ledgerflow/event-store';
 import { allowStep, NOW, ObservedStore, startRun } from './run-fixtures.spec-util.js';
 import { RunRepository } from './run-repository.js';
 import type { Decision } from './run-repository.js';
@@ -169,10 +170,11 @@ describe('RunRepository.execute', () => {
     store.beforeEveryAppend(async () => {
       // Another process appends a properly chained event each time (an unchained one would break the audit chain).
       const last = (await store.readStream(runStreamId('r1'))).at(-1)!;
-      const { events } = chainEvents(runStreamId('r1'), last.revision + 1, [{
+      const paused: NewEvent = {
         type: 'RunPaused', data: { reason: 'operator' },
         metadata: { eventId: randomUUID(), runId: 'r1', causationId: 'operator', actor: { kind: 'human', id: 'ops' }, occurredAt: NOW, schemaVersion: 1 },
-      }], recordedHash(last)!);
+      };
+      const { events } = chainEvents(runStreamId('r1'), last.revision + 1, [paused], recordedHash(last)!);
       await store.appendAsAnotherProcess(runStreamId('r1'), events);
     });
     let decisions = 0;
