@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import { percentile } from './stats.js';
+import { inputDigestOf } from '@ledgerflow/audit';
 
 export interface Floor {
   readonly p50: number;
@@ -56,7 +57,6 @@ export async function sqliteCommit(count = 1000): Promise<Floor> {
  */
 export async function policyEvaluate(nc: NatsConnection, runId: string, count = 2000): Promise<Floor & { perSecond: number }> {
   const { requestJson } = await import('@ledgerflow/messaging');
-  const { inputDigestOf } = await import('@ledgerflow/audit');
   const input = { n: 1 };
   const request = { runId, stepId: 's01', attempt: 1, input, inputDigest: inputDigestOf(input) };
   const samples: number[] = [];
