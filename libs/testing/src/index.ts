@@ -6,3 +6,4 @@ export * from './stack.js';
 export * from './tokens.js';
 export * from './webhook-secrets.js';
 export * from './eventually.js';
+export * from './planner-alone.js';

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { authHeader, eventually, repoRoot, startBenchStack, startRunOverHttp, spawnProcess, startNatsServer, tempDir } from '@ledgerflow/testing';
+import { authHeader, eventually, repoRoot, startBenchStack, startRunOverHttp, withPlannerAlone } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 /**
@@ -80,29 +79,11 @@ describe('step input expressions at their limits', () => {
 describe('a pattern the linear-time engine cannot run', () => {
   it('is refused at load: the planner stops with exit 78 naming the file and the field', async () => {
     const dir = join(repoRoot(), 'services/executor/src/fixtures/workflows/bad-pattern');
-    const data = await tempDir('ledgerflow-bad-pattern-');
-    const nats = await startNatsServer();
-    try {
-      const planner = await spawnProcess({
-        name: 'planner',
-        command: process.execPath,
-        args: [join(repoRoot(), 'services/planner/dist/main.js')],
-        cwd: repoRoot(),
-        env: {
-          NATS_URL: nats.url,
-          LEDGERFLOW_DEFINITIONS_DIR: dir,
-          LEDGERFLOW_SQLITE_PATH: join(data, 'store.db'),
-          LEDGERFLOW_VAULT_PATH: join(data, 'vault.db'),
-          LEDGERFLOW_PII_KEY: randomBytes(32).toString('base64'),
-          LEDGERFLOW_AUTH_SECRET: 'a-development-secret-of-at-least-32-chars',
-        },
-      });
+    await withPlannerAlone(dir, async (planner) => {
       expect(await planner.exited).toBe(78);
       expect(planner.output()).toContain(join(dir, 'bad-pattern.yaml'));
       expect(planner.output()).toContain('/inputSchema/properties/code/pattern');
       expect(planner.output()).toContain('linear-time engine (RE2)');
-    } finally {
-      await nats.stop();
-    }
+    });
   }, 30_000);
 });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { repoRoot, spawnProcess, startNatsServer, startStack } from '@ledgerflow/testing';
+import { repoRoot, spawnProcess, startStack, withPlannerAlone } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 const claim = {
@@ -77,28 +76,11 @@ describe('planner start-up', () => {
         '  - { id: two, name: two, tool: t, action: a, agent: x, dependsOn: [one], input: {} }',
       ].join('\n'),
     );
-    const nats = await startNatsServer();
-    try {
-      const planner = await spawnProcess({
-        name: 'planner',
-        command: process.execPath,
-        args: [join(repoRoot(), 'services/planner/dist/main.js')],
-        cwd: repoRoot(),
-        env: {
-          NATS_URL: nats.url,
-          LEDGERFLOW_DEFINITIONS_DIR: dir,
-          LEDGERFLOW_SQLITE_PATH: join(dir, 'store.db'),
-          LEDGERFLOW_VAULT_PATH: join(dir, 'vault.db'),
-          LEDGERFLOW_PII_KEY: randomBytes(32).toString('base64'),
-          LEDGERFLOW_AUTH_SECRET: 'a-development-secret-of-at-least-32-chars',
-        },
-      });
+    await withPlannerAlone(dir, async (planner) => {
       expect(await planner.exited).toBe(78);
       expect(planner.output()).toContain('refused to start: plan_cycle');
       expect(planner.output()).toContain(join(dir, 'cyclic.yaml'));
-    } finally {
-      await nats.stop();
-    }
+    });
   }, 30_000);
 
   it('refuses to start with a malformed variable, naming it', async () => {
