@@ -150,9 +150,11 @@ describe('claim-review end to end', () => {
 
     const stats = await eventually(async () => {
       const response = await http(stack, 'GET', '/v1/workflows/claim-review/stats');
-      const rows = response.body as unknown as Array<{ stepId: string; runs: number; failed: number; successRate: number }>;
+      const rows = response.body as unknown as Array<{ stepId: string; runs: number; succeeded: number; failed: number; successRate: number }>;
       const extract = rows?.find((r) => r.stepId === 'extract_documents');
-      return extract && extract.runs === runIds.size ? rows : undefined;
+      // Memory folds events concurrently, in any order: wait until it has seen every attempt of fraud_screen too.
+      const screened = rows?.find((r) => r.stepId === 'fraud_screen');
+      return extract?.runs === runIds.size && screened !== undefined && screened.succeeded + screened.failed === runIds.size + 1 ? rows : undefined;
     }, 20_000, 'memory to see every run');
     const fraud = stats.find((r) => r.stepId === 'fraud_screen');
     expect(fraud).toMatchObject({ failed: 1 });
