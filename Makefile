@@ -3,6 +3,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 export NX_DAEMON := false
 export NX_NO_CLOUD := true
+# Node 24 LTS: the npm package `node` (a devDependency) carries the binary, so every command below runs on it
+# through node_modules/.bin, whatever Node the machine has (better-sqlite3 13 needs Node >= 22; Node 20 is past
+# its end of life and its V8 aborted the policy service under sustained load).
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
 .PHONY: install nats build typecheck lint unit test demo bench clean
