@@ -7,3 +7,4 @@ export * from './tokens.js';
 export * from './webhook-secrets.js';
 export * from './eventually.js';
 export * from './planner-alone.js';
+export * from './rejection.js';

@@ -1,9 +1,9 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { LedgerflowError } from '@ledgerflow/domain';
 import { decodeJson, encodeJson } from '@ledgerflow/messaging';
 import { toHttpError } from './http-error.filter.js';
 import { OperatorController, RUN_COMMAND_SUBJECT } from './operator.controller.js';
 import type { Principal } from '@ledgerflow/contracts';
+import { rejectionOf } from '@ledgerflow/testing';
 
 /** A stand-in for NATS: records each request and answers with `reply` (the planner's JSON envelope). */
 function fakeNats(reply: (body: Record<string, unknown>) => unknown) {
@@ -16,15 +16,6 @@ function fakeNats(reply: (body: Record<string, unknown>) => unknown) {
     },
   } as unknown as NatsConnection;
   return { nc, sent };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<LedgerflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LedgerflowError;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('OperatorController', () => {
@@ -51,16 +42,16 @@ describe('OperatorController', () => {
   it('refuses a service account (403 human_required) and an invalid body (400) before anything is sent', async () => {
     const { nc, sent } = fakeNats(ok);
     const controller = new OperatorController(nc);
-    const service = await refusal(controller.cancel('r1', { reason: 'x' }, { kind: 'service', id: 'svc:crm:0123456789abcdef', scopes: ['runs:operate'] }, bearer));
+    const service = await rejectionOf(controller.cancel('r1', { reason: 'x' }, { kind: 'service', id: 'svc:crm:0123456789abcdef', scopes: ['runs:operate'] }, bearer));
     expect(toHttpError(service)).toMatchObject({ status: 403, body: { code: 'human_required' } });
-    const invalid = await refusal(controller.skip('r1', { stepId: 'notify' }, ann, bearer));
+    const invalid = await rejectionOf(controller.skip('r1', { stepId: 'notify' }, ann, bearer));
     expect(toHttpError(invalid)).toMatchObject({ status: 400, body: { code: 'request_invalid' } });
     expect(sent).toEqual([]);
   });
 
   it("keeps the planner's refusal: a skip of a required step is 409 RUN.STEP_NOT_OPTIONAL", async () => {
     const { nc } = fakeNats(() => ({ ok: false, error: { code: 'RUN.STEP_NOT_OPTIONAL', message: 'step "pay" is not optional', retryable: false, details: { stepId: 'pay' } } }));
-    const refused = await refusal(new OperatorController(nc).skip('r1', { stepId: 'pay', reason: 'x' }, ann, bearer));
+    const refused = await rejectionOf(new OperatorController(nc).skip('r1', { stepId: 'pay', reason: 'x' }, ann, bearer));
     expect(toHttpError(refused)).toEqual({ status: 409, body: { code: 'RUN.STEP_NOT_OPTIONAL', message: 'step "pay" is not optional', retryable: false, details: { stepId: 'pay' } } });
   });
 });

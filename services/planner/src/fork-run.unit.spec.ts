@@ -1,10 +1,11 @@
 import { runStreamId } from '@ledgerflow/contracts';
 import { decide, foldRun } from '@ledgerflow/domain';
-import type { LedgerflowError, Plan, RunCommand, RunEvent } from '@ledgerflow/domain';
+import type { Plan, RunCommand, RunEvent } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { RunForker } from './fork-run.js';
 import { runIdFor } from './run-id.js';
+import { rejectionOf } from '@ledgerflow/testing';
 
 const NOW = '2026-05-01T10:00:00.000Z';
 const step = (id: string, dependsOn: string[]) => ({
@@ -25,15 +26,6 @@ async function recordOrigin(runs: RunRepository, runId: string): Promise<void> {
     );
   }
   for (const command of commands) await runs.execute(runId, (state, now) => decide(command, state, { now }), { causationId: command.type });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LedgerflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LedgerflowError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('RunForker', () => {
@@ -67,8 +59,8 @@ describe('RunForker', () => {
   });
 
   it('refuses an unknown run or checkpoint', async () => {
-    expect((await rejection(new RunForker(runs).fork('nope', 'cp-1'))).code).toBe('run_not_found');
-    const unknown = await rejection(new RunForker(runs).fork('origin-1', 'cp-7'));
+    expect((await rejectionOf(new RunForker(runs).fork('nope', 'cp-1'))).code).toBe('run_not_found');
+    const unknown = await rejectionOf(new RunForker(runs).fork('origin-1', 'cp-7'));
     expect([unknown.code, unknown.message]).toEqual(['checkpoint_unknown', 'checkpoint "cp-7" is unknown: the run has cp-1..cp-3']);
   });
 });

@@ -1,18 +1,9 @@
-import type { LedgerflowError } from '@ledgerflow/domain';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { fixtures, runWithFailures } from './operator.spec-util.js';
 import { RunCommandDto, RunCommands } from './run-commands.js';
+import { rejectionOf } from '@ledgerflow/testing';
 
 const ann = { kind: 'human' as const, id: 'ann' };
-
-async function refusal(promise: Promise<unknown>): Promise<LedgerflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LedgerflowError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('RunCommands', () => {
   let env: ReturnType<typeof fixtures>;
@@ -39,7 +30,7 @@ describe('RunCommands', () => {
   });
 
   it('skip of an optional step is recorded with the operator; of a required step refused with RUN.STEP_NOT_OPTIONAL', async () => {
-    const refused = await refusal(send({ command: 'skip', stepId: 'call_api', reason: 'no' }));
+    const refused = await rejectionOf(send({ command: 'skip', stepId: 'call_api', reason: 'no' }));
     expect(refused.code).toBe('RUN.STEP_NOT_OPTIONAL');
     const result = await send({ command: 'skip', stepId: 'notify', reason: 'claimant opted out' });
     expect(result.events).toEqual(['StepSkipped']);
@@ -58,9 +49,9 @@ describe('RunCommands', () => {
   it('cancel records the operator; unknown runs are run_not_found; missing fields are request_invalid', async () => {
     expect((await send({ command: 'cancel', reason: 'duplicate' })).status).toBe('cancelled');
     expect((await stored()).at(-1)).toEqual({ type: 'RunCancelled', data: { reason: 'duplicate', requestedBy: 'ann' } });
-    expect((await refusal(send({ command: 'cancel', reason: 'again' }))).code).toBe('RUN.ALREADY_ENDED');
-    expect((await refusal(send({ runId: 'ghost', command: 'cancel', reason: 'x' }))).code).toBe('run_not_found');
-    expect((await refusal(send({ command: 'skip', stepId: 'notify' }))).code).toBe('request_invalid');
+    expect((await rejectionOf(send({ command: 'cancel', reason: 'again' }))).code).toBe('RUN.ALREADY_ENDED');
+    expect((await rejectionOf(send({ runId: 'ghost', command: 'cancel', reason: 'x' }))).code).toBe('run_not_found');
+    expect((await rejectionOf(send({ command: 'skip', stepId: 'notify' }))).code).toBe('request_invalid');
     // A run id that is not one (CR/LF, spaces, dots) is refused before anything is read.
     expect(() => validateBody(RunCommandDto, { runId: 'r1\r\nx', command: 'cancel', reason: 'x', token: 't' })).toThrow('runId');
     // The operator comes from the token only: a body naming its own actor is refused.
@@ -69,9 +60,9 @@ describe('RunCommands', () => {
 
   it('refuses an invalid revision with the plan code and appends nothing', async () => {
     const before = (await stored()).length;
-    const refused = await refusal(send({ command: 'revise', revision: { addSteps: [{ id: 'x', tool: 'bench', action: 'noop', agent: 'ghost' }], removeStepIds: [] } }));
+    const refused = await rejectionOf(send({ command: 'revise', revision: { addSteps: [{ id: 'x', tool: 'bench', action: 'noop', agent: 'ghost' }], removeStepIds: [] } }));
     expect(refused.code).toBe('plan_unknown_agent');
-    expect((await refusal(send({ command: 'revise', revision: { addSteps: [{ id: 'x' }], removeStepIds: [] } }))).code).toBe('plan_invalid_step');
+    expect((await rejectionOf(send({ command: 'revise', revision: { addSteps: [{ id: 'x' }], removeStepIds: [] } }))).code).toBe('plan_invalid_step');
     expect((await stored()).length).toBe(before);
   });
 });

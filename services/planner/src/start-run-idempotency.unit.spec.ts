@@ -5,11 +5,12 @@ import { runStreamId } from '@ledgerflow/contracts';
 import type { TriggerMessage } from '@ledgerflow/contracts';
 import { loadDefinitions } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
-import type { LedgerflowError, Plan } from '@ledgerflow/domain';
+import type { Plan } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { runIdFor } from './run-id.js';
 import { RunStarter } from './start-run.js';
+import { rejectionOf } from '@ledgerflow/testing';
 
 /** Same key + same payload -> the existing run; same key + another payload -> idempotency_key_reused, nothing appended. */
 
@@ -19,15 +20,6 @@ const claim = JSON.parse(readFileSync(`${exampleDir}claims/CLM-2026-0001.json`, 
 const trigger = (payload: unknown, overrides: Partial<TriggerMessage> = {}): TriggerMessage => ({
   workflowId: 'claim-review', idempotencyKey: 'crm-evt-1', source: 'api', payload, ...overrides,
 });
-
-async function rejection(promise: Promise<unknown>): Promise<LedgerflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LedgerflowError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('RunStarter idempotency', () => {
   let definitions: DefinitionRegistry;
@@ -60,7 +52,7 @@ describe('RunStarter idempotency', () => {
   it('the same key with another payload is refused with idempotency_key_reused; nothing is appended', async () => {
     const first = await starter.start(trigger(claim));
     for (const other of [{ ...claim, amount: Number(claim.amount) + 1 }, { ...claim, extra: true }, null]) {
-      const error = await rejection(starter.start(trigger(other)));
+      const error = await rejectionOf(starter.start(trigger(other)));
       expect(error).toMatchObject({
         code: 'idempotency_key_reused', retryable: false,
         details: { field: 'idempotencyKey', idempotencyKey: 'crm-evt-1', workflowId: 'claim-review', runId: first.runId },
@@ -75,7 +67,7 @@ describe('RunStarter idempotency', () => {
     const stale = new RunStarter(definitions, runs());
     await stale.start(trigger(claim, { idempotencyKey: 'warm-up' })); // the replica has read the store before
     await starter.start(trigger(claim));
-    await expect(rejection(stale.start(trigger({ ...claim, amount: 9 })))).resolves.toMatchObject({ code: 'idempotency_key_reused' });
+    await expect(rejectionOf(stale.start(trigger({ ...claim, amount: 9 })))).resolves.toMatchObject({ code: 'idempotency_key_reused' });
   });
 
   it('a run recorded before payloadDigest existed: any payload counts as a match (no digest to compare)', async () => {

@@ -5,11 +5,12 @@ import { runStreamId } from '@ledgerflow/contracts';
 import type { TriggerMessage } from '@ledgerflow/contracts';
 import { loadDefinitions } from '@ledgerflow/definitions';
 import type { DefinitionRegistry } from '@ledgerflow/definitions';
-import type { LedgerflowError, Plan } from '@ledgerflow/domain';
+import type { Plan } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { runIdFor } from './run-id.js';
 import { MAX_TRIGGER_PAYLOAD_BYTES, RunStarter } from './start-run.js';
+import { rejectionOf } from '@ledgerflow/testing';
 
 const exampleDir = fileURLToPath(new URL('../../../examples/claim-review/', import.meta.url));
 const claim = JSON.parse(readFileSync(`${exampleDir}claims/CLM-2026-0001.json`, 'utf8')) as Record<string, unknown>;
@@ -18,15 +19,6 @@ const NOW = '2026-05-01T10:00:00.000Z';
 const trigger = (overrides: Partial<TriggerMessage> = {}): TriggerMessage => ({
   workflowId: 'claim-review', idempotencyKey: 'crm-CLM-2026-0001', source: 'api', payload: claim, ...overrides,
 });
-
-async function rejection(promise: Promise<unknown>): Promise<LedgerflowError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as LedgerflowError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('RunStarter', () => {
   let definitions: DefinitionRegistry;
@@ -86,7 +78,7 @@ describe('RunStarter', () => {
 
   it('refuses input failing the inputSchema with input_invalid, naming the field, and appends nothing', async () => {
     const { claimId: _dropped, ...withoutClaimId } = claim;
-    const error = await rejection(starter.start(trigger({ payload: { ...withoutClaimId, amount: 'a lot' } })));
+    const error = await rejectionOf(starter.start(trigger({ payload: { ...withoutClaimId, amount: 'a lot' } })));
     expect(error.code).toBe('input_invalid');
     expect(error.message).toContain('claimId');
     expect(error.message).toContain('/amount');
@@ -94,7 +86,7 @@ describe('RunStarter', () => {
   });
 
   it('refuses an unknown workflow with workflow_unknown and appends nothing', async () => {
-    const error = await rejection(starter.start(trigger({ workflowId: 'no-such-workflow' })));
+    const error = await rejectionOf(starter.start(trigger({ workflowId: 'no-such-workflow' })));
     expect(error.code).toBe('workflow_unknown');
     expect(error.message).toContain('no-such-workflow');
     expect(await store.readAll()).toEqual([]);
@@ -102,7 +94,7 @@ describe('RunStarter', () => {
 
   it('refuses a payload over 256 KiB with payload_too_large naming the limit, and appends nothing', async () => {
     const payload = { ...claim, description: 'x'.repeat(MAX_TRIGGER_PAYLOAD_BYTES) };
-    const error = await rejection(starter.start(trigger({ payload })));
+    const error = await rejectionOf(starter.start(trigger({ payload })));
     expect(MAX_TRIGGER_PAYLOAD_BYTES).toBe(256 * 1024);
     expect(error.code).toBe('payload_too_large');
     expect(error.message).toContain(`the limit is ${MAX_TRIGGER_PAYLOAD_BYTES} bytes`);
@@ -111,7 +103,7 @@ describe('RunStarter', () => {
   });
 
   it('checks the size before anything else: an oversized payload for an unknown workflow is payload_too_large', async () => {
-    const error = await rejection(starter.start(trigger({ workflowId: 'no-such-workflow', payload: 'y'.repeat(MAX_TRIGGER_PAYLOAD_BYTES + 1) })));
+    const error = await rejectionOf(starter.start(trigger({ workflowId: 'no-such-workflow', payload: 'y'.repeat(MAX_TRIGGER_PAYLOAD_BYTES + 1) })));
     expect(error.code).toBe('payload_too_large');
   });
 });
