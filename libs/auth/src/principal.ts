@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { ALL_SCOPES } from '@ledgerflow/contracts';
 import type { Principal, Scope } from '@ledgerflow/contracts';
+import type { ReviewerActor } from '@ledgerflow/domain';
 
 const MAX_LIST = 100;
 
@@ -62,4 +63,9 @@ export function requireScope(principal: Principal, required: readonly Scope[]): 
 export function requireHuman(principal: Principal): void {
   if (principal.kind === 'human') return;
   throw new LedgerflowError('human_required', `${principal.id} is a service account; this operation is recorded in a person's name and needs a human's token`, false);
+}
+
+/** The principal as gates match reviewers (`matchReviewer` in `@ledgerflow/domain`): a human with its id, roles and teams. */
+export function reviewerOf(principal: Principal): ReviewerActor {
+  return { kind: 'human', id: principal.id, ...(principal.roles ? { roles: principal.roles } : {}), ...(principal.teams ? { teams: principal.teams } : {}) };
 }

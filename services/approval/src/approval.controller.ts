@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { SCOPES, subjects } from '@ledgerflow/contracts';
-import { BearerVerifier, requireHuman, requireScope } from '@ledgerflow/auth';
+import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { withSpan } from '@ledgerflow/telemetry';
@@ -30,8 +30,7 @@ export class ApprovalController {
       const who = await this.verifier.verify(token);
       requireScope(who, [SCOPES.gatesDecide]);
       requireHuman(who);
-      const reviewer = { kind: 'human' as const, id: who.id, ...(who.roles ? { roles: who.roles } : {}), ...(who.teams ? { teams: who.teams } : {}) };
-      return this.decider.decide({ ...decision, reviewer });
+      return this.decider.decide({ ...decision, reviewer: reviewerOf(who) });
     });
   }
 }

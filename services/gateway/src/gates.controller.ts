@@ -2,9 +2,8 @@ import { Body, Controller, Get, Headers, Inject, Param, Post, Query } from '@nes
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
-import { hasScope, requireHuman } from '@ledgerflow/auth';
+import { hasScope, requireHuman, reviewerOf } from '@ledgerflow/auth';
 import { LedgerflowError, matchReviewer, parseGateId } from '@ledgerflow/domain';
-import type { ReviewerActor } from '@ledgerflow/domain';
 import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import { gateContext } from './gate-context.js';
@@ -78,7 +77,3 @@ export class GatesController {
   }
 }
 
-/** The principal as gates match reviewers: its id, roles and teams. */
-function reviewerOf(who: Principal): ReviewerActor {
-  return { kind: 'human', id: who.id, ...(who.roles ? { roles: who.roles } : {}), ...(who.teams ? { teams: who.teams } : {}) };
-}

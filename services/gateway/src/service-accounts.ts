@@ -115,7 +115,11 @@ export class ServiceAccounts {
     const byStream = new Map<string, StoredEvent[]>();
     for (let from = 0; ; ) {
       const page = await this.store.readAll({ fromPosition: from, maxCount: 1000, streamPrefix: STREAM_PREFIX });
-      for (const event of page) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
+      for (const event of page) {
+        const stream = byStream.get(event.streamId);
+        if (stream) stream.push(event);
+        else byStream.set(event.streamId, [event]);
+      }
       if (page.length < 1000) break;
       from = page[page.length - 1].position;
     }
