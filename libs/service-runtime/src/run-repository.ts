@@ -115,6 +115,16 @@ export class RunRepository {
     return this.fold(runId, undefined, await this.store.readStream(streamId));
   }
 
+  /**
+   * {@link load}, for a process about to act on the run (decide, grant, dispatch).
+   * @throws IntegrityError `integrity_failed` when the run's hash chain does not verify.
+   */
+  async loadVerified(runId: string): Promise<LoadedRun> {
+    const loaded = await this.load(runId);
+    if (loaded.integrity) throw new IntegrityError(runId, loaded.integrity);
+    return loaded;
+  }
+
   private fold(runId: string, base: LoadedRun | undefined, events: readonly StoredEvent[]): LoadedRun {
     const verified = verifyContinuation(events, { revision: base?.revision ?? -1, ...(base?.head ? { head: base.head } : {}) }, { streamId: runStreamId(runId) });
     let state = base?.state ?? initialState();
@@ -137,8 +147,7 @@ export class RunRepository {
    */
   async execute(runId: string, decision: Decision, causation: Causation): Promise<ExecuteResult> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(runId);
-      if (loaded.integrity) throw new IntegrityError(runId, loaded.integrity);
+      const loaded = await this.loadVerified(runId);
       const now = this.clock().toISOString();
       const events = decision(loaded.state, now, loaded);
       if (events.length === 0) return { state: loaded.state, revision: loaded.revision, appended: [] };

@@ -100,6 +100,12 @@ export class RunReconciler {
     const loaded = await this.options.runs.load(runId);
     const { state } = loaded;
     if (state.status !== 'running') return false;
+    if (loaded.integrity) {
+      // Nothing is dispatched, decided or retried on a history that does not verify; an operator must look
+      // (docs/operations.md, "Integrity checked by the services"). A new event of the run pokes it again.
+      this.options.logger.error('run refused: its audit chain does not verify', { runId, revision: loaded.integrity.revision, reason: loaded.integrity.reason });
+      return false;
+    }
     await this.adoptOrphans(runId, loaded);
     const actions = nextActions(state, this.clock().toISOString());
     let progressed = false;

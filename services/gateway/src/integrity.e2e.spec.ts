@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
+import { inputDigestOf } from '@ledgerflow/audit';
+import { subjects } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
+import { requestJson } from '@ledgerflow/messaging';
 import { authHeader, devToken, eventually, startBenchStack, startRunOverHttp } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
@@ -60,6 +63,17 @@ describe('integrity of a run edited in the store', () => {
       expect([reviewer, decided.status, ((await decided.json()) as { error?: { code?: string } }).error?.code]).toEqual([reviewer, 409, 'integrity_failed']);
     }
     expect((await store.readStream(`run-${runId}`)).length).toBe(before);
+
+    // The policy service refuses to decide (and so to grant) on that history too.
+    const nc = await stack.connect('executor');
+    try {
+      const input = { sleepMs: 0 };
+      const asked = await requestJson(nc, subjects.policyEvaluate, { runId, stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input) }, { timeoutMs: 10_000 })
+        .then(() => 'granted', (error: { code?: string }) => error.code);
+      expect(asked).toBe('integrity_failed');
+    } finally {
+      await nc.close();
+    }
 
     // The untouched run still moves: its reviewer's decision is recorded.
     const lead = await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] });

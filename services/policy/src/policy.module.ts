@@ -26,7 +26,7 @@ export class PolicyModule {
     return {
       module: PolicyModule,
       controllers: [PolicyController],
-      providers: [{ provide: PolicyEvaluator, useValue: new PolicyEvaluator(packs, signer, async (runId) => (await context.runs.load(runId)).state) }],
+      providers: [{ provide: PolicyEvaluator, useValue: new PolicyEvaluator(packs, signer, async (runId) => (await context.runs.loadVerified(runId)).state) }],
     };
   }
 }
