@@ -115,3 +115,33 @@ export function collectorProblems(config: Json, where: string): string[] {
   }
   return problems;
 }
+
+/**
+ * Counters declared outside the metric table, as `export const <NAME>_METRIC = '<name>'` in a library's source
+ * and created with `createCounter(<NAME>_METRIC, ...)` in the same file (e.g. `ledgerflow.integrity.failures`).
+ * `sources`: path -> text of each non-test source file.
+ */
+export function declaredCounters(sources: ReadonlyMap<string, string>): MetricRow[] {
+  const rows: MetricRow[] = [];
+  for (const text of sources.values()) {
+    for (const m of text.matchAll(/export const ([A-Z_]+_METRIC) = '([a-z0-9_.]+)'/g)) {
+      if (new RegExp(`createCounter(<[^()]*>)?\\(${m[1]}\\b`).test(text)) rows.push({ name: m[2] as string, kind: 'counter' });
+    }
+  }
+  return rows;
+}
+
+/** Alerting rules (Prometheus rule file) that name a `ledgerflow_*` series no declared metric produces. */
+export function alertProblems(rules: Json, rows: readonly MetricRow[]): string[] {
+  const allowed = prometheusNames(rows);
+  const problems: string[] = [];
+  for (const group of list(rules, 'groups')) {
+    for (const rule of list(group, 'rules')) {
+      const name = String(field(rule, 'alert'));
+      for (const series of referencedMetrics(field(rule, 'expr') ?? null)) {
+        if (!allowed.has(series)) problems.push(`alert ${name}: ${series} is not a series any service records`);
+      }
+    }
+  }
+  return problems;
+}

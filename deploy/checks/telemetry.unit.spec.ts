@@ -3,9 +3,9 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ledgerflowMetrics } from '@ledgerflow/telemetry';
 import { loadCompose, loadManifests } from './deploy-inputs.spec-util.js';
-import { collectorProblems, dashboardProblems, metricTable, prometheusNames, prometheusTargetProblems } from './telemetry-checks.js';
+import { alertProblems, collectorProblems, dashboardProblems, declaredCounters, metricTable, prometheusNames, prometheusTargetProblems } from './telemetry-checks.js';
 import type { Json } from './repo-files.js';
-import { clone, field, list, parseYamlDocuments, readRepoFile, readYaml } from './repo-files.js';
+import { clone, field, list, listRepoFiles, parseYamlDocuments, readRepoFile, readYaml } from './repo-files.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests poke into parsed files to break them */
 const rows = metricTable(readRepoFile('libs/telemetry/src/metrics.ts'));
@@ -81,6 +81,29 @@ describe('Prometheus scrape targets', () => {
       'prometheus job ledgerflow: scrapes gateway:9465, its metrics port is 9464',
       'prometheus job ledgerflow: does not scrape memory (metrics on 9464)',
     ]);
+  });
+});
+
+describe('Prometheus alerting rules', () => {
+  const rules = readYaml('deploy/prometheus/alerts.yml');
+  const sources = new Map(listRepoFiles('libs', ['.ts']).filter((p) => !/\.spec(-util)?\.ts$/.test(p)).map((p) => [p, readRepoFile(p)]));
+  const declared = [...rows, ...declaredCounters(sources)];
+
+  it('are loaded by prometheus.yml and mounted beside it in compose', () => {
+    expect(list(readYaml('deploy/prometheus/prometheus.yml'), 'rule_files')).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(readRepoFile('docker-compose.yml')).toContain('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
+  });
+
+  it('name only series a service records (integrity failures, relay dead letters)', () => {
+    expect(declaredCounters(sources).map((r) => r.name)).toEqual(expect.arrayContaining(['ledgerflow.integrity.failures', 'ledgerflow.relay.dead_letters']));
+    expect(list(rules, 'groups').flatMap((g) => list(g, 'rules').map((r) => field(r, 'alert')))).toEqual(['LedgerflowIntegrityFailed', 'LedgerflowRelayDeadLetters']);
+    expect(alertProblems(rules, declared)).toEqual([]);
+  });
+
+  it('fail a misspelt series', () => {
+    const broken = clone(rules) as any;
+    broken.groups[0].rules[0].expr = 'increase(ledgerflow_integrity_failure_total[5m]) > 0';
+    expect(alertProblems(broken, declared)).toEqual(['alert LedgerflowIntegrityFailed: ledgerflow_integrity_failure_total is not a series any service records']);
   });
 });
 

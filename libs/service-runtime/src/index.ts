@@ -8,3 +8,4 @@ export * from './tokens.js';
 export * from './durable-consumer.host.js';
 export * from './privacy.js';
 export * from './active-runs.js';
+export * from './integrity-alarm.js';

@@ -8,6 +8,7 @@ import type { Actor, EventMetadata } from '@ledgerflow/contracts';
 import { ConcurrencyError } from '@ledgerflow/event-store';
 import type { EventStore, NewEvent, StoredEvent } from '@ledgerflow/event-store';
 import { traceparentOf } from '@ledgerflow/telemetry';
+import type { IntegrityAlarm } from './integrity-alarm.js';
 
 /** A run folded from its stream. `revision` is the stream's last revision, -1 when the stream does not exist. */
 export interface LoadedRun {
@@ -74,6 +75,7 @@ const MAX_CONFLICT_RETRIES = 8;
  */
 export class RunRepository {
   private readonly cache = new Map<string, LoadedRun>();
+  private alarm?: IntegrityAlarm;
 
   constructor(
     private readonly store: EventStore,
@@ -83,12 +85,28 @@ export class RunRepository {
   ) {}
 
   /**
+   * Raise `alarm` (log, metric, `RunIntegrityFailed` event) whenever {@link load} finds a broken chain; the
+   * services' repositories do (`runService`).
+   */
+  reportIntegrityTo(alarm: IntegrityAlarm): this {
+    this.alarm = alarm;
+    return this;
+  }
+
+  /**
    * The run folded from its stream, verifying the hash chain of every event it folds (from the start, or since the
    * last event this process verified). A cached fold is used only while the store still holds that last event
    * unchanged (same revision, same hash); otherwise (events removed or rewritten) the run is folded again from
-   * revision 0. A broken chain is reported in `integrity`, never thrown here.
+   * revision 0. A broken chain is reported in `integrity` (and to the alarm, see {@link reportIntegrityTo}),
+   * never thrown here.
    */
   async load(runId: string): Promise<LoadedRun> {
+    const loaded = await this.loadChecked(runId);
+    if (loaded.integrity) await this.alarm?.raise(runId, loaded.integrity);
+    return loaded;
+  }
+
+  private async loadChecked(runId: string): Promise<LoadedRun> {
     const streamId = runStreamId(runId);
     const cached = this.cache.get(runId);
     if (cached) {

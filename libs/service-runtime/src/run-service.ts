@@ -19,6 +19,7 @@ import { JsonReplySerializer, JsonRequestDeserializer } from './json-wire.js';
 import { openPrivacy } from './privacy.js';
 import type { Privacy } from './privacy.js';
 import { RpcErrorFilter } from './rpc-exception.filter.js';
+import { IntegrityAlarm } from './integrity-alarm.js';
 import { RunRepository } from './run-repository.js';
 import { DEFINITIONS, EVENT_STORE, LOGGER, NATS_CONNECTION, RUN_REPOSITORY, SERVICE_CONFIG } from './tokens.js';
 
@@ -90,7 +91,8 @@ async function start<C extends CommonConfig>(spec: ServiceSpec<C>): Promise<void
       sqlite: { synchronous: config.LEDGERFLOW_SQLITE_SYNCHRONOUS },
       maxEventBytes: config.LEDGERFLOW_MAX_EVENT_BYTES,
     });
-    const runs = new RunRepository(store, { kind: 'service', id: spec.name });
+    const actor = { kind: 'service', id: spec.name } as const;
+    const runs = new RunRepository(store, actor).reportIntegrityTo(new IntegrityAlarm(store, actor, logger));
     const privacy = spec.privacy ? await openPrivacy(config as unknown as PrivacyConfig) : undefined;
     const context: ServiceContext<C> = { name: spec.name, config, nc, store, runs, logger, ...(definitions ? { definitions } : {}), ...(privacy ? { privacy } : {}) };
     const app = await createApp(spec, context);

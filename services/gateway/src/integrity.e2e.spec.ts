@@ -31,7 +31,12 @@ describe('integrity of a run edited in the store', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
-  it('flags the run in the API and refuses the gate decision; an untouched run stays ok', async () => {
+  const getList = async (path: string) => {
+    const response = await fetch(`${stack.gatewayUrl}${path}`, { headers: await authHeader(stack) });
+    return { status: response.status, body: (await response.json()) as Array<Record<string, unknown>> };
+  };
+
+  it('flags the run in the API, refuses the gate decision, marks it integrity_failed; an untouched run stays ok', async () => {
     const runId = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'tampered' });
     const other = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'untouched' });
     for (const id of [runId, other]) {
@@ -74,6 +79,22 @@ describe('integrity of a run edited in the store', () => {
     } finally {
       await nc.close();
     }
+
+    // Each service that met the broken chain marked the run, once: the run is listed as integrity_failed.
+    const listed = await eventually(async () => {
+      const { body } = await getList('/v1/runs?status=integrity_failed');
+      const found = body.find((r) => r.runId === runId);
+      return found && (found.integrity as { detectedBy: string[] }).detectedBy.length >= 3 ? body : undefined;
+    }, 10_000, 'run listed as integrity_failed');
+    expect(listed.map((r) => r.runId)).toEqual([runId]);
+    expect(listed[0]).toMatchObject({
+      status: 'integrity_failed', integrity: { eventId: gateOpened?.metadata.eventId, revision: gateOpened?.revision, reason: 'content_altered' },
+    });
+    const marks = await store.readStream(`integrity-${runId}`);
+    const detectors = marks.map((e) => (e.data as { detectedBy: string }).detectedBy);
+    expect([...detectors].sort()).toEqual(expect.arrayContaining(['approval', 'gateway', 'policy']));
+    expect(new Set(detectors).size).toBe(detectors.length); // once per service, however often it met the run
+    expect(marks.every((e) => e.type === 'RunIntegrityFailed')).toBe(true);
 
     // The untouched run still moves: its reviewer's decision is recorded.
     const lead = await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] });

@@ -1,17 +1,25 @@
 import { matchReviewer } from '@ledgerflow/domain';
 import type { ReviewerActor } from '@ledgerflow/domain';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
+import { RUN_INTEGRITY_FAILED } from '@ledgerflow/service-runtime';
+import type { RunIntegrityFailedData } from '@ledgerflow/service-runtime';
 
 /** One line of `GET /v1/runs`. Times are ISO-8601 (UTC). */
 export interface RunSummary {
   runId: string;
   workflowId: string;
   workflowVersion: string;
-  status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+  /**
+   * As folded from the run's events, except `integrity_failed`: a service found the run's audit chain broken
+   * (a `RunIntegrityFailed` event in `integrity-<runId>`), whatever its events say.
+   */
+  status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'integrity_failed';
   createdAt: string;
   updatedAt: string;
   openGates: number;
   failure?: { code: string; reason: string };
+  /** Set with status `integrity_failed`: the first event that fails the chain, why, and which services found it. */
+  integrity?: { eventId: string; revision: number; reason: string; detectedBy: string[] };
 }
 
 /** One line of `GET /v1/gates`. */
@@ -41,7 +49,10 @@ const PAGE = 1000;
 export class RunsProjection {
   private readonly runs = new Map<string, RunSummary>();
   private readonly gates = new Map<string, GateSummary>();
+  /** Findings of `RunIntegrityFailed` events, by run. */
+  private readonly broken = new Map<string, NonNullable<RunSummary['integrity']>>();
   private position = 0;
+  private integrityPosition = 0;
   private catchingUp?: Promise<void>;
 
   constructor(private readonly store: EventStore) {}
@@ -49,6 +60,7 @@ export class RunsProjection {
   async listRuns(filter: { workflowId?: string; status?: string } = {}): Promise<RunSummary[]> {
     await this.catchUp();
     return [...this.runs.values()]
+      .map((run) => this.marked(run))
       .filter((run) => !filter.workflowId || run.workflowId === filter.workflowId)
       .filter((run) => !filter.status || run.status === filter.status)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -82,8 +94,29 @@ export class RunsProjection {
       const events = await this.store.readAll({ fromPosition: this.position, maxCount: PAGE, streamPrefix: 'run-' });
       for (const event of events) this.apply(event);
       if (events.length > 0) this.position = events[events.length - 1].position;
+      if (events.length < PAGE) break;
+    }
+    for (;;) {
+      const events = await this.store.readAll({ fromPosition: this.integrityPosition, maxCount: PAGE, streamPrefix: 'integrity-' });
+      for (const event of events) if (event.type === RUN_INTEGRITY_FAILED) this.markBroken(event.data as RunIntegrityFailedData);
+      if (events.length > 0) this.integrityPosition = events[events.length - 1].position;
       if (events.length < PAGE) return;
     }
+  }
+
+  private markBroken(data: RunIntegrityFailedData): void {
+    const known = this.broken.get(data.runId);
+    if (known) {
+      if (!known.detectedBy.includes(data.detectedBy)) known.detectedBy.push(data.detectedBy);
+      return;
+    }
+    this.broken.set(data.runId, { eventId: data.eventId, revision: data.revision, reason: data.reason, detectedBy: [data.detectedBy] });
+  }
+
+  /** `run` as listed: status `integrity_failed` with the finding once a service reported its chain broken. */
+  private marked(run: RunSummary): RunSummary {
+    const integrity = this.broken.get(run.runId);
+    return integrity ? { ...run, status: 'integrity_failed', integrity: { ...integrity, detectedBy: [...integrity.detectedBy] } } : run;
   }
 
   private apply(event: StoredEvent): void {
