@@ -8,8 +8,8 @@ import type { BenchStack } from '@ledgerflow/testing';
  * Step input expressions at their limits over the real stack (fixture workflow `expr-limits`): a failing
  * cast, a loop past the time limit and a too-deep recursion each fail the step with
  * `input_expression_failed` (the loop retried once, by the step's retry policy), the run pauses, and a
- * canary run still completes; a backtracking pattern runs in linear time; a pattern RE2 cannot run is
- * refused at load.
+ * canary run still completes; a backtracking pattern runs in linear time; a pattern RE2 cannot run and a
+ * 25-day step timeout are refused at load.
  */
 describe('step input expressions at their limits', () => {
   let stack: BenchStack;
@@ -84,6 +84,17 @@ describe('a pattern the linear-time engine cannot run', () => {
       expect(planner.output()).toContain(join(dir, 'bad-pattern.yaml'));
       expect(planner.output()).toContain('/inputSchema/properties/code/pattern');
       expect(planner.output()).toContain('linear-time engine (RE2)');
+    });
+  }, 30_000);
+});
+
+describe('a step timeout past the longest timer', () => {
+  it('is refused at load: the planner stops with exit 78 naming the file, the field and the limit', async () => {
+    const dir = join(repoRoot(), 'services/executor/src/fixtures/workflows/long-timeout');
+    await withPlannerAlone(dir, async (planner) => {
+      expect(await planner.exited).toBe(78);
+      expect(planner.output()).toContain(join(dir, 'long-timeout.yaml'));
+      expect(planner.output()).toContain('/steps/0/timeout: "25d" (2160000000 ms) is longer than the limit of 2147483647 ms (24.86 days)');
     });
   }, 30_000);
 });
