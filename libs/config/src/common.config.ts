@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { IsEd25519Pkcs8 } from './ed25519-key.decorator.js';
 import { Env } from './env.decorator.js';
 import { FileContentMatches, IsReadableFile } from './file-rules.decorator.js';
 import { RequiredWhen } from './required-when.decorator.js';
@@ -127,6 +128,24 @@ export class CommonConfig {
   @IsInt() @Min(1024 * 1024)
   LEDGERFLOW_DLQ_MAX_BYTES!: number;
 
+  /**
+   * How long `LF_ANCHORS` keeps signed anchors of stream heads, in hours (default 8760 = 365 days); at least 1.
+   * Keep it as long as exports must be checkable against the bus (docs/security.md, "Audit trail").
+   */
+  @Env('LEDGERFLOW_ANCHORS_MAX_AGE_HOURS', { default: '8760' })
+  @IsInt() @Min(1)
+  LEDGERFLOW_ANCHORS_MAX_AGE_HOURS!: number;
+
+  /** Size cap of `LF_ANCHORS`, in bytes (default 268435456 = 256 MiB); the oldest anchors go first. */
+  @Env('LEDGERFLOW_ANCHORS_MAX_BYTES', { default: '268435456' })
+  @IsInt() @Min(1024 * 1024)
+  LEDGERFLOW_ANCHORS_MAX_BYTES!: number;
+
+  /** Anchors `LF_ANCHORS` keeps per store stream (its `max_msgs_per_subject`; default 16, 1..1000), the oldest going first. */
+  @Env('LEDGERFLOW_ANCHORS_PER_STREAM', { default: '16' })
+  @IsInt() @Min(1) @Max(1000)
+  LEDGERFLOW_ANCHORS_PER_STREAM!: number;
+
   /** Directories of workflow definitions (YAML), comma-separated. */
   @Env('LEDGERFLOW_DEFINITIONS_DIR', { default: 'examples/claim-review/workflows' })
   @IsArray() @ArrayNotEmpty() @IsString({ each: true })
@@ -177,4 +196,32 @@ export class PrivacyConfig extends CommonConfig {
   @Env('LEDGERFLOW_POLICY_DIRS', { default: 'examples/claim-review/policies' })
   @IsArray() @ArrayNotEmpty() @IsString({ each: true })
   LEDGERFLOW_POLICY_DIRS!: string[];
+}
+
+/**
+ * Settings of the service that hosts the anchor publisher (the planner; libs/messaging `startAnchorPublisher`):
+ * `PrivacyConfig` plus the key that signs each stream's head into JetStream `LF_ANCHORS`. Without
+ * `LEDGERFLOW_ANCHOR_SIGNING_KEY` the publisher is off (the service logs one warning at start).
+ */
+export class AnchorPublisherConfig extends PrivacyConfig {
+  /**
+   * Ed25519 private key (PKCS#8 PEM; `\n` escapes allowed) that signs anchors; unset: none are published.
+   * Never logged. Give auditors its public key (SPKI PEM) for `ledgerflow audit verify --anchor-key`.
+   */
+  @Env('LEDGERFLOW_ANCHOR_SIGNING_KEY')
+  @IsOptional() @IsEd25519Pkcs8()
+  LEDGERFLOW_ANCHOR_SIGNING_KEY?: string;
+
+  /**
+   * Key id written into each anchor (`kid`, 1..64 of `A-Z a-z 0-9 . _ : -`); default: the first 16 hex
+   * characters of SHA-256 over the public key's SPKI DER (what `audit verify` derives from `--anchor-key`).
+   */
+  @Env('LEDGERFLOW_ANCHOR_KEY_ID')
+  @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_", ":" or "-"' })
+  LEDGERFLOW_ANCHOR_KEY_ID?: string;
+
+  /** How often the publisher anchors the stream heads that moved, in milliseconds (default 10000; 100..3600000). */
+  @Env('LEDGERFLOW_ANCHOR_INTERVAL_MS', { default: '10000' })
+  @IsInt() @Min(100) @Max(3_600_000)
+  LEDGERFLOW_ANCHOR_INTERVAL_MS!: number;
 }

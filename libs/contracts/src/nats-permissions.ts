@@ -1,4 +1,4 @@
-import { DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from './subjects.js';
+import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from './subjects.js';
 
 /**
  * Who may publish and subscribe to what on the bus (design brief, "Trust boundaries"; docs/subjects.md).
@@ -58,10 +58,11 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
 /**
  * What each service publishes besides JetStream API calls and acks: only the executor calls tools and
  * policy, only the gateway forwards humans' commands, only the planner (host of the event relay) writes
- * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish).
+ * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish), and only the
+ * planner (host of the anchor publisher) signs stream heads into `lf.anchor.>`.
  */
 export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
-  planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay')],
+  planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay'), subjects.anchorsAll],
   executor: ['lf.tool.>', subjects.policyEvaluate],
   policy: [],
   approval: [],
@@ -73,11 +74,11 @@ const JS_API = '$JS.API';
 
 /**
  * JetStream API subjects every service uses at start (`ensureStreams`: account info, then info, create or
- * update of LF_TRIGGERS, LF_EVENTS and LF_DLQ). Known limit: a service may therefore change those streams'
+ * update of LF_TRIGGERS, LF_EVENTS, LF_DLQ and LF_ANCHORS). Known limit: a service may therefore change those streams'
  * configuration (not their content), see docs/subjects.md.
  */
 export function streamManagementSubjects(): string[] {
-  const streams = [TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM];
+  const streams = [TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM, ANCHORS_STREAM];
   return [`${JS_API}.INFO`, ...streams.flatMap((s) => ['INFO', 'CREATE', 'UPDATE'].map((op) => `${JS_API}.STREAM.${op}.${s}`))];
 }
 

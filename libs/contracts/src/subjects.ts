@@ -9,6 +9,11 @@ export const TRIGGERS_STREAM = 'LF_TRIGGERS';
 export const EVENTS_STREAM = 'LF_EVENTS';
 /** JetStream stream of dead letters: `lf.dlq.<durable>`, so a message a consumer gave up on is kept for an operator. */
 export const DLQ_STREAM = 'LF_DLQ';
+/**
+ * JetStream stream of signed anchor checkpoints (`ledgerflow-anchor/1`, libs/audit) of each store stream's head:
+ * `lf.anchor.<category>.<streamId>`, message id = `<streamId>@<revision>`, a few kept per subject.
+ */
+export const ANCHORS_STREAM = 'LF_ANCHORS';
 
 export const subjects = {
   /** A trigger for a workflow (JetStream, stream LF_TRIGGERS). */
@@ -23,6 +28,9 @@ export const subjects = {
   /** Dead-letter subject for a consumer whose handler failed `maxDeliveries` times (core NATS publish). */
   deadLetter: (consumer: string) => `lf.dlq.${consumer}`,
   deadLettersAll: 'lf.dlq.>',
+  /** A signed checkpoint of a store stream's head (JetStream, stream LF_ANCHORS), published by the planner. */
+  anchor: (category: string, streamId: string) => `lf.anchor.${category}.${streamId}`,
+  anchorsAll: 'lf.anchor.>',
   /** Request/reply: one tool action, served by workers in queue group `tool.<tool>.<action>`. */
   tool: (tool: string, action: string) => `lf.tool.${tool}.${action}`,
   /** Request/reply commands and queries served by the services (queue group = service name). */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { EVENTS_STREAM, TRIGGERS_STREAM, inboxPrefixOf } from '@ledgerflow/contracts';
+import { ANCHORS_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, inboxPrefixOf } from '@ledgerflow/contracts';
 import { removeDir, startNatsServer, tempDir, type NatsServerHandle } from '@ledgerflow/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type Msg, type NatsConnection } from '@nats-io/nats-core';
@@ -28,6 +28,7 @@ const MAY_PUBLISH: Record<string, readonly Principal[]> = {
   'lf.planner.run-command': ['gateway'],
   'lf.memory.step-stats': ['gateway'],
   'lf.evt.run.run-1.GateDecided': ['planner'],
+  'lf.anchor.run.run-1': ['planner'],
   'lf.trigger.claim-review': ['publisher'],
 };
 
@@ -40,6 +41,7 @@ const MAY_SUBSCRIBE: Record<string, readonly Principal[]> = {
   'lf.tool.bench.record': ['bench-workers'],
   'lf.tool.billing.payout': ['claims-workers'],
   'lf.evt.>': [],
+  'lf.anchor.>': [],
   '_INBOX.>': [],
 };
 
@@ -150,6 +152,8 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     await ensureStreams(executor.nc);
     await (await jetstreamManager(executor.nc)).consumers.add(EVENTS_STREAM, { durable_name: 'executor', ack_policy: 'explicit', filter_subject: 'lf.evt.run.>' } as never);
     await jetstream(planner.nc).publish('lf.evt.run.run-2.RunTriggered', '{}', { msgID: 'evt-1' });
+    await jetstream(planner.nc).publish('lf.anchor.run.run-2', '{}', { msgID: 'run-2@0' });
+    await expect(jetstream(executor.nc).publish('lf.anchor.run.run-2', '{}', { msgID: 'run-2@1' })).rejects.toThrow(/Permissions Violation/);
     const message = await (await jetstream(executor.nc).consumers.get(EVENTS_STREAM, 'executor')).next({ expires: 2_000 });
     expect(message?.subject).toBe('lf.evt.run.run-2.RunTriggered');
     await message?.ackAck();
@@ -165,6 +169,8 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     const jsm = await jetstreamManager((await as('admin')).nc);
     expect((await jsm.streams.info(TRIGGERS_STREAM)).state.messages).toBe(1);
     expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(1);
-    expect([...planner.violations, ...executor.violations]).toEqual([]);
+    expect((await jsm.streams.info(ANCHORS_STREAM)).state.messages).toBe(1);
+    expect(planner.violations).toEqual([]);
+    expect(executor.violations.filter((v) => !v.includes('lf.anchor.run.run-2'))).toEqual([]);
   });
 });

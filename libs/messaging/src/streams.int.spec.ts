@@ -1,9 +1,9 @@
-import { DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM } from '@ledgerflow/contracts';
+import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { startNatsFixture, type NatsFixture } from './nats.spec-util.js';
-import { DEFAULT_STREAM_LIMITS, ensureStreams } from './streams.js';
+import { DEFAULT_STREAM_LIMITS, ensureStreams, streamLimitsOf } from './streams.js';
 
 describe('ensureStreams', () => {
   let nats: NatsFixture;
@@ -14,11 +14,11 @@ describe('ensureStreams', () => {
     await nats.stop();
   });
 
-  it('creates both streams with their subjects, file storage and duplicate windows, even when two processes race', async () => {
+  it('creates every stream with their subjects, file storage and duplicate windows, even when two processes race', async () => {
     const other = await nats.connect('other-process');
     const [a, b] = await Promise.all([ensureStreams(nats.nc), ensureStreams(other)]);
-    expect(a.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM]);
-    expect(b.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM]);
+    expect(a.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM, ANCHORS_STREAM]);
+    expect(b.map((s) => s.config.name)).toEqual([TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM, ANCHORS_STREAM]);
 
     const jsm = await jetstreamManager(nats.nc);
     const triggers = await jsm.streams.info(TRIGGERS_STREAM);
@@ -29,6 +29,9 @@ describe('ensureStreams', () => {
     expect(events.config.subjects).toEqual(['lf.evt.>']);
     expect(events.config.storage).toBe(StorageType.File);
     expect(events.config.duplicate_window).toBe(nanos(2 * 60 * 1000));
+    const anchors = await jsm.streams.info(ANCHORS_STREAM);
+    expect(anchors.config).toMatchObject({ subjects: ['lf.anchor.>'], storage: StorageType.File, duplicate_window: nanos(2 * 60 * 1000), max_msgs_per_subject: 16 });
+    expect(events.config.max_msgs_per_subject).toBe(-1);
   });
 
   it('is idempotent and keeps stored messages', async () => {
@@ -54,6 +57,23 @@ describe('ensureStreams', () => {
     expect(byName[TRIGGERS_STREAM]).toMatchObject({ max_age: nanos(7 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024, discard: 'old' });
     expect(byName[EVENTS_STREAM]).toMatchObject({ max_age: nanos(DEFAULT_STREAM_LIMITS.events.maxAgeMs), max_bytes: 1024 * 1024 * 1024 });
     expect(byName[DLQ_STREAM]).toMatchObject({ max_age: nanos(30 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024 });
+    expect(byName[ANCHORS_STREAM]).toMatchObject({ max_age: nanos(365 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024, max_msgs_per_subject: 16, discard: 'old' });
+  });
+
+  it('keeps the last N anchors per subject, as configured, and reconciles that limit in place', async () => {
+    const settings = {
+      LEDGERFLOW_EVENTS_MAX_AGE_HOURS: 168, LEDGERFLOW_EVENTS_MAX_BYTES: 1024 ** 3, LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS: 168, LEDGERFLOW_TRIGGERS_MAX_BYTES: 256 * 1024 ** 2,
+      LEDGERFLOW_DLQ_MAX_AGE_HOURS: 720, LEDGERFLOW_DLQ_MAX_BYTES: 256 * 1024 ** 2, LEDGERFLOW_ANCHORS_MAX_AGE_HOURS: 48, LEDGERFLOW_ANCHORS_MAX_BYTES: 8 * 1024 ** 2, LEDGERFLOW_ANCHORS_PER_STREAM: 3,
+    };
+    const infos = await ensureStreams(nats.nc, { limits: streamLimitsOf(settings) });
+    expect(infos[3]?.config).toMatchObject({ max_age: nanos(48 * 3_600_000), max_bytes: 8 * 1024 ** 2, max_msgs_per_subject: 3 });
+    const js = (await jetstreamManager(nats.nc)).jetstream();
+    for (let revision = 0; revision < 5; revision++) await js.publish('lf.anchor.run.run-a', String(revision), { msgID: `run-a@${revision}` });
+    await js.publish('lf.anchor.run.run-b', '0', { msgID: 'run-b@0' });
+    const jsm = await jetstreamManager(nats.nc);
+    expect((await jsm.streams.info(ANCHORS_STREAM)).state.messages).toBe(4);
+    expect((await jsm.streams.getMessage(ANCHORS_STREAM, { last_by_subj: 'lf.anchor.run.run-a' }))?.string()).toBe('4');
+    expect((await ensureStreams(nats.nc))[3]?.config.max_msgs_per_subject).toBe(16);
   });
 
   it('reconciles changed limits in place, keeping stored messages, and enforces them', async () => {

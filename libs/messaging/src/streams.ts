@@ -1,4 +1,4 @@
-import { DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from '@ledgerflow/contracts';
+import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { DiscardPolicy, JetStreamApiError, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
@@ -20,17 +20,22 @@ export interface StreamLimits {
   readonly maxAgeMs: number;
   /** Bytes the stream may hold (JetStream reserves them against the server's `max_file_store`). */
   readonly maxBytes: number;
+  /** Messages kept per subject, the oldest going first (JetStream `max_msgs_per_subject`); undefined: no limit. */
+  readonly maxMsgsPerSubject?: number;
 }
 
 /**
  * Default retention (docs/operations.md, "Limits"): `LF_EVENTS` 7 days / 1 GiB (a copy for consumers; the
  * event store is the record), `LF_TRIGGERS` 7 days / 256 MiB (at least its 24 h duplicate window),
- * `LF_DLQ` 30 days / 256 MiB (time for an operator to look). Discard policy: oldest first.
+ * `LF_DLQ` 30 days / 256 MiB (time for an operator to look), `LF_ANCHORS` 365 days / 256 MiB and 16 anchors per
+ * store stream (an auditor checks an export against an anchor long after the run; one anchor is ~450 bytes).
+ * Discard policy: oldest first.
  */
 export const DEFAULT_STREAM_LIMITS = {
   triggers: { maxAgeMs: 7 * 24 * HOUR_MS, maxBytes: 256 * MIB },
   events: { maxAgeMs: 7 * 24 * HOUR_MS, maxBytes: 1024 * MIB },
   dlq: { maxAgeMs: 30 * 24 * HOUR_MS, maxBytes: 256 * MIB },
+  anchors: { maxAgeMs: 365 * 24 * HOUR_MS, maxBytes: 256 * MIB, maxMsgsPerSubject: 16 },
 } as const satisfies Record<string, StreamLimits>;
 
 export interface EnsureStreamsOptions {
@@ -39,7 +44,7 @@ export interface EnsureStreamsOptions {
   /** Stream replicas: 1 (default) on one server, 3 on the Kubernetes NATS cluster. */
   readonly replicas?: number;
   /** Override the retention of any stream (each field separately); default {@link DEFAULT_STREAM_LIMITS}. */
-  readonly limits?: { readonly triggers?: Partial<StreamLimits>; readonly events?: Partial<StreamLimits>; readonly dlq?: Partial<StreamLimits> };
+  readonly limits?: { readonly [S in keyof typeof DEFAULT_STREAM_LIMITS]?: Partial<StreamLimits> };
 }
 
 /** The retention settings of `CommonConfig` (libs/config), in hours and bytes. */
@@ -50,6 +55,9 @@ export interface StreamLimitSettings {
   readonly LEDGERFLOW_TRIGGERS_MAX_BYTES: number;
   readonly LEDGERFLOW_DLQ_MAX_AGE_HOURS: number;
   readonly LEDGERFLOW_DLQ_MAX_BYTES: number;
+  readonly LEDGERFLOW_ANCHORS_MAX_AGE_HOURS: number;
+  readonly LEDGERFLOW_ANCHORS_MAX_BYTES: number;
+  readonly LEDGERFLOW_ANCHORS_PER_STREAM: number;
 }
 
 /** `EnsureStreamsOptions.limits` from the `LEDGERFLOW_*_MAX_AGE_HOURS` / `_MAX_BYTES` settings. */
@@ -58,6 +66,7 @@ export function streamLimitsOf(s: StreamLimitSettings): NonNullable<EnsureStream
     events: { maxAgeMs: s.LEDGERFLOW_EVENTS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_EVENTS_MAX_BYTES },
     triggers: { maxAgeMs: s.LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_TRIGGERS_MAX_BYTES },
     dlq: { maxAgeMs: s.LEDGERFLOW_DLQ_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_DLQ_MAX_BYTES },
+    anchors: { maxAgeMs: s.LEDGERFLOW_ANCHORS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_ANCHORS_MAX_BYTES, maxMsgsPerSubject: s.LEDGERFLOW_ANCHORS_PER_STREAM },
   };
 }
 
@@ -65,33 +74,36 @@ export function streamLimitsOf(s: StreamLimitSettings): NonNullable<EnsureStream
 const STREAM_NAME_IN_USE = 10058;
 const STREAM_NOT_FOUND = 10059;
 
-type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'storage' | 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard'>;
+type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'storage' | 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard' | 'max_msgs_per_subject'>;
+type Reconciled = 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard' | 'max_msgs_per_subject';
 
-/** The configuration `ensureStreams` wants for `LF_TRIGGERS`, `LF_EVENTS` and `LF_DLQ`. */
+/** The configuration `ensureStreams` wants for `LF_TRIGGERS`, `LF_EVENTS`, `LF_DLQ` and `LF_ANCHORS`. */
 export function desiredStreams(options: EnsureStreamsOptions = {}): DesiredStream[] {
   const replicas = options.replicas ?? 1;
   const triggersMs = options.duplicateWindowMs?.triggers ?? DEFAULT_DUPLICATE_WINDOW_MS.triggers;
   const eventsMs = options.duplicateWindowMs?.events ?? DEFAULT_DUPLICATE_WINDOW_MS.events;
-  const limits = (which: keyof typeof DEFAULT_STREAM_LIMITS): Pick<StreamConfig, 'max_age' | 'max_bytes' | 'discard'> => {
-    const { maxAgeMs, maxBytes } = { ...DEFAULT_STREAM_LIMITS[which], ...options.limits?.[which] };
-    return { max_age: nanos(maxAgeMs), max_bytes: maxBytes, discard: DiscardPolicy.Old };
+  const limits = (which: keyof typeof DEFAULT_STREAM_LIMITS): Pick<StreamConfig, 'max_age' | 'max_bytes' | 'discard' | 'max_msgs_per_subject'> => {
+    const { maxAgeMs, maxBytes, maxMsgsPerSubject }: StreamLimits = { ...DEFAULT_STREAM_LIMITS[which], ...options.limits?.[which] };
+    return { max_age: nanos(maxAgeMs), max_bytes: maxBytes, discard: DiscardPolicy.Old, max_msgs_per_subject: maxMsgsPerSubject ?? -1 };
   };
   const file = { storage: StorageType.File, num_replicas: replicas };
   return [
     { name: TRIGGERS_STREAM, subjects: [subjects.triggerAll], ...file, duplicate_window: nanos(triggersMs), ...limits('triggers') },
     { name: EVENTS_STREAM, subjects: [subjects.eventsAll], ...file, duplicate_window: nanos(eventsMs), ...limits('events') },
     { name: DLQ_STREAM, subjects: [subjects.deadLettersAll], ...file, duplicate_window: nanos(eventsMs), ...limits('dlq') },
+    { name: ANCHORS_STREAM, subjects: [subjects.anchorsAll], ...file, duplicate_window: nanos(eventsMs), ...limits('anchors') },
   ];
 }
 
 /**
  * Creates `LF_TRIGGERS` (`lf.trigger.>`, file storage, duplicate window 24 h), `LF_EVENTS`
- * (`lf.evt.>`, file storage, duplicate window 2 min) and `LF_DLQ` (`lf.dlq.>`, file storage: dead letters are
- * kept for an operator, 30 days by default), each with a max age and max bytes ({@link DEFAULT_STREAM_LIMITS},
+ * (`lf.evt.>`, file storage, duplicate window 2 min), `LF_DLQ` (`lf.dlq.>`, file storage: dead letters are
+ * kept for an operator, 30 days by default) and `LF_ANCHORS` (`lf.anchor.>`, file storage, duplicate window
+ * 2 min, 16 signed anchors kept per store stream), each with a max age and max bytes ({@link DEFAULT_STREAM_LIMITS},
  * oldest discarded first), or updates them when their subjects, duplicate window, replicas or limits differ. Idempotent, and safe when several processes call it at once (a lost
  * create race turns into a check-and-update).
  *
- * @returns the info of the three streams: triggers, events, dead letters.
+ * @returns the info of the four streams: triggers, events, dead letters, anchors.
  * @throws LedgerflowError `NATS.STREAM_CONFIG_CONFLICT` when an existing stream uses another storage type
  *   (JetStream cannot change storage in place).
  */
@@ -135,8 +147,8 @@ async function reconcile(jsm: JetStreamManager, info: StreamInfo, desired: Desir
     );
   }
   const sameSubjects = [...(cfg.subjects ?? [])].sort().join(' ') === [...desired.subjects].sort().join(' ');
-  const same = (key: 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard'): boolean => cfg[key] === desired[key];
-  if (sameSubjects && same('duplicate_window') && same('num_replicas') && same('max_age') && same('max_bytes') && same('discard')) return info;
+  const same = (key: Reconciled): boolean => cfg[key] === desired[key];
+  if (sameSubjects && same('duplicate_window') && same('num_replicas') && same('max_age') && same('max_bytes') && same('discard') && same('max_msgs_per_subject')) return info;
   return jsm.streams.update(desired.name, {
     subjects: desired.subjects,
     duplicate_window: desired.duplicate_window,
@@ -144,5 +156,6 @@ async function reconcile(jsm: JetStreamManager, info: StreamInfo, desired: Desir
     max_age: desired.max_age,
     max_bytes: desired.max_bytes,
     discard: desired.discard,
+    max_msgs_per_subject: desired.max_msgs_per_subject,
   });
 }
