@@ -13,7 +13,7 @@ function copyGate(gate: GateSpec): GateSpec {
 
 /**
  * The plan of a definition: its steps as the Run aggregate sees them (input templates unresolved;
- * `outputSchema` stays with the definition), with the gates (`gate`, `confidenceGate`) and confidence
+ * `outputSchema` travels with the step, so the executor checks a result against the version the run started with), with the gates (`gate`, `confidenceGate`) and confidence
  * thresholds (`minConfidence`) of the steps and of the workflow. Does not validate: `parseDefinition`
  * has already run `validatePlan` on it.
  */
@@ -38,6 +38,7 @@ export function buildPlan(definition: WorkflowDefinition): Plan {
       ...(step.minConfidence === undefined ? {} : { minConfidence: step.minConfidence }),
       ...(step.confidenceGate === undefined ? {} : { confidenceGate: copyGate(step.confidenceGate) }),
       policyTags: [...step.policyTags],
+      ...(step.outputSchema === undefined ? {} : { outputSchema: step.outputSchema }),
     })),
     ...(definition.minConfidence === undefined ? {} : { minConfidence: definition.minConfidence }),
     ...(definition.confidenceGate === undefined ? {} : { confidenceGate: copyGate(definition.confidenceGate) }),

@@ -8,5 +8,6 @@ export { buildPlan } from './build-plan.js';
 export { recoveryFor, type RecoveryMatch } from './recoveries.js';
 export { DefinitionRegistry, loadDefinitions } from './definition-registry.js';
 export { validateRunInput, mapTriggerPayload } from './run-input.js';
+export { stepOutputIssues, describeOutputIssues } from './step-output.js';
 export { resolveStepInput, evaluateExpression, EXPRESSION_LIMITS, type ExpressionScope } from './expressions.js';
 export { compareSemver } from './semver.js';

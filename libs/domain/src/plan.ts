@@ -60,7 +60,28 @@ export interface PlanStep {
   /** Who reviews this step's low-confidence results (else the plan's `confidenceGate`, else the approval service's default). */
   readonly confidenceGate?: GateSpec;
   readonly policyTags: readonly string[];
+  /**
+   * JSON Schema (draft-07, or 2020-12 when its `$schema` says so) the tool's output must satisfy; the executor
+   * validates each result and records a failure `output_invalid` naming the JSON pointer and rule otherwise.
+   */
+  readonly outputSchema?: Readonly<Record<string, unknown>> | boolean;
+  /**
+   * A JSONata condition over `{ input, steps: { <id>: { output } } }`, evaluated by the executor once the
+   * dependencies are done: `false` (or no match) records `StepSkipped{reason: 'condition_false'}`.
+   */
+  readonly when?: string;
+  /**
+   * `tool` (default): the executor calls `tool.action`. `external`: no tool call and no policy decision; the
+   * step starts when its dependencies are done and waits for a person named in {@link PlanStep.reviewers} to
+   * complete or fail it (`CompleteExternalStep`, `FailExternalStep`).
+   */
+  readonly kind?: StepKind;
+  /** Who may complete or fail an `external` step: reviewer entries as in {@link GateSpec.reviewers}. */
+  readonly reviewers?: readonly string[];
 }
+
+/** How a step runs: a tool call, or an external task done outside Ledgerflow and reported through the API. */
+export type StepKind = 'tool' | 'external';
 
 /** A plan. `concurrency`: how many steps of the run may run at once (>= 1). `agents`: id -> capabilities. */
 export interface Plan {
@@ -73,6 +94,13 @@ export interface Plan {
   readonly minConfidence?: number;
   /** Default reviewers (and SLA, escalation) of confidence gates for every step. */
   readonly confidenceGate?: GateSpec;
+  /** Time limit of the whole run in ms, from `RunTriggered` (paused time included): past it the run fails `run_timed_out`. */
+  readonly timeoutMs?: number;
+}
+
+/** True when the step is an external task (no tool call; see {@link PlanStep.kind}). */
+export function isExternalStep(step: PlanStep): boolean {
+  return step.kind === 'external';
 }
 
 /** Most steps a plan may hold (design brief, "Invariants": at most 50 steps, `workflow_depth_exceeded`). */

@@ -9,7 +9,7 @@ import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { PolicyClient } from './policy-client.js';
 import { resolveInputOrFailStep } from './step-input.js';
-import { callTool, outcomeCommand } from './tool-dispatcher.js';
+import { callTool, checkedOutcome, outcomeCommand } from './tool-dispatcher.js';
 import { WakeTimers } from './wake-timers.js';
 import type { ToolOutcome } from './tool-dispatcher.js';
 
@@ -212,7 +212,7 @@ export class RunReconciler {
           request: { runId, stepId: step.id, attempt, idempotencyKey: key, input: revealed },
           ...(grant ? { grant } : {}),
         });
-        await this.record(runId, step.id, attempt, await this.concealed(runId, outcome));
+        await this.record(runId, step.id, attempt, await this.concealed(runId, checkedOutcome(step, outcome)));
       },
     )
       .catch((error: Error) => {

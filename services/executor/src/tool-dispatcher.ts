@@ -1,5 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
+import { describeOutputIssues, stepOutputIssues } from '@ledgerflow/definitions';
 import { LedgerflowError } from '@ledgerflow/domain';
+import type { PlanStep } from '@ledgerflow/domain';
 import { headers, subjects } from '@ledgerflow/contracts';
 import type { ToolRequest, ToolResult } from '@ledgerflow/contracts';
 import type { RunCommand } from '@ledgerflow/domain';
@@ -60,6 +62,20 @@ function toStepError(error: unknown, call: ToolCall): { code: string; message: s
     return { code: error.code, message: error.message, retryable: error.retryable };
   }
   return { code: 'tool_call_failed', message: (error as Error).message, retryable: true };
+}
+
+/**
+ * The outcome as recorded: a result whose `output` fails the step's `outputSchema` becomes the failure
+ * `output_invalid` (retryable, so the step's retry policy applies), its message naming each JSON pointer and
+ * rule, e.g. `step score output is invalid: /score must be number (type)`. Check the output as the tool sent
+ * it (before PII is tokenized). Other outcomes, and steps without a schema, pass unchanged.
+ */
+export function checkedOutcome(step: PlanStep, outcome: ToolOutcome): ToolOutcome {
+  if (!outcome.ok || step.outputSchema === undefined) return outcome;
+  const issues = stepOutputIssues(step.outputSchema, outcome.result.output);
+  if (issues.length === 0) return outcome;
+  const message = `step ${step.id} output is invalid: ${describeOutputIssues(issues)}`;
+  return { ok: false, error: { code: 'output_invalid', message, retryable: true }, durationMs: outcome.durationMs };
 }
 
 /** The command that records a tool call's outcome (`runDurationMs`: since `RunTriggered`, for `RunCompleted`). */
