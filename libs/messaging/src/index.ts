@@ -13,3 +13,5 @@ export * from './event-subject.js';
 export * from './event-relay.js';
 export * from './nats-client-auth.js';
 export * from './nats-credentials.js';
+export * from './anchor-publisher.js';
+export * from './anchor-publisher-lookup.js';
