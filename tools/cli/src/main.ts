@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `ledgerflow`: the command line of Ledgerflow (policy pack tests, gates, runs, service accounts, NATS credentials). */
+/** `ledgerflow`: the command line of Ledgerflow (policy pack tests, gates, runs, service accounts, NATS credentials; start, status, stop on one machine). */
 import { auditCommands } from './audit.command.js';
 import { runCli } from './cli.js';
 import { gatesCommands } from './gates.command.js';
@@ -8,8 +8,12 @@ import { policyTestCommand } from './policy-test.command.js';
 import { runsOperateCommands } from './runs-operate.command.js';
 import { runsReplayCommands } from './runs-replay.command.js';
 import { serviceAccountsCommands } from './service-accounts.command.js';
+import { startCommand } from './start.command.js';
+import { devTokenCommand } from './start-token.command.js';
+import { statusCommand } from './status.command.js';
+import { stopCommand } from './stop.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...auditCommands, ...serviceAccountsCommands, natsCredentialsCommand], process.argv.slice(2), {
+const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...auditCommands, ...serviceAccountsCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, devTokenCommand], process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,

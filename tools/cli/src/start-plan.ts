@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
+import type { ProcessSpec } from '@ledgerflow/supervisor';
+import { DEV_AUTH_AUDIENCE, DEV_AUTH_ISSUER, SERVICE_NAMES } from '@ledgerflow/testing';
+import type { DataDirLayout } from './start-layout.js';
+import type { DevSecrets } from './start-secrets.js';
+
+/** A tool worker script run beside the services: `--worker <name>=<script>@<subject>[,<subject>...]`. */
+export interface WorkerSpec {
+  readonly name: string;
+  /** Absolute path of the script, run with `node`. */
+  readonly script: string;
+  /** The tool subjects it serves (`lf.tool.<tool>.>`); its NATS user may subscribe to these only. */
+  readonly subjects: readonly string[];
+}
+
+/** What the processes of one instance are started with. */
+export interface StartPlanInput {
+  readonly root: string;
+  readonly layout: DataDirLayout;
+  readonly secrets: DevSecrets;
+  readonly natsUrl: string;
+  readonly gatewayPort: number;
+  /** Absolute directories of workflow definitions; empty: the planner's default. */
+  readonly definitions: readonly string[];
+  readonly workers: readonly WorkerSpec[];
+  /** The environment the command was started with; passed on under what the plan sets. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Each service gets this long to print its ready line after a (re)start (ms); the policy service compiles its packs first. */
+const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * The six services (`services/<name>/dist/main.js`) and the tool workers as supervised processes, each
+ * with its own NATS user (`NATS_NKEY_SEED_FILE`), the embedded SQLite store under the data directory and
+ * the instance's development secrets. Tool workers get the grant verify key, never the signing key.
+ */
+export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; workers: ProcessSpec[] } {
+  const { layout, secrets } = input;
+  const inherited = Object.fromEntries(Object.entries(input.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const common: Record<string, string> = {
+    ...inherited,
+    NATS_URL: input.natsUrl,
+    LEDGERFLOW_LOG_LEVEL: input.env.LEDGERFLOW_LOG_LEVEL ?? 'info',
+    [GRANT_VERIFY_KEY_ENV]: secrets.grantVerifyKey,
+  };
+  const serviceEnv: Record<string, string> = {
+    ...common,
+    LEDGERFLOW_STORE: 'sqlite',
+    LEDGERFLOW_SQLITE_PATH: layout.sqlitePath,
+    LEDGERFLOW_MEMORY_PATH: layout.memoryPath,
+    LEDGERFLOW_VAULT_PATH: layout.vaultPath,
+    LEDGERFLOW_PII_KEY: secrets.piiKey,
+    LEDGERFLOW_GATEWAY_PORT: String(input.gatewayPort),
+    LEDGERFLOW_AUTH_SECRET: secrets.authSecret,
+    LEDGERFLOW_AUTH_ISSUER: DEV_AUTH_ISSUER,
+    LEDGERFLOW_AUTH_AUDIENCE: DEV_AUTH_AUDIENCE,
+    [GRANT_SIGNING_KEY_ENV]: secrets.grantSigningKey,
+    ...(input.definitions.length > 0 ? { LEDGERFLOW_DEFINITIONS_DIR: input.definitions.join(',') } : {}),
+  };
+  const node = (name: string, script: string, env: Record<string, string>): ProcessSpec => ({
+    name,
+    command: process.execPath,
+    args: [script],
+    cwd: input.root,
+    env: { ...env, NATS_NKEY_SEED_FILE: join(layout.natsCredentialsDir, `${name}.nk`) },
+    readyLine: /^ledgerflow:ready\b/,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
+  return {
+    services: SERVICE_NAMES.map((name) => node(name, join(input.root, 'services', name, 'dist', 'main.js'), serviceEnv)),
+    workers: input.workers.map((worker) => node(worker.name, worker.script, common)),
+  };
+}
+
+/** nats-server with JetStream under the data directory, bound to 127.0.0.1, with the generated authorization config. */
+export function natsServerSpec(binary: string, port: number, layout: DataDirLayout): ProcessSpec {
+  return {
+    name: 'nats-server',
+    command: binary,
+    args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', layout.jetstreamDir, '-c', join(layout.natsCredentialsDir, 'nats-server.conf')],
+    env: { PATH: process.env.PATH ?? '' },
+    readyLine: /Server is ready/,
+    readyOn: 'both',
+    readyTimeoutMs: 30_000,
+  };
+}
