@@ -113,6 +113,11 @@ export interface Stack {
    * `LEDGERFLOW_GRANT_VERIFY_KEY`; tests sign or forge grants with them.
    */
   readonly grantKeys: GrantKeyPair;
+  /**
+   * This stack's anchor keys (Ed25519): the planner signs stream heads into `LF_ANCHORS` with the private key
+   * (`LEDGERFLOW_ANCHOR_SIGNING_KEY`, every 500 ms); tests verify anchors with the public key (SPKI PEM).
+   */
+  readonly anchorKeys: GrantKeyPair;
   /** The running process of a service or extra process by name. */
   process(name: string): ManagedProcess;
   /** Starts a (killed or stopped) process again with the same environment; resolves once it is ready. */
@@ -169,6 +174,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const authSecret = options.authSecret ?? DEV_AUTH_SECRET;
   const sqlitePath = join(dataDir, 'ledgerflow.db');
   const grantKeys = generateGrantKeys();
+  const anchorKeys = generateGrantKeys();
+  // The planner anchors stream heads often, so end-to-end tests see an anchor soon after a run moves.
+  const anchorEnv = { LEDGERFLOW_ANCHOR_SIGNING_KEY: anchorKeys.privateKeyPem, LEDGERFLOW_ANCHOR_INTERVAL_MS: '500' };
   const baseEnv: Record<string, string> = {
     NATS_URL: nats.url,
     LEDGERFLOW_STORE: 'sqlite',
@@ -188,7 +196,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const specs = new Map<string, { script: string; readyLine: RegExp; env: Record<string, string> }>();
   for (const name of SERVICE_NAMES) {
-    const env = { ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name) };
+    const env = { ...(name === 'planner' ? anchorEnv : {}), ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name) };
     specs.set(name, { script: `services/${name}/dist/main.js`, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env });
   }
   for (const extra of options.extras ?? []) {
@@ -234,6 +242,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     authIssuer: DEV_AUTH_ISSUER,
     authAudience: DEV_AUTH_AUDIENCE,
     grantKeys,
+    anchorKeys,
     connect(user = 'admin') {
       return connectAs(nats.url, natsCredentialsDir, user);
     },
