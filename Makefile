@@ -9,7 +9,7 @@ export NX_NO_CLOUD := true
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: install nats build typecheck lint unit test demo bench clean
+.PHONY: install nats build typecheck lint unit test demo bench soak start clean
 
 # `npm install` (not `npm ci`): the registry reachable here lacks other platforms' optional bindings
 # (e.g. @unrs/resolver-binding-*), so npm cannot record them and `npm ci` refuses every lockfile it writes.
@@ -44,6 +44,14 @@ demo: install nats build
 
 bench: install nats build
 	node examples/bench/dist/bench.js
+
+# Steady load through `ledgerflow start` (supervised): SOAK_SECONDS (600), SOAK_CONCURRENCY (10); not part of `make test`.
+soak: install nats build
+	node examples/bench/dist/soak.js
+
+# Ledgerflow on this machine in the foreground (Ctrl-C stops); arguments in ARGS, e.g. make start ARGS='--port 8081'.
+start: install nats build
+	node tools/cli/dist/main.js start $(ARGS)
 
 clean:
 	rm -rf .data libs/*/dist services/*/dist examples/*/dist

@@ -42,7 +42,7 @@ export const SERVICE_CONSUMERS: Readonly<Record<NatsServicePrincipal, readonly (
   policy: [],
   approval: [[EVENTS_STREAM, 'approval'], [EVENTS_STREAM, 'approval-confidence'], [EVENTS_STREAM, 'approval-gate-opened'], [EVENTS_STREAM, 'approval-gate-escalated']],
   memory: [[EVENTS_STREAM, 'memory']],
-  gateway: [],
+  gateway: [[EVENTS_STREAM, 'gateway-webhooks']],
 };
 
 /** The request subjects each service answers (queue group = service name). */

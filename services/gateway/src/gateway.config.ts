@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { WithAuthConfig } from '@ledgerflow/auth';
 import { CommonConfig, Env } from '@ledgerflow/config';
 
@@ -19,4 +19,27 @@ export class GatewayConfig extends WithAuthConfig(CommonConfig) {
   @Env('LEDGERFLOW_WEBHOOK_SECRETS_FILE')
   @IsOptional() @IsString()
   LEDGERFLOW_WEBHOOK_SECRETS_FILE?: string;
+
+  /**
+   * Outbound webhooks: delays before the 2nd, 3rd, ... attempt of a delivery, in ms (comma-separated); a failure
+   * after the last is dead-lettered. Default 5 s, 30 s, 2 min, 10 min, 30 min, 2 h (7 attempts over ~2.7 h).
+   */
+  @Env('LEDGERFLOW_WEBHOOK_RETRY_DELAYS_MS', { default: '5000,30000,120000,600000,1800000,7200000' })
+  @IsArray() @ArrayMaxSize(20) @IsInt({ each: true }) @Min(0, { each: true }) @Max(86_400_000, { each: true })
+  LEDGERFLOW_WEBHOOK_RETRY_DELAYS_MS!: number[];
+
+  /** Outbound webhooks: how long one attempt may take, in ms (default 10000). */
+  @Env('LEDGERFLOW_WEBHOOK_TIMEOUT_MS', { default: '10000' })
+  @IsInt() @Min(100) @Max(120_000)
+  LEDGERFLOW_WEBHOOK_TIMEOUT_MS!: number;
+
+  /** Outbound webhooks: attempts in flight at once per gateway (default 16; at most 4 per subscription). */
+  @Env('LEDGERFLOW_WEBHOOK_CONCURRENCY', { default: '16' })
+  @IsInt() @Min(1) @Max(256)
+  LEDGERFLOW_WEBHOOK_CONCURRENCY!: number;
+
+  /** Outbound webhooks: allow loopback and private targets (default false: refused when subscribing and at each delivery). */
+  @Env('LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE', { default: 'false' })
+  @IsBoolean()
+  LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE!: boolean;
 }

@@ -19,18 +19,33 @@ import { ServiceAccountsController } from './service-accounts.controller.js';
 import { ServicesClient } from './services.client.js';
 import { WorkflowsController } from './workflows.controller.js';
 import { WebhooksController } from './webhooks.controller.js';
+import { Subscriptions } from './subscriptions.js';
+import { SubscriptionsController } from './subscriptions.controller.js';
+import { WebhookDeliveries } from './webhook-deliveries.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { WebhookSender } from './webhook-sender.js';
 
 @Module({})
 export class GatewayModule {
   static register(context: ServiceContext<GatewayConfig>): DynamicModule {
     const accounts = new ServiceAccounts(context.store);
+    const subscriptions = new Subscriptions(context.store);
+    const deliveries = new WebhookDeliveries(context.store);
+    const { config } = context;
+    const sender = new WebhookSender({
+      store: context.store, deliveries, subscriptions, logger: context.logger, retryDelaysMs: config.LEDGERFLOW_WEBHOOK_RETRY_DELAYS_MS,
+      timeoutMs: config.LEDGERFLOW_WEBHOOK_TIMEOUT_MS, concurrency: config.LEDGERFLOW_WEBHOOK_CONCURRENCY, allowPrivate: config.LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE,
+    });
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ServiceAccountsController, WebhooksController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ServiceAccountsController, WebhooksController, SubscriptionsController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },
         { provide: ServiceAccounts, useValue: accounts },
+        { provide: Subscriptions, useValue: subscriptions },
+        { provide: WebhookDeliveries, useValue: deliveries },
+        { provide: WebhookDispatcher, useValue: new WebhookDispatcher(context.nc, context.store, subscriptions, deliveries, sender) },
         { provide: Authenticator, useValue: new Authenticator(bearerVerifierOf(context.config), accounts) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: InputShapeInterceptor },
