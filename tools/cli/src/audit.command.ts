@@ -1,49 +1,84 @@
-import { readFile } from 'node:fs/promises';
-import { HASH_PATTERN, parseAuditExport, verifyAuditExport } from '@ledgerflow/audit';
+import { anchorVerifyKeyOf, HASH_PATTERN, parseAuditExport, verifyAuditExport } from '@ledgerflow/audit';
+import type { AuditExport } from '@ledgerflow/audit';
 import { LedgerflowError } from '@ledgerflow/domain';
+import type { KeyObject } from 'node:crypto';
+import { parseArgs, UsageError } from './args.js';
+import { ANCHOR_VERIFY_KEY_ENV, checkAnchor, checkBus, readArgumentFile } from './audit-anchor.js';
+import { auditAnchorCommand } from './audit-anchor.command.js';
+import { connectAuditBus } from './audit-bus.js';
+import type { AuditBusConnector } from './audit-bus.js';
 import type { CliCommand, CliIo } from './command.js';
 
 /**
- * `ledgerflow audit verify <file> [--head <hash>] [--allow-legacy-prefix]`: checks a run's audit export (`GET /v1/runs/{id}/audit`,
- * format `ledgerflow-audit/1`) offline: its shape (JSON Schema), every event's hash and link to the one
- * before it, and the chain head against the export's `head` and, with `--head`, one obtained independently.
+ * `ledgerflow audit verify <file> [--head <hash>] [--allow-legacy-prefix] [--anchor <file> [--anchor-key <pem>]] [--bus]`:
+ * checks a run's audit export (`GET /v1/runs/{id}/audit`, format `ledgerflow-audit/1`) offline: its shape (JSON
+ * Schema), every event's hash and link to the one before it, and the chain head against the export's `head` and,
+ * with `--head`, one obtained independently.
  * Prints `ok: N events, chain head <hash>` (exit 0), or `first failure: event #<revision> (<eventId>): <reason>`
  * (exit 1; also for a file that is not JSON or not an export). Events without a hash at the start of the stream
  * (a run older than the audit trail, or a downgrade that stripped the hashes) fail unless `--allow-legacy-prefix`
- * is given: the chain cannot vouch for them. Exit 2: usage errors (no file, unknown
- * option, a malformed `--head`, an unreadable file).
+ * is given: the chain cannot vouch for them.
+ * A chain rewritten consistently (every hash recomputed) passes these; two external anchors catch it:
+ * - `--anchor <file>`: a signed anchor of the run's stream (`ledgerflow audit anchor --out`), checked with the
+ *   Ed25519 public key (SPKI PEM) in `--anchor-key <file>` or `LEDGERFLOW_ANCHOR_VERIFY_KEY` (PEM text): the export
+ *   must reach the anchored revision and have exactly the anchored hash there.
+ * - `--bus`: every event must have the same hash as the relay's copy in JetStream `LF_EVENTS`, which must hold no
+ *   revision after the export's last (NATS_URL and NATS credentials, see `connectAuditBus`).
+ * Each check prints one line; the first failure exits 1. Exit 2: usage errors (no file, unknown option, a
+ * malformed `--head`, an unreadable file, `--anchor` without a key, a key that is not an Ed25519 public key).
  */
 
-const usage = 'audit verify <file> [--head <sha256-hex>] [--allow-legacy-prefix]';
+const usage = 'audit verify <file> [--head <sha256-hex>] [--allow-legacy-prefix] [--anchor <anchor.json> --anchor-key <spki.pem>] [--bus]';
 
 function usageError(io: CliIo, message: string): number {
   io.err(`error: ${message}\nusage: ledgerflow ${usage}\n`);
   return 2;
 }
 
-async function verify(args: readonly string[], io: CliIo): Promise<number> {
-  const positional: string[] = [];
-  let head: string | undefined;
-  let allowLegacyPrefix = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (arg === '--allow-legacy-prefix') allowLegacyPrefix = true;
-    else if (arg === '--head' || arg.startsWith('--head=')) {
-      head = arg === '--head' ? args[++i] : arg.slice('--head='.length);
-      if (head === undefined || !HASH_PATTERN.test(head)) return usageError(io, '--head needs a SHA-256 hash: 64 lower-case hex characters');
-    } else if (arg.startsWith('--')) return usageError(io, `unknown option ${arg}`);
-    else positional.push(arg);
-  }
-  const [file, extra] = positional;
-  if (file === undefined) return usageError(io, 'the export file is missing');
-  if (extra !== undefined) return usageError(io, `unexpected argument ${extra}`);
+interface VerifyRequest {
+  readonly file: string;
+  readonly head?: string;
+  readonly allowLegacyPrefix: boolean;
+  readonly anchor?: { readonly file: string; readonly text: string; readonly keys: readonly KeyObject[] };
+  readonly bus: boolean;
+}
 
+/** @throws UsageError for each rule of the command line (see the command's docstring). */
+async function requestOf(args: readonly string[], env: CliIo['env']): Promise<VerifyRequest> {
+  const { positional, options } = parseArgs(args, ['head', 'anchor', 'anchor-key'], ['allow-legacy-prefix', 'bus']);
+  const [file, extra] = positional;
+  if (file === undefined) throw new UsageError('the export file is missing');
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+  const head = options.get('head') as string | undefined;
+  if (head !== undefined && !HASH_PATTERN.test(head)) throw new UsageError('--head needs a SHA-256 hash: 64 lower-case hex characters');
+  const anchorFile = options.get('anchor') as string | undefined;
+  const keyFile = options.get('anchor-key') as string | undefined;
+  if (keyFile !== undefined && anchorFile === undefined) throw new UsageError('--anchor-key goes with --anchor <anchor.json>');
+  let anchor: VerifyRequest['anchor'];
+  if (anchorFile !== undefined) {
+    const pem = keyFile !== undefined ? await readArgumentFile(keyFile) : env[ANCHOR_VERIFY_KEY_ENV];
+    if (!pem) throw new UsageError(`--anchor needs the anchor verify key: --anchor-key <spki.pem> or ${ANCHOR_VERIFY_KEY_ENV}`);
+    try {
+      anchor = { file: anchorFile, text: '', keys: [anchorVerifyKeyOf(pem)] };
+    } catch (error) {
+      throw new UsageError(`${keyFile ?? ANCHOR_VERIFY_KEY_ENV}: ${(error as Error).message}`);
+    }
+    anchor = { ...anchor, text: await readArgumentFile(anchorFile) };
+  }
+  return { file, allowLegacyPrefix: options.has('allow-legacy-prefix'), bus: options.has('bus'), ...(head ? { head } : {}), ...(anchor ? { anchor } : {}) };
+}
+
+async function verify(args: readonly string[], io: CliIo, connect: AuditBusConnector): Promise<number> {
+  let request: VerifyRequest;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    request = await requestOf(args, io.env);
+    text = await readArgumentFile(request.file);
   } catch (error) {
-    return usageError(io, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (error instanceof UsageError) return usageError(io, error.message);
+    throw error;
   }
+  const { file, head, allowLegacyPrefix } = request;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -51,14 +86,17 @@ async function verify(args: readonly string[], io: CliIo): Promise<number> {
     io.out(`invalid export: ${file} is not JSON: ${(error as Error).message}\n`);
     return 1;
   }
+  let doc: AuditExport;
   let result;
   try {
-    result = verifyAuditExport(parseAuditExport(parsed), head);
+    doc = parseAuditExport(parsed);
+    result = verifyAuditExport(doc, head);
   } catch (error) {
     if (!(error instanceof LedgerflowError)) throw error;
     io.out(`invalid export: ${error.message}\n`);
     return 1;
   }
+
   if (!result.ok) {
     io.out(`first failure: event #${result.revision} (${result.eventId}): ${result.message}\n`);
     return 1;
@@ -73,15 +111,24 @@ async function verify(args: readonly string[], io: CliIo): Promise<number> {
   if (result.unhashed > 0) {
     io.out(`note: the first ${result.unhashed} events were appended before the audit trail existed and carry no hash (--allow-legacy-prefix); the chain covers the rest\n`);
   }
-  return 0;
+  if (request.anchor && checkAnchor(doc, request.anchor, io) !== 0) return 1;
+  return request.bus ? checkBus(doc, connect, io) : 0;
 }
 
-export const auditVerifyCommand: CliCommand = {
-  path: ['audit', 'verify'],
-  usage,
-  summary: "Verify a run's audit export offline; names the first event that does not verify",
-  run: verify,
-};
+/** `audit verify`, reading the bus (for `--bus`) through `connect`. */
+export function auditVerifyCommandWith(connect: AuditBusConnector): CliCommand {
+  return {
+    path: ['audit', 'verify'],
+    usage,
+    summary: "Verify a run's audit export (offline, or against an anchor or the bus); names the first event that does not verify",
+    run: (args, io) => verify(args, io, connect),
+  };
+}
+
+export const auditVerifyCommand: CliCommand = auditVerifyCommandWith(connectAuditBus);
+
+/** The audit commands, reading the bus through `connect` (tests pass a stand-in), for `runCli`. */
+export const auditCommandsWith = (connect: AuditBusConnector): CliCommand[] => [auditVerifyCommandWith(connect), auditAnchorCommand(connect)];
 
 /** The audit commands, for `runCli`. */
-export const auditCommands: CliCommand[] = [auditVerifyCommand];
+export const auditCommands: CliCommand[] = auditCommandsWith(connectAuditBus);
