@@ -5,3 +5,4 @@ export * from './grants.js';
 export * from './http-api.js';
 export * from './auth.js';
 export * from './nats-permissions.js';
+export * from './workflow-events.js';

@@ -47,7 +47,7 @@ export const SERVICE_CONSUMERS: Readonly<Record<NatsServicePrincipal, readonly (
 
 /** The request subjects each service answers (queue group = service name). */
 export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
-  planner: [subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand],
+  planner: [subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow],
   executor: [],
   policy: [subjects.policyEvaluate],
   approval: [subjects.approvalDecideGate],
@@ -67,7 +67,7 @@ export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly s
   policy: [],
   approval: [],
   memory: [],
-  gateway: [subjects.approvalDecideGate, subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.memoryStepStats],
+  gateway: [subjects.approvalDecideGate, subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow, subjects.memoryStepStats],
 };
 
 const JS_API = '$JS.API';

@@ -39,6 +39,8 @@ export const subjects = {
   plannerForkRun: 'lf.planner.fork-run',
   /** Request/reply: an operator's command on a run (retry, skip, revise, cancel). */
   plannerRunCommand: 'lf.planner.run-command',
+  /** Request/reply: register a workflow definition version (RegisterWorkflowRequest -> RegisterWorkflowResult). */
+  plannerRegisterWorkflow: 'lf.planner.register-workflow',
   policyEvaluate: 'lf.policy.evaluate',
   approvalDecideGate: 'lf.approval.decide-gate',
   memoryStepStats: 'lf.memory.step-stats',

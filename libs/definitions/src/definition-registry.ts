@@ -5,8 +5,18 @@ import type { WorkflowDefinition } from './definition.types.js';
 import { parseDefinition } from './parse-definition.js';
 import { compareSemver } from './semver.js';
 
+/**
+ * Where a service finds the definition of a workflow: `workflowId@version`, or the latest version by semver
+ * precedence when `version` is omitted. The planner's resolver reads versions registered since (as events)
+ * before it answers.
+ */
+export interface WorkflowResolver {
+  /** @throws UnknownWorkflowError `workflow_unknown` (HTTP 404) */
+  resolve(workflowId: string, version?: string): Promise<WorkflowDefinition>;
+}
+
 /** Loaded workflow definitions, by id and semantic version. */
-export class DefinitionRegistry {
+export class DefinitionRegistry implements WorkflowResolver {
   private readonly byId = new Map<string, WorkflowDefinition[]>();
 
   /** @throws DefinitionError `definition_duplicate` when two definitions share `id@version` (naming both sources). */
@@ -39,6 +49,14 @@ export class DefinitionRegistry {
     return found;
   }
 
+  /**
+   * `get` as a promise: the registry is a {@link WorkflowResolver} whose definitions are all in memory.
+   * @throws UnknownWorkflowError `workflow_unknown` (as a rejection)
+   */
+  async resolve(id: string, version?: string): Promise<WorkflowDefinition> {
+    return this.get(id, version);
+  }
+
   /** Like `get`, but undefined when missing. */
   find(id: string, version?: string): WorkflowDefinition | undefined {
     const versions = this.byId.get(id);
@@ -67,7 +85,11 @@ export function loadDefinitions(dirs: readonly string[]): DefinitionRegistry {
   return registry;
 }
 
-function listYamlFiles(dir: string): string[] {
+/**
+ * The definition files of a directory: every `*.yaml` / `*.yml` file directly under it, in name order.
+ * @throws DefinitionError `definition_unreadable` when the directory cannot be listed.
+ */
+export function listYamlFiles(dir: string): string[] {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((entry) => entry.isFile() && /\.ya?ml$/i.test(entry.name))
