@@ -3,7 +3,7 @@ import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { SCOPES, subjects } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope } from '@ledgerflow/auth';
-import type { StartRunResult } from '@ledgerflow/contracts';
+import type { Actor, RegisterWorkflowResult, StartRunResult } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { SpanKind, withSpan } from '@ledgerflow/telemetry';
@@ -14,6 +14,8 @@ import { RunCommandDto, RunCommands } from './run-commands.js';
 import type { RunCommandResult } from './run-commands.js';
 import { RunStarter } from './start-run.js';
 import { StartRunDto } from './start-run.dto.js';
+import { RegisterWorkflowDto, registerWorkflow } from './register-workflow.js';
+import { WorkflowCatalog } from './workflow-catalog.js';
 
 /** `lf.planner.start-run`: a synchronous trigger (the gateway's run and webhook endpoints use it). */
 @Controller()
@@ -23,6 +25,7 @@ export class PlannerController {
     @Inject(RunForker) private readonly forker: RunForker,
     @Inject(RunCommands) private readonly commands: RunCommands,
     @Inject(BearerVerifier) private readonly verifier: BearerVerifier,
+    @Inject(WorkflowCatalog) private readonly catalog: WorkflowCatalog,
   ) {}
 
   @MessagePattern(subjects.plannerStartRun)
@@ -63,6 +66,26 @@ export class PlannerController {
       requireScope(operator, [SCOPES.runsOperate]);
       requireHuman(operator);
       return this.commands.execute({ ...request, actor: { kind: 'human', id: operator.id } });
+    });
+  }
+
+  /**
+   * `lf.planner.register-workflow`: a new version of a workflow definition (see `registerWorkflow`). The planner is the
+   * one writer of `workflow-*` streams. The caller is whoever the forwarded `token` proves, holding `workflows:write`
+   * (`unauthorized`, `forbidden` otherwise); it is recorded as `registeredBy`.
+   */
+  @MessagePattern(subjects.plannerRegisterWorkflow)
+  registerWorkflow(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RegisterWorkflowResult> {
+    const parent = extractTraceContext(context.getHeaders());
+    return withSpan('planner.register-workflow', { parent, kind: SpanKind.SERVER }, async (span) => {
+      const { token, ...request } = validateBody(RegisterWorkflowDto, body);
+      span.setAttributes({ 'ledgerflow.workflow_id': request.workflowId });
+      const caller = await this.verifier.verify(token);
+      requireScope(caller, [SCOPES.workflowsWrite]);
+      const by: Actor = { kind: caller.kind === 'human' ? 'human' : 'service', id: caller.id };
+      const result = await registerWorkflow(this.catalog, request, by);
+      span.setAttributes({ 'ledgerflow.workflow_version': result.version, 'ledgerflow.created': result.created });
+      return result;
     });
   }
 }

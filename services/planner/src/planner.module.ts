@@ -11,19 +11,24 @@ import { RecoveryConsumer } from './recovery.consumer.js';
 import { RunCommands } from './run-commands.js';
 import { RunStarter } from './start-run.js';
 import { TriggersConsumer } from './triggers.consumer.js';
+import { WorkflowCatalog } from './workflow-catalog.js';
+import { WorkflowDirectories } from './workflow-directories.js';
+import { WorkflowRegistryHost } from './workflow-registry.host.js';
 
 @Module({})
 export class PlannerModule {
   static register(context: ServiceContext<PlannerConfig>): DynamicModule {
     if (!context.definitions) throw new Error('the planner needs workflow definitions');
-    const starter = new RunStarter(context.definitions, context.runs, context.privacy);
-    context.logger.info('workflow definitions loaded', {
-      workflows: context.definitions.list().map((d) => `${d.id}@${d.version}`),
-    });
+    // One catalog over the registry run-service loaded from the directories: the store's versions join it.
+    const actor = { kind: 'service', id: context.name } as const;
+    const catalog = new WorkflowCatalog(context.store, context.definitions, actor, context.logger);
+    const directories = new WorkflowDirectories(catalog, context.config.LEDGERFLOW_DEFINITIONS_DIR, actor, context.logger);
+    const starter = new RunStarter(catalog, context.runs, context.privacy);
     return {
       module: PlannerModule,
       controllers: [PlannerController],
-      providers: [{ provide: RunStarter, useValue: starter }, { provide: BearerVerifier, useValue: bearerVerifierOf(context.config) }, { provide: RunForker, useValue: new RunForker(context.runs) }, RunCommands, RecoveryConsumer, TriggersConsumer, EventRelayHost, AnchorHost],
+      providers: [{ provide: RunStarter, useValue: starter }, { provide: BearerVerifier, useValue: bearerVerifierOf(context.config) }, { provide: RunForker, useValue: new RunForker(context.runs) }, RunCommands, RecoveryConsumer, TriggersConsumer, EventRelayHost, AnchorHost,
+        { provide: WorkflowCatalog, useValue: catalog }, { provide: WorkflowDirectories, useValue: directories }, WorkflowRegistryHost],
     };
   }
 }

@@ -2,13 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { EVENTS_STREAM, headers, runIdOfStream } from '@ledgerflow/contracts';
 import { decide, DomainError, LedgerflowError } from '@ledgerflow/domain';
-import { recoveryFor } from '@ledgerflow/definitions';
-import type { DefinitionRegistry } from '@ledgerflow/definitions';
+import { recoveryFor, UnknownWorkflowError } from '@ledgerflow/definitions';
+import type { WorkflowDefinition, WorkflowResolver } from '@ledgerflow/definitions';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
-import { DEFINITIONS, DurableConsumerHost, LOGGER, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
+import { DurableConsumerHost, LOGGER, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings, RunRepository } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, SpanKind, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
+import { WorkflowCatalog } from './workflow-catalog.js';
 
 /** Relayed `StepFailed` events: the only ones after which a step can need a recovery. */
 export const STEP_FAILED_SUBJECT = 'lf.evt.run.*.StepFailed';
@@ -27,14 +28,14 @@ export type RecoveryOutcome = 'recovered' | 'no_rule' | 'not_failed' | 'already_
 export class StepRecoveries {
   constructor(
     private readonly runs: RunRepository,
-    private readonly definitions: DefinitionRegistry,
+    private readonly definitions: WorkflowResolver,
     private readonly logger?: Logger,
   ) {}
 
   async recover(runId: string, stepId: string, attempt: number, code: string): Promise<RecoveryOutcome> {
     const { state } = await this.runs.load(runId);
     if (state.workflowId === undefined) return 'not_failed';
-    const definition = this.definitions.find(state.workflowId, state.workflowVersion);
+    const definition = await this.definitionOf(state.workflowId, state.workflowVersion);
     const match = definition && recoveryFor(definition, stepId, code);
     if (!match) return 'no_rule';
     const stepState = state.steps[stepId];
@@ -59,6 +60,16 @@ export class StepRecoveries {
     this.logger?.info('step recovered', { runId, stepId, attempt, code, rule: match.rule, steps: match.steps.map((step) => step.id) });
     return 'recovered';
   }
+
+  /** The run's own version of its definition (`RunTriggered.workflowVersion`), or undefined when it is not registered. */
+  private async definitionOf(workflowId: string, version: string | undefined): Promise<WorkflowDefinition | undefined> {
+    try {
+      return await this.definitions.resolve(workflowId, version);
+    } catch (error) {
+      if (error instanceof UnknownWorkflowError) return undefined;
+      throw error;
+    }
+  }
 }
 
 interface StoredStepFailed {
@@ -72,16 +83,16 @@ interface StoredStepFailed {
  */
 @Injectable()
 export class RecoveryConsumer extends DurableConsumerHost {
-  private readonly recoveries: StepRecoveries | undefined;
+  private readonly recoveries: StepRecoveries;
 
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(RUN_REPOSITORY) runs: RunRepository,
-    @Inject(DEFINITIONS) definitions: DefinitionRegistry | null,
+    @Inject(WorkflowCatalog) definitions: WorkflowCatalog,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super(nc);
-    this.recoveries = definitions ? new StepRecoveries(runs, definitions, logger) : undefined;
+    this.recoveries = new StepRecoveries(runs, definitions, logger);
   }
 
   protected settings(): ConsumerSettings {
@@ -98,11 +109,11 @@ export class RecoveryConsumer extends DurableConsumerHost {
     }
     const runId = message.headers?.get(headers.runId) || (event.streamId === undefined ? undefined : runIdOfStream(event.streamId));
     const { stepId, attempt, error } = event.data ?? {};
-    if (!this.recoveries || !runId || stepId === undefined || attempt === undefined || error?.code === undefined) return;
+    if (!runId || stepId === undefined || attempt === undefined || error?.code === undefined) return;
     const traceparent = message.headers?.get(headers.traceparent);
     const parent = traceparent ? contextFromTraceparent(traceparent) : undefined;
     await withSpan('planner.recovery', { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } }, () =>
-      this.recoveries?.recover(runId, stepId, attempt, error.code as string),
+      this.recoveries.recover(runId, stepId, attempt, error.code as string),
     );
   }
 }

@@ -3,7 +3,7 @@ import { decide, ValidationError } from '@ledgerflow/domain';
 import type { RunState } from '@ledgerflow/domain';
 import type { StartRunResult, TriggerMessage } from '@ledgerflow/contracts';
 import { buildPlan, mapTriggerPayload, validateRunInput } from '@ledgerflow/definitions';
-import type { DefinitionRegistry } from '@ledgerflow/definitions';
+import type { WorkflowResolver } from '@ledgerflow/definitions';
 import type { Privacy, RunRepository } from '@ledgerflow/service-runtime';
 import { runIdFor } from './run-id.js';
 
@@ -11,7 +11,8 @@ import { runIdFor } from './run-id.js';
 export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;
 
 /**
- * Turns a trigger into a run: resolves the workflow definition (latest version), maps the trigger payload
+ * Turns a trigger into a run: resolves the workflow definition (latest version registered up to now, see
+ * `WorkflowCatalog`; the run records it as `workflowVersion` and keeps its plan), maps the trigger payload
  * to the run input, validates it against the definition's `inputSchema`, builds the plan, tokenizes PII in
  * the input (with privacy configured, only tokens are persisted) and appends `RunTriggered` + `PlanCreated`
  * to a new stream `run-<runId>`. Nothing is appended for a rejected trigger.
@@ -30,7 +31,7 @@ export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;
  */
 export class RunStarter {
   constructor(
-    private readonly definitions: DefinitionRegistry,
+    private readonly definitions: WorkflowResolver,
     private readonly runs: RunRepository,
     private readonly privacy?: Privacy,
   ) {}
@@ -44,7 +45,7 @@ export class RunStarter {
         { field: 'payload', limit: MAX_TRIGGER_PAYLOAD_BYTES, actual: size },
       );
     }
-    const definition = this.definitions.get(trigger.workflowId);
+    const definition = await this.definitions.resolve(trigger.workflowId);
     const runId = runIdFor(definition.id, trigger.idempotencyKey);
     const payloadDigest = inputDigestOf(trigger.payload);
     const existing = await this.runs.load(runId);
