@@ -35,6 +35,11 @@ export const ENDPOINTS: readonly EndpointTemplate[] = [
   { name: 'create service account', method: 'POST', path: () => '/v1/service-accounts' },
   { name: 'revoke service account', method: 'POST', path: (i) => `/v1/service-accounts/${i.accountId}/revoke` },
   { name: 'webhook', method: 'POST', path: (i) => `/v1/webhooks/${i.workflowId}` },
+  { name: 'list subscriptions', method: 'GET', path: () => '/v1/subscriptions' },
+  { name: 'create subscription', method: 'POST', path: () => '/v1/subscriptions' },
+  // The account id has a subscription id's format (16 hex): an unknown subscription, or a hostile segment.
+  { name: 'subscription', method: 'GET', path: (i) => `/v1/subscriptions/${i.accountId}` },
+  { name: 'subscription deliveries', method: 'GET', path: (i) => `/v1/subscriptions/${i.accountId}/deliveries` },
 ];
 
 /** Keys that mean something to JavaScript objects, and keys nobody expects. */

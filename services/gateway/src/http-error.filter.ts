@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   human_required: 403,
   auth_unavailable: 503,
   service_account_not_found: 404,
+  subscription_not_found: 404,
   service_account_revoked: 409,
   webhook_not_configured: 401,
   webhook_signature_missing: 401,

@@ -1,5 +1,6 @@
 import { matchReviewer } from '@ledgerflow/domain';
 import type { ReviewerActor } from '@ledgerflow/domain';
+import { readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { RUN_INTEGRITY_FAILED } from '@ledgerflow/service-runtime';
 import type { RunIntegrityFailedData } from '@ledgerflow/service-runtime';
@@ -38,8 +39,6 @@ export interface GateSummary {
   dueAt?: string;
   decidedBy?: string;
 }
-
-const PAGE = 1000;
 
 /**
  * The gateway's read model of runs and gates: a projection of every `run-*` stream, kept in memory and
@@ -90,18 +89,10 @@ export class RunsProjection {
   }
 
   private async readNewEvents(): Promise<void> {
-    for (;;) {
-      const events = await this.store.readAll({ fromPosition: this.position, maxCount: PAGE, streamPrefix: 'run-' });
-      for (const event of events) this.apply(event);
-      if (events.length > 0) this.position = events[events.length - 1].position;
-      if (events.length < PAGE) break;
-    }
-    for (;;) {
-      const events = await this.store.readAll({ fromPosition: this.integrityPosition, maxCount: PAGE, streamPrefix: 'integrity-' });
-      for (const event of events) if (event.type === RUN_INTEGRITY_FAILED) this.markBroken(event.data as RunIntegrityFailedData);
-      if (events.length > 0) this.integrityPosition = events[events.length - 1].position;
-      if (events.length < PAGE) return;
-    }
+    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: 'run-' }, (event) => this.apply(event));
+    this.integrityPosition = await readAllPages(this.store, { fromPosition: this.integrityPosition, streamPrefix: 'integrity-' }, (event) => {
+      if (event.type === RUN_INTEGRITY_FAILED) this.markBroken(event.data as RunIntegrityFailedData);
+    });
   }
 
   private markBroken(data: RunIntegrityFailedData): void {
