@@ -42,4 +42,20 @@ export class GatewayConfig extends WithAuthConfig(CommonConfig) {
   @Env('LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE', { default: 'false' })
   @IsBoolean()
   LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE!: boolean;
+
+  /**
+   * Milliseconds between two heartbeats (an SSE comment line) on an idle update stream (`GET /v1/runs/{id}/stream`,
+   * `GET /v1/stream`), so proxies that close quiet connections keep it open. Default 15 s (10 ms .. 1 h).
+   */
+  @Env('LEDGERFLOW_STREAM_HEARTBEAT_MS', { default: '15000' })
+  @IsInt() @Min(10) @Max(3_600_000)
+  LEDGERFLOW_STREAM_HEARTBEAT_MS!: number;
+
+  /**
+   * Open update streams one gateway process serves at once; one more is refused with 503 `stream_limit_reached`
+   * (retryable, `Retry-After`). Default 1000 (1 .. 100000).
+   */
+  @Env('LEDGERFLOW_STREAM_MAX_CONNECTIONS', { default: '1000' })
+  @IsInt() @Min(1) @Max(100_000)
+  LEDGERFLOW_STREAM_MAX_CONNECTIONS!: number;
 }

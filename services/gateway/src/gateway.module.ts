@@ -17,6 +17,8 @@ import { RunsProjection } from './runs.projection.js';
 import { ServiceAccounts } from './service-accounts.js';
 import { ServiceAccountsController } from './service-accounts.controller.js';
 import { ServicesClient } from './services.client.js';
+import { STREAM_SETTINGS, StreamController } from './stream.controller.js';
+import { StreamHub } from './stream-hub.js';
 import { WorkflowsController } from './workflows.controller.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { Subscriptions } from './subscriptions.js';
@@ -38,11 +40,13 @@ export class GatewayModule {
     });
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ServiceAccountsController, WebhooksController, SubscriptionsController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ServiceAccountsController, WebhooksController, SubscriptionsController, StreamController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },
         { provide: ServiceAccounts, useValue: accounts },
+        { provide: StreamHub, useValue: new StreamHub(context.store, context.config.LEDGERFLOW_STREAM_MAX_CONNECTIONS) },
+        { provide: STREAM_SETTINGS, useValue: { heartbeatMs: context.config.LEDGERFLOW_STREAM_HEARTBEAT_MS } },
         { provide: Subscriptions, useValue: subscriptions },
         { provide: WebhookDeliveries, useValue: deliveries },
         { provide: WebhookDispatcher, useValue: new WebhookDispatcher(context.nc, context.store, subscriptions, deliveries, sender) },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES, runStreamId } from '@ledgerflow/contracts';
 import { verifyChain } from '@ledgerflow/audit';
 import type { VerifiableEvent } from '@ledgerflow/audit';
@@ -16,6 +16,7 @@ import type { RunTrace } from './run-views.js';
 import { RunsProjection } from './runs.projection.js';
 import type { RunSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
+import { afterRevisionOf } from './stream-query.js';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -61,9 +62,12 @@ export class RunsController {
 
   @Get('runs/:runId/events')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: "A run's events, in order, with metadata" })
-  getEvents(@Param('runId') runId: string): Promise<StoredEvent[]> {
-    return this.eventsOf(runId);
+  @ApiOperation({ summary: "A run's events, in order, with metadata; with `after`, only those of a greater revision" })
+  @ApiQuery({ name: 'after', required: false, description: 'A revision (integer >= -1): only events with a greater revision; 400 request_invalid otherwise' })
+  async getEvents(@Param('runId') runId: string, @Query('after') after?: unknown): Promise<StoredEvent[]> {
+    const afterRevision = afterRevisionOf(after);
+    const events = await this.eventsOf(runId);
+    return afterRevision === undefined ? events : events.filter((event) => event.revision > afterRevision);
   }
 
   @Get('runs/:runId/trace')

@@ -1,0 +1,171 @@
+import type { EventStore, StoredEvent, Subscription } from '@ledgerflow/event-store';
+import { runUpdateOf } from './stream-sse.js';
+import type { RunUpdate } from './stream-sse.js';
+import { RUN_STREAM_PREFIX, RunFactsCache, factsAfter } from './stream-status.js';
+import type { RunFacts } from './stream-status.js';
+
+/** Which updates a stream sends: one run's, or every run's narrowed by workflow and event types. */
+export interface StreamFilter {
+  readonly runId?: string;
+  readonly workflowId?: string;
+  /** Event types to send; absent: all. */
+  readonly types?: ReadonlySet<string>;
+}
+
+/** A connection as the hub sees it: `offer` is called synchronously, in position order, with every live update. */
+export interface HubListener {
+  offer(update: RunUpdate, facts: RunFacts): void;
+  /** The hub stopped (store error or shutdown): end the connection; the client resumes with `Last-Event-ID`. */
+  abort(reason: string): void;
+}
+
+const PAGE = 1000;
+
+/** True when `update` of a run whose facts are `facts` passes `filter`. */
+export function matches(filter: StreamFilter, update: RunUpdate, facts: RunFacts): boolean {
+  if (filter.runId !== undefined && update.runId !== filter.runId) return false;
+  if (filter.workflowId !== undefined && facts.workflowId !== filter.workflowId) return false;
+  return filter.types === undefined || filter.types.has(update.type);
+}
+
+/**
+ * One reader of the event store per gateway process, fanning committed run events out to every open stream.
+ * It subscribes to `run-*` streams from the store's head when the first stream opens (and again after a store
+ * error). A stream combines a catch-up read from its resume position ({@link StreamHub.history}) with the live
+ * updates it was offered since it was registered; both arrive in position order, and the connection drops any
+ * position it already sent, so nothing between the two is lost or repeated.
+ */
+export class StreamHub {
+  private readonly listeners = new Set<HubListener>();
+  private readonly facts: RunFactsCache;
+  private subscription?: Subscription;
+  private starting?: Promise<void>;
+  private open = 0;
+  private lastPosition = 0;
+
+  constructor(private readonly store: EventStore, readonly maxConnections: number) {
+    this.facts = new RunFactsCache(store);
+  }
+
+  /** Global position of the last event fanned out: a stream registered now is offered every later one. */
+  get position(): number {
+    return this.lastPosition;
+  }
+
+  /** Takes a connection slot; false when `maxConnections` are open. Give it back with {@link release}. */
+  acquire(): boolean {
+    if (this.open >= this.maxConnections) return false;
+    this.open += 1;
+    return true;
+  }
+
+  release(): void {
+    this.open = Math.max(0, this.open - 1);
+  }
+
+  /**
+   * Starts the shared reader if needed and registers `listener`; resolves, once live updates flow, with the
+   * position it was registered at: it is offered every update after it.
+   */
+  async listen(listener: HubListener): Promise<number> {
+    this.starting ??= this.start().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    await this.starting;
+    this.listeners.add(listener);
+    return this.lastPosition;
+  }
+
+  unlisten(listener: HubListener): void {
+    this.listeners.delete(listener);
+  }
+
+  /**
+   * Stored updates after `fromPosition` that pass `filter`, in position order, each with its run's facts; for a
+   * run stream, the whole run read from its stream. @throws the store's read errors.
+   */
+  async *history(filter: StreamFilter, fromPosition: number): AsyncGenerator<{ update: RunUpdate; facts: RunFacts }> {
+    if (filter.runId !== undefined) {
+      let facts: RunFacts = { revision: -1, status: 'none' };
+      for (const event of await this.store.readStream(`${RUN_STREAM_PREFIX}${filter.runId}`)) {
+        facts = factsAfter(facts, event);
+        const update = runUpdateOf(event, filter.runId, facts.status);
+        if (event.position > fromPosition && matches(filter, update, facts)) yield { update, facts };
+      }
+      return;
+    }
+    // Its own cache: the shared one is at the live revisions, past the ones read here.
+    const cache = new RunFactsCache(this.store, 1000);
+    for (let from = fromPosition; ;) {
+      const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE, streamPrefix: RUN_STREAM_PREFIX });
+      for (const event of page) {
+        const runId = runIdOf(event);
+        const facts = await cache.after(runId, event);
+        const update = runUpdateOf(event, runId, facts.status);
+        if (matches(filter, update, facts)) yield { update, facts };
+      }
+      if (page.length < PAGE) return;
+      from = page[page.length - 1]!.position;
+    }
+  }
+
+  /** True when the run's stream holds an event. @throws the store's read errors. */
+  async runExists(runId: string): Promise<boolean> {
+    return (await this.store.readStream(`${RUN_STREAM_PREFIX}${runId}`, { maxCount: 1 })).length > 0;
+  }
+
+  /** Stops the shared reader and ends every stream (gateway shutdown). */
+  async close(): Promise<void> {
+    this.abortAll('the gateway is shutting down');
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.close();
+  }
+
+  private async start(): Promise<void> {
+    if (this.lastPosition === 0) this.lastPosition = await this.headPosition();
+    const subscription = this.store.subscribeToAll(
+      { fromPosition: this.lastPosition, streamPrefix: RUN_STREAM_PREFIX, onError: () => this.fail(subscription) },
+      (event) => this.fanOut(event),
+    );
+    this.subscription = subscription;
+  }
+
+  private async fanOut(event: StoredEvent): Promise<void> {
+    const runId = runIdOf(event);
+    const facts = await this.facts.after(runId, event);
+    const update = runUpdateOf(event, runId, facts.status);
+    // Offer and advance in one synchronous step: a listener registered later is offered only later positions.
+    for (const listener of this.listeners) listener.offer(update, facts);
+    this.lastPosition = event.position;
+  }
+
+  /** The reader stopped on a store error: end the streams (clients resume) and restart on the next stream. */
+  private fail(subscription: Subscription): void {
+    if (this.subscription !== subscription) return;
+    this.subscription = undefined;
+    this.starting = undefined;
+    this.abortAll('the event store could not be read; reconnect with Last-Event-ID');
+  }
+
+  private abortAll(reason: string): void {
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    for (const listener of listeners) listener.abort(reason);
+  }
+
+  private async headPosition(): Promise<number> {
+    let head = 0;
+    for (;;) {
+      const page = await this.store.readAll({ fromPosition: head, maxCount: PAGE, streamPrefix: RUN_STREAM_PREFIX });
+      if (page.length > 0) head = page[page.length - 1]!.position;
+      if (page.length < PAGE) return head;
+    }
+  }
+}
+
+/** The run id of an event of a `run-<runId>` stream. */
+function runIdOf(event: StoredEvent): string {
+  return event.streamId.slice(RUN_STREAM_PREFIX.length);
+}
