@@ -39,8 +39,11 @@ export function buildPlan(definition: WorkflowDefinition): Plan {
       ...(step.confidenceGate === undefined ? {} : { confidenceGate: copyGate(step.confidenceGate) }),
       policyTags: [...step.policyTags],
       ...(step.outputSchema === undefined ? {} : { outputSchema: step.outputSchema }),
+      ...(step.when === undefined ? {} : { when: step.when }),
+      ...(step.kind === 'external' ? { kind: 'external' as const, reviewers: [...(step.reviewers ?? [])] } : {}),
     })),
     ...(definition.minConfidence === undefined ? {} : { minConfidence: definition.minConfidence }),
     ...(definition.confidenceGate === undefined ? {} : { confidenceGate: copyGate(definition.confidenceGate) }),
+    ...(definition.timeoutMs === undefined ? {} : { timeoutMs: definition.timeoutMs }),
   };
 }

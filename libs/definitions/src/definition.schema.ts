@@ -41,13 +41,22 @@ const gate = {
   },
 };
 
+/**
+ * A step. `kind: external` (a task people report done through the API) needs `agent` and `reviewers` and takes no
+ * `tool`/`action`/`gate`; a tool step (the default) needs `tool`, `action` and `agent`, and no `reviewers`.
+ */
 const step = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'tool', 'action', 'agent'],
+  if: { required: ['kind'], properties: { kind: { const: 'external' } } },
+  then: { required: ['id', 'agent', 'reviewers'], properties: { tool: false, action: false, gate: false } },
+  else: { required: ['id', 'tool', 'action', 'agent'], properties: { reviewers: false } },
   properties: {
     id: { type: 'string', pattern: STEP_ID_PATTERN.source },
     name: { type: 'string', minLength: 1 },
+    kind: { enum: ['tool', 'external'] },
+    reviewers,
+    when: { type: 'string', minLength: 1 },
     tool: { type: 'string', pattern: NAME },
     action: { type: 'string', pattern: NAME },
     agent: { type: 'string', pattern: NAME },
@@ -124,6 +133,7 @@ export const definitionSchema = {
     steps: { type: 'array', minItems: 1, items: step },
     minConfidence: confidence,
     confidenceGate: gate,
+    timeout: duration,
     concurrency: { type: 'integer', minimum: 1, maximum: 50 },
     maxSteps: { type: 'integer', minimum: 1 },
     requiredSecrets: stringList(),

@@ -1,4 +1,4 @@
-import type { GateSpec, RetryPolicy } from '@ledgerflow/domain';
+import type { GateSpec, RetryPolicy, StepKind } from '@ledgerflow/domain';
 
 /** A JSON Schema (draft-07, or draft 2020-12 when `$schema` names it), as written in a definition. */
 export type JsonSchema = Record<string, unknown> | boolean;
@@ -17,7 +17,11 @@ export interface TriggerSpec {
 export interface StepDefinition {
   readonly id: string;
   readonly name: string;
+  /** `tool` (default): a call of `tool.action`; `external`: a task people report done through the API (no tool call). */
+  readonly kind: StepKind;
+  /** For an `external` step: {@link EXTERNAL_TOOL}. */
   readonly tool: string;
+  /** For an `external` step: {@link EXTERNAL_ACTION}. */
   readonly action: string;
   readonly agent: string;
   readonly dependsOn: readonly string[];
@@ -38,7 +42,15 @@ export interface StepDefinition {
   /** Who reviews this step's low-confidence results (else the workflow's `confidenceGate`, else the approval service's default). */
   readonly confidenceGate?: GateSpec;
   readonly policyTags: readonly string[];
+  /** JSONata over `{ input, steps: { <id>: { output } } }`: `false` or no match skips the step (`condition_false`). */
+  readonly when?: string;
+  /** An `external` step's: who may complete or fail it (reviewer entries as in `gate.reviewers`). */
+  readonly reviewers?: readonly string[];
 }
+
+/** The tool and action an `external` step is recorded with (`StepStarted.tool`/`action`): it calls no tool. */
+export const EXTERNAL_TOOL = 'external';
+export const EXTERNAL_ACTION = 'task';
 
 /** A parsed, validated workflow definition (one YAML file), identified by `id@version`. */
 export interface WorkflowDefinition {
@@ -60,6 +72,8 @@ export interface WorkflowDefinition {
   readonly minConfidence?: number;
   /** Default reviewers, SLA and escalation of every step's confidence gate. */
   readonly confidenceGate?: GateSpec;
+  /** Time limit of a whole run in ms (paused time included): past it the run fails `run_timed_out`. */
+  readonly timeoutMs?: number;
   /** Most steps running at once within one run (default 4). */
   readonly concurrency: number;
   /** Upper bound on the number of steps, at most 50 (the plan limit). */

@@ -138,6 +138,29 @@ export async function resolveStepInput(template: unknown, scope: ExpressionScope
   return fill(template, '', values);
 }
 
+/**
+ * Evaluates a step's `when` condition over `scope` in the worker pool (same limits as input expressions).
+ * @returns true when the result is `true`; false when it is `false` or nothing matched (e.g. a skipped upstream
+ *   step's output).
+ * @throws LedgerflowError `input_expression_failed` naming the step, the field `/when`, the expression and the
+ *   cause (`retryable` for a time limit or a worker failure), also when the result is not a boolean; `details`
+ *   as {@link resolveStepInput}'s with `field: '/when'`.
+ * @example await evaluateCondition('input.amount > 100', { input: { amount: 50 }, steps: {} }, { stepId: 'review' }) // false
+ */
+export async function evaluateCondition(expression: string, scope: ExpressionScope, options: { stepId?: string; pool?: ExpressionPool } = {}): Promise<boolean> {
+  const pool = options.pool ?? sharedPool;
+  const [result] = (await pool.evaluate([expression], scope)) as [ExpressionResult];
+  const field = `${options.stepId === undefined ? '' : `step ${options.stepId} `}when`;
+  const fail = (reason: string, retryable: boolean, jsonataCode?: string): never => {
+    throw new LedgerflowError('input_expression_failed', `${field}: expression ${JSON.stringify(expression)} failed: ${reason}`, retryable, {
+      stepId: options.stepId, field: '/when', expression, rule: 'jsonata', reason, ...(jsonataCode === undefined ? {} : { jsonataCode }),
+    });
+  };
+  if (!result.ok) return fail(reasonOf(result, pool.limits), result.retryable, result.code);
+  if (result.value === undefined || typeof result.value === 'boolean') return result.value === true;
+  return fail(`the condition must be true or false, got ${Array.isArray(result.value) ? 'array' : typeof result.value}`, false);
+}
+
 function fill(template: unknown, path: string, values: ReadonlyMap<string, unknown>): unknown {
   if (typeof template === 'string') {
     if (template.startsWith('==')) return template.slice(1);

@@ -14,5 +14,5 @@ export {
 } from './workflow-versions.js';
 export { validateRunInput, mapTriggerPayload } from './run-input.js';
 export { stepOutputIssues, describeOutputIssues } from './step-output.js';
-export { resolveStepInput, evaluateExpression, EXPRESSION_LIMITS, type ExpressionScope } from './expressions.js';
+export { resolveStepInput, evaluateCondition, evaluateExpression, EXPRESSION_LIMITS, type ExpressionScope } from './expressions.js';
 export { compareSemver } from './semver.js';

@@ -1,6 +1,7 @@
 import { MAX_GATE_SLA_SECONDS, MAX_TIMER_DELAY_MS, ValidationError } from '@ledgerflow/domain';
 import type { EscalationLevel, GateSpec, RetryPolicy } from '@ledgerflow/domain';
 import { DefinitionError } from './definition.errors.js';
+import { EXTERNAL_ACTION, EXTERNAL_TOOL } from './definition.types.js';
 import type { JsonSchema, StepDefinition, WorkflowDefinition } from './definition.types.js';
 import { parseDuration } from './duration.js';
 
@@ -19,13 +20,13 @@ export interface RawGate {
 }
 /** The file's shape once the JSON Schema has accepted it. */
 export interface RawStep {
-  id: string; name?: string; tool: string; action: string; agent: string; dependsOn?: string[]; input?: unknown;
+  id: string; name?: string; kind?: 'tool' | 'external'; tool?: string; action?: string; agent: string; when?: string; reviewers?: string[]; dependsOn?: string[]; input?: unknown;
   outputSchema?: JsonSchema; timeout?: Duration; optional?: boolean; minConfidence?: number; policyTags?: string[];
   retry?: { maxAttempts?: number; backoff?: Duration; multiplier?: number; maxBackoff?: Duration };
   gate?: RawGate; confidenceGate?: RawGate;
 }
 export interface RawDefinition {
-  id: string; version: string; title?: string; trigger?: { type: string; input?: string }; inputSchema?: JsonSchema;
+  id: string; version: string; title?: string; trigger?: { type: string; input?: string }; inputSchema?: JsonSchema; timeout?: Duration;
   tools: Record<string, string[]>; agents: Record<string, string[]>; steps: RawStep[]; concurrency?: number;
   maxSteps?: number; requiredSecrets?: string[]; policies?: string[]; minConfidence?: number; confidenceGate?: RawGate;
   recoveries?: { id?: string; on: { step?: string; code: string }; steps: RawStep[] }[];
@@ -33,7 +34,7 @@ export interface RawDefinition {
 
 /**
  * Fills defaults and turns durations into milliseconds (whole seconds, rounded up, for a gate's SLAs).
- * Limits (docs/definitions.md, "Durations"): a step's `timeout` and `retry.backoff`/`retry.maxBackoff` at most
+ * Limits (docs/definitions.md, "Durations"): the workflow's `timeout` (a whole run), a step's `timeout` and `retry.backoff`/`retry.maxBackoff` at most
  * {@link MAX_TIMER_DELAY_MS} (2^31 - 1 ms, about 24.8 days: the longest Node.js timer; refused, not chained);
  * a gate's `sla` and each escalation level's at most {@link MAX_GATE_SLA_SECONDS} (366 days; the approval
  * service chains timers past 24.8 days).
@@ -62,6 +63,7 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
     tools: raw.tools,
     agents: raw.agents,
     steps: raw.steps.map((step, i) => normalizeStep(step, `/steps/${i}`)),
+    ...(raw.timeout === undefined ? {} : { timeoutMs: parseDuration(raw.timeout, '/timeout', MAX_TIMER_DELAY_MS) }),
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
     ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, '/confidenceGate') }),
     concurrency: raw.concurrency ?? DEFINITION_DEFAULTS.concurrency,
@@ -80,11 +82,14 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
 
 /** `at`: the step's JSON pointer (`/steps/<i>`, `/recoveries/<i>/steps/<j>`), for duration errors. */
 function normalizeStep(raw: RawStep, at: string): StepDefinition {
+  const external = raw.kind === 'external';
   return {
     id: raw.id,
     name: raw.name ?? raw.id,
-    tool: raw.tool,
-    action: raw.action,
+    kind: external ? 'external' : 'tool',
+    // The schema requires tool and action of a tool step and refuses them on an external one.
+    tool: external ? EXTERNAL_TOOL : (raw.tool as string),
+    action: external ? EXTERNAL_ACTION : (raw.action as string),
     agent: raw.agent,
     dependsOn: raw.dependsOn ?? [],
     input: raw.input ?? {},
@@ -96,6 +101,8 @@ function normalizeStep(raw: RawStep, at: string): StepDefinition {
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
     ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, `${at}/confidenceGate`) }),
     policyTags: raw.policyTags ?? [],
+    ...(raw.when === undefined ? {} : { when: raw.when }),
+    ...(raw.reviewers === undefined ? {} : { reviewers: raw.reviewers }),
   };
 }
 

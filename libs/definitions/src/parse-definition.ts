@@ -110,12 +110,14 @@ function embeddedIssues(definition: WorkflowDefinition): DefinitionIssue[] {
   definition.steps.forEach((step, i) => {
     checkSchema(step.outputSchema, `/steps/${i}/outputSchema`);
     for (const { path, expression } of templateExpressions(step.input, `/steps/${i}/input`)) checkExpression(expression, path);
+    if (step.when !== undefined) checkExpression(step.when, `/steps/${i}/when`);
   });
   return issues;
 }
 
 function unknownToolIssues(definition: WorkflowDefinition): DefinitionIssue[] {
   return definition.steps.flatMap((step, i): DefinitionIssue[] => {
+    if (step.kind === 'external') return []; // calls no tool
     const actions = Object.hasOwn(definition.tools, step.tool) ? definition.tools[step.tool] : undefined;
     if (actions === undefined) {
       return [{ path: `/steps/${i}/tool`, rule: 'declared_tool', message: `step ${step.id} uses tool "${step.tool}", which is not declared under tools` }];

@@ -69,8 +69,24 @@ export type RetryStep = DomainCommand<'RetryStep', { stepId: string; agent?: str
 export type SkipStep = DomainCommand<'SkipStep', { stepId: string; reason: string; runDurationMs: number; requestedBy?: string }>;
 /** `requestedBy`: the operator's id, recorded in `RunCancelled`. */
 export type CancelRun = DomainCommand<'CancelRun', { reason: string; requestedBy?: string }>;
-export type PauseRun = DomainCommand<'PauseRun', { reason: string }>;
-export type ResumeRun = DomainCommand<'ResumeRun', { reason: string }>;
+/** `requestedBy`: the operator's id, recorded in `RunPaused`. */
+export type PauseRun = DomainCommand<'PauseRun', { reason: string; requestedBy?: string }>;
+/** `requestedBy`: the operator's id, recorded in `RunResumed`. */
+export type ResumeRun = DomainCommand<'ResumeRun', { reason: string; requestedBy?: string }>;
+/**
+ * The executor found the `when` condition of pending step `stepId` (attempt `attempt`) false: the step is skipped.
+ * `runDurationMs`: the whole run's duration, used if the skip completes the run.
+ */
+export type SkipStepByCondition = DomainCommand<'SkipStepByCondition', { stepId: string; attempt: number; runDurationMs: number }>;
+/** The plan's `timeoutMs` has passed: `runDurationMs` is the run's age in ms at `now` (since `RunTriggered`). */
+export type TimeOutRun = DomainCommand<'TimeOutRun', { runDurationMs: number }>;
+/**
+ * A person reports the running `external` step done with `output` (already checked against the step's
+ * `outputSchema` by the caller). `actor`: as their token proves (id, roles, teams); `runDurationMs` as for `RecordStepSucceeded`.
+ */
+export type CompleteExternalStep = DomainCommand<'CompleteExternalStep', { stepId: string; output: unknown; actor: ReviewerActor; runDurationMs: number }>;
+/** A person reports the running `external` step failed, with `reason` (recorded as the error message). */
+export type FailExternalStep = DomainCommand<'FailExternalStep', { stepId: string; reason: string; actor: ReviewerActor }>;
 /** `runDurationMs`: the whole run's duration, used if the revision leaves nothing to run. */
 export type RevisePlan = DomainCommand<'RevisePlan', { author: string; reason: string; rule?: string; addSteps: readonly PlanStep[]; removeStepIds: readonly string[]; runDurationMs: number }>;
 /**
@@ -89,7 +105,8 @@ export type ForkRun = DomainCommand<'ForkRun', { runId: string; trigger: RunTrig
 
 export type RunCommand =
   | StartRun | RecordStepPolicyDecision | OpenGate | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
-  | RecordStepFailed | RecordStepInputFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan | ForkRun | RecoverStep;
+  | RecordStepFailed | RecordStepInputFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan | ForkRun | RecoverStep
+  | SkipStepByCondition | TimeOutRun | CompleteExternalStep | FailExternalStep;
 
 /** Alias of {@link RunCommand}: the Run aggregate is the only one with commands today. */
 export type Command = RunCommand;

@@ -39,7 +39,7 @@ export function cancelRun({ data }: CancelRun, state: RunState): RunEvent[] {
 /** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError RUN.NOT_RUNNING. */
 export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
   if (state.status !== 'running') refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; only a running run can be paused`, { status: state.status });
-  return [{ type: 'RunPaused', data: { reason: data.reason } }];
+  return [{ type: 'RunPaused', data: { reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) } }];
 }
 
 /**
@@ -52,5 +52,5 @@ export function resumeRun({ data }: ResumeRun, state: RunState): RunEvent[] {
     const stepId = firstFailedStep(state);
     refuse(RunErrorCodes.RUN_STALLED, `nothing can run until failed step "${stepId ?? '?'}" is retried, skipped or revised`, { stepId });
   }
-  return [{ type: 'RunResumed', data: { reason: data.reason } }];
+  return [{ type: 'RunResumed', data: { reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) } }];
 }

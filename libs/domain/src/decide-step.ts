@@ -5,7 +5,7 @@ import { concludeRun, refuse, requireActive, requireStep } from './decide-suppor
 import { RunErrorCodes } from './errors.js';
 import type { RunEvent } from './events.js';
 import { gateRequirementOf } from './gate-requirement.js';
-import { retryDelayMs } from './plan.js';
+import { isExternalStep, retryDelayMs } from './plan.js';
 import type { PlanStep } from './plan.js';
 import { gateRequired, isEvaluable, runningCount } from './run-rules.js';
 import type { RunState } from './state.js';
@@ -46,7 +46,9 @@ export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, sta
 }
 
 /**
- * `StartStep` -> `StepStarted` (agent, tool, action, timeoutMs from the plan; startedAt = now).
+ * `StartStep` -> `StepStarted` (agent, tool, action, timeoutMs from the plan; startedAt = now). An `external`
+ * step starts with no policy decision (there is no tool call to authorize; whoever completes it must be named in
+ * its `reviewers`): from pending with its dependencies done, or from a due retry.
  * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_ALREADY_STARTED (that attempt ran or
  *   runs), RUN.STEP_NOT_READY, RUN.CONCURRENCY_LIMIT_REACHED (`plan.concurrency` steps running).
  */
@@ -58,7 +60,8 @@ export function startStep({ data }: StartStep, state: RunState, now: string): Ru
   if (attempt < stepState.attempt || ranThisAttempt) {
     refuse(RunErrorCodes.STEP_ALREADY_STARTED, `step "${stepId}" attempt ${attempt} was already started (step is ${stepState.status} at attempt ${stepState.attempt})`, { stepId, attempt, status: stepState.status });
   }
-  if (stepState.status !== 'ready' || stepState.attempt !== attempt) {
+  const startable = isExternalStep(step) ? isEvaluable(state, step, stepState, now) : stepState.status === 'ready';
+  if (!startable || stepState.attempt !== attempt) {
     refuse(RunErrorCodes.STEP_NOT_READY, `step "${stepId}" attempt ${attempt} is not ready: it is ${stepState.status} at attempt ${stepState.attempt}`, { stepId, attempt, status: stepState.status });
   }
   const concurrency = state.plan?.concurrency ?? 1;
@@ -139,7 +142,11 @@ export function recordStepInputFailed({ data }: RecordStepInputFailed, state: Ru
   return failAttempt(state, step, { type: 'StepFailed', data: { stepId, attempt, error, durationMs: 0, failedAt: now } }, now);
 }
 
-function failAttempt(state: RunState, step: PlanStep, failed: Extract<RunEvent, { type: 'StepFailed' }>, now: string): RunEvent[] {
+/**
+ * Records a failed attempt: `StepRetryScheduled` when `error.retryable` and attempts remain, else the step stays
+ * failed and the run pauses when nothing else can move (see `concludeRun`).
+ */
+export function failAttempt(state: RunState, step: PlanStep, failed: Extract<RunEvent, { type: 'StepFailed' }>, now: string): RunEvent[] {
   const { stepId, attempt, error } = failed.data;
   if (error.retryable && attempt < step.retry.maxAttempts) {
     const delayMs = retryDelayMs(step.retry, attempt);

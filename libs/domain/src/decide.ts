@@ -5,6 +5,7 @@ import { decideGate } from './decide-gate-decision.js';
 import { cancelRunRequested, recoverStep, retryStep, revisePlan, skipStep } from './decide-recovery.js';
 import { pauseRun, resumeRun, startRun } from './decide-run.js';
 import { recordStepFailed, recordStepInputFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
+import { completeExternalStep, failExternalStep, skipStepByCondition, timeOutRun } from './decide-step-semantics.js';
 import { nowOf } from './decide-support.js';
 import type { RunEvent } from './events.js';
 import type { RunState } from './state.js';
@@ -41,6 +42,10 @@ export function decide(command: RunCommand, state: RunState, context: DecideCont
     case 'RevisePlan': return revisePlan(command, state, now);
     case 'RecoverStep': return recoverStep(command, state, now);
     case 'ForkRun': return forkRun(command, state, now);
+    case 'SkipStepByCondition': return skipStepByCondition(command, state, now);
+    case 'TimeOutRun': return timeOutRun(command, state, now);
+    case 'CompleteExternalStep': return completeExternalStep(command, state, now);
+    case 'FailExternalStep': return failExternalStep(command, state, now);
     default: {
       const unhandled: never = command; // a new command type does not compile until handled here
       throw new TypeError(`unknown command type ${(unhandled as { type?: unknown }).type as string}`);

@@ -142,8 +142,11 @@ export type StepSucceeded = DomainEvent<'StepSucceeded', {
   cumulativeConfidence?: number; review?: ReviewRequirement; reasoning?: string; alternatives?: readonly unknown[];
   /** true on a result carried over from the origin run by `ForkRun` (the step did not run again). */
   carriedOver?: boolean;
+  /** An external task's: the id of the person who completed it (`CompleteExternalStep`); `matchedAs`: the reviewer entry that named them, when not their bare id. */
+  completedBy?: string; matchedAs?: string;
 }>;
-export type StepFailed = DomainEvent<'StepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number; failedAt: string }>;
+/** `failedBy`: an external task's, the id of the person who reported the failure (`FailExternalStep`). */
+export type StepFailed = DomainEvent<'StepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number; failedAt: string; failedBy?: string }>;
 /**
  * `attempt` is the attempt that will run next. Set by an operator retry: `agent` (a substitute: the step runs as
  * this agent from now on), `reason`, `requestedBy` (the operator's id). Set by a recovery: `waitsFor`, the recovery
@@ -152,11 +155,17 @@ export type StepFailed = DomainEvent<'StepFailed', { stepId: string; attempt: nu
 export type StepRetryScheduled = DomainEvent<'StepRetryScheduled', {
   stepId: string; attempt: number; delayMs: number; dueAt: string; agent?: string; reason?: string; requestedBy?: string; waitsFor?: readonly string[];
 }>;
-/** `carriedOver`: true on a skip carried over from the origin run by `ForkRun`; `requestedBy`: the operator who skipped it. */
+/**
+ * `reason`: the operator's, or `condition_false` when the step's `when` condition was false (`SkipStepByCondition`);
+ * `carriedOver`: true on a skip carried over from the origin run by `ForkRun`; `requestedBy`: the operator who skipped it.
+ */
 export type StepSkipped = DomainEvent<'StepSkipped', { stepId: string; reason: string; carriedOver?: boolean; requestedBy?: string }>;
-export type RunPaused = DomainEvent<'RunPaused', { reason: string; stepId?: string }>;
-export type RunResumed = DomainEvent<'RunResumed', { reason: string }>;
+/** `reason`: `step_failed` (with `stepId`) when a failed step holds the run, else the operator's; `requestedBy`: the operator. */
+export type RunPaused = DomainEvent<'RunPaused', { reason: string; stepId?: string; requestedBy?: string }>;
+/** `requestedBy`: the operator who resumed the run. */
+export type RunResumed = DomainEvent<'RunResumed', { reason: string; requestedBy?: string }>;
 export type RunCompleted = DomainEvent<'RunCompleted', { completedAt: string; durationMs: number }>;
+/** `code`: e.g. `policy_denied`, `gate_rejected`, `run_timed_out` (the plan's `timeoutMs` passed: `TimeOutRun`). */
 export type RunFailed = DomainEvent<'RunFailed', { code: string; reason: string; stepId?: string; failedAt: string }>;
 /** `requestedBy`: the operator who cancelled the run. */
 export type RunCancelled = DomainEvent<'RunCancelled', { reason: string; requestedBy?: string }>;

@@ -1,4 +1,5 @@
 import { underReview } from './confidence.js';
+import { isExternalStep } from './plan.js';
 import { gateOfStep, isEvaluable, runningCount, stepsInOrder } from './run-rules.js';
 import type { GateState, RunState } from './state.js';
 import { isoToEpochMs, isDue } from './time.js';
@@ -9,7 +10,8 @@ export type NextAction =
   | { readonly type: 'start_step'; readonly stepId: string; readonly attempt: number };
 
 /**
- * The executor's work list at `now` (ISO-8601): `start_step` for ready steps, then `evaluate_policy` for
+ * The executor's work list at `now` (ISO-8601): `start_step` for ready steps (and for `external` steps whose
+ * dependencies are done or whose retry is due: they need no policy decision), then `evaluate_policy` for
  * pending steps whose dependencies succeeded or were skipped and for retries due at `now`, each group
  * in plan order; at most `plan.concurrency - running` actions in all. Empty unless the run is running.
  * Nothing for a step awaiting approval: its gate is the approval service's work ({@link gatesToOpen}).
@@ -22,8 +24,9 @@ export function nextActions(state: RunState, now: string): NextAction[] {
   const evaluations: NextAction[] = [];
   for (const { step, stepState } of stepsInOrder(state)) {
     const { stepId, attempt } = stepState;
-    if (stepState.status === 'ready') starts.push({ type: 'start_step', stepId, attempt });
-    else if (isEvaluable(state, step, stepState, now)) evaluations.push({ type: 'evaluate_policy', stepId, attempt });
+    const evaluable = isEvaluable(state, step, stepState, now);
+    if (stepState.status === 'ready' || (evaluable && isExternalStep(step))) starts.push({ type: 'start_step', stepId, attempt });
+    else if (evaluable) evaluations.push({ type: 'evaluate_policy', stepId, attempt });
   }
   return [...starts, ...evaluations].slice(0, free);
 }

@@ -50,6 +50,26 @@ function validateStepFields(step: PlanStep, plan: Plan): void {
   }
   if (step.gate) validateGateSpec(step.gate, 'gate', stepId);
   if (step.confidenceGate) validateGateSpec(step.confidenceGate, 'confidenceGate', stepId);
+  if (step.when !== undefined && (typeof step.when !== 'string' || step.when.trim() === '')) {
+    reject('plan_invalid_condition', `step "${stepId}": when must be a non-empty JSONata expression`, { stepId, field: 'when' });
+  }
+  validateExternalStep(step);
+}
+
+/** An `external` step names who may report it (well-formed reviewer entries) and has no approval gate of its own. */
+function validateExternalStep(step: PlanStep): void {
+  const stepId = step.id;
+  const fail = (message: string, field: string): never => reject('plan_invalid_external_step', `step "${stepId}": ${message}`, { stepId, field });
+  if (step.kind === undefined || step.kind === 'tool') {
+    if (step.reviewers !== undefined) fail('reviewers are for external steps (kind: external); a tool step uses gate.reviewers', 'reviewers');
+    return;
+  }
+  if (step.kind !== 'external') fail(`kind must be tool or external, got ${String(step.kind)}`, 'kind');
+  const reviewers = step.reviewers ?? [];
+  if (reviewers.length === 0) fail('an external step must name at least one reviewer (who may complete or fail it)', 'reviewers');
+  const malformed = reviewers.find((entry) => parseReviewerEntry(entry) === undefined);
+  if (malformed !== undefined) fail(`reviewers names "${malformed}": a reviewer is user:<id>, role:<role>, team:<team> or a bare id`, 'reviewers');
+  if (step.gate !== undefined) fail('an external step cannot have a gate: its reviewers already decide its result', 'gate');
 }
 
 const isSla = (value: number | undefined): boolean => value === undefined || (Number.isFinite(value) && value >= 0 && value <= MAX_GATE_SLA_SECONDS);
@@ -112,7 +132,9 @@ export function findCycle(plan: Plan): string[] | undefined {
  * (more than {@link MAX_PLAN_STEPS} steps; details `{limit, actual}`), per step `plan_invalid_step_id`
  * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry` (also a delay above
  * {@link MAX_TIMER_DELAY_MS}), `plan_invalid_timeout` (0 < timeoutMs <= {@link MAX_TIMER_DELAY_MS}),
- * `plan_invalid_confidence`, `plan_invalid_gate` (also an SLA above {@link MAX_GATE_SLA_SECONDS}); then
+ * `plan_invalid_confidence`, `plan_invalid_gate` (also an SLA above {@link MAX_GATE_SLA_SECONDS}), `plan_invalid_condition`
+ * (an empty `when`), `plan_invalid_external_step` (an external step without well-formed `reviewers`, or with a gate;
+ * `reviewers` on a tool step); `plan_invalid_timeout` also for the plan's own `timeoutMs`; then
  * `plan_unknown_dependency` (details `{stepId, dependency}`) and `plan_cycle` (details `{cycle}`, the path found).
  * @throws ValidationError with one of the codes above; `details.stepId`/`details.field` name the culprit.
  */
@@ -125,6 +147,9 @@ export function validatePlan(plan: Plan): void {
     reject('plan_invalid_confidence', `plan.minConfidence must be within 0..1, got ${plan.minConfidence}`, { field: 'minConfidence' });
   }
   if (plan.confidenceGate) validateGateSpec(plan.confidenceGate, 'confidenceGate');
+  if (plan.timeoutMs !== undefined && !(plan.timeoutMs > 0 && plan.timeoutMs <= MAX_TIMER_DELAY_MS)) {
+    reject('plan_invalid_timeout', `plan.timeoutMs must be within 1..${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${plan.timeoutMs}`, { field: 'timeoutMs', timeoutMs: plan.timeoutMs, limit: MAX_TIMER_DELAY_MS });
+  }
   if (plan.steps.length > MAX_PLAN_STEPS) {
     reject('workflow_depth_exceeded', `plan has ${plan.steps.length} steps; the limit is ${MAX_PLAN_STEPS}`, { limit: MAX_PLAN_STEPS, actual: plan.steps.length });
   }

@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DomainError, decide, evolve, nextActions, wakeAt } from '@ledgerflow/domain';
+import { DomainError, addMilliseconds, decide, evolve, isExternalStep, isoToEpochMs, nextActions, wakeAt } from '@ledgerflow/domain';
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
 import { inputDigestOf } from '@ledgerflow/audit';
 import { idempotencyKeyOf } from '@ledgerflow/contracts';
@@ -99,11 +99,18 @@ export class RunReconciler {
   private async reconcileOnce(runId: string): Promise<boolean> {
     const loaded = await this.options.runs.load(runId);
     const { state } = loaded;
-    if (state.status !== 'running') return false;
+    if (state.status !== 'running' && state.status !== 'paused') return false;
+    const deadline = runDeadlineOf(loaded);
+    if (state.status === 'paused' && deadline === undefined) return false;
     if (loaded.integrity) {
       // Nothing is dispatched, decided or retried on a history that does not verify; an operator must look
       // (docs/operations.md, "Integrity checked by the services"). A new event of the run pokes it again.
       this.options.logger.error('run refused: its audit chain does not verify', { runId, revision: loaded.integrity.revision, reason: loaded.integrity.reason });
+      return false;
+    }
+    if (deadline !== undefined && Date.parse(deadline) <= this.clock().getTime()) return this.timeOut(runId);
+    if (state.status === 'paused') {
+      this.timers.at(runId, deadline); // a paused run still times out
       return false;
     }
     await this.adoptOrphans(runId, loaded);
@@ -113,8 +120,29 @@ export class RunReconciler {
       if (this.stopped) return false;
       progressed = (await this.perform(runId, loaded, action)) || progressed;
     }
-    if (!progressed) this.timers.at(runId, wakeAt(state));
+    if (!progressed) this.timers.at(runId, earliestOf(wakeAt(state), deadline));
     return progressed;
+  }
+
+  /**
+   * Fails the run `run_timed_out` (`TimeOutRun`). A refusal means the run moved on (ended) or, with clocks a few ms
+   * apart, is not quite due yet: then the next pass re-arms the timer from the deadline.
+   */
+  private async timeOut(runId: string): Promise<boolean> {
+    try {
+      await this.options.runs.execute(
+        runId,
+        (current, now, run) => decide({ type: 'TimeOutRun', data: { runDurationMs: RunRepository.runDurationMs(run, now) } }, current, { now }),
+        { causationId: `run-timeout:${runId}` },
+      );
+      this.options.logger.warn('run timed out', { runId });
+      return true;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      this.options.logger.debug('run timeout superseded', { runId, code: error.code });
+      if (error.code === 'RUN.RUN_NOT_TIMED_OUT') this.timers.after(runId, 10);
+      return false;
+    }
   }
 
   private async perform(runId: string, loaded: LoadedRun, action: NextAction): Promise<boolean> {
@@ -174,7 +202,8 @@ export class RunReconciler {
       (current, now) => decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input } }, current, { now }),
       { causationId: key },
     );
-    if (result.appended.some(isStepStarted)) this.dispatch(runId, await this.options.runs.load(runId), step, attempt, key, input);
+    // An external step calls no tool: it waits for a person to complete or fail it through the API.
+    if (result.appended.some(isStepStarted) && !isExternalStep(step)) this.dispatch(runId, await this.options.runs.load(runId), step, attempt, key, input);
     return true;
   }
 
@@ -188,7 +217,7 @@ export class RunReconciler {
     this.adopted.add(runId);
     for (const step of loaded.state.plan?.steps ?? []) {
       const stepState = loaded.state.steps[step.id];
-      if (stepState?.status !== 'running' || !stepState.idempotencyKey) continue;
+      if (stepState?.status !== 'running' || !stepState.idempotencyKey || isExternalStep(step)) continue;
       this.options.logger.info('re-dispatching a step left running', { runId, stepId: step.id, attempt: stepState.attempt });
       this.dispatch(runId, loaded, step, stepState.attempt, stepState.idempotencyKey, stepState.input);
     }
@@ -262,6 +291,18 @@ function stepOf(state: RunState, stepId: string): PlanStep {
   const step = state.plan?.steps.find((candidate) => candidate.id === stepId);
   if (!step) throw new DomainError('RUN.STEP_NOT_FOUND', `step ${stepId} is not in the plan`);
   return step;
+}
+
+/** When the run times out (ISO-8601): `RunTriggered`'s time + `plan.timeoutMs`; undefined without a timeout. */
+function runDeadlineOf(loaded: LoadedRun): string | undefined {
+  const limit = loaded.state.plan?.timeoutMs;
+  const triggeredAt = loaded.root?.occurredAt;
+  return limit === undefined || triggeredAt === undefined ? undefined : addMilliseconds(triggeredAt, limit);
+}
+
+function earliestOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return isoToEpochMs(a) <= isoToEpochMs(b) ? a : b;
 }
 
 function hasFreeSlot(state: RunState): boolean {
