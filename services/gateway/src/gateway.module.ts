@@ -7,6 +7,7 @@ import type { GatewayConfig } from './gateway.config.js';
 import { AuditController } from './audit.controller.js';
 import { GatesController } from './gates.controller.js';
 import { OperatorController } from './operator.controller.js';
+import { ExternalTasksController } from './external-tasks.controller.js';
 import { ReplayController } from './replay.controller.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { InputShapeInterceptor } from './input-shape.interceptor.js';
@@ -40,7 +41,7 @@ export class GatewayModule {
     });
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ServiceAccountsController, WebhooksController, SubscriptionsController, StreamController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ExternalTasksController, ServiceAccountsController, WebhooksController, SubscriptionsController, StreamController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },

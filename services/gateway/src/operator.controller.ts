@@ -54,15 +54,21 @@ export class CancelRunBody {
   @IsString() @Length(1, 2000) reason!: string;
 }
 
+/** `POST /v1/runs/{id}/pause` and `/resume`: an optional reason (default `paused by <operator>` / `resumed by <operator>`). */
+export class PauseResumeBody {
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional() @IsString() @Length(1, 2000) reason?: string;
+}
+
 export class RunCommandResponse {
   @ApiProperty() runId!: string;
-  @ApiProperty({ enum: ['retry', 'skip', 'revise', 'cancel'] }) command!: string;
+  @ApiProperty({ enum: ['retry', 'skip', 'revise', 'cancel', 'pause', 'resume', 'complete', 'fail'] }) command!: string;
   @ApiProperty({ description: "The run's status after the command" }) status!: string;
   @ApiProperty({ description: 'Types of the events appended, in order', type: [String] }) events!: string[];
 }
 
 /**
- * Operator actions on a run (issue "Failure and recovery"), forwarded to the planner on `lf.planner.run-command`
+ * Operator actions on a run (retry, skip, revise, cancel, pause, resume), forwarded to the planner on `lf.planner.run-command`
  * with the operator's own bearer JWT: the planner verifies it and records its `sub` in the events.
  * Needs the scope `runs:operate` and a human's token (a service account gets 403 `human_required`).
  * Errors keep the planner's codes: 401 no valid token, 403 missing scope, 400 `request_invalid`, 404
@@ -104,10 +110,37 @@ export class OperatorController {
     return this.forward(runId, 'cancel', who, authorization, { ...validateBody(CancelRunBody, body) });
   }
 
-  /** Forwards the command with the operator's own token (`token`); the planner takes the actor from it. */
-  private async forward(runId: string, command: string, who: Principal, authorization: string | undefined, fields: Record<string, unknown>): Promise<RunCommandResponse> {
-    requireHuman(who);
-    const token = Authenticator.credentialOf(authorization);
-    return requestJson<RunCommandResponse>(this.nc, RUN_COMMAND_SUBJECT, { runId, command, ...fields, token }, { timeoutMs: TIMEOUT_MS, headers: { [headers.runId]: runId } });
+  @Post(':runId/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 RUN.NOT_RUNNING otherwise' })
+  async pause(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'pause', who, authorization, { ...validateBody(PauseResumeBody, body ?? {}) });
   }
+
+  @Post(':runId/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a paused run; 409 RUN.NOT_PAUSED, or RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it)' })
+  async resume(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'resume', who, authorization, { ...validateBody(PauseResumeBody, body ?? {}) });
+  }
+
+  private forward(runId: string, command: string, who: Principal, authorization: string | undefined, fields: Record<string, unknown>): Promise<RunCommandResponse> {
+    return forwardRunCommand(this.nc, { runId, command, who, authorization, fields });
+  }
+}
+
+/**
+ * Forwards an operator command to the planner (`lf.planner.run-command`) with the caller's own bearer token: the
+ * planner verifies it (`runs:operate`, a human) and takes the actor from it, never from the message.
+ * @throws LedgerflowError `human_required` (403) for a service account, before anything is sent; the planner's
+ *   errors with their codes (`run_not_found`, `RUN.*`, `input_invalid`, ...); `NATS.TIMEOUT` after 10 s.
+ */
+export async function forwardRunCommand(
+  nc: NatsConnection,
+  request: { runId: string; command: string; who: Principal; authorization: string | undefined; fields: Record<string, unknown> },
+): Promise<RunCommandResponse> {
+  const { runId, command, who, authorization, fields } = request;
+  requireHuman(who);
+  const token = Authenticator.credentialOf(authorization);
+  return requestJson<RunCommandResponse>(nc, RUN_COMMAND_SUBJECT, { runId, command, ...fields, token }, { timeoutMs: TIMEOUT_MS, headers: { [headers.runId]: runId } });
 }
