@@ -14,3 +14,5 @@ export type { IdempotencyStore } from './idempotency-store.js';
 export { contextFromHeaders, natsHeaderGetter, traceparentOf } from './trace-context.js';
 export { LedgerflowClient, TERMINAL_RUN_STATUSES, webhookSignatureHeaders } from './ledgerflow-client.js';
 export type { LedgerflowClientOptions, RunView, WebhookSigning } from './ledgerflow-client.js';
+export { TERMINAL_RUN_EVENT_TYPES, runUpdateOf, sseMessages } from './run-stream.js';
+export type { RunUpdate } from './run-stream.js';

@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { StartRunResult } from '@ledgerflow/contracts';
+import { TERMINAL_RUN_EVENT_TYPES, runUpdateOf, sseMessages } from './run-stream.js';
+import type { RunUpdate } from './run-stream.js';
 
 /** A run as `GET /v1/runs/{id}` returns it: at least its id and `status`; other fields as the gateway sends them. */
 export interface RunView {
@@ -108,25 +110,102 @@ export class LedgerflowClient {
   }
 
   /**
-   * Polls `GET /v1/runs/{id}` every `intervalMs` (default 200) until `until(run)` holds (default: a
-   * terminal status, see {@link TERMINAL_RUN_STATUSES}) and returns that run.
-   * @throws LedgerflowError `run_wait_timeout` (retryable) after `timeoutMs`, with the last status seen.
+   * `GET /v1/runs/{id}/stream`: the run's updates as they are committed, as an async iterator. Without
+   * `lastEventId` it starts with the run's first event; with it (a `position` already received), strictly after it.
+   * It finishes after the run's terminal event (`RunCompleted`, `RunFailed`, `RunCancelled`), or at once when the
+   * run had ended at or before `lastEventId`. A connection that drops before that is reopened once with
+   * `Last-Event-ID` (and again after each reopened connection that delivered an update), so no update is lost or
+   * repeated.
+   * @throws LedgerflowError as any request before the stream starts (`run_not_found` 404, `request_invalid` 400,
+   *   `stream_limit_reached` 503, `gateway_unreachable`); `stream_dropped` (retryable, details.lastEventId) when a
+   *   reopened connection drops again with nothing received; `signal.reason` once `signal` aborts.
+   * @example for await (const update of client.watchRun(runId)) console.log(update.position, update.type, update.status);
+   */
+  async *watchRun(runId: string, options: { lastEventId?: number | string; signal?: AbortSignal } = {}): AsyncGenerator<RunUpdate> {
+    const path = `/v1/runs/${enc(runId)}/stream`;
+    let last = options.lastEventId === undefined ? undefined : String(options.lastEventId);
+    let retried = false;
+    for (;;) {
+      const body = await this.openStream(path, last, options.signal);
+      try {
+        for await (const message of sseMessages(body, options.signal)) {
+          const update = runUpdateOf(message);
+          if (update === undefined) continue;
+          if (message.id !== undefined) last = message.id;
+          retried = false;
+          yield update;
+          if (TERMINAL_RUN_EVENT_TYPES.includes(update.type)) return;
+        }
+      } catch {
+        // A dropped connection (handled below), unless the caller aborted.
+        if (options.signal?.aborted) throw options.signal.reason;
+      }
+      // Ended without the terminal event: the run may have ended at or before `last`; otherwise the connection dropped.
+      if (TERMINAL_RUN_STATUSES.includes((await this.getRun(runId)).status) && last !== undefined) {
+        const rest = await this.getEvents(runId);
+        if (!rest.some((event) => Number(event.position) > Number(last))) return;
+      }
+      if (retried) {
+        throw new LedgerflowError('stream_dropped', `the update stream of run ${runId} dropped twice in a row after position ${last ?? 'none'}`, true, { runId, lastEventId: last });
+      }
+      retried = true;
+    }
+  }
+
+  /**
+   * Waits, over the run's update stream ({@link watchRun}), until `until(run)` holds for `GET /v1/runs/{id}`
+   * (default: a terminal status, see {@link TERMINAL_RUN_STATUSES}) and returns that run. With the default,
+   * the run is read once at the start and once after the terminal update; with `until`, after every update.
+   * `intervalMs` is no longer used (it was the polling interval).
+   * @throws LedgerflowError `run_wait_timeout` (retryable) after `timeoutMs`, with the last status seen;
+   *   `run_ended` (not retryable) when the run ended without `until` holding; as {@link watchRun} otherwise.
    */
   async waitForRun(runId: string, options: { timeoutMs: number; intervalMs?: number; until?: (run: RunView) => boolean }): Promise<RunView> {
     const until = options.until ?? ((run: RunView) => TERMINAL_RUN_STATUSES.includes(run.status));
-    const deadline = Date.now() + options.timeoutMs;
-    let last: RunView | undefined;
-    for (;;) {
-      last = await this.getRun(runId);
-      if (until(last)) return last;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new LedgerflowError('run_wait_timeout', `run ${runId} did not reach the awaited state within ${options.timeoutMs} ms (last status: ${last.status})`, true, {
-          runId, timeoutMs: options.timeoutMs, status: last.status,
-        });
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
+    let status: string | undefined;
+    try {
+      let run = await this.getRun(runId);
+      status = run.status;
+      if (until(run)) return run;
+      for await (const update of this.watchRun(runId, { signal: timeout.signal })) {
+        status = update.status;
+        if (options.until === undefined && !TERMINAL_RUN_STATUSES.includes(update.status)) continue;
+        run = await this.getRun(runId);
+        status = run.status;
+        if (until(run)) return run;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(options.intervalMs ?? 200, left)));
+      run = await this.getRun(runId);
+      if (until(run)) return run;
+      throw new LedgerflowError('run_ended', `run ${runId} ended (status: ${run.status}) without reaching the awaited state`, false, { runId, status: run.status });
+    } catch (error) {
+      if (!timeout.signal.aborted) throw error;
+      throw new LedgerflowError('run_wait_timeout', `run ${runId} did not reach the awaited state within ${options.timeoutMs} ms (last status: ${status})`, true, {
+        runId, timeoutMs: options.timeoutMs, status,
+      });
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Opens an SSE response (`accept: text/event-stream`, `Last-Event-ID` when resuming); errors as {@link request}. */
+  private async openStream(path: string, lastEventId: string | undefined, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    let response: Response;
+    try {
+      response = await this.fetchFn(`${this.baseUrl}${path}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw new LedgerflowError('gateway_unreachable', `GET ${path}: ${error instanceof Error ? error.message : String(error)}`, true, { method: 'GET', path });
+    }
+    if (!response.ok || response.body === null) {
+      const text = await response.text();
+      throw httpError('GET', path, response.status, parseJson(text), text);
+    }
+    return response.body;
   }
 
   private async request<T>(

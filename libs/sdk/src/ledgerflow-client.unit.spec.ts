@@ -17,7 +17,8 @@ interface Seen {
 let server: Server;
 let baseUrl: string;
 const seen: Seen[] = [];
-let routes: Record<string, (n: number) => [number, string]> = {};
+/** A route answers `[status, body]`, or `[status, body, content type]` (default JSON). */
+let routes: Record<string, (n: number, seen: Seen) => [number, string] | [number, string, string]> = {};
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -27,15 +28,20 @@ beforeAll(async () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw === '' ? undefined : JSON.parse(raw), raw });
       const route = routes[`${req.method} ${req.url}`];
       const calls = seen.filter((s) => `${s.method} ${s.url}` === `${req.method} ${req.url}`).length;
-      const [status, body] = route === undefined ? [404, '{"error":{"code":"route_unknown","message":"no route"}}'] : route(calls);
-      res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+      const [status, body, type = 'application/json'] = route === undefined ? [404, '{"error":{"code":"route_unknown","message":"no route"}}'] : route(calls, seen[seen.length - 1]!);
+      // A `+hold` content type keeps the response open, as a stream with nothing new to say.
+      if (type.endsWith('+hold')) res.writeHead(status, { 'content-type': type.slice(0, -'+hold'.length) }).write(body);
+      else res.writeHead(status, { 'content-type': type }).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => new Promise<void>((resolve) => {
+  server.close(() => resolve());
+  server.closeAllConnections();
+}));
 
 beforeEach(() => {
   seen.length = 0;
@@ -114,16 +120,72 @@ describe('LedgerflowClient', () => {
     await expect(client.listRuns()).rejects.toMatchObject({ code: 'gateway_unreachable', retryable: true });
   });
 
-  it('waits for a terminal status, or times out naming the last status', async () => {
+  it('waits for a terminal status over the run stream, or times out naming the last status', async () => {
     routes = {
-      'GET /v1/runs/r1': (n) => [200, JSON.stringify({ runId: 'r1', status: n < 3 ? 'running' : 'completed' })],
+      'GET /v1/runs/r1': (n) => [200, JSON.stringify({ runId: 'r1', status: n < 2 ? 'running' : 'completed' })],
+      'GET /v1/runs/r1/stream': () => sse(update('r1', 'RunTriggered', 1, 'running'), update('r1', 'StepSucceeded', 2, 'running'), update('r1', 'RunCompleted', 3, 'completed')),
       'GET /v1/runs/r2': json(200, { runId: 'r2', status: 'waiting_for_gate' }),
+      'GET /v1/runs/r2/stream': () => [200, ': heartbeat\n\n', 'text/event-stream+hold'],
+      'GET /v1/runs/r2/events': json(200, []),
     };
     const client = new LedgerflowClient({ baseUrl });
-    await expect(client.waitForRun('r1', { timeoutMs: 5_000, intervalMs: 10 })).resolves.toEqual({ runId: 'r1', status: 'completed' });
-    await expect(client.waitForRun('r2', { timeoutMs: 5_000, intervalMs: 10, until: (run) => run.status === 'waiting_for_gate' })).resolves.toMatchObject({ status: 'waiting_for_gate' });
-    await expect(client.waitForRun('r2', { timeoutMs: 50, intervalMs: 10 })).rejects.toMatchObject({
+    await expect(client.waitForRun('r1', { timeoutMs: 5_000 })).resolves.toEqual({ runId: 'r1', status: 'completed' });
+    // Read once before the stream and once after the terminal update: no polling.
+    expect(seen.filter((s) => s.url === '/v1/runs/r1').length).toBe(2);
+    await expect(client.waitForRun('r2', { timeoutMs: 5_000, until: (run) => run.status === 'waiting_for_gate' })).resolves.toMatchObject({ status: 'waiting_for_gate' });
+    seen.length = 0;
+    await expect(client.waitForRun('r2', { timeoutMs: 300 })).rejects.toMatchObject({
       code: 'run_wait_timeout', retryable: true, message: expect.stringContaining('last status: waiting_for_gate'),
     });
+    expect(seen.filter((s) => s.url === '/v1/runs/r2/stream').length).toBe(1);
+  });
+
+  it('watches a run: skips heartbeats, reconnects once with Last-Event-ID after a drop, and ends after the terminal update', async () => {
+    routes = {
+      'GET /v1/runs/r1/stream': (n, request) =>
+        n === 1
+          ? sse(update('r1', 'RunTriggered', 4, 'running'), update('r1', 'StepStarted', 9, 'running'))
+          : request.headers['last-event-id'] === '9'
+            ? sse(update('r1', 'StepSucceeded', 12, 'running'), update('r1', 'RunFailed', 13, 'failed'), update('r1', 'Never', 14, 'failed'))
+            : [400, '{"error":{"code":"request_invalid","message":"wrong Last-Event-ID"}}'],
+      'GET /v1/runs/r1': json(200, { runId: 'r1', status: 'running' }),
+    };
+    const client = new LedgerflowClient({ baseUrl, token: 't' });
+    const got = [];
+    for await (const u of client.watchRun('r1')) got.push([u.position, u.type, u.status]);
+    expect(got).toEqual([[4, 'RunTriggered', 'running'], [9, 'StepStarted', 'running'], [12, 'StepSucceeded', 'running'], [13, 'RunFailed', 'failed']]);
+    expect(seen.filter((s) => s.url === '/v1/runs/r1/stream').map((s) => [s.headers['last-event-id'], s.headers.accept, s.headers.authorization])).toEqual([
+      [undefined, 'text/event-stream', 'Bearer t'], ['9', 'text/event-stream', 'Bearer t'],
+    ]);
+  });
+
+  it('gives up with stream_dropped when the reopened stream drops again with nothing new; returns when the run ended before lastEventId', async () => {
+    routes = {
+      'GET /v1/runs/r1/stream': () => sse(),
+      'GET /v1/runs/r1': json(200, { runId: 'r1', status: 'running' }),
+      'GET /v1/runs/r3/stream': () => sse(),
+      'GET /v1/runs/r3': json(200, { runId: 'r3', status: 'completed' }),
+      'GET /v1/runs/r3/events': json(200, [{ type: 'RunCompleted', position: 20 }]),
+      'GET /v1/runs/nope/stream': json(404, { error: { code: 'run_not_found', message: 'run nope does not exist' } }),
+    };
+    const client = new LedgerflowClient({ baseUrl });
+    const drain = async (iterator: AsyncIterable<unknown>) => { for await (const _ of iterator); };
+    await expect(drain(client.watchRun('r1', { lastEventId: 5 }))).rejects.toMatchObject({ code: 'stream_dropped', retryable: true, details: { lastEventId: '5' } });
+    expect(seen.filter((s) => s.url === '/v1/runs/r1/stream').length).toBe(2);
+    await expect(drain(client.watchRun('r3', { lastEventId: 20 }))).resolves.toBeUndefined();
+    await expect(drain(client.watchRun('nope'))).rejects.toMatchObject({ code: 'run_not_found', details: { status: 404 } });
+    const aborted = new AbortController();
+    aborted.abort(new Error('caller stopped'));
+    await expect(drain(client.watchRun('r1', { signal: aborted.signal }))).rejects.toThrow('caller stopped');
   });
 });
+
+/** An SSE body of `updates` as the gateway frames them. */
+function sse(...updates: Array<Record<string, unknown>>): [number, string, string] {
+  const text = updates.map((u) => `id: ${String(u.position)}\nevent: ${String(u.type)}\ndata: ${JSON.stringify(u)}\n\n`).join(': heartbeat\n\n');
+  return [200, `retry: 1000\n\n${text}`, 'text/event-stream; charset=utf-8'];
+}
+
+function update(runId: string, type: string, position: number, status: string): Record<string, unknown> {
+  return { type, runId, status, revision: position, position, occurredAt: '2026-05-01T10:00:00.000Z' };
+}

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { LedgerflowClient } from '@ledgerflow/sdk';
+import type { RunUpdate } from '@ledgerflow/sdk';
 import { authHeader, benchWorkers, eventually, startRunOverHttp, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { openStream } from './stream.spec-util.js';
@@ -83,6 +85,20 @@ describe('live updates over Server-Sent Events', () => {
     expect(positions(fromQuery.messages)).toEqual(stored.filter((event) => event.position > middle).map((event) => event.position));
     const afterEnd = await stream(`/v1/runs/${runId}/stream`, { 'last-event-id': String(stored[stored.length - 1]!.position) });
     expect([await afterEnd.ended, afterEnd.messages.length]).toEqual(['closed-by-server', 0]);
+  }, 60_000);
+
+  it("the SDK's watchRun reads every update of a run and waitForRun returns it completed", async () => {
+    const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl, token: admin.authorization.slice('Bearer '.length) });
+    const runId = await startRunOverHttp(stack, 'recorded-chain', { input: { sleepMs: 100 } });
+    const watched = (async () => {
+      const updates: RunUpdate[] = [];
+      for await (const update of client.watchRun(runId)) updates.push(update);
+      return updates;
+    })();
+    const [run, updates] = await Promise.all([client.waitForRun(runId, { timeoutMs: 30_000 }), watched]);
+    expect(run).toMatchObject({ runId, status: 'completed' });
+    expect(updates.map((u) => [u.position, u.type])).toEqual((await storedEvents(runId)).map((e) => [e.position, e.type]));
+    await expect(client.waitForRun('no-such-run', { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'run_not_found' });
   }, 60_000);
 
   it('sends only the filtered workflow and event types on /v1/stream, from the moment it opens', async () => {
