@@ -8,7 +8,7 @@ import fc from 'fast-check';
 /** One endpoint: its method and path built from ids (a real run, gate, workflow, account id by default). */
 export interface EndpointTemplate {
   readonly name: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   path(ids: { runId: string; gateId: string; workflowId: string; accountId: string }): string;
 }
 
@@ -31,6 +31,9 @@ export const ENDPOINTS: readonly EndpointTemplate[] = [
   { name: 'gate', method: 'GET', path: (i) => `/v1/gates/${i.gateId}` },
   { name: 'decide gate', method: 'POST', path: (i) => `/v1/gates/${i.gateId}/decision` },
   { name: 'step stats', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}/stats` },
+  { name: 'list workflows', method: 'GET', path: () => '/v1/workflows' },
+  { name: 'workflow', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}` },
+  { name: 'register workflow', method: 'PUT', path: (i) => `/v1/workflows/${i.workflowId}` },
   { name: 'list service accounts', method: 'GET', path: () => '/v1/service-accounts' },
   { name: 'create service account', method: 'POST', path: () => '/v1/service-accounts' },
   { name: 'revoke service account', method: 'POST', path: (i) => `/v1/service-accounts/${i.accountId}/revoke` },
@@ -72,7 +75,7 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
 export const hostileContentType: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 4, arbitrary: fc.constant('application/json') },
   fc.constantFrom(
-    undefined, 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON', 'text/plain', 'text/html',
+    undefined, 'application/yaml', 'text/yaml', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON', 'text/plain', 'text/html',
     'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/xml', 'application/vnd.api+json', 'application/octet-stream', '*/*', '',
   ),
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 }),

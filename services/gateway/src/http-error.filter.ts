@@ -30,6 +30,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   webhook_idempotency_key_mismatch: 400,
   webhook_body_not_json: 415,
   workflow_unknown: 404,
+  // A workflow definition refused at registration (docs/definitions.md): field and rule in details; nothing appended.
+  definition_invalid: 422,
+  // Versions are immutable: the same version with other content (docs/definitions.md).
+  workflow_version_exists: 409,
   run_not_found: 404,
   gate_not_found: 404,
   'RUN.GATE_NOT_FOUND': 404,

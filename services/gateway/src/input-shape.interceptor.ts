@@ -4,6 +4,7 @@ import type { Observable } from 'rxjs';
 import { assertJsonDepth } from '@ledgerflow/service-runtime';
 import { assertPathParameters, assertQueryParameters, unsupportedMediaType } from './input-shape.js';
 import { WebhooksController } from './webhooks.controller.js';
+import { acceptsYaml } from './yaml-body.js';
 
 /** The request as the interceptor reads it; `rawBody` is set by the JSON body parser only (main.ts). */
 interface ShapedRequest {
@@ -26,7 +27,7 @@ function hasBody(request: ShapedRequest): boolean {
 /**
  * The shape of every request before a controller sees it (docs/operations.md, "Input limits"), after
  * authentication: path parameters match their formats (400 `request_invalid`), query parameters are single
- * strings (400), a body is JSON (415 `unsupported_media_type`; webhooks answer their own 415
+ * strings (400), a body is JSON, or YAML where the handler is marked `AcceptsYaml` (415 `unsupported_media_type`; webhooks answer their own 415
  * `webhook_body_not_json`) nested at most `MAX_JSON_DEPTH` levels (400 `payload_too_deep`).
  */
 @Injectable()
@@ -35,7 +36,13 @@ export class InputShapeInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<ShapedRequest>();
     assertPathParameters(request.params ?? {});
     assertQueryParameters(request.query);
-    if (request.rawBody !== undefined) {
+    if (typeof request.body === 'string') {
+      // A YAML body (main.ts reads it as text, keeping no rawBody): only where the handler takes YAML.
+      if (!acceptsYaml(context) && context.getClass() !== WebhooksController) {
+        const contentType = request.headers['content-type'];
+        throw unsupportedMediaType(typeof contentType === 'string' ? contentType : undefined);
+      }
+    } else if (request.rawBody !== undefined) {
       assertJsonDepth(request.body);
     } else if (BODY_METHODS.has(request.method) && hasBody(request) && context.getClass() !== WebhooksController) {
       const contentType = request.headers['content-type'];

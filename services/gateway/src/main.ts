@@ -6,6 +6,7 @@ import { runService } from '@ledgerflow/service-runtime';
 import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { WEBHOOK_SECRETS, loadWebhookSecrets } from './webhooks.secrets.js';
+import { YAML_MEDIA_TYPES } from './yaml-body.js';
 
 /** Largest accepted request body (JSON), matching the planner's trigger payload limit. */
 const BODY_LIMIT = '256kb';
@@ -23,6 +24,8 @@ function configure(app: INestApplication): void {
   // Nest leaves `verify` out of the option type because it sets it itself for `rawBody: true`, an option of
   // the application (created in service-runtime) that this gateway does not set; express passes it through.
   express.useBodyParser('json', { limit: BODY_LIMIT, verify: keepRawBody } as NestExpressBodyParserOptionsFor<'json'>);
+  // YAML definitions (PUT /v1/workflows/{id}) arrive as text; other endpoints refuse them with 415 (yaml-body.ts).
+  express.useBodyParser('text', { type: [...YAML_MEDIA_TYPES], limit: BODY_LIMIT });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { subjects } from '@ledgerflow/contracts';
-import type { DecideGateRequest, DecideGateResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
+import type { DecideGateRequest, DecideGateResult, RegisterWorkflowRequest, RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
 import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
 
@@ -22,6 +22,11 @@ export class ServicesClient {
 
   decideGate(request: GateDecisionMessage): Promise<GateDecisionResult> {
     return requestJson<GateDecisionResult>(this.nc, subjects.approvalDecideGate, request, { timeoutMs: TIMEOUT_MS });
+  }
+
+  /** A definition version to the planner, the one writer of workflow streams (see WorkflowsController.register). */
+  registerWorkflow(request: RegisterWorkflowRequest): Promise<RegisterWorkflowResult> {
+    return requestJson<RegisterWorkflowResult>(this.nc, subjects.plannerRegisterWorkflow, request, { timeoutMs: TIMEOUT_MS });
   }
 
   stepStats(workflowId: string): Promise<StepStats[]> {

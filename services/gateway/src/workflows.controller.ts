@@ -1,16 +1,94 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SCOPES } from '@ledgerflow/contracts';
+import { Body, Controller, Get, Headers, Inject, Param, Put, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SCOPES, WORKFLOW_STREAM_PREFIX, workflowStreamId } from '@ledgerflow/contracts';
+import type { StepStats, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
+import { UnknownWorkflowError, foldWorkflowVersions, workflowSummaryOf, workflowViewOf } from '@ledgerflow/definitions';
+import { ValidationError } from '@ledgerflow/domain';
+import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
+import { EVENT_STORE } from '@ledgerflow/service-runtime';
 import { RequireScopes } from './auth.decorators.js';
-import type { StepStats } from '@ledgerflow/contracts';
+import { Authenticator } from './authenticator.js';
 import { ServicesClient } from './services.client.js';
+import { RegisterWorkflowResponse, WorkflowResponse, WorkflowSummaryResponse } from './workflows.dto.js';
+import { AcceptsYaml, YAML_MEDIA_TYPES } from './yaml-body.js';
 
+const PAGE = 1000;
+
+/**
+ * Workflow definitions (docs/definitions.md, "Registering definitions"). `PUT` forwards the definition text with
+ * the caller's own bearer token to the planner (`lf.planner.register-workflow`), the one writer of `workflow-*`
+ * streams, which validates it as at start-up; reads fold those streams from the event store here.
+ */
 @ApiTags('workflows')
 @ApiBearerAuth()
 @RequireScopes(SCOPES.runsRead)
 @Controller('v1/workflows')
 export class WorkflowsController {
-  constructor(@Inject(ServicesClient) private readonly services: ServicesClient) {}
+  constructor(
+    @Inject(ServicesClient) private readonly services: ServicesClient,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  /**
+   * Registers a version of a definition: YAML (`application/yaml`, `text/yaml`) or the same document as JSON.
+   * 201 created; 200 the same version with the same digest exists (nothing appended); 422 `definition_invalid`
+   * (details: `source`, `errors` [{path, rule, message, line?, column?}], `field`, `rule`, `reason` = the start-up
+   * code); 409 `workflow_version_exists` (the version exists with other content); 415 another media type.
+   * Needs `workflows:write` in a bearer JWT (the planner verifies it again; a service account's API key is not
+   * forwardable: use a client-credentials JWT).
+   */
+  @Put(':workflowId')
+  @RequireScopes(SCOPES.workflowsWrite)
+  @AcceptsYaml()
+  @ApiConsumes(...YAML_MEDIA_TYPES, 'application/json')
+  @ApiBody({ description: 'The workflow definition (docs/definitions.md); its `id` must be the path id', schema: { type: 'string' } })
+  @ApiResponse({ status: 201, type: RegisterWorkflowResponse })
+  @ApiResponse({ status: 200, type: RegisterWorkflowResponse, description: 'The same version with the same digest: unchanged' })
+  @ApiOperation({ summary: 'Register a workflow definition version (validated as at start-up; versions are immutable)' })
+  async register(
+    @Param('workflowId') workflowId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
+    @Headers('authorization') authorization?: string,
+  ): Promise<RegisterWorkflowResponse> {
+    const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
+    if (text.trim() === '') {
+      throw new ValidationError('request_invalid', 'the body must be a workflow definition (YAML or JSON); it is empty', { field: 'body', rule: 'required' });
+    }
+    const result = await this.services.registerWorkflow({ workflowId, text, token: Authenticator.credentialOf(authorization) });
+    response.status(result.created ? 201 : 200);
+    return result;
+  }
+
+  @Get()
+  @ApiResponse({ status: 200, type: [WorkflowSummaryResponse] })
+  @ApiOperation({ summary: 'Registered workflows: id, title, latest version (semver), number of versions' })
+  async list(): Promise<WorkflowSummary[]> {
+    const byStream = new Map<string, StoredEvent[]>();
+    for (let from = 0; ; ) {
+      const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE, streamPrefix: WORKFLOW_STREAM_PREFIX });
+      for (const event of page) {
+        const events = byStream.get(event.streamId);
+        if (events) events.push(event);
+        else byStream.set(event.streamId, [event]);
+      }
+      if (page.length < PAGE) break;
+      from = page[page.length - 1]?.position ?? from;
+    }
+    return [...byStream.entries()]
+      .map(([streamId, events]) => workflowSummaryOf(foldWorkflowVersions(streamId.slice(WORKFLOW_STREAM_PREFIX.length), events)))
+      .filter((summary): summary is WorkflowSummary => summary !== undefined)
+      .sort((a, b) => (a.workflowId < b.workflowId ? -1 : 1));
+  }
+
+  @Get(':workflowId')
+  @ApiResponse({ status: 200, type: WorkflowResponse })
+  @ApiOperation({ summary: "A workflow's versions, newest first: digest, source (api or directory), registeredAt, registeredBy; 404 workflow_unknown" })
+  async get(@Param('workflowId') workflowId: string): Promise<WorkflowView> {
+    const view = workflowViewOf(foldWorkflowVersions(workflowId, await this.store.readStream(workflowStreamId(workflowId))));
+    if (view === undefined) throw new UnknownWorkflowError(workflowId);
+    return view;
+  }
 
   @Get(':workflowId/stats')
   @ApiOperation({ summary: 'Per-step statistics learned by memory: runs, success rate, p50/p95 duration (ms)' })

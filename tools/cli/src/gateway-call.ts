@@ -6,6 +6,11 @@ export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
 /** How long one HTTP call may take, in milliseconds. */
 const TIMEOUT_MS = 15_000;
 
+/** A request body sent as is (e.g. a YAML definition), with its media type; any other body is sent as JSON. */
+export class TextBody {
+  constructor(readonly contentType: string, readonly text: string) {}
+}
+
 /**
  * One JSON call to the gateway (`LEDGERFLOW_URL`, else {@link DEFAULT_GATEWAY_URL}) with the bearer token `token`,
  * else `LEDGERFLOW_TOKEN` (every endpoint but OpenAPI needs one: docs/security.md). Never throws: an unreachable gateway or an error answer is written to `io.err` (the server's error code
@@ -13,7 +18,7 @@ const TIMEOUT_MS = 15_000;
  */
 export async function callGateway(
   io: CliIo,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
   token?: string,
@@ -24,8 +29,11 @@ export async function callGateway(
   try {
     response = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': body instanceof TextBody ? body.contentType : 'application/json' }),
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: body instanceof TextBody ? body.text : JSON.stringify(body) }),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {

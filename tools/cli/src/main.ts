@@ -12,8 +12,9 @@ import { startCommand } from './start.command.js';
 import { devTokenCommand } from './start-token.command.js';
 import { statusCommand } from './status.command.js';
 import { stopCommand } from './stop.command.js';
+import { workflowsCommands } from './workflows.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...auditCommands, ...serviceAccountsCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, devTokenCommand], process.argv.slice(2), {
+const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...auditCommands, ...serviceAccountsCommands, ...workflowsCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, devTokenCommand], process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,

@@ -1,0 +1,104 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parse } from 'yaml';
+import type { RegisterWorkflowResult, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
+import { parseArgs, UsageError } from './args.js';
+import type { CliCommand, CliIo } from './command.js';
+import { formatTable } from './gates.command.js';
+import { callGateway, TextBody } from './gateway-call.js';
+
+/**
+ * `ledgerflow workflows apply|list|show`: workflow definitions through the gateway (docs/definitions.md,
+ * "Registering definitions"). `apply` sends each YAML file as is (`PUT /v1/workflows/{id}`, `application/yaml`,
+ * scope `workflows:write`), so errors name its lines and columns, and prints `created` or `unchanged` per file;
+ * `list` and `show` read `GET /v1/workflows[/{id}]` (scope `runs:read`). The token is `LEDGERFLOW_TOKEN`.
+ * Exit codes: 0 done, 1 a file was refused (its errors printed; the other files are still applied) or the
+ * gateway could not be reached, 2 usage errors.
+ */
+
+function command(path: string[], usage: string, summary: string, run: (args: readonly string[], io: CliIo) => Promise<number>): CliCommand {
+  return {
+    path, usage, summary,
+    run: async (args, io) => {
+      try {
+        return await run(args, io);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
+        return 2;
+      }
+    },
+  };
+}
+
+/** The `*.yaml`/`*.yml` files of `target` (a file, or a directory: the files directly under it, in name order). */
+async function definitionFiles(target: string): Promise<string[]> {
+  const info = await stat(target).catch(() => undefined);
+  if (info === undefined) throw new UsageError(`${target} does not exist`);
+  if (!info.isDirectory()) return [target];
+  const names = (await readdir(target)).filter((name) => /\.ya?ml$/i.test(name)).sort();
+  if (names.length === 0) throw new UsageError(`${target} holds no *.yaml or *.yml file`);
+  return names.map((name) => join(target, name));
+}
+
+/** The workflow id the file declares (the path of the PUT); the file name when the YAML does not parse (the gateway then names the error). */
+function workflowIdOf(file: string, text: string): string {
+  try {
+    const id = (parse(text) as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && id !== '') return id;
+  } catch {
+    // Sent anyway: the gateway answers with the line and column of the syntax error.
+  }
+  return basename(file).replace(/\.ya?ml$/i, '');
+}
+
+const apply = command(['workflows', 'apply'], 'workflows apply <file.yaml|dir>...',
+  'Register workflow definitions (new versions; the same content again changes nothing)', async (args, io) => {
+    const { positional } = parseArgs(args, [], []);
+    if (positional.length === 0) throw new UsageError('give a definition file or directory');
+    const files = (await Promise.all(positional.map(definitionFiles))).flat();
+    let failed = 0;
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      const id = workflowIdOf(file, text);
+      const result = await callGateway(io, 'PUT', `/v1/workflows/${encodeURIComponent(id)}`, new TextBody('application/yaml', text));
+      if (!result.ok) {
+        io.err(`${file}: not applied\n`);
+        failed += 1;
+        continue;
+      }
+      const registered = result.value as RegisterWorkflowResult;
+      io.out(`${file}: ${registered.workflowId}@${registered.version} ${registered.created ? 'created' : 'unchanged'} (${registered.digest})\n`);
+    }
+    return failed === 0 ? 0 : 1;
+  });
+
+const list = command(['workflows', 'list'], 'workflows list', 'List registered workflows with their latest version', async (args, io) => {
+  const { positional } = parseArgs(args, [], []);
+  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+  const result = await callGateway(io, 'GET', '/v1/workflows');
+  if (!result.ok) return 1;
+  const workflows = result.value as WorkflowSummary[];
+  if (workflows.length === 0) {
+    io.out('no workflows\n');
+    return 0;
+  }
+  io.out(formatTable(['ID', 'LATEST', 'VERSIONS', 'TITLE'], workflows.map((w) => [w.workflowId, w.latestVersion, String(w.versionCount), w.title])));
+  return 0;
+});
+
+const show = command(['workflows', 'show'], 'workflows show <id>', "A workflow's versions, newest first", async (args, io) => {
+  const { positional } = parseArgs(args, [], []);
+  const [id, extra] = positional;
+  if (!id) throw new UsageError('the workflow id is missing');
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+  const result = await callGateway(io, 'GET', `/v1/workflows/${encodeURIComponent(id)}`);
+  if (!result.ok) return 1;
+  const workflow = result.value as WorkflowView;
+  io.out(`${workflow.workflowId}: ${workflow.title} (latest ${workflow.latestVersion})\n`);
+  io.out(formatTable(['VERSION', 'SOURCE', 'REGISTERED', 'BY', 'DIGEST'], workflow.versions.map((v) => [v.version, v.source, v.registeredAt, `${v.registeredBy.kind}:${v.registeredBy.id}`, v.digest])));
+  return 0;
+});
+
+/** The workflow commands, for `runCli`. */
+export const workflowsCommands: CliCommand[] = [apply, list, show];
