@@ -1,3 +1,5 @@
+import { UsageError } from './args.js';
+
 /** What a command writes to; tests capture it. */
 export interface CliIo {
   out(text: string): void;
@@ -15,4 +17,23 @@ export interface CliCommand {
   readonly usage: string;
   readonly summary: string;
   run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * A command whose `run` may throw {@link UsageError}: the message and the usage are printed to `io.err` and the
+ * exit code is 2. Any other error propagates.
+ */
+export function usageCheckedCommand(path: string[], usage: string, summary: string, run: CliCommand['run']): CliCommand {
+  return {
+    path, usage, summary,
+    run: async (args, io) => {
+      try {
+        return await run(args, io);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
+        return 2;
+      }
+    },
+  };
 }

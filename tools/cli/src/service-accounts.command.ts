@@ -1,5 +1,6 @@
 import { parseArgs, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
+import { usageCheckedCommand as command } from './command.js';
 import type { CliCommand, CliIo } from './command.js';
 import { formatTable } from './gates.command.js';
 
@@ -23,21 +24,6 @@ function adminToken(io: CliIo): string {
   const token = io.env.LEDGERFLOW_TOKEN;
   if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export an administrator bearer token (scope admin) first');
   return token;
-}
-
-function command(path: string[], usage: string, summary: string, run: (args: readonly string[], io: CliIo) => Promise<number>): CliCommand {
-  return {
-    path, usage, summary,
-    run: async (args, io) => {
-      try {
-        return await run(args, io);
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-        return 2;
-      }
-    },
-  };
 }
 
 const create = command(['service-accounts', 'create'], 'service-accounts create <name> --scopes <scope>[,<scope>...]',

@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { RegisterWorkflowResult, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
 import { parseArgs, UsageError } from './args.js';
-import type { CliCommand, CliIo } from './command.js';
+import { usageCheckedCommand as command } from './command.js';
+import type { CliCommand } from './command.js';
 import { formatTable } from './gates.command.js';
 import { callGateway, TextBody } from './gateway-call.js';
 
@@ -15,21 +16,6 @@ import { callGateway, TextBody } from './gateway-call.js';
  * Exit codes: 0 done, 1 a file was refused (its errors printed; the other files are still applied) or the
  * gateway could not be reached, 2 usage errors.
  */
-
-function command(path: string[], usage: string, summary: string, run: (args: readonly string[], io: CliIo) => Promise<number>): CliCommand {
-  return {
-    path, usage, summary,
-    run: async (args, io) => {
-      try {
-        return await run(args, io);
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-        return 2;
-      }
-    },
-  };
-}
 
 /** The `*.yaml`/`*.yml` files of `target` (a file, or a directory: the files directly under it, in name order). */
 async function definitionFiles(target: string): Promise<string[]> {
