@@ -123,6 +123,19 @@ describe('workflow definitions registered without a restart', () => {
     expect(await finished(await startRunOverHttp(stack, 'flow-dropped', { input: {} }))).toBe('completed');
   }, 60_000);
 
+  it('keeps a version immutable when its file changes in place: logged while running, a refused start (exit 78) after', async () => {
+    const file = join(watched, 'flow-dropped.yaml');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, stringify({ ...(parse(original) as Record<string, unknown>), title: 'edited without a new version' }));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await versionsOf('flow-dropped')).map((v) => v.version)).toEqual(['1.0.0']);
+    expect(stack.process('planner').output()).toMatch(/workflow definition file not registered.*workflow_version_exists/);
+    await expect(stack.restart('planner')).rejects.toThrow(/refused to start: workflow_version_exists: .*flow-dropped\.yaml: flow-dropped@1\.0\.0 is registered already/);
+    await writeFile(file, original);
+    await stack.restart('planner');
+    expect((await call('GET', '/v1/workflows/flow-dropped')).body).toMatchObject({ title: 'Dropped in', versions: [{ version: '1.0.0' }] });
+  }, 60_000);
+
   it('applies definitions with the built CLI: created, unchanged, and the errors of an invalid file with exit code 1', async () => {
     const dir = await tempDir('ledgerflow-cli-defs-');
     const file = join(dir, 'flow-cli.yaml');
