@@ -81,7 +81,7 @@ describe('workflow definitions registered without a restart', () => {
   }, 150_000);
 
   it('is idempotent for the same content, refuses other content under a version (409) and invalid definitions (422), appending nothing', async () => {
-    const doc = { ...gated, id: 'flow-rules', version: '1.0.0' };
+    const doc: Record<string, unknown> = { ...gated, id: 'flow-rules', version: '1.0.0' };
     expect((await put('flow-rules', doc)).status).toBe(201);
     expect(await call('PUT', '/v1/workflows/flow-rules', JSON.stringify(doc), 'application/json')).toMatchObject({ status: 200, body: { created: false } });
 
