@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { LedgerflowClient } from '@ledgerflow/sdk';
 import type { RunUpdate } from '@ledgerflow/sdk';
-import { authHeader, benchWorkers, eventually, startRunOverHttp, startStack, tempDir } from '@ledgerflow/testing';
+import { authHeader, benchWorkers, eventually, repoRoot, startRunOverHttp, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { openStream } from './stream.spec-util.js';
 import type { OpenStream, ReceivedMessage } from './stream.spec-util.js';
@@ -15,6 +18,7 @@ interface StoredEventView {
 }
 
 const MAX_STREAMS = 12;
+const run = promisify(execFile);
 
 /**
  * Live updates end to end (docs/api.md, "Live updates"): the six services, nats-server and the bench workers as
@@ -100,6 +104,35 @@ describe('live updates over Server-Sent Events', () => {
     expect(updates.map((u) => [u.position, u.type])).toEqual((await storedEvents(runId)).map((e) => [e.position, e.type]));
     await expect(client.waitForRun('no-such-run', { timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'run_not_found' });
   }, 60_000);
+
+  it('ledgerflow token signs a token the gateway takes; runs start --watch and runs watch follow runs to their outcome and exit code', async () => {
+    const cli = (env: Record<string, string>, ...args: string[]) => run(process.execPath, [join(repoRoot(), 'tools/cli/dist/main.js'), ...args], { env: { ...process.env, LEDGERFLOW_URL: stack.gatewayUrl, ...env } })
+      .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+    const minted = await cli({ LEDGERFLOW_AUTH_SECRET: stack.authSecret }, 'token', '--user', 'ci', '--scopes', 'runs:start,runs:read,runs:operate');
+    expect(minted.code).toBe(0);
+    const env = { LEDGERFLOW_TOKEN: minted.stdout.trim() };
+    const input = join(stack.dataDir, 'input.json');
+    await writeFile(input, JSON.stringify({ sleepMs: 50 }));
+
+    const watched = await cli(env, 'runs', 'start', 'recorded-chain', '--input', input, '--idempotency-key', 'cli-watch-1', '--watch');
+    expect([watched.code, watched.stderr]).toEqual([0, '']);
+    const runId = /^run (\S+) started$/m.exec(watched.stdout)?.[1] as string;
+    const stored = await storedEvents(runId);
+    expect(watched.stdout).toContain(`[${stored[stored.length - 1]!.position}] `);
+    expect(watched.stdout.match(/^\[\d+\] /gm)).toHaveLength(stored.length);
+    expect(watched.stdout).toMatch(/^r4 +succeeded +1 +\d+ ms$/m);
+    expect(watched.stdout.trimEnd().split('\n').at(-1)).toBe(`run ${runId} completed`);
+
+    const started = await cli(env, 'runs', 'start', 'ops-failures');
+    const failing = /^run (\S+) started$/m.exec(started.stdout)?.[1] as string;
+    const watching = cli(env, 'runs', 'watch', failing);
+    await eventually(async () => ((await storedEvents(failing)).some((e) => e.type === 'StepFailed') ? true : undefined), 30_000, 'a failed step');
+    const cancel = await fetch(`${stack.gatewayUrl}/v1/runs/${failing}/cancel`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'stream e2e' }) });
+    expect(cancel.status).toBe(200);
+    const outcome = await watching;
+    expect([outcome.code, outcome.stdout.trimEnd().split('\n').at(-1)]).toEqual([1, `run ${failing} cancelled`]);
+    expect((await cli({}, 'runs', 'watch', failing)).stderr).toContain('LEDGERFLOW_TOKEN is not set');
+  }, 90_000);
 
   it('sends only the filtered workflow and event types on /v1/stream, from the moment it opens', async () => {
     const before = await startRunOverHttp(stack, 'recorded-chain', { input: { sleepMs: 0 } });
