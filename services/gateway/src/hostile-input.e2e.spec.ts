@@ -6,7 +6,8 @@ import { subjects } from '@ledgerflow/contracts';
 import { webhookSignatureHeaders } from '@ledgerflow/sdk';
 import { SERVICE_NAMES, authHeader, benchWorkers, eventually, generateWebhookSecret, startRunOverHttp, startStack, tempDir, writeWebhookSecrets } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
-import { ENDPOINTS, hostileBody, hostileContentType, hostileSegment, nestedJson } from './hostile-input.spec-util.js';
+import { ENDPOINTS, PATH_ID_NAMES, hostileBody, hostileContentType, hostileSegment, nestedJson } from './hostile-input.spec-util.js';
+import type { PathIds } from './hostile-input.spec-util.js';
 
 interface Answer {
   readonly status: number;
@@ -25,7 +26,7 @@ describe('hostile input end to end', () => {
   let stack: Stack;
   let nc: NatsConnection;
   let admin: { authorization: string };
-  let ids: { runId: string; gateId: string; workflowId: string; accountId: string };
+  let ids: PathIds;
 
   const send = async (method: string, path: string, body?: string, contentType: string | undefined = 'application/json', extra: Record<string, string> = {}): Promise<Answer> => {
     const response = await fetch(`${stack.gatewayUrl}${path}`, {
@@ -58,7 +59,7 @@ describe('hostile input end to end', () => {
     const runId = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'hostile-gated' });
     await eventually(async () => ((await eventsOf(runId)).some((e) => e.type === 'GateOpened') ? true : undefined), 30_000, 'the gate of the chaos-gated run');
     const account = JSON.parse((await send('POST', '/v1/service-accounts', JSON.stringify({ name: 'hostile', scopes: ['runs:read'] }))).text) as { id: string };
-    ids = { runId, gateId: `${runId}.g2`, workflowId: 'noop-chain', accountId: account.id };
+    ids = { runId, gateId: `${runId}.g2`, workflowId: 'noop-chain', accountId: account.id, subscriptionId: '0123456789abcdef' };
   }, 90_000);
 
   afterAll(async () => {
@@ -101,7 +102,7 @@ describe('hostile input end to end', () => {
   it('refuses a CR/LF in every path id with 400 request_invalid naming the parameter', async () => {
     const junk = 'abc%0D%0Adef';
     const cases = ENDPOINTS.flatMap((endpoint) =>
-      (['runId', 'gateId', 'workflowId', 'accountId'] as const)
+      PATH_ID_NAMES
         .filter((name) => endpoint.path(ids) !== endpoint.path({ ...ids, [name]: junk }))
         .map((name) => ({ endpoint, name, path: endpoint.path({ ...ids, [name]: junk }) })),
     );
@@ -135,11 +136,11 @@ describe('hostile input end to end', () => {
         .map((pairs) => `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`),
       fc.constantFrom('?status[x]=1', '?at=cp-1&at=cp-2', '?from=cp-1&to=cp-999999999', '?reviewer=me', '?%zz=1', '?at[__proto__][x]=1', '?status=open'),
     );
-    const idsArbitrary = fc.record({ runId: fc.option(hostileSegment), gateId: fc.option(hostileSegment), workflowId: fc.option(hostileSegment), accountId: fc.option(hostileSegment) });
+    const idsArbitrary = fc.record(Object.fromEntries(PATH_ID_NAMES.map((name) => [name, fc.option(hostileSegment)])) as Record<keyof PathIds, fc.Arbitrary<string | null>>);
     for (const endpoint of ENDPOINTS) {
       await fc.assert(
         fc.asyncProperty(hostileBody, hostileContentType, idsArbitrary, query, async (body, contentType, replaced, search) => {
-          const path = endpoint.path({ runId: replaced.runId ?? ids.runId, gateId: replaced.gateId ?? ids.gateId, workflowId: replaced.workflowId ?? ids.workflowId, accountId: replaced.accountId ?? ids.accountId });
+          const path = endpoint.path(Object.fromEntries(PATH_ID_NAMES.map((name) => [name, replaced[name] ?? ids[name]])) as PathIds);
           const isPost = endpoint.method !== 'GET';
           const extra = endpoint.name === 'webhook' ? signed(body) : {};
           const answer = await send(endpoint.method, `${path}${search}`, isPost ? body : undefined, contentType, extra);

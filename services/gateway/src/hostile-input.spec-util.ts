@@ -5,11 +5,15 @@ import fc from 'fast-check';
  * replaced, and fast-check arbitraries for what a hostile client sends (bodies, path segments, content types).
  */
 
-/** One endpoint: its method and path built from ids (a real run, gate, workflow, account id by default). */
+/** The path ids an endpoint template takes, by the name of the route parameter they fill. */
+export const PATH_ID_NAMES = ['runId', 'gateId', 'workflowId', 'accountId', 'subscriptionId'] as const;
+export type PathIds = Record<(typeof PATH_ID_NAMES)[number], string>;
+
+/** One endpoint: its method and path built from ids (a real run, gate, workflow, account, subscription by default). */
 export interface EndpointTemplate {
   readonly name: string;
   readonly method: 'GET' | 'POST' | 'PUT';
-  path(ids: { runId: string; gateId: string; workflowId: string; accountId: string }): string;
+  path(ids: PathIds): string;
 }
 
 export const ENDPOINTS: readonly EndpointTemplate[] = [
@@ -40,9 +44,8 @@ export const ENDPOINTS: readonly EndpointTemplate[] = [
   { name: 'webhook', method: 'POST', path: (i) => `/v1/webhooks/${i.workflowId}` },
   { name: 'list subscriptions', method: 'GET', path: () => '/v1/subscriptions' },
   { name: 'create subscription', method: 'POST', path: () => '/v1/subscriptions' },
-  // The account id has a subscription id's format (16 hex): an unknown subscription, or a hostile segment.
-  { name: 'subscription', method: 'GET', path: (i) => `/v1/subscriptions/${i.accountId}` },
-  { name: 'subscription deliveries', method: 'GET', path: (i) => `/v1/subscriptions/${i.accountId}/deliveries` },
+  { name: 'subscription', method: 'GET', path: (i) => `/v1/subscriptions/${i.subscriptionId}` },
+  { name: 'subscription deliveries', method: 'GET', path: (i) => `/v1/subscriptions/${i.subscriptionId}/deliveries` },
 ];
 
 /** Keys that mean something to JavaScript objects, and keys nobody expects. */
