@@ -37,7 +37,9 @@ interface Lane {
  * and dispatches tool calls. Work on one run is serialized in this process (a lane per run); across
  * processes, expected revisions settle who starts a step. Everything is derived from events, so a
  * restarted executor picks up where the killed one stopped: a step left running is re-dispatched with
- * its original idempotency key, and retry timers are recomputed from `StepRetryScheduled`.
+ * its original idempotency key, and retry timers are recomputed from `StepRetryScheduled`. Also from events: a step's
+ * `when` condition (skip or run), the run's deadline (`RunTriggered` + `plan.timeoutMs`: `TimeOutRun`, also for a
+ * paused run), and `external` steps, which are started but never dispatched (a person reports their result).
  */
 export class RunReconciler {
   private readonly lanes = new Map<string, Lane>();
