@@ -135,4 +135,17 @@ describe('step and run semantics of definitions', () => {
     expect(events.find((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'book')?.data).toMatchObject({ input: { approved: true } });
     expect((await post(path, { output: { approved: true } }, { sub: 'dana', scopes: ['runs:operate'] })).body).toMatchObject({ error: { code: 'RUN.NOT_RUNNING' } }); // the run has ended
   }, 60_000);
+
+  it('an external task is completed by a person its reviewers name by role (roles claim of their token)', async () => {
+    const runId = await startRunOverHttp(stack, 'external-task', { input: {} });
+    await until(runId, 'review started', (events) => events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'));
+    const path = `/v1/runs/${runId}/steps/review/complete`;
+    const otherRole = await post(path, { output: { approved: true } }, { sub: 'erin', scopes: ['runs:operate'], roles: ['clerk'] });
+    expect(otherRole).toMatchObject({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED' } } });
+    const lead = await post(path, { output: { approved: true } }, { sub: 'erin', scopes: ['runs:operate'], roles: ['claims-lead'] });
+    expect(lead).toMatchObject({ status: 200, body: { command: 'complete' } });
+    const events = await until(runId, 'completed', (all) => types(all).includes('RunCompleted'));
+    const review = events.find((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'review');
+    expect(review?.data).toMatchObject({ completedBy: 'erin', matchedAs: 'role:claims-lead' });
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { SCOPES, subjects } from '@ledgerflow/contracts';
-import { BearerVerifier, requireHuman, requireScope } from '@ledgerflow/auth';
+import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import type { Actor, RegisterWorkflowResult, StartRunResult } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
@@ -65,7 +65,8 @@ export class PlannerController {
       const operator = await this.verifier.verify(token);
       requireScope(operator, [SCOPES.runsOperate]);
       requireHuman(operator);
-      return this.commands.execute({ ...request, actor: { kind: 'human', id: operator.id } });
+      // Roles and teams as the token proves them: an external step's or gate's `role:`/`team:` entries name people by them.
+      return this.commands.execute({ ...request, actor: { ...reviewerOf(operator), kind: 'human' } });
     });
   }
 
