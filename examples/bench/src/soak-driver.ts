@@ -9,6 +9,7 @@ export interface DriverCounts {
   readonly failed: number;
   /** Runs not finished within `stallAfterMs`. */
   readonly stalled: number;
+  /** Runs asked for and not seen ended: starts awaiting the gateway's answer, and started runs. */
   readonly inFlight: number;
 }
 
@@ -38,6 +39,8 @@ export class RunDriver {
   private readonly ends = new Map<string, (status: string) => void>();
   private readonly early = new Map<string, string>();
   private counts = { started: 0, completed: 0, failed: 0, stalled: 0 };
+  private requesting = 0;
+  private refused = 0;
   private stopping = false;
   private lanes: Promise<void>[] = [];
   private sequence = 0;
@@ -62,7 +65,8 @@ export class RunDriver {
   }
 
   snapshot(): DriverCounts {
-    return { ...this.counts, inFlight: this.counts.started - this.counts.completed - this.counts.failed - this.counts.stalled };
+    const { started, completed, failed, stalled } = this.counts;
+    return { ...this.counts, inFlight: this.requesting + started - completed - stalled - Math.max(0, failed - this.refused) };
   }
 
   /** Starts no more runs; resolves once every run in flight has ended or stalled. */
@@ -76,13 +80,17 @@ export class RunDriver {
     while (!this.stopping) {
       const key = `${this.options.keyPrefix}-${this.sequence++}`;
       let runId: string;
+      this.requesting += 1;
       try {
         runId = (await this.options.client.startRun(this.options.workflowId, {}, { idempotencyKey: key })).runId;
       } catch (error) {
         this.counts.failed += 1;
+        this.refused += 1;
         this.options.onProblem?.(`start ${key} refused: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
+      } finally {
+        this.requesting -= 1;
       }
       this.counts.started += 1;
       const status = await this.endOf(runId);
