@@ -6,3 +6,4 @@ export * from './http-api.js';
 export * from './auth.js';
 export * from './nats-permissions.js';
 export * from './workflow-events.js';
+export * from './policy-pack-events.js';
