@@ -49,7 +49,7 @@ export const SERVICE_CONSUMERS: Readonly<Record<NatsServicePrincipal, readonly (
 export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: [subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow],
   executor: [],
-  policy: [subjects.policyEvaluate],
+  policy: [subjects.policyEvaluate, subjects.policyRegisterPack],
   approval: [subjects.approvalDecideGate],
   memory: [subjects.memoryStepStats],
   gateway: [],
@@ -67,7 +67,20 @@ export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly s
   policy: [],
   approval: [],
   memory: [],
-  gateway: [subjects.approvalDecideGate, subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow, subjects.memoryStepStats],
+  gateway: [subjects.approvalDecideGate, subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow, subjects.policyRegisterPack, subjects.memoryStepStats],
+};
+
+/**
+ * Relayed store events a service follows with a plain (core NATS) subscription, as a notification only (it reads
+ * the store itself): the policy service hears of new policy pack versions on `lf.evt.policypack.>` and catches up.
+ */
+export const SERVICE_NOTIFICATIONS: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
+  planner: [],
+  executor: [],
+  policy: [subjects.eventsOfCategory('policypack')],
+  approval: [],
+  memory: [],
+  gateway: [],
 };
 
 const JS_API = '$JS.API';
@@ -109,7 +122,7 @@ export function servicePermissions(service: NatsServicePrincipal, inboxPrefix: s
       ...streamManagementSubjects(),
       ...SERVICE_CONSUMERS[service].flatMap(([stream, durable]) => consumerSubjects(stream, durable)),
     ],
-    subscribe: [...served, `${inboxPrefix}.>`],
+    subscribe: [...served, ...SERVICE_NOTIFICATIONS[service], `${inboxPrefix}.>`],
     allowResponses: served.length > 0,
   };
 }

@@ -42,6 +42,8 @@ export const subjects = {
   /** Request/reply: register a workflow definition version (RegisterWorkflowRequest -> RegisterWorkflowResult). */
   plannerRegisterWorkflow: 'lf.planner.register-workflow',
   policyEvaluate: 'lf.policy.evaluate',
+  /** Request/reply: register a policy pack version (RegisterPolicyPackRequest -> RegisterPolicyPackResult). */
+  policyRegisterPack: 'lf.policy.register-pack',
   approvalDecideGate: 'lf.approval.decide-gate',
   memoryStepStats: 'lf.memory.step-stats',
 } as const;
