@@ -12,8 +12,8 @@ export interface ErrorBody {
 /** Every request/reply answer: `{ ok: true, value }` or `{ ok: false, error }`. */
 export type Reply<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorBody };
 
-/** Where a trigger came from. */
-export type TriggerSource = 'api' | 'webhook' | 'nats';
+/** Where a trigger came from; `schedule` only from the planner's own scheduler (`lf.planner.start-run` refuses it). */
+export type TriggerSource = 'api' | 'webhook' | 'nats' | 'schedule';
 
 /**
  * A trigger: start a run of `workflowId` (subject `lf.trigger.<workflowId>` or request `lf.planner.start-run`).

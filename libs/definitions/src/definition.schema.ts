@@ -116,8 +116,17 @@ export const definitionSchema = {
     trigger: {
       type: 'object',
       additionalProperties: false,
-      required: ['type'],
-      properties: { type: { type: 'string', minLength: 1 }, input: { type: 'string', minLength: 1 } },
+      // An event `type`, a `schedule`, or both; `timezone` and `catchUp` only with a `schedule`. The cron expression
+      // and the time zone name are checked after the schema (normalize-definition.ts), naming what is wrong.
+      if: { not: { required: ['schedule'] } },
+      then: { required: ['type'], properties: { timezone: false, catchUp: false } },
+      properties: {
+        type: { type: 'string', minLength: 1 },
+        input: { type: 'string', minLength: 1 },
+        schedule: { type: 'string', minLength: 1 },
+        timezone: { type: 'string', minLength: 1 },
+        catchUp: { enum: ['none', 'one', 'all'] },
+      },
     },
     inputSchema: jsonSchema,
     tools: {

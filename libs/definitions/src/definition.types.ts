@@ -3,11 +3,35 @@ import type { GateSpec, RetryPolicy, StepKind } from '@ledgerflow/domain';
 /** A JSON Schema (draft-07, or draft 2020-12 when `$schema` names it), as written in a definition. */
 export type JsonSchema = Record<string, unknown> | boolean;
 
-/** What starts a run: the enterprise event type and an optional JSONata mapping from its payload to the run input. */
+/**
+ * What starts a run: an enterprise event type, a schedule, or both, and an optional JSONata mapping from the trigger
+ * payload to the run input (a scheduled run's payload is `{ scheduledAt: <tick, ISO-8601 UTC> }`).
+ */
 export interface TriggerSpec {
-  readonly type: string;
+  /** The enterprise event type; absent when only `schedule` starts runs. */
+  readonly type?: string;
   /** JSONata over the trigger payload (`$` is the payload); absent: the payload is the input. */
   readonly input?: string;
+  /** Runs started by the planner on every tick of a cron expression (docs/definitions.md, "Schedules"). */
+  readonly schedule?: ScheduleSpec;
+}
+
+/**
+ * What a schedule does with ticks that passed while no planner was running: `none` skips them, `one` starts a run for
+ * the latest of them only, `all` starts one run per missed tick (the latest {@link MAX_CATCH_UP_TICKS} at most).
+ */
+export type CatchUp = 'none' | 'one' | 'all';
+
+/** Most missed ticks a schedule with `catchUp: all` starts after a downtime; older ones are skipped (and logged). */
+export const MAX_CATCH_UP_TICKS = 1000;
+
+/** A normalized `trigger.schedule`: the cron expression as written, its IANA time zone (default `UTC`) and catch-up rule (default `one`). */
+export interface ScheduleSpec {
+  /** 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first, or a nickname such as `@daily`. */
+  readonly cron: string;
+  /** The time zone the fields are read in: an IANA name such as `Europe/Paris`, or a UTC offset such as `+01:00`. */
+  readonly timezone: string;
+  readonly catchUp: CatchUp;
 }
 
 /**

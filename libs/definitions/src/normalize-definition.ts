@@ -1,8 +1,9 @@
+import { Cron } from 'croner';
 import { MAX_GATE_SLA_SECONDS, MAX_TIMER_DELAY_MS, ValidationError } from '@ledgerflow/domain';
 import type { EscalationLevel, GateSpec, RetryPolicy } from '@ledgerflow/domain';
 import { DefinitionError } from './definition.errors.js';
 import { EXTERNAL_ACTION, EXTERNAL_TOOL } from './definition.types.js';
-import type { JsonSchema, StepDefinition, WorkflowDefinition } from './definition.types.js';
+import type { CatchUp, DefinitionIssue, JsonSchema, StepDefinition, TriggerSpec, WorkflowDefinition } from './definition.types.js';
 import { parseDuration } from './duration.js';
 
 /** Defaults of the definition format: 4 concurrent steps, a 30 s timeout per attempt, one attempt (no retry). */
@@ -25,8 +26,10 @@ export interface RawStep {
   retry?: { maxAttempts?: number; backoff?: Duration; multiplier?: number; maxBackoff?: Duration };
   gate?: RawGate; confidenceGate?: RawGate;
 }
+/** `trigger` as written: `schedule` is the cron expression, `timezone` and `catchUp` its settings. */
+export interface RawTrigger { type?: string; input?: string; schedule?: string; timezone?: string; catchUp?: CatchUp }
 export interface RawDefinition {
-  id: string; version: string; title?: string; trigger?: { type: string; input?: string }; inputSchema?: JsonSchema; timeout?: Duration;
+  id: string; version: string; title?: string; trigger?: RawTrigger; inputSchema?: JsonSchema; timeout?: Duration;
   tools: Record<string, string[]>; agents: Record<string, string[]>; steps: RawStep[]; concurrency?: number;
   maxSteps?: number; requiredSecrets?: string[]; policies?: string[]; minConfidence?: number; confidenceGate?: RawGate;
   recoveries?: { id?: string; on: { step?: string; code: string }; steps: RawStep[] }[];
@@ -58,7 +61,7 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
     version: raw.version,
     title: raw.title ?? raw.id,
     source,
-    ...(raw.trigger === undefined ? {} : { trigger: { ...raw.trigger } }),
+    ...(raw.trigger === undefined ? {} : { trigger: normalizeTrigger(raw.trigger, source) }),
     inputSchema: raw.inputSchema ?? true,
     tools: raw.tools,
     agents: raw.agents,
@@ -78,6 +81,47 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
       })),
     }),
   };
+}
+
+/** Defaults of `trigger.schedule`: ticks read in UTC; after a downtime, one run for the latest missed tick. */
+export const SCHEDULE_DEFAULTS = { timezone: 'UTC', catchUp: 'one' } as const;
+
+/**
+ * `schedule`, `timezone`, `catchUp` -> `schedule: { cron, timezone, catchUp }` with defaults filled in.
+ * @throws DefinitionError `definition_invalid`: `/trigger/schedule` rule `cron_expression` (not a 5- or 6-field cron
+ *   expression or nickname, croner's reason quoted) or `cron_no_tick` (never fires, e.g. `0 0 30 2 *`);
+ *   `/trigger/timezone` rule `iana_timezone` (neither a time zone name `Intl` knows nor a UTC offset such as `+01:00`).
+ */
+function normalizeTrigger(raw: RawTrigger, source: string): TriggerSpec {
+  const { schedule: cron, timezone = SCHEDULE_DEFAULTS.timezone, catchUp = SCHEDULE_DEFAULTS.catchUp, ...rest } = raw;
+  if (cron === undefined) return rest;
+  const issues = scheduleIssues(cron, timezone);
+  if (issues.length > 0) throw new DefinitionError('definition_invalid', source, issues);
+  return { ...rest, schedule: { cron, timezone, catchUp } };
+}
+
+function scheduleIssues(cron: string, timezone: string): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  let zone = timezone;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    issues.push({ path: '/trigger/timezone', rule: 'iana_timezone', message: `${JSON.stringify(timezone)} is not an IANA time zone name (e.g. Europe/Paris, UTC) or UTC offset (+01:00)` });
+    zone = 'UTC'; // still check the expression
+  }
+  try {
+    // The planner reads the expression with croner's defaults, the same for 5 and 6 fields; 7 (years) is refused here.
+    if (new Cron(cron, { timezone: zone, mode: '5-or-6-parts', paused: true }).nextRun() === null) {
+      issues.push({ path: '/trigger/schedule', rule: 'cron_no_tick', message: `${JSON.stringify(cron)} never fires` });
+    }
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^CronPattern: /, '');
+    issues.push({
+      path: '/trigger/schedule', rule: 'cron_expression',
+      message: `${JSON.stringify(cron)} is not a cron expression (5 fields: minute hour day-of-month month day-of-week, or 6 with seconds first): ${reason}`,
+    });
+  }
+  return issues;
 }
 
 /** `at`: the step's JSON pointer (`/steps/<i>`, `/recoveries/<i>/steps/<j>`), for duration errors. */

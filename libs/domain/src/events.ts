@@ -9,7 +9,8 @@ import type { EscalationLevel, Plan, PlanStep } from './plan.js';
  */
 export type DomainEvent<Type extends string, Data> = Readonly<{ type: Type; data: Readonly<Data> }>;
 
-export type TriggerSource = 'api' | 'webhook' | 'nats';
+/** `schedule`: started by the planner on a tick of the definition's `trigger.schedule` (idempotency key `schedule:<tick>`). */
+export type TriggerSource = 'api' | 'webhook' | 'nats' | 'schedule';
 
 /**
  * Where a run came from; `idempotencyKey` is the sender's key (one key, one run). `payloadDigest`: `sha256:<hex>`
