@@ -7,6 +7,11 @@ import type { PolicyPackSet } from '@ledgerflow/policy-engine';
 import { grantEligibility } from './grant-eligibility.js';
 import type { GrantSigner } from './grant-signer.js';
 
+/** Where decisions take their packs from: the catalog following the store (PolicyPackCatalog), or a fixed set. */
+export interface DecisionPacks {
+  forDecision(): PolicyPackSet | Promise<PolicyPackSet>;
+}
+
 /** The run's state, folded from its events (the service runtime's RunRepository, which caches folds). */
 export type LoadRun = (runId: string) => Promise<RunState>;
 
@@ -20,11 +25,15 @@ export type LoadRun = (runId: string) => Promise<RunState>;
  * @throws LedgerflowError `run_not_found` (no such run) or `step_not_found` (not in the run's plan), not retryable.
  */
 export class PolicyEvaluator {
+  private readonly packs: DecisionPacks;
+
   constructor(
-    readonly packs: PolicyPackSet,
+    packs: PolicyPackSet | DecisionPacks,
     private readonly signer: GrantSigner,
     private readonly loadRun: LoadRun,
-  ) {}
+  ) {
+    this.packs = 'forDecision' in packs ? packs : { forDecision: () => packs };
+  }
 
   async evaluate(request: PolicyEvaluateRequest): Promise<PolicyEvaluation> {
     const { runId, stepId, attempt, input } = request;
@@ -32,7 +41,7 @@ export class PolicyEvaluator {
     if (state.status === 'none') throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     const step = state.plan === undefined ? undefined : findPlanStep(state.plan, stepId);
     if (step === undefined) throw new LedgerflowError('step_not_found', `step ${stepId} is not in the plan of run ${runId}`, false, { runId, stepId });
-    const decision = evaluate(factsOf(state, step, request), this.packs);
+    const decision = evaluate(factsOf(state, step, request), await this.packs.forDecision());
     const eligibility = grantEligibility(state, step, attempt, input, decision);
     if (!eligibility.eligible) return { decision, withheld: { code: eligibility.code, message: eligibility.message } };
     const grant = await this.signer.sign(

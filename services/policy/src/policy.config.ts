@@ -1,9 +1,14 @@
 import { IsArray, IsInt, IsString, Max, Min } from 'class-validator';
+import { WithAuthConfig } from '@ledgerflow/auth';
 import { CommonConfig, Env } from '@ledgerflow/config';
 import { IsEd25519PrivateKey } from './grant-key.js';
 
-export class PolicyConfig extends CommonConfig {
-  /** Directories of policy packs (`*.cedar`, `<id>@<version>.yaml`), comma-separated. */
+/**
+ * The policy service's settings: pack directories, the grant signing key, and `LEDGERFLOW_AUTH_*` to verify the
+ * token the gateway forwards with a pack version (`lf.policy.register-pack`; the same settings as the gateway's).
+ */
+export class PolicyConfig extends WithAuthConfig(CommonConfig) {
+  /** Directories of policy packs (`*.cedar`, `<id>@<version>.yaml`), comma-separated; registered as versions at start. */
   @Env('LEDGERFLOW_POLICY_DIRS', { default: 'examples/claim-review/policies' })
   @IsArray()
   @IsString({ each: true })

@@ -1,13 +1,16 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { subjects } from '@ledgerflow/contracts';
-import type { PolicyEvaluation } from '@ledgerflow/contracts';
+import { BearerVerifier, requireScope } from '@ledgerflow/auth';
+import { SCOPES, subjects } from '@ledgerflow/contracts';
+import type { Actor, PolicyEvaluation, RegisterPolicyPackResult } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { ledgerflowMetrics, withSpan } from '@ledgerflow/telemetry';
 import { PolicyEvaluateDto } from './policy-evaluate.dto.js';
 import { PolicyEvaluator } from './policy-evaluator.js';
+import { PolicyPackCatalog } from './policy-pack-catalog.js';
+import { RegisterPackDto, registerPack } from './register-pack.js';
 
 /**
  * `lf.policy.evaluate`: decides whether a step's action may run (queue group `policy`), from the run's
@@ -15,7 +18,31 @@ import { PolicyEvaluator } from './policy-evaluator.js';
  */
 @Controller()
 export class PolicyController {
-  constructor(@Inject(PolicyEvaluator) private readonly evaluator: PolicyEvaluator) {}
+  constructor(
+    @Inject(PolicyEvaluator) private readonly evaluator: PolicyEvaluator,
+    @Inject(PolicyPackCatalog) private readonly catalog: PolicyPackCatalog,
+    @Inject(BearerVerifier) private readonly verifier: BearerVerifier,
+  ) {}
+
+  /**
+   * `lf.policy.register-pack`: a new version of a policy pack (see `registerPack`). The policy service is the one
+   * writer of `policypack-*` streams. The caller is whoever the forwarded `token` proves, holding `workflows:write`
+   * (`unauthorized`, `forbidden` otherwise); it is recorded as `registeredBy`.
+   */
+  @MessagePattern(subjects.policyRegisterPack)
+  registerPack(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RegisterPolicyPackResult> {
+    const parent = extractTraceContext(context.getHeaders());
+    return withSpan('policy.register-pack', { parent }, async (span) => {
+      const { token, ...request } = validateBody(RegisterPackDto, body);
+      span.setAttributes({ 'ledgerflow.policy.pack': request.pack, 'ledgerflow.policy.pack_version': request.version });
+      const caller = await this.verifier.verify(token);
+      requireScope(caller, [SCOPES.workflowsWrite]);
+      const by: Actor = { kind: caller.kind === 'human' ? 'human' : 'service', id: caller.id };
+      const result = await registerPack(this.catalog, request, by);
+      span.setAttributes({ 'ledgerflow.created': result.created });
+      return result;
+    });
+  }
 
   @MessagePattern(subjects.policyEvaluate)
   evaluate(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<PolicyEvaluation> {

@@ -12,19 +12,23 @@ import { EXAMPLE_POLICIES, grantKeys } from './policy.spec-util.js';
 function contextWith(dirs: string[], logs: string[]): ServiceContext<PolicyConfig> {
   const log = (msg: string, fields?: object) => logs.push(JSON.stringify({ msg, ...fields }));
   const logger = { service: 'policy', level: 'info', debug: log, info: log, warn: log, error: log, child: () => logger };
-  const config = { LEDGERFLOW_POLICY_DIRS: dirs, LEDGERFLOW_GRANT_SIGNING_KEY: grantKeys().privatePem, LEDGERFLOW_GRANT_TTL_SECONDS: 300 };
+  const config = {
+    LEDGERFLOW_POLICY_DIRS: dirs, LEDGERFLOW_GRANT_SIGNING_KEY: grantKeys().privatePem, LEDGERFLOW_GRANT_TTL_SECONDS: 300,
+    LEDGERFLOW_AUTH_SECRET: 'a-development-secret-of-32-characters', LEDGERFLOW_AUTH_ISSUER: 'ledgerflow', LEDGERFLOW_AUTH_AUDIENCE: 'ledgerflow-api',
+  };
   return { name: 'policy', config, logger } as unknown as ServiceContext<PolicyConfig>;
 }
 
 describe('PolicyModule.register', () => {
-  it('loads the packs at start and logs them, never the signing key', () => {
+  it('reads the directory packs at start and logs them, never the signing key', () => {
     const logs: string[] = [];
     const context = contextWith([EXAMPLE_POLICIES], logs);
     const module = PolicyModule.register(context);
     const provider = module.providers?.[0] as { useValue: PolicyEvaluator };
     expect(provider.useValue).toBeInstanceOf(PolicyEvaluator);
-    expect(provider.useValue.packs.packs).toHaveLength(5);
-    expect(logs.join('\n')).toContain('claims-payout@1.0.0 (capability)');
+    const read = logs.map((line) => JSON.parse(line) as { msg: string; packs?: string[] }).find((line) => line.msg === 'policy pack directories read');
+    expect(read?.packs).toHaveLength(5);
+    expect(read?.packs).toContain('claims-payout@1.0.0 (capability)');
     const keyBody = context.config.LEDGERFLOW_GRANT_SIGNING_KEY.split('\n')[1] as string;
     expect(logs.join('\n')).not.toContain(keyBody);
   });
