@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { POLICY_PACK_STREAM_PREFIX, POLICY_PACK_VERSION_REGISTERED, evolvePolicyPackVersions, initialPolicyPackVersions, policyPackStreamId } from '@ledgerflow/contracts';
 import type { Actor, PolicyPackVersionRegistered, PolicyPackVersions, RegisterPolicyPackResult } from '@ledgerflow/contracts';
-import { ConcurrencyError } from '@ledgerflow/event-store';
+import { ConcurrencyError, readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { compilePolicyPacks, corePack, decidePackRegistration, readPackVersion } from '@ledgerflow/policy-engine';
 import type { PolicyPack, PolicyPackSet } from '@ledgerflow/policy-engine';
 import type { Logger } from '@ledgerflow/telemetry';
 import { traceparentOf } from '@ledgerflow/telemetry';
 
-const PAGE = 500;
 /** Appends tried per registration when another replica appends to the same pack stream meanwhile. */
 const MAX_ATTEMPTS = 5;
 
@@ -52,14 +51,9 @@ export class PolicyPackCatalog {
 
   /** Folds every pack stream from the start of the store (once, at start: one scan of the `policypack-` prefix). */
   async catchUpAll(): Promise<void> {
-    for (;;) {
-      const page = await this.store.readAll({ fromPosition: this.position, maxCount: PAGE, streamPrefix: POLICY_PACK_STREAM_PREFIX });
-      for (const event of page) {
-        this.apply(event.streamId.slice(POLICY_PACK_STREAM_PREFIX.length), [event]);
-        this.position = event.position;
-      }
-      if (page.length < PAGE) break;
-    }
+    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: POLICY_PACK_STREAM_PREFIX }, (event) => {
+      this.apply(event.streamId.slice(POLICY_PACK_STREAM_PREFIX.length), [event]);
+    });
     this.activate();
   }
 
