@@ -21,6 +21,7 @@ import { ServicesClient } from './services.client.js';
 import { STREAM_SETTINGS, StreamController } from './stream.controller.js';
 import { StreamHub } from './stream-hub.js';
 import { WorkflowsController } from './workflows.controller.js';
+import { PolicyPacksController } from './policy-packs.controller.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { Subscriptions } from './subscriptions.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
@@ -41,7 +42,7 @@ export class GatewayModule {
     });
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ExternalTasksController, ServiceAccountsController, WebhooksController, SubscriptionsController, StreamController],
+      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ExternalTasksController, ServiceAccountsController, WebhooksController, SubscriptionsController, StreamController, PolicyPacksController],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: new RunsProjection(context.store) },

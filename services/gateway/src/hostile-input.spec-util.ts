@@ -6,8 +6,9 @@ import fc from 'fast-check';
  */
 
 /** The path ids an endpoint template takes, by the name of the route parameter they fill. */
-export const PATH_ID_NAMES = ['runId', 'gateId', 'workflowId', 'accountId', 'subscriptionId'] as const;
-export type PathIds = Record<(typeof PATH_ID_NAMES)[number], string>;
+export const PATH_ID_NAMES = ['runId', 'gateId', 'workflowId', 'accountId', 'subscriptionId', 'packName'] as const;
+/** `packName` may be left out: its endpoints then use `claims-payout`, a pack of the example directory. */
+export type PathIds = Record<Exclude<(typeof PATH_ID_NAMES)[number], 'packName'>, string> & { packName?: string };
 
 /** One endpoint: its method and path built from ids (a real run, gate, workflow, account, subscription by default). */
 export interface EndpointTemplate {
@@ -38,6 +39,9 @@ export const ENDPOINTS: readonly EndpointTemplate[] = [
   { name: 'list workflows', method: 'GET', path: () => '/v1/workflows' },
   { name: 'workflow', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}` },
   { name: 'register workflow', method: 'PUT', path: (i) => `/v1/workflows/${i.workflowId}` },
+  { name: 'list policy packs', method: 'GET', path: () => '/v1/policy-packs' },
+  { name: 'policy pack', method: 'GET', path: (i) => `/v1/policy-packs/${i.packName ?? 'claims-payout'}` },
+  { name: 'register policy pack', method: 'PUT', path: (i) => `/v1/policy-packs/${i.packName ?? 'claims-payout'}` },
   { name: 'list service accounts', method: 'GET', path: () => '/v1/service-accounts' },
   { name: 'create service account', method: 'POST', path: () => '/v1/service-accounts' },
   { name: 'revoke service account', method: 'POST', path: (i) => `/v1/service-accounts/${i.accountId}/revoke` },

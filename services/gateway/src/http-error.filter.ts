@@ -34,6 +34,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   definition_invalid: 422,
   // Versions are immutable: the same version with other content (docs/definitions.md).
   workflow_version_exists: 409,
+  // A policy pack version refused at registration (docs/policies.md): field, rule, file:line:column; nothing appended.
+  policy_pack_invalid: 422,
+  policy_pack_version_exists: 409,
+  policy_pack_unknown: 404,
   run_not_found: 404,
   gate_not_found: 404,
   'RUN.GATE_NOT_FOUND': 404,

@@ -29,6 +29,8 @@ export const PATH_PARAMETER_FORMATS: Readonly<Record<string, ParameterFormat>> =
   },
   accountId: pattern(/^[0-9a-f]{16}$/, 'a service account id: 16 lowercase hexadecimal digits'),
   subscriptionId: pattern(/^[0-9a-f]{16}$/, 'a subscription id: 16 lowercase hexadecimal digits'),
+  // Pack names as packs declare them (libs/policy-engine, PACK_ID_PATTERN).
+  packName: pattern(/^[a-z][a-z0-9-]{0,62}$/, 'a policy pack name matching ^[a-z][a-z0-9-]{0,62}$'),
 };
 
 const DEFAULT_FORMAT = pattern(/^[A-Za-z0-9._-]{1,200}$/, '1..200 characters of A-Z a-z 0-9 . _ -');

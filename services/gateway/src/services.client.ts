@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { subjects } from '@ledgerflow/contracts';
-import type { DecideGateRequest, DecideGateResult, RegisterWorkflowRequest, RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
+import type { DecideGateRequest, DecideGateResult, RegisterPolicyPackRequest, RegisterPolicyPackResult, RegisterWorkflowRequest, RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
 import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
 
@@ -27,6 +27,11 @@ export class ServicesClient {
   /** A definition version to the planner, the one writer of workflow streams (see WorkflowsController.register). */
   registerWorkflow(request: RegisterWorkflowRequest): Promise<RegisterWorkflowResult> {
     return requestJson<RegisterWorkflowResult>(this.nc, subjects.plannerRegisterWorkflow, request, { timeoutMs: TIMEOUT_MS });
+  }
+
+  /** A policy pack version to the policy service, the one writer of pack streams (see PolicyPacksController.register). */
+  registerPolicyPack(request: RegisterPolicyPackRequest): Promise<RegisterPolicyPackResult> {
+    return requestJson<RegisterPolicyPackResult>(this.nc, subjects.policyRegisterPack, request, { timeoutMs: TIMEOUT_MS });
   }
 
   stepStats(workflowId: string): Promise<StepStats[]> {
