@@ -5,6 +5,7 @@ import { runCli } from './cli.js';
 import { gatesCommands } from './gates.command.js';
 import { natsCredentialsCommand } from './nats-credentials.command.js';
 import { policyTestCommand } from './policy-test.command.js';
+import { policiesCommands } from './policies.command.js';
 import { runsOperateCommands } from './runs-operate.command.js';
 import { runsReplayCommands } from './runs-replay.command.js';
 import { runsWatchCommands } from './runs-watch.command.js';
@@ -16,7 +17,7 @@ import { stopCommand } from './stop.command.js';
 import { tokenCommand } from './token.command.js';
 import { workflowsCommands } from './workflows.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...runsWatchCommands, ...auditCommands, ...serviceAccountsCommands, ...workflowsCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, devTokenCommand, tokenCommand], process.argv.slice(2), {
+const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...runsWatchCommands, ...auditCommands, ...serviceAccountsCommands, ...workflowsCommands, ...policiesCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, devTokenCommand, tokenCommand], process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
