@@ -11,13 +11,12 @@ import { runsReplayCommands } from './runs-replay.command.js';
 import { runsWatchCommands } from './runs-watch.command.js';
 import { serviceAccountsCommands } from './service-accounts.command.js';
 import { startCommand } from './start.command.js';
-import { devTokenCommand } from './start-token.command.js';
 import { statusCommand } from './status.command.js';
 import { stopCommand } from './stop.command.js';
 import { tokenCommand } from './token.command.js';
 import { workflowsCommands } from './workflows.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...runsWatchCommands, ...auditCommands, ...serviceAccountsCommands, ...workflowsCommands, ...policiesCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, devTokenCommand, tokenCommand], process.argv.slice(2), {
+const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...runsWatchCommands, ...auditCommands, ...serviceAccountsCommands, ...workflowsCommands, ...policiesCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, tokenCommand], process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,

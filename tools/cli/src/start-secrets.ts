@@ -44,7 +44,7 @@ export async function loadOrCreateDevSecrets(dir: string): Promise<DevSecrets> {
   return { ...secrets, created: true };
 }
 
-/** The HS256 token key of an instance's data directory, for `ledgerflow dev-token`. */
+/** The HS256 token key of an instance's data directory, for `ledgerflow token`. */
 export async function readAuthSecret(secretsDir: string): Promise<string> {
   try {
     return (await readFile(join(secretsDir, FILES.authSecret), 'utf8')).trim();

@@ -81,7 +81,7 @@ function banner(options: StartOptions, instance: Instance): string {
     `  stop       Ctrl-C, or npx ledgerflow stop ${dataDirArg}`,
     '  a reviewer token (8 h) for gates named role:reviewer, and the CLI:',
     `             export LEDGERFLOW_URL=${instance.gatewayUrl}`,
-    `             export LEDGERFLOW_TOKEN=$(npx ledgerflow dev-token ${dataDirArg} --sub alice --role reviewer --scope gates:decide --scope runs:read)`,
+    `             export LEDGERFLOW_TOKEN=$(npx ledgerflow token ${dataDirArg} --user alice --roles reviewer --scopes gates:decide,runs:read --ttl 8h)`,
     START_READY_LINE,
     '',
   ].join('\n');
