@@ -9,6 +9,7 @@ import { PlannerController } from './planner.controller.js';
 import { RunForker } from './fork-run.js';
 import { RecoveryConsumer } from './recovery.consumer.js';
 import { RunCommands } from './run-commands.js';
+import { SchedulerHost } from './scheduler.host.js';
 import { RunStarter } from './start-run.js';
 import { TriggersConsumer } from './triggers.consumer.js';
 import { WorkflowCatalog } from './workflow-catalog.js';
@@ -28,7 +29,7 @@ export class PlannerModule {
       module: PlannerModule,
       controllers: [PlannerController],
       providers: [{ provide: RunStarter, useValue: starter }, { provide: BearerVerifier, useValue: bearerVerifierOf(context.config) }, { provide: RunForker, useValue: new RunForker(context.runs) }, RunCommands, RecoveryConsumer, TriggersConsumer, EventRelayHost, AnchorHost,
-        { provide: WorkflowCatalog, useValue: catalog }, { provide: WorkflowDirectories, useValue: directories }, WorkflowRegistryHost],
+        { provide: WorkflowCatalog, useValue: catalog }, { provide: WorkflowDirectories, useValue: directories }, WorkflowRegistryHost, SchedulerHost],
     };
   }
 }
