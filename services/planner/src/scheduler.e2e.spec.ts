@@ -1,5 +1,5 @@
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { eventually, startBenchStack } from '@ledgerflow/testing';
+import { authHeader, eventually, startBenchStack } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,7 +15,8 @@ interface Triggered {
  * (services/planner/src/fixtures/schedules), and the planner is killed with SIGKILL and restarted in the middle.
  * Asserted on the stored `RunTriggered` events: every tick has exactly one run (its key `schedule:<tick>`, its input
  * `scheduledAt` the same tick); with `catchUp: all` the ticks form an unbroken second-by-second sequence across the
- * downtime; with `catchUp: none` the ticks of the downtime have no run.
+ * downtime; with `catchUp: none` the ticks of the downtime have no run. A schedule registered over the API ticks
+ * with no restart and stops when a newer version drops it; a bad expression or time zone is refused with 422.
  */
 describe('scheduled triggers end to end', () => {
   let stack: BenchStack;
@@ -70,4 +71,29 @@ describe('scheduled triggers end to end', () => {
     expect(none.filter((t) => t <= killedAt).length).toBeGreaterThanOrEqual(2);
     expect(none.filter((t) => t >= restartedAt).length).toBeGreaterThanOrEqual(2);
   }, 60_000);
+
+  it('PUT /v1/workflows: a bad schedule is refused naming the field and rule; a good one ticks with no restart, until a new version drops it', async () => {
+    const put = async (document: Record<string, unknown>) => {
+      const response = await fetch(`${stack.gatewayUrl}/v1/workflows/${String(document.id)}`, {
+        method: 'PUT', headers: { ...(await authHeader(stack)), 'content-type': 'application/json' }, body: JSON.stringify(document),
+      });
+      const body = (await response.json()) as { error?: { code: string; details?: { field?: string; rule?: string } } };
+      return [response.status, body.error?.code, body.error?.details?.field, body.error?.details?.rule];
+    };
+    const flow = (version: string, trigger: Record<string, unknown>) => ({
+      id: 'api-scheduled', version, trigger, tools: { bench: ['noop'] }, agents: { 'bench-agent': ['bench.noop'] },
+      steps: [{ id: 'tick', tool: 'bench', action: 'noop', agent: 'bench-agent' }],
+    });
+    expect(await put(flow('1.0.0', { schedule: '61 * * * * *' }))).toEqual([422, 'definition_invalid', '/trigger/schedule', 'cron_expression']);
+    expect(await put(flow('1.0.0', { schedule: '* * * * * *', timezone: 'Mars/Olympus' }))).toEqual([422, 'definition_invalid', '/trigger/timezone', 'iana_timezone']);
+
+    expect((await put(flow('1.0.0', { schedule: '* * * * * *', catchUp: 'none' })))[0]).toBe(201);
+    await eventually(async () => ((await ticksOf('api-scheduled')).length >= 2 ? true : undefined), 15_000, 'the API-registered schedule to tick');
+
+    expect((await put(flow('2.0.0', { type: 'bench.started' })))[0]).toBe(201);
+    await sleep(2_500); // the scheduler compares with the catalog every second
+    const stopped = (await ticksOf('api-scheduled')).length;
+    await sleep(2_000);
+    expect(await ticksOf('api-scheduled')).toHaveLength(stopped);
+  }, 40_000);
 });
