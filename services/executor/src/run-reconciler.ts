@@ -228,6 +228,7 @@ export class RunReconciler {
   /** Calls the tool once per idempotency key in this process; `sent` is the revealed input when already computed. */
   private dispatch(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number, key: string, input: unknown, sent?: unknown): void {
     if (this.inFlight.has(key)) return;
+    let failed = false;
     const work = withSpan(
       `step ${step.id}`,
       { parent: rootContext(loaded), attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': step.id, 'ledgerflow.attempt': attempt } },
@@ -248,12 +249,15 @@ export class RunReconciler {
     )
       .catch((error: Error) => {
         this.options.logger.error('recording a step outcome failed', { runId, stepId: step.id, error: error.message });
+        failed = true;
         this.adopted.delete(runId);
         this.timers.after(runId, this.options.retryDelayMs ?? 1000);
       })
       .finally(() => {
         this.inFlight.delete(key);
-        if (!this.stopped) void this.poke(runId);
+        // After a failure the retry timer re-dispatches: poking now would re-dispatch at once, in a tight loop for as
+        // long as what failed (e.g. the policy service, for the grant) stays away.
+        if (!this.stopped && !failed) void this.poke(runId);
       });
     this.inFlight.set(key, work);
   }
