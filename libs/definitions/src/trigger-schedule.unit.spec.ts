@@ -1,6 +1,7 @@
 import { DefinitionError } from './definition.errors.js';
 import { miniYaml } from './definition-fixtures.spec-util.js';
 import { parseDefinition } from './parse-definition.js';
+import { mapTriggerPayload, validateRunInput } from './run-input.js';
 
 /** The issues a definition with this `trigger` is refused with (`[]` when it loads). */
 function triggerIssues(trigger: unknown): Array<{ path: string; rule: string; message: string }> {
@@ -61,6 +62,14 @@ describe('trigger.schedule', () => {
     ]);
     expect(triggerIssues({ type: 'claim.filed', timezone: 'UTC' }).map((i) => [i.path, i.rule])).toContainEqual(['/trigger/timezone', 'false schema']);
     expect(triggerIssues({}).map((i) => [i.path, i.rule])).toContainEqual(['/trigger/type', 'required']);
+  });
+
+  it('maps the scheduled payload {scheduledAt} with trigger.input, as docs/definitions.md shows', async () => {
+    const trigger = { schedule: '*/5 * * * *', input: "{ 'day': $substring(scheduledAt, 0, 10) }" };
+    const definition = parseDefinition(miniYaml({ trigger, inputSchema: { type: 'object', required: ['day'] } }), 'mini.yaml');
+    const input = await mapTriggerPayload(definition, { scheduledAt: '2026-05-04T07:00:00.000Z' });
+    expect(input).toEqual({ day: '2026-05-04' });
+    expect(() => validateRunInput(definition, input)).not.toThrow();
   });
 
   it('names the file and the field in the error message', () => {
