@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineTool, result, ToolError } from '@ledgerflow/sdk';
@@ -7,6 +8,18 @@ export const noopTool = defineTool({
   tool: 'bench',
   action: 'noop',
   handler: async (input: unknown) => ({ echo: input }),
+});
+
+/**
+ * `bench.secrets`: answers which secrets the call received and a SHA-256 fingerprint of each (first 12 hex), so a
+ * test can check the value arrived without the value itself ever reaching an output (outputs are stored).
+ */
+export const secretsTool = defineTool({
+  tool: 'bench',
+  action: 'secrets',
+  handler: async (_input: unknown, ctx) => ({
+    received: Object.fromEntries(Object.entries(ctx.secrets).map(([name, value]) => [name, createHash('sha256').update(value).digest('hex').slice(0, 12)])),
+  }),
 });
 
 /**

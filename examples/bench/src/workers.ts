@@ -1,7 +1,7 @@
 /**
  * Tool workers of the benchmark and test workflows: `bench.noop`, `bench.record` (ledger at
  * `BENCH_LEDGER`, default `.data/bench-ledger.jsonl`), and the failure and recovery test tools `bench.flaky`,
- * `bench.token`, `bench.refresh_token`, `bench.invoice`, `bench.expand` (tools.ts). Prints
+ * `bench.token`, `bench.refresh_token`, `bench.invoice`, `bench.expand`, and `bench.secrets` (tools.ts). Prints
  * `ledgerflow:ready bench-workers` when subscribed.
  * Calls without a valid step-scoped grant are refused (`grant_invalid`): `LEDGERFLOW_GRANT_VERIFY_KEY` (SPKI
  * PEM) is required, else the process exits 78 naming it, unless `LEDGERFLOW_GRANT_VERIFY=off`.
@@ -9,7 +9,7 @@
  */
 import type { NatsClientAuth } from '@ledgerflow/messaging';
 import { grantsFromEnv, startToolWorker, type GrantsOption } from '@ledgerflow/sdk';
-import { expandTool, flakyTool, invoiceTool, noopTool, recordTool, tokenTools } from './tools.js';
+import { expandTool, flakyTool, invoiceTool, noopTool, recordTool, secretsTool, tokenTools } from './tools.js';
 
 // Loaded lazily, as floors.ts does (one way of importing the library per project).
 const { connectNats, natsAuthFromEnv } = await import('@ledgerflow/messaging');
@@ -24,7 +24,7 @@ try {
 }
 const nc = await connectNats({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'bench-workers', auth });
 const worker = startToolWorker({ nc, name: 'bench-workers', grants, tools: [
-  noopTool, recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl'), flakyTool, ...tokenTools(), invoiceTool, expandTool,
+  noopTool, recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl'), flakyTool, ...tokenTools(), invoiceTool, expandTool, secretsTool,
 ] });
 await nc.flush();
 process.stdout.write('ledgerflow:ready bench-workers\n');

@@ -57,6 +57,11 @@ export const headers = {
   streamRevision: 'lf-stream-revision',
   idempotencyKey: 'lf-idempotency-key',
   grant: 'lf-grant',
+  /**
+   * On tool calls of a workflow declaring `requiredSecrets`: base64url of the JSON object name -> value, resolved by
+   * the executor at dispatch (the SDK hands it to handlers as `ctx.secrets`). Never persisted or logged.
+   */
+  secrets: 'lf-secrets',
   /** Set on error replies: the stable error code. */
   errorCode: 'lf-error-code',
 } as const;

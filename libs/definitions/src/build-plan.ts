@@ -45,5 +45,6 @@ export function buildPlan(definition: WorkflowDefinition): Plan {
     ...(definition.minConfidence === undefined ? {} : { minConfidence: definition.minConfidence }),
     ...(definition.confidenceGate === undefined ? {} : { confidenceGate: copyGate(definition.confidenceGate) }),
     ...(definition.timeoutMs === undefined ? {} : { timeoutMs: definition.timeoutMs }),
+    ...(definition.requiredSecrets.length === 0 ? {} : { requiredSecrets: [...definition.requiredSecrets] }),
   };
 }

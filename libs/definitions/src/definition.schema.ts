@@ -145,7 +145,8 @@ export const definitionSchema = {
     timeout: duration,
     concurrency: { type: 'integer', minimum: 1, maximum: 50 },
     maxSteps: { type: 'integer', minimum: 1 },
-    requiredSecrets: stringList(),
+    // Secret names: file names of a secrets directory (Kubernetes Secret keys), see the executor's secrets.ts.
+    requiredSecrets: stringList('^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
     policies: stringList('^[A-Za-z0-9_.-]+@' + SEMVER.slice(1)),
     recoveries: { type: 'array', items: recovery },
   },

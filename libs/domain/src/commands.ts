@@ -69,8 +69,8 @@ export type RetryStep = DomainCommand<'RetryStep', { stepId: string; agent?: str
 export type SkipStep = DomainCommand<'SkipStep', { stepId: string; reason: string; runDurationMs: number; requestedBy?: string }>;
 /** `requestedBy`: the operator's id, recorded in `RunCancelled`. */
 export type CancelRun = DomainCommand<'CancelRun', { reason: string; requestedBy?: string }>;
-/** `requestedBy`: the operator's id, recorded in `RunPaused`. */
-export type PauseRun = DomainCommand<'PauseRun', { reason: string; requestedBy?: string }>;
+/** `requestedBy`: the operator's id, recorded in `RunPaused`; or `code` (+ `secrets`) when a service pauses it. */
+export type PauseRun = DomainCommand<'PauseRun', { reason: string; requestedBy?: string; code?: string; secrets?: string[] }>;
 /** `requestedBy`: the operator's id, recorded in `RunResumed`. */
 export type ResumeRun = DomainCommand<'ResumeRun', { reason: string; requestedBy?: string }>;
 /**

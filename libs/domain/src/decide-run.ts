@@ -39,7 +39,12 @@ export function cancelRun({ data }: CancelRun, state: RunState): RunEvent[] {
 /** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError RUN.NOT_RUNNING. */
 export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
   if (state.status !== 'running') refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; only a running run can be paused`, { status: state.status });
-  return [{ type: 'RunPaused', data: { reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) } }];
+  return [{ type: 'RunPaused', data: {
+    reason: data.reason,
+    ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }),
+    ...(data.code === undefined ? {} : { code: data.code }),
+    ...(data.secrets === undefined ? {} : { secrets: [...data.secrets] }),
+  } }];
 }
 
 /**

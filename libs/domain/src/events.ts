@@ -162,7 +162,8 @@ export type StepRetryScheduled = DomainEvent<'StepRetryScheduled', {
  */
 export type StepSkipped = DomainEvent<'StepSkipped', { stepId: string; reason: string; carriedOver?: boolean; requestedBy?: string }>;
 /** `reason`: `step_failed` (with `stepId`) when a failed step holds the run, else the operator's; `requestedBy`: the operator. */
-export type RunPaused = DomainEvent<'RunPaused', { reason: string; stepId?: string; requestedBy?: string }>;
+/** `code`/`secrets`: why the executor paused it, e.g. `secrets_missing` with the names of the secrets it could not resolve. */
+export type RunPaused = DomainEvent<'RunPaused', { reason: string; stepId?: string; requestedBy?: string; code?: string; secrets?: string[] }>;
 /** `requestedBy`: the operator who resumed the run. */
 export type RunResumed = DomainEvent<'RunResumed', { reason: string; requestedBy?: string }>;
 export type RunCompleted = DomainEvent<'RunCompleted', { completedAt: string; durationMs: number }>;

@@ -96,6 +96,8 @@ export interface Plan {
   readonly confidenceGate?: GateSpec;
   /** Time limit of the whole run in ms, from `RunTriggered` (paused time included): past it the run fails `run_timed_out`. */
   readonly timeoutMs?: number;
+  /** Names of the secrets every tool call of the run receives (the workflow's `requiredSecrets`); values are never in events. */
+  readonly requiredSecrets?: readonly string[];
 }
 
 /** True when the step is an external task (no tool call; see {@link PlanStep.kind}). */

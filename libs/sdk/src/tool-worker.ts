@@ -151,6 +151,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
         ...(traceparent === undefined ? {} : { traceparent }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
         ...(claims === undefined ? {} : { grant: claims }),
+        secrets: secretsOf(msg),
       });
       try {
         await store.set(key, reply);
@@ -173,4 +174,17 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       await Promise.all([...pending]);
     },
   };
+}
+
+/** The `lf-secrets` header decoded (base64url JSON name -> value); a malformed one gives no secrets, never its value in an error. */
+function secretsOf(msg: Msg): Readonly<Record<string, string>> {
+  const header = msg.headers?.get(headers.secrets);
+  if (!header) return Object.freeze({});
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return Object.freeze({});
+    return Object.freeze(Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
+  } catch {
+    return Object.freeze({});
+  }
 }

@@ -29,6 +29,11 @@ export interface ToolContext {
   readonly traceparent?: string;
   readonly logger?: ToolLogger;
   readonly grant?: GrantClaims;
+  /**
+   * The secrets the workflow declares (`requiredSecrets`), by name, as the executor resolved them for this call
+   * (header `lf-secrets`); empty when it declares none. Never log them or put them in the output (outputs are stored).
+   */
+  readonly secrets: Readonly<Record<string, string>>;
 }
 
 const RESULT = Symbol.for('ledgerflow.sdk.toolResult');

@@ -1,5 +1,5 @@
-import { PrivacyConfig } from '@ledgerflow/config';
 import { runService } from '@ledgerflow/service-runtime';
+import { ExecutorConfig } from './executor.config.js';
 import { ExecutorModule } from './executor.module.js';
 
-runService({ name: 'executor', config: PrivacyConfig, privacy: true, listen: 'none', module: (context) => ExecutorModule.register(context) });
+runService({ name: 'executor', config: ExecutorConfig, privacy: true, listen: 'none', module: (context) => ExecutorModule.register(context) });

@@ -8,6 +8,8 @@ import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { PolicyClient } from './policy-client.js';
+import { encodeSecretsHeader } from './secrets.js';
+import type { SecretProvider } from './secrets.js';
 import { resolveInputOrFailStep } from './step-input.js';
 import { callTool, checkedOutcome, outcomeCommand } from './tool-dispatcher.js';
 import { WakeTimers } from './wake-timers.js';
@@ -24,6 +26,8 @@ export interface ReconcilerOptions {
   readonly clock?: () => Date;
   /** Tokenizes what is persisted and detokenizes tool call inputs; without it values are stored as they are. */
   readonly privacy?: Privacy;
+  /** Resolves a workflow's `requiredSecrets` at dispatch; without it a run that declares any is paused `secrets_missing`. */
+  readonly secrets?: SecretProvider;
 }
 
 interface Lane {
@@ -115,6 +119,7 @@ export class RunReconciler {
       this.timers.at(runId, deadline); // a paused run still times out
       return false;
     }
+    if (await this.pausedForSecrets(runId, loaded)) return true;
     await this.adoptOrphans(runId, loaded);
     const actions = nextActions(state, this.clock().toISOString());
     let progressed = false;
@@ -124,6 +129,36 @@ export class RunReconciler {
     }
     if (!progressed) this.timers.at(runId, earliestOf(wakeAt(state), deadline));
     return progressed;
+  }
+
+  /**
+   * A run whose workflow declares `requiredSecrets` that cannot all be resolved is paused before anything more is
+   * dispatched: `RunPaused{code: 'secrets_missing', secrets: [names]}` (names only, never values). An operator provides
+   * them (secrets directory or environment) and resumes the run. @returns true when it paused the run.
+   */
+  private async pausedForSecrets(runId: string, loaded: LoadedRun): Promise<boolean> {
+    const names = loaded.state.plan?.requiredSecrets ?? [];
+    if (names.length === 0) return false;
+    const missing = this.options.secrets ? (await this.options.secrets.resolve(names)).missing : names;
+    if (missing.length === 0) return false;
+    this.options.logger.warn('run paused: required secrets missing', { runId, secrets: missing.join(',') });
+    await this.options.runs.execute(
+      runId,
+      (current, now) => (current.status === 'running'
+        ? decide({ type: 'PauseRun', data: { reason: `secrets_missing: ${missing.join(', ')}`, code: 'secrets_missing', secrets: [...missing] } }, current, { now })
+        : []),
+      { causationId: `secrets-missing:${runId}` },
+    );
+    return true;
+  }
+
+  /** The `lf-secrets` header of a tool call of this run (undefined: the workflow declares none). @throws Error when one is missing now. */
+  private async secretsHeader(loaded: LoadedRun): Promise<string | undefined> {
+    const names = loaded.state.plan?.requiredSecrets ?? [];
+    if (names.length === 0) return undefined;
+    const resolved = this.options.secrets ? await this.options.secrets.resolve(names) : { values: {}, missing: names };
+    if (resolved.missing.length > 0) throw new Error(`required secrets missing at dispatch: ${resolved.missing.join(', ')}`);
+    return encodeSecretsHeader(resolved.values);
   }
 
   /**
@@ -236,6 +271,7 @@ export class RunReconciler {
         const revealed = sent === undefined ? await this.revealed(runId, input) : sent;
         const toEvaluate = { state: loaded.state, step, attempt, input, inputDigest: inputDigestOf(revealed), idempotencyKey: key };
         const { grant, withheld } = await this.policy.grantFor(toEvaluate, rootContext(loaded));
+        const secrets = await this.secretsHeader(loaded);
         if (withheld) this.options.logger.warn('dispatching without a grant: the worker will refuse it', { runId, stepId: step.id, attempt, code: withheld.code });
         const outcome = await callTool(this.options.nc, {
           tool: step.tool,
@@ -243,6 +279,7 @@ export class RunReconciler {
           timeoutMs: step.timeoutMs,
           request: { runId, stepId: step.id, attempt, idempotencyKey: key, input: revealed },
           ...(grant ? { grant } : {}),
+          ...(secrets ? { secrets } : {}),
         });
         await this.record(runId, step.id, attempt, await this.concealed(runId, checkedOutcome(step, outcome)));
       },

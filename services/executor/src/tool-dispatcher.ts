@@ -23,6 +23,8 @@ export interface ToolCall {
   readonly request: ToolRequest;
   /** The step-scoped grant from the policy decision, sent as `lf-grant` (never recorded). */
   readonly grant?: string;
+  /** The workflow's `requiredSecrets`, encoded for the `lf-secrets` header (never recorded, never logged). */
+  readonly secrets?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
         [headers.runId]: call.request.runId,
         [headers.idempotencyKey]: call.request.idempotencyKey,
         ...(call.grant ? { [headers.grant]: call.grant } : {}),
+        ...(call.secrets ? { [headers.secrets]: call.secrets } : {}),
       },
     });
     return { ok: true, result, durationMs: elapsed() };
