@@ -33,6 +33,21 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   updated_at TEXT    NOT NULL
 );`;
 
+/**
+ * A stream's category (the part of its id before the first \`-\`, the whole id without one: \`run-42\` -> \`run\`, as
+ * \`categoryOf\` in libs/messaging) as a virtual column with an index on (category, position), so a read of one
+ * category's events after a position (\`readAll\` with a \`streamPrefix\` such as \`subscription-\`) seeks instead of
+ * scanning every later event. Added to files created before it (virtual: nothing is rewritten).
+ */
+const CATEGORY_COLUMN = "category TEXT GENERATED ALWAYS AS (CASE WHEN instr(stream_id, '-') > 1 THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END) VIRTUAL";
+const CATEGORY_INDEX = 'CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position)';
+
+function ensureCategoryIndex(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_xinfo(\'events\')').all();
+  if (!columns.some((column) => column.name === 'category')) db.exec(`ALTER TABLE events ADD COLUMN ${CATEGORY_COLUMN}`);
+  db.exec(CATEGORY_INDEX);
+}
+
 const OPEN_ATTEMPTS = 10;
 const OPEN_RETRY_MS = 100;
 
@@ -55,7 +70,10 @@ export function openSqliteDatabase(path: string, options: SqliteOptions = {}): {
       if (String(mode).toLowerCase() !== 'wal') throw new Error(`journal_mode is ${String(mode)}, expected wal`);
     });
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-    retryWhileBusy('open', () => db.transaction(() => db.exec(SCHEMA)).immediate());
+    retryWhileBusy('open', () => db.transaction(() => {
+      db.exec(SCHEMA);
+      ensureCategoryIndex(db);
+    }).immediate());
     return { db, file };
   } catch (error) {
     db.close();

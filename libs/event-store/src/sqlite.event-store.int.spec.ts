@@ -17,6 +17,32 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describeEventStoreContract('sqlite', () => SqliteEventStore.open(freshFile()));
 
 describe('SqliteEventStore (SQLite specifics)', () => {
+  it('reads a category by index, also in a file created before the category column, and a longer prefix within it', async () => {
+    const file = freshFile();
+    const before = await SqliteEventStore.open(file);
+    await before.close();
+    const old = new Database(file);
+    old.exec('DROP INDEX events_by_category; ALTER TABLE events DROP COLUMN category;');
+    const insert = old.prepare("INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, 0, ?, 'T', '{}', ?, '2026-01-01T00:00:00.000Z')");
+    for (const [i, stream] of ['run-1', 'subscription-a', 'webhookdelivery-s1-e1', 'webhookdelivery-s2-e1', 'nodash', 'run-2'].entries()) {
+      insert.run(stream, `e${i}`, JSON.stringify({ eventId: `e${i}`, runId: '' }));
+    }
+    old.close();
+
+    const store = await SqliteEventStore.open(file);
+    const ids = async (streamPrefix: string, fromPosition = 0) => (await store.readAll({ fromPosition, streamPrefix })).map((e) => e.streamId);
+    expect(await ids('run-')).toEqual(['run-1', 'run-2']);
+    expect(await ids('run-', 1)).toEqual(['run-2']);
+    expect(await ids('subscription-')).toEqual(['subscription-a']);
+    expect(await ids('webhookdelivery-s2-')).toEqual(['webhookdelivery-s2-e1']);
+    expect(await ids('nod')).toEqual(['nodash']);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT position FROM events INDEXED BY events_by_category WHERE category = 'run' AND position > 0 ORDER BY position").all() as Array<{ detail: string }>;
+    db.close();
+    expect(plan.map((row) => row.detail).join(' ')).toContain('events_by_category');
+  });
+
   it('numbers positions from 1 in commit order and keeps events across reopening the file', async () => {
     const file = freshFile();
     const store = await SqliteEventStore.open(file);

@@ -188,7 +188,11 @@ export class SqliteEventStore implements EventStore {
 
   private readAllSync(fromPosition: number, maxCount: number, prefix: string | undefined): StoredEvent[] {
     try {
-      const rows = prefix ? this.stmt.allWithPrefix.all(fromPosition, prefix, maxCount) : this.stmt.all.all(fromPosition, maxCount);
+      // A prefix with a dash names a category (`run-`, `subscription-`, `webhookdelivery-<id>-`): read it by index.
+      const dash = prefix ? prefix.indexOf('-') : -1;
+      const rows = !prefix ? this.stmt.all.all(fromPosition, maxCount)
+        : dash > 0 ? this.stmt.allInCategory.all(prefix.slice(0, dash), fromPosition, prefix, maxCount)
+          : this.stmt.allWithPrefix.all(fromPosition, prefix, maxCount);
       return rows.map(rowToStoredEvent);
     } catch (error) {
       throw isBusyError(error) ? new StoreUnavailableError('readAll', String(error), error) : error;

@@ -23,6 +23,8 @@ export interface SqliteStatements {
   readonly backwards: Database.Statement<[string, number, number], EventRow>;
   readonly all: Database.Statement<[number, number], EventRow>;
   readonly allWithPrefix: Database.Statement<[number, string, number], EventRow>;
+  /** Events of one category (see sqlite.database.ts) whose stream id starts with a prefix, after a position: an index seek. */
+  readonly allInCategory: Database.Statement<[string, number, string, number], EventRow>;
 }
 
 /** Prepares the statements once per connection (the append path reuses them). */
@@ -44,6 +46,9 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     all: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
     allWithPrefix: db.prepare<[number, string, number], EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE position > ? AND instr(stream_id, ?) = 1 ORDER BY position ASC LIMIT ?`,
+    ),
+    allInCategory: db.prepare<[string, number, string, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events INDEXED BY events_by_category WHERE category = ? AND position > ? AND instr(stream_id, ?) = 1 ORDER BY position ASC LIMIT ?`,
     ),
   };
 }
