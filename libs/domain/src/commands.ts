@@ -103,10 +103,13 @@ export type RecoverStep = DomainCommand<'RecoverStep', { stepId: string; attempt
  */
 export type ForkRun = DomainCommand<'ForkRun', { runId: string; trigger: RunTrigger; origin: RunState; forkedFrom: ForkOrigin }>;
 
+/** The executor granted the queued run a slot of its workflow's limit (run-slots.ts): the run starts. */
+export type DequeueRun = DomainCommand<'DequeueRun', Readonly<Record<string, never>>>;
+
 export type RunCommand =
   | StartRun | RecordStepPolicyDecision | OpenGate | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
   | RecordStepFailed | RecordStepInputFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan | ForkRun | RecoverStep
-  | SkipStepByCondition | TimeOutRun | CompleteExternalStep | FailExternalStep;
+  | SkipStepByCondition | TimeOutRun | CompleteExternalStep | FailExternalStep | DequeueRun;
 
 /** Alias of {@link RunCommand}: the Run aggregate is the only one with commands today. */
 export type Command = RunCommand;

@@ -3,6 +3,7 @@ import { reviewSettled } from './confidence.js';
 import { concludeRun, refuse } from './decide-support.js';
 import { DomainError, RunErrorCodes } from './errors.js';
 import type { RunEvent } from './events.js';
+import { queuedFor } from './decide-run.js';
 import { validatePlan } from './plan-validation.js';
 import type { RunState, StepState } from './state.js';
 
@@ -58,7 +59,7 @@ function carriedEvent(step: StepState, now: string): RunEvent {
  * applied), then for each step done at the checkpoint (succeeded, with no review pending, or skipped) whose
  * dependencies are carried too, in plan order: `StepSucceeded{carriedOver: true}` with its output (a
  * reviewer's corrected output when there is one), lineage and timings, or `StepSkipped{carriedOver: true}`;
- * `RunCompleted` (durationMs 0) when that leaves nothing to run. The executor then runs the other steps anew
+ * `RunCompleted` (durationMs 0) when that leaves nothing to run, else `RunQueued` when the plan has `maxConcurrentRuns`. The executor then runs the other steps anew
  * (pending at attempt 1) under the policies in force: carried steps are `succeeded` and never start again.
  * `origin` is the origin run's state at the checkpoint (`stateAt`).
  * @throws DomainError RUN.ALREADY_STARTED (the new stream already holds a run: the fork was made before),
@@ -80,5 +81,7 @@ export function forkRun({ data }: ForkRun, state: RunState, now: string): RunEve
     { type: 'PlanCreated', data: { plan } },
   ];
   const carried = carriedStepIds(origin).map((stepId) => carriedEvent(origin.steps[stepId] as StepState, now));
-  return concludeRun(state, [...started, ...carried], now, 0);
+  const concluded = concludeRun(state, [...started, ...carried], now, 0);
+  // A fork of a limited workflow waits for a slot like any run, unless nothing is left to run.
+  return concluded.some((event) => event.type === 'RunCompleted') ? concluded : [...concluded, ...queuedFor(plan)];
 }

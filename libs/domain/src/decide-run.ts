@@ -1,15 +1,22 @@
-import type { CancelRun, PauseRun, ResumeRun, StartRun } from './commands.js';
+import type { CancelRun, DequeueRun, PauseRun, ResumeRun, StartRun } from './commands.js';
 import { refuse } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
-import type { RunEvent } from './events.js';
+import type { RunEvent, RunQueued } from './events.js';
+import type { Plan } from './plan.js';
 import { validatePlan } from './plan-validation.js';
 import { firstFailedStep, isStalled } from './run-rules.js';
 import type { RunState } from './state.js';
 
 const ENDED = new Set(['completed', 'failed', 'cancelled']);
 
+/** `RunQueued` for a plan with `maxConcurrentRuns` (the run waits for a slot), else nothing. */
+export function queuedFor(plan: Plan): RunQueued[] {
+  return plan.maxConcurrentRuns === undefined ? [] : [{ type: 'RunQueued', data: { workflowId: plan.workflowId, maxConcurrentRuns: plan.maxConcurrentRuns } }];
+}
+
 /**
- * `StartRun` -> `RunTriggered`, `PlanCreated`.
+ * `StartRun` -> `RunTriggered`, `PlanCreated`, and `RunQueued` when the plan declares `maxConcurrentRuns`
+ * (the run is `queued` until `DequeueRun`).
  * @throws DomainError RUN.ALREADY_STARTED (the stream already holds a run), RUN.PLAN_MISMATCH (the plan is
  *   of another workflow id/version). @throws ValidationError from `validatePlan`.
  */
@@ -23,7 +30,17 @@ export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
   return [
     { type: 'RunTriggered', data: { runId, workflowId, workflowVersion, trigger, input } },
     { type: 'PlanCreated', data: { plan } },
+    ...queuedFor(plan),
   ];
+}
+
+/**
+ * `DequeueRun` -> `RunDequeued{dequeuedAt: now}`: the queued run runs (its first steps become next actions).
+ * @throws DomainError RUN.NOT_QUEUED (not queued: already dequeued by another executor, or ended meanwhile).
+ */
+export function dequeueRun(_command: DequeueRun, state: RunState, now: string): RunEvent[] {
+  if (state.status !== 'queued') refuse(RunErrorCodes.NOT_QUEUED, `run is ${state.status}; only a queued run can be dequeued`, { status: state.status });
+  return [{ type: 'RunDequeued', data: { dequeuedAt: now } }];
 }
 
 /**
@@ -36,7 +53,7 @@ export function cancelRun({ data }: CancelRun, state: RunState): RunEvent[] {
   return [{ type: 'RunCancelled', data: { reason: data.reason } }];
 }
 
-/** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError RUN.NOT_RUNNING. */
+/** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError RUN.NOT_RUNNING (also a queued run). */
 export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
   if (state.status !== 'running') refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; only a running run can be paused`, { status: state.status });
   return [{ type: 'RunPaused', data: {

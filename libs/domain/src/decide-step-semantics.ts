@@ -36,13 +36,13 @@ export function skipStepByCondition({ data }: SkipStepByCondition, state: RunSta
 }
 
 /**
- * `TimeOutRun` -> `RunFailed{code: 'run_timed_out'}` once the run is `plan.timeoutMs` old, running or paused (paused
- * time counts: the limit is on the run's age). Steps still running are abandoned: their results are refused later.
- * @throws DomainError RUN.NOT_RUNNING (neither running nor paused), RUN.RUN_WITHOUT_TIMEOUT (the plan has no
+ * `TimeOutRun` -> `RunFailed{code: 'run_timed_out'}` once the run is `plan.timeoutMs` old, queued, running or paused
+ * (queued and paused time count: the limit is on the run's age). Steps still running are abandoned: their results are refused later.
+ * @throws DomainError RUN.NOT_RUNNING (neither queued, running nor paused), RUN.RUN_WITHOUT_TIMEOUT (the plan has no
  *   `timeoutMs`), RUN.RUN_NOT_TIMED_OUT (`runDurationMs` < `timeoutMs`).
  */
 export function timeOutRun({ data }: TimeOutRun, state: RunState, now: string): RunEvent[] {
-  requireActive(state, true);
+  if (state.status !== 'queued') requireActive(state, true);
   const limit = state.plan?.timeoutMs;
   if (limit === undefined) refuse(RunErrorCodes.RUN_WITHOUT_TIMEOUT, 'the run has no timeout', {});
   if (data.runDurationMs < limit) {

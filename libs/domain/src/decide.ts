@@ -3,7 +3,7 @@ import { forkRun } from './decide-fork.js';
 import { escalateGate, openGate } from './decide-gate.js';
 import { decideGate } from './decide-gate-decision.js';
 import { cancelRunRequested, recoverStep, retryStep, revisePlan, skipStep } from './decide-recovery.js';
-import { pauseRun, resumeRun, startRun } from './decide-run.js';
+import { dequeueRun, pauseRun, resumeRun, startRun } from './decide-run.js';
 import { recordStepFailed, recordStepInputFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
 import { completeExternalStep, failExternalStep, skipStepByCondition, timeOutRun } from './decide-step-semantics.js';
 import { nowOf } from './decide-support.js';
@@ -46,6 +46,7 @@ export function decide(command: RunCommand, state: RunState, context: DecideCont
     case 'TimeOutRun': return timeOutRun(command, state, now);
     case 'CompleteExternalStep': return completeExternalStep(command, state, now);
     case 'FailExternalStep': return failExternalStep(command, state, now);
+    case 'DequeueRun': return dequeueRun(command, state, now);
     default: {
       const unhandled: never = command; // a new command type does not compile until handled here
       throw new TypeError(`unknown command type ${(unhandled as { type?: unknown }).type as string}`);

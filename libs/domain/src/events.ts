@@ -169,19 +169,27 @@ export type RunResumed = DomainEvent<'RunResumed', { reason: string; requestedBy
 export type RunCompleted = DomainEvent<'RunCompleted', { completedAt: string; durationMs: number }>;
 /** `code`: e.g. `policy_denied`, `gate_rejected`, `run_timed_out` (the plan's `timeoutMs` passed: `TimeOutRun`). */
 export type RunFailed = DomainEvent<'RunFailed', { code: string; reason: string; stepId?: string; failedAt: string }>;
+/**
+ * The run waits for a slot of its workflow's concurrent-run limit (`plan.maxConcurrentRuns`): recorded by `StartRun`
+ * (and `ForkRun`) with `RunTriggered` and `PlanCreated`; nothing runs until `RunDequeued`. `workflowId` and
+ * `maxConcurrentRuns` repeat the plan's so the executor finds queued runs from this event alone (run-slots.ts).
+ */
+export type RunQueued = DomainEvent<'RunQueued', { workflowId: string; maxConcurrentRuns: number }>;
+/** The executor granted the queued run a slot (`RunSlotAcquired` in `runslots-<workflowId>`); it runs from now (`dequeuedAt`, ISO-8601). */
+export type RunDequeued = DomainEvent<'RunDequeued', { dequeuedAt: string }>;
 /** `requestedBy`: the operator who cancelled the run. */
 export type RunCancelled = DomainEvent<'RunCancelled', { reason: string; requestedBy?: string }>;
 
 export type RunEvent =
   | RunTriggered | PlanCreated | PlanRevised | StepPolicyEvaluated | StepBlocked | GateOpened | GateEscalated
   | GateDecided | StepStarted | StepSucceeded | StepFailed | StepRetryScheduled | StepSkipped | RunPaused
-  | RunResumed | RunCompleted | RunFailed | RunCancelled;
+  | RunResumed | RunCompleted | RunFailed | RunCancelled | RunQueued | RunDequeued;
 
 /** Every event type of the Run aggregate, in catalog order. */
 export const RUN_EVENT_TYPES = [
   'RunTriggered', 'PlanCreated', 'PlanRevised', 'StepPolicyEvaluated', 'StepBlocked', 'GateOpened', 'GateEscalated',
   'GateDecided', 'StepStarted', 'StepSucceeded', 'StepFailed', 'StepRetryScheduled', 'StepSkipped', 'RunPaused',
-  'RunResumed', 'RunCompleted', 'RunFailed', 'RunCancelled',
+  'RunResumed', 'RunCompleted', 'RunFailed', 'RunCancelled', 'RunQueued', 'RunDequeued',
 ] as const;
 
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];

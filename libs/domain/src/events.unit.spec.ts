@@ -1,9 +1,10 @@
 import { RUN_EVENT_TYPES, gateIdOf, isRunEventType, parseGateId, stepIdempotencyKey } from './events.js';
 
 describe('event catalog', () => {
-  it('lists the 18 event types of the design brief once each', () => {
-    expect(RUN_EVENT_TYPES).toHaveLength(18);
-    expect(new Set(RUN_EVENT_TYPES).size).toBe(18);
+  it('lists the 18 event types of the design brief and the queue\'s RunQueued and RunDequeued once each', () => {
+    expect(RUN_EVENT_TYPES).toHaveLength(20);
+    expect(new Set(RUN_EVENT_TYPES).size).toBe(20);
+    expect(RUN_EVENT_TYPES.slice(18)).toEqual(['RunQueued', 'RunDequeued']);
     expect(isRunEventType('GateDecided')).toBe(true);
     expect(isRunEventType('GateClosed')).toBe(false);
   });

@@ -142,6 +142,10 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
     }
     case 'RunCancelled':
       return { ...withoutKeys(state, ['pause']), status: 'cancelled', cancelReason: event.data.reason };
+    case 'RunQueued':
+      return { ...state, status: 'queued' };
+    case 'RunDequeued':
+      return state.status === 'queued' ? { ...state, status: 'running' } : state;
     default: {
       const _exhaustive: never = event; // a new event type does not compile until handled
       void _exhaustive;

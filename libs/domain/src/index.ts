@@ -20,3 +20,4 @@ export * from './checkpoints.js';
 export * from './state-diff.js';
 export * from './lineage.js';
 export { carriedStepIds, ForkErrorCodes } from './decide-fork.js';
+export * from './run-slots.js';

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors.js';
-import { MAX_PLAN_STEPS, STEP_ID_PATTERN } from './plan.js';
+import { MAX_CONCURRENT_RUNS_LIMIT, MAX_PLAN_STEPS, STEP_ID_PATTERN } from './plan.js';
 import type { GateSpec, Plan, PlanStep } from './plan.js';
 import { parseReviewerEntry } from './reviewers.js';
 
@@ -127,7 +127,8 @@ export function findCycle(plan: Plan): string[] | undefined {
 
 /**
  * Checks a plan against the aggregate's rules, in this order:
- * `plan_empty` (no steps), `plan_invalid_concurrency` (integer >= 1), `plan_invalid_confidence` (plan.minConfidence
+ * `plan_empty` (no steps), `plan_invalid_concurrency` (integer >= 1; `maxConcurrentRuns` an integer within
+ * 1..{@link MAX_CONCURRENT_RUNS_LIMIT}, `details.field` `maxConcurrentRuns`), `plan_invalid_confidence` (plan.minConfidence
  * within 0..1), `plan_invalid_gate` (plan.confidenceGate), `workflow_depth_exceeded`
  * (more than {@link MAX_PLAN_STEPS} steps; details `{limit, actual}`), per step `plan_invalid_step_id`
  * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry` (also a delay above
@@ -142,6 +143,10 @@ export function validatePlan(plan: Plan): void {
   if (plan.steps.length === 0) reject('plan_empty', 'plan.steps must hold at least one step', { field: 'steps' });
   if (!isPositiveInteger(plan.concurrency)) {
     reject('plan_invalid_concurrency', `plan.concurrency must be an integer >= 1, got ${plan.concurrency}`, { field: 'concurrency', concurrency: plan.concurrency });
+  }
+  const maxRuns = plan.maxConcurrentRuns;
+  if (maxRuns !== undefined && !(isPositiveInteger(maxRuns) && maxRuns <= MAX_CONCURRENT_RUNS_LIMIT)) {
+    reject('plan_invalid_concurrency', `plan.maxConcurrentRuns must be an integer within 1..${MAX_CONCURRENT_RUNS_LIMIT}, got ${maxRuns}`, { field: 'maxConcurrentRuns', maxConcurrentRuns: maxRuns, limit: MAX_CONCURRENT_RUNS_LIMIT });
   }
   if (plan.minConfidence !== undefined && !(plan.minConfidence >= 0 && plan.minConfidence <= 1)) {
     reject('plan_invalid_confidence', `plan.minConfidence must be within 0..1, got ${plan.minConfidence}`, { field: 'minConfidence' });

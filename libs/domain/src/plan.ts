@@ -98,7 +98,16 @@ export interface Plan {
   readonly timeoutMs?: number;
   /** Names of the secrets every tool call of the run receives (the workflow's `requiredSecrets`); values are never in events. */
   readonly requiredSecrets?: readonly string[];
+  /**
+   * Most runs of the workflow (its id, every version that declares a limit) active at once, 1..10000
+   * ({@link MAX_CONCURRENT_RUNS_LIMIT}). A run of such a plan starts `queued` (`RunQueued`) and runs once the
+   * executor grants it a slot of the workflow's semaphore (`RunDequeued`; run-slots.ts). Absent: no limit, never queued.
+   */
+  readonly maxConcurrentRuns?: number;
 }
+
+/** Upper bound of {@link Plan.maxConcurrentRuns} (docs/definitions.md, "Concurrent runs"). */
+export const MAX_CONCURRENT_RUNS_LIMIT = 10_000;
 
 /** True when the step is an external task (no tool call; see {@link PlanStep.kind}). */
 export function isExternalStep(step: PlanStep): boolean {

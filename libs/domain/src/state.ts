@@ -6,7 +6,8 @@ import type { EscalationLevel, Plan } from './plan.js';
  * `evolve` returns new objects and never changes the ones it was given.
  */
 
-export type RunStatus = 'none' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+/** `queued`: waits for a slot of the workflow's `maxConcurrentRuns` (`RunQueued` .. `RunDequeued`); nothing runs meanwhile. */
+export type RunStatus = 'none' | 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
 /**
  * - `pending`: waits for its dependencies, then for a policy decision on `attempt`.
