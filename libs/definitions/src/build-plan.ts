@@ -46,5 +46,6 @@ export function buildPlan(definition: WorkflowDefinition): Plan {
     ...(definition.confidenceGate === undefined ? {} : { confidenceGate: copyGate(definition.confidenceGate) }),
     ...(definition.timeoutMs === undefined ? {} : { timeoutMs: definition.timeoutMs }),
     ...(definition.requiredSecrets.length === 0 ? {} : { requiredSecrets: [...definition.requiredSecrets] }),
+    ...(definition.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: definition.maxConcurrentRuns }),
   };
 }

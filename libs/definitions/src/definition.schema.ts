@@ -144,6 +144,8 @@ export const definitionSchema = {
     confidenceGate: gate,
     timeout: duration,
     concurrency: { type: 'integer', minimum: 1, maximum: 50 },
+    // Per workflow id, across its versions (docs/definitions.md, "Concurrent runs"); the bound is the domain's MAX_CONCURRENT_RUNS_LIMIT.
+    maxConcurrentRuns: { type: 'integer', minimum: 1, maximum: 10_000 },
     maxSteps: { type: 'integer', minimum: 1 },
     // Secret names: file names of a secrets directory (Kubernetes Secret keys), see the executor's secrets.ts.
     requiredSecrets: stringList('^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),

@@ -100,6 +100,11 @@ export interface WorkflowDefinition {
   readonly timeoutMs?: number;
   /** Most steps running at once within one run (default 4). */
   readonly concurrency: number;
+  /**
+   * Most runs of this workflow id active at once, 1..10000 (absent: no limit). Runs beyond it wait `queued` and start
+   * in trigger order as slots free; versions that declare a limit share one queue (docs/definitions.md, "Concurrent runs").
+   */
+  readonly maxConcurrentRuns?: number;
   /** Upper bound on the number of steps, at most 50 (the plan limit). */
   readonly maxSteps?: number;
   readonly requiredSecrets: readonly string[];

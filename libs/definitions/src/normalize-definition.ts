@@ -30,7 +30,7 @@ export interface RawStep {
 export interface RawTrigger { type?: string; input?: string; schedule?: string; timezone?: string; catchUp?: CatchUp }
 export interface RawDefinition {
   id: string; version: string; title?: string; trigger?: RawTrigger; inputSchema?: JsonSchema; timeout?: Duration;
-  tools: Record<string, string[]>; agents: Record<string, string[]>; steps: RawStep[]; concurrency?: number;
+  tools: Record<string, string[]>; agents: Record<string, string[]>; steps: RawStep[]; concurrency?: number; maxConcurrentRuns?: number;
   maxSteps?: number; requiredSecrets?: string[]; policies?: string[]; minConfidence?: number; confidenceGate?: RawGate;
   recoveries?: { id?: string; on: { step?: string; code: string }; steps: RawStep[] }[];
 }
@@ -70,6 +70,7 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
     ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, '/confidenceGate') }),
     concurrency: raw.concurrency ?? DEFINITION_DEFAULTS.concurrency,
+    ...(raw.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: raw.maxConcurrentRuns }),
     ...(raw.maxSteps === undefined ? {} : { maxSteps: raw.maxSteps }),
     requiredSecrets: raw.requiredSecrets ?? [],
     policies: raw.policies ?? [],
