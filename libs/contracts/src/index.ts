@@ -7,3 +7,5 @@ export * from './auth.js';
 export * from './nats-permissions.js';
 export * from './workflow-events.js';
 export * from './policy-pack-events.js';
+export * from './run-update.js';
+export * from './name-based-id.js';

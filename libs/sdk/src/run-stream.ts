@@ -1,28 +1,10 @@
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 
-/**
- * One update of `GET /v1/runs/{id}/stream` (docs/api.md, "Live updates"): a committed event of the run.
- * - `type`: the event type, e.g. `StepSucceeded`; `stepId`, `gateId`, `attempt` when the event names them.
- * - `status`: the run's status after the event (`running`, `paused`, `completed`, `failed`, `cancelled`).
- * - `revision`: 0-based revision in the run's stream; `position`: global store position (the SSE id, the resume
- *   point to pass as `lastEventId`).
- * - `occurredAt`: ISO-8601 UTC.
- */
-export interface RunUpdate {
-  readonly type: string;
-  readonly runId: string;
-  readonly stepId?: string;
-  readonly gateId?: string;
-  readonly attempt?: number;
-  readonly status: string;
-  readonly revision: number;
-  readonly position: number;
-  readonly occurredAt: string;
-}
+import type { RunUpdate } from '@ledgerflow/contracts';
 
-/** Event types after which a run stream ends. */
-export const TERMINAL_RUN_EVENT_TYPES: readonly string[] = ['RunCompleted', 'RunFailed', 'RunCancelled'];
+export type { RunUpdate } from '@ledgerflow/contracts';
+export { TERMINAL_RUN_EVENT_TYPES } from '@ledgerflow/contracts';
 
 /**
  * The messages of a Server-Sent Events body, in order, parsed by `eventsource-parser` (comments such as heartbeats

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { ChainBroken } from '@ledgerflow/audit';
+import { nameBasedUuid } from '@ledgerflow/contracts';
 import type { Actor } from '@ledgerflow/contracts';
 import type { EventStore } from '@ledgerflow/event-store';
 import type { Logger } from '@ledgerflow/telemetry';
@@ -80,7 +80,7 @@ export class IntegrityAlarm {
         type: RUN_INTEGRITY_FAILED,
         data,
         metadata: {
-          eventId: findingId(`${service}\n${finding}`),
+          eventId: nameBasedUuid(`integrity\n${service}\n${finding}`),
           runId,
           causationId: broken.eventId || runId,
           actor: this.actor,
@@ -92,10 +92,4 @@ export class IntegrityAlarm {
       this.logger?.error('could not record RunIntegrityFailed', { runId, error: (error as Error).message });
     }
   }
-}
-
-/** A UUID-shaped id (version nibble 8: custom) from the SHA-256 of `text`. */
-function findingId(text: string): string {
-  const hex = createHash('sha256').update(text).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { TERMINAL_RUN_EVENT_TYPES } from '@ledgerflow/contracts';
 import type { RunStatus } from '@ledgerflow/domain';
 import type { HubListener, StreamFilter, StreamHub } from './stream-hub.js';
 import { matches } from './stream-hub.js';
@@ -13,7 +14,7 @@ export const STREAM_QUEUE_LIMIT = 10_000;
 export const STREAM_RETRY_MS = 1_000;
 
 /** Event types that end a run (and its run stream once sent). */
-const TERMINAL_TYPES: ReadonlySet<string> = new Set(['RunCompleted', 'RunFailed', 'RunCancelled']);
+const TERMINAL_TYPES: ReadonlySet<string> = new Set(TERMINAL_RUN_EVENT_TYPES);
 
 export interface StreamPlan {
   readonly filter: StreamFilter;

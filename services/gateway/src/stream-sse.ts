@@ -1,27 +1,9 @@
+import type { RunUpdate as ContractRunUpdate } from '@ledgerflow/contracts';
 import type { RunStatus } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 
-/**
- * One update of the live streams (`GET /v1/runs/{id}/stream`, `GET /v1/stream`): a committed event of a
- * `run-<runId>` stream, as the `data:` of one Server-Sent Events message (docs/api.md, "Live updates").
- * - `type`: the event type (also the SSE `event:` field), e.g. `StepSucceeded`.
- * - `stepId`, `gateId`, `attempt`: copied from the event when it names them.
- * - `status`: the run's status after this event (`running`, `paused`, `completed`, `failed`, `cancelled`).
- * - `revision`: the event's 0-based revision in its run stream; `position`: its global store position (the
- *   SSE `id:`, the resume point of `Last-Event-ID`).
- * - `occurredAt`: ISO-8601 UTC time from the event's metadata.
- */
-export interface RunUpdate {
-  readonly type: string;
-  readonly runId: string;
-  readonly stepId?: string;
-  readonly gateId?: string;
-  readonly attempt?: number;
-  readonly status: RunStatus;
-  readonly revision: number;
-  readonly position: number;
-  readonly occurredAt: string;
-}
+/** An update as the gateway sends it: the contract's, with the run statuses it knows. */
+export type RunUpdate = ContractRunUpdate<RunStatus>;
 
 /** The update an event makes, given the run status after it. */
 export function runUpdateOf(event: StoredEvent, runId: string, status: RunStatus): RunUpdate {

@@ -1,7 +1,7 @@
 import { decide, findCheckpoint, foldUpTo, LedgerflowError } from '@ledgerflow/domain';
 import type { ForkOrigin } from '@ledgerflow/domain';
 import type { RunRepository } from '@ledgerflow/service-runtime';
-import { runIdFor } from './run-id.js';
+import { runIdFor } from '@ledgerflow/contracts';
 
 /** The answer of `lf.planner.fork-run`: the forked run, and whether this call created it (false: it existed). */
 export interface ForkRunResult {

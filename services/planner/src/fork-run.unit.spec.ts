@@ -4,7 +4,7 @@ import type { Plan, RunCommand, RunEvent } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { RunForker } from './fork-run.js';
-import { runIdFor } from './run-id.js';
+import { runIdFor } from '@ledgerflow/contracts';
 import { rejectionOf } from '@ledgerflow/testing';
 
 const NOW = '2026-05-01T10:00:00.000Z';

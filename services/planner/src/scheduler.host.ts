@@ -8,7 +8,7 @@ import type { EventStore } from '@ledgerflow/event-store';
 import { EVENT_STORE, LOGGER, toErrorBody } from '@ledgerflow/service-runtime';
 import { withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
-import { runIdFor } from './run-id.js';
+import { runIdFor } from '@ledgerflow/contracts';
 import { RunStarter } from './start-run.js';
 import { cronOf, nextTick, scheduleKeyOf, ticksToStart } from './scheduler-ticks.js';
 import { timerAt } from './scheduler-timer.js';

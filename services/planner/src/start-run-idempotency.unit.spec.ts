@@ -8,7 +8,7 @@ import type { DefinitionRegistry } from '@ledgerflow/definitions';
 import type { Plan } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
-import { runIdFor } from './run-id.js';
+import { runIdFor } from '@ledgerflow/contracts';
 import { RunStarter } from './start-run.js';
 import { rejectionOf } from '@ledgerflow/testing';
 

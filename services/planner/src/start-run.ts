@@ -5,7 +5,7 @@ import type { StartRunResult, TriggerMessage } from '@ledgerflow/contracts';
 import { buildPlan, mapTriggerPayload, validateRunInput } from '@ledgerflow/definitions';
 import type { WorkflowResolver } from '@ledgerflow/definitions';
 import type { Privacy, RunRepository } from '@ledgerflow/service-runtime';
-import { runIdFor } from './run-id.js';
+import { runIdFor } from '@ledgerflow/contracts';
 
 /** Largest trigger payload accepted, in bytes of its JSON form (NATS' default max_payload is 1 MiB). */
 export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;

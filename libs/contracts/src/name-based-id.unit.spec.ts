@@ -1,4 +1,4 @@
-import { runIdFor } from './run-id.js';
+import { runIdFor } from './name-based-id.js';
 
 /** RFC 9562: 8-4-4-4-12 lower-case hex; version nibble 8 (custom); variant bits 10xx (hex 8, 9, a or b). */
 const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
