@@ -1,6 +1,8 @@
 export { defineTool, result, isToolOutcome, ToolError } from './tool.types.js';
 export type { GrantedRequest, ToolContext, ToolDefinition, ToolHandler, ToolLogger, ToolOutcome } from './tool.types.js';
 export { startToolWorker } from './tool-worker.js';
+export { runToolWorker } from './run-tool-worker.js';
+export type { RunToolWorkerOptions } from './run-tool-worker.js';
 export type { ToolWorker, ToolWorkerOptions } from './tool-worker.js';
 export { grantVerifier, DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS } from './grant-verifier.js';
 export type { GrantRefusalReason, GrantVerifierOptions, VerifyGrant } from './grant-verifier.js';

@@ -1,0 +1,55 @@
+import { connectNats, natsAuthFromEnv } from '@ledgerflow/messaging';
+import type { NatsClientAuth } from '@ledgerflow/messaging';
+import { grantsFromEnv } from './grant-config.js';
+import type { GrantsOption } from './grant-config.js';
+import { startToolWorker } from './tool-worker.js';
+import type { ToolWorker, ToolWorkerOptions } from './tool-worker.js';
+
+/** Exit code of a worker whose configuration is wrong (sysexits `EX_CONFIG`, as the services use). */
+const EXIT_CONFIG = 78;
+
+/** What {@link runToolWorker} needs: a name and the tools; anything else of {@link ToolWorkerOptions} but the connection. */
+export type RunToolWorkerOptions = Omit<ToolWorkerOptions, 'nc' | 'name'> & {
+  /** Worker name: the NATS connection's name, in logs and spans, and in the ready line `ledgerflow:ready <name>`. */
+  readonly name: string;
+  /** Where to read the settings; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+};
+
+/**
+ * Runs a tool worker process as `ledgerflow start --worker` (or any supervisor) expects: connects to `NATS_URL`
+ * (default `nats://127.0.0.1:4222`) with the credentials of `NATS_NKEY_SEED_FILE`/`NATS_NKEY_SEED` and `NATS_TLS_*`,
+ * verifies grants with `LEDGERFLOW_GRANT_VERIFY_KEY` (unless `grants` or `verifyGrant` say otherwise), serves
+ * `tools`, prints `ledgerflow:ready <name>` once subscribed, and on SIGTERM or SIGINT finishes the calls in progress
+ * and exits 0. A malformed setting ends the process with exit code 78 and one line naming the variable (never its
+ * value); NATS unreachable rejects (the supervisor restarts the process).
+ * @example
+ * await runToolWorker({ name: 'hello', tools: [defineTool({ tool: 'hello', action: 'greet', handler: async ({ name }) => ({ greeting: `Hello, ${name}!` }) })] });
+ */
+export async function runToolWorker(options: RunToolWorkerOptions): Promise<ToolWorker> {
+  const { env = process.env, name, ...workerOptions } = options;
+  let auth: NatsClientAuth;
+  let grants: GrantsOption | undefined;
+  try {
+    auth = natsAuthFromEnv(env);
+    grants = workerOptions.grants ?? (workerOptions.verifyGrant ? undefined : grantsFromEnv(env));
+  } catch (error) {
+    process.stderr.write(`${name}: ${(error as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const nc = await connectNats({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222', name, auth });
+  const worker = startToolWorker({ ...workerOptions, ...(grants === undefined ? {} : { grants }), nc, name });
+  await nc.flush();
+  process.stdout.write(`ledgerflow:ready ${name}\n`);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await worker.stop();
+    await nc.drain().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+  return worker;
+}
