@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsDefined, IsString, Length } from 'class-validator';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SCOPES } from '@ledgerflow/contracts';
@@ -41,6 +41,7 @@ export class ExternalTasksController {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
   @Post(':runId/steps/:stepId/complete')
+  @ApiBody({ type: CompleteExternalStepBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Complete a running external step with its output' })
   async complete(
@@ -52,6 +53,7 @@ export class ExternalTasksController {
   }
 
   @Post(':runId/steps/:stepId/fail')
+  @ApiBody({ type: FailExternalStepBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Fail a running external step with a reason (not retried; the run pauses when nothing else can move)' })
   async fail(

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { hasScope, requireHuman, reviewerOf } from '@ledgerflow/auth';
@@ -57,6 +57,7 @@ export class GatesController {
   }
 
   @Post(':gateId/decision')
+  @ApiBody({ type: GateDecisionBody })
   @RequireScopes(SCOPES.gatesDecide)
   @ApiOkResponse({ type: GateDecisionResponse })
   @ApiOperation({ summary: 'Approve, reject or redirect a gate; only a reviewer the gate names (by id, role or team) may decide, once' })

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SCOPES, headers, subjects } from '@ledgerflow/contracts';
@@ -82,6 +82,7 @@ export class OperatorController {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
   @Post(':runId/retry')
+  @ApiBody({ type: RetryStepBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry a failed step now, optionally as a substitute agent' })
   async retry(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
@@ -89,6 +90,7 @@ export class OperatorController {
   }
 
   @Post(':runId/skip')
+  @ApiBody({ type: SkipStepBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)' })
   async skip(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
@@ -96,6 +98,7 @@ export class OperatorController {
   }
 
   @Post(':runId/revise')
+  @ApiBody({ type: RevisePlanBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Revise the plan from here: add steps, remove or replace steps not run yet (validated like any plan)' })
   async revise(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
@@ -104,6 +107,7 @@ export class OperatorController {
   }
 
   @Post(':runId/cancel')
+  @ApiBody({ type: CancelRunBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a running or paused run' })
   async cancel(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
@@ -111,6 +115,7 @@ export class OperatorController {
   }
 
   @Post(':runId/pause')
+  @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 RUN.NOT_RUNNING otherwise' })
   async pause(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
@@ -118,6 +123,7 @@ export class OperatorController {
   }
 
   @Post(':runId/resume')
+  @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a paused run; 409 RUN.NOT_PAUSED, or RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it)' })
   async resume(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, Inject, Param, Put, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { POLICY_PACK_STREAM_PREFIX, SCOPES, foldPolicyPackVersions, policyPackStreamId, policyPackSummaryOf, policyPackViewOf } from '@ledgerflow/contracts';
 import type { PolicyPackSummary, PolicyPackView } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
@@ -33,6 +33,7 @@ export class PolicyPacksController {
    * `workflows:write` in a bearer JWT (the policy service verifies it again; an API key is not forwardable).
    */
   @Put(':packName')
+  @ApiBody({ type: RegisterPolicyPackBody })
   @RequireScopes(SCOPES.workflowsWrite)
   @ApiResponse({ status: 201, type: RegisterPolicyPackResponse })
   @ApiResponse({ status: 200, type: RegisterPolicyPackResponse, description: 'The same version with the same digest: unchanged' })

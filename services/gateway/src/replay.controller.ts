@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES, subjects } from '@ledgerflow/contracts';
 import { RequireScopes } from './auth.decorators.js';
 import { IsString, Matches } from 'class-validator';
@@ -71,6 +71,7 @@ export class ReplayController {
   }
 
   @Post(':runId/fork')
+  @ApiBody({ type: ForkRunBody })
   @RequireScopes(SCOPES.runsOperate)
   @HttpCode(202)
   @ApiOperation({ summary: 'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint).' })

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES, runStreamId } from '@ledgerflow/contracts';
 import { verifyChain } from '@ledgerflow/audit';
 import type { VerifiableEvent } from '@ledgerflow/audit';
@@ -29,6 +29,7 @@ export class RunsController {
   ) {}
 
   @Post('workflows/:workflowId/runs')
+  @ApiBody({ type: StartRunBody })
   @RequireScopes(SCOPES.runsStart)
   @HttpCode(202)
   @ApiOperation({ summary: 'Start a run of the latest version of a workflow' })

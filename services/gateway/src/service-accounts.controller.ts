@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal, Scope } from '@ledgerflow/contracts';
@@ -36,6 +36,7 @@ export class ServiceAccountsController {
   constructor(@Inject(ServiceAccounts) private readonly accounts: ServiceAccounts) {}
 
   @Post()
+  @ApiBody({ type: CreateServiceAccountBody })
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a service account; the answer holds its API key, shown only this once' })
   create(@Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView & { apiKey: string }> {
@@ -50,6 +51,7 @@ export class ServiceAccountsController {
   }
 
   @Post(':accountId/revoke')
+  @ApiBody({ type: RevokeServiceAccountBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a service account: its key stops working within 5 s on every gateway' })
   revoke(@Param('accountId') accountId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView> {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
@@ -52,6 +52,7 @@ export class SubscriptionsController {
   ) {}
 
   @Post()
+  @ApiBody({ type: CreateSubscriptionBody })
   @HttpCode(201)
   @ApiOperation({ summary: 'Subscribe a URL to run events; the answer holds the signing secret, shown only this once' })
   create(@Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<SubscriptionView & { secret: string }> {
