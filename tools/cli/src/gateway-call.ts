@@ -1,7 +1,22 @@
+import { readStatusFile } from '@ledgerflow/supervisor';
 import type { CliIo } from './command.js';
+import { dataDirOf } from './start-layout.js';
 
-/** The gateway a command talks to when `LEDGERFLOW_URL` is not set. */
+/** The gateway a command talks to when `LEDGERFLOW_URL` is not set and no `ledgerflow start` instance is found. */
 export const DEFAULT_GATEWAY_URL = 'http://127.0.0.1:8080';
+
+/**
+ * The gateway of a command: `LEDGERFLOW_URL`; else the one `ledgerflow start` runs on its data directory
+ * (`LEDGERFLOW_DATA_DIR`, else `.data/ledgerflow`; read from its status file); else {@link DEFAULT_GATEWAY_URL}.
+ */
+export function gatewayUrlOf(env: Readonly<Record<string, string | undefined>>): string {
+  if (env.LEDGERFLOW_URL) return env.LEDGERFLOW_URL.replace(/\/+$/, '');
+  try {
+    return readStatusFile(dataDirOf(undefined, env).statusFile).info.gatewayUrl ?? DEFAULT_GATEWAY_URL;
+  } catch {
+    return DEFAULT_GATEWAY_URL;
+  }
+}
 
 /** How long one HTTP call may take, in milliseconds. */
 const TIMEOUT_MS = 15_000;
@@ -12,7 +27,7 @@ export class TextBody {
 }
 
 /**
- * One JSON call to the gateway (`LEDGERFLOW_URL`, else {@link DEFAULT_GATEWAY_URL}) with the bearer token `token`,
+ * One JSON call to the gateway ({@link gatewayUrlOf}) with the bearer token `token`,
  * else `LEDGERFLOW_TOKEN` (every endpoint but OpenAPI needs one: docs/security.md). Never throws: an unreachable gateway or an error answer is written to `io.err` (the server's error code
  * and message; a hint to set `LEDGERFLOW_TOKEN` on 401) and returns `{ ok: false }`.
  */
@@ -23,7 +38,7 @@ export async function callGateway(
   body?: unknown,
   token?: string,
 ): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  const base = (io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, '');
+  const base = gatewayUrlOf(io.env);
   const bearer = token ?? io.env.LEDGERFLOW_TOKEN;
   let response: Response;
   try {

@@ -5,7 +5,7 @@ import type { RunView } from '@ledgerflow/sdk';
 import { UsageError, parseArgs } from './args.js';
 import { usageCheckedCommand } from './command.js';
 import type { CliCommand, CliIo } from './command.js';
-import { DEFAULT_GATEWAY_URL, callGateway } from './gateway-call.js';
+import { callGateway, gatewayUrlOf } from './gateway-call.js';
 import { eraseLines, outcomeOf, stepTable, updateLine } from './runs-watch-view.js';
 
 /**
@@ -19,7 +19,7 @@ import { eraseLines, outcomeOf, stepTable, updateLine } from './runs-watch-view.
 const REDRAW_MS = 100;
 
 const START_USAGE = 'runs start <workflowId> [--input file.json] [--idempotency-key k] [--watch] [--plain]';
-const WATCH_USAGE = 'runs watch <runId> [--plain]';
+const WATCH_USAGE = 'runs watch <runId> [--until <EventType>] [--plain]';
 
 /** `runs start` arguments, parsed. */
 export interface StartArgs {
@@ -43,12 +43,14 @@ export function parseStartArgs(args: readonly string[]): StartArgs {
 }
 
 /** `runs watch` arguments, parsed. @throws UsageError as {@link parseStartArgs}. */
-export function parseWatchArgs(args: readonly string[]): { runId: string; plain: boolean } {
-  const { positional, options } = parseArgs(args, [], ['plain']);
+export function parseWatchArgs(args: readonly string[]): { runId: string; plain: boolean; until?: string } {
+  const { positional, options } = parseArgs(args, ['until'], ['plain']);
   const [runId, extra] = positional;
   if (!runId) throw new UsageError('the run id is missing');
   if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-  return { runId, plain: options.has('plain') };
+  const until = options.get('until') as string | undefined;
+  if (until !== undefined && !/^[A-Z][A-Za-z]{1,63}$/.test(until)) throw new UsageError(`--until must be an event type such as GateOpened, got ${until}`);
+  return { runId, plain: options.has('plain'), ...(until === undefined ? {} : { until }) };
 }
 
 async function readInput(path: string): Promise<unknown> {
@@ -74,9 +76,11 @@ function tokenOf(io: CliIo): string {
 /**
  * Follows run `runId` until it ends: on a terminal (`tty`), its step table redrawn in place as updates arrive; else
  * one line per update. Then the final table and the outcome. Returns the exit code (0 completed, 1 otherwise).
+ * With `until` (an event type, e.g. `GateOpened`) it stops at the first such event of the run, earlier ones
+ * included, with exit 0 (1 when the run ends without one): a script waits for a gate this way.
  */
-export async function watchRun(io: CliIo, runId: string, options: { token: string; tty: boolean }): Promise<number> {
-  const client = new LedgerflowClient({ baseUrl: io.env.LEDGERFLOW_URL ?? DEFAULT_GATEWAY_URL, token: options.token });
+export async function watchRun(io: CliIo, runId: string, options: { token: string; tty: boolean; until?: string }): Promise<number> {
+  const client = new LedgerflowClient({ baseUrl: gatewayUrlOf(io.env), token: options.token });
   let drawn = 0;
   let drawnAt = 0;
   const draw = (run: RunView) => {
@@ -90,12 +94,21 @@ export async function watchRun(io: CliIo, runId: string, options: { token: strin
     for await (const update of client.watchRun(runId)) {
       if (!options.tty) io.out(`${updateLine(update)}\n`);
       else if (Date.now() - drawnAt >= REDRAW_MS) draw(await client.getRun(runId));
+      if (update.type === options.until) {
+        if (options.tty) draw(await client.getRun(runId));
+        io.out(`${options.until} (run ${runId}, position ${update.position})\n`);
+        return 0;
+      }
     }
     const run = await client.getRun(runId);
     if (!options.tty) drawn = 0;
     draw(run);
     const outcome = outcomeOf(run);
     io.out(`${outcome.line}\n`);
+    if (options.until !== undefined) {
+      io.err(`error: the run ended without ${options.until}\n`);
+      return 1;
+    }
     return outcome.code;
   } catch (error) {
     if (!(error instanceof LedgerflowError)) throw error;
@@ -122,7 +135,7 @@ export const runsWatchCommands: CliCommand[] = [
     return parsed.watch ? watchRun(io, runId, { token, tty: isTerminal(parsed.plain) }) : 0;
   }),
   usageCheckedCommand(['runs', 'watch'], WATCH_USAGE, "Follow a run live: its steps' status, attempt and duration, then the outcome (exit 0 completed, 1 failed/cancelled)", async (args, io) => {
-    const { runId, plain } = parseWatchArgs(args);
-    return watchRun(io, runId, { token: tokenOf(io), tty: isTerminal(plain) });
+    const { runId, plain, until } = parseWatchArgs(args);
+    return watchRun(io, runId, { token: tokenOf(io), tty: isTerminal(plain), ...(until === undefined ? {} : { until }) });
   }),
 ];

@@ -16,6 +16,8 @@ describe('runs start / runs watch arguments', () => {
     expect(parseStartArgs(['claims', '--input', 'in.json', '--idempotency-key=k-1', '--watch'])).toEqual({ workflowId: 'claims', inputFile: 'in.json', idempotencyKey: 'k-1', watch: true, plain: false });
     expect(parseStartArgs(['claims'])).toEqual({ workflowId: 'claims', watch: false, plain: false });
     expect(parseWatchArgs(['r1', '--plain'])).toEqual({ runId: 'r1', plain: true });
+    expect(parseWatchArgs(['r1', '--until', 'GateOpened'])).toEqual({ runId: 'r1', plain: false, until: 'GateOpened' });
+    expect(() => parseWatchArgs(['r1', '--until', 'gate opened'])).toThrow('--until must be an event type such as GateOpened');
   });
 
   it('refuses a missing id, an extra argument, an unknown option or a valued option without value, with usage and exit 2', async () => {

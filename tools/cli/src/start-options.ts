@@ -11,7 +11,7 @@ export interface StartOptions {
   readonly layout: DataDirLayout;
   /** The gateway's HTTP port: `--port`, else `LEDGERFLOW_GATEWAY_PORT`, else 8080. */
   readonly gatewayPort: number;
-  /** nats-server's port when this command starts one (no `NATS_URL`): `--nats-port`, default 4222. */
+  /** nats-server's port when this command starts one (no `NATS_URL`): `--nats-port`, else `LEDGERFLOW_NATS_PORT`, else 4222. */
   readonly natsPort: number;
   /** An external NATS server (`NATS_URL`): none is started. */
   readonly externalNatsUrl?: string;
@@ -52,7 +52,7 @@ export function parseStartOptions(args: readonly string[], env: Readonly<Record<
   return {
     layout: dataDirOf(options.get('data-dir'), env, cwd),
     gatewayPort: port(options.get('port') ?? env.LEDGERFLOW_GATEWAY_PORT ?? '8080', '--port'),
-    natsPort: port(options.get('nats-port') ?? '4222', '--nats-port'),
+    natsPort: port(options.get('nats-port') ?? env.LEDGERFLOW_NATS_PORT ?? '4222', '--nats-port'),
     ...(env.NATS_URL ? { externalNatsUrl: env.NATS_URL } : {}),
     definitions,
     workers,

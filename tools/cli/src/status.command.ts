@@ -3,7 +3,7 @@ import { UsageError, parseArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { dataDirOf } from './start-layout.js';
 
-const usage = 'status [--data-dir <dir>] [--json]';
+const usage = 'status [--data-dir <dir>] [--json] [--wait <seconds>]';
 
 /** `1h02m`, `3m05s`, `12s` from milliseconds. */
 export function formatUptime(ms: number): string {
@@ -38,21 +38,29 @@ export function statusTable(status: SupervisorStatusFile, now: number): string {
 /**
  * `ledgerflow status [--data-dir <dir>] [--json]`: what `ledgerflow start` on that data directory runs now,
  * from the status file its supervisor keeps (`<dataDir>/status.json`). Exit 0 while it runs; 1 when it
- * is not running (the last status is still printed when there is one); 2 for usage errors.
+ * is not running (the last status is still printed when there is one); 2 for usage errors. With `--wait <seconds>`
+ * (1..3600) it first waits until it runs with every process ready (e.g. after `ledgerflow start &` in a script), and
+ * exits 1 when that does not happen in time.
  */
 async function run(args: readonly string[], io: CliIo): Promise<number> {
   let layout;
   let json: boolean;
+  let waitSeconds = 0;
   try {
-    const { positional, options } = parseArgs(args, ['data-dir'], ['json']);
+    const { positional, options } = parseArgs(args, ['data-dir', 'wait'], ['json']);
     if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
     layout = dataDirOf(options.get('data-dir') as string | undefined, io.env);
     json = options.get('json') === true;
+    if (options.has('wait')) {
+      waitSeconds = Number(options.get('wait'));
+      if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600) throw new UsageError(`--wait must be a whole number of seconds from 1 to 3600, got ${String(options.get('wait'))}`);
+    }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
     return 2;
   }
+  if (waitSeconds > 0) await waitUntilReady(layout, waitSeconds * 1000);
   const holder = readPidLock(layout.pidFile);
   const running = holder !== undefined && isHolderAlive(holder.pid, holder.script);
   let status: SupervisorStatusFile;
@@ -70,6 +78,24 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.out(`${head}\n${statusTable(status, running ? Date.now() : Date.parse(status.updatedAt))}\n`);
   }
   return running ? 0 : 1;
+}
+
+/** Polls every 250 ms until the instance runs with every process ready, or `timeoutMs` passed. */
+async function waitUntilReady(layout: { pidFile: string; statusFile: string }, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const holder = readPidLock(layout.pidFile);
+    if (holder !== undefined && isHolderAlive(holder.pid, holder.script)) {
+      try {
+        const status = readStatusFile(layout.statusFile);
+        // The status file of this supervisor (not one left by an earlier start), every process ready.
+        if (status.supervisorPid === holder.pid && status.processes.length > 0 && status.processes.every((p) => p.ready)) return;
+      } catch {
+        /* not written yet */
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export const statusCommand: CliCommand = {
