@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { SignJWT } from 'jose';
 import { ALL_SCOPES } from '@ledgerflow/contracts';
 import type { Scope } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { authHeader, devToken, eventually, startBenchStack, startRunOverHttp } from '@ledgerflow/testing';
+import { authHeader, devToken, eventually, repoRoot, startBenchStack, startRunOverHttp } from '@ledgerflow/testing';
 import type { BenchStack, DevTokenClaims } from '@ledgerflow/testing';
+import { documentedOperations } from './openapi-docs.spec-util.js';
 
 /**
  * The HTTP authorization matrix (docs/security.md, "HTTP"): every endpoint of the gateway x every way a
@@ -159,4 +162,16 @@ describe('HTTP authorization matrix', () => {
     expect(decided?.data).toMatchObject({ reviewer: 'chaos-lead', outcome: 'approved' });
     expect(ledgerLines()).toBe(3);
   }, 60_000);
+
+  it('serves a valid OpenAPI document with a request body for every POST and PUT, each operation listed in docs/api.md', async () => {
+    const document = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    await SwaggerParser.validate(structuredClone(document) as never);
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ id: `${method.toUpperCase()} ${path}`, operation })));
+    expect(operations.length).toBeGreaterThanOrEqual(35);
+    const withoutBody = operations.filter(({ id, operation }) => /^(POST|PUT) /.test(id) && operation.requestBody === undefined).map(({ id }) => id);
+    expect(withoutBody).toEqual([]);
+    const documented = documentedOperations(readFileSync(join(repoRoot(), 'docs/api.md'), 'utf8'));
+    expect(operations.map(({ id }) => id).filter((id) => !documented.has(id))).toEqual([]);
+    expect([...documented].filter((id) => !operations.some((o) => o.id === id))).toEqual([]);
+  }, 30_000);
 });

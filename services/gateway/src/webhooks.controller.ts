@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Optional, Param, Post, Req } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { Public } from './auth.decorators.js';
@@ -37,6 +37,7 @@ export class WebhooksController {
       'HMAC-SHA256 header (default X-Hub-Signature-256, idempotency key from X-GitHub-Delivery), per workflow. ' +
       '401 webhook_not_configured | webhook_signature_missing | webhook_signature_invalid | webhook_timestamp_stale.',
   })
+  @ApiBody({ description: "The enterprise system's event as sent (any JSON object): the run's trigger payload, mapped by the workflow's trigger", schema: { type: 'object', additionalProperties: true } })
   @ApiHeader({ name: 'webhook-id', required: false, description: 'Standard Webhooks: the message id, also the idempotency key' })
   @ApiHeader({ name: 'webhook-timestamp', required: false, description: 'Standard Webhooks: seconds since the Unix epoch, within 5 minutes of now' })
   @ApiHeader({ name: 'webhook-signature', required: false, description: 'Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256>`' })
