@@ -4,19 +4,24 @@ import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { ExecutorConfig } from './executor.config.js';
 import { RunEventsConsumer } from './run-events.consumer.js';
 import { RunReconciler } from './run-reconciler.js';
+import { RunSlots } from './run-slots.js';
 import { SecretProvider } from './secrets.js';
 import { StartupRecovery } from './startup-recovery.js';
 
 @Module({})
 export class ExecutorModule {
   static register(context: ServiceContext<ExecutorConfig>): DynamicModule {
+    const slots = new RunSlots({
+      store: context.store, runs: context.runs, logger: context.logger, actor: { kind: 'service', id: context.name },
+      onDequeued: (runId) => void reconciler.poke(runId),
+    });
     const reconciler = new RunReconciler({
-      nc: context.nc, runs: context.runs, logger: context.logger, secrets: new SecretProvider(context.config.LEDGERFLOW_SECRETS_DIR),
+      nc: context.nc, runs: context.runs, logger: context.logger, secrets: new SecretProvider(context.config.LEDGERFLOW_SECRETS_DIR), slots,
       ...(context.privacy ? { privacy: context.privacy } : {}),
     });
     return {
       module: ExecutorModule,
-      providers: [{ provide: RunReconciler, useValue: reconciler }, RunEventsConsumer, StartupRecovery],
+      providers: [{ provide: RunReconciler, useValue: reconciler }, { provide: RunSlots, useValue: slots }, RunEventsConsumer, StartupRecovery],
     };
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from '@ledgerflow/telemetry';
 import { PolicyClient } from './policy-client.js';
 import { encodeSecretsHeader } from './secrets.js';
 import type { SecretProvider } from './secrets.js';
+import type { RunSlots } from './run-slots.js';
 import { resolveInputOrFailStep } from './step-input.js';
 import { callTool, checkedOutcome, outcomeCommand } from './tool-dispatcher.js';
 import { WakeTimers } from './wake-timers.js';
@@ -28,6 +29,8 @@ export interface ReconcilerOptions {
   readonly privacy?: Privacy;
   /** Resolves a workflow's `requiredSecrets` at dispatch; without it a run that declares any is paused `secrets_missing`. */
   readonly secrets?: SecretProvider;
+  /** Grants and releases the slots of workflows with `maxConcurrentRuns` (run-slots.ts); without it queued runs stay queued. */
+  readonly slots?: RunSlots;
 }
 
 interface Lane {
@@ -43,7 +46,8 @@ interface Lane {
  * restarted executor picks up where the killed one stopped: a step left running is re-dispatched with
  * its original idempotency key, and retry timers are recomputed from `StepRetryScheduled`. Also from events: a step's
  * `when` condition (skip or run), the run's deadline (`RunTriggered` + `plan.timeoutMs`: `TimeOutRun`, also for a
- * paused run), and `external` steps, which are started but never dispatched (a person reports their result).
+ * paused run), and `external` steps, which are started but never dispatched (a person reports their result). A run of a
+ * workflow with `maxConcurrentRuns` waits `queued` until `RunSlots` grants it a slot, and frees it when it ends.
  */
 export class RunReconciler {
   private readonly lanes = new Map<string, Lane>();
@@ -105,7 +109,10 @@ export class RunReconciler {
   private async reconcileOnce(runId: string): Promise<boolean> {
     const loaded = await this.options.runs.load(runId);
     const { state } = loaded;
-    if (state.status !== 'running' && state.status !== 'paused') return false;
+    if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'queued') {
+      await this.options.slots?.release(runId, state); // an ended run of a limited workflow frees its slot
+      return false;
+    }
     const deadline = runDeadlineOf(loaded);
     if (state.status === 'paused' && deadline === undefined) return false;
     if (loaded.integrity) {
@@ -115,8 +122,9 @@ export class RunReconciler {
       return false;
     }
     if (deadline !== undefined && Date.parse(deadline) <= this.clock().getTime()) return this.timeOut(runId);
-    if (state.status === 'paused') {
-      this.timers.at(runId, deadline); // a paused run still times out
+    if (state.status === 'queued' && (await this.options.slots?.admit(runId, state))) return true; // dequeued: run its steps
+    if (state.status !== 'running') {
+      this.timers.at(runId, deadline); // a paused or queued run still times out
       return false;
     }
     if (await this.pausedForSecrets(runId, loaded)) return true;

@@ -4,22 +4,26 @@ import type { EventStore } from '@ledgerflow/event-store';
 import { EVENT_STORE, LOGGER, activeRunIds } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
 import { RunReconciler } from './run-reconciler.js';
-
+import { RunSlots } from './run-slots.js';
 
 /**
  * On start, finds every run that has not ended (a scan of `run-*` streams by event type) and reconciles
  * it: steps left running by a killed executor are re-dispatched with their original idempotency keys,
- * due retries run, and retry timers are set again (see `activeRunIds` for the cost of the scan).
+ * due retries run, and retry timers are set again (see `activeRunIds` for the cost of the scan). Queued runs are
+ * reconciled like the others (granted a slot when one is free); before that, slots still held by runs that ended
+ * are released (`RunSlots.recover`), since a killed executor may have lost that release.
  */
 @Injectable()
 export class StartupRecovery implements OnApplicationBootstrap {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(RunReconciler) private readonly reconciler: RunReconciler,
+    @Inject(RunSlots) private readonly slots: RunSlots,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.slots.recover().catch((error: Error) => this.logger.error('run slot recovery failed: slots of runs that ended while no executor ran stay held until the next start', { error: error.message }));
     const active = await activeRunIds(this.store);
     if (active.length > 0) this.logger.info('recovering active runs', { runs: active.length });
     for (const runId of active) void this.reconciler.poke(runId);

@@ -12,9 +12,10 @@ export interface RunSummary {
   workflowVersion: string;
   /**
    * As folded from the run's events, except `integrity_failed`: a service found the run's audit chain broken
-   * (a `RunIntegrityFailed` event in `integrity-<runId>`), whatever its events say.
+   * (a `RunIntegrityFailed` event in `integrity-<runId>`), whatever its events say. `queued`: waits for a slot of its
+   * workflow's `maxConcurrentRuns` (`RunQueued` until `RunDequeued`).
    */
-  status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'integrity_failed';
+  status: 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'integrity_failed';
   createdAt: string;
   updatedAt: string;
   openGates: number;
@@ -138,6 +139,8 @@ export class RunsProjection {
       case 'RunCancelled': run.status = 'cancelled'; break;
       case 'RunPaused': run.status = 'paused'; break;
       case 'RunResumed': run.status = 'running'; break;
+      case 'RunQueued': run.status = 'queued'; break;
+      case 'RunDequeued': run.status = 'running'; break;
       case 'GateOpened': this.openGate(runId, data, at); break;
       case 'GateEscalated': this.escalateGate(data); break;
       case 'GateDecided': this.decideGate(data); break;

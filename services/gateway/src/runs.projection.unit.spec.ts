@@ -52,6 +52,15 @@ describe('RunsProjection', () => {
     expect(await statusAfter()).toEqual(['cancelled', t(3)]);
   });
 
+  it('shows a run of a limited workflow as queued until it is dequeued', async () => {
+    const run = new RunScript('r1').start(t(0), { ...onePlan, maxConcurrentRuns: 1 });
+    await run.writeTo(store);
+    expect(await projection.listRuns({ status: 'queued' })).toEqual([expect.objectContaining({ runId: 'r1', status: 'queued' })]);
+    run.do(t(1), { type: 'DequeueRun', data: {} });
+    await run.writeTo(store);
+    expect(await projection.listRuns()).toEqual([expect.objectContaining({ runId: 'r1', status: 'running', updatedAt: t(1) })]);
+  });
+
   it('marks a completed run, and a failed one with its failure code and reason', async () => {
     await new RunScript('done').start(t(0), onePlan).evaluate(t(0), 'extract').run(t(0), 'extract').succeed(t(1), 'extract', 500, 1, 60_000).writeTo(store);
     await new RunScript('denied').start(t(2), claimPlan).evaluate(t(2), 'extract', deny).writeTo(store);

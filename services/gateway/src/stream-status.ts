@@ -20,7 +20,8 @@ const BEFORE_ANY_EVENT: RunFacts = { revision: -1, status: 'none' };
  */
 export function runStatusAfter(status: RunStatus, type: string): RunStatus {
   switch (type) {
-    case 'RunTriggered': case 'RunResumed': return 'running';
+    case 'RunTriggered': case 'RunResumed': case 'RunDequeued': return 'running';
+    case 'RunQueued': return 'queued';
     case 'RunPaused': return 'paused';
     case 'RunCompleted': return 'completed';
     case 'RunFailed': return 'failed';
