@@ -62,8 +62,9 @@ export class RunSlots {
     const workflowId = limitedWorkflowOf(state);
     if (workflowId === undefined || state.status !== 'queued') return Promise.resolve(false);
     return this.serial(workflowId, async () => {
-      const { state: slots } = await this.pass(workflowId, runId, []);
-      return slots.holders.includes(runId) && (await this.dequeue(runId));
+      const { state: slots, dequeued } = await this.pass(workflowId, runId, []);
+      // Granted in this pass, or earlier by a process that died before appending `RunDequeued`.
+      return dequeued.includes(runId) || (slots.holders.includes(runId) && (await this.dequeue(runId)));
     });
   }
 
@@ -96,12 +97,15 @@ export class RunSlots {
     }
   }
 
-  /** Decides and appends one pass (see the class comment); runs granted by it, other than `cause`, are dequeued and reported. */
-  private async pass(workflowId: string, cause: string, first: readonly RunSlotCommand[]): Promise<{ state: RunSlotsState }> {
+  /**
+   * Decides and appends one pass (see the class comment); runs granted by it are dequeued in the order they acquired
+   * their slots, and reported to `onDequeued` (all but `cause`, whose reconcile goes on by itself).
+   */
+  private async pass(workflowId: string, cause: string, first: readonly RunSlotCommand[]): Promise<{ state: RunSlotsState; dequeued: string[] }> {
     for (let attempt = 1; ; attempt++) {
       const { state, revision } = await this.load(workflowId);
       const events = await this.decidePass(workflowId, state, first);
-      if (events.length === 0) return { state };
+      if (events.length === 0) return { state, dequeued: [] };
       try {
         await this.append(workflowId, revision, events, cause);
       } catch (error) {
@@ -110,10 +114,13 @@ export class RunSlots {
         continue;
       }
       const after = await this.load(workflowId);
+      const dequeued: string[] = [];
       for (const event of events) {
-        if (event.type === 'RunSlotAcquired' && event.data.runId !== cause && (await this.dequeue(event.data.runId))) this.options.onDequeued(event.data.runId);
+        if (event.type !== 'RunSlotAcquired' || !(await this.dequeue(event.data.runId))) continue;
+        dequeued.push(event.data.runId);
+        if (event.data.runId !== cause) this.options.onDequeued(event.data.runId);
       }
-      return { state: after.state };
+      return { state: after.state, dequeued };
     }
   }
 
