@@ -1,4 +1,6 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { generateEd25519KeyPair } from '@ledgerflow/auth';
+import type { Ed25519KeyPair } from '@ledgerflow/auth';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -76,19 +78,10 @@ export interface StackOptions {
 }
 
 /** An Ed25519 key pair for step-scoped grants: PKCS#8 PEM (policy service signs) and SPKI PEM (workers verify). */
-export interface GrantKeyPair {
-  readonly privateKeyPem: string;
-  readonly publicKeyPem: string;
-}
+export type GrantKeyPair = Ed25519KeyPair;
 
 /** A fresh Ed25519 grant key pair (node:crypto), as PEM strings. */
-export function generateGrantKeys(): GrantKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
+export const generateGrantKeys = (): GrantKeyPair => generateEd25519KeyPair();
 
 export interface Stack {
   readonly natsUrl: string;

@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Supervisor, writeStatusFile, type SupervisorLogEntry } from '@ledgerflow/supervisor';
-import { SERVICE_NAMES } from '@ledgerflow/testing';
+import { NATS_SERVICE_PRINCIPALS as SERVICE_NAMES } from '@ledgerflow/contracts';
 import type { CliIo } from './command.js';
 import { natsCredentialsCommand } from './nats-credentials.command.js';
 import { natsServerSpec, servicePlan } from './start-plan.js';

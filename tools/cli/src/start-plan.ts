@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
 import type { ProcessSpec } from '@ledgerflow/supervisor';
-import { DEV_AUTH_AUDIENCE, DEV_AUTH_ISSUER, SERVICE_NAMES } from '@ledgerflow/testing';
+import { DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER, GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV, NATS_SERVICE_PRINCIPALS as SERVICE_NAMES } from '@ledgerflow/contracts';
 import type { DataDirLayout } from './start-layout.js';
 import type { DevSecrets } from './start-secrets.js';
 
@@ -54,8 +53,8 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     LEDGERFLOW_PII_KEY: secrets.piiKey,
     LEDGERFLOW_GATEWAY_PORT: String(input.gatewayPort),
     LEDGERFLOW_AUTH_SECRET: secrets.authSecret,
-    LEDGERFLOW_AUTH_ISSUER: DEV_AUTH_ISSUER,
-    LEDGERFLOW_AUTH_AUDIENCE: DEV_AUTH_AUDIENCE,
+    LEDGERFLOW_AUTH_ISSUER: DEFAULT_AUTH_ISSUER,
+    LEDGERFLOW_AUTH_AUDIENCE: DEFAULT_AUTH_AUDIENCE,
     [GRANT_SIGNING_KEY_ENV]: secrets.grantSigningKey,
     ...(input.definitions.length > 0 ? { LEDGERFLOW_DEFINITIONS_DIR: input.definitions.join(',') } : {}),
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateGrantKeys } from '@ledgerflow/testing';
+import { generateEd25519KeyPair } from '@ledgerflow/auth';
 
 /** The secrets of a one-machine instance, generated once into its data directory and reused. */
 export interface DevSecrets {
@@ -36,7 +36,7 @@ export async function loadOrCreateDevSecrets(dir: string): Promise<DevSecrets> {
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  const keys = generateGrantKeys();
+  const keys = generateEd25519KeyPair();
   const secrets = { grantSigningKey: keys.privateKeyPem.trim(), grantVerifyKey: keys.publicKeyPem.trim(), piiKey: randomBytes(32).toString('base64'), authSecret: randomBytes(48).toString('base64url') };
   for (const [field, file] of Object.entries(FILES)) {
     await writeFile(join(dir, file), `${secrets[field as keyof typeof FILES]}\n`, { mode: 0o600, flag: 'wx' });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { InstanceRunningError, acquirePidLock, type PidLock } from '@ledgerflow/supervisor';
-import { repoRoot } from '@ledgerflow/testing';
+import { installRoot } from './install-root.js';
 import { UsageError } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { startInstance, type Instance } from './start-instance.js';
@@ -48,7 +48,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       'they are for this one machine; never copy them elsewhere or use them in production.\n');
     let instance: Instance;
     try {
-      instance = await startInstance(repoRoot(), options, secrets, io);
+      instance = await startInstance(installRoot(), options, secrets, io);
     } catch (error) {
       io.err(`error: Ledgerflow did not start: ${(error as Error).message}\n  logs: ${layout.logsDir}\n`);
       return 1;

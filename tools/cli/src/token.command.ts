@@ -1,6 +1,6 @@
 import { ALL_SCOPES, DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER, SCOPES } from '@ledgerflow/contracts';
 import type { Scope } from '@ledgerflow/contracts';
-import { devToken } from '@ledgerflow/testing';
+import { signDevToken } from '@ledgerflow/auth';
 import { UsageError, parseValuedArgs } from './args.js';
 import { usageCheckedCommand } from './command.js';
 import type { CliCommand, CliIo } from './command.js';
@@ -63,7 +63,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
   const settings = { authSecret, authIssuer: io.env.LEDGERFLOW_AUTH_ISSUER || DEFAULT_AUTH_ISSUER, authAudience: io.env.LEDGERFLOW_AUTH_AUDIENCE || DEFAULT_AUTH_AUDIENCE };
   const { user, scopes, roles, teams, ttl } = parsed;
-  const token = await devToken(settings, { sub: user, scopes, expiresIn: ttl, ...(roles.length ? { roles } : {}), ...(teams.length ? { teams } : {}) });
+  const token = await signDevToken(settings, { sub: user, scopes, expiresIn: ttl, ...(roles.length ? { roles } : {}), ...(teams.length ? { teams } : {}) });
   io.out(`${token}\n`);
   return 0;
 }
