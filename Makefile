@@ -9,7 +9,7 @@ export NX_NO_CLOUD := true
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: install nats build typecheck lint unit test demo bench soak start clean
+.PHONY: install nats chromium build typecheck lint unit test demo bench soak start clean
 
 # `npm install` (not `npm ci`): the registry reachable here lacks other platforms' optional bindings
 # (e.g. @unrs/resolver-binding-*), so npm cannot record them and `npm ci` refuses every lockfile it writes.
@@ -23,8 +23,15 @@ install: node_modules/.install-stamp
 nats:
 	@tools/ensure-nats.sh >/dev/null
 
+# The console's browser tests drive Debian's chromium through playwright-core (which cannot download browsers here).
+chromium:
+	@tools/ensure-chromium.sh >/dev/null
+
+# The console (services/console) is a Vite app outside tsc -b: type-checked with its own browser tsconfig, then bundled.
 build: install
 	npx tsc -b tsconfig.build.json
+	npx tsc -p services/console/tsconfig.json
+	npx vite build --config services/console/vite.config.ts --logLevel warn
 
 typecheck: install
 	npx tsc -p tsconfig.json
@@ -34,7 +41,7 @@ lint: install
 	npx eslint .
 
 # The whole suite: type check, lint, then every test tier (unit, integration, end-to-end).
-test: install nats build typecheck lint
+test: install nats chromium build typecheck lint
 	@mkdir -p .data
 	$(JEST) --json --outputFile=.data/jest-results.json; status=$$?; \
 	  node tools/print-test-summary.mjs .data/jest-results.json; exit $$status

@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** Layer rules (design brief, "Layout"): tags `type:*` say what a project may import. */
@@ -17,13 +18,14 @@ const depConstraints = [
   { sourceTag: 'scope:memory', onlyDependOnLibsWithTags: ['scope:shared', 'scope:memory'] },
   { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['scope:shared', 'scope:examples'] },
   { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:cli'] },
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:shared', 'scope:console'] },
 ];
 
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'coverage/**', '.nx/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { '@nx': nx },
     rules: {
       '@nx/enforce-module-boundaries': ['error', { depConstraints, enforceBuildableLibDependency: false, allow: [] }],
@@ -31,6 +33,8 @@ export default [
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // The console (React): the rules of hooks.
+  { ...reactHooks.configs.flat.recommended, files: ['services/console/src/**/*.tsx'] },
   {
     // libs/domain is pure: no framework, no messaging, no database, no Node I/O, no clock, no randomness.
     files: ['libs/domain/src/**/*.ts'],

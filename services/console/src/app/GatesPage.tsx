@@ -1,0 +1,201 @@
+import { useCallback, useEffect, useId, useState } from 'react';
+import type { FormEvent } from 'react';
+import { api, describeError } from './api.js';
+import { useSession } from './identity.js';
+import type { Session } from './identity.js';
+import { LiveBadge } from './LiveBadge.js';
+import { Link } from './router.js';
+import { formatTime } from './RunsPage.js';
+import { followStream } from './sse.js';
+import type { StreamState } from './sse.js';
+
+/** One line of `GET /v1/gates` (services/gateway/src/runs.projection.ts, `GateSummary`). */
+interface GateSummary {
+  readonly gateId: string;
+  readonly runId: string;
+  readonly stepId: string;
+  readonly status: string;
+  readonly source: string;
+  readonly level: number;
+  readonly reviewers: readonly string[];
+  readonly reason: string;
+  readonly openedAt: string;
+  readonly dueAt?: string;
+}
+
+interface GateLists {
+  /** Open gates naming the signed-in person (by id, role or team): `GET /v1/gates?reviewer=me`. */
+  readonly mine: readonly GateSummary[];
+  /** Other open gates, read with `runs:read`; undefined without it. */
+  readonly others?: readonly GateSummary[];
+}
+
+const canReadAll = (session: Session): boolean => session.identity.kind === 'api_key' || session.identity.scopes.some((scope) => scope === 'runs:read' || scope === 'admin');
+
+/**
+ * The gates inbox: the open gates the signed-in person may decide, with approve and reject (a reason required to
+ * reject); with `runs:read`, the other open gates too, each saying whom it names. The API decides who may decide:
+ * its refusal is shown as it answered. Kept current by `GET /v1/stream?types=GateOpened,GateDecided,GateEscalated`.
+ */
+export function GatesPage() {
+  const session = useSession();
+  const { token } = session;
+  const [lists, setLists] = useState<GateLists>();
+  const [error, setError] = useState<string>();
+  const [stream, setStream] = useState<StreamState>({ kind: 'connecting' });
+  const [notice, setNotice] = useState<string>();
+
+  const load = useCallback(
+    async (signal?: AbortSignal) => {
+      try {
+        const mine = await api<GateSummary[]>(token, '/v1/gates?reviewer=me&status=open', signal ? { signal } : {});
+        const all = canReadAll(session) ? await api<GateSummary[]>(token, '/v1/gates?status=open', signal ? { signal } : {}) : undefined;
+        const mineIds = new Set(mine.map((gate) => gate.gateId));
+        setLists({ mine, ...(all ? { others: all.filter((gate) => !mineIds.has(gate.gateId)) } : {}) });
+        setError(undefined);
+      } catch (failure) {
+        if (!signal?.aborted) setError(describeError(failure));
+      }
+    },
+    [token, session],
+  );
+
+  useEffect(() => {
+    const abort = new AbortController();
+    void followStream({
+      path: '/v1/stream?types=GateOpened,GateDecided,GateEscalated',
+      token,
+      onUpdate: () => void load(abort.signal),
+      onState: (state) => {
+        setStream(state);
+        // (Re)connected: read the lists, so nothing decided while disconnected is missed. A reviewer without
+        // runs:read may not follow the stream (403): the lists are still read once.
+        if (state.kind === 'live' || state.kind === 'refused') void load(abort.signal);
+      },
+      signal: abort.signal,
+    });
+    return () => abort.abort();
+  }, [token, load]);
+
+  const decided = (message: string): void => {
+    setNotice(message);
+    void load();
+  };
+  return (
+    <main id="main">
+      <div className="title-row">
+        <h1>Gates</h1>
+        <LiveBadge state={stream} />
+      </div>
+      <p role="status" className="ok" data-testid="gate-notice">
+        {notice ?? ''}
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          Gates could not be read: {error}
+        </p>
+      )}
+      <section aria-labelledby="mine-title">
+        <h2 id="mine-title">Waiting for you</h2>
+        {lists && lists.mine.length === 0 && <p className="muted">No open gate names you.</p>}
+        {lists?.mine.map((gate) => <GateCard key={gate.gateId} gate={gate} mine onDecided={decided} />)}
+      </section>
+      {lists?.others && (
+        <section aria-labelledby="others-title">
+          <h2 id="others-title">Other open gates</h2>
+          <p className="muted">These gates do not name you ({describeReviewer(session)}), so the gateway will refuse your decision.</p>
+          {lists.others.length === 0 && <p className="muted">None.</p>}
+          {lists.others.map((gate) => (
+            <GateCard key={gate.gateId} gate={gate} mine={false} onDecided={decided} />
+          ))}
+        </section>
+      )}
+    </main>
+  );
+}
+
+function describeReviewer({ identity }: Session): string {
+  const parts = [`you are ${identity.subject}`];
+  if (identity.roles.length) parts.push(`roles ${identity.roles.join(', ')}`);
+  if (identity.teams.length) parts.push(`teams ${identity.teams.join(', ')}`);
+  return parts.join('; ');
+}
+
+function GateCard({ gate, mine, onDecided }: { gate: GateSummary; mine: boolean; onDecided: (message: string) => void }) {
+  const { token } = useSession();
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const reasonId = useId();
+  const titleId = useId();
+
+  async function decide(outcome: 'approve' | 'reject'): Promise<void> {
+    setError(undefined);
+    if (outcome === 'reject' && comment.trim() === '') {
+      setError('Give a reason to reject: it is recorded with the decision.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const result = await api<{ outcome: string }>(token, `/v1/gates/${encodeURIComponent(gate.gateId)}/decision`, {
+        method: 'POST',
+        body: { outcome, ...(comment.trim() ? { comment: comment.trim() } : {}) },
+      });
+      onDecided(`Gate of step ${gate.stepId} (run ${gate.runId.slice(0, 8)}) ${result.outcome}.`);
+    } catch (failure) {
+      setError(`The gateway refused the decision: ${describeError(failure)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
+    void decide(submitter?.value === 'reject' ? 'reject' : 'approve');
+  };
+  return (
+    <article className="gate" aria-labelledby={titleId} data-gate-id={gate.gateId}>
+      <h3 id={titleId}>
+        Step <code>{gate.stepId}</code> of run <Link to={{ page: 'run', runId: gate.runId }}>{gate.runId.slice(0, 8)}</Link>
+      </h3>
+      <dl className="facts">
+        <dt>Why</dt>
+        <dd>{gate.reason}</dd>
+        <dt>Reviewers</dt>
+        <dd>{gate.reviewers.join(', ')}</dd>
+        <dt>Opened</dt>
+        <dd>
+          <time dateTime={gate.openedAt}>{formatTime(gate.openedAt)}</time> ({gate.source})
+        </dd>
+        {gate.dueAt && (
+          <>
+            <dt>Due</dt>
+            <dd>
+              <time dateTime={gate.dueAt}>{formatTime(gate.dueAt)}</time>
+              {gate.level > 0 ? `, escalated ${gate.level}×` : ''}
+            </dd>
+          </>
+        )}
+      </dl>
+      {!mine && <p className="warning">Not yours to decide: this gate names {gate.reviewers.join(', ')}.</p>}
+      <form onSubmit={submit}>
+        <label htmlFor={reasonId}>Reason (required to reject)</label>
+        <textarea id={reasonId} rows={2} maxLength={2000} value={comment} onChange={(event) => setComment(event.target.value)} />
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <div className="buttons">
+          <button type="submit" name="outcome" value="approve" disabled={busy}>
+            Approve
+          </button>
+          <button type="submit" name="outcome" value="reject" disabled={busy} className="danger">
+            Reject
+          </button>
+        </div>
+      </form>
+    </article>
+  );
+}

@@ -1,0 +1,143 @@
+import type { PlanStep, RunState } from '@ledgerflow/domain';
+import { attemptsOf } from '../model/run-events.js';
+import type { RunEventRecord } from '../model/run-events.js';
+import { NODE_STATUS_LABELS, nodeStatusOf } from '../model/node-status.js';
+import { formatTime } from './RunsPage.js';
+
+/** JSON as stored (PII already tokenised by the privacy pack before anything was persisted). */
+export function Json({ value, label }: { value: unknown; label: string }) {
+  if (value === undefined) return <p className="muted">none recorded</p>;
+  return (
+    <pre className="json" tabIndex={0} aria-label={label}>
+      {JSON.stringify(value, null, 2)}
+    </pre>
+  );
+}
+
+/** One step of the run: what ran it, its attempts, its input and output as stored, and the policy decision. */
+export function StepPanel({ step, state, events }: { step: PlanStep; state: RunState; events: readonly RunEventRecord[] }) {
+  const current = state.steps[step.id];
+  const attempts = attemptsOf(events, step.id);
+  const decision = current?.decision;
+  const gate = current?.gateId ? state.gates[current.gateId] : undefined;
+  return (
+    <section className="panel" aria-labelledby="step-panel-title" data-testid="step-panel">
+      <h2 id="step-panel-title">
+        Step {step.name} <code className="muted">{step.id}</code>
+      </h2>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd>{NODE_STATUS_LABELS[nodeStatusOf(state, step)]}</dd>
+        <dt>Agent</dt>
+        <dd>{step.agent}</dd>
+        <dt>Tool</dt>
+        <dd>
+          {step.tool}.{step.action}
+        </dd>
+        <dt>Depends on</dt>
+        <dd>{step.dependsOn.join(', ') || 'nothing'}</dd>
+        {current?.confidence !== undefined && (
+          <>
+            <dt>Confidence</dt>
+            <dd>{current.confidence}</dd>
+          </>
+        )}
+        {current?.error && (
+          <>
+            <dt>Last error</dt>
+            <dd>
+              {current.error.code}: {current.error.message}
+            </dd>
+          </>
+        )}
+        {current?.blocked && (
+          <>
+            <dt>Blocked</dt>
+            <dd>
+              {current.blocked.code}: {current.blocked.reason}
+            </dd>
+          </>
+        )}
+        {gate && (
+          <>
+            <dt>Gate</dt>
+            <dd>
+              {gate.status}
+              {gate.status === 'open' ? `, for ${gate.reviewers.join(', ')}` : gate.decidedBy ? ` by ${gate.decidedBy}` : ''}
+              {gate.comment ? `: “${gate.comment}”` : ''}
+            </dd>
+          </>
+        )}
+      </dl>
+
+      <h3>Attempts</h3>
+      {attempts.length === 0 ? (
+        <p className="muted">not started</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Started</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {attempts.map((attempt) => (
+              <tr key={attempt.attempt}>
+                <td>{attempt.attempt}</td>
+                <td>
+                  <time dateTime={attempt.startedAt}>{formatTime(attempt.startedAt)}</time>
+                </td>
+                <td>
+                  {attempt.outcome}
+                  {attempt.error ? ` (${attempt.error.code})` : ''}
+                </td>
+                <td>{attempt.durationMs === undefined ? '' : `${attempt.durationMs} ms`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h3>Policy decision</h3>
+      {decision ? (
+        <>
+          <p>
+            <span className={`badge decision-${decision.outcome}`}>{decision.outcome}</span> {decision.rationale} <span className="muted">audit {decision.auditId}</span>
+          </p>
+          <table data-testid="policy-rules">
+            <thead>
+              <tr>
+                <th scope="col">Rule</th>
+                <th scope="col">Pack</th>
+                <th scope="col">Result</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {decision.rules.map((rule) => (
+                <tr key={`${rule.pack}/${rule.rule}`}>
+                  <td>{rule.rule}</td>
+                  <td>
+                    <code>{rule.pack}</code>
+                  </td>
+                  <td>{rule.result}</td>
+                  <td>{rule.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : (
+        <p className="muted">not evaluated yet</p>
+      )}
+
+      <h3>Input (as stored)</h3>
+      <Json value={current?.input} label={`Input of ${step.id}`} />
+      <h3>Output (as stored)</h3>
+      <Json value={current?.output} label={`Output of ${step.id}`} />
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+import { foldRun } from '@ledgerflow/domain';
+import type { RunEvent, RunState } from '@ledgerflow/domain';
+import type { EventMetadata } from '@ledgerflow/contracts';
+
+/** One event as `GET /v1/runs/{runId}/events` answers it (a stored event of stream `run-<runId>`). */
+export interface RunEventRecord {
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: EventMetadata;
+  readonly streamId: string;
+  /** 0-based, within the run's stream. */
+  readonly revision: number;
+  /** Global position in the event store (the SSE `id`). */
+  readonly position: number;
+  readonly recordedAt: string;
+}
+
+/**
+ * The run's events so far and their fold (`foldRun` of libs/domain: the same function every service folds with).
+ * `appended` adds only events past the last revision held, so a repeated read after a live update changes nothing.
+ */
+export interface RunHistory {
+  readonly events: readonly RunEventRecord[];
+  readonly state: RunState;
+}
+
+export const EMPTY_HISTORY: RunHistory = { events: [], state: foldRun([]) };
+
+/** `history` with those of `events` whose revision is past its last one, folded on. */
+export function appended(history: RunHistory, events: readonly RunEventRecord[]): RunHistory {
+  const last = lastRevisionOf(history);
+  const fresh = events.filter((event) => event.revision > last).sort((a, b) => a.revision - b.revision);
+  if (fresh.length === 0) return history;
+  return { events: [...history.events, ...fresh], state: foldRun(fresh as unknown as RunEvent[], history.state) };
+}
+
+/** The revision of the last event held; -1 when none (what `GET /v1/runs/{id}/events?after=` takes). */
+export function lastRevisionOf(history: RunHistory): number {
+  return history.events.length === 0 ? -1 : history.events[history.events.length - 1].revision;
+}
+
+/** One attempt of a step as its events record it; `durationMs` from `StepSucceeded`/`StepFailed`. */
+export interface StepAttempt {
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly outcome: 'running' | 'succeeded' | 'failed';
+  readonly durationMs?: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** The attempts of `stepId`, first first, from its `StepStarted`, `StepSucceeded` and `StepFailed` events. */
+export function attemptsOf(events: readonly RunEventRecord[], stepId: string): StepAttempt[] {
+  const attempts = new Map<number, StepAttempt>();
+  for (const event of events) {
+    const data = event.data as { stepId?: string; attempt?: number; durationMs?: number; startedAt?: string; error?: { code: string; message: string } };
+    if (data.stepId !== stepId || typeof data.attempt !== 'number') continue;
+    if (event.type === 'StepStarted') {
+      attempts.set(data.attempt, { attempt: data.attempt, startedAt: data.startedAt ?? event.metadata.occurredAt, outcome: 'running' });
+    } else if (event.type === 'StepSucceeded' || event.type === 'StepFailed') {
+      const started = attempts.get(data.attempt);
+      if (!started) continue; // carried over from a fork's origin: no attempt ran in this run
+      attempts.set(data.attempt, {
+        ...started,
+        outcome: event.type === 'StepSucceeded' ? 'succeeded' : 'failed',
+        ...(typeof data.durationMs === 'number' ? { durationMs: data.durationMs } : {}),
+        ...(data.error ? { error: { code: data.error.code, message: data.error.message } } : {}),
+      });
+    }
+  }
+  return [...attempts.values()].sort((a, b) => a.attempt - b.attempt);
+}
+
+/** The step, gate or attempt an event concerns, for the event log's "concerns" column. */
+export function subjectOf(event: RunEventRecord): string {
+  const data = event.data as { stepId?: unknown; gateId?: unknown; attempt?: unknown };
+  const step = typeof data.stepId === 'string' ? data.stepId : '';
+  const attempt = typeof data.attempt === 'number' ? ` #${data.attempt}` : '';
+  return step ? `${step}${attempt}` : '';
+}
