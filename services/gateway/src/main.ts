@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { runService } from '@ledgerflow/service-runtime';
+import { serveConsole } from './console-static.js';
 import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { WEBHOOK_SECRETS, loadWebhookSecrets } from './webhooks.secrets.js';
@@ -36,6 +37,8 @@ function configure(app: INestApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  // The console's files (public; its API calls carry the person's token): docs/console.md.
+  serveConsole(express);
 }
 
 runService({
