@@ -61,7 +61,8 @@ export class UpdateStream implements HubListener {
     this.heartbeat.unref();
     try {
       const registeredAt = await this.hub.listen(this);
-      this.lastSent = this.plan.after === 'now' ? registeredAt : this.plan.after;
+      // "From now" is the store's head at this moment, not the shared reader's position (it may lag by its poll interval).
+      this.lastSent = this.plan.after === 'now' ? Math.max(registeredAt, await this.hub.headNow()) : this.plan.after;
       const runStream = this.plan.filter.runId !== undefined;
       // A run stream reads its whole run (sending only what is after the resume position), so it knows whether
       // the run ended at or before that position: then there is nothing more to send.

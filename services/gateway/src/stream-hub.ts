@@ -155,8 +155,16 @@ export class StreamHub {
     for (const listener of listeners) listener.abort(reason);
   }
 
-  private async headPosition(): Promise<number> {
-    let head = 0;
+  /**
+   * The store's last run-event position now (at least {@link position}): where a stream that starts "from now" begins.
+   * The shared reader may lag the store by its poll interval; what it offers later at or below this is dropped.
+   */
+  async headNow(): Promise<number> {
+    return this.headPosition(this.lastPosition);
+  }
+
+  private async headPosition(from = 0): Promise<number> {
+    let head = from;
     for (;;) {
       const page = await this.store.readAll({ fromPosition: head, maxCount: PAGE, streamPrefix: RUN_STREAM_PREFIX });
       if (page.length > 0) head = page[page.length - 1]!.position;
