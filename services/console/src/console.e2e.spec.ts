@@ -157,6 +157,13 @@ describe('console in a browser', () => {
     await expectText(lead.getByTestId('event-log'), 'GateDecided');
     await expectText(lead.getByTestId('integrity'), /Audit chain intact: every event up to revision \d+/);
     await lead.screenshot({ path: join(shots, 'console-run-completed.png'), fullPage: true });
+    // Keyboard: the step list's buttons open the step panel; the page follows a dark colour scheme.
+    await lead.getByRole('button', { name: 'Extract claim documents' }).focus();
+    await lead.keyboard.press('Enter');
+    await expectText(lead.getByTestId('step-panel').getByRole('heading', { level: 2 }), 'Step Extract claim documents');
+    await lead.emulateMedia({ colorScheme: 'dark' });
+    expect(await lead.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
+    await lead.screenshot({ path: join(shots, 'console-run-dark.png') });
 
     const decided = (await store.readStream(`run-${gatedRunId}`)).filter((event) => event.type === 'GateDecided');
     expect(decided.map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'approved', reviewer: 'claims-lead', comment: '72,500 EUR checked against the repair invoice' })]);
