@@ -54,6 +54,7 @@ async function main(): Promise<number> {
     ],
   });
   log(`stack ready in ${Date.now() - started} ms: gateway ${stack.gatewayUrl}, NATS ${stack.natsUrl}`);
+  log(`console: ${stack.gatewayUrl}/console (while the demo runs; docs/console.md)`);
   try {
     return await runClaims(stack, claims, webhookSecret);
   } finally {
