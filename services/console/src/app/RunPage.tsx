@@ -1,10 +1,9 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { dagOf } from '../model/dag.js';
 import { NODE_STATUS_LABELS } from '../model/node-status.js';
 import { appended, EMPTY_HISTORY, lastRevisionOf } from '../model/run-events.js';
 import type { RunEventRecord, RunHistory } from '../model/run-events.js';
 import { api, describeError } from './api.js';
-import { DagView } from './DagView.js';
 import { EventLog } from './EventLog.js';
 import type { Integrity } from './EventLog.js';
 import { useSession } from './identity.js';
@@ -14,6 +13,9 @@ import { formatTime } from './RunsPage.js';
 import { followStream } from './sse.js';
 import type { StreamState } from './sse.js';
 import { StepPanel } from './StepPanel.js';
+
+// The graph (React Flow and ELK, most of the console's code) loads with the first run view, not with sign-in.
+const DagView = lazy(() => import('./DagView.js').then((module) => ({ default: module.DagView })));
 
 interface RunIntegrity {
   readonly integrity: Integrity;
@@ -140,7 +142,13 @@ export function RunPage({ runId }: { runId: string }) {
       )}
       <section aria-labelledby="plan-title">
         <h2 id="plan-title">Plan</h2>
-        {dag.nodes.length === 0 ? <p className="muted">No plan yet.</p> : <DagView dag={dag} selected={selected} onSelect={setSelected} />}
+        {dag.nodes.length === 0 ? (
+          <p className="muted">No plan yet.</p>
+        ) : (
+          <Suspense fallback={<p className="muted">Loading the graph…</p>}>
+            <DagView dag={dag} selected={selected} onSelect={setSelected} />
+          </Suspense>
+        )}
         <ol className="step-list" aria-label="Steps in plan order">
           {dag.nodes.map((node) => (
             <li key={node.id}>
