@@ -29,11 +29,11 @@ export const CONSOLE_CSP = [
 ].join('; ');
 
 /**
- * The console build (`vite build` of services/console): `LEDGERFLOW_CONSOLE_DIR`, else `services/console/dist`
- * beside this service (the same relative place from `src/` and from `dist/`).
+ * The console build (`vite build` of services/console): `configured` (`LEDGERFLOW_CONSOLE_DIR`), else
+ * `services/console/dist` beside this service (the same relative place from `src/` and from `dist/`).
  */
-export function consoleDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.LEDGERFLOW_CONSOLE_DIR || fileURLToPath(new URL('../../console/dist', import.meta.url)));
+export function consoleDir(configured?: string): string {
+  return resolve(configured || fileURLToPath(new URL('../../console/dist', import.meta.url)));
 }
 
 /**

@@ -20,6 +20,11 @@ export class GatewayConfig extends WithAuthConfig(CommonConfig) {
   @IsOptional() @IsString()
   LEDGERFLOW_WEBHOOK_SECRETS_FILE?: string;
 
+  /** Directory of the console build served at `/console` (docs/console.md); default `services/console/dist`. */
+  @Env('LEDGERFLOW_CONSOLE_DIR')
+  @IsOptional() @IsString()
+  LEDGERFLOW_CONSOLE_DIR?: string;
+
   /**
    * Outbound webhooks: delays before the 2nd, 3rd, ... attempt of a delivery, in ms (comma-separated); a failure
    * after the last is dead-lettered. Default 5 s, 30 s, 2 min, 10 min, 30 min, 2 h (7 attempts over ~2.7 h).

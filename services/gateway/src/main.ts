@@ -3,7 +3,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { runService } from '@ledgerflow/service-runtime';
-import { serveConsole } from './console-static.js';
+import type { ServiceContext } from '@ledgerflow/service-runtime';
+import { consoleDir, serveConsole } from './console-static.js';
 import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { WEBHOOK_SECRETS, loadWebhookSecrets } from './webhooks.secrets.js';
@@ -20,7 +21,7 @@ function keepRawBody(request: IncomingMessage, _response: unknown, buffer: Buffe
   (request as IncomingMessage & { rawBody?: Buffer }).rawBody = buffer;
 }
 
-function configure(app: INestApplication): void {
+function configure(app: INestApplication, context: ServiceContext<GatewayConfig>): void {
   const express = app as NestExpressApplication;
   // Nest leaves `verify` out of the option type because it sets it itself for `rawBody: true`, an option of
   // the application (created in service-runtime) that this gateway does not set; express passes it through.
@@ -38,7 +39,7 @@ function configure(app: INestApplication): void {
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   // The console's files (public; its API calls carry the person's token): docs/console.md.
-  serveConsole(express);
+  serveConsole(express, consoleDir(context.config.LEDGERFLOW_CONSOLE_DIR));
 }
 
 runService({
