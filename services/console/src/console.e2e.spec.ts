@@ -162,7 +162,7 @@ describe('console in a browser', () => {
     await lead.keyboard.press('Enter');
     await expectText(lead.getByTestId('step-panel').getByRole('heading', { level: 2 }), 'Step Extract claim documents');
     await lead.emulateMedia({ colorScheme: 'dark' });
-    expect(await lead.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
+    expect(await lead.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(13, 17, 23)'); // runs in the page
     await lead.screenshot({ path: join(shots, 'console-run-dark.png') });
 
     const decided = (await store.readStream(`run-${gatedRunId}`)).filter((event) => event.type === 'GateDecided');
