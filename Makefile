@@ -47,7 +47,7 @@ test: install nats chromium build typecheck lint
 	  node tools/print-test-summary.mjs .data/jest-results.json; exit $$status
 
 demo: install nats build
-	node examples/claim-review/dist/demo.js
+	node examples/claim-review/dist/demo.js $(ARGS)
 
 bench: install nats build
 	node examples/bench/dist/bench.js

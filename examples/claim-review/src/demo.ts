@@ -3,7 +3,8 @@
  * `.data/demo/`), plus the claim-review tool workers, runs every sample claim in `claims/` through the
  * HTTP API (one of them as a webhook), approves the over-50,000 payout as the named reviewer, prints a
  * trace table per run and a summary, checks each run ended as expected, and stops everything.
- * Exit code 0 when every claim ended as expected, 1 otherwise.
+ * Exit code 0 when every claim ended as expected, 1 otherwise. With `--keep` (`make demo ARGS=--keep`) the stack
+ * stays up after the summary, with the console's URL and a reviewer token printed, until Ctrl-C.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,13 +55,25 @@ async function main(): Promise<number> {
     ],
   });
   log(`stack ready in ${Date.now() - started} ms: gateway ${stack.gatewayUrl}, NATS ${stack.natsUrl}`);
-  log(`console: ${stack.gatewayUrl}/console (while the demo runs; docs/console.md)`);
+  log(`console: ${stack.gatewayUrl}/console (while the demo runs, or after it with --keep; docs/console.md)`);
   try {
-    return await runClaims(stack, claims, webhookSecret);
+    const code = await runClaims(stack, claims, webhookSecret);
+    if (process.argv.includes('--keep')) await keepRunning(stack);
+    return code;
   } finally {
     await stack.stop();
     log('stopped every process');
   }
+}
+
+/** `--keep`: prints where to look and a token to look with, then waits for Ctrl-C (SIGINT) or SIGTERM. */
+async function keepRunning(stack: Stack): Promise<void> {
+  const token = await devToken(stack, { sub: 'claims-lead', roles: ['claims-lead'], scopes: ['runs:read', 'gates:decide', 'runs:operate', 'runs:start', 'audit:read'], expiresIn: '8h' });
+  process.stdout.write(`\nThe stack keeps running (--keep). Console: ${stack.gatewayUrl}/console\nSign in with this token (claims-lead, 8 h):\n${token}\nCtrl-C stops everything.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 /**
