@@ -88,9 +88,18 @@ export class LedgerflowClient {
     return this.request('GET', `/v1/runs/${enc(runId)}`);
   }
 
-  /** `GET /v1/runs`: the runs (a bare array, or the `runs` field of an object). */
+  /**
+   * `GET /v1/runs`: every run, newest first (a bare array, or the `runs` field of an object), reading the API's pages
+   * of 1,000 runs one after the other by their `Link: <...>; rel="next"` header (docs/api.md).
+   */
   async listRuns(): Promise<RunView[]> {
-    return listOf<RunView>(await this.request('GET', '/v1/runs'), 'runs');
+    const runs: RunView[] = [];
+    for (let path: string | undefined = '/v1/runs?limit=1000'; path !== undefined; ) {
+      const page = await this.send('GET', path);
+      runs.push(...listOf<RunView>(page.body, 'runs'));
+      path = /<([^>]+)>\s*;\s*rel="?next"?/.exec(page.headers.get('link') ?? '')?.[1];
+    }
+    return runs;
   }
 
   /** `GET /v1/runs/{id}/events`: the run's events in order (a bare array, or the `events` field). */
@@ -213,6 +222,15 @@ export class LedgerflowClient {
     path: string,
     init: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
   ): Promise<T> {
+    return (await this.send(method, path, init)).body as T;
+  }
+
+  /** {@link request}, with the response's headers. */
+  private async send(
+    method: string,
+    path: string,
+    init: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string } = {},
+  ): Promise<{ body: unknown; headers: Headers }> {
     const token = init.token ?? this.options.token;
     const requestHeaders: Record<string, string> = { accept: 'application/json', ...init.headers };
     const sent = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
@@ -229,7 +247,7 @@ export class LedgerflowClient {
     const text = await response.text();
     const body = parseJson(text);
     if (!response.ok) throw httpError(method, path, response.status, body, text);
-    return body as T;
+    return { body, headers: response.headers };
   }
 }
 

@@ -55,7 +55,7 @@ describe('LedgerflowClient', () => {
     routes = {
       'POST /v1/workflows/claim-review/runs': json(201, { runId: 'r1', created: true }),
       'POST /v1/webhooks/claim-review': json(202, { runId: 'r2', created: true }),
-      'GET /v1/runs': json(200, { runs: [{ runId: 'r1', status: 'running' }] }),
+      'GET /v1/runs?limit=1000': json(200, { runs: [{ runId: 'r1', status: 'running' }] }),
       'GET /v1/runs/r%2F1/events': json(200, [{ type: 'RunTriggered' }]),
     };
     const client = new LedgerflowClient({ baseUrl, token: 'svc-token' });

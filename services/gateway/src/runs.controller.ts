@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES, runStreamId } from '@ledgerflow/contracts';
 import { verifyChain } from '@ledgerflow/audit';
@@ -17,6 +17,7 @@ import { RunsProjection } from './runs.projection.js';
 import type { RunSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
 import { afterRevisionOf } from './stream-query.js';
+import { encodeRunCursor, runCursorOf, runsLimitOf } from './runs-page.js';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -47,9 +48,25 @@ export class RunsController {
 
   @Get('runs')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: 'List runs, newest first' })
-  listRuns(@Query('workflowId') workflowId?: string, @Query('status') status?: string): Promise<RunSummary[]> {
-    return this.projection.listRuns({ workflowId, status });
+  @ApiOperation({ summary: 'List runs, newest first, a page at a time: the next page is the `Link: <...>; rel="next"` header (absent on the last page)' })
+  @ApiQuery({ name: 'limit', required: false, description: 'Runs per page, 1..1000 (default 100); 400 request_invalid otherwise' })
+  @ApiQuery({ name: 'before', required: false, description: 'The opaque cursor of a rel="next" link: the runs older than the previous page; 400 request_invalid otherwise' })
+  async listRuns(
+    @Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown },
+    @Query('workflowId') workflowId?: string,
+    @Query('status') status?: string,
+    @Query('limit') limit?: unknown,
+    @Query('before') before?: unknown,
+  ): Promise<RunSummary[]> {
+    const filter = { ...(workflowId ? { workflowId } : {}), ...(status ? { status } : {}) };
+    const cursor = runCursorOf(before);
+    const page = { limit: runsLimitOf(limit), ...(cursor ? { before: cursor } : {}) };
+    const { runs, next } = await this.projection.pageOfRuns(filter, page);
+    if (next) {
+      const query = new URLSearchParams({ ...filter, limit: String(page.limit), before: encodeRunCursor(next) });
+      response.setHeader('Link', `</v1/runs?${query}>; rel="next"`);
+    }
+    return runs;
   }
 
   @Get('runs/:runId')

@@ -4,6 +4,8 @@ import { readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { RUN_INTEGRITY_FAILED } from '@ledgerflow/service-runtime';
 import type { RunIntegrityFailedData } from '@ledgerflow/service-runtime';
+import { compareRunKeys } from './runs-page.js';
+import type { RunCursor } from './runs-page.js';
 
 /** One line of `GET /v1/runs`. Times are ISO-8601 (UTC). */
 export interface RunSummary {
@@ -22,6 +24,12 @@ export interface RunSummary {
   failure?: { code: string; reason: string };
   /** Set with status `integrity_failed`: the first event that fails the chain, why, and which services found it. */
   integrity?: { eventId: string; revision: number; reason: string; detectedBy: string[] };
+}
+
+/** The filters of `GET /v1/runs`; absent means any. */
+export interface RunFilter {
+  workflowId?: string;
+  status?: string;
 }
 
 /** One line of `GET /v1/gates`. */
@@ -48,6 +56,11 @@ export interface GateSummary {
  */
 export class RunsProjection {
   private readonly runs = new Map<string, RunSummary>();
+  /**
+   * Run ids oldest first (by `createdAt`, then `runId`): the order of `GET /v1/runs`, kept as runs are triggered (a
+   * binary-search insert, at the end for a run newer than all), so no query sorts the whole map.
+   */
+  private readonly order: string[] = [];
   private readonly gates = new Map<string, GateSummary>();
   /** Findings of `RunIntegrityFailed` events, by run. */
   private readonly broken = new Map<string, NonNullable<RunSummary['integrity']>>();
@@ -57,13 +70,40 @@ export class RunsProjection {
 
   constructor(private readonly store: EventStore) {}
 
-  async listRuns(filter: { workflowId?: string; status?: string } = {}): Promise<RunSummary[]> {
+  /** Every run `filter` selects, newest first. */
+  async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
+    return (await this.pageOfRuns(filter, { limit: Number.POSITIVE_INFINITY })).runs;
+  }
+
+  /**
+   * At most `limit` runs `filter` selects, newest first, strictly older than `before` when given; `next` is the
+   * cursor of the following page (absent on the last page). Walks the kept order from the cursor, so a page costs
+   * O(log n + the runs it skips or returns), not a sort of every run.
+   */
+  async pageOfRuns(filter: RunFilter, page: { limit: number; before?: RunCursor }): Promise<{ runs: RunSummary[]; next?: RunCursor }> {
     await this.catchUp();
-    return [...this.runs.values()]
-      .map((run) => this.marked(run))
-      .filter((run) => !filter.workflowId || run.workflowId === filter.workflowId)
-      .filter((run) => !filter.status || run.status === filter.status)
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const runs: RunSummary[] = [];
+    let index = (page.before ? this.firstIndexNotBefore(page.before) : this.order.length) - 1;
+    for (; index >= 0 && runs.length <= page.limit; index--) {
+      const run = this.marked(this.runs.get(this.order[index]) as RunSummary);
+      if ((!filter.workflowId || run.workflowId === filter.workflowId) && (!filter.status || run.status === filter.status)) runs.push(run);
+    }
+    if (runs.length <= page.limit) return { runs };
+    runs.pop();
+    const last = runs[runs.length - 1] as RunSummary;
+    return { runs, next: { createdAt: last.createdAt, runId: last.runId } };
+  }
+
+  /** The index in {@link order} of the first run not older than `key` (binary search). */
+  private firstIndexNotBefore(key: RunCursor): number {
+    let low = 0;
+    let high = this.order.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compareRunKeys(this.runs.get(this.order[middle]) as RunSummary, key) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** `reviewer`: only gates whose current reviewers name them (by id, role or team, see `matchReviewer`). */
@@ -116,6 +156,7 @@ export class RunsProjection {
     const data = event.data as Record<string, unknown>;
     const at = event.metadata.occurredAt;
     if (event.type === 'RunTriggered') {
+      if (this.runs.has(runId)) return; // a stream has one RunTriggered, its first event
       this.runs.set(runId, {
         runId,
         workflowId: String(data.workflowId),
@@ -125,6 +166,7 @@ export class RunsProjection {
         updatedAt: at,
         openGates: 0,
       });
+      this.order.splice(this.firstIndexNotBefore({ createdAt: at, runId }), 0, runId);
       return;
     }
     const run = this.runs.get(runId);

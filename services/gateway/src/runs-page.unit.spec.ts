@@ -1,0 +1,51 @@
+import { InMemoryEventStore } from '@ledgerflow/event-store';
+import { planOf, RunScript, step } from './run-script.spec-util.js';
+import { encodeRunCursor, runCursorOf, runsLimitOf } from './runs-page.js';
+import { RunsProjection } from './runs.projection.js';
+
+const t = (second: number): string => new Date(Date.UTC(2026, 4, 1, 10, 0, second)).toISOString();
+const plan = (workflowId: string) => planOf(workflowId, [step('extract')]);
+
+describe('GET /v1/runs paging', () => {
+  let store: InMemoryEventStore;
+  let projection: RunsProjection;
+  beforeEach(() => {
+    store = new InMemoryEventStore();
+    projection = new RunsProjection(store);
+  });
+
+  it('pages newest first with a keyset cursor that stays stable while runs are added, out of order too', async () => {
+    // Appended out of creation order: the projection keeps its order by createdAt, then runId.
+    for (const n of [3, 0, 4, 1, 2]) await new RunScript(`r${n}`).start(t(n), plan('a')).writeTo(store);
+    const first = await projection.pageOfRuns({}, { limit: 2 });
+    expect(first.runs.map((run) => run.runId)).toEqual(['r4', 'r3']);
+    await new RunScript('r9').start(t(9), plan('a')).writeTo(store);
+    await new RunScript('r2b').start(t(2), plan('a')).writeTo(store); // same createdAt as r2: after it by id
+    const second = await projection.pageOfRuns({}, { limit: 2, before: first.next! });
+    expect(second.runs.map((run) => run.runId)).toEqual(['r2b', 'r2']);
+    const last = await projection.pageOfRuns({}, { limit: 2, before: second.next! });
+    expect(last).toEqual({ runs: [expect.objectContaining({ runId: 'r1' }), expect.objectContaining({ runId: 'r0' })] });
+    expect((await projection.pageOfRuns({}, { limit: 1 })).runs[0]?.runId).toBe('r9');
+  });
+
+  it('filters before it counts a page', async () => {
+    for (let n = 0; n < 6; n++) await new RunScript(`r${n}`).start(t(n), plan(n % 2 ? 'odd' : 'even')).writeTo(store);
+    const page = await projection.pageOfRuns({ workflowId: 'odd' }, { limit: 2 });
+    expect(page.runs.map((run) => run.runId)).toEqual(['r5', 'r3']);
+    expect((await projection.pageOfRuns({ workflowId: 'odd' }, { limit: 2, before: page.next! })).runs.map((run) => run.runId)).toEqual(['r1']);
+  });
+
+  it('parses limit and before, refusing anything else with the field named', () => {
+    expect(runsLimitOf(undefined)).toBe(100);
+    expect(runsLimitOf('1000')).toBe(1000);
+    for (const bad of ['0', '1001', '-1', '2.5', 'ten', '', ['5']]) {
+      expect(() => runsLimitOf(bad)).toThrow(expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'limit' }) }));
+    }
+    const cursor = { createdAt: t(3), runId: 'r3' };
+    expect(runCursorOf(encodeRunCursor(cursor))).toEqual(cursor);
+    expect(runCursorOf(undefined)).toBeUndefined();
+    for (const bad of ['', 'not a cursor', Buffer.from('yesterday|r1').toString('base64url'), Buffer.from(`${t(1)}|`).toString('base64url')]) {
+      expect(() => runCursorOf(bad)).toThrow(expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'before' }) }));
+    }
+  });
+});
