@@ -83,11 +83,16 @@ export class WorkflowsController {
 
   @Get(':workflowId')
   @ApiResponse({ status: 200, type: WorkflowResponse })
-  @ApiOperation({ summary: "A workflow's versions, newest first: digest, source (api or directory), registeredAt, registeredBy; 404 workflow_unknown" })
-  async get(@Param('workflowId') workflowId: string): Promise<WorkflowView> {
-    const view = workflowViewOf(foldWorkflowVersions(workflowId, await this.store.readStream(workflowStreamId(workflowId))));
+  @ApiOperation({
+    summary: "A workflow's versions, newest first: digest, source (api or directory), registeredAt, registeredBy; the latest version's inputSchema; 404 workflow_unknown",
+  })
+  async get(@Param('workflowId') workflowId: string): Promise<WorkflowView & { readonly inputSchema: unknown }> {
+    const versions = foldWorkflowVersions(workflowId, await this.store.readStream(workflowStreamId(workflowId)));
+    const view = workflowViewOf(versions);
     if (view === undefined) throw new UnknownWorkflowError(workflowId);
-    return view;
+    // The schema a new run's input is checked against (runs start on the latest version), as written in the
+    // definition; `true` (any input) when it declares none, as the planner defaults it. Clients build start forms from it.
+    return { ...view, inputSchema: versions.versions[0]?.definition['inputSchema'] ?? true };
   }
 
   @Get(':workflowId/stats')

@@ -32,4 +32,6 @@ export class WorkflowResponse implements WorkflowView {
   @ApiProperty() title!: string;
   @ApiProperty() latestVersion!: string;
   @ApiProperty({ type: [WorkflowVersionResponse] }) versions!: WorkflowVersionResponse[];
+  @ApiProperty({ description: "The latest version's inputSchema (JSON Schema, as written; true when the definition declares none)" })
+  inputSchema!: unknown;
 }
