@@ -8,6 +8,8 @@ import { RunPage } from './RunPage.js';
 import { RunsPage } from './RunsPage.js';
 import { storedToken, storeToken } from './session.js';
 import { SignIn } from './SignIn.js';
+import { MemoryPage } from './MemoryPage.js';
+import { WorkflowsPage } from './WorkflowsPage.js';
 
 function restoredSession(): Session | undefined {
   const token = storedToken();
@@ -55,6 +57,8 @@ function Header({ session, onSignOut }: { session: Session; onSignOut: () => voi
         <span className="brand">Ledgerflow</span>
         <Link to={{ page: 'runs' }}>Runs</Link>
         <Link to={{ page: 'gates' }}>Gates</Link>
+        <Link to={{ page: 'workflows' }}>Workflows</Link>
+        <Link to={{ page: 'memory' }}>Memory</Link>
       </nav>
       <section className="who" aria-label="Signed in">
         <p>
@@ -94,6 +98,10 @@ function Page() {
       return <RunPage key={route.runId} runId={route.runId} />;
     case 'gates':
       return <GatesPage />;
+    case 'workflows':
+      return <WorkflowsPage {...(route.workflowId ? { workflowId: route.workflowId } : {})} />;
+    case 'memory':
+      return <MemoryPage {...(route.workflowId ? { workflowId: route.workflowId } : {})} />;
     case 'not_found':
       return (
         <main id="main">

@@ -13,6 +13,7 @@ import { formatTime } from './RunsPage.js';
 import { followStream } from './sse.js';
 import type { StreamState } from './sse.js';
 import { StepPanel } from './StepPanel.js';
+import { OperatorActions } from './OperatorActions.js';
 
 // The graph (React Flow and ELK, most of the console's code) loads with the first run view, not with sign-in.
 const DagView = lazy(() => import('./DagView.js').then((module) => ({ default: module.DagView })));
@@ -140,6 +141,7 @@ export function RunPage({ runId }: { runId: string }) {
           )}
         </dl>
       )}
+      {events.length > 0 && <OperatorActions runId={runId} state={state} />}
       <section aria-labelledby="plan-title">
         <h2 id="plan-title">Plan</h2>
         {dag.nodes.length === 0 ? (

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     /** The API's error code (`forbidden`, `RUN.REVIEWER_NOT_NAMED`, ...), or `network_error` / `http_<status>`. */
     readonly code: string,
     message: string,
+    /** The API's `error.details` (e.g. `field`, `rule`, `errors` of a 422 `input_invalid`), when it gave any. */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
   }
@@ -44,9 +46,11 @@ export async function api<T>(token: string, path: string, init: { method?: strin
 export async function apiErrorOf(response: Response): Promise<ApiError> {
   const text = await response.text().catch(() => '');
   try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     if (body.error && typeof body.error.code === 'string') {
-      return new ApiError(response.status, body.error.code, typeof body.error.message === 'string' ? body.error.message : body.error.code);
+      const { details } = body.error;
+      const message = typeof body.error.message === 'string' ? body.error.message : body.error.code;
+      return new ApiError(response.status, body.error.code, message, typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : undefined);
     }
   } catch {
     // not JSON: described below

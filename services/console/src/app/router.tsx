@@ -4,8 +4,13 @@ import type { AnchorHTMLAttributes, ReactNode } from 'react';
 /** Every console URL starts with this (Vite's `base`; the gateway serves index.html for any path under it). */
 export const BASE = '/console';
 
-/** A console page: the run list, one run, or the gates inbox. */
-export type Route = { readonly page: 'runs' } | { readonly page: 'run'; readonly runId: string } | { readonly page: 'gates' } | { readonly page: 'not_found'; readonly path: string };
+/** A console page: the run list, one run, the gates inbox, the workflows (one chosen), memory (of one workflow). */
+export type Route =
+  | { readonly page: 'runs' }
+  | { readonly page: 'run'; readonly runId: string }
+  | { readonly page: 'gates' }
+  | { readonly page: 'workflows' | 'memory'; readonly workflowId?: string }
+  | { readonly page: 'not_found'; readonly path: string };
 
 export function routeOf(pathname: string): Route {
   const path = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
@@ -13,11 +18,23 @@ export function routeOf(pathname: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { page: 'runs' };
   if (parts.length === 2 && parts[0] === 'runs') return { page: 'run', runId: parts[1] };
   if (parts.length === 1 && parts[0] === 'gates') return { page: 'gates' };
+  if (parts.length <= 2 && (parts[0] === 'workflows' || parts[0] === 'memory')) return parts[1] ? { page: parts[0], workflowId: parts[1] } : { page: parts[0] };
   return { page: 'not_found', path: pathname };
 }
 
-export const hrefOf = (route: Route): string =>
-  route.page === 'run' ? `${BASE}/runs/${encodeURIComponent(route.runId)}` : route.page === 'gates' ? `${BASE}/gates` : `${BASE}/`;
+export function hrefOf(route: Route): string {
+  switch (route.page) {
+    case 'run':
+      return `${BASE}/runs/${encodeURIComponent(route.runId)}`;
+    case 'gates':
+      return `${BASE}/gates`;
+    case 'workflows':
+    case 'memory':
+      return `${BASE}/${route.page}${route.workflowId ? `/${encodeURIComponent(route.workflowId)}` : ''}`;
+    default:
+      return `${BASE}/`;
+  }
+}
 
 const RouterContext = createContext<{ route: Route; navigate: (href: string) => void }>({ route: { page: 'runs' }, navigate: () => undefined });
 
