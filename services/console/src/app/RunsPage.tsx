@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { RunUpdate } from '@ledgerflow/contracts';
-import { applyRunUpdate, RUN_STATUSES, summaryOfRunView, visibleRuns } from '../model/runs-list.js';
+import { applyRunUpdate, belongsToLoadedPages, RUN_STATUSES, RUNS_PAGE_SIZE, summaryOfRunView, visibleRuns } from '../model/runs-list.js';
 import type { RunFilter, RunSummary } from '../model/runs-list.js';
 import { api, describeError } from './api.js';
+import { apiPage } from './api-page.js';
 import { useSession } from './identity.js';
 import { Link } from './router.js';
 import { followStream } from './sse.js';
@@ -11,13 +12,14 @@ import { LiveBadge } from './LiveBadge.js';
 
 type RunViewLine = Parameters<typeof summaryOfRunView>[0];
 
-/** How many lines the list shows before "Show more" (the API has no pages yet: it answers every run). */
-const PAGE = 100;
+/** Marked (Performance API) once the first page of runs is on screen; the scale browser test reads it. */
+export const FIRST_PAGE_MARK = 'ledgerflow:runs-first-page';
 
 /**
  * Runs, newest first, filtered by workflow and status; kept current by `GET /v1/stream` (every run's updates), so
  * a new run appears and a status changes without a reload. The stream is opened before the list is read, and
- * updates that arrive first are applied after it, so none is lost between the two.
+ * updates that arrive first are applied after it, so none is lost between the two. The API answers a page of
+ * {@link RUNS_PAGE_SIZE} runs; "Show more" reads the next one (its `Link: rel="next"` cursor).
  */
 export function RunsPage() {
   const { token } = useSession();
@@ -26,7 +28,12 @@ export function RunsPage() {
   const [workflows, setWorkflows] = useState<string[]>([]);
   const [error, setError] = useState<string>();
   const [stream, setStream] = useState<StreamState>({ kind: 'connecting' });
-  const [shown, setShown] = useState(PAGE);
+  const [next, setNext] = useState<string>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  // What the list effect and "Show more" share: the runs known, the oldest loaded while more pages exist, and
+  // which effect run (filter) they belong to, so a page read for an old filter is dropped.
+  const known = useRef<{ runs?: ReadonlyMap<string, RunSummary>; oldest?: RunSummary; generation: number }>({ generation: 0 });
+  const firstShown = useRef(false);
   const workflowField = useId();
   const statusField = useId();
 
@@ -39,41 +46,78 @@ export function RunsPage() {
 
   useEffect(() => {
     const abort = new AbortController();
-    // The map this effect owns; each change is handed to React as a new map.
-    let known: ReadonlyMap<string, RunSummary> | undefined;
+    const generation = ++known.current.generation;
+    known.current = { generation };
     const early: RunUpdate[] = [];
-    const publish = (next: ReadonlyMap<string, RunSummary>): void => {
-      known = next;
-      setRuns(next);
+    const publish = (runs: ReadonlyMap<string, RunSummary>): void => {
+      known.current.runs = runs;
+      setRuns(runs);
     };
     const fetchRun = (runId: string): void => {
       api<RunViewLine>(token, `/v1/runs/${encodeURIComponent(runId)}`, { signal: abort.signal }).then(
         (view) => {
           const summary = summaryOfRunView(view);
-          if (known && !(filter.workflowId && summary.workflowId !== filter.workflowId)) publish(new Map(known).set(runId, summary));
+          const runs = known.current.runs;
+          if (!runs || (filter.workflowId && summary.workflowId !== filter.workflowId)) return;
+          if (runs.has(runId) || belongsToLoadedPages(summary, known.current.oldest)) publish(new Map(runs).set(runId, summary));
         },
         () => undefined, // a run that cannot be read is left out; its next update tries again
       );
     };
     const onUpdate = (update: RunUpdate): void => {
-      if (!known) return void early.push(update);
-      const { patched, refetch } = applyRunUpdate(known, update);
-      if (patched !== known) publish(patched);
+      const runs = known.current.runs;
+      if (!runs) return void early.push(update);
+      const { patched, refetch } = applyRunUpdate(runs, update);
+      if (patched !== runs) publish(patched);
       if (refetch) fetchRun(update.runId);
     };
     const query = new URLSearchParams();
     if (filter.workflowId) query.set('workflowId', filter.workflowId);
     void followStream({ path: `/v1/stream${query.size ? `?${query}` : ''}`, token, onUpdate, onState: setStream, signal: abort.signal });
-    api<RunSummary[]>(token, `/v1/runs${query.size ? `?${query}` : ''}`, { signal: abort.signal }).then(
-      (list) => {
-        publish(new Map(list.map((run) => [run.runId, run])));
+    if (filter.status) query.set('status', filter.status);
+    query.set('limit', String(RUNS_PAGE_SIZE));
+    apiPage<RunSummary>(token, `/v1/runs?${query}`, abort.signal).then(
+      (page) => {
+        known.current.oldest = page.next ? page.items[page.items.length - 1] : undefined;
+        publish(new Map(page.items.map((run) => [run.runId, run])));
+        setNext(page.next);
         setError(undefined);
         early.splice(0).forEach(onUpdate);
       },
       (failure) => !abort.signal.aborted && setError(describeError(failure)),
     );
-    return () => abort.abort();
-  }, [token, filter.workflowId]);
+    return () => {
+      abort.abort();
+      setNext(undefined); // the next page of this filter is no page of the next one
+    };
+  }, [token, filter.workflowId, filter.status]);
+
+  const showMore = (): void => {
+    const { generation } = known.current;
+    if (!next || loadingMore) return;
+    setLoadingMore(true);
+    apiPage<RunSummary>(token, next)
+      .then(
+        (page) => {
+          if (known.current.generation !== generation) return;
+          // A run already known may have moved on by a live update since this page was read: the known line wins.
+          const runs = new Map(known.current.runs);
+          for (const run of page.items) if (!runs.has(run.runId)) runs.set(run.runId, run);
+          known.current.oldest = page.next ? page.items[page.items.length - 1] : undefined;
+          known.current.runs = runs;
+          setRuns(runs);
+          setNext(page.next);
+        },
+        (failure) => setError(describeError(failure)),
+      )
+      .finally(() => setLoadingMore(false));
+  };
+
+  useEffect(() => {
+    if (firstShown.current || runs.size === 0) return;
+    firstShown.current = true;
+    performance.mark(FIRST_PAGE_MARK);
+  }, [runs]);
 
   const visible = useMemo(() => visibleRuns(runs, filter), [runs, filter]);
   return (
@@ -106,7 +150,7 @@ export function RunsPage() {
       <table className="runs" aria-describedby="runs-count">
         <caption id="runs-count">
           {visible.length} run{visible.length === 1 ? '' : 's'}
-          {visible.length > shown ? `, the newest ${shown} shown` : ''}
+          {next ? ' shown, newest first; older runs on the next pages' : ''}
         </caption>
         <thead>
           <tr>
@@ -119,7 +163,7 @@ export function RunsPage() {
           </tr>
         </thead>
         <tbody>
-          {visible.slice(0, shown).map((run) => (
+          {visible.map((run) => (
             <tr key={run.runId} data-run-id={run.runId}>
               <th scope="row">
                 <Link to={{ page: 'run', runId: run.runId }}>
@@ -147,9 +191,9 @@ export function RunsPage() {
           ))}
         </tbody>
       </table>
-      {visible.length > shown && (
-        <button type="button" onClick={() => setShown(shown + PAGE)}>
-          Show {Math.min(PAGE, visible.length - shown)} more
+      {next && (
+        <button type="button" onClick={showMore} disabled={loadingMore} aria-busy={loadingMore}>
+          {loadingMore ? 'Reading more runs...' : `Show ${RUNS_PAGE_SIZE} more`}
         </button>
       )}
     </main>

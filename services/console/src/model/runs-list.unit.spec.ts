@@ -1,5 +1,5 @@
 import type { RunUpdate } from '@ledgerflow/contracts';
-import { applyRunUpdate, summaryOfRunView, visibleRuns } from './runs-list.js';
+import { applyRunUpdate, belongsToLoadedPages, nextPageOf, summaryOfRunView, visibleRuns } from './runs-list.js';
 import type { RunSummary } from './runs-list.js';
 
 const run = (runId: string, createdAt: string, overrides: Partial<RunSummary> = {}): RunSummary => ({
@@ -46,5 +46,22 @@ describe('the runs list under live updates', () => {
   it('makes a list line of a run view, counting its open gates', () => {
     const line = summaryOfRunView({ runId: 'r9', workflowId: 'claim-review', workflowVersion: '1.0.0', status: 'running', createdAt: 't1', updatedAt: 't2', gates: [{ status: 'open' }, { status: 'approved' }] });
     expect(line).toEqual({ runId: 'r9', workflowId: 'claim-review', workflowVersion: '1.0.0', status: 'running', createdAt: 't1', updatedAt: 't2', openGates: 1 });
+  });
+});
+
+describe('the runs list in pages', () => {
+  it('finds the next page in a Link header, and none on the last page', () => {
+    expect(nextPageOf('</v1/runs?limit=100&before=abc>; rel="next"')).toBe('/v1/runs?limit=100&before=abc');
+    expect(nextPageOf('</v1/runs?x=1>; rel="prev", </v1/runs?y=2>; rel=next')).toBe('/v1/runs?y=2');
+    expect(nextPageOf('</v1/runs?x=1>; rel="nextish"')).toBeUndefined();
+    expect(nextPageOf(null)).toBeUndefined();
+  });
+
+  it('adds a run read on a live update only when it is not older than the pages loaded', () => {
+    const oldest = run('r5', '2026-05-01T10:05:00.000Z');
+    expect(belongsToLoadedPages(run('r9', '2026-05-01T10:09:00.000Z'), oldest)).toBe(true);
+    expect(belongsToLoadedPages(run('r1', '2026-05-01T10:01:00.000Z'), oldest)).toBe(false);
+    expect(belongsToLoadedPages(run('r4', '2026-05-01T10:05:00.000Z'), oldest)).toBe(false);
+    expect(belongsToLoadedPages(run('r1', '2026-05-01T10:01:00.000Z'), undefined)).toBe(true);
   });
 });
