@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
-import { repoRoot } from '@ledgerflow/testing';
+import type { Browser, ConsoleMessage, Locator, Page } from 'playwright-core';
+import { eventually, repoRoot } from '@ledgerflow/testing';
 
 /** Headless flags for Debian's chromium as root in a container, with nothing reaching out to the network. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -51,4 +51,18 @@ export function pageProblems(page: Page, expected: readonly ExpectedRefusal[] = 
     }
   });
   return problems;
+}
+
+/** Waits until `locator`'s text matches (a string is a substring), failing with what it last read. */
+export async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 10_000): Promise<void> {
+  const matches = (text: string) => (typeof expected === 'string' ? text.includes(expected) : expected.test(text));
+  let last = '';
+  try {
+    await eventually(async () => {
+      last = (await locator.textContent({ timeout: timeoutMs }).catch(() => '')) ?? '';
+      return matches(last) ? true : undefined;
+    }, timeoutMs, `text ${String(expected)}`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last read: ${JSON.stringify(last.slice(0, 400))}`);
+  }
 }

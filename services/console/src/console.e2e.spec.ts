@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import { authHeader, devToken, eventually, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium, pageProblems, screenshotDir } from './browser.spec-util.js';
+import type { Browser, Page } from 'playwright-core';
+import { expectText, launchChromium, pageProblems, screenshotDir } from './browser.spec-util.js';
 
 /**
  * The console in a real Chromium against a real stack (nats-server, the six services, the claim-review tool
@@ -169,17 +169,3 @@ describe('console in a browser', () => {
     expect(decided.map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'approved', reviewer: 'claims-lead', comment: '72,500 EUR checked against the repair invoice' })]);
   }, 60_000);
 });
-
-/** Waits until `locator`'s text matches (a string is a substring), failing with what it last read. */
-async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 10_000): Promise<void> {
-  const matches = (text: string) => (typeof expected === 'string' ? text.includes(expected) : expected.test(text));
-  let last = '';
-  try {
-    await eventually(async () => {
-      last = (await locator.textContent({ timeout: timeoutMs }).catch(() => '')) ?? '';
-      return matches(last) ? true : undefined;
-    }, timeoutMs, `text ${String(expected)}`);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; last read: ${JSON.stringify(last.slice(0, 400))}`);
-  }
-}
