@@ -12,6 +12,7 @@ import { Link } from './router.js';
 import { formatTime } from './RunsPage.js';
 import { followStream } from './sse.js';
 import type { StreamState } from './sse.js';
+import { ReplayTimeline } from './ReplayTimeline.js';
 import { StepPanel } from './StepPanel.js';
 import { OperatorActions } from './OperatorActions.js';
 
@@ -168,6 +169,7 @@ export function RunPage({ runId }: { runId: string }) {
         </ol>
       </section>
       {step && <StepPanel step={step} state={state} events={events} />}
+      {events.length > 0 && <ReplayTimeline runId={runId} revision={lastRevisionOf(history)} />}
       <EventLog events={events} integrity={integrity?.integrity} verifiedAt={integrity?.revision} onVerify={() => void verify()} />
     </main>
   );
