@@ -4,8 +4,9 @@ import { readFile } from 'node:fs/promises';
 import type { CliCommand, CliIo } from './command.js';
 
 /**
- * `ledgerflow runs retry|skip|revise|cancel`: operator actions on a run through the gateway
- * (`POST /v1/runs/{id}/retry|skip|revise|cancel`). The gateway is `LEDGERFLOW_URL` (default `http://127.0.0.1:8080`);
+ * `ledgerflow runs retry|skip|revise|cancel|pause|resume|complete|fail`: operator actions on a run through the gateway
+ * (`POST /v1/runs/{id}/retry|skip|revise|cancel|pause|resume`, and an external step's
+ * `POST /v1/runs/{id}/steps/{stepId}/complete|fail`). The gateway is `LEDGERFLOW_URL` (default `http://127.0.0.1:8080`);
  * the operator's bearer token (a JWT like a reviewer's) is `LEDGERFLOW_TOKEN`.
  * Exit codes: 0 done, 1 the gateway refused or could not be reached (its error code and message are printed),
  * 2 usage errors (unknown option, missing argument, token or revision file).
@@ -18,7 +19,9 @@ async function post(io: CliIo, path: string, body: unknown, token: string): Prom
 }
 
 interface Spec {
-  readonly verb: 'retry' | 'skip' | 'revise' | 'cancel';
+  readonly verb: 'retry' | 'skip' | 'revise' | 'cancel' | 'pause' | 'resume' | 'complete' | 'fail';
+  /** The endpoint under `/v1/runs/{id}/`; default the verb. */
+  readonly path?: (step: string | undefined) => string;
   readonly usage: string;
   readonly summary: string;
   /** Positional arguments after the run id. */
@@ -44,7 +47,7 @@ function command(spec: Spec): CliCommand {
         const token = io.env.LEDGERFLOW_TOKEN;
         if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export your bearer token (a JWT) first');
         const body = await spec.body(step, options);
-        const result = await post(io, `/v1/runs/${encodeURIComponent(runId)}/${spec.verb}`, body, token);
+        const result = await post(io, `/v1/runs/${encodeURIComponent(runId)}/${spec.path ? spec.path(step) : spec.verb}`, body, token);
         if (!result) return 1;
         const events = Array.isArray(result.events) ? result.events.join(', ') : '';
         io.out(`run ${runId}: ${spec.verb} recorded (${events || 'no events'}); run is ${String(result.status ?? 'unknown')}\n`);
@@ -62,6 +65,15 @@ function requireOption(options: Map<string, string>, name: string): string {
   const value = options.get(name);
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;
+}
+
+/** The output of an external step, from a JSON file. @throws UsageError when it cannot be read or is not JSON. */
+async function outputFile(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new UsageError(`cannot read the output ${path}: ${(error as Error).message}`);
+  }
 }
 
 async function revisionFile(path: string): Promise<Record<string, unknown>> {
@@ -96,6 +108,28 @@ export const runsOperateCommands: CliCommand[] = [
   command({
     verb: 'cancel', usage: '<run-id> --reason <text>', stepArg: false, options: ['reason'],
     summary: 'Cancel a running or paused run',
+    body: async (_step, options) => ({ reason: requireOption(options, 'reason') }),
+  }),
+  command({
+    verb: 'pause', usage: '<run-id> [--reason <text>]', stepArg: false, options: ['reason'],
+    summary: 'Pause a running run: nothing new starts until it is resumed',
+    body: async (_step, options) => (options.has('reason') ? { reason: options.get('reason') } : {}),
+  }),
+  command({
+    verb: 'resume', usage: '<run-id> [--reason <text>]', stepArg: false, options: ['reason'],
+    summary: 'Resume a paused run',
+    body: async (_step, options) => (options.has('reason') ? { reason: options.get('reason') } : {}),
+  }),
+  command({
+    verb: 'complete', usage: '<run-id> <step-id> --output <output.json>', stepArg: true, options: ['output'],
+    path: (step) => `steps/${encodeURIComponent(step ?? '')}/complete`,
+    summary: "Complete a running external step with its output (checked against the step's outputSchema)",
+    body: async (_step, options) => ({ output: await outputFile(requireOption(options, 'output')) }),
+  }),
+  command({
+    verb: 'fail', usage: '<run-id> <step-id> --reason <text>', stepArg: true, options: ['reason'],
+    path: (step) => `steps/${encodeURIComponent(step ?? '')}/fail`,
+    summary: 'Fail a running external step (not retried)',
     body: async (_step, options) => ({ reason: requireOption(options, 'reason') }),
   }),
 ];

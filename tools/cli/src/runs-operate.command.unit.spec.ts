@@ -5,7 +5,7 @@ import { runCli } from './cli.js';
 import { StandInGateway } from './stand-in-gateway.spec-util.js';
 import { runsOperateCommands } from './runs-operate.command.js';
 
-describe('ledgerflow runs retry|skip|revise|cancel', () => {
+describe('ledgerflow runs retry|skip|revise|cancel|pause|resume|complete|fail', () => {
   const gateway = new StandInGateway(() => ({ status: 200, body: {} }));
   const seen = gateway.seen;
   let url = '';
@@ -43,6 +43,23 @@ describe('ledgerflow runs retry|skip|revise|cancel', () => {
       ['/v1/runs/r1/skip', { stepId: 'notify', reason: 'opted out' }],
       ['/v1/runs/r1/cancel', { reason: 'duplicate' }],
       ['/v1/runs/r1/revise', { addSteps: [{ id: 'x', tool: 't', action: 'a', agent: 'g' }], removeStepIds: ['y'], reason: 'batch' }],
+    ]);
+  });
+
+  it('pause and resume post the optional reason; complete and fail reach the external step', async () => {
+    expect((await cli(['runs', 'pause', 'r1'])).code).toBe(0);
+    expect((await cli(['runs', 'resume', 'r1', '--reason', 'fixed'])).code).toBe(0);
+    const output = join(tmpdir(), `output-${process.pid}.json`);
+    await writeFile(output, JSON.stringify({ approved: true }));
+    expect((await cli(['runs', 'complete', 'r1', 'review', '--output', output])).code).toBe(0);
+    expect((await cli(['runs', 'fail', 'r1', 'review'])).code).toBe(2);
+    expect((await cli(['runs', 'fail', 'r1', 'review', '--reason', 'documents missing'])).code).toBe(0);
+    expect((await cli(['runs', 'complete', 'r1', 'review', '--output', join(tmpdir(), 'nowhere.json')])).err).toContain('cannot read the output');
+    expect(seen.map((r) => [r.url, r.body])).toEqual([
+      ['/v1/runs/r1/pause', {}],
+      ['/v1/runs/r1/resume', { reason: 'fixed' }],
+      ['/v1/runs/r1/steps/review/complete', { output: { approved: true } }],
+      ['/v1/runs/r1/steps/review/fail', { reason: 'documents missing' }],
     ]);
   });
 
