@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { tempDir } from '@ledgerflow/testing';
 import { CONSOLE_CSP, serveConsole } from './console-static.js';
+import type { ConsoleSettings } from './console-static.js';
 
 @Module({})
 class EmptyModule {}
@@ -14,9 +15,9 @@ describe('serveConsole', () => {
   const apps: NestExpressApplication[] = [];
   afterAll(() => Promise.all(apps.map((app) => app.close())));
 
-  async function serving(dir: string): Promise<string> {
+  async function serving(dir: string, settings: ConsoleSettings = {}): Promise<string> {
     const app = await NestFactory.create<NestExpressApplication>(EmptyModule, { logger: false });
-    serveConsole(app, dir);
+    serveConsole(app, dir, settings);
     await app.listen(0, '127.0.0.1');
     apps.push(app);
     return app.getUrl();
@@ -43,6 +44,14 @@ describe('serveConsole', () => {
     expect((await fetch(`${base}/console/assets/missing.js`)).status).toBe(404);
     expect((await fetch(`${base}/console/../../etc/passwd`)).status).not.toBe(200);
     expect(CONSOLE_CSP).not.toContain('unsafe-inline');
+  });
+
+  it('writes LEDGERFLOW_JAEGER_URL into index.html as a <meta>, escaped, and nothing when it is unset', async () => {
+    const dir = await tempDir('ledgerflow-console-meta-');
+    await writeFile(join(dir, 'index.html'), '<!doctype html><html><head><title>c</title></head><body></body></html>');
+    const withJaeger = await (await fetch(`${await serving(dir, { jaegerUrl: 'http://jaeger.local:16686/?a="b"&c' })}/console/runs/x`)).text();
+    expect(withJaeger).toContain('<meta name="ledgerflow-jaeger-url" content="http://jaeger.local:16686/?a=&quot;b&quot;&amp;c" /></head>');
+    expect(await (await fetch(`${await serving(dir)}/console/`)).text()).not.toContain('ledgerflow-jaeger-url');
   });
 
   it('answers 404 console_not_built, saying how to build it, when the build is missing', async () => {

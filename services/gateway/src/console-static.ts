@@ -36,13 +36,31 @@ export function consoleDir(configured?: string): string {
   return resolve(configured || fileURLToPath(new URL('../../console/dist', import.meta.url)));
 }
 
+/** Settings the gateway hands the console in its `index.html` (read by services/console/src/app/console-config.ts). */
+export interface ConsoleSettings {
+  /** `LEDGERFLOW_JAEGER_URL`: written as `<meta name="ledgerflow-jaeger-url" content="...">`. */
+  readonly jaegerUrl?: string | undefined;
+}
+
+const escapeAttribute = (value: string): string => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * `html` with the settings as `<meta>` elements before `</head>`: data, not script, so the CSP's `script-src 'self'`
+ * stays whole and the console needs no extra request (and no extra API route) to learn them.
+ */
+export function withConsoleSettings(html: string, settings: ConsoleSettings): string {
+  if (!settings.jaegerUrl) return html;
+  const meta = `<meta name="ledgerflow-jaeger-url" content="${escapeAttribute(settings.jaegerUrl)}" />`;
+  return html.includes('</head>') ? html.replace('</head>', `${meta}</head>`) : `${meta}${html}`;
+}
+
 /**
  * Serves the console's static files under `/console` with no bearer token (they hold no data: every API call the
  * console makes carries the signed-in person's token). Hashed assets are cached for a year, index.html never.
  * When the build is missing the gateway still starts, and `/console` answers 404 `console_not_built` saying how
- * to build it.
+ * to build it. `settings` are written into index.html as `<meta>` elements ({@link withConsoleSettings}).
  */
-export function serveConsole(app: NestExpressApplication, dir: string = consoleDir()): void {
+export function serveConsole(app: NestExpressApplication, dir: string = consoleDir(), settings: ConsoleSettings = {}): void {
   const index = join(dir, 'index.html');
   const headers: Middleware = (_request, response, next) => {
     response.setHeader('Content-Security-Policy', CONSOLE_CSP);
@@ -63,7 +81,7 @@ export function serveConsole(app: NestExpressApplication, dir: string = consoleD
     // Mounted under /console, so `url` is the rest of the path. A missing asset is a 404, not the app.
     if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url?.startsWith('/assets/')) return next();
     readFile(index).then(
-      (html) => send(response, 200, 'text/html; charset=utf-8', html, request.method === 'HEAD'),
+      (html) => send(response, 200, 'text/html; charset=utf-8', withConsoleSettings(html.toString('utf8'), settings), request.method === 'HEAD'),
       () => {
         const message = `The console is not built (no ${index}): run \`make build\`, or set LEDGERFLOW_CONSOLE_DIR to a console build.`;
         send(response, 404, 'application/json', JSON.stringify({ error: { code: 'console_not_built', message, retryable: false } }), false);

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 import { WithAuthConfig } from '@ledgerflow/auth';
 import { CommonConfig, Env } from '@ledgerflow/config';
 
@@ -24,6 +24,14 @@ export class GatewayConfig extends WithAuthConfig(CommonConfig) {
   @Env('LEDGERFLOW_CONSOLE_DIR')
   @IsOptional() @IsString()
   LEDGERFLOW_CONSOLE_DIR?: string;
+
+  /**
+   * Base URL of the Jaeger UI holding the services' traces (e.g. `http://127.0.0.1:16686`). Set: the console links a
+   * run's trace id to `<url>/trace/<traceId>` (docs/console.md). Unset: the console shows the trace id only.
+   */
+  @Env('LEDGERFLOW_JAEGER_URL')
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  LEDGERFLOW_JAEGER_URL?: string;
 
   /**
    * Outbound webhooks: delays before the 2nd, 3rd, ... attempt of a delivery, in ms (comma-separated); a failure
