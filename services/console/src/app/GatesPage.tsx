@@ -1,27 +1,12 @@
-import { useCallback, useEffect, useId, useState } from 'react';
-import type { FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, describeError } from './api.js';
 import { useSession } from './identity.js';
 import type { Session } from './identity.js';
 import { LiveBadge } from './LiveBadge.js';
-import { Link } from './router.js';
-import { formatTime } from './RunsPage.js';
+import { GateCard } from './GateCard.js';
+import type { GateSummary } from './GateCard.js';
 import { followStream } from './sse.js';
 import type { StreamState } from './sse.js';
-
-/** One line of `GET /v1/gates` (services/gateway/src/runs.projection.ts, `GateSummary`). */
-interface GateSummary {
-  readonly gateId: string;
-  readonly runId: string;
-  readonly stepId: string;
-  readonly status: string;
-  readonly source: string;
-  readonly level: number;
-  readonly reviewers: readonly string[];
-  readonly reason: string;
-  readonly openedAt: string;
-  readonly dueAt?: string;
-}
 
 interface GateLists {
   /** Open gates naming the signed-in person (by id, role or team): `GET /v1/gates?reviewer=me`. */
@@ -33,8 +18,8 @@ interface GateLists {
 const canReadAll = (session: Session): boolean => session.identity.kind === 'api_key' || session.identity.scopes.some((scope) => scope === 'runs:read' || scope === 'admin');
 
 /**
- * The gates inbox: the open gates the signed-in person may decide, with approve and reject (a reason required to
- * reject); with `runs:read`, the other open gates too, each saying whom it names. The API decides who may decide:
+ * The gates inbox: the open gates the signed-in person may decide, each with its SLA, context package and decision
+ * (approve, optionally with a corrected output; reject with a reason; redirect with a plan revision); with `runs:read`, the other open gates too, each saying whom it names. The API decides who may decide:
  * its refusal is shown as it answered. Kept current by `GET /v1/stream?types=GateOpened,GateDecided,GateEscalated`.
  */
 export function GatesPage() {
@@ -98,7 +83,7 @@ export function GatesPage() {
       <section aria-labelledby="mine-title">
         <h2 id="mine-title">Waiting for you</h2>
         {lists && lists.mine.length === 0 && <p className="muted">No open gate names you.</p>}
-        {lists?.mine.map((gate) => <GateCard key={gate.gateId} gate={gate} mine onDecided={decided} />)}
+        {lists?.mine.map((gate) => <GateCard key={gate.gateId} gate={gate} onDecided={decided} />)}
       </section>
       {lists?.others && (
         <section aria-labelledby="others-title">
@@ -106,7 +91,7 @@ export function GatesPage() {
           <p className="muted">These gates do not name you ({describeReviewer(session)}), so the gateway will refuse your decision.</p>
           {lists.others.length === 0 && <p className="muted">None.</p>}
           {lists.others.map((gate) => (
-            <GateCard key={gate.gateId} gate={gate} mine={false} onDecided={decided} />
+            <GateCard key={gate.gateId} gate={gate} onDecided={decided} />
           ))}
         </section>
       )}
@@ -119,83 +104,4 @@ function describeReviewer({ identity }: Session): string {
   if (identity.roles.length) parts.push(`roles ${identity.roles.join(', ')}`);
   if (identity.teams.length) parts.push(`teams ${identity.teams.join(', ')}`);
   return parts.join('; ');
-}
-
-function GateCard({ gate, mine, onDecided }: { gate: GateSummary; mine: boolean; onDecided: (message: string) => void }) {
-  const { token } = useSession();
-  const [comment, setComment] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const reasonId = useId();
-  const titleId = useId();
-
-  async function decide(outcome: 'approve' | 'reject'): Promise<void> {
-    setError(undefined);
-    if (outcome === 'reject' && comment.trim() === '') {
-      setError('Give a reason to reject: it is recorded with the decision.');
-      return;
-    }
-    setBusy(true);
-    try {
-      const result = await api<{ outcome: string }>(token, `/v1/gates/${encodeURIComponent(gate.gateId)}/decision`, {
-        method: 'POST',
-        body: { outcome, ...(comment.trim() ? { comment: comment.trim() } : {}) },
-      });
-      onDecided(`Gate of step ${gate.stepId} (run ${gate.runId.slice(0, 8)}) ${result.outcome}.`);
-    } catch (failure) {
-      setError(`The gateway refused the decision: ${describeError(failure)}`);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const submit = (event: FormEvent<HTMLFormElement>): void => {
-    event.preventDefault();
-    const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
-    void decide(submitter?.value === 'reject' ? 'reject' : 'approve');
-  };
-  return (
-    <article className="gate" aria-labelledby={titleId} data-gate-id={gate.gateId}>
-      <h3 id={titleId}>
-        Step <code>{gate.stepId}</code> of run <Link to={{ page: 'run', runId: gate.runId }}>{gate.runId.slice(0, 8)}</Link>
-      </h3>
-      <dl className="facts">
-        <dt>Why</dt>
-        <dd>{gate.reason}</dd>
-        <dt>Reviewers</dt>
-        <dd>{gate.reviewers.join(', ')}</dd>
-        <dt>Opened</dt>
-        <dd>
-          <time dateTime={gate.openedAt}>{formatTime(gate.openedAt)}</time> ({gate.source})
-        </dd>
-        {gate.dueAt && (
-          <>
-            <dt>Due</dt>
-            <dd>
-              <time dateTime={gate.dueAt}>{formatTime(gate.dueAt)}</time>
-              {gate.level > 0 ? `, escalated ${gate.level}×` : ''}
-            </dd>
-          </>
-        )}
-      </dl>
-      {!mine && <p className="warning">Not yours to decide: this gate names {gate.reviewers.join(', ')}.</p>}
-      <form onSubmit={submit}>
-        <label htmlFor={reasonId}>Reason (required to reject)</label>
-        <textarea id={reasonId} rows={2} maxLength={2000} value={comment} onChange={(event) => setComment(event.target.value)} />
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
-        <div className="buttons">
-          <button type="submit" name="outcome" value="approve" disabled={busy}>
-            Approve
-          </button>
-          <button type="submit" name="outcome" value="reject" disabled={busy} className="danger">
-            Reject
-          </button>
-        </div>
-      </form>
-    </article>
-  );
 }

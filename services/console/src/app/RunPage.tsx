@@ -14,6 +14,7 @@ import { followStream } from './sse.js';
 import type { StreamState } from './sse.js';
 import { ReplayTimeline } from './ReplayTimeline.js';
 import { StepPanel } from './StepPanel.js';
+import { TraceLink } from './TraceLink.js';
 import { OperatorActions } from './OperatorActions.js';
 
 // The graph (React Flow and ELK, most of the console's code) loads with the first run view, not with sign-in.
@@ -136,7 +137,7 @@ export function RunPage({ runId }: { runId: string }) {
             <>
               <dt>Trace id</dt>
               <dd>
-                <code>{traceId}</code>
+                <TraceLink traceId={traceId} />
               </dd>
             </>
           )}
@@ -168,7 +169,7 @@ export function RunPage({ runId }: { runId: string }) {
           ))}
         </ol>
       </section>
-      {step && <StepPanel step={step} state={state} events={events} />}
+      {step && <StepPanel step={step} state={state} events={events} traceId={traceId} />}
       {events.length > 0 && <ReplayTimeline runId={runId} revision={lastRevisionOf(history)} />}
       <EventLog events={events} integrity={integrity?.integrity} verifiedAt={integrity?.revision} onVerify={() => void verify()} />
     </main>

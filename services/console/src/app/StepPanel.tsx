@@ -1,8 +1,11 @@
+import { lineageOf } from '@ledgerflow/domain';
 import type { PlanStep, RunState } from '@ledgerflow/domain';
+import { grantScopeOf } from '../model/grant-scope.js';
 import { attemptsOf } from '../model/run-events.js';
 import type { RunEventRecord } from '../model/run-events.js';
 import { NODE_STATUS_LABELS, nodeStatusOf } from '../model/node-status.js';
 import { formatTime } from './RunsPage.js';
+import { TraceLink } from './TraceLink.js';
 
 /** JSON as stored (PII already tokenised by the privacy pack before anything was persisted). */
 export function Json({ value, label }: { value: unknown; label: string }) {
@@ -14,9 +17,15 @@ export function Json({ value, label }: { value: unknown; label: string }) {
   );
 }
 
-/** One step of the run: what ran it, its attempts, its input and output as stored, and the policy decision. */
-export function StepPanel({ step, state, events }: { step: PlanStep; state: RunState; events: readonly RunEventRecord[] }) {
+/**
+ * One step of the run: what ran it, its attempts, the policy decision and the grant it scoped, its confidence and
+ * lineage (`lineageOf`, the function `GET /v1/runs/{id}/state` answers each step's `lineage` with), the run's trace
+ * id, and its input and output as stored.
+ */
+export function StepPanel({ step, state, events, traceId }: { step: PlanStep; state: RunState; events: readonly RunEventRecord[]; traceId?: string | undefined }) {
   const current = state.steps[step.id];
+  const grant = grantScopeOf(state, events, step.id);
+  const lineage = current?.status === 'succeeded' ? lineageOf(state, step.id) : undefined;
   const attempts = attemptsOf(events, step.id);
   const decision = current?.decision;
   const gate = current?.gateId ? state.gates[current.gateId] : undefined;
@@ -39,7 +48,21 @@ export function StepPanel({ step, state, events }: { step: PlanStep; state: RunS
         {current?.confidence !== undefined && (
           <>
             <dt>Confidence</dt>
-            <dd>{current.confidence}</dd>
+            <dd data-testid="step-confidence">{current.confidence}</dd>
+          </>
+        )}
+        {current?.cumulativeConfidence !== undefined && (
+          <>
+            <dt>Cumulative confidence</dt>
+            <dd>{current.cumulativeConfidence}</dd>
+          </>
+        )}
+        {traceId && (
+          <>
+            <dt>Trace</dt>
+            <dd>
+              <TraceLink traceId={traceId} />
+            </dd>
           </>
         )}
         {current?.error && (
@@ -132,6 +155,49 @@ export function StepPanel({ step, state, events }: { step: PlanStep; state: RunS
         </>
       ) : (
         <p className="muted">not evaluated yet</p>
+      )}
+
+      <h3>Grant scope</h3>
+      {grant ? (
+        <dl className="facts" data-testid="grant-scope">
+          <dt>Tool action</dt>
+          <dd>
+            <code>{grant.audience}</code>, once, with the input below
+          </dd>
+          <dt>As agent</dt>
+          <dd>{grant.agent}</dd>
+          <dt>Attempt</dt>
+          <dd>
+            {grant.attempt} (key <code>{grant.idempotencyKey}</code>)
+          </dd>
+          <dt>Decision</dt>
+          <dd>audit {grant.auditId}</dd>
+        </dl>
+      ) : (
+        <p className="muted">no grant: the attempt has not started under a policy decision</p>
+      )}
+
+      <h3>Lineage</h3>
+      {lineage ? (
+        <dl className="facts" data-testid="lineage">
+          <dt>Source</dt>
+          <dd>
+            {lineage.source ?? 'not reported'}
+            {lineage.fresh === undefined ? '' : lineage.fresh ? ' (read fresh)' : ' (from a cache)'}
+          </dd>
+          <dt>Computed from</dt>
+          <dd>{lineage.upstream.join(', ') || 'the run input only'}</dd>
+          <dt>Reviewed</dt>
+          <dd>{lineage.reviewed ? (lineage.corrected ? 'yes, output corrected by the reviewer' : 'yes') : 'no'}</dd>
+          {lineage.carriedOver && (
+            <>
+              <dt>Carried over</dt>
+              <dd>from the run this one was forked from</dd>
+            </>
+          )}
+        </dl>
+      ) : (
+        <p className="muted">no output yet</p>
       )}
 
       <h3>Input (as stored)</h3>
