@@ -12,6 +12,7 @@ import { expectText, launchChromium, pageProblems, screenshotDir } from './brows
  * inbox deciding the 72,500 EUR claim's payout gate as claims-lead after a reviewer without the role was refused.
  */
 describe('console in a browser', () => {
+  const JAEGER = 'http://jaeger.test:16686';
   let stack: Stack;
   let store: SqliteEventStore;
   let browser: Browser;
@@ -25,6 +26,7 @@ describe('console in a browser', () => {
     const browserStarted = launchChromium().then((started) => (browser = started));
     stack = await startStack({
       dataDir,
+      env: { LEDGERFLOW_JAEGER_URL: JAEGER },
       extras: [{ name: 'claim-review-workers', script: 'examples/claim-review/dist/workers.js', readyLine: /^ledgerflow:ready claim-review-workers$/, env: { CLAIM_BILLING_LEDGER: join(dataDir, 'billing.jsonl') } }],
     });
     await browserStarted;
@@ -56,11 +58,11 @@ describe('console in a browser', () => {
     return page;
   }
 
-  const startClaim = async (id: string): Promise<string> => {
+  const startClaim = async (id: string, idempotencyKey = id): Promise<string> => {
     const response = await fetch(`${stack.gatewayUrl}/v1/workflows/claim-review/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
-      body: JSON.stringify({ input: await claim(id), idempotencyKey: id }),
+      body: JSON.stringify({ input: await claim(id), idempotencyKey }),
     });
     expect(response.status).toBe(202);
     return ((await response.json()) as { runId: string }).runId;
@@ -125,7 +127,7 @@ describe('console in a browser', () => {
     await intern.getByRole('link', { name: 'Gates' }).click();
     await expectText(intern.getByRole('region', { name: 'Waiting for you' }), 'No open gate names you.');
     const foreign = intern.locator(`article[data-gate-id="${gatedRunId}.payout"]`);
-    await expectText(foreign, 'Not yours to decide: this gate names claims-lead.');
+    await expectText(foreign.getByTestId('gate-standing'), 'Not yours to decide: this gate names claims-lead, and you are user intern; roles adjuster; no teams.');
     await foreign.getByRole('button', { name: 'Approve' }).click();
     await expectText(foreign.getByRole('alert'), /The gateway refused the decision: .*RUN.REVIEWER_NOT_NAMED, HTTP 403/);
     await intern.screenshot({ path: join(shots, 'console-gate-refused.png'), fullPage: true });
@@ -167,5 +169,64 @@ describe('console in a browser', () => {
 
     const decided = (await store.readStream(`run-${gatedRunId}`)).filter((event) => event.type === 'GateDecided');
     expect(decided.map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'approved', reviewer: 'claims-lead', comment: '72,500 EUR checked against the repair invoice' })]);
+  }, 60_000);
+
+  it("shows a gate's SLA and context, refuses an invalid plan revision with the API's message, sends an edited redirect, and shows a step's grant, lineage and trace", async () => {
+    const runId = await startClaim('CLM-2026-0004', 'CLM-2026-0004-redirect');
+    const gateId = `${runId}.payout`;
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    problems.push(pageProblems(page, [{ status: 400, url: '/decision' }, { status: 422, url: '/decision' }]));
+    await page.goto(`${stack.gatewayUrl}/console/`);
+    await page.getByLabel('Bearer token').fill(await devToken(stack, { sub: 'claims-lead', scopes: ['runs:read', 'gates:decide'], roles: ['claims-lead'] }));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Gates' }).click();
+    const card = page.getByRole('region', { name: 'Waiting for you' }).locator(`article[data-gate-id="${gateId}"]`);
+    await expectText(card.getByTestId('gate-sla'), /^due in (3 h 59 min \d+|4 h 0 min 0) s \(.*\); not escalated, next claims-director$/, 30_000);
+    await expectText(card.getByTestId('gate-standing'), 'This gate names you as claims-lead.');
+    await expectText(card.getByTestId('gate-pending'), 'billing.payout by payout-agent, attempt 1');
+    await expectText(card.getByTestId('gate-rules'), /payout-approval.*@1\.0\.0/);
+    await expectText(card.getByTestId('upstream-fraud_screen'), 'succeeded');
+    await page.screenshot({ path: join(shots, 'console-gate-context.png'), fullPage: true });
+
+    await card.getByRole('button', { name: 'Redirect…' }).click();
+    const editor = card.getByLabel(/^Plan revision/);
+    await expectText(editor, '"payout_revised"');
+    const draft = JSON.parse(await editor.inputValue()) as { addSteps: Array<Record<string, unknown>>; removeStepIds: string[] };
+    // Refused by the API (a step without tool, action, agent), shown as it answered, and nothing recorded.
+    await editor.fill(JSON.stringify({ addSteps: [{ id: 'payout_revised' }], removeStepIds: [] }));
+    await card.getByRole('button', { name: 'Send the redirect' }).click();
+    await expectText(card.getByRole('alert'), /The gateway refused the decision: invalid request: revision\.addSteps\.0\.tool: .* \(request_invalid, HTTP 400\)/);
+    expect((await store.readStream(`run-${runId}`)).some((event) => event.type === 'GateDecided')).toBe(false);
+    // Not JSON: refused in the page, nothing sent.
+    await editor.fill('{"addSteps": [');
+    await card.getByRole('button', { name: 'Send the redirect' }).click();
+    await expectText(card.getByRole('alert'), 'The revision is not JSON');
+
+    const edited = { ...draft, addSteps: [{ ...draft.addSteps[0], name: 'Payout after review' }] };
+    await editor.fill(JSON.stringify(edited, null, 2));
+    await card.getByLabel('Reason (required to reject)').fill('pay through the reviewed step');
+    await page.screenshot({ path: join(shots, 'console-gate-redirect.png'), fullPage: true });
+    await card.getByRole('button', { name: 'Send the redirect' }).dblclick();
+    await expectText(page.getByTestId('gate-notice'), /Gate of step payout .* redirected/);
+    const stored = await eventually(async () => {
+      const events = await store.readStream(`run-${runId}`);
+      return events.some((event) => event.type === 'PlanRevised') ? events : undefined;
+    }, 15_000, 'PlanRevised in the store');
+    expect(stored.filter((event) => event.type === 'GateDecided').map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'redirected', reviewer: 'claims-lead', comment: 'pay through the reviewed step' })]);
+    expect(JSON.stringify(stored.find((event) => event.type === 'PlanRevised')?.data)).toContain('Payout after review');
+
+    await page.goto(`${stack.gatewayUrl}/console/runs/${runId}`);
+    await page.getByRole('button', { name: 'Screen for fraud' }).or(page.locator('button[data-step="fraud_screen"]')).first().click();
+    const panel = page.getByTestId('step-panel');
+    await expectText(panel.getByTestId('policy-rules'), /@1\.0\.0/);
+    await expectText(panel.getByTestId('grant-scope'), 'lf.tool.fraud.screen');
+    await expectText(panel.getByTestId('grant-scope'), `${runId}/fraud_screen/1`);
+    await expectText(panel.getByTestId('lineage'), /Computed from\s*extract_documents/);
+    const traceId = (await panel.getByTestId('trace-id').textContent()) ?? '';
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = (await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`, { headers: await authHeader(stack) })).json()) as { trace_id: string };
+    expect(trace.trace_id).toBe(traceId);
+    expect(await panel.getByTestId('trace-link').getAttribute('href')).toBe(`${JAEGER}/trace/${traceId}`);
+    await page.screenshot({ path: join(shots, 'console-step-details.png'), fullPage: true });
   }, 60_000);
 });
