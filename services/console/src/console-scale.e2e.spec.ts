@@ -118,7 +118,7 @@ describe('console at scale, replay and fork', () => {
     expect(refused.body).toMatchObject({ error: { code: 'request_invalid', details: { field: 'limit' } } });
   });
 
-  it('shows the runs list first page within a second of navigation, and the next page on "Show more"', async () => {
+  it('shows the runs list first page within a second of navigation, the next page on "Show more", and filters by start time', async () => {
     const page = await signedIn('auditor', ['runs:read']);
     await page.locator('tr[data-run-id]').first().waitFor(); // the bundle is in the browser's cache from here on
     await page.goto(`${stack.gatewayUrl}/console/runs`);
@@ -131,6 +131,16 @@ describe('console at scale, replay and fork', () => {
     await page.locator('tr[data-run-id="seeded-09800"]').waitFor();
     await expect(page.locator('tr[data-run-id]').count()).resolves.toBe(200);
     await page.screenshot({ path: join(shots, 'console-runs-10000.png') });
+
+    // "Started: last hour" leaves out the 10,000 runs seeded as of 2026-01-01, and keeps a run started now.
+    const recent = await fetch(`${stack.gatewayUrl}/v1/workflows/noop-chain/runs`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(stack)) }, body: JSON.stringify({ input: {}, idempotencyKey: 'started-now' }),
+    });
+    const recentId = ((await recent.json()) as { runId: string }).runId;
+    await page.getByLabel('Started').selectOption({ label: 'last hour' });
+    await page.locator(`tr[data-run-id="${recentId}"]`).waitFor();
+    await page.locator('tr[data-run-id="seeded-09999"]').waitFor({ state: 'detached' });
+    expect(await page.locator('tr[data-run-id^="seeded-"]').count()).toBe(0);
   });
 
   it('moves the replay slider between two checkpoints showing their diff, and forks from the console', async () => {

@@ -34,6 +34,18 @@ export function runsLimitOf(query: unknown): number {
   return limit;
 }
 
+/**
+ * `?createdAfter=` / `?createdBefore=`: a time bound on runs' creation, ISO-8601 with a zone (`2026-05-01T10:00:00Z`,
+ * `...+02:00`), answered normalized to UTC; undefined when not given.
+ * @throws ValidationError `request_invalid` (400) naming the field when it is not such a time.
+ */
+export function runTimeBoundOf(field: 'createdAfter' | 'createdBefore', query: unknown): string | undefined {
+  if (query === undefined) return undefined;
+  const ok = typeof query === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(query) && !Number.isNaN(Date.parse(query));
+  if (!ok) throw invalid(field, 'an ISO-8601 time with a zone, e.g. 2026-05-01T10:00:00Z', query);
+  return new Date(Date.parse(query)).toISOString();
+}
+
 /** The opaque text of a cursor: base64url of `<createdAt>|<runId>`. */
 export const encodeRunCursor = (cursor: RunCursor): string => Buffer.from(`${cursor.createdAt}|${cursor.runId}`, 'utf8').toString('base64url');
 

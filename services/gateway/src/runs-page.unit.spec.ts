@@ -1,6 +1,6 @@
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { planOf, RunScript, step } from './run-script.spec-util.js';
-import { encodeRunCursor, runCursorOf, runsLimitOf } from './runs-page.js';
+import { encodeRunCursor, runCursorOf, runTimeBoundOf, runsLimitOf } from './runs-page.js';
 import { RunsProjection } from './runs.projection.js';
 
 const t = (second: number): string => new Date(Date.UTC(2026, 4, 1, 10, 0, second)).toISOString();
@@ -12,6 +12,22 @@ describe('GET /v1/runs paging', () => {
   beforeEach(() => {
     store = new InMemoryEventStore();
     projection = new RunsProjection(store);
+  });
+
+  it('bounds the pages by creation time: createdAfter inclusive, createdBefore exclusive, with the cursor too', async () => {
+    for (const n of [0, 1, 2, 3, 4, 5]) await new RunScript(`r${n}`).start(t(n), plan(n % 2 ? 'odd' : 'even')).writeTo(store);
+    const ids = async (filter: Parameters<RunsProjection['pageOfRuns']>[0], limit = 10) => (await projection.pageOfRuns(filter, { limit })).runs.map((run) => run.runId);
+    expect(await ids({ createdAfter: t(2) })).toEqual(['r5', 'r4', 'r3', 'r2']);
+    expect(await ids({ createdBefore: t(2) })).toEqual(['r1', 'r0']);
+    expect(await ids({ createdAfter: t(1), createdBefore: t(4), workflowId: 'odd' })).toEqual(['r3', 'r1']);
+    const first = await projection.pageOfRuns({ createdAfter: t(1) }, { limit: 2 });
+    expect(first.runs.map((run) => run.runId)).toEqual(['r5', 'r4']);
+    expect((await projection.pageOfRuns({ createdAfter: t(1) }, { limit: 2, before: first.next! })).runs.map((run) => run.runId)).toEqual(['r3', 'r2']);
+    expect(runTimeBoundOf('createdAfter', '2026-05-01T12:00:00+02:00')).toBe('2026-05-01T10:00:00.000Z');
+    expect(runTimeBoundOf('createdBefore', undefined)).toBeUndefined();
+    for (const bad of ['yesterday', '2026-05-01', '2026-05-01T10:00:00', '2026-13-01T10:00:00Z', ['2026-05-01T10:00:00Z']]) {
+      expect(() => runTimeBoundOf('createdAfter', bad)).toThrow(expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'createdAfter' }) }));
+    }
   });
 
   it('pages newest first with a keyset cursor that stays stable while runs are added, out of order too', async () => {

@@ -17,7 +17,7 @@ import { RunsProjection } from './runs.projection.js';
 import type { RunSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
 import { afterRevisionOf } from './stream-query.js';
-import { encodeRunCursor, runCursorOf, runsLimitOf } from './runs-page.js';
+import { encodeRunCursor, runCursorOf, runTimeBoundOf, runsLimitOf } from './runs-page.js';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -51,14 +51,23 @@ export class RunsController {
   @ApiOperation({ summary: 'List runs, newest first, a page at a time: the next page is the `Link: <...>; rel="next"` header (absent on the last page)' })
   @ApiQuery({ name: 'limit', required: false, description: 'Runs per page, 1..1000 (default 100); 400 request_invalid otherwise' })
   @ApiQuery({ name: 'before', required: false, description: 'The opaque cursor of a rel="next" link: the runs older than the previous page; 400 request_invalid otherwise' })
+  @ApiQuery({ name: 'createdAfter', required: false, description: 'Only runs created at or after this ISO-8601 time (with a zone); 400 request_invalid otherwise' })
+  @ApiQuery({ name: 'createdBefore', required: false, description: 'Only runs created before this ISO-8601 time (with a zone); 400 request_invalid otherwise' })
   async listRuns(
     @Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown },
     @Query('workflowId') workflowId?: string,
     @Query('status') status?: string,
     @Query('limit') limit?: unknown,
     @Query('before') before?: unknown,
+    @Query('createdAfter') createdAfterQuery?: unknown,
+    @Query('createdBefore') createdBeforeQuery?: unknown,
   ): Promise<RunSummary[]> {
-    const filter = { ...(workflowId ? { workflowId } : {}), ...(status ? { status } : {}) };
+    const createdAfter = runTimeBoundOf('createdAfter', createdAfterQuery);
+    const createdBefore = runTimeBoundOf('createdBefore', createdBeforeQuery);
+    const filter = {
+      ...(workflowId ? { workflowId } : {}), ...(status ? { status } : {}),
+      ...(createdAfter ? { createdAfter } : {}), ...(createdBefore ? { createdBefore } : {}),
+    };
     const cursor = runCursorOf(before);
     const page = { limit: runsLimitOf(limit), ...(cursor ? { before: cursor } : {}) };
     const { runs, next } = await this.projection.pageOfRuns(filter, page);

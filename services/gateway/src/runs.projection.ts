@@ -30,6 +30,10 @@ export interface RunSummary {
 export interface RunFilter {
   workflowId?: string;
   status?: string;
+  /** Runs created at or after this time (ISO-8601 UTC). */
+  createdAfter?: string;
+  /** Runs created strictly before this time (ISO-8601 UTC). */
+  createdBefore?: string;
 }
 
 /** One line of `GET /v1/gates`. */
@@ -83,9 +87,14 @@ export class RunsProjection {
   async pageOfRuns(filter: RunFilter, page: { limit: number; before?: RunCursor }): Promise<{ runs: RunSummary[]; next?: RunCursor }> {
     await this.catchUp();
     const runs: RunSummary[] = [];
-    let index = (page.before ? this.firstIndexNotBefore(page.before) : this.order.length) - 1;
+    // Newest first, from the cursor or the time bound (whichever is older), until the page is full or the runs are
+    // older than `createdAfter`: both bounds cost a binary search, not a scan.
+    let end = page.before ? this.firstIndexNotBefore(page.before) : this.order.length;
+    if (filter.createdBefore !== undefined) end = Math.min(end, this.firstIndexNotBefore({ createdAt: filter.createdBefore, runId: '' }));
+    let index = end - 1;
     for (; index >= 0 && runs.length <= page.limit; index--) {
       const run = this.marked(this.runs.get(this.order[index]) as RunSummary);
+      if (filter.createdAfter !== undefined && run.createdAt < filter.createdAfter) break;
       if ((!filter.workflowId || run.workflowId === filter.workflowId) && (!filter.status || run.status === filter.status)) runs.push(run);
     }
     if (runs.length <= page.limit) return { runs };

@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { RunUpdate } from '@ledgerflow/contracts';
-import { applyRunUpdate, belongsToLoadedPages, RUN_STATUSES, RUNS_PAGE_SIZE, summaryOfRunView, visibleRuns } from '../model/runs-list.js';
+import { applyRunUpdate, belongsToLoadedPages, createdAfterOf, RUN_STATUSES, RUNS_PAGE_SIZE, STARTED_WITHIN, summaryOfRunView, visibleRuns } from '../model/runs-list.js';
 import type { RunFilter, RunSummary } from '../model/runs-list.js';
 import { api, describeError } from './api.js';
 import { apiPage } from './api-page.js';
@@ -23,7 +23,8 @@ export const FIRST_PAGE_MARK = 'ledgerflow:runs-first-page';
  */
 export function RunsPage() {
   const { token } = useSession();
-  const [filter, setFilter] = useState<RunFilter>({ workflowId: '', status: '' });
+  const [filter, setFilter] = useState<RunFilter>({ workflowId: '', status: '', createdAfter: '' });
+  const [startedWithin, setStartedWithin] = useState(0);
   const [runs, setRuns] = useState<ReadonlyMap<string, RunSummary>>(new Map());
   const [workflows, setWorkflows] = useState<string[]>([]);
   const [error, setError] = useState<string>();
@@ -36,6 +37,7 @@ export function RunsPage() {
   const firstShown = useRef(false);
   const workflowField = useId();
   const statusField = useId();
+  const startedField = useId();
 
   useEffect(() => {
     api<Array<{ workflowId: string }>>(token, '/v1/workflows').then(
@@ -75,6 +77,7 @@ export function RunsPage() {
     if (filter.workflowId) query.set('workflowId', filter.workflowId);
     void followStream({ path: `/v1/stream${query.size ? `?${query}` : ''}`, token, onUpdate, onState: setStream, signal: abort.signal });
     if (filter.status) query.set('status', filter.status);
+    if (filter.createdAfter) query.set('createdAfter', filter.createdAfter);
     query.set('limit', String(RUNS_PAGE_SIZE));
     apiPage<RunSummary>(token, `/v1/runs?${query}`, abort.signal).then(
       (page) => {
@@ -90,7 +93,7 @@ export function RunsPage() {
       abort.abort();
       setNext(undefined); // the next page of this filter is no page of the next one
     };
-  }, [token, filter.workflowId, filter.status]);
+  }, [token, filter.workflowId, filter.status, filter.createdAfter]);
 
   const showMore = (): void => {
     const { generation } = known.current;
@@ -139,6 +142,22 @@ export function RunsPage() {
           <option value="">any</option>
           {RUN_STATUSES.map((status) => (
             <option key={status}>{status}</option>
+          ))}
+        </select>
+        <label htmlFor={startedField}>Started</label>
+        <select
+          id={startedField}
+          value={startedWithin}
+          onChange={(event) => {
+            const within = Number(event.target.value);
+            setStartedWithin(within);
+            setFilter({ ...filter, createdAfter: createdAfterOf(within, Date.now()) });
+          }}
+        >
+          {STARTED_WITHIN.map((choice) => (
+            <option key={choice.ms} value={choice.ms}>
+              {choice.label}
+            </option>
           ))}
         </select>
       </form>

@@ -16,7 +16,20 @@ export interface RunSummary {
 export interface RunFilter {
   readonly workflowId: string;
   readonly status: string;
+  /** Only runs created at or after this ISO-8601 UTC time; '' for any time. */
+  readonly createdAfter: string;
 }
+
+/** The "Started" choices of the runs list: how far back, in milliseconds (0: any time). */
+export const STARTED_WITHIN = [
+  { label: 'any time', ms: 0 },
+  { label: 'last hour', ms: 3_600_000 },
+  { label: 'last 24 hours', ms: 86_400_000 },
+  { label: 'last 7 days', ms: 604_800_000 },
+] as const;
+
+/** `createdAfter` of a "Started" choice made at `now` (epoch ms): '' for any time. */
+export const createdAfterOf = (withinMs: number, now: number): string => (withinMs > 0 ? new Date(now - withinMs).toISOString() : '');
 
 /** Run statuses a person can filter on (the projection's `RunSummary.status`). */
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'integrity_failed'] as const;
@@ -42,6 +55,7 @@ export function applyRunUpdate(runs: ReadonlyMap<string, RunSummary>, update: Ru
 export function visibleRuns(runs: ReadonlyMap<string, RunSummary>, filter: RunFilter): RunSummary[] {
   return [...runs.values()]
     .filter((run) => (!filter.workflowId || run.workflowId === filter.workflowId) && (!filter.status || run.status === filter.status))
+    .filter((run) => !filter.createdAfter || run.createdAt >= filter.createdAfter)
     .sort((a, b) => (a.createdAt === b.createdAt ? b.runId.localeCompare(a.runId) : b.createdAt.localeCompare(a.createdAt)));
 }
 

@@ -1,5 +1,5 @@
 import type { RunUpdate } from '@ledgerflow/contracts';
-import { applyRunUpdate, belongsToLoadedPages, nextPageOf, summaryOfRunView, visibleRuns } from './runs-list.js';
+import { applyRunUpdate, belongsToLoadedPages, createdAfterOf, nextPageOf, summaryOfRunView, visibleRuns } from './runs-list.js';
 import type { RunSummary } from './runs-list.js';
 
 const run = (runId: string, createdAt: string, overrides: Partial<RunSummary> = {}): RunSummary => ({
@@ -38,9 +38,16 @@ describe('the runs list under live updates', () => {
       ['b', run('b', '2026-05-01T11:00:00.000Z', { status: 'completed' })],
       ['c', run('c', '2026-05-01T12:00:00.000Z', { workflowId: 'other' })],
     ]);
-    expect(visibleRuns(runs, { workflowId: '', status: '' }).map((r) => r.runId)).toEqual(['c', 'b', 'a']);
-    expect(visibleRuns(runs, { workflowId: 'claim-review', status: '' }).map((r) => r.runId)).toEqual(['b', 'a']);
-    expect(visibleRuns(runs, { workflowId: '', status: 'completed' }).map((r) => r.runId)).toEqual(['b']);
+    expect(visibleRuns(runs, { workflowId: '', status: '', createdAfter: '' }).map((r) => r.runId)).toEqual(['c', 'b', 'a']);
+    expect(visibleRuns(runs, { workflowId: 'claim-review', status: '', createdAfter: '' }).map((r) => r.runId)).toEqual(['b', 'a']);
+    expect(visibleRuns(runs, { workflowId: '', status: 'completed', createdAfter: '' }).map((r) => r.runId)).toEqual(['b']);
+    expect(visibleRuns(runs, { workflowId: '', status: '', createdAfter: '2026-05-01T11:00:00.000Z' }).map((r) => r.runId)).toEqual(['c', 'b']);
+  });
+
+  it('turns a "Started" choice into a createdAfter bound', () => {
+    const now = Date.parse('2026-05-01T12:00:00.000Z');
+    expect(createdAfterOf(0, now)).toBe('');
+    expect(createdAfterOf(3_600_000, now)).toBe('2026-05-01T11:00:00.000Z');
   });
 
   it('makes a list line of a run view, counting its open gates', () => {
