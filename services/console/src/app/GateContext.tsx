@@ -43,26 +43,28 @@ export function GateContext({ context }: { context: GateContextView }) {
       {rules.length > 0 && (
         <>
           <h4>Rules that required the gate</h4>
-          <table data-testid="gate-rules">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Pack</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rules.map((rule) => (
-                <tr key={`${rule.pack}/${rule.rule}`}>
-                  <td>{rule.rule}</td>
-                  <td>
-                    <code>{rule.pack}</code>
-                  </td>
-                  <td>{rule.message}</td>
+          <div className="table-scroll">
+            <table data-testid="gate-rules">
+              <thead>
+                <tr>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Pack</th>
+                  <th scope="col">Message</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rules.map((rule) => (
+                  <tr key={`${rule.pack}/${rule.rule}`}>
+                    <td>{rule.rule}</td>
+                    <td>
+                      <code>{rule.pack}</code>
+                    </td>
+                    <td>{rule.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           {policy && (
             <p className="muted small">
               {policy.outcome}: {policy.rationale} (audit {policy.auditId})

@@ -115,35 +115,37 @@ function DiffTable({ runId, from, to }: { runId: string; from: string; to: strin
   // A diff of another pair is still shown until this one arrives; its caption names its pair.
   if (!diff) return <p className="muted">Reading the diff…</p>;
   return (
-    <table className="replay-diff" data-testid="replay-diff" data-from={diff.from} data-to={diff.to}>
-      <caption>
-        From {diff.from} to {diff.to}: {diff.changes.length} change{diff.changes.length === 1 ? '' : 's'}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Change</th>
-          <th scope="col">Path (JSON Pointer)</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-        </tr>
-      </thead>
-      <tbody>
-        {diff.changes.map((change) => (
-          <tr key={`${change.op} ${change.path}`} className={`change-${change.op}`}>
-            <td>{CHANGE_LABELS[change.op]}</td>
-            <td>
-              <code>{change.path}</code>
-            </td>
-            <td>
-              <code>{shownValue(change.from)}</code>
-            </td>
-            <td>
-              <code>{shownValue(change.to)}</code>
-            </td>
+    <div className="table-scroll">
+      <table className="replay-diff" data-testid="replay-diff" data-from={diff.from} data-to={diff.to}>
+        <caption>
+          From {diff.from} to {diff.to}: {diff.changes.length} change{diff.changes.length === 1 ? '' : 's'}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Change</th>
+            <th scope="col">Path (JSON Pointer)</th>
+            <th scope="col">Before</th>
+            <th scope="col">After</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {diff.changes.map((change) => (
+            <tr key={`${change.op} ${change.path}`} className={`change-${change.op}`}>
+              <td>{CHANGE_LABELS[change.op]}</td>
+              <td>
+                <code>{change.path}</code>
+              </td>
+              <td>
+                <code>{shownValue(change.from)}</code>
+              </td>
+              <td>
+                <code>{shownValue(change.to)}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -97,31 +97,33 @@ export function StepPanel({ step, state, events, traceId }: { step: PlanStep; st
       {attempts.length === 0 ? (
         <p className="muted">not started</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Started</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {attempts.map((attempt) => (
-              <tr key={attempt.attempt}>
-                <td>{attempt.attempt}</td>
-                <td>
-                  <time dateTime={attempt.startedAt}>{formatTime(attempt.startedAt)}</time>
-                </td>
-                <td>
-                  {attempt.outcome}
-                  {attempt.error ? ` (${attempt.error.code})` : ''}
-                </td>
-                <td>{attempt.durationMs === undefined ? '' : `${attempt.durationMs} ms`}</td>
+        <div className="table-scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Started</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Duration</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {attempts.map((attempt) => (
+                <tr key={attempt.attempt}>
+                  <td>{attempt.attempt}</td>
+                  <td>
+                    <time dateTime={attempt.startedAt}>{formatTime(attempt.startedAt)}</time>
+                  </td>
+                  <td>
+                    {attempt.outcome}
+                    {attempt.error ? ` (${attempt.error.code})` : ''}
+                  </td>
+                  <td>{attempt.durationMs === undefined ? '' : `${attempt.durationMs} ms`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
 
       <h3>Policy decision</h3>
@@ -130,28 +132,30 @@ export function StepPanel({ step, state, events, traceId }: { step: PlanStep; st
           <p>
             <span className={`badge decision-${decision.outcome}`}>{decision.outcome}</span> {decision.rationale} <span className="muted">audit {decision.auditId}</span>
           </p>
-          <table data-testid="policy-rules">
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Pack</th>
-                <th scope="col">Result</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {decision.rules.map((rule) => (
-                <tr key={`${rule.pack}/${rule.rule}`}>
-                  <td>{rule.rule}</td>
-                  <td>
-                    <code>{rule.pack}</code>
-                  </td>
-                  <td>{rule.result}</td>
-                  <td>{rule.message}</td>
+          <div className="table-scroll">
+            <table data-testid="policy-rules">
+              <thead>
+                <tr>
+                  <th scope="col">Rule</th>
+                  <th scope="col">Pack</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Message</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {decision.rules.map((rule) => (
+                  <tr key={`${rule.pack}/${rule.rule}`}>
+                    <td>{rule.rule}</td>
+                    <td>
+                      <code>{rule.pack}</code>
+                    </td>
+                    <td>{rule.result}</td>
+                    <td>{rule.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       ) : (
         <p className="muted">not evaluated yet</p>
