@@ -10,4 +10,4 @@ export * from './sqlite.checkpoint-store.js';
 export * from './eventstoredb.mapping.js';
 export * from './eventstoredb.event-store.js';
 export * from './create-event-store.js';
-export { readAllPages } from './read-all-pages.js';
+export { readAllPages, readStreamsWithPrefix } from './read-all-pages.js';

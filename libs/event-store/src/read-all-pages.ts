@@ -19,3 +19,18 @@ export async function readAllPages(
     if (events.length < pageSize) return position;
   }
 }
+
+/**
+ * Every event of the streams whose id starts with `streamPrefix`, grouped by stream (each in revision order), in one
+ * pass over the store's global order ({@link readAllPages}): what a list of small streams (accounts, subscriptions,
+ * workflows) folds.
+ */
+export async function readStreamsWithPrefix(store: EventStore, streamPrefix: string): Promise<Map<string, StoredEvent[]>> {
+  const streams = new Map<string, StoredEvent[]>();
+  await readAllPages(store, { fromPosition: 0, streamPrefix }, (event) => {
+    const events = streams.get(event.streamId);
+    if (events) events.push(event);
+    else streams.set(event.streamId, [event]);
+  });
+  return streams;
+}

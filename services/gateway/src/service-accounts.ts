@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { API_KEY_PREFIX, SCOPES } from '@ledgerflow/contracts';
 import type { Actor, Principal, Scope } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
+import { readStreamsWithPrefix } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 
 /** Stream of one service account: `serviceaccount-<accountId>`. */
@@ -112,17 +113,7 @@ export class ServiceAccounts {
 
   /** Every account, oldest first (revoked ones included, with `revokedAt`). */
   async list(): Promise<ServiceAccountView[]> {
-    const byStream = new Map<string, StoredEvent[]>();
-    for (let from = 0; ; ) {
-      const page = await this.store.readAll({ fromPosition: from, maxCount: 1000, streamPrefix: STREAM_PREFIX });
-      for (const event of page) {
-        const stream = byStream.get(event.streamId);
-        if (stream) stream.push(event);
-        else byStream.set(event.streamId, [event]);
-      }
-      if (page.length < 1000) break;
-      from = page[page.length - 1].position;
-    }
+    const byStream = await readStreamsWithPrefix(this.store, STREAM_PREFIX);
     return [...byStream.values()].map(fold).filter((a): a is Folded => a !== undefined).map(viewOf);
   }
 

@@ -1,3 +1,4 @@
+import { readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent, Subscription } from '@ledgerflow/event-store';
 import { runUpdateOf } from './stream-sse.js';
 import type { RunUpdate } from './stream-sse.js';
@@ -163,13 +164,8 @@ export class StreamHub {
     return this.headPosition(this.lastPosition);
   }
 
-  private async headPosition(from = 0): Promise<number> {
-    let head = from;
-    for (;;) {
-      const page = await this.store.readAll({ fromPosition: head, maxCount: PAGE, streamPrefix: RUN_STREAM_PREFIX });
-      if (page.length > 0) head = page[page.length - 1]!.position;
-      if (page.length < PAGE) return head;
-    }
+  private headPosition(from = 0): Promise<number> {
+    return readAllPages(this.store, { fromPosition: from, streamPrefix: RUN_STREAM_PREFIX }, () => undefined);
   }
 }
 

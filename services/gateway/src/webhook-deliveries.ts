@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError, readAllPages } from '@ledgerflow/event-store';
+import { ConcurrencyError, readStreamsWithPrefix } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 
 /**
@@ -144,25 +144,15 @@ export class WebhookDeliveries {
 
   /** Deliveries still pending (to resume after a restart), oldest first. */
   async pending(): Promise<FoldedDelivery[]> {
-    const streams = await this.scan(STREAM_PREFIX);
+    const streams = await readStreamsWithPrefix(this.store, STREAM_PREFIX);
     return [...streams.values()].map(foldDelivery).filter((d): d is FoldedDelivery => d?.status === 'pending');
   }
 
   /** A subscription's deliveries, newest first, at most `limit`. */
   async list(subscriptionId: string, limit: number): Promise<DeliveryView[]> {
-    const streams = await this.scan(`${STREAM_PREFIX}${subscriptionId}-`);
+    const streams = await readStreamsWithPrefix(this.store, `${STREAM_PREFIX}${subscriptionId}-`);
     return [...streams.values()].map(foldDelivery).filter((d): d is FoldedDelivery => d !== undefined)
       .sort((a, b) => b.position - a.position).slice(0, limit).map(viewOf);
-  }
-
-  private async scan(streamPrefix: string): Promise<Map<string, StoredEvent[]>> {
-    const streams = new Map<string, StoredEvent[]>();
-    await readAllPages(this.store, { fromPosition: 0, streamPrefix }, (event) => {
-      const list = streams.get(event.streamId) ?? [];
-      list.push(event);
-      streams.set(event.streamId, list);
-    });
-    return streams;
   }
 
   private metadata(streamId: string, runId: string) {

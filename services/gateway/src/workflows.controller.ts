@@ -4,7 +4,8 @@ import { SCOPES, WORKFLOW_STREAM_PREFIX, workflowStreamId } from '@ledgerflow/co
 import type { StepStats, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
 import { UnknownWorkflowError, foldWorkflowVersions, workflowSummaryOf, workflowViewOf } from '@ledgerflow/definitions';
 import { ValidationError } from '@ledgerflow/domain';
-import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
+import { readStreamsWithPrefix } from '@ledgerflow/event-store';
+import type { EventStore } from '@ledgerflow/event-store';
 import { EVENT_STORE } from '@ledgerflow/service-runtime';
 import { RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
@@ -12,7 +13,6 @@ import { ServicesClient } from './services.client.js';
 import { RegisterWorkflowResponse, WorkflowResponse, WorkflowSummaryResponse } from './workflows.dto.js';
 import { AcceptsYaml, YAML_MEDIA_TYPES } from './yaml-body.js';
 
-const PAGE = 1000;
 
 /**
  * Workflow definitions (docs/definitions.md, "Registering definitions"). `PUT` forwards the definition text with
@@ -64,17 +64,7 @@ export class WorkflowsController {
   @ApiResponse({ status: 200, type: [WorkflowSummaryResponse] })
   @ApiOperation({ summary: 'Registered workflows: id, title, latest version (semver), number of versions' })
   async list(): Promise<WorkflowSummary[]> {
-    const byStream = new Map<string, StoredEvent[]>();
-    for (let from = 0; ; ) {
-      const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE, streamPrefix: WORKFLOW_STREAM_PREFIX });
-      for (const event of page) {
-        const events = byStream.get(event.streamId);
-        if (events) events.push(event);
-        else byStream.set(event.streamId, [event]);
-      }
-      if (page.length < PAGE) break;
-      from = page[page.length - 1]?.position ?? from;
-    }
+    const byStream = await readStreamsWithPrefix(this.store, WORKFLOW_STREAM_PREFIX);
     return [...byStream.entries()]
       .map(([streamId, events]) => workflowSummaryOf(foldWorkflowVersions(streamId.slice(WORKFLOW_STREAM_PREFIX.length), events)))
       .filter((summary): summary is WorkflowSummary => summary !== undefined)

@@ -3,12 +3,11 @@ import { WORKFLOW_STREAM_PREFIX, WORKFLOW_VERSION_REGISTERED, workflowStreamId }
 import type { Actor, RegisterWorkflowResult, WorkflowVersionRegistered } from '@ledgerflow/contracts';
 import { decideRegistration, definitionOfDocument, evolveWorkflowVersions, initialWorkflowVersions } from '@ledgerflow/definitions';
 import type { DefinitionRegistry, VersionCandidate, WorkflowDefinition, WorkflowResolver, WorkflowVersions } from '@ledgerflow/definitions';
-import { ConcurrencyError } from '@ledgerflow/event-store';
+import { ConcurrencyError, readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import type { Logger } from '@ledgerflow/telemetry';
 import { traceparentOf } from '@ledgerflow/telemetry';
 
-const PAGE = 500;
 /** Appends tried per registration when another process appends to the same workflow stream meanwhile. */
 const MAX_ATTEMPTS = 5;
 
@@ -39,14 +38,9 @@ export class WorkflowCatalog implements WorkflowResolver {
 
   /** Folds the events of every workflow stream appended since the last catch-up (all of them the first time). */
   async catchUp(): Promise<void> {
-    for (;;) {
-      const page = await this.store.readAll({ fromPosition: this.position, maxCount: PAGE, streamPrefix: WORKFLOW_STREAM_PREFIX });
-      for (const event of page) {
-        this.apply(event.streamId.slice(WORKFLOW_STREAM_PREFIX.length), [event]);
-        this.position = event.position;
-      }
-      if (page.length < PAGE) return;
-    }
+    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: WORKFLOW_STREAM_PREFIX }, (event) => {
+      this.apply(event.streamId.slice(WORKFLOW_STREAM_PREFIX.length), [event]);
+    });
   }
 
   /** The versions of `workflowId`, after reading its stream past what is folded. */
