@@ -66,6 +66,9 @@ interface Head {
   readonly hash: string;
 }
 
+/** Stream heads the publisher keeps in memory at most (a finished run is never anchored again). */
+const REMEMBERED_HEADS = 10_000;
+
 /**
  * Every `intervalMs`, reads the store after its checkpoint (name `'anchor'`), page by page, and for each stream
  * whose head moved publishes one signed anchor (`ledgerflow-anchor/1`: stream, revision, hash and position of its
@@ -85,6 +88,8 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
   const js = jetstream(options.nc, { timeout: options.publishTimeoutMs ?? 5_000 });
   const pageSize = options.pageSize ?? 1_000;
   const now = options.now ?? (() => new Date());
+  // Last anchored head per stream, most recently anchored last; bounded: a stream forgotten here is verified from its
+  // next event's own prevHash, as after a restart.
   const heads = new Map<string, Head>();
   const counter = metrics.getMeter(METER_SCOPE).createCounter(ANCHORS_PUBLISHED_METRIC, { unit: '{anchor}', description: 'Signed anchors of stream heads published to LF_ANCHORS.' });
   let position = await options.checkpoints.load(name);
@@ -106,7 +111,9 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
     if (!last) return;
     const anchor = signAnchor({ streamId, revision: last.revision, hash: recordedHash(last) as string, position: last.position, anchoredAt: now().toISOString() }, options.signingKey, options.kid);
     await publishAnchor(js, anchor);
+    heads.delete(streamId);
     heads.set(streamId, { revision: anchor.revision, hash: anchor.hash });
+    if (heads.size > REMEMBERED_HEADS) heads.delete(heads.keys().next().value as string);
     published++;
     counter.add(1, { category: categoryOf(streamId) });
   };
@@ -116,7 +123,11 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
       const page = await options.store.readAll({ fromPosition: position, maxCount: pageSize });
       if (page.length === 0) return;
       const byStream = new Map<string, StoredEvent[]>();
-      for (const event of page) byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
+      for (const event of page) {
+        const events = byStream.get(event.streamId);
+        if (events) events.push(event);
+        else byStream.set(event.streamId, [event]);
+      }
       for (const [streamId, events] of byStream) await anchorStream(streamId, events);
       const next = (page[page.length - 1] as StoredEvent).position;
       await options.checkpoints.save(name, next);
