@@ -9,7 +9,7 @@ export NX_NO_CLOUD := true
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: install nats chromium build typecheck lint unit test demo bench soak start clean
+.PHONY: install nats chromium build typecheck lint unit test demo bench bench-peer soak start clean
 
 # `npm install` (not `npm ci`): the registry reachable here lacks other platforms' optional bindings
 # (e.g. @unrs/resolver-binding-*), so npm cannot record them and `npm ci` refuses every lockfile it writes.
@@ -49,8 +49,13 @@ test: install nats chromium build typecheck lint
 demo: install nats build
 	node examples/claim-review/dist/demo.js $(ARGS)
 
+# PEER=restate (or `make bench-peer`): the Restate reference right after, side by side (examples/bench/src/peer.ts).
 bench: install nats build
 	node examples/bench/dist/bench.js
+	@if [ "$(PEER)" = restate ]; then node examples/bench/dist/peer.js; fi
+
+bench-peer:
+	$(MAKE) bench PEER=restate
 
 # Steady load through `ledgerflow start` (supervised): SOAK_SECONDS (600), SOAK_CONCURRENCY (10); not part of `make test`.
 soak: install nats build

@@ -7,11 +7,17 @@
  * Per-step overhead of a run = (completion of step 10 - completion of step 1) / 9, from the run's events:
  * each step's cycle is a policy decision over NATS, one commit (StepPolicyEvaluated + StepStarted), the
  * tool call over NATS, and one commit (StepSucceeded). Environment: BENCH_RUNS (sequential runs, default
- * 30), BENCH_THROUGHPUT_RUNS (default 200), BENCH_IN_FLIGHT (default 20), BENCH_NODE_ARGS (extra `node`
- * arguments for every process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * 30), BENCH_THROUGHPUT_RUNS (default 200), BENCH_IN_FLIGHT (default 20), BENCH_STEPS (10, the default, or 50:
+ * the `noop-chain-50` workflow), BENCH_NODE_ARGS (extra `node` arguments for every process, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ *
+ * CPU per durable step: each process's CPU time (user + system, children included, from /proc/<pid>/stat) over the
+ * throughput phase, divided by the steps completed in it; the bench client (this process: HTTP starts, completion
+ * watch) is printed apart and not in the total, as the peer's client is not in its figure. The figures are also
+ * written to `.data/bench/results.json` for `make bench-peer`.
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
@@ -19,12 +25,17 @@ import { LedgerflowClient } from '@ledgerflow/sdk';
 import { benchWorkers, devToken, repoRoot, startStack } from '@ledgerflow/testing';
 import { foldBench } from './fold-bench.js';
 import { natsRoundTrip, policyEvaluate, sqliteCommit } from './floors.js';
+import { cpuPerUnit, cpuSnapshot } from './cpu.js';
 import { ms, percentile, residentMiB } from './stats.js';
 
 const SEQUENTIAL_RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 200);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 20);
-const STEPS = 10;
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const WORKFLOWS: Record<number, string> = { 10: 'noop-chain', 50: 'noop-chain-50' };
+const WORKFLOW = WORKFLOWS[STEPS];
+if (!WORKFLOW) throw new Error(`BENCH_STEPS must be 10 or 50 (a workflow of that many no-op steps), not ${process.env.BENCH_STEPS}`);
+const PROCESSES = ['nats-server', 'planner', 'policy', 'approval', 'memory', 'executor', 'gateway', 'bench-workers'] as const;
 
 const root = repoRoot();
 const dataDir = join(root, '.data', 'bench');
@@ -43,7 +54,7 @@ const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl, token: await de
 try {
   const completions = watchCompletions(nc);
   const run = async (key: string) => {
-    const { runId } = await client.startRun('noop-chain', {}, { idempotencyKey: key });
+    const { runId } = await client.startRun(WORKFLOW, {}, { idempotencyKey: key });
     await completions.wait(runId);
     return runId;
   };
@@ -63,6 +74,9 @@ try {
     perStep.push(await perStepOverhead(store, runId));
   }
 
+  const pids = new Map<string, number>(PROCESSES.map((name) => [name, name === 'nats-server' ? stack.natsPid : stack.process(name).pid]));
+  pids.set('bench client', process.pid);
+  const cpuBefore = await cpuSnapshot(pids);
   const started = performance.now();
   let next = 0;
   const lane = async () => {
@@ -70,23 +84,38 @@ try {
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerUnit(cpuBefore, await cpuSnapshot(pids), THROUGHPUT_RUNS * STEPS);
+  const cpuTotal = PROCESSES.reduce((sum, name) => sum + (cpu.get(name) ?? Number.NaN), 0);
+  const stepsPerSecond = (THROUGHPUT_RUNS * STEPS) / seconds;
+  const rss = new Map<string, number>();
+  for (const name of PROCESSES) rss.set(name, await residentMiB(pids.get(name) ?? -1));
+  const servicesRss = ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'].reduce((sum, name) => sum + (rss.get(name) ?? 0), 0);
 
   const floor = nats.p50 + sqlite.p50;
   const lines = [
-    `Ledgerflow bench (${SEQUENTIAL_RUNS} sequential runs of ${STEPS} no-op steps; times in ms)`,
+    `Ledgerflow bench (${SEQUENTIAL_RUNS} sequential runs of ${STEPS} no-op steps, workflow ${WORKFLOW}; times in ms)`,
     `raw floor      NATS request/reply  p50 ${ms(nats.p50)}  p99 ${ms(nats.p99)}`,
     `raw floor      SQLite commit FULL  p50 ${ms(sqlite.p50)}  p99 ${ms(sqlite.p99)}`,
     `policy         lf.policy.evaluate  p50 ${ms(policy.p50)}  p99 ${ms(policy.p99)}  (${policy.perSecond.toFixed(0)} decisions/s, one client; decision only, no grant signed)`,
     `per step       overhead            p50 ${ms(percentile(perStep, 0.5))}  p99 ${ms(percentile(perStep, 0.99))}`,
     `ratio          per-step p50 / (NATS p50 + SQLite p50) = ${(percentile(perStep, 0.5) / floor).toFixed(2)}`,
     `per run        trigger->completed  p50 ${ms(percentile(endToEnd, 0.5))}  p99 ${ms(percentile(endToEnd, 0.99))} (client-observed, includes the relay hop)`,
-    `throughput     ${THROUGHPUT_RUNS} runs, ${IN_FLIGHT} in flight: ${((THROUGHPUT_RUNS * STEPS) / seconds).toFixed(0)} durable steps/s (${(THROUGHPUT_RUNS / seconds).toFixed(1)} runs/s)`,
+    `throughput     ${THROUGHPUT_RUNS} runs, ${IN_FLIGHT} in flight: ${stepsPerSecond.toFixed(0)} durable steps/s (${(THROUGHPUT_RUNS / seconds).toFixed(1)} runs/s)`,
+    ...PROCESSES.map((name) => `cpu/step       ${name.padEnd(14)} ${ms(cpu.get(name) ?? Number.NaN)} ms`),
+    `cpu/step       total          ${ms(cpuTotal)} ms (user + system over the throughput phase / steps completed; bench client apart: ${ms(cpu.get('bench client') ?? Number.NaN)} ms)`,
+    ...PROCESSES.map((name) => `memory         ${name.padEnd(14)} RSS ${(rss.get(name) ?? Number.NaN).toFixed(0)} MiB`),
+    `memory         six services   RSS ${servicesRss.toFixed(0)} MiB`,
   ];
-  for (const name of ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway', 'bench-workers']) {
-    lines.push(`memory         ${name.padEnd(14)} RSS ${(await residentMiB(stack.process(name).pid)).toFixed(0)} MiB`);
-  }
-  lines.push(...(await foldBench()));
+  const fold = await foldBench();
+  lines.push(...fold.lines);
   process.stdout.write(`${lines.join('\n')}\n`);
+  const results = {
+    workflow: WORKFLOW, steps: STEPS, inFlight: IN_FLIGHT, throughputRuns: THROUGHPUT_RUNS,
+    natsP50Ms: nats.p50, sqliteP50Ms: sqlite.p50, perStepP50Ms: percentile(perStep, 0.5), perStepP99Ms: percentile(perStep, 0.99),
+    runP50Ms: percentile(endToEnd, 0.5), stepsPerSecond, cpuMsPerStep: Object.fromEntries(cpu), cpuMsPerStepTotal: cpuTotal,
+    rssMiB: Object.fromEntries(rss), servicesRssMiB: servicesRss, foldP50Ms: fold.p50Ms,
+  };
+  writeFileSync(join(dataDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 } finally {
   await nc.drain();
   await store.close();

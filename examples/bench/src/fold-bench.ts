@@ -46,10 +46,11 @@ export function longRunHistory(size = FOLD_BENCH_EVENTS): RunEvent[] {
 
 /**
  * `make bench` section "replay": folds the 10,000-event history {@link REPETITIONS} times (after 3 warm-up
- * folds) and prints the median and p99 fold time (ms) and the replay rate (events per second at the median).
+ * folds) and returns the line printing the median and p99 fold time (ms) and the replay rate (events per second at the
+ * median), and the median itself.
  * Pure CPU in this process: no store read (the store's read time is the SQLite figures above).
  */
-export async function foldBench(): Promise<string[]> {
+export async function foldBench(): Promise<{ lines: string[]; p50Ms: number }> {
   const history = longRunHistory();
   for (let i = 0; i < 3; i++) foldRun(history);
   const times: number[] = [];
@@ -60,7 +61,8 @@ export async function foldBench(): Promise<string[]> {
     times.push(performance.now() - started);
   }
   const median = percentile(times, 0.5);
-  return [
+  const lines = [
     `replay         fold ${history.length} events  p50 ${ms(median)}  p99 ${ms(percentile(times, 0.99))}  (${REPETITIONS} folds; ${(history.length / (median / 1000)).toFixed(0)} events/s; final status ${final.status}, ${final.eventCount} events)`,
   ];
+  return { lines, p50Ms: median };
 }

@@ -20,6 +20,9 @@ export interface ConnectNatsOptions {
  * forever (`maxReconnectAttempts: -1`) every 1 s with up to 500 ms jitter; ping every 30 s and
  * declare the connection stale after 3 missed pongs. The first connect fails fast (10 s timeout) so a
  * misconfigured `NATS_URL` stops the service; pass `extra: { waitOnFirstConnect: true }` to wait instead.
+ * `noAsyncTraces`: a request does not build an Error (with its stack) up front for a timeout it may never have;
+ * a timeout still rejects with the client's TimeoutError, without the caller's frames (profiled: 1-2% of the
+ * executor's and the planner's CPU under load went to those unused stacks).
  *
  * @throws the client's connection error (e.g. `ConnectionError`) when no server is reachable, or an
  *   authorization error (`AuthorizationError`) when the server refuses the credentials.
@@ -37,6 +40,7 @@ export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection
     timeout: 10_000,
     pingInterval: 30_000,
     maxPingOut: 3,
+    noAsyncTraces: true,
     ...natsAuthOptions(options.auth),
     ...options.extra,
   });

@@ -85,6 +85,8 @@ export const generateGrantKeys = (): GrantKeyPair => generateEd25519KeyPair();
 
 export interface Stack {
   readonly natsUrl: string;
+  /** The nats-server process id (for resource figures, e.g. the bench's CPU per step). */
+  readonly natsPid: number;
   /** Where the stack's NATS seeds (`<user>.nk`) and `nats-server.conf` are: `<dataDir>/nats-credentials`. */
   readonly natsCredentialsDir: string;
   readonly gatewayUrl: string;
@@ -227,6 +229,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   return {
     natsUrl: nats.url,
+    natsPid: nats.pid,
     natsCredentialsDir,
     gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
     dataDir,
