@@ -9,7 +9,7 @@
  * tool call over NATS, and one commit (StepSucceeded). Environment: BENCH_RUNS (sequential runs, default
  * 30), BENCH_THROUGHPUT_RUNS (default 200), BENCH_IN_FLIGHT (default 20), BENCH_STEPS (10, the default, or 50:
  * the `noop-chain-50` workflow), BENCH_NODE_ARGS (extra `node` arguments for every process, e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_DATA_DIR (where the stack's files go; default `.data/bench`, emptied first).
  *
  * CPU per durable step: each process's CPU time (user + system, children included, from /proc/<pid>/stat) over the
  * throughput phase, divided by the steps completed in it; the bench client (this process: HTTP starts, completion
@@ -38,7 +38,7 @@ if (!WORKFLOW) throw new Error(`BENCH_STEPS must be 10 or 50 (a workflow of that
 const PROCESSES = ['nats-server', 'planner', 'policy', 'approval', 'memory', 'executor', 'gateway', 'bench-workers'] as const;
 
 const root = repoRoot();
-const dataDir = join(root, '.data', 'bench');
+const dataDir = process.env.BENCH_DATA_DIR ? join(process.cwd(), process.env.BENCH_DATA_DIR) : join(root, '.data', 'bench');
 rmSync(dataDir, { recursive: true, force: true });
 const stack = await startStack({
   dataDir,
