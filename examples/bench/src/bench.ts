@@ -16,7 +16,7 @@
  * watch) is printed apart and not in the total, as the peer's client is not in its figure. The figures are also
  * written to `.data/bench/results.json` for `make bench-peer`.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
@@ -38,7 +38,7 @@ if (!WORKFLOW) throw new Error(`BENCH_STEPS must be 10 or 50 (a workflow of that
 const PROCESSES = ['nats-server', 'planner', 'policy', 'approval', 'memory', 'executor', 'gateway', 'bench-workers'] as const;
 
 const root = repoRoot();
-const dataDir = process.env.BENCH_DATA_DIR ? join(process.cwd(), process.env.BENCH_DATA_DIR) : join(root, '.data', 'bench');
+const dataDir = process.env.BENCH_DATA_DIR ? resolve(process.env.BENCH_DATA_DIR) : join(root, '.data', 'bench');
 rmSync(dataDir, { recursive: true, force: true });
 const stack = await startStack({
   dataDir,
