@@ -1,4 +1,4 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type CryptoKey } from 'jose';
 import { LedgerflowError } from '@ledgerflow/domain';
 
@@ -60,12 +60,32 @@ export async function grantKeyId(key: KeyObject | CryptoKey): Promise<string | u
   }
 }
 
-/** Verify keys by `kid`, computed once. */
+/**
+ * The RFC 7638 thumbprint (SHA-256, base64url) of an Ed25519 key, computed synchronously from its JWK export
+ * (`{"crv":"Ed25519","kty":"OKP","x":...}`, the required members in lexicographic order); the same value as
+ * {@link grantKeyId}. Undefined for a key that is not Ed25519.
+ */
+export function ed25519KeyId(key: KeyObject): string | undefined {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  if (publicKey.asymmetricKeyType !== 'ed25519') return undefined;
+  const { x } = publicKey.export({ format: 'jwk' });
+  return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+}
+
+/**
+ * Verify keys by `kid`, computed once: with jose for every key ({@link candidates}, the refusal path), and
+ * synchronously for the public Ed25519 keys ({@link nodeCandidates}, the fast path of every call).
+ */
 export class GrantKeyRing {
   private readonly ids: Promise<Array<{ key: KeyObject | CryptoKey; kid: string | undefined }>>;
+  private readonly nodeKeys: ReadonlyArray<{ key: KeyObject; kid: string | undefined }>;
 
   constructor(readonly keys: ReadonlyArray<KeyObject | CryptoKey>) {
     this.ids = Promise.all(keys.map(async (key) => ({ key, kid: await grantKeyId(key) })));
+    this.nodeKeys = keys.flatMap((given) => {
+      const key = nodeEd25519Key(given);
+      return key === undefined ? [] : [{ key, kid: ed25519KeyId(key) }];
+    });
   }
 
   /** The keys to try for a grant with header `kid`: the one with that thumbprint; without a `kid`, every key. */
@@ -73,5 +93,23 @@ export class GrantKeyRing {
     const ids = await this.ids;
     if (kid === undefined) return ids.map((entry) => entry.key);
     return ids.filter((entry) => entry.kid === kid || entry.kid === undefined).map((entry) => entry.key);
+  }
+
+  /**
+   * The public Ed25519 keys among {@link candidates} for `kid`, as Node KeyObjects (a WebCrypto key converted), for
+   * a synchronous `node:crypto.verify`: no WebCrypto job and no promise per call.
+   */
+  nodeCandidates(kid: string | undefined): KeyObject[] {
+    return this.nodeKeys.filter((entry) => kid === undefined || entry.kid === kid).map((entry) => entry.key);
+  }
+}
+
+/** A public Ed25519 key as a Node KeyObject (a WebCrypto CryptoKey converted), else undefined. */
+function nodeEd25519Key(key: KeyObject | CryptoKey): KeyObject | undefined {
+  try {
+    const object = key instanceof KeyObject ? key : KeyObject.from(key as Parameters<typeof KeyObject.from>[0]);
+    return object.type === 'public' && object.asymmetricKeyType === 'ed25519' ? object : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { verify as verifySignature } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { inputDigestOf } from '@ledgerflow/audit';
@@ -44,6 +45,12 @@ const refuse = (reason: GrantRefusalReason, message: string, details: Record<str
  * `key` equals the request's idempotency key (body and `lf-idempotency-key` header) and its `digest` equals
  * `inputDigestOf(request.input)` (`@ledgerflow/audit`: SHA-256 of the canonical JSON of the input as
  * received). Messages say why (naming the claim; values, never the input nor the token).
+ *
+ * Cost: a grant the policy service signed passes a synchronous fast path (`node:crypto.verify` with the
+ * key object prepared once, the same claim checks as jose's `jwtVerify`): about 0.12 ms of CPU per call, the
+ * Ed25519 verification itself, measured on the 2-core bench machine (jose through WebCrypto took ~0.27 ms). Anything
+ * the fast path does not accept is verified again by jose, which gives the refusal and its reason, so refusals read
+ * exactly as before.
  * @throws LedgerflowError `grant_key_invalid` at once for a bad key; the returned function rejects with
  *   `grant_invalid` (not retryable, `details.reason` a {@link GrantRefusalReason}).
  * @example startToolWorker({ nc, tools, verifyGrant: grantVerifier({ publicKey: process.env.LEDGERFLOW_GRANT_VERIFY_KEY! }) });
@@ -56,9 +63,63 @@ export function grantVerifier(options: GrantVerifierOptions): VerifyGrant {
     if (grant === undefined || grant.trim() === '') {
       throw refuse('missing', `grant missing: ${audience} requires an lf-grant header signed by the policy service`);
     }
-    const payload = await verifyWithRing(grant, ring, audience, clockTolerance);
+    const payload = verifyGrantFast(grant, ring, audience, clockTolerance) ?? (await verifyWithRing(grant, ring, audience, clockTolerance));
     return checkScope(payload, request);
   };
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** Length of an Ed25519 signature (64 bytes) in base64url without padding. */
+const ED25519_SIGNATURE_CHARS = 86;
+/** Claims whose presence jose checks (`requiredClaims` plus `aud` and `iss`, as `audience` and `issuer` are given). */
+const REQUIRED_CLAIMS = ['iss', 'aud', 'digest', 'key', 'exp', 'iat', 'jti', 'sub'] as const;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The payload of a grant that passes every check of {@link verifyWithRing} (compact JWS, header `alg` EdDSA without
+ * `crit`/`b64`, a signature valid under a candidate key for its `kid`, an object payload with the required claims,
+ * `iss`, `aud`, numeric `iat`, `nbf` and `exp` within the tolerance), checked synchronously; undefined for anything
+ * else (then jose decides, and explains a refusal). Never accepts what jose would refuse. Exported for tests
+ * (not from the package).
+ */
+export function verifyGrantFast(grant: string, ring: GrantKeyRing, audience: string, clockTolerance: number): JWTPayload | undefined {
+  const first = grant.indexOf('.');
+  const second = grant.indexOf('.', first + 1);
+  if (first <= 0 || second <= first + 1 || grant.indexOf('.', second + 1) !== -1) return undefined;
+  const [header, payload, signature] = [grant.slice(0, first), grant.slice(first + 1, second), grant.slice(second + 1)];
+  if (signature.length !== ED25519_SIGNATURE_CHARS || !BASE64URL.test(signature) || !isBase64url(header) || !isBase64url(payload)) return undefined;
+  const protectedHeader = jsonObjectOf(header);
+  if (protectedHeader === undefined || protectedHeader.alg !== 'EdDSA' || 'crit' in protectedHeader || 'b64' in protectedHeader) return undefined;
+  const kid = protectedHeader.kid;
+  if (kid !== undefined && typeof kid !== 'string') return undefined;
+  const signed = Buffer.from(grant.slice(0, second), 'latin1');
+  const bytes = Buffer.from(signature, 'base64url');
+  if (!ring.nodeCandidates(kid).some((key) => verifySignature(null, signed, key, bytes))) return undefined;
+  const claims = jsonObjectOf(payload);
+  return claims !== undefined && claimsHold(claims, audience, clockTolerance) ? claims : undefined;
+}
+
+/** base64url without padding, of a length that decodes to whole bytes (never 1 mod 4). */
+const isBase64url = (part: string): boolean => part.length % 4 !== 1 && BASE64URL.test(part);
+
+function jsonObjectOf(part: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(part, 'base64url')));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** jose's `validateClaimsSet` for our options, as a yes/no (now: whole seconds, as jose's `epoch`). */
+function claimsHold(claims: JWTPayload, audience: string, tolerance: number): boolean {
+  for (const claim of REQUIRED_CLAIMS) if (!Object.hasOwn(claims, claim)) return false;
+  if (claims.iss !== GRANT_ISSUER) return false;
+  const aud: unknown = claims.aud;
+  if (!(typeof aud === 'string' ? aud === audience : Array.isArray(aud) && aud.includes(audience))) return false;
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof claims.iat !== 'number' || typeof claims.exp !== 'number' || claims.exp <= now - tolerance) return false;
+  return claims.nbf === undefined || (typeof claims.nbf === 'number' && claims.nbf <= now + tolerance);
 }
 
 /** Verifies with the key whose thumbprint is the grant's `kid` (every key in turn for a grant without one). */

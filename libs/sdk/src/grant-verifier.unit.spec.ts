@@ -6,6 +6,8 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import { GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
 import { GRANT_VERIFY_SWITCH_ENV, grantVerifier, grantsFromEnv, type GrantedRequest } from './index.js';
 import { signTestGrant, testGrantKeys, type GrantScope } from './grant.spec-util.js';
+import { GrantKeyRing, grantPublicKeys } from './grant-keys.js';
+import { verifyGrantFast } from './grant-verifier.js';
 
 const keys = testGrantKeys();
 const input = { claimId: 'CLM-1', amount: 4_820.5, currency: 'EUR', payee: { iban: 'DE89370400440532013000' } };
@@ -150,6 +152,47 @@ describe('grantVerifier', () => {
     for (const publicKey of ['not a pem', rsa, keys.privateKey]) {
       expect(() => grantVerifier({ publicKey })).toThrow(expect.objectContaining({ code: 'grant_key_invalid' }));
     }
+  });
+});
+
+/** The grant with one character in the middle of its signature changed. */
+const tamperedSignature = (grant: string): string => {
+  const at = grant.lastIndexOf('.') + 10;
+  return `${grant.slice(0, at)}${grant[at] === 'A' ? 'B' : 'A'}${grant.slice(at + 1)}`;
+};
+
+describe('verifyGrantFast (the synchronous path of grantVerifier)', () => {
+  const ring = new GrantKeyRing(grantPublicKeys(keys.publicKeyPem));
+  const fast = (grant: string, audience = 'lf.tool.billing.payout', tolerance = 5) => verifyGrantFast(grant, ring, audience, tolerance);
+
+  it('accepts a grant the policy service signs (with or without kid), with the claims jose returns', async () => {
+    const kid = await calculateJwkThumbprint(await exportJWK(keys.publicKey), 'sha256');
+    for (const grant of [await signTestGrant(keys.privateKey, scope), await signTestGrant(keys.privateKey, scope, { kid })]) {
+      expect(fast(grant)).toEqual(await verify(grant, request));
+    }
+    const webKey = await crypto.subtle.importKey('spki', keys.publicKey.export({ type: 'spki', format: 'der' }), { name: 'Ed25519' }, false, ['verify']);
+    expect(verifyGrantFast(await signTestGrant(keys.privateKey, scope, { kid }), new GrantKeyRing([webKey]), 'lf.tool.billing.payout', 5)).toMatchObject({ run: 'run-1' });
+  });
+
+  it('leaves every grant jose refuses to jose (undefined), so refusals keep their reasons', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const hs256 = await new SignJWT({ ...scope }).setProtectedHeader({ alg: 'HS256' }).setIssuer('ledgerflow-policy')
+      .setAudience('lf.tool.billing.payout').setSubject('a').setJti('j').setIssuedAt().setExpirationTime('5m').sign(new Uint8Array(32));
+    const good = await signTestGrant(keys.privateKey, scope);
+    const refused = [
+      await signTestGrant(keys.privateKey, scope, { issuedAt: now - 400, ttlSeconds: 300 }),
+      await signTestGrant(keys.privateKey, scope, { claims: { nbf: now + 60 } }),
+      await signTestGrant(keys.privateKey, scope, { claims: { iat: 'yesterday' } }),
+      await signTestGrant(testGrantKeys().privateKey, scope),
+      await signTestGrant(keys.privateKey, scope, { kid: 'another-key' }),
+      await signTestGrant(keys.privateKey, scope, { claims: { iss: 'someone' } }),
+      await signTestGrant(keys.privateKey, scope, { claims: { aud: ['lf.tool.billing.quote'] } }),
+      ...(['jti', 'sub', 'key', 'digest', 'exp', 'iat', 'aud', 'iss'] as const).map((claim) => signTestGrant(keys.privateKey, scope, { claims: { [claim]: undefined } })),
+      hs256, 'not.a-jwt', `${good}.x`, tamperedSignature(good), `${good.split('.')[0]}.e30.${good.split('.')[2]}`,
+    ];
+    for (const grant of await Promise.all(refused)) expect(fast(grant)).toBeUndefined();
+    expect(fast(good, 'lf.tool.billing.quote')).toBeUndefined();
+    expect(fast(await signTestGrant(keys.privateKey, scope, { claims: { aud: ['x', 'lf.tool.billing.payout'] } }))).toMatchObject({ run: 'run-1' });
   });
 });
 

@@ -9,6 +9,8 @@ export function failure(code: string, message: string, retryable: boolean, detai
   return { ok: false, error };
 }
 
+const utf8 = new TextDecoder();
+
 /**
  * The request in a message body, or an error reply `message_malformed` naming the first bad field.
  * Expects `{ runId, stepId, attempt (integer >= 1), idempotencyKey, input }`.
@@ -16,7 +18,7 @@ export function failure(code: string, message: string, retryable: boolean, detai
 export function parseToolRequest(data: Uint8Array): ToolRequest | ToolReply {
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(data));
+    body = JSON.parse(utf8.decode(data));
   } catch (error) {
     return failure('message_malformed', `tool request is not JSON: ${(error as Error).message}`, false);
   }

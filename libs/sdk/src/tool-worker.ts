@@ -52,7 +52,7 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
  * reply; a concurrent duplicate waits for the in-flight one), validate
  * input (`tool_input_invalid`), run the handler in span `tool <tool>.<action>` (child of the trace
  * context in the message headers), validate output (`tool_output_invalid`). Error replies carry the
- * `lf-error-code` header.
+ * `lf-error-code` header; a success reply has no headers.
  * @throws LedgerflowError `config_invalid` at start when no grant verify key is configured
  *   (`LEDGERFLOW_GRANT_VERIFY_KEY`) and verification is not switched off explicitly (`grants: 'disabled'`
  *   or `LEDGERFLOW_GRANT_VERIFY=off`); `grant_key_invalid` for a bad `grants.publicKey`.
@@ -85,8 +85,12 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
   async function serve(tool: CompiledTool, msg: Msg): Promise<void> {
     const reply = await answer(tool, msg);
     if (msg.reply === undefined || msg.reply === '') return;
+    if (reply.ok) {
+      msg.respond(JSON.stringify(reply));
+      return;
+    }
     const replyHeaders = natsHeaders();
-    if (!reply.ok) replyHeaders.set(headers.errorCode, reply.error.code);
+    replyHeaders.set(headers.errorCode, reply.error.code);
     msg.respond(JSON.stringify(reply), { headers: replyHeaders });
   }
 

@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { calculateJwkThumbprint, errors, exportJWK, jwtVerify } from 'jose';
-import { GRANT_ISSUER } from '@ledgerflow/contracts';
+import { SignJWT, calculateJwkThumbprint, errors, exportJWK, importPKCS8, jwtVerify } from 'jose';
+import { GRANT_ISSUER, grantAudience } from '@ledgerflow/contracts';
 import type { PolicyDecision } from '@ledgerflow/domain';
 import { grantSigningKeyOf } from './grant-key.js';
 import { GrantSigner } from './grant-signer.js';
@@ -28,6 +28,20 @@ describe('GrantSigner', () => {
       iss: 'ledgerflow-policy', sub: 'payout-agent', aud: 'lf.tool.billing.payout', run: 'run-7', step: 'payout', attempt: 2,
       tool: 'billing', action: 'payout', key: 'run-7/payout/2', digest: DIGEST, jti: decision.auditId, iat: NOW_MS / 1000, exp: NOW_MS / 1000 + 300,
     });
+  });
+
+  it('gives byte for byte the token jose\'s SignJWT gives for the same claims, header and key (the wire format)', async () => {
+    const signer = new GrantSigner(keys.privatePem, 300, () => NOW_MS);
+    const iat = NOW_MS / 1000;
+    for (const variant of [scope, { ...scope, runId: 'run-ü "quoted"', stepId: 's/01', attempt: 17, agent: 'agent\\x' }]) {
+      const { runId, stepId, attempt, tool, action, idempotencyKey, inputDigest } = variant;
+      const expected = await new SignJWT({ run: runId, step: stepId, attempt, tool, action, key: idempotencyKey, digest: inputDigest })
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') })
+        .setIssuer(GRANT_ISSUER).setSubject(variant.agent).setAudience(grantAudience(tool, action)).setJti(decision.auditId)
+        .setIssuedAt(iat).setExpirationTime(iat + 300)
+        .sign(await importPKCS8(keys.privatePem, 'EdDSA'));
+      expect(signer.sign(variant, decision)).toBe(expected);
+    }
   });
 
   it('expires after the TTL', async () => {

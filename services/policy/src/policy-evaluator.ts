@@ -44,7 +44,7 @@ export class PolicyEvaluator {
     const decision = evaluate(factsOf(state, step, request), await this.packs.forDecision());
     const eligibility = grantEligibility(state, step, attempt, input, decision);
     if (!eligibility.eligible) return { decision, withheld: { code: eligibility.code, message: eligibility.message } };
-    const grant = await this.signer.sign(
+    const grant = this.signer.sign(
       { runId, stepId, attempt, agent: step.agent, tool: step.tool, action: step.action, idempotencyKey: idempotencyKeyOf(runId, stepId, attempt), inputDigest: request.inputDigest },
       decision,
     );
