@@ -24,9 +24,15 @@ export class SqliteCheckpointStore implements CheckpointStore {
     );
   }
 
-  /** Opens (creating if needed) the SQLite file at `path`; see `openSqliteDatabase`. */
+  /**
+   * Opens (creating if needed) the SQLite file at `path` on a connection of its own; see `openSqliteDatabase`.
+   * `synchronous` defaults to `'NORMAL'` here: a save does not fsync the WAL (about 0.04 ms of CPU instead of
+   * 0.25 ms, and no 2 ms stall of the event loop), so a power loss may undo the last saves (not a process crash);
+   * the next `FULL` commit to the file (any append) makes them durable. A checkpoint is where a reader resumes,
+   * so an older one only means re-reading (the relay's and anchor publisher's re-publishes are deduplicated).
+   */
   static async open(path: string, options: SqliteOptions = {}): Promise<SqliteCheckpointStore> {
-    return new SqliteCheckpointStore(openSqliteDatabase(path, options).db, true);
+    return new SqliteCheckpointStore(openSqliteDatabase(path, { synchronous: 'NORMAL', ...options }).db, true);
   }
 
   async load(name: string): Promise<number> {

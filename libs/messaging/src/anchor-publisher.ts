@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { recordedHash, signAnchor, verifyContinuation } from '@ledgerflow/audit';
+import { anchorKeyId, recordedHash, signAnchor, verifyContinuation } from '@ledgerflow/audit';
 import type { ChainBroken, SignedAnchor } from '@ledgerflow/audit';
 import { subjects } from '@ledgerflow/contracts';
 import type { CheckpointStore, EventStore, StoredEvent } from '@ledgerflow/event-store';
@@ -73,11 +73,13 @@ const REMEMBERED_HEADS = 10_000;
  * Every `intervalMs`, reads the store after its checkpoint (name `'anchor'`), page by page, and for each stream
  * whose head moved publishes one signed anchor (`ledgerflow-anchor/1`: stream, revision, hash and position of its
  * last hashed event, time, key id, Ed25519 signature) to JetStream `LF_ANCHORS` on {@link anchorSubject}, message
- * id {@link anchorMessageId}, counted in {@link ANCHORS_PUBLISHED_METRIC}. The checkpoint moves past a page only
- * once every anchor of it is acknowledged: a failed round (told to `onError`) is redone from the checkpoint, and
- * after a restart it resumes there. It anchors only chains that verify: new events must link to the head it
- * anchored before (or, first seen, to each other) and their content must match their hashes (`verifyContinuation`);
- * a stream that does not is told to `onChainBroken` and keeps its last anchor. Events without a hash are not anchored.
+ * id {@link anchorMessageId}, counted in {@link ANCHORS_PUBLISHED_METRIC}. A page's anchors are published at once
+ * (pipelined) and their acks awaited together; the checkpoint moves past a page only once every anchor of it is
+ * acknowledged: a failed round (told to `onError`) is redone from the checkpoint (heads already anchored are not
+ * anchored again), and after a restart it resumes there. It anchors only chains that verify: new events must link
+ * to the head it anchored before (or, first seen, to each other) and their content must match their hashes
+ * (`verifyContinuation`); a stream that does not is told to `onChainBroken` and keeps its last anchor. Events
+ * without a hash are not anchored.
  *
  * @example
  * const publisher = await startAnchorPublisher({ nc, store, checkpoints, signingKey: anchorSigningKeyOf(pem) });
@@ -95,27 +97,36 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
   let position = await options.checkpoints.load(name);
   let published = 0;
 
-  const anchorStream = async (streamId: string, events: readonly StoredEvent[]): Promise<void> => {
+  // The key id is the same for every anchor: derive it once (it hashes the public key's DER encoding).
+  const kid = options.kid ?? anchorKeyId(options.signingKey);
+
+  /** The signed anchor of a stream's new head in `events` (one page's events of it), or undefined when none is due. */
+  const anchorOf = (streamId: string, events: readonly StoredEvent[]): SignedAnchor | undefined => {
     const known = heads.get(streamId);
     const fresh = known ? events.filter((e) => e.revision > known.revision) : events;
     const first = fresh[0];
-    if (!first) return;
+    if (!first) return undefined;
     // First seen since start: its first new event's prevHash is taken as given (the anchor before it vouches for it).
     const head = known?.hash ?? (first.revision > 0 ? first.metadata.prevHash : undefined);
     const verified = verifyContinuation(fresh, { revision: known?.revision ?? first.revision - 1, ...(head ? { head } : {}) }, { streamId });
     if (!verified.ok) {
       options.onChainBroken?.(streamId, verified);
-      return;
+      return undefined;
     }
-    const last = [...fresh].reverse().find((e) => recordedHash(e) !== undefined);
-    if (!last) return;
-    const anchor = signAnchor({ streamId, revision: last.revision, hash: recordedHash(last) as string, position: last.position, anchoredAt: now().toISOString() }, options.signingKey, options.kid);
-    await publishAnchor(js, anchor);
-    heads.delete(streamId);
-    heads.set(streamId, { revision: anchor.revision, hash: anchor.hash });
+    for (let i = fresh.length - 1; i >= 0; i--) {
+      const last = fresh[i] as StoredEvent;
+      const hash = recordedHash(last);
+      if (hash !== undefined) return signAnchor({ streamId, revision: last.revision, hash, position: last.position, anchoredAt: now().toISOString() }, options.signingKey, kid);
+    }
+    return undefined;
+  };
+
+  const remember = (anchor: SignedAnchor): void => {
+    heads.delete(anchor.streamId);
+    heads.set(anchor.streamId, { revision: anchor.revision, hash: anchor.hash });
     if (heads.size > REMEMBERED_HEADS) heads.delete(heads.keys().next().value as string);
     published++;
-    counter.add(1, { category: categoryOf(streamId) });
+    counter.add(1, { category: categoryOf(anchor.streamId) });
   };
 
   const round = async (): Promise<void> => {
@@ -128,7 +139,22 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
         if (events) events.push(event);
         else byStream.set(event.streamId, [event]);
       }
-      for (const [streamId, events] of byStream) await anchorStream(streamId, events);
+      // The page's anchors are published at once (one socket write), then their acks awaited.
+      const issued: Array<{ anchor: SignedAnchor; ack: Promise<void> }> = [];
+      for (const [streamId, events] of byStream) {
+        const anchor = anchorOf(streamId, events);
+        if (anchor) issued.push({ anchor, ack: publishAnchor(js, anchor) });
+      }
+      let failure: { err: unknown } | undefined;
+      for (const { anchor, ack } of issued) {
+        try {
+          await ack;
+          remember(anchor);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
+      if (failure) throw failure.err;
       const next = (page[page.length - 1] as StoredEvent).position;
       await options.checkpoints.save(name, next);
       position = next;

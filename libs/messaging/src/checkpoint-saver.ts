@@ -27,10 +27,13 @@ export class CheckpointSaver {
     this.latest = position;
   }
 
-  /** Records a new position; resolves once a save it triggered (every `everyEvents`) is done. */
-  async advanced(position: number): Promise<void> {
+  /**
+   * Records a new position, `events` (default 1) past the previous one; resolves once a save it triggered
+   * (every `everyEvents`) is done. Never rejects (a failed save is reported).
+   */
+  async advanced(position: number, events = 1): Promise<void> {
     this.latest = position;
-    this.sinceSave++;
+    this.sinceSave += events;
     if (this.sinceSave >= this.everyEvents) {
       await this.flush();
     } else if (!this.timer && !this.closed) {

@@ -111,6 +111,7 @@ describe('startEventRelay: events that cannot be published', () => {
     const reference = dlq?.json<DeadLetterReference>();
     expect(reference).toMatchObject({ streamId: 'run-big', revision: 0, position: 2, type: 'RunTriggered', reason: { code: 'event_too_large' } });
     expect(reference?.size).toBeGreaterThan(20_000);
+    expect(Object.keys(reference ?? {}).sort()).toEqual(['eventId', 'position', 'reason', 'revision', 'size', 'streamId', 'type']);
 
     const { resourceMetrics } = await reader.collect();
     const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === RELAY_DEAD_LETTERS_METRIC);

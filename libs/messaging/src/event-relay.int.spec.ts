@@ -156,3 +156,36 @@ describe('startEventRelay when JetStream rejects publishes', () => {
     await store.close();
   });
 });
+
+describe('startEventRelay with a backlog larger than a page and than its pipeline', () => {
+  let nats: NatsFixture;
+  beforeAll(async () => {
+    nats = await startNatsFixture();
+    await ensureStreams(nats.nc);
+  });
+  afterAll(async () => {
+    await nats.stop();
+  });
+
+  it('publishes 2,500 events pipelined, each once, in position order, and checkpoints the last', async () => {
+    const store = new InMemoryEventStore();
+    const checkpoints = new InMemoryCheckpointStore();
+    const backlog = ['run-p', 'run-q', 'run-r', 'memory-p'];
+    await appendMany(store, backlog, 2_000); // more than MAX_IN_FLIGHT (1024) and many store pages (256)
+    const relay = await startEventRelay({ nc: nats.nc, store, checkpoints, name: 'relay-backlog' });
+    try {
+      await appendMany(store, backlog, 500); // while it catches up
+      const end = await lastPosition(store);
+      await eventually('relay caught up', () => relay.position === end, 30_000);
+    } finally {
+      await relay.stop();
+    }
+    expect(await checkpoints.load('relay-backlog')).toBe(await lastPosition(store));
+    const jsm = await jetstreamManager(nats.nc);
+    const { state } = await jsm.streams.info(EVENTS_STREAM);
+    expect(state.messages).toBe(2_500);
+    const messages = await streamMessages(nats.nc);
+    expect(messages.map((m) => m.json<StoredEvent>().position)).toEqual(messages.map((_, i) => i + 1));
+    await store.close();
+  });
+});

@@ -46,21 +46,41 @@ export interface EventRelay {
   readonly position: number;
   /** Position last saved to the checkpoint store. */
   readonly checkpoint: number;
-  /** Stops after the event in hand (published or not), then saves the checkpoint. */
+  /** Stops issuing publishes, waits for the acks of those already issued, then saves the checkpoint. */
   stop(): Promise<void>;
 }
+
+/** Events published and not yet acknowledged, at most (the store's subscription reads pages of 256). */
+const MAX_IN_FLIGHT = 1024;
+
+/** What became of one published event: acknowledged, refused for good (to dead-letter), or a transient error. */
+type Outcome = { readonly ok: true } | { readonly refused: ErrorBody } | { readonly error: unknown };
+
+/** An event whose publish was issued, with its message and the outcome of its ack. */
+interface Issued {
+  readonly event: StoredEvent;
+  readonly message: EventMessage;
+  readonly outcome: Promise<Outcome>;
+}
+
+const ACKED: Outcome = { ok: true };
 
 /**
  * Copies every stored event after the saved checkpoint to JetStream, in position order: subject
  * `lf.evt.<category>.<streamId>.<type>` (see {@link eventSubject}), message id = `metadata.eventId`
  * (so a re-publish after a restart is dropped by the stream's duplicate window), headers
  * `traceparent`/`tracestate` from the metadata and `lf-run-id`, body = the `StoredEvent` as JSON.
+ * Publishing is pipelined: the events of a page read from the store are published at once, in position order
+ * (one socket write), up to {@link MAX_IN_FLIGHT} unacknowledged, and their acks are awaited in that order.
  * The checkpoint only moves past events JetStream has acknowledged, in `LF_EVENTS` or in `LF_DLQ`: a
- * transient failure (no responders, timeout, disconnection) is retried with backoff and never skipped, so an
- * event appended by a process that died right after is delivered by whichever relay runs next. An event
- * that can never be published (over the server's `max_payload`, or refused by JetStream for good, see
- * `isPermanentPublishError`) is dead-lettered (`deadLetterEvent`), counted in {@link RELAY_DEAD_LETTERS_METRIC},
- * reported to `onDeadLetter`, and the relay moves on: one event never stalls the others.
+ * transient failure (no responders, timeout, disconnection) stops the pipeline at that event, which is
+ * retried with backoff and never skipped (the events after it are published again; JetStream drops the copies
+ * it already has), so an event appended by a process that died right after is delivered by whichever relay
+ * runs next. (A transient failure of one message while the next ones of its page are stored, e.g. `LF_EVENTS`
+ * created between the two, puts it after them in `LF_EVENTS`.) An event that can never be published (over the
+ * server's `max_payload`, or refused by JetStream for good, see `isPermanentPublishError`) is dead-lettered
+ * (`deadLetterEvent`), counted in {@link RELAY_DEAD_LETTERS_METRIC}, reported to `onDeadLetter`, and the relay
+ * moves on: one event never stalls the others.
  * Several relays with the same name are safe (duplicates are suppressed).
  *
  * @example
@@ -100,46 +120,133 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
   const deadLetterSubject = options.deadLetterSubject ?? subjects.deadLetter(name);
   const deadLetters = (): ReturnType<ReturnType<typeof metrics.getMeter>['createCounter']> =>
     metrics.getMeter(METER_SCOPE).createCounter(RELAY_DEAD_LETTERS_METRIC, { unit: '{event}', description: 'Events the relay could not publish and dead-lettered.' });
-  const relayOne = async (event: StoredEvent): Promise<void> => {
-    if (stopping || event.position <= published) return;
-    for (let attempt = 0; !stopping; attempt++) {
-      try {
-        const reason = await publishOrRefuse(js, options.nc, event);
-        if (reason) {
-          const { subject, body, size } = messageOf(event);
-          const ref = { subject, body, size, streamId: event.streamId, revision: event.revision, position: event.position, eventId: event.metadata.eventId, type: event.type };
-          const carried = await deadLetterEvent(js, maxPayloadOf(options.nc), deadLetterSubject, ref, reason);
-          deadLetters().add(1, { reason: reason.code });
-          try {
-            options.onDeadLetter?.(event, reason, carried);
-          } catch {
-            /* logging must not break the relay */
-          }
-        }
-        published = event.position;
-        await saver.advanced(published);
-        return;
-      } catch (err) {
-        report(err, event);
-        await sleep(Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 16)));
-      }
+  const deadLetter = async ({ event, message: { subject, body, size } }: Issued, reason: ErrorBody): Promise<void> => {
+    const ref = { subject, body, size, streamId: event.streamId, revision: event.revision, position: event.position, eventId: event.metadata.eventId, type: event.type };
+    const carried = await deadLetterEvent(js, maxPayloadOf(options.nc), deadLetterSubject, ref, reason);
+    deadLetters().add(1, { reason: reason.code });
+    try {
+      options.onDeadLetter?.(event, reason, carried);
+    } catch {
+      /* logging must not break the relay */
     }
   };
+
+  // The pipeline: events handed over by the subscription (the last one at `queued`) wait in `pending` until the
+  // page is read, are then published together (`inFlight`, oldest at `head`), and are acknowledged in order.
+  // A transient failure starts a new generation: everything after `published` is dropped and read again.
+  let generation = 0;
+  let queued = published;
+  let pending: StoredEvent[] = [];
+  let issueScheduled = false;
+  let inFlight: Issued[] = [];
+  let head = 0;
+  let draining: Promise<void> | undefined;
+  let failures = 0;
+  let roomWaiters: Array<() => void> = [];
+  const wakeRoomWaiters = (): void => {
+    const waiters = roomWaiters;
+    roomWaiters = [];
+    for (const wake of waiters) wake();
+  };
+
+  const issue = (): void => {
+    issueScheduled = false;
+    const batch = pending;
+    pending = [];
+    if (stopping) return;
+    for (const event of batch) inFlight.push(send(js, options.nc, event));
+    draining ??= drain();
+  };
+
+  /** Awaits the acks in publish order, moving `published` (and the checkpoint saver); returns the first transient failure, if any. */
+  const acknowledge = async (): Promise<{ err: unknown; event: StoredEvent } | undefined> => {
+    let acked = 0;
+    const failed = (err: unknown, event: StoredEvent): { err: unknown; event: StoredEvent } => {
+      if (acked > 0) void saver.advanced(published, acked);
+      return { err, event };
+    };
+    while (head < inFlight.length) {
+      const item = inFlight[head] as Issued;
+      const outcome = await item.outcome;
+      if ('error' in outcome) return failed(outcome.error, item.event);
+      if ('refused' in outcome) {
+        try {
+          await deadLetter(item, outcome.refused);
+        } catch (err) {
+          return failed(err, item.event);
+        }
+      }
+      published = item.event.position;
+      failures = 0;
+      acked++;
+      head++;
+      if (head === inFlight.length || acked === MAX_IN_FLIGHT) {
+        void saver.advanced(published, acked);
+        acked = 0;
+      }
+      if (head >= MAX_IN_FLIGHT) {
+        inFlight = inFlight.slice(head);
+        head = 0;
+      }
+      if (roomWaiters.length > 0 && pending.length + inFlight.length - head < MAX_IN_FLIGHT) wakeRoomWaiters();
+    }
+    inFlight = [];
+    head = 0;
+    return undefined;
+  };
+
+  const drain = async (): Promise<void> => {
+    const failure = await acknowledge();
+    draining = undefined;
+    if (!failure) return;
+    // Drop what follows the failed event and read it again from the store after a pause.
+    generation++;
+    pending = [];
+    inFlight = [];
+    head = 0;
+    queued = published;
+    wakeRoomWaiters();
+    report(failure.err, failure.event);
+    if (stopping) return;
+    const old = subscription;
+    subscription = undefined;
+    await old?.close().catch(() => undefined);
+    await sleep(Math.min(maxMs, initialMs * 2 ** Math.min(failures++, 16)));
+    subscribe();
+  };
+
+  const handlerOf =
+    (gen: number) =>
+    (event: StoredEvent): Promise<void> | undefined => {
+      if (stopping || gen !== generation || event.position <= queued) return undefined;
+      queued = event.position;
+      pending.push(event);
+      if (!issueScheduled) {
+        issueScheduled = true;
+        setImmediate(issue);
+      }
+      if (pending.length + inFlight.length - head < MAX_IN_FLIGHT) return undefined;
+      return new Promise<void>((resolve) => roomWaiters.push(resolve));
+    };
 
   let subscription: Subscription | undefined;
   const subscribe = (): void => {
     if (stopping) return;
+    const gen = generation;
     subscription = options.store.subscribeToAll(
       {
         fromPosition: published,
         ...(options.streamPrefix ? { streamPrefix: options.streamPrefix } : {}),
         onError: (err) => {
-          // The store failed (or a handler threw): resume from the last published event after a pause.
+          // The store failed: resume after the last published event after a pause (events in flight are not read twice).
+          if (gen !== generation) return;
           report(err);
-          void sleep(Math.min(maxMs, 1_000)).then(subscribe);
+          void sleep(Math.min(maxMs, 1_000)).then(() => {
+            if (gen === generation) subscribe();
+          });
         },
       },
-      relayOne,
+      handlerOf(gen),
     );
   };
   subscribe();
@@ -156,7 +263,9 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
       stopped ??= (async () => {
         stopping = true;
         for (const done of [...sleepers]) done();
+        wakeRoomWaiters();
         await subscription?.close().catch(() => undefined);
+        await draining;
         await saver.close();
       })();
       return stopped;
@@ -169,34 +278,45 @@ const METER_SCOPE = '@ledgerflow/telemetry';
 
 const maxPayloadOf = (nc: NatsConnection): number => nc.info?.max_payload ?? 1024 * 1024;
 
-/** The message the relay publishes for `event`: subject, body and size in bytes (body + encoded headers). */
-function messageOf(event: StoredEvent): { subject: string; body: Uint8Array; size: number } {
+/** The message the relay publishes for an event: subject, body, headers, and its size in bytes (body + encoded headers). */
+interface EventMessage {
+  readonly subject: string;
+  readonly body: Uint8Array;
+  readonly headers: MsgHdrs;
+  readonly size: number;
+}
+
+function messageOf(event: StoredEvent): EventMessage {
   const body = encodeJson(event);
-  return { subject: eventSubject(event), body, size: body.length + headersBytes(eventHeaders(event)) };
+  const headers = eventHeaders(event);
+  return { subject: eventSubject(event), body, headers, size: body.length + headersBytes(headers) };
 }
 
 /**
- * Publishes `event`, or says why it never can be: `event_too_large` when its message exceeds the server's
- * `max_payload` (checked before sending) or JetStream refuses its size, `event_rejected` for another
- * permanent refusal. Returns `undefined` once published.
- * @throws transient errors (no responders, timeout, connection): retry.
+ * Issues the publish of `event` (synchronously: the message is queued on the connection before this returns) and
+ * says what became of it: acknowledged, refused for good (`event_too_large` when its message exceeds the server's
+ * `max_payload`, checked before sending, or JetStream refuses its size; `event_rejected` for another permanent
+ * refusal), or a transient error (no responders, timeout, connection) to retry. The outcome never rejects.
  */
-async function publishOrRefuse(js: JetStreamClient, nc: NatsConnection, event: StoredEvent): Promise<ErrorBody | undefined> {
-  const { subject, size } = messageOf(event);
+function send(js: JetStreamClient, nc: NatsConnection, event: StoredEvent): Issued {
+  const message = messageOf(event);
+  const { subject, size } = message;
   const maxPayload = maxPayloadOf(nc);
-  const where = `event ${event.type} of stream '${event.streamId}' at revision ${event.revision}`;
+  const where = (): string => `event ${event.type} of stream '${event.streamId}' at revision ${event.revision}`;
   if (size > maxPayload) {
-    return { code: 'event_too_large', message: `${where} is ${size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`, retryable: false };
+    const refused: ErrorBody = { code: 'event_too_large', message: `${where()} is ${size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`, retryable: false };
+    return { event, message, outcome: Promise.resolve({ refused }) };
   }
-  try {
-    await publishEvent(js, event);
-    return undefined;
-  } catch (err) {
-    if (!isPermanentPublishError(err)) throw err;
-    const message = (err as Error).message;
-    const tooLarge = /size|max_payload|maximum/i.test(message);
-    return { code: tooLarge ? 'event_too_large' : 'event_rejected', message: `${where} (${size} bytes) was refused on ${subject}: ${message}`, retryable: false };
-  }
+  const outcome = js.publish(subject, message.body, { msgID: event.metadata.eventId, headers: message.headers }).then(
+    (): Outcome => ACKED,
+    (err: unknown): Outcome => {
+      if (!isPermanentPublishError(err)) return { error: err };
+      const text = (err as Error).message;
+      const tooLarge = /size|max_payload|maximum/i.test(text);
+      return { refused: { code: tooLarge ? 'event_too_large' : 'event_rejected', message: `${where()} (${size} bytes) was refused on ${subject}: ${text}`, retryable: false } };
+    },
+  );
+  return { event, message, outcome };
 }
 
 /** Publishes one stored event and waits for the JetStream ack (a duplicate ack counts as success). */
