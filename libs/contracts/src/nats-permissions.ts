@@ -35,12 +35,28 @@ export interface NatsPrincipal {
  */
 export const inboxPrefixOf = (publicKey: string): string => `_INBOX_${publicKey}`;
 
+/**
+ * The run event types the executor consumes from `LF_EVENTS`: those another process may append and after which
+ * the executor has something to do (a new or revised plan, a gate decided, an operator's retry, skip, pause,
+ * resume or cancel, an external step completed or failed, a run ended elsewhere that frees a slot). Its own
+ * appends (policy decisions, step starts, most outcomes, run completion) it reacts to in process; a relayed copy
+ * of one it has folded is acked without work. One durable per type, `executor-<Type>` (nats-server 2.9 takes one
+ * filter subject per consumer), so the executor receives about one event per step instead of every event.
+ */
+export const EXECUTOR_EVENT_TYPES = [
+  'PlanCreated', 'PlanRevised', 'GateDecided', 'StepSucceeded', 'StepFailed', 'StepRetryScheduled', 'StepSkipped',
+  'RunPaused', 'RunResumed', 'RunFailed', 'RunCancelled',
+] as const;
+
+/** The executor's durable consumer of one event type: `executor-<Type>`. */
+export const executorDurable = (eventType: string): string => `executor-${eventType}`;
+
 /** The durable JetStream consumers each service runs, by stream (names as in the services' consumers). */
 export const SERVICE_CONSUMERS: Readonly<Record<NatsServicePrincipal, readonly (readonly [stream: string, durable: string])[]>> = {
   planner: [[TRIGGERS_STREAM, 'planner'], [EVENTS_STREAM, 'planner-recovery']],
-  executor: [[EVENTS_STREAM, 'executor']],
+  executor: EXECUTOR_EVENT_TYPES.map((type) => [EVENTS_STREAM, executorDurable(type)] as const),
   policy: [],
-  approval: [[EVENTS_STREAM, 'approval'], [EVENTS_STREAM, 'approval-confidence'], [EVENTS_STREAM, 'approval-gate-opened'], [EVENTS_STREAM, 'approval-gate-escalated']],
+  approval: [[EVENTS_STREAM, 'approval-gate-opened'], [EVENTS_STREAM, 'approval-gate-escalated']],
   memory: [[EVENTS_STREAM, 'memory']],
   gateway: [[EVENTS_STREAM, 'gateway-webhooks']],
 };
@@ -50,20 +66,20 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
   planner: [subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow],
   executor: [],
   policy: [subjects.policyEvaluate, subjects.policyRegisterPack],
-  approval: [subjects.approvalDecideGate],
+  approval: [subjects.approvalDecideGate, subjects.approvalOpenGates],
   memory: [subjects.memoryStepStats],
   gateway: [],
 };
 
 /**
  * What each service publishes besides JetStream API calls and acks: only the executor calls tools and
- * policy, only the gateway forwards humans' commands, only the planner (host of the event relay) writes
+ * policy and asks approval to open the gates a run waits for, only the gateway forwards humans' commands, only the planner (host of the event relay) writes
  * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish), and only the
  * planner (host of the anchor publisher) signs stream heads into `lf.anchor.>`.
  */
 export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay'), subjects.anchorsAll],
-  executor: ['lf.tool.>', subjects.policyEvaluate],
+  executor: ['lf.tool.>', subjects.policyEvaluate, subjects.approvalOpenGates],
   policy: [],
   approval: [],
   memory: [],

@@ -45,6 +45,8 @@ export const subjects = {
   /** Request/reply: register a policy pack version (RegisterPolicyPackRequest -> RegisterPolicyPackResult). */
   policyRegisterPack: 'lf.policy.register-pack',
   approvalDecideGate: 'lf.approval.decide-gate',
+  /** The executor asks approval to open the gates a run is waiting for (approval reads which from the run's events). */
+  approvalOpenGates: 'lf.approval.open-gates',
   memoryStepStats: 'lf.memory.step-stats',
 } as const;
 

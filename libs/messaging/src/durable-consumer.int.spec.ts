@@ -171,4 +171,77 @@ describe('startDurableConsumer', () => {
     await eventually('the rest handled', () => new Set(handled).size === 9);
     expect([...new Set(handled)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
+
+  it('batch: hands the messages at hand over together in delivery order, one batch at a time, and acks them all', async () => {
+    const batches: number[][] = [];
+    let running = 0;
+    let overlapped = false;
+    const singles: number[] = [];
+    const jsc = jetstream(nats.nc);
+    // Published without awaiting each ack, so that they reach the consumer together.
+    await Promise.all(Array.from({ length: 40 }, (_, n) => jsc.publish('lf.evt.batch.s1.Done', JSON.stringify({ n }))));
+    await start(nats.nc, {
+      stream: EVENTS_STREAM,
+      durable: 'batch-test',
+      filterSubjects: ['lf.evt.batch.>'],
+      handler: async (m) => void singles.push(m.json<{ n: number }>().n),
+      batch: {
+        maxMessages: 16,
+        handler: async (msgs) => {
+          overlapped ||= running > 0;
+          running++;
+          await sleep(20);
+          batches.push(msgs.map((m) => m.json<{ n: number }>().n));
+          running--;
+        },
+      },
+    });
+    await eventually('all handled and acked', async () => batches.flat().length === 40 && (await consumerInfo('batch-test')).num_ack_pending === 0);
+    expect(batches.flat()).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    expect(batches.some((b) => b.length > 1)).toBe(true);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(16);
+    expect(overlapped).toBe(false);
+    expect(singles).toEqual([]);
+    expect((await consumerInfo('batch-test')).num_pending).toBe(0);
+  });
+
+  it('batch: a batch that fails is handled again message by message, so only the bad one is retried and dead-lettered', async () => {
+    const dlq: Msg[] = [];
+    const sub = nats.nc.subscribe('lf.dlq.batch-fail', { callback: (_err, msg) => void dlq.push(msg) });
+    await nats.nc.flush();
+    const singles: Array<{ n: number; count: number }> = [];
+    const jsc = jetstream(nats.nc);
+    await Promise.all([1, 2, 3, 4].map((n) => jsc.publish('lf.evt.batchfail.s1.Done', JSON.stringify({ n }))));
+    let batchCalls = 0;
+    const inGoodBatches: number[] = [];
+    await start(nats.nc, {
+      stream: EVENTS_STREAM,
+      durable: 'batch-fail',
+      filterSubjects: ['lf.evt.batchfail.>'],
+      maxDeliver: 2,
+      backoffMs: [20],
+      handler: async (m) => {
+        const { n } = m.json<{ n: number }>();
+        singles.push({ n, count: m.deliveryCount });
+        if (n === 3) throw new Error('poison');
+      },
+      batch: {
+        handler: async (msgs) => {
+          batchCalls++;
+          const ns = msgs.map((m) => m.json<{ n: number }>().n);
+          if (ns.includes(3)) throw new Error('poison in the batch');
+          inGoodBatches.push(...ns);
+        },
+      },
+    });
+    await eventually('the bad message dead-lettered', () => dlq.length === 1);
+    sub.unsubscribe();
+    expect(dlq[0]?.json()).toEqual({ n: 3 });
+    await eventually('nothing pending', async () => (await consumerInfo('batch-fail')).num_ack_pending === 0);
+    expect(batchCalls).toBeGreaterThanOrEqual(1);
+    // The good ones were handled once each (alone after a failed batch, or in a batch without the bad one) and acked;
+    // the bad one alone on each of its deliveries.
+    expect([...inGoodBatches, ...singles.filter((s) => s.n !== 3).map((s) => s.n)].sort()).toEqual([1, 2, 4]);
+    expect(singles.filter((s) => s.n === 3).map((s) => s.count)).toEqual([1, 2]);
+  });
 });

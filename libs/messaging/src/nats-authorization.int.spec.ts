@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ANCHORS_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, inboxPrefixOf } from '@ledgerflow/contracts';
+import { ANCHORS_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, executorDurable, inboxPrefixOf } from '@ledgerflow/contracts';
 import { removeDir, startNatsServer, tempDir, type NatsServerHandle } from '@ledgerflow/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type Msg, type NatsConnection } from '@nats-io/nats-core';
@@ -155,17 +155,18 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     await ensureStreams(planner.nc);
     const executor = await as('executor');
     await ensureStreams(executor.nc);
-    await (await jetstreamManager(executor.nc)).consumers.add(EVENTS_STREAM, { durable_name: 'executor', ack_policy: 'explicit', filter_subject: 'lf.evt.run.>' } as never);
-    await jetstream(planner.nc).publish('lf.evt.run.run-2.RunTriggered', '{}', { msgID: 'evt-1' });
+    const durable = executorDurable('PlanCreated');
+    await (await jetstreamManager(executor.nc)).consumers.add(EVENTS_STREAM, { durable_name: durable, ack_policy: 'explicit', filter_subject: 'lf.evt.run.*.PlanCreated' } as never);
+    await jetstream(planner.nc).publish('lf.evt.run.run-2.PlanCreated', '{}', { msgID: 'evt-1' });
     await jetstream(planner.nc).publish('lf.anchor.run.run-2', '{}', { msgID: 'run-2@0' });
     await expect(jetstream(executor.nc).publish('lf.anchor.run.run-2', '{}', { msgID: 'run-2@1' })).rejects.toThrow(/Permissions Violation/);
-    const message = await (await jetstream(executor.nc).consumers.get(EVENTS_STREAM, 'executor')).next({ expires: 2_000 });
-    expect(message?.subject).toBe('lf.evt.run.run-2.RunTriggered');
+    const message = await (await jetstream(executor.nc).consumers.get(EVENTS_STREAM, durable)).next({ expires: 2_000 });
+    expect(message?.subject).toBe('lf.evt.run.run-2.PlanCreated');
     await message?.ackAck();
 
     // The memory service may not create a consumer under another service's durable name.
     const memory = await as('memory');
-    await expect((await jetstreamManager(memory.nc)).consumers.add(EVENTS_STREAM, { durable_name: 'executor', ack_policy: 'explicit' } as never)).rejects.toThrow();
+    await expect((await jetstreamManager(memory.nc)).consumers.add(EVENTS_STREAM, { durable_name: durable, ack_policy: 'explicit' } as never)).rejects.toThrow();
     expect((await settled(memory.nc, memory.violations, 1)).some((v) => v.includes('$JS.API.CONSUMER'))).toBe(true);
 
     const publisher = await as('publisher');

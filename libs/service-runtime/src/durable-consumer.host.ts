@@ -3,33 +3,52 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { startDurableConsumer } from '@ledgerflow/messaging';
 import type { ConsumedMessage, DurableConsumer, DurableConsumerOptions } from '@ledgerflow/messaging';
 
-/** What a host configures: everything of a durable consumer but its handler. */
-export type ConsumerSettings = Omit<DurableConsumerOptions, 'handler'>;
+/**
+ * What a host configures: everything of a durable consumer but its handlers. `batch` (with the host's
+ * {@link DurableConsumerHost.handleBatch}) hands the messages at hand over together, see `startDurableConsumer`.
+ */
+export type ConsumerSettings = Omit<DurableConsumerOptions, 'handler' | 'batch'> & { readonly batch?: { readonly maxMessages?: number } };
 
 /**
- * A JetStream durable consumer bound to the Nest application's lifecycle: it starts when the
- * application has bootstrapped and drains (in-flight handlers finish) when it shuts down.
- * Subclasses say what to consume (`settings`) and how to handle one message (`handle`, idempotent;
- * throw to nak). See `startDurableConsumer` for ack, backoff and dead-letter behaviour.
+ * JetStream durable consumers bound to the Nest application's lifecycle: they start when the application has
+ * bootstrapped and drain (in-flight handlers finish) when it shuts down. Subclasses say what to consume
+ * (`settings`: one consumer, or several, e.g. one per event type, since nats-server 2.9 takes one filter subject
+ * per consumer) and how to handle one message (`handle`, idempotent; throw to nak), and optionally a batch
+ * (`handleBatch`). See `startDurableConsumer` for ack, backoff and dead-letter behaviour.
  */
 export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
-  private consumer?: DurableConsumer;
+  private consumers: DurableConsumer[] = [];
 
   protected constructor(protected readonly nc: NatsConnection) {}
 
-  protected abstract settings(): ConsumerSettings;
+  protected abstract settings(): ConsumerSettings | readonly ConsumerSettings[];
 
   protected abstract handle(message: ConsumedMessage): Promise<void>;
 
-  /** Runs after the consumer has drained, e.g. to close what the handler uses. */
+  /** Handles a batch (consumers with `batch` settings); the default hands each message to {@link handle} in order. */
+  protected async handleBatch(messages: readonly ConsumedMessage[]): Promise<void> {
+    for (const message of messages) await this.handle(message);
+  }
+
+  /** Runs after the consumers have drained, e.g. to close what the handler uses. */
   protected async afterStop(): Promise<void> {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startDurableConsumer(this.nc, { ...this.settings(), handler: (message) => this.handle(message) });
+    const settings = this.settings();
+    for (const each of Array.isArray(settings) ? (settings as readonly ConsumerSettings[]) : [settings as ConsumerSettings]) {
+      const { batch, ...rest } = each;
+      this.consumers.push(
+        await startDurableConsumer(this.nc, {
+          ...rest,
+          handler: (message) => this.handle(message),
+          ...(batch ? { batch: { ...batch, handler: (messages: readonly ConsumedMessage[]) => this.handleBatch(messages) } } : {}),
+        }),
+      );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     await this.afterStop();
   }
 }

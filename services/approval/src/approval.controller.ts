@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { SCOPES, subjects } from '@ledgerflow/contracts';
+import { SCOPES, headers, subjects } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
@@ -9,6 +9,8 @@ import { withSpan } from '@ledgerflow/telemetry';
 import { GateDecider } from './decide-gate.js';
 import type { GateDecisionResult } from './decide-gate.js';
 import { DecideGateDto } from './decide-gate.dto.js';
+import { GateOpenings } from './gate-openings.js';
+import { OpenGatesDto } from './open-gates.dto.js';
 
 /**
  * `lf.approval.decide-gate`: a reviewer's decision, forwarded by the gateway with the reviewer's own bearer
@@ -21,7 +23,22 @@ export class ApprovalController {
   constructor(
     @Inject(GateDecider) private readonly decider: GateDecider,
     @Inject(BearerVerifier) private readonly verifier: BearerVerifier,
+    @Inject(GateOpenings) private readonly openings: GateOpenings,
   ) {}
+
+  /**
+   * `lf.approval.open-gates` {runId}: the executor, after a pass in which the run waits for a gate (a policy
+   * decision requiring approval, a step whose definition declares a gate, a result held for review), asks approval
+   * to open it. Only the executor may publish here (NATS permissions), and the request is a nudge, not a fact:
+   * approval opens exactly the gates the run's events call for (`gatesToOpen`), idempotently, and answers the ids
+   * of the steps whose gate it opened (`[]` when none was due or another replica was first). Errors:
+   * `validation_failed` (no run id), `integrity_failed` (the run's chain does not verify).
+   */
+  @MessagePattern(subjects.approvalOpenGates)
+  async openGates(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<{ opened: string[] }> {
+    const { runId } = validateBody(OpenGatesDto, body);
+    return { opened: await this.openings.openGates(runId, context.getHeaders()?.get(headers.traceparent) || undefined) };
+  }
 
   @MessagePattern(subjects.approvalDecideGate)
   decide(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<GateDecisionResult> {

@@ -7,7 +7,6 @@ import { ApprovalController } from './approval.controller.js';
 import { GateDecider } from './decide-gate.js';
 import { GateEscalatedConsumer, GateOpenedConsumer, PUBLIC_URL } from './gate-events.consumer.js';
 import { GateNotifier } from './gate-notifier.js';
-import { ConfidenceGateOpener, GateOpener } from './gate-opener.consumer.js';
 import { GateOpenings } from './gate-openings.js';
 import { GateSlaScheduler } from './gate-sla.scheduler.js';
 
@@ -45,7 +44,7 @@ export class ApprovalModule {
         { provide: GateSlaScheduler, useValue: new GateSlaScheduler(runs, store, logger) },
         { provide: GateNotifier, useValue: notifier },
         { provide: PUBLIC_URL, useValue: config.LEDGERFLOW_PUBLIC_URL },
-        GateSlaLifecycle, GateOpener, ConfidenceGateOpener, GateOpenedConsumer, GateEscalatedConsumer,
+        GateSlaLifecycle, GateOpenedConsumer, GateEscalatedConsumer,
       ],
     };
   }

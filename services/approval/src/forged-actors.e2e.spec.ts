@@ -74,6 +74,24 @@ describe('forged reviewers and operators over NATS', () => {
     expect((await events()).some((e) => e.type === 'RunCancelled')).toBe(false);
   }, 30_000);
 
+  it('takes a request to open gates as a nudge: only the executor may send it, and it opens only what the events call for', async () => {
+    const before = (await events()).length;
+    // The gateway's user may not publish it (NATS permissions): the request never reaches approval.
+    expect(await refusal(send(subjects.approvalOpenGates, { runId }))).not.toBe('accepted');
+    const executor = await stack.connect('executor');
+    try {
+      const ask = (body: unknown) => requestJson<{ opened: string[] }>(executor, subjects.approvalOpenGates, body, { timeoutMs: 10_000 });
+      // The run's gate is already open: nothing more is due, whatever the request says.
+      expect(await ask({ runId })).toEqual({ opened: [] });
+      expect(await refusal(ask({ runId, stepId: 'g2', reviewers: ['mallory'] }))).toBe('request_invalid');
+      expect(await refusal(ask({ runId: '../../etc/passwd' }))).toBe('request_invalid');
+      expect(await ask({ runId: 'no-such-run' })).toEqual({ opened: [] });
+    } finally {
+      await executor.close();
+    }
+    expect((await events()).length).toBe(before);
+  }, 30_000);
+
   it('records the reviewer the token proves when the token is genuine', async () => {
     const token = await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] });
     expect(await send(subjects.approvalDecideGate, { gateId, outcome: 'approve', token })).toMatchObject({ gateId, outcome: 'approved' });

@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { EVENTS_STREAM, headers, subjects } from '@ledgerflow/contracts';
+import { EVENTS_STREAM, EXECUTOR_EVENT_TYPES, executorDurable, headers } from '@ledgerflow/contracts';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { DurableConsumerHost, NATS_CONNECTION } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import { RunReconciler } from './run-reconciler.js';
 
 /**
- * Reacts to run events from other processes (a new run from the planner, a gate decision from approval):
- * durable consumer `executor` on `lf.evt.run.>`, shared by every executor replica. An event this process
- * has already folded (its own appends) needs no reaction. Only headers are delivered (`lf-run-id`,
- * `lf-stream-revision`): the executor re-reads the run from the store anyway. The message is acknowledged
- * once the run has been reconciled, so a crash before that redelivers it.
+ * Reacts to run events from other processes (a new run from the planner, a gate decision from approval, an
+ * operator's command): one durable consumer per type in `EXECUTOR_EVENT_TYPES` (`executor-<Type>` on
+ * `lf.evt.run.*.<Type>`), each shared by every executor replica; the types only the executor appends are not
+ * delivered to it at all. An event this process has already folded (its own appends) needs no reaction. Only
+ * headers are delivered (`lf-run-id`, `lf-stream-revision`): the executor re-reads the run from the store anyway.
+ * The message is acknowledged once the run has been reconciled, so a crash before that redelivers it.
  */
 @Injectable()
 export class RunEventsConsumer extends DurableConsumerHost {
@@ -22,8 +23,13 @@ export class RunEventsConsumer extends DurableConsumerHost {
     super(nc);
   }
 
-  protected settings(): ConsumerSettings {
-    return { stream: EVENTS_STREAM, durable: 'executor', filterSubjects: [subjects.eventsOfCategory('run')], headersOnly: true };
+  protected settings(): readonly ConsumerSettings[] {
+    return EXECUTOR_EVENT_TYPES.map((type) => ({
+      stream: EVENTS_STREAM,
+      durable: executorDurable(type),
+      filterSubjects: [`lf.evt.run.*.${type}`],
+      headersOnly: true,
+    }));
   }
 
   protected async handle(message: ConsumedMessage): Promise<void> {

@@ -1,8 +1,9 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DomainError, addMilliseconds, decide, evolve, isExternalStep, isoToEpochMs, nextActions, wakeAt } from '@ledgerflow/domain';
+import { DomainError, addMilliseconds, decide, evolve, gatesToOpen, isExternalStep, isoToEpochMs, nextActions, wakeAt } from '@ledgerflow/domain';
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
 import { inputDigestOf } from '@ledgerflow/audit';
-import { idempotencyKeyOf } from '@ledgerflow/contracts';
+import { idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
+import { requestJson } from '@ledgerflow/messaging';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
@@ -113,6 +114,7 @@ export class RunReconciler {
       await this.options.slots?.release(runId, state); // an ended run of a limited workflow frees its slot
       return false;
     }
+    if (!loaded.integrity && gatesToOpen(state).length > 0) await this.askForGates(runId);
     const deadline = runDeadlineOf(loaded);
     if (state.status === 'paused' && deadline === undefined) return false;
     if (loaded.integrity) {
@@ -137,6 +139,22 @@ export class RunReconciler {
     }
     if (!progressed) this.timers.at(runId, earliestOf(wakeAt(state), deadline));
     return progressed;
+  }
+
+  /**
+   * The run waits for a gate nobody has opened yet (a decision requiring approval, a declared gate, a result held for
+   * review): asks approval to open it (`lf.approval.open-gates`; approval reads which gates from the run's events).
+   * Approval does not watch every policy decision and step result for the few that need a gate; the executor, which
+   * recorded them, tells it. When approval does not answer (down, or busy past the timeout), the run is looked at
+   * again after `retryDelayMs`, and asked again until the gate is open (idempotent: a gate opens once).
+   */
+  private async askForGates(runId: string): Promise<void> {
+    try {
+      await requestJson<{ opened: string[] }>(this.options.nc, subjects.approvalOpenGates, { runId }, { timeoutMs: this.options.policyTimeoutMs ?? 5000 });
+    } catch (error) {
+      this.options.logger.warn('approval did not open the gates the run waits for (asking again)', { runId, error: (error as Error).message });
+      this.timers.after(runId, this.options.retryDelayMs ?? 1000);
+    }
   }
 
   /**

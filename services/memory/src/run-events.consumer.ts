@@ -9,9 +9,10 @@ import { StepStatsProjection } from './step-stats.projection.js';
 import type { ProjectedEvent } from './step-stats.projection.js';
 
 /**
- * Feeds every run event (durable consumer `memory` on `lf.evt.run.>`) into memory's projections. When an
- * event arrives ahead of the projection (a gap in the run's revisions, e.g. a redelivery overtaken by a
- * later event), the missing events are read from the store first, so the projection never skips one.
+ * Feeds every run event (durable consumer `memory` on `lf.evt.run.>`) into memory's projections, in batches: the
+ * events at hand (up to 256) are applied in one transaction and acked together. When an event arrives ahead of the
+ * projection (a gap in the run's revisions, e.g. a redelivery overtaken by a later event), the missing events are
+ * read from the store first, so the projection never skips one.
  */
 @Injectable()
 export class MemoryEventsConsumer extends DurableConsumerHost {
@@ -24,21 +25,46 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
   }
 
   protected settings(): ConsumerSettings {
-    // Several at once is safe: an event ahead of the projection fills the gap from the store first,
-    // and an event at or below the applied revision is skipped (the apply itself is synchronous).
-    return { stream: EVENTS_STREAM, durable: 'memory', filterSubjects: [subjects.eventsOfCategory('run')], concurrency: 32 };
+    return { stream: EVENTS_STREAM, durable: 'memory', filterSubjects: [subjects.eventsOfCategory('run')], batch: { maxMessages: 256 } };
   }
 
   protected override async afterStop(): Promise<void> {
     this.projection.close();
   }
 
+  /** One event (a batch that failed is handled again one event at a time). */
   protected async handle(message: ConsumedMessage): Promise<void> {
-    const event = message.json<StoredEvent>();
-    const applied = this.projection.appliedRevision(event.metadata.runId);
-    if (event.revision <= applied) return;
-    if (event.revision === applied + 1) return this.projection.apply([event as unknown as ProjectedEvent]);
-    const missing = await this.store.readStream(event.streamId, { fromRevision: applied + 1, maxCount: event.revision - applied });
-    this.projection.apply(missing as unknown as ProjectedEvent[]);
+    await this.applyInOrder([message.json<StoredEvent>()]);
+  }
+
+  protected override async handleBatch(messages: readonly ConsumedMessage[]): Promise<void> {
+    await this.applyInOrder(messages.map((message) => message.json<StoredEvent>()));
+  }
+
+  /**
+   * Applies the events run by run in revision order, after reading from the store whatever a run's events skip
+   * (between the applied revision and the first event here, or between two events here); all in one transaction.
+   */
+  private async applyInOrder(events: readonly StoredEvent[]): Promise<void> {
+    const byRun = new Map<string, StoredEvent[]>();
+    for (const event of events) {
+      const list = byRun.get(event.streamId);
+      if (list) list.push(event);
+      else byRun.set(event.streamId, [event]);
+    }
+    const ordered: StoredEvent[] = [];
+    for (const [streamId, list] of byRun) {
+      list.sort((a, b) => a.revision - b.revision);
+      let applied = this.projection.appliedRevision(list[0].metadata.runId);
+      for (const event of list) {
+        if (event.revision <= applied) continue;
+        if (event.revision > applied + 1) {
+          ordered.push(...(await this.store.readStream(streamId, { fromRevision: applied + 1, maxCount: event.revision - applied - 1 })));
+        }
+        ordered.push(event);
+        applied = event.revision;
+      }
+    }
+    if (ordered.length > 0) this.projection.apply(ordered as unknown as ProjectedEvent[]);
   }
 }

@@ -48,10 +48,16 @@ export class StepStatsProjection {
     return row?.applied_revision ?? -1;
   }
 
-  /** Applies events of one run in revision order; events at or below the applied revision are skipped. */
+  /**
+   * Applies events in one transaction: each run's events in revision order (runs may interleave); events at or
+   * below a run's applied revision are skipped. A step's outcomes within the call are written once, with the
+   * durations of all of them (one read and one write of its window per call, not per event).
+   */
   apply(events: readonly ProjectedEvent[]): void {
     this.db.transaction(() => {
-      for (const event of events) this.applyOne(event);
+      const outcomes = new Map<string, Outcomes>();
+      for (const event of events) this.applyOne(event, outcomes);
+      for (const outcome of outcomes.values()) this.recordOutcomes(outcome);
     })();
   }
 
@@ -79,7 +85,7 @@ export class StepStatsProjection {
     this.db.close();
   }
 
-  private applyOne(event: ProjectedEvent): void {
+  private applyOne(event: ProjectedEvent, outcomes: Map<string, Outcomes>): void {
     const runId = event.metadata.runId;
     const run = this.statements.getRun.get(runId) as { workflow_id: string; applied_revision: number } | undefined;
     if (run && event.revision <= run.applied_revision) return;
@@ -94,13 +100,21 @@ export class StepStatsProjection {
     if (event.type === 'StepStarted' && event.data.attempt === 1) this.statements.countRun.run(run.workflow_id, stepId);
     // A result carried over by a fork was not produced by this run: it does not count twice.
     if ((event.type === 'StepSucceeded' || event.type === 'StepFailed') && event.data.carriedOver !== true) {
-      const key = [run.workflow_id, stepId] as const;
-      this.statements.ensureStep.run(...key);
-      const row = this.statements.getStep.get(...key) as { durations: string };
-      const durations = [...(JSON.parse(row.durations) as number[]), Number(event.data.durationMs ?? 0)].slice(-DURATION_WINDOW);
-      const succeeded = event.type === 'StepSucceeded' ? 1 : 0;
-      this.statements.recordOutcome.run(succeeded, 1 - succeeded, JSON.stringify(durations), ...key);
+      const key = `${run.workflow_id}\u0000${stepId}`;
+      let outcome = outcomes.get(key);
+      if (!outcome) outcomes.set(key, (outcome = { workflowId: run.workflow_id, stepId, succeeded: 0, failed: 0, durations: [] }));
+      if (event.type === 'StepSucceeded') outcome.succeeded++;
+      else outcome.failed++;
+      outcome.durations.push(Number(event.data.durationMs ?? 0));
     }
+  }
+
+  private recordOutcomes(outcome: Outcomes): void {
+    const key = [outcome.workflowId, outcome.stepId] as const;
+    this.statements.ensureStep.run(...key);
+    const row = this.statements.getStep.get(...key) as { durations: string };
+    const durations = [...(JSON.parse(row.durations) as number[]), ...outcome.durations].slice(-DURATION_WINDOW);
+    this.statements.recordOutcome.run(outcome.succeeded, outcome.failed, JSON.stringify(durations), ...key);
   }
 
   private prepare() {
@@ -125,6 +139,15 @@ export class StepStatsProjection {
       ),
     };
   }
+}
+
+/** A step's outcomes gathered within one `apply` call. */
+interface Outcomes {
+  readonly workflowId: string;
+  readonly stepId: string;
+  succeeded: number;
+  failed: number;
+  readonly durations: number[];
 }
 
 /** Nearest-rank percentile of sorted values (0 when empty). */
