@@ -51,6 +51,15 @@ export class GatewayConfig extends WithAuthConfig(CommonConfig) {
   @IsInt() @Min(1) @Max(256)
   LEDGERFLOW_WEBHOOK_CONCURRENCY!: number;
 
+  /**
+   * Outbound webhooks: how often a gateway reads the subscriptions from the store, in ms (default 1000, 10 .. 60000).
+   * A gateway consumes run events only while some subscription is live; one made or deleted on another replica
+   * is noticed within this long (one made through this gateway at once). No event is lost meanwhile.
+   */
+  @Env('LEDGERFLOW_WEBHOOK_WATCH_MS', { default: '1000' })
+  @IsInt() @Min(10) @Max(60_000)
+  LEDGERFLOW_WEBHOOK_WATCH_MS!: number;
+
   /** Outbound webhooks: allow loopback and private targets (default false: refused when subscribing and at each delivery). */
   @Env('LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE', { default: 'false' })
   @IsBoolean()

@@ -51,7 +51,10 @@ export class GatewayModule {
         { provide: STREAM_SETTINGS, useValue: { heartbeatMs: context.config.LEDGERFLOW_STREAM_HEARTBEAT_MS } },
         { provide: Subscriptions, useValue: subscriptions },
         { provide: WebhookDeliveries, useValue: deliveries },
-        { provide: WebhookDispatcher, useValue: new WebhookDispatcher(context.nc, context.store, subscriptions, deliveries, sender) },
+        {
+          provide: WebhookDispatcher,
+          useValue: new WebhookDispatcher({ nc: context.nc, store: context.store, subscriptions, deliveries, sender, logger: context.logger, watchIntervalMs: config.LEDGERFLOW_WEBHOOK_WATCH_MS }),
+        },
         { provide: Authenticator, useValue: new Authenticator(bearerVerifierOf(context.config), accounts) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: InputShapeInterceptor },

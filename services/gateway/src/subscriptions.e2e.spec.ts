@@ -2,12 +2,14 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { Webhook } from 'standardwebhooks';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import { authHeader, benchWorkers, devToken, eventually, startRunOverHttp, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
+import { Subscriptions } from './subscriptions.js';
+import { WEBHOOKS_DURABLE } from './webhook-dispatcher.js';
 
 interface Received {
   readonly path: string;
@@ -51,6 +53,7 @@ describe('outbound webhooks', () => {
         LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE: 'true',
         LEDGERFLOW_WEBHOOK_RETRY_DELAYS_MS: '200,200',
         LEDGERFLOW_WEBHOOK_TIMEOUT_MS: '1000',
+        LEDGERFLOW_WEBHOOK_WATCH_MS: '200',
       },
       extras: [benchWorkers(join(dataDir, 'ledger.jsonl'))],
     });
@@ -184,4 +187,38 @@ describe('outbound webhooks', () => {
     const events = await store.readStream(`subscription-${made.id}`);
     expect(events.map((e) => e.type)).toEqual(['SubscriptionCreated', 'SubscriptionDeleted']);
   }, 60_000);
+
+  it('pulls no run event while no subscription is live, and delivers what follows one made on another replica', async () => {
+    for (const s of (await call('GET', '/v1/subscriptions')).body as unknown as Array<{ id: string }>) {
+      expect((await call('DELETE', `/v1/subscriptions/${s.id}`)).status).toBe(204);
+    }
+    const nc = await stack.connect();
+    try {
+      const jsm = await jetstreamManager(nc);
+      const consumer = () => jsm.consumers.info('LF_EVENTS', WEBHOOKS_DURABLE);
+      // Paused: the run's events wait in the durable, none is handed out.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const before = (await consumer()).num_pending;
+      const unseen = await startRunOverHttp(stack, 'noop-chain', { input: {}, idempotencyKey: 'webhooks-paused' });
+      await runEnded(unseen);
+      await eventually(async () => ((await consumer()).num_pending > before ? true : undefined), 10_000, 'the run events waiting in the durable');
+      expect((await consumer()).num_ack_pending).toBe(0);
+
+      // Another replica's subscription (written to the store by this test, as a replica would): noticed within the watch interval.
+      const elsewhere = await new Subscriptions(store).create({ url: `${base}/elsewhere`, eventTypes: ['RunCompleted'], workflowId: 'noop-chain' }, { kind: 'human', id: 'other-replica', scopes: ['admin'] });
+      const runId = await startRunOverHttp(stack, 'noop-chain', { input: {}, idempotencyKey: 'webhooks-after-replica-subscription' });
+      await runEnded(runId);
+      const [delivery] = await eventually(async () => {
+        const list = await deliveriesOf(elsewhere.id);
+        return list[0]?.status === 'delivered' ? list : undefined;
+      }, 20_000, 'the run after the subscription delivered');
+      expect(delivery).toMatchObject({ runId, eventType: 'RunCompleted' });
+      // The backlog is consumed (acked), and nothing of the run before the subscription is sent.
+      await eventually(async () => ((await consumer()).num_pending === 0 ? true : undefined), 20_000, 'the backlog consumed');
+      expect((await deliveriesOf(elsewhere.id)).map((d) => d.runId)).toEqual([runId]);
+      expect(received.filter((r) => r.path === '/elsewhere')).toHaveLength(1);
+    } finally {
+      await nc.close();
+    }
+  }, 90_000);
 });

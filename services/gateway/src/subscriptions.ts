@@ -58,8 +58,15 @@ export interface ActiveSubscription extends SubscriptionView {
 export class Subscriptions {
   private readonly active = new Map<string, ActiveSubscription>();
   private readonly deleted = new Set<string>();
+  private readonly listeners = new Set<() => void>();
   private position = 0;
-  private catchingUp?: Promise<void>;
+  /** The catch-up passes, one after the other. */
+  private passes: Promise<void> = Promise.resolve();
+  /** The next pass, shared by every caller until it starts. */
+  private next?: Promise<void>;
+  /** Event types some live subscription wants (`*` included), and whether one filters by workflow. */
+  private types = new Set<string>();
+  private byWorkflow = false;
 
   constructor(
     private readonly store: EventStore,
@@ -111,13 +118,31 @@ export class Subscriptions {
     await this.catchUp();
   }
 
-  /** Live subscriptions that want an event of `eventType` of a run of `workflowId`, committed at `position`. */
-  async matching(eventType: string, workflowId: string | undefined, position: number): Promise<ActiveSubscription[]> {
-    await this.catchUp();
+  /**
+   * Live subscriptions, as of the last catch-up, that want an event of `eventType` of a run of `workflowId`,
+   * committed at `position` (`undefined`: not known yet, any position after none is taken as matching). Call
+   * {@link catchUp} first for subscriptions stored since.
+   */
+  matching(eventType: string, workflowId: string | undefined, position?: number): ActiveSubscription[] {
+    if (!this.wants(eventType)) return [];
     return [...this.active.values()].filter((s) =>
-      position > s.createdPosition &&
+      (position === undefined || position > s.createdPosition) &&
       (s.eventTypes.includes(ALL_EVENT_TYPES) || s.eventTypes.includes(eventType)) &&
       (s.workflowId === undefined || s.workflowId === workflowId));
+  }
+
+  /** Whether a live subscription (as of the last catch-up) wants events of `eventType`, of some workflow: no store read. */
+  wants(eventType: string): boolean {
+    return this.types.has(eventType) || this.types.has(ALL_EVENT_TYPES);
+  }
+
+  /**
+   * Calls `listener` after a catch-up that created or deleted a subscription (here or on another replica).
+   * @returns a function removing the listener.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** A live subscription with its secret, or undefined once deleted (or never created). */
@@ -128,7 +153,7 @@ export class Subscriptions {
 
   /** Whether any live subscription filters by workflow (the dispatcher then needs each run's workflow). */
   get anyByWorkflow(): boolean {
-    return [...this.active.values()].some((s) => s.workflowId !== undefined);
+    return this.byWorkflow;
   }
 
   /** Whether any subscription is live. */
@@ -136,30 +161,57 @@ export class Subscriptions {
     return this.active.size > 0;
   }
 
-  /** Applies every subscription event committed since the last catch-up; concurrent callers share one pass. */
+  /**
+   * Applies every subscription event committed before this call: one store read (an index seek when nothing is
+   * new) that starts after the call, shared by every caller of the same event-loop turn, so a burst of callers
+   * costs one read. Passes never overlap.
+   * @throws StoreUnavailableError when the store cannot be read.
+   */
   catchUp(): Promise<void> {
-    this.catchingUp ??= this.readNew().finally(() => {
-      this.catchingUp = undefined;
+    this.next ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.next = undefined;
+        this.passes = this.passes.catch(() => undefined).then(() => this.readNew());
+        this.passes.then(resolve, reject);
+      });
     });
-    return this.catchingUp;
+    return this.next;
   }
 
   private async readNew(): Promise<void> {
-    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: STREAM_PREFIX }, (event) => this.apply(event));
+    let changed = false;
+    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: STREAM_PREFIX }, (event) => {
+      changed = this.apply(event) || changed;
+    });
+    if (!changed) return;
+    const live = [...this.active.values()];
+    this.types = new Set(live.flatMap((s) => s.eventTypes));
+    this.byWorkflow = live.some((s) => s.workflowId !== undefined);
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        /* a listener's failure is its own */
+      }
+    }
   }
 
-  private apply(event: StoredEvent): void {
+  /** @returns whether the set of live subscriptions changed. */
+  private apply(event: StoredEvent): boolean {
     if (event.type === 'SubscriptionCreated') {
       const data = event.data as SubscriptionCreated;
       this.active.set(data.subscriptionId, {
         id: data.subscriptionId, url: data.url, eventTypes: data.eventTypes, ...(data.workflowId ? { workflowId: data.workflowId } : {}),
         createdAt: event.metadata.occurredAt, createdBy: data.createdBy, secret: data.secret, createdPosition: event.position,
       });
-    } else if (event.type === 'SubscriptionDeleted') {
-      const id = (event.data as SubscriptionDeleted).subscriptionId;
-      this.active.delete(id);
-      this.deleted.add(id);
+      return true;
     }
+    if (event.type === 'SubscriptionDeleted') {
+      const id = (event.data as SubscriptionDeleted).subscriptionId;
+      this.deleted.add(id);
+      return this.active.delete(id);
+    }
+    return false;
   }
 
   private metadataOf(subscriptionId: string, who: Principal) {
