@@ -8,6 +8,7 @@ export type { Attributes, Context, Link, Span } from '@opentelemetry/api';
 export { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 export * from './export-plan.js';
 export * from './telemetry-sdk.js';
+export { currentServiceName, runAsService } from './service-scope.js';
 export * from './tracing.js';
 export * from './propagation.js';
 export * from './metrics.js';

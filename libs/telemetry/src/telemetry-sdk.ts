@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { TracerProvider } from '@opentelemetry/api';
 import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { LedgerflowError } from '@ledgerflow/domain';
 import type { ExportPlan, TelemetryEnv } from './export-plan.js';
 import { resolveExportPlan } from './export-plan.js';
+import { startMetricsExport, traceExportProcessor } from './exporters.js';
+import { ServiceScopedTracerProvider } from './service-scope.js';
 
 /** Options of {@link startTelemetry}. */
 export interface TelemetryOptions {
@@ -25,6 +22,12 @@ export interface TelemetryOptions {
   readonly spanProcessors?: readonly SpanProcessor[];
   /** Variables to read (see {@link resolveExportPlan}); default `process.env`. */
   readonly env?: TelemetryEnv;
+  /**
+   * Services this process hosts (`ledgerflow start --single-process`), e.g. `['ledgerflow-planner', ...]`:
+   * a span started inside `runAsService(name, ...)` for one of them carries `service.name = name`; other spans
+   * carry `serviceName`. Default: none (every span carries `serviceName`).
+   */
+  readonly serviceNames?: readonly string[];
 }
 
 /** A running SDK. */
@@ -53,7 +56,8 @@ let running: Running | undefined;
  *
  * Registers globally a tracer provider (resource `service.name`), the W3C trace-context + baggage
  * propagators and an AsyncLocalStorage context manager; exports traces over OTLP/HTTP JSON and metrics
- * over OTLP and/or Prometheus only as the variables ask (see {@link resolveExportPlan}). No
+ * over OTLP and/or Prometheus only as the variables ask (see {@link resolveExportPlan}); the exporters and
+ * the metrics SDK are loaded only then (a process that exports nothing keeps them out of memory). No
  * auto-instrumentation. A second call while one is running shares the first (its service name and
  * processors win) and needs its own `shutdown()`: the SDK stops when the last user shuts down.
  *
@@ -78,32 +82,24 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
       ...(options.serviceVersion !== undefined ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
     }));
 
-  const readers: IMetricReader[] = [];
-  let prometheusUrl: string | undefined;
-  if (plan.prometheus !== undefined) {
-    readers.push(await startPrometheus(plan.prometheus.host, plan.prometheus.port));
-    const host = plan.prometheus.host.includes(':') ? `[${plan.prometheus.host}]` : plan.prometheus.host;
-    prometheusUrl = `http://${host}:${plan.prometheus.port}/metrics`;
-  }
-  if (plan.metricsUrl !== undefined) {
-    readers.push(new PeriodicExportingMetricReader({
-      exporter: new OTLPMetricExporter({ url: plan.metricsUrl }),
-      exportIntervalMillis: plan.metricsIntervalMs,
-      exportTimeoutMillis: Math.min(30_000, plan.metricsIntervalMs),
-    }));
-  }
-  const meterProvider = readers.length > 0 ? new MeterProvider({ resource, readers }) : undefined;
+  const metricsExport = await startMetricsExport(plan, resource);
+  const meterProvider = metricsExport?.meterProvider;
+  const prometheusUrl = metricsExport?.prometheusUrl;
 
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
-  if (plan.tracesUrl !== undefined) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: plan.tracesUrl })));
+  const exportProcessor = await traceExportProcessor(plan);
+  if (exportProcessor !== undefined) spanProcessors.push(exportProcessor);
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
+  const globalProvider: TracerProvider = options.serviceNames !== undefined && options.serviceNames.length > 0
+    ? new ServiceScopedTracerProvider(tracerProvider, resource, options.serviceNames, spanProcessors)
+    : tracerProvider;
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new CompositePropagator({
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
   }));
-  trace.setGlobalTracerProvider(tracerProvider);
+  trace.setGlobalTracerProvider(globalProvider);
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
 
   let stopped: Promise<void> | undefined;
@@ -146,21 +142,4 @@ function handle(current: Running): Telemetry {
       if (current.users === 0) await current.stop();
     },
   };
-}
-
-function startPrometheus(host: string, port: number): Promise<PrometheusExporter> {
-  return new Promise((resolve, reject) => {
-    const exporter: PrometheusExporter = new PrometheusExporter({ host, port }, (error) => {
-      if (error) {
-        reject(new LedgerflowError(
-          'TELEMETRY.METRICS_PORT_UNAVAILABLE',
-          `LEDGERFLOW_METRICS_PORT=${port}: cannot serve Prometheus metrics on ${host}:${port}: ${error.message}`,
-          false,
-          { host, port },
-        ));
-      } else {
-        resolve(exporter);
-      }
-    });
-  });
 }
