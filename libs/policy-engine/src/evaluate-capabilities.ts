@@ -1,8 +1,7 @@
-import { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import type { PolicyFacts } from '@ledgerflow/contracts';
 import type { RuleResult } from '@ledgerflow/domain';
 import { cedarRequestOf, interpolate } from './cedar-request.js';
-import { permitSetIdOf } from './load-packs.js';
+import { cedarAnswers } from './cedar-memo.js';
 import type { CedarPolicy, PolicyPackSet } from './pack.types.js';
 
 /** The Cedar part of a decision: one result per Cedar policy, and the permits that allowed the action. */
@@ -13,7 +12,8 @@ export interface CapabilityResults {
 }
 
 /**
- * Evaluates every capability pack's Cedar policies with the pre-parsed set (`statefulIsAuthorized`).
+ * Evaluates every capability pack's Cedar policies with the pre-parsed set (`statefulIsAuthorized`, through
+ * `cedarAnswers`: one Cedar call per distinct request as the policies see it).
  * Result per policy (`rule` = its `@id`, `pack` = `<id>@<version>`):
  * - a satisfied `forbid` (in Cedar's `diagnostics.reason`): `fail`, message `@rationale`;
  * - an unsatisfied `forbid`: `pass`, message `@otherwise` (or "does not apply");
@@ -25,18 +25,16 @@ export interface CapabilityResults {
  * `{name}` placeholders in messages are filled from `values` (see `messageValuesOf`).
  */
 export function evaluateCapabilities(request: PolicyFacts, set: PolicyPackSet, values: ReadonlyMap<string, string>): CapabilityResults {
-  const cedar = cedarRequestOf(request);
-  const answer = statefulIsAuthorized({ ...cedar, preparsedPolicySetId: set.cedarSetId });
+  const { answer, permits } = cedarAnswers(cedarRequestOf(request), set);
   if (answer.type === 'failure') {
     const problem = answer.errors.map((e) => e.message).join('; ');
     return { results: [{ rule: 'cedar-request', pack: 'cedar', result: 'fail', message: `Cedar could not evaluate the request, so it is denied: ${problem}` }], permitting: [] };
   }
   const { decision, diagnostics: { reason, errors } } = answer.response;
   const satisfied = new Set(reason);
-  if (decision === 'deny' && reason.length > 0) {
-    // Denied by a forbid: Cedar names only the forbids, so ask the permits-only set which permits hold.
-    const permits = statefulIsAuthorized({ ...cedar, preparsedPolicySetId: permitSetIdOf(set.cedarSetId) });
-    if (permits.type === 'success') for (const key of permits.response.diagnostics.reason) satisfied.add(key);
+  if (decision === 'deny' && reason.length > 0 && permits?.type === 'success') {
+    // Denied by a forbid: Cedar names only the forbids, so the permits-only set said which permits hold.
+    for (const key of permits.response.diagnostics.reason) satisfied.add(key);
   }
   const errored = new Map(errors.map((e) => [e.policyId, e.error.message]));
   const anyPermit = set.cedarPolicies.some((p) => p.policy.effect === 'permit' && satisfied.has(p.key) && !errored.has(p.key));
