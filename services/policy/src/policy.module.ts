@@ -6,6 +6,7 @@ import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { GrantSigner } from './grant-signer.js';
 import type { PolicyConfig } from './policy.config.js';
 import { PolicyController } from './policy.controller.js';
+import { POLICY_EVALUATE_QUEUE, PolicyEvaluateServer } from './policy-evaluate.server.js';
 import { PolicyEvaluator } from './policy-evaluator.js';
 import { PolicyPackCatalog } from './policy-pack-catalog.js';
 import { POLICY_DIRS, PolicyPacksHost } from './policy-packs.host.js';
@@ -17,7 +18,8 @@ export class PolicyModule {
    * `<file>:<line>:<column>: <problem>`, which the service runtime turns into exit code 78 with that line) before
    * anything is read or appended; `PolicyPacksHost` then registers them as versions and follows the store. The
    * signing key was validated by the config; it is never logged. Runs are read through the runtime's RunRepository
-   * (a cached fold that reads only the events appended since).
+   * (a cached fold that reads only the events appended since). `lf.policy.evaluate` is served by PolicyEvaluateServer
+   * (a plain NATS subscription, queue group the service name), the other subjects by PolicyController (Nest).
    */
   static register(context: ServiceContext<PolicyConfig>): DynamicModule {
     const { config } = context;
@@ -37,6 +39,8 @@ export class PolicyModule {
         { provide: POLICY_DIRS, useValue: config.LEDGERFLOW_POLICY_DIRS },
         { provide: BearerVerifier, useValue: bearerVerifierOf(config) },
         PolicyPacksHost,
+        { provide: POLICY_EVALUATE_QUEUE, useValue: context.name },
+        PolicyEvaluateServer,
       ],
     };
   }
