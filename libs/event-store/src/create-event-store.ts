@@ -1,6 +1,5 @@
 import { ValidationError } from '@ledgerflow/domain';
 import type { EventStore } from './event-store.port.js';
-import { EventStoreDbEventStore } from './eventstoredb.event-store.js';
 import { InMemoryEventStore } from './in-memory.event-store.js';
 import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store.js';
 
@@ -33,9 +32,13 @@ export async function createEventStore(options: CreateEventStoreOptions): Promis
     case 'sqlite':
       if (!options.sqlitePath) throw missing('sqlitePath', 'sqlite');
       return SqliteEventStore.open(options.sqlitePath, { ...options.sqlite, ...limit });
-    case 'eventstoredb':
+    case 'eventstoredb': {
       if (!options.connectionString) throw missing('connectionString', 'eventstoredb');
+      // Imported only here: the EventStoreDB client and its gRPC stack (@grpc/grpc-js, google-protobuf) cost
+      // about 14 MiB of resident memory per process that uses the embedded SQLite store instead.
+      const { EventStoreDbEventStore } = await import('./eventstoredb.event-store.js');
       return EventStoreDbEventStore.connect(options.connectionString, limit);
+    }
     default: {
       const kind: never = options.kind;
       throw new ValidationError('STORE.INVALID_CONFIG', `kind must be 'sqlite', 'eventstoredb' or 'memory', got ${JSON.stringify(kind)}`, {
