@@ -65,7 +65,19 @@ export async function startBenchStack(prefix: string, options: { readonly defini
   return { ...stack, benchLedger };
 }
 
+/**
+ * `processes`: each service its own OS process (as on Kubernetes); `single`: the six services in one Node
+ * process, `tools/cli/dist/services-process.js` (as `ledgerflow start --single-process`), named
+ * {@link SINGLE_PROCESS_NAME}, each service still with its own NATS connections and user.
+ */
+export type StackLayout = 'processes' | 'single';
+
+/** The name of the one services process of a `single` layout stack (`stack.process('services')`). */
+export const SINGLE_PROCESS_NAME = 'services';
+
 export interface StackOptions {
+  /** How the services run; default `processes`. */
+  readonly layout?: StackLayout;
   /** Where the SQLite files and nats-server's JetStream data go; default a fresh temp dir. */
   readonly dataDir?: string;
   /** Variables for every service and extra process (e.g. OTEL_* for span export). */
@@ -84,6 +96,7 @@ export type GrantKeyPair = Ed25519KeyPair;
 export const generateGrantKeys = (): GrantKeyPair => generateEd25519KeyPair();
 
 export interface Stack {
+  readonly layout: StackLayout;
   readonly natsUrl: string;
   /** The nats-server process id (for resource figures, e.g. the bench's CPU per step). */
   readonly natsPid: number;
@@ -113,13 +126,30 @@ export interface Stack {
    * (`LEDGERFLOW_ANCHOR_SIGNING_KEY`, every 500 ms); tests verify anchors with the public key (SPKI PEM).
    */
   readonly anchorKeys: GrantKeyPair;
-  /** The running process of a service or extra process by name. */
+  /**
+   * The running process of a service or extra process by name; in the `single` layout a service's name (or
+   * `services`) gives the one process that runs them all.
+   */
   process(name: string): ManagedProcess;
-  /** Starts a (killed or stopped) process again with the same environment; resolves once it is ready. */
+  /** Starts a (killed or stopped) process again with the same environment; resolves once it is ready (in the `single` layout a service's name restarts all six). */
   restart(name: string): Promise<ManagedProcess>;
   /** Stops every process (services first, then nats-server). */
   stop(): Promise<void>;
 }
+
+/** What `startStack` launches for one process name. */
+interface LaunchSpec {
+  /** Relative to the repository root, run with `node`. */
+  readonly script: string;
+  readonly args?: readonly string[];
+  readonly readyLine: RegExp;
+  readonly env: Record<string, string>;
+  /** Default 30 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+/** The six services start one after another in one process: allow four times a service's 30 s (57 s seen on a loaded 2-core machine). */
+const SINGLE_READY_TIMEOUT_MS = 120_000;
 
 export const DEV_AUTH_SECRET = 'ledgerflow-development-secret-change-me';
 export const DEV_AUTH_ISSUER = 'ledgerflow';
@@ -155,7 +185,8 @@ function toolWorkersOf(extras: readonly ExtraProcess[]): Record<string, readonly
  * `<dataDir>/nats-credentials`, and each service and extra process connects as its own user
  * (`NATS_NKEY_SEED_FILE`; an extra as a tool worker of its `toolSubjects`). One Ed25519 grant
  * key pair is generated per stack and given to every process (`LEDGERFLOW_GRANT_SIGNING_KEY`,
- * `LEDGERFLOW_GRANT_VERIFY_KEY`; `options.env` and an extra's `env` may override them).
+ * `LEDGERFLOW_GRANT_VERIFY_KEY`; `options.env` and an extra's `env` may override them). With `layout: 'single'`
+ * the six services run in one process instead, each still connecting as its own NATS user.
  * @throws when a process exits or is not ready in time; what was started is stopped first.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -189,27 +220,41 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     [GRANT_VERIFY_KEY_ENV]: grantKeys.publicKeyPem,
     ...options.env,
   };
-  const specs = new Map<string, { script: string; readyLine: RegExp; env: Record<string, string> }>();
-  for (const name of SERVICE_NAMES) {
-    const env = { ...(name === 'planner' ? anchorEnv : {}), ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name) };
-    specs.set(name, { script: `services/${name}/dist/main.js`, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env });
+  const layout = options.layout ?? 'processes';
+  const specs = new Map<string, LaunchSpec>();
+  if (layout === 'single') {
+    // The other services ignore the planner's anchor variables; each service's seed comes from --nats-credentials-dir.
+    specs.set(SINGLE_PROCESS_NAME, {
+      script: 'tools/cli/dist/services-process.js',
+      args: ['--nats-credentials-dir', natsCredentialsDir],
+      readyLine: new RegExp(`^ledgerflow:ready ${SINGLE_PROCESS_NAME}$`),
+      env: { ...anchorEnv, ...baseEnv },
+      readyTimeoutMs: SINGLE_READY_TIMEOUT_MS,
+    });
+  } else {
+    for (const name of SERVICE_NAMES) {
+      const env = { ...(name === 'planner' ? anchorEnv : {}), ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name) };
+      specs.set(name, { script: `services/${name}/dist/main.js`, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env });
+    }
   }
   for (const extra of options.extras ?? []) {
     const env = { ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, extra.name), ...extra.env };
     specs.set(extra.name, { script: extra.script, readyLine: extra.readyLine, env });
   }
   const running = new Map<string, ManagedProcess>();
-  const launch = async (name: string): Promise<ManagedProcess> => {
+  const processName = (name: string): string => (layout === 'single' && (SERVICE_NAMES as readonly string[]).includes(name) ? SINGLE_PROCESS_NAME : name);
+  const launch = async (requested: string): Promise<ManagedProcess> => {
+    const name = processName(requested);
     const spec = specs.get(name);
     if (!spec) throw new Error(`no process named ${name} in this stack`);
     const child = await spawnProcess({
       name,
       command: process.execPath,
-      args: [...(options.nodeArgs ?? []), join(root, spec.script)],
+      args: [...(options.nodeArgs ?? []), join(root, spec.script), ...(spec.args ?? [])],
       cwd: root,
       env: spec.env,
       readyLine: spec.readyLine,
-      readyTimeoutMs: 30_000,
+      readyTimeoutMs: spec.readyTimeoutMs ?? 30_000,
     });
     running.set(name, child);
     return child;
@@ -220,14 +265,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await nats.stop();
   };
   try {
-    await launch('planner');
-    await Promise.all(SERVICE_NAMES.filter((name) => name !== 'planner').map(launch));
+    if (layout === 'single') await launch(SINGLE_PROCESS_NAME);
+    else {
+      await launch('planner');
+      await Promise.all(SERVICE_NAMES.filter((name) => name !== 'planner').map(launch));
+    }
     await Promise.all((options.extras ?? []).map((extra) => launch(extra.name)));
   } catch (error) {
     await stop();
     throw error;
   }
   return {
+    layout,
     natsUrl: nats.url,
     natsPid: nats.pid,
     natsCredentialsDir,
@@ -243,12 +292,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return connectAs(nats.url, natsCredentialsDir, user);
     },
     process(name) {
-      const child = running.get(name);
+      const child = running.get(processName(name));
       if (!child) throw new Error(`process ${name} is not running`);
       return child;
     },
     async restart(name) {
-      const previous = running.get(name);
+      const previous = running.get(processName(name));
       if (previous) await previous.stop();
       return launch(name);
     },

@@ -1,0 +1,157 @@
+import 'reflect-metadata';
+import { Global, Module } from '@nestjs/common';
+import type { DynamicModule, INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport } from '@nestjs/microservices';
+import type { CommonConfig, EnvSource, PrivacyConfig } from '@ledgerflow/config';
+import { loadConfig } from '@ledgerflow/config';
+import { createEventStore } from '@ledgerflow/event-store';
+import { connectNats, ensureStreams, natsAuthFromEnv, natsAuthOptions, streamLimitsOf } from '@ledgerflow/messaging';
+import type { NatsClientAuth } from '@ledgerflow/messaging';
+import { createLogger } from '@ledgerflow/telemetry';
+import { JsonReplySerializer, JsonRequestDeserializer } from './json-wire.js';
+import { openPrivacy } from './privacy.js';
+import { RpcErrorFilter } from './rpc-exception.filter.js';
+import { IntegrityAlarm } from './integrity-alarm.js';
+import { RunRepository } from './run-repository.js';
+import type { ServiceContext, ServiceSpec } from './service-spec.js';
+import { spanServiceName } from './service-spec.js';
+import { DEFINITIONS, EVENT_STORE, LOGGER, NATS_CONNECTION, RUN_REPOSITORY, SERVICE_CONFIG } from './tokens.js';
+
+/** Options of {@link startService}. */
+export interface StartServiceOptions {
+  /** Where the service's typed configuration is read from; default `process.env`. */
+  readonly env?: EnvSource;
+  /** Let Nest stop the app on SIGTERM/SIGINT itself (`enableShutdownHooks`); a process hosting several services leaves it off. */
+  readonly shutdownHooks?: boolean;
+}
+
+/** A started service. */
+export interface RunningService {
+  readonly name: string;
+  /** Closes the Nest app, drains the NATS connection, closes the event store and the PII vault. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one service in this process: typed configuration (a missing or malformed variable throws
+ * `ConfigError`, naming the variable), workflow definitions (their loader is imported only by services that
+ * ask for them), NATS with its own connection and credentials (JetStream streams ensured), the event
+ * store, the PII vault, and the Nest application, listening. Telemetry must be started first.
+ * @throws ConfigError for bad variables; a non-retryable LedgerflowError for an invalid definition or
+ *   policy pack; anything else (e.g. NATS unreachable) as it comes.
+ */
+export async function startService<C extends CommonConfig>(spec: ServiceSpec<C>, options: StartServiceOptions = {}): Promise<RunningService> {
+  const config = loadConfig(spec.config, options.env ?? process.env);
+  const logger = createLogger(spec.name);
+  const definitions = spec.definitions ? (await import('@ledgerflow/definitions')).loadDefinitions(config.LEDGERFLOW_DEFINITIONS_DIR) : undefined;
+  const nc = await connectNats({ servers: splitServers(config.NATS_URL), name: spanServiceName(spec.name), auth: natsAuthOf(config) });
+  await ensureStreams(nc, { replicas: config.LEDGERFLOW_STREAM_REPLICAS, limits: streamLimitsOf(config) });
+  const store = await createEventStore({
+    kind: config.LEDGERFLOW_STORE,
+    sqlitePath: config.LEDGERFLOW_SQLITE_PATH,
+    connectionString: config.EVENTSTORE_CONNECTION_STRING,
+    sqlite: { synchronous: config.LEDGERFLOW_SQLITE_SYNCHRONOUS },
+    maxEventBytes: config.LEDGERFLOW_MAX_EVENT_BYTES,
+  });
+  const actor = { kind: 'service', id: spec.name } as const;
+  const runs = new RunRepository(store, actor).reportIntegrityTo(new IntegrityAlarm(store, actor, logger));
+  const privacy = spec.privacy ? await openPrivacy(config as unknown as PrivacyConfig) : undefined;
+  const context: ServiceContext<C> = { name: spec.name, config, nc, store, runs, logger, ...(definitions ? { definitions } : {}), ...(privacy ? { privacy } : {}) };
+  const app = await createApp(spec, context);
+  if (options.shutdownHooks) app.enableShutdownHooks();
+  await startListening(spec, context, app);
+  logger.info('started', { nats: config.NATS_URL, store: config.LEDGERFLOW_STORE });
+  return {
+    name: spec.name,
+    stop: async () => {
+      logger.info('stopping');
+      await app.close();
+      await nc.drain().catch(() => undefined);
+      await store.close();
+      await privacy?.close();
+    },
+  };
+}
+
+async function createApp<C extends CommonConfig>(spec: ServiceSpec<C>, context: ServiceContext<C>) {
+  const root = infrastructureModule(context, spec.module(context));
+  const logger = ['error', 'warn'] as const;
+  if (spec.listen === 'rpc') {
+    const app = await NestFactory.createMicroservice(root, { transport: Transport.NATS, options: natsTransportOptions(context), logger: [...logger] });
+    app.useGlobalFilters(new RpcErrorFilter());
+    return app;
+  }
+  if (spec.listen === 'none') return NestFactory.createApplicationContext(root, { logger: [...logger] });
+  const app = await NestFactory.create(root, { logger: [...logger], bodyParser: false });
+  await spec.configure?.(app, context);
+  return app;
+}
+
+async function startListening<C extends CommonConfig>(
+  spec: ServiceSpec<C>,
+  context: ServiceContext<C>,
+  app: INestApplication | INestMicroservice | INestApplicationContext,
+): Promise<void> {
+  if (spec.listen === 'rpc') return (app as INestMicroservice).listen();
+  if (spec.listen === 'none') return (app as INestApplicationContext).init().then(() => undefined);
+  const { port, host } = spec.listen.http(context.config);
+  await (app as INestApplication).listen(port, host);
+}
+
+/** Nest's NATS transport with Ledgerflow's plain JSON wire format; the queue group is the service name. */
+export function natsTransportOptions<C extends CommonConfig>(context: ServiceContext<C>) {
+  return {
+    servers: splitServers(context.config.NATS_URL),
+    name: `${spanServiceName(context.name)}-rpc`,
+    // The service's own NATS user (nkey) and inbox prefix, TLS: as for its main connection.
+    ...natsAuthOptions(natsAuthOf(context.config)),
+    queue: context.name,
+    serializer: new JsonReplySerializer(),
+    deserializer: new JsonRequestDeserializer(),
+    gracefulShutdown: true,
+    gracePeriod: 200,
+  };
+}
+
+function infrastructureModule<C extends CommonConfig>(context: ServiceContext<C>, feature: DynamicModule): DynamicModule {
+  @Global()
+  @Module({})
+  class InfrastructureModule {}
+  @Module({})
+  class ServiceRootModule {}
+  const providers = [
+    { provide: SERVICE_CONFIG, useValue: context.config },
+    { provide: NATS_CONNECTION, useValue: context.nc },
+    { provide: EVENT_STORE, useValue: context.store },
+    { provide: RUN_REPOSITORY, useValue: context.runs },
+    { provide: LOGGER, useValue: context.logger },
+    { provide: DEFINITIONS, useValue: context.definitions ?? null },
+  ];
+  const infrastructure: DynamicModule = {
+    module: InfrastructureModule,
+    global: true,
+    providers,
+    exports: providers.map((p) => p.provide),
+  };
+  return { module: ServiceRootModule, imports: [infrastructure, feature] };
+}
+
+/**
+ * The service's NATS credentials from its validated config (`NATS_NKEY_SEED_FILE` or `NATS_NKEY_SEED`,
+ * `NATS_TLS_*`); none set: connect without credentials.
+ */
+export function natsAuthOf(config: CommonConfig): NatsClientAuth {
+  return natsAuthFromEnv({
+    NATS_NKEY_SEED_FILE: config.NATS_NKEY_SEED_FILE,
+    NATS_NKEY_SEED: config.NATS_NKEY_SEED,
+    NATS_TLS_CA_FILE: config.NATS_TLS_CA_FILE,
+    NATS_TLS_CERT_FILE: config.NATS_TLS_CERT_FILE,
+    NATS_TLS_KEY_FILE: config.NATS_TLS_KEY_FILE,
+  });
+}
+
+/** `NATS_URL` may list several servers, comma-separated. */
+export function splitServers(natsUrl: string): string[] {
+  return natsUrl.split(',').map((url) => url.trim()).filter(Boolean);
+}
