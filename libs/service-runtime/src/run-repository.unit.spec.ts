@@ -204,6 +204,51 @@ describe('RunRepository.execute', () => {
   });
 });
 
+describe('RunRepository.trustOwnAppends', () => {
+  let store: ObservedStore;
+  beforeEach(() => {
+    store = new ObservedStore();
+  });
+
+  it('answers loads from the fold after its own append without reading, until invalidate; a stale decision conflicts and is decided again', async () => {
+    const executorRuns = new RunRepository(store, executor, clock).trustOwnAppends();
+    const other = new RunRepository(store, planner, clock);
+    await executorRuns.execute('r1', startRun('r1'), { causationId: 'c1' });
+    store.reads.length = 0;
+    const cached = await executorRuns.load('r1');
+    expect(store.reads).toEqual([]);
+    expect(cached.revision).toBe(1);
+
+    // Another process appends; until told, this one decides on its fold, and the append's expected revision catches it.
+    await other.execute('r1', allowStep('a'), { causationId: 'c2' });
+    expect((await executorRuns.load('r1')).revision).toBe(1);
+    const decided: number[] = [];
+    const result = await executorRuns.execute('r1', (state, now, run) => {
+      decided.push(run.revision);
+      return allowStep('b')(state, now, run);
+    }, { causationId: 'c3' });
+    expect(decided).toEqual([1, 2]); // decided on the stale fold, conflicted, read the stream, decided again
+    expect(result.revision).toBe(3);
+    expect((await store.readStream(runStreamId('r1'))).map((e) => e.type).slice(-2)).toEqual(['StepPolicyEvaluated', 'StepPolicyEvaluated']);
+
+    // Told of another append, the next load reads the stream and verifies what it reads.
+    await other.execute('r1', () => [{ type: 'RunCancelled', data: { reason: 'operator', requestedBy: { kind: 'human', id: 'ann' } } } as never], { causationId: 'c4' });
+    store.reads.length = 0;
+    executorRuns.invalidate('r1');
+    const fresh = await executorRuns.load('r1');
+    expect(store.reads).toEqual([{ streamId: runStreamId('r1'), fromRevision: 3, returned: 2 }]);
+    expect(fresh.revision).toBe(4);
+  });
+
+  it('is off by default: every load reads at least the last folded event', async () => {
+    const runs = new RunRepository(store, executor, clock);
+    await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
+    store.reads.length = 0;
+    await runs.load('r1');
+    expect(store.reads).toEqual([{ streamId: runStreamId('r1'), fromRevision: 1, returned: 1 }]);
+  });
+});
+
 describe('RunRepository.runDurationMs', () => {
   const root = { eventId: 'e', runId: 'r1', causationId: 'c', actor: planner, occurredAt: '2026-05-01T10:00:00.000Z', schemaVersion: 1 };
   const loaded = { state: {} as RunState, revision: 5, root };

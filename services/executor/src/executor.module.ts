@@ -11,6 +11,9 @@ import { StartupRecovery } from './startup-recovery.js';
 @Module({})
 export class ExecutorModule {
   static register(context: ServiceContext<ExecutorConfig>): DynamicModule {
+    // Every event type another process may append reaches the executor (RunEventsConsumer invalidates the run's fold),
+    // so between them it decides on its cached fold; a stale decision fails its expected revision and is decided again.
+    context.runs.trustOwnAppends();
     const slots = new RunSlots({
       store: context.store, runs: context.runs, logger: context.logger, actor: { kind: 'service', id: context.name },
       onDequeued: (runId) => void reconciler.poke(runId),

@@ -36,7 +36,7 @@ export class RunEventsConsumer extends DurableConsumerHost {
     const runId = message.headers?.get(headers.runId);
     const revision = Number(message.headers?.get(headers.streamRevision) ?? Number.NaN);
     if (!runId || (Number.isInteger(revision) && (await this.reconciler.isKnown(runId, revision)))) return;
-    await this.reconciler.poke(runId);
+    await this.reconciler.appendedElsewhere(runId);
   }
 
   protected override async afterStop(): Promise<void> {

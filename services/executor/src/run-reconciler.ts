@@ -83,6 +83,15 @@ export class RunReconciler {
     return this.options.runs.cachedRevision(runId) >= revision;
   }
 
+  /**
+   * Another process appended to the run (a relayed event this process has not folded): the next pass reads the
+   * store, then reconciles. Resolves when a reconcile that started after this call has finished.
+   */
+  appendedElsewhere(runId: string): Promise<void> {
+    this.options.runs.invalidate(runId);
+    return this.poke(runId);
+  }
+
   /** Stops reacting; waits (at most `graceMs`) for dispatched tool calls to be recorded. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
@@ -151,6 +160,8 @@ export class RunReconciler {
   private async askForGates(runId: string): Promise<void> {
     try {
       await requestJson<{ opened: string[] }>(this.options.nc, subjects.approvalOpenGates, { runId }, { timeoutMs: this.options.policyTimeoutMs ?? 5000 });
+      // Approval appended GateOpened (or found it there): the executor does not consume that type, so it reads the run next time.
+      this.options.runs.invalidate(runId);
     } catch (error) {
       this.options.logger.warn('approval did not open the gates the run waits for (asking again)', { runId, error: (error as Error).message });
       this.timers.after(runId, this.options.retryDelayMs ?? 1000);
