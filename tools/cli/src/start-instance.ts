@@ -56,8 +56,8 @@ function logFiles(logsDir: string): { write(name: string, line: string): void; c
 }
 
 /**
- * Starts nats-server (unless `NATS_URL` names one), the planner, the five other services and the tool
- * workers under one supervisor, logging to `<dataDir>/logs` and keeping `<dataDir>/status.json` current.
+ * Starts nats-server (unless `NATS_URL` names one), the planner, the five other services (or, with
+ * `--single-process`, the one process hosting all six) and the tool workers under one supervisor, logging to `<dataDir>/logs` and keeping `<dataDir>/status.json` current.
  * @throws Error (with the failing process's output) when something does not start; what started is stopped.
  */
 export async function startInstance(root: string, options: StartOptions, secrets: DevSecrets, io: CliIo): Promise<Instance> {
@@ -69,7 +69,7 @@ export async function startInstance(root: string, options: StartOptions, secrets
   const natsUrl = options.externalNatsUrl ?? `nats://127.0.0.1:${options.natsPort}`;
   const gatewayUrl = `http://127.0.0.1:${options.gatewayPort}`;
   const startedAt = new Date().toISOString();
-  const info = { dataDir: layout.root, natsUrl, gatewayUrl, docsUrl: `${gatewayUrl}/docs` };
+  const info = { dataDir: layout.root, natsUrl, gatewayUrl, docsUrl: `${gatewayUrl}/docs`, layout: options.singleProcess ? 'single-process' : 'processes' };
   let supervisor: Supervisor | undefined = undefined;
   const writeStatus = (): void => {
     if (supervisor) writeStatusFile(layout.statusFile, { version: 1, supervisorPid: process.pid, startedAt, updatedAt: new Date().toISOString(), info, processes: supervisor.status() });
@@ -81,7 +81,9 @@ export async function startInstance(root: string, options: StartOptions, secrets
   };
   supervisor = new Supervisor({ log, output: (name, _stream, line) => logs.write(name, line), onChange: writeStatus });
   const running = supervisor;
-  const plan = servicePlan({ root, layout, secrets, natsUrl, gatewayPort: options.gatewayPort, definitions: options.definitions, workers: options.workers, env: io.env });
+  const plan = servicePlan({
+    root, layout, secrets, natsUrl, gatewayPort: options.gatewayPort, definitions: options.definitions, workers: options.workers, env: io.env, singleProcess: options.singleProcess,
+  });
   const stop = async (): Promise<void> => {
     await running.stop([...plan.workers, ...plan.services].map((spec) => spec.name).filter((name) => running.status().some((s) => s.name === name)));
     if (!options.externalNatsUrl && running.status().some((s) => s.name === 'nats-server')) await running.stop(['nats-server']);

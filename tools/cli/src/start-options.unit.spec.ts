@@ -22,10 +22,16 @@ describe('ledgerflow start options', () => {
     ]);
   });
 
+  it('runs the services in one process with --single-process, each in its own by default', () => {
+    expect(parseStartOptions([], {}, '/repo').singleProcess).toBe(false);
+    expect(parseStartOptions(['--single-process', '--port', '9000'], {}, '/repo')).toMatchObject({ singleProcess: true, gatewayPort: 9000 });
+  });
+
   it.each([
     [['--port', '0'], /--port must be a port number/],
     [['--worker', 'nameless.js'], /expected <name>=<script>@<subject>/],
     [['--worker', 'policy=x.js@lf.tool.x.>'], /the name is taken/],
+    [['--worker', 'services=x.js@lf.tool.x.>'], /the name is taken/],
     [['--verbose'], /unknown option --verbose/],
   ])('refuses %j', (args, message) => {
     expect(() => parseStartOptions(args, {}, '/repo')).toThrow(UsageError);

@@ -25,15 +25,24 @@ export interface StartPlanInput {
   readonly workers: readonly WorkerSpec[];
   /** The environment the command was started with; passed on under what the plan sets. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The six services as one process (`services`, running `tools/cli/dist/services-process.js`). */
+  readonly singleProcess?: boolean;
 }
+
+/** The supervised name of the one process of `--single-process` (its ready line: `ledgerflow:ready services`). */
+export const SINGLE_PROCESS_NAME = 'services';
 
 /** Each service gets this long to print its ready line after a (re)start (ms); the policy service compiles its packs first. */
 const READY_TIMEOUT_MS = 60_000;
+/** The one process of `--single-process` starts the six services one after another. */
+const SINGLE_READY_TIMEOUT_MS = 180_000;
 
 /**
  * The six services (`services/<name>/dist/main.js`) and the tool workers as supervised processes, each
  * with its own NATS user (`NATS_NKEY_SEED_FILE`), the embedded SQLite store under the data directory and
- * the instance's development secrets. Tool workers get the grant verify key, never the signing key.
+ * the instance's development secrets. Tool workers get the grant verify key, never the signing key. With
+ * `singleProcess`, `services` is one process hosting the six, each connecting with its own seed from the
+ * credentials directory (`--nats-credentials-dir`).
  */
 export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; workers: ProcessSpec[] } {
   const { layout, secrets } = input;
@@ -67,6 +76,18 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     readyLine: /^ledgerflow:ready\b/,
     readyTimeoutMs: READY_TIMEOUT_MS,
   });
+  if (input.singleProcess) {
+    const hosted: ProcessSpec = {
+      name: SINGLE_PROCESS_NAME,
+      command: process.execPath,
+      args: [join(input.root, 'tools', 'cli', 'dist', 'services-process.js'), '--nats-credentials-dir', layout.natsCredentialsDir],
+      cwd: input.root,
+      env: serviceEnv,
+      readyLine: new RegExp(`^ledgerflow:ready ${SINGLE_PROCESS_NAME}$`),
+      readyTimeoutMs: SINGLE_READY_TIMEOUT_MS,
+    };
+    return { services: [hosted], workers: input.workers.map((worker) => node(worker.name, worker.script, common)) };
+  }
   return {
     services: SERVICE_NAMES.map((name) => node(name, join(input.root, 'services', name, 'dist', 'main.js'), serviceEnv)),
     workers: input.workers.map((worker) => node(worker.name, worker.script, common)),

@@ -12,8 +12,8 @@ export const START_READY_LINE = 'ledgerflow:ready stack';
 
 /**
  * `ledgerflow start`: runs Ledgerflow on one machine in the foreground: nats-server (JetStream, nkey
- * authorization; not when `NATS_URL` is set), the six services on the embedded SQLite store and any tool
- * workers, supervised (a process that dies is restarted with backoff: 0.5 s doubling to 30 s). Data,
+ * authorization; not when `NATS_URL` is set), the six services on the embedded SQLite store (a process each,
+ * or with `--single-process` all six in one Node process, still talking over NATS) and any tool workers, supervised (a process that dies is restarted with backoff: 0.5 s doubling to 30 s). Data,
  * development secrets, logs and `status.json` live in the data directory. Ctrl-C or SIGTERM (`ledgerflow
  * stop`) stops everything. Exit 0 after a clean stop; 1 when another instance holds the data directory or a
  * process does not start; 2 for usage errors.
@@ -76,6 +76,7 @@ function banner(options: StartOptions, instance: Instance): string {
     `  gateway    ${instance.gatewayUrl}`,
     `  API docs   ${instance.gatewayUrl}/docs  (OpenAPI document: ${instance.gatewayUrl}/openapi.json)`,
     `  NATS       ${instance.natsUrl}  (users' seeds: ${layout.natsCredentialsDir})`,
+    `  services   ${options.singleProcess ? 'one process for all six (--single-process)' : 'one process each'}`,
     `  logs       ${layout.logsDir}/<process>.log; restarts in supervisor.log`,
     `  status     npx ledgerflow status ${dataDirArg}`,
     `  stop       Ctrl-C, or npx ledgerflow stop ${dataDirArg}`,
