@@ -244,4 +244,19 @@ describe('startDurableConsumer', () => {
     expect([...inGoodBatches, ...singles.filter((s) => s.n !== 3).map((s) => s.n)].sort()).toEqual([1, 2, 4]);
     expect(singles.filter((s) => s.n === 3).map((s) => s.count)).toEqual([1, 2]);
   });
+
+  it('skip: a message the test accepts is acked without the handler; the rest are handled', async () => {
+    const handled: number[] = [];
+    await start(nats.nc, {
+      stream: EVENTS_STREAM,
+      durable: 'skip-test',
+      filterSubjects: ['lf.evt.skip.>'],
+      skip: (m) => m.subject.endsWith('.Known'),
+      handler: async (m) => void handled.push(m.json<{ n: number }>().n),
+    });
+    for (let n = 0; n < 6; n++) await publish(`lf.evt.skip.s1.${n % 2 === 0 ? 'Known' : 'New'}`, { n });
+    await eventually('all settled', async () => (await consumerInfo('skip-test')).num_ack_pending === 0 && (await consumerInfo('skip-test')).num_pending === 0 && handled.length === 3);
+    expect(handled).toEqual([1, 3, 5]);
+    expect((await consumerInfo('skip-test')).num_redelivered).toBe(0);
+  });
 });

@@ -51,6 +51,11 @@ export interface DurableConsumerOptions {
   /** Must be idempotent: a message may be delivered more than once. Throw to nak. */
   readonly handler: (msg: ConsumedMessage) => Promise<void>;
   /**
+   * Tested first, synchronously (e.g. on the headers): true acks the message at once, without a span, a handler slot
+   * or the handler (an event this process has already folded). Must not throw; a throw counts as false.
+   */
+  readonly skip?: (msg: ConsumedMessage) => boolean;
+  /**
    * Handle the messages at hand together (e.g. apply them in one transaction) instead of one by one: messages
    * that arrive in the same event-loop turn, at most `maxMessages` (default 256), go to `handler` in delivery
    * order, one batch at a time (`concurrency` is then ignored); all are acked when it resolves. When it throws,
@@ -168,7 +173,16 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   // up (a message waiting for a slot is already delivered to this process, so its ack wait runs). One pull per
   // `concurrency` messages rather than one per free slot: under load, a pull for the one free slot cost a pull
   // request, a subscription and its removal per message (issue 11, the consumers' largest CPU item).
+  const skips = (m: JsMsg): boolean => {
+    if (!options.skip) return false;
+    try {
+      return options.skip(viewOf(m));
+    } catch {
+      return false;
+    }
+  };
   const handOut = async (m: JsMsg): Promise<void> => {
+    if (!stopping && skips(m)) return settleQuietly(() => m.ack());
     while (!stopping && !slots.tryTake()) await slots.whenFree();
     if (stopping) return settleQuietly(() => m.nak());
     track(processOne(m).finally(() => slots.release()));

@@ -30,6 +30,14 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
     for (const message of messages) await this.handle(message);
   }
 
+  /**
+   * Tested before {@link handle}, synchronously, on what arrived (e.g. the headers): true acks the message without
+   * handling it (see `skip` of `startDurableConsumer`). Default: nothing is skipped.
+   */
+  protected skip(_message: ConsumedMessage): boolean {
+    return false;
+  }
+
   /** Runs after the consumers have drained, e.g. to close what the handler uses. */
   protected async afterStop(): Promise<void> {}
 
@@ -41,6 +49,7 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
         await startDurableConsumer(this.nc, {
           ...rest,
           handler: (message) => this.handle(message),
+          skip: (message) => this.skip(message),
           ...(batch ? { batch: { ...batch, handler: (messages: readonly ConsumedMessage[]) => this.handleBatch(messages) } } : {}),
         }),
       );

@@ -32,10 +32,16 @@ export class RunEventsConsumer extends DurableConsumerHost {
     }));
   }
 
-  protected async handle(message: ConsumedMessage): Promise<void> {
+  /** An event this process has folded (most relayed `StepSucceeded`: its own appends) is acked on its headers alone. */
+  protected override skip(message: ConsumedMessage): boolean {
     const runId = message.headers?.get(headers.runId);
     const revision = Number(message.headers?.get(headers.streamRevision) ?? Number.NaN);
-    if (!runId || (Number.isInteger(revision) && (await this.reconciler.isKnown(runId, revision)))) return;
+    return !runId || (Number.isInteger(revision) && this.reconciler.isKnown(runId, revision));
+  }
+
+  protected async handle(message: ConsumedMessage): Promise<void> {
+    const runId = message.headers?.get(headers.runId);
+    if (!runId || this.skip(message)) return;
     await this.reconciler.appendedElsewhere(runId);
   }
 

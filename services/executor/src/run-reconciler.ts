@@ -79,7 +79,7 @@ export class RunReconciler {
   }
 
   /** True when this process has already folded the run up to `revision` (the event needs no reaction). */
-  async isKnown(runId: string, revision: number): Promise<boolean> {
+  isKnown(runId: string, revision: number): boolean {
     return this.options.runs.cachedRevision(runId) >= revision;
   }
 
