@@ -47,6 +47,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   'RUN.DECISION_INVALID': 400,
   'NATS.TIMEOUT': 503,
   'NATS.NO_RESPONDERS': 503,
+  // The event store stayed locked or unreachable (retryable): the service is unavailable, the request was fine.
+  'STORE.UNAVAILABLE': 503,
 };
 
 /**
@@ -62,7 +64,8 @@ const PUBLIC_CODE: Record<string, string> = {
  * from its code: 400 malformed/invalid request (a bad path parameter, a body nested too deep), 401 no valid
  * credential, 403 a missing scope, a service account where a person is needed or not a reviewer of the gate,
  * 404 unknown workflow/run/gate, 409 a rule of the run refused the command, 413 payload too large, 415 a body
- * that is not JSON, 422 run input failing the workflow's inputSchema, 503 a service did not answer, 500 otherwise.
+ * that is not JSON, 422 run input failing the workflow's inputSchema, 503 a service did not answer or the event
+ * store was unavailable (retryable), 500 otherwise.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {

@@ -11,7 +11,7 @@ describe('toHttpError', () => {
     ['message_malformed', 400], ['request_invalid', 400], ['idempotency_key_missing', 400], ['unauthorized', 401],
     ['RUN.REVIEWER_NOT_NAMED', 403], ['RUN.ACTOR_CANNOT_DECIDE', 403], ['workflow_unknown', 404], ['run_not_found', 404],
     ['gate_not_found', 404], ['RUN.GATE_NOT_FOUND', 404], ['RUN.GATE_ALREADY_DECIDED', 409], ['payload_too_large', 413],
-    ['input_invalid', 422], ['NATS.TIMEOUT', 503], ['NATS.NO_RESPONDERS', 503],
+    ['input_invalid', 422], ['NATS.TIMEOUT', 503], ['NATS.NO_RESPONDERS', 503], ['STORE.UNAVAILABLE', 503],
   ])('%s -> %i', (code, status) => {
     const { status: actual, body } = toHttpError(new LedgerflowError(code, `a ${code} error`, false, { field: 'x' }));
     expect(actual).toBe(status);
