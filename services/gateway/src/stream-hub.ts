@@ -21,6 +21,8 @@ export interface HubListener {
 }
 
 const PAGE = 1000;
+/** How long the shared reader outlives the last open stream, in ms (a client reconnecting meanwhile finds it running). */
+export const READER_IDLE_MS = 5_000;
 
 /** True when `update` of a run whose facts are `facts` passes `filter`. */
 export function matches(filter: StreamFilter, update: RunUpdate, facts: RunFacts): boolean {
@@ -32,7 +34,7 @@ export function matches(filter: StreamFilter, update: RunUpdate, facts: RunFacts
 /**
  * One reader of the event store per gateway process, fanning committed run events out to every open stream.
  * It subscribes to `run-*` streams from the store's head when the first stream opens (and again after a store
- * error). A stream combines a catch-up read from its resume position ({@link StreamHub.history}) with the live
+ * error), and stops {@link READER_IDLE_MS} after the last one closed: steps nobody watches cost the gateway nothing. A stream combines a catch-up read from its resume position ({@link StreamHub.history}) with the live
  * updates it was offered since it was registered; both arrive in position order, and the connection drops any
  * position it already sent, so nothing between the two is lost or repeated.
  */
@@ -43,9 +45,17 @@ export class StreamHub {
   private starting?: Promise<void>;
   private open = 0;
   private lastPosition = 0;
+  /** Bumped at each stop: a stopped reader's late events are not fanned out. */
+  private generation = 0;
+  private idleTimer?: NodeJS.Timeout;
 
-  constructor(private readonly store: EventStore, readonly maxConnections: number) {
+  constructor(private readonly store: EventStore, readonly maxConnections: number, private readonly idleMs = READER_IDLE_MS) {
     this.facts = new RunFactsCache(store);
+  }
+
+  /** Whether the shared reader is running (some stream is open, or the last one closed less than `idleMs` ago). */
+  get reading(): boolean {
+    return this.subscription !== undefined;
   }
 
   /** Global position of the last event fanned out: a stream registered now is offered every later one. */
@@ -69,6 +79,8 @@ export class StreamHub {
    * position it was registered at: it is offered every update after it.
    */
   async listen(listener: HubListener): Promise<number> {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.starting ??= this.start().catch((error: unknown) => {
       this.starting = undefined;
       throw error;
@@ -80,6 +92,12 @@ export class StreamHub {
 
   unlisten(listener: HubListener): void {
     this.listeners.delete(listener);
+    if (this.listeners.size > 0 || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.listeners.size === 0) void this.stopReader();
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   /**
@@ -118,17 +136,29 @@ export class StreamHub {
 
   /** Stops the shared reader and ends every stream (gateway shutdown). */
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     this.abortAll('the gateway is shutting down');
+    await this.stopReader();
+  }
+
+  /** Stops the shared reader; the next stream starts it again from the store's head. */
+  private async stopReader(): Promise<void> {
     const subscription = this.subscription;
     this.subscription = undefined;
+    this.starting = undefined;
+    this.generation += 1;
     await subscription?.close();
   }
 
   private async start(): Promise<void> {
-    if (this.lastPosition === 0) this.lastPosition = await this.headPosition();
+    const generation = this.generation;
+    // From the head: what was committed while no stream was open is read by each stream's own catch-up.
+    const head = await this.headPosition(this.lastPosition);
+    if (generation !== this.generation) throw new Error('the stream reader was stopped while starting');
+    this.lastPosition = head;
     const subscription = this.store.subscribeToAll(
       { fromPosition: this.lastPosition, streamPrefix: RUN_STREAM_PREFIX, onError: () => this.fail(subscription) },
-      (event) => this.fanOut(event),
+      (event) => (generation === this.generation ? this.fanOut(event) : undefined),
     );
     this.subscription = subscription;
   }

@@ -11,6 +11,7 @@ import { repoRoot } from '@ledgerflow/testing';
 import { runUpdateOf, sseComment, sseMessage, sseRetry } from './stream-sse.js';
 import { afterRevisionOf, eventTypesOf, resumePositionOf, workflowIdOf } from './stream-query.js';
 import { RunFactsCache, runStatusAfter } from './stream-status.js';
+import { StreamHub } from './stream-hub.js';
 
 const parse = (text: string, chunk = text.length) => {
   const messages: EventSourceMessage[] = [];
@@ -96,5 +97,43 @@ describe('run status of an update', () => {
     expect(await cache.after('r1', events[paused]!)).toMatchObject({ status: 'paused', revision: paused, workflowId: (history.events[0]!.data as { workflowId: string }).workflowId });
     expect((await cache.after('r1', events[paused + 1]!)).status).toBe(runStatusAfter('paused', events[paused + 1]!.type));
     expect((await cache.after('r1', events[events.length - 1]!)).status).toBe('completed');
+  });
+});
+
+describe('StreamHub shared reader', () => {
+  const runEvent = (runId: string, type: string) => ({
+    type, data: type === 'RunTriggered' ? { workflowId: 'w' } : {},
+    metadata: { eventId: `${runId}-${type}`, runId, causationId: 'c', actor: { kind: 'service' as const, id: 'test' }, occurredAt: '2026-05-01T10:00:00.000Z', schemaVersion: 1 },
+  });
+  const listener = () => {
+    const offered: number[] = [];
+    return { offered, offer: (update: { position: number }) => void offered.push(update.position), abort: () => undefined };
+  };
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(check()).toBe(true);
+  };
+
+  it('reads only while a stream is open (and idleMs after), then starts again from the head', async () => {
+    const store = new InMemoryEventStore();
+    const hub = new StreamHub(store, 10, 50);
+    await store.append('run-a', [runEvent('a', 'RunTriggered')], { expectedRevision: 'no_stream' });
+    const first = listener();
+    expect(await hub.listen(first)).toBe(1);
+    await store.append('run-a', [runEvent('a', 'StepStarted')], { expectedRevision: 0 });
+    await until(() => first.offered.length === 1);
+    hub.unlisten(first);
+    expect(hub.reading).toBe(true);
+    await until(() => !hub.reading);
+
+    // Committed while nobody listens: not read by the hub (a stream's own catch-up reads it).
+    await store.append('run-a', [runEvent('a', 'StepSucceeded')], { expectedRevision: 1 });
+    const second = listener();
+    expect(await hub.listen(second)).toBe(3);
+    await store.append('run-a', [runEvent('a', 'RunCompleted')], { expectedRevision: 2 });
+    await until(() => second.offered.length === 1);
+    expect([first.offered, second.offered]).toEqual([[2], [4]]);
+    await hub.close();
+    expect(hub.reading).toBe(false);
   });
 });
