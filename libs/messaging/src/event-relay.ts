@@ -1,7 +1,16 @@
 import { headers as lfHeaders, subjects, type ErrorBody } from '@ledgerflow/contracts';
 import type { CheckpointStore, EventStore, StoredEvent, Subscription } from '@ledgerflow/event-store';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { JetStreamApiError, JetStreamError, jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  NoRespondersError,
+  TimeoutError,
+  createInbox,
+  headers as natsHeaders,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription as NatsSubscription,
+} from '@nats-io/nats-core';
 import { metrics } from '@opentelemetry/api';
 import { CheckpointSaver } from './checkpoint-saver.js';
 import { deadLetterEvent, headersBytes, isPermanentPublishError } from './dead-letter.js';
@@ -53,17 +62,17 @@ export interface EventRelay {
 /** Events published and not yet acknowledged, at most (the store's subscription reads pages of 256). */
 const MAX_IN_FLIGHT = 1024;
 
-/** What became of one published event: acknowledged, refused for good (to dead-letter), or a transient error. */
-type Outcome = { readonly ok: true } | { readonly refused: ErrorBody } | { readonly error: unknown };
-
-/** An event whose publish was issued, with its message and the outcome of its ack. */
+/** An event whose publish was issued, with its message and what became of it. */
 interface Issued {
   readonly event: StoredEvent;
   readonly message: EventMessage;
-  readonly outcome: Promise<Outcome>;
+  /** Resolves with `undefined` once JetStream acknowledged the message, or with the error it failed with. */
+  readonly ack: Promise<unknown>;
+  /** Set when the message was not sent because it can never be (over the server's `max_payload`). */
+  readonly refused?: ErrorBody;
 }
 
-const ACKED: Outcome = { ok: true };
+const NOT_SENT: Promise<unknown> = Promise.resolve(undefined);
 
 /**
  * Copies every stored event after the saved checkpoint to JetStream, in position order: subject
@@ -71,7 +80,8 @@ const ACKED: Outcome = { ok: true };
  * (so a re-publish after a restart is dropped by the stream's duplicate window), headers
  * `traceparent`/`tracestate` from the metadata and `lf-run-id`, body = the `StoredEvent` as JSON.
  * Publishing is pipelined: the events of a page read from the store are published at once, in position order
- * (one socket write), up to {@link MAX_IN_FLIGHT} unacknowledged, and their acks are awaited in that order.
+ * (one socket write), up to {@link MAX_IN_FLIGHT} unacknowledged, and their acks (all on one subscription of the
+ * connection's inbox, not a request per message) are awaited in that order; each ack waits `publishTimeoutMs` at most.
  * The checkpoint only moves past events JetStream has acknowledged, in `LF_EVENTS` or in `LF_DLQ`: a
  * transient failure (no responders, timeout, disconnection) stops the pipeline at that event, which is
  * retried with backoff and never skipped (the events after it are published again; JetStream drops the copies
@@ -149,12 +159,25 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
     for (const wake of waiters) wake();
   };
 
+  const acks = new AckInbox(options.nc, options.publishTimeoutMs ?? 5_000);
   const issue = (): void => {
     issueScheduled = false;
     const batch = pending;
     pending = [];
     if (stopping) return;
-    for (const event of batch) inFlight.push(send(js, options.nc, event));
+    const maxPayload = maxPayloadOf(options.nc);
+    const messages = batch.map(messageOf);
+    const acked = acks.publish(messages.filter((message) => message.size <= maxPayload));
+    let next = 0;
+    batch.forEach((event, i) => {
+      const message = messages[i] as EventMessage;
+      if (message.size <= maxPayload) {
+        inFlight.push({ event, message, ack: acked[next++] as Promise<unknown> });
+      } else {
+        const refused: ErrorBody = { code: 'event_too_large', message: `${describe(event)} is ${message.size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`, retryable: false };
+        inFlight.push({ event, message, ack: NOT_SENT, refused });
+      }
+    });
     draining ??= drain();
   };
 
@@ -167,11 +190,17 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
     };
     while (head < inFlight.length) {
       const item = inFlight[head] as Issued;
-      const outcome = await item.outcome;
-      if ('error' in outcome) return failed(outcome.error, item.event);
-      if ('refused' in outcome) {
+      const error = await item.ack;
+      let refused = item.refused;
+      if (error !== undefined) {
+        if (!isPermanentPublishError(error)) return failed(error, item.event);
+        const text = (error as Error).message;
+        const tooLarge = /size|max_payload|maximum/i.test(text);
+        refused = { code: tooLarge ? 'event_too_large' : 'event_rejected', message: `${describe(item.event)} (${item.message.size} bytes) was refused on ${item.message.subject}: ${text}`, retryable: false };
+      }
+      if (refused) {
         try {
-          await deadLetter(item, outcome.refused);
+          await deadLetter(item, refused);
         } catch (err) {
           return failed(err, item.event);
         }
@@ -266,6 +295,7 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
         wakeRoomWaiters();
         await subscription?.close().catch(() => undefined);
         await draining;
+        acks.close();
         await saver.close();
       })();
       return stopped;
@@ -278,7 +308,7 @@ const METER_SCOPE = '@ledgerflow/telemetry';
 
 const maxPayloadOf = (nc: NatsConnection): number => nc.info?.max_payload ?? 1024 * 1024;
 
-/** The message the relay publishes for an event: subject, body, headers, and its size in bytes (body + encoded headers). */
+/** The message the relay publishes for an event: subject, body, headers (message id included), and its size in bytes (body + encoded headers). */
 interface EventMessage {
   readonly subject: string;
   readonly body: Uint8Array;
@@ -289,34 +319,114 @@ interface EventMessage {
 function messageOf(event: StoredEvent): EventMessage {
   const body = encodeJson(event);
   const headers = eventHeaders(event);
+  headers.set(MSG_ID_HEADER, event.metadata.eventId);
   return { subject: eventSubject(event), body, headers, size: body.length + headersBytes(headers) };
 }
 
+const describe = (event: StoredEvent): string => `event ${event.type} of stream '${event.streamId}' at revision ${event.revision}`;
+
+/** JetStream's deduplication header (`JetStreamClient.publish`'s `msgID`). */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
+
+const ackDecoder = new TextDecoder();
+
+/** A message waiting for its ack, and the batch it was sent in. */
+interface AckWaiter {
+  readonly subject: string;
+  readonly batch: { remaining: number; timer?: NodeJS.Timeout };
+  readonly settle: (error: unknown) => void;
+}
+
 /**
- * Issues the publish of `event` (synchronously: the message is queued on the connection before this returns) and
- * says what became of it: acknowledged, refused for good (`event_too_large` when its message exceeds the server's
- * `max_payload`, checked before sending, or JetStream refuses its size; `event_rejected` for another permanent
- * refusal), or a transient error (no responders, timeout, connection) to retry. The outcome never rejects.
+ * Publishes to JetStream with one subscription for all the acks: message n's reply subject is `<inbox>.<n>`, `<inbox>`
+ * a fresh inbox under the connection's `inboxPrefix` (the only one a Ledgerflow service may read). A batch of messages
+ * goes out in one write and costs one timer, where `JetStreamClient.publish` makes a request of each (a timer, a mux
+ * entry and an Error object per message: a third of the relay's CPU per event). Each message's promise resolves with
+ * `undefined` once acknowledged (a duplicate too), or with what `js.publish` would have thrown: `JetStreamApiError`
+ * (refused), `NoRespondersError` (no stream on the subject), `TimeoutError` (no ack within `timeoutMs`), the client's
+ * error (e.g. over `max_payload`). It never rejects.
  */
-function send(js: JetStreamClient, nc: NatsConnection, event: StoredEvent): Issued {
-  const message = messageOf(event);
-  const { subject, size } = message;
-  const maxPayload = maxPayloadOf(nc);
-  const where = (): string => `event ${event.type} of stream '${event.streamId}' at revision ${event.revision}`;
-  if (size > maxPayload) {
-    const refused: ErrorBody = { code: 'event_too_large', message: `${where()} is ${size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`, retryable: false };
-    return { event, message, outcome: Promise.resolve({ refused }) };
+class AckInbox {
+  private readonly prefix: string;
+  private readonly waiting = new Map<number, AckWaiter>();
+  private subscription: NatsSubscription | undefined;
+  private last = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs: number,
+  ) {
+    // `options` is public on the client's connection class (not on the NatsConnection interface).
+    this.prefix = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
   }
-  const outcome = js.publish(subject, message.body, { msgID: event.metadata.eventId, headers: message.headers }).then(
-    (): Outcome => ACKED,
-    (err: unknown): Outcome => {
-      if (!isPermanentPublishError(err)) return { error: err };
-      const text = (err as Error).message;
-      const tooLarge = /size|max_payload|maximum/i.test(text);
-      return { refused: { code: tooLarge ? 'event_too_large' : 'event_rejected', message: `${where()} (${size} bytes) was refused on ${subject}: ${text}`, retryable: false } };
-    },
-  );
-  return { event, message, outcome };
+
+  publish(messages: ReadonlyArray<{ readonly subject: string; readonly body: Uint8Array; readonly headers: MsgHdrs }>): Array<Promise<unknown>> {
+    if (messages.length === 0) return [];
+    if (!this.subscription || this.subscription.isClosed()) {
+      this.subscription = this.nc.subscribe(`${this.prefix}.*`, { callback: (error, msg) => (error ? this.failAll(error) : this.acknowledged(msg)) });
+    }
+    const batch: AckWaiter['batch'] = { remaining: 0 };
+    const acks = messages.map(({ subject, body, headers }) =>
+      new Promise<unknown>((settle) => {
+        const id = ++this.last;
+        try {
+          this.nc.publish(subject, body, { reply: `${this.prefix}.${id}`, headers });
+          this.waiting.set(id, { subject, batch, settle });
+          batch.remaining++;
+        } catch (err) {
+          settle(err);
+        }
+      }),
+    );
+    if (batch.remaining > 0) {
+      const last = this.last;
+      const first = last - messages.length + 1;
+      batch.timer = setTimeout(() => {
+        for (let id = first; id <= last && batch.remaining > 0; id++) {
+          const waiter = this.waiting.get(id);
+          if (waiter?.batch === batch) this.settle(id, waiter, new TimeoutError());
+        }
+      }, this.timeoutMs);
+    }
+    return acks;
+  }
+
+  /** Stops listening; messages still waiting settle with a TimeoutError. */
+  close(): void {
+    this.failAll(new TimeoutError());
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+  }
+
+  /** Settles every waiting message with `error` (e.g. the server refused the inbox subscription: a permissions violation). */
+  private failAll(error: unknown): void {
+    for (const [id, waiter] of this.waiting) this.settle(id, waiter, error);
+  }
+
+  private acknowledged(msg: Msg): void {
+    const id = Number(msg.subject.slice(this.prefix.length + 1));
+    const waiter = this.waiting.get(id);
+    if (!waiter) return; // timed out already
+    this.settle(id, waiter, ackError(msg, waiter.subject));
+  }
+
+  private settle(id: number, waiter: AckWaiter, error: unknown): void {
+    this.waiting.delete(id);
+    if (--waiter.batch.remaining === 0) clearTimeout(waiter.batch.timer);
+    waiter.settle(error);
+  }
+}
+
+/** What an ack says: `undefined` when the message is stored (or was already), else the error `js.publish` throws for it. */
+function ackError(msg: Msg, subject: string): unknown {
+  if (msg.data.length === 0 && msg.headers?.code === 503) return new NoRespondersError(subject);
+  try {
+    const ack = JSON.parse(ackDecoder.decode(msg.data)) as { stream?: string; error?: ConstructorParameters<typeof JetStreamApiError>[0] };
+    if (ack.error) return new JetStreamApiError(ack.error);
+    return ack.stream ? undefined : new JetStreamError('invalid ack response');
+  } catch (err) {
+    return err;
+  }
 }
 
 /** Publishes one stored event and waits for the JetStream ack (a duplicate ack counts as success). */
