@@ -9,7 +9,9 @@
  * tool call over NATS, and one commit (StepSucceeded). Environment: BENCH_RUNS (sequential runs, default
  * 30), BENCH_THROUGHPUT_RUNS (default 200), BENCH_IN_FLIGHT (default 20), BENCH_STEPS (10, the default, or 50:
  * the `noop-chain-50` workflow), BENCH_NODE_ARGS (extra `node` arguments for every process, e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_DATA_DIR (where the stack's files go; default `.data/bench`, emptied first).
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_DATA_DIR (where the stack's files go; default `.data/bench`, emptied first),
+ * BENCH_LAYOUT (`processes`, the default: each service its own OS process; `single`: the six in one Node process,
+ * `services`, as `ledgerflow start --single-process`, whose CPU and RSS are then printed as one process).
  *
  * CPU per durable step: each process's CPU time (user + system, children included, from /proc/<pid>/stat) over the
  * throughput phase, divided by the steps completed in it; the bench client (this process: HTTP starts, completion
@@ -35,12 +37,16 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const WORKFLOWS: Record<number, string> = { 10: 'noop-chain', 50: 'noop-chain-50' };
 const WORKFLOW = WORKFLOWS[STEPS];
 if (!WORKFLOW) throw new Error(`BENCH_STEPS must be 10 or 50 (a workflow of that many no-op steps), not ${process.env.BENCH_STEPS}`);
-const PROCESSES = ['nats-server', 'planner', 'policy', 'approval', 'memory', 'executor', 'gateway', 'bench-workers'] as const;
+const LAYOUT = process.env.BENCH_LAYOUT ?? 'processes';
+if (LAYOUT !== 'processes' && LAYOUT !== 'single') throw new Error(`BENCH_LAYOUT must be processes or single, not ${LAYOUT}`);
+const SERVICES = LAYOUT === 'single' ? ['services'] : ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'];
+const PROCESSES = ['nats-server', ...SERVICES, 'bench-workers'];
 
 const root = repoRoot();
 const dataDir = process.env.BENCH_DATA_DIR ? resolve(process.env.BENCH_DATA_DIR) : join(root, '.data', 'bench');
 rmSync(dataDir, { recursive: true, force: true });
 const stack = await startStack({
+  layout: LAYOUT,
   dataDir,
   env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/claim-review/workflows,examples/bench/workflows' },
   nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
@@ -89,11 +95,11 @@ try {
   const stepsPerSecond = (THROUGHPUT_RUNS * STEPS) / seconds;
   const rss = new Map<string, number>();
   for (const name of PROCESSES) rss.set(name, await residentMiB(pids.get(name) ?? -1));
-  const servicesRss = ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'].reduce((sum, name) => sum + (rss.get(name) ?? 0), 0);
+  const servicesRss = SERVICES.reduce((sum, name) => sum + (rss.get(name) ?? 0), 0);
 
   const floor = nats.p50 + sqlite.p50;
   const lines = [
-    `Ledgerflow bench (${SEQUENTIAL_RUNS} sequential runs of ${STEPS} no-op steps, workflow ${WORKFLOW}; times in ms)`,
+    `Ledgerflow bench (${SEQUENTIAL_RUNS} sequential runs of ${STEPS} no-op steps, workflow ${WORKFLOW}; times in ms)${LAYOUT === 'single' ? '; the six services in one process' : ''}`,
     `raw floor      NATS request/reply  p50 ${ms(nats.p50)}  p99 ${ms(nats.p99)}`,
     `raw floor      SQLite commit FULL  p50 ${ms(sqlite.p50)}  p99 ${ms(sqlite.p99)}`,
     `policy         lf.policy.evaluate  p50 ${ms(policy.p50)}  p99 ${ms(policy.p99)}  (${policy.perSecond.toFixed(0)} decisions/s, one client; decision only, no grant signed)`,
@@ -104,13 +110,13 @@ try {
     ...PROCESSES.map((name) => `cpu/step       ${name.padEnd(14)} ${ms(cpu.get(name) ?? Number.NaN)} ms`),
     `cpu/step       total          ${ms(cpuTotal)} ms (user + system over the throughput phase / steps completed; bench client apart: ${ms(cpu.get('bench client') ?? Number.NaN)} ms)`,
     ...PROCESSES.map((name) => `memory         ${name.padEnd(14)} RSS ${(rss.get(name) ?? Number.NaN).toFixed(0)} MiB`),
-    `memory         six services   RSS ${servicesRss.toFixed(0)} MiB`,
+    `memory         six services   RSS ${servicesRss.toFixed(0)} MiB${LAYOUT === 'single' ? ' (one process)' : ''}`,
   ];
   const fold = await foldBench();
   lines.push(...fold.lines);
   process.stdout.write(`${lines.join('\n')}\n`);
   const results = {
-    workflow: WORKFLOW, steps: STEPS, inFlight: IN_FLIGHT, throughputRuns: THROUGHPUT_RUNS,
+    layout: LAYOUT, workflow: WORKFLOW, steps: STEPS, inFlight: IN_FLIGHT, throughputRuns: THROUGHPUT_RUNS,
     natsP50Ms: nats.p50, sqliteP50Ms: sqlite.p50, perStepP50Ms: percentile(perStep, 0.5), perStepP99Ms: percentile(perStep, 0.99),
     runP50Ms: percentile(endToEnd, 0.5), stepsPerSecond, cpuMsPerStep: Object.fromEntries(cpu), cpuMsPerStepTotal: cpuTotal,
     rssMiB: Object.fromEntries(rss), servicesRssMiB: servicesRss, foldP50Ms: fold.p50Ms,
