@@ -32,6 +32,13 @@ export interface StartPlanInput {
 /** The supervised name of the one process of `--single-process` (its ready line: `ledgerflow:ready services`). */
 export const SINGLE_PROCESS_NAME = 'services';
 
+/**
+ * `node` arguments of every service process: young generation semi-spaces of at most 8 MiB instead of V8's
+ * default (32 MiB on 64-bit Node 24), about 25 MiB less resident memory per service at no measurable CPU per
+ * step (README, "Performance"). The test stack gives the same (`SERVICE_NODE_ARGS` of libs/testing).
+ */
+export const SERVICE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8'];
+
 /** Each service gets this long to print its ready line after a (re)start (ms); the policy service compiles its packs first. */
 const READY_TIMEOUT_MS = 60_000;
 /** The one process of `--single-process` starts the six services one after another. */
@@ -67,10 +74,10 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     [GRANT_SIGNING_KEY_ENV]: secrets.grantSigningKey,
     ...(input.definitions.length > 0 ? { LEDGERFLOW_DEFINITIONS_DIR: input.definitions.join(',') } : {}),
   };
-  const node = (name: string, script: string, env: Record<string, string>): ProcessSpec => ({
+  const node = (name: string, script: string, env: Record<string, string>, nodeArgs: readonly string[] = []): ProcessSpec => ({
     name,
     command: process.execPath,
-    args: [script],
+    args: [...nodeArgs, script],
     cwd: input.root,
     env: { ...env, NATS_NKEY_SEED_FILE: join(layout.natsCredentialsDir, `${name}.nk`) },
     readyLine: /^ledgerflow:ready\b/,
@@ -80,7 +87,7 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     const hosted: ProcessSpec = {
       name: SINGLE_PROCESS_NAME,
       command: process.execPath,
-      args: [join(input.root, 'tools', 'cli', 'dist', 'services-process.js'), '--nats-credentials-dir', layout.natsCredentialsDir],
+      args: [...SERVICE_NODE_ARGS, join(input.root, 'tools', 'cli', 'dist', 'services-process.js'), '--nats-credentials-dir', layout.natsCredentialsDir],
       cwd: input.root,
       env: serviceEnv,
       readyLine: new RegExp(`^ledgerflow:ready ${SINGLE_PROCESS_NAME}$`),
@@ -89,7 +96,7 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     return { services: [hosted], workers: input.workers.map((worker) => node(worker.name, worker.script, common)) };
   }
   return {
-    services: SERVICE_NAMES.map((name) => node(name, join(input.root, 'services', name, 'dist', 'main.js'), serviceEnv)),
+    services: SERVICE_NAMES.map((name) => node(name, join(input.root, 'services', name, 'dist', 'main.js'), serviceEnv, SERVICE_NODE_ARGS)),
     workers: input.workers.map((worker) => node(worker.name, worker.script, common)),
   };
 }
