@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Global, Module } from '@nestjs/common';
 import type { DynamicModule, INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Transport } from '@nestjs/microservices';
 import type { CommonConfig, EnvSource, PrivacyConfig } from '@ledgerflow/config';
 import { loadConfig } from '@ledgerflow/config';
 import { createEventStore } from '@ledgerflow/event-store';
@@ -78,6 +77,8 @@ async function createApp<C extends CommonConfig>(spec: ServiceSpec<C>, context: 
   const root = infrastructureModule(context, spec.module(context));
   const logger = ['error', 'warn'] as const;
   if (spec.listen === 'rpc') {
+    // Only services that serve requests over NATS load Nest's microservices package.
+    const { Transport } = await import('@nestjs/microservices');
     const app = await NestFactory.createMicroservice(root, { transport: Transport.NATS, options: natsTransportOptions(context), logger: [...logger] });
     app.useGlobalFilters(new RpcErrorFilter());
     return app;
