@@ -48,7 +48,8 @@ rmSync(dataDir, { recursive: true, force: true });
 const stack = await startStack({
   layout: LAYOUT,
   dataDir,
-  env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/claim-review/workflows,examples/bench/workflows' },
+  // The anchor publisher at its production interval (10 s; the test stack anchors every 500 ms so tests see anchors soon).
+  env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/claim-review/workflows,examples/bench/workflows', LEDGERFLOW_ANCHOR_INTERVAL_MS: '10000' },
   nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
   extras: [benchWorkers(join(dataDir, 'ledger.jsonl'))],
 });
