@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
+import { startOtlpReceiver } from '@ledgerflow/telemetry';
+import type { OtlpReceiver } from '@ledgerflow/telemetry';
 import { eventually, freePort, repoRoot, spawnProcess, tempDir } from '@ledgerflow/testing';
 import type { ManagedProcess } from '@ledgerflow/testing';
 
@@ -12,8 +14,9 @@ interface Status {
 
 /**
  * `ledgerflow start --single-process` as an OS process on a fresh data directory: nats-server with per-service
- * NATS users, the six services in one Node process, the bench workers; runs complete over HTTP, the supervisor
- * restarts the services process after a SIGKILL, and `status` and `stop` work as with a process per service.
+ * NATS users, the six services in one Node process, the bench workers; runs complete over HTTP with each
+ * service's spans under its own `service.name`, the supervisor restarts the services process after a SIGKILL, and
+ * `status` and `stop` work as with a process per service.
  */
 describe('ledgerflow start --single-process', () => {
   const root = repoRoot();
@@ -23,6 +26,7 @@ describe('ledgerflow start --single-process', () => {
   let gateway: string;
   let token: string;
   let store: SqliteEventStore;
+  let receiver: OtlpReceiver;
 
   const cli = (...args: string[]) => {
     const done = spawnSync(process.execPath, [cliPath, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LEDGERFLOW_DATA_DIR: dataDir, NATS_URL: '' } });
@@ -42,6 +46,7 @@ describe('ledgerflow start --single-process', () => {
   };
 
   beforeAll(async () => {
+    receiver = await startOtlpReceiver();
     dataDir = await tempDir('ledgerflow-single-');
     const port = await freePort();
     server = await spawnProcess({
@@ -50,7 +55,10 @@ describe('ledgerflow start --single-process', () => {
       args: [cliPath, 'start', '--single-process', '--data-dir', dataDir, '--port', String(port), '--nats-port', String(await freePort()),
         '--definitions', 'examples/bench/workflows', '--worker', `bench-workers=${join(root, 'examples/bench/dist/workers.js')}@lf.tool.bench.>`],
       cwd: root,
-      env: { BENCH_LEDGER: join(dataDir, 'bench-ledger.jsonl'), LEDGERFLOW_LOG_LEVEL: 'warn', NATS_URL: undefined },
+      env: {
+        BENCH_LEDGER: join(dataDir, 'bench-ledger.jsonl'), LEDGERFLOW_LOG_LEVEL: 'warn', NATS_URL: undefined,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl, OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
       readyLine: /^ledgerflow:ready stack$/,
       readyTimeoutMs: 240_000,
     });
@@ -62,15 +70,25 @@ describe('ledgerflow start --single-process', () => {
   afterAll(async () => {
     await store?.close();
     await server?.stop();
+    await receiver?.stop();
   }, 60_000);
 
-  it('runs the six services as one supervised process, and a run completes', async () => {
+  it('runs the six services as one supervised process; a run completes, traced by each service under its own name', async () => {
     const running = status();
     expect(running).toMatchObject({ running: true, info: { layout: 'single-process' } });
     expect(running.processes.map((p) => [p.name, p.ready])).toEqual([['nats-server', true], ['services', true], ['bench-workers', true]]);
     const runId = await completedRun('single-1');
     const steps = (await store.readStream(`run-${runId}`)).filter((e) => e.type === 'StepSucceeded');
     expect(steps).toHaveLength(10);
+    // W3C traceparent of the span that appended RunTriggered: 00-<trace id>-<span id>-<flags>.
+    const traceId = (await store.readStream(`run-${runId}`))[0]?.metadata.traceparent?.split('-')[1];
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const wanted = ['ledgerflow-gateway', 'ledgerflow-planner', 'ledgerflow-policy', 'ledgerflow-executor'];
+    const spans = await receiver.waitForSpans((all) => {
+      const services = new Set(all.filter((span) => span.traceId === traceId).map((span) => span.serviceName));
+      return wanted.every((name) => services.has(name));
+    }, 15_000);
+    expect(spans.filter((span) => span.traceId === traceId && span.serviceName === 'ledgerflow-services')).toEqual([]);
   }, 90_000);
 
   it('restarts the services process after a SIGKILL, and runs complete again', async () => {
