@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EVENTS_STREAM, type EventMetadata } from '@ledgerflow/contracts';
 import { InMemoryCheckpointStore, InMemoryEventStore, type NewEvent, type StoredEvent } from '@ledgerflow/event-store';
+import { startNatsServer } from '@ledgerflow/testing';
 import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats } from './connect.js';
 import { startEventRelay } from './event-relay.js';
 import { eventually, sleep, startNatsFixture, type NatsFixture } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
@@ -171,7 +176,7 @@ describe('startEventRelay with a backlog larger than a page and than its pipelin
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryCheckpointStore();
     const backlog = ['run-p', 'run-q', 'run-r', 'memory-p'];
-    await appendMany(store, backlog, 2_000); // more than MAX_IN_FLIGHT (1024) and many store pages (256)
+    await appendMany(store, backlog, 2_000); // more than a batch (MAX_BATCH, 1024) and many store pages (256)
     const relay = await startEventRelay({ nc: nats.nc, store, checkpoints, name: 'relay-backlog' });
     try {
       await appendMany(store, backlog, 500); // while it catches up
@@ -187,5 +192,48 @@ describe('startEventRelay with a backlog larger than a page and than its pipelin
     const messages = await streamMessages(nats.nc);
     expect(messages.map((m) => m.json<StoredEvent>().position)).toEqual(messages.map((_, i) => i + 1));
     await store.close();
+  });
+});
+
+describe('startEventRelay across a nats-server restart', () => {
+  it('publishes every event once and in position order when the server restarts while it relays', async () => {
+    const storeDir = await mkdtemp(join(tmpdir(), 'lf-relay-restart-'));
+    let server = await startNatsServer({ jetstream: true, storeDir });
+    const nc = await connectNats({ servers: server.url, name: 'relay-restart', extra: { reconnectTimeWait: 100, reconnectJitter: 0 } });
+    const store = new InMemoryEventStore();
+    const checkpoints = new InMemoryCheckpointStore();
+    const streams = ['run-s', 'run-t', 'run-u'];
+    try {
+      await ensureStreams(nc);
+      const relay = await startEventRelay({ nc, store, checkpoints, name: 'relay-restart', publishTimeoutMs: 500, retry: { initialMs: 20, maxMs: 200 } });
+      let appending = true;
+      const appender = (async () => {
+        while (appending) {
+          await appendMany(store, streams, 7);
+          await sleep(5);
+        }
+      })();
+      try {
+        await eventually('relaying', () => relay.position > 100);
+        await server.stop(); // events keep coming while the server is down: their batches wait or time out
+        await sleep(300);
+        server = await startNatsServer({ jetstream: true, storeDir, port: server.port });
+        await sleep(300);
+      } finally {
+        appending = false;
+        await appender;
+      }
+      const end = await lastPosition(store);
+      await eventually('relay caught up after the restart', () => relay.position === end, 30_000);
+      await relay.stop();
+      const positions = (await streamMessages(nc)).map((m) => m.json<StoredEvent>().position);
+      expect(positions).toEqual(positions.map((_, i) => i + 1));
+      expect(positions).toHaveLength(end);
+    } finally {
+      await nc.close();
+      await server.stop();
+      await store.close();
+      await rm(storeDir, { recursive: true, force: true });
+    }
   });
 });

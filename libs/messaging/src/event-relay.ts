@@ -59,8 +59,8 @@ export interface EventRelay {
   stop(): Promise<void>;
 }
 
-/** Events published and not yet acknowledged, at most (the store's subscription reads pages of 256). */
-const MAX_IN_FLIGHT = 1024;
+/** Events in one published batch, at most; the store's subscription (pages of 256) waits while as many wait for the next. */
+const MAX_BATCH = 1024;
 
 /** An event whose publish was issued, with its message and what became of it. */
 interface Issued {
@@ -79,9 +79,10 @@ const NOT_SENT: Promise<unknown> = Promise.resolve(undefined);
  * `lf.evt.<category>.<streamId>.<type>` (see {@link eventSubject}), message id = `metadata.eventId`
  * (so a re-publish after a restart is dropped by the stream's duplicate window), headers
  * `traceparent`/`tracestate` from the metadata and `lf-run-id`, body = the `StoredEvent` as JSON.
- * Publishing is pipelined: the events of a page read from the store are published at once, in position order
- * (one socket write), up to {@link MAX_IN_FLIGHT} unacknowledged, and their acks (all on one subscription of the
- * connection's inbox, not a request per message) are awaited in that order; each ack waits `publishTimeoutMs` at most.
+ * Publishing is pipelined: the events read from the store since the last batch (a page, up to {@link MAX_BATCH}) are
+ * published at once, in position order (one socket write), and their acks (all on one subscription of the
+ * connection's inbox, not a request per message) are awaited in that order, each `publishTimeoutMs` at most, before
+ * the next batch goes out (so a batch lost with a connection is published again before any later event).
  * The checkpoint only moves past events JetStream has acknowledged, in `LF_EVENTS` or in `LF_DLQ`: a
  * transient failure (no responders, timeout, disconnection) stops the pipeline at that event, which is
  * retried with backoff and never skipped (the events after it are published again; JetStream drops the copies
@@ -142,14 +143,15 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
   };
 
   // The pipeline: events handed over by the subscription (the last one at `queued`) wait in `pending` until the
-  // page is read, are then published together (`inFlight`, oldest at `head`), and are acknowledged in order.
+  // page is read; then they are published together (`inFlight`) and acknowledged in order, and the events read
+  // meanwhile form the next batch. One batch at a time: a batch lost with a connection is published again (after
+  // its ack timeout) before any later event, so a reconnect cannot put later events first in LF_EVENTS.
   // A transient failure starts a new generation: everything after `published` is dropped and read again.
   let generation = 0;
   let queued = published;
   let pending: StoredEvent[] = [];
   let issueScheduled = false;
   let inFlight: Issued[] = [];
-  let head = 0;
   let draining: Promise<void> | undefined;
   let failures = 0;
   let roomWaiters: Array<() => void> = [];
@@ -160,79 +162,75 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
   };
 
   const acks = new AckInbox(options.nc, options.publishTimeoutMs ?? 5_000);
-  const issue = (): void => {
-    issueScheduled = false;
+  /** Publishes the pending events as one batch (`inFlight`). */
+  const send = (): void => {
     const batch = pending;
     pending = [];
-    if (stopping) return;
+    wakeRoomWaiters();
     const maxPayload = maxPayloadOf(options.nc);
     const messages = batch.map(messageOf);
-    const acked = acks.publish(messages.filter((message) => message.size <= maxPayload));
+    const sent = acks.publish(messages.filter((message) => message.size <= maxPayload));
     let next = 0;
-    batch.forEach((event, i) => {
+    inFlight = batch.map((event, i): Issued => {
       const message = messages[i] as EventMessage;
-      if (message.size <= maxPayload) {
-        inFlight.push({ event, message, ack: acked[next++] as Promise<unknown> });
-      } else {
-        const refused: ErrorBody = { code: 'event_too_large', message: `${describe(event)} is ${message.size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`, retryable: false };
-        inFlight.push({ event, message, ack: NOT_SENT, refused });
-      }
+      if (message.size <= maxPayload) return { event, message, ack: sent[next++] as Promise<unknown> };
+      const refused: ErrorBody = { code: 'event_too_large', message: `${describe(event)} is ${message.size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`, retryable: false };
+      return { event, message, ack: NOT_SENT, refused };
     });
-    draining ??= drain();
   };
 
-  /** Awaits the acks in publish order, moving `published` (and the checkpoint saver); returns the first transient failure, if any. */
+  const issue = (): void => {
+    issueScheduled = false;
+    if (stopping || draining || pending.length === 0) return;
+    send();
+    draining = drain();
+  };
+
+  /** Awaits the acks of the batch in flight in publish order, moving `published`; returns the first transient failure, if any. */
   const acknowledge = async (): Promise<{ err: unknown; event: StoredEvent } | undefined> => {
+    const batch = inFlight;
     let acked = 0;
-    const failed = (err: unknown, event: StoredEvent): { err: unknown; event: StoredEvent } => {
-      if (acked > 0) void saver.advanced(published, acked);
-      return { err, event };
-    };
-    while (head < inFlight.length) {
-      const item = inFlight[head] as Issued;
-      const error = await item.ack;
-      let refused = item.refused;
-      if (error !== undefined) {
-        if (!isPermanentPublishError(error)) return failed(error, item.event);
-        const text = (error as Error).message;
-        const tooLarge = /size|max_payload|maximum/i.test(text);
-        refused = { code: tooLarge ? 'event_too_large' : 'event_rejected', message: `${describe(item.event)} (${item.message.size} bytes) was refused on ${item.message.subject}: ${text}`, retryable: false };
-      }
-      if (refused) {
-        try {
-          await deadLetter(item, refused);
-        } catch (err) {
-          return failed(err, item.event);
+    try {
+      for (const item of batch) {
+        const error = await item.ack;
+        let refused = item.refused;
+        if (error !== undefined) {
+          if (!isPermanentPublishError(error)) return { err: error, event: item.event };
+          const text = (error as Error).message;
+          const tooLarge = /size|max_payload|maximum/i.test(text);
+          refused = { code: tooLarge ? 'event_too_large' : 'event_rejected', message: `${describe(item.event)} (${item.message.size} bytes) was refused on ${item.message.subject}: ${text}`, retryable: false };
         }
+        if (refused) {
+          try {
+            await deadLetter(item, refused);
+          } catch (err) {
+            return { err, event: item.event };
+          }
+        }
+        published = item.event.position;
+        failures = 0;
+        acked++;
       }
-      published = item.event.position;
-      failures = 0;
-      acked++;
-      head++;
-      if (head === inFlight.length || acked === MAX_IN_FLIGHT) {
-        void saver.advanced(published, acked);
-        acked = 0;
-      }
-      if (head >= MAX_IN_FLIGHT) {
-        inFlight = inFlight.slice(head);
-        head = 0;
-      }
-      if (roomWaiters.length > 0 && pending.length + inFlight.length - head < MAX_IN_FLIGHT) wakeRoomWaiters();
+      return undefined;
+    } finally {
+      if (acked > 0) void saver.advanced(published, acked);
     }
-    inFlight = [];
-    head = 0;
-    return undefined;
   };
 
+  /** Acknowledges batch after batch while events keep coming; after a transient failure, reads again from `published`. */
   const drain = async (): Promise<void> => {
-    const failure = await acknowledge();
+    let failure: { err: unknown; event: StoredEvent } | undefined;
+    for (;;) {
+      failure = await acknowledge();
+      inFlight = [];
+      if (failure || stopping || pending.length === 0) break;
+      send();
+    }
     draining = undefined;
     if (!failure) return;
     // Drop what follows the failed event and read it again from the store after a pause.
     generation++;
     pending = [];
-    inFlight = [];
-    head = 0;
     queued = published;
     wakeRoomWaiters();
     report(failure.err, failure.event);
@@ -250,11 +248,11 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
       if (stopping || gen !== generation || event.position <= queued) return undefined;
       queued = event.position;
       pending.push(event);
-      if (!issueScheduled) {
+      if (!issueScheduled && !draining) {
         issueScheduled = true;
         setImmediate(issue);
       }
-      if (pending.length + inFlight.length - head < MAX_IN_FLIGHT) return undefined;
+      if (pending.length < MAX_BATCH) return undefined;
       return new Promise<void>((resolve) => roomWaiters.push(resolve));
     };
 
