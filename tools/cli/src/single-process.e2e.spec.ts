@@ -109,3 +109,15 @@ describe('ledgerflow start --single-process', () => {
     expect(status().running).toBe(false);
   }, 90_000);
 });
+
+describe('services-process', () => {
+  const script = join(repoRoot(), 'tools/cli/dist/services-process.js');
+  const run = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 60_000, env });
+
+  it('exits 78 naming the variable when a hosted service is misconfigured, and 2 for an unknown service', () => {
+    const misconfigured = run(['--services', 'planner,policy'], { PATH: process.env.PATH ?? '' });
+    expect([misconfigured.status, misconfigured.stderr]).toEqual([78, expect.stringContaining('LEDGERFLOW_PII_KEY')]);
+    const unknown = run(['--services', 'planner,scheduler'], {});
+    expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining('--services: expected some of planner')]);
+  }, 60_000);
+});
