@@ -139,16 +139,17 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
         if (events) events.push(event);
         else byStream.set(event.streamId, [event]);
       }
-      // The page's anchors are published at once (one socket write), then their acks awaited.
-      const issued: Array<{ anchor: SignedAnchor; ack: Promise<void> }> = [];
+      const anchors: SignedAnchor[] = [];
       for (const [streamId, events] of byStream) {
         const anchor = anchorOf(streamId, events);
-        if (anchor) issued.push({ anchor, ack: publishAnchor(js, anchor) });
+        if (anchor) anchors.push(anchor);
       }
+      // The page's anchors are published at once (one socket write), then every ack is awaited.
+      const acks = anchors.map((anchor) => publishAnchor(js, anchor));
       let failure: { err: unknown } | undefined;
-      for (const { anchor, ack } of issued) {
+      for (const [i, anchor] of anchors.entries()) {
         try {
-          await ack;
+          await acks[i];
           remember(anchor);
         } catch (err) {
           failure ??= { err };
