@@ -40,14 +40,16 @@ export class GatewayModule {
       store: context.store, deliveries, subscriptions, logger: context.logger, retryDelaysMs: config.LEDGERFLOW_WEBHOOK_RETRY_DELAYS_MS,
       timeoutMs: config.LEDGERFLOW_WEBHOOK_TIMEOUT_MS, concurrency: config.LEDGERFLOW_WEBHOOK_CONCURRENCY, allowPrivate: config.LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE,
     });
+    const runs = new RunsProjection(context.store);
     return {
       module: GatewayModule,
       controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ExternalTasksController, ServiceAccountsController, WebhooksController, SubscriptionsController, StreamController, PolicyPacksController],
       providers: [
         ServicesClient,
-        { provide: RunsProjection, useValue: new RunsProjection(context.store) },
+        { provide: RunsProjection, useValue: runs },
         { provide: ServiceAccounts, useValue: accounts },
-        { provide: StreamHub, useValue: new StreamHub(context.store, context.config.LEDGERFLOW_STREAM_MAX_CONNECTIONS) },
+        // Finding the store's head for a stream starts where the runs projection has read (not from 0 on the first stream).
+        { provide: StreamHub, useValue: new StreamHub(context.store, context.config.LEDGERFLOW_STREAM_MAX_CONNECTIONS, undefined, () => runs.readUpTo) },
         { provide: STREAM_SETTINGS, useValue: { heartbeatMs: context.config.LEDGERFLOW_STREAM_HEARTBEAT_MS } },
         { provide: Subscriptions, useValue: subscriptions },
         { provide: WebhookDeliveries, useValue: deliveries },

@@ -74,6 +74,11 @@ export class RunsProjection {
 
   constructor(private readonly store: EventStore) {}
 
+  /** The store position up to which this projection has read run events: every run event at or below it is committed. */
+  get readUpTo(): number {
+    return this.position;
+  }
+
   /** Every run `filter` selects, newest first. */
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
     return (await this.pageOfRuns(filter, { limit: Number.POSITIVE_INFINITY })).runs;

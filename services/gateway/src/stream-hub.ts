@@ -49,7 +49,16 @@ export class StreamHub {
   private generation = 0;
   private idleTimer?: NodeJS.Timeout;
 
-  constructor(private readonly store: EventStore, readonly maxConnections: number, private readonly idleMs = READER_IDLE_MS) {
+  /**
+   * @param knownCommitted a position up to which run events are known committed (the runs projection's), so that
+   *   finding the head reads only the events after it, not every run event since the hub last ran.
+   */
+  constructor(
+    private readonly store: EventStore,
+    readonly maxConnections: number,
+    private readonly idleMs = READER_IDLE_MS,
+    private readonly knownCommitted: () => number = () => 0,
+  ) {
     this.facts = new RunFactsCache(store);
   }
 
@@ -195,7 +204,8 @@ export class StreamHub {
   }
 
   private headPosition(from = 0): Promise<number> {
-    return readAllPages(this.store, { fromPosition: from, streamPrefix: RUN_STREAM_PREFIX }, () => undefined);
+    const start = Math.max(from, this.knownCommitted());
+    return readAllPages(this.store, { fromPosition: start, streamPrefix: RUN_STREAM_PREFIX }, () => undefined);
   }
 }
 
