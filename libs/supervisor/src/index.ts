@@ -8,3 +8,4 @@ export * from './process-types.js';
 export * from './supervisor.js';
 export * from './status-file.js';
 export * from './pid-lock.js';
+export * from './service-node-args.js';

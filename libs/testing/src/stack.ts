@@ -1,3 +1,4 @@
+import { SERVICE_NODE_ARGS } from '@ledgerflow/supervisor';
 import { randomBytes } from 'node:crypto';
 import { generateEd25519KeyPair } from '@ledgerflow/auth';
 import type { Ed25519KeyPair } from '@ledgerflow/auth';
@@ -137,13 +138,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/**
- * `node` arguments of every service process, as `ledgerflow start` gives them (`SERVICE_NODE_ARGS` in
- * tools/cli/src/start-plan.ts; keep the two equal): young generation semi-spaces of at most 8 MiB instead of
- * V8's default (32 MiB on 64-bit Node 24), about 25 MiB less resident memory per service at no measurable CPU
- * per step (README, "Performance").
- */
-export const SERVICE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /** What `startStack` launches for one process name. */
 interface LaunchSpec {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ProcessSpec } from '@ledgerflow/supervisor';
+import { SERVICE_NODE_ARGS, type ProcessSpec } from '@ledgerflow/supervisor';
 import { DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER, GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV, NATS_SERVICE_PRINCIPALS as SERVICE_NAMES } from '@ledgerflow/contracts';
 import type { DataDirLayout } from './start-layout.js';
 import type { DevSecrets } from './start-secrets.js';
@@ -32,12 +32,6 @@ export interface StartPlanInput {
 /** The supervised name of the one process of `--single-process` (its ready line: `ledgerflow:ready services`). */
 export const SINGLE_PROCESS_NAME = 'services';
 
-/**
- * `node` arguments of every service process: young generation semi-spaces of at most 8 MiB instead of V8's
- * default (32 MiB on 64-bit Node 24), about 25 MiB less resident memory per service at no measurable CPU per
- * step (README, "Performance"). The test stack gives the same (`SERVICE_NODE_ARGS` of libs/testing).
- */
-export const SERVICE_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /** Each service gets this long to print its ready line after a (re)start (ms); the policy service compiles its packs first. */
 const READY_TIMEOUT_MS = 60_000;
