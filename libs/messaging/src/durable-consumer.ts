@@ -121,18 +121,10 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   let wake: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolve) => (wake = resolve));
 
-  const processOne = async (m: JsMsg): Promise<void> => {
-    const view = viewOf(m);
+  const processOne = async (m: JsMsg, view: ConsumedMessage = viewOf(m)): Promise<void> => {
     const parent = extractTraceContext(m.headers, ROOT_CONTEXT);
     const span = messagingTracer().startSpan(`process ${m.subject}`, { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) }, parent);
-    // Acks go out on the connection; when it is closed they throw: report, and let the server redeliver.
-    const settle = (what: () => void): void => {
-      try {
-        what();
-      } catch (err) {
-        report(err, view);
-      }
-    };
+    const settle = (what: () => void): void => settleQuietly(what, view);
     const keepAlive = setInterval(() => settle(() => m.working()), Math.max(500, Math.floor(ackWaitMs / 2)));
     let failure: unknown;
     let failed = false;
@@ -173,19 +165,20 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   // up (a message waiting for a slot is already delivered to this process, so its ack wait runs). One pull per
   // `concurrency` messages rather than one per free slot: under load, a pull for the one free slot cost a pull
   // request, a subscription and its removal per message (issue 11, the consumers' largest CPU item).
-  const skips = (m: JsMsg): boolean => {
+  const skips = (view: ConsumedMessage): boolean => {
     if (!options.skip) return false;
     try {
-      return options.skip(viewOf(m));
+      return options.skip(view);
     } catch {
       return false;
     }
   };
   const handOut = async (m: JsMsg): Promise<void> => {
-    if (!stopping && skips(m)) return settleQuietly(() => m.ack());
+    const view = viewOf(m);
+    if (!stopping && skips(view)) return settleQuietly(() => m.ack(), view);
     while (!stopping && !slots.tryTake()) await slots.whenFree();
     if (stopping) return settleQuietly(() => m.nak());
-    track(processOne(m).finally(() => slots.release()));
+    track(processOne(m, view).finally(() => slots.release()));
   };
 
   // Batches: messages that arrived in one event-loop turn (at most maxBatch) are handled together, one batch at a time.
@@ -228,20 +221,21 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     } catch (err) {
       // One by one, so that a bad message fails (and is dead-lettered) alone.
       span.setStatus({ code: SpanStatusCode.ERROR, message: toErrorBody(err).message });
-      for (const m of batch) await processOne(m);
+      for (const [i, m] of batch.entries()) await processOne(m, views[i]);
     } finally {
       clearInterval(keepAlive);
       span.end();
     }
   };
 
-  const settleQuietly = (what: () => void, view?: ConsumedMessage): void => {
+  // Acks go out on the connection; when it is closed they throw: report, and let the server redeliver.
+  function settleQuietly(what: () => void, view?: ConsumedMessage): void {
     try {
       what();
     } catch (err) {
       report(err, view);
     }
-  };
+  }
 
   // Every pull request runs to its end: one abandoned early would still receive messages nobody handles until
   // their ack wait.
