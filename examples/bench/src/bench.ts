@@ -26,7 +26,7 @@ import type { EventStore } from '@ledgerflow/event-store';
 import { LedgerflowClient } from '@ledgerflow/sdk';
 import { benchWorkers, devToken, repoRoot, startStack } from '@ledgerflow/testing';
 import { foldBench } from './fold-bench.js';
-import { natsRoundTrip, policyEvaluate, sqliteCommit } from './floors.js';
+import { natsRoundTrip, policyEvaluate, sqliteCommit, transportFloor } from './floors.js';
 import { cpuPerUnit, cpuSnapshot } from './cpu.js';
 import { ms, percentile, residentMiB } from './stats.js';
 
@@ -97,6 +97,8 @@ try {
   const rss = new Map<string, number>();
   for (const name of PROCESSES) rss.set(name, await residentMiB(pids.get(name) ?? -1));
   const servicesRss = SERVICES.reduce((sum, name) => sum + (rss.get(name) ?? 0), 0);
+  // After the throughput phase, on the same nats-server: the messaging alone, for the CPU figures above to be read against.
+  const transport = await transportFloor(() => stack.connect('admin'), stack.natsPid, 10_000, IN_FLIGHT);
 
   const floor = nats.p50 + sqlite.p50;
   const lines = [
@@ -110,6 +112,7 @@ try {
     `throughput     ${THROUGHPUT_RUNS} runs, ${IN_FLIGHT} in flight: ${stepsPerSecond.toFixed(0)} durable steps/s (${(THROUGHPUT_RUNS / seconds).toFixed(1)} runs/s)`,
     ...PROCESSES.map((name) => `cpu/step       ${name.padEnd(14)} ${ms(cpu.get(name) ?? Number.NaN)} ms`),
     `cpu/step       total          ${ms(cpuTotal)} ms (user + system over the throughput phase / steps completed; bench client apart: ${ms(cpu.get('bench client') ?? Number.NaN)} ms)`,
+    `raw floor      transport      ${ms(transport.clientMs + transport.natsMs)} ms CPU/step (nats-server ${ms(transport.natsMs)} + clients ${ms(transport.clientMs)}; no logic: 2 request/replies + 3 JetStream publishes read by one consumer, ${IN_FLIGHT} in flight, ${transport.stepsPerSecond.toFixed(0)} steps/s)`,
     ...PROCESSES.map((name) => `memory         ${name.padEnd(14)} RSS ${(rss.get(name) ?? Number.NaN).toFixed(0)} MiB`),
     `memory         six services   RSS ${servicesRss.toFixed(0)} MiB${LAYOUT === 'single' ? ' (one process)' : ''}`,
   ];
@@ -120,6 +123,7 @@ try {
     layout: LAYOUT, workflow: WORKFLOW, steps: STEPS, inFlight: IN_FLIGHT, throughputRuns: THROUGHPUT_RUNS,
     natsP50Ms: nats.p50, sqliteP50Ms: sqlite.p50, perStepP50Ms: percentile(perStep, 0.5), perStepP99Ms: percentile(perStep, 0.99),
     runP50Ms: percentile(endToEnd, 0.5), stepsPerSecond, cpuMsPerStep: Object.fromEntries(cpu), cpuMsPerStepTotal: cpuTotal,
+    transportFloorCpuMsPerStep: transport.clientMs + transport.natsMs, transportFloorNatsMsPerStep: transport.natsMs, transportFloorStepsPerSecond: transport.stepsPerSecond,
     rssMiB: Object.fromEntries(rss), servicesRssMiB: servicesRss, foldP50Ms: fold.p50Ms,
   };
   writeFileSync(join(dataDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
