@@ -42,8 +42,13 @@ export type DecideGate = DomainCommand<'DecideGate', {
   revision?: GateRevision; correctedOutput?: unknown; runDurationMs?: number;
 }>;
 export type EscalateGate = DomainCommand<'EscalateGate', { gateId: string }>;
-/** `input`: the step input resolved by the executor; `idempotencyKey`: `<runId>/<stepId>/<attempt>`. */
-export type StartStep = DomainCommand<'StartStep', { stepId: string; attempt: number; idempotencyKey: string; input: unknown }>;
+/**
+ * `input`: the step input resolved by the executor; `idempotencyKey`: `<runId>/<stepId>/<attempt>`; `executor`: the
+ * executor instance starting it (recorded, so other replicas know whose the running attempt is).
+ */
+export type StartStep = DomainCommand<'StartStep', { stepId: string; attempt: number; idempotencyKey: string; input: unknown; executor?: string }>;
+/** `executor` takes over running attempt `attempt` of `stepId` from an executor instance that is gone. */
+export type ReclaimStep = DomainCommand<'ReclaimStep', { stepId: string; attempt: number; executor: string }>;
 /**
  * `durationMs`: the attempt's duration; `runDurationMs`: the whole run's, used if this completes the run.
  * `addSteps`: steps the tool's result asks for (e.g. a currency conversion), recorded as a `PlanRevised` whose
@@ -107,7 +112,7 @@ export type ForkRun = DomainCommand<'ForkRun', { runId: string; trigger: RunTrig
 export type DequeueRun = DomainCommand<'DequeueRun', Readonly<Record<string, never>>>;
 
 export type RunCommand =
-  | StartRun | RecordStepPolicyDecision | OpenGate | DecideGate | EscalateGate | StartStep | RecordStepSucceeded
+  | StartRun | RecordStepPolicyDecision | OpenGate | DecideGate | EscalateGate | StartStep | ReclaimStep | RecordStepSucceeded
   | RecordStepFailed | RecordStepInputFailed | RetryStep | SkipStep | CancelRun | PauseRun | ResumeRun | RevisePlan | ForkRun | RecoverStep
   | SkipStepByCondition | TimeOutRun | CompleteExternalStep | FailExternalStep | DequeueRun;
 

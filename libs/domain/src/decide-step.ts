@@ -1,5 +1,5 @@
 import { stepsAddedByTool } from './added-steps.js';
-import type { RecordStepFailed, RecordStepInputFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
+import type { ReclaimStep, RecordStepFailed, RecordStepInputFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
 import { cumulativeConfidenceOf, reviewRequirementOf } from './confidence.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
@@ -69,7 +69,25 @@ export function startStep({ data }: StartStep, state: RunState, now: string): Ru
     refuse(RunErrorCodes.CONCURRENCY_LIMIT_REACHED, `run already has ${runningCount(state)} steps running; plan.concurrency is ${concurrency}`, { stepId, limit: concurrency });
   }
   const { agent, tool, action, timeoutMs } = step;
-  return [{ type: 'StepStarted', data: { stepId, attempt, idempotencyKey: data.idempotencyKey, agent, tool, action, input: data.input, timeoutMs, startedAt: now } }];
+  const executor = data.executor === undefined ? {} : { executor: data.executor };
+  return [{ type: 'StepStarted', data: { stepId, attempt, idempotencyKey: data.idempotencyKey, agent, tool, action, input: data.input, timeoutMs, startedAt: now, ...executor } }];
+}
+
+/**
+ * `ReclaimStep` -> `StepReclaimed`: an executor instance takes over a running attempt (not an `external` step, which
+ * no executor runs) whose executor is gone; the caller decides that it is gone (executor-presence.ts). Appended with
+ * an expected revision, so of two replicas reclaiming at once one wins and only it dispatches. Nothing when
+ * `executor` already has the attempt. The run may be paused (a paused run's running steps still finish).
+ * @throws DomainError RUN.NOT_RUNNING (the run ended), RUN.STEP_NOT_FOUND, RUN.STEP_NOT_RUNNING (that attempt is not
+ *   running: it finished, or another attempt runs), RUN.STEP_EXTERNAL.
+ */
+export function reclaimStep({ data }: ReclaimStep, state: RunState, now: string): RunEvent[] {
+  const step = requireRunningAttempt(state, data.stepId, data.attempt);
+  if (isExternalStep(step)) refuse(RunErrorCodes.STEP_EXTERNAL, `step "${data.stepId}" is external: no executor runs it`, { stepId: data.stepId });
+  const previous = state.steps[data.stepId]?.executor;
+  if (previous === data.executor) return [];
+  const { stepId, attempt, executor } = data;
+  return [{ type: 'StepReclaimed', data: { stepId, attempt, executor, ...(previous === undefined ? {} : { previousExecutor: previous }), reclaimedAt: now } }];
 }
 
 function requireRunningAttempt(state: RunState, stepId: string, attempt: number): PlanStep {

@@ -182,3 +182,43 @@ describe('RecordStepFailed', () => {
     runSpec(started).when(fail('a')).thenThrows('RUN.STEP_NOT_RUNNING', { status: 'pending' });
   });
 });
+
+describe('ReclaimStep (an executor instance takes over a running attempt whose executor is gone)', () => {
+  const reclaim = (stepId: string, executor: string, attempt = 1): RunCommand => ({ type: 'ReclaimStep', data: { stepId, attempt, executor } });
+  const startedBy = (executor: string): RunEvent[] => {
+    const [evaluated, stepStarted] = ev.running(a);
+    return [evaluated!, { ...stepStarted!, data: { ...(stepStarted as Extract<RunEvent, { type: 'StepStarted' }>).data, executor } } as RunEvent];
+  };
+
+  it('StartStep records the executor; StepReclaimed names the new one and who had it; the fold follows', () => {
+    const startEvents = runSpec([...started, ev.evaluated('a')]).when({ type: 'StartStep', data: { stepId: 'a', attempt: 1, idempotencyKey: `${RUN_ID}/a/1`, input: {}, executor: 'host-a:11' } }).events();
+    expect(startEvents).toMatchObject([{ type: 'StepStarted', data: { stepId: 'a', attempt: 1, executor: 'host-a:11' } }]);
+    const given = [...started, ...startedBy('host-a:11')];
+    expect(foldRun(given).steps['a']?.executor).toBe('host-a:11');
+    runSpec(given).when(reclaim('a', 'host-b:22')).then([
+      { type: 'StepReclaimed', data: { stepId: 'a', attempt: 1, executor: 'host-b:22', previousExecutor: 'host-a:11', reclaimedAt: NOW } },
+    ]);
+    const events = runSpec(given).when(reclaim('a', 'host-b:22')).events();
+    expect(foldRun([...given, ...events]).steps['a']).toMatchObject({ status: 'running', attempt: 1, executor: 'host-b:22', idempotencyKey: `${RUN_ID}/a/1` });
+  });
+
+  it('a StepStarted recorded before replicas (no executor): the reclaim names no previous executor', () => {
+    runSpec([...started, ...ev.running(a)]).when(reclaim('a', 'host-b:22')).then([
+      { type: 'StepReclaimed', data: { stepId: 'a', attempt: 1, executor: 'host-b:22', reclaimedAt: NOW } },
+    ]);
+  });
+
+  it('nothing when the executor already has the attempt', () => {
+    runSpec([...started, ...startedBy('host-a:11')]).when(reclaim('a', 'host-a:11')).then([]);
+  });
+
+  it('refuses an attempt that is not running, another attempt, an ended run and an external step', () => {
+    runSpec([...started, ev.evaluated('a')]).when(reclaim('a', 'host-b:22')).thenThrows('RUN.STEP_NOT_RUNNING', { stepId: 'a', status: 'ready' });
+    runSpec([...started, ...startedBy('host-a:11')]).when(reclaim('a', 'host-b:22', 2)).thenThrows('RUN.STEP_NOT_RUNNING', { attempt: 2 });
+    runSpec([...started, ...ev.running(a), ev.succeeded('a')]).when(reclaim('a', 'host-b:22')).thenThrows('RUN.STEP_NOT_RUNNING', { status: 'succeeded' });
+    const review = aStep('review', { kind: 'external', tool: 'external', action: 'task', reviewers: ['user:dana'] });
+    const external = aPlan([review]);
+    const externalStarted = { type: 'StepStarted', data: { stepId: 'review', attempt: 1, idempotencyKey: `${RUN_ID}/review/1`, agent: review.agent, tool: 'external', action: 'task', input: {}, timeoutMs: review.timeoutMs, startedAt: NOW } } as RunEvent;
+    runSpec([...ev.started(external), externalStarted]).when(reclaim('review', 'host-b:22')).thenThrows('RUN.STEP_EXTERNAL', { stepId: 'review' });
+  });
+});

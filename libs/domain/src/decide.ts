@@ -4,7 +4,7 @@ import { escalateGate, openGate } from './decide-gate.js';
 import { decideGate } from './decide-gate-decision.js';
 import { cancelRunRequested, recoverStep, retryStep, revisePlan, skipStep } from './decide-recovery.js';
 import { dequeueRun, pauseRun, resumeRun, startRun } from './decide-run.js';
-import { recordStepFailed, recordStepInputFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
+import { reclaimStep, recordStepFailed, recordStepInputFailed, recordStepPolicyDecision, recordStepSucceeded, startStep } from './decide-step.js';
 import { completeExternalStep, failExternalStep, skipStepByCondition, timeOutRun } from './decide-step-semantics.js';
 import { nowOf } from './decide-support.js';
 import type { RunEvent } from './events.js';
@@ -31,6 +31,7 @@ export function decide(command: RunCommand, state: RunState, context: DecideCont
     case 'DecideGate': return decideGate(command, state, now);
     case 'EscalateGate': return escalateGate(command, state, now);
     case 'StartStep': return startStep(command, state, now);
+    case 'ReclaimStep': return reclaimStep(command, state, now);
     case 'RecordStepSucceeded': return recordStepSucceeded(command, state, now);
     case 'RecordStepFailed': return recordStepFailed(command, state, now);
     case 'RecordStepInputFailed': return recordStepInputFailed(command, state, now);

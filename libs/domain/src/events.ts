@@ -132,7 +132,15 @@ export type GateEscalated = DomainEvent<'GateEscalated', { gateId: string; level
 export type GateDecided = DomainEvent<'GateDecided', {
   gateId: string; stepId: string; outcome: 'approved' | 'rejected' | 'redirected'; reviewer: string; comment?: string; matchedAs?: string; correctedOutput?: unknown;
 }>;
-export type StepStarted = DomainEvent<'StepStarted', { stepId: string; attempt: number; idempotencyKey: string; agent: string; tool: string; action: string; input: unknown; timeoutMs: number; startedAt: string }>;
+/** `executor`: the executor instance that started the attempt and runs its tool call (absent on events recorded before replicas). */
+export type StepStarted = DomainEvent<'StepStarted', {
+  stepId: string; attempt: number; idempotencyKey: string; agent: string; tool: string; action: string; input: unknown; timeoutMs: number; startedAt: string; executor?: string;
+}>;
+/**
+ * An executor instance took over a running attempt whose executor is gone (executor-presence.ts): it dispatches the
+ * same attempt again with the same idempotency key. `previousExecutor`: who had it (absent: nobody was recorded).
+ */
+export type StepReclaimed = DomainEvent<'StepReclaimed', { stepId: string; attempt: number; executor: string; previousExecutor?: string; reclaimedAt: string }>;
 /**
  * `cumulativeConfidence`: set when the step or an upstream step reported a confidence (confidence.ts);
  * `review`: set when the result is held for review (its dependants wait for a `confidence` gate);
@@ -182,14 +190,14 @@ export type RunCancelled = DomainEvent<'RunCancelled', { reason: string; request
 
 export type RunEvent =
   | RunTriggered | PlanCreated | PlanRevised | StepPolicyEvaluated | StepBlocked | GateOpened | GateEscalated
-  | GateDecided | StepStarted | StepSucceeded | StepFailed | StepRetryScheduled | StepSkipped | RunPaused
+  | GateDecided | StepStarted | StepReclaimed | StepSucceeded | StepFailed | StepRetryScheduled | StepSkipped | RunPaused
   | RunResumed | RunCompleted | RunFailed | RunCancelled | RunQueued | RunDequeued;
 
 /** Every event type of the Run aggregate, in catalog order. */
 export const RUN_EVENT_TYPES = [
   'RunTriggered', 'PlanCreated', 'PlanRevised', 'StepPolicyEvaluated', 'StepBlocked', 'GateOpened', 'GateEscalated',
   'GateDecided', 'StepStarted', 'StepSucceeded', 'StepFailed', 'StepRetryScheduled', 'StepSkipped', 'RunPaused',
-  'RunResumed', 'RunCompleted', 'RunFailed', 'RunCancelled', 'RunQueued', 'RunDequeued',
+  'RunResumed', 'RunCompleted', 'RunFailed', 'RunCancelled', 'RunQueued', 'RunDequeued', 'StepReclaimed',
 ] as const;
 
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];

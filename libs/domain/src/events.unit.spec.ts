@@ -1,10 +1,10 @@
 import { RUN_EVENT_TYPES, gateIdOf, isRunEventType, parseGateId, stepIdempotencyKey } from './events.js';
 
 describe('event catalog', () => {
-  it('lists the 18 event types of the design brief and the queue\'s RunQueued and RunDequeued once each', () => {
-    expect(RUN_EVENT_TYPES).toHaveLength(20);
-    expect(new Set(RUN_EVENT_TYPES).size).toBe(20);
-    expect(RUN_EVENT_TYPES.slice(18)).toEqual(['RunQueued', 'RunDequeued']);
+  it('lists the 18 event types of the design brief, the queue\'s RunQueued and RunDequeued and the replicas\' StepReclaimed once each', () => {
+    expect(RUN_EVENT_TYPES).toHaveLength(21);
+    expect(new Set(RUN_EVENT_TYPES).size).toBe(21);
+    expect(RUN_EVENT_TYPES.slice(18)).toEqual(['RunQueued', 'RunDequeued', 'StepReclaimed']);
     expect(isRunEventType('GateDecided')).toBe(true);
     expect(isRunEventType('GateClosed')).toBe(false);
   });

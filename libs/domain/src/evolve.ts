@@ -101,8 +101,14 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
       });
     }
     case 'StepStarted': {
-      const { stepId, attempt, idempotencyKey, input, startedAt } = event.data;
-      return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'running', attempt, idempotencyKey, input, startedAt }));
+      const { stepId, attempt, idempotencyKey, input, startedAt, executor } = event.data;
+      return updateStep(state, stepId, (step) => ({
+        ...withoutKeys(step, ['retryDueAt', 'executor']), status: 'running', attempt, idempotencyKey, input, startedAt, ...(executor === undefined ? {} : { executor }),
+      }));
+    }
+    case 'StepReclaimed': {
+      const { stepId, executor } = event.data;
+      return updateStep(state, stepId, (step) => ({ ...step, executor }));
     }
     case 'StepSucceeded': {
       const { stepId, attempt, output, confidence, lineage, durationMs, completedAt, cumulativeConfidence, review, reasoning, alternatives, carriedOver } = event.data;

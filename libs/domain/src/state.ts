@@ -35,6 +35,8 @@ export interface StepState {
   /** The resolved input of the last started attempt (a re-dispatch after a crash sends it again). */
   readonly input?: unknown;
   readonly startedAt?: string;
+  /** The executor instance running the current attempt (`StepStarted.executor`, `StepReclaimed.executor`); absent when none was recorded. */
+  readonly executor?: string;
   /** The tool's output, or the reviewer's corrected output once a confidence gate recorded one (ground truth). */
   readonly output?: unknown;
   /** The tool's own output when a reviewer corrected it. */
