@@ -1,6 +1,6 @@
 import { headers as lfHeaders, subjects } from '@ledgerflow/contracts';
 import { JetStreamApiError, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
-import { InvalidArgumentError, headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { InvalidArgumentError, headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 import { encodeJson } from './reply-envelope.js';
 import type { ErrorBody } from '@ledgerflow/contracts';
 
@@ -42,25 +42,24 @@ export function deadLetterHeadersOf(msg: JsMsg, error: ErrorBody): MsgHdrs {
 }
 
 /**
- * Publishes `msg` (same body) on `subject` with {@link deadLetterHeaders} and waits until the server
- * has it (flush); core NATS, so a stream on `lf.dlq.>` stores it when one exists. Three tries.
- *
- * @throws the last connection error when every try fails.
+ * The message id of a durable consumer's dead letter: `dlq-<stream>-<consumer>-<stream sequence>`. The same
+ * delivery dead-lettered again (a retry after an unanswered ack) is stored once in `LF_DLQ` (its duplicate
+ * window); two consumers giving up on one stream message each keep their own.
  */
-export async function publishDeadLetter(nc: NatsConnection, subject: string, msg: JsMsg, error: ErrorBody): Promise<void> {
-  const hdrs = deadLetterHeadersOf(msg, error);
-  let lastError: unknown;
-  for (const waitMs of [0, 200, 1000]) {
-    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-    try {
-      nc.publish(subject, msg.data, { headers: hdrs });
-      await nc.flush();
-      return;
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw lastError;
+export const deadLetterMsgId = (msg: JsMsg): string => `dlq-${msg.info.stream}-${msg.info.consumer}-${msg.seq}`;
+
+/**
+ * Publishes `msg` (same body) to JetStream on `subject` (`lf.dlq.<durable>`, stream `LF_DLQ`) with
+ * {@link deadLetterHeaders} and message id {@link deadLetterMsgId}, and resolves once the stream has
+ * acknowledged it: only then may the caller terminate the original. One try; the caller retries later
+ * (the original is nakked, so nothing is lost).
+ *
+ * @throws what `js.publish` throws: `NoRespondersError` (no `LF_DLQ`), `TimeoutError` (no ack within the
+ *   client's timeout, or disconnected), `JetStreamApiError` (the stream refused it, e.g. 10077 maximum
+ *   messages exceeded under discard new). All are worth a retry.
+ */
+export async function publishDeadLetter(js: JetStreamClient, subject: string, msg: JsMsg, error: ErrorBody): Promise<void> {
+  await js.publish(subject, msg.data, { headers: deadLetterHeadersOf(msg, error), msgID: deadLetterMsgId(msg) });
 }
 
 /** Headers of an event the relay could not publish to `LF_EVENTS` (see {@link deadLetterEvent}). */

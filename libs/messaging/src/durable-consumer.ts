@@ -1,6 +1,7 @@
+import type { ErrorBody } from '@ledgerflow/contracts';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
 import { upsertPullConsumer } from './consumer-config.js';
 import { defaultDeadLetterSubject, publishDeadLetter } from './dead-letter.js';
 import { toErrorBody } from './reply-envelope.js';
@@ -26,7 +27,11 @@ export interface DurableConsumerOptions {
   readonly durable: string;
   /** Subjects to consume, e.g. `['lf.evt.run.>']`. Several subjects need nats-server 2.10+. */
   readonly filterSubjects: readonly string[];
-  /** Deliveries before a message is dead-lettered; default 5. */
+  /**
+   * Failed deliveries before a message is dead-lettered; default 5. Counted here, not by the server (the consumer's
+   * `max_deliver` is unlimited), so a message whose dead letter could not be stored is redelivered, never dropped; a
+   * delivery past this count (after such a failure, or a process that died handling it) is dead-lettered at once.
+   */
   readonly maxDeliver?: number;
   /** Nak delay after failed delivery n is `backoffMs[n-1]` (the last entry repeats), in ms; default [100, 500, 2000, 5000]. */
   readonly backoffMs?: readonly number[];
@@ -39,6 +44,8 @@ export interface DurableConsumerOptions {
   readonly concurrency?: number;
   /** Where failed messages go after `maxDeliver` deliveries; default `lf.dlq.<durable>`. */
   readonly deadLetterSubject?: string;
+  /** Nak delay when the dead letter could not be stored (no `LF_DLQ`, stream full, no ack), in ms; default 5000. */
+  readonly deadLetterRetryMs?: number;
   /** For a new consumer: `'all'` (default) from the stream's start, or `'new'` from now. */
   readonly deliverPolicy?: 'all' | 'new';
   /** Deliver only the headers of each message (JetStream `headers_only`); `data` is then empty. */
@@ -77,11 +84,16 @@ export interface DurableConsumer {
 
 export const DEFAULT_BACKOFF_MS: readonly number[] = [100, 500, 2000, 5000];
 
+/** The server-side `max_deliver` of every durable: unlimited, deliveries are counted against `maxDeliver` here. */
+const UNLIMITED_DELIVERIES = -1;
+
 /**
  * Creates or updates a durable pull consumer (explicit ack) on `stream` and consumes it until `stop()`.
  * On handler success the message is acked; on failure it is nakked with `backoffMs[deliveryCount-1]`;
- * when the failed delivery was the `maxDeliver`-th, the message is published to the dead-letter
- * subject (see `deadLetterHeaders`) and terminated. A failed message is never acked.
+ * when the failed delivery was the `maxDeliver`-th, the message is published to JetStream on the dead-letter
+ * subject (see `publishDeadLetter`) and terminated once `LF_DLQ` has acknowledged it; when the dead letter
+ * cannot be stored, the message is nakked (`deadLetterRetryMs`) and dead-lettered on its next delivery. A failed
+ * message is never acked, and never terminated before its dead letter is stored.
  *
  * @throws LedgerflowError `NATS.CONSUMER_CONFIG_*` when the consumer cannot be created or updated.
  * @example
@@ -94,6 +106,7 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const dlq = options.deadLetterSubject ?? defaultDeadLetterSubject(options.durable);
+  const deadLetterRetryMs = options.deadLetterRetryMs ?? 5_000;
   const report = (err: unknown, msg?: ConsumedMessage): void => {
     try {
       options.onError?.(err, msg);
@@ -107,12 +120,13 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     stream: options.stream,
     durable: options.durable,
     filterSubjects: options.filterSubjects,
-    maxDeliver,
+    maxDeliver: UNLIMITED_DELIVERIES,
     ackWaitMs,
     deliverPolicy: options.deliverPolicy ?? 'all',
     headersOnly: options.headersOnly ?? false,
   });
-  const consumer = await jetstream(nc).consumers.get(options.stream, options.durable);
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(options.stream, options.durable);
 
   const slots = new Slots(concurrency);
   const inFlight = new Set<Promise<void>>();
@@ -125,36 +139,44 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     const parent = extractTraceContext(m.headers, ROOT_CONTEXT);
     const span = messagingTracer().startSpan(`process ${m.subject}`, { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) }, parent);
     const settle = (what: () => void): void => settleQuietly(what, view);
+    // Kept alive until settled: the dead letter's publish waits for its ack too.
     const keepAlive = setInterval(() => settle(() => m.working()), Math.max(500, Math.floor(ackWaitMs / 2)));
-    let failure: unknown;
-    let failed = false;
     try {
-      await context.with(trace.setSpan(parent, span), () => options.handler(view));
-    } catch (err) {
-      failed = true;
-      failure = err;
-    } finally {
-      clearInterval(keepAlive);
-    }
-    try {
-      if (!failed) return settle(() => m.ack());
-      const error = toErrorBody(failure);
+      const error = view.deliveryCount > maxDeliver ? overLimit(view.deliveryCount) : await handled(view, span, parent);
+      if (!error) return settle(() => m.ack());
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      report(failure, view);
       if (view.deliveryCount < maxDeliver) {
         return settle(() => m.nak(backoff.length === 0 ? 0 : backoff[Math.min(view.deliveryCount - 1, backoff.length - 1)]));
       }
       try {
-        await publishDeadLetter(nc, dlq, m, error);
-        settle(() => m.term());
+        await publishDeadLetter(js, dlq, m, error);
       } catch (dlqErr) {
         report(dlqErr, view);
-        settle(() => m.nak());
+        return settle(() => m.nak(deadLetterRetryMs));
       }
+      settle(() => m.term());
     } finally {
+      clearInterval(keepAlive);
       span.end();
     }
   };
+
+  /** Runs the handler in `span`; the error body when it threw (reported), else undefined. */
+  const handled = async (view: ConsumedMessage, span: Span, parent: Context): Promise<ErrorBody | undefined> => {
+    try {
+      await context.with(trace.setSpan(parent, span), () => options.handler(view));
+      return undefined;
+    } catch (err) {
+      report(err, view);
+      return toErrorBody(err);
+    }
+  };
+
+  const overLimit = (deliveries: number): ErrorBody => ({
+    code: 'delivery_limit_exceeded',
+    message: `delivered ${deliveries} times, more than maxDeliver (${maxDeliver}): an earlier dead letter was not stored, or the process stopped while handling it`,
+    retryable: false,
+  });
 
   const track = (task: Promise<void>): void => {
     inFlight.add(task);
@@ -196,6 +218,8 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   };
   const gather = async (m: JsMsg): Promise<void> => {
     if (stopping) return settleQuietly(() => m.nak());
+    // Past its deliveries (its dead letter is due): alone, so that it never fails a batch again.
+    if (m.info.deliveryCount > maxDeliver) return track(processOne(m));
     gathered.push(m);
     if (gathered.length >= maxBatch) {
       flush();
