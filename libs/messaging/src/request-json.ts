@@ -3,7 +3,7 @@ import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core'
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { mapRequestError } from './nats-errors.js';
 import { decodeJson, encodeJson, errorFromBody, isReply } from './reply-envelope.js';
-import { injectTraceContext } from './trace-context.js';
+import { injectTraceContext } from '@ledgerflow/telemetry';
 import { messagingTracer, natsAttributes } from './tracing.js';
 
 export interface RequestJsonOptions {

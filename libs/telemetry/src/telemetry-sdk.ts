@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { TracerProvider } from '@opentelemetry/api';
 import { context, diag, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
@@ -10,6 +9,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { ExportPlan, TelemetryEnv } from './export-plan.js';
 import { resolveExportPlan } from './export-plan.js';
 import { startMetricsExport, traceExportProcessor } from './exporters.js';
+import { traceContextPropagator } from './propagation.js';
 import { ServiceScopedTracerProvider } from './service-scope.js';
 
 /** Options of {@link startTelemetry}. */
@@ -96,9 +96,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  }));
+  propagation.setGlobalPropagator(traceContextPropagator);
   trace.setGlobalTracerProvider(globalProvider);
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
 

@@ -4,7 +4,8 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import type { Telemetry } from './telemetry-sdk.js';
 import { startTelemetry } from './telemetry-sdk.js';
 import { withSpan } from './tracing.js';
-import { contextFromHeaders, contextFromTraceparent, injectHeaders, spanLinkFromTraceparent, traceparentOf } from './propagation.js';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { contextFromTraceparent, extractTraceContext, injectTraceContext, spanLinkFromTraceparent, traceparentOf } from './propagation.js';
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
@@ -92,9 +93,10 @@ describe('tracing', () => {
 
   it('carries trace context and baggage through message headers', async () => {
     const withBaggage = propagation.setBaggage(context.active(), propagation.createBaggage({ tenant: { value: 'acme' } }));
-    const headers = await context.with(withBaggage, () => withSpan('publish', async () => injectHeaders()));
-    expect(headers.baggage).toBe('tenant=acme');
-    const ctx = contextFromHeaders((name) => headers[name]);
+    const headers = natsHeaders();
+    await context.with(withBaggage, () => withSpan('publish', async () => injectTraceContext(headers)));
+    expect(headers.get('baggage')).toBe('tenant=acme');
+    const ctx = extractTraceContext(headers);
     expect(propagation.getBaggage(ctx)?.getEntry('tenant')?.value).toBe('acme');
     await withSpan('consume', { parent: ctx }, async () => undefined);
     expect(finished('consume').parentSpanContext?.spanId).toBe(finished('publish').spanContext().spanId);

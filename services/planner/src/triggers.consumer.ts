@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as lfHeaders, subjects, TRIGGERS_STREAM } from '@ledgerflow/contracts';
 import type { TriggerMessage } from '@ledgerflow/contracts';
-import { extractTraceContext } from '@ledgerflow/messaging';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { DurableConsumerHost, LOGGER, NATS_CONNECTION, toErrorBody } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
-import { SpanKind, withSpan } from '@ledgerflow/telemetry';
+import { extractTraceContext, SpanKind, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { RunStarter } from './start-run.js';
 

@@ -4,9 +4,8 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { BearerVerifier, requireScope } from '@ledgerflow/auth';
 import { SCOPES, subjects } from '@ledgerflow/contracts';
 import type { Actor, RegisterPolicyPackResult } from '@ledgerflow/contracts';
-import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
-import { withSpan } from '@ledgerflow/telemetry';
+import { extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { PolicyPackCatalog } from './policy-pack-catalog.js';
 import { RegisterPackDto, registerPack } from './register-pack.js';
 
