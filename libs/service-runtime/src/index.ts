@@ -1,6 +1,6 @@
 export * from './error-body.js';
 export * from './json-wire.js';
-export * from './rpc-body.pipe.js';
+export * from './validate-body.js';
 export * from './rpc-exception.filter.js';
 export * from './run-repository.js';
 export * from './service-spec.js';

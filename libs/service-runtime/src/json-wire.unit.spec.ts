@@ -1,7 +1,7 @@
 import type { Msg } from '@nats-io/nats-core';
 import { DomainError, LedgerflowError } from '@ledgerflow/domain';
 import { JsonReplySerializer, JsonRequestDeserializer, MALFORMED_BODY } from './json-wire.js';
-import { validateBody } from './rpc-body.pipe.js';
+import { validateBody } from './validate-body.js';
 
 /** A NATS message as the transport hands it over: only the parts the deserializer reads. */
 function natsMessage(body: string, reply?: string, subject = 'lf.policy.evaluate'): Msg {

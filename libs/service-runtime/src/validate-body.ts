@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
-import { Injectable } from '@nestjs/common';
-import type { PipeTransform } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import type { ValidationError as ClassValidationError } from 'class-validator';
 import { ValidationError } from '@ledgerflow/domain';
@@ -121,14 +119,4 @@ function instantiate<T extends object>(dto: Constructor<T>, plain: Record<string
     Object.defineProperty(instance, key, { value: converted, enumerable: true, writable: true, configurable: true });
   }
   return instance;
-}
-
-/** Nest pipe form of `validateBody`, for `@Payload(new RpcBodyPipe(Dto))` and `@Body(new RpcBodyPipe(Dto))`. */
-@Injectable()
-export class RpcBodyPipe<T extends object> implements PipeTransform<unknown, T> {
-  constructor(private readonly dto: Constructor<T>) {}
-
-  transform(value: unknown): T {
-    return validateBody(this.dto, value);
-  }
 }

@@ -3,8 +3,8 @@ import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { ValidationError } from '@ledgerflow/domain';
 import { MALFORMED_BODY } from './json-wire.js';
-import { MAX_JSON_DEPTH, RpcBodyPipe, jsonDepth, validateBody } from './rpc-body.pipe.js';
-import type { FieldViolation } from './rpc-body.pipe.js';
+import { MAX_JSON_DEPTH, jsonDepth, validateBody } from './validate-body.js';
+import type { FieldViolation } from './validate-body.js';
 
 class ReviewerDto {
   @IsIn(['human', 'service']) kind!: string;
@@ -146,13 +146,5 @@ describe('validateBody on deep nesting', () => {
 
   it('counts scalars as 0 and empty containers as 1', () => {
     expect([jsonDepth(1), jsonDepth('x'), jsonDepth(null), jsonDepth({}), jsonDepth([]), jsonDepth({ a: [{}] })]).toEqual([0, 0, 0, 1, 1, 3]);
-  });
-});
-
-describe('RpcBodyPipe', () => {
-  it('validates like validateBody', () => {
-    const pipe = new RpcBodyPipe(DecisionDto);
-    expect(pipe.transform(valid)).toBeInstanceOf(DecisionDto);
-    expect(() => pipe.transform({ ...valid, extra: 1 })).toThrow(expect.objectContaining({ code: 'request_invalid' }));
   });
 });
