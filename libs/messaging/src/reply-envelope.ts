@@ -22,9 +22,13 @@ const isErrorLike = (err: unknown): err is { code: string; message: string; retr
   typeof (err as { message?: unknown }).message === 'string';
 
 /**
- * The reply error for a thrown value: a `LedgerflowError` (or any error with string `code` and boolean
- * `retryable`) keeps its code, message, retryable flag and non-empty details; anything else becomes
- * `internal_error`, retryable, with its message.
+ * The wire error (`ErrorBody`) for anything a handler threw; the one mapping of every reply, dead letter and
+ * HTTP error body. A `LedgerflowError`, or any value with a string `code` and `message` and a boolean
+ * `retryable` (an `ErrorBody` received from another service), keeps those and its details when non-empty, in a
+ * new plain object (no other property, no prototype: an `Error` passed through as-is would lose its `message`
+ * in `JSON.stringify`). Anything else becomes `internal_error`, retryable (the fault is ours, not the
+ * caller's request), with its message (`String(value)` for a non-Error; a placeholder when empty).
+ * @example toErrorBody(new DomainError('RUN.NOT_RUNNING', 'run r1 is completed')) // { code: 'RUN.NOT_RUNNING', message: 'run r1 is completed', retryable: false }
  */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof LedgerflowError || isErrorLike(err)) {

@@ -1,4 +1,4 @@
-import { LedgerflowError, ValidationError } from '@ledgerflow/domain';
+import { DomainError, LedgerflowError, ValidationError } from '@ledgerflow/domain';
 import { decodeJson, encodeJson, errorFromBody, isReply, toErrorBody } from './reply-envelope.js';
 
 describe('reply envelope', () => {
@@ -12,9 +12,33 @@ describe('reply envelope', () => {
     expect(toErrorBody(new LedgerflowError('STORE.CONCURRENCY', 'conflict', true))).toEqual({ code: 'STORE.CONCURRENCY', message: 'conflict', retryable: true });
   });
 
-  it('turns any other thrown value into internal_error, retryable', () => {
+  it('turns any other thrown value into internal_error, retryable, with its message', () => {
     expect(toErrorBody(new RangeError('index 9 out of range'))).toEqual({ code: 'internal_error', message: 'index 9 out of range', retryable: true });
     expect(toErrorBody('boom')).toEqual({ code: 'internal_error', message: 'boom', retryable: true });
+    expect(toErrorBody(undefined)).toEqual({ code: 'internal_error', message: 'undefined', retryable: true });
+    expect(toErrorBody(new Error(''))).toEqual({ code: 'internal_error', message: 'handler failed without a message', retryable: true });
+  });
+
+  it('keeps DomainError and ValidationError codes, not retryable, and leaves out empty details', () => {
+    expect(toErrorBody(new DomainError('RUN.REVIEWER_NOT_NAMED', 'mallory is not a reviewer'))).toStrictEqual({
+      code: 'RUN.REVIEWER_NOT_NAMED', message: 'mallory is not a reviewer', retryable: false,
+    });
+    expect(toErrorBody(new LedgerflowError('NATS.TIMEOUT', 'no answer within 2000 ms', true, { subject: 'lf.policy.evaluate' }))).toStrictEqual({
+      code: 'NATS.TIMEOUT', message: 'no answer within 2000 ms', retryable: true, details: { subject: 'lf.policy.evaluate' },
+    });
+  });
+
+  it('copies an ErrorBody-shaped value into a plain body with only the wire fields', () => {
+    const body = { code: 'workflow_unknown', message: 'workflow x is not defined', retryable: false, details: { workflowId: 'x' }, stack: 'at ...' };
+    const copied = toErrorBody(body);
+    expect(copied).toStrictEqual({ code: 'workflow_unknown', message: 'workflow x is not defined', retryable: false, details: { workflowId: 'x' } });
+    expect(copied).not.toBe(body);
+    const coded = Object.assign(new Error('tool crm.lookup failed'), { code: 'tool_failed', retryable: true });
+    expect(JSON.parse(JSON.stringify(toErrorBody(coded)))).toEqual({ code: 'tool_failed', message: 'tool crm.lookup failed', retryable: true });
+  });
+
+  it('does not take an object lacking the retryable flag for an error body', () => {
+    expect(toErrorBody({ code: 'x', message: 'y' })).toMatchObject({ code: 'internal_error', retryable: true });
   });
 
   it('round-trips an error body to a LedgerflowError', () => {

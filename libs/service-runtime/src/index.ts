@@ -1,4 +1,3 @@
-export * from './error-body.js';
 export * from './json-wire.js';
 export * from './validate-body.js';
 export * from './rpc-exception.filter.js';

@@ -1,7 +1,7 @@
 import type { Deserializer, IncomingEvent, IncomingRequest, Serializer, WritePacket } from '@nestjs/microservices';
 import type { Msg } from '@nats-io/nats-core';
 import type { ErrorBody } from '@ledgerflow/contracts';
-import { toErrorBody } from './error-body.js';
+import { toErrorBody } from '@ledgerflow/messaging';
 
 /** Marks a request body that was not valid JSON; the RPC filter turns it into a `message_malformed` reply. */
 export const MALFORMED_BODY = Symbol('ledgerflow.malformed-body');

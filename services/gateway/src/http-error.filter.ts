@@ -1,6 +1,6 @@
 import { Catch, HttpException } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import { toErrorBody } from '@ledgerflow/service-runtime';
+import { toErrorBody } from '@ledgerflow/messaging';
 import type { ErrorBody } from '@ledgerflow/contracts';
 
 const STATUS_BY_CODE: Record<string, number> = {
