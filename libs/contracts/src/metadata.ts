@@ -1,7 +1,36 @@
-/** Who caused an event or a command. `kind` says which sort of principal; `id` names it. */
+import type { Principal } from './auth.js';
+
+/**
+ * Who caused an event or a command. `kind` says which sort of principal; `id` names it.
+ * - `via`: on a stored event, the service that appended it on the actor's behalf (e.g. `approval` for a
+ *   reviewer's `GateDecided`); absent when the actor is that service itself, and on events stored before it existed.
+ */
 export interface Actor {
   readonly kind: 'service' | 'human' | 'agent' | 'system';
   readonly id: string;
+  readonly via?: string;
+}
+
+/**
+ * The actor of a verified principal (a person's JWT, or a service account's key or client-credentials token),
+ * recorded by `via` when given. Roles, teams and scopes are not part of an actor.
+ * @example actorOf({ kind: 'human', id: 'ana', scopes: [] }, 'approval') // { kind: 'human', id: 'ana', via: 'approval' }
+ */
+export function actorOf(principal: Pick<Principal, 'kind' | 'id'>, via?: string): Actor {
+  return { kind: principal.kind === 'human' ? 'human' : 'service', id: principal.id, ...(via === undefined ? {} : { via }) };
+}
+
+/**
+ * Who a command forwarded by the gateway is taken for (`lf.planner.start-run`, `lf.planner.fork-run`), as the
+ * gateway authenticated the HTTP caller. Only the gateway may publish those subjects (`SERVICE_PUBLISHES`).
+ * - `token`: the caller's own bearer JWT; the receiving service verifies it and takes the actor from it.
+ * - `serviceAccount`: the principal id (`svc:<name>:<accountId>`) of a service account the gateway authenticated
+ *   by its API key (which only the gateway can check); recorded as a `service` actor, never as a person.
+ * Neither: the command has no caller (a webhook delivery, a NATS trigger); the service records itself.
+ */
+export interface ForwardedCaller {
+  readonly token?: string;
+  readonly serviceAccount?: string;
 }
 
 /**
@@ -9,10 +38,12 @@ export interface Actor {
  * - `eventId`: unique id of this event (UUID), also the JetStream message id when relayed.
  * - `runId`: correlation id: the run this event belongs to.
  * - `causationId`: the event id or command/message id that caused this event.
+ * - `actor`: on whose behalf the event was appended: the person or service account whose command it records (as
+ *   the service verified them, with `via` = that service), else the appending service itself (docs/events.md).
  * - `occurredAt`: ISO-8601 UTC time at which the deciding service produced the event.
  * - `traceparent`/`tracestate`: W3C trace context of the span that appended the event.
  * - `schemaVersion`: version of the event's `data` shape (1 for every type today); read-side
- *   upcasters turn old shapes into the current one.
+ *   upcasters turn old shapes into the current one (docs/events.md, "Versions and upcasting").
  * - `prevHash`/`hash`: the run's audit hash chain (SHA-256 hex, `@ledgerflow/audit`); absent on events
  *   appended before the audit trail existed.
  */

@@ -46,9 +46,16 @@ export class IntegrityError extends LedgerflowError {
   }
 }
 
-/** What caused a change: the message or event id, and (optionally) a trace parent to record. */
+/** What caused a change: the message or event id, and on whose behalf it was taken. */
 export interface Causation {
   readonly causationId: string;
+  /**
+   * The person or service account whose command this is, as the calling service verified them (a bearer JWT, or a
+   * service account the gateway authenticated): recorded as `metadata.actor` with `via` = this repository's own
+   * actor. Absent for what a service does on its own (a step started, a gate escalated): the repository's actor.
+   * Only `kind` and `id` are kept (never roles, teams or scopes).
+   */
+  readonly actor?: Actor;
 }
 
 /**
@@ -236,6 +243,7 @@ export class RunRepository {
     now: string,
   ): Promise<ExecuteResult> {
     const trace = traceparentOf();
+    const actor: Actor = causation.actor ? { kind: causation.actor.kind, id: causation.actor.id, via: this.actor.id } : this.actor;
     const unchained: NewEvent[] = events.map((event) => ({
       type: event.type,
       data: event.data,
@@ -243,7 +251,7 @@ export class RunRepository {
         eventId: randomUUID(),
         runId,
         causationId: causation.causationId,
-        actor: this.actor,
+        actor,
         occurredAt: now,
         ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
         ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),

@@ -33,7 +33,8 @@ export function toPlanStep(step: RevisionStepDto): PlanStep {
 /**
  * Records a reviewer's decision on a gate (`GateDecided`, and for a redirect `PlanRevised`). The Run aggregate
  * enforces who may decide: only a human the gate names by id, role or team (`RUN.REVIEWER_NOT_NAMED`,
- * `RUN.ACTOR_CANNOT_DECIDE`), and only once (`RUN.GATE_ALREADY_DECIDED`).
+ * `RUN.ACTOR_CANNOT_DECIDE`), and only once (`RUN.GATE_ALREADY_DECIDED`). The reviewer is the events' `metadata.actor`
+ * (`via: approval`), as well as `GateDecided.reviewer`.
  * @throws DomainError `RUN.GATE_NOT_FOUND` for an id that names no gate; the aggregate's codes otherwise.
  */
 export class GateDecider {
@@ -64,7 +65,7 @@ export class GateDecider {
           { now },
         );
       },
-      { causationId: `decision:${request.gateId}` },
+      { causationId: `decision:${request.gateId}`, actor: reviewer },
     );
     return { gateId: request.gateId, runId: ids.runId, outcome: outcome === 'approve' ? 'approved' : outcome === 'reject' ? 'rejected' : 'redirected' };
   }

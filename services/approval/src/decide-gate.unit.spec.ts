@@ -59,8 +59,10 @@ describe('GateDecider', () => {
     expect(last).toMatchObject({
       type: 'GateDecided',
       data: { gateId: GATE_ID, stepId: 'payout', outcome: 'approved', reviewer: 'claims-lead', comment: 'checked the invoice' },
-      metadata: { actor: { kind: 'service', id: 'approval' }, causationId: `decision:${GATE_ID}`, occurredAt: '2026-05-01T10:30:00.000Z' },
+      metadata: { causationId: `decision:${GATE_ID}`, occurredAt: '2026-05-01T10:30:00.000Z' },
     });
+    // The reviewer, as their token proved them, on whose behalf approval appended: no roles or teams in metadata.
+    expect(last?.metadata.actor).toEqual({ kind: 'human', id: 'claims-lead', via: 'approval' });
     const { state } = await new RunRepository(store, { kind: 'service', id: 'reader' }).load(RUN_ID);
     expect(state.steps['payout']?.status).toBe('ready');
   });
@@ -68,7 +70,9 @@ describe('GateDecider', () => {
   it('a rejection blocks the step and fails the run', async () => {
     const result = await decider.decide({ gateId: GATE_ID, reviewer: human('claims-deputy'), outcome: 'reject' });
     expect(result.outcome).toBe('rejected');
-    expect((await eventTypes()).slice(-3)).toEqual(['GateDecided', 'StepBlocked', 'RunFailed']);
+    const commit = (await store.readStream(runStreamId(RUN_ID))).slice(-3);
+    expect(commit.map((e) => e.type)).toEqual(['GateDecided', 'StepBlocked', 'RunFailed']);
+    expect(commit.map((e) => e.metadata.actor)).toEqual(Array(3).fill({ kind: 'human', id: 'claims-deputy', via: 'approval' }));
   });
 
   it('refuses a human the gate does not name: RUN.REVIEWER_NOT_NAMED, nothing appended', async () => {

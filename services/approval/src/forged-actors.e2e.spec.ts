@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SignJWT } from 'jose';
-import { subjects } from '@ledgerflow/contracts';
+import { runIdFor, subjects } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
@@ -95,7 +95,27 @@ describe('forged reviewers and operators over NATS', () => {
   it('records the reviewer the token proves when the token is genuine', async () => {
     const token = await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] });
     expect(await send(subjects.approvalDecideGate, { gateId, outcome: 'approve', token })).toMatchObject({ gateId, outcome: 'approved' });
-    const decided = (await events()).find((e) => e.type === 'GateDecided');
+    const all = await events();
+    const decided = all.find((e) => e.type === 'GateDecided');
     expect(decided?.data).toMatchObject({ reviewer: 'chaos-lead', outcome: 'approved' });
+    // The reviewer is the event's actor, recorded by approval; the gate approval opened on its own stays its own.
+    expect(decided?.metadata.actor).toEqual({ kind: 'human', id: 'chaos-lead', via: 'approval' });
+    expect(all.find((e) => e.type === 'GateOpened')?.metadata.actor).toEqual({ kind: 'service', id: 'approval' });
+  }, 30_000);
+
+  it('refuses starts and forks in the name of a made-up caller; the gateway-authenticated caller is the actor', async () => {
+    const trigger = { workflowId: 'chaos-gated', source: 'api', payload: { sleepMs: 0 } };
+    const start = (fields: Record<string, unknown>) => refusal(send(subjects.plannerStartRun, { ...trigger, idempotencyKey: 'forged-start', ...fields }));
+    expect(await start({ actor: { kind: 'human', id: 'made-up' } })).toBe('request_invalid');
+    expect(await start({ serviceAccount: 'made-up' })).toBe('request_invalid');
+    expect(await start({ token: await forgedToken('ops-ann', 'runs:start') })).toBe('unauthorized');
+    expect(await start({ token: await devToken(stack, { sub: 'ops-ann', scopes: ['runs:read'] }) })).toBe('forbidden');
+    expect(await refusal(send(subjects.plannerForkRun, { runId, at: 'cp-1', token: await forgedToken('ops-ann', 'runs:operate') }))).toBe('unauthorized');
+    expect(await store.readStream(`run-${runIdFor('chaos-gated', 'forged-start')}`)).toEqual([]);
+
+    const token = await devToken(stack, { sub: 'ops-ann', scopes: ['runs:start'] });
+    const { runId: started } = await send(subjects.plannerStartRun, { ...trigger, idempotencyKey: 'genuine-start', token }) as { runId: string };
+    const first = await store.readStream(`run-${started}`);
+    expect(first.slice(0, 2).map((e) => e.metadata.actor)).toEqual(Array(2).fill({ kind: 'human', id: 'ops-ann', via: 'planner' }));
   }, 30_000);
 });

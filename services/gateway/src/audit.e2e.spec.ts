@@ -66,7 +66,9 @@ describe('the audit trail of a run', () => {
 
   it('is exported over HTTP with every stored event and its chain head, and verifies', async () => {
     expect(stored.at(-1)?.type).toBe('RunCompleted');
-    expect(new Set(stored.map((e) => (e.metadata.actor as { id: string }).id))).toEqual(new Set(['planner', 'executor']));
+    // The caller who started it (the test's admin token), by the planner; every later event the executor's own.
+    expect(stored.slice(0, 2).map((e) => e.metadata.actor)).toEqual(Array(2).fill({ kind: 'human', id: 'ledgerflow-test', via: 'planner' }));
+    expect(new Set(stored.slice(2).map((e) => (e.metadata.actor as { id: string }).id))).toEqual(new Set(['executor']));
     const response = await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/audit`, { headers: await authHeader(stack) });
     expect(response.status).toBe(200);
     original = (await response.json()) as ExportFile;

@@ -1,5 +1,5 @@
 import { API_KEY_PREFIX } from '@ledgerflow/contracts';
-import type { Principal } from '@ledgerflow/contracts';
+import type { ForwardedCaller, Principal } from '@ledgerflow/contracts';
 import { bearerTokenOf } from '@ledgerflow/auth';
 import type { BearerVerifier } from '@ledgerflow/auth';
 import type { ServiceAccounts } from './service-accounts.js';
@@ -43,6 +43,16 @@ export class Authenticator {
   /** The raw bearer credential (forwarded to services that verify the human themselves). */
   static credentialOf(authorization: string | undefined): string {
     return bearerTokenOf(authorization);
+  }
+
+  /**
+   * The caller of a command forwarded to another service (`ForwardedCaller`): a JWT is forwarded as is (that service
+   * verifies it); a service account's API key, which only the gateway can check, never leaves it: its principal id is
+   * sent instead (`who`, as {@link authenticate} found it).
+   */
+  static forwardedCaller(who: Principal, authorization: string | undefined): ForwardedCaller {
+    const credential = bearerTokenOf(authorization);
+    return credential.startsWith(API_KEY_PREFIX) ? { serviceAccount: who.id } : { token: credential };
   }
 
   private remember(token: string, principal: Principal): void {

@@ -1,7 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES, subjects } from '@ledgerflow/contracts';
-import { RequireScopes } from './auth.decorators.js';
+import type { Principal } from '@ledgerflow/contracts';
+import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
+import { Authenticator } from './authenticator.js';
 import { IsString, Matches } from 'class-validator';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { LedgerflowError, ValidationError } from '@ledgerflow/domain';
@@ -14,7 +16,7 @@ import { ReplayErrorFilter } from './replay-error.filter.js';
 import { checkpointsView, diffView, stateView } from './replay-views.js';
 import type { CheckpointsView, DiffView, StateView } from './replay-views.js';
 
-/** The planner's fork endpoint (request `{runId, at}`, answer `{runId, created, forkedFrom}`). */
+/** The planner's fork endpoint (request `{runId, at}` and the caller, answer `{runId, created, forkedFrom}`). */
 export const PLANNER_FORK_RUN_SUBJECT = subjects.plannerForkRun;
 const FORK_TIMEOUT_MS = 10_000;
 const CHECKPOINT_ID = /^cp-[1-9][0-9]{0,8}$/;
@@ -74,10 +76,11 @@ export class ReplayController {
   @ApiBody({ type: ForkRunBody })
   @RequireScopes(SCOPES.runsOperate)
   @HttpCode(202)
-  @ApiOperation({ summary: 'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint).' })
-  async fork(@Param('runId') runId: string, @Body() body: unknown): Promise<ForkRunResponse> {
+  @ApiOperation({ summary: 'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint). The caller is recorded as `metadata.actor` of the new run.' })
+  async fork(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<ForkRunResponse> {
     const { at } = validateBody(ForkRunBody, body);
-    const result = await requestJson<{ runId: string; created: boolean; forkedFrom: ForkOrigin }>(this.nc, PLANNER_FORK_RUN_SUBJECT, { runId, at }, { timeoutMs: FORK_TIMEOUT_MS });
+    const request = { runId, at, ...Authenticator.forwardedCaller(who, authorization) };
+    const result = await requestJson<{ runId: string; created: boolean; forkedFrom: ForkOrigin }>(this.nc, PLANNER_FORK_RUN_SUBJECT, request, { timeoutMs: FORK_TIMEOUT_MS });
     return { ...result, location: `/v1/runs/${result.runId}` };
   }
 

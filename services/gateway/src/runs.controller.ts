@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES, runStreamId } from '@ledgerflow/contracts';
+import type { Principal } from '@ledgerflow/contracts';
 import { verifyChain } from '@ledgerflow/audit';
 import type { VerifiableEvent } from '@ledgerflow/audit';
-import { RequireScopes } from './auth.decorators.js';
+import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
+import { Authenticator } from './authenticator.js';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
@@ -33,16 +35,19 @@ export class RunsController {
   @ApiBody({ type: StartRunBody })
   @RequireScopes(SCOPES.runsStart)
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a run of the latest version of a workflow' })
+  @ApiOperation({ summary: 'Start a run of the latest version of a workflow; the caller (a person or service account) is recorded as `metadata.actor` of its events' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async startRun(
     @Param('workflowId') workflowId: string,
     @Body() body: unknown,
+    @CurrentPrincipal() who: Principal,
     @Headers('idempotency-key') headerKey?: string,
+    @Headers('authorization') authorization?: string,
   ): Promise<StartRunResponse> {
     const request = validateBody(StartRunBody, body);
     const idempotencyKey = request.idempotencyKey ?? headerKey ?? randomUUID();
-    const result = await this.services.startRun({ workflowId, idempotencyKey, source: 'api', payload: request.input });
+    const caller = Authenticator.forwardedCaller(who, authorization);
+    const result = await this.services.startRun({ workflowId, idempotencyKey, source: 'api', payload: request.input, ...caller });
     return { ...result, location: `/v1/runs/${result.runId}` };
   }
 

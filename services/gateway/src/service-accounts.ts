@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { API_KEY_PREFIX, SCOPES } from '@ledgerflow/contracts';
-import type { Actor, Principal, Scope } from '@ledgerflow/contracts';
+import { API_KEY_PREFIX, SCOPES, actorOf } from '@ledgerflow/contracts';
+import type { Principal, Scope } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { readStreamsWithPrefix } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
@@ -144,7 +144,7 @@ export class ServiceAccounts {
   }
 
   private async append(accountId: string, type: string, data: ServiceAccountCreated | ServiceAccountRevoked, by: Principal, expectedRevision: 'no_stream' | number): Promise<void> {
-    const actor: Actor = { kind: by.kind === 'human' ? 'human' : 'service', id: by.id };
+    const actor = actorOf(by, 'gateway');
     await this.store.append(serviceAccountStreamId(accountId), [{
       type, data,
       metadata: { eventId: randomUUID(), runId: '', causationId: `service-account:${accountId}`, actor, occurredAt: this.clock().toISOString(), schemaVersion: 1 },

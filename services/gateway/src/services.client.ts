@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { subjects } from '@ledgerflow/contracts';
-import type { DecideGateRequest, DecideGateResult, RegisterPolicyPackRequest, RegisterPolicyPackResult, RegisterWorkflowRequest, RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
+import type { DecideGateRequest, DecideGateResult, ForwardedCaller, RegisterPolicyPackRequest, RegisterPolicyPackResult, RegisterWorkflowRequest, RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
 import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
 
@@ -16,7 +16,8 @@ export type GateDecisionResult = DecideGateResult;
 export class ServicesClient {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
-  startRun(trigger: TriggerMessage): Promise<StartRunResult> {
+  /** `caller`: who starts it, as authenticated (see `Authenticator.forwardedCaller`); none for a webhook delivery. */
+  startRun(trigger: TriggerMessage & ForwardedCaller): Promise<StartRunResult> {
     return requestJson<StartRunResult>(this.nc, subjects.plannerStartRun, trigger, { timeoutMs: TIMEOUT_MS });
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Actor, Principal } from '@ledgerflow/contracts';
+import { actorOf } from '@ledgerflow/contracts';
+import type { Principal } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
@@ -215,7 +216,7 @@ export class Subscriptions {
   }
 
   private metadataOf(subscriptionId: string, who: Principal) {
-    const actor: Actor = { kind: who.kind === 'human' ? 'human' : 'service', id: who.id };
+    const actor = actorOf(who, 'gateway');
     return { eventId: randomUUID(), runId: '', causationId: `subscription:${subscriptionId}`, actor, occurredAt: this.clock().toISOString(), schemaVersion: 1 };
   }
 

@@ -1,7 +1,11 @@
 import { IsString, Matches } from 'class-validator';
+import { ForwardedCallerDto } from './forwarded-caller.js';
 
-/** The body of `lf.planner.fork-run`: the origin run and the checkpoint to fork at (`cp-<n>`). */
-export class ForkRunDto {
+/**
+ * The body of `lf.planner.fork-run`: the origin run and the checkpoint to fork at (`cp-<n>`), with the caller the
+ * gateway authenticated (`token` or `serviceAccount`, see {@link ForwardedCallerDto}).
+ */
+export class ForkRunDto extends ForwardedCallerDto {
   @IsString() @Matches(/^[A-Za-z0-9-]{1,80}$/, { message: 'runId must be a run id' })
   runId!: string;
 

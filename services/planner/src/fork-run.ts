@@ -2,6 +2,7 @@ import { decide, findCheckpoint, foldUpTo, LedgerflowError } from '@ledgerflow/d
 import type { ForkOrigin } from '@ledgerflow/domain';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import { runIdFor } from '@ledgerflow/contracts';
+import type { Actor } from '@ledgerflow/contracts';
 
 /** The answer of `lf.planner.fork-run`: the forked run, and whether this call created it (false: it existed). */
 export interface ForkRunResult {
@@ -24,7 +25,8 @@ export function forkIdempotencyKey(originRunId: string, checkpointId: string): s
  * The input is the origin's as stored (already tokenized: PII stays in the vault).
  *
  * Idempotent: the new run id is `runIdFor(workflowId, "fork/<originRunId>/<checkpointId>")`, so forking
- * twice at the same checkpoint returns the same run with `created: false`.
+ * twice at the same checkpoint returns the same run with `created: false`. `actor`: who forked it, as verified
+ * (the new run's `metadata.actor`); absent: the planner.
  *
  * @throws LedgerflowError `run_not_found` (no such origin run), `checkpoint_unknown` (the origin has no such
  *   checkpoint); DomainError from `ForkRun` (`RUN.FORK_ORIGIN_*`); ConcurrencyError after repeated conflicts.
@@ -32,7 +34,7 @@ export function forkIdempotencyKey(originRunId: string, checkpointId: string): s
 export class RunForker {
   constructor(private readonly runs: RunRepository) {}
 
-  async fork(originRunId: string, checkpointId: string): Promise<ForkRunResult> {
+  async fork(originRunId: string, checkpointId: string, actor?: Actor): Promise<ForkRunResult> {
     const events = await this.runs.events(originRunId);
     if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${originRunId} does not exist`, false, { runId: originRunId });
     const checkpoint = findCheckpoint(events, checkpointId);
@@ -46,7 +48,7 @@ export class RunForker {
         state.status !== 'none'
           ? []
           : decide({ type: 'ForkRun', data: { runId, trigger: { source: 'api', idempotencyKey }, origin, forkedFrom } }, state, { now }),
-      { causationId: idempotencyKey },
+      { causationId: idempotencyKey, ...(actor === undefined ? {} : { actor }) },
     );
     return { runId, created: result.appended.length > 0, forkedFrom };
   }

@@ -49,6 +49,12 @@ describe('RunForker', () => {
     expect(state.steps.r3).toEqual({ stepId: 'r3', status: 'pending', attempt: 1 });
   });
 
+  it('records who forked as the actor of every event of the new run, by the planner', async () => {
+    const result = await new RunForker(runs).fork('origin-1', 'cp-2', { kind: 'human', id: 'ops-ana' });
+    const events = await store.readStream(runStreamId(result.runId));
+    expect(new Set(events.map((e) => JSON.stringify(e.metadata.actor)))).toEqual(new Set([JSON.stringify({ kind: 'human', id: 'ops-ana', via: 'planner' })]));
+  });
+
   it('returns the same run, created false, when forked twice at the same checkpoint', async () => {
     const forker = new RunForker(runs);
     const first = await forker.fork('origin-1', 'cp-1');

@@ -96,7 +96,30 @@ describe('failure handling and operator actions', () => {
     expect(data(events.find((e) => e.type === 'PlanRevised'))).toMatchObject({ author: 'ops-ann', reason: 'archive by hand', removedStepIds: ['archive', 'finish'] });
     expect(events.filter((e) => e.type === 'StepSucceeded').map((e) => data(e).stepId)).toEqual(expect.arrayContaining(['prepare', 'pay', 'archive_by_hand', 'finish']));
     expect(events.filter((e) => e.type === 'StepStarted' && data(e).stepId === 'prepare')).toHaveLength(1);
+    // Who acted: the operator (her token, verified by the planner) for her start and commands; the executor for its own.
+    const ann = { kind: 'human', id: 'ops-ann', via: 'planner' };
+    const actorsOf = (...types: string[]) => events.filter((e) => types.includes(e.type)).map((e) => e.metadata.actor);
+    const commands = events.filter((e) => e.metadata.causationId.startsWith('operator:'));
+    expect(commands.map((e) => e.type)).toEqual(['RunResumed', 'StepRetryScheduled', 'StepSkipped', 'RunResumed', 'PlanRevised']);
+    expect([...actorsOf('RunTriggered', 'PlanCreated'), ...commands.map((e) => e.metadata.actor)]).toEqual(Array(7).fill(ann));
+    expect(new Set(actorsOf('StepStarted', 'StepSucceeded', 'StepFailed', 'RunCompleted').map((actor) => JSON.stringify(actor)))).toEqual(new Set([JSON.stringify({ kind: 'service', id: 'executor' })]));
   }, 60_000);
+
+  it('records a service account that starts a run, and the person who forks it, as the actors', async () => {
+    const admin = await devToken(stack, { sub: 'admin-ada', scopes: ['admin'] });
+    const account = await post('/v1/service-accounts', { name: 'crm', scopes: ['runs:start'] }, admin);
+    expect(account.status).toBe(201);
+    const { status, body } = await post('/v1/workflows/noop-chain/runs', { input: {} }, account.body.apiKey as string);
+    expect(status).toBe(202);
+    const runId = body.runId as string;
+    const events = await until(runId, has('RunCompleted'), 'the run to complete');
+    const crm = { kind: 'service', id: `svc:crm:${account.body.id as string}`, via: 'planner' };
+    expect(events.slice(0, 2).map((e) => e.metadata.actor)).toEqual([crm, crm]);
+    const forked = await post(`/v1/runs/${runId}/fork`, { at: 'cp-1' }, token);
+    expect(forked.status).toBe(202);
+    const fork = await store.readStream(`run-${forked.body.runId as string}`);
+    expect(fork[0]).toMatchObject({ type: 'RunTriggered', metadata: { actor: { kind: 'human', id: 'ops-ann', via: 'planner' } } });
+  }, 40_000);
 
   it('cancel: the run ends with the operator recorded; a second cancel is refused', async () => {
     const runId = await start('ops-failures');

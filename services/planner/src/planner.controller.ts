@@ -1,15 +1,16 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { SCOPES, subjects } from '@ledgerflow/contracts';
+import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
-import type { Actor, RegisterWorkflowResult, StartRunResult } from '@ledgerflow/contracts';
+import type { RegisterWorkflowResult, StartRunResult } from '@ledgerflow/contracts';
 import { extractTraceContext } from '@ledgerflow/messaging';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { SpanKind, withSpan } from '@ledgerflow/telemetry';
 import { RunForker } from './fork-run.js';
 import type { ForkRunResult } from './fork-run.js';
 import { ForkRunDto } from './fork-run.dto.js';
+import { callerActor } from './forwarded-caller.js';
 import { RunCommandDto, RunCommands } from './run-commands.js';
 import type { RunCommandResult } from './run-commands.js';
 import { RunStarter } from './start-run.js';
@@ -17,7 +18,11 @@ import { StartRunDto } from './start-run.dto.js';
 import { RegisterWorkflowDto, registerWorkflow } from './register-workflow.js';
 import { WorkflowCatalog } from './workflow-catalog.js';
 
-/** `lf.planner.start-run`: a synchronous trigger (the gateway's run and webhook endpoints use it). */
+/**
+ * The planner's request/reply subjects, all sent by the gateway. Each records the caller the gateway forwards as the
+ * events' `metadata.actor` (`via: planner`): a verified token's principal, or a service account the gateway
+ * authenticated; never a person named by a field of the message (see forwarded-caller.ts).
+ */
 @Controller()
 export class PlannerController {
   constructor(
@@ -28,24 +33,33 @@ export class PlannerController {
     @Inject(WorkflowCatalog) private readonly catalog: WorkflowCatalog,
   ) {}
 
+  /**
+   * `lf.planner.start-run`: a synchronous trigger (the gateway's run and webhook endpoints use it). A forwarded
+   * token must hold `runs:start`; a webhook delivery carries no caller (the planner is the actor).
+   */
   @MessagePattern(subjects.plannerStartRun)
   startRun(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<StartRunResult> {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('planner.start-run', { parent, kind: SpanKind.SERVER }, async (span) => {
-      const trigger = validateBody(StartRunDto, body);
-      const result = await this.starter.start(trigger);
+      const { token, serviceAccount, ...trigger } = validateBody(StartRunDto, body);
+      const actor = await callerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
+      const result = await this.starter.start(trigger, actor);
       span.setAttributes({ 'ledgerflow.run_id': result.runId, 'ledgerflow.workflow_id': trigger.workflowId });
       return result;
     });
   }
 
-  /** `lf.planner.fork-run`: a new run from a checkpoint of another (idempotent per run and checkpoint). */
+  /**
+   * `lf.planner.fork-run`: a new run from a checkpoint of another (idempotent per run and checkpoint). A forwarded
+   * token must hold `runs:operate`.
+   */
   @MessagePattern(subjects.plannerForkRun)
   forkRun(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<ForkRunResult> {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('planner.fork-run', { parent, kind: SpanKind.SERVER }, async (span) => {
-      const request = validateBody(ForkRunDto, body);
-      const result = await this.forker.fork(request.runId, request.at);
+      const { token, serviceAccount, ...request } = validateBody(ForkRunDto, body);
+      const actor = await callerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsOperate]);
+      const result = await this.forker.fork(request.runId, request.at, actor);
       span.setAttributes({ 'ledgerflow.run_id': result.runId, 'ledgerflow.forked_from': request.runId });
       return result;
     });
@@ -73,7 +87,7 @@ export class PlannerController {
   /**
    * `lf.planner.register-workflow`: a new version of a workflow definition (see `registerWorkflow`). The planner is the
    * one writer of `workflow-*` streams. The caller is whoever the forwarded `token` proves, holding `workflows:write`
-   * (`unauthorized`, `forbidden` otherwise); it is recorded as `registeredBy`.
+   * (`unauthorized`, `forbidden` otherwise); it is recorded as `registeredBy` and as the event's `metadata.actor`.
    */
   @MessagePattern(subjects.plannerRegisterWorkflow)
   registerWorkflow(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RegisterWorkflowResult> {
@@ -83,8 +97,7 @@ export class PlannerController {
       span.setAttributes({ 'ledgerflow.workflow_id': request.workflowId });
       const caller = await this.verifier.verify(token);
       requireScope(caller, [SCOPES.workflowsWrite]);
-      const by: Actor = { kind: caller.kind === 'human' ? 'human' : 'service', id: caller.id };
-      const result = await registerWorkflow(this.catalog, request, by);
+      const result = await registerWorkflow(this.catalog, request, actorOf(caller));
       span.setAttributes({ 'ledgerflow.workflow_version': result.version, 'ledgerflow.created': result.created });
       return result;
     });

@@ -27,6 +27,9 @@ describe('RunCommands', () => {
       type: 'StepRetryScheduled',
       data: { stepId: 'notify', attempt: 2, delayMs: 0, dueAt: '2026-05-01T10:00:00.000Z', agent: 'backup', reason: 'main is throttled', requestedBy: 'ann' },
     });
+    // The operator is the actor of the whole commit, recorded by the planner on her behalf.
+    const commit = (await env.store.readStream('run-r1')).slice(-2);
+    expect(commit.map((event) => event.metadata.actor)).toEqual([ann, ann].map((actor) => ({ ...actor, via: 'planner' })));
   });
 
   it('skip of an optional step is recorded with the operator; of a required step refused with RUN.STEP_NOT_OPTIONAL', async () => {

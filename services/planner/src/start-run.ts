@@ -1,7 +1,7 @@
 import { inputDigestOf } from '@ledgerflow/audit';
 import { decide, ValidationError } from '@ledgerflow/domain';
 import type { RunState } from '@ledgerflow/domain';
-import type { StartRunResult, TriggerMessage } from '@ledgerflow/contracts';
+import type { Actor, StartRunResult, TriggerMessage } from '@ledgerflow/contracts';
 import { buildPlan, mapTriggerPayload, validateRunInput } from '@ledgerflow/definitions';
 import type { WorkflowResolver } from '@ledgerflow/definitions';
 import type { Privacy, RunRepository } from '@ledgerflow/service-runtime';
@@ -17,6 +17,8 @@ export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;
  * the input (with privacy configured, only tokens are persisted) and appends `RunTriggered` + `PlanCreated`
  * to a new stream `run-<runId>`. Nothing is appended for a rejected trigger.
  * The same (workflowId, idempotencyKey) always yields the same runId and at most one run.
+ * `actor`: the person or service account who started it, as verified (recorded as the events' `metadata.actor`);
+ * absent for a trigger with no caller (webhook, NATS, schedule): the planner is the actor.
  *
  * Idempotency: `RunTriggered.trigger.payloadDigest` records `inputDigestOf(payload)` (sha256 of the canonical
  * JSON, so key order and spacing do not matter). A repeat with the same key and the same payload answers the
@@ -36,7 +38,7 @@ export class RunStarter {
     private readonly privacy?: Privacy,
   ) {}
 
-  async start(trigger: TriggerMessage): Promise<StartRunResult> {
+  async start(trigger: TriggerMessage, actor?: Actor): Promise<StartRunResult> {
     const size = Buffer.byteLength(JSON.stringify(trigger.payload ?? null));
     if (size > MAX_TRIGGER_PAYLOAD_BYTES) {
       throw new ValidationError(
@@ -78,7 +80,7 @@ export class RunStarter {
           { now },
         );
       },
-      { causationId: trigger.idempotencyKey },
+      { causationId: trigger.idempotencyKey, ...(actor === undefined ? {} : { actor }) },
     );
     return { runId, created: result.appended.length > 0 };
   }

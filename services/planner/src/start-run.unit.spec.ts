@@ -54,6 +54,12 @@ describe('RunStarter', () => {
     });
   });
 
+  it('records the caller as the actor of both events, by the planner (a trigger with no caller: the planner)', async () => {
+    await starter.start(trigger(), { kind: 'service', id: 'svc:crm:0123456789abcdef' });
+    const all = await store.readAll();
+    expect(all.map((e) => e.metadata.actor)).toEqual(Array(2).fill({ kind: 'service', id: 'svc:crm:0123456789abcdef', via: 'planner' }));
+  });
+
   it('the same idempotency key twice gives created: false and appends nothing', async () => {
     const first = await starter.start(trigger());
     const second = await starter.start(trigger({ source: 'nats' }));

@@ -93,12 +93,17 @@ export class WorkflowCatalog implements WorkflowResolver {
         eventId: randomUUID(),
         runId: '',
         causationId: `workflow:${data.workflowId}@${data.version}`,
-        actor: this.actor,
+        actor: this.recorded(data.registeredBy),
         occurredAt: new Date().toISOString(),
         schemaVersion: 1,
         ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
       },
     };
+  }
+
+  /** Who a registration is recorded for: the person or service account who sent it, by this planner; else the planner. */
+  private recorded(by: Actor): Actor {
+    return by.kind === this.actor.kind && by.id === this.actor.id ? this.actor : { kind: by.kind, id: by.id, via: this.actor.id };
   }
 
   /** Folds events not folded yet (a catch-up and a refresh may read the same event) into the state and registry. */

@@ -51,6 +51,8 @@ describe('WorkflowCatalog (two planner replicas on one store)', () => {
     expect(refused).toMatchObject({ code: 'workflow_version_exists', details: { rule: 'immutable_version', registeredDigest: first.digest } });
     const events = await store.readStream(workflowStreamId('mini'));
     expect(events.map((e) => [e.type, e.revision])).toEqual([[WORKFLOW_VERSION_REGISTERED, 0]]);
+    // Who applied it is the event's actor, recorded by the planner.
+    expect(events[0]?.metadata.actor).toEqual({ ...ANA, via: PLANNER.id });
   });
 
   it('decides again when another replica appended since it read (expected revision)', async () => {
@@ -92,7 +94,8 @@ describe('WorkflowDirectories', () => {
     await directories.registerAll();
     await directories.registerAll();
     expect(await store.readStream(workflowStreamId('mini'))).toHaveLength(1);
-    expect((await store.readStream(workflowStreamId('mini')))[0]?.data).toMatchObject({ source: 'directory', file: join(dir, 'mini.yaml'), registeredBy: PLANNER });
+    expect((await store.readStream(workflowStreamId('mini')))[0]).toMatchObject({ data: { source: 'directory', file: join(dir, 'mini.yaml'), registeredBy: PLANNER } });
+    expect((await store.readStream(workflowStreamId('mini')))[0]?.metadata.actor).toEqual(PLANNER);
 
     await writeFile(join(dir, 'mini.yaml'), yaml({ title: 'edited in place' }));
     const refused = await rejectionOf(directories.registerAll());
