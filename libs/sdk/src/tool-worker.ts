@@ -152,6 +152,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       span.setAttribute('lf.deduplicated', false);
       const reply = await tool.call(request.input, {
         runId: request.runId, stepId: request.stepId, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
+        effectKey: `${request.runId}/${request.stepId}`,
         ...(traceparent === undefined ? {} : { traceparent }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
         ...(claims === undefined ? {} : { grant: claims }),

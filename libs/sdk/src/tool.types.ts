@@ -16,7 +16,10 @@ export type GrantedRequest = ToolRequest & { readonly tool: string; readonly act
 
 /**
  * What a handler knows about the call. `attempt` is 1-based; `idempotencyKey` is `<runId>/<stepId>/<attempt>`
- * (the same across re-dispatches of one attempt: pass it on to the enterprise system when it dedupes too).
+ * (the same across re-dispatches of one attempt); `effectKey` is `<runId>/<stepId>`, the same for every attempt of the
+ * step: dedupe a side effect on it (or on a business key of the input), not on `idempotencyKey`, so that an attempt
+ * retried after a timeout whose call had in fact applied does not apply twice. Pass one of them on to the
+ * enterprise system when it dedupes too.
  * `traceparent` is the W3C trace context of the tool span, for calls the handler makes.
  * `grant` holds the verified claims of the call's step-scoped grant (`jti` is the policy decision's audit
  * id, `sub` the agent); absent when the worker does not verify grants.
@@ -26,6 +29,7 @@ export interface ToolContext {
   readonly stepId: string;
   readonly attempt: number;
   readonly idempotencyKey: string;
+  readonly effectKey: string;
   readonly traceparent?: string;
   readonly logger?: ToolLogger;
   readonly grant?: GrantClaims;

@@ -5,6 +5,9 @@ import { dirname } from 'node:path';
 /** One line of the billing ledger (JSON Lines). `amount` in major units of `currency`; `paidAt` ISO-8601 UTC. */
 export interface LedgerEntry {
   readonly paymentId: string;
+  /** The step's effect key (`<runId>/<stepId>`, the same for every attempt): one payment per key. Absent on older lines. */
+  readonly effectKey?: string;
+  /** The attempt's key (`<runId>/<stepId>/<attempt>`) of the call that paid. */
   readonly idempotencyKey: string;
   readonly runId: string;
   readonly claimId: string;
@@ -14,9 +17,12 @@ export interface LedgerEntry {
   readonly paidAt: string;
 }
 
-/** The payment id of an idempotency key: `PAY-` + the first 16 hex digits of its SHA-256. */
-export const paymentIdOf = (idempotencyKey: string): string =>
-  `PAY-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 16).toUpperCase()}`;
+/** The payment id of an effect key: `PAY-` + the first 16 hex digits of its SHA-256. */
+export const paymentIdOf = (effectKey: string): string =>
+  `PAY-${createHash('sha256').update(effectKey).digest('hex').slice(0, 16).toUpperCase()}`;
+
+/** The key a line pays once for: its effect key, else (lines written before effect keys) its idempotency key. */
+const dedupeKeyOf = (entry: LedgerEntry): string => entry.effectKey ?? entry.idempotencyKey;
 
 /** Every complete, parseable entry of the ledger at `path` (none when the file does not exist). */
 export async function readLedger(path: string): Promise<LedgerEntry[]> {
@@ -37,7 +43,8 @@ export async function readLedger(path: string): Promise<LedgerEntry[]> {
 }
 
 /**
- * Appends `entry` to the ledger at `path` unless a line with the same `idempotencyKey` is already there;
+ * Appends `entry` to the ledger at `path` unless a line with the same effect key (`effectKey`, else
+ * `idempotencyKey` for lines written before effect keys) is already there;
  * returns the entry on file and whether this call wrote it.
  *
  * Crash safety: the line is written with one `write` on an append-mode descriptor and `fsync`ed before
@@ -48,7 +55,7 @@ export async function readLedger(path: string): Promise<LedgerEntry[]> {
  */
 export async function appendOnce(path: string, entry: LedgerEntry): Promise<{ entry: LedgerEntry; written: boolean }> {
   return serialised(path, () => withLockFile(`${path}.lock`, async () => {
-    const existing = (await readLedger(path)).find((line) => line.idempotencyKey === entry.idempotencyKey);
+    const existing = (await readLedger(path)).find((line) => dedupeKeyOf(line) === dedupeKeyOf(entry));
     if (existing) return { entry: existing, written: false };
     await mkdir(dirname(path), { recursive: true });
     const created = !(await stat(path).catch(() => undefined));

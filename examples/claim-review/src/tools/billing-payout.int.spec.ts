@@ -33,12 +33,23 @@ describe('billing.payout over NATS', () => {
     const request = { runId: 'run-a', stepId: 'payout', attempt: 1, idempotencyKey: 'run-a/payout/1', input: payout };
     const first = valueOf(await harness.call('billing', 'payout', request));
     const second = valueOf(await harness.call('billing', 'payout', request));
-    expect(first.output).toEqual({ paymentId: paymentIdOf('run-a/payout/1'), amount: 4820.5, currency: 'EUR' });
+    expect(first.output).toEqual({ paymentId: paymentIdOf('run-a/payout'), amount: 4820.5, currency: 'EUR' });
     expect(second.output).toEqual(first.output);
     expect(await ledgerLines(ledger)).toEqual([{
-      paymentId: paymentIdOf('run-a/payout/1'), idempotencyKey: 'run-a/payout/1', runId: 'run-a', claimId: 'CLM-2026-0001',
+      paymentId: paymentIdOf('run-a/payout'), effectKey: 'run-a/payout', idempotencyKey: 'run-a/payout/1', runId: 'run-a', claimId: 'CLM-2026-0001',
       amount: 4820.5, currency: 'EUR', payee: 'Ada Lovelace', paidAt: '2026-03-20T12:00:00.000Z',
     }]);
+  });
+
+  it('pays once when attempt 2 follows an attempt 1 that had in fact paid (a timeout after the effect)', async () => {
+    const input = { ...payout, claimId: 'CLM-2026-0009', payee: 'Kurt Goedel' };
+    const attempt = (n: number) => harness.call('billing', 'payout', { runId: 'run-t', stepId: 'payout', attempt: n, idempotencyKey: `run-t/payout/${n}`, input });
+    const first = valueOf(await attempt(1));
+    const second = valueOf(await attempt(2));
+    expect(second.output).toEqual(first.output);
+    const lines = (await ledgerLines(ledger)).filter((line) => line.runId === 'run-t');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ effectKey: 'run-t/payout', idempotencyKey: 'run-t/payout/1', paymentId: paymentIdOf('run-t/payout') });
   });
 
   it('writes a line per distinct idempotency key, one for concurrent duplicates', async () => {
@@ -46,10 +57,10 @@ describe('billing.payout over NATS', () => {
     const keys = ['run-b/payout/1', 'run-c/payout/1'];
     const calls = keys.flatMap((key) => [1, 2, 3].map(() => harness.call('billing', 'payout', { runId: key.split('/')[0], stepId: 'payout', idempotencyKey: key, input })));
     const outputs = (await Promise.all(calls)).map((reply) => valueOf(reply).output as { paymentId: string });
-    expect(new Set(outputs.map((o) => o.paymentId))).toEqual(new Set(keys.map(paymentIdOf)));
+    expect(new Set(outputs.map((o) => o.paymentId))).toEqual(new Set(keys.map((key) => paymentIdOf(key.replace(/\/1$/, '')))));
     const lines = await ledgerLines(ledger);
     for (const key of keys) expect(lines.filter((line) => line.idempotencyKey === key)).toHaveLength(1);
-    expect(lines.map((line) => line.runId)).toEqual(['run-a', 'run-b', 'run-c']);
+    expect(lines.map((line) => line.runId)).toEqual(['run-a', 'run-t', 'run-b', 'run-c']);
   });
 
   it.each([

@@ -50,8 +50,9 @@ const outputSchema = {
 
 /**
  * `billing.payout`: the workflow's side effect. Appends `{ paymentId, idempotencyKey, runId, claimId, amount,
- * currency, payee, paidAt }` to the billing ledger (JSON Lines, fsynced) unless a line with the call's
- * idempotency key (`<runId>/<stepId>/<attempt>`) is already there, so a re-delivered call pays once.
+ * currency, payee, paidAt }` to the billing ledger (JSON Lines, fsynced) unless a line with the step's effect key
+ * (`<runId>/<stepId>`, the same for every attempt) is already there: a re-delivered call, and a new attempt after a
+ * timeout whose call had in fact paid, pay once (the later call returns the earlier payment).
  * Returns `{ paymentId, amount, currency }`, lineage `{ source: 'billing', fresh: true }`.
  *
  * @throws ToolError `claim_not_covered` (non-retryable) when `covered` is false; `payout_amount_invalid`
@@ -64,7 +65,7 @@ export function billingPayoutTool(options: BillingPayoutOptions = {}) {
   return defineTool<PayoutInput, PayoutOutput>({
     tool: 'billing',
     action: 'payout',
-    description: 'Pay a covered claim to the claimant, once per idempotency key.',
+    description: 'Pay a covered claim to the claimant, once per run step (every attempt shares the payment).',
     inputSchema,
     outputSchema,
     async handler(input, ctx) {
@@ -74,9 +75,10 @@ export function billingPayoutTool(options: BillingPayoutOptions = {}) {
       if (input.amount <= 0) {
         throw new ToolError('payout_amount_invalid', `payout amount for claim ${input.claimId} must be greater than 0, got ${input.amount}`, { retryable: false });
       }
-      const { idempotencyKey, runId } = ctx;
+      const { idempotencyKey, effectKey, runId } = ctx;
       const entry = {
-        paymentId: paymentIdOf(idempotencyKey),
+        paymentId: paymentIdOf(effectKey),
+        effectKey,
         idempotencyKey,
         runId,
         claimId: input.claimId,
