@@ -16,7 +16,7 @@ export type { PackVersionFiles, ReadPackVersion, ReadPackVersionOptions } from '
 export type { LoadPolicyPacksOptions } from './load-packs.js';
 export { RESERVED_CONTEXT_KEYS, cedarRequestOf, formatNumber, messageValuesOf } from './cedar-request.js';
 export type { CedarRequest } from './cedar-request.js';
-export { auditIdOf, canonicalJson } from './audit-id.js';
+export { auditIdOf } from './audit-id.js';
 export { evaluate } from './evaluate.js';
 export { compareDecision, loadPolicyCases, parsePolicyCases, runPolicyCases } from './policy-cases.js';
 export type { CaseExpectation, PolicyCase, PolicyCaseResult, PolicyCasesReport } from './policy-cases.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { PolicyPackSource, PolicyPackVersionRegistered, PolicyPackVersions } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { canonicalJson } from './audit-id.js';
+import { canonicalJson } from '@ledgerflow/audit';
 import { PACK_ID_PATTERN, PACK_VERSION_PATTERN, parseCapabilityPack, sha256 } from './cedar-pack.js';
 import { CORE_PACK } from './core-pack.js';
 import { parseObligationPack } from './obligation-pack.js';
