@@ -14,6 +14,12 @@ export const DLQ_STREAM = 'LF_DLQ';
  * `lf.anchor.<category>.<streamId>`, message id = `<streamId>@<revision>`, a few kept per subject.
  */
 export const ANCHORS_STREAM = 'LF_ANCHORS';
+/**
+ * The NATS KV bucket in which every replica of tool worker `worker` remembers its replies (libs/sdk
+ * `KvIdempotencyStore`): `LF_DEDUPE_<worker>` with characters outside `A-Z a-z 0-9 _ -` as `_` (stream
+ * `KV_LF_DEDUPE_<worker>`, subjects `$KV.LF_DEDUPE_<worker>.>`).
+ */
+export const dedupeBucketOf = (worker: string): string => `LF_DEDUPE_${worker.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 export const subjects = {
   /** A trigger for a workflow (JetStream, stream LF_TRIGGERS). */
@@ -48,6 +54,11 @@ export const subjects = {
   /** The executor asks approval to open the gates a run is waiting for (approval reads which from the run's events). */
   approvalOpenGates: 'lf.approval.open-gates',
   memoryStepStats: 'lf.memory.step-stats',
+  /**
+   * Core NATS: an executor instance's heartbeat (empty body, every 2 s) or its leaving (`{"leaving":true}`); every
+   * executor listens on `executorPresence('*')` to know which replicas are alive (services/executor/src/executor-presence.ts).
+   */
+  executorPresence: (instanceId: string) => `lf.executor.presence.${instanceId}`,
 } as const;
 
 /** NATS message headers. */

@@ -10,6 +10,12 @@ export interface IdempotencyStore {
   get(key: string): Promise<ToolReply | undefined> | ToolReply | undefined;
   set(key: string, reply: ToolReply): Promise<void> | void;
   close?(): Promise<void>;
+  /**
+   * For a store replicas share: the reply stored for `key`, or undefined once this worker may run the handler (it
+   * then calls `set`); waits while another replica runs the same key (kv-idempotency-store.ts). Without it the
+   * worker calls `get`.
+   */
+  begin?(key: string): Promise<ToolReply | undefined>;
 }
 
 /** Default bound of the in-memory store: 10,000 keys, least recently used evicted first. */

@@ -3,6 +3,8 @@ import type { NatsClientAuth } from '@ledgerflow/messaging';
 import { grantsFromEnv } from './grant-config.js';
 import type { GrantsOption } from './grant-config.js';
 import { startToolWorker } from './tool-worker.js';
+import { KvIdempotencyStore } from './kv-idempotency-store.js';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { ToolWorker, ToolWorkerOptions } from './tool-worker.js';
 
 /** Exit code of a worker whose configuration is wrong (sysexits `EX_CONFIG`, as the services use). */
@@ -19,7 +21,9 @@ export type RunToolWorkerOptions = Omit<ToolWorkerOptions, 'nc' | 'name'> & {
 /**
  * Runs a tool worker process as `ledgerflow start --worker` (or any supervisor) expects: connects to `NATS_URL`
  * (default `nats://127.0.0.1:4222`) with the credentials of `NATS_NKEY_SEED_FILE`/`NATS_NKEY_SEED` and `NATS_TLS_*`,
- * verifies grants with `LEDGERFLOW_GRANT_VERIFY_KEY` (unless `grants` or `verifyGrant` say otherwise), serves
+ * verifies grants with `LEDGERFLOW_GRANT_VERIFY_KEY` (unless `grants` or `verifyGrant` say otherwise), remembers
+ * replies in the KV bucket its replicas share (`KvIdempotencyStore`, `LF_DEDUPE_<name>`; unless `dedupe` is given, and
+ * in this process only, with one line on stderr, when JetStream or the bucket is unavailable), serves
  * `tools`, prints `ledgerflow:ready <name>` once subscribed, and on SIGTERM or SIGINT finishes the calls in progress
  * and exits 0. A malformed setting ends the process with exit code 78 and one line naming the variable (never its
  * value); NATS unreachable rejects (the supervisor restarts the process).
@@ -38,7 +42,8 @@ export async function runToolWorker(options: RunToolWorkerOptions): Promise<Tool
     process.exit(EXIT_CONFIG);
   }
   const nc = await connectNats({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222', name, auth });
-  const worker = startToolWorker({ ...workerOptions, ...(grants === undefined ? {} : { grants }), nc, name });
+  const dedupe = workerOptions.dedupe ?? (await sharedDedupe(nc, name));
+  const worker = startToolWorker({ ...workerOptions, ...(grants === undefined ? {} : { grants }), ...(dedupe === undefined ? {} : { dedupe }), nc, name });
   await nc.flush();
   process.stdout.write(`ledgerflow:ready ${name}\n`);
   let stopping = false;
@@ -52,4 +57,14 @@ export async function runToolWorker(options: RunToolWorkerOptions): Promise<Tool
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
   return worker;
+}
+
+/** The KV store replicas of worker `name` share, or undefined (a line on stderr says why) when it cannot be opened. */
+async function sharedDedupe(nc: NatsConnection, name: string): Promise<KvIdempotencyStore | undefined> {
+  try {
+    return await KvIdempotencyStore.open(nc, { worker: name });
+  } catch (error) {
+    process.stderr.write(`${name}: replies are remembered in this process only (the shared dedupe bucket is unavailable: ${(error as Error).message})\n`);
+    return undefined;
+  }
 }

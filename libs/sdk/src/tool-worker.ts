@@ -60,7 +60,7 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
  */
 export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
   const verifyGrant = resolveGrantCheck(options);
-  const store = options.dedupe ?? new MemoryIdempotencyStore();
+  const store: IdempotencyStore = options.dedupe ?? new MemoryIdempotencyStore();
   const inFlight = new Map<string, Promise<ToolReply>>();
   const pending = new Set<Promise<void>>();
   const subscriptions: Subscription[] = options.tools.map((definition) => {
@@ -144,7 +144,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       return running;
     }
     const call = (async (): Promise<ToolReply> => {
-      const stored = await store.get(key);
+      const stored = store.begin ? await store.begin(key) : await store.get(key);
       if (stored !== undefined) {
         span.setAttribute('lf.deduplicated', true);
         return stored;
