@@ -102,6 +102,37 @@ export const SERVICE_NOTIFICATIONS: Readonly<Record<NatsServicePrincipal, readon
 const JS_API = '$JS.API';
 
 /**
+ * The NATS KV bucket of leases (JetStream stream `KV_LF_LEASES`, subjects `$KV.LF_LEASES.<key>`): one key per
+ * singleton, held by one process at a time and renewed before the bucket's TTL (`Lease` in libs/messaging).
+ */
+export const LEASES_BUCKET = 'LF_LEASES';
+
+/** The lease keys each service may hold: the planner the event relay's (`relay`). */
+export const SERVICE_LEASES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
+  planner: ['relay'],
+  executor: [],
+  policy: [],
+  approval: [],
+  memory: [],
+  gateway: [],
+};
+
+/**
+ * What holding the leases `keys` needs: create the bucket or read its configuration (`STREAM.CREATE`/`INFO` of
+ * `KV_LF_LEASES`), read a key (direct get, the subject naming the key), and write it (`$KV.LF_LEASES.<key>`: take,
+ * renew and release, each with an expected revision). Empty without keys.
+ */
+export function leaseSubjects(keys: readonly string[]): string[] {
+  if (keys.length === 0) return [];
+  const stream = `KV_${LEASES_BUCKET}`;
+  return [
+    `${JS_API}.STREAM.INFO.${stream}`,
+    `${JS_API}.STREAM.CREATE.${stream}`,
+    ...keys.flatMap((key) => [`$KV.${LEASES_BUCKET}.${key}`, `${JS_API}.DIRECT.GET.${stream}.$KV.${LEASES_BUCKET}.${key}`]),
+  ];
+}
+
+/**
  * JetStream API subjects every service uses at start (`ensureStreams`: account info, then info, create or
  * update of LF_TRIGGERS, LF_EVENTS, LF_DLQ and LF_ANCHORS). Known limit: a service may therefore change those streams'
  * configuration (not their content), see docs/subjects.md.
@@ -137,6 +168,7 @@ export function servicePermissions(service: NatsServicePrincipal, inboxPrefix: s
       ...SERVICE_PUBLISHES[service],
       ...streamManagementSubjects(),
       ...SERVICE_CONSUMERS[service].flatMap(([stream, durable]) => consumerSubjects(stream, durable)),
+      ...leaseSubjects(SERVICE_LEASES[service]),
     ],
     subscribe: [...served, ...SERVICE_NOTIFICATIONS[service], `${inboxPrefix}.>`],
     allowResponses: served.length > 0,

@@ -361,7 +361,11 @@ class AckInbox {
   publish(messages: ReadonlyArray<{ readonly subject: string; readonly body: Uint8Array; readonly headers: MsgHdrs }>): Array<Promise<unknown>> {
     if (messages.length === 0) return [];
     if (!this.subscription || this.subscription.isClosed()) {
-      this.subscription = this.nc.subscribe(`${this.prefix}.*`, { callback: (error, msg) => (error ? this.failAll(error) : this.acknowledged(msg)) });
+      try {
+        this.subscription = this.nc.subscribe(`${this.prefix}.*`, { callback: (error, msg) => (error ? this.failAll(error) : this.acknowledged(msg)) });
+      } catch (err) {
+        return messages.map(() => Promise.resolve(err)); // the connection is closed: a transient failure for the relay
+      }
     }
     const batch: AckWaiter['batch'] = { remaining: 0 };
     const acks = messages.map(({ subject, body, headers }) =>

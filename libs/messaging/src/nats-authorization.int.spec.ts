@@ -5,6 +5,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type Msg, type NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from './connect.js';
 import { natsAuthFromEnv } from './nats-client-auth.js';
+import { Lease } from './lease.js';
 import { generateNatsCredentials, seedFileName, writeNatsCredentials, type NatsCredential } from './nats-credentials.js';
 import { eventually, sleep } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
@@ -178,5 +179,33 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     expect((await jsm.streams.info(ANCHORS_STREAM)).state.messages).toBe(1);
     expect(planner.violations).toEqual([]);
     expect(executor.violations.filter((v) => !v.includes('lf.anchor.run.run-2'))).toEqual([]);
+  });
+
+  it('lets the planner create LF_LEASES and take, renew and release the lease relay; no other service may touch it', async () => {
+    const planner = await as('planner');
+    const lease = await Lease.open({ nc: planner.nc, key: 'relay', ttlMs: 2_000, pollMs: 100 });
+    let working = false;
+    lease.run(async () => {
+      working = true;
+      return { stop: async () => void (working = false) };
+    });
+    await eventually('the planner holds the lease', () => working && lease.held);
+    await sleep(1_000); // at least one renewal (every TTL/3)
+    expect(lease.held).toBe(true);
+    await lease.close();
+    expect(working).toBe(false);
+    expect(planner.violations).toEqual([]);
+    // The planner holds no other key.
+    const other = await Lease.open({ nc: planner.nc, key: 'memory-projection', ttlMs: 2_000, pollMs: 100 });
+    other.run(async () => ({ stop: async () => undefined }));
+    expect((await settled(planner.nc, planner.violations, 1)).some((v) => v.includes('$KV.LF_LEASES.memory-projection'))).toBe(true);
+    await other.close();
+
+    for (const name of SERVICES.filter((s) => s !== 'planner')) {
+      const { nc, violations } = await sharedAs(name);
+      await expect(Lease.open({ nc, key: 'relay' })).rejects.toThrow();
+      nc.publish('$KV.LF_LEASES.relay', '{}');
+      expect((await settled(nc, violations, 2)).filter((v) => v.includes('LF_LEASES')).length).toBeGreaterThanOrEqual(2);
+    }
   });
 });

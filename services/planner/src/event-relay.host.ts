@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { CommonConfig } from '@ledgerflow/config';
 import { SqliteCheckpointStore } from '@ledgerflow/event-store';
 import type { CheckpointStore, EventStore } from '@ledgerflow/event-store';
-import { startEventRelay } from '@ledgerflow/messaging';
+import { Lease, startEventRelay } from '@ledgerflow/messaging';
 import { EVENT_STORE, LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
 
@@ -14,10 +14,12 @@ import type { Logger } from '@ledgerflow/telemetry';
  * resumes where it stopped and an event appended by any process that died right after is still delivered.
  * An event the bus cannot carry is dead-lettered to `LF_DLQ` (`lf.dlq.relay`), logged as an error and counted
  * in `ledgerflow.relay.dead_letters`; the relay goes on with the next event.
+ * One planner replica relays at a time: the one holding the lease `relay` of the KV bucket `LF_LEASES` (TTL 10 s,
+ * see `Lease`); the others stand by and one takes over within 11 s of the holder's death (at once after a shutdown).
  */
 @Injectable()
 export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShutdown {
-  private relay?: { stop(): Promise<void> };
+  private lease?: Lease;
   private checkpoints?: CheckpointStore;
 
   constructor(
@@ -29,7 +31,19 @@ export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     this.checkpoints = await SqliteCheckpointStore.open(this.config.LEDGERFLOW_SQLITE_PATH);
-    this.relay = await startEventRelay({
+    const lease = (this.lease = await Lease.open({
+      nc: this.nc,
+      key: 'relay',
+      replicas: this.config.LEDGERFLOW_STREAM_REPLICAS,
+      onError: (error: unknown) => this.logger.warn('relay lease', { error: (error as Error).message }),
+    }));
+    lease.run(() => this.startRelay(lease));
+  }
+
+  private async startRelay(lease: Lease): Promise<{ stop(): Promise<void> }> {
+    if (!this.checkpoints) throw new Error('relay checkpoints are closed');
+    this.logger.info('relay lease taken: relaying', { holder: lease.holder, ttlMs: lease.ttlMs });
+    const relay = await startEventRelay({
       nc: this.nc,
       store: this.store,
       checkpoints: this.checkpoints,
@@ -47,10 +61,16 @@ export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShut
           carried,
         }),
     });
+    return {
+      stop: async () => {
+        await relay.stop();
+        this.logger.info('relay stopped: lease released or lost', { holder: lease.holder });
+      },
+    };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.relay?.stop();
+    await this.lease?.close();
     await this.checkpoints?.close();
   }
 }
