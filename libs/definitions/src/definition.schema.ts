@@ -1,5 +1,4 @@
-import { STEP_ID_PATTERN } from '@ledgerflow/domain';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN, STEP_ID_PATTERN } from '@ledgerflow/domain';
 
 /** Ids usable as NATS subject tokens and in idempotency keys (no `.`, `*`, `>`, `/` or spaces). */
 const NAME = '^[A-Za-z][A-Za-z0-9_-]{0,62}$';

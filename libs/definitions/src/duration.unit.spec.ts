@@ -1,7 +1,6 @@
-import { MAX_GATE_SLA_SECONDS, MAX_TIMER_DELAY_MS } from '@ledgerflow/domain';
+import { MAX_GATE_SLA_SECONDS, MAX_TIMER_DELAY_MS, parseDuration } from '@ledgerflow/domain';
 import { miniYaml, step } from './definition-fixtures.spec-util.js';
 import { DefinitionError } from './definition.errors.js';
-import { parseDuration } from './duration.js';
 import { parseDefinition } from './parse-definition.js';
 
 /** Durations past Node's timer limit (2^31 - 1 ms, 24.8 days): refused for step delays, allowed for gate SLAs. */

@@ -1,5 +1,5 @@
-import { LedgerflowError } from '@ledgerflow/domain';
-import { parseDuration, resolveStepInput } from './index.js';
+import { LedgerflowError, parseDuration } from '@ledgerflow/domain';
+import { resolveStepInput } from './index.js';
 
 const scope = {
   input: { claimId: 'c-1', attachments: ['a.pdf', 'b.pdf'] },

@@ -1,7 +1,6 @@
 export * from './definition.types.js';
 export * from './definition.errors.js';
 export { definitionSchema } from './definition.schema.js';
-export { parseDuration, DURATION_PATTERN } from './duration.js';
 export { DEFINITION_DEFAULTS } from './normalize-definition.js';
 export { parseDefinition } from './parse-definition.js';
 export { buildPlan } from './build-plan.js';

@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
+import { DURATION_PATTERN } from '@ledgerflow/domain';
 import type { DefinitionIssue, JsonSchema } from './definition.types.js';
-import { DURATION_PATTERN } from './duration.js';
 import { ajvLinearRegExp, linearRegExpProblem } from './linear-regexp.js';
 
 // ajv-formats is CommonJS with `exports.default`: take whichever the loader hands us.

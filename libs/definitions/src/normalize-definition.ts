@@ -1,10 +1,9 @@
 import { Cron } from 'croner';
-import { MAX_GATE_SLA_SECONDS, MAX_TIMER_DELAY_MS, ValidationError } from '@ledgerflow/domain';
+import { MAX_TIMER_DELAY_MS, ValidationError, parseDuration, slaSecondsOf } from '@ledgerflow/domain';
 import type { EscalationLevel, GateSpec, RetryPolicy } from '@ledgerflow/domain';
 import { DefinitionError } from './definition.errors.js';
 import { EXTERNAL_ACTION, EXTERNAL_TOOL } from './definition.types.js';
 import type { CatchUp, DefinitionIssue, JsonSchema, StepDefinition, TriggerSpec, WorkflowDefinition } from './definition.types.js';
-import { parseDuration } from './duration.js';
 
 /** Defaults of the definition format: 4 concurrent steps, a 30 s timeout per attempt, one attempt (no retry). */
 export const DEFINITION_DEFAULTS = {
@@ -163,7 +162,7 @@ function normalizeRetry(raw: RawStep['retry'], at: string): RetryPolicy {
 
 /** An SLA in whole seconds, rounded up (a `500ms` SLA is 1 s, never 0); at most {@link MAX_GATE_SLA_SECONDS}. */
 const slaSeconds = (sla: Duration | undefined, at: string): { slaSeconds?: number } =>
-  sla === undefined ? {} : { slaSeconds: Math.ceil(parseDuration(sla, at, MAX_GATE_SLA_SECONDS * 1_000) / 1_000) };
+  sla === undefined ? {} : { slaSeconds: slaSecondsOf(sla, at) };
 
 /** `sla` -> `slaSeconds`, also per escalation level; `escalateTo` and `escalation` as written (gate-checks.ts refuses both). */
 function normalizeGate(raw: RawGate, at: string): GateSpec {

@@ -1,5 +1,8 @@
 import { ValidationError } from './errors.js';
 
+/** Durations (`30s`, `4h`, `1.5d`) and gate SLAs, exported with the time helpers. */
+export { DURATION_PATTERN, parseDuration, slaSecondsOf } from './duration.js';
+
 /**
  * ISO-8601 time arithmetic without a clock: the domain never reads the time (design brief, "The Run
  * aggregate"), it receives `now` in the command context and computes due times from it.

@@ -9,7 +9,7 @@ export { POLICY_CASES_INVALID, POLICY_PACK_DUPLICATE, POLICY_PACK_INVALID } from
 export { PACK_ID_PATTERN, PACK_VERSION_PATTERN, parseCapabilityPack } from './cedar-pack.js';
 export { CORE_PACK, CORE_PACK_TEXT, corePack } from './core-pack.js';
 export { MASK_PATH_PATTERN, REVIEWER_PATTERN, SLA_PATTERN } from './obligation-pack.schema.js';
-export { normalizeReviewer, parseObligationPack, slaSeconds } from './obligation-pack.js';
+export { normalizeReviewer, parseObligationPack } from './obligation-pack.js';
 export { compilePolicyPacks, loadPolicyPacks } from './load-packs.js';
 export { MAX_PACK_FILES, PACK_FILE_NAME_PATTERN, PolicyPackVersionExistsError, decidePackRegistration, packFilesDigest, packVersionsOfFiles, readPackVersion } from './pack-version.js';
 export type { PackVersionFiles, ReadPackVersion, ReadPackVersionOptions } from './pack-version.js';

@@ -1,10 +1,11 @@
+import { DURATION_PATTERN } from '@ledgerflow/domain';
 import { PRIVACY_DETECTORS } from './pack.types.js';
 import { PACK_ID_PATTERN, PACK_VERSION_PATTERN } from './cedar-pack.js';
 
 /** `$.a.b`, `$.a[*].b`, `$..key`: the JSONPath subset privacy packs use (shared with @ledgerflow/privacy). */
 export const MASK_PATH_PATTERN = '^\\$((\\.\\.?[A-Za-z0-9_-]+)|(\\[\\*\\]))+$';
-/** `4h`, `30m`, `90s`, `1d`, `1.5h`. */
-export const SLA_PATTERN = '^\\d+(\\.\\d+)?(s|m|h|d)$';
+/** An approval rule's `sla` (`4h`, `30m`, `1.5h`): the duration syntax of workflow definitions (`DURATION_PATTERN` of @ledgerflow/domain). */
+export const SLA_PATTERN = DURATION_PATTERN;
 /** A user (bare id or `user:<id>`), `role:<role>` or `team:<team>`. */
 export const REVIEWER_PATTERN = '^((user|role|team):)?[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$';
 

@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { ValidationError, slaSecondsOf } from '@ledgerflow/domain';
 import type { ValidateFunction } from 'ajv';
 import { sha256 } from './cedar-pack.js';
 import { packInvalid } from './pack-errors.js';
@@ -12,11 +13,11 @@ const validators: Record<ObligationPack['kind'], ValidateFunction> = {
   privacy: ajv.compile(obligationSchemas.privacy),
   compliance: ajv.compile(obligationSchemas.compliance),
 };
-const SLA_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
 
 /**
  * Parses an obligation pack (YAML with `kind: approval | privacy | compliance`); see docs/policies.md.
- * Approval SLAs become seconds (`4h` -> 14400); reviewers are normalised (`user:ann` -> `ann`).
+ * Approval SLAs become seconds (`slaSecondsOf` of @ledgerflow/domain: `4h` -> 14400, rounded up, at most 366 days);
+ * reviewers are normalised (`user:ann` -> `ann`).
  * @throws LedgerflowError `policy_pack_invalid` naming the file, line, column and JSON pointer.
  */
 export function parseObligationPack(text: string, source: string): ObligationPack {
@@ -36,7 +37,16 @@ export function parseObligationPack(text: string, source: string): ObligationPac
       const at = positionOfPointer(yaml, `/rules/${duplicate}/id`);
       throw packInvalid(source, at.line, at.column, `/rules/${duplicate}/id "${pack.rules[duplicate]?.id}" is already used by another rule`);
     }
-    return { ...pack, source, digest, rules: pack.rules.map(toApprovalRule) };
+    const rules = pack.rules.map((rule, i) => {
+      try {
+        return toApprovalRule(rule, `/rules/${i}/sla`);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const at = positionOfPointer(yaml, `/rules/${i}/sla`);
+        throw packInvalid(source, at.line, at.column, error.message);
+      }
+    });
+    return { ...pack, source, digest, rules };
   }
   if (kind === 'privacy') {
     const pack = raw as PrivacyPack;
@@ -45,20 +55,15 @@ export function parseObligationPack(text: string, source: string): ObligationPac
   return { ...(raw as CompliancePack), source, digest };
 }
 
-function toApprovalRule(rule: ApprovalRule & { sla?: string }): ApprovalRule {
+/** @throws ValidationError `duration_too_long` for an SLA above `MAX_GATE_SLA_SECONDS` (the schema checked the syntax). */
+function toApprovalRule(rule: ApprovalRule & { sla?: string }, field: string): ApprovalRule {
   const { sla, ...rest } = rule;
   return {
     ...rest,
     reviewers: rest.reviewers.map(normalizeReviewer),
     ...(rest.escalateTo ? { escalateTo: rest.escalateTo.map(normalizeReviewer) } : {}),
-    ...(sla === undefined ? {} : { slaSeconds: slaSeconds(sla) }),
+    ...(sla === undefined ? {} : { slaSeconds: slaSecondsOf(sla, field) }),
   };
-}
-
-/** `4h` -> 14400 (seconds, rounded); the pattern was checked by the schema. */
-export function slaSeconds(sla: string): number {
-  const unit = sla.slice(-1);
-  return Math.round(Number.parseFloat(sla) * (SLA_UNIT_SECONDS[unit] as number));
 }
 
 /** Users are named by their bare id (`user:ann` -> `ann`); roles and teams keep their prefix. */

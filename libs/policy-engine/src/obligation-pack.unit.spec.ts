@@ -1,4 +1,4 @@
-import { normalizeReviewer, parseObligationPack, slaSeconds } from './obligation-pack.js';
+import { normalizeReviewer, parseObligationPack } from './obligation-pack.js';
 import { thrown } from './policy-engine.spec-util.js';
 
 const approval = `id: claims-approval
@@ -39,6 +39,7 @@ describe('parseObligationPack: approval', () => {
     ['a reviewer of an unknown kind', approval.replace('team:large-loss', 'group:x'), 'x.yaml:10:63: /rules/0/reviewers/3 must match pattern'],
     ['an unknown property', `${approval}    colour: red\n`, '/rules/0 must NOT have additional properties ("colour")'],
     ['two rules with one id', approval + approval.slice(approval.indexOf('  - id')), 'x.yaml:13:9: /rules/1/id "payout-approval" is already used'],
+    ['an SLA above 366 days', approval.replace('sla: 4h', 'sla: 367d'), 'x.yaml:11:10: /rules/0/sla: "367d" (31708800000 ms) is longer than the limit'],
   ])('refuses %s, naming the file, line and JSON pointer', (_label, text, message) => {
     const error = thrown(() => parseObligationPack(text, 'x.yaml'));
     expect(error.code).toBe('policy_pack_invalid');
@@ -96,9 +97,14 @@ describe('parseObligationPack: compliance and kinds', () => {
 });
 
 describe('helpers', () => {
-  it('slaSeconds reads s, m, h and d', () => {
-    expect([slaSeconds('90s'), slaSeconds('30m'), slaSeconds('1.5h'), slaSeconds('2d')]).toEqual([90, 1_800, 5_400, 172_800]);
+  it('reads an SLA as definitions do: seconds rounded up, ms allowed (slaSecondsOf of @ledgerflow/domain)', () => {
+    const slas = ['90s', '1.5h', '2d', '1.2s', '500ms'].map((sla) => {
+      const pack = parseObligationPack(approval.replace('sla: 4h', `sla: ${sla}`), 'x.yaml');
+      return pack.kind === 'approval' ? pack.rules[0]?.slaSeconds : undefined;
+    });
+    expect(slas).toEqual([90, 5_400, 172_800, 2, 1]);
   });
+
 
   it('normalizeReviewer makes users bare ids and keeps roles and teams', () => {
     expect(['ann', 'user:ann', 'role:lead', 'team:ops'].map(normalizeReviewer)).toEqual(['ann', 'ann', 'role:lead', 'team:ops']);
