@@ -21,3 +21,4 @@ export * from './state-diff.js';
 export * from './lineage.js';
 export { carriedStepIds, ForkErrorCodes } from './decide-fork.js';
 export * from './run-slots.js';
+export * from './upcasters.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { chainEvents, eventHash, GENESIS, recordedHash, verifyContinuation } from '@ledgerflow/audit';
 import type { ChainBroken } from '@ledgerflow/audit';
-import { LedgerflowError, evolve, initialState } from '@ledgerflow/domain';
-import type { RunEvent, RunState } from '@ledgerflow/domain';
+import { LedgerflowError, RUN_EVENT_UPCASTERS, evolve, initialState } from '@ledgerflow/domain';
+import type { RunEvent, RunState, Upcasters, VersionedEvent } from '@ledgerflow/domain';
 import { runStreamId } from '@ledgerflow/contracts';
 import type { Actor, EventMetadata } from '@ledgerflow/contracts';
 import { ConcurrencyError } from '@ledgerflow/event-store';
@@ -91,6 +91,7 @@ export class RunRepository {
   private readonly current = new Set<string>();
   private trusting = false;
   private alarm?: IntegrityAlarm;
+  private upcasters: Upcasters = RUN_EVENT_UPCASTERS;
 
   constructor(
     private readonly store: EventStore,
@@ -105,6 +106,15 @@ export class RunRepository {
    */
   reportIntegrityTo(alarm: IntegrityAlarm): this {
     this.alarm = alarm;
+    return this;
+  }
+
+  /**
+   * Read and write event shapes with `upcasters` instead of this release's registry (`RUN_EVENT_UPCASTERS`): a test of
+   * a change of shape. Call it before the first load (a cached fold is not read again).
+   */
+  upcastWith(upcasters: Upcasters): this {
+    this.upcasters = upcasters;
     return this;
   }
 
@@ -181,7 +191,7 @@ export class RunRepository {
   private fold(runId: string, base: LoadedRun | undefined, events: readonly StoredEvent[]): LoadedRun {
     const verified = verifyContinuation(events, { revision: base?.revision ?? -1, ...(base?.head ? { head: base.head } : {}) }, { streamId: runStreamId(runId) });
     let state = base?.state ?? initialState();
-    for (const event of events) state = evolve(state, event as unknown as RunEvent);
+    for (const event of events) state = evolve(state, this.upcast(event) as unknown as RunEvent);
     const revision = events.length > 0 ? events[events.length - 1].revision : (base?.revision ?? -1);
     const root = base?.root ?? (events[0]?.revision === 0 ? events[0].metadata : undefined);
     const last = events[events.length - 1];
@@ -214,9 +224,26 @@ export class RunRepository {
     }
   }
 
-  /** Every stored event of a run, in order. */
+  /** Every stored event of a run, in order, as stored (the audit chain covers this form). */
   async events(runId: string): Promise<StoredEvent[]> {
     return this.store.readStream(runStreamId(runId));
+  }
+
+  /**
+   * Every event of a run, in order, with its data in the current shape (for views and folds of part of a run, e.g.
+   * `foldUpTo`); `[]` when the run does not exist.
+   * @throws EventVersionError `event_version_unsupported` for an event newer than this release reads.
+   */
+  async currentEvents(runId: string): Promise<StoredEvent[]> {
+    return (await this.events(runId)).map((event) => this.upcast(event));
+  }
+
+  /**
+   * A stored (or relayed) event with its data in its type's current shape, by this repository's upcasters.
+   * @throws EventVersionError `event_version_unsupported` for an event newer than this release reads.
+   */
+  upcast<E extends VersionedEvent>(event: E): E {
+    return this.upcasters.upcast(event);
   }
 
   /** The revision this process has folded the run up to, -1 when it holds no state for it. */
@@ -255,7 +282,7 @@ export class RunRepository {
         occurredAt: now,
         ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
         ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
-        schemaVersion: 1,
+        schemaVersion: this.upcasters.currentVersion(event.type),
       },
     }));
     const chain = chainEvents(runStreamId(runId), loaded.revision + 1, unchained, loaded.head ?? GENESIS);

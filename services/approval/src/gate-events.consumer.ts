@@ -54,7 +54,8 @@ abstract class GateEventsConsumer extends DurableConsumerHost {
     if (!runId) return;
     await this.scheduler.poke(runId);
     if (!this.notifier.enabled) return;
-    const event = message.json<{ data: { gateId: string; level?: number } }>();
+    // The relayed StoredEvent, read in its type's current shape (docs/events.md, "Versions and upcasting").
+    const event = this.runs.upcast(message.json<{ type: string; data: { gateId: string; level?: number }; metadata?: object }>());
     const { state } = await this.runs.load(runId);
     const notification = notificationFor(this.type, runId, event.data, state, this.publicUrl);
     if (notification) await this.notifier.notify(notification);

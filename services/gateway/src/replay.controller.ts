@@ -85,7 +85,7 @@ export class ReplayController {
   }
 
   private async eventsOf(runId: string): Promise<StoredEvent[]> {
-    const events = await this.runs.events(runId);
+    const events = await this.runs.currentEvents(runId);
     if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     return events;
   }

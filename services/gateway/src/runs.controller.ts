@@ -89,12 +89,12 @@ export class RunsController {
   async getRun(@Param('runId') runId: string) {
     const events = await this.eventsOf(runId);
     const loaded = await this.runs.load(runId);
-    return { ...runView(runId, loaded.state, events), integrity: integrityView(runId, loaded, events) };
+    return { ...runView(runId, loaded.state, events.map((event) => this.runs.upcast(event))), integrity: integrityView(runId, loaded, events) };
   }
 
   @Get('runs/:runId/events')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: "A run's events, in order, with metadata; with `after`, only those of a greater revision" })
+  @ApiOperation({ summary: "A run's events, in order, with metadata, as stored (each with its `schemaVersion`, as its hash covers them); with `after`, only those of a greater revision" })
   @ApiQuery({ name: 'after', required: false, description: 'A revision (integer >= -1): only events with a greater revision; 400 request_invalid otherwise' })
   async getEvents(@Param('runId') runId: string, @Query('after') after?: unknown): Promise<StoredEvent[]> {
     const afterRevision = afterRevisionOf(after);
@@ -108,7 +108,7 @@ export class RunsController {
   async getTrace(@Param('runId') runId: string): Promise<RunTrace & { integrity: IntegrityView }> {
     const events = await this.eventsOf(runId);
     const loaded = await this.runs.load(runId);
-    return { ...traceView(runId, loaded.state, events), integrity: integrityView(runId, loaded, events) };
+    return { ...traceView(runId, loaded.state, events.map((event) => this.runs.upcast(event))), integrity: integrityView(runId, loaded, events) };
   }
 
   private async eventsOf(runId: string): Promise<StoredEvent[]> {

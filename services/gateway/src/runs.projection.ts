@@ -1,5 +1,5 @@
-import { matchReviewer } from '@ledgerflow/domain';
-import type { ReviewerActor } from '@ledgerflow/domain';
+import { RUN_EVENT_UPCASTERS, matchReviewer } from '@ledgerflow/domain';
+import type { ReviewerActor, Upcasters } from '@ledgerflow/domain';
 import { readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { RUN_INTEGRITY_FAILED } from '@ledgerflow/service-runtime';
@@ -72,7 +72,11 @@ export class RunsProjection {
   private integrityPosition = 0;
   private catchingUp?: Promise<void>;
 
-  constructor(private readonly store: EventStore) {}
+  /** `upcasters`: each event is read in its type's current shape (docs/events.md, "Versions and upcasting"). */
+  constructor(
+    private readonly store: EventStore,
+    private readonly upcasters: Upcasters = RUN_EVENT_UPCASTERS,
+  ) {}
 
   /** The store position up to which this projection has read run events: every run event at or below it is committed. */
   get readUpTo(): number {
@@ -144,7 +148,7 @@ export class RunsProjection {
   }
 
   private async readNewEvents(): Promise<void> {
-    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: 'run-' }, (event) => this.apply(event));
+    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: 'run-' }, (event) => this.apply(this.upcasters.upcast(event)));
     this.integrityPosition = await readAllPages(this.store, { fromPosition: this.integrityPosition, streamPrefix: 'integrity-' }, (event) => {
       if (event.type === RUN_INTEGRITY_FAILED) this.markBroken(event.data as RunIntegrityFailedData);
     });

@@ -35,7 +35,7 @@ export class RunForker {
   constructor(private readonly runs: RunRepository) {}
 
   async fork(originRunId: string, checkpointId: string, actor?: Actor): Promise<ForkRunResult> {
-    const events = await this.runs.events(originRunId);
+    const events = await this.runs.currentEvents(originRunId);
     if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${originRunId} does not exist`, false, { runId: originRunId });
     const checkpoint = findCheckpoint(events, checkpointId);
     const origin = foldUpTo(events, checkpoint.revision);
