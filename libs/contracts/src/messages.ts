@@ -1,4 +1,4 @@
-import type { PlanStepDraft, PolicyDecision } from '@ledgerflow/domain';
+import type { PlanStepDraft, PolicyDecision, TriggerSource } from '@ledgerflow/domain';
 import type { Actor } from './metadata.js';
 
 /** The error half of every reply: a stable code, a message naming the field/rule/limit, and whether a retry can help. */
@@ -12,8 +12,11 @@ export interface ErrorBody {
 /** Every request/reply answer: `{ ok: true, value }` or `{ ok: false, error }`. */
 export type Reply<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorBody };
 
-/** Where a trigger came from; `schedule` only from the planner's own scheduler (`lf.planner.start-run` refuses it). */
-export type TriggerSource = 'api' | 'webhook' | 'nats' | 'schedule';
+/**
+ * Where a trigger came from (defined with the run's events in @ledgerflow/domain, re-exported for the wire);
+ * `schedule` only from the planner's own scheduler (`lf.planner.start-run` refuses it).
+ */
+export type { TriggerSource } from '@ledgerflow/domain';
 
 /**
  * A trigger: start a run of `workflowId` (subject `lf.trigger.<workflowId>` or request `lf.planner.start-run`).
