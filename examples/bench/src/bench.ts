@@ -21,6 +21,7 @@
 import { join, resolve } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { subjects } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
 import { LedgerflowClient } from '@ledgerflow/sdk';
@@ -137,7 +138,7 @@ try {
 function watchCompletions(connection: NatsConnection) {
   const done = new Set<string>();
   const waiting = new Map<string, () => void>();
-  connection.subscribe('lf.evt.run.*.RunCompleted', {
+  connection.subscribe(subjects.event('run', '*', 'RunCompleted'), {
     callback: (_error, message) => {
       const runId = message.subject.split('.')[3]?.slice('run-'.length);
       if (!runId) return;

@@ -9,6 +9,7 @@ import { SqliteEventStore } from '@ledgerflow/event-store';
 import { percentile } from './stats.js';
 import { cpuMillis } from './cpu.js';
 import { inputDigestOf } from '@ledgerflow/audit';
+import { subjects } from '@ledgerflow/contracts';
 
 export interface Floor {
   readonly p50: number;
@@ -66,7 +67,7 @@ export async function policyEvaluate(nc: NatsConnection, runId: string, count = 
   const started = performance.now();
   for (let i = 0; i < count + 200; i++) {
     const t = performance.now();
-    await requestJson(nc, 'lf.policy.evaluate', request, { timeoutMs: 5000 });
+    await requestJson(nc, subjects.policyEvaluate, request, { timeoutMs: 5000 });
     if (i >= 200) samples.push(performance.now() - t);
   }
   const seconds = (performance.now() - started) / 1000;

@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
+import { subjects } from '@ledgerflow/contracts';
 import { TERMINAL_RUN_STATUSES, type LedgerflowClient } from '@ledgerflow/sdk';
 
 /** What the driver has seen so far; counters only grow. */
@@ -47,7 +48,7 @@ export class RunDriver {
 
   constructor(private readonly options: RunDriverOptions) {
     for (const [type, status] of [['RunCompleted', 'completed'], ['RunFailed', 'failed'], ['RunCancelled', 'cancelled']] as const) {
-      options.nc.subscribe(`lf.evt.run.*.${type}`, {
+      options.nc.subscribe(subjects.event('run', '*', type), {
         callback: (_error, message) => {
           const runId = message.subject.split('.')[3]?.slice('run-'.length);
           if (!runId) return;

@@ -13,6 +13,7 @@ import { authHeader, devToken, generateWebhookSecret, repoRoot, startStack, writ
 import type { Stack } from '@ledgerflow/testing';
 import { EXPECTED, OUTAGE_CLAIM } from './demo-expectations.js';
 import { table, traceTable } from './demo-report.js';
+import { subjects } from '@ledgerflow/contracts';
 import type { RunTrace } from '@ledgerflow/contracts';
 
 const WORKFLOW = 'claim-review';
@@ -49,7 +50,7 @@ async function main(): Promise<number> {
         script: 'examples/claim-review/dist/workers.js',
         readyLine: /^ledgerflow:ready claim-review-workers$/,
         // Its NATS user may serve these tool subjects and nothing else.
-        toolSubjects: ['lf.tool.documents.>', 'lf.tool.policy_admin.>', 'lf.tool.fraud.>', 'lf.tool.billing.>'],
+        toolSubjects: ['documents', 'policy_admin', 'fraud', 'billing'].map((tool) => subjects.tool(tool, '>')),
         env: { CLAIM_FRAUD_OUTAGE_CLAIMS: OUTAGE_CLAIM, CLAIM_BILLING_LEDGER: join(dataDir, 'billing-ledger.jsonl') },
       },
     ],

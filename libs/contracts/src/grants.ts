@@ -6,11 +6,13 @@
  * store) and refuses a missing, expired, forged, out-of-scope or replayed grant with code `grant_invalid`.
  */
 
+import { subjects } from './subjects.js';
+
 /** `iss` of every grant. */
 export const GRANT_ISSUER = 'ledgerflow-policy';
 
 /** `aud` of a grant: the tool action it is valid for. */
-export const grantAudience = (tool: string, action: string): string => `lf.tool.${tool}.${action}`;
+export const grantAudience = (tool: string, action: string): string => subjects.tool(tool, action);
 
 /** Default lifetime of a grant, in seconds (configurable in the policy service). */
 export const DEFAULT_GRANT_TTL_SECONDS = 300;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { inboxPrefixOf } from '@ledgerflow/contracts';
+import { inboxPrefixOf, subjects } from '@ledgerflow/contracts';
 import { nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 
@@ -11,9 +11,9 @@ import { connect } from '@nats-io/transport-node';
  * still gets a `tool-worker` identity limited to what it serves (see each script's tools).
  */
 export const KNOWN_TOOL_SUBJECTS: Readonly<Record<string, readonly string[]>> = {
-  'examples/bench/dist/workers.js': ['lf.tool.bench.>'],
-  'examples/claim-review/dist/workers.js': ['lf.tool.documents.>', 'lf.tool.policy_admin.>', 'lf.tool.fraud.>', 'lf.tool.billing.>'],
-  'services/approval/src/fixtures/confidence-worker.mjs': ['lf.tool.fixture.>'],
+  'examples/bench/dist/workers.js': [subjects.tool('bench', '>')],
+  'examples/claim-review/dist/workers.js': ['documents', 'policy_admin', 'fraud', 'billing'].map((tool) => subjects.tool(tool, '>')),
+  'services/approval/src/fixtures/confidence-worker.mjs': [subjects.tool('fixture', '>')],
 };
 
 /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { EVENTS_STREAM, headers, runIdOfStream } from '@ledgerflow/contracts';
+import { EVENTS_STREAM, headers, runIdOfStream, subjects } from '@ledgerflow/contracts';
 import { decide, DomainError, LedgerflowError } from '@ledgerflow/domain';
 import { recoveryFor, UnknownWorkflowError } from '@ledgerflow/definitions';
 import type { WorkflowDefinition, WorkflowResolver } from '@ledgerflow/definitions';
@@ -12,7 +12,7 @@ import type { Logger } from '@ledgerflow/telemetry';
 import { WorkflowCatalog } from './workflow-catalog.js';
 
 /** Relayed `StepFailed` events: the only ones after which a step can need a recovery. */
-export const STEP_FAILED_SUBJECT = 'lf.evt.run.*.StepFailed';
+export const STEP_FAILED_SUBJECT = subjects.event('run', '*', 'StepFailed');
 
 /** What `StepRecoveries.recover` did: `recovered` appended a recovery; the others appended nothing. */
 export type RecoveryOutcome = 'recovered' | 'no_rule' | 'not_failed' | 'already_applied' | 'refused';

@@ -45,7 +45,7 @@ export class PolicyEvaluateServer implements OnApplicationBootstrap, OnApplicati
       queue: this.queue,
       callback: (error, msg) => {
         if (error !== null) {
-          this.logger.error('lf.policy.evaluate subscription failed', { reason: error.message });
+          this.logger.error(`${subjects.policyEvaluate} subscription failed`, { reason: error.message });
           return;
         }
         if (!msg.reply) return;
@@ -72,7 +72,7 @@ export class PolicyEvaluateServer implements OnApplicationBootstrap, OnApplicati
       msg.respond(JSON.stringify(reply));
     } catch (error) {
       // The connection closed while deciding: the executor times out and asks again.
-      this.logger.warn('lf.policy.evaluate reply not sent', { reason: (error as Error).message });
+      this.logger.warn(`${subjects.policyEvaluate} reply not sent`, { reason: (error as Error).message });
     }
   }
 
