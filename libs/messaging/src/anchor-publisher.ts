@@ -7,6 +7,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { metrics } from '@opentelemetry/api';
+import { LRUCache } from 'lru-cache';
 import { categoryOf, subjectToken } from './event-subject.js';
 import { encodeJson } from './reply-envelope.js';
 
@@ -66,7 +67,7 @@ interface Head {
   readonly hash: string;
 }
 
-/** Stream heads the publisher keeps in memory at most (a finished run is never anchored again). */
+/** Stream heads the publisher keeps in memory at most, least recently anchored dropped first (a finished run is never anchored again). */
 const REMEMBERED_HEADS = 10_000;
 
 /**
@@ -92,7 +93,7 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
   const now = options.now ?? (() => new Date());
   // Last anchored head per stream, most recently anchored last; bounded: a stream forgotten here is verified from its
   // next event's own prevHash, as after a restart.
-  const heads = new Map<string, Head>();
+  const heads = new LRUCache<string, Head>({ max: REMEMBERED_HEADS });
   const counter = metrics.getMeter(METER_SCOPE).createCounter(ANCHORS_PUBLISHED_METRIC, { unit: '{anchor}', description: 'Signed anchors of stream heads published to LF_ANCHORS.' });
   let position = await options.checkpoints.load(name);
   let published = 0;
@@ -122,9 +123,7 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
   };
 
   const remember = (anchor: SignedAnchor): void => {
-    heads.delete(anchor.streamId);
     heads.set(anchor.streamId, { revision: anchor.revision, hash: anchor.hash });
-    if (heads.size > REMEMBERED_HEADS) heads.delete(heads.keys().next().value as string);
     published++;
     counter.add(1, { category: categoryOf(anchor.streamId) });
   };

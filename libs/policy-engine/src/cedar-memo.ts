@@ -1,5 +1,6 @@
 import { policyToJson, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import type { AuthorizationAnswer } from '@cedar-policy/cedar-wasm/nodejs';
+import { LRUCache } from 'lru-cache';
 import type { CedarRequest } from './cedar-request.js';
 import { permitSetIdOf } from './load-packs.js';
 import type { PolicyPackSet } from './pack.types.js';
@@ -11,17 +12,17 @@ export interface CedarAnswers {
   readonly permits?: AuthorizationAnswer;
 }
 
-/** Requests remembered per policy set (least recently used first out), and policy sets remembered. */
+/** Requests remembered per policy set, and policy sets remembered (least recently used first out of each). */
 export const CEDAR_MEMO_REQUESTS = 1_000;
 const CEDAR_MEMO_SETS = 16;
 
 interface SetMemo {
   /** Top-level context attributes any policy reads; undefined: some policy reads `context` whole (no memo). */
   readonly reads: readonly string[] | undefined;
-  readonly answers: Map<string, CedarAnswers>;
+  readonly answers: LRUCache<string, CedarAnswers>;
 }
 
-const memos = new Map<string, SetMemo>();
+const memos = new LRUCache<string, SetMemo>({ max: CEDAR_MEMO_SETS });
 
 /**
  * Cedar's answers for `cedar` under the pre-parsed `set`, asked of Cedar (`statefulIsAuthorized`) once per distinct
@@ -40,14 +41,9 @@ export function cedarAnswers(cedar: CedarRequest, set: PolicyPackSet): CedarAnsw
   const context = cedar.context as Record<string, unknown>;
   const key = JSON.stringify([cedar.principal, cedar.action, cedar.resource, cedar.entities, memo.reads.map((attr) => context[attr])]);
   const known = memo.answers.get(key);
-  if (known !== undefined) {
-    memo.answers.delete(key);
-    memo.answers.set(key, known);
-    return known;
-  }
+  if (known !== undefined) return known;
   const answers = ask(cedar, set);
   memo.answers.set(key, answers);
-  if (memo.answers.size > CEDAR_MEMO_REQUESTS) memo.answers.delete(memo.answers.keys().next().value as string);
   return answers;
 }
 
@@ -61,9 +57,8 @@ function memoOf(set: PolicyPackSet): SetMemo {
   let memo = memos.get(set.cedarSetId);
   if (memo === undefined) {
     const reads = contextAttributesRead(set.cedarPolicies.map((p) => p.policy.text));
-    memo = { reads: reads === undefined ? undefined : [...reads].sort(), answers: new Map() };
+    memo = { reads: reads === undefined ? undefined : [...reads].sort(), answers: new LRUCache({ max: CEDAR_MEMO_REQUESTS }) };
     memos.set(set.cedarSetId, memo);
-    if (memos.size > CEDAR_MEMO_SETS) memos.delete(memos.keys().next().value as string);
   }
   return memo;
 }

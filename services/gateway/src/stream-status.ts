@@ -1,5 +1,6 @@
 import type { RunStatus } from '@ledgerflow/domain';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
+import { LRUCache } from 'lru-cache';
 
 /** Prefix of run streams (`run-<runId>`, docs/architecture.md). */
 export const RUN_STREAM_PREFIX = 'run-';
@@ -46,12 +47,14 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', '
 /**
  * Run facts by run id, kept as events are read in position order (each run's revisions in order). A run not
  * known at the revision before an event (first seen mid-stream, or evicted) is folded from its stream's start.
- * At most `capacity` runs are kept (least recently updated dropped first); a run is dropped once terminal.
+ * At most `capacity` runs are kept (least recently used dropped first); a run is dropped once terminal.
  */
 export class RunFactsCache {
-  private readonly runs = new Map<string, RunFacts>();
+  private readonly runs: LRUCache<string, RunFacts>;
 
-  constructor(private readonly store: EventStore, private readonly capacity = 10_000) {}
+  constructor(private readonly store: EventStore, capacity = 10_000) {
+    this.runs = new LRUCache({ max: capacity });
+  }
 
   /** The facts of `runId` after `event` (an event of `run-<runId>`). @throws the store's read errors. */
   async after(runId: string, event: StoredEvent): Promise<RunFacts> {
@@ -71,9 +74,7 @@ export class RunFactsCache {
   }
 
   private remember(runId: string, facts: RunFacts): void {
-    this.runs.delete(runId);
-    if (TERMINAL_STATUSES.has(facts.status)) return;
-    this.runs.set(runId, facts);
-    if (this.runs.size > this.capacity) this.runs.delete(this.runs.keys().next().value as string);
+    if (TERMINAL_STATUSES.has(facts.status)) this.runs.delete(runId);
+    else this.runs.set(runId, facts);
   }
 }

@@ -1,6 +1,7 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { LRUCache } from 'lru-cache';
 import { EVENTS_STREAM, headers as lfHeaders, runStreamId, subjects } from '@ledgerflow/contracts';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { startDurableConsumer, upsertPullConsumer } from '@ledgerflow/messaging';
@@ -12,6 +13,7 @@ import type { WebhookSender } from './webhook-sender.js';
 
 /** Durable consumer name of the webhook dispatcher (shared by gateway replicas: each event goes to one). */
 export const WEBHOOKS_DURABLE = 'gateway-webhooks';
+/** Runs whose workflow the dispatcher remembers, least recently used dropped first. */
 const WORKFLOW_CACHE = 10_000;
 /** The durable's settings (as `startDurableConsumer`'s defaults), given to both of its upserts so neither changes it. */
 const MAX_DELIVER = 5;
@@ -45,7 +47,7 @@ export interface WebhookDispatcherOptions {
  * event-loop turn keeps the subscriptions current for every event in hand.
  */
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly workflows = new Map<string, string>();
+  private readonly workflows = new LRUCache<string, string>({ max: WORKFLOW_CACHE });
   private consumer?: DurableConsumer;
   /** Starts and stops of the consumer, one after the other. */
   private transitions: Promise<void> = Promise.resolve();
@@ -150,7 +152,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const first = (revision ? revision === '0' : body().revision === 0) ? body() : (await this.options.store.readStream(runStreamId(runId), { maxCount: 1 }))[0];
     const workflowId = (first?.data as { workflowId?: unknown } | undefined)?.workflowId;
     if (typeof workflowId !== 'string') return undefined;
-    if (this.workflows.size >= WORKFLOW_CACHE) this.workflows.delete(this.workflows.keys().next().value as string);
     this.workflows.set(runId, workflowId);
     return workflowId;
   }
