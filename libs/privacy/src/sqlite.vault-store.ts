@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { LedgerflowError } from '@ledgerflow/domain';
-import Database from 'better-sqlite3';
+import { isBusyError, openSqliteFile, type SqliteFileSettings } from '@ledgerflow/sqlite';
+import type Database from 'better-sqlite3';
 import type { TokenKind } from './pii-kind.js';
 import type { VaultEntry, VaultStore } from './vault-store.port.js';
 
@@ -29,16 +28,9 @@ interface Row {
   created_at: string;
 }
 
-/** Options of {@link SqliteVaultStore.open}. */
-export interface SqliteVaultOptions {
-  /** How long a writer waits for another connection's lock, in ms; default 5000. */
-  readonly busyTimeoutMs?: number;
-  /** `PRAGMA synchronous`; default `FULL` (https://www.sqlite.org/pragma.html#pragma_synchronous). */
-  readonly synchronous?: 'FULL' | 'NORMAL';
-}
+/** Options of {@link SqliteVaultStore.open}: `busyTimeoutMs` (default 5000) and `synchronous` (default `FULL`). */
+export type SqliteVaultOptions = SqliteFileSettings;
 
-const OPEN_ATTEMPTS = 10;
-const OPEN_RETRY_MS = 100;
 /** Tokens per `IN (...)` query, well below SQLite's default limit of 32766 bound parameters. */
 const CHUNK = 500;
 
@@ -54,22 +46,12 @@ export class SqliteVaultStore implements VaultStore {
    * @throws LedgerflowError `pii_vault_unavailable` (retryable) when the file stays locked while opening.
    */
   static open(path: string, options: SqliteVaultOptions = {}): SqliteVaultStore {
-    const file = resolve(path);
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    try {
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-      retryWhileBusy(() => {
-        const mode = db.pragma('journal_mode = WAL', { simple: true });
-        if (String(mode).toLowerCase() !== 'wal') throw new Error(`journal_mode is ${String(mode)}, expected wal`);
-      });
-      db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-      retryWhileBusy(() => db.transaction(() => db.exec(SCHEMA)).immediate());
-      return new SqliteVaultStore(db);
-    } catch (error) {
-      db.close();
-      throw error;
-    }
+    const { db } = openSqliteFile(path, {
+      ...options,
+      schema: (connection) => connection.exec(SCHEMA),
+      unavailable: (reason, cause) => new LedgerflowError('pii_vault_unavailable', `PII vault ${reason}`, true, { cause: String(cause) }),
+    });
+    return new SqliteVaultStore(db);
   }
 
   async put(entries: readonly VaultEntry[]): Promise<void> {
@@ -119,32 +101,12 @@ function toEntry(row: Row): VaultEntry {
   };
 }
 
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
 /** Runs `fn`; a lock still held after the busy timeout becomes a retryable `pii_vault_unavailable`. */
 function unavailableWhenBusy<T>(operation: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (isBusy(error)) throw new LedgerflowError('pii_vault_unavailable', `PII vault ${operation}: database file locked beyond the busy timeout`, true, { cause: String(error) });
+    if (isBusyError(error)) throw new LedgerflowError('pii_vault_unavailable', `PII vault ${operation}: database file locked beyond the busy timeout`, true, { cause: String(error) });
     throw error;
-  }
-}
-
-function retryWhileBusy(fn: () => void): void {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      fn();
-      return;
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-      if (attempt >= OPEN_ATTEMPTS) {
-        throw new LedgerflowError('pii_vault_unavailable', `PII vault file stays locked after ${OPEN_ATTEMPTS} attempts`, true, { cause: String(error) });
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_MS);
-    }
   }
 }
