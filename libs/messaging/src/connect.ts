@@ -16,7 +16,23 @@ export interface ConnectNatsOptions {
 }
 
 /**
- * Connects to NATS with reconnect settings for long-running services: once connected, reconnect
+ * How a long-running service's NATS connection outlives a server restart or outage: reconnect forever every 1 s
+ * with up to 500 ms jitter (the client's default gives up after 10 attempts, 2 s apart: a connection that outlives
+ * a 25 s outage only by luck), ping every 30 s and declare the connection stale after 3 missed pongs, and connect
+ * within 10 s. For every connection a service holds: {@link connectNats}'s, and the NestJS NATS transport's
+ * (`natsTransportOptions` in libs/service-runtime), which answers the service's requests.
+ */
+export const SERVICE_RECONNECT_OPTIONS = {
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 1_000,
+  reconnectJitter: 500,
+  timeout: 10_000,
+  pingInterval: 30_000,
+  maxPingOut: 3,
+} as const satisfies Partial<ConnectionOptions>;
+
+/**
+ * Connects to NATS with reconnect settings for long-running services ({@link SERVICE_RECONNECT_OPTIONS}): once connected, reconnect
  * forever (`maxReconnectAttempts: -1`) every 1 s with up to 500 ms jitter; ping every 30 s and
  * declare the connection stale after 3 missed pongs. The first connect fails fast (10 s timeout) so a
  * misconfigured `NATS_URL` stops the service; pass `extra: { waitOnFirstConnect: true }` to wait instead.
@@ -34,12 +50,7 @@ export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection
   return connect({
     servers,
     name: options.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 1_000,
-    reconnectJitter: 500,
-    timeout: 10_000,
-    pingInterval: 30_000,
-    maxPingOut: 3,
+    ...SERVICE_RECONNECT_OPTIONS,
     noAsyncTraces: true,
     ...natsAuthOptions(options.auth),
     ...options.extra,

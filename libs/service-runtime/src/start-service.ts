@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { CommonConfig, EnvSource, PrivacyConfig } from '@ledgerflow/config';
 import { loadConfig } from '@ledgerflow/config';
 import { createEventStore } from '@ledgerflow/event-store';
-import { connectNats, ensureStreams, natsAuthFromEnv, natsAuthOptions, streamLimitsOf } from '@ledgerflow/messaging';
+import { SERVICE_RECONNECT_OPTIONS, connectNats, ensureStreams, natsAuthFromEnv, natsAuthOptions, streamLimitsOf } from '@ledgerflow/messaging';
 import type { NatsClientAuth } from '@ledgerflow/messaging';
 import { createLogger } from '@ledgerflow/telemetry';
 import { JsonReplySerializer, JsonRequestDeserializer } from './json-wire.js';
@@ -105,7 +105,8 @@ export function natsTransportOptions<C extends CommonConfig>(context: ServiceCon
   return {
     servers: splitServers(context.config.NATS_URL),
     name: `${spanServiceName(context.name)}-rpc`,
-    // The service's own NATS user (nkey) and inbox prefix, TLS: as for its main connection.
+    // The service's own NATS user (nkey) and inbox prefix, TLS, and reconnect forever: as for its main connection.
+    ...SERVICE_RECONNECT_OPTIONS,
     ...natsAuthOptions(natsAuthOf(context.config)),
     queue: context.name,
     serializer: new JsonReplySerializer(),
