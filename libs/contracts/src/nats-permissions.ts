@@ -1,4 +1,4 @@
-import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from './subjects.js';
+import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, dedupeBucketOf, subjects } from './subjects.js';
 
 /**
  * Who may publish and subscribe to what on the bus (design brief, "Trust boundaries"; docs/subjects.md).
@@ -73,13 +73,13 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
 
 /**
  * What each service publishes besides JetStream API calls and acks: only the executor calls tools and
- * policy and asks approval to open the gates a run waits for, only the gateway forwards humans' commands, only the planner (host of the event relay) writes
+ * policy, asks approval to open the gates a run waits for and sends its replicas' heartbeats (`lf.executor.presence.*`), only the gateway forwards humans' commands, only the planner (host of the event relay) writes
  * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish), and only the
  * planner (host of the anchor publisher) signs stream heads into `lf.anchor.>`.
  */
 export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay'), subjects.anchorsAll],
-  executor: ['lf.tool.>', subjects.policyEvaluate, subjects.approvalOpenGates],
+  executor: ['lf.tool.>', subjects.policyEvaluate, subjects.approvalOpenGates, subjects.executorPresence('*')],
   policy: [],
   approval: [],
   memory: [],
@@ -88,11 +88,12 @@ export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly s
 
 /**
  * Relayed store events a service follows with a plain (core NATS) subscription, as a notification only (it reads
- * the store itself): the policy service hears of new policy pack versions on `lf.evt.policypack.>` and catches up.
+ * the store itself): the policy service hears of new policy pack versions on `lf.evt.policypack.>` and catches up;
+ * each executor hears its replicas' heartbeats (services/executor/src/executor-presence.ts).
  */
 export const SERVICE_NOTIFICATIONS: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: [],
-  executor: [],
+  executor: [subjects.executorPresence('*')],
   policy: [subjects.eventsOfCategory('policypack')],
   approval: [],
   memory: [],
@@ -176,18 +177,32 @@ export function servicePermissions(service: NatsServicePrincipal, inboxPrefix: s
 }
 
 /**
+ * What tool worker `worker`'s replicas need to share their replies in the KV bucket `LF_DEDUPE_<worker>` (libs/sdk
+ * `KvIdempotencyStore`): create it or read its configuration, read and write its keys. Only that bucket.
+ */
+export function dedupeSubjects(worker: string): string[] {
+  const bucket = dedupeBucketOf(worker);
+  const stream = `KV_${bucket}`;
+  return [
+    `${JS_API}.INFO`, `${JS_API}.STREAM.INFO.${stream}`, `${JS_API}.STREAM.CREATE.${stream}`,
+    `$KV.${bucket}.>`, `${JS_API}.DIRECT.GET.${stream}`, `${JS_API}.DIRECT.GET.${stream}.>`, `${JS_API}.STREAM.MSG.GET.${stream}`,
+  ];
+}
+
+/**
  * A tool worker serving `toolSubjects` (e.g. `['lf.tool.bench.>']`, each under `lf.tool.`): it subscribes
- * to those and its own inbox, answers requests, and publishes nothing else.
+ * to those and its own inbox, answers requests, and publishes nothing else but, given its name `worker`, the
+ * {@link dedupeSubjects} of its replies' bucket.
  * @throws RangeError when a subject is not under `lf.tool.` or the list is empty.
  */
-export function toolWorkerPermissions(toolSubjects: readonly string[], inboxPrefix: string): NatsPermissions {
+export function toolWorkerPermissions(toolSubjects: readonly string[], inboxPrefix: string, worker?: string): NatsPermissions {
   if (toolSubjects.length === 0) throw new RangeError('a tool worker needs at least one tool subject (lf.tool.<tool>.<action> or lf.tool.<tool>.>)');
   for (const subject of toolSubjects) {
     if (!/^lf\.tool\.[^\s.*>]+\.([^\s.*>]+|\*|>)$/.test(subject)) {
       throw new RangeError(`tool subject "${subject}" must be lf.tool.<tool>.<action>, lf.tool.<tool>.* or lf.tool.<tool>.>`);
     }
   }
-  return { publish: [], subscribe: [...toolSubjects, `${inboxPrefix}.>`], allowResponses: true };
+  return { publish: worker === undefined ? [] : dedupeSubjects(worker), subscribe: [...toolSubjects, `${inboxPrefix}.>`], allowResponses: true };
 }
 
 /**
@@ -226,7 +241,7 @@ export function natsPrincipals(spec: NatsPrincipalSpec, inboxOf: (name: string) 
   return [
     ...NATS_SERVICE_PRINCIPALS.map((name): NatsPrincipal => ({ name, kind: 'service', permissions: servicePermissions(name, inboxOf(name)) })),
     { name: 'publisher', kind: 'publisher', permissions: publisherPermissions(inboxOf('publisher')) },
-    ...workers.map(([name, tools]): NatsPrincipal => ({ name, kind: 'tool-worker', permissions: toolWorkerPermissions(tools, inboxOf(name)) })),
+    ...workers.map(([name, tools]): NatsPrincipal => ({ name, kind: 'tool-worker', permissions: toolWorkerPermissions(tools, inboxOf(name), name) })),
     { name: 'admin', kind: 'admin' },
   ];
 }

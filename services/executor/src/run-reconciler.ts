@@ -16,6 +16,7 @@ import { resolveInputOrFailStep } from './step-input.js';
 import { callTool, checkedOutcome, outcomeCommand } from './tool-dispatcher.js';
 import { WakeTimers } from './wake-timers.js';
 import type { ToolOutcome } from './tool-dispatcher.js';
+import type { ExecutorPresence } from './executor-presence.js';
 
 export interface ReconcilerOptions {
   readonly nc: NatsConnection;
@@ -32,6 +33,11 @@ export interface ReconcilerOptions {
   readonly secrets?: SecretProvider;
   /** Grants and releases the slots of workflows with `maxConcurrentRuns` (run-slots.ts); without it queued runs stay queued. */
   readonly slots?: RunSlots;
+  /**
+   * This instance (recorded on the attempts it starts) and which others are alive (executor-presence.ts); without
+   * it the process is the only executor: every running attempt not in flight here is taken over.
+   */
+  readonly presence?: Pick<ExecutorPresence, 'self' | 'isAlive' | 'stop'>;
 }
 
 interface Lane {
@@ -45,7 +51,11 @@ interface Lane {
  * and dispatches tool calls. Work on one run is serialized in this process (a lane per run); across
  * processes, expected revisions settle who starts a step. Everything is derived from events, so a
  * restarted executor picks up where the killed one stopped: a step left running is re-dispatched with
- * its original idempotency key, and retry timers are recomputed from `StepRetryScheduled`. Also from events: a step's
+ * its original idempotency key, and retry timers are recomputed from `StepRetryScheduled`. With replicas, a running
+ * attempt belongs to the instance that started it (`StepStarted.executor`); another takes it over only once that
+ * instance is gone (`ExecutorPresence`), by appending `StepReclaimed` with an expected revision, so of two replicas
+ * reclaiming at once one dispatches. Any replica may decide a run's other transitions: each is one append with an
+ * expected revision, and a replica whose fold is stale is refused and decides again on the stored events. Also from events: a step's
  * `when` condition (skip or run), the run's deadline (`RunTriggered` + `plan.timeoutMs`: `TimeOutRun`, also for a
  * paused run), and `external` steps, which are started but never dispatched (a person reports their result). A run of a
  * workflow with `maxConcurrentRuns` waits `queued` until `RunSlots` grants it a slot, and frees it when it ends.
@@ -53,7 +63,6 @@ interface Lane {
 export class RunReconciler {
   private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly adopted = new Set<string>();
   private readonly timers: WakeTimers;
   private readonly clock: () => Date;
   private readonly policy: PolicyClient;
@@ -92,12 +101,14 @@ export class RunReconciler {
     return this.poke(runId);
   }
 
-  /** Stops reacting; waits (at most `graceMs`) for dispatched tool calls to be recorded. */
+  /** Stops reacting; waits (at most `graceMs`) for dispatched tool calls to be recorded, then leaves the presence. */
   async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.timers.stop();
     const pending = [...this.inFlight.values(), ...[...this.lanes.values()].map((lane) => lane.done)];
     await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, graceMs))]);
+    // Only now may the other replicas take over what is still running here (tell them at once rather than after the TTL).
+    await this.options.presence?.stop();
   }
 
   private async drain(runId: string, lane: Lane): Promise<void> {
@@ -139,7 +150,7 @@ export class RunReconciler {
       return false;
     }
     if (await this.pausedForSecrets(runId, loaded)) return true;
-    await this.adoptOrphans(runId, loaded);
+    await this.takeOverOrphans(runId, loaded);
     const actions = nextActions(state, this.clock().toISOString());
     let progressed = false;
     for (const action of actions) {
@@ -257,7 +268,7 @@ export class RunReconciler {
         const evaluated = decide({ type: 'RecordStepPolicyDecision', data: { stepId: step.id, attempt, decision } }, current, { now });
         const after = evaluated.reduce<RunState>((s, e) => evolve(s, e), current);
         if (after.steps[step.id]?.status !== 'ready' || !hasFreeSlot(after)) return evaluated;
-        const started = decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input } }, after, { now });
+        const started = decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() } }, after, { now });
         return [...evaluated, ...started];
       },
       { causationId: decision.auditId },
@@ -273,7 +284,7 @@ export class RunReconciler {
     const key = idempotencyKeyOf(runId, step.id, attempt);
     const result = await this.options.runs.execute(
       runId,
-      (current, now) => decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input } }, current, { now }),
+      (current, now) => decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() } }, current, { now }),
       { causationId: key },
     );
     // An external step calls no tool: it waits for a person to complete or fail it through the API.
@@ -285,15 +296,50 @@ export class RunReconciler {
     return resolveInputOrFailStep(this.options, runId, state, step, attempt);
   }
 
-  /** A step left running by a process that died is re-dispatched once, with its original idempotency key. */
-  private async adoptOrphans(runId: string, loaded: LoadedRun): Promise<void> {
-    if (this.adopted.has(runId)) return;
-    this.adopted.add(runId);
+  /** `{executor}` for the attempts this instance starts (nothing without presence: a single executor records none). */
+  private executor(): { executor?: string } {
+    return this.options.presence ? { executor: this.options.presence.self } : {};
+  }
+
+  /**
+   * Running attempts not in flight in this process are dispatched again with their original idempotency key when
+   * they are this instance's (a restart under the same id, or a dispatch whose outcome could not be recorded) or
+   * their instance is gone; the latter first appends `StepReclaimed`, and only the replica whose append wins
+   * dispatches. An attempt of a live replica is left to it. The tool worker's dedupe absorbs a call that had
+   * already reached it.
+   */
+  private async takeOverOrphans(runId: string, loaded: LoadedRun): Promise<void> {
+    const presence = this.options.presence;
     for (const step of loaded.state.plan?.steps ?? []) {
       const stepState = loaded.state.steps[step.id];
-      if (stepState?.status !== 'running' || !stepState.idempotencyKey || isExternalStep(step)) continue;
-      this.options.logger.info('re-dispatching a step left running', { runId, stepId: step.id, attempt: stepState.attempt });
-      this.dispatch(runId, loaded, step, stepState.attempt, stepState.idempotencyKey, stepState.input);
+      if (stepState?.status !== 'running' || !stepState.idempotencyKey || isExternalStep(step) || this.inFlight.has(stepState.idempotencyKey)) continue;
+      const owner = stepState.executor;
+      const mine = presence === undefined || owner === presence.self;
+      if (!mine && owner !== undefined && presence.isAlive(owner)) continue;
+      if (!mine && !(await this.reclaimed(runId, step.id, stepState.attempt, owner))) continue;
+      this.options.logger.info('re-dispatching a step left running', { runId, stepId: step.id, attempt: stepState.attempt, ...(owner === undefined ? {} : { previousExecutor: owner }) });
+      this.dispatch(runId, await this.options.runs.load(runId), step, stepState.attempt, stepState.idempotencyKey, stepState.input);
+    }
+  }
+
+  /** Appends `StepReclaimed` for this instance; false when another replica or the attempt's end came first. */
+  private async reclaimed(runId: string, stepId: string, attempt: number, owner: string | undefined): Promise<boolean> {
+    const self = this.options.presence?.self ?? '';
+    try {
+      const result = await this.options.runs.execute(
+        runId,
+        (current, now) => {
+          const holder = current.steps[stepId]?.executor;
+          // Re-read: another replica may have reclaimed it since this pass's fold (then it is theirs while they live).
+          if (holder !== owner && holder !== undefined && holder !== self && this.options.presence?.isAlive(holder)) return [];
+          return decide({ type: 'ReclaimStep', data: { stepId, attempt, executor: self } }, current, { now });
+        },
+        { causationId: `reclaim:${idempotencyKeyOf(runId, stepId, attempt)}:${self}` },
+      );
+      return result.appended.length > 0;
+    } catch (error) {
+      if (error instanceof DomainError) return false; // the attempt ended (recorded, or the run ended) meanwhile
+      throw error;
     }
   }
 
@@ -324,7 +370,6 @@ export class RunReconciler {
       .catch((error: Error) => {
         this.options.logger.error('recording a step outcome failed', { runId, stepId: step.id, error: error.message });
         failed = true;
-        this.adopted.delete(runId);
         this.timers.after(runId, this.options.retryDelayMs ?? 1000);
       })
       .finally(() => {

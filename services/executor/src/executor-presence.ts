@@ -1,0 +1,170 @@
+import { hostname } from 'node:os';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { subjects } from '@ledgerflow/contracts';
+import type { Logger } from '@ledgerflow/telemetry';
+
+/** Heartbeat period of an executor instance, in milliseconds. */
+export const PRESENCE_INTERVAL_MS = 2_000;
+/** An instance not heard from for this long (milliseconds) is gone: its running attempts may be reclaimed. */
+export const PRESENCE_TTL_MS = 10_000;
+
+const ID_PATTERN = /^[A-Za-z0-9_:-]{1,128}$/;
+
+/**
+ * This process's executor instance id: `LEDGERFLOW_EXECUTOR_ID` when set (e.g. a StatefulSet's pod name, so a
+ * restarted pod finds its own running attempts at once), else `<hostname>:<pid>` with the host name's dots as `_`
+ * (a NATS subject token). Ids must be unique among live instances.
+ * @throws RangeError when the configured id is not 1-128 characters of `A-Z a-z 0-9 _ : -`.
+ */
+export function executorIdOf(configured: string | undefined, pid = process.pid, host = hostname()): string {
+  const id = configured ?? `${host.replace(/[^A-Za-z0-9_-]/g, '_')}:${pid}`;
+  if (!ID_PATTERN.test(id)) throw new RangeError(`LEDGERFLOW_EXECUTOR_ID must be 1-128 characters of A-Z a-z 0-9 _ : -, got "${id}"`);
+  return id;
+}
+
+export interface PresenceOptions {
+  readonly nc: NatsConnection;
+  readonly self: string;
+  readonly logger: Logger;
+  /** Called when instances went away (their ids) and once when the warm-up ends (`[]`): reclaim what they ran. */
+  readonly onGone: (ids: readonly string[]) => void;
+  readonly intervalMs?: number;
+  readonly ttlMs?: number;
+  readonly clock?: () => number;
+  /** Whether a process id runs on this host (default: `process.kill(pid, 0)`). */
+  readonly processExists?: (pid: number) => boolean;
+}
+
+/**
+ * Which executor instances are alive, so that replicas never run the same step attempt at once (run-reconciler.ts:
+ * a running attempt belongs to the instance recorded in `StepStarted`/`StepReclaimed.executor`; another replica
+ * reclaims it only once that instance is gone). Each instance publishes a heartbeat on core NATS every
+ * `intervalMs` (`lf.executor.presence.<id>`, empty body; `{"leaving":true}` when it stops) and listens to the
+ * others'. An instance is gone when not heard from for `ttlMs`, when it said it leaves, or at once when its default
+ * id names this host and a process id that no longer exists (a restart on the same machine needs no wait). During
+ * the first `ttlMs` after start an instance never heard from counts as alive (it may simply not have spoken yet),
+ * so a replica's death is handed over within `ttlMs` + `intervalMs` (12 s by default).
+ */
+export class ExecutorPresence {
+  private readonly lastSeen = new Map<string, number>();
+  private readonly gone = new Set<string>();
+  private readonly clock: () => number;
+  private readonly intervalMs: number;
+  private readonly ttlMs: number;
+  private readonly localPrefix = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}:`;
+  private startedAt = Number.POSITIVE_INFINITY;
+  private warmedUp = false;
+  private subscription: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PresenceOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.intervalMs = options.intervalMs ?? PRESENCE_INTERVAL_MS;
+    this.ttlMs = options.ttlMs ?? PRESENCE_TTL_MS;
+  }
+
+  get self(): string {
+    return this.options.self;
+  }
+
+  /** Starts listening and sending heartbeats; resolves once the server has the subscription. */
+  async start(): Promise<void> {
+    this.startedAt = this.clock();
+    this.subscription = this.options.nc.subscribe(subjects.executorPresence('*'), {
+      callback: (error, msg) => {
+        if (error !== null) return;
+        const id = msg.subject.slice(subjects.executorPresence('').length);
+        if (id === this.self || !ID_PATTERN.test(id)) return;
+        if (msg.data.length > 0 && new TextDecoder().decode(msg.data).includes('"leaving":true')) this.left(id);
+        else this.heard(id);
+      },
+    });
+    await this.options.nc.flush();
+    this.beat();
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** True when `id` may still be running what it started (see the class comment for when an instance is gone). */
+  isAlive(id: string): boolean {
+    if (id === this.self) return true;
+    if (this.gone.has(id) || this.deadOnThisHost(id)) return false;
+    const seen = this.lastSeen.get(id);
+    if (seen !== undefined) return this.clock() - seen < this.ttlMs;
+    return this.clock() - this.startedAt < this.ttlMs; // not heard from yet: alive until the warm-up ends
+  }
+
+  /** When `id`'s last heartbeat arrived (clock milliseconds); undefined when not heard from (or gone). */
+  lastHeard(id: string): number | undefined {
+    return this.lastSeen.get(id);
+  }
+
+  /** Stops the heartbeats and tells the others this instance leaves (they reclaim at once what it still had). */
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    try {
+      this.options.nc.publish(subjects.executorPresence(this.self), JSON.stringify({ leaving: true }));
+      await this.options.nc.flush();
+    } catch {
+      // The connection is closing: the others find this instance gone after the TTL.
+    }
+    this.subscription?.unsubscribe();
+  }
+
+  private heard(id: string): void {
+    this.lastSeen.set(id, this.clock());
+    this.gone.delete(id);
+  }
+
+  private left(id: string): void {
+    this.lastSeen.delete(id);
+    if (this.gone.has(id)) return;
+    this.gone.add(id);
+    this.options.logger.info('executor instance left: its running attempts are reclaimed', { executor: id });
+    this.options.onGone([id]);
+  }
+
+  private beat(): void {
+    try {
+      this.options.nc.publish(subjects.executorPresence(this.self));
+    } catch (error) {
+      this.options.logger.warn('executor heartbeat not sent', { error: (error as Error).message });
+    }
+  }
+
+  private tick(): void {
+    this.beat();
+    const now = this.clock();
+    const lost = [...this.lastSeen].filter(([, seen]) => now - seen >= this.ttlMs).map(([id]) => id);
+    for (const id of lost) {
+      this.lastSeen.delete(id);
+      this.gone.add(id);
+    }
+    if (lost.length > 0) {
+      this.options.logger.warn('executor instances went silent: their running attempts are reclaimed', { executors: lost.join(',') });
+      this.options.onGone(lost);
+    }
+    if (!this.warmedUp && now - this.startedAt >= this.ttlMs) {
+      this.warmedUp = true;
+      this.options.onGone([]); // instances that died before this one started are now known to be gone
+    }
+    if (this.gone.size > 10_000) this.gone.clear(); // ids are per process: keep the set bounded
+  }
+
+  private deadOnThisHost(id: string): boolean {
+    if (!id.startsWith(this.localPrefix)) return false;
+    const pid = Number(id.slice(this.localPrefix.length));
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+    return !(this.options.processExists ?? processExists)(pid);
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
