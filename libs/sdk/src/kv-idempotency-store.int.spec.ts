@@ -56,13 +56,34 @@ describe('KvIdempotencyStore (NATS KV on a real nats-server, shared by replicas)
     expect(results.filter((r) => r !== undefined)).toEqual([reply(7)]);
   });
 
-  it('takes over a claim older than claimStaleMs (its worker died mid-call)', async () => {
-    const { store } = await open('dedupe-stale', 200);
+  it('renews its claim while it runs; takes over a claim not renewed for claimStaleMs (its worker died mid-call)', async () => {
+    const holder = (await open('dedupe-stale', 200)).store;
     const key = 'tool.x/run-3/s/1';
-    expect(await store.begin(key)).toBeUndefined(); // claimed, never completed
+    expect(await holder.begin(key)).toBeUndefined();
+    const waiter = (await open('dedupe-stale', 200)).store;
+    const waiting = waiter.begin(key);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // three stale periods: the holder's renewals keep it
+    let settled = false;
+    void waiting.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    const diedAt = Date.now();
+    await holder.close(); // no more renewals, as when its process dies
+    expect(await waiting).toBeUndefined(); // the waiter now holds the claim
+    expect(Date.now() - diedAt).toBeGreaterThanOrEqual(100);
+  });
+
+  it('takes its own claim back at once (a claim whose acknowledgement was lost)', async () => {
+    const nc = await connect({ servers: server.url });
+    connections.push(nc);
+    const first = await KvIdempotencyStore.open(nc, { worker: 'dedupe-own', claimant: 'replica-a' });
+    expect(await first.begin('tool.x/run-4/s/1')).toBeUndefined();
+    await first.close();
+    const again = await KvIdempotencyStore.open(nc, { worker: 'dedupe-own', claimant: 'replica-a' });
     const started = Date.now();
-    expect(await (await open('dedupe-stale', 200)).store.begin(key)).toBeUndefined();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(await again.begin('tool.x/run-4/s/1')).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await again.close();
   });
 
   it('two worker replicas sharing the bucket run a handler once for concurrent calls with one key', async () => {

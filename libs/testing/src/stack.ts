@@ -32,6 +32,11 @@ export interface ExtraProcess {
    * `tool-worker` permissions for them (`NATS_NKEY_SEED_FILE`). Default: `KNOWN_TOOL_SUBJECTS[script]`.
    */
   readonly toolSubjects?: readonly string[];
+  /**
+   * How many copies to run (default 1): `name`, `name#2`, ... (process names in the stack), each with the same
+   * environment and NATS user, so they share a queue group and the worker's dedupe bucket.
+   */
+  readonly replicas?: number;
 }
 
 /**
@@ -88,6 +93,16 @@ export interface StackOptions {
   readonly nodeArgs?: readonly string[];
   /** Secret that signs reviewer tokens (HS256, >= 32 chars); default a fixed development secret. */
   readonly authSecret?: string;
+  /**
+   * Processes per service in the `processes` layout (default 1 each): replica 1 is named after the service, the
+   * others `<service>#<n>` (e.g. `executor#2`); each gateway replica listens on a port of its own (`gatewayUrls`).
+   */
+  readonly replicas?: Readonly<Partial<Record<ServiceName, number>>>;
+}
+
+/** The process names of `count` replicas of `name`: `name`, `name#2`, ... */
+export function replicaNames(name: string, count = 1): string[] {
+  return Array.from({ length: Math.max(1, count) }, (_, i) => (i === 0 ? name : `${name}#${i + 1}`));
 }
 
 /** An Ed25519 key pair for step-scoped grants: PKCS#8 PEM (policy service signs) and SPKI PEM (workers verify). */
@@ -104,6 +119,8 @@ export interface Stack {
   /** Where the stack's NATS seeds (`<user>.nk`) and `nats-server.conf` are: `<dataDir>/nats-credentials`. */
   readonly natsCredentialsDir: string;
   readonly gatewayUrl: string;
+  /** Every gateway replica's base URL (the first is `gatewayUrl`). */
+  readonly gatewayUrls: readonly string[];
   readonly dataDir: string;
   readonly sqlitePath: string;
   readonly authSecret: string;
@@ -134,6 +151,13 @@ export interface Stack {
   process(name: string): ManagedProcess;
   /** Starts a (killed or stopped) process again with the same environment; resolves once it is ready (in the `single` layout a service's name restarts all six). */
   restart(name: string): Promise<ManagedProcess>;
+  /** The names of every running service and extra process (replicas included), e.g. to pick one to kill. */
+  processNames(): string[];
+  /**
+   * Stops nats-server (SIGTERM) and starts it again on the same port, configuration and JetStream store; resolves
+   * once it accepts connections. The processes reconnect by themselves.
+   */
+  restartNats(): Promise<void>;
   /** Stops every process (services first, then nats-server). */
   stop(): Promise<void>;
 }
@@ -199,8 +223,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await mkdir(dataDir, { recursive: true });
   const natsCredentialsDir = join(dataDir, 'nats-credentials');
   const natsConfig = await generateStackCredentials(root, natsCredentialsDir, toolWorkersOf(options.extras ?? []));
-  const nats: NatsServerHandle = await startNatsServer({ storeDir: join(dataDir, 'jetstream'), args: ['-c', natsConfig] });
+  let nats: NatsServerHandle = await startNatsServer({ storeDir: join(dataDir, 'jetstream'), args: ['-c', natsConfig] });
   const gatewayPort = await freePort();
+  const gatewayPorts = [gatewayPort];
+  for (let i = 1; i < (options.replicas?.gateway ?? 1); i++) gatewayPorts.push(await freePort());
   const authSecret = options.authSecret ?? DEV_AUTH_SECRET;
   const sqlitePath = join(dataDir, 'ledgerflow.db');
   const grantKeys = generateGrantKeys();
@@ -239,12 +265,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   } else {
     for (const name of SERVICE_NAMES) {
       const env = { ...(name === 'planner' ? anchorEnv : {}), ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name) };
-      specs.set(name, { script: `services/${name}/dist/main.js`, nodeArgs: SERVICE_NODE_ARGS, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env });
+      replicaNames(name, options.replicas?.[name]).forEach((replica, i) => {
+        const replicaEnv = name === 'gateway' ? { ...env, LEDGERFLOW_GATEWAY_PORT: String(gatewayPorts[i]) } : env;
+        specs.set(replica, { script: `services/${name}/dist/main.js`, nodeArgs: SERVICE_NODE_ARGS, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env: replicaEnv });
+      });
     }
   }
   for (const extra of options.extras ?? []) {
     const env = { ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, extra.name), ...extra.env };
-    specs.set(extra.name, { script: extra.script, readyLine: extra.readyLine, env });
+    for (const replica of replicaNames(extra.name, extra.replicas)) specs.set(replica, { script: extra.script, readyLine: extra.readyLine, env });
   }
   const running = new Map<string, ManagedProcess>();
   const processName = (name: string): string => (layout === 'single' && (SERVICE_NAMES as readonly string[]).includes(name) ? SINGLE_PROCESS_NAME : name);
@@ -272,10 +301,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     if (layout === 'single') await launch(SINGLE_PROCESS_NAME);
     else {
-      await launch('planner');
-      await Promise.all(SERVICE_NAMES.filter((name) => name !== 'planner').map(launch));
+      await Promise.all(replicaNames('planner', options.replicas?.planner).map(launch));
+      await Promise.all(SERVICE_NAMES.filter((name) => name !== 'planner').flatMap((name) => replicaNames(name, options.replicas?.[name])).map(launch));
     }
-    await Promise.all((options.extras ?? []).map((extra) => launch(extra.name)));
+    await Promise.all((options.extras ?? []).flatMap((extra) => replicaNames(extra.name, extra.replicas)).map(launch));
   } catch (error) {
     await stop();
     throw error;
@@ -283,9 +312,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     layout,
     natsUrl: nats.url,
-    natsPid: nats.pid,
+    get natsPid() {
+      return nats.pid;
+    },
     natsCredentialsDir,
     gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
+    gatewayUrls: gatewayPorts.map((port) => `http://127.0.0.1:${port}`),
     dataDir,
     sqlitePath,
     authSecret,
@@ -305,6 +337,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const previous = running.get(processName(name));
       if (previous) await previous.stop();
       return launch(name);
+    },
+    processNames() {
+      return [...running.keys()];
+    },
+    async restartNats() {
+      await nats.stop();
+      nats = await startNatsServer({ storeDir: join(dataDir, 'jetstream'), args: ['-c', natsConfig], port: nats.port });
     },
     stop,
   };

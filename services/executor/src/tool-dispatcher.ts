@@ -32,25 +32,55 @@ export interface ToolCall {
  * the idempotency key `<runId>/<stepId>/<attempt>` in the body and the `lf-idempotency-key` header so a
  * re-dispatch after a crash is recognised by the worker, and the step's grant in `lf-grant`. Never throws:
  * every failure is an outcome (a refused grant is the worker's `grant_invalid`, not retryable).
- * A timeout is `step_timeout` and no worker listening is `tool_unavailable`, both retryable.
+ * A timeout is `step_timeout` and no worker listening is `tool_unavailable`, both retryable. When the connection to
+ * NATS is lost and re-established while waiting (a nats-server restart), a reply sent meanwhile is lost: the request
+ * is sent again at once, with the same key, for the rest of the timeout (the worker's dedupe answers a call it ran).
  */
 export async function callTool(nc: NatsConnection, call: ToolCall): Promise<ToolOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
   try {
-    const result = await requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
-      timeoutMs: call.timeoutMs,
-      headers: {
-        [headers.runId]: call.request.runId,
-        [headers.idempotencyKey]: call.request.idempotencyKey,
-        ...(call.grant ? { [headers.grant]: call.grant } : {}),
-        ...(call.secrets ? { [headers.secrets]: call.secrets } : {}),
-      },
-    });
-    return { ok: true, result, durationMs: elapsed() };
+    for (;;) {
+      const reconnected = nextReconnect(nc);
+      const request = requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
+        timeoutMs: Math.max(1, call.timeoutMs - (performance.now() - started)),
+        headers: {
+          [headers.runId]: call.request.runId,
+          [headers.idempotencyKey]: call.request.idempotencyKey,
+          ...(call.grant ? { [headers.grant]: call.grant } : {}),
+          ...(call.secrets ? { [headers.secrets]: call.secrets } : {}),
+        },
+      });
+      const result = await Promise.race([request, reconnected.then(() => RESEND)]);
+      if (typeof result !== 'symbol') return { ok: true, result, durationMs: elapsed() };
+      request.catch(() => undefined); // its reply went to a subscription the reconnect may have lost
+    }
   } catch (error) {
     return { ok: false, error: toStepError(error, call), durationMs: elapsed() };
   }
+}
+
+const RESEND: unique symbol = Symbol('resend');
+const reconnects = new WeakMap<NatsConnection, { next: Promise<void> }>();
+
+/** Resolves at the connection's next reconnect (one status watcher per connection). */
+function nextReconnect(nc: NatsConnection): Promise<void> {
+  let watcher = reconnects.get(nc);
+  if (watcher === undefined) {
+    let fire = (): void => undefined;
+    const state = { next: new Promise<void>((resolve) => (fire = resolve)) };
+    watcher = state;
+    reconnects.set(nc, state);
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type !== 'reconnect') continue;
+        const fired = fire;
+        state.next = new Promise<void>((resolve) => (fire = resolve));
+        fired();
+      }
+    })();
+  }
+  return watcher.next;
 }
 
 function toStepError(error: unknown, call: ToolCall): { code: string; message: string; retryable: boolean } {
