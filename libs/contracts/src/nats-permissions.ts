@@ -74,11 +74,12 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
 /**
  * What each service publishes besides JetStream API calls and acks: only the executor calls tools and
  * policy, asks approval to open the gates a run waits for and sends its replicas' heartbeats (`lf.executor.presence.*`), only the gateway forwards humans' commands, only the planner (host of the event relay) writes
- * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish), and only the
+ * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish; it reads the last message of
+ * `LF_EVENTS` to resume after another replica), and only the
  * planner (host of the anchor publisher) signs stream heads into `lf.anchor.>`.
  */
 export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
-  planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay'), subjects.anchorsAll],
+  planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay'), subjects.anchorsAll, `$JS.API.STREAM.MSG.GET.${EVENTS_STREAM}`],
   executor: ['lf.tool.>', subjects.policyEvaluate, subjects.approvalOpenGates, subjects.executorPresence('*')],
   policy: [],
   approval: [],
@@ -108,13 +109,13 @@ const JS_API = '$JS.API';
  */
 export const LEASES_BUCKET = 'LF_LEASES';
 
-/** The lease keys each service may hold: the planner the event relay's (`relay`). */
+/** The lease keys each service may hold: the planner the event relay's (`relay`), memory its projection's writer (`memory`). */
 export const SERVICE_LEASES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: ['relay'],
   executor: [],
   policy: [],
   approval: [],
-  memory: [],
+  memory: ['memory'],
   gateway: [],
 };
 

@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startDurableConsumer } from '@ledgerflow/messaging';
+import { Lease, startDurableConsumer } from '@ledgerflow/messaging';
 import type { ConsumedMessage, DurableConsumer, DurableConsumerOptions } from '@ledgerflow/messaging';
 
 /**
@@ -14,10 +14,13 @@ export type ConsumerSettings = Omit<DurableConsumerOptions, 'handler' | 'batch'>
  * bootstrapped and drain (in-flight handlers finish) when it shuts down. Subclasses say what to consume
  * (`settings`: one consumer, or several, e.g. one per event type, since nats-server 2.9 takes one filter subject
  * per consumer) and how to handle one message (`handle`, idempotent; throw to nak), and optionally a batch
- * (`handleBatch`). See `startDurableConsumer` for ack, backoff and dead-letter behaviour.
+ * (`handleBatch`). See `startDurableConsumer` for ack, backoff and dead-letter behaviour. A host whose handlers
+ * write state only one process may write (memory's projection) names a lease key ({@link leaseKey}): its consumers
+ * then run only while this replica holds that key of the KV bucket `LF_LEASES` (`Lease`), the others stand by.
  */
 export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private consumers: DurableConsumer[] = [];
+  private lease: Lease | undefined;
 
   protected constructor(protected readonly nc: NatsConnection) {}
 
@@ -41,7 +44,25 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
   /** Runs after the consumers have drained, e.g. to close what the handler uses. */
   protected async afterStop(): Promise<void> {}
 
+  /** The lease a singleton consumer runs under (e.g. `memory`; the service's NATS user must hold rights on it), or none. */
+  protected leaseKey(): string | undefined {
+    return undefined;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
+    const key = this.leaseKey();
+    if (key === undefined) {
+      await this.startConsumers();
+      return;
+    }
+    this.lease = await Lease.open({ nc: this.nc, key });
+    this.lease.run(async () => {
+      await this.startConsumers();
+      return { stop: () => this.stopConsumers() };
+    });
+  }
+
+  private async startConsumers(): Promise<void> {
     const settings = this.settings();
     for (const each of Array.isArray(settings) ? (settings as readonly ConsumerSettings[]) : [settings as ConsumerSettings]) {
       const { batch, ...rest } = each;
@@ -56,8 +77,15 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
     }
   }
 
+  private async stopConsumers(): Promise<void> {
+    const consumers = this.consumers;
+    this.consumers = [];
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    if (this.lease) await this.lease.close(); // stops the consumers if they run, then releases the key
+    await this.stopConsumers();
     await this.afterStop();
   }
 }

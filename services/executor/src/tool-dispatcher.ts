@@ -32,18 +32,23 @@ export interface ToolCall {
  * the idempotency key `<runId>/<stepId>/<attempt>` in the body and the `lf-idempotency-key` header so a
  * re-dispatch after a crash is recognised by the worker, and the step's grant in `lf-grant`. Never throws:
  * every failure is an outcome (a refused grant is the worker's `grant_invalid`, not retryable).
- * A timeout is `step_timeout` and no worker listening is `tool_unavailable`, both retryable. When the connection to
- * NATS is lost and re-established while waiting (a nats-server restart), a reply sent meanwhile is lost: the request
- * is sent again at once, with the same key, for the rest of the timeout (the worker's dedupe answers a call it ran).
+ * A timeout is `step_timeout`, retryable. While no worker listens (a worker restarting, or the workers still
+ * resubscribing after a NATS reconnect) the request is sent again every 250 ms to 2 s, with the same key, until the
+ * step's timeout: only then is it `tool_unavailable` (retryable), so a worker's brief absence costs no attempt. When the
+ * connection to NATS is lost and re-established while waiting (a nats-server restart), a reply sent meanwhile is lost:
+ * the request is sent again at once, with the same key, for the rest of the timeout (the worker's dedupe answers a
+ * call it already ran).
  */
 export async function callTool(nc: NatsConnection, call: ToolCall): Promise<ToolOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
+  const remainingMs = () => call.timeoutMs - (performance.now() - started);
+  let idleMs = 250;
   try {
     for (;;) {
       const reconnected = nextReconnect(nc);
       const request = requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
-        timeoutMs: Math.max(1, call.timeoutMs - (performance.now() - started)),
+        timeoutMs: Math.max(1, remainingMs()),
         headers: {
           [headers.runId]: call.request.runId,
           [headers.idempotencyKey]: call.request.idempotencyKey,
@@ -51,7 +56,15 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
           ...(call.secrets ? { [headers.secrets]: call.secrets } : {}),
         },
       });
-      const result = await Promise.race([request, reconnected.then(() => RESEND)]);
+      const result = await Promise.race([request, reconnected.then(() => RESEND)]).catch((error: unknown) => {
+        if (!isNoResponders(error) || remainingMs() <= 50) throw error;
+        return NO_WORKER;
+      });
+      if (result === NO_WORKER) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(idleMs, remainingMs() - 25))));
+        idleMs = Math.min(2_000, idleMs * 2);
+        continue;
+      }
       if (typeof result !== 'symbol') return { ok: true, result, durationMs: elapsed() };
       request.catch(() => undefined); // its reply went to a subscription the reconnect may have lost
     }
@@ -61,6 +74,11 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
 }
 
 const RESEND: unique symbol = Symbol('resend');
+const NO_WORKER: unique symbol = Symbol('no worker');
+
+function isNoResponders(error: unknown): boolean {
+  return error instanceof LedgerflowError && error.code === 'NATS.NO_RESPONDERS';
+}
 const reconnects = new WeakMap<NatsConnection, { next: Promise<void> }>();
 
 /** Resolves at the connection's next reconnect (one status watcher per connection). */

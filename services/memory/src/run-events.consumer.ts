@@ -12,7 +12,8 @@ import type { ProjectedEvent } from './step-stats.projection.js';
  * Feeds every run event (durable consumer `memory` on `lf.evt.run.>`) into memory's projections, in batches: the
  * events at hand (up to 256) are applied in one transaction and acked together. When an event arrives ahead of the
  * projection (a gap in the run's revisions, e.g. a redelivery overtaken by a later event), the missing events are
- * read from the store first, so the projection never skips one.
+ * read from the store first, so the projection never skips one. Memory is a singleton: only the replica holding
+ * the lease `memory` (KV bucket `LF_LEASES`) consumes; another stands by and takes over within 11 s of its death.
  */
 @Injectable()
 export class MemoryEventsConsumer extends DurableConsumerHost {
@@ -26,6 +27,11 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
 
   protected settings(): ConsumerSettings {
     return { stream: EVENTS_STREAM, durable: 'memory', filterSubjects: [subjects.eventsOfCategory('run')], batch: { maxMessages: 256 } };
+  }
+
+  /** One writer of the projection at a time: the replica holding the lease `memory` (the others stand by). */
+  protected override leaseKey(): string {
+    return 'memory';
   }
 
   protected override async afterStop(): Promise<void> {

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { CommonConfig } from '@ledgerflow/config';
 import { SqliteCheckpointStore } from '@ledgerflow/event-store';
 import type { CheckpointStore, EventStore } from '@ledgerflow/event-store';
-import { Lease, startEventRelay } from '@ledgerflow/messaging';
+import { Lease, relayedCheckpoints, startEventRelay } from '@ledgerflow/messaging';
 import { EVENT_STORE, LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
 
@@ -15,7 +15,8 @@ import type { Logger } from '@ledgerflow/telemetry';
  * An event the bus cannot carry is dead-lettered to `LF_DLQ` (`lf.dlq.relay`), logged as an error and counted
  * in `ledgerflow.relay.dead_letters`; the relay goes on with the next event.
  * One planner replica relays at a time: the one holding the lease `relay` of the KV bucket `LF_LEASES` (TTL 10 s,
- * see `Lease`); the others stand by and one takes over within 11 s of the holder's death (at once after a shutdown).
+ * see `Lease`); the others stand by and one takes over within 11 s of the holder's death (at once after a shutdown),
+ * resuming after the last event in `LF_EVENTS` when that is past its own checkpoint (`relayedCheckpoints`).
  */
 @Injectable()
 export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,7 +47,8 @@ export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShut
     const relay = await startEventRelay({
       nc: this.nc,
       store: this.store,
-      checkpoints: this.checkpoints,
+      // This pod's checkpoint, or the last event in LF_EVENTS when another replica relayed further (relayed-checkpoint.ts).
+      checkpoints: relayedCheckpoints(this.checkpoints, this.nc, (error) => this.logger.warn('relay: LF_EVENTS unreadable, resuming from this replica\'s checkpoint', { error: (error as Error).message })),
       name: 'relay',
       onError: (error: unknown) => this.logger.warn('relay error (retrying)', { error: (error as Error).message }),
       // An alert: the event is in LF_DLQ (or a reference to it), not in LF_EVENTS; see docs/operations.md "Limits".
