@@ -88,6 +88,7 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
     const js = jetstream(nc);
     const publishing: Array<Promise<void>> = [];
     const killedExecutors = new Map<number, number>(); // pid -> when it was killed
+    let ownedAtKill = 0; // executor kills that landed while it ran steps
     const log: string[] = [];
     try {
       for (let slot = 0; slot < KILLS; slot++) {
@@ -102,12 +103,19 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
         }
         const victim = schedule[slot]!;
         const child = stack.process(victim);
-        if (victim.startsWith('executor')) killedExecutors.set(child.pid, Date.now());
+        let owned = 0;
+        if (victim.startsWith('executor')) {
+          // Kill it while it runs a step (up to 5 s of waiting), so its attempts must be handed over.
+          const until = Date.now() + 5_000;
+          while ((owned = ownedRunning(await snapshot(store), child.pid)) === 0 && Date.now() < until) await sleep(20);
+          if (owned > 0) ownedAtKill += 1;
+          killedExecutors.set(child.pid, Date.now());
+        }
         child.kill('SIGKILL');
         await child.exited;
         await sleep(between(0, 500));
         await stack.restart(victim);
-        log.push(`#${slot} ${victim} killed and restarted`);
+        log.push(`#${slot} ${victim} killed${victim.startsWith('executor') ? ` running ${owned} step(s)` : ''} and restarted`);
       }
       await Promise.all(publishing);
       const settleStart = Date.now();
@@ -141,11 +149,18 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
     problems.push(...ledgerProblems(histories, readLedger(ledger), readLedger(`${ledger}.calls`)));
     problems.push(...(await memoryProblems(stack, histories)));
     const admin = await stack.connect('admin');
-    const dlq = await (await jetstreamManager(admin)).streams.info(DLQ_STREAM);
+    const jsm = await jetstreamManager(admin);
+    const dlq = await jsm.streams.info(DLQ_STREAM);
+    for (let seq = dlq.state.first_seq; dlq.state.messages > 0 && seq <= dlq.state.last_seq; seq++) {
+      const letter = await jsm.streams.getMessage(DLQ_STREAM, { seq }).catch(() => null);
+      const h = (name: string) => letter?.header.get(name) ?? '?';
+      problems.push(`dead letter #${seq} of ${h('lf-dlq-consumer')} (${h('lf-dlq-subject')}, ${h('lf-dlq-deliveries')} deliveries): ${h('lf-error-code')} ${h('lf-error-message')}`);
+    }
     await admin.close();
-    if (dlq.state.messages > 0) problems.push(`${dlq.state.messages} dead letters in ${DLQ_STREAM}`);
     const reclaimed = [...histories.values()].flat().filter((e) => e.type === 'StepReclaimed').length;
     process.stderr.write(`replicas seed ${SEED}: ${histories.size} runs, ${reclaimed} attempts reclaimed from killed executors, ${dlq.state.messages} dead letters\n`);
+    if (ownedAtKill > 0 && reclaimed === 0) problems.push(`${ownedAtKill} executor kill(s) landed while it ran steps, yet no attempt was reclaimed`);
+    expect(ownedAtKill).toBeGreaterThan(0); // else the schedule proved nothing about handover
     expect({ seed: SEED, problems }).toEqual({ seed: SEED, problems: [] });
   }, 400_000);
 });
@@ -161,6 +176,22 @@ async function publishUntilStored(js: ReturnType<typeof jetstream>, workflowId: 
       await sleep(500);
     }
   }
+}
+
+/** Attempts running (started or reclaimed, not yet recorded) under the executor process `pid` (ids `<host>:<pid>`). */
+function ownedRunning(snap: Awaited<ReturnType<typeof snapshot>>, pid: number): number {
+  let owned = 0;
+  for (const events of snap.events.values()) {
+    const holder = new Map<string, string>();
+    for (const event of events) {
+      const data = event.data as { stepId?: string; attempt?: number; executor?: string };
+      const key = `${data.stepId}#${data.attempt}`;
+      if ((event.type === 'StepStarted' || event.type === 'StepReclaimed') && data.executor) holder.set(key, data.executor);
+      if (event.type === 'StepSucceeded' || event.type === 'StepFailed') holder.delete(key);
+    }
+    owned += [...holder.values()].filter((id) => id.endsWith(`:${pid}`)).length;
+  }
+  return owned;
 }
 
 /** Every `StepReclaimed` took an attempt from an executor process killed before it (`<host>:<pid>` ids). */
