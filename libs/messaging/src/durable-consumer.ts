@@ -2,11 +2,11 @@ import type { ErrorBody } from '@ledgerflow/contracts';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
+import { extractTraceContext } from '@ledgerflow/telemetry';
 import { upsertPullConsumer } from './consumer-config.js';
 import { defaultDeadLetterSubject, publishDeadLetter } from './dead-letter.js';
 import { toErrorBody } from './reply-envelope.js';
 import { Slots } from './slots.js';
-import { extractTraceContext } from './trace-context.js';
 import { messagingTracer, natsAttributes } from './tracing.js';
 
 /** One delivery handed to a durable consumer's handler. */

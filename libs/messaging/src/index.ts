@@ -1,6 +1,5 @@
 export * from './connect.js';
 export * from './streams.js';
-export * from './trace-context.js';
 export * from './tracing.js';
 export * from './reply-envelope.js';
 export * from './nats-errors.js';

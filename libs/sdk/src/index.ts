@@ -15,7 +15,6 @@ export { MemoryIdempotencyStore, FileIdempotencyStore, DEFAULT_MEMORY_KEYS } fro
 export type { IdempotencyStore } from './idempotency-store.js';
 export { KvIdempotencyStore, kvKeyOf, DEFAULT_DEDUPE_TTL_MS, DEFAULT_CLAIM_STALE_MS } from './kv-idempotency-store.js';
 export type { KvIdempotencyStoreOptions } from './kv-idempotency-store.js';
-export { contextFromHeaders, natsHeaderGetter, traceparentOf } from './trace-context.js';
 export { LedgerflowClient, TERMINAL_RUN_STATUSES, webhookSignatureHeaders } from './ledgerflow-client.js';
 export type { LedgerflowClientOptions, RunView, WebhookSigning } from './ledgerflow-client.js';
 export { TERMINAL_RUN_EVENT_TYPES, runUpdateOf, sseMessages } from './run-stream.js';

@@ -1,12 +1,12 @@
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { LedgerflowError } from '@ledgerflow/domain';
+import { extractTraceContext, traceparentOf } from '@ledgerflow/telemetry';
 import { headers, subjects, toolQueueGroup, type GrantClaims, type ToolReply, type ToolRequest } from '@ledgerflow/contracts';
 import { resolveGrantCheck, type GrantCheck, type GrantsOption } from './grant-config.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { unverifiedCalls } from './unverified-calls.js';
 import { CompiledTool, failure, parseToolRequest } from './tool-call.js';
-import { contextFromHeaders, traceparentOf } from './trace-context.js';
 import type { ToolDefinition, ToolLogger } from './tool.types.js';
 
 export type { GrantedRequest } from './tool.types.js';
@@ -98,7 +98,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     const parsed = parseToolRequest(msg.data);
     if ('ok' in parsed) return parsed;
     const request = parsed;
-    const parent = contextFromHeaders(msg.headers);
+    const parent = extractTraceContext(msg.headers);
     const attributes = {
       'lf.tool': tool.definition.tool, 'lf.action': tool.definition.action, 'lf.run_id': request.runId,
       'lf.step_id': request.stepId, 'lf.attempt': request.attempt, 'lf.idempotency_key': request.idempotencyKey,
@@ -106,7 +106,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     };
     return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
       try {
-        const reply = await verifyThenDedupe(tool, msg, request, span, traceparentOf(trace.setSpan(parent, span)));
+        const reply = await verifyThenDedupe(tool, msg, request, span, traceparentOf(trace.setSpan(parent, span)).traceparent);
         if (!reply.ok) {
           span.setAttribute('lf.error_code', reply.error.code);
           span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error.message });
