@@ -1,12 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { SCOPES, headers, subjects } from '@ledgerflow/contracts';
+import { SCOPES, headers, subjects, type DecideGateResult } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { GateDecider } from './decide-gate.js';
-import type { GateDecisionResult } from './decide-gate.js';
 import { DecideGateDto } from './decide-gate.dto.js';
 import { GateOpenings } from './gate-openings.js';
 import { OpenGatesDto } from './open-gates.dto.js';
@@ -40,7 +39,7 @@ export class ApprovalController {
   }
 
   @MessagePattern(subjects.approvalDecideGate)
-  decide(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<GateDecisionResult> {
+  decide(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<DecideGateResult> {
     return withSpan('approval.decide-gate', { parent: extractTraceContext(context.getHeaders()) }, async () => {
       const { token, ...decision } = validateBody(DecideGateDto, body);
       const who = await this.verifier.verify(token);

@@ -1,15 +1,8 @@
 import { DomainError, decide, parseGateId } from '@ledgerflow/domain';
-import type { Actor } from '@ledgerflow/contracts';
+import type { Actor, DecideGateResult } from '@ledgerflow/contracts';
 import type { PlanStep } from '@ledgerflow/domain';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { DecideGateDto, RevisionStepDto } from './decide-gate.dto.js';
-
-/** The answer of `lf.approval.decide-gate` (`DecideGateResult` of @ledgerflow/contracts, plus `redirected`). */
-export interface GateDecisionResult {
-  readonly gateId: string;
-  readonly runId: string;
-  readonly outcome: 'approved' | 'rejected' | 'redirected';
-}
 
 /**
  * A decision as the decider takes it: the request's fields with the reviewer as verified from their token
@@ -40,7 +33,7 @@ export function toPlanStep(step: RevisionStepDto): PlanStep {
 export class GateDecider {
   constructor(private readonly runs: RunRepository) {}
 
-  async decide(request: GateDecision): Promise<GateDecisionResult> {
+  async decide(request: GateDecision): Promise<DecideGateResult> {
     const ids = parseGateId(request.gateId);
     if (!ids) throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
     const { reviewer, outcome, comment, revision, correctedOutput } = request;
