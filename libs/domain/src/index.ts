@@ -10,6 +10,7 @@ export * from './commands.js';
 export * from './state.js';
 export * from './evolve.js';
 export * from './decide.js';
+export * from './decide-sequence.js';
 export * from './next-actions.js';
 export * from './reviewers.js';
 export { cumulativeConfidenceOf, reviewRequirementOf, reviewSettled, underReview } from './confidence.js';

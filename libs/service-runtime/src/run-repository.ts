@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { chainEvents, eventHash, GENESIS, recordedHash, verifyContinuation } from '@ledgerflow/audit';
 import type { ChainBroken } from '@ledgerflow/audit';
@@ -86,7 +87,8 @@ const MAX_CONFLICT_RETRIES = 8;
  * revision guarantees that `prevHash` is the hash of the real predecessor: a conflicting append re-reads.
  */
 export class RunRepository {
-  private readonly cache = new Map<string, LoadedRun>();
+  /** Folds by run id, least recently used evicted first (an evicted run is no longer current either). */
+  private readonly cache: LRUCache<string, LoadedRun>;
   /** Runs whose cached fold is as current as this process knows (see {@link trustOwnAppends}). */
   private readonly current = new Set<string>();
   private trusting = false;
@@ -97,8 +99,12 @@ export class RunRepository {
     private readonly store: EventStore,
     private readonly actor: Actor,
     private readonly clock: () => Date = () => new Date(),
-    private readonly cacheSize = 2000,
-  ) {}
+    cacheSize = 2000,
+  ) {
+    this.cache = new LRUCache<string, LoadedRun>({ max: cacheSize, dispose: (_loaded, runId, reason) => {
+      if (reason === 'evict') this.current.delete(runId);
+    } });
+  }
 
   /**
    * Raise `alarm` (log, metric, `RunIntegrityFailed` event) whenever {@link load} finds a broken chain; the
@@ -206,6 +212,8 @@ export class RunRepository {
   /**
    * Decides and appends one change to a run.
    * @returns the new state and the events appended ([] when the decision returned none).
+   * A conflicting append (another process appended since the fold) is decided again on the stored events after a
+   * short random wait that doubles with each conflict (up to 0-64 ms), so replicas racing on one run spread out.
    * @throws DomainError from `decide` (not retried); ConcurrencyError after 8 conflicting attempts;
    *   IntegrityError `integrity_failed` when the run's hash chain does not verify (nothing is decided or appended).
    */
@@ -220,6 +228,7 @@ export class RunRepository {
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
         this.forget(runId);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(64, 2 ** attempt)));
       }
     }
   }
@@ -298,15 +307,10 @@ export class RunRepository {
     return { state, revision: next.revision, appended: events };
   }
 
-  /** Caches a fold (most recently used last); `current`: it is as current as this process knows (just read or appended). */
+  /** Caches a fold; `current`: it is as current as this process knows (just read or appended). */
   private remember(runId: string, loaded: LoadedRun, current = false): void {
-    this.cache.delete(runId);
     this.cache.set(runId, loaded);
     if (current) this.current.add(runId);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.forget(oldest);
-    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DomainError, addMilliseconds, decide, evolve, gatesToOpen, isExternalStep, isoToEpochMs, nextActions, wakeAt } from '@ledgerflow/domain';
+import { DomainError, addMilliseconds, decide, decideInSequence, gatesToOpen, isExternalStep, isoToEpochMs, nextActions, startWhenReady, wakeAt } from '@ledgerflow/domain';
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
 import { inputDigestOf } from '@ledgerflow/audit';
 import { idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
@@ -264,13 +264,10 @@ export class RunReconciler {
     }
     const result = await this.options.runs.execute(
       runId,
-      (current, now) => {
-        const evaluated = decide({ type: 'RecordStepPolicyDecision', data: { stepId: step.id, attempt, decision } }, current, { now });
-        const after = evaluated.reduce<RunState>((s, e) => evolve(s, e), current);
-        if (after.steps[step.id]?.status !== 'ready' || !hasFreeSlot(after)) return evaluated;
-        const started = decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() } }, after, { now });
-        return [...evaluated, ...started];
-      },
+      (current, now) => decideInSequence(current, { now }, [
+        () => ({ type: 'RecordStepPolicyDecision', data: { stepId: step.id, attempt, decision } }),
+        startWhenReady({ stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() }),
+      ]),
       { causationId: decision.auditId },
     );
     if (result.appended.some(isStepStarted)) this.dispatch(runId, loaded, step, attempt, key, input, sent);
@@ -428,11 +425,6 @@ function runDeadlineOf(loaded: LoadedRun): string | undefined {
 function earliestOf(a: string | undefined, b: string | undefined): string | undefined {
   if (a === undefined || b === undefined) return a ?? b;
   return isoToEpochMs(a) <= isoToEpochMs(b) ? a : b;
-}
-
-function hasFreeSlot(state: RunState): boolean {
-  const running = Object.values(state.steps).filter((step) => step.status === 'running').length;
-  return running < (state.plan?.concurrency ?? 1);
 }
 
 function isStepStarted(event: RunEvent): boolean {
