@@ -1,14 +1,14 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsDefined, IsString, Length } from 'class-validator';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
-import { NATS_CONNECTION, validateBody } from '@ledgerflow/service-runtime';
+import { validateBody } from '@ledgerflow/service-runtime';
 import { ValidationError } from '@ledgerflow/domain';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import type { RunCommandResponse } from './operator.controller.js';
 import { forwardRunCommand } from './operator.controller.js';
+import { ServicesClient } from './services.client.js';
 
 const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -38,7 +38,7 @@ export class FailExternalStepBody {
 @RequireScopes(SCOPES.runsOperate)
 @Controller('v1/runs')
 export class ExternalTasksController {
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(@Inject(ServicesClient) private readonly services: ServicesClient) {}
 
   @Post(':runId/steps/:stepId/complete')
   @ApiBody({ type: CompleteExternalStepBody })
@@ -49,7 +49,7 @@ export class ExternalTasksController {
     @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string,
   ): Promise<RunCommandResponse> {
     const { output } = validateBody(CompleteExternalStepBody, body);
-    return forwardRunCommand(this.nc, { runId, command: 'complete', who, authorization, fields: { stepId: stepIdOf(stepId), output } });
+    return forwardRunCommand(this.services, { runId, command: 'complete', who, authorization, fields: { stepId: stepIdOf(stepId), output } });
   }
 
   @Post(':runId/steps/:stepId/fail')
@@ -61,7 +61,7 @@ export class ExternalTasksController {
     @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string,
   ): Promise<RunCommandResponse> {
     const { reason } = validateBody(FailExternalStepBody, body);
-    return forwardRunCommand(this.nc, { runId, command: 'fail', who, authorization, fields: { stepId: stepIdOf(stepId), reason } });
+    return forwardRunCommand(this.services, { runId, command: 'fail', who, authorization, fields: { stepId: stepIdOf(stepId), reason } });
   }
 }
 

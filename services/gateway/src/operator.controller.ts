@@ -1,18 +1,15 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { SCOPES, headers, subjects } from '@ledgerflow/contracts';
+import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { requireHuman } from '@ledgerflow/auth';
-import { requestJson } from '@ledgerflow/messaging';
-import { NATS_CONNECTION, validateBody } from '@ledgerflow/service-runtime';
+import { validateBody } from '@ledgerflow/service-runtime';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
+import { ServicesClient } from './services.client.js';
+import type { RunCommandName } from './services.client.js';
 
-/** The planner's operator-command subject (`RUN_COMMAND_SUBJECT` in services/planner/src/run-commands.ts). */
-export const RUN_COMMAND_SUBJECT = subjects.plannerRunCommand;
-const TIMEOUT_MS = 10_000;
 const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 const STEP_ID_MESSAGE = { message: 'stepId must match ^[a-z][a-z0-9_-]{0,62}$' };
 
@@ -79,7 +76,7 @@ export class RunCommandResponse {
 @RequireScopes(SCOPES.runsOperate)
 @Controller('v1/runs')
 export class OperatorController {
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(@Inject(ServicesClient) private readonly services: ServicesClient) {}
 
   @Post(':runId/retry')
   @ApiBody({ type: RetryStepBody })
@@ -130,8 +127,8 @@ export class OperatorController {
     return this.forward(runId, 'resume', who, authorization, { ...validateBody(PauseResumeBody, body ?? {}) });
   }
 
-  private forward(runId: string, command: string, who: Principal, authorization: string | undefined, fields: Record<string, unknown>): Promise<RunCommandResponse> {
-    return forwardRunCommand(this.nc, { runId, command, who, authorization, fields });
+  private forward(runId: string, command: RunCommandName, who: Principal, authorization: string | undefined, fields: Record<string, unknown>): Promise<RunCommandResponse> {
+    return forwardRunCommand(this.services, { runId, command, who, authorization, fields });
   }
 }
 
@@ -142,11 +139,11 @@ export class OperatorController {
  *   errors with their codes (`run_not_found`, `RUN.*`, `input_invalid`, ...); `NATS.TIMEOUT` after 10 s.
  */
 export async function forwardRunCommand(
-  nc: NatsConnection,
-  request: { runId: string; command: string; who: Principal; authorization: string | undefined; fields: Record<string, unknown> },
+  services: ServicesClient,
+  request: { runId: string; command: RunCommandName; who: Principal; authorization: string | undefined; fields: Record<string, unknown> },
 ): Promise<RunCommandResponse> {
   const { runId, command, who, authorization, fields } = request;
   requireHuman(who);
   const token = Authenticator.credentialOf(authorization);
-  return requestJson<RunCommandResponse>(nc, RUN_COMMAND_SUBJECT, { runId, command, ...fields, token }, { timeoutMs: TIMEOUT_MS, headers: { [headers.runId]: runId } });
+  return services.runCommand({ runId, command, ...fields, token });
 }

@@ -1,24 +1,20 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { SCOPES, subjects } from '@ledgerflow/contracts';
+import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { IsString, Matches } from 'class-validator';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { LedgerflowError, ValidationError } from '@ledgerflow/domain';
-import type { ForkOrigin } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { requestJson } from '@ledgerflow/messaging';
-import { NATS_CONNECTION, RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
+import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import { ReplayErrorFilter } from './replay-error.filter.js';
 import { checkpointsView, diffView, stateView } from './replay-views.js';
 import type { CheckpointsView, DiffView, StateView } from './replay-views.js';
+import { ServicesClient } from './services.client.js';
+import type { ForkRunResult } from './services.client.js';
 
-/** The planner's fork endpoint (request `{runId, at}` and the caller, answer `{runId, created, forkedFrom}`). */
-export const PLANNER_FORK_RUN_SUBJECT = subjects.plannerForkRun;
-const FORK_TIMEOUT_MS = 10_000;
 const CHECKPOINT_ID = /^cp-[1-9][0-9]{0,8}$/;
 
 export class ForkRunBody {
@@ -27,10 +23,7 @@ export class ForkRunBody {
   at!: string;
 }
 
-export interface ForkRunResponse {
-  readonly runId: string;
-  readonly created: boolean;
-  readonly forkedFrom: ForkOrigin;
+export interface ForkRunResponse extends ForkRunResult {
   readonly location: string;
 }
 
@@ -47,7 +40,7 @@ export interface ForkRunResponse {
 export class ReplayController {
   constructor(
     @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(ServicesClient) private readonly services: ServicesClient,
   ) {}
 
   @Get(':runId/checkpoints')
@@ -80,7 +73,7 @@ export class ReplayController {
   async fork(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<ForkRunResponse> {
     const { at } = validateBody(ForkRunBody, body);
     const request = { runId, at, ...Authenticator.forwardedCaller(who, authorization) };
-    const result = await requestJson<{ runId: string; created: boolean; forkedFrom: ForkOrigin }>(this.nc, PLANNER_FORK_RUN_SUBJECT, request, { timeoutMs: FORK_TIMEOUT_MS });
+    const result = await this.services.forkRun(request);
     return { ...result, location: `/v1/runs/${result.runId}` };
   }
 

@@ -1,41 +1,95 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { subjects } from '@ledgerflow/contracts';
-import type { DecideGateRequest, DecideGateResult, ForwardedCaller, RegisterPolicyPackRequest, RegisterPolicyPackResult, RegisterWorkflowRequest, RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage } from '@ledgerflow/contracts';
+import { headers, subjects } from '@ledgerflow/contracts';
+import type {
+  DecideGateRequest, DecideGateResult, ForwardedCaller, RegisterPolicyPackRequest, RegisterPolicyPackResult, RegisterWorkflowRequest,
+  RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage,
+} from '@ledgerflow/contracts';
+import type { ForkOrigin } from '@ledgerflow/domain';
 import { requestJson } from '@ledgerflow/messaging';
 import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
 
+/** How long the gateway waits for any service's reply before answering 503 `NATS.TIMEOUT`. */
 const TIMEOUT_MS = 10_000;
 
 /** The body and answer of `lf.approval.decide-gate` (contracts). */
 export type GateDecisionMessage = DecideGateRequest;
 export type GateDecisionResult = DecideGateResult;
 
-/** The gateway's calls to the other services over NATS request/reply (errors keep the callee's code). */
+/** Operator commands the planner takes on `lf.planner.run-command` (services/planner/src/run-commands.ts). */
+export type RunCommandName = 'retry' | 'skip' | 'revise' | 'cancel' | 'pause' | 'resume' | 'complete' | 'fail';
+
+/**
+ * A `lf.planner.run-command` request: the command, its fields (`stepId`, `reason`, `revision`, `output`, ...) and the
+ * operator's own bearer JWT (`token`), which the planner verifies and takes the actor from.
+ */
+export type RunCommandMessage = { readonly runId: string; readonly command: RunCommandName; readonly token: string } & Readonly<Record<string, unknown>>;
+
+/** The planner's answer to a run command: the run's status after it and the types of the events appended. */
+export interface RunCommandResult {
+  readonly runId: string;
+  readonly command: string;
+  readonly status: string;
+  readonly events: string[];
+}
+
+/** A `lf.planner.fork-run` request: the run, the checkpoint (`cp-N`) and the caller as forwarded. */
+export type ForkRunMessage = { readonly runId: string; readonly at: string } & ForwardedCaller;
+
+/** The planner's answer to a fork: the new run (the same one again for a repeated `(run, checkpoint)`). */
+export interface ForkRunResult {
+  readonly runId: string;
+  readonly created: boolean;
+  readonly forkedFrom: ForkOrigin;
+}
+
+/**
+ * The gateway's one NATS client: every call to another service is a request/reply on a `subjects` entry through
+ * `requestJson`, one typed method per subject, each waiting at most 10 s.
+ * @throws LedgerflowError with the callee's code, message, retryable flag and details (mapped to HTTP by
+ *   `http-error.filter.ts`); `NATS.TIMEOUT` / `NATS.NO_RESPONDERS` (retryable, 503 with `Retry-After`) when no
+ *   service answers; `NATS.REPLY_MALFORMED` when the reply is not an envelope.
+ */
 @Injectable()
 export class ServicesClient {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
-  /** `caller`: who starts it, as authenticated (see `Authenticator.forwardedCaller`); none for a webhook delivery. */
+  /** `lf.planner.start-run`. `caller`: who starts it, as authenticated (`Authenticator.forwardedCaller`); none for a webhook delivery. */
   startRun(trigger: TriggerMessage & ForwardedCaller): Promise<StartRunResult> {
-    return requestJson<StartRunResult>(this.nc, subjects.plannerStartRun, trigger, { timeoutMs: TIMEOUT_MS });
+    return this.request<StartRunResult>(subjects.plannerStartRun, trigger);
   }
 
+  /** `lf.approval.decide-gate`, with the reviewer's own token. */
   decideGate(request: GateDecisionMessage): Promise<GateDecisionResult> {
-    return requestJson<GateDecisionResult>(this.nc, subjects.approvalDecideGate, request, { timeoutMs: TIMEOUT_MS });
+    return this.request<GateDecisionResult>(subjects.approvalDecideGate, request);
   }
 
-  /** A definition version to the planner, the one writer of workflow streams (see WorkflowsController.register). */
+  /** `lf.planner.run-command`, with the run id also in the `lf-run-id` header, as on every run-scoped message. */
+  runCommand(request: RunCommandMessage): Promise<RunCommandResult> {
+    return this.request<RunCommandResult>(subjects.plannerRunCommand, request, { [headers.runId]: request.runId });
+  }
+
+  /** `lf.planner.fork-run`: a new run from a checkpoint, idempotent per `(runId, at)`. */
+  forkRun(request: ForkRunMessage): Promise<ForkRunResult> {
+    return this.request<ForkRunResult>(subjects.plannerForkRun, request);
+  }
+
+  /** `lf.planner.register-workflow`: a definition version to the planner, the one writer of workflow streams. */
   registerWorkflow(request: RegisterWorkflowRequest): Promise<RegisterWorkflowResult> {
-    return requestJson<RegisterWorkflowResult>(this.nc, subjects.plannerRegisterWorkflow, request, { timeoutMs: TIMEOUT_MS });
+    return this.request<RegisterWorkflowResult>(subjects.plannerRegisterWorkflow, request);
   }
 
-  /** A policy pack version to the policy service, the one writer of pack streams (see PolicyPacksController.register). */
+  /** `lf.policy.register-pack`: a policy pack version to the policy service, the one writer of pack streams. */
   registerPolicyPack(request: RegisterPolicyPackRequest): Promise<RegisterPolicyPackResult> {
-    return requestJson<RegisterPolicyPackResult>(this.nc, subjects.policyRegisterPack, request, { timeoutMs: TIMEOUT_MS });
+    return this.request<RegisterPolicyPackResult>(subjects.policyRegisterPack, request);
   }
 
+  /** `lf.memory.step-stats`: per-step statistics of a workflow. */
   stepStats(workflowId: string): Promise<StepStats[]> {
-    return requestJson<StepStats[]>(this.nc, subjects.memoryStepStats, { workflowId }, { timeoutMs: TIMEOUT_MS });
+    return this.request<StepStats[]>(subjects.memoryStepStats, { workflowId });
+  }
+
+  private request<T>(subject: string, body: unknown, extraHeaders?: Readonly<Record<string, string>>): Promise<T> {
+    return requestJson<T>(this.nc, subject, body, { timeoutMs: TIMEOUT_MS, ...(extraHeaders ? { headers: extraHeaders } : {}) });
   }
 }
