@@ -111,8 +111,10 @@ export class KvIdempotencyStore implements IdempotencyStore {
   /** One look at the key: its reply, the claim taken (`{reply: undefined}`), or `wait` (another replica runs it). */
   private async tryBegin(k: string): Promise<{ reply: ToolReply | undefined } | 'wait'> {
     const claim = (): string => JSON.stringify({ state: 'running', by: this.claimant, at: this.now() } satisfies Entry);
+    // Most keys are new: claim first (one write), read only when the key exists.
+    if (await this.claimed(k, () => this.kv.create(k, claim()))) return { reply: undefined };
     const found = await this.readKey(k);
-    if (found === undefined) return (await this.claimed(k, () => this.kv.create(k, claim()))) ? { reply: undefined } : 'wait';
+    if (found === undefined) return 'wait'; // removed meanwhile: claim again at the next look
     if (found.entry.state === 'done') return { reply: found.entry.reply };
     const abandoned = found.entry.by === this.claimant || this.now() - found.entry.at >= this.staleMs();
     if (abandoned && (await this.claimed(k, () => this.kv.update(k, claim(), found.revision)))) return { reply: undefined };
