@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ToolReply } from '@ledgerflow/contracts';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Where a worker remembers the reply it gave for each idempotency key, so a repeated request gets
@@ -23,10 +24,12 @@ export const DEFAULT_MEMORY_KEYS = 10_000;
 
 /** In-memory LRU store, bounded to `maxKeys` (default 10,000). Lost on restart. */
 export class MemoryIdempotencyStore implements IdempotencyStore {
-  private readonly entries = new Map<string, ToolReply>();
+  private readonly entries: LRUCache<string, ToolReply>;
 
-  constructor(private readonly maxKeys = DEFAULT_MEMORY_KEYS) {
+  /** @throws RangeError when `maxKeys` is not an integer >= 1. */
+  constructor(maxKeys = DEFAULT_MEMORY_KEYS) {
     if (!(Number.isInteger(maxKeys) && maxKeys >= 1)) throw new RangeError(`maxKeys must be an integer >= 1, got ${maxKeys}`);
+    this.entries = new LRUCache({ max: maxKeys });
   }
 
   get size(): number {
@@ -35,25 +38,17 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   /** Every entry, least recently used first. */
   snapshot(): [string, ToolReply][] {
-    return [...this.entries];
+    return [...this.entries.rentries()] as [string, ToolReply][];
   }
 
+  /** The reply remembered for `key` (it becomes the most recently used), or undefined. */
   get(key: string): ToolReply | undefined {
-    const reply = this.entries.get(key);
-    if (reply !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, reply);
-    }
-    return reply;
+    return this.entries.get(key);
   }
 
+  /** Remembers `reply` as the most recently used; past `maxKeys`, the least recently used key is evicted. */
   set(key: string, reply: ToolReply): void {
-    this.entries.delete(key);
     this.entries.set(key, reply);
-    if (this.entries.size > this.maxKeys) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
+import { LRUCache } from 'lru-cache';
 import type { PlanStep, RunState } from '@ledgerflow/domain';
 import { subjects } from '@ledgerflow/contracts';
 import type { PolicyEvaluateRequest, PolicyEvaluation } from '@ledgerflow/contracts';
@@ -6,7 +7,7 @@ import { requestJson } from '@ledgerflow/messaging';
 import { withSpan } from '@ledgerflow/telemetry';
 import type { Context } from '@ledgerflow/telemetry';
 
-/** Grants kept for dispatch, by idempotency key; a grant lives minutes, so a few thousand is plenty. */
+/** Grants kept for dispatch, by idempotency key, least recently used evicted first; a grant lives minutes, so a few thousand is plenty. */
 const MAX_GRANTS = 5000;
 
 /** One step attempt as the executor asks about it: its persisted (tokenized) input and the digest of the input the tool will receive. */
@@ -32,7 +33,7 @@ export interface AttemptToEvaluate {
  * answer is not recorded.
  */
 export class PolicyClient {
-  private readonly grants = new Map<string, { grant: string; inputDigest: string }>();
+  private readonly grants = new LRUCache<string, { grant: string; inputDigest: string }>({ max: MAX_GRANTS });
 
   constructor(
     private readonly nc: NatsConnection,
@@ -44,7 +45,7 @@ export class PolicyClient {
     const evaluation = await withSpan(`policy ${attempt.step.id}`, { parent }, () =>
       requestJson<PolicyEvaluation>(this.nc, subjects.policyEvaluate, requestOf(attempt), { timeoutMs: this.timeoutMs }),
     );
-    if (evaluation.grant) this.remember(attempt.idempotencyKey, { grant: evaluation.grant, inputDigest: attempt.inputDigest });
+    if (evaluation.grant) this.grants.set(attempt.idempotencyKey, { grant: evaluation.grant, inputDigest: attempt.inputDigest });
     return evaluation;
   }
 
@@ -59,14 +60,6 @@ export class PolicyClient {
     const { grant, withheld } = await this.evaluate(attempt, parent);
     this.grants.delete(attempt.idempotencyKey);
     return { ...(grant ? { grant } : {}), ...(withheld ? { withheld } : {}) };
-  }
-
-  private remember(key: string, entry: { grant: string; inputDigest: string }): void {
-    this.grants.set(key, entry);
-    if (this.grants.size > MAX_GRANTS) {
-      const oldest = this.grants.keys().next().value;
-      if (oldest !== undefined) this.grants.delete(oldest);
-    }
   }
 }
 
