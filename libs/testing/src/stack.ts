@@ -14,7 +14,7 @@ import type { ManagedProcess } from './spawn-process.js';
 import { tempDir } from './temp-dir.js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { KNOWN_TOOL_SUBJECTS, connectAs, generateStackCredentials, seedFileOf } from './stack-nats.js';
-import { DEFAULT_AUTH_AUDIENCE, GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
+import { DEFAULT_AUTH_AUDIENCE, GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV, subjects } from '@ledgerflow/contracts';
 
 /** The six Ledgerflow services, in the order the stack starts them. */
 export const SERVICE_NAMES = ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'] as const;
@@ -48,7 +48,7 @@ export function benchWorkers(ledgerPath?: string): ExtraProcess {
     name: 'bench-workers',
     script: 'examples/bench/dist/workers.js',
     readyLine: /^ledgerflow:ready bench-workers$/,
-    toolSubjects: ['lf.tool.bench.>'],
+    toolSubjects: [subjects.tool('bench', '>')],
     ...(ledgerPath ? { env: { BENCH_LEDGER: ledgerPath } } : {}),
   };
 }

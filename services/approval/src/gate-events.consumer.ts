@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { EVENTS_STREAM, headers } from '@ledgerflow/contracts';
+import { EVENTS_STREAM, headers, subjects } from '@ledgerflow/contracts';
 import type { RunState } from '@ledgerflow/domain';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { DurableConsumerHost, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
@@ -46,7 +46,7 @@ abstract class GateEventsConsumer extends DurableConsumerHost {
   }
 
   protected settings(): ConsumerSettings {
-    return { stream: EVENTS_STREAM, durable: this.durable, filterSubjects: [`lf.evt.run.*.${this.type}`] };
+    return { stream: EVENTS_STREAM, durable: this.durable, filterSubjects: [subjects.event('run', '*', this.type)] };
   }
 
   protected async handle(message: ConsumedMessage): Promise<void> {

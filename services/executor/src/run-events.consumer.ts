@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { EVENTS_STREAM, EXECUTOR_EVENT_TYPES, executorDurable, headers } from '@ledgerflow/contracts';
+import { EVENTS_STREAM, EXECUTOR_EVENT_TYPES, executorDurable, headers, subjects } from '@ledgerflow/contracts';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { DurableConsumerHost, NATS_CONNECTION } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
@@ -27,7 +27,7 @@ export class RunEventsConsumer extends DurableConsumerHost {
     return EXECUTOR_EVENT_TYPES.map((type) => ({
       stream: EVENTS_STREAM,
       durable: executorDurable(type),
-      filterSubjects: [`lf.evt.run.*.${type}`],
+      filterSubjects: [subjects.event('run', '*', type)],
       headersOnly: true,
     }));
   }
