@@ -7,6 +7,8 @@ import type { Principal, Scope } from '@ledgerflow/contracts';
 export const REQUIRED_SCOPES = 'ledgerflow:required-scopes';
 /** Metadata key: the endpoint authenticates its caller another way (webhook signatures) or not at all (health). */
 export const PUBLIC_ENDPOINT = 'ledgerflow:public-endpoint';
+/** Metadata key: the endpoint acts in a person's name (see {@link RequireHuman}). */
+export const HUMAN_ONLY = 'ledgerflow:human-only';
 
 /**
  * The endpoint needs a bearer credential holding one of `scopes` (`admin` always suffices).
@@ -15,6 +17,12 @@ export const PUBLIC_ENDPOINT = 'ledgerflow:public-endpoint';
 export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPES, scopes);
 
 /** The endpoint takes no bearer credential: health, OpenAPI, or webhooks (verified by their signature instead). */
+/**
+ * Only a person may call the endpoint (it is recorded in a person's name): a service account's credential is
+ * 403 `human_required`, checked by the guard with the scopes, so before the body is validated.
+ */
+export const RequireHuman = (): MethodDecorator & ClassDecorator => SetMetadata(HUMAN_ONLY, true);
+
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ENDPOINT, true);
 
 /**

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Principal, Scope } from '@ledgerflow/contracts';
-import { requireScope } from '@ledgerflow/auth';
-import { PUBLIC_ENDPOINT, REQUIRED_SCOPES } from './auth.decorators.js';
+import { requireHuman, requireScope } from '@ledgerflow/auth';
+import { HUMAN_ONLY, PUBLIC_ENDPOINT, REQUIRED_SCOPES } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 
 /** The request as the guard leaves it: the authenticated principal attached. */
@@ -15,7 +15,8 @@ export interface AuthenticatedRequest {
 /**
  * The gateway's one door (docs/security.md, "HTTP"): every route needs a bearer credential holding one of
  * the scopes its `@RequireScopes` names, unless it is `@Public()`. A route with neither is admin-only, so
- * a new endpoint is closed until someone decides who may call it. Errors: 401 `unauthorized`, 403 `forbidden`.
+ * a new endpoint is closed until someone decides who may call it; a `@RequireHuman()` route refuses a service account.
+ * Errors: 401 `unauthorized`, 403 `forbidden`, 403 `human_required`.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -32,6 +33,7 @@ export class AuthGuard implements CanActivate {
     const authorization = request.headers['authorization'];
     const principal = await this.authenticator.authenticate(Array.isArray(authorization) ? authorization[0] : authorization);
     requireScope(principal, required);
+    if (this.reflector.getAllAndOverride<boolean>(HUMAN_ONLY, targets)) requireHuman(principal);
     request.principal = principal;
     return true;
   }

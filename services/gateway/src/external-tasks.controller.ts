@@ -3,7 +3,6 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nes
 import { IsDefined, IsString, Length } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
-import { validateBody } from '@ledgerflow/service-runtime';
 import { ValidationError } from '@ledgerflow/domain';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import type { RunCommandResponse } from './operator.controller.js';
@@ -45,10 +44,9 @@ export class ExternalTasksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Complete a running external step with its output' })
   async complete(
-    @Param('runId') runId: string, @Param('stepId') stepId: string, @Body() body: unknown,
+    @Param('runId') runId: string, @Param('stepId') stepId: string, @Body() { output }: CompleteExternalStepBody,
     @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string,
   ): Promise<RunCommandResponse> {
-    const { output } = validateBody(CompleteExternalStepBody, body);
     return forwardRunCommand(this.services, { runId, command: 'complete', who, authorization, fields: { stepId: stepIdOf(stepId), output } });
   }
 
@@ -57,10 +55,9 @@ export class ExternalTasksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Fail a running external step with a reason (not retried; the run pauses when nothing else can move)' })
   async fail(
-    @Param('runId') runId: string, @Param('stepId') stepId: string, @Body() body: unknown,
+    @Param('runId') runId: string, @Param('stepId') stepId: string, @Body() { reason }: FailExternalStepBody,
     @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string,
   ): Promise<RunCommandResponse> {
-    const { reason } = validateBody(FailExternalStepBody, body);
     return forwardRunCommand(this.services, { runId, command: 'fail', who, authorization, fields: { stepId: stepIdOf(stepId), reason } });
   }
 }

@@ -2,14 +2,14 @@ import { Body, Controller, Get, Headers, Inject, Param, Post, Query } from '@nes
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
-import { hasScope, requireHuman, reviewerOf } from '@ledgerflow/auth';
+import { hasScope, reviewerOf } from '@ledgerflow/auth';
 import { LedgerflowError, matchReviewer, parseGateId } from '@ledgerflow/domain';
-import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
+import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import { gateContext } from './gate-context.js';
 import type { GateContextView } from './gate-context.js';
 import { GateDecisionBody, GateDecisionResponse } from './gateway.dto.js';
-import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
+import { CurrentPrincipal, RequireHuman, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { RunsProjection } from './runs.projection.js';
 import type { GateSummary } from './runs.projection.js';
@@ -59,16 +59,14 @@ export class GatesController {
   @Post(':gateId/decision')
   @ApiBody({ type: GateDecisionBody })
   @RequireScopes(SCOPES.gatesDecide)
+  @RequireHuman()
   @ApiOkResponse({ type: GateDecisionResponse })
   @ApiOperation({ summary: 'Approve, reject or redirect a gate; only a reviewer the gate names (by id, role or team) may decide, once' })
   async decide(
     @Param('gateId') gateId: string,
-    @Body() body: unknown,
-    @CurrentPrincipal() who: Principal,
+    @Body() decision: GateDecisionBody,
     @Headers('authorization') authorization?: string,
   ): Promise<GateDecisionResult> {
-    requireHuman(who);
-    const decision = validateBody(GateDecisionBody, body);
     return this.services.decideGate({
       gateId, token: Authenticator.credentialOf(authorization), outcome: decision.outcome,
       ...(decision.comment ? { comment: decision.comment } : {}),

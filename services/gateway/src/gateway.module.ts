@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { bearerVerifierOf } from '@ledgerflow/auth';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { GatewayConfig } from './gateway.config.js';
@@ -12,6 +12,7 @@ import { ReplayController } from './replay.controller.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { InputShapeInterceptor } from './input-shape.interceptor.js';
 import { AuthGuard } from './auth.guard.js';
+import { BodyValidationPipe } from './body-validation.pipe.js';
 import { Authenticator } from './authenticator.js';
 import { RunsController } from './runs.controller.js';
 import { RunsProjection } from './runs.projection.js';
@@ -60,6 +61,7 @@ export class GatewayModule {
         { provide: Authenticator, useValue: new Authenticator(bearerVerifierOf(context.config), accounts) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: InputShapeInterceptor },
+        { provide: APP_PIPE, useClass: BodyValidationPipe },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
     };

@@ -4,7 +4,7 @@ import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, Matches 
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { requireHuman } from '@ledgerflow/auth';
-import { validateBody } from '@ledgerflow/service-runtime';
+import { OptionalBody } from './body-validation.pipe.js';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { ServicesClient } from './services.client.js';
@@ -51,7 +51,8 @@ export class CancelRunBody {
   @IsString() @Length(1, 2000) reason!: string;
 }
 
-/** `POST /v1/runs/{id}/pause` and `/resume`: an optional reason (default `paused by <operator>` / `resumed by <operator>`). */
+/** `POST /v1/runs/{id}/pause` and `/resume`: an optional reason (default `paused by <operator>` / `resumed by <operator>`); no body is `{}`. */
+@OptionalBody()
 export class PauseResumeBody {
   @ApiPropertyOptional({ maxLength: 2000 })
   @IsOptional() @IsString() @Length(1, 2000) reason?: string;
@@ -82,24 +83,24 @@ export class OperatorController {
   @ApiBody({ type: RetryStepBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry a failed step now, optionally as a substitute agent' })
-  async retry(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    return this.forward(runId, 'retry', who, authorization, { ...validateBody(RetryStepBody, body) });
+  async retry(@Param('runId') runId: string, @Body() body: RetryStepBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'retry', who, authorization, { ...body });
   }
 
   @Post(':runId/skip')
   @ApiBody({ type: SkipStepBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)' })
-  async skip(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    return this.forward(runId, 'skip', who, authorization, { ...validateBody(SkipStepBody, body) });
+  async skip(@Param('runId') runId: string, @Body() body: SkipStepBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'skip', who, authorization, { ...body });
   }
 
   @Post(':runId/revise')
   @ApiBody({ type: RevisePlanBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Revise the plan from here: add steps, remove or replace steps not run yet (validated like any plan)' })
-  async revise(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    const { addSteps, removeStepIds, reason } = validateBody(RevisePlanBody, body);
+  async revise(@Param('runId') runId: string, @Body() body: RevisePlanBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    const { addSteps, removeStepIds, reason } = body;
     return this.forward(runId, 'revise', who, authorization, { revision: { addSteps, removeStepIds }, ...(reason === undefined ? {} : { reason }) });
   }
 
@@ -107,24 +108,24 @@ export class OperatorController {
   @ApiBody({ type: CancelRunBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a running or paused run' })
-  async cancel(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    return this.forward(runId, 'cancel', who, authorization, { ...validateBody(CancelRunBody, body) });
+  async cancel(@Param('runId') runId: string, @Body() body: CancelRunBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'cancel', who, authorization, { ...body });
   }
 
   @Post(':runId/pause')
   @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 RUN.NOT_RUNNING otherwise' })
-  async pause(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    return this.forward(runId, 'pause', who, authorization, { ...validateBody(PauseResumeBody, body ?? {}) });
+  async pause(@Param('runId') runId: string, @Body() body: PauseResumeBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'pause', who, authorization, { ...body });
   }
 
   @Post(':runId/resume')
   @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume a paused run; 409 RUN.NOT_PAUSED, or RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it)' })
-  async resume(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
-    return this.forward(runId, 'resume', who, authorization, { ...validateBody(PauseResumeBody, body ?? {}) });
+  async resume(@Param('runId') runId: string, @Body() body: PauseResumeBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+    return this.forward(runId, 'resume', who, authorization, { ...body });
   }
 
   private forward(runId: string, command: RunCommandName, who: Principal, authorization: string | undefined, fields: Record<string, unknown>): Promise<RunCommandResponse> {

@@ -2,7 +2,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { decodeJson, encodeJson } from '@ledgerflow/messaging';
 import { toHttpError } from './http-error.filter.js';
 import { subjects } from '@ledgerflow/contracts';
-import { OperatorController } from './operator.controller.js';
+import { BodyValidationPipe } from './body-validation.pipe.js';
+import { OperatorController, SkipStepBody } from './operator.controller.js';
 import { ServicesClient } from './services.client.js';
 import type { Principal } from '@ledgerflow/contracts';
 import { rejectionOf } from '@ledgerflow/testing';
@@ -18,6 +19,15 @@ function fakeNats(reply: (body: Record<string, unknown>) => unknown) {
     },
   } as unknown as NatsConnection;
   return { nc, sent };
+}
+
+function thrownBy(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the action to throw');
 }
 
 describe('OperatorController', () => {
@@ -46,8 +56,9 @@ describe('OperatorController', () => {
     const controller = new OperatorController(new ServicesClient(nc));
     const service = await rejectionOf(controller.cancel('r1', { reason: 'x' }, { kind: 'service', id: 'svc:crm:0123456789abcdef', scopes: ['runs:operate'] }, bearer));
     expect(toHttpError(service)).toMatchObject({ status: 403, body: { code: 'human_required' } });
-    const invalid = await rejectionOf(controller.skip('r1', { stepId: 'notify' }, ann, bearer));
-    expect(toHttpError(invalid)).toMatchObject({ status: 400, body: { code: 'request_invalid' } });
+    // The body is validated by the gateway's pipe before the handler runs (gateway.module.ts, APP_PIPE).
+    const invalid = thrownBy(() => new BodyValidationPipe().transform({ stepId: 'notify' }, { type: 'body', metatype: SkipStepBody }));
+    expect(toHttpError(invalid)).toMatchObject({ status: 400, body: { code: 'request_invalid', details: { violations: expect.arrayContaining([expect.objectContaining({ field: 'reason' })]) } } });
     expect(sent).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import type { PolicyPackSummary, PolicyPackView } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
-import { EVENT_STORE, validateBody } from '@ledgerflow/service-runtime';
+import { EVENT_STORE } from '@ledgerflow/service-runtime';
 import { RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { ServicesClient } from './services.client.js';
@@ -40,11 +40,10 @@ export class PolicyPacksController {
   @ApiOperation({ summary: 'Register a policy pack version (validated as at start-up; versions are immutable; the highest is active)' })
   async register(
     @Param('packName') packName: string,
-    @Body() body: RegisterPolicyPackBody,
+    @Body() { version, files }: RegisterPolicyPackBody,
     @Res({ passthrough: true }) response: { status(code: number): unknown },
     @Headers('authorization') authorization?: string,
   ): Promise<RegisterPolicyPackResponse> {
-    const { version, files } = validateBody(RegisterPolicyPackBody, body);
     const result = await this.services.registerPolicyPack({ pack: packName, version, files, token: Authenticator.credentialOf(authorization) });
     response.status(result.created ? 201 : 200);
     return result;

@@ -7,7 +7,7 @@ import { Authenticator } from './authenticator.js';
 import { IsString, Matches } from 'class-validator';
 import { LedgerflowError, ValidationError } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
+import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import { ReplayErrorFilter } from './replay-error.filter.js';
 import { checkpointsView, diffView, stateView } from './replay-views.js';
@@ -70,8 +70,7 @@ export class ReplayController {
   @RequireScopes(SCOPES.runsOperate)
   @HttpCode(202)
   @ApiOperation({ summary: 'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint). The caller is recorded as `metadata.actor` of the new run.' })
-  async fork(@Param('runId') runId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<ForkRunResponse> {
-    const { at } = validateBody(ForkRunBody, body);
+  async fork(@Param('runId') runId: string, @Body() { at }: ForkRunBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<ForkRunResponse> {
     const request = { runId, at, ...Authenticator.forwardedCaller(who, authorization) };
     const result = await this.services.forkRun(request);
     return { ...result, location: `/v1/runs/${result.runId}` };

@@ -9,7 +9,7 @@ import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { RUN_REPOSITORY, validateBody } from '@ledgerflow/service-runtime';
+import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { LoadedRun, RunRepository } from '@ledgerflow/service-runtime';
 import type { StartRunResponse } from './gateway.dto.js';
 import { StartRunBody } from './gateway.dto.js';
@@ -39,12 +39,11 @@ export class RunsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async startRun(
     @Param('workflowId') workflowId: string,
-    @Body() body: unknown,
+    @Body() request: StartRunBody,
     @CurrentPrincipal() who: Principal,
     @Headers('idempotency-key') headerKey?: string,
     @Headers('authorization') authorization?: string,
   ): Promise<StartRunResponse> {
-    const request = validateBody(StartRunBody, body);
     const idempotencyKey = request.idempotencyKey ?? headerKey ?? randomUUID();
     const caller = Authenticator.forwardedCaller(who, authorization);
     const result = await this.services.startRun({ workflowId, idempotencyKey, source: 'api', payload: request.input, ...caller });

@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional,
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal, Scope } from '@ledgerflow/contracts';
-import { validateBody } from '@ledgerflow/service-runtime';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
+import { OptionalBody } from './body-validation.pipe.js';
 import { SERVICE_ACCOUNT_SCOPES, ServiceAccounts } from './service-accounts.js';
 import type { ServiceAccountView } from './service-accounts.js';
 
@@ -18,6 +18,8 @@ export class CreateServiceAccountBody {
   scopes!: Scope[];
 }
 
+/** `POST /v1/service-accounts/{id}/revoke`: an optional reason; no body is `{}`. */
+@OptionalBody()
 export class RevokeServiceAccountBody {
   @ApiPropertyOptional({ maxLength: 2000 })
   @IsOptional() @IsString() @Length(1, 2000)
@@ -39,8 +41,7 @@ export class ServiceAccountsController {
   @ApiBody({ type: CreateServiceAccountBody })
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a service account; the answer holds its API key, shown only this once' })
-  create(@Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView & { apiKey: string }> {
-    const { name, scopes } = validateBody(CreateServiceAccountBody, body);
+  create(@Body() { name, scopes }: CreateServiceAccountBody, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView & { apiKey: string }> {
     return this.accounts.create(name, scopes, who);
   }
 
@@ -54,8 +55,7 @@ export class ServiceAccountsController {
   @ApiBody({ type: RevokeServiceAccountBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a service account: its key stops working within 5 s on every gateway' })
-  revoke(@Param('accountId') accountId: string, @Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView> {
-    const { reason } = validateBody(RevokeServiceAccountBody, body ?? {});
+  revoke(@Param('accountId') accountId: string, @Body() { reason }: RevokeServiceAccountBody, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView> {
     return this.accounts.revoke(accountId, who, reason);
   }
 }

@@ -4,7 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matche
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { RUN_EVENT_TYPES, ValidationError } from '@ledgerflow/domain';
-import { SERVICE_CONFIG, validateBody } from '@ledgerflow/service-runtime';
+import { SERVICE_CONFIG } from '@ledgerflow/service-runtime';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import type { GatewayConfig } from './gateway.config.js';
 import { ALL_EVENT_TYPES, Subscriptions } from './subscriptions.js';
@@ -55,8 +55,7 @@ export class SubscriptionsController {
   @ApiBody({ type: CreateSubscriptionBody })
   @HttpCode(201)
   @ApiOperation({ summary: 'Subscribe a URL to run events; the answer holds the signing secret, shown only this once' })
-  create(@Body() body: unknown, @CurrentPrincipal() who: Principal): Promise<SubscriptionView & { secret: string }> {
-    const request = validateBody(CreateSubscriptionBody, body);
+  create(@Body() request: CreateSubscriptionBody, @CurrentPrincipal() who: Principal): Promise<SubscriptionView & { secret: string }> {
     const url = checkTargetUrl(request.url, this.config.LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE);
     return this.subscriptions.create({ ...request, url }, who);
   }

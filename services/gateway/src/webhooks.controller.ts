@@ -43,6 +43,7 @@ export class WebhooksController {
   @ApiHeader({ name: 'webhook-signature', required: false, description: 'Standard Webhooks: space-separated `v1,<base64 HMAC-SHA256>`' })
   @ApiHeader({ name: 'X-Hub-Signature-256', required: false, description: 'HMAC scheme (header name configurable): `sha256=<hex>` of the raw body' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'HMAC scheme: overrides the delivery header; a repeat never makes a second run' })
+  // No DTO: the payload is the enterprise system's event as signed (any JSON), mapped by the workflow's trigger in the planner.
   async webhook(@Param('workflowId') workflowId: string, @Body() payload: unknown, @Req() request: WebhookRequest): Promise<StartRunResponse> {
     if (request.rawBody === undefined) {
       throw new LedgerflowError('webhook_body_not_json', 'webhook bodies are JSON: send Content-Type: application/json', false, { header: 'content-type' });

@@ -3,7 +3,6 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags
 import { SCOPES, WORKFLOW_STREAM_PREFIX, workflowStreamId } from '@ledgerflow/contracts';
 import type { StepStats, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
 import { UnknownWorkflowError, foldWorkflowVersions, workflowSummaryOf, workflowViewOf } from '@ledgerflow/definitions';
-import { ValidationError } from '@ledgerflow/domain';
 import { readStreamsWithPrefix } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
 import { EVENT_STORE } from '@ledgerflow/service-runtime';
@@ -11,7 +10,7 @@ import { RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { ServicesClient } from './services.client.js';
 import { RegisterWorkflowResponse, WorkflowResponse, WorkflowSummaryResponse } from './workflows.dto.js';
-import { AcceptsYaml, YAML_MEDIA_TYPES } from './yaml-body.js';
+import { AcceptsYaml, DocumentText, YAML_MEDIA_TYPES } from './yaml-body.js';
 
 
 /**
@@ -47,14 +46,10 @@ export class WorkflowsController {
   @ApiOperation({ summary: 'Register a workflow definition version (validated as at start-up; versions are immutable)' })
   async register(
     @Param('workflowId') workflowId: string,
-    @Body() body: unknown,
+    @Body(DocumentText) text: string,
     @Res({ passthrough: true }) response: { status(code: number): unknown },
     @Headers('authorization') authorization?: string,
   ): Promise<RegisterWorkflowResponse> {
-    const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
-    if (text.trim() === '') {
-      throw new ValidationError('request_invalid', 'the body must be a workflow definition (YAML or JSON); it is empty', { field: 'body', rule: 'required' });
-    }
     const result = await this.services.registerWorkflow({ workflowId, text, token: Authenticator.credentialOf(authorization) });
     response.status(result.created ? 201 : 200);
     return result;

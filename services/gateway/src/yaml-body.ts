@@ -1,5 +1,6 @@
-import { SetMetadata } from '@nestjs/common';
-import type { ExecutionContext } from '@nestjs/common';
+import { Injectable, SetMetadata } from '@nestjs/common';
+import type { ExecutionContext, PipeTransform } from '@nestjs/common';
+import { ValidationError } from '@ledgerflow/domain';
 
 /** Media types read as YAML text (RFC 9512 registers `application/yaml`; the others are in common use). */
 export const YAML_MEDIA_TYPES = ['application/yaml', 'text/yaml', 'application/x-yaml', 'text/x-yaml'] as const;
@@ -14,3 +15,19 @@ export const AcceptsYaml = (): MethodDecorator => SetMetadata(YAML_BODY, true);
 
 /** Whether the handler of `context` is marked {@link AcceptsYaml}. */
 export const acceptsYaml = (context: ExecutionContext): boolean => Reflect.getMetadata(YAML_BODY, context.getHandler()) === true;
+
+/**
+ * A document body as text, for `@Body(DocumentText) text: string` on an {@link AcceptsYaml} endpoint: YAML as sent,
+ * JSON serialised again (a JSON document is YAML too); the receiving service parses and validates it.
+ * @throws ValidationError `request_invalid` (400, `details: {field: 'body', rule: 'required'}`) for no or a blank body.
+ */
+@Injectable()
+export class DocumentText implements PipeTransform<unknown, string> {
+  transform(body: unknown): string {
+    const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
+    if (text.trim() === '') {
+      throw new ValidationError('request_invalid', 'the body must be a workflow definition (YAML or JSON); it is empty', { field: 'body', rule: 'required' });
+    }
+    return text;
+  }
+}
