@@ -1,10 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { startOtlpReceiver } from '@ledgerflow/telemetry';
-import type { OtlpReceiver } from '@ledgerflow/telemetry';
-import { SERVICE_NAMES, startStack, tempDir } from '@ledgerflow/testing';
-import type { Stack } from '@ledgerflow/testing';
+import { SERVICE_NAMES, startOtlpReceiver, startStack, tempDir } from '@ledgerflow/testing';
+import type { OtlpReceiver, Stack } from '@ledgerflow/testing';
 import { eventually, http, reviewerToken, sampleClaims } from './e2e-support.spec-util.js';
 
 /** Every file under `dir` (the event store, its WAL, JetStream's store, memory, the vault), but not `except`. */

@@ -2,7 +2,7 @@
  * @ledgerflow/telemetry: OpenTelemetry for every Ledgerflow process (design brief, "Telemetry").
  * Start it first with {@link startTelemetry}; spans via {@link withSpan}; trace context in strings via
  * {@link traceparentOf} / {@link contextFromTraceparent}; metrics via {@link ledgerflowMetrics};
- * JSON-lines logs via {@link createLogger}. {@link startOtlpReceiver} is test support for other packages.
+ * JSON-lines logs via {@link createLogger}.
  */
 export type { Attributes, Context, Link, Span } from '@opentelemetry/api';
 export { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -13,4 +13,3 @@ export * from './tracing.js';
 export * from './propagation.js';
 export * from './metrics.js';
 export * from './logger.js';
-export * from './otlp-receiver.js';

@@ -1,18 +1,10 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
+import { freePort, startOtlpReceiver } from '@ledgerflow/testing';
 import { ledgerflowMetrics } from './metrics.js';
-import { startOtlpReceiver } from './otlp-receiver.js';
 import { startTelemetry } from './telemetry-sdk.js';
 import { SpanAttr, withSpan } from './tracing.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('telemetry export', () => {
   it('serves ledgerflow_policy_decisions_total on the Prometheus endpoint once a decision is counted', async () => {

@@ -8,3 +8,4 @@ export * from './webhook-secrets.js';
 export * from './eventually.js';
 export * from './planner-alone.js';
 export * from './rejection.js';
+export * from './otlp-receiver.js';

@@ -1,7 +1,5 @@
-import { startOtlpReceiver } from '@ledgerflow/telemetry';
-import type { OtlpReceiver } from '@ledgerflow/telemetry';
-import { benchWorkers, startStack, authHeader } from '@ledgerflow/testing';
-import type { Stack } from '@ledgerflow/testing';
+import { benchWorkers, startOtlpReceiver, startStack, authHeader } from '@ledgerflow/testing';
+import type { OtlpReceiver, Stack } from '@ledgerflow/testing';
 
 /**
  * One trace per run: every service exports spans over OTLP/HTTP JSON to a receiver in this test; the run's

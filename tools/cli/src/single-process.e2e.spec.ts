@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { startOtlpReceiver } from '@ledgerflow/telemetry';
-import type { OtlpReceiver } from '@ledgerflow/telemetry';
-import { eventually, freePort, repoRoot, spawnProcess, tempDir } from '@ledgerflow/testing';
-import type { ManagedProcess } from '@ledgerflow/testing';
+import { eventually, freePort, repoRoot, spawnProcess, startOtlpReceiver, tempDir } from '@ledgerflow/testing';
+import type { ManagedProcess, OtlpReceiver } from '@ledgerflow/testing';
 
 interface Status {
   readonly running: boolean;
