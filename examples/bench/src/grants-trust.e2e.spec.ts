@@ -4,7 +4,7 @@ import { inputDigestOf } from '@ledgerflow/audit';
 import { subjects, type PolicyEvaluation, type Reply } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { authHeader, startBenchStack } from '@ledgerflow/testing';
+import { authHeader, runEventsWhen, startBenchStack } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 import { callToolDirectly, recordedFor } from './grants.spec-util.js';
 
@@ -103,15 +103,9 @@ describe('grants trust only the run\'s events and cannot be replayed', () => {
     return msg.json<Reply<PolicyEvaluation>>();
   }
 
-  /** The run's events once `done` holds for them (or the last read after `timeoutMs`). */
-  async function until(runId: string, done: (events: StoredEvent[]) => boolean, timeoutMs = 20_000): Promise<StoredEvent[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const events = await store.readStream(`run-${runId}`);
-      if (done(events) || Date.now() > deadline) return events;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  /** The run's events once `done` holds for them (fails after `timeoutMs`). */
+  const until = (runId: string, done: (events: StoredEvent[]) => boolean, timeoutMs = 20_000): Promise<StoredEvent[]> =>
+    runEventsWhen(store, runId, done, 'the expected events', timeoutMs);
 
   /** After a pause for anything the refused requests could have caused: the same events, and only `ranSteps` in the ledger. */
   async function expectNothingRecorded(runId: string, before: StoredEvent[], ranSteps: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMetadata } from '@ledgerflow/contracts';
+import { eventually } from '@ledgerflow/testing';
 import { ValidationError } from '@ledgerflow/domain';
 import { DEFAULT_MAX_EVENT_BYTES, storedEventBytes } from './append-validation.js';
 import { ConcurrencyError, EventTooLargeError } from './errors.js';
@@ -25,15 +26,6 @@ export function newEvent(type: string, data: unknown = {}, overrides: Partial<Ev
 /** A stream-id prefix unique to one test, so the suite also runs against a shared EventStoreDB server. */
 export function uniquePrefix(): string {
   return `t${randomUUID().replaceAll('-', '').slice(0, 12)}-`;
-}
-
-/** Polls `check` every 5 ms until it holds, or fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 async function conflictOf(promise: Promise<unknown>): Promise<ConcurrencyError> {
@@ -255,10 +247,10 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const subscription = store.subscribeToAll({ fromPosition: from, streamPrefix: p }, (e) => {
           seen.push(e);
         });
-        await waitFor(() => seen.length >= 2);
+        await eventually('two events seen', () => seen.length >= 2, 5000, 5);
         await store.append(`${p}b`, [newEvent('B1')], { expectedRevision: 'no_stream' });
         await store.append(`${p}a`, [newEvent('A3')], { expectedRevision: 1 });
-        await waitFor(() => seen.length >= 4);
+        await eventually('four events seen', () => seen.length >= 4, 5000, 5);
         await new Promise((resolve) => setTimeout(resolve, 100));
         await subscription.close();
         await subscription.closed;
@@ -276,7 +268,7 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
           await new Promise((resolve) => setTimeout(resolve, 10));
           log.push(`end ${e.type}`);
         });
-        await waitFor(() => log.length >= 6);
+        await eventually('six log entries', () => log.length >= 6, 5000, 5);
         await subscription.close();
         expect(log).toEqual(['start A', 'end A', 'start B', 'end B', 'start C', 'end C']);
       });
@@ -295,7 +287,7 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
           },
         );
         await expect(subscription.closed).rejects.toBe(failure);
-        await waitFor(() => errors.length === 1);
+        await eventually('one error', () => errors.length === 1, 5000, 5);
         expect(errors[0]).toBe(failure);
         expect(seen).toEqual(['A']);
 
@@ -303,7 +295,7 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const again = store.subscribeToAll({ fromPosition: subscription.position, streamPrefix: p }, (e) => {
           resumed.push(e.type);
         });
-        await waitFor(() => resumed.length >= 2);
+        await eventually('two events after resuming', () => resumed.length >= 2, 5000, 5);
         await again.close();
         expect(resumed).toEqual(['B', 'C']);
       });

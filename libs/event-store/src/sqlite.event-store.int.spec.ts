@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ValidationError } from '@ledgerflow/domain';
-import { describeEventStoreContract, newEvent, waitFor } from './event-store.contract.spec-util.js';
+import { eventually } from '@ledgerflow/testing';
+import { describeEventStoreContract, newEvent } from './event-store.contract.spec-util.js';
 import { DuplicateEventError, StoreUnavailableError } from './errors.js';
 import type { StoredEvent } from './event-store.port.js';
 import { SqliteCheckpointStore } from './sqlite.checkpoint-store.js';
@@ -143,7 +144,7 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     await writer.append('run-1', [newEvent('A')], { expectedRevision: 'no_stream' });
     await writer.append('memory-1', [newEvent('M')], { expectedRevision: 'no_stream' });
     await writer.append('run-1', [newEvent('B')], { expectedRevision: 0 });
-    await waitFor(() => seen.length >= 2);
+    await eventually('two events seen', () => seen.length >= 2, 5000, 5);
     await reader.close();
     await writer.close();
     await subscription.closed;

@@ -30,13 +30,7 @@ export async function startNatsFixture(): Promise<NatsFixture> {
   };
 }
 
-/** Polls `check` every 20 ms until it returns true; fails with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The test kit's polling helper; its predicate form is `eventually(what, holds, timeoutMs = 10_000)`. */
+export { eventually } from '@ledgerflow/testing';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

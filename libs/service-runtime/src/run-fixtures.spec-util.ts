@@ -1,6 +1,7 @@
 import { decide } from '@ledgerflow/domain';
-import type { Plan, PlanStep, PolicyDecision } from '@ledgerflow/domain';
+import type { Plan, PolicyDecision } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
+import { aPlan, aStep } from '@ledgerflow/testing';
 import type { AppendOptions, AppendResult, ExpectedRevision, NewEvent, ReadStreamOptions, StoredEvent } from '@ledgerflow/event-store';
 import type { Decision } from './run-repository.js';
 
@@ -8,17 +9,7 @@ import type { Decision } from './run-repository.js';
 
 export const NOW = '2026-05-01T10:00:00.000Z';
 
-export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
-  return {
-    id, name: `Step ${id}`, tool: 'crm', action: 'read', agent: 'clerk', dependsOn: [], input: {},
-    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 }, timeoutMs: 30_000, optional: false, policyTags: [],
-    ...overrides,
-  };
-}
-
-export const twoStepPlan: Plan = {
-  workflowId: 'claims', workflowVersion: '1.0.0', concurrency: 2, agents: { clerk: ['crm.read'] }, steps: [aStep('a'), aStep('b')],
-};
+export const twoStepPlan: Plan = aPlan([aStep('a'), aStep('b')]);
 
 export const allow: PolicyDecision = {
   outcome: 'allow', rationale: 'clerk may crm.read', auditId: 'aud-1',

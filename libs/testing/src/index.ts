@@ -9,3 +9,5 @@ export * from './eventually.js';
 export * from './planner-alone.js';
 export * from './rejection.js';
 export * from './otlp-receiver.js';
+export * from './run-events.js';
+export * from './plan-fixtures.js';

@@ -7,7 +7,7 @@ import type { NatsServerHandle } from '@ledgerflow/testing';
 import { ExecutorPresence, executorIdOf } from './executor-presence.js';
 
 const logger = createLogger('executor-presence-spec', { level: 'error' });
-const until = (what: string, holds: () => boolean, timeoutMs = 3000) => eventually(async () => (holds() ? true : undefined), timeoutMs, what, 10);
+const until = (what: string, holds: () => boolean) => eventually(what, holds, 3000, 10);
 const TIMING = { intervalMs: 50, ttlMs: 300 };
 
 describe('ExecutorPresence (heartbeats over a real nats-server)', () => {

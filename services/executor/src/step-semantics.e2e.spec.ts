@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { authHeader, eventually, repoRoot, startBenchStack, startRunOverHttp } from '@ledgerflow/testing';
+import { authHeader, repoRoot, runEventsWhen, startBenchStack, startRunOverHttp } from '@ledgerflow/testing';
 import type { BenchStack, DevTokenClaims } from '@ledgerflow/testing';
 
 /**
@@ -28,10 +28,7 @@ describe('step and run semantics of definitions', () => {
 
   const eventsOf = (runId: string): Promise<StoredEvent[]> => store.readStream(`run-${runId}`);
   const until = (runId: string, what: string, test: (events: StoredEvent[]) => boolean, timeoutMs = 30_000): Promise<StoredEvent[]> =>
-    eventually(async () => {
-      const events = await eventsOf(runId);
-      return test(events) ? events : undefined;
-    }, timeoutMs, `run ${runId}: ${what}`);
+    runEventsWhen(store, runId, test, what, timeoutMs);
   const settled = (runId: string) => until(runId, 'settled', (events) => events.some((e) => ['RunPaused', 'RunCompleted', 'RunFailed'].includes(e.type)));
   const types = (events: StoredEvent[]) => events.map((e) => e.type);
   const post = async (path: string, body: unknown, claims: DevTokenClaims = { sub: 'ops', scopes: ['runs:operate'] }) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, devToken, repoRoot, startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, devToken, repoRoot, runEventsWhen, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -48,15 +48,8 @@ describe('failure handling and operator actions', () => {
   }
 
   /** The run's events once `done` holds for them (polls the store). */
-  async function until(runId: string, done: (events: StoredEvent[]) => boolean, what: string): Promise<StoredEvent[]> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const events = await store.readStream(`run-${runId}`);
-      if (done(events)) return events;
-      if (Date.now() > deadline) throw new Error(`run ${runId}: timed out waiting for ${what}; events: ${events.map((e) => e.type).join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  const until = (runId: string, done: (events: StoredEvent[]) => boolean, what: string): Promise<StoredEvent[]> =>
+    runEventsWhen(store, runId, done, what, 20_000, 100);
 
   const has = (type: string) => (events: StoredEvent[]) => events.some((event) => event.type === type);
   const paused = (events: StoredEvent[]) => events.at(-1)?.type === 'RunPaused';

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { PolicyEvaluateRequest, PolicyFacts } from '@ledgerflow/contracts';
 import { foldRun, gateIdOf } from '@ledgerflow/domain';
 import type { Plan, PlanStep, PolicyDecision, RunEvent, RunState } from '@ledgerflow/domain';
+import { aPlan as plan, aStep as planStep } from '@ledgerflow/testing';
 
 /** The claim-review example packs. */
 export const EXAMPLE_POLICIES = fileURLToPath(new URL('../../../examples/claim-review/policies', import.meta.url));
@@ -30,11 +31,7 @@ export const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 /** A plan step of the claim-review shape; `payout` pays, `assess` runs before it. */
 export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
-  return {
-    id, name: `Step ${id}`, tool: 'claims', action: 'assess', agent: 'assessor', dependsOn: [], input: {},
-    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 }, timeoutMs: 30_000, optional: false, policyTags: [],
-    ...overrides,
-  };
+  return planStep(id, { tool: 'claims', action: 'assess', agent: 'assessor', ...overrides });
 }
 
 export const assess = aStep('assess');
@@ -42,10 +39,10 @@ export const payout = aStep('payout', { tool: 'billing', action: 'payout', agent
 
 /** Agents: `payout-agent` and `payout-backup` may pay; `clerk` may only read claims. */
 export function aPlan(steps: PlanStep[]): Plan {
-  return {
-    workflowId: 'claim-review', workflowVersion: '1.0.0', concurrency: 2, steps,
+  return plan(steps, {
+    workflowId: 'claim-review',
     agents: { assessor: ['claims.assess'], 'payout-agent': ['billing.payout'], 'payout-backup': ['billing.payout'], clerk: ['claims.read'] },
-  };
+  });
 }
 
 const allow: PolicyDecision = { outcome: 'allow', rules: [], rationale: 'allowed', auditId: 'aud-1' };

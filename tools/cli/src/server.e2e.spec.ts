@@ -9,7 +9,7 @@ import { runIdFor } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { runUpdateOf, sseMessages } from '@ledgerflow/sdk';
-import { eventually, freePort, repoRoot, spawnProcess, tempDir } from '@ledgerflow/testing';
+import { eventually, freePort, repoRoot, runEventsWhen, spawnProcess, tempDir } from '@ledgerflow/testing';
 import type { ManagedProcess } from '@ledgerflow/testing';
 
 /**
@@ -39,11 +39,7 @@ describe('ledgerflow start, used as a server', () => {
     return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> & { runId?: string } };
   };
   const events = (runId: string) => store.readStream(`run-${runId}`);
-  const until = (runId: string, what: string, done: (all: StoredEvent[]) => boolean, timeoutMs = 30_000) =>
-    eventually(async () => {
-      const all = await events(runId);
-      return done(all) ? all : undefined;
-    }, timeoutMs, `${what} (run ${runId})`);
+  const until = (runId: string, what: string, done: (all: StoredEvent[]) => boolean, timeoutMs = 30_000) => runEventsWhen(store, runId, done, what, timeoutMs);
   const types = (all: readonly StoredEvent[]) => all.map((e) => e.type);
   const startRun = async (workflowId: string, input: unknown, idempotencyKey: string) => {
     const started = await api('POST', `/v1/workflows/${workflowId}/runs`, { input, idempotencyKey });

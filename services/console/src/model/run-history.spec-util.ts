@@ -1,16 +1,15 @@
 import { gateIdOf } from '@ledgerflow/domain';
 import type { PlanStep, PolicyDecision, RunEvent } from '@ledgerflow/domain';
+import { aPlan, aStep } from '@ledgerflow/testing';
 import type { RunEventRecord } from './run-events.js';
 
 /** Events of a claim-like run as `GET /v1/runs/{id}/events` answers them, typed on the domain's events. */
 export const RUN_ID = 'run-console-1';
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 
+/** {@link aStep} with short retries (two attempts, 10 ms backoff) and a 1 s timeout. */
 export function step(id: string, dependsOn: string[] = [], overrides: Partial<PlanStep> = {}): PlanStep {
-  return {
-    id, name: `Step ${id}`, tool: 'crm', action: 'read', agent: 'clerk', dependsOn, input: {}, retry: { maxAttempts: 2, backoffMs: 10, multiplier: 2, maxBackoffMs: 100 },
-    timeoutMs: 1000, optional: false, policyTags: [], ...overrides,
-  };
+  return aStep(id, { dependsOn, retry: { maxAttempts: 2, backoffMs: 10, multiplier: 2, maxBackoffMs: 100 }, timeoutMs: 1000, ...overrides });
 }
 
 export const allow: PolicyDecision = {
@@ -27,7 +26,7 @@ export const requireApproval: PolicyDecision = {
 export const events = {
   started: (steps: PlanStep[]): RunEvent[] => [
     { type: 'RunTriggered', data: { runId: RUN_ID, workflowId: 'claims', workflowVersion: '1.0.0', trigger: { source: 'api', idempotencyKey: 'k1' }, input: {} } },
-    { type: 'PlanCreated', data: { plan: { workflowId: 'claims', workflowVersion: '1.0.0', concurrency: 2, agents: { clerk: ['crm.read'] }, steps } } },
+    { type: 'PlanCreated', data: { plan: aPlan(steps) } },
   ],
   evaluated: (stepId: string, decision: PolicyDecision = allow, attempt = 1): RunEvent => ({ type: 'StepPolicyEvaluated', data: { stepId, attempt, decision } }),
   ran: (stepId: string, attempt = 1): RunEvent => ({
