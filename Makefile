@@ -9,7 +9,7 @@ export NX_NO_CLOUD := true
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: install nats chromium build typecheck lint unit test demo bench bench-peer soak start clean
+.PHONY: install nats chromium build typecheck lint unit int e2e test demo bench bench-peer soak start clean
 
 # `npm install` (not `npm ci`): the registry reachable here lacks other platforms' optional bindings
 # (e.g. @unrs/resolver-binding-*), so npm cannot record them and `npm ci` refuses every lockfile it writes.
@@ -45,6 +45,19 @@ test: install nats chromium build typecheck lint
 	@mkdir -p .data
 	$(JEST) --json --outputFile=.data/jest-results.json; status=$$?; \
 	  node tools/print-test-summary.mjs .data/jest-results.json; exit $$status
+
+# One Jest tier by file suffix, without the type check and lint of `make test`; ARGS go to Jest first (e.g. a path
+# that narrows the tier: --testMatch takes several values, so nothing may follow it).
+# Every tier needs the build (a unit check runs the compiled CLI, an int spec the compiled event store's workers);
+# int and e2e need nats-server, e2e chromium for the console's browser tests.
+unit: install build
+	$(JEST) $(ARGS) --testMatch '**/*.unit.spec.ts'
+
+int: install nats build
+	$(JEST) $(ARGS) --testMatch '**/*.int.spec.ts'
+
+e2e: install nats chromium build
+	$(JEST) $(ARGS) --testMatch '**/*.e2e.spec.ts'
 
 demo: install nats build
 	node examples/claim-review/dist/demo.js $(ARGS)
