@@ -2,6 +2,7 @@ import type { ErrorBody } from '@ledgerflow/contracts';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
+import { StoreUnavailableError } from '@ledgerflow/event-store';
 import { extractTraceContext } from '@ledgerflow/telemetry';
 import { upsertPullConsumer } from './consumer-config.js';
 import { defaultDeadLetterSubject, publishDeadLetter } from './dead-letter.js';
@@ -31,9 +32,13 @@ export interface DurableConsumerOptions {
    * Failed deliveries before a message is dead-lettered; default 5. Counted here, not by the server (the consumer's
    * `max_deliver` is unlimited), so a message whose dead letter could not be stored is redelivered, never dropped; a
    * delivery past this count (after such a failure, or a process that died handling it) is dead-lettered at once.
+   * A store outage (`STORE.UNAVAILABLE`) uses none of it: the handler is run again in place (see `startDurableConsumer`).
    */
   readonly maxDeliver?: number;
-  /** Nak delay after failed delivery n is `backoffMs[n-1]` (the last entry repeats), in ms; default [100, 500, 2000, 5000]. */
+  /**
+   * Nak delay after failed delivery n is `backoffMs[n-1]` (the last entry repeats), in ms; default [100, 500, 2000, 5000].
+   * Also the delay before run n+1 of a handler that failed with `STORE.UNAVAILABLE` (at least 100 ms).
+   */
   readonly backoffMs?: readonly number[];
   /**
    * How long the server waits for an ack before redelivering, in ms; default 10000: a message held by a process
@@ -95,6 +100,13 @@ const UNLIMITED_DELIVERIES = -1;
  * cannot be stored, the message is nakked (`deadLetterRetryMs`) and dead-lettered on its next delivery. A failed
  * message is never acked, and never terminated before its dead letter is stored.
  *
+ * A handler failing with a store outage (code `STORE.UNAVAILABLE`, `StoreUnavailableError`) is run again in place
+ * after `backoffMs` (run n waits `backoffMs[n-1]`, at least 100 ms) until it stops failing so, the message kept in
+ * progress meanwhile (as are messages waiting for a handler slot or a batch), so a store down for minutes uses none
+ * of `maxDeliver` and dead-letters nothing. Not a nak: JetStream counts every redelivery, and a count of outage naks
+ * kept in one process is not seen by the replicas the message is redelivered to. On `stop()` during an outage the
+ * message is nakked (one delivery used, as by a process that stops while handling it), never dead-lettered.
+ *
  * @throws LedgerflowError `NATS.CONSUMER_CONFIG_*` when the consumer cannot be created or updated.
  * @example
  * const c = await startDurableConsumer(nc, { stream: EVENTS_STREAM, durable: 'executor', filterSubjects: ['lf.evt.run.>'],
@@ -107,6 +119,8 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   const backoff = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   const dlq = options.deadLetterSubject ?? defaultDeadLetterSubject(options.durable);
   const deadLetterRetryMs = options.deadLetterRetryMs ?? 5_000;
+  const keepAliveMs = Math.max(500, Math.floor(ackWaitMs / 2));
+  const backoffAfter = (n: number): number => (backoff.length === 0 ? 0 : backoff[Math.min(n - 1, backoff.length - 1)]);
   const report = (err: unknown, msg?: ConsumedMessage): void => {
     try {
       options.onError?.(err, msg);
@@ -131,6 +145,9 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   const slots = new Slots(concurrency);
   const inFlight = new Set<Promise<void>>();
   const expires = Math.max(1_000, options.pullExpiresMs ?? 1_000);
+  // On stop, a message is handed back for after the open pull request (it runs to its end): a nak without a delay
+  // came straight back into it, and was nakked again, each time a delivery used.
+  const handBack = (m: JsMsg): void => m.nak(expires);
   let stopping = false;
   let wake: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolve) => (wake = resolve));
@@ -140,14 +157,13 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     const span = messagingTracer().startSpan(`process ${m.subject}`, { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) }, parent);
     const settle = (what: () => void): void => settleQuietly(what, view);
     // Kept alive until settled: the dead letter's publish waits for its ack too.
-    const keepAlive = setInterval(() => settle(() => m.working()), Math.max(500, Math.floor(ackWaitMs / 2)));
+    const keepAlive = setInterval(() => settle(() => m.working()), keepAliveMs);
     try {
-      const error = view.deliveryCount > maxDeliver ? overLimit(view.deliveryCount) : await handled(view, span, parent);
+      const error = view.deliveryCount > maxDeliver ? overLimit(view.deliveryCount) : await handledThroughOutages(view, span, parent);
       if (!error) return settle(() => m.ack());
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      if (view.deliveryCount < maxDeliver) {
-        return settle(() => m.nak(backoff.length === 0 ? 0 : backoff[Math.min(view.deliveryCount - 1, backoff.length - 1)]));
-      }
+      if (isStoreOutage(error)) return settle(() => handBack(m)); // left by stop(): never dead-lettered
+      if (view.deliveryCount < maxDeliver) return settle(() => m.nak(backoffAfter(view.deliveryCount)));
       try {
         await publishDeadLetter(js, dlq, m, error);
       } catch (dlqErr) {
@@ -169,6 +185,16 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     } catch (err) {
       report(err, view);
       return toErrorBody(err);
+    }
+  };
+
+  /** {@link handled}, run again while it fails with a store outage (after `backoffAfter(run)`), until `stop()`. */
+  const handledThroughOutages = async (view: ConsumedMessage, span: Span, parent: Context): Promise<ErrorBody | undefined> => {
+    for (let run = 1; ; run++) {
+      const error = await handled(view, span, parent);
+      if (!isStoreOutage(error) || stopping) return error;
+      span.addEvent('store unavailable: handler to run again', { 'lf.handler_run': run });
+      await Promise.race([new Promise((r) => setTimeout(r, Math.max(100, backoffAfter(run)))), stopSignal]);
     }
   };
 
@@ -198,9 +224,20 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   const handOut = async (m: JsMsg): Promise<void> => {
     const view = viewOf(m);
     if (!stopping && skips(view)) return settleQuietly(() => m.ack(), view);
-    while (!stopping && !slots.tryTake()) await slots.whenFree();
-    if (stopping) return settleQuietly(() => m.nak());
+    if (!(await slotFor(m, view))) return settleQuietly(() => handBack(m), view);
     track(processOne(m, view).finally(() => slots.release()));
+  };
+  /** Takes a handler slot, the message kept in progress while it waits (slots may be held through a store outage); false once stopping. */
+  const slotFor = async (m: JsMsg, view: ConsumedMessage): Promise<boolean> => {
+    if (stopping) return false;
+    if (slots.tryTake()) return true;
+    const keepAlive = setInterval(() => settleQuietly(() => m.working(), view), keepAliveMs);
+    try {
+      while (!stopping && !slots.tryTake()) await slots.whenFree();
+    } finally {
+      clearInterval(keepAlive);
+    }
+    return !stopping;
   };
 
   // Batches: messages that arrived in one event-loop turn (at most maxBatch) are handled together, one batch at a time.
@@ -213,11 +250,13 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     const batch = gathered;
     gathered = [];
     if (batch.length === 0) return;
-    const task = (batches = batches.then(() => processBatch(batch)));
+    // Kept in progress from now: the batch may wait behind one held up by a store outage.
+    const keepAlive = setInterval(() => batch.forEach((m) => settleQuietly(() => m.working())), keepAliveMs);
+    const task = (batches = batches.then(() => processBatch(batch)).finally(() => clearInterval(keepAlive)));
     track(task);
   };
   const gather = async (m: JsMsg): Promise<void> => {
-    if (stopping) return settleQuietly(() => m.nak());
+    if (stopping) return settleQuietly(() => handBack(m));
     // Past its deliveries (its dead letter is due): alone, so that it never fails a batch again.
     if (m.info.deliveryCount > maxDeliver) return track(processOne(m));
     gathered.push(m);
@@ -238,7 +277,6 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
       kind: SpanKind.CONSUMER,
       attributes: { 'messaging.system': 'nats', 'messaging.batch.message_count': batch.length, 'messaging.consumer.group.name': options.durable },
     });
-    const keepAlive = setInterval(() => batch.forEach((m) => settleQuietly(() => m.working())), Math.max(500, Math.floor(ackWaitMs / 2)));
     try {
       await context.with(trace.setSpan(ROOT_CONTEXT, span), () => handleBatch(views));
       batch.forEach((m, i) => settleQuietly(() => m.ack(), views[i]));
@@ -247,7 +285,6 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
       span.setStatus({ code: SpanStatusCode.ERROR, message: toErrorBody(err).message });
       for (const [i, m] of batch.entries()) await processOne(m, views[i]);
     } finally {
-      clearInterval(keepAlive);
       span.end();
     }
   };
@@ -292,6 +329,11 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
       return stopped;
     },
   };
+}
+
+/** A handler failure that is the store's, not the message's: retried in place, never counted against `maxDeliver`. */
+function isStoreOutage(error: ErrorBody | undefined): boolean {
+  return error?.code === StoreUnavailableError.code;
 }
 
 function viewOf(m: JsMsg): ConsumedMessage {
