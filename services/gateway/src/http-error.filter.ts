@@ -49,7 +49,18 @@ const STATUS_BY_CODE: Record<string, number> = {
   'NATS.NO_RESPONDERS': 503,
   // The event store stayed locked or unreachable (retryable): the service is unavailable, the request was fine.
   'STORE.UNAVAILABLE': 503,
+  // A stored event has a newer schemaVersion than this release reads (docs/events.md, "Versions and upcasting"): the
+  // request was fine, this gateway (or the service that answered) is older than the data; a newer replica reads it.
+  event_version_unsupported: 503,
 };
+
+/**
+ * `Retry-After` seconds (RFC 9110, section 10.2.3) of a retryable 503, by code: 1 s for a store or service that did
+ * not answer (`STORE.UNAVAILABLE`, `NATS.TIMEOUT`, `NATS.NO_RESPONDERS`, and any other retryable 503), 5 s for an
+ * event newer than this release (a rolling upgrade replaces the older replicas in seconds, not at once).
+ */
+export const RETRY_AFTER_SECONDS: Readonly<Record<string, number>> = { event_version_unsupported: 5 };
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /**
  * Codes answered under a public name: an event store refusal of an oversized event (a run input that grew past
@@ -64,16 +75,34 @@ const PUBLIC_CODE: Record<string, string> = {
  * from its code: 400 malformed/invalid request (a bad path parameter, a body nested too deep), 401 no valid
  * credential, 403 a missing scope, a service account where a person is needed or not a reviewer of the gate,
  * 404 unknown workflow/run/gate, 409 a rule of the run refused the command, 413 payload too large, 415 a body
- * that is not JSON, 422 run input failing the workflow's inputSchema, 503 a service did not answer or the event
- * store was unavailable (retryable), 500 otherwise.
+ * that is not JSON, 422 run input failing the workflow's inputSchema, 503 a service did not answer, the event
+ * store was unavailable or a stored event is newer than this release (retryable, with `Retry-After`), 500 otherwise.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
     const { status, body } = toHttpError(exception);
-    response.status(status).json({ error: body });
+    sendHttpError(host.switchToHttp().getResponse<ErrorResponse>(), status, body);
   }
+}
+
+/** The part of an express response an error answer uses. */
+export interface ErrorResponse {
+  setHeader(name: string, value: string): unknown;
+  status(code: number): { json(body: unknown): void };
+}
+
+/** Seconds a client should wait before retrying, for a retryable 503; undefined for any other answer. */
+export function retryAfterOf(status: number, body: ErrorBody): number | undefined {
+  if (status !== 503 || !body.retryable) return undefined;
+  return RETRY_AFTER_SECONDS[body.code] ?? DEFAULT_RETRY_AFTER_SECONDS;
+}
+
+/** Answers `{ error: body }` with `status`, and `Retry-After` on a retryable 503 ({@link retryAfterOf}). */
+export function sendHttpError(response: ErrorResponse, status: number, body: ErrorBody): void {
+  const retryAfter = retryAfterOf(status, body);
+  if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
+  response.status(status).json({ error: body });
 }
 
 export function toHttpError(exception: unknown): { status: number; body: ErrorBody } {

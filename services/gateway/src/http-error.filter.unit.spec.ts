@@ -1,7 +1,8 @@
 import { BadRequestException, HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { ArgumentsHost } from '@nestjs/common';
-import { DomainError, LedgerflowError, ValidationError } from '@ledgerflow/domain';
-import { HttpErrorFilter, toHttpError } from './http-error.filter.js';
+import { DomainError, EventVersionError, LedgerflowError, ValidationError } from '@ledgerflow/domain';
+import { HttpErrorFilter, RETRY_AFTER_SECONDS, retryAfterOf, toHttpError } from './http-error.filter.js';
+import { ReplayErrorFilter } from './replay-error.filter.js';
 
 /** An error shaped like body-parser's (what Nest's JSON body parsing throws). */
 const bodyParserError = (type: string, message: string): Error => Object.assign(new Error(message), { type, status: type === 'entity.too.large' ? 413 : 400 });
@@ -11,7 +12,7 @@ describe('toHttpError', () => {
     ['message_malformed', 400], ['request_invalid', 400], ['idempotency_key_missing', 400], ['unauthorized', 401],
     ['RUN.REVIEWER_NOT_NAMED', 403], ['RUN.ACTOR_CANNOT_DECIDE', 403], ['workflow_unknown', 404], ['run_not_found', 404],
     ['gate_not_found', 404], ['RUN.GATE_NOT_FOUND', 404], ['RUN.GATE_ALREADY_DECIDED', 409], ['payload_too_large', 413],
-    ['input_invalid', 422], ['NATS.TIMEOUT', 503], ['NATS.NO_RESPONDERS', 503], ['STORE.UNAVAILABLE', 503],
+    ['input_invalid', 422], ['NATS.TIMEOUT', 503], ['NATS.NO_RESPONDERS', 503], ['STORE.UNAVAILABLE', 503], ['event_version_unsupported', 503],
   ])('%s -> %i', (code, status) => {
     const { status: actual, body } = toHttpError(new LedgerflowError(code, `a ${code} error`, false, { field: 'x' }));
     expect(actual).toBe(status);
@@ -71,5 +72,59 @@ describe('HttpErrorFilter', () => {
     const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
     new HttpErrorFilter().catch(new DomainError('RUN.GATE_ALREADY_DECIDED', 'decided by alice', { decidedBy: 'alice' }), host);
     expect(sent).toEqual([{ status: 409, body: { error: { code: 'RUN.GATE_ALREADY_DECIDED', message: 'decided by alice', retryable: false, details: { decidedBy: 'alice' } } } }]);
+  });
+});
+
+describe('503 answers and Retry-After', () => {
+  /** What the filter sent: status, headers and body. */
+  function answer(filter: { catch(exception: unknown, host: ArgumentsHost): void }, exception: unknown) {
+    const sent: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} };
+    const response = {
+      setHeader: (name: string, value: string) => void (sent.headers[name.toLowerCase()] = value),
+      status: (status: number) => ({ json: (body: unknown) => Object.assign(sent, { status, body }) }),
+    };
+    filter.catch(exception, { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost);
+    return sent;
+  }
+
+  it.each([
+    ['STORE.UNAVAILABLE', '1'], ['NATS.TIMEOUT', '1'], ['NATS.NO_RESPONDERS', '1'], ['auth_unavailable', '1'],
+  ])('a retryable %s is 503 with Retry-After: %s', (code, seconds) => {
+    const sent = answer(new HttpErrorFilter(), new LedgerflowError(code, `${code} happened`, true));
+    expect(sent).toEqual({ status: 503, headers: { 'retry-after': seconds }, body: { error: { code, message: `${code} happened`, retryable: true } } });
+  });
+
+  it('a stored event newer than this release is 503 event_version_unsupported naming it, with Retry-After: 5', () => {
+    const sent = answer(new HttpErrorFilter(), new EventVersionError('StepSucceeded', 3, 2));
+    expect(sent).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS['event_version_unsupported']) },
+      body: { error: { code: 'event_version_unsupported', retryable: true, details: { type: 'StepSucceeded', schemaVersion: 3, currentVersion: 2 } } },
+    });
+    expect(sent.headers['retry-after']).toBe('5');
+    expect((sent.body as { error: { message: string } }).error.message).toContain('this release reads StepSucceeded up to version 2');
+  });
+
+  it('forwarded from another service as an error body, the same', () => {
+    const forwarded = { code: 'event_version_unsupported', message: 'newer', retryable: true, details: { type: 'RunTriggered', schemaVersion: 2, currentVersion: 1 } };
+    expect(answer(new HttpErrorFilter(), forwarded)).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
+  });
+
+  it('an HttpException 503 (retryable) gets Retry-After: 1; a 503 marked not retryable and other statuses get none', () => {
+    expect(answer(new HttpErrorFilter(), new ServiceUnavailableException('later')).headers).toEqual({ 'retry-after': '1' });
+    expect(answer(new HttpErrorFilter(), new LedgerflowError('NATS.TIMEOUT', 'no reply', false))).toMatchObject({ status: 503, headers: {} });
+    expect(answer(new HttpErrorFilter(), new Error('boom'))).toMatchObject({ status: 500, headers: {} });
+    expect(answer(new HttpErrorFilter(), new ValidationError('request_invalid', 'bad'))).toMatchObject({ status: 400, headers: {} });
+  });
+
+  it('the replay endpoints answer the same header', () => {
+    expect(answer(new ReplayErrorFilter(), new LedgerflowError('NATS.NO_RESPONDERS', 'no planner', true))).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(answer(new ReplayErrorFilter(), new LedgerflowError('checkpoint_unknown', 'no cp-9'))).toMatchObject({ status: 404, headers: {} });
+  });
+
+  it('retryAfterOf: only a retryable 503', () => {
+    expect(retryAfterOf(503, { code: 'STORE.UNAVAILABLE', message: 'locked', retryable: true })).toBe(1);
+    expect(retryAfterOf(503, { code: 'STORE.UNAVAILABLE', message: 'locked', retryable: false })).toBeUndefined();
+    expect(retryAfterOf(500, { code: 'internal_error', message: 'x', retryable: true })).toBeUndefined();
   });
 });

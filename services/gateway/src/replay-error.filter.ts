@@ -1,6 +1,7 @@
 import { Catch } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import { toHttpError } from './http-error.filter.js';
+import { sendHttpError, toHttpError } from './http-error.filter.js';
+import type { ErrorResponse } from './http-error.filter.js';
 
 /** Codes of the replay endpoints and their HTTP status (the rest as the gateway's `HttpErrorFilter` maps them). */
 const REPLAY_STATUS: Record<string, number> = { checkpoint_unknown: 404, 'RUN.FORK_ORIGIN_NOT_STARTED': 409, 'RUN.FORK_ORIGIN_MISMATCH': 409 };
@@ -9,8 +10,7 @@ const REPLAY_STATUS: Record<string, number> = { checkpoint_unknown: 404, 'RUN.FO
 @Catch()
 export class ReplayErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
     const { status, body } = toHttpError(exception);
-    response.status(REPLAY_STATUS[body.code] ?? status).json({ error: body });
+    sendHttpError(host.switchToHttp().getResponse<ErrorResponse>(), REPLAY_STATUS[body.code] ?? status, body);
   }
 }
