@@ -2,7 +2,7 @@ import { addMilliseconds, decide, foldRun, initialState } from '@ledgerflow/doma
 import type { Plan, RunCommand, RunEvent, RunState } from '@ledgerflow/domain';
 import { ms, percentile } from './stats.js';
 
-/** Events in the benchmarked history (issue "Replay": the time to fold a 10,000-event run). */
+/** Events in the benchmarked history (docs/operations.md, "Replay, checkpoints, diff, fork": the time to fold a 10,000-event run). */
 export const FOLD_BENCH_EVENTS = 10_000;
 const REPETITIONS = Number(process.env.BENCH_FOLD_REPETITIONS ?? 30);
 const STEPS = 50;

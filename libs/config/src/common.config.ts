@@ -5,7 +5,7 @@ import { Env } from './env.decorator.js';
 import { FileContentMatches, IsReadableFile } from './file-rules.decorator.js';
 import { RequiredWhen } from './required-when.decorator.js';
 
-/** Event store adapters (design brief, "Event store"). */
+/** Event store adapters: the `EventStore` implementations of libs/event-store (`memory` for tests). */
 export const STORE_KINDS = ['sqlite', 'eventstoredb', 'memory'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 

@@ -1,5 +1,5 @@
 /**
- * @ledgerflow/config: typed, fail-fast configuration from environment variables (design brief,
+ * @ledgerflow/config: typed, fail-fast configuration from environment variables (README.md,
  * "Configuration"). Declare a class with `@Env` + class-validator rules, `loadConfig` it at start, and
  * wrap the service main in `runOrExit` so a bad variable stops the process with its name (exit 78).
  */

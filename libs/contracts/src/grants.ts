@@ -1,5 +1,5 @@
 /**
- * Step-scoped grants (design brief, "Tools" and "Trust boundaries"; docs/policies.md): when the run's events
+ * Step-scoped grants (docs/policies.md, "Grants"; docs/security.md, "Grants"): when the run's events
  * say a step attempt may run now, the policy service signs a short-lived JWT (EdDSA / Ed25519, `jose`) that
  * lets exactly that attempt call exactly one tool action, once, with exactly one input. The executor sends
  * it in the `lf-grant` header; a tool worker verifies it before running its handler (and before its dedupe

@@ -34,7 +34,7 @@ export interface ForwardedCaller {
 }
 
 /**
- * Metadata carried by every stored event (design brief, "Event store").
+ * Metadata carried by every stored event (docs/events.md, "Metadata").
  * - `eventId`: unique id of this event (UUID), also the JetStream message id when relayed.
  * - `runId`: correlation id: the run this event belongs to.
  * - `causationId`: the event id or command/message id that caused this event.

@@ -1,7 +1,7 @@
 import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, dedupeBucketOf, subjects } from './subjects.js';
 
 /**
- * Who may publish and subscribe to what on the bus (design brief, "Trust boundaries"; docs/subjects.md).
+ * Who may publish and subscribe to what on the bus (docs/security.md, "The bus (NATS)"; docs/subjects.md).
  * nats-server enforces these lists per user (nkey); `libs/messaging` renders them into the server's
  * `authorization` block. A subject here may use the NATS wildcards `*` (one token) and `>` (the rest).
  */

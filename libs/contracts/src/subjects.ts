@@ -82,7 +82,7 @@ export const headers = {
 /** Queue group for a tool action's workers. */
 export const toolQueueGroup = (tool: string, action: string): string => `tool.${tool}.${action}`;
 
-/** The idempotency key of a tool call (design brief): the same across re-dispatches of one attempt. */
+/** The idempotency key of a tool call (docs/events.md, "StepStarted"): the same across re-dispatches of one attempt. */
 export const idempotencyKeyOf = (runId: string, stepId: string, attempt: number): string =>
   `${runId}/${stepId}/${attempt}`;
 

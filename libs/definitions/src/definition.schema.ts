@@ -13,7 +13,7 @@ const stringList = (pattern?: string) => ({
   uniqueItems: true,
 });
 const jsonSchema = { type: ['object', 'boolean'] };
-/** A confidence threshold, 0..1 (design brief, "Tools": a result may carry `confidence` in 0..1). */
+/** A confidence threshold, 0..1, as a result's own `confidence` (docs/definitions.md, "Gates and confidence"). */
 const confidence = { type: 'number', minimum: 0, maximum: 1 };
 /**
  * Reviewer entries: non-empty, unique strings here; their syntax (`user:<id>`, `role:<role>`, `team:<team>` or a
@@ -99,7 +99,7 @@ const recovery = {
 };
 
 /**
- * JSON Schema (draft-07) of a workflow definition file (design brief, "Workflow definitions"). `maxSteps` has no maximum here on purpose:
+ * JSON Schema (draft-07) of a workflow definition file (docs/definitions.md). `maxSteps` has no maximum here on purpose:
  * a value above 50 is reported as `workflow_depth_exceeded`, the plan's own code.
  */
 export const definitionSchema = {

@@ -93,7 +93,7 @@ export interface Subscription {
 }
 
 /**
- * The event store port (design brief, "Event store"). Adapters: SQLite (embedded default),
+ * The event store port (docs/events.md, "Streams, revisions and positions"). Adapters: SQLite (embedded default),
  * EventStoreDB (production), in-memory (unit tests). All pass one contract suite.
  *
  * @throws ConcurrencyError (`STORE.CONCURRENCY`, retryable) from `append` when `expectedRevision` does

@@ -40,7 +40,7 @@ interface PendingAppend {
 const signals = new Map<string, LocalAppendSignal>();
 
 /**
- * The embedded `EventStore` (design brief, "Event store"): one SQLite file in WAL mode, shared by any
+ * The embedded `EventStore`: one SQLite file in WAL mode, shared by any
  * number of processes on one machine. Appends made in the same event-loop turn are group-committed: one
  * `BEGIN IMMEDIATE` transaction in which each append checks its stream's last revision and inserts its
  * events inside its own savepoint. Writers from all processes are serialised by SQLite's write lock, so

@@ -212,7 +212,7 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   // Single messages: one pull request for as many messages as there are handler slots, handed out as slots free
   // up (a message waiting for a slot is already delivered to this process, so its ack wait runs). One pull per
   // `concurrency` messages rather than one per free slot: under load, a pull for the one free slot cost a pull
-  // request, a subscription and its removal per message (issue 11, the consumers' largest CPU item).
+  // request, a subscription and its removal per message, the consumers' largest CPU cost.
   const skips = (view: ConsumedMessage): boolean => {
     if (!options.skip) return false;
     try {

@@ -3,7 +3,7 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import { DiscardPolicy, JetStreamApiError, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 
-/** Default duplicate windows, in milliseconds (design brief, "Messaging"). */
+/** Default duplicate windows, in milliseconds (docs/subjects.md, "JetStream streams"). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = {
   /** 24 h: a trigger re-sent with the same idempotency key within a day starts no second run. */
   triggers: 24 * 60 * 60 * 1000,

@@ -5,8 +5,8 @@ import type { CapabilityPack } from './pack.types.js';
 export const CORE_PACK = 'ledgerflow-core@1.0.0';
 
 /**
- * The built-in capability pack `ledgerflow-core@1.0.0` (least privilege, design brief "Workflow
- * definitions": `agents{id: capabilities[]}`): an agent may use only the `tool.action` capabilities its
+ * The built-in capability pack `ledgerflow-core@1.0.0` (least privilege over a definition's
+ * `agents{id: capabilities[]}`; docs/policies.md, "Packs"): an agent may use only the `tool.action` capabilities its
  * definition declares. It is the only `permit`: without it (or another permit) Cedar denies everything.
  */
 export const CORE_PACK_TEXT = `// @pack ${CORE_PACK}

@@ -1,5 +1,5 @@
 /**
- * @ledgerflow/policy-engine: policy packs and decisions (design brief "Policy"; governance issue).
+ * @ledgerflow/policy-engine: policy packs and decisions (docs/policies.md).
  * Load packs with `loadPolicyPacks(dirs)` (Cedar capability packs, approval, privacy and compliance
  * obligation packs; an invalid pack throws `policy_pack_invalid` naming file, line and column), then
  * `evaluate(request, packs)` -> `PolicyDecision`. `runPolicyCases` backs `ledgerflow policy test`.

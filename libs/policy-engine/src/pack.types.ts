@@ -1,5 +1,5 @@
 /**
- * Policy packs (governance issue): versioned files `<id>@<version>` loaded from `LEDGERFLOW_POLICY_DIRS`.
+ * Policy packs (docs/policies.md, "Packs"): versioned files `<id>@<version>` loaded from `LEDGERFLOW_POLICY_DIRS`.
  * Four kinds:
  * - `capability`: Cedar policies (`<id>@<version>.cedar`), deciding whether an agent may take an action;
  * - `approval`: conditions that require a human gate (reviewers, SLA, escalation chain);

@@ -1,5 +1,5 @@
 /**
- * @ledgerflow/privacy: privacy obligation packs (design brief, "Policy": mask fields and detected PII before
+ * @ledgerflow/privacy: privacy obligation packs (docs/policies.md, "Privacy packs": mask fields and detected PII before
  * anything is persisted or logged).
  * - {@link detectPii}: email, phone, card (Luhn), IBAN (MOD 97-10) and account number detectors.
  * - {@link loadPrivacyRules}: the union of the `kind: privacy` packs in the policy pack directories.

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 
 /**
  * Where a worker remembers the reply it gave for each idempotency key, so a repeated request gets
- * the same reply without running the handler again (design brief, "Tools").
+ * the same reply without running the handler again (docs/architecture.md, "Concurrency and crashes").
  */
 export interface IdempotencyStore {
   get(key: string): Promise<ToolReply | undefined> | ToolReply | undefined;

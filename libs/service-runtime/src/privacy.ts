@@ -4,7 +4,7 @@ import { PiiVault, SqliteVaultStore, loadPrivacyRules, parsePiiKey } from '@ledg
 import type { PrivacyRules } from '@ledgerflow/privacy';
 
 /**
- * What the planner and the executor do with PII (design brief, "Policy": privacy obligations): values the
+ * What the planner and the executor do with PII (docs/policies.md, "Privacy packs"): values the
  * privacy packs name and PII the detectors find are replaced by tokens before anything is persisted
  * (run input, step inputs and outputs, error messages); only a tool call's input is detokenized, in
  * memory, just before it is sent.

@@ -1,5 +1,5 @@
 /**
- * @ledgerflow/telemetry: OpenTelemetry for every Ledgerflow process (design brief, "Telemetry").
+ * @ledgerflow/telemetry: OpenTelemetry for every Ledgerflow process (docs/architecture.md, "Telemetry").
  * Start it first with {@link startTelemetry}; spans via {@link withSpan}; trace context in strings via
  * {@link traceparentOf} / {@link contextFromTraceparent}; metrics via {@link ledgerflowMetrics};
  * JSON-lines logs via {@link createLogger}.

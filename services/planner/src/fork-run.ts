@@ -17,7 +17,7 @@ export function forkIdempotencyKey(originRunId: string, checkpointId: string): s
 }
 
 /**
- * Forks a run from one of its checkpoints (issue "Replay": `POST /v1/runs/{id}/fork {at}`): reads the origin
+ * Forks a run from one of its checkpoints (`POST /v1/runs/{id}/fork {at}`; docs/operations.md, "Replay, checkpoints, diff, fork"): reads the origin
  * run's events, folds them up to the checkpoint (`findCheckpoint`, `foldUpTo`) and appends to a NEW stream,
  * decided by the domain's `ForkRun`: `RunTriggered{forkedFrom}` + `PlanCreated` (the origin's plan at that
  * point) + the steps done by the checkpoint carried over (`StepSucceeded{carriedOver}` with their outputs and

@@ -18,7 +18,7 @@ export const STEP_FAILED_SUBJECT = subjects.event('run', '*', 'StepFailed');
 export type RecoveryOutcome = 'recovered' | 'no_rule' | 'not_failed' | 'already_applied' | 'refused';
 
 /**
- * Automatic recoveries (issue "Failure and recovery"): when a step has failed for good (its retries are spent, so
+ * Automatic recoveries (docs/definitions.md, "Recoveries"): when a step has failed for good (its retries are spent, so
  * the step rests in `failed`) with an error code that a recovery rule of the run's definition maps to recovery steps
  * (`recoveries` in the YAML, `recoveryFor`), appends `RecoverStep`'s events: `PlanRevised` by `planner` with the rule,
  * then a new attempt of the step that waits for the recovery steps. Idempotent: once per failed attempt (a
