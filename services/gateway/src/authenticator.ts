@@ -1,11 +1,12 @@
+import { LRUCache } from 'lru-cache';
 import { API_KEY_PREFIX } from '@ledgerflow/contracts';
 import type { ForwardedCaller, Principal } from '@ledgerflow/contracts';
 import { bearerTokenOf } from '@ledgerflow/auth';
 import type { BearerVerifier } from '@ledgerflow/auth';
 import type { ServiceAccounts } from './service-accounts.js';
 
-/** Verified JWTs remembered at most (the oldest is forgotten first). */
-const VERIFIED_TOKENS = 1_000;
+/** Verified JWTs remembered at most (the least recently used is forgotten first). */
+export const VERIFIED_TOKENS = 1_000;
 /** How long a verified JWT is remembered at most, in ms (and never past its `exp`). */
 export const VERIFIED_TOKEN_TTL_MS = 60_000;
 
@@ -19,7 +20,7 @@ export const VERIFIED_TOKEN_TTL_MS = 60_000;
  *   `auth_unavailable` (503) when the JWKS cannot be read.
  */
 export class Authenticator {
-  private readonly verified = new Map<string, { readonly principal: Principal; readonly until: number }>();
+  private readonly verified = new LRUCache<string, { readonly principal: Principal; readonly until: number }>({ max: VERIFIED_TOKENS });
 
   constructor(
     private readonly jwt: Pick<BearerVerifier, 'verify'>,
@@ -60,7 +61,6 @@ export class Authenticator {
     const exp = expiryOf(token);
     const until = Math.min(now + VERIFIED_TOKEN_TTL_MS, exp === undefined ? Infinity : exp * 1000);
     if (until <= now) return;
-    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(token, { principal: freeze(principal), until });
   }
 }

@@ -1,6 +1,6 @@
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { Principal } from '@ledgerflow/contracts';
-import { Authenticator, VERIFIED_TOKEN_TTL_MS } from './authenticator.js';
+import { Authenticator, VERIFIED_TOKENS, VERIFIED_TOKEN_TTL_MS } from './authenticator.js';
 
 /** A compact JWT whose payload is `claims` (the fake verifier below does not check the signature). */
 const jwt = (claims: Record<string, unknown>): string =>
@@ -37,6 +37,17 @@ describe('Authenticator', () => {
     now += VERIFIED_TOKEN_TTL_MS;
     await auth.authenticate(`Bearer ${token}`);
     expect(calls).toHaveLength(2);
+  });
+
+  it(`remembers at most ${VERIFIED_TOKENS} tokens, forgetting the least recently used`, async () => {
+    const tokens = Array.from({ length: VERIFIED_TOKENS + 1 }, (_, index) => jwt({ sub: `user-${index}`, exp: now / 1000 + 3600 }));
+    for (const token of tokens.slice(0, VERIFIED_TOKENS)) await auth.authenticate(`Bearer ${token}`);
+    await auth.authenticate(`Bearer ${tokens[0]}`); // used again: now the most recent
+    await auth.authenticate(`Bearer ${tokens[VERIFIED_TOKENS]}`); // one more: tokens[1] is forgotten
+    calls = [];
+    await auth.authenticate(`Bearer ${tokens[0]}`);
+    await auth.authenticate(`Bearer ${tokens[1]}`);
+    expect(calls).toEqual([tokens[1]]);
   });
 
   it('never remembers past the token exp, nor a refused token, nor an API key', async () => {

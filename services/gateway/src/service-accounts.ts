@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { API_KEY_PREFIX, SCOPES, actorOf } from '@ledgerflow/contracts';
 import type { Principal, Scope } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
@@ -42,6 +43,8 @@ interface Folded extends ServiceAccountView {
 
 /** Seconds a looked-up account is trusted before it is read again: the delay of a revocation across replicas. */
 export const ACCOUNT_CACHE_SECONDS = 5;
+/** Account lookups remembered at most (the least recently used is forgotten first). */
+const CACHED_ACCOUNTS = 10_000;
 const KEY = new RegExp(`^${API_KEY_PREFIX}([0-9a-f]{16})_([A-Za-z0-9_-]{43})$`);
 /** Scopes an API key may hold: everything but `admin` (administration is done by people). */
 export const SERVICE_ACCOUNT_SCOPES: readonly Scope[] = Object.values(SCOPES).filter((scope) => scope !== SCOPES.admin);
@@ -71,7 +74,7 @@ const viewOf = ({ keyHash: _hash, ...view }: Folded): ServiceAccountView => view
  * {@link ACCOUNT_CACHE_SECONDS}.
  */
 export class ServiceAccounts {
-  private readonly cache = new Map<string, { account: Folded | undefined; until: number }>();
+  private readonly cache = new LRUCache<string, { readonly account: Folded | undefined; readonly until: number }>({ max: CACHED_ACCOUNTS });
 
   constructor(
     private readonly store: EventStore,
@@ -139,7 +142,6 @@ export class ServiceAccounts {
     if (cached && cached.until > now) return cached.account;
     const account = fold(await this.store.readStream(serviceAccountStreamId(accountId)));
     this.cache.set(accountId, { account, until: now + ACCOUNT_CACHE_SECONDS * 1000 });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
     return account;
   }
 
