@@ -7,7 +7,7 @@ import type { PlanStepDraft } from './plan-step-draft.js';
 import type { RunState } from './state.js';
 
 /**
- * What a tool result's `addSteps` (issue "Failure and recovery": added steps at run time) makes of the plan, for
+ * What a tool result's `addSteps` (docs/events.md, "PlanRevised": steps added at run time) makes of the plan, for
  * `RecordStepSucceeded` of `step`: a `PlanRevised{author: 'tool:<tool>.<action>'}` appending them (validated like
  * any revision: shape, ids, agents, dependencies, no cycle, at most 50 steps; each added step is then evaluated by
  * policy like any step), or, when they cannot be taken, `RunFailed` with the validation's code (`workflow_depth_exceeded`

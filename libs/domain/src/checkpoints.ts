@@ -5,7 +5,7 @@ import { initialState } from './state.js';
 import type { RunState } from './state.js';
 
 /**
- * Checkpoints of a run (design brief, "Replay, checkpoints, audit"): the stream revisions after each step
+ * Checkpoints of a run (docs/operations.md, "Replay, checkpoints, diff, fork"): the stream revisions after each step
  * outcome or gate decision, numbered `cp-1`, `cp-2`, ... in stream order.
  *
  * A checkpoint is taken at every `StepSucceeded`, `StepFailed`, `StepSkipped`, `StepBlocked` and `GateDecided`.

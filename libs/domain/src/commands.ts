@@ -16,7 +16,7 @@ export interface DecideContext {
   readonly now: string;
 }
 
-/** Who decides a gate. Only `human` may (design brief, "Invariants"). Same shape as the contracts' `Actor`. */
+/** Who decides a gate. Only `human` may (docs/operations.md, "Gates"). Same shape as the contracts' `Actor`. */
 export interface CommandActor {
   readonly kind: 'service' | 'human' | 'agent' | 'system';
   readonly id: string;

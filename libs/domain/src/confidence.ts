@@ -4,7 +4,7 @@ import type { PlanStep } from './plan.js';
 import type { RunState, StepState } from './state.js';
 
 /**
- * Confidence along the paths of a run (issue "Confidence and escalation"; design brief, "Tools": a result
+ * Confidence along the paths of a run (docs/definitions.md, "Gates and confidence": a tool result
  * may carry `confidence` in 0..1).
  *
  * Rule (documented in docs/events.md, "Confidence"):

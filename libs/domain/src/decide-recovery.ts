@@ -11,8 +11,8 @@ import { allStepsDone, isStalled } from './run-rules.js';
 import type { RunState } from './state.js';
 
 /**
- * Operator and planner recovery of a failed step (design brief, "Invariants": the run waits for retry,
- * skip of an optional step, revision or cancel).
+ * Operator and planner recovery of a failed step (docs/operations.md, "Failure handling and operator actions": the
+ * run waits for retry, skip of an optional step, revision or cancel).
  */
 
 /**
@@ -100,7 +100,7 @@ export function cancelRunRequested(command: CancelRun, state: RunState): RunEven
  * `RecoverStep` -> [`RunResumed{step_recovered}` when paused for a failed step] + `PlanRevised{author: 'planner', rule,
  * addedSteps: recoverySteps, addedDependencies: {<stepId>: recovery ids}}` + `StepRetryScheduled{attempt + 1, delayMs: 0,
  * waitsFor: recovery ids}`: one commit. The failed step goes back to `pending` at the next attempt and runs once
- * its recovery steps are done (design brief: the planner revises on its own for recoveries).
+ * its recovery steps are done (docs/definitions.md, "Recoveries": the planner revises on its own).
  * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_FAILED (not failed at `attempt`: already
  *   recovered or retried; callers read it as "done"), RUN.REVISION_EMPTY (no recovery step), RUN.STEP_ID_RETIRED.
  * @throws ValidationError from `validatePlan` (e.g. `plan_duplicate_step` when the recovery steps are in the plan

@@ -2,7 +2,7 @@ import { STEP_ID_PATTERN } from './plan.js';
 import type { EscalationLevel, Plan, PlanStep } from './plan.js';
 
 /**
- * The event catalog of the Run aggregate (stream `run-<runId>`), design brief "Event catalog".
+ * The event catalog of the Run aggregate (stream `run-<runId>`), docs/events.md.
  * Events are past tense, shaped `{ type, data }` as in Emmett; metadata (event id, actor, occurredAt,
  * trace context) travels beside them in the event store, not in `data`. Times are ISO-8601 UTC text,
  * durations and delays are milliseconds. Never rename a stored type: add new ones and upcast old shapes.
@@ -31,7 +31,7 @@ export interface RuleResult {
   readonly message: string;
 }
 
-/** The policy service's answer for one step attempt (design brief, "Policy"). */
+/** The policy service's answer for one step attempt (docs/policies.md). */
 export interface PolicyDecision {
   readonly outcome: 'allow' | 'deny' | 'require_approval';
   readonly rules: readonly RuleResult[];
@@ -231,7 +231,7 @@ export function parseGateId(gateId: string): { runId: string; stepId: string } |
   return { runId: gateId.slice(0, dot), stepId };
 }
 
-/** The idempotency key every tool call of a step attempt carries: `<runId>/<stepId>/<attempt>` (design brief, "Invariants"). */
+/** The idempotency key every tool call of a step attempt carries: `<runId>/<stepId>/<attempt>` (docs/events.md, "StepStarted"). */
 export function stepIdempotencyKey(runId: string, stepId: string, attempt: number): string {
   return `${runId}/${stepId}/${attempt}`;
 }

@@ -3,7 +3,7 @@ import { planStepOf } from './run-rules.js';
 import type { RunState } from './state.js';
 
 /**
- * The lineage of a step's output (issue "Replay": every step output carries lineage): where it came from
+ * The lineage of a step's output (docs/events.md, "StepSucceeded": every step output carries lineage): where it came from
  * (`source` system, read `fresh` rather than from a cache, both as the tool reported them in
  * `StepSucceeded.lineage`), how sure the tool was (`confidence`, 0..1; `cumulativeConfidence` along its
  * paths, confidence.ts), the `upstream` steps it was computed from (the plan step's `dependsOn`: step inputs

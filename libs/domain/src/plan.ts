@@ -1,5 +1,5 @@
 /**
- * The plan of a run: a directed acyclic graph of named steps (design brief, "Workflow definitions").
+ * The plan of a run: a directed acyclic graph of named steps (docs/definitions.md).
  * The planner builds it from a versioned definition; the Run aggregate validates it with
  * {@link validatePlan} (see plan-validation.ts) before recording `PlanCreated` or `PlanRevised`.
  */
@@ -114,7 +114,7 @@ export function isExternalStep(step: PlanStep): boolean {
   return step.kind === 'external';
 }
 
-/** Most steps a plan may hold (design brief, "Invariants": at most 50 steps, `workflow_depth_exceeded`). */
+/** Most steps a plan may hold (docs/definitions.md, "Validation errors": at most 50 steps, `workflow_depth_exceeded`). */
 export const MAX_PLAN_STEPS = 50;
 
 /** Step ids: lower-case letter first, then up to 62 of `[a-z0-9_-]`; never a dot (gate ids are `<runId>.<stepId>`). */

@@ -1,7 +1,7 @@
 import type { CommandActor } from './commands.js';
 
 /**
- * Who a gate names, and whether a reviewer is one of them (design brief, "Invariants": a gate is decided
+ * Who a gate names, and whether a reviewer is one of them (docs/operations.md, "Gates": a gate is decided
  * by a reviewer it names). A gate's reviewer entry is one of:
  * - `user:<id>`: the reviewer whose id (a token's `sub`) is `<id>`;
  * - `role:<role>`: any reviewer holding `<role>` (a token's `roles` claim);

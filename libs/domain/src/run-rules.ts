@@ -7,7 +7,7 @@ import { isDue } from './time.js';
 
 /**
  * Read-only questions about a run state, shared by `evolve`, `decide` and `nextActions` so the
- * rules live in one place (design brief, "Invariants").
+ * rules live in one place (docs/events.md, "Commands").
  */
 
 /** Done: skipped, or succeeded with no review pending (confidence.ts: a result held for review is not done yet). */

@@ -5,7 +5,7 @@ import type { DomainEvent } from './events.js';
  * The concurrent-run semaphore of one workflow (`plan.maxConcurrentRuns`), as events of the stream
  * `runslots-<workflowId>`: a run asks for a slot, acquires one when it heads the queue and a slot is free, and
  * releases it when it ends. Appended with the expected revision the decision was made on, so two executors can
- * never both grant the last slot (design brief, "Event store": a conflict re-reads and re-decides). Pure, like
+ * never both grant the last slot (docs/events.md, "Streams, revisions and positions": a conflict re-reads and re-decides). Pure, like
  * the Run aggregate: the executor (services/executor/src/run-slots.ts) does the reading and appending.
  */
 

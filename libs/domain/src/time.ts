@@ -4,8 +4,8 @@ import { ValidationError } from './errors.js';
 export { DURATION_PATTERN, parseDuration, slaSecondsOf } from './duration.js';
 
 /**
- * ISO-8601 time arithmetic without a clock: the domain never reads the time (design brief, "The Run
- * aggregate"), it receives `now` in the command context and computes due times from it.
+ * ISO-8601 time arithmetic without a clock: the domain never reads the time (docs/architecture.md,
+ * "Module boundaries"), it receives `now` in the command context and computes due times from it.
  *
  * Accepted input: `YYYY-MM-DDTHH:mm:ss[.fraction](Z|±HH:MM)`, e.g. `2026-05-01T09:30:00.000Z` or
  * `2026-05-01T11:30:00+02:00`. Output is always UTC with milliseconds, the shape of

@@ -76,8 +76,7 @@ const MAX_CONFLICT_RETRIES = 8;
 /**
  * Loads runs (fold of `run-<runId>`) and appends decided events with the expected revision they were
  * decided on. A conflict (another process appended first) re-reads and decides again, at most
- * 8 times, then throws the ConcurrencyError (design brief: "a conflict is retried by re-reading and
- * re-deciding, a bounded number of times").
+ * 8 times, then throws the ConcurrencyError (docs/events.md, "Streams, revisions and positions").
  *
  * Keeps the folded state of recently used runs, so a reload reads only the events appended since.
  *
