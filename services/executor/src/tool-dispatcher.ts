@@ -32,22 +32,26 @@ export interface ToolCall {
  * the idempotency key `<runId>/<stepId>/<attempt>` in the body and the `lf-idempotency-key` header so a
  * re-dispatch after a crash is recognised by the worker, and the step's grant in `lf-grant`. Never throws:
  * every failure is an outcome (a refused grant is the worker's `grant_invalid`, not retryable).
- * A timeout is `step_timeout`, retryable. While no worker listens (a worker restarting, or the workers still
- * resubscribing after a NATS reconnect) the request is sent again every 250 ms to 2 s, with the same key, until the
- * step's timeout: only then is it `tool_unavailable` (retryable), so a worker's brief absence costs no attempt. When the
- * connection to NATS is lost and re-established while waiting (a nats-server restart), a reply sent meanwhile is lost:
- * the request is sent again at once, with the same key, for the rest of the timeout (the worker's dedupe answers a
- * call it already ran).
+ * A timeout is `step_timeout`, retryable. The call is sent again, with the same key, whenever its reply may have been
+ * lost, and the first reply to any copy wins (the workers' dedupe runs the handler once per key, see
+ * `KvIdempotencyStore`):
+ * - every {@link resendIntervalMs} while no reply came (the worker that took it may have died mid-call: a copy reaches
+ *   a live replica, which waits for the dead one's claim to lapse and then runs it);
+ * - at once when the connection to NATS was lost and re-established (a reply sent meanwhile is gone);
+ * - every 250 ms to 2 s while no worker listens (a worker restarting, or resubscribing after a reconnect); only when
+ *   the step's timeout passes with no worker is it `tool_unavailable` (retryable).
  */
 export async function callTool(nc: NatsConnection, call: ToolCall): Promise<ToolOutcome> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
   const remainingMs = () => call.timeoutMs - (performance.now() - started);
+  const resendMs = resendIntervalMs(call.timeoutMs);
+  const pending = new Set<Promise<Settled>>();
   let idleMs = 250;
   try {
     for (;;) {
       const reconnected = nextReconnect(nc);
-      const request = requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
+      const copy = settle(requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
         timeoutMs: Math.max(1, remainingMs()),
         headers: {
           [headers.runId]: call.request.runId,
@@ -55,26 +59,42 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
           ...(call.grant ? { [headers.grant]: call.grant } : {}),
           ...(call.secrets ? { [headers.secrets]: call.secrets } : {}),
         },
-      });
-      const result = await Promise.race([request, reconnected.then(() => RESEND)]).catch((error: unknown) => {
-        if (!isNoResponders(error) || remainingMs() <= 50) throw error;
-        return NO_WORKER;
-      });
-      if (result === NO_WORKER) {
-        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(idleMs, remainingMs() - 25))));
-        idleMs = Math.min(2_000, idleMs * 2);
+      }));
+      pending.add(copy);
+      let timer: NodeJS.Timeout | undefined;
+      const resendDue = new Promise<typeof RESEND>((resolve) => (timer = setTimeout(() => resolve(RESEND), Math.max(1, Math.min(resendMs, remainingMs())))));
+      const first = await Promise.race([...[...pending].map((p) => p.then((settled) => ({ settled, p }))), reconnected.then(() => RESEND), resendDue]);
+      clearTimeout(timer);
+      if (typeof first === 'symbol') {
+        if (remainingMs() <= 0) throw new LedgerflowError('NATS.TIMEOUT', `no reply within ${call.timeoutMs} ms`, true);
         continue;
       }
-      if (typeof result !== 'symbol') return { ok: true, result, durationMs: elapsed() };
-      request.catch(() => undefined); // its reply went to a subscription the reconnect may have lost
+      const { settled, p } = first;
+      if (settled.ok) return { ok: true, result: settled.value, durationMs: elapsed() };
+      pending.delete(p);
+      // A copy that found no worker listening is sent again after a pause (while others may still answer); any other
+      // failure (the tool's error, the timeout) ends the call.
+      if (!isNoResponders(settled.error) || remainingMs() <= 50) throw settled.error;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(idleMs, remainingMs() - 25))));
+      idleMs = Math.min(2_000, idleMs * 2);
     }
   } catch (error) {
     return { ok: false, error: toStepError(error, call), durationMs: elapsed() };
   }
 }
 
+/** How often a call with no reply yet is sent again, in ms: a third of the step's timeout, within 1 s..5 s. */
+export function resendIntervalMs(timeoutMs: number): number {
+  return Math.max(1_000, Math.min(5_000, Math.floor(timeoutMs / 3)));
+}
+
+type Settled = { readonly ok: true; readonly value: ToolResult } | { readonly ok: false; readonly error: unknown };
+
+function settle(request: Promise<ToolResult>): Promise<Settled> {
+  return request.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+}
+
 const RESEND: unique symbol = Symbol('resend');
-const NO_WORKER: unique symbol = Symbol('no worker');
 
 function isNoResponders(error: unknown): boolean {
   return error instanceof LedgerflowError && error.code === 'NATS.NO_RESPONDERS';
