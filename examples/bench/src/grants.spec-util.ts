@@ -2,7 +2,8 @@ import { createPrivateKey, generateKeyPairSync, randomUUID, type KeyObject } fro
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { SignJWT } from 'jose';
 import { inputDigestOf } from '@ledgerflow/audit';
-import { GRANT_ISSUER, grantAudience, headers, idempotencyKeyOf, subjects, type ToolReply } from '@ledgerflow/contracts';
+import { GRANT_ISSUER, grantAudience, headers, subjects, type ToolReply } from '@ledgerflow/contracts';
+import { stepIdempotencyKey } from '@ledgerflow/domain';
 import { readLines } from './tools.js';
 
 /** The step attempt, tool action and input a grant is for. */
@@ -25,7 +26,7 @@ export const signingKey = (pkcs8Pem?: string): KeyObject => (pkcs8Pem === undefi
 export async function signGrant(key: KeyObject, scope: GrantScope, options: { issuedAt?: number; ttlSeconds?: number } = {}): Promise<string> {
   const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
   const { input, ...claims } = scope;
-  const bound = { key: idempotencyKeyOf(scope.run, scope.step, scope.attempt), digest: inputDigestOf(input) };
+  const bound = { key: stepIdempotencyKey(scope.run, scope.step, scope.attempt), digest: inputDigestOf(input) };
   return new SignJWT({ ...claims, ...bound, jti: randomUUID(), sub: 'recorder' })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
     .setIssuer(GRANT_ISSUER)

@@ -23,7 +23,7 @@ export const DEFAULT_GRANT_TTL_SECONDS = 300;
  * (while the signing key is rotated) verifies with the key of that thumbprint. Times are JWT NumericDates (seconds since the epoch).
  * - `sub`: the agent the step runs as (from the run's plan); `aud`: `lf.tool.<tool>.<action>`;
  * - `run`, `step`, `attempt`: the step attempt it is scoped to;
- * - `key`: the tool call's idempotency key `<run>/<step>/<attempt>` (`idempotencyKeyOf` in subjects.ts); a worker
+ * - `key`: the tool call's idempotency key `<run>/<step>/<attempt>` (`stepIdempotencyKey` of libs/domain); a worker
  *   refuses the grant when the request's key (body `idempotencyKey` and `lf-idempotency-key` header)
  *   differs (`details.reason` `key_mismatch`), so a grant cannot run the tool under another key;
  * - `digest`: the input digest ({@link INPUT_DIGEST_FORMAT}) of the input exactly as the tool receives it

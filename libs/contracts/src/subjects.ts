@@ -82,10 +82,6 @@ export const headers = {
 /** Queue group for a tool action's workers. */
 export const toolQueueGroup = (tool: string, action: string): string => `tool.${tool}.${action}`;
 
-/** The idempotency key of a tool call (docs/events.md, "StepStarted"): the same across re-dispatches of one attempt. */
-export const idempotencyKeyOf = (runId: string, stepId: string, attempt: number): string =>
-  `${runId}/${stepId}/${attempt}`;
-
 /** Stream id of a run. */
 export const runStreamId = (runId: string): string => `run-${runId}`;
 /** Run id from a run stream id, or undefined when the stream is not a run stream. */

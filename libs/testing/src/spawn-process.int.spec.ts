@@ -41,8 +41,9 @@ describe('spawnProcess', () => {
 
   it('rejects after the timeout and stops the process', async () => {
     await expect(
-      spawnProcess({ name: 'slow', command: node, args: ['-e', 'console.log("still booting"); setInterval(() => {}, 1000)'], readyLine: /ready/, readyTimeoutMs: 300 }),
-    ).rejects.toThrow(/slow .*did not print \/ready\/ within 300 ms[\s\S]*still booting/);
+      // 3 s: long enough for node to start and print on a loaded machine (a 300 ms limit once passed before it printed).
+      spawnProcess({ name: 'slow', command: node, args: ['-e', 'console.log("still booting"); setInterval(() => {}, 1000)'], readyLine: /ready/, readyTimeoutMs: 3000 }),
+    ).rejects.toThrow(/slow .*did not print \/ready\/ within 3000 ms[\s\S]*still booting/);
   });
 
   it('rejects when the command does not exist', async () => {

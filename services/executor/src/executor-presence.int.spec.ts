@@ -62,6 +62,27 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
     expect(b.presence.isAlive('host-z:9')).toBe(false);
   });
 
+  it('a nats-server restart is no evidence: replicas that could not hear each other are not declared gone', async () => {
+    const options = { reconnectTimeWait: 100, maxReconnectAttempts: -1 };
+    const aConnection = await connect({ servers: server.url, ...options });
+    const bConnection = await connect({ servers: server.url, ...options });
+    connections.push(aConnection, bConnection);
+    const a = new ExecutorPresence({ nc: aConnection, self: 'host-a:1', logger, onGone: () => undefined, ...TIMING });
+    const gone: string[][] = [];
+    const b = new ExecutorPresence({ nc: bConnection, self: 'host-b:2', logger, onGone: (ids) => gone.push([...ids]), ...TIMING });
+    presences.push(a, b);
+    await a.start();
+    await b.start();
+    await until('a heard', () => b.lastHeard('host-a:1') !== undefined);
+    const port = server.port;
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 3 * TIMING.ttlMs)); // three TTLs of silence while NATS is down
+    server = await startNatsServer({ jetstream: false, port });
+    await eventually('a heard again', () => (b.lastHeard('host-a:1') ?? 0) > Date.now() - TIMING.intervalMs, 10_000, 10);
+    expect(gone.filter((ids) => ids.includes('host-a:1'))).toEqual([]);
+    expect(b.isAlive('host-a:1')).toBe(true);
+  });
+
   it('an id of this host whose process is gone is dead at once (a restart on the same machine does not wait)', async () => {
     const local = hostname().replace(/[^A-Za-z0-9_-]/g, '_');
     const b = await instance(`${local}:${process.pid}`, [], { processExists: (pid) => pid === 4242 });

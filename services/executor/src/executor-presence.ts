@@ -43,7 +43,10 @@ export interface PresenceOptions {
  * others'. An instance is gone when not heard from for `ttlMs`, when it said it leaves, or at once when its default
  * id names this host and a process id that no longer exists (a restart on the same machine needs no wait). During
  * the first `ttlMs` after start an instance never heard from counts as alive (it may simply not have spoken yet),
- * so a replica's death is handed over within `ttlMs` + `intervalMs` (12 s by default).
+ * so a replica's death is handed over within `ttlMs` + `intervalMs` (12 s by default). Silence is evidence only while
+ * this instance was connected: nobody is declared gone while it is disconnected, and after its connection to NATS comes back (a nats-server restart, a partition), every
+ * instance gets `ttlMs` again to be heard, as at start, so replicas that could not hear each other do not reclaim
+ * each other's running attempts.
  */
 export class ExecutorPresence {
   private readonly lastSeen = new Map<string, number>();
@@ -54,6 +57,8 @@ export class ExecutorPresence {
   private readonly localPrefix = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}:`;
   private startedAt = Number.POSITIVE_INFINITY;
   private warmedUp = false;
+  /** While the connection is down nobody can be heard: nobody is declared gone. */
+  private disconnected = false;
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -80,6 +85,7 @@ export class ExecutorPresence {
       },
     });
     await this.options.nc.flush();
+    void this.watchConnection();
     this.beat();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
@@ -112,6 +118,19 @@ export class ExecutorPresence {
     this.subscription?.unsubscribe();
   }
 
+  /** After a reconnect, what went unheard while disconnected is no evidence: a fresh warm-up for every instance. */
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.options.nc.status()) {
+      if (status.type === 'disconnect') this.disconnected = true;
+      if (status.type !== 'reconnect') continue;
+      this.disconnected = false;
+      const now = this.clock();
+      this.startedAt = now;
+      this.warmedUp = false;
+      for (const id of this.lastSeen.keys()) this.lastSeen.set(id, now);
+    }
+  }
+
   private heard(id: string): void {
     this.lastSeen.set(id, this.clock());
     this.gone.delete(id);
@@ -134,6 +153,7 @@ export class ExecutorPresence {
   }
 
   private tick(): void {
+    if (this.disconnected) return;
     this.beat();
     const now = this.clock();
     const lost = [...this.lastSeen].filter(([, seen]) => now - seen >= this.ttlMs).map(([id]) => id);

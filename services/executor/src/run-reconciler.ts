@@ -1,8 +1,8 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DomainError, addMilliseconds, decide, decideInSequence, gatesToOpen, isExternalStep, isoToEpochMs, nextActions, startWhenReady, wakeAt } from '@ledgerflow/domain';
+import { DomainError, addMilliseconds, decide, decideInSequence, gatesToOpen, isExternalStep, isoToEpochMs, nextActions, startWhenReady, stepIdempotencyKey, wakeAt } from '@ledgerflow/domain';
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
 import { inputDigestOf } from '@ledgerflow/audit';
-import { idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
+import { subjects } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
@@ -254,7 +254,7 @@ export class RunReconciler {
     const resolved = await this.inputOf(runId, state, step, attempt);
     if (resolved === undefined) return true;
     const { input } = resolved;
-    const key = idempotencyKeyOf(runId, step.id, attempt);
+    const key = stepIdempotencyKey(runId, step.id, attempt);
     // The grant binds the digest of the input as the tool receives it (PII revealed); reveal once for both.
     const sent = await this.revealed(runId, input);
     const evaluation = await this.policy.evaluate({ state, step, attempt, input, inputDigest: inputDigestOf(sent), idempotencyKey: key }, rootContext(loaded));
@@ -278,7 +278,7 @@ export class RunReconciler {
     const resolved = await this.inputOf(runId, state, step, attempt);
     if (resolved === undefined) return true;
     const { input } = resolved;
-    const key = idempotencyKeyOf(runId, step.id, attempt);
+    const key = stepIdempotencyKey(runId, step.id, attempt);
     const result = await this.options.runs.execute(
       runId,
       (current, now) => decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() } }, current, { now }),
@@ -331,7 +331,7 @@ export class RunReconciler {
           if (holder !== owner && holder !== undefined && holder !== self && this.options.presence?.isAlive(holder)) return [];
           return decide({ type: 'ReclaimStep', data: { stepId, attempt, executor: self } }, current, { now });
         },
-        { causationId: `reclaim:${idempotencyKeyOf(runId, stepId, attempt)}:${self}` },
+        { causationId: `reclaim:${stepIdempotencyKey(runId, stepId, attempt)}:${self}` },
       );
       return result.appended.length > 0;
     } catch (error) {
@@ -399,7 +399,7 @@ export class RunReconciler {
       await this.options.runs.execute(
         runId,
         (state, now, run) => decide(outcomeCommand(stepId, attempt, outcome, RunRepository.runDurationMs(run, now)), state, { now }),
-        { causationId: idempotencyKeyOf(runId, stepId, attempt) },
+        { causationId: stepIdempotencyKey(runId, stepId, attempt) },
       );
     } catch (error) {
       // Already recorded (a duplicate dispatch after a restart), or the run ended meanwhile (cancelled): nothing to do.

@@ -1,8 +1,7 @@
 import { evaluateCondition, resolveStepInput } from '@ledgerflow/definitions';
 import type { ExpressionScope } from '@ledgerflow/definitions';
-import { decide, LedgerflowError } from '@ledgerflow/domain';
+import { decide, LedgerflowError, stepIdempotencyKey } from '@ledgerflow/domain';
 import type { PlanStep, RunState } from '@ledgerflow/domain';
-import { idempotencyKeyOf } from '@ledgerflow/contracts';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { Privacy } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
@@ -45,7 +44,7 @@ export async function resolveInputOrFailStep(deps: Deps, runId: string, state: R
         await deps.runs.execute(
           runId,
           (current, now, run) => decide({ type: 'SkipStepByCondition', data: { stepId: step.id, attempt, runDurationMs: RunRepository.runDurationMs(run, now) } }, current, { now }),
-          { causationId: idempotencyKeyOf(runId, step.id, attempt) },
+          { causationId: stepIdempotencyKey(runId, step.id, attempt) },
         );
         return undefined;
       }
@@ -65,6 +64,6 @@ async function recordExpressionFailure(deps: Deps, runId: string, step: PlanStep
   await deps.runs.execute(
     runId,
     (current, now) => decide({ type: 'RecordStepInputFailed', data: { stepId: step.id, attempt, error: failure } }, current, { now }),
-    { causationId: idempotencyKeyOf(runId, step.id, attempt) },
+    { causationId: stepIdempotencyKey(runId, step.id, attempt) },
   );
 }

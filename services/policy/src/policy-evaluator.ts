@@ -1,6 +1,5 @@
-import { idempotencyKeyOf } from '@ledgerflow/contracts';
 import type { PolicyEvaluateRequest, PolicyEvaluation, PolicyFacts } from '@ledgerflow/contracts';
-import { LedgerflowError, findPlanStep } from '@ledgerflow/domain';
+import { LedgerflowError, findPlanStep, stepIdempotencyKey } from '@ledgerflow/domain';
 import type { PlanStep, RunState } from '@ledgerflow/domain';
 import { evaluate } from '@ledgerflow/policy-engine';
 import type { PolicyPackSet } from '@ledgerflow/policy-engine';
@@ -45,7 +44,7 @@ export class PolicyEvaluator {
     const eligibility = grantEligibility(state, step, attempt, input, decision);
     if (!eligibility.eligible) return { decision, withheld: { code: eligibility.code, message: eligibility.message } };
     const grant = this.signer.sign(
-      { runId, stepId, attempt, agent: step.agent, tool: step.tool, action: step.action, idempotencyKey: idempotencyKeyOf(runId, stepId, attempt), inputDigest: request.inputDigest },
+      { runId, stepId, attempt, agent: step.agent, tool: step.tool, action: step.action, idempotencyKey: stepIdempotencyKey(runId, stepId, attempt), inputDigest: request.inputDigest },
       decision,
     );
     return { decision, grant };

@@ -1,6 +1,7 @@
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { headers, idempotencyKeyOf, subjects } from '@ledgerflow/contracts';
+import { headers, subjects } from '@ledgerflow/contracts';
+import { stepIdempotencyKey } from '@ledgerflow/domain';
 import type { ToolReply, ToolRequest } from '@ledgerflow/contracts';
 import { startToolWorker } from '@ledgerflow/sdk';
 import type { IdempotencyStore, ToolWorker } from '@ledgerflow/sdk';
@@ -46,7 +47,7 @@ export async function startToolHarness(tools: Tools, options: { dedupe?: Idempot
         runId,
         stepId,
         attempt,
-        idempotencyKey: partial.idempotencyKey ?? idempotencyKeyOf(runId, stepId, attempt),
+        idempotencyKey: partial.idempotencyKey ?? stepIdempotencyKey(runId, stepId, attempt),
         input: partial.input,
       };
       const h = natsHeaders();
