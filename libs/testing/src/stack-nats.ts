@@ -48,10 +48,17 @@ export async function connectAs(url: string, dir: string, user: string): Promise
   } catch {
     throw new Error(`no NATS user "${user}" in this stack (known: admin, publisher, the services, the tool workers)`);
   }
-  return connect({
-    servers: url,
-    name: `test-${user}`,
-    authenticator: nkeyAuthenticator(seed),
-    inboxPrefix: inboxPrefixOf(nkeys.fromSeed(seed).getPublicKey()),
-  });
+  // A dial that times out (a 2-core machine busy starting a dozen processes) is tried again, twice.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect({
+        servers: url,
+        name: `test-${user}`,
+        authenticator: nkeyAuthenticator(seed),
+        inboxPrefix: inboxPrefixOf(nkeys.fromSeed(seed).getPublicKey()),
+      });
+    } catch (error) {
+      if (attempt >= 3 || !/timeout/i.test(String((error as Error).message ?? error))) throw error;
+    }
+  }
 }
