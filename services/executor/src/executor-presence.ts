@@ -17,9 +17,14 @@ const ID_PATTERN = /^[A-Za-z0-9_:-]{1,128}$/;
  * @throws RangeError when the configured id is not 1-128 characters of `A-Z a-z 0-9 _ : -`.
  */
 export function executorIdOf(configured: string | undefined, pid = process.pid, host = hostname()): string {
-  const id = configured ?? `${host.replace(/[^A-Za-z0-9_-]/g, '_')}:${pid}`;
+  const id = configured ?? `${hostToken(host)}:${pid}`;
   if (!ID_PATTERN.test(id)) throw new RangeError(`LEDGERFLOW_EXECUTOR_ID must be 1-128 characters of A-Z a-z 0-9 _ : -, got "${id}"`);
   return id;
+}
+
+/** A host name as a NATS subject token: characters outside `A-Z a-z 0-9 _ -` (dots included) as `_`. */
+function hostToken(host: string): string {
+  return host.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 export interface PresenceOptions {
@@ -54,7 +59,8 @@ export class ExecutorPresence {
   private readonly clock: () => number;
   private readonly intervalMs: number;
   private readonly ttlMs: number;
-  private readonly localPrefix = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}:`;
+  /** How the default ids of this host's processes start. */
+  private readonly localPrefix = `${hostToken(hostname())}:`;
   private startedAt = Number.POSITIVE_INFINITY;
   private warmedUp = false;
   /** While the connection is down nobody can be heard: nobody is declared gone. */
