@@ -7,25 +7,14 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from './connect.js';
 import { startEventRelay, type EventRelay } from './event-relay.js';
 import { Lease } from './lease.js';
-import { eventually, sleep } from './nats.spec-util.js';
+import { eventually, sleep, testEvent } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
 
 const TTL_MS = 2_000;
 const POLL_MS = 200;
 
 let counter = 0;
-const newEvent = (runId: string): NewEvent => ({
-  type: 'StepStarted',
-  data: { n: ++counter },
-  metadata: {
-    eventId: `00000000-0000-4000-a000-${String(counter).padStart(12, '0')}`,
-    runId,
-    causationId: 'test',
-    actor: { kind: 'service', id: 'test' },
-    occurredAt: new Date(0).toISOString(),
-    schemaVersion: 1,
-  },
-});
+const newEvent = (runId: string): NewEvent => testEvent(runId, { n: ++counter }, 'StepStarted');
 
 /** A planner replica: its own NATS connection and store connections, the relay run under the lease `relay`. */
 async function replica(name: string, url: string, file: string, timeline: string[]) {

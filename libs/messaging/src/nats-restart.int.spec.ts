@@ -5,22 +5,11 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats } from './connect.js';
 import { startDurableConsumer } from './durable-consumer.js';
 import { startEventRelay } from './event-relay.js';
-import { eventually, sleep } from './nats.spec-util.js';
+import { eventually, sleep, testEvent } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
 
 let counter = 0;
-const newEvent = (runId: string): NewEvent => ({
-  type: 'StepSucceeded',
-  data: { n: ++counter },
-  metadata: {
-    eventId: `00000000-0000-4000-b000-${String(counter).padStart(12, '0')}`,
-    runId,
-    causationId: 'test',
-    actor: { kind: 'service', id: 'test' },
-    occurredAt: new Date(0).toISOString(),
-    schemaVersion: 1,
-  },
-});
+const newEvent = (runId: string): NewEvent => testEvent(runId, { n: ++counter }, 'StepSucceeded');
 
 /** nats-server stopped and started again on the same port and JetStream store dir while events flow. */
 describe('relay and durable consumer across a nats-server restart', () => {

@@ -1,5 +1,7 @@
 import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
+import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { NewEvent } from '@ledgerflow/event-store';
 import { connectNats } from './connect.js';
 
 /** A private nats-server with JetStream and one connection to it, for one test suite. */
@@ -34,3 +36,12 @@ export async function startNatsFixture(): Promise<NatsFixture> {
 export { eventually } from '@ledgerflow/testing';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A store event for relay tests: `type` with `data`, a fresh event id (the relay's JetStream message id), run `runId`. */
+export function testEvent(runId: string, data: Record<string, unknown>, type = 'StepSucceeded'): NewEvent {
+  return {
+    type,
+    data,
+    metadata: { eventId: randomUUID(), runId, causationId: 'test', actor: { kind: 'service', id: 'test' }, occurredAt: new Date(0).toISOString(), schemaVersion: 1 },
+  };
+}

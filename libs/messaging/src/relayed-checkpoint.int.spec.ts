@@ -8,10 +8,9 @@ import type { NatsServerHandle } from '@ledgerflow/testing';
 import { startEventRelay } from './event-relay.js';
 import { lastRelayedPosition, relayedCheckpoints } from './relayed-checkpoint.js';
 import { ensureStreams } from './streams.js';
+import { testEvent } from './nats.spec-util.js';
 
-const event = (i: number): NewEvent => ({
-  type: 'Noted', data: { i }, metadata: { eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, runId: 'r', causationId: 'spec', actor: { kind: 'system', id: 'spec' }, occurredAt: '2026-12-06T00:00:00.000Z', schemaVersion: 1 },
-});
+const event = (i: number): NewEvent => testEvent('r', { i }, 'Noted');
 
 describe('relayedCheckpoints: a relay replica resumes after what another replica published', () => {
   let server: NatsServerHandle;
