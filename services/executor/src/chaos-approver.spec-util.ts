@@ -1,5 +1,7 @@
 import { devToken } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
+import type { SqliteEventStore } from '@ledgerflow/event-store';
+import { gates, snapshot } from './chaos-snapshot.spec-util.js';
 
 /** A reviewer's bearer token (HS256, `sub` = reviewer, scope `gates:decide`) signed with the stack's development key. */
 export function reviewerToken(stack: Stack, reviewer: string): Promise<string> {
@@ -44,6 +46,26 @@ export class GateApprover {
       this.busy.add(gateId);
       void this.approve(gateId).finally(() => setTimeout(() => this.busy.delete(gateId), 150));
     }
+  }
+
+  /**
+   * Approves the gates the store shows open, every 100 ms, each `delayOf(its run's trigger key)` ms after it was first
+   * seen open, until the returned function is called; that one resolves once no request is under way.
+   */
+  watch(store: SqliteEventStore, delayOf: (triggerKey: string) => number = () => 0): () => Promise<void> {
+    let watching = true;
+    const loop = (async () => {
+      while (watching) {
+        const { open, decided } = gates(await snapshot(store));
+        this.tick(new Map([...open].map(([gateId, key]) => [gateId, delayOf(key)])), decided);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    return async () => {
+      watching = false;
+      await loop;
+      await this.idle();
+    };
   }
 
   /** Requests sent, and the refused or failed ones counted by reason (for the test's log). */

@@ -8,7 +8,7 @@ import { GateApprover, reviewerToken } from './chaos-approver.spec-util.js';
 import { ledgerProblems, memoryProblems, readLedger, runProblems } from './chaos-checks.spec-util.js';
 import { chaosPlan, describePlan, seedFromEnv, servicesFromEnv } from './chaos-plan.spec-util.js';
 import type { ChaosPlan } from './chaos-plan.spec-util.js';
-import { SETTLED, gates, lastType, runningSteps, slowest, snapshot } from './chaos-snapshot.spec-util.js';
+import { SETTLED, lastType, runningSteps, slowest, snapshot } from './chaos-snapshot.spec-util.js';
 import type { Snapshot } from './chaos-snapshot.spec-util.js';
 
 /** Default seed; any other with `LEDGERFLOW_CHAOS_SEED=<n>` (and `LEDGERFLOW_CHAOS_SERVICES=a,b` to narrow the kills). */
@@ -60,14 +60,7 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
     process.stderr.write(`${describePlan(plan)}\n`);
     const approver = new GateApprover(stack, await reviewerToken(stack, 'chaos-lead'));
     const approveAfter = new Map(plan.runs.map((run) => [run.key, run.approveAfterMs]));
-    let approving = true;
-    const approvals = (async () => {
-      while (approving) {
-        const { open, decided } = gates(await snapshot(store));
-        approver.tick(new Map([...open].map(([gateId, key]) => [gateId, approveAfter.get(key) ?? 0])), decided);
-        await sleep(100);
-      }
-    })();
+    const stopApproving = approver.watch(store, (key) => approveAfter.get(key) ?? 0);
 
     const published = new Map<string, number>();
     const publishing: Array<Promise<void>> = [];
@@ -84,9 +77,7 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
       }
       process.stderr.write(`chaos seed ${SEED}: runs settled ${Date.now() - settleStart} ms after the last restart; slowest: ${slowest(last, published)}\n`);
     } finally {
-      approving = false;
-      await approvals;
-      await approver.idle();
+      await stopApproving();
       await Promise.allSettled(publishing);
     }
     process.stderr.write(`chaos seed ${SEED}: ${approver.summary()}\n`);

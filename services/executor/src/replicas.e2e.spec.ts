@@ -9,7 +9,7 @@ import type { Stack } from '@ledgerflow/testing';
 import { GateApprover, reviewerToken } from './chaos-approver.spec-util.js';
 import { ledgerProblems, memoryProblems, readLedger, runProblems } from './chaos-checks.spec-util.js';
 import { mulberry32, seedFromEnv } from './chaos-plan.spec-util.js';
-import { SETTLED, gates, lastType, snapshot } from './chaos-snapshot.spec-util.js';
+import { SETTLED, lastType, snapshot } from './chaos-snapshot.spec-util.js';
 
 /** Default seed; any other with `LEDGERFLOW_CHAOS_SEED=<n>`. */
 const SEED = seedFromEnv(20261206);
@@ -76,14 +76,7 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
     process.stderr.write(`replicas seed ${SEED} (rerun: LEDGERFLOW_CHAOS_SEED=${SEED}): ${RUNS} runs, ${KILLS} kills among ${victims.join(' ')}\n`);
 
     const approver = new GateApprover(stack, await reviewerToken(stack, 'chaos-lead'));
-    let approving = true;
-    const approvals = (async () => {
-      while (approving) {
-        const { open, decided } = gates(await snapshot(store));
-        approver.tick(new Map([...open].map(([gateId]) => [gateId, 0])), decided);
-        await sleep(100);
-      }
-    })();
+    const stopApproving = approver.watch(store);
 
     const js = jetstream(nc);
     const publishing: Array<Promise<void>> = [];
@@ -101,16 +94,27 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
           log.push(`#${slot} nats-server restarted`);
           continue;
         }
-        const victim = schedule[slot]!;
-        const child = stack.process(victim);
+        let victim = schedule[slot]!;
         let owned = 0;
         if (victim.startsWith('executor')) {
-          // Kill it while it runs a step (up to 5 s of waiting), so its attempts must be handed over.
-          const until = Date.now() + 5_000;
-          while ((owned = ownedRunning(await snapshot(store), child.pid)) === 0 && Date.now() < until) await sleep(20);
+          // Kill an executor while it runs a step (whichever replica does first, up to 15 s of waiting), so its attempts
+          // must be handed over.
+          const until = Date.now() + 15_000;
+          for (;;) {
+            const snap = await snapshot(store);
+            const busiest = victims.filter((name) => name.startsWith('executor'))
+              .map((name) => ({ name, owned: ownedRunning(snap, stack.process(name).pid) }))
+              .sort((a, b) => b.owned - a.owned)[0]!;
+            if (busiest.owned > 0 || Date.now() >= until) {
+              ({ name: victim, owned } = busiest.owned > 0 ? busiest : { name: victim, owned: 0 });
+              break;
+            }
+            await sleep(20);
+          }
           if (owned > 0) ownedAtKill += 1;
-          killedExecutors.set(child.pid, Date.now());
+          killedExecutors.set(stack.process(victim).pid, Date.now());
         }
+        const child = stack.process(victim);
         child.kill('SIGKILL');
         await child.exited;
         await sleep(between(0, 500));
@@ -126,9 +130,7 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
       }
       process.stderr.write(`replicas seed ${SEED}:\n  ${log.join('\n  ')}\n  settled ${Date.now() - settleStart} ms after the last restart\n`);
     } finally {
-      approving = false;
-      await approvals;
-      await approver.idle();
+      await stopApproving();
       await Promise.allSettled(publishing);
     }
 
