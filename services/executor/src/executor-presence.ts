@@ -31,7 +31,10 @@ export interface PresenceOptions {
   readonly nc: NatsConnection;
   readonly self: string;
   readonly logger: Logger;
-  /** Called when instances went away (their ids) and once when the warm-up ends (`[]`): reclaim what they ran. */
+  /**
+   * Called with the ids of instances that went away: silent for `ttlMs`, left, or presumed alive during the warm-up
+   * (asked about and never heard); reclaim what they ran.
+   */
   readonly onGone: (ids: readonly string[]) => void;
   readonly intervalMs?: number;
   readonly ttlMs?: number;
@@ -62,7 +65,8 @@ export class ExecutorPresence {
   /** How the default ids of this host's processes start. */
   private readonly localPrefix = `${hostToken(hostname())}:`;
   private startedAt = Number.POSITIVE_INFINITY;
-  private warmedUp = false;
+  /** Instances never heard from that {@link isAlive} presumed alive during the warm-up: told gone if still unheard at its end. */
+  private readonly presumed = new Set<string>();
   /** While the connection is down nobody can be heard: nobody is declared gone. */
   private disconnected = false;
   private subscription: Subscription | undefined;
@@ -103,7 +107,9 @@ export class ExecutorPresence {
     if (this.gone.has(id) || this.deadOnThisHost(id)) return false;
     const seen = this.lastSeen.get(id);
     if (seen !== undefined) return this.clock() - seen < this.ttlMs;
-    return this.clock() - this.startedAt < this.ttlMs; // not heard from yet: alive until the warm-up ends
+    if (this.clock() - this.startedAt >= this.ttlMs) return false;
+    this.presumed.add(id); // not heard from yet: alive until the warm-up ends
+    return true;
   }
 
   /** When `id`'s last heartbeat arrived (clock milliseconds); undefined when not heard from (or gone). */
@@ -132,7 +138,6 @@ export class ExecutorPresence {
       this.disconnected = false;
       const now = this.clock();
       this.startedAt = now;
-      this.warmedUp = false;
       for (const id of this.lastSeen.keys()) this.lastSeen.set(id, now);
     }
   }
@@ -140,6 +145,7 @@ export class ExecutorPresence {
   private heard(id: string): void {
     this.lastSeen.set(id, this.clock());
     this.gone.delete(id);
+    this.presumed.delete(id);
   }
 
   private left(id: string): void {
@@ -171,9 +177,12 @@ export class ExecutorPresence {
       this.options.logger.warn('executor instances went silent: their running attempts are reclaimed', { executors: lost.join(',') });
       this.options.onGone(lost);
     }
-    if (!this.warmedUp && now - this.startedAt >= this.ttlMs) {
-      this.warmedUp = true;
-      this.options.onGone([]); // instances that died before this one started are now known to be gone
+    if (this.presumed.size > 0 && now - this.startedAt >= this.ttlMs) {
+      // Instances asked about during the warm-up and still never heard: gone (e.g. died before this one started).
+      const unheard = [...this.presumed];
+      this.presumed.clear();
+      for (const id of unheard) this.gone.add(id);
+      this.options.onGone(unheard);
     }
     if (this.gone.size > 10_000) this.gone.clear(); // ids are per process: keep the set bounded
   }
