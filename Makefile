@@ -9,7 +9,7 @@ export NX_NO_CLOUD := true
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: install nats chromium build typecheck lint unit int e2e test demo bench bench-peer soak start clean
+.PHONY: install nats chromium build typecheck format lint unit int e2e test demo bench bench-peer soak start clean
 
 # `npm install` (not `npm ci`): the registry reachable here lacks other platforms' optional bindings
 # (e.g. @unrs/resolver-binding-*), so npm cannot record them and `npm ci` refuses every lockfile it writes.
@@ -36,8 +36,13 @@ build: install
 typecheck: install
 	npx tsc -p tsconfig.json
 
+# Prettier lays out the code (.prettierrc.json; .prettierignore says which files): `make format` rewrites, lint checks.
+format: install
+	npx prettier --write . --log-level warn
+
 lint: install
 	@npx nx show projects >/dev/null
+	npx prettier --check . --log-level warn
 	npx eslint .
 
 # The whole suite: type check, lint, then every test tier (unit, integration, end-to-end).

@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
@@ -7,7 +8,10 @@ const depConstraints = [
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util'] },
-  { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util', 'type:adapter'] },
+  {
+    sourceTag: 'type:adapter',
+    onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util', 'type:adapter'],
+  },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts', 'type:util', 'type:adapter'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', 'scope:gateway'] },
@@ -22,7 +26,18 @@ const depConstraints = [
 ];
 
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'coverage/**', '.nx/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.data/**',
+      'coverage/**',
+      '.nx/**',
+      '**/*.js',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx'],
@@ -40,9 +55,34 @@ export default [
     files: ['libs/domain/src/**/*.ts'],
     ignores: ['libs/domain/src/**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'path', 'crypto', '@nestjs/*', '@nats-io/*', 'better-sqlite3', '@eventstore/*', '@opentelemetry/*'] }],
-      'no-restricted-globals': ['error', { name: 'Date', message: 'Time arrives in the command context.' }, { name: 'setTimeout', message: 'The domain has no timers.' }, { name: 'process', message: 'The domain does no I/O.' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Ids and randomness arrive in the command context.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'path',
+            'crypto',
+            '@nestjs/*',
+            '@nats-io/*',
+            'better-sqlite3',
+            '@eventstore/*',
+            '@opentelemetry/*',
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Date', message: 'Time arrives in the command context.' },
+        { name: 'setTimeout', message: 'The domain has no timers.' },
+        { name: 'process', message: 'The domain does no I/O.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Ids and randomness arrive in the command context.' },
+      ],
     },
   },
+  // Layout is Prettier's (.prettierrc.json, checked by `make lint`): rules that would argue with it are off.
+  prettier,
 ];

@@ -10,13 +10,16 @@ import { field, isObject, list } from './repo-files.js';
  * becomes an empty string, as Compose does.
  */
 export function interpolate(text: string, env: Readonly<Record<string, string>> = {}): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g, (whole, name?: string, colon?: string, fallback?: string) => {
-    if (whole === '$$') return '$';
-    const value = env[name as string];
-    if (fallback === undefined) return value ?? '';
-    if (value === undefined || (colon === ':' && value === '')) return fallback;
-    return value;
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g,
+    (whole, name?: string, colon?: string, fallback?: string) => {
+      if (whole === '$$') return '$';
+      const value = env[name as string];
+      if (fallback === undefined) return value ?? '';
+      if (value === undefined || (colon === ':' && value === '')) return fallback;
+      return value;
+    },
+  );
 }
 
 /** A compose service's environment (mapping or `KEY=value` list), interpolated. */
@@ -29,7 +32,8 @@ export function composeEnvironment(service: Json | undefined): Map<string, Provi
       env.set(key as string, { kind: 'literal', value: interpolate(rest.join('=')) });
     }
   } else if (isObject(raw)) {
-    for (const [key, value] of Object.entries(raw)) env.set(key, { kind: 'literal', value: value === null ? '' : interpolate(String(value)) });
+    for (const [key, value] of Object.entries(raw))
+      env.set(key, { kind: 'literal', value: value === null ? '' : interpolate(String(value)) });
   }
   return env;
 }
@@ -44,7 +48,8 @@ export function ledgerflowServiceOf(service: Json | undefined): string | undefin
 /** Host ports a compose service publishes (short `[ip:]host:container[/proto]` and long syntax). */
 export function publishedPorts(service: Json | undefined): string[] {
   return list(service, 'ports').flatMap((p) => {
-    if (isObject(p)) return p['published'] === undefined ? [] : [`${String(p['published'])}/${String(p['protocol'] ?? 'tcp')}`];
+    if (isObject(p))
+      return p['published'] === undefined ? [] : [`${String(p['published'])}/${String(p['protocol'] ?? 'tcp')}`];
     const [spec, proto = 'tcp'] = interpolate(String(p)).split('/');
     const parts = (spec as string).split(':');
     return parts.length < 2 ? [] : [`${parts[parts.length - 2]}/${proto}`];
@@ -66,7 +71,8 @@ export function composeProblems(compose: Json, requirementsOf: (service: string)
   const running = new Map<string, string>();
 
   for (const [name, svc] of Object.entries(services)) {
-    if (field(svc, 'image') === undefined && field(svc, 'build') === undefined) problems.push(`services.${name}: neither image nor build`);
+    if (field(svc, 'image') === undefined && field(svc, 'build') === undefined)
+      problems.push(`services.${name}: neither image nor build`);
     const deps = field(svc, 'depends_on');
     const targets = Array.isArray(deps) ? deps.map(String) : isObject(deps) ? Object.keys(deps) : [];
     for (const t of targets) if (!names.has(t)) problems.push(`services.${name}.depends_on: no service '${t}'`);
@@ -90,13 +96,19 @@ export function composeProblems(compose: Json, requirementsOf: (service: string)
 export function commonConfigProblems(where: string, env: Record<string, string>): string[] {
   // Credential files exist only inside the container (mounted at run time): nats-credential-checks.ts
   // checks that each service names its own seed file and mounts it.
-  const { NATS_NKEY_SEED_FILE: _seed, NATS_TLS_CA_FILE: _ca, NATS_TLS_CERT_FILE: _cert, NATS_TLS_KEY_FILE: _key, ...checkable } = env;
+  const {
+    NATS_NKEY_SEED_FILE: _seed,
+    NATS_TLS_CA_FILE: _ca,
+    NATS_TLS_CERT_FILE: _cert,
+    NATS_TLS_KEY_FILE: _key,
+    ...checkable
+  } = env;
   try {
     loadConfig(CommonConfig, checkable);
     return [];
   } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map((i) => `${where}: ${i.variable} ${i.message} (got ${i.value})`);
+    if (error instanceof ConfigError)
+      return error.issues.map((i) => `${where}: ${i.variable} ${i.message} (got ${i.value})`);
     throw error;
   }
 }
-

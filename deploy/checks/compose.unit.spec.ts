@@ -5,7 +5,8 @@ import { clone, readRepoFile } from './repo-files.js';
 
 type Services = Record<string, Record<string, unknown>>;
 const services = (compose: unknown): Services => (compose as { services: Services }).services;
-const env = (compose: unknown, name: string): Record<string, string> => services(compose)[name]?.['environment'] as Record<string, string>;
+const env = (compose: unknown, name: string): Record<string, string> =>
+  services(compose)[name]?.['environment'] as Record<string, string>;
 
 describe('docker-compose.yml', () => {
   const compose = loadCompose();
@@ -16,7 +17,18 @@ describe('docker-compose.yml', () => {
 
   it('runs the six services on the event store of record, plus the infrastructure the brief names', () => {
     const names = Object.keys(services(compose));
-    expect(names).toEqual(expect.arrayContaining([...SERVICE_NAMES, 'nats', 'eventstore', 'claim-review-workers', 'otel-collector', 'jaeger', 'prometheus', 'grafana']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        ...SERVICE_NAMES,
+        'nats',
+        'eventstore',
+        'claim-review-workers',
+        'otel-collector',
+        'jaeger',
+        'prometheus',
+        'grafana',
+      ]),
+    );
     for (const s of SERVICE_NAMES) expect(env(compose, s)['LEDGERFLOW_STORE']).toBe('eventstoredb');
     expect(services(compose)['nats']?.['command']).toContain('-js');
     expect(services(compose)['eventstore']?.['healthcheck']).toBeDefined();
@@ -30,14 +42,19 @@ describe('docker-compose.yml', () => {
 
   it('fails a depends_on naming no service', () => {
     const broken = clone(compose);
-    (services(broken)['grafana'] as { depends_on: Record<string, unknown> }).depends_on = { prometheus: {}, promethues: {} };
+    (services(broken)['grafana'] as { depends_on: Record<string, unknown> }).depends_on = {
+      prometheus: {},
+      promethues: {},
+    };
     expect(composeProblems(broken, requirementsOf)).toEqual(["services.grafana.depends_on: no service 'promethues'"]);
   });
 
   it('fails a host port published twice', () => {
     const broken = clone(compose);
     (services(broken)['grafana'] as { ports: string[] }).ports = ['8080:3000'];
-    expect(composeProblems(broken, requirementsOf)).toEqual(['services.grafana: host port 8080/tcp already published by gateway']);
+    expect(composeProblems(broken, requirementsOf)).toEqual([
+      'services.grafana: host port 8080/tcp already published by gateway',
+    ]);
   });
 
   it('fails a missing required variable, a short secret and a malformed common setting', () => {
@@ -53,7 +70,9 @@ describe('docker-compose.yml', () => {
     ]);
     const short = clone(compose);
     env(short, 'gateway')['LEDGERFLOW_AUTH_SECRET'] = '${LEDGERFLOW_AUTH_SECRET:-too-short}';
-    expect(composeProblems(short, requirementsOf)).toEqual(['services.gateway: LEDGERFLOW_AUTH_SECRET has 9 characters, at least 32 required']);
+    expect(composeProblems(short, requirementsOf)).toEqual([
+      'services.gateway: LEDGERFLOW_AUTH_SECRET has 9 characters, at least 32 required',
+    ]);
   });
 
   it('fails when a Ledgerflow service is not run at all', () => {
@@ -74,7 +93,9 @@ describe('docker-compose.yml', () => {
       expect(launchable).toContain((svc['command'] as string[])[0]);
     }
     for (const [, path] of launch.matchAll(/^\s+'?[a-z-]+'?: '([^']+)',$/gm)) {
-      expect(readRepoFile((path as string).replace('/dist/', '/src/').replace(/\.js$/, '.ts')).length).toBeGreaterThan(0);
+      expect(readRepoFile((path as string).replace('/dist/', '/src/').replace(/\.js$/, '.ts')).length).toBeGreaterThan(
+        0,
+      );
     }
   });
 });

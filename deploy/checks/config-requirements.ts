@@ -62,7 +62,13 @@ export function parseConfigClasses(source: string, file: string): ParsedClass[] 
       });
     }
     const [base, mixin] = m[3] !== undefined ? [m[3], m[2]] : [m[2], undefined];
-    classes.push({ name: m[1] as string, ...(base !== undefined ? { extendsName: base } : {}), ...(mixin !== undefined ? { mixinName: mixin } : {}), file, requirements });
+    classes.push({
+      name: m[1] as string,
+      ...(base !== undefined ? { extendsName: base } : {}),
+      ...(mixin !== undefined ? { mixinName: mixin } : {}),
+      file,
+      requirements,
+    });
   }
   return classes;
 }
@@ -134,20 +140,28 @@ function fileDeclaring(name: string, importer: string, service: string): string 
 function libFileDeclaring(name: string, lib: string): string {
   const dir = `libs/${lib}/src`;
   const declares = new RegExp(`export (class|function) ${name}\\b`);
-  const file = readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.ts') && !f.includes('.spec')).map((f) => `${dir}/${f}`).find((f) => declares.test(readRepoFile(f)));
+  const file = readdirSync(join(repoRoot, dir))
+    .filter((f) => f.endsWith('.ts') && !f.includes('.spec'))
+    .map((f) => `${dir}/${f}`)
+    .find((f) => declares.test(readRepoFile(f)));
   if (file === undefined) throw new Error(`${dir}: nothing exports ${name}`);
   return file;
 }
 
 /** How a variable is provided: a literal (value known) or a reference resolved at deploy time (Secret). */
-export type Provided = { readonly kind: 'literal'; readonly value: string } | { readonly kind: 'reference'; readonly from: string };
+export type Provided =
+  { readonly kind: 'literal'; readonly value: string } | { readonly kind: 'reference'; readonly from: string };
 
 /**
  * Problems with the variables `env` gives a service, one message each (empty: fine): a required
  * variable (no default, not optional, not waived by one of its `requiredUnlessSet`) unset or empty; a `@RequiredWhen` variable unset while its
  * condition holds (the condition variable's value or default); a literal shorter than `@MinLength`.
  */
-export function envProblems(where: string, requirements: readonly EnvRequirement[], env: ReadonlyMap<string, Provided>): string[] {
+export function envProblems(
+  where: string,
+  requirements: readonly EnvRequirement[],
+  env: ReadonlyMap<string, Provided>,
+): string[] {
   const problems: string[] = [];
   const valueOf = (variable: string): string | undefined => {
     const p = env.get(variable);
@@ -163,8 +177,14 @@ export function envProblems(where: string, requirements: readonly EnvRequirement
     if (!r.hasDefault && !r.optional && r.requiredWhen === undefined && !waived && !isSet(r.variable)) {
       problems.push(`${where}: ${r.variable} is required (no default) but not set`);
     }
-    if (r.requiredWhen !== undefined && valueOf(r.requiredWhen.variable) === r.requiredWhen.value && !isSet(r.variable)) {
-      problems.push(`${where}: ${r.variable} is required when ${r.requiredWhen.variable}=${r.requiredWhen.value} but not set`);
+    if (
+      r.requiredWhen !== undefined &&
+      valueOf(r.requiredWhen.variable) === r.requiredWhen.value &&
+      !isSet(r.variable)
+    ) {
+      problems.push(
+        `${where}: ${r.variable} is required when ${r.requiredWhen.variable}=${r.requiredWhen.value} but not set`,
+      );
     }
     const p = env.get(r.variable);
     if (r.minLength !== undefined && p?.kind === 'literal' && p.value !== '' && p.value.length < r.minLength) {

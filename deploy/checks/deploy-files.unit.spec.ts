@@ -4,11 +4,16 @@ describe('deployment files parse', () => {
   const yamlFiles = ['docker-compose.yml', ...listRepoFiles('deploy', ['.yaml', '.yml'])];
 
   it('finds the files the brief asks for', () => {
-    expect(yamlFiles).toEqual(expect.arrayContaining([
-      'docker-compose.yml', 'deploy/otel/collector.yaml', 'deploy/prometheus/prometheus.yml',
-      'deploy/kubernetes/kustomization.yaml', 'deploy/grafana/provisioning/datasources/datasources.yaml',
-      'deploy/grafana/provisioning/dashboards/dashboards.yaml',
-    ]));
+    expect(yamlFiles).toEqual(
+      expect.arrayContaining([
+        'docker-compose.yml',
+        'deploy/otel/collector.yaml',
+        'deploy/prometheus/prometheus.yml',
+        'deploy/kubernetes/kustomization.yaml',
+        'deploy/grafana/provisioning/datasources/datasources.yaml',
+        'deploy/grafana/provisioning/dashboards/dashboards.yaml',
+      ]),
+    );
   });
 
   it.each(yamlFiles)('%s is valid YAML with at least one document', (file) => {

@@ -33,7 +33,10 @@ export function requirementsOf(service: string): EnvRequirement[] {
 
 /** The object `kind/name` of `manifests` (mutable, for tests that break one thing). */
 export function findDoc(manifests: Manifest[], kind: string, name: string): Record<string, unknown> {
-  const m = manifests.find((x) => (x.doc as { kind?: string }).kind === kind && (x.doc as { metadata?: { name?: string } }).metadata?.name === name);
+  const m = manifests.find(
+    (x) =>
+      (x.doc as { kind?: string }).kind === kind && (x.doc as { metadata?: { name?: string } }).metadata?.name === name,
+  );
   if (m === undefined) throw new Error(`no ${kind}/${name}`);
   return m.doc as Record<string, unknown>;
 }

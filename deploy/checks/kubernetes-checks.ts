@@ -12,7 +12,8 @@ export interface Manifest {
 }
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
-const id = (m: Manifest): string => `${m.file}: ${String(field(m.doc, 'kind'))}/${String(field(m.doc, 'metadata', 'name'))}`;
+const id = (m: Manifest): string =>
+  `${m.file}: ${String(field(m.doc, 'kind'))}/${String(field(m.doc, 'metadata', 'name'))}`;
 const ofKind = (ms: readonly Manifest[], kind: string): Manifest[] => ms.filter((m) => field(m.doc, 'kind') === kind);
 const named = (ms: readonly Manifest[], kind: string, name: string): Manifest | undefined =>
   ofKind(ms, kind).find((m) => field(m.doc, 'metadata', 'name') === name);
@@ -47,7 +48,10 @@ const OBJECT_SCHEMA = {
     metadata: {
       type: 'object',
       required: ['name'],
-      properties: { name: { type: 'string', minLength: 1 }, labels: { type: 'object', additionalProperties: { type: 'string' } } },
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+      },
     },
   },
 } as const;
@@ -60,15 +64,24 @@ export function manifestProblems(manifests: readonly Manifest[]): string[] {
     if (!validateObject(m.doc)) {
       const name = field(m.doc, 'metadata', 'name');
       const what = `${m.file}: ${String(field(m.doc, 'kind') ?? 'an object')}${typeof name === 'string' ? `/${name}` : ''}`;
-      for (const e of validateObject.errors ?? []) problems.push(`${what}: ${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+      for (const e of validateObject.errors ?? [])
+        problems.push(`${what}: ${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
     }
-    if (WORKLOADS.has(String(field(m.doc, 'kind'))) && !selects(field(m.doc, 'spec', 'selector', 'matchLabels'), field(m.doc, 'spec', 'template', 'metadata', 'labels'))) {
+    if (
+      WORKLOADS.has(String(field(m.doc, 'kind'))) &&
+      !selects(field(m.doc, 'spec', 'selector', 'matchLabels'), field(m.doc, 'spec', 'template', 'metadata', 'labels'))
+    ) {
       problems.push(`${id(m)}: spec.selector.matchLabels does not match spec.template.metadata.labels`);
     }
     const kind = field(m.doc, 'kind');
     if (kind === 'Service' || kind === 'PodDisruptionBudget') {
-      const selector = kind === 'Service' ? field(m.doc, 'spec', 'selector') : field(m.doc, 'spec', 'selector', 'matchLabels');
-      const hit = manifests.some((w) => WORKLOADS.has(String(field(w.doc, 'kind'))) && selects(selector, field(w.doc, 'spec', 'template', 'metadata', 'labels')));
+      const selector =
+        kind === 'Service' ? field(m.doc, 'spec', 'selector') : field(m.doc, 'spec', 'selector', 'matchLabels');
+      const hit = manifests.some(
+        (w) =>
+          WORKLOADS.has(String(field(w.doc, 'kind'))) &&
+          selects(selector, field(w.doc, 'spec', 'template', 'metadata', 'labels')),
+      );
       if (!hit) problems.push(`${id(m)}: its selector matches no workload's pods`);
     }
   }
@@ -89,18 +102,25 @@ export function containerProblems(manifests: readonly Manifest[]): string[] {
     const pod = field(m.doc, 'spec', 'template', 'spec');
     for (const c of podContainers(pod)) {
       const where = `${id(m)} container ${String(c['name'])}`;
-      for (const path of [['requests', 'cpu'], ['requests', 'memory'], ['limits', 'cpu'], ['limits', 'memory']]) {
+      for (const path of [
+        ['requests', 'cpu'],
+        ['requests', 'memory'],
+        ['limits', 'cpu'],
+        ['limits', 'memory'],
+      ]) {
         if (field(c, 'resources', ...path) === undefined) problems.push(`${where}: no resources.${path.join('.')}`);
       }
       const nonRoot = field(c, 'securityContext', 'runAsNonRoot') ?? field(pod, 'securityContext', 'runAsNonRoot');
       const user = field(c, 'securityContext', 'runAsUser') ?? field(pod, 'securityContext', 'runAsUser');
       if (nonRoot !== true) problems.push(`${where}: runAsNonRoot is not true`);
       if (user === 0) problems.push(`${where}: runAsUser is 0 (root)`);
-      if (field(c, 'securityContext', 'allowPrivilegeEscalation') !== false) problems.push(`${where}: allowPrivilegeEscalation is not false`);
+      if (field(c, 'securityContext', 'allowPrivilegeEscalation') !== false)
+        problems.push(`${where}: allowPrivilegeEscalation is not false`);
       const ports = new Set(list(c, 'ports').map((p) => field(p, 'name')));
       for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
         const port = field(c, probe, 'httpGet', 'port') ?? field(c, probe, 'tcpSocket', 'port');
-        if (typeof port === 'string' && !ports.has(port)) problems.push(`${where}: ${probe} uses port '${port}', not declared`);
+        if (typeof port === 'string' && !ports.has(port))
+          problems.push(`${where}: ${probe} uses port '${port}', not declared`);
       }
     }
   }
@@ -108,30 +128,68 @@ export function containerProblems(manifests: readonly Manifest[]): string[] {
 }
 
 /** A container's environment as Kubernetes would build it: envFrom ConfigMaps/Secrets, then env. */
-export function containerEnvironment(container: Json, manifests: readonly Manifest[], where: string, problems: string[]): Map<string, Provided> {
+export function containerEnvironment(
+  container: Json,
+  manifests: readonly Manifest[],
+  where: string,
+  problems: string[],
+): Map<string, Provided> {
   const env = new Map<string, Provided>();
   const dataOf = (kind: string, name: string): JsonObject | undefined => {
     const obj = named(manifests, kind, name);
     if (obj === undefined) return undefined;
-    return { ...(isObject(field(obj.doc, 'data')) ? (field(obj.doc, 'data') as JsonObject) : {}), ...(isObject(field(obj.doc, 'stringData')) ? (field(obj.doc, 'stringData') as JsonObject) : {}) };
+    return {
+      ...(isObject(field(obj.doc, 'data')) ? (field(obj.doc, 'data') as JsonObject) : {}),
+      ...(isObject(field(obj.doc, 'stringData')) ? (field(obj.doc, 'stringData') as JsonObject) : {}),
+    };
   };
   for (const from of list(container, 'envFrom')) {
-    const [kind, name] = field(from, 'configMapRef') !== undefined ? ['ConfigMap', String(field(from, 'configMapRef', 'name'))] : ['Secret', String(field(from, 'secretRef', 'name'))];
+    const [kind, name] =
+      field(from, 'configMapRef') !== undefined
+        ? ['ConfigMap', String(field(from, 'configMapRef', 'name'))]
+        : ['Secret', String(field(from, 'secretRef', 'name'))];
     const data = dataOf(kind as string, name as string);
-    if (data === undefined) { problems.push(`${where}: envFrom ${kind} '${name}' not in the manifests`); continue; }
-    for (const [k, v] of Object.entries(data)) env.set(k, kind === 'ConfigMap' ? { kind: 'literal', value: String(v) } : { kind: 'reference', from: `Secret ${name}` });
+    if (data === undefined) {
+      problems.push(`${where}: envFrom ${kind} '${name}' not in the manifests`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(data))
+      env.set(
+        k,
+        kind === 'ConfigMap' ? { kind: 'literal', value: String(v) } : { kind: 'reference', from: `Secret ${name}` },
+      );
   }
   for (const e of list(container, 'env')) {
     const name = String(field(e, 'name'));
-    if (field(e, 'value') !== undefined) { env.set(name, { kind: 'literal', value: String(field(e, 'value')) }); continue; }
+    if (field(e, 'value') !== undefined) {
+      env.set(name, { kind: 'literal', value: String(field(e, 'value')) });
+      continue;
+    }
     const cm = field(e, 'valueFrom', 'configMapKeyRef');
     const secret = field(e, 'valueFrom', 'secretKeyRef');
-    const ref = cm !== undefined ? { kind: 'ConfigMap', ref: cm } : secret !== undefined ? { kind: 'Secret', ref: secret } : undefined;
-    if (ref === undefined) { env.set(name, { kind: 'reference', from: 'fieldRef' }); continue; }
+    const ref =
+      cm !== undefined
+        ? { kind: 'ConfigMap', ref: cm }
+        : secret !== undefined
+          ? { kind: 'Secret', ref: secret }
+          : undefined;
+    if (ref === undefined) {
+      env.set(name, { kind: 'reference', from: 'fieldRef' });
+      continue;
+    }
     const data = dataOf(ref.kind, String(field(ref.ref, 'name')));
     const key = String(field(ref.ref, 'key'));
-    if (data?.[key] === undefined) problems.push(`${where}: ${name} refers to ${ref.kind} ${String(field(ref.ref, 'name'))} key ${key}, not in the manifests`);
-    else env.set(name, ref.kind === 'ConfigMap' ? { kind: 'literal', value: String(data[key]) } : { kind: 'reference', from: `Secret ${String(field(ref.ref, 'name'))}` });
+    if (data?.[key] === undefined)
+      problems.push(
+        `${where}: ${name} refers to ${ref.kind} ${String(field(ref.ref, 'name'))} key ${key}, not in the manifests`,
+      );
+    else
+      env.set(
+        name,
+        ref.kind === 'ConfigMap'
+          ? { kind: 'literal', value: String(data[key]) }
+          : { kind: 'reference', from: `Secret ${String(field(ref.ref, 'name'))}` },
+      );
   }
   return env;
 }
@@ -141,7 +199,10 @@ export function containerEnvironment(container: Json, manifests: readonly Manife
  * service name, as deploy/docker/launch.mjs expects), and gets every variable its config requires.
  * Secret values are supplied at deploy time, so only their presence is checked.
  */
-export function serviceEnvProblems(manifests: readonly Manifest[], requirementsOf: (service: string) => EnvRequirement[]): string[] {
+export function serviceEnvProblems(
+  manifests: readonly Manifest[],
+  requirementsOf: (service: string) => EnvRequirement[],
+): string[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const m of manifests.filter((w) => WORKLOADS.has(String(field(w.doc, 'kind'))))) {
@@ -149,11 +210,17 @@ export function serviceEnvProblems(manifests: readonly Manifest[], requirementsO
       const service = list(c, 'args')[0];
       if (!String(c['image']).startsWith('ledgerflow') || typeof service !== 'string') continue;
       const where = `${id(m)}`;
-      if (!(SERVICE_NAMES as readonly string[]).includes(service)) { problems.push(`${where}: runs unknown service '${service}'`); continue; }
+      if (!(SERVICE_NAMES as readonly string[]).includes(service)) {
+        problems.push(`${where}: runs unknown service '${service}'`);
+        continue;
+      }
       if (seen.has(service)) problems.push(`${where}: '${service}' already runs in ${seen.get(service)}`);
       seen.set(service, where);
       const env = containerEnvironment(c, manifests, where, problems);
-      problems.push(...envProblems(where, requirementsOf(service), env), ...commonConfigProblems(where, literalEnv(env)));
+      problems.push(
+        ...envProblems(where, requirementsOf(service), env),
+        ...commonConfigProblems(where, literalEnv(env)),
+      );
     }
   }
   for (const s of SERVICE_NAMES) if (!seen.has(s)) problems.push(`kubernetes: no workload runs '${s}'`);

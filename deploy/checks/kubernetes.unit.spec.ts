@@ -1,4 +1,9 @@
-import { clusteredStatefulSetProblems, disruptionBudgetProblems, eventStoreProblems, natsProblems } from './cluster-checks.js';
+import {
+  clusteredStatefulSetProblems,
+  disruptionBudgetProblems,
+  eventStoreProblems,
+  natsProblems,
+} from './cluster-checks.js';
 import { findDoc, KUBE_DIR, kubeFiles, loadManifests, requirementsOf } from './deploy-inputs.spec-util.js';
 import { containerProblems, kustomizationProblems, manifestProblems, serviceEnvProblems } from './kubernetes-checks.js';
 import { readYaml } from './repo-files.js';
@@ -21,14 +26,22 @@ describe('deploy/kubernetes (kustomize base)', () => {
   });
 
   it('runs stateless services with 2 replicas and the gateway behind a Service', () => {
-    for (const name of ['gateway', 'executor', 'policy', 'approval']) expect(findDoc(manifests, 'Deployment', name)).toMatchObject({ spec: { replicas: 2 } });
+    for (const name of ['gateway', 'executor', 'policy', 'approval'])
+      expect(findDoc(manifests, 'Deployment', name)).toMatchObject({ spec: { replicas: 2 } });
     expect(findDoc(manifests, 'Service', 'gateway')).toBeDefined();
     expect(findDoc(manifests, 'Secret', 'ledgerflow-auth')).toBeDefined();
   });
 
   it('fails a kustomization that misses a file or lists a missing one', () => {
-    expect(kustomizationProblems(kustomization, [...kubeFiles(), 'extra.yaml'])).toEqual(['kustomization.yaml: does not list extra.yaml']);
-    expect(kustomizationProblems(kustomization, kubeFiles().filter((f) => f !== 'memory.yaml'))).toEqual(['kustomization.yaml: lists memory.yaml, which does not exist']);
+    expect(kustomizationProblems(kustomization, [...kubeFiles(), 'extra.yaml'])).toEqual([
+      'kustomization.yaml: does not list extra.yaml',
+    ]);
+    expect(
+      kustomizationProblems(
+        kustomization,
+        kubeFiles().filter((f) => f !== 'memory.yaml'),
+      ),
+    ).toEqual(['kustomization.yaml: lists memory.yaml, which does not exist']);
   });
 
   it('fails an object without a name and a selector that does not match its pods', () => {
@@ -60,8 +73,12 @@ describe('deploy/kubernetes (kustomize base)', () => {
     gateway.env = gateway.env.filter((e: any) => e.name !== 'LEDGERFLOW_AUTH_SECRET');
     delete (findDoc(broken, 'ConfigMap', 'ledgerflow-common') as any).data.EVENTSTORE_CONNECTION_STRING;
     const problems = serviceEnvProblems(broken, requirementsOf);
-    expect(problems).toContain('gateway.yaml: Deployment/gateway: LEDGERFLOW_AUTH_SECRET is required (no default) but not set');
-    expect(problems).toContain('planner.yaml: StatefulSet/planner: EVENTSTORE_CONNECTION_STRING is required when LEDGERFLOW_STORE=eventstoredb but not set');
+    expect(problems).toContain(
+      'gateway.yaml: Deployment/gateway: LEDGERFLOW_AUTH_SECRET is required (no default) but not set',
+    );
+    expect(problems).toContain(
+      'planner.yaml: StatefulSet/planner: EVENTSTORE_CONNECTION_STRING is required when LEDGERFLOW_STORE=eventstoredb but not set',
+    );
     const noApproval = manifests.filter((m) => m.file !== 'approval.yaml');
     expect(serviceEnvProblems(noApproval, requirementsOf)).toEqual(["kubernetes: no workload runs 'approval'"]);
   });
@@ -72,7 +89,9 @@ describe('deploy/kubernetes (kustomize base)', () => {
     expect(natsProblems(small)).toEqual(['StatefulSet/nats: replicas 1, expected 3']);
     const noJs = structuredClone(manifests);
     const cm = findDoc(noJs, 'ConfigMap', 'nats-config') as any;
-    cm.data['nats.conf'] = cm.data['nats.conf'].replace(/jetstream \{[^}]*\}/, '').replace('nats://nats-2.nats-headless:6222', '');
+    cm.data['nats.conf'] = cm.data['nats.conf']
+      .replace(/jetstream \{[^}]*\}/, '')
+      .replace('nats://nats-2.nats-headless:6222', '');
     expect(natsProblems(noJs)).toEqual([
       'nats config: no jetstream { ... } block (JetStream off)',
       "nats config: jetstream store_dir '(unset)' is not on a volume claim",
@@ -83,7 +102,9 @@ describe('deploy/kubernetes (kustomize base)', () => {
   it('fails a clustered StatefulSet whose Service is not headless, and an EventStoreDB size mismatch', () => {
     const broken = structuredClone(manifests);
     delete (findDoc(broken, 'Service', 'eventstore-headless') as any).spec.clusterIP;
-    expect(clusteredStatefulSetProblems(broken, 'eventstore', 3)).toEqual(['Service/eventstore-headless: not headless (clusterIP: None)']);
+    expect(clusteredStatefulSetProblems(broken, 'eventstore', 3)).toEqual([
+      'Service/eventstore-headless: not headless (clusterIP: None)',
+    ]);
     const sized = structuredClone(manifests);
     const esdb = containerOf(findDoc(sized, 'StatefulSet', 'eventstore'));
     esdb.env.find((e: any) => e.name === 'EVENTSTORE_CLUSTER_SIZE').value = '1';
@@ -91,7 +112,9 @@ describe('deploy/kubernetes (kustomize base)', () => {
   });
 
   it('fails a workload without a PodDisruptionBudget', () => {
-    const broken = manifests.filter((m) => !((m.doc as any).kind === 'PodDisruptionBudget' && (m.doc as any).metadata.name === 'policy'));
+    const broken = manifests.filter(
+      (m) => !((m.doc as any).kind === 'PodDisruptionBudget' && (m.doc as any).metadata.name === 'policy'),
+    );
     expect(disruptionBudgetProblems(broken)).toEqual(['Deployment/policy: no PodDisruptionBudget selects its pods']);
   });
 });

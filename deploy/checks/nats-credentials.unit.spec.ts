@@ -16,7 +16,7 @@ describe('NATS credentials in docker-compose.yml', () => {
     expect(composeNatsCredentialProblems(compose)).toEqual([]);
   });
 
-  it('fails a service with another principal\'s seed, a nats-server without the config, a worker without its volume', () => {
+  it("fails a service with another principal's seed, a nats-server without the config, a worker without its volume", () => {
     const broken = clone(compose) as any;
     broken.services.executor.environment.NATS_NKEY_SEED_FILE = '/var/lib/ledgerflow-nats/gateway.nk';
     broken.services.nats.command = ['-js', '-sd', '/data'];
@@ -36,7 +36,7 @@ describe('NATS credentials in deploy/kubernetes', () => {
     expect(kubernetesNatsCredentialProblems(manifests)).toEqual([]);
   });
 
-  it('fails a service mounting another service\'s seed and a nats config without the users', () => {
+  it("fails a service mounting another service's seed and a nats config without the users", () => {
     const broken = structuredClone(manifests);
     const executor = findDoc(broken, 'Deployment', 'executor') as any;
     executor.spec.template.spec.volumes.find((v: any) => v.name === 'nats-seed').secret.items[0].key = 'planner.nk';
@@ -52,19 +52,39 @@ describe('NATS credentials in deploy/kubernetes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lf-kustomize-nats-'));
     try {
       // The built CLI, as an operator runs it (`make test` builds first).
-      execFileSync(process.execPath, [join(repoRoot, 'tools/cli/dist/main.js'), 'nats', 'credentials', '--out', join(dir, 'nats-credentials')]);
+      execFileSync(process.execPath, [
+        join(repoRoot, 'tools/cli/dist/main.js'),
+        'nats',
+        'credentials',
+        '--out',
+        join(dir, 'nats-credentials'),
+      ]);
       const files = ['nats-server.conf', ...SERVICES.map((s) => `${s}.nk`)].map((f) => `nats-credentials/${f}`);
-      writeFileSync(join(dir, 'kustomization.yaml'), [
-        'resources:', `  - ${relative(dir, join(repoRoot, KUBE_DIR))}`,
-        'secretGenerator:', '  - name: ledgerflow-nats', '    namespace: ledgerflow', '    behavior: replace', '    files:', ...files.map((f) => `      - ${f}`), '',
-      ].join('\n'));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        [
+          'resources:',
+          `  - ${relative(dir, join(repoRoot, KUBE_DIR))}`,
+          'secretGenerator:',
+          '  - name: ledgerflow-nats',
+          '    namespace: ledgerflow',
+          '    behavior: replace',
+          '    files:',
+          ...files.map((f) => `      - ${f}`),
+          '',
+        ].join('\n'),
+      );
       const built = parseYamlDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }), 'overlay');
-      const secret = built.find((d: any) => d.kind === 'Secret' && String(d.metadata.name).startsWith('ledgerflow-nats')) as any;
+      const secret = built.find(
+        (d: any) => d.kind === 'Secret' && String(d.metadata.name).startsWith('ledgerflow-nats'),
+      ) as any;
       const decode = (key: string) => Buffer.from(secret.data[key], 'base64').toString('utf8');
       expect(decode('nats-server.conf')).toBe(readFileSync(join(dir, 'nats-credentials/nats-server.conf'), 'utf8'));
       expect(decode('executor.nk').trim()).toMatch(/^SU[A-Z2-7]{56}$/);
       const executor = built.find((d: any) => d.kind === 'Deployment' && d.metadata.name === 'executor') as any;
-      expect(executor.spec.template.spec.volumes.find((v: any) => v.name === 'nats-seed').secret.secretName).toBe(secret.metadata.name);
+      expect(executor.spec.template.spec.volumes.find((v: any) => v.name === 'nats-seed').secret.secretName).toBe(
+        secret.metadata.name,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,7 +42,10 @@ export function listRepoFiles(dir: string, suffixes: readonly string[]): string[
 
 /** Thrown when a YAML file does not parse; the message names the file and the parser's complaint. */
 export class YamlParseError extends Error {
-  constructor(readonly file: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
     super(`${file}: ${problems.join('; ')}`);
     this.name = 'YamlParseError';
   }

@@ -14,8 +14,9 @@ export interface MetricRow {
  * @throws Error when the table has no rows (the file changed shape).
  */
 export function metricTable(source: string): MetricRow[] {
-  const rows = [...source.matchAll(/^\s*\*\s*\|\s*`([a-z0-9_.]+)`[^|]*\|\s*(counter|histogram|gauge|updowncounter)\s*\|/gm)]
-    .map((m) => ({ name: m[1] as string, kind: m[2] as MetricRow['kind'] }));
+  const rows = [
+    ...source.matchAll(/^\s*\*\s*\|\s*`([a-z0-9_.]+)`[^|]*\|\s*(counter|histogram|gauge|updowncounter)\s*\|/gm),
+  ].map((m) => ({ name: m[1] as string, kind: m[2] as MetricRow['kind'] }));
   if (rows.length === 0) throw new Error('metrics.ts: no rows found in the metric table');
   return rows;
 }
@@ -39,7 +40,8 @@ export function prometheusNames(rows: readonly MetricRow[]): Set<string> {
 export function referencedMetrics(value: Json, prefix = 'ledgerflow_'): Set<string> {
   const found = new Set<string>();
   const walk = (v: Json): void => {
-    if (typeof v === 'string') for (const m of v.matchAll(new RegExp(`\\b${prefix}[a-zA-Z0-9_:]*`, 'g'))) found.add(m[0]);
+    if (typeof v === 'string')
+      for (const m of v.matchAll(new RegExp(`\\b${prefix}[a-zA-Z0-9_:]*`, 'g'))) found.add(m[0]);
     else if (Array.isArray(v)) v.forEach(walk);
     else if (isObject(v)) Object.values(v).forEach(walk);
   };
@@ -51,17 +53,24 @@ export function referencedMetrics(value: Json, prefix = 'ledgerflow_'): Set<stri
  * The dashboard uses only exported series, covers each metric of the table at least once, and each
  * panel's datasource uid is a provisioned datasource.
  */
-export function dashboardProblems(dashboard: Json, rows: readonly MetricRow[], datasourceUids: ReadonlySet<string>): string[] {
+export function dashboardProblems(
+  dashboard: Json,
+  rows: readonly MetricRow[],
+  datasourceUids: ReadonlySet<string>,
+): string[] {
   const allowed = prometheusNames(rows);
   const used = referencedMetrics(dashboard);
-  const problems = [...used].filter((m) => !allowed.has(m)).map((m) => `dashboard: ${m} is not a series of libs/telemetry/src/metrics.ts`);
+  const problems = [...used]
+    .filter((m) => !allowed.has(m))
+    .map((m) => `dashboard: ${m} is not a series of libs/telemetry/src/metrics.ts`);
   for (const row of rows) {
     const series = prometheusNames([row]);
     if (![...series].some((s) => used.has(s))) problems.push(`dashboard: no panel shows ${row.name}`);
   }
   for (const panel of list(dashboard, 'panels')) {
     const uid = field(panel, 'datasource', 'uid');
-    if (typeof uid === 'string' && !uid.startsWith('$') && !datasourceUids.has(uid)) problems.push(`dashboard panel '${String(field(panel, 'title'))}': datasource uid '${uid}' is not provisioned`);
+    if (typeof uid === 'string' && !uid.startsWith('$') && !datasourceUids.has(uid))
+      problems.push(`dashboard panel '${String(field(panel, 'title'))}': datasource uid '${uid}' is not provisioned`);
   }
   return problems;
 }
@@ -82,18 +91,23 @@ export function prometheusTargetProblems(prometheus: Json, compose: Json, job = 
   const jobTargets = new Map<string, string>();
   for (const sc of list(prometheus, 'scrape_configs')) {
     const name = String(field(sc, 'job_name'));
-    for (const target of list(sc, 'static_configs').flatMap((c) => list(c, 'targets')).map(String)) {
+    for (const target of list(sc, 'static_configs')
+      .flatMap((c) => list(c, 'targets'))
+      .map(String)) {
       const [host, port] = target.split(':') as [string, string | undefined];
-      if (host !== 'localhost' && !(host in services)) problems.push(`prometheus job ${name}: target ${target} is not a compose service`);
+      if (host !== 'localhost' && !(host in services))
+        problems.push(`prometheus job ${name}: target ${target} is not a compose service`);
       if (name === job) jobTargets.set(host, port ?? '');
     }
   }
   for (const [service, port] of expected) {
     const scraped = jobTargets.get(service);
     if (scraped === undefined) problems.push(`prometheus job ${job}: does not scrape ${service} (metrics on ${port})`);
-    else if (scraped !== port) problems.push(`prometheus job ${job}: scrapes ${service}:${scraped}, its metrics port is ${port}`);
+    else if (scraped !== port)
+      problems.push(`prometheus job ${job}: scrapes ${service}:${scraped}, its metrics port is ${port}`);
   }
-  for (const host of jobTargets.keys()) if (!expected.has(host)) problems.push(`prometheus job ${job}: scrapes ${host}, which serves no metrics port`);
+  for (const host of jobTargets.keys())
+    if (!expected.has(host)) problems.push(`prometheus job ${job}: scrapes ${host}, which serves no metrics port`);
   return problems;
 }
 
@@ -107,11 +121,14 @@ export function collectorProblems(config: Json, where: string): string[] {
       const defined = field(config, section);
       const used = list(pipeline, section).map(String);
       if (section !== 'processors' && used.length === 0) problems.push(`${where}: pipeline ${name} has no ${section}`);
-      for (const u of used) if (!isObject(defined) || !(u in defined)) problems.push(`${where}: pipeline ${name} uses ${section.slice(0, -1)} '${u}', not defined`);
+      for (const u of used)
+        if (!isObject(defined) || !(u in defined))
+          problems.push(`${where}: pipeline ${name} uses ${section.slice(0, -1)} '${u}', not defined`);
     }
   }
   for (const e of list(config, 'service', 'extensions').map(String)) {
-    if (!isObject(field(config, 'extensions')) || !(e in (field(config, 'extensions') as object))) problems.push(`${where}: extension '${e}' not defined`);
+    if (!isObject(field(config, 'extensions')) || !(e in (field(config, 'extensions') as object)))
+      problems.push(`${where}: extension '${e}' not defined`);
   }
   return problems;
 }
@@ -125,7 +142,8 @@ export function declaredCounters(sources: ReadonlyMap<string, string>): MetricRo
   const rows: MetricRow[] = [];
   for (const text of sources.values()) {
     for (const m of text.matchAll(/export const ([A-Z_]+_METRIC) = '([a-z0-9_.]+)'/g)) {
-      if (new RegExp(`createCounter(<[^()]*>)?\\(${m[1]}\\b`).test(text)) rows.push({ name: m[2] as string, kind: 'counter' });
+      if (new RegExp(`createCounter(<[^()]*>)?\\(${m[1]}\\b`).test(text))
+        rows.push({ name: m[2] as string, kind: 'counter' });
     }
   }
   return rows;

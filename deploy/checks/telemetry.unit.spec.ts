@@ -3,20 +3,36 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ledgerflowMetrics } from '@ledgerflow/telemetry';
 import { loadCompose, loadManifests } from './deploy-inputs.spec-util.js';
-import { alertProblems, collectorProblems, dashboardProblems, declaredCounters, metricTable, prometheusNames, prometheusTargetProblems } from './telemetry-checks.js';
+import {
+  alertProblems,
+  collectorProblems,
+  dashboardProblems,
+  declaredCounters,
+  metricTable,
+  prometheusNames,
+  prometheusTargetProblems,
+} from './telemetry-checks.js';
 import type { Json } from './repo-files.js';
 import { clone, field, list, listRepoFiles, parseYamlDocuments, readRepoFile, readYaml } from './repo-files.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests poke into parsed files to break them */
 const rows = metricTable(readRepoFile('libs/telemetry/src/metrics.ts'));
 const dashboard = JSON.parse(readRepoFile('deploy/grafana/dashboards/ledgerflow.json')) as Json;
-const datasources = new Set(list(readYaml('deploy/grafana/provisioning/datasources/datasources.yaml'), 'datasources').map((d) => String(field(d, 'uid'))));
+const datasources = new Set(
+  list(readYaml('deploy/grafana/provisioning/datasources/datasources.yaml'), 'datasources').map((d) =>
+    String(field(d, 'uid')),
+  ),
+);
 
 describe('metric names', () => {
   it('reads the six metrics of libs/telemetry/src/metrics.ts', () => {
     expect(rows.map((r) => `${r.name}:${r.kind}`)).toEqual([
-      'ledgerflow.runs:counter', 'ledgerflow.step.duration:histogram', 'ledgerflow.policy.decisions:counter',
-      'ledgerflow.gate.wait:histogram', 'ledgerflow.gate.escalations:counter', 'ledgerflow.event_store.append.duration:histogram',
+      'ledgerflow.runs:counter',
+      'ledgerflow.step.duration:histogram',
+      'ledgerflow.policy.decisions:counter',
+      'ledgerflow.gate.wait:histogram',
+      'ledgerflow.gate.escalations:counter',
+      'ledgerflow.event_store.append.duration:histogram',
     ]);
   });
 
@@ -34,7 +50,12 @@ describe('metric names', () => {
       m.eventStoreAppendDuration.record(0.001, { store: 'sqlite', outcome: 'ok' });
       const { resourceMetrics } = await exporter.collect();
       const text = new PrometheusSerializer().serialize(resourceMetrics);
-      const served = new Set(text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)?.[0]));
+      const served = new Set(
+        text
+          .split('\n')
+          .filter((l) => l !== '' && !l.startsWith('#'))
+          .map((l) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(l)?.[0]),
+      );
       served.delete('target_info');
       expect([...served].sort()).toEqual([...prometheusNames(rows)].sort());
     } finally {
@@ -53,7 +74,9 @@ describe('Grafana dashboard', () => {
     const broken = clone(dashboard) as any;
     broken.panels[0].targets[0].expr = 'sum(ledgerflow_runs_count)';
     broken.panels[1].datasource.uid = 'loki';
-    for (const p of broken.panels) for (const t of p.targets) t.expr = t.expr.replaceAll('ledgerflow_policy_decisions_total', 'ledgerflow_policy_decision_total');
+    for (const p of broken.panels)
+      for (const t of p.targets)
+        t.expr = t.expr.replaceAll('ledgerflow_policy_decisions_total', 'ledgerflow_policy_decision_total');
     expect(dashboardProblems(broken, rows, datasources)).toEqual([
       'dashboard: ledgerflow_runs_count is not a series of libs/telemetry/src/metrics.ts',
       'dashboard: ledgerflow_policy_decision_total is not a series of libs/telemetry/src/metrics.ts',
@@ -73,7 +96,9 @@ describe('Prometheus scrape targets', () => {
 
   it('fail a missing target, a wrong port, and a target that is no compose service', () => {
     const broken = clone(prometheus) as any;
-    broken.scrape_configs[0].static_configs = broken.scrape_configs[0].static_configs.filter((c: any) => c.targets[0] !== 'memory:9464');
+    broken.scrape_configs[0].static_configs = broken.scrape_configs[0].static_configs.filter(
+      (c: any) => c.targets[0] !== 'memory:9464',
+    );
     broken.scrape_configs[0].static_configs[0].targets = ['gateway:9465'];
     broken.scrape_configs[1].static_configs[0].targets = ['collector:8889'];
     expect(prometheusTargetProblems(broken, compose)).toEqual([
@@ -86,30 +111,52 @@ describe('Prometheus scrape targets', () => {
 
 describe('Prometheus alerting rules', () => {
   const rules = readYaml('deploy/prometheus/alerts.yml');
-  const sources = new Map(listRepoFiles('libs', ['.ts']).filter((p) => !/\.spec(-util)?\.ts$/.test(p)).map((p) => [p, readRepoFile(p)]));
+  const sources = new Map(
+    listRepoFiles('libs', ['.ts'])
+      .filter((p) => !/\.spec(-util)?\.ts$/.test(p))
+      .map((p) => [p, readRepoFile(p)]),
+  );
   const declared = [...rows, ...declaredCounters(sources)];
 
   it('are loaded by prometheus.yml and mounted beside it in compose', () => {
     expect(list(readYaml('deploy/prometheus/prometheus.yml'), 'rule_files')).toEqual(['/etc/prometheus/alerts.yml']);
-    expect(readRepoFile('docker-compose.yml')).toContain('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
+    expect(readRepoFile('docker-compose.yml')).toContain(
+      './deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
+    );
   });
 
   it('name only series a service records (integrity failures, relay dead letters)', () => {
-    expect(declaredCounters(sources).map((r) => r.name)).toEqual(expect.arrayContaining(['ledgerflow.integrity.failures', 'ledgerflow.relay.dead_letters']));
-    expect(list(rules, 'groups').flatMap((g) => list(g, 'rules').map((r) => field(r, 'alert')))).toEqual(['LedgerflowIntegrityFailed', 'LedgerflowRelayDeadLetters']);
+    expect(declaredCounters(sources).map((r) => r.name)).toEqual(
+      expect.arrayContaining(['ledgerflow.integrity.failures', 'ledgerflow.relay.dead_letters']),
+    );
+    expect(list(rules, 'groups').flatMap((g) => list(g, 'rules').map((r) => field(r, 'alert')))).toEqual([
+      'LedgerflowIntegrityFailed',
+      'LedgerflowRelayDeadLetters',
+    ]);
     expect(alertProblems(rules, declared)).toEqual([]);
   });
 
   it('fail a misspelt series', () => {
     const broken = clone(rules) as any;
     broken.groups[0].rules[0].expr = 'increase(ledgerflow_integrity_failure_total[5m]) > 0';
-    expect(alertProblems(broken, declared)).toEqual(['alert LedgerflowIntegrityFailed: ledgerflow_integrity_failure_total is not a series any service records']);
+    expect(alertProblems(broken, declared)).toEqual([
+      'alert LedgerflowIntegrityFailed: ledgerflow_integrity_failure_total is not a series any service records',
+    ]);
   });
 });
 
 describe('OpenTelemetry Collector configs', () => {
   const composeConfig = readYaml('deploy/otel/collector.yaml');
-  const kubeConfig = parseYamlDocuments(String(field(loadManifests().find((m) => field(m.doc, 'metadata', 'name') === 'otel-collector-config')?.doc, 'data', 'collector.yaml')), 'otel-collector.yaml#collector.yaml')[0] as Json;
+  const kubeConfig = parseYamlDocuments(
+    String(
+      field(
+        loadManifests().find((m) => field(m.doc, 'metadata', 'name') === 'otel-collector-config')?.doc,
+        'data',
+        'collector.yaml',
+      ),
+    ),
+    'otel-collector.yaml#collector.yaml',
+  )[0] as Json;
 
   it('wire every pipeline to defined components, traces to Jaeger over OTLP in compose', () => {
     expect(collectorProblems(composeConfig, 'deploy/otel/collector.yaml')).toEqual([]);

@@ -26,7 +26,9 @@ const fromArgument = process.argv[2] !== undefined;
 const name = fromArgument ? process.argv[2] : process.env.SERVICE;
 const entry = name === undefined ? undefined : ENTRIES[name];
 if (entry === undefined) {
-  process.stderr.write(`launch: unknown service '${name ?? ''}'; expected one of ${Object.keys(ENTRIES).join(', ')} (argument or SERVICE)\n`);
+  process.stderr.write(
+    `launch: unknown service '${name ?? ''}'; expected one of ${Object.keys(ENTRIES).join(', ')} (argument or SERVICE)\n`,
+  );
   process.exit(64);
 }
 

@@ -11,7 +11,12 @@ export default defineConfig({
   base: '/console/',
   plugins: [react()],
   resolve: {
-    alias: [{ find: /^@ledgerflow\/(domain|contracts)$/, replacement: fileURLToPath(new URL('../../libs/$1/src/index.ts', import.meta.url)) }],
+    alias: [
+      {
+        find: /^@ledgerflow\/(domain|contracts)$/,
+        replacement: fileURLToPath(new URL('../../libs/$1/src/index.ts', import.meta.url)),
+      },
+    ],
   },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 2500 },
 });

@@ -37,10 +37,13 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 20);
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const WORKFLOWS: Record<number, string> = { 10: 'noop-chain', 50: 'noop-chain-50' };
 const WORKFLOW = WORKFLOWS[STEPS];
-if (!WORKFLOW) throw new Error(`BENCH_STEPS must be 10 or 50 (a workflow of that many no-op steps), not ${process.env.BENCH_STEPS}`);
+if (!WORKFLOW)
+  throw new Error(`BENCH_STEPS must be 10 or 50 (a workflow of that many no-op steps), not ${process.env.BENCH_STEPS}`);
 const LAYOUT = process.env.BENCH_LAYOUT ?? 'processes';
-if (LAYOUT !== 'processes' && LAYOUT !== 'single') throw new Error(`BENCH_LAYOUT must be processes or single, not ${LAYOUT}`);
-const SERVICES = LAYOUT === 'single' ? ['services'] : ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'];
+if (LAYOUT !== 'processes' && LAYOUT !== 'single')
+  throw new Error(`BENCH_LAYOUT must be processes or single, not ${LAYOUT}`);
+const SERVICES =
+  LAYOUT === 'single' ? ['services'] : ['planner', 'policy', 'approval', 'memory', 'executor', 'gateway'];
 const PROCESSES = ['nats-server', ...SERVICES, 'bench-workers'];
 
 const root = repoRoot();
@@ -50,7 +53,10 @@ const stack = await startStack({
   layout: LAYOUT,
   dataDir,
   // The anchor publisher at its production interval (10 s; the test stack anchors every 500 ms so tests see anchors soon).
-  env: { LEDGERFLOW_DEFINITIONS_DIR: 'examples/claim-review/workflows,examples/bench/workflows', LEDGERFLOW_ANCHOR_INTERVAL_MS: '10000' },
+  env: {
+    LEDGERFLOW_DEFINITIONS_DIR: 'examples/claim-review/workflows,examples/bench/workflows',
+    LEDGERFLOW_ANCHOR_INTERVAL_MS: '10000',
+  },
   nodeArgs: process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [],
   extras: [benchWorkers(join(dataDir, 'ledger.jsonl'))],
 });
@@ -58,7 +64,10 @@ const stack = await startStack({
 const nc = await stack.connect('admin');
 const store = await SqliteEventStore.open(stack.sqlitePath);
 // The bench starts and reads runs as a caller with those two scopes (every request is authenticated).
-const client = new LedgerflowClient({ baseUrl: stack.gatewayUrl, token: await devToken(stack, { sub: 'bench', scopes: ['runs:start', 'runs:read'], expiresIn: '2h' }) });
+const client = new LedgerflowClient({
+  baseUrl: stack.gatewayUrl,
+  token: await devToken(stack, { sub: 'bench', scopes: ['runs:start', 'runs:read'], expiresIn: '2h' }),
+});
 try {
   const completions = watchCompletions(nc);
   const run = async (key: string) => {
@@ -82,7 +91,9 @@ try {
     perStep.push(await perStepOverhead(store, runId));
   }
 
-  const pids = new Map<string, number>(PROCESSES.map((name) => [name, name === 'nats-server' ? stack.natsPid : stack.process(name).pid]));
+  const pids = new Map<string, number>(
+    PROCESSES.map((name) => [name, name === 'nats-server' ? stack.natsPid : stack.process(name).pid]),
+  );
   pids.set('bench client', process.pid);
   const cpuBefore = await cpuSnapshot(pids);
   const started = performance.now();
@@ -121,11 +132,25 @@ try {
   lines.push(...fold.lines);
   process.stdout.write(`${lines.join('\n')}\n`);
   const results = {
-    layout: LAYOUT, workflow: WORKFLOW, steps: STEPS, inFlight: IN_FLIGHT, throughputRuns: THROUGHPUT_RUNS,
-    natsP50Ms: nats.p50, sqliteP50Ms: sqlite.p50, perStepP50Ms: percentile(perStep, 0.5), perStepP99Ms: percentile(perStep, 0.99),
-    runP50Ms: percentile(endToEnd, 0.5), stepsPerSecond, cpuMsPerStep: Object.fromEntries(cpu), cpuMsPerStepTotal: cpuTotal,
-    transportFloorCpuMsPerStep: transport.clientMs + transport.natsMs, transportFloorNatsMsPerStep: transport.natsMs, transportFloorStepsPerSecond: transport.stepsPerSecond,
-    rssMiB: Object.fromEntries(rss), servicesRssMiB: servicesRss, foldP50Ms: fold.p50Ms,
+    layout: LAYOUT,
+    workflow: WORKFLOW,
+    steps: STEPS,
+    inFlight: IN_FLIGHT,
+    throughputRuns: THROUGHPUT_RUNS,
+    natsP50Ms: nats.p50,
+    sqliteP50Ms: sqlite.p50,
+    perStepP50Ms: percentile(perStep, 0.5),
+    perStepP99Ms: percentile(perStep, 0.99),
+    runP50Ms: percentile(endToEnd, 0.5),
+    stepsPerSecond,
+    cpuMsPerStep: Object.fromEntries(cpu),
+    cpuMsPerStepTotal: cpuTotal,
+    transportFloorCpuMsPerStep: transport.clientMs + transport.natsMs,
+    transportFloorNatsMsPerStep: transport.natsMs,
+    transportFloorStepsPerSecond: transport.stepsPerSecond,
+    rssMiB: Object.fromEntries(rss),
+    servicesRssMiB: servicesRss,
+    foldP50Ms: fold.p50Ms,
   };
   writeFileSync(join(dataDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 } finally {

@@ -26,7 +26,11 @@ export async function cpuSnapshot(pids: ReadonlyMap<string, number>): Promise<Ma
 }
 
 /** Per-process CPU milliseconds spent between two snapshots, divided by `units` (e.g. steps completed). */
-export function cpuPerUnit(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, units: number): Map<string, number> {
+export function cpuPerUnit(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  units: number,
+): Map<string, number> {
   const result = new Map<string, number>();
   for (const [name, start] of before) result.set(name, ((after.get(name) ?? Number.NaN) - start) / units);
   return result;

@@ -19,7 +19,11 @@ export interface Floor {
 /** Median and p99 round trip (ms) of a core NATS request to an echo responder in this process. */
 export async function natsRoundTrip(nc: NatsConnection, count = 2000): Promise<Floor> {
   const subject = `bench.floor.${randomUUID()}`;
-  const sub = nc.subscribe(subject, { callback: (_error, message) => { message.respond(message.data); } });
+  const sub = nc.subscribe(subject, {
+    callback: (_error, message) => {
+      message.respond(message.data);
+    },
+  });
   const payload = new TextEncoder().encode('{"ping":true}');
   const samples: number[] = [];
   for (let i = 0; i < count + 200; i++) {
@@ -41,7 +45,20 @@ export async function sqliteCommit(count = 1000): Promise<Floor> {
       const started = performance.now();
       await store.append(
         'floor-1',
-        [{ type: 'FloorMeasured', data: { i }, metadata: { eventId: randomUUID(), runId: 'floor', causationId: 'bench', actor: { kind: 'system', id: 'bench' }, occurredAt: new Date().toISOString(), schemaVersion: 1 } }],
+        [
+          {
+            type: 'FloorMeasured',
+            data: { i },
+            metadata: {
+              eventId: randomUUID(),
+              runId: 'floor',
+              causationId: 'bench',
+              actor: { kind: 'system', id: 'bench' },
+              occurredAt: new Date().toISOString(),
+              schemaVersion: 1,
+            },
+          },
+        ],
         { expectedRevision: i === 0 ? 'no_stream' : i - 1 },
       );
       if (i >= 100) samples.push(performance.now() - started);
@@ -59,7 +76,11 @@ export async function sqliteCommit(count = 1000): Promise<Floor> {
  * answers the decision; no grant is signed because the run has ended (`withheld`), so grant signing (about
  * 0.09 ms) is not in this figure. The client must hold the executor's rights on `lf.policy.evaluate`.
  */
-export async function policyEvaluate(nc: NatsConnection, runId: string, count = 2000): Promise<Floor & { perSecond: number }> {
+export async function policyEvaluate(
+  nc: NatsConnection,
+  runId: string,
+  count = 2000,
+): Promise<Floor & { perSecond: number }> {
   const { requestJson } = await import('@ledgerflow/messaging');
   const input = { n: 1 };
   const request = { runId, stepId: 's01', attempt: 1, input, inputDigest: inputDigestOf(input) };
@@ -93,17 +114,41 @@ export interface TransportFloor {
  * subjects `bench.floor.evt.>`, file storage as `LF_EVENTS`), deleted afterwards.
  * The figure is a lower bound for the stack's CPU per step: every service adds its own work on top of it.
  */
-export async function transportFloor(connect: () => Promise<NatsConnection>, natsPid: number, steps = 10_000, inFlight = 20): Promise<TransportFloor> {
+export async function transportFloor(
+  connect: () => Promise<NatsConnection>,
+  natsPid: number,
+  steps = 10_000,
+  inFlight = 20,
+): Promise<TransportFloor> {
   const [driver, responder, reader] = await Promise.all([connect(), connect(), connect()]);
   const jsm = await jetstreamManager(driver);
   const stream = 'BENCH_FLOOR';
   const prefix = `bench.floor.${randomUUID()}`;
   await jsm.streams.add({ name: stream, subjects: ['bench.floor.evt.>'], storage: StorageType.File });
   const encoder = new TextEncoder();
-  const request = encoder.encode(JSON.stringify({ runId: `run-${randomUUID()}`, stepId: 's01', attempt: 1, input: { n: 1 }, inputDigest: 'f'.repeat(64), grant: 'g'.repeat(420) }));
-  const event = encoder.encode(JSON.stringify({ type: 'StepSucceeded', data: { stepId: 's01', attempt: 1, output: { n: 1 } }, metadata: { pad: 'm'.repeat(1100) } }));
+  const request = encoder.encode(
+    JSON.stringify({
+      runId: `run-${randomUUID()}`,
+      stepId: 's01',
+      attempt: 1,
+      input: { n: 1 },
+      inputDigest: 'f'.repeat(64),
+      grant: 'g'.repeat(420),
+    }),
+  );
+  const event = encoder.encode(
+    JSON.stringify({
+      type: 'StepSucceeded',
+      data: { stepId: 's01', attempt: 1, output: { n: 1 } },
+      metadata: { pad: 'm'.repeat(1100) },
+    }),
+  );
   for (const subject of [`${prefix}.policy`, `${prefix}.tool`]) {
-    responder.subscribe(subject, { callback: (_error, message) => { message.respond(message.data); } });
+    responder.subscribe(subject, {
+      callback: (_error, message) => {
+        message.respond(message.data);
+      },
+    });
   }
   await responder.flush();
   await jsm.consumers.add(stream, { durable_name: 'floor', ack_policy: AckPolicy.All, max_ack_pending: 20_000 });
@@ -130,9 +175,11 @@ export async function transportFloor(connect: () => Promise<NatsConnection>, nat
   };
   let next = 0;
   const runLanes = async (until: number) => {
-    await Promise.all(Array.from({ length: inFlight }, async () => {
-      while (next < until) await step(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < until) await step(next++);
+      }),
+    );
   };
   try {
     await runLanes(500); // warm-up
@@ -144,7 +191,11 @@ export async function transportFloor(connect: () => Promise<NatsConnection>, nat
     const seconds = (performance.now() - started) / 1000;
     const client = process.cpuUsage(clientBefore);
     const natsMs = (await cpuMillis(natsPid)) - natsBefore;
-    return { clientMs: (client.user + client.system) / 1000 / steps, natsMs: natsMs / steps, stepsPerSecond: steps / seconds };
+    return {
+      clientMs: (client.user + client.system) / 1000 / steps,
+      natsMs: natsMs / steps,
+      stepsPerSecond: steps / seconds,
+    };
   } finally {
     await jsm.streams.delete(stream).catch(() => undefined);
     await Promise.all([driver, responder, reader].map((connection) => connection.drain().catch(() => undefined)));

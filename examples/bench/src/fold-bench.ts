@@ -16,10 +16,25 @@ const ATTEMPTS = 60;
  */
 export function longRunHistory(size = FOLD_BENCH_EVENTS): RunEvent[] {
   const steps = Array.from({ length: STEPS }, (_, i) => ({
-    id: `s${i}`, name: `step ${i}`, tool: 'bench', action: 'noop', agent: 'runner', dependsOn: i === 0 ? [] : [`s${i - 1}`], input: {},
-    retry: { maxAttempts: ATTEMPTS, backoffMs: 1, multiplier: 1, maxBackoffMs: 1 }, timeoutMs: 1000, optional: false, policyTags: [],
+    id: `s${i}`,
+    name: `step ${i}`,
+    tool: 'bench',
+    action: 'noop',
+    agent: 'runner',
+    dependsOn: i === 0 ? [] : [`s${i - 1}`],
+    input: {},
+    retry: { maxAttempts: ATTEMPTS, backoffMs: 1, multiplier: 1, maxBackoffMs: 1 },
+    timeoutMs: 1000,
+    optional: false,
+    policyTags: [],
   }));
-  const plan: Plan = { workflowId: 'fold-bench', workflowVersion: '1.0.0', concurrency: 1, agents: { runner: ['bench.noop'] }, steps };
+  const plan: Plan = {
+    workflowId: 'fold-bench',
+    workflowVersion: '1.0.0',
+    concurrency: 1,
+    agents: { runner: ['bench.noop'] },
+    steps,
+  };
   const failuresPerStep = Math.ceil(size / STEPS / 4);
   let now = '2026-05-01T10:00:00.000Z';
   let state: RunState = initialState();
@@ -30,14 +45,47 @@ export function longRunHistory(size = FOLD_BENCH_EVENTS): RunEvent[] {
     history.push(...events);
     state = foldRun(events, state);
   };
-  apply({ type: 'StartRun', data: { runId: 'fold-bench', workflowId: plan.workflowId, workflowVersion: plan.workflowVersion, trigger: { source: 'api', idempotencyKey: 'fold-bench' }, input: {}, plan } });
+  apply({
+    type: 'StartRun',
+    data: {
+      runId: 'fold-bench',
+      workflowId: plan.workflowId,
+      workflowVersion: plan.workflowVersion,
+      trigger: { source: 'api', idempotencyKey: 'fold-bench' },
+      input: {},
+      plan,
+    },
+  });
   for (const { id } of steps) {
     for (let attempt = 1; attempt <= failuresPerStep + 1 && history.length < size; attempt++) {
-      apply({ type: 'RecordStepPolicyDecision', data: { stepId: id, attempt, decision: { outcome: 'allow', rules: [], rationale: 'bench', auditId: `a-${id}-${attempt}` } } });
-      apply({ type: 'StartStep', data: { stepId: id, attempt, idempotencyKey: `fold-bench/${id}/${attempt}`, input: {} } });
-      apply(attempt <= failuresPerStep
-        ? { type: 'RecordStepFailed', data: { stepId: id, attempt, error: { code: 'tool_timeout', message: 'bench', retryable: true }, durationMs: 1 } }
-        : { type: 'RecordStepSucceeded', data: { stepId: id, attempt, output: { attempt }, durationMs: 1, runDurationMs: 1 } });
+      apply({
+        type: 'RecordStepPolicyDecision',
+        data: {
+          stepId: id,
+          attempt,
+          decision: { outcome: 'allow', rules: [], rationale: 'bench', auditId: `a-${id}-${attempt}` },
+        },
+      });
+      apply({
+        type: 'StartStep',
+        data: { stepId: id, attempt, idempotencyKey: `fold-bench/${id}/${attempt}`, input: {} },
+      });
+      apply(
+        attempt <= failuresPerStep
+          ? {
+              type: 'RecordStepFailed',
+              data: {
+                stepId: id,
+                attempt,
+                error: { code: 'tool_timeout', message: 'bench', retryable: true },
+                durationMs: 1,
+              },
+            }
+          : {
+              type: 'RecordStepSucceeded',
+              data: { stepId: id, attempt, output: { attempt }, durationMs: 1, runDurationMs: 1 },
+            },
+      );
     }
   }
   if (history.length < size) throw new Error(`the bench history has ${history.length} events, fewer than ${size}`);

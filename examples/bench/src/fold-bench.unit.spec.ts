@@ -12,6 +12,8 @@ describe('fold bench', () => {
     expect(lines).toHaveLength(1);
     expect(p50Ms).toBeGreaterThan(0);
     expect(lines[0]).toContain(`p50 ${p50Ms.toFixed(3)}`);
-    expect(lines[0]).toMatch(/^replay\s+fold 10000 events {2}p50 \d+\.\d{3} {2}p99 \d+\.\d{3} {2}\(\d+ folds; \d+ events\/s; final status running, 10000 events\)$/);
+    expect(lines[0]).toMatch(
+      /^replay\s+fold 10000 events {2}p50 \d+\.\d{3} {2}p99 \d+\.\d{3} {2}\(\d+ folds; \d+ events\/s; final status running, 10000 events\)$/,
+    );
   }, 60_000);
 });

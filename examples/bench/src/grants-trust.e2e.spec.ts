@@ -15,13 +15,15 @@ import { callToolDirectly, recordedFor } from './grants.spec-util.js';
  * claims), and a real grant cannot be replayed under another idempotency key or with another input. Each
  * attempt is refused and leaves no trace: no event it could have caused, no side effect in the bench ledger.
  */
-describe('grants trust only the run\'s events and cannot be replayed', () => {
+describe("grants trust only the run's events and cannot be replayed", () => {
   let stack: BenchStack;
   let store: SqliteEventStore;
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    stack = await startBenchStack('ledgerflow-grants-trust-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
+    stack = await startBenchStack('ledgerflow-grants-trust-', {
+      definitionsDirs: ['services/executor/src/fixtures/workflows'],
+    });
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await stack.connect('executor');
   }, 60_000);
@@ -37,28 +39,54 @@ describe('grants trust only the run\'s events and cannot be replayed', () => {
     const before = await until(runId, (events) => events.some((e) => e.type === 'GateOpened' && stepOf(e) === 'g2'));
     const input = { sleepMs: 0 };
     const gated = await evaluate({ runId, stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input) });
-    expect(gated).toMatchObject({ ok: true, value: { decision: { outcome: 'allow' }, withheld: { code: 'gate_not_approved' } } });
+    expect(gated).toMatchObject({
+      ok: true,
+      value: { decision: { outcome: 'allow' }, withheld: { code: 'gate_not_approved' } },
+    });
     expect(gated.ok && gated.value.grant).toBeFalsy();
     const after = await evaluate({ runId, stepId: 'g3', attempt: 1, input, inputDigest: inputDigestOf(input) });
     expect(after).toMatchObject({ ok: true, value: { withheld: { code: 'dependencies_not_done' } } });
     await expectNothingRecorded(runId, before, ['g1']);
   }, 40_000);
 
-  it('(b) the facts are the plan\'s: a capability the agent lacks gets a deny and no grant; claimed agent, capabilities or tool are refused', async () => {
+  it("(b) the facts are the plan's: a capability the agent lacks gets a deny and no grant; claimed agent, capabilities or tool are refused", async () => {
     const runId = await startRun('chaos-gated', { sleepMs: 0 }, 'trust-claims');
     const before = await until(runId, (events) => events.some((e) => e.type === 'GateOpened' && stepOf(e) === 'g2'));
     const input = { sleepMs: 0 };
-    const claims = { agent: 'recorder', agentCapabilities: ['bench.record', 'bench.admin'], tool: 'bench', action: 'record', policyTags: [] };
-    const claimed = await evaluate({ runId, stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input), ...claims });
+    const claims = {
+      agent: 'recorder',
+      agentCapabilities: ['bench.record', 'bench.admin'],
+      tool: 'bench',
+      action: 'record',
+      policyTags: [],
+    };
+    const claimed = await evaluate({
+      runId,
+      stepId: 'g2',
+      attempt: 1,
+      input,
+      inputDigest: inputDigestOf(input),
+      ...claims,
+    });
     expect(claimed).toMatchObject({ ok: false, error: { code: 'request_invalid', retryable: false } });
-    expect(await evaluate({ runId: 'no-such-run', stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input) })).toMatchObject({ ok: false, error: { code: 'run_not_found' } });
-    expect(await evaluate({ runId, stepId: 'forged', attempt: 1, input, inputDigest: inputDigestOf(input) })).toMatchObject({ ok: false, error: { code: 'step_not_found' } });
+    expect(
+      await evaluate({ runId: 'no-such-run', stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input) }),
+    ).toMatchObject({ ok: false, error: { code: 'run_not_found' } });
+    expect(
+      await evaluate({ runId, stepId: 'forged', attempt: 1, input, inputDigest: inputDigestOf(input) }),
+    ).toMatchObject({ ok: false, error: { code: 'step_not_found' } });
     await expectNothingRecorded(runId, before, ['g1']);
 
     // `overreach`: step `write` asks agent `reader` (bench.noop only) for bench.record.
     const overreach = await startRun('overreach', {}, 'trust-overreach');
     const failed = await until(overreach, (events) => events.some((e) => e.type === 'RunFailed'));
-    const denied = await evaluate({ runId: overreach, stepId: 'write', attempt: 1, input: { sleepMs: 0 }, inputDigest: inputDigestOf({ sleepMs: 0 }) });
+    const denied = await evaluate({
+      runId: overreach,
+      stepId: 'write',
+      attempt: 1,
+      input: { sleepMs: 0 },
+      inputDigest: inputDigestOf({ sleepMs: 0 }),
+    });
     expect(denied).toMatchObject({ ok: true, value: { decision: { outcome: 'deny' }, withheld: { code: 'denied' } } });
     expect(denied.ok && denied.value.decision.rationale).toContain('bench.record');
     expect(denied.ok && denied.value.grant).toBeFalsy();
@@ -72,20 +100,46 @@ describe('grants trust only the run\'s events and cannot be replayed', () => {
     // The executor's own question about the running attempt: a real grant bound to its key and input.
     const answer = await evaluate({ runId, stepId: 'r1', attempt: 1, input, inputDigest: inputDigestOf(input) });
     const grant = answer.ok ? answer.value.grant : undefined;
-    expect(decodeJwt(grant as string)).toMatchObject({ run: runId, step: 'r1', attempt: 1, key: `${runId}/r1/1`, digest: inputDigestOf(input) });
+    expect(decodeJwt(grant as string)).toMatchObject({
+      run: runId,
+      step: 'r1',
+      attempt: 1,
+      key: `${runId}/r1/1`,
+      digest: inputDigestOf(input),
+    });
 
     const request = { runId, stepId: 'r1', attempt: 1, idempotencyKey: `${runId}/r1/1`, input };
-    const newKey = await callToolDirectly(nc, 'bench', 'record', { ...request, idempotencyKey: `${runId}/r1/1-replay` }, grant);
+    const newKey = await callToolDirectly(
+      nc,
+      'bench',
+      'record',
+      { ...request, idempotencyKey: `${runId}/r1/1-replay` },
+      grant,
+    );
     const newInput = await callToolDirectly(nc, 'bench', 'record', { ...request, input: { sleepMs: 0 } }, grant);
-    expect(newKey).toMatchObject({ errorCode: 'grant_invalid', reply: { ok: false, error: { code: 'grant_invalid', details: { reason: 'key_mismatch' } } } });
-    expect(newInput).toMatchObject({ errorCode: 'grant_invalid', reply: { ok: false, error: { code: 'grant_invalid', details: { reason: 'input_mismatch' } } } });
+    expect(newKey).toMatchObject({
+      errorCode: 'grant_invalid',
+      reply: { ok: false, error: { code: 'grant_invalid', details: { reason: 'key_mismatch' } } },
+    });
+    expect(newInput).toMatchObject({
+      errorCode: 'grant_invalid',
+      reply: { ok: false, error: { code: 'grant_invalid', details: { reason: 'input_mismatch' } } },
+    });
 
-    const events = await until(runId, (all) => all.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'StepFailed'), 30_000);
+    const events = await until(
+      runId,
+      (all) => all.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'StepFailed'),
+      30_000,
+    );
     expect(events.filter((e) => e.type === 'StepFailed')).toEqual([]);
     expect(events.filter((e) => e.type === 'StepStarted').map(stepOf)).toEqual(['r1', 'r2', 'r3', 'r4']);
     const { applied, calls } = recordedFor(stack.benchLedger, runId);
-    expect(applied.map((line) => line.idempotencyKey)).toEqual(['r1', 'r2', 'r3', 'r4'].map((step) => `${runId}/${step}/1`));
-    expect(calls.map((line) => line.idempotencyKey)).toEqual(['r1', 'r2', 'r3', 'r4'].map((step) => `${runId}/${step}/1`));
+    expect(applied.map((line) => line.idempotencyKey)).toEqual(
+      ['r1', 'r2', 'r3', 'r4'].map((step) => `${runId}/${step}/1`),
+    );
+    expect(calls.map((line) => line.idempotencyKey)).toEqual(
+      ['r1', 'r2', 'r3', 'r4'].map((step) => `${runId}/${step}/1`),
+    );
   }, 60_000);
 
   async function startRun(workflow: string, input: unknown, idempotencyKey: string): Promise<string> {

@@ -47,17 +47,28 @@ describe('step-scoped grants', () => {
     const { applied } = recordedFor(ledger, runId);
     expect(applied.map((line) => line.stepId)).toEqual(STEPS);
     for (const line of applied) {
-      const decision = events.find((e) => e.type === 'StepPolicyEvaluated' && (e.data as { stepId: string }).stepId === line.stepId);
+      const decision = events.find(
+        (e) => e.type === 'StepPolicyEvaluated' && (e.data as { stepId: string }).stepId === line.stepId,
+      );
       const decided = (decision?.data as { decision: { outcome: string; auditId: string } }).decision;
       expect(decided.outcome).toBe('allow');
       expect(line.grant).toEqual({ jti: decided.auditId, sub: 'recorder', exp: expect.any(Number) });
-      expect((line.grant as { exp: number }).exp * 1000).toBeGreaterThan(Date.parse(decision?.metadata.occurredAt ?? ''));
+      expect((line.grant as { exp: number }).exp * 1000).toBeGreaterThan(
+        Date.parse(decision?.metadata.occurredAt ?? ''),
+      );
     }
   }, 40_000);
 
   it('refuses direct calls with no grant, an expired, a forged or an out-of-scope grant, recording nothing', async () => {
     const runId = 'direct-3f0c';
-    const scope: GrantScope = { run: runId, step: 'r1', attempt: 1, tool: 'bench', action: 'record', input: { sleepMs: 0 } };
+    const scope: GrantScope = {
+      run: runId,
+      step: 'r1',
+      attempt: 1,
+      tool: 'bench',
+      action: 'record',
+      input: { sleepMs: 0 },
+    };
     const request = { runId, stepId: 'r1', attempt: 1, idempotencyKey: `${runId}/r1/1`, input: { sleepMs: 0 } };
     const stackKey = signingKey(stack.grantKeys.privateKeyPem);
     const now = Math.floor(Date.now() / 1000);
@@ -69,14 +80,20 @@ describe('step-scoped grants', () => {
     ];
     for (const [label, grant, reason] of attempts) {
       const { reply, errorCode } = await callToolDirectly(nc, 'bench', 'record', request, grant);
-      expect({ label, errorCode, reply }).toMatchObject({ label, errorCode: 'grant_invalid', reply: { ok: false, error: { code: 'grant_invalid', retryable: false, details: { reason } } } });
+      expect({ label, errorCode, reply }).toMatchObject({
+        label,
+        errorCode: 'grant_invalid',
+        reply: { ok: false, error: { code: 'grant_invalid', retryable: false, details: { reason } } },
+      });
     }
     expect(recordedFor(ledger, runId)).toEqual({ applied: [], calls: [] });
 
     // Control: the same call with a grant in scope signed by the stack's key runs, once, despite the refusals.
     const valid = await callToolDirectly(nc, 'bench', 'record', request, await signGrant(stackKey, scope));
     expect(valid.reply).toEqual({ ok: true, value: { output: { recorded: true } } });
-    expect(recordedFor(ledger, runId).applied).toEqual([expect.objectContaining({ idempotencyKey: `${runId}/r1/1`, grant: expect.objectContaining({ sub: 'recorder' }) })]);
+    expect(recordedFor(ledger, runId).applied).toEqual([
+      expect.objectContaining({ idempotencyKey: `${runId}/r1/1`, grant: expect.objectContaining({ sub: 'recorder' }) }),
+    ]);
   }, 30_000);
 
   /** The run's events once it completed or failed (or the last seen after 20 s). */

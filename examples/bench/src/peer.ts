@@ -29,7 +29,8 @@ interface OurResults {
 const root = repoRoot();
 const peerDir = resolve(process.env.LEDGERFLOW_PEER_DIR ?? join(root, '..', 'shared', 'peers', 'restate-bench'));
 const resultsFile = join(root, '.data', 'bench', 'results.json');
-if (!existsSync(join(peerDir, 'run.sh'))) throw new Error(`no peer benchmark at ${peerDir} (run.sh): set LEDGERFLOW_PEER_DIR to the restate-bench folder`);
+if (!existsSync(join(peerDir, 'run.sh')))
+  throw new Error(`no peer benchmark at ${peerDir} (run.sh): set LEDGERFLOW_PEER_DIR to the restate-bench folder`);
 if (!existsSync(resultsFile)) throw new Error(`no ${resultsFile}: run \`make bench\` first (make bench-peer does)`);
 const ours = JSON.parse(readFileSync(resultsFile, 'utf8')) as OurResults;
 

@@ -47,7 +47,11 @@ export class RunDriver {
   private sequence = 0;
 
   constructor(private readonly options: RunDriverOptions) {
-    for (const [type, status] of [['RunCompleted', 'completed'], ['RunFailed', 'failed'], ['RunCancelled', 'cancelled']] as const) {
+    for (const [type, status] of [
+      ['RunCompleted', 'completed'],
+      ['RunFailed', 'failed'],
+      ['RunCancelled', 'cancelled'],
+    ] as const) {
       options.nc.subscribe(subjects.event('run', '*', type), {
         callback: (_error, message) => {
           const runId = message.subject.split('.')[3]?.slice('run-'.length);
@@ -67,7 +71,10 @@ export class RunDriver {
 
   snapshot(): DriverCounts {
     const { started, completed, failed, stalled } = this.counts;
-    return { ...this.counts, inFlight: this.requesting + started - completed - stalled - Math.max(0, failed - this.refused) };
+    return {
+      ...this.counts,
+      inFlight: this.requesting + started - completed - stalled - Math.max(0, failed - this.refused),
+    };
   }
 
   /** Starts no more runs; resolves once every run in flight has ended or stalled. */
@@ -118,7 +125,10 @@ export class RunDriver {
     this.early.delete(runId);
     if (relayed) return relayed;
     try {
-      const run = await this.options.client.waitForRun(runId, { timeoutMs: Math.max(1, stallAt - Date.now()), intervalMs: 1000 });
+      const run = await this.options.client.waitForRun(runId, {
+        timeoutMs: Math.max(1, stallAt - Date.now()),
+        intervalMs: 1000,
+      });
       return TERMINAL_RUN_STATUSES.includes(run.status) ? run.status : 'stalled';
     } catch {
       return 'stalled';

@@ -29,21 +29,44 @@ describe('policy service killed under load (ledgerflow start)', () => {
   it('restarts the policy service once and completes every run', async () => {
     const ledgerflow = lf as SupervisedLedgerflow;
     const problems: string[] = [];
-    const client = new LedgerflowClient({ baseUrl: ledgerflow.gatewayUrl, token: await ledgerflow.token({ sub: 'soak', scopes: ['runs:start', 'runs:read'] }) });
-    const driver = new RunDriver({ client, nc: nc as NatsConnection, workflowId: 'noop-chain', concurrency: 8, stallAfterMs: 30_000, keyPrefix: 'policy-kill', onProblem: (line) => problems.push(line) });
+    const client = new LedgerflowClient({
+      baseUrl: ledgerflow.gatewayUrl,
+      token: await ledgerflow.token({ sub: 'soak', scopes: ['runs:start', 'runs:read'] }),
+    });
+    const driver = new RunDriver({
+      client,
+      nc: nc as NatsConnection,
+      workflowId: 'noop-chain',
+      concurrency: 8,
+      stallAfterMs: 30_000,
+      keyPrefix: 'policy-kill',
+      onProblem: (line) => problems.push(line),
+    });
     driver.start();
-    await eventually(async () => (driver.snapshot().completed >= 8 ? true : undefined), 20_000, 'eight runs completed before the kill');
+    await eventually(
+      async () => (driver.snapshot().completed >= 8 ? true : undefined),
+      20_000,
+      'eight runs completed before the kill',
+    );
 
     const victim = ledgerflow.processOf('policy');
     process.kill(victim.pid as number, 'SIGKILL');
     const atKill = driver.snapshot();
-    const restarted = await eventually(async () => {
-      const policy = ledgerflow.processOf('policy');
-      return policy.restarts >= 1 && policy.ready ? policy : undefined;
-    }, 20_000, 'the policy service restarted and ready');
+    const restarted = await eventually(
+      async () => {
+        const policy = ledgerflow.processOf('policy');
+        return policy.restarts >= 1 && policy.ready ? policy : undefined;
+      },
+      20_000,
+      'the policy service restarted and ready',
+    );
     // Runs go on after the restart, then the driver stops starting new ones and waits for the rest.
     const target = atKill.completed + atKill.inFlight + 8;
-    await eventually(async () => (driver.snapshot().completed >= target ? true : undefined), 30_000, 'the runs in flight at the kill and eight more completed');
+    await eventually(
+      async () => (driver.snapshot().completed >= target ? true : undefined),
+      30_000,
+      'the runs in flight at the kill and eight more completed',
+    );
     const final = await driver.finish();
 
     expect(problems).toEqual([]);
@@ -52,9 +75,29 @@ describe('policy service killed under load (ledgerflow start)', () => {
     expect(restarted).toMatchObject({ state: 'ready', restarts: 1 });
     expect(restarted.pid).not.toBe(victim.pid);
     expect(restarted.lastExit).toMatchObject({ pid: victim.pid, code: null, signal: 'SIGKILL' });
-    const events = ledgerflow.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(events).toContainEqual(expect.objectContaining({ msg: 'process exited', name: 'policy', pid: victim.pid, signal: 'SIGKILL', restarts: 0, nextDelayMs: 500 }));
-    expect(events).toContainEqual(expect.objectContaining({ msg: 'process restarted', name: 'policy', pid: restarted.pid, restarts: 1 }));
-    expect(ledgerflow.processes().filter((p) => p.name !== 'policy').every((p) => p.restarts === 0 && p.ready)).toBe(true);
+    const events = ledgerflow
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        msg: 'process exited',
+        name: 'policy',
+        pid: victim.pid,
+        signal: 'SIGKILL',
+        restarts: 0,
+        nextDelayMs: 500,
+      }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ msg: 'process restarted', name: 'policy', pid: restarted.pid, restarts: 1 }),
+    );
+    expect(
+      ledgerflow
+        .processes()
+        .filter((p) => p.name !== 'policy')
+        .every((p) => p.restarts === 0 && p.ready),
+    ).toBe(true);
   }, 90_000);
 });

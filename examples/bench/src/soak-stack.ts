@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { readStatusFile, type ProcessStatus } from '@ledgerflow/supervisor';
-import { DEV_AUTH_AUDIENCE, DEV_AUTH_ISSUER, devToken, freePort, repoRoot, spawnProcess, type DevTokenClaims, type ManagedProcess } from '@ledgerflow/testing';
+import {
+  DEV_AUTH_AUDIENCE,
+  DEV_AUTH_ISSUER,
+  devToken,
+  freePort,
+  repoRoot,
+  spawnProcess,
+  type DevTokenClaims,
+  type ManagedProcess,
+} from '@ledgerflow/testing';
 
 /** `ledgerflow start` running as its own OS process on a data directory, with the bench workflows and workers. */
 export interface SupervisedLedgerflow {
@@ -33,18 +42,36 @@ export interface SupervisedLedgerflow {
  * `examples/bench/workflows` and the bench tool workers (`bench.*`), and waits for `ledgerflow:ready stack`.
  * @throws Error with its output when it exits or is not ready within 90 s.
  */
-export async function startSupervisedLedgerflow(dataDir: string, env: Readonly<Record<string, string>> = {}): Promise<SupervisedLedgerflow> {
+export async function startSupervisedLedgerflow(
+  dataDir: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<SupervisedLedgerflow> {
   const root = repoRoot();
   const [gatewayPort, natsPort] = [await freePort(), await freePort()];
   const args = [
-    join(root, 'tools/cli/dist/main.js'), 'start', '--data-dir', dataDir, '--port', String(gatewayPort), '--nats-port', String(natsPort),
-    '--definitions', join(root, 'examples/bench/workflows'),
-    '--worker', `bench-workers=${join(root, 'examples/bench/dist/workers.js')}@lf.tool.bench.>`,
+    join(root, 'tools/cli/dist/main.js'),
+    'start',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(gatewayPort),
+    '--nats-port',
+    String(natsPort),
+    '--definitions',
+    join(root, 'examples/bench/workflows'),
+    '--worker',
+    `bench-workers=${join(root, 'examples/bench/dist/workers.js')}@lf.tool.bench.>`,
   ];
   const supervisor = await spawnProcess({
-    name: 'ledgerflow-start', command: process.execPath, args, cwd: root,
+    name: 'ledgerflow-start',
+    command: process.execPath,
+    args,
+    cwd: root,
     env: { LEDGERFLOW_LOG_LEVEL: 'warn', BENCH_LEDGER: join(dataDir, 'ledger.jsonl'), NATS_URL: undefined, ...env },
-    readyLine: /^ledgerflow:ready stack$/, readyTimeoutMs: 90_000, stopGraceMs: 30_000, keepLines: 400,
+    readyLine: /^ledgerflow:ready stack$/,
+    readyTimeoutMs: 90_000,
+    stopGraceMs: 30_000,
+    keepLines: 400,
   });
   const statusFile = join(dataDir, 'status.json');
   const natsUrl = `nats://127.0.0.1:${natsPort}`;

@@ -23,15 +23,26 @@ const STALL_SECONDS = Number(process.env.SOAK_STALL_SECONDS ?? 120);
 /** Resident MiB and restarts of every supervised process now. */
 async function processFigures(lf: SupervisedLedgerflow): Promise<Map<string, { rss: number; restarts: number }>> {
   const figures = new Map<string, { rss: number; restarts: number }>();
-  for (const p of lf.processes()) figures.set(p.name, { rss: p.pid === null ? Number.NaN : await residentMiB(p.pid), restarts: p.restarts });
+  for (const p of lf.processes())
+    figures.set(p.name, { rss: p.pid === null ? Number.NaN : await residentMiB(p.pid), restarts: p.restarts });
   return figures;
 }
 
-function windowLine(elapsedS: number, windowS: number, before: DriverCounts, now: DriverCounts, figures: Map<string, { rss: number; restarts: number }>): string {
+function windowLine(
+  elapsedS: number,
+  windowS: number,
+  before: DriverCounts,
+  now: DriverCounts,
+  figures: Map<string, { rss: number; restarts: number }>,
+): string {
   const done = now.completed - before.completed;
-  const processes = [...figures].map(([name, f]) => `${name} ${f.rss.toFixed(0)}${f.restarts ? ` (restarts ${f.restarts})` : ''}`).join(', ');
-  return `[${String(Math.round(elapsedS)).padStart(4)} s] completed ${String(done).padStart(5)}  ${(done / windowS).toFixed(1).padStart(6)} runs/s  ` +
-    `failed ${now.failed}  stalled ${now.stalled}  in flight ${now.inFlight}  RSS MiB: ${processes}`;
+  const processes = [...figures]
+    .map(([name, f]) => `${name} ${f.rss.toFixed(0)}${f.restarts ? ` (restarts ${f.restarts})` : ''}`)
+    .join(', ');
+  return (
+    `[${String(Math.round(elapsedS)).padStart(4)} s] completed ${String(done).padStart(5)}  ${(done / windowS).toFixed(1).padStart(6)} runs/s  ` +
+    `failed ${now.failed}  stalled ${now.stalled}  in flight ${now.inFlight}  RSS MiB: ${processes}`
+  );
 }
 
 const dataDir = join(repoRoot(), '.data', 'soak');
@@ -40,13 +51,23 @@ const lf = await startSupervisedLedgerflow(dataDir);
 const nc = await lf.connectAdmin();
 let exitCode = 1;
 try {
-  const client = new LedgerflowClient({ baseUrl: lf.gatewayUrl, token: await lf.token({ sub: 'soak', scopes: ['runs:start', 'runs:read'], expiresIn: `${SECONDS + 3600}s` }) });
+  const client = new LedgerflowClient({
+    baseUrl: lf.gatewayUrl,
+    token: await lf.token({ sub: 'soak', scopes: ['runs:start', 'runs:read'], expiresIn: `${SECONDS + 3600}s` }),
+  });
   const driver = new RunDriver({
-    client, nc, workflowId: 'noop-chain', concurrency: CONCURRENCY, stallAfterMs: STALL_SECONDS * 1000, keyPrefix: `soak-${Date.now()}`,
+    client,
+    nc,
+    workflowId: 'noop-chain',
+    concurrency: CONCURRENCY,
+    stallAfterMs: STALL_SECONDS * 1000,
+    keyPrefix: `soak-${Date.now()}`,
     onProblem: (line) => process.stdout.write(`problem: ${line}\n`),
   });
   const first = await processFigures(lf);
-  process.stdout.write(`Ledgerflow soak: ${CONCURRENCY} runs of noop-chain (10 steps) in flight for ${SECONDS} s, a line every ${WINDOW_SECONDS} s (data: ${dataDir})\n`);
+  process.stdout.write(
+    `Ledgerflow soak: ${CONCURRENCY} runs of noop-chain (10 steps) in flight for ${SECONDS} s, a line every ${WINDOW_SECONDS} s (data: ${dataDir})\n`,
+  );
   const started = performance.now();
   driver.start();
   let previous = driver.snapshot();
@@ -54,7 +75,9 @@ try {
   let figures = first;
   while ((performance.now() - started) / 1000 < SECONDS) {
     const windowStart = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, Math.min(WINDOW_SECONDS, SECONDS - (windowStart - started) / 1000) * 1000));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(WINDOW_SECONDS, SECONDS - (windowStart - started) / 1000) * 1000),
+    );
     const now = driver.snapshot();
     const windowS = (performance.now() - windowStart) / 1000;
     figures = await processFigures(lf);
@@ -69,10 +92,15 @@ try {
     '',
     `Soak summary (${seconds.toFixed(0)} s, ${CONCURRENCY} in flight)`,
     `runs       started ${final.started}, completed ${final.completed}, failed ${final.failed}, stalled ${final.stalled}`,
-    `throughput ${(final.completed / seconds).toFixed(1)} runs/s overall (${(final.completed * 10 / seconds).toFixed(0)} steps/s); per window min ${Math.min(...rates).toFixed(1)}, max ${Math.max(...rates).toFixed(1)}`,
-    ...[...figures].map(([name, f]) => `memory     ${name.padEnd(14)} RSS ${(first.get(name)?.rss ?? Number.NaN).toFixed(0)} -> ${f.rss.toFixed(0)} MiB  restarts ${f.restarts}`),
+    `throughput ${(final.completed / seconds).toFixed(1)} runs/s overall (${((final.completed * 10) / seconds).toFixed(0)} steps/s); per window min ${Math.min(...rates).toFixed(1)}, max ${Math.max(...rates).toFixed(1)}`,
+    ...[...figures].map(
+      ([name, f]) =>
+        `memory     ${name.padEnd(14)} RSS ${(first.get(name)?.rss ?? Number.NaN).toFixed(0)} -> ${f.rss.toFixed(0)} MiB  restarts ${f.restarts}`,
+    ),
     `restarts   ${restarts.length === 0 ? 'none' : restarts.map(([name, f]) => `${name} ${f.restarts} (see ${dataDir}/logs/supervisor.log)`).join(', ')}`,
-    final.failed + final.stalled === 0 ? 'result     OK: no run failed or stalled' : `result     FAILED: ${final.failed} failed, ${final.stalled} stalled`,
+    final.failed + final.stalled === 0
+      ? 'result     OK: no run failed or stalled'
+      : `result     FAILED: ${final.failed} failed, ${final.stalled} stalled`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   exitCode = final.failed + final.stalled === 0 ? 0 : 1;

@@ -18,7 +18,12 @@ export const secretsTool = defineTool({
   tool: 'bench',
   action: 'secrets',
   handler: async (_input: unknown, ctx) => ({
-    received: Object.fromEntries(Object.entries(ctx.secrets).map(([name, value]) => [name, createHash('sha256').update(value).digest('hex').slice(0, 12)])),
+    received: Object.fromEntries(
+      Object.entries(ctx.secrets).map(([name, value]) => [
+        name,
+        createHash('sha256').update(value).digest('hex').slice(0, 12),
+      ]),
+    ),
   }),
 });
 
@@ -40,7 +45,13 @@ export function recordTool(ledgerPath: string) {
       const applied = readLines(ledgerPath).some((line) => line.idempotencyKey === ctx.idempotencyKey);
       if (!applied) {
         const grant = ctx.grant === undefined ? null : { jti: ctx.grant.jti, sub: ctx.grant.sub, exp: ctx.grant.exp };
-        appendLine(ledgerPath, { idempotencyKey: ctx.idempotencyKey, runId: ctx.runId, stepId: ctx.stepId, attempt: ctx.attempt, grant });
+        appendLine(ledgerPath, {
+          idempotencyKey: ctx.idempotencyKey,
+          runId: ctx.runId,
+          stepId: ctx.stepId,
+          attempt: ctx.attempt,
+          grant,
+        });
       }
       return { recorded: !applied };
     },
@@ -79,7 +90,9 @@ export const flakyTool = defineTool({
   action: 'flaky',
   handler: async (input: { failAttempts?: number }, ctx) => {
     if (ctx.attempt <= (input.failAttempts ?? Number.MAX_SAFE_INTEGER)) {
-      throw new ToolError('upstream_rejected', `the upstream system rejected attempt ${ctx.attempt} of ${ctx.stepId}`, { retryable: false });
+      throw new ToolError('upstream_rejected', `the upstream system rejected attempt ${ctx.attempt} of ${ctx.stepId}`, {
+        retryable: false,
+      });
     }
     return { attempt: ctx.attempt, agent: ctx.grant?.sub ?? null };
   },
@@ -104,7 +117,10 @@ export function tokenTools() {
       tool: 'bench',
       action: 'token',
       handler: async (_input: unknown, ctx) => {
-        if (!refreshed.has(ctx.runId)) throw new ToolError('token_expired', `the access token of run ${ctx.runId} has expired`, { retryable: false });
+        if (!refreshed.has(ctx.runId))
+          throw new ToolError('token_expired', `the access token of run ${ctx.runId} has expired`, {
+            retryable: false,
+          });
         return { refreshed: true };
       },
     }),
@@ -122,7 +138,14 @@ export const invoiceTool = defineTool({
   handler: async (input: { currency: string; bookCurrency: string; total?: number; convertAs: string }, ctx) => {
     const output = { currency: input.currency, total: input.total ?? 100 };
     if (input.currency === input.bookCurrency) return output;
-    const convert = { id: 'convert_currency', tool: 'bench', action: 'noop', agent: input.convertAs, dependsOn: [ctx.stepId], input: { from: input.currency, to: input.bookCurrency, total: output.total } };
+    const convert = {
+      id: 'convert_currency',
+      tool: 'bench',
+      action: 'noop',
+      agent: input.convertAs,
+      dependsOn: [ctx.stepId],
+      input: { from: input.currency, to: input.bookCurrency, total: output.total },
+    };
     return { ...result(output), addSteps: [convert] };
   },
 });
@@ -132,7 +155,14 @@ export const expandTool = defineTool({
   tool: 'bench',
   action: 'expand',
   handler: async (input: { count: number; agent: string }, ctx) => {
-    const addSteps = Array.from({ length: input.count }, (_, i) => ({ id: `extra_${i + 1}`, tool: 'bench', action: 'noop', agent: input.agent, dependsOn: [ctx.stepId], input: { n: i + 1 } }));
+    const addSteps = Array.from({ length: input.count }, (_, i) => ({
+      id: `extra_${i + 1}`,
+      tool: 'bench',
+      action: 'noop',
+      agent: input.agent,
+      dependsOn: [ctx.stepId],
+      input: { n: i + 1 },
+    }));
     return { ...result({ requested: input.count }), addSteps };
   },
 });

@@ -10,6 +10,15 @@
 import { runToolWorker } from '@ledgerflow/sdk';
 import { expandTool, flakyTool, invoiceTool, noopTool, recordTool, secretsTool, tokenTools } from './tools.js';
 
-await runToolWorker({ name: 'bench-workers', tools: [
-  noopTool, recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl'), flakyTool, ...tokenTools(), invoiceTool, expandTool, secretsTool,
-] });
+await runToolWorker({
+  name: 'bench-workers',
+  tools: [
+    noopTool,
+    recordTool(process.env.BENCH_LEDGER ?? '.data/bench-ledger.jsonl'),
+    flakyTool,
+    ...tokenTools(),
+    invoiceTool,
+    expandTool,
+    secretsTool,
+  ],
+});

@@ -9,7 +9,14 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerflowClient } from '@ledgerflow/sdk';
-import { authHeader, devToken, generateWebhookSecret, repoRoot, startStack, writeWebhookSecrets } from '@ledgerflow/testing';
+import {
+  authHeader,
+  devToken,
+  generateWebhookSecret,
+  repoRoot,
+  startStack,
+  writeWebhookSecrets,
+} from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { EXPECTED, OUTAGE_CLAIM } from './demo-expectations.js';
 import { table, traceTable } from './demo-report.js';
@@ -40,7 +47,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   // The claims core signs its webhook deliveries (Standard Webhooks) with the workflow's secret.
   const webhookSecret = generateWebhookSecret();
-  const webhooks = await writeWebhookSecrets(dataDir, { [WORKFLOW]: { scheme: 'standard-webhooks', secret: webhookSecret } });
+  const webhooks = await writeWebhookSecrets(dataDir, {
+    [WORKFLOW]: { scheme: 'standard-webhooks', secret: webhookSecret },
+  });
   const stack = await startStack({
     dataDir,
     env: webhooks.env,
@@ -69,8 +78,15 @@ async function main(): Promise<number> {
 
 /** `--keep`: prints where to look and a token to look with, then waits for Ctrl-C (SIGINT) or SIGTERM. */
 async function keepRunning(stack: Stack): Promise<void> {
-  const token = await devToken(stack, { sub: 'claims-lead', roles: ['claims-lead'], scopes: ['runs:read', 'gates:decide', 'runs:operate', 'runs:start', 'audit:read'], expiresIn: '8h' });
-  process.stdout.write(`\nThe stack keeps running (--keep). Console: ${stack.gatewayUrl}/console\nSign in with this token (claims-lead, 8 h):\n${token}\nCtrl-C stops everything.\n`);
+  const token = await devToken(stack, {
+    sub: 'claims-lead',
+    roles: ['claims-lead'],
+    scopes: ['runs:read', 'gates:decide', 'runs:operate', 'runs:start', 'audit:read'],
+    expiresIn: '8h',
+  });
+  process.stdout.write(
+    `\nThe stack keeps running (--keep). Console: ${stack.gatewayUrl}/console\nSign in with this token (claims-lead, 8 h):\n${token}\nCtrl-C stops everything.\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -84,10 +100,16 @@ async function keepRunning(stack: Stack): Promise<void> {
 async function claimsCoreApiKey(stack: Stack): Promise<string> {
   const response = await fetch(`${stack.gatewayUrl}/v1/service-accounts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(await authHeader(stack, { sub: 'demo-admin', scopes: ['admin'] })) },
+    headers: {
+      'content-type': 'application/json',
+      ...(await authHeader(stack, { sub: 'demo-admin', scopes: ['admin'] })),
+    },
     body: JSON.stringify({ name: 'claims-core', scopes: ['runs:start', 'runs:read'] }),
   });
-  if (response.status !== 201) throw new Error(`creating the claims-core service account failed: HTTP ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(
+      `creating the claims-core service account failed: HTTP ${response.status} ${await response.text()}`,
+    );
   const { id, apiKey } = (await response.json()) as { id: string; apiKey: string };
   log(`service account claims-core (${id}) created with scopes runs:start runs:read`);
   return apiKey;
@@ -99,10 +121,14 @@ async function runClaims(stack: Stack, claims: readonly Claim[], webhookSecret: 
   for (const [index, claim] of claims.entries()) {
     const result =
       index === 0
-        ? await client.sendWebhook(WORKFLOW, claim, claim.claimId, { signing: { scheme: 'standard-webhooks', secret: webhookSecret } })
+        ? await client.sendWebhook(WORKFLOW, claim, claim.claimId, {
+            signing: { scheme: 'standard-webhooks', secret: webhookSecret },
+          })
         : await client.startRun(WORKFLOW, claim, { idempotencyKey: claim.claimId });
     runs.set(claim.claimId, result.runId);
-    log(`${claim.claimId}: run ${result.runId} started (${index === 0 ? 'webhook' : 'API'}, ${fmt(claim.amount)} ${claim.currency})`);
+    log(
+      `${claim.claimId}: run ${result.runId} started (${index === 0 ? 'webhook' : 'API'}, ${fmt(claim.amount)} ${claim.currency})`,
+    );
   }
   await approveGates(stack, client, runs);
   const summary: Array<Array<string | number>> = [];
@@ -111,13 +137,26 @@ async function runClaims(stack: Stack, claims: readonly Claim[], webhookSecret: 
     const runId = runs.get(claim.claimId)!;
     const run = await client.waitForRun(runId, { timeoutMs: RUN_TIMEOUT_MS });
     const trace = (await client.getTrace(runId)) as unknown as RunTrace;
-    const verdict = check(claim.claimId, run as unknown as { status: string; failure?: { code: string; reason: string } }, trace);
+    const verdict = check(
+      claim.claimId,
+      run as unknown as { status: string; failure?: { code: string; reason: string } },
+      trace,
+    );
     if (verdict !== 'ok') failures++;
-    process.stdout.write(`\n${claim.claimId}  run ${runId}  ${trace.status}  total ${trace.total_duration_ms} ms  trace ${trace.trace_id ?? '-'}\n`);
+    process.stdout.write(
+      `\n${claim.claimId}  run ${runId}  ${trace.status}  total ${trace.total_duration_ms} ms  trace ${trace.trace_id ?? '-'}\n`,
+    );
     process.stdout.write(`${traceTable(trace)}\n`);
     const failure = (run as { failure?: { code: string; reason: string } }).failure;
     if (failure) process.stdout.write(`  ${failure.code}: ${failure.reason}\n`);
-    summary.push([claim.claimId, `${fmt(claim.amount)} ${claim.currency}`, trace.status, failure?.code ?? '-', trace.total_duration_ms, verdict]);
+    summary.push([
+      claim.claimId,
+      `${fmt(claim.amount)} ${claim.currency}`,
+      trace.status,
+      failure?.code ?? '-',
+      trace.total_duration_ms,
+      verdict,
+    ]);
   }
   process.stdout.write(`\nSummary (${claims.length} runs)\n`);
   process.stdout.write(`${table(['claim', 'amount', 'status', 'code', 'total_ms', 'expected'], summary)}\n`);
@@ -126,17 +165,29 @@ async function runClaims(stack: Stack, claims: readonly Claim[], webhookSecret: 
 
 /** Approves every open gate of the demo's runs as the first reviewer it names, through the HTTP API. */
 async function approveGates(stack: Stack, client: LedgerflowClient, runs: Map<string, string>): Promise<void> {
-  const gated = Object.entries(EXPECTED).filter(([, e]) => e.gate).map(([claimId]) => runs.get(claimId)!);
+  const gated = Object.entries(EXPECTED)
+    .filter(([, e]) => e.gate)
+    .map(([claimId]) => runs.get(claimId)!);
   for (const runId of gated) {
     const deadline = Date.now() + RUN_TIMEOUT_MS;
     for (;;) {
-      const response = await fetch(`${stack.gatewayUrl}/v1/gates?status=open`, { headers: await authHeader(stack, { sub: 'demo-admin', scopes: ['runs:read'] }) });
-      const gates = (await response.json()) as Array<{ gateId: string; runId: string; reviewers: string[]; reason: string }>;
+      const response = await fetch(`${stack.gatewayUrl}/v1/gates?status=open`, {
+        headers: await authHeader(stack, { sub: 'demo-admin', scopes: ['runs:read'] }),
+      });
+      const gates = (await response.json()) as Array<{
+        gateId: string;
+        runId: string;
+        reviewers: string[];
+        reason: string;
+      }>;
       const gate = gates.find((g) => g.runId === runId);
       if (gate) {
         const reviewer = gate.reviewers[0];
         const token = await devToken(stack, { sub: reviewer, scopes: ['gates:decide'] });
-        await client.decideGate(gate.gateId, 'approve', { token, comment: 'Fire brigade report and estimate reviewed.' });
+        await client.decideGate(gate.gateId, 'approve', {
+          token,
+          comment: 'Fire brigade report and estimate reviewed.',
+        });
         log(`gate ${gate.gateId} (${gate.reason}) approved by ${reviewer}`);
         break;
       }
@@ -152,7 +203,8 @@ function check(claimId: string, run: { status: string; failure?: { code: string 
   if (run.status !== expected.status) return `expected ${expected.status}`;
   if (expected.failureCode && run.failure?.code !== expected.failureCode) return `expected ${expected.failureCode}`;
   const fraud = trace.steps.find((s) => s.step === 'fraud_screen');
-  if (expected.fraudAttempts && fraud?.attempts !== expected.fraudAttempts) return `expected ${expected.fraudAttempts} fraud attempts`;
+  if (expected.fraudAttempts && fraud?.attempts !== expected.fraudAttempts)
+    return `expected ${expected.fraudAttempts} fraud attempts`;
   if (expected.gate && !trace.steps.some((s) => s.gate?.status === 'approved')) return 'expected an approved gate';
   return 'ok';
 }

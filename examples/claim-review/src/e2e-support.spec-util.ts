@@ -22,15 +22,30 @@ export function reviewerToken(stack: Stack, reviewer: string): Promise<string> {
   return devToken(stack, { sub: reviewer, scopes: ['gates:decide', 'runs:read'] });
 }
 
-export async function http(stack: Stack, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function http(
+  stack: Stack,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${stack.gatewayUrl}${path}`, {
     method,
     // Without an authorization header of its own, the call is made as the test operator (scope admin).
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...('authorization' in headers ? {} : await authHeader(stack)), ...headers },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...('authorization' in headers ? {} : await authHeader(stack)),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown> & { error?: { code: string; message: string } }) : undefined };
+  return {
+    status: response.status,
+    body: text
+      ? (JSON.parse(text) as Record<string, unknown> & { error?: { code: string; message: string } })
+      : undefined,
+  };
 }
 
 /** Polls until `probe` returns a value (not undefined) or the timeout passes (one helper for every e2e suite). */

@@ -36,7 +36,11 @@ describe('PII never leaves unmasked', () => {
     ledgerPath = join(dataDir, 'billing-ledger.jsonl');
     stack = await startStack({
       dataDir,
-      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl, OTEL_BSP_SCHEDULE_DELAY: '100', LEDGERFLOW_LOG_LEVEL: 'debug' },
+      env: {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        LEDGERFLOW_LOG_LEVEL: 'debug',
+      },
       extras: [
         {
           name: 'claim-review-workers',
@@ -56,24 +60,38 @@ describe('PII never leaves unmasked', () => {
   it('keeps names and emails out of the store, spans and logs', async () => {
     const runIds: string[] = [];
     for (const claim of claims) {
-      const started = await http(stack, 'POST', '/v1/workflows/claim-review/runs', { input: claim, idempotencyKey: claim.claimId });
+      const started = await http(stack, 'POST', '/v1/workflows/claim-review/runs', {
+        input: claim,
+        idempotencyKey: claim.claimId,
+      });
       expect(started.status).toBe(202);
       runIds.push(String(started.body?.runId));
     }
     const lead = `Bearer ${await reviewerToken(stack, 'claims-lead')}`;
-    const gate = await eventually(async () => {
-      const gates = (await http(stack, 'GET', '/v1/gates?status=open')).body as unknown as Array<{ gateId: string }>;
-      return gates[0];
-    }, 30_000, 'the payout gate');
-    expect((await http(stack, 'POST', `/v1/gates/${gate.gateId}/decision`, { outcome: 'approve' }, { authorization: lead })).status).toBe(201);
+    const gate = await eventually(
+      async () => {
+        const gates = (await http(stack, 'GET', '/v1/gates?status=open')).body as unknown as Array<{ gateId: string }>;
+        return gates[0];
+      },
+      30_000,
+      'the payout gate',
+    );
+    expect(
+      (await http(stack, 'POST', `/v1/gates/${gate.gateId}/decision`, { outcome: 'approve' }, { authorization: lead }))
+        .status,
+    ).toBe(201);
 
     const store = await SqliteEventStore.open(stack.sqlitePath);
     try {
       for (const runId of runIds) {
-        await eventually(async () => {
-          const events = await store.readStream(`run-${runId}`);
-          return events.some((e) => ['RunCompleted', 'RunFailed'].includes(e.type)) ? true : undefined;
-        }, 30_000, `run ${runId} to end`);
+        await eventually(
+          async () => {
+            const events = await store.readStream(`run-${runId}`);
+            return events.some((e) => ['RunCompleted', 'RunFailed'].includes(e.type)) ? true : undefined;
+          },
+          30_000,
+          `run ${runId} to end`,
+        );
       }
       const events = await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 });
       expect(/pii_path_/.test(JSON.stringify(events))).toBe(true);

@@ -43,7 +43,12 @@ function grantsOrExit(): GrantsOption {
 async function main(): Promise<void> {
   const grants = grantsOrExit();
   const servers = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-  const nc = await connectNats({ servers, name: 'claim-review-workers', auth: natsAuthOrExit(), extra: { maxReconnectAttempts: 10 } });
+  const nc = await connectNats({
+    servers,
+    name: 'claim-review-workers',
+    auth: natsAuthOrExit(),
+    extra: { maxReconnectAttempts: 10 },
+  });
   const worker = startToolWorker({ nc, tools: [...claimReviewTools()], name: 'claim-review-workers', grants });
   await nc.flush();
   process.stdout.write(`${READY_LINE}\n`);

@@ -8,8 +8,15 @@ import type { PolicyRecord } from './tools/coverage-rules.js';
 import { screenClaim } from './tools/fraud-rules.js';
 
 interface SampleClaim {
-  claimId: string; policyNumber: string; amount: number; currency: string; incidentDate: string;
-  submittedAt: string; description: string; attachments: string[]; claimant: { name: string };
+  claimId: string;
+  policyNumber: string;
+  amount: number;
+  currency: string;
+  incidentDate: string;
+  submittedAt: string;
+  description: string;
+  attachments: string[];
+  claimant: { name: string };
 }
 
 const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
@@ -36,7 +43,12 @@ describe('workflows/claim-review.yaml with the sample claims', () => {
       ['payout', 'billing.payout', ['check_coverage', 'fraud_screen']],
     ]);
     expect(definition.steps.find((s) => s.id === 'fraud_screen')?.retry).toMatchObject({ maxAttempts: 3 });
-    expect(definition.policies).toEqual(['claims-payout@1.0.0', 'claims-approval@1.0.0', 'claims-privacy@1.0.0', 'claims-compliance@1.0.0']);
+    expect(definition.policies).toEqual([
+      'claims-payout@1.0.0',
+      'claims-approval@1.0.0',
+      'claims-privacy@1.0.0',
+      'claims-compliance@1.0.0',
+    ]);
   });
 
   it('accepts every sample claim as run input, with attachments that exist', async () => {
@@ -58,23 +70,38 @@ describe('workflows/claim-review.yaml with the sample claims', () => {
     const payoutStep = definition.steps.find((s) => s.id === 'payout');
     const steps = {
       extract_documents: { output: { documents: [], totalAmount: null, currency: null, lossType: null } },
-      check_coverage: { output: checkCoverage({ policyNumber: 'POL-HOME-100050', amount: null, currency: null, incidentDate: '2026-01-05', lossType: null }, policies['POL-HOME-100050']) },
+      check_coverage: {
+        output: checkCoverage(
+          { policyNumber: 'POL-HOME-100050', amount: null, currency: null, incidentDate: '2026-01-05', lossType: null },
+          policies['POL-HOME-100050'],
+        ),
+      },
       fraud_screen: { output: { score: 0.25, flags: ['no_documented_amount'] } },
     };
-    expect(await resolveStepInput(payoutStep?.input, { input: claims[0], steps }, { stepId: 'payout' })).toMatchObject({ amount: 0, covered: false });
+    expect(await resolveStepInput(payoutStep?.input, { input: claims[0], steps }, { stepId: 'payout' })).toMatchObject({
+      amount: 0,
+      covered: false,
+    });
   });
 
   it('resolves each sample to the payout its README outcome depends on', async () => {
     const payouts: Record<string, unknown> = {};
     for (const claim of claims) {
-      const lossType = { 'POL-AUTO-200417': 'collision', 'POL-HOME-100877': 'theft', 'POL-HOME-101552': 'fire', 'POL-COM-900015': 'storm' }[claim.policyNumber] ?? 'water_damage';
+      const lossType =
+        {
+          'POL-AUTO-200417': 'collision',
+          'POL-HOME-100877': 'theft',
+          'POL-HOME-101552': 'fire',
+          'POL-COM-900015': 'storm',
+        }[claim.policyNumber] ?? 'water_damage';
       const extracted = { documents: [], totalAmount: claim.amount, currency: claim.currency, lossType };
       const steps: Record<string, { output: unknown }> = { extract_documents: { output: extracted } };
       for (const step of definition.steps.slice(1, 3)) {
         const input = await resolveStepInput(step.input, { input: claim, steps }, { stepId: step.id });
-        const output = step.id === 'check_coverage'
-          ? checkCoverage(input as Parameters<typeof checkCoverage>[0], policies[claim.policyNumber])
-          : screenClaim(input as Parameters<typeof screenClaim>[0]);
+        const output =
+          step.id === 'check_coverage'
+            ? checkCoverage(input as Parameters<typeof checkCoverage>[0], policies[claim.policyNumber])
+            : screenClaim(input as Parameters<typeof screenClaim>[0]);
         steps[step.id] = { output };
       }
       const payoutStep = definition.steps[3];

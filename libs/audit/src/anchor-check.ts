@@ -15,7 +15,8 @@ import { recordedHash } from './event-hash.js';
  * - `anchor_mismatch` / `relay_mismatch`: the export's event at a revision has another hash than the
  *   external copy: that event, or one before it, was rewritten, and every hash after it recomputed.
  */
-export type AnchorFailureReason = AnchorSignatureFailure | 'wrong_stream' | 'chain_broken' | 'truncated' | 'anchor_mismatch' | 'relay_mismatch';
+export type AnchorFailureReason =
+  AnchorSignatureFailure | 'wrong_stream' | 'chain_broken' | 'truncated' | 'anchor_mismatch' | 'relay_mismatch';
 
 export interface AnchorMismatch {
   readonly ok: false;
@@ -47,31 +48,59 @@ const eventIdOf = (event: AuditEvent): string => String(event.metadata.eventId);
  * `anchor_mismatch`: a consistent rewrite, every hash recomputed, passes the chain but not this). Events after
  * the anchored one are checked by the chain only.
  */
-export function verifyExportAgainstAnchor(doc: AuditExport, anchor: SignedAnchor, keys: ReadonlyMap<string, KeyObject> | readonly KeyObject[]): AnchorMatched | AnchorMismatch {
+export function verifyExportAgainstAnchor(
+  doc: AuditExport,
+  anchor: SignedAnchor,
+  keys: ReadonlyMap<string, KeyObject> | readonly KeyObject[],
+): AnchorMatched | AnchorMismatch {
   const signature = verifyAnchorSignature(anchor, keys);
   if (!signature.ok) return signature;
   const streamId = runStreamId(doc.runId);
   if (anchor.streamId !== streamId) {
-    return { ok: false, reason: 'wrong_stream', message: `wrong stream: the anchor is of ${anchor.streamId}, the export of ${streamId}` };
+    return {
+      ok: false,
+      reason: 'wrong_stream',
+      message: `wrong stream: the anchor is of ${anchor.streamId}, the export of ${streamId}`,
+    };
   }
   const chain = verifyAuditExport(doc);
-  if (!chain.ok) return { ok: false, reason: 'chain_broken', revision: chain.revision, eventId: chain.eventId, message: chain.message };
+  if (!chain.ok)
+    return {
+      ok: false,
+      reason: 'chain_broken',
+      revision: chain.revision,
+      eventId: chain.eventId,
+      message: chain.message,
+    };
   const event = doc.events.find((e) => e.revision === anchor.revision);
   if (!event) {
     const last = doc.events[doc.events.length - 1] as AuditEvent;
     return {
-      ok: false, reason: 'truncated', revision: last.revision, eventId: eventIdOf(last),
+      ok: false,
+      reason: 'truncated',
+      revision: last.revision,
+      eventId: eventIdOf(last),
       message: `truncated: the export ends at revision ${last.revision}, but revision ${anchor.revision} was anchored at ${anchor.anchoredAt}: events were removed from its end`,
     };
   }
   const hash = recordedHash(event);
   if (hash !== anchor.hash) {
     return {
-      ok: false, reason: 'anchor_mismatch', revision: event.revision, eventId: eventIdOf(event),
+      ok: false,
+      reason: 'anchor_mismatch',
+      revision: event.revision,
+      eventId: eventIdOf(event),
       message: `anchor mismatch: its hash is ${hash ?? 'none'}, the anchor signed ${anchor.hash} at ${anchor.anchoredAt}: this event or one before it was rewritten (and the hashes recomputed)`,
     };
   }
-  return { ok: true, kid: signature.kid, revision: anchor.revision, hash: anchor.hash, anchoredAt: anchor.anchoredAt, after: doc.events.filter((e) => e.revision > anchor.revision).length };
+  return {
+    ok: true,
+    kid: signature.kid,
+    revision: anchor.revision,
+    hash: anchor.hash,
+    anchoredAt: anchor.anchoredAt,
+    after: doc.events.filter((e) => e.revision > anchor.revision).length,
+  };
 }
 
 /** An event as the relay copied it to JetStream `LF_EVENTS` (the `StoredEvent` JSON). */
@@ -94,7 +123,10 @@ export interface RelayCopyMatched {
  * naming the first such revision), and the relay must hold no revision after the export's last (else
  * `truncated`). Revisions the relay does not hold are listed in `missing`, not failed: its copy expires.
  */
-export function compareWithRelayCopy(doc: AuditExport, relayed: readonly RelayedEvent[]): RelayCopyMatched | AnchorMismatch {
+export function compareWithRelayCopy(
+  doc: AuditExport,
+  relayed: readonly RelayedEvent[],
+): RelayCopyMatched | AnchorMismatch {
   const copies = new Map<number, Set<string | undefined>>();
   for (const event of relayed) {
     const set = copies.get(event.revision) ?? new Set();
@@ -113,7 +145,10 @@ export function compareWithRelayCopy(doc: AuditExport, relayed: readonly Relayed
     const other = [...hashes].find((h) => h !== hash);
     if (other !== undefined || hashes.size > 1) {
       return {
-        ok: false, reason: 'relay_mismatch', revision: event.revision, eventId: eventIdOf(event),
+        ok: false,
+        reason: 'relay_mismatch',
+        revision: event.revision,
+        eventId: eventIdOf(event),
         message: `relay mismatch: its hash is ${hash ?? 'none'}, the relay's copy in LF_EVENTS has ${other ?? 'none'}: this event was rewritten after it was relayed`,
       };
     }
@@ -123,7 +158,10 @@ export function compareWithRelayCopy(doc: AuditExport, relayed: readonly Relayed
   const beyond = [...copies.keys()].filter((r) => r > last.revision).sort((a, b) => a - b)[0];
   if (beyond !== undefined) {
     return {
-      ok: false, reason: 'truncated', revision: last.revision, eventId: eventIdOf(last),
+      ok: false,
+      reason: 'truncated',
+      revision: last.revision,
+      eventId: eventIdOf(last),
       message: `truncated: the export ends at revision ${last.revision}, but the relay's copy in LF_EVENTS holds revision ${beyond}: events were removed from its end`,
     };
   }

@@ -9,8 +9,18 @@ const keyError = (what: string, problem: string): ValidationError =>
   new ValidationError('anchor_key_invalid', `${what} ${problem}`, { rule: 'ed25519' });
 
 const KINDS = {
-  private: { what: 'the anchor signing key', header: '-----BEGIN PRIVATE KEY-----', format: 'an Ed25519 private key in PKCS#8 PEM', create: createPrivateKey },
-  public: { what: 'an anchor verify key', header: '-----BEGIN PUBLIC KEY-----', format: 'an Ed25519 public key in SPKI PEM', create: createPublicKey },
+  private: {
+    what: 'the anchor signing key',
+    header: '-----BEGIN PRIVATE KEY-----',
+    format: 'an Ed25519 private key in PKCS#8 PEM',
+    create: createPrivateKey,
+  },
+  public: {
+    what: 'an anchor verify key',
+    header: '-----BEGIN PUBLIC KEY-----',
+    format: 'an Ed25519 public key in SPKI PEM',
+    create: createPublicKey,
+  },
 } as const;
 
 function ed25519KeyOf(pem: string, type: keyof typeof KINDS): KeyObject {
@@ -22,7 +32,8 @@ function ed25519KeyOf(pem: string, type: keyof typeof KINDS): KeyObject {
   } catch {
     throw keyError(kind.what, `must be ${kind.format} (${kind.header} ...)`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw keyError(kind.what, `must be an Ed25519 key, not ${key.asymmetricKeyType ?? 'unknown'}`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw keyError(kind.what, `must be an Ed25519 key, not ${key.asymmetricKeyType ?? 'unknown'}`);
   return key;
 }
 
@@ -46,5 +57,8 @@ export const anchorVerifyKeyOf = (pem: string): KeyObject => ed25519KeyOf(pem, '
  */
 export function anchorKeyId(key: KeyObject): string {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }

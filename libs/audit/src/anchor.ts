@@ -47,7 +47,13 @@ export function signAnchor(fields: AnchorFields, privateKey: KeyObject, kid = an
   return { ...unsigned, signature: sign(null, signedBytes(unsigned), privateKey).toString('base64url') };
 }
 
-const pick = ({ streamId, revision, hash, position, anchoredAt }: AnchorFields): AnchorFields => ({ streamId, revision, hash, position, anchoredAt });
+const pick = ({ streamId, revision, hash, position, anchoredAt }: AnchorFields): AnchorFields => ({
+  streamId,
+  revision,
+  hash,
+  position,
+  anchoredAt,
+});
 
 /** Why an anchor's signature was not accepted: no key of that id, or the signature does not verify. */
 export type AnchorSignatureFailure = 'unknown_kid' | 'bad_signature';
@@ -60,15 +66,28 @@ export type AnchorSignatureCheck =
  * Checks an anchor's signature with the verify key of its `kid`. `keys` are public Ed25519 keys (see
  * `anchorVerifyKeyOf`), by key id; a bare list is keyed by `anchorKeyId` of each key.
  */
-export function verifyAnchorSignature(anchor: SignedAnchor, keys: ReadonlyMap<string, KeyObject> | readonly KeyObject[]): AnchorSignatureCheck {
-  const byKid = Array.isArray(keys) ? new Map(keys.map((k) => [anchorKeyId(k), k])) : (keys as ReadonlyMap<string, KeyObject>);
+export function verifyAnchorSignature(
+  anchor: SignedAnchor,
+  keys: ReadonlyMap<string, KeyObject> | readonly KeyObject[],
+): AnchorSignatureCheck {
+  const byKid = Array.isArray(keys)
+    ? new Map(keys.map((k) => [anchorKeyId(k), k]))
+    : (keys as ReadonlyMap<string, KeyObject>);
   const key = byKid.get(anchor.kid);
   if (!key) {
-    return { ok: false, reason: 'unknown_kid', message: `unknown key id: the anchor was signed with key ${anchor.kid}, the verify keys given are ${[...byKid.keys()].join(', ') || 'none'}` };
+    return {
+      ok: false,
+      reason: 'unknown_kid',
+      message: `unknown key id: the anchor was signed with key ${anchor.kid}, the verify keys given are ${[...byKid.keys()].join(', ') || 'none'}`,
+    };
   }
   const signature = Buffer.from(anchor.signature, 'base64url');
   if (!verify(null, signedBytes(anchor), key, signature)) {
-    return { ok: false, reason: 'bad_signature', message: `bad signature: the anchor's signature does not verify with key ${anchor.kid}: the anchor was altered or forged` };
+    return {
+      ok: false,
+      reason: 'bad_signature',
+      message: `bad signature: the anchor's signature does not verify with key ${anchor.kid}: the anchor was altered or forged`,
+    };
   }
   return { ok: true, kid: anchor.kid };
 }
@@ -78,7 +97,11 @@ const ANCHOR_RULES: ReadonlyArray<readonly [keyof SignedAnchor, (v: unknown) => 
   ['format', (v) => v === ANCHOR_FORMAT, `must be "${ANCHOR_FORMAT}"`],
   ['streamId', (v) => typeof v === 'string' && v.length > 0, 'must be a non-empty string'],
   ['revision', (v) => Number.isInteger(v) && (v as number) >= 0, 'must be an integer >= 0'],
-  ['hash', (v) => typeof v === 'string' && HASH_PATTERN.test(v), 'must be a SHA-256 hash (64 lower-case hex characters)'],
+  [
+    'hash',
+    (v) => typeof v === 'string' && HASH_PATTERN.test(v),
+    'must be a SHA-256 hash (64 lower-case hex characters)',
+  ],
   ['position', (v) => Number.isInteger(v) && (v as number) >= 0, 'must be an integer >= 0'],
   ['anchoredAt', (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 time'],
   ['kid', (v) => typeof v === 'string' && v.length > 0, 'must be a non-empty string'],
@@ -91,13 +114,19 @@ const ANCHOR_RULES: ReadonlyArray<readonly [keyof SignedAnchor, (v: unknown) => 
  */
 export function parseSignedAnchor(value: unknown): SignedAnchor {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError('anchor_invalid', `not a ${ANCHOR_FORMAT} checkpoint: / must be an object`, { field: '/', rule: 'type' });
+    throw new ValidationError('anchor_invalid', `not a ${ANCHOR_FORMAT} checkpoint: / must be an object`, {
+      field: '/',
+      rule: 'type',
+    });
   }
   for (const [field, ok, rule] of ANCHOR_RULES) {
     const v = (value as Record<string, unknown>)[field];
     if (!ok(v)) {
       const words = v === undefined ? 'is missing' : rule;
-      throw new ValidationError('anchor_invalid', `not a ${ANCHOR_FORMAT} checkpoint: /${field} ${words}`, { field: `/${field}`, rule: v === undefined ? 'required' : field });
+      throw new ValidationError('anchor_invalid', `not a ${ANCHOR_FORMAT} checkpoint: /${field} ${words}`, {
+        field: `/${field}`,
+        rule: v === undefined ? 'required' : field,
+      });
     }
   }
   return value as SignedAnchor;

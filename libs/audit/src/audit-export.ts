@@ -57,7 +57,12 @@ export const auditExportSchema = {
           metadata: {
             type: 'object',
             required: ['eventId', 'runId'],
-            properties: { eventId: { type: 'string', minLength: 1 }, runId: { type: 'string', minLength: 1 }, hash: hex64, prevHash: hex64 },
+            properties: {
+              eventId: { type: 'string', minLength: 1 },
+              runId: { type: 'string', minLength: 1 },
+              hash: hex64,
+              prevHash: hex64,
+            },
           },
           position: { type: 'integer' },
           recordedAt: { type: 'string' },
@@ -90,7 +95,8 @@ export function parseAuditExport(value: unknown): AuditExport {
     const field = `${error?.instancePath ?? ''}${missing ? `/${missing}` : ''}` || '/';
     const rule = missing ? 'is missing' : (error?.message ?? 'is invalid');
     throw new ValidationError('audit_export_invalid', `not a ${AUDIT_FORMAT} export: ${field} ${rule}`, {
-      field, rule: error?.keyword,
+      field,
+      rule: error?.keyword,
     });
   }
   return value as unknown as AuditExport;
@@ -105,7 +111,11 @@ export function verifyAuditExport(doc: AuditExport, trustedHead?: string): Chain
   if (!result.ok || trustedHead === undefined || result.head === trustedHead) return result;
   const last = doc.events[doc.events.length - 1] as AuditEvent;
   const broken: ChainBroken = {
-    ok: false, index: doc.events.length - 1, eventId: last.metadata.eventId, revision: last.revision, reason: 'head_mismatch',
+    ok: false,
+    index: doc.events.length - 1,
+    eventId: last.metadata.eventId,
+    revision: last.revision,
+    reason: 'head_mismatch',
     message: `chain head mismatch: the export's head is ${result.head ?? 'none'}, the trusted head is ${trustedHead}: the export is not the run's current history`,
   };
   return broken;

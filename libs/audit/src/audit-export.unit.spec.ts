@@ -6,7 +6,13 @@ describe('buildAuditExport', () => {
   it('carries the format, the run, the time and the chain head (the last event hash)', () => {
     const events = chainedEvents(4);
     const doc = buildAuditExport(RUN_ID, events, '2026-05-04T10:00:00.000Z');
-    expect(doc).toEqual({ format: AUDIT_FORMAT, runId: RUN_ID, exportedAt: '2026-05-04T10:00:00.000Z', head: events[3]?.metadata.hash, events });
+    expect(doc).toEqual({
+      format: AUDIT_FORMAT,
+      runId: RUN_ID,
+      exportedAt: '2026-05-04T10:00:00.000Z',
+      head: events[3]?.metadata.hash,
+      events,
+    });
   });
 
   it('has a null head when no event is hashed (a run from before the audit trail)', () => {
@@ -21,16 +27,59 @@ describe('parseAuditExport', () => {
   });
 
   it.each([
-    ['the format', (d: Record<string, unknown>) => { d.format = 'ledgerflow-audit/0'; }, '/format'],
-    ['a missing head', (d: Record<string, unknown>) => { delete d.head; }, '/head'],
-    ['no events', (d: Record<string, unknown>) => { d.events = []; }, '/events'],
-    ['a revision that is not an integer', (d: Record<string, unknown>) => { (d.events as Array<Record<string, unknown>>)[1]!.revision = '1'; }, '/events/1/revision'],
-    ['a malformed hash', (d: Record<string, unknown>) => { ((d.events as Array<Record<string, unknown>>)[2]!.metadata as Record<string, unknown>).hash = 'abc'; }, '/events/2/metadata/hash'],
-    ['an event without an id', (d: Record<string, unknown>) => { delete ((d.events as Array<Record<string, unknown>>)[0]!.metadata as Record<string, unknown>).eventId; }, '/events/0/metadata/eventId'],
+    [
+      'the format',
+      (d: Record<string, unknown>) => {
+        d.format = 'ledgerflow-audit/0';
+      },
+      '/format',
+    ],
+    [
+      'a missing head',
+      (d: Record<string, unknown>) => {
+        delete d.head;
+      },
+      '/head',
+    ],
+    [
+      'no events',
+      (d: Record<string, unknown>) => {
+        d.events = [];
+      },
+      '/events',
+    ],
+    [
+      'a revision that is not an integer',
+      (d: Record<string, unknown>) => {
+        (d.events as Array<Record<string, unknown>>)[1]!.revision = '1';
+      },
+      '/events/1/revision',
+    ],
+    [
+      'a malformed hash',
+      (d: Record<string, unknown>) => {
+        ((d.events as Array<Record<string, unknown>>)[2]!.metadata as Record<string, unknown>).hash = 'abc';
+      },
+      '/events/2/metadata/hash',
+    ],
+    [
+      'an event without an id',
+      (d: Record<string, unknown>) => {
+        delete ((d.events as Array<Record<string, unknown>>)[0]!.metadata as Record<string, unknown>).eventId;
+      },
+      '/events/0/metadata/eventId',
+    ],
   ])('refuses %s, naming the field', (_name, spoil, field) => {
     const doc = viaJson(anExport()) as unknown as Record<string, unknown>;
     spoil(doc);
-    const error = (() => { try { parseAuditExport(doc); } catch (e) { return e; } return undefined; })();
+    const error = (() => {
+      try {
+        parseAuditExport(doc);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ code: 'audit_export_invalid', details: { field } });
     expect((error as Error).message).toContain(field);
@@ -57,7 +106,11 @@ describe('verifyAuditExport', () => {
     const doc = viaJson(anExport(6));
     const rewritten = { ...doc, events: doc.events.slice(0, 5), head: doc.events[4]?.metadata.hash as string };
     expect(verifyAuditExport(rewritten)).toMatchObject({ ok: true });
-    expect(verifyAuditExport(rewritten, doc.head as string)).toMatchObject({ ok: false, index: 4, reason: 'head_mismatch' });
+    expect(verifyAuditExport(rewritten, doc.head as string)).toMatchObject({
+      ok: false,
+      index: 4,
+      reason: 'head_mismatch',
+    });
     expect(verifyAuditExport(doc, doc.head as string)).toMatchObject({ ok: true });
   });
 

@@ -14,15 +14,32 @@ function unchained(runId: string, count: number, from = 0) {
       type: TYPES[i % TYPES.length] as string,
       data: { stepId: `s${i}`, attempt: 1, output: { amount: 100 * i, note: `event ${i}` } },
       metadata: {
-        eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, runId, causationId: `cause-${Math.floor(i / 2)}`,
-        actor: { kind: 'service' as const, id: i < 2 ? 'planner' : 'executor' }, occurredAt: `2026-05-04T09:30:${String(i).padStart(2, '0')}.000Z`, schemaVersion: 1,
+        eventId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        runId,
+        causationId: `cause-${Math.floor(i / 2)}`,
+        actor: { kind: 'service' as const, id: i < 2 ? 'planner' : 'executor' },
+        occurredAt: `2026-05-04T09:30:${String(i).padStart(2, '0')}.000Z`,
+        schemaVersion: 1,
       },
     };
   });
 }
 
-const stored = (streamId: string, events: ReadonlyArray<{ type: string; data: unknown; metadata: object }>, from: number): AuditEvent[] =>
-  events.map((event, k) => ({ streamId, revision: from + k, position: 100 + from + k, recordedAt: `2026-05-04T09:31:00.${String(from + k).padStart(3, '0')}Z`, ...event }) as AuditEvent);
+const stored = (
+  streamId: string,
+  events: ReadonlyArray<{ type: string; data: unknown; metadata: object }>,
+  from: number,
+): AuditEvent[] =>
+  events.map(
+    (event, k) =>
+      ({
+        streamId,
+        revision: from + k,
+        position: 100 + from + k,
+        recordedAt: `2026-05-04T09:31:00.${String(from + k).padStart(3, '0')}Z`,
+        ...event,
+      }) as AuditEvent,
+  );
 
 /** `count` events of stream `run-<runId>`, chained from GENESIS in commits of two (as stored). */
 export function chainedEvents(count = 6, runId = RUN_ID): AuditEvent[] {
@@ -53,6 +70,12 @@ export function anExport(count = 6): AuditExport {
 export const viaJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** Deep copy of the events, mutable for tampering. */
-export function mutable(events: readonly AuditEvent[]): Array<{ streamId: string; revision: number; type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }> {
+export function mutable(events: readonly AuditEvent[]): Array<{
+  streamId: string;
+  revision: number;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}> {
   return viaJson(events) as never;
 }

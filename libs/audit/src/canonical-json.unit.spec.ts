@@ -3,7 +3,9 @@ import { canonicalJson } from './canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts object members by key at every depth and writes no whitespace', () => {
-    expect(canonicalJson({ b: [1, 'x', { z: 1, y: 2 }], a: { d: true, c: null } })).toBe('{"a":{"c":null,"d":true},"b":[1,"x",{"y":2,"z":1}]}');
+    expect(canonicalJson({ b: [1, 'x', { z: 1, y: 2 }], a: { d: true, c: null } })).toBe(
+      '{"a":{"c":null,"d":true},"b":[1,"x",{"y":2,"z":1}]}',
+    );
   });
 
   it('orders keys by UTF-16 code units (RFC 8785 section 3.2.3), not by locale', () => {
@@ -13,7 +15,9 @@ describe('canonicalJson', () => {
   });
 
   it('writes numbers in ECMAScript form (RFC 8785 section 3.2.2.3)', () => {
-    expect(canonicalJson([0, -0, 1e21, 1e-7, 0.1, 333333333.33333329, 4.5, 2 ** 53])).toBe('[0,0,1e+21,1e-7,0.1,333333333.3333333,4.5,9007199254740992]');
+    expect(canonicalJson([0, -0, 1e21, 1e-7, 0.1, 333333333.33333329, 4.5, 2 ** 53])).toBe(
+      '[0,0,1e+21,1e-7,0.1,333333333.3333333,4.5,9007199254740992]',
+    );
   });
 
   it('escapes strings as JSON.stringify does', () => {
@@ -21,8 +25,14 @@ describe('canonicalJson', () => {
   });
 
   it('leaves out undefined members, writes undefined array items and non-finite numbers as null, honours toJSON', () => {
-    expect(canonicalJson({ a: undefined, b: [undefined, NaN, Infinity], c: new Date('2026-05-04T09:30:00.000Z'), d: () => 1 }))
-      .toBe('{"b":[null,null,null],"c":"2026-05-04T09:30:00.000Z"}');
+    expect(
+      canonicalJson({
+        a: undefined,
+        b: [undefined, NaN, Infinity],
+        c: new Date('2026-05-04T09:30:00.000Z'),
+        d: () => 1,
+      }),
+    ).toBe('{"b":[null,null,null],"c":"2026-05-04T09:30:00.000Z"}');
   });
 
   it('refuses what has no JSON form: bigint, cycles, a bare undefined', () => {
@@ -39,17 +49,21 @@ describe('canonicalJson', () => {
   });
 
   it('is the same text before and after a JSON round trip, whatever the key order (property)', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
-      const text = canonicalJson(value);
-      expect(canonicalJson(JSON.parse(JSON.stringify(value)))).toBe(text);
-      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
-    }));
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = canonicalJson(value);
+        expect(canonicalJson(JSON.parse(JSON.stringify(value)))).toBe(text);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
   });
 
   it('does not depend on insertion order (property)', () => {
-    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (record) => {
-      const reversed = Object.fromEntries(Object.entries(record).reverse());
-      expect(canonicalJson(reversed)).toBe(canonicalJson(record));
-    }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (record) => {
+        const reversed = Object.fromEntries(Object.entries(record).reverse());
+        expect(canonicalJson(reversed)).toBe(canonicalJson(record));
+      }),
+    );
   });
 });

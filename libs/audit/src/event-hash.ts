@@ -66,7 +66,10 @@ export function chainEvents<E extends { readonly type: string; readonly data: un
 ): { events: Array<E & { metadata: E['metadata'] & ChainFields }>; head: string } {
   let previous = prevHash;
   const chained = events.map((event, i) => {
-    const hash = eventHash({ streamId, revision: firstRevision + i, type: event.type, data: event.data, metadata: event.metadata }, previous);
+    const hash = eventHash(
+      { streamId, revision: firstRevision + i, type: event.type, data: event.data, metadata: event.metadata },
+      previous,
+    );
     const next = { ...event, metadata: { ...event.metadata, prevHash: previous, hash } };
     previous = hash;
     return next;

@@ -5,7 +5,9 @@ import { inputDigestOf } from './input-digest.js';
 
 describe('inputDigestOf', () => {
   it('is sha256 over the canonical JSON (keys sorted, no whitespace), written sha256:<hex>', () => {
-    const expected = createHash('sha256').update('{"amount":72500,"claim":{"currency":"EUR","id":"CLM-1"}}').digest('hex');
+    const expected = createHash('sha256')
+      .update('{"amount":72500,"claim":{"currency":"EUR","id":"CLM-1"}}')
+      .digest('hex');
     expect(inputDigestOf({ claim: { id: 'CLM-1', currency: 'EUR' }, amount: 72_500 })).toBe(`sha256:${expected}`);
     expect(inputDigestOf({ a: 1 })).toMatch(INPUT_DIGEST_FORMAT);
     expect(inputDigestOf(undefined)).toBe(inputDigestOf(null));
@@ -14,7 +16,11 @@ describe('inputDigestOf', () => {
   it('does not depend on key order nor on a JSON round trip (what the worker parses)', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
-        const reordered = JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v))) as unknown;
+        const reordered = JSON.parse(
+          JSON.stringify(value, (_k, v: unknown) =>
+            v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v,
+          ),
+        ) as unknown;
         expect(inputDigestOf(reordered)).toBe(inputDigestOf(value));
       }),
     );

@@ -13,16 +13,16 @@ import type { HashableEvent } from './event-hash.js';
  *   were removed from the end (the failure names the last event present).
  */
 export type ChainFailureReason =
-  | 'wrong_stream'
-  | 'hash_missing'
-  | 'previous_hash_mismatch'
-  | 'content_altered'
-  | 'revision_gap'
-  | 'head_mismatch';
+  'wrong_stream' | 'hash_missing' | 'previous_hash_mismatch' | 'content_altered' | 'revision_gap' | 'head_mismatch';
 
 /** An event as verified: the hashed content plus its id in `metadata.eventId`. */
 export interface VerifiableEvent extends HashableEvent {
-  readonly metadata: { readonly eventId?: unknown; readonly runId?: unknown; readonly hash?: unknown; readonly prevHash?: unknown };
+  readonly metadata: {
+    readonly eventId?: unknown;
+    readonly runId?: unknown;
+    readonly hash?: unknown;
+    readonly prevHash?: unknown;
+  };
 }
 
 export interface ChainVerified {
@@ -76,7 +76,11 @@ export function verifyChain(events: readonly VerifiableEvent[], expect: ChainExp
   if (expect.head !== undefined && expect.head !== result.head) {
     const last = events[events.length - 1];
     return {
-      ok: false, index: events.length - 1, eventId: String(last?.metadata.eventId ?? ''), revision: last?.revision ?? -1, reason: 'head_mismatch',
+      ok: false,
+      index: events.length - 1,
+      eventId: String(last?.metadata.eventId ?? ''),
+      revision: last?.revision ?? -1,
+      reason: 'head_mismatch',
       message: `chain head mismatch: the last event's hash is ${result.head ?? 'none'}, expected ${expect.head ?? 'none'}: events were removed after it (truncated)`,
     };
   }
@@ -89,7 +93,11 @@ export function verifyChain(events: readonly VerifiableEvent[], expect: ChainExp
  * its last verified position. `unhashed` counts events without a hash before any hashed one (a legacy prefix:
  * only possible while `from.head` is undefined).
  */
-export function verifyContinuation(events: readonly VerifiableEvent[], from: ChainPosition, expect: Omit<ChainExpectations, 'head'> = {}): ChainVerification {
+export function verifyContinuation(
+  events: readonly VerifiableEvent[],
+  from: ChainPosition,
+  expect: Omit<ChainExpectations, 'head'> = {},
+): ChainVerification {
   const streamId = expect.streamId ?? events[0]?.streamId;
   let previous = from.head;
   let unhashed = 0;
@@ -97,28 +105,57 @@ export function verifyContinuation(events: readonly VerifiableEvent[], from: Cha
     const event = events[index] as VerifiableEvent;
     const revision = from.revision + 1 + index;
     const fail = (reason: ChainFailureReason, message: string): ChainBroken => ({
-      ok: false, index, eventId: String(event.metadata.eventId ?? ''), revision: event.revision, reason, message,
+      ok: false,
+      index,
+      eventId: String(event.metadata.eventId ?? ''),
+      revision: event.revision,
+      reason,
+      message,
     });
-    if (event.streamId !== streamId) return fail('wrong_stream', `wrong stream: it belongs to ${event.streamId}, the export to ${streamId}`);
+    if (event.streamId !== streamId)
+      return fail('wrong_stream', `wrong stream: it belongs to ${event.streamId}, the export to ${streamId}`);
     if (expect.runId !== undefined && event.metadata.runId !== expect.runId) {
-      return fail('wrong_stream', `wrong stream: its metadata.runId is ${String(event.metadata.runId)}, the export's run is ${expect.runId}`);
+      return fail(
+        'wrong_stream',
+        `wrong stream: its metadata.runId is ${String(event.metadata.runId)}, the export's run is ${expect.runId}`,
+      );
     }
     const hash = recordedHash(event);
     if (hash === undefined) {
-      if (previous !== undefined) return fail('hash_missing', `hash missing: it carries no metadata.hash, but the chain started at an earlier event`);
-      if (event.revision !== revision) return fail('revision_gap', `revision gap: revision ${event.revision} at index ${revision} of the unhashed prefix`);
+      if (previous !== undefined)
+        return fail(
+          'hash_missing',
+          `hash missing: it carries no metadata.hash, but the chain started at an earlier event`,
+        );
+      if (event.revision !== revision)
+        return fail(
+          'revision_gap',
+          `revision gap: revision ${event.revision} at index ${revision} of the unhashed prefix`,
+        );
       unhashed++;
       continue;
     }
     const expectedPrev = previous ?? GENESIS;
     if (event.metadata.prevHash !== expectedPrev) {
-      const before = revision === 0 ? 'the stream start' : index === 0 ? `the last verified event (#${from.revision})` : `the event before it in the file (#${(events[index - 1] as VerifiableEvent).revision})`;
-      return fail('previous_hash_mismatch', `previous hash mismatch: its prevHash is not the hash of ${before}: an event was removed, inserted, duplicated or reordered`);
+      const before =
+        revision === 0
+          ? 'the stream start'
+          : index === 0
+            ? `the last verified event (#${from.revision})`
+            : `the event before it in the file (#${(events[index - 1] as VerifiableEvent).revision})`;
+      return fail(
+        'previous_hash_mismatch',
+        `previous hash mismatch: its prevHash is not the hash of ${before}: an event was removed, inserted, duplicated or reordered`,
+      );
     }
     if (eventHash(event, expectedPrev) !== hash) {
-      return fail('content_altered', 'content altered: the hash of its type, data and metadata differs from the hash it carries');
+      return fail(
+        'content_altered',
+        'content altered: the hash of its type, data and metadata differs from the hash it carries',
+      );
     }
-    if (event.revision !== revision) return fail('revision_gap', `revision gap: revision ${event.revision} at index ${revision}`);
+    if (event.revision !== revision)
+      return fail('revision_gap', `revision gap: revision ${event.revision} at index ${revision}`);
     previous = hash;
   }
   return { ok: true, count: events.length, head: previous ?? null, unhashed };

@@ -13,7 +13,12 @@ const idOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0
 describe('verifyChain: an intact chain', () => {
   it('verifies, counts the events and returns the last hash as the head', () => {
     const events = chainedEvents(6);
-    expect(verify(events, events[5]?.metadata.hash as string)).toEqual({ ok: true, count: 6, head: events[5]?.metadata.hash, unhashed: 0 });
+    expect(verify(events, events[5]?.metadata.hash as string)).toEqual({
+      ok: true,
+      count: 6,
+      head: events[5]?.metadata.hash,
+      unhashed: 0,
+    });
   });
 
   it('starts at GENESIS and links every event to the one before it, across commits', () => {
@@ -46,7 +51,13 @@ describe('verifyChain: every kind of tampering is detected at the first event th
   it('a changed data field: content altered, at that event', () => {
     const events = mutable(chainedEvents(6));
     (events[3]!.data.output as Record<string, unknown>).amount = 1;
-    expect(verify(events)).toMatchObject({ ok: false, index: 3, revision: 3, eventId: idOf(3), reason: 'content_altered' });
+    expect(verify(events)).toMatchObject({
+      ok: false,
+      index: 3,
+      revision: 3,
+      eventId: idOf(3),
+      reason: 'content_altered',
+    });
   });
 
   it('a changed metadata field (actor, occurredAt) or type: content altered', () => {
@@ -65,27 +76,57 @@ describe('verifyChain: every kind of tampering is detected at the first event th
     const events = mutable(chainedEvents(6));
     events[2]!.data.stepId = 'forged';
     events[2]!.metadata.hash = eventHash(events[2] as never, events[2]!.metadata.prevHash as string);
-    expect(verify(events)).toMatchObject({ ok: false, index: 3, revision: 3, eventId: idOf(3), reason: 'previous_hash_mismatch' });
+    expect(verify(events)).toMatchObject({
+      ok: false,
+      index: 3,
+      revision: 3,
+      eventId: idOf(3),
+      reason: 'previous_hash_mismatch',
+    });
   });
 
   it('a removed event: the event after the gap is named', () => {
     const events = mutable(chainedEvents(6));
     events.splice(2, 1);
-    expect(verify(events)).toMatchObject({ ok: false, index: 2, revision: 3, eventId: idOf(3), reason: 'previous_hash_mismatch' });
+    expect(verify(events)).toMatchObject({
+      ok: false,
+      index: 2,
+      revision: 3,
+      eventId: idOf(3),
+      reason: 'previous_hash_mismatch',
+    });
     const first = mutable(chainedEvents(6)).slice(1);
-    expect(verify(first)).toMatchObject({ ok: false, index: 0, revision: 1, eventId: idOf(1), reason: 'previous_hash_mismatch' });
+    expect(verify(first)).toMatchObject({
+      ok: false,
+      index: 0,
+      revision: 1,
+      eventId: idOf(1),
+      reason: 'previous_hash_mismatch',
+    });
   });
 
   it('two events swapped: the one moved up is named', () => {
     const events = mutable(chainedEvents(6));
     [events[1], events[4]] = [events[4]!, events[1]!];
-    expect(verify(events)).toMatchObject({ ok: false, index: 1, revision: 4, eventId: idOf(4), reason: 'previous_hash_mismatch' });
+    expect(verify(events)).toMatchObject({
+      ok: false,
+      index: 1,
+      revision: 4,
+      eventId: idOf(4),
+      reason: 'previous_hash_mismatch',
+    });
   });
 
   it('a duplicated event: the copy is named', () => {
     const events = mutable(chainedEvents(6));
     events.splice(3, 0, viaJson(events[2]!));
-    expect(verify(events)).toMatchObject({ ok: false, index: 3, revision: 2, eventId: idOf(2), reason: 'previous_hash_mismatch' });
+    expect(verify(events)).toMatchObject({
+      ok: false,
+      index: 3,
+      revision: 2,
+      eventId: idOf(2),
+      reason: 'previous_hash_mismatch',
+    });
   });
 
   it('a truncated tail: only the expected head shows it (an export carries its head); the last event left is named', () => {
@@ -93,12 +134,22 @@ describe('verifyChain: every kind of tampering is detected at the first event th
     const head = all[5]?.metadata.hash as string;
     const truncated = all.slice(0, 4);
     expect(verify(truncated)).toMatchObject({ ok: true }); // without the head, a prefix is a valid chain
-    expect(verify(truncated, head)).toMatchObject({ ok: false, index: 3, revision: 3, eventId: idOf(3), reason: 'head_mismatch' });
+    expect(verify(truncated, head)).toMatchObject({
+      ok: false,
+      index: 3,
+      revision: 3,
+      eventId: idOf(3),
+      reason: 'head_mismatch',
+    });
   });
 
   it('another run: wrong stream, at the first event of the other run', () => {
     const events = mutable(chainedEvents(4));
-    expect(verifyChain(events as never, { streamId: 'run-other', runId: 'other' })).toMatchObject({ ok: false, index: 0, reason: 'wrong_stream' });
+    expect(verifyChain(events as never, { streamId: 'run-other', runId: 'other' })).toMatchObject({
+      ok: false,
+      index: 0,
+      reason: 'wrong_stream',
+    });
     events[2]!.metadata.runId = 'other';
     expect(verify(events)).toMatchObject({ ok: false, index: 2, reason: 'wrong_stream' });
     const moved = mutable(chainedEvents(4));
@@ -139,24 +190,26 @@ describe('verifyChain: every kind of tampering is detected at the first event th
       fc.record({ kind: fc.constant('swap' as const), i: fc.nat(7), j: fc.nat(7) }).filter(({ i, j }) => i !== j),
       fc.record({ kind: fc.constant('duplicate' as const), i: fc.nat(7), j: fc.nat(8) }),
     );
-    fc.assert(fc.property(edit, (change) => {
-      const events = mutable(base);
-      let first: number;
-      if (change.kind === 'remove') {
-        events.splice(change.i, 1);
-        first = change.i === 7 ? 6 : change.i; // removing the last event is a truncation: the head names the new last
-      } else if (change.kind === 'swap') {
-        const { i, j } = change as { i: number; j: number };
-        [events[i], events[j]] = [events[j]!, events[i]!];
-        first = Math.min(i, j);
-      } else {
-        const { i, j } = change as { i: number; j: number };
-        events.splice(j, 0, viaJson(events[i]!));
-        first = j === i ? j + 1 : j; // a copy inserted right before its original reads as the original
-      }
-      const result = verify(events, head);
-      expect(result.ok).toBe(false);
-      expect(result.ok ? -1 : result.index).toBe(first);
-    }));
+    fc.assert(
+      fc.property(edit, (change) => {
+        const events = mutable(base);
+        let first: number;
+        if (change.kind === 'remove') {
+          events.splice(change.i, 1);
+          first = change.i === 7 ? 6 : change.i; // removing the last event is a truncation: the head names the new last
+        } else if (change.kind === 'swap') {
+          const { i, j } = change as { i: number; j: number };
+          [events[i], events[j]] = [events[j]!, events[i]!];
+          first = Math.min(i, j);
+        } else {
+          const { i, j } = change as { i: number; j: number };
+          events.splice(j, 0, viaJson(events[i]!));
+          first = j === i ? j + 1 : j; // a copy inserted right before its original reads as the original
+        }
+        const result = verify(events, head);
+        expect(result.ok).toBe(false);
+        expect(result.ok ? -1 : result.index).toBe(first);
+      }),
+    );
   });
 });

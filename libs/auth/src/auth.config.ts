@@ -45,28 +45,33 @@ export function WithAuthConfig<B extends ConfigClass<CommonConfig>>(Base: B) {
   class AuthConfig extends Base implements AuthSettings {
     /** JWKS of the OIDC provider that issues bearer tokens, e.g. `https://idp.example.com/.well-known/jwks.json`. */
     @Env('LEDGERFLOW_AUTH_JWKS_URL')
-    @IsOptional() @IsUrl(URL_RULE)
+    @IsOptional()
+    @IsUrl(URL_RULE)
     LEDGERFLOW_AUTH_JWKS_URL?: string;
 
     /** Local HS256 key of bearer tokens (one machine, development), at least 32 characters. */
     @Env('LEDGERFLOW_AUTH_SECRET')
     @RequiredWhen(noOtherKey, 'neither LEDGERFLOW_AUTH_JWKS_URL nor LEDGERFLOW_AUTH_PUBLIC_KEY is set')
-    @IsString() @MinLength(32)
+    @IsString()
+    @MinLength(32)
     LEDGERFLOW_AUTH_SECRET?: string;
 
     /** Local public key (PEM) of bearer tokens signed by a key you hold (RS*, PS*, ES*, EdDSA). */
     @Env('LEDGERFLOW_AUTH_PUBLIC_KEY')
-    @IsOptional() @IsPublicKeyPem()
+    @IsOptional()
+    @IsPublicKeyPem()
     LEDGERFLOW_AUTH_PUBLIC_KEY?: string;
 
     /** Expected `iss` of bearer tokens. */
     @Env('LEDGERFLOW_AUTH_ISSUER', { default: 'ledgerflow' }) // DEFAULT_AUTH_ISSUER (a literal: deploy checks read it)
-    @IsString() @MinLength(1)
+    @IsString()
+    @MinLength(1)
     LEDGERFLOW_AUTH_ISSUER!: string;
 
     /** Expected `aud` of bearer tokens. */
     @Env('LEDGERFLOW_AUTH_AUDIENCE', { default: 'ledgerflow-api' }) // DEFAULT_AUTH_AUDIENCE
-    @IsString() @MinLength(1)
+    @IsString()
+    @MinLength(1)
     LEDGERFLOW_AUTH_AUDIENCE!: string;
   }
   return AuthConfig;
@@ -79,5 +84,9 @@ export function bearerVerifierOf(settings: AuthSettings): BearerVerifier {
     : settings.LEDGERFLOW_AUTH_PUBLIC_KEY
       ? { publicKeyPem: settings.LEDGERFLOW_AUTH_PUBLIC_KEY }
       : { secret: settings.LEDGERFLOW_AUTH_SECRET ?? '' };
-  return new BearerVerifier({ keys, issuer: settings.LEDGERFLOW_AUTH_ISSUER, audience: settings.LEDGERFLOW_AUTH_AUDIENCE });
+  return new BearerVerifier({
+    keys,
+    issuer: settings.LEDGERFLOW_AUTH_ISSUER,
+    audience: settings.LEDGERFLOW_AUTH_AUDIENCE,
+  });
 }

@@ -9,9 +9,7 @@ import { principalOf } from './principal.js';
  * (HS256, one machine), or a local public key (PEM; RSA -> RS256/PS256, EC -> ES256/384/512, Ed25519 -> EdDSA).
  */
 export type BearerKeySource =
-  | { readonly jwksUrl: string }
-  | { readonly secret: string }
-  | { readonly publicKeyPem: string };
+  { readonly jwksUrl: string } | { readonly secret: string } | { readonly publicKeyPem: string };
 
 export interface BearerVerifierOptions {
   readonly keys: BearerKeySource;
@@ -25,19 +23,32 @@ export interface BearerVerifierOptions {
 
 /** Why a bearer token was refused, in `details.reason` of the `unauthorized` error. */
 export type BearerRefusalReason =
-  | 'missing' | 'malformed' | 'expired' | 'not_yet_valid' | 'wrong_issuer' | 'wrong_audience'
-  | 'bad_signature' | 'wrong_algorithm' | 'no_subject' | 'claim_invalid';
+  | 'missing'
+  | 'malformed'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'bad_signature'
+  | 'wrong_algorithm'
+  | 'no_subject'
+  | 'claim_invalid';
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** The algorithms a local public key may sign with, from its type (RFC 7518 section 3.1, RFC 8037). */
 function algorithmsOf(key: KeyObject): string[] {
   switch (key.asymmetricKeyType) {
-    case 'rsa': return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
-    case 'rsa-pss': return ['PS256', 'PS384', 'PS512'];
-    case 'ec': return ['ES256', 'ES384', 'ES512'];
-    case 'ed25519': return ['EdDSA'];
-    default: throw new Error(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA, EC or Ed25519)`);
+    case 'rsa':
+      return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+    case 'rsa-pss':
+      return ['PS256', 'PS384', 'PS512'];
+    case 'ec':
+      return ['ES256', 'ES384', 'ES512'];
+    case 'ed25519':
+      return ['EdDSA'];
+    default:
+      throw new Error(`unsupported public key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA, EC or Ed25519)`);
   }
 }
 
@@ -81,10 +92,16 @@ export class BearerVerifier {
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
-      const options = { issuer: this.options.issuer, audience: this.options.audience, algorithms: this.algorithms, clockTolerance: this.tolerance };
-      ({ payload } = typeof this.key === 'function'
-        ? await jwtVerify(token, this.key, options)
-        : await jwtVerify(token, this.key, options));
+      const options = {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: this.algorithms,
+        clockTolerance: this.tolerance,
+      };
+      ({ payload } =
+        typeof this.key === 'function'
+          ? await jwtVerify(token, this.key, options)
+          : await jwtVerify(token, this.key, options));
     } catch (error) {
       throw this.explain(error);
     }
@@ -95,23 +112,42 @@ export class BearerVerifier {
     if (error instanceof errors.JWTExpired) return refuse('expired', 'bearer token expired');
     if (error instanceof errors.JWTClaimValidationFailed) {
       const { claim, reason } = error;
-      if (claim === 'iss') return refuse('wrong_issuer', `bearer token issuer is not ${JSON.stringify(this.options.issuer)}`, { claim });
-      if (claim === 'aud') return refuse('wrong_audience', `bearer token audience does not include ${JSON.stringify(this.options.audience)}`, { claim });
+      if (claim === 'iss')
+        return refuse('wrong_issuer', `bearer token issuer is not ${JSON.stringify(this.options.issuer)}`, { claim });
+      if (claim === 'aud')
+        return refuse(
+          'wrong_audience',
+          `bearer token audience does not include ${JSON.stringify(this.options.audience)}`,
+          { claim },
+        );
       if (claim === 'nbf') return refuse('not_yet_valid', 'bearer token is not valid yet (nbf)', { claim });
       return refuse('claim_invalid', `bearer token claim ${claim} is invalid (${reason})`, { claim });
     }
-    if (error instanceof errors.JOSEAlgNotAllowed) return refuse('wrong_algorithm', `bearer token algorithm is not one of ${this.algorithms.join(', ')}`);
+    if (error instanceof errors.JOSEAlgNotAllowed)
+      return refuse('wrong_algorithm', `bearer token algorithm is not one of ${this.algorithms.join(', ')}`);
     if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
       return refuse('bad_signature', 'bearer token signature does not verify with the configured keys');
     }
-    if (error instanceof errors.JWKSTimeout || (error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID')) {
-      return new LedgerflowError('auth_unavailable', `the key set at the JWKS URL could not be read (${error.code})`, true);
+    if (
+      error instanceof errors.JWKSTimeout ||
+      (error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID')
+    ) {
+      return new LedgerflowError(
+        'auth_unavailable',
+        `the key set at the JWKS URL could not be read (${error.code})`,
+        true,
+      );
     }
-    if (error instanceof errors.JOSEError) return refuse('malformed', `bearer token is not a valid signed JWT (${error.code})`);
+    if (error instanceof errors.JOSEError)
+      return refuse('malformed', `bearer token is not a valid signed JWT (${error.code})`);
     // fetch() failures are TypeErrors, possibly of another realm (test VMs): compare by name.
     const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
     if (name === 'TypeError' && typeof message === 'string' && /fetch/i.test(message)) {
-      return new LedgerflowError('auth_unavailable', `the key set at the JWKS URL could not be fetched: ${message}`, true);
+      return new LedgerflowError(
+        'auth_unavailable',
+        `the key set at the JWKS URL could not be fetched: ${message}`,
+        true,
+      );
     }
     return refuse('malformed', `bearer token could not be verified: ${typeof name === 'string' ? name : typeof error}`);
   }

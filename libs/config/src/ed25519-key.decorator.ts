@@ -14,6 +14,7 @@ export const IsEd25519Pkcs8 = (): PropertyDecorator =>
           return false;
         }
       },
-      defaultMessage: () => 'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY----- ...), e.g. from `openssl genpkey -algorithm ed25519`',
+      defaultMessage: () =>
+        'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY----- ...), e.g. from `openssl genpkey -algorithm ed25519`',
     },
   });

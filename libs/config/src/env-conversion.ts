@@ -2,7 +2,9 @@ import { getMetadataStorage } from 'class-validator';
 import type { EnvBinding, EnvKind } from './env.decorator.js';
 
 /** A converted value, or the rule the string broke. */
-export type Conversion = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly rule: string; readonly message: string };
+export type Conversion =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly rule: string; readonly message: string };
 
 const NUMERIC = new Set(['isInt', 'isNumber', 'min', 'max', 'isPositive', 'isNegative', 'isDivisibleBy']);
 const LIST = new Set(['isArray', 'arrayNotEmpty', 'arrayMinSize', 'arrayMaxSize', 'arrayUnique', 'arrayContains']);
@@ -53,12 +55,20 @@ export function convert(raw: string, kind: EnvKind, element: 'string' | 'number'
       return { ok: false, rule: 'boolean', message: 'must be a boolean (true/false, 1/0, yes/no, on/off)' };
     }
     case 'list': {
-      const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       if (element === 'string') return { ok: true, value: items };
       const values: number[] = [];
       for (const item of items) {
         const c = toNumber(item);
-        if (!c.ok) return { ok: false, rule: 'number', message: `must be a comma-separated list of numbers ("${item}" is not one)` };
+        if (!c.ok)
+          return {
+            ok: false,
+            rule: 'number',
+            message: `must be a comma-separated list of numbers ("${item}" is not one)`,
+          };
         values.push(c.value as number);
       }
       return { ok: true, value: values };

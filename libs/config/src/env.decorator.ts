@@ -44,14 +44,24 @@ export function Env(variable: string, options: EnvOptions = {}): PropertyDecorat
       bindings.set(ctor, own);
     }
     const designType: unknown = Reflect.getMetadata('design:type', target, propertyKey);
-    own.set(propertyKey, { ...options, variable, property: propertyKey, ...(designType !== undefined ? { designType } : {}) });
+    own.set(propertyKey, {
+      ...options,
+      variable,
+      property: propertyKey,
+      ...(designType !== undefined ? { designType } : {}),
+    });
   };
 }
 
 /** Every {@link Env} binding of `ctor`, inherited ones first; a subclass may re-bind a property. */
 export function envBindingsOf(ctor: object): EnvBinding[] {
   const chain: object[] = [];
-  for (let c: object | null = ctor; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) chain.unshift(c);
+  for (
+    let c: object | null = ctor;
+    c !== null && c !== Function.prototype;
+    c = Object.getPrototypeOf(c) as object | null
+  )
+    chain.unshift(c);
   const merged = new Map<string, EnvBinding>();
   for (const c of chain) for (const [property, binding] of bindings.get(c) ?? []) merged.set(property, binding);
   return [...merged.values()];

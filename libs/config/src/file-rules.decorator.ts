@@ -14,7 +14,13 @@ function contentOf(path: unknown): string | undefined {
 /** The value is the path of a file this process can read (rule `readableFile`). */
 export function IsReadableFile(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
-    { name: 'readableFile', validator: { validate: (path) => contentOf(path) !== undefined, defaultMessage: () => 'must be the path of a readable file' } },
+    {
+      name: 'readableFile',
+      validator: {
+        validate: (path) => contentOf(path) !== undefined,
+        defaultMessage: () => 'must be the path of a readable file',
+      },
+    },
     options,
   );
 }

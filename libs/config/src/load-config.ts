@@ -37,7 +37,12 @@ export function loadConfig<T extends object>(ConfigClass: new () => T, env: EnvS
     } else {
       failed.add(binding.property);
       target[binding.property] = raw;
-      issues.push({ variable: binding.variable, rule: converted.rule, message: converted.message, value: displayValue(binding.variable, raw) });
+      issues.push({
+        variable: binding.variable,
+        rule: converted.rule,
+        message: converted.message,
+        value: displayValue(binding.variable, raw),
+      });
     }
   }
 
@@ -49,7 +54,12 @@ export function loadConfig<T extends object>(ConfigClass: new () => T, env: EnvS
     let constraints = Object.entries(error.constraints ?? {});
     if (raw === undefined && constraints.length > 0) constraints = [requiredConstraint(constraints)];
     for (const [rule, text] of constraints) {
-      issues.push({ variable, rule, message: cleanMessage(text, error.property, variable, raw), value: displayValue(variable, raw) });
+      issues.push({
+        variable,
+        rule,
+        message: cleanMessage(text, error.property, variable, raw),
+        value: displayValue(variable, raw),
+      });
     }
   }
 
@@ -62,7 +72,12 @@ export function loadConfig<T extends object>(ConfigClass: new () => T, env: EnvS
  * `isDefined` constraint when the class has one, else rule `required`.
  */
 function requiredConstraint(constraints: [string, string][]): [string, string] {
-  return constraints.find(([rule]) => rule === 'requiredWhen' || rule === 'isDefined') ?? ['required', 'is required (unset, and no default)'];
+  return (
+    constraints.find(([rule]) => rule === 'requiredWhen' || rule === 'isDefined') ?? [
+      'required',
+      'is required (unset, and no default)',
+    ]
+  );
 }
 
 function flatten(errors: ClassValidationError[]): ClassValidationError[] {
@@ -78,7 +93,8 @@ function stringOf(value: unknown): string | undefined {
 function cleanMessage(text: string, property: string, variable: string, raw: string | undefined): string {
   let message = text;
   if (message.startsWith(`${property} `)) message = message.slice(property.length + 1);
-  else if (message.startsWith(`each value in ${property} `)) message = `each item ${message.slice(`each value in ${property} `.length)}`;
+  else if (message.startsWith(`each value in ${property} `))
+    message = `each item ${message.slice(`each value in ${property} `.length)}`;
   if (raw !== undefined && raw !== '' && SECRET_NAME.test(variable)) message = message.split(raw).join('<redacted>');
   return message;
 }

@@ -7,8 +7,14 @@ import { ValidateBy, ValidateIf } from 'class-validator';
  * @param description what makes it required, for the message, e.g. `LEDGERFLOW_STORE=eventstoredb`.
  * @example @RequiredWhen((c: CommonConfig) => c.LEDGERFLOW_STORE === 'eventstoredb', 'LEDGERFLOW_STORE=eventstoredb')
  */
-export function RequiredWhen<T>(condition: (config: T) => boolean, description: string, options?: ValidationOptions): PropertyDecorator {
-  const onlyIf = ValidateIf((config: T, value: unknown) => condition(config) || (value !== undefined && value !== null && value !== ''));
+export function RequiredWhen<T>(
+  condition: (config: T) => boolean,
+  description: string,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  const onlyIf = ValidateIf(
+    (config: T, value: unknown) => condition(config) || (value !== undefined && value !== null && value !== ''),
+  );
   const required = ValidateBy(
     {
       name: 'requiredWhen',

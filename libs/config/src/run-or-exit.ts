@@ -10,8 +10,12 @@ export interface ExitIo {
 }
 
 const processIo: ExitIo = {
-  writeError: (text) => { process.stderr.write(text); },
-  exit: (code) => { process.exit(code); },
+  writeError: (text) => {
+    process.stderr.write(text);
+  },
+  exit: (code) => {
+    process.exit(code);
+  },
 };
 
 /**

@@ -5,7 +5,18 @@ import { EXIT_CONFIG, runOrExit } from './run-or-exit.js';
 function fakeIo(): { stderr: string[]; codes: number[]; io: { writeError(t: string): void; exit(c: number): void } } {
   const stderr: string[] = [];
   const codes: number[] = [];
-  return { stderr, codes, io: { writeError: (t) => { stderr.push(t); }, exit: (c) => { codes.push(c); } } };
+  return {
+    stderr,
+    codes,
+    io: {
+      writeError: (t) => {
+        stderr.push(t);
+      },
+      exit: (c) => {
+        codes.push(c);
+      },
+    },
+  };
 }
 
 describe('runOrExit', () => {
@@ -19,12 +30,16 @@ describe('runOrExit', () => {
 
   it('exits with 1 on any other failure and does not exit on success', async () => {
     const failed = fakeIo();
-    await runOrExit(async () => { throw new Error('nats down'); }, failed.io);
+    await runOrExit(async () => {
+      throw new Error('nats down');
+    }, failed.io);
     expect(failed.codes).toEqual([1]);
     expect(failed.stderr.join('')).toContain('nats down');
     const ok = fakeIo();
     let ran = false;
-    await runOrExit(async () => { ran = true; }, ok.io);
+    await runOrExit(async () => {
+      ran = true;
+    }, ok.io);
     expect(ran).toBe(true);
     expect(ok.codes).toEqual([]);
   });

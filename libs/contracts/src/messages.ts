@@ -80,8 +80,13 @@ export interface PolicyEvaluateRequest {
 
 /** Why the policy service answered a decision without a grant (`PolicyEvaluation.withheld.code`). */
 export type GrantWithheldCode =
-  | 'denied' | 'run_not_running' | 'attempt_not_current' | 'step_finished' | 'dependencies_not_done'
-  | 'gate_not_approved' | 'input_mismatch';
+  | 'denied'
+  | 'run_not_running'
+  | 'attempt_not_current'
+  | 'step_finished'
+  | 'dependencies_not_done'
+  | 'gate_not_approved'
+  | 'input_mismatch';
 
 /**
  * The answer of `lf.policy.evaluate`: the decision, which the executor records as `StepPolicyEvaluated`,
@@ -149,7 +154,10 @@ export interface DecideGateRequest {
   readonly token: string;
   readonly outcome: 'approve' | 'reject' | 'redirect';
   readonly comment?: string;
-  readonly revision?: { readonly addSteps: ReadonlyArray<Record<string, unknown>>; readonly removeStepIds: readonly string[] };
+  readonly revision?: {
+    readonly addSteps: ReadonlyArray<Record<string, unknown>>;
+    readonly removeStepIds: readonly string[];
+  };
   readonly correctedOutput?: unknown;
 }
 

@@ -17,7 +17,11 @@ export interface Actor {
  * @example actorOf({ kind: 'human', id: 'ana', scopes: [] }, 'approval') // { kind: 'human', id: 'ana', via: 'approval' }
  */
 export function actorOf(principal: Pick<Principal, 'kind' | 'id'>, via?: string): Actor {
-  return { kind: principal.kind === 'human' ? 'human' : 'service', id: principal.id, ...(via === undefined ? {} : { via }) };
+  return {
+    kind: principal.kind === 'human' ? 'human' : 'service',
+    id: principal.id,
+    ...(via === undefined ? {} : { via }),
+  };
 }
 
 /**

@@ -5,7 +5,9 @@ const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 
 describe('runIdFor', () => {
   it('is deterministic: the same workflow and idempotency key give the same run id', () => {
-    expect(runIdFor('claim-review', 'crm-claim-CLM-2026-0001')).toBe(runIdFor('claim-review', 'crm-claim-CLM-2026-0001'));
+    expect(runIdFor('claim-review', 'crm-claim-CLM-2026-0001')).toBe(
+      runIdFor('claim-review', 'crm-claim-CLM-2026-0001'),
+    );
   });
 
   it('has the RFC 9562 version-8 layout and variant bits', () => {

@@ -44,26 +44,48 @@ export const inboxPrefixOf = (publicKey: string): string => `_INBOX_${publicKey}
  * filter subject per consumer), so the executor receives about one event per step instead of every event.
  */
 export const EXECUTOR_EVENT_TYPES = [
-  'PlanCreated', 'PlanRevised', 'GateDecided', 'StepSucceeded', 'StepFailed', 'StepRetryScheduled', 'StepSkipped',
-  'RunPaused', 'RunResumed', 'RunFailed', 'RunCancelled',
+  'PlanCreated',
+  'PlanRevised',
+  'GateDecided',
+  'StepSucceeded',
+  'StepFailed',
+  'StepRetryScheduled',
+  'StepSkipped',
+  'RunPaused',
+  'RunResumed',
+  'RunFailed',
+  'RunCancelled',
 ] as const;
 
 /** The executor's durable consumer of one event type: `executor-<Type>`. */
 export const executorDurable = (eventType: string): string => `executor-${eventType}`;
 
 /** The durable JetStream consumers each service runs, by stream (names as in the services' consumers). */
-export const SERVICE_CONSUMERS: Readonly<Record<NatsServicePrincipal, readonly (readonly [stream: string, durable: string])[]>> = {
-  planner: [[TRIGGERS_STREAM, 'planner'], [EVENTS_STREAM, 'planner-recovery']],
+export const SERVICE_CONSUMERS: Readonly<
+  Record<NatsServicePrincipal, readonly (readonly [stream: string, durable: string])[]>
+> = {
+  planner: [
+    [TRIGGERS_STREAM, 'planner'],
+    [EVENTS_STREAM, 'planner-recovery'],
+  ],
   executor: EXECUTOR_EVENT_TYPES.map((type) => [EVENTS_STREAM, executorDurable(type)] as const),
   policy: [],
-  approval: [[EVENTS_STREAM, 'approval-gate-opened'], [EVENTS_STREAM, 'approval-gate-escalated']],
+  approval: [
+    [EVENTS_STREAM, 'approval-gate-opened'],
+    [EVENTS_STREAM, 'approval-gate-escalated'],
+  ],
   memory: [[EVENTS_STREAM, 'memory']],
   gateway: [[EVENTS_STREAM, 'gateway-webhooks']],
 };
 
 /** The request subjects each service answers (queue group = service name). */
 export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
-  planner: [subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow],
+  planner: [
+    subjects.plannerStartRun,
+    subjects.plannerForkRun,
+    subjects.plannerRunCommand,
+    subjects.plannerRegisterWorkflow,
+  ],
   executor: [],
   policy: [subjects.policyEvaluate, subjects.policyRegisterPack],
   approval: [subjects.approvalDecideGate, subjects.approvalOpenGates],
@@ -79,12 +101,26 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
  * planner (host of the anchor publisher) signs stream heads into `lf.anchor.>`.
  */
 export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
-  planner: [subjects.eventsAll, 'lf.trigger-rejected.>', subjects.deadLetter('relay'), subjects.anchorsAll, `$JS.API.STREAM.MSG.GET.${EVENTS_STREAM}`],
+  planner: [
+    subjects.eventsAll,
+    'lf.trigger-rejected.>',
+    subjects.deadLetter('relay'),
+    subjects.anchorsAll,
+    `$JS.API.STREAM.MSG.GET.${EVENTS_STREAM}`,
+  ],
   executor: ['lf.tool.>', subjects.policyEvaluate, subjects.approvalOpenGates, subjects.executorPresence('*')],
   policy: [],
   approval: [],
   memory: [],
-  gateway: [subjects.approvalDecideGate, subjects.plannerStartRun, subjects.plannerForkRun, subjects.plannerRunCommand, subjects.plannerRegisterWorkflow, subjects.policyRegisterPack, subjects.memoryStepStats],
+  gateway: [
+    subjects.approvalDecideGate,
+    subjects.plannerStartRun,
+    subjects.plannerForkRun,
+    subjects.plannerRunCommand,
+    subjects.plannerRegisterWorkflow,
+    subjects.policyRegisterPack,
+    subjects.memoryStepStats,
+  ],
 };
 
 /**
@@ -130,7 +166,10 @@ export function leaseSubjects(keys: readonly string[]): string[] {
   return [
     `${JS_API}.STREAM.INFO.${stream}`,
     `${JS_API}.STREAM.CREATE.${stream}`,
-    ...keys.flatMap((key) => [`$KV.${LEASES_BUCKET}.${key}`, `${JS_API}.DIRECT.GET.${stream}.$KV.${LEASES_BUCKET}.${key}`]),
+    ...keys.flatMap((key) => [
+      `$KV.${LEASES_BUCKET}.${key}`,
+      `${JS_API}.DIRECT.GET.${stream}.$KV.${LEASES_BUCKET}.${key}`,
+    ]),
   ];
 }
 
@@ -141,7 +180,10 @@ export function leaseSubjects(keys: readonly string[]): string[] {
  */
 export function streamManagementSubjects(): string[] {
   const streams = [TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM, ANCHORS_STREAM];
-  return [`${JS_API}.INFO`, ...streams.flatMap((s) => ['INFO', 'CREATE', 'UPDATE'].map((op) => `${JS_API}.STREAM.${op}.${s}`))];
+  return [
+    `${JS_API}.INFO`,
+    ...streams.flatMap((s) => ['INFO', 'CREATE', 'UPDATE'].map((op) => `${JS_API}.STREAM.${op}.${s}`)),
+  ];
 }
 
 /**
@@ -185,8 +227,13 @@ export function dedupeSubjects(worker: string): string[] {
   const bucket = dedupeBucketOf(worker);
   const stream = `KV_${bucket}`;
   return [
-    `${JS_API}.INFO`, `${JS_API}.STREAM.INFO.${stream}`, `${JS_API}.STREAM.CREATE.${stream}`,
-    `$KV.${bucket}.>`, `${JS_API}.DIRECT.GET.${stream}`, `${JS_API}.DIRECT.GET.${stream}.>`, `${JS_API}.STREAM.MSG.GET.${stream}`,
+    `${JS_API}.INFO`,
+    `${JS_API}.STREAM.INFO.${stream}`,
+    `${JS_API}.STREAM.CREATE.${stream}`,
+    `$KV.${bucket}.>`,
+    `${JS_API}.DIRECT.GET.${stream}`,
+    `${JS_API}.DIRECT.GET.${stream}.>`,
+    `${JS_API}.STREAM.MSG.GET.${stream}`,
   ];
 }
 
@@ -196,14 +243,25 @@ export function dedupeSubjects(worker: string): string[] {
  * {@link dedupeSubjects} of its replies' bucket.
  * @throws RangeError when a subject is not under `lf.tool.` or the list is empty.
  */
-export function toolWorkerPermissions(toolSubjects: readonly string[], inboxPrefix: string, worker?: string): NatsPermissions {
-  if (toolSubjects.length === 0) throw new RangeError('a tool worker needs at least one tool subject (lf.tool.<tool>.<action> or lf.tool.<tool>.>)');
+export function toolWorkerPermissions(
+  toolSubjects: readonly string[],
+  inboxPrefix: string,
+  worker?: string,
+): NatsPermissions {
+  if (toolSubjects.length === 0)
+    throw new RangeError('a tool worker needs at least one tool subject (lf.tool.<tool>.<action> or lf.tool.<tool>.>)');
   for (const subject of toolSubjects) {
     if (!/^lf\.tool\.[^\s.*>]+\.([^\s.*>]+|\*|>)$/.test(subject)) {
-      throw new RangeError(`tool subject "${subject}" must be lf.tool.<tool>.<action>, lf.tool.<tool>.* or lf.tool.<tool>.>`);
+      throw new RangeError(
+        `tool subject "${subject}" must be lf.tool.<tool>.<action>, lf.tool.<tool>.* or lf.tool.<tool>.>`,
+      );
     }
   }
-  return { publish: worker === undefined ? [] : dedupeSubjects(worker), subscribe: [...toolSubjects, `${inboxPrefix}.>`], allowResponses: true };
+  return {
+    publish: worker === undefined ? [] : dedupeSubjects(worker),
+    subscribe: [...toolSubjects, `${inboxPrefix}.>`],
+    allowResponses: true,
+  };
 }
 
 /**
@@ -236,13 +294,23 @@ export const NATS_FIXED_PRINCIPALS = [...NATS_SERVICE_PRINCIPALS, 'publisher', '
 export function natsPrincipals(spec: NatsPrincipalSpec, inboxOf: (name: string) => string): NatsPrincipal[] {
   const workers = Object.entries(spec.toolWorkers ?? {});
   for (const [name] of workers) {
-    if ((NATS_FIXED_PRINCIPALS as readonly string[]).includes(name)) throw new RangeError(`tool worker name "${name}" is taken by a Ledgerflow principal`);
-    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new RangeError(`tool worker name "${name}" may hold only letters, digits, "-" and "_"`);
+    if ((NATS_FIXED_PRINCIPALS as readonly string[]).includes(name))
+      throw new RangeError(`tool worker name "${name}" is taken by a Ledgerflow principal`);
+    if (!/^[A-Za-z0-9_-]+$/.test(name))
+      throw new RangeError(`tool worker name "${name}" may hold only letters, digits, "-" and "_"`);
   }
   return [
-    ...NATS_SERVICE_PRINCIPALS.map((name): NatsPrincipal => ({ name, kind: 'service', permissions: servicePermissions(name, inboxOf(name)) })),
+    ...NATS_SERVICE_PRINCIPALS.map((name): NatsPrincipal => ({
+      name,
+      kind: 'service',
+      permissions: servicePermissions(name, inboxOf(name)),
+    })),
     { name: 'publisher', kind: 'publisher', permissions: publisherPermissions(inboxOf('publisher')) },
-    ...workers.map(([name, tools]): NatsPrincipal => ({ name, kind: 'tool-worker', permissions: toolWorkerPermissions(tools, inboxOf(name), name) })),
+    ...workers.map(([name, tools]): NatsPrincipal => ({
+      name,
+      kind: 'tool-worker',
+      permissions: toolWorkerPermissions(tools, inboxOf(name), name),
+    })),
     { name: 'admin', kind: 'admin' },
   ];
 }

@@ -1,4 +1,11 @@
-import { LEASES_BUCKET, NATS_SERVICE_PRINCIPALS, dedupeSubjects, leaseSubjects, servicePermissions, toolWorkerPermissions } from './nats-permissions.js';
+import {
+  LEASES_BUCKET,
+  NATS_SERVICE_PRINCIPALS,
+  dedupeSubjects,
+  leaseSubjects,
+  servicePermissions,
+  toolWorkerPermissions,
+} from './nats-permissions.js';
 
 describe('lease permissions', () => {
   it('name the bucket stream, the key subject and its direct get, for each key', () => {
@@ -11,7 +18,7 @@ describe('lease permissions', () => {
     expect(leaseSubjects([])).toEqual([]);
   });
 
-  it('the planner holds the relay lease, memory its projection\'s, no other service any', () => {
+  it("the planner holds the relay lease, memory its projection's, no other service any", () => {
     const expected: Record<string, string[]> = { planner: leaseSubjects(['relay']), memory: leaseSubjects(['memory']) };
     for (const service of NATS_SERVICE_PRINCIPALS) {
       const leaseRights = servicePermissions(service, '_INBOX_U').publish.filter((s) => s.includes(LEASES_BUCKET));
@@ -21,10 +28,12 @@ describe('lease permissions', () => {
 });
 
 describe('tool worker permissions', () => {
-  it('a worker publishes only into its own dedupe bucket, and executors hear each other\'s heartbeats', () => {
+  it("a worker publishes only into its own dedupe bucket, and executors hear each other's heartbeats", () => {
     const worker = toolWorkerPermissions(['lf.tool.bench.>'], '_INBOX_W', 'bench-workers');
     expect(worker.publish).toEqual(dedupeSubjects('bench-workers'));
-    expect(worker.publish.filter((s) => s.includes('LF_DEDUPE_') && !s.includes('LF_DEDUPE_bench-workers'))).toEqual([]);
+    expect(worker.publish.filter((s) => s.includes('LF_DEDUPE_') && !s.includes('LF_DEDUPE_bench-workers'))).toEqual(
+      [],
+    );
     expect(toolWorkerPermissions(['lf.tool.bench.>'], '_INBOX_W').publish).toEqual([]);
     const executor = servicePermissions('executor', '_INBOX_E');
     expect(executor.publish).toContain('lf.executor.presence.*');

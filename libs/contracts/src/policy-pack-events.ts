@@ -127,13 +127,20 @@ export const initialPolicyPackVersions = (pack: string): PolicyPackVersions => (
 export function evolvePolicyPackVersions(state: PolicyPackVersions, event: PolicyPackStreamEvent): PolicyPackVersions {
   if (event.type !== POLICY_PACK_VERSION_REGISTERED) return { ...state, revision: event.revision };
   const data = event.data as PolicyPackVersionRegistered;
-  const versions = [...state.versions.filter((v) => v.version !== data.version), { ...data, registeredAt: event.recordedAt }];
+  const versions = [
+    ...state.versions.filter((v) => v.version !== data.version),
+    { ...data, registeredAt: event.recordedAt },
+  ];
   versions.sort((a, b) => comparePackVersions(b.version, a.version));
   return { ...state, revision: event.revision, versions };
 }
 
 /** Folds a whole stream (or the rest of one onto `state`). */
-export function foldPolicyPackVersions(pack: string, events: Iterable<PolicyPackStreamEvent>, state = initialPolicyPackVersions(pack)): PolicyPackVersions {
+export function foldPolicyPackVersions(
+  pack: string,
+  events: Iterable<PolicyPackStreamEvent>,
+  state = initialPolicyPackVersions(pack),
+): PolicyPackVersions {
   let folded = state;
   for (const event of events) folded = evolvePolicyPackVersions(folded, event);
   return folded;
@@ -152,7 +159,13 @@ export function policyPackViewOf(state: PolicyPackVersions): PolicyPackView | un
   const active = state.versions[0];
   if (summary === undefined || active === undefined) return undefined;
   const versions = state.versions.map((v): PolicyPackVersionView => ({
-    version: v.version, kind: v.kind, digest: v.digest, source: v.source, registeredAt: v.registeredAt, registeredBy: v.registeredBy, files: Object.keys(v.files).sort(),
+    version: v.version,
+    kind: v.kind,
+    digest: v.digest,
+    source: v.source,
+    registeredAt: v.registeredAt,
+    registeredBy: v.registeredBy,
+    files: Object.keys(v.files).sort(),
   }));
   return { ...summary, versions, files: active.files };
 }

@@ -7,7 +7,9 @@ function copyGate(gate: GateSpec): GateSpec {
     reviewers: [...gate.reviewers],
     ...(gate.slaSeconds === undefined ? {} : { slaSeconds: gate.slaSeconds }),
     ...(gate.escalateTo === undefined ? {} : { escalateTo: [...gate.escalateTo] }),
-    ...(gate.escalation === undefined ? {} : { escalation: gate.escalation.map((level) => ({ ...level, reviewers: [...level.reviewers] })) }),
+    ...(gate.escalation === undefined
+      ? {}
+      : { escalation: gate.escalation.map((level) => ({ ...level, reviewers: [...level.reviewers] })) }),
   };
 }
 

@@ -14,9 +14,17 @@ describe('evaluateCondition', () => {
   });
 
   it('fails input_expression_failed naming the step and /when, for an error and for a non-boolean', async () => {
-    const failure = async (expression: string) => evaluateCondition(expression, scope, { stepId: 'review' }).then(() => undefined, (error: unknown) => error as LedgerflowError);
+    const failure = async (expression: string) =>
+      evaluateCondition(expression, scope, { stepId: 'review' }).then(
+        () => undefined,
+        (error: unknown) => error as LedgerflowError,
+      );
     const cast = await failure('$number(input.word) > 1');
-    expect(cast).toMatchObject({ code: 'input_expression_failed', retryable: false, details: expect.objectContaining({ stepId: 'review', field: '/when' }) });
+    expect(cast).toMatchObject({
+      code: 'input_expression_failed',
+      retryable: false,
+      details: expect.objectContaining({ stepId: 'review', field: '/when' }),
+    });
     expect(cast?.message).toMatch(/^step review when: expression "\$number\(input.word\) > 1" failed: /);
     const text = await failure('input.word');
     expect(text?.message).toContain('the condition must be true or false, got string');

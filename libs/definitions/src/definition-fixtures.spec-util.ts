@@ -7,7 +7,13 @@ export const fixtureDir = (name: string): string => fileURLToPath(new URL(`./fix
 type Step = Record<string, unknown>;
 
 /** A step of the minimal definition, with overrides. */
-export const step = (id: string, overrides: Step = {}): Step => ({ id, tool: 'docs', action: 'extract', agent: 'intake', ...overrides });
+export const step = (id: string, overrides: Step = {}): Step => ({
+  id,
+  tool: 'docs',
+  action: 'extract',
+  agent: 'intake',
+  ...overrides,
+});
 
 /** YAML text of a small valid definition (`mini@1.0.0`, tool `docs.extract`, agent `intake`), with top-level overrides. */
 export function miniYaml(overrides: Record<string, unknown> = {}): string {

@@ -29,10 +29,18 @@ export class DefinitionRegistry implements WorkflowResolver {
     const versions = this.byId.get(definition.id) ?? [];
     const existing = versions.find((d) => d.version === definition.version);
     if (existing !== undefined) {
-      throw new DefinitionError('definition_duplicate', definition.source, [{
-        path: '/version', rule: 'unique_id_version',
-        message: `${definition.id}@${definition.version} is already defined in ${existing.source}`,
-      }], { otherSource: existing.source });
+      throw new DefinitionError(
+        'definition_duplicate',
+        definition.source,
+        [
+          {
+            path: '/version',
+            rule: 'unique_id_version',
+            message: `${definition.id}@${definition.version} is already defined in ${existing.source}`,
+          },
+        ],
+        { otherSource: existing.source },
+      );
     }
     versions.push(definition);
     versions.sort((a, b) => compareSemver(b.version, a.version));
@@ -96,7 +104,9 @@ export function listYamlFiles(dir: string): string[] {
       .map((entry) => join(dir, entry.name))
       .sort();
   } catch (error) {
-    throw new DefinitionError('definition_unreadable', dir, [{ path: '', rule: 'readable', message: `cannot list directory: ${(error as Error).message}` }]);
+    throw new DefinitionError('definition_unreadable', dir, [
+      { path: '', rule: 'readable', message: `cannot list directory: ${(error as Error).message}` },
+    ]);
   }
 }
 
@@ -104,6 +114,8 @@ function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new DefinitionError('definition_unreadable', file, [{ path: '', rule: 'readable', message: `cannot read file: ${(error as Error).message}` }]);
+    throw new DefinitionError('definition_unreadable', file, [
+      { path: '', rule: 'readable', message: `cannot read file: ${(error as Error).message}` },
+    ]);
   }
 }

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { DefinitionError, DefinitionRegistry, UnknownWorkflowError, compareSemver, loadDefinitions, parseDefinition } from './index.js';
+import {
+  DefinitionError,
+  DefinitionRegistry,
+  UnknownWorkflowError,
+  compareSemver,
+  loadDefinitions,
+  parseDefinition,
+} from './index.js';
 import { fixtureDir, miniYaml } from './definition-fixtures.spec-util.js';
 
 describe('loadDefinitions', () => {
@@ -14,7 +21,9 @@ describe('loadDefinitions', () => {
   it('throws workflow_unknown for a missing id or version', () => {
     const registry = loadDefinitions([fixtureDir('valid')]);
     expect(() => registry.get('nope')).toThrow(UnknownWorkflowError);
-    expect(() => registry.get('claim-review', '9.9.9')).toThrow(expect.objectContaining({ code: 'workflow_unknown', message: 'workflow claim-review@9.9.9 is not defined' }));
+    expect(() => registry.get('claim-review', '9.9.9')).toThrow(
+      expect.objectContaining({ code: 'workflow_unknown', message: 'workflow claim-review@9.9.9 is not defined' }),
+    );
     expect(registry.find('nope')).toBeUndefined();
   });
 
@@ -33,7 +42,9 @@ describe('loadDefinitions', () => {
   });
 
   it('names the directory it cannot read', () => {
-    expect(() => loadDefinitions([fixtureDir('missing')])).toThrow(expect.objectContaining({ code: 'definition_unreadable' }));
+    expect(() => loadDefinitions([fixtureDir('missing')])).toThrow(
+      expect.objectContaining({ code: 'definition_unreadable' }),
+    );
   });
 
   it('keeps definitions added in code apart by version', () => {

@@ -45,7 +45,9 @@ export function readDefinitionSource(text: string, source: string): DefinitionSo
  */
 export function definitionOfDocument(document: unknown, source: string): WorkflowDefinition {
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw new DefinitionError('definition_invalid', source, [{ path: '', rule: 'type', message: 'a definition is an object' }]);
+    throw new DefinitionError('definition_invalid', source, [
+      { path: '', rule: 'type', message: 'a definition is an object' },
+    ]);
   }
   return parseDefinition(JSON.stringify(document), source);
 }

@@ -22,11 +22,19 @@ export class DefinitionError extends LedgerflowError {
 export class UnknownWorkflowError extends LedgerflowError {
   constructor(workflowId: string, version?: string) {
     const what = version === undefined ? `workflow ${workflowId}` : `workflow ${workflowId}@${version}`;
-    super('workflow_unknown', `${what} is not defined`, false, { workflowId, ...(version === undefined ? {} : { version }) });
+    super('workflow_unknown', `${what} is not defined`, false, {
+      workflowId,
+      ...(version === undefined ? {} : { version }),
+    });
   }
 }
 
 function formatIssue(issue: DefinitionIssue): string {
-  const where = issue.line === undefined ? (issue.path === '' ? '/' : issue.path) : `line ${issue.line}, column ${issue.column ?? 1}`;
+  const where =
+    issue.line === undefined
+      ? issue.path === ''
+        ? '/'
+        : issue.path
+      : `line ${issue.line}, column ${issue.column ?? 1}`;
   return `${where}: ${issue.message} (${issue.rule})`;
 }

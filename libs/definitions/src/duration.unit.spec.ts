@@ -21,19 +21,33 @@ const refusal = (action: () => unknown): DefinitionError => {
 describe('parseDuration with a limit', () => {
   it('returns the value up to the limit and refuses above it, naming field, value and limit', () => {
     expect(parseDuration('24d', '/steps/0/timeout', MAX_TIMER_DELAY_MS)).toBe(24 * DAY_MS);
-    expect(() => parseDuration('25d', '/steps/0/timeout', MAX_TIMER_DELAY_MS)).toThrow(expect.objectContaining({
-      code: 'duration_too_long',
-      message: '/steps/0/timeout: "25d" (2160000000 ms) is longer than the limit of 2147483647 ms (24.86 days)',
-      details: { field: '/steps/0/timeout', rule: 'maximum', value: '25d', limitMs: MAX_TIMER_DELAY_MS, actualMs: 25 * DAY_MS },
-    }));
-    expect(() => parseDuration(365 * DAY_MS, 'x', MAX_TIMER_DELAY_MS)).toThrow(expect.objectContaining({ code: 'duration_too_long' }));
+    expect(() => parseDuration('25d', '/steps/0/timeout', MAX_TIMER_DELAY_MS)).toThrow(
+      expect.objectContaining({
+        code: 'duration_too_long',
+        message: '/steps/0/timeout: "25d" (2160000000 ms) is longer than the limit of 2147483647 ms (24.86 days)',
+        details: {
+          field: '/steps/0/timeout',
+          rule: 'maximum',
+          value: '25d',
+          limitMs: MAX_TIMER_DELAY_MS,
+          actualMs: 25 * DAY_MS,
+        },
+      }),
+    );
+    expect(() => parseDuration(365 * DAY_MS, 'x', MAX_TIMER_DELAY_MS)).toThrow(
+      expect.objectContaining({ code: 'duration_too_long' }),
+    );
   });
 });
 
 describe('definition durations at load', () => {
   const cases: [string, (value: string) => Record<string, unknown>, string][] = [
     ['timeout', (value) => ({ timeout: value }), '/steps/0/timeout'],
-    ['retry.backoff', (value) => ({ retry: { maxAttempts: 2, backoff: value, maxBackoff: '24d' } }), '/steps/0/retry/backoff'],
+    [
+      'retry.backoff',
+      (value) => ({ retry: { maxAttempts: 2, backoff: value, maxBackoff: '24d' } }),
+      '/steps/0/retry/backoff',
+    ],
     ['retry.maxBackoff', (value) => ({ retry: { maxAttempts: 2, maxBackoff: value } }), '/steps/0/retry/maxBackoff'],
   ];
 
@@ -42,7 +56,9 @@ describe('definition durations at load', () => {
     for (const value of ['25d', '365d']) {
       const error = refusal(withStep(fields(value)));
       expect(error.code).toBe('duration_too_long');
-      expect(error.errors).toEqual([{ path, rule: 'duration_too_long', message: expect.stringContaining(`"${value}"`) }]);
+      expect(error.errors).toEqual([
+        { path, rule: 'duration_too_long', message: expect.stringContaining(`"${value}"`) },
+      ]);
       expect(error.message).toContain(`limit of ${MAX_TIMER_DELAY_MS} ms`);
     }
   });
@@ -53,15 +69,27 @@ describe('definition durations at load', () => {
 
   it('gate SLAs of 24d, 25d and 365d load (timers are chained); 367d is refused', () => {
     for (const sla of ['24d', '25d', '365d']) {
-      const definition = withStep({ gate: { reviewers: ['claims-lead'], sla, escalation: [{ reviewers: ['cfo'], sla }] } })();
+      const definition = withStep({
+        gate: { reviewers: ['claims-lead'], sla, escalation: [{ reviewers: ['cfo'], sla }] },
+      })();
       expect(definition.steps[0]?.gate?.slaSeconds).toBe(Number.parseInt(sla, 10) * 86_400);
     }
-    const error = refusal(withStep({ gate: { reviewers: ['claims-lead'], escalation: [{ reviewers: ['cfo'], sla: '367d' }] } }));
-    expect(error.errors).toEqual([{ path: '/steps/0/gate/escalation/0/sla', rule: 'duration_too_long', message: expect.stringContaining(`limit of ${MAX_GATE_SLA_SECONDS * 1000} ms (366 days)`) }]);
+    const error = refusal(
+      withStep({ gate: { reviewers: ['claims-lead'], escalation: [{ reviewers: ['cfo'], sla: '367d' }] } }),
+    );
+    expect(error.errors).toEqual([
+      {
+        path: '/steps/0/gate/escalation/0/sla',
+        rule: 'duration_too_long',
+        message: expect.stringContaining(`limit of ${MAX_GATE_SLA_SECONDS * 1000} ms (366 days)`),
+      },
+    ]);
   });
 
   it('recovery steps are bounded too', () => {
-    const error = refusal(load({ recoveries: [{ on: { code: 'step_timeout' }, steps: [step('r', { timeout: '30d' })] }] }));
+    const error = refusal(
+      load({ recoveries: [{ on: { code: 'step_timeout' }, steps: [step('r', { timeout: '30d' })] }] }),
+    );
     expect(error.errors[0]).toMatchObject({ path: '/recoveries/0/steps/0/timeout', rule: 'duration_too_long' });
   });
 });

@@ -31,7 +31,9 @@ describe('expression limits', () => {
     await expect(failure).rejects.toMatchObject({
       code: 'input_expression_failed',
       retryable: true,
-      message: expect.stringMatching(/^step sum_up input \/total: expression ".*" failed: Evaluation timeout after 300 milliseconds/),
+      message: expect.stringMatching(
+        /^step sum_up input \/total: expression ".*" failed: Evaluation timeout after 300 milliseconds/,
+      ),
       details: { field: '/total', jsonataCode: 'D1012' },
     });
     expect(await held).toBeLessThan(150);
@@ -62,7 +64,9 @@ describe('expression limits', () => {
     // Building 2 MB of text takes ~130 ms on an idle 2-core machine: a pool with room for that on a loaded one, so the
     // size limit (not the 300 ms time limit of the other cases) is what answers.
     const roomy = new ExpressionPool({ ...limits, timeoutMs: 10_000, hardTimeoutMs: 10_000 });
-    const results = await roomy.evaluate(['$pad("", 100000000)', '$join([1..2000].($pad("", 1000, "a")))', '$pad("ab", -5, "xy")'], {}).finally(() => roomy.close());
+    const results = await roomy
+      .evaluate(['$pad("", 100000000)', '$join([1..2000].($pad("", 1000, "a")))', '$pad("ab", -5, "xy")'], {})
+      .finally(() => roomy.close());
     expect(results.slice(0, 2)).toMatchObject([
       { ok: false, code: 'expression_result_too_large', message: expect.stringContaining('1000000 characters') },
       { ok: false, code: 'expression_result_too_large' },
@@ -72,13 +76,22 @@ describe('expression limits', () => {
 
   it('runs regular expressions in linear time: /^(a+)+$/ on 27+ characters answers at once', async () => {
     const started = Date.now();
-    const resolved = await resolveStepInput({
-      backtracking: '=$contains(input.text, /^(a+)+$/)',
-      match: '=$match("ab12cd345", /([a-z]+)(\\d+)/).groups',
-      replaced: '=$replace("a1B22", /b\\d+/i, "#")',
-      parts: '=$split("a1b22c", /\\d+/)',
-    }, { input: { text: `${'a'.repeat(40)}!` }, steps: {} }, { pool });
-    expect(resolved).toEqual({ backtracking: false, match: ['ab', '12', 'cd', '345'], replaced: 'a1#', parts: ['a', 'b', 'c'] });
+    const resolved = await resolveStepInput(
+      {
+        backtracking: '=$contains(input.text, /^(a+)+$/)',
+        match: '=$match("ab12cd345", /([a-z]+)(\\d+)/).groups',
+        replaced: '=$replace("a1B22", /b\\d+/i, "#")',
+        parts: '=$split("a1b22c", /\\d+/)',
+      },
+      { input: { text: `${'a'.repeat(40)}!` }, steps: {} },
+      { pool },
+    );
+    expect(resolved).toEqual({
+      backtracking: false,
+      match: ['ab', '12', 'cd', '345'],
+      replaced: 'a1#',
+      parts: ['a', 'b', 'c'],
+    });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
@@ -86,7 +99,9 @@ describe('expression limits', () => {
 describe('load-time checks of patterns', () => {
   it('refuses a regex literal the linear-time engine cannot run, naming the field', () => {
     expect(expressionIssue('$match(input.code, /(a)\\1/)', '/steps/0/input/code')).toMatchObject({
-      path: '/steps/0/input/code', rule: 'linear_regexp', message: expect.stringContaining('not supported by the linear-time engine (RE2)'),
+      path: '/steps/0/input/code',
+      rule: 'linear_regexp',
+      message: expect.stringContaining('not supported by the linear-time engine (RE2)'),
     });
     expect(expressionIssue('$contains(input.text, /^(a+)+$/)', '/steps/0/input/x')).toBeUndefined();
     expect(expressionIssue('input.', '/trigger/input')).toMatchObject({ rule: 'jsonata' });

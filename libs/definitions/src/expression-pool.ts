@@ -72,7 +72,9 @@ export class ExpressionPool {
 
   /** Terminates every worker (pending tasks resolve as failed). */
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((slot) => this.retire(slot, 'expression_worker_failed', 'the expression pool was closed')));
+    await Promise.all(
+      this.slots.map((slot) => this.retire(slot, 'expression_worker_failed', 'the expression pool was closed')),
+    );
   }
 
   private pump(): void {
@@ -87,13 +89,25 @@ export class ExpressionPool {
       slot.worker.ref();
       const deadline = task.expressions.length * (this.limits.timeoutMs + this.limits.hardTimeoutMs);
       slot.timer = setTimeout(() => {
-        void this.retire(slot, 'expression_hard_timeout', `evaluation was stopped after ${deadline} ms (hard limit: ${this.limits.timeoutMs} ms + ${this.limits.hardTimeoutMs} ms per expression)`);
+        void this.retire(
+          slot,
+          'expression_hard_timeout',
+          `evaluation was stopped after ${deadline} ms (hard limit: ${this.limits.timeoutMs} ms + ${this.limits.hardTimeoutMs} ms per expression)`,
+        );
       }, deadline);
       try {
         slot.worker.postMessage({ id: task.id, expressions: task.expressions, data: task.data });
       } catch (error) {
         // data that cannot be cloned (never the case for JSON): report it, keep the worker.
-        this.finish(slot, task.expressions.map(() => ({ ok: false, code: 'expression_data_invalid', message: (error as Error).message, retryable: false })));
+        this.finish(
+          slot,
+          task.expressions.map(() => ({
+            ok: false,
+            code: 'expression_data_invalid',
+            message: (error as Error).message,
+            retryable: false,
+          })),
+        );
       }
     }
   }
@@ -101,22 +115,43 @@ export class ExpressionPool {
   private spawn(): void {
     const worker = new Worker(EXPRESSION_WORKER_SOURCE, {
       eval: true,
-      workerData: { ...packages, limits: { timeout: this.limits.timeoutMs, stack: this.limits.stackDepth, sequence: this.limits.sequenceItems, resultChars: this.limits.resultChars } },
+      workerData: {
+        ...packages,
+        limits: {
+          timeout: this.limits.timeoutMs,
+          stack: this.limits.stackDepth,
+          sequence: this.limits.sequenceItems,
+          resultChars: this.limits.resultChars,
+        },
+      },
       resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb },
       stdout: false,
       stderr: false,
     });
     const slot: Slot = { worker, ready: false };
-    worker.on('message', (message: { ready?: true; id?: number; results: Array<{ ok: true; value: unknown } | { ok: false; code: string; message: string }> }) => {
-      if (message.ready === true) {
-        slot.ready = true;
-        this.pump();
-        return;
-      }
-      if (slot.task === undefined || slot.task.id !== message.id) return;
-      this.finish(slot, message.results.map((result) => (result.ok ? result : { ...result, retryable: result.code === 'D1012' })));
-    });
-    worker.on('error', (error) => void this.retire(slot, 'expression_worker_failed', `the expression worker failed: ${error.message}`));
+    worker.on(
+      'message',
+      (message: {
+        ready?: true;
+        id?: number;
+        results: Array<{ ok: true; value: unknown } | { ok: false; code: string; message: string }>;
+      }) => {
+        if (message.ready === true) {
+          slot.ready = true;
+          this.pump();
+          return;
+        }
+        if (slot.task === undefined || slot.task.id !== message.id) return;
+        this.finish(
+          slot,
+          message.results.map((result) => (result.ok ? result : { ...result, retryable: result.code === 'D1012' })),
+        );
+      },
+    );
+    worker.on(
+      'error',
+      (error) => void this.retire(slot, 'expression_worker_failed', `the expression worker failed: ${error.message}`),
+    );
     worker.on('exit', () => void this.retire(slot, 'expression_worker_failed', 'the expression worker exited'));
     worker.unref();
     this.slots.push(slot);

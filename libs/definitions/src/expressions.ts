@@ -45,11 +45,16 @@ export function expressionIssue(expression: string, path: string): DefinitionIss
   try {
     ast = compileExpression(expression).ast();
   } catch (error) {
-    return { path, rule: 'jsonata', message: `expression ${JSON.stringify(expression)} does not parse: ${(error as Error).message}` };
+    return {
+      path,
+      rule: 'jsonata',
+      message: `expression ${JSON.stringify(expression)} does not parse: ${(error as Error).message}`,
+    };
   }
   for (const regex of regexLiterals(ast, new Set())) {
     const problem = linearRegExpProblem(regex.source, regex.flags);
-    if (problem !== undefined) return { path, rule: 'linear_regexp', message: `expression ${JSON.stringify(expression)}: ${problem}` };
+    if (problem !== undefined)
+      return { path, rule: 'linear_regexp', message: `expression ${JSON.stringify(expression)}: ${problem}` };
   }
   return undefined;
 }
@@ -67,7 +72,8 @@ function* regexLiterals(node: unknown, seen: Set<object>): Generator<RegExp> {
 /** A failed evaluation's reason, with the limit it hit when it hit one. */
 function reasonOf(result: Extract<ExpressionResult, { ok: false }>, limits = sharedPool.limits): string {
   if (result.code === 'D1011') return `${result.message} (limit: ${limits.stackDepth} nested evaluation frames)`;
-  if (result.code === 'D2014' || result.code === 'D2015') return `${result.message} (limit: ${limits.sequenceItems} items)`;
+  if (result.code === 'D2014' || result.code === 'D2015')
+    return `${result.message} (limit: ${limits.sequenceItems} items)`;
   return result.message;
 }
 
@@ -97,7 +103,9 @@ export function templateExpressions(template: unknown, path = ''): { path: strin
   }
   if (Array.isArray(template)) return template.flatMap((item, i) => templateExpressions(item, `${path}/${i}`));
   if (template !== null && typeof template === 'object') {
-    return Object.entries(template).flatMap(([key, value]) => templateExpressions(value, `${path}/${escapePointer(key)}`));
+    return Object.entries(template).flatMap(([key, value]) =>
+      templateExpressions(value, `${path}/${escapePointer(key)}`),
+    );
   }
   return [];
 }
@@ -117,10 +125,17 @@ export function templateExpressions(template: unknown, path = ''): { path: strin
  * @example await resolveStepInput({ id: '=input.claimId', note: '==x' }, { input: { claimId: 'c1' }, steps: {} })
  *   // -> { id: 'c1', note: '=x' }
  */
-export async function resolveStepInput(template: unknown, scope: ExpressionScope, options: { stepId?: string; pool?: ExpressionPool } = {}): Promise<unknown> {
+export async function resolveStepInput(
+  template: unknown,
+  scope: ExpressionScope,
+  options: { stepId?: string; pool?: ExpressionPool } = {},
+): Promise<unknown> {
   const pool = options.pool ?? sharedPool;
   const expressions = templateExpressions(template);
-  const results = await pool.evaluate(expressions.map((e) => e.expression), scope);
+  const results = await pool.evaluate(
+    expressions.map((e) => e.expression),
+    scope,
+  );
   const values = new Map<string, unknown>();
   expressions.forEach(({ path, expression }, i) => {
     const result = results[i] as ExpressionResult;
@@ -131,9 +146,19 @@ export async function resolveStepInput(template: unknown, scope: ExpressionScope
     const { stepId } = options;
     const field = `${stepId === undefined ? '' : `step ${stepId} `}input ${path === '' ? '/' : path}`;
     const reason = reasonOf(result, pool.limits);
-    throw new LedgerflowError('input_expression_failed', `${field}: expression ${JSON.stringify(expression)} failed: ${reason}`, result.retryable, {
-      stepId, field: path, expression, rule: 'jsonata', reason, jsonataCode: result.code,
-    });
+    throw new LedgerflowError(
+      'input_expression_failed',
+      `${field}: expression ${JSON.stringify(expression)} failed: ${reason}`,
+      result.retryable,
+      {
+        stepId,
+        field: path,
+        expression,
+        rule: 'jsonata',
+        reason,
+        jsonataCode: result.code,
+      },
+    );
   });
   return fill(template, '', values);
 }
@@ -147,18 +172,35 @@ export async function resolveStepInput(template: unknown, scope: ExpressionScope
  *   as {@link resolveStepInput}'s with `field: '/when'`.
  * @example await evaluateCondition('input.amount > 100', { input: { amount: 50 }, steps: {} }, { stepId: 'review' }) // false
  */
-export async function evaluateCondition(expression: string, scope: ExpressionScope, options: { stepId?: string; pool?: ExpressionPool } = {}): Promise<boolean> {
+export async function evaluateCondition(
+  expression: string,
+  scope: ExpressionScope,
+  options: { stepId?: string; pool?: ExpressionPool } = {},
+): Promise<boolean> {
   const pool = options.pool ?? sharedPool;
   const [result] = (await pool.evaluate([expression], scope)) as [ExpressionResult];
   const field = `${options.stepId === undefined ? '' : `step ${options.stepId} `}when`;
   const fail = (reason: string, retryable: boolean, jsonataCode?: string): never => {
-    throw new LedgerflowError('input_expression_failed', `${field}: expression ${JSON.stringify(expression)} failed: ${reason}`, retryable, {
-      stepId: options.stepId, field: '/when', expression, rule: 'jsonata', reason, ...(jsonataCode === undefined ? {} : { jsonataCode }),
-    });
+    throw new LedgerflowError(
+      'input_expression_failed',
+      `${field}: expression ${JSON.stringify(expression)} failed: ${reason}`,
+      retryable,
+      {
+        stepId: options.stepId,
+        field: '/when',
+        expression,
+        rule: 'jsonata',
+        reason,
+        ...(jsonataCode === undefined ? {} : { jsonataCode }),
+      },
+    );
   };
   if (!result.ok) return fail(reasonOf(result, pool.limits), result.retryable, result.code);
   if (result.value === undefined || typeof result.value === 'boolean') return result.value === true;
-  return fail(`the condition must be true or false, got ${Array.isArray(result.value) ? 'array' : typeof result.value}`, false);
+  return fail(
+    `the condition must be true or false, got ${Array.isArray(result.value) ? 'array' : typeof result.value}`,
+    false,
+  );
 }
 
 function fill(template: unknown, path: string, values: ReadonlyMap<string, unknown>): unknown {
@@ -168,7 +210,9 @@ function fill(template: unknown, path: string, values: ReadonlyMap<string, unkno
   }
   if (Array.isArray(template)) return template.map((item, i) => fill(item, `${path}/${i}`, values));
   if (template !== null && typeof template === 'object') {
-    const entries = Object.entries(template).map(([key, value]) => [key, fill(value, `${path}/${escapePointer(key)}`, values)] as const);
+    const entries = Object.entries(template).map(
+      ([key, value]) => [key, fill(value, `${path}/${escapePointer(key)}`, values)] as const,
+    );
     return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
   }
   return template;

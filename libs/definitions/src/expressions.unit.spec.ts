@@ -5,7 +5,15 @@ const scope = {
   input: { claimId: 'c-1', attachments: ['a.pdf', 'b.pdf'] },
   trigger: { type: 'crm.claim.submitted' },
   steps: {
-    extract_documents: { output: { pages: [{ n: 1, text: 'x' }, { n: 2, text: 'y' }], total: 250 } },
+    extract_documents: {
+      output: {
+        pages: [
+          { n: 1, text: 'x' },
+          { n: 2, text: 'y' },
+        ],
+        total: 250,
+      },
+    },
     'risk-score': { output: { score: 0.4 } },
   },
 };
@@ -22,13 +30,20 @@ describe('resolveStepInput', () => {
       flag: true,
     };
     await expect(resolveStepInput(template, scope)).resolves.toEqual({
-      claimId: 'c-1', pageCount: 2, amount: 500, risk: 0.4,
-      files: ['a.pdf', 'literal', 42, { source: 'crm.claim.submitted' }], flag: true,
+      claimId: 'c-1',
+      pageCount: 2,
+      amount: 500,
+      risk: 0.4,
+      files: ['a.pdf', 'literal', 42, { source: 'crm.claim.submitted' }],
+      flag: true,
     });
   });
 
   it('writes a literal = as ==', async () => {
-    await expect(resolveStepInput({ formula: '==a+b', plain: 'a=b' }, scope)).resolves.toEqual({ formula: '=a+b', plain: 'a=b' });
+    await expect(resolveStepInput({ formula: '==a+b', plain: 'a=b' }, scope)).resolves.toEqual({
+      formula: '=a+b',
+      plain: 'a=b',
+    });
   });
 
   it('returns plain JSON arrays', async () => {
@@ -38,22 +53,35 @@ describe('resolveStepInput', () => {
   });
 
   it('names the field path and the expression when evaluation fails', async () => {
-    const failure = resolveStepInput({ nested: { list: ['ok', '=$number(input.claimId)'] } }, scope, { stepId: 'pay_out' });
+    const failure = resolveStepInput({ nested: { list: ['ok', '=$number(input.claimId)'] } }, scope, {
+      stepId: 'pay_out',
+    });
     await expect(failure).rejects.toBeInstanceOf(LedgerflowError);
     await expect(failure).rejects.toMatchObject({
       code: 'input_expression_failed',
-      message: expect.stringMatching(/^step pay_out input \/nested\/list\/1: expression "\$number\(input.claimId\)" failed: /),
+      message: expect.stringMatching(
+        /^step pay_out input \/nested\/list\/1: expression "\$number\(input.claimId\)" failed: /,
+      ),
       details: { field: '/nested/list/1', expression: '$number(input.claimId)' },
     });
   });
 });
 
 describe('parseDuration', () => {
-  it.each([['200ms', 200], ['30s', 30_000], ['5m', 300_000], ['4h', 14_400_000], ['1.5s', 1_500], [250, 250]])('%s -> %d ms', (text, ms) => {
+  it.each([
+    ['200ms', 200],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['4h', 14_400_000],
+    ['1.5s', 1_500],
+    [250, 250],
+  ])('%s -> %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
   it.each(['30 seconds', '-1s', '', '5w'])('rejects %j', (text) => {
-    expect(() => parseDuration(text, '/steps/0/timeout')).toThrow(expect.objectContaining({ code: 'duration_invalid', message: expect.stringContaining('/steps/0/timeout') }));
+    expect(() => parseDuration(text, '/steps/0/timeout')).toThrow(
+      expect.objectContaining({ code: 'duration_invalid', message: expect.stringContaining('/steps/0/timeout') }),
+    );
   });
 });

@@ -20,7 +20,8 @@ export function reviewerEntryProblem(entry: string): string | undefined {
     if (colon >= 0 && Object.hasOwn(NAME_OF, prefix)) return `${shown} names no ${NAME_OF[prefix] ?? prefix}: ${FORMS}`;
     return `${shown} has ${prefix === '' ? 'an empty prefix' : `an unknown prefix "${prefix}"`}: ${FORMS}`;
   }
-  if (entry !== entry.trim() || parsed.name !== parsed.name.trim()) return `${shown} has whitespace around its name: ${FORMS}`;
+  if (entry !== entry.trim() || parsed.name !== parsed.name.trim())
+    return `${shown} has whitespace around its name: ${FORMS}`;
   return undefined;
 }
 
@@ -33,16 +34,23 @@ function gateSpecIssues(gate: GateSpec, at: string): DefinitionIssue[] {
   const lists: [readonly string[], string][] = [
     [gate.reviewers, `${at}/reviewers`],
     [gate.escalateTo ?? [], `${at}/escalateTo`],
-    ...(gate.escalation ?? []).map((level, i): [readonly string[], string] => [level.reviewers, `${at}/escalation/${i}/reviewers`]),
+    ...(gate.escalation ?? []).map((level, i): [readonly string[], string] => [
+      level.reviewers,
+      `${at}/escalation/${i}/reviewers`,
+    ]),
   ];
-  const issues = lists.flatMap(([entries, path]) => entries.flatMap((entry, j): DefinitionIssue[] => {
-    const problem = reviewerEntryProblem(entry);
-    return problem === undefined ? [] : [{ path: `${path}/${j}`, rule: 'reviewer_entry', message: problem }];
-  }));
+  const issues = lists.flatMap(([entries, path]) =>
+    entries.flatMap((entry, j): DefinitionIssue[] => {
+      const problem = reviewerEntryProblem(entry);
+      return problem === undefined ? [] : [{ path: `${path}/${j}`, rule: 'reviewer_entry', message: problem }];
+    }),
+  );
   if (gate.escalateTo !== undefined && gate.escalation !== undefined) {
     issues.push({
-      path: `${at}/escalateTo`, rule: 'escalation_exclusive',
-      message: 'sets both escalateTo (one level) and escalation (a chain): keep one; write a single level as escalation: [{ reviewers: [...] }]',
+      path: `${at}/escalateTo`,
+      rule: 'escalation_exclusive',
+      message:
+        'sets both escalateTo (one level) and escalation (a chain): keep one; write a single level as escalation: [{ reviewers: [...] }]',
     });
   }
   return issues;
@@ -50,10 +58,12 @@ function gateSpecIssues(gate: GateSpec, at: string): DefinitionIssue[] {
 
 /** Problems of every gate of a definition: the workflow's `confidenceGate`, then each step's `gate` and `confidenceGate`. */
 export function gateIssues(definition: WorkflowDefinition): DefinitionIssue[] {
-  const issues = definition.confidenceGate === undefined ? [] : gateSpecIssues(definition.confidenceGate, '/confidenceGate');
+  const issues =
+    definition.confidenceGate === undefined ? [] : gateSpecIssues(definition.confidenceGate, '/confidenceGate');
   definition.steps.forEach((step, i) => {
     if (step.gate !== undefined) issues.push(...gateSpecIssues(step.gate, `/steps/${i}/gate`));
-    if (step.confidenceGate !== undefined) issues.push(...gateSpecIssues(step.confidenceGate, `/steps/${i}/confidenceGate`));
+    if (step.confidenceGate !== undefined)
+      issues.push(...gateSpecIssues(step.confidenceGate, `/steps/${i}/confidenceGate`));
   });
   return issues;
 }

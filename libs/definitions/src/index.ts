@@ -6,12 +6,32 @@ export { parseDefinition } from './parse-definition.js';
 export { buildPlan } from './build-plan.js';
 export { recoveryFor, type RecoveryMatch } from './recoveries.js';
 export { DefinitionRegistry, loadDefinitions, listYamlFiles, type WorkflowResolver } from './definition-registry.js';
-export { readDefinitionSource, definitionOfDocument, definitionDigestOf, type DefinitionSource } from './definition-source.js';
 export {
-  WorkflowVersionExistsError, initialWorkflowVersions, evolveWorkflowVersions, foldWorkflowVersions, decideRegistration,
-  workflowSummaryOf, workflowViewOf, type WorkflowVersions, type RegisteredVersion, type WorkflowStreamEvent, type VersionCandidate,
+  readDefinitionSource,
+  definitionOfDocument,
+  definitionDigestOf,
+  type DefinitionSource,
+} from './definition-source.js';
+export {
+  WorkflowVersionExistsError,
+  initialWorkflowVersions,
+  evolveWorkflowVersions,
+  foldWorkflowVersions,
+  decideRegistration,
+  workflowSummaryOf,
+  workflowViewOf,
+  type WorkflowVersions,
+  type RegisteredVersion,
+  type WorkflowStreamEvent,
+  type VersionCandidate,
 } from './workflow-versions.js';
 export { validateRunInput, mapTriggerPayload } from './run-input.js';
 export { stepOutputIssues, describeOutputIssues } from './step-output.js';
-export { resolveStepInput, evaluateCondition, evaluateExpression, EXPRESSION_LIMITS, type ExpressionScope } from './expressions.js';
+export {
+  resolveStepInput,
+  evaluateCondition,
+  evaluateExpression,
+  EXPRESSION_LIMITS,
+  type ExpressionScope,
+} from './expressions.js';
 export { compareSemver } from './semver.js';

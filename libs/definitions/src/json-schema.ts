@@ -6,7 +6,9 @@ import type { DefinitionIssue, JsonSchema } from './definition.types.js';
 import { ajvLinearRegExp, linearRegExpProblem } from './linear-regexp.js';
 
 // ajv-formats is CommonJS with `exports.default`: take whichever the loader hands us.
-const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (
+  ajv: Ajv,
+) => Ajv;
 
 const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
 // Patterns run on RE2 (linear-regexp.ts): a schema's `pattern` cannot hold the event loop.
@@ -16,7 +18,8 @@ let draft7: Ajv | undefined;
 let draft2020: Ajv | undefined;
 
 function ajvFor(schema: JsonSchema): Ajv {
-  const wants2020 = typeof schema === 'object' && typeof schema.$schema === 'string' && schema.$schema.startsWith(DRAFT_2020);
+  const wants2020 =
+    typeof schema === 'object' && typeof schema.$schema === 'string' && schema.$schema.startsWith(DRAFT_2020);
   if (wants2020) return (draft2020 ??= addFormats(new Ajv2020(options) as unknown as Ajv));
   return (draft7 ??= addFormats(new Ajv(options)));
 }
@@ -39,14 +42,22 @@ export function schemaIssues(errors: readonly ErrorObject[] | null | undefined, 
   const all = errors ?? [];
   // A bad property name yields the inner rule's error (at the parent) and a `propertyNames` error naming
   // the property: report one issue at the property, with the inner rule's message.
-  const nameRules = new Map(all.filter((e) => e.schemaPath.includes('/propertyNames/')).map((e) => [e.instancePath, e.message ?? e.keyword]));
-  return all.filter((e) => !e.schemaPath.includes('/propertyNames/')).map((error) => {
-    const params = error.params as Record<string, unknown>;
-    const child = params.missingProperty ?? params.additionalProperty ?? params.propertyName;
-    const path = prefix + error.instancePath + (typeof child === 'string' ? `/${escapePointer(child)}` : '');
-    const nameRule = error.keyword === 'propertyNames' ? nameRules.get(error.instancePath) : undefined;
-    return { path, rule: error.keyword, message: nameRule === undefined ? messageOf(error, params) : `property name ${nameRule}` };
-  });
+  const nameRules = new Map(
+    all.filter((e) => e.schemaPath.includes('/propertyNames/')).map((e) => [e.instancePath, e.message ?? e.keyword]),
+  );
+  return all
+    .filter((e) => !e.schemaPath.includes('/propertyNames/'))
+    .map((error) => {
+      const params = error.params as Record<string, unknown>;
+      const child = params.missingProperty ?? params.additionalProperty ?? params.propertyName;
+      const path = prefix + error.instancePath + (typeof child === 'string' ? `/${escapePointer(child)}` : '');
+      const nameRule = error.keyword === 'propertyNames' ? nameRules.get(error.instancePath) : undefined;
+      return {
+        path,
+        rule: error.keyword,
+        message: nameRule === undefined ? messageOf(error, params) : `property name ${nameRule}`,
+      };
+    });
 }
 
 function messageOf(error: ErrorObject, params: Record<string, unknown>): string {

@@ -7,7 +7,12 @@ describe('maxConcurrentRuns', () => {
     expect(buildPlan(parseDefinition(miniYaml(), 'mini.yaml'))).not.toHaveProperty('maxConcurrentRuns');
   });
 
-  it.each([[0, 'minimum'], [10_001, 'maximum'], [1.5, 'type'], ['2', 'type']])('refuses %p at /maxConcurrentRuns (%s)', (value, rule) => {
+  it.each([
+    [0, 'minimum'],
+    [10_001, 'maximum'],
+    [1.5, 'type'],
+    ['2', 'type'],
+  ])('refuses %p at /maxConcurrentRuns (%s)', (value, rule) => {
     let caught: unknown;
     try {
       parseDefinition(miniYaml({ maxConcurrentRuns: value }), 'mini.yaml');

@@ -3,7 +3,14 @@ import { MAX_TIMER_DELAY_MS, ValidationError, parseDuration, slaSecondsOf } from
 import type { EscalationLevel, GateSpec, RetryPolicy } from '@ledgerflow/domain';
 import { DefinitionError } from './definition.errors.js';
 import { EXTERNAL_ACTION, EXTERNAL_TOOL } from './definition.types.js';
-import type { CatchUp, DefinitionIssue, JsonSchema, StepDefinition, TriggerSpec, WorkflowDefinition } from './definition.types.js';
+import type {
+  CatchUp,
+  DefinitionIssue,
+  JsonSchema,
+  StepDefinition,
+  TriggerSpec,
+  WorkflowDefinition,
+} from './definition.types.js';
 
 /** Defaults of the definition format: 4 concurrent steps, a 30 s timeout per attempt, one attempt (no retry). */
 export const DEFINITION_DEFAULTS = {
@@ -16,21 +23,57 @@ type Duration = string | number;
 
 /** A gate as written (`gate`, `confidenceGate`): durations unparsed. */
 export interface RawGate {
-  reviewers: string[]; sla?: Duration; escalateTo?: string[]; escalation?: { reviewers: string[]; sla?: Duration }[];
+  reviewers: string[];
+  sla?: Duration;
+  escalateTo?: string[];
+  escalation?: { reviewers: string[]; sla?: Duration }[];
 }
 /** The file's shape once the JSON Schema has accepted it. */
 export interface RawStep {
-  id: string; name?: string; kind?: 'tool' | 'external'; tool?: string; action?: string; agent: string; when?: string; reviewers?: string[]; dependsOn?: string[]; input?: unknown;
-  outputSchema?: JsonSchema; timeout?: Duration; optional?: boolean; minConfidence?: number; policyTags?: string[];
+  id: string;
+  name?: string;
+  kind?: 'tool' | 'external';
+  tool?: string;
+  action?: string;
+  agent: string;
+  when?: string;
+  reviewers?: string[];
+  dependsOn?: string[];
+  input?: unknown;
+  outputSchema?: JsonSchema;
+  timeout?: Duration;
+  optional?: boolean;
+  minConfidence?: number;
+  policyTags?: string[];
   retry?: { maxAttempts?: number; backoff?: Duration; multiplier?: number; maxBackoff?: Duration };
-  gate?: RawGate; confidenceGate?: RawGate;
+  gate?: RawGate;
+  confidenceGate?: RawGate;
 }
 /** `trigger` as written: `schedule` is the cron expression, `timezone` and `catchUp` its settings. */
-export interface RawTrigger { type?: string; input?: string; schedule?: string; timezone?: string; catchUp?: CatchUp }
+export interface RawTrigger {
+  type?: string;
+  input?: string;
+  schedule?: string;
+  timezone?: string;
+  catchUp?: CatchUp;
+}
 export interface RawDefinition {
-  id: string; version: string; title?: string; trigger?: RawTrigger; inputSchema?: JsonSchema; timeout?: Duration;
-  tools: Record<string, string[]>; agents: Record<string, string[]>; steps: RawStep[]; concurrency?: number; maxConcurrentRuns?: number;
-  maxSteps?: number; requiredSecrets?: string[]; policies?: string[]; minConfidence?: number; confidenceGate?: RawGate;
+  id: string;
+  version: string;
+  title?: string;
+  trigger?: RawTrigger;
+  inputSchema?: JsonSchema;
+  timeout?: Duration;
+  tools: Record<string, string[]>;
+  agents: Record<string, string[]>;
+  steps: RawStep[];
+  concurrency?: number;
+  maxConcurrentRuns?: number;
+  maxSteps?: number;
+  requiredSecrets?: string[];
+  policies?: string[];
+  minConfidence?: number;
+  confidenceGate?: RawGate;
   recoveries?: { id?: string; on: { step?: string; code: string }; steps: RawStep[] }[];
 }
 
@@ -67,19 +110,23 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
     steps: raw.steps.map((step, i) => normalizeStep(step, `/steps/${i}`)),
     ...(raw.timeout === undefined ? {} : { timeoutMs: parseDuration(raw.timeout, '/timeout', MAX_TIMER_DELAY_MS) }),
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
-    ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, '/confidenceGate') }),
+    ...(raw.confidenceGate === undefined
+      ? {}
+      : { confidenceGate: normalizeGate(raw.confidenceGate, '/confidenceGate') }),
     concurrency: raw.concurrency ?? DEFINITION_DEFAULTS.concurrency,
     ...(raw.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: raw.maxConcurrentRuns }),
     ...(raw.maxSteps === undefined ? {} : { maxSteps: raw.maxSteps }),
     requiredSecrets: raw.requiredSecrets ?? [],
     policies: raw.policies ?? [],
-    ...(raw.recoveries === undefined ? {} : {
-      recoveries: raw.recoveries.map((rule, i) => ({
-        id: rule.id ?? `recoveries[${i}]`,
-        on: { ...rule.on },
-        steps: rule.steps.map((step, j) => normalizeStep(step, `/recoveries/${i}/steps/${j}`)),
-      })),
-    }),
+    ...(raw.recoveries === undefined
+      ? {}
+      : {
+          recoveries: raw.recoveries.map((rule, i) => ({
+            id: rule.id ?? `recoveries[${i}]`,
+            on: { ...rule.on },
+            steps: rule.steps.map((step, j) => normalizeStep(step, `/recoveries/${i}/steps/${j}`)),
+          })),
+        }),
   };
 }
 
@@ -106,7 +153,11 @@ function scheduleIssues(cron: string, timezone: string): DefinitionIssue[] {
   try {
     new Intl.DateTimeFormat('en', { timeZone: timezone });
   } catch {
-    issues.push({ path: '/trigger/timezone', rule: 'iana_timezone', message: `${JSON.stringify(timezone)} is not an IANA time zone name (e.g. Europe/Paris, UTC) or UTC offset (+01:00)` });
+    issues.push({
+      path: '/trigger/timezone',
+      rule: 'iana_timezone',
+      message: `${JSON.stringify(timezone)} is not an IANA time zone name (e.g. Europe/Paris, UTC) or UTC offset (+01:00)`,
+    });
     zone = 'UTC'; // still check the expression
   }
   try {
@@ -117,7 +168,8 @@ function scheduleIssues(cron: string, timezone: string): DefinitionIssue[] {
   } catch (error) {
     const reason = (error as Error).message.replace(/^CronPattern: /, '');
     issues.push({
-      path: '/trigger/schedule', rule: 'cron_expression',
+      path: '/trigger/schedule',
+      rule: 'cron_expression',
       message: `${JSON.stringify(cron)} is not a cron expression (5 fields: minute hour day-of-month month day-of-week, or 6 with seconds first): ${reason}`,
     });
   }
@@ -139,11 +191,16 @@ function normalizeStep(raw: RawStep, at: string): StepDefinition {
     input: raw.input ?? {},
     ...(raw.outputSchema === undefined ? {} : { outputSchema: raw.outputSchema }),
     retry: normalizeRetry(raw.retry, `${at}/retry`),
-    timeoutMs: raw.timeout === undefined ? DEFINITION_DEFAULTS.timeoutMs : parseDuration(raw.timeout, `${at}/timeout`, MAX_TIMER_DELAY_MS),
+    timeoutMs:
+      raw.timeout === undefined
+        ? DEFINITION_DEFAULTS.timeoutMs
+        : parseDuration(raw.timeout, `${at}/timeout`, MAX_TIMER_DELAY_MS),
     optional: raw.optional ?? false,
     ...(raw.gate === undefined ? {} : { gate: normalizeGate(raw.gate, `${at}/gate`) }),
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
-    ...(raw.confidenceGate === undefined ? {} : { confidenceGate: normalizeGate(raw.confidenceGate, `${at}/confidenceGate`) }),
+    ...(raw.confidenceGate === undefined
+      ? {}
+      : { confidenceGate: normalizeGate(raw.confidenceGate, `${at}/confidenceGate`) }),
     policyTags: raw.policyTags ?? [],
     ...(raw.when === undefined ? {} : { when: raw.when }),
     ...(raw.reviewers === undefined ? {} : { reviewers: raw.reviewers }),
@@ -154,9 +211,13 @@ function normalizeRetry(raw: RawStep['retry'], at: string): RetryPolicy {
   const d = DEFINITION_DEFAULTS.retry;
   return {
     maxAttempts: raw?.maxAttempts ?? d.maxAttempts,
-    backoffMs: raw?.backoff === undefined ? d.backoffMs : parseDuration(raw.backoff, `${at}/backoff`, MAX_TIMER_DELAY_MS),
+    backoffMs:
+      raw?.backoff === undefined ? d.backoffMs : parseDuration(raw.backoff, `${at}/backoff`, MAX_TIMER_DELAY_MS),
     multiplier: raw?.multiplier ?? d.multiplier,
-    maxBackoffMs: raw?.maxBackoff === undefined ? d.maxBackoffMs : parseDuration(raw.maxBackoff, `${at}/maxBackoff`, MAX_TIMER_DELAY_MS),
+    maxBackoffMs:
+      raw?.maxBackoff === undefined
+        ? d.maxBackoffMs
+        : parseDuration(raw.maxBackoff, `${at}/maxBackoff`, MAX_TIMER_DELAY_MS),
   };
 }
 

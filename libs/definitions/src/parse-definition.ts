@@ -53,14 +53,22 @@ export function parseDefinition(yamlText: string, source: string): WorkflowDefin
  * `gate.escalation[0].reviewers`, `details.dependency`); a workflow-level field (no `stepId`) is at the root.
  */
 function planErrorPath(definition: WorkflowDefinition, code: string, details: Record<string, unknown>): string {
-  const field = typeof details.field === 'string' ? `/${details.field.replace(/\[(\d+)\]/g, '.$1').split('.').join('/')}` : '';
+  const field =
+    typeof details.field === 'string'
+      ? `/${details.field
+          .replace(/\[(\d+)\]/g, '.$1')
+          .split('.')
+          .join('/')}`
+      : '';
   if (details.stepId === undefined && field !== '') return field;
   const matches = (s: { id: string }): boolean => s.id === details.stepId;
   // A duplicate is the later of the two steps.
-  const index = code === 'plan_duplicate_step' ? definition.steps.findLastIndex(matches) : definition.steps.findIndex(matches);
+  const index =
+    code === 'plan_duplicate_step' ? definition.steps.findLastIndex(matches) : definition.steps.findIndex(matches);
   if (index === -1) return '/steps';
   const step = definition.steps[index];
-  const dependency = field === '/dependsOn' && step !== undefined ? step.dependsOn.indexOf(String(details.dependency)) : -1;
+  const dependency =
+    field === '/dependsOn' && step !== undefined ? step.dependsOn.indexOf(String(details.dependency)) : -1;
   return `/steps/${index}${field}${dependency === -1 ? '' : `/${dependency}`}`;
 }
 
@@ -74,7 +82,13 @@ function parseYaml(text: string, source: string): unknown {
     const issues = doc.errors.map((error) => {
       const pos = error.linePos?.[0];
       const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      return { path: '', rule: 'yaml_syntax', message: `${message} [${error.code}]`, line: pos?.line ?? 1, column: pos?.col ?? 1 };
+      return {
+        path: '',
+        rule: 'yaml_syntax',
+        message: `${message} [${error.code}]`,
+        line: pos?.line ?? 1,
+        column: pos?.col ?? 1,
+      };
     });
     throw new DefinitionError('definition_invalid', source, issues);
   }
@@ -109,7 +123,8 @@ function embeddedIssues(definition: WorkflowDefinition): DefinitionIssue[] {
   if (definition.trigger?.input !== undefined) checkExpression(definition.trigger.input, '/trigger/input');
   definition.steps.forEach((step, i) => {
     checkSchema(step.outputSchema, `/steps/${i}/outputSchema`);
-    for (const { path, expression } of templateExpressions(step.input, `/steps/${i}/input`)) checkExpression(expression, path);
+    for (const { path, expression } of templateExpressions(step.input, `/steps/${i}/input`))
+      checkExpression(expression, path);
     if (step.when !== undefined) checkExpression(step.when, `/steps/${i}/when`);
   });
   return issues;
@@ -120,13 +135,22 @@ function unknownToolIssues(definition: WorkflowDefinition): DefinitionIssue[] {
     if (step.kind === 'external') return []; // calls no tool
     const actions = Object.hasOwn(definition.tools, step.tool) ? definition.tools[step.tool] : undefined;
     if (actions === undefined) {
-      return [{ path: `/steps/${i}/tool`, rule: 'declared_tool', message: `step ${step.id} uses tool "${step.tool}", which is not declared under tools` }];
+      return [
+        {
+          path: `/steps/${i}/tool`,
+          rule: 'declared_tool',
+          message: `step ${step.id} uses tool "${step.tool}", which is not declared under tools`,
+        },
+      ];
     }
     if (!actions.includes(step.action)) {
-      return [{
-        path: `/steps/${i}/action`, rule: 'declared_tool',
-        message: `step ${step.id} uses ${step.tool}.${step.action}, but tools.${step.tool} declares only [${actions.join(', ')}]`,
-      }];
+      return [
+        {
+          path: `/steps/${i}/action`,
+          rule: 'declared_tool',
+          message: `step ${step.id} uses ${step.tool}.${step.action}, but tools.${step.tool} declares only [${actions.join(', ')}]`,
+        },
+      ];
     }
     return [];
   });
@@ -136,7 +160,13 @@ function unknownAgentIssues(definition: WorkflowDefinition): DefinitionIssue[] {
   return definition.steps.flatMap((step, i): DefinitionIssue[] =>
     Object.hasOwn(definition.agents, step.agent)
       ? []
-      : [{ path: `/steps/${i}/agent`, rule: 'declared_agent', message: `step ${step.id} is assigned agent "${step.agent}", which is not declared under agents` }],
+      : [
+          {
+            path: `/steps/${i}/agent`,
+            rule: 'declared_agent',
+            message: `step ${step.id} is assigned agent "${step.agent}", which is not declared under agents`,
+          },
+        ],
   );
 }
 
@@ -144,10 +174,18 @@ function maxStepsIssues(definition: WorkflowDefinition): DefinitionIssue[] {
   const { maxSteps } = definition;
   if (maxSteps === undefined) return [];
   if (maxSteps > MAX_PLAN_STEPS) {
-    return [{ path: '/maxSteps', rule: 'max_steps_limit', message: `maxSteps is ${maxSteps}, above the limit of ${MAX_PLAN_STEPS} steps per plan` }];
+    return [
+      {
+        path: '/maxSteps',
+        rule: 'max_steps_limit',
+        message: `maxSteps is ${maxSteps}, above the limit of ${MAX_PLAN_STEPS} steps per plan`,
+      },
+    ];
   }
   if (definition.steps.length > maxSteps) {
-    return [{ path: '/steps', rule: 'max_steps', message: `${definition.steps.length} steps exceed maxSteps ${maxSteps}` }];
+    return [
+      { path: '/steps', rule: 'max_steps', message: `${definition.steps.length} steps exceed maxSteps ${maxSteps}` },
+    ];
   }
   return [];
 }

@@ -17,7 +17,9 @@ export interface RecoveryMatch {
  * @example recoveryFor(definition, 'fetch_invoice', 'token_expired') // { rule: 'refresh-token', steps: [refresh_token] }
  */
 export function recoveryFor(definition: WorkflowDefinition, stepId: string, code: string): RecoveryMatch | undefined {
-  const rule = (definition.recoveries ?? []).find((candidate) => candidate.on.code === code && (candidate.on.step === undefined || candidate.on.step === stepId));
+  const rule = (definition.recoveries ?? []).find(
+    (candidate) => candidate.on.code === code && (candidate.on.step === undefined || candidate.on.step === stepId),
+  );
   return rule === undefined ? undefined : { rule: rule.id, steps: recoveryPlanSteps(definition, rule) };
 }
 
@@ -36,11 +38,27 @@ function stepIssues(definition: WorkflowDefinition, step: StepDefinition, at: st
   const actions = Object.hasOwn(definition.tools, step.tool) ? definition.tools[step.tool] : undefined;
   const tool: DefinitionIssue[] = actions?.includes(step.action)
     ? []
-    : [{ path: `${at}/action`, rule: 'declared_tool', message: `recovery step ${step.id} uses ${step.tool}.${step.action}, which is not declared under tools` }];
+    : [
+        {
+          path: `${at}/action`,
+          rule: 'declared_tool',
+          message: `recovery step ${step.id} uses ${step.tool}.${step.action}, which is not declared under tools`,
+        },
+      ];
   const agent: DefinitionIssue[] = Object.hasOwn(definition.agents, step.agent)
     ? []
-    : [{ path: `${at}/agent`, rule: 'declared_agent', message: `recovery step ${step.id} is assigned agent "${step.agent}", which is not declared under agents` }];
-  return [{ code: 'definition_invalid', issues: invalid }, { code: 'definition_unknown_tool', issues: tool }, { code: 'definition_unknown_agent', issues: agent }];
+    : [
+        {
+          path: `${at}/agent`,
+          rule: 'declared_agent',
+          message: `recovery step ${step.id} is assigned agent "${step.agent}", which is not declared under agents`,
+        },
+      ];
+  return [
+    { code: 'definition_invalid', issues: invalid },
+    { code: 'definition_unknown_tool', issues: tool },
+    { code: 'definition_unknown_agent', issues: agent },
+  ];
 }
 
 /**
@@ -57,10 +75,18 @@ export function checkRecoveries(definition: WorkflowDefinition, source: string):
   const stages: Stage[] = [{ code: 'definition_invalid', issues: [] }];
   rules.forEach((rule, i) => {
     if (rule.on.step !== undefined && !stepIds.has(rule.on.step)) {
-      stages[0]?.issues.push({ path: `/recoveries/${i}/on/step`, rule: 'recovery_step', message: `recovery ${rule.id} names step "${rule.on.step}", which is not a step of the workflow` });
+      stages[0]?.issues.push({
+        path: `/recoveries/${i}/on/step`,
+        rule: 'recovery_step',
+        message: `recovery ${rule.id} names step "${rule.on.step}", which is not a step of the workflow`,
+      });
     }
     if (rules.findIndex((other) => other.id === rule.id) !== i) {
-      stages[0]?.issues.push({ path: `/recoveries/${i}/id`, rule: 'unique_recovery_id', message: `recovery id ${rule.id} is used twice` });
+      stages[0]?.issues.push({
+        path: `/recoveries/${i}/id`,
+        rule: 'unique_recovery_id',
+        message: `recovery id ${rule.id} is used twice`,
+      });
     }
     rule.steps.forEach((step, j) => stages.push(...stepIssues(definition, step, `/recoveries/${i}/steps/${j}`)));
   });
@@ -74,7 +100,12 @@ export function checkRecoveries(definition: WorkflowDefinition, source: string):
       validatePlan({ ...plan, steps: [...plan.steps, ...recoveryPlanSteps(definition, rule)] });
     } catch (error) {
       if (!(error instanceof LedgerflowError)) throw error;
-      throw new DefinitionError(error.code, source, [{ path: `/recoveries/${i}`, rule: error.code, message: `recovery ${rule.id}: ${error.message}` }], error.details);
+      throw new DefinitionError(
+        error.code,
+        source,
+        [{ path: `/recoveries/${i}`, rule: error.code, message: `recovery ${rule.id}: ${error.message}` }],
+        error.details,
+      );
     }
   });
 }

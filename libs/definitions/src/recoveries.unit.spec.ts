@@ -24,17 +24,33 @@ describe('recoveries', () => {
 
   it('are normalized like steps and left out of the plan', () => {
     expect(definition.recoveries?.map((rule) => rule.id)).toEqual(['refresh-on-b', 'recoveries[1]']);
-    expect(definition.recoveries?.[0]?.steps[0]).toMatchObject({ id: 'refresh_token', name: 'refresh_token', timeoutMs: 2000, optional: false });
+    expect(definition.recoveries?.[0]?.steps[0]).toMatchObject({
+      id: 'refresh_token',
+      name: 'refresh_token',
+      timeoutMs: 2000,
+      optional: false,
+    });
     expect(buildPlan(definition).steps.map((s) => s.id)).toEqual(['a', 'b']);
   });
 
   it('recoveryFor: the first rule matching the step and code, as plan steps; none for another code', () => {
     expect(recoveryFor(definition, 'b', 'token_expired')).toEqual({
       rule: 'refresh-on-b',
-      steps: [{
-        id: 'refresh_token', name: 'refresh_token', tool: 'docs', action: 'classify', agent: 'intake', dependsOn: [], input: { run: '=input.id' },
-        retry: { maxAttempts: 1, backoffMs: 1000, multiplier: 2, maxBackoffMs: 60000 }, timeoutMs: 2000, optional: false, policyTags: [],
-      }],
+      steps: [
+        {
+          id: 'refresh_token',
+          name: 'refresh_token',
+          tool: 'docs',
+          action: 'classify',
+          agent: 'intake',
+          dependsOn: [],
+          input: { run: '=input.id' },
+          retry: { maxAttempts: 1, backoffMs: 1000, multiplier: 2, maxBackoffMs: 60000 },
+          timeoutMs: 2000,
+          optional: false,
+          policyTags: [],
+        },
+      ],
     });
     expect(recoveryFor(definition, 'a', 'token_expired')?.rule).toBe('recoveries[1]');
     expect(recoveryFor(definition, 'b', 'upstream_rejected')).toBeUndefined();
@@ -45,18 +61,27 @@ describe('recoveries', () => {
     const unknown = failure(miniYaml({ recoveries: [{ on: { step: 'ghost', code: 'x' }, steps: [refresh] }] }));
     expect(unknown.code).toBe('definition_invalid');
     expect(unknown.errors).toEqual([expect.objectContaining({ path: '/recoveries/0/on/step', rule: 'recovery_step' })]);
-    expect(failure(miniYaml({ recoveries: [{ on: { step: 'a' }, steps: [refresh] }] })).code).toBe('definition_invalid');
+    expect(failure(miniYaml({ recoveries: [{ on: { step: 'a' }, steps: [refresh] }] })).code).toBe(
+      'definition_invalid',
+    );
     expect(failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [] }] })).code).toBe('definition_invalid');
   });
 
   it('checks recovery steps like steps: tools, agents, ids unique with the plan', () => {
-    expect(failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [step('r', { action: 'shred' })] }] })).code).toBe('definition_unknown_tool');
-    expect(failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [step('r', { agent: 'ghost' })] }] })).code).toBe('definition_unknown_agent');
+    expect(
+      failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [step('r', { action: 'shred' })] }] })).code,
+    ).toBe('definition_unknown_tool');
+    expect(
+      failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [step('r', { agent: 'ghost' })] }] })).code,
+    ).toBe('definition_unknown_agent');
     const duplicate = failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [step('a')] }] }));
     expect(duplicate.code).toBe('plan_duplicate_step');
     expect(duplicate.errors[0]?.path).toBe('/recoveries/0');
-    expect(failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [step('r', { input: { v: '=(' } })] }] })).errors[0]).toMatchObject({
-      path: '/recoveries/0/steps/0/input/v', rule: 'jsonata',
+    expect(
+      failure(miniYaml({ recoveries: [{ on: { code: 'x' }, steps: [step('r', { input: { v: '=(' } })] }] })).errors[0],
+    ).toMatchObject({
+      path: '/recoveries/0/steps/0/input/v',
+      rule: 'jsonata',
     });
   });
 });

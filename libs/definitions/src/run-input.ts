@@ -22,13 +22,17 @@ export function validateRunInput(definition: WorkflowDefinition, input: unknown)
   if (validate(input)) return;
   const errors = schemaIssues(validate.errors);
   const listed = errors.map((e) => `${e.path === '' ? '/' : e.path} ${e.message} (${e.rule})`).join('; ');
-  throw new ValidationError('input_invalid', `run input of ${definition.id}@${definition.version} is invalid: ${listed}`, {
-    workflowId: definition.id,
-    version: definition.version,
-    field: errors[0]?.path ?? '',
-    rule: errors[0]?.rule ?? 'schema',
-    errors,
-  });
+  throw new ValidationError(
+    'input_invalid',
+    `run input of ${definition.id}@${definition.version} is invalid: ${listed}`,
+    {
+      workflowId: definition.id,
+      version: definition.version,
+      field: errors[0]?.path ?? '',
+      rule: errors[0]?.rule ?? 'schema',
+      errors,
+    },
+  );
 }
 
 /**

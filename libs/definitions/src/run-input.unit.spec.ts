@@ -25,7 +25,7 @@ describe('validateRunInput', () => {
     const error = caught as ValidationError;
     expect(error.code).toBe('input_invalid');
     expect(error.message).toContain('run input of claim-review@1.2.0 is invalid');
-    expect(error.message).toContain('/claimId must have required property \'claimId\' (required)');
+    expect(error.message).toContain("/claimId must have required property 'claimId' (required)");
     expect(error.message).toContain('/amount must be >= 0 (minimum)');
     expect(error.message).toContain('/attachments/1 must be string (type)');
     expect(error.details.errors).toHaveLength(3);
@@ -46,7 +46,11 @@ describe('validateRunInput', () => {
 describe('mapTriggerPayload', () => {
   it('maps the payload with the trigger expression', async () => {
     const payload = { claim: { id: 'c-9', amount: 300, files: ['f1'] }, other: true };
-    await expect(mapTriggerPayload(claimReview(), payload)).resolves.toEqual({ claimId: 'c-9', amount: 300, attachments: ['f1'] });
+    await expect(mapTriggerPayload(claimReview(), payload)).resolves.toEqual({
+      claimId: 'c-9',
+      amount: 300,
+      attachments: ['f1'],
+    });
   });
 
   it('passes the payload through when there is no mapping', async () => {
@@ -56,6 +60,8 @@ describe('mapTriggerPayload', () => {
 
   it('reports a failing expression', async () => {
     const definition = parseDefinition(miniYaml({ trigger: { type: 't', input: '$number(claim)' } }), 'm.yaml');
-    await expect(mapTriggerPayload(definition, { claim: 'abc' })).rejects.toMatchObject({ code: 'trigger_mapping_failed' });
+    await expect(mapTriggerPayload(definition, { claim: 'abc' })).rejects.toMatchObject({
+      code: 'trigger_mapping_failed',
+    });
   });
 });

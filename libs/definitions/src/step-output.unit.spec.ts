@@ -1,7 +1,11 @@
 import { buildPlan, describeOutputIssues, parseDefinition, stepOutputIssues } from './index.js';
 import { miniYaml, step } from './definition-fixtures.spec-util.js';
 
-const schema = { type: 'object', required: ['total'], properties: { total: { type: 'number', minimum: 0 }, code: { type: 'string', pattern: '^[A-Z]{3}$' } } };
+const schema = {
+  type: 'object',
+  required: ['total'],
+  properties: { total: { type: 'number', minimum: 0 }, code: { type: 'string', pattern: '^[A-Z]{3}$' } },
+};
 
 describe('stepOutputIssues', () => {
   it('accepts an output that conforms', () => {
@@ -10,10 +14,12 @@ describe('stepOutputIssues', () => {
 
   it('names the JSON pointer and the rule of each failure', () => {
     const issues = stepOutputIssues(schema, { total: 'twelve', code: 'euro' });
-    expect(issues).toEqual(expect.arrayContaining([
-      expect.objectContaining({ path: '/total', rule: 'type' }),
-      expect.objectContaining({ path: '/code', rule: 'pattern' }),
-    ]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: '/total', rule: 'type' }),
+        expect.objectContaining({ path: '/code', rule: 'pattern' }),
+      ]),
+    );
     expect(describeOutputIssues(issues)).toContain('/total must be number (type)');
   });
 

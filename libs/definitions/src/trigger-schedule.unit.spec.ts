@@ -21,14 +21,24 @@ describe('trigger.schedule', () => {
   });
 
   it('keeps an event type, its input mapping and a 6-field schedule side by side', () => {
-    const trigger = { type: 'claim.filed', input: '{"at": scheduledAt}', schedule: '* * * * * *', timezone: 'Europe/Paris', catchUp: 'all' };
+    const trigger = {
+      type: 'claim.filed',
+      input: '{"at": scheduledAt}',
+      schedule: '* * * * * *',
+      timezone: 'Europe/Paris',
+      catchUp: 'all',
+    };
     expect(parseDefinition(miniYaml({ trigger }), 'mini.yaml').trigger).toEqual({
-      type: 'claim.filed', input: '{"at": scheduledAt}', schedule: { cron: '* * * * * *', timezone: 'Europe/Paris', catchUp: 'all' },
+      type: 'claim.filed',
+      input: '{"at": scheduledAt}',
+      schedule: { cron: '* * * * * *', timezone: 'Europe/Paris', catchUp: 'all' },
     });
   });
 
   it('accepts an event trigger without a schedule, as before', () => {
-    expect(parseDefinition(miniYaml({ trigger: { type: 'claim.filed' } }), 'mini.yaml').trigger).toEqual({ type: 'claim.filed' });
+    expect(parseDefinition(miniYaml({ trigger: { type: 'claim.filed' } }), 'mini.yaml').trigger).toEqual({
+      type: 'claim.filed',
+    });
   });
 
   it.each([
@@ -44,7 +54,11 @@ describe('trigger.schedule', () => {
 
   it('refuses an unknown time zone at /trigger/timezone, and still checks the expression', () => {
     expect(triggerIssues({ schedule: '* * * * *', timezone: 'Mars/Olympus' })).toEqual([
-      { path: '/trigger/timezone', rule: 'iana_timezone', message: expect.stringContaining('"Mars/Olympus" is not an IANA time zone name') },
+      {
+        path: '/trigger/timezone',
+        rule: 'iana_timezone',
+        message: expect.stringContaining('"Mars/Olympus" is not an IANA time zone name'),
+      },
     ]);
     expect(triggerIssues({ schedule: '61 * * * *', timezone: 'Nowhere/Land' }).map((i) => [i.path, i.rule])).toEqual([
       ['/trigger/timezone', 'iana_timezone'],
@@ -60,13 +74,19 @@ describe('trigger.schedule', () => {
     expect(triggerIssues({ schedule: '* * * * *', catchUp: 'some' })).toEqual([
       { path: '/trigger/catchUp', rule: 'enum', message: expect.stringContaining('["none","one","all"]') },
     ]);
-    expect(triggerIssues({ type: 'claim.filed', timezone: 'UTC' }).map((i) => [i.path, i.rule])).toContainEqual(['/trigger/timezone', 'false schema']);
+    expect(triggerIssues({ type: 'claim.filed', timezone: 'UTC' }).map((i) => [i.path, i.rule])).toContainEqual([
+      '/trigger/timezone',
+      'false schema',
+    ]);
     expect(triggerIssues({}).map((i) => [i.path, i.rule])).toContainEqual(['/trigger/type', 'required']);
   });
 
   it('maps the scheduled payload {scheduledAt} with trigger.input, as docs/definitions.md shows', async () => {
     const trigger = { schedule: '*/5 * * * *', input: "{ 'day': $substring(scheduledAt, 0, 10) }" };
-    const definition = parseDefinition(miniYaml({ trigger, inputSchema: { type: 'object', required: ['day'] } }), 'mini.yaml');
+    const definition = parseDefinition(
+      miniYaml({ trigger, inputSchema: { type: 'object', required: ['day'] } }),
+      'mini.yaml',
+    );
     const input = await mapTriggerPayload(definition, { scheduledAt: '2026-05-04T07:00:00.000Z' });
     expect(input).toEqual({ day: '2026-05-04' });
     expect(() => validateRunInput(definition, input)).not.toThrow();

@@ -1,5 +1,10 @@
 import { WORKFLOW_VERSION_REGISTERED } from '@ledgerflow/contracts';
-import type { WorkflowSummary, WorkflowVersionRegistered, WorkflowVersionView, WorkflowView } from '@ledgerflow/contracts';
+import type {
+  WorkflowSummary,
+  WorkflowVersionRegistered,
+  WorkflowVersionView,
+  WorkflowView,
+} from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { compareSemver } from './semver.js';
 
@@ -42,25 +47,43 @@ export class WorkflowVersionExistsError extends LedgerflowError {
       'workflow_version_exists',
       `${candidate.workflowId}@${candidate.version} is registered already (${registered.source}, ${registered.registeredAt}) with other content (digest ${registered.digest}); versions are immutable: give the changed definition a new version`,
       false,
-      { workflowId: candidate.workflowId, version: candidate.version, field: '/version', rule: 'immutable_version', digest: candidate.digest, registeredDigest: registered.digest },
+      {
+        workflowId: candidate.workflowId,
+        version: candidate.version,
+        field: '/version',
+        rule: 'immutable_version',
+        digest: candidate.digest,
+        registeredDigest: registered.digest,
+      },
     );
   }
 }
 
 /** The state of a workflow with no stream. */
-export const initialWorkflowVersions = (workflowId: string): WorkflowVersions => ({ workflowId, revision: -1, versions: [] });
+export const initialWorkflowVersions = (workflowId: string): WorkflowVersions => ({
+  workflowId,
+  revision: -1,
+  versions: [],
+});
 
 /** Folds one event of the workflow's stream (unknown types only advance the revision). */
 export function evolveWorkflowVersions(state: WorkflowVersions, event: WorkflowStreamEvent): WorkflowVersions {
   if (event.type !== WORKFLOW_VERSION_REGISTERED) return { ...state, revision: event.revision };
   const data = event.data as WorkflowVersionRegistered;
-  const versions = [...state.versions.filter((v) => v.version !== data.version), { ...data, registeredAt: event.recordedAt }];
+  const versions = [
+    ...state.versions.filter((v) => v.version !== data.version),
+    { ...data, registeredAt: event.recordedAt },
+  ];
   versions.sort((a, b) => compareSemver(b.version, a.version));
   return { ...state, revision: event.revision, versions };
 }
 
 /** Folds a whole stream (or the rest of one onto `state`). */
-export const foldWorkflowVersions = (workflowId: string, events: Iterable<WorkflowStreamEvent>, state = initialWorkflowVersions(workflowId)): WorkflowVersions => {
+export const foldWorkflowVersions = (
+  workflowId: string,
+  events: Iterable<WorkflowStreamEvent>,
+  state = initialWorkflowVersions(workflowId),
+): WorkflowVersions => {
   let folded = state;
   for (const event of events) folded = evolveWorkflowVersions(folded, event);
   return folded;
@@ -87,7 +110,12 @@ const titleOf = (version: RegisteredVersion): string => {
 export function workflowSummaryOf(state: WorkflowVersions): WorkflowSummary | undefined {
   const latest = state.versions[0];
   if (latest === undefined) return undefined;
-  return { workflowId: state.workflowId, title: titleOf(latest), latestVersion: latest.version, versionCount: state.versions.length };
+  return {
+    workflowId: state.workflowId,
+    title: titleOf(latest),
+    latestVersion: latest.version,
+    versionCount: state.versions.length,
+  };
 }
 
 /** The detail view of a workflow with at least one version, else undefined. */
@@ -95,7 +123,12 @@ export function workflowViewOf(state: WorkflowVersions): WorkflowView | undefine
   const summary = workflowSummaryOf(state);
   if (summary === undefined) return undefined;
   const versions = state.versions.map((v): WorkflowVersionView => ({
-    version: v.version, digest: v.digest, source: v.source, registeredAt: v.registeredAt, registeredBy: v.registeredBy, title: titleOf(v),
+    version: v.version,
+    digest: v.digest,
+    source: v.source,
+    registeredAt: v.registeredAt,
+    registeredBy: v.registeredBy,
+    title: titleOf(v),
   }));
   return { workflowId: summary.workflowId, title: summary.title, latestVersion: summary.latestVersion, versions };
 }

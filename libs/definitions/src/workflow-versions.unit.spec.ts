@@ -3,17 +3,36 @@ import { WORKFLOW_VERSION_REGISTERED } from '@ledgerflow/contracts';
 import type { WorkflowVersionRegistered } from '@ledgerflow/contracts';
 import { miniYaml } from './definition-fixtures.spec-util.js';
 import {
-  DefinitionError, WorkflowVersionExistsError, decideRegistration, definitionDigestOf, foldWorkflowVersions, initialWorkflowVersions,
-  readDefinitionSource, workflowSummaryOf, workflowViewOf,
+  DefinitionError,
+  WorkflowVersionExistsError,
+  decideRegistration,
+  definitionDigestOf,
+  foldWorkflowVersions,
+  initialWorkflowVersions,
+  readDefinitionSource,
+  workflowSummaryOf,
+  workflowViewOf,
 } from './index.js';
 import type { WorkflowStreamEvent } from './index.js';
 
 const candidate = (yaml: string, source: 'api' | 'directory' = 'api'): WorkflowVersionRegistered => {
   const read = readDefinitionSource(yaml, 'mini.yaml');
-  return { workflowId: read.definition.id, version: read.definition.version, definition: read.document, digest: read.digest, source, registeredBy: { kind: 'human', id: 'ana' } };
+  return {
+    workflowId: read.definition.id,
+    version: read.definition.version,
+    definition: read.document,
+    digest: read.digest,
+    source,
+    registeredBy: { kind: 'human', id: 'ana' },
+  };
 };
 const stored = (events: WorkflowVersionRegistered[]): WorkflowStreamEvent[] =>
-  events.map((data, revision) => ({ type: WORKFLOW_VERSION_REGISTERED, data, revision, recordedAt: `2026-05-01T10:00:0${revision}.000Z` }));
+  events.map((data, revision) => ({
+    type: WORKFLOW_VERSION_REGISTERED,
+    data,
+    revision,
+    recordedAt: `2026-05-01T10:00:0${revision}.000Z`,
+  }));
 
 describe('workflow versions (given events, when registering, then events)', () => {
   const v1 = candidate(miniYaml());
@@ -41,8 +60,16 @@ describe('workflow versions (given events, when registering, then events)', () =
     }
     expect(caught).toBeInstanceOf(WorkflowVersionExistsError);
     expect(caught).toMatchObject({
-      code: 'workflow_version_exists', retryable: false,
-      details: { workflowId: 'mini', version: '1.0.0', field: '/version', rule: 'immutable_version', digest: changed.digest, registeredDigest: v1.digest },
+      code: 'workflow_version_exists',
+      retryable: false,
+      details: {
+        workflowId: 'mini',
+        version: '1.0.0',
+        field: '/version',
+        rule: 'immutable_version',
+        digest: changed.digest,
+        registeredDigest: v1.digest,
+      },
     });
   });
 
@@ -54,14 +81,27 @@ describe('workflow versions (given events, when registering, then events)', () =
 
 describe('foldWorkflowVersions and the views', () => {
   it('orders versions by semver precedence, tracks the revision and names the latest', () => {
-    const events = stored([candidate(miniYaml({ version: '1.2.0' })), candidate(miniYaml({ version: '1.10.0', title: 'Ten' })), candidate(miniYaml({ version: '1.10.0-rc.1' }))]);
+    const events = stored([
+      candidate(miniYaml({ version: '1.2.0' })),
+      candidate(miniYaml({ version: '1.10.0', title: 'Ten' })),
+      candidate(miniYaml({ version: '1.10.0-rc.1' })),
+    ]);
     const state = foldWorkflowVersions('mini', events);
     expect(state.revision).toBe(2);
     expect(state.versions.map((v) => v.version)).toEqual(['1.10.0', '1.10.0-rc.1', '1.2.0']);
-    expect(workflowSummaryOf(state)).toEqual({ workflowId: 'mini', title: 'Ten', latestVersion: '1.10.0', versionCount: 3 });
+    expect(workflowSummaryOf(state)).toEqual({
+      workflowId: 'mini',
+      title: 'Ten',
+      latestVersion: '1.10.0',
+      versionCount: 3,
+    });
     expect(workflowViewOf(state)?.versions[2]).toEqual({
-      version: '1.2.0', digest: events[0]?.data && (events[0].data as WorkflowVersionRegistered).digest, source: 'api',
-      registeredAt: '2026-05-01T10:00:00.000Z', registeredBy: { kind: 'human', id: 'ana' }, title: 'mini',
+      version: '1.2.0',
+      digest: events[0]?.data && (events[0].data as WorkflowVersionRegistered).digest,
+      source: 'api',
+      registeredAt: '2026-05-01T10:00:00.000Z',
+      registeredBy: { kind: 'human', id: 'ana' },
+      title: 'mini',
     });
   });
 
@@ -94,12 +134,20 @@ describe('readDefinitionSource', () => {
   it('refuses with the errors of start-up: source, JSON pointer and rule', () => {
     const bad = miniYaml({ steps: [{ id: 'a', tool: 'nope', action: 'extract', agent: 'intake' }] });
     expect(() => readDefinitionSource(bad, 'workflows/mini')).toThrow(DefinitionError);
-    expect(() => readDefinitionSource(bad, 'workflows/mini')).toThrow(expect.objectContaining({
-      code: 'definition_unknown_tool',
-      details: expect.objectContaining({ source: 'workflows/mini', errors: [expect.objectContaining({ path: '/steps/0/tool', rule: 'declared_tool' })] }),
-    }));
-    expect(() => readDefinitionSource('id: [unclosed', 'x.yaml')).toThrow(expect.objectContaining({
-      code: 'definition_invalid', details: expect.objectContaining({ errors: [expect.objectContaining({ rule: 'yaml_syntax', line: 1 })] }),
-    }));
+    expect(() => readDefinitionSource(bad, 'workflows/mini')).toThrow(
+      expect.objectContaining({
+        code: 'definition_unknown_tool',
+        details: expect.objectContaining({
+          source: 'workflows/mini',
+          errors: [expect.objectContaining({ path: '/steps/0/tool', rule: 'declared_tool' })],
+        }),
+      }),
+    );
+    expect(() => readDefinitionSource('id: [unclosed', 'x.yaml')).toThrow(
+      expect.objectContaining({
+        code: 'definition_invalid',
+        details: expect.objectContaining({ errors: [expect.objectContaining({ rule: 'yaml_syntax', line: 1 })] }),
+      }),
+    );
   });
 });

@@ -13,7 +13,12 @@ import type { RunState } from './state.js';
  * policy like any step), or, when they cannot be taken, `RunFailed` with the validation's code (`workflow_depth_exceeded`
  * above 50 steps, `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_step`, `RUN.STEP_ID_RETIRED`, ...).
  */
-export function stepsAddedByTool(state: RunState, step: PlanStep, drafts: readonly PlanStepDraft[], now: string): RunEvent {
+export function stepsAddedByTool(
+  state: RunState,
+  step: PlanStep,
+  drafts: readonly PlanStepDraft[],
+  now: string,
+): RunEvent {
   const author = `tool:${step.tool}.${step.action}`;
   try {
     const addSteps = drafts.map((draft, i) => planStepOfDraft(draft, `${author} addSteps[${i}]`));
@@ -21,13 +26,24 @@ export function stepsAddedByTool(state: RunState, step: PlanStep, drafts: readon
     const ids = addSteps.map((added) => added.id).join(', ');
     return {
       type: 'PlanRevised',
-      data: { revision: state.planRevision + 1, author, reason: `the result of step "${step.id}" added ${ids}`, addedSteps: addSteps, removedStepIds: [] },
+      data: {
+        revision: state.planRevision + 1,
+        author,
+        reason: `the result of step "${step.id}" added ${ids}`,
+        addedSteps: addSteps,
+        removedStepIds: [],
+      },
     };
   } catch (error) {
     if (!(error instanceof LedgerflowError)) throw error;
     return {
       type: 'RunFailed',
-      data: { code: error.code, reason: `step "${step.id}" (${step.tool}.${step.action}) asked for steps the plan cannot take: ${error.message}`, stepId: step.id, failedAt: now },
+      data: {
+        code: error.code,
+        reason: `step "${step.id}" (${step.tool}.${step.action}) asked for steps the plan cannot take: ${error.message}`,
+        stepId: step.id,
+        failedAt: now,
+      },
     };
   }
 }

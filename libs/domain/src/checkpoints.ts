@@ -39,8 +39,19 @@ export interface Checkpoint {
   readonly summary: string;
 }
 
-const CHECKPOINT_TYPES: ReadonlySet<string> = new Set(['StepSucceeded', 'StepFailed', 'StepSkipped', 'StepBlocked', 'GateDecided']);
-const CONSEQUENCE_TYPES: ReadonlySet<string> = new Set(['StepRetryScheduled', 'RunCompleted', 'RunFailed', 'RunPaused']);
+const CHECKPOINT_TYPES: ReadonlySet<string> = new Set([
+  'StepSucceeded',
+  'StepFailed',
+  'StepSkipped',
+  'StepBlocked',
+  'GateDecided',
+]);
+const CONSEQUENCE_TYPES: ReadonlySet<string> = new Set([
+  'StepRetryScheduled',
+  'RunCompleted',
+  'RunFailed',
+  'RunPaused',
+]);
 
 type Data = Record<string, unknown>;
 
@@ -57,25 +68,36 @@ function summaryOf(event: CheckpointSourceEvent, consequences: readonly Checkpoi
   const follow = consequences.map((next) => {
     const n = next.data as Data;
     switch (next.type) {
-      case 'StepRetryScheduled': return `retry ${String(n.attempt)} due ${String(n.dueAt)}`;
-      case 'RunCompleted': return 'run completed';
-      case 'RunFailed': return `run failed (${String(n.code)})`;
-      default: return 'run paused';
+      case 'StepRetryScheduled':
+        return `retry ${String(n.attempt)} due ${String(n.dueAt)}`;
+      case 'RunCompleted':
+        return 'run completed';
+      case 'RunFailed':
+        return `run failed (${String(n.code)})`;
+      default:
+        return 'run paused';
     }
   });
   const tail = follow.length > 0 ? `; ${follow.join('; ')}` : '';
   switch (event.type) {
     case 'StepSucceeded': {
-      const extra = [d.carriedOver === true ? 'carried over' : undefined, typeof d.confidence === 'number' ? `confidence ${d.confidence}` : undefined, d.review ? 'held for review' : undefined].filter(Boolean);
+      const extra = [
+        d.carriedOver === true ? 'carried over' : undefined,
+        typeof d.confidence === 'number' ? `confidence ${d.confidence}` : undefined,
+        d.review ? 'held for review' : undefined,
+      ].filter(Boolean);
       return `${String(d.stepId)} succeeded (attempt ${String(d.attempt)}${extra.length > 0 ? `, ${extra.join(', ')}` : ''})${tail}`;
     }
     case 'StepFailed': {
       const error = (d.error ?? {}) as Data;
       return `${String(d.stepId)} failed (attempt ${String(d.attempt)}): ${String(error.code)}${tail}`;
     }
-    case 'StepSkipped': return `${String(d.stepId)} skipped: ${String(d.reason)}${tail}`;
-    case 'StepBlocked': return `${String(d.stepId)} blocked (${String(d.code)})${tail}`;
-    default: return `gate ${String(d.gateId)} ${String(d.outcome)} by ${String(d.reviewer)}${tail}`;
+    case 'StepSkipped':
+      return `${String(d.stepId)} skipped: ${String(d.reason)}${tail}`;
+    case 'StepBlocked':
+      return `${String(d.stepId)} blocked (${String(d.code)})${tail}`;
+    default:
+      return `gate ${String(d.gateId)} ${String(d.outcome)} by ${String(d.reviewer)}${tail}`;
   }
 }
 
@@ -89,7 +111,9 @@ export function checkpointsOf(events: readonly CheckpointSourceEvent[]): Checkpo
     while (last + 1 < events.length && isConsequence(events[last + 1] as CheckpointSourceEvent, event)) last++;
     const consequences = events.slice(i + 1, last + 1);
     const d = event.data as Data;
-    const at = event.metadata?.occurredAt ?? (typeof d.completedAt === 'string' ? d.completedAt : typeof d.failedAt === 'string' ? d.failedAt : undefined);
+    const at =
+      event.metadata?.occurredAt ??
+      (typeof d.completedAt === 'string' ? d.completedAt : typeof d.failedAt === 'string' ? d.failedAt : undefined);
     result.push({
       id: `cp-${result.length + 1}`,
       revision: (events[last] as CheckpointSourceEvent).revision ?? last,
@@ -112,7 +136,10 @@ export function findCheckpoint(events: readonly CheckpointSourceEvent[], checkpo
   const found = all.find((checkpoint) => checkpoint.id === checkpointId);
   if (!found) {
     const range = all.length === 0 ? 'the run has no checkpoints yet' : `the run has cp-1..cp-${all.length}`;
-    throw new LedgerflowError('checkpoint_unknown', `checkpoint "${checkpointId}" is unknown: ${range}`, false, { checkpoint: checkpointId, known: all.length });
+    throw new LedgerflowError('checkpoint_unknown', `checkpoint "${checkpointId}" is unknown: ${range}`, false, {
+      checkpoint: checkpointId,
+      known: all.length,
+    });
   }
   return found;
 }

@@ -10,9 +10,18 @@ const b = aStep('b', { dependsOn: ['a'] });
 describe('checkpointsOf', () => {
   it('numbers step outcomes and gate decisions, and covers what the same commit appended after them', () => {
     const events = [
-      ...ev.started(plan), ...ev.running(a), ev.failed('a', 1, true), ev.retryScheduled('a', 2, 1000, '2026-05-01T10:00:01.000Z'),
-      ev.evaluated('a', 2), ev.stepStarted(a, 2), ev.succeeded('a', 2),
-      ...ev.gated('b'), ev.gateDecided('b'), ev.stepStarted(b), ev.succeeded('b'), { type: 'RunCompleted', data: { completedAt: '2026-05-01T10:00:09.000Z', durationMs: 9000 } },
+      ...ev.started(plan),
+      ...ev.running(a),
+      ev.failed('a', 1, true),
+      ev.retryScheduled('a', 2, 1000, '2026-05-01T10:00:01.000Z'),
+      ev.evaluated('a', 2),
+      ev.stepStarted(a, 2),
+      ev.succeeded('a', 2),
+      ...ev.gated('b'),
+      ev.gateDecided('b'),
+      ev.stepStarted(b),
+      ev.succeeded('b'),
+      { type: 'RunCompleted', data: { completedAt: '2026-05-01T10:00:09.000Z', durationMs: 9000 } },
     ] as CheckpointSourceEvent[];
     const checkpoints = checkpointsOf(events);
     expect(checkpoints.map(({ id, revision, type, stepId }) => ({ id, revision, type, stepId }))).toEqual([
@@ -28,16 +37,38 @@ describe('checkpointsOf', () => {
   });
 
   it('uses stored revisions and occurredAt, and keeps a later command out of a checkpoint (other causationId)', () => {
-    const stored = [...ev.started(plan), ...ev.running(a), ev.failed('a'), { type: 'StepRetryScheduled', data: { stepId: 'a', attempt: 2, delayMs: 0, dueAt: 'x' } }]
-      .map((event, i) => ({ ...event, revision: i + 10, metadata: { occurredAt: `t${i}`, causationId: i === 5 ? 'operator' : 'exec' } }));
-    expect(checkpointsOf(stored)).toEqual([{ id: 'cp-1', revision: 14, at: 't4', type: 'StepFailed', stepId: 'a', summary: 'a failed (attempt 1): bad_request' }]);
+    const stored = [
+      ...ev.started(plan),
+      ...ev.running(a),
+      ev.failed('a'),
+      { type: 'StepRetryScheduled', data: { stepId: 'a', attempt: 2, delayMs: 0, dueAt: 'x' } },
+    ].map((event, i) => ({
+      ...event,
+      revision: i + 10,
+      metadata: { occurredAt: `t${i}`, causationId: i === 5 ? 'operator' : 'exec' },
+    }));
+    expect(checkpointsOf(stored)).toEqual([
+      {
+        id: 'cp-1',
+        revision: 14,
+        at: 't4',
+        type: 'StepFailed',
+        stepId: 'a',
+        summary: 'a failed (attempt 1): bad_request',
+      },
+    ]);
   });
 });
 
 describe('stateAt', () => {
-  const events = [...ev.started(plan), ...ev.ran(a), ...ev.gated('b', { attempt: 1 }), ev.gateDecided('b', 'rejected'),
+  const events = [
+    ...ev.started(plan),
+    ...ev.ran(a),
+    ...ev.gated('b', { attempt: 1 }),
+    ev.gateDecided('b', 'rejected'),
     { type: 'StepBlocked', data: { stepId: 'b', attempt: 1, code: 'gate_rejected', reason: 'no', policies: [] } },
-    { type: 'RunFailed', data: { code: 'gate_rejected', reason: 'no', stepId: 'b', failedAt: 'x' } }] as CheckpointSourceEvent[];
+    { type: 'RunFailed', data: { code: 'gate_rejected', reason: 'no', stepId: 'b', failedAt: 'x' } },
+  ] as CheckpointSourceEvent[];
 
   it('folds the events up to the checkpoint', () => {
     expect(stateAt(events, 'cp-1').steps.a?.status).toBe('succeeded');

@@ -67,7 +67,12 @@ export function cumulativeConfidenceOf(state: RunState, stepId: string, ownConfi
  * Whether a result of `step` with `confidence` must be held for review, and against which threshold;
  * undefined when not (no threshold crossed, or the step already had a gate).
  */
-export function reviewRequirementOf(state: RunState, step: PlanStep, confidence: number | undefined, cumulative: number): ReviewRequirement | undefined {
+export function reviewRequirementOf(
+  state: RunState,
+  step: PlanStep,
+  confidence: number | undefined,
+  cumulative: number,
+): ReviewRequirement | undefined {
   if (state.runId !== undefined && state.gates[gateIdOf(state.runId, step.id)] !== undefined) return undefined;
   if (step.minConfidence !== undefined && confidence !== undefined && confidence < step.minConfidence) {
     return { minConfidence: step.minConfidence, basis: 'step' };

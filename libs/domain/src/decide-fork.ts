@@ -17,7 +17,9 @@ export const ForkErrorCodes = {
 
 /** Done in the origin: skipped, or succeeded with no review pending (a held result is not done). */
 function done(origin: RunState, step: StepState | undefined): boolean {
-  return step !== undefined && (step.status === 'skipped' || (step.status === 'succeeded' && reviewSettled(origin, step)));
+  return (
+    step !== undefined && (step.status === 'skipped' || (step.status === 'succeeded' && reviewSettled(origin, step)))
+  );
 }
 
 /** Ids of the origin's done steps whose dependencies are all carried too (fixpoint), in plan order. */
@@ -37,15 +39,25 @@ export function carriedStepIds(origin: RunState): string[] {
 }
 
 function carriedEvent(step: StepState, now: string): RunEvent {
-  if (step.status === 'skipped') return { type: 'StepSkipped', data: { stepId: step.stepId, reason: step.skipReason ?? 'skipped in the origin run', carriedOver: true } };
+  if (step.status === 'skipped')
+    return {
+      type: 'StepSkipped',
+      data: { stepId: step.stepId, reason: step.skipReason ?? 'skipped in the origin run', carriedOver: true },
+    };
   // A result a reviewer vouched for is ground truth (confidence.ts: factor 1): its tool confidence is not carried.
   const reviewed = step.review !== undefined;
   return {
     type: 'StepSucceeded',
     data: {
-      stepId: step.stepId, attempt: step.attempt, output: step.output, durationMs: step.durationMs ?? 0, completedAt: step.completedAt ?? now,
+      stepId: step.stepId,
+      attempt: step.attempt,
+      output: step.output,
+      durationMs: step.durationMs ?? 0,
+      completedAt: step.completedAt ?? now,
       ...(step.confidence === undefined || reviewed ? {} : { confidence: step.confidence }),
-      ...(step.cumulativeConfidence === undefined || reviewed ? {} : { cumulativeConfidence: step.cumulativeConfidence }),
+      ...(step.cumulativeConfidence === undefined || reviewed
+        ? {}
+        : { cumulativeConfidence: step.cumulativeConfidence }),
       ...(step.lineage === undefined ? {} : { lineage: step.lineage }),
       ...(step.reasoning === undefined ? {} : { reasoning: step.reasoning }),
       ...(step.alternatives === undefined ? {} : { alternatives: step.alternatives }),
@@ -67,13 +79,26 @@ function carriedEvent(step: StepState, now: string): RunEvent {
  */
 export function forkRun({ data }: ForkRun, state: RunState, now: string): RunEvent[] {
   const { runId, trigger, origin, forkedFrom } = data;
-  if (state.status !== 'none') refuse(RunErrorCodes.ALREADY_STARTED, `run "${state.runId ?? runId}" was already started (status ${state.status})`, { runId, status: state.status });
+  if (state.status !== 'none')
+    refuse(
+      RunErrorCodes.ALREADY_STARTED,
+      `run "${state.runId ?? runId}" was already started (status ${state.status})`,
+      { runId, status: state.status },
+    );
   const { plan, workflowId, workflowVersion } = origin;
   if (!plan || workflowId === undefined || workflowVersion === undefined) {
-    throw new DomainError(ForkErrorCodes.ORIGIN_NOT_STARTED, `run "${forkedFrom.runId}" has no plan at ${forkedFrom.checkpoint}: nothing to fork`, { origin: forkedFrom.runId });
+    throw new DomainError(
+      ForkErrorCodes.ORIGIN_NOT_STARTED,
+      `run "${forkedFrom.runId}" has no plan at ${forkedFrom.checkpoint}: nothing to fork`,
+      { origin: forkedFrom.runId },
+    );
   }
   if (origin.runId !== forkedFrom.runId || runId === forkedFrom.runId) {
-    throw new DomainError(ForkErrorCodes.ORIGIN_MISMATCH, `forkedFrom.runId "${forkedFrom.runId}" must be the origin state's run ("${origin.runId ?? ''}") and differ from the new run "${runId}"`, { runId, origin: forkedFrom.runId });
+    throw new DomainError(
+      ForkErrorCodes.ORIGIN_MISMATCH,
+      `forkedFrom.runId "${forkedFrom.runId}" must be the origin state's run ("${origin.runId ?? ''}") and differ from the new run "${runId}"`,
+      { runId, origin: forkedFrom.runId },
+    );
   }
   validatePlan(plan);
   const started: RunEvent[] = [

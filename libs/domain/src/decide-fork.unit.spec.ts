@@ -8,54 +8,143 @@ import { nextActions } from './next-actions.js';
 import { aPlan, aStep, ev, NOW, runSpec } from './run-fixtures.spec-util.js';
 import type { RunState } from './state.js';
 
-const plan = aPlan([aStep('a'), aStep('b', { dependsOn: ['a'] }), aStep('c', { dependsOn: ['b'] }), aStep('opt', { optional: true })], { concurrency: 1 });
+const plan = aPlan(
+  [aStep('a'), aStep('b', { dependsOn: ['a'] }), aStep('c', { dependsOn: ['b'] }), aStep('opt', { optional: true })],
+  { concurrency: 1 },
+);
 const [a, b] = plan.steps;
-const withLineage: RunEvent = { type: 'StepSucceeded', data: { stepId: 'a', attempt: 1, output: { n: 1 }, confidence: 0.9, cumulativeConfidence: 0.9, lineage: { source: 'crm', fresh: true }, durationMs: 12, completedAt: NOW } };
+const withLineage: RunEvent = {
+  type: 'StepSucceeded',
+  data: {
+    stepId: 'a',
+    attempt: 1,
+    output: { n: 1 },
+    confidence: 0.9,
+    cumulativeConfidence: 0.9,
+    lineage: { source: 'crm', fresh: true },
+    durationMs: 12,
+    completedAt: NOW,
+  },
+};
 const origin: RunState = foldRun([
-  ...ev.started(plan), ...ev.running(a!), withLineage, { type: 'StepSkipped', data: { stepId: 'opt', reason: 'not needed' } }, ...ev.running(b!), ev.failed('b'),
+  ...ev.started(plan),
+  ...ev.running(a!),
+  withLineage,
+  { type: 'StepSkipped', data: { stepId: 'opt', reason: 'not needed' } },
+  ...ev.running(b!),
+  ev.failed('b'),
 ]);
 const forkedFrom = { runId: 'run-1', checkpoint: 'cp-2', revision: 6 };
 const fork = (over: Partial<Extract<RunCommand, { type: 'ForkRun' }>['data']> = {}): RunCommand => ({
-  type: 'ForkRun', data: { runId: 'run-2', trigger: { source: 'api', idempotencyKey: 'fork/run-1/cp-2' }, origin, forkedFrom, ...over },
+  type: 'ForkRun',
+  data: { runId: 'run-2', trigger: { source: 'api', idempotencyKey: 'fork/run-1/cp-2' }, origin, forkedFrom, ...over },
 });
 
 describe('ForkRun', () => {
   it('starts a run linked to its origin, with the origin plan and the done steps carried over', () => {
     const events = runSpec([]).when(fork()).events();
     expect(events).toEqual([
-      { type: 'RunTriggered', data: { runId: 'run-2', workflowId: 'claims', workflowVersion: '1.0.0', trigger: { source: 'api', idempotencyKey: 'fork/run-1/cp-2' }, input: { claim: 42 }, forkedFrom } },
+      {
+        type: 'RunTriggered',
+        data: {
+          runId: 'run-2',
+          workflowId: 'claims',
+          workflowVersion: '1.0.0',
+          trigger: { source: 'api', idempotencyKey: 'fork/run-1/cp-2' },
+          input: { claim: 42 },
+          forkedFrom,
+        },
+      },
       { type: 'PlanCreated', data: { plan } },
-      { type: 'StepSucceeded', data: { stepId: 'a', attempt: 1, output: { n: 1 }, confidence: 0.9, cumulativeConfidence: 0.9, lineage: { source: 'crm', fresh: true }, durationMs: 12, completedAt: NOW, carriedOver: true } },
+      {
+        type: 'StepSucceeded',
+        data: {
+          stepId: 'a',
+          attempt: 1,
+          output: { n: 1 },
+          confidence: 0.9,
+          cumulativeConfidence: 0.9,
+          lineage: { source: 'crm', fresh: true },
+          durationMs: 12,
+          completedAt: NOW,
+          carriedOver: true,
+        },
+      },
       { type: 'StepSkipped', data: { stepId: 'opt', reason: 'not needed', carriedOver: true } },
     ]);
     const state = foldRun(events);
     expect(state.forkedFrom).toEqual(forkedFrom);
-    expect(Object.values(state.steps).map((s) => `${s.stepId}:${s.status}:${s.attempt}`)).toEqual(['a:succeeded:1', 'b:pending:1', 'c:pending:1', 'opt:skipped:1']);
+    expect(Object.values(state.steps).map((s) => `${s.stepId}:${s.status}:${s.attempt}`)).toEqual([
+      'a:succeeded:1',
+      'b:pending:1',
+      'c:pending:1',
+      'opt:skipped:1',
+    ]);
     // The executor runs the rest anew: b (failed in the origin) is evaluated again; a never starts.
     expect(nextActions(state, NOW)).toEqual([{ type: 'evaluate_policy', stepId: 'b', attempt: 1 }]);
-    expect(lineageOf(state, 'a')).toEqual({ stepId: 'a', status: 'succeeded', source: 'crm', fresh: true, confidence: 0.9, cumulativeConfidence: 0.9, upstream: [], reviewed: false, corrected: false, carriedOver: true });
+    expect(lineageOf(state, 'a')).toEqual({
+      stepId: 'a',
+      status: 'succeeded',
+      source: 'crm',
+      fresh: true,
+      confidence: 0.9,
+      cumulativeConfidence: 0.9,
+      upstream: [],
+      reviewed: false,
+      corrected: false,
+      carriedOver: true,
+    });
     expect(lineageOf(state, 'c')).toMatchObject({ upstream: ['b'], carriedOver: false });
     expect(lineageOf(state, 'nope')).toBeUndefined();
   });
 
   it('completes at once when every step was done at the checkpoint', () => {
     const done = foldRun([...ev.started(aPlan([aStep('a')])), ...ev.ran(aStep('a'))]);
-    expect(runSpec([]).when(fork({ origin: done })).events().map((e) => e.type)).toEqual(['RunTriggered', 'PlanCreated', 'StepSucceeded', 'RunCompleted']);
+    expect(
+      runSpec([])
+        .when(fork({ origin: done }))
+        .events()
+        .map((e) => e.type),
+    ).toEqual(['RunTriggered', 'PlanCreated', 'StepSucceeded', 'RunCompleted']);
   });
 
   it('does not carry a result held for review, nor a step whose dependency is not carried', () => {
     const heldPlan = aPlan([aStep('x', { minConfidence: 0.8 }), aStep('y', { dependsOn: ['x'] })]);
-    const held = foldRun([...ev.started(heldPlan), ...ev.running(heldPlan.steps[0]!), { type: 'StepSucceeded', data: { stepId: 'x', attempt: 1, output: {}, confidence: 0.2, review: { minConfidence: 0.8, basis: 'step' }, durationMs: 1, completedAt: NOW } }]);
+    const held = foldRun([
+      ...ev.started(heldPlan),
+      ...ev.running(heldPlan.steps[0]!),
+      {
+        type: 'StepSucceeded',
+        data: {
+          stepId: 'x',
+          attempt: 1,
+          output: {},
+          confidence: 0.2,
+          review: { minConfidence: 0.8, basis: 'step' },
+          durationMs: 1,
+          completedAt: NOW,
+        },
+      },
+    ]);
     expect(carriedStepIds(held)).toEqual([]);
-    const odd: RunState = { ...origin, steps: { ...origin.steps, c: { stepId: 'c', status: 'succeeded', attempt: 1 } } };
+    const odd: RunState = {
+      ...origin,
+      steps: { ...origin.steps, c: { stepId: 'c', status: 'succeeded', attempt: 1 } },
+    };
     expect(carriedStepIds(odd)).toEqual(['a', 'opt']);
   });
 
   it('is refused for a run already there (a second fork at the same checkpoint), an empty origin or a mismatched one', () => {
     const forked = decide(fork(), foldRun([]), { now: NOW });
     runSpec(forked).when(fork()).thenThrows('RUN.ALREADY_STARTED');
-    runSpec([]).when(fork({ origin: foldRun([]) })).thenThrows('RUN.FORK_ORIGIN_NOT_STARTED');
-    runSpec([]).when(fork({ forkedFrom: { ...forkedFrom, runId: 'run-9' } })).thenThrows('RUN.FORK_ORIGIN_MISMATCH');
-    runSpec([]).when(fork({ runId: 'run-1' })).thenThrows('RUN.FORK_ORIGIN_MISMATCH');
+    runSpec([])
+      .when(fork({ origin: foldRun([]) }))
+      .thenThrows('RUN.FORK_ORIGIN_NOT_STARTED');
+    runSpec([])
+      .when(fork({ forkedFrom: { ...forkedFrom, runId: 'run-9' } }))
+      .thenThrows('RUN.FORK_ORIGIN_MISMATCH');
+    runSpec([])
+      .when(fork({ runId: 'run-1' }))
+      .thenThrows('RUN.FORK_ORIGIN_MISMATCH');
   });
 });

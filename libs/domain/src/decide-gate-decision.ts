@@ -24,11 +24,17 @@ function downstreamOf(state: RunState, stepId: string): Set<string> {
 }
 
 function checkDecisionShape(gate: GateState, data: DecideGate['data']): void {
-  const invalid = (message: string, field: string): never => refuse(RunErrorCodes.DECISION_INVALID, `gate "${gate.gateId}": ${message}`, { gateId: gate.gateId, field });
-  if (data.outcome === 'redirect' && data.revision === undefined) invalid('a redirect needs a revision {addSteps, removeStepIds}', 'revision');
-  if (data.outcome !== 'redirect' && data.revision !== undefined) invalid(`a revision comes only with outcome redirect, not ${data.outcome}`, 'revision');
+  const invalid = (message: string, field: string): never =>
+    refuse(RunErrorCodes.DECISION_INVALID, `gate "${gate.gateId}": ${message}`, { gateId: gate.gateId, field });
+  if (data.outcome === 'redirect' && data.revision === undefined)
+    invalid('a redirect needs a revision {addSteps, removeStepIds}', 'revision');
+  if (data.outcome !== 'redirect' && data.revision !== undefined)
+    invalid(`a revision comes only with outcome redirect, not ${data.outcome}`, 'revision');
   if (data.correctedOutput !== undefined && (gate.source !== 'confidence' || data.outcome !== 'approve')) {
-    invalid(`a corrected output comes only with approve on a confidence gate (this is a ${gate.source} gate, outcome ${data.outcome})`, 'correctedOutput');
+    invalid(
+      `a corrected output comes only with approve on a confidence gate (this is a ${gate.source} gate, outcome ${data.outcome})`,
+      'correctedOutput',
+    );
   }
 }
 
@@ -41,7 +47,11 @@ function redirectRevision(state: RunState, gate: GateState, revision: GateRevisi
   const downstream = downstreamOf(state, gate.stepId);
   for (const stepId of revision.removeStepIds) {
     if (stepId !== gate.stepId && !downstream.has(stepId)) {
-      refuse(RunErrorCodes.STEP_NOT_DOWNSTREAM, `a redirect of gate "${gate.gateId}" may remove only step "${gate.stepId}" and the steps after it; "${stepId}" does not depend on it`, { gateId: gate.gateId, stepId });
+      refuse(
+        RunErrorCodes.STEP_NOT_DOWNSTREAM,
+        `a redirect of gate "${gate.gateId}" may remove only step "${gate.stepId}" and the steps after it; "${stepId}" does not depend on it`,
+        { gateId: gate.gateId, stepId },
+      );
     }
   }
   const gatedFirst = gate.source === 'confidence' ? [] : [gate.stepId];
@@ -68,13 +78,23 @@ export function decideGate({ data }: DecideGate, state: RunState, now: string): 
   const gate = requireOpenGate(state, data.gateId);
   const { reviewer, comment, correctedOutput } = data;
   if (reviewer.kind !== 'human') {
-    refuse(RunErrorCodes.ACTOR_CANNOT_DECIDE, `a ${reviewer.kind} ("${reviewer.id}") cannot decide gate "${gate.gateId}": only a human reviewer may`, { gateId: gate.gateId, actor: { kind: reviewer.kind, id: reviewer.id } });
+    refuse(
+      RunErrorCodes.ACTOR_CANNOT_DECIDE,
+      `a ${reviewer.kind} ("${reviewer.id}") cannot decide gate "${gate.gateId}": only a human reviewer may`,
+      { gateId: gate.gateId, actor: { kind: reviewer.kind, id: reviewer.id } },
+    );
   }
   const matched = matchReviewer(gate.reviewers, reviewer);
   if (matched === undefined) {
-    refuse(RunErrorCodes.REVIEWER_NOT_NAMED, `"${reviewer.id}" is not a reviewer of gate "${gate.gateId}" (reviewers: ${gate.reviewers.join(', ')}; their roles: ${(reviewer.roles ?? []).join(', ') || 'none'}; teams: ${(reviewer.teams ?? []).join(', ') || 'none'})`, {
-      gateId: gate.gateId, reviewer: reviewer.id, reviewers: gate.reviewers,
-    });
+    refuse(
+      RunErrorCodes.REVIEWER_NOT_NAMED,
+      `"${reviewer.id}" is not a reviewer of gate "${gate.gateId}" (reviewers: ${gate.reviewers.join(', ')}; their roles: ${(reviewer.roles ?? []).join(', ') || 'none'}; teams: ${(reviewer.teams ?? []).join(', ') || 'none'})`,
+      {
+        gateId: gate.gateId,
+        reviewer: reviewer.id,
+        reviewers: gate.reviewers,
+      },
+    );
   }
   checkDecisionShape(gate, data);
   const { gateId, stepId } = gate;
@@ -82,18 +102,33 @@ export function decideGate({ data }: DecideGate, state: RunState, now: string): 
   const decided: RunEvent = {
     type: 'GateDecided',
     data: {
-      gateId, stepId, outcome, reviewer: reviewer.id, ...(matched === reviewer.id ? {} : { matchedAs: matched }),
-      ...(comment === undefined ? {} : { comment }), ...(correctedOutput === undefined ? {} : { correctedOutput }),
+      gateId,
+      stepId,
+      outcome,
+      reviewer: reviewer.id,
+      ...(matched === reviewer.id ? {} : { matchedAs: matched }),
+      ...(comment === undefined ? {} : { comment }),
+      ...(correctedOutput === undefined ? {} : { correctedOutput }),
     },
   };
   const runDurationMs = data.runDurationMs ?? 0;
   if (outcome === 'approved') return concludeRun(state, [decided], now, runDurationMs);
   if (outcome === 'redirected') {
     const revision = redirectRevision(state, gate, data.revision as GateRevision);
-    const revised = revisePlan({
-      type: 'RevisePlan',
-      data: { author: reviewer.id, reason: comment ?? `gate "${gateId}" redirected by ${reviewer.id}`, addSteps: revision.addSteps, removeStepIds: revision.removeStepIds, runDurationMs },
-    }, evolve(state, decided), now);
+    const revised = revisePlan(
+      {
+        type: 'RevisePlan',
+        data: {
+          author: reviewer.id,
+          reason: comment ?? `gate "${gateId}" redirected by ${reviewer.id}`,
+          addSteps: revision.addSteps,
+          removeStepIds: revision.removeStepIds,
+          runDurationMs,
+        },
+      },
+      evolve(state, decided),
+      now,
+    );
     return [decided, ...revised];
   }
   const reason = `gate "${gateId}" rejected by ${reviewer.id}${comment ? `: ${comment}` : ''}`;

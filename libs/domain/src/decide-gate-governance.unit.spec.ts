@@ -7,7 +7,9 @@ import { matchReviewer, parseReviewerEntry } from './reviewers.js';
 import { aPlan, aStep, at, ev, gateOf, NOW, openGate, runSpec } from './run-fixtures.spec-util.js';
 
 const byRole: PolicyDecision = {
-  outcome: 'require_approval', rationale: 'payout over 50,000', auditId: 'audit-r',
+  outcome: 'require_approval',
+  rationale: 'payout over 50,000',
+  auditId: 'audit-r',
   rules: [{ rule: 'payout_limit', pack: 'approval@1.0.0', result: 'enforced', message: 'payout over 50,000' }],
   gate: { reviewers: ['role:claims-lead', 'team:payments', 'user:ann', 'dora'], reason: 'needs a claims lead' },
 };
@@ -20,8 +22,13 @@ const awaitingPay = [...ev.started(plan), ...ev.ran(a), ev.evaluated('pay', 1, b
 const payGateOpen = [...awaitingPay, ...runSpec(awaitingPay).when(openGate('pay')).events()];
 
 const human = (id: string, extra: Partial<ReviewerActor> = {}): ReviewerActor => ({ kind: 'human', id, ...extra });
-const decide = (outcome: 'approve' | 'reject' | 'redirect', reviewer: ReviewerActor, extra: { comment?: string; revision?: GateRevision; correctedOutput?: unknown } = {}): RunCommand => ({
-  type: 'DecideGate', data: { gateId: gateOf('pay'), reviewer, outcome, ...extra },
+const decide = (
+  outcome: 'approve' | 'reject' | 'redirect',
+  reviewer: ReviewerActor,
+  extra: { comment?: string; revision?: GateRevision; correctedOutput?: unknown } = {},
+): RunCommand => ({
+  type: 'DecideGate',
+  data: { gateId: gateOf('pay'), reviewer, outcome, ...extra },
 });
 
 describe('reviewer entries', () => {
@@ -45,25 +52,59 @@ describe('reviewer entries', () => {
 
 describe('DecideGate by role and team', () => {
   it('a holder of a named role decides; GateDecided records the entry that named them', () => {
-    runSpec(payGateOpen).when(decide('approve', human('bo', { roles: ['claims-lead'] }))).then([
-      { type: 'GateDecided', data: { gateId: gateOf('pay'), stepId: 'pay', outcome: 'approved', reviewer: 'bo', matchedAs: 'role:claims-lead' } },
-    ]);
+    runSpec(payGateOpen)
+      .when(decide('approve', human('bo', { roles: ['claims-lead'] })))
+      .then([
+        {
+          type: 'GateDecided',
+          data: {
+            gateId: gateOf('pay'),
+            stepId: 'pay',
+            outcome: 'approved',
+            reviewer: 'bo',
+            matchedAs: 'role:claims-lead',
+          },
+        },
+      ]);
   });
 
   it('a team member decides; a bare id and user:<id> name the user (no matchedAs for the bare id)', () => {
-    expect(runSpec(payGateOpen).when(decide('approve', human('cy', { teams: ['payments'] }))).events()[0]).toMatchObject({ data: { reviewer: 'cy', matchedAs: 'team:payments' } });
-    expect(runSpec(payGateOpen).when(decide('approve', human('ann'))).events()[0]).toMatchObject({ data: { reviewer: 'ann', matchedAs: 'user:ann' } });
-    expect(runSpec(payGateOpen).when(decide('approve', human('dora'))).events()[0]?.data).not.toHaveProperty('matchedAs');
+    expect(
+      runSpec(payGateOpen)
+        .when(decide('approve', human('cy', { teams: ['payments'] })))
+        .events()[0],
+    ).toMatchObject({ data: { reviewer: 'cy', matchedAs: 'team:payments' } });
+    expect(
+      runSpec(payGateOpen)
+        .when(decide('approve', human('ann')))
+        .events()[0],
+    ).toMatchObject({ data: { reviewer: 'ann', matchedAs: 'user:ann' } });
+    expect(
+      runSpec(payGateOpen)
+        .when(decide('approve', human('dora')))
+        .events()[0]?.data,
+    ).not.toHaveProperty('matchedAs');
   });
 
   it('refuses a human with other roles and teams (RUN.REVIEWER_NOT_NAMED) and an agent holding the role (RUN.ACTOR_CANNOT_DECIDE)', () => {
-    runSpec(payGateOpen).when(decide('approve', human('eve', { roles: ['intern'], teams: ['sales'] }))).thenThrows('RUN.REVIEWER_NOT_NAMED', { reviewer: 'eve' });
-    runSpec(payGateOpen).when(decide('approve', { kind: 'agent', id: 'bot', roles: ['claims-lead'] })).thenThrows('RUN.ACTOR_CANNOT_DECIDE');
+    runSpec(payGateOpen)
+      .when(decide('approve', human('eve', { roles: ['intern'], teams: ['sales'] })))
+      .thenThrows('RUN.REVIEWER_NOT_NAMED', { reviewer: 'eve' });
+    runSpec(payGateOpen)
+      .when(decide('approve', { kind: 'agent', id: 'bot', roles: ['claims-lead'] }))
+      .thenThrows('RUN.ACTOR_CANNOT_DECIDE');
   });
 
   it('refuses a second decision, even by another named reviewer', () => {
-    const decided = [...payGateOpen, ...runSpec(payGateOpen).when(decide('approve', human('ann'))).events()];
-    runSpec(decided).when(decide('reject', human('bo', { roles: ['claims-lead'] }))).thenThrows('RUN.GATE_ALREADY_DECIDED', { decidedBy: 'ann' });
+    const decided = [
+      ...payGateOpen,
+      ...runSpec(payGateOpen)
+        .when(decide('approve', human('ann')))
+        .events(),
+    ];
+    runSpec(decided)
+      .when(decide('reject', human('bo', { roles: ['claims-lead'] })))
+      .thenThrows('RUN.GATE_ALREADY_DECIDED', { decidedBy: 'ann' });
   });
 });
 
@@ -71,67 +112,161 @@ describe('DecideGate redirect', () => {
   const manual = aStep('manual_pay', { dependsOn: ['a'] });
 
   it('records GateDecided redirected + PlanRevised by the reviewer: the gated step is replaced, the run goes on', () => {
-    const events = runSpec(payGateOpen).when(decide('redirect', human('ann'), { comment: 'pay by cheque', revision: { addSteps: [manual], removeStepIds: ['notify'] } })).events();
+    const events = runSpec(payGateOpen)
+      .when(
+        decide('redirect', human('ann'), {
+          comment: 'pay by cheque',
+          revision: { addSteps: [manual], removeStepIds: ['notify'] },
+        }),
+      )
+      .events();
     expect(events).toEqual([
-      { type: 'GateDecided', data: { gateId: gateOf('pay'), stepId: 'pay', outcome: 'redirected', reviewer: 'ann', matchedAs: 'user:ann', comment: 'pay by cheque' } },
-      { type: 'PlanRevised', data: { revision: 1, author: 'ann', reason: 'pay by cheque', addedSteps: [manual], removedStepIds: ['pay', 'notify'] } },
+      {
+        type: 'GateDecided',
+        data: {
+          gateId: gateOf('pay'),
+          stepId: 'pay',
+          outcome: 'redirected',
+          reviewer: 'ann',
+          matchedAs: 'user:ann',
+          comment: 'pay by cheque',
+        },
+      },
+      {
+        type: 'PlanRevised',
+        data: {
+          revision: 1,
+          author: 'ann',
+          reason: 'pay by cheque',
+          addedSteps: [manual],
+          removedStepIds: ['pay', 'notify'],
+        },
+      },
     ]);
     const state = foldRun([...payGateOpen, ...events]);
     expect(state.plan?.steps.map((step) => step.id)).toEqual(['a', 'audit', 'manual_pay']);
     expect(state.gates[gateOf('pay')]).toMatchObject({ status: 'redirected', decidedBy: 'ann' });
     expect(nextActions(state, NOW)).toContainEqual({ type: 'evaluate_policy', stepId: 'manual_pay', attempt: 1 });
-    runSpec([...payGateOpen, ...events]).when(decide('approve', human('ann'))).thenThrows('RUN.GATE_ALREADY_DECIDED');
+    runSpec([...payGateOpen, ...events])
+      .when(decide('approve', human('ann')))
+      .thenThrows('RUN.GATE_ALREADY_DECIDED');
   });
 
   it('validates the revision like RevisePlan: a kept dependant of the removed step, a retired id, a step not after the gate', () => {
-    runSpec(payGateOpen).when(decide('redirect', human('ann'), { revision: { addSteps: [manual], removeStepIds: [] } })).thenThrows('plan_unknown_dependency', { stepId: 'notify' });
-    runSpec(payGateOpen).when(decide('redirect', human('ann'), { revision: { addSteps: [aStep('pay')], removeStepIds: ['notify'] } })).thenThrows('RUN.STEP_ID_RETIRED');
-    runSpec(payGateOpen).when(decide('redirect', human('ann'), { revision: { addSteps: [], removeStepIds: ['notify', 'audit'] } })).thenThrows('RUN.STEP_NOT_DOWNSTREAM', { stepId: 'audit' });
+    runSpec(payGateOpen)
+      .when(decide('redirect', human('ann'), { revision: { addSteps: [manual], removeStepIds: [] } }))
+      .thenThrows('plan_unknown_dependency', { stepId: 'notify' });
+    runSpec(payGateOpen)
+      .when(decide('redirect', human('ann'), { revision: { addSteps: [aStep('pay')], removeStepIds: ['notify'] } }))
+      .thenThrows('RUN.STEP_ID_RETIRED');
+    runSpec(payGateOpen)
+      .when(decide('redirect', human('ann'), { revision: { addSteps: [], removeStepIds: ['notify', 'audit'] } }))
+      .thenThrows('RUN.STEP_NOT_DOWNSTREAM', { stepId: 'audit' });
   });
 
   it('refuses a malformed decision: RUN.DECISION_INVALID', () => {
-    runSpec(payGateOpen).when(decide('redirect', human('ann'))).thenThrows('RUN.DECISION_INVALID', { field: 'revision' });
-    runSpec(payGateOpen).when(decide('approve', human('ann'), { revision: { addSteps: [], removeStepIds: [] } })).thenThrows('RUN.DECISION_INVALID', { field: 'revision' });
-    runSpec(payGateOpen).when(decide('approve', human('ann'), { correctedOutput: { amount: 1 } })).thenThrows('RUN.DECISION_INVALID', { field: 'correctedOutput' });
+    runSpec(payGateOpen)
+      .when(decide('redirect', human('ann')))
+      .thenThrows('RUN.DECISION_INVALID', { field: 'revision' });
+    runSpec(payGateOpen)
+      .when(decide('approve', human('ann'), { revision: { addSteps: [], removeStepIds: [] } }))
+      .thenThrows('RUN.DECISION_INVALID', { field: 'revision' });
+    runSpec(payGateOpen)
+      .when(decide('approve', human('ann'), { correctedOutput: { amount: 1 } }))
+      .thenThrows('RUN.DECISION_INVALID', { field: 'correctedOutput' });
   });
 
   it('a redirect that leaves nothing to run completes the run', () => {
     const last = aPlan([a, aStep('pay', { dependsOn: ['a'] })]);
     const waiting = [...ev.started(last), ...ev.ran(a), ev.evaluated('pay', 1, byRole)];
     const open = [...waiting, ...runSpec(waiting).when(openGate('pay')).events()];
-    const events = runSpec(open).when({ type: 'DecideGate', data: { gateId: gateOf('pay'), reviewer: human('ann'), outcome: 'redirect', revision: { addSteps: [], removeStepIds: [] }, runDurationMs: 900 } }).events();
+    const events = runSpec(open)
+      .when({
+        type: 'DecideGate',
+        data: {
+          gateId: gateOf('pay'),
+          reviewer: human('ann'),
+          outcome: 'redirect',
+          revision: { addSteps: [], removeStepIds: [] },
+          runDurationMs: 900,
+        },
+      })
+      .events();
     expect(events.map((event) => event.type)).toEqual(['GateDecided', 'PlanRevised', 'RunCompleted']);
     expect(events[2]).toEqual({ type: 'RunCompleted', data: { completedAt: NOW, durationMs: 900 } });
   });
 });
 
 describe('escalation chains', () => {
-  const chained: PolicyDecision = { ...byRole, gate: { reviewers: ['ann'], slaSeconds: 60, escalation: [{ reviewers: ['role:director'], slaSeconds: 30 }, { reviewers: ['cfo'] }], reason: 'big payout' } };
+  const chained: PolicyDecision = {
+    ...byRole,
+    gate: {
+      reviewers: ['ann'],
+      slaSeconds: 60,
+      escalation: [{ reviewers: ['role:director'], slaSeconds: 30 }, { reviewers: ['cfo'] }],
+      reason: 'big payout',
+    },
+  };
   const waiting = [...ev.started(plan), ...ev.ran(a), ev.evaluated('pay', 1, chained)];
   const opened = runSpec(waiting).when(openGate('pay')).events();
   const escalate: RunCommand = { type: 'EscalateGate', data: { gateId: gateOf('pay') } };
 
   it('GateOpened records every level with its SLA resolved (a level without one takes the gate SLA)', () => {
-    expect(opened).toEqual([{ type: 'GateOpened', data: {
-      gateId: gateOf('pay'), stepId: 'pay', attempt: 1, reviewers: ['ann'], reason: 'big payout', source: 'policy', dueAt: '2026-05-01T10:01:00.000Z',
-      escalateTo: ['role:director'], escalation: [{ reviewers: ['role:director'], slaSeconds: 30 }, { reviewers: ['cfo'], slaSeconds: 60 }], slaSeconds: 60,
-    } }]);
+    expect(opened).toEqual([
+      {
+        type: 'GateOpened',
+        data: {
+          gateId: gateOf('pay'),
+          stepId: 'pay',
+          attempt: 1,
+          reviewers: ['ann'],
+          reason: 'big payout',
+          source: 'policy',
+          dueAt: '2026-05-01T10:01:00.000Z',
+          escalateTo: ['role:director'],
+          escalation: [
+            { reviewers: ['role:director'], slaSeconds: 30 },
+            { reviewers: ['cfo'], slaSeconds: 60 },
+          ],
+          slaSeconds: 60,
+        },
+      },
+    ]);
   });
 
   it('escalates level by level, each level getting its own SLA from when it was escalated to, and no further after the last', () => {
-    const first = runSpec([...waiting, ...opened]).when(escalate, at('2026-05-01T10:02:00.000Z')).events();
-    expect(first).toEqual([{ type: 'GateEscalated', data: { gateId: gateOf('pay'), level: 1, reviewers: ['role:director'], dueAt: '2026-05-01T10:02:30.000Z' } }]);
+    const first = runSpec([...waiting, ...opened])
+      .when(escalate, at('2026-05-01T10:02:00.000Z'))
+      .events();
+    expect(first).toEqual([
+      {
+        type: 'GateEscalated',
+        data: { gateId: gateOf('pay'), level: 1, reviewers: ['role:director'], dueAt: '2026-05-01T10:02:30.000Z' },
+      },
+    ]);
     const afterFirst = [...waiting, ...opened, ...first];
     runSpec(afterFirst).when(escalate, at('2026-05-01T10:02:29.999Z')).thenThrows('RUN.GATE_NOT_DUE');
-    runSpec(afterFirst).when(decide('approve', human('ann'))).thenThrows('RUN.REVIEWER_NOT_NAMED');
+    runSpec(afterFirst)
+      .when(decide('approve', human('ann')))
+      .thenThrows('RUN.REVIEWER_NOT_NAMED');
     const second = runSpec(afterFirst).when(escalate, at('2026-05-01T10:03:00.000Z')).events();
     expect(second).toEqual([{ type: 'GateEscalated', data: { gateId: gateOf('pay'), level: 2, reviewers: ['cfo'] } }]);
-    runSpec([...afterFirst, ...second]).when(escalate, at('2026-05-02T00:00:00.000Z')).thenThrows('RUN.GATE_NOT_ESCALATABLE', { level: 2 });
-    expect(runSpec([...afterFirst, ...second]).when(decide('approve', human('cfo'))).events()[0]).toMatchObject({ data: { outcome: 'approved', reviewer: 'cfo' } });
+    runSpec([...afterFirst, ...second])
+      .when(escalate, at('2026-05-02T00:00:00.000Z'))
+      .thenThrows('RUN.GATE_NOT_ESCALATABLE', { level: 2 });
+    expect(
+      runSpec([...afterFirst, ...second])
+        .when(decide('approve', human('cfo')))
+        .events()[0],
+    ).toMatchObject({ data: { outcome: 'approved', reviewer: 'cfo' } });
   });
 
   it('a stored gate with a flat escalateTo keeps its meaning: one level, and its fold is what it was', () => {
-    const legacy: RunEvent[] = [...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['carol'] }), { type: 'GateEscalated', data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } }];
+    const legacy: RunEvent[] = [
+      ...ev.started(plan),
+      ...ev.gated('a', { dueAt: NOW, escalateTo: ['carol'] }),
+      { type: 'GateEscalated', data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } },
+    ];
     expect(foldRun(legacy).gates[gateOf('a')]).toMatchObject({ level: 1, reviewers: ['carol'], escalateTo: [] });
     expect(foldRun(legacy).gates[gateOf('a')]).not.toHaveProperty('dueAt');
   });

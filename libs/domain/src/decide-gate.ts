@@ -12,11 +12,14 @@ import { addMilliseconds, isDue } from './time.js';
 function exceptionOf(stepState: StepState, cumulativeConfidence: number): ConfidenceException {
   const review = stepState.review as NonNullable<StepState['review']>;
   return {
-    input: stepState.input ?? null, output: stepState.output ?? null,
+    input: stepState.input ?? null,
+    output: stepState.output ?? null,
     ...(stepState.reasoning === undefined ? {} : { reasoning: stepState.reasoning }),
     ...(stepState.alternatives === undefined ? {} : { alternatives: stepState.alternatives }),
     ...(stepState.confidence === undefined ? {} : { confidence: stepState.confidence }),
-    cumulativeConfidence, minConfidence: review.minConfidence, basis: review.basis,
+    cumulativeConfidence,
+    minConfidence: review.minConfidence,
+    basis: review.basis,
   };
 }
 
@@ -43,30 +46,55 @@ export function openGate({ data }: OpenGate, state: RunState, now: string): RunE
   const { stepId } = data;
   const heldForReview = stepState.status === 'succeeded' && stepState.review !== undefined;
   if (stepState.status !== 'awaiting_approval' && !heldForReview) {
-    refuse(RunErrorCodes.STEP_NOT_AWAITING_APPROVAL, `step "${stepId}" is ${stepState.status}; a gate opens only for a step awaiting approval or a result held for review`, { stepId, status: stepState.status });
+    refuse(
+      RunErrorCodes.STEP_NOT_AWAITING_APPROVAL,
+      `step "${stepId}" is ${stepState.status}; a gate opens only for a step awaiting approval or a result held for review`,
+      { stepId, status: stepState.status },
+    );
   }
   const existing = gateOfStep(state, stepId);
   if (existing) {
-    refuse(RunErrorCodes.GATE_ALREADY_OPEN, `gate "${existing.gateId}" of step "${stepId}" was already opened (now ${existing.status}); a step has one gate`, { stepId, gateId: existing.gateId, status: existing.status });
+    refuse(
+      RunErrorCodes.GATE_ALREADY_OPEN,
+      `gate "${existing.gateId}" of step "${stepId}" was already opened (now ${existing.status}); a step has one gate`,
+      { stepId, gateId: existing.gateId, status: existing.status },
+    );
   }
   const cumulativeConfidence = stepState.cumulativeConfidence ?? cumulativeConfidenceOf(state, stepId);
-  const required = heldForReview && stepState.review
-    ? confidenceRequirementOf(state.plan, step, stepState.review, { ...(stepState.confidence === undefined ? {} : { confidence: stepState.confidence }), cumulativeConfidence }, data.confidenceDefault)
-    : gateRequirementOf(step, stepState.decision);
+  const required =
+    heldForReview && stepState.review
+      ? confidenceRequirementOf(
+          state.plan,
+          step,
+          stepState.review,
+          { ...(stepState.confidence === undefined ? {} : { confidence: stepState.confidence }), cumulativeConfidence },
+          data.confidenceDefault,
+        )
+      : gateRequirementOf(step, stepState.decision);
   if (required.reviewers.length === 0) {
-    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${stepId}": the ${required.source} gate names no reviewer`, { stepId, source: required.source });
+    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${stepId}": the ${required.source} gate names no reviewer`, {
+      stepId,
+      source: required.source,
+    });
   }
   const { reviewers, reason, source, slaSeconds, escalateTo, escalation, chained } = required;
-  return [{
-    type: 'GateOpened',
-    data: {
-      gateId: gateIdOf(state.runId ?? '', stepId), stepId, attempt: stepState.attempt, reviewers, reason, source,
-      ...(slaSeconds === undefined ? {} : { dueAt: addMilliseconds(now, slaSeconds * 1000) }),
-      ...(escalateTo.length === 0 ? {} : { escalateTo }),
-      ...(chained ? { escalation, ...(slaSeconds === undefined ? {} : { slaSeconds }) } : {}),
-      ...(heldForReview ? { exception: exceptionOf(stepState, cumulativeConfidence) } : {}),
+  return [
+    {
+      type: 'GateOpened',
+      data: {
+        gateId: gateIdOf(state.runId ?? '', stepId),
+        stepId,
+        attempt: stepState.attempt,
+        reviewers,
+        reason,
+        source,
+        ...(slaSeconds === undefined ? {} : { dueAt: addMilliseconds(now, slaSeconds * 1000) }),
+        ...(escalateTo.length === 0 ? {} : { escalateTo }),
+        ...(chained ? { escalation, ...(slaSeconds === undefined ? {} : { slaSeconds }) } : {}),
+        ...(heldForReview ? { exception: exceptionOf(stepState, cumulativeConfidence) } : {}),
+      },
     },
-  }];
+  ];
 }
 
 /**
@@ -82,12 +110,30 @@ export function escalateGate({ data }: EscalateGate, state: RunState, now: strin
   const gate = requireOpenGate(state, data.gateId);
   const next = gate.escalation[gate.level];
   if (next === undefined || next.reviewers.length === 0) {
-    refuse(RunErrorCodes.GATE_NOT_ESCALATABLE, `gate "${gate.gateId}" has no escalation level left (level ${gate.level} of ${gate.escalation.length})`, { gateId: gate.gateId, level: gate.level });
+    refuse(
+      RunErrorCodes.GATE_NOT_ESCALATABLE,
+      `gate "${gate.gateId}" has no escalation level left (level ${gate.level} of ${gate.escalation.length})`,
+      { gateId: gate.gateId, level: gate.level },
+    );
   }
   if (gate.dueAt === undefined || !isDue(gate.dueAt, now)) {
-    refuse(RunErrorCodes.GATE_NOT_DUE, `gate "${gate.gateId}" is due at ${gate.dueAt ?? 'no time (no SLA)'}; now is ${now}`, { gateId: gate.gateId, dueAt: gate.dueAt, now });
+    refuse(
+      RunErrorCodes.GATE_NOT_DUE,
+      `gate "${gate.gateId}" is due at ${gate.dueAt ?? 'no time (no SLA)'}; now is ${now}`,
+      { gateId: gate.gateId, dueAt: gate.dueAt, now },
+    );
   }
   const further = gate.escalation[gate.level + 1] !== undefined;
   const dueAt = further && next.slaSeconds !== undefined ? addMilliseconds(now, next.slaSeconds * 1000) : undefined;
-  return [{ type: 'GateEscalated', data: { gateId: gate.gateId, level: gate.level + 1, reviewers: next.reviewers, ...(dueAt === undefined ? {} : { dueAt }) } }];
+  return [
+    {
+      type: 'GateEscalated',
+      data: {
+        gateId: gate.gateId,
+        level: gate.level + 1,
+        reviewers: next.reviewers,
+        ...(dueAt === undefined ? {} : { dueAt }),
+      },
+    },
+  ];
 }

@@ -10,14 +10,28 @@ const awaiting = [...ev.started(plan), ev.evaluated('a', 1, requireApproval)];
 const gateOpen = [...awaiting, ...runSpec(awaiting).when(openGate('a')).events()];
 const alice: CommandActor = { kind: 'human', id: 'alice' };
 const decideGate = (outcome: 'approve' | 'reject', reviewer: CommandActor = alice, comment?: string): RunCommand => ({
-  type: 'DecideGate', data: { gateId: gateOf('a'), reviewer, outcome, ...(comment === undefined ? {} : { comment }) },
+  type: 'DecideGate',
+  data: { gateId: gateOf('a'), reviewer, outcome, ...(comment === undefined ? {} : { comment }) },
 });
 const escalate: RunCommand = { type: 'EscalateGate', data: { gateId: gateOf('a') } };
 
 describe('DecideGate', () => {
   it('approve: records the decision and the step becomes ready to start', () => {
-    const events = runSpec(gateOpen).when(decideGate('approve', alice, 'checked the claim')).events();
-    expect(events).toEqual([{ type: 'GateDecided', data: { gateId: gateOf('a'), stepId: 'a', outcome: 'approved', reviewer: 'alice', comment: 'checked the claim' } }]);
+    const events = runSpec(gateOpen)
+      .when(decideGate('approve', alice, 'checked the claim'))
+      .events();
+    expect(events).toEqual([
+      {
+        type: 'GateDecided',
+        data: {
+          gateId: gateOf('a'),
+          stepId: 'a',
+          outcome: 'approved',
+          reviewer: 'alice',
+          comment: 'checked the claim',
+        },
+      },
+    ]);
     const state = foldRun([...gateOpen, ...events]);
     expect(state.steps['a']?.status).toBe('ready');
     expect(state.gates[gateOf('a')]).toMatchObject({ status: 'approved', decidedBy: 'alice' });
@@ -26,53 +40,92 @@ describe('DecideGate', () => {
 
   it('reject: blocks the step and fails the run', () => {
     const reason = `gate "${gateOf('a')}" rejected by alice: amount looks wrong`;
-    runSpec(gateOpen).when(decideGate('reject', alice, 'amount looks wrong')).then([
-      { type: 'GateDecided', data: { gateId: gateOf('a'), stepId: 'a', outcome: 'rejected', reviewer: 'alice', comment: 'amount looks wrong' } },
-      { type: 'StepBlocked', data: { stepId: 'a', attempt: 1, code: 'gate_rejected', reason, policies: [] } },
-      { type: 'RunFailed', data: { code: 'gate_rejected', reason, stepId: 'a', failedAt: NOW } },
-    ]);
+    runSpec(gateOpen)
+      .when(decideGate('reject', alice, 'amount looks wrong'))
+      .then([
+        {
+          type: 'GateDecided',
+          data: {
+            gateId: gateOf('a'),
+            stepId: 'a',
+            outcome: 'rejected',
+            reviewer: 'alice',
+            comment: 'amount looks wrong',
+          },
+        },
+        { type: 'StepBlocked', data: { stepId: 'a', attempt: 1, code: 'gate_rejected', reason, policies: [] } },
+        { type: 'RunFailed', data: { code: 'gate_rejected', reason, stepId: 'a', failedAt: NOW } },
+      ]);
   });
 
   it('refuses an unknown gate, or one not opened yet: RUN.GATE_NOT_FOUND', () => {
-    runSpec(awaiting).when(decideGate('approve')).thenThrows('RUN.GATE_NOT_FOUND', { gateId: gateOf('a') });
-    runSpec(gateOpen).when({ type: 'DecideGate', data: { gateId: gateOf('b'), reviewer: alice, outcome: 'approve' } }).thenThrows('RUN.GATE_NOT_FOUND');
+    runSpec(awaiting)
+      .when(decideGate('approve'))
+      .thenThrows('RUN.GATE_NOT_FOUND', { gateId: gateOf('a') });
+    runSpec(gateOpen)
+      .when({ type: 'DecideGate', data: { gateId: gateOf('b'), reviewer: alice, outcome: 'approve' } })
+      .thenThrows('RUN.GATE_NOT_FOUND');
   });
 
   it('refuses a second decision: RUN.GATE_ALREADY_DECIDED', () => {
-    runSpec([...gateOpen, ev.gateDecided('a')]).when(decideGate('reject', { kind: 'human', id: 'bob' })).thenThrows('RUN.GATE_ALREADY_DECIDED', { decidedBy: 'alice' });
+    runSpec([...gateOpen, ev.gateDecided('a')])
+      .when(decideGate('reject', { kind: 'human', id: 'bob' }))
+      .thenThrows('RUN.GATE_ALREADY_DECIDED', { decidedBy: 'alice' });
   });
 
   it.each(['agent', 'service', 'system'] as const)('refuses a %s as decider: RUN.ACTOR_CANNOT_DECIDE', (kind) => {
-    runSpec(gateOpen).when(decideGate('approve', { kind, id: 'alice' })).thenThrows('RUN.ACTOR_CANNOT_DECIDE');
+    runSpec(gateOpen)
+      .when(decideGate('approve', { kind, id: 'alice' }))
+      .thenThrows('RUN.ACTOR_CANNOT_DECIDE');
   });
 
   it('refuses a human the gate does not name: RUN.REVIEWER_NOT_NAMED', () => {
-    runSpec(gateOpen).when(decideGate('approve', { kind: 'human', id: 'mallory' })).thenThrows('RUN.REVIEWER_NOT_NAMED', { reviewer: 'mallory', reviewers: ['alice', 'bob'] });
+    runSpec(gateOpen)
+      .when(decideGate('approve', { kind: 'human', id: 'mallory' }))
+      .thenThrows('RUN.REVIEWER_NOT_NAMED', { reviewer: 'mallory', reviewers: ['alice', 'bob'] });
   });
 
   it('after an escalation only the escalation reviewers may decide', () => {
-    const escalated = [...gateOpen, { type: 'GateEscalated' as const, data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } }];
+    const escalated = [
+      ...gateOpen,
+      { type: 'GateEscalated' as const, data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } },
+    ];
     runSpec(escalated).when(decideGate('approve', alice)).thenThrows('RUN.REVIEWER_NOT_NAMED');
-    expect(runSpec(escalated).when(decideGate('approve', { kind: 'human', id: 'carol' })).events()[0]).toMatchObject({ data: { reviewer: 'carol', outcome: 'approved' } });
+    expect(
+      runSpec(escalated)
+        .when(decideGate('approve', { kind: 'human', id: 'carol' }))
+        .events()[0],
+    ).toMatchObject({ data: { reviewer: 'carol', outcome: 'approved' } });
   });
 });
 
 describe('EscalateGate', () => {
   it('escalates a due gate to escalateTo, one level up', () => {
-    runSpec(gateOpen).when(escalate, at('2026-05-01T11:00:00.000Z')).then([{ type: 'GateEscalated', data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } }]);
+    runSpec(gateOpen)
+      .when(escalate, at('2026-05-01T11:00:00.000Z'))
+      .then([{ type: 'GateEscalated', data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } }]);
   });
 
   it('refuses before dueAt: RUN.GATE_NOT_DUE', () => {
-    runSpec(gateOpen).when(escalate, at('2026-05-01T10:59:59.999Z')).thenThrows('RUN.GATE_NOT_DUE', { dueAt: '2026-05-01T11:00:00.000Z' });
+    runSpec(gateOpen)
+      .when(escalate, at('2026-05-01T10:59:59.999Z'))
+      .thenThrows('RUN.GATE_NOT_DUE', { dueAt: '2026-05-01T11:00:00.000Z' });
   });
 
   it('refuses a gate with no escalation left: RUN.GATE_NOT_ESCALATABLE', () => {
-    const escalated = [...gateOpen, { type: 'GateEscalated' as const, data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } }];
-    runSpec(escalated).when(escalate, at('2026-05-02T00:00:00.000Z')).thenThrows('RUN.GATE_NOT_ESCALATABLE', { level: 1 });
+    const escalated = [
+      ...gateOpen,
+      { type: 'GateEscalated' as const, data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } },
+    ];
+    runSpec(escalated)
+      .when(escalate, at('2026-05-02T00:00:00.000Z'))
+      .thenThrows('RUN.GATE_NOT_ESCALATABLE', { level: 1 });
   });
 
   it('refuses a decided gate (RUN.GATE_ALREADY_DECIDED) and an unknown one (RUN.GATE_NOT_FOUND)', () => {
-    runSpec([...gateOpen, ev.gateDecided('a')]).when(escalate, at('2026-05-02T00:00:00.000Z')).thenThrows('RUN.GATE_ALREADY_DECIDED');
+    runSpec([...gateOpen, ev.gateDecided('a')])
+      .when(escalate, at('2026-05-02T00:00:00.000Z'))
+      .thenThrows('RUN.GATE_ALREADY_DECIDED');
     runSpec(ev.started(plan)).when(escalate).thenThrows('RUN.GATE_NOT_FOUND');
   });
 });

@@ -29,15 +29,21 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
   const held = new Set<string>(); // steps whose success is held for review and not yet approved or redirected
   for (const [index, event] of history.entries()) {
     const where = `event #${index} ${event.type}`;
-    if (['completed', 'failed', 'cancelled'].includes(status)) throw new Error(`${where} after the run ended (${status})`);
+    if (['completed', 'failed', 'cancelled'].includes(status))
+      throw new Error(`${where} after the run ended (${status})`);
     switch (event.type) {
-      case 'RunTriggered': status = 'running'; break;
-      case 'PlanCreated': plan = event.data.plan; break;
+      case 'RunTriggered':
+        status = 'running';
+        break;
+      case 'PlanCreated':
+        plan = event.data.plan;
+        break;
       case 'PlanRevised':
         plan = applyPlanRevision(plan as Plan, event.data.addedSteps, event.data.removedStepIds);
         for (const id of event.data.removedStepIds) {
           if (running.has(id)) throw new Error(`${where} removed running step ${id}`);
-          if (done.has(id) && history.slice(0, index).some((e) => e.type === 'StepSucceeded' && e.data.stepId === id)) throw new Error(`${where} removed succeeded step ${id}`);
+          if (done.has(id) && history.slice(0, index).some((e) => e.type === 'StepSucceeded' && e.data.stepId === id))
+            throw new Error(`${where} removed succeeded step ${id}`);
           done.delete(id);
           held.delete(id);
           allowed.delete(id);
@@ -47,7 +53,11 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
       case 'StepPolicyEvaluated':
         if (event.data.decision.outcome !== 'deny') {
           const needsApproval = event.data.decision.outcome === 'require_approval';
-          allowed.set(event.data.stepId, { attempt: event.data.attempt, needsApproval, reviewers: needsApproval ? (event.data.decision.gate?.reviewers ?? []) : [] });
+          allowed.set(event.data.stepId, {
+            attempt: event.data.attempt,
+            needsApproval,
+            reviewers: needsApproval ? (event.data.decision.gate?.reviewers ?? []) : [],
+          });
         }
         break;
       case 'GateOpened': {
@@ -55,21 +65,26 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         if (opened.has(gateId)) throw new Error(`${where} opened gate ${gateId} twice`);
         opened.add(gateId);
         // The approval service opens gates: GateOpened is a batch of its own (OpenGate), never beside a policy decision.
-        if (!batchStarts.has(index) || (index + 1 < history.length && !batchStarts.has(index + 1))) throw new Error(`${where} not alone in its batch`);
+        if (!batchStarts.has(index) || (index + 1 < history.length && !batchStarts.has(index + 1)))
+          throw new Error(`${where} not alone in its batch`);
         if (event.data.source === 'confidence') {
-          if (!held.has(stepId)) throw new Error(`${where}: confidence gate of ${stepId}, whose result is not held for review`);
+          if (!held.has(stepId))
+            throw new Error(`${where}: confidence gate of ${stepId}, whose result is not held for review`);
           if (!event.data.exception) throw new Error(`${where}: confidence gate without its exception package`);
           break;
         }
         const policy = allowed.get(stepId);
         const step = plan?.steps.find((candidate) => candidate.id === stepId);
-        if (!policy || policy.attempt !== attempt || !(policy.needsApproval || step?.gate)) throw new Error(`${where}: no decision of ${stepId}#${attempt} needs a gate`);
+        if (!policy || policy.attempt !== attempt || !(policy.needsApproval || step?.gate))
+          throw new Error(`${where}: no decision of ${stepId}#${attempt} needs a gate`);
         const named = [...policy.reviewers, ...(step?.gate?.reviewers ?? [])];
-        if (named.some((reviewer) => !reviewers.includes(reviewer))) throw new Error(`${where}: reviewers ${reviewers.join(',')} miss one of ${named.join(',')}`);
+        if (named.some((reviewer) => !reviewers.includes(reviewer)))
+          throw new Error(`${where}: reviewers ${reviewers.join(',')} miss one of ${named.join(',')}`);
         break;
       }
       case 'GateDecided':
-        if (!opened.has(event.data.gateId) || decided.has(event.data.gateId)) throw new Error(`${where} decided gate ${event.data.gateId} not open`);
+        if (!opened.has(event.data.gateId) || decided.has(event.data.gateId))
+          throw new Error(`${where} decided gate ${event.data.gateId} not open`);
         decided.add(event.data.gateId);
         if (event.data.outcome === 'approved') approved.add(event.data.gateId);
         if (event.data.outcome !== 'rejected') held.delete(event.data.stepId);
@@ -78,9 +93,13 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         const previous = history[index - 1];
         if (!batchStarts.has(index) && previous?.type === 'StepFailed' && previous.data.stepId === event.data.stepId) {
           const retry = plan?.steps.find((step) => step.id === event.data.stepId)?.retry;
-          if (!retry || event.data.attempt > retry.maxAttempts) throw new Error(`${where}: attempt ${event.data.attempt} beyond maxAttempts`);
-          const expected = Math.round(Math.min(retry.maxBackoffMs, retry.backoffMs * retry.multiplier ** (event.data.attempt - 2)));
-          if (event.data.delayMs !== expected) throw new Error(`${where}: delay ${event.data.delayMs} ms, expected ${expected} ms`);
+          if (!retry || event.data.attempt > retry.maxAttempts)
+            throw new Error(`${where}: attempt ${event.data.attempt} beyond maxAttempts`);
+          const expected = Math.round(
+            Math.min(retry.maxBackoffMs, retry.backoffMs * retry.multiplier ** (event.data.attempt - 2)),
+          );
+          if (event.data.delayMs !== expected)
+            throw new Error(`${where}: delay ${event.data.delayMs} ms, expected ${expected} ms`);
         }
         break;
       }
@@ -89,16 +108,23 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         if (status !== 'running') throw new Error(`${where} while the run is ${status}`);
         const step = plan?.steps.find((candidate) => candidate.id === stepId);
         if (!step) throw new Error(`${where} of unknown step ${stepId}`);
-        for (const dependency of step.dependsOn) if (!done.has(dependency)) throw new Error(`${where}: ${stepId} started before ${dependency} succeeded or was skipped`);
-        for (const dependency of step.dependsOn) if (held.has(dependency)) throw new Error(`${where}: ${stepId} started while ${dependency}'s result is held for review`);
+        for (const dependency of step.dependsOn)
+          if (!done.has(dependency))
+            throw new Error(`${where}: ${stepId} started before ${dependency} succeeded or was skipped`);
+        for (const dependency of step.dependsOn)
+          if (held.has(dependency))
+            throw new Error(`${where}: ${stepId} started while ${dependency}'s result is held for review`);
         const key = `${stepId}#${attempt}`;
         if (startedAttempts.has(key)) throw new Error(`${where}: ${key} started twice`);
         startedAttempts.add(key);
         const policy = allowed.get(stepId);
-        if (!policy || policy.attempt !== attempt) throw new Error(`${where}: ${key} started without an allowing policy decision`);
-        if ((policy.needsApproval || step.gate) && !approved.has(gateIdOf(RUN_ID, stepId))) throw new Error(`${where}: ${key} started before its gate was approved`);
+        if (!policy || policy.attempt !== attempt)
+          throw new Error(`${where}: ${key} started without an allowing policy decision`);
+        if ((policy.needsApproval || step.gate) && !approved.has(gateIdOf(RUN_ID, stepId)))
+          throw new Error(`${where}: ${key} started before its gate was approved`);
         running.add(stepId);
-        if (running.size > (plan?.concurrency ?? 0)) throw new Error(`${where}: ${running.size} steps running, concurrency ${plan?.concurrency}`);
+        if (running.size > (plan?.concurrency ?? 0))
+          throw new Error(`${where}: ${running.size} steps running, concurrency ${plan?.concurrency}`);
         break;
       }
       case 'StepSucceeded': {
@@ -107,21 +133,38 @@ function checkHistory(history: readonly RunEvent[], batchStarts: ReadonlySet<num
         done.add(stepId);
         const min = plan?.steps.find((candidate) => candidate.id === stepId)?.minConfidence;
         const crossed = min !== undefined && confidence !== undefined && confidence < min;
-        if (crossed !== (review !== undefined) && !opened.has(gateIdOf(RUN_ID, stepId))) throw new Error(`${where}: confidence ${confidence} vs minConfidence ${min}, review ${JSON.stringify(review)}`);
+        if (crossed !== (review !== undefined) && !opened.has(gateIdOf(RUN_ID, stepId)))
+          throw new Error(
+            `${where}: confidence ${confidence} vs minConfidence ${min}, review ${JSON.stringify(review)}`,
+          );
         if (review) held.add(stepId);
         break;
       }
-      case 'StepFailed': running.delete(event.data.stepId); break;
-      case 'StepSkipped': done.add(event.data.stepId); break;
-      case 'RunPaused': status = 'paused'; break;
-      case 'RunResumed': status = 'running'; break;
+      case 'StepFailed':
+        running.delete(event.data.stepId);
+        break;
+      case 'StepSkipped':
+        done.add(event.data.stepId);
+        break;
+      case 'RunPaused':
+        status = 'paused';
+        break;
+      case 'RunResumed':
+        status = 'running';
+        break;
       case 'RunCompleted':
-        if (!plan?.steps.every((step) => done.has(step.id) && !held.has(step.id))) throw new Error(`${where} with steps not done or held for review`);
+        if (!plan?.steps.every((step) => done.has(step.id) && !held.has(step.id)))
+          throw new Error(`${where} with steps not done or held for review`);
         status = 'completed';
         break;
-      case 'RunFailed': status = 'failed'; break;
-      case 'RunCancelled': status = 'cancelled'; break;
-      default: break;
+      case 'RunFailed':
+        status = 'failed';
+        break;
+      case 'RunCancelled':
+        status = 'cancelled';
+        break;
+      default:
+        break;
     }
   }
 }
@@ -143,7 +186,11 @@ describe('Run aggregate properties over random executions', () => {
         }
         accepted.forEach((command, i) => {
           const previous = accepted[i - 1];
-          if (command.type === 'OpenGate' && !(previous?.type === 'RecordStepPolicyDecision' && previous.data.stepId === command.data.stepId)) lateGates += 1;
+          if (
+            command.type === 'OpenGate' &&
+            !(previous?.type === 'RecordStepPolicyDecision' && previous.data.stepId === command.data.stepId)
+          )
+            lateGates += 1;
         });
         expect(foldRun(history)).toEqual(states[states.length - 1]);
         for (const state of states) {

@@ -10,13 +10,22 @@ const queued: RunEvent = { type: 'RunQueued', data: { workflowId: 'claims', maxC
 const dequeued: RunEvent = { type: 'RunDequeued', data: { dequeuedAt: NOW } };
 const start: RunCommand = {
   type: 'StartRun',
-  data: { runId: RUN_ID, workflowId: 'claims', workflowVersion: '1.0.0', trigger: { source: 'api', idempotencyKey: 'key-1' }, input: { claim: 42 }, plan: limited },
+  data: {
+    runId: RUN_ID,
+    workflowId: 'claims',
+    workflowVersion: '1.0.0',
+    trigger: { source: 'api', idempotencyKey: 'key-1' },
+    input: { claim: 42 },
+    plan: limited,
+  },
 };
 const dequeue: RunCommand = { type: 'DequeueRun', data: {} };
 
 describe('StartRun with maxConcurrentRuns', () => {
   it('records the run as queued after its trigger and plan', () => {
-    runSpec([]).when(start).then([...ev.started(limited), queued]);
+    runSpec([])
+      .when(start)
+      .then([...ev.started(limited), queued]);
   });
 
   it('leaves a queued run with nothing to do until it is dequeued', () => {
@@ -31,20 +40,30 @@ describe('StartRun with maxConcurrentRuns', () => {
   it('refuses a limit outside 1..10000: plan_invalid_concurrency naming maxConcurrentRuns', () => {
     for (const maxConcurrentRuns of [0, 10_001, 1.5]) {
       const plan = aPlan([a], { maxConcurrentRuns });
-      runSpec([]).when({ ...start, data: { ...start.data, plan } } as RunCommand).thenThrows('plan_invalid_concurrency', { field: 'maxConcurrentRuns' });
+      runSpec([])
+        .when({ ...start, data: { ...start.data, plan } } as RunCommand)
+        .thenThrows('plan_invalid_concurrency', { field: 'maxConcurrentRuns' });
     }
   });
 });
 
 describe('DequeueRun', () => {
   it('starts a queued run', () => {
-    runSpec([...ev.started(limited), queued]).when(dequeue).then([dequeued]);
+    runSpec([...ev.started(limited), queued])
+      .when(dequeue)
+      .then([dequeued]);
   });
 
   it('refuses a run that is not queued: RUN.NOT_QUEUED', () => {
-    runSpec([...ev.started(limited), queued, dequeued]).when(dequeue).thenThrows('RUN.NOT_QUEUED', { status: 'running' });
-    runSpec([...ev.started(limited), queued, { type: 'RunCancelled', data: { reason: 'x' } }]).when(dequeue).thenThrows('RUN.NOT_QUEUED', { status: 'cancelled' });
-    runSpec(ev.started(aPlan([a]))).when(dequeue).thenThrows('RUN.NOT_QUEUED', { status: 'running' });
+    runSpec([...ev.started(limited), queued, dequeued])
+      .when(dequeue)
+      .thenThrows('RUN.NOT_QUEUED', { status: 'running' });
+    runSpec([...ev.started(limited), queued, { type: 'RunCancelled', data: { reason: 'x' } }])
+      .when(dequeue)
+      .thenThrows('RUN.NOT_QUEUED', { status: 'cancelled' });
+    runSpec(ev.started(aPlan([a])))
+      .when(dequeue)
+      .thenThrows('RUN.NOT_QUEUED', { status: 'running' });
   });
 });
 
@@ -52,16 +71,24 @@ describe('a queued run', () => {
   const given = [...ev.started(limited), queued];
 
   it('may be cancelled', () => {
-    runSpec(given).when({ type: 'CancelRun', data: { reason: 'not needed' } }).then([{ type: 'RunCancelled', data: { reason: 'not needed' } }]);
+    runSpec(given)
+      .when({ type: 'CancelRun', data: { reason: 'not needed' } })
+      .then([{ type: 'RunCancelled', data: { reason: 'not needed' } }]);
   });
 
   it('cannot be paused: RUN.NOT_RUNNING', () => {
-    runSpec(given).when({ type: 'PauseRun', data: { reason: 'x' } }).thenThrows('RUN.NOT_RUNNING', { status: 'queued' });
+    runSpec(given)
+      .when({ type: 'PauseRun', data: { reason: 'x' } })
+      .thenThrows('RUN.NOT_RUNNING', { status: 'queued' });
   });
 
   it('times out: queued time counts toward the run timeout', () => {
     const timed = aPlan([a], { maxConcurrentRuns: 2, timeoutMs: 1000 });
-    const events = runSpec([...ev.started(timed), queued]).when({ type: 'TimeOutRun', data: { runDurationMs: 1500 } }).events();
-    expect(events).toEqual([expect.objectContaining({ type: 'RunFailed', data: expect.objectContaining({ code: 'run_timed_out' }) })]);
+    const events = runSpec([...ev.started(timed), queued])
+      .when({ type: 'TimeOutRun', data: { runDurationMs: 1500 } })
+      .events();
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'RunFailed', data: expect.objectContaining({ code: 'run_timed_out' }) }),
+    ]);
   });
 });

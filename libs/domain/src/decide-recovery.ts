@@ -27,22 +27,42 @@ export function retryStep({ data }: RetryStep, state: RunState, now: string): Ru
   requireActive(state, true);
   const { stepState } = requireStep(state, data.stepId);
   if (stepState.status !== 'failed') {
-    refuse(RunErrorCodes.STEP_NOT_FAILED, `step "${data.stepId}" is ${stepState.status}; only a failed step can be retried`, { stepId: data.stepId, status: stepState.status });
+    refuse(
+      RunErrorCodes.STEP_NOT_FAILED,
+      `step "${data.stepId}" is ${stepState.status}; only a failed step can be retried`,
+      { stepId: data.stepId, status: stepState.status },
+    );
   }
   const { stepId, agent, reason, requestedBy } = data;
   if (agent !== undefined && state.plan) validatePlan(withStepAgent(state.plan, stepId, agent));
-  const resumed: RunEvent[] = state.status === 'paused' ? [{ type: 'RunResumed', data: { reason: 'step_retried' } }] : [];
-  return [...resumed, {
-    type: 'StepRetryScheduled',
-    data: {
-      stepId, attempt: stepState.attempt + 1, delayMs: 0, dueAt: now,
-      ...(agent === undefined ? {} : { agent }), ...(reason === undefined ? {} : { reason }), ...(requestedBy === undefined ? {} : { requestedBy }),
+  const resumed: RunEvent[] =
+    state.status === 'paused' ? [{ type: 'RunResumed', data: { reason: 'step_retried' } }] : [];
+  return [
+    ...resumed,
+    {
+      type: 'StepRetryScheduled',
+      data: {
+        stepId,
+        attempt: stepState.attempt + 1,
+        delayMs: 0,
+        dueAt: now,
+        ...(agent === undefined ? {} : { agent }),
+        ...(reason === undefined ? {} : { reason }),
+        ...(requestedBy === undefined ? {} : { requestedBy }),
+      },
     },
-  }];
+  ];
 }
 
 /** Resume, complete or pause after `events` changed the plan or a step: see {@link skipStep}, {@link revisePlan}, {@link recoverStep}. */
-function settle(state: RunState, events: RunEvent[], now: string, runDurationMs: number, resumeReason: string, resumeAnyPause: boolean): RunEvent[] {
+function settle(
+  state: RunState,
+  events: RunEvent[],
+  now: string,
+  runDurationMs: number,
+  resumeReason: string,
+  resumeAnyPause: boolean,
+): RunEvent[] {
   const after = foldRun(events, state);
   const resumable = state.status === 'paused' && (resumeAnyPause || state.pause?.reason === 'step_failed');
   if (resumable && !allStepsDone(after) && !isStalled(after)) {
@@ -60,11 +80,25 @@ function settle(state: RunState, events: RunEvent[], now: string, runDurationMs:
 export function skipStep({ data }: SkipStep, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
   const { step, stepState } = requireStep(state, data.stepId);
-  if (!step.optional) refuse(RunErrorCodes.STEP_NOT_OPTIONAL, `step "${step.id}" is not optional; only optional steps may be skipped`, { stepId: step.id });
+  if (!step.optional)
+    refuse(RunErrorCodes.STEP_NOT_OPTIONAL, `step "${step.id}" is not optional; only optional steps may be skipped`, {
+      stepId: step.id,
+    });
   if (stepState.status !== 'pending' && stepState.status !== 'failed') {
-    refuse(RunErrorCodes.STEP_NOT_SKIPPABLE, `step "${step.id}" is ${stepState.status}; only a pending or failed step may be skipped`, { stepId: step.id, status: stepState.status });
+    refuse(
+      RunErrorCodes.STEP_NOT_SKIPPABLE,
+      `step "${step.id}" is ${stepState.status}; only a pending or failed step may be skipped`,
+      { stepId: step.id, status: stepState.status },
+    );
   }
-  const skipped: RunEvent = { type: 'StepSkipped', data: { stepId: step.id, reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) } };
+  const skipped: RunEvent = {
+    type: 'StepSkipped',
+    data: {
+      stepId: step.id,
+      reason: data.reason,
+      ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }),
+    },
+  };
   return settle(state, [skipped], now, data.runDurationMs, 'step_skipped', true);
 }
 
@@ -81,11 +115,19 @@ export function skipStep({ data }: SkipStep, state: RunState, now: string): RunE
 export function revisePlan({ data }: RevisePlan, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
   const { author, reason, rule, addSteps, removeStepIds } = data;
-  if (addSteps.length === 0 && removeStepIds.length === 0) refuse(RunErrorCodes.REVISION_EMPTY, 'a revision must add or remove at least one step', {});
+  if (addSteps.length === 0 && removeStepIds.length === 0)
+    refuse(RunErrorCodes.REVISION_EMPTY, 'a revision must add or remove at least one step', {});
   checkRevision(state, addSteps, removeStepIds);
   const revised: RunEvent = {
     type: 'PlanRevised',
-    data: { revision: state.planRevision + 1, author, reason, ...(rule === undefined ? {} : { rule }), addedSteps: addSteps, removedStepIds: removeStepIds },
+    data: {
+      revision: state.planRevision + 1,
+      author,
+      reason,
+      ...(rule === undefined ? {} : { rule }),
+      addedSteps: addSteps,
+      removedStepIds: removeStepIds,
+    },
   };
   return settle(state, [revised], now, data.runDurationMs, 'plan_revised', false);
 }
@@ -93,7 +135,11 @@ export function revisePlan({ data }: RevisePlan, state: RunState, now: string): 
 /** `CancelRun` -> `RunCancelled` (see `cancelRun`), with the operator's `requestedBy` when given. */
 export function cancelRunRequested(command: CancelRun, state: RunState): RunEvent[] {
   const { requestedBy } = command.data;
-  return cancelRun(command, state).map((event) => (event.type === 'RunCancelled' && requestedBy !== undefined ? { ...event, data: { ...event.data, requestedBy } } : event));
+  return cancelRun(command, state).map((event) =>
+    event.type === 'RunCancelled' && requestedBy !== undefined
+      ? { ...event, data: { ...event.data, requestedBy } }
+      : event,
+  );
 }
 
 /**
@@ -111,17 +157,38 @@ export function recoverStep({ data }: RecoverStep, state: RunState, now: string)
   const { stepId, attempt, rule, recoverySteps } = data;
   const { stepState } = requireStep(state, stepId);
   if (stepState.status !== 'failed' || stepState.attempt !== attempt) {
-    refuse(RunErrorCodes.STEP_NOT_FAILED, `step "${stepId}" attempt ${attempt} is not failed (step is ${stepState.status} at attempt ${stepState.attempt}); nothing to recover`, {
-      stepId, attempt, status: stepState.status, currentAttempt: stepState.attempt,
-    });
+    refuse(
+      RunErrorCodes.STEP_NOT_FAILED,
+      `step "${stepId}" attempt ${attempt} is not failed (step is ${stepState.status} at attempt ${stepState.attempt}); nothing to recover`,
+      {
+        stepId,
+        attempt,
+        status: stepState.status,
+        currentAttempt: stepState.attempt,
+      },
+    );
   }
-  if (recoverySteps.length === 0) refuse(RunErrorCodes.REVISION_EMPTY, `recovery rule "${rule}" adds no step`, { rule });
+  if (recoverySteps.length === 0)
+    refuse(RunErrorCodes.REVISION_EMPTY, `recovery rule "${rule}" adds no step`, { rule });
   const ids = recoverySteps.map((step) => step.id);
   const addedDependencies = { [stepId]: ids };
   checkRevision(state, recoverySteps, [], addedDependencies);
-  const reason = data.reason ?? `step "${stepId}" failed with ${stepState.error?.code ?? 'an error'}: recovery rule "${rule}" runs ${ids.join(', ')} before attempt ${attempt + 1}`;
+  const reason =
+    data.reason ??
+    `step "${stepId}" failed with ${stepState.error?.code ?? 'an error'}: recovery rule "${rule}" runs ${ids.join(', ')} before attempt ${attempt + 1}`;
   const events: RunEvent[] = [
-    { type: 'PlanRevised', data: { revision: state.planRevision + 1, author: 'planner', reason, rule, addedSteps: recoverySteps, removedStepIds: [], addedDependencies } },
+    {
+      type: 'PlanRevised',
+      data: {
+        revision: state.planRevision + 1,
+        author: 'planner',
+        reason,
+        rule,
+        addedSteps: recoverySteps,
+        removedStepIds: [],
+        addedDependencies,
+      },
+    },
     { type: 'StepRetryScheduled', data: { stepId, attempt: attempt + 1, delayMs: 0, dueAt: now, waitsFor: ids } },
   ];
   return settle(state, events, now, 0 /* never used: the recovered step is left to run */, 'step_recovered', false);

@@ -11,7 +11,9 @@ const ENDED = new Set(['completed', 'failed', 'cancelled']);
 
 /** `RunQueued` for a plan with `maxConcurrentRuns` (the run waits for a slot), else nothing. */
 export function queuedFor(plan: Plan): RunQueued[] {
-  return plan.maxConcurrentRuns === undefined ? [] : [{ type: 'RunQueued', data: { workflowId: plan.workflowId, maxConcurrentRuns: plan.maxConcurrentRuns } }];
+  return plan.maxConcurrentRuns === undefined
+    ? []
+    : [{ type: 'RunQueued', data: { workflowId: plan.workflowId, maxConcurrentRuns: plan.maxConcurrentRuns } }];
 }
 
 /**
@@ -22,9 +24,18 @@ export function queuedFor(plan: Plan): RunQueued[] {
  */
 export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
   const { runId, workflowId, workflowVersion, trigger, input, plan } = data;
-  if (state.status !== 'none') refuse(RunErrorCodes.ALREADY_STARTED, `run "${state.runId ?? runId}" was already started (status ${state.status})`, { runId, status: state.status });
+  if (state.status !== 'none')
+    refuse(
+      RunErrorCodes.ALREADY_STARTED,
+      `run "${state.runId ?? runId}" was already started (status ${state.status})`,
+      { runId, status: state.status },
+    );
   if (plan.workflowId !== workflowId || plan.workflowVersion !== workflowVersion) {
-    refuse(RunErrorCodes.PLAN_MISMATCH, `plan is of ${plan.workflowId}@${plan.workflowVersion}, the run of ${workflowId}@${workflowVersion}`, { workflowId, workflowVersion });
+    refuse(
+      RunErrorCodes.PLAN_MISMATCH,
+      `plan is of ${plan.workflowId}@${plan.workflowVersion}, the run of ${workflowId}@${workflowVersion}`,
+      { workflowId, workflowVersion },
+    );
   }
   validatePlan(plan);
   return [
@@ -39,7 +50,10 @@ export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
  * @throws DomainError RUN.NOT_QUEUED (not queued: already dequeued by another executor, or ended meanwhile).
  */
 export function dequeueRun(_command: DequeueRun, state: RunState, now: string): RunEvent[] {
-  if (state.status !== 'queued') refuse(RunErrorCodes.NOT_QUEUED, `run is ${state.status}; only a queued run can be dequeued`, { status: state.status });
+  if (state.status !== 'queued')
+    refuse(RunErrorCodes.NOT_QUEUED, `run is ${state.status}; only a queued run can be dequeued`, {
+      status: state.status,
+    });
   return [{ type: 'RunDequeued', data: { dequeuedAt: now } }];
 }
 
@@ -49,19 +63,28 @@ export function dequeueRun(_command: DequeueRun, state: RunState, now: string): 
  */
 export function cancelRun({ data }: CancelRun, state: RunState): RunEvent[] {
   if (state.status === 'none') refuse(RunErrorCodes.NOT_RUNNING, 'run was never started', { status: state.status });
-  if (ENDED.has(state.status)) refuse(RunErrorCodes.ALREADY_ENDED, `run already ended: ${state.status}`, { status: state.status });
+  if (ENDED.has(state.status))
+    refuse(RunErrorCodes.ALREADY_ENDED, `run already ended: ${state.status}`, { status: state.status });
   return [{ type: 'RunCancelled', data: { reason: data.reason } }];
 }
 
 /** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError RUN.NOT_RUNNING (also a queued run). */
 export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
-  if (state.status !== 'running') refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; only a running run can be paused`, { status: state.status });
-  return [{ type: 'RunPaused', data: {
-    reason: data.reason,
-    ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }),
-    ...(data.code === undefined ? {} : { code: data.code }),
-    ...(data.secrets === undefined ? {} : { secrets: [...data.secrets] }),
-  } }];
+  if (state.status !== 'running')
+    refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; only a running run can be paused`, {
+      status: state.status,
+    });
+  return [
+    {
+      type: 'RunPaused',
+      data: {
+        reason: data.reason,
+        ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }),
+        ...(data.code === undefined ? {} : { code: data.code }),
+        ...(data.secrets === undefined ? {} : { secrets: [...data.secrets] }),
+      },
+    },
+  ];
 }
 
 /**
@@ -69,10 +92,22 @@ export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
  * @throws DomainError RUN.NOT_PAUSED; RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it).
  */
 export function resumeRun({ data }: ResumeRun, state: RunState): RunEvent[] {
-  if (state.status !== 'paused') refuse(RunErrorCodes.NOT_PAUSED, `run is ${state.status}; only a paused run can be resumed`, { status: state.status });
+  if (state.status !== 'paused')
+    refuse(RunErrorCodes.NOT_PAUSED, `run is ${state.status}; only a paused run can be resumed`, {
+      status: state.status,
+    });
   if (isStalled(state)) {
     const stepId = firstFailedStep(state);
-    refuse(RunErrorCodes.RUN_STALLED, `nothing can run until failed step "${stepId ?? '?'}" is retried, skipped or revised`, { stepId });
+    refuse(
+      RunErrorCodes.RUN_STALLED,
+      `nothing can run until failed step "${stepId ?? '?'}" is retried, skipped or revised`,
+      { stepId },
+    );
   }
-  return [{ type: 'RunResumed', data: { reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) } }];
+  return [
+    {
+      type: 'RunResumed',
+      data: { reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) },
+    },
+  ];
 }

@@ -6,7 +6,15 @@ const b = aStep('b', { dependsOn: ['a'] });
 const plan = aPlan([a, b]);
 const startRun = (overrides: Partial<Extract<RunCommand, { type: 'StartRun' }>['data']> = {}): RunCommand => ({
   type: 'StartRun',
-  data: { runId: RUN_ID, workflowId: 'claims', workflowVersion: '1.0.0', trigger: { source: 'api', idempotencyKey: 'key-1' }, input: { claim: 42 }, plan, ...overrides },
+  data: {
+    runId: RUN_ID,
+    workflowId: 'claims',
+    workflowVersion: '1.0.0',
+    trigger: { source: 'api', idempotencyKey: 'key-1' },
+    input: { claim: 42 },
+    plan,
+    ...overrides,
+  },
 });
 
 describe('StartRun', () => {
@@ -19,12 +27,16 @@ describe('StartRun', () => {
   });
 
   it('refuses a plan of another workflow version: RUN.PLAN_MISMATCH', () => {
-    runSpec([]).when(startRun({ workflowVersion: '2.0.0' })).thenThrows('RUN.PLAN_MISMATCH');
+    runSpec([])
+      .when(startRun({ workflowVersion: '2.0.0' }))
+      .thenThrows('RUN.PLAN_MISMATCH');
   });
 
   it('refuses an invalid plan with its validation code', () => {
     const cyclic = aPlan([aStep('a', { dependsOn: ['b'] }), aStep('b', { dependsOn: ['a'] })]);
-    runSpec([]).when(startRun({ plan: cyclic })).thenThrows('plan_cycle', { cycle: ['a', 'b', 'a'] });
+    runSpec([])
+      .when(startRun({ plan: cyclic }))
+      .thenThrows('plan_cycle', { cycle: ['a', 'b', 'a'] });
   });
 
   it('refuses a malformed context time: invalid_timestamp', () => {
@@ -36,13 +48,21 @@ describe('CancelRun', () => {
   const cancel: RunCommand = { type: 'CancelRun', data: { reason: 'duplicate claim' } };
 
   it('cancels a running or paused run', () => {
-    runSpec(ev.started(plan)).when(cancel).then([{ type: 'RunCancelled', data: { reason: 'duplicate claim' } }]);
-    runSpec([...ev.started(plan), ev.paused('maintenance')]).when(cancel).then([{ type: 'RunCancelled', data: { reason: 'duplicate claim' } }]);
+    runSpec(ev.started(plan))
+      .when(cancel)
+      .then([{ type: 'RunCancelled', data: { reason: 'duplicate claim' } }]);
+    runSpec([...ev.started(plan), ev.paused('maintenance')])
+      .when(cancel)
+      .then([{ type: 'RunCancelled', data: { reason: 'duplicate claim' } }]);
   });
 
   it('refuses an ended run: RUN.ALREADY_ENDED', () => {
-    runSpec([...ev.started(plan), { type: 'RunCancelled', data: { reason: 'x' } }]).when(cancel).thenThrows('RUN.ALREADY_ENDED', { status: 'cancelled' });
-    runSpec([...ev.started(plan), { type: 'RunCompleted', data: { completedAt: NOW, durationMs: 5 } }]).when(cancel).thenThrows('RUN.ALREADY_ENDED');
+    runSpec([...ev.started(plan), { type: 'RunCancelled', data: { reason: 'x' } }])
+      .when(cancel)
+      .thenThrows('RUN.ALREADY_ENDED', { status: 'cancelled' });
+    runSpec([...ev.started(plan), { type: 'RunCompleted', data: { completedAt: NOW, durationMs: 5 } }])
+      .when(cancel)
+      .thenThrows('RUN.ALREADY_ENDED');
   });
 
   it('refuses a run that never started: RUN.NOT_RUNNING', () => {
@@ -52,17 +72,27 @@ describe('CancelRun', () => {
 
 describe('PauseRun and ResumeRun', () => {
   it('pauses a running run and resumes it', () => {
-    runSpec(ev.started(plan)).when({ type: 'PauseRun', data: { reason: 'maintenance' } }).then([ev.paused('maintenance')]);
-    runSpec([...ev.started(plan), ev.paused('maintenance')]).when({ type: 'ResumeRun', data: { reason: 'done' } }).then([{ type: 'RunResumed', data: { reason: 'done' } }]);
+    runSpec(ev.started(plan))
+      .when({ type: 'PauseRun', data: { reason: 'maintenance' } })
+      .then([ev.paused('maintenance')]);
+    runSpec([...ev.started(plan), ev.paused('maintenance')])
+      .when({ type: 'ResumeRun', data: { reason: 'done' } })
+      .then([{ type: 'RunResumed', data: { reason: 'done' } }]);
   });
 
   it('refuses to pause a paused run (RUN.NOT_RUNNING) or resume a running one (RUN.NOT_PAUSED)', () => {
-    runSpec([...ev.started(plan), ev.paused('maintenance')]).when({ type: 'PauseRun', data: { reason: 'again' } }).thenThrows('RUN.NOT_RUNNING');
-    runSpec(ev.started(plan)).when({ type: 'ResumeRun', data: { reason: 'go' } }).thenThrows('RUN.NOT_PAUSED');
+    runSpec([...ev.started(plan), ev.paused('maintenance')])
+      .when({ type: 'PauseRun', data: { reason: 'again' } })
+      .thenThrows('RUN.NOT_RUNNING');
+    runSpec(ev.started(plan))
+      .when({ type: 'ResumeRun', data: { reason: 'go' } })
+      .thenThrows('RUN.NOT_PAUSED');
   });
 
   it('refuses to resume while only a failed step is left: RUN.RUN_STALLED', () => {
     const given = [...ev.started(plan), ...ev.running(a), ev.failed('a'), ev.paused('step_failed', 'a')];
-    runSpec(given).when({ type: 'ResumeRun', data: { reason: 'go' } }).thenThrows('RUN.RUN_STALLED', { stepId: 'a' });
+    runSpec(given)
+      .when({ type: 'ResumeRun', data: { reason: 'go' } })
+      .thenThrows('RUN.RUN_STALLED', { stepId: 'a' });
   });
 });

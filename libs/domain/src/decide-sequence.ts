@@ -16,7 +16,11 @@ export type SequencedCommand = (state: RunState) => RunCommand | undefined;
  * @example
  * decideInSequence(state, { now }, [() => recordDecision, startWhenReady({ stepId, attempt, idempotencyKey, input })])
  */
-export function decideInSequence(state: RunState, context: DecideContext, handlers: readonly SequencedCommand[]): RunEvent[] {
+export function decideInSequence(
+  state: RunState,
+  context: DecideContext,
+  handlers: readonly SequencedCommand[],
+): RunEvent[] {
   const events: RunEvent[] = [];
   let current = state;
   for (const handler of handlers) {

@@ -5,8 +5,17 @@ import { aPlan, aStep, allow, ev, NOW, requireApproval, RUN_ID } from './run-fix
 
 const a = aStep('a');
 const b = aStep('b');
-const start = (stepId: string) => startWhenReady({ stepId, attempt: 1, idempotencyKey: `${RUN_ID}/${stepId}/1`, input: { s: stepId }, executor: 'host-a:1' });
-const record = (stepId: string, decision = allow) => () => ({ type: 'RecordStepPolicyDecision' as const, data: { stepId, attempt: 1, decision } });
+const start = (stepId: string) =>
+  startWhenReady({
+    stepId,
+    attempt: 1,
+    idempotencyKey: `${RUN_ID}/${stepId}/1`,
+    input: { s: stepId },
+    executor: 'host-a:1',
+  });
+const record =
+  (stepId: string, decision = allow) =>
+  () => ({ type: 'RecordStepPolicyDecision' as const, data: { stepId, attempt: 1, decision } });
 
 describe('decideInSequence: the policy decision and the start of a step in one commit', () => {
   it('an allowed step with a free slot: StepPolicyEvaluated then StepStarted, each decided on the state before it', () => {
@@ -18,12 +27,16 @@ describe('decideInSequence: the policy decision and the start of a step in one c
 
   it('a decision that needs approval: the decision alone (the step waits for its gate)', () => {
     const given = foldRun(ev.started(aPlan([a])));
-    expect(decideInSequence(given, { now: NOW }, [record('a', requireApproval), start('a')]).map((e) => e.type)).toEqual(['StepPolicyEvaluated']);
+    expect(
+      decideInSequence(given, { now: NOW }, [record('a', requireApproval), start('a')]).map((e) => e.type),
+    ).toEqual(['StepPolicyEvaluated']);
   });
 
   it('no free slot (plan.concurrency steps run): the decision alone, the step starts when one frees', () => {
     const given = foldRun([...ev.started(aPlan([a, b], { concurrency: 1 })), ...ev.running(a)]);
-    expect(decideInSequence(given, { now: NOW }, [record('b'), start('b')]).map((e) => e.type)).toEqual(['StepPolicyEvaluated']);
+    expect(decideInSequence(given, { now: NOW }, [record('b'), start('b')]).map((e) => e.type)).toEqual([
+      'StepPolicyEvaluated',
+    ]);
   });
 
   it('a refusal of any handler refuses the whole sequence', () => {

@@ -26,13 +26,26 @@ export function skipStepByCondition({ data }: SkipStepByCondition, state: RunSta
   requireActive(state, false);
   const { step, stepState } = requireStep(state, data.stepId);
   const { stepId, attempt } = data;
-  if (step.when === undefined) refuse(RunErrorCodes.STEP_WITHOUT_CONDITION, `step "${stepId}" has no when condition`, { stepId });
+  if (step.when === undefined)
+    refuse(RunErrorCodes.STEP_WITHOUT_CONDITION, `step "${stepId}" has no when condition`, { stepId });
   if (stepState.status !== 'pending' || stepState.attempt !== attempt || !isEvaluable(state, step, stepState, now)) {
-    refuse(RunErrorCodes.STEP_NOT_EVALUABLE, `step "${stepId}" attempt ${attempt} is not waiting on its condition: it is ${stepState.status} at attempt ${stepState.attempt}`, {
-      stepId, attempt, status: stepState.status, currentAttempt: stepState.attempt,
-    });
+    refuse(
+      RunErrorCodes.STEP_NOT_EVALUABLE,
+      `step "${stepId}" attempt ${attempt} is not waiting on its condition: it is ${stepState.status} at attempt ${stepState.attempt}`,
+      {
+        stepId,
+        attempt,
+        status: stepState.status,
+        currentAttempt: stepState.attempt,
+      },
+    );
   }
-  return concludeRun(state, [{ type: 'StepSkipped', data: { stepId, reason: 'condition_false' } }], now, data.runDurationMs);
+  return concludeRun(
+    state,
+    [{ type: 'StepSkipped', data: { stepId, reason: 'condition_false' } }],
+    now,
+    data.runDurationMs,
+  );
 }
 
 /**
@@ -46,9 +59,21 @@ export function timeOutRun({ data }: TimeOutRun, state: RunState, now: string): 
   const limit = state.plan?.timeoutMs;
   if (limit === undefined) refuse(RunErrorCodes.RUN_WITHOUT_TIMEOUT, 'the run has no timeout', {});
   if (data.runDurationMs < limit) {
-    refuse(RunErrorCodes.RUN_NOT_TIMED_OUT, `the run is ${data.runDurationMs} ms old; its timeout is ${limit} ms`, { timeoutMs: limit, runDurationMs: data.runDurationMs });
+    refuse(RunErrorCodes.RUN_NOT_TIMED_OUT, `the run is ${data.runDurationMs} ms old; its timeout is ${limit} ms`, {
+      timeoutMs: limit,
+      runDurationMs: data.runDurationMs,
+    });
   }
-  return [{ type: 'RunFailed', data: { code: 'run_timed_out', reason: `the run exceeded its timeout of ${limit} ms (it ran ${data.runDurationMs} ms)`, failedAt: now } }];
+  return [
+    {
+      type: 'RunFailed',
+      data: {
+        code: 'run_timed_out',
+        reason: `the run exceeded its timeout of ${limit} ms (it ran ${data.runDurationMs} ms)`,
+        failedAt: now,
+      },
+    },
+  ];
 }
 
 /**
@@ -63,7 +88,15 @@ export function completeExternalStep({ data }: CompleteExternalStep, state: RunS
   const { stepId, attempt } = stepState;
   const succeeded: RunEvent = {
     type: 'StepSucceeded',
-    data: { stepId, attempt, output: data.output, durationMs: sinceStart(stepState, now), completedAt: now, completedBy: data.actor.id, ...(matchedAs === undefined ? {} : { matchedAs }) },
+    data: {
+      stepId,
+      attempt,
+      output: data.output,
+      durationMs: sinceStart(stepState, now),
+      completedAt: now,
+      completedBy: data.actor.id,
+      ...(matchedAs === undefined ? {} : { matchedAs }),
+    },
   };
   return concludeRun(state, [succeeded], now, data.runDurationMs);
 }
@@ -76,21 +109,51 @@ export function completeExternalStep({ data }: CompleteExternalStep, state: RunS
 export function failExternalStep({ data }: FailExternalStep, state: RunState, now: string): RunEvent[] {
   const { step, stepState } = requireExternalTaskOf(state, data.stepId, data.actor);
   const error = { code: 'external_task_failed', message: data.reason, retryable: false };
-  const failed = { type: 'StepFailed' as const, data: { stepId: step.id, attempt: stepState.attempt, error, durationMs: sinceStart(stepState, now), failedAt: now, failedBy: data.actor.id } };
+  const failed = {
+    type: 'StepFailed' as const,
+    data: {
+      stepId: step.id,
+      attempt: stepState.attempt,
+      error,
+      durationMs: sinceStart(stepState, now),
+      failedAt: now,
+      failedBy: data.actor.id,
+    },
+  };
   return failAttempt(state, step, failed, now);
 }
 
-function requireExternalTaskOf(state: RunState, stepId: string, actor: ReviewerActor): { step: PlanStep; stepState: StepState; matchedAs?: string } {
+function requireExternalTaskOf(
+  state: RunState,
+  stepId: string,
+  actor: ReviewerActor,
+): { step: PlanStep; stepState: StepState; matchedAs?: string } {
   requireActive(state, true);
   const { step, stepState } = requireStep(state, stepId);
-  if (!isExternalStep(step)) refuse(RunErrorCodes.STEP_NOT_EXTERNAL, `step "${stepId}" is not an external task: its tool reports its result`, { stepId });
+  if (!isExternalStep(step))
+    refuse(RunErrorCodes.STEP_NOT_EXTERNAL, `step "${stepId}" is not an external task: its tool reports its result`, {
+      stepId,
+    });
   if (stepState.status !== 'running') {
-    refuse(RunErrorCodes.STEP_NOT_RUNNING, `external step "${stepId}" is not waiting for a result: it is ${stepState.status}`, { stepId, status: stepState.status });
+    refuse(
+      RunErrorCodes.STEP_NOT_RUNNING,
+      `external step "${stepId}" is not waiting for a result: it is ${stepState.status}`,
+      { stepId, status: stepState.status },
+    );
   }
-  if (actor.kind !== 'human') refuse(RunErrorCodes.ACTOR_CANNOT_DECIDE, `only a person may report external step "${stepId}"; ${actor.kind} "${actor.id}" may not`, { stepId, actor: actor.id });
+  if (actor.kind !== 'human')
+    refuse(
+      RunErrorCodes.ACTOR_CANNOT_DECIDE,
+      `only a person may report external step "${stepId}"; ${actor.kind} "${actor.id}" may not`,
+      { stepId, actor: actor.id },
+    );
   const entry = matchReviewer(step.reviewers ?? [], actor);
   if (entry === undefined) {
-    refuse(RunErrorCodes.REVIEWER_NOT_NAMED, `"${actor.id}" is not among the reviewers of external step "${stepId}"`, { stepId, reviewer: actor.id, reviewers: step.reviewers ?? [] });
+    refuse(RunErrorCodes.REVIEWER_NOT_NAMED, `"${actor.id}" is not among the reviewers of external step "${stepId}"`, {
+      stepId,
+      reviewer: actor.id,
+      reviewers: step.reviewers ?? [],
+    });
   }
   return { step, stepState, ...(entry === actor.id || entry === `user:${actor.id}` ? {} : { matchedAs: entry }) };
 }

@@ -1,5 +1,12 @@
 import { stepsAddedByTool } from './added-steps.js';
-import type { ReclaimStep, RecordStepFailed, RecordStepInputFailed, RecordStepPolicyDecision, RecordStepSucceeded, StartStep } from './commands.js';
+import type {
+  ReclaimStep,
+  RecordStepFailed,
+  RecordStepInputFailed,
+  RecordStepPolicyDecision,
+  RecordStepSucceeded,
+  StartStep,
+} from './commands.js';
 import { cumulativeConfidenceOf, reviewRequirementOf } from './confidence.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
 import { RunErrorCodes } from './errors.js';
@@ -26,9 +33,16 @@ export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, sta
   const { step, stepState } = requireStep(state, data.stepId);
   const { stepId, attempt, decision } = data;
   if (!isEvaluable(state, step, stepState, now) || stepState.attempt !== attempt) {
-    refuse(RunErrorCodes.STEP_NOT_EVALUABLE, `step "${stepId}" attempt ${attempt} cannot be evaluated: it is ${stepState.status} at attempt ${stepState.attempt} (needs pending with dependencies met, or a due retry)`, {
-      stepId, attempt, status: stepState.status, currentAttempt: stepState.attempt,
-    });
+    refuse(
+      RunErrorCodes.STEP_NOT_EVALUABLE,
+      `step "${stepId}" attempt ${attempt} cannot be evaluated: it is ${stepState.status} at attempt ${stepState.attempt} (needs pending with dependencies met, or a due retry)`,
+      {
+        stepId,
+        attempt,
+        status: stepState.status,
+        currentAttempt: stepState.attempt,
+      },
+    );
   }
   const evaluated: RunEvent = { type: 'StepPolicyEvaluated', data: { stepId, attempt, decision } };
   if (decision.outcome === 'deny') {
@@ -40,7 +54,11 @@ export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, sta
     ];
   }
   if (gateRequired(state, step, decision) !== undefined && gateRequirementOf(step, decision).reviewers.length === 0) {
-    refuse(RunErrorCodes.GATE_WITHOUT_REVIEWERS, `step "${stepId}": a gate is needed but neither decision.gate nor the step's gate names a reviewer`, { stepId, auditId: decision.auditId });
+    refuse(
+      RunErrorCodes.GATE_WITHOUT_REVIEWERS,
+      `step "${stepId}": a gate is needed but neither decision.gate nor the step's gate names a reviewer`,
+      { stepId, auditId: decision.auditId },
+    );
   }
   return [evaluated];
 }
@@ -58,19 +76,47 @@ export function startStep({ data }: StartStep, state: RunState, now: string): Ru
   const { stepId, attempt } = data;
   const ranThisAttempt = stepState.attempt === attempt && ['running', 'succeeded', 'failed'].includes(stepState.status);
   if (attempt < stepState.attempt || ranThisAttempt) {
-    refuse(RunErrorCodes.STEP_ALREADY_STARTED, `step "${stepId}" attempt ${attempt} was already started (step is ${stepState.status} at attempt ${stepState.attempt})`, { stepId, attempt, status: stepState.status });
+    refuse(
+      RunErrorCodes.STEP_ALREADY_STARTED,
+      `step "${stepId}" attempt ${attempt} was already started (step is ${stepState.status} at attempt ${stepState.attempt})`,
+      { stepId, attempt, status: stepState.status },
+    );
   }
   const startable = isExternalStep(step) ? isEvaluable(state, step, stepState, now) : stepState.status === 'ready';
   if (!startable || stepState.attempt !== attempt) {
-    refuse(RunErrorCodes.STEP_NOT_READY, `step "${stepId}" attempt ${attempt} is not ready: it is ${stepState.status} at attempt ${stepState.attempt}`, { stepId, attempt, status: stepState.status });
+    refuse(
+      RunErrorCodes.STEP_NOT_READY,
+      `step "${stepId}" attempt ${attempt} is not ready: it is ${stepState.status} at attempt ${stepState.attempt}`,
+      { stepId, attempt, status: stepState.status },
+    );
   }
   const concurrency = state.plan?.concurrency ?? 1;
   if (runningCount(state) >= concurrency) {
-    refuse(RunErrorCodes.CONCURRENCY_LIMIT_REACHED, `run already has ${runningCount(state)} steps running; plan.concurrency is ${concurrency}`, { stepId, limit: concurrency });
+    refuse(
+      RunErrorCodes.CONCURRENCY_LIMIT_REACHED,
+      `run already has ${runningCount(state)} steps running; plan.concurrency is ${concurrency}`,
+      { stepId, limit: concurrency },
+    );
   }
   const { agent, tool, action, timeoutMs } = step;
   const executor = data.executor === undefined ? {} : { executor: data.executor };
-  return [{ type: 'StepStarted', data: { stepId, attempt, idempotencyKey: data.idempotencyKey, agent, tool, action, input: data.input, timeoutMs, startedAt: now, ...executor } }];
+  return [
+    {
+      type: 'StepStarted',
+      data: {
+        stepId,
+        attempt,
+        idempotencyKey: data.idempotencyKey,
+        agent,
+        tool,
+        action,
+        input: data.input,
+        timeoutMs,
+        startedAt: now,
+        ...executor,
+      },
+    },
+  ];
 }
 
 /**
@@ -83,18 +129,36 @@ export function startStep({ data }: StartStep, state: RunState, now: string): Ru
  */
 export function reclaimStep({ data }: ReclaimStep, state: RunState, now: string): RunEvent[] {
   const step = requireRunningAttempt(state, data.stepId, data.attempt);
-  if (isExternalStep(step)) refuse(RunErrorCodes.STEP_EXTERNAL, `step "${data.stepId}" is external: no executor runs it`, { stepId: data.stepId });
+  if (isExternalStep(step))
+    refuse(RunErrorCodes.STEP_EXTERNAL, `step "${data.stepId}" is external: no executor runs it`, {
+      stepId: data.stepId,
+    });
   const previous = state.steps[data.stepId]?.executor;
   if (previous === data.executor) return [];
   const { stepId, attempt, executor } = data;
-  return [{ type: 'StepReclaimed', data: { stepId, attempt, executor, ...(previous === undefined ? {} : { previousExecutor: previous }), reclaimedAt: now } }];
+  return [
+    {
+      type: 'StepReclaimed',
+      data: {
+        stepId,
+        attempt,
+        executor,
+        ...(previous === undefined ? {} : { previousExecutor: previous }),
+        reclaimedAt: now,
+      },
+    },
+  ];
 }
 
 function requireRunningAttempt(state: RunState, stepId: string, attempt: number): PlanStep {
   requireActive(state, true);
   const { step, stepState } = requireStep(state, stepId);
   if (stepState.status !== 'running' || stepState.attempt !== attempt) {
-    refuse(RunErrorCodes.STEP_NOT_RUNNING, `step "${stepId}" attempt ${attempt} is not running (step is ${stepState.status} at attempt ${stepState.attempt})`, { stepId, attempt, status: stepState.status });
+    refuse(
+      RunErrorCodes.STEP_NOT_RUNNING,
+      `step "${stepId}" attempt ${attempt} is not running (step is ${stepState.status} at attempt ${stepState.attempt})`,
+      { stepId, attempt, status: stepState.status },
+    );
   }
   return step;
 }
@@ -118,14 +182,25 @@ export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunSta
   const succeeded: RunEvent = {
     type: 'StepSucceeded',
     data: {
-      stepId, attempt, output, ...(confidence === undefined ? {} : { confidence }), ...(lineage === undefined ? {} : { lineage }), durationMs, completedAt: now,
-      ...(confidence !== undefined || cumulative < 1 ? { cumulativeConfidence: cumulative } : {}), ...(review === undefined ? {} : { review }),
-      ...(reasoning === undefined ? {} : { reasoning }), ...(alternatives === undefined ? {} : { alternatives }),
+      stepId,
+      attempt,
+      output,
+      ...(confidence === undefined ? {} : { confidence }),
+      ...(lineage === undefined ? {} : { lineage }),
+      durationMs,
+      completedAt: now,
+      ...(confidence !== undefined || cumulative < 1 ? { cumulativeConfidence: cumulative } : {}),
+      ...(review === undefined ? {} : { review }),
+      ...(reasoning === undefined ? {} : { reasoning }),
+      ...(alternatives === undefined ? {} : { alternatives }),
     },
   };
-  if (data.addSteps === undefined || data.addSteps.length === 0) return concludeRun(state, [succeeded], now, data.runDurationMs);
+  if (data.addSteps === undefined || data.addSteps.length === 0)
+    return concludeRun(state, [succeeded], now, data.runDurationMs);
   const added = stepsAddedByTool(state, step, data.addSteps, now);
-  return added.type === 'RunFailed' ? [succeeded, added] : concludeRun(state, [succeeded, added], now, data.runDurationMs);
+  return added.type === 'RunFailed'
+    ? [succeeded, added]
+    : concludeRun(state, [succeeded, added], now, data.runDurationMs);
 }
 
 /**
@@ -137,7 +212,12 @@ export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunSta
 export function recordStepFailed({ data }: RecordStepFailed, state: RunState, now: string): RunEvent[] {
   const step = requireRunningAttempt(state, data.stepId, data.attempt);
   const { stepId, attempt, error, durationMs } = data;
-  return failAttempt(state, step, { type: 'StepFailed', data: { stepId, attempt, error, durationMs, failedAt: now } }, now);
+  return failAttempt(
+    state,
+    step,
+    { type: 'StepFailed', data: { stepId, attempt, error, durationMs, failedAt: now } },
+    now,
+  );
 }
 
 /**
@@ -153,22 +233,45 @@ export function recordStepInputFailed({ data }: RecordStepInputFailed, state: Ru
   const { stepId, attempt, error } = data;
   const waiting = stepState.status === 'ready' || isEvaluable(state, step, stepState, now);
   if (!waiting || stepState.attempt !== attempt) {
-    refuse(RunErrorCodes.STEP_NOT_STARTABLE, `step "${stepId}" attempt ${attempt} is not about to start: it is ${stepState.status} at attempt ${stepState.attempt}`, {
-      stepId, attempt, status: stepState.status, currentAttempt: stepState.attempt,
-    });
+    refuse(
+      RunErrorCodes.STEP_NOT_STARTABLE,
+      `step "${stepId}" attempt ${attempt} is not about to start: it is ${stepState.status} at attempt ${stepState.attempt}`,
+      {
+        stepId,
+        attempt,
+        status: stepState.status,
+        currentAttempt: stepState.attempt,
+      },
+    );
   }
-  return failAttempt(state, step, { type: 'StepFailed', data: { stepId, attempt, error, durationMs: 0, failedAt: now } }, now);
+  return failAttempt(
+    state,
+    step,
+    { type: 'StepFailed', data: { stepId, attempt, error, durationMs: 0, failedAt: now } },
+    now,
+  );
 }
 
 /**
  * Records a failed attempt: `StepRetryScheduled` when `error.retryable` and attempts remain, else the step stays
  * failed and the run pauses when nothing else can move (see `concludeRun`).
  */
-export function failAttempt(state: RunState, step: PlanStep, failed: Extract<RunEvent, { type: 'StepFailed' }>, now: string): RunEvent[] {
+export function failAttempt(
+  state: RunState,
+  step: PlanStep,
+  failed: Extract<RunEvent, { type: 'StepFailed' }>,
+  now: string,
+): RunEvent[] {
   const { stepId, attempt, error } = failed.data;
   if (error.retryable && attempt < step.retry.maxAttempts) {
     const delayMs = retryDelayMs(step.retry, attempt);
-    return [failed, { type: 'StepRetryScheduled', data: { stepId, attempt: attempt + 1, delayMs, dueAt: addMilliseconds(now, delayMs) } }];
+    return [
+      failed,
+      {
+        type: 'StepRetryScheduled',
+        data: { stepId, attempt: attempt + 1, delayMs, dueAt: addMilliseconds(now, delayMs) },
+      },
+    ];
   }
   return concludeRun(state, [failed], now, 0 /* never used: a failed step cannot complete the run */, stepId);
 }

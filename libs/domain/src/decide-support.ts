@@ -21,7 +21,11 @@ export function nowOf(context: DecideContext): string {
 /** Refuses unless the run is running (or, with `allowPaused`, paused): `RUN.NOT_RUNNING`. */
 export function requireActive(state: RunState, allowPaused: boolean): void {
   if (state.status === 'running' || (allowPaused && state.status === 'paused')) return;
-  refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; the command needs it running${allowPaused ? ' or paused' : ''}`, { status: state.status });
+  refuse(
+    RunErrorCodes.NOT_RUNNING,
+    `run is ${state.status}; the command needs it running${allowPaused ? ' or paused' : ''}`,
+    { status: state.status },
+  );
 }
 
 /** The plan step and its state, or `RUN.STEP_NOT_FOUND`. */
@@ -37,7 +41,11 @@ export function requireOpenGate(state: RunState, gateId: string): GateState {
   const gate = state.gates[gateId];
   if (!gate) refuse(RunErrorCodes.GATE_NOT_FOUND, `gate "${gateId}" was never opened in this run`, { gateId });
   if (gate.status !== 'open') {
-    refuse(RunErrorCodes.GATE_ALREADY_DECIDED, `gate "${gateId}" was already ${gate.status} by ${gate.decidedBy ?? 'unknown'}`, { gateId, status: gate.status, decidedBy: gate.decidedBy });
+    refuse(
+      RunErrorCodes.GATE_ALREADY_DECIDED,
+      `gate "${gateId}" was already ${gate.status} by ${gate.decidedBy ?? 'unknown'}`,
+      { gateId, status: gate.status, decidedBy: gate.decidedBy },
+    );
   }
   return gate;
 }
@@ -47,13 +55,26 @@ export function requireOpenGate(state: RunState, gateId: string): GateState {
  * when every step succeeded or was skipped, or `RunPaused{reason: 'step_failed'}` when a running run
  * is left with nothing to do but a failed step (`preferredStepId` when that step failed, else the first failed).
  */
-export function concludeRun(state: RunState, events: RunEvent[], now: string, runDurationMs: number, preferredStepId?: string): RunEvent[] {
+export function concludeRun(
+  state: RunState,
+  events: RunEvent[],
+  now: string,
+  runDurationMs: number,
+  preferredStepId?: string,
+): RunEvent[] {
   const after = foldRun(events, state);
   if (after.status !== 'running' && after.status !== 'paused') return events;
-  if (allStepsDone(after)) return [...events, { type: 'RunCompleted', data: { completedAt: now, durationMs: runDurationMs } }];
+  if (allStepsDone(after))
+    return [...events, { type: 'RunCompleted', data: { completedAt: now, durationMs: runDurationMs } }];
   if (after.status === 'running' && isStalled(after)) {
-    const stepId = preferredStepId !== undefined && after.steps[preferredStepId]?.status === 'failed' ? preferredStepId : firstFailedStep(after);
-    return [...events, { type: 'RunPaused', data: stepId === undefined ? { reason: 'step_failed' } : { reason: 'step_failed', stepId } }];
+    const stepId =
+      preferredStepId !== undefined && after.steps[preferredStepId]?.status === 'failed'
+        ? preferredStepId
+        : firstFailedStep(after);
+    return [
+      ...events,
+      { type: 'RunPaused', data: stepId === undefined ? { reason: 'step_failed' } : { reason: 'step_failed', stepId } },
+    ];
   }
   return events;
 }

@@ -20,10 +20,14 @@ export interface DeciderThen<Event> {
   events(): Event[];
 }
 
-export function deciderSpecification<Command, Event, State, Context>(decider: Decider<Command, Event, State, Context>, defaultContext: Context) {
+export function deciderSpecification<Command, Event, State, Context>(
+  decider: Decider<Command, Event, State, Context>,
+  defaultContext: Context,
+) {
   return (given: Event[]) => ({
     when(command: Command, context: Context = defaultContext): DeciderThen<Event> {
-      const handle = (): Event[] => decider.decide(command, given.reduce(decider.evolve, decider.initialState()), context);
+      const handle = (): Event[] =>
+        decider.decide(command, given.reduce(decider.evolve, decider.initialState()), context);
       return {
         then: (expected) => expect(handle()).toEqual(expected),
         thenThrows: (code, details) => {

@@ -99,79 +99,174 @@ export interface ForkOrigin {
   readonly revision: number;
 }
 /** `forkedFrom`: set on a run forked from another run's checkpoint. */
-export type RunTriggered = DomainEvent<'RunTriggered', { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown; forkedFrom?: ForkOrigin }>;
+export type RunTriggered = DomainEvent<
+  'RunTriggered',
+  {
+    runId: string;
+    workflowId: string;
+    workflowVersion: string;
+    trigger: RunTrigger;
+    input: unknown;
+    forkedFrom?: ForkOrigin;
+  }
+>;
 export type PlanCreated = DomainEvent<'PlanCreated', { plan: Plan }>;
 /**
  * `revision` is 1-based; `author`: the operator's or reviewer's id, `planner` (a recovery) or `tool:<tool>.<action>`
  * (steps a tool result added); `rule` names the recovery rule that produced it, if any; `addedDependencies`:
  * step id -> dependencies added to that (existing) step, e.g. a recovered step now waiting for its recovery steps.
  */
-export type PlanRevised = DomainEvent<'PlanRevised', {
-  revision: number; author: string; reason: string; rule?: string; addedSteps: readonly PlanStep[]; removedStepIds: readonly string[];
-  addedDependencies?: Readonly<Record<string, readonly string[]>>;
-}>;
-export type StepPolicyEvaluated = DomainEvent<'StepPolicyEvaluated', { stepId: string; attempt: number; decision: PolicyDecision }>;
+export type PlanRevised = DomainEvent<
+  'PlanRevised',
+  {
+    revision: number;
+    author: string;
+    reason: string;
+    rule?: string;
+    addedSteps: readonly PlanStep[];
+    removedStepIds: readonly string[];
+    addedDependencies?: Readonly<Record<string, readonly string[]>>;
+  }
+>;
+export type StepPolicyEvaluated = DomainEvent<
+  'StepPolicyEvaluated',
+  { stepId: string; attempt: number; decision: PolicyDecision }
+>;
 /** `policies`: the failing rules as `pack/rule`; `code`: `policy_denied` or `gate_rejected`. */
-export type StepBlocked = DomainEvent<'StepBlocked', { stepId: string; attempt: number; code: string; reason: string; policies: readonly string[] }>;
+export type StepBlocked = DomainEvent<
+  'StepBlocked',
+  { stepId: string; attempt: number; code: string; reason: string; policies: readonly string[] }
+>;
 /**
  * `escalateTo`: the first escalation level's reviewers (what readers before chains know); `escalation`: every
  * level with its SLA resolved, set only when the gate has a chain of more than one level or a level SLA;
  * `slaSeconds`: the first deadline's SLA; `exception`: the package of a `confidence` gate.
  */
-export type GateOpened = DomainEvent<'GateOpened', {
-  gateId: string; stepId: string; attempt: number; reviewers: readonly string[]; reason: string; source: GateSource; dueAt?: string;
-  escalateTo?: readonly string[]; escalation?: readonly EscalationLevel[]; slaSeconds?: number; exception?: ConfidenceException;
-}>;
+export type GateOpened = DomainEvent<
+  'GateOpened',
+  {
+    gateId: string;
+    stepId: string;
+    attempt: number;
+    reviewers: readonly string[];
+    reason: string;
+    source: GateSource;
+    dueAt?: string;
+    escalateTo?: readonly string[];
+    escalation?: readonly EscalationLevel[];
+    slaSeconds?: number;
+    exception?: ConfidenceException;
+  }
+>;
 /** `level`: 1 after the first escalation; `dueAt`: the deadline of this level, set when a further level exists. */
-export type GateEscalated = DomainEvent<'GateEscalated', { gateId: string; level: number; reviewers: readonly string[]; dueAt?: string }>;
+export type GateEscalated = DomainEvent<
+  'GateEscalated',
+  { gateId: string; level: number; reviewers: readonly string[]; dueAt?: string }
+>;
 /**
  * `reviewer`: the deciding human's id; `matchedAs`: the gate entry that named them (e.g. `role:claims-lead`),
  * absent when it was their bare id; `correctedOutput`: the reviewer's corrected output of a `confidence`
  * gate's step (ground truth, seen downstream instead of the tool's); `redirected` comes with `PlanRevised`.
  */
-export type GateDecided = DomainEvent<'GateDecided', {
-  gateId: string; stepId: string; outcome: 'approved' | 'rejected' | 'redirected'; reviewer: string; comment?: string; matchedAs?: string; correctedOutput?: unknown;
-}>;
+export type GateDecided = DomainEvent<
+  'GateDecided',
+  {
+    gateId: string;
+    stepId: string;
+    outcome: 'approved' | 'rejected' | 'redirected';
+    reviewer: string;
+    comment?: string;
+    matchedAs?: string;
+    correctedOutput?: unknown;
+  }
+>;
 /** `executor`: the executor instance that started the attempt and runs its tool call (absent on events recorded before replicas). */
-export type StepStarted = DomainEvent<'StepStarted', {
-  stepId: string; attempt: number; idempotencyKey: string; agent: string; tool: string; action: string; input: unknown; timeoutMs: number; startedAt: string; executor?: string;
-}>;
+export type StepStarted = DomainEvent<
+  'StepStarted',
+  {
+    stepId: string;
+    attempt: number;
+    idempotencyKey: string;
+    agent: string;
+    tool: string;
+    action: string;
+    input: unknown;
+    timeoutMs: number;
+    startedAt: string;
+    executor?: string;
+  }
+>;
 /**
  * An executor instance took over a running attempt whose executor is gone (executor-presence.ts): it dispatches the
  * same attempt again with the same idempotency key. `previousExecutor`: who had it (absent: nobody was recorded).
  */
-export type StepReclaimed = DomainEvent<'StepReclaimed', { stepId: string; attempt: number; executor: string; previousExecutor?: string; reclaimedAt: string }>;
+export type StepReclaimed = DomainEvent<
+  'StepReclaimed',
+  { stepId: string; attempt: number; executor: string; previousExecutor?: string; reclaimedAt: string }
+>;
 /**
  * `cumulativeConfidence`: set when the step or an upstream step reported a confidence (confidence.ts);
  * `review`: set when the result is held for review (its dependants wait for a `confidence` gate);
  * `reasoning`, `alternatives`: as the tool gave them.
  */
-export type StepSucceeded = DomainEvent<'StepSucceeded', {
-  stepId: string; attempt: number; output: unknown; confidence?: number; lineage?: Lineage; durationMs: number; completedAt: string;
-  cumulativeConfidence?: number; review?: ReviewRequirement; reasoning?: string; alternatives?: readonly unknown[];
-  /** true on a result carried over from the origin run by `ForkRun` (the step did not run again). */
-  carriedOver?: boolean;
-  /** An external task's: the id of the person who completed it (`CompleteExternalStep`); `matchedAs`: the reviewer entry that named them, when not their bare id. */
-  completedBy?: string; matchedAs?: string;
-}>;
+export type StepSucceeded = DomainEvent<
+  'StepSucceeded',
+  {
+    stepId: string;
+    attempt: number;
+    output: unknown;
+    confidence?: number;
+    lineage?: Lineage;
+    durationMs: number;
+    completedAt: string;
+    cumulativeConfidence?: number;
+    review?: ReviewRequirement;
+    reasoning?: string;
+    alternatives?: readonly unknown[];
+    /** true on a result carried over from the origin run by `ForkRun` (the step did not run again). */
+    carriedOver?: boolean;
+    /** An external task's: the id of the person who completed it (`CompleteExternalStep`); `matchedAs`: the reviewer entry that named them, when not their bare id. */
+    completedBy?: string;
+    matchedAs?: string;
+  }
+>;
 /** `failedBy`: an external task's, the id of the person who reported the failure (`FailExternalStep`). */
-export type StepFailed = DomainEvent<'StepFailed', { stepId: string; attempt: number; error: StepError; durationMs: number; failedAt: string; failedBy?: string }>;
+export type StepFailed = DomainEvent<
+  'StepFailed',
+  { stepId: string; attempt: number; error: StepError; durationMs: number; failedAt: string; failedBy?: string }
+>;
 /**
  * `attempt` is the attempt that will run next. Set by an operator retry: `agent` (a substitute: the step runs as
  * this agent from now on), `reason`, `requestedBy` (the operator's id). Set by a recovery: `waitsFor`, the recovery
  * steps the attempt waits for (the step is `pending` until they are done, then evaluated like any step).
  */
-export type StepRetryScheduled = DomainEvent<'StepRetryScheduled', {
-  stepId: string; attempt: number; delayMs: number; dueAt: string; agent?: string; reason?: string; requestedBy?: string; waitsFor?: readonly string[];
-}>;
+export type StepRetryScheduled = DomainEvent<
+  'StepRetryScheduled',
+  {
+    stepId: string;
+    attempt: number;
+    delayMs: number;
+    dueAt: string;
+    agent?: string;
+    reason?: string;
+    requestedBy?: string;
+    waitsFor?: readonly string[];
+  }
+>;
 /**
  * `reason`: the operator's, or `condition_false` when the step's `when` condition was false (`SkipStepByCondition`);
  * `carriedOver`: true on a skip carried over from the origin run by `ForkRun`; `requestedBy`: the operator who skipped it.
  */
-export type StepSkipped = DomainEvent<'StepSkipped', { stepId: string; reason: string; carriedOver?: boolean; requestedBy?: string }>;
+export type StepSkipped = DomainEvent<
+  'StepSkipped',
+  { stepId: string; reason: string; carriedOver?: boolean; requestedBy?: string }
+>;
 /** `reason`: `step_failed` (with `stepId`) when a failed step holds the run, else the operator's; `requestedBy`: the operator. */
 /** `code`/`secrets`: why the executor paused it, e.g. `secrets_missing` with the names of the secrets it could not resolve. */
-export type RunPaused = DomainEvent<'RunPaused', { reason: string; stepId?: string; requestedBy?: string; code?: string; secrets?: string[] }>;
+export type RunPaused = DomainEvent<
+  'RunPaused',
+  { reason: string; stepId?: string; requestedBy?: string; code?: string; secrets?: string[] }
+>;
 /** `requestedBy`: the operator who resumed the run. */
 export type RunResumed = DomainEvent<'RunResumed', { reason: string; requestedBy?: string }>;
 export type RunCompleted = DomainEvent<'RunCompleted', { completedAt: string; durationMs: number }>;
@@ -189,15 +284,51 @@ export type RunDequeued = DomainEvent<'RunDequeued', { dequeuedAt: string }>;
 export type RunCancelled = DomainEvent<'RunCancelled', { reason: string; requestedBy?: string }>;
 
 export type RunEvent =
-  | RunTriggered | PlanCreated | PlanRevised | StepPolicyEvaluated | StepBlocked | GateOpened | GateEscalated
-  | GateDecided | StepStarted | StepReclaimed | StepSucceeded | StepFailed | StepRetryScheduled | StepSkipped | RunPaused
-  | RunResumed | RunCompleted | RunFailed | RunCancelled | RunQueued | RunDequeued;
+  | RunTriggered
+  | PlanCreated
+  | PlanRevised
+  | StepPolicyEvaluated
+  | StepBlocked
+  | GateOpened
+  | GateEscalated
+  | GateDecided
+  | StepStarted
+  | StepReclaimed
+  | StepSucceeded
+  | StepFailed
+  | StepRetryScheduled
+  | StepSkipped
+  | RunPaused
+  | RunResumed
+  | RunCompleted
+  | RunFailed
+  | RunCancelled
+  | RunQueued
+  | RunDequeued;
 
 /** Every event type of the Run aggregate, in catalog order. */
 export const RUN_EVENT_TYPES = [
-  'RunTriggered', 'PlanCreated', 'PlanRevised', 'StepPolicyEvaluated', 'StepBlocked', 'GateOpened', 'GateEscalated',
-  'GateDecided', 'StepStarted', 'StepSucceeded', 'StepFailed', 'StepRetryScheduled', 'StepSkipped', 'RunPaused',
-  'RunResumed', 'RunCompleted', 'RunFailed', 'RunCancelled', 'RunQueued', 'RunDequeued', 'StepReclaimed',
+  'RunTriggered',
+  'PlanCreated',
+  'PlanRevised',
+  'StepPolicyEvaluated',
+  'StepBlocked',
+  'GateOpened',
+  'GateEscalated',
+  'GateDecided',
+  'StepStarted',
+  'StepSucceeded',
+  'StepFailed',
+  'StepRetryScheduled',
+  'StepSkipped',
+  'RunPaused',
+  'RunResumed',
+  'RunCompleted',
+  'RunFailed',
+  'RunCancelled',
+  'RunQueued',
+  'RunDequeued',
+  'StepReclaimed',
 ] as const;
 
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];

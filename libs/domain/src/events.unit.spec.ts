@@ -1,7 +1,7 @@
 import { RUN_EVENT_TYPES, gateIdOf, isRunEventType, parseGateId, stepIdempotencyKey } from './events.js';
 
 describe('event catalog', () => {
-  it('lists the 18 event types of the design brief, the queue\'s RunQueued and RunDequeued and the replicas\' StepReclaimed once each', () => {
+  it("lists the 18 event types of the design brief, the queue's RunQueued and RunDequeued and the replicas' StepReclaimed once each", () => {
     expect(RUN_EVENT_TYPES).toHaveLength(21);
     expect(new Set(RUN_EVENT_TYPES).size).toBe(21);
     expect(RUN_EVENT_TYPES.slice(18)).toEqual(['RunQueued', 'RunDequeued', 'StepReclaimed']);
@@ -11,7 +11,10 @@ describe('event catalog', () => {
 
   it('builds gate ids as <runId>.<stepId> and parses them back, even when the run id holds dots', () => {
     expect(gateIdOf('run-1', 'payout')).toBe('run-1.payout');
-    expect(parseGateId(gateIdOf('claims.2026.7', 'pay_out-2'))).toEqual({ runId: 'claims.2026.7', stepId: 'pay_out-2' });
+    expect(parseGateId(gateIdOf('claims.2026.7', 'pay_out-2'))).toEqual({
+      runId: 'claims.2026.7',
+      stepId: 'pay_out-2',
+    });
   });
 
   it.each(['no-dot', '.payout', 'run-1.', 'run-1.Payout'])('parses %p as no gate id', (text) => {

@@ -33,7 +33,13 @@ function updateGate(state: RunState, gateId: string, update: (gate: GateState) =
   return gate ? { ...state, gates: { ...state.gates, [gateId]: update(gate) } } : state;
 }
 
-function evolveRevision(state: RunState, addedSteps: readonly PlanStep[], removedStepIds: readonly string[], revision: number, addedDependencies?: AddedDependencies): RunState {
+function evolveRevision(
+  state: RunState,
+  addedSteps: readonly PlanStep[],
+  removedStepIds: readonly string[],
+  revision: number,
+  addedDependencies?: AddedDependencies,
+): RunState {
   if (!state.plan) return state;
   const steps: Record<string, StepState> = { ...state.steps };
   const gates: Record<string, GateState> = { ...state.gates };
@@ -46,64 +52,131 @@ function evolveRevision(state: RunState, addedSteps: readonly PlanStep[], remove
     if (gateId !== undefined && gates[gateId]?.status !== 'redirected') delete gates[gateId];
   }
   for (const step of addedSteps) steps[step.id] = newStep(step);
-  return { ...setSteps(state, steps), gates, retiredStepIds: retired, plan: withAddedDependencies(applyPlanRevision(state.plan, addedSteps, removedStepIds), addedDependencies), planRevision: revision };
+  return {
+    ...setSteps(state, steps),
+    gates,
+    retiredStepIds: retired,
+    plan: withAddedDependencies(applyPlanRevision(state.plan, addedSteps, removedStepIds), addedDependencies),
+    planRevision: revision,
+  };
 }
 
 function evolveEvent(state: RunState, event: RunEvent): RunState {
   switch (event.type) {
     case 'RunTriggered': {
       const { runId, workflowId, workflowVersion, trigger, input, forkedFrom } = event.data;
-      return { ...state, status: 'running', runId, workflowId, workflowVersion, trigger, input, ...(forkedFrom === undefined ? {} : { forkedFrom }) };
+      return {
+        ...state,
+        status: 'running',
+        runId,
+        workflowId,
+        workflowVersion,
+        trigger,
+        input,
+        ...(forkedFrom === undefined ? {} : { forkedFrom }),
+      };
     }
     case 'PlanCreated': {
       const steps = Object.fromEntries(event.data.plan.steps.map((step) => [step.id, newStep(step)]));
       return { ...setSteps(state, steps), plan: event.data.plan, planRevision: 0 };
     }
     case 'PlanRevised':
-      return evolveRevision(state, event.data.addedSteps, event.data.removedStepIds, event.data.revision, event.data.addedDependencies);
+      return evolveRevision(
+        state,
+        event.data.addedSteps,
+        event.data.removedStepIds,
+        event.data.revision,
+        event.data.addedDependencies,
+      );
     case 'StepPolicyEvaluated': {
       const { stepId, attempt, decision } = event.data;
       const planStep = planStepOf(state, stepId);
       // deny: unchanged (StepBlocked follows); a gate needed: awaiting_approval until OpenGate and GateDecided; else ready.
-      const next = planStep === undefined || decision.outcome === 'deny' ? undefined : gateRequired(state, planStep, decision) === undefined ? 'ready' : 'awaiting_approval';
-      return updateStep(state, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), attempt, decision, status: next ?? step.status }));
+      const next =
+        planStep === undefined || decision.outcome === 'deny'
+          ? undefined
+          : gateRequired(state, planStep, decision) === undefined
+            ? 'ready'
+            : 'awaiting_approval';
+      return updateStep(state, stepId, (step) => ({
+        ...withoutKeys(step, ['retryDueAt']),
+        attempt,
+        decision,
+        status: next ?? step.status,
+      }));
     }
     case 'StepBlocked': {
       const { stepId, attempt, code, reason, policies } = event.data;
-      return updateStep(state, stepId, (step) => ({ ...step, attempt, status: 'blocked', blocked: { code, reason, policies } }));
+      return updateStep(state, stepId, (step) => ({
+        ...step,
+        attempt,
+        status: 'blocked',
+        blocked: { code, reason, policies },
+      }));
     }
     case 'GateOpened': {
       const { gateId, stepId, attempt, reviewers, reason, source, dueAt, exception } = event.data;
       const escalation = escalationChainOf(event.data);
       const gate: GateState = {
-        gateId, stepId, attempt, status: 'open', source, reason, reviewers, level: 0, escalateTo: escalation[0]?.reviewers ?? [], escalation,
-        ...(dueAt === undefined ? {} : { dueAt }), ...(exception === undefined ? {} : { exception }),
+        gateId,
+        stepId,
+        attempt,
+        status: 'open',
+        source,
+        reason,
+        reviewers,
+        level: 0,
+        escalateTo: escalation[0]?.reviewers ?? [],
+        escalation,
+        ...(dueAt === undefined ? {} : { dueAt }),
+        ...(exception === undefined ? {} : { exception }),
       };
       const withGate = { ...state, gates: { ...state.gates, [gateId]: gate } };
-      return updateStep(withGate, stepId, (step) => ({ ...step, gateId, status: source === 'confidence' ? step.status : 'awaiting_approval' }));
+      return updateStep(withGate, stepId, (step) => ({
+        ...step,
+        gateId,
+        status: source === 'confidence' ? step.status : 'awaiting_approval',
+      }));
     }
     case 'GateEscalated': {
       const { gateId, level, reviewers, dueAt } = event.data;
-      return updateGate(state, gateId, (gate) => ({ ...withoutKeys(gate, ['dueAt']), level, reviewers, escalateTo: gate.escalation[level]?.reviewers ?? [], ...(dueAt === undefined ? {} : { dueAt }) }));
+      return updateGate(state, gateId, (gate) => ({
+        ...withoutKeys(gate, ['dueAt']),
+        level,
+        reviewers,
+        escalateTo: gate.escalation[level]?.reviewers ?? [],
+        ...(dueAt === undefined ? {} : { dueAt }),
+      }));
     }
     case 'GateDecided': {
       const { gateId, stepId, outcome, reviewer, comment, matchedAs, correctedOutput } = event.data;
       const decided = updateGate(state, gateId, (gate) => ({
-        ...gate, status: outcome, decidedBy: reviewer, ...(comment === undefined ? {} : { comment }),
-        ...(matchedAs === undefined ? {} : { matchedAs }), ...(correctedOutput === undefined ? {} : { correctedOutput }),
+        ...gate,
+        status: outcome,
+        decidedBy: reviewer,
+        ...(comment === undefined ? {} : { comment }),
+        ...(matchedAs === undefined ? {} : { matchedAs }),
+        ...(correctedOutput === undefined ? {} : { correctedOutput }),
       }));
       if (outcome !== 'approved') return decided;
       return updateStep(decided, stepId, (step) => {
         if (step.status === 'awaiting_approval') return { ...step, status: 'ready' };
         // The reviewer's corrected output of a confidence gate is ground truth: downstream steps read it.
-        if (correctedOutput !== undefined && step.status === 'succeeded') return { ...step, output: correctedOutput, originalOutput: step.output };
+        if (correctedOutput !== undefined && step.status === 'succeeded')
+          return { ...step, output: correctedOutput, originalOutput: step.output };
         return step;
       });
     }
     case 'StepStarted': {
       const { stepId, attempt, idempotencyKey, input, startedAt, executor } = event.data;
       return updateStep(state, stepId, (step) => ({
-        ...withoutKeys(step, ['retryDueAt', 'executor']), status: 'running', attempt, idempotencyKey, input, startedAt, ...(executor === undefined ? {} : { executor }),
+        ...withoutKeys(step, ['retryDueAt', 'executor']),
+        status: 'running',
+        attempt,
+        idempotencyKey,
+        input,
+        startedAt,
+        ...(executor === undefined ? {} : { executor }),
       }));
     }
     case 'StepReclaimed': {
@@ -111,14 +184,44 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
       return updateStep(state, stepId, (step) => ({ ...step, executor }));
     }
     case 'StepSucceeded': {
-      const { stepId, attempt, output, confidence, lineage, durationMs, completedAt, cumulativeConfidence, review, reasoning, alternatives, carriedOver } = event.data;
+      const {
+        stepId,
+        attempt,
+        output,
+        confidence,
+        lineage,
+        durationMs,
+        completedAt,
+        cumulativeConfidence,
+        review,
+        reasoning,
+        alternatives,
+        carriedOver,
+      } = event.data;
       return updateStep(state, stepId, (step) => ({
-        ...withoutKeys(step, ['error', 'failedAt', 'confidence', 'lineage', 'cumulativeConfidence', 'review', 'reasoning', 'alternatives', 'originalOutput']),
+        ...withoutKeys(step, [
+          'error',
+          'failedAt',
+          'confidence',
+          'lineage',
+          'cumulativeConfidence',
+          'review',
+          'reasoning',
+          'alternatives',
+          'originalOutput',
+        ]),
         ...(carriedOver === true ? { carriedOver: true } : {}),
-        status: 'succeeded', attempt, output, durationMs, completedAt,
-        ...(confidence === undefined ? {} : { confidence }), ...(lineage === undefined ? {} : { lineage }),
-        ...(cumulativeConfidence === undefined ? {} : { cumulativeConfidence }), ...(review === undefined ? {} : { review }),
-        ...(reasoning === undefined ? {} : { reasoning }), ...(alternatives === undefined ? {} : { alternatives }),
+        status: 'succeeded',
+        attempt,
+        output,
+        durationMs,
+        completedAt,
+        ...(confidence === undefined ? {} : { confidence }),
+        ...(lineage === undefined ? {} : { lineage }),
+        ...(cumulativeConfidence === undefined ? {} : { cumulativeConfidence }),
+        ...(review === undefined ? {} : { review }),
+        ...(reasoning === undefined ? {} : { reasoning }),
+        ...(alternatives === undefined ? {} : { alternatives }),
       }));
     }
     case 'StepFailed': {
@@ -128,12 +231,28 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
     case 'StepRetryScheduled': {
       const { stepId, attempt, dueAt, agent, waitsFor } = event.data;
       // A substitute agent runs the step from this attempt on; a recovered step waits (pending) for its recovery steps.
-      const withAgent = agent === undefined || !state.plan ? state : { ...state, plan: withStepAgent(state.plan, stepId, agent) };
-      if (waitsFor !== undefined && waitsFor.length > 0) return updateStep(withAgent, stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'pending', attempt }));
-      return updateStep(withAgent, stepId, (step) => ({ ...step, status: 'retry_scheduled', attempt, retryDueAt: dueAt }));
+      const withAgent =
+        agent === undefined || !state.plan ? state : { ...state, plan: withStepAgent(state.plan, stepId, agent) };
+      if (waitsFor !== undefined && waitsFor.length > 0)
+        return updateStep(withAgent, stepId, (step) => ({
+          ...withoutKeys(step, ['retryDueAt']),
+          status: 'pending',
+          attempt,
+        }));
+      return updateStep(withAgent, stepId, (step) => ({
+        ...step,
+        status: 'retry_scheduled',
+        attempt,
+        retryDueAt: dueAt,
+      }));
     }
     case 'StepSkipped':
-      return updateStep(state, event.data.stepId, (step) => ({ ...withoutKeys(step, ['retryDueAt']), status: 'skipped', skipReason: event.data.reason, ...(event.data.carriedOver === true ? { carriedOver: true } : {}) }));
+      return updateStep(state, event.data.stepId, (step) => ({
+        ...withoutKeys(step, ['retryDueAt']),
+        status: 'skipped',
+        skipReason: event.data.reason,
+        ...(event.data.carriedOver === true ? { carriedOver: true } : {}),
+      }));
     case 'RunPaused': {
       const { reason, stepId } = event.data;
       return { ...state, status: 'paused', pause: stepId === undefined ? { reason } : { reason, stepId } };
@@ -141,10 +260,19 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
     case 'RunResumed':
       return { ...withoutKeys(state, ['pause']), status: 'running' };
     case 'RunCompleted':
-      return { ...withoutKeys(state, ['pause']), status: 'completed', completedAt: event.data.completedAt, durationMs: event.data.durationMs };
+      return {
+        ...withoutKeys(state, ['pause']),
+        status: 'completed',
+        completedAt: event.data.completedAt,
+        durationMs: event.data.durationMs,
+      };
     case 'RunFailed': {
       const { code, reason, stepId, failedAt } = event.data;
-      return { ...withoutKeys(state, ['pause']), status: 'failed', failure: stepId === undefined ? { code, reason, failedAt } : { code, reason, stepId, failedAt } };
+      return {
+        ...withoutKeys(state, ['pause']),
+        status: 'failed',
+        failure: stepId === undefined ? { code, reason, failedAt } : { code, reason, stepId, failedAt },
+      };
     }
     case 'RunCancelled':
       return { ...withoutKeys(state, ['pause']), status: 'cancelled', cancelReason: event.data.reason };

@@ -30,7 +30,8 @@ function union(first: readonly string[], second: readonly string[]): string[] {
  * (a flat list is one level, as every plan and decision stored before chains meant), else none.
  */
 export function escalationChainOf(spec: EscalationSpec): EscalationLevel[] {
-  if (spec?.escalation !== undefined) return spec.escalation.map((level) => ({ ...level, reviewers: [...level.reviewers] }));
+  if (spec?.escalation !== undefined)
+    return spec.escalation.map((level) => ({ ...level, reviewers: [...level.reviewers] }));
   return spec?.escalateTo !== undefined && spec.escalateTo.length > 0 ? [{ reviewers: [...spec.escalateTo] }] : [];
 }
 
@@ -40,18 +41,36 @@ function mergeChains(first: EscalationSpec, second: EscalationSpec): { levels: E
   const b = escalationChainOf(second);
   const levels = Array.from({ length: Math.max(a.length, b.length) }, (_, i) => {
     const slaSeconds = a[i]?.slaSeconds ?? b[i]?.slaSeconds;
-    return { reviewers: union(a[i]?.reviewers ?? [], b[i]?.reviewers ?? []), ...(slaSeconds === undefined ? {} : { slaSeconds }) };
+    return {
+      reviewers: union(a[i]?.reviewers ?? [], b[i]?.reviewers ?? []),
+      ...(slaSeconds === undefined ? {} : { slaSeconds }),
+    };
   });
   return { levels, chained: levels.length > 1 || levels.some((level) => level.slaSeconds !== undefined) };
 }
 
-function requirement(source: GateSource, reviewers: readonly string[], reason: string, slaSeconds: number | undefined, first: EscalationSpec, second: EscalationSpec): GateRequirement {
+function requirement(
+  source: GateSource,
+  reviewers: readonly string[],
+  reason: string,
+  slaSeconds: number | undefined,
+  first: EscalationSpec,
+  second: EscalationSpec,
+): GateRequirement {
   const { levels, chained } = mergeChains(first, second);
   const escalation = levels.map((level) => {
     const sla = level.slaSeconds ?? slaSeconds;
     return { reviewers: level.reviewers, ...(sla === undefined ? {} : { slaSeconds: sla }) };
   });
-  return { source, reviewers, reason, escalateTo: escalation[0]?.reviewers ?? [], escalation, chained, ...(slaSeconds === undefined ? {} : { slaSeconds }) };
+  return {
+    source,
+    reviewers,
+    reason,
+    escalateTo: escalation[0]?.reviewers ?? [],
+    escalation,
+    chained,
+    ...(slaSeconds === undefined ? {} : { slaSeconds }),
+  };
 }
 
 /**
@@ -71,9 +90,23 @@ export function gateRequirementOf(step: PlanStep, decision: PolicyDecision | und
   const declared = step.gate;
   if (decision?.outcome === 'require_approval') {
     const policy = decision.gate;
-    return requirement('policy', union(policy?.reviewers ?? [], declared?.reviewers ?? []), policy?.reason ?? decision.rationale, policy?.slaSeconds ?? declared?.slaSeconds, policy, declared);
+    return requirement(
+      'policy',
+      union(policy?.reviewers ?? [], declared?.reviewers ?? []),
+      policy?.reason ?? decision.rationale,
+      policy?.slaSeconds ?? declared?.slaSeconds,
+      policy,
+      declared,
+    );
   }
-  return requirement('definition', [...(declared?.reviewers ?? [])], `step "${step.id}" declares an approval gate`, declared?.slaSeconds, declared, undefined);
+  return requirement(
+    'definition',
+    [...(declared?.reviewers ?? [])],
+    `step "${step.id}" declares an approval gate`,
+    declared?.slaSeconds,
+    declared,
+    undefined,
+  );
 }
 
 /**
@@ -82,10 +115,17 @@ export function gateRequirementOf(step: PlanStep, decision: PolicyDecision | und
  * `step "<id>": confidence <c> is below minConfidence <m>` (basis `step`) or
  * `step "<id>": cumulative confidence <c> is below the workflow's minConfidence <m>` (basis `workflow`).
  */
-export function confidenceRequirementOf(plan: Plan | undefined, step: PlanStep, review: ReviewRequirement, figures: { confidence?: number; cumulativeConfidence: number }, fallback?: GateSpec): GateRequirement {
+export function confidenceRequirementOf(
+  plan: Plan | undefined,
+  step: PlanStep,
+  review: ReviewRequirement,
+  figures: { confidence?: number; cumulativeConfidence: number },
+  fallback?: GateSpec,
+): GateRequirement {
   const spec = step.confidenceGate ?? plan?.confidenceGate ?? fallback;
-  const reason = review.basis === 'step'
-    ? `step "${step.id}": confidence ${figures.confidence ?? 1} is below minConfidence ${review.minConfidence}`
-    : `step "${step.id}": cumulative confidence ${figures.cumulativeConfidence} is below the workflow's minConfidence ${review.minConfidence}`;
+  const reason =
+    review.basis === 'step'
+      ? `step "${step.id}": confidence ${figures.confidence ?? 1} is below minConfidence ${review.minConfidence}`
+      : `step "${step.id}": cumulative confidence ${figures.cumulativeConfidence} is below the workflow's minConfidence ${review.minConfidence}`;
   return requirement('confidence', [...(spec?.reviewers ?? [])], reason, spec?.slaSeconds, spec, undefined);
 }

@@ -16,7 +16,14 @@ export * from './reviewers.js';
 export { cumulativeConfidenceOf, reviewRequirementOf, reviewSettled, underReview } from './confidence.js';
 export { confidenceRequirementOf, escalationChainOf, gateRequirementOf } from './gate-requirement.js';
 export type { GateRequirement } from './gate-requirement.js';
-export { allStepsDone, dependenciesSatisfied, firstFailedStep, gateOfStep, hasLiveWork, isStalled } from './run-rules.js';
+export {
+  allStepsDone,
+  dependenciesSatisfied,
+  firstFailedStep,
+  gateOfStep,
+  hasLiveWork,
+  isStalled,
+} from './run-rules.js';
 export * from './checkpoints.js';
 export * from './state-diff.js';
 export * from './lineage.js';

@@ -25,7 +25,8 @@ export function nextActions(state: RunState, now: string): NextAction[] {
   for (const { step, stepState } of stepsInOrder(state)) {
     const { stepId, attempt } = stepState;
     const evaluable = isEvaluable(state, step, stepState, now);
-    if (stepState.status === 'ready' || (evaluable && isExternalStep(step))) starts.push({ type: 'start_step', stepId, attempt });
+    if (stepState.status === 'ready' || (evaluable && isExternalStep(step)))
+      starts.push({ type: 'start_step', stepId, attempt });
     else if (evaluable) evaluations.push({ type: 'evaluate_policy', stepId, attempt });
   }
   return [...starts, ...evaluations].slice(0, free);
@@ -37,11 +38,21 @@ export function nextActions(state: RunState, now: string): NextAction[] {
  * is held for review (`confidence`, see confidence.ts). The service sends `OpenGate{stepId}` for each.
  * Includes a paused run (gates open while paused); empty when the run has not started or has ended.
  */
-export function gatesToOpen(state: RunState): Array<{ stepId: string; attempt: number; kind: 'approval' | 'confidence' }> {
+export function gatesToOpen(
+  state: RunState,
+): Array<{ stepId: string; attempt: number; kind: 'approval' | 'confidence' }> {
   if (state.status !== 'running' && state.status !== 'paused') return [];
   return stepsInOrder(state)
-    .filter(({ stepState }) => gateOfStep(state, stepState.stepId) === undefined && (stepState.status === 'awaiting_approval' || underReview(state, stepState)))
-    .map(({ stepState }) => ({ stepId: stepState.stepId, attempt: stepState.attempt, kind: stepState.status === 'awaiting_approval' ? 'approval' as const : 'confidence' as const }));
+    .filter(
+      ({ stepState }) =>
+        gateOfStep(state, stepState.stepId) === undefined &&
+        (stepState.status === 'awaiting_approval' || underReview(state, stepState)),
+    )
+    .map(({ stepState }) => ({
+      stepId: stepState.stepId,
+      attempt: stepState.attempt,
+      kind: stepState.status === 'awaiting_approval' ? ('approval' as const) : ('confidence' as const),
+    }));
 }
 
 function earliest(times: readonly string[]): string | undefined {
@@ -56,7 +67,9 @@ function earliest(times: readonly string[]): string | undefined {
  */
 export function wakeAt(state: RunState): string | undefined {
   if (state.status !== 'running') return undefined;
-  const dues = Object.values(state.steps).flatMap((step) => (step.status === 'retry_scheduled' && step.retryDueAt !== undefined ? [step.retryDueAt] : []));
+  const dues = Object.values(state.steps).flatMap((step) =>
+    step.status === 'retry_scheduled' && step.retryDueAt !== undefined ? [step.retryDueAt] : [],
+  );
   return earliest(dues);
 }
 
@@ -66,7 +79,9 @@ export function wakeAt(state: RunState): string | undefined {
  */
 function escalatableGates(state: RunState): GateState[] {
   if (state.status !== 'running' && state.status !== 'paused') return [];
-  return Object.values(state.gates).filter((gate) => gate.status === 'open' && gate.escalateTo.length > 0 && gate.dueAt !== undefined);
+  return Object.values(state.gates).filter(
+    (gate) => gate.status === 'open' && gate.escalateTo.length > 0 && gate.dueAt !== undefined,
+  );
 }
 
 /** Open gates due for escalation at `now`: `dueAt <= now` and `escalateTo` non-empty. Empty unless running or paused. */
@@ -78,4 +93,3 @@ export function dueGates(state: RunState, now: string): GateState[] {
 export function gateWakeAt(state: RunState): string | undefined {
   return earliest(escalatableGates(state).map((gate) => gate.dueAt as string));
 }
-

@@ -40,13 +40,22 @@ describe('nextActions', () => {
     const plan = aPlan([a, b], { concurrency: 2 });
     const awaiting = foldRun([...ev.started(plan), ev.evaluated('a', 1, requireApproval)]);
     expect(nextActions(awaiting, NOW)).toEqual([{ type: 'evaluate_policy', stepId: 'b', attempt: 1 }]);
-    expect(nextActions(foldRun([...ev.started(plan), ...ev.gated('a')]), NOW)).toEqual([{ type: 'evaluate_policy', stepId: 'b', attempt: 1 }]);
+    expect(nextActions(foldRun([...ev.started(plan), ...ev.gated('a')]), NOW)).toEqual([
+      { type: 'evaluate_policy', stepId: 'b', attempt: 1 },
+    ]);
   });
 
   it('offers a scheduled retry once due, with its new attempt', () => {
-    const state = foldRun([...ev.started(aPlan([a])), ...ev.running(a), ev.failed('a', 1, true), ev.retryScheduled('a', 2, 1000, '2026-05-01T10:00:01.000Z')]);
+    const state = foldRun([
+      ...ev.started(aPlan([a])),
+      ...ev.running(a),
+      ev.failed('a', 1, true),
+      ev.retryScheduled('a', 2, 1000, '2026-05-01T10:00:01.000Z'),
+    ]);
     expect(nextActions(state, NOW)).toEqual([]);
-    expect(nextActions(state, '2026-05-01T10:00:01.000Z')).toEqual([{ type: 'evaluate_policy', stepId: 'a', attempt: 2 }]);
+    expect(nextActions(state, '2026-05-01T10:00:01.000Z')).toEqual([
+      { type: 'evaluate_policy', stepId: 'a', attempt: 2 },
+    ]);
   });
 
   it('offers nothing unless the run is running', () => {
@@ -59,8 +68,13 @@ describe('wakeAt and dueGates', () => {
   it('wakeAt is the earliest retry due time, comparing instants', () => {
     const plan = aPlan([a, b, c], { concurrency: 3 });
     const state = foldRun([
-      ...ev.started(plan), ...ev.running(a), ...ev.running(b), ev.failed('a', 1, true), ev.failed('b', 1, true),
-      ev.retryScheduled('a', 2, 4000, '2026-05-01T10:00:04.000Z'), ev.retryScheduled('b', 2, 2000, '2026-05-01T12:00:02+02:00'),
+      ...ev.started(plan),
+      ...ev.running(a),
+      ...ev.running(b),
+      ev.failed('a', 1, true),
+      ev.failed('b', 1, true),
+      ev.retryScheduled('a', 2, 4000, '2026-05-01T10:00:04.000Z'),
+      ev.retryScheduled('b', 2, 2000, '2026-05-01T12:00:02+02:00'),
     ]);
     expect(wakeAt(state)).toBe('2026-05-01T12:00:02+02:00');
     expect(wakeAt(foldRun(ev.started(plan)))).toBeUndefined();
@@ -78,24 +92,51 @@ describe('wakeAt and dueGates', () => {
     expect(dueGates(state, '2026-05-01T10:30:00.000Z').map((gate) => gate.gateId)).toEqual([gateOf('a')]);
     expect(gateWakeAt(state)).toBe('2026-05-01T10:30:00.000Z');
     // A gate can be decided while the run is paused, so its SLA runs on: a paused run's gate escalates too.
-    expect(dueGates(foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['x'] }), ev.paused('hold')]), NOW).map((gate) => gate.gateId)).toEqual([gateOf('a')]);
-    expect(dueGates(foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['x'] }), { type: 'RunCancelled', data: { reason: 'x' } }]), NOW)).toEqual([]);
+    expect(
+      dueGates(
+        foldRun([...ev.started(plan), ...ev.gated('a', { dueAt: NOW, escalateTo: ['x'] }), ev.paused('hold')]),
+        NOW,
+      ).map((gate) => gate.gateId),
+    ).toEqual([gateOf('a')]);
+    expect(
+      dueGates(
+        foldRun([
+          ...ev.started(plan),
+          ...ev.gated('a', { dueAt: NOW, escalateTo: ['x'] }),
+          { type: 'RunCancelled', data: { reason: 'x' } },
+        ]),
+        NOW,
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('gatesToOpen', () => {
   const gatedC = aStep('c', { gate: { reviewers: ['dana'] } });
   const plan = aPlan([a, b, gatedC], { concurrency: 3 });
-  const awaiting = [...ev.started(plan), ev.evaluated('b', 1, requireApproval), ev.evaluated('a', 1, allow), ev.evaluated('c', 1, allow)];
+  const awaiting = [
+    ...ev.started(plan),
+    ev.evaluated('b', 1, requireApproval),
+    ev.evaluated('a', 1, allow),
+    ev.evaluated('c', 1, allow),
+  ];
 
   it('lists steps awaiting approval with no gate yet, in plan order, with their attempt', () => {
-    expect(gatesToOpen(foldRun(awaiting))).toEqual([{ stepId: 'b', attempt: 1, kind: 'approval' }, { stepId: 'c', attempt: 1, kind: 'approval' }]);
-    expect(gatesToOpen(foldRun([...awaiting, ev.gateOpened('b')]))).toEqual([{ stepId: 'c', attempt: 1, kind: 'approval' }]);
+    expect(gatesToOpen(foldRun(awaiting))).toEqual([
+      { stepId: 'b', attempt: 1, kind: 'approval' },
+      { stepId: 'c', attempt: 1, kind: 'approval' },
+    ]);
+    expect(gatesToOpen(foldRun([...awaiting, ev.gateOpened('b')]))).toEqual([
+      { stepId: 'c', attempt: 1, kind: 'approval' },
+    ]);
     expect(gatesToOpen(foldRun(ev.started(plan)))).toEqual([]);
   });
 
   it('includes a paused run, not an ended or unstarted one', () => {
-    expect(gatesToOpen(foldRun([...awaiting, ev.paused('maintenance')])).map((gate) => gate.stepId)).toEqual(['b', 'c']);
+    expect(gatesToOpen(foldRun([...awaiting, ev.paused('maintenance')])).map((gate) => gate.stepId)).toEqual([
+      'b',
+      'c',
+    ]);
     expect(gatesToOpen(foldRun([...awaiting, { type: 'RunCancelled', data: { reason: 'dup' } }]))).toEqual([]);
     expect(gatesToOpen(foldRun([]))).toEqual([]);
   });

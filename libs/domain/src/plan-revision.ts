@@ -15,16 +15,31 @@ import type { RunState } from './state.js';
  * @throws DomainError RUN.STEP_NOT_FOUND, RUN.STEP_ALREADY_STARTED, RUN.STEP_ID_RETIRED.
  * @throws ValidationError from `validatePlan` (`workflow_depth_exceeded`, `plan_cycle`, `plan_duplicate_step`, ...).
  */
-export function checkRevision(state: RunState, addSteps: readonly PlanStep[], removeStepIds: readonly string[], addedDependencies?: AddedDependencies): Plan {
+export function checkRevision(
+  state: RunState,
+  addSteps: readonly PlanStep[],
+  removeStepIds: readonly string[],
+  addedDependencies?: AddedDependencies,
+): Plan {
   for (const stepId of removeStepIds) {
     const { stepState } = requireStep(state, stepId);
     if (stepState.status === 'running' || stepState.status === 'succeeded') {
-      refuse(RunErrorCodes.STEP_ALREADY_STARTED, `step "${stepId}" is ${stepState.status} and cannot be removed`, { stepId, status: stepState.status });
+      refuse(RunErrorCodes.STEP_ALREADY_STARTED, `step "${stepId}" is ${stepState.status} and cannot be removed`, {
+        stepId,
+        status: stepState.status,
+      });
     }
   }
   for (const step of addSteps) {
-    if (state.retiredStepIds.includes(step.id) || (removeStepIds.includes(step.id) && usedStepId(state.steps[step.id]))) {
-      refuse(RunErrorCodes.STEP_ID_RETIRED, `step id "${step.id}" belonged to a removed step that had started or opened a gate; use a new id`, { stepId: step.id });
+    if (
+      state.retiredStepIds.includes(step.id) ||
+      (removeStepIds.includes(step.id) && usedStepId(state.steps[step.id]))
+    ) {
+      refuse(
+        RunErrorCodes.STEP_ID_RETIRED,
+        `step id "${step.id}" belonged to a removed step that had started or opened a gate; use a new id`,
+        { stepId: step.id },
+      );
     }
   }
   if (!state.plan) refuse(RunErrorCodes.NOT_RUNNING, 'run has no plan', { status: state.status });

@@ -30,8 +30,10 @@ export const STEP_DRAFT_DEFAULTS = {
   timeoutMs: 30_000,
 } as const;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 function invalid(where: string, field: string, rule: string, limit?: { limit: number; value: unknown }): never {
   throw new ValidationError('plan_invalid_step', `${where}: ${field} ${rule}`, { field, rule, ...limit });
@@ -39,17 +41,32 @@ function invalid(where: string, field: string, rule: string, limit?: { limit: nu
 
 /** A delay of a step (ms) within 0..{@link MAX_TIMER_DELAY_MS}: the longest a Node.js timer waits. */
 function checkDelay(where: string, field: string, value: number): void {
-  if (!(value <= MAX_TIMER_DELAY_MS)) invalid(where, field, `must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${value}`, { limit: MAX_TIMER_DELAY_MS, value });
+  if (!(value <= MAX_TIMER_DELAY_MS))
+    invalid(where, field, `must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${value}`, {
+      limit: MAX_TIMER_DELAY_MS,
+      value,
+    });
 }
 
 /** A gate's SLAs (its own and each escalation level's): numbers of seconds within 0..{@link MAX_GATE_SLA_SECONDS}. */
 function checkSlas(where: string, field: string, spec: Record<string, unknown>): void {
   const levels = Array.isArray(spec.escalation) ? (spec.escalation as unknown[]) : [];
-  const slas: [string, unknown][] = [[`${field}.slaSeconds`, spec.slaSeconds], ...levels.map((level, i): [string, unknown] => [`${field}.escalation[${i}].slaSeconds`, (level as { slaSeconds?: unknown } | null)?.slaSeconds])];
+  const slas: [string, unknown][] = [
+    [`${field}.slaSeconds`, spec.slaSeconds],
+    ...levels.map((level, i): [string, unknown] => [
+      `${field}.escalation[${i}].slaSeconds`,
+      (level as { slaSeconds?: unknown } | null)?.slaSeconds,
+    ]),
+  ];
   for (const [name, sla] of slas) {
     if (sla === undefined) continue;
     if (typeof sla !== 'number' || !(sla >= 0 && sla <= MAX_GATE_SLA_SECONDS)) {
-      invalid(where, name, `must be a number of seconds within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${JSON.stringify(sla)}`, { limit: MAX_GATE_SLA_SECONDS, value: sla });
+      invalid(
+        where,
+        name,
+        `must be a number of seconds within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${JSON.stringify(sla)}`,
+        { limit: MAX_GATE_SLA_SECONDS, value: sla },
+      );
     }
   }
 }
@@ -70,24 +87,55 @@ export function planStepOfDraft(draft: unknown, where = 'step'): PlanStep {
   for (const field of ['id', 'tool', 'action', 'agent'] as const) {
     if (typeof draft[field] !== 'string' || draft[field] === '') invalid(where, field, 'must be a non-empty string');
   }
-  const { id, tool, action, agent, name, dependsOn, input, retry, timeoutMs, optional, gate, minConfidence, confidenceGate, policyTags } = draft;
+  const {
+    id,
+    tool,
+    action,
+    agent,
+    name,
+    dependsOn,
+    input,
+    retry,
+    timeoutMs,
+    optional,
+    gate,
+    minConfidence,
+    confidenceGate,
+    policyTags,
+  } = draft;
   if (name !== undefined && typeof name !== 'string') invalid(where, 'name', 'must be a string');
   if (dependsOn !== undefined && !isStringList(dependsOn)) invalid(where, 'dependsOn', 'must be a list of step ids');
   if (policyTags !== undefined && !isStringList(policyTags)) invalid(where, 'policyTags', 'must be a list of strings');
-  if (retry !== undefined && !(isRecord(retry) && ['maxAttempts', 'backoffMs', 'multiplier', 'maxBackoffMs'].every((key) => typeof retry[key] === 'number'))) {
+  if (
+    retry !== undefined &&
+    !(
+      isRecord(retry) &&
+      ['maxAttempts', 'backoffMs', 'multiplier', 'maxBackoffMs'].every((key) => typeof retry[key] === 'number')
+    )
+  ) {
     invalid(where, 'retry', 'must be {maxAttempts, backoffMs, multiplier, maxBackoffMs} (numbers)');
   }
-  if (retry !== undefined) for (const key of ['backoffMs', 'maxBackoffMs'] as const) checkDelay(where, `retry.${key}`, retry[key] as number);
+  if (retry !== undefined)
+    for (const key of ['backoffMs', 'maxBackoffMs'] as const) checkDelay(where, `retry.${key}`, retry[key] as number);
   if (timeoutMs !== undefined && typeof timeoutMs !== 'number') invalid(where, 'timeoutMs', 'must be a number of ms');
   if (timeoutMs !== undefined) checkDelay(where, 'timeoutMs', timeoutMs as number);
-  if (minConfidence !== undefined && typeof minConfidence !== 'number') invalid(where, 'minConfidence', 'must be a number within 0..1');
+  if (minConfidence !== undefined && typeof minConfidence !== 'number')
+    invalid(where, 'minConfidence', 'must be a number within 0..1');
   if (optional !== undefined && typeof optional !== 'boolean') invalid(where, 'optional', 'must be a boolean');
-  for (const [field, spec] of [['gate', gate], ['confidenceGate', confidenceGate]] as const) {
-    if (spec !== undefined && !(isRecord(spec) && isStringList(spec.reviewers))) invalid(where, field, 'must be a gate {reviewers, slaSeconds?, escalation?}');
+  for (const [field, spec] of [
+    ['gate', gate],
+    ['confidenceGate', confidenceGate],
+  ] as const) {
+    if (spec !== undefined && !(isRecord(spec) && isStringList(spec.reviewers)))
+      invalid(where, field, 'must be a gate {reviewers, slaSeconds?, escalation?}');
     if (spec !== undefined) checkSlas(where, field, spec as Record<string, unknown>);
   }
   return {
-    id: id as string, name: (name as string | undefined) ?? (id as string), tool: tool as string, action: action as string, agent: agent as string,
+    id: id as string,
+    name: (name as string | undefined) ?? (id as string),
+    tool: tool as string,
+    action: action as string,
+    agent: agent as string,
     dependsOn: [...((dependsOn as string[] | undefined) ?? [])],
     input: input ?? {},
     retry: (retry as RetryPolicy | undefined) ?? { ...STEP_DRAFT_DEFAULTS.retry },

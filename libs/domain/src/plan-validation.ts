@@ -28,30 +28,62 @@ const isNonNegative = (value: number): boolean => Number.isFinite(value) && valu
 function validateStepFields(step: PlanStep, plan: Plan): void {
   const stepId = step.id;
   if (!Object.prototype.hasOwnProperty.call(plan.agents, step.agent)) {
-    reject('plan_unknown_agent', `step "${stepId}": agent "${step.agent}" is not declared in plan.agents`, { stepId, field: 'agent', agent: step.agent });
+    reject('plan_unknown_agent', `step "${stepId}": agent "${step.agent}" is not declared in plan.agents`, {
+      stepId,
+      field: 'agent',
+      agent: step.agent,
+    });
   }
   const { retry } = step;
-  if (!isPositiveInteger(retry.maxAttempts) || !isNonNegative(retry.backoffMs) || !isNonNegative(retry.maxBackoffMs) || !(retry.multiplier >= 1)) {
-    reject('plan_invalid_retry', `step "${stepId}": retry needs maxAttempts >= 1 (integer), backoffMs >= 0, maxBackoffMs >= 0, multiplier >= 1`, { stepId, field: 'retry', retry });
+  if (
+    !isPositiveInteger(retry.maxAttempts) ||
+    !isNonNegative(retry.backoffMs) ||
+    !isNonNegative(retry.maxBackoffMs) ||
+    !(retry.multiplier >= 1)
+  ) {
+    reject(
+      'plan_invalid_retry',
+      `step "${stepId}": retry needs maxAttempts >= 1 (integer), backoffMs >= 0, maxBackoffMs >= 0, multiplier >= 1`,
+      { stepId, field: 'retry', retry },
+    );
   }
   for (const key of ['backoffMs', 'maxBackoffMs'] as const) {
     if (retry[key] > MAX_TIMER_DELAY_MS) {
-      reject('plan_invalid_retry', `step "${stepId}": retry.${key} must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${retry[key]}`, { stepId, field: `retry.${key}`, limit: MAX_TIMER_DELAY_MS, value: retry[key] });
+      reject(
+        'plan_invalid_retry',
+        `step "${stepId}": retry.${key} must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${retry[key]}`,
+        { stepId, field: `retry.${key}`, limit: MAX_TIMER_DELAY_MS, value: retry[key] },
+      );
     }
   }
   if (!(step.timeoutMs > 0)) {
-    reject('plan_invalid_timeout', `step "${stepId}": timeoutMs must be > 0, got ${step.timeoutMs}`, { stepId, field: 'timeoutMs', timeoutMs: step.timeoutMs });
+    reject('plan_invalid_timeout', `step "${stepId}": timeoutMs must be > 0, got ${step.timeoutMs}`, {
+      stepId,
+      field: 'timeoutMs',
+      timeoutMs: step.timeoutMs,
+    });
   }
   if (step.timeoutMs > MAX_TIMER_DELAY_MS) {
-    reject('plan_invalid_timeout', `step "${stepId}": timeoutMs must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${step.timeoutMs}`, { stepId, field: 'timeoutMs', timeoutMs: step.timeoutMs, limit: MAX_TIMER_DELAY_MS });
+    reject(
+      'plan_invalid_timeout',
+      `step "${stepId}": timeoutMs must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${step.timeoutMs}`,
+      { stepId, field: 'timeoutMs', timeoutMs: step.timeoutMs, limit: MAX_TIMER_DELAY_MS },
+    );
   }
   if (step.minConfidence !== undefined && !(step.minConfidence >= 0 && step.minConfidence <= 1)) {
-    reject('plan_invalid_confidence', `step "${stepId}": minConfidence must be within 0..1, got ${step.minConfidence}`, { stepId, field: 'minConfidence' });
+    reject(
+      'plan_invalid_confidence',
+      `step "${stepId}": minConfidence must be within 0..1, got ${step.minConfidence}`,
+      { stepId, field: 'minConfidence' },
+    );
   }
   if (step.gate) validateGateSpec(step.gate, 'gate', stepId);
   if (step.confidenceGate) validateGateSpec(step.confidenceGate, 'confidenceGate', stepId);
   if (step.when !== undefined && (typeof step.when !== 'string' || step.when.trim() === '')) {
-    reject('plan_invalid_condition', `step "${stepId}": when must be a non-empty JSONata expression`, { stepId, field: 'when' });
+    reject('plan_invalid_condition', `step "${stepId}": when must be a non-empty JSONata expression`, {
+      stepId,
+      field: 'when',
+    });
   }
   validateExternalStep(step);
 }
@@ -59,20 +91,26 @@ function validateStepFields(step: PlanStep, plan: Plan): void {
 /** An `external` step names who may report it (well-formed reviewer entries) and has no approval gate of its own. */
 function validateExternalStep(step: PlanStep): void {
   const stepId = step.id;
-  const fail = (message: string, field: string): never => reject('plan_invalid_external_step', `step "${stepId}": ${message}`, { stepId, field });
+  const fail = (message: string, field: string): never =>
+    reject('plan_invalid_external_step', `step "${stepId}": ${message}`, { stepId, field });
   if (step.kind === undefined || step.kind === 'tool') {
-    if (step.reviewers !== undefined) fail('reviewers are for external steps (kind: external); a tool step uses gate.reviewers', 'reviewers');
+    if (step.reviewers !== undefined)
+      fail('reviewers are for external steps (kind: external); a tool step uses gate.reviewers', 'reviewers');
     return;
   }
   if (step.kind !== 'external') fail(`kind must be tool or external, got ${String(step.kind)}`, 'kind');
   const reviewers = step.reviewers ?? [];
-  if (reviewers.length === 0) fail('an external step must name at least one reviewer (who may complete or fail it)', 'reviewers');
+  if (reviewers.length === 0)
+    fail('an external step must name at least one reviewer (who may complete or fail it)', 'reviewers');
   const malformed = reviewers.find((entry) => parseReviewerEntry(entry) === undefined);
-  if (malformed !== undefined) fail(`reviewers names "${malformed}": a reviewer is user:<id>, role:<role>, team:<team> or a bare id`, 'reviewers');
-  if (step.gate !== undefined) fail('an external step cannot have a gate: its reviewers already decide its result', 'gate');
+  if (malformed !== undefined)
+    fail(`reviewers names "${malformed}": a reviewer is user:<id>, role:<role>, team:<team> or a bare id`, 'reviewers');
+  if (step.gate !== undefined)
+    fail('an external step cannot have a gate: its reviewers already decide its result', 'gate');
 }
 
-const isSla = (value: number | undefined): boolean => value === undefined || (Number.isFinite(value) && value >= 0 && value <= MAX_GATE_SLA_SECONDS);
+const isSla = (value: number | undefined): boolean =>
+  value === undefined || (Number.isFinite(value) && value >= 0 && value <= MAX_GATE_SLA_SECONDS);
 
 /**
  * A gate spec: at least one reviewer; every reviewer entry well-formed (`user:`, `role:`, `team:` or a bare id,
@@ -80,16 +118,27 @@ const isSla = (value: number | undefined): boolean => value === undefined || (Nu
  */
 function validateGateSpec(gate: GateSpec, field: string, stepId?: string): void {
   const where = stepId === undefined ? `plan.${field}` : `step "${stepId}": ${field}`;
-  const fail = (message: string, subfield: string): never => reject('plan_invalid_gate', `${where}${message}`, { ...(stepId === undefined ? {} : { stepId }), field: `${field}.${subfield}` });
+  const fail = (message: string, subfield: string): never =>
+    reject('plan_invalid_gate', `${where}${message}`, {
+      ...(stepId === undefined ? {} : { stepId }),
+      field: `${field}.${subfield}`,
+    });
   if (gate.reviewers.length === 0) fail('.reviewers must name at least one reviewer', 'reviewers');
   const levels = gate.escalation ?? [];
   const entries = [...gate.reviewers, ...(gate.escalateTo ?? []), ...levels.flatMap((level) => level.reviewers)];
   const malformed = entries.find((entry) => parseReviewerEntry(entry) === undefined);
-  if (malformed !== undefined) fail(` names "${malformed}": a reviewer is user:<id>, role:<role>, team:<team> or a bare id`, 'reviewers');
-  if (!isSla(gate.slaSeconds)) fail(`.slaSeconds must be within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${gate.slaSeconds}`, 'slaSeconds');
+  if (malformed !== undefined)
+    fail(` names "${malformed}": a reviewer is user:<id>, role:<role>, team:<team> or a bare id`, 'reviewers');
+  if (!isSla(gate.slaSeconds))
+    fail(`.slaSeconds must be within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${gate.slaSeconds}`, 'slaSeconds');
   levels.forEach((level, i) => {
-    if (level.reviewers.length === 0) fail(`.escalation[${i}].reviewers must name at least one reviewer`, `escalation[${i}].reviewers`);
-    if (!isSla(level.slaSeconds)) fail(`.escalation[${i}].slaSeconds must be within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${level.slaSeconds}`, `escalation[${i}].slaSeconds`);
+    if (level.reviewers.length === 0)
+      fail(`.escalation[${i}].reviewers must name at least one reviewer`, `escalation[${i}].reviewers`);
+    if (!isSla(level.slaSeconds))
+      fail(
+        `.escalation[${i}].slaSeconds must be within 0..${MAX_GATE_SLA_SECONDS} (366 days), got ${level.slaSeconds}`,
+        `escalation[${i}].slaSeconds`,
+      );
   });
 }
 
@@ -142,35 +191,60 @@ export function findCycle(plan: Plan): string[] | undefined {
 export function validatePlan(plan: Plan): void {
   if (plan.steps.length === 0) reject('plan_empty', 'plan.steps must hold at least one step', { field: 'steps' });
   if (!isPositiveInteger(plan.concurrency)) {
-    reject('plan_invalid_concurrency', `plan.concurrency must be an integer >= 1, got ${plan.concurrency}`, { field: 'concurrency', concurrency: plan.concurrency });
+    reject('plan_invalid_concurrency', `plan.concurrency must be an integer >= 1, got ${plan.concurrency}`, {
+      field: 'concurrency',
+      concurrency: plan.concurrency,
+    });
   }
   const maxRuns = plan.maxConcurrentRuns;
   if (maxRuns !== undefined && !(isPositiveInteger(maxRuns) && maxRuns <= MAX_CONCURRENT_RUNS_LIMIT)) {
-    reject('plan_invalid_concurrency', `plan.maxConcurrentRuns must be an integer within 1..${MAX_CONCURRENT_RUNS_LIMIT}, got ${maxRuns}`, { field: 'maxConcurrentRuns', maxConcurrentRuns: maxRuns, limit: MAX_CONCURRENT_RUNS_LIMIT });
+    reject(
+      'plan_invalid_concurrency',
+      `plan.maxConcurrentRuns must be an integer within 1..${MAX_CONCURRENT_RUNS_LIMIT}, got ${maxRuns}`,
+      { field: 'maxConcurrentRuns', maxConcurrentRuns: maxRuns, limit: MAX_CONCURRENT_RUNS_LIMIT },
+    );
   }
   if (plan.minConfidence !== undefined && !(plan.minConfidence >= 0 && plan.minConfidence <= 1)) {
-    reject('plan_invalid_confidence', `plan.minConfidence must be within 0..1, got ${plan.minConfidence}`, { field: 'minConfidence' });
+    reject('plan_invalid_confidence', `plan.minConfidence must be within 0..1, got ${plan.minConfidence}`, {
+      field: 'minConfidence',
+    });
   }
   if (plan.confidenceGate) validateGateSpec(plan.confidenceGate, 'confidenceGate');
   if (plan.timeoutMs !== undefined && !(plan.timeoutMs > 0 && plan.timeoutMs <= MAX_TIMER_DELAY_MS)) {
-    reject('plan_invalid_timeout', `plan.timeoutMs must be within 1..${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${plan.timeoutMs}`, { field: 'timeoutMs', timeoutMs: plan.timeoutMs, limit: MAX_TIMER_DELAY_MS });
+    reject(
+      'plan_invalid_timeout',
+      `plan.timeoutMs must be within 1..${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${plan.timeoutMs}`,
+      { field: 'timeoutMs', timeoutMs: plan.timeoutMs, limit: MAX_TIMER_DELAY_MS },
+    );
   }
   if (plan.steps.length > MAX_PLAN_STEPS) {
-    reject('workflow_depth_exceeded', `plan has ${plan.steps.length} steps; the limit is ${MAX_PLAN_STEPS}`, { limit: MAX_PLAN_STEPS, actual: plan.steps.length });
+    reject('workflow_depth_exceeded', `plan has ${plan.steps.length} steps; the limit is ${MAX_PLAN_STEPS}`, {
+      limit: MAX_PLAN_STEPS,
+      actual: plan.steps.length,
+    });
   }
   const ids = new Set<string>();
   for (const step of plan.steps) {
     if (typeof step.id !== 'string' || !STEP_ID_PATTERN.test(step.id)) {
-      reject('plan_invalid_step_id', `step id "${String(step.id)}" must match ${STEP_ID_PATTERN.source}`, { stepId: step.id, field: 'id', pattern: STEP_ID_PATTERN.source });
+      reject('plan_invalid_step_id', `step id "${String(step.id)}" must match ${STEP_ID_PATTERN.source}`, {
+        stepId: step.id,
+        field: 'id',
+        pattern: STEP_ID_PATTERN.source,
+      });
     }
-    if (ids.has(step.id)) reject('plan_duplicate_step', `step id "${step.id}" appears more than once`, { stepId: step.id, field: 'id' });
+    if (ids.has(step.id))
+      reject('plan_duplicate_step', `step id "${step.id}" appears more than once`, { stepId: step.id, field: 'id' });
     ids.add(step.id);
     validateStepFields(step, plan);
   }
   for (const step of plan.steps) {
     for (const dependency of step.dependsOn) {
       if (!ids.has(dependency)) {
-        reject('plan_unknown_dependency', `step "${step.id}" depends on unknown step "${dependency}"`, { stepId: step.id, dependency, field: 'dependsOn' });
+        reject('plan_unknown_dependency', `step "${step.id}" depends on unknown step "${dependency}"`, {
+          stepId: step.id,
+          dependency,
+          field: 'dependsOn',
+        });
       }
     }
   }
@@ -187,7 +261,9 @@ export function topologicalOrder(plan: Plan): string[] {
   const order: string[] = [];
   const known = new Set(plan.steps.map((step) => step.id));
   while (order.length < plan.steps.length) {
-    const next = plan.steps.find((step) => !done.has(step.id) && step.dependsOn.every((dep) => done.has(dep) || !known.has(dep)));
+    const next = plan.steps.find(
+      (step) => !done.has(step.id) && step.dependsOn.every((dep) => done.has(dep) || !known.has(dep)),
+    );
     if (!next) {
       const cycle = findCycle(plan) ?? [];
       reject('plan_cycle', `plan has a dependency cycle: ${cycle.join(' -> ')}`, { cycle });

@@ -129,7 +129,11 @@ export function findPlanStep(plan: Plan, stepId: string): PlanStep | undefined {
  * The plan after a revision: `removedStepIds` dropped, then `addedSteps` appended (in that order, so a
  * step may be replaced by removing and adding the same id). Does not validate: see `validatePlan`.
  */
-export function applyPlanRevision(plan: Plan, addedSteps: readonly PlanStep[], removedStepIds: readonly string[]): Plan {
+export function applyPlanRevision(
+  plan: Plan,
+  addedSteps: readonly PlanStep[],
+  removedStepIds: readonly string[],
+): Plan {
   const removed = new Set(removedStepIds);
   return { ...plan, steps: [...plan.steps.filter((step) => !removed.has(step.id)), ...addedSteps] };
 }

@@ -15,7 +15,8 @@ function validationErrorOf(run: () => void): ValidationError {
   throw new Error('expected a ValidationError');
 }
 
-const chain = (count: number) => Array.from({ length: count }, (_, i) => aStep(`s${i}`, { dependsOn: i === 0 ? [] : [`s${i - 1}`] }));
+const chain = (count: number) =>
+  Array.from({ length: count }, (_, i) => aStep(`s${i}`, { dependsOn: i === 0 ? [] : [`s${i - 1}`] }));
 
 describe('validatePlan', () => {
   it('accepts a DAG of 50 steps (the limit)', () => {
@@ -67,7 +68,12 @@ describe('validatePlan', () => {
   });
 
   it('refuses a cycle and reports the path found', () => {
-    const plan = aPlan([aStep('x'), aStep('a', { dependsOn: ['c'] }), aStep('b', { dependsOn: ['a'] }), aStep('c', { dependsOn: ['b', 'x'] })]);
+    const plan = aPlan([
+      aStep('x'),
+      aStep('a', { dependsOn: ['c'] }),
+      aStep('b', { dependsOn: ['a'] }),
+      aStep('c', { dependsOn: ['b', 'x'] }),
+    ]);
     const error = validationErrorOf(() => validatePlan(plan));
     expect(error.code).toBe('plan_cycle');
     expect(error.details).toEqual({ cycle: ['a', 'c', 'b', 'a'] });
@@ -75,7 +81,9 @@ describe('validatePlan', () => {
   });
 
   it('reports a self-dependency as a cycle of one step', () => {
-    expect(validationErrorOf(() => validatePlan(aPlan([aStep('a', { dependsOn: ['a'] })]))).details).toEqual({ cycle: ['a', 'a'] });
+    expect(validationErrorOf(() => validatePlan(aPlan([aStep('a', { dependsOn: ['a'] })]))).details).toEqual({
+      cycle: ['a', 'a'],
+    });
   });
 
   it.each([
@@ -91,7 +99,12 @@ describe('validatePlan', () => {
 
 describe('findCycle and topologicalOrder', () => {
   it('orders steps after their dependencies, ties in plan order', () => {
-    const plan = aPlan([aStep('d', { dependsOn: ['b', 'c'] }), aStep('b', { dependsOn: ['a'] }), aStep('a'), aStep('c')]);
+    const plan = aPlan([
+      aStep('d', { dependsOn: ['b', 'c'] }),
+      aStep('b', { dependsOn: ['a'] }),
+      aStep('a'),
+      aStep('c'),
+    ]);
     expect(topologicalOrder(plan)).toEqual(['a', 'b', 'c', 'd']);
     expect(findCycle(plan)).toBeUndefined();
   });
@@ -102,16 +115,23 @@ describe('findCycle and topologicalOrder', () => {
   });
 
   it('every random DAG orders each step after its dependencies', () => {
-    const dag = fc.integer({ min: 1, max: 20 }).chain((count) =>
-      fc.tuple(...Array.from({ length: count }, (_, i) => fc.subarray(Array.from({ length: i }, (__, j) => `s${j}`)))),
+    const dag = fc
+      .integer({ min: 1, max: 20 })
+      .chain((count) =>
+        fc.tuple(
+          ...Array.from({ length: count }, (_, i) => fc.subarray(Array.from({ length: i }, (__, j) => `s${j}`))),
+        ),
+      );
+    fc.assert(
+      fc.property(dag, (deps) => {
+        const plan = aPlan(deps.map((dependsOn, i) => aStep(`s${i}`, { dependsOn })).reverse());
+        validatePlan(plan);
+        const order = topologicalOrder(plan);
+        expect(new Set(order).size).toBe(plan.steps.length);
+        for (const step of plan.steps)
+          for (const dep of step.dependsOn) expect(order.indexOf(dep)).toBeLessThan(order.indexOf(step.id));
+      }),
     );
-    fc.assert(fc.property(dag, (deps) => {
-      const plan = aPlan(deps.map((dependsOn, i) => aStep(`s${i}`, { dependsOn })).reverse());
-      validatePlan(plan);
-      const order = topologicalOrder(plan);
-      expect(new Set(order).size).toBe(plan.steps.length);
-      for (const step of plan.steps) for (const dep of step.dependsOn) expect(order.indexOf(dep)).toBeLessThan(order.indexOf(step.id));
-    }));
   });
 });
 

@@ -39,9 +39,12 @@ export function reviewerEntryMatches(entry: string, reviewer: ReviewerActor): bo
   const parsed = parseReviewerEntry(entry);
   if (!parsed) return false;
   switch (parsed.kind) {
-    case 'user': return parsed.name === reviewer.id;
-    case 'role': return (reviewer.roles ?? []).includes(parsed.name);
-    case 'team': return (reviewer.teams ?? []).includes(parsed.name);
+    case 'user':
+      return parsed.name === reviewer.id;
+    case 'role':
+      return (reviewer.roles ?? []).includes(parsed.name);
+    case 'team':
+      return (reviewer.teams ?? []).includes(parsed.name);
   }
 }
 

@@ -17,22 +17,42 @@ export const runSpec = deciderSpecification({ decide, evolve, initialState }, at
 
 export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
   return {
-    id, name: `Step ${id}`, tool: 'crm', action: 'read', agent: 'clerk', dependsOn: [], input: { ref: `$.trigger.${id}` },
-    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 }, timeoutMs: 30_000, optional: false, policyTags: [],
+    id,
+    name: `Step ${id}`,
+    tool: 'crm',
+    action: 'read',
+    agent: 'clerk',
+    dependsOn: [],
+    input: { ref: `$.trigger.${id}` },
+    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 },
+    timeoutMs: 30_000,
+    optional: false,
+    policyTags: [],
     ...overrides,
   };
 }
 
 export function aPlan(steps: PlanStep[], overrides: Partial<Plan> = {}): Plan {
-  return { workflowId: 'claims', workflowVersion: '1.0.0', concurrency: 2, agents: { clerk: ['crm.read'], payer: ['billing.payout'] }, steps, ...overrides };
+  return {
+    workflowId: 'claims',
+    workflowVersion: '1.0.0',
+    concurrency: 2,
+    agents: { clerk: ['crm.read'], payer: ['billing.payout'] },
+    steps,
+    ...overrides,
+  };
 }
 
 export const allow: PolicyDecision = {
-  outcome: 'allow', rationale: 'capability granted', auditId: 'audit-1',
+  outcome: 'allow',
+  rationale: 'capability granted',
+  auditId: 'audit-1',
   rules: [{ rule: 'capability', pack: 'capabilities@1.0.0', result: 'pass', message: 'clerk may crm.read' }],
 };
 export const deny: PolicyDecision = {
-  outcome: 'deny', rationale: 'agent lacks billing.payout', auditId: 'audit-2',
+  outcome: 'deny',
+  rationale: 'agent lacks billing.payout',
+  auditId: 'audit-2',
   rules: [
     { rule: 'capability', pack: 'capabilities@1.0.0', result: 'fail', message: 'clerk may not billing.payout' },
     { rule: 'mask_pii', pack: 'privacy@1.2.0', result: 'enforced', message: 'masked email' },
@@ -40,9 +60,16 @@ export const deny: PolicyDecision = {
   ],
 };
 export const requireApproval: PolicyDecision = {
-  outcome: 'require_approval', rationale: 'payout over 50,000', auditId: 'audit-3',
+  outcome: 'require_approval',
+  rationale: 'payout over 50,000',
+  auditId: 'audit-3',
   rules: [{ rule: 'payout_limit', pack: 'approval@1.0.0', result: 'enforced', message: 'payout over 50,000' }],
-  gate: { reviewers: ['alice', 'bob'], slaSeconds: 3600, escalateTo: ['carol'], reason: 'payout over 50,000 needs a reviewer' },
+  gate: {
+    reviewers: ['alice', 'bob'],
+    slaSeconds: 3600,
+    escalateTo: ['carol'],
+    reason: 'payout over 50,000 needs a reviewer',
+  },
 };
 
 export const gateOf = (stepId: string) => gateIdOf(RUN_ID, stepId);
@@ -50,28 +77,82 @@ export const gateOf = (stepId: string) => gateIdOf(RUN_ID, stepId);
 /** Event builders: the events a history holds, with figures derived from {@link aStep}'s defaults. */
 export const ev = {
   started: (plan: Plan): RunEvent[] => [
-    { type: 'RunTriggered', data: { runId: RUN_ID, workflowId: plan.workflowId, workflowVersion: plan.workflowVersion, trigger: { source: 'api', idempotencyKey: 'key-1' }, input: { claim: 42 } } },
+    {
+      type: 'RunTriggered',
+      data: {
+        runId: RUN_ID,
+        workflowId: plan.workflowId,
+        workflowVersion: plan.workflowVersion,
+        trigger: { source: 'api', idempotencyKey: 'key-1' },
+        input: { claim: 42 },
+      },
+    },
     { type: 'PlanCreated', data: { plan } },
   ],
-  evaluated: (stepId: string, attempt = 1, decision: PolicyDecision = allow): RunEvent => ({ type: 'StepPolicyEvaluated', data: { stepId, attempt, decision } }),
+  evaluated: (stepId: string, attempt = 1, decision: PolicyDecision = allow): RunEvent => ({
+    type: 'StepPolicyEvaluated',
+    data: { stepId, attempt, decision },
+  }),
   stepStarted: (step: PlanStep, attempt = 1, startedAt = NOW): RunEvent => ({
     type: 'StepStarted',
-    data: { stepId: step.id, attempt, idempotencyKey: `${RUN_ID}/${step.id}/${attempt}`, agent: step.agent, tool: step.tool, action: step.action, input: { resolved: step.id }, timeoutMs: step.timeoutMs, startedAt },
+    data: {
+      stepId: step.id,
+      attempt,
+      idempotencyKey: `${RUN_ID}/${step.id}/${attempt}`,
+      agent: step.agent,
+      tool: step.tool,
+      action: step.action,
+      input: { resolved: step.id },
+      timeoutMs: step.timeoutMs,
+      startedAt,
+    },
   }),
-  succeeded: (stepId: string, attempt = 1, output: unknown = { ok: stepId }): RunEvent => ({ type: 'StepSucceeded', data: { stepId, attempt, output, durationMs: 120, completedAt: NOW } }),
+  succeeded: (stepId: string, attempt = 1, output: unknown = { ok: stepId }): RunEvent => ({
+    type: 'StepSucceeded',
+    data: { stepId, attempt, output, durationMs: 120, completedAt: NOW },
+  }),
   failed: (stepId: string, attempt = 1, retryable = false): RunEvent => ({
-    type: 'StepFailed', data: { stepId, attempt, error: { code: retryable ? 'timeout' : 'bad_request', message: 'tool failed', retryable }, durationMs: 80, failedAt: NOW },
+    type: 'StepFailed',
+    data: {
+      stepId,
+      attempt,
+      error: { code: retryable ? 'timeout' : 'bad_request', message: 'tool failed', retryable },
+      durationMs: 80,
+      failedAt: NOW,
+    },
   }),
-  retryScheduled: (stepId: string, attempt: number, delayMs: number, dueAt: string): RunEvent => ({ type: 'StepRetryScheduled', data: { stepId, attempt, delayMs, dueAt } }),
-  gateOpened: (stepId: string, overrides: Partial<Extract<RunEvent, { type: 'GateOpened' }>['data']> = {}): RunEvent => ({
-    type: 'GateOpened', data: { gateId: gateOf(stepId), stepId, attempt: 1, reviewers: ['alice', 'bob'], reason: 'needs review', source: 'policy', ...overrides },
+  retryScheduled: (stepId: string, attempt: number, delayMs: number, dueAt: string): RunEvent => ({
+    type: 'StepRetryScheduled',
+    data: { stepId, attempt, delayMs, dueAt },
   }),
-  gateDecided: (stepId: string, outcome: 'approved' | 'rejected' = 'approved', reviewer = 'alice'): RunEvent => ({ type: 'GateDecided', data: { gateId: gateOf(stepId), stepId, outcome, reviewer } }),
+  gateOpened: (
+    stepId: string,
+    overrides: Partial<Extract<RunEvent, { type: 'GateOpened' }>['data']> = {},
+  ): RunEvent => ({
+    type: 'GateOpened',
+    data: {
+      gateId: gateOf(stepId),
+      stepId,
+      attempt: 1,
+      reviewers: ['alice', 'bob'],
+      reason: 'needs review',
+      source: 'policy',
+      ...overrides,
+    },
+  }),
+  gateDecided: (stepId: string, outcome: 'approved' | 'rejected' = 'approved', reviewer = 'alice'): RunEvent => ({
+    type: 'GateDecided',
+    data: { gateId: gateOf(stepId), stepId, outcome, reviewer },
+  }),
   /** A step whose policy decision required approval and whose gate the approval service opened (`OpenGate`). */
   gated: (stepId: string, overrides: Partial<Extract<RunEvent, { type: 'GateOpened' }>['data']> = {}): RunEvent[] => [
-    ev.evaluated(stepId, overrides.attempt ?? 1, requireApproval), ev.gateOpened(stepId, overrides),
+    ev.evaluated(stepId, overrides.attempt ?? 1, requireApproval),
+    ev.gateOpened(stepId, overrides),
   ],
-  paused: (reason = 'step_failed', stepId?: string): RunEvent => ({ type: 'RunPaused', data: stepId === undefined ? { reason } : { reason, stepId } }),
+  paused: (reason = 'step_failed', stepId?: string): RunEvent => ({
+    type: 'RunPaused',
+    data: stepId === undefined ? { reason } : { reason, stepId },
+  }),
   /** A step evaluated (allowed), started and succeeded. */
   ran: (step: PlanStep): RunEvent[] => [ev.evaluated(step.id), ev.stepStarted(step), ev.succeeded(step.id)],
   /** A step evaluated (allowed) and started. */

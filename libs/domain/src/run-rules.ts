@@ -56,7 +56,8 @@ export function gateRequired(state: RunState, step: PlanStep, decision: PolicyDe
 /** True when the step waits for a policy decision now: pending with dependencies met, or a retry due at `now`. */
 export function isEvaluable(state: RunState, step: PlanStep, stepState: StepState, now: string): boolean {
   if (stepState.status === 'pending') return dependenciesSatisfied(state, step);
-  if (stepState.status === 'retry_scheduled') return stepState.retryDueAt === undefined || isDue(stepState.retryDueAt, now);
+  if (stepState.status === 'retry_scheduled')
+    return stepState.retryDueAt === undefined || isDue(stepState.retryDueAt, now);
   return false;
 }
 
@@ -78,10 +79,17 @@ export function allStepsDone(state: RunState): boolean {
 export function hasLiveWork(state: RunState): boolean {
   return stepsInOrder(state).some(({ step, stepState }) => {
     switch (stepState.status) {
-      case 'running': case 'ready': case 'awaiting_approval': case 'retry_scheduled': return true;
-      case 'pending': return dependenciesSatisfied(state, step);
-      case 'succeeded': return underReview(state, stepState);
-      default: return false;
+      case 'running':
+      case 'ready':
+      case 'awaiting_approval':
+      case 'retry_scheduled':
+        return true;
+      case 'pending':
+        return dependenciesSatisfied(state, step);
+      case 'succeeded':
+        return underReview(state, stepState);
+      default:
+        return false;
     }
   });
 }

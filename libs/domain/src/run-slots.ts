@@ -22,9 +22,16 @@ export type RunSlotReleased = DomainEvent<'RunSlotReleased', { runId: string }>;
 export type RunSlotEvent = RunSlotRequested | RunSlotAcquired | RunSlotReleased;
 
 /** Every event type of a `runslots-` stream. */
-export const RUN_SLOT_EVENT_TYPES: ReadonlySet<string> = new Set<RunSlotEvent['type']>(['RunSlotRequested', 'RunSlotAcquired', 'RunSlotReleased']);
+export const RUN_SLOT_EVENT_TYPES: ReadonlySet<string> = new Set<RunSlotEvent['type']>([
+  'RunSlotRequested',
+  'RunSlotAcquired',
+  'RunSlotReleased',
+]);
 
-export type RequestRunSlot = Readonly<{ type: 'RequestRunSlot'; data: Readonly<{ runId: string; position: number; limit: number }> }>;
+export type RequestRunSlot = Readonly<{
+  type: 'RequestRunSlot';
+  data: Readonly<{ runId: string; position: number; limit: number }>;
+}>;
 export type AcquireRunSlot = Readonly<{ type: 'AcquireRunSlot'; data: Readonly<{ runId: string }> }>;
 export type ReleaseRunSlot = Readonly<{ type: 'ReleaseRunSlot'; data: Readonly<{ runId: string }> }>;
 export type RunSlotCommand = RequestRunSlot | AcquireRunSlot | ReleaseRunSlot;
@@ -59,7 +66,9 @@ export function initialRunSlots(): RunSlotsState {
 }
 
 function known(state: RunSlotsState, runId: string): boolean {
-  return state.holders.includes(runId) || state.ended.has(runId) || state.waiters.some((waiter) => waiter.runId === runId);
+  return (
+    state.holders.includes(runId) || state.ended.has(runId) || state.waiters.some((waiter) => waiter.runId === runId)
+  );
 }
 
 /**
@@ -74,7 +83,8 @@ export function evolveRunSlots(state: RunSlotsState, event: RunSlotEvent): RunSl
       if (known(state, runId)) return state;
       const waiter: RunSlotWaiter = { runId, position: event.data.position, limit: event.data.limit };
       const at = state.waiters.findIndex((other) => other.position > waiter.position);
-      const waiters = at < 0 ? [...state.waiters, waiter] : [...state.waiters.slice(0, at), waiter, ...state.waiters.slice(at)];
+      const waiters =
+        at < 0 ? [...state.waiters, waiter] : [...state.waiters.slice(0, at), waiter, ...state.waiters.slice(at)];
       return { ...state, waiters, horizon: Math.max(state.horizon, waiter.position) };
     }
     case 'RunSlotAcquired':
@@ -84,7 +94,12 @@ export function evolveRunSlots(state: RunSlotsState, event: RunSlotEvent): RunSl
     case 'RunSlotReleased': {
       if (!known(state, runId) || state.ended.has(runId)) return state;
       const ended = new Set(state.ended).add(runId);
-      return { ...state, ended, holders: state.holders.filter((id) => id !== runId), waiters: state.waiters.filter((waiter) => waiter.runId !== runId) };
+      return {
+        ...state,
+        ended,
+        holders: state.holders.filter((id) => id !== runId),
+        waiters: state.waiters.filter((waiter) => waiter.runId !== runId),
+      };
     }
     default: {
       const _exhaustive: never = event;
@@ -120,13 +135,23 @@ export function decideRunSlots(command: RunSlotCommand, state: RunSlotsState): R
   const { runId } = command.data;
   switch (command.type) {
     case 'RequestRunSlot':
-      return known(state, runId) ? [] : [{ type: 'RunSlotRequested', data: { runId, position: command.data.position, limit: command.data.limit } }];
+      return known(state, runId)
+        ? []
+        : [{ type: 'RunSlotRequested', data: { runId, position: command.data.position, limit: command.data.limit } }];
     case 'AcquireRunSlot': {
       if (state.holders.includes(runId)) return [];
       const head = state.waiters[0];
-      if (head?.runId !== runId) throw new DomainError(RunSlotErrorCodes.NOT_HEAD, `run ${runId} is not at the head of the queue`, { runId, head: head?.runId });
+      if (head?.runId !== runId)
+        throw new DomainError(RunSlotErrorCodes.NOT_HEAD, `run ${runId} is not at the head of the queue`, {
+          runId,
+          head: head?.runId,
+        });
       if (state.holders.length >= head.limit) {
-        throw new DomainError(RunSlotErrorCodes.NO_FREE_SLOT, `${state.holders.length} of ${head.limit} slots are held`, { runId, holders: state.holders.length, limit: head.limit });
+        throw new DomainError(
+          RunSlotErrorCodes.NO_FREE_SLOT,
+          `${state.holders.length} of ${head.limit} slots are held`,
+          { runId, holders: state.holders.length, limit: head.limit },
+        );
       }
       return [{ type: 'RunSlotAcquired', data: { runId } }];
     }

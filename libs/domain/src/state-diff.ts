@@ -37,7 +37,9 @@ export function diffValues(from: unknown, to: unknown): ValueChange[] {
   const a = asJson(from);
   const b = asJson(to);
   if (kindOf(a) === 'scalar' || kindOf(a) !== kindOf(b)) {
-    return Object.is(a, b) || JSON.stringify(a) === JSON.stringify(b) ? [] : [{ op: 'replace', path: '', from: a, to: b }];
+    return Object.is(a, b) || JSON.stringify(a) === JSON.stringify(b)
+      ? []
+      : [{ op: 'replace', path: '', from: a, to: b }];
   }
   return diff(a as Record<string, unknown>, b as Record<string, unknown>).map((change) => {
     const path = change.path.map((key) => `/${pointerToken(String(key))}`).join('');

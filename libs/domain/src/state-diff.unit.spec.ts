@@ -6,8 +6,17 @@ describe('diffValues', () => {
   });
 
   it('reports added, removed and replaced paths as JSON Pointers', () => {
-    const from = { status: 'running', steps: { r3: { status: 'pending' }, r2: { status: 'succeeded', error: { code: 'x' } } }, list: [1, 2, 3] };
-    const to = { status: 'completed', steps: { r3: { status: 'succeeded', output: { n: 1 } }, r2: { status: 'succeeded' } }, list: [1, 5], done: true };
+    const from = {
+      status: 'running',
+      steps: { r3: { status: 'pending' }, r2: { status: 'succeeded', error: { code: 'x' } } },
+      list: [1, 2, 3],
+    };
+    const to = {
+      status: 'completed',
+      steps: { r3: { status: 'succeeded', output: { n: 1 } }, r2: { status: 'succeeded' } },
+      list: [1, 5],
+      done: true,
+    };
     expect(diffValues(from, to)).toEqual([
       { op: 'replace', path: '/status', from: 'running', to: 'completed' },
       { op: 'replace', path: '/steps/r3/status', from: 'pending', to: 'succeeded' },

@@ -1,4 +1,13 @@
-import type { ConfidenceException, ForkOrigin, GateSource, Lineage, PolicyDecision, ReviewRequirement, RunTrigger, StepError } from './events.js';
+import type {
+  ConfidenceException,
+  ForkOrigin,
+  GateSource,
+  Lineage,
+  PolicyDecision,
+  ReviewRequirement,
+  RunTrigger,
+  StepError,
+} from './events.js';
 import type { EscalationLevel, Plan } from './plan.js';
 
 /**
@@ -18,9 +27,28 @@ export type RunStatus = 'none' | 'queued' | 'running' | 'paused' | 'completed' |
  * - `retry_scheduled`: `attempt` is the next attempt, due at `retryDueAt`; it is evaluated again first.
  * - `blocked`: denied by policy or its gate was rejected (the run failed).
  */
-export type StepStatus = 'pending' | 'ready' | 'awaiting_approval' | 'running' | 'succeeded' | 'failed' | 'retry_scheduled' | 'skipped' | 'blocked';
+export type StepStatus =
+  | 'pending'
+  | 'ready'
+  | 'awaiting_approval'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'retry_scheduled'
+  | 'skipped'
+  | 'blocked';
 
-export const STEP_STATUSES: readonly StepStatus[] = ['pending', 'ready', 'awaiting_approval', 'running', 'succeeded', 'failed', 'retry_scheduled', 'skipped', 'blocked'];
+export const STEP_STATUSES: readonly StepStatus[] = [
+  'pending',
+  'ready',
+  'awaiting_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'retry_scheduled',
+  'skipped',
+  'blocked',
+];
 
 export interface StepState {
   readonly stepId: string;
@@ -119,7 +147,12 @@ export interface RunState {
   readonly completedAt?: string;
   /** Duration of the whole run in ms, once completed. */
   readonly durationMs?: number;
-  readonly failure?: { readonly code: string; readonly reason: string; readonly stepId?: string; readonly failedAt: string };
+  readonly failure?: {
+    readonly code: string;
+    readonly reason: string;
+    readonly stepId?: string;
+    readonly failedAt: string;
+  };
   readonly cancelReason?: string;
   /** Number of events folded into this state. */
   readonly eventCount: number;
@@ -133,5 +166,13 @@ export function countSteps(steps: Readonly<Record<string, StepState>>): StepCoun
 
 /** The state before any event: status `none`, no plan. */
 export function initialState(): RunState {
-  return { status: 'none', planRevision: 0, retiredStepIds: [], steps: {}, gates: {}, counts: countSteps({}), eventCount: 0 };
+  return {
+    status: 'none',
+    planRevision: 0,
+    retiredStepIds: [],
+    steps: {},
+    gates: {},
+    counts: countSteps({}),
+    eventCount: 0,
+  };
 }

@@ -54,7 +54,14 @@ function invalid(value: string, rule: string): ValidationError {
 export function isoToEpochMs(iso: string): number {
   const match = ISO_PATTERN.exec(iso);
   if (!match) throw invalid(iso, 'YYYY-MM-DDTHH:mm:ss[.sss](Z|±HH:MM)');
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const fraction = Number((match[7] ?? '0').padEnd(3, '0').slice(0, 3));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw invalid(iso, 'no such calendar date');
   if (hour > 23 || minute > 59 || second > 59) throw invalid(iso, 'time of day out of range');

@@ -62,7 +62,9 @@ export class Upcasters {
     for (const { type, fromVersion, upcast } of sorted) {
       const chain = this.chains.get(type) ?? [];
       if (fromVersion !== chain.length + 1) {
-        throw new Error(`upcaster of ${type} from version ${fromVersion}: expected version ${chain.length + 1} (a type's upcasters start at 1, one per version, no gap)`);
+        throw new Error(
+          `upcaster of ${type} from version ${fromVersion}: expected version ${chain.length + 1} (a type's upcasters start at 1, one per version, no gap)`,
+        );
       }
       chain.push(upcast);
       this.chains.set(type, chain);

@@ -10,7 +10,11 @@ import type { ExpectedRevision, NewEvent } from './event-store.port.js';
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024 - 64 * 1024;
 
 /** The widest values a stored event's store-assigned fields can take, so the size is an upper bound. */
-const WIDEST_ASSIGNED = { revision: Number.MAX_SAFE_INTEGER, position: Number.MAX_SAFE_INTEGER, recordedAt: '0000-00-00T00:00:00.000Z' };
+const WIDEST_ASSIGNED = {
+  revision: Number.MAX_SAFE_INTEGER,
+  position: Number.MAX_SAFE_INTEGER,
+  recordedAt: '0000-00-00T00:00:00.000Z',
+};
 
 /**
  * Size in bytes of `event` once stored in `streamId`: the UTF-8 length of the `StoredEvent` as JSON (the body
@@ -42,7 +46,10 @@ export function validateAppend(
   }
   const namedOk = expected === 'no_stream' || expected === 'stream_exists' || expected === 'any';
   if (!namedOk && !(typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0)) {
-    throw invalid('expectedRevision', `must be 'no_stream', 'stream_exists', 'any' or an integer >= 0, got ${JSON.stringify(expected)}`);
+    throw invalid(
+      'expectedRevision',
+      `must be 'no_stream', 'stream_exists', 'any' or an integer >= 0, got ${JSON.stringify(expected)}`,
+    );
   }
   events.forEach((event, i) => {
     if (typeof event.type !== 'string' || event.type.length === 0) {
@@ -63,10 +70,14 @@ export function validateAppend(
 export function checkMaxEventBytes(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_EVENT_BYTES;
   if (!Number.isSafeInteger(value) || value < 1024) {
-    throw new ValidationError('STORE.INVALID_CONFIG', `maxEventBytes must be an integer >= 1024, got ${JSON.stringify(value)}`, {
-      field: 'maxEventBytes',
-      rule: 'integer >= 1024',
-    });
+    throw new ValidationError(
+      'STORE.INVALID_CONFIG',
+      `maxEventBytes must be an integer >= 1024, got ${JSON.stringify(value)}`,
+      {
+        field: 'maxEventBytes',
+        rule: 'integer >= 1024',
+      },
+    );
   }
   return value;
 }

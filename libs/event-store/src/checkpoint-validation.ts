@@ -6,7 +6,10 @@ import { ValidationError } from '@ledgerflow/domain';
  */
 export function validateCheckpoint(name: string, position: number): void {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new ValidationError('STORE.INVALID_CHECKPOINT', 'name must be a non-empty string', { field: 'name', rule: 'non-empty' });
+    throw new ValidationError('STORE.INVALID_CHECKPOINT', 'name must be a non-empty string', {
+      field: 'name',
+      rule: 'non-empty',
+    });
   }
   if (!Number.isSafeInteger(position) || position < 0) {
     throw new ValidationError('STORE.INVALID_CHECKPOINT', `position must be an integer >= 0, got ${String(position)}`, {

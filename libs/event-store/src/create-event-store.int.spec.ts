@@ -35,8 +35,13 @@ describe('createEventStore', () => {
   });
 
   it('names the missing option or the unknown kind', async () => {
-    await expect(createEventStore({ kind: 'sqlite' })).rejects.toMatchObject({ code: 'STORE.INVALID_CONFIG', details: { field: 'sqlitePath' } });
-    await expect(createEventStore({ kind: 'eventstoredb' })).rejects.toMatchObject({ details: { field: 'connectionString' } });
+    await expect(createEventStore({ kind: 'sqlite' })).rejects.toMatchObject({
+      code: 'STORE.INVALID_CONFIG',
+      details: { field: 'sqlitePath' },
+    });
+    await expect(createEventStore({ kind: 'eventstoredb' })).rejects.toMatchObject({
+      details: { field: 'connectionString' },
+    });
     await expect(createEventStore({ kind: 'postgres' as never })).rejects.toBeInstanceOf(ValidationError);
   });
 });

@@ -41,14 +41,21 @@ export async function createEventStore(options: CreateEventStoreOptions): Promis
     }
     default: {
       const kind: never = options.kind;
-      throw new ValidationError('STORE.INVALID_CONFIG', `kind must be 'sqlite', 'eventstoredb' or 'memory', got ${JSON.stringify(kind)}`, {
-        field: 'kind',
-        rule: 'one of sqlite|eventstoredb|memory',
-      });
+      throw new ValidationError(
+        'STORE.INVALID_CONFIG',
+        `kind must be 'sqlite', 'eventstoredb' or 'memory', got ${JSON.stringify(kind)}`,
+        {
+          field: 'kind',
+          rule: 'one of sqlite|eventstoredb|memory',
+        },
+      );
     }
   }
 }
 
 function missing(field: string, kind: string): ValidationError {
-  return new ValidationError('STORE.INVALID_CONFIG', `${field} is required when kind is '${kind}'`, { field, rule: 'required' });
+  return new ValidationError('STORE.INVALID_CONFIG', `${field} is required when kind is '${kind}'`, {
+    field,
+    rule: 'required',
+  });
 }

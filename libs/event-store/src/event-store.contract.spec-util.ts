@@ -55,7 +55,9 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
     /** Appends a marker event to a stream outside the test's prefix; returns its position. */
     async function marker(): Promise<number> {
-      const result = await store.append(`marker-${randomUUID()}`, [newEvent('Marked')], { expectedRevision: 'no_stream' });
+      const result = await store.append(`marker-${randomUUID()}`, [newEvent('Marked')], {
+        expectedRevision: 'no_stream',
+      });
       return result.position;
     }
 
@@ -78,12 +80,20 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       });
 
       it('reads backwards, from a revision, and at most maxCount events', async () => {
-        await store.append(`${p}s`, ['A', 'B', 'C', 'D', 'E'].map((t) => newEvent(t)), { expectedRevision: 'no_stream' });
+        await store.append(
+          `${p}s`,
+          ['A', 'B', 'C', 'D', 'E'].map((t) => newEvent(t)),
+          { expectedRevision: 'no_stream' },
+        );
         const types = (events: StoredEvent[]): string[] => events.map((e) => e.type);
         expect(types(await store.readStream(`${p}s`, { direction: 'backwards' }))).toEqual(['E', 'D', 'C', 'B', 'A']);
         expect(types(await store.readStream(`${p}s`, { fromRevision: 2 }))).toEqual(['C', 'D', 'E']);
         expect(types(await store.readStream(`${p}s`, { fromRevision: 1, maxCount: 2 }))).toEqual(['B', 'C']);
-        expect(types(await store.readStream(`${p}s`, { direction: 'backwards', fromRevision: 2 }))).toEqual(['C', 'B', 'A']);
+        expect(types(await store.readStream(`${p}s`, { direction: 'backwards', fromRevision: 2 }))).toEqual([
+          'C',
+          'B',
+          'A',
+        ]);
         expect(types(await store.readStream(`${p}s`, { direction: 'backwards', maxCount: 2 }))).toEqual(['E', 'D']);
         expect(await store.readStream(`${p}s`, { fromRevision: 5 })).toEqual([]);
       });
@@ -95,7 +105,9 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
       it('continues a stream with the revision returned by the previous append', async () => {
         const first = await store.append(`${p}s`, [newEvent('A')], { expectedRevision: 'no_stream' });
-        const second = await store.append(`${p}s`, [newEvent('B'), newEvent('C')], { expectedRevision: first.nextExpectedRevision });
+        const second = await store.append(`${p}s`, [newEvent('B'), newEvent('C')], {
+          expectedRevision: first.nextExpectedRevision,
+        });
         expect(second.nextExpectedRevision).toBe(2);
         expect(second.position).toBeGreaterThan(first.position);
         expect((await store.readStream(`${p}s`)).map((e) => e.revision)).toEqual([0, 1, 2]);
@@ -120,7 +132,9 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const b = [newEvent('C')];
         await store.append(`${p}a`, a, { expectedRevision: 'no_stream' });
         await store.append(`${p}b`, b, { expectedRevision: 'no_stream' });
-        const ids = [...(await store.readStream(`${p}a`)), ...(await store.readStream(`${p}b`))].map((e) => e.metadata.eventId);
+        const ids = [...(await store.readStream(`${p}a`)), ...(await store.readStream(`${p}b`))].map(
+          (e) => e.metadata.eventId,
+        );
         expect(ids).toEqual([...a, ...b].map((e) => e.metadata.eventId));
         expect(new Set(ids).size).toBe(3);
       });
@@ -152,7 +166,9 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         await store.append(`${p}s`, [fits], { expectedRevision: 'no_stream' });
         expect((await store.readStream(`${p}s`))[0].data).toEqual(fits.data);
 
-        const error = await store.append(`${p}t`, [newEvent('A'), sized(limit + 1)], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+        const error = await store
+          .append(`${p}t`, [newEvent('A'), sized(limit + 1)], { expectedRevision: 'no_stream' })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(EventTooLargeError);
         expect(error).toMatchObject({
           code: 'STORE.EVENT_TOO_LARGE',
@@ -180,7 +196,11 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       it.each(cases)('%s', async (_label, existing, expected, succeeds) => {
         const stream = `${p}s`;
         if (existing > 0) {
-          await store.append(stream, Array.from({ length: existing }, () => newEvent('Seed')), { expectedRevision: 'no_stream' });
+          await store.append(
+            stream,
+            Array.from({ length: existing }, () => newEvent('Seed')),
+            { expectedRevision: 'no_stream' },
+          );
         }
         const attempt = store.append(stream, [newEvent('Next')], { expectedRevision: expected });
         if (succeeds) {
@@ -191,7 +211,11 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const conflict = await conflictOf(attempt);
         expect(conflict.code).toBe('STORE.CONCURRENCY');
         expect(conflict.retryable).toBe(true);
-        expect(conflict.details).toEqual({ streamId: stream, expected, actual: existing > 0 ? existing - 1 : 'no_stream' });
+        expect(conflict.details).toEqual({
+          streamId: stream,
+          expected,
+          actual: existing > 0 ? existing - 1 : 'no_stream',
+        });
         expect(await store.readStream(stream)).toHaveLength(existing);
       });
 
@@ -223,7 +247,10 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
         const prefixed = await store.readAll({ fromPosition: from, streamPrefix: p });
         expect(prefixed.map((e) => e.type)).toEqual(['A1', 'A2', 'A3', 'C1']);
-        expect((await store.readAll({ fromPosition: from, streamPrefix: p, maxCount: 2 })).map((e) => e.type)).toEqual(['A1', 'A2']);
+        expect((await store.readAll({ fromPosition: from, streamPrefix: p, maxCount: 2 })).map((e) => e.type)).toEqual([
+          'A1',
+          'A2',
+        ]);
         const after = await store.readAll({ fromPosition: prefixed[1].position, streamPrefix: p });
         expect(after.map((e) => e.type)).toEqual(['A3', 'C1']);
         expect(await store.readAll({ fromPosition: prefixed[3].position, streamPrefix: p })).toEqual([]);
@@ -261,7 +288,11 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
       it('awaits each handler call before delivering the next event', async () => {
         const from = await marker();
-        await store.append(`${p}s`, ['A', 'B', 'C'].map((t) => newEvent(t)), { expectedRevision: 'no_stream' });
+        await store.append(
+          `${p}s`,
+          ['A', 'B', 'C'].map((t) => newEvent(t)),
+          { expectedRevision: 'no_stream' },
+        );
         const log: string[] = [];
         const subscription = store.subscribeToAll({ fromPosition: from, streamPrefix: p }, async (e) => {
           log.push(`start ${e.type}`);
@@ -275,7 +306,11 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
       it('stops on a handler error without skipping the event: onError, rejected closed, resumable from position', async () => {
         const from = await marker();
-        await store.append(`${p}s`, ['A', 'B', 'C'].map((t) => newEvent(t)), { expectedRevision: 'no_stream' });
+        await store.append(
+          `${p}s`,
+          ['A', 'B', 'C'].map((t) => newEvent(t)),
+          { expectedRevision: 'no_stream' },
+        );
         const failure = new Error('handler failed on B');
         const errors: unknown[] = [];
         const seen: string[] = [];
@@ -302,7 +337,11 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
       it('can be closed from inside its handler', async () => {
         const from = await marker();
-        await store.append(`${p}s`, ['A', 'B'].map((t) => newEvent(t)), { expectedRevision: 'no_stream' });
+        await store.append(
+          `${p}s`,
+          ['A', 'B'].map((t) => newEvent(t)),
+          { expectedRevision: 'no_stream' },
+        );
         const seen: string[] = [];
         const subscription = store.subscribeToAll({ fromPosition: from, streamPrefix: p }, async (e) => {
           seen.push(e.type);

@@ -30,7 +30,9 @@ describe('EventStoreDbEventStore without a server', () => {
     const port = await refusedPort();
     const store = await EventStoreDbEventStore.connect(`esdb://127.0.0.1:${port}?tls=false`);
     try {
-      await expect(store.append('run-1', [newEvent('A')], { expectedRevision: 'any' })).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.append('run-1', [newEvent('A')], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
       await expect(store.readStream('run-1')).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
     } finally {
@@ -59,20 +61,31 @@ describe('EventStoreDB mapping (pure, no server needed)', () => {
 
   it('maps WrongExpectedVersionError to ConcurrencyError with the actual revision or no_stream', () => {
     const behind = new WrongExpectedVersionError(undefined, { streamName: 'run-1', expected: 0n, current: 3n });
-    const missing = new WrongExpectedVersionError(undefined, { streamName: 'run-2', expected: STREAM_EXISTS, current: NO_STREAM });
+    const missing = new WrongExpectedVersionError(undefined, {
+      streamName: 'run-2',
+      expected: STREAM_EXISTS,
+      current: NO_STREAM,
+    });
     const a = fromEsdbError(behind, 'append', 'run-1', 0);
     const b = fromEsdbError(missing, 'append', 'run-2', 'stream_exists');
     expect(a).toBeInstanceOf(ConcurrencyError);
     expect((a as ConcurrencyError).details).toEqual({ streamId: 'run-1', expected: 0, actual: 3 });
     expect((a as ConcurrencyError).retryable).toBe(true);
-    expect((b as ConcurrencyError).details).toEqual({ streamId: 'run-2', expected: 'stream_exists', actual: 'no_stream' });
+    expect((b as ConcurrencyError).details).toEqual({
+      streamId: 'run-2',
+      expected: 'stream_exists',
+      actual: 'no_stream',
+    });
   });
 
   it('maps an unavailable server to StoreUnavailableError and leaves other errors unchanged', () => {
     const unavailable = fromEsdbError(new UnavailableError(undefined, 'connection refused'), 'append', 'run-1', 'any');
     expect(unavailable).toBeInstanceOf(StoreUnavailableError);
     expect((unavailable as StoreUnavailableError).details).toMatchObject({ operation: 'append' });
-    const grpc = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'refused' });
+    const grpc = Object.assign(new Error('14 UNAVAILABLE: No connection established'), {
+      code: 14,
+      details: 'refused',
+    });
     expect(fromEsdbError(grpc, 'append', 'run-1', 'any')).toBeInstanceOf(StoreUnavailableError);
     const notFound = new StreamNotFoundError(undefined, 'run-1');
     expect(fromEsdbError(notFound, 'readStream', 'run-1')).toBe(notFound);

@@ -22,7 +22,13 @@ import type {
   SubscribeToAllOptions,
   Subscription,
 } from './event-store.port.js';
-import { fromEsdbError, toEsdbEventData, toEsdbExpectedRevision, toEsdbPosition, fromEsdbResolvedEvent } from './eventstoredb.mapping.js';
+import {
+  fromEsdbError,
+  toEsdbEventData,
+  toEsdbExpectedRevision,
+  toEsdbPosition,
+  fromEsdbResolvedEvent,
+} from './eventstoredb.mapping.js';
 
 /**
  * The `EventStore` on EventStoreDB (the store of record in docker-compose and Kubernetes), through
@@ -44,7 +50,10 @@ export class EventStoreDbEventStore implements EventStore {
    * lazily: an unreachable server surfaces as StoreUnavailableError on the first call. `maxEventBytes` bounds
    * each event's stored size (see `validateAppend`).
    */
-  static async connect(connectionString: string, options: { readonly maxEventBytes?: number } = {}): Promise<EventStoreDbEventStore> {
+  static async connect(
+    connectionString: string,
+    options: { readonly maxEventBytes?: number } = {},
+  ): Promise<EventStoreDbEventStore> {
     const maxEventBytes = checkMaxEventBytes(options.maxEventBytes);
     return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), maxEventBytes);
   }
@@ -112,10 +121,14 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions, handler: (event: StoredEvent) => Promise<void> | void): Subscription {
-    const filter = options.streamPrefix ? streamNameFilter({ prefixes: [options.streamPrefix] }) : excludeSystemEvents();
+    const filter = options.streamPrefix
+      ? streamNameFilter({ prefixes: [options.streamPrefix] })
+      : excludeSystemEvents();
     const from = options.fromPosition ?? 0;
     const source = this.client.subscribeToAll({ fromPosition: toEsdbPosition(from), filter });
-    const subscription = new EsdbSubscription(source, from, handler, options.onError, (s) => this.subscriptions.delete(s));
+    const subscription = new EsdbSubscription(source, from, handler, options.onError, (s) =>
+      this.subscriptions.delete(s),
+    );
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -59,7 +59,12 @@ const GRPC_UNAVAILABLE = 14;
  * statuses 14 and 4) -> StoreUnavailableError.
  * Anything else is returned unchanged.
  */
-export function fromEsdbError(error: unknown, operation: string, streamId: string, expected?: ExpectedRevision): unknown {
+export function fromEsdbError(
+  error: unknown,
+  operation: string,
+  streamId: string,
+  expected?: ExpectedRevision,
+): unknown {
   const type = (error as { type?: unknown } | null)?.type;
   if (type === ErrorType.WRONG_EXPECTED_VERSION) {
     const actualVersion = (error as { actualVersion?: unknown }).actualVersion;

@@ -1,5 +1,11 @@
 export * from './event-store.port.js';
-export { ConcurrencyError, DuplicateEventError, EventTooLargeError, StoreUnavailableError, type ActualRevision } from './errors.js';
+export {
+  ConcurrencyError,
+  DuplicateEventError,
+  EventTooLargeError,
+  StoreUnavailableError,
+  type ActualRevision,
+} from './errors.js';
 export { DEFAULT_MAX_EVENT_BYTES, storedEventBytes } from './append-validation.js';
 export * from './checkpoint-store.port.js';
 export * from './in-memory.event-store.js';

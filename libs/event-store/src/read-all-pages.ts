@@ -13,7 +13,11 @@ export async function readAllPages(
   const pageSize = options.pageSize ?? 1000;
   let position = options.fromPosition;
   for (;;) {
-    const events = await store.readAll({ fromPosition: position, maxCount: pageSize, ...(options.streamPrefix !== undefined ? { streamPrefix: options.streamPrefix } : {}) });
+    const events = await store.readAll({
+      fromPosition: position,
+      maxCount: pageSize,
+      ...(options.streamPrefix !== undefined ? { streamPrefix: options.streamPrefix } : {}),
+    });
     for (const event of events) apply(event);
     if (events.length > 0) position = events[events.length - 1].position;
     if (events.length < pageSize) return position;
@@ -25,7 +29,10 @@ export async function readAllPages(
  * pass over the store's global order ({@link readAllPages}): what a list of small streams (accounts, subscriptions,
  * workflows) folds.
  */
-export async function readStreamsWithPrefix(store: EventStore, streamPrefix: string): Promise<Map<string, StoredEvent[]>> {
+export async function readStreamsWithPrefix(
+  store: EventStore,
+  streamPrefix: string,
+): Promise<Map<string, StoredEvent[]>> {
   const streams = new Map<string, StoredEvent[]>();
   await readAllPages(store, { fromPosition: 0, streamPrefix }, (event) => {
     const events = streams.get(event.streamId);

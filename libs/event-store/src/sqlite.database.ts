@@ -34,12 +34,14 @@ CREATE TABLE IF NOT EXISTS checkpoints (
  * category's events after a position (\`readAll\` with a \`streamPrefix\` such as \`subscription-\`) seeks instead of
  * scanning every later event. Added to files created before it (virtual: nothing is rewritten).
  */
-const CATEGORY_COLUMN = "category TEXT GENERATED ALWAYS AS (CASE WHEN instr(stream_id, '-') > 1 THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END) VIRTUAL";
+const CATEGORY_COLUMN =
+  "category TEXT GENERATED ALWAYS AS (CASE WHEN instr(stream_id, '-') > 1 THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END) VIRTUAL";
 const CATEGORY_INDEX = 'CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position)';
 
 function ensureCategoryIndex(db: Database.Database): void {
-  const columns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_xinfo(\'events\')').all();
-  if (!columns.some((column) => column.name === 'category')) db.exec(`ALTER TABLE events ADD COLUMN ${CATEGORY_COLUMN}`);
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_xinfo('events')").all();
+  if (!columns.some((column) => column.name === 'category'))
+    db.exec(`ALTER TABLE events ADD COLUMN ${CATEGORY_COLUMN}`);
   db.exec(CATEGORY_INDEX);
 }
 

@@ -24,14 +24,24 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     await before.close();
     const old = new Database(file);
     old.exec('DROP INDEX events_by_category; ALTER TABLE events DROP COLUMN category;');
-    const insert = old.prepare("INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, 0, ?, 'T', '{}', ?, '2026-01-01T00:00:00.000Z')");
-    for (const [i, stream] of ['run-1', 'subscription-a', 'webhookdelivery-s1-e1', 'webhookdelivery-s2-e1', 'nodash', 'run-2'].entries()) {
+    const insert = old.prepare(
+      "INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, 0, ?, 'T', '{}', ?, '2026-01-01T00:00:00.000Z')",
+    );
+    for (const [i, stream] of [
+      'run-1',
+      'subscription-a',
+      'webhookdelivery-s1-e1',
+      'webhookdelivery-s2-e1',
+      'nodash',
+      'run-2',
+    ].entries()) {
       insert.run(stream, `e${i}`, JSON.stringify({ eventId: `e${i}`, runId: '' }));
     }
     old.close();
 
     const store = await SqliteEventStore.open(file);
-    const ids = async (streamPrefix: string, fromPosition = 0) => (await store.readAll({ fromPosition, streamPrefix })).map((e) => e.streamId);
+    const ids = async (streamPrefix: string, fromPosition = 0) =>
+      (await store.readAll({ fromPosition, streamPrefix })).map((e) => e.streamId);
     expect(await ids('run-')).toEqual(['run-1', 'run-2']);
     expect(await ids('run-', 1)).toEqual(['run-2']);
     expect(await ids('subscription-')).toEqual(['subscription-a']);
@@ -39,7 +49,11 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     expect(await ids('nod')).toEqual(['nodash']);
     await store.close();
     const db = new Database(file, { readonly: true });
-    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT position FROM events INDEXED BY events_by_category WHERE category = 'run' AND position > 0 ORDER BY position").all() as Array<{ detail: string }>;
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT position FROM events INDEXED BY events_by_category WHERE category = 'run' AND position > 0 ORDER BY position",
+      )
+      .all() as Array<{ detail: string }>;
     db.close();
     expect(plan.map((row) => row.detail).join(' ')).toContain('events_by_category');
   });
@@ -72,7 +86,10 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     const all = await store.readAll();
     await store.close();
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE.CONCURRENCY', details: { streamId: 'run-a', actual: 0 } });
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'STORE.CONCURRENCY',
+      details: { streamId: 'run-a', actual: 0 },
+    });
     expect(all.map((e) => [e.streamId, e.revision, e.type])).toEqual([
       ['run-a', 0, 'A1'],
       ['run-b', 0, 'B1'],
@@ -84,7 +101,11 @@ describe('SqliteEventStore (SQLite specifics)', () => {
 
   it('sets WAL, synchronous and busy_timeout on open, and opening concurrently is idempotent', async () => {
     const file = freshFile();
-    const stores = await Promise.all([SqliteEventStore.open(file), SqliteEventStore.open(file), SqliteEventStore.open(file)]);
+    const stores = await Promise.all([
+      SqliteEventStore.open(file),
+      SqliteEventStore.open(file),
+      SqliteEventStore.open(file),
+    ]);
     await Promise.all(stores.map((s) => s.close()));
     const db = new Database(file, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -97,9 +118,13 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     const store = await SqliteEventStore.open(freshFile());
     const taken = newEvent('A');
     await store.append('run-1', [taken], { expectedRevision: 'no_stream' });
-    const error = await store.append('run-2', [newEvent('B'), taken], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    const error = await store
+      .append('run-2', [newEvent('B'), taken], { expectedRevision: 'no_stream' })
+      .catch((e: unknown) => e);
     const inBatch = newEvent('C');
-    const batchError = await store.append('run-3', [inBatch, inBatch], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    const batchError = await store
+      .append('run-3', [inBatch, inBatch], { expectedRevision: 'no_stream' })
+      .catch((e: unknown) => e);
     const all = await store.readAll();
     await store.close();
     expect(error).toBeInstanceOf(DuplicateEventError);

@@ -57,8 +57,12 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly signal: LocalAppendSignal;
   private readonly stmt: SqliteStatements;
-  private readonly appendTx: Database.Transaction<(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult>;
-  private readonly batchTx: Database.Transaction<(batch: readonly PendingAppend[]) => Array<{ result?: AppendResult; error?: unknown }>>;
+  private readonly appendTx: Database.Transaction<
+    (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision) => AppendResult
+  >;
+  private readonly batchTx: Database.Transaction<
+    (batch: readonly PendingAppend[]) => Array<{ result?: AppendResult; error?: unknown }>
+  >;
   private pending: PendingAppend[] = [];
   /** Checkpoints (table `checkpoints`) on this store's connection; closed with the store. */
   readonly checkpoints: SqliteCheckpointStore;
@@ -73,27 +77,29 @@ export class SqliteEventStore implements EventStore {
     signals.set(file, this.signal);
     this.checkpoints = new SqliteCheckpointStore(db, false);
     this.stmt = prepareStatements(db);
-    this.appendTx = db.transaction((streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
-      const current = this.stmt.lastRevision.get(streamId) ?? -1;
-      checkExpectedRevision(streamId, expected, current);
-      const recordedAt = new Date().toISOString();
-      let revision = current;
-      let position = 0;
-      for (const event of events) {
-        revision += 1;
-        const { lastInsertRowid } = this.stmt.insert.run(
-          streamId,
-          revision,
-          event.metadata.eventId,
-          event.type,
-          JSON.stringify(event.data) ?? 'null',
-          JSON.stringify(event.metadata),
-          recordedAt,
-        );
-        position = Number(lastInsertRowid);
-      }
-      return { nextExpectedRevision: revision, position };
-    });
+    this.appendTx = db.transaction(
+      (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
+        const current = this.stmt.lastRevision.get(streamId) ?? -1;
+        checkExpectedRevision(streamId, expected, current);
+        const recordedAt = new Date().toISOString();
+        let revision = current;
+        let position = 0;
+        for (const event of events) {
+          revision += 1;
+          const { lastInsertRowid } = this.stmt.insert.run(
+            streamId,
+            revision,
+            event.metadata.eventId,
+            event.type,
+            JSON.stringify(event.data) ?? 'null',
+            JSON.stringify(event.metadata),
+            recordedAt,
+          );
+          position = Number(lastInsertRowid);
+        }
+        return { nextExpectedRevision: revision, position };
+      },
+    );
     // Inside batchTx, each appendTx call runs in a savepoint: a failed append rolls back alone.
     this.batchTx = db.transaction((batch: readonly PendingAppend[]) =>
       batch.map((item) => {
@@ -190,8 +196,10 @@ export class SqliteEventStore implements EventStore {
     try {
       // A prefix with a dash names a category (`run-`, `subscription-`, `webhookdelivery-<id>-`): read it by index.
       const dash = prefix ? prefix.indexOf('-') : -1;
-      const rows = !prefix ? this.stmt.all.all(fromPosition, maxCount)
-        : dash > 0 ? this.stmt.allInCategory.all(prefix.slice(0, dash), fromPosition, prefix, maxCount)
+      const rows = !prefix
+        ? this.stmt.all.all(fromPosition, maxCount)
+        : dash > 0
+          ? this.stmt.allInCategory.all(prefix.slice(0, dash), fromPosition, prefix, maxCount)
           : this.stmt.allWithPrefix.all(fromPosition, prefix, maxCount);
       return rows.map(rowToStoredEvent);
     } catch (error) {
@@ -200,20 +208,31 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** After a failed (rolled back) append: the first append's result if this one repeats it. */
-  private repeatedAppend(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult | undefined {
+  private repeatedAppend(
+    error: unknown,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): AppendResult | undefined {
     if (!(error instanceof ConcurrencyError) && !isDuplicateEventId(error)) return undefined;
     return findRepeatedAppend(streamId, events, expected, (id) => this.lookup(id));
   }
 
   /** Maps a failed (rolled back) append to the port's errors; never leaks a raw SQLite error for a conflict. */
-  private toPortError(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): unknown {
+  private toPortError(
+    error: unknown,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): unknown {
     const code = sqliteCode(error);
     if (isDuplicateEventId(error)) return new DuplicateEventError(streamId, this.firstDuplicateId(events));
     if (code === 'SQLITE_CONSTRAINT_UNIQUE') {
       // UNIQUE(stream_id, revision): cannot happen under BEGIN IMMEDIATE, but never leak a raw SQLite error.
       return new ConcurrencyError(streamId, expected, this.stmt.lastRevision.get(streamId) ?? 'no_stream');
     }
-    if (isBusyError(error)) return new StoreUnavailableError('append', 'write lock held by another connection past busy_timeout', error);
+    if (isBusyError(error))
+      return new StoreUnavailableError('append', 'write lock held by another connection past busy_timeout', error);
     return error;
   }
 
@@ -232,5 +251,7 @@ export class SqliteEventStore implements EventStore {
 }
 
 function isDuplicateEventId(error: unknown): boolean {
-  return sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('events.event_id');
+  return (
+    sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('events.event_id')
+  );
 }

@@ -28,11 +28,17 @@ function assertBuilt(): void {
   const hint = 'build it first: npx tsc -b libs/event-store';
   if (!existsSync(buildInfo)) throw new Error(`libs/event-store/dist is missing; ${hint}`);
   const built = statSync(buildInfo).mtimeMs;
-  const stale = readdirSync(here).filter((f) => f.endsWith('.ts') && !f.includes('.spec') && statSync(join(here, f)).mtimeMs > built);
+  const stale = readdirSync(here).filter(
+    (f) => f.endsWith('.ts') && !f.includes('.spec') && statSync(join(here, f)).mtimeMs > built,
+  );
   if (stale.length > 0) throw new Error(`libs/event-store/dist is older than ${stale.join(', ')}; ${hint}`);
 }
 
-function runWorker(file: string, id: number, startAt: number): Promise<{ code: number | null; result?: WorkerResult; stderr: string }> {
+function runWorker(
+  file: string,
+  id: number,
+  startAt: number,
+): Promise<{ code: number | null; result?: WorkerResult; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [workerScript, file, String(id), String(APPENDS), String(startAt)], {
       stdio: ['ignore', 'pipe', 'pipe'],

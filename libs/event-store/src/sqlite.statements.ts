@@ -30,7 +30,9 @@ export interface SqliteStatements {
 /** Prepares the statements once per connection (the append path reuses them). */
 export function prepareStatements(db: Database.Database): SqliteStatements {
   return {
-    lastRevision: db.prepare<[string], number>('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1').pluck(),
+    lastRevision: db
+      .prepare<[string], number>('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
+      .pluck(),
     insert: db.prepare<[string, number, string, string, string, string, string]>(
       'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -43,7 +45,9 @@ export function prepareStatements(db: Database.Database): SqliteStatements {
     backwards: db.prepare<[string, number, number], EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     ),
-    all: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+    all: db.prepare<[number, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
+    ),
     allWithPrefix: db.prepare<[number, string, number], EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE position > ? AND instr(stream_id, ?) = 1 ORDER BY position ASC LIMIT ?`,
     ),

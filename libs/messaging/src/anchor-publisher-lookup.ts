@@ -19,7 +19,8 @@ export async function latestAnchorOf(nc: NatsConnection, streamId: string): Prom
 }
 
 /** The subjects of a store stream's events in `LF_EVENTS`: `lf.evt.<category>.<streamId>.>` (see `eventSubject`). */
-export const relayedSubjectsOf = (streamId: string): string => subjects.event(subjectToken(categoryOf(streamId)), subjectToken(streamId), '>');
+export const relayedSubjectsOf = (streamId: string): string =>
+  subjects.event(subjectToken(categoryOf(streamId)), subjectToken(streamId), '>');
 
 /**
  * Every copy of a store stream's events the relay published to JetStream `LF_EVENTS` (message bodies: the
@@ -48,7 +49,12 @@ export async function relayedEventsOf(nc: NatsConnection, streamId: string, time
         if (remaining === 0) break;
       }
       if (got === 0) {
-        throw new LedgerflowError('NATS.READ_TIMEOUT', `no message of ${filter} in ${EVENTS_STREAM} within ${timeoutMs} ms (${remaining} expected)`, true, { subject: filter });
+        throw new LedgerflowError(
+          'NATS.READ_TIMEOUT',
+          `no message of ${filter} in ${EVENTS_STREAM} within ${timeoutMs} ms (${remaining} expected)`,
+          true,
+          { subject: filter },
+        );
       }
     }
   } finally {

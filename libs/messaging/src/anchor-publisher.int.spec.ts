@@ -22,13 +22,25 @@ const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 let counter = 0;
 
 /** `count` events for `streamId` from `revision`, chained after `prevHash` as the run repository chains them. */
-function chained(streamId: string, revision: number, count: number, prevHash: string): { events: NewEvent[]; head: string } {
+function chained(
+  streamId: string,
+  revision: number,
+  count: number,
+  prevHash: string,
+): { events: NewEvent[]; head: string } {
   const events = Array.from({ length: count }, (): NewEvent => {
     counter++;
     return {
       type: 'StepSucceeded',
       data: { n: counter },
-      metadata: { eventId: `00000000-0000-4000-a000-${String(counter).padStart(12, '0')}`, runId: streamId.slice(4), causationId: 'test', actor: { kind: 'service', id: 'test' }, occurredAt: '2026-05-04T09:30:00.000Z', schemaVersion: 1 },
+      metadata: {
+        eventId: `00000000-0000-4000-a000-${String(counter).padStart(12, '0')}`,
+        runId: streamId.slice(4),
+        causationId: 'test',
+        actor: { kind: 'service', id: 'test' },
+        occurredAt: '2026-05-04T09:30:00.000Z',
+        schemaVersion: 1,
+      },
     };
   });
   return chainEvents(streamId, revision, events, prevHash);
@@ -80,11 +92,26 @@ describe('startAnchorPublisher (real nats-server, SQLite store)', () => {
     const b = chained('run-b', 0, 2, GENESIS);
     await store.append('run-a', a.events, { expectedRevision: 'no_stream' });
     await store.append('run-b', b.events, { expectedRevision: 'no_stream' });
-    let publisher: AnchorPublisher = await startAnchorPublisher({ nc: nats.nc, store, checkpoints, signingKey: privateKey, intervalMs: 100, now: () => new Date('2026-05-04T10:00:00.000Z') });
+    let publisher: AnchorPublisher = await startAnchorPublisher({
+      nc: nats.nc,
+      store,
+      checkpoints,
+      signingKey: privateKey,
+      intervalMs: 100,
+      now: () => new Date('2026-05-04T10:00:00.000Z'),
+    });
     await eventually('both heads anchored', () => publisher.published === 2);
 
     const anchorA = await latest('run-a');
-    expect(anchorA).toMatchObject({ format: 'ledgerflow-anchor/1', streamId: 'run-a', revision: 2, hash: a.head, position: 3, anchoredAt: '2026-05-04T10:00:00.000Z', kid: anchorKeyId(publicKey) });
+    expect(anchorA).toMatchObject({
+      format: 'ledgerflow-anchor/1',
+      streamId: 'run-a',
+      revision: 2,
+      hash: a.head,
+      position: 3,
+      anchoredAt: '2026-05-04T10:00:00.000Z',
+      kid: anchorKeyId(publicKey),
+    });
     expect(verifyAnchorSignature(anchorA as SignedAnchor, [publicKey])).toMatchObject({ ok: true });
     expect(await latest('run-b')).toMatchObject({ revision: 1, hash: b.head, position: 5 });
     expect((await anchorsOf('run-a')).map((m) => m.header?.get('Nats-Msg-Id'))).toEqual(['run-a@2']);
@@ -103,14 +130,23 @@ describe('startAnchorPublisher (real nats-server, SQLite store)', () => {
     // Stopped: appends pile up; a new publisher (a restarted planner) starts from the saved checkpoint.
     const b2 = chained('run-b', 2, 1, b.head);
     await store.append('run-b', b2.events, { expectedRevision: 1 });
-    publisher = await startAnchorPublisher({ nc: nats.nc, store, checkpoints, signingKey: privateKey, kid: 'anchors-2026', intervalMs: 100 });
+    publisher = await startAnchorPublisher({
+      nc: nats.nc,
+      store,
+      checkpoints,
+      signingKey: privateKey,
+      kid: 'anchors-2026',
+      intervalMs: 100,
+    });
     await eventually('the head appended while stopped anchored', () => publisher.published === 1);
     await publisher.stop();
     expect(await latest('run-b')).toMatchObject({ revision: 2, hash: b2.head, position: 8, kid: 'anchors-2026' });
     expect((await anchorsOf('run-a')).length).toBe(2); // run-a did not move: not anchored again after the restart
 
     const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === ANCHORS_PUBLISHED_METRIC);
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === ANCHORS_PUBLISHED_METRIC);
     expect(metric?.dataPoints.map((p) => [p.attributes, p.value])).toEqual([[{ category: 'run' }, 4]]);
   });
 
@@ -121,7 +157,14 @@ describe('startAnchorPublisher (real nats-server, SQLite store)', () => {
     await store.append('run-good', good.events, { expectedRevision: 'no_stream' });
     await store.append('run-bad', bad.events, { expectedRevision: 'no_stream' });
     const broken: Array<[string, ChainBroken]> = [];
-    const publisher = await startAnchorPublisher({ nc: nats.nc, store, checkpoints, signingKey: privateKey, intervalMs: 60_000, onChainBroken: (s, f) => broken.push([s, f]) });
+    const publisher = await startAnchorPublisher({
+      nc: nats.nc,
+      store,
+      checkpoints,
+      signingKey: privateKey,
+      intervalMs: 60_000,
+      onChainBroken: (s, f) => broken.push([s, f]),
+    });
     await eventually('the good head anchored', async () => (await latest('run-good'))?.hash === good.head);
     await publisher.stop();
     expect(broken).toEqual([['run-bad', expect.objectContaining({ revision: 1, reason: 'content_altered' })]]);
@@ -135,7 +178,15 @@ describe('startAnchorPublisher (real nats-server, SQLite store)', () => {
     await store.append('run-c', c.events, { expectedRevision: 'no_stream' });
     const errors: unknown[] = [];
     const before = await checkpoints.load('anchor');
-    const publisher = await startAnchorPublisher({ nc: nats.nc, store, checkpoints, signingKey: privateKey, intervalMs: 100, publishTimeoutMs: 500, onError: (e) => errors.push(e) });
+    const publisher = await startAnchorPublisher({
+      nc: nats.nc,
+      store,
+      checkpoints,
+      signingKey: privateKey,
+      intervalMs: 100,
+      publishTimeoutMs: 500,
+      onError: (e) => errors.push(e),
+    });
     await eventually('a refused round reported', () => errors.length > 0);
     expect(await checkpoints.load('anchor')).toBe(before);
     await ensureStreams(nats.nc);

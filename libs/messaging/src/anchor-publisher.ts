@@ -22,10 +22,12 @@ export const ANCHORS_PUBLISHED_METRIC = 'ledgerflow.audit.anchors_published';
 const METER_SCOPE = '@ledgerflow/telemetry';
 
 /** The subject of a store stream's anchors: `lf.anchor.<category>.<streamId>` (unsafe characters as `_`, see `subjectToken`). */
-export const anchorSubject = (streamId: string): string => subjects.anchor(subjectToken(categoryOf(streamId)), subjectToken(streamId));
+export const anchorSubject = (streamId: string): string =>
+  subjects.anchor(subjectToken(categoryOf(streamId)), subjectToken(streamId));
 
 /** The JetStream message id of an anchor: `<streamId>@<revision>`, so a re-publish after a restart is dropped. */
-export const anchorMessageId = (anchor: Pick<SignedAnchor, 'streamId' | 'revision'>): string => `${anchor.streamId}@${anchor.revision}`;
+export const anchorMessageId = (anchor: Pick<SignedAnchor, 'streamId' | 'revision'>): string =>
+  `${anchor.streamId}@${anchor.revision}`;
 
 export interface AnchorPublisherOptions {
   readonly nc: NatsConnection;
@@ -94,7 +96,10 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
   // Last anchored head per stream, most recently anchored last; bounded: a stream forgotten here is verified from its
   // next event's own prevHash, as after a restart.
   const heads = new LRUCache<string, Head>({ max: REMEMBERED_HEADS });
-  const counter = metrics.getMeter(METER_SCOPE).createCounter(ANCHORS_PUBLISHED_METRIC, { unit: '{anchor}', description: 'Signed anchors of stream heads published to LF_ANCHORS.' });
+  const counter = metrics.getMeter(METER_SCOPE).createCounter(ANCHORS_PUBLISHED_METRIC, {
+    unit: '{anchor}',
+    description: 'Signed anchors of stream heads published to LF_ANCHORS.',
+  });
   let position = await options.checkpoints.load(name);
   let published = 0;
 
@@ -109,7 +114,11 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
     if (!first) return undefined;
     // First seen since start: its first new event's prevHash is taken as given (the anchor before it vouches for it).
     const head = known?.hash ?? (first.revision > 0 ? first.metadata.prevHash : undefined);
-    const verified = verifyContinuation(fresh, { revision: known?.revision ?? first.revision - 1, ...(head ? { head } : {}) }, { streamId });
+    const verified = verifyContinuation(
+      fresh,
+      { revision: known?.revision ?? first.revision - 1, ...(head ? { head } : {}) },
+      { streamId },
+    );
     if (!verified.ok) {
       options.onChainBroken?.(streamId, verified);
       return undefined;
@@ -117,7 +126,12 @@ export async function startAnchorPublisher(options: AnchorPublisherOptions): Pro
     for (let i = fresh.length - 1; i >= 0; i--) {
       const last = fresh[i] as StoredEvent;
       const hash = recordedHash(last);
-      if (hash !== undefined) return signAnchor({ streamId, revision: last.revision, hash, position: last.position, anchoredAt: now().toISOString() }, options.signingKey, kid);
+      if (hash !== undefined)
+        return signAnchor(
+          { streamId, revision: last.revision, hash, position: last.position, anchoredAt: now().toISOString() },
+          options.signingKey,
+          kid,
+        );
     }
     return undefined;
   };

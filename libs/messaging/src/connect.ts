@@ -46,7 +46,13 @@ export const SERVICE_RECONNECT_OPTIONS = {
  * const nc = await connectNats({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'my-workers', auth: natsAuthFromEnv() });
  */
 export function connectNats(options: ConnectNatsOptions): Promise<NatsConnection> {
-  const servers = typeof options.servers === 'string' ? options.servers.split(',').map((s) => s.trim()).filter(Boolean) : [...options.servers];
+  const servers =
+    typeof options.servers === 'string'
+      ? options.servers
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [...options.servers];
   return connect({
     servers,
     name: options.name,

@@ -1,5 +1,12 @@
 import { LedgerflowError } from '@ledgerflow/domain';
-import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerConfig, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 
 export interface PullConsumerSpec {
@@ -27,7 +34,10 @@ export function serverAtLeast(nc: NatsConnection, major: number, minor: number):
  * `filter_subject` (any server); several use `filter_subjects`, which needs nats-server 2.10+.
  */
 export function pullConsumerConfig(spec: PullConsumerSpec): Partial<ConsumerConfig> {
-  const filter = spec.filterSubjects.length === 1 ? { filter_subject: spec.filterSubjects[0] } : { filter_subjects: [...spec.filterSubjects] };
+  const filter =
+    spec.filterSubjects.length === 1
+      ? { filter_subject: spec.filterSubjects[0] }
+      : { filter_subjects: [...spec.filterSubjects] };
   return {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
@@ -47,9 +57,18 @@ export function pullConsumerConfig(spec: PullConsumerSpec): Partial<ConsumerConf
  * @throws LedgerflowError `NATS.CONSUMER_CONFIG_INVALID` for an empty filter list, or several filter
  *   subjects on a server older than 2.10 (which would silently ignore them).
  */
-export async function upsertPullConsumer(nc: NatsConnection, jsm: JetStreamManager, spec: PullConsumerSpec): Promise<ConsumerInfo> {
+export async function upsertPullConsumer(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  spec: PullConsumerSpec,
+): Promise<ConsumerInfo> {
   if (spec.filterSubjects.length === 0) {
-    throw new LedgerflowError('NATS.CONSUMER_CONFIG_INVALID', `consumer ${spec.durable}: filterSubjects must name at least one subject`, false, { field: 'filterSubjects' });
+    throw new LedgerflowError(
+      'NATS.CONSUMER_CONFIG_INVALID',
+      `consumer ${spec.durable}: filterSubjects must name at least one subject`,
+      false,
+      { field: 'filterSubjects' },
+    );
   }
   if (spec.filterSubjects.length > 1 && !serverAtLeast(nc, 2, 10)) {
     throw new LedgerflowError(
@@ -63,7 +82,8 @@ export async function upsertPullConsumer(nc: NatsConnection, jsm: JetStreamManag
   try {
     return await jsm.consumers.add(spec.stream, config);
   } catch (err) {
-    if (!(err instanceof JetStreamApiError) || err.code === CONSUMER_NOT_FOUND || err.code === STREAM_NOT_FOUND) throw err;
+    if (!(err instanceof JetStreamApiError) || err.code === CONSUMER_NOT_FOUND || err.code === STREAM_NOT_FOUND)
+      throw err;
     // The durable exists with another configuration: update what JetStream lets us update.
     const { durable_name: _name, ack_policy: _ack, deliver_policy: _deliver, ...mutable } = config;
     try {

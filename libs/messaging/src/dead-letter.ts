@@ -58,7 +58,12 @@ export const deadLetterMsgId = (msg: JsMsg): string => `dlq-${msg.info.stream}-$
  *   client's timeout, or disconnected), `JetStreamApiError` (the stream refused it, e.g. 10077 maximum
  *   messages exceeded under discard new). All are worth a retry.
  */
-export async function publishDeadLetter(js: JetStreamClient, subject: string, msg: JsMsg, error: ErrorBody): Promise<void> {
+export async function publishDeadLetter(
+  js: JetStreamClient,
+  subject: string,
+  msg: JsMsg,
+  error: ErrorBody,
+): Promise<void> {
   await js.publish(subject, msg.data, { headers: deadLetterHeadersOf(msg, error), msgID: deadLetterMsgId(msg) });
 }
 
@@ -135,7 +140,8 @@ export async function deadLetterEvent(
       [H.body, body],
       [H.errorCode, oneLine(reason.code)],
       [H.errorMessage, oneLine(reason.message)],
-    ] as const) h.set(key, oneLine(value));
+    ] as const)
+      h.set(key, oneLine(value));
     return h;
   };
   const msgID = `dlq-${event.eventId}`;

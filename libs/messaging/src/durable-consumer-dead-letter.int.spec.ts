@@ -42,7 +42,9 @@ describe('startDurableConsumer: durable dead letters', () => {
       callback: (_err, msg) => {
         const { consumer, stream_seq } = msg.json<{ consumer: string; stream_seq: number }>();
         // Read LF_DLQ as the advisory arrives: the dead letter must already be there.
-        void dlqMessages().then((count) => terminated.set(consumer, [...(terminated.get(consumer) ?? []), { seq: stream_seq, dlqMessages: count }]));
+        void dlqMessages().then((count) =>
+          terminated.set(consumer, [...(terminated.get(consumer) ?? []), { seq: stream_seq, dlqMessages: count }]),
+        );
       },
     });
     await nats.nc.flush();
@@ -90,7 +92,11 @@ describe('startDurableConsumer: durable dead letters', () => {
     await jsm.streams.delete(DLQ_STREAM);
     await failing('dl-missing', 'lf.evt.dlmissing.>');
     const ack = await jetstream(nats.nc).publish('lf.evt.dlmissing.s1.Failed', JSON.stringify({ n: 3 }));
-    await eventually('redelivered', async () => (await jsm.consumers.info(EVENTS_STREAM, 'dl-missing')).delivered.consumer_seq >= 4, 5_000);
+    await eventually(
+      'redelivered',
+      async () => (await jsm.consumers.info(EVENTS_STREAM, 'dl-missing')).delivered.consumer_seq >= 4,
+      5_000,
+    );
     await sleep(100);
     expect(terminated.get('dl-missing')).toBeUndefined();
     expect(await pending('dl-missing')).toBe(1);

@@ -1,7 +1,12 @@
 import { DLQ_STREAM, EVENTS_STREAM } from '@ledgerflow/contracts';
 import { StoreUnavailableError } from '@ledgerflow/event-store';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { startDurableConsumer, type ConsumedMessage, type DurableConsumer, type DurableConsumerOptions } from './durable-consumer.js';
+import {
+  startDurableConsumer,
+  type ConsumedMessage,
+  type DurableConsumer,
+  type DurableConsumerOptions,
+} from './durable-consumer.js';
 import { eventually, sleep, startNatsFixture, type NatsFixture } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
 
@@ -10,10 +15,15 @@ describe('startDurableConsumer: store outages', () => {
   let nats: NatsFixture;
   let jsm: JetStreamManager;
   const consumers: DurableConsumer[] = [];
-  const outage = (): StoreUnavailableError => new StoreUnavailableError('append', 'write lock held by another connection past busy_timeout');
+  const outage = (): StoreUnavailableError =>
+    new StoreUnavailableError('append', 'write lock held by another connection past busy_timeout');
 
   /** A consumer (maxDeliver 2, short backoff and ack wait) whose handler runs `handle` and records each run. */
-  const consume = async (durable: string, handle: (run: number, m: ConsumedMessage) => void, options: Partial<DurableConsumerOptions> = {}) => {
+  const consume = async (
+    durable: string,
+    handle: (run: number, m: ConsumedMessage) => void,
+    options: Partial<DurableConsumerOptions> = {},
+  ) => {
     const runs: Array<{ seq: number; deliveryCount: number }> = [];
     const consumer = await startDurableConsumer(nats.nc, {
       stream: EVENTS_STREAM,
@@ -31,10 +41,13 @@ describe('startDurableConsumer: store outages', () => {
     consumers.push(consumer);
     return { consumer, runs };
   };
-  const publish = (durable: string, n: number) => jetstream(nats.nc).publish(`lf.evt.${durable}.s1.Happened`, JSON.stringify({ n }));
+  const publish = (durable: string, n: number) =>
+    jetstream(nats.nc).publish(`lf.evt.${durable}.s1.Happened`, JSON.stringify({ n }));
   const consumerInfo = (durable: string) => jsm.consumers.info(EVENTS_STREAM, durable);
   const deadLetters = async (durable: string): Promise<number> =>
-    (await jsm.streams.info(DLQ_STREAM, { subjects_filter: `lf.dlq.${durable}` })).state.subjects?.[`lf.dlq.${durable}`] ?? 0;
+    (await jsm.streams.info(DLQ_STREAM, { subjects_filter: `lf.dlq.${durable}` })).state.subjects?.[
+      `lf.dlq.${durable}`
+    ] ?? 0;
 
   beforeAll(async () => {
     nats = await startNatsFixture();
@@ -63,11 +76,23 @@ describe('startDurableConsumer: store outages', () => {
 
   it('keeps messages waiting for a handler slot through the outage: each is delivered once', async () => {
     const outageEndsAt = Date.now() + 2_500;
-    const { runs } = await consume('outage-queued', () => {
-      if (Date.now() < outageEndsAt) throw outage();
-    }, { concurrency: 1 });
-    const acks = [await publish('outage-queued', 1), await publish('outage-queued', 2), await publish('outage-queued', 3)];
-    await eventually('all acked', async () => (await consumerInfo('outage-queued')).ack_floor.stream_seq === acks[2].seq, 10_000);
+    const { runs } = await consume(
+      'outage-queued',
+      () => {
+        if (Date.now() < outageEndsAt) throw outage();
+      },
+      { concurrency: 1 },
+    );
+    const acks = [
+      await publish('outage-queued', 1),
+      await publish('outage-queued', 2),
+      await publish('outage-queued', 3),
+    ];
+    await eventually(
+      'all acked',
+      async () => (await consumerInfo('outage-queued')).ack_floor.stream_seq === acks[2].seq,
+      10_000,
+    );
     expect(runs.every((r) => r.deliveryCount === 1)).toBe(true);
     expect(new Set(runs.map((r) => r.seq))).toEqual(new Set(acks.map((a) => a.seq)));
     expect((await consumerInfo('outage-queued')).delivered.consumer_seq).toBe(3);
@@ -90,9 +115,13 @@ describe('startDurableConsumer: store outages', () => {
   });
 
   it('on stop() during an outage hands the message back (nak), never dead-letters it; the next consumer handles it', async () => {
-    const first = await consume('outage-stop', () => {
-      throw outage();
-    }, { maxDeliver: 1 });
+    const first = await consume(
+      'outage-stop',
+      () => {
+        throw outage();
+      },
+      { maxDeliver: 1 },
+    );
     const ack = await publish('outage-stop', 1);
     await eventually('in the outage', () => first.runs.length >= 2);
     await first.consumer.stop();

@@ -19,7 +19,8 @@ describe('startDurableConsumer', () => {
     hdrs.set('lf-run-id', 'r1');
     return jetstream(nats.nc).publish(subject, JSON.stringify(body), { headers: hdrs, ...(msgID ? { msgID } : {}) });
   };
-  const consumerInfo = async (durable: string) => (await jetstreamManager(nats.nc)).consumers.info(EVENTS_STREAM, durable);
+  const consumerInfo = async (durable: string) =>
+    (await jetstreamManager(nats.nc)).consumers.info(EVENTS_STREAM, durable);
 
   beforeAll(async () => {
     nats = await startNatsFixture();
@@ -31,20 +32,41 @@ describe('startDurableConsumer', () => {
   });
 
   it('hands each message to the handler once and acks it', async () => {
-    const seen: Array<{ body: unknown; subject: string; deliveryCount: number; runId: string | undefined; seq: number }> = [];
+    const seen: Array<{
+      body: unknown;
+      subject: string;
+      deliveryCount: number;
+      runId: string | undefined;
+      seq: number;
+    }> = [];
     await start(nats.nc, {
       stream: EVENTS_STREAM,
       durable: 'ack-test',
       filterSubjects: ['lf.evt.ack.>'],
       handler: async (m) => {
-        seen.push({ body: m.json(), subject: m.subject, deliveryCount: m.deliveryCount, runId: m.headers?.get('lf-run-id'), seq: m.streamSequence });
+        seen.push({
+          body: m.json(),
+          subject: m.subject,
+          deliveryCount: m.deliveryCount,
+          runId: m.headers?.get('lf-run-id'),
+          seq: m.streamSequence,
+        });
       },
     });
     const ack1 = await publish('lf.evt.ack.s1.Done', { n: 1 });
     await publish('lf.evt.ack.s1.Done', { n: 2 });
     await publish('lf.evt.other.s1.Done', { n: 99 });
-    await eventually('both messages handled and acked', async () => seen.length === 2 && (await consumerInfo('ack-test')).num_ack_pending === 0);
-    expect(seen[0]).toEqual({ body: { n: 1 }, subject: 'lf.evt.ack.s1.Done', deliveryCount: 1, runId: 'r1', seq: ack1.seq });
+    await eventually(
+      'both messages handled and acked',
+      async () => seen.length === 2 && (await consumerInfo('ack-test')).num_ack_pending === 0,
+    );
+    expect(seen[0]).toEqual({
+      body: { n: 1 },
+      subject: 'lf.evt.ack.s1.Done',
+      deliveryCount: 1,
+      runId: 'r1',
+      seq: ack1.seq,
+    });
     expect(seen.map((s) => s.body)).toEqual([{ n: 1 }, { n: 2 }]);
     const info = await consumerInfo('ack-test');
     expect(info.num_pending).toBe(0);
@@ -66,7 +88,10 @@ describe('startDurableConsumer', () => {
       },
     });
     await publish('lf.evt.nak.s1.Done', { n: 1 });
-    await eventually('third delivery acked', async () => deliveries.length === 3 && (await consumerInfo('nak-test')).num_ack_pending === 0);
+    await eventually(
+      'third delivery acked',
+      async () => deliveries.length === 3 && (await consumerInfo('nak-test')).num_ack_pending === 0,
+    );
     expect(deliveries.map((d) => d.count)).toEqual([1, 2, 3]);
     const [t1 = 0, t2 = 0, t3 = 0] = deliveries.map((d) => d.at);
     expect(t2 - t1).toBeGreaterThanOrEqual(280);
@@ -92,7 +117,10 @@ describe('startDurableConsumer', () => {
       backoffMs: [20],
       handler: async () => {
         calls++;
-        throw Object.assign(new Error('tool rejected input\nsecond line'), { code: 'TOOL.INPUT_INVALID', retryable: false });
+        throw Object.assign(new Error('tool rejected input\nsecond line'), {
+          code: 'TOOL.INPUT_INVALID',
+          retryable: false,
+        });
       },
     });
     const ack = await publish('lf.evt.dlq.s9.Failed', { n: 7 });
@@ -107,7 +135,9 @@ describe('startDurableConsumer', () => {
     expect(dead.headers?.get(deadLetterHeaders.errorCode)).toBe('TOOL.INPUT_INVALID');
     expect(dead.headers?.get(deadLetterHeaders.errorMessage)).toBe('tool rejected input second line');
     expect(dead.headers?.get('lf-run-id')).toBe('r1');
-    const kept = await (await jetstreamManager(nats.nc)).streams.getMessage(DLQ_STREAM, { last_by_subj: 'lf.dlq.dlq-test' });
+    const kept = await (
+      await jetstreamManager(nats.nc)
+    ).streams.getMessage(DLQ_STREAM, { last_by_subj: 'lf.dlq.dlq-test' });
     expect(kept?.json()).toEqual({ n: 7 }); // stored in LF_DLQ, not only seen by live subscribers
     await sleep(300);
     expect(calls).toBe(3);
@@ -196,7 +226,10 @@ describe('startDurableConsumer', () => {
         },
       },
     });
-    await eventually('all handled and acked', async () => batches.flat().length === 40 && (await consumerInfo('batch-test')).num_ack_pending === 0);
+    await eventually(
+      'all handled and acked',
+      async () => batches.flat().length === 40 && (await consumerInfo('batch-test')).num_ack_pending === 0,
+    );
     expect(batches.flat()).toEqual(Array.from({ length: 40 }, (_, n) => n));
     expect(batches.some((b) => b.length > 1)).toBe(true);
     expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(16);
@@ -255,7 +288,13 @@ describe('startDurableConsumer', () => {
       handler: async (m) => void handled.push(m.json<{ n: number }>().n),
     });
     for (let n = 0; n < 6; n++) await publish(`lf.evt.skip.s1.${n % 2 === 0 ? 'Known' : 'New'}`, { n });
-    await eventually('all settled', async () => (await consumerInfo('skip-test')).num_ack_pending === 0 && (await consumerInfo('skip-test')).num_pending === 0 && handled.length === 3);
+    await eventually(
+      'all settled',
+      async () =>
+        (await consumerInfo('skip-test')).num_ack_pending === 0 &&
+        (await consumerInfo('skip-test')).num_pending === 0 &&
+        handled.length === 3,
+    );
     expect(handled).toEqual([1, 3, 5]);
     expect((await consumerInfo('skip-test')).num_redelivered).toBe(0);
   });

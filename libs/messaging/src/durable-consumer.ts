@@ -74,7 +74,10 @@ export interface DurableConsumerOptions {
    * each message of the batch is handled again alone by the single-message `handler` above, so one bad message
    * is nakked, retried and dead-lettered alone and never takes the others with it. Must be idempotent too.
    */
-  readonly batch?: { readonly maxMessages?: number; readonly handler: (msgs: readonly ConsumedMessage[]) => Promise<void> };
+  readonly batch?: {
+    readonly maxMessages?: number;
+    readonly handler: (msgs: readonly ConsumedMessage[]) => Promise<void>;
+  };
   /** Told about handler failures and consumer trouble (for logging); never throws. */
   readonly onError?: (err: unknown, msg?: ConsumedMessage) => void;
 }
@@ -112,7 +115,10 @@ const UNLIMITED_DELIVERIES = -1;
  * const c = await startDurableConsumer(nc, { stream: EVENTS_STREAM, durable: 'executor', filterSubjects: ['lf.evt.run.>'],
  *   handler: async (m) => onRunEvent(m.json<StoredEvent>()) });
  */
-export async function startDurableConsumer(nc: NatsConnection, options: DurableConsumerOptions): Promise<DurableConsumer> {
+export async function startDurableConsumer(
+  nc: NatsConnection,
+  options: DurableConsumerOptions,
+): Promise<DurableConsumer> {
   const maxDeliver = options.maxDeliver ?? 5;
   const ackWaitMs = options.ackWaitMs ?? 10_000;
   const concurrency = Math.max(1, options.concurrency ?? 16);
@@ -154,12 +160,19 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
 
   const processOne = async (m: JsMsg, view: ConsumedMessage = viewOf(m)): Promise<void> => {
     const parent = extractTraceContext(m.headers, ROOT_CONTEXT);
-    const span = messagingTracer().startSpan(`process ${m.subject}`, { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) }, parent);
+    const span = messagingTracer().startSpan(
+      `process ${m.subject}`,
+      { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) },
+      parent,
+    );
     const settle = (what: () => void): void => settleQuietly(what, view);
     // Kept alive until settled: the dead letter's publish waits for its ack too.
     const keepAlive = setInterval(() => settle(() => m.working()), keepAliveMs);
     try {
-      const error = view.deliveryCount > maxDeliver ? overLimit(view.deliveryCount) : await handledThroughOutages(view, span, parent);
+      const error =
+        view.deliveryCount > maxDeliver
+          ? overLimit(view.deliveryCount)
+          : await handledThroughOutages(view, span, parent);
       if (!error) return settle(() => m.ack());
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
       if (isStoreOutage(error)) return settle(() => handBack(m)); // left by stop(): never dead-lettered
@@ -189,7 +202,11 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
   };
 
   /** {@link handled}, run again while it fails with a store outage (after `backoffAfter(run)`), until `stop()`. */
-  const handledThroughOutages = async (view: ConsumedMessage, span: Span, parent: Context): Promise<ErrorBody | undefined> => {
+  const handledThroughOutages = async (
+    view: ConsumedMessage,
+    span: Span,
+    parent: Context,
+  ): Promise<ErrorBody | undefined> => {
     for (let run = 1; ; run++) {
       const error = await handled(view, span, parent);
       if (!isStoreOutage(error) || stopping) return error;
@@ -275,7 +292,11 @@ export async function startDurableConsumer(nc: NatsConnection, options: DurableC
     const views = batch.map(viewOf);
     const span = messagingTracer().startSpan(`process ${options.durable} batch`, {
       kind: SpanKind.CONSUMER,
-      attributes: { 'messaging.system': 'nats', 'messaging.batch.message_count': batch.length, 'messaging.consumer.group.name': options.durable },
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.batch.message_count': batch.length,
+        'messaging.consumer.group.name': options.durable,
+      },
     });
     try {
       await context.with(trace.setSpan(ROOT_CONTEXT, span), () => handleBatch(views));

@@ -82,7 +82,10 @@ describe('startEventRelay: events that cannot be published', () => {
     const deadLettered: Array<{ event: StoredEvent; reason: ErrorBody; carried: string }> = [];
     const transient: unknown[] = [];
     const relay = await startEventRelay({
-      nc, store, checkpoints, name: 'relay-dl',
+      nc,
+      store,
+      checkpoints,
+      name: 'relay-dl',
       onDeadLetter: (event, reason, carried) => deadLettered.push({ event, reason, carried }),
       onError: (err) => transient.push(err),
     });
@@ -96,11 +99,23 @@ describe('startEventRelay: events that cannot be published', () => {
     }
     expect(transient).toEqual([]);
     const relayed = (await messages(nc, EVENTS_STREAM)).map((m) => m.json<StoredEvent>());
-    expect(relayed.map((e) => [e.streamId, e.revision])).toEqual([['run-a', 0], ['run-a', 1], ['run-canary', 0]]);
+    expect(relayed.map((e) => [e.streamId, e.revision])).toEqual([
+      ['run-a', 0],
+      ['run-a', 1],
+      ['run-canary', 0],
+    ]);
 
     expect(deadLettered).toHaveLength(1);
-    expect(deadLettered[0]).toMatchObject({ event: { streamId: 'run-big', revision: 0 }, reason: { code: 'event_too_large' }, carried: 'reference' });
-    expect(deadLettered[0]?.reason.message).toMatch(new RegExp(`RunTriggered of stream 'run-big' at revision 0 is \\d+ bytes, over the NATS server's max_payload of ${MAX_PAYLOAD}`));
+    expect(deadLettered[0]).toMatchObject({
+      event: { streamId: 'run-big', revision: 0 },
+      reason: { code: 'event_too_large' },
+      carried: 'reference',
+    });
+    expect(deadLettered[0]?.reason.message).toMatch(
+      new RegExp(
+        `RunTriggered of stream 'run-big' at revision 0 is \\d+ bytes, over the NATS server's max_payload of ${MAX_PAYLOAD}`,
+      ),
+    );
 
     const [dlq] = await messages(nc, DLQ_STREAM);
     expect(dlq?.subject).toBe('lf.dlq.relay-dl');
@@ -109,12 +124,28 @@ describe('startEventRelay: events that cannot be published', () => {
     expect(dlq?.header.get(H.body)).toBe('reference');
     expect(dlq?.header.get(H.errorCode)).toBe('event_too_large');
     const reference = dlq?.json<DeadLetterReference>();
-    expect(reference).toMatchObject({ streamId: 'run-big', revision: 0, position: 2, type: 'RunTriggered', reason: { code: 'event_too_large' } });
+    expect(reference).toMatchObject({
+      streamId: 'run-big',
+      revision: 0,
+      position: 2,
+      type: 'RunTriggered',
+      reason: { code: 'event_too_large' },
+    });
     expect(reference?.size).toBeGreaterThan(20_000);
-    expect(Object.keys(reference ?? {}).sort()).toEqual(['eventId', 'position', 'reason', 'revision', 'size', 'streamId', 'type']);
+    expect(Object.keys(reference ?? {}).sort()).toEqual([
+      'eventId',
+      'position',
+      'reason',
+      'revision',
+      'size',
+      'streamId',
+      'type',
+    ]);
 
     const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === RELAY_DEAD_LETTERS_METRIC);
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === RELAY_DEAD_LETTERS_METRIC);
     expect(metric?.dataPoints.map((p) => [p.attributes, p.value])).toEqual([[{ reason: 'event_too_large' }, 1]]);
     expect(await checkpoints.load('relay-dl')).toBe(4);
     await store.close();
@@ -128,7 +159,13 @@ describe('startEventRelay: events that cannot be published', () => {
     await store.append('run-mid', [newEvent('StepSucceeded', 'mid', 4000)], { expectedRevision: 'no_stream' });
     await store.append('run-next', [newEvent('RunTriggered', 'next')], { expectedRevision: 'no_stream' });
     const deadLettered: Array<{ reason: ErrorBody; carried: string }> = [];
-    const relay = await startEventRelay({ nc, store, checkpoints, name: 'relay-rj', onDeadLetter: (_e, reason, carried) => deadLettered.push({ reason, carried }) });
+    const relay = await startEventRelay({
+      nc,
+      store,
+      checkpoints,
+      name: 'relay-rj',
+      onDeadLetter: (_e, reason, carried) => deadLettered.push({ reason, carried }),
+    });
     try {
       await eventually('relay passed the refused event', () => relay.position === 2);
     } finally {

@@ -25,7 +25,13 @@ async function replica(name: string, url: string, file: string, timeline: string
   let relay: EventRelay | undefined;
   lease.run(async () => {
     timeline.push(`${name} start`);
-    const started = await startEventRelay({ nc, store, checkpoints, publishTimeoutMs: 500, retry: { initialMs: 20, maxMs: 200 } });
+    const started = await startEventRelay({
+      nc,
+      store,
+      checkpoints,
+      publishTimeoutMs: 500,
+      retry: { initialMs: 20, maxMs: 200 },
+    });
     relay = started;
     return {
       stop: async () => {

@@ -30,7 +30,11 @@ const newEvent = (type: string, runId: string, traced = true): NewEvent => {
 async function appendMany(store: InMemoryEventStore, streams: readonly string[], count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const streamId = streams[i % streams.length] ?? 'run-x';
-    await store.append(streamId, [newEvent(i % 2 === 0 ? 'StepStarted' : 'StepSucceeded', streamId.replace(/^run-/, ''), i % 3 !== 0)], { expectedRevision: 'any' });
+    await store.append(
+      streamId,
+      [newEvent(i % 2 === 0 ? 'StepStarted' : 'StepSucceeded', streamId.replace(/^run-/, ''), i % 3 !== 0)],
+      { expectedRevision: 'any' },
+    );
   }
 }
 
@@ -45,7 +49,8 @@ async function streamMessages(nc: NatsConnection): Promise<StoredMsg[]> {
   return out;
 }
 
-const lastPosition = async (store: InMemoryEventStore): Promise<number> => (await store.readAll({ maxCount: 100_000 })).at(-1)?.position ?? 0;
+const lastPosition = async (store: InMemoryEventStore): Promise<number> =>
+  (await store.readAll({ maxCount: 100_000 })).at(-1)?.position ?? 0;
 
 describe('startEventRelay', () => {
   let nats: NatsFixture;
@@ -69,7 +74,11 @@ describe('startEventRelay', () => {
       await appendMany(store, streams, 12);
       const end = await lastPosition(store);
       await eventually('relay caught up', () => relay.position === end);
-      await eventually('checkpoint saved while running (200 ms cadence)', async () => (await checkpoints.load('relay')) === end, 2000);
+      await eventually(
+        'checkpoint saved while running (200 ms cadence)',
+        async () => (await checkpoints.load('relay')) === end,
+        2000,
+      );
 
       const stored = await store.readAll({ maxCount: 1000 });
       const messages = await streamMessages(nats.nc);
@@ -86,7 +95,9 @@ describe('startEventRelay', () => {
         expect(msg?.header.get('tracestate')).toBe(event.metadata.tracestate ?? '');
       }
       for (const streamId of streams) {
-        const revisions = messages.filter((m) => m.subject.split('.')[3] === streamId).map((m) => m.json<StoredEvent>().revision);
+        const revisions = messages
+          .filter((m) => m.subject.split('.')[3] === streamId)
+          .map((m) => m.json<StoredEvent>().revision);
         expect(revisions).toEqual(revisions.map((_, i) => i));
       }
     } finally {
@@ -98,7 +109,12 @@ describe('startEventRelay', () => {
     const before = await lastPosition(store);
     expect(await checkpoints.load('relay')).toBe(before);
     await appendMany(store, streams, 6); // appended while stopped
-    const relay = await startEventRelay({ nc: nats.nc, store, checkpoints, checkpointEvery: { events: 1000, ms: 60_000 } });
+    const relay = await startEventRelay({
+      nc: nats.nc,
+      store,
+      checkpoints,
+      checkpointEvery: { events: 1000, ms: 60_000 },
+    });
     const end = await lastPosition(store);
     await eventually('relay caught up', () => relay.position === end);
     expect(await checkpoints.load('relay')).toBe(before); // nothing saved yet at this cadence ...
@@ -199,13 +215,24 @@ describe('startEventRelay across a nats-server restart', () => {
   it('publishes every event once and in position order when the server restarts while it relays', async () => {
     const storeDir = await mkdtemp(join(tmpdir(), 'lf-relay-restart-'));
     let server = await startNatsServer({ jetstream: true, storeDir });
-    const nc = await connectNats({ servers: server.url, name: 'relay-restart', extra: { reconnectTimeWait: 100, reconnectJitter: 0 } });
+    const nc = await connectNats({
+      servers: server.url,
+      name: 'relay-restart',
+      extra: { reconnectTimeWait: 100, reconnectJitter: 0 },
+    });
     const store = new InMemoryEventStore();
     const checkpoints = new InMemoryCheckpointStore();
     const streams = ['run-s', 'run-t', 'run-u'];
     try {
       await ensureStreams(nc);
-      const relay = await startEventRelay({ nc, store, checkpoints, name: 'relay-restart', publishTimeoutMs: 500, retry: { initialMs: 20, maxMs: 200 } });
+      const relay = await startEventRelay({
+        nc,
+        store,
+        checkpoints,
+        name: 'relay-restart',
+        publishTimeoutMs: 500,
+        retry: { initialMs: 20, maxMs: 200 },
+      });
       let appending = true;
       const appender = (async () => {
         while (appending) {

@@ -110,7 +110,13 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
       /* logging must not break the relay */
     }
   };
-  const saver = new CheckpointSaver(options.checkpoints, name, options.checkpointEvery?.events ?? 100, options.checkpointEvery?.ms ?? 200, report);
+  const saver = new CheckpointSaver(
+    options.checkpoints,
+    name,
+    options.checkpointEvery?.events ?? 100,
+    options.checkpointEvery?.ms ?? 200,
+    report,
+  );
   let published = await options.checkpoints.load(name);
   saver.loaded(published);
 
@@ -130,9 +136,21 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
 
   const deadLetterSubject = options.deadLetterSubject ?? subjects.deadLetter(name);
   const deadLetters = (): ReturnType<ReturnType<typeof metrics.getMeter>['createCounter']> =>
-    metrics.getMeter(METER_SCOPE).createCounter(RELAY_DEAD_LETTERS_METRIC, { unit: '{event}', description: 'Events the relay could not publish and dead-lettered.' });
+    metrics.getMeter(METER_SCOPE).createCounter(RELAY_DEAD_LETTERS_METRIC, {
+      unit: '{event}',
+      description: 'Events the relay could not publish and dead-lettered.',
+    });
   const deadLetter = async ({ event, message: { subject, body, size } }: Issued, reason: ErrorBody): Promise<void> => {
-    const ref = { subject, body, size, streamId: event.streamId, revision: event.revision, position: event.position, eventId: event.metadata.eventId, type: event.type };
+    const ref = {
+      subject,
+      body,
+      size,
+      streamId: event.streamId,
+      revision: event.revision,
+      position: event.position,
+      eventId: event.metadata.eventId,
+      type: event.type,
+    };
     const carried = await deadLetterEvent(js, maxPayloadOf(options.nc), deadLetterSubject, ref, reason);
     deadLetters().add(1, { reason: reason.code });
     try {
@@ -174,7 +192,11 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
     inFlight = batch.map((event, i): Issued => {
       const message = messages[i] as EventMessage;
       if (message.size <= maxPayload) return { event, message, ack: sent[next++] as Promise<unknown> };
-      const refused: ErrorBody = { code: 'event_too_large', message: `${describe(event)} is ${message.size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`, retryable: false };
+      const refused: ErrorBody = {
+        code: 'event_too_large',
+        message: `${describe(event)} is ${message.size} bytes, over the NATS server's max_payload of ${maxPayload} bytes`,
+        retryable: false,
+      };
       return { event, message, ack: NOT_SENT, refused };
     });
   };
@@ -198,7 +220,11 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
           if (!isPermanentPublishError(error)) return { err: error, event: item.event };
           const text = (error as Error).message;
           const tooLarge = /size|max_payload|maximum/i.test(text);
-          refused = { code: tooLarge ? 'event_too_large' : 'event_rejected', message: `${describe(item.event)} (${item.message.size} bytes) was refused on ${item.message.subject}: ${text}`, retryable: false };
+          refused = {
+            code: tooLarge ? 'event_too_large' : 'event_rejected',
+            message: `${describe(item.event)} (${item.message.size} bytes) was refused on ${item.message.subject}: ${text}`,
+            retryable: false,
+          };
         }
         if (refused) {
           try {
@@ -321,7 +347,8 @@ function messageOf(event: StoredEvent): EventMessage {
   return { subject: eventSubject(event), body, headers, size: body.length + headersBytes(headers) };
 }
 
-const describe = (event: StoredEvent): string => `event ${event.type} of stream '${event.streamId}' at revision ${event.revision}`;
+const describe = (event: StoredEvent): string =>
+  `event ${event.type} of stream '${event.streamId}' at revision ${event.revision}`;
 
 /** JetStream's deduplication header (`JetStreamClient.publish`'s `msgID`). */
 const MSG_ID_HEADER = 'Nats-Msg-Id';
@@ -358,27 +385,32 @@ class AckInbox {
     this.prefix = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
   }
 
-  publish(messages: ReadonlyArray<{ readonly subject: string; readonly body: Uint8Array; readonly headers: MsgHdrs }>): Array<Promise<unknown>> {
+  publish(
+    messages: ReadonlyArray<{ readonly subject: string; readonly body: Uint8Array; readonly headers: MsgHdrs }>,
+  ): Array<Promise<unknown>> {
     if (messages.length === 0) return [];
     if (!this.subscription || this.subscription.isClosed()) {
       try {
-        this.subscription = this.nc.subscribe(`${this.prefix}.*`, { callback: (error, msg) => (error ? this.failAll(error) : this.acknowledged(msg)) });
+        this.subscription = this.nc.subscribe(`${this.prefix}.*`, {
+          callback: (error, msg) => (error ? this.failAll(error) : this.acknowledged(msg)),
+        });
       } catch (err) {
         return messages.map(() => Promise.resolve(err)); // the connection is closed: a transient failure for the relay
       }
     }
     const batch: AckWaiter['batch'] = { remaining: 0 };
-    const acks = messages.map(({ subject, body, headers }) =>
-      new Promise<unknown>((settle) => {
-        const id = ++this.last;
-        try {
-          this.nc.publish(subject, body, { reply: `${this.prefix}.${id}`, headers });
-          this.waiting.set(id, { subject, batch, settle });
-          batch.remaining++;
-        } catch (err) {
-          settle(err);
-        }
-      }),
+    const acks = messages.map(
+      ({ subject, body, headers }) =>
+        new Promise<unknown>((settle) => {
+          const id = ++this.last;
+          try {
+            this.nc.publish(subject, body, { reply: `${this.prefix}.${id}`, headers });
+            this.waiting.set(id, { subject, batch, settle });
+            batch.remaining++;
+          } catch (err) {
+            settle(err);
+          }
+        }),
     );
     if (batch.remaining > 0) {
       const last = this.last;
@@ -423,7 +455,10 @@ class AckInbox {
 function ackError(msg: Msg, subject: string): unknown {
   if (msg.data.length === 0 && msg.headers?.code === 503) return new NoRespondersError(subject);
   try {
-    const ack = JSON.parse(ackDecoder.decode(msg.data)) as { stream?: string; error?: ConstructorParameters<typeof JetStreamApiError>[0] };
+    const ack = JSON.parse(ackDecoder.decode(msg.data)) as {
+      stream?: string;
+      error?: ConstructorParameters<typeof JetStreamApiError>[0];
+    };
     if (ack.error) return new JetStreamApiError(ack.error);
     return ack.stream ? undefined : new JetStreamError('invalid ack response');
   } catch (err) {
@@ -433,7 +468,10 @@ function ackError(msg: Msg, subject: string): unknown {
 
 /** Publishes one stored event and waits for the JetStream ack (a duplicate ack counts as success). */
 export async function publishEvent(js: JetStreamClient, event: StoredEvent): Promise<void> {
-  await js.publish(eventSubject(event), encodeJson(event), { msgID: event.metadata.eventId, headers: eventHeaders(event) });
+  await js.publish(eventSubject(event), encodeJson(event), {
+    msgID: event.metadata.eventId,
+    headers: eventHeaders(event),
+  });
 }
 
 /** `traceparent`/`tracestate` from the event's metadata and `lf-run-id`. */

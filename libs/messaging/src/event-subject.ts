@@ -18,5 +18,9 @@ export const categoryOf = (streamId: string): string => {
  * characters are replaced by `_` so the subject stays 5 tokens long and the event is still relayed.
  */
 export function eventSubject(event: { readonly streamId: string; readonly type: string }): string {
-  return subjects.event(subjectToken(categoryOf(event.streamId)), subjectToken(event.streamId), subjectToken(event.type));
+  return subjects.event(
+    subjectToken(categoryOf(event.streamId)),
+    subjectToken(event.streamId),
+    subjectToken(event.type),
+  );
 }

@@ -10,7 +10,14 @@ const POLL_MS = 100;
 async function contender(nats: NatsFixture, name: string, key: string, log: string[]) {
   const nc = await nats.connect(name);
   const errors: unknown[] = [];
-  const lease = await Lease.open({ nc, key, holder: name, ttlMs: TTL_MS, pollMs: POLL_MS, onError: (err) => errors.push(err) });
+  const lease = await Lease.open({
+    nc,
+    key,
+    holder: name,
+    ttlMs: TTL_MS,
+    pollMs: POLL_MS,
+    onError: (err) => errors.push(err),
+  });
   let working = false;
   lease.run(async (): Promise<LeasedWork> => {
     working = true;

@@ -41,7 +41,9 @@ export interface LeasedWork {
 const now = (): number => performance.now();
 
 const taken = (err: unknown): boolean =>
-  err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+  err instanceof JetStreamApiError &&
+  (err.code === JetStreamApiCodes.StreamWrongLastSequence ||
+    err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 
 /**
  * A lease on one key of a NATS KV bucket whose TTL (the bucket's `max_age`) removes a value nobody renewed: at most
@@ -96,7 +98,14 @@ export class Lease {
       }
     };
     const holder = options.holder ?? `${hostname()}/${process.pid}/${randomUUID()}`;
-    return new Lease(kv, options.key, holder, ttl || DEFAULT_LEASE_TTL_MS, options.pollMs ?? DEFAULT_LEASE_POLL_MS, report);
+    return new Lease(
+      kv,
+      options.key,
+      holder,
+      ttl || DEFAULT_LEASE_TTL_MS,
+      options.pollMs ?? DEFAULT_LEASE_POLL_MS,
+      report,
+    );
   }
 
   /** Whether this process holds the lease now (taken or renewed less than the TTL minus its margin ago). */
@@ -152,12 +161,17 @@ export class Lease {
       await this.sleep(Math.min(next, this.validUntil) - now());
       if (this.closed) return;
       if (!this.held) {
-        this.report(new Error(`lease ${this.key}: not renewed within its TTL (${this.ttlMs} ms) minus the margin; given up`));
+        this.report(
+          new Error(`lease ${this.key}: not renewed within its TTL (${this.ttlMs} ms) minus the margin; given up`),
+        );
         return;
       }
       const sentAt = now();
       try {
-        this.hold(await this.kv.update(this.key, this.value(), this.revision, Math.max(1, this.validUntil - sentAt)), sentAt);
+        this.hold(
+          await this.kv.update(this.key, this.value(), this.revision, Math.max(1, this.validUntil - sentAt)),
+          sentAt,
+        );
         next = now() + this.ttlMs / 3;
       } catch (err) {
         if (taken(err)) {

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { ANCHORS_STREAM, EVENTS_STREAM, SERVICE_LEASES, TRIGGERS_STREAM, dedupeBucketOf, executorDurable, inboxPrefixOf } from '@ledgerflow/contracts';
+import {
+  ANCHORS_STREAM,
+  EVENTS_STREAM,
+  SERVICE_LEASES,
+  TRIGGERS_STREAM,
+  dedupeBucketOf,
+  executorDurable,
+  inboxPrefixOf,
+} from '@ledgerflow/contracts';
 import { Kvm } from '@nats-io/kv';
 import { removeDir, startNatsServer, tempDir, type NatsServerHandle } from '@ledgerflow/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -7,7 +15,12 @@ import { nkeys, type Msg, type NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from './connect.js';
 import { natsAuthFromEnv } from './nats-client-auth.js';
 import { Lease } from './lease.js';
-import { generateNatsCredentials, seedFileName, writeNatsCredentials, type NatsCredential } from './nats-credentials.js';
+import {
+  generateNatsCredentials,
+  seedFileName,
+  writeNatsCredentials,
+  type NatsCredential,
+} from './nats-credentials.js';
 import { eventually, sleep } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
 
@@ -75,7 +88,9 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     open.push(nc);
     const violations: string[] = [];
     void (async () => {
-      for await (const s of nc.status()) if (s.type === 'error' && /Permissions Violation/.test(String(s.error))) violations.push(String(s.error.message));
+      for await (const s of nc.status())
+        if (s.type === 'error' && /Permissions Violation/.test(String(s.error)))
+          violations.push(String(s.error.message));
     })();
     return { nc, violations };
   }
@@ -87,13 +102,18 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
   async function settled(nc: NatsConnection, violations: string[], count: number): Promise<string[]> {
     await nc.flush();
     if (count === 0) await sleep(50);
-    else await eventually(`${count} permission violation(s)`, () => violations.length >= count, 2_000).catch(() => undefined);
+    else
+      await eventually(`${count} permission violation(s)`, () => violations.length >= count, 2_000).catch(
+        () => undefined,
+      );
     return violations;
   }
 
   beforeAll(async () => {
     dir = await tempDir('lf-nats-auth-');
-    credentials = generateNatsCredentials({ toolWorkers: { 'bench-workers': ['lf.tool.bench.>'], 'claims-workers': ['lf.tool.billing.>', 'lf.tool.fraud.>'] } });
+    credentials = generateNatsCredentials({
+      toolWorkers: { 'bench-workers': ['lf.tool.bench.>'], 'claims-workers': ['lf.tool.billing.>', 'lf.tool.fraud.>'] },
+    });
     await writeNatsCredentials(dir, credentials);
     server = await startNatsServer({ args: ['-c', join(dir, 'nats-server.conf')] });
   });
@@ -105,32 +125,51 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
   });
 
   it('refuses a client without credentials and one with a seed the server does not know', async () => {
-    await expect(connectNats({ servers: server.url, name: 'anonymous', extra: { maxReconnectAttempts: 0 } })).rejects.toThrow(/Authorization Violation/);
+    await expect(
+      connectNats({ servers: server.url, name: 'anonymous', extra: { maxReconnectAttempts: 0 } }),
+    ).rejects.toThrow(/Authorization Violation/);
     const stranger = new TextDecoder().decode(nkeys.createUser().getSeed());
-    await expect(connectNats({ servers: server.url, name: 'stranger', auth: { seed: stranger }, extra: { maxReconnectAttempts: 0 } })).rejects.toThrow(/Authorization Violation/);
+    await expect(
+      connectNats({
+        servers: server.url,
+        name: 'stranger',
+        auth: { seed: stranger },
+        extra: { maxReconnectAttempts: 0 },
+      }),
+    ).rejects.toThrow(/Authorization Violation/);
   });
 
-  it.each(Object.entries(MAY_PUBLISH))('lets only %s\'s publishers publish it; the server refuses the others and nothing arrives', async (subject, allowed) => {
-    const spy = await as('admin');
-    const received: string[] = [];
-    spy.nc.subscribe(subject, { callback: (_e, m) => { received.push(m.string()); } });
-    await spy.nc.flush();
-    for (const name of PRINCIPALS) {
-      const { nc, violations } = await sharedAs(name);
-      nc.publish(subject, name);
-      if (allowed.includes(name)) expect(await settled(nc, violations, 0)).toEqual([]);
-      else expect(await settled(nc, violations, 1)).toEqual([`Permissions Violation for Publish to "${subject}"`]);
-    }
-    await spy.nc.flush();
-    expect(received.sort()).toEqual([...allowed].sort());
-  });
+  it.each(Object.entries(MAY_PUBLISH))(
+    "lets only %s's publishers publish it; the server refuses the others and nothing arrives",
+    async (subject, allowed) => {
+      const spy = await as('admin');
+      const received: string[] = [];
+      spy.nc.subscribe(subject, {
+        callback: (_e, m) => {
+          received.push(m.string());
+        },
+      });
+      await spy.nc.flush();
+      for (const name of PRINCIPALS) {
+        const { nc, violations } = await sharedAs(name);
+        nc.publish(subject, name);
+        if (allowed.includes(name)) expect(await settled(nc, violations, 0)).toEqual([]);
+        else expect(await settled(nc, violations, 1)).toEqual([`Permissions Violation for Publish to "${subject}"`]);
+      }
+      await spy.nc.flush();
+      expect(received.sort()).toEqual([...allowed].sort());
+    },
+  );
 
   it.each(Object.entries(MAY_SUBSCRIBE))('lets only its own principal subscribe %s', async (subject, allowed) => {
     for (const name of PRINCIPALS) {
       const { nc, violations } = await sharedAs(name);
       nc.subscribe(subject, { queue: 'q' });
       if (allowed.includes(name)) expect(await settled(nc, violations, 0)).toEqual([]);
-      else expect(await settled(nc, violations, 1)).toEqual([`Permissions Violation for Subscription to "${subject}" using queue "q"`]);
+      else
+        expect(await settled(nc, violations, 1)).toEqual([
+          `Permissions Violation for Subscription to "${subject}" using queue "q"`,
+        ]);
     }
   });
 
@@ -140,10 +179,18 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
       const { nc, violations } = await sharedAs(name);
       nc.subscribe(executorInbox);
       nc.publish(`${inboxPrefixOf(credentialOf('executor').publicKey)}.forged`, 'a forged grant');
-      expect(await settled(nc, violations, 2)).toEqual([`Permissions Violation for Subscription to "${executorInbox}"`, `Permissions Violation for Publish to "${inboxPrefixOf(credentialOf('executor').publicKey)}.forged"`]);
+      expect(await settled(nc, violations, 2)).toEqual([
+        `Permissions Violation for Subscription to "${executorInbox}"`,
+        `Permissions Violation for Publish to "${inboxPrefixOf(credentialOf('executor').publicKey)}.forged"`,
+      ]);
     }
     const policy = await as('policy');
-    policy.nc.subscribe('lf.policy.evaluate', { queue: 'policy', callback: (_e, m: Msg) => { m.respond('grant'); } });
+    policy.nc.subscribe('lf.policy.evaluate', {
+      queue: 'policy',
+      callback: (_e, m: Msg) => {
+        m.respond('grant');
+      },
+    });
     await policy.nc.flush();
     const executor = await as('executor');
     const reply = await executor.nc.request('lf.policy.evaluate', 'evaluate', { timeout: 2_000 });
@@ -158,22 +205,37 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     const executor = await as('executor');
     await ensureStreams(executor.nc);
     const durable = executorDurable('PlanCreated');
-    await (await jetstreamManager(executor.nc)).consumers.add(EVENTS_STREAM, { durable_name: durable, ack_policy: 'explicit', filter_subject: 'lf.evt.run.*.PlanCreated' } as never);
+    await (
+      await jetstreamManager(executor.nc)
+    ).consumers.add(EVENTS_STREAM, {
+      durable_name: durable,
+      ack_policy: 'explicit',
+      filter_subject: 'lf.evt.run.*.PlanCreated',
+    } as never);
     await jetstream(planner.nc).publish('lf.evt.run.run-2.PlanCreated', '{}', { msgID: 'evt-1' });
     await jetstream(planner.nc).publish('lf.anchor.run.run-2', '{}', { msgID: 'run-2@0' });
-    await expect(jetstream(executor.nc).publish('lf.anchor.run.run-2', '{}', { msgID: 'run-2@1' })).rejects.toThrow(/Permissions Violation/);
+    await expect(jetstream(executor.nc).publish('lf.anchor.run.run-2', '{}', { msgID: 'run-2@1' })).rejects.toThrow(
+      /Permissions Violation/,
+    );
     const message = await (await jetstream(executor.nc).consumers.get(EVENTS_STREAM, durable)).next({ expires: 2_000 });
     expect(message?.subject).toBe('lf.evt.run.run-2.PlanCreated');
     await message?.ackAck();
 
     // The memory service may not create a consumer under another service's durable name.
     const memory = await as('memory');
-    await expect((await jetstreamManager(memory.nc)).consumers.add(EVENTS_STREAM, { durable_name: durable, ack_policy: 'explicit' } as never)).rejects.toThrow();
+    await expect(
+      (await jetstreamManager(memory.nc)).consumers.add(EVENTS_STREAM, {
+        durable_name: durable,
+        ack_policy: 'explicit',
+      } as never),
+    ).rejects.toThrow();
     expect((await settled(memory.nc, memory.violations, 1)).some((v) => v.includes('$JS.API.CONSUMER'))).toBe(true);
 
     const publisher = await as('publisher');
     await jetstream(publisher.nc).publish('lf.trigger.claim-review', '{}', { msgID: 'crm-1' });
-    await expect(jetstream(publisher.nc).publish('lf.evt.run.run-2.GateDecided', '{}', { msgID: 'forged' })).rejects.toThrow(/Permissions Violation/);
+    await expect(
+      jetstream(publisher.nc).publish('lf.evt.run.run-2.GateDecided', '{}', { msgID: 'forged' }),
+    ).rejects.toThrow(/Permissions Violation/);
     const jsm = await jetstreamManager((await as('admin')).nc);
     expect((await jsm.streams.info(TRIGGERS_STREAM)).state.messages).toBe(1);
     expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(1);
@@ -189,7 +251,9 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     // The planner holds no other key.
     const other = await Lease.open({ nc: planner.nc, key: 'memory-projection', ttlMs: 2_000, pollMs: 100 });
     other.run(async () => ({ stop: async () => undefined }));
-    expect((await settled(planner.nc, planner.violations, 1)).some((v) => v.includes('$KV.LF_LEASES.memory-projection'))).toBe(true);
+    expect(
+      (await settled(planner.nc, planner.violations, 1)).some((v) => v.includes('$KV.LF_LEASES.memory-projection')),
+    ).toBe(true);
     await other.close();
 
     for (const name of SERVICES.filter((s) => s !== 'planner')) {
@@ -201,7 +265,7 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     }
   });
 
-  it('lets a tool worker keep its replies in its own dedupe bucket, and not in another worker\'s', async () => {
+  it("lets a tool worker keep its replies in its own dedupe bucket, and not in another worker's", async () => {
     const worker = await as('bench-workers');
     const own = await new Kvm(worker.nc).create(dedupeBucketOf('bench-workers'), { history: 1 });
     await own.put('bench=2erecord/run-1/s/1', '{"state":"done"}');
@@ -209,7 +273,9 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     expect(worker.violations).toEqual([]);
     await expect(new Kvm(worker.nc).create(dedupeBucketOf('claims-workers'), { history: 1 })).rejects.toThrow();
     worker.nc.publish(`$KV.${dedupeBucketOf('claims-workers')}.x`, '{}');
-    expect((await settled(worker.nc, worker.violations, 2)).some((v) => v.includes('LF_DEDUPE_claims-workers'))).toBe(true);
+    expect((await settled(worker.nc, worker.violations, 2)).some((v) => v.includes('LF_DEDUPE_claims-workers'))).toBe(
+      true,
+    );
   });
 
   it('lets memory hold its own lease memory (its projection has one writer), and only that one', async () => {

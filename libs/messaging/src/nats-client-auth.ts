@@ -37,16 +37,29 @@ export function natsAuthFromEnv(env: Readonly<Record<string, string | undefined>
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
   const seedFile = value(NATS_AUTH_ENV.seedFile);
   let seed = value(NATS_AUTH_ENV.seed);
-  if (seedFile !== undefined && seed !== undefined) throw invalid(NATS_AUTH_ENV.seed, `set only one of ${NATS_AUTH_ENV.seed} and ${NATS_AUTH_ENV.seedFile}`);
+  if (seedFile !== undefined && seed !== undefined)
+    throw invalid(NATS_AUTH_ENV.seed, `set only one of ${NATS_AUTH_ENV.seed} and ${NATS_AUTH_ENV.seedFile}`);
   const seedVariable = seedFile !== undefined ? NATS_AUTH_ENV.seedFile : NATS_AUTH_ENV.seed;
   if (seedFile !== undefined) seed = readOrThrow(NATS_AUTH_ENV.seedFile, seedFile);
   seed = seed?.trim();
-  if (seed !== undefined && !NKEY_USER_SEED.test(seed)) throw invalid(seedVariable, 'is not an nkey user seed (SU followed by 56 base32 characters)');
-  const tls = { caFile: value(NATS_AUTH_ENV.caFile), certFile: value(NATS_AUTH_ENV.certFile), keyFile: value(NATS_AUTH_ENV.keyFile) };
+  if (seed !== undefined && !NKEY_USER_SEED.test(seed))
+    throw invalid(seedVariable, 'is not an nkey user seed (SU followed by 56 base32 characters)');
+  const tls = {
+    caFile: value(NATS_AUTH_ENV.caFile),
+    certFile: value(NATS_AUTH_ENV.certFile),
+    keyFile: value(NATS_AUTH_ENV.keyFile),
+  };
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
-    throw invalid(tls.certFile === undefined ? NATS_AUTH_ENV.certFile : NATS_AUTH_ENV.keyFile, `${NATS_AUTH_ENV.certFile} and ${NATS_AUTH_ENV.keyFile} go together`);
+    throw invalid(
+      tls.certFile === undefined ? NATS_AUTH_ENV.certFile : NATS_AUTH_ENV.keyFile,
+      `${NATS_AUTH_ENV.certFile} and ${NATS_AUTH_ENV.keyFile} go together`,
+    );
   }
-  for (const [key, variable] of [['caFile', NATS_AUTH_ENV.caFile], ['certFile', NATS_AUTH_ENV.certFile], ['keyFile', NATS_AUTH_ENV.keyFile]] as const) {
+  for (const [key, variable] of [
+    ['caFile', NATS_AUTH_ENV.caFile],
+    ['certFile', NATS_AUTH_ENV.certFile],
+    ['keyFile', NATS_AUTH_ENV.keyFile],
+  ] as const) {
     const file = tls[key];
     if (file !== undefined) readOrThrow(variable, file);
   }

@@ -1,5 +1,11 @@
 import { LedgerflowError } from '@ledgerflow/domain';
-import { ClosedConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
+import {
+  ClosedConnectionError,
+  DrainingConnectionError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/nats-core';
 
 /**
  * Maps a NATS client error from a request to a `LedgerflowError`:
@@ -12,13 +18,25 @@ export function mapRequestError(err: unknown, subject: string, timeoutMs: number
   if (err instanceof LedgerflowError) return err;
   const cause = err instanceof Error ? err.cause : undefined;
   if (err instanceof TimeoutError || cause instanceof TimeoutError) {
-    return new LedgerflowError('NATS.TIMEOUT', `no reply on ${subject} within ${timeoutMs} ms`, true, { subject, timeoutMs });
+    return new LedgerflowError('NATS.TIMEOUT', `no reply on ${subject} within ${timeoutMs} ms`, true, {
+      subject,
+      timeoutMs,
+    });
   }
-  if (err instanceof NoRespondersError || cause instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders())) {
+  if (
+    err instanceof NoRespondersError ||
+    cause instanceof NoRespondersError ||
+    (err instanceof RequestError && err.isNoResponders())
+  ) {
     return new LedgerflowError('NATS.NO_RESPONDERS', `no service subscribes to ${subject}`, true, { subject });
   }
   if (err instanceof ClosedConnectionError || err instanceof DrainingConnectionError) {
-    return new LedgerflowError('NATS.CONNECTION_CLOSED', `cannot request ${subject}: the NATS connection is closed or draining`, false, { subject });
+    return new LedgerflowError(
+      'NATS.CONNECTION_CLOSED',
+      `cannot request ${subject}: the NATS connection is closed or draining`,
+      false,
+      { subject },
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new LedgerflowError('NATS.REQUEST_FAILED', `request on ${subject} failed: ${message}`, true, { subject });

@@ -24,7 +24,13 @@ describe('relay and durable consumer across a nats-server restart', () => {
     const errors: unknown[] = [];
     try {
       await ensureStreams(relayNc);
-      const relay = await startEventRelay({ nc: relayNc, store, checkpoints: new InMemoryCheckpointStore(), publishTimeoutMs: 500, retry: { initialMs: 20, maxMs: 200 } });
+      const relay = await startEventRelay({
+        nc: relayNc,
+        store,
+        checkpoints: new InMemoryCheckpointStore(),
+        publishTimeoutMs: 500,
+        retry: { initialMs: 20, maxMs: 200 },
+      });
       const consumer = await startDurableConsumer(consumerNc, {
         stream: EVENTS_STREAM,
         durable: 'restart-test',
@@ -57,7 +63,11 @@ describe('relay and durable consumer across a nats-server restart', () => {
       await eventually('relayed', () => relay.position === events.at(-1)?.position, 20_000);
       await eventually('handled', () => handled.size === events.length, 20_000);
       const jsm = await jetstreamManager(relayNc);
-      await eventually('acked', async () => (await jsm.consumers.info(EVENTS_STREAM, 'restart-test')).num_ack_pending === 0, 10_000);
+      await eventually(
+        'acked',
+        async () => (await jsm.consumers.info(EVENTS_STREAM, 'restart-test')).num_ack_pending === 0,
+        10_000,
+      );
       await relay.stop();
       await consumer.stop();
 

@@ -9,10 +9,55 @@ import { generateNatsCredentials, seedFileName, writeNatsCredentials } from './n
 /** A CA and a server certificate for 127.0.0.1 made with openssl (on the development machines). */
 function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=ledgerflow-test-ca', '-keyout', 'ca.key', '-out', 'ca.pem');
-  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=ledgerflow-test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
+  ssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  );
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'server.pem');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.pem',
+  );
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
@@ -36,10 +81,22 @@ describe('NATS over TLS with nkey credentials', () => {
 
   it('connects with NATS_TLS_CA_FILE and a seed, and refuses a client that does not trust the CA', async () => {
     const env = { NATS_NKEY_SEED_FILE: join(dir, seedFileName('executor')), NATS_TLS_CA_FILE: ca };
-    const nc = await connectNats({ servers: server.url, name: 'tls-client', auth: natsAuthFromEnv(env), extra: { maxReconnectAttempts: 0 } });
+    const nc = await connectNats({
+      servers: server.url,
+      name: 'tls-client',
+      auth: natsAuthFromEnv(env),
+      extra: { maxReconnectAttempts: 0 },
+    });
     expect(nc.info?.tls_required).toBe(true);
     await nc.close();
     const untrusting = { NATS_NKEY_SEED_FILE: join(dir, seedFileName('executor')) };
-    await expect(connectNats({ servers: server.url, name: 'untrusting', auth: natsAuthFromEnv(untrusting), extra: { maxReconnectAttempts: 0 } })).rejects.toThrow(/certificate/i);
+    await expect(
+      connectNats({
+        servers: server.url,
+        name: 'untrusting',
+        auth: natsAuthFromEnv(untrusting),
+        extra: { maxReconnectAttempts: 0 },
+      }),
+    ).rejects.toThrow(/certificate/i);
   });
 });

@@ -42,6 +42,13 @@ export function testEvent(runId: string, data: Record<string, unknown>, type = '
   return {
     type,
     data,
-    metadata: { eventId: randomUUID(), runId, causationId: 'test', actor: { kind: 'service', id: 'test' }, occurredAt: new Date(0).toISOString(), schemaVersion: 1 },
+    metadata: {
+      eventId: randomUUID(),
+      runId,
+      causationId: 'test',
+      actor: { kind: 'service', id: 'test' },
+      occurredAt: new Date(0).toISOString(),
+      schemaVersion: 1,
+    },
   };
 }

@@ -33,7 +33,8 @@ describe('relayedCheckpoints: a relay replica resumes after what another replica
 
   const relayUntil = async (checkpoints: CheckpointStore, position: number) => {
     const relay = await startEventRelay({ nc, store, checkpoints, checkpointEvery: { events: 1, ms: 10 } });
-    for (let i = 0; i < 200 && (await lastRelayedPosition(nc)) < position; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let i = 0; i < 200 && (await lastRelayedPosition(nc)) < position; i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     await relay.stop();
   };
 
@@ -58,9 +59,11 @@ describe('relayedCheckpoints: a relay replica resumes after what another replica
     await store.append('note-1', [event(3)], { expectedRevision: 1 });
     // A core subscriber sees every publish, also the copies JetStream's duplicate window would drop.
     const sent: number[] = [];
-    const watcher = nc.subscribe('lf.evt.>', { callback: (_error, message) => {
-      sent.push(message.json<{ position: number }>().position);
-    } });
+    const watcher = nc.subscribe('lf.evt.>', {
+      callback: (_error, message) => {
+        sent.push(message.json<{ position: number }>().position);
+      },
+    });
     await nc.flush();
     const fresh = await SqliteCheckpointStore.open(join(dir, 'c.db'));
     await relayUntil(relayedCheckpoints(fresh, nc), 3);

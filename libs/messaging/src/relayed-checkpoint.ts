@@ -14,7 +14,7 @@ export async function lastRelayedPosition(nc: NatsConnection): Promise<number> {
   if (state.messages === 0 || state.last_seq === 0) return 0;
   const message = await jsm.streams.getMessage(EVENTS_STREAM, { seq: state.last_seq });
   if (message === null) return 0;
-  const position = (message.json<{ position?: unknown }>()).position;
+  const position = message.json<{ position?: unknown }>().position;
   return typeof position === 'number' && Number.isSafeInteger(position) && position > 0 ? position : 0;
 }
 
@@ -26,7 +26,11 @@ export async function lastRelayedPosition(nc: NatsConnection): Promise<number> {
  * order, and an event JetStream holds was published with every event before it (events it refused for good went to
  * `LF_DLQ`). When `LF_EVENTS` cannot be read, its own checkpoint (re-publishing more, never skipping).
  */
-export function relayedCheckpoints(own: CheckpointStore, nc: NatsConnection, onError?: (error: unknown) => void): CheckpointStore {
+export function relayedCheckpoints(
+  own: CheckpointStore,
+  nc: NatsConnection,
+  onError?: (error: unknown) => void,
+): CheckpointStore {
   return {
     async load(name) {
       const saved = await own.load(name);

@@ -14,7 +14,9 @@ export function decodeJson<T>(data: Uint8Array): T {
   return JSON.parse(decoder.decode(data)) as T;
 }
 
-const isErrorLike = (err: unknown): err is { code: string; message: string; retryable: boolean; details?: Record<string, unknown> } =>
+const isErrorLike = (
+  err: unknown,
+): err is { code: string; message: string; retryable: boolean; details?: Record<string, unknown> } =>
   typeof err === 'object' &&
   err !== null &&
   typeof (err as { code?: unknown }).code === 'string' &&

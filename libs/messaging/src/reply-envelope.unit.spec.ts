@@ -3,38 +3,76 @@ import { decodeJson, encodeJson, errorFromBody, isReply, toErrorBody } from './r
 
 describe('reply envelope', () => {
   it('keeps a LedgerflowError code, message, retryable flag and non-empty details', () => {
-    expect(toErrorBody(new ValidationError('plan_cycle', 'steps a -> b -> a form a cycle', { field: 'steps' }))).toEqual({
+    expect(
+      toErrorBody(new ValidationError('plan_cycle', 'steps a -> b -> a form a cycle', { field: 'steps' })),
+    ).toEqual({
       code: 'plan_cycle',
       message: 'steps a -> b -> a form a cycle',
       retryable: false,
       details: { field: 'steps' },
     });
-    expect(toErrorBody(new LedgerflowError('STORE.CONCURRENCY', 'conflict', true))).toEqual({ code: 'STORE.CONCURRENCY', message: 'conflict', retryable: true });
+    expect(toErrorBody(new LedgerflowError('STORE.CONCURRENCY', 'conflict', true))).toEqual({
+      code: 'STORE.CONCURRENCY',
+      message: 'conflict',
+      retryable: true,
+    });
   });
 
   it('turns any other thrown value into internal_error, retryable, with its message', () => {
-    expect(toErrorBody(new RangeError('index 9 out of range'))).toEqual({ code: 'internal_error', message: 'index 9 out of range', retryable: true });
+    expect(toErrorBody(new RangeError('index 9 out of range'))).toEqual({
+      code: 'internal_error',
+      message: 'index 9 out of range',
+      retryable: true,
+    });
     expect(toErrorBody('boom')).toEqual({ code: 'internal_error', message: 'boom', retryable: true });
     expect(toErrorBody(undefined)).toEqual({ code: 'internal_error', message: 'undefined', retryable: true });
-    expect(toErrorBody(new Error(''))).toEqual({ code: 'internal_error', message: 'handler failed without a message', retryable: true });
+    expect(toErrorBody(new Error(''))).toEqual({
+      code: 'internal_error',
+      message: 'handler failed without a message',
+      retryable: true,
+    });
   });
 
   it('keeps DomainError and ValidationError codes, not retryable, and leaves out empty details', () => {
     expect(toErrorBody(new DomainError('RUN.REVIEWER_NOT_NAMED', 'mallory is not a reviewer'))).toStrictEqual({
-      code: 'RUN.REVIEWER_NOT_NAMED', message: 'mallory is not a reviewer', retryable: false,
+      code: 'RUN.REVIEWER_NOT_NAMED',
+      message: 'mallory is not a reviewer',
+      retryable: false,
     });
-    expect(toErrorBody(new LedgerflowError('NATS.TIMEOUT', 'no answer within 2000 ms', true, { subject: 'lf.policy.evaluate' }))).toStrictEqual({
-      code: 'NATS.TIMEOUT', message: 'no answer within 2000 ms', retryable: true, details: { subject: 'lf.policy.evaluate' },
+    expect(
+      toErrorBody(
+        new LedgerflowError('NATS.TIMEOUT', 'no answer within 2000 ms', true, { subject: 'lf.policy.evaluate' }),
+      ),
+    ).toStrictEqual({
+      code: 'NATS.TIMEOUT',
+      message: 'no answer within 2000 ms',
+      retryable: true,
+      details: { subject: 'lf.policy.evaluate' },
     });
   });
 
   it('copies an ErrorBody-shaped value into a plain body with only the wire fields', () => {
-    const body = { code: 'workflow_unknown', message: 'workflow x is not defined', retryable: false, details: { workflowId: 'x' }, stack: 'at ...' };
+    const body = {
+      code: 'workflow_unknown',
+      message: 'workflow x is not defined',
+      retryable: false,
+      details: { workflowId: 'x' },
+      stack: 'at ...',
+    };
     const copied = toErrorBody(body);
-    expect(copied).toStrictEqual({ code: 'workflow_unknown', message: 'workflow x is not defined', retryable: false, details: { workflowId: 'x' } });
+    expect(copied).toStrictEqual({
+      code: 'workflow_unknown',
+      message: 'workflow x is not defined',
+      retryable: false,
+      details: { workflowId: 'x' },
+    });
     expect(copied).not.toBe(body);
     const coded = Object.assign(new Error('tool crm.lookup failed'), { code: 'tool_failed', retryable: true });
-    expect(JSON.parse(JSON.stringify(toErrorBody(coded)))).toEqual({ code: 'tool_failed', message: 'tool crm.lookup failed', retryable: true });
+    expect(JSON.parse(JSON.stringify(toErrorBody(coded)))).toEqual({
+      code: 'tool_failed',
+      message: 'tool crm.lookup failed',
+      retryable: true,
+    });
   });
 
   it('does not take an object lacking the retryable flag for an error body', () => {
@@ -42,9 +80,19 @@ describe('reply envelope', () => {
   });
 
   it('round-trips an error body to a LedgerflowError', () => {
-    const err = errorFromBody({ code: 'POLICY.DENIED', message: 'payout over 50,000', retryable: false, details: { limit: 50_000 } });
+    const err = errorFromBody({
+      code: 'POLICY.DENIED',
+      message: 'payout over 50,000',
+      retryable: false,
+      details: { limit: 50_000 },
+    });
     expect(err).toBeInstanceOf(LedgerflowError);
-    expect(err.toJSON()).toEqual({ code: 'POLICY.DENIED', message: 'payout over 50,000', retryable: false, details: { limit: 50_000 } });
+    expect(err.toJSON()).toEqual({
+      code: 'POLICY.DENIED',
+      message: 'payout over 50,000',
+      retryable: false,
+      details: { limit: 50_000 },
+    });
   });
 
   it('recognises only well-formed envelopes', () => {

@@ -24,7 +24,12 @@ export interface RequestJsonOptions {
  * @example
  * const decision = await requestJson<PolicyDecision>(nc, subjects.policyEvaluate, req, { timeoutMs: 2000 });
  */
-export async function requestJson<T>(nc: NatsConnection, subject: string, body: unknown, options: RequestJsonOptions): Promise<T> {
+export async function requestJson<T>(
+  nc: NatsConnection,
+  subject: string,
+  body: unknown,
+  options: RequestJsonOptions,
+): Promise<T> {
   const parent = context.active();
   const span = messagingTracer().startSpan(
     `request ${subject}`,
@@ -43,7 +48,12 @@ export async function requestJson<T>(nc: NatsConnection, subject: string, body: 
       throw mapRequestError(err, subject, options.timeoutMs);
     }
     if (!isReply(reply)) {
-      throw new LedgerflowError('NATS.REPLY_MALFORMED', `reply on ${subject} is not a {ok, value|error} envelope`, false, { subject });
+      throw new LedgerflowError(
+        'NATS.REPLY_MALFORMED',
+        `reply on ${subject} is not a {ok, value|error} envelope`,
+        false,
+        { subject },
+      );
     }
     if (!reply.ok) throw errorFromBody(reply.error);
     return reply.value as T;

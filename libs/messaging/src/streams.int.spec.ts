@@ -30,7 +30,12 @@ describe('ensureStreams', () => {
     expect(events.config.storage).toBe(StorageType.File);
     expect(events.config.duplicate_window).toBe(nanos(2 * 60 * 1000));
     const anchors = await jsm.streams.info(ANCHORS_STREAM);
-    expect(anchors.config).toMatchObject({ subjects: ['lf.anchor.>'], storage: StorageType.File, duplicate_window: nanos(2 * 60 * 1000), max_msgs_per_subject: 16 });
+    expect(anchors.config).toMatchObject({
+      subjects: ['lf.anchor.>'],
+      storage: StorageType.File,
+      duplicate_window: nanos(2 * 60 * 1000),
+      max_msgs_per_subject: 16,
+    });
     expect(events.config.max_msgs_per_subject).toBe(-1);
   });
 
@@ -54,21 +59,45 @@ describe('ensureStreams', () => {
   it('gives every stream a max age and max bytes, oldest discarded first', async () => {
     const infos = await ensureStreams(nats.nc);
     const byName = Object.fromEntries(infos.map((i) => [i.config.name, i.config]));
-    expect(byName[TRIGGERS_STREAM]).toMatchObject({ max_age: nanos(7 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024, discard: 'old' });
-    expect(byName[EVENTS_STREAM]).toMatchObject({ max_age: nanos(DEFAULT_STREAM_LIMITS.events.maxAgeMs), max_bytes: 1024 * 1024 * 1024 });
+    expect(byName[TRIGGERS_STREAM]).toMatchObject({
+      max_age: nanos(7 * 24 * 3_600_000),
+      max_bytes: 256 * 1024 * 1024,
+      discard: 'old',
+    });
+    expect(byName[EVENTS_STREAM]).toMatchObject({
+      max_age: nanos(DEFAULT_STREAM_LIMITS.events.maxAgeMs),
+      max_bytes: 1024 * 1024 * 1024,
+    });
     expect(byName[DLQ_STREAM]).toMatchObject({ max_age: nanos(30 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024 });
-    expect(byName[ANCHORS_STREAM]).toMatchObject({ max_age: nanos(365 * 24 * 3_600_000), max_bytes: 256 * 1024 * 1024, max_msgs_per_subject: 16, discard: 'old' });
+    expect(byName[ANCHORS_STREAM]).toMatchObject({
+      max_age: nanos(365 * 24 * 3_600_000),
+      max_bytes: 256 * 1024 * 1024,
+      max_msgs_per_subject: 16,
+      discard: 'old',
+    });
   });
 
   it('keeps the last N anchors per subject, as configured, and reconciles that limit in place', async () => {
     const settings = {
-      LEDGERFLOW_EVENTS_MAX_AGE_HOURS: 168, LEDGERFLOW_EVENTS_MAX_BYTES: 1024 ** 3, LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS: 168, LEDGERFLOW_TRIGGERS_MAX_BYTES: 256 * 1024 ** 2,
-      LEDGERFLOW_DLQ_MAX_AGE_HOURS: 720, LEDGERFLOW_DLQ_MAX_BYTES: 256 * 1024 ** 2, LEDGERFLOW_ANCHORS_MAX_AGE_HOURS: 48, LEDGERFLOW_ANCHORS_MAX_BYTES: 8 * 1024 ** 2, LEDGERFLOW_ANCHORS_PER_STREAM: 3,
+      LEDGERFLOW_EVENTS_MAX_AGE_HOURS: 168,
+      LEDGERFLOW_EVENTS_MAX_BYTES: 1024 ** 3,
+      LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS: 168,
+      LEDGERFLOW_TRIGGERS_MAX_BYTES: 256 * 1024 ** 2,
+      LEDGERFLOW_DLQ_MAX_AGE_HOURS: 720,
+      LEDGERFLOW_DLQ_MAX_BYTES: 256 * 1024 ** 2,
+      LEDGERFLOW_ANCHORS_MAX_AGE_HOURS: 48,
+      LEDGERFLOW_ANCHORS_MAX_BYTES: 8 * 1024 ** 2,
+      LEDGERFLOW_ANCHORS_PER_STREAM: 3,
     };
     const infos = await ensureStreams(nats.nc, { limits: streamLimitsOf(settings) });
-    expect(infos[3]?.config).toMatchObject({ max_age: nanos(48 * 3_600_000), max_bytes: 8 * 1024 ** 2, max_msgs_per_subject: 3 });
+    expect(infos[3]?.config).toMatchObject({
+      max_age: nanos(48 * 3_600_000),
+      max_bytes: 8 * 1024 ** 2,
+      max_msgs_per_subject: 3,
+    });
     const js = (await jetstreamManager(nats.nc)).jetstream();
-    for (let revision = 0; revision < 5; revision++) await js.publish('lf.anchor.run.run-a', String(revision), { msgID: `run-a@${revision}` });
+    for (let revision = 0; revision < 5; revision++)
+      await js.publish('lf.anchor.run.run-a', String(revision), { msgID: `run-a@${revision}` });
     await js.publish('lf.anchor.run.run-b', '0', { msgID: 'run-b@0' });
     const jsm = await jetstreamManager(nats.nc);
     expect((await jsm.streams.info(ANCHORS_STREAM)).state.messages).toBe(4);

@@ -1,6 +1,14 @@
 import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, subjects } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { DiscardPolicy, JetStreamApiError, StorageType, jetstreamManager, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  StorageType,
+  jetstreamManager,
+  type JetStreamManager,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 
 /** Default duplicate windows, in milliseconds (docs/subjects.md, "JetStream streams"). */
@@ -66,7 +74,11 @@ export function streamLimitsOf(s: StreamLimitSettings): NonNullable<EnsureStream
     events: { maxAgeMs: s.LEDGERFLOW_EVENTS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_EVENTS_MAX_BYTES },
     triggers: { maxAgeMs: s.LEDGERFLOW_TRIGGERS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_TRIGGERS_MAX_BYTES },
     dlq: { maxAgeMs: s.LEDGERFLOW_DLQ_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_DLQ_MAX_BYTES },
-    anchors: { maxAgeMs: s.LEDGERFLOW_ANCHORS_MAX_AGE_HOURS * HOUR_MS, maxBytes: s.LEDGERFLOW_ANCHORS_MAX_BYTES, maxMsgsPerSubject: s.LEDGERFLOW_ANCHORS_PER_STREAM },
+    anchors: {
+      maxAgeMs: s.LEDGERFLOW_ANCHORS_MAX_AGE_HOURS * HOUR_MS,
+      maxBytes: s.LEDGERFLOW_ANCHORS_MAX_BYTES,
+      maxMsgsPerSubject: s.LEDGERFLOW_ANCHORS_PER_STREAM,
+    },
   };
 }
 
@@ -74,7 +86,18 @@ export function streamLimitsOf(s: StreamLimitSettings): NonNullable<EnsureStream
 const STREAM_NAME_IN_USE = 10058;
 const STREAM_NOT_FOUND = 10059;
 
-type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'storage' | 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard' | 'max_msgs_per_subject'>;
+type DesiredStream = Pick<
+  StreamConfig,
+  | 'name'
+  | 'subjects'
+  | 'storage'
+  | 'duplicate_window'
+  | 'num_replicas'
+  | 'max_age'
+  | 'max_bytes'
+  | 'discard'
+  | 'max_msgs_per_subject'
+>;
 type Reconciled = 'duplicate_window' | 'num_replicas' | 'max_age' | 'max_bytes' | 'discard' | 'max_msgs_per_subject';
 
 /** The configuration `ensureStreams` wants for `LF_TRIGGERS`, `LF_EVENTS`, `LF_DLQ` and `LF_ANCHORS`. */
@@ -82,16 +105,50 @@ export function desiredStreams(options: EnsureStreamsOptions = {}): DesiredStrea
   const replicas = options.replicas ?? 1;
   const triggersMs = options.duplicateWindowMs?.triggers ?? DEFAULT_DUPLICATE_WINDOW_MS.triggers;
   const eventsMs = options.duplicateWindowMs?.events ?? DEFAULT_DUPLICATE_WINDOW_MS.events;
-  const limits = (which: keyof typeof DEFAULT_STREAM_LIMITS): Pick<StreamConfig, 'max_age' | 'max_bytes' | 'discard' | 'max_msgs_per_subject'> => {
-    const { maxAgeMs, maxBytes, maxMsgsPerSubject }: StreamLimits = { ...DEFAULT_STREAM_LIMITS[which], ...options.limits?.[which] };
-    return { max_age: nanos(maxAgeMs), max_bytes: maxBytes, discard: DiscardPolicy.Old, max_msgs_per_subject: maxMsgsPerSubject ?? -1 };
+  const limits = (
+    which: keyof typeof DEFAULT_STREAM_LIMITS,
+  ): Pick<StreamConfig, 'max_age' | 'max_bytes' | 'discard' | 'max_msgs_per_subject'> => {
+    const { maxAgeMs, maxBytes, maxMsgsPerSubject }: StreamLimits = {
+      ...DEFAULT_STREAM_LIMITS[which],
+      ...options.limits?.[which],
+    };
+    return {
+      max_age: nanos(maxAgeMs),
+      max_bytes: maxBytes,
+      discard: DiscardPolicy.Old,
+      max_msgs_per_subject: maxMsgsPerSubject ?? -1,
+    };
   };
   const file = { storage: StorageType.File, num_replicas: replicas };
   return [
-    { name: TRIGGERS_STREAM, subjects: [subjects.triggerAll], ...file, duplicate_window: nanos(triggersMs), ...limits('triggers') },
-    { name: EVENTS_STREAM, subjects: [subjects.eventsAll], ...file, duplicate_window: nanos(eventsMs), ...limits('events') },
-    { name: DLQ_STREAM, subjects: [subjects.deadLettersAll], ...file, duplicate_window: nanos(eventsMs), ...limits('dlq') },
-    { name: ANCHORS_STREAM, subjects: [subjects.anchorsAll], ...file, duplicate_window: nanos(eventsMs), ...limits('anchors') },
+    {
+      name: TRIGGERS_STREAM,
+      subjects: [subjects.triggerAll],
+      ...file,
+      duplicate_window: nanos(triggersMs),
+      ...limits('triggers'),
+    },
+    {
+      name: EVENTS_STREAM,
+      subjects: [subjects.eventsAll],
+      ...file,
+      duplicate_window: nanos(eventsMs),
+      ...limits('events'),
+    },
+    {
+      name: DLQ_STREAM,
+      subjects: [subjects.deadLettersAll],
+      ...file,
+      duplicate_window: nanos(eventsMs),
+      ...limits('dlq'),
+    },
+    {
+      name: ANCHORS_STREAM,
+      subjects: [subjects.anchorsAll],
+      ...file,
+      duplicate_window: nanos(eventsMs),
+      ...limits('anchors'),
+    },
   ];
 }
 
@@ -148,7 +205,16 @@ async function reconcile(jsm: JetStreamManager, info: StreamInfo, desired: Desir
   }
   const sameSubjects = [...(cfg.subjects ?? [])].sort().join(' ') === [...desired.subjects].sort().join(' ');
   const same = (key: Reconciled): boolean => cfg[key] === desired[key];
-  if (sameSubjects && same('duplicate_window') && same('num_replicas') && same('max_age') && same('max_bytes') && same('discard') && same('max_msgs_per_subject')) return info;
+  if (
+    sameSubjects &&
+    same('duplicate_window') &&
+    same('num_replicas') &&
+    same('max_age') &&
+    same('max_bytes') &&
+    same('discard') &&
+    same('max_msgs_per_subject')
+  )
+    return info;
   return jsm.streams.update(desired.name, {
     subjects: desired.subjects,
     duplicate_window: desired.duplicate_window,

@@ -2,8 +2,13 @@ import { auditIdOf } from './audit-id.js';
 
 describe('auditIdOf', () => {
   const facts = {
-    runId: 'run-1', stepId: 'payout', attempt: 2, agent: 'agent:claims-bot', capability: { tool: 'billing', action: 'payout' },
-    input: { amount: 75000, currency: 'EUR', tags: ['b', 'a'], nested: { z: 1, a: [1, { y: 2, x: null }] } }, policyTags: [],
+    runId: 'run-1',
+    stepId: 'payout',
+    attempt: 2,
+    agent: 'agent:claims-bot',
+    capability: { tool: 'billing', action: 'payout' },
+    input: { amount: 75000, currency: 'EUR', tags: ['b', 'a'], nested: { z: 1, a: [1, { y: 2, x: null }] } },
+    policyTags: [],
   };
 
   it('is the id recorded before canonicalJson had one owner (ids in stored StepPolicyEvaluated events stay valid)', () => {

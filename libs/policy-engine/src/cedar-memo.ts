@@ -39,7 +39,13 @@ export function cedarAnswers(cedar: CedarRequest, set: PolicyPackSet): CedarAnsw
   const memo = memoOf(set);
   if (memo.reads === undefined) return ask(cedar, set);
   const context = cedar.context as Record<string, unknown>;
-  const key = JSON.stringify([cedar.principal, cedar.action, cedar.resource, cedar.entities, memo.reads.map((attr) => context[attr])]);
+  const key = JSON.stringify([
+    cedar.principal,
+    cedar.action,
+    cedar.resource,
+    cedar.entities,
+    memo.reads.map((attr) => context[attr]),
+  ]);
   const known = memo.answers.get(key);
   if (known !== undefined) return known;
   const answers = ask(cedar, set);
@@ -49,7 +55,12 @@ export function cedarAnswers(cedar: CedarRequest, set: PolicyPackSet): CedarAnsw
 
 function ask(cedar: CedarRequest, set: PolicyPackSet): CedarAnswers {
   const answer = statefulIsAuthorized({ ...cedar, preparsedPolicySetId: set.cedarSetId });
-  if (answer.type === 'failure' || answer.response.decision !== 'deny' || answer.response.diagnostics.reason.length === 0) return { answer };
+  if (
+    answer.type === 'failure' ||
+    answer.response.decision !== 'deny' ||
+    answer.response.diagnostics.reason.length === 0
+  )
+    return { answer };
   return { answer, permits: statefulIsAuthorized({ ...cedar, preparsedPolicySetId: permitSetIdOf(set.cedarSetId) }) };
 }
 
@@ -57,7 +68,10 @@ function memoOf(set: PolicyPackSet): SetMemo {
   let memo = memos.get(set.cedarSetId);
   if (memo === undefined) {
     const reads = contextAttributesRead(set.cedarPolicies.map((p) => p.policy.text));
-    memo = { reads: reads === undefined ? undefined : [...reads].sort(), answers: new LRUCache({ max: CEDAR_MEMO_REQUESTS }) };
+    memo = {
+      reads: reads === undefined ? undefined : [...reads].sort(),
+      answers: new LRUCache({ max: CEDAR_MEMO_REQUESTS }),
+    };
     memos.set(set.cedarSetId, memo);
   }
   return memo;
@@ -83,7 +97,10 @@ function collect(node: unknown, reads: Set<string>): boolean {
   const record = node as Record<string, unknown>;
   if (record.Var === 'context') return false;
   for (const [key, value] of Object.entries(record)) {
-    const access = (key === '.' || key === 'has') && typeof value === 'object' && value !== null ? (value as { left?: unknown; attr?: unknown }) : undefined;
+    const access =
+      (key === '.' || key === 'has') && typeof value === 'object' && value !== null
+        ? (value as { left?: unknown; attr?: unknown })
+        : undefined;
     const left = access?.left as { Var?: unknown } | undefined;
     if (access !== undefined && left?.Var === 'context') {
       const attr = Array.isArray(access.attr) ? (access.attr[0] as unknown) : access.attr;

@@ -33,7 +33,12 @@ export function parseCapabilityPack(text: string, source: string): CapabilityPac
   if (parts.type === 'failure') throw cedarError(text, source, parts.errors);
   if (parts.policy_templates.length > 0) {
     const at = locate(text, parts.policy_templates[0] as string, 0);
-    throw packInvalid(source, at.line, at.column, 'policy templates (slots like ?principal) are not supported in capability packs');
+    throw packInvalid(
+      source,
+      at.line,
+      at.column,
+      'policy templates (slots like ?principal) are not supported in capability packs',
+    );
   }
   const parsed = checkParsePolicySet({ staticPolicies: text });
   if (parsed.type === 'failure') throw cedarError(text, source, parsed.errors);
@@ -45,11 +50,17 @@ export function parseCapabilityPack(text: string, source: string): CapabilityPac
     cursor = at.offset + 1;
     const policy = readPolicy(part, at.line, source);
     const clash = policies.find((p) => p.id === policy.id);
-    if (clash) throw packInvalid(source, at.line, 1, `@id("${policy.id}") is already used by the policy at line ${clash.line}`);
+    if (clash)
+      throw packInvalid(source, at.line, 1, `@id("${policy.id}") is already used by the policy at line ${clash.line}`);
     policies.push(policy);
   }
   return {
-    kind: 'capability', id, version, source, digest: sha256(text), policies,
+    kind: 'capability',
+    id,
+    version,
+    source,
+    digest: sha256(text),
+    policies,
     ...(description ? { description } : {}),
   };
 }
@@ -64,12 +75,15 @@ function readHeader(text: string, source: string): { id: string; version: string
     const header = HEADER.exec(line);
     if (header) {
       [id, version] = [header[1] as string, header[2] as string];
-      if (!new RegExp(PACK_ID_PATTERN).test(id)) throw packInvalid(source, index + 1, 1, `pack id "${id}" must match ${PACK_ID_PATTERN}`);
-      if (!new RegExp(PACK_VERSION_PATTERN).test(version)) throw packInvalid(source, index + 1, 1, `pack version "${version}" must be MAJOR.MINOR.PATCH`);
+      if (!new RegExp(PACK_ID_PATTERN).test(id))
+        throw packInvalid(source, index + 1, 1, `pack id "${id}" must match ${PACK_ID_PATTERN}`);
+      if (!new RegExp(PACK_VERSION_PATTERN).test(version))
+        throw packInvalid(source, index + 1, 1, `pack version "${version}" must be MAJOR.MINOR.PATCH`);
     }
     description = DESCRIPTION.exec(line)?.[1] ?? description;
   }
-  if (!id || !version) throw packInvalid(source, 1, 1, 'missing the header comment `// @pack <id>@<version>` before the first policy');
+  if (!id || !version)
+    throw packInvalid(source, 1, 1, 'missing the header comment `// @pack <id>@<version>` before the first policy');
   return { id, version, ...(description ? { description } : {}) };
 }
 
@@ -78,11 +92,13 @@ function readPolicy(text: string, line: number, source: string): CedarPolicy {
   if (json.type === 'failure') throw packInvalid(source, line, 1, json.errors.map((e) => e.message).join('; '));
   const annotations = json.json.annotations ?? {};
   const id = annotations['id'];
-  if (id === undefined) throw packInvalid(source, line, 1, 'the policy has no @id("...") annotation (rule results name policies by it)');
+  if (id === undefined)
+    throw packInvalid(source, line, 1, 'the policy has no @id("...") annotation (rule results name policies by it)');
   if (!POLICY_ID.test(id)) throw packInvalid(source, line, 1, `@id("${id}") must match ${POLICY_ID.source}`);
   const effect = json.json.effect;
   const rationale = annotations['rationale'];
-  if (effect === 'forbid' && !rationale) throw packInvalid(source, line, 1, `forbid policy "${id}" needs a @rationale("...") saying why it denies`);
+  if (effect === 'forbid' && !rationale)
+    throw packInvalid(source, line, 1, `forbid policy "${id}" needs a @rationale("...") saying why it denies`);
   const otherwise = annotations['otherwise'];
   return { id, effect, text, line, ...(rationale ? { rationale } : {}), ...(otherwise ? { otherwise } : {}) };
 }

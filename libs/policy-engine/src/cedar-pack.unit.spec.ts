@@ -13,13 +13,25 @@ when { context has amount && context.amount > 1000000 };
 
 describe('parseCapabilityPack', () => {
   it('reads the header and each policy with its @id, effect, messages and line', () => {
-    const parsed = parseCapabilityPack(pack(`// @description The ceiling.\n\n${ceiling}`), 'p/claims-payout@1.0.0.cedar');
-    expect(parsed).toMatchObject({ kind: 'capability', id: 'claims-payout', version: '1.0.0', description: 'The ceiling.', source: 'p/claims-payout@1.0.0.cedar' });
+    const parsed = parseCapabilityPack(
+      pack(`// @description The ceiling.\n\n${ceiling}`),
+      'p/claims-payout@1.0.0.cedar',
+    );
+    expect(parsed).toMatchObject({
+      kind: 'capability',
+      id: 'claims-payout',
+      version: '1.0.0',
+      description: 'The ceiling.',
+      source: 'p/claims-payout@1.0.0.cedar',
+    });
     expect(parsed.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(parsed.policies).toHaveLength(1);
     expect(parsed.policies[0]).toMatchObject({
-      id: 'payout-ceiling', effect: 'forbid', line: 4,
-      rationale: 'amount {amount} is above the limit of 1,000,000', otherwise: 'amount {amount} is within the limit',
+      id: 'payout-ceiling',
+      effect: 'forbid',
+      line: 4,
+      rationale: 'amount {amount} is above the limit of 1,000,000',
+      otherwise: 'amount {amount} is within the limit',
     });
   });
 
@@ -36,7 +48,9 @@ describe('parseCapabilityPack', () => {
     expect(error).toBeInstanceOf(LedgerflowError);
     expect(error.code).toBe('policy_pack_invalid');
     expect(error.retryable).toBe(false);
-    expect(error.message).toMatch(/^packs\/claims-payout@1\.0\.0\.cedar:6:\d+: Cedar: unexpected token `>` \(expected /);
+    expect(error.message).toMatch(
+      /^packs\/claims-payout@1\.0\.0\.cedar:6:\d+: Cedar: unexpected token `>` \(expected /,
+    );
     expect(error.details).toMatchObject({ file: 'packs/claims-payout@1.0.0.cedar', line: 6 });
     const column = error.details['column'] as number;
     expect(text.split('\n')[5]?.slice(column - 1, column)).toBe('>');
@@ -51,13 +65,48 @@ describe('parseCapabilityPack', () => {
 
   it.each([
     ['no header', ceiling, '', 'x.cedar:1:1: missing the header comment `// @pack <id>@<version>`'],
-    ['a bad version', ceiling, '// @pack claims-payout@v1\n', 'x.cedar:1:1: pack version "v1" must be MAJOR.MINOR.PATCH'],
-    ['a policy without @id', ceiling.replace('@id("payout-ceiling")\n', ''), undefined, 'x.cedar:2:1: the policy has no @id("...") annotation'],
-    ['an @id that is not lower-case', ceiling.replace('payout-ceiling', 'Payout Ceiling'), undefined, 'x.cedar:2:1: @id("Payout Ceiling") must match'],
-    ['a forbid without @rationale', ceiling.replace(/@rationale\(.*\)\n/, ''), undefined, 'x.cedar:2:1: forbid policy "payout-ceiling" needs a @rationale'],
-    ['a duplicate @id', `${ceiling}\n${ceiling}`, undefined, 'x.cedar:8:1: @id("payout-ceiling") is already used by the policy at line 2'],
-    ['a template', '@id("t")\npermit (principal == ?principal, action, resource);\n', undefined, 'x.cedar:2:1: policy templates'],
-    ['no policy at all', '// nothing here\n', undefined, 'x.cedar:1:1: a capability pack needs at least one Cedar policy'],
+    [
+      'a bad version',
+      ceiling,
+      '// @pack claims-payout@v1\n',
+      'x.cedar:1:1: pack version "v1" must be MAJOR.MINOR.PATCH',
+    ],
+    [
+      'a policy without @id',
+      ceiling.replace('@id("payout-ceiling")\n', ''),
+      undefined,
+      'x.cedar:2:1: the policy has no @id("...") annotation',
+    ],
+    [
+      'an @id that is not lower-case',
+      ceiling.replace('payout-ceiling', 'Payout Ceiling'),
+      undefined,
+      'x.cedar:2:1: @id("Payout Ceiling") must match',
+    ],
+    [
+      'a forbid without @rationale',
+      ceiling.replace(/@rationale\(.*\)\n/, ''),
+      undefined,
+      'x.cedar:2:1: forbid policy "payout-ceiling" needs a @rationale',
+    ],
+    [
+      'a duplicate @id',
+      `${ceiling}\n${ceiling}`,
+      undefined,
+      'x.cedar:8:1: @id("payout-ceiling") is already used by the policy at line 2',
+    ],
+    [
+      'a template',
+      '@id("t")\npermit (principal == ?principal, action, resource);\n',
+      undefined,
+      'x.cedar:2:1: policy templates',
+    ],
+    [
+      'no policy at all',
+      '// nothing here\n',
+      undefined,
+      'x.cedar:1:1: a capability pack needs at least one Cedar policy',
+    ],
   ])('refuses %s, naming the file and line', (_label, body, header, message) => {
     const error = thrown(() => parseCapabilityPack(header === undefined ? pack(body) : `${header}${body}`, 'x.cedar'));
     expect(error.code).toBe('policy_pack_invalid');

@@ -2,7 +2,17 @@ import type { Context, CedarValueJson, EntityJson, EntityUidJson } from '@cedar-
 import type { PolicyFacts } from '@ledgerflow/contracts';
 
 /** Context keys Ledgerflow sets itself; an input field with one of these names is not copied. */
-export const RESERVED_CONTEXT_KEYS = ['runId', 'workflowId', 'stepId', 'attempt', 'tool', 'action', 'capability', 'tags', 'exact'] as const;
+export const RESERVED_CONTEXT_KEYS = [
+  'runId',
+  'workflowId',
+  'stepId',
+  'attempt',
+  'tool',
+  'action',
+  'capability',
+  'tags',
+  'exact',
+] as const;
 const RESERVED = new Set<string>(RESERVED_CONTEXT_KEYS);
 /** Cedar `decimal` holds 4 fraction digits within +-922,337,203,685,477.5807; we stay well inside it. */
 const DECIMAL_LIMIT = 9e14;
@@ -70,7 +80,8 @@ function inputFacts(input: unknown): Array<[string, number | boolean]> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
   return Object.entries(input as Record<string, unknown>).filter(
     (entry): entry is [string, number | boolean] =>
-      !RESERVED.has(entry[0]) && (typeof entry[1] === 'boolean' || (typeof entry[1] === 'number' && Number.isFinite(entry[1]))),
+      !RESERVED.has(entry[0]) &&
+      (typeof entry[1] === 'boolean' || (typeof entry[1] === 'number' && Number.isFinite(entry[1]))),
   );
 }
 
@@ -92,7 +103,8 @@ export function messageValuesOf(request: PolicyFacts): ReadonlyMap<string, strin
     ['attempt', String(request.attempt)],
     ['tags', request.policyTags.join(', ') || 'none'],
   ]);
-  for (const [name, value] of inputFacts(request.input)) values.set(name, typeof value === 'number' ? formatNumber(value) : String(value));
+  for (const [name, value] of inputFacts(request.input))
+    values.set(name, typeof value === 'number' ? formatNumber(value) : String(value));
   return values;
 }
 
@@ -103,7 +115,10 @@ export const formatNumber = (value: number): string => NUMBER_FORMAT.format(valu
  * Fills `{name}` placeholders from `values`. `missing` lists the names without a value (left as
  * `{name}` in `text`), so the caller can fall back to a generic message.
  */
-export function interpolate(template: string, values: ReadonlyMap<string, string>): { text: string; missing: string[] } {
+export function interpolate(
+  template: string,
+  values: ReadonlyMap<string, string>,
+): { text: string; missing: string[] } {
   const missing: string[] = [];
   const text = template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
     const value = values.get(name);

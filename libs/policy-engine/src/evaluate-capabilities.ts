@@ -24,20 +24,39 @@ export interface CapabilityResults {
  *   although Cedar itself skips it).
  * `{name}` placeholders in messages are filled from `values` (see `messageValuesOf`).
  */
-export function evaluateCapabilities(request: PolicyFacts, set: PolicyPackSet, values: ReadonlyMap<string, string>): CapabilityResults {
+export function evaluateCapabilities(
+  request: PolicyFacts,
+  set: PolicyPackSet,
+  values: ReadonlyMap<string, string>,
+): CapabilityResults {
   const { answer, permits } = cedarAnswers(cedarRequestOf(request), set);
   if (answer.type === 'failure') {
     const problem = answer.errors.map((e) => e.message).join('; ');
-    return { results: [{ rule: 'cedar-request', pack: 'cedar', result: 'fail', message: `Cedar could not evaluate the request, so it is denied: ${problem}` }], permitting: [] };
+    return {
+      results: [
+        {
+          rule: 'cedar-request',
+          pack: 'cedar',
+          result: 'fail',
+          message: `Cedar could not evaluate the request, so it is denied: ${problem}`,
+        },
+      ],
+      permitting: [],
+    };
   }
-  const { decision, diagnostics: { reason, errors } } = answer.response;
+  const {
+    decision,
+    diagnostics: { reason, errors },
+  } = answer.response;
   const satisfied = new Set(reason);
   if (decision === 'deny' && reason.length > 0 && permits?.type === 'success') {
     // Denied by a forbid: Cedar names only the forbids, so the permits-only set said which permits hold.
     for (const key of permits.response.diagnostics.reason) satisfied.add(key);
   }
   const errored = new Map(errors.map((e) => [e.policyId, e.error.message]));
-  const anyPermit = set.cedarPolicies.some((p) => p.policy.effect === 'permit' && satisfied.has(p.key) && !errored.has(p.key));
+  const anyPermit = set.cedarPolicies.some(
+    (p) => p.policy.effect === 'permit' && satisfied.has(p.key) && !errored.has(p.key),
+  );
   const capability = `${request.tool}.${request.action}`;
   const results: RuleResult[] = [];
   const permitting: RuleResult[] = [];
@@ -45,23 +64,44 @@ export function evaluateCapabilities(request: PolicyFacts, set: PolicyPackSet, v
     const base = { rule: policy.id, pack };
     const error = errored.get(key);
     if (error !== undefined) {
-      results.push({ ...base, result: 'fail', message: `could not be evaluated, so the action is denied (fail closed): ${error}` });
+      results.push({
+        ...base,
+        result: 'fail',
+        message: `could not be evaluated, so the action is denied (fail closed): ${error}`,
+      });
     } else if (policy.effect === 'forbid') {
-      results.push(satisfied.has(key)
-        ? { ...base, result: 'fail', message: policy.rationale ? interpolate(policy.rationale, values).text : 'forbids the action' }
-        : { ...base, result: 'pass', message: messageOf(policy.otherwise, values, 'does not apply') });
+      results.push(
+        satisfied.has(key)
+          ? {
+              ...base,
+              result: 'fail',
+              message: policy.rationale ? interpolate(policy.rationale, values).text : 'forbids the action',
+            }
+          : { ...base, result: 'pass', message: messageOf(policy.otherwise, values, 'does not apply') },
+      );
     } else if (satisfied.has(key)) {
-      const result: RuleResult = { ...base, result: 'pass', message: messageOf(policy.rationale, values, `permits ${capability}`) };
+      const result: RuleResult = {
+        ...base,
+        result: 'pass',
+        message: messageOf(policy.rationale, values, `permits ${capability}`),
+      };
       results.push(result);
       permitting.push(result);
     } else {
-      results.push(anyPermit
-        ? { ...base, result: 'pass', message: 'does not apply (another policy permits the action)' }
-        : { ...base, result: 'fail', message: messageOf(policy.otherwise, values, `does not permit ${capability}`) });
+      results.push(
+        anyPermit
+          ? { ...base, result: 'pass', message: 'does not apply (another policy permits the action)' }
+          : { ...base, result: 'fail', message: messageOf(policy.otherwise, values, `does not permit ${capability}`) },
+      );
     }
   }
   if (!set.cedarPolicies.some((p) => p.policy.effect === 'permit')) {
-    results.push({ rule: 'default-deny', pack: 'cedar', result: 'fail', message: `no capability pack has a permit policy, so Cedar denies ${capability}` });
+    results.push({
+      rule: 'default-deny',
+      pack: 'cedar',
+      result: 'fail',
+      message: `no capability pack has a permit policy, so Cedar denies ${capability}`,
+    });
   }
   return { results, permitting };
 }

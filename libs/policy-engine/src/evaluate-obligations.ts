@@ -13,24 +13,50 @@ export type Gate = NonNullable<PolicyDecision['gate']>;
  * - the number strictly above `above`: `enforced`, with the gate (reviewers, `slaSeconds`, `escalateTo`,
  *   `reason` = the message); otherwise `pass`.
  */
-export function evaluateApprovalPack(request: PolicyFacts, pack: ApprovalPack): Array<{ result: RuleResult; gate?: Gate }> {
+export function evaluateApprovalPack(
+  request: PolicyFacts,
+  pack: ApprovalPack,
+): Array<{ result: RuleResult; gate?: Gate }> {
   return pack.rules.map((rule) => evaluateApprovalRule(request, rule, packKey(pack)));
 }
 
-function evaluateApprovalRule(request: PolicyFacts, rule: ApprovalRule, pack: string): { result: RuleResult; gate?: Gate } {
+function evaluateApprovalRule(
+  request: PolicyFacts,
+  rule: ApprovalRule,
+  pack: string,
+): { result: RuleResult; gate?: Gate } {
   const base = { rule: rule.id, pack };
   const capability = `${request.tool}.${request.action}`;
   if (rule.tags && !rule.tags.some((tag) => request.policyTags.includes(tag))) {
-    return { result: { ...base, result: 'pass', message: `does not apply: the step has none of the tags ${rule.tags.join(', ')}` } };
+    return {
+      result: {
+        ...base,
+        result: 'pass',
+        message: `does not apply: the step has none of the tags ${rule.tags.join(', ')}`,
+      },
+    };
   }
   if (rule.capabilities && !rule.capabilities.includes(capability)) {
-    return { result: { ...base, result: 'pass', message: `does not apply to ${capability} (only ${rule.capabilities.join(', ')})` } };
+    return {
+      result: {
+        ...base,
+        result: 'pass',
+        message: `does not apply to ${capability} (only ${rule.capabilities.join(', ')})`,
+      },
+    };
   }
   const value = numberAt(request.input, rule.field);
-  if (value === undefined) return { result: { ...base, result: 'pass', message: `no numeric ${rule.field} in the step input` } };
+  if (value === undefined)
+    return { result: { ...base, result: 'pass', message: `no numeric ${rule.field} in the step input` } };
   const [amount, limit] = [formatNumber(value), formatNumber(rule.above)];
   if (!(value > rule.above)) {
-    return { result: { ...base, result: 'pass', message: `${rule.field} ${amount} does not need approval (threshold ${limit})` } };
+    return {
+      result: {
+        ...base,
+        result: 'pass',
+        message: `${rule.field} ${amount} does not need approval (threshold ${limit})`,
+      },
+    };
   }
   const message = `${rule.field} ${amount} is above ${limit}: ${rule.rationale}`;
   return {
@@ -63,7 +89,12 @@ export function privacyResult(pack: PrivacyPack): RuleResult {
     pack.mask.paths.length > 0 ? `masks ${pack.mask.paths.join(', ')}` : '',
     pack.mask.detectors.length > 0 ? `masks values detected as ${pack.mask.detectors.join(', ')}` : '',
   ].filter(Boolean);
-  return { rule: 'privacy', pack: packKey(pack), result: 'enforced', message: `${parts.join('; ')} before step data is persisted or exported` };
+  return {
+    rule: 'privacy',
+    pack: packKey(pack),
+    result: 'enforced',
+    message: `${parts.join('; ')} before step data is persisted or exported`,
+  };
 }
 
 /** A compliance pack: rule `audit`, `enforced`: the decision's `StepPolicyEvaluated` event is the audit record. */

@@ -42,8 +42,10 @@ export function evaluate(facts: PolicyFacts, set: PolicyPackSet): PolicyDecision
     }
   }
   const failed = rules.filter((r) => r.result === 'fail');
-  const outcome: PolicyDecision['outcome'] = failed.length > 0 ? 'deny' : approvals.length > 0 ? 'require_approval' : 'allow';
-  const determining = outcome === 'deny' ? failed : outcome === 'require_approval' ? approvals : capabilities.permitting;
+  const outcome: PolicyDecision['outcome'] =
+    failed.length > 0 ? 'deny' : approvals.length > 0 ? 'require_approval' : 'allow';
+  const determining =
+    outcome === 'deny' ? failed : outcome === 'require_approval' ? approvals : capabilities.permitting;
   return {
     outcome,
     rules,

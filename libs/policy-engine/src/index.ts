@@ -11,7 +11,15 @@ export { CORE_PACK, CORE_PACK_TEXT, corePack } from './core-pack.js';
 export { MASK_PATH_PATTERN, REVIEWER_PATTERN, SLA_PATTERN } from './obligation-pack.schema.js';
 export { normalizeReviewer, parseObligationPack } from './obligation-pack.js';
 export { compilePolicyPacks, loadPolicyPacks } from './load-packs.js';
-export { MAX_PACK_FILES, PACK_FILE_NAME_PATTERN, PolicyPackVersionExistsError, decidePackRegistration, packFilesDigest, packVersionsOfFiles, readPackVersion } from './pack-version.js';
+export {
+  MAX_PACK_FILES,
+  PACK_FILE_NAME_PATTERN,
+  PolicyPackVersionExistsError,
+  decidePackRegistration,
+  packFilesDigest,
+  packVersionsOfFiles,
+  readPackVersion,
+} from './pack-version.js';
 export type { PackVersionFiles, ReadPackVersion, ReadPackVersionOptions } from './pack-version.js';
 export type { LoadPolicyPacksOptions } from './load-packs.js';
 export { RESERVED_CONTEXT_KEYS, cedarRequestOf, formatNumber, messageValuesOf } from './cedar-request.js';

@@ -29,8 +29,10 @@ export function loadPolicyPacks(dirs: readonly string[], options: LoadPolicyPack
   for (const dir of dirs) {
     for (const name of listDir(dir)) {
       const file = join(dir, name);
-      if (name.endsWith('.cedar')) packs.push(checkName(parseCapabilityPack(readFileSync(file, 'utf8'), file), 'cedar'));
-      else if (/@.*\.ya?ml$/.test(name)) packs.push(checkName(parseObligationPack(readFileSync(file, 'utf8'), file), name.split('.').pop() as string));
+      if (name.endsWith('.cedar'))
+        packs.push(checkName(parseCapabilityPack(readFileSync(file, 'utf8'), file), 'cedar'));
+      else if (/@.*\.ya?ml$/.test(name))
+        packs.push(checkName(parseObligationPack(readFileSync(file, 'utf8'), file), name.split('.').pop() as string));
     }
   }
   return compilePolicyPacks(packs);
@@ -40,7 +42,12 @@ function listDir(dir: string): string[] {
   try {
     return readdirSync(dir).sort();
   } catch (error) {
-    throw new LedgerflowError('policy_dir_unreadable', `${dir}: cannot list the policy pack directory (${(error as Error).message})`, false, { dir });
+    throw new LedgerflowError(
+      'policy_dir_unreadable',
+      `${dir}: cannot list the policy pack directory (${(error as Error).message})`,
+      false,
+      { dir },
+    );
   }
 }
 
@@ -66,13 +73,20 @@ export function compilePolicyPacks(packs: readonly PolicyPack[]): PolicyPackSet 
   for (let i = 1; i < sorted.length; i++) {
     const [previous, pack] = [sorted[i - 1] as PolicyPack, sorted[i] as PolicyPack];
     if (packKey(previous) === packKey(pack)) {
-      throw new LedgerflowError(POLICY_PACK_DUPLICATE, `${pack.source}: ${packKey(pack)} is already defined in ${previous.source}`, false, {
-        files: [previous.source, pack.source],
-      });
+      throw new LedgerflowError(
+        POLICY_PACK_DUPLICATE,
+        `${pack.source}: ${packKey(pack)} is already defined in ${previous.source}`,
+        false,
+        {
+          files: [previous.source, pack.source],
+        },
+      );
     }
   }
   const cedarPolicies = sorted.flatMap((pack) =>
-    pack.kind === 'capability' ? pack.policies.map((policy) => ({ pack: packKey(pack), key: `${packKey(pack)}/${policy.id}`, policy })) : [],
+    pack.kind === 'capability'
+      ? pack.policies.map((policy) => ({ pack: packKey(pack), key: `${packKey(pack)}/${policy.id}`, policy }))
+      : [],
   );
   const staticPolicies = Object.fromEntries(cedarPolicies.map((p) => [p.key, p.policy.text]));
   const cedarSetId = `lf-${sha256(JSON.stringify(staticPolicies)).slice(0, 32)}`;
@@ -93,7 +107,10 @@ function preparse(id: string, staticPolicies: Record<string, string>): void {
   if (preparsed.has(id)) return;
   const answer = preparsePolicySet(id, { staticPolicies });
   if (answer.type === 'failure') {
-    throw new LedgerflowError(POLICY_PACK_INVALID, `Cedar refused the combined policy set: ${answer.errors.map((e) => e.message).join('; ')}`);
+    throw new LedgerflowError(
+      POLICY_PACK_INVALID,
+      `Cedar refused the combined policy set: ${answer.errors.map((e) => e.message).join('; ')}`,
+    );
   }
   preparsed.add(id);
 }

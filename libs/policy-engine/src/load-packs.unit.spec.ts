@@ -10,22 +10,32 @@ describe('loadPolicyPacks', () => {
   it('loads the claim-review packs, the built-in core pack, and ignores cases.yaml', () => {
     const set = loadPolicyPacks([EXAMPLE_POLICIES]);
     expect(set.packs.map((p) => `${p.id}@${p.version}:${p.kind}`)).toEqual([
-      'claims-approval@1.0.0:approval', 'claims-compliance@1.0.0:compliance', 'claims-payout@1.0.0:capability',
-      'claims-privacy@1.0.0:privacy', 'ledgerflow-core@1.0.0:capability',
+      'claims-approval@1.0.0:approval',
+      'claims-compliance@1.0.0:compliance',
+      'claims-payout@1.0.0:capability',
+      'claims-privacy@1.0.0:privacy',
+      'ledgerflow-core@1.0.0:capability',
     ]);
-    expect(set.cedarPolicies.map((p) => p.key)).toEqual(['claims-payout@1.0.0/payout-ceiling', 'ledgerflow-core@1.0.0/declared-capability']);
+    expect(set.cedarPolicies.map((p) => p.key)).toEqual([
+      'claims-payout@1.0.0/payout-ceiling',
+      'ledgerflow-core@1.0.0/declared-capability',
+    ]);
     expect(set.cedarSetId).toMatch(/^lf-[0-9a-f]{32}$/);
   });
 
   it('can leave the core pack out', () => {
-    expect(loadPolicyPacks([EXAMPLE_POLICIES], { core: false }).packs.map((p) => p.id)).not.toContain('ledgerflow-core');
+    expect(loadPolicyPacks([EXAMPLE_POLICIES], { core: false }).packs.map((p) => p.id)).not.toContain(
+      'ledgerflow-core',
+    );
   });
 
   it('is content-addressed: the same files give the same set id and digest; an edit changes both', () => {
     const a = loadPolicyPacks([EXAMPLE_POLICIES]);
     const b = loadPolicyPacks([EXAMPLE_POLICIES]);
     expect([b.cedarSetId, b.digest]).toEqual([a.cedarSetId, a.digest]);
-    const tmp = packDir({ 'claims-payout@1.0.0.cedar': example('claims-payout@1.0.0.cedar').replace('1000000 }', '2000000 }') });
+    const tmp = packDir({
+      'claims-payout@1.0.0.cedar': example('claims-payout@1.0.0.cedar').replace('1000000 }', '2000000 }'),
+    });
     try {
       const edited = loadPolicyPacks([tmp.dir]);
       expect(edited.cedarSetId).not.toBe(a.cedarSetId);
@@ -35,11 +45,18 @@ describe('loadPolicyPacks', () => {
   });
 
   it('stops on an invalid Cedar pack with the file, line and Cedar error', () => {
-    const tmp = packDir({ 'claims-payout@1.0.0.cedar': example('claims-payout@1.0.0.cedar').replace('context.amount > 1000000', 'context.amount > ') });
+    const tmp = packDir({
+      'claims-payout@1.0.0.cedar': example('claims-payout@1.0.0.cedar').replace(
+        'context.amount > 1000000',
+        'context.amount > ',
+      ),
+    });
     try {
       const error = thrown(() => loadPolicyPacks([tmp.dir]));
       expect(error.code).toBe('policy_pack_invalid');
-      expect(error.message).toMatch(new RegExp(`^${join(tmp.dir, 'claims-payout@1.0.0.cedar')}:11:\\d+: Cedar: unexpected token`));
+      expect(error.message).toMatch(
+        new RegExp(`^${join(tmp.dir, 'claims-payout@1.0.0.cedar')}:11:\\d+: Cedar: unexpected token`),
+      );
     } finally {
       tmp.remove();
     }
@@ -57,11 +74,16 @@ describe('loadPolicyPacks', () => {
   });
 
   it('refuses the same id@version in two directories, naming both files', () => {
-    const [a, b] = [packDir({ 'claims-approval@1.0.0.yaml': example('claims-approval@1.0.0.yaml') }), packDir({ 'claims-approval@1.0.0.yml': example('claims-approval@1.0.0.yaml') })];
+    const [a, b] = [
+      packDir({ 'claims-approval@1.0.0.yaml': example('claims-approval@1.0.0.yaml') }),
+      packDir({ 'claims-approval@1.0.0.yml': example('claims-approval@1.0.0.yaml') }),
+    ];
     try {
       const error = thrown(() => loadPolicyPacks([a.dir, b.dir]));
       expect(error.code).toBe('policy_pack_duplicate');
-      expect(error.message).toBe(`${join(b.dir, 'claims-approval@1.0.0.yml')}: claims-approval@1.0.0 is already defined in ${join(a.dir, 'claims-approval@1.0.0.yaml')}`);
+      expect(error.message).toBe(
+        `${join(b.dir, 'claims-approval@1.0.0.yml')}: claims-approval@1.0.0 is already defined in ${join(a.dir, 'claims-approval@1.0.0.yaml')}`,
+      );
     } finally {
       a.remove();
       b.remove();

@@ -13,7 +13,8 @@ const header = {
   id: { type: 'string', pattern: PACK_ID_PATTERN },
   version: { type: 'string', pattern: PACK_VERSION_PATTERN },
 } as const;
-const stringList = (pattern?: string) => ({ type: 'array', items: { type: 'string', minLength: 1, ...(pattern ? { pattern } : {}) } }) as const;
+const stringList = (pattern?: string) =>
+  ({ type: 'array', items: { type: 'string', minLength: 1, ...(pattern ? { pattern } : {}) } }) as const;
 
 const approvalRule = {
   type: 'object',
@@ -38,7 +39,12 @@ export const obligationSchemas = {
     type: 'object',
     required: ['id', 'version', 'kind', 'rules'],
     additionalProperties: false,
-    properties: { ...header, kind: { const: 'approval' }, description: { type: 'string' }, rules: { type: 'array', minItems: 1, items: approvalRule } },
+    properties: {
+      ...header,
+      kind: { const: 'approval' },
+      description: { type: 'string' },
+      rules: { type: 'array', minItems: 1, items: approvalRule },
+    },
   },
   privacy: {
     type: 'object',
@@ -62,6 +68,12 @@ export const obligationSchemas = {
     type: 'object',
     required: ['id', 'version', 'kind', 'audit'],
     additionalProperties: false,
-    properties: { ...header, kind: { const: 'compliance' }, description: { type: 'string' }, audit: { const: 'required' }, controls: stringList() },
+    properties: {
+      ...header,
+      kind: { const: 'compliance' },
+      description: { type: 'string' },
+      audit: { const: 'required' },
+      controls: stringList(),
+    },
   },
 } as const;

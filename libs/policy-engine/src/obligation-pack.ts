@@ -4,7 +4,14 @@ import type { ValidateFunction } from 'ajv';
 import { sha256 } from './cedar-pack.js';
 import { packInvalid } from './pack-errors.js';
 import { assertSchema, positionOfPointer, readYaml } from './yaml-source.js';
-import type { ApprovalPack, ApprovalRule, CompliancePack, ObligationPack, PrivacyPack, Reviewer } from './pack.types.js';
+import type {
+  ApprovalPack,
+  ApprovalRule,
+  CompliancePack,
+  ObligationPack,
+  PrivacyPack,
+  Reviewer,
+} from './pack.types.js';
 import { obligationSchemas } from './obligation-pack.schema.js';
 
 const ajv = new Ajv({ allErrors: true });
@@ -26,16 +33,28 @@ export function parseObligationPack(text: string, source: string): ObligationPac
   const kind = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined;
   if (kind !== 'approval' && kind !== 'privacy' && kind !== 'compliance') {
     const at = positionOfPointer(yaml, typeof raw === 'object' && raw !== null && 'kind' in raw ? '/kind' : '');
-    throw packInvalid(source, at.line, at.column, `/kind must be one of approval, privacy, compliance (Cedar capability packs are *.cedar files); got ${JSON.stringify(kind ?? null)}`);
+    throw packInvalid(
+      source,
+      at.line,
+      at.column,
+      `/kind must be one of approval, privacy, compliance (Cedar capability packs are *.cedar files); got ${JSON.stringify(kind ?? null)}`,
+    );
   }
   assertSchema(yaml, raw, validators[kind]);
   const digest = sha256(text);
   if (kind === 'approval') {
-    const pack = raw as Omit<ApprovalPack, 'rules' | 'source' | 'digest'> & { rules: Array<ApprovalRule & { sla?: string }> };
+    const pack = raw as Omit<ApprovalPack, 'rules' | 'source' | 'digest'> & {
+      rules: Array<ApprovalRule & { sla?: string }>;
+    };
     const duplicate = pack.rules.findIndex((rule, i) => pack.rules.findIndex((r) => r.id === rule.id) !== i);
     if (duplicate >= 0) {
       const at = positionOfPointer(yaml, `/rules/${duplicate}/id`);
-      throw packInvalid(source, at.line, at.column, `/rules/${duplicate}/id "${pack.rules[duplicate]?.id}" is already used by another rule`);
+      throw packInvalid(
+        source,
+        at.line,
+        at.column,
+        `/rules/${duplicate}/id "${pack.rules[duplicate]?.id}" is already used by another rule`,
+      );
     }
     const rules = pack.rules.map((rule, i) => {
       try {

@@ -60,52 +60,99 @@ export const packFilesDigest = (files: Readonly<Record<string, string>>): string
  */
 export function readPackVersion(candidate: PackVersionFiles, options: ReadPackVersionOptions = {}): ReadPackVersion {
   const { pack: name, version, files } = candidate;
-  if (!new RegExp(PACK_ID_PATTERN).test(name)) throw invalid(`pack name "${name}" must match ${PACK_ID_PATTERN}`, '/pack', 'pattern');
-  if (name === CORE_PACK.split('@')[0]) throw invalid(`"${name}" is the built-in pack; choose another name`, '/pack', 'reserved');
-  if (!new RegExp(PACK_VERSION_PATTERN).test(version)) throw invalid(`version "${version}" must be MAJOR.MINOR.PATCH`, '/version', 'pattern');
+  if (!new RegExp(PACK_ID_PATTERN).test(name))
+    throw invalid(`pack name "${name}" must match ${PACK_ID_PATTERN}`, '/pack', 'pattern');
+  if (name === CORE_PACK.split('@')[0])
+    throw invalid(`"${name}" is the built-in pack; choose another name`, '/pack', 'reserved');
+  if (!new RegExp(PACK_VERSION_PATTERN).test(version))
+    throw invalid(`version "${version}" must be MAJOR.MINOR.PATCH`, '/version', 'pattern');
   const names = Object.keys(files).sort();
-  if (names.length === 0 || names.length > MAX_PACK_FILES) throw invalid(`a pack version has 1..${MAX_PACK_FILES} files; got ${names.length}`, '/files', 'file_count');
+  if (names.length === 0 || names.length > MAX_PACK_FILES)
+    throw invalid(`a pack version has 1..${MAX_PACK_FILES} files; got ${names.length}`, '/files', 'file_count');
   for (const file of names) {
-    if (!FILE_NAME.test(file)) throw invalid(`file name "${file.slice(0, 100)}" must match ${PACK_FILE_NAME_PATTERN}`, `/files/${file}`, 'pattern');
+    if (!FILE_NAME.test(file))
+      throw invalid(
+        `file name "${file.slice(0, 100)}" must match ${PACK_FILE_NAME_PATTERN}`,
+        `/files/${file}`,
+        'pattern',
+      );
   }
   const cedar = names.filter((file) => file.endsWith('.cedar'));
   if (cedar.length !== names.length && names.length !== 1) {
-    throw invalid('a pack version is either .cedar files (a capability pack) or one .yaml/.yml obligation pack', `/files/${names.find((f) => !f.endsWith('.cedar'))}`, 'one_kind');
+    throw invalid(
+      'a pack version is either .cedar files (a capability pack) or one .yaml/.yml obligation pack',
+      `/files/${names.find((f) => !f.endsWith('.cedar'))}`,
+      'one_kind',
+    );
   }
   const label = (file: string): string => (options.dir ? `${options.dir.replace(/\/$/, '')}/${file}` : file);
-  const parsed = names.map((file) => inFile(file, () => {
-    const text = files[file] as string;
-    const one = file.endsWith('.cedar') ? parseCapabilityPack(text, label(file)) : parseObligationPack(text, label(file));
-    if (one.id !== name || one.version !== version) {
-      const at = declarationLine(text);
-      throw packInvalid(label(file), at, 1, `the file declares ${packKey(one)}, but it was sent as ${name}@${version}`, { rule: 'matches_path' });
-    }
-    if (one.kind === 'privacy' && options.source === 'api') {
-      throw packInvalid(label(file), declarationLine(text, /^kind\s*:/), 1, 'privacy packs are read from LEDGERFLOW_POLICY_DIRS by the services that mask; put the file there instead', { rule: 'privacy_directory_only' });
-    }
-    return one;
-  }));
+  const parsed = names.map((file) =>
+    inFile(file, () => {
+      const text = files[file] as string;
+      const one = file.endsWith('.cedar')
+        ? parseCapabilityPack(text, label(file))
+        : parseObligationPack(text, label(file));
+      if (one.id !== name || one.version !== version) {
+        const at = declarationLine(text);
+        throw packInvalid(
+          label(file),
+          at,
+          1,
+          `the file declares ${packKey(one)}, but it was sent as ${name}@${version}`,
+          { rule: 'matches_path' },
+        );
+      }
+      if (one.kind === 'privacy' && options.source === 'api') {
+        throw packInvalid(
+          label(file),
+          declarationLine(text, /^kind\s*:/),
+          1,
+          'privacy packs are read from LEDGERFLOW_POLICY_DIRS by the services that mask; put the file there instead',
+          { rule: 'privacy_directory_only' },
+        );
+      }
+      return one;
+    }),
+  );
   const digest = packFilesDigest(files);
-  const pack = parsed.length === 1 ? (parsed[0] as PolicyPack) : mergeCapability(parsed as CapabilityPack[], names, label, name, version);
+  const pack =
+    parsed.length === 1
+      ? (parsed[0] as PolicyPack)
+      : mergeCapability(parsed as CapabilityPack[], names, label, name, version);
   return { pack, digest };
 }
 
 /** One capability pack of several `.cedar` files: their policies in file-name order, `@id`s unique across files. */
-function mergeCapability(parts: readonly CapabilityPack[], names: readonly string[], label: (file: string) => string, name: string, version: string): CapabilityPack {
+function mergeCapability(
+  parts: readonly CapabilityPack[],
+  names: readonly string[],
+  label: (file: string) => string,
+  name: string,
+  version: string,
+): CapabilityPack {
   const policies: (CedarPolicy & { file: string })[] = [];
   parts.forEach((part, index) => {
     const file = names[index] as string;
     for (const policy of part.policies) {
       const clash = policies.find((p) => p.id === policy.id);
       if (clash) {
-        throw packInvalid(label(file), policy.line, 1, `@id("${policy.id}") is already used by the policy at ${clash.file}:${clash.line}`, { rule: 'unique_policy_id', field: `/files/${file}` });
+        throw packInvalid(
+          label(file),
+          policy.line,
+          1,
+          `@id("${policy.id}") is already used by the policy at ${clash.file}:${clash.line}`,
+          { rule: 'unique_policy_id', field: `/files/${file}` },
+        );
       }
       policies.push({ ...policy, file: label(file) });
     }
   });
   const description = parts.find((p) => p.description)?.description;
   return {
-    kind: 'capability', id: name, version, source: `${name}@${version}`,
+    kind: 'capability',
+    id: name,
+    version,
+    source: `${name}@${version}`,
     // Over the texts in file-name order, so the same files give the same audit ids.
     digest: sha256(names.map((file, i) => `${file}\n${(parts[i] as CapabilityPack).digest}`).join('\n')),
     policies: policies.map(({ file: _file, ...policy }) => policy),
@@ -119,7 +166,11 @@ function inFile<T>(file: string, read: () => T): T {
     return read();
   } catch (error) {
     if (!(error instanceof LedgerflowError) || error.code !== POLICY_PACK_INVALID) throw error;
-    throw new LedgerflowError(error.code, error.message, false, { rule: 'valid_pack', ...error.details, field: `/files/${file}` });
+    throw new LedgerflowError(error.code, error.message, false, {
+      rule: 'valid_pack',
+      ...error.details,
+      field: `/files/${file}`,
+    });
   }
 }
 
@@ -144,7 +195,14 @@ export class PolicyPackVersionExistsError extends LedgerflowError {
       'policy_pack_version_exists',
       `${candidate.pack}@${candidate.version} is registered already (${registered.source}, ${registered.registeredAt}) with other content (digest ${registered.digest}); versions are immutable: give the changed pack a new version`,
       false,
-      { pack: candidate.pack, version: candidate.version, field: '/version', rule: 'immutable_version', digest: candidate.digest, registeredDigest: registered.digest },
+      {
+        pack: candidate.pack,
+        version: candidate.version,
+        field: '/version',
+        rule: 'immutable_version',
+        digest: candidate.digest,
+        registeredDigest: registered.digest,
+      },
     );
   }
 }
@@ -154,7 +212,10 @@ export class PolicyPackVersionExistsError extends LedgerflowError {
  * registered with the same digest (registering is idempotent).
  * @throws PolicyPackVersionExistsError `policy_pack_version_exists` for the same version with another digest.
  */
-export function decidePackRegistration(state: PolicyPackVersions, candidate: PolicyPackVersionRegistered): PolicyPackVersionRegistered[] {
+export function decidePackRegistration(
+  state: PolicyPackVersions,
+  candidate: PolicyPackVersionRegistered,
+): PolicyPackVersionRegistered[] {
   const registered = state.versions.find((v) => v.version === candidate.version);
   if (registered === undefined) return [candidate];
   if (registered.digest === candidate.digest) return [];
@@ -166,14 +227,20 @@ export function decidePackRegistration(state: PolicyPackVersions, candidate: Pol
  * whose name holds `@` is one version, `<pack>@<version>` taken from the file name (checked against the content by
  * {@link readPackVersion}); other files (`cases.yaml`, `README.md`) are not packs.
  */
-export function packVersionsOfFiles(files: readonly { readonly name: string; readonly text: string }[]): PackVersionFiles[] {
+export function packVersionsOfFiles(
+  files: readonly { readonly name: string; readonly text: string }[],
+): PackVersionFiles[] {
   const versions: PackVersionFiles[] = [];
   for (const { name, text } of [...files].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const file = basename(name);
     if (!(file.endsWith('.cedar') || /@.*\.ya?ml$/.test(file))) continue;
     const key = file.replace(/\.(cedar|ya?ml)$/, '');
     const at = key.lastIndexOf('@');
-    versions.push({ pack: at < 0 ? key : key.slice(0, at), version: at < 0 ? '' : key.slice(at + 1), files: { [file]: text } });
+    versions.push({
+      pack: at < 0 ? key : key.slice(0, at),
+      version: at < 0 ? '' : key.slice(at + 1),
+      files: { [file]: text },
+    });
   }
   return versions;
 }

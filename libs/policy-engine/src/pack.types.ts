@@ -87,7 +87,8 @@ export type ObligationPack = ApprovalPack | PrivacyPack | CompliancePack;
 export type PolicyPack = CapabilityPack | ObligationPack;
 
 /** `<id>@<version>`, the name rule results carry in `pack`. */
-export const packKey = (pack: { readonly id: string; readonly version: string }): string => `${pack.id}@${pack.version}`;
+export const packKey = (pack: { readonly id: string; readonly version: string }): string =>
+  `${pack.id}@${pack.version}`;
 
 /**
  * A loaded, validated set of packs, ready to evaluate: packs sorted by `<id>@<version>`, their Cedar

@@ -71,7 +71,12 @@ export const policyCasesSchema = {
               gate: {
                 type: 'object',
                 additionalProperties: false,
-                properties: { reviewers: strings, slaSeconds: { type: 'integer', minimum: 0 }, escalateTo: strings, reason: { type: 'string' } },
+                properties: {
+                  reviewers: strings,
+                  slaSeconds: { type: 'integer', minimum: 0 },
+                  escalateTo: strings,
+                  reason: { type: 'string' },
+                },
               },
               rationale: { type: 'string' },
             },

@@ -51,11 +51,26 @@ export function parsePolicyCases(text: string, source: string): PolicyCase[] {
   return file.cases.map((entry, index) => {
     const merged: RawCase = { ...file.defaults, ...entry };
     const at = positionOfPointer(yaml, `/cases/${index}`);
-    const [tool, action] = merged.capability ? (merged.capability.split('.') as [string, string]) : [merged.tool, merged.action];
+    const [tool, action] = merged.capability
+      ? (merged.capability.split('.') as [string, string])
+      : [merged.tool, merged.action];
     if (!tool || !action) {
-      throw fileError(POLICY_CASES_INVALID, source, at.line, at.column, `/cases/${index} needs tool and action (or capability: <tool>.<action>), here or in defaults`);
+      throw fileError(
+        POLICY_CASES_INVALID,
+        source,
+        at.line,
+        at.column,
+        `/cases/${index} needs tool and action (or capability: <tool>.<action>), here or in defaults`,
+      );
     }
-    if (!merged.agent) throw fileError(POLICY_CASES_INVALID, source, at.line, at.column, `/cases/${index} needs an agent, here or in defaults`);
+    if (!merged.agent)
+      throw fileError(
+        POLICY_CASES_INVALID,
+        source,
+        at.line,
+        at.column,
+        `/cases/${index} needs an agent, here or in defaults`,
+      );
     const request: PolicyFacts = {
       runId: merged.run ?? 'policy-test',
       workflowId: merged.workflow ?? 'policy-test',
@@ -87,7 +102,10 @@ export function loadPolicyCases(file: string): PolicyCase[] {
  * Evaluates each case against the packs of `packDirs` (plus the built-in core pack) and compares.
  * @throws the loader's errors (`policy_pack_invalid`, ...) when a pack cannot be loaded.
  */
-export function runPolicyCases(packDirs: readonly string[] | PolicyPackSet, cases: readonly PolicyCase[]): PolicyCasesReport {
+export function runPolicyCases(
+  packDirs: readonly string[] | PolicyPackSet,
+  cases: readonly PolicyCase[],
+): PolicyCasesReport {
   const set = isPackSet(packDirs) ? packDirs : loadPolicyPacks(packDirs);
   const results = cases.map((c) => {
     const decision = evaluate(c.request, set);
@@ -109,25 +127,33 @@ function isPackSet(value: readonly string[] | PolicyPackSet): value is PolicyPac
  */
 export function compareDecision(expect: CaseExpectation, decision: PolicyDecision): string[] {
   const mismatches: string[] = [];
-  if (decision.outcome !== expect.outcome) mismatches.push(`outcome: expected ${expect.outcome}, got ${decision.outcome}`);
+  if (decision.outcome !== expect.outcome)
+    mismatches.push(`outcome: expected ${expect.outcome}, got ${decision.outcome}`);
   for (const kind of ['failing', 'enforced'] as const) {
     const wanted = expect[kind];
     if (!wanted) continue;
-    const actual = decision.rules.filter((r) => r.result === (kind === 'failing' ? 'fail' : 'enforced')).map((r) => `${r.pack}/${r.rule}`);
-    const matches = (id: string, full: string): boolean => id === full || (!id.includes('/') && full.endsWith(`/${id}`));
+    const actual = decision.rules
+      .filter((r) => r.result === (kind === 'failing' ? 'fail' : 'enforced'))
+      .map((r) => `${r.pack}/${r.rule}`);
+    const matches = (id: string, full: string): boolean =>
+      id === full || (!id.includes('/') && full.endsWith(`/${id}`));
     const unmatched = wanted.filter((id) => !actual.some((full) => matches(id, full)));
     const extra = actual.filter((full) => !wanted.some((id) => matches(id, full)));
-    if (unmatched.length > 0 || extra.length > 0) mismatches.push(`${kind}: expected [${wanted.join(', ')}], got [${actual.join(', ')}]`);
+    if (unmatched.length > 0 || extra.length > 0)
+      mismatches.push(`${kind}: expected [${wanted.join(', ')}], got [${actual.join(', ')}]`);
   }
   if (expect.gate) {
     const gate = decision.gate;
     for (const [key, value] of Object.entries(expect.gate)) {
       const got = gate ? (gate as Record<string, unknown>)[key] : undefined;
-      if (JSON.stringify(got) !== JSON.stringify(value)) mismatches.push(`gate.${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(got ?? null)}`);
+      if (JSON.stringify(got) !== JSON.stringify(value))
+        mismatches.push(`gate.${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(got ?? null)}`);
     }
   }
   if (expect.rationale !== undefined && !decision.rationale.includes(expect.rationale)) {
-    mismatches.push(`rationale: expected to contain ${JSON.stringify(expect.rationale)}, got ${JSON.stringify(decision.rationale)}`);
+    mismatches.push(
+      `rationale: expected to contain ${JSON.stringify(expect.rationale)}, got ${JSON.stringify(decision.rationale)}`,
+    );
   }
   return mismatches;
 }

@@ -36,7 +36,9 @@ export function assertSchema(yaml: YamlSource, value: unknown, validate: Validat
   const errors = validate.errors ?? [];
   const first = errors[0];
   const at = positionOfPointer(yaml, first?.instancePath ?? '');
-  const problems = errors.map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${allowedOf(e.params)}`).join('; ');
+  const problems = errors
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${allowedOf(e.params)}`)
+    .join('; ');
   throw fileError(yaml.code, yaml.source, at.line, at.column, problems, { errors });
 }
 
@@ -47,7 +49,11 @@ function allowedOf(params: Record<string, unknown>): string {
 }
 
 export function positionOfPointer(yaml: YamlSource, pointer: string): { line: number; column: number } {
-  const path = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   const node = path.length === 0 ? yaml.doc.contents : yaml.doc.getIn(path, true);
   const offset = isNode(node) && node.range ? node.range[0] : 0;
   const pos = yaml.lines.linePos(offset);

@@ -9,7 +9,10 @@ const LABEL = '[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?';
  * 4.5.3.1.1; Unicode letters allowed as in RFC 6531), 2+ letter TLD. The bounded local part keeps matching
  * linear in the text's length (an unbounded one backtracks quadratically over long runs without `@`).
  */
-const EMAIL = new RegExp(`${LOCAL_CHAR}(?:\\.?${LOCAL_CHAR}){0,63}@(?:${LABEL}\\.)+\\p{L}{2,63}(?![\\p{L}\\p{N}-])`, 'gu');
+const EMAIL = new RegExp(
+  `${LOCAL_CHAR}(?:\\.?${LOCAL_CHAR}){0,63}@(?:${LABEL}\\.)+\\p{L}{2,63}(?![\\p{L}\\p{N}-])`,
+  'gu',
+);
 
 /** Runs of digit groups joined by single spaces or dashes, not preceded by a digit. */
 const DIGIT_RUN = /(?<!\d)\d+(?:[ -]\d+)*/g;
@@ -20,7 +23,8 @@ const CARD_DIGITS = { min: 13, max: 19 };
 const IBAN_START = /(?<![\p{L}\p{N}])([A-Za-z]{2})\d{2}/gu;
 
 /** `account`/`acct` (optionally `number`, `no.`, `nr`, `#`, `:`), then 8-12 digits, dashes allowed between. */
-const ACCOUNT = /\b(?:account|acct)\.?(?:[ \t]*(?:number|num|no\.?|nr\.?|#))?[ \t]*[:#=]?[ \t]*(\d(?:-?\d){7,11})(?!-?\d)/dgi;
+const ACCOUNT =
+  /\b(?:account|acct)\.?(?:[ \t]*(?:number|num|no\.?|nr\.?|#))?[ \t]*[:#=]?[ \t]*(\d(?:-?\d){7,11})(?!-?\d)/dgi;
 
 /** Detector order when two findings start at the same offset and have the same length. */
 const PRIORITY: Readonly<Record<PiiKind, number>> = { email: 0, iban: 1, card: 2, account: 3, phone: 4 };
@@ -66,8 +70,12 @@ function detectEmails(text: string): Finding[] {
 function detectCards(text: string): Finding[] {
   const findings: Finding[] = [];
   for (const run of text.matchAll(DIGIT_RUN)) {
-    const groups = [...run[0].matchAll(/\d+/g)].map((g) => ({ digits: g[0], start: run.index + g.index, end: run.index + g.index + g[0].length }));
-    for (let i = 0; i < groups.length; ) {
+    const groups = [...run[0].matchAll(/\d+/g)].map((g) => ({
+      digits: g[0],
+      start: run.index + g.index,
+      end: run.index + g.index + g[0].length,
+    }));
+    for (let i = 0; i < groups.length;) {
       let best = -1;
       let digits = '';
       for (let j = i; j < groups.length; j++) {

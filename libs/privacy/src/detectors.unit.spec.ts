@@ -87,8 +87,15 @@ describe('detectPii: phone', () => {
 
 describe('detectPii: card', () => {
   it('finds Luhn-valid numbers of 13-19 digits, grouped or not', () => {
-    const text = 'visa 4111 1111 1111 1111, mc 5500-0000-0000-0004, amex 3782 822463 10005, disc 6011111111111117, short 4222222222222';
-    expect(found(text, ['card'])).toEqual(['4111 1111 1111 1111', '5500-0000-0000-0004', '3782 822463 10005', '6011111111111117', '4222222222222']);
+    const text =
+      'visa 4111 1111 1111 1111, mc 5500-0000-0000-0004, amex 3782 822463 10005, disc 6011111111111117, short 4222222222222';
+    expect(found(text, ['card'])).toEqual([
+      '4111 1111 1111 1111',
+      '5500-0000-0000-0004',
+      '3782 822463 10005',
+      '6011111111111117',
+      '4222222222222',
+    ]);
   });
 
   it('refuses a failed Luhn check, too few or too many digits, and non-card prefixes', () => {
@@ -108,7 +115,11 @@ describe('detectPii: card', () => {
 describe('detectPii: iban', () => {
   it('finds IBANs compact or in groups of four', () => {
     const text = 'pay DE89 3704 0044 0532 0130 00 or GB82WEST12345698765432, FR14 2004 1010 0505 0001 3M02 606.';
-    expect(found(text, ['iban'])).toEqual(['DE89 3704 0044 0532 0130 00', 'GB82WEST12345698765432', 'FR14 2004 1010 0505 0001 3M02 606']);
+    expect(found(text, ['iban'])).toEqual([
+      'DE89 3704 0044 0532 0130 00',
+      'GB82WEST12345698765432',
+      'FR14 2004 1010 0505 0001 3M02 606',
+    ]);
   });
 
   it('stops at the country length even when more groups follow', () => {

@@ -3,7 +3,10 @@ import { ValidationError } from '@ledgerflow/domain';
 /** One step of a parsed path: which children it selects, and whether at any depth (`..`). */
 export interface PathSegment {
   readonly descend: boolean;
-  readonly select: { readonly kind: 'name'; readonly name: string } | { readonly kind: 'wildcard' } | { readonly kind: 'index'; readonly index: number };
+  readonly select:
+    | { readonly kind: 'name'; readonly name: string }
+    | { readonly kind: 'wildcard' }
+    | { readonly kind: 'index'; readonly index: number };
 }
 
 /** A key on the way from the root to a value: an object property name or an array index. */
@@ -25,7 +28,8 @@ export function parseJsonPath(path: string): PathSegment[] {
   let rest = path.slice(1);
   while (rest !== '') {
     const m = TOKEN.exec(rest);
-    if (m === null) throw invalid(path, path.length - rest.length, 'expected .name, ..name, .*, [*], [index] or [\'name\']');
+    if (m === null)
+      throw invalid(path, path.length - rest.length, "expected .name, ..name, .*, [*], [index] or ['name']");
     if (m[1] !== undefined) {
       const descend = m[1] === '..';
       segments.push({ descend, select: m[2] === '*' ? { kind: 'wildcard' } : { kind: 'name', name: m[2]! } });
@@ -36,14 +40,19 @@ export function parseJsonPath(path: string): PathSegment[] {
       else if (m[5] !== undefined) segments.push({ descend, select: { kind: 'index', index: Number(m[5]) } });
       else segments.push({ descend, select: { kind: 'name', name: name! } });
     }
-    if (segments.length > MAX_SEGMENTS) throw invalid(path, path.length - rest.length, `at most ${MAX_SEGMENTS} segments`);
+    if (segments.length > MAX_SEGMENTS)
+      throw invalid(path, path.length - rest.length, `at most ${MAX_SEGMENTS} segments`);
     rest = rest.slice(m[0].length);
   }
   return segments;
 }
 
 function invalid(path: string, offset: number, rule: string): ValidationError {
-  return new ValidationError('json_path_invalid', `JSON path ${JSON.stringify(path)} is invalid at offset ${offset}: ${rule}`, { field: 'path', rule, path, offset });
+  return new ValidationError(
+    'json_path_invalid',
+    `JSON path ${JSON.stringify(path)} is invalid at offset ${offset}: ${rule}`,
+    { field: 'path', rule, path, offset },
+  );
 }
 
 /**
@@ -70,7 +79,9 @@ export class PathMatcher {
 
   /** True when some path ends at the node of `state`. */
   matches(state: readonly number[]): boolean {
-    return state.some((code) => code % (MAX_SEGMENTS * 2) === this.paths[Math.floor(code / (MAX_SEGMENTS * 2))]!.length);
+    return state.some(
+      (code) => code % (MAX_SEGMENTS * 2) === this.paths[Math.floor(code / (MAX_SEGMENTS * 2))]!.length,
+    );
   }
 
   /** The state at the child `key` of the node of `state` (empty when no path can match below). */

@@ -23,11 +23,14 @@ describe('parseJsonPath', () => {
     expect(parseJsonPath('$')).toEqual([]);
   });
 
-  it.each([['a.b'], ['$.'], ['$.a[b]'], ['$...a'], ['$.a b'], ['$[?(@.x)]']])('refuses %s naming the offset', (path) => {
-    const attempt = (): unknown => parseJsonPath(path);
-    expect(attempt).toThrow(LedgerflowError);
-    expect(attempt).toThrow(/JSON path .* is invalid at offset \d+/);
-  });
+  it.each([['a.b'], ['$.'], ['$.a[b]'], ['$...a'], ['$.a b'], ['$[?(@.x)]']])(
+    'refuses %s naming the offset',
+    (path) => {
+      const attempt = (): unknown => parseJsonPath(path);
+      expect(attempt).toThrow(LedgerflowError);
+      expect(attempt).toThrow(/JSON path .* is invalid at offset \d+/);
+    },
+  );
 });
 
 describe('selectPaths', () => {
@@ -37,7 +40,10 @@ describe('selectPaths', () => {
 
   it('selects every element of an array with [*]', () => {
     expect(selectPaths(claim, ['$.witnesses[*].email'])).toEqual([['witnesses', 0, 'email']]);
-    expect(selectPaths(claim, ['$.witnesses[*]'])).toEqual([['witnesses', 0], ['witnesses', 1]]);
+    expect(selectPaths(claim, ['$.witnesses[*]'])).toEqual([
+      ['witnesses', 0],
+      ['witnesses', 1],
+    ]);
   });
 
   it('selects a key at any depth with $..key, in document order', () => {
@@ -50,7 +56,10 @@ describe('selectPaths', () => {
   });
 
   it('selects indexes, quoted names and the root', () => {
-    expect(selectPaths(claim, ['$.witnesses[1].name', "$['odd key']"])).toEqual([['witnesses', 1, 'name'], ['odd key']]);
+    expect(selectPaths(claim, ['$.witnesses[1].name', "$['odd key']"])).toEqual([
+      ['witnesses', 1, 'name'],
+      ['odd key'],
+    ]);
     expect(selectPaths(claim, ['$'])).toEqual([[]]);
   });
 

@@ -19,7 +19,10 @@ describe('mask', () => {
 
   it('keeps tokens, which hold no PII', () => {
     const token = 'pii_email_abcdefghijklmnopqrstuv';
-    expect(mask({ claimant: { name: token }, note: `to ${token}` }, CLAIM_RULES)).toEqual({ claimant: { name: token }, note: `to ${token}` });
+    expect(mask({ claimant: { name: token }, note: `to ${token}` }, CLAIM_RULES)).toEqual({
+      claimant: { name: token },
+      note: `to ${token}`,
+    });
   });
 });
 

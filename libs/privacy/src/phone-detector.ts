@@ -32,7 +32,13 @@ export function detectPhones(text: string): Finding[] {
   for (const match of text.matchAll(CANDIDATE)) {
     const candidate = match[0];
     const start = match.index;
-    if (isPhone(candidate, text.slice(Math.max(0, start - 5), start), text.slice(start + candidate.length, start + candidate.length + 5))) {
+    if (
+      isPhone(
+        candidate,
+        text.slice(Math.max(0, start - 5), start),
+        text.slice(start + candidate.length, start + candidate.length + 5),
+      )
+    ) {
       findings.push({ kind: 'phone', start, end: start + candidate.length });
     }
   }
@@ -42,7 +48,8 @@ export function detectPhones(text: string): Finding[] {
 function isPhone(candidate: string, before: string, after: string): boolean {
   const digits = candidate.replace(/\D/g, '');
   if (CURRENCY_BEFORE.test(before) || CURRENCY_AFTER.test(after)) return false;
-  if (candidate.startsWith('+')) return digits.length >= INTERNATIONAL_DIGITS.min && digits.length <= INTERNATIONAL_DIGITS.max;
+  if (candidate.startsWith('+'))
+    return digits.length >= INTERNATIONAL_DIGITS.min && digits.length <= INTERNATIONAL_DIGITS.max;
   if (digits.length < NATIONAL_DIGITS.min || digits.length > NATIONAL_DIGITS.max) return false;
   const groups = candidate.split(/[ .\-()]+/).filter((g) => g !== '');
   const separators = candidate.replace(/[\d()]/g, '');

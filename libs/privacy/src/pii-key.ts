@@ -17,13 +17,23 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{43}=?|[A-Za-z0-9_-]{43})$/;
  */
 export function parsePiiKey(text: string | undefined): Buffer {
   const fail = (rule: string, message: string): never => {
-    throw new LedgerflowError('CONFIG.INVALID', `Invalid configuration: 1 problem\n  - ${PII_KEY_VARIABLE}: ${message} (rule ${rule}; got ${text === undefined ? '(unset)' : '<redacted>'})`, false, {
-      issues: [{ variable: PII_KEY_VARIABLE, rule, message, value: text === undefined ? '(unset)' : '<redacted>' }],
-    });
+    throw new LedgerflowError(
+      'CONFIG.INVALID',
+      `Invalid configuration: 1 problem\n  - ${PII_KEY_VARIABLE}: ${message} (rule ${rule}; got ${text === undefined ? '(unset)' : '<redacted>'})`,
+      false,
+      {
+        issues: [{ variable: PII_KEY_VARIABLE, rule, message, value: text === undefined ? '(unset)' : '<redacted>' }],
+      },
+    );
   };
   const trimmed = text?.trim() ?? '';
-  if (trimmed === '') return fail('required', `is required: ${PII_KEY_BYTES} random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
-  if (!BASE64.test(trimmed)) return fail('base64', `must be ${PII_KEY_BYTES} bytes in base64 (44 characters with padding), e.g. from \`openssl rand -base64 32\``);
+  if (trimmed === '')
+    return fail('required', `is required: ${PII_KEY_BYTES} random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
+  if (!BASE64.test(trimmed))
+    return fail(
+      'base64',
+      `must be ${PII_KEY_BYTES} bytes in base64 (44 characters with padding), e.g. from \`openssl rand -base64 32\``,
+    );
   const key = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (key.length !== PII_KEY_BYTES) return fail('length', `must decode to ${PII_KEY_BYTES} bytes, got ${key.length}`);
   return key;
@@ -41,8 +51,13 @@ export interface DerivedKeys {
 
 /** Derives the encryption key, the token key and the key id from the 32-byte vault key. */
 export function deriveKeys(key: Uint8Array): DerivedKeys {
-  if (key.length !== PII_KEY_BYTES) throw new LedgerflowError('CONFIG.INVALID', `${PII_KEY_VARIABLE} must be ${PII_KEY_BYTES} bytes, got ${key.length}`);
-  const derive = (info: string): Buffer => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `ledgerflow-pii/${info}`, PII_KEY_BYTES));
+  if (key.length !== PII_KEY_BYTES)
+    throw new LedgerflowError(
+      'CONFIG.INVALID',
+      `${PII_KEY_VARIABLE} must be ${PII_KEY_BYTES} bytes, got ${key.length}`,
+    );
+  const derive = (info: string): Buffer =>
+    Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `ledgerflow-pii/${info}`, PII_KEY_BYTES));
   return {
     encryption: derive('encryption'),
     tokens: derive('tokens'),
@@ -57,7 +72,8 @@ const TOKEN_CHARS = 22;
  * A token: `pii_<kind>_<22 base64url chars>`, kind one of `email|phone|card|iban|account|path`, not inside a
  * longer run of token characters. Not global: copy it with the `g` flag to find every token.
  */
-export const PII_TOKEN_PATTERN = /(?<![A-Za-z0-9_-])pii_(?:email|phone|card|iban|account|path)_[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])/;
+export const PII_TOKEN_PATTERN =
+  /(?<![A-Za-z0-9_-])pii_(?:email|phone|card|iban|account|path)_[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])/;
 
 const WHOLE_TOKEN = new RegExp(`^${PII_TOKEN_PATTERN.source}$`);
 
@@ -76,6 +92,12 @@ export function tokenPatternGlobal(): RegExp {
  * `runId NUL kind NUL plaintext`, so equal values of one run share a token and different runs never do.
  */
 export function makeToken(tokenKey: Uint8Array, runId: string, kind: string, plaintext: string): string {
-  const mac = createHmac('sha256', tokenKey).update(runId).update('\0').update(kind).update('\0').update(plaintext).digest('base64url');
+  const mac = createHmac('sha256', tokenKey)
+    .update(runId)
+    .update('\0')
+    .update(kind)
+    .update('\0')
+    .update(plaintext)
+    .digest('base64url');
   return `pii_${kind}_${mac.slice(0, TOKEN_CHARS)}`;
 }

@@ -1,6 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { deriveKeys, isPiiToken, makeToken, parsePiiKey, PII_KEY_VARIABLE, tokenPatternGlobal, type DerivedKeys } from './pii-key.js';
+import {
+  deriveKeys,
+  isPiiToken,
+  makeToken,
+  parsePiiKey,
+  PII_KEY_VARIABLE,
+  tokenPatternGlobal,
+  type DerivedKeys,
+} from './pii-key.js';
 import type { TokenKind } from './pii-kind.js';
 import { matcherOf, type PrivacyRules } from './privacy-rules.js';
 import { transformValue } from './transform.js';
@@ -134,7 +142,16 @@ export class PiiVault {
     const cipher = createCipheriv('aes-256-gcm', this.keys.encryption, iv);
     cipher.setAAD(aad(runId, token));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return { token, runId, kind, keyId: this.keys.keyId, iv, tag: cipher.getAuthTag(), ciphertext, createdAt: this.now().toISOString() };
+    return {
+      token,
+      runId,
+      kind,
+      keyId: this.keys.keyId,
+      iv,
+      tag: cipher.getAuthTag(),
+      ciphertext,
+      createdAt: this.now().toISOString(),
+    };
   }
 
   private decrypt(entry: VaultEntry): string {
@@ -152,10 +169,15 @@ export class PiiVault {
       decipher.setAuthTag(entry.tag);
       return Buffer.concat([decipher.update(entry.ciphertext), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new LedgerflowError('pii_vault_corrupt', `PII vault entry ${entry.token} fails AES-256-GCM authentication (tampered or truncated)`, false, {
-        token: entry.token,
-        cause: (error as Error).message,
-      });
+      throw new LedgerflowError(
+        'pii_vault_corrupt',
+        `PII vault entry ${entry.token} fails AES-256-GCM authentication (tampered or truncated)`,
+        false,
+        {
+          token: entry.token,
+          cause: (error as Error).message,
+        },
+      );
     }
   }
 }

@@ -56,7 +56,11 @@ describe('PiiVault.tokenize', () => {
     const { vault, key } = setup();
     const a = (await vault.tokenize(sampleClaim(), CLAIM_RULES, { runId: 'run-1' })).value as TokenizedClaim;
     expect(a.notes[0].slice(9, 9 + 32)).toBe(a.claimant.email);
-    const again = (await new PiiVault({ store: new InMemoryVaultStore(), key }).tokenize(sampleClaim(), CLAIM_RULES, { runId: 'run-1' })).value;
+    const again = (
+      await new PiiVault({ store: new InMemoryVaultStore(), key }).tokenize(sampleClaim(), CLAIM_RULES, {
+        runId: 'run-1',
+      })
+    ).value;
     expect(again).toEqual(a);
     const other = (await vault.tokenize(sampleClaim(), CLAIM_RULES, { runId: 'run-2' })).value as TokenizedClaim;
     expect(other.claimant.email).not.toBe(a.claimant.email);
@@ -74,7 +78,16 @@ describe('PiiVault.tokenize', () => {
   it('stores one encrypted entry per distinct token, without the plaintext', async () => {
     const entries: VaultEntry[] = [];
     const inner = new InMemoryVaultStore();
-    const spyStore: VaultStore = { ...inner, get: (t) => inner.get(t), deleteRun: (r) => inner.deleteRun(r), close: () => inner.close(), put: async (e) => { entries.push(...e); await inner.put(e); } };
+    const spyStore: VaultStore = {
+      ...inner,
+      get: (t) => inner.get(t),
+      deleteRun: (r) => inner.deleteRun(r),
+      close: () => inner.close(),
+      put: async (e) => {
+        entries.push(...e);
+        await inner.put(e);
+      },
+    };
     const vault = new PiiVault({ store: spyStore, key: testKey() });
     await vault.tokenize({ a: 'ada@example.com', b: 'mail ada@example.com' }, CLAIM_RULES, { runId: 'run-1' });
     expect(entries).toHaveLength(1);
@@ -92,7 +105,9 @@ describe('PiiVault.detokenize', () => {
 
   it('restores a path token embedded in a longer string as text', async () => {
     const { vault } = setup();
-    const { value } = await vault.tokenize({ claimant: { name: 'Ada Lovelace', dob: { year: 1815 } } }, CLAIM_RULES, { runId: 'r' });
+    const { value } = await vault.tokenize({ claimant: { name: 'Ada Lovelace', dob: { year: 1815 } } }, CLAIM_RULES, {
+      runId: 'r',
+    });
     const { name, dob } = (value as { claimant: { name: string; dob: string } }).claimant;
     const restored = await vault.detokenize({ greeting: `Dear ${name}, born ${dob}` });
     expect(restored.value).toEqual({ greeting: 'Dear Ada Lovelace, born {"year":1815}' });
@@ -100,7 +115,11 @@ describe('PiiVault.detokenize', () => {
 
   it('restores tokens nested inside a path-masked value', async () => {
     const { vault } = setup();
-    const first = await vault.tokenize({ claimant: { contact: 'ada@example.com' } }, { ...CLAIM_RULES, paths: [] }, { runId: 'r' });
+    const first = await vault.tokenize(
+      { claimant: { contact: 'ada@example.com' } },
+      { ...CLAIM_RULES, paths: [] },
+      { runId: 'r' },
+    );
     const second = await vault.tokenize(first.value, { ...CLAIM_RULES, paths: ['$.claimant'] }, { runId: 'r' });
     expect((second.value as { claimant: unknown }).claimant).toMatch(TOKEN('path'));
     expect((await vault.detokenize(second.value)).value).toEqual({ claimant: { contact: 'ada@example.com' } });
@@ -121,7 +140,10 @@ describe('PiiVault.detokenize', () => {
     const { value } = await vault.tokenize('ada@example.com', CLAIM_RULES, { runId: 'run-1' });
     const wrong = new PiiVault({ store, key: testKey() });
     await expect(wrong.detokenize(value)).rejects.toThrow(LedgerflowError);
-    await expect(wrong.detokenize(value)).rejects.toMatchObject({ code: 'pii_key_mismatch', message: expect.stringContaining('LEDGERFLOW_PII_KEY') });
+    await expect(wrong.detokenize(value)).rejects.toMatchObject({
+      code: 'pii_key_mismatch',
+      message: expect.stringContaining('LEDGERFLOW_PII_KEY'),
+    });
   });
 
   it('throws pii_vault_corrupt when an entry was tampered with', async () => {
@@ -129,7 +151,13 @@ describe('PiiVault.detokenize', () => {
     const inner = new InMemoryVaultStore();
     const tampering: VaultStore = {
       put: (e) => inner.put(e),
-      get: async (tokens) => new Map([...(await inner.get(tokens))].map(([t, e]) => [t, { ...e, ciphertext: Buffer.from(e.ciphertext).map((b, i) => (i === 0 ? b ^ 1 : b)) }])),
+      get: async (tokens) =>
+        new Map(
+          [...(await inner.get(tokens))].map(([t, e]) => [
+            t,
+            { ...e, ciphertext: Buffer.from(e.ciphertext).map((b, i) => (i === 0 ? b ^ 1 : b)) },
+          ]),
+        ),
       deleteRun: (r) => inner.deleteRun(r),
       close: () => inner.close(),
     };
@@ -155,7 +183,13 @@ describe('PiiVault.forgetRun', () => {
 
 describe('PiiVault properties', () => {
   const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
-  const pii = fc.constantFrom('ada@example.com', '+44 20 7946 0958', '4111 1111 1111 1111', 'DE89370400440532013000', '555-123-4567');
+  const pii = fc.constantFrom(
+    'ada@example.com',
+    '+44 20 7946 0958',
+    '4111 1111 1111 1111',
+    'DE89370400440532013000',
+    '555-123-4567',
+  );
   // Surrounding words from letters that spell no currency code (a currency next to digits reads as an amount).
   const words = fc.stringMatching(/^[qwxyz ]{0,8}$/);
   const withPii = fc.tuple(json, fc.array(fc.tuple(words, pii, words), { maxLength: 4 })).map(([base, texts]) => ({

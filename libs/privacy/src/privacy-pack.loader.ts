@@ -37,31 +37,51 @@ export function parsePrivacyPack(text: string, source: string): PrivacyPack | un
   const fail = (problem: string, at: readonly (string | number)[] = []): never => {
     const node = at.length === 0 ? doc.contents : doc.getIn(at, true);
     const pos = lines.linePos(isNode(node) && node.range ? node.range[0] : 0);
-    throw new LedgerflowError('policy_pack_invalid', `${source}:${pos.line}:${pos.col}: ${problem}`, false, { file: source, line: pos.line, column: pos.col });
+    throw new LedgerflowError('policy_pack_invalid', `${source}:${pos.line}:${pos.col}: ${problem}`, false, {
+      file: source,
+      line: pos.line,
+      column: pos.col,
+    });
   };
   if (doc.errors.length > 0) {
     if (!/^kind:\s*["']?privacy["']?\s*(#.*)?$/m.test(text)) return undefined;
     const at = doc.errors[0]!.linePos?.[0] ?? { line: 1, col: 1 };
-    throw new LedgerflowError('policy_pack_invalid', `${source}:${at.line}:${at.col}: YAML: ${doc.errors[0]!.message.split('\n')[0]}`, false, {
-      file: source, line: at.line, column: at.col,
-    });
+    throw new LedgerflowError(
+      'policy_pack_invalid',
+      `${source}:${at.line}:${at.col}: YAML: ${doc.errors[0]!.message.split('\n')[0]}`,
+      false,
+      {
+        file: source,
+        line: at.line,
+        column: at.col,
+      },
+    );
   }
   const raw: unknown = doc.toJS();
   if (!isRecord(raw) || raw['kind'] !== 'privacy') return undefined;
   return validate(raw, source, doc, fail);
 }
 
-function validate(raw: Record<string, unknown>, source: string, doc: Document, fail: (problem: string, at?: readonly (string | number)[]) => never): PrivacyPack {
-  for (const key of Object.keys(raw)) if (!TOP_KEYS.has(key)) fail(`unknown key "${key}" (allowed: ${[...TOP_KEYS].join(', ')})`, [key]);
+function validate(
+  raw: Record<string, unknown>,
+  source: string,
+  doc: Document,
+  fail: (problem: string, at?: readonly (string | number)[]) => never,
+): PrivacyPack {
+  for (const key of Object.keys(raw))
+    if (!TOP_KEYS.has(key)) fail(`unknown key "${key}" (allowed: ${[...TOP_KEYS].join(', ')})`, [key]);
   const { id, version, mask } = raw;
   if (typeof id !== 'string' || !PACK_ID.test(id)) fail(`/id must match ${PACK_ID.source}`, ['id']);
-  if (typeof version !== 'string' || !PACK_VERSION.test(version)) fail(`/version must be a semantic version MAJOR.MINOR.PATCH`, ['version']);
+  if (typeof version !== 'string' || !PACK_VERSION.test(version))
+    fail(`/version must be a semantic version MAJOR.MINOR.PATCH`, ['version']);
   const expected = `${String(id)}@${String(version)}`;
   if (!new RegExp(`^${expected.replace(/\./g, '\\.')}\\.ya?ml$`).test(basename(source))) {
     fail(`the file declares ${expected}, so it must be named ${expected}.yaml`);
   }
-  if (!isRecord(mask)) return fail('/mask must be an object with paths and/or detectors', doc.has('mask') ? ['mask'] : []);
-  for (const key of Object.keys(mask)) if (!MASK_KEYS.has(key)) fail(`unknown key "mask.${key}" (allowed: paths, detectors)`, ['mask', key]);
+  if (!isRecord(mask))
+    return fail('/mask must be an object with paths and/or detectors', doc.has('mask') ? ['mask'] : []);
+  for (const key of Object.keys(mask))
+    if (!MASK_KEYS.has(key)) fail(`unknown key "mask.${key}" (allowed: paths, detectors)`, ['mask', key]);
   if (mask['paths'] === undefined && mask['detectors'] === undefined) fail('/mask needs paths or detectors', ['mask']);
   const paths = listOf(mask['paths'], 'paths', fail);
   paths.forEach((path, i) => {
@@ -74,12 +94,27 @@ function validate(raw: Record<string, unknown>, source: string, doc: Document, f
   });
   const detectors = listOf(mask['detectors'], 'detectors', fail);
   detectors.forEach((kind, i) => {
-    if (!isPiiKind(kind)) fail(`/mask/detectors/${i} must be one of ${PII_KINDS.join(', ')}; got ${JSON.stringify(kind)}`, ['mask', 'detectors', i]);
+    if (!isPiiKind(kind))
+      fail(`/mask/detectors/${i} must be one of ${PII_KINDS.join(', ')}; got ${JSON.stringify(kind)}`, [
+        'mask',
+        'detectors',
+        i,
+      ]);
   });
-  return { id: id as string, version: version as string, paths: paths as string[], detectors: detectors as PiiKind[], source };
+  return {
+    id: id as string,
+    version: version as string,
+    paths: paths as string[],
+    detectors: detectors as PiiKind[],
+    source,
+  };
 }
 
-function listOf(value: unknown, field: string, fail: (problem: string, at?: readonly (string | number)[]) => never): unknown[] {
+function listOf(
+  value: unknown,
+  field: string,
+  fail: (problem: string, at?: readonly (string | number)[]) => never,
+): unknown[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) return fail(`/mask/${field} must be a list`, ['mask', field]);
   return value;
@@ -106,7 +141,12 @@ export function loadPrivacyRules(dirs: readonly string[]): PrivacyRules {
       if (pack === undefined) continue;
       const twin = packs.find((p) => p.id === pack.id && p.version === pack.version);
       if (twin !== undefined) {
-        throw new LedgerflowError('policy_pack_duplicate', `${file}: ${pack.id}@${pack.version} is already defined in ${twin.source}`, false, { files: [twin.source, file] });
+        throw new LedgerflowError(
+          'policy_pack_duplicate',
+          `${file}: ${pack.id}@${pack.version} is already defined in ${twin.source}`,
+          false,
+          { files: [twin.source, file] },
+        );
       }
       packs.push(pack);
     }
@@ -115,7 +155,9 @@ export function loadPrivacyRules(dirs: readonly string[]): PrivacyRules {
 }
 
 /** The union of `packs`: `packs` sorted `id@version`, paths and detectors deduplicated in pack order. */
-export function mergePrivacyPacks(packs: readonly Pick<PrivacyPack, 'id' | 'version' | 'paths' | 'detectors'>[]): PrivacyRules {
+export function mergePrivacyPacks(
+  packs: readonly Pick<PrivacyPack, 'id' | 'version' | 'paths' | 'detectors'>[],
+): PrivacyRules {
   return {
     packs: packs.map((p) => `${p.id}@${p.version}`).sort(),
     paths: [...new Set(packs.flatMap((p) => p.paths))],
@@ -125,8 +167,16 @@ export function mergePrivacyPacks(packs: readonly Pick<PrivacyPack, 'id' | 'vers
 
 function listDir(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
   } catch (error) {
-    throw new LedgerflowError('policy_dir_unreadable', `${dir}: cannot list the policy pack directory (${(error as Error).message})`, false, { dir });
+    throw new LedgerflowError(
+      'policy_dir_unreadable',
+      `${dir}: cannot list the policy pack directory (${(error as Error).message})`,
+      false,
+      { dir },
+    );
   }
 }

@@ -30,22 +30,40 @@ describe('parsePrivacyPack', () => {
   });
 
   it('ignores other kinds, files without kind, and non-YAML files that do not declare kind: privacy', () => {
-    expect(parsePrivacyPack('id: claims-payout\nversion: 1.0.0\nrules: []\n', 'claims-payout@1.0.0.yaml')).toBeUndefined();
+    expect(
+      parsePrivacyPack('id: claims-payout\nversion: 1.0.0\nrules: []\n', 'claims-payout@1.0.0.yaml'),
+    ).toBeUndefined();
     expect(parsePrivacyPack('id: x\nversion: 1.0.0\nkind: approval\nrules: []\n', 'x@1.0.0.yaml')).toBeUndefined();
     expect(parsePrivacyPack('cases:\n  - [unclosed\n', 'cases.yaml')).toBeUndefined();
     expect(parsePrivacyPack('- just\n- a list\n', 'list.yaml')).toBeUndefined();
   });
 
   it.each([
-    ['an unknown detector', VALID.replace('iban]', 'ssn]'), /:6:\d+: \/mask\/detectors\/3 must be one of email, phone, card, iban, account; got "ssn"/],
-    ['an invalid path', VALID.replace('"$.claimant.name"', '"claimant.name"'), /:5:\d+: \/mask\/paths\/1: JSON path "claimant.name" is invalid/],
+    [
+      'an unknown detector',
+      VALID.replace('iban]', 'ssn]'),
+      /:6:\d+: \/mask\/detectors\/3 must be one of email, phone, card, iban, account; got "ssn"/,
+    ],
+    [
+      'an invalid path',
+      VALID.replace('"$.claimant.name"', '"claimant.name"'),
+      /:5:\d+: \/mask\/paths\/1: JSON path "claimant.name" is invalid/,
+    ],
     ['a missing id', VALID.replace('id: claims-privacy\n', ''), /\/id must match/],
     ['a bad version', VALID.replace('1.0.0', '1.0'), /:2:\d+: \/version must be a semantic version/],
     ['a missing mask', 'id: claims-privacy\nversion: 1.0.0\nkind: privacy\n', /\/mask must be an object/],
-    ['an empty mask', 'id: claims-privacy\nversion: 1.0.0\nkind: privacy\nmask: {}\n', /\/mask needs paths or detectors/],
+    [
+      'an empty mask',
+      'id: claims-privacy\nversion: 1.0.0\nkind: privacy\nmask: {}\n',
+      /\/mask needs paths or detectors/,
+    ],
     ['a misspelt mask key', VALID.replace('detectors:', 'detector:'), /unknown key "mask.detector"/],
     ['an unknown top-level key', `${VALID}extra: 1\n`, /:7:\d+: unknown key "extra"/],
-    ['paths that are not a list', VALID.replace('paths: ["$.claimant.email", "$.claimant.name"]', 'paths: "$.a"'), /\/mask\/paths must be a list/],
+    [
+      'paths that are not a list',
+      VALID.replace('paths: ["$.claimant.email", "$.claimant.name"]', 'paths: "$.a"'),
+      /\/mask\/paths must be a list/,
+    ],
     ['a YAML error', `${VALID}mask: [\n`, /YAML: /],
   ])('refuses %s with policy_pack_invalid naming the file and line', (_label, text, message) => {
     const error = failure(text);
@@ -69,6 +87,10 @@ describe('mergePrivacyPacks', () => {
       { id: 'b', version: '1.0.0', paths: ['$.a', '$.b'], detectors: ['email'] },
       { id: 'a', version: '2.0.0', paths: ['$.b', '$..c'], detectors: ['email', 'iban'] },
     ]);
-    expect(rules).toEqual({ packs: ['a@2.0.0', 'b@1.0.0'], paths: ['$.a', '$.b', '$..c'], detectors: ['email', 'iban'] });
+    expect(rules).toEqual({
+      packs: ['a@2.0.0', 'b@1.0.0'],
+      paths: ['$.a', '$.b', '$..c'],
+      detectors: ['email', 'iban'],
+    });
   });
 });

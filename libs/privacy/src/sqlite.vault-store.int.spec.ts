@@ -58,7 +58,8 @@ describe('SqliteVaultStore', () => {
       .map((name) => readFileSync(join(dir, name)).toString('latin1'))
       .join('');
     expect(bytes).toContain('pii_email_');
-    for (const plain of ['ada@example.com', 'Lovelace', '4111 1111', 'DE89 3704', '7946 0958', '078-05-1120']) expect(bytes).not.toContain(plain);
+    for (const plain of ['ada@example.com', 'Lovelace', '4111 1111', 'DE89 3704', '7946 0958', '078-05-1120'])
+      expect(bytes).not.toContain(plain);
   });
 
   it('reads many tokens at once (chunked IN queries)', async () => {

@@ -49,7 +49,8 @@ export class SqliteVaultStore implements VaultStore {
     const { db } = openSqliteFile(path, {
       ...options,
       schema: (connection) => connection.exec(SCHEMA),
-      unavailable: (reason, cause) => new LedgerflowError('pii_vault_unavailable', `PII vault ${reason}`, true, { cause: String(cause) }),
+      unavailable: (reason, cause) =>
+        new LedgerflowError('pii_vault_unavailable', `PII vault ${reason}`, true, { cause: String(cause) }),
     });
     return new SqliteVaultStore(db);
   }
@@ -60,9 +61,21 @@ export class SqliteVaultStore implements VaultStore {
       'INSERT OR IGNORE INTO pii_vault (token, run_id, kind, key_id, iv, tag, ciphertext, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     unavailableWhenBusy('put', () =>
-      this.db.transaction(() => {
-        for (const e of entries) insert.run(e.token, e.runId, e.kind, e.keyId, Buffer.from(e.iv), Buffer.from(e.tag), Buffer.from(e.ciphertext), e.createdAt);
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          for (const e of entries)
+            insert.run(
+              e.token,
+              e.runId,
+              e.kind,
+              e.keyId,
+              Buffer.from(e.iv),
+              Buffer.from(e.tag),
+              Buffer.from(e.ciphertext),
+              e.createdAt,
+            );
+        })
+        .immediate(),
     );
   }
 
@@ -80,7 +93,10 @@ export class SqliteVaultStore implements VaultStore {
   }
 
   async deleteRun(runId: string): Promise<number> {
-    return unavailableWhenBusy('deleteRun', () => this.db.prepare('DELETE FROM pii_vault WHERE run_id = ?').run(runId).changes);
+    return unavailableWhenBusy(
+      'deleteRun',
+      () => this.db.prepare('DELETE FROM pii_vault WHERE run_id = ?').run(runId).changes,
+    );
   }
 
   async close(): Promise<void> {
@@ -106,7 +122,13 @@ function unavailableWhenBusy<T>(operation: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (isBusyError(error)) throw new LedgerflowError('pii_vault_unavailable', `PII vault ${operation}: database file locked beyond the busy timeout`, true, { cause: String(error) });
+    if (isBusyError(error))
+      throw new LedgerflowError(
+        'pii_vault_unavailable',
+        `PII vault ${operation}: database file locked beyond the busy timeout`,
+        true,
+        { cause: String(error) },
+      );
     throw error;
   }
 }

@@ -16,17 +16,28 @@ export interface Replacer {
  * values selected by `matcher` go through `replacer.whole` and every detector finding inside any other string
  * through `replacer.inline`. Object keys, tokens, null, undefined and empty strings are left as they are.
  */
-export function transformValue(value: unknown, matcher: PathMatcher, detectors: readonly PiiKind[], replacer: Replacer): unknown {
+export function transformValue(
+  value: unknown,
+  matcher: PathMatcher,
+  detectors: readonly PiiKind[],
+  replacer: Replacer,
+): unknown {
   const walk = (node: unknown, state: readonly number[]): unknown => {
     const json = toJsonValue(node);
     if (state.length > 0 && matcher.matches(state)) {
       return json === null || json === undefined || json === '' || isPiiToken(json) ? json : replacer.whole(json);
     }
     if (typeof json === 'string') return replaceInString(json, detectors, replacer.inline);
-    if (Array.isArray(json)) return json.map((item, i) => walk(item, state.length > 0 ? matcher.child(state, i) : state));
+    if (Array.isArray(json))
+      return json.map((item, i) => walk(item, state.length > 0 ? matcher.child(state, i) : state));
     if (json !== null && typeof json === 'object') {
       // fromEntries defines own properties, so a `__proto__` key stays data and never becomes a prototype.
-      return Object.fromEntries(Object.entries(json).map(([key, item]) => [key, walk(item, state.length > 0 ? matcher.child(state, key) : state)]));
+      return Object.fromEntries(
+        Object.entries(json).map(([key, item]) => [
+          key,
+          walk(item, state.length > 0 ? matcher.child(state, key) : state),
+        ]),
+      );
     }
     return json;
   };
@@ -35,14 +46,20 @@ export function transformValue(value: unknown, matcher: PathMatcher, detectors: 
 
 function toJsonValue(node: unknown): unknown {
   const toJSON = (node as { toJSON?: unknown } | null)?.toJSON;
-  return node !== null && typeof node === 'object' && typeof toJSON === 'function' ? (toJSON as () => unknown).call(node) : node;
+  return node !== null && typeof node === 'object' && typeof toJSON === 'function'
+    ? (toJSON as () => unknown).call(node)
+    : node;
 }
 
 /**
  * `text` with every detector finding replaced by `inline(kind, finding)`. Tokens already in the text are
  * kept and never searched (their characters could look like digits of a phone or card number).
  */
-export function replaceInString(text: string, detectors: readonly PiiKind[], inline: (kind: PiiKind, text: string) => string): string {
+export function replaceInString(
+  text: string,
+  detectors: readonly PiiKind[],
+  inline: (kind: PiiKind, text: string) => string,
+): string {
   if (detectors.length === 0 || !/[\d@]/.test(text)) return text;
   let out = '';
   let last = 0;

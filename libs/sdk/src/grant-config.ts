@@ -34,20 +34,28 @@ export function grantsFromEnv(env: Env = process.env): GrantsOption {
   const mode = env[GRANT_VERIFY_SWITCH_ENV]?.trim() ?? '';
   if (mode === 'off') return 'disabled';
   if (mode !== '' && mode !== 'on') {
-    throw new LedgerflowError('config_invalid', `${GRANT_VERIFY_SWITCH_ENV} must be on or off, got ${JSON.stringify(mode)}`, false, { field: GRANT_VERIFY_SWITCH_ENV });
+    throw new LedgerflowError(
+      'config_invalid',
+      `${GRANT_VERIFY_SWITCH_ENV} must be on or off, got ${JSON.stringify(mode)}`,
+      false,
+      { field: GRANT_VERIFY_SWITCH_ENV },
+    );
   }
   const publicKey = env[GRANT_VERIFY_KEY_ENV] ?? '';
   if (publicKey.trim() === '') {
     throw new LedgerflowError(
       'config_invalid',
       `${GRANT_VERIFY_KEY_ENV} is required (SPKI PEM of the policy service's Ed25519 grant key); set ${GRANT_VERIFY_SWITCH_ENV}=off to run without grant verification`,
-      false, { field: GRANT_VERIFY_KEY_ENV },
+      false,
+      { field: GRANT_VERIFY_KEY_ENV },
     );
   }
   try {
     grantPublicKeys(publicKey);
   } catch (error) {
-    throw new LedgerflowError('config_invalid', `${GRANT_VERIFY_KEY_ENV}: ${(error as Error).message}`, false, { field: GRANT_VERIFY_KEY_ENV });
+    throw new LedgerflowError('config_invalid', `${GRANT_VERIFY_KEY_ENV}: ${(error as Error).message}`, false, {
+      field: GRANT_VERIFY_KEY_ENV,
+    });
   }
   return { publicKey };
 }
@@ -68,16 +76,30 @@ export const GRANTS_DISABLED_WARNING =
  *   given in `grants` (`config_invalid` for a bad key in the environment).
  */
 export function resolveGrantCheck(
-  options: { readonly verifyGrant?: GrantCheck; readonly grants?: GrantsOption; readonly logger?: ToolLogger; readonly name?: string },
+  options: {
+    readonly verifyGrant?: GrantCheck;
+    readonly grants?: GrantsOption;
+    readonly logger?: ToolLogger;
+    readonly name?: string;
+  },
   env: Env = process.env,
 ): GrantCheck | undefined {
   if (options.verifyGrant !== undefined) {
-    if (options.grants !== undefined) throw new LedgerflowError('config_invalid', 'give startToolWorker either verifyGrant or grants, not both', false, { field: 'grants' });
+    if (options.grants !== undefined)
+      throw new LedgerflowError(
+        'config_invalid',
+        'give startToolWorker either verifyGrant or grants, not both',
+        false,
+        { field: 'grants' },
+      );
     return options.verifyGrant;
   }
   const grants = options.grants ?? grantsFromEnv(env);
   if (grants !== 'disabled') return grantVerifier(grants);
   if (options.logger) options.logger.warn(GRANTS_DISABLED_WARNING, { worker: options.name });
-  else process.stderr.write(`warning: ${GRANTS_DISABLED_WARNING}${options.name === undefined ? '' : ` (${options.name})`}\n`);
+  else
+    process.stderr.write(
+      `warning: ${GRANTS_DISABLED_WARNING}${options.name === undefined ? '' : ` (${options.name})`}\n`,
+    );
   return undefined;
 }

@@ -7,9 +7,13 @@ const keys = testGrantKeys();
 
 describe('resolveGrantCheck: workers fail closed', () => {
   it('refuses to start with no verify key: config_invalid naming LEDGERFLOW_GRANT_VERIFY_KEY', () => {
-    expect(() => resolveGrantCheck({}, {})).toThrow(expect.objectContaining({ code: 'config_invalid', details: { field: GRANT_VERIFY_KEY_ENV } }));
+    expect(() => resolveGrantCheck({}, {})).toThrow(
+      expect.objectContaining({ code: 'config_invalid', details: { field: GRANT_VERIFY_KEY_ENV } }),
+    );
     expect(() => resolveGrantCheck({}, {})).toThrow(`${GRANT_VERIFY_KEY_ENV} is required`);
-    expect(() => resolveGrantCheck({}, { [GRANT_VERIFY_SWITCH_ENV]: 'on' })).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+    expect(() => resolveGrantCheck({}, { [GRANT_VERIFY_SWITCH_ENV]: 'on' })).toThrow(
+      expect.objectContaining({ code: 'config_invalid' }),
+    );
   });
 
   it('verifies with the key from the environment or from grants', () => {
@@ -21,13 +25,17 @@ describe('resolveGrantCheck: workers fail closed', () => {
     const logger = keptLogger();
     expect(resolveGrantCheck({ grants: 'disabled', logger, name: 'w' }, {})).toBeUndefined();
     expect(resolveGrantCheck({ logger }, { [GRANT_VERIFY_SWITCH_ENV]: 'off' })).toBeUndefined();
-    expect(resolveGrantCheck({ grants: 'disabled', logger }, { [GRANT_VERIFY_KEY_ENV]: keys.publicKeyPem })).toBeUndefined();
+    expect(
+      resolveGrantCheck({ grants: 'disabled', logger }, { [GRANT_VERIFY_KEY_ENV]: keys.publicKeyPem }),
+    ).toBeUndefined();
     expect(logger.lines).toEqual([1, 2, 3].map(() => ({ level: 'warn', message: GRANTS_DISABLED_WARNING })));
   });
 
   it('the environment key does not override an explicit grants option, and a custom hook stands alone', () => {
     const hook = async () => undefined;
     expect(resolveGrantCheck({ verifyGrant: hook }, {})).toBe(hook);
-    expect(() => resolveGrantCheck({ verifyGrant: hook, grants: 'disabled' }, {})).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+    expect(() => resolveGrantCheck({ verifyGrant: hook, grants: 'disabled' }, {})).toThrow(
+      expect.objectContaining({ code: 'config_invalid' }),
+    );
   });
 });

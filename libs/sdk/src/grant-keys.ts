@@ -40,10 +40,18 @@ function checked(key: string | KeyObject | CryptoKey): KeyObject | CryptoKey {
   try {
     object = typeof key === 'string' ? createPublicKey(key) : key;
   } catch (error) {
-    throw new LedgerflowError('grant_key_invalid', `grant verify key is not an SPKI PEM public key: ${(error as Error).message}`, false);
+    throw new LedgerflowError(
+      'grant_key_invalid',
+      `grant verify key is not an SPKI PEM public key: ${(error as Error).message}`,
+      false,
+    );
   }
   if (object.type !== 'public' || object.asymmetricKeyType !== 'ed25519') {
-    throw new LedgerflowError('grant_key_invalid', `grant verify key must be a public Ed25519 key, got a ${object.type} ${object.asymmetricKeyType ?? 'unknown'} key`, false);
+    throw new LedgerflowError(
+      'grant_key_invalid',
+      `grant verify key must be a public Ed25519 key, got a ${object.type} ${object.asymmetricKeyType ?? 'unknown'} key`,
+      false,
+    );
   }
   return object;
 }
@@ -54,7 +62,10 @@ function checked(key: string | KeyObject | CryptoKey): KeyObject | CryptoKey {
  */
 export async function grantKeyId(key: KeyObject | CryptoKey): Promise<string | undefined> {
   try {
-    return await calculateJwkThumbprint(await exportJWK(key instanceof KeyObject && key.type === 'private' ? createPublicKey(key) : key), 'sha256');
+    return await calculateJwkThumbprint(
+      await exportJWK(key instanceof KeyObject && key.type === 'private' ? createPublicKey(key) : key),
+      'sha256',
+    );
   } catch {
     return undefined;
   }
@@ -69,7 +80,9 @@ export function ed25519KeyId(key: KeyObject): string | undefined {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   if (publicKey.asymmetricKeyType !== 'ed25519') return undefined;
   const { x } = publicKey.export({ format: 'jwk' });
-  return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x }))
+    .digest('base64url');
 }
 
 /**

@@ -27,8 +27,17 @@ export type VerifyGrant = (grant: string | undefined, request: GrantedRequest) =
  * replayed under another key or with another input); `out_of_scope` for another run, step, attempt or tool.
  */
 export type GrantRefusalReason =
-  | 'missing' | 'malformed' | 'expired' | 'not_yet_valid' | 'bad_signature' | 'wrong_algorithm'
-  | 'wrong_issuer' | 'wrong_audience' | 'out_of_scope' | 'key_mismatch' | 'input_mismatch';
+  | 'missing'
+  | 'malformed'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'bad_signature'
+  | 'wrong_algorithm'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'out_of_scope'
+  | 'key_mismatch'
+  | 'input_mismatch';
 
 export const DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS = 5;
 
@@ -63,7 +72,9 @@ export function grantVerifier(options: GrantVerifierOptions): VerifyGrant {
     if (grant === undefined || grant.trim() === '') {
       throw refuse('missing', `grant missing: ${audience} requires an lf-grant header signed by the policy service`);
     }
-    const payload = verifyGrantFast(grant, ring, audience, clockTolerance) ?? (await verifyWithRing(grant, ring, audience, clockTolerance));
+    const payload =
+      verifyGrantFast(grant, ring, audience, clockTolerance) ??
+      (await verifyWithRing(grant, ring, audience, clockTolerance));
     return checkScope(payload, request);
   };
 }
@@ -82,14 +93,31 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * else (then jose decides, and explains a refusal). Never accepts what jose would refuse. Exported for tests
  * (not from the package).
  */
-export function verifyGrantFast(grant: string, ring: GrantKeyRing, audience: string, clockTolerance: number): JWTPayload | undefined {
+export function verifyGrantFast(
+  grant: string,
+  ring: GrantKeyRing,
+  audience: string,
+  clockTolerance: number,
+): JWTPayload | undefined {
   const first = grant.indexOf('.');
   const second = grant.indexOf('.', first + 1);
   if (first <= 0 || second <= first + 1 || grant.indexOf('.', second + 1) !== -1) return undefined;
   const [header, payload, signature] = [grant.slice(0, first), grant.slice(first + 1, second), grant.slice(second + 1)];
-  if (signature.length !== ED25519_SIGNATURE_CHARS || !BASE64URL.test(signature) || !isBase64url(header) || !isBase64url(payload)) return undefined;
+  if (
+    signature.length !== ED25519_SIGNATURE_CHARS ||
+    !BASE64URL.test(signature) ||
+    !isBase64url(header) ||
+    !isBase64url(payload)
+  )
+    return undefined;
   const protectedHeader = jsonObjectOf(header);
-  if (protectedHeader === undefined || protectedHeader.alg !== 'EdDSA' || 'crit' in protectedHeader || 'b64' in protectedHeader) return undefined;
+  if (
+    protectedHeader === undefined ||
+    protectedHeader.alg !== 'EdDSA' ||
+    'crit' in protectedHeader ||
+    'b64' in protectedHeader
+  )
+    return undefined;
   const kid = protectedHeader.kid;
   if (kid !== undefined && typeof kid !== 'string') return undefined;
   const signed = Buffer.from(grant.slice(0, second), 'latin1');
@@ -105,7 +133,9 @@ const isBase64url = (part: string): boolean => part.length % 4 !== 1 && BASE64UR
 function jsonObjectOf(part: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(part, 'base64url')));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -123,7 +153,12 @@ function claimsHold(claims: JWTPayload, audience: string, tolerance: number): bo
 }
 
 /** Verifies with the key whose thumbprint is the grant's `kid` (every key in turn for a grant without one). */
-async function verifyWithRing(grant: string, ring: GrantKeyRing, audience: string, clockTolerance: number): Promise<JWTPayload> {
+async function verifyWithRing(
+  grant: string,
+  ring: GrantKeyRing,
+  audience: string,
+  clockTolerance: number,
+): Promise<JWTPayload> {
   let kid: string | undefined;
   try {
     kid = decodeProtectedHeader(grant).kid;
@@ -132,13 +167,20 @@ async function verifyWithRing(grant: string, ring: GrantKeyRing, audience: strin
   }
   const keys = await ring.candidates(kid);
   if (keys.length === 0) {
-    throw refuse('bad_signature', `grant is signed by a key this worker does not trust (kid ${JSON.stringify(kid)}); is ${GRANT_VERIFY_KEY_ENV} up to date?`, { kid });
+    throw refuse(
+      'bad_signature',
+      `grant is signed by a key this worker does not trust (kid ${JSON.stringify(kid)}); is ${GRANT_VERIFY_KEY_ENV} up to date?`,
+      { kid },
+    );
   }
   let failure: unknown;
   for (const key of keys) {
     try {
       const { payload } = await jwtVerify(grant, key, {
-        algorithms: ['EdDSA'], issuer: GRANT_ISSUER, audience, clockTolerance,
+        algorithms: ['EdDSA'],
+        issuer: GRANT_ISSUER,
+        audience,
+        clockTolerance,
         requiredClaims: ['sub', 'jti', 'iat', 'exp', 'key', 'digest'],
       });
       return payload;
@@ -153,34 +195,58 @@ async function verifyWithRing(grant: string, ring: GrantKeyRing, audience: strin
 function explain(error: unknown, audience: string, tolerance: number): LedgerflowError {
   if (error instanceof errors.JWTExpired) {
     const exp = typeof error.payload.exp === 'number' ? new Date(error.payload.exp * 1000).toISOString() : 'unknown';
-    return refuse('expired', `grant expired at ${exp} (now ${new Date().toISOString()}, clock tolerance ${tolerance} s)`, { claim: 'exp', exp });
+    return refuse(
+      'expired',
+      `grant expired at ${exp} (now ${new Date().toISOString()}, clock tolerance ${tolerance} s)`,
+      { claim: 'exp', exp },
+    );
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
     const { claim, reason, payload } = error;
     const actual = payload[claim];
     if (reason === 'missing') return refuse('malformed', `grant lacks the required claim ${claim}`, { claim });
     if (claim === 'aud') {
-      return refuse('wrong_audience', `grant audience is ${JSON.stringify(actual)}, this worker serves ${JSON.stringify(audience)}`, { claim, expected: audience, actual });
+      return refuse(
+        'wrong_audience',
+        `grant audience is ${JSON.stringify(actual)}, this worker serves ${JSON.stringify(audience)}`,
+        { claim, expected: audience, actual },
+      );
     }
     if (claim === 'iss') {
-      return refuse('wrong_issuer', `grant issuer is ${JSON.stringify(actual)}, expected ${JSON.stringify(GRANT_ISSUER)}`, { claim, expected: GRANT_ISSUER, actual });
+      return refuse(
+        'wrong_issuer',
+        `grant issuer is ${JSON.stringify(actual)}, expected ${JSON.stringify(GRANT_ISSUER)}`,
+        { claim, expected: GRANT_ISSUER, actual },
+      );
     }
-    if (claim === 'nbf') return refuse('not_yet_valid', `grant is not valid before ${String(actual)} (clock tolerance ${tolerance} s)`, { claim, actual });
+    if (claim === 'nbf')
+      return refuse('not_yet_valid', `grant is not valid before ${String(actual)} (clock tolerance ${tolerance} s)`, {
+        claim,
+        actual,
+      });
     return refuse('malformed', `grant claim ${claim} is invalid (${reason})`, { claim, rule: reason });
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return refuse('bad_signature', 'grant signature does not verify against the policy service public key (forged, or signed by another key)');
+    return refuse(
+      'bad_signature',
+      'grant signature does not verify against the policy service public key (forged, or signed by another key)',
+    );
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return refuse('wrong_algorithm', 'grant is not signed with EdDSA, the only algorithm accepted');
-  if (error instanceof errors.JOSEError) return refuse('malformed', `grant is not a valid signed JWT (${error.code})`, { jose: error.code });
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return refuse('wrong_algorithm', 'grant is not signed with EdDSA, the only algorithm accepted');
+  if (error instanceof errors.JOSEError)
+    return refuse('malformed', `grant is not a valid signed JWT (${error.code})`, { jose: error.code });
   return refuse('malformed', `grant could not be verified: ${error instanceof Error ? error.name : typeof error}`);
 }
 
 /** The claims a grant must carry about the step attempt, and the request values they must equal. */
 function checkScope(payload: JWTPayload, request: GrantedRequest): GrantClaims {
   const expected: ReadonlyArray<readonly [claim: string, field: string, value: string | number]> = [
-    ['tool', 'tool', request.tool], ['action', 'action', request.action], ['run', 'runId', request.runId],
-    ['step', 'stepId', request.stepId], ['attempt', 'attempt', request.attempt],
+    ['tool', 'tool', request.tool],
+    ['action', 'action', request.action],
+    ['run', 'runId', request.runId],
+    ['step', 'stepId', request.stepId],
+    ['attempt', 'attempt', request.attempt],
   ];
   for (const [claim, field, value] of expected) {
     const actual = payload[claim];
@@ -197,19 +263,34 @@ function checkScope(payload: JWTPayload, request: GrantedRequest): GrantClaims {
 
 /** The grant's `key` and `digest` against the request's idempotency key(s) and the digest of its input. */
 function checkReplay(payload: JWTPayload, request: GrantedRequest): GrantClaims {
-  const keys = [['body idempotencyKey', request.idempotencyKey], ['lf-idempotency-key header', request.idempotencyKeyHeader]] as const;
+  const keys = [
+    ['body idempotencyKey', request.idempotencyKey],
+    ['lf-idempotency-key header', request.idempotencyKeyHeader],
+  ] as const;
   for (const [where, key] of keys) {
     if (key !== undefined && payload.key !== key) {
-      throw refuse('key_mismatch', `grant is for idempotency key ${JSON.stringify(payload.key)}, the request's ${where} is ${JSON.stringify(key)}`, {
-        claim: 'key', expected: key, actual: payload.key ?? null,
-      });
+      throw refuse(
+        'key_mismatch',
+        `grant is for idempotency key ${JSON.stringify(payload.key)}, the request's ${where} is ${JSON.stringify(key)}`,
+        {
+          claim: 'key',
+          expected: key,
+          actual: payload.key ?? null,
+        },
+      );
     }
   }
   const digest = inputDigestOf(request.input);
   if (payload.digest !== digest) {
-    throw refuse('input_mismatch', `grant is for another input: claim digest is ${JSON.stringify(payload.digest)}, the received input digests to ${digest}`, {
-      claim: 'digest', expected: digest, actual: payload.digest ?? null,
-    });
+    throw refuse(
+      'input_mismatch',
+      `grant is for another input: claim digest is ${JSON.stringify(payload.digest)}, the received input digests to ${digest}`,
+      {
+        claim: 'digest',
+        expected: digest,
+        actual: payload.digest ?? null,
+      },
+    );
   }
   return payload as unknown as GrantClaims;
 }

@@ -38,10 +38,19 @@ export async function signTestGrant(
   const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
   const { input, ...claims } = scope;
   const payload: Record<string, unknown> = {
-    iss: GRANT_ISSUER, aud: grantAudience(scope.tool, scope.action), sub: 'agent-1', jti: randomUUID(),
-    iat, exp: iat + (options.ttlSeconds ?? 300), ...claims,
-    key: `${scope.run}/${scope.step}/${scope.attempt}`, digest: inputDigestOf(input), ...options.claims,
+    iss: GRANT_ISSUER,
+    aud: grantAudience(scope.tool, scope.action),
+    sub: 'agent-1',
+    jti: randomUUID(),
+    iat,
+    exp: iat + (options.ttlSeconds ?? 300),
+    ...claims,
+    key: `${scope.run}/${scope.step}/${scope.attempt}`,
+    digest: inputDigestOf(input),
+    ...options.claims,
   };
   for (const key of Object.keys(payload)) if (payload[key] === undefined) delete payload[key];
-  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', ...(options.kid === undefined ? {} : { kid: options.kid }) }).sign(privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', ...(options.kid === undefined ? {} : { kid: options.kid }) })
+    .sign(privateKey);
 }

@@ -46,7 +46,12 @@ describe('FileIdempotencyStore', () => {
     for (let i = 0; i < 5; i += 1) await first.set(`k${i}`, ok(i));
     await first.close();
     const second = new FileIdempotencyStore(path, { maxKeys: 2 });
-    expect(readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line).key)).toEqual(['k3', 'k4']);
+    expect(
+      readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).key),
+    ).toEqual(['k3', 'k4']);
     expect(second.get('k4')).toEqual(ok(4));
     expect(second.get('k0')).toBeUndefined();
   });

@@ -28,7 +28,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   /** @throws RangeError when `maxKeys` is not an integer >= 1. */
   constructor(maxKeys = DEFAULT_MEMORY_KEYS) {
-    if (!(Number.isInteger(maxKeys) && maxKeys >= 1)) throw new RangeError(`maxKeys must be an integer >= 1, got ${maxKeys}`);
+    if (!(Number.isInteger(maxKeys) && maxKeys >= 1))
+      throw new RangeError(`maxKeys must be an integer >= 1, got ${maxKeys}`);
     this.entries = new LRUCache({ max: maxKeys });
   }
 
@@ -64,7 +65,10 @@ export class FileIdempotencyStore implements IdempotencyStore {
   private handle: Promise<FileHandle> | undefined;
   private writes: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string, private readonly options: { maxKeys?: number; fsync?: boolean } = {}) {
+  constructor(
+    readonly path: string,
+    private readonly options: { maxKeys?: number; fsync?: boolean } = {},
+  ) {
     const maxKeys = options.maxKeys ?? 100_000;
     this.memory = new MemoryIdempotencyStore(maxKeys);
     const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
@@ -101,7 +105,10 @@ export class FileIdempotencyStore implements IdempotencyStore {
   }
 
   private compact(): void {
-    const text = this.memory.snapshot().map(([key, reply]) => `${JSON.stringify({ key, reply })}\n`).join('');
+    const text = this.memory
+      .snapshot()
+      .map(([key, reply]) => `${JSON.stringify({ key, reply })}\n`)
+      .join('');
     writeFileSync(`${this.path}.tmp`, text);
     renameSync(`${this.path}.tmp`, this.path);
   }

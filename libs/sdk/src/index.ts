@@ -1,5 +1,12 @@
 export { defineTool, result, isToolOutcome, ToolError } from './tool.types.js';
-export type { GrantedRequest, ToolContext, ToolDefinition, ToolHandler, ToolLogger, ToolOutcome } from './tool.types.js';
+export type {
+  GrantedRequest,
+  ToolContext,
+  ToolDefinition,
+  ToolHandler,
+  ToolLogger,
+  ToolOutcome,
+} from './tool.types.js';
 export { startToolWorker } from './tool-worker.js';
 export { runToolWorker } from './run-tool-worker.js';
 export type { RunToolWorkerOptions } from './run-tool-worker.js';

@@ -10,7 +10,11 @@ import { startToolWorker } from './tool-worker.js';
 import type { ToolWorker } from './tool-worker.js';
 import { callTool, toolRequest, unverified } from './tool-worker.spec-util.js';
 
-const reply = (n: number): ToolReply => ({ ok: true, value: { runId: 'run-1', stepId: 's', attempt: 1, idempotencyKey: `k${n}`, output: { n }, durationMs: 1 } } as unknown as ToolReply);
+const reply = (n: number): ToolReply =>
+  ({
+    ok: true,
+    value: { runId: 'run-1', stepId: 's', attempt: 1, idempotencyKey: `k${n}`, output: { n }, durationMs: 1 },
+  }) as unknown as ToolReply;
 
 describe('KvIdempotencyStore (NATS KV on a real nats-server, shared by replicas)', () => {
   let server: NatsServerHandle;
@@ -18,7 +22,10 @@ describe('KvIdempotencyStore (NATS KV on a real nats-server, shared by replicas)
   const open = async (worker = 'dedupe-spec', claimStaleMs?: number) => {
     const nc = await connect({ servers: server.url });
     connections.push(nc);
-    return { nc, store: await KvIdempotencyStore.open(nc, { worker, ...(claimStaleMs === undefined ? {} : { claimStaleMs }) }) };
+    return {
+      nc,
+      store: await KvIdempotencyStore.open(nc, { worker, ...(claimStaleMs === undefined ? {} : { claimStaleMs }) }),
+    };
   };
   beforeAll(async () => {
     server = await startNatsServer({ jetstream: true });
@@ -30,10 +37,13 @@ describe('KvIdempotencyStore (NATS KV on a real nats-server, shared by replicas)
 
   it('remembers a reply under any key (dots, spaces, unicode, slashes) and tells keys apart', async () => {
     const { store } = await open();
-    await fc.assert(fc.asyncProperty(fc.string({ minLength: 1, maxLength: 60, unit: 'binary' }), fc.integer(), async (key, n) => {
-      await store.set(`t.a/${key}`, reply(n));
-      expect(await store.get(`t.a/${key}`)).toEqual(reply(n));
-    }), { numRuns: 40 });
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 60, unit: 'binary' }), fc.integer(), async (key, n) => {
+        await store.set(`t.a/${key}`, reply(n));
+        expect(await store.get(`t.a/${key}`)).toEqual(reply(n));
+      }),
+      { numRuns: 40 },
+    );
     expect(await store.get('t.a/never-set')).toBeUndefined();
     expect(kvKeyOf('bench.record/run-1/s01/1')).toBe('bench=2erecord/run-1/s01/1');
     expect(new Set(['a.b', 'a=2eb', 'a b'].map(kvKeyOf)).size).toBe(3);
@@ -43,10 +53,12 @@ describe('KvIdempotencyStore (NATS KV on a real nats-server, shared by replicas)
     const [a, b] = [await open(), await open()];
     const key = 'tool.x/run-9/s/1';
     const settled: Array<ToolReply | undefined> = [];
-    const begins = [a.store.begin(key), b.store.begin(key)].map((p) => p.then((r) => {
-      settled.push(r);
-      return r;
-    }));
+    const begins = [a.store.begin(key), b.store.begin(key)].map((p) =>
+      p.then((r) => {
+        settled.push(r);
+        return r;
+      }),
+    );
     await Promise.race(begins);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(settled).toEqual([undefined]); // one holds the claim; the other waits for its reply
@@ -88,22 +100,32 @@ describe('KvIdempotencyStore (NATS KV on a real nats-server, shared by replicas)
 
   it('two worker replicas sharing the bucket run a handler once for concurrent calls with one key', async () => {
     let calls = 0;
-    const tool = defineTool({ tool: 'dedupe', action: 'count', handler: async () => {
-      calls += 1;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      return { calls };
-    } });
+    const tool = defineTool({
+      tool: 'dedupe',
+      action: 'count',
+      handler: async () => {
+        calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { calls };
+      },
+    });
     const workers: ToolWorker[] = [];
     const served = [0, 0];
     for (const i of [0, 1]) {
       const { nc, store } = await open('dedupe-workers');
       // Counts what reaches each replica's store (the queue group spreads 40 calls over both: all on one is 2^-39).
-      const counted = { get: (k: string) => store.get(k), set: (k: string, r: ToolReply) => store.set(k, r), begin: (k: string) => (served[i]! += 1, store.begin(k)) };
+      const counted = {
+        get: (k: string) => store.get(k),
+        set: (k: string, r: ToolReply) => store.set(k, r),
+        begin: (k: string) => ((served[i]! += 1), store.begin(k)),
+      };
       workers.push(startToolWorker({ nc, name: `replica-${i}`, tools: [tool], dedupe: counted, ...unverified() }));
       await nc.flush();
     }
     const client = (await open()).nc;
-    const replies = await Promise.all(Array.from({ length: 40 }, () => callTool(client, 'dedupe', 'count', toolRequest('count', {}))));
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, () => callTool(client, 'dedupe', 'count', toolRequest('count', {}))),
+    );
     expect(served.every((n) => n > 0)).toBe(true);
     expect(calls).toBe(1);
     expect(new Set(replies.map((r) => JSON.stringify(r.reply)))).toEqual(new Set([JSON.stringify(replies[0]!.reply)]));

@@ -18,7 +18,9 @@ export const DEFAULT_UNAVAILABLE_RETRY_MS = 15_000;
 /** How often a replica waiting for another's call looks again, in ms. */
 const WAIT_POLL_MS = 100;
 
-type Entry = { readonly state: 'running'; readonly by: string; readonly at: number } | { readonly state: 'done'; readonly reply: ToolReply };
+type Entry =
+  | { readonly state: 'running'; readonly by: string; readonly at: number }
+  | { readonly state: 'done'; readonly reply: ToolReply };
 
 export interface KvIdempotencyStoreOptions {
   /** The worker's name: the bucket is `LF_DEDUPE_<name>` (`dedupeBucketOf`) and claims name it. */
@@ -69,7 +71,9 @@ export class KvIdempotencyStore implements IdempotencyStore {
    */
   static async open(nc: NatsConnection, options: KvIdempotencyStoreOptions): Promise<KvIdempotencyStore> {
     const kv = await new Kvm(nc).create(dedupeBucketOf(options.worker), {
-      ttl: options.ttlMs ?? DEFAULT_DEDUPE_TTL_MS, history: 1, replicas: options.replicas ?? 1,
+      ttl: options.ttlMs ?? DEFAULT_DEDUPE_TTL_MS,
+      history: 1,
+      replicas: options.replicas ?? 1,
     });
     return new KvIdempotencyStore(kv, options);
   }
@@ -117,7 +121,8 @@ export class KvIdempotencyStore implements IdempotencyStore {
     if (found === undefined) return 'wait'; // removed meanwhile: claim again at the next look
     if (found.entry.state === 'done') return { reply: found.entry.reply };
     const abandoned = found.entry.by === this.claimant || this.now() - found.entry.at >= this.staleMs();
-    if (abandoned && (await this.claimed(k, () => this.kv.update(k, claim(), found.revision)))) return { reply: undefined };
+    if (abandoned && (await this.claimed(k, () => this.kv.update(k, claim(), found.revision))))
+      return { reply: undefined };
     return 'wait';
   }
 
@@ -135,7 +140,11 @@ export class KvIdempotencyStore implements IdempotencyStore {
   private async renewClaims(): Promise<void> {
     for (const [k, revision] of [...this.held]) {
       try {
-        const next = await this.kv.update(k, JSON.stringify({ state: 'running', by: this.claimant, at: this.now() } satisfies Entry), revision);
+        const next = await this.kv.update(
+          k,
+          JSON.stringify({ state: 'running', by: this.claimant, at: this.now() } satisfies Entry),
+          revision,
+        );
         if (this.held.has(k)) this.held.set(k, next);
       } catch (error) {
         // Another replica took it over (it went stale), or the reply was stored meanwhile: stop renewing. A transient
@@ -166,5 +175,7 @@ export class KvIdempotencyStore implements IdempotencyStore {
 
 /** A worker's key as a KV key: characters outside `A-Z a-z 0-9 - _ /` as `=` and two hex digits (one subject token per `/` part). */
 export function kvKeyOf(key: string): string {
-  return key.replace(/[^A-Za-z0-9_/-]/g, (c) => [...Buffer.from(c, 'utf8')].map((b) => `=${b.toString(16).padStart(2, '0')}`).join(''));
+  return key.replace(/[^A-Za-z0-9_/-]/g, (c) =>
+    [...Buffer.from(c, 'utf8')].map((b) => `=${b.toString(16).padStart(2, '0')}`).join(''),
+  );
 }

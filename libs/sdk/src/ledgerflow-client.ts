@@ -28,7 +28,13 @@ export interface LedgerflowClientOptions {
  */
 export type WebhookSigning =
   | { readonly scheme: 'standard-webhooks'; readonly secret: string }
-  | { readonly scheme: 'hmac-sha256'; readonly secret: string; readonly header?: string; readonly prefix?: string; readonly idempotencyHeader?: string };
+  | {
+      readonly scheme: 'hmac-sha256';
+      readonly secret: string;
+      readonly header?: string;
+      readonly prefix?: string;
+      readonly idempotencyHeader?: string;
+    };
 
 /**
  * The headers that sign `body` (the exact bytes sent, as UTF-8) as delivery `id`: for Standard Webhooks
@@ -38,13 +44,25 @@ export type WebhookSigning =
  * @throws Error when a Standard Webhooks secret is not `whsec_` + base64.
  * @example const headers = webhookSignatureHeaders(JSON.stringify(claim), 'claim-1', { scheme: 'standard-webhooks', secret });
  */
-export function webhookSignatureHeaders(body: string, id: string, signing: WebhookSigning, timestamp: Date = new Date()): Record<string, string> {
+export function webhookSignatureHeaders(
+  body: string,
+  id: string,
+  signing: WebhookSigning,
+  timestamp: Date = new Date(),
+): Record<string, string> {
   if (signing.scheme === 'standard-webhooks') {
     const seconds = Math.floor(timestamp.getTime() / 1000);
-    return { 'webhook-id': id, 'webhook-timestamp': String(seconds), 'webhook-signature': new Webhook(signing.secret).sign(id, timestamp, body) };
+    return {
+      'webhook-id': id,
+      'webhook-timestamp': String(seconds),
+      'webhook-signature': new Webhook(signing.secret).sign(id, timestamp, body),
+    };
   }
   const digest = createHmac('sha256', signing.secret).update(body, 'utf8').digest('hex');
-  return { [signing.header ?? 'X-Hub-Signature-256']: `${signing.prefix ?? 'sha256='}${digest}`, [signing.idempotencyHeader ?? 'X-GitHub-Delivery']: id };
+  return {
+    [signing.header ?? 'X-Hub-Signature-256']: `${signing.prefix ?? 'sha256='}${digest}`,
+    [signing.idempotencyHeader ?? 'X-GitHub-Delivery']: id,
+  };
 }
 
 /** Run statuses after which nothing more happens (`waitForRun`'s default stop condition). */
@@ -77,9 +95,16 @@ export class LedgerflowClient {
    * second run). No `signing`: sent with only an `Idempotency-Key` header, which the gateway refuses (401).
    * @throws LedgerflowError as any request: `webhook_signature_invalid`, `webhook_timestamp_stale`, ... (401).
    */
-  sendWebhook(workflowId: string, payload: unknown, idempotencyKey: string, options: { signing?: WebhookSigning; timestamp?: Date } = {}): Promise<StartRunResult> {
+  sendWebhook(
+    workflowId: string,
+    payload: unknown,
+    idempotencyKey: string,
+    options: { signing?: WebhookSigning; timestamp?: Date } = {},
+  ): Promise<StartRunResult> {
     const body = JSON.stringify(payload);
-    const headers = options.signing ? webhookSignatureHeaders(body, idempotencyKey, options.signing, options.timestamp) : { 'Idempotency-Key': idempotencyKey };
+    const headers = options.signing
+      ? webhookSignatureHeaders(body, idempotencyKey, options.signing, options.timestamp)
+      : { 'Idempotency-Key': idempotencyKey };
     return this.request('POST', `/v1/webhooks/${enc(workflowId)}`, { rawBody: body, headers });
   }
 
@@ -94,7 +119,7 @@ export class LedgerflowClient {
    */
   async listRuns(): Promise<RunView[]> {
     const runs: RunView[] = [];
-    for (let path: string | undefined = '/v1/runs?limit=1000'; path !== undefined; ) {
+    for (let path: string | undefined = '/v1/runs?limit=1000'; path !== undefined;) {
       const page = await this.send('GET', path);
       runs.push(...listOf<RunView>(page.body, 'runs'));
       path = /<([^>]+)>\s*;\s*rel="?next"?/.exec(page.headers.get('link') ?? '')?.[1];
@@ -113,7 +138,11 @@ export class LedgerflowClient {
   }
 
   /** `POST /v1/gates/{gateId}/decision` as the reviewer whose bearer `token` is given. */
-  decideGate(gateId: string, outcome: 'approve' | 'reject', options: { comment?: string; token: string }): Promise<Record<string, unknown>> {
+  decideGate(
+    gateId: string,
+    outcome: 'approve' | 'reject',
+    options: { comment?: string; token: string },
+  ): Promise<Record<string, unknown>> {
     const body = options.comment === undefined ? { outcome } : { outcome, comment: options.comment };
     return this.request('POST', `/v1/gates/${enc(gateId)}/decision`, { body, token: options.token });
   }
@@ -130,7 +159,10 @@ export class LedgerflowClient {
    *   reopened connection drops again with nothing received; `signal.reason` once `signal` aborts.
    * @example for await (const update of client.watchRun(runId)) console.log(update.position, update.type, update.status);
    */
-  async *watchRun(runId: string, options: { lastEventId?: number | string; signal?: AbortSignal } = {}): AsyncGenerator<RunUpdate> {
+  async *watchRun(
+    runId: string,
+    options: { lastEventId?: number | string; signal?: AbortSignal } = {},
+  ): AsyncGenerator<RunUpdate> {
     const path = `/v1/runs/${enc(runId)}/stream`;
     let last = options.lastEventId === undefined ? undefined : String(options.lastEventId);
     let retried = false;
@@ -155,7 +187,12 @@ export class LedgerflowClient {
         if (!rest.some((event) => Number(event.position) > Number(last))) return;
       }
       if (retried) {
-        throw new LedgerflowError('stream_dropped', `the update stream of run ${runId} dropped twice in a row after position ${last ?? 'none'}`, true, { runId, lastEventId: last });
+        throw new LedgerflowError(
+          'stream_dropped',
+          `the update stream of run ${runId} dropped twice in a row after position ${last ?? 'none'}`,
+          true,
+          { runId, lastEventId: last },
+        );
       }
       retried = true;
     }
@@ -169,7 +206,10 @@ export class LedgerflowClient {
    * @throws LedgerflowError `run_wait_timeout` (retryable) after `timeoutMs`, with the last status seen;
    *   `run_ended` (not retryable) when the run ended without `until` holding; as {@link watchRun} otherwise.
    */
-  async waitForRun(runId: string, options: { timeoutMs: number; intervalMs?: number; until?: (run: RunView) => boolean }): Promise<RunView> {
+  async waitForRun(
+    runId: string,
+    options: { timeoutMs: number; intervalMs?: number; until?: (run: RunView) => boolean },
+  ): Promise<RunView> {
     const until = options.until ?? ((run: RunView) => TERMINAL_RUN_STATUSES.includes(run.status));
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
@@ -187,28 +227,53 @@ export class LedgerflowClient {
       }
       run = await this.getRun(runId);
       if (until(run)) return run;
-      throw new LedgerflowError('run_ended', `run ${runId} ended (status: ${run.status}) without reaching the awaited state`, false, { runId, status: run.status });
+      throw new LedgerflowError(
+        'run_ended',
+        `run ${runId} ended (status: ${run.status}) without reaching the awaited state`,
+        false,
+        { runId, status: run.status },
+      );
     } catch (error) {
       if (!timeout.signal.aborted) throw error;
-      throw new LedgerflowError('run_wait_timeout', `run ${runId} did not reach the awaited state within ${options.timeoutMs} ms (last status: ${status})`, true, {
-        runId, timeoutMs: options.timeoutMs, status,
-      });
+      throw new LedgerflowError(
+        'run_wait_timeout',
+        `run ${runId} did not reach the awaited state within ${options.timeoutMs} ms (last status: ${status})`,
+        true,
+        {
+          runId,
+          timeoutMs: options.timeoutMs,
+          status,
+        },
+      );
     } finally {
       clearTimeout(timer);
     }
   }
 
   /** Opens an SSE response (`accept: text/event-stream`, `Last-Event-ID` when resuming); errors as {@link request}. */
-  private async openStream(path: string, lastEventId: string | undefined, signal: AbortSignal | undefined): Promise<ReadableStream<Uint8Array>> {
+  private async openStream(
+    path: string,
+    lastEventId: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ReadableStream<Uint8Array>> {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
     if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
     let response: Response;
     try {
-      response = await this.fetchFn(`${this.baseUrl}${path}`, { method: 'GET', headers, ...(signal ? { signal } : {}) });
+      response = await this.fetchFn(`${this.baseUrl}${path}`, {
+        method: 'GET',
+        headers,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw new LedgerflowError('gateway_unreachable', `GET ${path}: ${error instanceof Error ? error.message : String(error)}`, true, { method: 'GET', path });
+      throw new LedgerflowError(
+        'gateway_unreachable',
+        `GET ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        true,
+        { method: 'GET', path },
+      );
     }
     if (!response.ok || response.body === null) {
       const text = await response.text();
@@ -239,10 +304,17 @@ export class LedgerflowClient {
     let response: Response;
     try {
       response = await this.fetchFn(`${this.baseUrl}${path}`, {
-        method, headers: requestHeaders, ...(sent === undefined ? {} : { body: sent }),
+        method,
+        headers: requestHeaders,
+        ...(sent === undefined ? {} : { body: sent }),
       });
     } catch (error) {
-      throw new LedgerflowError('gateway_unreachable', `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`, true, { method, path });
+      throw new LedgerflowError(
+        'gateway_unreachable',
+        `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        true,
+        { method, path },
+      );
     }
     const text = await response.text();
     const body = parseJson(text);
@@ -263,16 +335,24 @@ function parseJson(text: string): unknown {
 }
 
 function httpError(method: string, path: string, status: number, body: unknown, text: string): LedgerflowError {
-  const error = (body as { error?: { code?: unknown; message?: unknown; retryable?: unknown; details?: unknown } } | undefined)?.error;
+  const error = (
+    body as { error?: { code?: unknown; message?: unknown; retryable?: unknown; details?: unknown } } | undefined
+  )?.error;
   const defaultRetryable = status === 429 || status >= 500;
   if (error !== undefined && typeof error.code === 'string') {
-    const details = typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : {};
+    const details =
+      typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : {};
     const message = typeof error.message === 'string' ? error.message : `${method} ${path} failed with HTTP ${status}`;
     const retryable = typeof error.retryable === 'boolean' ? error.retryable : defaultRetryable;
     return new LedgerflowError(error.code, message, retryable, { ...details, status, method, path });
   }
   const snippet = text.length > 200 ? `${text.slice(0, 200)}...` : text;
-  return new LedgerflowError(`http_${status}`, `${method} ${path} failed with HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}`, defaultRetryable, { status, method, path });
+  return new LedgerflowError(
+    `http_${status}`,
+    `${method} ${path} failed with HTTP ${status}${snippet === '' ? '' : `: ${snippet}`}`,
+    defaultRetryable,
+    { status, method, path },
+  );
 }
 
 function listOf<T = Record<string, unknown>>(body: unknown, field: string): T[] {

@@ -11,7 +11,10 @@ export { TERMINAL_RUN_EVENT_TYPES } from '@ledgerflow/contracts';
  * and `retry:` fields are skipped). Ends when the body ends; rejects when it fails (a dropped connection) or
  * `signal` aborts (with the signal's reason).
  */
-export async function* sseMessages(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<EventSourceMessage> {
+export async function* sseMessages(
+  body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+): AsyncGenerator<EventSourceMessage> {
   const pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (message) => pending.push(message) });
   const decoder = new TextDecoder();
@@ -45,7 +48,9 @@ export async function* sseMessages(body: ReadableStream<Uint8Array>, signal?: Ab
 export function runUpdateOf(message: EventSourceMessage): RunUpdate | undefined {
   try {
     const update = JSON.parse(message.data) as Partial<RunUpdate> | null;
-    return update && typeof update.type === 'string' && typeof update.position === 'number' ? (update as RunUpdate) : undefined;
+    return update && typeof update.type === 'string' && typeof update.position === 'number'
+      ? (update as RunUpdate)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -43,7 +43,13 @@ export async function runToolWorker(options: RunToolWorkerOptions): Promise<Tool
   }
   const nc = await connectNats({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222', name, auth });
   const dedupe = workerOptions.dedupe ?? (await sharedDedupe(nc, name));
-  const worker = startToolWorker({ ...workerOptions, ...(grants === undefined ? {} : { grants }), ...(dedupe === undefined ? {} : { dedupe }), nc, name });
+  const worker = startToolWorker({
+    ...workerOptions,
+    ...(grants === undefined ? {} : { grants }),
+    ...(dedupe === undefined ? {} : { dedupe }),
+    nc,
+    name,
+  });
   await nc.flush();
   process.stdout.write(`ledgerflow:ready ${name}\n`);
   let stopping = false;
@@ -64,7 +70,9 @@ async function sharedDedupe(nc: NatsConnection, name: string): Promise<KvIdempot
   try {
     return await KvIdempotencyStore.open(nc, { worker: name });
   } catch (error) {
-    process.stderr.write(`${name}: replies are remembered in this process only (the shared dedupe bucket is unavailable: ${(error as Error).message})\n`);
+    process.stderr.write(
+      `${name}: replies are remembered in this process only (the shared dedupe bucket is unavailable: ${(error as Error).message})\n`,
+    );
     return undefined;
   }
 }

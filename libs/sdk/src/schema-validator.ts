@@ -5,7 +5,9 @@ import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import { RE2JS } from 're2js';
 
 // ajv-formats is CommonJS with `exports.default`: take whichever the loader hands us.
-const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (
+  ajv: Ajv,
+) => Ajv;
 /**
  * `pattern`/`patternProperties` run on RE2 (`re2js`): linear-time matching, so a backtracking pattern
  * cannot hold the worker's event loop; a pattern RE2 cannot run (backreference, lookaround) fails compilation.
@@ -38,8 +40,11 @@ export type SchemaCheck = (value: unknown) => SchemaViolation[];
  * @throws Error from Ajv when the schema itself is invalid.
  */
 export function compileSchemaCheck(schema: Record<string, unknown> | boolean): SchemaCheck {
-  const is2020 = typeof schema === 'object' && String(schema.$schema ?? '').startsWith('https://json-schema.org/draft/2020-12/');
-  const ajv = is2020 ? (draft2020 ??= addFormats(new Ajv2020(options) as unknown as Ajv)) : (draft7 ??= addFormats(new Ajv(options)));
+  const is2020 =
+    typeof schema === 'object' && String(schema.$schema ?? '').startsWith('https://json-schema.org/draft/2020-12/');
+  const ajv = is2020
+    ? (draft2020 ??= addFormats(new Ajv2020(options) as unknown as Ajv))
+    : (draft7 ??= addFormats(new Ajv(options)));
   const validate: ValidateFunction = ajv.compile(schema as object);
   return (value) => (validate(value) ? [] : (validate.errors ?? []).map(violationOf));
 }
@@ -49,7 +54,8 @@ function violationOf(error: ErrorObject): SchemaViolation {
   const child = params.missingProperty ?? params.additionalProperty;
   const token = typeof child === 'string' ? `/${child.replace(/~/g, '~0').replace(/\//g, '~1')}` : '';
   const path = error.instancePath + token || '/';
-  const message = error.keyword === 'additionalProperties' ? 'is not an allowed property' : (error.message ?? error.keyword);
+  const message =
+    error.keyword === 'additionalProperties' ? 'is not an allowed property' : (error.message ?? error.keyword);
   return { path, rule: error.keyword, message };
 }
 

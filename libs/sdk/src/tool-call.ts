@@ -4,7 +4,12 @@ import { compileSchemaCheck, describeViolations, type SchemaCheck } from './sche
 import { isToolOutcome, type ToolContext, type ToolDefinition } from './tool.types.js';
 
 /** A reply with an error body. */
-export function failure(code: string, message: string, retryable: boolean, details?: Record<string, unknown>): ToolReply {
+export function failure(
+  code: string,
+  message: string,
+  retryable: boolean,
+  details?: Record<string, unknown>,
+): ToolReply {
   const error: ErrorBody = details === undefined ? { code, message, retryable } : { code, message, retryable, details };
   return { ok: false, error };
 }
@@ -28,13 +33,23 @@ export function parseToolRequest(data: Uint8Array): ToolRequest | ToolReply {
   const request = body as Record<string, unknown>;
   for (const field of ['runId', 'stepId', 'idempotencyKey'] as const) {
     if (typeof request[field] !== 'string' || request[field] === '') {
-      return failure('message_malformed', `tool request field ${field} must be a non-empty string`, false, { field, rule: 'type' });
+      return failure('message_malformed', `tool request field ${field} must be a non-empty string`, false, {
+        field,
+        rule: 'type',
+      });
     }
   }
   if (!(Number.isInteger(request.attempt) && (request.attempt as number) >= 1)) {
-    return failure('message_malformed', 'tool request field attempt must be an integer >= 1', false, { field: 'attempt', rule: 'minimum' });
+    return failure('message_malformed', 'tool request field attempt must be an integer >= 1', false, {
+      field: 'attempt',
+      rule: 'minimum',
+    });
   }
-  if (!('input' in request)) return failure('message_malformed', 'tool request field input is required', false, { field: 'input', rule: 'required' });
+  if (!('input' in request))
+    return failure('message_malformed', 'tool request field input is required', false, {
+      field: 'input',
+      rule: 'required',
+    });
   return request as unknown as ToolRequest;
 }
 
@@ -58,16 +73,27 @@ export class CompiledTool {
   async call(input: unknown, ctx: ToolContext): Promise<ToolReply> {
     const inputViolations = this.checkInput?.(input) ?? [];
     if (inputViolations.length > 0) {
-      return failure('tool_input_invalid', `${this.label} input is invalid: ${describeViolations(inputViolations)}`, false, {
-        field: inputViolations[0]?.path, rule: inputViolations[0]?.rule, errors: inputViolations,
-      });
+      return failure(
+        'tool_input_invalid',
+        `${this.label} input is invalid: ${describeViolations(inputViolations)}`,
+        false,
+        {
+          field: inputViolations[0]?.path,
+          rule: inputViolations[0]?.rule,
+          errors: inputViolations,
+        },
+      );
     }
     let returned: unknown;
     try {
       returned = await this.definition.handler(input as never, ctx);
     } catch (error) {
       if (error instanceof LedgerflowError) return failure(error.code, error.message, error.retryable, error.details);
-      return failure('tool_failed', `${this.label} failed: ${error instanceof Error ? error.message : String(error)}`, true);
+      return failure(
+        'tool_failed',
+        `${this.label} failed: ${error instanceof Error ? error.message : String(error)}`,
+        true,
+      );
     }
     return this.checkResult(returned);
   }
@@ -76,19 +102,36 @@ export class CompiledTool {
     const outcome: ToolResult = isToolOutcome(returned) ? returned : { output: returned };
     const { confidence, lineage, reasoning, alternatives, addSteps } = outcome;
     if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
-      return failure('tool_output_invalid', `${this.label} confidence must be a number within 0..1, got ${String(confidence)}`, false, { field: 'confidence', rule: 'range' });
+      return failure(
+        'tool_output_invalid',
+        `${this.label} confidence must be a number within 0..1, got ${String(confidence)}`,
+        false,
+        { field: 'confidence', rule: 'range' },
+      );
     }
     let output: unknown;
     try {
       output = JSON.parse(JSON.stringify(outcome.output ?? null)) as unknown;
     } catch (error) {
-      return failure('tool_output_invalid', `${this.label} output is not JSON-serializable: ${(error as Error).message}`, false, { field: '/', rule: 'json' });
+      return failure(
+        'tool_output_invalid',
+        `${this.label} output is not JSON-serializable: ${(error as Error).message}`,
+        false,
+        { field: '/', rule: 'json' },
+      );
     }
     const violations = this.checkOutput?.(output) ?? [];
     if (violations.length > 0) {
-      return failure('tool_output_invalid', `${this.label} output is invalid: ${describeViolations(violations)}`, false, {
-        field: violations[0]?.path, rule: violations[0]?.rule, errors: violations,
-      });
+      return failure(
+        'tool_output_invalid',
+        `${this.label} output is invalid: ${describeViolations(violations)}`,
+        false,
+        {
+          field: violations[0]?.path,
+          rule: violations[0]?.rule,
+          errors: violations,
+        },
+      );
     }
     const value: ToolResult = {
       output,

@@ -2,7 +2,16 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { GRANT_VERIFY_KEY_ENV, type ToolReply } from '@ledgerflow/contracts';
 import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
-import { GRANTS_DISABLED_WARNING, MemoryIdempotencyStore, defineTool, startToolWorker, type ToolContext, type ToolLogger, type ToolWorker, type ToolWorkerOptions } from './index.js';
+import {
+  GRANTS_DISABLED_WARNING,
+  MemoryIdempotencyStore,
+  defineTool,
+  startToolWorker,
+  type ToolContext,
+  type ToolLogger,
+  type ToolWorker,
+  type ToolWorkerOptions,
+} from './index.js';
 import { callTool, toolRequest } from './tool-worker.spec-util.js';
 import { signTestGrant, testGrantKeys, type GrantScope } from './grant.spec-util.js';
 
@@ -28,19 +37,42 @@ class WatchedStore extends MemoryIdempotencyStore {
 function payoutWorker(options: Partial<ToolWorkerOptions> = {}): { calls: ToolContext[]; store: WatchedStore } {
   const calls: ToolContext[] = [];
   const store = new WatchedStore();
-  workers.push(startToolWorker({
-    nc, dedupe: store, ...options,
-    tools: [defineTool({ tool: 'billing', action: 'payout', handler: (_input, ctx) => {
-      calls.push(ctx);
-      return { paid: calls.length };
-    } })],
-  }));
+  workers.push(
+    startToolWorker({
+      nc,
+      dedupe: store,
+      ...options,
+      tools: [
+        defineTool({
+          tool: 'billing',
+          action: 'payout',
+          handler: (_input, ctx) => {
+            calls.push(ctx);
+            return { paid: calls.length };
+          },
+        }),
+      ],
+    }),
+  );
   return { calls, store };
 }
 
-const scopeOf = (stepId: string, attempt = 1): GrantScope => ({ run: 'run-1', step: stepId, attempt, tool: 'billing', action: 'payout', input: { amount: 5 } });
+const scopeOf = (stepId: string, attempt = 1): GrantScope => ({
+  run: 'run-1',
+  step: stepId,
+  attempt,
+  tool: 'billing',
+  action: 'payout',
+  input: { amount: 5 },
+});
 const payout = (stepId: string, grant?: string, attempt = 1) =>
-  callTool(nc, 'billing', 'payout', toolRequest(stepId, { amount: 5 }, attempt), grant === undefined ? {} : { 'lf-grant': grant });
+  callTool(
+    nc,
+    'billing',
+    'payout',
+    toolRequest(stepId, { amount: 5 }, attempt),
+    grant === undefined ? {} : { 'lf-grant': grant },
+  );
 
 beforeAll(async () => {
   server = await startNatsServer({ jetstream: false });
@@ -64,7 +96,15 @@ describe('startToolWorker with grants', () => {
     const { reply, errorCode } = await payout('pay', grant);
     expect(reply).toEqual({ ok: true, value: { output: { paid: 1 } } });
     expect(errorCode).toBe('');
-    expect(calls[0]?.grant).toMatchObject({ jti: 'audit-1', sub: 'payer', run: 'run-1', step: 'pay', attempt: 1, tool: 'billing', action: 'payout' });
+    expect(calls[0]?.grant).toMatchObject({
+      jti: 'audit-1',
+      sub: 'payer',
+      run: 'run-1',
+      step: 'pay',
+      attempt: 1,
+      tool: 'billing',
+      action: 'payout',
+    });
   });
 
   it('refuses missing, expired, forged and out-of-scope grants with grant_invalid before the handler', async () => {
@@ -73,7 +113,11 @@ describe('startToolWorker with grants', () => {
     const now = Math.floor(Date.now() / 1000);
     const cases: Array<[string, string | undefined, string]> = [
       ['missing', undefined, 'missing'],
-      ['expired', await signTestGrant(keys.privateKey, scopeOf('pay'), { issuedAt: now - 900, ttlSeconds: 300 }), 'expired'],
+      [
+        'expired',
+        await signTestGrant(keys.privateKey, scopeOf('pay'), { issuedAt: now - 900, ttlSeconds: 300 }),
+        'expired',
+      ],
       ['forged', await signTestGrant(testGrantKeys().privateKey, scopeOf('pay')), 'bad_signature'],
       ['other action', await signTestGrant(keys.privateKey, { ...scopeOf('pay'), action: 'refund' }), 'wrong_audience'],
       ['other tool', await signTestGrant(keys.privateKey, { ...scopeOf('pay'), tool: 'crm' }), 'wrong_audience'],
@@ -83,7 +127,11 @@ describe('startToolWorker with grants', () => {
     ];
     for (const [label, grant, reason] of cases) {
       const { reply, errorCode } = await payout('pay', grant);
-      expect({ label, errorCode, reply }).toMatchObject({ label, errorCode: 'grant_invalid', reply: { ok: false, error: { code: 'grant_invalid', retryable: false, details: { reason } } } });
+      expect({ label, errorCode, reply }).toMatchObject({
+        label,
+        errorCode: 'grant_invalid',
+        reply: { ok: false, error: { code: 'grant_invalid', retryable: false, details: { reason } } },
+      });
     }
     expect(calls).toHaveLength(0);
     expect(store.touched).toEqual([]);
@@ -106,18 +154,32 @@ describe('startToolWorker with grants', () => {
     try {
       const verifying = payoutWorker();
       await nc.flush();
-      await expect(payout('pay')).resolves.toMatchObject({ errorCode: 'grant_invalid', reply: { error: { details: { reason: 'missing' } } } });
-      await expect(payout('pay', await signTestGrant(keys.privateKey, scopeOf('pay')))).resolves.toMatchObject({ reply: { ok: true } });
+      await expect(payout('pay')).resolves.toMatchObject({
+        errorCode: 'grant_invalid',
+        reply: { error: { details: { reason: 'missing' } } },
+      });
+      await expect(payout('pay', await signTestGrant(keys.privateKey, scopeOf('pay')))).resolves.toMatchObject({
+        reply: { ok: true },
+      });
       expect(verifying.calls).toHaveLength(1);
       await Promise.all(workers.splice(0).map((w) => w.stop()));
 
       const warnings: string[] = [];
-      const logger: ToolLogger = { info: () => undefined, error: () => undefined, warn: (message) => warnings.push(message) };
+      const logger: ToolLogger = {
+        info: () => undefined,
+        error: () => undefined,
+        warn: (message) => warnings.push(message),
+      };
       const open = [payoutWorker({ grants: 'disabled', logger }), payoutWorker({ grants: 'disabled', logger })];
       await nc.flush();
       const results = await Promise.all(['a', 'b'].map((step) => payout(step)));
       expect(results.map((r) => r.reply.ok)).toEqual([true, true]);
-      expect(open.flatMap((w) => w.calls).map((ctx) => [ctx.stepId, ctx.grant])).toEqual(expect.arrayContaining([['a', undefined], ['b', undefined]]));
+      expect(open.flatMap((w) => w.calls).map((ctx) => [ctx.stepId, ctx.grant])).toEqual(
+        expect.arrayContaining([
+          ['a', undefined],
+          ['b', undefined],
+        ]),
+      );
       expect(warnings).toEqual([GRANTS_DISABLED_WARNING, GRANTS_DISABLED_WARNING]);
     } finally {
       if (previous === undefined) delete process.env[GRANT_VERIFY_KEY_ENV];
@@ -127,8 +189,11 @@ describe('startToolWorker with grants', () => {
 
   it('refuses to start with both a verifyGrant hook and grants, or with a bad key', () => {
     const tools = [defineTool({ tool: 'billing', action: 'payout', handler: () => 1 })];
-    expect(() => startToolWorker({ nc, tools, grants: { publicKey: keys.publicKeyPem }, verifyGrant: async () => undefined }))
-      .toThrow(expect.objectContaining({ code: 'config_invalid' }));
-    expect(() => startToolWorker({ nc, tools, grants: { publicKey: 'not a key' } })).toThrow(expect.objectContaining({ code: 'grant_key_invalid' }));
+    expect(() =>
+      startToolWorker({ nc, tools, grants: { publicKey: keys.publicKeyPem }, verifyGrant: async () => undefined }),
+    ).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+    expect(() => startToolWorker({ nc, tools, grants: { publicKey: 'not a key' } })).toThrow(
+      expect.objectContaining({ code: 'grant_key_invalid' }),
+    );
   });
 });

@@ -4,7 +4,15 @@ import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { GRANT_VERIFY_KEY_ENV } from '@ledgerflow/contracts';
 import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
-import { GRANT_VERIFY_SWITCH_ENV, MemoryIdempotencyStore, UNVERIFIED_CALLS_METRIC, defineTool, startToolWorker, type ToolWorker, type ToolWorkerOptions } from './index.js';
+import {
+  GRANT_VERIFY_SWITCH_ENV,
+  MemoryIdempotencyStore,
+  UNVERIFIED_CALLS_METRIC,
+  defineTool,
+  startToolWorker,
+  type ToolWorker,
+  type ToolWorkerOptions,
+} from './index.js';
 import { callTool, keptLogger } from './tool-worker.spec-util.js';
 import { signTestGrant, testGrantKeys, type GrantScope } from './grant.spec-util.js';
 
@@ -22,19 +30,37 @@ const keys = testGrantKeys();
 function payoutWorker(options: Partial<ToolWorkerOptions> = {}): { paid: unknown[]; store: MemoryIdempotencyStore } {
   const paid: unknown[] = [];
   const store = new MemoryIdempotencyStore();
-  workers.push(startToolWorker({
-    nc, dedupe: store, grants: { publicKey: keys.publicKeyPem }, ...options,
-    tools: [defineTool({ tool: 'billing', action: 'payout', handler: (input: unknown) => {
-      paid.push(input);
-      return { paid: paid.length };
-    } })],
-  }));
+  workers.push(
+    startToolWorker({
+      nc,
+      dedupe: store,
+      grants: { publicKey: keys.publicKeyPem },
+      ...options,
+      tools: [
+        defineTool({
+          tool: 'billing',
+          action: 'payout',
+          handler: (input: unknown) => {
+            paid.push(input);
+            return { paid: paid.length };
+          },
+        }),
+      ],
+    }),
+  );
   return { paid, store };
 }
 
 const input = { amount: 5, iban: 'DE89370400440532013000' };
 const scope: GrantScope = { run: 'run-1', step: 'pay', attempt: 1, tool: 'billing', action: 'payout', input };
-const body = (overrides: Record<string, unknown> = {}) => ({ runId: 'run-1', stepId: 'pay', attempt: 1, idempotencyKey: 'run-1/pay/1', input: scope.input, ...overrides });
+const body = (overrides: Record<string, unknown> = {}) => ({
+  runId: 'run-1',
+  stepId: 'pay',
+  attempt: 1,
+  idempotencyKey: 'run-1/pay/1',
+  input: scope.input,
+  ...overrides,
+});
 const send = (grant: string, request: Record<string, unknown>, keyHeader = String(request.idempotencyKey)) =>
   callTool(nc, 'billing', 'payout', request, { 'lf-grant': grant, 'lf-idempotency-key': keyHeader });
 
@@ -59,7 +85,10 @@ describe('a valid grant replayed', () => {
     const grant = await signTestGrant(keys.privateKey, scope);
     const first = await send(grant, body());
     const again = await send(grant, body());
-    expect([first.reply, again.reply]).toEqual([{ ok: true, value: { output: { paid: 1 } } }, { ok: true, value: { output: { paid: 1 } } }]);
+    expect([first.reply, again.reply]).toEqual([
+      { ok: true, value: { output: { paid: 1 } } },
+      { ok: true, value: { output: { paid: 1 } } },
+    ]);
     expect(paid).toEqual([scope.input]);
     expect(store.snapshot().map(([key]) => key)).toEqual(['billing.payout/run-1/pay/1']);
   });
@@ -71,7 +100,10 @@ describe('a valid grant replayed', () => {
     const newKey = await send(grant, body({ idempotencyKey: 'run-1/pay/1-replay' }));
     const headerOnly = await send(grant, body(), 'run-1/pay/2');
     for (const { reply, errorCode } of [newKey, headerOnly]) {
-      expect({ errorCode, reply }).toMatchObject({ errorCode: 'grant_invalid', reply: { ok: false, error: { code: 'grant_invalid', retryable: false, details: { reason: 'key_mismatch' } } } });
+      expect({ errorCode, reply }).toMatchObject({
+        errorCode: 'grant_invalid',
+        reply: { ok: false, error: { code: 'grant_invalid', retryable: false, details: { reason: 'key_mismatch' } } },
+      });
     }
     expect(paid).toEqual([]);
     expect(store.size).toBe(0);
@@ -82,7 +114,10 @@ describe('a valid grant replayed', () => {
     await nc.flush();
     const grant = await signTestGrant(keys.privateKey, scope);
     const { reply, errorCode } = await send(grant, body({ input: { ...input, amount: 5_000_000 } }));
-    expect({ errorCode, reply }).toMatchObject({ errorCode: 'grant_invalid', reply: { ok: false, error: { details: { reason: 'input_mismatch' } } } });
+    expect({ errorCode, reply }).toMatchObject({
+      errorCode: 'grant_invalid',
+      reply: { ok: false, error: { details: { reason: 'input_mismatch' } } },
+    });
     expect(JSON.stringify(reply)).not.toContain('DE89370400440532013000');
     expect(paid).toEqual([]);
     expect(store.size).toBe(0);
@@ -94,7 +129,8 @@ describe('a valid grant replayed', () => {
 
 describe('fail closed', () => {
   const saved = { key: process.env[GRANT_VERIFY_KEY_ENV], off: process.env[GRANT_VERIFY_SWITCH_ENV] };
-  const restore = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
+  const restore = (name: string, value: string | undefined) =>
+    value === undefined ? delete process.env[name] : (process.env[name] = value);
   beforeEach(() => {
     delete process.env[GRANT_VERIFY_KEY_ENV];
     delete process.env[GRANT_VERIFY_SWITCH_ENV];
@@ -106,7 +142,9 @@ describe('fail closed', () => {
 
   it('a worker without a verify key refuses to start, naming LEDGERFLOW_GRANT_VERIFY_KEY; nothing subscribes', async () => {
     const tools = [defineTool({ tool: 'billing', action: 'refund', handler: () => 'ran' })];
-    expect(() => startToolWorker({ nc, tools })).toThrow(expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining(GRANT_VERIFY_KEY_ENV) }));
+    expect(() => startToolWorker({ nc, tools })).toThrow(
+      expect.objectContaining({ code: 'config_invalid', message: expect.stringContaining(GRANT_VERIFY_KEY_ENV) }),
+    );
     await expect(callTool(nc, 'billing', 'refund', body())).rejects.toThrow(/503|no responders/i);
   });
 
@@ -127,9 +165,13 @@ describe('fail closed', () => {
       expect(paid).toHaveLength(2);
       expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
       const { resourceMetrics } = await reader.collect();
-      const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === UNVERIFIED_CALLS_METRIC);
+      const metric = resourceMetrics.scopeMetrics
+        .flatMap((s) => s.metrics)
+        .find((m) => m.descriptor.name === UNVERIFIED_CALLS_METRIC);
       expect(metric?.descriptor.unit).toBe('{call}');
-      expect(metric?.dataPoints.map((p) => [p.attributes, p.value])).toEqual([[{ tool: 'billing', action: 'payout' }, 2]]);
+      expect(metric?.dataPoints.map((p) => [p.attributes, p.value])).toEqual([
+        [{ tool: 'billing', action: 'payout' }, 2],
+      ]);
     } finally {
       metrics.disable();
       await provider.shutdown();

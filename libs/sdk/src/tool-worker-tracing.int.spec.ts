@@ -29,10 +29,21 @@ describe('tool worker tracing', () => {
     server = await startNatsServer({ jetstream: false });
     nc = await connect({ servers: server.url });
     const handlerTraceparents: (string | undefined)[] = [];
-    worker = startToolWorker({ ...unverified(), nc, name: 'w1', tools: [defineTool({ tool: 'docs', action: 'extract', handler: (_input, ctx) => {
-      handlerTraceparents.push(ctx.traceparent);
-      return { activeTrace: trace.getActiveSpan()?.spanContext().traceId };
-    } })] });
+    worker = startToolWorker({
+      ...unverified(),
+      nc,
+      name: 'w1',
+      tools: [
+        defineTool({
+          tool: 'docs',
+          action: 'extract',
+          handler: (_input, ctx) => {
+            handlerTraceparents.push(ctx.traceparent);
+            return { activeTrace: trace.getActiveSpan()?.spanContext().traceId };
+          },
+        }),
+      ],
+    });
     await nc.flush();
 
     // Without an OpenTelemetry SDK the trace context still reaches the handler.
@@ -50,7 +61,13 @@ describe('tool worker tracing', () => {
     const span = spans[0];
     expect(span?.spanContext().traceId).toBe(TRACE_ID);
     expect(span?.parentSpanContext?.spanId).toBe(PARENT_SPAN_ID);
-    expect(span?.attributes).toMatchObject({ 'lf.run_id': 'run-1', 'lf.step_id': 'with-sdk', 'lf.attempt': 1, 'lf.worker': 'w1', 'lf.deduplicated': false });
+    expect(span?.attributes).toMatchObject({
+      'lf.run_id': 'run-1',
+      'lf.step_id': 'with-sdk',
+      'lf.attempt': 1,
+      'lf.worker': 'w1',
+      'lf.deduplicated': false,
+    });
     expect(handlerTraceparents[1]).toBe(`00-${TRACE_ID}-${span?.spanContext().spanId}-01`);
   });
 });

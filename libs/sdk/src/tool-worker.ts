@@ -2,7 +2,14 @@ import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { extractTraceContext, traceparentOf } from '@ledgerflow/telemetry';
-import { headers, subjects, toolQueueGroup, type GrantClaims, type ToolReply, type ToolRequest } from '@ledgerflow/contracts';
+import {
+  headers,
+  subjects,
+  toolQueueGroup,
+  type GrantClaims,
+  type ToolReply,
+  type ToolRequest,
+} from '@ledgerflow/contracts';
 import { resolveGrantCheck, type GrantCheck, type GrantsOption } from './grant-config.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { unverifiedCalls } from './unverified-calls.js';
@@ -100,13 +107,23 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     const request = parsed;
     const parent = extractTraceContext(msg.headers);
     const attributes = {
-      'lf.tool': tool.definition.tool, 'lf.action': tool.definition.action, 'lf.run_id': request.runId,
-      'lf.step_id': request.stepId, 'lf.attempt': request.attempt, 'lf.idempotency_key': request.idempotencyKey,
+      'lf.tool': tool.definition.tool,
+      'lf.action': tool.definition.action,
+      'lf.run_id': request.runId,
+      'lf.step_id': request.stepId,
+      'lf.attempt': request.attempt,
+      'lf.idempotency_key': request.idempotencyKey,
       ...(options.name === undefined ? {} : { 'lf.worker': options.name }),
     };
     return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
       try {
-        const reply = await verifyThenDedupe(tool, msg, request, span, traceparentOf(trace.setSpan(parent, span)).traceparent);
+        const reply = await verifyThenDedupe(
+          tool,
+          msg,
+          request,
+          span,
+          traceparentOf(trace.setSpan(parent, span)).traceparent,
+        );
         if (!reply.ok) {
           span.setAttribute('lf.error_code', reply.error.code);
           span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error.message });
@@ -118,21 +135,44 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     });
   }
 
-  async function verifyThenDedupe(tool: CompiledTool, msg: Msg, request: ToolRequest, span: Span, traceparent: string | undefined): Promise<ToolReply> {
+  async function verifyThenDedupe(
+    tool: CompiledTool,
+    msg: Msg,
+    request: ToolRequest,
+    span: Span,
+    traceparent: string | undefined,
+  ): Promise<ToolReply> {
     let claims: GrantClaims | undefined;
     if (verifyGrant === undefined) {
       unverifiedCalls().add(1, { tool: tool.definition.tool, action: tool.definition.action });
     } else {
       const grant = msg.headers?.get(headers.grant) || undefined;
       const keyHeader = msg.headers?.get(headers.idempotencyKey) || undefined;
-      const granted = { ...request, tool: tool.definition.tool, action: tool.definition.action, ...(keyHeader === undefined ? {} : { idempotencyKeyHeader: keyHeader }) };
+      const granted = {
+        ...request,
+        tool: tool.definition.tool,
+        action: tool.definition.action,
+        ...(keyHeader === undefined ? {} : { idempotencyKeyHeader: keyHeader }),
+      };
       try {
         claims = (await verifyGrant(grant, granted)) ?? undefined;
       } catch (error) {
-        const refused = error instanceof LedgerflowError
-          ? error
-          : new LedgerflowError('grant_invalid', `grant refused for ${tool.label}: ${error instanceof Error ? error.message : String(error)}`, false);
-        options.logger?.warn('grant refused', { tool: tool.label, runId: request.runId, stepId: request.stepId, attempt: request.attempt, code: refused.code, reason: refused.message });
+        const refused =
+          error instanceof LedgerflowError
+            ? error
+            : new LedgerflowError(
+                'grant_invalid',
+                `grant refused for ${tool.label}: ${error instanceof Error ? error.message : String(error)}`,
+                false,
+              );
+        options.logger?.warn('grant refused', {
+          tool: tool.label,
+          runId: request.runId,
+          stepId: request.stepId,
+          attempt: request.attempt,
+          code: refused.code,
+          reason: refused.message,
+        });
         return failure(refused.code, refused.message, false, refused.details);
       }
       if (claims !== undefined) span.setAttribute('lf.grant_id', claims.jti);
@@ -151,7 +191,10 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       }
       span.setAttribute('lf.deduplicated', false);
       const reply = await tool.call(request.input, {
-        runId: request.runId, stepId: request.stepId, attempt: request.attempt, idempotencyKey: request.idempotencyKey,
+        runId: request.runId,
+        stepId: request.stepId,
+        attempt: request.attempt,
+        idempotencyKey: request.idempotencyKey,
         effectKey: `${request.runId}/${request.stepId}`,
         ...(traceparent === undefined ? {} : { traceparent }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -188,7 +231,11 @@ function secretsOf(msg: Msg): Readonly<Record<string, string>> {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return Object.freeze({});
-    return Object.freeze(Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
+    return Object.freeze(
+      Object.fromEntries(
+        Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      ),
+    );
   } catch {
     return Object.freeze({});
   }

@@ -12,7 +12,11 @@ export interface ToolLogger {
  * The request as a grant verifier sees it: the tool request (its `input` as parsed from the body), the
  * tool action being served, and the `lf-idempotency-key` header when the message carried one.
  */
-export type GrantedRequest = ToolRequest & { readonly tool: string; readonly action: string; readonly idempotencyKeyHeader?: string };
+export type GrantedRequest = ToolRequest & {
+  readonly tool: string;
+  readonly action: string;
+  readonly idempotencyKeyHeader?: string;
+};
 
 /**
  * What a handler knows about the call. `attempt` is 1-based; `idempotencyKey` is `<runId>/<stepId>/<attempt>`
@@ -55,7 +59,13 @@ export interface ToolOutcome<O = unknown> extends ToolResult {
  */
 export function result<O>(
   output: O,
-  meta: { confidence?: number; lineage?: Lineage; reasoning?: string; alternatives?: readonly unknown[]; addSteps?: ToolResult['addSteps'] } = {},
+  meta: {
+    confidence?: number;
+    lineage?: Lineage;
+    reasoning?: string;
+    alternatives?: readonly unknown[];
+    addSteps?: ToolResult['addSteps'];
+  } = {},
 ): ToolOutcome<O> {
   return {
     output,
@@ -85,7 +95,10 @@ export class ToolError extends LedgerflowError {
 }
 
 /** A handler: plain output, or `result(output, { confidence, lineage })`. */
-export type ToolHandler<I = unknown, O = unknown> = (input: I, ctx: ToolContext) => Promise<O | ToolOutcome<O>> | O | ToolOutcome<O>;
+export type ToolHandler<I = unknown, O = unknown> = (
+  input: I,
+  ctx: ToolContext,
+) => Promise<O | ToolOutcome<O>> | O | ToolOutcome<O>;
 
 /** One tool action a worker serves on `lf.tool.<tool>.<action>`. Schemas are JSON Schema (draft-07, or 2020-12 by `$schema`). */
 export interface ToolDefinition<I = unknown, O = unknown> {
@@ -106,7 +119,10 @@ const TOKEN = /^[A-Za-z0-9_-]+$/;
 export function defineTool<I = unknown, O = unknown>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
   for (const field of ['tool', 'action'] as const) {
     if (!TOKEN.test(definition[field])) {
-      throw new ToolError('tool_definition_invalid', `${field} ${JSON.stringify(definition[field])} must match [A-Za-z0-9_-]+ (a NATS subject token)`);
+      throw new ToolError(
+        'tool_definition_invalid',
+        `${field} ${JSON.stringify(definition[field])} must match [A-Za-z0-9_-]+ (a NATS subject token)`,
+      );
     }
   }
   return definition;

@@ -20,7 +20,8 @@ export function unverifiedCalls(): Counter<{ tool: string; action: string }> {
   const provider = metrics.getMeterProvider();
   if (cache?.provider === provider) return cache.counter;
   const counter = provider.getMeter(SCOPE).createCounter<{ tool: string; action: string }>(UNVERIFIED_CALLS_METRIC, {
-    unit: '{call}', description: 'Tool calls served without grant verification (grants disabled).',
+    unit: '{call}',
+    description: 'Tool calls served without grant verification (grants disabled).',
   });
   cache = { provider, counter };
   return counter;

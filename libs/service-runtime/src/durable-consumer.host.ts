@@ -7,7 +7,9 @@ import type { ConsumedMessage, DurableConsumer, DurableConsumerOptions } from '@
  * What a host configures: everything of a durable consumer but its handlers. `batch` (with the host's
  * {@link DurableConsumerHost.handleBatch}) hands the messages at hand over together, see `startDurableConsumer`.
  */
-export type ConsumerSettings = Omit<DurableConsumerOptions, 'handler' | 'batch'> & { readonly batch?: { readonly maxMessages?: number } };
+export type ConsumerSettings = Omit<DurableConsumerOptions, 'handler' | 'batch'> & {
+  readonly batch?: { readonly maxMessages?: number };
+};
 
 /**
  * JetStream durable consumers bound to the Nest application's lifecycle: they start when the application has
@@ -64,14 +66,18 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
 
   private async startConsumers(): Promise<void> {
     const settings = this.settings();
-    for (const each of Array.isArray(settings) ? (settings as readonly ConsumerSettings[]) : [settings as ConsumerSettings]) {
+    for (const each of Array.isArray(settings)
+      ? (settings as readonly ConsumerSettings[])
+      : [settings as ConsumerSettings]) {
       const { batch, ...rest } = each;
       this.consumers.push(
         await startDurableConsumer(this.nc, {
           ...rest,
           handler: (message) => this.handle(message),
           skip: (message) => this.skip(message),
-          ...(batch ? { batch: { ...batch, handler: (messages: readonly ConsumedMessage[]) => this.handleBatch(messages) } } : {}),
+          ...(batch
+            ? { batch: { ...batch, handler: (messages: readonly ConsumedMessage[]) => this.handleBatch(messages) } }
+            : {}),
         }),
       );
     }

@@ -36,7 +36,10 @@ export function hostServices(options: HostServicesOptions): void {
 
 async function host(options: HostServicesOptions): Promise<void> {
   const services = await declaredServices(options.mains);
-  const telemetry = await startTelemetry({ serviceName: spanServiceName(HOST_PROCESS_NAME), serviceNames: services.map((s) => spanServiceName(s.name)) });
+  const telemetry = await startTelemetry({
+    serviceName: spanServiceName(HOST_PROCESS_NAME),
+    serviceNames: services.map((s) => spanServiceName(s.name)),
+  });
   const running: RunningService[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(running.map((service) => service.stop()));
@@ -45,8 +48,9 @@ async function host(options: HostServicesOptions): Promise<void> {
   onSignals(stopAll);
   const start = async (service: DeclaredService): Promise<void> => {
     const env = options.envOf?.(service.name) ?? process.env;
-    const started = await runAsService(spanServiceName(service.name), () => service.start({ env }))
-      .catch((error: unknown) => refuseToStart(service.name, error));
+    const started = await runAsService(spanServiceName(service.name), () => service.start({ env })).catch(
+      (error: unknown) => refuseToStart(service.name, error),
+    );
     running.push(started);
     process.stdout.write(`${readyLine(service.name)}\n`);
   };

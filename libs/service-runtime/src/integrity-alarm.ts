@@ -69,25 +69,45 @@ export class IntegrityAlarm {
     this.raised.add(finding);
     if (this.raised.size > REMEMBERED) this.raised.delete(this.raised.values().next().value as string);
     const service = this.actor.id;
-    this.logger?.error('audit chain broken: the run is refused', { runId, eventId: broken.eventId, revision: broken.revision, reason: broken.reason, error: broken.message });
+    this.logger?.error('audit chain broken: the run is refused', {
+      runId,
+      eventId: broken.eventId,
+      revision: broken.revision,
+      reason: broken.reason,
+      error: broken.message,
+    });
     this.counter ??= metrics.getMeter(METER_SCOPE).createCounter(INTEGRITY_FAILURES_METRIC, {
-      unit: '{run}', description: 'Runs whose audit hash chain does not verify, as found by each service.',
+      unit: '{run}',
+      description: 'Runs whose audit hash chain does not verify, as found by each service.',
     });
     this.counter.add(1, { service, reason: broken.reason });
-    const data: RunIntegrityFailedData = { runId, eventId: broken.eventId, revision: broken.revision, reason: broken.reason, message: broken.message, detectedBy: service };
+    const data: RunIntegrityFailedData = {
+      runId,
+      eventId: broken.eventId,
+      revision: broken.revision,
+      reason: broken.reason,
+      message: broken.message,
+      detectedBy: service,
+    };
     try {
-      await this.store.append(integrityStreamId(runId), [{
-        type: RUN_INTEGRITY_FAILED,
-        data,
-        metadata: {
-          eventId: nameBasedUuid(`integrity\n${service}\n${finding}`),
-          runId,
-          causationId: broken.eventId || runId,
-          actor: this.actor,
-          occurredAt: this.clock().toISOString(),
-          schemaVersion: 1,
-        },
-      }], { expectedRevision: 'any' });
+      await this.store.append(
+        integrityStreamId(runId),
+        [
+          {
+            type: RUN_INTEGRITY_FAILED,
+            data,
+            metadata: {
+              eventId: nameBasedUuid(`integrity\n${service}\n${finding}`),
+              runId,
+              causationId: broken.eventId || runId,
+              actor: this.actor,
+              occurredAt: this.clock().toISOString(),
+              schemaVersion: 1,
+            },
+          },
+        ],
+        { expectedRevision: 'any' },
+      );
     } catch (error) {
       this.logger?.error('could not record RunIntegrityFailed', { runId, error: (error as Error).message });
     }

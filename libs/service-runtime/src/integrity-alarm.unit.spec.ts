@@ -1,6 +1,11 @@
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { INTEGRITY_FAILURES_METRIC, IntegrityAlarm, RUN_INTEGRITY_FAILED, integrityStreamId } from './integrity-alarm.js';
+import {
+  INTEGRITY_FAILURES_METRIC,
+  IntegrityAlarm,
+  RUN_INTEGRITY_FAILED,
+  integrityStreamId,
+} from './integrity-alarm.js';
 import { NOW, ObservedStore, allowStep, startRun } from './run-fixtures.spec-util.js';
 import { RunRepository } from './run-repository.js';
 
@@ -22,7 +27,9 @@ describe('IntegrityAlarm', () => {
 
   const failures = async () => {
     const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === INTEGRITY_FAILURES_METRIC);
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .find((m) => m.descriptor.name === INTEGRITY_FAILURES_METRIC);
     return metric?.dataPoints.map((p) => [p.attributes, p.value]) ?? [];
   };
 
@@ -30,24 +37,45 @@ describe('IntegrityAlarm', () => {
     const store = new ObservedStore();
     await new RunRepository(store, planner, clock).execute('r1', startRun('r1'), { causationId: 'c1' });
     await new RunRepository(store, planner, clock).execute('r2', startRun('r2'), { causationId: 'c2' });
-    store.tamper((events) => events.map((e) => (e.streamId === 'run-r1' && e.revision === 1 ? { ...e, data: { ...(e.data as object), concurrency: 99 } } : e)));
+    store.tamper((events) =>
+      events.map((e) =>
+        e.streamId === 'run-r1' && e.revision === 1 ? { ...e, data: { ...(e.data as object), concurrency: 99 } } : e,
+      ),
+    );
     const altered = (await store.readStream('run-r1'))[1];
 
     for (const id of ['executor', 'policy']) {
       const actor = { kind: 'service', id } as const;
-      const runs = new RunRepository(store, actor, clock).reportIntegrityTo(new IntegrityAlarm(store, actor, undefined, clock));
-      for (let i = 0; i < 3; i++) expect((await runs.load('r1')).integrity).toMatchObject({ reason: 'content_altered' });
-      await expect(runs.execute('r1', allowStep('a'), { causationId: 'p' })).rejects.toMatchObject({ code: 'integrity_failed' });
+      const runs = new RunRepository(store, actor, clock).reportIntegrityTo(
+        new IntegrityAlarm(store, actor, undefined, clock),
+      );
+      for (let i = 0; i < 3; i++)
+        expect((await runs.load('r1')).integrity).toMatchObject({ reason: 'content_altered' });
+      await expect(runs.execute('r1', allowStep('a'), { causationId: 'p' })).rejects.toMatchObject({
+        code: 'integrity_failed',
+      });
       expect((await runs.load('r2')).integrity).toBeUndefined();
     }
 
     const marks = await store.readStream(integrityStreamId('r1'));
-    expect(marks.map((e) => [e.type, e.data])).toEqual(['executor', 'policy'].map((detectedBy) => [RUN_INTEGRITY_FAILED, {
-      runId: 'r1', eventId: altered?.metadata.eventId, revision: 1, reason: 'content_altered', detectedBy,
-      message: 'content altered: the hash of its type, data and metadata differs from the hash it carries',
-    }]));
+    expect(marks.map((e) => [e.type, e.data])).toEqual(
+      ['executor', 'policy'].map((detectedBy) => [
+        RUN_INTEGRITY_FAILED,
+        {
+          runId: 'r1',
+          eventId: altered?.metadata.eventId,
+          revision: 1,
+          reason: 'content_altered',
+          detectedBy,
+          message: 'content altered: the hash of its type, data and metadata differs from the hash it carries',
+        },
+      ]),
+    );
     expect(await store.readStream(integrityStreamId('r2'))).toEqual([]);
-    expect(await failures()).toEqual([[{ service: 'executor', reason: 'content_altered' }, 1], [{ service: 'policy', reason: 'content_altered' }, 1]]);
+    expect(await failures()).toEqual([
+      [{ service: 'executor', reason: 'content_altered' }, 1],
+      [{ service: 'policy', reason: 'content_altered' }, 1],
+    ]);
   });
 
   it('appends nothing new when a restarted process reports the same finding again', async () => {
@@ -56,8 +84,12 @@ describe('IntegrityAlarm', () => {
     store.tamper((events) => events.filter((e) => e.streamId !== 'run-r3' || e.revision !== 0));
     const actor = { kind: 'service', id: 'gateway' } as const;
     for (let restart = 0; restart < 2; restart++) {
-      await new RunRepository(store, actor, clock).reportIntegrityTo(new IntegrityAlarm(store, actor, undefined, clock)).load('r3');
+      await new RunRepository(store, actor, clock)
+        .reportIntegrityTo(new IntegrityAlarm(store, actor, undefined, clock))
+        .load('r3');
     }
-    expect((await store.readStream(integrityStreamId('r3'))).map((e) => e.data)).toEqual([expect.objectContaining({ runId: 'r3', detectedBy: 'gateway' })]);
+    expect((await store.readStream(integrityStreamId('r3'))).map((e) => e.data)).toEqual([
+      expect.objectContaining({ runId: 'r3', detectedBy: 'gateway' }),
+    ]);
   });
 });

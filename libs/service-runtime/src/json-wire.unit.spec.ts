@@ -17,7 +17,11 @@ describe('JsonRequestDeserializer', () => {
 
   it('reads a message with a reply subject as a request: the body itself is the data, with an id', () => {
     const packet = deserializer.deserialize(natsMessage('{"runId":"r1","attempt":2}', '_INBOX.abc'));
-    expect(packet).toEqual({ pattern: 'lf.policy.evaluate', data: { runId: 'r1', attempt: 2 }, id: expect.any(String) });
+    expect(packet).toEqual({
+      pattern: 'lf.policy.evaluate',
+      data: { runId: 'r1', attempt: 2 },
+      id: expect.any(String),
+    });
   });
 
   it('gives each request its own id', () => {
@@ -33,7 +37,9 @@ describe('JsonRequestDeserializer', () => {
   });
 
   it('takes the pattern from the channel option when the transport gives one', () => {
-    const packet = deserializer.deserialize(natsMessage('{}', '_INBOX.1', 'lf.policy.evaluate'), { channel: 'lf.policy.*' });
+    const packet = deserializer.deserialize(natsMessage('{}', '_INBOX.1', 'lf.policy.evaluate'), {
+      channel: 'lf.policy.*',
+    });
     expect(packet.pattern).toBe('lf.policy.*');
   });
 
@@ -52,10 +58,14 @@ describe('JsonRequestDeserializer', () => {
 
 describe('JsonReplySerializer', () => {
   const serializer = new JsonReplySerializer();
-  const wire = (packet: Parameters<JsonReplySerializer['serialize']>[0]): unknown => JSON.parse(serializer.serialize(packet).data);
+  const wire = (packet: Parameters<JsonReplySerializer['serialize']>[0]): unknown =>
+    JSON.parse(serializer.serialize(packet).data);
 
   it('writes a response as {ok: true, value}', () => {
-    expect(wire({ response: { runId: 'r1', created: true } })).toEqual({ ok: true, value: { runId: 'r1', created: true } });
+    expect(wire({ response: { runId: 'r1', created: true } })).toEqual({
+      ok: true,
+      value: { runId: 'r1', created: true },
+    });
   });
 
   it('keeps falsy values and writes a missing response as null', () => {
@@ -66,16 +76,29 @@ describe('JsonReplySerializer', () => {
   });
 
   it('writes a LedgerflowError as {ok: false, error} with its code, message, retryable flag and details', () => {
-    expect(wire({ err: new DomainError('RUN.GATE_ALREADY_DECIDED', 'gate g was decided by alice', { decidedBy: 'alice' }) })).toEqual({
+    expect(
+      wire({ err: new DomainError('RUN.GATE_ALREADY_DECIDED', 'gate g was decided by alice', { decidedBy: 'alice' }) }),
+    ).toEqual({
       ok: false,
-      error: { code: 'RUN.GATE_ALREADY_DECIDED', message: 'gate g was decided by alice', retryable: false, details: { decidedBy: 'alice' } },
+      error: {
+        code: 'RUN.GATE_ALREADY_DECIDED',
+        message: 'gate g was decided by alice',
+        retryable: false,
+        details: { decidedBy: 'alice' },
+      },
     });
-    expect(wire({ err: new LedgerflowError('STORE.UNAVAILABLE', 'locked', true) })).toMatchObject({ ok: false, error: { code: 'STORE.UNAVAILABLE', retryable: true } });
+    expect(wire({ err: new LedgerflowError('STORE.UNAVAILABLE', 'locked', true) })).toMatchObject({
+      ok: false,
+      error: { code: 'STORE.UNAVAILABLE', retryable: true },
+    });
   });
 
   it('writes an error body (as the RPC filter throws it) unchanged, and anything else as internal_error', () => {
     const body = { code: 'request_invalid', message: 'invalid request: runId: must be a string', retryable: false };
     expect(wire({ err: body })).toEqual({ ok: false, error: body });
-    expect(wire({ err: new Error('database exploded') })).toEqual({ ok: false, error: { code: 'internal_error', message: 'database exploded', retryable: true } });
+    expect(wire({ err: new Error('database exploded') })).toEqual({
+      ok: false,
+      error: { code: 'internal_error', message: 'database exploded', retryable: true },
+    });
   });
 });

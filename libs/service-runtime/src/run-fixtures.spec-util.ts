@@ -2,7 +2,14 @@ import { decide } from '@ledgerflow/domain';
 import type { Plan, PolicyDecision } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { aPlan, aStep } from '@ledgerflow/testing';
-import type { AppendOptions, AppendResult, ExpectedRevision, NewEvent, ReadStreamOptions, StoredEvent } from '@ledgerflow/event-store';
+import type {
+  AppendOptions,
+  AppendResult,
+  ExpectedRevision,
+  NewEvent,
+  ReadStreamOptions,
+  StoredEvent,
+} from '@ledgerflow/event-store';
 import type { Decision } from './run-repository.js';
 
 /** Test fixtures for the run repository: a two-step plan, decisions built from real domain commands. */
@@ -12,20 +19,37 @@ export const NOW = '2026-05-01T10:00:00.000Z';
 export const twoStepPlan: Plan = aPlan([aStep('a'), aStep('b')]);
 
 export const allow: PolicyDecision = {
-  outcome: 'allow', rationale: 'clerk may crm.read', auditId: 'aud-1',
+  outcome: 'allow',
+  rationale: 'clerk may crm.read',
+  auditId: 'aud-1',
   rules: [{ rule: 'tool-scope', pack: 'ledgerflow-core@1.0.0', result: 'pass', message: 'clerk may crm.read' }],
 };
 
 /** `StartRun` of {@link twoStepPlan} as a repository decision. */
-export const startRun = (runId: string, plan: Plan = twoStepPlan): Decision => (state, now) =>
-  decide({
-    type: 'StartRun',
-    data: { runId, workflowId: plan.workflowId, workflowVersion: plan.workflowVersion, trigger: { source: 'api', idempotencyKey: `key-${runId}` }, input: {}, plan },
-  }, state, { now });
+export const startRun =
+  (runId: string, plan: Plan = twoStepPlan): Decision =>
+  (state, now) =>
+    decide(
+      {
+        type: 'StartRun',
+        data: {
+          runId,
+          workflowId: plan.workflowId,
+          workflowVersion: plan.workflowVersion,
+          trigger: { source: 'api', idempotencyKey: `key-${runId}` },
+          input: {},
+          plan,
+        },
+      },
+      state,
+      { now },
+    );
 
 /** `RecordStepPolicyDecision` (allow) of attempt 1 of a step, as a repository decision. */
-export const allowStep = (stepId: string): Decision => (state, now) =>
-  decide({ type: 'RecordStepPolicyDecision', data: { stepId, attempt: 1, decision: allow } }, state, { now });
+export const allowStep =
+  (stepId: string): Decision =>
+  (state, now) =>
+    decide({ type: 'RecordStepPolicyDecision', data: { stepId, attempt: 1, decision: allow } }, state, { now });
 
 /**
  * The in-memory store, watched: it records what was read and what was appended with which expected revision,

@@ -26,7 +26,11 @@ describe('RunRepository: audit hash chain', () => {
     await runs.execute('r1', allowStep('a'), { causationId: 'policy-1' });
 
     const { events, verification } = await storedChain('r1');
-    expect(events.map((e) => e.metadata.prevHash)).toEqual([GENESIS, events[0]?.metadata.hash, events[1]?.metadata.hash]);
+    expect(events.map((e) => e.metadata.prevHash)).toEqual([
+      GENESIS,
+      events[0]?.metadata.hash,
+      events[1]?.metadata.hash,
+    ]);
     expect(events.every((e) => /^[0-9a-f]{64}$/.test(e.metadata.hash ?? ''))).toBe(true);
     expect(verification).toEqual({ ok: true, count: 3, head: events[2]?.metadata.hash, unhashed: 0 });
   });
@@ -71,10 +75,25 @@ describe('RunRepository: audit hash chain', () => {
 
   it('a stream from before the audit trail: the chain starts at GENESIS at the first new event; the verifier reports the prefix', async () => {
     const legacy = (type: string, data: unknown) => ({
-      type, data, metadata: { eventId: randomUUID(), runId: 'r1', causationId: 'old', actor: planner, occurredAt: NOW, schemaVersion: 1 },
+      type,
+      data,
+      metadata: {
+        eventId: randomUUID(),
+        runId: 'r1',
+        causationId: 'old',
+        actor: planner,
+        occurredAt: NOW,
+        schemaVersion: 1,
+      },
     });
-    const seed = startRun('r1')((await new RunRepository(store, planner, clock).load('r1')).state, NOW, { state: undefined as never, revision: -1 });
-    await store.appendAsAnotherProcess(runStreamId('r1'), seed.map((e) => legacy(e.type, e.data)));
+    const seed = startRun('r1')((await new RunRepository(store, planner, clock).load('r1')).state, NOW, {
+      state: undefined as never,
+      revision: -1,
+    });
+    await store.appendAsAnotherProcess(
+      runStreamId('r1'),
+      seed.map((e) => legacy(e.type, e.data)),
+    );
 
     const runs = new RunRepository(store, executor, clock);
     expect((await runs.load('r1')).head).toBeUndefined();
@@ -90,12 +109,17 @@ describe('RunRepository: audit hash chain', () => {
     it('flags a run whose stored event was altered, and refuses to append to it (integrity_failed)', async () => {
       const writer = new RunRepository(store, planner, clock);
       await writer.execute('r1', startRun('r1'), { causationId: 'c1' });
-      store.tamper((events) => events.map((e) => (e.revision === 1 ? { ...e, data: { ...(e.data as object), concurrency: 99 } } : e)));
+      store.tamper((events) =>
+        events.map((e) => (e.revision === 1 ? { ...e, data: { ...(e.data as object), concurrency: 99 } } : e)),
+      );
       const reader = new RunRepository(store, executor, clock);
       const loaded = await reader.load('r1');
       expect(loaded.integrity).toMatchObject({ ok: false, revision: 1, reason: 'content_altered' });
       expect(loaded.revision).toBe(1); // folded as stored, so the API can show it, flagged
-      await expect(stepAllowed(reader)).rejects.toMatchObject({ code: 'integrity_failed', details: { runId: 'r1', revision: 1, reason: 'content_altered' } });
+      await expect(stepAllowed(reader)).rejects.toMatchObject({
+        code: 'integrity_failed',
+        details: { runId: 'r1', revision: 1, reason: 'content_altered' },
+      });
       expect(store.appends.filter((a) => a.types.includes('StepPolicyEvaluated'))).toEqual([]);
     });
 
@@ -103,10 +127,20 @@ describe('RunRepository: audit hash chain', () => {
       const runs = new RunRepository(store, planner, clock);
       await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
       await runs.load('r1');
-      await store.appendAsAnotherProcess(runStreamId('r1'), [{
-        type: 'RunCancelled', data: { reason: 'forged', requestedBy: 'mallory' },
-        metadata: { eventId: randomUUID(), runId: 'r1', causationId: 'x', actor: { kind: 'human', id: 'mallory' }, occurredAt: NOW, schemaVersion: 1 },
-      }]);
+      await store.appendAsAnotherProcess(runStreamId('r1'), [
+        {
+          type: 'RunCancelled',
+          data: { reason: 'forged', requestedBy: 'mallory' },
+          metadata: {
+            eventId: randomUUID(),
+            runId: 'r1',
+            causationId: 'x',
+            actor: { kind: 'human', id: 'mallory' },
+            occurredAt: NOW,
+            schemaVersion: 1,
+          },
+        },
+      ]);
       expect((await runs.load('r1')).integrity).toMatchObject({ revision: 2, reason: 'hash_missing' });
       await expect(stepAllowed(runs)).rejects.toMatchObject({ code: 'integrity_failed' });
     });
@@ -115,7 +149,9 @@ describe('RunRepository: audit hash chain', () => {
       const runs = new RunRepository(store, planner, clock);
       await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
       await stepAllowed(runs);
-      store.tamper((events) => events.map((e) => (e.revision === 2 ? { ...e, data: { ...(e.data as object), stepId: 'b' } } : e)));
+      store.tamper((events) =>
+        events.map((e) => (e.revision === 2 ? { ...e, data: { ...(e.data as object), stepId: 'b' } } : e)),
+      );
       expect((await runs.load('r1')).integrity).toMatchObject({ ok: false, revision: 2, reason: 'content_altered' });
     });
 

@@ -41,9 +41,17 @@ export interface LoadedRun {
  */
 export class IntegrityError extends LedgerflowError {
   constructor(runId: string, broken: ChainBroken) {
-    super('integrity_failed', `run ${runId} fails its audit chain at event #${broken.revision} (${broken.eventId}): ${broken.message}; nothing is appended to it`, false, {
-      runId, eventId: broken.eventId, revision: broken.revision, reason: broken.reason,
-    });
+    super(
+      'integrity_failed',
+      `run ${runId} fails its audit chain at event #${broken.revision} (${broken.eventId}): ${broken.message}; nothing is appended to it`,
+      false,
+      {
+        runId,
+        eventId: broken.eventId,
+        revision: broken.revision,
+        reason: broken.reason,
+      },
+    );
   }
 }
 
@@ -100,9 +108,12 @@ export class RunRepository {
     private readonly clock: () => Date = () => new Date(),
     cacheSize = 2000,
   ) {
-    this.cache = new LRUCache<string, LoadedRun>({ max: cacheSize, dispose: (_loaded, runId, reason) => {
-      if (reason === 'evict') this.current.delete(runId);
-    } });
+    this.cache = new LRUCache<string, LoadedRun>({
+      max: cacheSize,
+      dispose: (_loaded, runId, reason) => {
+        if (reason === 'evict') this.current.delete(runId);
+      },
+    });
   }
 
   /**
@@ -175,7 +186,11 @@ export class RunRepository {
       if (refolded.integrity) return refolded;
       this.forget(runId);
       const integrity: ChainBroken = {
-        ok: false, index: cached.revision, eventId: String(overlap?.metadata.eventId ?? ''), revision: cached.revision, reason: 'head_mismatch',
+        ok: false,
+        index: cached.revision,
+        eventId: String(overlap?.metadata.eventId ?? ''),
+        revision: cached.revision,
+        reason: 'head_mismatch',
         message: `event #${cached.revision} (hash ${cached.head ?? 'none'}) that this process verified is ${overlap ? 'altered' : 'gone'} in the store: events were removed or rewritten`,
       };
       return { ...refolded, integrity };
@@ -194,7 +209,11 @@ export class RunRepository {
   }
 
   private fold(runId: string, base: LoadedRun | undefined, events: readonly StoredEvent[]): LoadedRun {
-    const verified = verifyContinuation(events, { revision: base?.revision ?? -1, ...(base?.head ? { head: base.head } : {}) }, { streamId: runStreamId(runId) });
+    const verified = verifyContinuation(
+      events,
+      { revision: base?.revision ?? -1, ...(base?.head ? { head: base.head } : {}) },
+      { streamId: runStreamId(runId) },
+    );
     let state = base?.state ?? initialState();
     for (const event of events) state = evolve(state, this.upcast(event) as unknown as RunEvent);
     const revision = events.length > 0 ? events[events.length - 1].revision : (base?.revision ?? -1);
@@ -202,7 +221,14 @@ export class RunRepository {
     const last = events[events.length - 1];
     const head = last ? recordedHash(last) : base?.head;
     const headPrint = last ? printOf(last) : base?.headPrint;
-    const loaded: LoadedRun = { state, revision, root, head, ...(headPrint === undefined ? {} : { headPrint }), ...(verified.ok ? {} : { integrity: verified }) };
+    const loaded: LoadedRun = {
+      state,
+      revision,
+      root,
+      head,
+      ...(headPrint === undefined ? {} : { headPrint }),
+      ...(verified.ok ? {} : { integrity: verified }),
+    };
     // A broken run is not cached: every load reads and verifies it again.
     if (revision >= 0 && verified.ok) this.remember(runId, loaded, true);
     return loaded;
@@ -278,7 +304,9 @@ export class RunRepository {
     now: string,
   ): Promise<ExecuteResult> {
     const trace = traceparentOf();
-    const actor: Actor = causation.actor ? { kind: causation.actor.kind, id: causation.actor.id, via: this.actor.id } : this.actor;
+    const actor: Actor = causation.actor
+      ? { kind: causation.actor.kind, id: causation.actor.id, via: this.actor.id }
+      : this.actor;
     const unchained: NewEvent[] = events.map((event) => ({
       type: event.type,
       data: event.data,
@@ -301,7 +329,13 @@ export class RunRepository {
     for (const event of events) state = evolve(state, event);
     const root = loaded.root ?? (loaded.revision < 0 ? toStore[0].metadata : undefined);
     const written = toStore[toStore.length - 1];
-    const next: LoadedRun = { state, revision: result.nextExpectedRevision, root, head: chain.head, headPrint: printOf(written) };
+    const next: LoadedRun = {
+      state,
+      revision: result.nextExpectedRevision,
+      root,
+      head: chain.head,
+      headPrint: printOf(written),
+    };
     this.remember(runId, next, true);
     return { state, revision: next.revision, appended: events };
   }

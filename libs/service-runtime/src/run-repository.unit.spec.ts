@@ -22,7 +22,11 @@ describe('RunRepository.load', () => {
   it('an unknown run is state "none" at revision -1 and is not cached', async () => {
     const runs = new RunRepository(store, planner, clock);
     const loaded = await runs.load('nope');
-    expect(loaded).toEqual({ state: expect.objectContaining({ status: 'none', eventCount: 0 }), revision: -1, root: undefined });
+    expect(loaded).toEqual({
+      state: expect.objectContaining({ status: 'none', eventCount: 0 }),
+      revision: -1,
+      root: undefined,
+    });
     expect(runs.cachedRevision('nope')).toBe(-1);
   });
 
@@ -94,9 +98,36 @@ describe('RunRepository.execute', () => {
 
     const stored = await store.readStream(runStreamId('r1'));
     expect(stored.map((e) => e.metadata)).toEqual([
-      { eventId: expect.any(String), runId: 'r1', causationId: 'trigger-1', actor: planner, occurredAt: NOW, schemaVersion: 1, prevHash: expect.any(String), hash: expect.any(String) },
-      { eventId: expect.any(String), runId: 'r1', causationId: 'trigger-1', actor: planner, occurredAt: NOW, schemaVersion: 1, prevHash: expect.any(String), hash: expect.any(String) },
-      { eventId: expect.any(String), runId: 'r1', causationId: 'policy-1', actor: planner, occurredAt: NOW, schemaVersion: 1, prevHash: expect.any(String), hash: expect.any(String) },
+      {
+        eventId: expect.any(String),
+        runId: 'r1',
+        causationId: 'trigger-1',
+        actor: planner,
+        occurredAt: NOW,
+        schemaVersion: 1,
+        prevHash: expect.any(String),
+        hash: expect.any(String),
+      },
+      {
+        eventId: expect.any(String),
+        runId: 'r1',
+        causationId: 'trigger-1',
+        actor: planner,
+        occurredAt: NOW,
+        schemaVersion: 1,
+        prevHash: expect.any(String),
+        hash: expect.any(String),
+      },
+      {
+        eventId: expect.any(String),
+        runId: 'r1',
+        causationId: 'policy-1',
+        actor: planner,
+        occurredAt: NOW,
+        schemaVersion: 1,
+        prevHash: expect.any(String),
+        hash: expect.any(String),
+      },
     ]);
     expect(new Set(stored.map((e) => e.metadata.eventId)).size).toBe(3);
   });
@@ -105,16 +136,24 @@ describe('RunRepository.execute', () => {
     const runs = new RunRepository(store, planner, clock);
     await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
     const seen: Array<{ status: string; now: string; revision: number; triggeredAt?: string }> = [];
-    await runs.execute('r1', (state, now, run) => {
-      seen.push({ status: state.status, now, revision: run.revision, triggeredAt: run.root?.occurredAt });
-      return [];
-    }, { causationId: 'c2' });
+    await runs.execute(
+      'r1',
+      (state, now, run) => {
+        seen.push({ status: state.status, now, revision: run.revision, triggeredAt: run.root?.occurredAt });
+        return [];
+      },
+      { causationId: 'c2' },
+    );
     expect(seen).toEqual([{ status: 'running', now: NOW, revision: 1, triggeredAt: NOW }]);
   });
 
   it('a decision returning [] appends nothing (and creates no stream)', async () => {
     const runs = new RunRepository(store, planner, clock);
-    expect(await runs.execute('r0', () => [], { causationId: 'c0' })).toEqual({ state: expect.objectContaining({ status: 'none' }), revision: -1, appended: [] });
+    expect(await runs.execute('r0', () => [], { causationId: 'c0' })).toEqual({
+      state: expect.objectContaining({ status: 'none' }),
+      revision: -1,
+      appended: [],
+    });
     await runs.execute('r1', startRun('r1'), { causationId: 'c1' });
     const result = await runs.execute('r1', () => [], { causationId: 'c2' });
     expect(result).toMatchObject({ revision: 1, appended: [] });
@@ -159,9 +198,13 @@ describe('RunRepository.execute', () => {
     store.beforeNextAppend(async () => {
       await other.execute('r1', allowStep('a'), { causationId: 'other' });
     });
-    await expect(runs.execute('r1', allowStep('a'), { causationId: 'mine' })).rejects.toMatchObject({ code: 'RUN.STEP_NOT_EVALUABLE' });
+    await expect(runs.execute('r1', allowStep('a'), { causationId: 'mine' })).rejects.toMatchObject({
+      code: 'RUN.STEP_NOT_EVALUABLE',
+    });
     const stored = await store.readStream(runStreamId('r1'));
-    expect(stored.filter((e) => e.type === 'StepPolicyEvaluated').map((e) => e.metadata.causationId)).toEqual(['other']);
+    expect(stored.filter((e) => e.type === 'StepPolicyEvaluated').map((e) => e.metadata.causationId)).toEqual([
+      'other',
+    ]);
   });
 
   it('gives up after 8 conflicting attempts with the ConcurrencyError', async () => {
@@ -171,8 +214,16 @@ describe('RunRepository.execute', () => {
       // Another process appends a properly chained event each time (an unchained one would break the audit chain).
       const last = (await store.readStream(runStreamId('r1'))).at(-1)!;
       const paused: NewEvent = {
-        type: 'RunPaused', data: { reason: 'operator' },
-        metadata: { eventId: randomUUID(), runId: 'r1', causationId: 'operator', actor: { kind: 'human', id: 'ops' }, occurredAt: NOW, schemaVersion: 1 },
+        type: 'RunPaused',
+        data: { reason: 'operator' },
+        metadata: {
+          eventId: randomUUID(),
+          runId: 'r1',
+          causationId: 'operator',
+          actor: { kind: 'human', id: 'ops' },
+          occurredAt: NOW,
+          schemaVersion: 1,
+        },
       };
       const { events } = chainEvents(runStreamId('r1'), last.revision + 1, [paused], recordedHash(last)!);
       await store.appendAsAnotherProcess(runStreamId('r1'), events);
@@ -198,7 +249,9 @@ describe('RunRepository.execute', () => {
       decisions += 1;
       throw new DomainError('RUN.ALREADY_STARTED', 'no');
     };
-    await expect(runs.execute('r1', refuse, { causationId: 'c2' })).rejects.toMatchObject({ code: 'RUN.ALREADY_STARTED' });
+    await expect(runs.execute('r1', refuse, { causationId: 'c2' })).rejects.toMatchObject({
+      code: 'RUN.ALREADY_STARTED',
+    });
     expect(decisions).toBe(1);
     expect(store.appends).toHaveLength(1);
   });
@@ -223,16 +276,29 @@ describe('RunRepository.trustOwnAppends', () => {
     await other.execute('r1', allowStep('a'), { causationId: 'c2' });
     expect((await executorRuns.load('r1')).revision).toBe(1);
     const decided: number[] = [];
-    const result = await executorRuns.execute('r1', (state, now, run) => {
-      decided.push(run.revision);
-      return allowStep('b')(state, now, run);
-    }, { causationId: 'c3' });
+    const result = await executorRuns.execute(
+      'r1',
+      (state, now, run) => {
+        decided.push(run.revision);
+        return allowStep('b')(state, now, run);
+      },
+      { causationId: 'c3' },
+    );
     expect(decided).toEqual([1, 2]); // decided on the stale fold, conflicted, read the stream, decided again
     expect(result.revision).toBe(3);
-    expect((await store.readStream(runStreamId('r1'))).map((e) => e.type).slice(-2)).toEqual(['StepPolicyEvaluated', 'StepPolicyEvaluated']);
+    expect((await store.readStream(runStreamId('r1'))).map((e) => e.type).slice(-2)).toEqual([
+      'StepPolicyEvaluated',
+      'StepPolicyEvaluated',
+    ]);
 
     // Told of another append, the next load reads the stream and verifies what it reads.
-    await other.execute('r1', () => [{ type: 'RunCancelled', data: { reason: 'operator', requestedBy: { kind: 'human', id: 'ann' } } } as never], { causationId: 'c4' });
+    await other.execute(
+      'r1',
+      () => [
+        { type: 'RunCancelled', data: { reason: 'operator', requestedBy: { kind: 'human', id: 'ann' } } } as never,
+      ],
+      { causationId: 'c4' },
+    );
     store.reads.length = 0;
     executorRuns.invalidate('r1');
     const fresh = await executorRuns.load('r1');
@@ -250,7 +316,14 @@ describe('RunRepository.trustOwnAppends', () => {
 });
 
 describe('RunRepository.runDurationMs', () => {
-  const root = { eventId: 'e', runId: 'r1', causationId: 'c', actor: planner, occurredAt: '2026-05-01T10:00:00.000Z', schemaVersion: 1 };
+  const root = {
+    eventId: 'e',
+    runId: 'r1',
+    causationId: 'c',
+    actor: planner,
+    occurredAt: '2026-05-01T10:00:00.000Z',
+    schemaVersion: 1,
+  };
   const loaded = { state: {} as RunState, revision: 5, root };
 
   it('is the time from RunTriggered to now, in ms', () => {

@@ -15,7 +15,8 @@ const clock = () => new Date(NOW);
  * v2 (the shape `evolve` reads) renamed it `workflowVersion` (docs/events.md, "Versions and upcasting").
  */
 const renamed = RUN_EVENT_UPCASTERS.with({
-  type: 'RunTriggered', fromVersion: 1,
+  type: 'RunTriggered',
+  fromVersion: 1,
   upcast: (data) => {
     const { version, ...rest } = data as { version: string };
     return { ...rest, workflowVersion: version };
@@ -45,17 +46,28 @@ describe('RunRepository: stored events upcast on read', () => {
     // The stored event is read as stored (its hash verifies), and upcast only for the fold and the views.
     const [stored] = await runs.events('r1');
     expect(stored).toMatchObject({ type: 'RunTriggered', data: { version: '1.0.0' }, metadata: { schemaVersion: 1 } });
-    expect((await runs.currentEvents('r1'))[0]).toMatchObject({ data: { workflowVersion: '1.0.0' }, metadata: { schemaVersion: 2 } });
+    expect((await runs.currentEvents('r1'))[0]).toMatchObject({
+      data: { workflowVersion: '1.0.0' },
+      metadata: { schemaVersion: 2 },
+    });
 
     const repository = new RunRepository(store, planner, clock).upcastWith(renamed);
     await repository.execute('r2', startRun('r2'), { causationId: 'c3' });
-    expect((await store.readStream(runStreamId('r2'))).map((e) => [e.type, e.metadata.schemaVersion])).toEqual([['RunTriggered', 2], ['PlanCreated', 1]]);
+    expect((await store.readStream(runStreamId('r2'))).map((e) => [e.type, e.metadata.schemaVersion])).toEqual([
+      ['RunTriggered', 2],
+      ['PlanCreated', 1],
+    ]);
   });
 
   it('refuses to fold an event newer than it reads, naming its type and version', async () => {
-    await new RunRepository(store, planner, clock).upcastWith(renamed).execute('r2', startRun('r2'), { causationId: 'c3' });
+    await new RunRepository(store, planner, clock)
+      .upcastWith(renamed)
+      .execute('r2', startRun('r2'), { causationId: 'c3' });
     const error = await rejectionOf(new RunRepository(store, planner, clock).load('r2'));
-    expect(error).toMatchObject({ code: 'event_version_unsupported', details: { type: 'RunTriggered', schemaVersion: 2, currentVersion: 1 } });
+    expect(error).toMatchObject({
+      code: 'event_version_unsupported',
+      details: { type: 'RunTriggered', schemaVersion: 2, currentVersion: 1 },
+    });
     expect(error.message).toContain('RunTriggered event has schemaVersion 2');
   });
 });

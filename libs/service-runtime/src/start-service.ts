@@ -5,7 +5,14 @@ import { NestFactory } from '@nestjs/core';
 import type { CommonConfig, EnvSource, PrivacyConfig } from '@ledgerflow/config';
 import { loadConfig } from '@ledgerflow/config';
 import { createEventStore } from '@ledgerflow/event-store';
-import { SERVICE_RECONNECT_OPTIONS, connectNats, ensureStreams, natsAuthFromEnv, natsAuthOptions, streamLimitsOf } from '@ledgerflow/messaging';
+import {
+  SERVICE_RECONNECT_OPTIONS,
+  connectNats,
+  ensureStreams,
+  natsAuthFromEnv,
+  natsAuthOptions,
+  streamLimitsOf,
+} from '@ledgerflow/messaging';
 import type { NatsClientAuth } from '@ledgerflow/messaging';
 import { createLogger } from '@ledgerflow/telemetry';
 import { JsonReplySerializer, JsonRequestDeserializer } from './json-wire.js';
@@ -40,11 +47,20 @@ export interface RunningService {
  * @throws ConfigError for bad variables; a non-retryable LedgerflowError for an invalid definition or
  *   policy pack; anything else (e.g. NATS unreachable) as it comes.
  */
-export async function startService<C extends CommonConfig>(spec: ServiceSpec<C>, options: StartServiceOptions = {}): Promise<RunningService> {
+export async function startService<C extends CommonConfig>(
+  spec: ServiceSpec<C>,
+  options: StartServiceOptions = {},
+): Promise<RunningService> {
   const config = loadConfig(spec.config, options.env ?? process.env);
   const logger = createLogger(spec.name);
-  const definitions = spec.definitions ? (await import('@ledgerflow/definitions')).loadDefinitions(config.LEDGERFLOW_DEFINITIONS_DIR) : undefined;
-  const nc = await connectNats({ servers: splitServers(config.NATS_URL), name: spanServiceName(spec.name), auth: natsAuthOf(config) });
+  const definitions = spec.definitions
+    ? (await import('@ledgerflow/definitions')).loadDefinitions(config.LEDGERFLOW_DEFINITIONS_DIR)
+    : undefined;
+  const nc = await connectNats({
+    servers: splitServers(config.NATS_URL),
+    name: spanServiceName(spec.name),
+    auth: natsAuthOf(config),
+  });
   await ensureStreams(nc, { replicas: config.LEDGERFLOW_STREAM_REPLICAS, limits: streamLimitsOf(config) });
   const store = await createEventStore({
     kind: config.LEDGERFLOW_STORE,
@@ -56,7 +72,16 @@ export async function startService<C extends CommonConfig>(spec: ServiceSpec<C>,
   const actor = { kind: 'service', id: spec.name } as const;
   const runs = new RunRepository(store, actor).reportIntegrityTo(new IntegrityAlarm(store, actor, logger));
   const privacy = spec.privacy ? await openPrivacy(config as unknown as PrivacyConfig) : undefined;
-  const context: ServiceContext<C> = { name: spec.name, config, nc, store, runs, logger, ...(definitions ? { definitions } : {}), ...(privacy ? { privacy } : {}) };
+  const context: ServiceContext<C> = {
+    name: spec.name,
+    config,
+    nc,
+    store,
+    runs,
+    logger,
+    ...(definitions ? { definitions } : {}),
+    ...(privacy ? { privacy } : {}),
+  };
   const app = await createApp(spec, context);
   if (options.shutdownHooks) app.enableShutdownHooks();
   await startListening(spec, context, app);
@@ -79,7 +104,11 @@ async function createApp<C extends CommonConfig>(spec: ServiceSpec<C>, context: 
   if (spec.listen === 'rpc') {
     // Only services that serve requests over NATS load Nest's microservices package.
     const { Transport } = await import('@nestjs/microservices');
-    const app = await NestFactory.createMicroservice(root, { transport: Transport.NATS, options: natsTransportOptions(context), logger: [...logger] });
+    const app = await NestFactory.createMicroservice(root, {
+      transport: Transport.NATS,
+      options: natsTransportOptions(context),
+      logger: [...logger],
+    });
     app.useGlobalFilters(new RpcErrorFilter());
     return app;
   }
@@ -116,7 +145,10 @@ export function natsTransportOptions<C extends CommonConfig>(context: ServiceCon
   };
 }
 
-function infrastructureModule<C extends CommonConfig>(context: ServiceContext<C>, feature: DynamicModule): DynamicModule {
+function infrastructureModule<C extends CommonConfig>(
+  context: ServiceContext<C>,
+  feature: DynamicModule,
+): DynamicModule {
   @Global()
   @Module({})
   class InfrastructureModule {}
@@ -155,5 +187,8 @@ export function natsAuthOf(config: CommonConfig): NatsClientAuth {
 
 /** `NATS_URL` may list several servers, comma-separated. */
 export function splitServers(natsUrl: string): string[] {
-  return natsUrl.split(',').map((url) => url.trim()).filter(Boolean);
+  return natsUrl
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
 }

@@ -28,7 +28,8 @@ export function jsonDepth(value: unknown, stopAbove = Number.POSITIVE_INFINITY):
     if (typeof node !== 'object' || node === null) continue;
     deepest = Math.max(deepest, depth);
     if (deepest > stopAbove) return deepest;
-    for (const child of Object.values(node)) if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
+    for (const child of Object.values(node))
+      if (typeof child === 'object' && child !== null) pending.push([child, depth + 1]);
   }
   return deepest;
 }
@@ -39,7 +40,11 @@ export function jsonDepth(value: unknown, stopAbove = Number.POSITIVE_INFINITY):
  */
 export function assertJsonDepth(value: unknown, field = 'body', limit = MAX_JSON_DEPTH): void {
   if (jsonDepth(value, limit) > limit) {
-    throw new ValidationError('payload_too_deep', `${field} is nested deeper than ${limit} levels of objects and arrays (the limit)`, { field, rule: 'maxDepth', limit });
+    throw new ValidationError(
+      'payload_too_deep',
+      `${field} is nested deeper than ${limit} levels of objects and arrays (the limit)`,
+      { field, rule: 'maxDepth', limit },
+    );
   }
 }
 
@@ -96,14 +101,21 @@ interface TypeMetadataStorage {
 }
 // class-transformer keeps `@Type(() => Dto)` in this singleton; its `plainToInstance` is not used because it
 // reads `value.constructor` of every nested plain object (500 on `{"constructor":1}`) and drops such keys.
-const typeMetadata = (createRequire(import.meta.url)('class-transformer/cjs/storage.js') as { defaultMetadataStorage: TypeMetadataStorage }).defaultMetadataStorage;
+const typeMetadata = (
+  createRequire(import.meta.url)('class-transformer/cjs/storage.js') as { defaultMetadataStorage: TypeMetadataStorage }
+).defaultMetadataStorage;
 
 /**
  * Copies `plain` onto a new instance of `dto` with own data properties (never through a setter, so
  * `__proto__` cannot change the prototype); a field typed `@Type(() => Nested)` holding an object (or an
  * array of objects) becomes `Nested` instances; any other value is kept as parsed.
  */
-function instantiate<T extends object>(dto: Constructor<T>, plain: Record<string, unknown>, path: string, reserved: FieldViolation[]): T {
+function instantiate<T extends object>(
+  dto: Constructor<T>,
+  plain: Record<string, unknown>,
+  path: string,
+  reserved: FieldViolation[],
+): T {
   const instance = Object.create(dto.prototype) as T;
   for (const key of Object.keys(plain)) {
     const field = path ? `${path}.${key}` : key;
@@ -114,8 +126,13 @@ function instantiate<T extends object>(dto: Constructor<T>, plain: Record<string
     const nested = typeMetadata.findTypeMetadata(dto, key)?.typeFunction() as Constructor<object> | undefined;
     const value = plain[key];
     const asDto = (item: unknown, itemPath: string) =>
-      nested && typeof item === 'object' && item !== null && !Array.isArray(item) ? instantiate(nested, item as Record<string, unknown>, itemPath, reserved) : item;
-    const converted = Array.isArray(value) && nested ? value.map((item, index) => asDto(item, `${field}.${index}`)) : asDto(value, field);
+      nested && typeof item === 'object' && item !== null && !Array.isArray(item)
+        ? instantiate(nested, item as Record<string, unknown>, itemPath, reserved)
+        : item;
+    const converted =
+      Array.isArray(value) && nested
+        ? value.map((item, index) => asDto(item, `${field}.${index}`))
+        : asDto(value, field);
     Object.defineProperty(instance, key, { value: converted, enumerable: true, writable: true, configurable: true });
   }
   return instance;

@@ -1,6 +1,16 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  IsIn,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  ValidateNested,
+} from 'class-validator';
 import { ValidationError } from '@ledgerflow/domain';
 import { MALFORMED_BODY } from './json-wire.js';
 import { MAX_JSON_DEPTH, jsonDepth, validateBody } from './validate-body.js';
@@ -32,7 +42,8 @@ function refusal(body: unknown): ValidationError {
   throw new Error('expected validateBody to refuse the body');
 }
 
-const violationsOf = (body: unknown): FieldViolation[] => (refusal(body).details as { violations: FieldViolation[] }).violations;
+const violationsOf = (body: unknown): FieldViolation[] =>
+  (refusal(body).details as { violations: FieldViolation[] }).violations;
 
 describe('validateBody', () => {
   it('returns an instance of the DTO, nested objects included', () => {
@@ -50,20 +61,26 @@ describe('validateBody', () => {
     expect(error.message).toBe('request body is not valid JSON: Unexpected end of JSON input');
   });
 
-  it.each([['null', null], ['an array', [valid]], ['a string', 'r1.payout'], ['a number', 42]])(
-    'refuses %s with request_invalid: the body must be a JSON object',
-    (_label, body) => {
-      const error = refusal(body);
-      expect(error.code).toBe('request_invalid');
-      expect(error.message).toBe('request body must be a JSON object');
-    },
-  );
+  it.each([
+    ['null', null],
+    ['an array', [valid]],
+    ['a string', 'r1.payout'],
+    ['a number', 42],
+  ])('refuses %s with request_invalid: the body must be a JSON object', (_label, body) => {
+    const error = refusal(body);
+    expect(error.code).toBe('request_invalid');
+    expect(error.message).toBe('request body must be a JSON object');
+  });
 
   it('refuses an unknown field, naming it', () => {
     const error = refusal({ ...valid, approveEverything: true });
     expect(error.code).toBe('request_invalid');
     expect(violationsOf({ ...valid, approveEverything: true })).toEqual([
-      { field: 'approveEverything', rule: 'whitelistValidation', message: 'property approveEverything should not exist' },
+      {
+        field: 'approveEverything',
+        rule: 'whitelistValidation',
+        message: 'property approveEverything should not exist',
+      },
     ]);
     expect(error.message).toContain('approveEverything: property approveEverything should not exist');
   });
@@ -75,7 +92,11 @@ describe('validateBody', () => {
   });
 
   it('names nested field paths of objects and array items', () => {
-    const violations = violationsOf({ gateId: '', reviewer: { kind: 'agent', id: 'alice' }, lines: [{ amount: 1 }, { amount: 'two' }] });
+    const violations = violationsOf({
+      gateId: '',
+      reviewer: { kind: 'agent', id: 'alice' },
+      lines: [{ amount: 1 }, { amount: 'two' }],
+    });
     expect(violations.map((v) => [v.field, v.rule])).toEqual([
       ['gateId', 'isNotEmpty'],
       ['reviewer.kind', 'isIn'],
@@ -98,26 +119,35 @@ class StartDto {
 }
 
 /** `{"input":{"a":{"a":...1}}}` with `levels` objects in all, built as text (no recursion). */
-const nested = (levels: number) => JSON.parse(`${'{"a":'.repeat(levels - 1)}{"input":1}${'}'.repeat(levels - 1)}`.replace(/^\{"a":/, '{"input":')) as Record<string, unknown>;
+const nested = (levels: number) =>
+  JSON.parse(
+    `${'{"a":'.repeat(levels - 1)}{"input":1}${'}'.repeat(levels - 1)}`.replace(/^\{"a":/, '{"input":'),
+  ) as Record<string, unknown>;
 
 describe('validateBody on prototype-sensitive keys', () => {
-  it.each(['constructor', '__proto__', 'prototype'])('keeps %s as an ordinary key of data, at any depth, polluting nothing', (key) => {
-    const text = `{"input":{"${key}":1,"deeper":{"${key}":{"polluted":true}},"list":[{"${key}":"ACME"}]}}`;
-    const dto = validateBody(StartDto, JSON.parse(text));
-    expect(JSON.stringify(dto.input)).toBe(JSON.stringify((JSON.parse(text) as StartDto).input));
-    expect(Object.keys(dto.input)).toEqual([key, 'deeper', 'list']);
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    expect(Object.getPrototypeOf(dto)).toBe(StartDto.prototype);
-  });
+  it.each(['constructor', '__proto__', 'prototype'])(
+    'keeps %s as an ordinary key of data, at any depth, polluting nothing',
+    (key) => {
+      const text = `{"input":{"${key}":1,"deeper":{"${key}":{"polluted":true}},"list":[{"${key}":"ACME"}]}}`;
+      const dto = validateBody(StartDto, JSON.parse(text));
+      expect(JSON.stringify(dto.input)).toBe(JSON.stringify((JSON.parse(text) as StartDto).input));
+      expect(Object.keys(dto.input)).toEqual([key, 'deeper', 'list']);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+      expect(Object.getPrototypeOf(dto)).toBe(StartDto.prototype);
+    },
+  );
 
-  it.each(['constructor', '__proto__', 'prototype'])('refuses %s as a field of a DTO (top level or nested), naming it', (key) => {
-    expect(violationsOf(JSON.parse(`{"gateId":"r1.g","reviewer":{"kind":"human","id":"a"},"${key}":1}`))).toEqual([
-      { field: key, rule: 'whitelistValidation', message: `property ${key} should not exist` },
-    ]);
-    expect(violationsOf(JSON.parse(`{"gateId":"r1.g","reviewer":{"kind":"human","id":"a","${key}":{}}}`))).toEqual([
-      { field: `reviewer.${key}`, rule: 'whitelistValidation', message: `property ${key} should not exist` },
-    ]);
-  });
+  it.each(['constructor', '__proto__', 'prototype'])(
+    'refuses %s as a field of a DTO (top level or nested), naming it',
+    (key) => {
+      expect(violationsOf(JSON.parse(`{"gateId":"r1.g","reviewer":{"kind":"human","id":"a"},"${key}":1}`))).toEqual([
+        { field: key, rule: 'whitelistValidation', message: `property ${key} should not exist` },
+      ]);
+      expect(violationsOf(JSON.parse(`{"gateId":"r1.g","reviewer":{"kind":"human","id":"a","${key}":{}}}`))).toEqual([
+        { field: `reviewer.${key}`, rule: 'whitelistValidation', message: `property ${key} should not exist` },
+      ]);
+    },
+  );
 });
 
 describe('validateBody on deep nesting', () => {
@@ -134,7 +164,9 @@ describe('validateBody on deep nesting', () => {
     expect(error?.code).toBe('payload_too_deep');
     expect(error?.retryable).toBe(false);
     expect(error?.details).toEqual({ field: 'body', rule: 'maxDepth', limit: MAX_JSON_DEPTH });
-    expect(error?.message).toBe(`body is nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (the limit)`);
+    expect(error?.message).toBe(
+      `body is nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (the limit)`,
+    );
   });
 
   it('measures 200,000 levels of arrays without exhausting the stack', () => {
@@ -145,6 +177,13 @@ describe('validateBody on deep nesting', () => {
   });
 
   it('counts scalars as 0 and empty containers as 1', () => {
-    expect([jsonDepth(1), jsonDepth('x'), jsonDepth(null), jsonDepth({}), jsonDepth([]), jsonDepth({ a: [{}] })]).toEqual([0, 0, 0, 1, 1, 3]);
+    expect([
+      jsonDepth(1),
+      jsonDepth('x'),
+      jsonDepth(null),
+      jsonDepth({}),
+      jsonDepth([]),
+      jsonDepth({ a: [{}] }),
+    ]).toEqual([0, 0, 0, 1, 1, 3]);
   });
 });

@@ -15,7 +15,11 @@ describe('openSqliteFile', () => {
     const first = openSqliteFile(path, { schema, unavailable });
     first.db.prepare('INSERT INTO t VALUES (?)').run('x');
     const second = openSqliteFile(path, { schema, unavailable, synchronous: 'NORMAL' });
-    expect([first.file, second.db.pragma('journal_mode', { simple: true }), second.db.prepare('SELECT k FROM t').pluck().all()]).toEqual([path, 'wal', ['x']]);
+    expect([
+      first.file,
+      second.db.pragma('journal_mode', { simple: true }),
+      second.db.prepare('SELECT k FROM t').pluck().all(),
+    ]).toEqual([path, 'wal', ['x']]);
     first.db.close();
     second.db.close();
   });
@@ -43,7 +47,11 @@ describe('openSqliteFile', () => {
   });
 
   it('reads SQLite error codes by shape', () => {
-    expect([sqliteCode({ code: 'SQLITE_BUSY_SNAPSHOT' }), sqliteCode({ code: 'ENOENT' }), sqliteCode(null)]).toEqual(['SQLITE_BUSY_SNAPSHOT', undefined, undefined]);
+    expect([sqliteCode({ code: 'SQLITE_BUSY_SNAPSHOT' }), sqliteCode({ code: 'ENOENT' }), sqliteCode(null)]).toEqual([
+      'SQLITE_BUSY_SNAPSHOT',
+      undefined,
+      undefined,
+    ]);
     expect([isBusyError({ code: 'SQLITE_LOCKED' }), isBusyError({ code: 'SQLITE_CONSTRAINT' })]).toEqual([true, false]);
   });
 });

@@ -78,7 +78,8 @@ function retryWhileBusy(options: Pick<SqliteFileOptions, 'unavailable'>, fn: () 
       return;
     } catch (error) {
       if (!isBusyError(error)) throw error;
-      if (attempt >= OPEN_ATTEMPTS) throw options.unavailable(`file stays locked after ${OPEN_ATTEMPTS} attempts`, error);
+      if (attempt >= OPEN_ATTEMPTS)
+        throw options.unavailable(`file stays locked after ${OPEN_ATTEMPTS} attempts`, error);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_MS);
     }
   }

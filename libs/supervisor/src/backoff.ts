@@ -15,7 +15,12 @@ export interface BackoffPolicy {
 }
 
 /** 0.5 s doubling to 30 s; reset after 60 s up. */
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, resetAfterMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  factor: 2,
+  resetAfterMs: 60_000,
+};
 
 /**
  * The delay before restart number `consecutiveFailures` (1 for the first failure since the process last

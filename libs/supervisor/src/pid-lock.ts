@@ -62,7 +62,11 @@ export function readPidLock(path: string): PidLockContent | undefined {
  * @throws InstanceRunningError when a live holder has it; the file system's error otherwise.
  */
 export function acquirePidLock(path: string): PidLock {
-  const content: PidLockContent = { pid: process.pid, startedAt: new Date().toISOString(), script: process.argv[1] ?? '' };
+  const content: PidLockContent = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    script: process.argv[1] ?? '',
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;
     try {

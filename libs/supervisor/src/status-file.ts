@@ -34,10 +34,12 @@ export function readStatusFile(path: string): SupervisorStatusFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no status file at ${path}: nothing was started with this data directory`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`no status file at ${path}: nothing was started with this data directory`);
     throw error;
   }
   const parsed = JSON.parse(text) as Partial<SupervisorStatusFile>;
-  if (parsed.version !== 1 || !Array.isArray(parsed.processes)) throw new Error(`${path} is not a supervisor status file (version 1)`);
+  if (parsed.version !== 1 || !Array.isArray(parsed.processes))
+    throw new Error(`${path} is not a supervisor status file (version 1)`);
   return parsed as SupervisorStatusFile;
 }

@@ -44,7 +44,8 @@ export class SupervisedProcess {
    *   ready, or is not ready within `readyTimeoutMs`. It is then not restarted (state `failed`).
    */
   start(): Promise<void> {
-    if (this.child || this.state === 'backoff') return Promise.reject(new Error(`${this.spec.name} is already supervised`));
+    if (this.child || this.state === 'backoff')
+      return Promise.reject(new Error(`${this.spec.name} is already supervised`));
     const started = new Promise<void>((resolve, reject) => (this.firstStart = { resolve, reject }));
     this.launch();
     return started;
@@ -90,7 +91,12 @@ export class SupervisedProcess {
 
   private launch(): void {
     const { spec } = this;
-    const child = spawn(spec.command, [...(spec.args ?? [])], { cwd: spec.cwd, env: { ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(spec.command, [...(spec.args ?? [])], {
+      cwd: spec.cwd,
+      env: { ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.child = child;
     this.startedAtMs = Date.now();
     this.ready = false;
@@ -117,7 +123,8 @@ export class SupervisedProcess {
       createInterface({ input: source, crlfDelay: Infinity }).on('line', (line) => {
         this.remember(line);
         this.hooks.output(spec.name, stream, line);
-        if (!this.ready && spec.readyLine && (readyOn === 'both' || readyOn === stream) && spec.readyLine.test(line)) this.markReady(child);
+        if (!this.ready && spec.readyLine && (readyOn === 'both' || readyOn === stream) && spec.readyLine.test(line))
+          this.markReady(child);
       });
     }
     if (!spec.readyLine) child.once('spawn', () => this.markReady(child));
@@ -162,9 +169,23 @@ export class SupervisedProcess {
     }
     if (this.firstStart) {
       this.state = 'failed';
-      const why = code === null && signal === null ? 'could not be spawned' : `exited (code ${code}, signal ${signal}) before it was ready`;
-      this.hooks.log('error', 'process exited', { pid, code, signal, uptimeMs, restarts: this.restarts, nextDelayMs: null });
-      this.firstStart.reject(new Error(`${this.spec.name} (${this.spec.command} ${(this.spec.args ?? []).join(' ')}) ${why}. Recent output:\n${this.output() || '(none)'}`));
+      const why =
+        code === null && signal === null
+          ? 'could not be spawned'
+          : `exited (code ${code}, signal ${signal}) before it was ready`;
+      this.hooks.log('error', 'process exited', {
+        pid,
+        code,
+        signal,
+        uptimeMs,
+        restarts: this.restarts,
+        nextDelayMs: null,
+      });
+      this.firstStart.reject(
+        new Error(
+          `${this.spec.name} (${this.spec.command} ${(this.spec.args ?? []).join(' ')}) ${why}. Recent output:\n${this.output() || '(none)'}`,
+        ),
+      );
       this.firstStart = undefined;
       this.hooks.changed();
       return;
@@ -173,11 +194,22 @@ export class SupervisedProcess {
     const delayMs = restartDelayMs(this.hooks.backoff, this.failures);
     this.state = 'backoff';
     this.nextRestartAtMs = Date.now() + delayMs;
-    this.hooks.log('warn', 'process exited', { pid, code, signal, uptimeMs, restarts: this.restarts, nextDelayMs: delayMs });
+    this.hooks.log('warn', 'process exited', {
+      pid,
+      code,
+      signal,
+      uptimeMs,
+      restarts: this.restarts,
+      nextDelayMs: delayMs,
+    });
     this.restartTimer = setTimeout(() => {
       this.restarts += 1;
       this.launch();
-      this.hooks.log('warn', 'process restarted', { pid: this.child?.pid ?? null, restarts: this.restarts, afterMs: delayMs });
+      this.hooks.log('warn', 'process restarted', {
+        pid: this.child?.pid ?? null,
+        restarts: this.restarts,
+        afterMs: delayMs,
+      });
     }, delayMs);
     this.hooks.changed();
   }

@@ -44,10 +44,12 @@ export class Supervisor {
    *   in time on this first start; it is then left in state `failed` and not restarted.
    */
   start(spec: ProcessSpec): Promise<void> {
-    if (this.processes.has(spec.name)) return Promise.reject(new Error(`a process named ${spec.name} is already supervised`));
+    if (this.processes.has(spec.name))
+      return Promise.reject(new Error(`a process named ${spec.name} is already supervised`));
     const supervised = new SupervisedProcess(spec, {
       backoff: this.backoff,
-      log: (level, msg, fields) => this.log({ time: new Date().toISOString(), level, service: 'supervisor', msg, name: spec.name, ...fields }),
+      log: (level, msg, fields) =>
+        this.log({ time: new Date().toISOString(), level, service: 'supervisor', msg, name: spec.name, ...fields }),
       output: (name, stream, line) => this.options.output?.(name, stream, line),
       changed: () => this.options.onChange?.(),
     });
@@ -88,7 +90,10 @@ export class Supervisor {
 
   private get(name: string): SupervisedProcess {
     const found = this.processes.get(name);
-    if (!found) throw new Error(`no process named ${name} is supervised (known: ${[...this.processes.keys()].join(', ') || 'none'})`);
+    if (!found)
+      throw new Error(
+        `no process named ${name} is supervised (known: ${[...this.processes.keys()].join(', ') || 'none'})`,
+      );
     return found;
   }
 

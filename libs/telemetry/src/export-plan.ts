@@ -51,7 +51,10 @@ function signalUrl(env: TelemetryEnv, signal: 'traces' | 'metrics'): string | un
 }
 
 function exporterList(env: TelemetryEnv, name: string): string[] {
-  return (value(env, name) ?? 'otlp').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  return (value(env, name) ?? 'otlp')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
 }
 
 /**
@@ -67,9 +70,13 @@ export function resolveExportPlan(env: TelemetryEnv): ExportPlan {
 
   const traceExporters = exporterList(env, 'OTEL_TRACES_EXPORTER');
   const metricExporters = exporterList(env, 'OTEL_METRICS_EXPORTER');
-  for (const [name, list] of [['OTEL_TRACES_EXPORTER', traceExporters], ['OTEL_METRICS_EXPORTER', metricExporters]] as const) {
+  for (const [name, list] of [
+    ['OTEL_TRACES_EXPORTER', traceExporters],
+    ['OTEL_METRICS_EXPORTER', metricExporters],
+  ] as const) {
     const unsupported = list.filter((e) => e !== 'otlp' && e !== 'none' && e !== 'prometheus');
-    if (unsupported.length > 0) warnings.push(`${name}: unsupported exporter(s) ${unsupported.join(', ')}; supported: otlp, none`);
+    if (unsupported.length > 0)
+      warnings.push(`${name}: unsupported exporter(s) ${unsupported.join(', ')}; supported: otlp, none`);
   }
 
   const protocol = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
@@ -77,15 +84,20 @@ export function resolveExportPlan(env: TelemetryEnv): ExportPlan {
     warnings.push(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol}: Ledgerflow sends OTLP/HTTP JSON (http/json)`);
   }
 
-  const tracesUrl = traceExporters.includes('none') || !traceExporters.includes('otlp') ? undefined : signalUrl(env, 'traces');
-  const metricsUrl = metricExporters.includes('none') || !metricExporters.includes('otlp') ? undefined : signalUrl(env, 'metrics');
+  const tracesUrl =
+    traceExporters.includes('none') || !traceExporters.includes('otlp') ? undefined : signalUrl(env, 'traces');
+  const metricsUrl =
+    metricExporters.includes('none') || !metricExporters.includes('otlp') ? undefined : signalUrl(env, 'metrics');
 
   const intervalRaw = value(env, 'OTEL_METRIC_EXPORT_INTERVAL');
   let metricsIntervalMs = DEFAULT_METRIC_INTERVAL_MS;
   if (intervalRaw !== undefined) {
     const n = Number(intervalRaw);
     if (Number.isInteger(n) && n > 0) metricsIntervalMs = n;
-    else warnings.push(`OTEL_METRIC_EXPORT_INTERVAL=${intervalRaw}: must be a positive integer (ms); using ${DEFAULT_METRIC_INTERVAL_MS}`);
+    else
+      warnings.push(
+        `OTEL_METRIC_EXPORT_INTERVAL=${intervalRaw}: must be a positive integer (ms); using ${DEFAULT_METRIC_INTERVAL_MS}`,
+      );
   }
 
   let prometheus: ExportPlan['prometheus'];

@@ -32,22 +32,31 @@ describe('resolveExportPlan', () => {
   });
 
   it('serves Prometheus on 127.0.0.1 unless LEDGERFLOW_METRICS_HOST says otherwise', () => {
-    expect(resolveExportPlan({ LEDGERFLOW_METRICS_PORT: '9464' }).prometheus).toEqual({ host: '127.0.0.1', port: 9464 });
-    expect(resolveExportPlan({ LEDGERFLOW_METRICS_PORT: '9464', LEDGERFLOW_METRICS_HOST: '0.0.0.0' }).prometheus)
-      .toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(resolveExportPlan({ LEDGERFLOW_METRICS_PORT: '9464' }).prometheus).toEqual({
+      host: '127.0.0.1',
+      port: 9464,
+    });
+    expect(
+      resolveExportPlan({ LEDGERFLOW_METRICS_PORT: '9464', LEDGERFLOW_METRICS_HOST: '0.0.0.0' }).prometheus,
+    ).toEqual({ host: '0.0.0.0', port: 9464 });
   });
 
   it('warns about bad values instead of guessing', () => {
     const plan = resolveExportPlan({
-      LEDGERFLOW_METRICS_PORT: '70000', OTEL_METRIC_EXPORT_INTERVAL: 'soon', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_EXPORTER: 'zipkin',
+      LEDGERFLOW_METRICS_PORT: '70000',
+      OTEL_METRIC_EXPORT_INTERVAL: 'soon',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_TRACES_EXPORTER: 'zipkin',
     });
     expect(plan.prometheus).toBeUndefined();
     expect(plan.metricsIntervalMs).toBe(60000);
-    expect(plan.warnings).toEqual(expect.arrayContaining([
-      expect.stringContaining('LEDGERFLOW_METRICS_PORT=70000'),
-      expect.stringContaining('OTEL_METRIC_EXPORT_INTERVAL=soon'),
-      expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL=grpc'),
-      expect.stringContaining('OTEL_TRACES_EXPORTER: unsupported exporter(s) zipkin'),
-    ]));
+    expect(plan.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('LEDGERFLOW_METRICS_PORT=70000'),
+        expect.stringContaining('OTEL_METRIC_EXPORT_INTERVAL=soon'),
+        expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL=grpc'),
+        expect.stringContaining('OTEL_TRACES_EXPORTER: unsupported exporter(s) zipkin'),
+      ]),
+    );
   });
 });

@@ -43,13 +43,18 @@ export async function startMetricsExport(plan: ExportPlan, resource: Resource): 
   }
   if (plan.metricsUrl !== undefined) {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-    readers.push(new PeriodicExportingMetricReader({
-      exporter: new OTLPMetricExporter({ url: plan.metricsUrl }),
-      exportIntervalMillis: plan.metricsIntervalMs,
-      exportTimeoutMillis: Math.min(30_000, plan.metricsIntervalMs),
-    }));
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: plan.metricsUrl }),
+        exportIntervalMillis: plan.metricsIntervalMs,
+        exportTimeoutMillis: Math.min(30_000, plan.metricsIntervalMs),
+      }),
+    );
   }
-  return { meterProvider: new MeterProvider({ resource, readers }), ...(prometheusUrl !== undefined ? { prometheusUrl } : {}) };
+  return {
+    meterProvider: new MeterProvider({ resource, readers }),
+    ...(prometheusUrl !== undefined ? { prometheusUrl } : {}),
+  };
 }
 
 async function startPrometheus(host: string, port: number): Promise<IMetricReader> {
@@ -57,12 +62,14 @@ async function startPrometheus(host: string, port: number): Promise<IMetricReade
   return new Promise((resolve, reject) => {
     const exporter = new PrometheusExporter({ host, port }, (error) => {
       if (error) {
-        reject(new LedgerflowError(
-          'TELEMETRY.METRICS_PORT_UNAVAILABLE',
-          `LEDGERFLOW_METRICS_PORT=${port}: cannot serve Prometheus metrics on ${host}:${port}: ${error.message}`,
-          false,
-          { host, port },
-        ));
+        reject(
+          new LedgerflowError(
+            'TELEMETRY.METRICS_PORT_UNAVAILABLE',
+            `LEDGERFLOW_METRICS_PORT=${port}: cannot serve Prometheus metrics on ${host}:${port}: ${error.message}`,
+            false,
+            { host, port },
+          ),
+        );
       } else {
         resolve(exporter);
       }

@@ -76,7 +76,8 @@ function replacerFor(entry: object, redact: boolean): (this: unknown, key: strin
       };
     }
     if (typeof value === 'bigint') return value.toString();
-    if (redact && typeof value === 'string' && !(this === entry && UNSEARCHED.has(key))) return maskText(value, LOG_REDACTION_DETECTORS);
+    if (redact && typeof value === 'string' && !(this === entry && UNSEARCHED.has(key)))
+      return maskText(value, LOG_REDACTION_DETECTORS);
     return value;
   };
 }
@@ -87,11 +88,17 @@ function replacerFor(entry: object, redact: boolean): (this: unknown, key: strin
  * masks: `LEDGERFLOW_LOG_REDACTION` does not apply to spans. Keys and non-string values are kept.
  * @example span.setAttributes(redactAttributes({ 'lf.note': 'call +44 20 7946 0958' })) // 'call [phone]'
  */
-export function redactAttributes(attrs: Attributes, detectors: readonly PiiKind[] = LOG_REDACTION_DETECTORS): Attributes {
+export function redactAttributes(
+  attrs: Attributes,
+  detectors: readonly PiiKind[] = LOG_REDACTION_DETECTORS,
+): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(attrs)) {
     if (typeof value === 'string') out[key] = maskText(value, detectors);
-    else if (Array.isArray(value)) out[key] = value.map((item: unknown) => (typeof item === 'string' ? maskText(item, detectors) : item)) as AttributeValue;
+    else if (Array.isArray(value))
+      out[key] = value.map((item: unknown) =>
+        typeof item === 'string' ? maskText(item, detectors) : item,
+      ) as AttributeValue;
     else out[key] = value;
   }
   return out;
@@ -110,7 +117,11 @@ export function createLogger(service: string, options: LoggerOptions = {}, bound
   const envLevel = process.env.LEDGERFLOW_LOG_LEVEL?.trim().toLowerCase();
   const level: LogLevel = options.level ?? (isLogLevel(envLevel) ? envLevel : 'info');
   const threshold = LOG_LEVELS.indexOf(level);
-  const write = options.write ?? ((line: string) => { process.stdout.write(`${line}\n`); });
+  const write =
+    options.write ??
+    ((line: string) => {
+      process.stdout.write(`${line}\n`);
+    });
   const redact = options.redact ?? redactionFromEnv();
 
   const log = (entryLevel: LogLevel, msg: string, fields?: LogFields): void => {
@@ -129,7 +140,13 @@ export function createLogger(service: string, options: LoggerOptions = {}, bound
       line = JSON.stringify(entry, replacerFor(entry, redact));
     } catch (error) {
       const shown = redact ? maskText(msg, LOG_REDACTION_DETECTORS) : msg;
-      line = JSON.stringify({ time: entry.time, level: entryLevel, service, msg: shown, log_error: `fields not serialisable: ${String(error)}` });
+      line = JSON.stringify({
+        time: entry.time,
+        level: entryLevel,
+        service,
+        msg: shown,
+        log_error: `fields not serialisable: ${String(error)}`,
+      });
     }
     write(line);
   };

@@ -6,7 +6,13 @@ import { withSpan } from './tracing.js';
 
 function capture(): { lines: Record<string, unknown>[]; write: (line: string) => void } {
   const lines: Record<string, unknown>[] = [];
-  return { lines, write: (line) => { expect(line).not.toContain('\n'); lines.push(JSON.parse(line) as Record<string, unknown>); } };
+  return {
+    lines,
+    write: (line) => {
+      expect(line).not.toContain('\n');
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  };
 }
 
 describe('createLogger', () => {
@@ -37,28 +43,47 @@ describe('createLogger', () => {
       const debug = createLogger('svc', { write: out.write, level: 'debug' });
       debug.debug('shown');
     } finally {
-      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_LEVEL; else process.env.LEDGERFLOW_LOG_LEVEL = saved;
+      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_LEVEL;
+      else process.env.LEDGERFLOW_LOG_LEVEL = saved;
     }
-    expect(out.lines.map((l) => `${String(l.level)}:${String(l.msg)}`)).toEqual(['info:shown', 'warn:shown', 'error:shown', 'debug:shown']);
+    expect(out.lines.map((l) => `${String(l.level)}:${String(l.msg)}`)).toEqual([
+      'info:shown',
+      'warn:shown',
+      'error:shown',
+      'debug:shown',
+    ]);
   });
 
   it('serialises errors and keeps base keys from being overwritten', () => {
     const out = capture();
     const logger = createLogger('svc', { write: out.write }).child({ runId: 'r9' });
     logger.error('failed', { err: new LedgerflowError('RUN.X', 'boom'), level: 'debug', n: 10n });
-    expect(out.lines[0]).toMatchObject({ level: 'error', runId: 'r9', n: '10', err: { name: 'LedgerflowError', message: 'boom', code: 'RUN.X' } });
+    expect(out.lines[0]).toMatchObject({
+      level: 'error',
+      runId: 'r9',
+      n: '10',
+      err: { name: 'LedgerflowError', message: 'boom', code: 'RUN.X' },
+    });
   });
 
   it('adds trace_id and span_id of the active span', async () => {
     const exporter = new InMemorySpanExporter();
-    const telemetry = await startTelemetry({ serviceName: 'svc', spanProcessors: [new SimpleSpanProcessor(exporter)], env: {} });
+    const telemetry = await startTelemetry({
+      serviceName: 'svc',
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      env: {},
+    });
     try {
       const out = capture();
       const logger = createLogger('svc', { write: out.write });
       await withSpan('work', async () => logger.info('inside'));
       logger.info('outside');
       const span = exporter.getFinishedSpans()[0];
-      expect(out.lines[0]).toMatchObject({ msg: 'inside', trace_id: span?.spanContext().traceId, span_id: span?.spanContext().spanId });
+      expect(out.lines[0]).toMatchObject({
+        msg: 'inside',
+        trace_id: span?.spanContext().traceId,
+        span_id: span?.spanContext().spanId,
+      });
       expect(out.lines[1]).not.toHaveProperty('trace_id');
     } finally {
       await telemetry.shutdown();
@@ -70,10 +95,12 @@ describe('createLogger redaction', () => {
   const withEnv = (value: string | undefined, fn: () => void): void => {
     const saved = process.env.LEDGERFLOW_LOG_REDACTION;
     try {
-      if (value === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION; else process.env.LEDGERFLOW_LOG_REDACTION = value;
+      if (value === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION;
+      else process.env.LEDGERFLOW_LOG_REDACTION = value;
       fn();
     } finally {
-      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION; else process.env.LEDGERFLOW_LOG_REDACTION = saved;
+      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION;
+      else process.env.LEDGERFLOW_LOG_REDACTION = saved;
     }
   };
 
@@ -81,7 +108,12 @@ describe('createLogger redaction', () => {
     const out = capture();
     const raw: string[] = [];
     withEnv(undefined, () => {
-      const logger = createLogger('executor', { write: (line) => { raw.push(line); out.write(line); } }).child({ reviewer: 'ann@example.com' });
+      const logger = createLogger('executor', {
+        write: (line) => {
+          raw.push(line);
+          out.write(line);
+        },
+      }).child({ reviewer: 'ann@example.com' });
       logger.info('mail ada@example.com about claim CLM-2026-0001 filed 2026-01-15', {
         payee: { iban: 'DE89 3704 0044 0532 0130 00', phones: ['+44 20 7946 0958'] },
         card: '4111 1111 1111 1111',
@@ -104,7 +136,9 @@ describe('createLogger redaction', () => {
   it('masks PII in error messages, details and stacks', () => {
     const out = capture();
     const logger = createLogger('svc', { write: out.write, redact: true });
-    logger.error('tool failed', { err: new LedgerflowError('TOOL.FAILED', 'no payee for ada@example.com', false, { to: 'bob@example.com' }) });
+    logger.error('tool failed', {
+      err: new LedgerflowError('TOOL.FAILED', 'no payee for ada@example.com', false, { to: 'bob@example.com' }),
+    });
     const err = out.lines[0]?.err as { message: string; details: unknown; stack: string };
     expect(err.message).toBe('no payee for [email]');
     expect(err.details).toEqual({ to: '[email]' });
@@ -122,7 +156,14 @@ describe('createLogger redaction', () => {
 
 describe('redactAttributes', () => {
   it('masks strings and string arrays, keeping keys and other values', () => {
-    expect(redactAttributes({ 'lf.note': 'call +44 20 7946 0958', 'lf.to': ['ada@example.com', 'x'], 'lf.amount': 12, 'lf.ok': true })).toEqual({
+    expect(
+      redactAttributes({
+        'lf.note': 'call +44 20 7946 0958',
+        'lf.to': ['ada@example.com', 'x'],
+        'lf.amount': 12,
+        'lf.ok': true,
+      }),
+    ).toEqual({
       'lf.note': 'call [phone]',
       'lf.to': ['[email]', 'x'],
       'lf.amount': 12,
@@ -136,7 +177,8 @@ describe('redactAttributes', () => {
     try {
       expect(redactAttributes({ to: 'ada@example.com' })).toEqual({ to: '[email]' });
     } finally {
-      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION; else process.env.LEDGERFLOW_LOG_REDACTION = saved;
+      if (saved === undefined) delete process.env.LEDGERFLOW_LOG_REDACTION;
+      else process.env.LEDGERFLOW_LOG_REDACTION = saved;
     }
   });
 });

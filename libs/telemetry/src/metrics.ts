@@ -68,17 +68,32 @@ export function ledgerflowMetrics(): LedgerflowMetrics {
   if (cache?.provider === provider) return cache.value;
   const meter = provider.getMeter(INSTRUMENTATION_SCOPE);
   const value: LedgerflowMetrics = {
-    runs: meter.createCounter(MetricName.runs, { unit: '{run}', description: 'Runs by status (triggered, completed, failed, cancelled).' }),
+    runs: meter.createCounter(MetricName.runs, {
+      unit: '{run}',
+      description: 'Runs by status (triggered, completed, failed, cancelled).',
+    }),
     stepDuration: meter.createHistogram(MetricName.stepDuration, {
-      unit: 's', description: 'Step duration from start to outcome.', advice: { explicitBucketBoundaries: [...Buckets.step] },
+      unit: 's',
+      description: 'Step duration from start to outcome.',
+      advice: { explicitBucketBoundaries: [...Buckets.step] },
     }),
-    policyDecisions: meter.createCounter(MetricName.policyDecisions, { unit: '{decision}', description: 'Policy decisions by outcome.' }),
+    policyDecisions: meter.createCounter(MetricName.policyDecisions, {
+      unit: '{decision}',
+      description: 'Policy decisions by outcome.',
+    }),
     gateWait: meter.createHistogram(MetricName.gateWait, {
-      unit: 's', description: 'Time from gate opened to gate decided.', advice: { explicitBucketBoundaries: [...Buckets.gate] },
+      unit: 's',
+      description: 'Time from gate opened to gate decided.',
+      advice: { explicitBucketBoundaries: [...Buckets.gate] },
     }),
-    gateEscalations: meter.createCounter(MetricName.gateEscalations, { unit: '{escalation}', description: 'Gate SLA escalations.' }),
+    gateEscalations: meter.createCounter(MetricName.gateEscalations, {
+      unit: '{escalation}',
+      description: 'Gate SLA escalations.',
+    }),
     eventStoreAppendDuration: meter.createHistogram(MetricName.eventStoreAppendDuration, {
-      unit: 's', description: 'Event store append latency.', advice: { explicitBucketBoundaries: [...Buckets.append] },
+      unit: 's',
+      description: 'Event store append latency.',
+      advice: { explicitBucketBoundaries: [...Buckets.append] },
     }),
   };
   cache = { provider, value };

@@ -66,7 +66,11 @@ export function traceparentOf(ctx: Context = context.active()): TraceparentHeade
  * children, in the same trace. Built on `base` (default: the root context, so nothing of the caller's
  * active span leaks in). A missing or malformed `traceparent` yields `base` unchanged.
  */
-export function contextFromTraceparent(traceparent: string | undefined, tracestate?: string, base: Context = ROOT_CONTEXT): Context {
+export function contextFromTraceparent(
+  traceparent: string | undefined,
+  tracestate?: string,
+  base: Context = ROOT_CONTEXT,
+): Context {
   if (traceparent === undefined || traceparent === '') return base;
   const carrier: Record<string, string> = { traceparent };
   if (tracestate !== undefined && tracestate !== '') carrier.tracestate = tracestate;
@@ -77,7 +81,11 @@ export function contextFromTraceparent(traceparent: string | undefined, tracesta
  * A span link to the span named by `traceparent` (for work that follows a run's root span without being
  * its child, e.g. a gate decided days later). `undefined` when `traceparent` is missing or malformed.
  */
-export function spanLinkFromTraceparent(traceparent: string | undefined, tracestate?: string, attributes?: Attributes): Link | undefined {
+export function spanLinkFromTraceparent(
+  traceparent: string | undefined,
+  tracestate?: string,
+  attributes?: Attributes,
+): Link | undefined {
   const spanContext = trace.getSpanContext(contextFromTraceparent(traceparent, tracestate));
   if (spanContext === undefined || !trace.isSpanContextValid(spanContext)) return undefined;
   return attributes === undefined ? { context: spanContext } : { context: spanContext, attributes };
@@ -98,6 +106,9 @@ export function injectTraceContext(hdrs: Pick<TraceHeaderCarrier, 'set'>, ctx: C
  * hangs under whatever was active when its subscription started); `base` unchanged when the headers
  * carry none (or `hdrs` is undefined).
  */
-export function extractTraceContext(hdrs: Pick<TraceHeaderCarrier, 'keys' | 'get'> | undefined, base: Context = ROOT_CONTEXT): Context {
+export function extractTraceContext(
+  hdrs: Pick<TraceHeaderCarrier, 'keys' | 'get'> | undefined,
+  base: Context = ROOT_CONTEXT,
+): Context {
   return traceContextPropagator.extract(base, hdrs, traceHeaderGetter);
 }

@@ -13,10 +13,17 @@ describe('trace context in message headers', () => {
   afterAll(() => context.disable());
 
   it('writes and reads traceparent, tracestate and baggage without an SDK or a global propagator', () => {
-    const sent = propagation.setBaggage(contextFromTraceparent(traceparent, 'vendor=abc'), propagation.createBaggage({ tenant: { value: 'acme' } }));
+    const sent = propagation.setBaggage(
+      contextFromTraceparent(traceparent, 'vendor=abc'),
+      propagation.createBaggage({ tenant: { value: 'acme' } }),
+    );
     const hdrs = natsHeaders();
     injectTraceContext(hdrs, sent);
-    expect([hdrs.get('traceparent'), hdrs.get('tracestate'), hdrs.get('baggage')]).toEqual([traceparent, 'vendor=abc', 'tenant=acme']);
+    expect([hdrs.get('traceparent'), hdrs.get('tracestate'), hdrs.get('baggage')]).toEqual([
+      traceparent,
+      'vendor=abc',
+      'tenant=acme',
+    ]);
     const received = extractTraceContext(hdrs);
     expect(traceparentOf(received)).toEqual({ traceparent, tracestate: 'vendor=abc' });
     expect(propagation.getBaggage(received)?.getEntry('tenant')?.value).toBe('acme');

@@ -51,7 +51,8 @@ export class ServiceScopedTracerProvider implements TracerProvider {
       return provider.getTracer(name, version, options);
     };
     return {
-      startSpan: (spanName: string, spanOptions?: SpanOptions, context?: Context): Span => tracerOf().startSpan(spanName, spanOptions, context),
+      startSpan: (spanName: string, spanOptions?: SpanOptions, context?: Context): Span =>
+        tracerOf().startSpan(spanName, spanOptions, context),
       startActiveSpan: ((...args: Parameters<Tracer['startActiveSpan']>) =>
         (tracerOf().startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'],
     };

@@ -13,7 +13,8 @@ describe('runAsService', () => {
       env: {},
     });
     try {
-      const later = (name: string) => new Promise<void>((resolve) => setTimeout(() => void withSpan(name, () => resolve()), 5));
+      const later = (name: string) =>
+        new Promise<void>((resolve) => setTimeout(() => void withSpan(name, () => resolve()), 5));
       await Promise.all([
         runAsService('ledgerflow-planner', () => later('planned')),
         runAsService('ledgerflow-policy', async () => {
@@ -23,7 +24,9 @@ describe('runAsService', () => {
       ]);
       await withSpan('outside', () => undefined);
       await runAsService('ledgerflow-unknown', () => withSpan('unlisted', () => undefined));
-      const serviceOf = Object.fromEntries(exporter.getFinishedSpans().map((span) => [span.name, span.resource.attributes['service.name']]));
+      const serviceOf = Object.fromEntries(
+        exporter.getFinishedSpans().map((span) => [span.name, span.resource.attributes['service.name']]),
+      );
       expect(serviceOf).toEqual({
         planned: 'ledgerflow-planner',
         decided: 'ledgerflow-policy',
@@ -37,7 +40,11 @@ describe('runAsService', () => {
 
   it('keeps one provider when the process hosts one service', async () => {
     const exporter = new InMemorySpanExporter();
-    const telemetry = await startTelemetry({ serviceName: 'executor', spanProcessors: [new SimpleSpanProcessor(exporter)], env: {} });
+    const telemetry = await startTelemetry({
+      serviceName: 'executor',
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      env: {},
+    });
     try {
       await runAsService('ledgerflow-planner', () => withSpan('step', () => undefined));
       expect(exporter.getFinishedSpans()[0]?.resource.attributes['service.name']).toBe('executor');

@@ -29,8 +29,12 @@ describe('telemetry export', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as AddressInfo;
     try {
-      await expect(startTelemetry({ serviceName: 'x', env: { LEDGERFLOW_METRICS_PORT: String(port) } }))
-        .rejects.toMatchObject({ code: 'TELEMETRY.METRICS_PORT_UNAVAILABLE', message: expect.stringContaining('LEDGERFLOW_METRICS_PORT') });
+      await expect(
+        startTelemetry({ serviceName: 'x', env: { LEDGERFLOW_METRICS_PORT: String(port) } }),
+      ).rejects.toMatchObject({
+        code: 'TELEMETRY.METRICS_PORT_UNAVAILABLE',
+        message: expect.stringContaining('LEDGERFLOW_METRICS_PORT'),
+      });
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }

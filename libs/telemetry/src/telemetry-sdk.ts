@@ -75,12 +75,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
 
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
-    .merge(resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: options.serviceName,
-      'service.namespace': 'ledgerflow',
-      'service.instance.id': randomUUID(),
-      ...(options.serviceVersion !== undefined ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
-    }));
+    .merge(
+      resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: options.serviceName,
+        'service.namespace': 'ledgerflow',
+        'service.instance.id': randomUUID(),
+        ...(options.serviceVersion !== undefined ? { [ATTR_SERVICE_VERSION]: options.serviceVersion } : {}),
+      }),
+    );
 
   const metricsExport = await startMetricsExport(plan, resource);
   const meterProvider = metricsExport?.meterProvider;
@@ -90,9 +92,10 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const exportProcessor = await traceExportProcessor(plan);
   if (exportProcessor !== undefined) spanProcessors.push(exportProcessor);
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
-  const globalProvider: TracerProvider = options.serviceNames !== undefined && options.serviceNames.length > 0
-    ? new ServiceScopedTracerProvider(tracerProvider, resource, options.serviceNames, spanProcessors)
-    : tracerProvider;
+  const globalProvider: TracerProvider =
+    options.serviceNames !== undefined && options.serviceNames.length > 0
+      ? new ServiceScopedTracerProvider(tracerProvider, resource, options.serviceNames, spanProcessors)
+      : tracerProvider;
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);

@@ -5,16 +5,28 @@ import type { Telemetry } from './telemetry-sdk.js';
 import { startTelemetry } from './telemetry-sdk.js';
 import { withSpan } from './tracing.js';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { contextFromTraceparent, extractTraceContext, injectTraceContext, spanLinkFromTraceparent, traceparentOf } from './propagation.js';
+import {
+  contextFromTraceparent,
+  extractTraceContext,
+  injectTraceContext,
+  spanLinkFromTraceparent,
+  traceparentOf,
+} from './propagation.js';
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
   let telemetry: Telemetry;
 
   beforeAll(async () => {
-    telemetry = await startTelemetry({ serviceName: 'unit-svc', spanProcessors: [new SimpleSpanProcessor(exporter)], env: {} });
+    telemetry = await startTelemetry({
+      serviceName: 'unit-svc',
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+      env: {},
+    });
   });
-  afterAll(async () => { await telemetry.shutdown(); });
+  afterAll(async () => {
+    await telemetry.shutdown();
+  });
   beforeEach(() => exporter.reset());
 
   const finished = (name: string) => {
@@ -83,7 +95,11 @@ describe('tracing', () => {
 
   it('records an error, sets status ERROR, ends the span and rethrows', async () => {
     const failure = new LedgerflowError('RUN.STEP_FAILED', 'tool timed out', true);
-    await expect(withSpan('failing', async () => { throw failure; })).rejects.toBe(failure);
+    await expect(
+      withSpan('failing', async () => {
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
     const span = finished('failing');
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'tool timed out' });
     expect(span.attributes['ledgerflow.error.code']).toBe('RUN.STEP_FAILED');
@@ -92,7 +108,10 @@ describe('tracing', () => {
   });
 
   it('carries trace context and baggage through message headers', async () => {
-    const withBaggage = propagation.setBaggage(context.active(), propagation.createBaggage({ tenant: { value: 'acme' } }));
+    const withBaggage = propagation.setBaggage(
+      context.active(),
+      propagation.createBaggage({ tenant: { value: 'acme' } }),
+    );
     const headers = natsHeaders();
     await context.with(withBaggage, () => withSpan('publish', async () => injectTraceContext(headers)));
     expect(headers.get('baggage')).toBe('tenant=acme');

@@ -62,7 +62,8 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing accepted connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`nothing accepted connections on 127.0.0.1:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -80,7 +81,8 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
  * await nc.close(); await nats.stop();
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
-  if (options.port === RESERVED_NATS_PORT) throw new Error('startNatsServer: port 4222 is reserved for the shared server; omit `port`');
+  if (options.port === RESERVED_NATS_PORT)
+    throw new Error('startNatsServer: port 4222 is reserved for the shared server; omit `port`');
   const ownsStore = options.storeDir === undefined;
   const storeDir = options.storeDir ?? (await tempDir('lf-nats'));
   const timeoutMs = options.startTimeoutMs ?? 15_000;
@@ -100,8 +102,20 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   throw lastError;
 }
 
-async function launch(port: number, storeDir: string, options: NatsServerOptions, timeoutMs: number): Promise<ManagedProcess> {
-  const args = ['-a', '127.0.0.1', '-p', String(port), ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir]), ...(options.args ?? [])];
+async function launch(
+  port: number,
+  storeDir: string,
+  options: NatsServerOptions,
+  timeoutMs: number,
+): Promise<ManagedProcess> {
+  const args = [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...(options.jetstream === false ? [] : ['-js', '-sd', storeDir]),
+    ...(options.args ?? []),
+  ];
   const proc = await spawnProcess({
     name: `nats-server:${port}`,
     command: natsServerBinary(),

@@ -42,14 +42,28 @@ export interface OtlpReceiver {
   stop(): Promise<void>;
 }
 
-interface OtlpKeyValue { key: string; value?: OtlpAnyValue }
+interface OtlpKeyValue {
+  key: string;
+  value?: OtlpAnyValue;
+}
 interface OtlpAnyValue {
-  stringValue?: string; boolValue?: boolean; intValue?: number | string; doubleValue?: number;
-  arrayValue?: { values?: OtlpAnyValue[] }; kvlistValue?: { values?: OtlpKeyValue[] }; bytesValue?: string;
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: number | string;
+  doubleValue?: number;
+  arrayValue?: { values?: OtlpAnyValue[] };
+  kvlistValue?: { values?: OtlpKeyValue[] };
+  bytesValue?: string;
 }
 interface OtlpSpan {
-  traceId: string; spanId: string; parentSpanId?: string; name: string; kind?: number;
-  attributes?: OtlpKeyValue[]; links?: { traceId: string; spanId: string }[]; status?: { code?: number };
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind?: number;
+  attributes?: OtlpKeyValue[];
+  links?: { traceId: string; spanId: string }[];
+  status?: { code?: number };
 }
 interface OtlpTraceRequest {
   resourceSpans?: { resource?: { attributes?: OtlpKeyValue[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
@@ -106,8 +120,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const reply = (status: number, body: string): void => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(body);
       };
-      if (req.method !== 'POST' || !['/v1/traces', '/v1/metrics', '/v1/logs'].includes(req.url ?? '')) return reply(404, '{}');
-      if (!(req.headers['content-type'] ?? '').includes('json')) return reply(415, '{"message":"only application/json"}');
+      if (req.method !== 'POST' || !['/v1/traces', '/v1/metrics', '/v1/logs'].includes(req.url ?? ''))
+        return reply(404, '{}');
+      if (!(req.headers['content-type'] ?? '').includes('json'))
+        return reply(415, '{"message":"only application/json"}');
       if (req.url !== '/v1/traces') return reply(200, '{}');
       try {
         let raw = Buffer.concat(chunks);
@@ -130,24 +146,30 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url,
     tracesUrl: `${url}/v1/traces`,
     spans: () => [...received],
-    waitForSpans: (predicate, timeoutMs = 10_000) => new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        if (!predicate([...received])) return false;
-        clearTimeout(timer);
-        waiters.delete(wake);
-        resolve([...received]);
-        return true;
-      };
-      const wake = (): void => { check(); };
-      const timer = setTimeout(() => {
-        waiters.delete(wake);
-        reject(new Error(`OTLP receiver: condition not met after ${timeoutMs} ms (${received.length} spans received)`));
-      }, timeoutMs);
-      if (!check()) waiters.add(wake);
-    }),
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    waitForSpans: (predicate, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          if (!predicate([...received])) return false;
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve([...received]);
+          return true;
+        };
+        const wake = (): void => {
+          check();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(
+            new Error(`OTLP receiver: condition not met after ${timeoutMs} ms (${received.length} spans received)`),
+          );
+        }, timeoutMs);
+        if (!check()) waiters.add(wake);
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -7,13 +7,29 @@ import type { Plan, PlanStep } from '@ledgerflow/domain';
  */
 export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
   return {
-    id, name: `Step ${id}`, tool: 'crm', action: 'read', agent: 'clerk', dependsOn: [], input: {},
-    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 }, timeoutMs: 30_000, optional: false, policyTags: [],
+    id,
+    name: `Step ${id}`,
+    tool: 'crm',
+    action: 'read',
+    agent: 'clerk',
+    dependsOn: [],
+    input: {},
+    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 },
+    timeoutMs: 30_000,
+    optional: false,
+    policyTags: [],
     ...overrides,
   };
 }
 
 /** A plan of `steps` for tests: workflow `claims` 1.0.0, two steps at a time, agent `clerk` with `crm.read`; `overrides` replaces any field. */
 export function aPlan(steps: PlanStep[], overrides: Partial<Plan> = {}): Plan {
-  return { workflowId: 'claims', workflowVersion: '1.0.0', concurrency: 2, agents: { clerk: ['crm.read'] }, steps, ...overrides };
+  return {
+    workflowId: 'claims',
+    workflowVersion: '1.0.0',
+    concurrency: 2,
+    agents: { clerk: ['crm.read'] },
+    steps,
+    ...overrides,
+  };
 }

@@ -11,7 +11,10 @@ import { tempDir } from './temp-dir.js';
  * (no authorization) and fresh data files, runs `check` on the process (e.g. that it exits 78 naming a file), and
  * stops nats-server. For tests of what the planner refuses at start.
  */
-export async function withPlannerAlone(definitionsDir: string, check: (planner: ManagedProcess) => Promise<void>): Promise<void> {
+export async function withPlannerAlone(
+  definitionsDir: string,
+  check: (planner: ManagedProcess) => Promise<void>,
+): Promise<void> {
   const data = await tempDir('ledgerflow-planner-alone-');
   const nats = await startNatsServer();
   try {

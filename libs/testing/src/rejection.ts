@@ -13,6 +13,7 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Ledgerflow
     error = caught;
   }
   if (error === undefined) throw new Error('expected a rejection, the promise resolved');
-  if (typeof (error as { code?: unknown }).code !== 'string') throw new Error(`expected a Ledgerflow error with a code, got ${String(error)}`);
+  if (typeof (error as { code?: unknown }).code !== 'string')
+    throw new Error(`expected a Ledgerflow error with a code, got ${String(error)}`);
   return error as LedgerflowError;
 }

@@ -23,10 +23,15 @@ export async function runEventsWhen<E extends { readonly type: string }>(
 ): Promise<E[]> {
   let last: E[] = [];
   try {
-    return await eventually(async () => {
-      last = await store.readStream(runStreamId(runId));
-      return done(last) ? last : undefined;
-    }, timeoutMs, `${what} (run ${runId})`, intervalMs);
+    return await eventually(
+      async () => {
+        last = await store.readStream(runStreamId(runId));
+        return done(last) ? last : undefined;
+      },
+      timeoutMs,
+      `${what} (run ${runId})`,
+      intervalMs,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}; events: ${last.map((e) => e.type).join(', ')}`);
   }

@@ -7,7 +7,10 @@ describe('spawnProcess', () => {
     const proc = await spawnProcess({
       name: 'ready',
       command: node,
-      args: ['-e', 'console.error("warming up"); setTimeout(() => console.log("listening on 1234"), 50); setInterval(() => {}, 1000);'],
+      args: [
+        '-e',
+        'console.error("warming up"); setTimeout(() => console.log("listening on 1234"), 50); setInterval(() => {}, 1000);',
+      ],
       readyLine: /listening on \d+/,
       readyTimeoutMs: 5000,
     });
@@ -35,26 +38,42 @@ describe('spawnProcess', () => {
 
   it('rejects with the output when the process exits before it is ready', async () => {
     await expect(
-      spawnProcess({ name: 'early', command: node, args: ['-e', 'console.error("boom: bad config"); process.exit(2)'], readyLine: /ready/ }),
+      spawnProcess({
+        name: 'early',
+        command: node,
+        args: ['-e', 'console.error("boom: bad config"); process.exit(2)'],
+        readyLine: /ready/,
+      }),
     ).rejects.toThrow(/early .*exited with code 2[\s\S]*boom: bad config/);
   });
 
   it('rejects after the timeout and stops the process', async () => {
     await expect(
       // 3 s: long enough for node to start and print on a loaded machine (a 300 ms limit once passed before it printed).
-      spawnProcess({ name: 'slow', command: node, args: ['-e', 'console.log("still booting"); setInterval(() => {}, 1000)'], readyLine: /ready/, readyTimeoutMs: 3000 }),
+      spawnProcess({
+        name: 'slow',
+        command: node,
+        args: ['-e', 'console.log("still booting"); setInterval(() => {}, 1000)'],
+        readyLine: /ready/,
+        readyTimeoutMs: 3000,
+      }),
     ).rejects.toThrow(/slow .*did not print \/ready\/ within 3000 ms[\s\S]*still booting/);
   });
 
   it('rejects when the command does not exist', async () => {
-    await expect(spawnProcess({ name: 'missing', command: '/nonexistent/bin/x', readyLine: /x/ })).rejects.toThrow(/could not be spawned/);
+    await expect(spawnProcess({ name: 'missing', command: '/nonexistent/bin/x', readyLine: /x/ })).rejects.toThrow(
+      /could not be spawned/,
+    );
   });
 
   it('stop() escalates to SIGKILL when SIGTERM is ignored', async () => {
     const proc = await spawnProcess({
       name: 'stubborn',
       command: node,
-      args: ['-e', 'process.on("SIGTERM", () => console.log("ignoring")); console.log("up"); setInterval(() => {}, 1000);'],
+      args: [
+        '-e',
+        'process.on("SIGTERM", () => console.log("ignoring")); console.log("up"); setInterval(() => {}, 1000);',
+      ],
       readyLine: /^up$/,
       stopGraceMs: 200,
     });

@@ -58,7 +58,15 @@ function installExitHook(): void {
  * try { ... } finally { await svc.stop(); }
  */
 export function spawnProcess(options: SpawnProcessOptions): Promise<ManagedProcess> {
-  const { name, command, args = [], readyLine, readyOn = 'stdout', readyTimeoutMs = 15_000, stopGraceMs = 5_000 } = options;
+  const {
+    name,
+    command,
+    args = [],
+    readyLine,
+    readyOn = 'stdout',
+    readyTimeoutMs = 15_000,
+    stopGraceMs = 5_000,
+  } = options;
   const verbose = process.env['LEDGERFLOW_TEST_VERBOSE'] === '1';
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
@@ -140,7 +148,9 @@ export function spawnProcess(options: SpawnProcessOptions): Promise<ManagedProce
       void managed.stop();
     }, readyTimeoutMs);
     void exited.then((code) => {
-      const why = spawnError ? `could not be spawned: ${spawnError.message}` : `exited with code ${String(code)} before it was ready`;
+      const why = spawnError
+        ? `could not be spawned: ${spawnError.message}`
+        : `exited with code ${String(code)} before it was ready`;
       finish(describe(why));
     });
     if (!readyLine) child.once('spawn', () => finish());

@@ -12,7 +12,9 @@ import { connect } from '@nats-io/transport-node';
  */
 export const KNOWN_TOOL_SUBJECTS: Readonly<Record<string, readonly string[]>> = {
   'examples/bench/dist/workers.js': [subjects.tool('bench', '>')],
-  'examples/claim-review/dist/workers.js': ['documents', 'policy_admin', 'fraud', 'billing'].map((tool) => subjects.tool(tool, '>')),
+  'examples/claim-review/dist/workers.js': ['documents', 'policy_admin', 'fraud', 'billing'].map((tool) =>
+    subjects.tool(tool, '>'),
+  ),
   'services/approval/src/fixtures/confidence-worker.mjs': [subjects.tool('fixture', '>')],
 };
 
@@ -21,14 +23,21 @@ export const KNOWN_TOOL_SUBJECTS: Readonly<Record<string, readonly string[]>> = 
  * from the built `tools/cli/dist/main.js`): one seed file per principal (`<name>.nk`) and `nats-server.conf`.
  * @throws Error with the command's output when it fails (e.g. the CLI is not built, or a tool subject is invalid).
  */
-export async function generateStackCredentials(root: string, dir: string, toolWorkers: Readonly<Record<string, readonly string[]>>): Promise<string> {
+export async function generateStackCredentials(
+  root: string,
+  dir: string,
+  toolWorkers: Readonly<Record<string, readonly string[]>>,
+): Promise<string> {
   const args = [join(root, 'tools/cli/dist/main.js'), 'nats', 'credentials', '--out', dir];
-  for (const [name, subjects] of Object.entries(toolWorkers)) args.push('--tool-worker', `${name}=${subjects.join(',')}`);
+  for (const [name, subjects] of Object.entries(toolWorkers))
+    args.push('--tool-worker', `${name}=${subjects.join(',')}`);
   try {
     await promisify(execFile)(process.execPath, args, { cwd: root });
   } catch (error) {
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-    throw new Error(`ledgerflow nats credentials failed (build first: npx tsc -b tsconfig.build.json): ${stderr ?? ''}${stdout ?? ''}`);
+    throw new Error(
+      `ledgerflow nats credentials failed (build first: npx tsc -b tsconfig.build.json): ${stderr ?? ''}${stdout ?? ''}`,
+    );
   }
   return join(dir, 'nats-server.conf');
 }

@@ -63,11 +63,18 @@ export interface BenchStack extends Stack {
  * Starts a stack (in a fresh temp directory named from `prefix`) on `examples/bench/workflows` plus
  * `definitionsDirs`, with the bench workers as an extra process: the set-up most end-to-end tests share.
  */
-export async function startBenchStack(prefix: string, options: { readonly definitionsDirs?: readonly string[] } = {}): Promise<BenchStack> {
+export async function startBenchStack(
+  prefix: string,
+  options: { readonly definitionsDirs?: readonly string[] } = {},
+): Promise<BenchStack> {
   const dataDir = await tempDir(prefix);
   const benchLedger = join(dataDir, 'ledger.jsonl');
   const definitions = ['examples/bench/workflows', ...(options.definitionsDirs ?? [])].join(',');
-  const stack = await startStack({ dataDir, env: { LEDGERFLOW_DEFINITIONS_DIR: definitions }, extras: [benchWorkers(benchLedger)] });
+  const stack = await startStack({
+    dataDir,
+    env: { LEDGERFLOW_DEFINITIONS_DIR: definitions },
+    extras: [benchWorkers(benchLedger)],
+  });
   return { ...stack, benchLedger };
 }
 
@@ -162,7 +169,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-
 /** What `startStack` launches for one process name. */
 interface LaunchSpec {
   /** Relative to the repository root, run with `node`. */
@@ -199,7 +205,10 @@ function toolWorkersOf(extras: readonly ExtraProcess[]): Record<string, readonly
   const workers: Record<string, readonly string[]> = {};
   for (const extra of extras) {
     const subjects = extra.toolSubjects ?? KNOWN_TOOL_SUBJECTS[extra.script];
-    if (!subjects) throw new Error(`extra process ${extra.name}: give its toolSubjects (the tool subjects it serves), so it gets a NATS user`);
+    if (!subjects)
+      throw new Error(
+        `extra process ${extra.name}: give its toolSubjects (the tool subjects it serves), so it gets a NATS user`,
+      );
     workers[extra.name] = subjects;
   }
   return workers;
@@ -223,7 +232,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await mkdir(dataDir, { recursive: true });
   const natsCredentialsDir = join(dataDir, 'nats-credentials');
   const natsConfig = await generateStackCredentials(root, natsCredentialsDir, toolWorkersOf(options.extras ?? []));
-  let nats: NatsServerHandle = await startNatsServer({ storeDir: join(dataDir, 'jetstream'), args: ['-c', natsConfig] });
+  let nats: NatsServerHandle = await startNatsServer({
+    storeDir: join(dataDir, 'jetstream'),
+    args: ['-c', natsConfig],
+  });
   const gatewayPort = await freePort();
   const gatewayPorts = [gatewayPort];
   for (let i = 1; i < (options.replicas?.gateway ?? 1); i++) gatewayPorts.push(await freePort());
@@ -264,19 +276,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
   } else {
     for (const name of SERVICE_NAMES) {
-      const env = { ...(name === 'planner' ? anchorEnv : {}), ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name) };
+      const env = {
+        ...(name === 'planner' ? anchorEnv : {}),
+        ...baseEnv,
+        NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name),
+      };
       replicaNames(name, options.replicas?.[name]).forEach((replica, i) => {
         const replicaEnv = name === 'gateway' ? { ...env, LEDGERFLOW_GATEWAY_PORT: String(gatewayPorts[i]) } : env;
-        specs.set(replica, { script: `services/${name}/dist/main.js`, nodeArgs: SERVICE_NODE_ARGS, readyLine: new RegExp(`^ledgerflow:ready ${name}$`), env: replicaEnv });
+        specs.set(replica, {
+          script: `services/${name}/dist/main.js`,
+          nodeArgs: SERVICE_NODE_ARGS,
+          readyLine: new RegExp(`^ledgerflow:ready ${name}$`),
+          env: replicaEnv,
+        });
       });
     }
   }
   for (const extra of options.extras ?? []) {
     const env = { ...baseEnv, NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, extra.name), ...extra.env };
-    for (const replica of replicaNames(extra.name, extra.replicas)) specs.set(replica, { script: extra.script, readyLine: extra.readyLine, env });
+    for (const replica of replicaNames(extra.name, extra.replicas))
+      specs.set(replica, { script: extra.script, readyLine: extra.readyLine, env });
   }
   const running = new Map<string, ManagedProcess>();
-  const processName = (name: string): string => (layout === 'single' && (SERVICE_NAMES as readonly string[]).includes(name) ? SINGLE_PROCESS_NAME : name);
+  const processName = (name: string): string =>
+    layout === 'single' && (SERVICE_NAMES as readonly string[]).includes(name) ? SINGLE_PROCESS_NAME : name;
   const launch = async (requested: string): Promise<ManagedProcess> => {
     const name = processName(requested);
     const spec = specs.get(name);
@@ -302,7 +325,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (layout === 'single') await launch(SINGLE_PROCESS_NAME);
     else {
       await Promise.all(replicaNames('planner', options.replicas?.planner).map(launch));
-      await Promise.all(SERVICE_NAMES.filter((name) => name !== 'planner').flatMap((name) => replicaNames(name, options.replicas?.[name])).map(launch));
+      await Promise.all(
+        SERVICE_NAMES.filter((name) => name !== 'planner')
+          .flatMap((name) => replicaNames(name, options.replicas?.[name]))
+          .map(launch),
+      );
     }
     await Promise.all((options.extras ?? []).flatMap((extra) => replicaNames(extra.name, extra.replicas)).map(launch));
   } catch (error) {

@@ -35,7 +35,9 @@ export class ApprovalController {
   @MessagePattern(subjects.approvalOpenGates)
   async openGates(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<{ opened: string[] }> {
     const { runId } = validateBody(OpenGatesDto, body);
-    return { opened: await this.openings.openGates(runId, context.getHeaders()?.get(headers.traceparent) || undefined) };
+    return {
+      opened: await this.openings.openGates(runId, context.getHeaders()?.get(headers.traceparent) || undefined),
+    };
   }
 
   @MessagePattern(subjects.approvalDecideGate)

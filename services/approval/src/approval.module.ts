@@ -28,12 +28,19 @@ export class ApprovalModule {
     const { config, runs, store, logger } = context;
     const confidenceDefault = {
       reviewers: config.LEDGERFLOW_CONFIDENCE_REVIEWERS,
-      ...(config.LEDGERFLOW_CONFIDENCE_SLA_SECONDS === undefined ? {} : { slaSeconds: config.LEDGERFLOW_CONFIDENCE_SLA_SECONDS }),
+      ...(config.LEDGERFLOW_CONFIDENCE_SLA_SECONDS === undefined
+        ? {}
+        : { slaSeconds: config.LEDGERFLOW_CONFIDENCE_SLA_SECONDS }),
     };
-    const notifier = new GateNotifier({
-      ...(config.LEDGERFLOW_NOTIFY_WEBHOOK_URL === undefined ? {} : { url: config.LEDGERFLOW_NOTIFY_WEBHOOK_URL }),
-      maxAttempts: config.LEDGERFLOW_NOTIFY_MAX_ATTEMPTS, backoffMs: config.LEDGERFLOW_NOTIFY_BACKOFF_MS, timeoutMs: config.LEDGERFLOW_NOTIFY_TIMEOUT_MS,
-    }, logger);
+    const notifier = new GateNotifier(
+      {
+        ...(config.LEDGERFLOW_NOTIFY_WEBHOOK_URL === undefined ? {} : { url: config.LEDGERFLOW_NOTIFY_WEBHOOK_URL }),
+        maxAttempts: config.LEDGERFLOW_NOTIFY_MAX_ATTEMPTS,
+        backoffMs: config.LEDGERFLOW_NOTIFY_BACKOFF_MS,
+        timeoutMs: config.LEDGERFLOW_NOTIFY_TIMEOUT_MS,
+      },
+      logger,
+    );
     return {
       module: ApprovalModule,
       controllers: [ApprovalController],
@@ -44,7 +51,9 @@ export class ApprovalModule {
         { provide: GateSlaScheduler, useValue: new GateSlaScheduler(runs, store, logger) },
         { provide: GateNotifier, useValue: notifier },
         { provide: PUBLIC_URL, useValue: config.LEDGERFLOW_PUBLIC_URL },
-        GateSlaLifecycle, GateOpenedConsumer, GateEscalatedConsumer,
+        GateSlaLifecycle,
+        GateOpenedConsumer,
+        GateEscalatedConsumer,
       ],
     };
   }

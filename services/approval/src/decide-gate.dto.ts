@@ -1,5 +1,20 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -30,7 +45,11 @@ export class RevisionStepDto {
 }
 
 export class RevisionDto {
-  @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RevisionStepDto) addSteps!: RevisionStepDto[];
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => RevisionStepDto)
+  addSteps!: RevisionStepDto[];
   @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) removeStepIds!: string[];
 }
 
@@ -39,20 +58,27 @@ export class RevisionDto {
  * reviewer's own bearer JWT (forwarded by the gateway); the reviewer is taken from it, never from the body.
  */
 export class DecideGateDto {
-  @IsString() @Matches(/^[^.\s]+\.[a-z][a-z0-9_-]{0,62}$/, { message: 'gateId must be <runId>.<stepId>' })
+  @IsString()
+  @Matches(/^[^.\s]+\.[a-z][a-z0-9_-]{0,62}$/, { message: 'gateId must be <runId>.<stepId>' })
   gateId!: string;
 
   /** The reviewer's bearer JWT, verified by the approval service (at most 16 KiB). */
-  @IsString() @Length(1, 16_384)
+  @IsString()
+  @Length(1, 16_384)
   token!: string;
 
   @IsIn(['approve', 'reject', 'redirect'])
   outcome!: 'approve' | 'reject' | 'redirect';
 
-  @IsOptional() @IsString() @Length(0, 2000)
+  @IsOptional()
+  @IsString()
+  @Length(0, 2000)
   comment?: string;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => RevisionDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RevisionDto)
   revision?: RevisionDto;
 
   @IsOptional()

@@ -15,10 +15,17 @@ export type GateDecision = Omit<DecideGateDto, 'token'> & {
 /** Defaults of a step added by a redirect: one attempt, 30 s timeout, required, no tags, no dependencies, name = id. */
 export function toPlanStep(step: RevisionStepDto): PlanStep {
   return {
-    id: step.id, name: step.name ?? step.id, tool: step.tool, action: step.action, agent: step.agent,
-    dependsOn: step.dependsOn ?? [], input: step.input ?? {},
+    id: step.id,
+    name: step.name ?? step.id,
+    tool: step.tool,
+    action: step.action,
+    agent: step.agent,
+    dependsOn: step.dependsOn ?? [],
+    input: step.input ?? {},
     retry: step.retry ?? { maxAttempts: 1, backoffMs: 1000, multiplier: 2, maxBackoffMs: 60_000 },
-    timeoutMs: step.timeoutMs ?? 30_000, optional: step.optional ?? false, policyTags: step.policyTags ?? [],
+    timeoutMs: step.timeoutMs ?? 30_000,
+    optional: step.optional ?? false,
+    policyTags: step.policyTags ?? [],
     ...(step.minConfidence === undefined ? {} : { minConfidence: step.minConfidence }),
   };
 }
@@ -40,16 +47,24 @@ export class GateDecider {
     await this.runs.execute(
       ids.runId,
       (state, now, run) => {
-        if (state.status === 'none') throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
+        if (state.status === 'none')
+          throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
         return decide(
           {
             type: 'DecideGate',
             data: {
               gateId: request.gateId,
-              reviewer: { kind: reviewer.kind, id: reviewer.id, ...(reviewer.roles ? { roles: reviewer.roles } : {}), ...(reviewer.teams ? { teams: reviewer.teams } : {}) },
+              reviewer: {
+                kind: reviewer.kind,
+                id: reviewer.id,
+                ...(reviewer.roles ? { roles: reviewer.roles } : {}),
+                ...(reviewer.teams ? { teams: reviewer.teams } : {}),
+              },
               outcome,
               ...(comment !== undefined ? { comment } : {}),
-              ...(revision !== undefined ? { revision: { addSteps: revision.addSteps.map(toPlanStep), removeStepIds: revision.removeStepIds } } : {}),
+              ...(revision !== undefined
+                ? { revision: { addSteps: revision.addSteps.map(toPlanStep), removeStepIds: revision.removeStepIds } }
+                : {}),
               ...(correctedOutput !== undefined ? { correctedOutput } : {}),
               runDurationMs: RunRepository.runDurationMs(run, now),
             },
@@ -60,6 +75,10 @@ export class GateDecider {
       },
       { causationId: `decision:${request.gateId}`, actor: reviewer },
     );
-    return { gateId: request.gateId, runId: ids.runId, outcome: outcome === 'approve' ? 'approved' : outcome === 'reject' ? 'rejected' : 'redirected' };
+    return {
+      gateId: request.gateId,
+      runId: ids.runId,
+      outcome: outcome === 'approve' ? 'approved' : outcome === 'reject' ? 'rejected' : 'redirected',
+    };
   }
 }

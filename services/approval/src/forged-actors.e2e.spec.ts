@@ -23,7 +23,8 @@ describe('forged reviewers and operators over NATS', () => {
   let gateId: string;
 
   const events = (): Promise<StoredEvent[]> => store.readStream(`run-${runId}`);
-  const send = (subject: string, body: unknown) => requestJson<Record<string, unknown>>(nc, subject, body, { timeoutMs: 10_000 });
+  const send = (subject: string, body: unknown) =>
+    requestJson<Record<string, unknown>>(nc, subject, body, { timeoutMs: 10_000 });
   async function refusal(promise: Promise<unknown>): Promise<string> {
     try {
       await promise;
@@ -35,12 +36,18 @@ describe('forged reviewers and operators over NATS', () => {
   }
 
   beforeAll(async () => {
-    stack = await startBenchStack('ledgerflow-forged-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
+    stack = await startBenchStack('ledgerflow-forged-', {
+      definitionsDirs: ['services/executor/src/fixtures/workflows'],
+    });
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await stack.connect('gateway');
     runId = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'forged-actors' });
     gateId = `${runId}.g2`;
-    await eventually(async () => ((await events()).some((e) => e.type === 'GateOpened') ? true : undefined), 30_000, 'the gate to open');
+    await eventually(
+      async () => ((await events()).some((e) => e.type === 'GateOpened') ? true : undefined),
+      30_000,
+      'the gate to open',
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -50,26 +57,41 @@ describe('forged reviewers and operators over NATS', () => {
   }, 30_000);
 
   const forgedToken = (sub: string, scope: string) =>
-    new SignJWT({ scope }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(stack.authIssuer).setAudience(stack.authAudience).setExpirationTime('10m')
+    new SignJWT({ scope })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuer(stack.authIssuer)
+      .setAudience(stack.authAudience)
+      .setExpirationTime('10m')
       .sign(new TextEncoder().encode('not-the-stack-key-but-long-enough-to-sign'));
 
   it('refuses decisions that name their own reviewer or carry a token that does not prove one', async () => {
     const before = (await events()).length;
-    const decide = (fields: Record<string, unknown>) => refusal(send(subjects.approvalDecideGate, { gateId, outcome: 'approve', ...fields }));
+    const decide = (fields: Record<string, unknown>) =>
+      refusal(send(subjects.approvalDecideGate, { gateId, outcome: 'approve', ...fields }));
     expect(await decide({ reviewer: { kind: 'human', id: 'chaos-lead' } })).toBe('request_invalid');
     expect(await decide({ token: await forgedToken('chaos-lead', 'gates:decide') })).toBe('unauthorized');
-    expect(await decide({ token: await devToken(stack, { sub: 'chaos-lead', scopes: ['runs:read'] }) })).toBe('forbidden');
-    expect(await decide({ token: await devToken(stack, { sub: 'mallory', scopes: ['gates:decide'] }) })).toBe('RUN.REVIEWER_NOT_NAMED');
-    expect(await decide({ token: await devToken(stack, { sub: 'svc:crm', scopes: ['gates:decide'] }) })).toBe('human_required');
+    expect(await decide({ token: await devToken(stack, { sub: 'chaos-lead', scopes: ['runs:read'] }) })).toBe(
+      'forbidden',
+    );
+    expect(await decide({ token: await devToken(stack, { sub: 'mallory', scopes: ['gates:decide'] }) })).toBe(
+      'RUN.REVIEWER_NOT_NAMED',
+    );
+    expect(await decide({ token: await devToken(stack, { sub: 'svc:crm', scopes: ['gates:decide'] }) })).toBe(
+      'human_required',
+    );
     expect((await events()).length).toBe(before);
   }, 30_000);
 
   it('refuses operator commands in the name of a made-up human', async () => {
     const before = (await events()).length;
-    const command = (fields: Record<string, unknown>) => refusal(send(subjects.plannerRunCommand, { runId, command: 'cancel', reason: 'forged', ...fields }));
+    const command = (fields: Record<string, unknown>) =>
+      refusal(send(subjects.plannerRunCommand, { runId, command: 'cancel', reason: 'forged', ...fields }));
     expect(await command({ actor: { kind: 'human', id: 'made-up' } })).toBe('request_invalid');
     expect(await command({ token: await forgedToken('ops-ann', 'runs:operate') })).toBe('unauthorized');
-    expect(await command({ token: await devToken(stack, { sub: 'ops-ann', scopes: ['runs:read', 'gates:decide'] }) })).toBe('forbidden');
+    expect(
+      await command({ token: await devToken(stack, { sub: 'ops-ann', scopes: ['runs:read', 'gates:decide'] }) }),
+    ).toBe('forbidden');
     expect((await events()).length).toBe(before);
     expect((await events()).some((e) => e.type === 'RunCancelled')).toBe(false);
   }, 30_000);
@@ -80,7 +102,8 @@ describe('forged reviewers and operators over NATS', () => {
     expect(await refusal(send(subjects.approvalOpenGates, { runId }))).not.toBe('accepted');
     const executor = await stack.connect('executor');
     try {
-      const ask = (body: unknown) => requestJson<{ opened: string[] }>(executor, subjects.approvalOpenGates, body, { timeoutMs: 10_000 });
+      const ask = (body: unknown) =>
+        requestJson<{ opened: string[] }>(executor, subjects.approvalOpenGates, body, { timeoutMs: 10_000 });
       // The run's gate is already open: nothing more is due, whatever the request says.
       expect(await ask({ runId })).toEqual({ opened: [] });
       expect(await refusal(ask({ runId, stepId: 'g2', reviewers: ['mallory'] }))).toBe('request_invalid');
@@ -94,7 +117,10 @@ describe('forged reviewers and operators over NATS', () => {
 
   it('records the reviewer the token proves when the token is genuine', async () => {
     const token = await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] });
-    expect(await send(subjects.approvalDecideGate, { gateId, outcome: 'approve', token })).toMatchObject({ gateId, outcome: 'approved' });
+    expect(await send(subjects.approvalDecideGate, { gateId, outcome: 'approve', token })).toMatchObject({
+      gateId,
+      outcome: 'approved',
+    });
     const all = await events();
     const decided = all.find((e) => e.type === 'GateDecided');
     expect(decided?.data).toMatchObject({ reviewer: 'chaos-lead', outcome: 'approved' });
@@ -105,17 +131,28 @@ describe('forged reviewers and operators over NATS', () => {
 
   it('refuses starts and forks in the name of a made-up caller; the gateway-authenticated caller is the actor', async () => {
     const trigger = { workflowId: 'chaos-gated', source: 'api', payload: { sleepMs: 0 } };
-    const start = (fields: Record<string, unknown>) => refusal(send(subjects.plannerStartRun, { ...trigger, idempotencyKey: 'forged-start', ...fields }));
+    const start = (fields: Record<string, unknown>) =>
+      refusal(send(subjects.plannerStartRun, { ...trigger, idempotencyKey: 'forged-start', ...fields }));
     expect(await start({ actor: { kind: 'human', id: 'made-up' } })).toBe('request_invalid');
     expect(await start({ serviceAccount: 'made-up' })).toBe('request_invalid');
     expect(await start({ token: await forgedToken('ops-ann', 'runs:start') })).toBe('unauthorized');
     expect(await start({ token: await devToken(stack, { sub: 'ops-ann', scopes: ['runs:read'] }) })).toBe('forbidden');
-    expect(await refusal(send(subjects.plannerForkRun, { runId, at: 'cp-1', token: await forgedToken('ops-ann', 'runs:operate') }))).toBe('unauthorized');
+    expect(
+      await refusal(
+        send(subjects.plannerForkRun, { runId, at: 'cp-1', token: await forgedToken('ops-ann', 'runs:operate') }),
+      ),
+    ).toBe('unauthorized');
     expect(await store.readStream(`run-${runIdFor('chaos-gated', 'forged-start')}`)).toEqual([]);
 
     const token = await devToken(stack, { sub: 'ops-ann', scopes: ['runs:start'] });
-    const { runId: started } = await send(subjects.plannerStartRun, { ...trigger, idempotencyKey: 'genuine-start', token }) as { runId: string };
+    const { runId: started } = (await send(subjects.plannerStartRun, {
+      ...trigger,
+      idempotencyKey: 'genuine-start',
+      token,
+    })) as { runId: string };
     const first = await store.readStream(`run-${started}`);
-    expect(first.slice(0, 2).map((e) => e.metadata.actor)).toEqual(Array(2).fill({ kind: 'human', id: 'ops-ann', via: 'planner' }));
+    expect(first.slice(0, 2).map((e) => e.metadata.actor)).toEqual(
+      Array(2).fill({ kind: 'human', id: 'ops-ann', via: 'planner' }),
+    );
   }, 30_000);
 });

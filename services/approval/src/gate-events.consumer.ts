@@ -16,13 +16,26 @@ export const PUBLIC_URL = Symbol('ledgerflow.approval.public-url');
  * The notification for a relayed gate event, or undefined when the gate has moved on since (decided, or
  * escalated further): a redelivered or replayed event never notifies about a gate nobody can act on.
  */
-export function notificationFor(type: 'GateOpened' | 'GateEscalated', runId: string, data: { gateId: string; level?: number }, state: RunState, publicUrl: string): GateNotification | undefined {
+export function notificationFor(
+  type: 'GateOpened' | 'GateEscalated',
+  runId: string,
+  data: { gateId: string; level?: number },
+  state: RunState,
+  publicUrl: string,
+): GateNotification | undefined {
   const gate = state.gates[data.gateId];
   const level = type === 'GateOpened' ? 0 : (data.level ?? 0);
   if (!gate || gate.status !== 'open' || gate.level !== level) return undefined;
   return {
-    event: type, gateId: gate.gateId, runId, stepId: gate.stepId, reviewers: gate.reviewers, reason: gate.reason, level,
-    ...(gate.dueAt === undefined ? {} : { dueAt: gate.dueAt }), link: `${publicUrl.replace(/\/+$/, '')}/v1/gates/${encodeURIComponent(gate.gateId)}`,
+    event: type,
+    gateId: gate.gateId,
+    runId,
+    stepId: gate.stepId,
+    reviewers: gate.reviewers,
+    reason: gate.reason,
+    level,
+    ...(gate.dueAt === undefined ? {} : { dueAt: gate.dueAt }),
+    link: `${publicUrl.replace(/\/+$/, '')}/v1/gates/${encodeURIComponent(gate.gateId)}`,
   };
 }
 
@@ -55,7 +68,9 @@ abstract class GateEventsConsumer extends DurableConsumerHost {
     await this.scheduler.poke(runId);
     if (!this.notifier.enabled) return;
     // The relayed StoredEvent, read in its type's current shape (docs/events.md, "Versions and upcasting").
-    const event = this.runs.upcast(message.json<{ type: string; data: { gateId: string; level?: number }; metadata?: object }>());
+    const event = this.runs.upcast(
+      message.json<{ type: string; data: { gateId: string; level?: number }; metadata?: object }>(),
+    );
     const { state } = await this.runs.load(runId);
     const notification = notificationFor(this.type, runId, event.data, state, this.publicUrl);
     if (notification) await this.notifier.notify(notification);
@@ -66,7 +81,13 @@ abstract class GateEventsConsumer extends DurableConsumerHost {
 export class GateOpenedConsumer extends GateEventsConsumer {
   protected readonly type = 'GateOpened' as const;
   protected readonly durable = 'approval-gate-opened';
-  constructor(@Inject(NATS_CONNECTION) nc: NatsConnection, @Inject(RUN_REPOSITORY) runs: RunRepository, @Inject(GateSlaScheduler) scheduler: GateSlaScheduler, @Inject(GateNotifier) notifier: GateNotifier, @Inject(PUBLIC_URL) publicUrl: string) {
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(RUN_REPOSITORY) runs: RunRepository,
+    @Inject(GateSlaScheduler) scheduler: GateSlaScheduler,
+    @Inject(GateNotifier) notifier: GateNotifier,
+    @Inject(PUBLIC_URL) publicUrl: string,
+  ) {
     super(nc, runs, scheduler, notifier, publicUrl);
   }
 }
@@ -75,7 +96,13 @@ export class GateOpenedConsumer extends GateEventsConsumer {
 export class GateEscalatedConsumer extends GateEventsConsumer {
   protected readonly type = 'GateEscalated' as const;
   protected readonly durable = 'approval-gate-escalated';
-  constructor(@Inject(NATS_CONNECTION) nc: NatsConnection, @Inject(RUN_REPOSITORY) runs: RunRepository, @Inject(GateSlaScheduler) scheduler: GateSlaScheduler, @Inject(GateNotifier) notifier: GateNotifier, @Inject(PUBLIC_URL) publicUrl: string) {
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(RUN_REPOSITORY) runs: RunRepository,
+    @Inject(GateSlaScheduler) scheduler: GateSlaScheduler,
+    @Inject(GateNotifier) notifier: GateNotifier,
+    @Inject(PUBLIC_URL) publicUrl: string,
+  ) {
     super(nc, runs, scheduler, notifier, publicUrl);
   }
 }

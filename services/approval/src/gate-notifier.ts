@@ -36,7 +36,10 @@ const MAX_DELAY_MS = 30_000;
 export class GateNotifier {
   private readonly sleep: (ms: number) => Promise<void>;
 
-  constructor(private readonly options: GateNotifierOptions, private readonly logger: Logger) {
+  constructor(
+    private readonly options: GateNotifierOptions,
+    private readonly logger: Logger,
+  ) {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -53,7 +56,10 @@ export class GateNotifier {
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `${notification.gateId}/${notification.level}` },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': `${notification.gateId}/${notification.level}`,
+          },
           body: JSON.stringify(notification),
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
@@ -63,9 +69,15 @@ export class GateNotifier {
       } catch (error) {
         lastError = (error as Error).message;
       }
-      if (attempt < this.options.maxAttempts) await this.sleep(Math.min(MAX_DELAY_MS, this.options.backoffMs * 2 ** (attempt - 1)));
+      if (attempt < this.options.maxAttempts)
+        await this.sleep(Math.min(MAX_DELAY_MS, this.options.backoffMs * 2 ** (attempt - 1)));
     }
-    this.logger.error('gate notification given up', { gateId: notification.gateId, event: notification.event, attempts: this.options.maxAttempts, error: lastError });
+    this.logger.error('gate notification given up', {
+      gateId: notification.gateId,
+      event: notification.event,
+      attempts: this.options.maxAttempts,
+      error: lastError,
+    });
     return false;
   }
 }

@@ -23,18 +23,29 @@ export class GateOpenings {
     const opened: string[] = [];
     for (const { stepId, kind } of gatesToOpen(state)) {
       const parent = traceparent ? contextFromTraceparent(traceparent) : undefined;
-      await withSpan('approval.open-gate', { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } }, async () => {
-        try {
-          await this.runs.execute(runId, (current, now) => decide({ type: 'OpenGate', data: { stepId, confidenceDefault: this.confidenceDefault } }, current, { now }), {
-            causationId: `open-gate:${runId}.${stepId}`,
-          });
-          opened.push(stepId);
-          this.logger.info('gate opened', { runId, stepId, kind });
-        } catch (error) {
-          // Another approval replica opened it first, or the run moved on: nothing left to do.
-          if (!(error instanceof DomainError)) throw error;
-        }
-      });
+      await withSpan(
+        'approval.open-gate',
+        { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } },
+        async () => {
+          try {
+            await this.runs.execute(
+              runId,
+              (current, now) =>
+                decide({ type: 'OpenGate', data: { stepId, confidenceDefault: this.confidenceDefault } }, current, {
+                  now,
+                }),
+              {
+                causationId: `open-gate:${runId}.${stepId}`,
+              },
+            );
+            opened.push(stepId);
+            this.logger.info('gate opened', { runId, stepId, kind });
+          } catch (error) {
+            // Another approval replica opened it first, or the run moved on: nothing left to do.
+            if (!(error instanceof DomainError)) throw error;
+          }
+        },
+      );
     }
     return opened;
   }

@@ -10,7 +10,10 @@ export interface SlaTimerApi {
   clear(timer: NodeJS.Timeout): void;
 }
 
-const NODE_TIMERS: SlaTimerApi = { set: (callback, delayMs) => setTimeout(callback, delayMs), clear: (timer) => clearTimeout(timer) };
+const NODE_TIMERS: SlaTimerApi = {
+  set: (callback, delayMs) => setTimeout(callback, delayMs),
+  clear: (timer) => clearTimeout(timer),
+};
 
 /**
  * Escalates gates at their SLA deadline (`GateEscalated`, in chains). Timers are derived from events, never
@@ -61,7 +64,13 @@ export class GateSlaScheduler {
     if (existing?.at === at) return;
     if (existing) this.api.clear(existing.timer);
     const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.clock()));
-    const timer = this.api.set(() => void this.fire(runId).catch((error: Error) => this.logger.error('gate escalation failed', { runId, error: error.message })), delay);
+    const timer = this.api.set(
+      () =>
+        void this.fire(runId).catch((error: Error) =>
+          this.logger.error('gate escalation failed', { runId, error: error.message }),
+        ),
+      delay,
+    );
     timer.unref?.();
     this.timers.set(runId, { at, timer });
   }
@@ -78,9 +87,13 @@ export class GateSlaScheduler {
     const { state } = await this.runs.load(runId);
     for (const gate of dueGates(state, new Date(this.clock()).toISOString())) {
       try {
-        await this.runs.execute(runId, (current, now) => decide({ type: 'EscalateGate', data: { gateId: gate.gateId } }, current, { now }), {
-          causationId: `escalate-gate:${gate.gateId}/${gate.level + 1}`,
-        });
+        await this.runs.execute(
+          runId,
+          (current, now) => decide({ type: 'EscalateGate', data: { gateId: gate.gateId } }, current, { now }),
+          {
+            causationId: `escalate-gate:${gate.gateId}/${gate.level + 1}`,
+          },
+        );
         escalated.push(gate.gateId);
         this.logger.info('gate escalated', { runId, gateId: gate.gateId, level: gate.level + 1 });
       } catch (error) {

@@ -26,16 +26,24 @@ describe('gates end to end', () => {
     expect(response.status).toBe(202);
     return String(response.body.runId);
   };
-  const ended = (runId: string) => eventually(async () => {
-    const all = await events(runId);
-    return all.some((e) => ['RunCompleted', 'RunFailed', 'RunCancelled'].includes(e.type)) ? all : undefined;
-  }, 30_000, `run ${runId} to end`);
-  const gateOpened = (runId: string) => eventually(() => eventOf(runId, 'GateOpened'), 30_000, `a gate of run ${runId}`);
+  const ended = (runId: string) =>
+    eventually(
+      async () => {
+        const all = await events(runId);
+        return all.some((e) => ['RunCompleted', 'RunFailed', 'RunCancelled'].includes(e.type)) ? all : undefined;
+      },
+      30_000,
+      `run ${runId} to end`,
+    );
+  const gateOpened = (runId: string) =>
+    eventually(() => eventOf(runId, 'GateOpened'), 30_000, `a gate of run ${runId}`);
 
   beforeAll(async () => {
     webhook = createServer((request, response) => {
       let body = '';
-      request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
       request.on('end', () => {
         notifications.push(JSON.parse(body) as Record<string, unknown>);
         response.statusCode = 204;
@@ -51,7 +59,11 @@ describe('gates end to end', () => {
       },
       extras: [
         benchWorkers(),
-        { name: 'confidence-worker', script: 'services/approval/src/fixtures/confidence-worker.mjs', readyLine: /^ledgerflow:ready confidence-worker$/ },
+        {
+          name: 'confidence-worker',
+          script: 'services/approval/src/fixtures/confidence-worker.mjs',
+          readyLine: /^ledgerflow:ready confidence-worker$/,
+        },
       ],
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
@@ -75,29 +87,77 @@ describe('gates end to end', () => {
     const escalated = await eventually(() => eventOf(runId, 'GateEscalated'), 15_000, 'GateEscalated');
     expect(escalated.data).toEqual({ gateId, level: 1, reviewers: ['second-reviewer'] });
 
-    const old = await http(stack, 'POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve' }, await reviewerToken(stack, 'first-reviewer'));
+    const old = await http(
+      stack,
+      'POST',
+      `/v1/gates/${gateId}/decision`,
+      { outcome: 'approve' },
+      await reviewerToken(stack, 'first-reviewer'),
+    );
     expect(old.status).toBe(403);
     expect(old.body.error?.code).toBe('RUN.REVIEWER_NOT_NAMED');
-    const approved = await http(stack, 'POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve' }, await reviewerToken(stack, 'second-reviewer'));
+    const approved = await http(
+      stack,
+      'POST',
+      `/v1/gates/${gateId}/decision`,
+      { outcome: 'approve' },
+      await reviewerToken(stack, 'second-reviewer'),
+    );
     expect(approved.status).toBe(201);
     expect((await ended(runId)).at(-1)?.type).toBe('RunCompleted');
     // The escalation is notified. The opening is notified only if the killed process got to it: a GateOpened
     // redelivered after the escalation is not (nobody it named can act any more).
-    const escalation = await eventually(async () => notifications.find((n) => n.gateId === gateId && n.event === 'GateEscalated'), 10_000, 'the escalation notification');
-    expect(escalation).toMatchObject({ runId, stepId: 'hold', reviewers: ['second-reviewer'], level: 1, link: expect.stringContaining(`/v1/gates/${gateId}`) });
-    expect(notifications.filter((n) => n.gateId === gateId && n.event === 'GateOpened').every((n) => (n.reviewers as string[])[0] === 'first-reviewer')).toBe(true);
+    const escalation = await eventually(
+      async () => notifications.find((n) => n.gateId === gateId && n.event === 'GateEscalated'),
+      10_000,
+      'the escalation notification',
+    );
+    expect(escalation).toMatchObject({
+      runId,
+      stepId: 'hold',
+      reviewers: ['second-reviewer'],
+      level: 1,
+      link: expect.stringContaining(`/v1/gates/${gateId}`),
+    });
+    expect(
+      notifications
+        .filter((n) => n.gateId === gateId && n.event === 'GateOpened')
+        .every((n) => (n.reviewers as string[])[0] === 'first-reviewer'),
+    ).toBe(true);
   }, 90_000);
 
   it('a reviewer holding a role the gate names decides it; a user of that name without the role cannot', async () => {
     const runId = await start('gate-role', {}, 'role-1');
     const gateId = String(((await gateOpened(runId)).data as { gateId: string }).gateId);
-    const mine = await http(stack, 'GET', '/v1/gates?status=open&reviewer=me', undefined, await reviewerToken(stack, 'bo', { roles: ['claims-lead'] }));
+    const mine = await http(
+      stack,
+      'GET',
+      '/v1/gates?status=open&reviewer=me',
+      undefined,
+      await reviewerToken(stack, 'bo', { roles: ['claims-lead'] }),
+    );
     expect((mine.body as unknown as Array<{ gateId: string }>).map((g) => g.gateId)).toContain(gateId);
-    const byName = await http(stack, 'POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve' }, await reviewerToken(stack, 'claims-lead'));
+    const byName = await http(
+      stack,
+      'POST',
+      `/v1/gates/${gateId}/decision`,
+      { outcome: 'approve' },
+      await reviewerToken(stack, 'claims-lead'),
+    );
     expect(byName.status).toBe(403);
-    const byRole = await http(stack, 'POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve', comment: 'ok' }, await reviewerToken(stack, 'bo', { roles: ['claims-lead'] }));
+    const byRole = await http(
+      stack,
+      'POST',
+      `/v1/gates/${gateId}/decision`,
+      { outcome: 'approve', comment: 'ok' },
+      await reviewerToken(stack, 'bo', { roles: ['claims-lead'] }),
+    );
     expect(byRole.status).toBe(201);
-    expect((await eventOf(runId, 'GateDecided'))?.data).toMatchObject({ outcome: 'approved', reviewer: 'bo', matchedAs: 'role:claims-lead' });
+    expect((await eventOf(runId, 'GateDecided'))?.data).toMatchObject({
+      outcome: 'approved',
+      reviewer: 'bo',
+      matchedAs: 'role:claims-lead',
+    });
     expect((await ended(runId)).at(-1)?.type).toBe('RunCompleted');
   }, 60_000);
 
@@ -105,18 +165,51 @@ describe('gates end to end', () => {
     const runId = await start('gate-role', {}, 'redirect-1');
     const gateId = String(((await gateOpened(runId)).data as { gateId: string }).gateId);
     const context = await http(stack, 'GET', `/v1/gates/${gateId}`);
-    expect(context.body).toMatchObject({ gateId, status: 'open', context: { pending: { stepId: 'pay', tool: 'bench', action: 'noop' }, upstream: [{ stepId: 'prepare', status: 'succeeded' }] } });
+    expect(context.body).toMatchObject({
+      gateId,
+      status: 'open',
+      context: {
+        pending: { stepId: 'pay', tool: 'bench', action: 'noop' },
+        upstream: [{ stepId: 'prepare', status: 'succeeded' }],
+      },
+    });
     const token = await reviewerToken(stack, 'lead', { roles: ['claims-lead'] });
-    const redirected = await http(stack, 'POST', `/v1/gates/${gateId}/decision`, {
-      outcome: 'redirect', comment: 'pay manually',
-      revision: { addSteps: [{ id: 'manual_pay', tool: 'bench', action: 'noop', agent: 'bench-agent', dependsOn: ['prepare'], input: { manual: true } }], removeStepIds: [] },
-    }, token);
+    const redirected = await http(
+      stack,
+      'POST',
+      `/v1/gates/${gateId}/decision`,
+      {
+        outcome: 'redirect',
+        comment: 'pay manually',
+        revision: {
+          addSteps: [
+            {
+              id: 'manual_pay',
+              tool: 'bench',
+              action: 'noop',
+              agent: 'bench-agent',
+              dependsOn: ['prepare'],
+              input: { manual: true },
+            },
+          ],
+          removeStepIds: [],
+        },
+      },
+      token,
+    );
     expect(redirected.status).toBe(201);
     expect(redirected.body).toMatchObject({ outcome: 'redirected' });
     const all = await ended(runId);
     expect(all.at(-1)?.type).toBe('RunCompleted');
-    expect(all.find((e) => e.type === 'PlanRevised')?.data).toMatchObject({ author: 'lead', reason: 'pay manually', removedStepIds: ['pay'], addedSteps: [{ id: 'manual_pay' }] });
-    expect(all.some((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'manual_pay')).toBe(true);
+    expect(all.find((e) => e.type === 'PlanRevised')?.data).toMatchObject({
+      author: 'lead',
+      reason: 'pay manually',
+      removedStepIds: ['pay'],
+      addedSteps: [{ id: 'manual_pay' }],
+    });
+    expect(all.some((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'manual_pay')).toBe(
+      true,
+    );
     const again = await http(stack, 'POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve' }, token);
     expect(again.status).toBe(409);
   }, 60_000);
@@ -126,17 +219,41 @@ describe('gates end to end', () => {
     const opened = await gateOpened(runId);
     const gateId = String((opened.data as { gateId: string }).gateId);
     expect(opened.data).toMatchObject({
-      source: 'confidence', stepId: 'extract', reviewers: ['role:reviewer'],
-      exception: { input: { total: 120, confidence: 0.42 }, output: { total: 120 }, confidence: 0.42, cumulativeConfidence: 0.42, minConfidence: 0.8, basis: 'step' },
+      source: 'confidence',
+      stepId: 'extract',
+      reviewers: ['role:reviewer'],
+      exception: {
+        input: { total: 120, confidence: 0.42 },
+        output: { total: 120 },
+        confidence: 0.42,
+        cumulativeConfidence: 0.42,
+        minConfidence: 0.8,
+        basis: 'step',
+      },
     });
     expect(await eventOf(runId, 'StepStarted', (data) => data.stepId === 'use')).toBeUndefined();
     const view = await http(stack, 'GET', `/v1/gates/${gateId}`);
-    expect(view.body).toMatchObject({ source: 'confidence', context: { exception: { confidence: 0.42 }, pending: { stepId: 'extract', output: { total: 120 } } } });
-    const approved = await http(stack, 'POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve', correctedOutput: { total: 12 } }, await reviewerToken(stack, 'rita', { roles: ['reviewer'] }));
+    expect(view.body).toMatchObject({
+      source: 'confidence',
+      context: { exception: { confidence: 0.42 }, pending: { stepId: 'extract', output: { total: 120 } } },
+    });
+    const approved = await http(
+      stack,
+      'POST',
+      `/v1/gates/${gateId}/decision`,
+      { outcome: 'approve', correctedOutput: { total: 12 } },
+      await reviewerToken(stack, 'rita', { roles: ['reviewer'] }),
+    );
     expect(approved.status).toBe(201);
     const all = await ended(runId);
     expect(all.at(-1)?.type).toBe('RunCompleted');
-    expect(all.find((e) => e.type === 'GateDecided')?.data).toMatchObject({ outcome: 'approved', reviewer: 'rita', correctedOutput: { total: 12 } });
-    expect(all.find((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'use')?.data).toMatchObject({ input: { total: 12 } });
+    expect(all.find((e) => e.type === 'GateDecided')?.data).toMatchObject({
+      outcome: 'approved',
+      reviewer: 'rita',
+      correctedOutput: { total: 12 },
+    });
+    expect(
+      all.find((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'use')?.data,
+    ).toMatchObject({ input: { total: 12 } });
   }, 60_000);
 });

@@ -2,4 +2,9 @@ import { runService } from '@ledgerflow/service-runtime';
 import { ApprovalConfig } from './approval.config.js';
 import { ApprovalModule } from './approval.module.js';
 
-runService({ name: 'approval', config: ApprovalConfig, listen: 'rpc', module: (context) => ApprovalModule.register(context) });
+runService({
+  name: 'approval',
+  config: ApprovalConfig,
+  listen: 'rpc',
+  module: (context) => ApprovalModule.register(context),
+});

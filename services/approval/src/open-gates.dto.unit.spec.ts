@@ -26,11 +26,18 @@ describe('OpenGatesDto (lf.approval.open-gates body)', () => {
 
   it('answers any JSON body with acceptance or request_invalid, never anything else', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.record({ runId: fc.jsonValue() }), fc.record({ runId: fc.string({ unit: 'binary' }) })), (body) => {
-        const refused = refusal(body);
-        if (refused) expect(refused.code).toBe('request_invalid');
-        else expect(typeof (body as { runId: unknown }).runId).toBe('string');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ runId: fc.jsonValue() }),
+          fc.record({ runId: fc.string({ unit: 'binary' }) }),
+        ),
+        (body) => {
+          const refused = refusal(body);
+          if (refused) expect(refused.code).toBe('request_invalid');
+          else expect(typeof (body as { runId: unknown }).runId).toBe('string');
+        },
+      ),
       { numRuns: 300 },
     );
   });

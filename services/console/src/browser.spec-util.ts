@@ -6,7 +6,15 @@ import type { Browser, ConsoleMessage, Locator, Page } from 'playwright-core';
 import { eventually, repoRoot } from '@ledgerflow/testing';
 
 /** Headless flags for Debian's chromium as root in a container, with nothing reaching out to the network. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The Chromium binary `tools/ensure-chromium.sh` finds (installing Debian's package as root when missing). */
 export function chromiumPath(): string {
@@ -43,10 +51,14 @@ export function pageProblems(page: Page, expected: readonly ExpectedRefusal[] = 
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console error: ${message.text()}`);
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      problems.push(`console error: ${message.text()}`);
   });
   page.on('response', (response) => {
-    if (response.status() >= 400 && !expected.some((refusal) => refusal.status === response.status() && response.url().includes(refusal.url))) {
+    if (
+      response.status() >= 400 &&
+      !expected.some((refusal) => refusal.status === response.status() && response.url().includes(refusal.url))
+    ) {
       problems.push(`HTTP ${response.status()} for ${response.request().method()} ${response.url()}`);
     }
   });
@@ -58,10 +70,14 @@ export async function expectText(locator: Locator, expected: string | RegExp, ti
   const matches = (text: string) => (typeof expected === 'string' ? text.includes(expected) : expected.test(text));
   let last = '';
   try {
-    await eventually(async () => {
-      last = (await locator.textContent({ timeout: timeoutMs }).catch(() => '')) ?? '';
-      return matches(last) ? true : undefined;
-    }, timeoutMs, `text ${String(expected)}`);
+    await eventually(
+      async () => {
+        last = (await locator.textContent({ timeout: timeoutMs }).catch(() => '')) ?? '';
+        return matches(last) ? true : undefined;
+      },
+      timeoutMs,
+      `text ${String(expected)}`,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}; last read: ${JSON.stringify(last.slice(0, 400))}`);
   }

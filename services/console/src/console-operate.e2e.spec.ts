@@ -22,7 +22,9 @@ describe('console: operator actions, workflows and memory in a browser', () => {
 
   beforeAll(async () => {
     const browserStarted = launchChromium().then((started) => (browser = started));
-    stack = await startBenchStack('ledgerflow-console-operate-', { definitionsDirs: ['services/executor/src/fixtures/workflows/step-semantics'] });
+    stack = await startBenchStack('ledgerflow-console-operate-', {
+      definitionsDirs: ['services/executor/src/fixtures/workflows/step-semantics'],
+    });
     await browserStarted;
     shots = await screenshotDir();
   }, 60_000);
@@ -37,7 +39,13 @@ describe('console: operator actions, workflows and memory in a browser', () => {
   });
 
   /** A fresh context signed in as `sub` with `scopes`, at `path` under /console. */
-  async function signedIn(sub: string, scopes: Scope[], path = '/', expected: ExpectedRefusal[] = [], viewport = { width: 1280, height: 800 }): Promise<Page> {
+  async function signedIn(
+    sub: string,
+    scopes: Scope[],
+    path = '/',
+    expected: ExpectedRefusal[] = [],
+    viewport = { width: 1280, height: 800 },
+  ): Promise<Page> {
     const page = await (await browser.newContext({ viewport })).newPage();
     problems.push(pageProblems(page, expected));
     await page.goto(`${stack.gatewayUrl}/console${path}`);
@@ -47,11 +55,23 @@ describe('console: operator actions, workflows and memory in a browser', () => {
     return page;
   }
   const runStatus = async (runId: string): Promise<string> =>
-    ((await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}`, { headers: await authHeader(stack) })).json()) as { status: string }).status;
+    (
+      (await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}`, { headers: await authHeader(stack) })).json()) as {
+        status: string;
+      }
+    ).status;
   const stepStatus = (page: Page, stepId: string) => page.getByTestId(`step-status-${stepId}`);
   /** Clicks `button` in the operator actions, then confirms in the dialog after `fill` (reason, agent). */
-  async function operate(page: Page, button: string, fill: (dialog: ReturnType<Page['getByRole']>) => Promise<void> = async () => undefined): Promise<void> {
-    await page.getByTestId('operator-actions').locator(`[data-action="${button}"], button:text-is("${button}")`).first().click();
+  async function operate(
+    page: Page,
+    button: string,
+    fill: (dialog: ReturnType<Page['getByRole']>) => Promise<void> = async () => undefined,
+  ): Promise<void> {
+    await page
+      .getByTestId('operator-actions')
+      .locator(`[data-action="${button}"], button:text-is("${button}")`)
+      .first()
+      .click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     await fill(dialog);
@@ -81,7 +101,9 @@ describe('console: operator actions, workflows and memory in a browser', () => {
     const runId = await startRunOverHttp(stack, 'pausable', { input: { sleepMs: 4000 } });
     await operator.goto(`${stack.gatewayUrl}/console/runs/${runId}`);
     await expectText(stepStatus(operator, 'slow'), 'running', 15_000);
-    await operate(operator, 'Pause', (dialog) => dialog.getByLabel('Reason (optional)').fill('checking the ledger first'));
+    await operate(operator, 'Pause', (dialog) =>
+      dialog.getByLabel('Reason (optional)').fill('checking the ledger first'),
+    );
     await expectText(operator.getByTestId('operator-notice'), /Pause: done; the run is paused \(RunPaused\)/);
     await expectText(operator.getByTestId('run-status'), 'paused');
     await expectText(stepStatus(operator, 'slow'), 'succeeded', 15_000); // a running step still records
@@ -117,23 +139,35 @@ describe('console: operator actions, workflows and memory in a browser', () => {
   }, 60_000);
 
   it("shows a token without runs:operate the API's refusal, then cancels the run with confirmation", async () => {
-    const reviewer = await signedIn('reviewer', ['runs:read', 'gates:decide'], `/runs/${failingRunId}`, [{ status: 403, url: '/cancel' }]);
-    await operate(reviewer, 'Cancel run', (dialog) => dialog.getByLabel('Reason (required)').fill('not mine to cancel'));
+    const reviewer = await signedIn('reviewer', ['runs:read', 'gates:decide'], `/runs/${failingRunId}`, [
+      { status: 403, url: '/cancel' },
+    ]);
+    await operate(reviewer, 'Cancel run', (dialog) =>
+      dialog.getByLabel('Reason (required)').fill('not mine to cancel'),
+    );
     await expectText(reviewer.getByRole('dialog').getByRole('alert'), /The gateway refused: .*HTTP 403/);
     await reviewer.screenshot({ path: join(shots, 'console-operate-refused.png') });
     expect(await runStatus(failingRunId)).toBe('paused');
 
-    await operate(operator, 'Cancel run', (dialog) => dialog.getByLabel('Reason (required)').fill('archive is down for the day'));
+    await operate(operator, 'Cancel run', (dialog) =>
+      dialog.getByLabel('Reason (required)').fill('archive is down for the day'),
+    );
     await expectText(operator.getByTestId('run-status'), 'cancelled', 15_000);
     await expectText(operator.getByTestId('event-log'), 'RunCancelled');
     expect(await operator.locator('[data-testid="operator-actions"] button').count()).toBe(0);
   }, 45_000);
 
   it('shows per-step statistics of a workflow with runs on the memory page', async () => {
-    await eventually(async () => {
-      const response = await fetch(`${stack.gatewayUrl}/v1/workflows/pausable/stats`, { headers: await authHeader(stack) });
-      return ((await response.json()) as unknown[]).length >= 2 ? true : undefined;
-    }, 15_000, 'memory to learn the pausable run');
+    await eventually(
+      async () => {
+        const response = await fetch(`${stack.gatewayUrl}/v1/workflows/pausable/stats`, {
+          headers: await authHeader(stack),
+        });
+        return ((await response.json()) as unknown[]).length >= 2 ? true : undefined;
+      },
+      15_000,
+      'memory to learn the pausable run',
+    );
     await operator.getByRole('link', { name: 'Memory' }).click();
     await operator.getByLabel('Workflow').selectOption('pausable');
     await operator.waitForURL(/\/console\/memory\/pausable$/);

@@ -14,11 +14,25 @@ const FIRST_PAGE_MARK = 'ledgerflow:runs-first-page'; // RunsPage.tsx marks it o
 
 /** A one-step plan of the bench's noop-chain workflow: what the seeded runs were planned as. */
 const seededPlan: Plan = {
-  workflowId: 'noop-chain', workflowVersion: '1.0.0', concurrency: 1, agents: { 'bench-agent': ['bench.noop'] },
-  steps: [{
-    id: 's01', name: 'step 1', tool: 'bench', action: 'noop', agent: 'bench-agent', dependsOn: [], input: { n: 1 },
-    retry: { maxAttempts: 1, backoffMs: 1000, multiplier: 2, maxBackoffMs: 1000 }, timeoutMs: 30_000, optional: false, policyTags: [],
-  }],
+  workflowId: 'noop-chain',
+  workflowVersion: '1.0.0',
+  concurrency: 1,
+  agents: { 'bench-agent': ['bench.noop'] },
+  steps: [
+    {
+      id: 's01',
+      name: 'step 1',
+      tool: 'bench',
+      action: 'noop',
+      agent: 'bench-agent',
+      dependsOn: [],
+      input: { n: 1 },
+      retry: { maxAttempts: 1, backoffMs: 1000, multiplier: 2, maxBackoffMs: 1000 },
+      timeoutMs: 30_000,
+      optional: false,
+      policyTags: [],
+    },
+  ],
 };
 
 /**
@@ -35,9 +49,27 @@ async function seedRuns(path: string, count: number): Promise<void> {
   for (let n = 0; n < count; n++) {
     const runId = `seeded-${String(n).padStart(5, '0')}`;
     const start = (state: Parameters<typeof decide>[1], now: string) =>
-      decide({ type: 'StartRun', data: { runId, workflowId: seededPlan.workflowId, workflowVersion: seededPlan.workflowVersion, trigger: { source: 'api', idempotencyKey: runId }, input: {}, plan: seededPlan } }, state, { now });
+      decide(
+        {
+          type: 'StartRun',
+          data: {
+            runId,
+            workflowId: seededPlan.workflowId,
+            workflowVersion: seededPlan.workflowVersion,
+            trigger: { source: 'api', idempotencyKey: runId },
+            input: {},
+            plan: seededPlan,
+          },
+        },
+        state,
+        { now },
+      );
     await repository.execute(runId, start, { causationId: `seed-${n}` });
-    await repository.execute(runId, (state, now) => decide({ type: 'CancelRun', data: { reason: 'seeded history' } }, state, { now }), { causationId: `seed-${n}-done` });
+    await repository.execute(
+      runId,
+      (state, now) => decide({ type: 'CancelRun', data: { reason: 'seeded history' } }, state, { now }),
+      { causationId: `seed-${n}-done` },
+    );
   }
   const position = await readAllPages(store, { fromPosition: 0 }, () => undefined);
   await store.close();
@@ -85,7 +117,11 @@ describe('console at scale, replay and fork', () => {
     expect(problems.flat()).toEqual([]);
   });
 
-  async function signedIn(sub: string, scopes: Scope[], expected: Array<{ status: number; url: string }> = []): Promise<Page> {
+  async function signedIn(
+    sub: string,
+    scopes: Scope[],
+    expected: Array<{ status: number; url: string }> = [],
+  ): Promise<Page> {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     problems.push(pageProblems(page, expected));
     await page.goto(`${stack.gatewayUrl}/console/`);
@@ -98,13 +134,19 @@ describe('console at scale, replay and fork', () => {
   const getRuns = async (path: string) => {
     const started = performance.now();
     const response = await fetch(`${stack.gatewayUrl}${path}`, { headers: await authHeader(stack) });
-    return { response, ms: performance.now() - started, body: (await response.json()) as Array<{ runId: string }> | { error: { details: { field: string } } } };
+    return {
+      response,
+      ms: performance.now() - started,
+      body: (await response.json()) as Array<{ runId: string }> | { error: { details: { field: string } } },
+    };
   };
 
   it('answers the API first page of 10,000 runs in under a second, then the next page by its Link', async () => {
     const cold = await getRuns('/v1/runs'); // the gateway's projection reads the 20,000 events on its first query
     const warm = await getRuns('/v1/runs');
-    console.log(`GET /v1/runs over ${SEEDED} runs: first query ${cold.ms.toFixed(0)} ms, then ${warm.ms.toFixed(0)} ms`);
+    console.log(
+      `GET /v1/runs over ${SEEDED} runs: first query ${cold.ms.toFixed(0)} ms, then ${warm.ms.toFixed(0)} ms`,
+    );
     expect(warm.ms).toBeLessThan(1000);
     const first = warm.body as Array<{ runId: string }>;
     expect(first).toHaveLength(100);
@@ -112,7 +154,9 @@ describe('console at scale, replay and fork', () => {
     const link = /<([^>]+)>; rel="next"/.exec(warm.response.headers.get('link') ?? '')?.[1];
     expect(link).toContain('limit=100');
     const second = (await getRuns(link!)).body as Array<{ runId: string }>;
-    expect(second.map((run) => run.runId)).toEqual(Array.from({ length: 100 }, (_, i) => `seeded-${String(9899 - i).padStart(5, '0')}`));
+    expect(second.map((run) => run.runId)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `seeded-${String(9899 - i).padStart(5, '0')}`),
+    );
     const refused = await getRuns('/v1/runs?limit=1001');
     expect(refused.response.status).toBe(400);
     expect(refused.body).toMatchObject({ error: { code: 'request_invalid', details: { field: 'limit' } } });
@@ -134,7 +178,9 @@ describe('console at scale, replay and fork', () => {
 
     // "Started: last hour" leaves out the 10,000 runs seeded as of 2026-01-01, and keeps a run started now.
     const recent = await fetch(`${stack.gatewayUrl}/v1/workflows/noop-chain/runs`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(stack)) }, body: JSON.stringify({ input: {}, idempotencyKey: 'started-now' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
+      body: JSON.stringify({ input: {}, idempotencyKey: 'started-now' }),
     });
     const recentId = ((await recent.json()) as { runId: string }).runId;
     await page.getByLabel('Started').selectOption({ label: 'last hour' });
@@ -150,8 +196,15 @@ describe('console at scale, replay and fork', () => {
       body: JSON.stringify({ input: { sleepMs: 0 }, idempotencyKey: 'replay-1' }),
     });
     const runId = ((await started.json()) as { runId: string }).runId;
-    await eventually(async () => ((await store.readStream(`run-${runId}`)).some((event) => event.type === 'RunCompleted') ? true : undefined), 30_000, 'the run to complete').catch(async (error: Error) => {
-      throw new Error(`${error.message}; ${started.status}; events: ${(await store.readStream(`run-${runId}`)).map((event) => event.type).join(', ')}`);
+    await eventually(
+      async () =>
+        (await store.readStream(`run-${runId}`)).some((event) => event.type === 'RunCompleted') ? true : undefined,
+      30_000,
+      'the run to complete',
+    ).catch(async (error: Error) => {
+      throw new Error(
+        `${error.message}; ${started.status}; events: ${(await store.readStream(`run-${runId}`)).map((event) => event.type).join(', ')}`,
+      );
     });
 
     // A reader may look but not fork: the API's refusal is shown in the dialog.
@@ -170,7 +223,9 @@ describe('console at scale, replay and fork', () => {
     await operator.keyboard.press('ArrowRight');
     const diff = operator.locator('[data-testid="replay-diff"][data-from="cp-1"][data-to="cp-2"]');
     await diff.waitFor();
-    await expect(diff.locator('tr', { hasText: '/steps/r2/status' }).textContent()).resolves.toMatch(/changed.*"pending".*"succeeded"|changed.*succeeded/);
+    await expect(diff.locator('tr', { hasText: '/steps/r2/status' }).textContent()).resolves.toMatch(
+      /changed.*"pending".*"succeeded"|changed.*succeeded/,
+    );
     await operator.getByText('State at cp-2').click();
     await operator.getByTestId('replay-state').filter({ hasText: '"r2"' }).waitFor();
     await operator.getByText('State at cp-2').click(); // folded again: the screenshot shows the slider and the diff
@@ -186,6 +241,8 @@ describe('console at scale, replay and fork', () => {
       return events.length > 0 ? events : undefined;
     });
     expect(forked[0]).toMatchObject({ type: 'RunTriggered', data: { forkedFrom: { runId, checkpoint: 'cp-2' } } });
-    expect(forked.filter((event) => event.type === 'StepSucceeded' && (event.data as { carriedOver?: boolean }).carriedOver)).toHaveLength(2);
+    expect(
+      forked.filter((event) => event.type === 'StepSucceeded' && (event.data as { carriedOver?: boolean }).carriedOver),
+    ).toHaveLength(2);
   }, 60_000);
 });

@@ -18,7 +18,8 @@ describe('console in a browser', () => {
   let browser: Browser;
   let shots: string;
   const problems: string[][] = [];
-  const claim = async (id: string): Promise<unknown> => JSON.parse(await readFile(join(repoRoot(), 'examples/claim-review/claims', `${id}.json`), 'utf8'));
+  const claim = async (id: string): Promise<unknown> =>
+    JSON.parse(await readFile(join(repoRoot(), 'examples/claim-review/claims', `${id}.json`), 'utf8'));
 
   beforeAll(async () => {
     const dataDir = await tempDir('ledgerflow-console-e2e-');
@@ -27,7 +28,14 @@ describe('console in a browser', () => {
     stack = await startStack({
       dataDir,
       env: { LEDGERFLOW_JAEGER_URL: JAEGER },
-      extras: [{ name: 'claim-review-workers', script: 'examples/claim-review/dist/workers.js', readyLine: /^ledgerflow:ready claim-review-workers$/, env: { CLAIM_BILLING_LEDGER: join(dataDir, 'billing.jsonl') } }],
+      extras: [
+        {
+          name: 'claim-review-workers',
+          script: 'examples/claim-review/dist/workers.js',
+          readyLine: /^ledgerflow:ready claim-review-workers$/,
+          env: { CLAIM_BILLING_LEDGER: join(dataDir, 'billing.jsonl') },
+        },
+      ],
     });
     await browserStarted;
     shots = await screenshotDir();
@@ -51,7 +59,9 @@ describe('console in a browser', () => {
     problems.push(pageProblems(page, [{ status: 403, url: '/decision' }]));
     await page.goto(`${stack.gatewayUrl}/console/`);
     await page.getByRole('heading', { name: 'Sign in to the Ledgerflow console' }).waitFor();
-    await page.getByLabel('Bearer token').fill(await devToken(stack, { sub, scopes: ['runs:read', 'gates:decide'], roles }));
+    await page
+      .getByLabel('Bearer token')
+      .fill(await devToken(stack, { sub, scopes: ['runs:read', 'gates:decide'], roles }));
     if (screenshot) await page.screenshot({ path: join(shots, screenshot) });
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('signed-in-as').filter({ hasText: sub }).waitFor();
@@ -81,7 +91,10 @@ describe('console in a browser', () => {
     await page.getByLabel('Bearer token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expectText(page.getByRole('alert'), /three dot-separated parts/);
-    const forged = await devToken({ ...stack, authSecret: 'another-secret-of-at-least-32-characters' }, { sub: 'mallory', scopes: ['admin'] });
+    const forged = await devToken(
+      { ...stack, authSecret: 'another-secret-of-at-least-32-characters' },
+      { sub: 'mallory', scopes: ['admin'] },
+    );
     await page.getByLabel('Bearer token').fill(forged);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expectText(page.getByRole('alert'), /The gateway refused this token: .*unauthorized, HTTP 401/);
@@ -100,7 +113,9 @@ describe('console in a browser', () => {
     gatedRunId = await startClaim('CLM-2026-0004');
     await expectText(runRow(lead, plainRunId).getByTestId('run-status'), 'completed', 30_000);
     await expectText(runRow(lead, gatedRunId).locator('td').nth(2), '1', 30_000); // one open gate
-    expect(await lead.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run-id')))).toEqual([gatedRunId, plainRunId]);
+    expect(
+      await lead.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run-id'))),
+    ).toEqual([gatedRunId, plainRunId]);
     await lead.getByLabel('Status').selectOption('completed');
     await runRow(lead, gatedRunId).waitFor({ state: 'detached' });
     await expectText(runRow(lead, plainRunId).getByTestId('run-status'), 'completed');
@@ -113,7 +128,8 @@ describe('console in a browser', () => {
     await expectText(lead.getByTestId('run-status'), 'running');
     await node(lead, 'payout').waitFor();
     expect(await node(lead, 'payout').getAttribute('data-status')).toBe('gate');
-    for (const done of ['extract_documents', 'check_coverage', 'fraud_screen']) expect(await node(lead, done).getAttribute('data-status')).toBe('succeeded');
+    for (const done of ['extract_documents', 'check_coverage', 'fraud_screen'])
+      expect(await node(lead, done).getAttribute('data-status')).toBe('succeeded');
     await expectText(node(lead, 'payout'), 'waiting at gate');
     await expectText(node(lead, 'payout'), 'billing.payout');
     await expectText(lead.getByTestId('integrity'), /Audit chain intact/);
@@ -127,13 +143,22 @@ describe('console in a browser', () => {
     await intern.getByRole('link', { name: 'Gates' }).click();
     await expectText(intern.getByRole('region', { name: 'Waiting for you' }), 'No open gate names you.');
     const foreign = intern.locator(`article[data-gate-id="${gatedRunId}.payout"]`);
-    await expectText(foreign.getByTestId('gate-standing'), 'Not yours to decide: this gate names claims-lead, and you are user intern; roles adjuster; no teams.');
+    await expectText(
+      foreign.getByTestId('gate-standing'),
+      'Not yours to decide: this gate names claims-lead, and you are user intern; roles adjuster; no teams.',
+    );
     await foreign.getByRole('button', { name: 'Approve' }).click();
-    await expectText(foreign.getByRole('alert'), /The gateway refused the decision: .*RUN.REVIEWER_NOT_NAMED, HTTP 403/);
+    await expectText(
+      foreign.getByRole('alert'),
+      /The gateway refused the decision: .*RUN.REVIEWER_NOT_NAMED, HTTP 403/,
+    );
     await intern.screenshot({ path: join(shots, 'console-gate-refused.png'), fullPage: true });
     const refused = await fetch(`${stack.gatewayUrl}/v1/gates/${gatedRunId}.payout/decision`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await authHeader(stack, { sub: 'intern', scopes: ['gates:decide'], roles: ['adjuster'] })) },
+      headers: {
+        'content-type': 'application/json',
+        ...(await authHeader(stack, { sub: 'intern', scopes: ['gates:decide'], roles: ['adjuster'] })),
+      },
       body: JSON.stringify({ outcome: 'approve' }),
     });
     expect(refused.status).toBe(403);
@@ -143,7 +168,9 @@ describe('console in a browser', () => {
     // claims-lead decides in another tab; the run view opened before the decision follows it over its stream.
     const inbox = await signedIn('claims-lead', ['claims-lead']);
     await inbox.getByRole('link', { name: 'Gates' }).click();
-    const mine = inbox.getByRole('region', { name: 'Waiting for you' }).locator(`article[data-gate-id="${gatedRunId}.payout"]`);
+    const mine = inbox
+      .getByRole('region', { name: 'Waiting for you' })
+      .locator(`article[data-gate-id="${gatedRunId}.payout"]`);
     await expectText(mine, "payouts above 50,000 need a claims lead's approval");
     await mine.getByRole('button', { name: 'Reject' }).click();
     await expectText(mine.getByRole('alert'), 'Give a reason to reject');
@@ -153,7 +180,11 @@ describe('console in a browser', () => {
     await expectText(inbox.getByTestId('gate-notice'), /Gate of step payout .* approved/);
     await mine.waitFor({ state: 'detached' });
 
-    await eventually(async () => ((await node(lead, 'payout').getAttribute('data-status')) === 'succeeded' ? true : undefined), 30_000, 'payout to succeed in the open run view');
+    await eventually(
+      async () => ((await node(lead, 'payout').getAttribute('data-status')) === 'succeeded' ? true : undefined),
+      30_000,
+      'payout to succeed in the open run view',
+    );
     await expectText(lead.getByTestId('run-status'), 'completed', 30_000);
     await expectText(lead.getByTestId('stream-state'), 'run ended');
     await expectText(lead.getByTestId('event-log'), 'GateDecided');
@@ -168,20 +199,39 @@ describe('console in a browser', () => {
     await lead.screenshot({ path: join(shots, 'console-run-dark.png') });
 
     const decided = (await store.readStream(`run-${gatedRunId}`)).filter((event) => event.type === 'GateDecided');
-    expect(decided.map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'approved', reviewer: 'claims-lead', comment: '72,500 EUR checked against the repair invoice' })]);
+    expect(decided.map((event) => event.data)).toEqual([
+      expect.objectContaining({
+        outcome: 'approved',
+        reviewer: 'claims-lead',
+        comment: '72,500 EUR checked against the repair invoice',
+      }),
+    ]);
   }, 60_000);
 
   it("shows a gate's SLA and context, refuses an invalid plan revision with the API's message, sends an edited redirect, and shows a step's grant, lineage and trace", async () => {
     const runId = await startClaim('CLM-2026-0004', 'CLM-2026-0004-redirect');
     const gateId = `${runId}.payout`;
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    problems.push(pageProblems(page, [{ status: 400, url: '/decision' }, { status: 422, url: '/decision' }]));
+    problems.push(
+      pageProblems(page, [
+        { status: 400, url: '/decision' },
+        { status: 422, url: '/decision' },
+      ]),
+    );
     await page.goto(`${stack.gatewayUrl}/console/`);
-    await page.getByLabel('Bearer token').fill(await devToken(stack, { sub: 'claims-lead', scopes: ['runs:read', 'gates:decide'], roles: ['claims-lead'] }));
+    await page
+      .getByLabel('Bearer token')
+      .fill(
+        await devToken(stack, { sub: 'claims-lead', scopes: ['runs:read', 'gates:decide'], roles: ['claims-lead'] }),
+      );
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Gates' }).click();
     const card = page.getByRole('region', { name: 'Waiting for you' }).locator(`article[data-gate-id="${gateId}"]`);
-    await expectText(card.getByTestId('gate-sla'), /^due in (3 h 59 min \d+|4 h 0 min 0) s \(.*\); not escalated, next claims-director$/, 30_000);
+    await expectText(
+      card.getByTestId('gate-sla'),
+      /^due in (3 h 59 min \d+|4 h 0 min 0) s \(.*\); not escalated, next claims-director$/,
+      30_000,
+    );
     await expectText(card.getByTestId('gate-standing'), 'This gate names you as claims-lead.');
     await expectText(card.getByTestId('gate-pending'), 'billing.payout by payout-agent, attempt 1');
     await expectText(card.getByTestId('gate-rules'), /payout-approval.*@1\.0\.0/);
@@ -191,11 +241,17 @@ describe('console in a browser', () => {
     await card.getByRole('button', { name: 'Redirect…' }).click();
     const editor = card.getByLabel(/^Plan revision/);
     await expectText(editor, '"payout_revised"');
-    const draft = JSON.parse(await editor.inputValue()) as { addSteps: Array<Record<string, unknown>>; removeStepIds: string[] };
+    const draft = JSON.parse(await editor.inputValue()) as {
+      addSteps: Array<Record<string, unknown>>;
+      removeStepIds: string[];
+    };
     // Refused by the API (a step without tool, action, agent), shown as it answered, and nothing recorded.
     await editor.fill(JSON.stringify({ addSteps: [{ id: 'payout_revised' }], removeStepIds: [] }));
     await card.getByRole('button', { name: 'Send the redirect' }).click();
-    await expectText(card.getByRole('alert'), /The gateway refused the decision: invalid request: revision\.addSteps\.0\.tool: .* \(request_invalid, HTTP 400\)/);
+    await expectText(
+      card.getByRole('alert'),
+      /The gateway refused the decision: invalid request: revision\.addSteps\.0\.tool: .* \(request_invalid, HTTP 400\)/,
+    );
     expect((await store.readStream(`run-${runId}`)).some((event) => event.type === 'GateDecided')).toBe(false);
     // Not JSON: refused in the page, nothing sent.
     await editor.fill('{"addSteps": [');
@@ -208,15 +264,29 @@ describe('console in a browser', () => {
     await page.screenshot({ path: join(shots, 'console-gate-redirect.png'), fullPage: true });
     await card.getByRole('button', { name: 'Send the redirect' }).dblclick();
     await expectText(page.getByTestId('gate-notice'), /Gate of step payout .* redirected/);
-    const stored = await eventually(async () => {
-      const events = await store.readStream(`run-${runId}`);
-      return events.some((event) => event.type === 'PlanRevised') ? events : undefined;
-    }, 15_000, 'PlanRevised in the store');
-    expect(stored.filter((event) => event.type === 'GateDecided').map((event) => event.data)).toEqual([expect.objectContaining({ outcome: 'redirected', reviewer: 'claims-lead', comment: 'pay through the reviewed step' })]);
+    const stored = await eventually(
+      async () => {
+        const events = await store.readStream(`run-${runId}`);
+        return events.some((event) => event.type === 'PlanRevised') ? events : undefined;
+      },
+      15_000,
+      'PlanRevised in the store',
+    );
+    expect(stored.filter((event) => event.type === 'GateDecided').map((event) => event.data)).toEqual([
+      expect.objectContaining({
+        outcome: 'redirected',
+        reviewer: 'claims-lead',
+        comment: 'pay through the reviewed step',
+      }),
+    ]);
     expect(JSON.stringify(stored.find((event) => event.type === 'PlanRevised')?.data)).toContain('Payout after review');
 
     await page.goto(`${stack.gatewayUrl}/console/runs/${runId}`);
-    await page.getByRole('button', { name: 'Screen for fraud' }).or(page.locator('button[data-step="fraud_screen"]')).first().click();
+    await page
+      .getByRole('button', { name: 'Screen for fraud' })
+      .or(page.locator('button[data-step="fraud_screen"]'))
+      .first()
+      .click();
     const panel = page.getByTestId('step-panel');
     await expectText(panel.getByTestId('policy-rules'), /@1\.0\.0/);
     await expectText(panel.getByTestId('grant-scope'), 'lf.tool.fraud.screen');
@@ -224,7 +294,9 @@ describe('console in a browser', () => {
     await expectText(panel.getByTestId('lineage'), /Computed from\s*extract_documents/);
     const traceId = (await panel.getByTestId('trace-id').textContent()) ?? '';
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    const trace = (await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`, { headers: await authHeader(stack) })).json()) as { trace_id: string };
+    const trace = (await (
+      await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`, { headers: await authHeader(stack) })
+    ).json()) as { trace_id: string };
     expect(trace.trace_id).toBe(traceId);
     expect(await panel.getByTestId('trace-link').getAttribute('href')).toBe(`${JAEGER}/trace/${traceId}`);
     await page.screenshot({ path: join(shots, 'console-step-details.png'), fullPage: true });

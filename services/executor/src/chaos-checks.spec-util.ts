@@ -23,7 +23,11 @@ const at = (event: StoredEvent) => `${event.type}@${event.revision}`;
 /** The plan's steps from `PlanCreated` (the chaos workflows are never revised; a `PlanRevised` is reported). */
 export function planSteps(events: readonly StoredEvent[]): PlanStepView[] {
   const created = events.find((e) => e.type === 'PlanCreated');
-  return ((created?.data as { plan?: { steps?: PlanStepView[] } } | undefined)?.plan?.steps ?? []).map((s) => ({ id: s.id, dependsOn: s.dependsOn, ...(s.gate ? { gate: s.gate } : {}) }));
+  return ((created?.data as { plan?: { steps?: PlanStepView[] } } | undefined)?.plan?.steps ?? []).map((s) => ({
+    id: s.id,
+    dependsOn: s.dependsOn,
+    ...(s.gate ? { gate: s.gate } : {}),
+  }));
 }
 
 /**
@@ -37,14 +41,17 @@ export function runProblems(runId: string, events: readonly StoredEvent[]): stri
   const types = events.map((e) => e.type);
   const steps = planSteps(events);
   if (steps.length === 0) say('no PlanCreated');
-  if (types.filter((t) => t === 'RunCompleted').length !== 1 || types.at(-1) !== 'RunCompleted') say(`did not end with exactly one RunCompleted (last events: ${events.slice(-4).map(at).join(', ')})`);
+  if (types.filter((t) => t === 'RunCompleted').length !== 1 || types.at(-1) !== 'RunCompleted')
+    say(`did not end with exactly one RunCompleted (last events: ${events.slice(-4).map(at).join(', ')})`);
   for (const bad of ['StepFailed', 'StepRetryScheduled', 'RunPaused', 'RunFailed', 'StepBlocked', 'PlanRevised']) {
-    for (const event of events.filter((e) => e.type === bad)) say(`unexpected ${at(event)} ${JSON.stringify(event.data).slice(0, 200)}`);
+    for (const event of events.filter((e) => e.type === bad))
+      say(`unexpected ${at(event)} ${JSON.stringify(event.data).slice(0, 200)}`);
   }
   const seenStarts = new Set<string>();
   for (const start of events.filter((e) => e.type === 'StepStarted')) {
     const attemptKey = `${stepOf(start)}#${String(dataOf(start).attempt)}`;
-    if (seenStarts.has(attemptKey)) say(`step ${stepOf(start)} attempt ${String(dataOf(start).attempt)} started twice (again at ${at(start)})`);
+    if (seenStarts.has(attemptKey))
+      say(`step ${stepOf(start)} attempt ${String(dataOf(start).attempt)} started twice (again at ${at(start)})`);
     seenStarts.add(attemptKey);
   }
   for (const step of steps) {
@@ -55,7 +62,10 @@ export function runProblems(runId: string, events: readonly StoredEvent[]): stri
     for (const start of starts) {
       for (const dep of step.dependsOn) {
         const done = events.find((e) => e.type === 'StepSucceeded' && stepOf(e) === dep);
-        if (!done || done.revision > start.revision) say(`step ${step.id} started at revision ${start.revision} before its dependency ${dep} succeeded (${done ? at(done) : 'never'})`);
+        if (!done || done.revision > start.revision)
+          say(
+            `step ${step.id} started at revision ${start.revision} before its dependency ${dep} succeeded (${done ? at(done) : 'never'})`,
+          );
       }
     }
     if (step.gate) problems.push(...gateProblems(runId, step.id, events, starts));
@@ -63,7 +73,12 @@ export function runProblems(runId: string, events: readonly StoredEvent[]): stri
   return problems;
 }
 
-function gateProblems(runId: string, stepId: string, events: readonly StoredEvent[], starts: readonly StoredEvent[]): string[] {
+function gateProblems(
+  runId: string,
+  stepId: string,
+  events: readonly StoredEvent[],
+  starts: readonly StoredEvent[],
+): string[] {
   const problems: string[] = [];
   const gateId = `${runId}.${stepId}`;
   const opened = events.filter((e) => e.type === 'GateOpened' && dataOf(e).gateId === gateId);
@@ -71,10 +86,15 @@ function gateProblems(runId: string, stepId: string, events: readonly StoredEven
   if (opened.length !== 1) problems.push(`gate ${gateId}: opened ${opened.length} times`);
   if (decided.length !== 1) problems.push(`gate ${gateId}: decided ${decided.length} times`);
   const decision = decided[0];
-  if (decision && dataOf(decision).outcome !== 'approved') problems.push(`gate ${gateId}: decided ${String(dataOf(decision).outcome)}, not approved`);
-  if (decision && opened[0] && opened[0].revision > decision.revision) problems.push(`gate ${gateId}: decided at ${at(decision)} before it was opened (${at(opened[0])})`);
+  if (decision && dataOf(decision).outcome !== 'approved')
+    problems.push(`gate ${gateId}: decided ${String(dataOf(decision).outcome)}, not approved`);
+  if (decision && opened[0] && opened[0].revision > decision.revision)
+    problems.push(`gate ${gateId}: decided at ${at(decision)} before it was opened (${at(opened[0])})`);
   for (const start of starts) {
-    if (!decision || decision.revision > start.revision) problems.push(`gate ${gateId}: step ${stepId} started at revision ${start.revision} before its GateDecided (${decision ? at(decision) : 'never'}): the gate was skipped`);
+    if (!decision || decision.revision > start.revision)
+      problems.push(
+        `gate ${gateId}: step ${stepId} started at revision ${start.revision} before its GateDecided (${decision ? at(decision) : 'never'}): the gate was skipped`,
+      );
   }
   return problems;
 }
@@ -89,7 +109,10 @@ export interface LedgerLine {
 
 export function readLedger(path: string): LedgerLine[] {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as LedgerLine);
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as LedgerLine);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -102,28 +125,47 @@ export function readLedger(path: string): LedgerLine[] {
  * the tool received (`calls`, re-dispatches included) used the key of a recorded `StepStarted`; and no call of
  * a gated step arrived before its `GateDecided` was committed.
  */
-export function ledgerProblems(runs: ReadonlyMap<string, readonly StoredEvent[]>, applied: readonly LedgerLine[], calls: readonly LedgerLine[]): string[] {
+export function ledgerProblems(
+  runs: ReadonlyMap<string, readonly StoredEvent[]>,
+  applied: readonly LedgerLine[],
+  calls: readonly LedgerLine[],
+): string[] {
   const problems: string[] = [];
   const startedKeys = new Map<string, StoredEvent>();
   let expected = 0;
   for (const [runId, events] of runs) {
-    for (const start of events.filter((e) => e.type === 'StepStarted')) startedKeys.set(String(dataOf(start).idempotencyKey), start);
+    for (const start of events.filter((e) => e.type === 'StepStarted'))
+      startedKeys.set(String(dataOf(start).idempotencyKey), start);
     for (const step of planSteps(events)) {
       expected += 1;
       const lines = applied.filter((line) => line.runId === runId && line.stepId === step.id);
-      const keys = events.filter((e) => e.type === 'StepStarted' && stepOf(e) === step.id).map((e) => String(dataOf(e).idempotencyKey));
-      if (lines.length !== 1) problems.push(`run ${runId} step ${step.id}: ${lines.length} side effects in the ledger (keys ${lines.map((l) => l.idempotencyKey).join(', ') || 'none'})`);
-      for (const line of lines) if (!keys.includes(line.idempotencyKey)) problems.push(`run ${runId} step ${step.id}: side effect under key ${line.idempotencyKey}, not a StepStarted key (${keys.join(', ')})`);
+      const keys = events
+        .filter((e) => e.type === 'StepStarted' && stepOf(e) === step.id)
+        .map((e) => String(dataOf(e).idempotencyKey));
+      if (lines.length !== 1)
+        problems.push(
+          `run ${runId} step ${step.id}: ${lines.length} side effects in the ledger (keys ${lines.map((l) => l.idempotencyKey).join(', ') || 'none'})`,
+        );
+      for (const line of lines)
+        if (!keys.includes(line.idempotencyKey))
+          problems.push(
+            `run ${runId} step ${step.id}: side effect under key ${line.idempotencyKey}, not a StepStarted key (${keys.join(', ')})`,
+          );
       if (!step.gate) continue;
       const decision = events.find((e) => e.type === 'GateDecided' && dataOf(e).gateId === `${runId}.${step.id}`);
       for (const call of calls.filter((c) => keys.includes(c.idempotencyKey))) {
-        if (!decision || String(call.at) < decision.recordedAt) problems.push(`run ${runId} step ${step.id}: tool called at ${String(call.at)}, before its GateDecided was recorded (${decision?.recordedAt ?? 'never'})`);
+        if (!decision || String(call.at) < decision.recordedAt)
+          problems.push(
+            `run ${runId} step ${step.id}: tool called at ${String(call.at)}, before its GateDecided was recorded (${decision?.recordedAt ?? 'never'})`,
+          );
       }
     }
   }
-  if (applied.length !== expected) problems.push(`the ledger holds ${applied.length} side effects; the runs' plans have ${expected} steps`);
+  if (applied.length !== expected)
+    problems.push(`the ledger holds ${applied.length} side effects; the runs' plans have ${expected} steps`);
   for (const call of calls) {
-    if (!startedKeys.has(call.idempotencyKey)) problems.push(`a tool call at ${String(call.at)} used key ${call.idempotencyKey}, which no StepStarted recorded`);
+    if (!startedKeys.has(call.idempotencyKey))
+      problems.push(`a tool call at ${String(call.at)} used key ${call.idempotencyKey}, which no StepStarted recorded`);
   }
   return problems;
 }
@@ -133,23 +175,34 @@ export function ledgerProblems(runs: ReadonlyMap<string, readonly StoredEvent[]>
  * per workflow and step, `runs` and `succeeded` equal to the number of runs, `failed` 0. Memory folds
  * asynchronously, so this polls for up to `timeoutMs` before reporting the last figures.
  */
-export async function memoryProblems(stack: Stack, runs: ReadonlyMap<string, readonly StoredEvent[]>, timeoutMs = 20_000): Promise<string[]> {
+export async function memoryProblems(
+  stack: Stack,
+  runs: ReadonlyMap<string, readonly StoredEvent[]>,
+  timeoutMs = 20_000,
+): Promise<string[]> {
   const expected = new Map<string, number>();
   for (const events of runs.values()) {
     const workflowId = String((events[0]?.data as { workflowId?: string } | undefined)?.workflowId);
-    for (const step of planSteps(events)) expected.set(`${workflowId}/${step.id}`, (expected.get(`${workflowId}/${step.id}`) ?? 0) + 1);
+    for (const step of planSteps(events))
+      expected.set(`${workflowId}/${step.id}`, (expected.get(`${workflowId}/${step.id}`) ?? 0) + 1);
   }
   const workflows = [...new Set([...expected.keys()].map((key) => key.split('/')[0]))];
   for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
     const problems: string[] = [];
     for (const workflowId of workflows) {
-      const response = await fetch(`${stack.gatewayUrl}/v1/workflows/${workflowId}/stats`, { headers: await authHeader(stack) });
-      const stats = response.ok ? ((await response.json()) as Array<{ stepId: string; runs: number; succeeded: number; failed: number }>) : [];
+      const response = await fetch(`${stack.gatewayUrl}/v1/workflows/${workflowId}/stats`, {
+        headers: await authHeader(stack),
+      });
+      const stats = response.ok
+        ? ((await response.json()) as Array<{ stepId: string; runs: number; succeeded: number; failed: number }>)
+        : [];
       for (const [key, count] of expected) {
         if (!key.startsWith(`${workflowId}/`)) continue;
         const row = stats.find((s) => `${workflowId}/${s.stepId}` === key);
         if (row?.runs !== count || row.succeeded !== count || row.failed !== 0) {
-          problems.push(`memory ${key}: runs ${row?.runs ?? 'none'}, succeeded ${row?.succeeded ?? 'none'}, failed ${row?.failed ?? 'none'}; expected ${count}, ${count}, 0 (HTTP ${response.status})`);
+          problems.push(
+            `memory ${key}: runs ${row?.runs ?? 'none'}, succeeded ${row?.succeeded ?? 'none'}, failed ${row?.failed ?? 'none'}; expected ${count}, ${count}, 0 (HTTP ${response.status})`,
+          );
         }
       }
     }

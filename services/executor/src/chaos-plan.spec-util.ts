@@ -102,10 +102,16 @@ export function chaosPlan(seed: number, options: ChaosPlanOptions): ChaosPlan {
 
 /** The plan as text, to print before the test acts: seed, the kill schedule, runs per slot. */
 export function describePlan(plan: ChaosPlan): string {
-  const lines = [`chaos seed ${plan.seed} (rerun: LEDGERFLOW_CHAOS_SEED=${plan.seed}); ${plan.runs.length} runs, ${plan.kills.length} kills`];
+  const lines = [
+    `chaos seed ${plan.seed} (rerun: LEDGERFLOW_CHAOS_SEED=${plan.seed}); ${plan.runs.length} runs, ${plan.kills.length} kills`,
+  ];
   plan.kills.forEach((kill, i) => {
-    const runs = plan.runs.filter((run) => run.slot === i).map((run) => `${run.workflowId}#${run.key.split('-').at(-1)}@+${run.offsetMs}`);
-    lines.push(`  #${i}: +${kill.gapMs} ms SIGKILL ${kill.service}, down ${kill.downMs} ms, restart; triggers [${runs.join(' ')}]`);
+    const runs = plan.runs
+      .filter((run) => run.slot === i)
+      .map((run) => `${run.workflowId}#${run.key.split('-').at(-1)}@+${run.offsetMs}`);
+    lines.push(
+      `  #${i}: +${kill.gapMs} ms SIGKILL ${kill.service}, down ${kill.downMs} ms, restart; triggers [${runs.join(' ')}]`,
+    );
   });
   return lines.join('\n');
 }
@@ -115,7 +121,8 @@ export function seedFromEnv(fallback: number): number {
   const raw = process.env['LEDGERFLOW_CHAOS_SEED'];
   if (raw === undefined || raw === '') return fallback;
   const seed = Number(raw);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`LEDGERFLOW_CHAOS_SEED must be an integer in 0..4294967295, got ${raw}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new Error(`LEDGERFLOW_CHAOS_SEED must be an integer in 0..4294967295, got ${raw}`);
   return seed;
 }
 
@@ -125,6 +132,9 @@ export function servicesFromEnv(): readonly ChaosService[] {
   if (raw === undefined || raw === '') return CHAOS_SERVICES;
   const names = raw.split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !(CHAOS_SERVICES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`LEDGERFLOW_CHAOS_SERVICES: unknown service(s) ${unknown.join(', ')}; known: ${CHAOS_SERVICES.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(
+      `LEDGERFLOW_CHAOS_SERVICES: unknown service(s) ${unknown.join(', ')}; known: ${CHAOS_SERVICES.join(', ')}`,
+    );
   return names as ChaosService[];
 }

@@ -19,7 +19,8 @@ export async function snapshot(store: SqliteEventStore): Promise<Snapshot> {
     const list = events.get(runId) ?? [];
     list.push(event);
     events.set(runId, list);
-    if (event.type === 'RunTriggered') runOfKey.set(String((event.data as { trigger: { idempotencyKey: string } }).trigger.idempotencyKey), runId);
+    if (event.type === 'RunTriggered')
+      runOfKey.set(String((event.data as { trigger: { idempotencyKey: string } }).trigger.idempotencyKey), runId);
   }
   for (const list of events.values()) list.sort((a, b) => a.revision - b.revision);
   return { runOfKey, events };
@@ -60,8 +61,13 @@ export function gates(snap: Snapshot): { open: Map<string, string>; decided: Set
 export function slowest(snap: Snapshot, published: ReadonlyMap<string, number>): string {
   const rows = [...published].map(([key, at]) => {
     const events = snap.events.get(snap.runOfKey.get(key) ?? '') ?? [];
-    const after = (event: StoredEvent | undefined) => (event ? Date.parse(event.recordedAt) - at : Number.POSITIVE_INFINITY);
+    const after = (event: StoredEvent | undefined) =>
+      event ? Date.parse(event.recordedAt) - at : Number.POSITIVE_INFINITY;
     return { key, triggered: after(events.find((e) => e.type === 'RunTriggered')), ended: after(events.at(-1)) };
   });
-  return rows.sort((a, b) => b.ended - a.ended).slice(0, 3).map((r) => `${r.key} triggered +${r.triggered} ms, last event +${r.ended} ms`).join('; ');
+  return rows
+    .sort((a, b) => b.ended - a.ended)
+    .slice(0, 3)
+    .map((r) => `${r.key} triggered +${r.triggered} ms, last event +${r.ended} ms`)
+    .join('; ');
 }

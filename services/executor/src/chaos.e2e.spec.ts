@@ -43,7 +43,9 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
   let ledger: string;
 
   beforeAll(async () => {
-    stack = await startBenchStack('ledgerflow-chaos-e2e-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
+    stack = await startBenchStack('ledgerflow-chaos-e2e-', {
+      definitionsDirs: ['services/executor/src/fixtures/workflows'],
+    });
     ledger = stack.benchLedger;
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await stack.connect('publisher');
@@ -75,7 +77,9 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
         await sleep(200);
         last = await snapshot(store);
       }
-      process.stderr.write(`chaos seed ${SEED}: runs settled ${Date.now() - settleStart} ms after the last restart; slowest: ${slowest(last, published)}\n`);
+      process.stderr.write(
+        `chaos seed ${SEED}: runs settled ${Date.now() - settleStart} ms after the last restart; slowest: ${slowest(last, published)}\n`,
+      );
     } finally {
       await stopApproving();
       await Promise.allSettled(publishing);
@@ -93,7 +97,8 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
       runs.set(runId, last.events.get(runId) ?? []);
       problems.push(...runProblems(runId, runs.get(runId) ?? []));
     }
-    if (last.events.size !== plan.runs.length) problems.push(`${last.events.size} run streams for ${plan.runs.length} triggers`);
+    if (last.events.size !== plan.runs.length)
+      problems.push(`${last.events.size} run streams for ${plan.runs.length} triggers`);
     problems.push(...ledgerProblems(runs, readLedger(ledger), readLedger(`${ledger}.calls`)));
     problems.push(...(await memoryProblems(stack, runs)));
     expect({ seed: SEED, problems }).toEqual({ seed: SEED, problems: [] });
@@ -104,16 +109,24 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
    * SIGKILLs the service, waits `downMs`, restarts it and waits until it is ready. Asserts that kills did
    * land while steps were running (else the schedule proved nothing).
    */
-  async function unleash(plan: ChaosPlan, published: Map<string, number>, publishing: Array<Promise<void>>): Promise<void> {
+  async function unleash(
+    plan: ChaosPlan,
+    published: Map<string, number>,
+    publishing: Array<Promise<void>>,
+  ): Promise<void> {
     const js = jetstream(nc);
     const log: string[] = [];
     let duringSteps = 0;
     for (const [i, kill] of plan.kills.entries()) {
       for (const run of plan.runs.filter((r) => r.slot === i)) {
-        publishing.push(sleep(run.offsetMs).then(async () => {
-          published.set(run.key, Date.now());
-          await js.publish(`lf.trigger.${run.workflowId}`, JSON.stringify({ sleepMs: run.sleepMs }), { msgID: run.key });
-        }));
+        publishing.push(
+          sleep(run.offsetMs).then(async () => {
+            published.set(run.key, Date.now());
+            await js.publish(`lf.trigger.${run.workflowId}`, JSON.stringify({ sleepMs: run.sleepMs }), {
+              msgID: run.key,
+            });
+          }),
+        );
       }
       await sleep(kill.gapMs);
       const killedAt = Date.now();
@@ -125,9 +138,13 @@ describe('chaos: services killed with SIGKILL at random points of runs', () => {
       if (running > 0) duringSteps += 1;
       await sleep(kill.downMs);
       await stack.restart(kill.service);
-      log.push(`#${i} ${kill.service}: ${inFlight} runs in flight, ${running} steps running at the kill; back in ${Date.now() - killedAt} ms`);
+      log.push(
+        `#${i} ${kill.service}: ${inFlight} runs in flight, ${running} steps running at the kill; back in ${Date.now() - killedAt} ms`,
+      );
     }
-    process.stderr.write(`chaos seed ${SEED} kills (${duringSteps} of ${plan.kills.length} while steps ran):\n  ${log.join('\n  ')}\n`);
+    process.stderr.write(
+      `chaos seed ${SEED} kills (${duringSteps} of ${plan.kills.length} while steps ran):\n  ${log.join('\n  ')}\n`,
+    );
     expect(duringSteps).toBeGreaterThan(0);
   }
 });

@@ -9,7 +9,10 @@ const STEPS = ['r1', 'r2', 'r3', 'r4'];
 
 function lines(path: string): Array<Record<string, string | number>> {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   } catch {
     return [];
   }
@@ -48,7 +51,8 @@ describe('executor killed mid-run', () => {
       expect(response.status).toBe(202);
       runIds.push(((await response.json()) as { runId: string }).runId);
     }
-    const started = async () => (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).filter((e) => e.type === 'StepStarted').length;
+    const started = async () =>
+      (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).filter((e) => e.type === 'StepStarted').length;
     while ((await started()) < RUNS) await new Promise((resolve) => setTimeout(resolve, 20));
 
     stack.process('executor').kill('SIGKILL');
@@ -71,11 +75,17 @@ describe('executor killed mid-run', () => {
     const calls = lines(`${ledger}.calls`);
     for (const runId of runIds) {
       const events = await eventsOf(runId);
-      const starts = events.filter((e) => e.type === 'StepStarted').map((e) => e.data as { stepId: string; idempotencyKey: string });
+      const starts = events
+        .filter((e) => e.type === 'StepStarted')
+        .map((e) => e.data as { stepId: string; idempotencyKey: string });
       expect(starts.map((s) => s.stepId)).toEqual(STEPS);
       for (const start of starts) {
         expect(applied.filter((line) => line.idempotencyKey === start.idempotencyKey)).toHaveLength(1);
-        const keysForStep = new Set(calls.filter((c) => String(c.idempotencyKey).startsWith(`${runId}/${start.stepId}/`)).map((c) => c.idempotencyKey));
+        const keysForStep = new Set(
+          calls
+            .filter((c) => String(c.idempotencyKey).startsWith(`${runId}/${start.stepId}/`))
+            .map((c) => c.idempotencyKey),
+        );
         expect([...keysForStep]).toEqual([start.idempotencyKey]);
       }
     }

@@ -25,10 +25,21 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
     await server.stop();
   });
 
-  async function instance(self: string, gone: string[][] = [], extra: Partial<ConstructorParameters<typeof ExecutorPresence>[0]> = {}) {
+  async function instance(
+    self: string,
+    gone: string[][] = [],
+    extra: Partial<ConstructorParameters<typeof ExecutorPresence>[0]> = {},
+  ) {
     const nc = await connect({ servers: server.url });
     connections.push(nc);
-    const presence = new ExecutorPresence({ nc, self, logger, onGone: (ids) => gone.push([...ids]), ...TIMING, ...extra });
+    const presence = new ExecutorPresence({
+      nc,
+      self,
+      logger,
+      onGone: (ids) => gone.push([...ids]),
+      ...TIMING,
+      ...extra,
+    });
     presences.push(presence);
     await presence.start();
     return { presence, nc, gone };
@@ -70,7 +81,13 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
     connections.push(aConnection, bConnection);
     const a = new ExecutorPresence({ nc: aConnection, self: 'host-a:1', logger, onGone: () => undefined, ...TIMING });
     const gone: string[][] = [];
-    const b = new ExecutorPresence({ nc: bConnection, self: 'host-b:2', logger, onGone: (ids) => gone.push([...ids]), ...TIMING });
+    const b = new ExecutorPresence({
+      nc: bConnection,
+      self: 'host-b:2',
+      logger,
+      onGone: (ids) => gone.push([...ids]),
+      ...TIMING,
+    });
     presences.push(a, b);
     await a.start();
     await b.start();
@@ -79,7 +96,12 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
     await server.stop();
     await new Promise((resolve) => setTimeout(resolve, 3 * TIMING.ttlMs)); // three TTLs of silence while NATS is down
     server = await startNatsServer({ jetstream: false, port });
-    await eventually('a heard again', () => (b.lastHeard('host-a:1') ?? 0) > Date.now() - TIMING.intervalMs, 10_000, 10);
+    await eventually(
+      'a heard again',
+      () => (b.lastHeard('host-a:1') ?? 0) > Date.now() - TIMING.intervalMs,
+      10_000,
+      10,
+    );
     expect(gone.filter((ids) => ids.includes('host-a:1'))).toEqual([]);
     expect(b.isAlive('host-a:1')).toBe(true);
   });

@@ -18,7 +18,8 @@ const ID_PATTERN = /^[A-Za-z0-9_:-]{1,128}$/;
  */
 export function executorIdOf(configured: string | undefined, pid = process.pid, host = hostname()): string {
   const id = configured ?? `${hostToken(host)}:${pid}`;
-  if (!ID_PATTERN.test(id)) throw new RangeError(`LEDGERFLOW_EXECUTOR_ID must be 1-128 characters of A-Z a-z 0-9 _ : -, got "${id}"`);
+  if (!ID_PATTERN.test(id))
+    throw new RangeError(`LEDGERFLOW_EXECUTOR_ID must be 1-128 characters of A-Z a-z 0-9 _ : -, got "${id}"`);
   return id;
 }
 
@@ -174,7 +175,9 @@ export class ExecutorPresence {
       this.gone.add(id);
     }
     if (lost.length > 0) {
-      this.options.logger.warn('executor instances went silent: their running attempts are reclaimed', { executors: lost.join(',') });
+      this.options.logger.warn('executor instances went silent: their running attempts are reclaimed', {
+        executors: lost.join(','),
+      });
       this.options.onGone(lost);
     }
     if (this.presumed.size > 0 && now - this.startedAt >= this.ttlMs) {

@@ -8,7 +8,8 @@ export class ExecutorConfig extends PrivacyConfig {
    * mounted Kubernetes Secret). Unset: secrets come from `LEDGERFLOW_SECRET_<name>` variables only.
    */
   @Env('LEDGERFLOW_SECRETS_DIR')
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LEDGERFLOW_SECRETS_DIR?: string;
 
   /**
@@ -17,6 +18,8 @@ export class ExecutorConfig extends PrivacyConfig {
    * pod's name) lets a restarted instance resume its own running attempts at once instead of after the presence TTL.
    */
   @Env('LEDGERFLOW_EXECUTOR_ID')
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_:-]{1,128}$/)
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_:-]{1,128}$/)
   LEDGERFLOW_EXECUTOR_ID?: string;
 }

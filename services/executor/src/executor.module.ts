@@ -16,22 +16,38 @@ export class ExecutorModule {
     // so between them it decides on its cached fold; a stale decision fails its expected revision and is decided again.
     context.runs.trustOwnAppends();
     const slots = new RunSlots({
-      store: context.store, runs: context.runs, logger: context.logger, actor: { kind: 'service', id: context.name },
+      store: context.store,
+      runs: context.runs,
+      logger: context.logger,
+      actor: { kind: 'service', id: context.name },
       onDequeued: (runId) => void reconciler.poke(runId),
     });
     const presence = new ExecutorPresence({
-      nc: context.nc, self: executorIdOf(context.config.LEDGERFLOW_EXECUTOR_ID), logger: context.logger,
-      onGone: () => void pokeActiveRuns(context.store, reconciler, context.logger).catch((error: Error) => context.logger.error('reconciling the runs of gone executors failed', { error: error.message })),
+      nc: context.nc,
+      self: executorIdOf(context.config.LEDGERFLOW_EXECUTOR_ID),
+      logger: context.logger,
+      onGone: () =>
+        void pokeActiveRuns(context.store, reconciler, context.logger).catch((error: Error) =>
+          context.logger.error('reconciling the runs of gone executors failed', { error: error.message }),
+        ),
     });
     const reconciler = new RunReconciler({
-      nc: context.nc, runs: context.runs, logger: context.logger, secrets: new SecretProvider(context.config.LEDGERFLOW_SECRETS_DIR), slots, presence,
+      nc: context.nc,
+      runs: context.runs,
+      logger: context.logger,
+      secrets: new SecretProvider(context.config.LEDGERFLOW_SECRETS_DIR),
+      slots,
+      presence,
       ...(context.privacy ? { privacy: context.privacy } : {}),
     });
     return {
       module: ExecutorModule,
       providers: [
-        { provide: RunReconciler, useValue: reconciler }, { provide: RunSlots, useValue: slots }, { provide: ExecutorPresence, useValue: presence },
-        RunEventsConsumer, StartupRecovery,
+        { provide: RunReconciler, useValue: reconciler },
+        { provide: RunSlots, useValue: slots },
+        { provide: ExecutorPresence, useValue: presence },
+        RunEventsConsumer,
+        StartupRecovery,
       ],
     };
   }

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { authHeader, eventually, repoRoot, startBenchStack, startRunOverHttp, withPlannerAlone } from '@ledgerflow/testing';
+import {
+  authHeader,
+  eventually,
+  repoRoot,
+  startBenchStack,
+  startRunOverHttp,
+  withPlannerAlone,
+} from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 /**
@@ -27,10 +34,14 @@ describe('step input expressions at their limits', () => {
   }, 30_000);
 
   const settled = (runId: string): Promise<StoredEvent[]> =>
-    eventually(async () => {
-      const events = await store.readStream(`run-${runId}`);
-      return events.some((e) => ['RunPaused', 'RunCompleted', 'RunFailed'].includes(e.type)) ? events : undefined;
-    }, 30_000, `run ${runId} to settle`);
+    eventually(
+      async () => {
+        const events = await store.readStream(`run-${runId}`);
+        return events.some((e) => ['RunPaused', 'RunCompleted', 'RunFailed'].includes(e.type)) ? events : undefined;
+      },
+      30_000,
+      `run ${runId} to settle`,
+    );
 
   const canaryMs = async (): Promise<number> => {
     const started = Date.now();
@@ -43,20 +54,26 @@ describe('step input expressions at their limits', () => {
     ['cast', 'Unable to cast value to a number', [false]],
     ['loop', 'Evaluation timeout after 1000 milliseconds', [true, true]],
     ['deep', 'limit: 500 nested evaluation frames', [false]],
-  ])('%s: the step fails with input_expression_failed and the executor stays healthy', async (which, cause, retryables) => {
-    const runId = await startRunOverHttp(stack, 'expr-limits', { input: { case: which, word: 'abc' } });
-    const events = await settled(runId);
-    const failures = events.filter((e) => e.type === 'StepFailed').map((e) => e.data as { attempt: number; error: { code: string; message: string; retryable: boolean } });
-    expect(failures.map((f) => f.error.retryable)).toEqual(retryables);
-    for (const failure of failures) {
-      expect(failure.error.code).toBe('input_expression_failed');
-      expect(failure.error.message).toMatch(/^step compute input \/value: expression ".*" failed: /);
-      expect(failure.error.message).toContain(cause);
-    }
-    expect(events.some((e) => e.type === 'StepStarted')).toBe(false);
-    expect(events.at(-1)).toMatchObject({ type: 'RunPaused', data: { reason: 'step_failed', stepId: 'compute' } });
-    await canaryMs();
-  }, 60_000);
+  ])(
+    '%s: the step fails with input_expression_failed and the executor stays healthy',
+    async (which, cause, retryables) => {
+      const runId = await startRunOverHttp(stack, 'expr-limits', { input: { case: which, word: 'abc' } });
+      const events = await settled(runId);
+      const failures = events
+        .filter((e) => e.type === 'StepFailed')
+        .map((e) => e.data as { attempt: number; error: { code: string; message: string; retryable: boolean } });
+      expect(failures.map((f) => f.error.retryable)).toEqual(retryables);
+      for (const failure of failures) {
+        expect(failure.error.code).toBe('input_expression_failed');
+        expect(failure.error.message).toMatch(/^step compute input \/value: expression ".*" failed: /);
+        expect(failure.error.message).toContain(cause);
+      }
+      expect(events.some((e) => e.type === 'StepStarted')).toBe(false);
+      expect(events.at(-1)).toMatchObject({ type: 'RunPaused', data: { reason: 'step_failed', stepId: 'compute' } });
+      await canaryMs();
+    },
+    60_000,
+  );
 
   it('a backtracking pattern in an expression and in the inputSchema runs in linear time', async () => {
     const baseline = await canaryMs();
@@ -94,7 +111,9 @@ describe('a step timeout past the longest timer', () => {
     await withPlannerAlone(dir, async (planner) => {
       expect(await planner.exited).toBe(78);
       expect(planner.output()).toContain(join(dir, 'long-timeout.yaml'));
-      expect(planner.output()).toContain('/steps/0/timeout: "25d" (2160000000 ms) is longer than the limit of 2147483647 ms (24.86 days)');
+      expect(planner.output()).toContain(
+        '/steps/0/timeout: "25d" (2160000000 ms) is longer than the limit of 2147483647 ms (24.86 days)',
+      );
     });
   }, 30_000);
 });

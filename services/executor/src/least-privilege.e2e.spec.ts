@@ -39,12 +39,18 @@ describe('an agent outside its declared capabilities', () => {
     }
     const write = events.filter((e) => (e.data as { stepId?: string }).stepId === 'write');
     expect(write.map((e) => e.type)).toEqual(['StepPolicyEvaluated', 'StepBlocked', 'RunFailed']);
-    const decision = (write[0].data as { decision: { outcome: string; rationale: string; rules: Array<{ result: string; pack: string }> } }).decision;
+    const decision = (
+      write[0].data as {
+        decision: { outcome: string; rationale: string; rules: Array<{ result: string; pack: string }> };
+      }
+    ).decision;
     expect(decision.outcome).toBe('deny');
     expect(decision.rationale).toContain('bench.record');
     expect(decision.rules.some((rule) => rule.result === 'fail')).toBe(true);
     expect((write[1].data as { policies: string[] }).policies.length).toBeGreaterThan(0);
-    expect(events.filter((e) => e.type === 'StepStarted').map((e) => (e.data as { stepId: string }).stepId)).toEqual(['read']);
+    expect(events.filter((e) => e.type === 'StepStarted').map((e) => (e.data as { stepId: string }).stepId)).toEqual([
+      'read',
+    ]);
     expect(existsSync(`${ledger}.calls`) ? readFileSync(`${ledger}.calls`, 'utf8') : '').toBe('');
   }, 40_000);
 });

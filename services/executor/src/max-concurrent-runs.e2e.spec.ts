@@ -34,8 +34,10 @@ describe('maxConcurrentRuns', () => {
     await stack?.stop();
   }, 30_000);
 
-  const runEvents = async (): Promise<StoredEvent[]> => (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 }))
-    .filter((event) => event.metadata.runId !== undefined);
+  const runEvents = async (): Promise<StoredEvent[]> =>
+    (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).filter(
+      (event) => event.metadata.runId !== undefined,
+    );
   const get = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${stack.gatewayUrl}${path}`, { headers: await authHeader(stack) });
     expect(response.status).toBe(200);
@@ -43,7 +45,11 @@ describe('maxConcurrentRuns', () => {
   };
 
   it('runs at most two at once, in trigger order, queued meanwhile, across an executor SIGKILL', async () => {
-    const runIds = await Promise.all(Array.from({ length: RUNS }, (_, i) => startRunOverHttp(stack, WORKFLOW, { input: { sleepMs: 600 }, idempotencyKey: `limited-${i}` })));
+    const runIds = await Promise.all(
+      Array.from({ length: RUNS }, (_, i) =>
+        startRunOverHttp(stack, WORKFLOW, { input: { sleepMs: 600 }, idempotencyKey: `limited-${i}` }),
+      ),
+    );
     const ours = new Set(runIds);
 
     // Sample the list while the runs go on: never more than two running, and the waiting ones queued.
@@ -59,22 +65,36 @@ describe('maxConcurrentRuns', () => {
       }
     })();
 
-    const triggerOrder = async (): Promise<string[]> => (await runEvents()).filter((e) => e.type === 'RunTriggered' && ours.has(e.metadata.runId)).map((e) => e.metadata.runId);
+    const triggerOrder = async (): Promise<string[]> =>
+      (await runEvents())
+        .filter((e) => e.type === 'RunTriggered' && ours.has(e.metadata.runId))
+        .map((e) => e.metadata.runId);
     const lastTriggered = (await triggerOrder()).at(-1) as string;
     expect((await get<{ status: string }>(`/v1/runs/${lastTriggered}`)).status).toBe('queued');
 
     // Kill the executor once a slot freed by an ended run was handed on (a third run dequeued), then restart it.
-    await eventually(async () => ((await runEvents()).filter((e) => e.type === 'RunDequeued' && ours.has(e.metadata.runId)).length >= 3 ? true : undefined), 20_000, 'a third run dequeued');
+    await eventually(
+      async () =>
+        (await runEvents()).filter((e) => e.type === 'RunDequeued' && ours.has(e.metadata.runId)).length >= 3
+          ? true
+          : undefined,
+      20_000,
+      'a third run dequeued',
+    );
     stack.process('executor').kill('SIGKILL');
     await stack.process('executor').exited;
     const killedAt = (await runEvents()).at(-1)?.position ?? 0;
     await new Promise((resolve) => setTimeout(resolve, 300));
     await stack.restart('executor');
 
-    await eventually(async () => {
-      const ended = (await runEvents()).filter((e) => ENDS.has(e.type) && ours.has(e.metadata.runId));
-      return ended.length === RUNS ? true : undefined;
-    }, 25_000, 'all five runs ended');
+    await eventually(
+      async () => {
+        const ended = (await runEvents()).filter((e) => ENDS.has(e.type) && ours.has(e.metadata.runId));
+        return ended.length === RUNS ? true : undefined;
+      },
+      25_000,
+      'all five runs ended',
+    );
     sampling = false;
     await sampler;
 
@@ -90,7 +110,12 @@ describe('maxConcurrentRuns', () => {
     for (const event of events) {
       if (event.type === 'RunDequeued') most = Math.max(most, ++active);
       if (ENDS.has(event.type)) active -= 1;
-      if (event.type === 'StepStarted') expect(events.some((e) => e.type === 'RunDequeued' && e.metadata.runId === event.metadata.runId && e.position < event.position)).toBe(true);
+      if (event.type === 'StepStarted')
+        expect(
+          events.some(
+            (e) => e.type === 'RunDequeued' && e.metadata.runId === event.metadata.runId && e.position < event.position,
+          ),
+        ).toBe(true);
     }
     expect(most).toBe(LIMIT);
     // The restarted executor handed slots on too (the kill came before the last two runs were dequeued).
@@ -99,7 +124,12 @@ describe('maxConcurrentRuns', () => {
     // The semaphore: each run requested, acquired and released once; never more than two holders after any event.
     const slotEvents = await store.readStream(runSlotsStreamId(WORKFLOW));
     for (const type of ['RunSlotRequested', 'RunSlotAcquired', 'RunSlotReleased']) {
-      expect(slotEvents.filter((e) => e.type === type).map((e) => (e.data as { runId: string }).runId).sort()).toEqual([...runIds].sort());
+      expect(
+        slotEvents
+          .filter((e) => e.type === type)
+          .map((e) => (e.data as { runId: string }).runId)
+          .sort(),
+      ).toEqual([...runIds].sort());
     }
     const holders = new Set<string>();
     for (const event of slotEvents) {
@@ -108,8 +138,12 @@ describe('maxConcurrentRuns', () => {
       if (event.type === 'RunSlotReleased') holders.delete(runId);
       expect(holders.size).toBeLessThanOrEqual(LIMIT);
     }
-    expect(foldRunSlots(slotEvents as unknown as RunSlotEvent[])).toEqual(expect.objectContaining({ holders: [], waiters: [] }));
-    expect(slotEvents.filter((e) => e.type === 'RunSlotAcquired').map((e) => (e.data as { runId: string }).runId)).toEqual(triggered);
+    expect(foldRunSlots(slotEvents as unknown as RunSlotEvent[])).toEqual(
+      expect.objectContaining({ holders: [], waiters: [] }),
+    );
+    expect(
+      slotEvents.filter((e) => e.type === 'RunSlotAcquired').map((e) => (e.data as { runId: string }).runId),
+    ).toEqual(triggered);
 
     // Over HTTP: runs were seen queued while others ran, and never more than two running.
     expect(samples.some((counts) => (counts.queued ?? 0) > 0 && (counts.running ?? 0) > 0)).toBe(true);

@@ -43,9 +43,12 @@ export class PolicyClient {
   /** Asks for a decision about one step attempt; remembers its grant (if any) under the idempotency key. */
   async evaluate(attempt: AttemptToEvaluate, parent?: Context): Promise<PolicyEvaluation> {
     const evaluation = await withSpan(`policy ${attempt.step.id}`, { parent }, () =>
-      requestJson<PolicyEvaluation>(this.nc, subjects.policyEvaluate, requestOf(attempt), { timeoutMs: this.timeoutMs }),
+      requestJson<PolicyEvaluation>(this.nc, subjects.policyEvaluate, requestOf(attempt), {
+        timeoutMs: this.timeoutMs,
+      }),
     );
-    if (evaluation.grant) this.grants.set(attempt.idempotencyKey, { grant: evaluation.grant, inputDigest: attempt.inputDigest });
+    if (evaluation.grant)
+      this.grants.set(attempt.idempotencyKey, { grant: evaluation.grant, inputDigest: attempt.inputDigest });
     return evaluation;
   }
 

@@ -60,7 +60,11 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
     const rng = mulberry32(SEED);
     const between = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
     const runs = Array.from({ length: RUNS }, (_, i) => ({
-      key: `replicas-${SEED}-${i}`, workflowId: i % 7 === 3 ? 'chaos-gated' : 'recorded-chain', sleepMs: between(50, 250), slot: between(0, KILLS - 1), offsetMs: between(0, 1500),
+      key: `replicas-${SEED}-${i}`,
+      workflowId: i % 7 === 3 ? 'chaos-gated' : 'recorded-chain',
+      sleepMs: between(50, 250),
+      slot: between(0, KILLS - 1),
+      offsetMs: between(0, 1500),
     }));
     const victims = stack.processNames().filter((name) => name !== 'memory');
     // Shuffled rounds: each round kills every process once, in a seeded order.
@@ -73,7 +77,9 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
       }
       schedule.push(...round);
     }
-    process.stderr.write(`replicas seed ${SEED} (rerun: LEDGERFLOW_CHAOS_SEED=${SEED}): ${RUNS} runs, ${KILLS} kills among ${victims.join(' ')}\n`);
+    process.stderr.write(
+      `replicas seed ${SEED} (rerun: LEDGERFLOW_CHAOS_SEED=${SEED}): ${RUNS} runs, ${KILLS} kills among ${victims.join(' ')}\n`,
+    );
 
     const approver = new GateApprover(stack, await reviewerToken(stack, 'chaos-lead'));
     const stopApproving = approver.watch(store);
@@ -102,7 +108,8 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
           const until = Date.now() + 15_000;
           for (;;) {
             const snap = await snapshot(store);
-            const busiest = victims.filter((name) => name.startsWith('executor'))
+            const busiest = victims
+              .filter((name) => name.startsWith('executor'))
               .map((name) => ({ name, owned: ownedRunning(snap, stack.process(name).pid) }))
               .sort((a, b) => b.owned - a.owned)[0]!;
             if (busiest.owned > 0 || Date.now() >= until) {
@@ -119,7 +126,9 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
         await child.exited;
         await sleep(between(0, 500));
         await stack.restart(victim);
-        log.push(`#${slot} ${victim} killed${victim.startsWith('executor') ? ` running ${owned} step(s)` : ''} and restarted`);
+        log.push(
+          `#${slot} ${victim} killed${victim.startsWith('executor') ? ` running ${owned} step(s)` : ''} and restarted`,
+        );
       }
       await Promise.all(publishing);
       const settleStart = Date.now();
@@ -128,7 +137,9 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
         await sleep(250);
         last = await snapshot(store);
       }
-      process.stderr.write(`replicas seed ${SEED}:\n  ${log.join('\n  ')}\n  settled ${Date.now() - settleStart} ms after the last restart\n`);
+      process.stderr.write(
+        `replicas seed ${SEED}:\n  ${log.join('\n  ')}\n  settled ${Date.now() - settleStart} ms after the last restart\n`,
+      );
     } finally {
       await stopApproving();
       await Promise.allSettled(publishing);
@@ -156,19 +167,29 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
     for (let seq = dlq.state.first_seq; dlq.state.messages > 0 && seq <= dlq.state.last_seq; seq++) {
       const letter = await jsm.streams.getMessage(DLQ_STREAM, { seq }).catch(() => null);
       const h = (name: string) => letter?.header.get(name) ?? '?';
-      problems.push(`dead letter #${seq} of ${h('lf-dlq-consumer')} (${h('lf-dlq-subject')}, ${h('lf-dlq-deliveries')} deliveries): ${h('lf-error-code')} ${h('lf-error-message')}`);
+      problems.push(
+        `dead letter #${seq} of ${h('lf-dlq-consumer')} (${h('lf-dlq-subject')}, ${h('lf-dlq-deliveries')} deliveries): ${h('lf-error-code')} ${h('lf-error-message')}`,
+      );
     }
     await admin.close();
     const reclaimed = [...histories.values()].flat().filter((e) => e.type === 'StepReclaimed').length;
-    process.stderr.write(`replicas seed ${SEED}: ${histories.size} runs, ${reclaimed} attempts reclaimed from killed executors, ${dlq.state.messages} dead letters\n`);
-    if (ownedAtKill > 0 && reclaimed === 0) problems.push(`${ownedAtKill} executor kill(s) landed while it ran steps, yet no attempt was reclaimed`);
+    process.stderr.write(
+      `replicas seed ${SEED}: ${histories.size} runs, ${reclaimed} attempts reclaimed from killed executors, ${dlq.state.messages} dead letters\n`,
+    );
+    if (ownedAtKill > 0 && reclaimed === 0)
+      problems.push(`${ownedAtKill} executor kill(s) landed while it ran steps, yet no attempt was reclaimed`);
     expect(ownedAtKill).toBeGreaterThan(0); // else the schedule proved nothing about handover
     expect({ seed: SEED, problems }).toEqual({ seed: SEED, problems: [] });
   }, 400_000);
 });
 
 /** Publishes a trigger until JetStream acknowledges it (nats-server may be restarting); the key dedupes repeats. */
-async function publishUntilStored(js: ReturnType<typeof jetstream>, workflowId: string, sleepMs: number, key: string): Promise<void> {
+async function publishUntilStored(
+  js: ReturnType<typeof jetstream>,
+  workflowId: string,
+  sleepMs: number,
+  key: string,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await js.publish(`lf.trigger.${workflowId}`, JSON.stringify({ sleepMs }), { msgID: key, timeout: 5000 });
@@ -188,7 +209,8 @@ function ownedRunning(snap: Awaited<ReturnType<typeof snapshot>>, pid: number): 
     for (const event of events) {
       const data = event.data as { stepId?: string; attempt?: number; executor?: string };
       const key = `${data.stepId}#${data.attempt}`;
-      if ((event.type === 'StepStarted' || event.type === 'StepReclaimed') && data.executor) holder.set(key, data.executor);
+      if ((event.type === 'StepStarted' || event.type === 'StepReclaimed') && data.executor)
+        holder.set(key, data.executor);
       if (event.type === 'StepSucceeded' || event.type === 'StepFailed') holder.delete(key);
     }
     owned += [...holder.values()].filter((id) => id.endsWith(`:${pid}`)).length;
@@ -204,7 +226,9 @@ function reclaimProblems(runId: string, events: readonly StoredEvent[], killed: 
     const pid = Number(data.previousExecutor?.split(':').at(-1));
     const killedAt = killed.get(pid);
     if (killedAt === undefined || killedAt > Date.parse(event.recordedAt)) {
-      problems.push(`run ${runId} step ${data.stepId}: reclaimed at revision ${event.revision} from ${data.previousExecutor ?? 'nobody'}, an executor that was not killed before`);
+      problems.push(
+        `run ${runId} step ${data.stepId}: reclaimed at revision ${event.revision} from ${data.previousExecutor ?? 'nobody'}, an executor that was not killed before`,
+      );
     }
   }
   return problems;

@@ -1,5 +1,17 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DomainError, addMilliseconds, decide, decideInSequence, gatesToOpen, isExternalStep, isoToEpochMs, nextActions, startWhenReady, stepIdempotencyKey, wakeAt } from '@ledgerflow/domain';
+import {
+  DomainError,
+  addMilliseconds,
+  decide,
+  decideInSequence,
+  gatesToOpen,
+  isExternalStep,
+  isoToEpochMs,
+  nextActions,
+  startWhenReady,
+  stepIdempotencyKey,
+  wakeAt,
+} from '@ledgerflow/domain';
 import type { NextAction, PlanStep, RunEvent, RunState } from '@ledgerflow/domain';
 import { inputDigestOf } from '@ledgerflow/audit';
 import { subjects } from '@ledgerflow/contracts';
@@ -140,7 +152,11 @@ export class RunReconciler {
     if (loaded.integrity) {
       // Nothing is dispatched, decided or retried on a history that does not verify; an operator must look
       // (docs/operations.md, "Integrity checked by the services"). A new event of the run pokes it again.
-      this.options.logger.error('run refused: its audit chain does not verify', { runId, revision: loaded.integrity.revision, reason: loaded.integrity.reason });
+      this.options.logger.error('run refused: its audit chain does not verify', {
+        runId,
+        revision: loaded.integrity.revision,
+        reason: loaded.integrity.reason,
+      });
       return false;
     }
     if (deadline !== undefined && Date.parse(deadline) <= this.clock().getTime()) return this.timeOut(runId);
@@ -170,11 +186,19 @@ export class RunReconciler {
    */
   private async askForGates(runId: string): Promise<void> {
     try {
-      await requestJson<{ opened: string[] }>(this.options.nc, subjects.approvalOpenGates, { runId }, { timeoutMs: this.options.policyTimeoutMs ?? 5000 });
+      await requestJson<{ opened: string[] }>(
+        this.options.nc,
+        subjects.approvalOpenGates,
+        { runId },
+        { timeoutMs: this.options.policyTimeoutMs ?? 5000 },
+      );
       // Approval appended GateOpened (or found it there): the executor does not consume that type, so it reads the run next time.
       this.options.runs.invalidate(runId);
     } catch (error) {
-      this.options.logger.warn('approval did not open the gates the run waits for (asking again)', { runId, error: (error as Error).message });
+      this.options.logger.warn('approval did not open the gates the run waits for (asking again)', {
+        runId,
+        error: (error as Error).message,
+      });
       this.timers.after(runId, this.options.retryDelayMs ?? 1000);
     }
   }
@@ -192,9 +216,21 @@ export class RunReconciler {
     this.options.logger.warn('run paused: required secrets missing', { runId, secrets: missing.join(',') });
     await this.options.runs.execute(
       runId,
-      (current, now) => (current.status === 'running'
-        ? decide({ type: 'PauseRun', data: { reason: `secrets_missing: ${missing.join(', ')}`, code: 'secrets_missing', secrets: [...missing] } }, current, { now })
-        : []),
+      (current, now) =>
+        current.status === 'running'
+          ? decide(
+              {
+                type: 'PauseRun',
+                data: {
+                  reason: `secrets_missing: ${missing.join(', ')}`,
+                  code: 'secrets_missing',
+                  secrets: [...missing],
+                },
+              },
+              current,
+              { now },
+            )
+          : [],
       { causationId: `secrets-missing:${runId}` },
     );
     return true;
@@ -205,7 +241,8 @@ export class RunReconciler {
     const names = loaded.state.plan?.requiredSecrets ?? [];
     if (names.length === 0) return undefined;
     const resolved = this.options.secrets ? await this.options.secrets.resolve(names) : { values: {}, missing: names };
-    if (resolved.missing.length > 0) throw new Error(`required secrets missing at dispatch: ${resolved.missing.join(', ')}`);
+    if (resolved.missing.length > 0)
+      throw new Error(`required secrets missing at dispatch: ${resolved.missing.join(', ')}`);
     return encodeSecretsHeader(resolved.values);
   }
 
@@ -217,7 +254,10 @@ export class RunReconciler {
     try {
       await this.options.runs.execute(
         runId,
-        (current, now, run) => decide({ type: 'TimeOutRun', data: { runDurationMs: RunRepository.runDurationMs(run, now) } }, current, { now }),
+        (current, now, run) =>
+          decide({ type: 'TimeOutRun', data: { runDurationMs: RunRepository.runDurationMs(run, now) } }, current, {
+            now,
+          }),
         { causationId: `run-timeout:${runId}` },
       );
       this.options.logger.warn('run timed out', { runId });
@@ -257,17 +297,21 @@ export class RunReconciler {
     const key = stepIdempotencyKey(runId, step.id, attempt);
     // The grant binds the digest of the input as the tool receives it (PII revealed); reveal once for both.
     const sent = await this.revealed(runId, input);
-    const evaluation = await this.policy.evaluate({ state, step, attempt, input, inputDigest: inputDigestOf(sent), idempotencyKey: key }, rootContext(loaded));
+    const evaluation = await this.policy.evaluate(
+      { state, step, attempt, input, inputDigest: inputDigestOf(sent), idempotencyKey: key },
+      rootContext(loaded),
+    );
     const { decision } = evaluation;
     if (evaluation.withheld && decision.outcome !== 'deny') {
       this.options.logger.debug('grant withheld', { runId, stepId: step.id, attempt, code: evaluation.withheld.code });
     }
     const result = await this.options.runs.execute(
       runId,
-      (current, now) => decideInSequence(current, { now }, [
-        () => ({ type: 'RecordStepPolicyDecision', data: { stepId: step.id, attempt, decision } }),
-        startWhenReady({ stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() }),
-      ]),
+      (current, now) =>
+        decideInSequence(current, { now }, [
+          () => ({ type: 'RecordStepPolicyDecision', data: { stepId: step.id, attempt, decision } }),
+          startWhenReady({ stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() }),
+        ]),
       { causationId: decision.auditId },
     );
     if (result.appended.some(isStepStarted)) this.dispatch(runId, loaded, step, attempt, key, input, sent);
@@ -281,15 +325,26 @@ export class RunReconciler {
     const key = stepIdempotencyKey(runId, step.id, attempt);
     const result = await this.options.runs.execute(
       runId,
-      (current, now) => decide({ type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() } }, current, { now }),
+      (current, now) =>
+        decide(
+          { type: 'StartStep', data: { stepId: step.id, attempt, idempotencyKey: key, input, ...this.executor() } },
+          current,
+          { now },
+        ),
       { causationId: key },
     );
     // An external step calls no tool: it waits for a person to complete or fail it through the API.
-    if (result.appended.some(isStepStarted) && !isExternalStep(step)) this.dispatch(runId, await this.options.runs.load(runId), step, attempt, key, input);
+    if (result.appended.some(isStepStarted) && !isExternalStep(step))
+      this.dispatch(runId, await this.options.runs.load(runId), step, attempt, key, input);
     return true;
   }
 
-  private inputOf(runId: string, state: RunState, step: PlanStep, attempt: number): Promise<{ input: unknown } | undefined> {
+  private inputOf(
+    runId: string,
+    state: RunState,
+    step: PlanStep,
+    attempt: number,
+  ): Promise<{ input: unknown } | undefined> {
     return resolveInputOrFailStep(this.options, runId, state, step, attempt);
   }
 
@@ -309,13 +364,31 @@ export class RunReconciler {
     const presence = this.options.presence;
     for (const step of loaded.state.plan?.steps ?? []) {
       const stepState = loaded.state.steps[step.id];
-      if (stepState?.status !== 'running' || !stepState.idempotencyKey || isExternalStep(step) || this.inFlight.has(stepState.idempotencyKey)) continue;
+      if (
+        stepState?.status !== 'running' ||
+        !stepState.idempotencyKey ||
+        isExternalStep(step) ||
+        this.inFlight.has(stepState.idempotencyKey)
+      )
+        continue;
       const owner = stepState.executor;
       const mine = presence === undefined || owner === presence.self;
       if (!mine && owner !== undefined && presence.isAlive(owner)) continue;
       if (!mine && !(await this.reclaimed(runId, step.id, stepState.attempt, owner))) continue;
-      this.options.logger.info('re-dispatching a step left running', { runId, stepId: step.id, attempt: stepState.attempt, ...(owner === undefined ? {} : { previousExecutor: owner }) });
-      this.dispatch(runId, await this.options.runs.load(runId), step, stepState.attempt, stepState.idempotencyKey, stepState.input);
+      this.options.logger.info('re-dispatching a step left running', {
+        runId,
+        stepId: step.id,
+        attempt: stepState.attempt,
+        ...(owner === undefined ? {} : { previousExecutor: owner }),
+      });
+      this.dispatch(
+        runId,
+        await this.options.runs.load(runId),
+        step,
+        stepState.attempt,
+        stepState.idempotencyKey,
+        stepState.input,
+      );
     }
   }
 
@@ -328,7 +401,8 @@ export class RunReconciler {
         (current, now) => {
           const holder = current.steps[stepId]?.executor;
           // Re-read: another replica may have reclaimed it since this pass's fold (then it is theirs while they live).
-          if (holder !== owner && holder !== undefined && holder !== self && this.options.presence?.isAlive(holder)) return [];
+          if (holder !== owner && holder !== undefined && holder !== self && this.options.presence?.isAlive(holder))
+            return [];
           return decide({ type: 'ReclaimStep', data: { stepId, attempt, executor: self } }, current, { now });
         },
         { causationId: `reclaim:${stepIdempotencyKey(runId, stepId, attempt)}:${self}` },
@@ -341,18 +415,42 @@ export class RunReconciler {
   }
 
   /** Calls the tool once per idempotency key in this process; `sent` is the revealed input when already computed. */
-  private dispatch(runId: string, loaded: LoadedRun, step: PlanStep, attempt: number, key: string, input: unknown, sent?: unknown): void {
+  private dispatch(
+    runId: string,
+    loaded: LoadedRun,
+    step: PlanStep,
+    attempt: number,
+    key: string,
+    input: unknown,
+    sent?: unknown,
+  ): void {
     if (this.inFlight.has(key)) return;
     let failed = false;
     const work = withSpan(
       `step ${step.id}`,
-      { parent: rootContext(loaded), attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': step.id, 'ledgerflow.attempt': attempt } },
+      {
+        parent: rootContext(loaded),
+        attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': step.id, 'ledgerflow.attempt': attempt },
+      },
       async () => {
         const revealed = sent === undefined ? await this.revealed(runId, input) : sent;
-        const toEvaluate = { state: loaded.state, step, attempt, input, inputDigest: inputDigestOf(revealed), idempotencyKey: key };
+        const toEvaluate = {
+          state: loaded.state,
+          step,
+          attempt,
+          input,
+          inputDigest: inputDigestOf(revealed),
+          idempotencyKey: key,
+        };
         const { grant, withheld } = await this.policy.grantFor(toEvaluate, rootContext(loaded));
         const secrets = await this.secretsHeader(loaded);
-        if (withheld) this.options.logger.warn('dispatching without a grant: the worker will refuse it', { runId, stepId: step.id, attempt, code: withheld.code });
+        if (withheld)
+          this.options.logger.warn('dispatching without a grant: the worker will refuse it', {
+            runId,
+            stepId: step.id,
+            attempt,
+            code: withheld.code,
+          });
         const outcome = await callTool(this.options.nc, {
           tool: step.tool,
           action: step.action,
@@ -382,7 +480,8 @@ export class RunReconciler {
   private async revealed(runId: string, input: unknown): Promise<unknown> {
     if (!this.options.privacy) return input;
     const { value, unknownTokens } = await this.options.privacy.detokenize(input, runId);
-    if (unknownTokens.length > 0) this.options.logger.warn('tokens without vault entry sent as they are', { runId, tokens: unknownTokens.length });
+    if (unknownTokens.length > 0)
+      this.options.logger.warn('tokens without vault entry sent as they are', { runId, tokens: unknownTokens.length });
     return value;
   }
 
@@ -390,7 +489,11 @@ export class RunReconciler {
   private async concealed(runId: string, outcome: ToolOutcome): Promise<ToolOutcome> {
     const privacy = this.options.privacy;
     if (!privacy) return outcome;
-    if (outcome.ok) return { ...outcome, result: { ...outcome.result, output: await privacy.tokenize(outcome.result.output, runId) } };
+    if (outcome.ok)
+      return {
+        ...outcome,
+        result: { ...outcome.result, output: await privacy.tokenize(outcome.result.output, runId) },
+      };
     return { ...outcome, error: { ...outcome.error, message: await privacy.tokenize(outcome.error.message, runId) } };
   }
 
@@ -398,12 +501,14 @@ export class RunReconciler {
     try {
       await this.options.runs.execute(
         runId,
-        (state, now, run) => decide(outcomeCommand(stepId, attempt, outcome, RunRepository.runDurationMs(run, now)), state, { now }),
+        (state, now, run) =>
+          decide(outcomeCommand(stepId, attempt, outcome, RunRepository.runDurationMs(run, now)), state, { now }),
         { causationId: stepIdempotencyKey(runId, stepId, attempt) },
       );
     } catch (error) {
       // Already recorded (a duplicate dispatch after a restart), or the run ended meanwhile (cancelled): nothing to do.
-      if (error instanceof DomainError && (error.code === 'RUN.STEP_NOT_RUNNING' || error.code === 'RUN.NOT_RUNNING')) return;
+      if (error instanceof DomainError && (error.code === 'RUN.STEP_NOT_RUNNING' || error.code === 'RUN.NOT_RUNNING'))
+        return;
       throw error;
     }
   }

@@ -8,8 +8,26 @@ import { RunSlots, runSlotsStreamId } from './run-slots.js';
 
 const actor = { kind: 'service', id: 'executor' } as const;
 const plan: Plan = {
-  workflowId: 'limited', workflowVersion: '1.0.0', concurrency: 1, agents: { a: ['t.x'] }, maxConcurrentRuns: 2,
-  steps: [{ id: 's', name: 's', tool: 't', action: 'x', agent: 'a', dependsOn: [], input: {}, retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 }, timeoutMs: 1000, optional: false, policyTags: [] }],
+  workflowId: 'limited',
+  workflowVersion: '1.0.0',
+  concurrency: 1,
+  agents: { a: ['t.x'] },
+  maxConcurrentRuns: 2,
+  steps: [
+    {
+      id: 's',
+      name: 's',
+      tool: 't',
+      action: 'x',
+      agent: 'a',
+      dependsOn: [],
+      input: {},
+      retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 },
+      timeoutMs: 1000,
+      optional: false,
+      policyTags: [],
+    },
+  ],
 };
 const RUNS = ['q1', 'q2', 'q3', 'q4', 'q5'];
 
@@ -22,30 +40,57 @@ describe('RunSlots across replicas', () => {
   let store: InMemoryEventStore;
   const replica = (dequeued: string[] = []) => {
     const runs = new RunRepository(store, actor);
-    return { runs, slots: new RunSlots({ store, runs, actor, logger: createLogger('executor', { level: 'error' }), onDequeued: (runId) => dequeued.push(runId) }) };
+    return {
+      runs,
+      slots: new RunSlots({
+        store,
+        runs,
+        actor,
+        logger: createLogger('executor', { level: 'error' }),
+        onDequeued: (runId) => dequeued.push(runId),
+      }),
+    };
   };
-  const command = async (runId: string, cmd: RunCommand) => replica().runs.execute(runId, (state, now) => decide(cmd, state, { now }), { causationId: 'test' });
+  const command = async (runId: string, cmd: RunCommand) =>
+    replica().runs.execute(runId, (state, now) => decide(cmd, state, { now }), { causationId: 'test' });
   const stateOf = async (runId: string) => (await replica().runs.load(runId)).state;
-  const dequeues = async (): Promise<string[]> => (await store.readAll({ streamPrefix: 'run-' })).filter((e) => e.type === 'RunDequeued').map((e) => e.metadata.runId);
+  const dequeues = async (): Promise<string[]> =>
+    (await store.readAll({ streamPrefix: 'run-' }))
+      .filter((e) => e.type === 'RunDequeued')
+      .map((e) => e.metadata.runId);
   const slotEvents = (): Promise<StoredEvent[]> => store.readStream(runSlotsStreamId('limited'));
 
   beforeEach(async () => {
     store = new InMemoryEventStore();
     for (const runId of RUNS) {
-      await command(runId, { type: 'StartRun', data: { runId, workflowId: 'limited', workflowVersion: '1.0.0', trigger: { source: 'api', idempotencyKey: runId }, input: {}, plan } });
+      await command(runId, {
+        type: 'StartRun',
+        data: {
+          runId,
+          workflowId: 'limited',
+          workflowVersion: '1.0.0',
+          trigger: { source: 'api', idempotencyKey: runId },
+          input: {},
+          plan,
+        },
+      });
     }
   });
 
   it('grants two slots, in trigger order, however the replicas interleave', async () => {
     const [a, b] = [replica(), replica()];
     // Every run admitted by both replicas at once, latest-triggered first.
-    await Promise.all([...RUNS].reverse().flatMap(async (runId) => {
-      const state = await stateOf(runId);
-      return Promise.all([a.slots.admit(runId, state), b.slots.admit(runId, state)]);
-    }));
+    await Promise.all(
+      [...RUNS].reverse().flatMap(async (runId) => {
+        const state = await stateOf(runId);
+        return Promise.all([a.slots.admit(runId, state), b.slots.admit(runId, state)]);
+      }),
+    );
     expect(await dequeues()).toEqual(['q1', 'q2']);
     expect((await stateOf('q3')).status).toBe('queued');
-    expect((await slotEvents()).filter((e) => e.type === 'RunSlotAcquired').map((e) => (e.data as { runId: string }).runId)).toEqual(['q1', 'q2']);
+    expect(
+      (await slotEvents()).filter((e) => e.type === 'RunSlotAcquired').map((e) => (e.data as { runId: string }).runId),
+    ).toEqual(['q1', 'q2']);
   });
 
   it('hands a freed slot to the head of the queue, and repairs a lost dequeue and a lost release on recovery', async () => {
@@ -61,7 +106,24 @@ describe('RunSlots across replicas', () => {
     // A killed executor: q2 ended but its release was lost; q4 acquired a slot but was never dequeued.
     await command('q2', { type: 'CancelRun', data: { reason: 'test' } });
     const revision = (await slotEvents()).at(-1)?.revision as number;
-    await store.append(runSlotsStreamId('limited'), [{ type: 'RunSlotAcquired', data: { runId: 'q4' }, metadata: { eventId: 'lost-1', runId: 'q4', causationId: 'test', actor, occurredAt: new Date().toISOString(), schemaVersion: 1 } }], { expectedRevision: revision });
+    await store.append(
+      runSlotsStreamId('limited'),
+      [
+        {
+          type: 'RunSlotAcquired',
+          data: { runId: 'q4' },
+          metadata: {
+            eventId: 'lost-1',
+            runId: 'q4',
+            causationId: 'test',
+            actor,
+            occurredAt: new Date().toISOString(),
+            schemaVersion: 1,
+          },
+        },
+      ],
+      { expectedRevision: revision },
+    );
     expect((await stateOf('q4')).status).toBe('queued');
 
     const restarted: string[] = [];

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { decide, decideRunSlots, foldRunSlots, initialRunSlots, nextRunSlotGrant, RUN_SLOT_EVENT_TYPES } from '@ledgerflow/domain';
+import {
+  decide,
+  decideRunSlots,
+  foldRunSlots,
+  initialRunSlots,
+  nextRunSlotGrant,
+  RUN_SLOT_EVENT_TYPES,
+} from '@ledgerflow/domain';
 import type { RunSlotCommand, RunSlotEvent, RunSlotsState, RunState } from '@ledgerflow/domain';
 import { runIdOfStream } from '@ledgerflow/contracts';
 import type { Actor } from '@ledgerflow/contracts';
@@ -89,7 +96,8 @@ export class RunSlots {
         const { state } = await this.load(workflowId);
         const ended: RunSlotCommand[] = [];
         for (const holder of state.holders) {
-          if (!isWaiting(await this.options.runs.load(holder))) ended.push({ type: 'ReleaseRunSlot', data: { runId: holder } });
+          if (!isWaiting(await this.options.runs.load(holder)))
+            ended.push({ type: 'ReleaseRunSlot', data: { runId: holder } });
         }
         const after = await this.pass(workflowId, 'recovery', ended);
         for (const holder of after.state.holders) if (await this.dequeue(holder)) this.options.onDequeued(holder);
@@ -101,7 +109,11 @@ export class RunSlots {
    * Decides and appends one pass (see the class comment); runs granted by it are dequeued in the order they acquired
    * their slots, and reported to `onDequeued` (all but `cause`, whose reconcile goes on by itself).
    */
-  private async pass(workflowId: string, cause: string, first: readonly RunSlotCommand[]): Promise<{ state: RunSlotsState; dequeued: string[] }> {
+  private async pass(
+    workflowId: string,
+    cause: string,
+    first: readonly RunSlotCommand[],
+  ): Promise<{ state: RunSlotsState; dequeued: string[] }> {
     for (let attempt = 1; ; attempt++) {
       const { state, revision } = await this.load(workflowId);
       const events = await this.decidePass(workflowId, state, first);
@@ -110,7 +122,10 @@ export class RunSlots {
         await this.append(workflowId, revision, events, cause);
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
-        this.options.logger.debug('run slots: another executor appended first, deciding again', { workflowId, attempt });
+        this.options.logger.debug('run slots: another executor appended first, deciding again', {
+          workflowId,
+          attempt,
+        });
         continue;
       }
       const after = await this.load(workflowId);
@@ -124,7 +139,11 @@ export class RunSlots {
     }
   }
 
-  private async decidePass(workflowId: string, from: RunSlotsState, first: readonly RunSlotCommand[]): Promise<RunSlotEvent[]> {
+  private async decidePass(
+    workflowId: string,
+    from: RunSlotsState,
+    first: readonly RunSlotCommand[],
+  ): Promise<RunSlotEvent[]> {
     const events: RunSlotEvent[] = [];
     let state = from;
     const apply = (command: RunSlotCommand): void => {
@@ -136,8 +155,16 @@ export class RunSlots {
     (await this.unrequested(workflowId, state.horizon)).forEach(apply);
     for (let head = nextRunSlotGrant(state); head !== undefined; head = nextRunSlotGrant(state)) {
       const run = await this.options.runs.load(head.runId);
-      if (run.integrity) this.options.logger.error('run slots: a queued run fails its audit chain and leaves the queue', { workflowId, runId: head.runId });
-      apply(isWaiting(run) ? { type: 'AcquireRunSlot', data: { runId: head.runId } } : { type: 'ReleaseRunSlot', data: { runId: head.runId } });
+      if (run.integrity)
+        this.options.logger.error('run slots: a queued run fails its audit chain and leaves the queue', {
+          workflowId,
+          runId: head.runId,
+        });
+      apply(
+        isWaiting(run)
+          ? { type: 'AcquireRunSlot', data: { runId: head.runId } }
+          : { type: 'ReleaseRunSlot', data: { runId: head.runId } },
+      );
     }
     return events;
   }
@@ -150,7 +177,10 @@ export class RunSlots {
       const data = event.data as { workflowId?: unknown; maxConcurrentRuns?: unknown };
       const runId = runIdOfStream(event.streamId);
       if (data.workflowId !== workflowId || runId === undefined || typeof data.maxConcurrentRuns !== 'number') return;
-      requests.push({ type: 'RequestRunSlot', data: { runId, position: event.position, limit: data.maxConcurrentRuns } });
+      requests.push({
+        type: 'RequestRunSlot',
+        data: { runId, position: event.position, limit: data.maxConcurrentRuns },
+      });
     });
     return requests;
   }
@@ -162,28 +192,48 @@ export class RunSlots {
       (current, now) => (current.status === 'queued' ? decide({ type: 'DequeueRun', data: {} }, current, { now }) : []),
       { causationId: `run-slot:${runId}` },
     );
-    if (result.appended.length > 0) this.options.logger.info('run dequeued: it holds a slot of its workflow', { runId });
+    if (result.appended.length > 0)
+      this.options.logger.info('run dequeued: it holds a slot of its workflow', { runId });
     return result.appended.length > 0;
   }
 
   /** The slot stream folded, reading only the events appended since this process last folded it. */
   private async load(workflowId: string): Promise<Folded> {
     const known = this.folded.get(workflowId) ?? { state: initialRunSlots(), revision: -1 };
-    const fresh = await this.options.store.readStream(runSlotsStreamId(workflowId), { fromRevision: known.revision + 1 });
+    const fresh = await this.options.store.readStream(runSlotsStreamId(workflowId), {
+      fromRevision: known.revision + 1,
+    });
     if (fresh.length === 0) return known;
-    const next: Folded = { state: foldRunSlots(fresh.filter(isSlotEvent), known.state), revision: fresh[fresh.length - 1].revision };
+    const next: Folded = {
+      state: foldRunSlots(fresh.filter(isSlotEvent), known.state),
+      revision: fresh[fresh.length - 1].revision,
+    };
     this.folded.set(workflowId, next);
     return next;
   }
 
-  private async append(workflowId: string, revision: number, events: readonly RunSlotEvent[], cause: string): Promise<void> {
+  private async append(
+    workflowId: string,
+    revision: number,
+    events: readonly RunSlotEvent[],
+    cause: string,
+  ): Promise<void> {
     const occurredAt = this.clock().toISOString();
     const stored = events.map((event) => ({
       type: event.type,
       data: event.data,
-      metadata: { eventId: randomUUID(), runId: event.data.runId, causationId: `run-slots:${cause}`, actor: this.options.actor, occurredAt, schemaVersion: 1 },
+      metadata: {
+        eventId: randomUUID(),
+        runId: event.data.runId,
+        causationId: `run-slots:${cause}`,
+        actor: this.options.actor,
+        occurredAt,
+        schemaVersion: 1,
+      },
     }));
-    await this.options.store.append(runSlotsStreamId(workflowId), stored, { expectedRevision: revision < 0 ? 'no_stream' : revision });
+    await this.options.store.append(runSlotsStreamId(workflowId), stored, {
+      expectedRevision: revision < 0 ? 'no_stream' : revision,
+    });
   }
 
   /** Runs `work` after every earlier pass of the same workflow in this process. */

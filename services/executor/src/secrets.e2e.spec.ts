@@ -42,28 +42,52 @@ describe('required secrets', () => {
     await stack?.stop();
   }, 30_000);
 
-  const settled = (runId: string, type: string) => eventually(async () => {
-    const events = await store.readStream(`run-${runId}`);
-    return events.some((e) => e.type === type) ? events : undefined;
-  }, 30_000, `${type} of ${runId}`);
+  const settled = (runId: string, type: string) =>
+    eventually(
+      async () => {
+        const events = await store.readStream(`run-${runId}`);
+        return events.some((e) => e.type === type) ? events : undefined;
+      },
+      30_000,
+      `${type} of ${runId}`,
+    );
 
   it('pauses a run secrets_missing before its first step, and runs it with both secrets once they are there', async () => {
     const runId = await startRunOverHttp(stack, 'needs-secrets', { input: {}, idempotencyKey: 'secrets-1' });
     const paused = await settled(runId, 'RunPaused');
-    expect(paused.find((e) => e.type === 'RunPaused')?.data).toEqual({ reason: 'secrets_missing: API_TOKEN', code: 'secrets_missing', secrets: ['API_TOKEN'] });
+    expect(paused.find((e) => e.type === 'RunPaused')?.data).toEqual({
+      reason: 'secrets_missing: API_TOKEN',
+      code: 'secrets_missing',
+      secrets: ['API_TOKEN'],
+    });
     expect(paused.map((e) => e.type)).not.toContain('StepStarted');
 
     await writeFile(join(secretsDir, 'API_TOKEN'), `${API_TOKEN}\n`, { mode: 0o600 });
     const resumed = await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/resume`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeader(stack, { sub: 'ops', scopes: ['runs:operate'] })) }, body: '{}',
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(await authHeader(stack, { sub: 'ops', scopes: ['runs:operate'] })),
+      },
+      body: '{}',
     });
     expect(resumed.status).toBe(200);
     const events = await settled(runId, 'RunCompleted');
     const output = events.find((e) => e.type === 'StepSucceeded')?.data as { output: unknown };
-    expect(output.output).toEqual({ received: { API_TOKEN: fingerprint(API_TOKEN), DB_PASSWORD: fingerprint(DB_PASSWORD) } });
+    expect(output.output).toEqual({
+      received: { API_TOKEN: fingerprint(API_TOKEN), DB_PASSWORD: fingerprint(DB_PASSWORD) },
+    });
 
     // Names only: no value in the store file (WAL included) nor in what the executor printed.
-    const stored = ['', '-wal'].map((suffix) => { try { return readFileSync(`${stack.sqlitePath}${suffix}`).toString('latin1'); } catch { return ''; } }).join('');
+    const stored = ['', '-wal']
+      .map((suffix) => {
+        try {
+          return readFileSync(`${stack.sqlitePath}${suffix}`).toString('latin1');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
     for (const value of [API_TOKEN, DB_PASSWORD]) {
       expect(stored.includes(value)).toBe(false);
       expect(stack.process('executor').output().includes(value)).toBe(false);

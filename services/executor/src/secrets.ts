@@ -11,7 +11,8 @@ export const SECRET_ENV_PREFIX = 'LEDGERFLOW_SECRET_';
 export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** The environment variable of a secret: upper case, `.` and `-` as `_` (`billing-api-key` -> `LEDGERFLOW_SECRET_BILLING_API_KEY`). */
-export const secretEnvName = (name: string): string => `${SECRET_ENV_PREFIX}${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+export const secretEnvName = (name: string): string =>
+  `${SECRET_ENV_PREFIX}${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
 
 /** Largest secret value read, in bytes (a file in the secrets directory, or an environment variable). */
 export const MAX_SECRET_BYTES = 16 * 1024;
@@ -39,7 +40,7 @@ export class SecretProvider {
     const values: Record<string, string> = {};
     const missing: string[] = [];
     for (const name of names) {
-      const value = SECRET_NAME.test(name) ? (await this.fromDir(name)) ?? this.env[secretEnvName(name)] : undefined;
+      const value = SECRET_NAME.test(name) ? ((await this.fromDir(name)) ?? this.env[secretEnvName(name)]) : undefined;
       if (value === undefined || value === '' || Buffer.byteLength(value) > MAX_SECRET_BYTES) missing.push(name);
       else values[name] = value;
     }
@@ -58,4 +59,5 @@ export class SecretProvider {
 }
 
 /** The `lf-secrets` header value: base64url of the JSON object name -> value. */
-export const encodeSecretsHeader = (values: Readonly<Record<string, string>>): string => Buffer.from(JSON.stringify(values)).toString('base64url');
+export const encodeSecretsHeader = (values: Readonly<Record<string, string>>): string =>
+  Buffer.from(JSON.stringify(values)).toString('base64url');

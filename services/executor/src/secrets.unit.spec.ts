@@ -10,13 +10,22 @@ describe('SecretProvider', () => {
     await writeFile(join(dir, 'API_TOKEN'), 'from-file\n');
     await writeFile(join(dir, 'EMPTY'), '');
     await writeFile(join(dir, 'HUGE'), 'x'.repeat(MAX_SECRET_BYTES + 1));
-    const env = { LEDGERFLOW_SECRET_API_TOKEN: 'from-env', LEDGERFLOW_SECRET_BILLING_API_KEY: 'billing-from-env', LEDGERFLOW_SECRET_EMPTY: 'ignored' };
+    const env = {
+      LEDGERFLOW_SECRET_API_TOKEN: 'from-env',
+      LEDGERFLOW_SECRET_BILLING_API_KEY: 'billing-from-env',
+      LEDGERFLOW_SECRET_EMPTY: 'ignored',
+    };
     const provider = new SecretProvider(dir, env);
-    expect(await provider.resolve(['API_TOKEN', 'billing-api.key', 'EMPTY', 'HUGE', 'NOPE', '../etc/passwd', '.hidden'])).toEqual({
+    expect(
+      await provider.resolve(['API_TOKEN', 'billing-api.key', 'EMPTY', 'HUGE', 'NOPE', '../etc/passwd', '.hidden']),
+    ).toEqual({
       values: { API_TOKEN: 'from-file', 'billing-api.key': 'billing-from-env' },
       missing: ['EMPTY', 'HUGE', 'NOPE', '../etc/passwd', '.hidden'],
     });
-    expect(await new SecretProvider(undefined, env).resolve(['API_TOKEN'])).toEqual({ values: { API_TOKEN: 'from-env' }, missing: [] });
+    expect(await new SecretProvider(undefined, env).resolve(['API_TOKEN'])).toEqual({
+      values: { API_TOKEN: 'from-env' },
+      missing: [],
+    });
   });
 
   it('encodes the header as base64url JSON, safe for any value (newlines, unicode)', () => {

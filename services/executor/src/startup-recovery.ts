@@ -26,7 +26,14 @@ export class StartupRecovery implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.slots.recover().catch((error: Error) => this.logger.error('run slot recovery failed: slots of runs that ended while no executor ran stay held until the next start', { error: error.message }));
+    await this.slots
+      .recover()
+      .catch((error: Error) =>
+        this.logger.error(
+          'run slot recovery failed: slots of runs that ended while no executor ran stay held until the next start',
+          { error: error.message },
+        ),
+      );
     await this.presence?.start();
     await pokeActiveRuns(this.store, this.reconciler, this.logger);
   }

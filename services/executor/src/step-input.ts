@@ -36,14 +36,28 @@ export async function resolveInputOf(state: RunState, step: PlanStep): Promise<u
  *   so the failure ends as an event rather than as a reconcile retried forever. The message is tokenized with `privacy`.
  * @throws DomainError when the attempt changed meanwhile (the caller re-decides); store errors.
  */
-export async function resolveInputOrFailStep(deps: Deps, runId: string, state: RunState, step: PlanStep, attempt: number): Promise<{ input: unknown } | undefined> {
+export async function resolveInputOrFailStep(
+  deps: Deps,
+  runId: string,
+  state: RunState,
+  step: PlanStep,
+  attempt: number,
+): Promise<{ input: unknown } | undefined> {
   try {
     if (step.when !== undefined && state.steps[step.id]?.status === 'pending') {
       if (!(await evaluateCondition(step.when, scopeOf(state), { stepId: step.id }))) {
         deps.logger.info('step skipped: its condition is false', { runId, stepId: step.id });
         await deps.runs.execute(
           runId,
-          (current, now, run) => decide({ type: 'SkipStepByCondition', data: { stepId: step.id, attempt, runDurationMs: RunRepository.runDurationMs(run, now) } }, current, { now }),
+          (current, now, run) =>
+            decide(
+              {
+                type: 'SkipStepByCondition',
+                data: { stepId: step.id, attempt, runDurationMs: RunRepository.runDurationMs(run, now) },
+              },
+              current,
+              { now },
+            ),
           { causationId: stepIdempotencyKey(runId, step.id, attempt) },
         );
         return undefined;
@@ -57,13 +71,26 @@ export async function resolveInputOrFailStep(deps: Deps, runId: string, state: R
   }
 }
 
-async function recordExpressionFailure(deps: Deps, runId: string, step: PlanStep, attempt: number, error: LedgerflowError): Promise<void> {
+async function recordExpressionFailure(
+  deps: Deps,
+  runId: string,
+  step: PlanStep,
+  attempt: number,
+  error: LedgerflowError,
+): Promise<void> {
   const message = deps.privacy ? await deps.privacy.tokenize(error.message, runId) : error.message;
-  deps.logger.warn('step expression failed', { runId, stepId: step.id, attempt, retryable: error.retryable, error: message });
+  deps.logger.warn('step expression failed', {
+    runId,
+    stepId: step.id,
+    attempt,
+    retryable: error.retryable,
+    error: message,
+  });
   const failure = { code: error.code, message, retryable: error.retryable };
   await deps.runs.execute(
     runId,
-    (current, now) => decide({ type: 'RecordStepInputFailed', data: { stepId: step.id, attempt, error: failure } }, current, { now }),
+    (current, now) =>
+      decide({ type: 'RecordStepInputFailed', data: { stepId: step.id, attempt, error: failure } }, current, { now }),
     { causationId: stepIdempotencyKey(runId, step.id, attempt) },
   );
 }

@@ -27,11 +27,22 @@ describe('step and run semantics of definitions', () => {
   }, 30_000);
 
   const eventsOf = (runId: string): Promise<StoredEvent[]> => store.readStream(`run-${runId}`);
-  const until = (runId: string, what: string, test: (events: StoredEvent[]) => boolean, timeoutMs = 30_000): Promise<StoredEvent[]> =>
-    runEventsWhen(store, runId, test, what, timeoutMs);
-  const settled = (runId: string) => until(runId, 'settled', (events) => events.some((e) => ['RunPaused', 'RunCompleted', 'RunFailed'].includes(e.type)));
+  const until = (
+    runId: string,
+    what: string,
+    test: (events: StoredEvent[]) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<StoredEvent[]> => runEventsWhen(store, runId, test, what, timeoutMs);
+  const settled = (runId: string) =>
+    until(runId, 'settled', (events) =>
+      events.some((e) => ['RunPaused', 'RunCompleted', 'RunFailed'].includes(e.type)),
+    );
   const types = (events: StoredEvent[]) => events.map((e) => e.type);
-  const post = async (path: string, body: unknown, claims: DevTokenClaims = { sub: 'ops', scopes: ['runs:operate'] }) => {
+  const post = async (
+    path: string,
+    body: unknown,
+    claims: DevTokenClaims = { sub: 'ops', scopes: ['runs:operate'] },
+  ) => {
     const response = await fetch(`${stack.gatewayUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(await authHeader(stack, claims)) },
@@ -43,7 +54,9 @@ describe('step and run semantics of definitions', () => {
   it('a tool output failing the outputSchema fails the step output_invalid, retried by its policy', async () => {
     const runId = await startRunOverHttp(stack, 'output-check', { input: { total: 'twelve' } });
     const events = await settled(runId);
-    const failures = events.filter((e) => e.type === 'StepFailed').map((e) => e.data as { attempt: number; error: { code: string; message: string; retryable: boolean } });
+    const failures = events
+      .filter((e) => e.type === 'StepFailed')
+      .map((e) => e.data as { attempt: number; error: { code: string; message: string; retryable: boolean } });
     expect(failures.map((f) => f.attempt)).toEqual([1, 2]);
     for (const { error } of failures) {
       expect(error).toMatchObject({ code: 'output_invalid', retryable: true });
@@ -66,12 +79,19 @@ describe('step and run semantics of definitions', () => {
     expect(events.at(-1)?.type).toBe('RunCompleted');
 
     const ran = await settled(await startRunOverHttp(stack, 'conditional', { input: { flag: true, word: '5' } }));
-    expect(ran.filter((e) => e.type === 'StepStarted').map((e) => (e.data as { stepId: string }).stepId)).toEqual(['first', 'maybe', 'last']);
+    expect(ran.filter((e) => e.type === 'StepStarted').map((e) => (e.data as { stepId: string }).stepId)).toEqual([
+      'first',
+      'maybe',
+      'last',
+    ]);
   }, 60_000);
 
   it('a condition that fails to evaluate fails the step input_expression_failed', async () => {
     const events = await settled(await startRunOverHttp(stack, 'conditional', { input: { flag: true, word: 'abc' } }));
-    const failed = events.find((e) => e.type === 'StepFailed')?.data as { stepId: string; error: { code: string; message: string } };
+    const failed = events.find((e) => e.type === 'StepFailed')?.data as {
+      stepId: string;
+      error: { code: string; message: string };
+    };
     expect(failed.stepId).toBe('maybe');
     expect(failed.error.code).toBe('input_expression_failed');
     expect(failed.error.message).toMatch(/^step maybe when: expression ".*" failed: /);
@@ -86,14 +106,22 @@ describe('step and run semantics of definitions', () => {
     const whilePaused = await until(runId, 'slow recorded', (events) => types(events).includes('StepSucceeded'));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(types(await eventsOf(runId)).filter((t) => t === 'StepStarted')).toHaveLength(1);
-    expect(whilePaused.find((e) => e.type === 'RunPaused')).toMatchObject({ data: { reason: 'operator', requestedBy: 'ops' } });
+    expect(whilePaused.find((e) => e.type === 'RunPaused')).toMatchObject({
+      data: { reason: 'operator', requestedBy: 'ops' },
+    });
     expect((await post(`/v1/runs/${runId}/pause`, {})).body).toMatchObject({ error: { code: 'RUN.NOT_RUNNING' } });
 
     const resumed = await post(`/v1/runs/${runId}/resume`, {});
     expect(resumed).toMatchObject({ status: 200, body: { status: 'running', events: ['RunResumed'] } });
     const events = await until(runId, 'completed', (all) => types(all).includes('RunCompleted'));
     expect(events.find((e) => e.type === 'RunResumed')?.data).toEqual({ reason: 'resumed by ops', requestedBy: 'ops' });
-    expect(types(events).slice(types(events).indexOf('RunResumed'))).toEqual(['RunResumed', 'StepPolicyEvaluated', 'StepStarted', 'StepSucceeded', 'RunCompleted']);
+    expect(types(events).slice(types(events).indexOf('RunResumed'))).toEqual([
+      'RunResumed',
+      'StepPolicyEvaluated',
+      'StepStarted',
+      'StepSucceeded',
+      'RunCompleted',
+    ]);
   }, 60_000);
 
   it('pause and resume need runs:operate', async () => {
@@ -107,21 +135,28 @@ describe('step and run semantics of definitions', () => {
     await stack.restart('executor');
     const events = await until(runId, 'timed out', (all) => types(all).includes('RunFailed'), 20_000);
     const failed = events.find((e) => e.type === 'RunFailed');
-    expect(failed?.data).toMatchObject({ code: 'run_timed_out', reason: expect.stringContaining('timeout of 3000 ms') });
+    expect(failed?.data).toMatchObject({
+      code: 'run_timed_out',
+      reason: expect.stringContaining('timeout of 3000 ms'),
+    });
     const triggeredAt = Date.parse(events[0]?.metadata.occurredAt as string);
     expect(Date.parse((failed?.data as { failedAt: string }).failedAt) - triggeredAt).toBeGreaterThanOrEqual(3000);
   }, 60_000);
 
   it('an external task is completed through the API by a reviewer it names; others and bad outputs are refused', async () => {
     const runId = await startRunOverHttp(stack, 'external-task', { input: {} });
-    await until(runId, 'review started', (events) => events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'));
+    await until(runId, 'review started', (events) =>
+      events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'),
+    );
     const path = `/v1/runs/${runId}/steps/review/complete`;
 
     const stranger = await post(path, { output: { approved: true } }, { sub: 'mallory', scopes: ['runs:operate'] });
     expect(stranger).toMatchObject({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED' } } });
     const invalid = await post(path, { output: { approved: 'yes' } }, { sub: 'dana', scopes: ['runs:operate'] });
     expect(invalid).toMatchObject({ status: 422, body: { error: { code: 'input_invalid' } } });
-    expect(String((invalid.body.error as { message: string }).message)).toContain('/output/approved must be boolean (type)');
+    expect(String((invalid.body.error as { message: string }).message)).toContain(
+      '/output/approved must be boolean (type)',
+    );
     expect(types(await eventsOf(runId)).filter((t) => t === 'StepSucceeded')).toHaveLength(1); // prepare only
 
     const done = await post(path, { output: { approved: true } }, { sub: 'dana', scopes: ['runs:operate'] });
@@ -129,17 +164,31 @@ describe('step and run semantics of definitions', () => {
     const events = await until(runId, 'completed', (all) => types(all).includes('RunCompleted'));
     const review = events.find((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'review');
     expect(review?.data).toMatchObject({ output: { approved: true }, completedBy: 'dana' });
-    expect(events.find((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'book')?.data).toMatchObject({ input: { approved: true } });
-    expect((await post(path, { output: { approved: true } }, { sub: 'dana', scopes: ['runs:operate'] })).body).toMatchObject({ error: { code: 'RUN.NOT_RUNNING' } }); // the run has ended
+    expect(
+      events.find((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'book')?.data,
+    ).toMatchObject({ input: { approved: true } });
+    expect(
+      (await post(path, { output: { approved: true } }, { sub: 'dana', scopes: ['runs:operate'] })).body,
+    ).toMatchObject({ error: { code: 'RUN.NOT_RUNNING' } }); // the run has ended
   }, 60_000);
 
   it('an external task is completed by a person its reviewers name by role (roles claim of their token)', async () => {
     const runId = await startRunOverHttp(stack, 'external-task', { input: {} });
-    await until(runId, 'review started', (events) => events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'));
+    await until(runId, 'review started', (events) =>
+      events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'),
+    );
     const path = `/v1/runs/${runId}/steps/review/complete`;
-    const otherRole = await post(path, { output: { approved: true } }, { sub: 'erin', scopes: ['runs:operate'], roles: ['clerk'] });
+    const otherRole = await post(
+      path,
+      { output: { approved: true } },
+      { sub: 'erin', scopes: ['runs:operate'], roles: ['clerk'] },
+    );
     expect(otherRole).toMatchObject({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED' } } });
-    const lead = await post(path, { output: { approved: true } }, { sub: 'erin', scopes: ['runs:operate'], roles: ['claims-lead'] });
+    const lead = await post(
+      path,
+      { output: { approved: true } },
+      { sub: 'erin', scopes: ['runs:operate'], roles: ['claims-lead'] },
+    );
     expect(lead).toMatchObject({ status: 200, body: { command: 'complete' } });
     const events = await until(runId, 'completed', (all) => types(all).includes('RunCompleted'));
     const review = events.find((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'review');

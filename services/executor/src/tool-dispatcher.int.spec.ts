@@ -25,10 +25,24 @@ describe('callTool (a real nats-server): a worker briefly absent costs no attemp
     const calls: string[] = [];
     const outcome = callTool(executor, { tool: 'late', action: 'echo', timeoutMs: 5_000, request });
     await new Promise((resolve) => setTimeout(resolve, 700)); // several "no responders" meanwhile
-    worker.subscribe('lf.tool.late.echo', { callback: (_error, msg) => {
-      calls.push(msg.headers?.get('lf-idempotency-key') ?? '');
-      msg.respond(JSON.stringify({ ok: true, value: { runId: 'run-1', stepId: 's1', attempt: 1, idempotencyKey: 'run-1/s1/1', output: { n: 1 }, durationMs: 1 } }));
-    } });
+    worker.subscribe('lf.tool.late.echo', {
+      callback: (_error, msg) => {
+        calls.push(msg.headers?.get('lf-idempotency-key') ?? '');
+        msg.respond(
+          JSON.stringify({
+            ok: true,
+            value: {
+              runId: 'run-1',
+              stepId: 's1',
+              attempt: 1,
+              idempotencyKey: 'run-1/s1/1',
+              output: { n: 1 },
+              durationMs: 1,
+            },
+          }),
+        );
+      },
+    });
     await worker.flush();
     const result = await outcome;
     expect(result).toMatchObject({ ok: true, result: { output: { n: 1 } } });
@@ -37,18 +51,32 @@ describe('callTool (a real nats-server): a worker briefly absent costs no attemp
   });
 
   it('sends the call again while no reply comes: a worker that died mid-call is replaced by a live one', async () => {
-    const reply = JSON.stringify({ ok: true, value: { runId: 'run-1', stepId: 's1', attempt: 1, idempotencyKey: 'run-1/s1/1', output: { n: 2 }, durationMs: 1 } });
+    const reply = JSON.stringify({
+      ok: true,
+      value: {
+        runId: 'run-1',
+        stepId: 's1',
+        attempt: 1,
+        idempotencyKey: 'run-1/s1/1',
+        output: { n: 2 },
+        durationMs: 1,
+      },
+    });
     const keys: string[] = [];
-    const dying = worker.subscribe('lf.tool.dying.echo', { callback: () => {
-      dying.unsubscribe(); // takes the call and dies without answering
-    } });
+    const dying = worker.subscribe('lf.tool.dying.echo', {
+      callback: () => {
+        dying.unsubscribe(); // takes the call and dies without answering
+      },
+    });
     await worker.flush();
     const outcome = callTool(executor, { tool: 'dying', action: 'echo', timeoutMs: 6_000, request });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    worker.subscribe('lf.tool.dying.echo', { callback: (_error, msg) => {
-      keys.push(msg.headers?.get('lf-idempotency-key') ?? '');
-      msg.respond(reply);
-    } });
+    worker.subscribe('lf.tool.dying.echo', {
+      callback: (_error, msg) => {
+        keys.push(msg.headers?.get('lf-idempotency-key') ?? '');
+        msg.respond(reply);
+      },
+    });
     await worker.flush();
     const result = await outcome;
     expect(result).toMatchObject({ ok: true, result: { output: { n: 2 } } });

@@ -51,19 +51,27 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
   try {
     for (;;) {
       const reconnected = nextReconnect(nc);
-      const copy = settle(requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
-        timeoutMs: Math.max(1, remainingMs()),
-        headers: {
-          [headers.runId]: call.request.runId,
-          [headers.idempotencyKey]: call.request.idempotencyKey,
-          ...(call.grant ? { [headers.grant]: call.grant } : {}),
-          ...(call.secrets ? { [headers.secrets]: call.secrets } : {}),
-        },
-      }));
+      const copy = settle(
+        requestJson<ToolResult>(nc, subjects.tool(call.tool, call.action), call.request, {
+          timeoutMs: Math.max(1, remainingMs()),
+          headers: {
+            [headers.runId]: call.request.runId,
+            [headers.idempotencyKey]: call.request.idempotencyKey,
+            ...(call.grant ? { [headers.grant]: call.grant } : {}),
+            ...(call.secrets ? { [headers.secrets]: call.secrets } : {}),
+          },
+        }),
+      );
       pending.add(copy);
       let timer: NodeJS.Timeout | undefined;
-      const resendDue = new Promise<typeof RESEND>((resolve) => (timer = setTimeout(() => resolve(RESEND), Math.max(1, Math.min(resendMs, remainingMs())))));
-      const first = await Promise.race([...[...pending].map((p) => p.then((settled) => ({ settled, p }))), reconnected.then(() => RESEND), resendDue]);
+      const resendDue = new Promise<typeof RESEND>(
+        (resolve) => (timer = setTimeout(() => resolve(RESEND), Math.max(1, Math.min(resendMs, remainingMs())))),
+      );
+      const first = await Promise.race([
+        ...[...pending].map((p) => p.then((settled) => ({ settled, p }))),
+        reconnected.then(() => RESEND),
+        resendDue,
+      ]);
       clearTimeout(timer);
       if (typeof first === 'symbol') {
         if (remainingMs() <= 0) throw new LedgerflowError('NATS.TIMEOUT', `no reply within ${call.timeoutMs} ms`, true);
@@ -91,7 +99,10 @@ export function resendIntervalMs(timeoutMs: number): number {
 type Settled = { readonly ok: true; readonly value: ToolResult } | { readonly ok: false; readonly error: unknown };
 
 function settle(request: Promise<ToolResult>): Promise<Settled> {
-  return request.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
+  return request.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 const RESEND: unique symbol = Symbol('resend');
@@ -150,9 +161,17 @@ export function checkedOutcome(step: PlanStep, outcome: ToolOutcome): ToolOutcom
 }
 
 /** The command that records a tool call's outcome (`runDurationMs`: since `RunTriggered`, for `RunCompleted`). */
-export function outcomeCommand(stepId: string, attempt: number, outcome: ToolOutcome, runDurationMs: number): RunCommand {
+export function outcomeCommand(
+  stepId: string,
+  attempt: number,
+  outcome: ToolOutcome,
+  runDurationMs: number,
+): RunCommand {
   if (!outcome.ok) {
-    return { type: 'RecordStepFailed', data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs } };
+    return {
+      type: 'RecordStepFailed',
+      data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs },
+    };
   }
   const { output, confidence, lineage, reasoning, alternatives, addSteps } = outcome.result;
   return {

@@ -55,11 +55,14 @@ export class WakeTimers {
     this.clear(runId);
     const remaining = Number.isFinite(dueMs) ? Math.max(0, dueMs - this.clock().getTime()) : 0;
     const chained = remaining > MAX_TIMER_DELAY_MS;
-    const timer = this.api.set(() => {
-      this.timers.delete(runId);
-      if (chained) this.arm(runId, dueMs);
-      else this.wake(runId);
-    }, chained ? MAX_TIMER_DELAY_MS : remaining);
+    const timer = this.api.set(
+      () => {
+        this.timers.delete(runId);
+        if (chained) this.arm(runId, dueMs);
+        else this.wake(runId);
+      },
+      chained ? MAX_TIMER_DELAY_MS : remaining,
+    );
     timer.unref?.();
     this.timers.set(runId, timer);
   }

@@ -23,7 +23,11 @@ function harness() {
     clear: (timer) => void live.delete(timer as unknown as number),
   };
   const woken: { runId: string; at: number }[] = [];
-  const timers = new WakeTimers((runId) => woken.push({ runId, at: now }), () => new Date(now), api);
+  const timers = new WakeTimers(
+    (runId) => woken.push({ runId, at: now }),
+    () => new Date(now),
+    api,
+  );
   const fire = (): void => {
     const [id, next] = [...live.entries()].sort((a, b) => a[1].dueMs - b[1].dueMs)[0] ?? [];
     if (id === undefined || next === undefined) throw new Error('no timer armed');
@@ -43,18 +47,21 @@ describe('WakeTimers', () => {
     expect(h.woken).toEqual([{ runId: 'run-1', at: T0 + 24 * DAY_MS }]);
   });
 
-  it.each([25, 365])('chains a %dd deadline: no timer above 2^31 - 1 ms, the run wakes at the deadline, not before', (days) => {
-    const h = harness();
-    h.timers.at('run-1', new Date(T0 + days * DAY_MS).toISOString());
-    while (h.woken.length === 0) {
-      expect(h.delays.at(-1)).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
-      h.fire();
-      if (h.woken.length === 0) expect(h.now()).toBeLessThan(T0 + days * DAY_MS);
-    }
-    expect(h.woken).toEqual([{ runId: 'run-1', at: T0 + days * DAY_MS }]);
-    expect(h.delays.length).toBe(Math.ceil((days * DAY_MS) / MAX_TIMER_DELAY_MS));
-    expect(h.live.size).toBe(0);
-  });
+  it.each([25, 365])(
+    'chains a %dd deadline: no timer above 2^31 - 1 ms, the run wakes at the deadline, not before',
+    (days) => {
+      const h = harness();
+      h.timers.at('run-1', new Date(T0 + days * DAY_MS).toISOString());
+      while (h.woken.length === 0) {
+        expect(h.delays.at(-1)).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
+        h.fire();
+        if (h.woken.length === 0) expect(h.now()).toBeLessThan(T0 + days * DAY_MS);
+      }
+      expect(h.woken).toEqual([{ runId: 'run-1', at: T0 + days * DAY_MS }]);
+      expect(h.delays.length).toBe(Math.ceil((days * DAY_MS) / MAX_TIMER_DELAY_MS));
+      expect(h.live.size).toBe(0);
+    },
+  );
 
   it('after(): a 25d delay is chained the same way; a new deadline replaces the chain; stop clears it', () => {
     const h = harness();

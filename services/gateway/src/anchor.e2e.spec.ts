@@ -24,10 +24,19 @@ describe('external anchors of the audit trail', () => {
 
   const cli = (args: string[]) =>
     new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      const env = { ...process.env, NATS_URL: stack.natsUrl, NATS_NKEY_SEED_FILE: join(stack.natsCredentialsDir, seedFileName('admin')) };
-      execFile(process.execPath, [join(repoRoot(), 'tools/cli/dist/main.js'), ...args], { timeout: 20_000, env }, (error, out, err) => {
-        resolve({ code: error ? Number((error as { code?: unknown }).code ?? -1) : 0, out, err });
-      });
+      const env = {
+        ...process.env,
+        NATS_URL: stack.natsUrl,
+        NATS_NKEY_SEED_FILE: join(stack.natsCredentialsDir, seedFileName('admin')),
+      };
+      execFile(
+        process.execPath,
+        [join(repoRoot(), 'tools/cli/dist/main.js'), ...args],
+        { timeout: 20_000, env },
+        (error, out, err) => {
+          resolve({ code: error ? Number((error as { code?: unknown }).code ?? -1) : 0, out, err });
+        },
+      );
     });
   const exportTo = async (name: string): Promise<string> => {
     const response = await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/audit`, { headers: await authHeader(stack) });
@@ -41,10 +50,14 @@ describe('external anchors of the audit trail', () => {
     stack = await startBenchStack('ledgerflow-anchor-');
     store = await SqliteEventStore.open(stack.sqlitePath);
     runId = await startRunOverHttp(stack, 'noop-chain', { input: {} });
-    stored = await eventually(async () => {
-      const events = await store.readStream(`run-${runId}`);
-      return events.at(-1)?.type === 'RunCompleted' ? events : undefined;
-    }, 30_000, 'the run completed');
+    stored = await eventually(
+      async () => {
+        const events = await store.readStream(`run-${runId}`);
+        return events.at(-1)?.type === 'RunCompleted' ? events : undefined;
+      },
+      30_000,
+      'the run completed',
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -55,17 +68,33 @@ describe('external anchors of the audit trail', () => {
   it('anchors the completed run, and a consistent rewrite passes the chain but not the anchor nor the bus', async () => {
     const last = stored.at(-1) as StoredEvent;
     const nc = await stack.connect();
-    const anchor = await eventually(async () => {
-      const value = await latestAnchorOf(nc, `run-${runId}`);
-      return value !== undefined && (value as { revision: number }).revision === last.revision ? parseSignedAnchor(value) : undefined;
-    }, 15_000, 'the head of the completed run anchored').finally(() => nc.close());
-    expect(anchor).toMatchObject({ streamId: `run-${runId}`, revision: last.revision, hash: last.metadata.hash, position: last.position });
-    expect(verifyAnchorSignature(anchor, [anchorVerifyKeyOf(stack.anchorKeys.publicKeyPem)])).toMatchObject({ ok: true });
+    const anchor = await eventually(
+      async () => {
+        const value = await latestAnchorOf(nc, `run-${runId}`);
+        return value !== undefined && (value as { revision: number }).revision === last.revision
+          ? parseSignedAnchor(value)
+          : undefined;
+      },
+      15_000,
+      'the head of the completed run anchored',
+    ).finally(() => nc.close());
+    expect(anchor).toMatchObject({
+      streamId: `run-${runId}`,
+      revision: last.revision,
+      hash: last.metadata.hash,
+      position: last.position,
+    });
+    expect(verifyAnchorSignature(anchor, [anchorVerifyKeyOf(stack.anchorKeys.publicKeyPem)])).toMatchObject({
+      ok: true,
+    });
 
     const anchorFile = join(stack.dataDir, 'anchor.json');
     const keyFile = join(stack.dataDir, 'anchor-key.pem');
     await writeFile(keyFile, stack.anchorKeys.publicKeyPem);
-    expect(await cli(['audit', 'anchor', runId, '--out', anchorFile])).toMatchObject({ code: 0, out: expect.stringContaining(`at revision ${last.revision} (hash ${anchor.hash}`) });
+    expect(await cli(['audit', 'anchor', runId, '--out', anchorFile])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining(`at revision ${last.revision} (hash ${anchor.hash}`),
+    });
     const original = await exportTo('original');
     const anchored = await cli(['audit', 'verify', original, '--anchor', anchorFile, '--anchor-key', keyFile, '--bus']);
     expect(anchored).toMatchObject({ code: 0, err: '' });
@@ -81,7 +110,9 @@ describe('external anchors of the audit trail', () => {
         const data = event === target ? { ...(event.data as object), output: { forged: true } } : event.data;
         const { hash: _hash, ...metadata } = { ...event.metadata, prevHash };
         const hash = eventHash({ ...event, data, metadata }, prevHash);
-        const changed = db.prepare('UPDATE events SET data = ?, metadata = ? WHERE event_id = ?').run(JSON.stringify(data), JSON.stringify({ ...metadata, hash }), event.metadata.eventId).changes;
+        const changed = db
+          .prepare('UPDATE events SET data = ?, metadata = ? WHERE event_id = ?')
+          .run(JSON.stringify(data), JSON.stringify({ ...metadata, hash }), event.metadata.eventId).changes;
         expect(changed).toBe(1);
         prevHash = hash;
       }
@@ -91,12 +122,19 @@ describe('external anchors of the audit trail', () => {
     const forged = await exportTo('forged');
 
     // The weakness: the chain alone vouches for the rewritten history.
-    expect(await cli(['audit', 'verify', forged])).toMatchObject({ code: 0, out: expect.stringMatching(/^ok: \d+ events, chain head [0-9a-f]{64}\n$/) });
+    expect(await cli(['audit', 'verify', forged])).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^ok: \d+ events, chain head [0-9a-f]{64}\n$/),
+    });
     const withAnchor = await cli(['audit', 'verify', forged, '--anchor', anchorFile, '--anchor-key', keyFile]);
     expect(withAnchor.code).toBe(1);
-    expect(withAnchor.out).toContain(`first failure: event #${last.revision} (${last.metadata.eventId}): anchor mismatch: its hash is `);
+    expect(withAnchor.out).toContain(
+      `first failure: event #${last.revision} (${last.metadata.eventId}): anchor mismatch: its hash is `,
+    );
     const withBus = await cli(['audit', 'verify', forged, '--bus']);
     expect(withBus.code).toBe(1);
-    expect(withBus.out).toContain(`first failure: event #${target.revision} (${target.metadata.eventId}): relay mismatch: `);
+    expect(withBus.out).toContain(
+      `first failure: event #${target.revision} (${target.metadata.eventId}): relay mismatch: `,
+    );
   }, 90_000);
 });

@@ -20,10 +20,26 @@ describe('AuditController over HTTP', () => {
   let app: INestApplication;
   let baseUrl: string;
   const plan = planOf('claims', [step('a'), step('b', { dependsOn: ['a'] })]);
-  const startRun = (runId: string): Decision => (state, now) => decide({
-    type: 'StartRun', data: { runId, workflowId: 'claims', workflowVersion: '1.0.0', trigger: { source: 'api', idempotencyKey: runId }, input: {}, plan },
-  }, state, { now });
-  const allowA: Decision = (state, now) => decide({ type: 'RecordStepPolicyDecision', data: { stepId: 'a', attempt: 1, decision: allow } }, state, { now });
+  const startRun =
+    (runId: string): Decision =>
+    (state, now) =>
+      decide(
+        {
+          type: 'StartRun',
+          data: {
+            runId,
+            workflowId: 'claims',
+            workflowVersion: '1.0.0',
+            trigger: { source: 'api', idempotencyKey: runId },
+            input: {},
+            plan,
+          },
+        },
+        state,
+        { now },
+      );
+  const allowA: Decision = (state, now) =>
+    decide({ type: 'RecordStepPolicyDecision', data: { stepId: 'a', attempt: 1, decision: allow } }, state, { now });
   const getAudit = async (runId: string) => {
     const response = await fetch(`${baseUrl}/v1/runs/${runId}/audit`);
     return { status: response.status, body: (await response.json()) as unknown };
@@ -33,7 +49,13 @@ describe('AuditController over HTTP', () => {
     dir = await tempDir('ledgerflow-audit-controller');
     store = await SqliteEventStore.open(join(dir, 'events.db'));
     runs = new RunRepository(store, { kind: 'service', id: 'planner' });
-    @Module({ controllers: [AuditController], providers: [{ provide: RUN_REPOSITORY, useValue: runs }, { provide: APP_FILTER, useClass: HttpErrorFilter }] })
+    @Module({
+      controllers: [AuditController],
+      providers: [
+        { provide: RUN_REPOSITORY, useValue: runs },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+    })
     class AuditTestModule {}
     app = await NestFactory.create(AuditTestModule, { logger: false });
     await app.listen(0, '127.0.0.1');
@@ -66,7 +88,11 @@ describe('AuditController over HTTP', () => {
     await runs.execute('r2', allowA, { causationId: 'policy' });
     const second = parseAuditExport((await getAudit('r2')).body);
     expect(second.head).not.toBe(first.head);
-    expect(verifyAuditExport(first, second.head as string)).toMatchObject({ ok: false, reason: 'head_mismatch', revision: 1 });
+    expect(verifyAuditExport(first, second.head as string)).toMatchObject({
+      ok: false,
+      reason: 'head_mismatch',
+      revision: 1,
+    });
   });
 
   it('answers 404 run_not_found for a run that does not exist', async () => {

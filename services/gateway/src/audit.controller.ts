@@ -24,7 +24,8 @@ export class AuditController {
   @ApiOperation({ summary: "A run's events with their hash chain (ledgerflow-audit/1), for offline verification" })
   async exportAudit(@Param('runId') runId: string): Promise<AuditExport> {
     const events = await this.runs.events(runId);
-    if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    if (events.length === 0)
+      throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     return buildAuditExport(runId, events as unknown as AuditEvent[], new Date().toISOString());
   }
 }

@@ -14,7 +14,8 @@ export const HUMAN_ONLY = 'ledgerflow:human-only';
  * The endpoint needs a bearer credential holding one of `scopes` (`admin` always suffices).
  * Without a valid credential: 401 `unauthorized`; without the scope: 403 `forbidden`.
  */
-export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPES, scopes);
+export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(REQUIRED_SCOPES, scopes);
 
 /** The endpoint takes no bearer credential: health, OpenAPI, or webhooks (verified by their signature instead). */
 /**
@@ -31,6 +32,9 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
  */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
   const principal = context.switchToHttp().getRequest<{ principal?: Principal }>().principal;
-  if (!principal) throw new LedgerflowError('unauthorized', 'no authenticated principal on this request', false, { reason: 'missing' });
+  if (!principal)
+    throw new LedgerflowError('unauthorized', 'no authenticated principal on this request', false, {
+      reason: 'missing',
+    });
   return principal;
 });

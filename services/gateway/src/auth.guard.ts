@@ -31,7 +31,9 @@ export class AuthGuard implements CanActivate {
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets) ?? ['admin'];
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const authorization = request.headers['authorization'];
-    const principal = await this.authenticator.authenticate(Array.isArray(authorization) ? authorization[0] : authorization);
+    const principal = await this.authenticator.authenticate(
+      Array.isArray(authorization) ? authorization[0] : authorization,
+    );
     requireScope(principal, required);
     if (this.reflector.getAllAndOverride<boolean>(HUMAN_ONLY, targets)) requireHuman(principal);
     request.principal = principal;

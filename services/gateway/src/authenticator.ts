@@ -20,7 +20,9 @@ export const VERIFIED_TOKEN_TTL_MS = 60_000;
  *   `auth_unavailable` (503) when the JWKS cannot be read.
  */
 export class Authenticator {
-  private readonly verified = new LRUCache<string, { readonly principal: Principal; readonly until: number }>({ max: VERIFIED_TOKENS });
+  private readonly verified = new LRUCache<string, { readonly principal: Principal; readonly until: number }>({
+    max: VERIFIED_TOKENS,
+  });
 
   constructor(
     private readonly jwt: Pick<BearerVerifier, 'verify'>,
@@ -68,7 +70,8 @@ export class Authenticator {
 /** The `exp` claim (seconds) of a compact JWT already verified, or undefined. */
 function expiryOf(token: string): number | undefined {
   try {
-    const exp = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    const exp = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown })
+      .exp;
     return typeof exp === 'number' ? exp : undefined;
   } catch {
     return undefined;

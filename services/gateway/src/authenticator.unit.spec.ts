@@ -4,7 +4,8 @@ import { Authenticator, VERIFIED_TOKENS, VERIFIED_TOKEN_TTL_MS } from './authent
 
 /** A compact JWT whose payload is `claims` (the fake verifier below does not check the signature). */
 const jwt = (claims: Record<string, unknown>): string =>
-  ['{"alg":"HS256"}', JSON.stringify(claims)].map((part) => Buffer.from(part).toString('base64url')).join('.') + '.c2ln';
+  ['{"alg":"HS256"}', JSON.stringify(claims)].map((part) => Buffer.from(part).toString('base64url')).join('.') +
+  '.c2ln';
 
 describe('Authenticator', () => {
   let now: number;
@@ -18,7 +19,12 @@ describe('Authenticator', () => {
       return principal(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub as string);
     },
   };
-  const accounts = { authenticate: async (key: string) => { calls.push(key); return principal('svc:account'); } };
+  const accounts = {
+    authenticate: async (key: string) => {
+      calls.push(key);
+      return principal('svc:account');
+    },
+  };
   let auth: Authenticator;
 
   beforeEach(() => {
@@ -40,7 +46,9 @@ describe('Authenticator', () => {
   });
 
   it(`remembers at most ${VERIFIED_TOKENS} tokens, forgetting the least recently used`, async () => {
-    const tokens = Array.from({ length: VERIFIED_TOKENS + 1 }, (_, index) => jwt({ sub: `user-${index}`, exp: now / 1000 + 3600 }));
+    const tokens = Array.from({ length: VERIFIED_TOKENS + 1 }, (_, index) =>
+      jwt({ sub: `user-${index}`, exp: now / 1000 + 3600 }),
+    );
     for (const token of tokens.slice(0, VERIFIED_TOKENS)) await auth.authenticate(`Bearer ${token}`);
     await auth.authenticate(`Bearer ${tokens[0]}`); // used again: now the most recent
     await auth.authenticate(`Bearer ${tokens[VERIFIED_TOKENS]}`); // one more: tokens[1] is forgotten

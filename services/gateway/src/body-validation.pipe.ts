@@ -28,7 +28,8 @@ export const OptionalBody = (): ClassDecorator => (target) => Reflect.defineMeta
 export class BodyValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     const dto = metadata.metatype;
-    if (metadata.type !== 'body' || metadata.data !== undefined || typeof dto !== 'function' || NOT_DTOS.has(dto)) return value;
+    if (metadata.type !== 'body' || metadata.data !== undefined || typeof dto !== 'function' || NOT_DTOS.has(dto))
+      return value;
     const optional = Reflect.getMetadata(OPTIONAL_BODY, dto) === true;
     return validateBody(dto as ClassConstructor<object>, optional ? (value ?? {}) : value);
   }

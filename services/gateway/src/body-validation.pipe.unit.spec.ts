@@ -5,7 +5,11 @@ import { toHttpError } from './http-error.filter.js';
 import { PauseResumeBody } from './operator.controller.js';
 
 const pipe = new BodyValidationPipe();
-const body = (metatype: ArgumentMetadata['metatype'], data?: string): ArgumentMetadata => ({ type: 'body', metatype, ...(data === undefined ? {} : { data }) });
+const body = (metatype: ArgumentMetadata['metatype'], data?: string): ArgumentMetadata => ({
+  type: 'body',
+  metatype,
+  ...(data === undefined ? {} : { data }),
+});
 
 function refusal(value: unknown, metadata: ArgumentMetadata): ReturnType<typeof toHttpError> {
   try {
@@ -18,7 +22,10 @@ function refusal(value: unknown, metadata: ArgumentMetadata): ReturnType<typeof 
 
 describe('BodyValidationPipe', () => {
   it('turns a valid body into an instance of the DTO, nested DTOs included', () => {
-    const decision = pipe.transform({ outcome: 'redirect', revision: { addSteps: [], removeStepIds: ['x'] } }, body(GateDecisionBody));
+    const decision = pipe.transform(
+      { outcome: 'redirect', revision: { addSteps: [], removeStepIds: ['x'] } },
+      body(GateDecisionBody),
+    );
     expect(decision).toBeInstanceOf(GateDecisionBody);
     expect((decision as GateDecisionBody).revision).toBeInstanceOf(GateRevisionBody);
   });
@@ -27,17 +34,30 @@ describe('BodyValidationPipe', () => {
     expect(refusal({ outcome: 'maybe', extra: 1 }, body(GateDecisionBody))).toMatchObject({
       status: 400,
       body: {
-        code: 'request_invalid', retryable: false,
-        message: expect.stringContaining('outcome: outcome must be one of the following values: approve, reject, redirect'),
-        details: { violations: expect.arrayContaining([{ field: 'extra', rule: 'whitelistValidation', message: 'property extra should not exist' }]) },
+        code: 'request_invalid',
+        retryable: false,
+        message: expect.stringContaining(
+          'outcome: outcome must be one of the following values: approve, reject, redirect',
+        ),
+        details: {
+          violations: expect.arrayContaining([
+            { field: 'extra', rule: 'whitelistValidation', message: 'property extra should not exist' },
+          ]),
+        },
       },
     });
-    expect(refusal([1], body(StartRunBody))).toEqual({ status: 400, body: { code: 'request_invalid', message: 'request body must be a JSON object', retryable: false } });
+    expect(refusal([1], body(StartRunBody))).toEqual({
+      status: 400,
+      body: { code: 'request_invalid', message: 'request body must be a JSON object', retryable: false },
+    });
   });
 
   it('reads no body as {} only for a DTO marked OptionalBody', () => {
     expect(pipe.transform(undefined, body(PauseResumeBody))).toBeInstanceOf(PauseResumeBody);
-    expect(refusal(undefined, body(StartRunBody))).toMatchObject({ status: 400, body: { code: 'request_invalid', message: 'request body must be a JSON object' } });
+    expect(refusal(undefined, body(StartRunBody))).toMatchObject({
+      status: 400,
+      body: { code: 'request_invalid', message: 'request body must be a JSON object' },
+    });
   });
 
   it('passes on what is no DTO: a body typed unknown or string, a field of the body, another parameter', () => {

@@ -26,7 +26,10 @@ describe('serveConsole', () => {
   it('serves the build: files, index.html for app paths, a CSP, and 404 for a missing asset', async () => {
     const dir = await tempDir('ledgerflow-console-build-');
     await mkdir(join(dir, 'assets'));
-    await writeFile(join(dir, 'index.html'), '<!doctype html><script type="module" src="/console/assets/app-1.js"></script>');
+    await writeFile(
+      join(dir, 'index.html'),
+      '<!doctype html><script type="module" src="/console/assets/app-1.js"></script>',
+    );
     await writeFile(join(dir, 'assets', 'app-1.js'), 'console.log(1)');
     const base = await serving(dir);
 
@@ -49,8 +52,12 @@ describe('serveConsole', () => {
   it('writes LEDGERFLOW_JAEGER_URL into index.html as a <meta>, escaped, and nothing when it is unset', async () => {
     const dir = await tempDir('ledgerflow-console-meta-');
     await writeFile(join(dir, 'index.html'), '<!doctype html><html><head><title>c</title></head><body></body></html>');
-    const withJaeger = await (await fetch(`${await serving(dir, { jaegerUrl: 'http://jaeger.local:16686/?a="b"&c' })}/console/runs/x`)).text();
-    expect(withJaeger).toContain('<meta name="ledgerflow-jaeger-url" content="http://jaeger.local:16686/?a=&quot;b&quot;&amp;c" /></head>');
+    const withJaeger = await (
+      await fetch(`${await serving(dir, { jaegerUrl: 'http://jaeger.local:16686/?a="b"&c' })}/console/runs/x`)
+    ).text();
+    expect(withJaeger).toContain(
+      '<meta name="ledgerflow-jaeger-url" content="http://jaeger.local:16686/?a=&quot;b&quot;&amp;c" /></head>',
+    );
     expect(await (await fetch(`${await serving(dir)}/console/`)).text()).not.toContain('ledgerflow-jaeger-url');
   });
 

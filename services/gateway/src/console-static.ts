@@ -42,7 +42,8 @@ export interface ConsoleSettings {
   readonly jaegerUrl?: string | undefined;
 }
 
-const escapeAttribute = (value: string): string => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttribute = (value: string): string =>
+  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * `html` with the settings as `<meta>` elements before `</head>`: data, not script, so the CSP's `script-src 'self'`
@@ -60,7 +61,11 @@ export function withConsoleSettings(html: string, settings: ConsoleSettings): st
  * When the build is missing the gateway still starts, and `/console` answers 404 `console_not_built` saying how
  * to build it. `settings` are written into index.html as `<meta>` elements ({@link withConsoleSettings}).
  */
-export function serveConsole(app: NestExpressApplication, dir: string = consoleDir(), settings: ConsoleSettings = {}): void {
+export function serveConsole(
+  app: NestExpressApplication,
+  dir: string = consoleDir(),
+  settings: ConsoleSettings = {},
+): void {
   const index = join(dir, 'index.html');
   const headers: Middleware = (_request, response, next) => {
     response.setHeader('Content-Security-Policy', CONSOLE_CSP);
@@ -74,17 +79,33 @@ export function serveConsole(app: NestExpressApplication, dir: string = consoleD
     index: false,
     fallthrough: true,
     setHeaders: (response: ServerResponse, path: string) => {
-      response.setHeader('Cache-Control', path.startsWith(join(dir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      response.setHeader(
+        'Cache-Control',
+        path.startsWith(join(dir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   const fallback: Middleware = (request, response, next) => {
     // Mounted under /console, so `url` is the rest of the path. A missing asset is a 404, not the app.
     if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url?.startsWith('/assets/')) return next();
     readFile(index).then(
-      (html) => send(response, 200, 'text/html; charset=utf-8', withConsoleSettings(html.toString('utf8'), settings), request.method === 'HEAD'),
+      (html) =>
+        send(
+          response,
+          200,
+          'text/html; charset=utf-8',
+          withConsoleSettings(html.toString('utf8'), settings),
+          request.method === 'HEAD',
+        ),
       () => {
         const message = `The console is not built (no ${index}): run \`make build\`, or set LEDGERFLOW_CONSOLE_DIR to a console build.`;
-        send(response, 404, 'application/json', JSON.stringify({ error: { code: 'console_not_built', message, retryable: false } }), false);
+        send(
+          response,
+          404,
+          'application/json',
+          JSON.stringify({ error: { code: 'console_not_built', message, retryable: false } }),
+          false,
+        );
       },
     );
   };

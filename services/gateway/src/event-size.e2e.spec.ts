@@ -38,7 +38,9 @@ describe('a run input that tokenization grows past the event size limit', () => 
       headers: { 'content-type': 'application/json', ...(await authHeader(stack)) },
       body,
     });
-    const answer = (await response.json()) as { error: { code: string; message: string; retryable: boolean; details: Record<string, unknown> } };
+    const answer = (await response.json()) as {
+      error: { code: string; message: string; retryable: boolean; details: Record<string, unknown> };
+    };
     expect([response.status, answer.error.code, answer.error.retryable]).toEqual([413, 'payload_too_large', false]);
     expect(answer.error.message).toContain(`the limit is ${DEFAULT_MAX_EVENT_BYTES} bytes`);
     expect(answer.error.details).toMatchObject({ eventType: 'RunTriggered', limit: DEFAULT_MAX_EVENT_BYTES });
@@ -48,7 +50,9 @@ describe('a run input that tokenization grows past the event size limit', () => 
     const canary = await startRunOverHttp(stack, 'noop-chain', { input: { canary: true }, idempotencyKey: 'canary' });
     const status = await eventually(
       async () => {
-        const run = (await (await fetch(`${stack.gatewayUrl}/v1/runs/${canary}`, { headers: await authHeader(stack) })).json()) as { status?: string };
+        const run = (await (
+          await fetch(`${stack.gatewayUrl}/v1/runs/${canary}`, { headers: await authHeader(stack) })
+        ).json()) as { status?: string };
         return run.status === 'completed' || run.status === 'failed' ? run.status : undefined;
       },
       30_000,

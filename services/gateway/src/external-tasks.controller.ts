@@ -13,14 +13,20 @@ const STEP_ID = /^[a-z][a-z0-9_-]{0,62}$/;
 
 /** `POST /v1/runs/{id}/steps/{stepId}/complete`: the external task's result. */
 export class CompleteExternalStepBody {
-  @ApiProperty({ description: "The step's output (any JSON), checked against the step's outputSchema (422 input_invalid naming /output/<path>)" })
-  @IsDefined() output!: unknown;
+  @ApiProperty({
+    description:
+      "The step's output (any JSON), checked against the step's outputSchema (422 input_invalid naming /output/<path>)",
+  })
+  @IsDefined()
+  output!: unknown;
 }
 
 /** `POST /v1/runs/{id}/steps/{stepId}/fail`: why the external task failed (recorded as the step error's message). */
 export class FailExternalStepBody {
   @ApiProperty({ maxLength: 2000 })
-  @IsString() @Length(1, 2000) reason!: string;
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
 }
 
 /**
@@ -44,25 +50,47 @@ export class ExternalTasksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Complete a running external step with its output' })
   async complete(
-    @Param('runId') runId: string, @Param('stepId') stepId: string, @Body() { output }: CompleteExternalStepBody,
-    @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string,
+    @Param('runId') runId: string,
+    @Param('stepId') stepId: string,
+    @Body() { output }: CompleteExternalStepBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
   ): Promise<RunCommandResponse> {
-    return forwardRunCommand(this.services, { runId, command: 'complete', who, authorization, fields: { stepId: stepIdOf(stepId), output } });
+    return forwardRunCommand(this.services, {
+      runId,
+      command: 'complete',
+      who,
+      authorization,
+      fields: { stepId: stepIdOf(stepId), output },
+    });
   }
 
   @Post(':runId/steps/:stepId/fail')
   @ApiBody({ type: FailExternalStepBody })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Fail a running external step with a reason (not retried; the run pauses when nothing else can move)' })
+  @ApiOperation({
+    summary: 'Fail a running external step with a reason (not retried; the run pauses when nothing else can move)',
+  })
   async fail(
-    @Param('runId') runId: string, @Param('stepId') stepId: string, @Body() { reason }: FailExternalStepBody,
-    @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string,
+    @Param('runId') runId: string,
+    @Param('stepId') stepId: string,
+    @Body() { reason }: FailExternalStepBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
   ): Promise<RunCommandResponse> {
-    return forwardRunCommand(this.services, { runId, command: 'fail', who, authorization, fields: { stepId: stepIdOf(stepId), reason } });
+    return forwardRunCommand(this.services, {
+      runId,
+      command: 'fail',
+      who,
+      authorization,
+      fields: { stepId: stepIdOf(stepId), reason },
+    });
   }
 }
 
 function stepIdOf(stepId: string): string {
   if (STEP_ID.test(stepId)) return stepId;
-  throw new ValidationError('request_invalid', `stepId must match ${STEP_ID.source}`, { violations: [{ field: 'stepId', rule: 'matches', message: `stepId must match ${STEP_ID.source}` }] });
+  throw new ValidationError('request_invalid', `stepId must match ${STEP_ID.source}`, {
+    violations: [{ field: 'stepId', rule: 'matches', message: `stepId must match ${STEP_ID.source}` }],
+  });
 }

@@ -26,7 +26,17 @@ export interface GateContextView {
   gate: GateState;
   run: { runId: string; workflowId?: string; workflowVersion?: string; status: string };
   upstream: UpstreamStepView[];
-  pending: { stepId: string; name?: string; tool?: string; action?: string; agent?: string; status?: string; attempt: number; input?: unknown; output?: unknown };
+  pending: {
+    stepId: string;
+    name?: string;
+    tool?: string;
+    action?: string;
+    agent?: string;
+    status?: string;
+    attempt: number;
+    input?: unknown;
+    output?: unknown;
+  };
   rules: RuleResult[];
   policy?: { outcome: string; rationale: string; auditId: string };
   exception?: ConfidenceException;
@@ -54,28 +64,43 @@ export function gateContext(state: RunState, gateId: string): GateContextView | 
   const planStep = state.plan?.steps.find((step) => step.id === gate.stepId);
   const stepState = state.steps[gate.stepId];
   const above = upstreamIds(state, gate.stepId);
-  const upstream = (state.plan?.steps ?? []).filter((step) => above.has(step.id)).map((step) => {
-    const s = state.steps[step.id];
-    return {
-      stepId: step.id, name: step.name, tool: step.tool, action: step.action, status: s?.status ?? 'pending',
-      ...(s?.output === undefined ? {} : { output: s.output }), ...(s?.confidence === undefined ? {} : { confidence: s.confidence }),
-      ...(s?.cumulativeConfidence === undefined ? {} : { cumulativeConfidence: s.cumulativeConfidence }),
-    };
-  });
+  const upstream = (state.plan?.steps ?? [])
+    .filter((step) => above.has(step.id))
+    .map((step) => {
+      const s = state.steps[step.id];
+      return {
+        stepId: step.id,
+        name: step.name,
+        tool: step.tool,
+        action: step.action,
+        status: s?.status ?? 'pending',
+        ...(s?.output === undefined ? {} : { output: s.output }),
+        ...(s?.confidence === undefined ? {} : { confidence: s.confidence }),
+        ...(s?.cumulativeConfidence === undefined ? {} : { cumulativeConfidence: s.cumulativeConfidence }),
+      };
+    });
   const decision = stepState?.decision;
   return {
     gate,
-    run: { runId: ids.runId, ...(state.workflowId ? { workflowId: state.workflowId } : {}), ...(state.workflowVersion ? { workflowVersion: state.workflowVersion } : {}), status: state.status },
+    run: {
+      runId: ids.runId,
+      ...(state.workflowId ? { workflowId: state.workflowId } : {}),
+      ...(state.workflowVersion ? { workflowVersion: state.workflowVersion } : {}),
+      status: state.status,
+    },
     upstream,
     pending: {
-      stepId: gate.stepId, attempt: gate.attempt,
+      stepId: gate.stepId,
+      attempt: gate.attempt,
       ...(planStep ? { name: planStep.name, tool: planStep.tool, action: planStep.action, agent: planStep.agent } : {}),
       ...(stepState ? { status: stepState.status } : {}),
       ...(stepState?.input === undefined ? {} : { input: stepState.input }),
       ...(stepState?.output === undefined || gate.source !== 'confidence' ? {} : { output: stepState.output }),
     },
     rules: gate.source === 'policy' ? (decision?.rules ?? []).filter((rule) => rule.result === 'enforced') : [],
-    ...(decision && gate.source === 'policy' ? { policy: { outcome: decision.outcome, rationale: decision.rationale, auditId: decision.auditId } } : {}),
+    ...(decision && gate.source === 'policy'
+      ? { policy: { outcome: decision.outcome, rationale: decision.rationale, auditId: decision.auditId } }
+      : {}),
     ...(gate.exception ? { exception: gate.exception } : {}),
   };
 }

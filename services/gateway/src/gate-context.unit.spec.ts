@@ -5,23 +5,51 @@ const t = (s: number) => new Date(Date.UTC(2026, 4, 1, 10, 0, s)).toISOString();
 
 describe('gateContext', () => {
   const plan = planOf('claim-review', [
-    step('extract'), step('assess', { dependsOn: ['extract'] }), step('side'),
+    step('extract'),
+    step('assess', { dependsOn: ['extract'] }),
+    step('side'),
     step('payout', { dependsOn: ['assess'], tool: 'billing', action: 'payout', agent: 'payer' }),
   ]);
 
   it('gives the gate, its upstream steps with outputs, the pending action and the rules that required it', () => {
-    const run = new RunScript('r1').start(t(0), plan)
-      .evaluate(t(1), 'extract').run(t(1), 'extract').succeed(t(2), 'extract', 10)
-      .evaluate(t(3), 'assess').run(t(3), 'assess').succeed(t(4), 'assess', 10)
+    const run = new RunScript('r1')
+      .start(t(0), plan)
+      .evaluate(t(1), 'extract')
+      .run(t(1), 'extract')
+      .succeed(t(2), 'extract', 10)
+      .evaluate(t(3), 'assess')
+      .run(t(3), 'assess')
+      .succeed(t(4), 'assess', 10)
       .evaluate(t(5), 'payout', approval(['role:claims-lead'], 3600));
     const view = gateContext(run.folded, run.gateId('payout'));
-    expect(view?.gate).toMatchObject({ gateId: run.gateId('payout'), status: 'open', source: 'policy', reviewers: ['role:claims-lead'] });
+    expect(view?.gate).toMatchObject({
+      gateId: run.gateId('payout'),
+      status: 'open',
+      source: 'policy',
+      reviewers: ['role:claims-lead'],
+    });
     expect(view?.run).toEqual({ runId: 'r1', workflowId: 'claim-review', workflowVersion: '1.0.0', status: 'running' });
-    expect(view?.upstream.map((s) => [s.stepId, s.status])).toEqual([['extract', 'succeeded'], ['assess', 'succeeded']]);
+    expect(view?.upstream.map((s) => [s.stepId, s.status])).toEqual([
+      ['extract', 'succeeded'],
+      ['assess', 'succeeded'],
+    ]);
     expect(view?.upstream[1]).toHaveProperty('output');
-    expect(view?.pending).toMatchObject({ stepId: 'payout', tool: 'billing', action: 'payout', agent: 'payer', status: 'awaiting_approval', attempt: 1 });
-    expect(view?.rules).toEqual([{ rule: 'payout-approval', pack: 'claims-payout@1.0.0', result: 'enforced', message: 'payout above 50,000' }]);
-    expect(view?.policy).toEqual({ outcome: 'require_approval', rationale: 'payout above 50,000', auditId: 'aud-approval' });
+    expect(view?.pending).toMatchObject({
+      stepId: 'payout',
+      tool: 'billing',
+      action: 'payout',
+      agent: 'payer',
+      status: 'awaiting_approval',
+      attempt: 1,
+    });
+    expect(view?.rules).toEqual([
+      { rule: 'payout-approval', pack: 'claims-payout@1.0.0', result: 'enforced', message: 'payout above 50,000' },
+    ]);
+    expect(view?.policy).toEqual({
+      outcome: 'require_approval',
+      rationale: 'payout above 50,000',
+      auditId: 'aud-approval',
+    });
     expect(view).not.toHaveProperty('exception');
   });
 

@@ -34,24 +34,48 @@ export class GatesController {
 
   @Get()
   @RequireScopes(SCOPES.gatesDecide, SCOPES.runsRead)
-  @ApiOperation({ summary: 'List gates, oldest first; `reviewer=me` lists those the bearer may decide (by id, role or team); a reviewer without runs:read sees only those' })
+  @ApiOperation({
+    summary:
+      'List gates, oldest first; `reviewer=me` lists those the bearer may decide (by id, role or team); a reviewer without runs:read sees only those',
+  })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'approved', 'rejected', 'redirected'] })
   @ApiQuery({ name: 'reviewer', required: false, description: '`me` or a user id (a user id needs runs:read)' })
-  list(@CurrentPrincipal() who: Principal, @Query('status') status?: string, @Query('reviewer') reviewer?: string): Promise<GateSummary[]> {
-    const filter = reviewer === 'me' || !hasScope(who, [SCOPES.runsRead]) ? reviewerOf(who) : reviewer ? { kind: 'human' as const, id: reviewer } : undefined;
+  list(
+    @CurrentPrincipal() who: Principal,
+    @Query('status') status?: string,
+    @Query('reviewer') reviewer?: string,
+  ): Promise<GateSummary[]> {
+    const filter =
+      reviewer === 'me' || !hasScope(who, [SCOPES.runsRead])
+        ? reviewerOf(who)
+        : reviewer
+          ? { kind: 'human' as const, id: reviewer }
+          : undefined;
     return this.projection.listGates({ status, ...(filter ? { reviewer: filter } : {}) });
   }
 
   @Get(':gateId')
   @RequireScopes(SCOPES.gatesDecide, SCOPES.runsRead)
-  @ApiOperation({ summary: "A gate with the reviewer's context: upstream steps and outputs (as stored, masked), the pending action, the rules that required it, the confidence package" })
-  async get(@Param('gateId') gateId: string, @CurrentPrincipal() who: Principal): Promise<GateSummary & { context: GateContextView }> {
+  @ApiOperation({
+    summary:
+      "A gate with the reviewer's context: upstream steps and outputs (as stored, masked), the pending action, the rules that required it, the confidence package",
+  })
+  async get(
+    @Param('gateId') gateId: string,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<GateSummary & { context: GateContextView }> {
     const summary = await this.projection.getGate(gateId);
     const ids = parseGateId(gateId);
     const context = ids && summary ? gateContext((await this.runs.load(ids.runId)).state, gateId) : undefined;
-    if (!summary || !context) throw new LedgerflowError('gate_not_found', `gate ${gateId} does not exist`, false, { gateId });
+    if (!summary || !context)
+      throw new LedgerflowError('gate_not_found', `gate ${gateId} does not exist`, false, { gateId });
     if (!hasScope(who, [SCOPES.runsRead]) && matchReviewer(summary.reviewers, reviewerOf(who)) === undefined) {
-      throw new LedgerflowError('forbidden', `gate ${gateId} does not name ${who.id} as a reviewer; reading it needs runs:read`, false, { gateId });
+      throw new LedgerflowError(
+        'forbidden',
+        `gate ${gateId} does not name ${who.id} as a reviewer; reading it needs runs:read`,
+        false,
+        { gateId },
+      );
     }
     return { ...summary, context };
   }
@@ -61,18 +85,24 @@ export class GatesController {
   @RequireScopes(SCOPES.gatesDecide)
   @RequireHuman()
   @ApiOkResponse({ type: GateDecisionResponse })
-  @ApiOperation({ summary: 'Approve, reject or redirect a gate; only a reviewer the gate names (by id, role or team) may decide, once' })
+  @ApiOperation({
+    summary:
+      'Approve, reject or redirect a gate; only a reviewer the gate names (by id, role or team) may decide, once',
+  })
   async decide(
     @Param('gateId') gateId: string,
     @Body() decision: GateDecisionBody,
     @Headers('authorization') authorization?: string,
   ): Promise<GateDecisionResult> {
     return this.services.decideGate({
-      gateId, token: Authenticator.credentialOf(authorization), outcome: decision.outcome,
+      gateId,
+      token: Authenticator.credentialOf(authorization),
+      outcome: decision.outcome,
       ...(decision.comment ? { comment: decision.comment } : {}),
-      ...(decision.revision ? { revision: { addSteps: decision.revision.addSteps, removeStepIds: decision.revision.removeStepIds } } : {}),
+      ...(decision.revision
+        ? { revision: { addSteps: decision.revision.addSteps, removeStepIds: decision.revision.removeStepIds } }
+        : {}),
       ...(decision.correctedOutput !== undefined ? { correctedOutput: decision.correctedOutput } : {}),
     });
   }
 }
-

@@ -3,26 +3,42 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 
 export class StartRunBody {
-  @ApiProperty({ description: "The run input; validated against the workflow's inputSchema", type: 'object', additionalProperties: true })
+  @ApiProperty({
+    description: "The run input; validated against the workflow's inputSchema",
+    type: 'object',
+    additionalProperties: true,
+  })
   @IsObject()
   input!: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'The same key never makes a second run (the Idempotency-Key header works too)' })
-  @IsOptional() @IsString() @Length(1, 200)
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
   idempotencyKey?: string;
 }
 
 /** A reviewer's plan revision from the gated step on (the approval service validates the steps in detail). */
 export class GateRevisionBody {
   @ApiProperty({
-    description: 'Steps to add: {id, tool, action, agent, dependsOn?, input?, name?, retry?, timeoutMs?, optional?, policyTags?}; defaults: one attempt, 30 s timeout',
-    type: 'array', items: { type: 'object', additionalProperties: true },
+    description:
+      'Steps to add: {id, tool, action, agent, dependsOn?, input?, name?, retry?, timeoutMs?, optional?, policyTags?}; defaults: one attempt, 30 s timeout',
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
   })
-  @IsArray() @ArrayMaxSize(50) @IsObject({ each: true })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsObject({ each: true })
   addSteps!: Array<Record<string, unknown>>;
 
-  @ApiProperty({ description: 'Not-started steps after the gated one to remove (the gated step itself is removed by a redirect of an approval gate)', type: [String] })
-  @IsArray() @ArrayMaxSize(50) @IsString({ each: true })
+  @ApiProperty({
+    description:
+      'Not-started steps after the gated one to remove (the gated step itself is removed by a redirect of an approval gate)',
+    type: [String],
+  })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
   removeStepIds!: string[];
 }
 
@@ -32,14 +48,22 @@ export class GateDecisionBody {
   outcome!: 'approve' | 'reject' | 'redirect';
 
   @ApiPropertyOptional({ maxLength: 2000, description: 'Recorded with the decision; the reason of a redirect' })
-  @IsOptional() @IsString() @Length(0, 2000)
+  @IsOptional()
+  @IsString()
+  @Length(0, 2000)
   comment?: string;
 
   @ApiPropertyOptional({ type: GateRevisionBody })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => GateRevisionBody)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => GateRevisionBody)
   revision?: GateRevisionBody;
 
-  @ApiPropertyOptional({ description: "Approve on a confidence gate only: the corrected output, recorded as ground truth and read by the step's dependants" })
+  @ApiPropertyOptional({
+    description:
+      "Approve on a confidence gate only: the corrected output, recorded as ground truth and read by the step's dependants",
+  })
   @IsOptional()
   correctedOutput?: unknown;
 }

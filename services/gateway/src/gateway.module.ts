@@ -38,25 +38,60 @@ export class GatewayModule {
     const deliveries = new WebhookDeliveries(context.store);
     const { config } = context;
     const sender = new WebhookSender({
-      store: context.store, deliveries, subscriptions, logger: context.logger, retryDelaysMs: config.LEDGERFLOW_WEBHOOK_RETRY_DELAYS_MS,
-      timeoutMs: config.LEDGERFLOW_WEBHOOK_TIMEOUT_MS, concurrency: config.LEDGERFLOW_WEBHOOK_CONCURRENCY, allowPrivate: config.LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE,
+      store: context.store,
+      deliveries,
+      subscriptions,
+      logger: context.logger,
+      retryDelaysMs: config.LEDGERFLOW_WEBHOOK_RETRY_DELAYS_MS,
+      timeoutMs: config.LEDGERFLOW_WEBHOOK_TIMEOUT_MS,
+      concurrency: config.LEDGERFLOW_WEBHOOK_CONCURRENCY,
+      allowPrivate: config.LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE,
     });
     const runs = new RunsProjection(context.store);
     return {
       module: GatewayModule,
-      controllers: [RunsController, GatesController, WorkflowsController, ReplayController, AuditController, OperatorController, ExternalTasksController, ServiceAccountsController, WebhooksController, SubscriptionsController, StreamController, PolicyPacksController],
+      controllers: [
+        RunsController,
+        GatesController,
+        WorkflowsController,
+        ReplayController,
+        AuditController,
+        OperatorController,
+        ExternalTasksController,
+        ServiceAccountsController,
+        WebhooksController,
+        SubscriptionsController,
+        StreamController,
+        PolicyPacksController,
+      ],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: runs },
         { provide: ServiceAccounts, useValue: accounts },
         // Finding the store's head for a stream starts where the runs projection has read (not from 0 on the first stream).
-        { provide: StreamHub, useValue: new StreamHub(context.store, context.config.LEDGERFLOW_STREAM_MAX_CONNECTIONS, undefined, () => runs.readUpTo) },
+        {
+          provide: StreamHub,
+          useValue: new StreamHub(
+            context.store,
+            context.config.LEDGERFLOW_STREAM_MAX_CONNECTIONS,
+            undefined,
+            () => runs.readUpTo,
+          ),
+        },
         { provide: STREAM_SETTINGS, useValue: { heartbeatMs: context.config.LEDGERFLOW_STREAM_HEARTBEAT_MS } },
         { provide: Subscriptions, useValue: subscriptions },
         { provide: WebhookDeliveries, useValue: deliveries },
         {
           provide: WebhookDispatcher,
-          useValue: new WebhookDispatcher({ nc: context.nc, store: context.store, subscriptions, deliveries, sender, logger: context.logger, watchIntervalMs: config.LEDGERFLOW_WEBHOOK_WATCH_MS }),
+          useValue: new WebhookDispatcher({
+            nc: context.nc,
+            store: context.store,
+            subscriptions,
+            deliveries,
+            sender,
+            logger: context.logger,
+            watchIntervalMs: config.LEDGERFLOW_WEBHOOK_WATCH_MS,
+          }),
         },
         { provide: Authenticator, useValue: new Authenticator(bearerVerifierOf(context.config), accounts) },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -54,7 +54,22 @@ export const ENDPOINTS: readonly EndpointTemplate[] = [
 
 /** Keys that mean something to JavaScript objects, and keys nobody expects. */
 const oddKey = fc.oneof(
-  fc.constantFrom('constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'then', '', 'input', 'outcome', 'reason', 'stepId', 'at'),
+  fc.constantFrom(
+    'constructor',
+    '__proto__',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    '__defineGetter__',
+    'then',
+    '',
+    'input',
+    'outcome',
+    'reason',
+    'stepId',
+    'at',
+  ),
   fc.string({ unit: 'binary', maxLength: 12 }),
 );
 
@@ -63,7 +78,12 @@ export const nestedJson = (depth: number, leaf = '1', array = false): string =>
   array ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
 
 const jsonWithOddKeys = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 2 }), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(oddKey, tie('value'), { maxKeys: 5 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(oddKey, tie('value'), { maxKeys: 5 }),
+  ),
 })).value;
 
 /** Request bodies as text: valid JSON of any shape, deep nesting, odd keys, unicode, big strings, and junk. */
@@ -72,9 +92,21 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
   jsonWithOddKeys.map((value) => JSON.stringify(value)),
   jsonWithOddKeys.map((value) => JSON.stringify({ input: value })),
   fc.dictionary(oddKey, jsonWithOddKeys, { maxKeys: 4 }).map((input) => JSON.stringify({ input })),
-  fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.boolean()).map(([depth, array]) => `{"input":{"x":${nestedJson(depth, '"deep"', array)}}}`),
-  fc.tuple(fc.integer({ min: 1, max: 200_000 }), fc.constantFrom('x', 'é', '😀', '\u0000', '\\"')).map(([n, unit]) => JSON.stringify({ input: { s: unit.repeat(Math.floor(n / unit.length / 4) + 1) } })),
-  fc.constantFrom('{"input":{"constructor":1}}', '{"input":{"__proto__":{"polluted":true}}}', '{"constructor":{"prototype":1}}', '{"outcome":"approve","constructor":1}', '{"reason":"x","__proto__":[]}', '{"at":"cp-1","prototype":{}}', '{"stepId":"g1","constructor":{"name":"x"}}'),
+  fc
+    .tuple(fc.integer({ min: 1, max: 20_000 }), fc.boolean())
+    .map(([depth, array]) => `{"input":{"x":${nestedJson(depth, '"deep"', array)}}}`),
+  fc
+    .tuple(fc.integer({ min: 1, max: 200_000 }), fc.constantFrom('x', 'é', '😀', '\u0000', '\\"'))
+    .map(([n, unit]) => JSON.stringify({ input: { s: unit.repeat(Math.floor(n / unit.length / 4) + 1) } })),
+  fc.constantFrom(
+    '{"input":{"constructor":1}}',
+    '{"input":{"__proto__":{"polluted":true}}}',
+    '{"constructor":{"prototype":1}}',
+    '{"outcome":"approve","constructor":1}',
+    '{"reason":"x","__proto__":[]}',
+    '{"at":"cp-1","prototype":{}}',
+    '{"stepId":"g1","constructor":{"name":"x"}}',
+  ),
   fc.string({ unit: 'binary', maxLength: 200 }),
 );
 
@@ -82,8 +114,21 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
 export const hostileContentType: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 4, arbitrary: fc.constant('application/json') },
   fc.constantFrom(
-    undefined, 'application/yaml', 'text/yaml', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'APPLICATION/JSON', 'text/plain', 'text/html',
-    'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/xml', 'application/vnd.api+json', 'application/octet-stream', '*/*', '',
+    undefined,
+    'application/yaml',
+    'text/yaml',
+    'application/json; charset=utf-8',
+    'application/json; charset=latin1',
+    'APPLICATION/JSON',
+    'text/plain',
+    'text/html',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=xyz',
+    'application/xml',
+    'application/vnd.api+json',
+    'application/octet-stream',
+    '*/*',
+    '',
   ),
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 }),
 );
@@ -91,5 +136,21 @@ export const hostileContentType: fc.Arbitrary<string | undefined> = fc.oneof(
 /** Path segments: percent-encoded arbitrary text (control characters, unicode, dots, slashes) or raw junk escapes. */
 export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 120 }).map(encodeURIComponent),
-  fc.constantFrom('%0D%0A', 'abc%0D%0Adef', '%00', '%', '%zz', '%E0%A4%A', '..', '%2e%2e', '%2F', 'a.b.c', '.g1', 'r.', 'x'.repeat(5000), '%C0%AF', '%FF'),
+  fc.constantFrom(
+    '%0D%0A',
+    'abc%0D%0Adef',
+    '%00',
+    '%',
+    '%zz',
+    '%E0%A4%A',
+    '..',
+    '%2e%2e',
+    '%2F',
+    'a.b.c',
+    '.g1',
+    'r.',
+    'x'.repeat(5000),
+    '%C0%AF',
+    '%FF',
+  ),
 );

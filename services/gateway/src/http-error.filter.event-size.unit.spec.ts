@@ -14,7 +14,12 @@ describe('toHttpError: an event the store refuses as too large', () => {
   });
 
   it('maps the same refusal forwarded by the planner as an error body', () => {
-    const forwarded = { code: 'STORE.EVENT_TOO_LARGE', message: 'too large', retryable: false, details: { limit: 983_040 } };
+    const forwarded = {
+      code: 'STORE.EVENT_TOO_LARGE',
+      message: 'too large',
+      retryable: false,
+      details: { limit: 983_040 },
+    };
     expect(toHttpError(forwarded)).toEqual({ status: 413, body: { ...forwarded, code: 'payload_too_large' } });
   });
 });

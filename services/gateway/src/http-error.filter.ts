@@ -107,19 +107,41 @@ export function sendHttpError(response: ErrorResponse, status: number, body: Err
 
 export function toHttpError(exception: unknown): { status: number; body: ErrorBody } {
   // Nest wraps body-parser's errors in an HttpException whose `cause` is the original (type entity.*).
-  const parserError = ((exception as { cause?: unknown } | null | undefined)?.cause ?? exception ?? {}) as { type?: string; message?: string };
+  const parserError = ((exception as { cause?: unknown } | null | undefined)?.cause ?? exception ?? {}) as {
+    type?: string;
+    message?: string;
+  };
   if (parserError.type === 'entity.parse.failed') {
-    return { status: 400, body: { code: 'message_malformed', message: `request body is not valid JSON: ${parserError.message}`, retryable: false } };
+    return {
+      status: 400,
+      body: {
+        code: 'message_malformed',
+        message: `request body is not valid JSON: ${parserError.message}`,
+        retryable: false,
+      },
+    };
   }
   if (parserError.type === 'entity.too.large') {
-    return { status: 413, body: { code: 'payload_too_large', message: `request body exceeds the limit: ${parserError.message}`, retryable: false } };
+    return {
+      status: 413,
+      body: {
+        code: 'payload_too_large',
+        message: `request body exceeds the limit: ${parserError.message}`,
+        retryable: false,
+      },
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    return { status, body: { code: status === 404 ? 'not_found' : 'http_error', message: exception.message, retryable: status >= 500 } };
+    return {
+      status,
+      body: { code: status === 404 ? 'not_found' : 'http_error', message: exception.message, retryable: status >= 500 },
+    };
   }
   const raw = toErrorBody(exception);
   const body = PUBLIC_CODE[raw.code] ? { ...raw, code: PUBLIC_CODE[raw.code] as string } : raw;
-  const status = STATUS_BY_CODE[body.code] ?? (body.code.startsWith('RUN.') || body.code.startsWith('plan_') ? 409 : body.code === 'internal_error' ? 500 : 400);
+  const status =
+    STATUS_BY_CODE[body.code] ??
+    (body.code.startsWith('RUN.') || body.code.startsWith('plan_') ? 409 : body.code === 'internal_error' ? 500 : 400);
   return { status, body };
 }

@@ -5,14 +5,28 @@ import { HttpErrorFilter, RETRY_AFTER_SECONDS, retryAfterOf, toHttpError } from 
 import { ReplayErrorFilter } from './replay-error.filter.js';
 
 /** An error shaped like body-parser's (what Nest's JSON body parsing throws). */
-const bodyParserError = (type: string, message: string): Error => Object.assign(new Error(message), { type, status: type === 'entity.too.large' ? 413 : 400 });
+const bodyParserError = (type: string, message: string): Error =>
+  Object.assign(new Error(message), { type, status: type === 'entity.too.large' ? 413 : 400 });
 
 describe('toHttpError', () => {
   it.each([
-    ['message_malformed', 400], ['request_invalid', 400], ['idempotency_key_missing', 400], ['unauthorized', 401],
-    ['RUN.REVIEWER_NOT_NAMED', 403], ['RUN.ACTOR_CANNOT_DECIDE', 403], ['workflow_unknown', 404], ['run_not_found', 404],
-    ['gate_not_found', 404], ['RUN.GATE_NOT_FOUND', 404], ['RUN.GATE_ALREADY_DECIDED', 409], ['payload_too_large', 413],
-    ['input_invalid', 422], ['NATS.TIMEOUT', 503], ['NATS.NO_RESPONDERS', 503], ['STORE.UNAVAILABLE', 503], ['event_version_unsupported', 503],
+    ['message_malformed', 400],
+    ['request_invalid', 400],
+    ['idempotency_key_missing', 400],
+    ['unauthorized', 401],
+    ['RUN.REVIEWER_NOT_NAMED', 403],
+    ['RUN.ACTOR_CANNOT_DECIDE', 403],
+    ['workflow_unknown', 404],
+    ['run_not_found', 404],
+    ['gate_not_found', 404],
+    ['RUN.GATE_NOT_FOUND', 404],
+    ['RUN.GATE_ALREADY_DECIDED', 409],
+    ['payload_too_large', 413],
+    ['input_invalid', 422],
+    ['NATS.TIMEOUT', 503],
+    ['NATS.NO_RESPONDERS', 503],
+    ['STORE.UNAVAILABLE', 503],
+    ['event_version_unsupported', 503],
   ])('%s -> %i', (code, status) => {
     const { status: actual, body } = toHttpError(new LedgerflowError(code, `a ${code} error`, false, { field: 'x' }));
     expect(actual).toBe(status);
@@ -25,7 +39,10 @@ describe('toHttpError', () => {
   });
 
   it('an unexpected error is a 500 internal_error; another known-shaped code is a 400', () => {
-    expect(toHttpError(new Error('socket hang up'))).toEqual({ status: 500, body: { code: 'internal_error', message: 'socket hang up', retryable: true } });
+    expect(toHttpError(new Error('socket hang up'))).toEqual({
+      status: 500,
+      body: { code: 'internal_error', message: 'socket hang up', retryable: true },
+    });
     expect(toHttpError(new LedgerflowError('trigger_mapping_failed', 'bad expression')).status).toBe(400);
   });
 
@@ -36,7 +53,14 @@ describe('toHttpError', () => {
 
   it('a body that is not JSON is 400 message_malformed, thrown directly or wrapped by Nest', () => {
     const parser = bodyParserError('entity.parse.failed', 'Unexpected token } in JSON at position 9');
-    const expected = { status: 400, body: { code: 'message_malformed', message: 'request body is not valid JSON: Unexpected token } in JSON at position 9', retryable: false } };
+    const expected = {
+      status: 400,
+      body: {
+        code: 'message_malformed',
+        message: 'request body is not valid JSON: Unexpected token } in JSON at position 9',
+        retryable: false,
+      },
+    };
     expect(toHttpError(parser)).toEqual(expected);
     expect(toHttpError(new BadRequestException('Bad Request', { cause: parser }))).toEqual(expected);
   });
@@ -44,14 +68,28 @@ describe('toHttpError', () => {
   it('a body over the limit is 413 payload_too_large', () => {
     const parser = bodyParserError('entity.too.large', 'request entity too large');
     expect(toHttpError(new HttpException('Payload Too Large', 413, { cause: parser }))).toEqual({
-      status: 413, body: { code: 'payload_too_large', message: 'request body exceeds the limit: request entity too large', retryable: false },
+      status: 413,
+      body: {
+        code: 'payload_too_large',
+        message: 'request body exceeds the limit: request entity too large',
+        retryable: false,
+      },
     });
   });
 
   it("keeps an HttpException's status: 404 not_found, others http_error, retryable from 500 up", () => {
-    expect(toHttpError(new NotFoundException('Cannot GET /v1/nothing'))).toEqual({ status: 404, body: { code: 'not_found', message: 'Cannot GET /v1/nothing', retryable: false } });
-    expect(toHttpError(new BadRequestException('nope'))).toEqual({ status: 400, body: { code: 'http_error', message: 'nope', retryable: false } });
-    expect(toHttpError(new ServiceUnavailableException('later'))).toMatchObject({ status: 503, body: { code: 'http_error', retryable: true } });
+    expect(toHttpError(new NotFoundException('Cannot GET /v1/nothing'))).toEqual({
+      status: 404,
+      body: { code: 'not_found', message: 'Cannot GET /v1/nothing', retryable: false },
+    });
+    expect(toHttpError(new BadRequestException('nope'))).toEqual({
+      status: 400,
+      body: { code: 'http_error', message: 'nope', retryable: false },
+    });
+    expect(toHttpError(new ServiceUnavailableException('later'))).toMatchObject({
+      status: 503,
+      body: { code: 'http_error', retryable: true },
+    });
   });
 
   it('an Error whose cause is not a body-parser error is mapped by its own code', () => {
@@ -60,7 +98,10 @@ describe('toHttpError', () => {
     expect(toHttpError(error)).toMatchObject({ status: 404, body: { code: 'run_not_found' } });
   });
 
-  it.each([['null', null], ['undefined', undefined]])('a thrown %s is a 500 internal_error, not a crash of the filter', (_label, thrown) => {
+  it.each([
+    ['null', null],
+    ['undefined', undefined],
+  ])('a thrown %s is a 500 internal_error, not a crash of the filter', (_label, thrown) => {
     expect(toHttpError(thrown)).toMatchObject({ status: 500, body: { code: 'internal_error', retryable: true } });
   });
 });
@@ -70,8 +111,23 @@ describe('HttpErrorFilter', () => {
     const sent: Array<{ status: number; body: unknown }> = [];
     const response = { status: (status: number) => ({ json: (body: unknown) => sent.push({ status, body }) }) };
     const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
-    new HttpErrorFilter().catch(new DomainError('RUN.GATE_ALREADY_DECIDED', 'decided by alice', { decidedBy: 'alice' }), host);
-    expect(sent).toEqual([{ status: 409, body: { error: { code: 'RUN.GATE_ALREADY_DECIDED', message: 'decided by alice', retryable: false, details: { decidedBy: 'alice' } } } }]);
+    new HttpErrorFilter().catch(
+      new DomainError('RUN.GATE_ALREADY_DECIDED', 'decided by alice', { decidedBy: 'alice' }),
+      host,
+    );
+    expect(sent).toEqual([
+      {
+        status: 409,
+        body: {
+          error: {
+            code: 'RUN.GATE_ALREADY_DECIDED',
+            message: 'decided by alice',
+            retryable: false,
+            details: { decidedBy: 'alice' },
+          },
+        },
+      },
+    ]);
   });
 });
 
@@ -88,10 +144,17 @@ describe('503 answers and Retry-After', () => {
   }
 
   it.each([
-    ['STORE.UNAVAILABLE', '1'], ['NATS.TIMEOUT', '1'], ['NATS.NO_RESPONDERS', '1'], ['auth_unavailable', '1'],
+    ['STORE.UNAVAILABLE', '1'],
+    ['NATS.TIMEOUT', '1'],
+    ['NATS.NO_RESPONDERS', '1'],
+    ['auth_unavailable', '1'],
   ])('a retryable %s is 503 with Retry-After: %s', (code, seconds) => {
     const sent = answer(new HttpErrorFilter(), new LedgerflowError(code, `${code} happened`, true));
-    expect(sent).toEqual({ status: 503, headers: { 'retry-after': seconds }, body: { error: { code, message: `${code} happened`, retryable: true } } });
+    expect(sent).toEqual({
+      status: 503,
+      headers: { 'retry-after': seconds },
+      body: { error: { code, message: `${code} happened`, retryable: true } },
+    });
   });
 
   it('a stored event newer than this release is 503 event_version_unsupported naming it, with Retry-After: 5', () => {
@@ -99,27 +162,53 @@ describe('503 answers and Retry-After', () => {
     expect(sent).toMatchObject({
       status: 503,
       headers: { 'retry-after': String(RETRY_AFTER_SECONDS['event_version_unsupported']) },
-      body: { error: { code: 'event_version_unsupported', retryable: true, details: { type: 'StepSucceeded', schemaVersion: 3, currentVersion: 2 } } },
+      body: {
+        error: {
+          code: 'event_version_unsupported',
+          retryable: true,
+          details: { type: 'StepSucceeded', schemaVersion: 3, currentVersion: 2 },
+        },
+      },
     });
     expect(sent.headers['retry-after']).toBe('5');
-    expect((sent.body as { error: { message: string } }).error.message).toContain('this release reads StepSucceeded up to version 2');
+    expect((sent.body as { error: { message: string } }).error.message).toContain(
+      'this release reads StepSucceeded up to version 2',
+    );
   });
 
   it('forwarded from another service as an error body, the same', () => {
-    const forwarded = { code: 'event_version_unsupported', message: 'newer', retryable: true, details: { type: 'RunTriggered', schemaVersion: 2, currentVersion: 1 } };
+    const forwarded = {
+      code: 'event_version_unsupported',
+      message: 'newer',
+      retryable: true,
+      details: { type: 'RunTriggered', schemaVersion: 2, currentVersion: 1 },
+    };
     expect(answer(new HttpErrorFilter(), forwarded)).toMatchObject({ status: 503, headers: { 'retry-after': '5' } });
   });
 
   it('an HttpException 503 (retryable) gets Retry-After: 1; a 503 marked not retryable and other statuses get none', () => {
-    expect(answer(new HttpErrorFilter(), new ServiceUnavailableException('later')).headers).toEqual({ 'retry-after': '1' });
-    expect(answer(new HttpErrorFilter(), new LedgerflowError('NATS.TIMEOUT', 'no reply', false))).toMatchObject({ status: 503, headers: {} });
+    expect(answer(new HttpErrorFilter(), new ServiceUnavailableException('later')).headers).toEqual({
+      'retry-after': '1',
+    });
+    expect(answer(new HttpErrorFilter(), new LedgerflowError('NATS.TIMEOUT', 'no reply', false))).toMatchObject({
+      status: 503,
+      headers: {},
+    });
     expect(answer(new HttpErrorFilter(), new Error('boom'))).toMatchObject({ status: 500, headers: {} });
-    expect(answer(new HttpErrorFilter(), new ValidationError('request_invalid', 'bad'))).toMatchObject({ status: 400, headers: {} });
+    expect(answer(new HttpErrorFilter(), new ValidationError('request_invalid', 'bad'))).toMatchObject({
+      status: 400,
+      headers: {},
+    });
   });
 
   it('the replay endpoints answer the same header', () => {
-    expect(answer(new ReplayErrorFilter(), new LedgerflowError('NATS.NO_RESPONDERS', 'no planner', true))).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
-    expect(answer(new ReplayErrorFilter(), new LedgerflowError('checkpoint_unknown', 'no cp-9'))).toMatchObject({ status: 404, headers: {} });
+    expect(
+      answer(new ReplayErrorFilter(), new LedgerflowError('NATS.NO_RESPONDERS', 'no planner', true)),
+    ).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(answer(new ReplayErrorFilter(), new LedgerflowError('checkpoint_unknown', 'no cp-9'))).toMatchObject({
+      status: 404,
+      headers: {},
+    });
   });
 
   it('retryAfterOf: only a retryable 503', () => {

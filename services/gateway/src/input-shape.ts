@@ -46,7 +46,11 @@ export function assertPathParameters(params: Readonly<Record<string, string | un
   for (const [name, value] of Object.entries(params)) {
     const format = PATH_PARAMETER_FORMATS[name] ?? DEFAULT_FORMAT;
     if (typeof value !== 'string' || !format.test(value)) {
-      throw new ValidationError('request_invalid', `path parameter ${name} must be ${format.rule}; got ${quoted(String(value))}`, { field: name, in: 'path', rule: format.rule });
+      throw new ValidationError(
+        'request_invalid',
+        `path parameter ${name} must be ${format.rule}; got ${quoted(String(value))}`,
+        { field: name, in: 'path', rule: format.rule },
+      );
     }
   }
 }
@@ -58,7 +62,11 @@ export function assertPathParameters(params: Readonly<Record<string, string | un
 export function assertQueryParameters(query: Readonly<Record<string, unknown>> | undefined): void {
   for (const [name, value] of Object.entries(query ?? {})) {
     if (typeof value !== 'string') {
-      throw new ValidationError('request_invalid', `query parameter ${quoted(name)} must be given once, as a single string`, { field: name, in: 'query', rule: 'single string' });
+      throw new ValidationError(
+        'request_invalid',
+        `query parameter ${quoted(name)} must be given once, as a single string`,
+        { field: name, in: 'query', rule: 'single string' },
+      );
     }
   }
 }
@@ -71,9 +79,13 @@ export const JSON_MEDIA_TYPE = 'application/json';
  * @throws ValidationError `unsupported_media_type` (415) with details `{ field: 'content-type', expected, received }`.
  */
 export function unsupportedMediaType(contentType: string | undefined): ValidationError {
-  return new ValidationError('unsupported_media_type', `request bodies are JSON: send Content-Type: ${JSON_MEDIA_TYPE} (got ${quoted(contentType ?? 'none')})`, {
-    field: 'content-type',
-    expected: JSON_MEDIA_TYPE,
-    ...(contentType === undefined ? {} : { received: contentType.slice(0, 100) }),
-  });
+  return new ValidationError(
+    'unsupported_media_type',
+    `request bodies are JSON: send Content-Type: ${JSON_MEDIA_TYPE} (got ${quoted(contentType ?? 'none')})`,
+    {
+      field: 'content-type',
+      expected: JSON_MEDIA_TYPE,
+      ...(contentType === undefined ? {} : { received: contentType.slice(0, 100) }),
+    },
+  );
 }

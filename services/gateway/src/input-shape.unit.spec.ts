@@ -14,14 +14,25 @@ describe('assertPathParameters', () => {
   const runId = '2472c094-7e2f-8f95-8f1b-186916297ed9';
 
   it('accepts ids of their formats', () => {
-    expect(() => assertPathParameters({ runId, gateId: `${runId}.g2`, workflowId: 'noop-chain', accountId: '0123456789abcdef' })).not.toThrow();
+    expect(() =>
+      assertPathParameters({ runId, gateId: `${runId}.g2`, workflowId: 'noop-chain', accountId: '0123456789abcdef' }),
+    ).not.toThrow();
   });
 
   it.each([
-    ['runId', 'abc\r\ndef'], ['runId', ''], ['runId', 'a'.repeat(81)], ['runId', '../x'],
-    ['gateId', runId], ['gateId', `${runId}.`], ['gateId', `${runId}.G2`], ['gateId', 'a b.g2'],
-    ['workflowId', 'Noop'], ['workflowId', '1abc'], ['workflowId', `a${'b'.repeat(63)}`],
-    ['accountId', '0123456789ABCDEF'], ['accountId', '0123'],
+    ['runId', 'abc\r\ndef'],
+    ['runId', ''],
+    ['runId', 'a'.repeat(81)],
+    ['runId', '../x'],
+    ['gateId', runId],
+    ['gateId', `${runId}.`],
+    ['gateId', `${runId}.G2`],
+    ['gateId', 'a b.g2'],
+    ['workflowId', 'Noop'],
+    ['workflowId', '1abc'],
+    ['workflowId', `a${'b'.repeat(63)}`],
+    ['accountId', '0123456789ABCDEF'],
+    ['accountId', '0123'],
     ['unknownParam', 'x\ny'],
   ])('refuses %s %j with request_invalid naming it, the value escaped', (name, value) => {
     const error = refusal(() => assertPathParameters({ [name]: value }));
@@ -35,7 +46,10 @@ describe('assertPathParameters', () => {
 describe('assertQueryParameters', () => {
   it('accepts single strings and refuses repeated or bracketed parameters, naming them', () => {
     expect(() => assertQueryParameters({ status: 'open', at: 'cp-1' })).not.toThrow();
-    expect(refusal(() => assertQueryParameters({ status: ['a', 'b'] })).details).toMatchObject({ field: 'status', in: 'query' });
+    expect(refusal(() => assertQueryParameters({ status: ['a', 'b'] })).details).toMatchObject({
+      field: 'status',
+      in: 'query',
+    });
     expect(refusal(() => assertQueryParameters({ at: { x: '1' } })).code).toBe('request_invalid');
   });
 });

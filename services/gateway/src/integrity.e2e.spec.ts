@@ -17,7 +17,9 @@ describe('integrity of a run edited in the store', () => {
   let store: SqliteEventStore;
 
   beforeAll(async () => {
-    stack = await startBenchStack('ledgerflow-integrity-', { definitionsDirs: ['services/executor/src/fixtures/workflows'] });
+    stack = await startBenchStack('ledgerflow-integrity-', {
+      definitionsDirs: ['services/executor/src/fixtures/workflows'],
+    });
     store = await SqliteEventStore.open(stack.sqlitePath);
   }, 90_000);
 
@@ -40,7 +42,11 @@ describe('integrity of a run edited in the store', () => {
     const runId = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'tampered' });
     const other = await startRunOverHttp(stack, 'chaos-gated', { input: { sleepMs: 0 }, idempotencyKey: 'untouched' });
     for (const id of [runId, other]) {
-      await eventually(async () => ((await store.readStream(`run-${id}`)).some((e) => e.type === 'GateOpened') ? true : undefined), 30_000, `gate of ${id}`);
+      await eventually(
+        async () => ((await store.readStream(`run-${id}`)).some((e) => e.type === 'GateOpened') ? true : undefined),
+        30_000,
+        `gate of ${id}`,
+      );
     }
     expect((await get(`/v1/runs/${runId}`)).body.integrity).toEqual({ ok: true });
 
@@ -48,24 +54,40 @@ describe('integrity of a run edited in the store', () => {
     const db = new Database(stack.sqlitePath);
     try {
       const data = { ...(gateOpened?.data as Record<string, unknown>), reviewers: ['mallory'] };
-      expect(db.prepare('UPDATE events SET data = ? WHERE event_id = ?').run(JSON.stringify(data), gateOpened?.metadata.eventId).changes).toBe(1);
+      expect(
+        db
+          .prepare('UPDATE events SET data = ? WHERE event_id = ?')
+          .run(JSON.stringify(data), gateOpened?.metadata.eventId).changes,
+      ).toBe(1);
     } finally {
       db.close();
     }
 
     const run = await get(`/v1/runs/${runId}`);
     expect(run.status).toBe(200);
-    expect(run.body.integrity).toMatchObject({ ok: false, revision: gateOpened?.revision, eventId: gateOpened?.metadata.eventId, reason: 'content_altered' });
-    expect((await get(`/v1/runs/${runId}/trace`)).body.integrity).toMatchObject({ ok: false, reason: 'content_altered' });
+    expect(run.body.integrity).toMatchObject({
+      ok: false,
+      revision: gateOpened?.revision,
+      eventId: gateOpened?.metadata.eventId,
+      reason: 'content_altered',
+    });
+    expect((await get(`/v1/runs/${runId}/trace`)).body.integrity).toMatchObject({
+      ok: false,
+      reason: 'content_altered',
+    });
     expect((await get(`/v1/runs/${other}`)).body.integrity).toEqual({ ok: true });
 
     const before = (await store.readStream(`run-${runId}`)).length;
     for (const reviewer of ['mallory', 'chaos-lead']) {
       const token = await devToken(stack, { sub: reviewer, scopes: ['gates:decide'] });
       const decided = await fetch(`${stack.gatewayUrl}/v1/gates/${runId}.g2/decision`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ outcome: 'approve' }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ outcome: 'approve' }),
       });
-      expect([reviewer, decided.status, ((await decided.json()) as { error?: { code?: string } }).error?.code]).toEqual([reviewer, 409, 'integrity_failed']);
+      expect([reviewer, decided.status, ((await decided.json()) as { error?: { code?: string } }).error?.code]).toEqual(
+        [reviewer, 409, 'integrity_failed'],
+      );
     }
     expect((await store.readStream(`run-${runId}`)).length).toBe(before);
 
@@ -73,22 +95,34 @@ describe('integrity of a run edited in the store', () => {
     const nc = await stack.connect('executor');
     try {
       const input = { sleepMs: 0 };
-      const asked = await requestJson(nc, subjects.policyEvaluate, { runId, stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input) }, { timeoutMs: 10_000 })
-        .then(() => 'granted', (error: { code?: string }) => error.code);
+      const asked = await requestJson(
+        nc,
+        subjects.policyEvaluate,
+        { runId, stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input) },
+        { timeoutMs: 10_000 },
+      ).then(
+        () => 'granted',
+        (error: { code?: string }) => error.code,
+      );
       expect(asked).toBe('integrity_failed');
     } finally {
       await nc.close();
     }
 
     // Each service that met the broken chain marked the run, once: the run is listed as integrity_failed.
-    const listed = await eventually(async () => {
-      const { body } = await getList('/v1/runs?status=integrity_failed');
-      const found = body.find((r) => r.runId === runId);
-      return found && (found.integrity as { detectedBy: string[] }).detectedBy.length >= 3 ? body : undefined;
-    }, 10_000, 'run listed as integrity_failed');
+    const listed = await eventually(
+      async () => {
+        const { body } = await getList('/v1/runs?status=integrity_failed');
+        const found = body.find((r) => r.runId === runId);
+        return found && (found.integrity as { detectedBy: string[] }).detectedBy.length >= 3 ? body : undefined;
+      },
+      10_000,
+      'run listed as integrity_failed',
+    );
     expect(listed.map((r) => r.runId)).toEqual([runId]);
     expect(listed[0]).toMatchObject({
-      status: 'integrity_failed', integrity: { eventId: gateOpened?.metadata.eventId, revision: gateOpened?.revision, reason: 'content_altered' },
+      status: 'integrity_failed',
+      integrity: { eventId: gateOpened?.metadata.eventId, revision: gateOpened?.revision, reason: 'content_altered' },
     });
     const marks = await store.readStream(`integrity-${runId}`);
     const detectors = marks.map((e) => (e.data as { detectedBy: string }).detectedBy);
@@ -99,7 +133,9 @@ describe('integrity of a run edited in the store', () => {
     // The untouched run still moves: its reviewer's decision is recorded.
     const lead = await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] });
     const ok = await fetch(`${stack.gatewayUrl}/v1/gates/${other}.g2/decision`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${lead}` }, body: JSON.stringify({ outcome: 'approve' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${lead}` },
+      body: JSON.stringify({ outcome: 'approve' }),
     });
     expect(ok.status).toBe(201);
   }, 90_000);

@@ -39,7 +39,9 @@ function configure(app: INestApplication, context: ServiceContext<GatewayConfig>
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   // The console's files (public; its API calls carry the person's token): docs/console.md.
-  serveConsole(express, consoleDir(context.config.LEDGERFLOW_CONSOLE_DIR), { jaegerUrl: context.config.LEDGERFLOW_JAEGER_URL });
+  serveConsole(express, consoleDir(context.config.LEDGERFLOW_CONSOLE_DIR), {
+    jaegerUrl: context.config.LEDGERFLOW_JAEGER_URL,
+  });
 }
 
 runService({

@@ -15,47 +15,80 @@ const STEP_ID_MESSAGE = { message: 'stepId must match ^[a-z][a-z0-9_-]{0,62}$' }
 
 export class RetryStepBody {
   @ApiProperty({ description: 'The failed step to run again (next attempt, at once)' })
-  @IsString() @Matches(STEP_ID, STEP_ID_MESSAGE) stepId!: string;
+  @IsString()
+  @Matches(STEP_ID, STEP_ID_MESSAGE)
+  stepId!: string;
 
-  @ApiPropertyOptional({ description: "A substitute agent declared in the run's plan; the policy decides with its capabilities" })
-  @IsOptional() @IsString() @Length(1, 63) agent?: string;
+  @ApiPropertyOptional({
+    description: "A substitute agent declared in the run's plan; the policy decides with its capabilities",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 63)
+  agent?: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional() @IsString() @Length(1, 2000) reason?: string;
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
 }
 
 export class SkipStepBody {
   @ApiProperty({ description: 'A pending or failed step declared optional' })
-  @IsString() @Matches(STEP_ID, STEP_ID_MESSAGE) stepId!: string;
+  @IsString()
+  @Matches(STEP_ID, STEP_ID_MESSAGE)
+  stepId!: string;
 
   @ApiProperty({ maxLength: 2000 })
-  @IsString() @Length(1, 2000) reason!: string;
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
 }
 
 export class RevisePlanBody {
   @ApiProperty({
-    description: 'Steps to add: {id, tool, action, agent, dependsOn?, input?, name?, retry?, timeoutMs?, optional?, policyTags?}; defaults: one attempt, 30 s timeout',
-    type: 'array', items: { type: 'object', additionalProperties: true },
+    description:
+      'Steps to add: {id, tool, action, agent, dependsOn?, input?, name?, retry?, timeoutMs?, optional?, policyTags?}; defaults: one attempt, 30 s timeout',
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
   })
-  @IsArray() @ArrayMaxSize(50) @IsObject({ each: true }) addSteps!: Array<Record<string, unknown>>;
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsObject({ each: true })
+  addSteps!: Array<Record<string, unknown>>;
 
-  @ApiProperty({ description: 'Steps not started yet (pending, failed, ...) to remove; never a running or succeeded one', type: [String] })
-  @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) removeStepIds!: string[];
+  @ApiProperty({
+    description: 'Steps not started yet (pending, failed, ...) to remove; never a running or succeeded one',
+    type: [String],
+  })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  removeStepIds!: string[];
 
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional() @IsString() @Length(1, 2000) reason?: string;
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
 }
 
 export class CancelRunBody {
   @ApiProperty({ maxLength: 2000 })
-  @IsString() @Length(1, 2000) reason!: string;
+  @IsString()
+  @Length(1, 2000)
+  reason!: string;
 }
 
 /** `POST /v1/runs/{id}/pause` and `/resume`: an optional reason (default `paused by <operator>` / `resumed by <operator>`); no body is `{}`. */
 @OptionalBody()
 export class PauseResumeBody {
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional() @IsString() @Length(1, 2000) reason?: string;
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
 }
 
 export class RunCommandResponse {
@@ -83,52 +116,101 @@ export class OperatorController {
   @ApiBody({ type: RetryStepBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Retry a failed step now, optionally as a substitute agent' })
-  async retry(@Param('runId') runId: string, @Body() body: RetryStepBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  async retry(
+    @Param('runId') runId: string,
+    @Body() body: RetryStepBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
+  ): Promise<RunCommandResponse> {
     return this.forward(runId, 'retry', who, authorization, { ...body });
   }
 
   @Post(':runId/skip')
   @ApiBody({ type: SkipStepBody })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)' })
-  async skip(@Param('runId') runId: string, @Body() body: SkipStepBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  @ApiOperation({
+    summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)',
+  })
+  async skip(
+    @Param('runId') runId: string,
+    @Body() body: SkipStepBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
+  ): Promise<RunCommandResponse> {
     return this.forward(runId, 'skip', who, authorization, { ...body });
   }
 
   @Post(':runId/revise')
   @ApiBody({ type: RevisePlanBody })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Revise the plan from here: add steps, remove or replace steps not run yet (validated like any plan)' })
-  async revise(@Param('runId') runId: string, @Body() body: RevisePlanBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  @ApiOperation({
+    summary: 'Revise the plan from here: add steps, remove or replace steps not run yet (validated like any plan)',
+  })
+  async revise(
+    @Param('runId') runId: string,
+    @Body() body: RevisePlanBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
+  ): Promise<RunCommandResponse> {
     const { addSteps, removeStepIds, reason } = body;
-    return this.forward(runId, 'revise', who, authorization, { revision: { addSteps, removeStepIds }, ...(reason === undefined ? {} : { reason }) });
+    return this.forward(runId, 'revise', who, authorization, {
+      revision: { addSteps, removeStepIds },
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   @Post(':runId/cancel')
   @ApiBody({ type: CancelRunBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a running or paused run' })
-  async cancel(@Param('runId') runId: string, @Body() body: CancelRunBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  async cancel(
+    @Param('runId') runId: string,
+    @Body() body: CancelRunBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
+  ): Promise<RunCommandResponse> {
     return this.forward(runId, 'cancel', who, authorization, { ...body });
   }
 
   @Post(':runId/pause')
   @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 RUN.NOT_RUNNING otherwise' })
-  async pause(@Param('runId') runId: string, @Body() body: PauseResumeBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  @ApiOperation({
+    summary:
+      'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 RUN.NOT_RUNNING otherwise',
+  })
+  async pause(
+    @Param('runId') runId: string,
+    @Body() body: PauseResumeBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
+  ): Promise<RunCommandResponse> {
     return this.forward(runId, 'pause', who, authorization, { ...body });
   }
 
   @Post(':runId/resume')
   @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume a paused run; 409 RUN.NOT_PAUSED, or RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it)' })
-  async resume(@Param('runId') runId: string, @Body() body: PauseResumeBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<RunCommandResponse> {
+  @ApiOperation({
+    summary:
+      'Resume a paused run; 409 RUN.NOT_PAUSED, or RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it)',
+  })
+  async resume(
+    @Param('runId') runId: string,
+    @Body() body: PauseResumeBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
+  ): Promise<RunCommandResponse> {
     return this.forward(runId, 'resume', who, authorization, { ...body });
   }
 
-  private forward(runId: string, command: RunCommandName, who: Principal, authorization: string | undefined, fields: Record<string, unknown>): Promise<RunCommandResponse> {
+  private forward(
+    runId: string,
+    command: RunCommandName,
+    who: Principal,
+    authorization: string | undefined,
+    fields: Record<string, unknown>,
+  ): Promise<RunCommandResponse> {
     return forwardRunCommand(this.services, { runId, command, who, authorization, fields });
   }
 }
@@ -141,7 +223,13 @@ export class OperatorController {
  */
 export async function forwardRunCommand(
   services: ServicesClient,
-  request: { runId: string; command: RunCommandName; who: Principal; authorization: string | undefined; fields: Record<string, unknown> },
+  request: {
+    runId: string;
+    command: RunCommandName;
+    who: Principal;
+    authorization: string | undefined;
+    fields: Record<string, unknown>;
+  },
 ): Promise<RunCommandResponse> {
   const { runId, command, who, authorization, fields } = request;
   requireHuman(who);

@@ -1,6 +1,13 @@
 import { Body, Controller, Get, Headers, Inject, Param, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { POLICY_PACK_STREAM_PREFIX, SCOPES, foldPolicyPackVersions, policyPackStreamId, policyPackSummaryOf, policyPackViewOf } from '@ledgerflow/contracts';
+import {
+  POLICY_PACK_STREAM_PREFIX,
+  SCOPES,
+  foldPolicyPackVersions,
+  policyPackStreamId,
+  policyPackSummaryOf,
+  policyPackViewOf,
+} from '@ledgerflow/contracts';
 import type { PolicyPackSummary, PolicyPackView } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { readAllPages } from '@ledgerflow/event-store';
@@ -9,7 +16,12 @@ import { EVENT_STORE } from '@ledgerflow/service-runtime';
 import { RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { ServicesClient } from './services.client.js';
-import { PolicyPackResponse, PolicyPackSummaryResponse, RegisterPolicyPackBody, RegisterPolicyPackResponse } from './policy-packs.dto.js';
+import {
+  PolicyPackResponse,
+  PolicyPackSummaryResponse,
+  RegisterPolicyPackBody,
+  RegisterPolicyPackResponse,
+} from './policy-packs.dto.js';
 
 /**
  * Policy packs (docs/policies.md, "Applying packs"). `PUT` forwards the version and files with the caller's own bearer
@@ -36,15 +48,26 @@ export class PolicyPacksController {
   @ApiBody({ type: RegisterPolicyPackBody })
   @RequireScopes(SCOPES.workflowsWrite)
   @ApiResponse({ status: 201, type: RegisterPolicyPackResponse })
-  @ApiResponse({ status: 200, type: RegisterPolicyPackResponse, description: 'The same version with the same digest: unchanged' })
-  @ApiOperation({ summary: 'Register a policy pack version (validated as at start-up; versions are immutable; the highest is active)' })
+  @ApiResponse({
+    status: 200,
+    type: RegisterPolicyPackResponse,
+    description: 'The same version with the same digest: unchanged',
+  })
+  @ApiOperation({
+    summary: 'Register a policy pack version (validated as at start-up; versions are immutable; the highest is active)',
+  })
   async register(
     @Param('packName') packName: string,
     @Body() { version, files }: RegisterPolicyPackBody,
     @Res({ passthrough: true }) response: { status(code: number): unknown },
     @Headers('authorization') authorization?: string,
   ): Promise<RegisterPolicyPackResponse> {
-    const result = await this.services.registerPolicyPack({ pack: packName, version, files, token: Authenticator.credentialOf(authorization) });
+    const result = await this.services.registerPolicyPack({
+      pack: packName,
+      version,
+      files,
+      token: Authenticator.credentialOf(authorization),
+    });
     response.status(result.created ? 201 : 200);
     return result;
   }
@@ -58,17 +81,27 @@ export class PolicyPacksController {
       byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
     });
     return [...byStream.entries()]
-      .map(([streamId, events]) => policyPackSummaryOf(foldPolicyPackVersions(streamId.slice(POLICY_PACK_STREAM_PREFIX.length), events)))
+      .map(([streamId, events]) =>
+        policyPackSummaryOf(foldPolicyPackVersions(streamId.slice(POLICY_PACK_STREAM_PREFIX.length), events)),
+      )
       .filter((summary): summary is PolicyPackSummary => summary !== undefined)
       .sort((a, b) => (a.pack < b.pack ? -1 : 1));
   }
 
   @Get(':packName')
   @ApiResponse({ status: 200, type: PolicyPackResponse })
-  @ApiOperation({ summary: "A pack's versions, newest first (digest, source, registeredAt, registeredBy, files) and the active version's files; 404 policy_pack_unknown" })
+  @ApiOperation({
+    summary:
+      "A pack's versions, newest first (digest, source, registeredAt, registeredBy, files) and the active version's files; 404 policy_pack_unknown",
+  })
   async get(@Param('packName') packName: string): Promise<PolicyPackView> {
-    const view = policyPackViewOf(foldPolicyPackVersions(packName, await this.store.readStream(policyPackStreamId(packName))));
-    if (view === undefined) throw new LedgerflowError('policy_pack_unknown', `no policy pack ${packName} is registered`, false, { pack: packName });
+    const view = policyPackViewOf(
+      foldPolicyPackVersions(packName, await this.store.readStream(policyPackStreamId(packName))),
+    );
+    if (view === undefined)
+      throw new LedgerflowError('policy_pack_unknown', `no policy pack ${packName} is registered`, false, {
+        pack: packName,
+      });
     return view;
   }
 }

@@ -48,7 +48,10 @@ export function checkpointsView(runId: string, events: readonly StoredEvent[]): 
 }
 
 /** The folded state at `at` (a checkpoint id) or, without it, after every event; with its revision. */
-export function stateAtCheckpoint(events: readonly StoredEvent[], at: string | undefined): { state: RunState; revision: number } {
+export function stateAtCheckpoint(
+  events: readonly StoredEvent[],
+  at: string | undefined,
+): { state: RunState; revision: number } {
   const revision = at === undefined ? (events[events.length - 1]?.revision ?? -1) : findCheckpoint(events, at).revision;
   return { state: foldUpTo(events, revision), revision };
 }
@@ -62,16 +65,26 @@ export function stateView(runId: string, events: readonly StoredEvent[], at: str
   const { state, revision } = stateAtCheckpoint(events, at);
   const event = events.find((candidate) => candidate.revision === revision);
   return {
-    runId, at: at ?? null, revision, occurredAt: event?.metadata.occurredAt ?? null, status: state.status,
+    runId,
+    at: at ?? null,
+    revision,
+    occurredAt: event?.metadata.occurredAt ?? null,
+    status: state.status,
     ...(state.workflowId === undefined ? {} : { workflowId: state.workflowId }),
     ...(state.workflowVersion === undefined ? {} : { workflowVersion: state.workflowVersion }),
     ...(state.forkedFrom === undefined ? {} : { forkedFrom: state.forkedFrom }),
-    input: state.input, planRevision: state.planRevision,
+    input: state.input,
+    planRevision: state.planRevision,
     ...(state.pause === undefined ? {} : { pause: state.pause }),
     ...(state.failure === undefined ? {} : { failure: state.failure }),
     ...(state.completedAt === undefined ? {} : { completedAt: state.completedAt }),
     steps: (state.plan?.steps ?? []).map((step) => ({
-      ...state.steps[step.id], stepId: step.id, name: step.name, tool: step.tool, action: step.action, agent: step.agent,
+      ...state.steps[step.id],
+      stepId: step.id,
+      name: step.name,
+      tool: step.tool,
+      action: step.action,
+      agent: step.agent,
       lineage: lineageOf(state, step.id) ?? null,
     })),
     gates: Object.values(state.gates),
@@ -86,5 +99,10 @@ export function stateView(runId: string, events: readonly StoredEvent[], at: str
 export function diffView(runId: string, events: readonly StoredEvent[], from: string, to: string): DiffView {
   const before = stateAtCheckpoint(events, from).state;
   const after = stateAtCheckpoint(events, to).state;
-  return { runId, from, to, changes: diffValues(JSON.parse(JSON.stringify(before)), JSON.parse(JSON.stringify(after))) };
+  return {
+    runId,
+    from,
+    to,
+    changes: diffValues(JSON.parse(JSON.stringify(before)), JSON.parse(JSON.stringify(after))),
+  };
 }

@@ -5,11 +5,19 @@ import { toHttpError } from './http-error.filter.js';
 import { planOf, RunScript, step } from './run-script.spec-util.js';
 
 const at = (seconds: number): string => new Date(Date.UTC(2026, 4, 1, 10, 0, seconds)).toISOString();
-const plan = planOf('recorded-chain', [step('r1'), step('r2', { dependsOn: ['r1'] }), step('r3', { dependsOn: ['r2'] })]);
+const plan = planOf('recorded-chain', [
+  step('r1'),
+  step('r2', { dependsOn: ['r1'] }),
+  step('r3', { dependsOn: ['r2'] }),
+]);
 
 async function recorded() {
   const run = new RunScript('run-a').start(at(0), plan);
-  for (const [i, id] of ['r1', 'r2', 'r3'].entries()) run.evaluate(at(i * 2 + 1), id).run(at(i * 2 + 1), id).succeed(at(i * 2 + 2), id, 10);
+  for (const [i, id] of ['r1', 'r2', 'r3'].entries())
+    run
+      .evaluate(at(i * 2 + 1), id)
+      .run(at(i * 2 + 1), id)
+      .succeed(at(i * 2 + 2), id, 10);
   return run.writeTo(new InMemoryEventStore());
 }
 
@@ -27,27 +35,65 @@ describe('replay views', () => {
   it('state: folded up to the checkpoint, steps in plan order with lineage; latest without at', async () => {
     const events = await recorded();
     const view = stateView('run-a', events, 'cp-2');
-    expect(view).toMatchObject({ runId: 'run-a', at: 'cp-2', revision: 7, occurredAt: at(4), status: 'running', workflowId: 'recorded-chain' });
-    expect(view.steps.map((s) => [s.stepId, s.status])).toEqual([['r1', 'succeeded'], ['r2', 'succeeded'], ['r3', 'pending']]);
-    expect(view.steps[1]?.lineage).toEqual({ stepId: 'r2', status: 'succeeded', upstream: ['r1'], reviewed: false, corrected: false, carriedOver: false });
+    expect(view).toMatchObject({
+      runId: 'run-a',
+      at: 'cp-2',
+      revision: 7,
+      occurredAt: at(4),
+      status: 'running',
+      workflowId: 'recorded-chain',
+    });
+    expect(view.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['r1', 'succeeded'],
+      ['r2', 'succeeded'],
+      ['r3', 'pending'],
+    ]);
+    expect(view.steps[1]?.lineage).toEqual({
+      stepId: 'r2',
+      status: 'succeeded',
+      upstream: ['r1'],
+      reviewed: false,
+      corrected: false,
+      carriedOver: false,
+    });
     expect(stateView('run-a', events, undefined)).toMatchObject({ at: null, revision: 11, status: 'completed' });
   });
 
   it('diff: the changes of r3 and of the run between cp-2 and cp-3', async () => {
     const view = diffView('run-a', await recorded(), 'cp-2', 'cp-3');
     const paths = view.changes.map((change) => `${change.op} ${change.path}`);
-    expect(paths).toEqual(expect.arrayContaining(['replace /status', 'replace /steps/r3/status', 'add /steps/r3/output', 'add /steps/r3/decision', 'add /completedAt', 'replace /eventCount']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'replace /status',
+        'replace /steps/r3/status',
+        'add /steps/r3/output',
+        'add /steps/r3/decision',
+        'add /completedAt',
+        'replace /eventCount',
+      ]),
+    );
     expect(paths.every((path) => !path.includes('/steps/r1') && !path.includes('/steps/r2'))).toBe(true);
-    expect(view.changes.find((change) => change.path === '/steps/r3/status')).toEqual({ op: 'replace', path: '/steps/r3/status', from: 'pending', to: 'succeeded' });
+    expect(view.changes.find((change) => change.path === '/steps/r3/status')).toEqual({
+      op: 'replace',
+      path: '/steps/r3/status',
+      from: 'pending',
+      to: 'succeeded',
+    });
     expect(diffView('run-a', await recorded(), 'cp-1', 'cp-1').changes).toEqual([]);
   });
 
   it('an unknown checkpoint is checkpoint_unknown', async () => {
     const events = await recorded();
     expect(() => stateView('run-a', events, 'cp-4')).toThrow(LedgerflowError);
-    expect(() => diffView('run-a', events, 'cp-1', 'cp-9')).toThrow('checkpoint "cp-9" is unknown: the run has cp-1..cp-3');
+    expect(() => diffView('run-a', events, 'cp-1', 'cp-9')).toThrow(
+      'checkpoint "cp-9" is unknown: the run has cp-1..cp-3',
+    );
     let caught: unknown;
-    try { stateView('run-a', events, 'cp-4'); } catch (error) { caught = error; }
+    try {
+      stateView('run-a', events, 'cp-4');
+    } catch (error) {
+      caught = error;
+    }
     expect(toHttpError(caught).body.code).toBe('checkpoint_unknown');
   });
 });

@@ -18,8 +18,12 @@ import type { ForkRunResult } from './services.client.js';
 const CHECKPOINT_ID = /^cp-[1-9][0-9]{0,8}$/;
 
 export class ForkRunBody {
-  @ApiProperty({ description: 'The checkpoint to fork at (`cp-N`, see GET /v1/runs/{id}/checkpoints)', example: 'cp-3' })
-  @IsString() @Matches(CHECKPOINT_ID, { message: 'at must be a checkpoint id cp-1, cp-2, ...' })
+  @ApiProperty({
+    description: 'The checkpoint to fork at (`cp-N`, see GET /v1/runs/{id}/checkpoints)',
+    example: 'cp-3',
+  })
+  @IsString()
+  @Matches(CHECKPOINT_ID, { message: 'at must be a checkpoint id cp-1, cp-2, ...' })
   at!: string;
 }
 
@@ -44,24 +48,38 @@ export class ReplayController {
   ) {}
 
   @Get(':runId/checkpoints')
-  @ApiOperation({ summary: 'Checkpoints cp-1, cp-2, ...: one per step outcome or gate decision, with revision, time and what happened' })
+  @ApiOperation({
+    summary:
+      'Checkpoints cp-1, cp-2, ...: one per step outcome or gate decision, with revision, time and what happened',
+  })
   async checkpoints(@Param('runId') runId: string): Promise<CheckpointsView> {
     return checkpointsView(runId, await this.eventsOf(runId));
   }
 
   @Get(':runId/state')
-  @ApiOperation({ summary: "The run's state folded from its events up to a checkpoint (latest without `at`), each step with its lineage" })
+  @ApiOperation({
+    summary:
+      "The run's state folded from its events up to a checkpoint (latest without `at`), each step with its lineage",
+  })
   @ApiQuery({ name: 'at', required: false, description: 'a checkpoint id, e.g. cp-3' })
   async state(@Param('runId') runId: string, @Query('at') at?: string): Promise<StateView> {
     return stateView(runId, await this.eventsOf(runId), at || undefined);
   }
 
   @Get(':runId/diff')
-  @ApiOperation({ summary: 'What changed in the folded state between two checkpoints: [{op: add|remove|replace, path (JSON Pointer), from?, to?}]' })
+  @ApiOperation({
+    summary:
+      'What changed in the folded state between two checkpoints: [{op: add|remove|replace, path (JSON Pointer), from?, to?}]',
+  })
   @ApiQuery({ name: 'from', required: true, description: 'e.g. cp-3' })
   @ApiQuery({ name: 'to', required: true, description: 'e.g. cp-4' })
   async diff(@Param('runId') runId: string, @Query('from') from?: string, @Query('to') to?: string): Promise<DiffView> {
-    if (!from || !to) throw new ValidationError('request_invalid', `query parameters from and to are required (checkpoint ids, e.g. from=cp-3&to=cp-4); missing: ${[from ? '' : 'from', to ? '' : 'to'].filter(Boolean).join(', ')}`, { field: from ? 'to' : 'from' });
+    if (!from || !to)
+      throw new ValidationError(
+        'request_invalid',
+        `query parameters from and to are required (checkpoint ids, e.g. from=cp-3&to=cp-4); missing: ${[from ? '' : 'from', to ? '' : 'to'].filter(Boolean).join(', ')}`,
+        { field: from ? 'to' : 'from' },
+      );
     return diffView(runId, await this.eventsOf(runId), from, to);
   }
 
@@ -69,8 +87,16 @@ export class ReplayController {
   @ApiBody({ type: ForkRunBody })
   @RequireScopes(SCOPES.runsOperate)
   @HttpCode(202)
-  @ApiOperation({ summary: 'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint). The caller is recorded as `metadata.actor` of the new run.' })
-  async fork(@Param('runId') runId: string, @Body() { at }: ForkRunBody, @CurrentPrincipal() who: Principal, @Headers('authorization') authorization?: string): Promise<ForkRunResponse> {
+  @ApiOperation({
+    summary:
+      'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint). The caller is recorded as `metadata.actor` of the new run.',
+  })
+  async fork(
+    @Param('runId') runId: string,
+    @Body() { at }: ForkRunBody,
+    @CurrentPrincipal() who: Principal,
+    @Headers('authorization') authorization?: string,
+  ): Promise<ForkRunResponse> {
     const request = { runId, at, ...Authenticator.forwardedCaller(who, authorization) };
     const result = await this.services.forkRun(request);
     return { ...result, location: `/v1/runs/${result.runId}` };
@@ -78,7 +104,8 @@ export class ReplayController {
 
   private async eventsOf(runId: string): Promise<StoredEvent[]> {
     const events = await this.runs.currentEvents(runId);
-    if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    if (events.length === 0)
+      throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     return events;
   }
 }

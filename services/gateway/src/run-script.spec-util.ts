@@ -11,24 +11,53 @@ import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
  */
 
 export const step = (id: string, overrides: Partial<PlanStep> = {}): PlanStep => ({
-  id, name: `Step ${id}`, tool: 'crm', action: 'read', agent: 'clerk', dependsOn: [], input: {},
-  retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 }, timeoutMs: 30_000, optional: false, policyTags: [],
+  id,
+  name: `Step ${id}`,
+  tool: 'crm',
+  action: 'read',
+  agent: 'clerk',
+  dependsOn: [],
+  input: {},
+  retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 },
+  timeoutMs: 30_000,
+  optional: false,
+  policyTags: [],
   ...overrides,
 });
 
 export const planOf = (workflowId: string, steps: PlanStep[], workflowVersion = '1.0.0'): Plan => ({
-  workflowId, workflowVersion, concurrency: 2, agents: { clerk: ['crm.read'], payer: ['billing.payout'] }, steps,
+  workflowId,
+  workflowVersion,
+  concurrency: 2,
+  agents: { clerk: ['crm.read'], payer: ['billing.payout'] },
+  steps,
 });
 
 export const allow: PolicyDecision = { outcome: 'allow', rationale: 'granted', auditId: 'aud-allow', rules: [] };
 export const deny: PolicyDecision = {
-  outcome: 'deny', rationale: 'claims-payout@1.0.0/payout-ceiling: amount 1,250,000 is above the limit of 1,000,000', auditId: 'aud-deny',
-  rules: [{ rule: 'payout-ceiling', pack: 'claims-payout@1.0.0', result: 'fail', message: 'amount 1,250,000 is above the limit of 1,000,000' }],
+  outcome: 'deny',
+  rationale: 'claims-payout@1.0.0/payout-ceiling: amount 1,250,000 is above the limit of 1,000,000',
+  auditId: 'aud-deny',
+  rules: [
+    {
+      rule: 'payout-ceiling',
+      pack: 'claims-payout@1.0.0',
+      result: 'fail',
+      message: 'amount 1,250,000 is above the limit of 1,000,000',
+    },
+  ],
 };
 export const approval = (reviewers: string[], slaSeconds?: number, escalateTo?: string[]): PolicyDecision => ({
-  outcome: 'require_approval', rationale: 'payout above 50,000', auditId: 'aud-approval',
+  outcome: 'require_approval',
+  rationale: 'payout above 50,000',
+  auditId: 'aud-approval',
   rules: [{ rule: 'payout-approval', pack: 'claims-payout@1.0.0', result: 'enforced', message: 'payout above 50,000' }],
-  gate: { reviewers, reason: 'payout above 50,000 needs a claims lead', ...(slaSeconds === undefined ? {} : { slaSeconds }), ...(escalateTo ? { escalateTo } : {}) },
+  gate: {
+    reviewers,
+    reason: 'payout above 50,000 needs a claims lead',
+    ...(slaSeconds === undefined ? {} : { slaSeconds }),
+    ...(escalateTo ? { escalateTo } : {}),
+  },
 });
 
 export class RunScript {
@@ -36,7 +65,10 @@ export class RunScript {
   private readonly history: Array<{ event: RunEvent; at: string }> = [];
   private written = 0;
 
-  constructor(readonly runId: string, private readonly actor: Actor = { kind: 'service', id: 'executor' }) {}
+  constructor(
+    readonly runId: string,
+    private readonly actor: Actor = { kind: 'service', id: 'executor' },
+  ) {}
 
   gateId(stepId: string): string {
     return gateIdOf(this.runId, stepId);
@@ -53,7 +85,17 @@ export class RunScript {
 
   start(at: string, plan: Plan): this {
     const { workflowId, workflowVersion } = plan;
-    return this.do(at, { type: 'StartRun', data: { runId: this.runId, workflowId, workflowVersion, trigger: { source: 'api', idempotencyKey: `key-${this.runId}` }, input: { claimId: 'CLM-1' }, plan } });
+    return this.do(at, {
+      type: 'StartRun',
+      data: {
+        runId: this.runId,
+        workflowId,
+        workflowVersion,
+        trigger: { source: 'api', idempotencyKey: `key-${this.runId}` },
+        input: { claimId: 'CLM-1' },
+        plan,
+      },
+    });
   }
 
   /** The policy decision on a step attempt, then (as the approval service does) `OpenGate` for a gate it needs. */
@@ -64,19 +106,31 @@ export class RunScript {
   }
 
   run(at: string, stepId: string, attempt = 1): this {
-    return this.do(at, { type: 'StartStep', data: { stepId, attempt, idempotencyKey: `${this.runId}/${stepId}/${attempt}`, input: {} } });
+    return this.do(at, {
+      type: 'StartStep',
+      data: { stepId, attempt, idempotencyKey: `${this.runId}/${stepId}/${attempt}`, input: {} },
+    });
   }
 
   succeed(at: string, stepId: string, durationMs: number, attempt = 1, runDurationMs = 0): this {
-    return this.do(at, { type: 'RecordStepSucceeded', data: { stepId, attempt, output: { ok: true }, durationMs, runDurationMs } });
+    return this.do(at, {
+      type: 'RecordStepSucceeded',
+      data: { stepId, attempt, output: { ok: true }, durationMs, runDurationMs },
+    });
   }
 
   fail(at: string, stepId: string, durationMs: number, retryable: boolean, attempt = 1): this {
-    return this.do(at, { type: 'RecordStepFailed', data: { stepId, attempt, error: { code: 'tool_timeout', message: 'no answer in 5 s', retryable }, durationMs } });
+    return this.do(at, {
+      type: 'RecordStepFailed',
+      data: { stepId, attempt, error: { code: 'tool_timeout', message: 'no answer in 5 s', retryable }, durationMs },
+    });
   }
 
   decideGate(at: string, stepId: string, reviewer: string, outcome: 'approve' | 'reject'): this {
-    return this.do(at, { type: 'DecideGate', data: { gateId: this.gateId(stepId), reviewer: { kind: 'human', id: reviewer }, outcome } });
+    return this.do(at, {
+      type: 'DecideGate',
+      data: { gateId: this.gateId(stepId), reviewer: { kind: 'human', id: reviewer }, outcome },
+    });
   }
 
   get folded(): RunState {
@@ -91,14 +145,23 @@ export class RunScript {
   async writeTo(store: EventStore, traceparent?: string): Promise<StoredEvent[]> {
     const batch = this.history.slice(this.written);
     if (batch.length > 0) {
-      await store.append(runStreamId(this.runId), batch.map(({ event, at }, i) => ({
-        type: event.type,
-        data: event.data,
-        metadata: {
-          eventId: randomUUID(), runId: this.runId, causationId: 'test', actor: this.actor, occurredAt: at, schemaVersion: 1,
-          ...(traceparent && this.written === 0 && i === 0 ? { traceparent } : {}),
-        },
-      })), { expectedRevision: this.written === 0 ? 'no_stream' : this.written - 1 });
+      await store.append(
+        runStreamId(this.runId),
+        batch.map(({ event, at }, i) => ({
+          type: event.type,
+          data: event.data,
+          metadata: {
+            eventId: randomUUID(),
+            runId: this.runId,
+            causationId: 'test',
+            actor: this.actor,
+            occurredAt: at,
+            schemaVersion: 1,
+            ...(traceparent && this.written === 0 && i === 0 ? { traceparent } : {}),
+          },
+        })),
+        { expectedRevision: this.written === 0 ? 'no_stream' : this.written - 1 },
+      );
       this.written = this.history.length;
     }
     return store.readStream(runStreamId(this.runId));

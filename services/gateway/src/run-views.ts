@@ -19,7 +19,12 @@ export function runView(runId: string, state: RunState, events: readonly StoredE
     revision: events.length - 1,
     failure: state.failure,
     pause: state.pause,
-    steps: (state.plan?.steps ?? []).map((step) => ({ ...state.steps[step.id], name: step.name, tool: step.tool, action: step.action })),
+    steps: (state.plan?.steps ?? []).map((step) => ({
+      ...state.steps[step.id],
+      name: step.name,
+      tool: step.tool,
+      action: step.action,
+    })),
     gates: Object.values(state.gates),
   };
 }
@@ -60,8 +65,14 @@ export function traceView(runId: string, state: RunState, events: readonly Store
         total_attempts_ms: attemptsMs.get(step.id) ?? 0,
         policy: s?.decision?.outcome ?? null,
         policy_rationale: s?.decision?.rationale ?? null,
-        gate: gate ? { gate_id: gate.gateId, status: gate.status, ...(gate.decidedBy ? { decided_by: gate.decidedBy } : {}) } : null,
-        error: s?.error ? { code: s.error.code, message: s.error.message } : s?.blocked ? { code: s.blocked.code, message: s.blocked.reason } : null,
+        gate: gate
+          ? { gate_id: gate.gateId, status: gate.status, ...(gate.decidedBy ? { decided_by: gate.decidedBy } : {}) }
+          : null,
+        error: s?.error
+          ? { code: s.error.code, message: s.error.message }
+          : s?.blocked
+            ? { code: s.blocked.code, message: s.blocked.reason }
+            : null,
         lineage: s?.status === 'succeeded' ? (lineageOf(state, step.id) ?? null) : null,
       };
     }),

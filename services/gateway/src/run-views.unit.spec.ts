@@ -16,13 +16,20 @@ const plan = planOf('claim-review', [
   step('screen', { dependsOn: ['review'] }),
   step('archive', { dependsOn: ['screen'] }),
 ]);
-const failedRun = (): RunScript => new RunScript('r1')
-  .start(at(0), plan)
-  .evaluate(at(0), 'extract').run(at(0), 'extract').fail(at(1), 'extract', 200, true)
-  .evaluate(at(2), 'extract', undefined, 2).run(at(2), 'extract', 2).succeed(at(3), 'extract', 300, 2)
-  .evaluate(at(3), 'review', approval(['claims-lead'])).decideGate(at(10), 'review', 'claims-lead', 'approve')
-  .run(at(10), 'review').succeed(at(11), 'review', 50)
-  .evaluate(at(12), 'screen', deny);
+const failedRun = (): RunScript =>
+  new RunScript('r1')
+    .start(at(0), plan)
+    .evaluate(at(0), 'extract')
+    .run(at(0), 'extract')
+    .fail(at(1), 'extract', 200, true)
+    .evaluate(at(2), 'extract', undefined, 2)
+    .run(at(2), 'extract', 2)
+    .succeed(at(3), 'extract', 300, 2)
+    .evaluate(at(3), 'review', approval(['claims-lead']))
+    .decideGate(at(10), 'review', 'claims-lead', 'approve')
+    .run(at(10), 'review')
+    .succeed(at(11), 'review', 50)
+    .evaluate(at(12), 'screen', deny);
 
 describe('traceView', () => {
   it('gives one row per plan step with status, attempts, durations, policy, gate and error', async () => {
@@ -32,33 +39,85 @@ describe('traceView', () => {
     const [extract, review, screen, archive] = trace.steps;
     expect(trace.steps.map((s) => s.step)).toEqual(['extract', 'review', 'screen', 'archive']);
     expect(extract).toEqual({
-      step: 'extract', name: 'Step extract', tool: 'crm', action: 'read', agent: 'clerk', status: 'succeeded', attempts: 2,
-      duration_ms: 300, total_attempts_ms: 500, policy: 'allow', policy_rationale: 'granted', gate: null, error: null,
-      lineage: { stepId: 'extract', status: 'succeeded', upstream: [], reviewed: false, corrected: false, carriedOver: false },
+      step: 'extract',
+      name: 'Step extract',
+      tool: 'crm',
+      action: 'read',
+      agent: 'clerk',
+      status: 'succeeded',
+      attempts: 2,
+      duration_ms: 300,
+      total_attempts_ms: 500,
+      policy: 'allow',
+      policy_rationale: 'granted',
+      gate: null,
+      error: null,
+      lineage: {
+        stepId: 'extract',
+        status: 'succeeded',
+        upstream: [],
+        reviewed: false,
+        corrected: false,
+        carriedOver: false,
+      },
     });
     expect(review).toMatchObject({
-      tool: 'billing', action: 'payout', agent: 'payer', status: 'succeeded', attempts: 1, duration_ms: 50, total_attempts_ms: 50,
-      policy: 'require_approval', gate: { gate_id: run.gateId('review'), status: 'approved', decided_by: 'claims-lead' },
+      tool: 'billing',
+      action: 'payout',
+      agent: 'payer',
+      status: 'succeeded',
+      attempts: 1,
+      duration_ms: 50,
+      total_attempts_ms: 50,
+      policy: 'require_approval',
+      gate: { gate_id: run.gateId('review'), status: 'approved', decided_by: 'claims-lead' },
     });
     expect(screen).toMatchObject({
-      status: 'blocked', attempts: 0, duration_ms: null, total_attempts_ms: 0, policy: 'deny', policy_rationale: deny.rationale,
-      gate: null, error: { code: 'policy_denied', message: deny.rationale },
+      status: 'blocked',
+      attempts: 0,
+      duration_ms: null,
+      total_attempts_ms: 0,
+      policy: 'deny',
+      policy_rationale: deny.rationale,
+      gate: null,
+      error: { code: 'policy_denied', message: deny.rationale },
     });
     expect(archive).toEqual({
-      step: 'archive', name: 'Step archive', tool: 'crm', action: 'read', agent: 'clerk', status: 'pending', attempts: 0,
-      duration_ms: null, total_attempts_ms: 0, policy: null, policy_rationale: null, gate: null, error: null, lineage: null,
+      step: 'archive',
+      name: 'Step archive',
+      tool: 'crm',
+      action: 'read',
+      agent: 'clerk',
+      status: 'pending',
+      attempts: 0,
+      duration_ms: null,
+      total_attempts_ms: 0,
+      policy: null,
+      policy_rationale: null,
+      gate: null,
+      error: null,
+      lineage: null,
     });
   });
 
   it('a run that is not completed lasts from its first event to its latest; the trace id comes from RunTriggered', async () => {
     const run = failedRun();
     const trace = traceView('r1', run.folded, await run.writeTo(new InMemoryEventStore(), TRACEPARENT));
-    expect(trace).toMatchObject({ run_id: 'r1', workflow_id: 'claim-review', status: 'failed', total_duration_ms: 12_000, trace_id: TRACE_ID });
+    expect(trace).toMatchObject({
+      run_id: 'r1',
+      workflow_id: 'claim-review',
+      status: 'failed',
+      total_duration_ms: 12_000,
+      trace_id: TRACE_ID,
+    });
   });
 
   it('a completed run lasts what RunCompleted says', async () => {
-    const run = new RunScript('r2').start(at(0), planOf('one', [step('only')]))
-      .evaluate(at(0), 'only').run(at(0), 'only').succeed(at(5), 'only', 4_000, 1, 5_250);
+    const run = new RunScript('r2')
+      .start(at(0), planOf('one', [step('only')]))
+      .evaluate(at(0), 'only')
+      .run(at(0), 'only')
+      .succeed(at(5), 'only', 4_000, 1, 5_250);
     const trace = traceView('r2', run.folded, await run.writeTo(new InMemoryEventStore()));
     expect(trace).toMatchObject({ status: 'completed', total_duration_ms: 5_250 });
   });
@@ -67,19 +126,33 @@ describe('traceView', () => {
     const run = new RunScript('r3').start(at(0), planOf('one', [step('only')]));
     expect(traceView('r3', run.folded, await run.writeTo(new InMemoryEventStore())).trace_id).toBeNull();
     const odd = new RunScript('r4').start(at(0), planOf('one', [step('only')]));
-    expect(traceView('r4', odd.folded, await odd.writeTo(new InMemoryEventStore(), 'not-a-traceparent')).trace_id).toBeNull();
+    expect(
+      traceView('r4', odd.folded, await odd.writeTo(new InMemoryEventStore(), 'not-a-traceparent')).trace_id,
+    ).toBeNull();
   });
 
   it('a failed step shows its error and the time of the failed attempt', async () => {
-    const run = new RunScript('r5').start(at(0), planOf('one', [step('only')]))
-      .evaluate(at(0), 'only').run(at(0), 'only').fail(at(1), 'only', 700, false);
+    const run = new RunScript('r5')
+      .start(at(0), planOf('one', [step('only')]))
+      .evaluate(at(0), 'only')
+      .run(at(0), 'only')
+      .fail(at(1), 'only', 700, false);
     const [only] = traceView('r5', run.folded, await run.writeTo(new InMemoryEventStore())).steps;
-    expect(only).toMatchObject({ status: 'failed', attempts: 1, duration_ms: 700, total_attempts_ms: 700, error: { code: 'tool_timeout', message: 'no answer in 5 s' } });
+    expect(only).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      duration_ms: 700,
+      total_attempts_ms: 700,
+      error: { code: 'tool_timeout', message: 'no answer in 5 s' },
+    });
   });
 
   it('a step waiting for its retry counts only the attempt that ran', async () => {
-    const run = new RunScript('r6').start(at(0), plan)
-      .evaluate(at(0), 'extract').run(at(0), 'extract').fail(at(1), 'extract', 200, true);
+    const run = new RunScript('r6')
+      .start(at(0), plan)
+      .evaluate(at(0), 'extract')
+      .run(at(0), 'extract')
+      .fail(at(1), 'extract', 200, true);
     const [extract] = traceView('r6', run.folded, await run.writeTo(new InMemoryEventStore())).steps;
     expect(extract).toMatchObject({ status: 'retry_scheduled', duration_ms: 200, total_attempts_ms: 200 });
     expect(extract?.attempts).toBe(1);
@@ -92,9 +165,15 @@ describe('runView', () => {
     const events = await run.writeTo(new InMemoryEventStore());
     const view = runView('r1', run.folded, events);
     expect(view).toMatchObject({
-      runId: 'r1', workflowId: 'claim-review', workflowVersion: '1.0.0', status: 'failed',
-      trigger: { source: 'api', idempotencyKey: 'key-r1' }, input: { claimId: 'CLM-1' },
-      createdAt: at(0), updatedAt: at(12), revision: events.length - 1,
+      runId: 'r1',
+      workflowId: 'claim-review',
+      workflowVersion: '1.0.0',
+      status: 'failed',
+      trigger: { source: 'api', idempotencyKey: 'key-r1' },
+      input: { claimId: 'CLM-1' },
+      createdAt: at(0),
+      updatedAt: at(12),
+      revision: events.length - 1,
       failure: { code: 'policy_denied', stepId: 'screen' },
     });
     expect(view.steps.map((s) => [s.stepId, s.status, s.name, s.tool, s.action])).toEqual([
@@ -103,6 +182,8 @@ describe('runView', () => {
       ['screen', 'blocked', 'Step screen', 'crm', 'read'],
       ['archive', 'pending', 'Step archive', 'crm', 'read'],
     ]);
-    expect(view.gates).toEqual([expect.objectContaining({ gateId: run.gateId('review'), status: 'approved', decidedBy: 'claims-lead' })]);
+    expect(view.gates).toEqual([
+      expect.objectContaining({ gateId: run.gateId('review'), status: 'approved', decidedBy: 'claims-lead' }),
+    ]);
   });
 });

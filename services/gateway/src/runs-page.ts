@@ -20,7 +20,11 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function invalid(field: string, rule: string, value: unknown): ValidationError {
   const shown = JSON.stringify(String(value).slice(0, 100));
-  return new ValidationError('request_invalid', `query parameter ${field} must be ${rule}; got ${shown}`, { field, in: 'query', rule });
+  return new ValidationError('request_invalid', `query parameter ${field} must be ${rule}; got ${shown}`, {
+    field,
+    in: 'query',
+    rule,
+  });
 }
 
 /**
@@ -41,13 +45,17 @@ export function runsLimitOf(query: unknown): number {
  */
 export function runTimeBoundOf(field: 'createdAfter' | 'createdBefore', query: unknown): string | undefined {
   if (query === undefined) return undefined;
-  const ok = typeof query === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(query) && !Number.isNaN(Date.parse(query));
+  const ok =
+    typeof query === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(query) &&
+    !Number.isNaN(Date.parse(query));
   if (!ok) throw invalid(field, 'an ISO-8601 time with a zone, e.g. 2026-05-01T10:00:00Z', query);
   return new Date(Date.parse(query)).toISOString();
 }
 
 /** The opaque text of a cursor: base64url of `<createdAt>|<runId>`. */
-export const encodeRunCursor = (cursor: RunCursor): string => Buffer.from(`${cursor.createdAt}|${cursor.runId}`, 'utf8').toString('base64url');
+export const encodeRunCursor = (cursor: RunCursor): string =>
+  Buffer.from(`${cursor.createdAt}|${cursor.runId}`, 'utf8').toString('base64url');
 
 /**
  * `?before=`: the cursor of a `Link: <...>; rel="next"` header, undefined when not given.
@@ -55,13 +63,25 @@ export const encodeRunCursor = (cursor: RunCursor): string => Buffer.from(`${cur
  */
 export function runCursorOf(query: unknown): RunCursor | undefined {
   if (query === undefined) return undefined;
-  const text = typeof query === 'string' && /^[A-Za-z0-9_-]{1,400}$/.test(query) ? Buffer.from(query, 'base64url').toString('utf8') : '';
+  const text =
+    typeof query === 'string' && /^[A-Za-z0-9_-]{1,400}$/.test(query)
+      ? Buffer.from(query, 'base64url').toString('utf8')
+      : '';
   const split = text.indexOf('|');
   const cursor = { createdAt: text.slice(0, split), runId: text.slice(split + 1) };
-  if (split < 0 || !ISO_TIME.test(cursor.createdAt) || !cursor.runId) throw invalid('before', 'the cursor of a Link rel="next" header of GET /v1/runs', query);
+  if (split < 0 || !ISO_TIME.test(cursor.createdAt) || !cursor.runId)
+    throw invalid('before', 'the cursor of a Link rel="next" header of GET /v1/runs', query);
   return cursor;
 }
 
 /** Orders runs oldest first: by creation time, then run id (so runs created in the same millisecond have an order). */
 export const compareRunKeys = (a: RunCursor, b: RunCursor): number =>
-  a.createdAt === b.createdAt ? (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0) : a.createdAt < b.createdAt ? -1 : 1;
+  a.createdAt === b.createdAt
+    ? a.runId < b.runId
+      ? -1
+      : a.runId > b.runId
+        ? 1
+        : 0
+    : a.createdAt < b.createdAt
+      ? -1
+      : 1;

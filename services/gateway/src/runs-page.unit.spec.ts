@@ -15,18 +15,35 @@ describe('GET /v1/runs paging', () => {
   });
 
   it('bounds the pages by creation time: createdAfter inclusive, createdBefore exclusive, with the cursor too', async () => {
-    for (const n of [0, 1, 2, 3, 4, 5]) await new RunScript(`r${n}`).start(t(n), plan(n % 2 ? 'odd' : 'even')).writeTo(store);
-    const ids = async (filter: Parameters<RunsProjection['pageOfRuns']>[0], limit = 10) => (await projection.pageOfRuns(filter, { limit })).runs.map((run) => run.runId);
+    for (const n of [0, 1, 2, 3, 4, 5])
+      await new RunScript(`r${n}`).start(t(n), plan(n % 2 ? 'odd' : 'even')).writeTo(store);
+    const ids = async (filter: Parameters<RunsProjection['pageOfRuns']>[0], limit = 10) =>
+      (await projection.pageOfRuns(filter, { limit })).runs.map((run) => run.runId);
     expect(await ids({ createdAfter: t(2) })).toEqual(['r5', 'r4', 'r3', 'r2']);
     expect(await ids({ createdBefore: t(2) })).toEqual(['r1', 'r0']);
     expect(await ids({ createdAfter: t(1), createdBefore: t(4), workflowId: 'odd' })).toEqual(['r3', 'r1']);
     const first = await projection.pageOfRuns({ createdAfter: t(1) }, { limit: 2 });
     expect(first.runs.map((run) => run.runId)).toEqual(['r5', 'r4']);
-    expect((await projection.pageOfRuns({ createdAfter: t(1) }, { limit: 2, before: first.next! })).runs.map((run) => run.runId)).toEqual(['r3', 'r2']);
+    expect(
+      (await projection.pageOfRuns({ createdAfter: t(1) }, { limit: 2, before: first.next! })).runs.map(
+        (run) => run.runId,
+      ),
+    ).toEqual(['r3', 'r2']);
     expect(runTimeBoundOf('createdAfter', '2026-05-01T12:00:00+02:00')).toBe('2026-05-01T10:00:00.000Z');
     expect(runTimeBoundOf('createdBefore', undefined)).toBeUndefined();
-    for (const bad of ['yesterday', '2026-05-01', '2026-05-01T10:00:00', '2026-13-01T10:00:00Z', ['2026-05-01T10:00:00Z']]) {
-      expect(() => runTimeBoundOf('createdAfter', bad)).toThrow(expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'createdAfter' }) }));
+    for (const bad of [
+      'yesterday',
+      '2026-05-01',
+      '2026-05-01T10:00:00',
+      '2026-13-01T10:00:00Z',
+      ['2026-05-01T10:00:00Z'],
+    ]) {
+      expect(() => runTimeBoundOf('createdAfter', bad)).toThrow(
+        expect.objectContaining({
+          code: 'request_invalid',
+          details: expect.objectContaining({ field: 'createdAfter' }),
+        }),
+      );
     }
   });
 
@@ -40,7 +57,9 @@ describe('GET /v1/runs paging', () => {
     const second = await projection.pageOfRuns({}, { limit: 2, before: first.next! });
     expect(second.runs.map((run) => run.runId)).toEqual(['r2b', 'r2']);
     const last = await projection.pageOfRuns({}, { limit: 2, before: second.next! });
-    expect(last).toEqual({ runs: [expect.objectContaining({ runId: 'r1' }), expect.objectContaining({ runId: 'r0' })] });
+    expect(last).toEqual({
+      runs: [expect.objectContaining({ runId: 'r1' }), expect.objectContaining({ runId: 'r0' })],
+    });
     expect((await projection.pageOfRuns({}, { limit: 1 })).runs[0]?.runId).toBe('r9');
   });
 
@@ -48,20 +67,33 @@ describe('GET /v1/runs paging', () => {
     for (let n = 0; n < 6; n++) await new RunScript(`r${n}`).start(t(n), plan(n % 2 ? 'odd' : 'even')).writeTo(store);
     const page = await projection.pageOfRuns({ workflowId: 'odd' }, { limit: 2 });
     expect(page.runs.map((run) => run.runId)).toEqual(['r5', 'r3']);
-    expect((await projection.pageOfRuns({ workflowId: 'odd' }, { limit: 2, before: page.next! })).runs.map((run) => run.runId)).toEqual(['r1']);
+    expect(
+      (await projection.pageOfRuns({ workflowId: 'odd' }, { limit: 2, before: page.next! })).runs.map(
+        (run) => run.runId,
+      ),
+    ).toEqual(['r1']);
   });
 
   it('parses limit and before, refusing anything else with the field named', () => {
     expect(runsLimitOf(undefined)).toBe(100);
     expect(runsLimitOf('1000')).toBe(1000);
     for (const bad of ['0', '1001', '-1', '2.5', 'ten', '', ['5']]) {
-      expect(() => runsLimitOf(bad)).toThrow(expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'limit' }) }));
+      expect(() => runsLimitOf(bad)).toThrow(
+        expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'limit' }) }),
+      );
     }
     const cursor = { createdAt: t(3), runId: 'r3' };
     expect(runCursorOf(encodeRunCursor(cursor))).toEqual(cursor);
     expect(runCursorOf(undefined)).toBeUndefined();
-    for (const bad of ['', 'not a cursor', Buffer.from('yesterday|r1').toString('base64url'), Buffer.from(`${t(1)}|`).toString('base64url')]) {
-      expect(() => runCursorOf(bad)).toThrow(expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'before' }) }));
+    for (const bad of [
+      '',
+      'not a cursor',
+      Buffer.from('yesterday|r1').toString('base64url'),
+      Buffer.from(`${t(1)}|`).toString('base64url'),
+    ]) {
+      expect(() => runCursorOf(bad)).toThrow(
+        expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'before' }) }),
+      );
     }
   });
 });

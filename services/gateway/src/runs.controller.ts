@@ -35,7 +35,10 @@ export class RunsController {
   @ApiBody({ type: StartRunBody })
   @RequireScopes(SCOPES.runsStart)
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a run of the latest version of a workflow; the caller (a person or service account) is recorded as `metadata.actor` of its events' })
+  @ApiOperation({
+    summary:
+      'Start a run of the latest version of a workflow; the caller (a person or service account) is recorded as `metadata.actor` of its events',
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async startRun(
     @Param('workflowId') workflowId: string,
@@ -46,17 +49,43 @@ export class RunsController {
   ): Promise<StartRunResponse> {
     const idempotencyKey = request.idempotencyKey ?? headerKey ?? randomUUID();
     const caller = Authenticator.forwardedCaller(who, authorization);
-    const result = await this.services.startRun({ workflowId, idempotencyKey, source: 'api', payload: request.input, ...caller });
+    const result = await this.services.startRun({
+      workflowId,
+      idempotencyKey,
+      source: 'api',
+      payload: request.input,
+      ...caller,
+    });
     return { ...result, location: `/v1/runs/${result.runId}` };
   }
 
   @Get('runs')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: 'List runs, newest first, a page at a time: the next page is the `Link: <...>; rel="next"` header (absent on the last page)' })
-  @ApiQuery({ name: 'limit', required: false, description: 'Runs per page, 1..1000 (default 100); 400 request_invalid otherwise' })
-  @ApiQuery({ name: 'before', required: false, description: 'The opaque cursor of a rel="next" link: the runs older than the previous page; 400 request_invalid otherwise' })
-  @ApiQuery({ name: 'createdAfter', required: false, description: 'Only runs created at or after this ISO-8601 time (with a zone); 400 request_invalid otherwise' })
-  @ApiQuery({ name: 'createdBefore', required: false, description: 'Only runs created before this ISO-8601 time (with a zone); 400 request_invalid otherwise' })
+  @ApiOperation({
+    summary:
+      'List runs, newest first, a page at a time: the next page is the `Link: <...>; rel="next"` header (absent on the last page)',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'Runs per page, 1..1000 (default 100); 400 request_invalid otherwise',
+  })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description:
+      'The opaque cursor of a rel="next" link: the runs older than the previous page; 400 request_invalid otherwise',
+  })
+  @ApiQuery({
+    name: 'createdAfter',
+    required: false,
+    description: 'Only runs created at or after this ISO-8601 time (with a zone); 400 request_invalid otherwise',
+  })
+  @ApiQuery({
+    name: 'createdBefore',
+    required: false,
+    description: 'Only runs created before this ISO-8601 time (with a zone); 400 request_invalid otherwise',
+  })
   async listRuns(
     @Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown },
     @Query('workflowId') workflowId?: string,
@@ -69,8 +98,10 @@ export class RunsController {
     const createdAfter = runTimeBoundOf('createdAfter', createdAfterQuery);
     const createdBefore = runTimeBoundOf('createdBefore', createdBeforeQuery);
     const filter = {
-      ...(workflowId ? { workflowId } : {}), ...(status ? { status } : {}),
-      ...(createdAfter ? { createdAfter } : {}), ...(createdBefore ? { createdBefore } : {}),
+      ...(workflowId ? { workflowId } : {}),
+      ...(status ? { status } : {}),
+      ...(createdAfter ? { createdAfter } : {}),
+      ...(createdBefore ? { createdBefore } : {}),
     };
     const cursor = runCursorOf(before);
     const page = { limit: runsLimitOf(limit), ...(cursor ? { before: cursor } : {}) };
@@ -84,17 +115,34 @@ export class RunsController {
 
   @Get('runs/:runId')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: "A run's state, folded from its events; `integrity` says whether its audit hash chain verifies (never a silent answer for a tampered run)" })
+  @ApiOperation({
+    summary:
+      "A run's state, folded from its events; `integrity` says whether its audit hash chain verifies (never a silent answer for a tampered run)",
+  })
   async getRun(@Param('runId') runId: string) {
     const events = await this.eventsOf(runId);
     const loaded = await this.runs.load(runId);
-    return { ...runView(runId, loaded.state, events.map((event) => this.runs.upcast(event))), integrity: integrityView(runId, loaded, events) };
+    return {
+      ...runView(
+        runId,
+        loaded.state,
+        events.map((event) => this.runs.upcast(event)),
+      ),
+      integrity: integrityView(runId, loaded, events),
+    };
   }
 
   @Get('runs/:runId/events')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: "A run's events, in order, with metadata, as stored (each with its `schemaVersion`, as its hash covers them); with `after`, only those of a greater revision" })
-  @ApiQuery({ name: 'after', required: false, description: 'A revision (integer >= -1): only events with a greater revision; 400 request_invalid otherwise' })
+  @ApiOperation({
+    summary:
+      "A run's events, in order, with metadata, as stored (each with its `schemaVersion`, as its hash covers them); with `after`, only those of a greater revision",
+  })
+  @ApiQuery({
+    name: 'after',
+    required: false,
+    description: 'A revision (integer >= -1): only events with a greater revision; 400 request_invalid otherwise',
+  })
   async getEvents(@Param('runId') runId: string, @Query('after') after?: unknown): Promise<StoredEvent[]> {
     const afterRevision = afterRevisionOf(after);
     const events = await this.eventsOf(runId);
@@ -103,26 +151,47 @@ export class RunsController {
 
   @Get('runs/:runId/trace')
   @RequireScopes(SCOPES.runsRead)
-  @ApiOperation({ summary: 'Per step: tool, action, status, duration_ms, policy result; and total_duration_ms; `integrity` as for the run' })
+  @ApiOperation({
+    summary:
+      'Per step: tool, action, status, duration_ms, policy result; and total_duration_ms; `integrity` as for the run',
+  })
   async getTrace(@Param('runId') runId: string): Promise<RunTrace & { integrity: IntegrityView }> {
     const events = await this.eventsOf(runId);
     const loaded = await this.runs.load(runId);
-    return { ...traceView(runId, loaded.state, events.map((event) => this.runs.upcast(event))), integrity: integrityView(runId, loaded, events) };
+    return {
+      ...traceView(
+        runId,
+        loaded.state,
+        events.map((event) => this.runs.upcast(event)),
+      ),
+      integrity: integrityView(runId, loaded, events),
+    };
   }
 
   private async eventsOf(runId: string): Promise<StoredEvent[]> {
     const events = await this.runs.events(runId);
-    if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    if (events.length === 0)
+      throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     return events;
   }
 }
 
 /** `integrity` of a run view: `{ok: true}`, or the first event that fails the audit chain (docs/operations.md, "Integrity"). */
-export type IntegrityView = { readonly ok: true } | { readonly ok: false; readonly eventId: string; readonly revision: number; readonly reason: string; readonly message: string };
+export type IntegrityView =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly eventId: string;
+      readonly revision: number;
+      readonly reason: string;
+      readonly message: string;
+    };
 
 /** The whole stream as read for the view is verified too: a cached fold only re-verifies what came after it. */
 function integrityView(runId: string, loaded: LoadedRun, events: readonly StoredEvent[]): IntegrityView {
   const whole = verifyChain(events as unknown as VerifiableEvent[], { streamId: runStreamId(runId), runId });
   const broken = loaded.integrity ?? (whole.ok ? undefined : whole);
-  return broken ? { ok: false, eventId: broken.eventId, revision: broken.revision, reason: broken.reason, message: broken.message } : { ok: true };
+  return broken
+    ? { ok: false, eventId: broken.eventId, revision: broken.revision, reason: broken.reason, message: broken.message }
+    : { ok: true };
 }

@@ -93,18 +93,26 @@ export class RunsProjection {
    * cursor of the following page (absent on the last page). Walks the kept order from the cursor, so a page costs
    * O(log n + the runs it skips or returns), not a sort of every run.
    */
-  async pageOfRuns(filter: RunFilter, page: { limit: number; before?: RunCursor }): Promise<{ runs: RunSummary[]; next?: RunCursor }> {
+  async pageOfRuns(
+    filter: RunFilter,
+    page: { limit: number; before?: RunCursor },
+  ): Promise<{ runs: RunSummary[]; next?: RunCursor }> {
     await this.catchUp();
     const runs: RunSummary[] = [];
     // Newest first, from the cursor or the time bound (whichever is older), until the page is full or the runs are
     // older than `createdAfter`: both bounds cost a binary search, not a scan.
     let end = page.before ? this.firstIndexNotBefore(page.before) : this.order.length;
-    if (filter.createdBefore !== undefined) end = Math.min(end, this.firstIndexNotBefore({ createdAt: filter.createdBefore, runId: '' }));
+    if (filter.createdBefore !== undefined)
+      end = Math.min(end, this.firstIndexNotBefore({ createdAt: filter.createdBefore, runId: '' }));
     let index = end - 1;
     for (; index >= 0 && runs.length <= page.limit; index--) {
       const run = this.marked(this.runs.get(this.order[index]) as RunSummary);
       if (filter.createdAfter !== undefined && run.createdAt < filter.createdAfter) break;
-      if ((!filter.workflowId || run.workflowId === filter.workflowId) && (!filter.status || run.status === filter.status)) runs.push(run);
+      if (
+        (!filter.workflowId || run.workflowId === filter.workflowId) &&
+        (!filter.status || run.status === filter.status)
+      )
+        runs.push(run);
     }
     if (runs.length <= page.limit) return { runs };
     runs.pop();
@@ -148,10 +156,16 @@ export class RunsProjection {
   }
 
   private async readNewEvents(): Promise<void> {
-    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: 'run-' }, (event) => this.apply(this.upcasters.upcast(event)));
-    this.integrityPosition = await readAllPages(this.store, { fromPosition: this.integrityPosition, streamPrefix: 'integrity-' }, (event) => {
-      if (event.type === RUN_INTEGRITY_FAILED) this.markBroken(event.data as RunIntegrityFailedData);
-    });
+    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: 'run-' }, (event) =>
+      this.apply(this.upcasters.upcast(event)),
+    );
+    this.integrityPosition = await readAllPages(
+      this.store,
+      { fromPosition: this.integrityPosition, streamPrefix: 'integrity-' },
+      (event) => {
+        if (event.type === RUN_INTEGRITY_FAILED) this.markBroken(event.data as RunIntegrityFailedData);
+      },
+    );
   }
 
   private markBroken(data: RunIntegrityFailedData): void {
@@ -160,13 +174,20 @@ export class RunsProjection {
       if (!known.detectedBy.includes(data.detectedBy)) known.detectedBy.push(data.detectedBy);
       return;
     }
-    this.broken.set(data.runId, { eventId: data.eventId, revision: data.revision, reason: data.reason, detectedBy: [data.detectedBy] });
+    this.broken.set(data.runId, {
+      eventId: data.eventId,
+      revision: data.revision,
+      reason: data.reason,
+      detectedBy: [data.detectedBy],
+    });
   }
 
   /** `run` as listed: status `integrity_failed` with the finding once a service reported its chain broken. */
   private marked(run: RunSummary): RunSummary {
     const integrity = this.broken.get(run.runId);
-    return integrity ? { ...run, status: 'integrity_failed', integrity: { ...integrity, detectedBy: [...integrity.detectedBy] } } : run;
+    return integrity
+      ? { ...run, status: 'integrity_failed', integrity: { ...integrity, detectedBy: [...integrity.detectedBy] } }
+      : run;
   }
 
   private apply(event: StoredEvent): void {
@@ -191,19 +212,37 @@ export class RunsProjection {
     if (!run) return;
     run.updatedAt = at;
     switch (event.type) {
-      case 'RunCompleted': run.status = 'completed'; break;
+      case 'RunCompleted':
+        run.status = 'completed';
+        break;
       case 'RunFailed':
         run.status = 'failed';
         run.failure = { code: String(data.code), reason: String(data.reason) };
         break;
-      case 'RunCancelled': run.status = 'cancelled'; break;
-      case 'RunPaused': run.status = 'paused'; break;
-      case 'RunResumed': run.status = 'running'; break;
-      case 'RunQueued': run.status = 'queued'; break;
-      case 'RunDequeued': run.status = 'running'; break;
-      case 'GateOpened': this.openGate(runId, data, at); break;
-      case 'GateEscalated': this.escalateGate(data); break;
-      case 'GateDecided': this.decideGate(data); break;
+      case 'RunCancelled':
+        run.status = 'cancelled';
+        break;
+      case 'RunPaused':
+        run.status = 'paused';
+        break;
+      case 'RunResumed':
+        run.status = 'running';
+        break;
+      case 'RunQueued':
+        run.status = 'queued';
+        break;
+      case 'RunDequeued':
+        run.status = 'running';
+        break;
+      case 'GateOpened':
+        this.openGate(runId, data, at);
+        break;
+      case 'GateEscalated':
+        this.escalateGate(data);
+        break;
+      case 'GateDecided':
+        this.decideGate(data);
+        break;
     }
     run.openGates = [...this.gates.values()].filter((g) => g.runId === runId && g.status === 'open').length;
   }

@@ -4,14 +4,19 @@ import { RunsProjection } from './runs.projection.js';
 import { approval, deny, planOf, RunScript, step } from './run-script.spec-util.js';
 
 const t = (minute: number): string => new Date(Date.UTC(2026, 4, 1, 10, minute)).toISOString();
-const claimPlan = planOf('claim-review', [step('extract'), step('payout', { dependsOn: ['extract'], tool: 'billing', action: 'payout', agent: 'payer' })]);
+const claimPlan = planOf('claim-review', [
+  step('extract'),
+  step('payout', { dependsOn: ['extract'], tool: 'billing', action: 'payout', agent: 'payer' }),
+]);
 const onePlan = planOf('onboarding', [step('extract')]);
 
 /** A claim run whose payout waits at a policy gate of claims-lead (SLA 1 h, escalating to claims-director). */
 const atGate = (runId: string, start = 0): RunScript =>
   new RunScript(runId)
     .start(t(start), claimPlan)
-    .evaluate(t(start), 'extract').run(t(start), 'extract').succeed(t(start + 1), 'extract', 900)
+    .evaluate(t(start), 'extract')
+    .run(t(start), 'extract')
+    .succeed(t(start + 1), 'extract', 900)
     .evaluate(t(start + 2), 'payout', approval(['claims-lead'], 3600, ['claims-director']));
 
 describe('RunsProjection', () => {
@@ -31,8 +36,24 @@ describe('RunsProjection', () => {
     await new RunScript('r1').start(t(0), claimPlan).writeTo(store);
     await new RunScript('r2').start(t(5), onePlan).evaluate(t(6), 'extract').writeTo(store);
     expect(await projection.listRuns()).toEqual([
-      { runId: 'r2', workflowId: 'onboarding', workflowVersion: '1.0.0', status: 'running', createdAt: t(5), updatedAt: t(6), openGates: 0 },
-      { runId: 'r1', workflowId: 'claim-review', workflowVersion: '1.0.0', status: 'running', createdAt: t(0), updatedAt: t(0), openGates: 0 },
+      {
+        runId: 'r2',
+        workflowId: 'onboarding',
+        workflowVersion: '1.0.0',
+        status: 'running',
+        createdAt: t(5),
+        updatedAt: t(6),
+        openGates: 0,
+      },
+      {
+        runId: 'r1',
+        workflowId: 'claim-review',
+        workflowVersion: '1.0.0',
+        status: 'running',
+        createdAt: t(0),
+        updatedAt: t(0),
+        openGates: 0,
+      },
     ]);
   });
 
@@ -55,28 +76,50 @@ describe('RunsProjection', () => {
   it('shows a run of a limited workflow as queued until it is dequeued', async () => {
     const run = new RunScript('r1').start(t(0), { ...onePlan, maxConcurrentRuns: 1 });
     await run.writeTo(store);
-    expect(await projection.listRuns({ status: 'queued' })).toEqual([expect.objectContaining({ runId: 'r1', status: 'queued' })]);
+    expect(await projection.listRuns({ status: 'queued' })).toEqual([
+      expect.objectContaining({ runId: 'r1', status: 'queued' }),
+    ]);
     run.do(t(1), { type: 'DequeueRun', data: {} });
     await run.writeTo(store);
-    expect(await projection.listRuns()).toEqual([expect.objectContaining({ runId: 'r1', status: 'running', updatedAt: t(1) })]);
+    expect(await projection.listRuns()).toEqual([
+      expect.objectContaining({ runId: 'r1', status: 'running', updatedAt: t(1) }),
+    ]);
   });
 
   it('marks a completed run, and a failed one with its failure code and reason', async () => {
-    await new RunScript('done').start(t(0), onePlan).evaluate(t(0), 'extract').run(t(0), 'extract').succeed(t(1), 'extract', 500, 1, 60_000).writeTo(store);
+    await new RunScript('done')
+      .start(t(0), onePlan)
+      .evaluate(t(0), 'extract')
+      .run(t(0), 'extract')
+      .succeed(t(1), 'extract', 500, 1, 60_000)
+      .writeTo(store);
     await new RunScript('denied').start(t(2), claimPlan).evaluate(t(2), 'extract', deny).writeTo(store);
     const runs = await projection.listRuns();
     expect(runs.find((r) => r.runId === 'done')).toMatchObject({ status: 'completed', updatedAt: t(1) });
     expect(runs.find((r) => r.runId === 'done')).not.toHaveProperty('failure');
-    expect(runs.find((r) => r.runId === 'denied')).toMatchObject({ status: 'failed', failure: { code: 'policy_denied', reason: deny.rationale } });
+    expect(runs.find((r) => r.runId === 'denied')).toMatchObject({
+      status: 'failed',
+      failure: { code: 'policy_denied', reason: deny.rationale },
+    });
   });
 
   it('opens a gate with its reviewers, reason and due time, and counts it on the run', async () => {
     const run = atGate('r1');
     await run.writeTo(store);
-    expect(await projection.listGates()).toEqual([{
-      gateId: run.gateId('payout'), runId: 'r1', stepId: 'payout', status: 'open', source: 'policy', level: 0, reviewers: ['claims-lead'],
-      reason: 'payout above 50,000 needs a claims lead', openedAt: t(2), dueAt: t(62),
-    }]);
+    expect(await projection.listGates()).toEqual([
+      {
+        gateId: run.gateId('payout'),
+        runId: 'r1',
+        stepId: 'payout',
+        status: 'open',
+        source: 'policy',
+        level: 0,
+        reviewers: ['claims-lead'],
+        reason: 'payout above 50,000 needs a claims lead',
+        openedAt: t(2),
+        dueAt: t(62),
+      },
+    ]);
     expect((await projection.listRuns())[0]?.openGates).toBe(1);
     expect(await projection.getGate(run.gateId('payout'))).toMatchObject({ status: 'open' });
     expect(await projection.getGate('r1.nope')).toBeUndefined();
@@ -91,15 +134,26 @@ describe('RunsProjection', () => {
 
     run.decideGate(t(70), 'payout', 'claims-director', 'approve');
     await run.writeTo(store);
-    expect(await projection.getGate(run.gateId('payout'))).toMatchObject({ status: 'approved', decidedBy: 'claims-director', reviewers: ['claims-director'] });
+    expect(await projection.getGate(run.gateId('payout'))).toMatchObject({
+      status: 'approved',
+      decidedBy: 'claims-director',
+      reviewers: ['claims-director'],
+    });
     expect((await projection.listRuns())[0]).toMatchObject({ status: 'running', openGates: 0 });
   });
 
   it('a rejected gate is rejected and its run failed', async () => {
     const run = atGate('r1').decideGate(t(10), 'payout', 'claims-lead', 'reject');
     await run.writeTo(store);
-    expect(await projection.getGate(run.gateId('payout'))).toMatchObject({ status: 'rejected', decidedBy: 'claims-lead' });
-    expect((await projection.listRuns())[0]).toMatchObject({ status: 'failed', failure: { code: 'gate_rejected' }, openGates: 0 });
+    expect(await projection.getGate(run.gateId('payout'))).toMatchObject({
+      status: 'rejected',
+      decidedBy: 'claims-lead',
+    });
+    expect((await projection.listRuns())[0]).toMatchObject({
+      status: 'failed',
+      failure: { code: 'gate_rejected' },
+      openGates: 0,
+    });
   });
 
   it('after an escalation the gate shows the same due time as the run state (none when the escalation sets none)', async () => {
@@ -114,13 +168,23 @@ describe('RunsProjection', () => {
     const decided = atGate('decided', 0).decideGate(t(5), 'payout', 'claims-lead', 'approve');
     await decided.writeTo(store);
     await atGate('waiting', 10).writeTo(store);
-    await new RunScript('other').start(t(20), onePlan).do(t(21), { type: 'PauseRun', data: { reason: 'x' } }).writeTo(store);
+    await new RunScript('other')
+      .start(t(20), onePlan)
+      .do(t(21), { type: 'PauseRun', data: { reason: 'x' } })
+      .writeTo(store);
 
-    expect((await projection.listRuns({ workflowId: 'claim-review' })).map((r) => r.runId)).toEqual(['waiting', 'decided']);
+    expect((await projection.listRuns({ workflowId: 'claim-review' })).map((r) => r.runId)).toEqual([
+      'waiting',
+      'decided',
+    ]);
     expect((await projection.listRuns({ status: 'paused' })).map((r) => r.runId)).toEqual(['other']);
     expect(await projection.listRuns({ workflowId: 'onboarding', status: 'running' })).toEqual([]);
     expect((await projection.listGates({ status: 'open' })).map((g) => g.runId)).toEqual(['waiting']);
-    expect((await projection.listGates({ status: 'approved', reviewer: { kind: 'human', id: 'claims-lead' } })).map((g) => g.runId)).toEqual(['decided']);
+    expect(
+      (await projection.listGates({ status: 'approved', reviewer: { kind: 'human', id: 'claims-lead' } })).map(
+        (g) => g.runId,
+      ),
+    ).toEqual(['decided']);
     expect((await projection.listGates()).map((g) => g.runId)).toEqual(['decided', 'waiting']); // oldest first
   });
 
@@ -128,19 +192,40 @@ describe('RunsProjection', () => {
     const run = new RunScript('r1').start(t(0), claimPlan);
     await run.writeTo(store);
     expect(await projection.listGates()).toEqual([]);
-    run.evaluate(t(0), 'extract').run(t(0), 'extract').succeed(t(1), 'extract', 900).evaluate(t(2), 'payout', approval(['claims-lead']));
+    run
+      .evaluate(t(0), 'extract')
+      .run(t(0), 'extract')
+      .succeed(t(1), 'extract', 900)
+      .evaluate(t(2), 'payout', approval(['claims-lead']));
     await run.writeTo(store);
     await new RunScript('r2').start(t(3), onePlan).writeTo(store);
     const [gates, runs] = await Promise.all([projection.listGates(), projection.listRuns()]);
     expect(gates.map((g) => g.gateId)).toEqual([run.gateId('payout')]);
-    expect(runs.map((r) => [r.runId, r.openGates])).toEqual([['r2', 0], ['r1', 1]]);
+    expect(runs.map((r) => [r.runId, r.openGates])).toEqual([
+      ['r2', 0],
+      ['r1', 1],
+    ]);
   });
 
   it('reads only run streams', async () => {
-    await store.append('memory-claim-review', [{
-      type: 'RunTriggered', data: { workflowId: 'claim-review', workflowVersion: '1.0.0' },
-      metadata: { eventId: randomUUID(), runId: 'not-a-run', causationId: 'x', actor: { kind: 'service', id: 'memory' }, occurredAt: t(0), schemaVersion: 1 },
-    }], { expectedRevision: 'no_stream' });
+    await store.append(
+      'memory-claim-review',
+      [
+        {
+          type: 'RunTriggered',
+          data: { workflowId: 'claim-review', workflowVersion: '1.0.0' },
+          metadata: {
+            eventId: randomUUID(),
+            runId: 'not-a-run',
+            causationId: 'x',
+            actor: { kind: 'service', id: 'memory' },
+            occurredAt: t(0),
+            schemaVersion: 1,
+          },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
     expect(await projection.listRuns()).toEqual([]);
   });
 

@@ -9,12 +9,22 @@ import { SERVICE_ACCOUNT_SCOPES, ServiceAccounts } from './service-accounts.js';
 import type { ServiceAccountView } from './service-accounts.js';
 
 export class CreateServiceAccountBody {
-  @ApiProperty({ description: 'What the account is for, e.g. the enterprise system: 1..100 of [A-Za-z0-9._-]', example: 'claims-core' })
-  @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'name must be 1..100 characters of A-Z a-z 0-9 . _ -' })
+  @ApiProperty({
+    description: 'What the account is for, e.g. the enterprise system: 1..100 of [A-Za-z0-9._-]',
+    example: 'claims-core',
+  })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'name must be 1..100 characters of A-Z a-z 0-9 . _ -' })
   name!: string;
 
   @ApiProperty({ description: 'Scopes of its API key (all but admin)', enum: SERVICE_ACCOUNT_SCOPES, isArray: true })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @IsIn([...SERVICE_ACCOUNT_SCOPES], { each: true, message: `each scope must be one of ${SERVICE_ACCOUNT_SCOPES.join(', ')}` })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @IsIn([...SERVICE_ACCOUNT_SCOPES], {
+    each: true,
+    message: `each scope must be one of ${SERVICE_ACCOUNT_SCOPES.join(', ')}`,
+  })
   scopes!: Scope[];
 }
 
@@ -22,7 +32,9 @@ export class CreateServiceAccountBody {
 @OptionalBody()
 export class RevokeServiceAccountBody {
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional() @IsString() @Length(1, 2000)
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
   reason?: string;
 }
 
@@ -41,7 +53,10 @@ export class ServiceAccountsController {
   @ApiBody({ type: CreateServiceAccountBody })
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a service account; the answer holds its API key, shown only this once' })
-  create(@Body() { name, scopes }: CreateServiceAccountBody, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView & { apiKey: string }> {
+  create(
+    @Body() { name, scopes }: CreateServiceAccountBody,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<ServiceAccountView & { apiKey: string }> {
     return this.accounts.create(name, scopes, who);
   }
 
@@ -55,7 +70,11 @@ export class ServiceAccountsController {
   @ApiBody({ type: RevokeServiceAccountBody })
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a service account: its key stops working within 5 s on every gateway' })
-  revoke(@Param('accountId') accountId: string, @Body() { reason }: RevokeServiceAccountBody, @CurrentPrincipal() who: Principal): Promise<ServiceAccountView> {
+  revoke(
+    @Param('accountId') accountId: string,
+    @Body() { reason }: RevokeServiceAccountBody,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<ServiceAccountView> {
     return this.accounts.revoke(accountId, who, reason);
   }
 }

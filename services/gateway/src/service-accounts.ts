@@ -50,16 +50,28 @@ const KEY = new RegExp(`^${API_KEY_PREFIX}([0-9a-f]{16})_([A-Za-z0-9_-]{43})$`);
 export const SERVICE_ACCOUNT_SCOPES: readonly Scope[] = Object.values(SCOPES).filter((scope) => scope !== SCOPES.admin);
 
 const hashOf = (secret: string): string => `sha256:${createHash('sha256').update(secret).digest('hex')}`;
-const unauthorized = (message: string, reason: string) => new LedgerflowError('unauthorized', message, false, { reason });
+const unauthorized = (message: string, reason: string) =>
+  new LedgerflowError('unauthorized', message, false, { reason });
 
 function fold(events: readonly StoredEvent[]): Folded | undefined {
   let account: Folded | undefined;
   for (const event of events) {
     if (event.type === 'ServiceAccountCreated') {
       const data = event.data as ServiceAccountCreated;
-      account = { id: data.accountId, name: data.name, scopes: data.scopes, keyHash: data.keyHash, createdAt: event.metadata.occurredAt, createdBy: data.createdBy };
+      account = {
+        id: data.accountId,
+        name: data.name,
+        scopes: data.scopes,
+        keyHash: data.keyHash,
+        createdAt: event.metadata.occurredAt,
+        createdBy: data.createdBy,
+      };
     } else if (event.type === 'ServiceAccountRevoked' && account) {
-      account = { ...account, revokedAt: event.metadata.occurredAt, revokedBy: (event.data as ServiceAccountRevoked).revokedBy };
+      account = {
+        ...account,
+        revokedAt: event.metadata.occurredAt,
+        revokedBy: (event.data as ServiceAccountRevoked).revokedBy,
+      };
     }
   }
   return account;
@@ -74,7 +86,9 @@ const viewOf = ({ keyHash: _hash, ...view }: Folded): ServiceAccountView => view
  * {@link ACCOUNT_CACHE_SECONDS}.
  */
 export class ServiceAccounts {
-  private readonly cache = new LRUCache<string, { readonly account: Folded | undefined; readonly until: number }>({ max: CACHED_ACCOUNTS });
+  private readonly cache = new LRUCache<string, { readonly account: Folded | undefined; readonly until: number }>({
+    max: CACHED_ACCOUNTS,
+  });
 
   constructor(
     private readonly store: EventStore,
@@ -85,14 +99,29 @@ export class ServiceAccounts {
    * Issues an account and its key; the key is returned once and never stored.
    * @throws LedgerflowError `request_invalid` (400) for `admin` or an unknown scope.
    */
-  async create(name: string, scopes: readonly Scope[], by: Principal): Promise<ServiceAccountView & { readonly apiKey: string }> {
+  async create(
+    name: string,
+    scopes: readonly Scope[],
+    by: Principal,
+  ): Promise<ServiceAccountView & { readonly apiKey: string }> {
     const refused = scopes.filter((scope) => !SERVICE_ACCOUNT_SCOPES.includes(scope));
     if (refused.length > 0) {
-      throw new LedgerflowError('request_invalid', `a service account may hold ${SERVICE_ACCOUNT_SCOPES.join(', ')}; not ${refused.join(', ')}`, false, { field: 'scopes', rule: 'isIn' });
+      throw new LedgerflowError(
+        'request_invalid',
+        `a service account may hold ${SERVICE_ACCOUNT_SCOPES.join(', ')}; not ${refused.join(', ')}`,
+        false,
+        { field: 'scopes', rule: 'isIn' },
+      );
     }
     const accountId = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
-    const data: ServiceAccountCreated = { accountId, name, scopes: [...new Set(scopes)], keyHash: hashOf(secret), createdBy: by.id };
+    const data: ServiceAccountCreated = {
+      accountId,
+      name,
+      scopes: [...new Set(scopes)],
+      keyHash: hashOf(secret),
+      createdBy: by.id,
+    };
     await this.append(accountId, 'ServiceAccountCreated', data, by, 'no_stream');
     const account = fold(await this.store.readStream(serviceAccountStreamId(accountId)));
     if (!account) throw new LedgerflowError('internal_error', `service account ${accountId} was not stored`, true);
@@ -106,8 +135,17 @@ export class ServiceAccounts {
   async revoke(accountId: string, by: Principal, reason?: string): Promise<ServiceAccountView> {
     const events = await this.store.readStream(serviceAccountStreamId(accountId));
     const account = fold(events);
-    if (!account) throw new LedgerflowError('service_account_not_found', `service account ${accountId} does not exist`, false, { accountId });
-    if (account.revokedAt) throw new LedgerflowError('service_account_revoked', `service account ${accountId} was revoked at ${account.revokedAt}`, false, { accountId });
+    if (!account)
+      throw new LedgerflowError('service_account_not_found', `service account ${accountId} does not exist`, false, {
+        accountId,
+      });
+    if (account.revokedAt)
+      throw new LedgerflowError(
+        'service_account_revoked',
+        `service account ${accountId} was revoked at ${account.revokedAt}`,
+        false,
+        { accountId },
+      );
     const data: ServiceAccountRevoked = { accountId, revokedBy: by.id, ...(reason ? { reason } : {}) };
     await this.append(accountId, 'ServiceAccountRevoked', data, by, events[events.length - 1].revision);
     this.cache.delete(accountId);
@@ -117,7 +155,10 @@ export class ServiceAccounts {
   /** Every account, oldest first (revoked ones included, with `revokedAt`). */
   async list(): Promise<ServiceAccountView[]> {
     const byStream = await readStreamsWithPrefix(this.store, STREAM_PREFIX);
-    return [...byStream.values()].map(fold).filter((a): a is Folded => a !== undefined).map(viewOf);
+    return [...byStream.values()]
+      .map(fold)
+      .filter((a): a is Folded => a !== undefined)
+      .map(viewOf);
   }
 
   /**
@@ -131,8 +172,10 @@ export class ServiceAccounts {
     const account = await this.lookup(accountId);
     const expected = Buffer.from(account?.keyHash ?? hashOf(''));
     const actual = Buffer.from(hashOf(secret));
-    if (!account || !timingSafeEqual(expected, actual)) throw unauthorized('API key does not match a service account', 'bad_key');
-    if (account.revokedAt) throw unauthorized(`API key of service account ${accountId} was revoked at ${account.revokedAt}`, 'revoked');
+    if (!account || !timingSafeEqual(expected, actual))
+      throw unauthorized('API key does not match a service account', 'bad_key');
+    if (account.revokedAt)
+      throw unauthorized(`API key of service account ${accountId} was revoked at ${account.revokedAt}`, 'revoked');
     return { kind: 'service', id: `svc:${account.name}:${account.id}`, scopes: account.scopes };
   }
 
@@ -145,11 +188,31 @@ export class ServiceAccounts {
     return account;
   }
 
-  private async append(accountId: string, type: string, data: ServiceAccountCreated | ServiceAccountRevoked, by: Principal, expectedRevision: 'no_stream' | number): Promise<void> {
+  private async append(
+    accountId: string,
+    type: string,
+    data: ServiceAccountCreated | ServiceAccountRevoked,
+    by: Principal,
+    expectedRevision: 'no_stream' | number,
+  ): Promise<void> {
     const actor = actorOf(by, 'gateway');
-    await this.store.append(serviceAccountStreamId(accountId), [{
-      type, data,
-      metadata: { eventId: randomUUID(), runId: '', causationId: `service-account:${accountId}`, actor, occurredAt: this.clock().toISOString(), schemaVersion: 1 },
-    }], { expectedRevision });
+    await this.store.append(
+      serviceAccountStreamId(accountId),
+      [
+        {
+          type,
+          data,
+          metadata: {
+            eventId: randomUUID(),
+            runId: '',
+            causationId: `service-account:${accountId}`,
+            actor,
+            occurredAt: this.clock().toISOString(),
+            schemaVersion: 1,
+          },
+        },
+      ],
+      { expectedRevision },
+    );
   }
 }

@@ -13,7 +13,8 @@ function countingStore(): { store: EventStore; reads: () => number } {
   const store = new Proxy(inner, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
-      if (key !== 'readStream' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      if (key !== 'readStream' || typeof value !== 'function')
+        return typeof value === 'function' ? value.bind(target) : value;
       return (streamId: string, ...rest: unknown[]) => {
         reads += 1;
         return (value as (...args: unknown[]) => unknown).call(target, streamId, ...rest);
@@ -41,7 +42,10 @@ describe('ServiceAccounts lookups', () => {
     await accounts.authenticate(apiKey);
     expect(reads() - before).toBe(2);
     await accounts.revoke(id, admin);
-    expect(await rejectionOf(accounts.authenticate(apiKey))).toMatchObject({ code: 'unauthorized', details: { reason: 'revoked' } });
+    expect(await rejectionOf(accounts.authenticate(apiKey))).toMatchObject({
+      code: 'unauthorized',
+      details: { reason: 'revoked' },
+    });
   });
 
   it('a revocation by another gateway (another instance over the same store) takes effect after the cache lifetime', async () => {

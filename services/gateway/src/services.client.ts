@@ -2,8 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers, subjects } from '@ledgerflow/contracts';
 import type {
-  DecideGateRequest, DecideGateResult, ForwardedCaller, RegisterPolicyPackRequest, RegisterPolicyPackResult, RegisterWorkflowRequest,
-  RegisterWorkflowResult, StartRunResult, StepStats, TriggerMessage,
+  DecideGateRequest,
+  DecideGateResult,
+  ForwardedCaller,
+  RegisterPolicyPackRequest,
+  RegisterPolicyPackResult,
+  RegisterWorkflowRequest,
+  RegisterWorkflowResult,
+  StartRunResult,
+  StepStats,
+  TriggerMessage,
 } from '@ledgerflow/contracts';
 import type { ForkOrigin } from '@ledgerflow/domain';
 import { requestJson } from '@ledgerflow/messaging';
@@ -23,7 +31,11 @@ export type RunCommandName = 'retry' | 'skip' | 'revise' | 'cancel' | 'pause' | 
  * A `lf.planner.run-command` request: the command, its fields (`stepId`, `reason`, `revision`, `output`, ...) and the
  * operator's own bearer JWT (`token`), which the planner verifies and takes the actor from.
  */
-export type RunCommandMessage = { readonly runId: string; readonly command: RunCommandName; readonly token: string } & Readonly<Record<string, unknown>>;
+export type RunCommandMessage = {
+  readonly runId: string;
+  readonly command: RunCommandName;
+  readonly token: string;
+} & Readonly<Record<string, unknown>>;
 
 /** The planner's answer to a run command: the run's status after it and the types of the events appended. */
 export interface RunCommandResult {
@@ -90,6 +102,9 @@ export class ServicesClient {
   }
 
   private request<T>(subject: string, body: unknown, extraHeaders?: Readonly<Record<string, string>>): Promise<T> {
-    return requestJson<T>(this.nc, subject, body, { timeoutMs: TIMEOUT_MS, ...(extraHeaders ? { headers: extraHeaders } : {}) });
+    return requestJson<T>(this.nc, subject, body, {
+      timeoutMs: TIMEOUT_MS,
+      ...(extraHeaders ? { headers: extraHeaders } : {}),
+    });
   }
 }

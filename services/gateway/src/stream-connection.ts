@@ -83,7 +83,8 @@ export class UpdateStream implements HubListener {
   offer(update: RunUpdate, facts: RunFacts): void {
     if (this.ended || !matches(this.plan.filter, update, facts)) return;
     this.buffer.push(update);
-    if (this.buffer.length > STREAM_QUEUE_LIMIT) return this.abort(`more than ${STREAM_QUEUE_LIMIT} updates unread; reconnect with Last-Event-ID`);
+    if (this.buffer.length > STREAM_QUEUE_LIMIT)
+      return this.abort(`more than ${STREAM_QUEUE_LIMIT} updates unread; reconnect with Last-Event-ID`);
     if (this.live) void this.pump();
   }
 

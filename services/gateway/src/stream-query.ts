@@ -15,7 +15,11 @@ const POSITION_RULE = 'a global position: an integer >= 0 (the id: of an update 
 
 function invalid(field: string, where: 'query' | 'header', rule: string, value: string): ValidationError {
   const name = where === 'header' ? `header ${field}` : `query parameter ${field}`;
-  return new ValidationError('request_invalid', `${name} must be ${rule}; got ${quoted(value)}`, { field, in: where, rule });
+  return new ValidationError('request_invalid', `${name} must be ${rule}; got ${quoted(value)}`, {
+    field,
+    in: where,
+    rule,
+  });
 }
 
 /**
@@ -29,7 +33,8 @@ export function resumePositionOf(header: string | undefined, query: unknown): nu
     return Number(header.trim());
   }
   if (query === undefined) return undefined;
-  if (typeof query !== 'string' || !POSITION.test(query)) throw invalid('lastEventId', 'query', POSITION_RULE, String(query));
+  if (typeof query !== 'string' || !POSITION.test(query))
+    throw invalid('lastEventId', 'query', POSITION_RULE, String(query));
   return Number(query);
 }
 
@@ -47,7 +52,11 @@ export function eventTypesOf(query: unknown): ReadonlySet<string> | undefined {
   const wrong = types.find((type) => !isRunEventType(type));
   if (wrong !== undefined) {
     const what = wrong === '' ? 'an empty type' : `unknown type ${quoted(wrong)}`;
-    throw new ValidationError('request_invalid', `query parameter types has ${what}: it must be ${TYPES_RULE}`, { field: 'types', in: 'query', rule: TYPES_RULE });
+    throw new ValidationError('request_invalid', `query parameter types has ${what}: it must be ${TYPES_RULE}`, {
+      field: 'types',
+      in: 'query',
+      rule: TYPES_RULE,
+    });
   }
   return new Set(types);
 }
@@ -59,7 +68,8 @@ export function eventTypesOf(query: unknown): ReadonlySet<string> | undefined {
 export function workflowIdOf(query: unknown): string | undefined {
   if (query === undefined) return undefined;
   const format = PATH_PARAMETER_FORMATS.workflowId!;
-  if (typeof query !== 'string' || !format.test(query)) throw invalid('workflowId', 'query', format.rule, String(query));
+  if (typeof query !== 'string' || !format.test(query))
+    throw invalid('workflowId', 'query', format.rule, String(query));
   return query;
 }
 
@@ -72,6 +82,7 @@ const AFTER_RULE = 'a revision: an integer >= -1 (events with a greater revision
  */
 export function afterRevisionOf(query: unknown): number | undefined {
   if (query === undefined) return undefined;
-  if (typeof query !== 'string' || !/^(-1|[0-9]{1,15})$/.test(query)) throw invalid('after', 'query', AFTER_RULE, String(query));
+  if (typeof query !== 'string' || !/^(-1|[0-9]{1,15})$/.test(query))
+    throw invalid('after', 'query', AFTER_RULE, String(query));
   return Number(query);
 }

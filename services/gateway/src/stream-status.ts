@@ -21,13 +21,22 @@ const BEFORE_ANY_EVENT: RunFacts = { revision: -1, status: 'none' };
  */
 export function runStatusAfter(status: RunStatus, type: string): RunStatus {
   switch (type) {
-    case 'RunTriggered': case 'RunResumed': case 'RunDequeued': return 'running';
-    case 'RunQueued': return 'queued';
-    case 'RunPaused': return 'paused';
-    case 'RunCompleted': return 'completed';
-    case 'RunFailed': return 'failed';
-    case 'RunCancelled': return 'cancelled';
-    default: return status;
+    case 'RunTriggered':
+    case 'RunResumed':
+    case 'RunDequeued':
+      return 'running';
+    case 'RunQueued':
+      return 'queued';
+    case 'RunPaused':
+      return 'paused';
+    case 'RunCompleted':
+      return 'completed';
+    case 'RunFailed':
+      return 'failed';
+    case 'RunCancelled':
+      return 'cancelled';
+    default:
+      return status;
   }
 }
 
@@ -37,7 +46,11 @@ export function factsAfter(before: RunFacts, event: StoredEvent): RunFacts {
   return {
     revision: event.revision,
     status: runStatusAfter(before.status, event.type),
-    ...(typeof workflowId === 'string' ? { workflowId } : before.workflowId === undefined ? {} : { workflowId: before.workflowId }),
+    ...(typeof workflowId === 'string'
+      ? { workflowId }
+      : before.workflowId === undefined
+        ? {}
+        : { workflowId: before.workflowId }),
   };
 }
 
@@ -52,7 +65,10 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', '
 export class RunFactsCache {
   private readonly runs: LRUCache<string, RunFacts>;
 
-  constructor(private readonly store: EventStore, capacity = 10_000) {
+  constructor(
+    private readonly store: EventStore,
+    capacity = 10_000,
+  ) {
     this.runs = new LRUCache({ max: capacity });
   }
 

@@ -24,7 +24,8 @@ const LIMIT_RETRY_AFTER_SECONDS = 5;
 const LAST_EVENT_ID = {
   name: 'Last-Event-ID',
   required: false,
-  description: 'Resume strictly after this global position (the id: of the last update received); wins over ?lastEventId',
+  description:
+    'Resume strictly after this global position (the id: of the last update received); wins over ?lastEventId',
 } as const;
 
 /**
@@ -48,11 +49,17 @@ export class StreamController implements OnModuleDestroy {
   @RequireScopes(SCOPES.runsRead)
   @ApiProduces('text/event-stream')
   @ApiOperation({
-    summary: "A run's updates as Server-Sent Events: its stored events first (after Last-Event-ID), then live; ends after the run's terminal event",
-    description: 'Each message: id = global position, event = event type, data = {type, runId, stepId?, gateId?, attempt?, status, revision, position, occurredAt}.',
+    summary:
+      "A run's updates as Server-Sent Events: its stored events first (after Last-Event-ID), then live; ends after the run's terminal event",
+    description:
+      'Each message: id = global position, event = event type, data = {type, runId, stepId?, gateId?, attempt?, status, revision, position, occurredAt}.',
   })
   @ApiHeader(LAST_EVENT_ID)
-  @ApiQuery({ name: 'lastEventId', required: false, description: 'Like Last-Event-ID, for clients that cannot set headers' })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    description: 'Like Last-Event-ID, for clients that cannot set headers',
+  })
   async runStream(
     @Param('runId') runId: string,
     @Query('lastEventId') lastEventId: unknown,
@@ -60,7 +67,8 @@ export class StreamController implements OnModuleDestroy {
     @Res() response: ServerResponse,
   ): Promise<void> {
     const after = resumePositionOf(header, lastEventId) ?? 0;
-    if (!(await this.hub.runExists(runId))) throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    if (!(await this.hub.runExists(runId)))
+      throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     this.open(response, { filter: { runId }, after, heartbeatMs: this.settings.heartbeatMs });
   }
 
@@ -68,11 +76,16 @@ export class StreamController implements OnModuleDestroy {
   @RequireScopes(SCOPES.runsRead)
   @ApiProduces('text/event-stream')
   @ApiOperation({
-    summary: 'Updates of every run as Server-Sent Events, optionally of one workflow and some event types; from now, or after Last-Event-ID',
+    summary:
+      'Updates of every run as Server-Sent Events, optionally of one workflow and some event types; from now, or after Last-Event-ID',
     description: 'Messages as for GET /v1/runs/{runId}/stream. Never ends by itself.',
   })
   @ApiHeader(LAST_EVENT_ID)
-  @ApiQuery({ name: 'lastEventId', required: false, description: 'Like Last-Event-ID, for clients that cannot set headers' })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    description: 'Like Last-Event-ID, for clients that cannot set headers',
+  })
   @ApiQuery({ name: 'workflowId', required: false, description: 'Only runs of this workflow' })
   @ApiQuery({ name: 'types', required: false, description: 'Comma-separated event types, e.g. RunCompleted,RunFailed' })
   allStream(
@@ -100,7 +113,10 @@ export class StreamController implements OnModuleDestroy {
         retryable: true,
         details: { limit },
       };
-      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(LIMIT_RETRY_AFTER_SECONDS) });
+      response.writeHead(503, {
+        'content-type': 'application/json; charset=utf-8',
+        'retry-after': String(LIMIT_RETRY_AFTER_SECONDS),
+      });
       response.end(JSON.stringify({ error }));
       return;
     }

@@ -24,7 +24,10 @@ export interface OpenStream {
 }
 
 /** Opens `url` as an SSE stream with `headers`; a non-200 answer is returned with no messages (body in `text`). */
-export async function openStream(url: string, headers: Record<string, string>): Promise<OpenStream & { text?: string }> {
+export async function openStream(
+  url: string,
+  headers: Record<string, string>,
+): Promise<OpenStream & { text?: string }> {
   const abort = new AbortController();
   const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
   const messages: ReceivedMessage[] = [];
@@ -43,11 +46,20 @@ export async function openStream(url: string, headers: Record<string, string>): 
     },
   };
   if (response.status !== 200 || !response.body) {
-    return { ...base, text: await response.text(), ended: Promise.resolve('closed-by-server'), waitFor: () => Promise.reject(new Error(`answered ${response.status}`)) };
+    return {
+      ...base,
+      text: await response.text(),
+      ended: Promise.resolve('closed-by-server'),
+      waitFor: () => Promise.reject(new Error(`answered ${response.status}`)),
+    };
   }
   const parser = createParser({
     onEvent: (message) => {
-      messages.push({ id: message.id, event: message.event, data: JSON.parse(message.data) as Record<string, unknown> });
+      messages.push({
+        id: message.id,
+        event: message.event,
+        data: JSON.parse(message.data) as Record<string, unknown>,
+      });
       wake();
     },
     onComment: (comment) => {
@@ -77,9 +89,26 @@ export async function openStream(url: string, headers: Record<string, string>): 
       return new Promise((resolve, reject) => {
         const check = () => {
           if (messages.length >= count) return finish(() => resolve(messages.slice(0, count)));
-          if (done) return finish(() => reject(new Error(`the stream ended after ${messages.length} of ${count} messages: ${messages.map((m) => m.event).join(', ')}`)));
+          if (done)
+            return finish(() =>
+              reject(
+                new Error(
+                  `the stream ended after ${messages.length} of ${count} messages: ${messages.map((m) => m.event).join(', ')}`,
+                ),
+              ),
+            );
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${messages.length} of ${count} messages after ${timeoutMs} ms: ${messages.map((m) => m.event).join(', ')}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(
+                new Error(
+                  `${messages.length} of ${count} messages after ${timeoutMs} ms: ${messages.map((m) => m.event).join(', ')}`,
+                ),
+              ),
+            ),
+          timeoutMs,
+        );
         const finish = (then: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

@@ -17,37 +17,84 @@ const parse = (text: string, chunk = text.length) => {
   const messages: EventSourceMessage[] = [];
   const comments: string[] = [];
   let retry: number | undefined;
-  const parser = createParser({ onEvent: (m) => messages.push(m), onComment: (c) => comments.push(c), onRetry: (ms) => (retry = ms) });
+  const parser = createParser({
+    onEvent: (m) => messages.push(m),
+    onComment: (c) => comments.push(c),
+    onRetry: (ms) => (retry = ms),
+  });
   for (let i = 0; i < text.length; i += chunk) parser.feed(text.slice(i, i + chunk));
   return { messages, comments, retry };
 };
 
-const stored = (type: string, revision: number, position: number, data: Record<string, unknown> = {}): StoredEvent => ({
-  type, data, revision, position, streamId: 'run-r1', recordedAt: '2026-05-01T10:00:00.000Z',
-  metadata: { eventId: `e${position}`, runId: 'r1', causationId: 'c', actor: { kind: 'service', id: 'test' }, occurredAt: '2026-05-01T10:00:00.000Z', schemaVersion: 1 },
-} as unknown as StoredEvent);
+const stored = (type: string, revision: number, position: number, data: Record<string, unknown> = {}): StoredEvent =>
+  ({
+    type,
+    data,
+    revision,
+    position,
+    streamId: 'run-r1',
+    recordedAt: '2026-05-01T10:00:00.000Z',
+    metadata: {
+      eventId: `e${position}`,
+      runId: 'r1',
+      causationId: 'c',
+      actor: { kind: 'service', id: 'test' },
+      occurredAt: '2026-05-01T10:00:00.000Z',
+      schemaVersion: 1,
+    },
+  }) as unknown as StoredEvent;
 
 describe('SSE framing', () => {
   it('frames an update as id = position, event = type, data = the update as JSON, read back by an SSE parser in any chunking', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), fc.nat(), fc.integer({ min: 1, max: 50 }), (stepId, position, chunk) => {
-        const update = runUpdateOf(stored('StepStarted', 3, position, { stepId, attempt: 2, input: { x: 1 } }), 'r1', 'running');
-        const text = sseRetry(1000) + sseComment('heartbeat') + sseMessage(update) + sseComment('line\nbreak');
-        const read = parse(text, chunk);
-        expect(read.messages).toEqual([{ id: String(position), event: 'StepStarted', data: JSON.stringify(update) }]);
-        expect(JSON.parse(read.messages[0]!.data)).toEqual({ type: 'StepStarted', runId: 'r1', stepId, attempt: 2, status: 'running', revision: 3, position, occurredAt: '2026-05-01T10:00:00.000Z' });
-        expect([read.comments.map((c) => c.trim()), read.retry]).toEqual([['heartbeat', 'line break'], 1000]);
-      }),
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 50 }),
+        (stepId, position, chunk) => {
+          const update = runUpdateOf(
+            stored('StepStarted', 3, position, { stepId, attempt: 2, input: { x: 1 } }),
+            'r1',
+            'running',
+          );
+          const text = sseRetry(1000) + sseComment('heartbeat') + sseMessage(update) + sseComment('line\nbreak');
+          const read = parse(text, chunk);
+          expect(read.messages).toEqual([{ id: String(position), event: 'StepStarted', data: JSON.stringify(update) }]);
+          expect(JSON.parse(read.messages[0]!.data)).toEqual({
+            type: 'StepStarted',
+            runId: 'r1',
+            stepId,
+            attempt: 2,
+            status: 'running',
+            revision: 3,
+            position,
+            occurredAt: '2026-05-01T10:00:00.000Z',
+          });
+          expect([read.comments.map((c) => c.trim()), read.retry]).toEqual([['heartbeat', 'line break'], 1000]);
+        },
+      ),
     );
   });
 });
 
 describe('stream query parameters', () => {
   it('resumes from Last-Event-ID before ?lastEventId, and refuses what is not an integer >= 0 naming the field', () => {
-    expect([resumePositionOf(undefined, undefined), resumePositionOf('12', '3'), resumePositionOf(undefined, '3'), resumePositionOf('', '0')]).toEqual([undefined, 12, 3, 0]);
-    expect(() => resumePositionOf('-1', undefined)).toThrow(expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'Last-Event-ID', in: 'header' }) }));
+    expect([
+      resumePositionOf(undefined, undefined),
+      resumePositionOf('12', '3'),
+      resumePositionOf(undefined, '3'),
+      resumePositionOf('', '0'),
+    ]).toEqual([undefined, 12, 3, 0]);
+    expect(() => resumePositionOf('-1', undefined)).toThrow(
+      expect.objectContaining({
+        code: 'request_invalid',
+        details: expect.objectContaining({ field: 'Last-Event-ID', in: 'header' }),
+      }),
+    );
     for (const bad of ['1.5', 'abc', '1e3', '-0', '9999999999999999']) {
-      expect(() => resumePositionOf(undefined, bad)).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'lastEventId' }) }));
+      expect(() => resumePositionOf(undefined, bad)).toThrow(
+        expect.objectContaining({ details: expect.objectContaining({ field: 'lastEventId' }) }),
+      );
     }
   });
 
@@ -55,14 +102,21 @@ describe('stream query parameters', () => {
     expect([...(eventTypesOf('RunCompleted, StepFailed') ?? [])]).toEqual(['RunCompleted', 'StepFailed']);
     expect(eventTypesOf(undefined)).toBeUndefined();
     expect(() => eventTypesOf('RunCompleted,Oops')).toThrow('unknown type "Oops"');
-    expect(() => eventTypesOf('')).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'types' }) }));
+    expect(() => eventTypesOf('')).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: 'types' }) }),
+    );
     expect(workflowIdOf('claim-review')).toBe('claim-review');
-    expect(() => workflowIdOf('Claim Review')).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'workflowId' }) }));
+    expect(() => workflowIdOf('Claim Review')).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: 'workflowId' }) }),
+    );
   });
 
   it('takes after as an integer >= -1', () => {
     expect([afterRevisionOf(undefined), afterRevisionOf('-1'), afterRevisionOf('7')]).toEqual([undefined, -1, 7]);
-    for (const bad of ['-2', 'x', '', '1.0']) expect(() => afterRevisionOf(bad)).toThrow(expect.objectContaining({ details: expect.objectContaining({ field: 'after' }) }));
+    for (const bad of ['-2', 'x', '', '1.0'])
+      expect(() => afterRevisionOf(bad)).toThrow(
+        expect.objectContaining({ details: expect.objectContaining({ field: 'after' }) }),
+      );
   });
 });
 
@@ -72,7 +126,9 @@ interface CorpusFile {
 
 describe('run status of an update', () => {
   const dir = join(repoRoot(), 'libs/domain/src/fixtures/corpus');
-  const corpus = readdirSync(dir).filter((name) => name.endsWith('.json')).map((name) => [name, JSON.parse(readFileSync(join(dir, name), 'utf8')) as CorpusFile] as const);
+  const corpus = readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => [name, JSON.parse(readFileSync(join(dir, name), 'utf8')) as CorpusFile] as const);
 
   it('agrees with the domain fold after every event of every recorded history', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(20);
@@ -90,24 +146,46 @@ describe('run status of an update', () => {
   it('folds a run first seen mid-stream from its start, and follows it after', async () => {
     const store = new InMemoryEventStore();
     const [, history] = corpus.find(([name]) => name === 'pause-resume.json')!;
-    await store.append('run-r1', history.events.map((e, i) => ({ type: e.type, data: e.data, metadata: stored(e.type, i, i).metadata })), { expectedRevision: 'no_stream' });
+    await store.append(
+      'run-r1',
+      history.events.map((e, i) => ({ type: e.type, data: e.data, metadata: stored(e.type, i, i).metadata })),
+      { expectedRevision: 'no_stream' },
+    );
     const events = await store.readStream('run-r1');
     const cache = new RunFactsCache(store);
     const paused = events.findIndex((e) => e.type === 'RunPaused');
-    expect(await cache.after('r1', events[paused]!)).toMatchObject({ status: 'paused', revision: paused, workflowId: (history.events[0]!.data as { workflowId: string }).workflowId });
-    expect((await cache.after('r1', events[paused + 1]!)).status).toBe(runStatusAfter('paused', events[paused + 1]!.type));
+    expect(await cache.after('r1', events[paused]!)).toMatchObject({
+      status: 'paused',
+      revision: paused,
+      workflowId: (history.events[0]!.data as { workflowId: string }).workflowId,
+    });
+    expect((await cache.after('r1', events[paused + 1]!)).status).toBe(
+      runStatusAfter('paused', events[paused + 1]!.type),
+    );
     expect((await cache.after('r1', events[events.length - 1]!)).status).toBe('completed');
   });
 });
 
 describe('StreamHub shared reader', () => {
   const runEvent = (runId: string, type: string) => ({
-    type, data: type === 'RunTriggered' ? { workflowId: 'w' } : {},
-    metadata: { eventId: `${runId}-${type}`, runId, causationId: 'c', actor: { kind: 'service' as const, id: 'test' }, occurredAt: '2026-05-01T10:00:00.000Z', schemaVersion: 1 },
+    type,
+    data: type === 'RunTriggered' ? { workflowId: 'w' } : {},
+    metadata: {
+      eventId: `${runId}-${type}`,
+      runId,
+      causationId: 'c',
+      actor: { kind: 'service' as const, id: 'test' },
+      occurredAt: '2026-05-01T10:00:00.000Z',
+      schemaVersion: 1,
+    },
   });
   const listener = () => {
     const offered: number[] = [];
-    return { offered, offer: (update: { position: number }) => void offered.push(update.position), abort: () => undefined };
+    return {
+      offered,
+      offer: (update: { position: number }) => void offered.push(update.position),
+      abort: () => undefined,
+    };
   };
   const until = async (check: () => boolean) => {
     for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -16,20 +16,44 @@ import { MAX_TARGET_URL_LENGTH, checkTargetUrl } from './webhook-target.js';
 const EVENT_TYPE_CHOICES = [ALL_EVENT_TYPES, ...RUN_EVENT_TYPES];
 
 export class CreateSubscriptionBody {
-  @ApiProperty({ description: `Where deliveries are POSTed: an absolute http(s) URL, at most ${MAX_TARGET_URL_LENGTH} characters; loopback and private addresses are refused unless LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE=true`, example: 'https://hooks.example.com/ledgerflow' })
-  @IsString() @MaxLength(MAX_TARGET_URL_LENGTH)
+  @ApiProperty({
+    description: `Where deliveries are POSTed: an absolute http(s) URL, at most ${MAX_TARGET_URL_LENGTH} characters; loopback and private addresses are refused unless LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE=true`,
+    example: 'https://hooks.example.com/ledgerflow',
+  })
+  @IsString()
+  @MaxLength(MAX_TARGET_URL_LENGTH)
   url!: string;
 
-  @ApiProperty({ description: 'Run event types to deliver, or ["*"] for all', enum: EVENT_TYPE_CHOICES, isArray: true, example: ['RunCompleted', 'RunFailed'] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @IsIn(EVENT_TYPE_CHOICES, { each: true, message: `each event type must be * or a run event type (${RUN_EVENT_TYPES.join(', ')})` })
+  @ApiProperty({
+    description: 'Run event types to deliver, or ["*"] for all',
+    enum: EVENT_TYPE_CHOICES,
+    isArray: true,
+    example: ['RunCompleted', 'RunFailed'],
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsIn(EVENT_TYPE_CHOICES, {
+    each: true,
+    message: `each event type must be * or a run event type (${RUN_EVENT_TYPES.join(', ')})`,
+  })
   eventTypes!: string[];
 
   @ApiPropertyOptional({ description: 'Only runs of this workflow (default: every workflow)' })
-  @IsOptional() @IsString() @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'workflowId must match ^[a-z][a-z0-9-]{0,62}$' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'workflowId must match ^[a-z][a-z0-9-]{0,62}$' })
   workflowId?: string;
 
-  @ApiPropertyOptional({ description: 'Signing secret, Standard Webhooks form whsec_<base64 of 24..64 bytes>; default a fresh 32-byte one, answered once' })
-  @IsOptional() @IsString() @Matches(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, { message: 'secret must be whsec_ followed by the base64 of 24..64 bytes' })
+  @ApiPropertyOptional({
+    description:
+      'Signing secret, Standard Webhooks form whsec_<base64 of 24..64 bytes>; default a fresh 32-byte one, answered once',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, {
+    message: 'secret must be whsec_ followed by the base64 of 24..64 bytes',
+  })
   secret?: string;
 }
 
@@ -55,7 +79,10 @@ export class SubscriptionsController {
   @ApiBody({ type: CreateSubscriptionBody })
   @HttpCode(201)
   @ApiOperation({ summary: 'Subscribe a URL to run events; the answer holds the signing secret, shown only this once' })
-  create(@Body() request: CreateSubscriptionBody, @CurrentPrincipal() who: Principal): Promise<SubscriptionView & { secret: string }> {
+  create(
+    @Body() request: CreateSubscriptionBody,
+    @CurrentPrincipal() who: Principal,
+  ): Promise<SubscriptionView & { secret: string }> {
     const url = checkTargetUrl(request.url, this.config.LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE);
     return this.subscriptions.create({ ...request, url }, who);
   }
@@ -80,11 +107,20 @@ export class SubscriptionsController {
   }
 
   @Get(':subscriptionId/deliveries')
-  @ApiOperation({ summary: `Deliveries of a subscription, newest first: status (pending, delivered, dead_lettered), attempts, last HTTP status or error; limit 1..${DELIVERIES_PAGE.max} (default ${DELIVERIES_PAGE.default})` })
-  async listDeliveries(@Param('subscriptionId') subscriptionId: string, @Query('limit') limit?: string): Promise<DeliveryView[]> {
+  @ApiOperation({
+    summary: `Deliveries of a subscription, newest first: status (pending, delivered, dead_lettered), attempts, last HTTP status or error; limit 1..${DELIVERIES_PAGE.max} (default ${DELIVERIES_PAGE.default})`,
+  })
+  async listDeliveries(
+    @Param('subscriptionId') subscriptionId: string,
+    @Query('limit') limit?: string,
+  ): Promise<DeliveryView[]> {
     const size = limit === undefined ? DELIVERIES_PAGE.default : Number(limit);
     if (!/^\d{1,4}$/.test(limit ?? '1') || !Number.isInteger(size) || size < 1 || size > DELIVERIES_PAGE.max) {
-      throw new ValidationError('request_invalid', `query parameter limit must be an integer from 1 to ${DELIVERIES_PAGE.max}`, { field: 'limit', in: 'query', rule: 'range' });
+      throw new ValidationError(
+        'request_invalid',
+        `query parameter limit must be an integer from 1 to ${DELIVERIES_PAGE.max}`,
+        { field: 'limit', in: 'query', rule: 'range' },
+      );
     }
     await this.subscriptions.assertKnown(subscriptionId); // a deleted subscription's deliveries stay readable
     return this.deliveries.list(subscriptionId, size);

@@ -78,12 +78,26 @@ export class Subscriptions {
    * Stores a subscription; `secret` defaults to a fresh `whsec_` + 32 random bytes (base64).
    * @returns its view and its secret (the only time the secret is answered).
    */
-  async create(input: { url: string; eventTypes: readonly string[]; workflowId?: string; secret?: string }, who: Principal): Promise<SubscriptionView & { secret: string }> {
+  async create(
+    input: { url: string; eventTypes: readonly string[]; workflowId?: string; secret?: string },
+    who: Principal,
+  ): Promise<SubscriptionView & { secret: string }> {
     const subscriptionId = randomBytes(8).toString('hex');
     const secret = input.secret ?? `whsec_${randomBytes(32).toString('base64')}`;
     const eventTypes = input.eventTypes.includes(ALL_EVENT_TYPES) ? [ALL_EVENT_TYPES] : [...new Set(input.eventTypes)];
-    const data: SubscriptionCreated = { subscriptionId, url: input.url, eventTypes, ...(input.workflowId ? { workflowId: input.workflowId } : {}), secret, createdBy: who.id };
-    await this.store.append(subscriptionStreamId(subscriptionId), [{ type: 'SubscriptionCreated', data, metadata: this.metadataOf(subscriptionId, who) }], { expectedRevision: 'no_stream' });
+    const data: SubscriptionCreated = {
+      subscriptionId,
+      url: input.url,
+      eventTypes,
+      ...(input.workflowId ? { workflowId: input.workflowId } : {}),
+      secret,
+      createdBy: who.id,
+    };
+    await this.store.append(
+      subscriptionStreamId(subscriptionId),
+      [{ type: 'SubscriptionCreated', data, metadata: this.metadataOf(subscriptionId, who) }],
+      { expectedRevision: 'no_stream' },
+    );
     await this.catchUp();
     return { ...this.view(subscriptionId), secret };
   }
@@ -115,7 +129,11 @@ export class Subscriptions {
     if (this.deleted.has(subscriptionId)) return;
     this.view(subscriptionId);
     const data: SubscriptionDeleted = { subscriptionId, deletedBy: who.id };
-    await this.store.append(subscriptionStreamId(subscriptionId), [{ type: 'SubscriptionDeleted', data, metadata: this.metadataOf(subscriptionId, who) }], { expectedRevision: 0 });
+    await this.store.append(
+      subscriptionStreamId(subscriptionId),
+      [{ type: 'SubscriptionDeleted', data, metadata: this.metadataOf(subscriptionId, who) }],
+      { expectedRevision: 0 },
+    );
     await this.catchUp();
   }
 
@@ -126,10 +144,12 @@ export class Subscriptions {
    */
   matching(eventType: string, workflowId: string | undefined, position?: number): ActiveSubscription[] {
     if (!this.wants(eventType)) return [];
-    return [...this.active.values()].filter((s) =>
-      (position === undefined || position > s.createdPosition) &&
-      (s.eventTypes.includes(ALL_EVENT_TYPES) || s.eventTypes.includes(eventType)) &&
-      (s.workflowId === undefined || s.workflowId === workflowId));
+    return [...this.active.values()].filter(
+      (s) =>
+        (position === undefined || position > s.createdPosition) &&
+        (s.eventTypes.includes(ALL_EVENT_TYPES) || s.eventTypes.includes(eventType)) &&
+        (s.workflowId === undefined || s.workflowId === workflowId),
+    );
   }
 
   /** Whether a live subscription (as of the last catch-up) wants events of `eventType`, of some workflow: no store read. */
@@ -181,9 +201,13 @@ export class Subscriptions {
 
   private async readNew(): Promise<void> {
     let changed = false;
-    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: STREAM_PREFIX }, (event) => {
-      changed = this.apply(event) || changed;
-    });
+    this.position = await readAllPages(
+      this.store,
+      { fromPosition: this.position, streamPrefix: STREAM_PREFIX },
+      (event) => {
+        changed = this.apply(event) || changed;
+      },
+    );
     if (!changed) return;
     const live = [...this.active.values()];
     this.types = new Set(live.flatMap((s) => s.eventTypes));
@@ -202,8 +226,14 @@ export class Subscriptions {
     if (event.type === 'SubscriptionCreated') {
       const data = event.data as SubscriptionCreated;
       this.active.set(data.subscriptionId, {
-        id: data.subscriptionId, url: data.url, eventTypes: data.eventTypes, ...(data.workflowId ? { workflowId: data.workflowId } : {}),
-        createdAt: event.metadata.occurredAt, createdBy: data.createdBy, secret: data.secret, createdPosition: event.position,
+        id: data.subscriptionId,
+        url: data.url,
+        eventTypes: data.eventTypes,
+        ...(data.workflowId ? { workflowId: data.workflowId } : {}),
+        createdAt: event.metadata.occurredAt,
+        createdBy: data.createdBy,
+        secret: data.secret,
+        createdPosition: event.position,
       });
       return true;
     }
@@ -217,12 +247,22 @@ export class Subscriptions {
 
   private metadataOf(subscriptionId: string, who: Principal) {
     const actor = actorOf(who, 'gateway');
-    return { eventId: randomUUID(), runId: '', causationId: `subscription:${subscriptionId}`, actor, occurredAt: this.clock().toISOString(), schemaVersion: 1 };
+    return {
+      eventId: randomUUID(),
+      runId: '',
+      causationId: `subscription:${subscriptionId}`,
+      actor,
+      occurredAt: this.clock().toISOString(),
+      schemaVersion: 1,
+    };
   }
 
   private view(subscriptionId: string): SubscriptionView {
     const found = this.active.get(subscriptionId);
-    if (!found) throw new LedgerflowError('subscription_not_found', `subscription ${subscriptionId} does not exist`, false, { subscriptionId });
+    if (!found)
+      throw new LedgerflowError('subscription_not_found', `subscription ${subscriptionId} does not exist`, false, {
+        subscriptionId,
+      });
     const { secret: _secret, createdPosition: _position, ...view } = found;
     return view;
   }

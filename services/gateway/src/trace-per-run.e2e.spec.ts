@@ -37,7 +37,9 @@ describe('one trace per run', () => {
     let trace: { status: string; trace_id: string | null } = { status: 'running', trace_id: null };
     for (let i = 0; i < 200 && trace.status !== 'completed'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      trace = (await (await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`, { headers: await authHeader(stack) })).json()) as typeof trace;
+      trace = (await (
+        await fetch(`${stack.gatewayUrl}/v1/runs/${runId}/trace`, { headers: await authHeader(stack) })
+      ).json()) as typeof trace;
     }
     expect(trace.status).toBe('completed');
     expect(trace.trace_id).toMatch(/^[0-9a-f]{32}$/);

@@ -7,7 +7,8 @@ import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
  * One stream per delivery makes scheduling idempotent (`no_stream`: a redelivered run event schedules nothing
  * twice) and lets two gateway replicas race on an attempt safely (the loser's append conflicts).
  */
-export const deliveryStreamId = (subscriptionId: string, eventId: string): string => `webhookdelivery-${subscriptionId}-${eventId}`;
+export const deliveryStreamId = (subscriptionId: string, eventId: string): string =>
+  `webhookdelivery-${subscriptionId}-${eventId}`;
 const STREAM_PREFIX = 'webhookdelivery-';
 
 /**
@@ -72,9 +73,18 @@ export function foldDelivery(events: readonly StoredEvent[]): FoldedDelivery | u
     if (event.type === 'WebhookDeliveryScheduled') {
       const data = event.data as WebhookDeliveryScheduled;
       delivery = {
-        deliveryId: data.deliveryId, subscriptionId: data.subscriptionId, runId: data.runId, eventId: data.eventId, eventType: data.eventType,
-        status: 'pending', attempts: 0, scheduledAt: event.metadata.occurredAt, updatedAt: event.metadata.occurredAt,
-        streamId: event.streamId, revision: event.revision, position: data.position,
+        deliveryId: data.deliveryId,
+        subscriptionId: data.subscriptionId,
+        runId: data.runId,
+        eventId: data.eventId,
+        eventType: data.eventType,
+        status: 'pending',
+        attempts: 0,
+        scheduledAt: event.metadata.occurredAt,
+        updatedAt: event.metadata.occurredAt,
+        streamId: event.streamId,
+        revision: event.revision,
+        position: data.position,
       };
     } else if (event.type === 'WebhookDeliveryAttempted' && delivery) {
       const data = event.data as WebhookDeliveryAttempted;
@@ -110,11 +120,19 @@ export class WebhookDeliveries {
   async schedule(subscriptionId: string, event: StoredEvent): Promise<FoldedDelivery | undefined> {
     const streamId = deliveryStreamId(subscriptionId, event.metadata.eventId);
     const data: WebhookDeliveryScheduled = {
-      deliveryId: deliveryIdOf(subscriptionId, event.metadata.eventId), subscriptionId, runId: event.metadata.runId,
-      eventId: event.metadata.eventId, eventType: event.type, position: event.position,
+      deliveryId: deliveryIdOf(subscriptionId, event.metadata.eventId),
+      subscriptionId,
+      runId: event.metadata.runId,
+      eventId: event.metadata.eventId,
+      eventType: event.type,
+      position: event.position,
     };
     try {
-      await this.store.append(streamId, [{ type: 'WebhookDeliveryScheduled', data, metadata: this.metadata(streamId, event.metadata.runId) }], { expectedRevision: 'no_stream' });
+      await this.store.append(
+        streamId,
+        [{ type: 'WebhookDeliveryScheduled', data, metadata: this.metadata(streamId, event.metadata.runId) }],
+        { expectedRevision: 'no_stream' },
+      );
     } catch (error) {
       if (error instanceof ConcurrencyError) return undefined;
       throw error;
@@ -126,10 +144,17 @@ export class WebhookDeliveries {
    * Records an attempt at the revision `delivery` was folded at.
    * @returns the delivery after it, or undefined when another process recorded first (the caller re-reads).
    */
-  async record(delivery: FoldedDelivery, attempt: Omit<WebhookDeliveryAttempted, 'deliveryId'>): Promise<FoldedDelivery | undefined> {
+  async record(
+    delivery: FoldedDelivery,
+    attempt: Omit<WebhookDeliveryAttempted, 'deliveryId'>,
+  ): Promise<FoldedDelivery | undefined> {
     const data: WebhookDeliveryAttempted = { deliveryId: delivery.deliveryId, ...attempt };
     try {
-      await this.store.append(delivery.streamId, [{ type: 'WebhookDeliveryAttempted', data, metadata: this.metadata(delivery.streamId, delivery.runId) }], { expectedRevision: delivery.revision });
+      await this.store.append(
+        delivery.streamId,
+        [{ type: 'WebhookDeliveryAttempted', data, metadata: this.metadata(delivery.streamId, delivery.runId) }],
+        { expectedRevision: delivery.revision },
+      );
     } catch (error) {
       if (error instanceof ConcurrencyError) return undefined;
       throw error;
@@ -151,14 +176,22 @@ export class WebhookDeliveries {
   /** A subscription's deliveries, newest first, at most `limit`. */
   async list(subscriptionId: string, limit: number): Promise<DeliveryView[]> {
     const streams = await readStreamsWithPrefix(this.store, `${STREAM_PREFIX}${subscriptionId}-`);
-    return [...streams.values()].map(foldDelivery).filter((d): d is FoldedDelivery => d !== undefined)
-      .sort((a, b) => b.position - a.position).slice(0, limit).map(viewOf);
+    return [...streams.values()]
+      .map(foldDelivery)
+      .filter((d): d is FoldedDelivery => d !== undefined)
+      .sort((a, b) => b.position - a.position)
+      .slice(0, limit)
+      .map(viewOf);
   }
 
   private metadata(streamId: string, runId: string) {
     return {
-      eventId: randomUUID(), runId, causationId: streamId, actor: { kind: 'service', id: 'gateway' } as const,
-      occurredAt: this.clock().toISOString(), schemaVersion: 1,
+      eventId: randomUUID(),
+      runId,
+      causationId: streamId,
+      actor: { kind: 'service', id: 'gateway' } as const,
+      occurredAt: this.clock().toISOString(),
+      schemaVersion: 1,
     };
   }
 }

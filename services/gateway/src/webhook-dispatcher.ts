@@ -69,8 +69,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     // The durable exists from the first start on, pulled or not, so that what is committed while nothing pulls
     // waits in it. A new one starts at the stream's start only if a subscription could want what is there.
     await upsertPullConsumer(nc, await jetstreamManager(nc), {
-      stream: EVENTS_STREAM, durable: WEBHOOKS_DURABLE, filterSubjects: [subjects.eventsOfCategory('run')],
-      maxDeliver: MAX_DELIVER, ackWaitMs: ACK_WAIT_MS, deliverPolicy: subscriptions.any ? 'all' : 'new',
+      stream: EVENTS_STREAM,
+      durable: WEBHOOKS_DURABLE,
+      filterSubjects: [subjects.eventsOfCategory('run')],
+      maxDeliver: MAX_DELIVER,
+      ackWaitMs: ACK_WAIT_MS,
+      deliverPolicy: subscriptions.any ? 'all' : 'new',
     });
     this.unlisten = subscriptions.onChange(() => void this.reconcile());
     await this.reconcile();
@@ -102,8 +106,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       try {
         if (wanted && !this.consumer) {
           this.consumer = await startDurableConsumer(this.options.nc, {
-            stream: EVENTS_STREAM, durable: WEBHOOKS_DURABLE, filterSubjects: [subjects.eventsOfCategory('run')],
-            maxDeliver: MAX_DELIVER, ackWaitMs: ACK_WAIT_MS, concurrency: CONCURRENCY,
+            stream: EVENTS_STREAM,
+            durable: WEBHOOKS_DURABLE,
+            filterSubjects: [subjects.eventsOfCategory('run')],
+            maxDeliver: MAX_DELIVER,
+            ackWaitMs: ACK_WAIT_MS,
+            concurrency: CONCURRENCY,
             handler: (message) => this.handle(message),
             onError: (err) => this.options.logger.warn('webhook dispatch failed', { error: (err as Error).message }),
           });
@@ -149,7 +157,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const known = this.workflows.get(runId);
     if (known) return known;
     const revision = message.headers?.get(lfHeaders.streamRevision);
-    const first = (revision ? revision === '0' : body().revision === 0) ? body() : (await this.options.store.readStream(runStreamId(runId), { maxCount: 1 }))[0];
+    const first = (revision ? revision === '0' : body().revision === 0)
+      ? body()
+      : (await this.options.store.readStream(runStreamId(runId), { maxCount: 1 }))[0];
     const workflowId = (first?.data as { workflowId?: unknown } | undefined)?.workflowId;
     if (typeof workflowId !== 'string') return undefined;
     this.workflows.set(runId, workflowId);

@@ -103,7 +103,10 @@ export class WebhookSender {
       const attempt = this.attempt(queued)
         .catch((error: unknown) => {
           // The store failed while recording: try again later rather than lose the delivery.
-          this.options.logger.warn('webhook delivery not recorded; retrying', { deliveryId: queued.delivery.deliveryId, error: (error as Error).message });
+          this.options.logger.warn('webhook delivery not recorded; retrying', {
+            deliveryId: queued.delivery.deliveryId,
+            error: (error as Error).message,
+          });
           this.queue.set(streamId, { ...queued, dueAt: Date.now() + 1_000 });
         })
         .finally(() => {
@@ -114,7 +117,8 @@ export class WebhookSender {
         });
       this.active.add(attempt);
     }
-    if (nextDue !== Infinity && !this.stopped) this.timer = setTimeout(() => this.pump(), Math.min(Math.max(0, nextDue - now), 2_147_483_647));
+    if (nextDue !== Infinity && !this.stopped)
+      this.timer = setTimeout(() => this.pump(), Math.min(Math.max(0, nextDue - now), 2_147_483_647));
   }
 
   private async attempt(queued: Queued): Promise<void> {
@@ -128,29 +132,50 @@ export class WebhookSender {
       outcome = { attempt, outcome: 'dead_lettered', error: 'subscription deleted', durationMs: 0 };
     } else {
       const event = queued.event ?? (await this.runEvent(delivery));
-      const sent = event ? await this.send(subscription.url, subscription.secret, delivery, event) : { error: `event ${delivery.eventId} is no longer in run ${delivery.runId}`, final: true };
+      const sent = event
+        ? await this.send(subscription.url, subscription.secret, delivery, event)
+        : { error: `event ${delivery.eventId} is no longer in run ${delivery.runId}`, final: true };
       const durationMs = elapsed();
       if ('status' in sent && sent.status >= 200 && sent.status < 300) {
         outcome = { attempt, outcome: 'delivered', status: sent.status, durationMs };
       } else {
         const delay = this.options.retryDelaysMs[attempt - 1];
-        const failure = 'status' in sent ? { status: sent.status, error: `HTTP ${sent.status}` } : { error: sent.error.slice(0, MAX_ERROR_LENGTH) };
-        outcome = delay === undefined || ('final' in sent && sent.final)
-          ? { attempt, outcome: 'dead_lettered', ...failure, durationMs }
-          : { attempt, outcome: 'retrying', ...failure, durationMs, nextAttemptAt: new Date(this.clock().getTime() + delay).toISOString() };
+        const failure =
+          'status' in sent
+            ? { status: sent.status, error: `HTTP ${sent.status}` }
+            : { error: sent.error.slice(0, MAX_ERROR_LENGTH) };
+        outcome =
+          delay === undefined || ('final' in sent && sent.final)
+            ? { attempt, outcome: 'dead_lettered', ...failure, durationMs }
+            : {
+                attempt,
+                outcome: 'retrying',
+                ...failure,
+                durationMs,
+                nextAttemptAt: new Date(this.clock().getTime() + delay).toISOString(),
+              };
       }
     }
     const after = await this.options.deliveries.record(delivery, outcome);
     if (!after) {
       // Another gateway recorded an attempt first: follow what it recorded.
       const current = await this.options.deliveries.reload(delivery.streamId);
-      if (current?.status === 'pending') this.enqueue(current, queued.event, current.nextAttemptAt ? Date.parse(current.nextAttemptAt) : 0);
+      if (current?.status === 'pending')
+        this.enqueue(current, queued.event, current.nextAttemptAt ? Date.parse(current.nextAttemptAt) : 0);
       return;
     }
-    this.counter ??= metrics.getMeter('@ledgerflow/gateway').createCounter(WEBHOOK_DELIVERIES_METRIC, { unit: '{attempt}', description: 'Webhook delivery attempts by outcome.' });
+    this.counter ??= metrics.getMeter('@ledgerflow/gateway').createCounter(WEBHOOK_DELIVERIES_METRIC, {
+      unit: '{attempt}',
+      description: 'Webhook delivery attempts by outcome.',
+    });
     this.counter.add(1, { outcome: outcome.outcome });
     if (outcome.outcome === 'dead_lettered') {
-      this.options.logger.warn('webhook delivery dead-lettered', { deliveryId: delivery.deliveryId, subscriptionId: delivery.subscriptionId, attempts: attempt, error: outcome.error ?? '' });
+      this.options.logger.warn('webhook delivery dead-lettered', {
+        deliveryId: delivery.deliveryId,
+        subscriptionId: delivery.subscriptionId,
+        attempts: attempt,
+        error: outcome.error ?? '',
+      });
     } else if (outcome.outcome === 'retrying' && outcome.nextAttemptAt) {
       this.enqueue(after, queued.event, Date.parse(outcome.nextAttemptAt));
     }
@@ -162,12 +187,25 @@ export class WebhookSender {
   }
 
   /** One POST; `final` errors are not retried (a refused target). */
-  private async send(url: string, secret: string, delivery: FoldedDelivery, event: StoredEvent): Promise<{ status: number } | { error: string; final?: boolean }> {
+  private async send(
+    url: string,
+    secret: string,
+    delivery: FoldedDelivery,
+    event: StoredEvent,
+  ): Promise<{ status: number } | { error: string; final?: boolean }> {
     const at = this.clock();
     const body = JSON.stringify({
       type: event.type,
       timestamp: event.metadata.occurredAt,
-      data: { runId: delivery.runId, eventId: event.metadata.eventId, streamId: event.streamId, revision: event.revision, position: event.position, type: event.type, data: event.data },
+      data: {
+        runId: delivery.runId,
+        eventId: event.metadata.eventId,
+        streamId: event.streamId,
+        revision: event.revision,
+        position: event.position,
+        type: event.type,
+        data: event.data,
+      },
     });
     try {
       await resolvePublicTarget(url, this.options.allowPrivate);
@@ -190,7 +228,10 @@ export class WebhookSender {
     } catch (error) {
       if (error instanceof TargetRefusedError) return { error: `target refused: ${error.message}`, final: true };
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const name = (error as Error).name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message;
+      const name =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${this.options.timeoutMs} ms`
+          : (error as Error).message;
       return { error: cause?.code ? `${name} (${cause.code})` : name };
     }
   }

@@ -13,12 +13,30 @@ export const MAX_TARGET_URL_LENGTH = 2048;
  */
 const PRIVATE = (() => {
   const list = new BlockList();
-  for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+  for (const [net, bits] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const) {
     list.addSubnet(net, bits, 'ipv4');
     list.addSubnet(`::ffff:${net}`, 96 + bits, 'ipv6');
   }
-  for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) list.addSubnet(net, bits, 'ipv6');
+  for (const [net, bits] of [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const)
+    list.addSubnet(net, bits, 'ipv6');
   return list;
 })();
 
@@ -29,7 +47,12 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-const refused = (message: string, rule: string) => new ValidationError('request_invalid', message, { field: 'url', rule, violations: [{ field: 'url', rule, message }] });
+const refused = (message: string, rule: string) =>
+  new ValidationError('request_invalid', message, {
+    field: 'url',
+    rule,
+    violations: [{ field: 'url', rule, message }],
+  });
 
 /**
  * Checks a subscription's target URL as given: absolute `http:` or `https:`, at most {@link MAX_TARGET_URL_LENGTH}
@@ -40,18 +63,27 @@ const refused = (message: string, rule: string) => new ValidationError('request_
  * @throws ValidationError `request_invalid` naming field `url` and the rule broken.
  */
 export function checkTargetUrl(raw: string, allowPrivate: boolean): string {
-  if (raw.length > MAX_TARGET_URL_LENGTH) throw refused(`url is longer than ${MAX_TARGET_URL_LENGTH} characters`, 'maxLength');
+  if (raw.length > MAX_TARGET_URL_LENGTH)
+    throw refused(`url is longer than ${MAX_TARGET_URL_LENGTH} characters`, 'maxLength');
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw refused('url must be an absolute URL (https://host/path)', 'isUrl');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refused(`url must use http or https, not ${url.protocol.replace(/:$/, '')}`, 'protocol');
-  if (url.username || url.password) throw refused('url must not carry a user name or password (the signature authenticates deliveries)', 'noCredentials');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw refused(`url must use http or https, not ${url.protocol.replace(/:$/, '')}`, 'protocol');
+  if (url.username || url.password)
+    throw refused(
+      'url must not carry a user name or password (the signature authenticates deliveries)',
+      'noCredentials',
+    );
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host))) {
-    throw refused(`url points at a loopback or private address (${host}); set LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE=true to allow it`, 'publicAddress');
+    throw refused(
+      `url points at a loopback or private address (${host}); set LEDGERFLOW_WEBHOOK_ALLOW_PRIVATE=true to allow it`,
+      'publicAddress',
+    );
   }
   return url.toString();
 }

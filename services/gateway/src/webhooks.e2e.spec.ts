@@ -6,7 +6,15 @@ import { subjects } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import { webhookSignatureHeaders } from '@ledgerflow/sdk';
 import type { WebhookSigning } from '@ledgerflow/sdk';
-import { benchWorkers, generateWebhookSecret, repoRoot, startNatsServer, startStack, tempDir, writeWebhookSecrets } from '@ledgerflow/testing';
+import {
+  benchWorkers,
+  generateWebhookSecret,
+  repoRoot,
+  startNatsServer,
+  startStack,
+  tempDir,
+  writeWebhookSecrets,
+} from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -46,12 +54,20 @@ describe('webhook signatures end to end', () => {
   }, 30_000);
 
   const post = async (workflowId: string, body: string, headers: Record<string, string>) => {
-    const response = await fetch(`${stack.gatewayUrl}/v1/webhooks/${workflowId}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const response = await fetch(`${stack.gatewayUrl}/v1/webhooks/${workflowId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
     const text = await response.text();
-    return { status: response.status, body: JSON.parse(text) as { runId?: string; created?: boolean; error?: { code: string; message: string } } };
+    return {
+      status: response.status,
+      body: JSON.parse(text) as { runId?: string; created?: boolean; error?: { code: string; message: string } },
+    };
   };
   // What a delivery records first is `RunTriggered`: count those (runs started by earlier cases keep appending other events).
-  const eventCount = async () => (await store.readAll({ maxCount: 1_000_000 })).filter((e) => e.type === 'RunTriggered').length;
+  const eventCount = async () =>
+    (await store.readAll({ maxCount: 1_000_000 })).filter((e) => e.type === 'RunTriggered').length;
   const body = JSON.stringify({ order: 'A-1', note: 'signed, not re-serialised' });
   const now = () => new Date();
 
@@ -60,15 +76,50 @@ describe('webhook signatures end to end', () => {
     const requestsBefore = plannerRequests.getReceived();
     const good = webhookSignatureHeaders(body, 'msg-refused', standard, now());
     const cases: Array<[string, string, Record<string, string>, string]> = [
-      ['missing signature', 'noop-chain', { 'webhook-id': 'msg-refused', 'webhook-timestamp': good['webhook-timestamp']! }, 'webhook_signature_missing'],
+      [
+        'missing signature',
+        'noop-chain',
+        { 'webhook-id': 'msg-refused', 'webhook-timestamp': good['webhook-timestamp']! },
+        'webhook_signature_missing',
+      ],
       ['no signature headers at all', 'noop-chain', { 'Idempotency-Key': 'msg-refused' }, 'webhook_signature_missing'],
-      ['bad signature', 'noop-chain', { ...good, 'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }, 'webhook_signature_invalid'],
+      [
+        'bad signature',
+        'noop-chain',
+        { ...good, 'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+        'webhook_signature_invalid',
+      ],
       ['body changed after signing', 'noop-chain', good, 'webhook_signature_invalid'],
-      ['stale timestamp', 'noop-chain', webhookSignatureHeaders(body, 'msg-refused', standard, new Date(Date.now() - 10 * 60_000)), 'webhook_timestamp_stale'],
-      ["another workflow's secret", 'noop-chain', webhookSignatureHeaders(body, 'msg-refused', { scheme: 'standard-webhooks', secret: generateWebhookSecret() }, now()), 'webhook_signature_invalid'],
-      ['HMAC under the wrong secret', 'recorded-chain', webhookSignatureHeaders(body, 'd-refused', { ...github, secret: 'not-the-configured-secret' }), 'webhook_signature_invalid'],
+      [
+        'stale timestamp',
+        'noop-chain',
+        webhookSignatureHeaders(body, 'msg-refused', standard, new Date(Date.now() - 10 * 60_000)),
+        'webhook_timestamp_stale',
+      ],
+      [
+        "another workflow's secret",
+        'noop-chain',
+        webhookSignatureHeaders(
+          body,
+          'msg-refused',
+          { scheme: 'standard-webhooks', secret: generateWebhookSecret() },
+          now(),
+        ),
+        'webhook_signature_invalid',
+      ],
+      [
+        'HMAC under the wrong secret',
+        'recorded-chain',
+        webhookSignatureHeaders(body, 'd-refused', { ...github, secret: 'not-the-configured-secret' }),
+        'webhook_signature_invalid',
+      ],
       ['HMAC header missing', 'recorded-chain', { 'X-GitHub-Delivery': 'd-refused' }, 'webhook_signature_missing'],
-      ['workflow without a secret', 'ops-token', webhookSignatureHeaders(body, 'msg-refused', standard, now()), 'webhook_not_configured'],
+      [
+        'workflow without a secret',
+        'ops-token',
+        webhookSignatureHeaders(body, 'msg-refused', standard, now()),
+        'webhook_not_configured',
+      ],
     ];
     for (const [name, workflowId, headers, code] of cases) {
       const sent = name === 'body changed after signing' ? body.replace('A-1', 'A-2') : body;
@@ -95,9 +146,15 @@ describe('webhook signatures end to end', () => {
     const underNewKey = await post('noop-chain', body, { ...headers, 'Idempotency-Key': 'fresh-key' });
     expect(underNewKey.status).toBe(400);
     expect(underNewKey.body.error?.code).toBe('webhook_idempotency_key_mismatch');
-    const triggers = (await store.readAll({ streamPrefix: 'run-', maxCount: 1_000_000 })).filter((e) => e.type === 'RunTriggered');
+    const triggers = (await store.readAll({ streamPrefix: 'run-', maxCount: 1_000_000 })).filter(
+      (e) => e.type === 'RunTriggered',
+    );
     expect(triggers.map((e) => e.streamId)).toEqual([`run-${first.body.runId}`]);
-    expect(triggers[0]?.data).toMatchObject({ workflowId: 'noop-chain', trigger: { source: 'webhook', idempotencyKey: 'msg-1' }, input: JSON.parse(body) });
+    expect(triggers[0]?.data).toMatchObject({
+      workflowId: 'noop-chain',
+      trigger: { source: 'webhook', idempotencyKey: 'msg-1' },
+      input: JSON.parse(body),
+    });
   }, 30_000);
 
   it('starts a run for a valid GitHub-style HMAC delivery, keyed by X-GitHub-Delivery', async () => {
@@ -114,9 +171,17 @@ describe('webhook signatures end to end', () => {
     const large = JSON.stringify({ blob: 'x'.repeat(300 * 1024) });
     const tooLarge = await post('noop-chain', large, webhookSignatureHeaders(large, 'msg-big', standard, now()));
     expect([tooLarge.status, tooLarge.body.error?.code]).toEqual([413, 'payload_too_large']);
-    const malformed = await post('noop-chain', '{"order":', webhookSignatureHeaders('{"order":', 'msg-bad', standard, now()));
+    const malformed = await post(
+      'noop-chain',
+      '{"order":',
+      webhookSignatureHeaders('{"order":', 'msg-bad', standard, now()),
+    );
     expect([malformed.status, malformed.body.error?.code]).toEqual([400, 'message_malformed']);
-    const text = await fetch(`${stack.gatewayUrl}/v1/webhooks/noop-chain`, { method: 'POST', headers: { 'content-type': 'text/plain', ...webhookSignatureHeaders('hi', 'msg-text', standard, now()) }, body: 'hi' });
+    const text = await fetch(`${stack.gatewayUrl}/v1/webhooks/noop-chain`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...webhookSignatureHeaders('hi', 'msg-text', standard, now()) },
+      body: 'hi',
+    });
     expect(text.status).toBe(415);
     expect(await eventCount()).toBe(before);
   }, 30_000);
@@ -128,11 +193,17 @@ describe('webhook signatures end to end', () => {
     const nats = await startNatsServer({ storeDir: join(dir, 'jetstream') });
     try {
       const { code, stderr } = await runGateway({
-        NATS_URL: nats.url, LEDGERFLOW_STORE: 'sqlite', LEDGERFLOW_SQLITE_PATH: join(dir, 'ledgerflow.db'),
-        LEDGERFLOW_AUTH_SECRET: stack.authSecret, LEDGERFLOW_GATEWAY_PORT: '0', LEDGERFLOW_WEBHOOK_SECRETS_FILE: file,
+        NATS_URL: nats.url,
+        LEDGERFLOW_STORE: 'sqlite',
+        LEDGERFLOW_SQLITE_PATH: join(dir, 'ledgerflow.db'),
+        LEDGERFLOW_AUTH_SECRET: stack.authSecret,
+        LEDGERFLOW_GATEWAY_PORT: '0',
+        LEDGERFLOW_WEBHOOK_SECRETS_FILE: file,
       });
       expect(code).toBe(78);
-      expect(stderr).toContain(`webhook_secrets_invalid: LEDGERFLOW_WEBHOOK_SECRETS_FILE=${file}: /noop-chain/secret: must be whsec_`);
+      expect(stderr).toContain(
+        `webhook_secrets_invalid: LEDGERFLOW_WEBHOOK_SECRETS_FILE=${file}: /noop-chain/secret: must be whsec_`,
+      );
     } finally {
       await nats.stop();
     }
@@ -149,7 +220,10 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5_000):
 
 function runGateway(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot(), 'services/gateway/dist/main.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot(), 'services/gateway/dist/main.js')], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -12,7 +12,11 @@ export const WEBHOOK_SECRETS_FILE_ENV = 'LEDGERFLOW_WEBHOOK_SECRETS_FILE';
 export const WEBHOOK_SECRETS = 'ledgerflow:webhook-secrets';
 
 /** Defaults of the `hmac-sha256` scheme: GitHub's headers (docs.github.com, "Validating webhook deliveries"). */
-export const HMAC_DEFAULTS = { header: 'X-Hub-Signature-256', prefix: 'sha256=', idempotencyHeader: 'X-GitHub-Delivery' } as const;
+export const HMAC_DEFAULTS = {
+  header: 'X-Hub-Signature-256',
+  prefix: 'sha256=',
+  idempotencyHeader: 'X-GitHub-Delivery',
+} as const;
 
 /** Standard Webhooks (https://www.standardwebhooks.com/): `webhook-id`, `webhook-timestamp`, `webhook-signature`. */
 export interface StandardWebhooksScheme {
@@ -85,15 +89,25 @@ interface RawEntry {
  * @throws LedgerflowError `webhook_secrets_invalid` (not retryable; the gateway exits with code 78) naming
  *   the file and each problem as `/<workflowId>/<field>: <rule>`; secrets are never echoed.
  */
-export function loadWebhookSecrets(path: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): WebhookSecrets {
+export function loadWebhookSecrets(
+  path: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): WebhookSecrets {
   if (path === undefined || path === '') return new Map();
   const refuse = (problems: string[]) =>
-    new LedgerflowError('webhook_secrets_invalid', `${WEBHOOK_SECRETS_FILE_ENV}=${path}: ${problems.join('; ')}`, false, { file: path, problems });
+    new LedgerflowError(
+      'webhook_secrets_invalid',
+      `${WEBHOOK_SECRETS_FILE_ENV}=${path}: ${problems.join('; ')}`,
+      false,
+      { file: path, problems },
+    );
   let document: unknown;
   try {
     document = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw refuse([`cannot be read as YAML or JSON: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`]);
+    throw refuse([
+      `cannot be read as YAML or JSON: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    ]);
   }
   if (!validate(document)) throw refuse(issues(validate.errors));
   const problems: string[] = [];
@@ -101,11 +115,14 @@ export function loadWebhookSecrets(path: string | undefined, env: Readonly<Recor
   for (const [workflowId, entry] of Object.entries(document as Record<string, RawEntry>)) {
     const values = secretsOf(workflowId, entry, env, problems);
     if (entry.scheme === 'standard-webhooks') {
-      values.forEach((secret, i) => checkStandardKey(`/${workflowId}/secret${values.length > 1 ? `/${i}` : ''}`, secret, problems));
+      values.forEach((secret, i) =>
+        checkStandardKey(`/${workflowId}/secret${values.length > 1 ? `/${i}` : ''}`, secret, problems),
+      );
       secrets.set(workflowId, { scheme: 'standard-webhooks', secrets: values });
     } else {
       for (const secret of values) {
-        if (secret.length < MIN_HMAC_SECRET_CHARS) problems.push(`/${workflowId}/secret: must be at least ${MIN_HMAC_SECRET_CHARS} characters`);
+        if (secret.length < MIN_HMAC_SECRET_CHARS)
+          problems.push(`/${workflowId}/secret: must be at least ${MIN_HMAC_SECRET_CHARS} characters`);
       }
       secrets.set(workflowId, {
         scheme: 'hmac-sha256',
@@ -120,7 +137,12 @@ export function loadWebhookSecrets(path: string | undefined, env: Readonly<Recor
   return secrets;
 }
 
-function secretsOf(workflowId: string, entry: RawEntry, env: Readonly<Record<string, string | undefined>>, problems: string[]): string[] {
+function secretsOf(
+  workflowId: string,
+  entry: RawEntry,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): string[] {
   if (entry.secret !== undefined) return ([] as string[]).concat(entry.secret);
   const names = ([] as string[]).concat(entry.secretEnv ?? []);
   return names.flatMap((name) => {
@@ -149,17 +171,22 @@ function checkStandardKey(where: string, secret: string, problems: string[]): vo
 
 /** Ajv errors as `/<pointer>: <message>`, without the noise of `if` and of the `oneOf` branches. */
 function issues(errors: readonly ErrorObject[] | null | undefined): string[] {
-  const shown = (errors ?? []).filter((e) => e.keyword !== 'if' && !/\/oneOf\/\d+\/|^#\/propertyNames\//.test(e.schemaPath));
+  const shown = (errors ?? []).filter(
+    (e) => e.keyword !== 'if' && !/\/oneOf\/\d+\/|^#\/propertyNames\//.test(e.schemaPath),
+  );
   return shown.map((e) => {
     const params = e.params as Record<string, unknown>;
     const child = params.additionalProperty ?? params.missingProperty ?? params.propertyName;
     const at = `${e.instancePath}${typeof child === 'string' ? `/${child}` : ''}` || '/';
-    if (e.keyword === 'oneOf' && /\/additionalProperties\/oneOf$/.test(e.schemaPath)) return `${at}: needs exactly one of secret or secretEnv`;
-    if (e.keyword === 'oneOf') return `${at}: must be ${at.endsWith('/secretEnv') ? 'a variable name' : 'a string'} or a list of 1 to 10 of them`;
+    if (e.keyword === 'oneOf' && /\/additionalProperties\/oneOf$/.test(e.schemaPath))
+      return `${at}: needs exactly one of secret or secretEnv`;
+    if (e.keyword === 'oneOf')
+      return `${at}: must be ${at.endsWith('/secretEnv') ? 'a variable name' : 'a string'} or a list of 1 to 10 of them`;
     if (e.keyword === 'false schema') return `${at}: is not a setting of the standard-webhooks scheme`;
     if (e.keyword === 'additionalProperties') return `${at}: is not an allowed property`;
     if (e.keyword === 'enum') return `${at}: must be one of ${JSON.stringify(params.allowedValues)}`;
-    if (e.keyword === 'propertyNames') return `${at}: is not a workflow id (lower-case letters, digits and '-', starting with a letter)`;
+    if (e.keyword === 'propertyNames')
+      return `${at}: is not a workflow id (lower-case letters, digits and '-', starting with a letter)`;
     return `${at}: ${e.message ?? e.keyword}`;
   });
 }

@@ -25,7 +25,8 @@ const TIMESTAMP = /^[1-9][0-9]{0,11}$/;
 const MESSAGE_ID = /^[!-~]{1,256}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-const refuse = (code: string, message: string, details: Record<string, unknown> = {}) => new LedgerflowError(code, message, false, details);
+const refuse = (code: string, message: string, details: Record<string, unknown> = {}) =>
+  new LedgerflowError(code, message, false, details);
 
 /**
  * Verifies a webhook delivery against its workflow's scheme before anything else looks at it.
@@ -39,9 +40,14 @@ const refuse = (code: string, message: string, details: Record<string, unknown> 
  */
 export function verifyDelivery(scheme: WebhookScheme | undefined, delivery: WebhookDelivery): VerifiedDelivery {
   if (scheme === undefined) {
-    throw refuse('webhook_not_configured', `webhooks of workflow ${delivery.workflowId} are refused: no secret is configured for it; add it to the file named by ${WEBHOOK_SECRETS_FILE_ENV}`, {
-      workflowId: delivery.workflowId, variable: WEBHOOK_SECRETS_FILE_ENV,
-    });
+    throw refuse(
+      'webhook_not_configured',
+      `webhooks of workflow ${delivery.workflowId} are refused: no secret is configured for it; add it to the file named by ${WEBHOOK_SECRETS_FILE_ENV}`,
+      {
+        workflowId: delivery.workflowId,
+        variable: WEBHOOK_SECRETS_FILE_ENV,
+      },
+    );
   }
   return scheme.scheme === 'standard-webhooks' ? verifyStandard(scheme, delivery) : verifyHmac(scheme, delivery);
 }
@@ -54,7 +60,12 @@ function header(delivery: WebhookDelivery, name: string): string | undefined {
 
 function required(delivery: WebhookDelivery, name: string): string {
   const value = header(delivery, name);
-  if (value === undefined) throw refuse('webhook_signature_missing', `the ${name} header is required on webhooks of workflow ${delivery.workflowId}`, { header: name });
+  if (value === undefined)
+    throw refuse(
+      'webhook_signature_missing',
+      `the ${name} header is required on webhooks of workflow ${delivery.workflowId}`,
+      { header: name },
+    );
   return value;
 }
 
@@ -62,24 +73,43 @@ function verifyStandard(scheme: StandardWebhooksScheme, delivery: WebhookDeliver
   const id = required(delivery, 'webhook-id');
   const timestamp = required(delivery, 'webhook-timestamp');
   const signature = required(delivery, 'webhook-signature');
-  if (!MESSAGE_ID.test(id)) throw refuse('webhook_signature_invalid', 'webhook-id must be 1 to 256 printable ASCII characters without spaces', { header: 'webhook-id' });
-  if (!TIMESTAMP.test(timestamp)) throw refuse('webhook_signature_invalid', 'webhook-timestamp must be whole seconds since the Unix epoch', { header: 'webhook-timestamp' });
+  if (!MESSAGE_ID.test(id))
+    throw refuse('webhook_signature_invalid', 'webhook-id must be 1 to 256 printable ASCII characters without spaces', {
+      header: 'webhook-id',
+    });
+  if (!TIMESTAMP.test(timestamp))
+    throw refuse('webhook_signature_invalid', 'webhook-timestamp must be whole seconds since the Unix epoch', {
+      header: 'webhook-timestamp',
+    });
   const skew = Number(timestamp) - Math.floor(Date.now() / 1000);
   if (Math.abs(skew) > WEBHOOK_TOLERANCE_SECONDS) {
-    throw refuse('webhook_timestamp_stale', `webhook-timestamp is ${Math.abs(skew)} s ${skew < 0 ? 'in the past' : 'in the future'}; at most ${WEBHOOK_TOLERANCE_SECONDS} s either way is accepted`, {
-      header: 'webhook-timestamp', toleranceSeconds: WEBHOOK_TOLERANCE_SECONDS,
-    });
+    throw refuse(
+      'webhook_timestamp_stale',
+      `webhook-timestamp is ${Math.abs(skew)} s ${skew < 0 ? 'in the past' : 'in the future'}; at most ${WEBHOOK_TOLERANCE_SECONDS} s either way is accepted`,
+      {
+        header: 'webhook-timestamp',
+        toleranceSeconds: WEBHOOK_TOLERANCE_SECONDS,
+      },
+    );
   }
   utf8Body(delivery);
   const headers = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
   if (!scheme.secrets.some((secret) => standardVerifies(secret, delivery.rawBody, headers))) {
-    throw refuse('webhook_signature_invalid', 'no v1 signature in webhook-signature matches the HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the workflow\'s secret', {
-      header: 'webhook-signature',
-    });
+    throw refuse(
+      'webhook_signature_invalid',
+      'no v1 signature in webhook-signature matches the HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the workflow\'s secret',
+      {
+        header: 'webhook-signature',
+      },
+    );
   }
   const key = header(delivery, 'idempotency-key');
   if (key !== undefined && key !== id) {
-    throw refuse('webhook_idempotency_key_mismatch', 'Idempotency-Key must equal the signed webhook-id (or be left out)', { header: 'idempotency-key' });
+    throw refuse(
+      'webhook_idempotency_key_mismatch',
+      'Idempotency-Key must equal the signed webhook-id (or be left out)',
+      { header: 'idempotency-key' },
+    );
   }
   return { idempotencyKey: id };
 }
@@ -98,12 +128,22 @@ function verifyHmac(scheme: HmacScheme, delivery: WebhookDelivery): VerifiedDeli
   const value = required(delivery, scheme.header);
   const hex = value.startsWith(scheme.prefix) ? value.slice(scheme.prefix.length) : undefined;
   if (hex === undefined || !/^[0-9a-f]{64}$/.test(hex)) {
-    throw refuse('webhook_signature_invalid', `${scheme.header} must be "${scheme.prefix}" followed by 64 lower-case hex digits (HMAC-SHA256 of the raw body)`, { header: scheme.header });
+    throw refuse(
+      'webhook_signature_invalid',
+      `${scheme.header} must be "${scheme.prefix}" followed by 64 lower-case hex digits (HMAC-SHA256 of the raw body)`,
+      { header: scheme.header },
+    );
   }
   const given = Buffer.from(hex, 'hex');
-  const matches = scheme.secrets.map((secret) => timingSafeEqual(createHmac('sha256', secret).update(delivery.rawBody).digest(), given));
+  const matches = scheme.secrets.map((secret) =>
+    timingSafeEqual(createHmac('sha256', secret).update(delivery.rawBody).digest(), given),
+  );
   if (!matches.includes(true)) {
-    throw refuse('webhook_signature_invalid', `${scheme.header} does not match the HMAC-SHA256 of the raw body under the workflow's secret`, { header: scheme.header });
+    throw refuse(
+      'webhook_signature_invalid',
+      `${scheme.header} does not match the HMAC-SHA256 of the raw body under the workflow's secret`,
+      { header: scheme.header },
+    );
   }
   return { idempotencyKey: header(delivery, 'idempotency-key') ?? header(delivery, scheme.idempotencyHeader) };
 }

@@ -12,7 +12,6 @@ import { ServicesClient } from './services.client.js';
 import { RegisterWorkflowResponse, WorkflowResponse, WorkflowSummaryResponse } from './workflows.dto.js';
 import { AcceptsYaml, DocumentText, YAML_MEDIA_TYPES } from './yaml-body.js';
 
-
 /**
  * Workflow definitions (docs/definitions.md, "Registering definitions"). `PUT` forwards the definition text with
  * the caller's own bearer token to the planner (`lf.planner.register-workflow`), the one writer of `workflow-*`
@@ -40,17 +39,30 @@ export class WorkflowsController {
   @RequireScopes(SCOPES.workflowsWrite)
   @AcceptsYaml()
   @ApiConsumes(...YAML_MEDIA_TYPES, 'application/json')
-  @ApiBody({ description: 'The workflow definition (docs/definitions.md); its `id` must be the path id', schema: { type: 'string' } })
+  @ApiBody({
+    description: 'The workflow definition (docs/definitions.md); its `id` must be the path id',
+    schema: { type: 'string' },
+  })
   @ApiResponse({ status: 201, type: RegisterWorkflowResponse })
-  @ApiResponse({ status: 200, type: RegisterWorkflowResponse, description: 'The same version with the same digest: unchanged' })
-  @ApiOperation({ summary: 'Register a workflow definition version (validated as at start-up; versions are immutable)' })
+  @ApiResponse({
+    status: 200,
+    type: RegisterWorkflowResponse,
+    description: 'The same version with the same digest: unchanged',
+  })
+  @ApiOperation({
+    summary: 'Register a workflow definition version (validated as at start-up; versions are immutable)',
+  })
   async register(
     @Param('workflowId') workflowId: string,
     @Body(DocumentText) text: string,
     @Res({ passthrough: true }) response: { status(code: number): unknown },
     @Headers('authorization') authorization?: string,
   ): Promise<RegisterWorkflowResponse> {
-    const result = await this.services.registerWorkflow({ workflowId, text, token: Authenticator.credentialOf(authorization) });
+    const result = await this.services.registerWorkflow({
+      workflowId,
+      text,
+      token: Authenticator.credentialOf(authorization),
+    });
     response.status(result.created ? 201 : 200);
     return result;
   }
@@ -61,7 +73,9 @@ export class WorkflowsController {
   async list(): Promise<WorkflowSummary[]> {
     const byStream = await readStreamsWithPrefix(this.store, WORKFLOW_STREAM_PREFIX);
     return [...byStream.entries()]
-      .map(([streamId, events]) => workflowSummaryOf(foldWorkflowVersions(streamId.slice(WORKFLOW_STREAM_PREFIX.length), events)))
+      .map(([streamId, events]) =>
+        workflowSummaryOf(foldWorkflowVersions(streamId.slice(WORKFLOW_STREAM_PREFIX.length), events)),
+      )
       .filter((summary): summary is WorkflowSummary => summary !== undefined)
       .sort((a, b) => (a.workflowId < b.workflowId ? -1 : 1));
   }
@@ -69,7 +83,8 @@ export class WorkflowsController {
   @Get(':workflowId')
   @ApiResponse({ status: 200, type: WorkflowResponse })
   @ApiOperation({
-    summary: "A workflow's versions, newest first: digest, source (api or directory), registeredAt, registeredBy; the latest version's inputSchema; 404 workflow_unknown",
+    summary:
+      "A workflow's versions, newest first: digest, source (api or directory), registeredAt, registeredBy; the latest version's inputSchema; 404 workflow_unknown",
   })
   async get(@Param('workflowId') workflowId: string): Promise<WorkflowView & { readonly inputSchema: unknown }> {
     const versions = foldWorkflowVersions(workflowId, await this.store.readStream(workflowStreamId(workflowId)));

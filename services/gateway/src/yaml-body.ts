@@ -14,7 +14,8 @@ const YAML_BODY = 'ledgerflow:yaml-body';
 export const AcceptsYaml = (): MethodDecorator => SetMetadata(YAML_BODY, true);
 
 /** Whether the handler of `context` is marked {@link AcceptsYaml}. */
-export const acceptsYaml = (context: ExecutionContext): boolean => Reflect.getMetadata(YAML_BODY, context.getHandler()) === true;
+export const acceptsYaml = (context: ExecutionContext): boolean =>
+  Reflect.getMetadata(YAML_BODY, context.getHandler()) === true;
 
 /**
  * A document body as text, for `@Body(DocumentText) text: string` on an {@link AcceptsYaml} endpoint: YAML as sent,
@@ -26,7 +27,11 @@ export class DocumentText implements PipeTransform<unknown, string> {
   transform(body: unknown): string {
     const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
     if (text.trim() === '') {
-      throw new ValidationError('request_invalid', 'the body must be a workflow definition (YAML or JSON); it is empty', { field: 'body', rule: 'required' });
+      throw new ValidationError(
+        'request_invalid',
+        'the body must be a workflow definition (YAML or JSON); it is empty',
+        { field: 'body', rule: 'required' },
+      );
     }
     return text;
   }

@@ -12,7 +12,10 @@ export class MemoryModule {
     return {
       module: MemoryModule,
       controllers: [MemoryController],
-      providers: [{ provide: StepStatsProjection, useValue: new StepStatsProjection(context.config.LEDGERFLOW_MEMORY_PATH) }, MemoryEventsConsumer],
+      providers: [
+        { provide: StepStatsProjection, useValue: new StepStatsProjection(context.config.LEDGERFLOW_MEMORY_PATH) },
+        MemoryEventsConsumer,
+      ],
     };
   }
 }

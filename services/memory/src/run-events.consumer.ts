@@ -26,7 +26,12 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
   }
 
   protected settings(): ConsumerSettings {
-    return { stream: EVENTS_STREAM, durable: 'memory', filterSubjects: [subjects.eventsOfCategory('run')], batch: { maxMessages: 256 } };
+    return {
+      stream: EVENTS_STREAM,
+      durable: 'memory',
+      filterSubjects: [subjects.eventsOfCategory('run')],
+      batch: { maxMessages: 256 },
+    };
   }
 
   /** One writer of the projection at a time: the replica holding the lease `memory` (the others stand by). */
@@ -65,7 +70,12 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
       for (const event of list) {
         if (event.revision <= applied) continue;
         if (event.revision > applied + 1) {
-          ordered.push(...(await this.store.readStream(streamId, { fromRevision: applied + 1, maxCount: event.revision - applied - 1 })));
+          ordered.push(
+            ...(await this.store.readStream(streamId, {
+              fromRevision: applied + 1,
+              maxCount: event.revision - applied - 1,
+            })),
+          );
         }
         ordered.push(event);
         applied = event.revision;

@@ -63,7 +63,11 @@ export class StepStatsProjection {
 
   stats(workflowId: string): StepStats[] {
     const rows = this.statements.statsOf.all(workflowId) as Array<{
-      step_id: string; runs: number; succeeded: number; failed: number; durations: string;
+      step_id: string;
+      runs: number;
+      succeeded: number;
+      failed: number;
+      durations: string;
     }>;
     return rows.map((row) => {
       const durations = (JSON.parse(row.durations) as number[]).sort((a, b) => a - b);
@@ -102,7 +106,8 @@ export class StepStatsProjection {
     if ((event.type === 'StepSucceeded' || event.type === 'StepFailed') && event.data.carriedOver !== true) {
       const key = `${run.workflow_id}\u0000${stepId}`;
       let outcome = outcomes.get(key);
-      if (!outcome) outcomes.set(key, (outcome = { workflowId: run.workflow_id, stepId, succeeded: 0, failed: 0, durations: [] }));
+      if (!outcome)
+        outcomes.set(key, (outcome = { workflowId: run.workflow_id, stepId, succeeded: 0, failed: 0, durations: [] }));
       if (event.type === 'StepSucceeded') outcome.succeeded++;
       else outcome.failed++;
       outcome.durations.push(Number(event.data.durationMs ?? 0));

@@ -46,14 +46,40 @@ describe('StepStatsProjection', () => {
 
   it('counts runs per step, attempts succeeded and failed, and the success rate over attempts', () => {
     const r1 = new RunEvents('r1');
-    projection.apply([r1.triggered(), r1.started('extract'), r1.succeeded('extract', 100), r1.started('screen'), r1.failed('screen', 40),
-      r1.other('StepRetryScheduled', { stepId: 'screen', attempt: 2 }), r1.started('screen', 2), r1.succeeded('screen', 60, 2)]);
+    projection.apply([
+      r1.triggered(),
+      r1.started('extract'),
+      r1.succeeded('extract', 100),
+      r1.started('screen'),
+      r1.failed('screen', 40),
+      r1.other('StepRetryScheduled', { stepId: 'screen', attempt: 2 }),
+      r1.started('screen', 2),
+      r1.succeeded('screen', 60, 2),
+    ]);
     const r2 = new RunEvents('r2');
     projection.apply([r2.triggered(), r2.started('extract'), r2.failed('extract', 300)]);
 
     expect(projection.stats('claim-review')).toEqual([
-      { workflowId: 'claim-review', stepId: 'extract', runs: 2, succeeded: 1, failed: 1, successRate: 0.5, p50DurationMs: 100, p95DurationMs: 300 },
-      { workflowId: 'claim-review', stepId: 'screen', runs: 1, succeeded: 1, failed: 1, successRate: 0.5, p50DurationMs: 40, p95DurationMs: 60 },
+      {
+        workflowId: 'claim-review',
+        stepId: 'extract',
+        runs: 2,
+        succeeded: 1,
+        failed: 1,
+        successRate: 0.5,
+        p50DurationMs: 100,
+        p95DurationMs: 300,
+      },
+      {
+        workflowId: 'claim-review',
+        stepId: 'screen',
+        runs: 1,
+        succeeded: 1,
+        failed: 1,
+        successRate: 0.5,
+        p50DurationMs: 40,
+        p95DurationMs: 60,
+      },
     ]);
     expect(projection.appliedRevision('r1')).toBe(7);
     expect(projection.appliedRevision('r2')).toBe(2);
@@ -63,7 +89,16 @@ describe('StepStatsProjection', () => {
     const r1 = new RunEvents('r1');
     projection.apply([r1.triggered(), r1.started('extract')]);
     expect(projection.stats('claim-review')).toEqual([
-      { workflowId: 'claim-review', stepId: 'extract', runs: 1, succeeded: 0, failed: 0, successRate: 0, p50DurationMs: 0, p95DurationMs: 0 },
+      {
+        workflowId: 'claim-review',
+        stepId: 'extract',
+        runs: 1,
+        succeeded: 0,
+        failed: 0,
+        successRate: 0,
+        p50DurationMs: 0,
+        p95DurationMs: 0,
+      },
     ]);
   });
 
@@ -85,12 +120,24 @@ describe('StepStatsProjection', () => {
     });
     projection.apply(events);
     // nearest rank: p50 -> ceil(0.5 * 20) = 10th value, p95 -> ceil(0.95 * 20) = 19th value
-    expect(projection.stats('claim-review')[0]).toMatchObject({ runs: 20, succeeded: 20, successRate: 1, p50DurationMs: 100, p95DurationMs: 190 });
+    expect(projection.stats('claim-review')[0]).toMatchObject({
+      runs: 20,
+      succeeded: 20,
+      successRate: 1,
+      p50DurationMs: 100,
+      p95DurationMs: 190,
+    });
   });
 
   it('ignores redelivered events: applying the same events again changes nothing', () => {
     const r1 = new RunEvents('r1');
-    const events = [r1.triggered(), r1.started('extract'), r1.failed('extract', 50), r1.started('extract', 2), r1.succeeded('extract', 70, 2)];
+    const events = [
+      r1.triggered(),
+      r1.started('extract'),
+      r1.failed('extract', 50),
+      r1.started('extract', 2),
+      r1.succeeded('extract', 70, 2),
+    ];
     projection.apply(events);
     const before = projection.stats('claim-review');
     projection.apply(events);
@@ -130,7 +177,12 @@ describe('StepStatsProjection', () => {
     for (let i = 0; i < 200; i++) events.push(run.failed('extract', 1_000_000)); // old, slow outcomes
     for (let i = 0; i < DURATION_WINDOW; i++) events.push(run.succeeded('extract', 5)); // the window
     projection.apply(events);
-    expect(projection.stats('claim-review')[0]).toMatchObject({ succeeded: DURATION_WINDOW, failed: 200, p50DurationMs: 5, p95DurationMs: 5 });
+    expect(projection.stats('claim-review')[0]).toMatchObject({
+      succeeded: DURATION_WINDOW,
+      failed: 200,
+      p50DurationMs: 5,
+      p95DurationMs: 5,
+    });
   });
 });
 

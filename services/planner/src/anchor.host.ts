@@ -32,7 +32,9 @@ export class AnchorHost implements OnApplicationBootstrap, OnApplicationShutdown
   async onApplicationBootstrap(): Promise<void> {
     const pem = this.config.LEDGERFLOW_ANCHOR_SIGNING_KEY;
     if (!pem) {
-      this.logger.warn('anchor publisher off: LEDGERFLOW_ANCHOR_SIGNING_KEY is not set, so no stream head is anchored in LF_ANCHORS and `audit verify --anchor` has nothing to check against');
+      this.logger.warn(
+        'anchor publisher off: LEDGERFLOW_ANCHOR_SIGNING_KEY is not set, so no stream head is anchored in LF_ANCHORS and `audit verify --anchor` has nothing to check against',
+      );
       return;
     }
     this.checkpoints = await SqliteCheckpointStore.open(this.config.LEDGERFLOW_SQLITE_PATH);
@@ -43,7 +45,8 @@ export class AnchorHost implements OnApplicationBootstrap, OnApplicationShutdown
       signingKey: anchorSigningKeyOf(pem),
       ...(this.config.LEDGERFLOW_ANCHOR_KEY_ID ? { kid: this.config.LEDGERFLOW_ANCHOR_KEY_ID } : {}),
       intervalMs: this.config.LEDGERFLOW_ANCHOR_INTERVAL_MS,
-      onError: (error: unknown) => this.logger.warn('anchor round failed (retrying from the checkpoint)', { error: (error as Error).message }),
+      onError: (error: unknown) =>
+        this.logger.warn('anchor round failed (retrying from the checkpoint)', { error: (error as Error).message }),
       onChainBroken: (streamId, failure) =>
         this.logger.error('anchor publisher found a chain that does not verify: its head is not anchored', {
           streamId,

@@ -48,7 +48,11 @@ export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShut
       nc: this.nc,
       store: this.store,
       // This pod's checkpoint, or the last event in LF_EVENTS when another replica relayed further (relayed-checkpoint.ts).
-      checkpoints: relayedCheckpoints(this.checkpoints, this.nc, (error) => this.logger.warn('relay: LF_EVENTS unreadable, resuming from this replica\'s checkpoint', { error: (error as Error).message })),
+      checkpoints: relayedCheckpoints(this.checkpoints, this.nc, (error) =>
+        this.logger.warn("relay: LF_EVENTS unreadable, resuming from this replica's checkpoint", {
+          error: (error as Error).message,
+        }),
+      ),
       name: 'relay',
       onError: (error: unknown) => this.logger.warn('relay error (retrying)', { error: (error as Error).message }),
       // An alert: the event is in LF_DLQ (or a reference to it), not in LF_EVENTS; see docs/operations.md "Limits".

@@ -36,7 +36,8 @@ export class RunForker {
 
   async fork(originRunId: string, checkpointId: string, actor?: Actor): Promise<ForkRunResult> {
     const events = await this.runs.currentEvents(originRunId);
-    if (events.length === 0) throw new LedgerflowError('run_not_found', `run ${originRunId} does not exist`, false, { runId: originRunId });
+    if (events.length === 0)
+      throw new LedgerflowError('run_not_found', `run ${originRunId} does not exist`, false, { runId: originRunId });
     const checkpoint = findCheckpoint(events, checkpointId);
     const origin = foldUpTo(events, checkpoint.revision);
     const idempotencyKey = forkIdempotencyKey(originRunId, checkpoint.id);
@@ -47,7 +48,11 @@ export class RunForker {
       (state, now) =>
         state.status !== 'none'
           ? []
-          : decide({ type: 'ForkRun', data: { runId, trigger: { source: 'api', idempotencyKey }, origin, forkedFrom } }, state, { now }),
+          : decide(
+              { type: 'ForkRun', data: { runId, trigger: { source: 'api', idempotencyKey }, origin, forkedFrom } },
+              state,
+              { now },
+            ),
       { causationId: idempotencyKey, ...(actor === undefined ? {} : { actor }) },
     );
     return { runId, created: result.appended.length > 0, forkedFrom };

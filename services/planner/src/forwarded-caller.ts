@@ -17,7 +17,10 @@ export class ForwardedCallerDto implements ForwardedCaller {
   /** The caller's bearer JWT, verified here (at most 16 KiB). */
   @IsOptional() @IsString() @Length(1, 16_384) token?: string;
 
-  @IsOptional() @IsString() @Matches(SERVICE_ACCOUNT, { message: 'serviceAccount must be svc:<name>:<16 hex>' }) serviceAccount?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(SERVICE_ACCOUNT, { message: 'serviceAccount must be svc:<name>:<16 hex>' })
+  serviceAccount?: string;
 }
 
 /**
@@ -28,9 +31,17 @@ export class ForwardedCallerDto implements ForwardedCaller {
  * @throws LedgerflowError `unauthorized` (a token that does not verify), `forbidden` (none of `scopes`);
  *   ValidationError `request_invalid` when both fields are given.
  */
-export async function callerActor(verifier: Pick<BearerVerifier, 'verify'>, caller: ForwardedCaller, scopes: readonly Scope[]): Promise<Actor | undefined> {
+export async function callerActor(
+  verifier: Pick<BearerVerifier, 'verify'>,
+  caller: ForwardedCaller,
+  scopes: readonly Scope[],
+): Promise<Actor | undefined> {
   if (caller.token !== undefined && caller.serviceAccount !== undefined) {
-    throw new ValidationError('request_invalid', 'a forwarded command names its caller by token or by serviceAccount, not both', { field: 'serviceAccount', rule: 'exclusive' });
+    throw new ValidationError(
+      'request_invalid',
+      'a forwarded command names its caller by token or by serviceAccount, not both',
+      { field: 'serviceAccount', rule: 'exclusive' },
+    );
   }
   if (caller.token !== undefined) {
     const principal = await verifier.verify(caller.token);

@@ -6,8 +6,16 @@ import { ForkRunDto } from './fork-run.dto.js';
 import { callerActor } from './forwarded-caller.js';
 import { StartRunDto } from './start-run.dto.js';
 
-const settings = { authSecret: 'a-local-secret-of-at-least-32-bytes!!', authIssuer: 'ledgerflow-test', authAudience: 'ledgerflow' };
-const verifier = new BearerVerifier({ keys: { secret: settings.authSecret }, issuer: settings.authIssuer, audience: settings.authAudience });
+const settings = {
+  authSecret: 'a-local-secret-of-at-least-32-bytes!!',
+  authIssuer: 'ledgerflow-test',
+  authAudience: 'ledgerflow',
+};
+const verifier = new BearerVerifier({
+  keys: { secret: settings.authSecret },
+  issuer: settings.authIssuer,
+  audience: settings.authAudience,
+});
 const starter = [SCOPES.runsStart];
 
 describe('callerActor: who a forwarded start or fork is recorded for', () => {
@@ -19,24 +27,35 @@ describe('callerActor: who a forwarded start or fork is recorded for', () => {
   });
 
   it('refuses a token that does not verify or lacks the scope', async () => {
-    const forged = await signDevToken({ ...settings, authSecret: 'another-secret-of-at-least-32-bytes!!' }, { sub: 'ana', scopes: ['runs:start'] });
+    const forged = await signDevToken(
+      { ...settings, authSecret: 'another-secret-of-at-least-32-bytes!!' },
+      { sub: 'ana', scopes: ['runs:start'] },
+    );
     expect((await rejectionOf(callerActor(verifier, { token: forged }, starter))).code).toBe('unauthorized');
     const reader = await signDevToken(settings, { sub: 'ana', scopes: ['runs:read'] });
     expect((await rejectionOf(callerActor(verifier, { token: reader }, starter))).code).toBe('forbidden');
   });
 
   it('a service account the gateway authenticated is a service, never a person; no caller: none', async () => {
-    expect(await callerActor(verifier, { serviceAccount: 'svc:crm:0123456789abcdef' }, starter)).toEqual({ kind: 'service', id: 'svc:crm:0123456789abcdef' });
+    expect(await callerActor(verifier, { serviceAccount: 'svc:crm:0123456789abcdef' }, starter)).toEqual({
+      kind: 'service',
+      id: 'svc:crm:0123456789abcdef',
+    });
     expect(await callerActor(verifier, {}, starter)).toBeUndefined();
     const ana = await signDevToken(settings, { sub: 'ana', scopes: ['runs:start'] });
-    expect((await rejectionOf(callerActor(verifier, { token: ana, serviceAccount: 'svc:crm:0123456789abcdef' }, starter))).code).toBe('request_invalid');
+    expect(
+      (await rejectionOf(callerActor(verifier, { token: ana, serviceAccount: 'svc:crm:0123456789abcdef' }, starter)))
+        .code,
+    ).toBe('request_invalid');
   });
 
   it('the messages take no actor field, and a serviceAccount must be a service account id', () => {
     const trigger = { workflowId: 'claim-review', idempotencyKey: 'k1', source: 'api', payload: {} };
     expect(() => validateBody(StartRunDto, { ...trigger, actor: { kind: 'human', id: 'ceo' } })).toThrow('actor');
     expect(() => validateBody(StartRunDto, { ...trigger, serviceAccount: 'ceo' })).toThrow('serviceAccount');
-    expect(() => validateBody(ForkRunDto, { runId: 'r1', at: 'cp-1', serviceAccount: 'human:ceo' })).toThrow('serviceAccount');
+    expect(() => validateBody(ForkRunDto, { runId: 'r1', at: 'cp-1', serviceAccount: 'human:ceo' })).toThrow(
+      'serviceAccount',
+    );
     expect(validateBody(ForkRunDto, { runId: 'r1', at: 'cp-1', token: 't' })).toMatchObject({ token: 't' });
   });
 });

@@ -9,8 +9,13 @@ import { repoRoot, spawnProcess, startStack, withPlannerAlone } from '@ledgerflo
 import type { Stack } from '@ledgerflow/testing';
 
 const claim = {
-  claimId: 'CLM-2026-0101', policyNumber: 'POL-HOME-100001', amount: 100, currency: 'EUR', incidentDate: '2026-10-01',
-  description: 'A test claim', attachments: ['claim-0001-form.pdf'],
+  claimId: 'CLM-2026-0101',
+  policyNumber: 'POL-HOME-100001',
+  amount: 100,
+  currency: 'EUR',
+  incidentDate: '2026-10-01',
+  description: 'A test claim',
+  attachments: ['claim-0001-form.pdf'],
   claimant: { name: 'Ada Lovelace', email: 'ada@example.com', country: 'GB' },
 };
 
@@ -32,19 +37,27 @@ describe('planner over JetStream triggers', () => {
     await stack?.stop();
   }, 30_000);
 
-  const runTriggers = async () => (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).filter((e) => e.type === 'RunTriggered');
+  const runTriggers = async () =>
+    (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).filter((e) => e.type === 'RunTriggered');
 
   it('starts one run per idempotency key and publishes rejected triggers with their error', async () => {
     const js = jetstream(nc);
     const rejected: Array<{ idempotencyKey: string; error: { code: string; message: string } }> = [];
-    nc.subscribe('lf.trigger-rejected.claim-review', { callback: (_e, m) => { rejected.push(m.json()); } });
+    nc.subscribe('lf.trigger-rejected.claim-review', {
+      callback: (_e, m) => {
+        rejected.push(m.json());
+      },
+    });
     await nc.flush();
 
     await js.publish('lf.trigger.claim-review', JSON.stringify(claim), { msgID: 'crm-event-1' });
     await js.publish('lf.trigger.claim-review', JSON.stringify(claim), { msgID: 'crm-event-1' });
     const hdrs = natsHeaders();
     hdrs.set('lf-idempotency-key', 'crm-event-1');
-    await js.publish('lf.trigger.claim-review', JSON.stringify(claim), { msgID: 'crm-event-1-redelivered', headers: hdrs });
+    await js.publish('lf.trigger.claim-review', JSON.stringify(claim), {
+      msgID: 'crm-event-1-redelivered',
+      headers: hdrs,
+    });
     await js.publish('lf.trigger.claim-review', '{"claimId": ', { msgID: 'crm-event-2' });
     await js.publish('lf.trigger.claim-review', JSON.stringify({ ...claim, amount: 'lots' }), { msgID: 'crm-event-3' });
 
@@ -55,7 +68,10 @@ describe('planner over JetStream triggers', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const triggered = await runTriggers();
     expect(triggered).toHaveLength(1);
-    expect(triggered[0].data).toMatchObject({ workflowId: 'claim-review', trigger: { source: 'nats', idempotencyKey: 'crm-event-1' } });
+    expect(triggered[0].data).toMatchObject({
+      workflowId: 'claim-review',
+      trigger: { source: 'nats', idempotencyKey: 'crm-event-1' },
+    });
     expect(rejected.map((r) => [r.idempotencyKey, r.error.code]).sort()).toEqual([
       ['crm-event-2', 'message_malformed'],
       ['crm-event-3', 'input_invalid'],
@@ -70,8 +86,14 @@ describe('planner start-up', () => {
     writeFileSync(
       join(dir, 'cyclic.yaml'),
       [
-        'id: cyclic', 'version: 1.0.0', 'title: Cyclic', 'trigger: { type: test }', 'inputSchema: { type: object }',
-        'tools: { t: [a] }', 'agents: { x: [t.a] }', 'steps:',
+        'id: cyclic',
+        'version: 1.0.0',
+        'title: Cyclic',
+        'trigger: { type: test }',
+        'inputSchema: { type: object }',
+        'tools: { t: [a] }',
+        'agents: { x: [t.a] }',
+        'steps:',
         '  - { id: one, name: one, tool: t, action: a, agent: x, dependsOn: [two], input: {} }',
         '  - { id: two, name: two, tool: t, action: a, agent: x, dependsOn: [one], input: {} }',
       ].join('\n'),

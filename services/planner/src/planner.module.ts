@@ -23,13 +23,30 @@ export class PlannerModule {
     // One catalog over the registry run-service loaded from the directories: the store's versions join it.
     const actor = { kind: 'service', id: context.name } as const;
     const catalog = new WorkflowCatalog(context.store, context.definitions, actor, context.logger);
-    const directories = new WorkflowDirectories(catalog, context.config.LEDGERFLOW_DEFINITIONS_DIR, actor, context.logger);
+    const directories = new WorkflowDirectories(
+      catalog,
+      context.config.LEDGERFLOW_DEFINITIONS_DIR,
+      actor,
+      context.logger,
+    );
     const starter = new RunStarter(catalog, context.runs, context.privacy);
     return {
       module: PlannerModule,
       controllers: [PlannerController],
-      providers: [{ provide: RunStarter, useValue: starter }, { provide: BearerVerifier, useValue: bearerVerifierOf(context.config) }, { provide: RunForker, useValue: new RunForker(context.runs) }, RunCommands, RecoveryConsumer, TriggersConsumer, EventRelayHost, AnchorHost,
-        { provide: WorkflowCatalog, useValue: catalog }, { provide: WorkflowDirectories, useValue: directories }, WorkflowRegistryHost, SchedulerHost],
+      providers: [
+        { provide: RunStarter, useValue: starter },
+        { provide: BearerVerifier, useValue: bearerVerifierOf(context.config) },
+        { provide: RunForker, useValue: new RunForker(context.runs) },
+        RunCommands,
+        RecoveryConsumer,
+        TriggersConsumer,
+        EventRelayHost,
+        AnchorHost,
+        { provide: WorkflowCatalog, useValue: catalog },
+        { provide: WorkflowDirectories, useValue: directories },
+        WorkflowRegistryHost,
+        SchedulerHost,
+      ],
     };
   }
 }

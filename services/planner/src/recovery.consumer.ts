@@ -39,25 +39,57 @@ export class StepRecoveries {
     const match = definition && recoveryFor(definition, stepId, code);
     if (!match) return 'no_rule';
     const stepState = state.steps[stepId];
-    if (stepState?.status !== 'failed' || stepState.attempt !== attempt || (state.status !== 'running' && state.status !== 'paused')) return 'not_failed';
-    const present = match.steps.filter((step) => state.steps[step.id] !== undefined || state.retiredStepIds.includes(step.id));
+    if (
+      stepState?.status !== 'failed' ||
+      stepState.attempt !== attempt ||
+      (state.status !== 'running' && state.status !== 'paused')
+    )
+      return 'not_failed';
+    const present = match.steps.filter(
+      (step) => state.steps[step.id] !== undefined || state.retiredStepIds.includes(step.id),
+    );
     if (present.length > 0) {
-      this.logger?.warn('recovery already applied; the step waits for an operator', { runId, stepId, attempt, code, rule: match.rule });
+      this.logger?.warn('recovery already applied; the step waits for an operator', {
+        runId,
+        stepId,
+        attempt,
+        code,
+        rule: match.rule,
+      });
       return 'already_applied';
     }
     try {
       await this.runs.execute(
         runId,
-        (current, now) => decide({ type: 'RecoverStep', data: { stepId, attempt, rule: match.rule, recoverySteps: match.steps } }, current, { now }),
+        (current, now) =>
+          decide(
+            { type: 'RecoverStep', data: { stepId, attempt, rule: match.rule, recoverySteps: match.steps } },
+            current,
+            { now },
+          ),
         { causationId: `recovery:${runId}/${stepId}/${attempt}` },
       );
     } catch (error) {
       if (error instanceof DomainError && error.code === 'RUN.STEP_NOT_FAILED') return 'not_failed';
       if (!(error instanceof LedgerflowError) || error.retryable) throw error;
-      this.logger?.warn('recovery refused by the run; the step waits for an operator', { runId, stepId, attempt, rule: match.rule, code: error.code, reason: error.message });
+      this.logger?.warn('recovery refused by the run; the step waits for an operator', {
+        runId,
+        stepId,
+        attempt,
+        rule: match.rule,
+        code: error.code,
+        reason: error.message,
+      });
       return 'refused';
     }
-    this.logger?.info('step recovered', { runId, stepId, attempt, code, rule: match.rule, steps: match.steps.map((step) => step.id) });
+    this.logger?.info('step recovered', {
+      runId,
+      stepId,
+      attempt,
+      code,
+      rule: match.rule,
+      steps: match.steps.map((step) => step.id),
+    });
     return 'recovered';
   }
 
@@ -107,13 +139,16 @@ export class RecoveryConsumer extends DurableConsumerHost {
       this.logger.warn('StepFailed event is not JSON; ignored', { subject: message.subject });
       return;
     }
-    const runId = message.headers?.get(headers.runId) || (event.streamId === undefined ? undefined : runIdOfStream(event.streamId));
+    const runId =
+      message.headers?.get(headers.runId) || (event.streamId === undefined ? undefined : runIdOfStream(event.streamId));
     const { stepId, attempt, error } = event.data ?? {};
     if (!runId || stepId === undefined || attempt === undefined || error?.code === undefined) return;
     const traceparent = message.headers?.get(headers.traceparent);
     const parent = traceparent ? contextFromTraceparent(traceparent) : undefined;
-    await withSpan('planner.recovery', { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } }, () =>
-      this.recoveries.recover(runId, stepId, attempt, error.code as string),
+    await withSpan(
+      'planner.recovery',
+      { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } },
+      () => this.recoveries.recover(runId, stepId, attempt, error.code as string),
     );
   }
 }

@@ -6,7 +6,8 @@ import { StepRecoveries } from './recovery.consumer.js';
 describe('StepRecoveries', () => {
   let env: ReturnType<typeof fixtures>;
   let recoveries: StepRecoveries;
-  const events = async (runId: string) => (await env.store.readStream(`run-${runId}`)).map((event) => ({ type: event.type, data: event.data }) as RunEvent);
+  const events = async (runId: string) =>
+    (await env.store.readStream(`run-${runId}`)).map((event) => ({ type: event.type, data: event.data }) as RunEvent);
 
   beforeEach(() => {
     env = fixtures();
@@ -19,7 +20,14 @@ describe('StepRecoveries', () => {
     expect(await recoveries.recover('r1', 'call_api', 1, 'token_expired')).toBe('recovered');
     const all = await events('r1');
     expect(all.slice(-3).map((event) => event.type)).toEqual(['RunResumed', 'PlanRevised', 'StepRetryScheduled']);
-    expect(all.at(-2)).toMatchObject({ data: { author: 'planner', rule: 'refresh-expired-token', addedSteps: [{ id: 'refresh_token' }], addedDependencies: { call_api: ['refresh_token'] } } });
+    expect(all.at(-2)).toMatchObject({
+      data: {
+        author: 'planner',
+        rule: 'refresh-expired-token',
+        addedSteps: [{ id: 'refresh_token' }],
+        addedDependencies: { call_api: ['refresh_token'] },
+      },
+    });
     expect(foldRun(all).steps.call_api).toMatchObject({ status: 'pending', attempt: 2 });
     expect(await recoveries.recover('r1', 'call_api', 1, 'token_expired')).toBe('not_failed');
     expect((await events('r1')).length).toBe(all.length);

@@ -9,15 +9,18 @@ export const MAX_DEFINITION_TEXT = 256 * 1024;
 
 /** The body of `lf.planner.register-workflow` (RegisterWorkflowRequest in @ledgerflow/contracts). */
 export class RegisterWorkflowDto implements RegisterWorkflowRequest {
-  @IsString() @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'workflowId must match ^[a-z][a-z0-9-]{0,62}$' })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'workflowId must match ^[a-z][a-z0-9-]{0,62}$' })
   workflowId!: string;
 
   /** YAML (or JSON) text of the definition. */
-  @IsString() @Length(1, MAX_DEFINITION_TEXT)
+  @IsString()
+  @Length(1, MAX_DEFINITION_TEXT)
   text!: string;
 
   /** The caller's own bearer JWT, forwarded by the gateway; the planner verifies it (at most 16 KiB). */
-  @IsString() @Length(1, 16_384)
+  @IsString()
+  @Length(1, 16_384)
   token!: string;
 }
 
@@ -30,7 +33,11 @@ export class RegisterWorkflowDto implements RegisterWorkflowRequest {
  * @throws DefinitionError `definition_invalid`, also when the definition's `id` is not `workflowId` (rule `matches_path`).
  * @throws WorkflowVersionExistsError `workflow_version_exists` (409) from the catalog.
  */
-export async function registerWorkflow(catalog: WorkflowCatalog, request: Omit<RegisterWorkflowRequest, 'token'>, by: Actor): Promise<RegisterWorkflowResult> {
+export async function registerWorkflow(
+  catalog: WorkflowCatalog,
+  request: Omit<RegisterWorkflowRequest, 'token'>,
+  by: Actor,
+): Promise<RegisterWorkflowResult> {
   const source = `workflows/${request.workflowId}`;
   let read: ReturnType<typeof readDefinitionSource>;
   try {
@@ -41,12 +48,32 @@ export async function registerWorkflow(catalog: WorkflowCatalog, request: Omit<R
   }
   const { definition, document, digest } = read;
   if (definition.id !== request.workflowId) {
-    throw definitionInvalid(source, [{ path: '/id', rule: 'matches_path', message: `id is "${definition.id}", but the definition was sent for workflow "${request.workflowId}"` }], 'definition_invalid');
+    throw definitionInvalid(
+      source,
+      [
+        {
+          path: '/id',
+          rule: 'matches_path',
+          message: `id is "${definition.id}", but the definition was sent for workflow "${request.workflowId}"`,
+        },
+      ],
+      'definition_invalid',
+    );
   }
-  return catalog.register({ workflowId: definition.id, version: definition.version, definition: document, digest, source: 'api', registeredBy: by });
+  return catalog.register({
+    workflowId: definition.id,
+    version: definition.version,
+    definition: document,
+    digest,
+    source: 'api',
+    registeredBy: by,
+  });
 }
 
 function definitionInvalid(source: string, errors: readonly DefinitionIssue[], reason: string): DefinitionError {
   const first = errors[0];
-  return new DefinitionError('definition_invalid', source, errors, { reason, ...(first ? { field: first.path, rule: first.rule } : {}) });
+  return new DefinitionError('definition_invalid', source, errors, {
+    reason,
+    ...(first ? { field: first.path, rule: first.rule } : {}),
+  });
 }

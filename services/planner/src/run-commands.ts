@@ -1,7 +1,17 @@
 import { subjects } from '@ledgerflow/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { describeOutputIssues, stepOutputIssues } from '@ledgerflow/definitions';
 import { decide, LedgerflowError, planStepOfDraft, ValidationError } from '@ledgerflow/domain';
 import type { ReviewerActor, RunCommand, RunEvent, RunState, RunStatus } from '@ledgerflow/domain';
@@ -28,7 +38,9 @@ class RevisionDto {
  * (any JSON, checked against the step's `outputSchema`); `fail` (an external step) needs `stepId` and `reason`.
  */
 export class RunCommandDto {
-  @IsString() @Matches(/^[A-Za-z0-9-]{1,80}$/, { message: 'runId must be a run id: 1..80 characters of A-Z a-z 0-9 -' }) runId!: string;
+  @IsString()
+  @Matches(/^[A-Za-z0-9-]{1,80}$/, { message: 'runId must be a run id: 1..80 characters of A-Z a-z 0-9 -' })
+  runId!: string;
   @IsIn(RUN_COMMANDS) command!: (typeof RUN_COMMANDS)[number];
   @IsOptional() @IsString() @Matches(STEP_ID, { message: 'stepId must match ^[a-z][a-z0-9_-]{0,62}$' }) stepId?: string;
   @IsOptional() @IsString() @Length(1, 63) agent?: string;
@@ -41,7 +53,9 @@ export class RunCommandDto {
 }
 
 /** A command as {@link RunCommands} executes it: the request with the operator as verified from their token. */
-export type OperatorCommand = Omit<RunCommandDto, 'token'> & { readonly actor: ReviewerActor & { readonly kind: 'human' } };
+export type OperatorCommand = Omit<RunCommandDto, 'token'> & {
+  readonly actor: ReviewerActor & { readonly kind: 'human' };
+};
 
 /** The answer: the run's status after the command and the types of the events it appended, in order. */
 export interface RunCommandResult {
@@ -62,12 +76,18 @@ function checkExternalOutput(state: RunState, stepId: string, output: unknown): 
   const issues = stepOutputIssues(schema, output).map((issue) => ({ ...issue, path: `/output${issue.path}` }));
   if (issues.length === 0) return;
   throw new ValidationError('input_invalid', `output of step ${stepId} is invalid: ${describeOutputIssues(issues)}`, {
-    stepId, field: issues[0]?.path, rule: issues[0]?.rule, errors: issues,
+    stepId,
+    field: issues[0]?.path,
+    rule: issues[0]?.rule,
+    errors: issues,
   });
 }
 
 function required<T>(value: T | undefined, field: string, command: string): T {
-  if (value === undefined) throw new ValidationError('request_invalid', `${command} needs ${field}`, { violations: [{ field, rule: 'required', message: `${field} is required for ${command}` }] });
+  if (value === undefined)
+    throw new ValidationError('request_invalid', `${command} needs ${field}`, {
+      violations: [{ field, rule: 'required', message: `${field} is required for ${command}` }],
+    });
   return value;
 }
 
@@ -90,12 +110,20 @@ export class RunCommands {
     const result = await this.runs.execute(
       request.runId,
       (state, now, run) => {
-        if (state.status === 'none') throw new LedgerflowError('run_not_found', `run ${request.runId} does not exist`, false, { runId: request.runId });
+        if (state.status === 'none')
+          throw new LedgerflowError('run_not_found', `run ${request.runId} does not exist`, false, {
+            runId: request.runId,
+          });
         return decide(build(run, now), state, { now });
       },
       { causationId: `operator:${request.actor.id}:${request.command}`, actor: request.actor },
     );
-    return { runId: request.runId, command: request.command, status: result.state.status, events: result.appended.map((event) => event.type) };
+    return {
+      runId: request.runId,
+      command: request.command,
+      status: result.state.status,
+      events: result.appended.map((event) => event.type),
+    };
   }
 
   /** The domain command for the request (checked before the run is read, so a bad request reads nothing). */
@@ -105,18 +133,38 @@ export class RunCommands {
     switch (command) {
       case 'retry': {
         const step = required(stepId, 'stepId', command);
-        return () => ({ type: 'RetryStep', data: { stepId: step, requestedBy, ...(agent === undefined ? {} : { agent }), ...(reason === undefined ? {} : { reason }) } });
+        return () => ({
+          type: 'RetryStep',
+          data: {
+            stepId: step,
+            requestedBy,
+            ...(agent === undefined ? {} : { agent }),
+            ...(reason === undefined ? {} : { reason }),
+          },
+        });
       }
       case 'skip': {
         const step = required(stepId, 'stepId', command);
         const why = required(reason, 'reason', command);
-        return (run, now) => ({ type: 'SkipStep', data: { stepId: step, reason: why, requestedBy, runDurationMs: RunRepository.runDurationMs(run, now) } });
+        return (run, now) => ({
+          type: 'SkipStep',
+          data: { stepId: step, reason: why, requestedBy, runDurationMs: RunRepository.runDurationMs(run, now) },
+        });
       }
       case 'revise': {
         const { addSteps, removeStepIds } = required(revision, 'revision', command);
         const steps = addSteps.map((draft, i) => planStepOfDraft(draft, `revision.addSteps[${i}]`));
         const why = reason ?? `plan revised by ${actor.id}`;
-        return (run, now) => ({ type: 'RevisePlan', data: { author: actor.id, reason: why, addSteps: steps, removeStepIds, runDurationMs: RunRepository.runDurationMs(run, now) } });
+        return (run, now) => ({
+          type: 'RevisePlan',
+          data: {
+            author: actor.id,
+            reason: why,
+            addSteps: steps,
+            removeStepIds,
+            runDurationMs: RunRepository.runDurationMs(run, now),
+          },
+        });
       }
       case 'cancel': {
         const why = required(reason, 'reason', command);
@@ -131,7 +179,10 @@ export class RunCommands {
         if (!('output' in request)) required(undefined, 'output', command);
         return (run, now) => {
           checkExternalOutput(run.state, step, request.output);
-          return { type: 'CompleteExternalStep', data: { stepId: step, output: request.output, actor, runDurationMs: RunRepository.runDurationMs(run, now) } };
+          return {
+            type: 'CompleteExternalStep',
+            data: { stepId: step, output: request.output, actor, runDurationMs: RunRepository.runDurationMs(run, now) },
+          };
         };
       }
       case 'fail': {

@@ -3,7 +3,8 @@ import { MAX_CATCH_UP_TICKS } from '@ledgerflow/definitions';
 import type { CatchUp, ScheduleSpec } from '@ledgerflow/definitions';
 
 /** A schedule's tick source: croner over a validated `trigger.schedule`, paused (it computes times, runs nothing). */
-export const cronOf = (schedule: ScheduleSpec): Cron => new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+export const cronOf = (schedule: ScheduleSpec): Cron =>
+  new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
 
 /** The first tick strictly after `after`; undefined when the expression has no more ticks. */
 export function nextTick(cron: Cron, after: Date): Date | undefined {
@@ -50,7 +51,13 @@ export interface TickPlan {
  * Missed ticks: `none` starts none, `one` the newest only, `all` each of them, the latest `limit` at most.
  * `start` is ascending, each tick in `(after, now]`, at most `limit` long.
  */
-export function ticksToStart(cron: Cron, catchUp: CatchUp, after: Date, now: Date, options: { awake: boolean; limit?: number }): TickPlan {
+export function ticksToStart(
+  cron: Cron,
+  catchUp: CatchUp,
+  after: Date,
+  now: Date,
+  options: { awake: boolean; limit?: number },
+): TickPlan {
   // Only `all` needs more than the newest tick.
   const { ticks, capped } = ticksBetween(cron, after, now, catchUp === 'all' ? options.limit : 1);
   const latest = ticks.at(-1);

@@ -23,7 +23,9 @@ describe('scheduled triggers end to end', () => {
   let store: SqliteEventStore;
 
   beforeAll(async () => {
-    stack = await startBenchStack('ledgerflow-schedules-', { definitionsDirs: ['services/planner/src/fixtures/schedules'] });
+    stack = await startBenchStack('ledgerflow-schedules-', {
+      definitionsDirs: ['services/planner/src/fixtures/schedules'],
+    });
     store = await SqliteEventStore.open(stack.sqlitePath);
   }, 90_000);
 
@@ -48,7 +50,11 @@ describe('scheduled triggers end to end', () => {
   };
 
   it('one run per tick across a planner SIGKILL; catchUp all starts the missed ticks, none skips them', async () => {
-    await eventually(async () => ((await ticksOf('every-second-all')).length >= 3 ? true : undefined), 20_000, 'three scheduled runs');
+    await eventually(
+      async () => ((await ticksOf('every-second-all')).length >= 3 ? true : undefined),
+      20_000,
+      'three scheduled runs',
+    );
     const killedAt = Date.now();
     stack.process('planner').kill('SIGKILL');
     await sleep(3_000);
@@ -75,20 +81,40 @@ describe('scheduled triggers end to end', () => {
   it('PUT /v1/workflows: a bad schedule is refused naming the field and rule; a good one ticks with no restart, until a new version drops it', async () => {
     const put = async (document: Record<string, unknown>) => {
       const response = await fetch(`${stack.gatewayUrl}/v1/workflows/${String(document.id)}`, {
-        method: 'PUT', headers: { ...(await authHeader(stack)), 'content-type': 'application/json' }, body: JSON.stringify(document),
+        method: 'PUT',
+        headers: { ...(await authHeader(stack)), 'content-type': 'application/json' },
+        body: JSON.stringify(document),
       });
       const body = (await response.json()) as { error?: { code: string; details?: { field?: string; rule?: string } } };
       return [response.status, body.error?.code, body.error?.details?.field, body.error?.details?.rule];
     };
     const flow = (version: string, trigger: Record<string, unknown>) => ({
-      id: 'api-scheduled', version, trigger, tools: { bench: ['noop'] }, agents: { 'bench-agent': ['bench.noop'] },
+      id: 'api-scheduled',
+      version,
+      trigger,
+      tools: { bench: ['noop'] },
+      agents: { 'bench-agent': ['bench.noop'] },
       steps: [{ id: 'tick', tool: 'bench', action: 'noop', agent: 'bench-agent' }],
     });
-    expect(await put(flow('1.0.0', { schedule: '61 * * * * *' }))).toEqual([422, 'definition_invalid', '/trigger/schedule', 'cron_expression']);
-    expect(await put(flow('1.0.0', { schedule: '* * * * * *', timezone: 'Mars/Olympus' }))).toEqual([422, 'definition_invalid', '/trigger/timezone', 'iana_timezone']);
+    expect(await put(flow('1.0.0', { schedule: '61 * * * * *' }))).toEqual([
+      422,
+      'definition_invalid',
+      '/trigger/schedule',
+      'cron_expression',
+    ]);
+    expect(await put(flow('1.0.0', { schedule: '* * * * * *', timezone: 'Mars/Olympus' }))).toEqual([
+      422,
+      'definition_invalid',
+      '/trigger/timezone',
+      'iana_timezone',
+    ]);
 
     expect((await put(flow('1.0.0', { schedule: '* * * * * *', catchUp: 'none' })))[0]).toBe(201);
-    await eventually(async () => ((await ticksOf('api-scheduled')).length >= 2 ? true : undefined), 15_000, 'the API-registered schedule to tick');
+    await eventually(
+      async () => ((await ticksOf('api-scheduled')).length >= 2 ? true : undefined),
+      15_000,
+      'the API-registered schedule to tick',
+    );
 
     expect((await put(flow('2.0.0', { type: 'bench.started' })))[0]).toBe(201);
     await sleep(2_500); // the scheduler compares with the catalog every second

@@ -78,16 +78,22 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     try {
       if (++this.syncs % STORE_CATCH_UP_EVERY === 0) await this.catalog.catchUp();
       const latest = new Map<string, WorkflowDefinition>();
-      for (const definition of this.catalog.registry.list()) if (!latest.has(definition.id)) latest.set(definition.id, definition);
+      for (const definition of this.catalog.registry.list())
+        if (!latest.has(definition.id)) latest.set(definition.id, definition);
       for (const [workflowId, entry] of this.followed) {
         const schedule = latest.get(workflowId)?.trigger?.schedule;
         if (schedule !== undefined && sameSchedule(schedule, entry.schedule)) continue;
         this.stop(entry);
         this.followed.delete(workflowId);
-        this.logger.info('schedule no longer followed', { workflowId, cron: entry.schedule.cron, now: schedule?.cron ?? null });
+        this.logger.info('schedule no longer followed', {
+          workflowId,
+          cron: entry.schedule.cron,
+          now: schedule?.cron ?? null,
+        });
       }
       for (const definition of latest.values()) {
-        if (definition.trigger?.schedule !== undefined && !this.followed.has(definition.id)) await this.follow(definition, definition.trigger.schedule);
+        if (definition.trigger?.schedule !== undefined && !this.followed.has(definition.id))
+          await this.follow(definition, definition.trigger.schedule);
       }
     } catch (error) {
       this.logger.warn('schedules not synchronized with the catalog (retrying)', { error: (error as Error).message });
@@ -104,11 +110,28 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     const entry: Followed = { workflowId, schedule, cron: cronOf(schedule), last: now, stopped: false };
     this.followed.set(workflowId, entry);
     // Ticks before this version was registered are never missed ticks of it.
-    const plan = ticksToStart(entry.cron, schedule.catchUp, registeredAt === undefined ? now : new Date(registeredAt), now, { awake: false });
-    if (plan.capped) this.logger.warn('schedule catch-up capped: older missed ticks are skipped', { workflowId, limit: MAX_CATCH_UP_TICKS, from: plan.start[0]?.toISOString() });
+    const plan = ticksToStart(
+      entry.cron,
+      schedule.catchUp,
+      registeredAt === undefined ? now : new Date(registeredAt),
+      now,
+      { awake: false },
+    );
+    if (plan.capped)
+      this.logger.warn('schedule catch-up capped: older missed ticks are skipped', {
+        workflowId,
+        limit: MAX_CATCH_UP_TICKS,
+        from: plan.start[0]?.toISOString(),
+      });
     const missed = schedule.catchUp === 'all' ? await this.withoutRuns(workflowId, plan.start) : plan.start;
     for (const tick of missed) await this.startTick(entry, tick);
-    this.logger.info('schedule followed', { workflowId, version: definition.version, ...schedule, missedStarted: missed.length, next: nextTick(entry.cron, now)?.toISOString() ?? null });
+    this.logger.info('schedule followed', {
+      workflowId,
+      version: definition.version,
+      ...schedule,
+      missedStarted: missed.length,
+      next: nextTick(entry.cron, now)?.toISOString() ?? null,
+    });
     this.arm(entry);
   }
 
@@ -136,7 +159,11 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
     if (entry.stopped) return;
     const plan = ticksToStart(entry.cron, entry.schedule.catchUp, entry.last, new Date(), { awake: true });
     if (plan.latest !== undefined) entry.last = plan.latest;
-    if (plan.capped) this.logger.warn('schedule catch-up capped: older missed ticks are skipped', { workflowId: entry.workflowId, limit: MAX_CATCH_UP_TICKS });
+    if (plan.capped)
+      this.logger.warn('schedule catch-up capped: older missed ticks are skipped', {
+        workflowId: entry.workflowId,
+        limit: MAX_CATCH_UP_TICKS,
+      });
     for (const tick of plan.start) await this.startTick(entry, tick);
     this.arm(entry);
   }
@@ -145,7 +172,12 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
   private async startTick(entry: Followed, tick: Date): Promise<void> {
     const { workflowId } = entry;
     const scheduledAt = tick.toISOString();
-    const trigger = { workflowId, idempotencyKey: scheduleKeyOf(tick), source: 'schedule', payload: { scheduledAt } } as const;
+    const trigger = {
+      workflowId,
+      idempotencyKey: scheduleKeyOf(tick),
+      source: 'schedule',
+      payload: { scheduledAt },
+    } as const;
     await withSpan('planner.schedule', async () => {
       for (let attempt = 1; ; attempt += 1) {
         try {
@@ -158,7 +190,12 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
             await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
             continue;
           }
-          this.logger.error('scheduled run not started', { workflowId, scheduledAt, code: body.code, reason: body.message });
+          this.logger.error('scheduled run not started', {
+            workflowId,
+            scheduledAt,
+            code: body.code,
+            reason: body.message,
+          });
           return;
         }
       }
@@ -171,4 +208,5 @@ export class SchedulerHost implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-const sameSchedule = (a: ScheduleSpec, b: ScheduleSpec): boolean => a.cron === b.cron && a.timezone === b.timezone && a.catchUp === b.catchUp;
+const sameSchedule = (a: ScheduleSpec, b: ScheduleSpec): boolean =>
+  a.cron === b.cron && a.timezone === b.timezone && a.catchUp === b.catchUp;

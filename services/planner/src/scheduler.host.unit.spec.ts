@@ -14,9 +14,13 @@ const errors: string[] = [];
 function replica(store: InMemoryEventStore) {
   const started: string[] = [];
   const logger: Logger = {
-    service: 'planner', level: 'info', debug: () => undefined, warn: () => undefined,
+    service: 'planner',
+    level: 'info',
+    debug: () => undefined,
+    warn: () => undefined,
     info: (msg, fields) => void (msg === 'scheduled run started' && started.push(String(fields?.scheduledAt))),
-    error: (msg, fields) => void errors.push(`${msg} ${JSON.stringify(fields)}`), child: () => logger,
+    error: (msg, fields) => void errors.push(`${msg} ${JSON.stringify(fields)}`),
+    child: () => logger,
   };
   const catalog = new WorkflowCatalog(store, new DefinitionRegistry(), PLANNER, logger);
   const starter = new RunStarter(catalog, new RunRepository(store, PLANNER));
@@ -27,13 +31,24 @@ describe('SchedulerHost on two replicas sharing one store', () => {
   it('both tick every second, and each tick has exactly one run, in an unbroken sequence', async () => {
     const store = new InMemoryEventStore();
     const text = stringify({
-      id: 'tick', version: '1.0.0', trigger: { schedule: '* * * * * *', catchUp: 'all' },
-      tools: { bench: ['noop'] }, agents: { a: ['bench.noop'] }, steps: [{ id: 's', tool: 'bench', action: 'noop', agent: 'a' }],
+      id: 'tick',
+      version: '1.0.0',
+      trigger: { schedule: '* * * * * *', catchUp: 'all' },
+      tools: { bench: ['noop'] },
+      agents: { a: ['bench.noop'] },
+      steps: [{ id: 's', tool: 'bench', action: 'noop', agent: 'a' }],
     });
     const { definition, document, digest } = readDefinitionSource(text, 'test');
     const a = replica(store);
     const b = replica(store);
-    await a.catalog.register({ workflowId: definition.id, version: definition.version, definition: document, digest, source: 'api', registeredBy: PLANNER });
+    await a.catalog.register({
+      workflowId: definition.id,
+      version: definition.version,
+      definition: document,
+      digest,
+      source: 'api',
+      registeredBy: PLANNER,
+    });
     await b.catalog.catchUp(); // as WorkflowRegistryHost does at start
     await Promise.all([a.scheduler.onApplicationBootstrap(), b.scheduler.onApplicationBootstrap()]);
     await new Promise((resolve) => setTimeout(resolve, 3_300));

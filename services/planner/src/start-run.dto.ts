@@ -7,10 +7,12 @@ import { ForwardedCallerDto } from './forwarded-caller.js';
  * authenticated (`token` or `serviceAccount`, see {@link ForwardedCallerDto}); a webhook delivery has neither.
  */
 export class StartRunDto extends ForwardedCallerDto implements TriggerMessage {
-  @IsString() @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'workflowId must match ^[a-z][a-z0-9-]{0,62}$' })
+  @IsString()
+  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'workflowId must match ^[a-z][a-z0-9-]{0,62}$' })
   workflowId!: string;
 
-  @IsString() @Length(1, 200)
+  @IsString()
+  @Length(1, 200)
   idempotencyKey!: string;
 
   @IsIn(['api', 'webhook', 'nats'])

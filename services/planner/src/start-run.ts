@@ -96,6 +96,12 @@ function assertSamePayload(state: RunState, payloadDigest: string, trigger: Trig
   throw new ValidationError(
     'idempotency_key_reused',
     `idempotency key ${JSON.stringify(trigger.idempotencyKey)} already started run ${state.runId} of ${trigger.workflowId} with a different payload; send a new key for a new run, or the same payload to get that run`,
-    { field: 'idempotencyKey', rule: 'same key, same payload', idempotencyKey: trigger.idempotencyKey, workflowId: trigger.workflowId, runId: state.runId },
+    {
+      field: 'idempotencyKey',
+      rule: 'same key, same payload',
+      idempotencyKey: trigger.idempotencyKey,
+      workflowId: trigger.workflowId,
+      runId: state.runId,
+    },
   );
 }

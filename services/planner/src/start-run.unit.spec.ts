@@ -17,7 +17,11 @@ const claim = JSON.parse(readFileSync(`${exampleDir}claims/CLM-2026-0001.json`, 
 const NOW = '2026-05-01T10:00:00.000Z';
 
 const trigger = (overrides: Partial<TriggerMessage> = {}): TriggerMessage => ({
-  workflowId: 'claim-review', idempotencyKey: 'crm-CLM-2026-0001', source: 'api', payload: claim, ...overrides,
+  workflowId: 'claim-review',
+  idempotencyKey: 'crm-CLM-2026-0001',
+  source: 'api',
+  payload: claim,
+  ...overrides,
 });
 
 describe('RunStarter', () => {
@@ -29,7 +33,10 @@ describe('RunStarter', () => {
   });
   beforeEach(() => {
     store = new InMemoryEventStore();
-    starter = new RunStarter(definitions, new RunRepository(store, { kind: 'service', id: 'planner' }, () => new Date(NOW)));
+    starter = new RunStarter(
+      definitions,
+      new RunRepository(store, { kind: 'service', id: 'planner' }, () => new Date(NOW)),
+    );
   });
 
   it('appends exactly RunTriggered and PlanCreated to run-<runId>', async () => {
@@ -43,21 +50,30 @@ describe('RunStarter', () => {
       [runStreamId(runId), 1, 'PlanCreated'],
     ]);
     expect(all[0]?.data).toEqual({
-      runId, workflowId: 'claim-review', workflowVersion: '1.0.0',
-      trigger: { source: 'api', idempotencyKey: 'crm-CLM-2026-0001', payloadDigest: inputDigestOf(claim) }, input: claim,
+      runId,
+      workflowId: 'claim-review',
+      workflowVersion: '1.0.0',
+      trigger: { source: 'api', idempotencyKey: 'crm-CLM-2026-0001', payloadDigest: inputDigestOf(claim) },
+      input: claim,
     });
     const plan = (all[1]?.data as { plan: Plan }).plan;
     expect(plan.steps.map((s) => s.id)).toEqual(['extract_documents', 'check_coverage', 'fraud_screen', 'payout']);
     expect(plan).toMatchObject({ workflowId: 'claim-review', workflowVersion: '1.0.0', concurrency: 2 });
     expect(all[0]?.metadata).toMatchObject({
-      runId, causationId: 'crm-CLM-2026-0001', actor: { kind: 'service', id: 'planner' }, occurredAt: NOW, schemaVersion: 1,
+      runId,
+      causationId: 'crm-CLM-2026-0001',
+      actor: { kind: 'service', id: 'planner' },
+      occurredAt: NOW,
+      schemaVersion: 1,
     });
   });
 
   it('records the caller as the actor of both events, by the planner (a trigger with no caller: the planner)', async () => {
     await starter.start(trigger(), { kind: 'service', id: 'svc:crm:0123456789abcdef' });
     const all = await store.readAll();
-    expect(all.map((e) => e.metadata.actor)).toEqual(Array(2).fill({ kind: 'service', id: 'svc:crm:0123456789abcdef', via: 'planner' }));
+    expect(all.map((e) => e.metadata.actor)).toEqual(
+      Array(2).fill({ kind: 'service', id: 'svc:crm:0123456789abcdef', via: 'planner' }),
+    );
   });
 
   it('the same idempotency key twice gives created: false and appends nothing', async () => {
@@ -69,7 +85,10 @@ describe('RunStarter', () => {
 
   it('another planner replica with its own repository also finds the run already there', async () => {
     const first = await starter.start(trigger());
-    const replica = new RunStarter(definitions, new RunRepository(store, { kind: 'service', id: 'planner' }, () => new Date(NOW)));
+    const replica = new RunStarter(
+      definitions,
+      new RunRepository(store, { kind: 'service', id: 'planner' }, () => new Date(NOW)),
+    );
     expect(await replica.start(trigger())).toEqual({ runId: first.runId, created: false });
     expect(await store.readAll()).toHaveLength(2);
   });
@@ -109,7 +128,9 @@ describe('RunStarter', () => {
   });
 
   it('checks the size before anything else: an oversized payload for an unknown workflow is payload_too_large', async () => {
-    const error = await rejectionOf(starter.start(trigger({ workflowId: 'no-such-workflow', payload: 'y'.repeat(MAX_TRIGGER_PAYLOAD_BYTES + 1) })));
+    const error = await rejectionOf(
+      starter.start(trigger({ workflowId: 'no-such-workflow', payload: 'y'.repeat(MAX_TRIGGER_PAYLOAD_BYTES + 1) })),
+    );
     expect(error.code).toBe('payload_too_large');
   });
 });

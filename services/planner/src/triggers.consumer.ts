@@ -35,27 +35,42 @@ export class TriggersConsumer extends DurableConsumerHost {
 
   protected async handle(message: ConsumedMessage): Promise<void> {
     const workflowId = message.subject.split('.').slice(2).join('.');
-    const key = message.headers?.get(lfHeaders.idempotencyKey) || message.headers?.get('Nats-Msg-Id') || `js-${message.streamSequence}`;
-    await withSpan('planner.trigger', { parent: extractTraceContext(message.headers), kind: SpanKind.CONSUMER }, async () => {
-      let payload: unknown;
-      try {
-        payload = message.json();
-      } catch (error) {
-        return this.reject(workflowId, key, { code: 'message_malformed', message: `trigger body is not JSON: ${(error as Error).message}`, retryable: false });
-      }
-      const trigger: TriggerMessage = { workflowId, idempotencyKey: key, source: 'nats', payload };
-      try {
-        const result = await this.starter.start(trigger);
-        this.logger.info('trigger accepted', { workflowId, runId: result.runId, created: result.created });
-      } catch (error) {
-        const body = toErrorBody(error);
-        if (body.retryable) throw error;
-        this.reject(workflowId, key, body);
-      }
-    });
+    const key =
+      message.headers?.get(lfHeaders.idempotencyKey) ||
+      message.headers?.get('Nats-Msg-Id') ||
+      `js-${message.streamSequence}`;
+    await withSpan(
+      'planner.trigger',
+      { parent: extractTraceContext(message.headers), kind: SpanKind.CONSUMER },
+      async () => {
+        let payload: unknown;
+        try {
+          payload = message.json();
+        } catch (error) {
+          return this.reject(workflowId, key, {
+            code: 'message_malformed',
+            message: `trigger body is not JSON: ${(error as Error).message}`,
+            retryable: false,
+          });
+        }
+        const trigger: TriggerMessage = { workflowId, idempotencyKey: key, source: 'nats', payload };
+        try {
+          const result = await this.starter.start(trigger);
+          this.logger.info('trigger accepted', { workflowId, runId: result.runId, created: result.created });
+        } catch (error) {
+          const body = toErrorBody(error);
+          if (body.retryable) throw error;
+          this.reject(workflowId, key, body);
+        }
+      },
+    );
   }
 
-  private reject(workflowId: string, idempotencyKey: string, error: { code: string; message: string; retryable: boolean }): void {
+  private reject(
+    workflowId: string,
+    idempotencyKey: string,
+    error: { code: string; message: string; retryable: boolean },
+  ): void {
     this.logger.warn('trigger rejected', { workflowId, idempotencyKey, code: error.code, reason: error.message });
     this.nc.publish(subjects.triggerRejected(workflowId), JSON.stringify({ workflowId, idempotencyKey, error }));
   }

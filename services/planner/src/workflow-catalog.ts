@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { WORKFLOW_STREAM_PREFIX, WORKFLOW_VERSION_REGISTERED, workflowStreamId } from '@ledgerflow/contracts';
 import type { Actor, RegisterWorkflowResult, WorkflowVersionRegistered } from '@ledgerflow/contracts';
-import { decideRegistration, definitionOfDocument, evolveWorkflowVersions, initialWorkflowVersions } from '@ledgerflow/definitions';
-import type { DefinitionRegistry, VersionCandidate, WorkflowDefinition, WorkflowResolver, WorkflowVersions } from '@ledgerflow/definitions';
+import {
+  decideRegistration,
+  definitionOfDocument,
+  evolveWorkflowVersions,
+  initialWorkflowVersions,
+} from '@ledgerflow/definitions';
+import type {
+  DefinitionRegistry,
+  VersionCandidate,
+  WorkflowDefinition,
+  WorkflowResolver,
+  WorkflowVersions,
+} from '@ledgerflow/definitions';
 import { ConcurrencyError, readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import type { Logger } from '@ledgerflow/telemetry';
@@ -38,9 +49,13 @@ export class WorkflowCatalog implements WorkflowResolver {
 
   /** Folds the events of every workflow stream appended since the last catch-up (all of them the first time). */
   async catchUp(): Promise<void> {
-    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: WORKFLOW_STREAM_PREFIX }, (event) => {
-      this.apply(event.streamId.slice(WORKFLOW_STREAM_PREFIX.length), [event]);
-    });
+    this.position = await readAllPages(
+      this.store,
+      { fromPosition: this.position, streamPrefix: WORKFLOW_STREAM_PREFIX },
+      (event) => {
+        this.apply(event.streamId.slice(WORKFLOW_STREAM_PREFIX.length), [event]);
+      },
+    );
   }
 
   /** The versions of `workflowId`, after reading its stream past what is folded. */
@@ -71,15 +86,25 @@ export class WorkflowCatalog implements WorkflowResolver {
       const events = decideRegistration(state, candidate);
       if (events.length === 0) return { workflowId, version, digest, created: false };
       try {
-        await this.store.append(workflowStreamId(workflowId), events.map((data) => this.newEvent(data)), {
-          expectedRevision: state.revision === -1 ? 'no_stream' : state.revision,
-        });
+        await this.store.append(
+          workflowStreamId(workflowId),
+          events.map((data) => this.newEvent(data)),
+          {
+            expectedRevision: state.revision === -1 ? 'no_stream' : state.revision,
+          },
+        );
       } catch (error) {
         if (error instanceof ConcurrencyError && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
       await this.refresh(workflowId);
-      this.logger?.info('workflow version registered', { workflowId, version, digest, source: candidate.source, by: candidate.registeredBy.id });
+      this.logger?.info('workflow version registered', {
+        workflowId,
+        version,
+        digest,
+        source: candidate.source,
+        by: candidate.registeredBy.id,
+      });
       return { workflowId, version, digest, created: true };
     }
   }
@@ -103,7 +128,9 @@ export class WorkflowCatalog implements WorkflowResolver {
 
   /** Who a registration is recorded for: the person or service account who sent it, by this planner; else the planner. */
   private recorded(by: Actor): Actor {
-    return by.kind === this.actor.kind && by.id === this.actor.id ? this.actor : { kind: by.kind, id: by.id, via: this.actor.id };
+    return by.kind === this.actor.kind && by.id === this.actor.id
+      ? this.actor
+      : { kind: by.kind, id: by.id, via: this.actor.id };
   }
 
   /** Folds events not folded yet (a catch-up and a refresh may read the same event) into the state and registry. */
@@ -125,7 +152,11 @@ export class WorkflowCatalog implements WorkflowResolver {
     try {
       this.registry.add(definitionOfDocument(data.definition, source));
     } catch (error) {
-      this.logger?.error('a stored workflow version does not load; it is left out', { workflowId: data.workflowId, version: data.version, reason: (error as Error).message });
+      this.logger?.error('a stored workflow version does not load; it is left out', {
+        workflowId: data.workflowId,
+        version: data.version,
+        reason: (error as Error).message,
+      });
     }
   }
 }

@@ -3,7 +3,12 @@ import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Actor, RegisterWorkflowResult } from '@ledgerflow/contracts';
-import { DefinitionError, listYamlFiles, readDefinitionSource, WorkflowVersionExistsError } from '@ledgerflow/definitions';
+import {
+  DefinitionError,
+  listYamlFiles,
+  readDefinitionSource,
+  WorkflowVersionExistsError,
+} from '@ledgerflow/definitions';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { Logger } from '@ledgerflow/telemetry';
 import type { WorkflowCatalog } from './workflow-catalog.js';
@@ -54,11 +59,19 @@ export class WorkflowDirectories {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new DefinitionError('definition_unreadable', file, [{ path: '', rule: 'readable', message: `cannot read file: ${(error as Error).message}` }]);
+      throw new DefinitionError('definition_unreadable', file, [
+        { path: '', rule: 'readable', message: `cannot read file: ${(error as Error).message}` },
+      ]);
     }
     const { definition, document, digest } = readDefinitionSource(text, file);
     return this.catalog.register({
-      workflowId: definition.id, version: definition.version, definition: document, digest, source: 'directory', registeredBy: this.actor, file,
+      workflowId: definition.id,
+      version: definition.version,
+      definition: document,
+      digest,
+      source: 'directory',
+      registeredBy: this.actor,
+      file,
     });
   }
 
@@ -68,7 +81,9 @@ export class WorkflowDirectories {
       const watcher = watch(dir, (_event, name) => {
         if (name !== null && /\.ya?ml$/i.test(name)) this.schedule(join(dir, name));
       });
-      watcher.on('error', (error) => this.logger?.error('cannot watch a definitions directory', { dir, reason: error.message }));
+      watcher.on('error', (error) =>
+        this.logger?.error('cannot watch a definitions directory', { dir, reason: error.message }),
+      );
       this.watchers.push(watcher);
     }
   }
@@ -83,18 +98,25 @@ export class WorkflowDirectories {
 
   private schedule(file: string): void {
     clearTimeout(this.timers.get(file));
-    this.timers.set(file, setTimeout(() => {
-      this.timers.delete(file);
-      const work = this.reload(file).finally(() => this.pending.delete(work));
-      this.pending.add(work);
-    }, this.debounceMs));
+    this.timers.set(
+      file,
+      setTimeout(() => {
+        this.timers.delete(file);
+        const work = this.reload(file).finally(() => this.pending.delete(work));
+        this.pending.add(work);
+      }, this.debounceMs),
+    );
   }
 
   private async reload(file: string): Promise<void> {
     if (!existsSync(file)) return; // removed: recorded versions stay (they are immutable)
     try {
       const result = await this.registerFile(file);
-      this.logger?.info(result.created ? 'workflow definition file registered' : 'workflow definition file unchanged', { file, workflowId: result.workflowId, version: result.version });
+      this.logger?.info(result.created ? 'workflow definition file registered' : 'workflow definition file unchanged', {
+        file,
+        workflowId: result.workflowId,
+        version: result.version,
+      });
     } catch (error) {
       const code = error instanceof LedgerflowError ? error.code : 'internal_error';
       this.logger?.error('workflow definition file not registered', { file, code, reason: (error as Error).message });

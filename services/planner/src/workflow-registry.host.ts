@@ -22,7 +22,9 @@ export class WorkflowRegistryHost implements OnModuleInit, OnApplicationShutdown
     await this.catalog.catchUp();
     await this.directories.registerAll();
     this.directories.watch();
-    this.logger.info('workflow definitions loaded', { workflows: this.catalog.registry.list().map((d) => `${d.id}@${d.version}`) });
+    this.logger.info('workflow definitions loaded', {
+      workflows: this.catalog.registry.list().map((d) => `${d.id}@${d.version}`),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

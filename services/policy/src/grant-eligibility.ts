@@ -28,27 +28,58 @@ const withheld = (code: GrantWithheldCode, message: string): GrantEligibility =>
  *    (canonical JSON; `input_mismatch`).
  * Pure: no I/O, no clock. The caller checked that the run exists and the step is in its plan.
  */
-export function grantEligibility(state: RunState, step: PlanStep, attempt: number, input: unknown, decision: PolicyDecision): GrantEligibility {
+export function grantEligibility(
+  state: RunState,
+  step: PlanStep,
+  attempt: number,
+  input: unknown,
+  decision: PolicyDecision,
+): GrantEligibility {
   if (decision.outcome === 'deny') return withheld('denied', `policy denies step ${step.id}: ${decision.rationale}`);
-  if (state.status !== 'running') return withheld('run_not_running', `run ${state.runId ?? ''} is ${state.status}, not running`);
+  if (state.status !== 'running')
+    return withheld('run_not_running', `run ${state.runId ?? ''} is ${state.status}, not running`);
   const stepState = state.steps[step.id];
-  if (stepState === undefined) return withheld('step_finished', `step ${step.id} has no state in run ${state.runId ?? ''}`);
-  if (FINISHED.includes(stepState.status)) return withheld('step_finished', `step ${step.id} attempt ${stepState.attempt} is ${stepState.status}`);
+  if (stepState === undefined)
+    return withheld('step_finished', `step ${step.id} has no state in run ${state.runId ?? ''}`);
+  if (FINISHED.includes(stepState.status))
+    return withheld('step_finished', `step ${step.id} attempt ${stepState.attempt} is ${stepState.status}`);
   if (attempt !== stepState.attempt) {
-    return withheld('attempt_not_current', `step ${step.id} is at attempt ${stepState.attempt} (${stepState.status}), not ${attempt}`);
+    return withheld(
+      'attempt_not_current',
+      `step ${step.id} is at attempt ${stepState.attempt} (${stepState.status}), not ${attempt}`,
+    );
   }
   if (!dependenciesSatisfied(state, step)) {
-    const open = step.dependsOn.filter((id) => state.steps[id]?.status !== 'succeeded' && state.steps[id]?.status !== 'skipped');
+    const open = step.dependsOn.filter(
+      (id) => state.steps[id]?.status !== 'succeeded' && state.steps[id]?.status !== 'skipped',
+    );
     const why = open.length > 0 ? `${open.join(', ')} (not succeeded nor skipped)` : 'a result held for review';
     return withheld('dependencies_not_done', `step ${step.id} depends on ${why}`);
   }
   const gate = gateOfStep(state, step.id);
-  const gateRequired = step.gate !== undefined || decision.outcome === 'require_approval' || stepState.decision?.outcome === 'require_approval';
-  if (stepState.status === 'awaiting_approval' || (gate !== undefined && gate.status !== 'approved') || (gateRequired && gate === undefined)) {
-    return withheld('gate_not_approved', `step ${step.id} needs its gate approved first (gate ${gate ? `${gate.gateId} is ${gate.status}` : 'not opened yet'})`);
+  const gateRequired =
+    step.gate !== undefined ||
+    decision.outcome === 'require_approval' ||
+    stepState.decision?.outcome === 'require_approval';
+  if (
+    stepState.status === 'awaiting_approval' ||
+    (gate !== undefined && gate.status !== 'approved') ||
+    (gateRequired && gate === undefined)
+  ) {
+    return withheld(
+      'gate_not_approved',
+      `step ${step.id} needs its gate approved first (gate ${gate ? `${gate.gateId} is ${gate.status}` : 'not opened yet'})`,
+    );
   }
-  if (stepState.status === 'running' && stepState.input !== undefined && canonicalJson(stepState.input) !== canonicalJson(input ?? null)) {
-    return withheld('input_mismatch', `step ${step.id} attempt ${attempt} started with another input than the one evaluated`);
+  if (
+    stepState.status === 'running' &&
+    stepState.input !== undefined &&
+    canonicalJson(stepState.input) !== canonicalJson(input ?? null)
+  ) {
+    return withheld(
+      'input_mismatch',
+      `step ${step.id} attempt ${attempt} started with another input than the one evaluated`,
+    );
   }
   return { eligible: true };
 }

@@ -19,7 +19,8 @@ export function grantSigningKeyOf(pem: string): KeyObject {
   } catch {
     throw new Error(`must be an Ed25519 private key in PKCS#8 PEM (${PKCS8_HEADER} ...)`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`must be an Ed25519 private key, not ${key.asymmetricKeyType ?? 'unknown'}`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`must be an Ed25519 private key, not ${key.asymmetricKeyType ?? 'unknown'}`);
   return key;
 }
 

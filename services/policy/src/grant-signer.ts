@@ -57,8 +57,19 @@ export class GrantSigner {
     const iat = Math.floor(this.nowMs() / 1000);
     const { runId, stepId, attempt, tool, action, idempotencyKey, inputDigest } = scope;
     const claims = {
-      run: runId, step: stepId, attempt, tool, action, key: idempotencyKey, digest: inputDigest,
-      iss: GRANT_ISSUER, sub: scope.agent, aud: grantAudience(tool, action), jti: decision.auditId, iat, exp: iat + this.ttlSeconds,
+      run: runId,
+      step: stepId,
+      attempt,
+      tool,
+      action,
+      key: idempotencyKey,
+      digest: inputDigest,
+      iss: GRANT_ISSUER,
+      sub: scope.agent,
+      aud: grantAudience(tool, action),
+      jti: decision.auditId,
+      iat,
+      exp: iat + this.ttlSeconds,
     };
     const signingInput = `${this.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     return `${signingInput}.${signBytes(null, Buffer.from(signingInput), this.key).toString('base64url')}`;
@@ -68,5 +79,7 @@ export class GrantSigner {
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) of the Ed25519 public key: `{"crv":"Ed25519","kty":"OKP","x":...}`. */
 function thumbprintOf(privateKey: KeyObject): string {
   const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
-  return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x }))
+    .digest('base64url');
 }

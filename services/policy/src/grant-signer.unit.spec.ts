@@ -8,10 +8,22 @@ import type { GrantScope } from './grant-signer.js';
 import { DIGEST, grantKeys } from './policy.spec-util.js';
 
 const scope: GrantScope = {
-  runId: 'run-7', stepId: 'payout', attempt: 2, agent: 'payout-agent', tool: 'billing', action: 'payout', idempotencyKey: 'run-7/payout/2', inputDigest: DIGEST,
+  runId: 'run-7',
+  stepId: 'payout',
+  attempt: 2,
+  agent: 'payout-agent',
+  tool: 'billing',
+  action: 'payout',
+  idempotencyKey: 'run-7/payout/2',
+  inputDigest: DIGEST,
 };
 
-const decision: PolicyDecision = { outcome: 'allow', rules: [], rationale: 'ok', auditId: 'aud-0123456789abcdef0123456789abcdef' };
+const decision: PolicyDecision = {
+  outcome: 'allow',
+  rules: [],
+  rationale: 'ok',
+  auditId: 'aud-0123456789abcdef0123456789abcdef',
+};
 const NOW_MS = 1_780_000_000_000;
 
 describe('GrantSigner', () => {
@@ -21,24 +33,60 @@ describe('GrantSigner', () => {
   it('signs an EdDSA JWT with the GrantClaims a worker verifies with the public key', async () => {
     const token = await new GrantSigner(keys.privatePem, 300, () => NOW_MS).sign(scope, decision);
     const { payload, protectedHeader } = await jwtVerify(token, publicKey, {
-      issuer: GRANT_ISSUER, audience: 'lf.tool.billing.payout', currentDate: new Date(NOW_MS + 1_000),
+      issuer: GRANT_ISSUER,
+      audience: 'lf.tool.billing.payout',
+      currentDate: new Date(NOW_MS + 1_000),
     });
-    expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') });
+    expect(protectedHeader).toEqual({
+      alg: 'EdDSA',
+      typ: 'JWT',
+      kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256'),
+    });
     expect(payload).toEqual({
-      iss: 'ledgerflow-policy', sub: 'payout-agent', aud: 'lf.tool.billing.payout', run: 'run-7', step: 'payout', attempt: 2,
-      tool: 'billing', action: 'payout', key: 'run-7/payout/2', digest: DIGEST, jti: decision.auditId, iat: NOW_MS / 1000, exp: NOW_MS / 1000 + 300,
+      iss: 'ledgerflow-policy',
+      sub: 'payout-agent',
+      aud: 'lf.tool.billing.payout',
+      run: 'run-7',
+      step: 'payout',
+      attempt: 2,
+      tool: 'billing',
+      action: 'payout',
+      key: 'run-7/payout/2',
+      digest: DIGEST,
+      jti: decision.auditId,
+      iat: NOW_MS / 1000,
+      exp: NOW_MS / 1000 + 300,
     });
   });
 
-  it('gives byte for byte the token jose\'s SignJWT gives for the same claims, header and key (the wire format)', async () => {
+  it("gives byte for byte the token jose's SignJWT gives for the same claims, header and key (the wire format)", async () => {
     const signer = new GrantSigner(keys.privatePem, 300, () => NOW_MS);
     const iat = NOW_MS / 1000;
-    for (const variant of [scope, { ...scope, runId: 'run-ü "quoted"', stepId: 's/01', attempt: 17, agent: 'agent\\x' }]) {
+    for (const variant of [
+      scope,
+      { ...scope, runId: 'run-ü "quoted"', stepId: 's/01', attempt: 17, agent: 'agent\\x' },
+    ]) {
       const { runId, stepId, attempt, tool, action, idempotencyKey, inputDigest } = variant;
-      const expected = await new SignJWT({ run: runId, step: stepId, attempt, tool, action, key: idempotencyKey, digest: inputDigest })
-        .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256') })
-        .setIssuer(GRANT_ISSUER).setSubject(variant.agent).setAudience(grantAudience(tool, action)).setJti(decision.auditId)
-        .setIssuedAt(iat).setExpirationTime(iat + 300)
+      const expected = await new SignJWT({
+        run: runId,
+        step: stepId,
+        attempt,
+        tool,
+        action,
+        key: idempotencyKey,
+        digest: inputDigest,
+      })
+        .setProtectedHeader({
+          alg: 'EdDSA',
+          typ: 'JWT',
+          kid: await calculateJwkThumbprint(await exportJWK(publicKey), 'sha256'),
+        })
+        .setIssuer(GRANT_ISSUER)
+        .setSubject(variant.agent)
+        .setAudience(grantAudience(tool, action))
+        .setJti(decision.auditId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 300)
         .sign(await importPKCS8(keys.privatePem, 'EdDSA'));
       expect(signer.sign(variant, decision)).toBe(expected);
     }
@@ -47,7 +95,9 @@ describe('GrantSigner', () => {
   it('expires after the TTL', async () => {
     const token = await new GrantSigner(keys.privatePem, 60, () => NOW_MS).sign(scope, decision);
     await expect(jwtVerify(token, publicKey, { currentDate: new Date(NOW_MS + 59_000) })).resolves.toBeDefined();
-    await expect(jwtVerify(token, publicKey, { currentDate: new Date(NOW_MS + 61_000) })).rejects.toBeInstanceOf(errors.JWTExpired);
+    await expect(jwtVerify(token, publicKey, { currentDate: new Date(NOW_MS + 61_000) })).rejects.toBeInstanceOf(
+      errors.JWTExpired,
+    );
   });
 
   it('is refused under another key and for another tool action', async () => {
@@ -55,7 +105,9 @@ describe('GrantSigner', () => {
     const other = createPublicKey(grantKeys().publicPem);
     const at = { currentDate: new Date(NOW_MS) };
     await expect(jwtVerify(token, other, at)).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
-    await expect(jwtVerify(token, publicKey, { ...at, audience: 'lf.tool.billing.refund' })).rejects.toBeInstanceOf(errors.JWTClaimValidationFailed);
+    await expect(jwtVerify(token, publicKey, { ...at, audience: 'lf.tool.billing.refund' })).rejects.toBeInstanceOf(
+      errors.JWTClaimValidationFailed,
+    );
   });
 
   it('accepts a key written on one line with \\n escapes', async () => {
@@ -68,7 +120,13 @@ describe('GrantSigner', () => {
 describe('grantSigningKeyOf', () => {
   it.each([
     ['text that is no key', 'not a key', 'must be an Ed25519 private key in PKCS#8 PEM'],
-    ['an RSA key', generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), 'must be an Ed25519 private key, not rsa'],
+    [
+      'an RSA key',
+      generateKeyPairSync('rsa', { modulusLength: 1024 })
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString(),
+      'must be an Ed25519 private key, not rsa',
+    ],
     ['a public key', grantKeys().publicPem, 'must be an Ed25519 private key in PKCS#8 PEM'],
   ])('refuses %s without quoting it', (_label, pem, message) => {
     let error: Error | undefined;

@@ -13,7 +13,9 @@ export class PolicyEvaluateDto implements PolicyEvaluateRequest {
   @IsString() @IsNotEmpty() stepId!: string;
   @IsInt() @Min(1) attempt!: number;
   @Allow() input!: unknown;
-  @IsString() @Matches(INPUT_DIGEST_FORMAT, { message: 'inputDigest must be sha256:<64 lower-case hex digits>' }) inputDigest!: string;
+  @IsString()
+  @Matches(INPUT_DIGEST_FORMAT, { message: 'inputDigest must be sha256:<64 lower-case hex digits>' })
+  inputDigest!: string;
 }
 
 const FIELDS = new Set(['runId', 'stepId', 'attempt', 'input', 'inputDigest']);
@@ -34,8 +36,16 @@ function isWellFormed(body: unknown): body is PolicyEvaluateRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
   for (const key of Object.keys(body)) if (!FIELDS.has(key)) return false;
   const { runId, stepId, attempt, inputDigest } = body as Record<string, unknown>;
-  return typeof runId === 'string' && runId !== '' && typeof stepId === 'string' && stepId !== ''
-    && typeof attempt === 'number' && Number.isInteger(attempt) && attempt >= 1
-    && typeof inputDigest === 'string' && INPUT_DIGEST_FORMAT.test(inputDigest)
-    && jsonDepth(body, MAX_JSON_DEPTH) <= MAX_JSON_DEPTH;
+  return (
+    typeof runId === 'string' &&
+    runId !== '' &&
+    typeof stepId === 'string' &&
+    stepId !== '' &&
+    typeof attempt === 'number' &&
+    Number.isInteger(attempt) &&
+    attempt >= 1 &&
+    typeof inputDigest === 'string' &&
+    INPUT_DIGEST_FORMAT.test(inputDigest) &&
+    jsonDepth(body, MAX_JSON_DEPTH) <= MAX_JSON_DEPTH
+  );
 }

@@ -57,7 +57,8 @@ export class PolicyEvaluateServer implements OnApplicationBootstrap, OnApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.subscription !== undefined && !this.subscription.isClosed()) await this.subscription.drain().catch(() => undefined);
+    if (this.subscription !== undefined && !this.subscription.isClosed())
+      await this.subscription.drain().catch(() => undefined);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -82,8 +83,12 @@ export class PolicyEvaluateServer implements OnApplicationBootstrap, OnApplicati
       const evaluation = await this.evaluator.evaluate(request);
       const { outcome, auditId } = evaluation.decision;
       span.setAttributes({
-        'ledgerflow.step_id': request.stepId, 'ledgerflow.attempt': request.attempt, 'ledgerflow.policy.outcome': outcome, 'ledgerflow.policy.audit_id': auditId,
-        'ledgerflow.policy.grant': evaluation.grant === undefined ? `withheld:${evaluation.withheld?.code ?? 'unknown'}` : 'issued',
+        'ledgerflow.step_id': request.stepId,
+        'ledgerflow.attempt': request.attempt,
+        'ledgerflow.policy.outcome': outcome,
+        'ledgerflow.policy.audit_id': auditId,
+        'ledgerflow.policy.grant':
+          evaluation.grant === undefined ? `withheld:${evaluation.withheld?.code ?? 'unknown'}` : 'issued',
       });
       ledgerflowMetrics().policyDecisions.add(1, { outcome });
       return evaluation;

@@ -37,14 +37,28 @@ export class PolicyEvaluator {
   async evaluate(request: PolicyEvaluateRequest): Promise<PolicyEvaluation> {
     const { runId, stepId, attempt, input } = request;
     const state = await this.loadRun(runId);
-    if (state.status === 'none') throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    if (state.status === 'none')
+      throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
     const step = state.plan === undefined ? undefined : findPlanStep(state.plan, stepId);
-    if (step === undefined) throw new LedgerflowError('step_not_found', `step ${stepId} is not in the plan of run ${runId}`, false, { runId, stepId });
+    if (step === undefined)
+      throw new LedgerflowError('step_not_found', `step ${stepId} is not in the plan of run ${runId}`, false, {
+        runId,
+        stepId,
+      });
     const decision = evaluate(factsOf(state, step, request), await this.packs.forDecision());
     const eligibility = grantEligibility(state, step, attempt, input, decision);
     if (!eligibility.eligible) return { decision, withheld: { code: eligibility.code, message: eligibility.message } };
     const grant = this.signer.sign(
-      { runId, stepId, attempt, agent: step.agent, tool: step.tool, action: step.action, idempotencyKey: stepIdempotencyKey(runId, stepId, attempt), inputDigest: request.inputDigest },
+      {
+        runId,
+        stepId,
+        attempt,
+        agent: step.agent,
+        tool: step.tool,
+        action: step.action,
+        idempotencyKey: stepIdempotencyKey(runId, stepId, attempt),
+        inputDigest: request.inputDigest,
+      },
       decision,
     );
     return { decision, grant };

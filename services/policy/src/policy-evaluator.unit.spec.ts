@@ -6,7 +6,19 @@ import { evaluate, loadPolicyPacks } from '@ledgerflow/policy-engine';
 import { GrantSigner } from './grant-signer.js';
 import { PolicyEvaluator, factsOf } from './policy-evaluator.js';
 import { foldRun } from '@ledgerflow/domain';
-import { DIGEST, EXAMPLE_POLICIES, RUN_ID, aPlan, aStep, assess, ev, grantKeys, payout, payoutRequest, runsOf } from './policy.spec-util.js';
+import {
+  DIGEST,
+  EXAMPLE_POLICIES,
+  RUN_ID,
+  aPlan,
+  aStep,
+  assess,
+  ev,
+  grantKeys,
+  payout,
+  payoutRequest,
+  runsOf,
+} from './policy.spec-util.js';
 
 const keys = grantKeys();
 const packs = loadPolicyPacks([EXAMPLE_POLICIES]);
@@ -14,7 +26,8 @@ const signer = new GrantSigner(keys.privatePem, 300);
 
 /** Given the run's events, when the executor asks about an attempt, then: the evaluation. */
 const given = (events: readonly RunEvent[]) => ({
-  when: (request: PolicyEvaluateRequest): Promise<PolicyEvaluation> => new PolicyEvaluator(packs, signer, runsOf({ [RUN_ID]: events })).evaluate(request),
+  when: (request: PolicyEvaluateRequest): Promise<PolicyEvaluation> =>
+    new PolicyEvaluator(packs, signer, runsOf({ [RUN_ID]: events })).evaluate(request),
 });
 
 const plan = aPlan([assess, payout]);
@@ -27,17 +40,29 @@ describe('lf.policy.evaluate: the facts come from the run, never from the reques
     expect(decision).toEqual(evaluate(factsOf(foldRun(payoutReady), payout, request), packs));
     expect(decision.outcome).toBe('allow');
     expect(withheld).toBeUndefined();
-    const { payload } = await jwtVerify(grant as string, createPublicKey(keys.publicPem), { issuer: 'ledgerflow-policy', audience: 'lf.tool.billing.payout' });
+    const { payload } = await jwtVerify(grant as string, createPublicKey(keys.publicPem), {
+      issuer: 'ledgerflow-policy',
+      audience: 'lf.tool.billing.payout',
+    });
     expect(payload).toMatchObject({
-      sub: 'payout-agent', run: RUN_ID, step: 'payout', attempt: 1, tool: 'billing', action: 'payout',
-      key: `${RUN_ID}/payout/1`, digest: DIGEST, jti: decision.auditId,
+      sub: 'payout-agent',
+      run: RUN_ID,
+      step: 'payout',
+      attempt: 1,
+      tool: 'billing',
+      action: 'payout',
+      key: `${RUN_ID}/payout/1`,
+      digest: DIGEST,
+      jti: decision.auditId,
     });
     expect((payload.exp as number) - (payload.iat as number)).toBe(300);
   });
 
   it('takes agent and capabilities from the plan: a step whose agent lacks billing.payout is denied, no grant', async () => {
     const overreach = aPlan([assess, { ...payout, agent: 'clerk' }]);
-    const { decision, grant, withheld } = await given([...ev.started(overreach), ...ev.assessed()]).when(payoutRequest(10));
+    const { decision, grant, withheld } = await given([...ev.started(overreach), ...ev.assessed()]).when(
+      payoutRequest(10),
+    );
     expect(decision.outcome).toBe('deny');
     expect(decision.rationale).toContain('billing.payout');
     expect(grant).toBeUndefined();
@@ -45,24 +70,42 @@ describe('lf.policy.evaluate: the facts come from the run, never from the reques
   });
 
   it('signs a substitute agent from an operator retry (StepRetryScheduled.agent) as the grant subject', async () => {
-    const events = [...payoutReady, ev.evaluated('payout'), ev.stepStarted(payout), ev.failed('payout'), ev.retryScheduled('payout', 2, 'payout-backup')];
+    const events = [
+      ...payoutReady,
+      ev.evaluated('payout'),
+      ev.stepStarted(payout),
+      ev.failed('payout'),
+      ev.retryScheduled('payout', 2, 'payout-backup'),
+    ];
     const { grant } = await given(events).when(payoutRequest(10, { attempt: 2 }));
     expect(decodeJwt(grant as string)).toMatchObject({ sub: 'payout-backup', attempt: 2, key: `${RUN_ID}/payout/2` });
   });
 
   it('grants a step added by a plan revision', async () => {
-    const extra = aStep('notify', { tool: 'billing', action: 'payout', agent: 'payout-agent', dependsOn: ['assess'], policyTags: [] });
+    const extra = aStep('notify', {
+      tool: 'billing',
+      action: 'payout',
+      agent: 'payout-agent',
+      dependsOn: ['assess'],
+      policyTags: [],
+    });
     const { grant } = await given([...payoutReady, ev.revised([extra])]).when(payoutRequest(10, { stepId: 'notify' }));
     expect(decodeJwt(grant as string)).toMatchObject({ step: 'notify', key: `${RUN_ID}/notify/1` });
   });
 
   it('answers run_not_found and step_not_found as errors, not retryable', async () => {
-    await expect(given(payoutReady).when(payoutRequest(10, { runId: 'run-unknown' }))).rejects.toMatchObject({ code: 'run_not_found', retryable: false });
-    await expect(given(payoutReady).when(payoutRequest(10, { stepId: 'forge' }))).rejects.toMatchObject({ code: 'step_not_found', retryable: false });
+    await expect(given(payoutReady).when(payoutRequest(10, { runId: 'run-unknown' }))).rejects.toMatchObject({
+      code: 'run_not_found',
+      retryable: false,
+    });
+    await expect(given(payoutReady).when(payoutRequest(10, { stepId: 'forge' }))).rejects.toMatchObject({
+      code: 'step_not_found',
+      retryable: false,
+    });
   });
 });
 
-describe('lf.policy.evaluate: a grant only when the run\'s events let the attempt run now', () => {
+describe("lf.policy.evaluate: a grant only when the run's events let the attempt run now", () => {
   const withheldCode = async (events: readonly RunEvent[], request: PolicyEvaluateRequest) => {
     const evaluation = await given(events).when(request);
     expect(evaluation.grant === undefined).toBe(evaluation.withheld !== undefined);
@@ -86,9 +129,21 @@ describe('lf.policy.evaluate: a grant only when the run\'s events let the attemp
     const request = payoutRequest(10);
     expect(await withheldCode(ready, request)).toBe('gate_not_approved');
     expect(await withheldCode([...ready, ev.evaluated('payout')], request)).toBe('gate_not_approved');
-    expect(await withheldCode([...ready, ev.evaluated('payout'), ev.gateOpened('payout')], request)).toBe('gate_not_approved');
-    expect(await withheldCode([...ready, ev.evaluated('payout'), ev.gateOpened('payout'), ev.gateDecided('payout', 'rejected')], request)).not.toBe('granted');
-    expect(await withheldCode([...ready, ev.evaluated('payout'), ev.gateOpened('payout'), ev.gateDecided('payout')], request)).toBe('granted');
+    expect(await withheldCode([...ready, ev.evaluated('payout'), ev.gateOpened('payout')], request)).toBe(
+      'gate_not_approved',
+    );
+    expect(
+      await withheldCode(
+        [...ready, ev.evaluated('payout'), ev.gateOpened('payout'), ev.gateDecided('payout', 'rejected')],
+        request,
+      ),
+    ).not.toBe('granted');
+    expect(
+      await withheldCode(
+        [...ready, ev.evaluated('payout'), ev.gateOpened('payout'), ev.gateDecided('payout')],
+        request,
+      ),
+    ).toBe('granted');
   });
 
   it('no grant before the dependencies are done, for another attempt, after the attempt finished, or while paused', async () => {
@@ -96,8 +151,15 @@ describe('lf.policy.evaluate: a grant only when the run\'s events let the attemp
     expect(await withheldCode(ev.started(plan), payoutRequest(10))).toBe('dependencies_not_done');
     expect(await withheldCode(payoutReady, payoutRequest(10, { attempt: 2 }))).toBe('attempt_not_current');
     expect(await withheldCode([...started, ev.succeeded('payout')], payoutRequest(10))).toBe('step_finished');
-    expect(await withheldCode([...started, ev.failed('payout'), ev.retryScheduled('payout', 2)], payoutRequest(10))).toBe('attempt_not_current');
-    expect(await withheldCode([...started, ev.failed('payout'), ev.retryScheduled('payout', 2)], payoutRequest(10, { attempt: 2 }))).toBe('granted');
+    expect(
+      await withheldCode([...started, ev.failed('payout'), ev.retryScheduled('payout', 2)], payoutRequest(10)),
+    ).toBe('attempt_not_current');
+    expect(
+      await withheldCode(
+        [...started, ev.failed('payout'), ev.retryScheduled('payout', 2)],
+        payoutRequest(10, { attempt: 2 }),
+      ),
+    ).toBe('granted');
     expect(await withheldCode([...payoutReady, ev.paused()], payoutRequest(10))).toBe('run_not_running');
   });
 
@@ -108,8 +170,17 @@ describe('lf.policy.evaluate: a grant only when the run\'s events let the attemp
   });
 
   it('a new grant for each attempt, bound to that attempt and its key', async () => {
-    const retried = [...payoutReady, ev.evaluated('payout'), ev.stepStarted(payout), ev.failed('payout'), ev.retryScheduled('payout', 2)];
-    const [first, second] = await Promise.all([given(payoutReady).when(payoutRequest(10)), given(retried).when(payoutRequest(10, { attempt: 2 }))]);
+    const retried = [
+      ...payoutReady,
+      ev.evaluated('payout'),
+      ev.stepStarted(payout),
+      ev.failed('payout'),
+      ev.retryScheduled('payout', 2),
+    ];
+    const [first, second] = await Promise.all([
+      given(payoutReady).when(payoutRequest(10)),
+      given(retried).when(payoutRequest(10, { attempt: 2 })),
+    ]);
     expect(decodeJwt(first.grant as string)).toMatchObject({ attempt: 1, key: `${RUN_ID}/payout/1` });
     expect(decodeJwt(second.grant as string)).toMatchObject({ attempt: 2, key: `${RUN_ID}/payout/2` });
   });

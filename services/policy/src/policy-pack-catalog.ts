@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { POLICY_PACK_STREAM_PREFIX, POLICY_PACK_VERSION_REGISTERED, evolvePolicyPackVersions, initialPolicyPackVersions, policyPackStreamId } from '@ledgerflow/contracts';
-import type { Actor, PolicyPackVersionRegistered, PolicyPackVersions, RegisterPolicyPackResult } from '@ledgerflow/contracts';
+import {
+  POLICY_PACK_STREAM_PREFIX,
+  POLICY_PACK_VERSION_REGISTERED,
+  evolvePolicyPackVersions,
+  initialPolicyPackVersions,
+  policyPackStreamId,
+} from '@ledgerflow/contracts';
+import type {
+  Actor,
+  PolicyPackVersionRegistered,
+  PolicyPackVersions,
+  RegisterPolicyPackResult,
+} from '@ledgerflow/contracts';
 import { ConcurrencyError, readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { compilePolicyPacks, corePack, decidePackRegistration, readPackVersion } from '@ledgerflow/policy-engine';
@@ -51,9 +62,13 @@ export class PolicyPackCatalog {
 
   /** Folds every pack stream from the start of the store (once, at start: one scan of the `policypack-` prefix). */
   async catchUpAll(): Promise<void> {
-    this.position = await readAllPages(this.store, { fromPosition: this.position, streamPrefix: POLICY_PACK_STREAM_PREFIX }, (event) => {
-      this.apply(event.streamId.slice(POLICY_PACK_STREAM_PREFIX.length), [event]);
-    });
+    this.position = await readAllPages(
+      this.store,
+      { fromPosition: this.position, streamPrefix: POLICY_PACK_STREAM_PREFIX },
+      (event) => {
+        this.apply(event.streamId.slice(POLICY_PACK_STREAM_PREFIX.length), [event]);
+      },
+    );
     this.activate();
   }
 
@@ -62,9 +77,16 @@ export class PolicyPackCatalog {
    * known pack) and catches up now; decisions wait for it. Errors are logged and the set stays as it was.
    */
   notify(...streamIds: string[]): Promise<void> {
-    const packs = streamIds.length === 0 ? [...this.states.keys()] : streamIds.filter((s) => s.startsWith(POLICY_PACK_STREAM_PREFIX)).map((s) => s.slice(POLICY_PACK_STREAM_PREFIX.length));
+    const packs =
+      streamIds.length === 0
+        ? [...this.states.keys()]
+        : streamIds
+            .filter((s) => s.startsWith(POLICY_PACK_STREAM_PREFIX))
+            .map((s) => s.slice(POLICY_PACK_STREAM_PREFIX.length));
     for (const pack of packs) this.dirty.add(pack);
-    this.pending ??= this.drain().finally(() => { this.pending = undefined; });
+    this.pending ??= this.drain().finally(() => {
+      this.pending = undefined;
+    });
     return this.pending;
   }
 
@@ -79,7 +101,9 @@ export class PolicyPackCatalog {
       for (const pack of [...this.states.keys()]) await this.refresh(pack);
       this.activate();
     } catch (error) {
-      this.logger?.error('policy packs not caught up; decisions keep the active set', { reason: (error as Error).message });
+      this.logger?.error('policy packs not caught up; decisions keep the active set', {
+        reason: (error as Error).message,
+      });
     } finally {
       this.polling = false;
     }
@@ -98,16 +122,32 @@ export class PolicyPackCatalog {
       const events = decidePackRegistration(state, candidate);
       if (events.length > 0) {
         try {
-          await this.store.append(policyPackStreamId(pack), events.map((data) => this.newEvent(data)), { expectedRevision: state.revision === -1 ? 'no_stream' : state.revision });
+          await this.store.append(
+            policyPackStreamId(pack),
+            events.map((data) => this.newEvent(data)),
+            { expectedRevision: state.revision === -1 ? 'no_stream' : state.revision },
+          );
         } catch (error) {
           if (error instanceof ConcurrencyError && attempt < MAX_ATTEMPTS) continue;
           throw error;
         }
         await this.refresh(pack);
-        this.logger?.info('policy pack version registered', { pack, version, digest, source: candidate.source, by: candidate.registeredBy.id });
+        this.logger?.info('policy pack version registered', {
+          pack,
+          version,
+          digest,
+          source: candidate.source,
+          by: candidate.registeredBy.id,
+        });
       }
       this.activate();
-      return { pack, version, digest, created: events.length > 0, activeVersion: this.activeVersionOf(pack) ?? version };
+      return {
+        pack,
+        version,
+        digest,
+        created: events.length > 0,
+        activeVersion: this.activeVersionOf(pack) ?? version,
+      };
     }
   }
 
@@ -125,13 +165,18 @@ export class PolicyPackCatalog {
       }
       this.activate();
     } catch (error) {
-      this.logger?.error('policy packs not caught up; decisions keep the active set', { reason: (error as Error).message });
+      this.logger?.error('policy packs not caught up; decisions keep the active set', {
+        reason: (error as Error).message,
+      });
     }
   }
 
   private async refresh(pack: string): Promise<PolicyPackVersions> {
     const state = this.states.get(pack) ?? initialPolicyPackVersions(pack);
-    return this.apply(pack, await this.store.readStream(policyPackStreamId(pack), { fromRevision: state.revision + 1 }));
+    return this.apply(
+      pack,
+      await this.store.readStream(policyPackStreamId(pack), { fromRevision: state.revision + 1 }),
+    );
   }
 
   /** Folds events not folded yet (a scan and a stream read may return the same event). */
@@ -144,12 +189,19 @@ export class PolicyPackCatalog {
 
   /** Recompiles the active set when the highest readable version of some pack changed. */
   private activate(): void {
-    const packs = [...this.states.values()].map((state) => this.highestReadable(state)).filter((p): p is PolicyPack => p !== undefined);
-    const key = packs.map((p) => `${p.id}@${p.version}#${p.digest}`).sort().join('\n');
+    const packs = [...this.states.values()]
+      .map((state) => this.highestReadable(state))
+      .filter((p): p is PolicyPack => p !== undefined);
+    const key = packs
+      .map((p) => `${p.id}@${p.version}#${p.digest}`)
+      .sort()
+      .join('\n');
     if (key === this.activeKey) return;
     this.active = compilePolicyPacks([corePack(), ...packs]);
     this.activeKey = key;
-    this.logger?.info('policy packs active', { packs: this.active.packs.map((p) => `${p.id}@${p.version} (${p.kind})`) });
+    this.logger?.info('policy packs active', {
+      packs: this.active.packs.map((p) => `${p.id}@${p.version} (${p.kind})`),
+    });
   }
 
   private highestReadable(state: PolicyPackVersions): PolicyPack | undefined {
@@ -159,7 +211,11 @@ export class PolicyPackCatalog {
         try {
           this.parsed.set(key, readPackVersion(version).pack);
         } catch (error) {
-          this.logger?.error('a stored policy pack version does not load; it is left out', { pack: state.pack, version: version.version, reason: (error as Error).message });
+          this.logger?.error('a stored policy pack version does not load; it is left out', {
+            pack: state.pack,
+            version: version.version,
+            reason: (error as Error).message,
+          });
           this.parsed.set(key, null);
         }
       }
@@ -175,8 +231,12 @@ export class PolicyPackCatalog {
       type: POLICY_PACK_VERSION_REGISTERED,
       data,
       metadata: {
-        eventId: randomUUID(), runId: '', causationId: `policypack:${data.pack}@${data.version}`, actor: this.actor,
-        occurredAt: new Date().toISOString(), schemaVersion: 1,
+        eventId: randomUUID(),
+        runId: '',
+        causationId: `policypack:${data.pack}@${data.version}`,
+        actor: this.actor,
+        occurredAt: new Date().toISOString(),
+        schemaVersion: 1,
         ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
       },
     };

@@ -12,7 +12,11 @@ import type { PolicyPackCatalog } from './policy-pack-catalog.js';
  * version exists with other content stops the start (exit 78), naming the file: a recorded version never changes.
  * @throws LedgerflowError `policy_pack_version_exists` naming the file, `policy_pack_invalid`, `policy_dir_unreadable`.
  */
-export async function registerPolicyDirectories(catalog: PolicyPackCatalog, dirs: readonly string[], actor: Actor): Promise<string[]> {
+export async function registerPolicyDirectories(
+  catalog: PolicyPackCatalog,
+  dirs: readonly string[],
+  actor: Actor,
+): Promise<string[]> {
   const registered: string[] = [];
   for (const dir of dirs) {
     const files = listDir(dir).map((name) => ({ name, text: readFileSync(join(dir, name), 'utf8') }));
@@ -35,6 +39,11 @@ function listDir(dir: string): string[] {
   try {
     return readdirSync(dir).sort();
   } catch (error) {
-    throw new LedgerflowError('policy_dir_unreadable', `${dir}: cannot list the policy pack directory (${(error as Error).message})`, false, { dir });
+    throw new LedgerflowError(
+      'policy_dir_unreadable',
+      `${dir}: cannot list the policy pack directory (${(error as Error).message})`,
+      false,
+      { dir },
+    );
   }
 }

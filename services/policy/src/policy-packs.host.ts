@@ -56,7 +56,12 @@ export class PolicyPacksHost implements OnModuleInit, OnApplicationShutdown {
   private async followReconnects(): Promise<void> {
     for await (const status of this.nc.status()) {
       if (this.closed) return;
-      if (status.type === 'reconnect') await this.catalog.catchUpAll().catch((error: Error) => this.logger.error('policy packs not rescanned after a reconnect', { reason: error.message }));
+      if (status.type === 'reconnect')
+        await this.catalog
+          .catchUpAll()
+          .catch((error: Error) =>
+            this.logger.error('policy packs not rescanned after a reconnect', { reason: error.message }),
+          );
     }
   }
 }

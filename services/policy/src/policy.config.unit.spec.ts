@@ -21,12 +21,20 @@ describe('PolicyConfig', () => {
     const config = loadConfig(PolicyConfig, { ...AUTH, LEDGERFLOW_GRANT_SIGNING_KEY: privatePem });
     expect(config.LEDGERFLOW_GRANT_TTL_SECONDS).toBe(300);
     expect(config.LEDGERFLOW_POLICY_DIRS).toEqual(['examples/claim-review/policies']);
-    expect(loadConfig(PolicyConfig, { ...AUTH, LEDGERFLOW_GRANT_SIGNING_KEY: privatePem, LEDGERFLOW_GRANT_TTL_SECONDS: '60' }).LEDGERFLOW_GRANT_TTL_SECONDS).toBe(60);
+    expect(
+      loadConfig(PolicyConfig, {
+        ...AUTH,
+        LEDGERFLOW_GRANT_SIGNING_KEY: privatePem,
+        LEDGERFLOW_GRANT_TTL_SECONDS: '60',
+      }).LEDGERFLOW_GRANT_TTL_SECONDS,
+    ).toBe(60);
   });
 
   it('names LEDGERFLOW_GRANT_SIGNING_KEY when it is missing', () => {
     const error = configError(AUTH);
-    expect(error.issues).toEqual([expect.objectContaining({ variable: 'LEDGERFLOW_GRANT_SIGNING_KEY', rule: 'required' })]);
+    expect(error.issues).toEqual([
+      expect.objectContaining({ variable: 'LEDGERFLOW_GRANT_SIGNING_KEY', rule: 'required' }),
+    ]);
   });
 
   it('names LEDGERFLOW_AUTH_SECRET when no key source for forwarded tokens is set', () => {
@@ -36,13 +44,19 @@ describe('PolicyConfig', () => {
 
   it('names it when it is not an Ed25519 PKCS#8 key, and never echoes the value', () => {
     const error = configError({ ...AUTH, LEDGERFLOW_GRANT_SIGNING_KEY: 'super-secret-but-not-a-key' });
-    expect(error.issues).toEqual([expect.objectContaining({ variable: 'LEDGERFLOW_GRANT_SIGNING_KEY', rule: 'isEd25519PrivateKey' })]);
+    expect(error.issues).toEqual([
+      expect.objectContaining({ variable: 'LEDGERFLOW_GRANT_SIGNING_KEY', rule: 'isEd25519PrivateKey' }),
+    ]);
     expect(error.message).toContain('must be an Ed25519 private key in PKCS#8 PEM');
     expect(error.message).not.toContain('super-secret');
   });
 
   it('refuses a TTL of 0', () => {
-    const error = configError({ ...AUTH, LEDGERFLOW_GRANT_SIGNING_KEY: grantKeys().privatePem, LEDGERFLOW_GRANT_TTL_SECONDS: '0' });
+    const error = configError({
+      ...AUTH,
+      LEDGERFLOW_GRANT_SIGNING_KEY: grantKeys().privatePem,
+      LEDGERFLOW_GRANT_TTL_SECONDS: '0',
+    });
     expect(error.issues.map((i) => i.variable)).toEqual(['LEDGERFLOW_GRANT_TTL_SECONDS']);
   });
 });

@@ -34,7 +34,14 @@ export class PolicyModule {
       module: PolicyModule,
       controllers: [PolicyController],
       providers: [
-        { provide: PolicyEvaluator, useValue: new PolicyEvaluator(catalog, signer, async (runId) => (await context.runs.loadVerified(runId)).state) },
+        {
+          provide: PolicyEvaluator,
+          useValue: new PolicyEvaluator(
+            catalog,
+            signer,
+            async (runId) => (await context.runs.loadVerified(runId)).state,
+          ),
+        },
         { provide: PolicyPackCatalog, useValue: catalog },
         { provide: POLICY_DIRS, useValue: config.LEDGERFLOW_POLICY_DIRS },
         { provide: BearerVerifier, useValue: bearerVerifierOf(config) },

@@ -19,8 +19,15 @@ export function grantKeys(): { privatePem: string; publicPem: string } {
 
 /** The engine's facts for a claim-review payout of `amount` EUR (run `run-7`, attempt 2). */
 export const payoutFacts = (amount: number, overrides: Partial<PolicyFacts> = {}): PolicyFacts => ({
-  runId: 'run-7', workflowId: 'claim-review', stepId: 'payout', attempt: 2, agent: 'payout-agent',
-  agentCapabilities: ['billing.payout'], tool: 'billing', action: 'payout', policyTags: ['payout'],
+  runId: 'run-7',
+  workflowId: 'claim-review',
+  stepId: 'payout',
+  attempt: 2,
+  agent: 'payout-agent',
+  agentCapabilities: ['billing.payout'],
+  tool: 'billing',
+  action: 'payout',
+  policyTags: ['payout'],
   input: { claimId: 'CLM-2026-0001', amount, currency: 'EUR' },
   ...overrides,
 });
@@ -35,44 +42,113 @@ export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
 }
 
 export const assess = aStep('assess');
-export const payout = aStep('payout', { tool: 'billing', action: 'payout', agent: 'payout-agent', dependsOn: ['assess'], policyTags: ['payout'] });
+export const payout = aStep('payout', {
+  tool: 'billing',
+  action: 'payout',
+  agent: 'payout-agent',
+  dependsOn: ['assess'],
+  policyTags: ['payout'],
+});
 
 /** Agents: `payout-agent` and `payout-backup` may pay; `clerk` may only read claims. */
 export function aPlan(steps: PlanStep[]): Plan {
   return plan(steps, {
     workflowId: 'claim-review',
-    agents: { assessor: ['claims.assess'], 'payout-agent': ['billing.payout'], 'payout-backup': ['billing.payout'], clerk: ['claims.read'] },
+    agents: {
+      assessor: ['claims.assess'],
+      'payout-agent': ['billing.payout'],
+      'payout-backup': ['billing.payout'],
+      clerk: ['claims.read'],
+    },
   });
 }
 
 const allow: PolicyDecision = { outcome: 'allow', rules: [], rationale: 'allowed', auditId: 'aud-1' };
 const approval: PolicyDecision = {
-  outcome: 'require_approval', rules: [], rationale: 'payout over 50,000', auditId: 'aud-2',
+  outcome: 'require_approval',
+  rules: [],
+  rationale: 'payout over 50,000',
+  auditId: 'aud-2',
   gate: { reviewers: ['claims-lead'], slaSeconds: 14_400, escalateTo: [], reason: 'payout over 50,000' },
 };
 
 /** Event builders for given/when/then specs of the policy service (the facts it reads). */
 export const ev = {
   started: (plan: Plan): RunEvent[] => [
-    { type: 'RunTriggered', data: { runId: RUN_ID, workflowId: plan.workflowId, workflowVersion: plan.workflowVersion, trigger: { source: 'api', idempotencyKey: 'k' }, input: {} } },
+    {
+      type: 'RunTriggered',
+      data: {
+        runId: RUN_ID,
+        workflowId: plan.workflowId,
+        workflowVersion: plan.workflowVersion,
+        trigger: { source: 'api', idempotencyKey: 'k' },
+        input: {},
+      },
+    },
     { type: 'PlanCreated', data: { plan } },
   ],
-  evaluated: (stepId: string, attempt = 1, decision: PolicyDecision = allow): RunEvent => ({ type: 'StepPolicyEvaluated', data: { stepId, attempt, decision } }),
+  evaluated: (stepId: string, attempt = 1, decision: PolicyDecision = allow): RunEvent => ({
+    type: 'StepPolicyEvaluated',
+    data: { stepId, attempt, decision },
+  }),
   evaluatedForApproval: (stepId: string, attempt = 1): RunEvent => ev.evaluated(stepId, attempt, approval),
   stepStarted: (step: PlanStep, attempt = 1, input: unknown = payoutInput(10)): RunEvent => ({
     type: 'StepStarted',
-    data: { stepId: step.id, attempt, idempotencyKey: `${RUN_ID}/${step.id}/${attempt}`, agent: step.agent, tool: step.tool, action: step.action, input, timeoutMs: step.timeoutMs, startedAt: NOW },
+    data: {
+      stepId: step.id,
+      attempt,
+      idempotencyKey: `${RUN_ID}/${step.id}/${attempt}`,
+      agent: step.agent,
+      tool: step.tool,
+      action: step.action,
+      input,
+      timeoutMs: step.timeoutMs,
+      startedAt: NOW,
+    },
   }),
-  succeeded: (stepId: string, attempt = 1): RunEvent => ({ type: 'StepSucceeded', data: { stepId, attempt, output: { ok: true }, durationMs: 5, completedAt: NOW } }),
-  failed: (stepId: string, attempt = 1): RunEvent => ({ type: 'StepFailed', data: { stepId, attempt, error: { code: 'timeout', message: 'slow', retryable: true }, durationMs: 5, failedAt: NOW } }),
+  succeeded: (stepId: string, attempt = 1): RunEvent => ({
+    type: 'StepSucceeded',
+    data: { stepId, attempt, output: { ok: true }, durationMs: 5, completedAt: NOW },
+  }),
+  failed: (stepId: string, attempt = 1): RunEvent => ({
+    type: 'StepFailed',
+    data: {
+      stepId,
+      attempt,
+      error: { code: 'timeout', message: 'slow', retryable: true },
+      durationMs: 5,
+      failedAt: NOW,
+    },
+  }),
   retryScheduled: (stepId: string, attempt: number, agent?: string): RunEvent => ({
-    type: 'StepRetryScheduled', data: { stepId, attempt, delayMs: 0, dueAt: NOW, ...(agent === undefined ? {} : { agent, requestedBy: 'operator-1' }) },
+    type: 'StepRetryScheduled',
+    data: {
+      stepId,
+      attempt,
+      delayMs: 0,
+      dueAt: NOW,
+      ...(agent === undefined ? {} : { agent, requestedBy: 'operator-1' }),
+    },
   }),
   gateOpened: (stepId: string, source: 'policy' | 'definition' = 'definition'): RunEvent => ({
-    type: 'GateOpened', data: { gateId: gateIdOf(RUN_ID, stepId), stepId, attempt: 1, reviewers: ['claims-lead'], reason: 'needs review', source },
+    type: 'GateOpened',
+    data: {
+      gateId: gateIdOf(RUN_ID, stepId),
+      stepId,
+      attempt: 1,
+      reviewers: ['claims-lead'],
+      reason: 'needs review',
+      source,
+    },
   }),
-  gateDecided: (stepId: string, outcome: 'approved' | 'rejected' = 'approved'): RunEvent => ({ type: 'GateDecided', data: { gateId: gateIdOf(RUN_ID, stepId), stepId, outcome, reviewer: 'claims-lead' } }),
-  revised: (addedSteps: PlanStep[]): RunEvent => ({ type: 'PlanRevised', data: { revision: 1, author: 'operator-1', reason: 'add a step', addedSteps, removedStepIds: [] } }),
+  gateDecided: (stepId: string, outcome: 'approved' | 'rejected' = 'approved'): RunEvent => ({
+    type: 'GateDecided',
+    data: { gateId: gateIdOf(RUN_ID, stepId), stepId, outcome, reviewer: 'claims-lead' },
+  }),
+  revised: (addedSteps: PlanStep[]): RunEvent => ({
+    type: 'PlanRevised',
+    data: { revision: 1, author: 'operator-1', reason: 'add a step', addedSteps, removedStepIds: [] },
+  }),
   paused: (): RunEvent => ({ type: 'RunPaused', data: { reason: 'operator' } }),
   /** `assess` allowed, started and succeeded. */
   assessed: (): RunEvent[] => [ev.evaluated('assess'), ev.stepStarted(assess, 1, {}), ev.succeeded('assess')],
@@ -81,8 +157,16 @@ export const ev = {
 export const payoutInput = (amount: number) => ({ claimId: 'CLM-2026-0001', amount, currency: 'EUR' });
 
 /** The wire request the executor sends for `payout` (attempt 1 unless given). */
-export const payoutRequest = (amount: number, overrides: Partial<PolicyEvaluateRequest> = {}): PolicyEvaluateRequest => ({
-  runId: RUN_ID, stepId: 'payout', attempt: 1, input: payoutInput(amount), inputDigest: DIGEST, ...overrides,
+export const payoutRequest = (
+  amount: number,
+  overrides: Partial<PolicyEvaluateRequest> = {},
+): PolicyEvaluateRequest => ({
+  runId: RUN_ID,
+  stepId: 'payout',
+  attempt: 1,
+  input: payoutInput(amount),
+  inputDigest: DIGEST,
+  ...overrides,
 });
 
 /** Runs folded from their events, by id: the policy service's `LoadRun` over a fixed history. */

@@ -5,7 +5,9 @@ try {
   await import('../dist/main.js');
 } catch (error) {
   if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('tools/cli/dist/main.js')) {
-    process.stderr.write('ledgerflow is not built yet: run `npx tsc -b tsconfig.build.json` (or `make build`) in the repository first\n');
+    process.stderr.write(
+      'ledgerflow is not built yet: run `npx tsc -b tsconfig.build.json` (or `make build`) in the repository first\n',
+    );
     process.exit(1);
   }
   throw error;

@@ -11,7 +11,11 @@ export interface ParsedArgs<V = string | true> {
  * and `--name` switches (`flags`, set to `true`).
  * @throws UsageError naming an unknown option or a valued option without its value.
  */
-export function parseArgs(args: readonly string[], valued: readonly string[], flags: readonly string[] = []): ParsedArgs {
+export function parseArgs(
+  args: readonly string[],
+  valued: readonly string[],
+  flags: readonly string[] = [],
+): ParsedArgs {
   const positional: string[] = [];
   const options = new Map<string, string | true>();
   for (let i = 0; i < args.length; i++) {

@@ -39,7 +39,9 @@ async function anchor(args: readonly string[], io: CliIo, connect: AuditBusConne
     return 1;
   }
   if (value === undefined) {
-    io.out(`no anchor of ${streamId} in LF_ANCHORS: the run is unknown, its anchors expired, or no planner publishes anchors (LEDGERFLOW_ANCHOR_SIGNING_KEY)\n`);
+    io.out(
+      `no anchor of ${streamId} in LF_ANCHORS: the run is unknown, its anchors expired, or no planner publishes anchors (LEDGERFLOW_ANCHOR_SIGNING_KEY)\n`,
+    );
     return 1;
   }
   let signed;
@@ -58,10 +60,14 @@ async function anchor(args: readonly string[], io: CliIo, connect: AuditBusConne
   try {
     await writeFile(out, json);
   } catch (error) {
-    io.err(`error: cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\nusage: ledgerflow ${usage}\n`);
+    io.err(
+      `error: cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\nusage: ledgerflow ${usage}\n`,
+    );
     return 2;
   }
-  io.out(`anchor of ${streamId} at revision ${signed.revision} (hash ${signed.hash}, position ${signed.position}, ${signed.anchoredAt}, key ${signed.kid}) written to ${out}\n`);
+  io.out(
+    `anchor of ${streamId} at revision ${signed.revision} (hash ${signed.hash}, position ${signed.position}, ${signed.anchoredAt}, key ${signed.kid}) written to ${out}\n`,
+  );
   return 0;
 }
 

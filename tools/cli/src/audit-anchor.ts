@@ -36,7 +36,11 @@ export function failureLine(failure: Pick<AnchorMismatch, 'revision' | 'eventId'
  * with `keys`. Prints one line and returns 0 (matched) or 1 (the anchor is not JSON, not an anchor, not vouched
  * for by the keys, or the export does not reach or match it).
  */
-export function checkAnchor(doc: AuditExport, { file, text, keys }: { file: string; text: string; keys: readonly KeyObject[] }, io: CliIo): number {
+export function checkAnchor(
+  doc: AuditExport,
+  { file, text, keys }: { file: string; text: string; keys: readonly KeyObject[] },
+  io: CliIo,
+): number {
   let anchor;
   try {
     anchor = parseSignedAnchor(JSON.parse(text));
@@ -50,8 +54,10 @@ export function checkAnchor(doc: AuditExport, { file, text, keys }: { file: stri
     io.out(failureLine(result, 'anchor'));
     return 1;
   }
-  io.out(`ok: anchored at revision ${result.revision} (hash ${result.hash}) at ${result.anchoredAt}, signed by key ${result.kid}` +
-    `${result.after > 0 ? `; the ${result.after} events after it are covered by the chain only` : ''}\n`);
+  io.out(
+    `ok: anchored at revision ${result.revision} (hash ${result.hash}) at ${result.anchoredAt}, signed by key ${result.kid}` +
+      `${result.after > 0 ? `; the ${result.after} events after it are covered by the chain only` : ''}\n`,
+  );
   return 0;
 }
 
@@ -76,7 +82,9 @@ export async function checkBus(doc: AuditExport, connect: AuditBusConnector, io:
   }
   io.out(`ok: ${result.compared} events match the relay's copy in LF_EVENTS\n`);
   if (result.missing.length > 0) {
-    io.out(`note: LF_EVENTS holds no copy of ${result.missing.length} events (#${result.missing.join(', #')}): past its max age, or not relayed yet; nothing vouches for them there\n`);
+    io.out(
+      `note: LF_EVENTS holds no copy of ${result.missing.length} events (#${result.missing.join(', #')}): past its max age, or not relayed yet; nothing vouches for them there\n`,
+    );
   }
   return 0;
 }

@@ -20,7 +20,12 @@ export type AuditBusConnector = (env: Readonly<Record<string, string | undefined
  * @throws LedgerflowError `NATS.CREDENTIALS_INVALID` naming the variable; the client's connection or authorization error.
  */
 export const connectAuditBus: AuditBusConnector = async (env) => {
-  const nc = await connectNats({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'ledgerflow-cli', auth: natsAuthFromEnv(env), extra: { maxReconnectAttempts: 0 } });
+  const nc = await connectNats({
+    servers: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    name: 'ledgerflow-cli',
+    auth: natsAuthFromEnv(env),
+    extra: { maxReconnectAttempts: 0 },
+  });
   return {
     latestAnchor: (streamId) => latestAnchorOf(nc, streamId),
     relayedEvents: (streamId) => relayedEventsOf(nc, streamId),
@@ -29,7 +34,11 @@ export const connectAuditBus: AuditBusConnector = async (env) => {
 };
 
 /** Opens the bus with `connect`, runs `read` on it, and closes it whatever happens. @throws what `connect` or `read` throws. */
-export async function readAuditBus<T>(connect: AuditBusConnector, env: Readonly<Record<string, string | undefined>>, read: (bus: AuditBus) => Promise<T>): Promise<T> {
+export async function readAuditBus<T>(
+  connect: AuditBusConnector,
+  env: Readonly<Record<string, string | undefined>>,
+  read: (bus: AuditBus) => Promise<T>,
+): Promise<T> {
   const bus = await connect(env);
   try {
     return await read(bus);

@@ -8,14 +8,34 @@ export const idOf = (i: number) => `event-${i}`;
 /** An export (read back from JSON, mutable) of `count` chained events, as `GET /v1/runs/{id}/audit` answers it. */
 export function anExport(count: number) {
   const streamId = `run-${RUN_ID}`;
-  const chain = chainEvents(streamId, 0, Array.from({ length: count }, (_, i) => ({
-    type: i === 0 ? 'RunTriggered' : 'StepSucceeded',
-    data: { stepId: `s${i}`, output: { n: i } },
-    metadata: { eventId: idOf(i), runId: RUN_ID, causationId: 'c', actor: { kind: 'service', id: 'executor' }, occurredAt: '2026-05-04T09:30:00.000Z', schemaVersion: 1 },
-  })), GENESIS);
-  const events = chain.events.map((event, revision) => ({ streamId, revision, position: revision + 1, recordedAt: '2026-05-04T09:30:00.001Z', ...event }));
+  const chain = chainEvents(
+    streamId,
+    0,
+    Array.from({ length: count }, (_, i) => ({
+      type: i === 0 ? 'RunTriggered' : 'StepSucceeded',
+      data: { stepId: `s${i}`, output: { n: i } },
+      metadata: {
+        eventId: idOf(i),
+        runId: RUN_ID,
+        causationId: 'c',
+        actor: { kind: 'service', id: 'executor' },
+        occurredAt: '2026-05-04T09:30:00.000Z',
+        schemaVersion: 1,
+      },
+    })),
+    GENESIS,
+  );
+  const events = chain.events.map((event, revision) => ({
+    streamId,
+    revision,
+    position: revision + 1,
+    recordedAt: '2026-05-04T09:30:00.001Z',
+    ...event,
+  }));
   return JSON.parse(JSON.stringify(buildAuditExport(RUN_ID, events as AuditEvent[], '2026-05-04T10:00:00.000Z'))) as {
-    head: string; runId: string; events: Array<{ revision: number; data: Record<string, unknown>; metadata: Record<string, unknown> }>;
+    head: string;
+    runId: string;
+    events: Array<{ revision: number; data: Record<string, unknown>; metadata: Record<string, unknown> }>;
   };
 }
 

@@ -28,7 +28,8 @@ import type { CliCommand, CliIo } from './command.js';
  * malformed `--head`, an unreadable file, `--anchor` without a key, a key that is not an Ed25519 public key).
  */
 
-const usage = 'audit verify <file> [--head <sha256-hex>] [--allow-legacy-prefix] [--anchor <anchor.json> --anchor-key <spki.pem>] [--bus]';
+const usage =
+  'audit verify <file> [--head <sha256-hex>] [--allow-legacy-prefix] [--anchor <anchor.json> --anchor-key <spki.pem>] [--bus]';
 
 function usageError(io: CliIo, message: string): number {
   io.err(`error: ${message}\nusage: ledgerflow ${usage}\n`);
@@ -50,14 +51,17 @@ async function requestOf(args: readonly string[], env: CliIo['env']): Promise<Ve
   if (file === undefined) throw new UsageError('the export file is missing');
   if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
   const head = options.get('head') as string | undefined;
-  if (head !== undefined && !HASH_PATTERN.test(head)) throw new UsageError('--head needs a SHA-256 hash: 64 lower-case hex characters');
+  if (head !== undefined && !HASH_PATTERN.test(head))
+    throw new UsageError('--head needs a SHA-256 hash: 64 lower-case hex characters');
   const anchorFile = options.get('anchor') as string | undefined;
   const keyFile = options.get('anchor-key') as string | undefined;
-  if (keyFile !== undefined && anchorFile === undefined) throw new UsageError('--anchor-key goes with --anchor <anchor.json>');
+  if (keyFile !== undefined && anchorFile === undefined)
+    throw new UsageError('--anchor-key goes with --anchor <anchor.json>');
   let anchor: VerifyRequest['anchor'];
   if (anchorFile !== undefined) {
     const pem = keyFile !== undefined ? await readArgumentFile(keyFile) : env[ANCHOR_VERIFY_KEY_ENV];
-    if (!pem) throw new UsageError(`--anchor needs the anchor verify key: --anchor-key <spki.pem> or ${ANCHOR_VERIFY_KEY_ENV}`);
+    if (!pem)
+      throw new UsageError(`--anchor needs the anchor verify key: --anchor-key <spki.pem> or ${ANCHOR_VERIFY_KEY_ENV}`);
     try {
       anchor = { file: anchorFile, text: '', keys: [anchorVerifyKeyOf(pem)] };
     } catch (error) {
@@ -65,7 +69,13 @@ async function requestOf(args: readonly string[], env: CliIo['env']): Promise<Ve
     }
     anchor = { ...anchor, text: await readArgumentFile(anchorFile) };
   }
-  return { file, allowLegacyPrefix: options.has('allow-legacy-prefix'), bus: options.has('bus'), ...(head ? { head } : {}), ...(anchor ? { anchor } : {}) };
+  return {
+    file,
+    allowLegacyPrefix: options.has('allow-legacy-prefix'),
+    bus: options.has('bus'),
+    ...(head ? { head } : {}),
+    ...(anchor ? { anchor } : {}),
+  };
 }
 
 async function verify(args: readonly string[], io: CliIo, connect: AuditBusConnector): Promise<number> {
@@ -103,13 +113,17 @@ async function verify(args: readonly string[], io: CliIo, connect: AuditBusConne
   }
   if (result.unhashed > 0 && !allowLegacyPrefix) {
     // A downgrade (hashes stripped, head set to null, content edited) looks exactly like a run older than the audit trail.
-    io.out(`first failure: the first ${result.unhashed} of ${result.count} events carry no hash, so nothing vouches for them ` +
-      '(hashes stripped, or a run older than the audit trail); pass --allow-legacy-prefix only for a run known to predate it\n');
+    io.out(
+      `first failure: the first ${result.unhashed} of ${result.count} events carry no hash, so nothing vouches for them ` +
+        '(hashes stripped, or a run older than the audit trail); pass --allow-legacy-prefix only for a run known to predate it\n',
+    );
     return 1;
   }
   io.out(`ok: ${result.count} events, chain head ${result.head ?? 'none'}\n`);
   if (result.unhashed > 0) {
-    io.out(`note: the first ${result.unhashed} events were appended before the audit trail existed and carry no hash (--allow-legacy-prefix); the chain covers the rest\n`);
+    io.out(
+      `note: the first ${result.unhashed} events were appended before the audit trail existed and carry no hash (--allow-legacy-prefix); the chain covers the rest\n`,
+    );
   }
   if (request.anchor && checkAnchor(doc, request.anchor, io) !== 0) return 1;
   return request.bus ? checkBus(doc, connect, io) : 0;
@@ -120,7 +134,8 @@ export function auditVerifyCommandWith(connect: AuditBusConnector): CliCommand {
   return {
     path: ['audit', 'verify'],
     usage,
-    summary: "Verify a run's audit export (offline, or against an anchor or the bus); names the first event that does not verify",
+    summary:
+      "Verify a run's audit export (offline, or against an anchor or the bus); names the first event that does not verify",
     run: (args, io) => verify(args, io, connect),
   };
 }
@@ -128,7 +143,10 @@ export function auditVerifyCommandWith(connect: AuditBusConnector): CliCommand {
 export const auditVerifyCommand: CliCommand = auditVerifyCommandWith(connectAuditBus);
 
 /** The audit commands, reading the bus through `connect` (tests pass a stand-in), for `runCli`. */
-export const auditCommandsWith = (connect: AuditBusConnector): CliCommand[] => [auditVerifyCommandWith(connect), auditAnchorCommand(connect)];
+export const auditCommandsWith = (connect: AuditBusConnector): CliCommand[] => [
+  auditVerifyCommandWith(connect),
+  auditAnchorCommand(connect),
+];
 
 /** The audit commands, for `runCli`. */
 export const auditCommands: CliCommand[] = auditCommandsWith(connectAuditBus);

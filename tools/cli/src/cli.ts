@@ -9,7 +9,11 @@ export async function runCli(commands: readonly CliCommand[], argv: readonly str
     .filter((command) => command.path.every((word, i) => argv[i] === word))
     .sort((a, b) => b.path.length - a.path.length)[0];
   if (!match || argv.includes('--help') || argv.includes('-h')) {
-    const lines = ['usage: ledgerflow <command> [options]', '', ...commands.map((c) => `  ${c.usage.padEnd(58)} ${c.summary}`)];
+    const lines = [
+      'usage: ledgerflow <command> [options]',
+      '',
+      ...commands.map((c) => `  ${c.usage.padEnd(58)} ${c.summary}`),
+    ];
     (match || argv.length === 0 || argv.includes('--help') ? io.out : io.err)(`${lines.join('\n')}\n`);
     return match || argv.includes('--help') || argv.includes('-h') ? 0 : 2;
   }

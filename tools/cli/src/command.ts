@@ -23,9 +23,16 @@ export interface CliCommand {
  * A command whose `run` may throw {@link UsageError}: the message and the usage are printed to `io.err` and the
  * exit code is 2. Any other error propagates.
  */
-export function usageCheckedCommand(path: string[], usage: string, summary: string, run: CliCommand['run']): CliCommand {
+export function usageCheckedCommand(
+  path: string[],
+  usage: string,
+  summary: string,
+  run: CliCommand['run'],
+): CliCommand {
   return {
-    path, usage, summary,
+    path,
+    usage,
+    summary,
     run: async (args, io) => {
       try {
         return await run(args, io);

@@ -25,7 +25,11 @@ interface GateRow {
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
@@ -51,25 +55,45 @@ export const gatesListCommand: CliCommand = {
   path: ['gates', 'list'],
   usage: listUsage,
   summary: 'List gates (default: open ones); --mine: those your token may decide',
-  run: (args, io) => usageGuard(io, listUsage, async () => {
-    const { positional, options } = parseArgs(args, ['status'], ['mine']);
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-    const status = String(options.get('status') ?? 'open');
-    const mine = options.has('mine');
-    const query = new URLSearchParams({ ...(status === 'all' ? {} : { status }), ...(mine ? { reviewer: 'me' } : {}) });
-    const search = query.toString();
-    const result = await callGateway(io, 'GET', `/v1/gates${search ? `?${search}` : ''}`, undefined, mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN);
-    if (!result.ok) return 1;
-    const gates = result.value as GateRow[];
-    if (gates.length === 0) {
-      io.out(`no ${status === 'all' ? '' : `${status} `}gates${mine ? ' for you' : ''}\n`);
+  run: (args, io) =>
+    usageGuard(io, listUsage, async () => {
+      const { positional, options } = parseArgs(args, ['status'], ['mine']);
+      if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+      const status = String(options.get('status') ?? 'open');
+      const mine = options.has('mine');
+      const query = new URLSearchParams({
+        ...(status === 'all' ? {} : { status }),
+        ...(mine ? { reviewer: 'me' } : {}),
+      });
+      const search = query.toString();
+      const result = await callGateway(
+        io,
+        'GET',
+        `/v1/gates${search ? `?${search}` : ''}`,
+        undefined,
+        mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN,
+      );
+      if (!result.ok) return 1;
+      const gates = result.value as GateRow[];
+      if (gates.length === 0) {
+        io.out(`no ${status === 'all' ? '' : `${status} `}gates${mine ? ' for you' : ''}\n`);
+        return 0;
+      }
+      io.out(
+        formatTable(
+          ['GATE', 'STEP', 'STATUS', 'REVIEWERS', 'DUE', 'REASON'],
+          gates.map((gate) => [
+            gate.gateId,
+            gate.stepId,
+            gate.level ? `${gate.status} (escalated ${gate.level})` : gate.status,
+            gate.reviewers.join(','),
+            gate.dueAt ?? '-',
+            gate.reason,
+          ]),
+        ),
+      );
       return 0;
-    }
-    io.out(formatTable(['GATE', 'STEP', 'STATUS', 'REVIEWERS', 'DUE', 'REASON'], gates.map((gate) => [
-      gate.gateId, gate.stepId, gate.level ? `${gate.status} (escalated ${gate.level})` : gate.status, gate.reviewers.join(','), gate.dueAt ?? '-', gate.reason,
-    ])));
-    return 0;
-  }),
+    }),
 };
 
 function decisionCommand(outcome: 'approve' | 'reject'): CliCommand {
@@ -77,20 +101,28 @@ function decisionCommand(outcome: 'approve' | 'reject'): CliCommand {
   return {
     path: ['gates', outcome],
     usage,
-    summary: outcome === 'approve' ? 'Approve a gate you are named on' : 'Reject a gate you are named on (its run fails)',
-    run: (args, io) => usageGuard(io, usage, async () => {
-      const { positional, options } = parseArgs(args, ['comment'], []);
-      const [gateId, extra] = positional;
-      if (!gateId) throw new UsageError('the gate id is missing');
-      if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-      const token = requireToken(io);
-      const comment = options.get('comment');
-      const result = await callGateway(io, 'POST', `/v1/gates/${encodeURIComponent(gateId)}/decision`, { outcome, ...(typeof comment === 'string' ? { comment } : {}) }, token);
-      if (!result.ok) return 1;
-      const value = result.value as { gateId: string; outcome: string; runId: string };
-      io.out(`gate ${value.gateId} ${value.outcome} (run ${value.runId})\n`);
-      return 0;
-    }),
+    summary:
+      outcome === 'approve' ? 'Approve a gate you are named on' : 'Reject a gate you are named on (its run fails)',
+    run: (args, io) =>
+      usageGuard(io, usage, async () => {
+        const { positional, options } = parseArgs(args, ['comment'], []);
+        const [gateId, extra] = positional;
+        if (!gateId) throw new UsageError('the gate id is missing');
+        if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+        const token = requireToken(io);
+        const comment = options.get('comment');
+        const result = await callGateway(
+          io,
+          'POST',
+          `/v1/gates/${encodeURIComponent(gateId)}/decision`,
+          { outcome, ...(typeof comment === 'string' ? { comment } : {}) },
+          token,
+        );
+        if (!result.ok) return 1;
+        const value = result.value as { gateId: string; outcome: string; runId: string };
+        io.out(`gate ${value.gateId} ${value.outcome} (run ${value.runId})\n`);
+        return 0;
+      }),
   };
 }
 

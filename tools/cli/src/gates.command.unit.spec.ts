@@ -12,20 +12,48 @@ describe('ledgerflow gates', () => {
     url = await gateway.start();
   });
   afterAll(() => gateway.stop());
-  beforeEach(() => { seen.length = 0; });
+  beforeEach(() => {
+    seen.length = 0;
+  });
 
   async function cli(argv: string[], env: Record<string, string | undefined> = {}) {
     let out = '';
     let err = '';
-    const code = await runCli(gatesCommands, argv, { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { LEDGERFLOW_URL: url, ...env } });
+    const code = await runCli(gatesCommands, argv, {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      env: { LEDGERFLOW_URL: url, ...env },
+    });
     return { code, out, err };
   }
 
   it('list: open gates by default, as a table', async () => {
-    gateway.reply = () => ({ status: 200, body: [
-      { gateId: 'run-1.payout', stepId: 'payout', status: 'open', reviewers: ['role:claims-lead'], reason: 'payout above 50,000', dueAt: '2026-05-01T14:00:00.000Z', level: 0 },
-      { gateId: 'run-2.extract', stepId: 'extract', status: 'open', reviewers: ['cfo'], reason: 'low confidence', level: 2 },
-    ] });
+    gateway.reply = () => ({
+      status: 200,
+      body: [
+        {
+          gateId: 'run-1.payout',
+          stepId: 'payout',
+          status: 'open',
+          reviewers: ['role:claims-lead'],
+          reason: 'payout above 50,000',
+          dueAt: '2026-05-01T14:00:00.000Z',
+          level: 0,
+        },
+        {
+          gateId: 'run-2.extract',
+          stepId: 'extract',
+          status: 'open',
+          reviewers: ['cfo'],
+          reason: 'low confidence',
+          level: 2,
+        },
+      ],
+    });
     const { code, out } = await cli(['gates', 'list']);
     expect(code).toBe(0);
     expect(seen[0]).toEqual({ method: 'GET', url: '/v1/gates?status=open' });
@@ -46,26 +74,58 @@ describe('ledgerflow gates', () => {
   });
 
   it('approve and reject POST the decision with the comment and the bearer token', async () => {
-    gateway.reply = (request) => ({ status: 201, body: { gateId: 'run-1.payout', runId: 'run-1', outcome: (request.body as { outcome: string }).outcome === 'approve' ? 'approved' : 'rejected' } });
-    const approved = await cli(['gates', 'approve', 'run-1.payout', '--comment', 'checked the invoice'], { LEDGERFLOW_TOKEN: 'tok' });
+    gateway.reply = (request) => ({
+      status: 201,
+      body: {
+        gateId: 'run-1.payout',
+        runId: 'run-1',
+        outcome: (request.body as { outcome: string }).outcome === 'approve' ? 'approved' : 'rejected',
+      },
+    });
+    const approved = await cli(['gates', 'approve', 'run-1.payout', '--comment', 'checked the invoice'], {
+      LEDGERFLOW_TOKEN: 'tok',
+    });
     expect(approved).toEqual({ code: 0, out: 'gate run-1.payout approved (run run-1)\n', err: '' });
-    expect(seen[0]).toEqual({ method: 'POST', url: '/v1/gates/run-1.payout/decision', authorization: 'Bearer tok', body: { outcome: 'approve', comment: 'checked the invoice' } });
+    expect(seen[0]).toEqual({
+      method: 'POST',
+      url: '/v1/gates/run-1.payout/decision',
+      authorization: 'Bearer tok',
+      body: { outcome: 'approve', comment: 'checked the invoice' },
+    });
     const rejected = await cli(['gates', 'reject', 'run-1.payout', '--comment=duplicate'], { LEDGERFLOW_TOKEN: 'tok' });
     expect(rejected.out).toBe('gate run-1.payout rejected (run run-1)\n');
     expect(seen[1]?.body).toEqual({ outcome: 'reject', comment: 'duplicate' });
   });
 
   it('prints the gateway’s error code and message and exits 1 (403 for a reviewer the gate does not name)', async () => {
-    gateway.reply = () => ({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED', message: '"intern" is not a reviewer of gate "run-1.payout"', retryable: false } } });
+    gateway.reply = () => ({
+      status: 403,
+      body: {
+        error: {
+          code: 'RUN.REVIEWER_NOT_NAMED',
+          message: '"intern" is not a reviewer of gate "run-1.payout"',
+          retryable: false,
+        },
+      },
+    });
     const { code, err } = await cli(['gates', 'approve', 'run-1.payout'], { LEDGERFLOW_TOKEN: 'tok' });
     expect(code).toBe(1);
     expect(err).toBe('error: HTTP 403 RUN.REVIEWER_NOT_NAMED: "intern" is not a reviewer of gate "run-1.payout"\n');
   });
 
   it('usage errors exit 2 without calling the gateway: no token, no id, unknown option', async () => {
-    expect(await cli(['gates', 'approve', 'run-1.payout'])).toMatchObject({ code: 2, err: expect.stringContaining('LEDGERFLOW_TOKEN is not set') });
-    expect(await cli(['gates', 'reject'], { LEDGERFLOW_TOKEN: 'tok' })).toMatchObject({ code: 2, err: expect.stringContaining('the gate id is missing') });
-    expect(await cli(['gates', 'list', '--everything'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown option --everything') });
+    expect(await cli(['gates', 'approve', 'run-1.payout'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('LEDGERFLOW_TOKEN is not set'),
+    });
+    expect(await cli(['gates', 'reject'], { LEDGERFLOW_TOKEN: 'tok' })).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('the gate id is missing'),
+    });
+    expect(await cli(['gates', 'list', '--everything'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unknown option --everything'),
+    });
     expect(seen).toEqual([]);
   });
 
@@ -76,6 +136,8 @@ describe('ledgerflow gates', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const { code, err } = await cli(['gates', 'list'], { LEDGERFLOW_URL: `http://127.0.0.1:${port}` });
     expect(code).toBe(1);
-    expect(err).toBe(`error: cannot reach the gateway at http://127.0.0.1:${port} (set LEDGERFLOW_URL): ECONNREFUSED\n`);
+    expect(err).toBe(
+      `error: cannot reach the gateway at http://127.0.0.1:${port} (set LEDGERFLOW_URL): ECONNREFUSED\n`,
+    );
   });
 });

@@ -23,7 +23,10 @@ const TIMEOUT_MS = 15_000;
 
 /** A request body sent as is (e.g. a YAML definition), with its media type; any other body is sent as JSON. */
 export class TextBody {
-  constructor(readonly contentType: string, readonly text: string) {}
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
 }
 
 /**
@@ -45,7 +48,9 @@ export async function callGateway(
     response = await fetch(`${base}${path}`, {
       method,
       headers: {
-        ...(body === undefined ? {} : { 'content-type': body instanceof TextBody ? body.contentType : 'application/json' }),
+        ...(body === undefined
+          ? {}
+          : { 'content-type': body instanceof TextBody ? body.contentType : 'application/json' }),
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
       },
       ...(body === undefined ? {} : { body: body instanceof TextBody ? body.text : JSON.stringify(body) }),
@@ -53,7 +58,9 @@ export async function callGateway(
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    io.err(`error: cannot reach the gateway at ${base} (set LEDGERFLOW_URL): ${cause?.code ?? cause?.message ?? (error as Error).message}\n`);
+    io.err(
+      `error: cannot reach the gateway at ${base} (set LEDGERFLOW_URL): ${cause?.code ?? cause?.message ?? (error as Error).message}\n`,
+    );
     return { ok: false };
   }
   const text = await response.text();
@@ -66,7 +73,9 @@ export async function callGateway(
   if (!response.ok) {
     const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
     const hint = response.status === 401 ? ' (set LEDGERFLOW_TOKEN to your bearer token)' : '';
-    io.err(`error: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? (text || response.statusText)}${hint}\n`);
+    io.err(
+      `error: HTTP ${response.status} ${error?.code ?? ''}: ${error?.message ?? (text || response.statusText)}${hint}\n`,
+    );
     return { ok: false };
   }
   return { ok: true, value: parsed };

@@ -11,7 +11,8 @@ export function installRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'nx.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the Ledgerflow installation (no nx.json above ${fileURLToPath(import.meta.url)})`);
+    if (parent === dir)
+      throw new Error(`cannot find the Ledgerflow installation (no nx.json above ${fileURLToPath(import.meta.url)})`);
     dir = parent;
   }
   return dir;

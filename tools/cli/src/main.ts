@@ -17,9 +17,29 @@ import { tokenCommand } from './token.command.js';
 import { triggersCommand } from './triggers.command.js';
 import { workflowsCommands } from './workflows.command.js';
 
-const code = await runCli([policyTestCommand, ...gatesCommands, ...runsReplayCommands, ...runsOperateCommands, ...runsWatchCommands, ...auditCommands, ...serviceAccountsCommands, ...workflowsCommands, ...policiesCommands, natsCredentialsCommand, startCommand, statusCommand, stopCommand, tokenCommand, triggersCommand], process.argv.slice(2), {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  env: process.env,
-});
+const code = await runCli(
+  [
+    policyTestCommand,
+    ...gatesCommands,
+    ...runsReplayCommands,
+    ...runsOperateCommands,
+    ...runsWatchCommands,
+    ...auditCommands,
+    ...serviceAccountsCommands,
+    ...workflowsCommands,
+    ...policiesCommands,
+    natsCredentialsCommand,
+    startCommand,
+    statusCommand,
+    stopCommand,
+    tokenCommand,
+    triggersCommand,
+  ],
+  process.argv.slice(2),
+  {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+  },
+);
 process.exit(code);

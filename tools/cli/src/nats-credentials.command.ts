@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NATS_SERVER_CONFIG_FILE, generateNatsCredentials, writeNatsCredentials, type NatsServerTls } from '@ledgerflow/messaging';
+import {
+  NATS_SERVER_CONFIG_FILE,
+  generateNatsCredentials,
+  writeNatsCredentials,
+  type NatsServerTls,
+} from '@ledgerflow/messaging';
 import { UsageError } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 
@@ -14,7 +19,8 @@ import type { CliCommand, CliIo } from './command.js';
  * Exit 0; 2 for usage errors (no `--out`, a malformed `--tool-worker`, a tool subject outside `lf.tool.`).
  */
 
-const usage = 'nats credentials --out <dir> [--tool-worker <name>=<subject>[,<subject>...]]... [--tls-cert <file> --tls-key <file> [--tls-ca <file>] [--tls-verify]] [--keep-existing]';
+const usage =
+  'nats credentials --out <dir> [--tool-worker <name>=<subject>[,<subject>...]]... [--tls-cert <file> --tls-key <file> [--tls-ca <file>] [--tls-verify]] [--keep-existing]';
 const VALUED = ['out', 'tool-worker', 'tls-cert', 'tls-key', 'tls-ca'];
 const FLAGS = ['tls-verify', 'keep-existing'];
 
@@ -45,14 +51,25 @@ function parse(args: readonly string[]): CredentialArgs {
   const toolWorkers: Record<string, string[]> = {};
   for (const spec of values.get('tool-worker') ?? []) {
     const [name, subjectList] = spec.split(/=(.*)/s, 2) as [string, string | undefined];
-    const subjects = (subjectList ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (name === '' || subjects.length === 0) throw new UsageError(`--tool-worker ${spec}: expected <name>=<subject>[,<subject>...], e.g. bench-workers=lf.tool.bench.>`);
+    const subjects = (subjectList ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (name === '' || subjects.length === 0)
+      throw new UsageError(
+        `--tool-worker ${spec}: expected <name>=<subject>[,<subject>...], e.g. bench-workers=lf.tool.bench.>`,
+      );
     toolWorkers[name] = subjects;
   }
   const [certFile, keyFile, caFile] = [one('tls-cert'), one('tls-key'), one('tls-ca')];
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  if (certFile === undefined && (caFile !== undefined || flags.has('tls-verify'))) throw new UsageError('--tls-ca and --tls-verify need --tls-cert and --tls-key');
-  const tls = certFile && keyFile ? { certFile, keyFile, ...(caFile ? { caFile } : {}), ...(flags.has('tls-verify') ? { verify: true } : {}) } : undefined;
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  if (certFile === undefined && (caFile !== undefined || flags.has('tls-verify')))
+    throw new UsageError('--tls-ca and --tls-verify need --tls-cert and --tls-key');
+  const tls =
+    certFile && keyFile
+      ? { certFile, keyFile, ...(caFile ? { caFile } : {}), ...(flags.has('tls-verify') ? { verify: true } : {}) }
+      : undefined;
   return { out: resolve(out), toolWorkers, ...(tls ? { tls } : {}), keepExisting: flags.has('keep-existing') };
 }
 
@@ -73,7 +90,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const written = await writeNatsCredentials(parsed.out, credentials, parsed.tls ? { tls: parsed.tls } : {});
-  credentials.forEach((c, i) => io.out(`wrote ${written[i]} (seed of ${c.principal.name}: ${c.principal.kind}, mode 0600)\n`));
+  credentials.forEach((c, i) =>
+    io.out(`wrote ${written[i]} (seed of ${c.principal.name}: ${c.principal.kind}, mode 0600)\n`),
+  );
   io.out(`wrote ${config} (nats-server authorization${parsed.tls ? ' and tls' : ''}; run nats-server -c ${config})\n`);
   return 0;
 }

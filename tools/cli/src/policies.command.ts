@@ -28,14 +28,19 @@ async function packFiles(target: string): Promise<{ name: string; path: string }
 
 const isPrivacyPack = (text: string): boolean => /^kind:\s*["']?privacy["']?\s*(#.*)?$/m.test(text);
 
-const apply = command(['policies', 'apply'], 'policies apply <dir|file>...',
-  'Register policy pack versions (activated for decisions after they are stored; the same content again changes nothing)', async (args, io) => {
+const apply = command(
+  ['policies', 'apply'],
+  'policies apply <dir|file>...',
+  'Register policy pack versions (activated for decisions after they are stored; the same content again changes nothing)',
+  async (args, io) => {
     const { positional } = parseArgs(args, [], []);
     if (positional.length === 0) throw new UsageError('give a policy pack directory or file');
     let failed = 0;
     let applied = 0;
     for (const target of positional) {
-      const files = await Promise.all((await packFiles(target)).map(async (f) => ({ ...f, text: await readFile(f.path, 'utf8') })));
+      const files = await Promise.all(
+        (await packFiles(target)).map(async (f) => ({ ...f, text: await readFile(f.path, 'utf8') })),
+      );
       for (const version of packVersionsOfFiles(files)) {
         const name = Object.keys(version.files)[0] as string;
         const path = files.find((f) => f.name === name)?.path ?? name;
@@ -44,46 +49,79 @@ const apply = command(['policies', 'apply'], 'policies apply <dir|file>...',
           continue;
         }
         applied += 1;
-        const result = await callGateway(io, 'PUT', `/v1/policy-packs/${encodeURIComponent(version.pack)}`, { version: version.version, files: version.files });
+        const result = await callGateway(io, 'PUT', `/v1/policy-packs/${encodeURIComponent(version.pack)}`, {
+          version: version.version,
+          files: version.files,
+        });
         if (!result.ok) {
           io.err(`${path}: not applied\n`);
           failed += 1;
           continue;
         }
         const r = result.value as RegisterPolicyPackResult;
-        io.out(`${path}: ${r.pack}@${r.version} ${r.created ? 'created' : 'unchanged'} (${r.digest}); active ${r.pack}@${r.activeVersion}\n`);
+        io.out(
+          `${path}: ${r.pack}@${r.version} ${r.created ? 'created' : 'unchanged'} (${r.digest}); active ${r.pack}@${r.activeVersion}\n`,
+        );
       }
     }
     if (applied === 0 && failed === 0) io.err('no policy pack file (<pack>@<version>.cedar|yaml|yml) to apply\n');
     return failed === 0 && applied > 0 ? 0 : 1;
-  });
+  },
+);
 
-const list = command(['policies', 'list'], 'policies list', 'List registered policy packs with their active version', async (args, io) => {
-  const { positional } = parseArgs(args, [], []);
-  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-  const result = await callGateway(io, 'GET', '/v1/policy-packs');
-  if (!result.ok) return 1;
-  const packs = result.value as PolicyPackSummary[];
-  if (packs.length === 0) {
-    io.out('no policy packs\n');
+const list = command(
+  ['policies', 'list'],
+  'policies list',
+  'List registered policy packs with their active version',
+  async (args, io) => {
+    const { positional } = parseArgs(args, [], []);
+    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+    const result = await callGateway(io, 'GET', '/v1/policy-packs');
+    if (!result.ok) return 1;
+    const packs = result.value as PolicyPackSummary[];
+    if (packs.length === 0) {
+      io.out('no policy packs\n');
+      return 0;
+    }
+    io.out(
+      formatTable(
+        ['PACK', 'KIND', 'ACTIVE', 'VERSIONS'],
+        packs.map((p) => [p.pack, p.kind, p.activeVersion, String(p.versionCount)]),
+      ),
+    );
     return 0;
-  }
-  io.out(formatTable(['PACK', 'KIND', 'ACTIVE', 'VERSIONS'], packs.map((p) => [p.pack, p.kind, p.activeVersion, String(p.versionCount)])));
-  return 0;
-});
+  },
+);
 
-const show = command(['policies', 'show'], 'policies show <name>', "A policy pack's versions, newest first", async (args, io) => {
-  const { positional } = parseArgs(args, [], []);
-  const [name, extra] = positional;
-  if (!name) throw new UsageError('the pack name is missing');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-  const result = await callGateway(io, 'GET', `/v1/policy-packs/${encodeURIComponent(name)}`);
-  if (!result.ok) return 1;
-  const pack = result.value as PolicyPackView;
-  io.out(`${pack.pack} (${pack.kind}): active ${pack.activeVersion}\n`);
-  io.out(formatTable(['VERSION', 'SOURCE', 'REGISTERED', 'BY', 'FILES', 'DIGEST'], pack.versions.map((v) => [v.version, v.source, v.registeredAt, `${v.registeredBy.kind}:${v.registeredBy.id}`, v.files.join(','), v.digest])));
-  return 0;
-});
+const show = command(
+  ['policies', 'show'],
+  'policies show <name>',
+  "A policy pack's versions, newest first",
+  async (args, io) => {
+    const { positional } = parseArgs(args, [], []);
+    const [name, extra] = positional;
+    if (!name) throw new UsageError('the pack name is missing');
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+    const result = await callGateway(io, 'GET', `/v1/policy-packs/${encodeURIComponent(name)}`);
+    if (!result.ok) return 1;
+    const pack = result.value as PolicyPackView;
+    io.out(`${pack.pack} (${pack.kind}): active ${pack.activeVersion}\n`);
+    io.out(
+      formatTable(
+        ['VERSION', 'SOURCE', 'REGISTERED', 'BY', 'FILES', 'DIGEST'],
+        pack.versions.map((v) => [
+          v.version,
+          v.source,
+          v.registeredAt,
+          `${v.registeredBy.kind}:${v.registeredBy.id}`,
+          v.files.join(','),
+          v.digest,
+        ]),
+      ),
+    );
+    return 0;
+  },
+);
 
 /** The policy pack commands, for `runCli`. */
 export const policiesCommands: CliCommand[] = [apply, list, show];

@@ -32,7 +32,9 @@ export const policyTestCommand: CliCommand = {
       io.err(`ledgerflow policy test: ${error.code}: ${error.message}\n`);
       return 2;
     }
-    io.out(`${cases.length} case${cases.length === 1 ? '' : 's'} from ${casesFile}; packs: ${packs.packs.map((p) => `${p.id}@${p.version}`).join(', ')}\n`);
+    io.out(
+      `${cases.length} case${cases.length === 1 ? '' : 's'} from ${casesFile}; packs: ${packs.packs.map((p) => `${p.id}@${p.version}`).join(', ')}\n`,
+    );
     const report = runPolicyCases(packs, cases);
     for (const result of report.results) {
       io.out(`${result.passed ? 'pass' : 'FAIL'}  ${result.name} -> ${result.decision.outcome}\n`);

@@ -10,7 +10,15 @@ const POLICIES = fileURLToPath(new URL('../../../examples/claim-review/policies'
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let [out, err] = ['', ''];
-  const io: CliIo = { out: (t) => { out += t; }, err: (t) => { err += t; }, env: {} };
+  const io: CliIo = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    env: {},
+  };
   const code = await runCli([policyTestCommand], ['policy', 'test', ...argv], io);
   return { code, out, err };
 }
@@ -33,7 +41,10 @@ describe('ledgerflow policy test', () => {
 
   it('exits 1 on a mismatching case and prints what differs', async () => {
     const cases = join(dir, 'broken.yaml');
-    writeFileSync(cases, 'cases:\n  - name: a huge payout is fine (wrong)\n    agent: payout-agent\n    capabilities: [billing.payout]\n    capability: billing.payout\n    tags: [payout]\n    input: { amount: 1250000 }\n    expect: { outcome: allow }\n');
+    writeFileSync(
+      cases,
+      'cases:\n  - name: a huge payout is fine (wrong)\n    agent: payout-agent\n    capabilities: [billing.payout]\n    capability: billing.payout\n    tags: [payout]\n    input: { amount: 1250000 }\n    expect: { outcome: allow }\n',
+    );
     const { code, out } = await run(POLICIES, cases);
     expect(code).toBe(1);
     expect(out).toContain('FAIL  a huge payout is fine (wrong) -> deny\n      outcome: expected allow, got deny\n');
@@ -45,19 +56,32 @@ describe('ledgerflow policy test', () => {
     writeFileSync(cases, 'cases:\n  - name: no expectation\n');
     const { code, err } = await run(POLICIES, cases);
     expect(code).toBe(2);
-    expect(err).toBe(`ledgerflow policy test: policy_cases_invalid: ${cases}:2:5: /cases/0 must have required property 'expect'\n`);
+    expect(err).toBe(
+      `ledgerflow policy test: policy_cases_invalid: ${cases}:2:5: /cases/0 must have required property 'expect'\n`,
+    );
   });
 
   it('exits 2 naming the file, line and Cedar error of a broken pack', async () => {
     const packs = join(dir, 'packs');
     mkdirSync(packs);
-    writeFileSync(join(packs, 'x@1.0.0.cedar'), '// @pack x@1.0.0\n@id("a")\npermit (principal, action, resource) when { context.amount > };\n');
+    writeFileSync(
+      join(packs, 'x@1.0.0.cedar'),
+      '// @pack x@1.0.0\n@id("a")\npermit (principal, action, resource) when { context.amount > };\n',
+    );
     const { code, err } = await run(packs, join(POLICIES, 'cases.yaml'));
     expect(code).toBe(2);
-    expect(err).toMatch(new RegExp(`^ledgerflow policy test: policy_pack_invalid: ${join(packs, 'x@1.0.0.cedar')}:3:\\d+: Cedar: unexpected token`));
+    expect(err).toMatch(
+      new RegExp(
+        `^ledgerflow policy test: policy_pack_invalid: ${join(packs, 'x@1.0.0.cedar')}:3:\\d+: Cedar: unexpected token`,
+      ),
+    );
   });
 
   it('exits 2 with the usage on wrong arguments', async () => {
-    expect(await run(POLICIES)).toEqual({ code: 2, out: '', err: 'usage: ledgerflow policy test <pack-dir> <cases.yaml>\n' });
+    expect(await run(POLICIES)).toEqual({
+      code: 2,
+      out: '',
+      err: 'usage: ledgerflow policy test <pack-dir> <cases.yaml>\n',
+    });
   });
 });

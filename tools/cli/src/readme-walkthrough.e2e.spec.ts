@@ -22,9 +22,17 @@ describe('README walkthrough', () => {
 
   beforeAll(async () => {
     const dataDir = await tempDir('ledgerflow-walkthrough-');
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    for (const name of ['LEDGERFLOW_URL', 'LEDGERFLOW_TOKEN', 'NATS_URL', 'NATS_NKEY_SEED_FILE', 'NATS_NKEY_SEED']) delete inherited[name];
-    env = { ...inherited, LEDGERFLOW_DATA_DIR: dataDir, LEDGERFLOW_GATEWAY_PORT: String(await freePort()), LEDGERFLOW_NATS_PORT: String(await freePort()) };
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    for (const name of ['LEDGERFLOW_URL', 'LEDGERFLOW_TOKEN', 'NATS_URL', 'NATS_NKEY_SEED_FILE', 'NATS_NKEY_SEED'])
+      delete inherited[name];
+    env = {
+      ...inherited,
+      LEDGERFLOW_DATA_DIR: dataDir,
+      LEDGERFLOW_GATEWAY_PORT: String(await freePort()),
+      LEDGERFLOW_NATS_PORT: String(await freePort()),
+    };
   });
 
   afterAll(() => {
@@ -38,7 +46,10 @@ describe('README walkthrough', () => {
     expect(start).toBeGreaterThan(0);
     expect(end).toBeGreaterThan(start);
     expect([...section.matchAll(/<!-- file: ([^ ]+) -->/g)].map((m) => m[1])).toEqual([
-      'my-workflows/hello.yaml', 'my-workflows/hello-worker.mjs', 'my-workflows/ada.json', 'my-workflows/grace.json',
+      'my-workflows/hello.yaml',
+      'my-workflows/hello-worker.mjs',
+      'my-workflows/ada.json',
+      'my-workflows/grace.json',
     ]);
   });
 
@@ -52,7 +63,11 @@ describe('README walkthrough', () => {
     const script = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
     expect(script).toContain('npx ledgerflow start');
 
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -12,8 +12,12 @@ import type { CliCommand, CliIo } from './command.js';
  * 2 usage errors (unknown option, missing argument, token or revision file).
  */
 
-
-async function post(io: CliIo, path: string, body: unknown, token: string): Promise<Record<string, unknown> | undefined> {
+async function post(
+  io: CliIo,
+  path: string,
+  body: unknown,
+  token: string,
+): Promise<Record<string, unknown> | undefined> {
   const result = await callGateway(io, 'POST', path, body, token);
   return result.ok ? ((result.value ?? {}) as Record<string, unknown>) : undefined;
 }
@@ -47,10 +51,17 @@ function command(spec: Spec): CliCommand {
         const token = io.env.LEDGERFLOW_TOKEN;
         if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export your bearer token (a JWT) first');
         const body = await spec.body(step, options);
-        const result = await post(io, `/v1/runs/${encodeURIComponent(runId)}/${spec.path ? spec.path(step) : spec.verb}`, body, token);
+        const result = await post(
+          io,
+          `/v1/runs/${encodeURIComponent(runId)}/${spec.path ? spec.path(step) : spec.verb}`,
+          body,
+          token,
+        );
         if (!result) return 1;
         const events = Array.isArray(result.events) ? result.events.join(', ') : '';
-        io.out(`run ${runId}: ${spec.verb} recorded (${events || 'no events'}); run is ${String(result.status ?? 'unknown')}\n`);
+        io.out(
+          `run ${runId}: ${spec.verb} recorded (${events || 'no events'}); run is ${String(result.status ?? 'unknown')}\n`,
+        );
         return 0;
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
@@ -83,7 +94,8 @@ async function revisionFile(path: string): Promise<Record<string, unknown>> {
   } catch (error) {
     throw new UsageError(`cannot read the revision ${path}: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${path} must hold a JSON object {addSteps, removeStepIds, reason?}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError(`${path} must hold a JSON object {addSteps, removeStepIds, reason?}`);
   const { addSteps = [], removeStepIds = [], reason } = parsed as Record<string, unknown>;
   return { addSteps, removeStepIds, ...(reason === undefined ? {} : { reason }) };
 }
@@ -91,43 +103,71 @@ async function revisionFile(path: string): Promise<Record<string, unknown>> {
 /** The operator commands, for `runCli`. */
 export const runsOperateCommands: CliCommand[] = [
   command({
-    verb: 'retry', usage: '<run-id> <step-id> [--agent <agent>] [--reason <text>]', stepArg: true, options: ['agent', 'reason'],
+    verb: 'retry',
+    usage: '<run-id> <step-id> [--agent <agent>] [--reason <text>]',
+    stepArg: true,
+    options: ['agent', 'reason'],
     summary: 'Retry a failed step now, optionally as a substitute agent',
-    body: async (step, options) => ({ stepId: step, ...(options.has('agent') ? { agent: options.get('agent') } : {}), ...(options.has('reason') ? { reason: options.get('reason') } : {}) }),
+    body: async (step, options) => ({
+      stepId: step,
+      ...(options.has('agent') ? { agent: options.get('agent') } : {}),
+      ...(options.has('reason') ? { reason: options.get('reason') } : {}),
+    }),
   }),
   command({
-    verb: 'skip', usage: '<run-id> <step-id> --reason <text>', stepArg: true, options: ['reason'],
+    verb: 'skip',
+    usage: '<run-id> <step-id> --reason <text>',
+    stepArg: true,
+    options: ['reason'],
     summary: 'Skip an optional step (a required one is refused)',
     body: async (step, options) => ({ stepId: step, reason: requireOption(options, 'reason') }),
   }),
   command({
-    verb: 'revise', usage: '<run-id> --file <revision.json>', stepArg: false, options: ['file'],
+    verb: 'revise',
+    usage: '<run-id> --file <revision.json>',
+    stepArg: false,
+    options: ['file'],
     summary: 'Revise the plan from a JSON file {addSteps, removeStepIds, reason?}',
     body: async (_step, options) => revisionFile(requireOption(options, 'file')),
   }),
   command({
-    verb: 'cancel', usage: '<run-id> --reason <text>', stepArg: false, options: ['reason'],
+    verb: 'cancel',
+    usage: '<run-id> --reason <text>',
+    stepArg: false,
+    options: ['reason'],
     summary: 'Cancel a running or paused run',
     body: async (_step, options) => ({ reason: requireOption(options, 'reason') }),
   }),
   command({
-    verb: 'pause', usage: '<run-id> [--reason <text>]', stepArg: false, options: ['reason'],
+    verb: 'pause',
+    usage: '<run-id> [--reason <text>]',
+    stepArg: false,
+    options: ['reason'],
     summary: 'Pause a running run: nothing new starts until it is resumed',
     body: async (_step, options) => (options.has('reason') ? { reason: options.get('reason') } : {}),
   }),
   command({
-    verb: 'resume', usage: '<run-id> [--reason <text>]', stepArg: false, options: ['reason'],
+    verb: 'resume',
+    usage: '<run-id> [--reason <text>]',
+    stepArg: false,
+    options: ['reason'],
     summary: 'Resume a paused run',
     body: async (_step, options) => (options.has('reason') ? { reason: options.get('reason') } : {}),
   }),
   command({
-    verb: 'complete', usage: '<run-id> <step-id> --output <output.json>', stepArg: true, options: ['output'],
+    verb: 'complete',
+    usage: '<run-id> <step-id> --output <output.json>',
+    stepArg: true,
+    options: ['output'],
     path: (step) => `steps/${encodeURIComponent(step ?? '')}/complete`,
     summary: "Complete a running external step with its output (checked against the step's outputSchema)",
     body: async (_step, options) => ({ output: await outputFile(requireOption(options, 'output')) }),
   }),
   command({
-    verb: 'fail', usage: '<run-id> <step-id> --reason <text>', stepArg: true, options: ['reason'],
+    verb: 'fail',
+    usage: '<run-id> <step-id> --reason <text>',
+    stepArg: true,
+    options: ['reason'],
     path: (step) => `steps/${encodeURIComponent(step ?? '')}/fail`,
     summary: 'Fail a running external step (not retried)',
     body: async (_step, options) => ({ reason: requireOption(options, 'reason') }),

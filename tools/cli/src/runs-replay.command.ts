@@ -14,7 +14,10 @@ import { formatTable } from './gates.command.js';
 
 type Row = Record<string, unknown>;
 
-function parseRunArgs(args: readonly string[], valued: readonly string[]): { id: string; options: Map<string, string | true> } {
+function parseRunArgs(
+  args: readonly string[],
+  valued: readonly string[],
+): { id: string; options: Map<string, string | true> } {
   const { positional, options } = parseArgs(args, valued, ['json']);
   const [id, extra] = positional;
   if (!id) throw new UsageError('the run id is missing');
@@ -31,7 +34,13 @@ export function brief(value: unknown, max = 60): string {
 
 const lineageCells = (lineage: Row | null | undefined): string[] => {
   if (!lineage) return ['-', '-', '-', '-'];
-  const flags = [lineage.carriedOver ? 'carried' : '', lineage.reviewed ? 'reviewed' : '', lineage.corrected ? 'corrected' : ''].filter(Boolean).join(',');
+  const flags = [
+    lineage.carriedOver ? 'carried' : '',
+    lineage.reviewed ? 'reviewed' : '',
+    lineage.corrected ? 'corrected' : '',
+  ]
+    .filter(Boolean)
+    .join(',');
   return [
     `${brief(lineage.source)}${lineage.fresh === undefined ? '' : lineage.fresh ? ' (fresh)' : ' (cached)'}${flags ? ` [${flags}]` : ''}`,
     typeof lineage.confidence === 'number' ? String(lineage.confidence) : '-',
@@ -42,41 +51,116 @@ const lineageCells = (lineage: Row | null | undefined): string[] => {
 
 const renderers: Record<string, (value: Row, io: CliIo) => void> = {
   show: (run, io) => {
-    io.out(`run ${String(run.runId)}  ${String(run.workflowId)}@${String(run.workflowVersion)}  ${String(run.status)}  revision ${String(run.revision)}\ncreated ${brief(run.createdAt)}  updated ${brief(run.updatedAt)}\n`);
-    io.out(formatTable(['STEP', 'STATUS', 'ATTEMPT', 'TOOL', 'OUTPUT'], ((run.steps as Row[] | undefined) ?? []).map((s) => [String(s.stepId), String(s.status), String(s.attempt ?? '-'), `${String(s.tool)}.${String(s.action)}`, brief(s.output)])));
+    io.out(
+      `run ${String(run.runId)}  ${String(run.workflowId)}@${String(run.workflowVersion)}  ${String(run.status)}  revision ${String(run.revision)}\ncreated ${brief(run.createdAt)}  updated ${brief(run.updatedAt)}\n`,
+    );
+    io.out(
+      formatTable(
+        ['STEP', 'STATUS', 'ATTEMPT', 'TOOL', 'OUTPUT'],
+        ((run.steps as Row[] | undefined) ?? []).map((s) => [
+          String(s.stepId),
+          String(s.status),
+          String(s.attempt ?? '-'),
+          `${String(s.tool)}.${String(s.action)}`,
+          brief(s.output),
+        ]),
+      ),
+    );
   },
   trace: (trace, io) => {
-    io.out(`run ${String(trace.run_id)}  ${String(trace.workflow_id)}  ${String(trace.status)}  ${String(trace.total_duration_ms)} ms  trace ${brief(trace.trace_id)}\n`);
-    io.out(formatTable(['STEP', 'TOOL', 'STATUS', 'ATTEMPTS', 'DURATION_MS', 'POLICY', 'SOURCE', 'CONF', 'UPSTREAM', 'ERROR'], ((trace.steps as Row[] | undefined) ?? []).map((s) => {
-      const [source, confidence, , upstream] = lineageCells(s.lineage as Row | undefined);
-      const error = s.error as Row | null;
-      return [String(s.step), `${String(s.tool)}.${String(s.action)}`, String(s.status), String(s.attempts), brief(s.duration_ms), brief(s.policy), source ?? '-', confidence ?? '-', upstream ?? '-', error ? `${String(error.code)}: ${String(error.message)}` : '-'];
-    })));
+    io.out(
+      `run ${String(trace.run_id)}  ${String(trace.workflow_id)}  ${String(trace.status)}  ${String(trace.total_duration_ms)} ms  trace ${brief(trace.trace_id)}\n`,
+    );
+    io.out(
+      formatTable(
+        ['STEP', 'TOOL', 'STATUS', 'ATTEMPTS', 'DURATION_MS', 'POLICY', 'SOURCE', 'CONF', 'UPSTREAM', 'ERROR'],
+        ((trace.steps as Row[] | undefined) ?? []).map((s) => {
+          const [source, confidence, , upstream] = lineageCells(s.lineage as Row | undefined);
+          const error = s.error as Row | null;
+          return [
+            String(s.step),
+            `${String(s.tool)}.${String(s.action)}`,
+            String(s.status),
+            String(s.attempts),
+            brief(s.duration_ms),
+            brief(s.policy),
+            source ?? '-',
+            confidence ?? '-',
+            upstream ?? '-',
+            error ? `${String(error.code)}: ${String(error.message)}` : '-',
+          ];
+        }),
+      ),
+    );
   },
   checkpoints: (view, io) => {
     const checkpoints = (view.checkpoints as Row[] | undefined) ?? [];
     if (checkpoints.length === 0) return io.out(`run ${String(view.runId)} has no checkpoints yet\n`);
-    io.out(formatTable(['CHECKPOINT', 'REVISION', 'AT', 'EVENT', 'STEP', 'SUMMARY'], checkpoints.map((cp) => [String(cp.id), String(cp.revision), brief(cp.at), String(cp.type), brief(cp.stepId), String(cp.summary)])));
+    io.out(
+      formatTable(
+        ['CHECKPOINT', 'REVISION', 'AT', 'EVENT', 'STEP', 'SUMMARY'],
+        checkpoints.map((cp) => [
+          String(cp.id),
+          String(cp.revision),
+          brief(cp.at),
+          String(cp.type),
+          brief(cp.stepId),
+          String(cp.summary),
+        ]),
+      ),
+    );
   },
   state: (view, io) => {
     const forked = view.forkedFrom as Row | undefined;
-    io.out(`run ${String(view.runId)}  at ${brief(view.at ?? 'latest')} (revision ${String(view.revision)}, ${brief(view.occurredAt)})  ${String(view.status)}${forked ? `  forked from ${String(forked.runId)} at ${String(forked.checkpoint)}` : ''}\n`);
-    io.out(formatTable(['STEP', 'STATUS', 'ATTEMPT', 'SOURCE', 'CONF', 'CUMULATIVE', 'UPSTREAM', 'OUTPUT'], ((view.steps as Row[] | undefined) ?? []).map((s) => [
-      String(s.stepId), String(s.status), String(s.attempt ?? '-'), ...lineageCells(s.lineage as Row | null), brief(s.output),
-    ])));
+    io.out(
+      `run ${String(view.runId)}  at ${brief(view.at ?? 'latest')} (revision ${String(view.revision)}, ${brief(view.occurredAt)})  ${String(view.status)}${forked ? `  forked from ${String(forked.runId)} at ${String(forked.checkpoint)}` : ''}\n`,
+    );
+    io.out(
+      formatTable(
+        ['STEP', 'STATUS', 'ATTEMPT', 'SOURCE', 'CONF', 'CUMULATIVE', 'UPSTREAM', 'OUTPUT'],
+        ((view.steps as Row[] | undefined) ?? []).map((s) => [
+          String(s.stepId),
+          String(s.status),
+          String(s.attempt ?? '-'),
+          ...lineageCells(s.lineage as Row | null),
+          brief(s.output),
+        ]),
+      ),
+    );
   },
   diff: (view, io) => {
     const changes = (view.changes as Row[] | undefined) ?? [];
-    io.out(`run ${String(view.runId)}: ${String(view.from)} -> ${String(view.to)}, ${changes.length} change${changes.length === 1 ? '' : 's'}\n`);
-    if (changes.length > 0) io.out(formatTable(['OP', 'PATH', 'FROM', 'TO'], changes.map((c) => [String(c.op), String(c.path), 'from' in c ? brief(c.from, 40) : '', 'to' in c ? brief(c.to, 40) : ''])));
+    io.out(
+      `run ${String(view.runId)}: ${String(view.from)} -> ${String(view.to)}, ${changes.length} change${changes.length === 1 ? '' : 's'}\n`,
+    );
+    if (changes.length > 0)
+      io.out(
+        formatTable(
+          ['OP', 'PATH', 'FROM', 'TO'],
+          changes.map((c) => [
+            String(c.op),
+            String(c.path),
+            'from' in c ? brief(c.from, 40) : '',
+            'to' in c ? brief(c.to, 40) : '',
+          ]),
+        ),
+      );
   },
   fork: (result, io) => {
     const origin = result.forkedFrom as Row;
-    io.out(`${result.created ? 'forked' : 'already forked:'} run ${String(result.runId)} from ${String(origin.runId)} at ${String(origin.checkpoint)} (revision ${String(origin.revision)})\n`);
+    io.out(
+      `${result.created ? 'forked' : 'already forked:'} run ${String(result.runId)} from ${String(origin.runId)} at ${String(origin.checkpoint)} (revision ${String(origin.revision)})\n`,
+    );
   },
 };
 
-interface Spec { verb: string; usage: string; summary: string; valued: string[]; request(id: string, options: Map<string, string | true>): { method: 'GET' | 'POST'; path: string; body?: unknown } }
+interface Spec {
+  verb: string;
+  usage: string;
+  summary: string;
+  valued: string[];
+  request(id: string, options: Map<string, string | true>): { method: 'GET' | 'POST'; path: string; body?: unknown };
+}
 
 const run = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
 const need = (options: Map<string, string | true>, name: string): string => {
@@ -86,12 +170,54 @@ const need = (options: Map<string, string | true>, name: string): string => {
 };
 
 const specs: Spec[] = [
-  { verb: 'show', usage: 'runs show <run-id> [--json]', summary: 'A run: status and steps', valued: [], request: (id) => ({ method: 'GET', path: run(id) }) },
-  { verb: 'trace', usage: 'runs trace <run-id> [--json]', summary: 'Per step: tool, status, attempts, duration, policy, lineage', valued: [], request: (id) => ({ method: 'GET', path: `${run(id)}/trace` }) },
-  { verb: 'checkpoints', usage: 'runs checkpoints <run-id> [--json]', summary: 'Checkpoints cp-1, cp-2, ...: step outcomes and gate decisions', valued: [], request: (id) => ({ method: 'GET', path: `${run(id)}/checkpoints` }) },
-  { verb: 'state', usage: 'runs state <run-id> [--at cp-N] [--json]', summary: 'The state folded up to a checkpoint (latest without --at), with lineage', valued: ['at'], request: (id, o) => ({ method: 'GET', path: `${run(id)}/state${typeof o.get('at') === 'string' ? `?at=${encodeURIComponent(o.get('at') as string)}` : ''}` }) },
-  { verb: 'diff', usage: 'runs diff <run-id> --from cp-A --to cp-B [--json]', summary: 'What changed between two checkpoints', valued: ['from', 'to'], request: (id, o) => ({ method: 'GET', path: `${run(id)}/diff?${new URLSearchParams({ from: need(o, 'from'), to: need(o, 'to') }).toString()}` }) },
-  { verb: 'fork', usage: 'runs fork <run-id> --at cp-N [--json]', summary: 'A new run from a checkpoint; completed steps are carried over', valued: ['at'], request: (id, o) => ({ method: 'POST', path: `${run(id)}/fork`, body: { at: need(o, 'at') } }) },
+  {
+    verb: 'show',
+    usage: 'runs show <run-id> [--json]',
+    summary: 'A run: status and steps',
+    valued: [],
+    request: (id) => ({ method: 'GET', path: run(id) }),
+  },
+  {
+    verb: 'trace',
+    usage: 'runs trace <run-id> [--json]',
+    summary: 'Per step: tool, status, attempts, duration, policy, lineage',
+    valued: [],
+    request: (id) => ({ method: 'GET', path: `${run(id)}/trace` }),
+  },
+  {
+    verb: 'checkpoints',
+    usage: 'runs checkpoints <run-id> [--json]',
+    summary: 'Checkpoints cp-1, cp-2, ...: step outcomes and gate decisions',
+    valued: [],
+    request: (id) => ({ method: 'GET', path: `${run(id)}/checkpoints` }),
+  },
+  {
+    verb: 'state',
+    usage: 'runs state <run-id> [--at cp-N] [--json]',
+    summary: 'The state folded up to a checkpoint (latest without --at), with lineage',
+    valued: ['at'],
+    request: (id, o) => ({
+      method: 'GET',
+      path: `${run(id)}/state${typeof o.get('at') === 'string' ? `?at=${encodeURIComponent(o.get('at') as string)}` : ''}`,
+    }),
+  },
+  {
+    verb: 'diff',
+    usage: 'runs diff <run-id> --from cp-A --to cp-B [--json]',
+    summary: 'What changed between two checkpoints',
+    valued: ['from', 'to'],
+    request: (id, o) => ({
+      method: 'GET',
+      path: `${run(id)}/diff?${new URLSearchParams({ from: need(o, 'from'), to: need(o, 'to') }).toString()}`,
+    }),
+  },
+  {
+    verb: 'fork',
+    usage: 'runs fork <run-id> --at cp-N [--json]',
+    summary: 'A new run from a checkpoint; completed steps are carried over',
+    valued: ['at'],
+    request: (id, o) => ({ method: 'POST', path: `${run(id)}/fork`, body: { at: need(o, 'at') } }),
+  },
 ];
 
 function command(spec: Spec): CliCommand {

@@ -10,20 +10,51 @@ describe('ledgerflow runs', () => {
     url = await gateway.start();
   });
   afterAll(() => gateway.stop());
-  beforeEach(() => { seen.length = 0; });
+  beforeEach(() => {
+    seen.length = 0;
+  });
 
   async function cli(argv: string[]) {
     let out = '';
     let err = '';
-    const code = await runCli(runsReplayCommands, argv, { out: (t) => { out += t; }, err: (t) => { err += t; }, env: { LEDGERFLOW_URL: url } });
+    const code = await runCli(runsReplayCommands, argv, {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      env: { LEDGERFLOW_URL: url },
+    });
     return { code, out, err };
   }
 
   it('checkpoints: a table of cp-N with revision, time, event, step and summary', async () => {
-    gateway.reply = () => ({ status: 200, body: { runId: 'r-1', revision: 7, checkpoints: [
-      { id: 'cp-1', revision: 4, at: '2026-05-01T10:00:02.000Z', type: 'StepSucceeded', stepId: 'r1', summary: 'r1 succeeded (attempt 1)' },
-      { id: 'cp-2', revision: 7, at: '2026-05-01T10:00:04.000Z', type: 'GateDecided', stepId: 'r2', summary: 'gate r-1.r2 approved by alice' },
-    ] } });
+    gateway.reply = () => ({
+      status: 200,
+      body: {
+        runId: 'r-1',
+        revision: 7,
+        checkpoints: [
+          {
+            id: 'cp-1',
+            revision: 4,
+            at: '2026-05-01T10:00:02.000Z',
+            type: 'StepSucceeded',
+            stepId: 'r1',
+            summary: 'r1 succeeded (attempt 1)',
+          },
+          {
+            id: 'cp-2',
+            revision: 7,
+            at: '2026-05-01T10:00:04.000Z',
+            type: 'GateDecided',
+            stepId: 'r2',
+            summary: 'gate r-1.r2 approved by alice',
+          },
+        ],
+      },
+    });
     const { code, out } = await cli(['runs', 'checkpoints', 'r-1']);
     expect(code).toBe(0);
     expect(seen[0]).toEqual({ method: 'GET', url: '/v1/runs/r-1/checkpoints' });
@@ -36,10 +67,35 @@ describe('ledgerflow runs', () => {
   });
 
   it('state --at: the folded state with each step lineage', async () => {
-    gateway.reply = () => ({ status: 200, body: { runId: 'r-2', at: 'cp-1', revision: 4, occurredAt: '2026-05-01T10:00:02.000Z', status: 'running', forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 }, steps: [
-      { stepId: 'r1', status: 'succeeded', attempt: 1, output: { recorded: true }, lineage: { stepId: 'r1', source: 'ledger', fresh: true, confidence: 0.9, cumulativeConfidence: 0.9, upstream: [], carriedOver: true } },
-      { stepId: 'r2', status: 'pending', attempt: 1, lineage: { stepId: 'r2', upstream: ['r1'] } },
-    ] } });
+    gateway.reply = () => ({
+      status: 200,
+      body: {
+        runId: 'r-2',
+        at: 'cp-1',
+        revision: 4,
+        occurredAt: '2026-05-01T10:00:02.000Z',
+        status: 'running',
+        forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 },
+        steps: [
+          {
+            stepId: 'r1',
+            status: 'succeeded',
+            attempt: 1,
+            output: { recorded: true },
+            lineage: {
+              stepId: 'r1',
+              source: 'ledger',
+              fresh: true,
+              confidence: 0.9,
+              cumulativeConfidence: 0.9,
+              upstream: [],
+              carriedOver: true,
+            },
+          },
+          { stepId: 'r2', status: 'pending', attempt: 1, lineage: { stepId: 'r2', upstream: ['r1'] } },
+        ],
+      },
+    });
     const { code, out } = await cli(['runs', 'state', 'r-2', '--at', 'cp-1']);
     expect(code).toBe(0);
     expect(seen[0]?.url).toBe('/v1/runs/r-2/state?at=cp-1');
@@ -53,9 +109,18 @@ describe('ledgerflow runs', () => {
   });
 
   it('diff: sends from and to, prints each change', async () => {
-    gateway.reply = () => ({ status: 200, body: { runId: 'r-1', from: 'cp-2', to: 'cp-3', changes: [
-      { op: 'replace', path: '/steps/r3/status', from: 'pending', to: 'succeeded' }, { op: 'add', path: '/steps/r3/output', to: { n: 1 } },
-    ] } });
+    gateway.reply = () => ({
+      status: 200,
+      body: {
+        runId: 'r-1',
+        from: 'cp-2',
+        to: 'cp-3',
+        changes: [
+          { op: 'replace', path: '/steps/r3/status', from: 'pending', to: 'succeeded' },
+          { op: 'add', path: '/steps/r3/output', to: { n: 1 } },
+        ],
+      },
+    });
     const { code, out } = await cli(['runs', 'diff', 'r-1', '--from', 'cp-2', '--to=cp-3']);
     expect(code).toBe(0);
     expect(seen[0]?.url).toBe('/v1/runs/r-1/diff?from=cp-2&to=cp-3');
@@ -69,7 +134,15 @@ describe('ledgerflow runs', () => {
   });
 
   it('fork: POSTs the checkpoint and says whether the run was created', async () => {
-    gateway.reply = () => ({ status: 202, body: { runId: 'r-9', created: false, forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 }, location: '/v1/runs/r-9' } });
+    gateway.reply = () => ({
+      status: 202,
+      body: {
+        runId: 'r-9',
+        created: false,
+        forkedFrom: { runId: 'r-1', checkpoint: 'cp-2', revision: 7 },
+        location: '/v1/runs/r-9',
+      },
+    });
     const { code, out } = await cli(['runs', 'fork', 'r-1', '--at', 'cp-2']);
     expect(code).toBe(0);
     expect(seen[0]).toEqual({ method: 'POST', url: '/v1/runs/r-1/fork', body: { at: 'cp-2' } });
@@ -77,9 +150,38 @@ describe('ledgerflow runs', () => {
   });
 
   it('show and trace read the run; --json prints the answer as is', async () => {
-    gateway.reply = (request) => ({ status: 200, body: request.url.endsWith('/trace')
-      ? { run_id: 'r-1', workflow_id: 'wf', status: 'completed', total_duration_ms: 12, trace_id: null, steps: [{ step: 'r1', tool: 'bench', action: 'record', status: 'succeeded', attempts: 0, duration_ms: 5, policy: null, error: null, lineage: { upstream: [], carriedOver: true } }] }
-      : { runId: 'r-1', workflowId: 'wf', workflowVersion: '1.0.0', status: 'completed', revision: 3, steps: [{ stepId: 'r1', status: 'succeeded', attempt: 1, tool: 'bench', action: 'record', output: 'x' }] } });
+    gateway.reply = (request) => ({
+      status: 200,
+      body: request.url.endsWith('/trace')
+        ? {
+            run_id: 'r-1',
+            workflow_id: 'wf',
+            status: 'completed',
+            total_duration_ms: 12,
+            trace_id: null,
+            steps: [
+              {
+                step: 'r1',
+                tool: 'bench',
+                action: 'record',
+                status: 'succeeded',
+                attempts: 0,
+                duration_ms: 5,
+                policy: null,
+                error: null,
+                lineage: { upstream: [], carriedOver: true },
+              },
+            ],
+          }
+        : {
+            runId: 'r-1',
+            workflowId: 'wf',
+            workflowVersion: '1.0.0',
+            status: 'completed',
+            revision: 3,
+            steps: [{ stepId: 'r1', status: 'succeeded', attempt: 1, tool: 'bench', action: 'record', output: 'x' }],
+          },
+    });
     const show = await cli(['runs', 'show', 'r-1']);
     expect(show.out).toContain('run r-1  wf@1.0.0  completed  revision 3');
     expect(show.out).toContain('r1    succeeded  1        bench.record  x');
@@ -93,9 +195,15 @@ describe('ledgerflow runs', () => {
     expect((await cli(['runs', 'diff', 'r-1', '--from', 'cp-1'])).err).toContain('--to <checkpoint> is required');
     expect((await cli(['runs', 'state'])).code).toBe(2);
     expect(seen).toEqual([]);
-    gateway.reply = () => ({ status: 404, body: { error: { code: 'checkpoint_unknown', message: 'checkpoint "cp-9" is unknown: the run has cp-1..cp-3' } } });
+    gateway.reply = () => ({
+      status: 404,
+      body: { error: { code: 'checkpoint_unknown', message: 'checkpoint "cp-9" is unknown: the run has cp-1..cp-3' } },
+    });
     const refused = await cli(['runs', 'state', 'r-1', '--at', 'cp-9']);
-    expect(refused).toMatchObject({ code: 1, err: 'error: HTTP 404 checkpoint_unknown: checkpoint "cp-9" is unknown: the run has cp-1..cp-3\n' });
+    expect(refused).toMatchObject({
+      code: 1,
+      err: 'error: HTTP 404 checkpoint_unknown: checkpoint "cp-9" is unknown: the run has cp-1..cp-3\n',
+    });
     expect(brief('x'.repeat(80), 10)).toBe('xxxxxxx...');
   });
 });

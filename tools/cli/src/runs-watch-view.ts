@@ -24,15 +24,27 @@ export function formatDuration(ms: number | undefined): string {
 /** The run's steps as aligned text lines (header first), in plan order; then a line with the run's status. */
 export function stepTable(run: RunView): string[] {
   const steps = (Array.isArray(run.steps) ? run.steps : []) as StepRow[];
-  const rows = steps.map((step) => [step.stepId ?? '?', step.status ?? 'pending', String(step.attempt ?? '-'), formatDuration(step.durationMs)]);
+  const rows = steps.map((step) => [
+    step.stepId ?? '?',
+    step.status ?? 'pending',
+    String(step.attempt ?? '-'),
+    formatDuration(step.durationMs),
+  ]);
   const widths = HEADER.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] as string).length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(HEADER), ...rows.map(line), `run ${run.runId}: ${run.status}`];
 }
 
 /** One update as a plain line: position, event type, step and attempt when named, the run's status after it. */
 export function updateLine(update: RunUpdate): string {
-  const step = update.stepId === undefined ? '' : ` ${update.stepId}${update.attempt === undefined ? '' : ` (attempt ${update.attempt})`}`;
+  const step =
+    update.stepId === undefined
+      ? ''
+      : ` ${update.stepId}${update.attempt === undefined ? '' : ` (attempt ${update.attempt})`}`;
   return `[${update.position}] ${update.occurredAt} ${update.type}${step} -> run ${update.status}`;
 }
 
@@ -43,7 +55,11 @@ export function updateLine(update: RunUpdate): string {
 export function outcomeOf(run: RunView): { line: string; code: number } {
   const failure = run.failure as { code?: string; reason?: string } | undefined;
   if (run.status === 'completed') return { line: `run ${run.runId} completed`, code: 0 };
-  if (run.status === 'failed') return { line: `run ${run.runId} failed: ${failure?.code ?? 'unknown'}: ${failure?.reason ?? ''}`.trimEnd(), code: 1 };
+  if (run.status === 'failed')
+    return {
+      line: `run ${run.runId} failed: ${failure?.code ?? 'unknown'}: ${failure?.reason ?? ''}`.trimEnd(),
+      code: 1,
+    };
   return { line: `run ${run.runId} ${run.status}`, code: 1 };
 }
 

@@ -39,7 +39,13 @@ export function parseStartArgs(args: readonly string[]): StartArgs {
   const inputFile = options.get('input') as string | undefined;
   const idempotencyKey = options.get('idempotency-key') as string | undefined;
   if (idempotencyKey === '') throw new UsageError('--idempotency-key must not be empty');
-  return { workflowId, ...(inputFile === undefined ? {} : { inputFile }), ...(idempotencyKey === undefined ? {} : { idempotencyKey }), watch: options.has('watch'), plain: options.has('plain') };
+  return {
+    workflowId,
+    ...(inputFile === undefined ? {} : { inputFile }),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    watch: options.has('watch'),
+    plain: options.has('plain'),
+  };
 }
 
 /** `runs watch` arguments, parsed. @throws UsageError as {@link parseStartArgs}. */
@@ -49,7 +55,8 @@ export function parseWatchArgs(args: readonly string[]): { runId: string; plain:
   if (!runId) throw new UsageError('the run id is missing');
   if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
   const until = options.get('until') as string | undefined;
-  if (until !== undefined && !/^[A-Z][A-Za-z]{1,63}$/.test(until)) throw new UsageError(`--until must be an event type such as GateOpened, got ${until}`);
+  if (until !== undefined && !/^[A-Z][A-Za-z]{1,63}$/.test(until))
+    throw new UsageError(`--until must be an event type such as GateOpened, got ${until}`);
   return { runId, plain: options.has('plain'), ...(until === undefined ? {} : { until }) };
 }
 
@@ -69,7 +76,10 @@ async function readInput(path: string): Promise<unknown> {
 
 function tokenOf(io: CliIo): string {
   const token = io.env.LEDGERFLOW_TOKEN;
-  if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export your bearer token (a JWT; `ledgerflow token` prints a development one)');
+  if (!token)
+    throw new UsageError(
+      'LEDGERFLOW_TOKEN is not set: export your bearer token (a JWT; `ledgerflow token` prints a development one)',
+    );
   return token;
 }
 
@@ -79,7 +89,11 @@ function tokenOf(io: CliIo): string {
  * With `until` (an event type, e.g. `GateOpened`) it stops at the first such event of the run, earlier ones
  * included, with exit 0 (1 when the run ends without one): a script waits for a gate this way.
  */
-export async function watchRun(io: CliIo, runId: string, options: { token: string; tty: boolean; until?: string }): Promise<number> {
+export async function watchRun(
+  io: CliIo,
+  runId: string,
+  options: { token: string; tty: boolean; until?: string },
+): Promise<number> {
   const client = new LedgerflowClient({ baseUrl: gatewayUrlOf(io.env), token: options.token });
   let drawn = 0;
   let drawnAt = 0;
@@ -123,19 +137,39 @@ const isTerminal = (plain: boolean) => !plain && process.stdout.isTTY === true;
 
 /** `runs start` and `runs watch`, for `runCli`. */
 export const runsWatchCommands: CliCommand[] = [
-  usageCheckedCommand(['runs', 'start'], START_USAGE, 'Start a run of a workflow (input from a JSON file); --watch follows it to its end', async (args, io) => {
-    const parsed = parseStartArgs(args);
-    const token = tokenOf(io);
-    const input = parsed.inputFile === undefined ? {} : await readInput(parsed.inputFile);
-    const body = parsed.idempotencyKey === undefined ? { input } : { input, idempotencyKey: parsed.idempotencyKey };
-    const started = await callGateway(io, 'POST', `/v1/workflows/${encodeURIComponent(parsed.workflowId)}/runs`, body, token);
-    if (!started.ok) return 1;
-    const { runId, created } = started.value as { runId: string; created?: boolean };
-    io.out(`run ${runId} ${created === false ? 'was already started with this idempotency key' : 'started'}\n`);
-    return parsed.watch ? watchRun(io, runId, { token, tty: isTerminal(parsed.plain) }) : 0;
-  }),
-  usageCheckedCommand(['runs', 'watch'], WATCH_USAGE, "Follow a run live: its steps' status, attempt and duration, then the outcome (exit 0 completed, 1 failed/cancelled)", async (args, io) => {
-    const { runId, plain, until } = parseWatchArgs(args);
-    return watchRun(io, runId, { token: tokenOf(io), tty: isTerminal(plain), ...(until === undefined ? {} : { until }) });
-  }),
+  usageCheckedCommand(
+    ['runs', 'start'],
+    START_USAGE,
+    'Start a run of a workflow (input from a JSON file); --watch follows it to its end',
+    async (args, io) => {
+      const parsed = parseStartArgs(args);
+      const token = tokenOf(io);
+      const input = parsed.inputFile === undefined ? {} : await readInput(parsed.inputFile);
+      const body = parsed.idempotencyKey === undefined ? { input } : { input, idempotencyKey: parsed.idempotencyKey };
+      const started = await callGateway(
+        io,
+        'POST',
+        `/v1/workflows/${encodeURIComponent(parsed.workflowId)}/runs`,
+        body,
+        token,
+      );
+      if (!started.ok) return 1;
+      const { runId, created } = started.value as { runId: string; created?: boolean };
+      io.out(`run ${runId} ${created === false ? 'was already started with this idempotency key' : 'started'}\n`);
+      return parsed.watch ? watchRun(io, runId, { token, tty: isTerminal(parsed.plain) }) : 0;
+    },
+  ),
+  usageCheckedCommand(
+    ['runs', 'watch'],
+    WATCH_USAGE,
+    "Follow a run live: its steps' status, attempt and duration, then the outcome (exit 0 completed, 1 failed/cancelled)",
+    async (args, io) => {
+      const { runId, plain, until } = parseWatchArgs(args);
+      return watchRun(io, runId, {
+        token: tokenOf(io),
+        tty: isTerminal(plain),
+        ...(until === undefined ? {} : { until }),
+      });
+    },
+  ),
 ];

@@ -22,9 +22,13 @@ export const HOSTED_SERVICES: readonly string[] = NATS_SERVICE_PRINCIPALS;
 
 function servicesOf(option: string | undefined): string[] {
   if (option === undefined) return [...HOSTED_SERVICES];
-  const names = option.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = option
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.find((name) => !HOSTED_SERVICES.includes(name));
-  if (unknown !== undefined || names.length === 0) throw new UsageError(`--services: expected some of ${HOSTED_SERVICES.join(', ')}, got ${option}`);
+  if (unknown !== undefined || names.length === 0)
+    throw new UsageError(`--services: expected some of ${HOSTED_SERVICES.join(', ')}, got ${option}`);
   return names;
 }
 
@@ -37,11 +41,16 @@ try {
   credentialsDir = options.get('nats-credentials-dir');
 } catch (error) {
   if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`error: ${error.message}\nusage: node tools/cli/dist/services-process.js [--services <name>[,<name>...]] [--nats-credentials-dir <dir>]\n`);
+  process.stderr.write(
+    `error: ${error.message}\nusage: node tools/cli/dist/services-process.js [--services <name>[,<name>...]] [--nats-credentials-dir <dir>]\n`,
+  );
   process.exit(2);
 }
 const root = installRoot();
 hostServices({
   mains: services.map((name) => pathToFileURL(join(root, 'services', name, 'dist', 'main.js')).href),
-  envOf: (name) => (credentialsDir === undefined ? process.env : { ...process.env, NATS_NKEY_SEED_FILE: join(credentialsDir, `${name}.nk`) }),
+  envOf: (name) =>
+    credentialsDir === undefined
+      ? process.env
+      : { ...process.env, NATS_NKEY_SEED_FILE: join(credentialsDir, `${name}.nk`) },
 });

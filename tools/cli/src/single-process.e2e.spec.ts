@@ -27,7 +27,12 @@ describe('ledgerflow start --single-process', () => {
   let receiver: OtlpReceiver;
 
   const cli = (...args: string[]) => {
-    const done = spawnSync(process.execPath, [cliPath, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, LEDGERFLOW_DATA_DIR: dataDir, NATS_URL: '' } });
+    const done = spawnSync(process.execPath, [cliPath, ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, LEDGERFLOW_DATA_DIR: dataDir, NATS_URL: '' },
+    });
     return { code: done.status, out: `${done.stdout}${done.stderr}` };
   };
   const status = (): Status => JSON.parse(cli('status', '--json').out) as Status;
@@ -39,7 +44,11 @@ describe('ledgerflow start --single-process', () => {
     });
     expect(response.status).toBe(202);
     const { runId } = (await response.json()) as { runId: string };
-    await eventually(async () => ((await store.readStream(`run-${runId}`)).some((e) => e.type === 'RunCompleted') ? true : undefined), 60_000, `run ${runId} completed`);
+    await eventually(
+      async () => ((await store.readStream(`run-${runId}`)).some((e) => e.type === 'RunCompleted') ? true : undefined),
+      60_000,
+      `run ${runId} completed`,
+    );
     return runId;
   };
 
@@ -50,12 +59,28 @@ describe('ledgerflow start --single-process', () => {
     server = await spawnProcess({
       name: 'ledgerflow-start',
       command: process.execPath,
-      args: [cliPath, 'start', '--single-process', '--data-dir', dataDir, '--port', String(port), '--nats-port', String(await freePort()),
-        '--definitions', 'examples/bench/workflows', '--worker', `bench-workers=${join(root, 'examples/bench/dist/workers.js')}@lf.tool.bench.>`],
+      args: [
+        cliPath,
+        'start',
+        '--single-process',
+        '--data-dir',
+        dataDir,
+        '--port',
+        String(port),
+        '--nats-port',
+        String(await freePort()),
+        '--definitions',
+        'examples/bench/workflows',
+        '--worker',
+        `bench-workers=${join(root, 'examples/bench/dist/workers.js')}@lf.tool.bench.>`,
+      ],
       cwd: root,
       env: {
-        BENCH_LEDGER: join(dataDir, 'bench-ledger.jsonl'), LEDGERFLOW_LOG_LEVEL: 'warn', NATS_URL: undefined,
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl, OTEL_BSP_SCHEDULE_DELAY: '100',
+        BENCH_LEDGER: join(dataDir, 'bench-ledger.jsonl'),
+        LEDGERFLOW_LOG_LEVEL: 'warn',
+        NATS_URL: undefined,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
       },
       readyLine: /^ledgerflow:ready stack$/,
       readyTimeoutMs: 240_000,
@@ -74,7 +99,11 @@ describe('ledgerflow start --single-process', () => {
   it('runs the six services as one supervised process; a run completes, traced by each service under its own name', async () => {
     const running = status();
     expect(running).toMatchObject({ running: true, info: { layout: 'single-process' } });
-    expect(running.processes.map((p) => [p.name, p.ready])).toEqual([['nats-server', true], ['services', true], ['bench-workers', true]]);
+    expect(running.processes.map((p) => [p.name, p.ready])).toEqual([
+      ['nats-server', true],
+      ['services', true],
+      ['bench-workers', true],
+    ]);
     const runId = await completedRun('single-1');
     const steps = (await store.readStream(`run-${runId}`)).filter((e) => e.type === 'StepSucceeded');
     expect(steps).toHaveLength(10);
@@ -93,10 +122,15 @@ describe('ledgerflow start --single-process', () => {
     const before = status().processes.find((p) => p.name === 'services');
     process.kill(before?.pid as number, 'SIGKILL');
     // Each probe runs `ledgerflow status`: once a second.
-    const after = await eventually(async () => {
-      const services = status().processes.find((p) => p.name === 'services');
-      return services?.ready && services.restarts === 1 && services.pid !== before?.pid ? services : undefined;
-    }, 240_000, 'the services process restarted and ready', 1_000);
+    const after = await eventually(
+      async () => {
+        const services = status().processes.find((p) => p.name === 'services');
+        return services?.ready && services.restarts === 1 && services.pid !== before?.pid ? services : undefined;
+      },
+      240_000,
+      'the services process restarted and ready',
+      1_000,
+    );
     expect(after.restarts).toBe(1);
     await completedRun('single-2');
   }, 330_000);
@@ -110,12 +144,16 @@ describe('ledgerflow start --single-process', () => {
 
 describe('services-process', () => {
   const script = join(repoRoot(), 'tools/cli/dist/services-process.js');
-  const run = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 60_000, env });
+  const run = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 60_000, env });
 
   it('exits 78 naming the variable when a hosted service is misconfigured, and 2 for an unknown service', () => {
     const misconfigured = run(['--services', 'planner,policy'], { PATH: process.env.PATH ?? '' });
     expect([misconfigured.status, misconfigured.stderr]).toEqual([78, expect.stringContaining('LEDGERFLOW_PII_KEY')]);
     const unknown = run(['--services', 'planner,scheduler'], {});
-    expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining('--services: expected some of planner')]);
+    expect([unknown.status, unknown.stderr]).toEqual([
+      2,
+      expect.stringContaining('--services: expected some of planner'),
+    ]);
   }, 60_000);
 });

@@ -26,7 +26,9 @@ export class StandInGateway {
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
       let text = '';
-      request.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+      request.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
       request.on('end', () => {
         const entry: SeenRequest = {
           method: request.method ?? '',

@@ -35,10 +35,15 @@ async function natsServerBinary(root: string, env: Readonly<Record<string, strin
 
 /** Writes `ledgerflow nats credentials` for the services and `workers` into the data directory. */
 async function writeCredentials(options: StartOptions): Promise<void> {
-  const args = ['--out', options.layout.natsCredentialsDir, ...options.workers.flatMap((w) => ['--tool-worker', `${w.name}=${w.subjects.join(',')}`])];
+  const args = [
+    '--out',
+    options.layout.natsCredentialsDir,
+    ...options.workers.flatMap((w) => ['--tool-worker', `${w.name}=${w.subjects.join(',')}`]),
+  ];
   let output = '';
   const capture: CliIo = { out: (text) => (output += text), err: (text) => (output += text), env: {} };
-  if ((await natsCredentialsCommand.run(args, capture)) !== 0) throw new Error(`ledgerflow nats credentials failed:\n${output}`);
+  if ((await natsCredentialsCommand.run(args, capture)) !== 0)
+    throw new Error(`ledgerflow nats credentials failed:\n${output}`);
 }
 
 /** One log file per process under `logsDir`, opened on first use (append). */
@@ -51,7 +56,8 @@ function logFiles(logsDir: string): { write(name: string, line: string): void; c
       if (!file) files.set(name, (file = createWriteStream(join(logsDir, `${name}.log`), { flags: 'a' })));
       file.write(`${line}\n`);
     },
-    close: () => Promise.all([...files.values()].map((f) => new Promise<void>((resolve) => f.end(resolve)))).then(() => undefined),
+    close: () =>
+      Promise.all([...files.values()].map((f) => new Promise<void>((resolve) => f.end(resolve)))).then(() => undefined),
   };
 }
 
@@ -60,19 +66,41 @@ function logFiles(logsDir: string): { write(name: string, line: string): void; c
  * `--single-process`, the one process hosting all six) and the tool workers under one supervisor, logging to `<dataDir>/logs` and keeping `<dataDir>/status.json` current.
  * @throws Error (with the failing process's output) when something does not start; what started is stopped.
  */
-export async function startInstance(root: string, options: StartOptions, secrets: DevSecrets, io: CliIo): Promise<Instance> {
+export async function startInstance(
+  root: string,
+  options: StartOptions,
+  secrets: DevSecrets,
+  io: CliIo,
+): Promise<Instance> {
   const { layout } = options;
-  const missing = SERVICE_NAMES.map((name) => join(root, 'services', name, 'dist', 'main.js')).filter((file) => !existsSync(file));
-  if (missing.length > 0) throw new Error(`not built (missing ${missing[0]}): run npx tsc -b tsconfig.build.json (or make build) first`);
+  const missing = SERVICE_NAMES.map((name) => join(root, 'services', name, 'dist', 'main.js')).filter(
+    (file) => !existsSync(file),
+  );
+  if (missing.length > 0)
+    throw new Error(`not built (missing ${missing[0]}): run npx tsc -b tsconfig.build.json (or make build) first`);
   await writeCredentials(options);
   const logs = logFiles(layout.logsDir);
   const natsUrl = options.externalNatsUrl ?? `nats://127.0.0.1:${options.natsPort}`;
   const gatewayUrl = `http://127.0.0.1:${options.gatewayPort}`;
   const startedAt = new Date().toISOString();
-  const info = { dataDir: layout.root, natsUrl, gatewayUrl, docsUrl: `${gatewayUrl}/docs`, layout: options.singleProcess ? 'single-process' : 'processes' };
+  const info = {
+    dataDir: layout.root,
+    natsUrl,
+    gatewayUrl,
+    docsUrl: `${gatewayUrl}/docs`,
+    layout: options.singleProcess ? 'single-process' : 'processes',
+  };
   let supervisor: Supervisor | undefined = undefined;
   const writeStatus = (): void => {
-    if (supervisor) writeStatusFile(layout.statusFile, { version: 1, supervisorPid: process.pid, startedAt, updatedAt: new Date().toISOString(), info, processes: supervisor.status() });
+    if (supervisor)
+      writeStatusFile(layout.statusFile, {
+        version: 1,
+        supervisorPid: process.pid,
+        startedAt,
+        updatedAt: new Date().toISOString(),
+        info,
+        processes: supervisor.status(),
+      });
   };
   const log = (entry: SupervisorLogEntry): void => {
     const line = JSON.stringify(entry);
@@ -82,17 +110,31 @@ export async function startInstance(root: string, options: StartOptions, secrets
   supervisor = new Supervisor({ log, output: (name, _stream, line) => logs.write(name, line), onChange: writeStatus });
   const running = supervisor;
   const plan = servicePlan({
-    root, layout, secrets, natsUrl, gatewayPort: options.gatewayPort, definitions: options.definitions, workers: options.workers, env: io.env, singleProcess: options.singleProcess,
+    root,
+    layout,
+    secrets,
+    natsUrl,
+    gatewayPort: options.gatewayPort,
+    definitions: options.definitions,
+    workers: options.workers,
+    env: io.env,
+    singleProcess: options.singleProcess,
   });
   const stop = async (): Promise<void> => {
-    await running.stop([...plan.workers, ...plan.services].map((spec) => spec.name).filter((name) => running.status().some((s) => s.name === name)));
-    if (!options.externalNatsUrl && running.status().some((s) => s.name === 'nats-server')) await running.stop(['nats-server']);
+    await running.stop(
+      [...plan.workers, ...plan.services]
+        .map((spec) => spec.name)
+        .filter((name) => running.status().some((s) => s.name === name)),
+    );
+    if (!options.externalNatsUrl && running.status().some((s) => s.name === 'nats-server'))
+      await running.stop(['nats-server']);
     await running.stop();
     writeStatus();
     await logs.close();
   };
   try {
-    if (!options.externalNatsUrl) await running.start(natsServerSpec(await natsServerBinary(root, io.env), options.natsPort, layout));
+    if (!options.externalNatsUrl)
+      await running.start(natsServerSpec(await natsServerBinary(root, io.env), options.natsPort, layout));
     const [planner, ...others] = plan.services;
     await running.start(planner as (typeof plan.services)[number]);
     await Promise.all(others.map((spec) => running.start(spec)));

@@ -43,7 +43,11 @@ export function layoutOf(dataDir: string): DataDirLayout {
  * The data directory a command uses: `--data-dir`, else `LEDGERFLOW_DATA_DIR`, else {@link DEFAULT_DATA_DIR};
  * a relative one is resolved against `cwd` (default the working directory).
  */
-export function dataDirOf(option: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): DataDirLayout {
+export function dataDirOf(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd = process.cwd(),
+): DataDirLayout {
   return layoutOf(resolve(cwd, option ?? env.LEDGERFLOW_DATA_DIR ?? DEFAULT_DATA_DIR));
 }
 
@@ -51,7 +55,10 @@ export function dataDirOf(option: string | undefined, env: Readonly<Record<strin
  * Takes every `--<name> <value>` / `--<name>=<value>` of the repeatable options `names` out of `args`.
  * @returns the values by option name, and the remaining arguments for `parseArgs`.
  */
-export function takeRepeated(args: readonly string[], names: readonly string[]): { values: Map<string, string[]>; rest: string[] } {
+export function takeRepeated(
+  args: readonly string[],
+  names: readonly string[],
+): { values: Map<string, string[]>; rest: string[] } {
   const values = new Map<string, string[]>(names.map((name) => [name, []]));
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {

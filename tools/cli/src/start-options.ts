@@ -26,16 +26,22 @@ export interface StartOptions {
 
 function port(value: string, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${what} must be a port number (1..65535), got ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UsageError(`${what} must be a port number (1..65535), got ${value}`);
   return n;
 }
 
 /** `<name>=<script>@<subject>[,<subject>...]`, the script relative to `cwd`. */
 function workerOf(spec: string, cwd: string): WorkerSpec {
   const match = /^([A-Za-z0-9_-]+)=([^@]+)@(.+)$/.exec(spec);
-  const subjects = (match?.[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const subjects = (match?.[3] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!match || subjects.length === 0) {
-    throw new UsageError(`--worker ${spec}: expected <name>=<script>@<subject>[,<subject>...], e.g. bench-workers=examples/bench/dist/workers.js@lf.tool.bench.>`);
+    throw new UsageError(
+      `--worker ${spec}: expected <name>=<script>@<subject>[,<subject>...], e.g. bench-workers=examples/bench/dist/workers.js@lf.tool.bench.>`,
+    );
   }
   const script = match[2] as string;
   return { name: match[1] as string, script: isAbsolute(script) ? script : resolve(cwd, script), subjects };
@@ -45,17 +51,39 @@ function workerOf(spec: string, cwd: string): WorkerSpec {
  * Parses `ledgerflow start`'s arguments; relative paths are resolved against `cwd`.
  * @throws UsageError for an unknown option, a bad port, a malformed `--worker`, or a worker named like a service.
  */
-export function parseStartOptions(args: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): StartOptions {
+export function parseStartOptions(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): StartOptions {
   const { values, rest } = takeRepeated(args, ['worker']);
   const parsed = parseArgs(rest, ['data-dir', 'port', 'nats-port', 'definitions'], ['single-process']);
   const { positional } = parsed;
   const options = parsed.options as Map<string, string>;
   if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
   const workers = (values.get('worker') ?? []).map((spec) => workerOf(spec, cwd));
-  const reserved = ['nats-server', 'services', 'planner', 'policy', 'approval', 'memory', 'executor', 'gateway', 'admin', 'publisher'];
+  const reserved = [
+    'nats-server',
+    'services',
+    'planner',
+    'policy',
+    'approval',
+    'memory',
+    'executor',
+    'gateway',
+    'admin',
+    'publisher',
+  ];
   const clash = workers.find((w, i) => reserved.includes(w.name) || workers.findIndex((o) => o.name === w.name) !== i);
-  if (clash) throw new UsageError(`--worker ${clash.name}: the name is taken (by a service, a NATS principal or another worker)`);
-  const definitions = (options.get('definitions') ?? '').split(',').map((d) => d.trim()).filter(Boolean).map((d) => resolve(cwd, d));
+  if (clash)
+    throw new UsageError(
+      `--worker ${clash.name}: the name is taken (by a service, a NATS principal or another worker)`,
+    );
+  const definitions = (options.get('definitions') ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => resolve(cwd, d));
   return {
     layout: dataDirOf(options.get('data-dir'), env, cwd),
     gatewayPort: port(options.get('port') ?? env.LEDGERFLOW_GATEWAY_PORT ?? '8080', '--port'),

@@ -4,13 +4,27 @@ import { formatUptime, statusTable } from './status.command.js';
 
 describe('ledgerflow start options', () => {
   it('defaults to .data/ledgerflow, gateway 8080 (or LEDGERFLOW_GATEWAY_PORT) and nats-server on 4222', () => {
-    expect(parseStartOptions([], {}, '/repo')).toMatchObject({ layout: { root: '/repo/.data/ledgerflow', pidFile: '/repo/.data/ledgerflow/ledgerflow.pid' }, gatewayPort: 8080, natsPort: 4222, workers: [] });
-    expect(parseStartOptions([], { LEDGERFLOW_GATEWAY_PORT: '9090', NATS_URL: 'nats://x:4222' }, '/repo')).toMatchObject({ gatewayPort: 9090, externalNatsUrl: 'nats://x:4222' });
+    expect(parseStartOptions([], {}, '/repo')).toMatchObject({
+      layout: { root: '/repo/.data/ledgerflow', pidFile: '/repo/.data/ledgerflow/ledgerflow.pid' },
+      gatewayPort: 8080,
+      natsPort: 4222,
+      workers: [],
+    });
+    expect(
+      parseStartOptions([], { LEDGERFLOW_GATEWAY_PORT: '9090', NATS_URL: 'nats://x:4222' }, '/repo'),
+    ).toMatchObject({ gatewayPort: 9090, externalNatsUrl: 'nats://x:4222' });
   });
 
   it('resolves --data-dir, --definitions and repeated --worker against the working directory', () => {
     const options = parseStartOptions(
-      ['--data-dir', 'd', '--definitions=a,b', '--worker', 'bench-workers=examples/bench/dist/workers.js@lf.tool.bench.>', '--worker=w2=/abs/w.js@lf.tool.x.>,lf.tool.y.>'],
+      [
+        '--data-dir',
+        'd',
+        '--definitions=a,b',
+        '--worker',
+        'bench-workers=examples/bench/dist/workers.js@lf.tool.bench.>',
+        '--worker=w2=/abs/w.js@lf.tool.x.>,lf.tool.y.>',
+      ],
       {},
       '/repo',
     );
@@ -24,7 +38,10 @@ describe('ledgerflow start options', () => {
 
   it('runs the services in one process with --single-process, each in its own by default', () => {
     expect(parseStartOptions([], {}, '/repo').singleProcess).toBe(false);
-    expect(parseStartOptions(['--single-process', '--port', '9000'], {}, '/repo')).toMatchObject({ singleProcess: true, gatewayPort: 9000 });
+    expect(parseStartOptions(['--single-process', '--port', '9000'], {}, '/repo')).toMatchObject({
+      singleProcess: true,
+      gatewayPort: 9000,
+    });
   });
 
   it.each([
@@ -43,10 +60,32 @@ describe('ledgerflow status table', () => {
   it('shows pid, state, uptime, restarts, readiness and the last exit per process', () => {
     const table = statusTable(
       {
-        version: 1, supervisorPid: 1, startedAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:10:00.000Z', info: {},
+        version: 1,
+        supervisorPid: 1,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:10:00.000Z',
+        info: {},
         processes: [
-          { name: 'policy', state: 'ready', pid: 42, startedAt: '2026-01-01T00:08:55.000Z', restarts: 1, ready: true, lastExit: { pid: 41, code: null, signal: 'SIGKILL', at: '2026-01-01T00:08:54.500Z', uptimeMs: 1 }, nextRestartAt: null },
-          { name: 'gateway', state: 'backoff', pid: null, startedAt: null, restarts: 0, ready: false, lastExit: { pid: 7, code: 1, signal: null, at: '2026-01-01T00:09:59.000Z', uptimeMs: 1 }, nextRestartAt: '2026-01-01T00:10:00.500Z' },
+          {
+            name: 'policy',
+            state: 'ready',
+            pid: 42,
+            startedAt: '2026-01-01T00:08:55.000Z',
+            restarts: 1,
+            ready: true,
+            lastExit: { pid: 41, code: null, signal: 'SIGKILL', at: '2026-01-01T00:08:54.500Z', uptimeMs: 1 },
+            nextRestartAt: null,
+          },
+          {
+            name: 'gateway',
+            state: 'backoff',
+            pid: null,
+            startedAt: null,
+            restarts: 0,
+            ready: false,
+            lastExit: { pid: 7, code: 1, signal: null, at: '2026-01-01T00:09:59.000Z', uptimeMs: 1 },
+            nextRestartAt: '2026-01-01T00:10:00.500Z',
+          },
         ],
       },
       Date.parse('2026-01-01T00:10:00.000Z'),

@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { SERVICE_NODE_ARGS, type ProcessSpec } from '@ledgerflow/supervisor';
-import { DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER, GRANT_SIGNING_KEY_ENV, GRANT_VERIFY_KEY_ENV, NATS_SERVICE_PRINCIPALS as SERVICE_NAMES } from '@ledgerflow/contracts';
+import {
+  DEFAULT_AUTH_AUDIENCE,
+  DEFAULT_AUTH_ISSUER,
+  GRANT_SIGNING_KEY_ENV,
+  GRANT_VERIFY_KEY_ENV,
+  NATS_SERVICE_PRINCIPALS as SERVICE_NAMES,
+} from '@ledgerflow/contracts';
 import type { DataDirLayout } from './start-layout.js';
 import type { DevSecrets } from './start-secrets.js';
 
@@ -32,7 +38,6 @@ export interface StartPlanInput {
 /** The supervised name of the one process of `--single-process` (its ready line: `ledgerflow:ready services`). */
 export const SINGLE_PROCESS_NAME = 'services';
 
-
 /** Each service gets this long to print its ready line after a (re)start (ms); the policy service compiles its packs first. */
 const READY_TIMEOUT_MS = 60_000;
 /** The one process of `--single-process` starts the six services one after another. */
@@ -47,7 +52,9 @@ const SINGLE_READY_TIMEOUT_MS = 180_000;
  */
 export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; workers: ProcessSpec[] } {
   const { layout, secrets } = input;
-  const inherited = Object.fromEntries(Object.entries(input.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const inherited = Object.fromEntries(
+    Object.entries(input.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const common: Record<string, string> = {
     ...inherited,
     NATS_URL: input.natsUrl,
@@ -68,7 +75,12 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     [GRANT_SIGNING_KEY_ENV]: secrets.grantSigningKey,
     ...(input.definitions.length > 0 ? { LEDGERFLOW_DEFINITIONS_DIR: input.definitions.join(',') } : {}),
   };
-  const node = (name: string, script: string, env: Record<string, string>, nodeArgs: readonly string[] = []): ProcessSpec => ({
+  const node = (
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    nodeArgs: readonly string[] = [],
+  ): ProcessSpec => ({
     name,
     command: process.execPath,
     args: [...nodeArgs, script],
@@ -81,7 +93,12 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     const hosted: ProcessSpec = {
       name: SINGLE_PROCESS_NAME,
       command: process.execPath,
-      args: [...SERVICE_NODE_ARGS, join(input.root, 'tools', 'cli', 'dist', 'services-process.js'), '--nats-credentials-dir', layout.natsCredentialsDir],
+      args: [
+        ...SERVICE_NODE_ARGS,
+        join(input.root, 'tools', 'cli', 'dist', 'services-process.js'),
+        '--nats-credentials-dir',
+        layout.natsCredentialsDir,
+      ],
       cwd: input.root,
       env: serviceEnv,
       readyLine: new RegExp(`^ledgerflow:ready ${SINGLE_PROCESS_NAME}$`),
@@ -90,7 +107,9 @@ export function servicePlan(input: StartPlanInput): { services: ProcessSpec[]; w
     return { services: [hosted], workers: input.workers.map((worker) => node(worker.name, worker.script, common)) };
   }
   return {
-    services: SERVICE_NAMES.map((name) => node(name, join(input.root, 'services', name, 'dist', 'main.js'), serviceEnv, SERVICE_NODE_ARGS)),
+    services: SERVICE_NAMES.map((name) =>
+      node(name, join(input.root, 'services', name, 'dist', 'main.js'), serviceEnv, SERVICE_NODE_ARGS),
+    ),
     workers: input.workers.map((worker) => node(worker.name, worker.script, common)),
   };
 }
@@ -100,7 +119,17 @@ export function natsServerSpec(binary: string, port: number, layout: DataDirLayo
   return {
     name: 'nats-server',
     command: binary,
-    args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', layout.jetstreamDir, '-c', join(layout.natsCredentialsDir, 'nats-server.conf')],
+    args: [
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-js',
+      '-sd',
+      layout.jetstreamDir,
+      '-c',
+      join(layout.natsCredentialsDir, 'nats-server.conf'),
+    ],
     env: { PATH: process.env.PATH ?? '' },
     readyLine: /Server is ready/,
     readyOn: 'both',

@@ -17,7 +17,12 @@ export interface DevSecrets {
   readonly created: boolean;
 }
 
-const FILES = { grantSigningKey: 'grant-signing-key.pem', grantVerifyKey: 'grant-verify-key.pem', piiKey: 'pii.key', authSecret: 'auth-secret' } as const;
+const FILES = {
+  grantSigningKey: 'grant-signing-key.pem',
+  grantVerifyKey: 'grant-verify-key.pem',
+  piiKey: 'pii.key',
+  authSecret: 'auth-secret',
+} as const;
 
 /**
  * Reads the development secrets from `dir`, or generates them there (directory mode 0700, files 0600) when
@@ -25,19 +30,33 @@ const FILES = { grantSigningKey: 'grant-signing-key.pem', grantVerifyKey: 'grant
  * @throws Error naming the file when only some of them exist (a partial copy), and the file system's errors.
  */
 export async function loadOrCreateDevSecrets(dir: string): Promise<DevSecrets> {
-  const existing = await Promise.all(Object.values(FILES).map((file) => readFile(join(dir, file), 'utf8').then((text) => text.trim(), () => undefined)));
+  const existing = await Promise.all(
+    Object.values(FILES).map((file) =>
+      readFile(join(dir, file), 'utf8').then(
+        (text) => text.trim(),
+        () => undefined,
+      ),
+    ),
+  );
   if (existing.every((value) => value !== undefined)) {
     const [grantSigningKey, grantVerifyKey, piiKey, authSecret] = existing as string[];
     return { grantSigningKey, grantVerifyKey, piiKey, authSecret, created: false } as DevSecrets;
   }
   const missing = Object.values(FILES).filter((_, i) => existing[i] === undefined);
   if (missing.length < Object.keys(FILES).length) {
-    throw new Error(`${dir} holds only some development secrets (missing: ${missing.join(', ')}); restore them, or move the data directory away to start afresh`);
+    throw new Error(
+      `${dir} holds only some development secrets (missing: ${missing.join(', ')}); restore them, or move the data directory away to start afresh`,
+    );
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
   const keys = generateEd25519KeyPair();
-  const secrets = { grantSigningKey: keys.privateKeyPem.trim(), grantVerifyKey: keys.publicKeyPem.trim(), piiKey: randomBytes(32).toString('base64'), authSecret: randomBytes(48).toString('base64url') };
+  const secrets = {
+    grantSigningKey: keys.privateKeyPem.trim(),
+    grantVerifyKey: keys.publicKeyPem.trim(),
+    piiKey: randomBytes(32).toString('base64'),
+    authSecret: randomBytes(48).toString('base64url'),
+  };
   for (const [field, file] of Object.entries(FILES)) {
     await writeFile(join(dir, file), `${secrets[field as keyof typeof FILES]}\n`, { mode: 0o600, flag: 'wx' });
   }
@@ -49,6 +68,8 @@ export async function readAuthSecret(secretsDir: string): Promise<string> {
   try {
     return (await readFile(join(secretsDir, FILES.authSecret), 'utf8')).trim();
   } catch {
-    throw new Error(`no development token key in ${secretsDir}: start Ledgerflow on this data directory once (npx ledgerflow start)`);
+    throw new Error(
+      `no development token key in ${secretsDir}: start Ledgerflow on this data directory once (npx ledgerflow start)`,
+    );
   }
 }

@@ -34,8 +34,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     lock = acquirePidLock(layout.pidFile);
   } catch (error) {
     if (!(error instanceof InstanceRunningError)) throw error;
-    io.err(`error: Ledgerflow is already running on ${layout.root} (pid ${error.holder.pid}, since ${error.holder.startedAt}).\n` +
-      `  Stop it with: npx ledgerflow stop --data-dir ${layout.root}\n  or start another instance with --data-dir <another dir> (and other --port / --nats-port).\n`);
+    io.err(
+      `error: Ledgerflow is already running on ${layout.root} (pid ${error.holder.pid}, since ${error.holder.startedAt}).\n` +
+        `  Stop it with: npx ledgerflow stop --data-dir ${layout.root}\n  or start another instance with --data-dir <another dir> (and other --port / --nats-port).\n`,
+    );
     return 1;
   }
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
@@ -44,8 +46,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   });
   try {
     const secrets = await loadOrCreateDevSecrets(layout.secretsDir);
-    io.err(`warning: development secrets (grant signing key, PII vault key, token key) ${secrets.created ? 'generated in' : 'reused from'} ${layout.secretsDir}: ` +
-      'they are for this one machine; never copy them elsewhere or use them in production.\n');
+    io.err(
+      `warning: development secrets (grant signing key, PII vault key, token key) ${secrets.created ? 'generated in' : 'reused from'} ${layout.secretsDir}: ` +
+        'they are for this one machine; never copy them elsewhere or use them in production.\n',
+    );
     let instance: Instance;
     try {
       instance = await startInstance(installRoot(), options, secrets, io);

@@ -1,4 +1,10 @@
-import { isHolderAlive, readPidLock, readStatusFile, type ProcessStatus, type SupervisorStatusFile } from '@ledgerflow/supervisor';
+import {
+  isHolderAlive,
+  readPidLock,
+  readStatusFile,
+  type ProcessStatus,
+  type SupervisorStatusFile,
+} from '@ledgerflow/supervisor';
 import { UsageError, parseArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { dataDirOf } from './start-layout.js';
@@ -32,7 +38,14 @@ export function statusTable(status: SupervisorStatusFile, now: number): string {
   ]);
   const header = ['PROCESS', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'READY', 'LAST EXIT'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**
@@ -53,7 +66,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     json = options.get('json') === true;
     if (options.has('wait')) {
       waitSeconds = Number(options.get('wait'));
-      if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600) throw new UsageError(`--wait must be a whole number of seconds from 1 to 3600, got ${String(options.get('wait'))}`);
+      if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600)
+        throw new UsageError(
+          `--wait must be a whole number of seconds from 1 to 3600, got ${String(options.get('wait'))}`,
+        );
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -89,7 +105,12 @@ async function waitUntilReady(layout: { pidFile: string; statusFile: string }, t
       try {
         const status = readStatusFile(layout.statusFile);
         // The status file of this supervisor (not one left by an earlier start), every process ready.
-        if (status.supervisorPid === holder.pid && status.processes.length > 0 && status.processes.every((p) => p.ready)) return;
+        if (
+          status.supervisorPid === holder.pid &&
+          status.processes.length > 0 &&
+          status.processes.every((p) => p.ready)
+        )
+          return;
       } catch {
         /* not written yet */
       }

@@ -18,7 +18,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
     layout = dataDirOf(options.get('data-dir'), io.env);
     timeoutMs = Number(options.get('timeout-seconds') ?? 60) * 1000;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError('--timeout-seconds must be a positive number');
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+      throw new UsageError('--timeout-seconds must be a positive number');
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
@@ -34,7 +35,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (isHolderAlive(holder.pid, holder.script)) {
     if (Date.now() > deadline) {
-      io.err(`Ledgerflow (pid ${holder.pid}) is still running after ${timeoutMs / 1000} s; see ${layout.logsDir}/supervisor.log\n`);
+      io.err(
+        `Ledgerflow (pid ${holder.pid}) is still running after ${timeoutMs / 1000} s; see ${layout.logsDir}/supervisor.log\n`,
+      );
       return 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -25,7 +25,11 @@ export interface TokenArgs {
   readonly dataDir?: string;
 }
 
-const list = (value: string | undefined) => (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 /** @throws UsageError naming the option: no `--user`, an unknown scope, a malformed `--ttl`, an extra argument. */
 export function parseTokenArgs(args: readonly string[]): TokenArgs {
@@ -35,12 +39,21 @@ export function parseTokenArgs(args: readonly string[]): TokenArgs {
   if (!user) throw new UsageError('--user <id> is required');
   const scopes = options.has('scopes') ? list(options.get('scopes')) : [...REVIEWER_SCOPES];
   const unknown = scopes.find((scope) => !(ALL_SCOPES as readonly string[]).includes(scope));
-  if (unknown !== undefined) throw new UsageError(`--scopes: unknown scope ${unknown} (known: ${ALL_SCOPES.join(', ')})`);
+  if (unknown !== undefined)
+    throw new UsageError(`--scopes: unknown scope ${unknown} (known: ${ALL_SCOPES.join(', ')})`);
   if (scopes.length === 0) throw new UsageError('--scopes must name at least one scope');
   const ttl = options.get('ttl') ?? '1h';
-  if (!TTL.test(ttl)) throw new UsageError(`--ttl must be a whole number and a unit s, m, h or d (e.g. 30m, 8h); got ${ttl}`);
+  if (!TTL.test(ttl))
+    throw new UsageError(`--ttl must be a whole number and a unit s, m, h or d (e.g. 30m, 8h); got ${ttl}`);
   const dataDir = options.get('data-dir');
-  return { user, roles: list(options.get('roles')), teams: list(options.get('teams')), scopes: scopes as Scope[], ttl, ...(dataDir === undefined ? {} : { dataDir }) };
+  return {
+    user,
+    roles: list(options.get('roles')),
+    teams: list(options.get('teams')),
+    scopes: scopes as Scope[],
+    ttl,
+    ...(dataDir === undefined ? {} : { dataDir }),
+  };
 }
 
 /**
@@ -61,11 +74,26 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       return 1;
     }
   }
-  const settings = { authSecret, authIssuer: io.env.LEDGERFLOW_AUTH_ISSUER || DEFAULT_AUTH_ISSUER, authAudience: io.env.LEDGERFLOW_AUTH_AUDIENCE || DEFAULT_AUTH_AUDIENCE };
+  const settings = {
+    authSecret,
+    authIssuer: io.env.LEDGERFLOW_AUTH_ISSUER || DEFAULT_AUTH_ISSUER,
+    authAudience: io.env.LEDGERFLOW_AUTH_AUDIENCE || DEFAULT_AUTH_AUDIENCE,
+  };
   const { user, scopes, roles, teams, ttl } = parsed;
-  const token = await signDevToken(settings, { sub: user, scopes, expiresIn: ttl, ...(roles.length ? { roles } : {}), ...(teams.length ? { teams } : {}) });
+  const token = await signDevToken(settings, {
+    sub: user,
+    scopes,
+    expiresIn: ttl,
+    ...(roles.length ? { roles } : {}),
+    ...(teams.length ? { teams } : {}),
+  });
   io.out(`${token}\n`);
   return 0;
 }
 
-export const tokenCommand: CliCommand = usageCheckedCommand(['token'], usage, 'Print a development reviewer token (LEDGERFLOW_AUTH_SECRET, or the key `ledgerflow start` generated)', run);
+export const tokenCommand: CliCommand = usageCheckedCommand(
+  ['token'],
+  usage,
+  'Print a development reviewer token (LEDGERFLOW_AUTH_SECRET, or the key `ledgerflow start` generated)',
+  run,
+);

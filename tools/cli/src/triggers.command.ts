@@ -18,17 +18,26 @@ const usage = 'triggers publish <workflowId> [--input <file.json>] [--idempotenc
 const WORKFLOW_ID = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Where to publish and as whom: `NATS_URL` and the NATS credential variables, else a `ledgerflow start` data directory's. */
-function natsSettingsOf(env: Readonly<Record<string, string | undefined>>, dataDir: string | undefined): Record<string, string | undefined> {
+function natsSettingsOf(
+  env: Readonly<Record<string, string | undefined>>,
+  dataDir: string | undefined,
+): Record<string, string | undefined> {
   if (env.NATS_URL) return env;
   const layout = dataDirOf(dataDir, env);
   let natsUrl: string | undefined;
   try {
     natsUrl = readStatusFile(layout.statusFile).info.natsUrl;
   } catch {
-    throw new UsageError(`NATS_URL is not set and no ledgerflow start runs on ${layout.root} (set NATS_URL, or --data-dir)`);
+    throw new UsageError(
+      `NATS_URL is not set and no ledgerflow start runs on ${layout.root} (set NATS_URL, or --data-dir)`,
+    );
   }
   const seed = join(layout.natsCredentialsDir, 'publisher.nk');
-  return { ...env, NATS_URL: natsUrl, ...(!env.NATS_NKEY_SEED && !env.NATS_NKEY_SEED_FILE && existsSync(seed) ? { NATS_NKEY_SEED_FILE: seed } : {}) };
+  return {
+    ...env,
+    NATS_URL: natsUrl,
+    ...(!env.NATS_NKEY_SEED && !env.NATS_NKEY_SEED_FILE && existsSync(seed) ? { NATS_NKEY_SEED_FILE: seed } : {}),
+  };
 }
 
 /**
@@ -45,7 +54,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { positional, options } = parseValuedArgs(args, ['input', 'idempotency-key', 'data-dir']);
   const [verb, workflowId, extra] = positional;
   if (verb !== 'publish') throw new UsageError(verb === undefined ? 'the verb is missing' : `unknown verb ${verb}`);
-  if (workflowId === undefined || !WORKFLOW_ID.test(workflowId)) throw new UsageError('a workflow id matching ^[a-z][a-z0-9-]{0,62}$ is required');
+  if (workflowId === undefined || !WORKFLOW_ID.test(workflowId))
+    throw new UsageError('a workflow id matching ^[a-z][a-z0-9-]{0,62}$ is required');
   if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
   const key = options.get('idempotency-key') ?? randomUUID();
   if (key.length === 0 || key.length > 200) throw new UsageError('--idempotency-key must be 1..200 characters');
@@ -55,7 +65,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     try {
       body = await readFile(inputFile, 'utf8');
     } catch (error) {
-      throw new UsageError(`--input: cannot read ${inputFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new UsageError(
+        `--input: cannot read ${inputFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     try {
       JSON.parse(body);
@@ -66,7 +78,12 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const env = natsSettingsOf(io.env, options.get('data-dir'));
   let nc;
   try {
-    nc = await connectNats({ servers: env.NATS_URL as string, name: 'ledgerflow-cli', auth: natsAuthFromEnv(env), extra: { maxReconnectAttempts: 0 } });
+    nc = await connectNats({
+      servers: env.NATS_URL as string,
+      name: 'ledgerflow-cli',
+      auth: natsAuthFromEnv(env),
+      extra: { maxReconnectAttempts: 0 },
+    });
   } catch (error) {
     io.err(`error: cannot connect to NATS at ${env.NATS_URL}: ${(error as Error).message}\n`);
     return 1;
@@ -75,7 +92,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     const hdrs = natsHeaders();
     hdrs.set(headers.idempotencyKey, key);
     const ack = await jetstream(nc).publish(subjects.trigger(workflowId), body, { msgID: key, headers: hdrs });
-    io.out(`published ${subjects.trigger(workflowId)} (stream ${ack.stream}, sequence ${ack.seq}${ack.duplicate ? ', a repeat: dropped' : ''}); run ${runIdFor(workflowId, key)}\n`);
+    io.out(
+      `published ${subjects.trigger(workflowId)} (stream ${ack.stream}, sequence ${ack.seq}${ack.duplicate ? ', a repeat: dropped' : ''}); run ${runIdFor(workflowId, key)}\n`,
+    );
     return 0;
   } catch (error) {
     io.err(`error: publishing to ${subjects.trigger(workflowId)} failed: ${(error as Error).message}\n`);
@@ -85,4 +104,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-export const triggersCommand: CliCommand = usageCheckedCommand(['triggers'], usage, 'Publish a trigger to JetStream as an enterprise system does; prints the run id', run);
+export const triggersCommand: CliCommand = usageCheckedCommand(
+  ['triggers'],
+  usage,
+  'Publish a trigger to JetStream as an enterprise system does; prints the run id',
+  run,
+);

@@ -8,7 +8,13 @@ import { triggersCommand } from './triggers.command.js';
 describe('triggers publish arguments', () => {
   const cli = async (args: string[], env: Record<string, string> = { NATS_URL: 'nats://127.0.0.1:1' }) => {
     let err = '';
-    const code = await runCli([triggersCommand], ['triggers', ...args], { out: () => undefined, err: (t) => { err += t; }, env });
+    const code = await runCli([triggersCommand], ['triggers', ...args], {
+      out: () => undefined,
+      err: (t) => {
+        err += t;
+      },
+      env,
+    });
     return { code, err };
   };
 
@@ -36,7 +42,13 @@ describe('triggers publish arguments', () => {
 
   it('fails with exit 1 when NATS cannot be reached', async () => {
     let err = '';
-    const code = await runCli([triggersCommand], ['triggers', 'publish', 'hello'], { out: () => undefined, err: (t) => { err += t; }, env: { NATS_URL: 'nats://127.0.0.1:1' } });
+    const code = await runCli([triggersCommand], ['triggers', 'publish', 'hello'], {
+      out: () => undefined,
+      err: (t) => {
+        err += t;
+      },
+      env: { NATS_URL: 'nats://127.0.0.1:1' },
+    });
     expect(code).toBe(1);
     expect(err).toContain('cannot connect to NATS at nats://127.0.0.1:1');
   });

@@ -38,8 +38,11 @@ function workflowIdOf(file: string, text: string): string {
   return basename(file).replace(/\.ya?ml$/i, '');
 }
 
-const apply = command(['workflows', 'apply'], 'workflows apply <file.yaml|dir>...',
-  'Register workflow definitions (new versions; the same content again changes nothing)', async (args, io) => {
+const apply = command(
+  ['workflows', 'apply'],
+  'workflows apply <file.yaml|dir>...',
+  'Register workflow definitions (new versions; the same content again changes nothing)',
+  async (args, io) => {
     const { positional } = parseArgs(args, [], []);
     if (positional.length === 0) throw new UsageError('give a definition file or directory');
     const files = (await Promise.all(positional.map(definitionFiles))).flat();
@@ -47,44 +50,78 @@ const apply = command(['workflows', 'apply'], 'workflows apply <file.yaml|dir>..
     for (const file of files) {
       const text = await readFile(file, 'utf8');
       const id = workflowIdOf(file, text);
-      const result = await callGateway(io, 'PUT', `/v1/workflows/${encodeURIComponent(id)}`, new TextBody('application/yaml', text));
+      const result = await callGateway(
+        io,
+        'PUT',
+        `/v1/workflows/${encodeURIComponent(id)}`,
+        new TextBody('application/yaml', text),
+      );
       if (!result.ok) {
         io.err(`${file}: not applied\n`);
         failed += 1;
         continue;
       }
       const registered = result.value as RegisterWorkflowResult;
-      io.out(`${file}: ${registered.workflowId}@${registered.version} ${registered.created ? 'created' : 'unchanged'} (${registered.digest})\n`);
+      io.out(
+        `${file}: ${registered.workflowId}@${registered.version} ${registered.created ? 'created' : 'unchanged'} (${registered.digest})\n`,
+      );
     }
     return failed === 0 ? 0 : 1;
-  });
+  },
+);
 
-const list = command(['workflows', 'list'], 'workflows list', 'List registered workflows with their latest version', async (args, io) => {
-  const { positional } = parseArgs(args, [], []);
-  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-  const result = await callGateway(io, 'GET', '/v1/workflows');
-  if (!result.ok) return 1;
-  const workflows = result.value as WorkflowSummary[];
-  if (workflows.length === 0) {
-    io.out('no workflows\n');
+const list = command(
+  ['workflows', 'list'],
+  'workflows list',
+  'List registered workflows with their latest version',
+  async (args, io) => {
+    const { positional } = parseArgs(args, [], []);
+    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+    const result = await callGateway(io, 'GET', '/v1/workflows');
+    if (!result.ok) return 1;
+    const workflows = result.value as WorkflowSummary[];
+    if (workflows.length === 0) {
+      io.out('no workflows\n');
+      return 0;
+    }
+    io.out(
+      formatTable(
+        ['ID', 'LATEST', 'VERSIONS', 'TITLE'],
+        workflows.map((w) => [w.workflowId, w.latestVersion, String(w.versionCount), w.title]),
+      ),
+    );
     return 0;
-  }
-  io.out(formatTable(['ID', 'LATEST', 'VERSIONS', 'TITLE'], workflows.map((w) => [w.workflowId, w.latestVersion, String(w.versionCount), w.title])));
-  return 0;
-});
+  },
+);
 
-const show = command(['workflows', 'show'], 'workflows show <id>', "A workflow's versions, newest first", async (args, io) => {
-  const { positional } = parseArgs(args, [], []);
-  const [id, extra] = positional;
-  if (!id) throw new UsageError('the workflow id is missing');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-  const result = await callGateway(io, 'GET', `/v1/workflows/${encodeURIComponent(id)}`);
-  if (!result.ok) return 1;
-  const workflow = result.value as WorkflowView;
-  io.out(`${workflow.workflowId}: ${workflow.title} (latest ${workflow.latestVersion})\n`);
-  io.out(formatTable(['VERSION', 'SOURCE', 'REGISTERED', 'BY', 'DIGEST'], workflow.versions.map((v) => [v.version, v.source, v.registeredAt, `${v.registeredBy.kind}:${v.registeredBy.id}`, v.digest])));
-  return 0;
-});
+const show = command(
+  ['workflows', 'show'],
+  'workflows show <id>',
+  "A workflow's versions, newest first",
+  async (args, io) => {
+    const { positional } = parseArgs(args, [], []);
+    const [id, extra] = positional;
+    if (!id) throw new UsageError('the workflow id is missing');
+    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+    const result = await callGateway(io, 'GET', `/v1/workflows/${encodeURIComponent(id)}`);
+    if (!result.ok) return 1;
+    const workflow = result.value as WorkflowView;
+    io.out(`${workflow.workflowId}: ${workflow.title} (latest ${workflow.latestVersion})\n`);
+    io.out(
+      formatTable(
+        ['VERSION', 'SOURCE', 'REGISTERED', 'BY', 'DIGEST'],
+        workflow.versions.map((v) => [
+          v.version,
+          v.source,
+          v.registeredAt,
+          `${v.registeredBy.kind}:${v.registeredBy.id}`,
+          v.digest,
+        ]),
+      ),
+    );
+    return 0;
+  },
+);
 
 /** The workflow commands, for `runCli`. */
 export const workflowsCommands: CliCommand[] = [apply, list, show];

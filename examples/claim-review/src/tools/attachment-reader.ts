@@ -26,20 +26,32 @@ const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  */
 export async function readAttachment(baseDir: string, file: string): Promise<ReadAttachment> {
   if (!FILE_NAME.test(file)) {
-    throw new ToolError('invalid_attachment_name', `attachment "${file}" must be a plain file name matching ${FILE_NAME}`, { retryable: false });
+    throw new ToolError(
+      'invalid_attachment_name',
+      `attachment "${file}" must be a plain file name matching ${FILE_NAME}`,
+      { retryable: false },
+    );
   }
   const extension = extname(file).toLowerCase();
   if (extension !== '.pdf' && extension !== '.txt') {
-    throw new ToolError('unsupported_attachment', `attachment "${file}" has extension "${extension}"; only .pdf and .txt are read`, { retryable: false });
+    throw new ToolError(
+      'unsupported_attachment',
+      `attachment "${file}" has extension "${extension}"; only .pdf and .txt are read`,
+      { retryable: false },
+    );
   }
   const root = resolve(baseDir);
   const path = resolve(root, file);
   if (!path.startsWith(root + sep)) {
-    throw new ToolError('invalid_attachment_name', `attachment "${file}" resolves outside the document store`, { retryable: false });
+    throw new ToolError('invalid_attachment_name', `attachment "${file}" resolves outside the document store`, {
+      retryable: false,
+    });
   }
   const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
-      throw new ToolError('document_not_found', `attachment "${file}" was not found in the document store`, { retryable: false });
+      throw new ToolError('document_not_found', `attachment "${file}" was not found in the document store`, {
+        retryable: false,
+      });
     }
     throw error;
   });
@@ -53,7 +65,11 @@ async function parsePdf(file: string, bytes: Buffer): Promise<{ pages: number; t
     const result = await parser.getText();
     return { pages: result.total, text: result.pages.map((page) => page.text).join('\n\n') };
   } catch (error) {
-    throw new ToolError('document_unreadable', `attachment "${file}" is not a readable PDF: ${(error as Error).message}`, { retryable: false });
+    throw new ToolError(
+      'document_unreadable',
+      `attachment "${file}" is not a readable PDF: ${(error as Error).message}`,
+      { retryable: false },
+    );
   } finally {
     await parser.destroy();
   }

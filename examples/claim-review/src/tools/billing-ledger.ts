@@ -54,28 +54,30 @@ export async function readLedger(path: string): Promise<LedgerEntry[]> {
  * file `<path>.lock` (taken with `O_EXCL`; a lock older than {@link STALE_LOCK_MS} is considered abandoned).
  */
 export async function appendOnce(path: string, entry: LedgerEntry): Promise<{ entry: LedgerEntry; written: boolean }> {
-  return serialised(path, () => withLockFile(`${path}.lock`, async () => {
-    const existing = (await readLedger(path)).find((line) => dedupeKeyOf(line) === dedupeKeyOf(entry));
-    if (existing) return { entry: existing, written: false };
-    await mkdir(dirname(path), { recursive: true });
-    const created = !(await stat(path).catch(() => undefined));
-    const handle = await open(path, 'a+');
-    try {
-      const { size } = await handle.stat();
-      let prefix = '';
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        await handle.read(last, 0, 1, size - 1);
-        if (last.toString() !== '\n') prefix = '\n';
+  return serialised(path, () =>
+    withLockFile(`${path}.lock`, async () => {
+      const existing = (await readLedger(path)).find((line) => dedupeKeyOf(line) === dedupeKeyOf(entry));
+      if (existing) return { entry: existing, written: false };
+      await mkdir(dirname(path), { recursive: true });
+      const created = !(await stat(path).catch(() => undefined));
+      const handle = await open(path, 'a+');
+      try {
+        const { size } = await handle.stat();
+        let prefix = '';
+        if (size > 0) {
+          const last = Buffer.alloc(1);
+          await handle.read(last, 0, 1, size - 1);
+          if (last.toString() !== '\n') prefix = '\n';
+        }
+        await handle.write(`${prefix}${JSON.stringify(entry)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-      await handle.write(`${prefix}${JSON.stringify(entry)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (created) await fsyncDir(dirname(path));
-    return { entry, written: true };
-  }));
+      if (created) await fsyncDir(dirname(path));
+      return { entry, written: true };
+    }),
+  );
 }
 
 /** A lock file older than this (milliseconds) is taken to be left by a crashed writer. */

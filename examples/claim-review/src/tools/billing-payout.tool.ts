@@ -70,10 +70,18 @@ export function billingPayoutTool(options: BillingPayoutOptions = {}) {
     outputSchema,
     async handler(input, ctx) {
       if (!input.covered) {
-        throw new ToolError('claim_not_covered', `claim ${input.claimId} is not covered by its policy; billing pays covered claims only`, { retryable: false });
+        throw new ToolError(
+          'claim_not_covered',
+          `claim ${input.claimId} is not covered by its policy; billing pays covered claims only`,
+          { retryable: false },
+        );
       }
       if (input.amount <= 0) {
-        throw new ToolError('payout_amount_invalid', `payout amount for claim ${input.claimId} must be greater than 0, got ${input.amount}`, { retryable: false });
+        throw new ToolError(
+          'payout_amount_invalid',
+          `payout amount for claim ${input.claimId} must be greater than 0, got ${input.amount}`,
+          { retryable: false },
+        );
       }
       const { idempotencyKey, effectKey, runId } = ctx;
       const entry = {
@@ -88,7 +96,11 @@ export function billingPayoutTool(options: BillingPayoutOptions = {}) {
         paidAt: now().toISOString(),
       };
       const paid = await appendOnce(ledgerPath, entry).catch((error: unknown) => {
-        throw new ToolError('billing_ledger_unavailable', `billing ledger ${ledgerPath} failed: ${(error as Error).message}`, { retryable: true });
+        throw new ToolError(
+          'billing_ledger_unavailable',
+          `billing ledger ${ledgerPath} failed: ${(error as Error).message}`,
+          { retryable: true },
+        );
       });
       const { paymentId, amount, currency } = paid.entry;
       return result({ paymentId, amount, currency }, { confidence: 1, lineage: { source: 'billing', fresh: true } });

@@ -8,12 +8,20 @@ import { checkCoverageTool } from './policy-admin-check-coverage.tool.js';
 import type { CheckCoverageOptions } from './policy-admin-check-coverage.tool.js';
 
 /** Options of all four claim-review tools; each unset option falls back to its environment variable. */
-export type ClaimReviewToolOptions = DocumentsExtractOptions & CheckCoverageOptions & FraudScreenOptions & BillingPayoutOptions;
+export type ClaimReviewToolOptions = DocumentsExtractOptions &
+  CheckCoverageOptions &
+  FraudScreenOptions &
+  BillingPayoutOptions;
 
 /**
  * The four tools the claim-review workflow calls: `documents.extract`, `policy_admin.check_coverage`,
  * `fraud.screen`, `billing.payout`.
  */
 export function claimReviewTools(options: ClaimReviewToolOptions = {}) {
-  return [documentsExtractTool(options), checkCoverageTool(options), fraudScreenTool(options), billingPayoutTool(options)] as const;
+  return [
+    documentsExtractTool(options),
+    checkCoverageTool(options),
+    fraudScreenTool(options),
+    billingPayoutTool(options),
+  ] as const;
 }

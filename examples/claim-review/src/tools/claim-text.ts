@@ -37,5 +37,8 @@ export function findAmountClaimed(text: string): AmountClaimed | undefined {
  */
 export function findLossType(text: string): string | undefined {
   const match = LOSS_TYPE_LINE.exec(text);
-  return match?.[1]?.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return match?.[1]
+    ?.trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }

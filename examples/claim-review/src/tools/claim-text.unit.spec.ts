@@ -10,9 +10,12 @@ describe('findAmountClaimed', () => {
     expect(findAmountClaimed(text)).toEqual(expected);
   });
 
-  it.each([['Total 12,345.67 EUR'], ['Amount claimed: 12,345.67'], ['Amount claimed: see attached EUR']])('finds nothing in %j', (text) => {
-    expect(findAmountClaimed(text)).toBeUndefined();
-  });
+  it.each([['Total 12,345.67 EUR'], ['Amount claimed: 12,345.67'], ['Amount claimed: see attached EUR']])(
+    'finds nothing in %j',
+    (text) => {
+      expect(findAmountClaimed(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('findLossType', () => {

@@ -51,10 +51,15 @@ export function checkCoverage(input: CoverageInput, policy: PolicyRecord | undef
   if (!policy.coveredPerils.includes(lossType)) {
     return deny(`type of loss ${lossType} is not covered (covered: ${policy.coveredPerils.join(', ')})`);
   }
-  if (currency !== policy.currency) return deny(`claim currency ${currency ?? 'none'} differs from policy currency ${policy.currency}`);
+  if (currency !== policy.currency)
+    return deny(`claim currency ${currency ?? 'none'} differs from policy currency ${policy.currency}`);
   if (amount === null) return deny('the claim documents state no amount claimed');
   if (amount > limit) {
-    return { covered: true, limit, reason: `${lossType} covered; amount ${amount} exceeds the limit ${limit}, payable up to the limit` };
+    return {
+      covered: true,
+      limit,
+      reason: `${lossType} covered; amount ${amount} exceeds the limit ${limit}, payable up to the limit`,
+    };
   }
   return { covered: true, limit, reason: `${lossType} covered up to ${limit} ${policy.currency}` };
 }

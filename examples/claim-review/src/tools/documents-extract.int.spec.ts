@@ -17,7 +17,13 @@ describe('documents.extract over NATS (committed sample attachments)', () => {
   afterAll(async () => harness?.stop());
 
   it('parses a real PDF claim form and text attachments, taking the amount from the PDF', async () => {
-    const value = valueOf(await extract(harness, 'CLM-2026-0002', ['claim-0002-form.pdf', 'claim-0002-police-report.txt', 'claim-0002-repair-estimate.txt']));
+    const value = valueOf(
+      await extract(harness, 'CLM-2026-0002', [
+        'claim-0002-form.pdf',
+        'claim-0002-police-report.txt',
+        'claim-0002-repair-estimate.txt',
+      ]),
+    );
     const output = value.output as ExtractOutput;
     expect(output.documents.map((d) => [d.file, d.kind, d.pages])).toEqual([
       ['claim-0002-form.pdf', 'pdf', 1],

@@ -95,10 +95,23 @@ export function documentsExtractTool(options: DocumentsExtractOptions = {}) {
     async handler(input) {
       const read: ReadAttachment[] = [];
       for (const file of input.attachments) read.push(await readAttachment(baseDir, file));
-      const fromPdf = firstFound(read.filter((doc) => doc.kind === 'pdf'), findAmountClaimed);
-      const found = fromPdf ?? firstFound(read.filter((doc) => doc.kind === 'text'), findAmountClaimed);
+      const fromPdf = firstFound(
+        read.filter((doc) => doc.kind === 'pdf'),
+        findAmountClaimed,
+      );
+      const found =
+        fromPdf ??
+        firstFound(
+          read.filter((doc) => doc.kind === 'text'),
+          findAmountClaimed,
+        );
       const output: ExtractOutput = {
-        documents: read.map(({ file, kind, pages, text }) => ({ file, kind, pages, text: text.trim().slice(0, MAX_TEXT_CHARS) })),
+        documents: read.map(({ file, kind, pages, text }) => ({
+          file,
+          kind,
+          pages,
+          text: text.trim().slice(0, MAX_TEXT_CHARS),
+        })),
         totalAmount: found?.amount ?? null,
         currency: found?.currency ?? null,
         lossType: firstFound(read, findLossType) ?? null,

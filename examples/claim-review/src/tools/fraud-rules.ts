@@ -73,5 +73,8 @@ export function screenClaim(input: FraudInput): FraudOutput {
 
 /** Parses a comma-separated list of claim ids (blanks ignored). */
 export function parseClaimList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((id) => id.trim()).filter((id) => id.length > 0);
+  return (value ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
 }

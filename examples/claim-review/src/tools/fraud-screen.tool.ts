@@ -26,7 +26,10 @@ const inputSchema = {
 const outputSchema = {
   type: 'object',
   required: ['score', 'flags'],
-  properties: { score: { type: 'number', minimum: 0, maximum: 1 }, flags: { type: 'array', items: { type: 'string' } } },
+  properties: {
+    score: { type: 'number', minimum: 0, maximum: 1 },
+    flags: { type: 'array', items: { type: 'string' } },
+  },
 } as const;
 
 /**

@@ -3,7 +3,13 @@ import type { CoverageInput, CoverageOutput } from './coverage-rules.js';
 import { startToolHarness, valueOf } from './tool-harness.spec-util.js';
 import type { ToolHarness } from './tool-harness.spec-util.js';
 
-const claim: CoverageInput = { policyNumber: 'POL-HOME-100231', amount: 4820.5, currency: 'EUR', incidentDate: '2026-02-14', lossType: 'water_damage' };
+const claim: CoverageInput = {
+  policyNumber: 'POL-HOME-100231',
+  amount: 4820.5,
+  currency: 'EUR',
+  incidentDate: '2026-02-14',
+  lossType: 'water_damage',
+};
 
 describe('policy_admin.check_coverage over NATS (data/policies.json)', () => {
   let harness: ToolHarness;
@@ -33,8 +39,16 @@ describe('policy_admin.check_coverage over NATS (data/policies.json)', () => {
   it.each([
     [{ policyNumber: 'POL-NOPE-000000' }, 'policy POL-NOPE-000000 does not exist', 0],
     [{ policyNumber: 'POL-HOME-100050' }, 'policy POL-HOME-100050 is not active', 45_000],
-    [{ incidentDate: '2026-06-01' }, 'incident date 2026-06-01 is outside the cover period 2025-06-01..2026-05-31', 50_000],
-    [{ lossType: 'collision' }, 'type of loss collision is not covered (covered: water_damage, fire, storm, theft)', 50_000],
+    [
+      { incidentDate: '2026-06-01' },
+      'incident date 2026-06-01 is outside the cover period 2025-06-01..2026-05-31',
+      50_000,
+    ],
+    [
+      { lossType: 'collision' },
+      'type of loss collision is not covered (covered: water_damage, fire, storm, theft)',
+      50_000,
+    ],
     [{ lossType: null }, 'the claim documents state no type of loss', 50_000],
     [{ currency: 'USD' }, 'claim currency USD differs from policy currency EUR', 50_000],
     [{ amount: null }, 'the claim documents state no amount claimed', 50_000],

@@ -54,6 +54,10 @@ async function loadPolicies(file: string): Promise<Record<string, PolicyRecord>>
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Record<string, PolicyRecord>;
   } catch (error) {
-    throw new ToolError('policy_store_unavailable', `policy data ${file} could not be read: ${(error as Error).message}`, { retryable: true });
+    throw new ToolError(
+      'policy_store_unavailable',
+      `policy data ${file} could not be read: ${(error as Error).message}`,
+      { retryable: true },
+    );
   }
 }

@@ -20,7 +20,10 @@ export interface ToolHarness {
   stop(): Promise<void>;
 }
 
-export async function startToolHarness(tools: Tools, options: { dedupe?: IdempotencyStore } = {}): Promise<ToolHarness> {
+export async function startToolHarness(
+  tools: Tools,
+  options: { dedupe?: IdempotencyStore } = {},
+): Promise<ToolHarness> {
   const server: NatsServerHandle = await startNatsServer({ jetstream: false });
   let nc: NatsConnection | undefined;
   let worker: ToolWorker | undefined;
@@ -28,7 +31,14 @@ export async function startToolHarness(tools: Tools, options: { dedupe?: Idempot
     nc = await connect({ servers: server.url });
     // Handlers are the subject here, not grants: verification is switched off explicitly (workers fail closed).
     const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    worker = startToolWorker({ nc, tools, name: 'claim-review-test', grants: 'disabled', logger: quiet, ...(options.dedupe ? { dedupe: options.dedupe } : {}) });
+    worker = startToolWorker({
+      nc,
+      tools,
+      name: 'claim-review-test',
+      grants: 'disabled',
+      logger: quiet,
+      ...(options.dedupe ? { dedupe: options.dedupe } : {}),
+    });
     await nc.flush();
   } catch (error) {
     await nc?.close();
@@ -53,7 +63,10 @@ export async function startToolHarness(tools: Tools, options: { dedupe?: Idempot
       const h = natsHeaders();
       h.set(headers.runId, request.runId);
       h.set(headers.idempotencyKey, request.idempotencyKey);
-      const reply = await client.request(subjects.tool(tool, action), JSON.stringify(request), { timeout: 10_000, headers: h });
+      const reply = await client.request(subjects.tool(tool, action), JSON.stringify(request), {
+        timeout: 10_000,
+        headers: h,
+      });
       return reply.json<ToolReply>();
     },
     async stop() {
@@ -65,7 +78,11 @@ export async function startToolHarness(tools: Tools, options: { dedupe?: Idempot
 }
 
 /** The value of an ok reply; fails the test with the error otherwise. */
-export function valueOf(reply: ToolReply): { output: unknown; confidence?: number; lineage?: { source?: string; fresh?: boolean } } {
+export function valueOf(reply: ToolReply): {
+  output: unknown;
+  confidence?: number;
+  lineage?: { source?: string; fresh?: boolean };
+} {
   if (!reply.ok) throw new Error(`expected an ok reply, got ${JSON.stringify(reply.error)}`);
   return reply.value;
 }

@@ -31,17 +31,24 @@ await sleep(Math.max(0, Number(startAtArg) - Date.now()));
 try {
   for (let i = 0; i < appends; i++) {
     const ownId = `w${workerId}-own-${i}`;
-    await store.append(`proc-${workerId}`, [event('OwnAppended', ownId)], { expectedRevision: i === 0 ? 'no_stream' : i - 1 });
+    await store.append(`proc-${workerId}`, [event('OwnAppended', ownId)], {
+      expectedRevision: i === 0 ? 'no_stream' : i - 1,
+    });
     result.ownEventIds.push(ownId);
 
-    const ids = i % 5 === 0 ? [`w${workerId}-shared-${i}-a`, `w${workerId}-shared-${i}-b`] : [`w${workerId}-shared-${i}`];
+    const ids =
+      i % 5 === 0 ? [`w${workerId}-shared-${i}-a`, `w${workerId}-shared-${i}-b`] : [`w${workerId}-shared-${i}`];
     for (let attempt = 1; ; attempt++) {
       const [last] = await store.readStream('shared', { direction: 'backwards', maxCount: 1 });
       await sleep(Math.random() < 0.5 ? 0 : 1); // time to decide, as a service would
       try {
-        await store.append('shared', ids.map((id) => event('SharedAppended', id)), {
-          expectedRevision: last ? last.revision : 'no_stream',
-        });
+        await store.append(
+          'shared',
+          ids.map((id) => event('SharedAppended', id)),
+          {
+            expectedRevision: last ? last.revision : 'no_stream',
+          },
+        );
         break;
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= 1000) throw error;

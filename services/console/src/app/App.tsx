@@ -76,7 +76,9 @@ function Header({ session, onSignOut }: { session: Session; onSignOut: () => voi
             <>
               <dt>Expires</dt>
               <dd>
-                <time dateTime={new Date(identity.expiresAt).toISOString()}>{new Date(identity.expiresAt).toLocaleString()}</time>
+                <time dateTime={new Date(identity.expiresAt).toISOString()}>
+                  {new Date(identity.expiresAt).toLocaleString()}
+                </time>
               </dd>
             </>
           )}

@@ -14,7 +14,11 @@ type StepNode = Node<{ step: DagNode; selected: boolean }, 'step'>;
 function StepNodeView({ data }: NodeProps<StepNode>) {
   const { step } = data;
   return (
-    <div className={`dag-node node-${step.status}${data.selected ? ' is-selected' : ''}`} data-step-id={step.id} data-status={step.status}>
+    <div
+      className={`dag-node node-${step.status}${data.selected ? ' is-selected' : ''}`}
+      data-step-id={step.id}
+      data-status={step.status}
+    >
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <strong>{step.name}</strong>
       <span className={`badge node-badge-${step.status}`}>
@@ -36,7 +40,15 @@ const nodeTypes = { step: StepNodeView };
  * structure changes (a revision), so live status changes only repaint the nodes. Selecting a node (click, or
  * Enter on a focused node) opens its step panel.
  */
-export function DagView({ dag, selected, onSelect }: { dag: Dag; selected?: string; onSelect: (stepId: string) => void }) {
+export function DagView({
+  dag,
+  selected,
+  onSelect,
+}: {
+  dag: Dag;
+  selected?: string;
+  onSelect: (stepId: string) => void;
+}) {
   const structure = structureKeyOf(dag);
   const [positions, setPositions] = useState<ReadonlyMap<string, { x: number; y: number }>>();
   const [layoutError, setLayoutError] = useState<string>();
@@ -44,7 +56,9 @@ export function DagView({ dag, selected, onSelect }: { dag: Dag; selected?: stri
   useEffect(() => {
     let current = true;
     elk.layout(elkGraphOf(dag) as Parameters<typeof elk.layout>[0]).then(
-      (laid) => current && setPositions(new Map((laid.children ?? []).map((child) => [child.id, { x: child.x ?? 0, y: child.y ?? 0 }]))),
+      (laid) =>
+        current &&
+        setPositions(new Map((laid.children ?? []).map((child) => [child.id, { x: child.x ?? 0, y: child.y ?? 0 }]))),
       (error: Error) => current && setLayoutError(error.message),
     );
     return () => void (current = false);
@@ -53,12 +67,31 @@ export function DagView({ dag, selected, onSelect }: { dag: Dag; selected?: stri
   }, [structure]);
 
   const nodes = useMemo<StepNode[]>(
-    () => dag.nodes.map((step) => ({ id: step.id, type: 'step', position: positions?.get(step.id) ?? { x: 0, y: 0 }, data: { step, selected: step.id === selected }, ariaLabel: `${step.name}: ${NODE_STATUS_LABELS[step.status]}` })),
+    () =>
+      dag.nodes.map((step) => ({
+        id: step.id,
+        type: 'step',
+        position: positions?.get(step.id) ?? { x: 0, y: 0 },
+        data: { step, selected: step.id === selected },
+        ariaLabel: `${step.name}: ${NODE_STATUS_LABELS[step.status]}`,
+      })),
     [dag, positions, selected],
   );
-  const edges = useMemo<Edge[]>(() => dag.edges.map((edge) => ({ ...edge, animated: dag.nodes.find((n) => n.id === edge.target)?.status === 'running' })), [dag]);
+  const edges = useMemo<Edge[]>(
+    () =>
+      dag.edges.map((edge) => ({
+        ...edge,
+        animated: dag.nodes.find((n) => n.id === edge.target)?.status === 'running',
+      })),
+    [dag],
+  );
 
-  if (layoutError) return <p role="alert" className="error">The plan could not be laid out: {layoutError}</p>;
+  if (layoutError)
+    return (
+      <p role="alert" className="error">
+        The plan could not be laid out: {layoutError}
+      </p>
+    );
   if (!positions) return <p className="muted">Laying out the plan…</p>;
   return (
     <div className="dag" data-testid="dag">
@@ -71,7 +104,9 @@ export function DagView({ dag, selected, onSelect }: { dag: Dag; selected?: stri
         nodesDraggable={false}
         nodesConnectable={false}
         onNodeClick={(_event, node) => onSelect(node.id)}
-        onNodesChange={(changes) => changes.forEach((change) => change.type === 'select' && change.selected && onSelect(change.id))}
+        onNodesChange={(changes) =>
+          changes.forEach((change) => change.type === 'select' && change.selected && onSelect(change.id))
+        }
         proOptions={{ hideAttribution: false }}
         minZoom={0.3}
       >

@@ -3,10 +3,28 @@ import type { RunEventRecord } from '../model/run-events.js';
 import { formatTime } from './RunsPage.js';
 
 /** `integrity` of `GET /v1/runs/{id}`: the audit hash chain verified by the gateway (docs/operations.md, "Integrity"). */
-export type Integrity = { readonly ok: true } | { readonly ok: false; readonly eventId: string; readonly revision: number; readonly reason: string; readonly message: string };
+export type Integrity =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly eventId: string;
+      readonly revision: number;
+      readonly reason: string;
+      readonly message: string;
+    };
 
 /** The run's raw events in order, with the integrity of its audit chain as the API verified it. */
-export function EventLog({ events, integrity, verifiedAt, onVerify }: { events: readonly RunEventRecord[]; integrity?: Integrity; verifiedAt?: number; onVerify: () => void }) {
+export function EventLog({
+  events,
+  integrity,
+  verifiedAt,
+  onVerify,
+}: {
+  events: readonly RunEventRecord[];
+  integrity?: Integrity;
+  verifiedAt?: number;
+  onVerify: () => void;
+}) {
   const broken = integrity && !integrity.ok ? integrity : undefined;
   return (
     <section aria-labelledby="event-log-title">
@@ -38,7 +56,11 @@ export function EventLog({ events, integrity, verifiedAt, onVerify }: { events: 
           </thead>
           <tbody>
             {events.map((event) => (
-              <tr key={event.revision} className={broken?.revision === event.revision ? 'broken' : undefined} data-type={event.type}>
+              <tr
+                key={event.revision}
+                className={broken?.revision === event.revision ? 'broken' : undefined}
+                data-type={event.type}
+              >
                 <td>{event.revision}</td>
                 <td>{event.position}</td>
                 <td>{event.type}</td>

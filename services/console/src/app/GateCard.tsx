@@ -37,7 +37,9 @@ export function GateCard({ gate, onDecided }: { gate: GateSummary; onDecided: (m
 
   useEffect(() => {
     const abort = new AbortController();
-    api<{ context: GateContextView }>(token, `/v1/gates/${encodeURIComponent(gate.gateId)}`, { signal: abort.signal }).then(
+    api<{ context: GateContextView }>(token, `/v1/gates/${encodeURIComponent(gate.gateId)}`, {
+      signal: abort.signal,
+    }).then(
       (body) => setContext(body.context),
       (failure) => !abort.signal.aborted && setContextError(describeError(failure)),
     );
@@ -47,7 +49,8 @@ export function GateCard({ gate, onDecided }: { gate: GateSummary; onDecided: (m
   return (
     <article className="gate" aria-labelledby={titleId} data-gate-id={gate.gateId}>
       <h3 id={titleId}>
-        Step <code>{gate.stepId}</code> of run <Link to={{ page: 'run', runId: gate.runId }}>{gate.runId.slice(0, 8)}</Link>
+        Step <code>{gate.stepId}</code> of run{' '}
+        <Link to={{ page: 'run', runId: gate.runId }}>{gate.runId.slice(0, 8)}</Link>
       </h3>
       <dl className="facts">
         <dt>Why</dt>
@@ -72,7 +75,13 @@ export function GateCard({ gate, onDecided }: { gate: GateSummary; onDecided: (m
         </p>
       )}
       {context && <GateContext context={context} />}
-      <GateDecisionForm gateId={gate.gateId} runId={gate.runId} stepId={gate.stepId} heldOutput={context?.exception?.output} onDecided={onDecided} />
+      <GateDecisionForm
+        gateId={gate.gateId}
+        runId={gate.runId}
+        stepId={gate.stepId}
+        heldOutput={context?.exception?.output}
+        onDecided={onDecided}
+      />
     </article>
   );
 }

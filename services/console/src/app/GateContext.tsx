@@ -4,7 +4,12 @@ import { Json } from './StepPanel.js';
 /** `context` of `GET /v1/gates/{gateId}` (`GateContextView` in services/gateway/src/gate-context.ts). */
 export interface GateContextView {
   readonly gate: GateState;
-  readonly run: { readonly runId: string; readonly workflowId?: string; readonly workflowVersion?: string; readonly status: string };
+  readonly run: {
+    readonly runId: string;
+    readonly workflowId?: string;
+    readonly workflowVersion?: string;
+    readonly status: string;
+  };
   readonly upstream: ReadonlyArray<{
     readonly stepId: string;
     readonly name: string;
@@ -15,7 +20,17 @@ export interface GateContextView {
     readonly confidence?: number;
     readonly cumulativeConfidence?: number;
   }>;
-  readonly pending: { readonly stepId: string; readonly name?: string; readonly tool?: string; readonly action?: string; readonly agent?: string; readonly status?: string; readonly attempt: number; readonly input?: unknown; readonly output?: unknown };
+  readonly pending: {
+    readonly stepId: string;
+    readonly name?: string;
+    readonly tool?: string;
+    readonly action?: string;
+    readonly agent?: string;
+    readonly status?: string;
+    readonly attempt: number;
+    readonly input?: unknown;
+    readonly output?: unknown;
+  };
   readonly rules: readonly RuleResult[];
   readonly policy?: { readonly outcome: string; readonly rationale: string; readonly auditId: string };
   readonly exception?: ConfidenceException;
@@ -83,7 +98,8 @@ export function GateContext({ context }: { context: GateContextView }) {
             <dd>{exception.cumulativeConfidence}</dd>
             <dt>Threshold</dt>
             <dd>
-              {exception.minConfidence} ({exception.basis === 'step' ? "the step's own" : "the workflow's, over the path"})
+              {exception.minConfidence} (
+              {exception.basis === 'step' ? "the step's own" : "the workflow's, over the path"})
             </dd>
             <dt>Reasoning</dt>
             <dd>{exception.reasoning ?? 'none given'}</dd>

@@ -20,7 +20,19 @@ async function revisionDraftOf(token: string, runId: string, stepId: string): Pr
  * the API validates the revision and decides who may decide, and its refusal is shown as it answered. One request
  * at a time: a second click while one is in flight sends nothing.
  */
-export function GateDecisionForm({ gateId, runId, stepId, heldOutput, onDecided }: { gateId: string; runId: string; stepId: string; heldOutput?: unknown; onDecided: (message: string) => void }) {
+export function GateDecisionForm({
+  gateId,
+  runId,
+  stepId,
+  heldOutput,
+  onDecided,
+}: {
+  gateId: string;
+  runId: string;
+  stepId: string;
+  heldOutput?: unknown;
+  onDecided: (message: string) => void;
+}) {
   const { token } = useSession();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string>();
@@ -33,7 +45,8 @@ export function GateDecisionForm({ gateId, runId, stepId, heldOutput, onDecided 
 
   async function send(outcome: Outcome): Promise<void> {
     setError(undefined);
-    if (outcome === 'reject' && comment.trim() === '') return setError('Give a reason to reject: it is recorded with the decision.');
+    if (outcome === 'reject' && comment.trim() === '')
+      return setError('Give a reason to reject: it is recorded with the decision.');
     const body: Record<string, unknown> = { outcome, ...(comment.trim() ? { comment: comment.trim() } : {}) };
     if (outcome === 'redirect') {
       const parsed = parseRevision(revision ?? '');
@@ -51,7 +64,10 @@ export function GateDecisionForm({ gateId, runId, stepId, heldOutput, onDecided 
     sending.current = true;
     setBusy(true);
     try {
-      const result = await api<{ outcome: string }>(token, `/v1/gates/${encodeURIComponent(gateId)}/decision`, { method: 'POST', body });
+      const result = await api<{ outcome: string }>(token, `/v1/gates/${encodeURIComponent(gateId)}/decision`, {
+        method: 'POST',
+        body,
+      });
       onDecided(`Gate of step ${stepId} (run ${runId.slice(0, 8)}) ${result.outcome}.`);
     } catch (failure) {
       setError(`The gateway refused the decision: ${describeError(failure)}`);
@@ -79,24 +95,53 @@ export function GateDecisionForm({ gateId, runId, stepId, heldOutput, onDecided 
   return (
     <form onSubmit={submit}>
       <label htmlFor={ids.reason}>Reason (required to reject)</label>
-      <textarea id={ids.reason} rows={2} maxLength={2000} value={comment} onChange={(event) => setComment(event.target.value)} />
+      <textarea
+        id={ids.reason}
+        rows={2}
+        maxLength={2000}
+        value={comment}
+        onChange={(event) => setComment(event.target.value)}
+      />
       {confidence && (
         <p>
           <label>
-            <input type="checkbox" checked={corrected !== undefined} onChange={(event) => setCorrected(event.target.checked ? JSON.stringify(heldOutput, null, 2) : undefined)} /> Approve with a corrected output
+            <input
+              type="checkbox"
+              checked={corrected !== undefined}
+              onChange={(event) => setCorrected(event.target.checked ? JSON.stringify(heldOutput, null, 2) : undefined)}
+            />{' '}
+            Approve with a corrected output
           </label>
         </p>
       )}
       {corrected !== undefined && (
         <>
-          <label htmlFor={ids.corrected}>Corrected output (JSON: recorded as ground truth, read by the dependants)</label>
-          <textarea id={ids.corrected} className="json-editor" rows={8} spellCheck={false} value={corrected} onChange={(event) => setCorrected(event.target.value)} />
+          <label htmlFor={ids.corrected}>
+            Corrected output (JSON: recorded as ground truth, read by the dependants)
+          </label>
+          <textarea
+            id={ids.corrected}
+            className="json-editor"
+            rows={8}
+            spellCheck={false}
+            value={corrected}
+            onChange={(event) => setCorrected(event.target.value)}
+          />
         </>
       )}
       {revision !== undefined && (
         <>
-          <label htmlFor={ids.revision}>Plan revision (JSON: addSteps replace the gated step, removeStepIds its not-started dependants)</label>
-          <textarea id={ids.revision} className="json-editor" rows={14} spellCheck={false} value={revision} onChange={(event) => setRevision(event.target.value)} />
+          <label htmlFor={ids.revision}>
+            Plan revision (JSON: addSteps replace the gated step, removeStepIds its not-started dependants)
+          </label>
+          <textarea
+            id={ids.revision}
+            className="json-editor"
+            rows={14}
+            spellCheck={false}
+            value={revision}
+            onChange={(event) => setRevision(event.target.value)}
+          />
         </>
       )}
       {error && (

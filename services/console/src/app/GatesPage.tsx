@@ -15,7 +15,9 @@ interface GateLists {
   readonly others?: readonly GateSummary[];
 }
 
-const canReadAll = (session: Session): boolean => session.identity.kind === 'api_key' || session.identity.scopes.some((scope) => scope === 'runs:read' || scope === 'admin');
+const canReadAll = (session: Session): boolean =>
+  session.identity.kind === 'api_key' ||
+  session.identity.scopes.some((scope) => scope === 'runs:read' || scope === 'admin');
 
 /**
  * The gates inbox: the open gates the signed-in person may decide, each with its SLA, context package and decision
@@ -34,7 +36,9 @@ export function GatesPage() {
     async (signal?: AbortSignal) => {
       try {
         const mine = await api<GateSummary[]>(token, '/v1/gates?reviewer=me&status=open', signal ? { signal } : {});
-        const all = canReadAll(session) ? await api<GateSummary[]>(token, '/v1/gates?status=open', signal ? { signal } : {}) : undefined;
+        const all = canReadAll(session)
+          ? await api<GateSummary[]>(token, '/v1/gates?status=open', signal ? { signal } : {})
+          : undefined;
         const mineIds = new Set(mine.map((gate) => gate.gateId));
         setLists({ mine, ...(all ? { others: all.filter((gate) => !mineIds.has(gate.gateId)) } : {}) });
         setError(undefined);
@@ -83,12 +87,16 @@ export function GatesPage() {
       <section aria-labelledby="mine-title">
         <h2 id="mine-title">Waiting for you</h2>
         {lists && lists.mine.length === 0 && <p className="muted">No open gate names you.</p>}
-        {lists?.mine.map((gate) => <GateCard key={gate.gateId} gate={gate} onDecided={decided} />)}
+        {lists?.mine.map((gate) => (
+          <GateCard key={gate.gateId} gate={gate} onDecided={decided} />
+        ))}
       </section>
       {lists?.others && (
         <section aria-labelledby="others-title">
           <h2 id="others-title">Other open gates</h2>
-          <p className="muted">These gates do not name you ({describeReviewer(session)}), so the gateway will refuse your decision.</p>
+          <p className="muted">
+            These gates do not name you ({describeReviewer(session)}), so the gateway will refuse your decision.
+          </p>
           {lists.others.length === 0 && <p className="muted">None.</p>}
           {lists.others.map((gate) => (
             <GateCard key={gate.gateId} gate={gate} onDecided={decided} />

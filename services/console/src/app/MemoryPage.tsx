@@ -38,7 +38,15 @@ export function MemoryPage({ workflowId }: { workflowId?: string }) {
       <p className="muted">Per-step statistics the memory service learned from the runs of a workflow.</p>
       <div className="filters">
         <label htmlFor="memory-workflow">Workflow</label>
-        <select id="memory-workflow" value={workflowId ?? ''} onChange={(event) => navigate(hrefOf(event.target.value ? { page: 'memory', workflowId: event.target.value } : { page: 'memory' }))}>
+        <select
+          id="memory-workflow"
+          value={workflowId ?? ''}
+          onChange={(event) =>
+            navigate(
+              hrefOf(event.target.value ? { page: 'memory', workflowId: event.target.value } : { page: 'memory' }),
+            )
+          }
+        >
           <option value="">Choose a workflow</option>
           {workflows.map((workflow) => (
             <option key={workflow.workflowId} value={workflow.workflowId}>
@@ -52,7 +60,9 @@ export function MemoryPage({ workflowId }: { workflowId?: string }) {
           {error ?? listError}
         </p>
       )}
-      {workflowId && stats && stats.length === 0 && <p className="muted">No statistics yet: no run of {workflowId} has reached a step.</p>}
+      {workflowId && stats && stats.length === 0 && (
+        <p className="muted">No statistics yet: no run of {workflowId} has reached a step.</p>
+      )}
       {workflowId && stats && stats.length > 0 && (
         <div className="table-scroll">
           <table data-testid="step-stats">
@@ -60,12 +70,24 @@ export function MemoryPage({ workflowId }: { workflowId?: string }) {
             <thead>
               <tr>
                 <th scope="col">Step</th>
-                <th scope="col" className="num">Runs</th>
-                <th scope="col" className="num">Attempts succeeded</th>
-                <th scope="col" className="num">Attempts failed</th>
-                <th scope="col" className="num">Success rate</th>
-                <th scope="col" className="num">p50 (ms)</th>
-                <th scope="col" className="num">p95 (ms)</th>
+                <th scope="col" className="num">
+                  Runs
+                </th>
+                <th scope="col" className="num">
+                  Attempts succeeded
+                </th>
+                <th scope="col" className="num">
+                  Attempts failed
+                </th>
+                <th scope="col" className="num">
+                  Success rate
+                </th>
+                <th scope="col" className="num">
+                  p50 (ms)
+                </th>
+                <th scope="col" className="num">
+                  p95 (ms)
+                </th>
               </tr>
             </thead>
             <tbody>

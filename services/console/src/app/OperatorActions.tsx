@@ -1,6 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import type { RunState } from '@ledgerflow/domain';
-import { operatorRequestOf, reasonRequired, runActionsOf, stepActionsOf, substituteAgentsOf } from '../model/operator-actions.js';
+import {
+  operatorRequestOf,
+  reasonRequired,
+  runActionsOf,
+  stepActionsOf,
+  substituteAgentsOf,
+} from '../model/operator-actions.js';
 import type { OperatorAction } from '../model/operator-actions.js';
 import { api, describeError } from './api.js';
 import { useSession } from './identity.js';
@@ -17,11 +23,19 @@ interface Pending {
   readonly stepName?: string;
 }
 
-const VERBS: Readonly<Record<OperatorAction, string>> = { retry: 'Retry', skip: 'Skip', cancel: 'Cancel run', pause: 'Pause', resume: 'Resume' };
+const VERBS: Readonly<Record<OperatorAction, string>> = {
+  retry: 'Retry',
+  skip: 'Skip',
+  cancel: 'Cancel run',
+  pause: 'Pause',
+  resume: 'Resume',
+};
 const EXPLAINED: Readonly<Record<OperatorAction, string>> = {
-  retry: 'The step runs again now, as a new attempt (as a substitute agent if you pick one); the policy decides it again.',
+  retry:
+    'The step runs again now, as a new attempt (as a substitute agent if you pick one); the policy decides it again.',
   skip: 'The optional step is marked skipped; the steps after it go on without its output.',
-  cancel: 'The run ends as cancelled. Running steps may still record their results, but nothing new starts. This cannot be undone.',
+  cancel:
+    'The run ends as cancelled. Running steps may still record their results, but nothing new starts. This cannot be undone.',
   pause: 'Nothing new starts until the run is resumed; running steps still record their results.',
   resume: 'Steps whose dependencies are done start again.',
 };
@@ -49,7 +63,12 @@ export function OperatorActions({ runId, state }: { runId: string; state: RunSta
       )}
       <div className="actions">
         {runActions.map((action) => (
-          <button key={action} type="button" className={action === 'cancel' ? 'danger' : undefined} onClick={() => setPending({ action })}>
+          <button
+            key={action}
+            type="button"
+            className={action === 'cancel' ? 'danger' : undefined}
+            onClick={() => setPending({ action })}
+          >
             {VERBS[action]}
           </button>
         ))}
@@ -58,7 +77,11 @@ export function OperatorActions({ runId, state }: { runId: string; state: RunSta
         <ul className="step-actions" aria-label="Step actions">
           {stepActions.map(({ action, stepId, stepName }) => (
             <li key={`${action}-${stepId}`}>
-              <button type="button" onClick={() => setPending({ action, stepId, stepName })} data-action={`${action}-${stepId}`}>
+              <button
+                type="button"
+                onClick={() => setPending({ action, stepId, stepName })}
+                data-action={`${action}-${stepId}`}
+              >
                 {VERBS[action]} {stepName}
               </button>
             </li>
@@ -78,7 +101,9 @@ export function OperatorActions({ runId, state }: { runId: string; state: RunSta
           onClose={() => setPending(undefined)}
           onDone={(answer) => {
             setPending(undefined);
-            setNotice(`${VERBS[pending.action]}${pending.stepName ? ` ${pending.stepName}` : ''}: done; the run is ${answer.status} (${answer.events.join(', ') || 'no new event'}).`);
+            setNotice(
+              `${VERBS[pending.action]}${pending.stepName ? ` ${pending.stepName}` : ''}: done; the run is ${answer.status} (${answer.events.join(', ') || 'no new event'}).`,
+            );
           }}
         />
       )}
@@ -86,7 +111,19 @@ export function OperatorActions({ runId, state }: { runId: string; state: RunSta
   );
 }
 
-function ConfirmDialog({ runId, pending, agents, onClose, onDone }: { runId: string; pending: Pending; agents: readonly string[]; onClose: () => void; onDone: (answer: CommandAnswer) => void }) {
+function ConfirmDialog({
+  runId,
+  pending,
+  agents,
+  onClose,
+  onDone,
+}: {
+  runId: string;
+  pending: Pending;
+  agents: readonly string[];
+  onClose: () => void;
+  onDone: (answer: CommandAnswer) => void;
+}) {
   const { token } = useSession();
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
@@ -120,7 +157,13 @@ function ConfirmDialog({ runId, pending, agents, onClose, onDone }: { runId: str
 
   const title = `${VERBS[action]}${stepName ? ` step ${stepName}` : ''}?`;
   return (
-    <dialog ref={dialog} aria-labelledby="confirm-title" aria-describedby="confirm-what" onCancel={onClose} className="confirm">
+    <dialog
+      ref={dialog}
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-what"
+      onCancel={onClose}
+      className="confirm"
+    >
       <form
         method="dialog"
         onSubmit={(event) => {

@@ -50,7 +50,9 @@ export function ReplayTimeline({ runId, revision }: { runId: string; revision: n
           The checkpoints could not be read: {error}
         </p>
       )}
-      {list && checkpoints.length === 0 && <p className="muted">No checkpoint yet: one is taken when a step ends or a gate is decided.</p>}
+      {list && checkpoints.length === 0 && (
+        <p className="muted">No checkpoint yet: one is taken when a step ends or a gate is decided.</p>
+      )}
       {at && (
         <>
           <div className="replay-controls">
@@ -85,7 +87,11 @@ export function ReplayTimeline({ runId, revision }: { runId: string; revision: n
               Fork from {at.id}…
             </button>
           </div>
-          {from ? <DiffTable runId={runId} from={from.id} to={at.id} /> : <p className="muted">{at.id} is the first checkpoint: choose one to compare with.</p>}
+          {from ? (
+            <DiffTable runId={runId} from={from.id} to={at.id} />
+          ) : (
+            <p className="muted">{at.id} is the first checkpoint: choose one to compare with.</p>
+          )}
           <StateAt runId={runId} at={at.id} />
           {forking && <ForkDialog runId={runId} at={at.id} onClose={() => setForking(false)} />}
         </>
@@ -111,7 +117,12 @@ function DiffTable({ runId, from, to }: { runId: string; from: string; to: strin
     );
     return () => abort.abort();
   }, [token, runId, from, to]);
-  if (error) return <p role="alert" className="error">The diff could not be read: {error}</p>;
+  if (error)
+    return (
+      <p role="alert" className="error">
+        The diff could not be read: {error}
+      </p>
+    );
   // A diff of another pair is still shown until this one arrives; its caption names its pair.
   if (!diff) return <p className="muted">Reading the diff…</p>;
   return (
@@ -168,7 +179,13 @@ function StateAt({ runId, at }: { runId: string; at: string }) {
   return (
     <details className="replay-state">
       <summary>State at {at}</summary>
-      {error ? <p role="alert" className="error">The state could not be read: {error}</p> : <pre data-testid="replay-state">{state?.at === at ? state.text : 'Reading…'}</pre>}
+      {error ? (
+        <p role="alert" className="error">
+          The state could not be read: {error}
+        </p>
+      ) : (
+        <pre data-testid="replay-state">{state?.at === at ? state.text : 'Reading…'}</pre>
+      )}
     </details>
   );
 }
@@ -212,9 +229,9 @@ function ForkDialog({ runId, at, onClose }: { runId: string; at: string; onClose
       >
         <h2 id={title}>Fork this run from {at}?</h2>
         <p id={what}>
-          A new run starts from the state at {at}: the steps done by then are carried over with their outputs (no tool is
-          called again for them); the rest runs anew, under the policies in force today. Forking twice at one checkpoint
-          opens the same run.
+          A new run starts from the state at {at}: the steps done by then are carried over with their outputs (no tool
+          is called again for them); the rest runs anew, under the policies in force today. Forking twice at one
+          checkpoint opens the same run.
         </p>
         {error && (
           <p role="alert" className="error">

@@ -64,7 +64,9 @@ export function RunPage({ runId }: { runId: string }) {
       reading = (async () => {
         do {
           again = false;
-          const events = await api<RunEventRecord[]>(token, `${runPath}/events?after=${lastRevisionOf(held)}`, { signal: abort.signal });
+          const events = await api<RunEventRecord[]>(token, `${runPath}/events?after=${lastRevisionOf(held)}`, {
+            signal: abort.signal,
+          });
           held = appended(held, events);
           setHistory(held);
         } while (again && !abort.signal.aborted);
@@ -80,7 +82,11 @@ export function RunPage({ runId }: { runId: string }) {
         token,
         endsWithRun: true,
         ...(lastEvent ? { lastEventId: lastEvent.position } : {}),
-        onUpdate: (update) => void (update.revision > lastRevisionOf(held) && catchUp().catch((failure) => !abort.signal.aborted && setError(describeError(failure)))),
+        onUpdate: (update) =>
+          void (
+            update.revision > lastRevisionOf(held) &&
+            catchUp().catch((failure) => !abort.signal.aborted && setError(describeError(failure)))
+          ),
         onState: setStream,
         signal: abort.signal,
       });
@@ -156,7 +162,12 @@ export function RunPage({ runId }: { runId: string }) {
         <ol className="step-list" aria-label="Steps in plan order">
           {dag.nodes.map((node) => (
             <li key={node.id}>
-              <button type="button" aria-pressed={node.id === selected} onClick={() => setSelected(node.id)} data-step={node.id}>
+              <button
+                type="button"
+                aria-pressed={node.id === selected}
+                onClick={() => setSelected(node.id)}
+                data-step={node.id}
+              >
                 {node.name}
               </button>{' '}
               <span className={`badge node-badge-${node.status}`} data-testid={`step-status-${node.id}`}>
@@ -171,7 +182,12 @@ export function RunPage({ runId }: { runId: string }) {
       </section>
       {step && <StepPanel step={step} state={state} events={events} traceId={traceId} />}
       {events.length > 0 && <ReplayTimeline runId={runId} revision={lastRevisionOf(history)} />}
-      <EventLog events={events} integrity={integrity?.integrity} verifiedAt={integrity?.revision} onVerify={() => void verify()} />
+      <EventLog
+        events={events}
+        integrity={integrity?.integrity}
+        verifiedAt={integrity?.revision}
+        onVerify={() => void verify()}
+      />
     </main>
   );
 }

@@ -1,6 +1,15 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { RunUpdate } from '@ledgerflow/contracts';
-import { applyRunUpdate, belongsToLoadedPages, createdAfterOf, RUN_STATUSES, RUNS_PAGE_SIZE, STARTED_WITHIN, summaryOfRunView, visibleRuns } from '../model/runs-list.js';
+import {
+  applyRunUpdate,
+  belongsToLoadedPages,
+  createdAfterOf,
+  RUN_STATUSES,
+  RUNS_PAGE_SIZE,
+  STARTED_WITHIN,
+  summaryOfRunView,
+  visibleRuns,
+} from '../model/runs-list.js';
 import type { RunFilter, RunSummary } from '../model/runs-list.js';
 import { api, describeError } from './api.js';
 import { apiPage } from './api-page.js';
@@ -33,7 +42,9 @@ export function RunsPage() {
   const [loadingMore, setLoadingMore] = useState(false);
   // What the list effect and "Show more" share: the runs known, the oldest loaded while more pages exist, and
   // which effect run (filter) they belong to, so a page read for an old filter is dropped.
-  const known = useRef<{ runs?: ReadonlyMap<string, RunSummary>; oldest?: RunSummary; generation: number }>({ generation: 0 });
+  const known = useRef<{ runs?: ReadonlyMap<string, RunSummary>; oldest?: RunSummary; generation: number }>({
+    generation: 0,
+  });
   const firstShown = useRef(false);
   const workflowField = useId();
   const statusField = useId();
@@ -61,7 +72,8 @@ export function RunsPage() {
           const summary = summaryOfRunView(view);
           const runs = known.current.runs;
           if (!runs || (filter.workflowId && summary.workflowId !== filter.workflowId)) return;
-          if (runs.has(runId) || belongsToLoadedPages(summary, known.current.oldest)) publish(new Map(runs).set(runId, summary));
+          if (runs.has(runId) || belongsToLoadedPages(summary, known.current.oldest))
+            publish(new Map(runs).set(runId, summary));
         },
         () => undefined, // a run that cannot be read is left out; its next update tries again
       );
@@ -75,7 +87,13 @@ export function RunsPage() {
     };
     const query = new URLSearchParams();
     if (filter.workflowId) query.set('workflowId', filter.workflowId);
-    void followStream({ path: `/v1/stream${query.size ? `?${query}` : ''}`, token, onUpdate, onState: setStream, signal: abort.signal });
+    void followStream({
+      path: `/v1/stream${query.size ? `?${query}` : ''}`,
+      token,
+      onUpdate,
+      onState: setStream,
+      signal: abort.signal,
+    });
     if (filter.status) query.set('status', filter.status);
     if (filter.createdAfter) query.set('createdAfter', filter.createdAfter);
     query.set('limit', String(RUNS_PAGE_SIZE));
@@ -131,14 +149,22 @@ export function RunsPage() {
       </div>
       <form className="filters" role="search" aria-label="Filter runs" onSubmit={(event) => event.preventDefault()}>
         <label htmlFor={workflowField}>Workflow</label>
-        <select id={workflowField} value={filter.workflowId} onChange={(event) => setFilter({ ...filter, workflowId: event.target.value })}>
+        <select
+          id={workflowField}
+          value={filter.workflowId}
+          onChange={(event) => setFilter({ ...filter, workflowId: event.target.value })}
+        >
           <option value="">any</option>
           {workflows.map((id) => (
             <option key={id}>{id}</option>
           ))}
         </select>
         <label htmlFor={statusField}>Status</label>
-        <select id={statusField} value={filter.status} onChange={(event) => setFilter({ ...filter, status: event.target.value })}>
+        <select
+          id={statusField}
+          value={filter.status}
+          onChange={(event) => setFilter({ ...filter, status: event.target.value })}
+        >
           <option value="">any</option>
           {RUN_STATUSES.map((status) => (
             <option key={status}>{status}</option>

@@ -61,8 +61,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
           aria-invalid={error ? true : undefined}
         />
         <p id={helpId} className="hint">
-          Paste a token from your identity provider or a service account key. On one machine, <code>npx ledgerflow token --user &lt;you&gt; --roles &lt;role&gt;</code>{' '}
-          prints a development token. It is kept in this tab only (session storage) and sent only to this gateway.
+          Paste a token from your identity provider or a service account key. On one machine,{' '}
+          <code>npx ledgerflow token --user &lt;you&gt; --roles &lt;role&gt;</code> prints a development token. It is
+          kept in this tab only (session storage) and sent only to this gateway.
         </p>
         {error && (
           <p role="alert" className="error">

@@ -6,7 +6,15 @@ import { formatTime } from './RunsPage.js';
  * A gate's deadline, counting down each second (a clock, not a request: the gate itself is followed over the
  * stream), with the escalation level it reached and who comes next.
  */
-export function SlaCountdown({ dueAt, level, escalateTo }: { dueAt?: string | undefined; level: number; escalateTo?: readonly string[] | undefined }) {
+export function SlaCountdown({
+  dueAt,
+  level,
+  escalateTo,
+}: {
+  dueAt?: string | undefined;
+  level: number;
+  escalateTo?: readonly string[] | undefined;
+}) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!dueAt) return undefined;
@@ -19,7 +27,8 @@ export function SlaCountdown({ dueAt, level, escalateTo }: { dueAt?: string | un
     <span data-testid="gate-sla">
       {sla && dueAt ? (
         <>
-          <span className={sla.overdue ? 'error' : ''}>{sla.text}</span> (<time dateTime={dueAt}>{formatTime(dueAt)}</time>)
+          <span className={sla.overdue ? 'error' : ''}>{sla.text}</span> (
+          <time dateTime={dueAt}>{formatTime(dueAt)}</time>)
         </>
       ) : (
         'no deadline'

@@ -22,7 +22,17 @@ export function Json({ value, label }: { value: unknown; label: string }) {
  * lineage (`lineageOf`, the function `GET /v1/runs/{id}/state` answers each step's `lineage` with), the run's trace
  * id, and its input and output as stored.
  */
-export function StepPanel({ step, state, events, traceId }: { step: PlanStep; state: RunState; events: readonly RunEventRecord[]; traceId?: string | undefined }) {
+export function StepPanel({
+  step,
+  state,
+  events,
+  traceId,
+}: {
+  step: PlanStep;
+  state: RunState;
+  events: readonly RunEventRecord[];
+  traceId?: string | undefined;
+}) {
   const current = state.steps[step.id];
   const grant = grantScopeOf(state, events, step.id);
   const lineage = current?.status === 'succeeded' ? lineageOf(state, step.id) : undefined;
@@ -86,7 +96,11 @@ export function StepPanel({ step, state, events, traceId }: { step: PlanStep; st
             <dt>Gate</dt>
             <dd>
               {gate.status}
-              {gate.status === 'open' ? `, for ${gate.reviewers.join(', ')}` : gate.decidedBy ? ` by ${gate.decidedBy}` : ''}
+              {gate.status === 'open'
+                ? `, for ${gate.reviewers.join(', ')}`
+                : gate.decidedBy
+                  ? ` by ${gate.decidedBy}`
+                  : ''}
               {gate.comment ? `: “${gate.comment}”` : ''}
             </dd>
           </>
@@ -130,7 +144,8 @@ export function StepPanel({ step, state, events, traceId }: { step: PlanStep; st
       {decision ? (
         <>
           <p>
-            <span className={`badge decision-${decision.outcome}`}>{decision.outcome}</span> {decision.rationale} <span className="muted">audit {decision.auditId}</span>
+            <span className={`badge decision-${decision.outcome}`}>{decision.outcome}</span> {decision.rationale}{' '}
+            <span className="muted">audit {decision.auditId}</span>
           </p>
           <div className="table-scroll">
             <table data-testid="policy-rules">

@@ -64,7 +64,10 @@ export function useWorkflows(): { workflows?: WorkflowSummary[]; error?: string 
   const [error, setError] = useState<string>();
   useEffect(() => {
     const abort = new AbortController();
-    api<WorkflowSummary[]>(token, '/v1/workflows', { signal: abort.signal }).then(setWorkflows, (failure) => !abort.signal.aborted && setError(describeError(failure)));
+    api<WorkflowSummary[]>(token, '/v1/workflows', { signal: abort.signal }).then(
+      setWorkflows,
+      (failure) => !abort.signal.aborted && setError(describeError(failure)),
+    );
     return () => abort.abort();
   }, [token]);
   return { ...(workflows ? { workflows } : {}), ...(error ? { error } : {}) };
@@ -76,7 +79,10 @@ function WorkflowDetails({ workflowId }: { workflowId: string }) {
   const [error, setError] = useState<string>();
   useEffect(() => {
     const abort = new AbortController();
-    api<WorkflowDetail>(token, `/v1/workflows/${encodeURIComponent(workflowId)}`, { signal: abort.signal }).then(setDetail, (failure) => !abort.signal.aborted && setError(describeError(failure)));
+    api<WorkflowDetail>(token, `/v1/workflows/${encodeURIComponent(workflowId)}`, { signal: abort.signal }).then(
+      setDetail,
+      (failure) => !abort.signal.aborted && setError(describeError(failure)),
+    );
     return () => abort.abort();
   }, [token, workflowId]);
   if (error) {
@@ -126,7 +132,15 @@ function WorkflowDetails({ workflowId }: { workflowId: string }) {
   );
 }
 
-function StartRunForm({ workflowId, version, inputSchema }: { workflowId: string; version: string; inputSchema: unknown }) {
+function StartRunForm({
+  workflowId,
+  version,
+  inputSchema,
+}: {
+  workflowId: string;
+  version: string;
+  inputSchema: unknown;
+}) {
   const { token } = useSession();
   const { navigate } = useRoute();
   const fields = useMemo(() => formFieldsOf(inputSchema), [inputSchema]);
@@ -145,10 +159,16 @@ function StartRunForm({ workflowId, version, inputSchema }: { workflowId: string
     setProblems({});
     setSending(true);
     try {
-      const { runId } = await api<{ runId: string }>(token, `/v1/workflows/${encodeURIComponent(workflowId)}/runs`, { method: 'POST', body: { input: made.input } });
+      const { runId } = await api<{ runId: string }>(token, `/v1/workflows/${encodeURIComponent(workflowId)}/runs`, {
+        method: 'POST',
+        body: { input: made.input },
+      });
       navigate(hrefOf({ page: 'run', runId }));
     } catch (failure) {
-      const issues = failure instanceof ApiError && Array.isArray(failure.details?.['errors']) ? (failure.details['errors'] as InputIssue[]) : [];
+      const issues =
+        failure instanceof ApiError && Array.isArray(failure.details?.['errors'])
+          ? (failure.details['errors'] as InputIssue[])
+          : [];
       setProblems(issuesByField(fields, issues));
       setRefusal(`The gateway refused the run: ${describeError(failure)}`);
     } finally {
@@ -168,7 +188,14 @@ function StartRunForm({ workflowId, version, inputSchema }: { workflowId: string
     >
       <h3 id="start-title">Start a run of {version}</h3>
       {fields.map((field, index) => (
-        <FieldInput key={field.name} id={`start-field-${index}`} field={field} value={values[field.name] ?? ''} problems={problems[field.name]} onChange={(value) => setValues({ ...values, [field.name]: value })} />
+        <FieldInput
+          key={field.name}
+          id={`start-field-${index}`}
+          field={field}
+          value={values[field.name] ?? ''}
+          problems={problems[field.name]}
+          onChange={(value) => setValues({ ...values, [field.name]: value })}
+        />
       ))}
       {refusal && (
         <p role="alert" className="error" data-testid="start-refusal">
@@ -182,14 +209,38 @@ function StartRunForm({ workflowId, version, inputSchema }: { workflowId: string
   );
 }
 
-function FieldInput({ id, field, value, problems, onChange }: { id: string; field: FormField; value: string; problems: readonly string[] | undefined; onChange: (value: string) => void }) {
-  const described = [field.description ? `${id}-hint` : '', problems ? `${id}-problems` : ''].filter(Boolean).join(' ') || undefined;
-  const common = { id, 'aria-describedby': described, 'aria-invalid': problems ? true : undefined, required: field.required } as const;
+function FieldInput({
+  id,
+  field,
+  value,
+  problems,
+  onChange,
+}: {
+  id: string;
+  field: FormField;
+  value: string;
+  problems: readonly string[] | undefined;
+  onChange: (value: string) => void;
+}) {
+  const described =
+    [field.description ? `${id}-hint` : '', problems ? `${id}-problems` : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    'aria-describedby': described,
+    'aria-invalid': problems ? true : undefined,
+    required: field.required,
+  } as const;
   return (
     <div className="field">
       {field.kind === 'boolean' ? (
         <label className="inline">
-          <input type="checkbox" {...common} checked={value === 'true'} onChange={(event) => onChange(event.target.checked ? 'true' : '')} /> {field.label}
+          <input
+            type="checkbox"
+            {...common}
+            checked={value === 'true'}
+            onChange={(event) => onChange(event.target.checked ? 'true' : '')}
+          />{' '}
+          {field.label}
         </label>
       ) : (
         <label htmlFor={id}>
@@ -197,9 +248,17 @@ function FieldInput({ id, field, value, problems, onChange }: { id: string; fiel
           {field.required ? ' (required)' : ''}
         </label>
       )}
-      {field.kind === 'text' && <input type="text" {...common} value={value} onChange={(event) => onChange(event.target.value)} />}
+      {field.kind === 'text' && (
+        <input type="text" {...common} value={value} onChange={(event) => onChange(event.target.value)} />
+      )}
       {(field.kind === 'number' || field.kind === 'integer') && (
-        <input type="text" inputMode={field.kind === 'integer' ? 'numeric' : 'decimal'} {...common} value={value} onChange={(event) => onChange(event.target.value)} />
+        <input
+          type="text"
+          inputMode={field.kind === 'integer' ? 'numeric' : 'decimal'}
+          {...common}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+        />
       )}
       {field.kind === 'choice' && (
         <select {...common} value={value} onChange={(event) => onChange(event.target.value)}>
@@ -211,7 +270,15 @@ function FieldInput({ id, field, value, problems, onChange }: { id: string; fiel
           ))}
         </select>
       )}
-      {field.kind === 'json' && <textarea {...common} rows={field.name === '' ? 4 : 2} placeholder={field.name === '' ? '{}' : undefined} value={value} onChange={(event) => onChange(event.target.value)} />}
+      {field.kind === 'json' && (
+        <textarea
+          {...common}
+          rows={field.name === '' ? 4 : 2}
+          placeholder={field.name === '' ? '{}' : undefined}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+        />
+      )}
       {field.description && (
         <p id={`${id}-hint`} className="hint">
           {field.description}

@@ -15,7 +15,10 @@ export interface ApiPage<T> {
 export async function apiPage<T>(token: string, path: string, signal?: AbortSignal): Promise<ApiPage<T>> {
   let response: Response;
   try {
-    response = await fetch(path, { headers: { ...bearer(token), accept: 'application/json' }, ...(signal ? { signal } : {}) });
+    response = await fetch(path, {
+      headers: { ...bearer(token), accept: 'application/json' },
+      ...(signal ? { signal } : {}),
+    });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new ApiError(0, 'network_error', `The gateway could not be reached (${(error as Error).message}).`);

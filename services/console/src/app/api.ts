@@ -24,12 +24,20 @@ export const bearer = (token: string): Record<string, string> => ({ authorizatio
  * The JSON answer of `method path` (path under the gateway, e.g. `/v1/runs`), `body` sent as JSON.
  * @throws ApiError with the API's code and message for any status >= 400; code `network_error` when unreachable.
  */
-export async function api<T>(token: string, path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T>(
+  token: string,
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method: init.method ?? 'GET',
-      headers: { ...bearer(token), accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...bearer(token),
+        accept: 'application/json',
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       ...(init.signal ? { signal: init.signal } : {}),
     });
@@ -50,16 +58,26 @@ export async function apiErrorOf(response: Response): Promise<ApiError> {
     if (body.error && typeof body.error.code === 'string') {
       const { details } = body.error;
       const message = typeof body.error.message === 'string' ? body.error.message : body.error.code;
-      return new ApiError(response.status, body.error.code, message, typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : undefined);
+      return new ApiError(
+        response.status,
+        body.error.code,
+        message,
+        typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : undefined,
+      );
     }
   } catch {
     // not JSON: described below
   }
-  return new ApiError(response.status, `http_${response.status}`, `The gateway answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}.`);
+  return new ApiError(
+    response.status,
+    `http_${response.status}`,
+    `The gateway answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}.`,
+  );
 }
 
 /** A sentence for any error a view shows: the API's code and message, or the error's own message. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return `${error.message} (${error.code}${error.status ? `, HTTP ${error.status}` : ''})`;
+  if (error instanceof ApiError)
+    return `${error.message} (${error.code}${error.status ? `, HTTP ${error.status}` : ''})`;
   return error instanceof Error ? error.message : String(error);
 }

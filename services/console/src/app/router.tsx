@@ -18,7 +18,8 @@ export function routeOf(pathname: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'runs')) return { page: 'runs' };
   if (parts.length === 2 && parts[0] === 'runs') return { page: 'run', runId: parts[1] };
   if (parts.length === 1 && parts[0] === 'gates') return { page: 'gates' };
-  if (parts.length <= 2 && (parts[0] === 'workflows' || parts[0] === 'memory')) return parts[1] ? { page: parts[0], workflowId: parts[1] } : { page: parts[0] };
+  if (parts.length <= 2 && (parts[0] === 'workflows' || parts[0] === 'memory'))
+    return parts[1] ? { page: parts[0], workflowId: parts[1] } : { page: parts[0] };
   return { page: 'not_found', path: pathname };
 }
 
@@ -36,7 +37,10 @@ export function hrefOf(route: Route): string {
   }
 }
 
-const RouterContext = createContext<{ route: Route; navigate: (href: string) => void }>({ route: { page: 'runs' }, navigate: () => undefined });
+const RouterContext = createContext<{ route: Route; navigate: (href: string) => void }>({
+  route: { page: 'runs' },
+  navigate: () => undefined,
+});
 
 /** History-API routing (no hash): back and forward work, and a copied URL opens the same page. */
 export function Router({ children }: { children: ReactNode }) {
@@ -56,7 +60,11 @@ export function Router({ children }: { children: ReactNode }) {
 export const useRoute = () => useContext(RouterContext);
 
 /** A real link (opens in a new tab with a modifier key) that navigates in place otherwise. */
-export function Link({ to, children, ...rest }: { to: Route; children: ReactNode } & AnchorHTMLAttributes<HTMLAnchorElement>) {
+export function Link({
+  to,
+  children,
+  ...rest
+}: { to: Route; children: ReactNode } & AnchorHTMLAttributes<HTMLAnchorElement>) {
   const { navigate, route } = useRoute();
   const href = hrefOf(to);
   const current = hrefOf(route) === href;
@@ -66,7 +74,15 @@ export function Link({ to, children, ...rest }: { to: Route; children: ReactNode
       href={href}
       aria-current={current ? 'page' : undefined}
       onClick={(event) => {
-        if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+        if (
+          event.defaultPrevented ||
+          event.button !== 0 ||
+          event.metaKey ||
+          event.ctrlKey ||
+          event.shiftKey ||
+          event.altKey
+        )
+          return;
         event.preventDefault();
         navigate(href);
       }}

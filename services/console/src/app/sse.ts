@@ -4,7 +4,10 @@ import { apiErrorOf, bearer } from './api.js';
 import type { ApiError } from './api.js';
 
 /** Where a followed stream is: connecting, receiving, waiting to reconnect, ended by the server, or refused. */
-export type StreamState = { readonly kind: 'connecting' | 'live' | 'ended' } | { readonly kind: 'reconnecting'; readonly reason: string } | { readonly kind: 'refused'; readonly error: ApiError };
+export type StreamState =
+  | { readonly kind: 'connecting' | 'live' | 'ended' }
+  | { readonly kind: 'reconnecting'; readonly reason: string }
+  | { readonly kind: 'refused'; readonly error: ApiError };
 
 export interface FollowOptions {
   /** A stream path with its query (`/v1/stream?workflowId=...`, `/v1/runs/<id>/stream`). */
@@ -38,7 +41,11 @@ export async function followStream(options: FollowOptions): Promise<void> {
     let reason: string;
     try {
       const response = await fetch(options.path, {
-        headers: { ...bearer(options.token), accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }) },
+        headers: {
+          ...bearer(options.token),
+          accept: 'text/event-stream',
+          ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }),
+        },
         signal: options.signal,
       });
       if (!response.ok || !response.body) {
@@ -81,7 +88,12 @@ export async function followStream(options: FollowOptions): Promise<void> {
 export function updateOf(data: string): RunUpdate | undefined {
   try {
     const update = JSON.parse(data) as Partial<RunUpdate> | null;
-    return update && typeof update.type === 'string' && typeof update.runId === 'string' && typeof update.position === 'number' ? (update as RunUpdate) : undefined;
+    return update &&
+      typeof update.type === 'string' &&
+      typeof update.runId === 'string' &&
+      typeof update.position === 'number'
+      ? (update as RunUpdate)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -46,7 +46,9 @@ export function dagOf(state: RunState): Dag {
       attempt: state.steps[step.id]?.attempt ?? 0,
     })),
     edges: steps.flatMap((step) =>
-      step.dependsOn.filter((dependency) => ids.has(dependency)).map((dependency) => ({ id: `${dependency}->${step.id}`, source: dependency, target: step.id })),
+      step.dependsOn
+        .filter((dependency) => ids.has(dependency))
+        .map((dependency) => ({ id: `${dependency}->${step.id}`, source: dependency, target: step.id })),
     ),
   };
 }
@@ -56,7 +58,11 @@ export interface ElkGraphInput {
   readonly id: string;
   readonly layoutOptions: Readonly<Record<string, string>>;
   readonly children: ReadonlyArray<{ readonly id: string; readonly width: number; readonly height: number }>;
-  readonly edges: ReadonlyArray<{ readonly id: string; readonly sources: readonly string[]; readonly targets: readonly string[] }>;
+  readonly edges: ReadonlyArray<{
+    readonly id: string;
+    readonly sources: readonly string[];
+    readonly targets: readonly string[];
+  }>;
 }
 
 export function elkGraphOf(dag: Dag): ElkGraphInput {

@@ -13,7 +13,11 @@ export interface SlaView {
 export function formatDuration(ms: number): string {
   let seconds = Math.floor(Math.abs(ms) / 1000);
   const parts: string[] = [];
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['min', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['min', 60],
+  ] as const) {
     const count = Math.floor(seconds / size);
     seconds -= count * size;
     if (count > 0 || parts.length > 0) parts.push(`${count} ${unit}`);
@@ -27,7 +31,9 @@ export function slaOf(dueAt: string | undefined, nowMs: number): SlaView | undef
   if (!dueAt) return undefined;
   const left = Date.parse(dueAt) - nowMs;
   if (Number.isNaN(left)) return undefined;
-  return left > 0 ? { overdue: false, text: `due in ${formatDuration(left)}` } : { overdue: true, text: `overdue by ${formatDuration(left)}` };
+  return left > 0
+    ? { overdue: false, text: `due in ${formatDuration(left)}` }
+    : { overdue: true, text: `overdue by ${formatDuration(left)}` };
 }
 
 /** The body of a redirect's `revision` (`GateRevisionBody` in services/gateway/src/gateway.dto.ts), as edited. */
@@ -50,13 +56,25 @@ export function revisionTemplate(plan: Plan | undefined, stepId: string): Revisi
   while (grew) {
     grew = false;
     for (const candidate of plan.steps) {
-      if (dependants.has(candidate.id) || !candidate.dependsOn.some((id) => id === stepId || dependants.has(id))) continue;
+      if (dependants.has(candidate.id) || !candidate.dependsOn.some((id) => id === stepId || dependants.has(id)))
+        continue;
       dependants.add(candidate.id);
       grew = true;
     }
   }
-  const revised = { id: `${step.id}_revised`, name: `${step.name} (revised)`, agent: step.agent, tool: step.tool, action: step.action, dependsOn: [...step.dependsOn], input: step.input };
-  return { addSteps: [revised], removeStepIds: plan.steps.filter((candidate) => dependants.has(candidate.id)).map((candidate) => candidate.id) };
+  const revised = {
+    id: `${step.id}_revised`,
+    name: `${step.name} (revised)`,
+    agent: step.agent,
+    tool: step.tool,
+    action: step.action,
+    dependsOn: [...step.dependsOn],
+    input: step.input,
+  };
+  return {
+    addSteps: [revised],
+    removeStepIds: plan.steps.filter((candidate) => dependants.has(candidate.id)).map((candidate) => candidate.id),
+  };
 }
 
 /**
@@ -70,19 +88,35 @@ export function parseRevision(text: string): { revision: RevisionDraft } | { err
   } catch (error) {
     return { error: `The revision is not JSON: ${(error as Error).message}` };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'The revision must be a JSON object {"addSteps": [...], "removeStepIds": [...]}.' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { error: 'The revision must be a JSON object {"addSteps": [...], "removeStepIds": [...]}.' };
   const { addSteps, removeStepIds } = value as { addSteps?: unknown; removeStepIds?: unknown };
-  if (!Array.isArray(addSteps) || !Array.isArray(removeStepIds)) return { error: 'The revision needs both "addSteps" and "removeStepIds" as arrays (either may be empty).' };
-  return { revision: { addSteps: addSteps as Array<Record<string, unknown>>, removeStepIds: removeStepIds as string[] } };
+  if (!Array.isArray(addSteps) || !Array.isArray(removeStepIds))
+    return { error: 'The revision needs both "addSteps" and "removeStepIds" as arrays (either may be empty).' };
+  return {
+    revision: { addSteps: addSteps as Array<Record<string, unknown>>, removeStepIds: removeStepIds as string[] },
+  };
 }
 
 /**
  * Whether the signed-in person is one of `reviewers`, and the sentence saying so: the entry that names them
  * (`matchReviewer`, the same rule the approval service applies), or their id, roles and teams against the entries.
  */
-export function reviewerStanding(reviewers: readonly string[], identity: SignedInIdentity): { named: boolean; why: string } {
-  const matched = matchReviewer(reviewers, { kind: 'human', id: identity.subject, roles: identity.roles, teams: identity.teams });
+export function reviewerStanding(
+  reviewers: readonly string[],
+  identity: SignedInIdentity,
+): { named: boolean; why: string } {
+  const matched = matchReviewer(reviewers, {
+    kind: 'human',
+    id: identity.subject,
+    roles: identity.roles,
+    teams: identity.teams,
+  });
   if (matched !== undefined) return { named: true, why: `This gate names you as ${matched}.` };
-  const you = [`user ${identity.subject}`, identity.roles.length ? `roles ${identity.roles.join(', ')}` : 'no roles', identity.teams.length ? `teams ${identity.teams.join(', ')}` : 'no teams'].join('; ');
+  const you = [
+    `user ${identity.subject}`,
+    identity.roles.length ? `roles ${identity.roles.join(', ')}` : 'no roles',
+    identity.teams.length ? `teams ${identity.teams.join(', ')}` : 'no teams',
+  ].join('; ');
   return { named: false, why: `Not yours to decide: this gate names ${reviewers.join(', ')}, and you are ${you}.` };
 }

@@ -16,11 +16,28 @@ export interface GrantScope {
 }
 
 /** The grant scope of `stepId`'s current attempt, or undefined when it has not started under a policy decision. */
-export function grantScopeOf(state: RunState, events: readonly RunEventRecord[], stepId: string): GrantScope | undefined {
+export function grantScopeOf(
+  state: RunState,
+  events: readonly RunEventRecord[],
+  stepId: string,
+): GrantScope | undefined {
   const step = state.steps[stepId];
   if (!step?.decision || step.decision.outcome === 'deny') return undefined;
-  const started = [...events].reverse().find((event) => event.type === 'StepStarted' && (event.data as { stepId?: string; attempt?: number }).stepId === stepId && (event.data as { attempt?: number }).attempt === step.attempt);
+  const started = [...events]
+    .reverse()
+    .find(
+      (event) =>
+        event.type === 'StepStarted' &&
+        (event.data as { stepId?: string; attempt?: number }).stepId === stepId &&
+        (event.data as { attempt?: number }).attempt === step.attempt,
+    );
   if (!started) return undefined;
   const data = started.data as { attempt: number; idempotencyKey: string; agent: string; tool: string; action: string };
-  return { audience: `lf.tool.${data.tool}.${data.action}`, agent: data.agent, attempt: data.attempt, idempotencyKey: data.idempotencyKey, auditId: step.decision.auditId };
+  return {
+    audience: `lf.tool.${data.tool}.${data.action}`,
+    agent: data.agent,
+    attempt: data.attempt,
+    idempotencyKey: data.idempotencyKey,
+    auditId: step.decision.auditId,
+  };
 }

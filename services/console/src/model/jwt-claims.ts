@@ -35,10 +35,14 @@ export function decodeIdentity(credential: string): SignedInIdentity {
   const key = API_KEY.exec(token);
   if (key) return { kind: 'api_key', subject: `lfk_${key[1]}`, scopes: [], roles: [], teams: [], service: true };
   const parts = token.split('.');
-  if (parts.length !== 3) throw new TokenFormatError('This is not a bearer token: a JWT has three dot-separated parts, an API key starts with lfk_.');
+  if (parts.length !== 3)
+    throw new TokenFormatError(
+      'This is not a bearer token: a JWT has three dot-separated parts, an API key starts with lfk_.',
+    );
   const claims = parsePayload(parts[1]);
   const subject = claims.sub;
-  if (typeof subject !== 'string' || subject === '') throw new TokenFormatError('The token has no subject (sub claim): the gateway would refuse it.');
+  if (typeof subject !== 'string' || subject === '')
+    throw new TokenFormatError('The token has no subject (sub claim): the gateway would refuse it.');
   return {
     kind: 'jwt',
     subject,
@@ -58,7 +62,10 @@ export function isExpired(identity: SignedInIdentity, now: number): boolean {
 
 function parsePayload(segment: string): Record<string, unknown> {
   try {
-    const base64 = segment.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(segment.length / 4) * 4, '=');
+    const base64 = segment
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(segment.length / 4) * 4, '=');
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const payload: unknown = JSON.parse(new TextDecoder().decode(bytes));
     if (payload && typeof payload === 'object' && !Array.isArray(payload)) return payload as Record<string, unknown>;

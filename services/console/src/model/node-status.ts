@@ -9,7 +9,8 @@ import type { PlanStep, RunState } from '@ledgerflow/domain';
  * - `gate`: waiting at a gate (opened, or about to be opened by the approval service).
  * - `retrying`: an attempt failed and the next is scheduled.
  */
-export type NodeStatus = 'pending' | 'policy' | 'gate' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'blocked' | 'skipped';
+export type NodeStatus =
+  'pending' | 'policy' | 'gate' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'blocked' | 'skipped';
 
 /** The label a person reads for each {@link NodeStatus}. */
 export const NODE_STATUS_LABELS: Readonly<Record<NodeStatus, string>> = {

@@ -8,8 +8,13 @@ import { events, records, requireApproval, step } from './run-history.spec-util.
  * extract -> (screen, payout), payout gated by policy.
  */
 describe('node status from a run history', () => {
-  const plan = [step('extract'), step('screen', ['extract']), step('payout', ['extract'], { tool: 'billing', action: 'payout', agent: 'payer' })];
-  const statuses = (history: RunHistory) => Object.fromEntries(dagOf(history.state).nodes.map((node) => [node.id, node.status]));
+  const plan = [
+    step('extract'),
+    step('screen', ['extract']),
+    step('payout', ['extract'], { tool: 'billing', action: 'payout', agent: 'payer' }),
+  ];
+  const statuses = (history: RunHistory) =>
+    Object.fromEntries(dagOf(history.state).nodes.map((node) => [node.id, node.status]));
 
   it('moves each node through pending, policy, running, gate and succeeded as the events arrive', () => {
     const timeline = [
@@ -46,7 +51,17 @@ describe('node status from a run history', () => {
   });
 
   it('shows blocked and skipped steps as such', () => {
-    const history = appended(EMPTY_HISTORY, records([...events.started(plan), events.evaluated('extract'), events.ran('extract'), events.succeeded('extract'), events.blocked('payout'), events.skipped('screen')]));
+    const history = appended(
+      EMPTY_HISTORY,
+      records([
+        ...events.started(plan),
+        events.evaluated('extract'),
+        events.ran('extract'),
+        events.succeeded('extract'),
+        events.blocked('payout'),
+        events.skipped('screen'),
+      ]),
+    );
     expect(statuses(history)).toEqual({ extract: 'succeeded', screen: 'skipped', payout: 'blocked' });
   });
 
@@ -60,9 +75,27 @@ describe('node status from a run history', () => {
   });
 
   it('lists attempts with outcomes and durations from the step events', () => {
-    const history = appended(EMPTY_HISTORY, records([...events.started(plan), events.evaluated('extract'), events.ran('extract'), events.failed('extract'), events.retry('extract', 2), events.evaluated('extract', undefined, 2), events.ran('extract', 2), events.succeeded('extract', 2)]));
+    const history = appended(
+      EMPTY_HISTORY,
+      records([
+        ...events.started(plan),
+        events.evaluated('extract'),
+        events.ran('extract'),
+        events.failed('extract'),
+        events.retry('extract', 2),
+        events.evaluated('extract', undefined, 2),
+        events.ran('extract', 2),
+        events.succeeded('extract', 2),
+      ]),
+    );
     expect(attemptsOf(history.events, 'extract')).toEqual([
-      { attempt: 1, startedAt: '2026-05-01T10:00:01.000Z', outcome: 'failed', durationMs: 7, error: { code: 'crm_down', message: 'CRM unavailable' } },
+      {
+        attempt: 1,
+        startedAt: '2026-05-01T10:00:01.000Z',
+        outcome: 'failed',
+        durationMs: 7,
+        error: { code: 'crm_down', message: 'CRM unavailable' },
+      },
       { attempt: 2, startedAt: '2026-05-01T10:00:02.000Z', outcome: 'succeeded', durationMs: 12 },
     ]);
     expect(dagOf(history.state).nodes[0]).toMatchObject({ id: 'extract', attempt: 2, status: 'succeeded' });
@@ -71,12 +104,29 @@ describe('node status from a run history', () => {
 
 describe('DAG layout input', () => {
   it('gives ELK every step as a fixed-size node and every dependency as an edge, in plan order', () => {
-    const history = appended(EMPTY_HISTORY, records(events.started([step('a'), step('b', ['a']), step('c', ['a', 'b'], { tool: 'billing', action: 'payout', agent: 'payer' })])));
+    const history = appended(
+      EMPTY_HISTORY,
+      records(
+        events.started([
+          step('a'),
+          step('b', ['a']),
+          step('c', ['a', 'b'], { tool: 'billing', action: 'payout', agent: 'payer' }),
+        ]),
+      ),
+    );
     const dag = dagOf(history.state);
-    expect(dag.nodes.map((n) => [n.id, n.agent, n.tool])).toEqual([['a', 'clerk', 'crm.read'], ['b', 'clerk', 'crm.read'], ['c', 'payer', 'billing.payout']]);
+    expect(dag.nodes.map((n) => [n.id, n.agent, n.tool])).toEqual([
+      ['a', 'clerk', 'crm.read'],
+      ['b', 'clerk', 'crm.read'],
+      ['c', 'payer', 'billing.payout'],
+    ]);
     const graph = elkGraphOf(dag);
     expect(graph.layoutOptions['elk.algorithm']).toBe('layered');
-    expect(graph.children).toEqual([{ id: 'a', width: 220, height: 84 }, { id: 'b', width: 220, height: 84 }, { id: 'c', width: 220, height: 84 }]);
+    expect(graph.children).toEqual([
+      { id: 'a', width: 220, height: 84 },
+      { id: 'b', width: 220, height: 84 },
+      { id: 'c', width: 220, height: 84 },
+    ]);
     expect(graph.edges).toEqual([
       { id: 'a->b', sources: ['a'], targets: ['b'] },
       { id: 'a->c', sources: ['a'], targets: ['c'] },
@@ -88,7 +138,24 @@ describe('DAG layout input', () => {
     const start = appended(EMPTY_HISTORY, records([...events.started([step('a'), step('b', ['a'])])]));
     const moved = appended(start, records([events.evaluated('a'), events.ran('a')], 2));
     expect(structureKeyOf(dagOf(moved.state))).toBe(structureKeyOf(dagOf(start.state)));
-    const revised = appended(moved, records([{ type: 'PlanRevised', data: { revision: 1, author: 'ops', reason: 'add a check', addedSteps: [step('c', ['a'])], removedStepIds: [] } }], 4));
+    const revised = appended(
+      moved,
+      records(
+        [
+          {
+            type: 'PlanRevised',
+            data: {
+              revision: 1,
+              author: 'ops',
+              reason: 'add a check',
+              addedSteps: [step('c', ['a'])],
+              removedStepIds: [],
+            },
+          },
+        ],
+        4,
+      ),
+    );
     expect(dagOf(revised.state).edges.map((e) => e.id)).toEqual(['a->b', 'a->c']);
     expect(structureKeyOf(dagOf(revised.state))).not.toBe(structureKeyOf(dagOf(start.state)));
   });

@@ -40,7 +40,8 @@ export function stepActionsOf(state: RunState): StepAction[] {
   for (const step of state.plan.steps) {
     const status = state.steps[step.id]?.status ?? 'pending';
     if (status === 'failed') actions.push({ action: 'retry', stepId: step.id, stepName: step.name });
-    if (step.optional && ['failed', 'pending', 'blocked', 'retry_scheduled'].includes(status)) actions.push({ action: 'skip', stepId: step.id, stepName: step.name });
+    if (step.optional && ['failed', 'pending', 'blocked', 'retry_scheduled'].includes(status))
+      actions.push({ action: 'skip', stepId: step.id, stepName: step.name });
   }
   return actions;
 }
@@ -63,7 +64,11 @@ export const reasonRequired = (action: OperatorAction): boolean => action === 's
  * The request of `action` on run `runId`: `POST /v1/runs/{runId}/{action}` with its body (`stepId` for retry and
  * skip, `agent` for a retry as a substitute, `reason` when given). An empty reason or agent is left out.
  */
-export function operatorRequestOf(runId: string, action: OperatorAction, options: { stepId?: string; agent?: string; reason?: string }): { path: string; body: Record<string, string> } {
+export function operatorRequestOf(
+  runId: string,
+  action: OperatorAction,
+  options: { stepId?: string; agent?: string; reason?: string },
+): { path: string; body: Record<string, string> } {
   const body: Record<string, string> = {};
   if ((action === 'retry' || action === 'skip') && options.stepId) body['stepId'] = options.stepId;
   if (action === 'retry' && options.agent) body['agent'] = options.agent;

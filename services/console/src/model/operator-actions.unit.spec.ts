@@ -5,12 +5,26 @@ import { events, records, step } from './run-history.spec-util.js';
 
 /** The operator actions offered as a run moves: plan prepare -> (pay, notify optional). */
 describe('operator actions offered for a run', () => {
-  const plan = [step('prepare'), step('pay', ['prepare'], { tool: 'bench', action: 'flaky' }), step('notify', ['prepare'], { optional: true, tool: 'bench', action: 'flaky' })];
+  const plan = [
+    step('prepare'),
+    step('pay', ['prepare'], { tool: 'bench', action: 'flaky' }),
+    step('notify', ['prepare'], { optional: true, tool: 'bench', action: 'flaky' }),
+  ];
   const triggered = events.started(plan)[0] as RunEvent;
   const agents = { clerk: ['crm.read', 'bench.flaky'], backup: ['bench.flaky'], reader: ['crm.read'] };
-  const planned: RunEvent = { type: 'PlanCreated', data: { plan: { workflowId: 'claims', workflowVersion: '1.0.0', concurrency: 2, agents, steps: plan } } };
+  const planned: RunEvent = {
+    type: 'PlanCreated',
+    data: { plan: { workflowId: 'claims', workflowVersion: '1.0.0', concurrency: 2, agents, steps: plan } },
+  };
   const stateOf = (timeline: RunEvent[]) => appended(EMPTY_HISTORY, records([triggered, planned, ...timeline])).state;
-  const failedFor: RunEvent[] = [events.evaluated('prepare'), events.ran('prepare'), events.succeeded('prepare'), events.evaluated('pay'), events.ran('pay'), events.failed('pay')];
+  const failedFor: RunEvent[] = [
+    events.evaluated('prepare'),
+    events.ran('prepare'),
+    events.succeeded('prepare'),
+    events.evaluated('pay'),
+    events.ran('pay'),
+    events.failed('pay'),
+  ];
   const paused: RunEvent = { type: 'RunPaused', data: { reason: 'step_failed', stepId: 'pay' } };
 
   it('offers pause and cancel while running, and skip of the optional step before it starts', () => {
@@ -23,7 +37,10 @@ describe('operator actions offered for a run', () => {
     const state = stateOf([...failedFor, paused]);
     expect(state.status).toBe('paused');
     expect(runActionsOf(state)).toEqual(['resume', 'cancel']);
-    expect(stepActionsOf(state).map(({ action, stepId }) => `${action} ${stepId}`)).toEqual(['retry pay', 'skip notify']);
+    expect(stepActionsOf(state).map(({ action, stepId }) => `${action} ${stepId}`)).toEqual([
+      'retry pay',
+      'skip notify',
+    ]);
   });
 
   it('offers nothing once the run ended', () => {
@@ -40,8 +57,14 @@ describe('operator actions offered for a run', () => {
   });
 
   it('builds each request with only the fields given', () => {
-    expect(operatorRequestOf('r/1', 'retry', { stepId: 'pay', agent: 'backup', reason: ' ' })).toEqual({ path: '/v1/runs/r%2F1/retry', body: { stepId: 'pay', agent: 'backup' } });
-    expect(operatorRequestOf('r1', 'skip', { stepId: 'notify', agent: 'x', reason: 'not needed' })).toEqual({ path: '/v1/runs/r1/skip', body: { stepId: 'notify', reason: 'not needed' } });
+    expect(operatorRequestOf('r/1', 'retry', { stepId: 'pay', agent: 'backup', reason: ' ' })).toEqual({
+      path: '/v1/runs/r%2F1/retry',
+      body: { stepId: 'pay', agent: 'backup' },
+    });
+    expect(operatorRequestOf('r1', 'skip', { stepId: 'notify', agent: 'x', reason: 'not needed' })).toEqual({
+      path: '/v1/runs/r1/skip',
+      body: { stepId: 'notify', reason: 'not needed' },
+    });
     expect(operatorRequestOf('r1', 'pause', { stepId: 'pay' })).toEqual({ path: '/v1/runs/r1/pause', body: {} });
   });
 });

@@ -43,7 +43,11 @@ export interface ForkAnswer {
 }
 
 /** How the timeline names an operation: added, removed, changed. */
-export const CHANGE_LABELS: Readonly<Record<StateChange['op'], string>> = { add: 'added', remove: 'removed', replace: 'changed' };
+export const CHANGE_LABELS: Readonly<Record<StateChange['op'], string>> = {
+  add: 'added',
+  remove: 'removed',
+  replace: 'changed',
+};
 
 /** The value "previous" of the compare-with choice: the checkpoint just before the one selected. */
 export const PREVIOUS = '';
@@ -52,7 +56,11 @@ export const PREVIOUS = '';
  * The checkpoint the selected one is compared with: `compareWith` when it names another checkpoint of the list,
  * else (PREVIOUS, or a checkpoint no longer listed) the one just before `selected`; undefined for the first.
  */
-export function comparedWith(checkpoints: readonly Checkpoint[], selected: number, compareWith: string): Checkpoint | undefined {
+export function comparedWith(
+  checkpoints: readonly Checkpoint[],
+  selected: number,
+  compareWith: string,
+): Checkpoint | undefined {
   const chosen = compareWith === PREVIOUS ? undefined : checkpoints.find((checkpoint) => checkpoint.id === compareWith);
   if (chosen && chosen !== checkpoints[selected]) return chosen;
   return selected > 0 ? checkpoints[selected - 1] : undefined;

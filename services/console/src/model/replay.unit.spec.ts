@@ -1,7 +1,13 @@
 import { comparedWith, PREVIOUS, shownValue } from './replay.js';
 import type { Checkpoint } from './replay.js';
 
-const cp = (n: number): Checkpoint => ({ id: `cp-${n}`, revision: n * 3, type: 'StepSucceeded', stepId: `r${n}`, summary: `r${n} succeeded` });
+const cp = (n: number): Checkpoint => ({
+  id: `cp-${n}`,
+  revision: n * 3,
+  type: 'StepSucceeded',
+  stepId: `r${n}`,
+  summary: `r${n} succeeded`,
+});
 const checkpoints = [cp(1), cp(2), cp(3)];
 
 describe('the replay timeline', () => {

@@ -52,10 +52,20 @@ export interface StepAttempt {
 export function attemptsOf(events: readonly RunEventRecord[], stepId: string): StepAttempt[] {
   const attempts = new Map<number, StepAttempt>();
   for (const event of events) {
-    const data = event.data as { stepId?: string; attempt?: number; durationMs?: number; startedAt?: string; error?: { code: string; message: string } };
+    const data = event.data as {
+      stepId?: string;
+      attempt?: number;
+      durationMs?: number;
+      startedAt?: string;
+      error?: { code: string; message: string };
+    };
     if (data.stepId !== stepId || typeof data.attempt !== 'number') continue;
     if (event.type === 'StepStarted') {
-      attempts.set(data.attempt, { attempt: data.attempt, startedAt: data.startedAt ?? event.metadata.occurredAt, outcome: 'running' });
+      attempts.set(data.attempt, {
+        attempt: data.attempt,
+        startedAt: data.startedAt ?? event.metadata.occurredAt,
+        outcome: 'running',
+      });
     } else if (event.type === 'StepSucceeded' || event.type === 'StepFailed') {
       const started = attempts.get(data.attempt);
       if (!started) continue; // carried over from a fork's origin: no attempt ran in this run

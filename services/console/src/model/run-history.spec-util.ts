@@ -9,39 +9,98 @@ const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 
 /** {@link aStep} with short retries (two attempts, 10 ms backoff) and a 1 s timeout. */
 export function step(id: string, dependsOn: string[] = [], overrides: Partial<PlanStep> = {}): PlanStep {
-  return aStep(id, { dependsOn, retry: { maxAttempts: 2, backoffMs: 10, multiplier: 2, maxBackoffMs: 100 }, timeoutMs: 1000, ...overrides });
+  return aStep(id, {
+    dependsOn,
+    retry: { maxAttempts: 2, backoffMs: 10, multiplier: 2, maxBackoffMs: 100 },
+    timeoutMs: 1000,
+    ...overrides,
+  });
 }
 
 export const allow: PolicyDecision = {
-  outcome: 'allow', rationale: 'capability granted', auditId: 'audit-1',
+  outcome: 'allow',
+  rationale: 'capability granted',
+  auditId: 'audit-1',
   rules: [{ rule: 'capability', pack: 'claims-capabilities@1.0.0', result: 'pass', message: 'clerk may crm.read' }],
 };
 
 export const requireApproval: PolicyDecision = {
-  outcome: 'require_approval', rationale: 'payout over 50,000', auditId: 'audit-2',
+  outcome: 'require_approval',
+  rationale: 'payout over 50,000',
+  auditId: 'audit-2',
   rules: [{ rule: 'payout_limit', pack: 'claims-payout@1.0.0', result: 'enforced', message: 'payout over 50,000' }],
   gate: { reviewers: ['claims-lead'], reason: 'payout over 50,000 needs a reviewer' },
 };
 
 export const events = {
   started: (steps: PlanStep[]): RunEvent[] => [
-    { type: 'RunTriggered', data: { runId: RUN_ID, workflowId: 'claims', workflowVersion: '1.0.0', trigger: { source: 'api', idempotencyKey: 'k1' }, input: {} } },
+    {
+      type: 'RunTriggered',
+      data: {
+        runId: RUN_ID,
+        workflowId: 'claims',
+        workflowVersion: '1.0.0',
+        trigger: { source: 'api', idempotencyKey: 'k1' },
+        input: {},
+      },
+    },
     { type: 'PlanCreated', data: { plan: aPlan(steps) } },
   ],
-  evaluated: (stepId: string, decision: PolicyDecision = allow, attempt = 1): RunEvent => ({ type: 'StepPolicyEvaluated', data: { stepId, attempt, decision } }),
+  evaluated: (stepId: string, decision: PolicyDecision = allow, attempt = 1): RunEvent => ({
+    type: 'StepPolicyEvaluated',
+    data: { stepId, attempt, decision },
+  }),
   ran: (stepId: string, attempt = 1): RunEvent => ({
-    type: 'StepStarted', data: { stepId, attempt, idempotencyKey: `${RUN_ID}/${stepId}/${attempt}`, agent: 'clerk', tool: 'crm', action: 'read', input: { n: attempt }, timeoutMs: 1000, startedAt: at(attempt) },
+    type: 'StepStarted',
+    data: {
+      stepId,
+      attempt,
+      idempotencyKey: `${RUN_ID}/${stepId}/${attempt}`,
+      agent: 'clerk',
+      tool: 'crm',
+      action: 'read',
+      input: { n: attempt },
+      timeoutMs: 1000,
+      startedAt: at(attempt),
+    },
   }),
-  succeeded: (stepId: string, attempt = 1): RunEvent => ({ type: 'StepSucceeded', data: { stepId, attempt, output: { ok: true }, durationMs: 12, completedAt: at(attempt + 1) } }),
+  succeeded: (stepId: string, attempt = 1): RunEvent => ({
+    type: 'StepSucceeded',
+    data: { stepId, attempt, output: { ok: true }, durationMs: 12, completedAt: at(attempt + 1) },
+  }),
   failed: (stepId: string, attempt = 1): RunEvent => ({
-    type: 'StepFailed', data: { stepId, attempt, error: { code: 'crm_down', message: 'CRM unavailable', retryable: true }, durationMs: 7, failedAt: at(attempt + 1) },
+    type: 'StepFailed',
+    data: {
+      stepId,
+      attempt,
+      error: { code: 'crm_down', message: 'CRM unavailable', retryable: true },
+      durationMs: 7,
+      failedAt: at(attempt + 1),
+    },
   }),
-  retry: (stepId: string, attempt: number): RunEvent => ({ type: 'StepRetryScheduled', data: { stepId, attempt, delayMs: 10, dueAt: at(attempt + 2) } }),
+  retry: (stepId: string, attempt: number): RunEvent => ({
+    type: 'StepRetryScheduled',
+    data: { stepId, attempt, delayMs: 10, dueAt: at(attempt + 2) },
+  }),
   gateOpened: (stepId: string): RunEvent => ({
-    type: 'GateOpened', data: { gateId: gateIdOf(RUN_ID, stepId), stepId, attempt: 1, reviewers: ['claims-lead'], reason: 'payout over 50,000 needs a reviewer', source: 'policy' },
+    type: 'GateOpened',
+    data: {
+      gateId: gateIdOf(RUN_ID, stepId),
+      stepId,
+      attempt: 1,
+      reviewers: ['claims-lead'],
+      reason: 'payout over 50,000 needs a reviewer',
+      source: 'policy',
+    },
   }),
-  gateDecided: (stepId: string): RunEvent => ({ type: 'GateDecided', data: { gateId: gateIdOf(RUN_ID, stepId), stepId, outcome: 'approved', reviewer: 'claims-lead' } }),
-  blocked: (stepId: string): RunEvent => ({ type: 'StepBlocked', data: { stepId, attempt: 1, code: 'policy_denied', reason: 'denied', policies: ['claims-payout/limit'] } }),
+  gateDecided: (stepId: string): RunEvent => ({
+    type: 'GateDecided',
+    data: { gateId: gateIdOf(RUN_ID, stepId), stepId, outcome: 'approved', reviewer: 'claims-lead' },
+  }),
+  blocked: (stepId: string): RunEvent => ({
+    type: 'StepBlocked',
+    data: { stepId, attempt: 1, code: 'policy_denied', reason: 'denied', policies: ['claims-payout/limit'] },
+  }),
   skipped: (stepId: string): RunEvent => ({ type: 'StepSkipped', data: { stepId, reason: 'condition_false' } }),
 };
 
@@ -54,7 +113,14 @@ export function records(domainEvents: readonly RunEvent[], from = 0): RunEventRe
   return domainEvents.map((event, index) => ({
     type: event.type,
     data: event.data as unknown as Record<string, unknown>,
-    metadata: { eventId: `e${from + index}`, runId: RUN_ID, causationId: 'c', actor: { kind: 'service', id: 'executor' }, occurredAt: at(from + index), schemaVersion: 1 },
+    metadata: {
+      eventId: `e${from + index}`,
+      runId: RUN_ID,
+      causationId: 'c',
+      actor: { kind: 'service', id: 'executor' },
+      occurredAt: at(from + index),
+      schemaVersion: 1,
+    },
     streamId: `run-${RUN_ID}`,
     revision: from + index,
     position: 100 + from + index,

@@ -29,10 +29,19 @@ export const STARTED_WITHIN = [
 ] as const;
 
 /** `createdAfter` of a "Started" choice made at `now` (epoch ms): '' for any time. */
-export const createdAfterOf = (withinMs: number, now: number): string => (withinMs > 0 ? new Date(now - withinMs).toISOString() : '');
+export const createdAfterOf = (withinMs: number, now: number): string =>
+  withinMs > 0 ? new Date(now - withinMs).toISOString() : '';
 
 /** Run statuses a person can filter on (the projection's `RunSummary.status`). */
-export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'integrity_failed'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+  'integrity_failed',
+] as const;
 
 /** Events after which a run's count of open gates may differ: the console reads that run again. */
 const GATE_EVENTS = new Set(['GateOpened', 'GateDecided', 'GateEscalated', 'PlanRevised']);
@@ -41,28 +50,47 @@ const GATE_EVENTS = new Set(['GateOpened', 'GateDecided', 'GateEscalated', 'Plan
  * What a live update does to the known runs: `patched` is the list with the run's status and time moved on (when
  * the run is known); `refetch` is true when the console must read the run (unknown so far, or its gates changed).
  */
-export function applyRunUpdate(runs: ReadonlyMap<string, RunSummary>, update: RunUpdate): { patched: ReadonlyMap<string, RunSummary>; refetch: boolean } {
+export function applyRunUpdate(
+  runs: ReadonlyMap<string, RunSummary>,
+  update: RunUpdate,
+): { patched: ReadonlyMap<string, RunSummary>; refetch: boolean } {
   const known = runs.get(update.runId);
   if (!known) return { patched: runs, refetch: true };
   const next = new Map(runs);
   // The projection keeps integrity_failed whatever later events say (a broken chain is never silently healed).
   const status = known.status === 'integrity_failed' ? known.status : update.status;
-  next.set(update.runId, { ...known, status, updatedAt: update.occurredAt > known.updatedAt ? update.occurredAt : known.updatedAt });
+  next.set(update.runId, {
+    ...known,
+    status,
+    updatedAt: update.occurredAt > known.updatedAt ? update.occurredAt : known.updatedAt,
+  });
   return { patched: next, refetch: GATE_EVENTS.has(update.type) };
 }
 
 /** The runs `filter` selects, newest first (by creation time, then id for a stable order). */
 export function visibleRuns(runs: ReadonlyMap<string, RunSummary>, filter: RunFilter): RunSummary[] {
   return [...runs.values()]
-    .filter((run) => (!filter.workflowId || run.workflowId === filter.workflowId) && (!filter.status || run.status === filter.status))
+    .filter(
+      (run) =>
+        (!filter.workflowId || run.workflowId === filter.workflowId) &&
+        (!filter.status || run.status === filter.status),
+    )
     .filter((run) => !filter.createdAfter || run.createdAt >= filter.createdAfter)
-    .sort((a, b) => (a.createdAt === b.createdAt ? b.runId.localeCompare(a.runId) : b.createdAt.localeCompare(a.createdAt)));
+    .sort((a, b) =>
+      a.createdAt === b.createdAt ? b.runId.localeCompare(a.runId) : b.createdAt.localeCompare(a.createdAt),
+    );
 }
 
 /** The list line of a run read over `GET /v1/runs/{id}` (its view has every gate; the summary counts the open ones). */
 export function summaryOfRunView(view: {
-  runId: string; workflowId?: string; workflowVersion?: string; status: string; createdAt?: string; updatedAt?: string;
-  failure?: { code: string; reason: string }; gates?: ReadonlyArray<{ status: string }>;
+  runId: string;
+  workflowId?: string;
+  workflowVersion?: string;
+  status: string;
+  createdAt?: string;
+  updatedAt?: string;
+  failure?: { code: string; reason: string };
+  gates?: ReadonlyArray<{ status: string }>;
 }): RunSummary {
   return {
     runId: view.runId,

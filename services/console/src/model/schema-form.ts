@@ -21,14 +21,16 @@ export interface FormField {
 }
 
 type Schema = Readonly<Record<string, unknown>>;
-const isSchema = (value: unknown): value is Schema => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isSchema = (value: unknown): value is Schema =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** RFC 6901 escaping of one reference token. */
 const pointerOf = (name: string): string => `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
 function kindOf(schema: unknown): Pick<FormField, 'kind' | 'options'> {
   if (!isSchema(schema)) return { kind: 'json' };
-  if (Array.isArray(schema['enum']) && schema['enum'].length > 0) return { kind: 'choice', options: schema['enum'].map((value) => JSON.stringify(value)) };
+  if (Array.isArray(schema['enum']) && schema['enum'].length > 0)
+    return { kind: 'choice', options: schema['enum'].map((value) => JSON.stringify(value)) };
   switch (schema['type']) {
     case 'string':
       return { kind: 'text' };
@@ -45,11 +47,16 @@ function kindOf(schema: unknown): Pick<FormField, 'kind' | 'options'> {
 
 /** The fields of the form for `inputSchema`. */
 export function formFieldsOf(inputSchema: unknown): FormField[] {
-  const properties = isSchema(inputSchema) && isSchema(inputSchema['properties']) ? inputSchema['properties'] : undefined;
+  const properties =
+    isSchema(inputSchema) && isSchema(inputSchema['properties']) ? inputSchema['properties'] : undefined;
   if (!properties || Object.keys(properties).length === 0) {
     return [{ name: '', label: 'Input (JSON)', kind: 'json', required: true, pointer: '' }];
   }
-  const required = new Set(isSchema(inputSchema) && Array.isArray(inputSchema['required']) ? inputSchema['required'].filter((name): name is string => typeof name === 'string') : []);
+  const required = new Set(
+    isSchema(inputSchema) && Array.isArray(inputSchema['required'])
+      ? inputSchema['required'].filter((name): name is string => typeof name === 'string')
+      : [],
+  );
   return Object.entries(properties).map(([name, schema]) => {
     const described = isSchema(schema) ? schema : {};
     return {
@@ -128,7 +135,11 @@ export interface InputIssue {
 export function issuesByField(fields: readonly FormField[], issues: readonly InputIssue[]): Record<string, string[]> {
   const placed: Record<string, string[]> = {};
   for (const issue of issues) {
-    const field = fields.find((candidate) => candidate.pointer !== '' && (issue.path === candidate.pointer || issue.path.startsWith(`${candidate.pointer}/`)));
+    const field = fields.find(
+      (candidate) =>
+        candidate.pointer !== '' &&
+        (issue.path === candidate.pointer || issue.path.startsWith(`${candidate.pointer}/`)),
+    );
     const key = field?.name ?? '';
     (placed[key] ??= []).push(`${issue.message} (${issue.rule})`);
   }

@@ -28,7 +28,10 @@ describe('the start-run form of an inputSchema', () => {
   });
 
   it('is one JSON field for a schema without properties (true, or {type: object})', () => {
-    for (const open of [true, { type: 'object' }, undefined]) expect(formFieldsOf(open)).toEqual([{ name: '', label: 'Input (JSON)', kind: 'json', required: true, pointer: '' }]);
+    for (const open of [true, { type: 'object' }, undefined])
+      expect(formFieldsOf(open)).toEqual([
+        { name: '', label: 'Input (JSON)', kind: 'json', required: true, pointer: '' },
+      ]);
     expect(inputOf(formFieldsOf(true), { '': ' ' })).toEqual({ input: {} });
     expect(inputOf(formFieldsOf(true), { '': '{"sleepMs": 5}' })).toEqual({ input: { sleepMs: 5 } });
     expect(inputOf(formFieldsOf(true), { '': '{' })).toEqual({ errors: { '': expect.stringMatching(/^not JSON/) } });
@@ -36,10 +39,21 @@ describe('the start-run form of an inputSchema', () => {
 
   it('makes the input from the typed text, leaving empty fields out for the gateway to name', () => {
     const fields = formFieldsOf(schema);
-    expect(inputOf(fields, { claimId: 'CLM-1', amount: '12.5', count: '', urgent: 'true', currency: '"EUR"', 'a/b': '{"x":1}' })).toEqual({
+    expect(
+      inputOf(fields, {
+        claimId: 'CLM-1',
+        amount: '12.5',
+        count: '',
+        urgent: 'true',
+        currency: '"EUR"',
+        'a/b': '{"x":1}',
+      }),
+    ).toEqual({
       input: { claimId: 'CLM-1', amount: 12.5, urgent: true, currency: 'EUR', 'a/b': { x: 1 } },
     });
-    expect(inputOf(fields, { amount: 'lots', 'a/b': '{' })).toEqual({ errors: { amount: 'not a number', 'a/b': expect.stringMatching(/^not JSON/) } });
+    expect(inputOf(fields, { amount: 'lots', 'a/b': '{' })).toEqual({
+      errors: { amount: 'not a number', 'a/b': expect.stringMatching(/^not JSON/) },
+    });
   });
 
   it("places the gateway's issues next to their fields, the rest under the form", () => {
@@ -48,6 +62,10 @@ describe('the start-run form of an inputSchema', () => {
       { path: '/a~1b/x', rule: 'type', message: 'must be string' },
       { path: '', rule: 'type', message: 'must be object' },
     ];
-    expect(issuesByField(formFieldsOf(schema), issues)).toEqual({ count: ['must be >= 1 (minimum)'], 'a/b': ['must be string (type)'], '': ['must be object (type)'] });
+    expect(issuesByField(formFieldsOf(schema), issues)).toEqual({
+      count: ['must be >= 1 (minimum)'],
+      'a/b': ['must be string (type)'],
+      '': ['must be object (type)'],
+    });
   });
 });
