@@ -9,7 +9,7 @@ export NX_NO_CLOUD := true
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: install nats chromium build typecheck format lint unit int e2e test demo bench bench-peer soak start clean
+.PHONY: install nats chromium prometheus build typecheck format lint unit int e2e test demo bench bench-peer soak start clean
 
 # `npm install` (not `npm ci`): the registry reachable here lacks other platforms' optional bindings
 # (e.g. @unrs/resolver-binding-*), so npm cannot record them and `npm ci` refuses every lockfile it writes.
@@ -26,6 +26,10 @@ nats:
 # The console's browser tests drive Debian's chromium through playwright-core (which cannot download browsers here).
 chromium:
 	@tools/ensure-chromium.sh >/dev/null
+
+# promtool checks the alert rules and the services' /metrics; the metrics end-to-end test runs a Prometheus server.
+prometheus:
+	@tools/ensure-prometheus.sh >/dev/null
 
 # The console (services/console) is a Vite app outside tsc -b: type-checked with its own browser tsconfig, then bundled.
 build: install
@@ -46,7 +50,7 @@ lint: install
 	npx eslint .
 
 # The whole suite: type check, lint, then every test tier (unit, integration, end-to-end).
-test: install nats chromium build typecheck lint
+test: install nats chromium prometheus build typecheck lint
 	@mkdir -p .data
 	$(JEST) --json --outputFile=.data/jest-results.json; status=$$?; \
 	  node tools/print-test-summary.mjs .data/jest-results.json; exit $$status
@@ -54,14 +58,14 @@ test: install nats chromium build typecheck lint
 # One Jest tier by file suffix, without the type check and lint of `make test`; ARGS go to Jest first (e.g. a path
 # that narrows the tier: --testMatch takes several values, so nothing may follow it).
 # Every tier needs the build (a unit check runs the compiled CLI, an int spec the compiled event store's workers);
-# int and e2e need nats-server, e2e chromium for the console's browser tests.
-unit: install build
+# int and e2e need nats-server, e2e chromium for the console's browser tests; unit and e2e promtool and prometheus.
+unit: install prometheus build
 	$(JEST) $(ARGS) --testMatch '**/*.unit.spec.ts'
 
 int: install nats build
 	$(JEST) $(ARGS) --testMatch '**/*.int.spec.ts'
 
-e2e: install nats chromium build
+e2e: install nats chromium prometheus build
 	$(JEST) $(ARGS) --testMatch '**/*.e2e.spec.ts'
 
 demo: install nats build
