@@ -7,6 +7,7 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    '^@ledgerflow/domain/testing$': '<rootDir>/libs/domain/src/testing.ts',
     '^@ledgerflow/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

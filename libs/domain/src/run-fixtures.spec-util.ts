@@ -6,6 +6,9 @@ import { gateIdOf } from './events.js';
 import { evolve } from './evolve.js';
 import type { Plan, PlanStep } from './plan.js';
 import { initialState } from './state.js';
+import { aPlan, aStep } from './testing.js';
+
+export { aPlan, aStep };
 
 /** Test fixtures of the Run aggregate: a plan builder, event builders and the given/when/then spec. */
 
@@ -14,34 +17,6 @@ export const NOW = '2026-05-01T10:00:00.000Z';
 export const at = (now: string) => ({ now });
 
 export const runSpec = deciderSpecification({ decide, evolve, initialState }, at(NOW));
-
-export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
-  return {
-    id,
-    name: `Step ${id}`,
-    tool: 'crm',
-    action: 'read',
-    agent: 'clerk',
-    dependsOn: [],
-    input: { ref: `$.trigger.${id}` },
-    retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 },
-    timeoutMs: 30_000,
-    optional: false,
-    policyTags: [],
-    ...overrides,
-  };
-}
-
-export function aPlan(steps: PlanStep[], overrides: Partial<Plan> = {}): Plan {
-  return {
-    workflowId: 'claims',
-    workflowVersion: '1.0.0',
-    concurrency: 2,
-    agents: { clerk: ['crm.read'], payer: ['billing.payout'] },
-    steps,
-    ...overrides,
-  };
-}
 
 export const allow: PolicyDecision = {
   outcome: 'allow',
