@@ -7,7 +7,7 @@ import { evolve, initialState } from '@ledgerflow/domain';
 import type { RunEvent, RunStatus } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
-import { repoRoot } from '@ledgerflow/testing';
+import { eventually, repoRoot } from '@ledgerflow/testing';
 import { runUpdateOf, sseComment, sseMessage, sseRetry } from './stream-sse.js';
 import { afterRevisionOf, eventTypesOf, resumePositionOf, workflowIdOf } from './stream-query.js';
 import { RunFactsCache, runStatusAfter } from './stream-status.js';
@@ -187,10 +187,7 @@ describe('StreamHub shared reader', () => {
       abort: () => undefined,
     };
   };
-  const until = async (check: () => boolean) => {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(check()).toBe(true);
-  };
+  const until = (what: string, holds: () => boolean) => eventually(what, holds, 2_000, 10);
 
   it('reads only while a stream is open (and idleMs after), then starts again from the head', async () => {
     const store = new InMemoryEventStore();
@@ -199,17 +196,17 @@ describe('StreamHub shared reader', () => {
     const first = listener();
     expect(await hub.listen(first)).toBe(1);
     await store.append('run-a', [runEvent('a', 'StepStarted')], { expectedRevision: 0 });
-    await until(() => first.offered.length === 1);
+    await until('the first listener offered one update', () => first.offered.length === 1);
     hub.unlisten(first);
     expect(hub.reading).toBe(true);
-    await until(() => !hub.reading);
+    await until('the hub idle', () => !hub.reading);
 
     // Committed while nobody listens: not read by the hub (a stream's own catch-up reads it).
     await store.append('run-a', [runEvent('a', 'StepSucceeded')], { expectedRevision: 1 });
     const second = listener();
     expect(await hub.listen(second)).toBe(3);
     await store.append('run-a', [runEvent('a', 'RunCompleted')], { expectedRevision: 2 });
-    await until(() => second.offered.length === 1);
+    await until('the second listener offered one update', () => second.offered.length === 1);
     expect([first.offered, second.offered]).toEqual([[2], [4]]);
     await hub.close();
     expect(hub.reading).toBe(false);

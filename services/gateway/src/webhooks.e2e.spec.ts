@@ -8,6 +8,7 @@ import { webhookSignatureHeaders } from '@ledgerflow/sdk';
 import type { WebhookSigning } from '@ledgerflow/sdk';
 import {
   benchWorkers,
+  eventually,
   generateWebhookSecret,
   repoRoot,
   startNatsServer,
@@ -138,7 +139,12 @@ describe('webhook signatures end to end', () => {
     const requestsBefore = plannerRequests.getReceived();
     const first = await post('noop-chain', body, headers);
     expect(first.status).toBe(202);
-    await until(() => plannerRequests.getReceived() > requestsBefore, 'the start-run request seen on the bus');
+    await eventually(
+      'the start-run request seen on the bus',
+      () => plannerRequests.getReceived() > requestsBefore,
+      5_000,
+      50,
+    );
     expect(first.body).toMatchObject({ created: true });
     const replay = await post('noop-chain', body, headers);
     expect(replay.status).toBe(202);
@@ -209,14 +215,6 @@ describe('webhook signatures end to end', () => {
     }
   }, 30_000);
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function runGateway(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
