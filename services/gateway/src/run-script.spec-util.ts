@@ -4,34 +4,19 @@ import type { Actor } from '@ledgerflow/contracts';
 import { decide, evolve, gateIdOf, gatesToOpen, initialState } from '@ledgerflow/domain';
 import type { Plan, PlanStep, PolicyDecision, RunCommand, RunEvent, RunState } from '@ledgerflow/domain';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
+import { aPlan, aStep } from '@ledgerflow/testing';
 
 /**
  * Test support for the gateway's read side: drives one run through the real Run aggregate (`decide`, `evolve`)
  * at given times and writes its events to an event store with realistic metadata, a batch at a time.
  */
 
-export const step = (id: string, overrides: Partial<PlanStep> = {}): PlanStep => ({
-  id,
-  name: `Step ${id}`,
-  tool: 'crm',
-  action: 'read',
-  agent: 'clerk',
-  dependsOn: [],
-  input: {},
-  retry: { maxAttempts: 3, backoffMs: 1000, multiplier: 2, maxBackoffMs: 5000 },
-  timeoutMs: 30_000,
-  optional: false,
-  policyTags: [],
-  ...overrides,
-});
+/** {@link aStep} with input `{}` (the gateway's read side resolves nothing). */
+export const step = (id: string, overrides: Partial<PlanStep> = {}): PlanStep => aStep(id, { input: {}, ...overrides });
 
-export const planOf = (workflowId: string, steps: PlanStep[], workflowVersion = '1.0.0'): Plan => ({
-  workflowId,
-  workflowVersion,
-  concurrency: 2,
-  agents: { clerk: ['crm.read'], payer: ['billing.payout'] },
-  steps,
-});
+/** {@link aPlan} of workflow `workflowId` at `workflowVersion`. */
+export const planOf = (workflowId: string, steps: PlanStep[], workflowVersion = '1.0.0'): Plan =>
+  aPlan(steps, { workflowId, workflowVersion });
 
 export const allow: PolicyDecision = { outcome: 'allow', rationale: 'granted', auditId: 'aud-allow', rules: [] };
 export const deny: PolicyDecision = {
