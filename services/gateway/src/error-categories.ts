@@ -1,0 +1,129 @@
+import { RunErrorCodes } from '@ledgerflow/domain';
+
+/**
+ * What kind of failure an error code names, and so its HTTP status (RFC 9110, section 15). One table for the whole
+ * gateway: {@link STATUS_OF_CATEGORY}. `unavailable` is the only retryable category: a service, the event store or
+ * the token issuer did not answer; the request itself was fine (503 with `Retry-After`).
+ */
+export type ErrorCategory =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'unprocessable'
+  | 'unavailable'
+  | 'internal';
+
+/** HTTP status of each category. */
+export const STATUS_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** The Run aggregate's refusals (`RunErrorCodes`): a rule of the run refused the command (409) unless listed here. */
+const RUN_CATEGORY_EXCEPTIONS: Readonly<Partial<Record<string, ErrorCategory>>> = {
+  [RunErrorCodes.STEP_NOT_FOUND]: 'not_found',
+  [RunErrorCodes.GATE_NOT_FOUND]: 'not_found',
+  [RunErrorCodes.REVIEWER_NOT_NAMED]: 'forbidden',
+  [RunErrorCodes.ACTOR_CANNOT_DECIDE]: 'forbidden',
+  [RunErrorCodes.DECISION_INVALID]: 'invalid',
+};
+
+const RUN_CATEGORIES: Readonly<Record<string, ErrorCategory>> = Object.fromEntries(
+  Object.values(RunErrorCodes).map((code) => [code, RUN_CATEGORY_EXCEPTIONS[code] ?? 'conflict']),
+);
+
+/**
+ * The category of every error code the gateway answers (docs/api.md, "Errors"): its own, the Run aggregate's
+ * (`RUN.*`), the event store's (`STORE.*`), NATS requests' (`NATS.*`) and those of the services it forwards to
+ * (planner, policy, approval). A code missing here is answered by {@link categoryOf}'s fallback.
+ */
+export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
+  ...RUN_CATEGORIES,
+  // The request as sent (docs/api.md): body, path, query or header breaking a rule.
+  message_malformed: 'invalid',
+  request_invalid: 'invalid',
+  payload_too_deep: 'invalid',
+  idempotency_key_missing: 'invalid',
+  trigger_mapping_failed: 'invalid',
+  webhook_idempotency_key_mismatch: 'invalid',
+  unsupported_media_type: 'unsupported_media_type',
+  webhook_body_not_json: 'unsupported_media_type',
+  payload_too_large: 'too_large',
+  'STORE.EVENT_TOO_LARGE': 'too_large',
+  // Run input failing the workflow's inputSchema; the same Idempotency-Key with another input (docs/operations.md);
+  // a definition or policy pack refused at registration (docs/definitions.md, docs/policies.md): nothing appended.
+  input_invalid: 'unprocessable',
+  idempotency_key_reused: 'unprocessable',
+  definition_invalid: 'unprocessable',
+  policy_pack_invalid: 'unprocessable',
+  // Who calls (docs/security.md).
+  unauthorized: 'unauthenticated',
+  webhook_not_configured: 'unauthenticated',
+  webhook_signature_missing: 'unauthenticated',
+  webhook_signature_invalid: 'unauthenticated',
+  webhook_timestamp_stale: 'unauthenticated',
+  forbidden: 'forbidden',
+  human_required: 'forbidden',
+  // Unknown resources.
+  not_found: 'not_found',
+  run_not_found: 'not_found',
+  gate_not_found: 'not_found',
+  step_not_found: 'not_found',
+  checkpoint_unknown: 'not_found',
+  workflow_unknown: 'not_found',
+  policy_pack_unknown: 'not_found',
+  service_account_not_found: 'not_found',
+  subscription_not_found: 'not_found',
+  console_not_built: 'not_found',
+  // The state of a resource refuses the command: a rule of the plan, an immutable version, an expected revision
+  // that another writer moved, a revoked account, a run whose audit chain broke (docs/operations.md, "Integrity").
+  'STORE.CONCURRENCY': 'conflict',
+  'STORE.DUPLICATE_EVENT': 'conflict',
+  workflow_version_exists: 'conflict',
+  policy_pack_version_exists: 'conflict',
+  service_account_revoked: 'conflict',
+  integrity_failed: 'conflict',
+  workflow_depth_exceeded: 'conflict',
+  // A service, the store or the token issuer did not answer, or a stored event is newer than this release reads
+  // (docs/events.md, "Versions and upcasting"): retry later (Retry-After).
+  'NATS.TIMEOUT': 'unavailable',
+  'NATS.NO_RESPONDERS': 'unavailable',
+  'NATS.REQUEST_FAILED': 'unavailable',
+  'NATS.CONNECTION_CLOSED': 'unavailable',
+  'STORE.UNAVAILABLE': 'unavailable',
+  auth_unavailable: 'unavailable',
+  event_version_unsupported: 'unavailable',
+  stream_limit_reached: 'unavailable',
+  // Our fault, never the caller's: a reply that is not the protocol's, an append this gateway got wrong.
+  'NATS.REPLY_MALFORMED': 'internal',
+  'STORE.INVALID_APPEND': 'internal',
+  'STORE.INVALID_CHECKPOINT': 'internal',
+  internal_error: 'internal',
+  http_error: 'internal',
+};
+
+/**
+ * The category of `code`: from {@link ERROR_CATEGORIES}; else `plan_*` or `RUN.*` (a rule of the plan or the run) is a conflict, a
+ * retryable error is `unavailable`, `*.NOT_FOUND` / `*_not_found` is `not_found`, any other not retryable code
+ * `invalid` (a refusal names the field and rule, so the request must change).
+ */
+export function categoryOf(code: string, retryable: boolean): ErrorCategory {
+  const known = ERROR_CATEGORIES[code];
+  if (known) return known;
+  if (code.startsWith('plan_') || code.startsWith('RUN.')) return 'conflict';
+  if (retryable) return 'unavailable';
+  if (/(\.NOT_FOUND|_not_found)$/.test(code)) return 'not_found';
+  return 'invalid';
+}
