@@ -9,7 +9,7 @@ import type { BenchStack } from '@ledgerflow/testing';
 import { callToolDirectly, recordedFor } from './grants.spec-util.js';
 
 /**
- * The bus as a trust boundary for grants (design brief, "Trust boundaries"), against the full stack as OS
+ * The bus as a trust boundary for grants (docs/security.md, "The bus (NATS)" and "Grants"), against the full stack as OS
  * processes. Acting with the executor's own NATS credentials: the policy service grants only what the run's
  * events allow (not a step behind an undecided gate, not a capability the agent lacks, never the caller's
  * claims), and a real grant cannot be replayed under another idempotency key or with another input. Each

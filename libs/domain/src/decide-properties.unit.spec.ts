@@ -9,7 +9,7 @@ import { RUN_ID } from './run-fixtures.spec-util.js';
 import { planArbitrary, simulate } from './run-simulation.spec-util.js';
 
 /**
- * Invariants of the design brief checked over random histories by an oracle that reads only the events
+ * Invariants of the Run aggregate (docs/architecture.md, "A run, step by step") checked over random histories by an oracle that reads only the events
  * (it shares no code with `evolve`): dependencies before starts, one start per (step, attempt),
  * the concurrency limit, policy and gate before a start, gates opened (by `OpenGate` alone, for a decision
  * that needs one, naming the policy's and the definition's reviewers) and decided once, automatic

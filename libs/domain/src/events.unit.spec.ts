@@ -1,7 +1,7 @@
 import { RUN_EVENT_TYPES, gateIdOf, isRunEventType, parseGateId, stepIdempotencyKey } from './events.js';
 
 describe('event catalog', () => {
-  it("lists the 18 event types of the design brief, the queue's RunQueued and RunDequeued and the replicas' StepReclaimed once each", () => {
+  it("lists every event type of docs/events.md once: the 18 of a run's lifecycle, the queue's RunQueued and RunDequeued and the replicas' StepReclaimed", () => {
     expect(RUN_EVENT_TYPES).toHaveLength(21);
     expect(new Set(RUN_EVENT_TYPES).size).toBe(21);
     expect(RUN_EVENT_TYPES.slice(18)).toEqual(['RunQueued', 'RunDequeued', 'StepReclaimed']);

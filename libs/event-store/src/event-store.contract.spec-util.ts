@@ -38,7 +38,7 @@ async function conflictOf(promise: Promise<unknown>): Promise<ConcurrencyError> 
 }
 
 /**
- * The `EventStore` contract (design brief, "Event store"): every adapter runs it. `factory` returns a
+ * The `EventStore` contract (docs/events.md, "The stored event"): every adapter runs it. `factory` returns a
  * store; the suite closes it after each test. Stream ids are unique per test, so a shared store works.
  */
 export function describeEventStoreContract(name: string, factory: () => Promise<EventStore>): void {

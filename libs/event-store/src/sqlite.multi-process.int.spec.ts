@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { SqliteEventStore } from './sqlite.event-store.js';
 
 /**
- * Several OS processes append to one SQLite file at once (design brief: "several processes sharing one
- * file"). The workers run the compiled library (`libs/event-store/dist`, built by `make test` or
+ * Several OS processes append to one SQLite file at once, as the services of one machine do with the embedded
+ * store (docs/architecture.md, "Concurrency and crashes"). The workers run the compiled library (`libs/event-store/dist`, built by `make test` or
  * `npx tsc -b libs/event-store`), see src/testing/sqlite-append-worker.mjs.
  */
 const here = dirname(fileURLToPath(import.meta.url));

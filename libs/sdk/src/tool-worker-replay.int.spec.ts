@@ -17,7 +17,7 @@ import { callTool, keptLogger } from './tool-worker.spec-util.js';
 import { signTestGrant, testGrantKeys, type GrantScope } from './grant.spec-util.js';
 
 /**
- * Grants cannot be replayed (design brief, "Trust boundaries"): a worker on a real nats-server refuses a
+ * Grants cannot be replayed (docs/security.md, "Grants"): a worker on a real nats-server refuses a
  * valid grant sent with another idempotency key or another input before its handler and its dedupe store;
  * it refuses to start without a verify key; switched off, it counts every unverified call.
  */

@@ -32,7 +32,7 @@ export interface ForkRunResponse extends ForkRunResult {
 }
 
 /**
- * Replay of a run from its events (design brief, "Replay, checkpoints, audit"): checkpoints, the state at a
+ * Replay of a run from its events (docs/operations.md, "Replay, checkpoints, diff, fork"): checkpoints, the state at a
  * checkpoint, the diff between two, and forks. Reads the run stream (scope `runs:read`); forks (scope `runs:operate`) go to the planner over NATS.
  * Errors: 404 `run_not_found` / `checkpoint_unknown`, 400 `request_invalid`, 503 when the planner does not answer.
  */
