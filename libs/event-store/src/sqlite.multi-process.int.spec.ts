@@ -7,8 +7,9 @@ import { SqliteEventStore } from './sqlite.event-store.js';
 
 /**
  * Several OS processes append to one SQLite file at once, as the services of one machine do with the embedded
- * store (docs/architecture.md, "Concurrency and crashes"). The workers run the compiled library (`libs/event-store/dist`, built by `make test` or
- * `npx tsc -b libs/event-store`), see src/testing/sqlite-append-worker.mjs.
+ * store (docs/architecture.md, "Concurrency and crashes"). The workers run the compiled library
+ * (`libs/event-store/dist`, built by `make test` or `npx tsc -b libs/event-store`), see
+ * src/testing/sqlite-append-worker.mjs.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const workerScript = join(here, 'testing', 'sqlite-append-worker.mjs');
