@@ -11,6 +11,16 @@ export type ConsumerSettings = Omit<DurableConsumerOptions, 'handler' | 'batch'>
   readonly batch?: { readonly maxMessages?: number };
 };
 
+/** What a {@link DurableConsumerHost} consumes now: read by the `consumers` readiness check (health-checks.ts). */
+export interface ConsumerBinding {
+  /** A leased host whose lease another replica holds: its consumers stand by. */
+  readonly standby: boolean;
+  /** The JetStream durables it runs when active. */
+  readonly durables: readonly { readonly stream: string; readonly durable: string }[];
+  /** How many of them are started in this process now. */
+  readonly started: number;
+}
+
 /**
  * JetStream durable consumers bound to the Nest application's lifecycle: they start when the application has
  * bootstrapped and drain (in-flight handlers finish) when it shuts down. Subclasses say what to consume
@@ -23,6 +33,8 @@ export type ConsumerSettings = Omit<DurableConsumerOptions, 'handler' | 'batch'>
 export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private consumers: DurableConsumer[] = [];
   private lease: Lease | undefined;
+  /** Between a start of the consumers and their stop ({@link afterConsumersStop} runs once per start). */
+  private running = false;
 
   protected constructor(protected readonly nc: NatsConnection) {}
 
@@ -46,9 +58,30 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
   /** Runs after the consumers have drained, e.g. to close what the handler uses. */
   protected async afterStop(): Promise<void> {}
 
+  /**
+   * Runs each time this replica's consumers have started (at bootstrap, or on taking the {@link leaseKey} lease),
+   * e.g. to rebuild from the store what the handlers keep in memory. A throw stops the consumers again (under a
+   * lease: reported, the lease released and tried again).
+   */
+  protected async afterConsumersStart(): Promise<void> {}
+
+  /** Runs each time the consumers have stopped (the lease lost or released, or shutdown), before {@link afterStop}. */
+  protected async afterConsumersStop(): Promise<void> {}
+
   /** The lease a singleton consumer runs under (e.g. `memory`; the service's NATS user must hold rights on it), or none. */
   protected leaseKey(): string | undefined {
     return undefined;
+  }
+
+  /** What this host consumes now (see {@link ConsumerBinding}). */
+  binding(): ConsumerBinding {
+    const settings = this.settings();
+    const list = Array.isArray(settings) ? (settings as readonly ConsumerSettings[]) : [settings as ConsumerSettings];
+    return {
+      standby: this.lease !== undefined && !this.lease.held,
+      durables: list.map((each) => ({ stream: each.stream, durable: each.durable })),
+      started: this.consumers.length,
+    };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -65,6 +98,17 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
   }
 
   private async startConsumers(): Promise<void> {
+    this.running = true;
+    try {
+      await this.openConsumers();
+      await this.afterConsumersStart();
+    } catch (error) {
+      await this.stopConsumers();
+      throw error;
+    }
+  }
+
+  private async openConsumers(): Promise<void> {
     const settings = this.settings();
     for (const each of Array.isArray(settings)
       ? (settings as readonly ConsumerSettings[])
@@ -87,6 +131,9 @@ export abstract class DurableConsumerHost implements OnApplicationBootstrap, OnA
     const consumers = this.consumers;
     this.consumers = [];
     await Promise.all(consumers.map((consumer) => consumer.stop()));
+    if (!this.running) return;
+    this.running = false;
+    await this.afterConsumersStop();
   }
 
   async onApplicationShutdown(): Promise<void> {

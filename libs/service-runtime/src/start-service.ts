@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Global, Module } from '@nestjs/common';
 import type { DynamicModule, INestApplication, INestApplicationContext, INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, NestFactory } from '@nestjs/core';
 import type { CommonConfig, EnvSource, PrivacyConfig } from '@ledgerflow/config';
 import { loadConfig } from '@ledgerflow/config';
 import { createEventStore } from '@ledgerflow/event-store';
@@ -20,6 +20,13 @@ import { openPrivacy } from './privacy.js';
 import { RpcErrorFilter } from './rpc-exception.filter.js';
 import { IntegrityAlarm } from './integrity-alarm.js';
 import { RunRepository } from './run-repository.js';
+import { DurableConsumerHost } from './durable-consumer.host.js';
+import { SERVICE_HEALTH, ServiceHealth } from './health.js';
+import { consumersCheck, natsCheck, rpcCheck, storeCheck } from './health-checks.js';
+import type { RpcStatus } from './health-checks.js';
+import { HealthConfig } from './health-config.js';
+import { healthLine, startHealthServer } from './health-server.js';
+import type { HealthServer } from './health-server.js';
 import type { ServiceContext, ServiceSpec } from './service-spec.js';
 import { spanServiceName } from './service-spec.js';
 import { DEFINITIONS, EVENT_STORE, LOGGER, NATS_CONNECTION, RUN_REPOSITORY, SERVICE_CONFIG } from './tokens.js';
@@ -35,7 +42,11 @@ export interface StartServiceOptions {
 /** A started service. */
 export interface RunningService {
   readonly name: string;
-  /** Closes the Nest app, drains the NATS connection, closes the event store and the PII vault. */
+  /** Its liveness and readiness (`/healthz`, `/readyz`). */
+  readonly health: ServiceHealth;
+  /** URL of its health listener, when `LEDGERFLOW_HEALTH_PORT` is set. */
+  readonly healthUrl?: string;
+  /** Reports not ready, closes the Nest app, drains the NATS connection, closes the event store and the PII vault. */
   stop(): Promise<void>;
 }
 
@@ -43,8 +54,10 @@ export interface RunningService {
  * Starts one service in this process: typed configuration (a missing or malformed variable throws
  * `ConfigError`, naming the variable), workflow definitions (their loader is imported only by services that
  * ask for them), NATS with its own connection and credentials (JetStream streams ensured), the event
- * store, the PII vault, and the Nest application, listening. Telemetry must be started first.
- * @throws ConfigError for bad variables; a non-retryable LedgerflowError for an invalid definition or
+ * store, the PII vault, and the Nest application, listening. Telemetry must be started first. With
+ * `LEDGERFLOW_HEALTH_PORT` set, `/healthz` and `/readyz` are served on a listener of their own from the start
+ * (not ready until the service has started; see `ServiceHealth` and docs/operations.md, "Health endpoints").
+ * @throws ConfigError for bad variables; LedgerflowError `HEALTH.PORT_UNAVAILABLE` when the health port is taken; a non-retryable LedgerflowError for an invalid definition or
  *   policy pack; anything else (e.g. NATS unreachable) as it comes.
  */
 export async function startService<C extends CommonConfig>(
@@ -52,7 +65,41 @@ export async function startService<C extends CommonConfig>(
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
   const config = loadConfig(spec.config, options.env ?? process.env);
+  const healthConfig = loadConfig(HealthConfig, options.env ?? process.env);
   const logger = createLogger(spec.name);
+  const health = new ServiceHealth(spec.name);
+  const healthServer = await serveHealth(spec.name, health, healthConfig);
+  try {
+    return await startParts(spec, options, config, { logger, health, healthServer });
+  } catch (error) {
+    await healthServer?.close();
+    throw error;
+  }
+}
+
+async function serveHealth(
+  name: string,
+  health: ServiceHealth,
+  config: HealthConfig,
+): Promise<HealthServer | undefined> {
+  if (config.LEDGERFLOW_HEALTH_PORT === undefined) return undefined;
+  const server = await startHealthServer(health, config.LEDGERFLOW_HEALTH_HOST, config.LEDGERFLOW_HEALTH_PORT);
+  process.stdout.write(`${healthLine(name, server.url)}\n`);
+  return server;
+}
+
+interface Observability {
+  readonly logger: ReturnType<typeof createLogger>;
+  readonly health: ServiceHealth;
+  readonly healthServer: HealthServer | undefined;
+}
+
+async function startParts<C extends CommonConfig>(
+  spec: ServiceSpec<C>,
+  options: StartServiceOptions,
+  config: C,
+  { logger, health, healthServer }: Observability,
+): Promise<RunningService> {
   const definitions = spec.definitions
     ? (await import('@ledgerflow/definitions')).loadDefinitions(config.LEDGERFLOW_DEFINITIONS_DIR)
     : undefined;
@@ -61,6 +108,7 @@ export async function startService<C extends CommonConfig>(
     name: spanServiceName(spec.name),
     auth: natsAuthOf(config),
   });
+  health.add(natsCheck(nc));
   await ensureStreams(nc, { replicas: config.LEDGERFLOW_STREAM_REPLICAS, limits: streamLimitsOf(config) });
   const store = await createEventStore({
     kind: config.LEDGERFLOW_STORE,
@@ -69,6 +117,7 @@ export async function startService<C extends CommonConfig>(
     sqlite: { synchronous: config.LEDGERFLOW_SQLITE_SYNCHRONOUS },
     maxEventBytes: config.LEDGERFLOW_MAX_EVENT_BYTES,
   });
+  health.add(storeCheck(store));
   const actor = { kind: 'service', id: spec.name } as const;
   const runs = new RunRepository(store, actor).reportIntegrityTo(new IntegrityAlarm(store, actor, logger));
   const privacy = spec.privacy ? await openPrivacy(config as unknown as PrivacyConfig) : undefined;
@@ -82,15 +131,21 @@ export async function startService<C extends CommonConfig>(
     ...(definitions ? { definitions } : {}),
     ...(privacy ? { privacy } : {}),
   };
-  const app = await createApp(spec, context);
+  const app = await createApp(spec, context, health);
+  watchBindings(app, context.nc, health, spec.listen === 'rpc');
   if (options.shutdownHooks) app.enableShutdownHooks();
   await startListening(spec, context, app);
+  health.markStarted();
   logger.info('started', { nats: config.NATS_URL, store: config.LEDGERFLOW_STORE });
   return {
     name: spec.name,
+    health,
+    ...(healthServer ? { healthUrl: healthServer.url } : {}),
     stop: async () => {
       logger.info('stopping');
+      health.markStopping();
       await app.close();
+      await healthServer?.close();
       await nc.drain().catch(() => undefined);
       await store.close();
       await privacy?.close();
@@ -98,8 +153,34 @@ export async function startService<C extends CommonConfig>(
   };
 }
 
-async function createApp<C extends CommonConfig>(spec: ServiceSpec<C>, context: ServiceContext<C>) {
-  const root = infrastructureModule(context, spec.module(context));
+/**
+ * Adds the readiness checks of what the Nest application binds: its durable JetStream consumers (every
+ * `DurableConsumerHost` among its providers) and, for a NATS microservice, the transport's connection.
+ */
+function watchBindings(
+  app: INestApplication | INestMicroservice | INestApplicationContext,
+  nc: ServiceContext<CommonConfig>['nc'],
+  health: ServiceHealth,
+  rpc: boolean,
+): void {
+  const hosts = app
+    .get(DiscoveryService)
+    .getProviders()
+    .map((wrapper) => wrapper.instance as unknown)
+    .filter((instance): instance is DurableConsumerHost => instance instanceof DurableConsumerHost);
+  health.add(consumersCheck(nc, () => hosts));
+  if (!rpc) return;
+  let status: RpcStatus | undefined;
+  (app as INestMicroservice).status.subscribe((next) => (status = next));
+  health.add(rpcCheck(() => status));
+}
+
+async function createApp<C extends CommonConfig>(
+  spec: ServiceSpec<C>,
+  context: ServiceContext<C>,
+  health: ServiceHealth,
+) {
+  const root = infrastructureModule(context, spec.module(context), health);
   const logger = ['error', 'warn'] as const;
   if (spec.listen === 'rpc') {
     // Only services that serve requests over NATS load Nest's microservices package.
@@ -148,6 +229,7 @@ export function natsTransportOptions<C extends CommonConfig>(context: ServiceCon
 function infrastructureModule<C extends CommonConfig>(
   context: ServiceContext<C>,
   feature: DynamicModule,
+  health: ServiceHealth,
 ): DynamicModule {
   @Global()
   @Module({})
@@ -161,10 +243,13 @@ function infrastructureModule<C extends CommonConfig>(
     { provide: RUN_REPOSITORY, useValue: context.runs },
     { provide: LOGGER, useValue: context.logger },
     { provide: DEFINITIONS, useValue: context.definitions ?? null },
+    { provide: SERVICE_HEALTH, useValue: health },
   ];
   const infrastructure: DynamicModule = {
     module: InfrastructureModule,
     global: true,
+    // DiscoveryService finds the durable consumer hosts for the readiness check (watchBindings).
+    imports: [DiscoveryModule],
     providers,
     exports: providers.map((p) => p.provide),
   };

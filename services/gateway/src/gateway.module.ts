@@ -6,6 +6,7 @@ import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { GatewayConfig } from './gateway.config.js';
 import { AuditController } from './audit.controller.js';
 import { GatesController } from './gates.controller.js';
+import { HealthController } from './health.controller.js';
 import { OperatorController } from './operator.controller.js';
 import { ExternalTasksController } from './external-tasks.controller.js';
 import { ReplayController } from './replay.controller.js';
@@ -51,6 +52,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       controllers: [
+        HealthController,
         RunsController,
         GatesController,
         WorkflowsController,
