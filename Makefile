@@ -11,11 +11,10 @@ JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
 .PHONY: install nats chromium prometheus build typecheck format lint unit int e2e test demo bench bench-peer soak start clean
 
-# `npm install` (not `npm ci`): the registry reachable here lacks other platforms' optional bindings
-# (e.g. @unrs/resolver-binding-*), so npm cannot record them and `npm ci` refuses every lockfile it writes.
-# The committed lockfile still pins every version that is installed.
+# `npm ci`: exactly the committed lockfile (it records every platform's optional bindings), and an error instead of
+# a rewritten lockfile when package.json and the lock disagree (then run `npm install` once and commit the lock).
 node_modules/.install-stamp: package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 install: node_modules/.install-stamp
