@@ -11,6 +11,8 @@ import type { GateContextView } from './gate-context.js';
 import { GateDecisionBody, GateDecisionResponse } from './gateway.dto.js';
 import { CurrentPrincipal, RequireHuman, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
+import { GateSummaryResponse } from './list-views.dto.js';
+import { ListPage } from './list-page.interceptor.js';
 import { RunsProjection } from './runs.projection.js';
 import type { GateSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
@@ -34,6 +36,11 @@ export class GatesController {
 
   @Get()
   @RequireScopes(SCOPES.gatesDecide, SCOPES.runsRead)
+  @ListPage(
+    'gates',
+    { keyOf: (gate: GateSummary) => [gate.openedAt, gate.gateId], parts: 2, direction: 'asc' },
+    GateSummaryResponse,
+  )
   @ApiOperation({
     summary:
       'List gates, oldest first; `reviewer=me` lists those the bearer may decide (by id, role or team); a reviewer without runs:read sees only those',

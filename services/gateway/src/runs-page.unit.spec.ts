@@ -1,6 +1,7 @@
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { planOf, RunScript, step } from './run-script.spec-util.js';
-import { encodeRunCursor, runCursorOf, runTimeBoundOf, runsLimitOf } from './runs-page.js';
+import { runCursorOf, runTimeBoundOf } from './runs-page.js';
+import { encodeCursor, pageLimitOf } from './list-page.js';
 import { RunsProjection } from './runs.projection.js';
 
 const t = (second: number): string => new Date(Date.UTC(2026, 4, 1, 10, 0, second)).toISOString();
@@ -74,25 +75,27 @@ describe('GET /v1/runs paging', () => {
     ).toEqual(['r1']);
   });
 
-  it('parses limit and before, refusing anything else with the field named', () => {
-    expect(runsLimitOf(undefined)).toBe(100);
-    expect(runsLimitOf('1000')).toBe(1000);
+  it('parses limit and cursor, refusing anything else with the field named', () => {
+    expect(pageLimitOf(undefined)).toBe(100);
+    expect(pageLimitOf('1000')).toBe(1000);
     for (const bad of ['0', '1001', '-1', '2.5', 'ten', '', ['5']]) {
-      expect(() => runsLimitOf(bad)).toThrow(
+      expect(() => pageLimitOf(bad)).toThrow(
         expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'limit' }) }),
       );
     }
     const cursor = { createdAt: t(3), runId: 'r3' };
-    expect(runCursorOf(encodeRunCursor(cursor))).toEqual(cursor);
+    expect(runCursorOf(encodeCursor('runs', [cursor.createdAt, cursor.runId]))).toEqual(cursor);
     expect(runCursorOf(undefined)).toBeUndefined();
     for (const bad of [
       '',
       'not a cursor',
-      Buffer.from('yesterday|r1').toString('base64url'),
-      Buffer.from(`${t(1)}|`).toString('base64url'),
+      encodeCursor('runs', ['yesterday', 'r1']),
+      encodeCursor('runs', [t(1), '']),
+      encodeCursor('gates', [t(1), 'r1']),
+      Buffer.from(`${t(1)}|r1`).toString('base64url'),
     ]) {
       expect(() => runCursorOf(bad)).toThrow(
-        expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'before' }) }),
+        expect.objectContaining({ code: 'request_invalid', details: expect.objectContaining({ field: 'cursor' }) }),
       );
     }
   });

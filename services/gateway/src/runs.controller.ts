@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES, runStreamId } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { verifyChain } from '@ledgerflow/audit';
@@ -19,7 +19,10 @@ import { RunsProjection } from './runs.projection.js';
 import type { RunSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
 import { afterRevisionOf } from './stream-query.js';
-import { encodeRunCursor, runCursorOf, runTimeBoundOf, runsLimitOf } from './runs-page.js';
+import { runCursorOf, runTimeBoundOf } from './runs-page.js';
+import { encodeCursor, nextLink, pageLimitOf } from './list-page.js';
+import { ApiListQuery, LINK_HEADER } from './list-page.interceptor.js';
+import { RunSummaryResponse } from './list-views.dto.js';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -65,16 +68,13 @@ export class RunsController {
     summary:
       'List runs, newest first, a page at a time: the next page is the `Link: <...>; rel="next"` header (absent on the last page)',
   })
+  @ApiListQuery('runs')
+  @ApiOkResponse({ type: [RunSummaryResponse], headers: LINK_HEADER })
+  @ApiQuery({ name: 'workflowId', required: false, description: 'Only runs of this workflow' })
   @ApiQuery({
-    name: 'limit',
+    name: 'status',
     required: false,
-    description: 'Runs per page, 1..1000 (default 100); 400 request_invalid otherwise',
-  })
-  @ApiQuery({
-    name: 'before',
-    required: false,
-    description:
-      'The opaque cursor of a rel="next" link: the runs older than the previous page; 400 request_invalid otherwise',
+    enum: ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'integrity_failed'],
   })
   @ApiQuery({
     name: 'createdAfter',
@@ -87,11 +87,12 @@ export class RunsController {
     description: 'Only runs created before this ISO-8601 time (with a zone); 400 request_invalid otherwise',
   })
   async listRuns(
+    @Req() request: { originalUrl: string },
     @Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown },
     @Query('workflowId') workflowId?: string,
     @Query('status') status?: string,
     @Query('limit') limit?: unknown,
-    @Query('before') before?: unknown,
+    @Query('cursor') cursorQuery?: unknown,
     @Query('createdAfter') createdAfterQuery?: unknown,
     @Query('createdBefore') createdBeforeQuery?: unknown,
   ): Promise<RunSummary[]> {
@@ -103,13 +104,14 @@ export class RunsController {
       ...(createdAfter ? { createdAfter } : {}),
       ...(createdBefore ? { createdBefore } : {}),
     };
-    const cursor = runCursorOf(before);
-    const page = { limit: runsLimitOf(limit), ...(cursor ? { before: cursor } : {}) };
+    const cursor = runCursorOf(cursorQuery);
+    const page = { limit: pageLimitOf(limit), ...(cursor ? { before: cursor } : {}) };
     const { runs, next } = await this.projection.pageOfRuns(filter, page);
-    if (next) {
-      const query = new URLSearchParams({ ...filter, limit: String(page.limit), before: encodeRunCursor(next) });
-      response.setHeader('Link', `</v1/runs?${query}>; rel="next"`);
-    }
+    if (next)
+      response.setHeader(
+        'Link',
+        nextLink(request.originalUrl, page.limit, encodeCursor('runs', [next.createdAt, next.runId])),
+      );
     return runs;
   }
 

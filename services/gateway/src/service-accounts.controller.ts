@@ -1,10 +1,21 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal, Scope } from '@ledgerflow/contracts';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import { OptionalBody } from './body-validation.pipe.js';
+import { ListPage } from './list-page.interceptor.js';
+import { CreatedServiceAccountResponse, ServiceAccountResponse } from './list-views.dto.js';
 import { SERVICE_ACCOUNT_SCOPES, ServiceAccounts } from './service-accounts.js';
 import type { ServiceAccountView } from './service-accounts.js';
 
@@ -52,6 +63,7 @@ export class ServiceAccountsController {
   @Post()
   @ApiBody({ type: CreateServiceAccountBody })
   @HttpCode(201)
+  @ApiCreatedResponse({ type: CreatedServiceAccountResponse })
   @ApiOperation({ summary: 'Create a service account; the answer holds its API key, shown only this once' })
   create(
     @Body() { name, scopes }: CreateServiceAccountBody,
@@ -61,7 +73,14 @@ export class ServiceAccountsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List service accounts (ids, names, scopes, creation and revocation), never their keys' })
+  @ListPage(
+    'service-accounts',
+    { keyOf: (a: ServiceAccountView) => [a.createdAt, a.id], parts: 2, direction: 'asc' },
+    ServiceAccountResponse,
+  )
+  @ApiOperation({
+    summary: 'List service accounts, oldest first (ids, names, scopes, creation and revocation), never their keys',
+  })
   list(): Promise<ServiceAccountView[]> {
     return this.accounts.list();
   }
@@ -69,6 +88,7 @@ export class ServiceAccountsController {
   @Post(':accountId/revoke')
   @ApiBody({ type: RevokeServiceAccountBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: ServiceAccountResponse })
   @ApiOperation({ summary: 'Revoke a service account: its key stops working within 5 s on every gateway' })
   revoke(
     @Param('accountId') accountId: string,

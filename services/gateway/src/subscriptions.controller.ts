@@ -1,14 +1,26 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
-import { RUN_EVENT_TYPES, ValidationError } from '@ledgerflow/domain';
+import { RUN_EVENT_TYPES } from '@ledgerflow/domain';
 import { SERVICE_CONFIG } from '@ledgerflow/service-runtime';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import type { GatewayConfig } from './gateway.config.js';
 import { ALL_EVENT_TYPES, Subscriptions } from './subscriptions.js';
 import type { SubscriptionView } from './subscriptions.js';
+import { ListPage } from './list-page.interceptor.js';
+import { CreatedSubscriptionResponse, DeliveryResponse, SubscriptionResponse } from './list-views.dto.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 import type { DeliveryView } from './webhook-deliveries.js';
 import { MAX_TARGET_URL_LENGTH, checkTargetUrl } from './webhook-target.js';
@@ -57,9 +69,6 @@ export class CreateSubscriptionBody {
   secret?: string;
 }
 
-/** Default and largest page of `GET /v1/subscriptions/{id}/deliveries`. */
-const DELIVERIES_PAGE = { default: 100, max: 1000 } as const;
-
 /**
  * Outbound webhooks (admin only; docs/operations.md, "Outbound webhooks"): subscriptions to run events, delivered
  * signed by the Standard Webhooks scheme, retried with backoff and dead-lettered after the last try.
@@ -78,6 +87,7 @@ export class SubscriptionsController {
   @Post()
   @ApiBody({ type: CreateSubscriptionBody })
   @HttpCode(201)
+  @ApiCreatedResponse({ type: CreatedSubscriptionResponse })
   @ApiOperation({ summary: 'Subscribe a URL to run events; the answer holds the signing secret, shown only this once' })
   create(
     @Body() request: CreateSubscriptionBody,
@@ -88,12 +98,18 @@ export class SubscriptionsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List live subscriptions (never their secrets)' })
+  @ListPage(
+    'subscriptions',
+    { keyOf: (s: SubscriptionView) => [s.createdAt, s.id], parts: 2, direction: 'asc' },
+    SubscriptionResponse,
+  )
+  @ApiOperation({ summary: 'List live subscriptions, oldest first (never their secrets)' })
   list(): Promise<SubscriptionView[]> {
     return this.subscriptions.list();
   }
 
   @Get(':subscriptionId')
+  @ApiOkResponse({ type: SubscriptionResponse })
   @ApiOperation({ summary: 'One subscription (404 subscription_not_found once deleted)' })
   get(@Param('subscriptionId') subscriptionId: string): Promise<SubscriptionView> {
     return this.subscriptions.get(subscriptionId);
@@ -101,28 +117,24 @@ export class SubscriptionsController {
 
   @Delete(':subscriptionId')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiOperation({ summary: 'Delete a subscription: nothing more is delivered, pending deliveries are dead-lettered' })
   async remove(@Param('subscriptionId') subscriptionId: string, @CurrentPrincipal() who: Principal): Promise<void> {
     await this.subscriptions.delete(subscriptionId, who);
   }
 
   @Get(':subscriptionId/deliveries')
+  @ListPage(
+    'deliveries',
+    { keyOf: (d: DeliveryView) => [d.scheduledAt, d.deliveryId], parts: 2, direction: 'desc' },
+    DeliveryResponse,
+  )
   @ApiOperation({
-    summary: `Deliveries of a subscription, newest first: status (pending, delivered, dead_lettered), attempts, last HTTP status or error; limit 1..${DELIVERIES_PAGE.max} (default ${DELIVERIES_PAGE.default})`,
+    summary:
+      'Deliveries of a subscription, newest first: status (pending, delivered, dead_lettered), attempts, last HTTP status or error',
   })
-  async listDeliveries(
-    @Param('subscriptionId') subscriptionId: string,
-    @Query('limit') limit?: string,
-  ): Promise<DeliveryView[]> {
-    const size = limit === undefined ? DELIVERIES_PAGE.default : Number(limit);
-    if (!/^\d{1,4}$/.test(limit ?? '1') || !Number.isInteger(size) || size < 1 || size > DELIVERIES_PAGE.max) {
-      throw new ValidationError(
-        'request_invalid',
-        `query parameter limit must be an integer from 1 to ${DELIVERIES_PAGE.max}`,
-        { field: 'limit', in: 'query', rule: 'range' },
-      );
-    }
+  async listDeliveries(@Param('subscriptionId') subscriptionId: string): Promise<DeliveryView[]> {
     await this.subscriptions.assertKnown(subscriptionId); // a deleted subscription's deliveries stay readable
-    return this.deliveries.list(subscriptionId, size);
+    return this.deliveries.list(subscriptionId);
   }
 }

@@ -173,14 +173,13 @@ export class WebhookDeliveries {
     return [...streams.values()].map(foldDelivery).filter((d): d is FoldedDelivery => d?.status === 'pending');
   }
 
-  /** A subscription's deliveries, newest first, at most `limit`. */
-  async list(subscriptionId: string, limit: number): Promise<DeliveryView[]> {
+  /** A subscription's deliveries, newest first (`GET /v1/subscriptions/{id}/deliveries` pages them). */
+  async list(subscriptionId: string): Promise<DeliveryView[]> {
     const streams = await readStreamsWithPrefix(this.store, `${STREAM_PREFIX}${subscriptionId}-`);
     return [...streams.values()]
       .map(foldDelivery)
       .filter((d): d is FoldedDelivery => d !== undefined)
       .sort((a, b) => b.position - a.position)
-      .slice(0, limit)
       .map(viewOf);
   }
 

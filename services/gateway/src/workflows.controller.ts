@@ -8,6 +8,7 @@ import type { EventStore } from '@ledgerflow/event-store';
 import { EVENT_STORE } from '@ledgerflow/service-runtime';
 import { RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
+import { ListPage } from './list-page.interceptor.js';
 import { ServicesClient } from './services.client.js';
 import { RegisterWorkflowResponse, WorkflowResponse, WorkflowSummaryResponse } from './workflows.dto.js';
 import { AcceptsYaml, DocumentText, YAML_MEDIA_TYPES } from './yaml-body.js';
@@ -68,7 +69,11 @@ export class WorkflowsController {
   }
 
   @Get()
-  @ApiResponse({ status: 200, type: [WorkflowSummaryResponse] })
+  @ListPage(
+    'workflows',
+    { keyOf: (w: WorkflowSummary) => [w.workflowId], parts: 1, direction: 'asc' },
+    WorkflowSummaryResponse,
+  )
   @ApiOperation({ summary: 'Registered workflows: id, title, latest version (semver), number of versions' })
   async list(): Promise<WorkflowSummary[]> {
     const byStream = await readStreamsWithPrefix(this.store, WORKFLOW_STREAM_PREFIX);
