@@ -1,41 +1,23 @@
-/** A wrong command line: the command prints the message and its usage, and exits with code 2. */
+/**
+ * A wrong command line found by a command itself (a malformed value, a missing file, a missing token): `runCli`
+ * prints `error: <message>` and the command's usage, and exits with code 2. Commander reports what it checks
+ * (unknown options, missing or extra arguments, an option without its value) the same way.
+ */
 export class UsageError extends Error {}
 
-export interface ParsedArgs<V = string | true> {
-  readonly positional: string[];
-  readonly options: Map<string, V>;
-}
-
 /**
- * Splits a command's arguments into positional ones and `--name value` / `--name=value` options (`valued`)
- * and `--name` switches (`flags`, set to `true`).
- * @throws UsageError naming an unknown option or a valued option without its value.
+ * A command's parsed command line. `positional`: the arguments in order (a variadic one spread out); `options`: the
+ * options given, by long name without `--` (`idempotency-key`), valued ones as their string, switches as `true`,
+ * repeatable ones as every value in order. An option not given is absent.
  */
-export function parseArgs(
-  args: readonly string[],
-  valued: readonly string[],
-  flags: readonly string[] = [],
-): ParsedArgs {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (flags.includes(name)) options.set(name, true);
-    else if (valued.includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    } else throw new UsageError(`unknown option --${name}`);
-  }
-  return { positional, options };
+export interface ParsedArgs {
+  readonly positional: readonly string[];
+  readonly options: ReadonlyMap<string, string | true | readonly string[]>;
 }
 
-/** {@link parseArgs} for commands without switches: every option has a string value. */
-export function parseValuedArgs(args: readonly string[], valued: readonly string[]): ParsedArgs<string> {
-  return parseArgs(args, valued) as ParsedArgs<string>;
+/** A valued option's value, if given. @throws UsageError when the option was declared as a switch or repeatable. */
+export function stringOption(parsed: ParsedArgs, name: string): string | undefined {
+  const value = parsed.options.get(name);
+  if (value === undefined || typeof value === 'string') return value;
+  throw new UsageError(`--${name} takes one value`);
 }

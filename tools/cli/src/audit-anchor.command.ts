@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { parseSignedAnchor } from '@ledgerflow/audit';
 import { runStreamId } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { parseValuedArgs, UsageError } from './args.js';
+import { stringOption } from './args.js';
+import type { ParsedArgs } from './args.js';
 import { readAuditBus } from './audit-bus.js';
 import type { AuditBusConnector } from './audit-bus.js';
 import type { CliCommand, CliIo } from './command.js';
@@ -17,19 +18,9 @@ const usage = 'audit anchor <runId> [--out <file>]';
  * checked here (that needs the verify key). Exit 1: no anchor of that run, the bus cannot be read, or its message
  * is not an anchor; exit 2: usage errors (no run id, unknown option, an unwritable `--out`).
  */
-async function anchor(args: readonly string[], io: CliIo, connect: AuditBusConnector): Promise<number> {
-  let runId: string;
-  let out: string | undefined;
-  try {
-    const { positional, options } = parseValuedArgs(args, ['out']);
-    if (positional[0] === undefined) throw new UsageError('the run id is missing');
-    if (positional[1] !== undefined) throw new UsageError(`unexpected argument ${positional[1]}`);
-    [runId, out] = [positional[0], options.get('out')];
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-    return 2;
-  }
+async function anchor(args: ParsedArgs, io: CliIo, connect: AuditBusConnector): Promise<number> {
+  const runId = args.positional[0] as string;
+  const out = stringOption(args, 'out');
   const streamId = runStreamId(runId);
   let value: unknown;
   try {
@@ -75,6 +66,10 @@ async function anchor(args: readonly string[], io: CliIo, connect: AuditBusConne
 export const auditAnchorCommand = (connect: AuditBusConnector): CliCommand => ({
   path: ['audit', 'anchor'],
   usage,
+  arguments: [{ name: '<runId>', description: 'the run' }],
+  options: [{ flags: '--out <file>', description: 'write the anchor there instead of printing it' }],
+  details:
+    'Reads NATS_URL and the NATS credentials. Exit codes: 0 fetched, 1 no anchor or the bus cannot be read, 2 usage errors.',
   summary: "Fetch the latest signed anchor of a run's stream from LF_ANCHORS (for audit verify --anchor)",
   run: (args, io) => anchor(args, io, connect),
 });

@@ -2,7 +2,8 @@ import { anchorVerifyKeyOf, HASH_PATTERN, parseAuditExport, verifyAuditExport } 
 import type { AuditExport } from '@ledgerflow/audit';
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { KeyObject } from 'node:crypto';
-import { parseArgs, UsageError } from './args.js';
+import { stringOption, UsageError } from './args.js';
+import type { ParsedArgs } from './args.js';
 import { ANCHOR_VERIFY_KEY_ENV, checkAnchor, checkBus, readArgumentFile } from './audit-anchor.js';
 import { auditAnchorCommand } from './audit-anchor.command.js';
 import { connectAuditBus } from './audit-bus.js';
@@ -45,16 +46,14 @@ interface VerifyRequest {
 }
 
 /** @throws UsageError for each rule of the command line (see the command's docstring). */
-async function requestOf(args: readonly string[], env: CliIo['env']): Promise<VerifyRequest> {
-  const { positional, options } = parseArgs(args, ['head', 'anchor', 'anchor-key'], ['allow-legacy-prefix', 'bus']);
-  const [file, extra] = positional;
-  if (file === undefined) throw new UsageError('the export file is missing');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-  const head = options.get('head') as string | undefined;
+async function requestOf(args: ParsedArgs, env: CliIo['env']): Promise<VerifyRequest> {
+  const { positional, options } = args;
+  const file = positional[0] as string;
+  const head = stringOption(args, 'head');
   if (head !== undefined && !HASH_PATTERN.test(head))
     throw new UsageError('--head needs a SHA-256 hash: 64 lower-case hex characters');
-  const anchorFile = options.get('anchor') as string | undefined;
-  const keyFile = options.get('anchor-key') as string | undefined;
+  const anchorFile = stringOption(args, 'anchor');
+  const keyFile = stringOption(args, 'anchor-key');
   if (keyFile !== undefined && anchorFile === undefined)
     throw new UsageError('--anchor-key goes with --anchor <anchor.json>');
   let anchor: VerifyRequest['anchor'];
@@ -78,7 +77,7 @@ async function requestOf(args: readonly string[], env: CliIo['env']): Promise<Ve
   };
 }
 
-async function verify(args: readonly string[], io: CliIo, connect: AuditBusConnector): Promise<number> {
+async function verify(args: ParsedArgs, io: CliIo, connect: AuditBusConnector): Promise<number> {
   let request: VerifyRequest;
   let text: string;
   try {
@@ -134,6 +133,18 @@ export function auditVerifyCommandWith(connect: AuditBusConnector): CliCommand {
   return {
     path: ['audit', 'verify'],
     usage,
+    arguments: [{ name: '<file>', description: 'the export (ledgerflow audit export, or GET /v1/runs/{id}/audit)' }],
+    options: [
+      { flags: '--head <sha256-hex>', description: 'a chain head obtained independently: the export must end there' },
+      {
+        flags: '--allow-legacy-prefix',
+        description: 'accept events without a hash at the start (runs older than the audit trail)',
+      },
+      { flags: '--anchor <anchor.json>', description: 'a signed anchor of the run (ledgerflow audit anchor --out)' },
+      { flags: '--anchor-key <spki.pem>', description: `the anchor verify key (default ${ANCHOR_VERIFY_KEY_ENV})` },
+      { flags: '--bus', description: "compare every event with the relay's copy in JetStream LF_EVENTS" },
+    ],
+    details: 'Exit codes: 0 every check passed, 1 a check failed (the first failing event is named), 2 usage errors.',
     summary:
       "Verify a run's audit export (offline, or against an anchor or the bus); names the first event that does not verify",
     run: (args, io) => verify(args, io, connect),

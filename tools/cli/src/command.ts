@@ -1,4 +1,4 @@
-import { UsageError } from './args.js';
+import type { ParsedArgs } from './args.js';
 
 /** What a command writes to; tests capture it. */
 export interface CliIo {
@@ -7,40 +7,36 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/** A positional argument, in commander syntax: `<run-id>` required, `[file]` optional, `<file...>` one or more. */
+export interface CliArgument {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** An option, in commander syntax: `--status <status>` takes a value, `--mine` is a switch. */
+export interface CliOption {
+  readonly flags: string;
+  readonly description: string;
+  /** The option may be given several times; its value is then every value in order (`--worker a --worker b`). */
+  readonly repeatable?: boolean;
+}
+
 /**
- * One `ledgerflow <group> <verb>` command. `run` returns the process exit code: 0 success, 1 the command
- * ran and found a failure (e.g. a policy test case mismatched), 2 usage errors.
+ * One `ledgerflow <group> <verb>` (or `ledgerflow <verb>`) command, declared for commander (cli.ts), which parses
+ * and checks its command line and writes its `--help`. `run` returns the process exit code: 0 success, 1 the
+ * command ran and found a failure (e.g. a policy test case mismatched, the gateway refused), 2 usage errors
+ * (`UsageError`, thrown by `run` or found by commander).
  */
 export interface CliCommand {
   /** Words after `ledgerflow`, e.g. `['policy', 'test']`. */
   readonly path: readonly string[];
+  /** The usage line after `ledgerflow`, path included (`runs watch <runId> [--until <EventType>] [--plain]`). */
   readonly usage: string;
+  /** One line for the command lists. */
   readonly summary: string;
-  run(args: readonly string[], io: CliIo): Promise<number>;
-}
-
-/**
- * A command whose `run` may throw {@link UsageError}: the message and the usage are printed to `io.err` and the
- * exit code is 2. Any other error propagates.
- */
-export function usageCheckedCommand(
-  path: string[],
-  usage: string,
-  summary: string,
-  run: CliCommand['run'],
-): CliCommand {
-  return {
-    path,
-    usage,
-    summary,
-    run: async (args, io) => {
-      try {
-        return await run(args, io);
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-        return 2;
-      }
-    },
-  };
+  readonly arguments?: readonly CliArgument[];
+  readonly options?: readonly CliOption[];
+  /** Printed after the options in `--help`: exit codes, environment, examples. */
+  readonly details?: string;
+  run(args: ParsedArgs, io: CliIo): Promise<number>;
 }

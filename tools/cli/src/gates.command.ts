@@ -1,4 +1,4 @@
-import { parseArgs, UsageError } from './args.js';
+import { stringOption, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
 import type { CliCommand, CliIo } from './command.js';
 
@@ -39,90 +39,80 @@ function requireToken(io: CliIo): string {
   return token;
 }
 
-async function usageGuard(io: CliIo, usage: string, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-    return 2;
-  }
-}
-
-const listUsage = 'gates list [--status open|approved|rejected|redirected|all] [--mine]';
+const EXIT_CODES = 'Exit codes: 0 done, 1 the gateway refused or could not be reached, 2 usage errors.';
 
 export const gatesListCommand: CliCommand = {
   path: ['gates', 'list'],
-  usage: listUsage,
+  usage: 'gates list [--status open|approved|rejected|redirected|all] [--mine]',
   summary: 'List gates (default: open ones); --mine: those your token may decide',
-  run: (args, io) =>
-    usageGuard(io, listUsage, async () => {
-      const { positional, options } = parseArgs(args, ['status'], ['mine']);
-      if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-      const status = String(options.get('status') ?? 'open');
-      const mine = options.has('mine');
-      const query = new URLSearchParams({
-        ...(status === 'all' ? {} : { status }),
-        ...(mine ? { reviewer: 'me' } : {}),
-      });
-      const search = query.toString();
-      const result = await callGateway(
-        io,
-        'GET',
-        `/v1/gates${search ? `?${search}` : ''}`,
-        undefined,
-        mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN,
-      );
-      if (!result.ok) return 1;
-      const gates = result.value as GateRow[];
-      if (gates.length === 0) {
-        io.out(`no ${status === 'all' ? '' : `${status} `}gates${mine ? ' for you' : ''}\n`);
-        return 0;
-      }
-      io.out(
-        formatTable(
-          ['GATE', 'STEP', 'STATUS', 'REVIEWERS', 'DUE', 'REASON'],
-          gates.map((gate) => [
-            gate.gateId,
-            gate.stepId,
-            gate.level ? `${gate.status} (escalated ${gate.level})` : gate.status,
-            gate.reviewers.join(','),
-            gate.dueAt ?? '-',
-            gate.reason,
-          ]),
-        ),
-      );
+  options: [
+    { flags: '--status <status>', description: 'open (default), approved, rejected, redirected or all' },
+    { flags: '--mine', description: 'only the gates your token (LEDGERFLOW_TOKEN) may decide' },
+  ],
+  details: EXIT_CODES,
+  async run(args, io) {
+    const status = stringOption(args, 'status') ?? 'open';
+    const mine = args.options.has('mine');
+    const query = new URLSearchParams({
+      ...(status === 'all' ? {} : { status }),
+      ...(mine ? { reviewer: 'me' } : {}),
+    });
+    const search = query.toString();
+    const result = await callGateway(
+      io,
+      'GET',
+      `/v1/gates${search ? `?${search}` : ''}`,
+      undefined,
+      mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN,
+    );
+    if (!result.ok) return 1;
+    const gates = result.value as GateRow[];
+    if (gates.length === 0) {
+      io.out(`no ${status === 'all' ? '' : `${status} `}gates${mine ? ' for you' : ''}\n`);
       return 0;
-    }),
+    }
+    io.out(
+      formatTable(
+        ['GATE', 'STEP', 'STATUS', 'REVIEWERS', 'DUE', 'REASON'],
+        gates.map((gate) => [
+          gate.gateId,
+          gate.stepId,
+          gate.level ? `${gate.status} (escalated ${gate.level})` : gate.status,
+          gate.reviewers.join(','),
+          gate.dueAt ?? '-',
+          gate.reason,
+        ]),
+      ),
+    );
+    return 0;
+  },
 };
 
 function decisionCommand(outcome: 'approve' | 'reject'): CliCommand {
-  const usage = `gates ${outcome} <gate-id> [--comment <text>]`;
   return {
     path: ['gates', outcome],
-    usage,
+    usage: `gates ${outcome} <gate-id> [--comment <text>]`,
     summary:
       outcome === 'approve' ? 'Approve a gate you are named on' : 'Reject a gate you are named on (its run fails)',
-    run: (args, io) =>
-      usageGuard(io, usage, async () => {
-        const { positional, options } = parseArgs(args, ['comment'], []);
-        const [gateId, extra] = positional;
-        if (!gateId) throw new UsageError('the gate id is missing');
-        if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-        const token = requireToken(io);
-        const comment = options.get('comment');
-        const result = await callGateway(
-          io,
-          'POST',
-          `/v1/gates/${encodeURIComponent(gateId)}/decision`,
-          { outcome, ...(typeof comment === 'string' ? { comment } : {}) },
-          token,
-        );
-        if (!result.ok) return 1;
-        const value = result.value as { gateId: string; outcome: string; runId: string };
-        io.out(`gate ${value.gateId} ${value.outcome} (run ${value.runId})\n`);
-        return 0;
-      }),
+    arguments: [{ name: '<gate-id>', description: 'the gate, <runId>.<stepId> (gates list shows them)' }],
+    options: [{ flags: '--comment <text>', description: 'recorded with the decision' }],
+    details: EXIT_CODES,
+    async run(args, io) {
+      const gateId = args.positional[0] as string;
+      const token = requireToken(io);
+      const comment = stringOption(args, 'comment');
+      const result = await callGateway(
+        io,
+        'POST',
+        `/v1/gates/${encodeURIComponent(gateId)}/decision`,
+        { outcome, ...(comment === undefined ? {} : { comment }) },
+        token,
+      );
+      if (!result.ok) return 1;
+      const value = result.value as { gateId: string; outcome: string; runId: string };
+      io.out(`gate ${value.gateId} ${value.outcome} (run ${value.runId})\n`);
+      return 0;
+    },
   };
 }
 

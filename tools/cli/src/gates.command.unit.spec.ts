@@ -120,11 +120,11 @@ describe('ledgerflow gates', () => {
     });
     expect(await cli(['gates', 'reject'], { LEDGERFLOW_TOKEN: 'tok' })).toMatchObject({
       code: 2,
-      err: expect.stringContaining('the gate id is missing'),
+      err: expect.stringContaining("missing required argument 'gate-id'"),
     });
     expect(await cli(['gates', 'list', '--everything'])).toMatchObject({
       code: 2,
-      err: expect.stringContaining('unknown option --everything'),
+      err: expect.stringContaining("unknown option '--everything'"),
     });
     expect(seen).toEqual([]);
   });

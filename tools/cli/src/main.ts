@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-/** `ledgerflow`: the command line of Ledgerflow (policy pack tests, gates, runs, service accounts, NATS credentials; start, status, stop on one machine). */
+/** `ledgerflow`: the command line of Ledgerflow (start, status, stop on one machine; workflows, runs, gates, policies, audit, service accounts, NATS credentials), parsed by commander (cli.ts). */
 import { auditCommands } from './audit.command.js';
 import { runCli } from './cli.js';
+import type { CliCommand } from './command.js';
 import { gatesCommands } from './gates.command.js';
 import { natsCredentialsCommand } from './nats-credentials.command.js';
 import { policyTestCommand } from './policy-test.command.js';
@@ -17,29 +18,28 @@ import { tokenCommand } from './token.command.js';
 import { triggersCommand } from './triggers.command.js';
 import { workflowsCommands } from './workflows.command.js';
 
-const code = await runCli(
-  [
-    policyTestCommand,
-    ...gatesCommands,
-    ...runsReplayCommands,
-    ...runsOperateCommands,
-    ...runsWatchCommands,
-    ...auditCommands,
-    ...serviceAccountsCommands,
-    ...workflowsCommands,
-    ...policiesCommands,
-    natsCredentialsCommand,
-    startCommand,
-    statusCommand,
-    stopCommand,
-    tokenCommand,
-    triggersCommand,
-  ],
-  process.argv.slice(2),
-  {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    env: process.env,
-  },
-);
+/** Every command, in the order `ledgerflow --help` lists them. */
+const commands: CliCommand[] = [
+  startCommand,
+  statusCommand,
+  stopCommand,
+  tokenCommand,
+  ...workflowsCommands,
+  ...runsWatchCommands,
+  ...runsReplayCommands,
+  ...runsOperateCommands,
+  ...gatesCommands,
+  ...policiesCommands,
+  policyTestCommand,
+  ...auditCommands,
+  triggersCommand,
+  ...serviceAccountsCommands,
+  natsCredentialsCommand,
+];
+
+const code = await runCli(commands, process.argv.slice(2), {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+});
 process.exit(code);

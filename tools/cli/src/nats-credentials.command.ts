@@ -6,7 +6,8 @@ import {
   writeNatsCredentials,
   type NatsServerTls,
 } from '@ledgerflow/messaging';
-import { UsageError } from './args.js';
+import { stringOption, UsageError } from './args.js';
+import type { ParsedArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 
 /**
@@ -21,8 +22,6 @@ import type { CliCommand, CliIo } from './command.js';
 
 const usage =
   'nats credentials --out <dir> [--tool-worker <name>=<subject>[,<subject>...]]... [--tls-cert <file> --tls-key <file> [--tls-ca <file>] [--tls-verify]] [--keep-existing]';
-const VALUED = ['out', 'tool-worker', 'tls-cert', 'tls-key', 'tls-ca'];
-const FLAGS = ['tls-verify', 'keep-existing'];
 
 interface CredentialArgs {
   readonly out: string;
@@ -31,25 +30,13 @@ interface CredentialArgs {
   readonly keepExisting: boolean;
 }
 
-function parse(args: readonly string[]): CredentialArgs {
-  const values = new Map<string, string[]>();
-  const flags = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${arg}`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (FLAGS.includes(name)) flags.add(name);
-    else if (VALUED.includes(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      values.set(name, [...(values.get(name) ?? []), value]);
-    } else throw new UsageError(`unknown option --${name}`);
-  }
-  const one = (name: string) => values.get(name)?.at(-1);
+function parse(args: ParsedArgs): CredentialArgs {
+  const one = (name: string) => stringOption(args, name);
+  const flags = args.options;
   const out = one('out');
   if (out === undefined) throw new UsageError('--out <dir> is required');
   const toolWorkers: Record<string, string[]> = {};
-  for (const spec of values.get('tool-worker') ?? []) {
+  for (const spec of (args.options.get('tool-worker') as readonly string[] | undefined) ?? []) {
     const [name, subjectList] = spec.split(/=(.*)/s, 2) as [string, string | undefined];
     const subjects = (subjectList ?? '')
       .split(',')
@@ -73,7 +60,7 @@ function parse(args: readonly string[]): CredentialArgs {
   return { out: resolve(out), toolWorkers, ...(tls ? { tls } : {}), keepExisting: flags.has('keep-existing') };
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   let parsed: CredentialArgs;
   let credentials: ReturnType<typeof generateNatsCredentials>;
   try {
@@ -101,5 +88,19 @@ export const natsCredentialsCommand: CliCommand = {
   path: ['nats', 'credentials'],
   usage,
   summary: 'Generate nkey users for every principal and the nats-server config',
+  options: [
+    { flags: '--out <dir>', description: 'where the seed files and the nats-server config go (required)' },
+    {
+      flags: '--tool-worker <name=subjects>',
+      description: 'a tool worker principal: <name>=<subject>[,<subject>...] under lf.tool. (repeatable)',
+      repeatable: true,
+    },
+    { flags: '--tls-cert <file>', description: "nats-server's TLS certificate (PEM), with --tls-key" },
+    { flags: '--tls-key <file>', description: "nats-server's TLS private key (PEM)" },
+    { flags: '--tls-ca <file>', description: 'the CA that signs client certificates' },
+    { flags: '--tls-verify', description: 'require client certificates' },
+    { flags: '--keep-existing', description: 'leave an existing config and its seeds alone' },
+  ],
+  details: 'Exit codes: 0 written (or kept), 2 usage errors.',
   run,
 };

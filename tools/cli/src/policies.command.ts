@@ -2,8 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { PolicyPackSummary, PolicyPackView, RegisterPolicyPackResult } from '@ledgerflow/contracts';
 import { packVersionsOfFiles } from '@ledgerflow/policy-engine';
-import { parseArgs, UsageError } from './args.js';
-import { usageCheckedCommand as command } from './command.js';
+import { UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 import { formatTable } from './gates.command.js';
 import { callGateway } from './gateway-call.js';
@@ -28,13 +27,18 @@ async function packFiles(target: string): Promise<{ name: string; path: string }
 
 const isPrivacyPack = (text: string): boolean => /^kind:\s*["']?privacy["']?\s*(#.*)?$/m.test(text);
 
-const apply = command(
-  ['policies', 'apply'],
-  'policies apply <dir|file>...',
-  'Register policy pack versions (activated for decisions after they are stored; the same content again changes nothing)',
-  async (args, io) => {
-    const { positional } = parseArgs(args, [], []);
-    if (positional.length === 0) throw new UsageError('give a policy pack directory or file');
+const EXIT_CODES = 'Exit codes: 0 done, 1 a pack was refused or the gateway could not be reached, 2 usage errors.';
+
+const apply: CliCommand = {
+  path: ['policies', 'apply'],
+  usage: 'policies apply <dir|file>...',
+  summary:
+    'Register policy pack versions (activated for decisions after they are stored; the same content again changes nothing)',
+  arguments: [
+    { name: '<dir|file...>', description: 'pack files (<pack>@<version>.cedar|yaml|yml) or directories of them' },
+  ],
+  details: EXIT_CODES,
+  async run({ positional }, io) {
     let failed = 0;
     let applied = 0;
     for (const target of positional) {
@@ -67,15 +71,14 @@ const apply = command(
     if (applied === 0 && failed === 0) io.err('no policy pack file (<pack>@<version>.cedar|yaml|yml) to apply\n');
     return failed === 0 && applied > 0 ? 0 : 1;
   },
-);
+};
 
-const list = command(
-  ['policies', 'list'],
-  'policies list',
-  'List registered policy packs with their active version',
-  async (args, io) => {
-    const { positional } = parseArgs(args, [], []);
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+const list: CliCommand = {
+  path: ['policies', 'list'],
+  usage: 'policies list',
+  summary: 'List registered policy packs with their active version',
+  details: EXIT_CODES,
+  async run(_args, io) {
     const result = await callGateway(io, 'GET', '/v1/policy-packs');
     if (!result.ok) return 1;
     const packs = result.value as PolicyPackSummary[];
@@ -91,18 +94,16 @@ const list = command(
     );
     return 0;
   },
-);
+};
 
-const show = command(
-  ['policies', 'show'],
-  'policies show <name>',
-  "A policy pack's versions, newest first",
-  async (args, io) => {
-    const { positional } = parseArgs(args, [], []);
-    const [name, extra] = positional;
-    if (!name) throw new UsageError('the pack name is missing');
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-    const result = await callGateway(io, 'GET', `/v1/policy-packs/${encodeURIComponent(name)}`);
+const show: CliCommand = {
+  path: ['policies', 'show'],
+  usage: 'policies show <name>',
+  summary: "A policy pack's versions, newest first",
+  arguments: [{ name: '<name>', description: 'the pack name' }],
+  details: EXIT_CODES,
+  async run({ positional: [name] }, io) {
+    const result = await callGateway(io, 'GET', `/v1/policy-packs/${encodeURIComponent(name as string)}`);
     if (!result.ok) return 1;
     const pack = result.value as PolicyPackView;
     io.out(`${pack.pack} (${pack.kind}): active ${pack.activeVersion}\n`);
@@ -121,7 +122,7 @@ const show = command(
     );
     return 0;
   },
-);
+};
 
 /** The policy pack commands, for `runCli`. */
 export const policiesCommands: CliCommand[] = [apply, list, show];

@@ -1,6 +1,7 @@
 import { LedgerflowError } from '@ledgerflow/domain';
 import { loadPolicyCases, loadPolicyPacks, runPolicyCases } from '@ledgerflow/policy-engine';
 import type { PolicyCase, PolicyPackSet } from '@ledgerflow/policy-engine';
+import type { ParsedArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 
 const USAGE = 'policy test <pack-dir> <cases.yaml>';
@@ -15,13 +16,15 @@ const USAGE = 'policy test <pack-dir> <cases.yaml>';
 export const policyTestCommand: CliCommand = {
   path: ['policy', 'test'],
   usage: USAGE,
-  summary: 'evaluate declared policy cases against packs; exit 1 on a mismatch',
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    if (args.length !== 2 || args.some((a) => a.startsWith('-'))) {
-      io.err(`usage: ledgerflow ${USAGE}\n`);
-      return 2;
-    }
-    const [packDirs, casesFile] = [(args[0] as string).split(',').filter(Boolean), args[1] as string];
+  summary: 'Evaluate declared policy cases against packs; exit 1 on a mismatch',
+  arguments: [
+    { name: '<pack-dir>', description: 'the directory of the packs (comma-separate several)' },
+    { name: '<cases.yaml>', description: 'the cases, each with its expected decision (docs/policies.md)' },
+  ],
+  details:
+    'Exit codes: 0 every case passed, 1 a case mismatched, 2 usage errors or a pack or cases file that does not load.',
+  async run({ positional }: ParsedArgs, io: CliIo): Promise<number> {
+    const [packDirs, casesFile] = [(positional[0] as string).split(',').filter(Boolean), positional[1] as string];
     let packs: PolicyPackSet;
     let cases: PolicyCase[];
     try {

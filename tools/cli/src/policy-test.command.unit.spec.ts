@@ -81,7 +81,9 @@ describe('ledgerflow policy test', () => {
     expect(await run(POLICIES)).toEqual({
       code: 2,
       out: '',
-      err: 'usage: ledgerflow policy test <pack-dir> <cases.yaml>\n',
+      err:
+        "error: missing required argument 'cases.yaml'\n" +
+        'usage: ledgerflow policy test <pack-dir> <cases.yaml>\n(ledgerflow policy test --help)\n',
     });
   });
 });

@@ -1,7 +1,8 @@
-import { parseValuedArgs, UsageError } from './args.js';
+import { stringOption, UsageError } from './args.js';
+import type { ParsedArgs } from './args.js';
 import { callGateway } from './gateway-call.js';
 import { readFile } from 'node:fs/promises';
-import type { CliCommand, CliIo } from './command.js';
+import type { CliCommand, CliIo, CliOption } from './command.js';
 
 /**
  * `ledgerflow runs retry|skip|revise|cancel|pause|resume|complete|fail`: operator actions on a run through the gateway
@@ -30,50 +31,50 @@ interface Spec {
   readonly summary: string;
   /** Positional arguments after the run id. */
   readonly stepArg: boolean;
-  readonly options: readonly string[];
-  body(step: string | undefined, options: Map<string, string>): Promise<Record<string, unknown>>;
+  readonly options: readonly CliOption[];
+  body(step: string | undefined, args: ParsedArgs): Promise<Record<string, unknown>>;
 }
 
 function command(spec: Spec): CliCommand {
-  const usage = `runs ${spec.verb} ${spec.usage}`;
   return {
     path: ['runs', spec.verb],
-    usage,
+    usage: `runs ${spec.verb} ${spec.usage}`,
     summary: spec.summary,
+    arguments: [
+      { name: '<run-id>', description: 'the run' },
+      ...(spec.stepArg ? [{ name: '<step-id>', description: 'the step of the run' }] : []),
+    ],
+    options: spec.options,
+    details:
+      'Needs LEDGERFLOW_TOKEN (scope runs:operate). Exit codes: 0 done, 1 the gateway refused or could not be reached, 2 usage errors.',
     async run(args, io) {
-      try {
-        const { positional, options } = parseValuedArgs(args, spec.options);
-        const [runId, step, extra] = positional;
-        if (!runId) throw new UsageError('the run id is missing');
-        if (spec.stepArg && !step) throw new UsageError('the step id is missing');
-        const unexpected = spec.stepArg ? extra : step;
-        if (unexpected !== undefined) throw new UsageError(`unexpected argument ${unexpected}`);
-        const token = io.env.LEDGERFLOW_TOKEN;
-        if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export your bearer token (a JWT) first');
-        const body = await spec.body(step, options);
-        const result = await post(
-          io,
-          `/v1/runs/${encodeURIComponent(runId)}/${spec.path ? spec.path(step) : spec.verb}`,
-          body,
-          token,
-        );
-        if (!result) return 1;
-        const events = Array.isArray(result.events) ? result.events.join(', ') : '';
-        io.out(
-          `run ${runId}: ${spec.verb} recorded (${events || 'no events'}); run is ${String(result.status ?? 'unknown')}\n`,
-        );
-        return 0;
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-        return 2;
-      }
+      const [runId, step] = args.positional as [string, string | undefined];
+      const token = io.env.LEDGERFLOW_TOKEN;
+      if (!token) throw new UsageError('LEDGERFLOW_TOKEN is not set: export your bearer token (a JWT) first');
+      const body = await spec.body(step, args);
+      const result = await post(
+        io,
+        `/v1/runs/${encodeURIComponent(runId)}/${spec.path ? spec.path(step) : spec.verb}`,
+        body,
+        token,
+      );
+      if (!result) return 1;
+      const events = Array.isArray(result.events) ? result.events.join(', ') : '';
+      io.out(
+        `run ${runId}: ${spec.verb} recorded (${events || 'no events'}); run is ${String(result.status ?? 'unknown')}\n`,
+      );
+      return 0;
     },
   };
 }
 
-function requireOption(options: Map<string, string>, name: string): string {
-  const value = options.get(name);
+const reasonOption = (required: boolean): CliOption => ({
+  flags: '--reason <text>',
+  description: `why, recorded with the event${required ? ' (required)' : ''}`,
+});
+
+function requireOption(args: ParsedArgs, name: string): string {
+  const value = stringOption(args, name);
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;
 }
@@ -106,70 +107,72 @@ export const runsOperateCommands: CliCommand[] = [
     verb: 'retry',
     usage: '<run-id> <step-id> [--agent <agent>] [--reason <text>]',
     stepArg: true,
-    options: ['agent', 'reason'],
+    options: [{ flags: '--agent <agent>', description: 'a substitute agent for this attempt' }, reasonOption(false)],
     summary: 'Retry a failed step now, optionally as a substitute agent',
-    body: async (step, options) => ({
+    body: async (step, args) => ({
       stepId: step,
-      ...(options.has('agent') ? { agent: options.get('agent') } : {}),
-      ...(options.has('reason') ? { reason: options.get('reason') } : {}),
+      ...(args.options.has('agent') ? { agent: stringOption(args, 'agent') } : {}),
+      ...(args.options.has('reason') ? { reason: stringOption(args, 'reason') } : {}),
     }),
   }),
   command({
     verb: 'skip',
     usage: '<run-id> <step-id> --reason <text>',
     stepArg: true,
-    options: ['reason'],
+    options: [reasonOption(true)],
     summary: 'Skip an optional step (a required one is refused)',
-    body: async (step, options) => ({ stepId: step, reason: requireOption(options, 'reason') }),
+    body: async (step, args) => ({ stepId: step, reason: requireOption(args, 'reason') }),
   }),
   command({
     verb: 'revise',
     usage: '<run-id> --file <revision.json>',
     stepArg: false,
-    options: ['file'],
+    options: [
+      { flags: '--file <revision.json>', description: 'the revision {addSteps, removeStepIds, reason?} (required)' },
+    ],
     summary: 'Revise the plan from a JSON file {addSteps, removeStepIds, reason?}',
-    body: async (_step, options) => revisionFile(requireOption(options, 'file')),
+    body: async (_step, args) => revisionFile(requireOption(args, 'file')),
   }),
   command({
     verb: 'cancel',
     usage: '<run-id> --reason <text>',
     stepArg: false,
-    options: ['reason'],
+    options: [reasonOption(true)],
     summary: 'Cancel a running or paused run',
-    body: async (_step, options) => ({ reason: requireOption(options, 'reason') }),
+    body: async (_step, args) => ({ reason: requireOption(args, 'reason') }),
   }),
   command({
     verb: 'pause',
     usage: '<run-id> [--reason <text>]',
     stepArg: false,
-    options: ['reason'],
+    options: [reasonOption(false)],
     summary: 'Pause a running run: nothing new starts until it is resumed',
-    body: async (_step, options) => (options.has('reason') ? { reason: options.get('reason') } : {}),
+    body: async (_step, args) => (args.options.has('reason') ? { reason: stringOption(args, 'reason') } : {}),
   }),
   command({
     verb: 'resume',
     usage: '<run-id> [--reason <text>]',
     stepArg: false,
-    options: ['reason'],
+    options: [reasonOption(false)],
     summary: 'Resume a paused run',
-    body: async (_step, options) => (options.has('reason') ? { reason: options.get('reason') } : {}),
+    body: async (_step, args) => (args.options.has('reason') ? { reason: stringOption(args, 'reason') } : {}),
   }),
   command({
     verb: 'complete',
     usage: '<run-id> <step-id> --output <output.json>',
     stepArg: true,
-    options: ['output'],
+    options: [{ flags: '--output <output.json>', description: "the step's output, JSON (required)" }],
     path: (step) => `steps/${encodeURIComponent(step ?? '')}/complete`,
     summary: "Complete a running external step with its output (checked against the step's outputSchema)",
-    body: async (_step, options) => ({ output: await outputFile(requireOption(options, 'output')) }),
+    body: async (_step, args) => ({ output: await outputFile(requireOption(args, 'output')) }),
   }),
   command({
     verb: 'fail',
     usage: '<run-id> <step-id> --reason <text>',
     stepArg: true,
-    options: ['reason'],
+    options: [reasonOption(true)],
     path: (step) => `steps/${encodeURIComponent(step ?? '')}/fail`,
     summary: 'Fail a running external step (not retried)',
-    body: async (_step, options) => ({ reason: requireOption(options, 'reason') }),
+    body: async (_step, args) => ({ reason: requireOption(args, 'reason') }),
   }),
 ];

@@ -1,6 +1,7 @@
-import { parseArgs, UsageError } from './args.js';
+import { UsageError } from './args.js';
+import type { ParsedArgs } from './args.js';
 import { callGateway } from './gateway-call.js';
-import type { CliCommand, CliIo } from './command.js';
+import type { CliCommand, CliIo, CliOption } from './command.js';
 import { formatTable } from './gates.command.js';
 
 /**
@@ -13,17 +14,6 @@ import { formatTable } from './gates.command.js';
  */
 
 type Row = Record<string, unknown>;
-
-function parseRunArgs(
-  args: readonly string[],
-  valued: readonly string[],
-): { id: string; options: Map<string, string | true> } {
-  const { positional, options } = parseArgs(args, valued, ['json']);
-  const [id, extra] = positional;
-  if (!id) throw new UsageError('the run id is missing');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-  return { id, options };
-}
 
 /** Compact JSON of a value, cut at `max` characters (`-` when absent). */
 export function brief(value: unknown, max = 60): string {
@@ -158,12 +148,12 @@ interface Spec {
   verb: string;
   usage: string;
   summary: string;
-  valued: string[];
-  request(id: string, options: Map<string, string | true>): { method: 'GET' | 'POST'; path: string; body?: unknown };
+  options: CliOption[];
+  request(id: string, options: ParsedArgs['options']): { method: 'GET' | 'POST'; path: string; body?: unknown };
 }
 
 const run = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
-const need = (options: Map<string, string | true>, name: string): string => {
+const need = (options: ParsedArgs['options'], name: string): string => {
   const value = options.get(name);
   if (typeof value !== 'string') throw new UsageError(`--${name} <checkpoint> is required`);
   return value;
@@ -174,28 +164,33 @@ const specs: Spec[] = [
     verb: 'show',
     usage: 'runs show <run-id> [--json]',
     summary: 'A run: status and steps',
-    valued: [],
+    options: [],
     request: (id) => ({ method: 'GET', path: run(id) }),
   },
   {
     verb: 'trace',
     usage: 'runs trace <run-id> [--json]',
     summary: 'Per step: tool, status, attempts, duration, policy, lineage',
-    valued: [],
+    options: [],
     request: (id) => ({ method: 'GET', path: `${run(id)}/trace` }),
   },
   {
     verb: 'checkpoints',
     usage: 'runs checkpoints <run-id> [--json]',
     summary: 'Checkpoints cp-1, cp-2, ...: step outcomes and gate decisions',
-    valued: [],
+    options: [],
     request: (id) => ({ method: 'GET', path: `${run(id)}/checkpoints` }),
   },
   {
     verb: 'state',
     usage: 'runs state <run-id> [--at cp-N] [--json]',
     summary: 'The state folded up to a checkpoint (latest without --at), with lineage',
-    valued: ['at'],
+    options: [
+      {
+        flags: '--at <checkpoint>',
+        description: 'a checkpoint, cp-N (runs checkpoints lists them); default the latest',
+      },
+    ],
     request: (id, o) => ({
       method: 'GET',
       path: `${run(id)}/state${typeof o.get('at') === 'string' ? `?at=${encodeURIComponent(o.get('at') as string)}` : ''}`,
@@ -205,7 +200,10 @@ const specs: Spec[] = [
     verb: 'diff',
     usage: 'runs diff <run-id> --from cp-A --to cp-B [--json]',
     summary: 'What changed between two checkpoints',
-    valued: ['from', 'to'],
+    options: [
+      { flags: '--from <checkpoint>', description: 'the earlier checkpoint, cp-A (required)' },
+      { flags: '--to <checkpoint>', description: 'the later checkpoint, cp-B (required)' },
+    ],
     request: (id, o) => ({
       method: 'GET',
       path: `${run(id)}/diff?${new URLSearchParams({ from: need(o, 'from'), to: need(o, 'to') }).toString()}`,
@@ -215,7 +213,7 @@ const specs: Spec[] = [
     verb: 'fork',
     usage: 'runs fork <run-id> --at cp-N [--json]',
     summary: 'A new run from a checkpoint; completed steps are carried over',
-    valued: ['at'],
+    options: [{ flags: '--at <checkpoint>', description: 'the checkpoint to fork from, cp-N (required)' }],
     request: (id, o) => ({ method: 'POST', path: `${run(id)}/fork`, body: { at: need(o, 'at') } }),
   },
 ];
@@ -225,21 +223,14 @@ function command(spec: Spec): CliCommand {
     path: ['runs', spec.verb],
     usage: spec.usage,
     summary: spec.summary,
+    arguments: [{ name: '<run-id>', description: 'the run' }],
+    options: [...spec.options, { flags: '--json', description: "print the gateway's answer as JSON" }],
+    details: 'Exit codes: 0 done, 1 the gateway refused or could not be reached, 2 usage errors.',
     run: async (args, io) => {
-      let request: ReturnType<Spec['request']>;
-      let json: boolean;
-      try {
-        const { id, options } = parseRunArgs(args, spec.valued);
-        request = spec.request(id, options);
-        json = options.has('json');
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        io.err(`error: ${error.message}\nusage: ledgerflow ${spec.usage}\n`);
-        return 2;
-      }
+      const request = spec.request(args.positional[0] as string, args.options);
       const result = await callGateway(io, request.method, request.path, request.body);
       if (!result.ok) return 1;
-      if (json) io.out(`${JSON.stringify(result.value, null, 2)}\n`);
+      if (args.options.has('json')) io.out(`${JSON.stringify(result.value, null, 2)}\n`);
       else renderers[spec.verb]?.(result.value as Row, io);
       return 0;
     },

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { LedgerflowClient } from '@ledgerflow/sdk';
 import type { RunView } from '@ledgerflow/sdk';
-import { UsageError, parseArgs } from './args.js';
-import { usageCheckedCommand } from './command.js';
+import { UsageError, stringOption } from './args.js';
+import type { ParsedArgs } from './args.js';
+import { parseCommandLine } from './cli.js';
 import type { CliCommand, CliIo } from './command.js';
 import { callGateway, gatewayUrlOf } from './gateway-call.js';
 import { eraseLines, outcomeOf, stepTable, updateLine } from './runs-watch-view.js';
@@ -30,34 +31,31 @@ export interface StartArgs {
   readonly plain: boolean;
 }
 
-/** @throws UsageError for a missing workflow id, an extra argument or an unknown option. */
-export function parseStartArgs(args: readonly string[]): StartArgs {
-  const { positional, options } = parseArgs(args, ['input', 'idempotency-key'], ['watch', 'plain']);
-  const [workflowId, extra] = positional;
-  if (!workflowId) throw new UsageError('the workflow id is missing');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-  const inputFile = options.get('input') as string | undefined;
-  const idempotencyKey = options.get('idempotency-key') as string | undefined;
+/** `runs start`'s parsed command line, checked. @throws UsageError for an empty `--idempotency-key`. */
+function startArgsOf(args: ParsedArgs): StartArgs {
+  const workflowId = args.positional[0] as string;
+  const inputFile = stringOption(args, 'input');
+  const idempotencyKey = stringOption(args, 'idempotency-key');
   if (idempotencyKey === '') throw new UsageError('--idempotency-key must not be empty');
   return {
     workflowId,
     ...(inputFile === undefined ? {} : { inputFile }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    watch: options.has('watch'),
-    plain: options.has('plain'),
+    watch: args.options.has('watch'),
+    plain: args.options.has('plain'),
   };
 }
 
-/** `runs watch` arguments, parsed. @throws UsageError as {@link parseStartArgs}. */
-export function parseWatchArgs(args: readonly string[]): { runId: string; plain: boolean; until?: string } {
-  const { positional, options } = parseArgs(args, ['until'], ['plain']);
-  const [runId, extra] = positional;
-  if (!runId) throw new UsageError('the run id is missing');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-  const until = options.get('until') as string | undefined;
+/** `runs watch`'s parsed command line, checked. @throws UsageError for an `--until` that is not an event type. */
+function watchArgsOf(args: ParsedArgs): { runId: string; plain: boolean; until?: string } {
+  const until = stringOption(args, 'until');
   if (until !== undefined && !/^[A-Z][A-Za-z]{1,63}$/.test(until))
     throw new UsageError(`--until must be an event type such as GateOpened, got ${until}`);
-  return { runId, plain: options.has('plain'), ...(until === undefined ? {} : { until }) };
+  return {
+    runId: args.positional[0] as string,
+    plain: args.options.has('plain'),
+    ...(until === undefined ? {} : { until }),
+  };
 }
 
 async function readInput(path: string): Promise<unknown> {
@@ -135,41 +133,79 @@ export async function watchRun(
 
 const isTerminal = (plain: boolean) => !plain && process.stdout.isTTY === true;
 
-/** `runs start` and `runs watch`, for `runCli`. */
-export const runsWatchCommands: CliCommand[] = [
-  usageCheckedCommand(
-    ['runs', 'start'],
-    START_USAGE,
-    'Start a run of a workflow (input from a JSON file); --watch follows it to its end',
-    async (args, io) => {
-      const parsed = parseStartArgs(args);
-      const token = tokenOf(io);
-      const input = parsed.inputFile === undefined ? {} : await readInput(parsed.inputFile);
-      const body = parsed.idempotencyKey === undefined ? { input } : { input, idempotencyKey: parsed.idempotencyKey };
-      const started = await callGateway(
-        io,
-        'POST',
-        `/v1/workflows/${encodeURIComponent(parsed.workflowId)}/runs`,
-        body,
-        token,
-      );
-      if (!started.ok) return 1;
-      const { runId, created } = started.value as { runId: string; created?: boolean };
-      io.out(`run ${runId} ${created === false ? 'was already started with this idempotency key' : 'started'}\n`);
-      return parsed.watch ? watchRun(io, runId, { token, tty: isTerminal(parsed.plain) }) : 0;
+const PLAIN = {
+  flags: '--plain',
+  description: 'one line per update, no redrawn table (the default when stdout is not a terminal)',
+};
+
+const startCommand: CliCommand = {
+  path: ['runs', 'start'],
+  usage: START_USAGE,
+  summary: 'Start a run of a workflow (input from a JSON file); --watch follows it to its end',
+  arguments: [{ name: '<workflowId>', description: 'the workflow (its latest version)' }],
+  options: [
+    {
+      flags: '--input <file.json>',
+      description: "the run's input, a JSON file checked against the inputSchema (default {})",
     },
-  ),
-  usageCheckedCommand(
-    ['runs', 'watch'],
-    WATCH_USAGE,
+    {
+      flags: '--idempotency-key <key>',
+      description: 'the same key again returns the run it started instead of a new one',
+    },
+    { flags: '--watch', description: 'follow the run to its end, as runs watch' },
+    PLAIN,
+  ],
+  details:
+    'POST /v1/workflows/{id}/runs with LEDGERFLOW_TOKEN (scope runs:start). Prints `run <runId> started`.\n' +
+    'Exit codes: 0 started (with --watch: completed), 1 the gateway refused or could not be reached (with --watch: the run failed or was cancelled), 2 usage errors.',
+  async run(args, io) {
+    const parsed = startArgsOf(args);
+    const token = tokenOf(io);
+    const input = parsed.inputFile === undefined ? {} : await readInput(parsed.inputFile);
+    const body = parsed.idempotencyKey === undefined ? { input } : { input, idempotencyKey: parsed.idempotencyKey };
+    const started = await callGateway(
+      io,
+      'POST',
+      `/v1/workflows/${encodeURIComponent(parsed.workflowId)}/runs`,
+      body,
+      token,
+    );
+    if (!started.ok) return 1;
+    const { runId, created } = started.value as { runId: string; created?: boolean };
+    io.out(`run ${runId} ${created === false ? 'was already started with this idempotency key' : 'started'}\n`);
+    return parsed.watch ? watchRun(io, runId, { token, tty: isTerminal(parsed.plain) }) : 0;
+  },
+};
+
+const watchCommand: CliCommand = {
+  path: ['runs', 'watch'],
+  usage: WATCH_USAGE,
+  summary:
     "Follow a run live: its steps' status, attempt and duration, then the outcome (exit 0 completed, 1 failed/cancelled)",
-    async (args, io) => {
-      const { runId, plain, until } = parseWatchArgs(args);
-      return watchRun(io, runId, {
-        token: tokenOf(io),
-        tty: isTerminal(plain),
-        ...(until === undefined ? {} : { until }),
-      });
-    },
-  ),
-];
+  arguments: [{ name: '<runId>', description: 'the run' }],
+  options: [
+    { flags: '--until <EventType>', description: 'stop at the first event of this type (e.g. GateOpened), exit 0' },
+    PLAIN,
+  ],
+  details:
+    'GET /v1/runs/{id}/stream with LEDGERFLOW_TOKEN (scope runs:read).\n' +
+    'Exit codes: 0 the run completed (or --until was reached), 1 it failed or was cancelled (or the gateway refused), 2 usage errors.',
+  async run(args, io) {
+    const { runId, plain, until } = watchArgsOf(args);
+    return watchRun(io, runId, {
+      token: tokenOf(io),
+      tty: isTerminal(plain),
+      ...(until === undefined ? {} : { until }),
+    });
+  },
+};
+
+/** `runs start`'s arguments (after `runs start`) parsed and checked. @throws UsageError */
+export const parseStartArgs = (args: readonly string[]): StartArgs => startArgsOf(parseCommandLine(startCommand, args));
+
+/** `runs watch`'s arguments (after `runs watch`) parsed and checked. @throws UsageError */
+export const parseWatchArgs = (args: readonly string[]): ReturnType<typeof watchArgsOf> =>
+  watchArgsOf(parseCommandLine(watchCommand, args));
+
+/** `runs start` and `runs watch`, for `runCli`. */
+export const runsWatchCommands: CliCommand[] = [startCommand, watchCommand];

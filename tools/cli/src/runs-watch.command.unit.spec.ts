@@ -38,11 +38,13 @@ describe('runs start / runs watch arguments', () => {
   });
 
   it('refuses a missing id, an extra argument, an unknown option or a valued option without value, with usage and exit 2', async () => {
-    expect(() => parseStartArgs([])).toThrow('the workflow id is missing');
-    expect(() => parseStartArgs(['a', 'b'])).toThrow('unexpected argument b');
-    expect(() => parseStartArgs(['a', '--input'])).toThrow('--input needs a value');
+    expect(() => parseStartArgs([])).toThrow("missing required argument 'workflowId'");
+    expect(() => parseStartArgs(['a', 'b'])).toThrow(
+      "too many arguments for 'start'. Expected 1 argument but got 2: a, b.",
+    );
+    expect(() => parseStartArgs(['a', '--input'])).toThrow("option '--input <file.json>' argument missing");
     expect(() => parseStartArgs(['a', '--idempotency-key='])).toThrow('--idempotency-key must not be empty');
-    expect(() => parseWatchArgs(['r1', '--follow'])).toThrow('unknown option --follow');
+    expect(() => parseWatchArgs(['r1', '--follow'])).toThrow("unknown option '--follow'");
     let err = '';
     const io = {
       out: () => undefined,

@@ -1,6 +1,5 @@
-import { parseArgs, UsageError } from './args.js';
+import { stringOption, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
-import { usageCheckedCommand as command } from './command.js';
 import type { CliCommand, CliIo } from './command.js';
 import { formatTable } from './gates.command.js';
 
@@ -27,16 +26,20 @@ function adminToken(io: CliIo): string {
   return token;
 }
 
-const create = command(
-  ['service-accounts', 'create'],
-  'service-accounts create <name> --scopes <scope>[,<scope>...]',
-  'Create a service account; prints its API key once',
-  async (args, io) => {
-    const { positional, options } = parseArgs(args, ['scopes'], []);
-    const [name, extra] = positional;
-    if (!name) throw new UsageError('the account name is missing');
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-    const scopes = String(options.get('scopes') ?? '')
+const EXIT_CODES = 'Exit codes: 0 done, 1 the gateway refused or could not be reached, 2 usage errors.';
+
+const create: CliCommand = {
+  path: ['service-accounts', 'create'],
+  usage: 'service-accounts create <name> --scopes <scope>[,<scope>...]',
+  summary: 'Create a service account; prints its API key once',
+  arguments: [{ name: '<name>', description: 'the account name' }],
+  options: [
+    { flags: '--scopes <scopes>', description: 'comma-separated scopes, e.g. runs:start,runs:read (required)' },
+  ],
+  details: EXIT_CODES,
+  async run(args, io) {
+    const name = args.positional[0] as string;
+    const scopes = (stringOption(args, 'scopes') ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
@@ -48,15 +51,14 @@ const create = command(
     io.out(`API key (shown once; send it as Authorization: Bearer <key>):\n${account.apiKey}\n`);
     return 0;
   },
-);
+};
 
-const list = command(
-  ['service-accounts', 'list'],
-  'service-accounts list',
-  'List service accounts (never their keys)',
-  async (args, io) => {
-    const { positional } = parseArgs(args, [], []);
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+const list: CliCommand = {
+  path: ['service-accounts', 'list'],
+  usage: 'service-accounts list',
+  summary: 'List service accounts (never their keys)',
+  details: EXIT_CODES,
+  async run(_args, io) {
     const result = await callGateway(io, 'GET', '/v1/service-accounts', undefined, adminToken(io));
     if (!result.ok) return 1;
     const accounts = result.value as AccountRow[];
@@ -72,18 +74,18 @@ const list = command(
     );
     return 0;
   },
-);
+};
 
-const revoke = command(
-  ['service-accounts', 'revoke'],
-  'service-accounts revoke <id> [--reason <text>]',
-  'Revoke a service account: its key stops working within 5 s',
-  async (args, io) => {
-    const { positional, options } = parseArgs(args, ['reason'], []);
-    const [id, extra] = positional;
-    if (!id) throw new UsageError('the account id is missing');
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-    const reason = options.get('reason');
+const revoke: CliCommand = {
+  path: ['service-accounts', 'revoke'],
+  usage: 'service-accounts revoke <id> [--reason <text>]',
+  summary: 'Revoke a service account: its key stops working within 5 s',
+  arguments: [{ name: '<id>', description: 'the account id' }],
+  options: [{ flags: '--reason <text>', description: 'why, recorded with the revocation' }],
+  details: EXIT_CODES,
+  async run(args, io) {
+    const id = args.positional[0] as string;
+    const reason = stringOption(args, 'reason');
     const result = await callGateway(
       io,
       'POST',
@@ -95,7 +97,7 @@ const revoke = command(
     io.out(`service account ${id} revoked\n`);
     return 0;
   },
-);
+};
 
 /** The service account commands, for `runCli`. */
 export const serviceAccountsCommands: CliCommand[] = [create, list, revoke];

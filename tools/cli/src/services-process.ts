@@ -12,9 +12,10 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { NATS_SERVICE_PRINCIPALS } from '@ledgerflow/contracts';
 import { hostServices } from '@ledgerflow/service-runtime';
-import { UsageError, parseValuedArgs } from './args.js';
+import { UsageError } from './args.js';
 import { installRoot } from './install-root.js';
 
 /** The services in their start order in one process: the planner first, as `ledgerflow start` starts it. */
@@ -35,14 +36,20 @@ function servicesOf(option: string | undefined): string[] {
 let services: string[];
 let credentialsDir: string | undefined;
 try {
-  const { positional, options } = parseValuedArgs(process.argv.slice(2), ['services', 'nats-credentials-dir']);
-  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-  services = servicesOf(options.get('services'));
-  credentialsDir = options.get('nats-credentials-dir');
+  // Node's own parser, strict: an unknown option, a missing value or a positional argument throws (ERR_PARSE_ARGS_*).
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { services: { type: 'string' }, 'nats-credentials-dir': { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  services = servicesOf(values.services);
+  credentialsDir = values['nats-credentials-dir'];
 } catch (error) {
-  if (!(error instanceof UsageError)) throw error;
+  const code = (error as { code?: unknown }).code;
+  if (!(error instanceof UsageError) && !(typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))) throw error;
   process.stderr.write(
-    `error: ${error.message}\nusage: node tools/cli/dist/services-process.js [--services <name>[,<name>...]] [--nats-credentials-dir <dir>]\n`,
+    `error: ${(error as Error).message}\nusage: node tools/cli/dist/services-process.js [--services <name>[,<name>...]] [--nats-credentials-dir <dir>]\n`,
   );
   process.exit(2);
 }

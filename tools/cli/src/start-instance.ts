@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Supervisor, writeStatusFile, type SupervisorLogEntry } from '@ledgerflow/supervisor';
 import { NATS_SERVICE_PRINCIPALS as SERVICE_NAMES } from '@ledgerflow/contracts';
+import { runCli } from './cli.js';
 import type { CliIo } from './command.js';
 import { natsCredentialsCommand } from './nats-credentials.command.js';
 import { natsServerSpec, servicePlan } from './start-plan.js';
@@ -42,7 +43,7 @@ async function writeCredentials(options: StartOptions): Promise<void> {
   ];
   let output = '';
   const capture: CliIo = { out: (text) => (output += text), err: (text) => (output += text), env: {} };
-  if ((await natsCredentialsCommand.run(args, capture)) !== 0)
+  if ((await runCli([natsCredentialsCommand], [...natsCredentialsCommand.path, ...args], capture)) !== 0)
     throw new Error(`ledgerflow nats credentials failed:\n${output}`);
 }
 

@@ -50,28 +50,3 @@ export function dataDirOf(
 ): DataDirLayout {
   return layoutOf(resolve(cwd, option ?? env.LEDGERFLOW_DATA_DIR ?? DEFAULT_DATA_DIR));
 }
-
-/**
- * Takes every `--<name> <value>` / `--<name>=<value>` of the repeatable options `names` out of `args`.
- * @returns the values by option name, and the remaining arguments for `parseArgs`.
- */
-export function takeRepeated(
-  args: readonly string[],
-  names: readonly string[],
-): { values: Map<string, string[]>; rest: string[] } {
-  const values = new Map<string, string[]>(names.map((name) => [name, []]));
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] as string;
-    const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
-    const name = flag.slice(2);
-    if (!flag.startsWith('--') || !names.includes(name)) {
-      rest.push(arg);
-      continue;
-    }
-    const value = inline ?? args[++i];
-    if (value !== undefined) values.get(name)?.push(value);
-    else rest.push(arg);
-  }
-  return { values, rest };
-}

@@ -1,10 +1,33 @@
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError, parseArgs } from './args.js';
-import { dataDirOf, takeRepeated, type DataDirLayout } from './start-layout.js';
+import { UsageError, stringOption } from './args.js';
+import type { ParsedArgs } from './args.js';
+import { parseCommandLine } from './cli.js';
+import type { CliOption } from './command.js';
+import { dataDirOf, type DataDirLayout } from './start-layout.js';
 import type { WorkerSpec } from './start-plan.js';
 
 export const START_USAGE =
   'start [--data-dir <dir>] [--port <n>] [--nats-port <n>] [--definitions <dir>[,<dir>...]] [--worker <name>=<script>@<subject>[,<subject>...]]... [--single-process]';
+
+/** `ledgerflow start`'s options, for commander. */
+export const START_OPTIONS: readonly CliOption[] = [
+  {
+    flags: '--data-dir <dir>',
+    description: 'where state, logs and secrets live (default LEDGERFLOW_DATA_DIR, else .data/ledgerflow)',
+  },
+  { flags: '--port <n>', description: "the gateway's HTTP port (default LEDGERFLOW_GATEWAY_PORT, else 8080)" },
+  {
+    flags: '--nats-port <n>',
+    description: "nats-server's port when NATS_URL is unset (default LEDGERFLOW_NATS_PORT, else 4222)",
+  },
+  { flags: '--definitions <dirs>', description: 'comma-separated directories of workflow definitions to load' },
+  {
+    flags: '--worker <spec>',
+    description: 'a tool worker to supervise: <name>=<script>@<subject>[,<subject>...] (repeatable)',
+    repeatable: true,
+  },
+  { flags: '--single-process', description: 'the six services in one Node process' },
+];
 
 /** `ledgerflow start`'s command line, checked; paths absolute. */
 export interface StartOptions {
@@ -48,7 +71,7 @@ function workerOf(spec: string, cwd: string): WorkerSpec {
 }
 
 /**
- * Parses `ledgerflow start`'s arguments; relative paths are resolved against `cwd`.
+ * Parses `ledgerflow start`'s arguments (after `start`); relative paths are resolved against `cwd`.
  * @throws UsageError for an unknown option, a bad port, a malformed `--worker`, or a worker named like a service.
  */
 export function parseStartOptions(
@@ -56,12 +79,23 @@ export function parseStartOptions(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
 ): StartOptions {
-  const { values, rest } = takeRepeated(args, ['worker']);
-  const parsed = parseArgs(rest, ['data-dir', 'port', 'nats-port', 'definitions'], ['single-process']);
-  const { positional } = parsed;
-  const options = parsed.options as Map<string, string>;
-  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-  const workers = (values.get('worker') ?? []).map((spec) => workerOf(spec, cwd));
+  const line = parseCommandLine({ path: ['start'], usage: START_USAGE, summary: '', options: START_OPTIONS }, args);
+  return startOptionsOf(line, env, cwd);
+}
+
+/**
+ * `ledgerflow start`'s parsed command line, checked; relative paths are resolved against `cwd`.
+ * @throws UsageError for a bad port, a malformed `--worker`, or a worker named like a service.
+ */
+export function startOptionsOf(
+  parsed: ParsedArgs,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): StartOptions {
+  const options = { get: (name: string) => stringOption(parsed, name) };
+  const workers = ((parsed.options.get('worker') as readonly string[] | undefined) ?? []).map((spec) =>
+    workerOf(spec, cwd),
+  );
   const reserved = [
     'nats-server',
     'services',
@@ -91,6 +125,6 @@ export function parseStartOptions(
     ...(env.NATS_URL ? { externalNatsUrl: env.NATS_URL } : {}),
     definitions,
     workers,
-    singleProcess: parsed.options.get('single-process') === true,
+    singleProcess: parsed.options.has('single-process'),
   };
 }

@@ -49,7 +49,8 @@ describe('ledgerflow start options', () => {
     [['--worker', 'nameless.js'], /expected <name>=<script>@<subject>/],
     [['--worker', 'policy=x.js@lf.tool.x.>'], /the name is taken/],
     [['--worker', 'services=x.js@lf.tool.x.>'], /the name is taken/],
-    [['--verbose'], /unknown option --verbose/],
+    [['--verbose'], /unknown option '--verbose'/],
+    [['--single-proces'], /\(Did you mean --single-process\?\)/],
   ])('refuses %j', (args, message) => {
     expect(() => parseStartOptions(args, {}, '/repo')).toThrow(UsageError);
     expect(() => parseStartOptions(args, {}, '/repo')).toThrow(message);

@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { InstanceRunningError, acquirePidLock, type PidLock } from '@ledgerflow/supervisor';
 import { installRoot } from './install-root.js';
-import { UsageError } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { startInstance, type Instance } from './start-instance.js';
-import { START_USAGE, parseStartOptions, type StartOptions } from './start-options.js';
+import { START_OPTIONS, START_USAGE, startOptionsOf, type StartOptions } from './start-options.js';
+import type { ParsedArgs } from './args.js';
 import { loadOrCreateDevSecrets } from './start-secrets.js';
 
 /** Printed last once everything is ready, for scripts that start Ledgerflow and wait for it. */
@@ -18,15 +18,8 @@ export const START_READY_LINE = 'ledgerflow:ready stack';
  * stop`) stops everything. Exit 0 after a clean stop; 1 when another instance holds the data directory or a
  * process does not start; 2 for usage errors.
  */
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  let options: StartOptions;
-  try {
-    options = parseStartOptions(args, io.env, process.cwd());
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`error: ${error.message}\nusage: ledgerflow ${START_USAGE}\n`);
-    return 2;
-  }
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const options: StartOptions = startOptionsOf(args, io.env, process.cwd());
   const { layout } = options;
   await mkdir(layout.root, { recursive: true });
   let lock: PidLock;
@@ -96,5 +89,8 @@ export const startCommand: CliCommand = {
   path: ['start'],
   usage: START_USAGE,
   summary: 'Run nats-server and every service on this machine, supervised (Ctrl-C stops)',
+  options: START_OPTIONS,
+  details:
+    'Exit codes: 0 after a clean stop, 1 another instance holds the data directory or a process does not start, 2 usage errors.',
   run,
 };

@@ -5,7 +5,8 @@ import {
   type ProcessStatus,
   type SupervisorStatusFile,
 } from '@ledgerflow/supervisor';
-import { UsageError, parseArgs } from './args.js';
+import { UsageError, stringOption } from './args.js';
+import type { ParsedArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { dataDirOf } from './start-layout.js';
 
@@ -55,27 +56,13 @@ export function statusTable(status: SupervisorStatusFile, now: number): string {
  * (1..3600) it first waits until it runs with every process ready (e.g. after `ledgerflow start &` in a script), and
  * exits 1 when that does not happen in time.
  */
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  let layout;
-  let json: boolean;
-  let waitSeconds = 0;
-  try {
-    const { positional, options } = parseArgs(args, ['data-dir', 'wait'], ['json']);
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-    layout = dataDirOf(options.get('data-dir') as string | undefined, io.env);
-    json = options.get('json') === true;
-    if (options.has('wait')) {
-      waitSeconds = Number(options.get('wait'));
-      if (!Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600)
-        throw new UsageError(
-          `--wait must be a whole number of seconds from 1 to 3600, got ${String(options.get('wait'))}`,
-        );
-    }
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-    return 2;
-  }
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const layout = dataDirOf(stringOption(args, 'data-dir'), io.env);
+  const json = args.options.has('json');
+  const wait = stringOption(args, 'wait');
+  const waitSeconds = wait === undefined ? 0 : Number(wait);
+  if (wait !== undefined && !(Number.isInteger(waitSeconds) && waitSeconds >= 1 && waitSeconds <= 3600))
+    throw new UsageError(`--wait must be a whole number of seconds from 1 to 3600, got ${wait}`);
   if (waitSeconds > 0) await waitUntilReady(layout, waitSeconds * 1000);
   const holder = readPidLock(layout.pidFile);
   const running = holder !== undefined && isHolderAlive(holder.pid, holder.script);
@@ -123,5 +110,14 @@ export const statusCommand: CliCommand = {
   path: ['status'],
   usage,
   summary: 'Show each process of a running `ledgerflow start`: pid, uptime, restarts, ready',
+  options: [
+    {
+      flags: '--data-dir <dir>',
+      description: 'the data directory (default LEDGERFLOW_DATA_DIR, else .data/ledgerflow)',
+    },
+    { flags: '--json', description: 'the status file as JSON, with `running`' },
+    { flags: '--wait <seconds>', description: 'first wait up to this long (1..3600) until every process is ready' },
+  ],
+  details: 'Exit codes: 0 running, 1 not running (or not ready within --wait), 2 usage errors.',
   run,
 };

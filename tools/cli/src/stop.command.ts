@@ -1,5 +1,6 @@
 import { isHolderAlive, readPidLock } from '@ledgerflow/supervisor';
-import { UsageError, parseValuedArgs } from './args.js';
+import { UsageError, stringOption } from './args.js';
+import type { ParsedArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { dataDirOf } from './start-layout.js';
 
@@ -10,21 +11,11 @@ const usage = 'stop [--data-dir <dir>] [--timeout-seconds <n>]';
  * holds the data directory's pid lock and waits (default 60 s) until it has stopped its processes and exited.
  * Exit 0 once stopped; 1 when nothing runs there or it is still running after the timeout; 2 for usage errors.
  */
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  let layout;
-  let timeoutMs: number;
-  try {
-    const { positional, options } = parseValuedArgs(args, ['data-dir', 'timeout-seconds']);
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-    layout = dataDirOf(options.get('data-dir'), io.env);
-    timeoutMs = Number(options.get('timeout-seconds') ?? 60) * 1000;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-      throw new UsageError('--timeout-seconds must be a positive number');
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`error: ${error.message}\nusage: ledgerflow ${usage}\n`);
-    return 2;
-  }
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const layout = dataDirOf(stringOption(args, 'data-dir'), io.env);
+  const timeoutMs = Number(stringOption(args, 'timeout-seconds') ?? 60) * 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new UsageError('--timeout-seconds must be a positive number');
   const holder = readPidLock(layout.pidFile);
   if (!holder || !isHolderAlive(holder.pid, holder.script)) {
     io.err(`Ledgerflow is not running on ${layout.root}${holder ? ` (stale pid file of pid ${holder.pid})` : ''}\n`);
@@ -50,5 +41,13 @@ export const stopCommand: CliCommand = {
   path: ['stop'],
   usage,
   summary: 'Stop the `ledgerflow start` running on a data directory',
+  options: [
+    {
+      flags: '--data-dir <dir>',
+      description: 'the data directory (default LEDGERFLOW_DATA_DIR, else .data/ledgerflow)',
+    },
+    { flags: '--timeout-seconds <n>', description: 'how long to wait for it to stop (default 60)' },
+  ],
+  details: 'Exit codes: 0 stopped, 1 nothing runs there or it still runs after the timeout, 2 usage errors.',
   run,
 };

@@ -1,8 +1,9 @@
 import { ALL_SCOPES, DEFAULT_AUTH_AUDIENCE, DEFAULT_AUTH_ISSUER, SCOPES } from '@ledgerflow/contracts';
 import type { Scope } from '@ledgerflow/contracts';
 import { signDevToken } from '@ledgerflow/auth';
-import { UsageError, parseValuedArgs } from './args.js';
-import { usageCheckedCommand } from './command.js';
+import { UsageError, stringOption } from './args.js';
+import type { ParsedArgs } from './args.js';
+import { parseCommandLine } from './cli.js';
 import type { CliCommand, CliIo } from './command.js';
 import { dataDirOf } from './start-layout.js';
 import { readAuthSecret } from './start-secrets.js';
@@ -32,9 +33,8 @@ const list = (value: string | undefined) =>
     .filter((item) => item !== '');
 
 /** @throws UsageError naming the option: no `--user`, an unknown scope, a malformed `--ttl`, an extra argument. */
-export function parseTokenArgs(args: readonly string[]): TokenArgs {
-  const { positional, options } = parseValuedArgs(args, ['user', 'roles', 'teams', 'scopes', 'ttl', 'data-dir']);
-  if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+function tokenArgsOf(args: ParsedArgs): TokenArgs {
+  const options = { get: (name: string) => stringOption(args, name), has: (name: string) => args.options.has(name) };
   const user = options.get('user');
   if (!user) throw new UsageError('--user <id> is required');
   const scopes = options.has('scopes') ? list(options.get('scopes')) : [...REVIEWER_SCOPES];
@@ -63,8 +63,8 @@ export function parseTokenArgs(args: readonly string[]): TokenArgs {
  * `LEDGERFLOW_AUTH_SECRET`, else the one `ledgerflow start` generated in `<data-dir>/secrets`. One machine only:
  * production verifies tokens of an OIDC provider. Exit 0; 1 without a key; 2 for usage errors.
  */
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const parsed = parseTokenArgs(args);
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const parsed = tokenArgsOf(args);
   let authSecret = io.env.LEDGERFLOW_AUTH_SECRET;
   if (!authSecret) {
     try {
@@ -91,9 +91,24 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-export const tokenCommand: CliCommand = usageCheckedCommand(
-  ['token'],
+export const tokenCommand: CliCommand = {
+  path: ['token'],
   usage,
-  'Print a development reviewer token (LEDGERFLOW_AUTH_SECRET, or the key `ledgerflow start` generated)',
+  summary: 'Print a development reviewer token (LEDGERFLOW_AUTH_SECRET, or the key `ledgerflow start` generated)',
+  options: [
+    { flags: '--user <id>', description: "the person's id, the token's subject (required)" },
+    { flags: '--roles <roles>', description: 'comma-separated roles, e.g. reviewer' },
+    { flags: '--teams <teams>', description: 'comma-separated teams' },
+    {
+      flags: '--scopes <scopes>',
+      description: `comma-separated scopes (default ${REVIEWER_SCOPES.join(',')}): ${ALL_SCOPES.join(', ')}`,
+    },
+    { flags: '--ttl <span>', description: 'validity: a whole number and s, m, h or d (default 1h)' },
+    { flags: '--data-dir <dir>', description: 'the `ledgerflow start` data directory holding the key' },
+  ],
+  details: 'Exit codes: 0 printed, 1 no key (LEDGERFLOW_AUTH_SECRET unset and no data directory key), 2 usage errors.',
   run,
-);
+};
+
+/** `ledgerflow token`'s arguments (after `token`) parsed and checked. @throws UsageError (see the command) */
+export const parseTokenArgs = (args: readonly string[]): TokenArgs => tokenArgsOf(parseCommandLine(tokenCommand, args));

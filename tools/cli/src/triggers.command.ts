@@ -7,8 +7,8 @@ import { headers as natsHeaders } from '@nats-io/nats-core';
 import { headers, runIdFor, subjects } from '@ledgerflow/contracts';
 import { connectNats, natsAuthFromEnv } from '@ledgerflow/messaging';
 import { readStatusFile } from '@ledgerflow/supervisor';
-import { UsageError, parseValuedArgs } from './args.js';
-import { usageCheckedCommand } from './command.js';
+import { UsageError, stringOption } from './args.js';
+import type { ParsedArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { dataDirOf } from './start-layout.js';
 
@@ -50,13 +50,13 @@ function natsSettingsOf(
  * the schema) is published with its error on `lf.trigger-rejected.<workflowId>`. Exit 0 when JetStream stored it,
  * 1 when publishing failed, 2 for usage errors (an unreadable or non-JSON input file included).
  */
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { positional, options } = parseValuedArgs(args, ['input', 'idempotency-key', 'data-dir']);
-  const [verb, workflowId, extra] = positional;
-  if (verb !== 'publish') throw new UsageError(verb === undefined ? 'the verb is missing' : `unknown verb ${verb}`);
-  if (workflowId === undefined || !WORKFLOW_ID.test(workflowId))
-    throw new UsageError('a workflow id matching ^[a-z][a-z0-9-]{0,62}$ is required');
-  if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const options = { get: (name: string) => stringOption(args, name) };
+  const workflowId = args.positional[0] as string;
+  if (!WORKFLOW_ID.test(workflowId))
+    throw new UsageError(
+      `a workflow id matching ^[a-z][a-z0-9-]{0,62}$ is required, got ${JSON.stringify(workflowId)}`,
+    );
   const key = options.get('idempotency-key') ?? randomUUID();
   if (key.length === 0 || key.length > 200) throw new UsageError('--idempotency-key must be 1..200 characters');
   let body = '{}';
@@ -104,9 +104,16 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-export const triggersCommand: CliCommand = usageCheckedCommand(
-  ['triggers'],
+export const triggersCommand: CliCommand = {
+  path: ['triggers', 'publish'],
   usage,
-  'Publish a trigger to JetStream as an enterprise system does; prints the run id',
+  summary: 'Publish a trigger to JetStream as an enterprise system does; prints the run id',
+  arguments: [{ name: '<workflowId>', description: 'the workflow the trigger starts' }],
+  options: [
+    { flags: '--input <file.json>', description: 'the trigger body, a JSON file (default {})' },
+    { flags: '--idempotency-key <key>', description: '1..200 characters (default a fresh UUID): one key, one run' },
+    { flags: '--data-dir <dir>', description: 'the `ledgerflow start` data directory (its NATS publisher user)' },
+  ],
+  details: 'Exit codes: 0 stored by JetStream, 1 publishing failed, 2 usage errors.',
   run,
-);
+};

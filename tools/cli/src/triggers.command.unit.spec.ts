@@ -18,14 +18,13 @@ describe('triggers publish arguments', () => {
     return { code, err };
   };
 
-  it('names the rule broken: verb, workflow id, key, input file, extra argument, missing NATS settings', async () => {
+  it('names the rule broken: unknown verb, workflow id, key, input file, extra argument, missing NATS settings', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lf-triggers-'));
     await writeFile(join(dir, 'bad.json'), '{ not json');
     for (const [args, message] of [
-      [['send', 'hello'], 'unknown verb send'],
-      [['publish'], 'a workflow id matching ^[a-z][a-z0-9-]{0,62}$ is required'],
+      [['publish'], "missing required argument 'workflowId'"],
       [['publish', 'Hello.World'], 'a workflow id matching'],
-      [['publish', 'hello', 'extra'], 'unexpected argument extra'],
+      [['publish', 'hello', 'extra'], "too many arguments for 'publish'"],
       [['publish', 'hello', '--idempotency-key', 'x'.repeat(201)], '--idempotency-key must be 1..200 characters'],
       [['publish', 'hello', '--input', join(dir, 'missing.json')], 'ENOENT'],
       [['publish', 'hello', '--input', join(dir, 'bad.json')], 'is not valid JSON'],
@@ -35,6 +34,11 @@ describe('triggers publish arguments', () => {
       expect(err).toContain(message);
       expect(err).toContain('usage: ledgerflow triggers publish <workflowId>');
     }
+    const unknownVerb = await cli(['send', 'hello']);
+    expect([unknownVerb.code, unknownVerb.err]).toEqual([
+      2,
+      "error: unknown command 'send'\n(ledgerflow triggers --help lists its commands)\n",
+    ]);
     const noNats = await cli(['publish', 'hello', '--data-dir', join(dir, 'nowhere')], {});
     expect(noNats.code).toBe(2);
     expect(noNats.err).toContain('NATS_URL is not set and no ledgerflow start runs on');

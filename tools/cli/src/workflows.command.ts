@@ -2,8 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import type { RegisterWorkflowResult, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
-import { parseArgs, UsageError } from './args.js';
-import { usageCheckedCommand as command } from './command.js';
+import { UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 import { formatTable } from './gates.command.js';
 import { callGateway, TextBody } from './gateway-call.js';
@@ -16,6 +15,8 @@ import { callGateway, TextBody } from './gateway-call.js';
  * Exit codes: 0 done, 1 a file was refused (its errors printed; the other files are still applied) or the
  * gateway could not be reached, 2 usage errors.
  */
+
+const EXIT_CODES = 'Exit codes: 0 done, 1 a file was refused or the gateway could not be reached, 2 usage errors.';
 
 /** The `*.yaml`/`*.yml` files of `target` (a file, or a directory: the files directly under it, in name order). */
 async function definitionFiles(target: string): Promise<string[]> {
@@ -38,13 +39,13 @@ function workflowIdOf(file: string, text: string): string {
   return basename(file).replace(/\.ya?ml$/i, '');
 }
 
-const apply = command(
-  ['workflows', 'apply'],
-  'workflows apply <file.yaml|dir>...',
-  'Register workflow definitions (new versions; the same content again changes nothing)',
-  async (args, io) => {
-    const { positional } = parseArgs(args, [], []);
-    if (positional.length === 0) throw new UsageError('give a definition file or directory');
+const apply: CliCommand = {
+  path: ['workflows', 'apply'],
+  usage: 'workflows apply <file.yaml|dir>...',
+  summary: 'Register workflow definitions (new versions; the same content again changes nothing)',
+  arguments: [{ name: '<file.yaml|dir...>', description: 'definition files, or directories of *.yaml/*.yml files' }],
+  details: EXIT_CODES,
+  async run({ positional }, io) {
     const files = (await Promise.all(positional.map(definitionFiles))).flat();
     let failed = 0;
     for (const file of files) {
@@ -68,15 +69,14 @@ const apply = command(
     }
     return failed === 0 ? 0 : 1;
   },
-);
+};
 
-const list = command(
-  ['workflows', 'list'],
-  'workflows list',
-  'List registered workflows with their latest version',
-  async (args, io) => {
-    const { positional } = parseArgs(args, [], []);
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+const list: CliCommand = {
+  path: ['workflows', 'list'],
+  usage: 'workflows list',
+  summary: 'List registered workflows with their latest version',
+  details: EXIT_CODES,
+  async run(_args, io) {
     const result = await callGateway(io, 'GET', '/v1/workflows');
     if (!result.ok) return 1;
     const workflows = result.value as WorkflowSummary[];
@@ -92,18 +92,16 @@ const list = command(
     );
     return 0;
   },
-);
+};
 
-const show = command(
-  ['workflows', 'show'],
-  'workflows show <id>',
-  "A workflow's versions, newest first",
-  async (args, io) => {
-    const { positional } = parseArgs(args, [], []);
-    const [id, extra] = positional;
-    if (!id) throw new UsageError('the workflow id is missing');
-    if (extra !== undefined) throw new UsageError(`unexpected argument ${extra}`);
-    const result = await callGateway(io, 'GET', `/v1/workflows/${encodeURIComponent(id)}`);
+const show: CliCommand = {
+  path: ['workflows', 'show'],
+  usage: 'workflows show <id>',
+  summary: "A workflow's versions, newest first",
+  arguments: [{ name: '<id>', description: 'the workflow id' }],
+  details: EXIT_CODES,
+  async run({ positional: [id] }, io) {
+    const result = await callGateway(io, 'GET', `/v1/workflows/${encodeURIComponent(id as string)}`);
     if (!result.ok) return 1;
     const workflow = result.value as WorkflowView;
     io.out(`${workflow.workflowId}: ${workflow.title} (latest ${workflow.latestVersion})\n`);
@@ -121,7 +119,7 @@ const show = command(
     );
     return 0;
   },
-);
+};
 
 /** The workflow commands, for `runCli`. */
 export const workflowsCommands: CliCommand[] = [apply, list, show];
