@@ -29,6 +29,7 @@ import {
   toEsdbPosition,
   fromEsdbResolvedEvent,
 } from './eventstoredb.mapping.js';
+import { measureAppend } from './append-metrics.js';
 
 /**
  * The `EventStore` on EventStoreDB (the store of record in docker-compose and Kubernetes), through
@@ -61,6 +62,14 @@ export class EventStoreDbEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedRevision;
     validateAppend(streamId, events, expected, this.maxEventBytes);
+    return measureAppend('eventstoredb', this.appendToStream(streamId, events, expected));
+  }
+
+  private async appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: AppendOptions['expectedRevision'],
+  ): Promise<AppendResult> {
     try {
       const result = await this.client.appendToStream(streamId, events.map(toEsdbEventData), {
         expectedRevision: toEsdbExpectedRevision(expected),

@@ -13,6 +13,7 @@ import type {
 } from './event-store.port.js';
 import { LocalAppendSignal, PollingSubscription } from './polling-subscription.js';
 import { findRepeatedAppend } from './append-idempotency.js';
+import { measureAppend } from './append-metrics.js';
 
 /**
  * An in-memory `EventStore` for unit tests only: same contract as the SQLite adapter, nothing durable.
@@ -38,6 +39,14 @@ export class InMemoryEventStore implements EventStore {
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     validateAppend(streamId, events, options.expectedRevision, this.maxEventBytes);
+    return measureAppend('memory', this.appendValidated(streamId, events, options));
+  }
+
+  private async appendValidated(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     const stream = this.streams.get(streamId) ?? [];
     const repeated = findRepeatedAppend(streamId, events, options.expectedRevision, (id) => this.byEventId.get(id));
     if (repeated) return repeated;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { measureAppend } from './append-metrics.js';
 import { findRepeatedAppend, type StoredEventRef } from './append-idempotency.js';
 import { checkMaxEventBytes, validateAppend } from './append-validation.js';
 import { SqliteCheckpointStore } from './sqlite.checkpoint-store.js';
@@ -130,10 +131,13 @@ export class SqliteEventStore implements EventStore {
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const expected = options.expectedRevision;
     validateAppend(streamId, events, expected, this.maxEventBytes);
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ streamId, events, expected, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
-    });
+    return measureAppend(
+      'sqlite',
+      new Promise<AppendResult>((resolve, reject) => {
+        this.pending.push({ streamId, events, expected, resolve, reject });
+        if (this.pending.length === 1) setImmediate(() => this.flush());
+      }),
+    );
   }
 
   /** Commits every queued append in one transaction, then settles each one's promise. */

@@ -1,14 +1,24 @@
 import type { ErrorBody } from '@ledgerflow/contracts';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Context,
+  type ObservableResult,
+  type Span,
+  type SpanOptions,
+} from '@opentelemetry/api';
 import { StoreUnavailableError } from '@ledgerflow/event-store';
-import { extractTraceContext } from '@ledgerflow/telemetry';
+import { SpanAttr, extractTraceContext, ledgerflowMetrics } from '@ledgerflow/telemetry';
 import { upsertPullConsumer } from './consumer-config.js';
 import { defaultDeadLetterSubject, publishDeadLetter } from './dead-letter.js';
 import { toErrorBody } from './reply-envelope.js';
 import { Slots } from './slots.js';
-import { messagingTracer, natsAttributes } from './tracing.js';
+import { messagingSpanName, messagingTracer, natsAttributes } from './tracing.js';
 
 /** One delivery handed to a durable consumer's handler. */
 export interface ConsumedMessage {
@@ -92,6 +102,9 @@ export interface DurableConsumer {
 
 export const DEFAULT_BACKOFF_MS: readonly number[] = [100, 500, 2000, 5000];
 
+/** How long a metrics collection waits for a consumer's info (`num_pending`) before leaving it out, in ms. */
+const PENDING_INFO_TIMEOUT_MS = 2_000;
+
 /** The server-side `max_deliver` of every durable: unlimited, deliveries are counted against `maxDeliver` here. */
 const UNLIMITED_DELIVERIES = -1;
 
@@ -106,7 +119,11 @@ const UNLIMITED_DELIVERIES = -1;
  * A handler failing with a store outage (code `STORE.UNAVAILABLE`, `StoreUnavailableError`) is run again in place
  * after `backoffMs` (run n waits `backoffMs[n-1]`, at least 100 ms) until it stops failing so, the message kept in
  * progress meanwhile (as are messages waiting for a handler slot or a batch), so a store down for minutes uses none
- * of `maxDeliver` and dead-letters nothing. Not a nak: JetStream counts every redelivery, and a count of outage naks
+ * of `maxDeliver` and dead-letters nothing.
+ *
+ * Metrics (attribute `consumer`: the durable name): `ledgerflow.consumer.redeliveries` per delivery after the first,
+ * `ledgerflow.consumer.dead_letters` per dead letter stored, `ledgerflow.consumer.pending` (JetStream `num_pending`,
+ * asked of the server at each collection, left out when it does not answer within 2 s) while the consumer runs. Not a nak: JetStream counts every redelivery, and a count of outage naks
  * kept in one process is not seen by the replicas the message is redelivered to. On `stop()` during an outage the
  * message is nakked (one delivery used, as by a process that stops while handling it), never dead-lettered.
  *
@@ -148,6 +165,20 @@ export async function startDurableConsumer(
   const js = jetstream(nc);
   const consumer = await js.consumers.get(options.stream, options.durable);
 
+  // Metrics (libs/telemetry metrics.ts): redeliveries and dead letters as they happen, pending at each collection.
+  const countRedelivery = (m: JsMsg): void => {
+    if (m.info.redelivered) ledgerflowMetrics().consumerRedeliveries.add(1, { consumer: options.durable });
+  };
+  const pendingGauge = ledgerflowMetrics().consumerPending;
+  const observePending = async (result: ObservableResult<{ consumer: string }>): Promise<void> => {
+    const info = await Promise.race([
+      consumer.info().catch(() => undefined),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), PENDING_INFO_TIMEOUT_MS).unref()),
+    ]);
+    if (info !== undefined) result.observe(info.num_pending, { consumer: options.durable });
+  };
+  pendingGauge.addCallback(observePending);
+
   const slots = new Slots(concurrency);
   const inFlight = new Set<Promise<void>>();
   const expires = Math.max(1_000, options.pullExpiresMs ?? 1_000);
@@ -158,13 +189,26 @@ export async function startDurableConsumer(
   let wake: () => void = () => undefined;
   const stopSignal = new Promise<void>((resolve) => (wake = resolve));
 
+  // Span of one delivery (messaging conventions): the concrete subject, the JetStream message id, the durable.
+  const spanOptionsOf = (m: JsMsg): SpanOptions => {
+    const messageId = m.headers?.get(MSG_ID_HEADER) || undefined;
+    const runId = m.headers?.get(lfHeaders.runId) || undefined;
+    return {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        ...natsAttributes(m.subject, 'process', 'process', {
+          consumerGroup: options.durable,
+          bodySize: m.data.length,
+          ...(messageId ? { messageId } : {}),
+        }),
+        ...(runId ? { [SpanAttr.runId]: runId } : {}),
+      },
+    };
+  };
+
   const processOne = async (m: JsMsg, view: ConsumedMessage = viewOf(m)): Promise<void> => {
     const parent = extractTraceContext(m.headers, ROOT_CONTEXT);
-    const span = messagingTracer().startSpan(
-      `process ${m.subject}`,
-      { kind: SpanKind.CONSUMER, attributes: natsAttributes(m.subject) },
-      parent,
-    );
+    const span = messagingTracer().startSpan(messagingSpanName('process', m.subject), spanOptionsOf(m), parent);
     const settle = (what: () => void): void => settleQuietly(what, view);
     // Kept alive until settled: the dead letter's publish waits for its ack too.
     const keepAlive = setInterval(() => settle(() => m.working()), keepAliveMs);
@@ -183,6 +227,7 @@ export async function startDurableConsumer(
         report(dlqErr, view);
         return settle(() => m.nak(deadLetterRetryMs));
       }
+      ledgerflowMetrics().consumerDeadLetters.add(1, { consumer: options.durable });
       settle(() => m.term());
     } finally {
       clearInterval(keepAlive);
@@ -210,7 +255,7 @@ export async function startDurableConsumer(
     for (let run = 1; ; run++) {
       const error = await handled(view, span, parent);
       if (!isStoreOutage(error) || stopping) return error;
-      span.addEvent('store unavailable: handler to run again', { 'lf.handler_run': run });
+      span.addEvent('store unavailable: handler to run again', { [SpanAttr.handlerRun]: run });
       await Promise.race([new Promise((r) => setTimeout(r, Math.max(100, backoffAfter(run)))), stopSignal]);
     }
   };
@@ -239,6 +284,7 @@ export async function startDurableConsumer(
     }
   };
   const handOut = async (m: JsMsg): Promise<void> => {
+    countRedelivery(m);
     const view = viewOf(m);
     if (!stopping && skips(view)) return settleQuietly(() => m.ack(), view);
     if (!(await slotFor(m, view))) return settleQuietly(() => handBack(m), view);
@@ -273,6 +319,7 @@ export async function startDurableConsumer(
     track(task);
   };
   const gather = async (m: JsMsg): Promise<void> => {
+    countRedelivery(m);
     if (stopping) return settleQuietly(() => handBack(m));
     // Past its deliveries (its dead letter is due): alone, so that it never fails a batch again.
     if (m.info.deliveryCount > maxDeliver) return track(processOne(m));
@@ -294,6 +341,8 @@ export async function startDurableConsumer(
       kind: SpanKind.CONSUMER,
       attributes: {
         'messaging.system': 'nats',
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
         'messaging.batch.message_count': batch.length,
         'messaging.consumer.group.name': options.durable,
       },
@@ -346,6 +395,7 @@ export async function startDurableConsumer(
         slots.wakeAll();
         await loop;
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        pendingGauge.removeCallback(observePending);
       })();
       return stopped;
     },

@@ -12,6 +12,7 @@ import {
   type Subscription as NatsSubscription,
 } from '@nats-io/nats-core';
 import { metrics } from '@opentelemetry/api';
+import { ledgerflowMetrics } from '@ledgerflow/telemetry';
 import { CheckpointSaver } from './checkpoint-saver.js';
 import { deadLetterEvent, headersBytes, isPermanentPublishError } from './dead-letter.js';
 import { eventSubject } from './event-subject.js';
@@ -41,6 +42,12 @@ export interface EventRelayOptions {
    * reference to it (stream id, revision, position, size).
    */
   readonly onDeadLetter?: (event: StoredEvent, reason: ErrorBody, carried: 'event' | 'reference') => void;
+  /**
+   * Told about each event once JetStream acknowledged its copy in `LF_EVENTS`, in position order (e.g. to count runs
+   * from their events, once for every process that appends). At least once: a relay resuming from its checkpoint
+   * after a crash tells again the events relayed since (at most `checkpointEvery`). Must not throw (a throw is ignored).
+   */
+  readonly onRelayed?: (event: StoredEvent) => void;
 }
 
 /**
@@ -91,7 +98,8 @@ const NOT_SENT: Promise<unknown> = Promise.resolve(undefined);
  * created between the two, puts it after them in `LF_EVENTS`.) An event that can never be published (over the
  * server's `max_payload`, or refused by JetStream for good, see `isPermanentPublishError`) is dead-lettered
  * (`deadLetterEvent`), counted in {@link RELAY_DEAD_LETTERS_METRIC}, reported to `onDeadLetter`, and the relay
- * moves on: one event never stalls the others.
+ * moves on: one event never stalls the others. Each acknowledged copy records the relay lag (`ledgerflow.relay.lag`,
+ * seconds from the event's `recordedAt`) and is reported to `onRelayed`.
  * Several relays with the same name are safe (duplicates are suppressed).
  *
  * @example
@@ -157,6 +165,17 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
       options.onDeadLetter?.(event, reason, carried);
     } catch {
       /* logging must not break the relay */
+    }
+  };
+
+  // Relay lag (libs/telemetry `ledgerflow.relay.lag`): from the store's `recordedAt` to the ack of the copy.
+  const relayed = (event: StoredEvent): void => {
+    const recordedMs = Date.parse(event.recordedAt);
+    if (Number.isFinite(recordedMs)) ledgerflowMetrics().relayLag.record(Math.max(0, Date.now() - recordedMs) / 1000);
+    try {
+      options.onRelayed?.(event);
+    } catch {
+      /* a metrics hook must not break the relay */
     }
   };
 
@@ -236,6 +255,7 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
         published = item.event.position;
         failures = 0;
         acked++;
+        if (!refused) relayed(item.event);
       }
       return undefined;
     } finally {

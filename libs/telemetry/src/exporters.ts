@@ -23,11 +23,13 @@ export async function traceExportProcessor(plan: ExportPlan): Promise<SpanProces
 export interface MetricsExport {
   readonly meterProvider: MeterProvider;
   readonly prometheusUrl?: string;
+  /** Stops the runtime metrics' collectors (event loop delay monitor, GC observer); call before shutting the provider down. */
+  stopRuntimeMetrics(): void;
 }
 
 /**
- * A meter provider with the readers the plan asks for (Prometheus endpoint, periodic OTLP export), or
- * undefined when it asks for none: the metrics SDK and its exporters are then not loaded at all, and the
+ * A meter provider with the readers the plan asks for (Prometheus endpoint, periodic OTLP export) and the Node.js
+ * runtime metrics (see {@link startRuntimeMetrics}), or undefined when it asks for none: the metrics SDK and its exporters are then not loaded at all, and the
  * API's no-op meter serves {@link ledgerflowMetrics}.
  * @throws LedgerflowError `TELEMETRY.METRICS_PORT_UNAVAILABLE` when the Prometheus endpoint cannot listen.
  */
@@ -51,10 +53,27 @@ export async function startMetricsExport(plan: ExportPlan, resource: Resource): 
       }),
     );
   }
+  const meterProvider = new MeterProvider({ resource, readers });
+  const runtime = await startRuntimeMetrics(meterProvider);
   return {
-    meterProvider: new MeterProvider({ resource, readers }),
+    meterProvider,
     ...(prometheusUrl !== undefined ? { prometheusUrl } : {}),
+    stopRuntimeMetrics: () => runtime.disable(),
   };
+}
+
+/**
+ * The Node.js runtime metrics of `@opentelemetry/instrumentation-runtime-node` on `meterProvider`: event loop delay
+ * (`nodejs.eventloop.delay.*`, s), utilization and time, V8 heap spaces (`v8js.memory.heap.*`, By), garbage
+ * collection (`v8js.gc.duration`, s, by `v8js.gc.type`) and active handles (OpenTelemetry semantic conventions,
+ * "Semantic conventions for Node.js runtime metrics" and "... V8 JS engine runtime metrics").
+ */
+async function startRuntimeMetrics(meterProvider: MeterProvider): Promise<{ disable(): void }> {
+  const { RuntimeNodeInstrumentation } = await import('@opentelemetry/instrumentation-runtime-node');
+  const runtime = new RuntimeNodeInstrumentation();
+  runtime.setMeterProvider(meterProvider);
+  runtime.enable();
+  return runtime;
 }
 
 async function startPrometheus(host: string, port: number): Promise<IMetricReader> {

@@ -57,8 +57,8 @@ let running: Running | undefined;
  * Registers globally a tracer provider (resource `service.name`), the W3C trace-context + baggage
  * propagators and an AsyncLocalStorage context manager; exports traces over OTLP/HTTP JSON and metrics
  * over OTLP and/or Prometheus only as the variables ask (see {@link resolveExportPlan}); the exporters and
- * the metrics SDK are loaded only then (a process that exports nothing keeps them out of memory). No
- * auto-instrumentation. A second call while one is running shares the first (its service name and
+ * the metrics SDK are loaded only then (a process that exports nothing keeps them out of memory). Metrics come
+ * with the Node.js runtime metrics (event loop, heap, GC); no other auto-instrumentation. A second call while one is running shares the first (its service name and
  * processors win) and needs its own `shutdown()`: the SDK stops when the last user shuts down.
  *
  * @throws LedgerflowError `TELEMETRY.METRICS_PORT_UNAVAILABLE` when the Prometheus endpoint cannot listen.
@@ -107,6 +107,7 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       running = undefined;
+      metricsExport?.stopRuntimeMetrics();
       try {
         await Promise.all([tracerProvider.shutdown(), meterProvider?.shutdown()]);
       } finally {

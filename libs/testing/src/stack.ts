@@ -105,6 +105,11 @@ export interface StackOptions {
    * others `<service>#<n>` (e.g. `executor#2`); each gateway replica listens on a port of its own (`gatewayUrls`).
    */
   readonly replicas?: Readonly<Partial<Record<ServiceName, number>>>;
+  /**
+   * Variables for one service only, over `env` (e.g. each its own `LEDGERFLOW_METRICS_PORT`), in the `processes`
+   * layout; every replica of the service gets them.
+   */
+  readonly serviceEnv?: Readonly<Partial<Record<ServiceName, Readonly<Record<string, string>>>>>;
 }
 
 /** The process names of `count` replicas of `name`: `name`, `name#2`, ... */
@@ -279,6 +284,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const env = {
         ...(name === 'planner' ? anchorEnv : {}),
         ...baseEnv,
+        ...options.serviceEnv?.[name],
         NATS_NKEY_SEED_FILE: seedFileOf(natsCredentialsDir, name),
       };
       replicaNames(name, options.replicas?.[name]).forEach((replica, i) => {

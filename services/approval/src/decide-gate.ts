@@ -1,6 +1,8 @@
 import { DomainError, decide, parseGateId } from '@ledgerflow/domain';
 import type { Actor, DecideGateResult } from '@ledgerflow/contracts';
-import type { PlanStep } from '@ledgerflow/domain';
+import type { GateDecided, PlanStep } from '@ledgerflow/domain';
+import type { StoredEvent } from '@ledgerflow/event-store';
+import { ledgerflowMetrics } from '@ledgerflow/telemetry';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { DecideGateDto, RevisionStepDto } from './decide-gate.dto.js';
 
@@ -44,7 +46,7 @@ export class GateDecider {
     const ids = parseGateId(request.gateId);
     if (!ids) throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
     const { reviewer, outcome, comment, revision, correctedOutput } = request;
-    await this.runs.execute(
+    const result = await this.runs.execute(
       ids.runId,
       (state, now, run) => {
         if (state.status === 'none')
@@ -75,10 +77,36 @@ export class GateDecider {
       },
       { causationId: `decision:${request.gateId}`, actor: reviewer },
     );
+    const decided = result.appended.find((event) => event.type === 'GateDecided');
+    if (decided) void this.recordWait(ids.runId, request.gateId, result.state.workflowId);
     return {
       gateId: request.gateId,
       runId: ids.runId,
       outcome: outcome === 'approve' ? 'approved' : outcome === 'reject' ? 'rejected' : 'redirected',
     };
+  }
+
+  /**
+   * `ledgerflow.gate.wait` (libs/telemetry metrics.ts): seconds from the gate's `GateOpened` to its `GateDecided` (the
+   * events' `recordedAt`), read from the run's events once the decision is stored. Never fails or delays the
+   * decision: a read that fails records nothing.
+   */
+  private async recordWait(runId: string, gateId: string, workflowId: string | undefined): Promise<void> {
+    try {
+      const ofGate = (type: string) => (event: StoredEvent) =>
+        event.type === type && (event.data as { gateId?: string }).gateId === gateId;
+      const events = await this.runs.events(runId);
+      const opened = events.find(ofGate('GateOpened'));
+      const decided = events.find(ofGate('GateDecided'));
+      if (!opened || !decided) return;
+      const waitMs = Date.parse(decided.recordedAt) - Date.parse(opened.recordedAt);
+      if (!Number.isFinite(waitMs)) return;
+      ledgerflowMetrics().gateWait.record(Math.max(0, waitMs) / 1000, {
+        workflow: workflowId ?? 'unknown',
+        outcome: (decided.data as GateDecided['data']).outcome,
+      });
+    } catch {
+      /* a metric is not worth failing a decision for */
+    }
   }
 }

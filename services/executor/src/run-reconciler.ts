@@ -18,7 +18,7 @@ import { subjects } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
-import { contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
+import { contextFromTraceparent, ledgerflowMetrics, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { PolicyClient } from './policy-client.js';
 import { encodeSecretsHeader } from './secrets.js';
@@ -459,7 +459,7 @@ export class RunReconciler {
           ...(grant ? { grant } : {}),
           ...(secrets ? { secrets } : {}),
         });
-        await this.record(runId, step.id, attempt, await this.concealed(runId, checkedOutcome(step, outcome)));
+        await this.record(runId, step, attempt, await this.concealed(runId, checkedOutcome(step, outcome)));
       },
     )
       .catch((error: Error) => {
@@ -497,14 +497,26 @@ export class RunReconciler {
     return { ...outcome, error: { ...outcome.error, message: await privacy.tokenize(outcome.error.message, runId) } };
   }
 
-  private async record(runId: string, stepId: string, attempt: number, outcome: ToolOutcome): Promise<void> {
+  /**
+   * Records a tool call's outcome (`StepSucceeded`/`StepFailed`) and, once stored, its duration in
+   * `ledgerflow.step.duration` (the event's `durationMs` in seconds, by tool, action and outcome).
+   */
+  private async record(runId: string, step: PlanStep, attempt: number, outcome: ToolOutcome): Promise<void> {
+    const stepId = step.id;
     try {
-      await this.options.runs.execute(
+      const { appended } = await this.options.runs.execute(
         runId,
         (state, now, run) =>
           decide(outcomeCommand(stepId, attempt, outcome, RunRepository.runDurationMs(run, now)), state, { now }),
         { causationId: stepIdempotencyKey(runId, stepId, attempt) },
       );
+      for (const event of appended)
+        if ((event.type === 'StepSucceeded' || event.type === 'StepFailed') && event.data.stepId === stepId)
+          ledgerflowMetrics().stepDuration.record(event.data.durationMs / 1000, {
+            tool: step.tool,
+            action: step.action,
+            outcome: event.type === 'StepSucceeded' ? 'succeeded' : 'failed',
+          });
     } catch (error) {
       // Already recorded (a duplicate dispatch after a restart), or the run ended meanwhile (cancelled): nothing to do.
       if (error instanceof DomainError && (error.code === 'RUN.STEP_NOT_RUNNING' || error.code === 'RUN.NOT_RUNNING'))

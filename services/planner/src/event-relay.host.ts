@@ -7,13 +7,15 @@ import type { CheckpointStore, EventStore } from '@ledgerflow/event-store';
 import { Lease, relayedCheckpoints, startEventRelay } from '@ledgerflow/messaging';
 import { EVENT_STORE, LOGGER, NATS_CONNECTION, SERVICE_CONFIG } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
+import { RunMetrics } from './run-metrics.js';
 
 /**
  * Hosts the event relay (store -> JetStream `LF_EVENTS`, message id = event id) in the planner process.
  * Its checkpoint lives in SQLite (the store's file when the store is SQLite), so after a restart it
  * resumes where it stopped and an event appended by any process that died right after is still delivered.
  * An event the bus cannot carry is dead-lettered to `LF_DLQ` (`lf.dlq.relay`), logged as an error and counted
- * in `ledgerflow.relay.dead_letters`; the relay goes on with the next event.
+ * in `ledgerflow.relay.dead_letters`; the relay goes on with the next event. The relayed events count runs and gate
+ * escalations (`RunMetrics`); the relay records its lag (`ledgerflow.relay.lag`).
  * One planner replica relays at a time: the one holding the lease `relay` of the KV bucket `LF_LEASES` (TTL 10 s,
  * see `Lease`); the others stand by and one takes over within 11 s of the holder's death (at once after a shutdown),
  * resuming after the last event in `LF_EVENTS` when that is past its own checkpoint (`relayedCheckpoints`).
@@ -44,6 +46,7 @@ export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShut
   private async startRelay(lease: Lease): Promise<{ stop(): Promise<void> }> {
     if (!this.checkpoints) throw new Error('relay checkpoints are closed');
     this.logger.info('relay lease taken: relaying', { holder: lease.holder, ttlMs: lease.ttlMs });
+    const runMetrics = new RunMetrics(this.store);
     const relay = await startEventRelay({
       nc: this.nc,
       store: this.store,
@@ -66,6 +69,7 @@ export class EventRelayHost implements OnApplicationBootstrap, OnApplicationShut
           error: reason.message,
           carried,
         }),
+      onRelayed: (event) => runMetrics.observe(event),
     });
     return {
       stop: async () => {
