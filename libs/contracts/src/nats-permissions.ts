@@ -145,12 +145,15 @@ const JS_API = '$JS.API';
  */
 export const LEASES_BUCKET = 'LF_LEASES';
 
-/** The lease keys each service may hold: the planner the event relay's (`relay`), memory its projection's writer (`memory`). */
+/**
+ * The lease keys each service may hold: the planner the event relay's (`relay`), approval its gate SLA timers' and
+ * notifications' (`approval`), memory its projection's writer (`memory`).
+ */
 export const SERVICE_LEASES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: ['relay'],
   executor: [],
   policy: [],
-  approval: [],
+  approval: ['approval'],
   memory: ['memory'],
   gateway: [],
 };

@@ -18,8 +18,12 @@ describe('lease permissions', () => {
     expect(leaseSubjects([])).toEqual([]);
   });
 
-  it("the planner holds the relay lease, memory its projection's, no other service any", () => {
-    const expected: Record<string, string[]> = { planner: leaseSubjects(['relay']), memory: leaseSubjects(['memory']) };
+  it("the planner holds the relay lease, approval its gate timers', memory its projection's, no other service any", () => {
+    const expected: Record<string, string[]> = {
+      planner: leaseSubjects(['relay']),
+      approval: leaseSubjects(['approval']),
+      memory: leaseSubjects(['memory']),
+    };
     for (const service of NATS_SERVICE_PRINCIPALS) {
       const leaseRights = servicePermissions(service, '_INBOX_U').publish.filter((s) => s.includes(LEASES_BUCKET));
       expect(leaseRights).toEqual(expected[service] ?? []);

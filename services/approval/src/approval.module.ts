@@ -1,26 +1,14 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
-import type { DynamicModule, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { BearerVerifier, bearerVerifierOf } from '@ledgerflow/auth';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { ApprovalConfig } from './approval.config.js';
 import { ApprovalController } from './approval.controller.js';
 import { GateDecider } from './decide-gate.js';
-import { GateEscalatedConsumer, GateOpenedConsumer, PUBLIC_URL } from './gate-events.consumer.js';
+import { GateEventsConsumer, PUBLIC_URL } from './gate-events.consumer.js';
 import { GateNotifier } from './gate-notifier.js';
 import { GateOpenings } from './gate-openings.js';
 import { GateSlaScheduler } from './gate-sla.scheduler.js';
-
-/** Restores the SLA timers of every active run at start; clears them at shutdown. */
-@Injectable()
-class GateSlaLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(GateSlaScheduler) private readonly scheduler: GateSlaScheduler) {}
-  async onApplicationBootstrap(): Promise<void> {
-    await this.scheduler.start();
-  }
-  onApplicationShutdown(): void {
-    this.scheduler.stop();
-  }
-}
 
 @Module({})
 export class ApprovalModule {
@@ -51,9 +39,7 @@ export class ApprovalModule {
         { provide: GateSlaScheduler, useValue: new GateSlaScheduler(runs, store, logger) },
         { provide: GateNotifier, useValue: notifier },
         { provide: PUBLIC_URL, useValue: config.LEDGERFLOW_PUBLIC_URL },
-        GateSlaLifecycle,
-        GateOpenedConsumer,
-        GateEscalatedConsumer,
+        GateEventsConsumer,
       ],
     };
   }

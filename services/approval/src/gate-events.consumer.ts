@@ -39,27 +39,56 @@ export function notificationFor(
   };
 }
 
-/**
- * On a relayed gate event: times the run's SLA (`GateSlaScheduler.poke`), then notifies the reviewers
- * (`GateNotifier`, retried; a notification given up is logged and the message still acked: the gate is safe in
- * the store). One subject per durable (nats-server 2.9): `approval-gate-opened`, `approval-gate-escalated`.
- */
-abstract class GateEventsConsumer extends DurableConsumerHost {
-  protected abstract readonly type: 'GateOpened' | 'GateEscalated';
-  protected abstract readonly durable: string;
+/** The gate events approval consumes, each with its durable (one subject per durable: nats-server 2.9). */
+const GATE_EVENT_DURABLES = { GateOpened: 'approval-gate-opened', GateEscalated: 'approval-gate-escalated' } as const;
 
-  protected constructor(
-    nc: NatsConnection,
-    private readonly runs: RunRepository,
-    private readonly scheduler: GateSlaScheduler,
-    private readonly notifier: GateNotifier,
-    private readonly publicUrl: string,
+/** The lease (KV bucket `LF_LEASES`) under which one approval replica times every gate and notifies reviewers. */
+export const APPROVAL_LEASE_KEY = 'approval';
+
+/**
+ * Gate SLA timers and notifications, one approval replica at a time: the holder of the lease `approval` (KV bucket
+ * `LF_LEASES`, TTL 10 s) consumes the relayed `GateOpened` and `GateEscalated` (durables `approval-gate-opened`,
+ * `approval-gate-escalated`); the other replicas stand by (they still open and decide gates: those are requests
+ * any replica answers). On taking the lease, a replica scans the store for active runs and times every gate
+ * (`GateSlaScheduler.start`), so gates whose events the previous holder consumed are timed again, and a deadline
+ * that passed meanwhile escalates at once; on losing it, it clears its timers. A holder that dies is replaced within
+ * 11 s (TTL + one poll of a standby), so a gate escalates at most about 11 s (plus the scan) after the later of its
+ * deadline and the holder's death. For each event: the run's SLA is (re)timed (`GateSlaScheduler.poke`), then the
+ * reviewers are notified (`GateNotifier`, retried; a notification given up is logged and the message still acked:
+ * the gate is safe in the store).
+ */
+@Injectable()
+export class GateEventsConsumer extends DurableConsumerHost {
+  constructor(
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+    @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
+    @Inject(GateSlaScheduler) private readonly scheduler: GateSlaScheduler,
+    @Inject(GateNotifier) private readonly notifier: GateNotifier,
+    @Inject(PUBLIC_URL) private readonly publicUrl: string,
   ) {
     super(nc);
   }
 
-  protected settings(): ConsumerSettings {
-    return { stream: EVENTS_STREAM, durable: this.durable, filterSubjects: [subjects.event('run', '*', this.type)] };
+  protected settings(): ConsumerSettings[] {
+    return Object.entries(GATE_EVENT_DURABLES).map(([type, durable]) => ({
+      stream: EVENTS_STREAM,
+      durable,
+      filterSubjects: [subjects.event('run', '*', type)],
+    }));
+  }
+
+  protected override leaseKey(): string {
+    return APPROVAL_LEASE_KEY;
+  }
+
+  /** Times every active run's gates from the store: this replica now holds the lease. */
+  protected override async afterConsumersStart(): Promise<void> {
+    await this.scheduler.start();
+  }
+
+  /** Clears this replica's timers: the lease was lost or released (another replica times the gates now). */
+  protected override async afterConsumersStop(): Promise<void> {
+    this.scheduler.stop();
   }
 
   protected async handle(message: ConsumedMessage): Promise<void> {
@@ -71,38 +100,9 @@ abstract class GateEventsConsumer extends DurableConsumerHost {
     const event = this.runs.upcast(
       message.json<{ type: string; data: { gateId: string; level?: number }; metadata?: object }>(),
     );
+    if (event.type !== 'GateOpened' && event.type !== 'GateEscalated') return;
     const { state } = await this.runs.load(runId);
-    const notification = notificationFor(this.type, runId, event.data, state, this.publicUrl);
+    const notification = notificationFor(event.type, runId, event.data, state, this.publicUrl);
     if (notification) await this.notifier.notify(notification);
-  }
-}
-
-@Injectable()
-export class GateOpenedConsumer extends GateEventsConsumer {
-  protected readonly type = 'GateOpened' as const;
-  protected readonly durable = 'approval-gate-opened';
-  constructor(
-    @Inject(NATS_CONNECTION) nc: NatsConnection,
-    @Inject(RUN_REPOSITORY) runs: RunRepository,
-    @Inject(GateSlaScheduler) scheduler: GateSlaScheduler,
-    @Inject(GateNotifier) notifier: GateNotifier,
-    @Inject(PUBLIC_URL) publicUrl: string,
-  ) {
-    super(nc, runs, scheduler, notifier, publicUrl);
-  }
-}
-
-@Injectable()
-export class GateEscalatedConsumer extends GateEventsConsumer {
-  protected readonly type = 'GateEscalated' as const;
-  protected readonly durable = 'approval-gate-escalated';
-  constructor(
-    @Inject(NATS_CONNECTION) nc: NatsConnection,
-    @Inject(RUN_REPOSITORY) runs: RunRepository,
-    @Inject(GateSlaScheduler) scheduler: GateSlaScheduler,
-    @Inject(GateNotifier) notifier: GateNotifier,
-    @Inject(PUBLIC_URL) publicUrl: string,
-  ) {
-    super(nc, runs, scheduler, notifier, publicUrl);
   }
 }

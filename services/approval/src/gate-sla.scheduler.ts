@@ -17,12 +17,14 @@ const NODE_TIMERS: SlaTimerApi = {
 
 /**
  * Escalates gates at their SLA deadline (`GateEscalated`, in chains). Timers are derived from events, never
- * from memory alone: on start every active run is scanned and timed (`gateWakeAt`), and every relayed
+ * from memory alone: on {@link start} every active run is scanned and timed (`gateWakeAt`), and every relayed
  * `GateOpened`/`GateEscalated` (re)times its run. When a timer fires, the run is re-read and `EscalateGate` is
  * sent for each gate `dueGates` lists at that moment; then the run is timed again for its next deadline.
- * So a deadline that passed while the approval service was down escalates right after it starts again.
- * Several replicas may fire for the same gate: the Run aggregate accepts one escalation per level
- * (the others are refused with `RUN.GATE_NOT_DUE`/`GATE_NOT_ESCALATABLE`/`GATE_ALREADY_DECIDED` and ignored).
+ * So a deadline that passed while no scheduler ran escalates right after one starts.
+ * The approval service runs one scheduler at a time, in the replica holding the lease `approval`
+ * (`GateEventsConsumer`): it starts on taking the lease and stops on losing it. Should two fire for one gate
+ * anyway (a holder that has not noticed yet that its lease ran out), the Run aggregate accepts one escalation per
+ * level (the others are refused with `RUN.GATE_NOT_DUE`/`GATE_NOT_ESCALATABLE`/`GATE_ALREADY_DECIDED` and ignored).
  *
  * SLAs of weeks are legitimate (up to `MAX_GATE_SLA_SECONDS`, 366 days), but Node sets a timer delay above
  * 2^31 - 1 ms (`MAX_TIMER_DELAY_MS`, about 24.8 days) to 1 ms (nodejs.org/api/timers.html). So a timer never
@@ -31,7 +33,9 @@ const NODE_TIMERS: SlaTimerApi = {
  */
 export class GateSlaScheduler {
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  private stopped = false;
+  private stopped = true;
+  /** Incremented by each start and stop, so that a poke begun before one arms nothing after it. */
+  private generation = 0;
 
   constructor(
     private readonly runs: RunRepository,
@@ -41,18 +45,25 @@ export class GateSlaScheduler {
     private readonly api: SlaTimerApi = NODE_TIMERS,
   ) {}
 
-  /** Scans the store for active runs and times each; resolves with the number of runs scanned. */
+  /**
+   * Starts timing (again, after {@link stop}): scans the store for active runs and times each; resolves with the
+   * number of runs scanned. Relayed events may {@link poke} runs meanwhile (both are idempotent).
+   */
   async start(): Promise<number> {
+    this.stopped = false;
+    this.generation++;
     const active = await activeRunIds(this.store);
     for (const runId of active) await this.poke(runId);
     if (this.timers.size > 0) this.logger.info('gate SLA timers restored', { runs: this.timers.size });
     return active.length;
   }
 
-  /** (Re)times a run from its current state: a timer at its earliest escalatable `dueAt`, or none. */
+  /** (Re)times a run from its current state: a timer at its earliest escalatable `dueAt`, or none. Nothing when stopped. */
   async poke(runId: string): Promise<void> {
     if (this.stopped) return;
+    const generation = this.generation;
     const { state } = await this.runs.load(runId);
+    if (this.stopped || generation !== this.generation) return;
     const wake = gateWakeAt(state);
     const existing = this.timers.get(runId);
     if (wake === undefined) {
@@ -73,6 +84,7 @@ export class GateSlaScheduler {
     );
     timer.unref?.();
     this.timers.set(runId, { at, timer });
+    this.logger.info('gate SLA timed', { runId, dueAt: wake });
   }
 
   /** The deadline (epoch ms) a run is timed for, if any (for tests and diagnostics). */
@@ -104,8 +116,10 @@ export class GateSlaScheduler {
     return escalated;
   }
 
+  /** Clears every timer; pokes do nothing until {@link start} is called again. */
   stop(): void {
     this.stopped = true;
+    this.generation++;
     for (const { timer } of this.timers.values()) this.api.clear(timer);
     this.timers.clear();
   }

@@ -131,6 +131,31 @@ describe('GateSlaScheduler', () => {
     b.stop();
   });
 
+  it('times nothing while stopped (lease not held) and times every gate again when started (lease taken)', async () => {
+    const armed: number[] = [];
+    const api = {
+      set: (callback: () => void, delayMs: number) => {
+        armed.push(delayMs);
+        return setTimeout(callback, 3_600_000);
+      },
+      clear: (timer: NodeJS.Timeout) => clearTimeout(timer),
+    };
+    const scheduler = new GateSlaScheduler(repository(), store, createLogger('approval'), () => now, api);
+    await scheduler.poke(RUN_ID); // before start: a standby replica
+    expect(scheduler.timedAt(RUN_ID)).toBeUndefined();
+    await scheduler.start();
+    expect(scheduler.timedAt(RUN_ID)).toBe(T0 + 2000);
+    scheduler.stop(); // lease lost
+    expect(scheduler.timedAt(RUN_ID)).toBeUndefined();
+    await scheduler.poke(RUN_ID);
+    expect(scheduler.timedAt(RUN_ID)).toBeUndefined();
+    now = T0 + 500;
+    await expect(scheduler.start()).resolves.toBe(1); // lease taken again: the store says what to time
+    expect(scheduler.timedAt(RUN_ID)).toBe(T0 + 2000);
+    expect(armed).toEqual([2000, 1500]);
+    scheduler.stop();
+  });
+
   it('notifies only about a gate still open at the event’s level', async () => {
     const { state } = await repository().load(RUN_ID);
     expect(notificationFor('GateOpened', RUN_ID, { gateId: GATE_ID }, state, 'http://gw:8080/')).toEqual({
