@@ -6,7 +6,7 @@ import type { Manifest } from './kubernetes-checks.js';
 import type { Json } from './repo-files.js';
 import { parseYamlDocuments, readRepoFile, readYaml, repoRoot } from './repo-files.js';
 
-export const KUBE_DIR = 'deploy/kubernetes';
+export const KUBE_DIR = 'deploy/kubernetes/base';
 
 export const loadCompose = (): Json => readYaml('docker-compose.yml');
 
