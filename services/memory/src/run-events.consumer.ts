@@ -12,7 +12,8 @@ import type { ProjectedEvent } from './step-stats.projection.js';
  * Feeds every run event (durable consumer `memory` on `lf.evt.run.>`) into memory's projections, in batches: the
  * events at hand (up to 256) are applied in one transaction and acked together. When an event arrives ahead of the
  * projection (a gap in the run's revisions, e.g. a redelivery overtaken by a later event), the missing events are
- * read from the store first, so the projection never skips one. Memory is a singleton: only the replica holding
+ * read from the store first, so the projection never skips one; the projection reads each in its type's current shape
+ * (upcast). Memory is a singleton: only the replica holding
  * the lease `memory` (KV bucket `LF_LEASES`) consumes; another stands by and takes over within 11 s of its death.
  */
 @Injectable()

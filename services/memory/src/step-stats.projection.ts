@@ -3,30 +3,40 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StepStats } from '@ledgerflow/contracts';
+import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
+import type { Upcasters } from '@ledgerflow/domain';
 
 /** Durations kept per step for percentiles: the most recent 1,000 outcomes. */
 export const DURATION_WINDOW = 1000;
 
-/** The slice of a stored run event this projection reads. */
+/** The slice of a stored run event this projection reads (`schemaVersion` absent: 1). */
 export interface ProjectedEvent {
   readonly streamId: string;
   readonly revision: number;
   readonly type: string;
   readonly data: Record<string, unknown>;
-  readonly metadata: { readonly runId: string };
+  readonly metadata: { readonly runId: string; readonly schemaVersion?: number };
 }
 
 /**
  * Operational memory's first projection: per workflow and step, how many runs started the step, how many
  * attempts succeeded or failed, and duration percentiles (nearest rank over the last 1,000 outcomes).
  * Stored in its own SQLite file; every event is applied at most once (per-run revision high-water mark,
- * in the same transaction as the update), so redelivered events change nothing.
+ * in the same transaction as the update), so redelivered events change nothing. Each event is read in its type's
+ * current shape (`upcasters`, default this release's `RUN_EVENT_UPCASTERS`; docs/events.md, "Versions and upcasting").
  */
 export class StepStatsProjection {
   private readonly db: SqliteDatabase;
   private readonly statements: ReturnType<StepStatsProjection['prepare']>;
 
-  constructor(path: string) {
+  /**
+   * @param path the SQLite file (created with its directory), or `:memory:`.
+   * @param upcasters how stored event shapes are read; a test passes a registry with a later version of a type.
+   */
+  constructor(
+    path: string,
+    private readonly upcasters: Upcasters = RUN_EVENT_UPCASTERS,
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -52,11 +62,13 @@ export class StepStatsProjection {
    * Applies events in one transaction: each run's events in revision order (runs may interleave); events at or
    * below a run's applied revision are skipped. A step's outcomes within the call are written once, with the
    * durations of all of them (one read and one write of its window per call, not per event).
+   * @throws EventVersionError `event_version_unsupported` (retryable) for an event newer than this release reads:
+   *   nothing of the call is applied.
    */
   apply(events: readonly ProjectedEvent[]): void {
     this.db.transaction(() => {
       const outcomes = new Map<string, Outcomes>();
-      for (const event of events) this.applyOne(event, outcomes);
+      for (const event of events) this.applyOne(this.upcasters.upcast(event), outcomes);
       for (const outcome of outcomes.values()) this.recordOutcomes(outcome);
     })();
   }

@@ -1,3 +1,4 @@
+import { EventVersionError, RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import { DURATION_WINDOW, percentile, StepStatsProjection } from './step-stats.projection.js';
 import type { ProjectedEvent } from './step-stats.projection.js';
 
@@ -197,5 +198,51 @@ describe('percentile (nearest rank)', () => {
     expect(percentile([1, 2, 3, 4], 0.95)).toBe(4);
     expect(percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.95)).toBe(100);
     expect(percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.9)).toBe(90);
+  });
+});
+
+describe('StepStatsProjection: stored events upcast on read', () => {
+  /**
+   * A change of shape as a test registers it: suppose `StepSucceeded` v1 recorded `durationSeconds` and v2 (the shape
+   * this projection reads) `durationMs` (docs/events.md, "Versions and upcasting").
+   */
+  const msFromSeconds = RUN_EVENT_UPCASTERS.with({
+    type: 'StepSucceeded',
+    fromVersion: 1,
+    upcast: (data) => {
+      const { durationSeconds, ...rest } = data as { durationSeconds: number };
+      return { ...rest, durationMs: durationSeconds * 1000 };
+    },
+  });
+
+  it('projects a stored v1 event after a v2 change of its type in the current shape', () => {
+    const projection = new StepStatsProjection(':memory:', msFromSeconds);
+    const run = new RunEvents('r1');
+    const stored = [run.triggered(), run.started('extract')];
+    // No schemaVersion: version 1.
+    const v1 = run.other('StepSucceeded', { stepId: 'extract', attempt: 1, durationSeconds: 0.25 });
+    const later = new RunEvents('r2');
+    const r2 = [later.triggered(), later.started('extract'), later.succeeded('extract', 40)];
+    const v2 = { ...r2[2], metadata: { ...r2[2].metadata, schemaVersion: 2 } };
+    projection.apply([...stored, v1, r2[0], r2[1], v2]);
+    expect(projection.stats('claim-review')).toMatchObject([
+      { stepId: 'extract', runs: 2, succeeded: 2, p50DurationMs: 40, p95DurationMs: 250 },
+    ]);
+    projection.close();
+  });
+
+  it('refuses an event newer than its registry reads, applying nothing of the call', () => {
+    const projection = new StepStatsProjection(':memory:');
+    const run = new RunEvents('r1');
+    const newer = run.succeeded('extract', 10);
+    expect(() =>
+      projection.apply([
+        run.triggered(),
+        run.started('extract'),
+        { ...newer, metadata: { ...newer.metadata, schemaVersion: 2 } },
+      ]),
+    ).toThrow(EventVersionError);
+    expect(projection.appliedRevision('r1')).toBe(-1);
+    projection.close();
   });
 });

@@ -1,5 +1,5 @@
-import { foldRun } from '@ledgerflow/domain';
-import type { RunEvent, RunState } from '@ledgerflow/domain';
+import { RUN_EVENT_UPCASTERS, foldRun } from '@ledgerflow/domain';
+import type { RunEvent, RunState, Upcasters } from '@ledgerflow/domain';
 import type { EventMetadata } from '@ledgerflow/contracts';
 
 /** One event as `GET /v1/runs/{runId}/events` answers it (a stored event of stream `run-<runId>`). */
@@ -16,8 +16,9 @@ export interface RunEventRecord {
 }
 
 /**
- * The run's events so far and their fold (`foldRun` of libs/domain: the same function every service folds with).
- * `appended` adds only events past the last revision held, so a repeated read after a live update changes nothing.
+ * The run's events so far, each in its type's current shape, and their fold (`foldRun` of libs/domain: the same
+ * function every service folds with). `appended` adds only events past the last revision held, so a repeated read
+ * after a live update changes nothing.
  */
 export interface RunHistory {
   readonly events: readonly RunEventRecord[];
@@ -26,10 +27,23 @@ export interface RunHistory {
 
 export const EMPTY_HISTORY: RunHistory = { events: [], state: foldRun([]) };
 
-/** `history` with those of `events` whose revision is past its last one, folded on. */
-export function appended(history: RunHistory, events: readonly RunEventRecord[]): RunHistory {
+/**
+ * `history` with those of `events` whose revision is past its last one, folded on. The gateway serves events as
+ * stored (`GET /v1/runs/{id}/events` and the live stream: the audit hash covers that form), so each is read here in
+ * its type's current shape (`upcasters`, default this release's `RUN_EVENT_UPCASTERS`; docs/events.md, "Versions and
+ * upcasting") before it is folded or shown.
+ * @throws EventVersionError `event_version_unsupported` for an event newer than this console reads.
+ */
+export function appended(
+  history: RunHistory,
+  events: readonly RunEventRecord[],
+  upcasters: Upcasters = RUN_EVENT_UPCASTERS,
+): RunHistory {
   const last = lastRevisionOf(history);
-  const fresh = events.filter((event) => event.revision > last).sort((a, b) => a.revision - b.revision);
+  const fresh = events
+    .filter((event) => event.revision > last)
+    .sort((a, b) => a.revision - b.revision)
+    .map((event) => upcasters.upcast(event));
   if (fresh.length === 0) return history;
   return { events: [...history.events, ...fresh], state: foldRun(fresh as unknown as RunEvent[], history.state) };
 }
