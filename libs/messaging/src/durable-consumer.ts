@@ -1,4 +1,4 @@
-import type { ErrorBody } from '@ledgerflow/contracts';
+import { headers as lfHeaders, type ErrorBody } from '@ledgerflow/contracts';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core';
 import {
@@ -18,7 +18,7 @@ import { upsertPullConsumer } from './consumer-config.js';
 import { defaultDeadLetterSubject, publishDeadLetter } from './dead-letter.js';
 import { toErrorBody } from './reply-envelope.js';
 import { Slots } from './slots.js';
-import { messagingSpanName, messagingTracer, natsAttributes } from './tracing.js';
+import { NATS_MSG_ID_HEADER, messagingSpanName, messagingTracer, natsAttributes } from './tracing.js';
 
 /** One delivery handed to a durable consumer's handler. */
 export interface ConsumedMessage {
@@ -191,7 +191,7 @@ export async function startDurableConsumer(
 
   // Span of one delivery (messaging conventions): the concrete subject, the JetStream message id, the durable.
   const spanOptionsOf = (m: JsMsg): SpanOptions => {
-    const messageId = m.headers?.get(MSG_ID_HEADER) || undefined;
+    const messageId = m.headers?.get(NATS_MSG_ID_HEADER) || undefined;
     const runId = m.headers?.get(lfHeaders.runId) || undefined;
     return {
       kind: SpanKind.CONSUMER,

@@ -3,8 +3,9 @@ import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core'
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { mapRequestError } from './nats-errors.js';
 import { decodeJson, encodeJson, errorFromBody, isReply } from './reply-envelope.js';
-import { injectTraceContext } from '@ledgerflow/telemetry';
-import { messagingTracer, natsAttributes } from './tracing.js';
+import { headers } from '@ledgerflow/contracts';
+import { SpanAttr, injectTraceContext } from '@ledgerflow/telemetry';
+import { messagingSpanName, messagingTracer, natsAttributes } from './tracing.js';
 
 export interface RequestJsonOptions {
   /** How long to wait for the reply, in milliseconds. */
@@ -14,8 +15,10 @@ export interface RequestJsonOptions {
 }
 
 /**
- * Sends `body` as JSON on `subject` and waits for a `Reply<T>` envelope, inside a CLIENT span whose
- * context travels in the request headers (`traceparent`/`tracestate`).
+ * Sends `body` as JSON on `subject` and waits for a `Reply<T>` envelope, inside a CLIENT span
+ * `request <subject template>` (`messaging.operation.type` `send`, the concrete subject in
+ * `messaging.destination.name`, `ledgerflow.run.id` from an `lf-run-id` header) whose context travels in the
+ * request headers (`traceparent`/`tracestate`).
  *
  * @returns the reply's `value`.
  * @throws LedgerflowError with the reply's code, message, retryable flag and details on `{ ok: false }`;
@@ -31,18 +34,21 @@ export async function requestJson<T>(
   options: RequestJsonOptions,
 ): Promise<T> {
   const parent = context.active();
+  const data = encodeJson(body);
   const span = messagingTracer().startSpan(
-    `request ${subject}`,
-    { kind: SpanKind.CLIENT, attributes: natsAttributes(subject) },
+    messagingSpanName('request', subject),
+    { kind: SpanKind.CLIENT, attributes: natsAttributes(subject, 'send', 'request', { bodySize: data.length }) },
     parent,
   );
+  const runId = options.headers?.[headers.runId];
+  if (runId) span.setAttribute(SpanAttr.runId, runId);
   try {
     const hdrs = natsHeaders();
     for (const [key, value] of Object.entries(options.headers ?? {})) hdrs.set(key, value);
     injectTraceContext(hdrs, trace.setSpan(parent, span));
     let reply: unknown;
     try {
-      const msg = await nc.request(subject, encodeJson(body), { timeout: options.timeoutMs, headers: hdrs });
+      const msg = await nc.request(subject, data, { timeout: options.timeoutMs, headers: hdrs });
       reply = parseReply(msg.data, subject);
     } catch (err) {
       throw mapRequestError(err, subject, options.timeoutMs);

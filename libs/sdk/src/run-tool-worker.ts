@@ -1,4 +1,5 @@
 import { connectNats, natsAuthFromEnv } from '@ledgerflow/messaging';
+import { startTelemetry } from '@ledgerflow/telemetry';
 import type { NatsClientAuth } from '@ledgerflow/messaging';
 import { grantsFromEnv } from './grant-config.js';
 import type { GrantsOption } from './grant-config.js';
@@ -19,7 +20,9 @@ export type RunToolWorkerOptions = Omit<ToolWorkerOptions, 'nc' | 'name'> & {
 };
 
 /**
- * Runs a tool worker process as `ledgerflow start --worker` (or any supervisor) expects: connects to `NATS_URL`
+ * Runs a tool worker process as `ledgerflow start --worker` (or any supervisor) expects: starts OpenTelemetry as the
+ * services do (`service.name` = `name`; spans exported only as the `OTEL_*` variables ask, docs/operations.md), so each
+ * call's span `tool <tool>.<action>` joins the step's trace; connects to `NATS_URL`
  * (default `nats://127.0.0.1:4222`) with the credentials of `NATS_NKEY_SEED_FILE`/`NATS_NKEY_SEED` and `NATS_TLS_*`,
  * verifies grants with `LEDGERFLOW_GRANT_VERIFY_KEY` (unless `grants` or `verifyGrant` say otherwise), remembers
  * replies in the KV bucket its replicas share (`KvIdempotencyStore`, `LF_DEDUPE_<name>`; unless `dedupe` is given, and
@@ -41,6 +44,7 @@ export async function runToolWorker(options: RunToolWorkerOptions): Promise<Tool
     process.stderr.write(`${name}: ${(error as Error).message}\n`);
     process.exit(EXIT_CONFIG);
   }
+  const telemetry = await startTelemetry({ serviceName: name, env });
   const nc = await connectNats({ servers: env.NATS_URL ?? 'nats://127.0.0.1:4222', name, auth });
   const dedupe = workerOptions.dedupe ?? (await sharedDedupe(nc, name));
   const worker = startToolWorker({
@@ -58,6 +62,7 @@ export async function runToolWorker(options: RunToolWorkerOptions): Promise<Tool
     stopping = true;
     await worker.stop();
     await nc.drain().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());

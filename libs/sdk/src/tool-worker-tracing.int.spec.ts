@@ -4,6 +4,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startNatsServer, type NatsServerHandle } from '@ledgerflow/testing';
+import { SPAN_ATTRIBUTE_KEYS, SpanAttr } from '@ledgerflow/telemetry';
 import { defineTool, startToolWorker, type ToolWorker } from './index.js';
 import { callTool, toolRequest, unverified } from './tool-worker.spec-util.js';
 
@@ -62,12 +63,23 @@ describe('tool worker tracing', () => {
     expect(span?.spanContext().traceId).toBe(TRACE_ID);
     expect(span?.parentSpanContext?.spanId).toBe(PARENT_SPAN_ID);
     expect(span?.attributes).toMatchObject({
-      'lf.run_id': 'run-1',
-      'lf.step_id': 'with-sdk',
-      'lf.attempt': 1,
-      'lf.worker': 'w1',
-      'lf.deduplicated': false,
+      [SpanAttr.runId]: 'run-1',
+      [SpanAttr.stepId]: 'with-sdk',
+      [SpanAttr.attempt]: 1,
+      [SpanAttr.tool]: 'docs',
+      [SpanAttr.action]: 'extract',
+      [SpanAttr.toolWorker]: 'w1',
+      [SpanAttr.deduplicated]: false,
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': 'lf.tool.docs.extract',
+      'messaging.consumer.group.name': 'tool.docs.extract',
     });
+    // One vocabulary: every attribute is a messaging convention or a SpanAttr key.
+    const foreign = Object.keys(span?.attributes ?? {}).filter(
+      (k) => !k.startsWith('messaging.') && !SPAN_ATTRIBUTE_KEYS.has(k),
+    );
+    expect(foreign).toEqual([]);
     expect(handlerTraceparents[1]).toBe(`00-${TRACE_ID}-${span?.spanContext().spanId}-01`);
   });
 });

@@ -1,7 +1,8 @@
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { extractTraceContext, traceparentOf } from '@ledgerflow/telemetry';
+import { SpanAttr, extractTraceContext, traceparentOf } from '@ledgerflow/telemetry';
+import { natsAttributes } from '@ledgerflow/messaging';
 import {
   headers,
   subjects,
@@ -24,7 +25,7 @@ export interface ToolWorkerOptions {
   readonly tools: readonly ToolDefinition<any, any>[];
   /** Replies remembered by idempotency key; default an in-memory LRU of 10,000 keys. */
   readonly dedupe?: IdempotencyStore;
-  /** Worker name in logs and spans (`lf.worker`). */
+  /** Worker name in logs and spans (`ledgerflow.tool.worker`). */
   readonly name?: string;
   readonly logger?: ToolLogger;
   /**
@@ -57,8 +58,9 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
  * digest, so a replay under a new key or with a new input is refused with `details.reason` `key_mismatch`
  * or `input_mismatch`), dedupe by idempotency key before the handler (a repeated key gets the first
  * reply; a concurrent duplicate waits for the in-flight one), validate
- * input (`tool_input_invalid`), run the handler in span `tool <tool>.<action>` (child of the trace
- * context in the message headers), validate output (`tool_output_invalid`). Error replies carry the
+ * input (`tool_input_invalid`), run the handler in SERVER span `tool <tool>.<action>` (child of the trace
+ * context in the message headers: the executor's `request lf.tool.<tool>.<action>` span of the step; attributes
+ * `ledgerflow.run.id`, `.step.id`, `.step.attempt`, `.tool.*`, `.grant.id` and `messaging.*`), validate output (`tool_output_invalid`). Error replies carry the
  * `lf-error-code` header; a success reply has no headers.
  * @throws LedgerflowError `config_invalid` at start when no grant verify key is configured
  *   (`LEDGERFLOW_GRANT_VERIFY_KEY`) and verification is not switched off explicitly (`grants: 'disabled'`
@@ -107,13 +109,17 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     const request = parsed;
     const parent = extractTraceContext(msg.headers);
     const attributes = {
-      'lf.tool': tool.definition.tool,
-      'lf.action': tool.definition.action,
-      'lf.run_id': request.runId,
-      'lf.step_id': request.stepId,
-      'lf.attempt': request.attempt,
-      'lf.idempotency_key': request.idempotencyKey,
-      ...(options.name === undefined ? {} : { 'lf.worker': options.name }),
+      ...natsAttributes(msg.subject, 'process', 'process', {
+        consumerGroup: toolQueueGroup(tool.definition.tool, tool.definition.action),
+        bodySize: msg.data.length,
+      }),
+      [SpanAttr.tool]: tool.definition.tool,
+      [SpanAttr.action]: tool.definition.action,
+      [SpanAttr.runId]: request.runId,
+      [SpanAttr.stepId]: request.stepId,
+      [SpanAttr.attempt]: request.attempt,
+      [SpanAttr.idempotencyKey]: request.idempotencyKey,
+      ...(options.name === undefined ? {} : { [SpanAttr.toolWorker]: options.name }),
     };
     return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
       try {
@@ -125,7 +131,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
           traceparentOf(trace.setSpan(parent, span)).traceparent,
         );
         if (!reply.ok) {
-          span.setAttribute('lf.error_code', reply.error.code);
+          span.setAttribute(SpanAttr.errorCode, reply.error.code);
           span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error.message });
         }
         return reply;
@@ -175,21 +181,21 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
         });
         return failure(refused.code, refused.message, false, refused.details);
       }
-      if (claims !== undefined) span.setAttribute('lf.grant_id', claims.jti);
+      if (claims !== undefined) span.setAttribute(SpanAttr.grantId, claims.jti);
     }
     const key = `${tool.label}/${request.idempotencyKey}`;
     const running = inFlight.get(key);
     if (running !== undefined) {
-      span.setAttribute('lf.deduplicated', true);
+      span.setAttribute(SpanAttr.deduplicated, true);
       return running;
     }
     const call = (async (): Promise<ToolReply> => {
       const stored = store.begin ? await store.begin(key) : await store.get(key);
       if (stored !== undefined) {
-        span.setAttribute('lf.deduplicated', true);
+        span.setAttribute(SpanAttr.deduplicated, true);
         return stored;
       }
-      span.setAttribute('lf.deduplicated', false);
+      span.setAttribute(SpanAttr.deduplicated, false);
       const reply = await tool.call(request.input, {
         runId: request.runId,
         stepId: request.stepId,

@@ -1,7 +1,7 @@
 import { DomainError, decide, gatesToOpen } from '@ledgerflow/domain';
 import type { GateSpec } from '@ledgerflow/domain';
 import type { RunRepository } from '@ledgerflow/service-runtime';
-import { SpanKind, contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
+import { SpanAttr, SpanKind, contextFromTraceparent, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 
 /**
@@ -25,7 +25,7 @@ export class GateOpenings {
       const parent = traceparent ? contextFromTraceparent(traceparent) : undefined;
       await withSpan(
         'approval.open-gate',
-        { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } },
+        { parent, kind: SpanKind.CONSUMER, attributes: { [SpanAttr.runId]: runId, [SpanAttr.stepId]: stepId } },
         async () => {
           try {
             await this.runs.execute(

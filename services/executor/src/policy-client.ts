@@ -4,7 +4,7 @@ import type { PlanStep, RunState } from '@ledgerflow/domain';
 import { subjects } from '@ledgerflow/contracts';
 import type { PolicyEvaluateRequest, PolicyEvaluation } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
-import { withSpan } from '@ledgerflow/telemetry';
+import { SpanAttr, withSpan } from '@ledgerflow/telemetry';
 import type { Context } from '@ledgerflow/telemetry';
 
 /** Grants kept for dispatch, by idempotency key, least recently used evicted first; a grant lives minutes, so a few thousand is plenty. */
@@ -42,7 +42,12 @@ export class PolicyClient {
 
   /** Asks for a decision about one step attempt; remembers its grant (if any) under the idempotency key. */
   async evaluate(attempt: AttemptToEvaluate, parent?: Context): Promise<PolicyEvaluation> {
-    const evaluation = await withSpan(`policy ${attempt.step.id}`, { parent }, () =>
+    const attributes = {
+      [SpanAttr.runId]: attempt.state.runId ?? '',
+      [SpanAttr.stepId]: attempt.step.id,
+      [SpanAttr.attempt]: attempt.attempt,
+    };
+    const evaluation = await withSpan('executor.policy-check', { parent, attributes }, () =>
       requestJson<PolicyEvaluation>(this.nc, subjects.policyEvaluate, requestOf(attempt), {
         timeoutMs: this.timeoutMs,
       }),

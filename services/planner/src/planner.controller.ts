@@ -5,7 +5,7 @@ import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import type { RegisterWorkflowResult, StartRunResult } from '@ledgerflow/contracts';
 import { validateBody } from '@ledgerflow/service-runtime';
-import { SpanKind, extractTraceContext, withSpan } from '@ledgerflow/telemetry';
+import { SpanAttr, SpanKind, extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { RunForker } from './fork-run.js';
 import type { ForkRunResult } from './fork-run.js';
 import { ForkRunDto } from './fork-run.dto.js';
@@ -43,7 +43,7 @@ export class PlannerController {
       const { token, serviceAccount, ...trigger } = validateBody(StartRunDto, body);
       const actor = await callerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
       const result = await this.starter.start(trigger, actor);
-      span.setAttributes({ 'ledgerflow.run_id': result.runId, 'ledgerflow.workflow_id': trigger.workflowId });
+      span.setAttributes({ [SpanAttr.runId]: result.runId, [SpanAttr.workflowId]: trigger.workflowId });
       return result;
     });
   }
@@ -59,7 +59,7 @@ export class PlannerController {
       const { token, serviceAccount, ...request } = validateBody(ForkRunDto, body);
       const actor = await callerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsOperate]);
       const result = await this.forker.fork(request.runId, request.at, actor);
-      span.setAttributes({ 'ledgerflow.run_id': result.runId, 'ledgerflow.forked_from': request.runId });
+      span.setAttributes({ [SpanAttr.runId]: result.runId, [SpanAttr.runForkedFrom]: request.runId });
       return result;
     });
   }
@@ -74,7 +74,7 @@ export class PlannerController {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('planner.run-command', { parent, kind: SpanKind.SERVER }, async (span) => {
       const { token, ...request } = validateBody(RunCommandDto, body);
-      span.setAttributes({ 'ledgerflow.run_id': request.runId, 'ledgerflow.command': request.command });
+      span.setAttributes({ [SpanAttr.runId]: request.runId, [SpanAttr.runCommand]: request.command });
       const operator = await this.verifier.verify(token);
       requireScope(operator, [SCOPES.runsOperate]);
       requireHuman(operator);
@@ -93,11 +93,11 @@ export class PlannerController {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('planner.register-workflow', { parent, kind: SpanKind.SERVER }, async (span) => {
       const { token, ...request } = validateBody(RegisterWorkflowDto, body);
-      span.setAttributes({ 'ledgerflow.workflow_id': request.workflowId });
+      span.setAttributes({ [SpanAttr.workflowId]: request.workflowId });
       const caller = await this.verifier.verify(token);
       requireScope(caller, [SCOPES.workflowsWrite]);
       const result = await registerWorkflow(this.catalog, request, actorOf(caller));
-      span.setAttributes({ 'ledgerflow.workflow_version': result.version, 'ledgerflow.created': result.created });
+      span.setAttributes({ [SpanAttr.workflowVersion]: result.version, [SpanAttr.created]: result.created });
       return result;
     });
   }

@@ -7,7 +7,7 @@ import type { WorkflowDefinition, WorkflowResolver } from '@ledgerflow/definitio
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { DurableConsumerHost, LOGGER, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings, RunRepository } from '@ledgerflow/service-runtime';
-import { contextFromTraceparent, SpanKind, withSpan } from '@ledgerflow/telemetry';
+import { contextFromTraceparent, SpanAttr, SpanKind, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { WorkflowCatalog } from './workflow-catalog.js';
 
@@ -147,7 +147,7 @@ export class RecoveryConsumer extends DurableConsumerHost {
     const parent = traceparent ? contextFromTraceparent(traceparent) : undefined;
     await withSpan(
       'planner.recovery',
-      { parent, kind: SpanKind.CONSUMER, attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': stepId } },
+      { parent, kind: SpanKind.CONSUMER, attributes: { [SpanAttr.runId]: runId, [SpanAttr.stepId]: stepId } },
       () => this.recoveries.recover(runId, stepId, attempt, error.code as string),
     );
   }

@@ -6,7 +6,7 @@ import type { PolicyEvaluation, Reply } from '@ledgerflow/contracts';
 import { ValidationError } from '@ledgerflow/domain';
 import { toErrorBody } from '@ledgerflow/messaging';
 import { LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
-import { extractTraceContext, ledgerflowMetrics, withSpan } from '@ledgerflow/telemetry';
+import { SpanAttr, extractTraceContext, ledgerflowMetrics, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { policyEvaluateRequestOf } from './policy-evaluate.dto.js';
 import { PolicyEvaluator } from './policy-evaluator.js';
@@ -83,11 +83,12 @@ export class PolicyEvaluateServer implements OnApplicationBootstrap, OnApplicati
       const evaluation = await this.evaluator.evaluate(request);
       const { outcome, auditId } = evaluation.decision;
       span.setAttributes({
-        'ledgerflow.step_id': request.stepId,
-        'ledgerflow.attempt': request.attempt,
-        'ledgerflow.policy.outcome': outcome,
-        'ledgerflow.policy.audit_id': auditId,
-        'ledgerflow.policy.grant':
+        [SpanAttr.runId]: request.runId,
+        [SpanAttr.stepId]: request.stepId,
+        [SpanAttr.attempt]: request.attempt,
+        [SpanAttr.policyOutcome]: outcome,
+        [SpanAttr.policyAuditId]: auditId,
+        [SpanAttr.policyGrant]:
           evaluation.grant === undefined ? `withheld:${evaluation.withheld?.code ?? 'unknown'}` : 'issued',
       });
       ledgerflowMetrics().policyDecisions.add(1, { outcome });
