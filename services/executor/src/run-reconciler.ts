@@ -18,7 +18,7 @@ import { subjects } from '@ledgerflow/contracts';
 import { requestJson } from '@ledgerflow/messaging';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import type { LoadedRun, Privacy } from '@ledgerflow/service-runtime';
-import { contextFromTraceparent, ledgerflowMetrics, withSpan } from '@ledgerflow/telemetry';
+import { SpanAttr, contextFromTraceparent, ledgerflowMetrics, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { PolicyClient } from './policy-client.js';
 import { encodeSecretsHeader } from './secrets.js';
@@ -427,10 +427,16 @@ export class RunReconciler {
     if (this.inFlight.has(key)) return;
     let failed = false;
     const work = withSpan(
-      `step ${step.id}`,
+      'executor.run-step',
       {
         parent: rootContext(loaded),
-        attributes: { 'ledgerflow.run_id': runId, 'ledgerflow.step_id': step.id, 'ledgerflow.attempt': attempt },
+        attributes: {
+          [SpanAttr.runId]: runId,
+          [SpanAttr.stepId]: step.id,
+          [SpanAttr.attempt]: attempt,
+          [SpanAttr.tool]: step.tool,
+          [SpanAttr.action]: step.action,
+        },
       },
       async () => {
         const revealed = sent === undefined ? await this.revealed(runId, input) : sent;

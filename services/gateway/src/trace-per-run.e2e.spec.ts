@@ -50,7 +50,7 @@ describe('one trace per run', () => {
       const inTrace = spans.filter((s) => s.traceId === trace.trace_id);
       return (
         wanted.every((name) => services.has(name)) &&
-        inTrace.filter((s) => s.name.startsWith('step ')).length === 10 &&
+        inTrace.filter((s) => s.name === 'executor.run-step').length === 10 &&
         inTrace.filter((s) => s.name === 'policy.evaluate').length === 10
       );
     }, 15_000);
