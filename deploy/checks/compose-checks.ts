@@ -112,3 +112,47 @@ export function commonConfigProblems(where: string, env: Record<string, string>)
     throw error;
   }
 }
+
+/**
+ * Published ports listen on 127.0.0.1 unless `LEDGERFLOW_BIND` says otherwise: each short-syntax port's host address
+ * (after interpolation with `env`, default empty: a fresh checkout without `.env`) and each long-syntax `host_ip`
+ * must be `127.0.0.1`. Names each port that would listen on every interface.
+ */
+export function exposureProblems(compose: Json, env: Readonly<Record<string, string>> = {}): string[] {
+  const problems: string[] = [];
+  for (const [name, svc] of Object.entries(
+    isObject(field(compose, 'services')) ? (field(compose, 'services') as object) : {},
+  ))
+    for (const p of list(svc, 'ports')) {
+      const ip = isObject(p)
+        ? String(p['host_ip'] ?? '')
+        : (() => {
+            const parts = interpolate(String(p), env).split('/')[0]!.split(':');
+            return parts.length >= 3 ? parts.slice(0, -2).join(':') : '';
+          })();
+      if (ip !== '127.0.0.1')
+        problems.push(
+          `services.${name}: port ${isObject(p) ? JSON.stringify(p) : String(p)} listens on ${ip || 'every interface'}`,
+        );
+    }
+  return problems;
+}
+
+/**
+ * Each of the six services has a health check that GETs `/readyz` on the health port its environment sets
+ * (`LEDGERFLOW_HEALTH_PORT`), so `depends_on: service_healthy` and `docker compose ps` mean "ready".
+ */
+export function healthcheckProblems(compose: Json): string[] {
+  const problems: string[] = [];
+  for (const [name, svc] of Object.entries(
+    isObject(field(compose, 'services')) ? (field(compose, 'services') as object) : {},
+  )) {
+    if (ledgerflowServiceOf(svc) === undefined) continue;
+    const test = list(svc, 'healthcheck', 'test').map(String).join(' ');
+    const port = composeEnvironment(svc).get('LEDGERFLOW_HEALTH_PORT');
+    if (port?.kind !== 'literal') problems.push(`services.${name}: LEDGERFLOW_HEALTH_PORT is not set`);
+    else if (!test.includes(`:${port.value}/readyz`))
+      problems.push(`services.${name}: healthcheck does not GET /readyz on port ${port.value}`);
+  }
+  return problems;
+}

@@ -1,4 +1,4 @@
-import { composeProblems, interpolate } from './compose-checks.js';
+import { composeProblems, exposureProblems, healthcheckProblems, interpolate } from './compose-checks.js';
 import { SERVICE_NAMES } from './config-requirements.js';
 import { loadCompose, requirementsOf } from './deploy-inputs.spec-util.js';
 import { clone, readRepoFile } from './repo-files.js';
@@ -32,6 +32,30 @@ describe('docker-compose.yml', () => {
     for (const s of SERVICE_NAMES) expect(env(compose, s)['LEDGERFLOW_STORE']).toBe('eventstoredb');
     expect(services(compose)['nats']?.['command']).toContain('-js');
     expect(services(compose)['eventstore']?.['healthcheck']).toBeDefined();
+  });
+
+  it('publishes every port on 127.0.0.1 unless LEDGERFLOW_BIND widens it', () => {
+    expect(exposureProblems(compose)).toEqual([]);
+    const wide = exposureProblems(compose, { LEDGERFLOW_BIND: '0.0.0.0' });
+    expect(wide).toContain('services.eventstore: port ${LEDGERFLOW_BIND:-127.0.0.1}:2113:2113 listens on 0.0.0.0');
+    expect(wide).toHaveLength(8);
+    const broken = clone(compose);
+    services(broken)['nats']!['ports'] = ['4222:4222', { target: 8222, published: 8222 }];
+    expect(exposureProblems(broken)).toEqual([
+      'services.nats: port 4222:4222 listens on every interface',
+      'services.nats: port {"target":8222,"published":8222} listens on every interface',
+    ]);
+  });
+
+  it("checks each service's readiness with GET /readyz on its health port", () => {
+    expect(healthcheckProblems(compose)).toEqual([]);
+    const broken = clone(compose);
+    services(broken)['executor']!['healthcheck'] = { test: ['CMD', 'test', '-f', '/tmp/ledgerflow-ready'] };
+    delete env(broken, 'policy')['LEDGERFLOW_HEALTH_PORT'];
+    expect(healthcheckProblems(broken)).toEqual([
+      'services.executor: healthcheck does not GET /readyz on port 8081',
+      'services.policy: LEDGERFLOW_HEALTH_PORT is not set',
+    ]);
   });
 
   it('fails a service with neither image nor build', () => {
