@@ -22,6 +22,10 @@ install: node_modules/.install-stamp
 nats:
 	@tools/ensure-nats.sh >/dev/null
 
+# deploy/checks render the Kubernetes overlays with `kubectl kustomize` (1.21+).
+kubectl:
+	@tools/ensure-kubectl.sh >/dev/null
+
 # The console's browser tests drive Debian's chromium through playwright-core (which cannot download browsers here).
 chromium:
 	@tools/ensure-chromium.sh >/dev/null
