@@ -9,7 +9,7 @@ export NX_NO_CLOUD := true
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 JEST := node --experimental-vm-modules node_modules/jest/bin/jest.js
 
-.PHONY: install nats chromium prometheus build typecheck format lint unit int e2e test demo bench bench-peer soak start clean
+.PHONY: install nats kubectl chromium prometheus build typecheck format lint unit int e2e test demo bench bench-peer soak start clean
 
 # `npm ci`: exactly the committed lockfile (it records every platform's optional bindings), and an error instead of
 # a rewritten lockfile when package.json and the lock disagree (then run `npm install` once and commit the lock).
@@ -53,7 +53,7 @@ lint: install
 	npx eslint .
 
 # The whole suite: type check, lint, then every test tier (unit, integration, end-to-end).
-test: install nats chromium prometheus build typecheck lint
+test: install nats kubectl chromium prometheus build typecheck lint
 	@mkdir -p .data
 	$(JEST) --json --outputFile=.data/jest-results.json; status=$$?; \
 	  node tools/print-test-summary.mjs .data/jest-results.json; exit $$status
@@ -62,7 +62,7 @@ test: install nats chromium prometheus build typecheck lint
 # that narrows the tier: --testMatch takes several values, so nothing may follow it).
 # Every tier needs the build (a unit check runs the compiled CLI, an int spec the compiled event store's workers);
 # int and e2e need nats-server, e2e chromium for the console's browser tests; unit and e2e promtool and prometheus.
-unit: install prometheus build
+unit: install kubectl prometheus build
 	$(JEST) $(ARGS) --testMatch '**/*.unit.spec.ts'
 
 int: install nats build
