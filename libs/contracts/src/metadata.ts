@@ -25,6 +25,16 @@ export function actorOf(principal: Pick<Principal, 'kind' | 'id'>, via?: string)
 }
 
 /**
+ * The `metadata.actor` of an event that `service` appends for `by` (the person or service account whose command it
+ * records): `by` with `via` = the service's id; the service's own actor when `by` is that service (e.g. a definition
+ * or pack read from its directory at start-up).
+ * @example recordedActor({ kind: 'human', id: 'ana' }, { kind: 'service', id: 'policy' }) // { kind: 'human', id: 'ana', via: 'policy' }
+ */
+export function recordedActor(by: Actor, service: Actor): Actor {
+  return by.kind === service.kind && by.id === service.id ? service : { kind: by.kind, id: by.id, via: service.id };
+}
+
+/**
  * Who a command forwarded by the gateway is taken for (`lf.planner.start-run`, `lf.planner.fork-run`), as the
  * gateway authenticated the HTTP caller. Only the gateway may publish those subjects (`SERVICE_PUBLISHES`).
  * - `token`: the caller's own bearer JWT; the receiving service verifies it and takes the actor from it.

@@ -25,8 +25,9 @@ import {
 
 /**
  * Policy packs (docs/policies.md, "Applying packs"). `PUT` forwards the version and files with the caller's own bearer
- * token to the policy service (`lf.policy.register-pack`), the one writer of `policypack-*` streams, which validates
- * them as at start-up and activates the version for decisions made after it answered; reads fold those streams here.
+ * token to the policy service (`lf.policy.register-pack`), the one writer of `policypack-*` streams, which verifies the
+ * token, validates the files as at start-up, records the caller as `registeredBy` and as the event's `metadata.actor`
+ * (`via: policy`), and activates the version for decisions made after it answered; reads fold those streams here.
  */
 @ApiTags('policy-packs')
 @ApiBearerAuth()

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { WORKFLOW_STREAM_PREFIX, WORKFLOW_VERSION_REGISTERED, workflowStreamId } from '@ledgerflow/contracts';
+import {
+  WORKFLOW_STREAM_PREFIX,
+  WORKFLOW_VERSION_REGISTERED,
+  recordedActor,
+  workflowStreamId,
+} from '@ledgerflow/contracts';
 import type { Actor, RegisterWorkflowResult, WorkflowVersionRegistered } from '@ledgerflow/contracts';
 import {
   decideRegistration,
@@ -118,19 +123,12 @@ export class WorkflowCatalog implements WorkflowResolver {
         eventId: randomUUID(),
         runId: '',
         causationId: `workflow:${data.workflowId}@${data.version}`,
-        actor: this.recorded(data.registeredBy),
+        actor: recordedActor(data.registeredBy, this.actor),
         occurredAt: new Date().toISOString(),
         schemaVersion: 1,
         ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
       },
     };
-  }
-
-  /** Who a registration is recorded for: the person or service account who sent it, by this planner; else the planner. */
-  private recorded(by: Actor): Actor {
-    return by.kind === this.actor.kind && by.id === this.actor.id
-      ? this.actor
-      : { kind: by.kind, id: by.id, via: this.actor.id };
   }
 
   /** Folds events not folded yet (a catch-up and a refresh may read the same event) into the state and registry. */

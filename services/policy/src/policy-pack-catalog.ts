@@ -5,6 +5,7 @@ import {
   evolvePolicyPackVersions,
   initialPolicyPackVersions,
   policyPackStreamId,
+  recordedActor,
 } from '@ledgerflow/contracts';
 import type {
   Actor,
@@ -234,7 +235,7 @@ export class PolicyPackCatalog {
         eventId: randomUUID(),
         runId: '',
         causationId: `policypack:${data.pack}@${data.version}`,
-        actor: this.actor,
+        actor: recordedActor(data.registeredBy, this.actor),
         occurredAt: new Date().toISOString(),
         schemaVersion: 1,
         ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),

@@ -71,6 +71,25 @@ describe('PolicyPackCatalog: packs follow the store', () => {
     expect((await packEvents()).at(-1)?.data).toMatchObject({ source: 'api', registeredBy: ana, kind: 'capability' });
   });
 
+  it('records the caller as the stored event’s actor, via the policy service; directory packs as the service', async () => {
+    await registerPack(
+      a,
+      { pack: 'claims-payout', version: '1.2.0', files: { 'claims-payout.cedar': ceiling('1.2.0', 100) } },
+      ana,
+    );
+    const robot = { kind: 'service', id: 'svc:ci:deployer' } as const;
+    await registerPack(
+      b,
+      { pack: 'claims-payout', version: '1.3.0', files: { 'claims-payout.cedar': ceiling('1.3.0', 100) } },
+      robot,
+    );
+    expect((await packEvents()).map((e) => e.metadata.actor)).toEqual([
+      service,
+      { ...ana, via: 'policy' },
+      { ...robot, via: 'policy' },
+    ]);
+  });
+
   it('finds a pack new to it from a notification, and every known pack on its timer', async () => {
     const text =
       '// @pack fraud-limits@1.0.0\n@id("limit")\n@rationale("over {amount}")\nforbid (principal, action, resource) when { context has amount && context.amount > 10 };\n';

@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { policyPackStreamId } from '@ledgerflow/contracts';
+import { SqliteEventStore } from '@ledgerflow/event-store';
 import {
   authHeader,
   devToken,
@@ -197,6 +199,19 @@ describe('policy packs applied without a restart', () => {
     expect((await cli('policies', 'show', 'bench-cli')).stdout).toMatch(
       /1\.0\.0\s+api\s+\S+\s+human:ci\s+bench-cli@1\.0\.0\.cedar\s+sha256:/,
     );
+    // The stored event is recorded for the person whose token the gateway forwarded, by the policy service.
+    const store = await SqliteEventStore.open(stack.sqlitePath);
+    try {
+      expect((await store.readStream(policyPackStreamId('bench-cli'))).map((e) => e.metadata.actor)).toEqual([
+        { kind: 'human', id: 'ci', via: 'policy' },
+      ]);
+      expect((await store.readStream(policyPackStreamId('claims-payout')))[0]?.metadata.actor).toEqual({
+        kind: 'service',
+        id: 'policy',
+      });
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 
   it('decides runs after a new version with it, naming pack@version, while runs decided before keep their decisions', async () => {

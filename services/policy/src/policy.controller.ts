@@ -2,8 +2,8 @@ import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { BearerVerifier, requireScope } from '@ledgerflow/auth';
-import { SCOPES, subjects } from '@ledgerflow/contracts';
-import type { Actor, RegisterPolicyPackResult } from '@ledgerflow/contracts';
+import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
+import type { RegisterPolicyPackResult } from '@ledgerflow/contracts';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { PolicyPackCatalog } from './policy-pack-catalog.js';
@@ -23,7 +23,8 @@ export class PolicyController {
   /**
    * `lf.policy.register-pack`: a new version of a policy pack (see `registerPack`). The policy service is the one
    * writer of `policypack-*` streams. The caller is whoever the forwarded `token` proves, holding `workflows:write`
-   * (`unauthorized`, `forbidden` otherwise); it is recorded as `registeredBy`.
+   * (`unauthorized`, `forbidden` otherwise); it is recorded as `registeredBy` and as the event's `metadata.actor`
+   * (`via: policy`), a person or a service account, never the policy service.
    */
   @MessagePattern(subjects.policyRegisterPack)
   registerPack(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RegisterPolicyPackResult> {
@@ -33,8 +34,7 @@ export class PolicyController {
       span.setAttributes({ 'ledgerflow.policy.pack': request.pack, 'ledgerflow.policy.pack_version': request.version });
       const caller = await this.verifier.verify(token);
       requireScope(caller, [SCOPES.workflowsWrite]);
-      const by: Actor = { kind: caller.kind === 'human' ? 'human' : 'service', id: caller.id };
-      const result = await registerPack(this.catalog, request, by);
+      const result = await registerPack(this.catalog, request, actorOf(caller));
       span.setAttributes({ 'ledgerflow.created': result.created });
       return result;
     });
