@@ -95,7 +95,7 @@ export class GateDecider {
     try {
       const ofGate = (type: string) => (event: StoredEvent) =>
         event.type === type && (event.data as { gateId?: string }).gateId === gateId;
-      const events = await this.runs.events(runId);
+      const events = await this.runs.currentEvents(runId); // in their types' current shapes (upcast)
       const opened = events.find(ofGate('GateOpened'));
       const decided = events.find(ofGate('GateDecided'));
       if (!opened || !decided) return;
