@@ -1,6 +1,7 @@
 export * from './definition.types.js';
 export * from './definition.errors.js';
 export { definitionSchema } from './definition.schema.js';
+export { WORKFLOW_SCHEMA_FILE, workflowJsonSchema, workflowJsonSchemaText } from './workflow-json-schema.js';
 export { DEFINITION_DEFAULTS } from './normalize-definition.js';
 export { parseDefinition } from './parse-definition.js';
 export { buildPlan } from './build-plan.js';

@@ -32,7 +32,8 @@ export class TextBody {
 /**
  * One JSON call to the gateway ({@link gatewayUrlOf}) with the bearer token `token`,
  * else `LEDGERFLOW_TOKEN` (every endpoint but OpenAPI needs one: docs/security.md). Never throws: an unreachable gateway or an error answer is written to `io.err` (the server's error code
- * and message; a hint to set `LEDGERFLOW_TOKEN` on 401) and returns `{ ok: false }`.
+ * and message; a hint to set `LEDGERFLOW_TOKEN` on 401) and returns `{ ok: false }`; a success returns the
+ * parsed JSON body (undefined when empty) and the response headers (e.g. `Link`).
  */
 export async function callGateway(
   io: CliIo,
@@ -40,7 +41,7 @@ export async function callGateway(
   path: string,
   body?: unknown,
   token?: string,
-): Promise<{ ok: true; value: unknown } | { ok: false }> {
+): Promise<{ ok: true; value: unknown; headers: Headers } | { ok: false }> {
   const base = gatewayUrlOf(io.env);
   const bearer = token ?? io.env.LEDGERFLOW_TOKEN;
   let response: Response;
@@ -78,5 +79,5 @@ export async function callGateway(
     );
     return { ok: false };
   }
-  return { ok: true, value: parsed };
+  return { ok: true, value: parsed, headers: response.headers };
 }

@@ -10,7 +10,7 @@ export interface SeenRequest {
   body?: unknown;
 }
 
-export type Reply = (request: SeenRequest) => { status: number; body: unknown };
+export type Reply = (request: SeenRequest) => { status: number; body: unknown; headers?: Record<string, string> };
 
 /**
  * A stand-in for the gateway in CLI tests: a local node:http server that records each JSON request in
@@ -37,8 +37,8 @@ export class StandInGateway {
           ...(text ? { body: JSON.parse(text) } : {}),
         };
         this.seen.push(entry);
-        const { status, body } = this.reply(entry);
-        response.writeHead(status, { 'content-type': 'application/json' });
+        const { status, body, headers } = this.reply(entry);
+        response.writeHead(status, { 'content-type': 'application/json', ...headers });
         response.end(JSON.stringify(body));
       });
     });

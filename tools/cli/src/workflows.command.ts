@@ -18,8 +18,11 @@ import { callGateway, TextBody } from './gateway-call.js';
 
 const EXIT_CODES = 'Exit codes: 0 done, 1 a file was refused or the gateway could not be reached, 2 usage errors.';
 
-/** The `*.yaml`/`*.yml` files of `target` (a file, or a directory: the files directly under it, in name order). */
-async function definitionFiles(target: string): Promise<string[]> {
+/**
+ * The `*.yaml`/`*.yml` files of `target` (a file, or a directory: the files directly under it, in name order).
+ * @throws UsageError when `target` does not exist or is a directory without such files.
+ */
+export async function definitionFiles(target: string): Promise<string[]> {
   const info = await stat(target).catch(() => undefined);
   if (info === undefined) throw new UsageError(`${target} does not exist`);
   if (!info.isDirectory()) return [target];
