@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { runService } from '@ledgerflow/service-runtime';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { consoleDir, serveConsole } from './console-static.js';
 import { GatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { httpServerTracing } from './http-tracing.js';
 import { WEBHOOK_SECRETS, loadWebhookSecrets } from './webhooks.secrets.js';
 import { YAML_MEDIA_TYPES } from './yaml-body.js';
 
@@ -23,21 +25,13 @@ function keepRawBody(request: IncomingMessage, _response: unknown, buffer: Buffe
 
 function configure(app: INestApplication, context: ServiceContext<GatewayConfig>): void {
   const express = app as NestExpressApplication;
+  express.use(httpServerTracing()); // first: a SERVER span per request, parent from `traceparent` (http-tracing.ts)
   // Nest leaves `verify` out of the option type because it sets it itself for `rawBody: true`, an option of
   // the application (created in service-runtime) that this gateway does not set; express passes it through.
   express.useBodyParser('json', { limit: BODY_LIMIT, verify: keepRawBody } as NestExpressBodyParserOptionsFor<'json'>);
   // YAML definitions (PUT /v1/workflows/{id}) arrive as text; other endpoints refuse them with 415 (yaml-body.ts).
   express.useBodyParser('text', { type: [...YAML_MEDIA_TYPES], limit: BODY_LIMIT });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Ledgerflow gateway')
-      .setDescription('Runs, webhooks, traces and gates of policy-governed, replayable workflows')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'openapi.json' });
   // The console's files (public; its API calls carry the person's token): docs/console.md.
   serveConsole(express, consoleDir(context.config.LEDGERFLOW_CONSOLE_DIR), {
     jaegerUrl: context.config.LEDGERFLOW_JAEGER_URL,
