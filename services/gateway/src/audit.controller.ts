@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SCOPES } from '@ledgerflow/contracts';
 import { RequireScopes } from './auth.decorators.js';
 import { buildAuditExport } from '@ledgerflow/audit';
@@ -7,6 +7,7 @@ import type { AuditEvent, AuditExport } from '@ledgerflow/audit';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
+import { AuditExportResponse } from './views.dto.js';
 
 /**
  * The audit trail of a run: `GET /v1/runs/{runId}/audit` answers its events with their hash chain, as an
@@ -22,6 +23,7 @@ export class AuditController {
 
   @Get('runs/:runId/audit')
   @ApiOperation({ summary: "A run's events with their hash chain (ledgerflow-audit/1), for offline verification" })
+  @ApiOkResponse({ type: AuditExportResponse })
   async exportAudit(@Param('runId') runId: string): Promise<AuditExport> {
     const events = await this.runs.events(runId);
     if (events.length === 0)

@@ -84,3 +84,22 @@ describe('error categories', () => {
     expect(toHttpError(outage)).toMatchObject({ status: 503, body: { code: 'STORE.UNAVAILABLE', retryable: true } });
   });
 });
+
+describe('docs/api.md, "Errors"', () => {
+  it('lists every code of the table with the status of its category', () => {
+    const markdown = readFileSync(join(here, '../../../docs/api.md'), 'utf8');
+    const section = markdown.slice(
+      markdown.indexOf('## Errors'),
+      markdown.indexOf('\n## ', markdown.indexOf('## Errors') + 3),
+    );
+    const listed = new Map<string, number>();
+    for (const row of section.split('\n').filter((line) => /^\| \d{3} \|/.test(line))) {
+      const status = Number(row.split('|')[1]);
+      for (const m of (row.split('|')[3] ?? '').matchAll(/`([^`]+)`/g)) listed.set(m[1] as string, status);
+    }
+    const expected = new Map(
+      Object.entries(ERROR_CATEGORIES).map(([code, category]) => [code, STATUS_OF_CATEGORY[category]]),
+    );
+    expect(Object.fromEntries(listed)).toEqual(Object.fromEntries(expected));
+  });
+});

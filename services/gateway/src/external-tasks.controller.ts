@@ -1,11 +1,11 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsDefined, IsString, Length } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { ValidationError } from '@ledgerflow/domain';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
-import type { RunCommandResponse } from './operator.controller.js';
+import { RunCommandResponse } from './operator.controller.js';
 import { forwardRunCommand } from './operator.controller.js';
 import { ServicesClient } from './services.client.js';
 
@@ -48,6 +48,7 @@ export class ExternalTasksController {
   @Post(':runId/steps/:stepId/complete')
   @ApiBody({ type: CompleteExternalStepBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({ summary: 'Complete a running external step with its output' })
   async complete(
     @Param('runId') runId: string,
@@ -68,6 +69,7 @@ export class ExternalTasksController {
   @Post(':runId/steps/:stepId/fail')
   @ApiBody({ type: FailExternalStepBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
     summary: 'Fail a running external step with a reason (not retried; the run pauses when nothing else can move)',
   })

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
@@ -17,6 +17,7 @@ import { RunsProjection } from './runs.projection.js';
 import type { GateSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
 import type { GateDecisionResult } from './services.client.js';
+import { GateResponse } from './views.dto.js';
 
 /**
  * Gates: reviewers (scope `gates:decide`) list and read the gates that name them and decide them; readers
@@ -67,6 +68,7 @@ export class GatesController {
     summary:
       "A gate with the reviewer's context: upstream steps and outputs (as stored, masked), the pending action, the rules that required it, the confidence package",
   })
+  @ApiOkResponse({ type: GateResponse })
   async get(
     @Param('gateId') gateId: string,
     @CurrentPrincipal() who: Principal,
@@ -91,6 +93,8 @@ export class GatesController {
   @ApiBody({ type: GateDecisionBody })
   @RequireScopes(SCOPES.gatesDecide)
   @RequireHuman()
+  // A decision acts on an existing gate (it creates no resource of its own): 200, not POST's default 201.
+  @HttpCode(200)
   @ApiOkResponse({ type: GateDecisionResponse })
   @ApiOperation({
     summary:

@@ -4,29 +4,18 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { bearerVerifierOf } from '@ledgerflow/auth';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { GatewayConfig } from './gateway.config.js';
-import { AuditController } from './audit.controller.js';
-import { GatesController } from './gates.controller.js';
-import { HealthController } from './health.controller.js';
-import { OperatorController } from './operator.controller.js';
-import { ExternalTasksController } from './external-tasks.controller.js';
-import { ReplayController } from './replay.controller.js';
+import { GATEWAY_CONTROLLERS } from './gateway.controllers.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { InputShapeInterceptor } from './input-shape.interceptor.js';
 import { AuthGuard } from './auth.guard.js';
 import { BodyValidationPipe } from './body-validation.pipe.js';
 import { Authenticator } from './authenticator.js';
-import { RunsController } from './runs.controller.js';
 import { RunsProjection } from './runs.projection.js';
 import { ServiceAccounts } from './service-accounts.js';
-import { ServiceAccountsController } from './service-accounts.controller.js';
 import { ServicesClient } from './services.client.js';
-import { STREAM_SETTINGS, StreamController } from './stream.controller.js';
+import { STREAM_SETTINGS } from './stream.controller.js';
 import { StreamHub } from './stream-hub.js';
-import { WorkflowsController } from './workflows.controller.js';
-import { PolicyPacksController } from './policy-packs.controller.js';
-import { WebhooksController } from './webhooks.controller.js';
 import { Subscriptions } from './subscriptions.js';
-import { SubscriptionsController } from './subscriptions.controller.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -51,21 +40,7 @@ export class GatewayModule {
     const runs = new RunsProjection(context.store);
     return {
       module: GatewayModule,
-      controllers: [
-        HealthController,
-        RunsController,
-        GatesController,
-        WorkflowsController,
-        ReplayController,
-        AuditController,
-        OperatorController,
-        ExternalTasksController,
-        ServiceAccountsController,
-        WebhooksController,
-        SubscriptionsController,
-        StreamController,
-        PolicyPacksController,
-      ],
+      controllers: [...GATEWAY_CONTROLLERS],
       providers: [
         ServicesClient,
         { provide: RunsProjection, useValue: runs },

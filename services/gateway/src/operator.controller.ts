@@ -1,5 +1,13 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
@@ -115,6 +123,7 @@ export class OperatorController {
   @Post(':runId/retry')
   @ApiBody({ type: RetryStepBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({ summary: 'Retry a failed step now, optionally as a substitute agent' })
   async retry(
     @Param('runId') runId: string,
@@ -128,6 +137,7 @@ export class OperatorController {
   @Post(':runId/skip')
   @ApiBody({ type: SkipStepBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
     summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)',
   })
@@ -143,6 +153,7 @@ export class OperatorController {
   @Post(':runId/revise')
   @ApiBody({ type: RevisePlanBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
     summary: 'Revise the plan from here: add steps, remove or replace steps not run yet (validated like any plan)',
   })
@@ -162,6 +173,7 @@ export class OperatorController {
   @Post(':runId/cancel')
   @ApiBody({ type: CancelRunBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({ summary: 'Cancel a running or paused run' })
   async cancel(
     @Param('runId') runId: string,
@@ -175,6 +187,7 @@ export class OperatorController {
   @Post(':runId/pause')
   @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
     summary:
       'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 RUN.NOT_RUNNING otherwise',
@@ -191,6 +204,7 @@ export class OperatorController {
   @Post(':runId/resume')
   @ApiBody({ type: PauseResumeBody })
   @HttpCode(200)
+  @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
     summary:
       'Resume a paused run; 409 RUN.NOT_PAUSED, or RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it)',

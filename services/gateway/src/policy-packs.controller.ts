@@ -22,6 +22,7 @@ import {
   RegisterPolicyPackBody,
   RegisterPolicyPackResponse,
 } from './policy-packs.dto.js';
+import { ListPage } from './list-page.interceptor.js';
 
 /**
  * Policy packs (docs/policies.md, "Applying packs"). `PUT` forwards the version and files with the caller's own bearer
@@ -74,7 +75,11 @@ export class PolicyPacksController {
   }
 
   @Get()
-  @ApiResponse({ status: 200, type: [PolicyPackSummaryResponse] })
+  @ListPage(
+    'policy-packs',
+    { keyOf: (p: PolicyPackSummary) => [p.pack], parts: 1, direction: 'asc' },
+    PolicyPackSummaryResponse,
+  )
   @ApiOperation({ summary: 'Registered policy packs: name, kind, active version (semver), number of versions' })
   async list(): Promise<PolicyPackSummary[]> {
     const byStream = new Map<string, StoredEvent[]>();

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
@@ -14,6 +23,7 @@ import { checkpointsView, diffView, stateView } from './replay-views.js';
 import type { CheckpointsView, DiffView, StateView } from './replay-views.js';
 import { ServicesClient } from './services.client.js';
 import type { ForkRunResult } from './services.client.js';
+import { CheckpointsResponse, DiffResponse, ForkRunResponseSchema, StateResponse } from './views.dto.js';
 
 const CHECKPOINT_ID = /^cp-[1-9][0-9]{0,8}$/;
 
@@ -52,6 +62,7 @@ export class ReplayController {
     summary:
       'Checkpoints cp-1, cp-2, ...: one per step outcome or gate decision, with revision, time and what happened',
   })
+  @ApiOkResponse({ type: CheckpointsResponse })
   async checkpoints(@Param('runId') runId: string): Promise<CheckpointsView> {
     return checkpointsView(runId, await this.eventsOf(runId));
   }
@@ -62,6 +73,7 @@ export class ReplayController {
       "The run's state folded from its events up to a checkpoint (latest without `at`), each step with its lineage",
   })
   @ApiQuery({ name: 'at', required: false, description: 'a checkpoint id, e.g. cp-3' })
+  @ApiOkResponse({ type: StateResponse })
   async state(@Param('runId') runId: string, @Query('at') at?: string): Promise<StateView> {
     return stateView(runId, await this.eventsOf(runId), at || undefined);
   }
@@ -73,6 +85,7 @@ export class ReplayController {
   })
   @ApiQuery({ name: 'from', required: true, description: 'e.g. cp-3' })
   @ApiQuery({ name: 'to', required: true, description: 'e.g. cp-4' })
+  @ApiOkResponse({ type: DiffResponse })
   async diff(@Param('runId') runId: string, @Query('from') from?: string, @Query('to') to?: string): Promise<DiffView> {
     if (!from || !to)
       throw new ValidationError(
@@ -87,6 +100,7 @@ export class ReplayController {
   @ApiBody({ type: ForkRunBody })
   @RequireScopes(SCOPES.runsOperate)
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: ForkRunResponseSchema })
   @ApiOperation({
     summary:
       'A new run from a checkpoint: steps done by then are carried over with their outputs; the rest runs anew under the current policies. Idempotent per (run, checkpoint). The caller is recorded as `metadata.actor` of the new run.',

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SCOPES, runStreamId } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { verifyChain } from '@ledgerflow/audit';
@@ -11,8 +20,7 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { LoadedRun, RunRepository } from '@ledgerflow/service-runtime';
-import type { StartRunResponse } from './gateway.dto.js';
-import { StartRunBody } from './gateway.dto.js';
+import { StartRunBody, StartRunResponse } from './gateway.dto.js';
 import { runView, traceView } from './run-views.js';
 import type { RunTrace } from './run-views.js';
 import { RunsProjection } from './runs.projection.js';
@@ -23,6 +31,7 @@ import { runCursorOf, runTimeBoundOf } from './runs-page.js';
 import { encodeCursor, nextLink, pageLimitOf } from './list-page.js';
 import { ApiListQuery, LINK_HEADER } from './list-page.interceptor.js';
 import { RunSummaryResponse } from './list-views.dto.js';
+import { RunResponse, RunTraceResponse, StoredEventResponse } from './views.dto.js';
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -38,6 +47,7 @@ export class RunsController {
   @ApiBody({ type: StartRunBody })
   @RequireScopes(SCOPES.runsStart)
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: StartRunResponse })
   @ApiOperation({
     summary:
       'Start a run of the latest version of a workflow; the caller (a person or service account) is recorded as `metadata.actor` of its events',
@@ -121,6 +131,7 @@ export class RunsController {
     summary:
       "A run's state, folded from its events; `integrity` says whether its audit hash chain verifies (never a silent answer for a tampered run)",
   })
+  @ApiOkResponse({ type: RunResponse })
   async getRun(@Param('runId') runId: string) {
     const events = await this.eventsOf(runId);
     const loaded = await this.runs.load(runId);
@@ -145,6 +156,7 @@ export class RunsController {
     required: false,
     description: 'A revision (integer >= -1): only events with a greater revision; 400 request_invalid otherwise',
   })
+  @ApiOkResponse({ type: [StoredEventResponse] })
   async getEvents(@Param('runId') runId: string, @Query('after') after?: unknown): Promise<StoredEvent[]> {
     const afterRevision = afterRevisionOf(after);
     const events = await this.eventsOf(runId);
@@ -157,6 +169,7 @@ export class RunsController {
     summary:
       'Per step: tool, action, status, duration_ms, policy result; and total_duration_ms; `integrity` as for the run',
   })
+  @ApiOkResponse({ type: RunTraceResponse })
   async getTrace(@Param('runId') runId: string): Promise<RunTrace & { integrity: IntegrityView }> {
     const events = await this.eventsOf(runId);
     const loaded = await this.runs.load(runId);

@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Inject, Optional, Param, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { Public } from './auth.decorators.js';
-import type { StartRunResponse } from './gateway.dto.js';
+import { StartRunResponse } from './gateway.dto.js';
+import { SECURITY } from './openapi.js';
 import { ServicesClient } from './services.client.js';
 import { WEBHOOK_SECRETS } from './webhooks.secrets.js';
 import type { WebhookSecrets } from './webhooks.secrets.js';
@@ -29,7 +30,10 @@ export class WebhooksController {
 
   @Post('webhooks/:workflowId')
   @Public()
+  @ApiSecurity(SECURITY.standardWebhooks)
+  @ApiSecurity(SECURITY.hmacSignature)
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: StartRunResponse })
   @ApiOperation({
     summary: "Deliver an enterprise system's event, signed with the workflow's secret; the body is the trigger payload",
     description:

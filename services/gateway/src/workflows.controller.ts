@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Headers, Inject, Param, Put, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SCOPES, WORKFLOW_STREAM_PREFIX, workflowStreamId } from '@ledgerflow/contracts';
 import type { StepStats, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
 import { UnknownWorkflowError, foldWorkflowVersions, workflowSummaryOf, workflowViewOf } from '@ledgerflow/definitions';
@@ -12,6 +20,7 @@ import { ListPage } from './list-page.interceptor.js';
 import { ServicesClient } from './services.client.js';
 import { RegisterWorkflowResponse, WorkflowResponse, WorkflowSummaryResponse } from './workflows.dto.js';
 import { AcceptsYaml, DocumentText, YAML_MEDIA_TYPES } from './yaml-body.js';
+import { StepStatsResponse } from './views.dto.js';
 
 /**
  * Workflow definitions (docs/definitions.md, "Registering definitions"). `PUT` forwards the definition text with
@@ -102,6 +111,7 @@ export class WorkflowsController {
 
   @Get(':workflowId/stats')
   @ApiOperation({ summary: 'Per-step statistics learned by memory: runs, success rate, p50/p95 duration (ms)' })
+  @ApiOkResponse({ type: [StepStatsResponse] })
   stats(@Param('workflowId') workflowId: string): Promise<StepStats[]> {
     return this.services.stepStats(workflowId);
   }
