@@ -60,7 +60,7 @@ describe('ledgerflow audit export', () => {
 
   it('still writes an export whose chain does not verify, names the first failure and exits 1', async () => {
     const doc = anExport(3);
-    (doc.events[1] as { data: { output: unknown } }).data.output = { n: 'edited' };
+    doc.events[1]!.data.output = { n: 'edited' };
     gateway.reply = () => ({ status: 200, body: doc });
     const file = join(dir, 'tampered.json');
     const { code, out } = await cli('export', RUN_ID, '--out', file);
