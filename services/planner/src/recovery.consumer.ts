@@ -105,6 +105,8 @@ export class StepRecoveries {
 }
 
 interface StoredStepFailed {
+  readonly type: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
   readonly streamId?: string;
   readonly data?: { readonly stepId?: string; readonly attempt?: number; readonly error?: { readonly code?: string } };
 }
@@ -112,6 +114,8 @@ interface StoredStepFailed {
 /**
  * Durable consumer `planner-recovery` on `lf.evt.run.*.StepFailed` (bodies read: the error code decides). A
  * malformed event is acknowledged and logged; a store failure is nak'ed and retried (see `DurableConsumerHost`).
+ * The event is read in its current shape (`RunRepository.upcast`); one of a newer schema version than this release
+ * knows fails with `event_version_unsupported` and is retried, then dead-lettered (never guessed at).
  */
 @Injectable()
 export class RecoveryConsumer extends DurableConsumerHost {
@@ -119,7 +123,7 @@ export class RecoveryConsumer extends DurableConsumerHost {
 
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
-    @Inject(RUN_REPOSITORY) runs: RunRepository,
+    @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
     @Inject(WorkflowCatalog) definitions: WorkflowCatalog,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -139,6 +143,8 @@ export class RecoveryConsumer extends DurableConsumerHost {
       this.logger.warn('StepFailed event is not JSON; ignored', { subject: message.subject });
       return;
     }
+    if (typeof event?.type !== 'string') return;
+    event = this.runs.upcast(event);
     const runId =
       message.headers?.get(headers.runId) || (event.streamId === undefined ? undefined : runIdOfStream(event.streamId));
     const { stepId, attempt, error } = event.data ?? {};
