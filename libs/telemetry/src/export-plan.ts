@@ -6,24 +6,32 @@
  * https://opentelemetry.io/docs/specs/otel/protocol/exporter/):
  * - `OTEL_SDK_DISABLED=true`: nothing is exported at all.
  * - `OTEL_TRACES_EXPORTER`: `otlp` (the default) or `none`; other values are ignored with a warning.
- * - `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: used as-is; otherwise `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`.
+ * - `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: used as-is; otherwise `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`
+ *   for OTLP/HTTP, or `OTEL_EXPORTER_OTLP_ENDPOINT` as-is for gRPC (e.g. `http://collector:4317`).
  *   Neither set: no trace exporter (Ledgerflow exports nothing unless asked, unlike the spec's localhost default).
- * - `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`: Ledgerflow sends OTLP/HTTP with
- *   JSON bodies (`http/json`), which every OTLP/HTTP receiver accepts (OpenTelemetry Collector, Jaeger);
- *   a request for `grpc` or `http/protobuf` is answered with a warning and JSON is sent.
+ * - `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (the spec's default),
+ *   `http/json` or `grpc`; another value is warned about and `http/protobuf` is used.
  *
  * Metrics:
  * - `LEDGERFLOW_METRICS_PORT` (1..65535): a Prometheus scrape endpoint at
  *   `http://<LEDGERFLOW_METRICS_HOST or 127.0.0.1>:<port>/metrics`.
- * - `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/metrics`: periodic OTLP
- *   export every `OTEL_METRIC_EXPORT_INTERVAL` ms (default 60000, spec default), unless
- *   `OTEL_METRICS_EXPORTER=none`.
+ * - `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT` (+ `/v1/metrics` over HTTP): periodic
+ *   OTLP export every `OTEL_METRIC_EXPORT_INTERVAL` ms (default 60000, spec default), unless
+ *   `OTEL_METRICS_EXPORTER=none`; protocol from `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL`, else
+ *   `OTEL_EXPORTER_OTLP_PROTOCOL`, as for traces.
  */
 export interface ExportPlan {
-  /** Full OTLP/HTTP traces URL, e.g. `http://collector:4318/v1/traces`; absent: no trace export. */
+  /**
+   * Where traces go: the full OTLP/HTTP URL (`http://collector:4318/v1/traces`) or the gRPC endpoint
+   * (`http://collector:4317`); absent: no trace export.
+   */
   readonly tracesUrl?: string;
-  /** Full OTLP/HTTP metrics URL; absent: no OTLP metrics. */
+  /** The OTLP protocol of trace export. */
+  readonly tracesProtocol: OtlpProtocol;
+  /** Where metrics go (as `tracesUrl`); absent: no OTLP metrics. */
   readonly metricsUrl?: string;
+  /** The OTLP protocol of metric export. */
+  readonly metricsProtocol: OtlpProtocol;
   /** Metric export interval in milliseconds (OTLP metrics only). */
   readonly metricsIntervalMs: number;
   /** Prometheus scrape endpoint; absent: none. */
@@ -31,6 +39,15 @@ export interface ExportPlan {
   /** Problems with the variables, worth a warning, never fatal here (libs/config validates at start). */
   readonly warnings: readonly string[];
 }
+
+/**
+ * An OTLP transport (https://opentelemetry.io/docs/specs/otlp/): protobuf or JSON bodies over HTTP (port 4318 by
+ * convention), or gRPC (port 4317).
+ */
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+/** The protocols {@link OtlpProtocol} names; the first is the default (OTLP exporter specification). */
+export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 
 /** The environment shape read by {@link resolveExportPlan}. */
 export type TelemetryEnv = Readonly<Record<string, string | undefined>>;
@@ -42,12 +59,26 @@ function value(env: TelemetryEnv, name: string): string | undefined {
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
-function signalUrl(env: TelemetryEnv, signal: 'traces' | 'metrics'): string | undefined {
+function signalUrl(env: TelemetryEnv, signal: 'traces' | 'metrics', protocol: OtlpProtocol): string | undefined {
   const specific = value(env, `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`);
   if (specific !== undefined) return specific;
   const base = value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   if (base === undefined) return undefined;
-  return `${base.replace(/\/+$/, '')}/v1/${signal}`;
+  // gRPC has no per-signal path: the service name travels in the call (TraceService/Export, MetricsService/Export).
+  return protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/${signal}`;
+}
+
+function signalProtocol(env: TelemetryEnv, signal: 'traces' | 'metrics', warnings: string[]): OtlpProtocol {
+  const name = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`;
+  const [variable, raw] =
+    value(env, name) !== undefined
+      ? [name, value(env, name)]
+      : ['OTEL_EXPORTER_OTLP_PROTOCOL', value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL')];
+  if (raw === undefined) return OTLP_PROTOCOLS[0];
+  const protocol = OTLP_PROTOCOLS.find((p) => p === raw.toLowerCase());
+  if (protocol !== undefined) return protocol;
+  warnings.push(`${variable}=${raw}: unsupported; supported: ${OTLP_PROTOCOLS.join(', ')}; using ${OTLP_PROTOCOLS[0]}`);
+  return OTLP_PROTOCOLS[0];
 }
 
 function exporterList(env: TelemetryEnv, name: string): string[] {
@@ -65,7 +96,12 @@ function exporterList(env: TelemetryEnv, name: string): string[] {
 export function resolveExportPlan(env: TelemetryEnv): ExportPlan {
   const warnings: string[] = [];
   if (value(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') {
-    return { metricsIntervalMs: DEFAULT_METRIC_INTERVAL_MS, warnings };
+    return {
+      tracesProtocol: OTLP_PROTOCOLS[0],
+      metricsProtocol: OTLP_PROTOCOLS[0],
+      metricsIntervalMs: DEFAULT_METRIC_INTERVAL_MS,
+      warnings,
+    };
   }
 
   const traceExporters = exporterList(env, 'OTEL_TRACES_EXPORTER');
@@ -79,15 +115,16 @@ export function resolveExportPlan(env: TelemetryEnv): ExportPlan {
       warnings.push(`${name}: unsupported exporter(s) ${unsupported.join(', ')}; supported: otlp, none`);
   }
 
-  const protocol = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (protocol !== undefined && protocol !== 'http/json') {
-    warnings.push(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol}: Ledgerflow sends OTLP/HTTP JSON (http/json)`);
-  }
-
+  const tracesProtocol = signalProtocol(env, 'traces', warnings);
+  const metricsProtocol = signalProtocol(env, 'metrics', warnings);
   const tracesUrl =
-    traceExporters.includes('none') || !traceExporters.includes('otlp') ? undefined : signalUrl(env, 'traces');
+    traceExporters.includes('none') || !traceExporters.includes('otlp')
+      ? undefined
+      : signalUrl(env, 'traces', tracesProtocol);
   const metricsUrl =
-    metricExporters.includes('none') || !metricExporters.includes('otlp') ? undefined : signalUrl(env, 'metrics');
+    metricExporters.includes('none') || !metricExporters.includes('otlp')
+      ? undefined
+      : signalUrl(env, 'metrics', metricsProtocol);
 
   const intervalRaw = value(env, 'OTEL_METRIC_EXPORT_INTERVAL');
   let metricsIntervalMs = DEFAULT_METRIC_INTERVAL_MS;
@@ -115,6 +152,8 @@ export function resolveExportPlan(env: TelemetryEnv): ExportPlan {
     ...(tracesUrl !== undefined ? { tracesUrl } : {}),
     ...(metricsUrl !== undefined ? { metricsUrl } : {}),
     ...(prometheus !== undefined ? { prometheus } : {}),
+    tracesProtocol,
+    metricsProtocol,
     metricsIntervalMs,
     warnings,
   };

@@ -2,7 +2,50 @@ import { resolveExportPlan } from './export-plan.js';
 
 describe('resolveExportPlan', () => {
   it('exports nothing when no variable asks for it', () => {
-    expect(resolveExportPlan({})).toEqual({ metricsIntervalMs: 60000, warnings: [] });
+    expect(resolveExportPlan({})).toEqual({
+      tracesProtocol: 'http/protobuf',
+      metricsProtocol: 'http/protobuf',
+      metricsIntervalMs: 60000,
+      warnings: [],
+    });
+  });
+
+  it('sends OTLP over http/protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL names http/json or grpc', () => {
+    const base = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(resolveExportPlan(base)).toMatchObject({
+      tracesProtocol: 'http/protobuf',
+      metricsProtocol: 'http/protobuf',
+    });
+    expect(resolveExportPlan({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toMatchObject({
+      tracesProtocol: 'http/json',
+      tracesUrl: 'http://collector:4318/v1/traces',
+      metricsProtocol: 'http/json',
+    });
+  });
+
+  it('sends gRPC to OTEL_EXPORTER_OTLP_ENDPOINT as it is (no signal path)', () => {
+    const plan = resolveExportPlan({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    });
+    expect(plan).toMatchObject({
+      tracesProtocol: 'grpc',
+      tracesUrl: 'http://collector:4317',
+      metricsProtocol: 'grpc',
+      metricsUrl: 'http://collector:4317',
+      warnings: [],
+    });
+  });
+
+  it('lets a signal-specific protocol win over OTEL_EXPORTER_OTLP_PROTOCOL', () => {
+    const plan = resolveExportPlan({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://collector:4318/v1/metrics',
+    });
+    expect(plan).toMatchObject({ tracesProtocol: 'grpc', metricsProtocol: 'http/json' });
+    expect(resolveExportPlan({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'GRPC' }).tracesProtocol).toBe('grpc');
   });
 
   it('derives signal URLs from OTEL_EXPORTER_OTLP_ENDPOINT', () => {
@@ -45,16 +88,17 @@ describe('resolveExportPlan', () => {
     const plan = resolveExportPlan({
       LEDGERFLOW_METRICS_PORT: '70000',
       OTEL_METRIC_EXPORT_INTERVAL: 'soon',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift',
       OTEL_TRACES_EXPORTER: 'zipkin',
     });
     expect(plan.prometheus).toBeUndefined();
     expect(plan.metricsIntervalMs).toBe(60000);
+    expect(plan.tracesProtocol).toBe('http/protobuf');
     expect(plan.warnings).toEqual(
       expect.arrayContaining([
         expect.stringContaining('LEDGERFLOW_METRICS_PORT=70000'),
         expect.stringContaining('OTEL_METRIC_EXPORT_INTERVAL=soon'),
-        expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL=grpc'),
+        expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL=thrift: unsupported'),
         expect.stringContaining('OTEL_TRACES_EXPORTER: unsupported exporter(s) zipkin'),
       ]),
     );

@@ -1,22 +1,47 @@
-import type { IMetricReader, MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { IMetricReader, MeterProvider, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LedgerflowError } from '@ledgerflow/domain';
-import type { ExportPlan } from './export-plan.js';
+import type { ExportPlan, OtlpProtocol } from './export-plan.js';
 
 /**
- * The OTLP/HTTP span processor when the plan exports traces, else none. The exporter and its OTLP
- * transformer are imported only then. With the metrics SDK and exporters below, what a process that exports
- * nothing no longer loads comes to about 136 modules and 4 MiB of resident memory (module-load trace and
- * RSS after `gc()` per import, Node 24; README, "Performance").
+ * A batching span processor exporting over OTLP by the plan's protocol (`http/protobuf`, `http/json` or `grpc`) when
+ * the plan exports traces, else none. Only the exporter of that protocol is imported, and only then (with the metrics
+ * SDK and exporters below, what a process that exports nothing no longer loads comes to about 136 modules and 4 MiB of
+ * resident memory: module-load trace and RSS after `gc()` per import, Node 24; README, "Performance"). The batch
+ * settings come from `OTEL_BSP_*` (read by the SDK).
  */
 export async function traceExportProcessor(plan: ExportPlan): Promise<SpanProcessor | undefined> {
   if (plan.tracesUrl === undefined) return undefined;
-  const [{ OTLPTraceExporter }, { BatchSpanProcessor }] = await Promise.all([
-    import('@opentelemetry/exporter-trace-otlp-http'),
+  const [exporter, { BatchSpanProcessor }] = await Promise.all([
+    otlpTraceExporter(plan.tracesProtocol, plan.tracesUrl),
     import('@opentelemetry/sdk-trace-base'),
   ]);
-  return new BatchSpanProcessor(new OTLPTraceExporter({ url: plan.tracesUrl }));
+  return new BatchSpanProcessor(exporter);
+}
+
+/** The OpenTelemetry OTLP trace exporter of `protocol`, sending to `url` (an HTTP URL, or the gRPC endpoint). */
+async function otlpTraceExporter(protocol: OtlpProtocol, url: string): Promise<SpanExporter> {
+  switch (protocol) {
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter({ url });
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url });
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter({ url });
+  }
+}
+
+/** The OpenTelemetry OTLP metric exporter of `protocol`, sending to `url` (an HTTP URL, or the gRPC endpoint). */
+async function otlpMetricExporter(protocol: OtlpProtocol, url: string): Promise<PushMetricExporter> {
+  switch (protocol) {
+    case 'grpc':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter({ url });
+    case 'http/json':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter({ url });
+    case 'http/protobuf':
+      return new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter({ url });
+  }
 }
 
 /** A running meter provider and, when Prometheus is served, its URL. */
@@ -44,10 +69,9 @@ export async function startMetricsExport(plan: ExportPlan, resource: Resource): 
     prometheusUrl = `http://${host}:${plan.prometheus.port}/metrics`;
   }
   if (plan.metricsUrl !== undefined) {
-    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: plan.metricsUrl }),
+        exporter: await otlpMetricExporter(plan.metricsProtocol, plan.metricsUrl),
         exportIntervalMillis: plan.metricsIntervalMs,
         exportTimeoutMillis: Math.min(30_000, plan.metricsIntervalMs),
       }),
