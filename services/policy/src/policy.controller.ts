@@ -5,7 +5,7 @@ import { BearerVerifier, requireScope } from '@ledgerflow/auth';
 import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
 import type { RegisterPolicyPackResult } from '@ledgerflow/contracts';
 import { validateBody } from '@ledgerflow/service-runtime';
-import { extractTraceContext, withSpan } from '@ledgerflow/telemetry';
+import { SpanAttr, extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { PolicyPackCatalog } from './policy-pack-catalog.js';
 import { RegisterPackDto, registerPack } from './register-pack.js';
 
@@ -31,11 +31,11 @@ export class PolicyController {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('policy.register-pack', { parent }, async (span) => {
       const { token, ...request } = validateBody(RegisterPackDto, body);
-      span.setAttributes({ 'ledgerflow.policy.pack': request.pack, 'ledgerflow.policy.pack_version': request.version });
+      span.setAttributes({ [SpanAttr.policyPack]: request.pack, [SpanAttr.policyPackVersion]: request.version });
       const caller = await this.verifier.verify(token);
       requireScope(caller, [SCOPES.workflowsWrite]);
       const result = await registerPack(this.catalog, request, actorOf(caller));
-      span.setAttributes({ 'ledgerflow.created': result.created });
+      span.setAttributes({ [SpanAttr.created]: result.created });
       return result;
     });
   }
