@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import {
-  DefinitionError,
-  readDefinitionSource,
-  WORKFLOW_SCHEMA_FILE,
-  workflowJsonSchemaText,
-} from '@ledgerflow/definitions';
 import { UsageError } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { definitionFiles } from './workflows.command.js';
+
+// @ledgerflow/definitions compiles its schemas when loaded (Ajv, about half a second of CPU): loaded by these two
+// commands only, so that every other command (and --help, --version, completion) starts without it.
+const definitions = () => import('@ledgerflow/definitions');
+type Definitions = Awaited<ReturnType<typeof definitions>>;
+
+/** `WORKFLOW_SCHEMA_FILE` of @ledgerflow/definitions, for the help texts. */
+const SCHEMA_FILE = 'schemas/workflow.schema.json';
 
 /**
  * `ledgerflow workflows validate <file|dir>...`: checks workflow definitions (YAML, or JSON, which is YAML too) on
@@ -27,11 +29,13 @@ const validate: CliCommand = {
   arguments: [
     { name: '<file|dir...>', description: 'definition files (YAML or JSON), or directories of *.yaml/*.yml' },
   ],
-  details: `The JSON Schema alone is ${WORKFLOW_SCHEMA_FILE} (ledgerflow workflows schema prints it).\nExit codes: 0 every file is valid, 1 a file is not, 2 usage errors.`,
+  details: `The JSON Schema alone is ${SCHEMA_FILE} (ledgerflow workflows schema prints it).\nExit codes: 0 every file is valid, 1 a file is not, 2 usage errors.`,
   async run({ positional }, io) {
     const files = (await Promise.all(positional.map(definitionFiles))).flat();
+    const { readDefinitionSource, DefinitionError } = await definitions();
+    const check = (file: string, text: string) => validateOne(file, text, io, readDefinitionSource, DefinitionError);
     let invalid = 0;
-    for (const file of files) if (!validateOne(file, await readText(file), io)) invalid += 1;
+    for (const file of files) if (!check(file, await readText(file))) invalid += 1;
     if (files.length > 1) io.out(`${files.length - invalid} of ${files.length} valid\n`);
     return invalid === 0 ? 0 : 1;
   },
@@ -46,7 +50,13 @@ async function readText(file: string): Promise<string> {
 }
 
 /** Prints the verdict on one definition; true when it is valid. */
-function validateOne(file: string, text: string, io: CliIo): boolean {
+function validateOne(
+  file: string,
+  text: string,
+  io: CliIo,
+  readDefinitionSource: Definitions['readDefinitionSource'],
+  DefinitionError: Definitions['DefinitionError'],
+): boolean {
   try {
     const { definition } = readDefinitionSource(text, file);
     io.out(
@@ -77,10 +87,10 @@ function validateOne(file: string, text: string, io: CliIo): boolean {
 const schema: CliCommand = {
   path: ['workflows', 'schema'],
   usage: 'workflows schema',
-  summary: `Print the JSON Schema of a definition file (${WORKFLOW_SCHEMA_FILE}), for editors`,
+  summary: `Print the JSON Schema of a definition file (${SCHEMA_FILE}), for editors`,
   details: 'Exit code: 0.',
   async run(_args, io) {
-    io.out(workflowJsonSchemaText());
+    io.out((await definitions()).workflowJsonSchemaText());
     return 0;
   },
 };
