@@ -1,3 +1,5 @@
+import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import { SPAN_ATTRIBUTE_KEYS } from '@ledgerflow/telemetry';
 import { authHeader, benchWorkers, eventually, startOtlpReceiver, startStack } from '@ledgerflow/testing';
 import type { OtlpReceiver, ReceivedSpan, Stack } from '@ledgerflow/testing';
@@ -110,6 +112,39 @@ describe('gateway HTTP server spans and the caller trace', () => {
       'messaging.operation.type': 'process',
       'messaging.destination.name': expect.stringMatching(new RegExp(`^lf\\.evt\\.run\\.run-${runId}\\.PlanCreated$`)),
       'messaging.message.id': expect.stringMatching(/.+/),
+    });
+  }, 60_000);
+
+  it('continues the trace of a trigger published on JetStream with a traceparent header', async () => {
+    const traceId = '9d2b7c4e1a3f5068b7c9d1e2f3a4b5c6';
+    const senderSpanId = '3c5e7a9b1d2f4e60';
+    const nc = await stack.connect('publisher');
+    try {
+      const headers = natsHeaders();
+      headers.set('traceparent', `00-${traceId}-${senderSpanId}-01`);
+      await jetstream(nc).publish('lf.trigger.noop-chain', JSON.stringify({}), { msgID: 'traced-trigger-1', headers });
+    } finally {
+      await nc.close();
+    }
+    const spans = (
+      await receiver.waitForSpans(
+        (all) => all.filter((s) => s.traceId === traceId && s.name === 'executor.run-step').length === 10,
+        20_000,
+      )
+    ).filter((s) => s.traceId === traceId);
+    const processed = spans.find((s) => s.name === 'process lf.trigger.*');
+    expect(processed).toMatchObject({
+      parentSpanId: senderSpanId,
+      serviceName: 'ledgerflow-planner',
+      attributes: {
+        'messaging.destination.name': 'lf.trigger.noop-chain',
+        'messaging.message.id': 'traced-trigger-1',
+        'messaging.consumer.group.name': 'planner',
+      },
+    });
+    expect(spans.find((s) => s.name === 'planner.trigger')).toMatchObject({
+      parentSpanId: processed?.spanId,
+      attributes: { 'ledgerflow.workflow.id': 'noop-chain' },
     });
   }, 60_000);
 

@@ -6,7 +6,7 @@ import { toErrorBody } from '@ledgerflow/messaging';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { DurableConsumerHost, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
-import { extractTraceContext, SpanKind, withSpan } from '@ledgerflow/telemetry';
+import { SpanAttr, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
 import { RunStarter } from './start-run.js';
 
@@ -39,31 +39,29 @@ export class TriggersConsumer extends DurableConsumerHost {
       message.headers?.get(lfHeaders.idempotencyKey) ||
       message.headers?.get('Nats-Msg-Id') ||
       `js-${message.streamSequence}`;
-    await withSpan(
-      'planner.trigger',
-      { parent: extractTraceContext(message.headers), kind: SpanKind.CONSUMER },
-      async () => {
-        let payload: unknown;
-        try {
-          payload = message.json();
-        } catch (error) {
-          return this.reject(workflowId, key, {
-            code: 'message_malformed',
-            message: `trigger body is not JSON: ${(error as Error).message}`,
-            retryable: false,
-          });
-        }
-        const trigger: TriggerMessage = { workflowId, idempotencyKey: key, source: 'nats', payload };
-        try {
-          const result = await this.starter.start(trigger);
-          this.logger.info('trigger accepted', { workflowId, runId: result.runId, created: result.created });
-        } catch (error) {
-          const body = toErrorBody(error);
-          if (body.retryable) throw error;
-          this.reject(workflowId, key, body);
-        }
-      },
-    );
+    // A child of the consumer's `process lf.trigger.*` span, which continues the sender's trace (headers).
+    await withSpan('planner.trigger', { attributes: { [SpanAttr.workflowId]: workflowId } }, async (span) => {
+      let payload: unknown;
+      try {
+        payload = message.json();
+      } catch (error) {
+        return this.reject(workflowId, key, {
+          code: 'message_malformed',
+          message: `trigger body is not JSON: ${(error as Error).message}`,
+          retryable: false,
+        });
+      }
+      const trigger: TriggerMessage = { workflowId, idempotencyKey: key, source: 'nats', payload };
+      try {
+        const result = await this.starter.start(trigger);
+        span.setAttribute(SpanAttr.runId, result.runId);
+        this.logger.info('trigger accepted', { workflowId, runId: result.runId, created: result.created });
+      } catch (error) {
+        const body = toErrorBody(error);
+        if (body.retryable) throw error;
+        this.reject(workflowId, key, body);
+      }
+    });
   }
 
   private reject(
