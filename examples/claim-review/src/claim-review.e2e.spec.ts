@@ -120,7 +120,7 @@ describe('claim-review end to end', () => {
       { outcome: 'approve', comment: 'reviewed' },
       { authorization: lead },
     );
-    expect(approved.status).toBe(201);
+    expect(approved.status).toBe(200);
     const twice = await http(
       stack,
       'POST',

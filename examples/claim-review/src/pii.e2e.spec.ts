@@ -79,7 +79,7 @@ describe('PII never leaves unmasked', () => {
     expect(
       (await http(stack, 'POST', `/v1/gates/${gate.gateId}/decision`, { outcome: 'approve' }, { authorization: lead }))
         .status,
-    ).toBe(201);
+    ).toBe(200);
 
     const store = await SqliteEventStore.open(stack.sqlitePath);
     try {

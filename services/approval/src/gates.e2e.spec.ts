@@ -103,7 +103,7 @@ describe('gates end to end', () => {
       { outcome: 'approve' },
       await reviewerToken(stack, 'second-reviewer'),
     );
-    expect(approved.status).toBe(201);
+    expect(approved.status).toBe(200);
     expect((await ended(runId)).at(-1)?.type).toBe('RunCompleted');
     // The escalation is notified. The opening is notified only if the killed process got to it: a GateOpened
     // redelivered after the escalation is not (nobody it named can act any more).
@@ -152,7 +152,7 @@ describe('gates end to end', () => {
       { outcome: 'approve', comment: 'ok' },
       await reviewerToken(stack, 'bo', { roles: ['claims-lead'] }),
     );
-    expect(byRole.status).toBe(201);
+    expect(byRole.status).toBe(200);
     expect((await eventOf(runId, 'GateDecided'))?.data).toMatchObject({
       outcome: 'approved',
       reviewer: 'bo',
@@ -244,7 +244,7 @@ describe('gates end to end', () => {
       { outcome: 'approve', correctedOutput: { total: 12 } },
       await reviewerToken(stack, 'rita', { roles: ['reviewer'] }),
     );
-    expect(approved.status).toBe(201);
+    expect(approved.status).toBe(200);
     const all = await ended(runId);
     expect(all.at(-1)?.type).toBe('RunCompleted');
     expect(all.find((e) => e.type === 'GateDecided')?.data).toMatchObject({

@@ -263,7 +263,7 @@ describe('HTTP authorization matrix', () => {
     const reviewer = `Bearer ${await devToken(stack, { sub: 'chaos-lead', scopes: ['gates:decide'] })}`;
     expect(await call('GET', `/v1/gates/${gateId}`, undefined, reviewer)).toEqual({ status: 200 });
     expect(await call('POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve' }, reviewer)).toEqual({
-      status: 201,
+      status: 200,
     });
     await eventually(
       async () => ((await store.readStream(`run-${runId}`)).some((e) => e.type === 'RunCompleted') ? true : undefined),
