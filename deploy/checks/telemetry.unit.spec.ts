@@ -25,7 +25,7 @@ const datasources = new Set(
 );
 
 describe('metric names', () => {
-  it('reads the six metrics of libs/telemetry/src/metrics.ts', () => {
+  it('reads the metrics of libs/telemetry/src/metrics.ts', () => {
     expect(rows.map((r) => `${r.name}:${r.kind}`)).toEqual([
       'ledgerflow.runs:counter',
       'ledgerflow.step.duration:histogram',
@@ -33,6 +33,11 @@ describe('metric names', () => {
       'ledgerflow.gate.wait:histogram',
       'ledgerflow.gate.escalations:counter',
       'ledgerflow.event_store.append.duration:histogram',
+      'ledgerflow.relay.lag:histogram',
+      'ledgerflow.consumer.pending:gauge',
+      'ledgerflow.consumer.redeliveries:counter',
+      'ledgerflow.consumer.dead_letters:counter',
+      'ledgerflow.relay.dead_letters:counter',
     ]);
   });
 
@@ -42,12 +47,17 @@ describe('metric names', () => {
     metrics.setGlobalMeterProvider(provider);
     try {
       const m = ledgerflowMetrics();
-      m.runs.add(1, { status: 'triggered' });
-      m.stepDuration.record(0.2, { workflow: 'w', step: 's', outcome: 'succeeded' });
+      m.runs.add(1, { workflow: 'w', status: 'triggered' });
+      m.stepDuration.record(0.2, { tool: 't', action: 'a', outcome: 'succeeded' });
       m.policyDecisions.add(1, { outcome: 'allow' });
       m.gateWait.record(30, { workflow: 'w', outcome: 'approved' });
       m.gateEscalations.add(1, { workflow: 'w' });
       m.eventStoreAppendDuration.record(0.001, { store: 'sqlite', outcome: 'ok' });
+      m.relayLag.record(0.002);
+      m.consumerPending.addCallback((result) => result.observe(3, { consumer: 'c' }));
+      m.consumerRedeliveries.add(1, { consumer: 'c' });
+      m.consumerDeadLetters.add(1, { consumer: 'c' });
+      m.relayDeadLetters.add(1, { reason: 'event_too_large' });
       const { resourceMetrics } = await exporter.collect();
       const text = new PrometheusSerializer().serialize(resourceMetrics);
       const served = new Set(
@@ -125,20 +135,20 @@ describe('Prometheus alerting rules', () => {
     );
   });
 
-  it('name only series a service records (integrity failures, relay dead letters)', () => {
+  it('name only series a service records (the metric table, integrity failures)', () => {
     expect(declaredCounters(sources).map((r) => r.name)).toEqual(
-      expect.arrayContaining(['ledgerflow.integrity.failures', 'ledgerflow.relay.dead_letters']),
+      expect.arrayContaining(['ledgerflow.integrity.failures']),
     );
-    expect(list(rules, 'groups').flatMap((g) => list(g, 'rules').map((r) => field(r, 'alert')))).toEqual([
-      'LedgerflowIntegrityFailed',
-      'LedgerflowRelayDeadLetters',
-    ]);
+    expect(list(rules, 'groups').flatMap((g) => list(g, 'rules').map((r) => field(r, 'alert')))).toEqual(
+      expect.arrayContaining(['LedgerflowIntegrityFailed', 'LedgerflowRelayDeadLetters', 'LedgerflowRunFailureRate']),
+    );
     expect(alertProblems(rules, declared)).toEqual([]);
   });
 
   it('fail a misspelt series', () => {
     const broken = clone(rules) as any;
-    broken.groups[0].rules[0].expr = 'increase(ledgerflow_integrity_failure_total[5m]) > 0';
+    const integrity = broken.groups.find((g: any) => g.name === 'ledgerflow-integrity');
+    integrity.rules[0].expr = 'increase(ledgerflow_integrity_failure_total[5m]) > 0';
     expect(alertProblems(broken, declared)).toEqual([
       'alert LedgerflowIntegrityFailed: ledgerflow_integrity_failure_total is not a series any service records',
     ]);

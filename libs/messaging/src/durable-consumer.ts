@@ -119,13 +119,14 @@ const UNLIMITED_DELIVERIES = -1;
  * A handler failing with a store outage (code `STORE.UNAVAILABLE`, `StoreUnavailableError`) is run again in place
  * after `backoffMs` (run n waits `backoffMs[n-1]`, at least 100 ms) until it stops failing so, the message kept in
  * progress meanwhile (as are messages waiting for a handler slot or a batch), so a store down for minutes uses none
- * of `maxDeliver` and dead-letters nothing.
- *
- * Metrics (attribute `consumer`: the durable name): `ledgerflow.consumer.redeliveries` per delivery after the first,
- * `ledgerflow.consumer.dead_letters` per dead letter stored, `ledgerflow.consumer.pending` (JetStream `num_pending`,
- * asked of the server at each collection, left out when it does not answer within 2 s) while the consumer runs. Not a nak: JetStream counts every redelivery, and a count of outage naks
+ * of `maxDeliver` and dead-letters nothing. Not a nak: JetStream counts every redelivery, and a count of outage naks
  * kept in one process is not seen by the replicas the message is redelivered to. On `stop()` during an outage the
  * message is nakked (one delivery used, as by a process that stops while handling it), never dead-lettered.
+ *
+ * Metrics (attribute `consumer`: the durable name): `ledgerflow.consumer.redeliveries` per delivery after the first,
+ * `ledgerflow.consumer.dead_letters` per dead letter stored (both from 0), `ledgerflow.consumer.pending` (JetStream
+ * `num_pending`, asked of the server at each collection, left out when it does not answer within 2 s) while the
+ * consumer runs, 0 once it has stopped.
  *
  * @throws LedgerflowError `NATS.CONSUMER_CONFIG_*` when the consumer cannot be created or updated.
  * @example
@@ -169,8 +170,18 @@ export async function startDurableConsumer(
   const countRedelivery = (m: JsMsg): void => {
     if (m.info.redelivered) ledgerflowMetrics().consumerRedeliveries.add(1, { consumer: options.durable });
   };
+  // Counters start at 0, so the first redelivery or dead letter shows as an increase (Prometheus `increase()`).
+  ledgerflowMetrics().consumerRedeliveries.add(0, { consumer: options.durable });
+  ledgerflowMetrics().consumerDeadLetters.add(0, { consumer: options.durable });
   const pendingGauge = ledgerflowMetrics().consumerPending;
+  let pendingStopped = false;
   const observePending = async (result: ObservableResult<{ consumer: string }>): Promise<void> => {
+    if (pendingStopped) {
+      // Stopped (shutdown, or a lease lost): 0 from here on, since the SDK keeps reporting a series' last value.
+      result.observe(0, { consumer: options.durable });
+      pendingGauge.removeCallback(observePending);
+      return;
+    }
     const info = await Promise.race([
       consumer.info().catch(() => undefined),
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), PENDING_INFO_TIMEOUT_MS).unref()),
@@ -395,7 +406,7 @@ export async function startDurableConsumer(
         slots.wakeAll();
         await loop;
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-        pendingGauge.removeCallback(observePending);
+        pendingStopped = true;
       })();
       return stopped;
     },

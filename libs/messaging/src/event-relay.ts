@@ -11,8 +11,7 @@ import {
   type NatsConnection,
   type Subscription as NatsSubscription,
 } from '@nats-io/nats-core';
-import { metrics } from '@opentelemetry/api';
-import { ledgerflowMetrics } from '@ledgerflow/telemetry';
+import { MetricName, ledgerflowMetrics } from '@ledgerflow/telemetry';
 import { CheckpointSaver } from './checkpoint-saver.js';
 import { deadLetterEvent, headersBytes, isPermanentPublishError } from './dead-letter.js';
 import { eventSubject } from './event-subject.js';
@@ -55,7 +54,7 @@ export interface EventRelayOptions {
  * `ledgerflow_relay_dead_letters_total`, unit `{event}`, attribute `reason`: event_too_large, event_rejected).
  * Any increase needs an operator (docs/operations.md, "Limits").
  */
-export const RELAY_DEAD_LETTERS_METRIC = 'ledgerflow.relay.dead_letters';
+export const RELAY_DEAD_LETTERS_METRIC = MetricName.relayDeadLetters;
 
 export interface EventRelay {
   /** Position of the last event JetStream acknowledged (0 before the first). */
@@ -143,11 +142,9 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
     });
 
   const deadLetterSubject = options.deadLetterSubject ?? subjects.deadLetter(name);
-  const deadLetters = (): ReturnType<ReturnType<typeof metrics.getMeter>['createCounter']> =>
-    metrics.getMeter(METER_SCOPE).createCounter(RELAY_DEAD_LETTERS_METRIC, {
-      unit: '{event}',
-      description: 'Events the relay could not publish and dead-lettered.',
-    });
+  // At 0 from the start, so the first dead letter shows as an increase (Prometheus `increase()`, the alert).
+  for (const reason of ['event_too_large', 'event_rejected'] as const)
+    ledgerflowMetrics().relayDeadLetters.add(0, { reason });
   const deadLetter = async ({ event, message: { subject, body, size } }: Issued, reason: ErrorBody): Promise<void> => {
     const ref = {
       subject,
@@ -160,7 +157,9 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
       type: event.type,
     };
     const carried = await deadLetterEvent(js, maxPayloadOf(options.nc), deadLetterSubject, ref, reason);
-    deadLetters().add(1, { reason: reason.code });
+    ledgerflowMetrics().relayDeadLetters.add(1, {
+      reason: reason.code === 'event_too_large' ? 'event_too_large' : 'event_rejected',
+    });
     try {
       options.onDeadLetter?.(event, reason, carried);
     } catch {
@@ -346,9 +345,6 @@ export async function startEventRelay(options: EventRelayOptions): Promise<Event
     },
   };
 }
-
-/** The instrumentation scope of Ledgerflow's metrics (libs/telemetry `INSTRUMENTATION_SCOPE`). */
-const METER_SCOPE = '@ledgerflow/telemetry';
 
 const maxPayloadOf = (nc: NatsConnection): number => nc.info?.max_payload ?? 1024 * 1024;
 

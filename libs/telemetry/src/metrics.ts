@@ -21,9 +21,10 @@ import { INSTRUMENTATION_SCOPE } from './tracing.js';
  * | `ledgerflow.consumer.pending`                       | gauge     | `{message}`    | `consumer` (durable name); each consuming process, JetStream's `num_pending` at collection |
  * | `ledgerflow.consumer.redeliveries` (`..._total`)    | counter   | `{delivery}`   | `consumer`; each consuming process, per delivery after the first |
  * | `ledgerflow.consumer.dead_letters` (`..._total`)    | counter   | `{message}`    | `consumer`; each consuming process, per message dead-lettered after `maxDeliver` failures |
+ * | `ledgerflow.relay.dead_letters` (`..._total`)       | counter   | `{event}`      | `reason`: event_too_large, event_rejected; planner (relay), per event put into `LF_DLQ` instead of `LF_EVENTS` |
  *
  * Only the attributes named above are expected; keep their values low-cardinality (never run, step or gate ids).
- * Counters defined next to their code: `ledgerflow.relay.dead_letters`, `ledgerflow.integrity.failures`,
+ * Counters defined next to their code: `ledgerflow.integrity.failures`,
  * `ledgerflow.audit.anchors_published`, `ledgerflow.tool.unverified_calls`, `ledgerflow.webhook.deliveries`.
  */
 export interface LedgerflowMetrics {
@@ -47,6 +48,8 @@ export interface LedgerflowMetrics {
   readonly consumerRedeliveries: Counter<{ consumer: string }>;
   /** Messages a durable consumer dead-lettered (to `LF_DLQ`) after `maxDeliver` failed deliveries. */
   readonly consumerDeadLetters: Counter<{ consumer: string }>;
+  /** Events the relay could not publish and dead-lettered (docs/operations.md, "Limits"). */
+  readonly relayDeadLetters: Counter<{ reason: 'event_too_large' | 'event_rejected' }>;
 }
 
 /** The `status` of {@link LedgerflowMetrics.runs}. */
@@ -64,6 +67,7 @@ export const MetricName = {
   consumerPending: 'ledgerflow.consumer.pending',
   consumerRedeliveries: 'ledgerflow.consumer.redeliveries',
   consumerDeadLetters: 'ledgerflow.consumer.dead_letters',
+  relayDeadLetters: 'ledgerflow.relay.dead_letters',
 } as const;
 
 /**
@@ -135,6 +139,10 @@ export function ledgerflowMetrics(): LedgerflowMetrics {
     consumerDeadLetters: meter.createCounter(MetricName.consumerDeadLetters, {
       unit: '{message}',
       description: 'Messages dead-lettered after maxDeliver failed deliveries, by durable consumer.',
+    }),
+    relayDeadLetters: meter.createCounter(MetricName.relayDeadLetters, {
+      unit: '{event}',
+      description: 'Events the relay could not publish and dead-lettered.',
     }),
   };
   cache = { provider, value };

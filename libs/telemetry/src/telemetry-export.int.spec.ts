@@ -14,10 +14,13 @@ describe('telemetry export', () => {
     try {
       expect(telemetry.prometheusUrl).toBe(`http://127.0.0.1:${port}/metrics`);
       ledgerflowMetrics().policyDecisions.add(1, { outcome: 'deny' });
-      ledgerflowMetrics().stepDuration.record(0.012, { workflow: 'claim-review', step: 'fetch', outcome: 'succeeded' });
+      ledgerflowMetrics().stepDuration.record(0.012, { tool: 'documents', action: 'extract', outcome: 'succeeded' });
       const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(body).toMatch(/^ledgerflow_policy_decisions_total\{[^}]*outcome="deny"[^}]*\} 1$/m);
-      expect(body).toMatch(/^ledgerflow_step_duration_bucket\{[^}]*le="0.025"[^}]*\} 1$/m);
+      expect(body).toMatch(/^ledgerflow_step_duration_bucket\{[^}]*action="extract"[^}]*le="0.025"[^}]*\} 1$/m);
+      // Node.js runtime metrics (instrumentation-runtime-node) come with every meter provider.
+      expect(body).toMatch(/^nodejs_eventloop_utilization\{[^}]*\} [0-9.e+-]+$/m);
+      expect(body).toMatch(/^v8js_memory_heap_used\{[^}]*v8js_heap_space_name="old_space"[^}]*\} [0-9.e+-]+$/m);
     } finally {
       await telemetry.shutdown();
     }

@@ -31,7 +31,11 @@ export class RunMetrics {
     if (event.type === 'RunTriggered') {
       const workflow = (event.data as { workflowId?: string }).workflowId ?? 'unknown';
       this.remember(event.streamId, workflow);
-      ledgerflowMetrics().runs.add(1, { workflow, status: 'triggered' });
+      const m = ledgerflowMetrics();
+      m.runs.add(1, { workflow, status: 'triggered' });
+      // The workflow's other series start at 0, so its first failure or escalation shows as an increase.
+      for (const status of Object.values(ENDINGS)) m.runs.add(0, { workflow, status });
+      m.gateEscalations.add(0, { workflow });
       return;
     }
     const status = ENDINGS[event.type];
