@@ -84,6 +84,14 @@ describe('README walkthrough', () => {
     expect(output).toContain(`run ${ada}: completed`);
     expect(output).toContain(`run ${grace}: completed`);
     expect(output).toContain('{"greeting":"Hello, Ada!"}');
+    expect(output).toContain('my-workflows/hello.yaml: ok (hello@1.0.0, 1 step)');
+    for (const run of [ada, grace]) expect(output).toMatch(new RegExp(`^${run} +hello@1\\.0\\.0 +completed `, 'm'));
+    const exported = new RegExp(
+      `exported (\\d+) events of run ${ada} to my-workflows/ada\\.audit\\.json, chain head ([0-9a-f]{64})`,
+    );
+    expect(output).toMatch(exported);
+    const [, count, head] = exported.exec(output) ?? [];
+    expect(output).toContain(`ok: ${count} events, chain head ${head}`);
     expect(output).toContain('Ledgerflow stopped.');
   }, 240_000);
 });
