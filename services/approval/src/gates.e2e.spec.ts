@@ -197,7 +197,7 @@ describe('gates end to end', () => {
       },
       token,
     );
-    expect(redirected.status).toBe(201);
+    expect(redirected.status).toBe(200);
     expect(redirected.body).toMatchObject({ outcome: 'redirected' });
     const all = await ended(runId);
     expect(all.at(-1)?.type).toBe('RunCompleted');

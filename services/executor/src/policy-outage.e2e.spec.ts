@@ -41,7 +41,7 @@ describe('policy service away when a step needs its grant', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${lead}` },
       body: JSON.stringify({ outcome: 'approve' }),
     });
-    expect(decided.status).toBe(201);
+    expect(decided.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const failures = stack
       .process('executor')
