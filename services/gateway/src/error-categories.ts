@@ -79,7 +79,6 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   // Unknown resources.
   not_found: 'not_found',
   run_not_found: 'not_found',
-  gate_not_found: 'not_found',
   step_not_found: 'not_found',
   checkpoint_unknown: 'not_found',
   workflow_unknown: 'not_found',

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags 
 import { SCOPES } from '@ledgerflow/contracts';
 import type { Principal } from '@ledgerflow/contracts';
 import { hasScope, reviewerOf } from '@ledgerflow/auth';
-import { LedgerflowError, matchReviewer, parseGateId } from '@ledgerflow/domain';
+import { LedgerflowError, RunErrorCodes, matchReviewer, parseGateId } from '@ledgerflow/domain';
 import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
 import { gateContext } from './gate-context.js';
@@ -77,7 +77,7 @@ export class GatesController {
     const ids = parseGateId(gateId);
     const context = ids && summary ? gateContext((await this.runs.load(ids.runId)).state, gateId) : undefined;
     if (!summary || !context)
-      throw new LedgerflowError('gate_not_found', `gate ${gateId} does not exist`, false, { gateId });
+      throw new LedgerflowError(RunErrorCodes.GATE_NOT_FOUND, `gate ${gateId} does not exist`, false, { gateId });
     if (!hasScope(who, [SCOPES.runsRead]) && matchReviewer(summary.reviewers, reviewerOf(who)) === undefined) {
       throw new LedgerflowError(
         'forbidden',

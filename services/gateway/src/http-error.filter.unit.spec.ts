@@ -18,7 +18,6 @@ describe('toHttpError', () => {
     ['RUN.ACTOR_CANNOT_DECIDE', 403],
     ['workflow_unknown', 404],
     ['run_not_found', 404],
-    ['gate_not_found', 404],
     ['RUN.GATE_NOT_FOUND', 404],
     ['RUN.GATE_ALREADY_DECIDED', 409],
     ['payload_too_large', 413],
