@@ -56,7 +56,13 @@ export function buildProgram(
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .showSuggestionAfterError(true)
-    .showHelpAfterError('(ledgerflow --help lists the commands)');
+    .showHelpAfterError('(ledgerflow --help lists the commands)')
+    .addHelpText(
+      'after',
+      "\nledgerflow <group> --help lists a group's commands; ledgerflow <group> <command> --help shows its arguments and options.\n" +
+        'Exit codes: 0 done, 1 the command ran and failed (or was refused), 2 a wrong command line.\n' +
+        'Gateway: LEDGERFLOW_URL (default: the one `ledgerflow start` runs, else http://127.0.0.1:8080); token: LEDGERFLOW_TOKEN.',
+    );
   const groups = new Map<string, Command>();
   for (const command of commands) {
     const [first, ...rest] = command.path as [string, ...string[]];
