@@ -1,5 +1,6 @@
 import { stringOption, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
+import { listAll } from './gateway-pages.js';
 import type { CliCommand, CliIo } from './command.js';
 
 /**
@@ -58,15 +59,10 @@ export const gatesListCommand: CliCommand = {
       ...(mine ? { reviewer: 'me' } : {}),
     });
     const search = query.toString();
-    const result = await callGateway(
-      io,
-      'GET',
-      `/v1/gates${search ? `?${search}` : ''}`,
-      undefined,
-      mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN,
-    );
-    if (!result.ok) return 1;
-    const gates = result.value as GateRow[];
+    const token = mine ? requireToken(io) : io.env.LEDGERFLOW_TOKEN;
+    const listed = await listAll<GateRow>(io, `/v1/gates${search ? `?${search}` : ''}`, token ? { token } : {});
+    if (listed === undefined) return 1;
+    const gates = listed.items;
     if (gates.length === 0) {
       io.out(`no ${status === 'all' ? '' : `${status} `}gates${mine ? ' for you' : ''}\n`);
       return 0;

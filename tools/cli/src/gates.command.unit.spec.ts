@@ -31,6 +31,28 @@ describe('ledgerflow gates', () => {
     return { code, out, err };
   }
 
+  it('list: follows the Link rel="next" pages to the last (docs/api.md, Lists)', async () => {
+    const gate = (i: number) => ({
+      gateId: `run-${i}.pay`,
+      stepId: 'pay',
+      status: 'open',
+      reviewers: ['cfo'],
+      reason: 'r',
+    });
+    gateway.reply = (request) =>
+      request.url.includes('cursor=p2')
+        ? { status: 200, body: [gate(3)] }
+        : {
+            status: 200,
+            body: [gate(1), gate(2)],
+            headers: { link: '</v1/gates?status=open&limit=2&cursor=p2>; rel="next"' },
+          };
+    const { code, out } = await cli(['gates', 'list']);
+    expect(code).toBe(0);
+    expect(seen.map((s) => s.url)).toEqual(['/v1/gates?status=open', '/v1/gates?status=open&limit=2&cursor=p2']);
+    expect(out.match(/^run-\d\.pay /gm)).toEqual(['run-1.pay ', 'run-2.pay ', 'run-3.pay ']);
+  });
+
   it('list: open gates by default, as a table', async () => {
     gateway.reply = () => ({
       status: 200,

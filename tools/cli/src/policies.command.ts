@@ -6,6 +6,7 @@ import { UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 import { formatTable } from './gates.command.js';
 import { callGateway } from './gateway-call.js';
+import { listAll } from './gateway-pages.js';
 
 /**
  * `ledgerflow policies apply|list|show`: policy packs through the gateway (docs/policies.md, "Applying packs").
@@ -79,9 +80,9 @@ const list: CliCommand = {
   summary: 'List registered policy packs with their active version',
   details: EXIT_CODES,
   async run(_args, io) {
-    const result = await callGateway(io, 'GET', '/v1/policy-packs');
-    if (!result.ok) return 1;
-    const packs = result.value as PolicyPackSummary[];
+    const listed = await listAll<PolicyPackSummary>(io, '/v1/policy-packs');
+    if (listed === undefined) return 1;
+    const packs = listed.items;
     if (packs.length === 0) {
       io.out('no policy packs\n');
       return 0;

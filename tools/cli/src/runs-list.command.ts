@@ -2,14 +2,13 @@ import { stringOption, UsageError } from './args.js';
 import type { ParsedArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { formatTable } from './gates.command.js';
-import { callGateway, gatewayUrlOf } from './gateway-call.js';
+import { listAll, MAX_PAGE } from './gateway-pages.js';
 
 /**
  * `ledgerflow runs list`: runs, newest first, through the gateway's `GET /v1/runs` (scope `runs:read`,
- * docs/api.md), a page at a time. The next page is the one the gateway names: a `Link: <...>; rel="next"` header
- * (the gateway today; the body is then the array of runs), or a `next` field beside the runs in an object body
- * (`{ "items" | "runs" | "data": [...], "next": "<url or cursor>" }`; a bare cursor is sent as `?before=`). A
- * gateway that does not page answers every run at once; the list is then cut at `--limit`.
+ * docs/api.md), a page at a time, following the next page the gateway names (gateway-pages.ts) until `--limit`
+ * runs (or the last page with `--all`). A gateway that does not page answers every run at once; the list is then
+ * cut at `--limit`.
  */
 
 /** A run as `GET /v1/runs` lists it (the fields printed; the rest is kept for `--json`). */
@@ -25,28 +24,7 @@ interface RunRow {
 
 /** Runs listed without `--limit`. */
 export const DEFAULT_LIST_LIMIT = 100;
-/** The largest page `GET /v1/runs?limit=` accepts (docs/api.md). */
-const MAX_PAGE = 1000;
 const LIMIT = /^[1-9][0-9]{0,6}$/;
-
-/** One page of an answer: its runs and where the next page is (a path under the gateway), if anywhere. */
-export function pageOf(value: unknown, headers: Headers, base: string): { runs: RunRow[]; next?: string } {
-  const body = value as Record<string, unknown> | unknown[] | undefined;
-  const items = Array.isArray(body) ? body : (body?.items ?? body?.runs ?? body?.data);
-  if (!Array.isArray(items)) throw new Error('the gateway answered GET /v1/runs without a list of runs');
-  const fromBody = Array.isArray(body) ? undefined : body?.next;
-  const link = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(headers.get('link') ?? '')?.[1];
-  const next = typeof fromBody === 'string' && fromBody !== '' ? fromBody : link;
-  return { runs: items as RunRow[], ...(next === undefined ? {} : { next: pathOf(next, base) }) };
-}
-
-/** A next-page reference as a path of the gateway at `base`: a URL of another origin is refused (it would get the token). */
-function pathOf(next: string, base: string): string {
-  if (!next.startsWith('/') && !/^https?:/i.test(next)) return `/v1/runs?before=${encodeURIComponent(next)}`;
-  const url = new URL(next, base);
-  if (url.origin !== new URL(base).origin) throw new Error(`the next page is on another origin (${url.origin})`);
-  return `${url.pathname}${url.search}`;
-}
 
 function firstPath(args: ParsedArgs, pageSize: number): string {
   const query = new URLSearchParams({ limit: String(pageSize) });
@@ -69,30 +47,9 @@ async function list(args: ParsedArgs, io: CliIo): Promise<number> {
   const all = args.options.has('all');
   if (all && limitText !== undefined) throw new UsageError('--all and --limit exclude each other');
   const limit = all ? Infinity : Number(limitText ?? DEFAULT_LIST_LIMIT);
-  const base = gatewayUrlOf(io.env);
-  const runs: RunRow[] = [];
-  let path: string | undefined = firstPath(args, Math.min(limit, MAX_PAGE));
-  const fetched = new Set<string>();
-  while (path !== undefined && runs.length < limit) {
-    if (fetched.has(path)) {
-      io.err(`error: the gateway named ${path} as the next page again\n`);
-      return 1;
-    }
-    fetched.add(path);
-    const result = await callGateway(io, 'GET', path);
-    if (!result.ok) return 1;
-    let page;
-    try {
-      page = pageOf(result.value, result.headers, base);
-    } catch (error) {
-      io.err(`error: ${(error as Error).message}\n`);
-      return 1;
-    }
-    runs.push(...page.runs);
-    path = page.runs.length === 0 ? undefined : page.next;
-  }
-  const more = runs.length > limit || path !== undefined;
-  const shown = runs.slice(0, limit);
+  const listed = await listAll<RunRow>(io, firstPath(args, Math.min(limit, MAX_PAGE)), { max: limit });
+  if (listed === undefined) return 1;
+  const { items: shown, more } = listed;
   if (args.options.has('json')) io.out(`${JSON.stringify(shown, null, 2)}\n`);
   else if (shown.length === 0) io.out('no runs\n');
   else

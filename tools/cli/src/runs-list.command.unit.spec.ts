@@ -15,14 +15,14 @@ const run = (i: number) => ({
 });
 const RUNS = Array.from({ length: 7 }, (_, i) => run(i));
 
-/** Today's gateway: an array body, `limit` per page, the next page in a `Link` header with an opaque `before` cursor. */
+/** The gateway (docs/api.md, Lists): an array body, `limit` per page, the next page in a `Link` header with an opaque cursor. */
 function linkPaging(request: SeenRequest) {
   const url = new URL(request.url, 'http://gateway');
   const limit = Number(url.searchParams.get('limit') ?? 100);
-  const start = Number(url.searchParams.get('before') ?? 0);
+  const start = Number(url.searchParams.get('cursor') ?? 0);
   const page = RUNS.slice(start, start + limit);
   const rest = start + limit < RUNS.length;
-  url.searchParams.set('before', String(start + limit));
+  url.searchParams.set('cursor', String(start + limit));
   return {
     status: 200,
     body: page,
@@ -93,17 +93,17 @@ describe('ledgerflow runs list', () => {
     expect((JSON.parse(out) as unknown[]).length).toBe(7);
     expect(gateway.seen.map((s) => s.url)).toEqual([
       '/v1/runs?limit=1000',
-      '/v1/runs?limit=3&before=3',
-      '/v1/runs?limit=3&before=6',
+      '/v1/runs?limit=3&cursor=3',
+      '/v1/runs?limit=3&cursor=6',
     ]);
   });
 
-  it('follows a next field of an object body (a URL or a bare cursor sent as before=)', async () => {
+  it('follows a next field of an object body (a URL or a bare cursor sent as cursor=)', async () => {
     gateway.reply = (request) => {
-      const before = new URL(request.url, 'http://g').searchParams.get('before');
-      if (before === null)
-        return { status: 200, body: { items: RUNS.slice(0, 2), next: '/v1/runs?limit=2&before=c1' } };
-      if (before === 'c1') return { status: 200, body: { items: RUNS.slice(2, 4), next: 'c2' } };
+      const cursor = new URL(request.url, 'http://g').searchParams.get('cursor');
+      if (cursor === null)
+        return { status: 200, body: { items: RUNS.slice(0, 2), next: '/v1/runs?limit=2&cursor=c1' } };
+      if (cursor === 'c1') return { status: 200, body: { items: RUNS.slice(2, 4), next: 'c2' } };
       return { status: 200, body: { items: RUNS.slice(4, 5), next: null } };
     };
     const { code, out } = await cli('--all', '--json');
@@ -111,8 +111,8 @@ describe('ledgerflow runs list', () => {
     expect((JSON.parse(out) as unknown[]).length).toBe(5);
     expect(gateway.seen.map((s) => s.url)).toEqual([
       '/v1/runs?limit=1000',
-      '/v1/runs?limit=2&before=c1',
-      '/v1/runs?before=c2',
+      '/v1/runs?limit=2&cursor=c1',
+      '/v1/runs?limit=2&cursor=c2',
     ]);
   });
 
@@ -138,7 +138,10 @@ describe('ledgerflow runs list', () => {
     gateway.reply = () => ({ status: 200, body: [run(0)], headers: { link: '</v1/runs?limit=1000>; rel="next"' } });
     expect(await cli('--all')).toMatchObject({ code: 1, err: expect.stringContaining('as the next page again') });
     gateway.reply = () => ({ status: 200, body: { total: 3 } });
-    expect(await cli()).toMatchObject({ code: 1, err: expect.stringContaining('without a list of runs') });
+    expect(await cli()).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('answered GET /v1/runs without a list'),
+    });
   });
 
   it("prints the gateway's refusal (exit 1) and refuses a bad --limit or --all with --limit (exit 2)", async () => {

@@ -1,5 +1,6 @@
 import { stringOption, UsageError } from './args.js';
 import { callGateway } from './gateway-call.js';
+import { listAll } from './gateway-pages.js';
 import type { CliCommand, CliIo } from './command.js';
 import { formatTable } from './gates.command.js';
 
@@ -59,9 +60,9 @@ const list: CliCommand = {
   summary: 'List service accounts (never their keys)',
   details: EXIT_CODES,
   async run(_args, io) {
-    const result = await callGateway(io, 'GET', '/v1/service-accounts', undefined, adminToken(io));
-    if (!result.ok) return 1;
-    const accounts = result.value as AccountRow[];
+    const listed = await listAll<AccountRow>(io, '/v1/service-accounts', { token: adminToken(io) });
+    if (listed === undefined) return 1;
+    const accounts = listed.items;
     if (accounts.length === 0) {
       io.out('no service accounts\n');
       return 0;

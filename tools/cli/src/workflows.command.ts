@@ -6,6 +6,7 @@ import { UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 import { formatTable } from './gates.command.js';
 import { callGateway, TextBody } from './gateway-call.js';
+import { listAll } from './gateway-pages.js';
 
 /**
  * `ledgerflow workflows apply|list|show`: workflow definitions through the gateway (docs/definitions.md,
@@ -80,9 +81,9 @@ const list: CliCommand = {
   summary: 'List registered workflows with their latest version',
   details: EXIT_CODES,
   async run(_args, io) {
-    const result = await callGateway(io, 'GET', '/v1/workflows');
-    if (!result.ok) return 1;
-    const workflows = result.value as WorkflowSummary[];
+    const listed = await listAll<WorkflowSummary>(io, '/v1/workflows');
+    if (listed === undefined) return 1;
+    const workflows = listed.items;
     if (workflows.length === 0) {
       io.out('no workflows\n');
       return 0;
