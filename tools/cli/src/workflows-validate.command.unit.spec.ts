@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { WORKFLOW_SCHEMA_FILE, workflowJsonSchemaText } from '@ledgerflow/definitions';
 import { runCli } from './cli.js';
 import { installRoot } from './install-root.js';
 import { workflowsLocalCommands } from './workflows-validate.command.js';
 
+// Loaded as the command loads it (lazily: Nx forbids a static import of a library another file loads lazily).
+const { WORKFLOW_SCHEMA_FILE, workflowJsonSchemaText } = await import('@ledgerflow/definitions');
 const root = installRoot();
 const FIXTURES = join(root, 'libs/definitions/src/fixtures');
 
