@@ -102,7 +102,7 @@ describe('claim-review end to end', () => {
       { authorization: `Bearer ${await reviewerToken(stack, 'intern')}` },
     );
     expect(stranger.status).toBe(403);
-    expect(stranger.body?.error?.code).toBe('RUN.REVIEWER_NOT_NAMED');
+    expect(stranger.body?.error?.code).toBe('run_reviewer_not_named');
     const anonymous = await http(
       stack,
       'POST',
@@ -129,7 +129,7 @@ describe('claim-review end to end', () => {
       { authorization: lead },
     );
     expect(twice.status).toBe(409);
-    expect(twice.body?.error?.code).toBe('RUN.GATE_ALREADY_DECIDED');
+    expect(twice.body?.error?.code).toBe('run_gate_already_decided');
   }, 40_000);
 
   it('ends every run as its claim expects, recorded as events', async () => {

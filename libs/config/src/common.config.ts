@@ -118,7 +118,7 @@ export class CommonConfig {
 
   /**
    * Largest stored event, in bytes (the `StoredEvent` as JSON, after PII tokenization): every append over it
-   * fails with `STORE.EVENT_TOO_LARGE` (a run trigger: HTTP 413). Default 983040 (960 KiB: NATS's default
+   * fails with `store_event_too_large` (a run trigger: HTTP 413). Default 983040 (960 KiB: NATS's default
    * `max_payload` of 1 MiB less 64 KiB for headers); keep it under the NATS server's `max_payload`.
    */
   @Env('LEDGERFLOW_MAX_EVENT_BYTES', { default: '983040' })

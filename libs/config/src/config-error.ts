@@ -31,7 +31,7 @@ export function displayValue(variable: string, raw: string | undefined): string 
 }
 
 /**
- * The configuration is invalid: code `CONFIG.INVALID`, not retryable. The message lists every issue on its
+ * The configuration is invalid: code `config_invalid`, not retryable. The message lists every issue on its
  * own line as `- <VARIABLE>: <rule message> (rule <rule>; got <value>)`; `details.issues` holds them too.
  * Services stop on it (see {@link runOrExit}, exit code 78).
  */
@@ -41,7 +41,7 @@ export class ConfigError extends LedgerflowError {
   constructor(issues: readonly ConfigIssue[], configName = 'configuration') {
     const lines = issues.map((i) => `  - ${i.variable}: ${i.message} (rule ${i.rule}; got ${i.value})`);
     super(
-      'CONFIG.INVALID',
+      'config_invalid',
       `Invalid ${configName}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${lines.join('\n')}`,
       false,
       { issues: issues.map((i) => ({ ...i })) },

@@ -14,7 +14,7 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
  * (unset or empty: the `default`, else left as the class initialises it), converts it (see `convert`),
  * then validates the instance with class-validator. An unset variable that fails validation is reported
  * once, as missing (rule `required`, or the property's `requiredWhen`/`isDefined`).
- * @throws ConfigError (`CONFIG.INVALID`) listing every bad variable by name, its rule and its (masked) value.
+ * @throws ConfigError (`config_invalid`) listing every bad variable by name, its rule and its (masked) value.
  * @example const config = loadConfig(ExecutorConfig); // ExecutorConfig extends CommonConfig
  */
 export function loadConfig<T extends object>(ConfigClass: new () => T, env: EnvSource = process.env): T {

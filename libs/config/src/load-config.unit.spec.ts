@@ -111,7 +111,7 @@ describe('loadConfig', () => {
       }),
     );
     expect(error).toBeInstanceOf(LedgerflowError);
-    expect(error.code).toBe('CONFIG.INVALID');
+    expect(error.code).toBe('config_invalid');
     expect(error.retryable).toBe(false);
     const byVariable = Object.fromEntries(error.issues.map((i) => [i.variable, i]));
     expect(Object.keys(byVariable).sort()).toEqual([

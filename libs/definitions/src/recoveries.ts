@@ -1,4 +1,4 @@
-import { LedgerflowError, validatePlan } from '@ledgerflow/domain';
+import { LedgerflowError, currentErrorCode, validatePlan } from '@ledgerflow/domain';
 import type { PlanStep } from '@ledgerflow/domain';
 import { buildPlan } from './build-plan.js';
 import { DefinitionError } from './definition.errors.js';
@@ -13,12 +13,17 @@ export interface RecoveryMatch {
 
 /**
  * The recovery for step `stepId` failing with error code `code`: the first rule of `definition.recoveries` whose
- * `on.code` is `code` and whose `on.step` is `stepId` or absent; undefined when none applies.
+ * `on.code` is `code` and whose `on.step` is `stepId` or absent; undefined when none applies. Both codes are compared
+ * as this release spells them (`currentErrorCode`): a failure stored, or a rule registered, with a code of the
+ * earlier dotted spelling (`NATS.REQUEST_FAILED`) matches its snake_case name (`nats_request_failed`), and back.
  * @example recoveryFor(definition, 'fetch_invoice', 'token_expired') // { rule: 'refresh-token', steps: [refresh_token] }
  */
 export function recoveryFor(definition: WorkflowDefinition, stepId: string, code: string): RecoveryMatch | undefined {
+  const failed = currentErrorCode(code);
   const rule = (definition.recoveries ?? []).find(
-    (candidate) => candidate.on.code === code && (candidate.on.step === undefined || candidate.on.step === stepId),
+    (candidate) =>
+      currentErrorCode(candidate.on.code) === failed &&
+      (candidate.on.step === undefined || candidate.on.step === stepId),
   );
   return rule === undefined ? undefined : { rule: rule.id, steps: recoveryPlanSteps(definition, rule) };
 }

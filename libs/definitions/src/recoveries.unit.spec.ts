@@ -57,6 +57,23 @@ describe('recoveries', () => {
     expect(recoveryFor(parseDefinition(miniYaml(), 'mini.yaml'), 'b', 'token_expired')).toBeUndefined();
   });
 
+  it('recoveryFor: a code of the earlier dotted spelling matches its snake_case name, on either side', () => {
+    // A StepFailed stored before the rename carries `NATS.REQUEST_FAILED`; a definition registered then may name it.
+    const nats = parseDefinition(
+      miniYaml({
+        recoveries: [
+          { id: 'reconnect', on: { code: 'nats_request_failed' }, steps: [step('reconnect')] },
+          { id: 'old-spelling', on: { code: 'NATS.CONNECTION_CLOSED' }, steps: [step('reopen')] },
+        ],
+      }),
+      'mini.yaml',
+    );
+    expect(recoveryFor(nats, 'b', 'NATS.REQUEST_FAILED')?.rule).toBe('reconnect');
+    expect(recoveryFor(nats, 'b', 'nats_request_failed')?.rule).toBe('reconnect');
+    expect(recoveryFor(nats, 'b', 'nats_connection_closed')?.rule).toBe('old-spelling');
+    expect(recoveryFor(nats, 'b', 'NATS.TIMEOUT')).toBeUndefined();
+  });
+
   it('refuses a rule naming an unknown step, or without code or steps', () => {
     const unknown = failure(miniYaml({ recoveries: [{ on: { step: 'ghost', code: 'x' }, steps: [refresh] }] }));
     expect(unknown.code).toBe('definition_invalid');

@@ -11,7 +11,7 @@ import type { RunState } from './state.js';
  * `RecordStepSucceeded` of `step`: a `PlanRevised{author: 'tool:<tool>.<action>'}` appending them (validated like
  * any revision: shape, ids, agents, dependencies, no cycle, at most 50 steps; each added step is then evaluated by
  * policy like any step), or, when they cannot be taken, `RunFailed` with the validation's code (`workflow_depth_exceeded`
- * above 50 steps, `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_step`, `RUN.STEP_ID_RETIRED`, ...).
+ * above 50 steps, `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_step`, `run_step_id_retired`, ...).
  */
 export function stepsAddedByTool(
   state: RunState,

@@ -1,4 +1,4 @@
-import { LedgerflowError } from './errors.js';
+import { LedgerflowError, currentErrorCode } from './errors.js';
 import type { RunEvent, RunEventType } from './events.js';
 import { evolve } from './evolve.js';
 import { initialState } from './state.js';
@@ -90,7 +90,7 @@ function summaryOf(event: CheckpointSourceEvent, consequences: readonly Checkpoi
     }
     case 'StepFailed': {
       const error = (d.error ?? {}) as Data;
-      return `${String(d.stepId)} failed (attempt ${String(d.attempt)}): ${String(error.code)}${tail}`;
+      return `${String(d.stepId)} failed (attempt ${String(d.attempt)}): ${typeof error.code === 'string' ? currentErrorCode(error.code) : String(error.code)}${tail}`;
     }
     case 'StepSkipped':
       return `${String(d.stepId)} skipped: ${String(d.reason)}${tail}`;

@@ -140,7 +140,7 @@ describe('a low-confidence result opens a confidence gate', () => {
       ]);
     runSpec(held)
       .when({ type: 'OpenGate', data: { stepId: 'extract' } })
-      .thenThrows('RUN.GATE_WITHOUT_REVIEWERS', { source: 'confidence' });
+      .thenThrows('run_gate_without_reviewers', { source: 'confidence' });
   });
 
   it('approving releases the dependants; a corrected output is ground truth they read', () => {

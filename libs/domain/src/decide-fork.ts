@@ -7,12 +7,12 @@ import { queuedFor } from './decide-run.js';
 import { validatePlan } from './plan-validation.js';
 import type { RunState, StepState } from './state.js';
 
-/** Codes of `ForkRun`'s own refusals (besides `RUN.ALREADY_STARTED`). */
+/** Codes of `ForkRun`'s own refusals (besides `run_already_started`). */
 export const ForkErrorCodes = {
   /** The origin state has no plan (it was never started). */
-  ORIGIN_NOT_STARTED: 'RUN.FORK_ORIGIN_NOT_STARTED',
+  ORIGIN_NOT_STARTED: 'run_fork_origin_not_started',
   /** `forkedFrom.runId` is not the origin state's run, or the new run id is the origin's. */
-  ORIGIN_MISMATCH: 'RUN.FORK_ORIGIN_MISMATCH',
+  ORIGIN_MISMATCH: 'run_fork_origin_mismatch',
 } as const;
 
 /** Done in the origin: skipped, or succeeded with no review pending (a held result is not done). */
@@ -74,8 +74,8 @@ function carriedEvent(step: StepState, now: string): RunEvent {
  * `RunCompleted` (durationMs 0) when that leaves nothing to run, else `RunQueued` when the plan has `maxConcurrentRuns`. The executor then runs the other steps anew
  * (pending at attempt 1) under the policies in force: carried steps are `succeeded` and never start again.
  * `origin` is the origin run's state at the checkpoint (`stateAt`).
- * @throws DomainError RUN.ALREADY_STARTED (the new stream already holds a run: the fork was made before),
- *   RUN.FORK_ORIGIN_NOT_STARTED, RUN.FORK_ORIGIN_MISMATCH. @throws ValidationError from `validatePlan`.
+ * @throws DomainError run_already_started (the new stream already holds a run: the fork was made before),
+ *   run_fork_origin_not_started, run_fork_origin_mismatch. @throws ValidationError from `validatePlan`.
  */
 export function forkRun({ data }: ForkRun, state: RunState, now: string): RunEvent[] {
   const { runId, trigger, origin, forkedFrom } = data;

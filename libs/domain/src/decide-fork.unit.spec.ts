@@ -136,15 +136,15 @@ describe('ForkRun', () => {
 
   it('is refused for a run already there (a second fork at the same checkpoint), an empty origin or a mismatched one', () => {
     const forked = decide(fork(), foldRun([]), { now: NOW });
-    runSpec(forked).when(fork()).thenThrows('RUN.ALREADY_STARTED');
+    runSpec(forked).when(fork()).thenThrows('run_already_started');
     runSpec([])
       .when(fork({ origin: foldRun([]) }))
-      .thenThrows('RUN.FORK_ORIGIN_NOT_STARTED');
+      .thenThrows('run_fork_origin_not_started');
     runSpec([])
       .when(fork({ forkedFrom: { ...forkedFrom, runId: 'run-9' } }))
-      .thenThrows('RUN.FORK_ORIGIN_MISMATCH');
+      .thenThrows('run_fork_origin_mismatch');
     runSpec([])
       .when(fork({ runId: 'run-1' }))
-      .thenThrows('RUN.FORK_ORIGIN_MISMATCH');
+      .thenThrows('run_fork_origin_mismatch');
   });
 });

@@ -68,10 +68,10 @@ function redirectRevision(state: RunState, gate: GateState, revision: GateRevisi
  *   reason: the comment, else `gate "<id>" redirected by <reviewer>`): see `redirectRevision` for what is removed.
  * A gate is decided once, by a human it names: `matchReviewer` over the gate's current reviewers, with the
  * reviewer's id, roles and teams (reviewers.ts).
- * @throws DomainError RUN.NOT_RUNNING (run neither running nor paused), RUN.GATE_NOT_FOUND,
- *   RUN.GATE_ALREADY_DECIDED, RUN.ACTOR_CANNOT_DECIDE (reviewer kind is not `human`), RUN.REVIEWER_NOT_NAMED,
- *   RUN.DECISION_INVALID (redirect without revision, revision without redirect, correctedOutput other than
- *   approving a confidence gate), RUN.STEP_NOT_DOWNSTREAM; for a redirect, `RevisePlan`'s codes and plan codes.
+ * @throws DomainError run_not_running (run neither running nor paused), run_gate_not_found,
+ *   run_gate_already_decided, run_actor_cannot_decide (reviewer kind is not `human`), run_reviewer_not_named,
+ *   run_decision_invalid (redirect without revision, revision without redirect, correctedOutput other than
+ *   approving a confidence gate), run_step_not_downstream; for a redirect, `RevisePlan`'s codes and plan codes.
  */
 export function decideGate({ data }: DecideGate, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);

@@ -86,13 +86,13 @@ describe('DecideGate by role and team', () => {
     ).not.toHaveProperty('matchedAs');
   });
 
-  it('refuses a human with other roles and teams (RUN.REVIEWER_NOT_NAMED) and an agent holding the role (RUN.ACTOR_CANNOT_DECIDE)', () => {
+  it('refuses a human with other roles and teams (run_reviewer_not_named) and an agent holding the role (run_actor_cannot_decide)', () => {
     runSpec(payGateOpen)
       .when(decide('approve', human('eve', { roles: ['intern'], teams: ['sales'] })))
-      .thenThrows('RUN.REVIEWER_NOT_NAMED', { reviewer: 'eve' });
+      .thenThrows('run_reviewer_not_named', { reviewer: 'eve' });
     runSpec(payGateOpen)
       .when(decide('approve', { kind: 'agent', id: 'bot', roles: ['claims-lead'] }))
-      .thenThrows('RUN.ACTOR_CANNOT_DECIDE');
+      .thenThrows('run_actor_cannot_decide');
   });
 
   it('refuses a second decision, even by another named reviewer', () => {
@@ -104,7 +104,7 @@ describe('DecideGate by role and team', () => {
     ];
     runSpec(decided)
       .when(decide('reject', human('bo', { roles: ['claims-lead'] })))
-      .thenThrows('RUN.GATE_ALREADY_DECIDED', { decidedBy: 'ann' });
+      .thenThrows('run_gate_already_decided', { decidedBy: 'ann' });
   });
 });
 
@@ -149,7 +149,7 @@ describe('DecideGate redirect', () => {
     expect(nextActions(state, NOW)).toContainEqual({ type: 'evaluate_policy', stepId: 'manual_pay', attempt: 1 });
     runSpec([...payGateOpen, ...events])
       .when(decide('approve', human('ann')))
-      .thenThrows('RUN.GATE_ALREADY_DECIDED');
+      .thenThrows('run_gate_already_decided');
   });
 
   it('validates the revision like RevisePlan: a kept dependant of the removed step, a retired id, a step not after the gate', () => {
@@ -158,22 +158,22 @@ describe('DecideGate redirect', () => {
       .thenThrows('plan_unknown_dependency', { stepId: 'notify' });
     runSpec(payGateOpen)
       .when(decide('redirect', human('ann'), { revision: { addSteps: [aStep('pay')], removeStepIds: ['notify'] } }))
-      .thenThrows('RUN.STEP_ID_RETIRED');
+      .thenThrows('run_step_id_retired');
     runSpec(payGateOpen)
       .when(decide('redirect', human('ann'), { revision: { addSteps: [], removeStepIds: ['notify', 'audit'] } }))
-      .thenThrows('RUN.STEP_NOT_DOWNSTREAM', { stepId: 'audit' });
+      .thenThrows('run_step_not_downstream', { stepId: 'audit' });
   });
 
-  it('refuses a malformed decision: RUN.DECISION_INVALID', () => {
+  it('refuses a malformed decision: run_decision_invalid', () => {
     runSpec(payGateOpen)
       .when(decide('redirect', human('ann')))
-      .thenThrows('RUN.DECISION_INVALID', { field: 'revision' });
+      .thenThrows('run_decision_invalid', { field: 'revision' });
     runSpec(payGateOpen)
       .when(decide('approve', human('ann'), { revision: { addSteps: [], removeStepIds: [] } }))
-      .thenThrows('RUN.DECISION_INVALID', { field: 'revision' });
+      .thenThrows('run_decision_invalid', { field: 'revision' });
     runSpec(payGateOpen)
       .when(decide('approve', human('ann'), { correctedOutput: { amount: 1 } }))
-      .thenThrows('RUN.DECISION_INVALID', { field: 'correctedOutput' });
+      .thenThrows('run_decision_invalid', { field: 'correctedOutput' });
   });
 
   it('a redirect that leaves nothing to run completes the run', () => {
@@ -245,15 +245,15 @@ describe('escalation chains', () => {
       },
     ]);
     const afterFirst = [...waiting, ...opened, ...first];
-    runSpec(afterFirst).when(escalate, at('2026-05-01T10:02:29.999Z')).thenThrows('RUN.GATE_NOT_DUE');
+    runSpec(afterFirst).when(escalate, at('2026-05-01T10:02:29.999Z')).thenThrows('run_gate_not_due');
     runSpec(afterFirst)
       .when(decide('approve', human('ann')))
-      .thenThrows('RUN.REVIEWER_NOT_NAMED');
+      .thenThrows('run_reviewer_not_named');
     const second = runSpec(afterFirst).when(escalate, at('2026-05-01T10:03:00.000Z')).events();
     expect(second).toEqual([{ type: 'GateEscalated', data: { gateId: gateOf('pay'), level: 2, reviewers: ['cfo'] } }]);
     runSpec([...afterFirst, ...second])
       .when(escalate, at('2026-05-02T00:00:00.000Z'))
-      .thenThrows('RUN.GATE_NOT_ESCALATABLE', { level: 2 });
+      .thenThrows('run_gate_not_escalatable', { level: 2 });
     expect(
       runSpec([...afterFirst, ...second])
         .when(decide('approve', human('cfo')))

@@ -36,9 +36,9 @@ function exceptionOf(stepState: StepState, cumulativeConfidence: number): Confid
  * `dueAt = now + slaSeconds` when an SLA is set; `escalateTo` (level 1) omitted when empty; `escalation` (every
  * level, SLA resolved) and `slaSeconds` only for a chain (more than one level, or a level with its own SLA).
  * Allowed while paused.
- * @throws DomainError RUN.NOT_RUNNING (neither running nor paused), RUN.STEP_NOT_FOUND,
- *   RUN.STEP_NOT_AWAITING_APPROVAL (neither awaiting approval nor held for review), RUN.GATE_ALREADY_OPEN (the
- *   step's gate was already opened: one gate per step, opened once), RUN.GATE_WITHOUT_REVIEWERS (nobody named).
+ * @throws DomainError run_not_running (neither running nor paused), step_not_found,
+ *   run_step_not_awaiting_approval (neither awaiting approval nor held for review), run_gate_already_open (the
+ *   step's gate was already opened: one gate per step, opened once), run_gate_without_reviewers (nobody named).
  */
 export function openGate({ data }: OpenGate, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
@@ -102,8 +102,8 @@ export function openGate({ data }: OpenGate, state: RunState, now: string): RunE
  * level's reviewers replace the current ones. `dueAt = now + that level's slaSeconds` when a further level exists
  * and the level has an SLA (each level gets its whole SLA from the moment it is escalated to); without `dueAt`
  * the gate escalates no further. A gate opened with a flat `escalateTo` has one level.
- * @throws DomainError RUN.NOT_RUNNING, RUN.GATE_NOT_FOUND, RUN.GATE_ALREADY_DECIDED,
- *   RUN.GATE_NOT_ESCALATABLE (no level left), RUN.GATE_NOT_DUE (no dueAt, or dueAt after now).
+ * @throws DomainError run_not_running, run_gate_not_found, run_gate_already_decided,
+ *   run_gate_not_escalatable (no level left), run_gate_not_due (no dueAt, or dueAt after now).
  */
 export function escalateGate({ data }: EscalateGate, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);

@@ -58,31 +58,31 @@ describe('DecideGate', () => {
       ]);
   });
 
-  it('refuses an unknown gate, or one not opened yet: RUN.GATE_NOT_FOUND', () => {
+  it('refuses an unknown gate, or one not opened yet: run_gate_not_found', () => {
     runSpec(awaiting)
       .when(decideGate('approve'))
-      .thenThrows('RUN.GATE_NOT_FOUND', { gateId: gateOf('a') });
+      .thenThrows('run_gate_not_found', { gateId: gateOf('a') });
     runSpec(gateOpen)
       .when({ type: 'DecideGate', data: { gateId: gateOf('b'), reviewer: alice, outcome: 'approve' } })
-      .thenThrows('RUN.GATE_NOT_FOUND');
+      .thenThrows('run_gate_not_found');
   });
 
-  it('refuses a second decision: RUN.GATE_ALREADY_DECIDED', () => {
+  it('refuses a second decision: run_gate_already_decided', () => {
     runSpec([...gateOpen, ev.gateDecided('a')])
       .when(decideGate('reject', { kind: 'human', id: 'bob' }))
-      .thenThrows('RUN.GATE_ALREADY_DECIDED', { decidedBy: 'alice' });
+      .thenThrows('run_gate_already_decided', { decidedBy: 'alice' });
   });
 
-  it.each(['agent', 'service', 'system'] as const)('refuses a %s as decider: RUN.ACTOR_CANNOT_DECIDE', (kind) => {
+  it.each(['agent', 'service', 'system'] as const)('refuses a %s as decider: run_actor_cannot_decide', (kind) => {
     runSpec(gateOpen)
       .when(decideGate('approve', { kind, id: 'alice' }))
-      .thenThrows('RUN.ACTOR_CANNOT_DECIDE');
+      .thenThrows('run_actor_cannot_decide');
   });
 
-  it('refuses a human the gate does not name: RUN.REVIEWER_NOT_NAMED', () => {
+  it('refuses a human the gate does not name: run_reviewer_not_named', () => {
     runSpec(gateOpen)
       .when(decideGate('approve', { kind: 'human', id: 'mallory' }))
-      .thenThrows('RUN.REVIEWER_NOT_NAMED', { reviewer: 'mallory', reviewers: ['alice', 'bob'] });
+      .thenThrows('run_reviewer_not_named', { reviewer: 'mallory', reviewers: ['alice', 'bob'] });
   });
 
   it('after an escalation only the escalation reviewers may decide', () => {
@@ -90,7 +90,7 @@ describe('DecideGate', () => {
       ...gateOpen,
       { type: 'GateEscalated' as const, data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } },
     ];
-    runSpec(escalated).when(decideGate('approve', alice)).thenThrows('RUN.REVIEWER_NOT_NAMED');
+    runSpec(escalated).when(decideGate('approve', alice)).thenThrows('run_reviewer_not_named');
     expect(
       runSpec(escalated)
         .when(decideGate('approve', { kind: 'human', id: 'carol' }))
@@ -106,26 +106,26 @@ describe('EscalateGate', () => {
       .then([{ type: 'GateEscalated', data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } }]);
   });
 
-  it('refuses before dueAt: RUN.GATE_NOT_DUE', () => {
+  it('refuses before dueAt: run_gate_not_due', () => {
     runSpec(gateOpen)
       .when(escalate, at('2026-05-01T10:59:59.999Z'))
-      .thenThrows('RUN.GATE_NOT_DUE', { dueAt: '2026-05-01T11:00:00.000Z' });
+      .thenThrows('run_gate_not_due', { dueAt: '2026-05-01T11:00:00.000Z' });
   });
 
-  it('refuses a gate with no escalation left: RUN.GATE_NOT_ESCALATABLE', () => {
+  it('refuses a gate with no escalation left: run_gate_not_escalatable', () => {
     const escalated = [
       ...gateOpen,
       { type: 'GateEscalated' as const, data: { gateId: gateOf('a'), level: 1, reviewers: ['carol'] } },
     ];
     runSpec(escalated)
       .when(escalate, at('2026-05-02T00:00:00.000Z'))
-      .thenThrows('RUN.GATE_NOT_ESCALATABLE', { level: 1 });
+      .thenThrows('run_gate_not_escalatable', { level: 1 });
   });
 
-  it('refuses a decided gate (RUN.GATE_ALREADY_DECIDED) and an unknown one (RUN.GATE_NOT_FOUND)', () => {
+  it('refuses a decided gate (run_gate_already_decided) and an unknown one (run_gate_not_found)', () => {
     runSpec([...gateOpen, ev.gateDecided('a')])
       .when(escalate, at('2026-05-02T00:00:00.000Z'))
-      .thenThrows('RUN.GATE_ALREADY_DECIDED');
-    runSpec(ev.started(plan)).when(escalate).thenThrows('RUN.GATE_NOT_FOUND');
+      .thenThrows('run_gate_already_decided');
+    runSpec(ev.started(plan)).when(escalate).thenThrows('run_gate_not_found');
   });
 });

@@ -142,42 +142,42 @@ describe('OpenGate: the approval service opens the gate of a step awaiting appro
 });
 
 describe('OpenGate refusals', () => {
-  it('refuses a run not running nor paused: RUN.NOT_RUNNING', () => {
-    runSpec([]).when(openGate('a')).thenThrows('RUN.NOT_RUNNING', { status: 'none' });
+  it('refuses a run not running nor paused: run_not_running', () => {
+    runSpec([]).when(openGate('a')).thenThrows('run_not_running', { status: 'none' });
     runSpec([...awaitingPolicy, { type: 'RunCancelled', data: { reason: 'dup' } }])
       .when(openGate('a'))
-      .thenThrows('RUN.NOT_RUNNING', { status: 'cancelled' });
+      .thenThrows('run_not_running', { status: 'cancelled' });
   });
 
-  it('refuses an unknown step: RUN.STEP_NOT_FOUND', () => {
-    runSpec(awaitingPolicy).when(openGate('zz')).thenThrows('RUN.STEP_NOT_FOUND', { stepId: 'zz' });
+  it('refuses an unknown step: step_not_found', () => {
+    runSpec(awaitingPolicy).when(openGate('zz')).thenThrows('step_not_found', { stepId: 'zz' });
   });
 
-  it('refuses a step not awaiting approval (pending, allowed, approved): RUN.STEP_NOT_AWAITING_APPROVAL', () => {
+  it('refuses a step not awaiting approval (pending, allowed, approved): run_step_not_awaiting_approval', () => {
     runSpec(started)
       .when(openGate('a'))
-      .thenThrows('RUN.STEP_NOT_AWAITING_APPROVAL', { stepId: 'a', status: 'pending' });
+      .thenThrows('run_step_not_awaiting_approval', { stepId: 'a', status: 'pending' });
     runSpec([...started, ev.evaluated('a', 1, allow)])
       .when(openGate('a'))
-      .thenThrows('RUN.STEP_NOT_AWAITING_APPROVAL', { status: 'ready' });
+      .thenThrows('run_step_not_awaiting_approval', { status: 'ready' });
     runSpec([...started, ...ev.gated('a'), ev.gateDecided('a')])
       .when(openGate('a'))
-      .thenThrows('RUN.STEP_NOT_AWAITING_APPROVAL', { status: 'ready' });
+      .thenThrows('run_step_not_awaiting_approval', { status: 'ready' });
   });
 
-  it('refuses a second opening: RUN.GATE_ALREADY_OPEN', () => {
+  it('refuses a second opening: run_gate_already_open', () => {
     const opened = [...awaitingPolicy, ...runSpec(awaitingPolicy).when(openGate('a')).events()];
     runSpec(opened)
       .when(openGate('a'))
-      .thenThrows('RUN.GATE_ALREADY_OPEN', { stepId: 'a', gateId: gateOf('a'), status: 'open' });
+      .thenThrows('run_gate_already_open', { stepId: 'a', gateId: gateOf('a'), status: 'open' });
   });
 
-  it('refuses a gate nobody could decide: RUN.GATE_WITHOUT_REVIEWERS', () => {
+  it('refuses a gate nobody could decide: run_gate_without_reviewers', () => {
     // RecordStepPolicyDecision refuses such a decision; only a history from another writer can hold it.
     const { gate: _gate, ...noGate } = requireApproval;
     runSpec([...started, ev.evaluated('a', 1, noGate)])
       .when(openGate('a'))
-      .thenThrows('RUN.GATE_WITHOUT_REVIEWERS', { stepId: 'a', source: 'policy' });
+      .thenThrows('run_gate_without_reviewers', { stepId: 'a', source: 'policy' });
   });
 });
 

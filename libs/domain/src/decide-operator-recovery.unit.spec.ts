@@ -91,10 +91,10 @@ describe('SkipStep and CancelRun record who asked', () => {
     expect(events.map((event) => event.type)).toEqual(['StepSkipped', 'RunCompleted']);
   });
 
-  it('refuses to skip a required step: RUN.STEP_NOT_OPTIONAL', () => {
+  it('refuses to skip a required step: run_step_not_optional', () => {
     runSpec(payFailed)
       .when({ type: 'SkipStep', data: { stepId: 'pay', reason: 'x', runDurationMs: 5, requestedBy: 'ops-ann' } })
-      .thenThrows('RUN.STEP_NOT_OPTIONAL', { stepId: 'pay' });
+      .thenThrows('run_step_not_optional', { stepId: 'pay' });
   });
 
   it('RunCancelled carries requestedBy', () => {
@@ -144,9 +144,9 @@ describe('RecoverStep', () => {
     expect(nextActions(refreshed, NOW)).toEqual([{ type: 'evaluate_policy', stepId: 'pay', attempt: 2 }]);
   });
 
-  it('is idempotent per failed attempt: a second RecoverStep is RUN.STEP_NOT_FAILED', () => {
+  it('is idempotent per failed attempt: a second RecoverStep is run_step_not_failed', () => {
     const recovered = [...payFailed, ...runSpec(payFailed).when(recover()).events()];
-    runSpec(recovered).when(recover()).thenThrows('RUN.STEP_NOT_FAILED', { status: 'pending', currentAttempt: 2 });
+    runSpec(recovered).when(recover()).thenThrows('run_step_not_failed', { status: 'pending', currentAttempt: 2 });
   });
 
   it('fires once for the same recovery steps: after another failure they are plan_duplicate_step', () => {
@@ -161,8 +161,8 @@ describe('RecoverStep', () => {
   });
 
   it('refuses a step that did not fail at that attempt, and an empty recovery', () => {
-    runSpec(payFailed).when(recover(3)).thenThrows('RUN.STEP_NOT_FAILED', { attempt: 3 });
-    runSpec(payFailed).when(recover(1, [])).thenThrows('RUN.REVISION_EMPTY');
+    runSpec(payFailed).when(recover(3)).thenThrows('run_step_not_failed', { attempt: 3 });
+    runSpec(payFailed).when(recover(1, [])).thenThrows('run_revision_empty');
   });
 
   it('pauses on the recovery step when it fails too', () => {

@@ -54,16 +54,16 @@ describe('DequeueRun', () => {
       .then([dequeued]);
   });
 
-  it('refuses a run that is not queued: RUN.NOT_QUEUED', () => {
+  it('refuses a run that is not queued: run_not_queued', () => {
     runSpec([...ev.started(limited), queued, dequeued])
       .when(dequeue)
-      .thenThrows('RUN.NOT_QUEUED', { status: 'running' });
+      .thenThrows('run_not_queued', { status: 'running' });
     runSpec([...ev.started(limited), queued, { type: 'RunCancelled', data: { reason: 'x' } }])
       .when(dequeue)
-      .thenThrows('RUN.NOT_QUEUED', { status: 'cancelled' });
+      .thenThrows('run_not_queued', { status: 'cancelled' });
     runSpec(ev.started(aPlan([a])))
       .when(dequeue)
-      .thenThrows('RUN.NOT_QUEUED', { status: 'running' });
+      .thenThrows('run_not_queued', { status: 'running' });
   });
 });
 
@@ -76,10 +76,10 @@ describe('a queued run', () => {
       .then([{ type: 'RunCancelled', data: { reason: 'not needed' } }]);
   });
 
-  it('cannot be paused: RUN.NOT_RUNNING', () => {
+  it('cannot be paused: run_not_running', () => {
     runSpec(given)
       .when({ type: 'PauseRun', data: { reason: 'x' } })
-      .thenThrows('RUN.NOT_RUNNING', { status: 'queued' });
+      .thenThrows('run_not_running', { status: 'queued' });
   });
 
   it('times out: queued time counts toward the run timeout', () => {

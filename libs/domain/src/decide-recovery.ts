@@ -20,7 +20,7 @@ import type { RunState } from './state.js';
  * with the operator's `agent` (substitute), `reason` and `requestedBy` when given. An operator retry is not bounded
  * by `retry.maxAttempts`. A substitute agent must be declared in `plan.agents`; whether it may use the step's tool
  * action is the policy's decision when the attempt is evaluated (with that agent's capabilities).
- * @throws DomainError RUN.NOT_RUNNING (neither running nor paused), RUN.STEP_NOT_FOUND, RUN.STEP_NOT_FAILED.
+ * @throws DomainError run_not_running (neither running nor paused), step_not_found, run_step_not_failed.
  * @throws ValidationError `plan_unknown_agent` for a substitute agent the plan does not declare.
  */
 export function retryStep({ data }: RetryStep, state: RunState, now: string): RunEvent[] {
@@ -74,7 +74,7 @@ function settle(
 /**
  * `SkipStep` -> `StepSkipped` (with the operator's `requestedBy`; its dependants may then go on), preceded by `RunResumed{step_skipped}`
  * when the run was paused and can move again, followed by `RunCompleted` when every step is done.
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_OPTIONAL, RUN.STEP_NOT_SKIPPABLE
+ * @throws DomainError run_not_running, step_not_found, run_step_not_optional, run_step_not_skippable
  *   (status is not pending or failed).
  */
 export function skipStep({ data }: SkipStep, state: RunState, now: string): RunEvent[] {
@@ -108,8 +108,8 @@ export function skipStep({ data }: SkipStep, state: RunState, now: string): RunE
  * Preceded by `RunResumed{plan_revised}` when the run was paused for a failed step and can move again
  * (an operator's pause is kept); followed by `RunCompleted` when nothing is left to run, or
  * `RunPaused{step_failed}` when only a failed step is left.
- * @throws DomainError RUN.NOT_RUNNING, RUN.REVISION_EMPTY, RUN.STEP_NOT_FOUND (a removed id),
- *   RUN.STEP_ALREADY_STARTED (a removed step is running or succeeded), RUN.STEP_ID_RETIRED (an added id
+ * @throws DomainError run_not_running, run_revision_empty, step_not_found (a removed id),
+ *   run_step_already_started (a removed step is running or succeeded), run_step_id_retired (an added id
  *   belonged to a removed step that had started or opened a gate). @throws ValidationError from `validatePlan`.
  */
 export function revisePlan({ data }: RevisePlan, state: RunState, now: string): RunEvent[] {
@@ -147,8 +147,8 @@ export function cancelRunRequested(command: CancelRun, state: RunState): RunEven
  * addedSteps: recoverySteps, addedDependencies: {<stepId>: recovery ids}}` + `StepRetryScheduled{attempt + 1, delayMs: 0,
  * waitsFor: recovery ids}`: one commit. The failed step goes back to `pending` at the next attempt and runs once
  * its recovery steps are done (docs/definitions.md, "Recoveries": the planner revises on its own).
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_FAILED (not failed at `attempt`: already
- *   recovered or retried; callers read it as "done"), RUN.REVISION_EMPTY (no recovery step), RUN.STEP_ID_RETIRED.
+ * @throws DomainError run_not_running, step_not_found, run_step_not_failed (not failed at `attempt`: already
+ *   recovered or retried; callers read it as "done"), run_revision_empty (no recovery step), run_step_id_retired.
  * @throws ValidationError from `validatePlan` (e.g. `plan_duplicate_step` when the recovery steps are in the plan
  *   already: a rule fires once per run for the same steps; `workflow_depth_exceeded`).
  */

@@ -25,10 +25,10 @@ describe('RetryStep', () => {
       .then([{ type: 'RunResumed', data: { reason: 'step_retried' } }, ev.retryScheduled('a', 2, 0, NOW)]);
   });
 
-  it('refuses a step that is not failed: RUN.STEP_NOT_FAILED', () => {
+  it('refuses a step that is not failed: run_step_not_failed', () => {
     runSpec(ev.started(plan))
       .when({ type: 'RetryStep', data: { stepId: 'a' } })
-      .thenThrows('RUN.STEP_NOT_FAILED', { status: 'pending' });
+      .thenThrows('run_step_not_failed', { status: 'pending' });
   });
 });
 
@@ -54,14 +54,14 @@ describe('SkipStep', () => {
       ]);
   });
 
-  it('refuses a step that is not optional: RUN.STEP_NOT_OPTIONAL', () => {
-    runSpec(ev.started(plan)).when(skip('b')).thenThrows('RUN.STEP_NOT_OPTIONAL', { stepId: 'b' });
+  it('refuses a step that is not optional: run_step_not_optional', () => {
+    runSpec(ev.started(plan)).when(skip('b')).thenThrows('run_step_not_optional', { stepId: 'b' });
   });
 
-  it('refuses a running step: RUN.STEP_NOT_SKIPPABLE', () => {
+  it('refuses a running step: run_step_not_skippable', () => {
     runSpec([...ev.started(plan), ...ev.running(a)])
       .when(skip('a'))
-      .thenThrows('RUN.STEP_NOT_SKIPPABLE', { status: 'running' });
+      .thenThrows('run_step_not_skippable', { status: 'running' });
   });
 });
 
@@ -116,13 +116,13 @@ describe('RevisePlan', () => {
     ).toEqual(['PlanRevised', 'RunCompleted']);
   });
 
-  it('refuses to remove a succeeded or running step: RUN.STEP_ALREADY_STARTED', () => {
+  it('refuses to remove a succeeded or running step: run_step_already_started', () => {
     runSpec([...ev.started(plan), ...ev.ran(a)])
       .when(revise([], ['a']))
-      .thenThrows('RUN.STEP_ALREADY_STARTED', { stepId: 'a', status: 'succeeded' });
+      .thenThrows('run_step_already_started', { stepId: 'a', status: 'succeeded' });
     runSpec([...ev.started(plan), ...ev.running(a)])
       .when(revise([], ['a']))
-      .thenThrows('RUN.STEP_ALREADY_STARTED', { status: 'running' });
+      .thenThrows('run_step_already_started', { status: 'running' });
   });
 
   it('validates the revised plan: removing a step others depend on is plan_unknown_dependency', () => {
@@ -134,19 +134,19 @@ describe('RevisePlan', () => {
       .thenThrows('plan_duplicate_step');
   });
 
-  it('refuses an empty revision (RUN.REVISION_EMPTY) and an unknown removed step (RUN.STEP_NOT_FOUND)', () => {
-    runSpec(ev.started(plan)).when(revise([], [])).thenThrows('RUN.REVISION_EMPTY');
+  it('refuses an empty revision (run_revision_empty) and an unknown removed step (step_not_found)', () => {
+    runSpec(ev.started(plan)).when(revise([], [])).thenThrows('run_revision_empty');
     runSpec(ev.started(plan))
       .when(revise([], ['ghost']))
-      .thenThrows('RUN.STEP_NOT_FOUND');
+      .thenThrows('step_not_found');
   });
 });
 
 describe('RevisePlan and step ids', () => {
-  it('refuses to bring back the id of a removed step that had started: RUN.STEP_ID_RETIRED', () => {
+  it('refuses to bring back the id of a removed step that had started: run_step_id_retired', () => {
     runSpec(failedPaused)
       .when(revise([aStep('a', { optional: true }), b], ['a', 'b']))
-      .thenThrows('RUN.STEP_ID_RETIRED', { stepId: 'a' });
+      .thenThrows('run_step_id_retired', { stepId: 'a' });
     const removed = [
       ...failedPaused,
       ...runSpec(failedPaused)
@@ -156,6 +156,6 @@ describe('RevisePlan and step ids', () => {
     expect(foldRun(removed).retiredStepIds).toEqual(['a']);
     runSpec(removed)
       .when(revise([aStep('a')], []))
-      .thenThrows('RUN.STEP_ID_RETIRED');
+      .thenThrows('run_step_id_retired');
   });
 });

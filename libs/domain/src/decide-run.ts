@@ -19,7 +19,7 @@ export function queuedFor(plan: Plan): RunQueued[] {
 /**
  * `StartRun` -> `RunTriggered`, `PlanCreated`, and `RunQueued` when the plan declares `maxConcurrentRuns`
  * (the run is `queued` until `DequeueRun`).
- * @throws DomainError RUN.ALREADY_STARTED (the stream already holds a run), RUN.PLAN_MISMATCH (the plan is
+ * @throws DomainError run_already_started (the stream already holds a run), run_plan_mismatch (the plan is
  *   of another workflow id/version). @throws ValidationError from `validatePlan`.
  */
 export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
@@ -47,7 +47,7 @@ export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
 
 /**
  * `DequeueRun` -> `RunDequeued{dequeuedAt: now}`: the queued run runs (its first steps become next actions).
- * @throws DomainError RUN.NOT_QUEUED (not queued: already dequeued by another executor, or ended meanwhile).
+ * @throws DomainError run_not_queued (not queued: already dequeued by another executor, or ended meanwhile).
  */
 export function dequeueRun(_command: DequeueRun, state: RunState, now: string): RunEvent[] {
   if (state.status !== 'queued')
@@ -59,7 +59,7 @@ export function dequeueRun(_command: DequeueRun, state: RunState, now: string): 
 
 /**
  * `CancelRun` -> `RunCancelled`.
- * @throws DomainError RUN.NOT_RUNNING (never started), RUN.ALREADY_ENDED (completed, failed or cancelled).
+ * @throws DomainError run_not_running (never started), run_already_ended (completed, failed or cancelled).
  */
 export function cancelRun({ data }: CancelRun, state: RunState): RunEvent[] {
   if (state.status === 'none') refuse(RunErrorCodes.NOT_RUNNING, 'run was never started', { status: state.status });
@@ -68,7 +68,7 @@ export function cancelRun({ data }: CancelRun, state: RunState): RunEvent[] {
   return [{ type: 'RunCancelled', data: { reason: data.reason } }];
 }
 
-/** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError RUN.NOT_RUNNING (also a queued run). */
+/** `PauseRun` -> `RunPaused{reason}`: nothing new starts until resumed. @throws DomainError run_not_running (also a queued run). */
 export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
   if (state.status !== 'running')
     refuse(RunErrorCodes.NOT_RUNNING, `run is ${state.status}; only a running run can be paused`, {
@@ -89,7 +89,7 @@ export function pauseRun({ data }: PauseRun, state: RunState): RunEvent[] {
 
 /**
  * `ResumeRun` -> `RunResumed{reason}`.
- * @throws DomainError RUN.NOT_PAUSED; RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it).
+ * @throws DomainError run_not_paused; run_stalled when only a failed step is left (retry, skip or revise it).
  */
 export function resumeRun({ data }: ResumeRun, state: RunState): RunEvent[] {
   if (state.status !== 'paused')

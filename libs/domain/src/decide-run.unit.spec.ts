@@ -22,14 +22,14 @@ describe('StartRun', () => {
     runSpec([]).when(startRun()).then(ev.started(plan));
   });
 
-  it('refuses a second start: RUN.ALREADY_STARTED', () => {
-    runSpec(ev.started(plan)).when(startRun()).thenThrows('RUN.ALREADY_STARTED', { status: 'running' });
+  it('refuses a second start: run_already_started', () => {
+    runSpec(ev.started(plan)).when(startRun()).thenThrows('run_already_started', { status: 'running' });
   });
 
-  it('refuses a plan of another workflow version: RUN.PLAN_MISMATCH', () => {
+  it('refuses a plan of another workflow version: run_plan_mismatch', () => {
     runSpec([])
       .when(startRun({ workflowVersion: '2.0.0' }))
-      .thenThrows('RUN.PLAN_MISMATCH');
+      .thenThrows('run_plan_mismatch');
   });
 
   it('refuses an invalid plan with its validation code', () => {
@@ -56,17 +56,17 @@ describe('CancelRun', () => {
       .then([{ type: 'RunCancelled', data: { reason: 'duplicate claim' } }]);
   });
 
-  it('refuses an ended run: RUN.ALREADY_ENDED', () => {
+  it('refuses an ended run: run_already_ended', () => {
     runSpec([...ev.started(plan), { type: 'RunCancelled', data: { reason: 'x' } }])
       .when(cancel)
-      .thenThrows('RUN.ALREADY_ENDED', { status: 'cancelled' });
+      .thenThrows('run_already_ended', { status: 'cancelled' });
     runSpec([...ev.started(plan), { type: 'RunCompleted', data: { completedAt: NOW, durationMs: 5 } }])
       .when(cancel)
-      .thenThrows('RUN.ALREADY_ENDED');
+      .thenThrows('run_already_ended');
   });
 
-  it('refuses a run that never started: RUN.NOT_RUNNING', () => {
-    runSpec([]).when(cancel).thenThrows('RUN.NOT_RUNNING');
+  it('refuses a run that never started: run_not_running', () => {
+    runSpec([]).when(cancel).thenThrows('run_not_running');
   });
 });
 
@@ -80,19 +80,19 @@ describe('PauseRun and ResumeRun', () => {
       .then([{ type: 'RunResumed', data: { reason: 'done' } }]);
   });
 
-  it('refuses to pause a paused run (RUN.NOT_RUNNING) or resume a running one (RUN.NOT_PAUSED)', () => {
+  it('refuses to pause a paused run (run_not_running) or resume a running one (run_not_paused)', () => {
     runSpec([...ev.started(plan), ev.paused('maintenance')])
       .when({ type: 'PauseRun', data: { reason: 'again' } })
-      .thenThrows('RUN.NOT_RUNNING');
+      .thenThrows('run_not_running');
     runSpec(ev.started(plan))
       .when({ type: 'ResumeRun', data: { reason: 'go' } })
-      .thenThrows('RUN.NOT_PAUSED');
+      .thenThrows('run_not_paused');
   });
 
-  it('refuses to resume while only a failed step is left: RUN.RUN_STALLED', () => {
+  it('refuses to resume while only a failed step is left: run_stalled', () => {
     const given = [...ev.started(plan), ...ev.running(a), ev.failed('a'), ev.paused('step_failed', 'a')];
     runSpec(given)
       .when({ type: 'ResumeRun', data: { reason: 'go' } })
-      .thenThrows('RUN.RUN_STALLED', { stepId: 'a' });
+      .thenThrows('run_stalled', { stepId: 'a' });
   });
 });

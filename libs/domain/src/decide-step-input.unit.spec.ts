@@ -72,18 +72,18 @@ describe('RecordStepInputFailed', () => {
     expect(nextActions(foldRun([...given, ...events]), NOW)).toEqual([]);
   });
 
-  it('refuses an attempt that is not about to start: RUN.STEP_NOT_STARTABLE', () => {
+  it('refuses an attempt that is not about to start: run_step_not_startable', () => {
     const started = ev.started(aPlan([a, b]));
     runSpec([...started, ...ev.running(a)])
       .when(inputFailed(broken))
-      .thenThrows('RUN.STEP_NOT_STARTABLE', { status: 'running' });
+      .thenThrows('run_step_not_startable', { status: 'running' });
     runSpec(started)
       .when(inputFailed(broken, 'a', 2))
-      .thenThrows('RUN.STEP_NOT_STARTABLE', { currentAttempt: 1 });
-    runSpec(started).when(inputFailed(broken, 'b')).thenThrows('RUN.STEP_NOT_STARTABLE', { status: 'pending' });
+      .thenThrows('run_step_not_startable', { currentAttempt: 1 });
+    runSpec(started).when(inputFailed(broken, 'b')).thenThrows('run_step_not_startable', { status: 'pending' });
     runSpec([...started, ev.evaluated('a', 1, requireApproval)])
       .when(inputFailed(broken))
-      .thenThrows('RUN.STEP_NOT_STARTABLE', { status: 'awaiting_approval' });
+      .thenThrows('run_step_not_startable', { status: 'awaiting_approval' });
     const retryNotDue = [
       ...started,
       ev.failed('a', 1, true),
@@ -91,12 +91,12 @@ describe('RecordStepInputFailed', () => {
     ];
     runSpec(retryNotDue)
       .when(inputFailed(broken, 'a', 2))
-      .thenThrows('RUN.STEP_NOT_STARTABLE', { status: 'retry_scheduled' });
+      .thenThrows('run_step_not_startable', { status: 'retry_scheduled' });
   });
 
-  it('refuses when the run is not running: RUN.NOT_RUNNING', () => {
+  it('refuses when the run is not running: run_not_running', () => {
     runSpec([...ev.started(aPlan([a])), ev.paused('maintenance')])
       .when(inputFailed(broken))
-      .thenThrows('RUN.NOT_RUNNING');
+      .thenThrows('run_not_running');
   });
 });

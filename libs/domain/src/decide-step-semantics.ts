@@ -19,8 +19,8 @@ import { isoToEpochMs } from './time.js';
 /**
  * `SkipStepByCondition` -> `StepSkipped{reason: 'condition_false'}` (+ `RunCompleted` when that was the last step).
  * Dependants see the step as skipped, like an operator's skip: they run when their other dependencies are done.
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_WITHOUT_CONDITION (the step has no `when`),
- *   RUN.STEP_NOT_EVALUABLE (not pending with its dependencies done at that attempt: it moved on meanwhile).
+ * @throws DomainError run_not_running, step_not_found, run_step_without_condition (the step has no `when`),
+ *   run_step_not_evaluable (not pending with its dependencies done at that attempt: it moved on meanwhile).
  */
 export function skipStepByCondition({ data }: SkipStepByCondition, state: RunState, now: string): RunEvent[] {
   requireActive(state, false);
@@ -51,8 +51,8 @@ export function skipStepByCondition({ data }: SkipStepByCondition, state: RunSta
 /**
  * `TimeOutRun` -> `RunFailed{code: 'run_timed_out'}` once the run is `plan.timeoutMs` old, queued, running or paused
  * (queued and paused time count: the limit is on the run's age). Steps still running are abandoned: their results are refused later.
- * @throws DomainError RUN.NOT_RUNNING (neither queued, running nor paused), RUN.RUN_WITHOUT_TIMEOUT (the plan has no
- *   `timeoutMs`), RUN.RUN_NOT_TIMED_OUT (`runDurationMs` < `timeoutMs`).
+ * @throws DomainError run_not_running (neither queued, running nor paused), run_without_timeout (the plan has no
+ *   `timeoutMs`), run_not_timed_out (`runDurationMs` < `timeoutMs`).
  */
 export function timeOutRun({ data }: TimeOutRun, state: RunState, now: string): RunEvent[] {
   if (state.status !== 'queued') requireActive(state, true);
@@ -79,8 +79,8 @@ export function timeOutRun({ data }: TimeOutRun, state: RunState, now: string): 
 /**
  * `CompleteExternalStep` -> `StepSucceeded{completedBy, matchedAs?}` (durationMs since `StepStarted`) + what follows
  * for the run (`RunCompleted` when it was the last step). Accepted while the run is running or paused.
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_EXTERNAL, RUN.STEP_NOT_RUNNING (not started
- *   yet, or already completed or failed), RUN.ACTOR_CANNOT_DECIDE (not a human), RUN.REVIEWER_NOT_NAMED (the step's
+ * @throws DomainError run_not_running, step_not_found, run_step_not_external, run_step_not_running (not started
+ *   yet, or already completed or failed), run_actor_cannot_decide (not a human), run_reviewer_not_named (the step's
  *   `reviewers` do not name the actor by id, role or team).
  */
 export function completeExternalStep({ data }: CompleteExternalStep, state: RunState, now: string): RunEvent[] {

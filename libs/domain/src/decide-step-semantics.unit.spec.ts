@@ -37,14 +37,14 @@ describe('SkipStepByCondition (a step whose when condition is false)', () => {
   });
 
   it('is refused before the dependencies are done, and for a step without a condition', () => {
-    runSpec(ev.started(plan)).when(skip()).thenThrows('RUN.STEP_NOT_EVALUABLE', { stepId: 'b', status: 'pending' });
-    runSpec(ev.started(plan)).when(skip('a')).thenThrows('RUN.STEP_WITHOUT_CONDITION', { stepId: 'a' });
+    runSpec(ev.started(plan)).when(skip()).thenThrows('run_step_not_evaluable', { stepId: 'b', status: 'pending' });
+    runSpec(ev.started(plan)).when(skip('a')).thenThrows('run_step_without_condition', { stepId: 'a' });
   });
 
   it('is refused once the step was evaluated (the condition held)', () => {
     runSpec([...ev.started(plan), ...ev.ran(a), ev.evaluated('b')])
       .when(skip())
-      .thenThrows('RUN.STEP_NOT_EVALUABLE', { status: 'ready' });
+      .thenThrows('run_step_not_evaluable', { status: 'ready' });
   });
 });
 
@@ -76,13 +76,13 @@ describe('TimeOutRun', () => {
   it('is refused before the deadline, without a timeout, and once the run ended', () => {
     runSpec(ev.started(timed))
       .when(timeOut(9_999))
-      .thenThrows('RUN.RUN_NOT_TIMED_OUT', { timeoutMs: 10_000, runDurationMs: 9_999 });
+      .thenThrows('run_not_timed_out', { timeoutMs: 10_000, runDurationMs: 9_999 });
     runSpec(ev.started(aPlan([a])))
       .when(timeOut(1e9))
-      .thenThrows('RUN.RUN_WITHOUT_TIMEOUT');
+      .thenThrows('run_without_timeout');
     runSpec([...ev.started(timed), timedOut])
       .when(timeOut(20_000))
-      .thenThrows('RUN.NOT_RUNNING');
+      .thenThrows('run_not_running');
   });
 
   it('a timeout beyond the longest timer is an invalid plan', () => {
@@ -118,7 +118,7 @@ describe('external steps', () => {
     runSpec(given)
       .when(startReview)
       .then([ev.stepStarted(review)]);
-    runSpec(ev.started(plan)).when(startReview).thenThrows('RUN.STEP_NOT_READY');
+    runSpec(ev.started(plan)).when(startReview).thenThrows('run_step_not_ready');
   });
 
   it('a named reviewer completes it: StepSucceeded with completedBy, then the run completes', () => {
@@ -167,16 +167,16 @@ describe('external steps', () => {
   it('refuses a person it does not name, a service, a tool step, and a task not waiting', () => {
     runSpec(waiting)
       .when(complete({ kind: 'human', id: 'mallory' }))
-      .thenThrows('RUN.REVIEWER_NOT_NAMED', { stepId: 'review', reviewer: 'mallory' });
+      .thenThrows('run_reviewer_not_named', { stepId: 'review', reviewer: 'mallory' });
     runSpec(waiting)
       .when(complete({ kind: 'service', id: 'dana' } as never))
-      .thenThrows('RUN.ACTOR_CANNOT_DECIDE');
+      .thenThrows('run_actor_cannot_decide');
     runSpec([...ev.started(plan), ...ev.running(a)])
       .when({ type: 'CompleteExternalStep', data: { stepId: 'a', output: {}, actor: dana, runDurationMs: 1 } })
-      .thenThrows('RUN.STEP_NOT_EXTERNAL');
+      .thenThrows('run_step_not_external');
     runSpec([...ev.started(plan), ...ev.ran(a)])
       .when(complete())
-      .thenThrows('RUN.STEP_NOT_RUNNING', { status: 'pending' });
+      .thenThrows('run_step_not_running', { status: 'pending' });
   });
 
   it('an external step must name well-formed reviewers and has no gate', () => {

@@ -24,8 +24,8 @@ import { addMilliseconds } from './time.js';
  * when a gate is needed (policy `require_approval`, or the step declares a gate not yet approved; a retry
  * of a step whose gate was approved needs none: one gate per step), else `ready`. The gate itself is opened
  * by the approval service with `OpenGate` (see `gatesToOpen`); this command emits no `GateOpened`.
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_EVALUABLE (not pending with
- *   dependencies met nor a due retry, or another attempt), RUN.GATE_WITHOUT_REVIEWERS (a gate is needed but
+ * @throws DomainError run_not_running, step_not_found, run_step_not_evaluable (not pending with
+ *   dependencies met nor a due retry, or another attempt), run_gate_without_reviewers (a gate is needed but
  *   neither `decision.gate` nor the step's gate names a reviewer: nobody could ever open and decide it).
  */
 export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, state: RunState, now: string): RunEvent[] {
@@ -67,8 +67,8 @@ export function recordStepPolicyDecision({ data }: RecordStepPolicyDecision, sta
  * `StartStep` -> `StepStarted` (agent, tool, action, timeoutMs from the plan; startedAt = now). An `external`
  * step starts with no policy decision (there is no tool call to authorize; whoever completes it must be named in
  * its `reviewers`): from pending with its dependencies done, or from a due retry.
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_ALREADY_STARTED (that attempt ran or
- *   runs), RUN.STEP_NOT_READY, RUN.CONCURRENCY_LIMIT_REACHED (`plan.concurrency` steps running).
+ * @throws DomainError run_not_running, step_not_found, run_step_already_started (that attempt ran or
+ *   runs), run_step_not_ready, run_concurrency_limit_reached (`plan.concurrency` steps running).
  */
 export function startStep({ data }: StartStep, state: RunState, now: string): RunEvent[] {
   requireActive(state, false);
@@ -124,8 +124,8 @@ export function startStep({ data }: StartStep, state: RunState, now: string): Ru
  * no executor runs) whose executor is gone; the caller decides that it is gone (executor-presence.ts). Appended with
  * an expected revision, so of two replicas reclaiming at once one wins and only it dispatches. Nothing when
  * `executor` already has the attempt. The run may be paused (a paused run's running steps still finish).
- * @throws DomainError RUN.NOT_RUNNING (the run ended), RUN.STEP_NOT_FOUND, RUN.STEP_NOT_RUNNING (that attempt is not
- *   running: it finished, or another attempt runs), RUN.STEP_EXTERNAL.
+ * @throws DomainError run_not_running (the run ended), step_not_found, run_step_not_running (that attempt is not
+ *   running: it finished, or another attempt runs), run_step_external.
  */
 export function reclaimStep({ data }: ReclaimStep, state: RunState, now: string): RunEvent[] {
   const step = requireRunningAttempt(state, data.stepId, data.attempt);
@@ -171,8 +171,8 @@ function requireRunningAttempt(state: RunState, stepId: string, attempt: number)
  * neither completes nor lets the step's dependants start until its `confidence` gate is approved or redirected.
  * `addSteps` (from the tool's result): + `PlanRevised{author: 'tool:<tool>.<action>'}` in the same commit, or
  * + `RunFailed{code}` when the plan cannot take them, e.g. `workflow_depth_exceeded` past 50 steps (added-steps.ts).
- * @throws DomainError RUN.NOT_RUNNING (run neither running nor paused), RUN.STEP_NOT_FOUND,
- *   RUN.STEP_NOT_RUNNING (not running with that attempt: callers treat it as "already recorded").
+ * @throws DomainError run_not_running (run neither running nor paused), step_not_found,
+ *   run_step_not_running (not running with that attempt: callers treat it as "already recorded").
  */
 export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunState, now: string): RunEvent[] {
   const step = requireRunningAttempt(state, data.stepId, data.attempt);
@@ -207,7 +207,7 @@ export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunSta
  * `RecordStepFailed` -> `StepFailed`, then `StepRetryScheduled{attempt + 1, delayMs, dueAt}` when the
  * error is retryable and `attempt < retry.maxAttempts` (delay: `retryDelayMs`); otherwise the step stays
  * failed and, when nothing else can move, `RunPaused{reason: 'step_failed', stepId}`.
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_RUNNING.
+ * @throws DomainError run_not_running, step_not_found, run_step_not_running.
  */
 export function recordStepFailed({ data }: RecordStepFailed, state: RunState, now: string): RunEvent[] {
   const step = requireRunningAttempt(state, data.stepId, data.attempt);
@@ -224,7 +224,7 @@ export function recordStepFailed({ data }: RecordStepFailed, state: RunState, no
  * `RecordStepInputFailed` -> `StepFailed{durationMs: 0}` for an attempt that never started, then as
  * `RecordStepFailed` (retry when `error.retryable` and attempts remain, else the run pauses when nothing
  * else can move). Accepted while the attempt waits for policy (evaluable at `now`) or is ready to start.
- * @throws DomainError RUN.NOT_RUNNING, RUN.STEP_NOT_FOUND, RUN.STEP_NOT_STARTABLE (neither evaluable nor
+ * @throws DomainError run_not_running, step_not_found, run_step_not_startable (neither evaluable nor
  *   ready with that attempt: it started, ended, awaits approval, or another attempt is current).
  */
 export function recordStepInputFailed({ data }: RecordStepInputFailed, state: RunState, now: string): RunEvent[] {

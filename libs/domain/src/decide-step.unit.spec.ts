@@ -97,19 +97,19 @@ describe('RecordStepPolicyDecision', () => {
     expect(gatesToOpen(state)).toEqual([]);
   });
 
-  it('refuses a step whose dependencies have not succeeded: RUN.STEP_NOT_EVALUABLE', () => {
+  it('refuses a step whose dependencies have not succeeded: run_step_not_evaluable', () => {
     runSpec([...started, ...ev.running(a)])
       .when(evaluate('b'))
-      .thenThrows('RUN.STEP_NOT_EVALUABLE', { stepId: 'b', status: 'pending' });
+      .thenThrows('run_step_not_evaluable', { stepId: 'b', status: 'pending' });
   });
 
-  it('refuses another attempt than the current one, and a step already evaluated: RUN.STEP_NOT_EVALUABLE', () => {
+  it('refuses another attempt than the current one, and a step already evaluated: run_step_not_evaluable', () => {
     runSpec(started)
       .when(evaluate('a', allow, 2))
-      .thenThrows('RUN.STEP_NOT_EVALUABLE', { currentAttempt: 1 });
+      .thenThrows('run_step_not_evaluable', { currentAttempt: 1 });
     runSpec([...started, ev.evaluated('a')])
       .when(evaluate('a'))
-      .thenThrows('RUN.STEP_NOT_EVALUABLE', { status: 'ready' });
+      .thenThrows('run_step_not_evaluable', { status: 'ready' });
   });
 
   it('evaluates a scheduled retry only once it is due', () => {
@@ -121,24 +121,24 @@ describe('RecordStepPolicyDecision', () => {
     ];
     runSpec(given)
       .when(evaluate('a', allow, 2), at('2026-05-01T10:00:00.999Z'))
-      .thenThrows('RUN.STEP_NOT_EVALUABLE', { status: 'retry_scheduled' });
+      .thenThrows('run_step_not_evaluable', { status: 'retry_scheduled' });
     runSpec(given)
       .when(evaluate('a', allow, 2), at('2026-05-01T10:00:01.000Z'))
       .then([ev.evaluated('a', 2)]);
   });
 
-  it('refuses when the run is paused (RUN.NOT_RUNNING) or the step unknown (RUN.STEP_NOT_FOUND)', () => {
+  it('refuses when the run is paused (run_not_running) or the step unknown (step_not_found)', () => {
     runSpec([...started, ev.paused('maintenance')])
       .when(evaluate('a'))
-      .thenThrows('RUN.NOT_RUNNING', { status: 'paused' });
-    runSpec(started).when(evaluate('zz')).thenThrows('RUN.STEP_NOT_FOUND', { stepId: 'zz' });
+      .thenThrows('run_not_running', { status: 'paused' });
+    runSpec(started).when(evaluate('zz')).thenThrows('step_not_found', { stepId: 'zz' });
   });
 
-  it('refuses require_approval when no reviewer is named anywhere: RUN.GATE_WITHOUT_REVIEWERS', () => {
+  it('refuses require_approval when no reviewer is named anywhere: run_gate_without_reviewers', () => {
     const { gate: _gate, ...noGate } = requireApproval;
     runSpec(started)
       .when(evaluate('a', noGate))
-      .thenThrows('RUN.GATE_WITHOUT_REVIEWERS', { stepId: 'a', auditId: 'audit-3' });
+      .thenThrows('run_gate_without_reviewers', { stepId: 'a', auditId: 'audit-3' });
     const declared = aPlan([aStep('a', { gate: { reviewers: ['dana'] } })]);
     runSpec(ev.started(declared))
       .when(evaluate('a', noGate))
@@ -153,39 +153,39 @@ describe('StartStep', () => {
       .then([ev.stepStarted(a)]);
   });
 
-  it('refuses a step already started with that attempt: RUN.STEP_ALREADY_STARTED', () => {
+  it('refuses a step already started with that attempt: run_step_already_started', () => {
     runSpec([...started, ...ev.running(a)])
       .when(start('a'))
-      .thenThrows('RUN.STEP_ALREADY_STARTED', { status: 'running' });
+      .thenThrows('run_step_already_started', { status: 'running' });
     runSpec([...started, ...ev.ran(a)])
       .when(start('a'))
-      .thenThrows('RUN.STEP_ALREADY_STARTED', { status: 'succeeded' });
+      .thenThrows('run_step_already_started', { status: 'succeeded' });
   });
 
-  it('refuses a step not evaluated, awaiting approval, or evaluated for another attempt: RUN.STEP_NOT_READY', () => {
-    runSpec(started).when(start('a')).thenThrows('RUN.STEP_NOT_READY', { status: 'pending' });
+  it('refuses a step not evaluated, awaiting approval, or evaluated for another attempt: run_step_not_ready', () => {
+    runSpec(started).when(start('a')).thenThrows('run_step_not_ready', { status: 'pending' });
     runSpec([...started, ev.evaluated('a', 1, requireApproval)])
       .when(start('a'))
-      .thenThrows('RUN.STEP_NOT_READY', { status: 'awaiting_approval' });
+      .thenThrows('run_step_not_ready', { status: 'awaiting_approval' });
     runSpec([...started, ...ev.gated('a')])
       .when(start('a'))
-      .thenThrows('RUN.STEP_NOT_READY', { status: 'awaiting_approval' });
+      .thenThrows('run_step_not_ready', { status: 'awaiting_approval' });
     runSpec([...started, ev.evaluated('a')])
       .when(start('a', 2))
-      .thenThrows('RUN.STEP_NOT_READY');
+      .thenThrows('run_step_not_ready');
   });
 
-  it('refuses beyond plan.concurrency running steps: RUN.CONCURRENCY_LIMIT_REACHED', () => {
+  it('refuses beyond plan.concurrency running steps: run_concurrency_limit_reached', () => {
     const one = aPlan([a, c], { concurrency: 1 });
     runSpec([...ev.started(one), ...ev.running(a), ev.evaluated('c')])
       .when(start('c'))
-      .thenThrows('RUN.CONCURRENCY_LIMIT_REACHED', { limit: 1 });
+      .thenThrows('run_concurrency_limit_reached', { limit: 1 });
   });
 
-  it('refuses when the run is paused: RUN.NOT_RUNNING', () => {
+  it('refuses when the run is paused: run_not_running', () => {
     runSpec([...started, ev.evaluated('a'), ev.paused('maintenance')])
       .when(start('a'))
-      .thenThrows('RUN.NOT_RUNNING');
+      .thenThrows('run_not_running');
   });
 });
 
@@ -241,16 +241,16 @@ describe('RecordStepSucceeded', () => {
     expect(events[1]).toEqual(ev.paused('step_failed', 'a'));
   });
 
-  it('refuses a step not running with that attempt (already recorded): RUN.STEP_NOT_RUNNING', () => {
+  it('refuses a step not running with that attempt (already recorded): run_step_not_running', () => {
     runSpec([...started, ...ev.ran(a)])
       .when(succeed('a'))
-      .thenThrows('RUN.STEP_NOT_RUNNING', { status: 'succeeded' });
+      .thenThrows('run_step_not_running', { status: 'succeeded' });
     runSpec([...started, ...ev.running(a)])
       .when(succeed('a', 2))
-      .thenThrows('RUN.STEP_NOT_RUNNING');
+      .thenThrows('run_step_not_running');
   });
 
-  it('records a result while paused, not after the run ended (RUN.NOT_RUNNING)', () => {
+  it('records a result while paused, not after the run ended (run_not_running)', () => {
     const given = [...started, ...ev.running(a)];
     expect(
       runSpec([...given, ev.paused('maintenance')])
@@ -259,7 +259,7 @@ describe('RecordStepSucceeded', () => {
     ).toBe('StepSucceeded');
     runSpec([...given, { type: 'RunCancelled', data: { reason: 'x' } }])
       .when(succeed('a'))
-      .thenThrows('RUN.NOT_RUNNING');
+      .thenThrows('run_not_running');
   });
 });
 
@@ -324,8 +324,8 @@ describe('RecordStepFailed', () => {
       .then([ev.failed('a', 1, false)]);
   });
 
-  it('refuses a step not running: RUN.STEP_NOT_RUNNING', () => {
-    runSpec(started).when(fail('a')).thenThrows('RUN.STEP_NOT_RUNNING', { status: 'pending' });
+  it('refuses a step not running: run_step_not_running', () => {
+    runSpec(started).when(fail('a')).thenThrows('run_step_not_running', { status: 'pending' });
   });
 });
 
@@ -389,13 +389,13 @@ describe('ReclaimStep (an executor instance takes over a running attempt whose e
   it('refuses an attempt that is not running, another attempt, an ended run and an external step', () => {
     runSpec([...started, ev.evaluated('a')])
       .when(reclaim('a', 'host-b:22'))
-      .thenThrows('RUN.STEP_NOT_RUNNING', { stepId: 'a', status: 'ready' });
+      .thenThrows('run_step_not_running', { stepId: 'a', status: 'ready' });
     runSpec([...started, ...startedBy('host-a:11')])
       .when(reclaim('a', 'host-b:22', 2))
-      .thenThrows('RUN.STEP_NOT_RUNNING', { attempt: 2 });
+      .thenThrows('run_step_not_running', { attempt: 2 });
     runSpec([...started, ...ev.running(a), ev.succeeded('a')])
       .when(reclaim('a', 'host-b:22'))
-      .thenThrows('RUN.STEP_NOT_RUNNING', { status: 'succeeded' });
+      .thenThrows('run_step_not_running', { status: 'succeeded' });
     const review = aStep('review', { kind: 'external', tool: 'external', action: 'task', reviewers: ['user:dana'] });
     const external = aPlan([review]);
     const externalStarted = {
@@ -414,6 +414,6 @@ describe('ReclaimStep (an executor instance takes over a running attempt whose e
     } as RunEvent;
     runSpec([...ev.started(external), externalStarted])
       .when(reclaim('review', 'host-b:22'))
-      .thenThrows('RUN.STEP_EXTERNAL', { stepId: 'review' });
+      .thenThrows('run_step_external', { stepId: 'review' });
   });
 });

@@ -18,7 +18,7 @@ export function nowOf(context: DecideContext): string {
   return addMilliseconds(context.now, 0);
 }
 
-/** Refuses unless the run is running (or, with `allowPaused`, paused): `RUN.NOT_RUNNING`. */
+/** Refuses unless the run is running (or, with `allowPaused`, paused): `run_not_running`. */
 export function requireActive(state: RunState, allowPaused: boolean): void {
   if (state.status === 'running' || (allowPaused && state.status === 'paused')) return;
   refuse(
@@ -28,7 +28,7 @@ export function requireActive(state: RunState, allowPaused: boolean): void {
   );
 }
 
-/** The plan step and its state, or `RUN.STEP_NOT_FOUND`. */
+/** The plan step and its state, or `step_not_found`. */
 export function requireStep(state: RunState, stepId: string): { step: PlanStep; stepState: StepState } {
   const step = planStepOf(state, stepId);
   const stepState = state.steps[stepId];
@@ -36,7 +36,7 @@ export function requireStep(state: RunState, stepId: string): { step: PlanStep; 
   return { step, stepState };
 }
 
-/** The gate, or `RUN.GATE_NOT_FOUND`; `RUN.GATE_ALREADY_DECIDED` unless it is open. */
+/** The gate, or `run_gate_not_found`; `run_gate_already_decided` unless it is open. */
 export function requireOpenGate(state: RunState, gateId: string): GateState {
   const gate = state.gates[gateId];
   if (!gate) refuse(RunErrorCodes.GATE_NOT_FOUND, `gate "${gateId}" was never opened in this run`, { gateId });

@@ -23,7 +23,7 @@ import type { RunState } from './state.js';
  * is derived from it in UTC form `YYYY-MM-DDTHH:mm:ss.sssZ`. Each command handler documents its events
  * and error codes (decide-run.ts, decide-step.ts, decide-gate.ts, decide-recovery.ts).
  *
- * @throws DomainError with a `RUN.*` code (see `RunErrorCodes`) when the command breaks an invariant.
+ * @throws DomainError with a `run_*` code (see `RunErrorCodes`) when the command breaks an invariant.
  * @throws ValidationError `plan_*` / `workflow_depth_exceeded` for an invalid plan (StartRun, RevisePlan),
  *   `invalid_timestamp` for a malformed `context.now`.
  * @example

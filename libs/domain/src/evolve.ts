@@ -3,6 +3,7 @@ import { applyPlanRevision } from './plan.js';
 import type { PlanStep } from './plan.js';
 import { withAddedDependencies, withStepAgent } from './plan-changes.js';
 import type { AddedDependencies } from './plan-changes.js';
+import { currentErrorCode } from './errors.js';
 import type { RunEvent } from './events.js';
 import { gateIdOf } from './events.js';
 import { gateRequired, planStepOf, usedStepId } from './run-rules.js';
@@ -111,7 +112,7 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
         ...step,
         attempt,
         status: 'blocked',
-        blocked: { code, reason, policies },
+        blocked: { code: currentErrorCode(code), reason, policies },
       }));
     }
     case 'GateOpened': {
@@ -225,7 +226,9 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
       }));
     }
     case 'StepFailed': {
-      const { stepId, attempt, error, durationMs, failedAt } = event.data;
+      const { stepId, attempt, durationMs, failedAt } = event.data;
+      // A code stored before the rename of the dotted codes is read as today's (RENAMED_ERROR_CODES).
+      const error = { ...event.data.error, code: currentErrorCode(event.data.error.code) };
       return updateStep(state, stepId, (step) => ({ ...step, status: 'failed', attempt, error, durationMs, failedAt }));
     }
     case 'StepRetryScheduled': {
@@ -267,7 +270,8 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
         durationMs: event.data.durationMs,
       };
     case 'RunFailed': {
-      const { code, reason, stepId, failedAt } = event.data;
+      const { reason, stepId, failedAt } = event.data;
+      const code = currentErrorCode(event.data.code);
       return {
         ...withoutKeys(state, ['pause']),
         status: 'failed',

@@ -52,6 +52,38 @@ describe('evolve', () => {
     });
   });
 
+  it('reads an error code stored in its earlier dotted spelling as the snake_case code (StepFailed, RunFailed)', () => {
+    const stored: RunEvent[] = [
+      ...ev.started(plan),
+      ...ev.running(a),
+      {
+        type: 'StepFailed',
+        data: {
+          stepId: 'a',
+          attempt: 1,
+          error: { code: 'NATS.REPLY_MALFORMED', message: 'reply on lf.tool.t.a is not valid JSON', retryable: false },
+          durationMs: 12,
+          failedAt: NOW,
+        },
+      },
+      {
+        type: 'RunFailed',
+        data: { code: 'RUN.STEP_ID_RETIRED', reason: 'step "a" asked for x', stepId: 'a', failedAt: NOW },
+      },
+    ];
+    const state = foldRun(stored);
+    expect(state.steps['a']?.error).toEqual({
+      code: 'nats_reply_malformed',
+      message: 'reply on lf.tool.t.a is not valid JSON',
+      retryable: false,
+    });
+    expect(state.failure).toMatchObject({ code: 'run_step_id_retired', stepId: 'a' });
+    // The stored event itself is not rewritten.
+    expect((stored[stored.length - 2] as Extract<RunEvent, { type: 'StepFailed' }>).data.error.code).toBe(
+      'NATS.REPLY_MALFORMED',
+    );
+  });
+
   it('keeps the last error and retry due time, and clears them when an attempt succeeds', () => {
     const failed = foldRun([
       ...ev.started(plan),

@@ -84,7 +84,7 @@ function requirement(
  * (policy's first; a level's SLA the policy's, else the definition's); `slaSeconds` is the policy's, or the
  * definition's when the policy sets none; the reason and source stay the policy's. Neither side's reviewers
  * are dropped, so whoever either rule names may decide.
- * The result may name no reviewer: callers refuse that with `RUN.GATE_WITHOUT_REVIEWERS`.
+ * The result may name no reviewer: callers refuse that with `run_gate_without_reviewers`.
  */
 export function gateRequirementOf(step: PlanStep, decision: PolicyDecision | undefined): GateRequirement {
   const declared = step.gate;

@@ -12,7 +12,7 @@ import type { RunState } from './state.js';
  * Checks a revision of the run's plan and returns the plan after it (removals, additions, then added dependencies):
  * a removed step must exist and be neither running nor succeeded (a revision never re-runs or discards completed
  * work); an added id must not be retired; the result must pass `validatePlan` (at most 50 steps, no cycle, ...).
- * @throws DomainError RUN.STEP_NOT_FOUND, RUN.STEP_ALREADY_STARTED, RUN.STEP_ID_RETIRED.
+ * @throws DomainError step_not_found, run_step_already_started, run_step_id_retired.
  * @throws ValidationError from `validatePlan` (`workflow_depth_exceeded`, `plan_cycle`, `plan_duplicate_step`, ...).
  */
 export function checkRevision(

@@ -35,7 +35,7 @@ describe('event store append latency (ledgerflow.event_store.append.duration)', 
     await store.append('s-1', [event('e1')], { expectedRevision: 'no_stream' });
     await store.append('s-1', [event('e2')], { expectedRevision: 0 });
     await expect(store.append('s-1', [event('e3')], { expectedRevision: 0 })).rejects.toMatchObject({
-      code: 'STORE.CONCURRENCY',
+      code: 'store_concurrency',
     });
     const { resourceMetrics } = await reader.collect();
     const metric = resourceMetrics.scopeMetrics

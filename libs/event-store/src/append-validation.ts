@@ -1,5 +1,5 @@
 import { ValidationError } from '@ledgerflow/domain';
-import { EventTooLargeError } from './errors.js';
+import { EventTooLargeError, StoreErrorCodes } from './errors.js';
 import type { ExpectedRevision, NewEvent } from './event-store.port.js';
 
 /**
@@ -29,10 +29,10 @@ export function storedEventBytes(streamId: string, event: NewEvent): number {
 /**
  * Checks an append's arguments before any adapter touches its store.
  * @param maxEventBytes largest {@link storedEventBytes} of one event; default {@link DEFAULT_MAX_EVENT_BYTES}.
- * @throws ValidationError (`STORE.INVALID_APPEND`) naming the field: `streamId` must be a non-empty string,
+ * @throws ValidationError (`store_invalid_append`) naming the field: `streamId` must be a non-empty string,
  *   `expectedRevision` one of `'no_stream' | 'stream_exists' | 'any'` or an integer >= 0, and each
  *   `events[i].type` and `events[i].metadata.eventId` non-empty strings.
- * @throws EventTooLargeError (`STORE.EVENT_TOO_LARGE`, not retryable) naming the event type, stream, size
+ * @throws EventTooLargeError (`store_event_too_large`, not retryable) naming the event type, stream, size
  *   and limit when one event's stored size exceeds `maxEventBytes`.
  */
 export function validateAppend(
@@ -65,13 +65,13 @@ export function validateAppend(
 
 /**
  * Checks a `maxEventBytes` option of an adapter.
- * @throws ValidationError (`STORE.INVALID_CONFIG`) unless it is an integer >= 1024.
+ * @throws ValidationError (`store_invalid_config`) unless it is an integer >= 1024.
  */
 export function checkMaxEventBytes(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_EVENT_BYTES;
   if (!Number.isSafeInteger(value) || value < 1024) {
     throw new ValidationError(
-      'STORE.INVALID_CONFIG',
+      StoreErrorCodes.INVALID_CONFIG,
       `maxEventBytes must be an integer >= 1024, got ${JSON.stringify(value)}`,
       {
         field: 'maxEventBytes',
@@ -83,5 +83,5 @@ export function checkMaxEventBytes(value: number | undefined): number {
 }
 
 function invalid(field: string, rule: string): ValidationError {
-  return new ValidationError('STORE.INVALID_APPEND', `${field} ${rule}`, { field, rule });
+  return new ValidationError(StoreErrorCodes.INVALID_APPEND, `${field} ${rule}`, { field, rule });
 }

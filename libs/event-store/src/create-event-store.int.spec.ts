@@ -36,7 +36,7 @@ describe('createEventStore', () => {
 
   it('names the missing option or the unknown kind', async () => {
     await expect(createEventStore({ kind: 'sqlite' })).rejects.toMatchObject({
-      code: 'STORE.INVALID_CONFIG',
+      code: 'store_invalid_config',
       details: { field: 'sqlitePath' },
     });
     await expect(createEventStore({ kind: 'eventstoredb' })).rejects.toMatchObject({

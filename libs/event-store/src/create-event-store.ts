@@ -1,4 +1,5 @@
 import { ValidationError } from '@ledgerflow/domain';
+import { StoreErrorCodes } from './errors.js';
 import type { EventStore } from './event-store.port.js';
 import { InMemoryEventStore } from './in-memory.event-store.js';
 import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite.event-store.js';
@@ -22,7 +23,7 @@ export interface CreateEventStoreOptions {
 
 /**
  * Builds the configured `EventStore`.
- * @throws ValidationError (`STORE.INVALID_CONFIG`) when the option the kind needs is missing or the kind is unknown.
+ * @throws ValidationError (`store_invalid_config`) when the option the kind needs is missing or the kind is unknown.
  */
 export async function createEventStore(options: CreateEventStoreOptions): Promise<EventStore> {
   const limit = options.maxEventBytes !== undefined ? { maxEventBytes: options.maxEventBytes } : {};
@@ -42,7 +43,7 @@ export async function createEventStore(options: CreateEventStoreOptions): Promis
     default: {
       const kind: never = options.kind;
       throw new ValidationError(
-        'STORE.INVALID_CONFIG',
+        StoreErrorCodes.INVALID_CONFIG,
         `kind must be 'sqlite', 'eventstoredb' or 'memory', got ${JSON.stringify(kind)}`,
         {
           field: 'kind',
@@ -54,7 +55,7 @@ export async function createEventStore(options: CreateEventStoreOptions): Promis
 }
 
 function missing(field: string, kind: string): ValidationError {
-  return new ValidationError('STORE.INVALID_CONFIG', `${field} is required when kind is '${kind}'`, {
+  return new ValidationError(StoreErrorCodes.INVALID_CONFIG, `${field} is required when kind is '${kind}'`, {
     field,
     rule: 'required',
   });

@@ -1,16 +1,30 @@
 import { LedgerflowError } from '@ledgerflow/domain';
 import type { ExpectedRevision } from './event-store.port.js';
 
+/**
+ * Every code of an event store error: the four error classes below and the `ValidationError`s of a malformed append
+ * (`INVALID_APPEND`), checkpoint (`INVALID_CHECKPOINT`) or store configuration (`INVALID_CONFIG`, at start-up).
+ */
+export const StoreErrorCodes = {
+  CONCURRENCY: 'store_concurrency',
+  DUPLICATE_EVENT: 'store_duplicate_event',
+  UNAVAILABLE: 'store_unavailable',
+  EVENT_TOO_LARGE: 'store_event_too_large',
+  INVALID_APPEND: 'store_invalid_append',
+  INVALID_CHECKPOINT: 'store_invalid_checkpoint',
+  INVALID_CONFIG: 'store_invalid_config',
+} as const;
+
 /** The stream's actual state in a conflict: the revision of its last event, or `'no_stream'`. */
 export type ActualRevision = number | 'no_stream';
 
 /**
  * An append's expected revision did not match the stream (optimistic concurrency).
- * Code `STORE.CONCURRENCY`, retryable: re-read the stream, decide again and append again.
+ * Code `store_concurrency`, retryable: re-read the stream, decide again and append again.
  * `details`: `{ streamId, expected, actual }` where `actual` is the stream's last revision or `'no_stream'`.
  */
 export class ConcurrencyError extends LedgerflowError {
-  static readonly code = 'STORE.CONCURRENCY';
+  static readonly code = StoreErrorCodes.CONCURRENCY;
   declare readonly details: { streamId: string; expected: ExpectedRevision; actual: ActualRevision };
 
   constructor(streamId: string, expected: ExpectedRevision, actual: ActualRevision) {
@@ -25,11 +39,11 @@ export class ConcurrencyError extends LedgerflowError {
 
 /**
  * An event id in the append is already stored, and the append is not an exact repeat of the earlier one
- * (same stream, same ids in the same order). Code `STORE.DUPLICATE_EVENT`, not retryable.
+ * (same stream, same ids in the same order). Code `store_duplicate_event`, not retryable.
  * `details`: `{ streamId, eventId }`.
  */
 export class DuplicateEventError extends LedgerflowError {
-  static readonly code = 'STORE.DUPLICATE_EVENT';
+  static readonly code = StoreErrorCodes.DUPLICATE_EVENT;
 
   constructor(streamId: string, eventId: string) {
     super(
@@ -43,10 +57,10 @@ export class DuplicateEventError extends LedgerflowError {
 
 /**
  * The store could not be reached, or stayed locked by another writer past its busy timeout.
- * Code `STORE.UNAVAILABLE`, retryable. `details`: `{ operation, reason }`.
+ * Code `store_unavailable`, retryable. `details`: `{ operation, reason }`.
  */
 export class StoreUnavailableError extends LedgerflowError {
-  static readonly code = 'STORE.UNAVAILABLE';
+  static readonly code = StoreErrorCodes.UNAVAILABLE;
 
   constructor(operation: string, reason: string, cause?: unknown) {
     super(StoreUnavailableError.code, `Event store unavailable during ${operation}: ${reason}`, true, {
@@ -60,11 +74,11 @@ export class StoreUnavailableError extends LedgerflowError {
 /**
  * An event is larger than the store accepts: its stored form (the `StoredEvent` as JSON, UTF-8, as the
  * relay publishes it) exceeds `limit` bytes, so the bus could not carry it (NATS `max_payload`, default
- * 1 MiB, see docs/operations.md "Limits"). Code `STORE.EVENT_TOO_LARGE`, not retryable: nothing of the
+ * 1 MiB, see docs/operations.md "Limits"). Code `store_event_too_large`, not retryable: nothing of the
  * append is written. `details`: `{ streamId, eventType, index, size, limit }` (`size`, `limit` in bytes).
  */
 export class EventTooLargeError extends LedgerflowError {
-  static readonly code = 'STORE.EVENT_TOO_LARGE';
+  static readonly code = StoreErrorCodes.EVENT_TOO_LARGE;
   declare readonly details: { streamId: string; eventType: string; index: number; size: number; limit: number };
 
   constructor(streamId: string, eventType: string, index: number, size: number, limit: number) {

@@ -171,7 +171,7 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
           .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(EventTooLargeError);
         expect(error).toMatchObject({
-          code: 'STORE.EVENT_TOO_LARGE',
+          code: 'store_event_too_large',
           retryable: false,
           details: { streamId: `${p}t`, eventType: 'RunTriggered', index: 1, size: limit + 1, limit },
         });
@@ -209,7 +209,7 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
           return;
         }
         const conflict = await conflictOf(attempt);
-        expect(conflict.code).toBe('STORE.CONCURRENCY');
+        expect(conflict.code).toBe('store_concurrency');
         expect(conflict.retryable).toBe(true);
         expect(conflict.details).toEqual({
           streamId: stream,

@@ -96,13 +96,13 @@ export interface Subscription {
  * The event store port (docs/events.md, "Streams, revisions and positions"). Adapters: SQLite (embedded default),
  * EventStoreDB (production), in-memory (unit tests). All pass one contract suite.
  *
- * @throws ConcurrencyError (`STORE.CONCURRENCY`, retryable) from `append` when `expectedRevision` does
+ * @throws ConcurrencyError (`store_concurrency`, retryable) from `append` when `expectedRevision` does
  *   not match the stream: re-read, decide again, append again (a bounded number of times).
- * @throws DuplicateEventError (`STORE.DUPLICATE_EVENT`) from `append` (SQLite, in-memory) when an event id
+ * @throws DuplicateEventError (`store_duplicate_event`) from `append` (SQLite, in-memory) when an event id
  *   is already stored and the append is not an exact repeat.
- * @throws EventTooLargeError (`STORE.EVENT_TOO_LARGE`, not retryable) from `append` when one event's stored
+ * @throws EventTooLargeError (`store_event_too_large`, not retryable) from `append` when one event's stored
  *   size (the `StoredEvent` as JSON, in bytes) exceeds the adapter's `maxEventBytes`; nothing is written.
- * @throws StoreUnavailableError (`STORE.UNAVAILABLE`, retryable) when the store cannot be reached or stays
+ * @throws StoreUnavailableError (`store_unavailable`, retryable) when the store cannot be reached or stays
  *   locked past its timeout.
  * Reading a missing stream returns `[]`; no adapter throws a "stream not found" error.
  */

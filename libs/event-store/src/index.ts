@@ -3,6 +3,7 @@ export {
   ConcurrencyError,
   DuplicateEventError,
   EventTooLargeError,
+  StoreErrorCodes,
   StoreUnavailableError,
   type ActualRevision,
 } from './errors.js';

@@ -87,7 +87,7 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     await store.close();
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({
-      code: 'STORE.CONCURRENCY',
+      code: 'store_concurrency',
       details: { streamId: 'run-a', actual: 0 },
     });
     expect(all.map((e) => [e.streamId, e.revision, e.type])).toEqual([

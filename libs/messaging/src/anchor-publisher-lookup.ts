@@ -27,7 +27,7 @@ export const relayedSubjectsOf = (streamId: string): string =>
  * `StoredEvent` JSON), oldest first, read with an ordered consumer filtered on {@link relayedSubjectsOf}. Events
  * past `LF_EVENTS`' max age are gone; a repeat published after the duplicate window appears twice.
  * @param timeoutMs how long to wait for each batch, in ms (default 5000).
- * @throws LedgerflowError `NATS.READ_TIMEOUT` (retryable) when the server stops delivering before the last
+ * @throws LedgerflowError `nats_read_timeout` (retryable) when the server stops delivering before the last
  *   message; JetStreamApiError when `LF_EVENTS` does not exist or the consumer is refused.
  */
 export async function relayedEventsOf(nc: NatsConnection, streamId: string, timeoutMs = 5_000): Promise<StoredEvent[]> {
@@ -50,7 +50,7 @@ export async function relayedEventsOf(nc: NatsConnection, streamId: string, time
       }
       if (got === 0) {
         throw new LedgerflowError(
-          'NATS.READ_TIMEOUT',
+          'nats_read_timeout',
           `no message of ${filter} in ${EVENTS_STREAM} within ${timeoutMs} ms (${remaining} expected)`,
           true,
           { subject: filter },

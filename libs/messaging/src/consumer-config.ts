@@ -54,7 +54,7 @@ export function pullConsumerConfig(spec: PullConsumerSpec): Partial<ConsumerConf
  * Safe when several processes call it at once (creating an identical consumer is idempotent; a lost
  * race turns into an update).
  *
- * @throws LedgerflowError `NATS.CONSUMER_CONFIG_INVALID` for an empty filter list, or several filter
+ * @throws LedgerflowError `nats_consumer_config_invalid` for an empty filter list, or several filter
  *   subjects on a server older than 2.10 (which would silently ignore them).
  */
 export async function upsertPullConsumer(
@@ -64,7 +64,7 @@ export async function upsertPullConsumer(
 ): Promise<ConsumerInfo> {
   if (spec.filterSubjects.length === 0) {
     throw new LedgerflowError(
-      'NATS.CONSUMER_CONFIG_INVALID',
+      'nats_consumer_config_invalid',
       `consumer ${spec.durable}: filterSubjects must name at least one subject`,
       false,
       { field: 'filterSubjects' },
@@ -72,7 +72,7 @@ export async function upsertPullConsumer(
   }
   if (spec.filterSubjects.length > 1 && !serverAtLeast(nc, 2, 10)) {
     throw new LedgerflowError(
-      'NATS.CONSUMER_CONFIG_INVALID',
+      'nats_consumer_config_invalid',
       `consumer ${spec.durable}: ${spec.filterSubjects.length} filterSubjects need nats-server 2.10 or later (connected: ${nc.info?.version ?? 'unknown'}); use one wildcard subject or one consumer per subject`,
       false,
       { field: 'filterSubjects', serverVersion: nc.info?.version },
@@ -90,7 +90,7 @@ export async function upsertPullConsumer(
       return await jsm.consumers.update(spec.stream, spec.durable, mutable);
     } catch (updateErr) {
       throw new LedgerflowError(
-        'NATS.CONSUMER_CONFIG_CONFLICT',
+        'nats_consumer_config_conflict',
         `consumer ${spec.durable} on ${spec.stream} exists with a configuration that cannot be updated (${(updateErr as Error).message}); create: ${(err as Error).message}`,
         false,
         { stream: spec.stream, durable: spec.durable },

@@ -25,7 +25,7 @@ describe('startDurableConsumer: durable dead letters', () => {
         deadLetterRetryMs: 200,
         handler: async () => {
           calls++;
-          throw Object.assign(new Error('downstream refused'), { code: 'TOOL.REFUSED' });
+          throw Object.assign(new Error('downstream refused'), { code: 'tool_refused' });
         },
       }),
     );

@@ -53,7 +53,7 @@ describe('startDurableConsumer: metrics', () => {
         backoffMs: [20],
         handler: async () => {
           calls++;
-          throw Object.assign(new Error('downstream refused'), { code: 'TOOL.REFUSED' });
+          throw Object.assign(new Error('downstream refused'), { code: 'tool_refused' });
         },
       }),
     );

@@ -10,7 +10,7 @@ import {
 import { eventually, sleep, startNatsFixture, type NatsFixture } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
 
-/** A store outage (`STORE.UNAVAILABLE`) uses none of a message's `maxDeliver`; other failures still do. */
+/** A store outage (`store_unavailable`) uses none of a message's `maxDeliver`; other failures still do. */
 describe('startDurableConsumer: store outages', () => {
   let nats: NatsFixture;
   let jsm: JetStreamManager;
@@ -102,7 +102,7 @@ describe('startDurableConsumer: store outages', () => {
   it('still dead-letters a message whose handler fails otherwise, after maxDeliver deliveries, outage runs not counted', async () => {
     const { runs } = await consume('outage-then-bug', (run) => {
       if (run <= 3) throw outage();
-      throw Object.assign(new Error('downstream refused'), { code: 'TOOL.REFUSED' });
+      throw Object.assign(new Error('downstream refused'), { code: 'tool_refused' });
     });
     const ack = await publish('outage-then-bug', 1);
     await eventually('dead-lettered', async () => (await deadLetters('outage-then-bug')) === 1, 10_000);

@@ -118,7 +118,7 @@ describe('startDurableConsumer', () => {
       handler: async () => {
         calls++;
         throw Object.assign(new Error('tool rejected input\nsecond line'), {
-          code: 'TOOL.INPUT_INVALID',
+          code: 'tool_input_invalid',
           retryable: false,
         });
       },
@@ -132,7 +132,7 @@ describe('startDurableConsumer', () => {
     expect(dead.headers?.get(deadLetterHeaders.streamSequence)).toBe(String(ack.seq));
     expect(dead.headers?.get(deadLetterHeaders.stream)).toBe(EVENTS_STREAM);
     expect(dead.headers?.get(deadLetterHeaders.deliveries)).toBe('3');
-    expect(dead.headers?.get(deadLetterHeaders.errorCode)).toBe('TOOL.INPUT_INVALID');
+    expect(dead.headers?.get(deadLetterHeaders.errorCode)).toBe('tool_input_invalid');
     expect(dead.headers?.get(deadLetterHeaders.errorMessage)).toBe('tool rejected input second line');
     expect(dead.headers?.get('lf-run-id')).toBe('r1');
     const kept = await (

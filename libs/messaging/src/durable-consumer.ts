@@ -42,12 +42,12 @@ export interface DurableConsumerOptions {
    * Failed deliveries before a message is dead-lettered; default 5. Counted here, not by the server (the consumer's
    * `max_deliver` is unlimited), so a message whose dead letter could not be stored is redelivered, never dropped; a
    * delivery past this count (after such a failure, or a process that died handling it) is dead-lettered at once.
-   * A store outage (`STORE.UNAVAILABLE`) uses none of it: the handler is run again in place (see `startDurableConsumer`).
+   * A store outage (`store_unavailable`) uses none of it: the handler is run again in place (see `startDurableConsumer`).
    */
   readonly maxDeliver?: number;
   /**
    * Nak delay after failed delivery n is `backoffMs[n-1]` (the last entry repeats), in ms; default [100, 500, 2000, 5000].
-   * Also the delay before run n+1 of a handler that failed with `STORE.UNAVAILABLE` (at least 100 ms).
+   * Also the delay before run n+1 of a handler that failed with `store_unavailable` (at least 100 ms).
    */
   readonly backoffMs?: readonly number[];
   /**
@@ -116,7 +116,7 @@ const UNLIMITED_DELIVERIES = -1;
  * cannot be stored, the message is nakked (`deadLetterRetryMs`) and dead-lettered on its next delivery. A failed
  * message is never acked, and never terminated before its dead letter is stored.
  *
- * A handler failing with a store outage (code `STORE.UNAVAILABLE`, `StoreUnavailableError`) is run again in place
+ * A handler failing with a store outage (code `store_unavailable`, `StoreUnavailableError`) is run again in place
  * after `backoffMs` (run n waits `backoffMs[n-1]`, at least 100 ms) until it stops failing so, the message kept in
  * progress meanwhile (as are messages waiting for a handler slot or a batch), so a store down for minutes uses none
  * of `maxDeliver` and dead-letters nothing. Not a nak: JetStream counts every redelivery, and a count of outage naks
@@ -128,7 +128,7 @@ const UNLIMITED_DELIVERIES = -1;
  * `num_pending`, asked of the server at each collection, left out when it does not answer within 2 s) while the
  * consumer runs, 0 once it has stopped.
  *
- * @throws LedgerflowError `NATS.CONSUMER_CONFIG_*` when the consumer cannot be created or updated.
+ * @throws LedgerflowError `nats_consumer_config_*` when the consumer cannot be created or updated.
  * @example
  * const c = await startDurableConsumer(nc, { stream: EVENTS_STREAM, durable: 'executor', filterSubjects: ['lf.evt.run.>'],
  *   handler: async (m) => onRunEvent(m.json<StoredEvent>()) });

@@ -24,13 +24,13 @@ export const NATS_AUTH_ENV = {
 export const NKEY_USER_SEED = /^SU[A-Z2-7]{56}$/;
 
 const invalid = (variable: string, problem: string): LedgerflowError =>
-  new LedgerflowError('NATS.CREDENTIALS_INVALID', `${variable}: ${problem}`, false, { variable });
+  new LedgerflowError('nats_credentials_invalid', `${variable}: ${problem}`, false, { variable });
 
 /**
  * Reads NATS credentials from `env`: the seed from `NATS_NKEY_SEED_FILE` (a file holding it) or
  * `NATS_NKEY_SEED`; TLS from `NATS_TLS_CA_FILE`, `NATS_TLS_CERT_FILE`, `NATS_TLS_KEY_FILE`. Nothing set: no
  * credentials (a development server without authorization).
- * @throws LedgerflowError `NATS.CREDENTIALS_INVALID` (not retryable) naming the variable, never its value:
+ * @throws LedgerflowError `nats_credentials_invalid` (not retryable) naming the variable, never its value:
  *   both seed variables set, an unreadable file, a malformed seed, a certificate without its key.
  */
 export function natsAuthFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): NatsClientAuth {

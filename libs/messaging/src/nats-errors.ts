@@ -12,19 +12,19 @@ import {
  * (the responder broke the reply protocol) is a bus that did not carry the request or its reply.
  */
 export const NatsErrorCodes = {
-  TIMEOUT: 'NATS.TIMEOUT',
-  NO_RESPONDERS: 'NATS.NO_RESPONDERS',
-  CONNECTION_CLOSED: 'NATS.CONNECTION_CLOSED',
-  REQUEST_FAILED: 'NATS.REQUEST_FAILED',
-  REPLY_MALFORMED: 'NATS.REPLY_MALFORMED',
+  TIMEOUT: 'nats_timeout',
+  NO_RESPONDERS: 'nats_no_responders',
+  CONNECTION_CLOSED: 'nats_connection_closed',
+  REQUEST_FAILED: 'nats_request_failed',
+  REPLY_MALFORMED: 'nats_reply_malformed',
 } as const;
 
 /**
  * Maps a NATS client error from a request to a `LedgerflowError`:
- * - timeout -> `NATS.TIMEOUT` (retryable)
- * - no subscriber on the subject -> `NATS.NO_RESPONDERS` (retryable: a responder may start)
- * - connection closed or draining -> `NATS.CONNECTION_CLOSED` (not retryable on this connection)
- * - anything else (e.g. disconnected while waiting) -> `NATS.REQUEST_FAILED` (retryable)
+ * - timeout -> `nats_timeout` (retryable)
+ * - no subscriber on the subject -> `nats_no_responders` (retryable: a responder may start)
+ * - connection closed or draining -> `nats_connection_closed` (not retryable on this connection)
+ * - anything else (e.g. disconnected while waiting) -> `nats_request_failed` (retryable)
  */
 export function mapRequestError(err: unknown, subject: string, timeoutMs: number): LedgerflowError {
   if (err instanceof LedgerflowError) return err;

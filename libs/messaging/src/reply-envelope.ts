@@ -1,5 +1,5 @@
 import type { ErrorBody, Reply } from '@ledgerflow/contracts';
-import { LedgerflowError } from '@ledgerflow/domain';
+import { LedgerflowError, currentErrorCode } from '@ledgerflow/domain';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,7 +30,7 @@ const isErrorLike = (
  * new plain object (no other property, no prototype: an `Error` passed through as-is would lose its `message`
  * in `JSON.stringify`). Anything else becomes `internal_error`, retryable (the fault is ours, not the
  * caller's request), with its message (`String(value)` for a non-Error; a placeholder when empty).
- * @example toErrorBody(new DomainError('RUN.NOT_RUNNING', 'run r1 is completed')) // { code: 'RUN.NOT_RUNNING', message: 'run r1 is completed', retryable: false }
+ * @example toErrorBody(new DomainError('run_not_running', 'run r1 is completed')) // { code: 'run_not_running', message: 'run r1 is completed', retryable: false }
  */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof LedgerflowError || isErrorLike(err)) {
@@ -41,9 +41,12 @@ export function toErrorBody(err: unknown): ErrorBody {
   return { code: 'internal_error', message: message || 'handler failed without a message', retryable: true };
 }
 
-/** The `LedgerflowError` a caller throws for an `{ ok: false }` reply. */
+/**
+ * The `LedgerflowError` a caller throws for an `{ ok: false }` reply. Its code as this release spells it
+ * (`currentErrorCode`): a service not yet upgraded may still answer a dotted code such as `RUN.NOT_RUNNING`.
+ */
 export function errorFromBody(body: ErrorBody): LedgerflowError {
-  return new LedgerflowError(body.code, body.message, body.retryable, body.details ?? {});
+  return new LedgerflowError(currentErrorCode(body.code), body.message, body.retryable, body.details ?? {});
 }
 
 /** Checks the envelope shape of a decoded reply. */

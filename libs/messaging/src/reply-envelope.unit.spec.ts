@@ -11,8 +11,8 @@ describe('reply envelope', () => {
       retryable: false,
       details: { field: 'steps' },
     });
-    expect(toErrorBody(new LedgerflowError('STORE.CONCURRENCY', 'conflict', true))).toEqual({
-      code: 'STORE.CONCURRENCY',
+    expect(toErrorBody(new LedgerflowError('store_concurrency', 'conflict', true))).toEqual({
+      code: 'store_concurrency',
       message: 'conflict',
       retryable: true,
     });
@@ -34,17 +34,17 @@ describe('reply envelope', () => {
   });
 
   it('keeps DomainError and ValidationError codes, not retryable, and leaves out empty details', () => {
-    expect(toErrorBody(new DomainError('RUN.REVIEWER_NOT_NAMED', 'mallory is not a reviewer'))).toStrictEqual({
-      code: 'RUN.REVIEWER_NOT_NAMED',
+    expect(toErrorBody(new DomainError('run_reviewer_not_named', 'mallory is not a reviewer'))).toStrictEqual({
+      code: 'run_reviewer_not_named',
       message: 'mallory is not a reviewer',
       retryable: false,
     });
     expect(
       toErrorBody(
-        new LedgerflowError('NATS.TIMEOUT', 'no answer within 2000 ms', true, { subject: 'lf.policy.evaluate' }),
+        new LedgerflowError('nats_timeout', 'no answer within 2000 ms', true, { subject: 'lf.policy.evaluate' }),
       ),
     ).toStrictEqual({
-      code: 'NATS.TIMEOUT',
+      code: 'nats_timeout',
       message: 'no answer within 2000 ms',
       retryable: true,
       details: { subject: 'lf.policy.evaluate' },
@@ -81,18 +81,24 @@ describe('reply envelope', () => {
 
   it('round-trips an error body to a LedgerflowError', () => {
     const err = errorFromBody({
-      code: 'POLICY.DENIED',
+      code: 'policy_denied',
       message: 'payout over 50,000',
       retryable: false,
       details: { limit: 50_000 },
     });
     expect(err).toBeInstanceOf(LedgerflowError);
     expect(err.toJSON()).toEqual({
-      code: 'POLICY.DENIED',
+      code: 'policy_denied',
       message: 'payout over 50,000',
       retryable: false,
       details: { limit: 50_000 },
     });
+  });
+
+  it('reads the dotted code of a service not yet upgraded as its snake_case name', () => {
+    const err = errorFromBody({ code: 'RUN.NOT_RUNNING', message: 'run r1 is completed', retryable: false });
+    expect(err.code).toBe('run_not_running');
+    expect(errorFromBody({ code: 'tool_refused', message: 'no', retryable: false }).code).toBe('tool_refused');
   });
 
   it('recognises only well-formed envelopes', () => {

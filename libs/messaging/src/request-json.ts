@@ -22,7 +22,7 @@ export interface RequestJsonOptions {
  *
  * @returns the reply's `value`.
  * @throws LedgerflowError with the reply's code, message, retryable flag and details on `{ ok: false }`;
- *   `NATS.TIMEOUT` / `NATS.NO_RESPONDERS` (retryable) when no reply comes; `NATS.REPLY_MALFORMED`
+ *   `nats_timeout` / `nats_no_responders` (retryable) when no reply comes; `nats_reply_malformed`
  *   when the reply is not a JSON envelope.
  * @example
  * const decision = await requestJson<PolicyDecision>(nc, subjects.policyEvaluate, req, { timeoutMs: 2000 });
@@ -55,7 +55,7 @@ export async function requestJson<T>(
     }
     if (!isReply(reply)) {
       throw new LedgerflowError(
-        'NATS.REPLY_MALFORMED',
+        'nats_reply_malformed',
         `reply on ${subject} is not a {ok, value|error} envelope`,
         false,
         { subject },
@@ -76,6 +76,6 @@ function parseReply(data: Uint8Array, subject: string): unknown {
   try {
     return decodeJson<unknown>(data);
   } catch {
-    throw new LedgerflowError('NATS.REPLY_MALFORMED', `reply on ${subject} is not valid JSON`, false, { subject });
+    throw new LedgerflowError('nats_reply_malformed', `reply on ${subject} is not valid JSON`, false, { subject });
   }
 }

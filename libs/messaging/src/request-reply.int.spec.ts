@@ -47,7 +47,7 @@ describe('requestJson', () => {
     respondOn('t.deny', () => ({
       ok: false,
       error: {
-        code: 'RUN.GATE_ALREADY_DECIDED',
+        code: 'run_gate_already_decided',
         message: 'gate g1 was decided already',
         retryable: false,
         details: { gateId: 'g1' },
@@ -56,14 +56,14 @@ describe('requestJson', () => {
     const err = await requestJson(nats.nc, 't.deny', {}, { timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerflowError);
     expect(err).toMatchObject({
-      code: 'RUN.GATE_ALREADY_DECIDED',
+      code: 'run_gate_already_decided',
       message: 'gate g1 was decided already',
       retryable: false,
       details: { gateId: 'g1' },
     });
   });
 
-  it('throws NATS.REPLY_MALFORMED when the reply is not an envelope', async () => {
+  it('throws nats_reply_malformed when the reply is not an envelope', async () => {
     subs.push(
       nats.nc.subscribe('t.bare', {
         callback: (_err, msg) => {
@@ -72,24 +72,24 @@ describe('requestJson', () => {
       }),
     );
     await expect(requestJson(nats.nc, 't.bare', {}, { timeoutMs: 2000 })).rejects.toMatchObject({
-      code: 'NATS.REPLY_MALFORMED',
+      code: 'nats_reply_malformed',
       retryable: false,
     });
   });
 
-  it('throws NATS.TIMEOUT (retryable) when no reply comes in time', async () => {
+  it('throws nats_timeout (retryable) when no reply comes in time', async () => {
     respondOn('t.slow', () => new Promise((r) => setTimeout(() => r({ ok: true, value: 'late' }), 500)));
     const started = Date.now();
     const err = await requestJson(nats.nc, 't.slow', {}, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerflowError);
-    expect(err).toMatchObject({ code: 'NATS.TIMEOUT', retryable: true });
+    expect(err).toMatchObject({ code: 'nats_timeout', retryable: true });
     expect(Date.now() - started).toBeLessThan(450);
   });
 
-  it('throws NATS.NO_RESPONDERS (retryable) when nobody serves the subject', async () => {
+  it('throws nats_no_responders (retryable) when nobody serves the subject', async () => {
     const err = await requestJson(nats.nc, 't.nobody', {}, { timeoutMs: 2000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerflowError);
-    expect(err).toMatchObject({ code: 'NATS.NO_RESPONDERS', retryable: true });
+    expect(err).toMatchObject({ code: 'nats_no_responders', retryable: true });
   });
 
   it('carries the caller trace context and the extra headers', async () => {

@@ -130,7 +130,7 @@ describe('ensureStreams', () => {
     await jsm.streams.add({ name: EVENTS_STREAM, subjects: ['lf.evt.>'], storage: StorageType.Memory });
     const err = await ensureStreams(nats.nc).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerflowError);
-    expect((err as LedgerflowError).code).toBe('NATS.STREAM_CONFIG_CONFLICT');
+    expect((err as LedgerflowError).code).toBe('nats_stream_config_conflict');
     expect((err as LedgerflowError).message).toMatch(/storage "memory", expected "file"/);
   });
 });

@@ -161,7 +161,7 @@ export function desiredStreams(options: EnsureStreamsOptions = {}): DesiredStrea
  * create race turns into a check-and-update).
  *
  * @returns the info of the four streams: triggers, events, dead letters, anchors.
- * @throws LedgerflowError `NATS.STREAM_CONFIG_CONFLICT` when an existing stream uses another storage type
+ * @throws LedgerflowError `nats_stream_config_conflict` when an existing stream uses another storage type
  *   (JetStream cannot change storage in place).
  */
 export async function ensureStreams(nc: NatsConnection, options: EnsureStreamsOptions = {}): Promise<StreamInfo[]> {
@@ -197,7 +197,7 @@ async function reconcile(jsm: JetStreamManager, info: StreamInfo, desired: Desir
   const cfg = info.config;
   if (cfg.storage !== desired.storage) {
     throw new LedgerflowError(
-      'NATS.STREAM_CONFIG_CONFLICT',
+      'nats_stream_config_conflict',
       `stream ${desired.name} uses storage "${cfg.storage}", expected "${desired.storage}"; JetStream cannot change storage in place: back up and recreate the stream`,
       false,
       { stream: desired.name, storage: cfg.storage, expected: desired.storage },

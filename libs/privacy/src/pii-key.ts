@@ -12,13 +12,13 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{43}=?|[A-Za-z0-9_-]{43})$/;
 /**
  * Parses the vault key: 32 random bytes in base64 (standard or URL-safe alphabet, padding optional),
  * e.g. from `openssl rand -base64 32`.
- * @throws LedgerflowError `CONFIG.INVALID` (not retryable) naming `LEDGERFLOW_PII_KEY` and the rule it broke;
+ * @throws LedgerflowError `config_invalid` (not retryable) naming `LEDGERFLOW_PII_KEY` and the rule it broke;
  *   `details.issues` has the shape of `@ledgerflow/config`'s `ConfigIssue` (the value is never shown).
  */
 export function parsePiiKey(text: string | undefined): Buffer {
   const fail = (rule: string, message: string): never => {
     throw new LedgerflowError(
-      'CONFIG.INVALID',
+      'config_invalid',
       `Invalid configuration: 1 problem\n  - ${PII_KEY_VARIABLE}: ${message} (rule ${rule}; got ${text === undefined ? '(unset)' : '<redacted>'})`,
       false,
       {
@@ -53,7 +53,7 @@ export interface DerivedKeys {
 export function deriveKeys(key: Uint8Array): DerivedKeys {
   if (key.length !== PII_KEY_BYTES)
     throw new LedgerflowError(
-      'CONFIG.INVALID',
+      'config_invalid',
       `${PII_KEY_VARIABLE} must be ${PII_KEY_BYTES} bytes, got ${key.length}`,
     );
   const derive = (info: string): Buffer =>

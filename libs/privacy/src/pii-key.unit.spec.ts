@@ -24,9 +24,9 @@ describe('parsePiiKey', () => {
     ['empty', '  ', 'required'],
     ['16 bytes', randomBytes(16).toString('base64'), 'base64'],
     ['not base64', `${'!'.repeat(43)}=`, 'base64'],
-  ])('refuses %s with CONFIG.INVALID naming LEDGERFLOW_PII_KEY, never showing the value', (_label, text, rule) => {
+  ])('refuses %s with config_invalid naming LEDGERFLOW_PII_KEY, never showing the value', (_label, text, rule) => {
     const error = failure(text);
-    expect(error.code).toBe('CONFIG.INVALID');
+    expect(error.code).toBe('config_invalid');
     expect(error.message).toContain('LEDGERFLOW_PII_KEY');
     expect(error.message).toContain('openssl rand -base64 32');
     if (text?.trim()) expect(error.message).not.toContain(text.trim());

@@ -62,7 +62,7 @@ export class PiiVault {
 
   /**
    * A vault with the key of `LEDGERFLOW_PII_KEY` in `env`.
-   * @throws LedgerflowError `CONFIG.INVALID` naming the variable when it is unset or malformed.
+   * @throws LedgerflowError `config_invalid` naming the variable when it is unset or malformed.
    */
   static fromEnv(store: VaultStore, env: Readonly<Record<string, string | undefined>> = process.env): PiiVault {
     return new PiiVault({ store, key: parsePiiKey(env[PII_KEY_VARIABLE]) });

@@ -141,7 +141,7 @@ describe('LedgerflowClient', () => {
   it("maps an error reply to a LedgerflowError with the server's code and message", async () => {
     routes = {
       'POST /v1/gates/g1/decision': json(409, {
-        error: { code: 'RUN.GATE_ALREADY_DECIDED', message: 'gate g1 was decided already', details: { gateId: 'g1' } },
+        error: { code: 'run_gate_already_decided', message: 'gate g1 was decided already', details: { gateId: 'g1' } },
       }),
       'GET /v1/runs/r9': json(503, {
         error: { code: 'store_unavailable', message: 'event store down', retryable: true },
@@ -151,7 +151,7 @@ describe('LedgerflowClient', () => {
     const decided = await client.decideGate('g1', 'reject', { token: 't' }).catch((e: unknown) => e);
     expect(decided).toBeInstanceOf(LedgerflowError);
     expect(decided).toMatchObject({
-      code: 'RUN.GATE_ALREADY_DECIDED',
+      code: 'run_gate_already_decided',
       message: 'gate g1 was decided already',
       retryable: false,
       details: { gateId: 'g1', status: 409 },

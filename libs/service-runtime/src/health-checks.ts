@@ -24,7 +24,7 @@ export function natsCheck(nc: NatsConnection): HealthCheck {
 
 /**
  * `store`: the event store answers a read (of {@link HEALTH_PROBE_STREAM}, one event at most: SQLite runs a
- * query on its file; EventStoreDB a read over gRPC). Down with the store's error, e.g. `STORE.UNAVAILABLE`.
+ * query on its file; EventStoreDB a read over gRPC). Down with the store's error, e.g. `store_unavailable`.
  */
 export function storeCheck(store: EventStore): HealthCheck {
   return {

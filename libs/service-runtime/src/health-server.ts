@@ -26,7 +26,7 @@ export const healthLine = (name: string, url: string): string => `ledgerflow:hea
  * its own port). `GET|HEAD /healthz`: 200 `LivenessReport`; `GET|HEAD /readyz`: 200 or 503 `ReadinessReport`
  * (503 with `Retry-After: 5`); any other path 404, any other method 405 (with `Allow`), each with a JSON
  * `{ code, message }` body. Bodies are `application/json`, never cached.
- * @throws LedgerflowError `HEALTH.PORT_UNAVAILABLE` (not retryable) when the port cannot be bound, naming it.
+ * @throws LedgerflowError `health_port_unavailable` (not retryable) when the port cannot be bound, naming it.
  */
 export async function startHealthServer(health: ServiceHealth, host: string, port: number): Promise<HealthServer> {
   const server = createServer((request, response) => void answer(health, request, response));
@@ -35,7 +35,7 @@ export async function startHealthServer(health: ServiceHealth, host: string, por
     server.once('error', (error: Error) =>
       reject(
         new LedgerflowError(
-          'HEALTH.PORT_UNAVAILABLE',
+          'health_port_unavailable',
           `LEDGERFLOW_HEALTH_PORT=${port}: cannot serve /healthz and /readyz on ${host}:${port}: ${error.message}`,
           false,
           { host, port },
@@ -64,7 +64,7 @@ async function answer(health: ServiceHealth, request: IncomingMessage, response:
     return send(
       response,
       404,
-      { code: 'HEALTH.NOT_FOUND', message: `no ${path} here: try ${LIVENESS_PATH} or ${READINESS_PATH}` },
+      { code: 'health_not_found', message: `no ${path} here: try ${LIVENESS_PATH} or ${READINESS_PATH}` },
       request,
     );
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -72,7 +72,7 @@ async function answer(health: ServiceHealth, request: IncomingMessage, response:
     return send(
       response,
       405,
-      { code: 'HEALTH.METHOD_NOT_ALLOWED', message: `${path} answers GET and HEAD, not ${request.method}` },
+      { code: 'health_method_not_allowed', message: `${path} answers GET and HEAD, not ${request.method}` },
       request,
     );
   }

@@ -37,13 +37,13 @@ describe('ServiceHealth', () => {
 
   it('names a check that throws or hangs past the timeout as down, with why', async () => {
     const health = new ServiceHealth('planner', 50)
-      .add({ name: 'store', run: () => Promise.reject(new Error('STORE.UNAVAILABLE: database is locked')) })
+      .add({ name: 'store', run: () => Promise.reject(new Error('store_unavailable: database is locked')) })
       .add({ name: 'nats', run: () => new Promise<CheckState>(() => undefined) });
     health.markStarted();
     const report = await health.readiness();
     expect(report.status).toBe('not_ready');
     expect(report.failing).toEqual(['store', 'nats']);
-    expect(report.checks['store']).toEqual({ status: 'down', detail: 'STORE.UNAVAILABLE: database is locked' });
+    expect(report.checks['store']).toEqual({ status: 'down', detail: 'store_unavailable: database is locked' });
     expect(report.checks['nats']).toEqual({ status: 'down', detail: 'timed out after 50 ms' });
   });
 });
@@ -88,19 +88,19 @@ describe('startHealthServer', () => {
     const missing = await fetch(`${server.url}/metrics`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({
-      code: 'HEALTH.NOT_FOUND',
+      code: 'health_not_found',
       message: 'no /metrics here: try /healthz or /readyz',
     });
     const post = await fetch(`${server.url}/readyz`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
-    expect(await post.json()).toMatchObject({ code: 'HEALTH.METHOD_NOT_ALLOWED' });
+    expect(await post.json()).toMatchObject({ code: 'health_method_not_allowed' });
   });
 
   it('refuses a port in use, naming LEDGERFLOW_HEALTH_PORT', async () => {
     const error = await startHealthServer(health, '127.0.0.1', server.port).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LedgerflowError);
-    expect(error).toMatchObject({ code: 'HEALTH.PORT_UNAVAILABLE', retryable: false });
+    expect(error).toMatchObject({ code: 'health_port_unavailable', retryable: false });
     expect((error as Error).message).toMatch(new RegExp(`^LEDGERFLOW_HEALTH_PORT=${server.port}: cannot serve`));
   });
 });

@@ -77,19 +77,19 @@ describe('JsonReplySerializer', () => {
 
   it('writes a LedgerflowError as {ok: false, error} with its code, message, retryable flag and details', () => {
     expect(
-      wire({ err: new DomainError('RUN.GATE_ALREADY_DECIDED', 'gate g was decided by alice', { decidedBy: 'alice' }) }),
+      wire({ err: new DomainError('run_gate_already_decided', 'gate g was decided by alice', { decidedBy: 'alice' }) }),
     ).toEqual({
       ok: false,
       error: {
-        code: 'RUN.GATE_ALREADY_DECIDED',
+        code: 'run_gate_already_decided',
         message: 'gate g was decided by alice',
         retryable: false,
         details: { decidedBy: 'alice' },
       },
     });
-    expect(wire({ err: new LedgerflowError('STORE.UNAVAILABLE', 'locked', true) })).toMatchObject({
+    expect(wire({ err: new LedgerflowError('store_unavailable', 'locked', true) })).toMatchObject({
       ok: false,
-      error: { code: 'STORE.UNAVAILABLE', retryable: true },
+      error: { code: 'store_unavailable', retryable: true },
     });
   });
 

@@ -27,7 +27,7 @@ export async function openPrivacy(config: PrivacyConfig): Promise<Privacy> {
   try {
     key = parsePiiKey(config.LEDGERFLOW_PII_KEY);
   } catch (error) {
-    throw new LedgerflowError('CONFIG.INVALID', (error as Error).message);
+    throw new LedgerflowError('config_invalid', (error as Error).message);
   }
   const rules = loadPrivacyRules(config.LEDGERFLOW_POLICY_DIRS);
   const store = await SqliteVaultStore.open(config.LEDGERFLOW_VAULT_PATH);

@@ -199,7 +199,7 @@ describe('RunRepository.execute', () => {
       await other.execute('r1', allowStep('a'), { causationId: 'other' });
     });
     await expect(runs.execute('r1', allowStep('a'), { causationId: 'mine' })).rejects.toMatchObject({
-      code: 'RUN.STEP_NOT_EVALUABLE',
+      code: 'run_step_not_evaluable',
     });
     const stored = await store.readStream(runStreamId('r1'));
     expect(stored.filter((e) => e.type === 'StepPolicyEvaluated').map((e) => e.metadata.causationId)).toEqual([
@@ -247,10 +247,10 @@ describe('RunRepository.execute', () => {
     let decisions = 0;
     const refuse: Decision = () => {
       decisions += 1;
-      throw new DomainError('RUN.ALREADY_STARTED', 'no');
+      throw new DomainError('run_already_started', 'no');
     };
     await expect(runs.execute('r1', refuse, { causationId: 'c2' })).rejects.toMatchObject({
-      code: 'RUN.ALREADY_STARTED',
+      code: 'run_already_started',
     });
     expect(decisions).toBe(1);
     expect(store.appends).toHaveLength(1);

@@ -57,7 +57,7 @@ export interface RunningService {
  * store, the PII vault, and the Nest application, listening. Telemetry must be started first. With
  * `LEDGERFLOW_HEALTH_PORT` set, `/healthz` and `/readyz` are served on a listener of their own from the start
  * (not ready until the service has started; see `ServiceHealth` and docs/operations.md, "Health endpoints").
- * @throws ConfigError for bad variables; LedgerflowError `HEALTH.PORT_UNAVAILABLE` when the health port is taken; a non-retryable LedgerflowError for an invalid definition or
+ * @throws ConfigError for bad variables; LedgerflowError `health_port_unavailable` when the health port is taken; a non-retryable LedgerflowError for an invalid definition or
  *   policy pack; anything else (e.g. NATS unreachable) as it comes.
  */
 export async function startService<C extends CommonConfig>(

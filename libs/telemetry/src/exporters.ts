@@ -56,7 +56,7 @@ export interface MetricsExport {
  * A meter provider with the readers the plan asks for (Prometheus endpoint, periodic OTLP export) and the Node.js
  * runtime metrics (see {@link startRuntimeMetrics}), or undefined when it asks for none: the metrics SDK and its exporters are then not loaded at all, and the
  * API's no-op meter serves {@link ledgerflowMetrics}.
- * @throws LedgerflowError `TELEMETRY.METRICS_PORT_UNAVAILABLE` when the Prometheus endpoint cannot listen.
+ * @throws LedgerflowError `telemetry_metrics_port_unavailable` when the Prometheus endpoint cannot listen.
  */
 export async function startMetricsExport(plan: ExportPlan, resource: Resource): Promise<MetricsExport | undefined> {
   if (plan.prometheus === undefined && plan.metricsUrl === undefined) return undefined;
@@ -107,7 +107,7 @@ async function startPrometheus(host: string, port: number): Promise<IMetricReade
       if (error) {
         reject(
           new LedgerflowError(
-            'TELEMETRY.METRICS_PORT_UNAVAILABLE',
+            'telemetry_metrics_port_unavailable',
             `LEDGERFLOW_METRICS_PORT=${port}: cannot serve Prometheus metrics on ${host}:${port}: ${error.message}`,
             false,
             { host, port },

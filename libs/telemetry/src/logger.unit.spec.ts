@@ -57,12 +57,12 @@ describe('createLogger', () => {
   it('serialises errors and keeps base keys from being overwritten', () => {
     const out = capture();
     const logger = createLogger('svc', { write: out.write }).child({ runId: 'r9' });
-    logger.error('failed', { err: new LedgerflowError('RUN.X', 'boom'), level: 'debug', n: 10n });
+    logger.error('failed', { err: new LedgerflowError('run_x', 'boom'), level: 'debug', n: 10n });
     expect(out.lines[0]).toMatchObject({
       level: 'error',
       runId: 'r9',
       n: '10',
-      err: { name: 'LedgerflowError', message: 'boom', code: 'RUN.X' },
+      err: { name: 'LedgerflowError', message: 'boom', code: 'run_x' },
     });
   });
 
@@ -137,7 +137,7 @@ describe('createLogger redaction', () => {
     const out = capture();
     const logger = createLogger('svc', { write: out.write, redact: true });
     logger.error('tool failed', {
-      err: new LedgerflowError('TOOL.FAILED', 'no payee for ada@example.com', false, { to: 'bob@example.com' }),
+      err: new LedgerflowError('tool_failed', 'no payee for ada@example.com', false, { to: 'bob@example.com' }),
     });
     const err = out.lines[0]?.err as { message: string; details: unknown; stack: string };
     expect(err.message).toBe('no payee for [email]');

@@ -35,7 +35,7 @@ describe('telemetry export', () => {
       await expect(
         startTelemetry({ serviceName: 'x', env: { LEDGERFLOW_METRICS_PORT: String(port) } }),
       ).rejects.toMatchObject({
-        code: 'TELEMETRY.METRICS_PORT_UNAVAILABLE',
+        code: 'telemetry_metrics_port_unavailable',
         message: expect.stringContaining('LEDGERFLOW_METRICS_PORT'),
       });
     } finally {

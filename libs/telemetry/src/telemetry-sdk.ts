@@ -72,7 +72,7 @@ let running: Running | undefined;
  * `localhost:4318` (the specification's default), where Ledgerflow exports nothing unless asked
  * (docs/operations.md).
  *
- * @throws LedgerflowError `TELEMETRY.METRICS_PORT_UNAVAILABLE` when the Prometheus endpoint cannot listen.
+ * @throws LedgerflowError `telemetry_metrics_port_unavailable` when the Prometheus endpoint cannot listen.
  * @example const telemetry = await startTelemetry({ serviceName: 'executor' }); ... await telemetry.shutdown();
  */
 export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {

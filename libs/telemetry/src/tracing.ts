@@ -57,7 +57,7 @@ export const SpanAttr = {
   eventType: 'ledgerflow.event.type',
   /** Store stream id, e.g. `run-<runId>` (string). */
   streamId: 'ledgerflow.stream.id',
-  /** Stable code of the error a span ended with, e.g. `NATS.TIMEOUT` (string). */
+  /** Stable code of the error a span ended with, e.g. `nats_timeout` (string). */
   errorCode: 'ledgerflow.error.code',
   /** On a span event: how many times a handler has run for one delivery (int). */
   handlerRun: 'ledgerflow.handler.run',

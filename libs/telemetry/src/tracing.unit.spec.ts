@@ -94,7 +94,7 @@ describe('tracing', () => {
   });
 
   it('records an error, sets status ERROR, ends the span and rethrows', async () => {
-    const failure = new LedgerflowError('RUN.STEP_FAILED', 'tool timed out', true);
+    const failure = new LedgerflowError('run_step_failed', 'tool timed out', true);
     await expect(
       withSpan('failing', async () => {
         throw failure;
@@ -102,7 +102,7 @@ describe('tracing', () => {
     ).rejects.toBe(failure);
     const span = finished('failing');
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'tool timed out' });
-    expect(span.attributes['ledgerflow.error.code']).toBe('RUN.STEP_FAILED');
+    expect(span.attributes['ledgerflow.error.code']).toBe('run_step_failed');
     const exception = span.events.find((e) => e.name === 'exception');
     expect(exception?.attributes?.['exception.message']).toBe('tool timed out');
   });

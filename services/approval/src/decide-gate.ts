@@ -34,23 +34,23 @@ export function toPlanStep(step: RevisionStepDto): PlanStep {
 
 /**
  * Records a reviewer's decision on a gate (`GateDecided`, and for a redirect `PlanRevised`). The Run aggregate
- * enforces who may decide: only a human the gate names by id, role or team (`RUN.REVIEWER_NOT_NAMED`,
- * `RUN.ACTOR_CANNOT_DECIDE`), and only once (`RUN.GATE_ALREADY_DECIDED`). The reviewer is the events' `metadata.actor`
+ * enforces who may decide: only a human the gate names by id, role or team (`run_reviewer_not_named`,
+ * `run_actor_cannot_decide`), and only once (`run_gate_already_decided`). The reviewer is the events' `metadata.actor`
  * (`via: approval`), as well as `GateDecided.reviewer`.
- * @throws DomainError `RUN.GATE_NOT_FOUND` for an id that names no gate; the aggregate's codes otherwise.
+ * @throws DomainError `run_gate_not_found` for an id that names no gate; the aggregate's codes otherwise.
  */
 export class GateDecider {
   constructor(private readonly runs: RunRepository) {}
 
   async decide(request: GateDecision): Promise<DecideGateResult> {
     const ids = parseGateId(request.gateId);
-    if (!ids) throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
+    if (!ids) throw new DomainError('run_gate_not_found', `gate ${request.gateId} does not exist`);
     const { reviewer, outcome, comment, revision, correctedOutput } = request;
     const result = await this.runs.execute(
       ids.runId,
       (state, now, run) => {
         if (state.status === 'none')
-          throw new DomainError('RUN.GATE_NOT_FOUND', `gate ${request.gateId} does not exist`);
+          throw new DomainError('run_gate_not_found', `gate ${request.gateId} does not exist`);
         return decide(
           {
             type: 'DecideGate',

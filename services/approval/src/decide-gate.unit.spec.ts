@@ -142,31 +142,31 @@ describe('GateDecider', () => {
     );
   });
 
-  it('refuses a human the gate does not name: RUN.REVIEWER_NOT_NAMED, nothing appended', async () => {
+  it('refuses a human the gate does not name: run_reviewer_not_named, nothing appended', async () => {
     const before = await eventTypes();
     const error = await refusal(decider.decide({ gateId: GATE_ID, reviewer: human('mallory'), outcome: 'approve' }));
-    expect(error.code).toBe('RUN.REVIEWER_NOT_NAMED');
+    expect(error.code).toBe('run_reviewer_not_named');
     expect(error.message).toContain('claims-lead, claims-deputy');
     expect(await eventTypes()).toEqual(before);
   });
 
   it.each(['service', 'agent', 'system'] as const)(
-    'refuses a %s even with a reviewer id: RUN.ACTOR_CANNOT_DECIDE',
+    'refuses a %s even with a reviewer id: run_actor_cannot_decide',
     async (kind) => {
       const error = await refusal(
         decider.decide({ gateId: GATE_ID, reviewer: { kind, id: 'claims-lead' }, outcome: 'approve' }),
       );
-      expect(error.code).toBe('RUN.ACTOR_CANNOT_DECIDE');
+      expect(error.code).toBe('run_actor_cannot_decide');
       expect((await eventTypes()).includes('GateDecided')).toBe(false);
     },
   );
 
-  it('refuses a second decision: RUN.GATE_ALREADY_DECIDED, and the first stands', async () => {
+  it('refuses a second decision: run_gate_already_decided, and the first stands', async () => {
     await decider.decide({ gateId: GATE_ID, reviewer: human('claims-lead'), outcome: 'approve' });
     const error = await refusal(
       decider.decide({ gateId: GATE_ID, reviewer: human('claims-deputy'), outcome: 'reject' }),
     );
-    expect(error.code).toBe('RUN.GATE_ALREADY_DECIDED');
+    expect(error.code).toBe('run_gate_already_decided');
     expect((await eventTypes()).filter((type) => type === 'GateDecided')).toHaveLength(1);
   });
 
@@ -175,7 +175,7 @@ describe('GateDecider', () => {
     const replica = new GateDecider(new RunRepository(store, { kind: 'service', id: 'approval' }));
     expect(
       (await refusal(replica.decide({ gateId: GATE_ID, reviewer: human('claims-lead'), outcome: 'approve' }))).code,
-    ).toBe('RUN.GATE_ALREADY_DECIDED');
+    ).toBe('run_gate_already_decided');
   });
 
   it.each([
@@ -183,21 +183,21 @@ describe('GateDecider', () => {
     ['an empty step', `${RUN_ID}.`],
     ['an empty run', '.payout'],
     ['an invalid step id', `${RUN_ID}.Pay Out`],
-  ])('a malformed gate id (%s) is RUN.GATE_NOT_FOUND', async (_label, gateId) => {
+  ])('a malformed gate id (%s) is run_gate_not_found', async (_label, gateId) => {
     const error = await refusal(decider.decide({ gateId, reviewer: human('claims-lead'), outcome: 'approve' }));
-    expect(error.code).toBe('RUN.GATE_NOT_FOUND');
+    expect(error.code).toBe('run_gate_not_found');
     expect(error.message).toContain(gateId);
   });
 
-  it('a gate of an unknown run is RUN.GATE_NOT_FOUND and creates no stream', async () => {
+  it('a gate of an unknown run is run_gate_not_found and creates no stream', async () => {
     const error = await refusal(
       decider.decide({ gateId: 'no-such-run.payout', reviewer: human('claims-lead'), outcome: 'approve' }),
     );
-    expect(error.code).toBe('RUN.GATE_NOT_FOUND');
+    expect(error.code).toBe('run_gate_not_found');
     expect(await store.readStream(runStreamId('no-such-run'))).toEqual([]);
   });
 
-  it('a step awaiting approval whose gate is not opened yet has no gate to decide: RUN.GATE_NOT_FOUND', async () => {
+  it('a step awaiting approval whose gate is not opened yet has no gate to decide: run_gate_not_found', async () => {
     const runId = 'run-without-open-gate';
     const executor = new RunRepository(store, { kind: 'service', id: 'executor' }, () => new Date(NOW));
     await executor.execute(
@@ -231,14 +231,14 @@ describe('GateDecider', () => {
     const error = await refusal(
       decider.decide({ gateId: gateIdOf(runId, 'payout'), reviewer: human('claims-lead'), outcome: 'approve' }),
     );
-    expect(error.code).toBe('RUN.GATE_NOT_FOUND');
+    expect(error.code).toBe('run_gate_not_found');
   });
 
-  it('an unknown step of a known run is RUN.GATE_NOT_FOUND', async () => {
+  it('an unknown step of a known run is run_gate_not_found', async () => {
     const error = await refusal(
       decider.decide({ gateId: gateIdOf(RUN_ID, 'refund'), reviewer: human('claims-lead'), outcome: 'approve' }),
     );
-    expect(error.code).toBe('RUN.GATE_NOT_FOUND');
+    expect(error.code).toBe('run_gate_not_found');
   });
 
   it('a redirect by a reviewer adds a step with defaults filled in, replacing the gated one; the run then completes with it', async () => {
@@ -284,6 +284,6 @@ describe('GateDecider', () => {
         outcome: 'approve',
       }),
     );
-    expect(error.code).toBe('RUN.REVIEWER_NOT_NAMED'); // the gate names the user claims-deputy, not the role
+    expect(error.code).toBe('run_reviewer_not_named'); // the gate names the user claims-deputy, not the role
   });
 });

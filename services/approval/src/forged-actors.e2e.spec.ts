@@ -75,7 +75,7 @@ describe('forged reviewers and operators over NATS', () => {
       'forbidden',
     );
     expect(await decide({ token: await devToken(stack, { sub: 'mallory', scopes: ['gates:decide'] }) })).toBe(
-      'RUN.REVIEWER_NOT_NAMED',
+      'run_reviewer_not_named',
     );
     expect(await decide({ token: await devToken(stack, { sub: 'svc:crm', scopes: ['gates:decide'] }) })).toBe(
       'human_required',

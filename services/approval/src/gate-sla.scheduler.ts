@@ -24,7 +24,7 @@ const NODE_TIMERS: SlaTimerApi = {
  * The approval service runs one scheduler at a time, in the replica holding the lease `approval`
  * (`GateEventsConsumer`): it starts on taking the lease and stops on losing it. Should two fire for one gate
  * anyway (a holder that has not noticed yet that its lease ran out), the Run aggregate accepts one escalation per
- * level (the others are refused with `RUN.GATE_NOT_DUE`/`GATE_NOT_ESCALATABLE`/`GATE_ALREADY_DECIDED` and ignored).
+ * level (the others are refused with `run_gate_not_due`/`run_gate_not_escalatable`/`run_gate_already_decided` and ignored).
  *
  * SLAs of weeks are legitimate (up to `MAX_GATE_SLA_SECONDS`, 366 days), but Node sets a timer delay above
  * 2^31 - 1 ms (`MAX_TIMER_DELAY_MS`, about 24.8 days) to 1 ms (nodejs.org/api/timers.html). So a timer never

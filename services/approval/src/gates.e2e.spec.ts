@@ -95,7 +95,7 @@ describe('gates end to end', () => {
       await reviewerToken(stack, 'first-reviewer'),
     );
     expect(old.status).toBe(403);
-    expect(old.body.error?.code).toBe('RUN.REVIEWER_NOT_NAMED');
+    expect(old.body.error?.code).toBe('run_reviewer_not_named');
     const approved = await http(
       stack,
       'POST',

@@ -150,7 +150,7 @@ describe('console in a browser', () => {
     await foreign.getByRole('button', { name: 'Approve' }).click();
     await expectText(
       foreign.getByRole('alert'),
-      /The gateway refused the decision: .*RUN.REVIEWER_NOT_NAMED, HTTP 403/,
+      /The gateway refused the decision: .*run_reviewer_not_named, HTTP 403/,
     );
     await intern.screenshot({ path: join(shots, 'console-gate-refused.png'), fullPage: true });
     const refused = await fetch(`${stack.gatewayUrl}/v1/gates/${gatedRunId}.payout/decision`, {
@@ -162,7 +162,7 @@ describe('console in a browser', () => {
       body: JSON.stringify({ outcome: 'approve' }),
     });
     expect(refused.status).toBe(403);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RUN.REVIEWER_NOT_NAMED');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('run_reviewer_not_named');
     expect((await store.readStream(`run-${gatedRunId}`)).some((event) => event.type === 'GateDecided')).toBe(false);
 
     // claims-lead decides in another tab; the run view opened before the decision follows it over its stream.

@@ -265,7 +265,7 @@ export class RunReconciler {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       this.options.logger.debug('run timeout superseded', { runId, code: error.code });
-      if (error.code === 'RUN.RUN_NOT_TIMED_OUT') this.timers.after(runId, 10);
+      if (error.code === 'run_not_timed_out') this.timers.after(runId, 10);
       return false;
     }
   }
@@ -525,7 +525,7 @@ export class RunReconciler {
           });
     } catch (error) {
       // Already recorded (a duplicate dispatch after a restart), or the run ended meanwhile (cancelled): nothing to do.
-      if (error instanceof DomainError && (error.code === 'RUN.STEP_NOT_RUNNING' || error.code === 'RUN.NOT_RUNNING'))
+      if (error instanceof DomainError && (error.code === 'run_step_not_running' || error.code === 'run_not_running'))
         return;
       throw error;
     }
@@ -534,7 +534,7 @@ export class RunReconciler {
 
 function stepOf(state: RunState, stepId: string): PlanStep {
   const step = state.plan?.steps.find((candidate) => candidate.id === stepId);
-  if (!step) throw new DomainError('RUN.STEP_NOT_FOUND', `step ${stepId} is not in the plan`);
+  if (!step) throw new DomainError('step_not_found', `step ${stepId} is not in the plan`);
   return step;
 }
 

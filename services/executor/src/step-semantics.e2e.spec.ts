@@ -109,7 +109,7 @@ describe('step and run semantics of definitions', () => {
     expect(whilePaused.find((e) => e.type === 'RunPaused')).toMatchObject({
       data: { reason: 'operator', requestedBy: 'ops' },
     });
-    expect((await post(`/v1/runs/${runId}/pause`, {})).body).toMatchObject({ error: { code: 'RUN.NOT_RUNNING' } });
+    expect((await post(`/v1/runs/${runId}/pause`, {})).body).toMatchObject({ error: { code: 'run_not_running' } });
 
     const resumed = await post(`/v1/runs/${runId}/resume`, {});
     expect(resumed).toMatchObject({ status: 200, body: { status: 'running', events: ['RunResumed'] } });
@@ -151,7 +151,7 @@ describe('step and run semantics of definitions', () => {
     const path = `/v1/runs/${runId}/steps/review/complete`;
 
     const stranger = await post(path, { output: { approved: true } }, { sub: 'mallory', scopes: ['runs:operate'] });
-    expect(stranger).toMatchObject({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED' } } });
+    expect(stranger).toMatchObject({ status: 403, body: { error: { code: 'run_reviewer_not_named' } } });
     const invalid = await post(path, { output: { approved: 'yes' } }, { sub: 'dana', scopes: ['runs:operate'] });
     expect(invalid).toMatchObject({ status: 422, body: { error: { code: 'input_invalid' } } });
     expect(String((invalid.body.error as { message: string }).message)).toContain(
@@ -169,7 +169,7 @@ describe('step and run semantics of definitions', () => {
     ).toMatchObject({ input: { approved: true } });
     expect(
       (await post(path, { output: { approved: true } }, { sub: 'dana', scopes: ['runs:operate'] })).body,
-    ).toMatchObject({ error: { code: 'RUN.NOT_RUNNING' } }); // the run has ended
+    ).toMatchObject({ error: { code: 'run_not_running' } }); // the run has ended
   }, 60_000);
 
   it('an external task is completed by a person its reviewers name by role (roles claim of their token)', async () => {
@@ -183,7 +183,7 @@ describe('step and run semantics of definitions', () => {
       { output: { approved: true } },
       { sub: 'erin', scopes: ['runs:operate'], roles: ['clerk'] },
     );
-    expect(otherRole).toMatchObject({ status: 403, body: { error: { code: 'RUN.REVIEWER_NOT_NAMED' } } });
+    expect(otherRole).toMatchObject({ status: 403, body: { error: { code: 'run_reviewer_not_named' } } });
     const lead = await post(
       path,
       { output: { approved: true } },

@@ -74,7 +74,7 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
       ]);
       clearTimeout(timer);
       if (typeof first === 'symbol') {
-        if (remainingMs() <= 0) throw new LedgerflowError('NATS.TIMEOUT', `no reply within ${call.timeoutMs} ms`, true);
+        if (remainingMs() <= 0) throw new LedgerflowError('nats_timeout', `no reply within ${call.timeoutMs} ms`, true);
         continue;
       }
       const { settled, p } = first;
@@ -108,7 +108,7 @@ function settle(request: Promise<ToolResult>): Promise<Settled> {
 const RESEND: unique symbol = Symbol('resend');
 
 function isNoResponders(error: unknown): boolean {
-  return error instanceof LedgerflowError && error.code === 'NATS.NO_RESPONDERS';
+  return error instanceof LedgerflowError && error.code === 'nats_no_responders';
 }
 const reconnects = new WeakMap<NatsConnection, { next: Promise<void> }>();
 
@@ -135,10 +135,10 @@ function nextReconnect(nc: NatsConnection): Promise<void> {
 function toStepError(error: unknown, call: ToolCall): { code: string; message: string; retryable: boolean } {
   const name = `${call.tool}.${call.action}`;
   if (error instanceof LedgerflowError) {
-    if (error.code === 'NATS.TIMEOUT') {
+    if (error.code === 'nats_timeout') {
       return { code: 'step_timeout', message: `${name} did not answer within ${call.timeoutMs} ms`, retryable: true };
     }
-    if (error.code === 'NATS.NO_RESPONDERS') {
+    if (error.code === 'nats_no_responders') {
       return { code: 'tool_unavailable', message: `no worker is serving ${name}`, retryable: true };
     }
     return { code: error.code, message: error.message, retryable: error.retryable };

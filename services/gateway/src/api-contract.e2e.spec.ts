@@ -148,7 +148,7 @@ describe('the API contract (real gateway)', () => {
     const down = await call('POST', '/v1/workflows/noop-chain/runs', { input: {} });
     expect(down.status).toBe(503);
     expect(down.headers.get('retry-after')).toBe('1');
-    expect(down.body).toMatchObject({ error: { code: expect.stringMatching(/^NATS\./), retryable: true } });
+    expect(down.body).toMatchObject({ error: { code: expect.stringMatching(/^nats_/), retryable: true } });
     await stack.restart('planner');
     expect((await call('POST', '/v1/workflows/noop-chain/runs', { input: {} })).status).toBe(202);
   }, 90_000);

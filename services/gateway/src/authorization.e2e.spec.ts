@@ -202,7 +202,7 @@ describe('HTTP authorization matrix', () => {
     const stranger = await as({ sub: 'other-lead', scopes: ['gates:decide'] });
     expect(await call('POST', `/v1/gates/${gateId}/decision`, { outcome: 'approve' }, stranger)).toEqual({
       status: 403,
-      code: 'RUN.REVIEWER_NOT_NAMED',
+      code: 'run_reviewer_not_named',
     });
     expect(await call('GET', `/v1/gates/${gateId}`, undefined, stranger)).toEqual({ status: 403, code: 'forbidden' });
     const listed = await fetch(`${stack.gatewayUrl}/v1/gates?status=open`, { headers: { authorization: stranger } });

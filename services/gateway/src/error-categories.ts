@@ -46,8 +46,9 @@ const RUN_CATEGORIES: Readonly<Record<string, ErrorCategory>> = Object.fromEntri
 
 /**
  * The category of every error code the gateway answers (docs/api.md, "Errors"): its own, the Run aggregate's
- * (`RUN.*`), the event store's (`STORE.*`), NATS requests' (`NATS.*`) and those of the services it forwards to
- * (planner, policy, approval). A code missing here is answered by {@link categoryOf}'s fallback.
+ * (`run_*`, `step_not_found`), the event store's (`store_*`), NATS requests' (`nats_*`) and those of the services it
+ * forwards to (planner, policy, approval). Every code is lower snake case (`^[a-z][a-z0-9_]*$`). A code missing here
+ * is answered by {@link categoryOf}'s fallback.
  */
 export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   ...RUN_CATEGORIES,
@@ -61,7 +62,7 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   unsupported_media_type: 'unsupported_media_type',
   webhook_body_not_json: 'unsupported_media_type',
   payload_too_large: 'too_large',
-  'STORE.EVENT_TOO_LARGE': 'too_large',
+  store_event_too_large: 'too_large',
   // Run input failing the workflow's inputSchema; the same Idempotency-Key with another input (docs/operations.md);
   // a definition or policy pack refused at registration (docs/definitions.md, docs/policies.md): nothing appended.
   input_invalid: 'unprocessable',
@@ -79,7 +80,7 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   // Unknown resources.
   not_found: 'not_found',
   run_not_found: 'not_found',
-  step_not_found: 'not_found',
+  step_not_found: 'not_found', // RunErrorCodes.STEP_NOT_FOUND, and the policy service's answer for the same step
   checkpoint_unknown: 'not_found',
   workflow_unknown: 'not_found',
   policy_pack_unknown: 'not_found',
@@ -88,8 +89,8 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   console_not_built: 'not_found',
   // The state of a resource refuses the command: a rule of the plan, an immutable version, an expected revision
   // that another writer moved, a revoked account, a run whose audit chain broke (docs/operations.md, "Integrity").
-  'STORE.CONCURRENCY': 'conflict',
-  'STORE.DUPLICATE_EVENT': 'conflict',
+  store_concurrency: 'conflict',
+  store_duplicate_event: 'conflict',
   workflow_version_exists: 'conflict',
   policy_pack_version_exists: 'conflict',
   service_account_revoked: 'conflict',
@@ -97,32 +98,32 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   workflow_depth_exceeded: 'conflict',
   // A service, the store or the token issuer did not answer, or a stored event is newer than this release reads
   // (docs/events.md, "Versions and upcasting"): retry later (Retry-After).
-  'NATS.TIMEOUT': 'unavailable',
-  'NATS.NO_RESPONDERS': 'unavailable',
-  'NATS.REQUEST_FAILED': 'unavailable',
-  'NATS.CONNECTION_CLOSED': 'unavailable',
-  'STORE.UNAVAILABLE': 'unavailable',
+  nats_timeout: 'unavailable',
+  nats_no_responders: 'unavailable',
+  nats_request_failed: 'unavailable',
+  nats_connection_closed: 'unavailable',
+  store_unavailable: 'unavailable',
   auth_unavailable: 'unavailable',
   event_version_unsupported: 'unavailable',
   stream_limit_reached: 'unavailable',
   // Our fault, never the caller's: a reply that is not the protocol's, an append this gateway got wrong.
-  'NATS.REPLY_MALFORMED': 'internal',
-  'STORE.INVALID_APPEND': 'internal',
-  'STORE.INVALID_CHECKPOINT': 'internal',
+  nats_reply_malformed: 'internal',
+  store_invalid_append: 'internal',
+  store_invalid_checkpoint: 'internal',
   internal_error: 'internal',
   http_error: 'internal',
 };
 
 /**
- * The category of `code`: from {@link ERROR_CATEGORIES}; else `plan_*` or `RUN.*` (a rule of the plan or the run) is a conflict, a
- * retryable error is `unavailable`, `*.NOT_FOUND` / `*_not_found` is `not_found`, any other not retryable code
- * `invalid` (a refusal names the field and rule, so the request must change).
+ * The category of `code`: from {@link ERROR_CATEGORIES}; else `plan_*` or `run_*` (a rule of the plan or the run) is a
+ * conflict, a retryable error is `unavailable`, `*_not_found` is `not_found`, any other not retryable code `invalid`
+ * (a refusal names the field and rule, so the request must change).
  */
 export function categoryOf(code: string, retryable: boolean): ErrorCategory {
   const known = ERROR_CATEGORIES[code];
   if (known) return known;
-  if (code.startsWith('plan_') || code.startsWith('RUN.')) return 'conflict';
+  if (code.startsWith('plan_') || code.startsWith('run_')) return 'conflict';
   if (retryable) return 'unavailable';
-  if (/(\.NOT_FOUND|_not_found)$/.test(code)) return 'not_found';
+  if (code.endsWith('_not_found')) return 'not_found';
   return 'invalid';
 }

@@ -34,8 +34,8 @@ export class FailExternalStepBody {
  * Completing or failing one needs the scope `runs:operate`, a human's token, and a person the step's `reviewers`
  * name by id (`user:<id>` or a bare id); the planner checks all three from the forwarded token and records the
  * person as `StepSucceeded.completedBy` / `StepFailed.failedBy`.
- * Errors: 401/403 (token, scope, `human_required`), 403 `RUN.REVIEWER_NOT_NAMED`, 404 `run_not_found`,
- * 409 `RUN.STEP_NOT_EXTERNAL` / `RUN.STEP_NOT_RUNNING` (not started yet, or already reported),
+ * Errors: 401/403 (token, scope, `human_required`), 403 `run_reviewer_not_named`, 404 `run_not_found`,
+ * 409 `run_step_not_external` / `run_step_not_running` (not started yet, or already reported),
  * 422 `input_invalid` (the output fails the step's `outputSchema`; the message names each JSON pointer and rule).
  */
 @ApiTags('runs')

@@ -15,7 +15,7 @@ describe('toHttpError: an event the store refuses as too large', () => {
 
   it('maps the same refusal forwarded by the planner as an error body', () => {
     const forwarded = {
-      code: 'STORE.EVENT_TOO_LARGE',
+      code: 'store_event_too_large',
       message: 'too large',
       retryable: false,
       details: { limit: 983_040 },

@@ -6,7 +6,7 @@ import { STATUS_OF_CATEGORY, categoryOf } from './error-categories.js';
 
 /**
  * `Retry-After` seconds (RFC 9110, section 10.2.3) of a retryable 503, by code: 1 s for a store or service that did
- * not answer (`STORE.UNAVAILABLE`, `NATS.TIMEOUT`, `NATS.NO_RESPONDERS`, and any other retryable 503), 5 s for an
+ * not answer (`store_unavailable`, `nats_timeout`, `nats_no_responders`, and any other retryable 503), 5 s for an
  * event newer than this release (a rolling upgrade replaces the older replicas in seconds, not at once).
  */
 export const RETRY_AFTER_SECONDS: Readonly<Record<string, number>> = { event_version_unsupported: 5 };
@@ -17,7 +17,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
  * `LEDGERFLOW_MAX_EVENT_BYTES` once its PII was tokenized) is a request too large, like an oversized body.
  */
 const PUBLIC_CODE: Record<string, string> = {
-  'STORE.EVENT_TOO_LARGE': 'payload_too_large',
+  store_event_too_large: 'payload_too_large',
 };
 
 /**

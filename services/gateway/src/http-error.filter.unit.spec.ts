@@ -14,17 +14,17 @@ describe('toHttpError', () => {
     ['request_invalid', 400],
     ['idempotency_key_missing', 400],
     ['unauthorized', 401],
-    ['RUN.REVIEWER_NOT_NAMED', 403],
-    ['RUN.ACTOR_CANNOT_DECIDE', 403],
+    ['run_reviewer_not_named', 403],
+    ['run_actor_cannot_decide', 403],
     ['workflow_unknown', 404],
     ['run_not_found', 404],
-    ['RUN.GATE_NOT_FOUND', 404],
-    ['RUN.GATE_ALREADY_DECIDED', 409],
+    ['run_gate_not_found', 404],
+    ['run_gate_already_decided', 409],
     ['payload_too_large', 413],
     ['input_invalid', 422],
-    ['NATS.TIMEOUT', 503],
-    ['NATS.NO_RESPONDERS', 503],
-    ['STORE.UNAVAILABLE', 503],
+    ['nats_timeout', 503],
+    ['nats_no_responders', 503],
+    ['store_unavailable', 503],
     ['event_version_unsupported', 503],
   ])('%s -> %i', (code, status) => {
     const { status: actual, body } = toHttpError(new LedgerflowError(code, `a ${code} error`, false, { field: 'x' }));
@@ -32,8 +32,8 @@ describe('toHttpError', () => {
     expect(body).toEqual({ code, message: `a ${code} error`, retryable: false, details: { field: 'x' } });
   });
 
-  it('another rule of the run (RUN.*) or of the plan (plan_*) is a 409 conflict', () => {
-    expect(toHttpError(new DomainError('RUN.STEP_NOT_FAILED', 'step is running')).status).toBe(409);
+  it('another rule of the run (run_*) or of the plan (plan_*) is a 409 conflict', () => {
+    expect(toHttpError(new DomainError('run_step_not_failed', 'step is running')).status).toBe(409);
     expect(toHttpError(new ValidationError('plan_cycle', 'a -> b -> a')).status).toBe(409);
   });
 
@@ -111,7 +111,7 @@ describe('HttpErrorFilter', () => {
     const response = { status: (status: number) => ({ json: (body: unknown) => sent.push({ status, body }) }) };
     const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
     new HttpErrorFilter().catch(
-      new DomainError('RUN.GATE_ALREADY_DECIDED', 'decided by alice', { decidedBy: 'alice' }),
+      new DomainError('run_gate_already_decided', 'decided by alice', { decidedBy: 'alice' }),
       host,
     );
     expect(sent).toEqual([
@@ -119,7 +119,7 @@ describe('HttpErrorFilter', () => {
         status: 409,
         body: {
           error: {
-            code: 'RUN.GATE_ALREADY_DECIDED',
+            code: 'run_gate_already_decided',
             message: 'decided by alice',
             retryable: false,
             details: { decidedBy: 'alice' },
@@ -143,9 +143,9 @@ describe('503 answers and Retry-After', () => {
   }
 
   it.each([
-    ['STORE.UNAVAILABLE', '1'],
-    ['NATS.TIMEOUT', '1'],
-    ['NATS.NO_RESPONDERS', '1'],
+    ['store_unavailable', '1'],
+    ['nats_timeout', '1'],
+    ['nats_no_responders', '1'],
     ['auth_unavailable', '1'],
   ])('a retryable %s is 503 with Retry-After: %s', (code, seconds) => {
     const sent = answer(new HttpErrorFilter(), new LedgerflowError(code, `${code} happened`, true));
@@ -189,7 +189,7 @@ describe('503 answers and Retry-After', () => {
     expect(answer(new HttpErrorFilter(), new ServiceUnavailableException('later')).headers).toEqual({
       'retry-after': '1',
     });
-    expect(answer(new HttpErrorFilter(), new LedgerflowError('NATS.TIMEOUT', 'no reply', false))).toMatchObject({
+    expect(answer(new HttpErrorFilter(), new LedgerflowError('nats_timeout', 'no reply', false))).toMatchObject({
       status: 503,
       headers: {},
     });
@@ -202,7 +202,7 @@ describe('503 answers and Retry-After', () => {
 
   it('the replay endpoints answer the same header', () => {
     expect(
-      answer(new ReplayErrorFilter(), new LedgerflowError('NATS.NO_RESPONDERS', 'no planner', true)),
+      answer(new ReplayErrorFilter(), new LedgerflowError('nats_no_responders', 'no planner', true)),
     ).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
     expect(answer(new ReplayErrorFilter(), new LedgerflowError('checkpoint_unknown', 'no cp-9'))).toMatchObject({
       status: 404,
@@ -211,8 +211,8 @@ describe('503 answers and Retry-After', () => {
   });
 
   it('retryAfterOf: only a retryable 503', () => {
-    expect(retryAfterOf(503, { code: 'STORE.UNAVAILABLE', message: 'locked', retryable: true })).toBe(1);
-    expect(retryAfterOf(503, { code: 'STORE.UNAVAILABLE', message: 'locked', retryable: false })).toBeUndefined();
+    expect(retryAfterOf(503, { code: 'store_unavailable', message: 'locked', retryable: true })).toBe(1);
+    expect(retryAfterOf(503, { code: 'store_unavailable', message: 'locked', retryable: false })).toBeUndefined();
     expect(retryAfterOf(500, { code: 'internal_error', message: 'x', retryable: true })).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { HMAC_DEFAULTS } from './webhooks.secrets.js';
 /** The wire error (`ErrorBody` of @ledgerflow/contracts, made by `toErrorBody` of @ledgerflow/messaging). */
 export class ErrorBody {
   @ApiProperty({
-    description: 'Stable code (docs/api.md, "Errors"), e.g. RUN.GATE_ALREADY_DECIDED, request_invalid',
+    description: 'Stable code (docs/api.md, "Errors"), e.g. run_gate_already_decided, request_invalid',
     example: 'request_invalid',
   })
   code!: string;

@@ -111,7 +111,7 @@ export class RunCommandResponse {
  * with the operator's own bearer JWT: the planner verifies it and records its `sub` in the events.
  * Needs the scope `runs:operate` and a human's token (a service account gets 403 `human_required`).
  * Errors keep the planner's codes: 401 no valid token, 403 missing scope, 400 `request_invalid`, 404
- * `run_not_found`, 409 `RUN.*` and plan codes (e.g. `RUN.STEP_NOT_OPTIONAL` for a skip of a required step).
+ * `run_not_found`, 409 `run_*` and plan codes (e.g. `run_step_not_optional` for a skip of a required step).
  */
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -139,7 +139,7 @@ export class OperatorController {
   @HttpCode(200)
   @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
-    summary: 'Skip an optional step that is pending or failed; a required step is refused (409 RUN.STEP_NOT_OPTIONAL)',
+    summary: 'Skip an optional step that is pending or failed; a required step is refused (409 run_step_not_optional)',
   })
   async skip(
     @Param('runId') runId: string,
@@ -190,7 +190,7 @@ export class OperatorController {
   @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
     summary:
-      'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 RUN.NOT_RUNNING otherwise',
+      'Pause a running run: nothing new starts (running steps finish and are recorded) until it is resumed; 409 run_not_running otherwise',
   })
   async pause(
     @Param('runId') runId: string,
@@ -207,7 +207,7 @@ export class OperatorController {
   @ApiOkResponse({ type: RunCommandResponse })
   @ApiOperation({
     summary:
-      'Resume a paused run; 409 RUN.NOT_PAUSED, or RUN.RUN_STALLED when only a failed step is left (retry, skip or revise it)',
+      'Resume a paused run; 409 run_not_paused, or run_stalled when only a failed step is left (retry, skip or revise it)',
   })
   async resume(
     @Param('runId') runId: string,
@@ -233,7 +233,7 @@ export class OperatorController {
  * Forwards an operator command to the planner (`lf.planner.run-command`) with the caller's own bearer token: the
  * planner verifies it (`runs:operate`, a human) and takes the actor from it, never from the message.
  * @throws LedgerflowError `human_required` (403) for a service account, before anything is sent; the planner's
- *   errors with their codes (`run_not_found`, `RUN.*`, `input_invalid`, ...); `NATS.TIMEOUT` after 10 s.
+ *   errors with their codes (`run_not_found`, `run_*`, `input_invalid`, ...); `nats_timeout` after 10 s.
  */
 export async function forwardRunCommand(
   services: ServicesClient,

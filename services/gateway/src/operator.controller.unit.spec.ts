@@ -112,11 +112,11 @@ describe('OperatorController', () => {
     expect(sent).toEqual([]);
   });
 
-  it("keeps the planner's refusal: a skip of a required step is 409 RUN.STEP_NOT_OPTIONAL", async () => {
+  it("keeps the planner's refusal: a skip of a required step is 409 run_step_not_optional", async () => {
     const { nc } = fakeNats(() => ({
       ok: false,
       error: {
-        code: 'RUN.STEP_NOT_OPTIONAL',
+        code: 'run_step_not_optional',
         message: 'step "pay" is not optional',
         retryable: false,
         details: { stepId: 'pay' },
@@ -128,7 +128,7 @@ describe('OperatorController', () => {
     expect(toHttpError(refused)).toEqual({
       status: 409,
       body: {
-        code: 'RUN.STEP_NOT_OPTIONAL',
+        code: 'run_step_not_optional',
         message: 'step "pay" is not optional',
         retryable: false,
         details: { stepId: 'pay' },

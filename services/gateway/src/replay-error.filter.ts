@@ -6,8 +6,8 @@ import type { ErrorResponse } from './http-error.filter.js';
 /** Codes of the replay endpoints and their HTTP status (the rest as the gateway's `HttpErrorFilter` maps them). */
 const REPLAY_STATUS: Record<string, number> = {
   checkpoint_unknown: 404,
-  'RUN.FORK_ORIGIN_NOT_STARTED': 409,
-  'RUN.FORK_ORIGIN_MISMATCH': 409,
+  run_fork_origin_not_started: 409,
+  run_fork_origin_mismatch: 409,
 };
 
 /** `{ error: {...} }` like `HttpErrorFilter`, with `checkpoint_unknown` as 404. Scoped to `ReplayController`. */

@@ -17,7 +17,7 @@ import type { ForkOrigin } from '@ledgerflow/domain';
 import { requestJson } from '@ledgerflow/messaging';
 import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
 
-/** How long the gateway waits for any service's reply before answering 503 `NATS.TIMEOUT`. */
+/** How long the gateway waits for any service's reply before answering 503 `nats_timeout`. */
 const TIMEOUT_MS = 10_000;
 
 /** The body and answer of `lf.approval.decide-gate` (contracts). */
@@ -59,8 +59,8 @@ export interface ForkRunResult {
  * The gateway's one NATS client: every call to another service is a request/reply on a `subjects` entry through
  * `requestJson`, one typed method per subject, each waiting at most 10 s.
  * @throws LedgerflowError with the callee's code, message, retryable flag and details (mapped to HTTP by
- *   `http-error.filter.ts`); `NATS.TIMEOUT` / `NATS.NO_RESPONDERS` (retryable, 503 with `Retry-After`) when no
- *   service answers; `NATS.REPLY_MALFORMED` when the reply is not an envelope.
+ *   `http-error.filter.ts`); `nats_timeout` / `nats_no_responders` (retryable, 503 with `Retry-After`) when no
+ *   service answers; `nats_reply_malformed` when the reply is not an envelope.
  */
 @Injectable()
 export class ServicesClient {

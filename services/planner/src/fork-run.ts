@@ -29,7 +29,7 @@ export function forkIdempotencyKey(originRunId: string, checkpointId: string): s
  * (the new run's `metadata.actor`); absent: the planner.
  *
  * @throws LedgerflowError `run_not_found` (no such origin run), `checkpoint_unknown` (the origin has no such
- *   checkpoint); DomainError from `ForkRun` (`RUN.FORK_ORIGIN_*`); ConcurrencyError after repeated conflicts.
+ *   checkpoint); DomainError from `ForkRun` (`run_fork_origin_*`); ConcurrencyError after repeated conflicts.
  */
 export class RunForker {
   constructor(private readonly runs: RunRepository) {}

@@ -107,7 +107,7 @@ describe('failure handling and operator actions', () => {
     await until(runId, paused, 'the run to pause again');
 
     const refused = await post(`/v1/runs/${runId}/skip`, { stepId: 'archive', reason: 'not needed' }, token);
-    expect(refused).toMatchObject({ status: 409, body: { error: { code: 'RUN.STEP_NOT_OPTIONAL' } } });
+    expect(refused).toMatchObject({ status: 409, body: { error: { code: 'run_step_not_optional' } } });
     const skipped = await post(`/v1/runs/${runId}/skip`, { stepId: 'notify', reason: 'claimant opted out' }, token);
     expect(skipped).toMatchObject({ status: 200, body: { events: ['StepSkipped'], status: 'paused' } });
 
@@ -207,7 +207,7 @@ describe('failure handling and operator actions', () => {
     });
     expect(await post(`/v1/runs/${runId}/cancel`, { reason: 'again' }, token)).toMatchObject({
       status: 409,
-      body: { error: { code: 'RUN.ALREADY_ENDED' } },
+      body: { error: { code: 'run_already_ended' } },
     });
     expect(await post('/v1/runs/no-such-run/cancel', { reason: 'x' }, token)).toMatchObject({
       status: 404,

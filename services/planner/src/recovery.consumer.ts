@@ -70,7 +70,7 @@ export class StepRecoveries {
         { causationId: `recovery:${runId}/${stepId}/${attempt}` },
       );
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'RUN.STEP_NOT_FAILED') return 'not_failed';
+      if (error instanceof DomainError && error.code === 'run_step_not_failed') return 'not_failed';
       if (!(error instanceof LedgerflowError) || error.retryable) throw error;
       this.logger?.warn('recovery refused by the run; the step waits for an operator', {
         runId,

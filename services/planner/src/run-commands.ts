@@ -94,12 +94,12 @@ function required<T>(value: T | undefined, field: string, command: string): T {
 /**
  * Operator actions on a run: retry a failed step (optionally as a substitute agent), skip an optional step, revise
  * the plan from that point, cancel, pause, resume; and the result of an external step (`complete`, `fail`), which
- * the step's `reviewers` must name (`RUN.REVIEWER_NOT_NAMED`). Each is decided by the Run aggregate and appended
+ * the step's `reviewers` must name (`run_reviewer_not_named`). Each is decided by the Run aggregate and appended
  * at the revision it was decided on; the operator is the events' `metadata.actor` (`via: planner`) and is named in their
  * data (`requestedBy`, the revision's `author`, `completedBy`/`failedBy`). The operator is a human whose token holds `runs:operate` (verified in planner.controller.ts).
  * @throws LedgerflowError `run_not_found` (404); ValidationError `request_invalid` (a field the command needs),
  *   `plan_invalid_step` (a malformed added step), plan codes (`plan_unknown_agent`, `workflow_depth_exceeded`, ...);
- *   DomainError `RUN.*`, e.g. `RUN.STEP_NOT_OPTIONAL` for a skip of a required step, `RUN.STEP_NOT_FAILED`.
+ *   DomainError `run_*`, e.g. `run_step_not_optional` for a skip of a required step, `run_step_not_failed`.
  */
 @Injectable()
 export class RunCommands {

@@ -55,9 +55,9 @@ describe('RunCommands', () => {
     );
   });
 
-  it('skip of an optional step is recorded with the operator; of a required step refused with RUN.STEP_NOT_OPTIONAL', async () => {
+  it('skip of an optional step is recorded with the operator; of a required step refused with run_step_not_optional', async () => {
     const refused = await rejectionOf(send({ command: 'skip', stepId: 'call_api', reason: 'no' }));
-    expect(refused.code).toBe('RUN.STEP_NOT_OPTIONAL');
+    expect(refused.code).toBe('run_step_not_optional');
     const result = await send({ command: 'skip', stepId: 'notify', reason: 'claimant opted out' });
     expect(result.events).toEqual(['StepSkipped']);
     expect((await stored()).at(-1)).toEqual({
@@ -94,7 +94,7 @@ describe('RunCommands', () => {
       type: 'RunCancelled',
       data: { reason: 'duplicate', requestedBy: 'ann' },
     });
-    expect((await rejectionOf(send({ command: 'cancel', reason: 'again' }))).code).toBe('RUN.ALREADY_ENDED');
+    expect((await rejectionOf(send({ command: 'cancel', reason: 'again' }))).code).toBe('run_already_ended');
     expect((await rejectionOf(send({ runId: 'ghost', command: 'cancel', reason: 'x' }))).code).toBe('run_not_found');
     expect((await rejectionOf(send({ command: 'skip', stepId: 'notify' }))).code).toBe('request_invalid');
     // A run id that is not one (CR/LF, spaces, dots) is refused before anything is read.

@@ -7,7 +7,7 @@ export class ApiError extends Error {
   constructor(
     /** HTTP status; 0 when the gateway could not be reached. */
     readonly status: number,
-    /** The API's error code (`forbidden`, `RUN.REVIEWER_NOT_NAMED`, ...), or `network_error` / `http_<status>`. */
+    /** The API's error code (`forbidden`, `run_reviewer_not_named`, ...), or `network_error` / `http_<status>`. */
     readonly code: string,
     message: string,
     /** The API's `error.details` (e.g. `field`, `rule`, `errors` of a 422 `input_invalid`), when it gave any. */

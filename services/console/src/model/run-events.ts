@@ -1,4 +1,4 @@
-import { RUN_EVENT_UPCASTERS, foldRun } from '@ledgerflow/domain';
+import { RUN_EVENT_UPCASTERS, currentErrorCode, foldRun } from '@ledgerflow/domain';
 import type { RunEvent, RunState, Upcasters } from '@ledgerflow/domain';
 import type { EventMetadata } from '@ledgerflow/contracts';
 
@@ -87,7 +87,7 @@ export function attemptsOf(events: readonly RunEventRecord[], stepId: string): S
         ...started,
         outcome: event.type === 'StepSucceeded' ? 'succeeded' : 'failed',
         ...(typeof data.durationMs === 'number' ? { durationMs: data.durationMs } : {}),
-        ...(data.error ? { error: { code: data.error.code, message: data.error.message } } : {}),
+        ...(data.error ? { error: { code: currentErrorCode(data.error.code), message: data.error.message } } : {}),
       });
     }
   }

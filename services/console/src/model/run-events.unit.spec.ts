@@ -56,6 +56,24 @@ describe('the console reads stored events in their current shape', () => {
     expect(storedV1[0].data).toMatchObject({ version: '1.0.0' }); // what the gateway served is left as it was
   });
 
+  it('shows an error code stored in its earlier dotted spelling as the snake_case code', () => {
+    const failed = events.failed('read');
+    const stored = records([
+      ...events.started([step('read')]),
+      events.evaluated('read'),
+      events.ran('read'),
+      atV1(failed, (data) => ({ ...data, error: { ...(data.error as object), code: 'NATS.REQUEST_FAILED' } })),
+    ]);
+    const history = appended(EMPTY_HISTORY, stored);
+    expect(history.state.steps['read']?.error).toMatchObject({ code: 'nats_request_failed' });
+    expect(attemptsOf(history.events, 'read')).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        error: { code: 'nats_request_failed', message: 'CRM unavailable' },
+      }),
+    ]);
+  });
+
   it('refuses an event newer than the console reads', () => {
     const newer = records([events.started([step('read')])[0]]).map((r) => ({
       ...r,
