@@ -17,7 +17,7 @@ export type AuditBusConnector = (env: Readonly<Record<string, string | undefined
  * Connects to NATS as the CLI user: `NATS_URL` (default `nats://127.0.0.1:4222`), credentials from
  * `NATS_NKEY_SEED_FILE` / `NATS_NKEY_SEED` and `NATS_TLS_*` (`natsAuthFromEnv`). The user must be allowed to
  * read `LF_ANCHORS` and `LF_EVENTS` through the JetStream API (the `admin` user of `ledgerflow nats credentials`).
- * @throws LedgerflowError `NATS.CREDENTIALS_INVALID` naming the variable; the client's connection or authorization error.
+ * @throws LedgerflowError `nats_credentials_invalid` naming the variable; the client's connection or authorization error.
  */
 export const connectAuditBus: AuditBusConnector = async (env) => {
   const nc = await connectNats({

@@ -124,7 +124,7 @@ describe('ledgerflow gates', () => {
       status: 403,
       body: {
         error: {
-          code: 'RUN.REVIEWER_NOT_NAMED',
+          code: 'run_reviewer_not_named',
           message: '"intern" is not a reviewer of gate "run-1.payout"',
           retryable: false,
         },
@@ -132,7 +132,7 @@ describe('ledgerflow gates', () => {
     });
     const { code, err } = await cli(['gates', 'approve', 'run-1.payout'], { LEDGERFLOW_TOKEN: 'tok' });
     expect(code).toBe(1);
-    expect(err).toBe('error: HTTP 403 RUN.REVIEWER_NOT_NAMED: "intern" is not a reviewer of gate "run-1.payout"\n');
+    expect(err).toBe('error: HTTP 403 run_reviewer_not_named: "intern" is not a reviewer of gate "run-1.payout"\n');
   });
 
   it('usage errors exit 2 without calling the gateway: no token, no id, unknown option', async () => {

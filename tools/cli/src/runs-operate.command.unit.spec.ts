@@ -111,7 +111,7 @@ describe('ledgerflow runs retry|skip|revise|cancel|pause|resume|complete|fail', 
       status: 409,
       body: {
         error: {
-          code: 'RUN.STEP_NOT_OPTIONAL',
+          code: 'run_step_not_optional',
           message: 'step "pay" is not optional; only optional steps may be skipped',
         },
       },
@@ -119,7 +119,7 @@ describe('ledgerflow runs retry|skip|revise|cancel|pause|resume|complete|fail', 
     const { code, err } = await cli(['runs', 'skip', 'r1', 'pay', '--reason', 'x']);
     expect(code).toBe(1);
     expect(err).toBe(
-      'error: HTTP 409 RUN.STEP_NOT_OPTIONAL: step "pay" is not optional; only optional steps may be skipped\n',
+      'error: HTTP 409 run_step_not_optional: step "pay" is not optional; only optional steps may be skipped\n',
     );
   });
 });
