@@ -68,14 +68,16 @@ function redirectRevision(state: RunState, gate: GateState, revision: GateRevisi
  *   reason: the comment, else `gate "<id>" redirected by <reviewer>`): see `redirectRevision` for what is removed.
  * A gate is decided once, by a human it names: `matchReviewer` over the gate's current reviewers, with the
  * reviewer's id, roles and teams (reviewers.ts).
- * @throws DomainError run_not_running (run neither running nor paused), run_gate_not_found,
- *   run_gate_already_decided, run_actor_cannot_decide (reviewer kind is not `human`), run_reviewer_not_named,
+ * @throws DomainError, in this order: run_gate_not_found, run_gate_already_decided, run_not_running (run neither
+ *   running nor paused), run_actor_cannot_decide (reviewer kind is not `human`), run_reviewer_not_named,
  *   run_decision_invalid (redirect without revision, revision without redirect, correctedOutput other than
  *   approving a confidence gate), run_step_not_downstream; for a redirect, `RevisePlan`'s codes and plan codes.
  */
 export function decideGate({ data }: DecideGate, state: RunState, now: string): RunEvent[] {
-  requireActive(state, true);
+  // The gate first: a second decision of a gate is told so (run_gate_already_decided) even when the first one has
+  // since ended the run, instead of the run's state (run_not_running).
   const gate = requireOpenGate(state, data.gateId);
+  requireActive(state, true);
   const { reviewer, comment, correctedOutput } = data;
   if (reviewer.kind !== 'human') {
     refuse(

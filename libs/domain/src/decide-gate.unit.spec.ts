@@ -73,6 +73,20 @@ describe('DecideGate', () => {
       .thenThrows('run_gate_already_decided', { decidedBy: 'alice' });
   });
 
+  it('says a gate was already decided even when that decision has ended the run (not run_not_running)', () => {
+    const rejected = [...gateOpen, ...runSpec(gateOpen).when(decideGate('reject')).events()];
+    expect(foldRun(rejected).status).toBe('failed');
+    runSpec(rejected)
+      .when(decideGate('approve', { kind: 'human', id: 'bob' }))
+      .thenThrows('run_gate_already_decided', { decidedBy: 'alice' });
+  });
+
+  it('refuses an open gate of a run that has ended: run_not_running', () => {
+    runSpec([...gateOpen, { type: 'RunCancelled', data: { reason: 'withdrawn', requestedBy: 'operator-1' } }])
+      .when(decideGate('approve'))
+      .thenThrows('run_not_running');
+  });
+
   it.each(['agent', 'service', 'system'] as const)('refuses a %s as decider: run_actor_cannot_decide', (kind) => {
     runSpec(gateOpen)
       .when(decideGate('approve', { kind, id: 'alice' }))
