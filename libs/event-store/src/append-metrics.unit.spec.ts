@@ -1,7 +1,6 @@
-import { metrics } from '@opentelemetry/api';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { MetricName } from '@ledgerflow/telemetry';
+import { testMetrics } from '@ledgerflow/testing';
 import { InMemoryEventStore } from './in-memory.event-store.js';
 import type { NewEvent } from './event-store.port.js';
 
@@ -19,16 +18,9 @@ const event = (id: string): NewEvent => ({
 });
 
 describe('event store append latency (ledgerflow.event_store.append.duration)', () => {
-  const reader = new (class extends MetricReader {
-    protected override async onShutdown(): Promise<void> {}
-    protected override async onForceFlush(): Promise<void> {}
-  })();
-  const provider = new MeterProvider({ readers: [reader] });
-  beforeAll(() => metrics.setGlobalMeterProvider(provider));
-  afterAll(async () => {
-    metrics.disable();
-    await provider.shutdown();
-  });
+  const meters = testMetrics();
+  beforeAll(meters.install);
+  afterAll(meters.uninstall);
 
   it('records each append by store and outcome: ok, conflict (expected revision refused)', async () => {
     const store = new InMemoryEventStore();
@@ -37,10 +29,7 @@ describe('event store append latency (ledgerflow.event_store.append.duration)', 
     await expect(store.append('s-1', [event('e3')], { expectedRevision: 0 })).rejects.toMatchObject({
       code: 'store_concurrency',
     });
-    const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics
-      .flatMap((s) => s.metrics)
-      .find((m) => m.descriptor.name === MetricName.eventStoreAppendDuration) as HistogramMetricData | undefined;
+    const metric = (await meters.metric(MetricName.eventStoreAppendDuration)) as HistogramMetricData | undefined;
     expect(metric?.descriptor.unit).toBe('s');
     expect(metric?.dataPoints.map((p) => [p.attributes, p.value.count])).toEqual([
       [{ store: 'memory', outcome: 'ok' }, 2],

@@ -1,5 +1,4 @@
-import { metrics } from '@opentelemetry/api';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { testMetrics } from '@ledgerflow/testing';
 import {
   INTEGRITY_FAILURES_METRIC,
   IntegrityAlarm,
@@ -14,22 +13,12 @@ const clock = () => new Date(NOW);
 
 /** The alarm a service raises on a broken chain: an event marking the run, a metric, once per finding. */
 describe('IntegrityAlarm', () => {
-  const reader = new (class extends MetricReader {
-    protected override async onShutdown(): Promise<void> {}
-    protected override async onForceFlush(): Promise<void> {}
-  })();
-  const provider = new MeterProvider({ readers: [reader] });
-  beforeAll(() => metrics.setGlobalMeterProvider(provider));
-  afterAll(async () => {
-    metrics.disable();
-    await provider.shutdown();
-  });
+  const meters = testMetrics();
+  beforeAll(meters.install);
+  afterAll(meters.uninstall);
 
   const failures = async () => {
-    const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics
-      .flatMap((s) => s.metrics)
-      .find((m) => m.descriptor.name === INTEGRITY_FAILURES_METRIC);
+    const metric = await meters.metric(INTEGRITY_FAILURES_METRIC);
     return metric?.dataPoints.map((p) => [p.attributes, p.value]) ?? [];
   };
 

@@ -11,3 +11,4 @@ export * from './rejection.js';
 export * from './otlp-receiver.js';
 export * from './run-events.js';
 export * from './plan-fixtures.js';
+export * from './metric-reader.js';

@@ -1,5 +1,4 @@
-import { metrics } from '@opentelemetry/api';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { testMetrics } from '@ledgerflow/testing';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { NewEvent, StoredEvent } from '@ledgerflow/event-store';
 import { MetricName } from '@ledgerflow/telemetry';
@@ -20,20 +19,12 @@ const newEvent = (type: string, data: Record<string, unknown>, id: string): NewE
 });
 
 describe('RunMetrics: runs and escalations counted from relayed events', () => {
-  const reader = new (class extends MetricReader {
-    protected override async onShutdown(): Promise<void> {}
-    protected override async onForceFlush(): Promise<void> {}
-  })();
-  const provider = new MeterProvider({ readers: [reader] });
-  beforeAll(() => metrics.setGlobalMeterProvider(provider));
-  afterAll(async () => {
-    metrics.disable();
-    await provider.shutdown();
-  });
+  const meters = testMetrics();
+  beforeAll(meters.install);
+  afterAll(meters.uninstall);
 
   const points = async (name: string) => {
-    const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+    const metric = await meters.metric(name);
     return Object.fromEntries(
       (metric?.dataPoints ?? []).map((p) => [Object.values(p.attributes).join(' '), p.value as number]),
     );
