@@ -12,3 +12,4 @@ export * from './otlp-receiver.js';
 export * from './run-events.js';
 export * from './plan-fixtures.js';
 export * from './metric-reader.js';
+export * from './traced-stack.js';

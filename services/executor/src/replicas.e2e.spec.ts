@@ -13,7 +13,10 @@ import { SETTLED, lastType, snapshot } from './chaos-snapshot.spec-util.js';
 
 /** Default seed; any other with `LEDGERFLOW_CHAOS_SEED=<n>`. */
 const SEED = seedFromEnv(20261206);
-/** Runs in all (`CHAOS_RUNS`, default 40): one in seven is `chaos-gated` (a gate), the rest `recorded-chain`. */
+/**
+ * Runs in all (`CHAOS_RUNS`, default 40): one in seven is `chaos-gated` (a gate), the rest `recorded-chain`; plus one
+ * `recorded-chain` run of 2 s steps started before each executor kill.
+ */
 const RUNS = Number(process.env['CHAOS_RUNS'] ?? 40);
 /** Kill slots, each 1-2.5 s after the previous restart: every process is killed at least once, one slot restarts nats-server. */
 const KILLS = Math.max(14, Math.ceil(RUNS / 5));
@@ -104,7 +107,17 @@ describe('replicas: two of each service, random SIGKILLs and a nats-server resta
         let owned = 0;
         if (victim.startsWith('executor')) {
           // Kill an executor while it runs a step (whichever replica does first, up to 15 s of waiting), so its attempts
-          // must be handed over.
+          // must be handed over. A run of 2 s steps started now keeps a step in flight whatever the schedule's timing
+          // (the short steps alone once left none running at either executor kill, on a loaded machine).
+          const hold = {
+            key: `replicas-${SEED}-hold-${slot}`,
+            workflowId: 'recorded-chain',
+            sleepMs: 2_000,
+            slot,
+            offsetMs: 0,
+          };
+          runs.push(hold);
+          publishing.push(publishUntilStored(js, hold.workflowId, hold.sleepMs, hold.key));
           const until = Date.now() + 15_000;
           for (;;) {
             const snap = await snapshot(store);

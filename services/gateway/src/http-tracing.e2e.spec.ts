@@ -1,8 +1,8 @@
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { SPAN_ATTRIBUTE_KEYS } from '@ledgerflow/telemetry';
-import { authHeader, benchWorkers, eventually, startOtlpReceiver, startStack } from '@ledgerflow/testing';
-import type { OtlpReceiver, ReceivedSpan, Stack } from '@ledgerflow/testing';
+import { authHeader, eventually, startTracedStack } from '@ledgerflow/testing';
+import type { OtlpReceiver, ReceivedSpan, Stack, TracedStack } from '@ledgerflow/testing';
 
 const SERVER = 2;
 /** A caller's trace: what an enterprise system's own instrumentation sends with its request. */
@@ -22,22 +22,14 @@ describe('gateway HTTP server spans and the caller trace', () => {
   /** The run the first test starts (the later ones read its spans). */
   let runId = '';
 
+  let traced: TracedStack | undefined;
+
   beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    stack = await startStack({
-      env: {
-        LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-      extras: [benchWorkers()],
-    });
+    traced = await startTracedStack();
+    ({ stack, receiver } = traced);
   }, 60_000);
 
-  afterAll(async () => {
-    await stack?.stop();
-    await receiver?.stop();
-  }, 30_000);
+  afterAll(async () => traced?.stop(), 30_000);
 
   const get = async (path: string, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${stack.gatewayUrl}${path}`, { headers: { ...(await authHeader(stack)), ...headers } });

@@ -1,5 +1,5 @@
-import { benchWorkers, startOtlpReceiver, startStack, authHeader } from '@ledgerflow/testing';
-import type { OtlpReceiver, Stack } from '@ledgerflow/testing';
+import { authHeader, startTracedStack } from '@ledgerflow/testing';
+import type { OtlpReceiver, Stack, TracedStack } from '@ledgerflow/testing';
 
 /**
  * One trace per run: every service exports spans over OTLP/HTTP JSON to a receiver in this test; the run's
@@ -10,22 +10,14 @@ describe('one trace per run', () => {
   let stack: Stack;
   let receiver: OtlpReceiver;
 
+  let traced: TracedStack | undefined;
+
   beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    stack = await startStack({
-      env: {
-        LEDGERFLOW_DEFINITIONS_DIR: 'examples/bench/workflows',
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesUrl,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-      extras: [benchWorkers()],
-    });
+    traced = await startTracedStack();
+    ({ stack, receiver } = traced);
   }, 60_000);
 
-  afterAll(async () => {
-    await stack?.stop();
-    await receiver?.stop();
-  }, 30_000);
+  afterAll(async () => traced?.stop(), 30_000);
 
   it('links the spans of several services into the run trace', async () => {
     const started = await fetch(`${stack.gatewayUrl}/v1/workflows/noop-chain/runs`, {
