@@ -34,11 +34,20 @@ chromium:
 prometheus:
 	@tools/ensure-prometheus.sh >/dev/null
 
-# The console (services/console) is a Vite app outside tsc -b: type-checked with its own browser tsconfig, then bundled.
-build: install
-	npx tsc -b tsconfig.build.json
+# The console (services/console) is a Vite app outside tsc -b: type-checked with its own browser tsconfig, then bundled,
+# only when a source it bundles changed (its own and the libraries' sources, its configs, the lockfile): Vite empties
+# dist/ first, which a running gateway would answer with 404 meanwhile (the README walkthrough runs `make build` while
+# the console's browser tests run).
+CONSOLE_INPUTS := $(shell find services/console/src libs/*/src -type f \( -name '*.ts' -o -name '*.tsx' -o -name '*.css' \) \
+  ! -name '*.spec.ts' ! -name '*.spec-util.ts' 2>/dev/null) services/console/index.html services/console/vite.config.ts \
+  services/console/tsconfig.json package-lock.json
+
+services/console/dist/index.html: $(CONSOLE_INPUTS) | install
 	npx tsc -p services/console/tsconfig.json
 	npx vite build --config services/console/vite.config.ts --logLevel warn
+
+build: install services/console/dist/index.html
+	npx tsc -b tsconfig.build.json
 
 typecheck: install
 	npx tsc -p tsconfig.json
