@@ -9,3 +9,4 @@ export * from './workflow-events.js';
 export * from './policy-pack-events.js';
 export * from './run-update.js';
 export * from './name-based-id.js';
+export * from './pages.js';

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { LedgerflowError } from '@ledgerflow/domain';
+import { nextPageOf } from '@ledgerflow/contracts';
 import type { StartRunResult } from '@ledgerflow/contracts';
 import { TERMINAL_RUN_EVENT_TYPES, runUpdateOf, sseMessages } from './run-stream.js';
 import type { RunUpdate } from './run-stream.js';
@@ -122,7 +123,7 @@ export class LedgerflowClient {
     for (let path: string | undefined = '/v1/runs?limit=1000'; path !== undefined;) {
       const page = await this.send('GET', path);
       runs.push(...listOf<RunView>(page.body, 'runs'));
-      path = /<([^>]+)>\s*;\s*rel="?next"?/.exec(page.headers.get('link') ?? '')?.[1];
+      path = nextPageOf(page.headers.get('link'));
     }
     return runs;
   }

@@ -3,15 +3,8 @@ import type { CallHandler, ExecutionContext, NestInterceptor, Type } from '@nest
 import { ApiOkResponse, ApiQuery } from '@nestjs/swagger';
 import { map } from 'rxjs';
 import type { Observable } from 'rxjs';
-import {
-  DEFAULT_PAGE_LIMIT,
-  MAX_PAGE_LIMIT,
-  cursorOf,
-  encodeCursor,
-  nextLink,
-  pageLimitOf,
-  pageOf,
-} from './list-page.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '@ledgerflow/contracts';
+import { cursorOf, encodeCursor, nextLink, pageLimitOf, pageOf } from './list-page.js';
 import type { ListOrder } from './list-page.js';
 
 /** The `Link` response header of a list, as the OpenAPI document describes it. */

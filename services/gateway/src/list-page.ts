@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '@ledgerflow/contracts';
 import { ValidationError } from '@ledgerflow/domain';
 
 /**
@@ -7,9 +8,6 @@ import { ValidationError } from '@ledgerflow/domain';
  * (RFC 8288), absent on the last page. A cursor is a keyset position (the sort key of the last item), not an offset,
  * so pages stay stable while items are added or removed: each item present throughout is listed exactly once.
  */
-
-export const DEFAULT_PAGE_LIMIT = 100;
-export const MAX_PAGE_LIMIT = 1000;
 
 /** A sort key: compared part by part, as strings (ISO-8601 UTC times and ids sort correctly so). */
 export type SortKey = readonly string[];

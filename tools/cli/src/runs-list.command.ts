@@ -2,7 +2,8 @@ import { stringOption, UsageError } from './args.js';
 import type { ParsedArgs } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { formatTable } from './gates.command.js';
-import { listAll, MAX_PAGE } from './gateway-pages.js';
+import { MAX_PAGE_LIMIT } from '@ledgerflow/contracts';
+import { listAll } from './gateway-pages.js';
 
 /**
  * `ledgerflow runs list`: runs, newest first, through the gateway's `GET /v1/runs` (scope `runs:read`,
@@ -47,7 +48,7 @@ async function list(args: ParsedArgs, io: CliIo): Promise<number> {
   const all = args.options.has('all');
   if (all && limitText !== undefined) throw new UsageError('--all and --limit exclude each other');
   const limit = all ? Infinity : Number(limitText ?? DEFAULT_LIST_LIMIT);
-  const listed = await listAll<RunRow>(io, firstPath(args, Math.min(limit, MAX_PAGE)), { max: limit });
+  const listed = await listAll<RunRow>(io, firstPath(args, Math.min(limit, MAX_PAGE_LIMIT)), { max: limit });
   if (listed === undefined) return 1;
   const { items: shown, more } = listed;
   if (args.options.has('json')) io.out(`${JSON.stringify(shown, null, 2)}\n`);

@@ -98,24 +98,6 @@ describe('ledgerflow runs list', () => {
     ]);
   });
 
-  it('follows a next field of an object body (a URL or a bare cursor sent as cursor=)', async () => {
-    gateway.reply = (request) => {
-      const cursor = new URL(request.url, 'http://g').searchParams.get('cursor');
-      if (cursor === null)
-        return { status: 200, body: { items: RUNS.slice(0, 2), next: '/v1/runs?limit=2&cursor=c1' } };
-      if (cursor === 'c1') return { status: 200, body: { items: RUNS.slice(2, 4), next: 'c2' } };
-      return { status: 200, body: { items: RUNS.slice(4, 5), next: null } };
-    };
-    const { code, out } = await cli('--all', '--json');
-    expect(code).toBe(0);
-    expect((JSON.parse(out) as unknown[]).length).toBe(5);
-    expect(gateway.seen.map((s) => s.url)).toEqual([
-      '/v1/runs?limit=1000',
-      '/v1/runs?limit=2&cursor=c1',
-      '/v1/runs?limit=2&cursor=c2',
-    ]);
-  });
-
   it('cuts an unpaged answer at --limit; an empty list says so', async () => {
     gateway.reply = () => ({ status: 200, body: RUNS });
     const cut = await cli('--limit', '2');

@@ -107,15 +107,6 @@ export function summaryOfRunView(view: {
 /** How many runs the list asks `GET /v1/runs` for at a time (`?limit=`). */
 export const RUNS_PAGE_SIZE = 100;
 
-/** The path of the next page in a `Link` header (`<path>; rel="next"`, RFC 8288), undefined on the last page. */
-export function nextPageOf(link: string | null | undefined): string | undefined {
-  for (const part of (link ?? '').split(',')) {
-    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
-    if (match && /(^|;)\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/.test(match[2])) return match[1];
-  }
-  return undefined;
-}
-
 /**
  * Whether a run read because of a live update belongs in a list that holds the pages down to `oldest` (the last
  * run loaded; undefined when every page is loaded or none yet): a newer run does, an older one waits for its page,

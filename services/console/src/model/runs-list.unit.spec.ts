@@ -1,12 +1,5 @@
 import type { RunUpdate } from '@ledgerflow/contracts';
-import {
-  applyRunUpdate,
-  belongsToLoadedPages,
-  createdAfterOf,
-  nextPageOf,
-  summaryOfRunView,
-  visibleRuns,
-} from './runs-list.js';
+import { applyRunUpdate, belongsToLoadedPages, createdAfterOf, summaryOfRunView, visibleRuns } from './runs-list.js';
 import type { RunSummary } from './runs-list.js';
 
 const run = (runId: string, createdAt: string, overrides: Partial<RunSummary> = {}): RunSummary => ({
@@ -109,13 +102,6 @@ describe('the runs list under live updates', () => {
 });
 
 describe('the runs list in pages', () => {
-  it('finds the next page in a Link header, and none on the last page', () => {
-    expect(nextPageOf('</v1/runs?limit=100&before=abc>; rel="next"')).toBe('/v1/runs?limit=100&before=abc');
-    expect(nextPageOf('</v1/runs?x=1>; rel="prev", </v1/runs?y=2>; rel=next')).toBe('/v1/runs?y=2');
-    expect(nextPageOf('</v1/runs?x=1>; rel="nextish"')).toBeUndefined();
-    expect(nextPageOf(null)).toBeUndefined();
-  });
-
   it('adds a run read on a live update only when it is not older than the pages loaded', () => {
     const oldest = run('r5', '2026-05-01T10:05:00.000Z');
     expect(belongsToLoadedPages(run('r9', '2026-05-01T10:09:00.000Z'), oldest)).toBe(true);
