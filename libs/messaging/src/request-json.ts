@@ -35,13 +35,13 @@ export async function requestJson<T>(
 ): Promise<T> {
   const parent = context.active();
   const data = encodeJson(body);
-  const span = messagingTracer().startSpan(
-    messagingSpanName('request', subject),
-    { kind: SpanKind.CLIENT, attributes: natsAttributes(subject, 'send', 'request', { bodySize: data.length }) },
-    parent,
-  );
-  const runId = options.headers?.[headers.runId];
-  if (runId) span.setAttribute(SpanAttr.runId, runId);
+  const span = messagingTracer().startSpan(messagingSpanName('request', subject), { kind: SpanKind.CLIENT }, parent);
+  // Attributes only for a recording span (none while tracing is off: a per-request cost saved).
+  if (span.isRecording()) {
+    span.setAttributes(natsAttributes(subject, 'send', 'request', { bodySize: data.length }));
+    const runId = options.headers?.[headers.runId];
+    if (runId) span.setAttribute(SpanAttr.runId, runId);
+  }
   try {
     const hdrs = natsHeaders();
     for (const [key, value] of Object.entries(options.headers ?? {})) hdrs.set(key, value);

@@ -108,7 +108,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     if ('ok' in parsed) return parsed;
     const request = parsed;
     const parent = extractTraceContext(msg.headers);
-    const attributes = {
+    const attributesOf = () => ({
       ...natsAttributes(msg.subject, 'process', 'process', {
         consumerGroup: toolQueueGroup(tool.definition.tool, tool.definition.action),
         bodySize: msg.data.length,
@@ -120,8 +120,10 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       [SpanAttr.attempt]: request.attempt,
       [SpanAttr.idempotencyKey]: request.idempotencyKey,
       ...(options.name === undefined ? {} : { [SpanAttr.toolWorker]: options.name }),
-    };
-    return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
+    });
+    return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER }, parent, async (span) => {
+      // Attributes only for a recording span (none while tracing is off: a per-call cost saved).
+      if (span.isRecording()) span.setAttributes(attributesOf());
       try {
         const reply = await verifyThenDedupe(
           tool,
