@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { RunTrace, StepStats, TraceStep } from '@ledgerflow/contracts';
 import { GateSummaryResponse } from './list-views.dto.js';
 
 /**
@@ -67,7 +68,7 @@ export class StoredEventResponse {
   @ApiProperty({ format: 'date-time' }) recordedAt!: string;
 }
 
-class TraceStepResponse {
+class TraceStepResponse implements TraceStep {
   @ApiProperty() step!: string;
   @ApiProperty() name!: string;
   @ApiProperty() tool!: string;
@@ -81,14 +82,14 @@ class TraceStepResponse {
   @ApiProperty({ type: 'string', nullable: true }) policy!: string | null;
   @ApiProperty({ type: 'string', nullable: true }) policy_rationale!: string | null;
   @ApiProperty({ ...anyObject, nullable: true, description: '{gate_id, status, decided_by?}' })
-  gate!: Record<string, unknown> | null;
-  @ApiProperty({ ...anyObject, nullable: true, description: '{code, message}' }) error!: Record<string, unknown> | null;
+  gate!: TraceStep['gate'];
+  @ApiProperty({ ...anyObject, nullable: true, description: '{code, message}' }) error!: TraceStep['error'];
   @ApiProperty({ ...anyObject, nullable: true, description: 'source, fresh, confidence, upstream steps' })
-  lineage!: Record<string, unknown> | null;
+  lineage!: TraceStep['lineage'];
 }
 
 /** `GET /v1/runs/{runId}/trace`. */
-export class RunTraceResponse {
+export class RunTraceResponse implements RunTrace {
   @ApiProperty() run_id!: string;
   @ApiProperty() workflow_id!: string;
   @ApiProperty() status!: string;
@@ -171,7 +172,7 @@ export class AuditExportResponse {
 }
 
 /** One item of `GET /v1/workflows/{workflowId}/stats` (memory's statistics). */
-export class StepStatsResponse {
+export class StepStatsResponse implements StepStats {
   @ApiProperty() workflowId!: string;
   @ApiProperty() stepId!: string;
   @ApiProperty() runs!: number;
