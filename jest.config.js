@@ -8,6 +8,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@ledgerflow/domain/testing$': '<rootDir>/libs/domain/src/testing.ts',
+    '^@ledgerflow/contracts/pages$': '<rootDir>/libs/contracts/src/pages.ts',
     '^@ledgerflow/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

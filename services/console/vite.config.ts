@@ -12,6 +12,11 @@ export default defineConfig({
   plugins: [react()],
   resolve: {
     alias: [
+      // The paging contract alone: the contracts' barrel also holds Node-only code (node:crypto).
+      {
+        find: /^@ledgerflow\/contracts\/pages$/,
+        replacement: fileURLToPath(new URL('../../libs/contracts/src/pages.ts', import.meta.url)),
+      },
       {
         find: /^@ledgerflow\/(domain|contracts)$/,
         replacement: fileURLToPath(new URL('../../libs/$1/src/index.ts', import.meta.url)),

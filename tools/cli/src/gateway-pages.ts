@@ -8,12 +8,7 @@ import { callGateway, gatewayUrlOf } from './gateway-call.js';
  */
 
 /** One page of an answer: its items and where the next page is (a path under the gateway), if anywhere. */
-function pageOf(
-  value: unknown,
-  headers: Headers,
-  base: string,
-  path: string,
-): { items: unknown[]; next?: string } {
+function pageOf(value: unknown, headers: Headers, base: string, path: string): { items: unknown[]; next?: string } {
   if (!Array.isArray(value)) throw new Error(`the gateway answered GET ${path.split('?')[0]} without a list`);
   const next = nextPageOf(headers.get('link'));
   return { items: value, ...(next === undefined ? {} : { next: nextPath(next, base) }) };

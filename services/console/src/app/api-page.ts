@@ -1,4 +1,4 @@
-import { nextPageOf } from '@ledgerflow/contracts';
+import { nextPageOf } from '@ledgerflow/contracts/pages';
 import { ApiError, apiErrorOf, bearer } from './api.js';
 
 /** One page of a paged list of the API: its items, and the path of the next page (absent on the last). */
