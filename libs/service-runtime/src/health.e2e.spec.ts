@@ -80,10 +80,14 @@ describe('health endpoints: every service, nats-server stopped and restarted', (
     const down = await eventually(
       async () => {
         const now = await readiness();
-        return Object.values(now).every((a) => a.status === 503) ? now : undefined;
+        // Each service notices on its own connections: the health check's at once, Nest's transport (`rpc`) when
+        // its status stream reports the disconnect, a moment later. Wait until both have.
+        const allDown = Object.values(now).every((a) => a.status === 503);
+        const rpcDown = RPC_SERVICES.every((name) => now[name]?.body.failing?.includes('rpc'));
+        return allDown && rpcDown ? now : undefined;
       },
       30_000,
-      'every service not ready',
+      'every service not ready, the RPC services naming rpc too',
     );
     for (const [name, answer] of Object.entries(down)) {
       expect([name, answer.body.status]).toEqual([name, 'not_ready']);
