@@ -10,3 +10,4 @@ export * from './policy-pack-events.js';
 export * from './run-update.js';
 export * from './name-based-id.js';
 export * from './pages.js';
+export * from './memory.js';

@@ -89,7 +89,15 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
   executor: [],
   policy: [subjects.policyEvaluate, subjects.policyRegisterPack],
   approval: [subjects.approvalDecideGate, subjects.approvalOpenGates],
-  memory: [subjects.memoryStepStats],
+  memory: [
+    subjects.memoryStepStats,
+    subjects.memoryInsights,
+    subjects.memoryRecommendations,
+    subjects.memoryDecideRecommendation,
+    subjects.memoryLabels,
+    subjects.memoryRecordEvaluation,
+    subjects.memoryEvaluations,
+  ],
   gateway: [],
 };
 
@@ -120,6 +128,12 @@ export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly s
     subjects.plannerRegisterWorkflow,
     subjects.policyRegisterPack,
     subjects.memoryStepStats,
+    subjects.memoryInsights,
+    subjects.memoryRecommendations,
+    subjects.memoryDecideRecommendation,
+    subjects.memoryLabels,
+    subjects.memoryRecordEvaluation,
+    subjects.memoryEvaluations,
   ],
 };
 

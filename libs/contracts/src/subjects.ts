@@ -54,6 +54,18 @@ export const subjects = {
   /** The executor asks approval to open the gates a run is waiting for (approval reads which from the run's events). */
   approvalOpenGates: 'lf.approval.open-gates',
   memoryStepStats: 'lf.memory.step-stats',
+  /** Request/reply: a workflow's insights, calibration and usage (`MemoryWorkflowRequest` -> `WorkflowInsights`). */
+  memoryInsights: 'lf.memory.insights',
+  /** Request/reply: a workflow's recommendations (`MemoryWorkflowRequest` -> `RecommendationView[]`). */
+  memoryRecommendations: 'lf.memory.recommendations',
+  /** Request/reply: a human accepts or rejects a recommendation (`DecideRecommendationRequest` -> `RecommendationView`). */
+  memoryDecideRecommendation: 'lf.memory.decide-recommendation',
+  /** Request/reply: reviewer corrections of a workflow as labelled examples (`MemoryLabelsRequest` -> `MemoryLabelsPage`). */
+  memoryLabels: 'lf.memory.labels',
+  /** Request/reply: record a golden-set evaluation (`RecordEvaluationRequest` -> `EvaluationRecorded`). */
+  memoryRecordEvaluation: 'lf.memory.record-evaluation',
+  /** Request/reply: a workflow's recorded evaluations, newest last (`MemoryWorkflowRequest` -> `EvaluationRecorded[]`). */
+  memoryEvaluations: 'lf.memory.evaluations',
   /**
    * Core NATS: an executor instance's heartbeat (empty body, every 2 s) or its leaving (`{"leaving":true}`); every
    * executor listens on `executorPresence('*')` to know which replicas are alive (services/executor/src/executor-presence.ts).
