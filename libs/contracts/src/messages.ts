@@ -1,4 +1,5 @@
 import type { PlanStepDraft, PolicyDecision, TriggerSource } from '@ledgerflow/domain';
+import type { StepUsage } from './memory.js';
 import type { Actor } from './metadata.js';
 
 /** The error half of every reply: a stable code, a message naming the field/rule/limit, and whether a retry can help. */
@@ -132,6 +133,11 @@ export interface ToolResult {
    * revision, governed by policy like any step, within the 50-step cap (`workflow_depth_exceeded`).
    */
   readonly addSteps?: readonly PlanStepDraft[];
+  /**
+   * Tokens and cost the call used (each field optional, a finite number >= 0), recorded as `StepSucceeded.usage`.
+   * Anything else (a negative or non-finite value, another key) fails the attempt with `output_invalid`.
+   */
+  readonly usage?: StepUsage;
 }
 
 export type ToolReply = Reply<ToolResult>;

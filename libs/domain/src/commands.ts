@@ -3,6 +3,7 @@ import type { GateSpec, Plan, PlanStep } from './plan.js';
 import type { PlanStepDraft } from './plan-step-draft.js';
 import type { ReviewerActor } from './reviewers.js';
 import type { RunState } from './state.js';
+import type { StepUsage } from './usage.js';
 
 /**
  * Commands of the Run aggregate: imperative, shaped `{ type, data }` like events (Emmett).
@@ -71,6 +72,7 @@ export type ReclaimStep = DomainCommand<'ReclaimStep', { stepId: string; attempt
  * `addSteps`: steps the tool's result asks for (e.g. a currency conversion), recorded as a `PlanRevised` whose
  * author is `tool:<tool>.<action>`; drafts get the defaults of `planStepOfDraft`. An invalid addition (or more
  * than 50 steps) fails the run with the validation's code, after the step's success is recorded.
+ * `usage`: the tokens and cost the tool reported (usage.ts), checked by the executor (`stepUsageIssue`) beforehand.
  */
 export type RecordStepSucceeded = DomainCommand<
   'RecordStepSucceeded',
@@ -85,6 +87,7 @@ export type RecordStepSucceeded = DomainCommand<
     reasoning?: string;
     alternatives?: readonly unknown[];
     addSteps?: readonly PlanStepDraft[];
+    usage?: StepUsage;
   }
 >;
 export type RecordStepFailed = DomainCommand<

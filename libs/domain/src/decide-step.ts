@@ -17,6 +17,7 @@ import type { PlanStep } from './plan.js';
 import { gateRequired, isEvaluable, runningCount } from './run-rules.js';
 import type { RunState } from './state.js';
 import { addMilliseconds } from './time.js';
+import { recordedUsage } from './usage.js';
 
 /**
  * `RecordStepPolicyDecision` -> `StepPolicyEvaluated`, then: deny -> `StepBlocked{policy_denied}` +
@@ -171,12 +172,14 @@ function requireRunningAttempt(state: RunState, stepId: string, attempt: number)
  * neither completes nor lets the step's dependants start until its `confidence` gate is approved or redirected.
  * `addSteps` (from the tool's result): + `PlanRevised{author: 'tool:<tool>.<action>'}` in the same commit, or
  * + `RunFailed{code}` when the plan cannot take them, e.g. `workflow_depth_exceeded` past 50 steps (added-steps.ts).
+ * `usage` is recorded when the tool reported at least one of its fields.
  * @throws DomainError run_not_running (run neither running nor paused), step_not_found,
  *   run_step_not_running (not running with that attempt: callers treat it as "already recorded").
  */
 export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunState, now: string): RunEvent[] {
   const step = requireRunningAttempt(state, data.stepId, data.attempt);
   const { stepId, attempt, output, confidence, lineage, durationMs, reasoning, alternatives } = data;
+  const usage = recordedUsage(data.usage);
   const cumulative = cumulativeConfidenceOf(state, stepId, confidence ?? 1);
   const review = reviewRequirementOf(state, step, confidence, cumulative);
   const succeeded: RunEvent = {
@@ -193,6 +196,7 @@ export function recordStepSucceeded({ data }: RecordStepSucceeded, state: RunSta
       ...(review === undefined ? {} : { review }),
       ...(reasoning === undefined ? {} : { reasoning }),
       ...(alternatives === undefined ? {} : { alternatives }),
+      ...(usage === undefined ? {} : { usage }),
     },
   };
   if (data.addSteps === undefined || data.addSteps.length === 0)

@@ -222,6 +222,32 @@ describe('RecordStepSucceeded', () => {
       ]);
   });
 
+  it('records the usage the tool reported, and none when it reported no field', () => {
+    const withUsage = (usage: object): RunCommand => ({
+      type: 'RecordStepSucceeded',
+      data: { stepId: 'a', attempt: 1, output: 1, durationMs: 5, runDurationMs: 9, usage },
+    });
+    const given = [...started, ...ev.running(a)];
+    const [recorded] = runSpec(given)
+      .when(withUsage({ costUsd: 0.002, inputTokens: 1200, outputTokens: 80 }))
+      .events();
+    expect(recorded).toEqual({
+      type: 'StepSucceeded',
+      data: {
+        stepId: 'a',
+        attempt: 1,
+        output: 1,
+        durationMs: 5,
+        completedAt: NOW,
+        usage: { inputTokens: 1200, outputTokens: 80, costUsd: 0.002 },
+      },
+    });
+    const [bare] = runSpec(given).when(withUsage({})).events();
+    expect(bare?.data).not.toHaveProperty('usage');
+    const [none] = runSpec(given).when(succeed('a')).events();
+    expect(none?.data).not.toHaveProperty('usage');
+  });
+
   it('completes the run with runDurationMs when the last step succeeds', () => {
     runSpec([...started, ...ev.ran(a), ...ev.ran(c), ...ev.running(b)])
       .when(succeed('b'))

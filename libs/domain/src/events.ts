@@ -1,5 +1,6 @@
 import { STEP_ID_PATTERN } from './plan.js';
 import type { EscalationLevel, Plan, PlanStep } from './plan.js';
+import type { StepUsage } from './usage.js';
 
 /**
  * The event catalog of the Run aggregate (stream `run-<runId>`), docs/events.md.
@@ -207,7 +208,8 @@ export type StepReclaimed = DomainEvent<
 /**
  * `cumulativeConfidence`: set when the step or an upstream step reported a confidence (confidence.ts);
  * `review`: set when the result is held for review (its dependants wait for a `confidence` gate);
- * `reasoning`, `alternatives`: as the tool gave them.
+ * `reasoning`, `alternatives`: as the tool gave them; `usage`: the tokens and cost the tool reported (usage.ts),
+ * absent when it reported none.
  */
 export type StepSucceeded = DomainEvent<
   'StepSucceeded',
@@ -228,6 +230,7 @@ export type StepSucceeded = DomainEvent<
     /** An external task's: the id of the person who completed it (`CompleteExternalStep`); `matchedAs`: the reviewer entry that named them, when not their bare id. */
     completedBy?: string;
     matchedAs?: string;
+    usage?: StepUsage;
   }
 >;
 /** `failedBy`: an external task's, the id of the person who reported the failure (`FailExternalStep`). */

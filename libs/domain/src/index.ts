@@ -30,3 +30,4 @@ export * from './lineage.js';
 export { carriedStepIds, ForkErrorCodes } from './decide-fork.js';
 export * from './run-slots.js';
 export * from './upcasters.js';
+export * from './usage.js';

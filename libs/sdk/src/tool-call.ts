@@ -1,4 +1,4 @@
-import { LedgerflowError } from '@ledgerflow/domain';
+import { LedgerflowError, recordedUsage, stepUsageIssue } from '@ledgerflow/domain';
 import type { ErrorBody, ToolReply, ToolRequest, ToolResult } from '@ledgerflow/contracts';
 import { compileSchemaCheck, describeViolations, type SchemaCheck } from './schema-validator.js';
 import { isToolOutcome, type ToolContext, type ToolDefinition } from './tool.types.js';
@@ -67,7 +67,8 @@ export class CompiledTool {
 
   /**
    * Validates the input, runs the handler, validates its result. Never throws: every failure is a reply.
-   * Codes: `tool_input_invalid`, `tool_output_invalid` (not retryable, naming the field), a thrown
+   * Codes: `tool_input_invalid`, `tool_output_invalid` (not retryable, naming the field: an output against the
+   * schema, `confidence` outside 0..1, a `usage.<field>` that is not a finite number >= 0 or not a usage field), a thrown
    * LedgerflowError's own code and flag (ToolError included), otherwise `tool_failed` (retryable).
    */
   async call(input: unknown, ctx: ToolContext): Promise<ToolReply> {
@@ -100,7 +101,7 @@ export class CompiledTool {
 
   private checkResult(returned: unknown): ToolReply {
     const outcome: ToolResult = isToolOutcome(returned) ? returned : { output: returned };
-    const { confidence, lineage, reasoning, alternatives, addSteps } = outcome;
+    const { confidence, lineage, reasoning, alternatives, addSteps, usage } = outcome;
     if (confidence !== undefined && !(typeof confidence === 'number' && confidence >= 0 && confidence <= 1)) {
       return failure(
         'tool_output_invalid',
@@ -108,6 +109,13 @@ export class CompiledTool {
         false,
         { field: 'confidence', rule: 'range' },
       );
+    }
+    const usageIssue = stepUsageIssue(usage);
+    if (usageIssue !== undefined) {
+      return failure('tool_output_invalid', `${this.label} ${usageIssue.message}`, false, {
+        field: usageIssue.field,
+        rule: usageIssue.rule,
+      });
     }
     let output: unknown;
     try {
@@ -140,6 +148,7 @@ export class CompiledTool {
       ...(reasoning === undefined ? {} : { reasoning }),
       ...(alternatives === undefined ? {} : { alternatives: JSON.parse(JSON.stringify(alternatives)) as unknown[] }),
       ...(addSteps === undefined ? {} : { addSteps: JSON.parse(JSON.stringify(addSteps)) as ToolResult['addSteps'] }),
+      ...(recordedUsage(usage) === undefined ? {} : { usage: recordedUsage(usage) }),
     };
     return { ok: true, value };
   }

@@ -54,8 +54,11 @@ export interface ToolOutcome<O = unknown> extends ToolResult {
 
 /**
  * Wraps an output with its confidence (0..1), lineage (`source`, `fresh`) and, for a reviewer when a
- * confidence gate holds the result, the tool's `reasoning` and suggested `alternatives`.
+ * confidence gate holds the result, the tool's `reasoning` and suggested `alternatives`; `usage`: the tokens and cost
+ * the call used (`inputTokens`, `outputTokens`, `costUsd` in US dollars; each optional, finite, >= 0), recorded as
+ * `StepSucceeded.usage` and summed by memory and the run's trace.
  * @example return result({ total: 120 }, { confidence: 0.92, lineage: { source: 'billing-db', fresh: true } });
+ * @example return result(summary, { confidence: 0.8, usage: { inputTokens: 1850, outputTokens: 210, costUsd: 0.0041 } });
  */
 export function result<O>(
   output: O,
@@ -65,6 +68,7 @@ export function result<O>(
     reasoning?: string;
     alternatives?: readonly unknown[];
     addSteps?: ToolResult['addSteps'];
+    usage?: ToolResult['usage'];
   } = {},
 ): ToolOutcome<O> {
   return {
@@ -74,6 +78,7 @@ export function result<O>(
     ...(meta.reasoning === undefined ? {} : { reasoning: meta.reasoning }),
     ...(meta.alternatives === undefined ? {} : { alternatives: meta.alternatives }),
     ...(meta.addSteps === undefined ? {} : { addSteps: meta.addSteps }),
+    ...(meta.usage === undefined ? {} : { usage: meta.usage }),
     [RESULT]: true,
   };
 }

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { describeOutputIssues, stepOutputIssues } from '@ledgerflow/definitions';
-import { LedgerflowError } from '@ledgerflow/domain';
+import { LedgerflowError, stepUsageIssue } from '@ledgerflow/domain';
 import type { PlanStep } from '@ledgerflow/domain';
 import { headers, subjects } from '@ledgerflow/contracts';
 import type { ToolRequest, ToolResult } from '@ledgerflow/contracts';
@@ -150,10 +150,18 @@ function toStepError(error: unknown, call: ToolCall): { code: string; message: s
  * The outcome as recorded: a result whose `output` fails the step's `outputSchema` becomes the failure
  * `output_invalid` (retryable, so the step's retry policy applies), its message naming each JSON pointer and
  * rule, e.g. `step score output is invalid: /score must be number (type)`. Check the output as the tool sent
- * it (before PII is tokenized). Other outcomes, and steps without a schema, pass unchanged.
+ * it (before PII is tokenized). A reported `usage` that is not an object of finite numbers >= 0 under
+ * `inputTokens`, `outputTokens`, `costUsd` fails the same way, naming the field, e.g.
+ * `step score result is invalid: usage.costUsd must be >= 0, got -1`. Other outcomes pass unchanged.
  */
 export function checkedOutcome(step: PlanStep, outcome: ToolOutcome): ToolOutcome {
-  if (!outcome.ok || step.outputSchema === undefined) return outcome;
+  if (!outcome.ok) return outcome;
+  const usageIssue = stepUsageIssue(outcome.result.usage);
+  if (usageIssue !== undefined) {
+    const message = `step ${step.id} result is invalid: ${usageIssue.message}`;
+    return { ok: false, error: { code: 'output_invalid', message, retryable: true }, durationMs: outcome.durationMs };
+  }
+  if (step.outputSchema === undefined) return outcome;
   const issues = stepOutputIssues(step.outputSchema, outcome.result.output);
   if (issues.length === 0) return outcome;
   const message = `step ${step.id} output is invalid: ${describeOutputIssues(issues)}`;
@@ -173,7 +181,7 @@ export function outcomeCommand(
       data: { stepId, attempt, error: outcome.error, durationMs: outcome.durationMs },
     };
   }
-  const { output, confidence, lineage, reasoning, alternatives, addSteps } = outcome.result;
+  const { output, confidence, lineage, reasoning, alternatives, addSteps, usage } = outcome.result;
   return {
     type: 'RecordStepSucceeded',
     data: {
@@ -185,6 +193,7 @@ export function outcomeCommand(
       ...(reasoning !== undefined ? { reasoning } : {}),
       ...(alternatives !== undefined ? { alternatives } : {}),
       ...(addSteps !== undefined ? { addSteps } : {}),
+      ...(usage !== undefined ? { usage } : {}),
       durationMs: outcome.durationMs,
       runDurationMs,
     },

@@ -1,5 +1,5 @@
 import type { PlanStep } from '@ledgerflow/domain';
-import { checkedOutcome } from './tool-dispatcher.js';
+import { checkedOutcome, outcomeCommand } from './tool-dispatcher.js';
 import type { ToolOutcome } from './tool-dispatcher.js';
 
 const step = (outputSchema?: PlanStep['outputSchema']): PlanStep => ({
@@ -44,5 +44,55 @@ describe('checkedOutcome', () => {
       durationMs: 1000,
     };
     expect(checkedOutcome(step(schema), failed)).toBe(failed);
+  });
+});
+
+describe('usage in a result', () => {
+  const withUsage = (usage: unknown): ToolOutcome => ({
+    ok: true,
+    result: { output: { score: 0.4 }, usage } as never,
+    durationMs: 12,
+  });
+
+  it('passes a valid usage into RecordStepSucceeded', () => {
+    const outcome = checkedOutcome(step(schema), withUsage({ inputTokens: 900, outputTokens: 40, costUsd: 0.0031 }));
+    expect(outcomeCommand('score', 2, outcome, 5000)).toEqual({
+      type: 'RecordStepSucceeded',
+      data: {
+        stepId: 'score',
+        attempt: 2,
+        output: { score: 0.4 },
+        usage: { inputTokens: 900, outputTokens: 40, costUsd: 0.0031 },
+        durationMs: 12,
+        runDurationMs: 5000,
+      },
+    });
+  });
+
+  it('leaves usage out of the command when the tool reported none', () => {
+    const command = outcomeCommand('score', 1, checkedOutcome(step(), ok({ score: 1 })), 10);
+    expect(command.type).toBe('RecordStepSucceeded');
+    expect(command.data).not.toHaveProperty('usage');
+  });
+
+  it.each([
+    [{ costUsd: -1 }, 'usage.costUsd must be >= 0, got -1'],
+    [{ inputTokens: Number.NaN }, 'usage.inputTokens must be finite, got NaN'],
+    [{ outputTokens: '12' }, 'usage.outputTokens must be a number, got a string'],
+    [{ tokens: 3 }, 'usage.tokens is not a usage field (allowed: inputTokens, outputTokens, costUsd)'],
+    ['lots', 'usage must be an object, got a string'],
+  ])('fails the attempt with output_invalid on usage %j, with or without an output schema', (usage, detail) => {
+    for (const outputSchema of [schema, undefined]) {
+      const outcome = checkedOutcome(step(outputSchema), withUsage(usage));
+      expect(outcome).toEqual({
+        ok: false,
+        durationMs: 12,
+        error: { code: 'output_invalid', message: `step score result is invalid: ${detail}`, retryable: true },
+      });
+      expect(outcomeCommand('score', 1, outcome, 10)).toEqual({
+        type: 'RecordStepFailed',
+        data: { stepId: 'score', attempt: 1, error: (outcome as { error: unknown }).error, durationMs: 12 },
+      });
+    }
   });
 });
