@@ -1,4 +1,5 @@
 /** Shapes of the gateway's HTTP API bodies that clients read (OpenAPI at `/openapi.json`). */
+import type { StepUsage } from './memory.js';
 
 /** One row of `GET /v1/runs/{id}/trace`. Durations in milliseconds. */
 export interface TraceStep {
@@ -29,6 +30,8 @@ export interface TraceStep {
     readonly corrected?: boolean;
     readonly carriedOver?: boolean;
   } | null;
+  /** Tokens and cost the step's tool reported (`StepSucceeded.usage`, summed over its successes); null when none. */
+  usage: StepUsage | null;
 }
 
 /** The body of `GET /v1/runs/{id}/trace`. */
@@ -41,4 +44,6 @@ export interface RunTrace {
   /** The OpenTelemetry trace id of the run (from `RunTriggered` metadata), for Jaeger. */
   trace_id: string | null;
   steps: TraceStep[];
+  /** The steps' usage summed field by field (a field is present when any step reported it); null when none did. */
+  usage: StepUsage | null;
 }

@@ -1,4 +1,5 @@
-import { lineageOf } from '@ledgerflow/domain';
+import { lineageOf, sumUsage } from '@ledgerflow/domain';
+import type { StepSucceeded, StepUsage } from '@ledgerflow/domain';
 import type { RunState } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import type { RunTrace } from '@ledgerflow/contracts';
@@ -29,13 +30,22 @@ export function runView(runId: string, state: RunState, events: readonly StoredE
   };
 }
 
+/**
+ * The body of `GET /v1/runs/{id}/trace`: one row per plan step (durations in ms, attempts, policy, gate, error,
+ * lineage, and the tokens and cost its tool reported in `StepSucceeded.usage`), and the run's usage summed.
+ */
 export function traceView(runId: string, state: RunState, events: readonly StoredEvent[]): RunTrace {
   const attemptsMs = new Map<string, number>();
   const started = new Map<string, number>();
+  const usages = new Map<string, StepUsage[]>();
   for (const event of events) {
     if (event.type === 'StepStarted') {
       const stepId = (event.data as { stepId: string }).stepId;
       started.set(stepId, (started.get(stepId) ?? 0) + 1);
+    }
+    if (event.type === 'StepSucceeded') {
+      const { stepId, usage } = event.data as StepSucceeded['data'];
+      if (usage !== undefined) usages.set(stepId, [...(usages.get(stepId) ?? []), usage]);
     }
     if (event.type !== 'StepSucceeded' && event.type !== 'StepFailed') continue;
     const data = event.data as { stepId: string; durationMs: number };
@@ -74,8 +84,10 @@ export function traceView(runId: string, state: RunState, events: readonly Store
             ? { code: s.blocked.code, message: s.blocked.reason }
             : null,
         lineage: s?.status === 'succeeded' ? (lineageOf(state, step.id) ?? null) : null,
+        usage: sumUsage(usages.get(step.id) ?? []) ?? null,
       };
     }),
+    usage: sumUsage([...usages.values()].flat()) ?? null,
   };
 }
 

@@ -60,6 +60,7 @@ describe('traceView', () => {
         corrected: false,
         carriedOver: false,
       },
+      usage: null,
     });
     expect(review).toMatchObject({
       tool: 'billing',
@@ -97,6 +98,7 @@ describe('traceView', () => {
       gate: null,
       error: null,
       lineage: null,
+      usage: null,
     });
   });
 
@@ -120,6 +122,32 @@ describe('traceView', () => {
       .succeed(at(5), 'only', 4_000, 1, 5_250);
     const trace = traceView('r2', run.folded, await run.writeTo(new InMemoryEventStore()));
     expect(trace).toMatchObject({ status: 'completed', total_duration_ms: 5_250 });
+  });
+
+  it("shows each step's reported usage and the run's total, null where none was reported", async () => {
+    const succeedWith = (stepId: string, usage: object) => ({
+      type: 'RecordStepSucceeded' as const,
+      data: { stepId, attempt: 1, output: {}, durationMs: 10, runDurationMs: 30, usage },
+    });
+    const run = new RunScript('r6')
+      .start(at(0), planOf('llm', [step('draft'), step('check', { dependsOn: ['draft'] }), step('file')]))
+      .evaluate(at(0), 'draft')
+      .evaluate(at(0), 'file')
+      .run(at(0), 'draft')
+      .do(at(1), succeedWith('draft', { inputTokens: 1200, outputTokens: 300, costUsd: 0.1 }))
+      .evaluate(at(1), 'check')
+      .run(at(1), 'check')
+      .do(at(2), succeedWith('check', { inputTokens: 800, costUsd: 0.2 }))
+      .run(at(2), 'file')
+      .succeed(at(3), 'file', 10);
+    const trace = traceView('r6', run.folded, await run.writeTo(new InMemoryEventStore()));
+    expect(trace.steps.map((s) => [s.step, s.usage])).toEqual([
+      ['draft', { inputTokens: 1200, outputTokens: 300, costUsd: 0.1 }],
+      ['check', { inputTokens: 800, costUsd: 0.2 }],
+      ['file', null],
+    ]);
+    expect(trace.usage).toEqual({ inputTokens: 2000, outputTokens: 300, costUsd: 0.3 });
+    expect(traceView('r1', failedRun().folded, await failedRun().writeTo(new InMemoryEventStore())).usage).toBeNull();
   });
 
   it('trace_id is null without a traceparent, or with a malformed one', async () => {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { RunTrace, StepStats, TraceStep } from '@ledgerflow/contracts';
+import type { RunTrace, StepStats, StepUsage, TraceStep } from '@ledgerflow/contracts';
 import { GateSummaryResponse } from './list-views.dto.js';
 
 /**
@@ -68,6 +68,13 @@ export class StoredEventResponse {
   @ApiProperty({ format: 'date-time' }) recordedAt!: string;
 }
 
+/** Tokens and cost a tool reported (`StepSucceeded.usage`); each field absent when no tool reported it. */
+class StepUsageResponse implements StepUsage {
+  @ApiPropertyOptional({ minimum: 0 }) inputTokens?: number;
+  @ApiPropertyOptional({ minimum: 0 }) outputTokens?: number;
+  @ApiPropertyOptional({ minimum: 0, description: 'US dollars' }) costUsd?: number;
+}
+
 class TraceStepResponse implements TraceStep {
   @ApiProperty() step!: string;
   @ApiProperty() name!: string;
@@ -86,6 +93,8 @@ class TraceStepResponse implements TraceStep {
   @ApiProperty({ ...anyObject, nullable: true, description: '{code, message}' }) error!: TraceStep['error'];
   @ApiProperty({ ...anyObject, nullable: true, description: 'source, fresh, confidence, upstream steps' })
   lineage!: TraceStep['lineage'];
+  @ApiProperty({ type: StepUsageResponse, nullable: true, description: 'Tokens and cost its tool reported' })
+  usage!: StepUsageResponse | null;
 }
 
 /** `GET /v1/runs/{runId}/trace`. */
@@ -97,6 +106,8 @@ export class RunTraceResponse implements RunTrace {
   @ApiProperty({ type: 'string', nullable: true, description: 'OpenTelemetry trace id of the run' })
   trace_id!: string | null;
   @ApiProperty({ type: [TraceStepResponse] }) steps!: TraceStepResponse[];
+  @ApiProperty({ type: StepUsageResponse, nullable: true, description: "The steps' usage summed" })
+  usage!: StepUsageResponse | null;
   @ApiProperty({ type: IntegrityResponse }) integrity!: IntegrityResponse;
 }
 
