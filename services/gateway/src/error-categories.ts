@@ -47,7 +47,7 @@ const RUN_CATEGORIES: Readonly<Record<string, ErrorCategory>> = Object.fromEntri
 /**
  * The category of every error code the gateway answers (docs/api.md, "Errors"): its own, the Run aggregate's
  * (`run_*`, `step_not_found`), the event store's (`store_*`), NATS requests' (`nats_*`) and those of the services it
- * forwards to (planner, policy, approval). Every code is lower snake case (`^[a-z][a-z0-9_]*$`). A code missing here
+ * forwards to (planner, policy, approval, memory). Every code is lower snake case (`^[a-z][a-z0-9_]*$`). A code missing here
  * is answered by {@link categoryOf}'s fallback.
  */
 export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
@@ -87,6 +87,7 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   service_account_not_found: 'not_found',
   subscription_not_found: 'not_found',
   console_not_built: 'not_found',
+  recommendation_not_found: 'not_found', // memory: no recommendation of that id (docs/memory.md)
   // The state of a resource refuses the command: a rule of the plan, an immutable version, an expected revision
   // that another writer moved, a revoked account, a run whose audit chain broke (docs/operations.md, "Integrity").
   store_concurrency: 'conflict',
@@ -96,6 +97,7 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   service_account_revoked: 'conflict',
   integrity_failed: 'conflict',
   workflow_depth_exceeded: 'conflict',
+  recommendation_already_decided: 'conflict', // memory: accepted or rejected before (docs/memory.md)
   // A service, the store or the token issuer did not answer, or a stored event is newer than this release reads
   // (docs/events.md, "Versions and upcasting"): retry later (Retry-After).
   nats_timeout: 'unavailable',

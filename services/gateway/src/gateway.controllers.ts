@@ -2,6 +2,7 @@ import { AuditController } from './audit.controller.js';
 import { ExternalTasksController } from './external-tasks.controller.js';
 import { GatesController } from './gates.controller.js';
 import { HealthController } from './health.controller.js';
+import { MemoryController } from './memory-api.controller.js';
 import { OperatorController } from './operator.controller.js';
 import { PolicyPacksController } from './policy-packs.controller.js';
 import { ReplayController } from './replay.controller.js';
@@ -18,6 +19,7 @@ export const GATEWAY_CONTROLLERS = [
   RunsController,
   GatesController,
   WorkflowsController,
+  MemoryController,
   ReplayController,
   AuditController,
   OperatorController,

@@ -4,7 +4,13 @@ import { headers, subjects } from '@ledgerflow/contracts';
 import type {
   DecideGateRequest,
   DecideGateResult,
+  DecideRecommendationRequest,
+  EvaluationRecorded,
   ForwardedCaller,
+  MemoryLabelsPage,
+  MemoryLabelsRequest,
+  RecommendationView,
+  RecordEvaluationRequest,
   RegisterPolicyPackRequest,
   RegisterPolicyPackResult,
   RegisterWorkflowRequest,
@@ -12,6 +18,7 @@ import type {
   StartRunResult,
   StepStats,
   TriggerMessage,
+  WorkflowInsights,
 } from '@ledgerflow/contracts';
 import type { ForkOrigin } from '@ledgerflow/domain';
 import { requestJson } from '@ledgerflow/messaging';
@@ -99,6 +106,39 @@ export class ServicesClient {
   /** `lf.memory.step-stats`: per-step statistics of a workflow. */
   stepStats(workflowId: string): Promise<StepStats[]> {
     return this.request<StepStats[]>(subjects.memoryStepStats, { workflowId });
+  }
+
+  /** `lf.memory.insights`: a workflow's findings with evidence, calibration and usage. */
+  insights(workflowId: string): Promise<WorkflowInsights> {
+    return this.request<WorkflowInsights>(subjects.memoryInsights, { workflowId });
+  }
+
+  /** `lf.memory.recommendations`: every recommendation of a workflow, folded from its memory stream. */
+  recommendations(workflowId: string): Promise<RecommendationView[]> {
+    return this.request<RecommendationView[]>(subjects.memoryRecommendations, { workflowId });
+  }
+
+  /**
+   * `lf.memory.decide-recommendation`, with the caller as authenticated (`Authenticator.forwardedCaller`): the
+   * recommendation after the decision. Memory's refusals: `recommendation_not_found`, `recommendation_already_decided`.
+   */
+  decideRecommendation(request: DecideRecommendationRequest): Promise<RecommendationView> {
+    return this.request<RecommendationView>(subjects.memoryDecideRecommendation, request);
+  }
+
+  /** `lf.memory.labels`: one page of reviewer corrections; `next` is memory's cursor of the page after. */
+  labels(request: MemoryLabelsRequest): Promise<MemoryLabelsPage> {
+    return this.request<MemoryLabelsPage>(subjects.memoryLabels, request);
+  }
+
+  /** `lf.memory.record-evaluation`: a golden set's result, recorded as `EvaluationRecorded` in the name of the caller. */
+  recordEvaluation(request: RecordEvaluationRequest): Promise<EvaluationRecorded> {
+    return this.request<EvaluationRecorded>(subjects.memoryRecordEvaluation, request);
+  }
+
+  /** `lf.memory.evaluations`: a workflow's recorded evaluations, oldest first. */
+  evaluations(workflowId: string): Promise<EvaluationRecorded[]> {
+    return this.request<EvaluationRecorded[]>(subjects.memoryEvaluations, { workflowId });
   }
 
   private request<T>(subject: string, body: unknown, extraHeaders?: Readonly<Record<string, string>>): Promise<T> {
