@@ -16,10 +16,12 @@ function copyGate(gate: GateSpec): GateSpec {
 /**
  * The plan of a definition: its steps as the Run aggregate sees them (input templates unresolved;
  * `outputSchema` travels with the step, so the executor checks a result against the version the run started with), with the gates (`gate`, `confidenceGate`) and confidence
- * thresholds (`minConfidence`) of the steps and of the workflow. Does not validate: `parseDefinition`
+ * thresholds (`minConfidence`) of the steps and of the workflow, and its `memoryScope` tags sorted and deduplicated
+ * (absent when none). Does not validate: `parseDefinition`
  * has already run `validatePlan` on it.
  */
 export function buildPlan(definition: WorkflowDefinition): Plan {
+  const memoryScope = [...new Set(definition.memoryScope ?? [])].sort();
   return {
     workflowId: definition.id,
     workflowVersion: definition.version,
@@ -49,5 +51,6 @@ export function buildPlan(definition: WorkflowDefinition): Plan {
     ...(definition.timeoutMs === undefined ? {} : { timeoutMs: definition.timeoutMs }),
     ...(definition.requiredSecrets.length === 0 ? {} : { requiredSecrets: [...definition.requiredSecrets] }),
     ...(definition.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: definition.maxConcurrentRuns }),
+    ...(memoryScope.length === 0 ? {} : { memoryScope }),
   };
 }

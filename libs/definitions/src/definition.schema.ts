@@ -1,4 +1,4 @@
-import { DURATION_PATTERN, STEP_ID_PATTERN } from '@ledgerflow/domain';
+import { DURATION_PATTERN, MAX_MEMORY_SCOPE_TAGS, MEMORY_SCOPE_TAG_PATTERN, STEP_ID_PATTERN } from '@ledgerflow/domain';
 
 /** Ids usable as NATS subject tokens and in idempotency keys (no `.`, `*`, `>`, `/` or spaces). */
 const NAME = '^[A-Za-z][A-Za-z0-9_-]{0,62}$';
@@ -149,6 +149,8 @@ export const definitionSchema = {
     // Secret names: file names of a secrets directory (Kubernetes Secret keys), see the executor's secrets.ts.
     requiredSecrets: stringList('^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'),
     policies: stringList('^[A-Za-z0-9_.-]+@' + SEMVER.slice(1)),
+    // Memory scope tags (docs/definitions.md, "Memory scope"); the bounds are the domain's MEMORY_SCOPE_TAG_PATTERN and MAX_MEMORY_SCOPE_TAGS.
+    memoryScope: { ...stringList(MEMORY_SCOPE_TAG_PATTERN.source), minItems: 1, maxItems: MAX_MEMORY_SCOPE_TAGS },
     recoveries: { type: 'array', items: recovery },
   },
 } as const;

@@ -112,6 +112,11 @@ export interface WorkflowDefinition {
   readonly policies: readonly string[];
   /** Recovery rules, in file order (the first that matches a failure applies); absent when the file has none. */
   readonly recoveries?: readonly RecoveryDefinition[];
+  /**
+   * Memory scope tags as written (unique, 1..16 of `^[a-z][a-z0-9-]{0,62}$`); absent when the file has none. The plan
+   * carries them sorted (`Plan.memoryScope`): memory's insights and learned rules apply within one scope only.
+   */
+  readonly memoryScope?: readonly string[];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsPlugin from 'ajv-formats';
-import { DURATION_PATTERN } from '@ledgerflow/domain';
+import { DURATION_PATTERN, MEMORY_SCOPE_TAG_PATTERN } from '@ledgerflow/domain';
 import type { DefinitionIssue, JsonSchema } from './definition.types.js';
 import { ajvLinearRegExp, linearRegExpProblem } from './linear-regexp.js';
 
@@ -63,6 +63,9 @@ export function schemaIssues(errors: readonly ErrorObject[] | null | undefined, 
 function messageOf(error: ErrorObject, params: Record<string, unknown>): string {
   if (error.keyword === 'pattern' && params.pattern === DURATION_PATTERN) {
     return 'must be a duration such as 200ms, 30s, 5m, 4h, or a number of milliseconds';
+  }
+  if (error.keyword === 'pattern' && params.pattern === MEMORY_SCOPE_TAG_PATTERN.source) {
+    return 'must be a memory scope tag: a lower-case letter, then up to 62 lower-case letters, digits or "-"';
   }
   if (error.keyword === 'additionalProperties') return 'is not an allowed property';
   if (error.keyword === 'enum') return `${error.message ?? 'must be one of'} ${JSON.stringify(params.allowedValues)}`;

@@ -72,6 +72,7 @@ export interface RawDefinition {
   maxSteps?: number;
   requiredSecrets?: string[];
   policies?: string[];
+  memoryScope?: string[];
   minConfidence?: number;
   confidenceGate?: RawGate;
   recoveries?: { id?: string; on: { step?: string; code: string }; steps: RawStep[] }[];
@@ -118,6 +119,7 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
     ...(raw.maxSteps === undefined ? {} : { maxSteps: raw.maxSteps }),
     requiredSecrets: raw.requiredSecrets ?? [],
     policies: raw.policies ?? [],
+    ...(raw.memoryScope === undefined ? {} : { memoryScope: [...raw.memoryScope] }),
     ...(raw.recoveries === undefined
       ? {}
       : {

@@ -1,5 +1,11 @@
 import { ValidationError } from './errors.js';
-import { MAX_CONCURRENT_RUNS_LIMIT, MAX_PLAN_STEPS, STEP_ID_PATTERN } from './plan.js';
+import {
+  MAX_CONCURRENT_RUNS_LIMIT,
+  MAX_MEMORY_SCOPE_TAGS,
+  MAX_PLAN_STEPS,
+  MEMORY_SCOPE_TAG_PATTERN,
+  STEP_ID_PATTERN,
+} from './plan.js';
 import type { GateSpec, Plan, PlanStep } from './plan.js';
 import { parseReviewerEntry } from './reviewers.js';
 
@@ -178,13 +184,15 @@ export function findCycle(plan: Plan): string[] | undefined {
  * Checks a plan against the aggregate's rules, in this order:
  * `plan_empty` (no steps), `plan_invalid_concurrency` (integer >= 1; `maxConcurrentRuns` an integer within
  * 1..{@link MAX_CONCURRENT_RUNS_LIMIT}, `details.field` `maxConcurrentRuns`), `plan_invalid_confidence` (plan.minConfidence
- * within 0..1), `plan_invalid_gate` (plan.confidenceGate), `workflow_depth_exceeded`
+ * within 0..1), `plan_invalid_gate` (plan.confidenceGate), `plan_invalid_timeout` (plan.timeoutMs),
+ * `plan_invalid_memory_scope` (not 1..{@link MAX_MEMORY_SCOPE_TAGS} tags of {@link MEMORY_SCOPE_TAG_PATTERN}, sorted,
+ * without duplicates: as `buildPlan` writes it), `workflow_depth_exceeded`
  * (more than {@link MAX_PLAN_STEPS} steps; details `{limit, actual}`), per step `plan_invalid_step_id`
  * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry` (also a delay above
  * {@link MAX_TIMER_DELAY_MS}), `plan_invalid_timeout` (0 < timeoutMs <= {@link MAX_TIMER_DELAY_MS}),
  * `plan_invalid_confidence`, `plan_invalid_gate` (also an SLA above {@link MAX_GATE_SLA_SECONDS}), `plan_invalid_condition`
  * (an empty `when`), `plan_invalid_external_step` (an external step without well-formed `reviewers`, or with a gate;
- * `reviewers` on a tool step); `plan_invalid_timeout` also for the plan's own `timeoutMs`; then
+ * `reviewers` on a tool step); then
  * `plan_unknown_dependency` (details `{stepId, dependency}`) and `plan_cycle` (details `{cycle}`, the path found).
  * @throws ValidationError with one of the codes above; `details.stepId`/`details.field` name the culprit.
  */
@@ -217,6 +225,7 @@ export function validatePlan(plan: Plan): void {
       { field: 'timeoutMs', timeoutMs: plan.timeoutMs, limit: MAX_TIMER_DELAY_MS },
     );
   }
+  if (plan.memoryScope !== undefined) validateMemoryScope(plan.memoryScope);
   if (plan.steps.length > MAX_PLAN_STEPS) {
     reject('workflow_depth_exceeded', `plan has ${plan.steps.length} steps; the limit is ${MAX_PLAN_STEPS}`, {
       limit: MAX_PLAN_STEPS,
@@ -272,4 +281,37 @@ export function topologicalOrder(plan: Plan): string[] {
     order.push(next.id);
   }
   return order;
+}
+
+function validateMemoryScope(scope: readonly string[]): void {
+  const field = 'memoryScope';
+  if (!Array.isArray(scope) || scope.length === 0 || scope.length > MAX_MEMORY_SCOPE_TAGS) {
+    const size = Array.isArray(scope) ? `${scope.length} tags` : typeof scope;
+    reject('plan_invalid_memory_scope', `plan.memoryScope must hold 1..${MAX_MEMORY_SCOPE_TAGS} tags, got ${size}`, {
+      field,
+      limit: MAX_MEMORY_SCOPE_TAGS,
+    });
+  }
+  scope.forEach((tag, i) => {
+    if (typeof tag !== 'string' || !MEMORY_SCOPE_TAG_PATTERN.test(tag)) {
+      reject(
+        'plan_invalid_memory_scope',
+        `plan.memoryScope[${i}] ${JSON.stringify(tag)} must match ${MEMORY_SCOPE_TAG_PATTERN.source}`,
+        {
+          field: `${field}[${i}]`,
+          pattern: MEMORY_SCOPE_TAG_PATTERN.source,
+        },
+      );
+    }
+    const previous = scope[i - 1];
+    if (previous !== undefined && previous >= tag) {
+      reject(
+        'plan_invalid_memory_scope',
+        `plan.memoryScope must be sorted without duplicates: ${JSON.stringify(previous)} before ${JSON.stringify(tag)}`,
+        {
+          field: `${field}[${i}]`,
+        },
+      );
+    }
+  });
 }

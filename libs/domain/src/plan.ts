@@ -104,7 +104,18 @@ export interface Plan {
    * executor grants it a slot of the workflow's semaphore (`RunDequeued`; run-slots.ts). Absent: no limit, never queued.
    */
   readonly maxConcurrentRuns?: number;
+  /**
+   * The definition's `memoryScope` tags, sorted and deduplicated (each {@link MEMORY_SCOPE_TAG_PATTERN}, at most
+   * {@link MAX_MEMORY_SCOPE_TAGS}); absent when it declares none. Memory keeps what it learns per scope: insights and
+   * learned rules of one scope never apply to runs of another (docs/definitions.md, "Memory scope").
+   */
+  readonly memoryScope?: readonly string[];
 }
+
+/** A memory scope tag: a lower-case letter, then up to 62 of `[a-z0-9-]` (docs/definitions.md, "Memory scope"). */
+export const MEMORY_SCOPE_TAG_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+/** Most tags a definition's `memoryScope` may hold. */
+export const MAX_MEMORY_SCOPE_TAGS = 16;
 
 /** Upper bound of {@link Plan.maxConcurrentRuns} (docs/definitions.md, "Concurrent runs"). */
 export const MAX_CONCURRENT_RUNS_LIMIT = 10_000;

@@ -29,6 +29,18 @@ describe('validatePlan', () => {
     expect(error.details).toEqual({ limit: 50, actual: 51 });
   });
 
+  it.each([
+    [[], 'memoryScope'],
+    [Array.from({ length: 17 }, (_, i) => `t${i}`), 'memoryScope'],
+    [['b', 'a'], 'memoryScope[1]'],
+    [['a', 'a'], 'memoryScope[1]'],
+    [['Claims'], 'memoryScope[0]'],
+  ])('refuses memoryScope %j with plan_invalid_memory_scope at %s', (memoryScope, field) => {
+    const error = validationErrorOf(() => validatePlan(aPlan([aStep('a')], { memoryScope })));
+    expect(error.code).toBe('plan_invalid_memory_scope');
+    expect(error.details).toMatchObject({ field });
+  });
+
   it('refuses an empty plan', () => {
     expect(validationErrorOf(() => validatePlan(aPlan([]))).code).toBe('plan_empty');
   });
