@@ -205,7 +205,7 @@ describe('hostile input end to end', () => {
       fc
         .array(
           fc.tuple(
-            fc.constantFrom('status', 'workflowId', 'reviewer', 'at', 'from', 'to', 'x'),
+            fc.constantFrom('status', 'workflowId', 'reviewer', 'at', 'from', 'to', 'stepId', 'limit', 'cursor', 'x'),
             fc.string({ unit: 'grapheme', maxLength: 30 }),
           ),
           { maxLength: 4 },
@@ -219,6 +219,9 @@ describe('hostile input end to end', () => {
         '?%zz=1',
         '?at[__proto__][x]=1',
         '?status=open',
+        '?status=proposed',
+        '?limit=1000&cursor=WyJsYWJlbHMiLCJ4Il0',
+        '?stepId=extract&limit=0',
       ),
     );
     const idsArbitrary = fc.record(

@@ -6,9 +6,26 @@ import fc from 'fast-check';
  */
 
 /** The path ids an endpoint template takes, by the name of the route parameter they fill. */
-export const PATH_ID_NAMES = ['runId', 'gateId', 'workflowId', 'accountId', 'subscriptionId', 'packName'] as const;
-/** `packName` may be left out: its endpoints then use `claims-payout`, a pack of the example directory. */
-export type PathIds = Record<Exclude<(typeof PATH_ID_NAMES)[number], 'packName'>, string> & { packName?: string };
+export const PATH_ID_NAMES = [
+  'runId',
+  'gateId',
+  'workflowId',
+  'accountId',
+  'subscriptionId',
+  'packName',
+  'recommendationId',
+] as const;
+/**
+ * `packName` may be left out: its endpoints then use `claims-payout`, a pack of the example directory;
+ * `recommendationId` too: they then use one of the workflow's shape that memory never proposed (404).
+ */
+export type PathIds = Record<Exclude<(typeof PATH_ID_NAMES)[number], 'packName' | 'recommendationId'>, string> & {
+  packName?: string;
+  recommendationId?: string;
+};
+
+/** A recommendation id of memory's shape (`<workflowId>.<kind>.<12 hex>`) for `recommendationId` left out. */
+const recommendationOf = (i: PathIds) => i.recommendationId ?? `${i.workflowId}.add_recovery_rule.000000000000`;
 
 /** One endpoint: its method and path built from ids (a real run, gate, workflow, account, subscription by default). */
 export interface EndpointTemplate {
@@ -36,6 +53,13 @@ export const ENDPOINTS: readonly EndpointTemplate[] = [
   { name: 'gate', method: 'GET', path: (i) => `/v1/gates/${i.gateId}` },
   { name: 'decide gate', method: 'POST', path: (i) => `/v1/gates/${i.gateId}/decision` },
   { name: 'step stats', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}/stats` },
+  { name: 'insights', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}/insights` },
+  { name: 'recommendations', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}/recommendations` },
+  { name: 'accept recommendation', method: 'POST', path: (i) => `/v1/recommendations/${recommendationOf(i)}/accept` },
+  { name: 'reject recommendation', method: 'POST', path: (i) => `/v1/recommendations/${recommendationOf(i)}/reject` },
+  { name: 'labels', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}/labels` },
+  { name: 'record evaluation', method: 'POST', path: (i) => `/v1/workflows/${i.workflowId}/evaluations` },
+  { name: 'evaluations', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}/evaluations` },
   { name: 'list workflows', method: 'GET', path: () => '/v1/workflows' },
   { name: 'workflow', method: 'GET', path: (i) => `/v1/workflows/${i.workflowId}` },
   { name: 'register workflow', method: 'PUT', path: (i) => `/v1/workflows/${i.workflowId}` },
@@ -69,6 +93,9 @@ const oddKey = fc.oneof(
     'reason',
     'stepId',
     'at',
+    'comment',
+    'cases',
+    'passRate',
   ),
   fc.string({ unit: 'binary', maxLength: 12 }),
 );
@@ -106,6 +133,8 @@ export const hostileBody: fc.Arbitrary<string> = fc.oneof(
     '{"reason":"x","__proto__":[]}',
     '{"at":"cp-1","prototype":{}}',
     '{"stepId":"g1","constructor":{"name":"x"}}',
+    '{"comment":"ok","__proto__":{"decision":"accept"}}',
+    `{"workflowVersion":"1.0.0","goldenSet":"g","goldenSetDigest":"sha256:${'0'.repeat(64)}","passRate":2,"cases":[{"constructor":1}]}`,
   ),
   fc.string({ unit: 'binary', maxLength: 200 }),
 );
