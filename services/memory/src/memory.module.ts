@@ -4,7 +4,7 @@ import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { MemoryController } from './memory.controller.js';
 import type { MemoryConfig } from './memory.config.js';
 import { MemoryEventsConsumer } from './run-events.consumer.js';
-import { StepStatsProjection } from './step-stats.projection.js';
+import { MemoryProjection } from './memory.projection.js';
 
 @Module({})
 export class MemoryModule {
@@ -13,7 +13,7 @@ export class MemoryModule {
       module: MemoryModule,
       controllers: [MemoryController],
       providers: [
-        { provide: StepStatsProjection, useValue: new StepStatsProjection(context.config.LEDGERFLOW_MEMORY_PATH) },
+        { provide: MemoryProjection, useValue: new MemoryProjection(context.config.LEDGERFLOW_MEMORY_PATH) },
         MemoryEventsConsumer,
       ],
     };

@@ -3,10 +3,12 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { EVENTS_STREAM, subjects } from '@ledgerflow/contracts';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
-import { DurableConsumerHost, EVENT_STORE, NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import { DurableConsumerHost, EVENT_STORE, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
-import { StepStatsProjection } from './step-stats.projection.js';
-import type { ProjectedEvent } from './step-stats.projection.js';
+import type { Logger } from '@ledgerflow/telemetry';
+import { catchUpFromStore } from './memory-catch-up.js';
+import { MemoryProjection } from './memory.projection.js';
+import type { ProjectedEvent } from './projected-event.js';
 
 /**
  * Feeds every run event (durable consumer `memory` on `lf.evt.run.>`) into memory's projections, in batches: the
@@ -15,16 +17,23 @@ import type { ProjectedEvent } from './step-stats.projection.js';
  * read from the store first, so the projection never skips one; the projection reads each in its type's current shape
  * (upcast). Memory is a singleton: only the replica holding
  * the lease `memory` (KV bucket `LF_LEASES`) consumes; another stands by and takes over within 11 s of its death.
+ *
+ * Rebuild on start: when the projection has not caught up with the store yet (a new, deleted or emptied file), the
+ * consumers, once started, first read every run event from the store (`catchUpFromStore`, logged per page); batches
+ * delivered meanwhile wait for it, then skip what it applied.
  */
 @Injectable()
 export class MemoryEventsConsumer extends DurableConsumerHost {
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(StepStatsProjection) private readonly projection: StepStatsProjection,
+    @Inject(MemoryProjection) private readonly projection: MemoryProjection,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super(nc);
   }
+
+  private catchingUp: Promise<void> | undefined;
 
   protected settings(): ConsumerSettings {
     return {
@@ -40,17 +49,57 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
     return 'memory';
   }
 
+  protected override async afterConsumersStart(): Promise<void> {
+    void this.caughtUp().catch(() => undefined); // reported in caughtUp; a batch tries again
+  }
+
+  protected override async afterConsumersStop(): Promise<void> {
+    await this.catchingUp?.catch(() => undefined);
+    this.catchingUp = undefined;
+  }
+
   protected override async afterStop(): Promise<void> {
     this.projection.close();
   }
 
   /** One event (a batch that failed is handled again one event at a time). */
   protected async handle(message: ConsumedMessage): Promise<void> {
+    await this.caughtUp();
     await this.applyInOrder([message.json<StoredEvent>()]);
   }
 
   protected override async handleBatch(messages: readonly ConsumedMessage[]): Promise<void> {
+    await this.caughtUp();
     await this.applyInOrder(messages.map((message) => message.json<StoredEvent>()));
+  }
+
+  /** The catch-up from the store, started once per start of the consumers (again after a failure). */
+  private caughtUp(): Promise<void> {
+    if (!this.catchingUp) {
+      const started = catchUpFromStore(this.store, this.projection, (progress) =>
+        this.logger.info('memory: catching up from the event store', {
+          events: progress.events,
+          position: progress.position,
+        }),
+      ).then(
+        (result) => {
+          if (result.ran)
+            this.logger.info('memory: caught up from the event store', {
+              events: result.events,
+              position: result.position,
+            });
+        },
+        (error: unknown) => {
+          this.catchingUp = undefined;
+          this.logger.error('memory: catch-up from the event store failed (retried with the next batch)', {
+            error: (error as Error).message,
+          });
+          throw error;
+        },
+      );
+      this.catchingUp = started;
+    }
+    return this.catchingUp;
   }
 
   /**
