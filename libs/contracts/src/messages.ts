@@ -1,5 +1,5 @@
 import type { PlanStepDraft, PolicyDecision, TriggerSource } from '@ledgerflow/domain';
-import type { StepUsage } from './memory.js';
+import type { EvaluationTag, StepUsage } from './memory.js';
 import type { Actor } from './metadata.js';
 
 /** The error half of every reply: a stable code, a message naming the field/rule/limit, and whether a retry can help. */
@@ -30,6 +30,11 @@ export interface TriggerMessage {
   readonly idempotencyKey: string;
   readonly source: TriggerSource;
   readonly payload: unknown;
+  /**
+   * Tags an evaluation run of a golden set (`ledgerflow eval`), recorded as `RunTriggered.evaluation`: memory keeps it
+   * out of production statistics. `goldenSet`, `caseId`: 1..128 of `[A-Za-z0-9._:-]`.
+   */
+  readonly evaluation?: EvaluationTag;
 }
 
 export interface StartRunResult {

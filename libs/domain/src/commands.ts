@@ -1,4 +1,12 @@
-import type { ForkOrigin, GateRevision, Lineage, PolicyDecision, RunTrigger, StepError } from './events.js';
+import type {
+  EvaluationTag,
+  ForkOrigin,
+  GateRevision,
+  Lineage,
+  PolicyDecision,
+  RunTrigger,
+  StepError,
+} from './events.js';
 import type { GateSpec, Plan, PlanStep } from './plan.js';
 import type { PlanStepDraft } from './plan-step-draft.js';
 import type { ReviewerActor } from './reviewers.js';
@@ -23,9 +31,18 @@ export interface CommandActor {
   readonly id: string;
 }
 
+/** `evaluation`: tags an evaluation run of a golden set (recorded as `RunTriggered.evaluation`). */
 export type StartRun = DomainCommand<
   'StartRun',
-  { runId: string; workflowId: string; workflowVersion: string; trigger: RunTrigger; input: unknown; plan: Plan }
+  {
+    runId: string;
+    workflowId: string;
+    workflowVersion: string;
+    trigger: RunTrigger;
+    input: unknown;
+    plan: Plan;
+    evaluation?: EvaluationTag;
+  }
 >;
 /** The policy decision for a step attempt; when it (or the step's `gate`) needs approval, the step waits for `OpenGate`. */
 export type RecordStepPolicyDecision = DomainCommand<

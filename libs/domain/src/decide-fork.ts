@@ -102,7 +102,19 @@ export function forkRun({ data }: ForkRun, state: RunState, now: string): RunEve
   }
   validatePlan(plan);
   const started: RunEvent[] = [
-    { type: 'RunTriggered', data: { runId, workflowId, workflowVersion, trigger, input: origin.input, forkedFrom } },
+    {
+      type: 'RunTriggered',
+      data: {
+        runId,
+        workflowId,
+        workflowVersion,
+        trigger,
+        input: origin.input,
+        forkedFrom,
+        // A fork of an evaluation run replays the same case: it stays out of production statistics too.
+        ...(origin.evaluation === undefined ? {} : { evaluation: origin.evaluation }),
+      },
+    },
     { type: 'PlanCreated', data: { plan } },
   ];
   const carried = carriedStepIds(origin).map((stepId) => carriedEvent(origin.steps[stepId] as StepState, now));

@@ -41,6 +41,15 @@ const fork = (over: Partial<Extract<RunCommand, { type: 'ForkRun' }>['data']> = 
 });
 
 describe('ForkRun', () => {
+  it('a fork of an evaluation run stays an evaluation run (same golden set and case)', () => {
+    const evaluation = { goldenSet: 'claims-golden', caseId: 'case-3' };
+    const tagged = { ...origin, evaluation };
+    const [triggered] = runSpec([])
+      .when(fork({ origin: tagged }))
+      .events();
+    expect(triggered).toMatchObject({ type: 'RunTriggered', data: { evaluation } });
+  });
+
   it('starts a run linked to its origin, with the origin plan and the done steps carried over', () => {
     const events = runSpec([]).when(fork()).events();
     expect(events).toEqual([

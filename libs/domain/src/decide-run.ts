@@ -1,7 +1,8 @@
 import type { CancelRun, DequeueRun, PauseRun, ResumeRun, StartRun } from './commands.js';
 import { refuse } from './decide-support.js';
-import { RunErrorCodes } from './errors.js';
-import type { RunEvent, RunQueued } from './events.js';
+import { RunErrorCodes, ValidationError } from './errors.js';
+import { EVALUATION_TAG_PATTERN } from './events.js';
+import type { EvaluationTag, RunEvent, RunQueued } from './events.js';
 import type { Plan } from './plan.js';
 import { validatePlan } from './plan-validation.js';
 import { firstFailedStep, isStalled } from './run-rules.js';
@@ -17,13 +18,14 @@ export function queuedFor(plan: Plan): RunQueued[] {
 }
 
 /**
- * `StartRun` -> `RunTriggered`, `PlanCreated`, and `RunQueued` when the plan declares `maxConcurrentRuns`
- * (the run is `queued` until `DequeueRun`).
+ * `StartRun` -> `RunTriggered` (with `evaluation` when given), `PlanCreated`, and `RunQueued` when the plan declares
+ * `maxConcurrentRuns` (the run is `queued` until `DequeueRun`).
  * @throws DomainError run_already_started (the stream already holds a run), run_plan_mismatch (the plan is
- *   of another workflow id/version). @throws ValidationError from `validatePlan`.
+ *   of another workflow id/version). @throws ValidationError from `validatePlan`; `run_invalid_evaluation` (a
+ *   `goldenSet` or `caseId` that is not 1..128 of `[A-Za-z0-9._:-]`, `details.field` naming it).
  */
 export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
-  const { runId, workflowId, workflowVersion, trigger, input, plan } = data;
+  const { runId, workflowId, workflowVersion, trigger, input, plan, evaluation } = data;
   if (state.status !== 'none')
     refuse(
       RunErrorCodes.ALREADY_STARTED,
@@ -38,8 +40,21 @@ export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
     );
   }
   validatePlan(plan);
+  if (evaluation !== undefined) validateEvaluationTag(evaluation);
   return [
-    { type: 'RunTriggered', data: { runId, workflowId, workflowVersion, trigger, input } },
+    {
+      type: 'RunTriggered',
+      data: {
+        runId,
+        workflowId,
+        workflowVersion,
+        trigger,
+        input,
+        ...(evaluation === undefined
+          ? {}
+          : { evaluation: { goldenSet: evaluation.goldenSet, caseId: evaluation.caseId } }),
+      },
+    },
     { type: 'PlanCreated', data: { plan } },
     ...queuedFor(plan),
   ];
@@ -110,4 +125,17 @@ export function resumeRun({ data }: ResumeRun, state: RunState): RunEvent[] {
       data: { reason: data.reason, ...(data.requestedBy === undefined ? {} : { requestedBy: data.requestedBy }) },
     },
   ];
+}
+
+function validateEvaluationTag(evaluation: EvaluationTag): void {
+  for (const field of ['goldenSet', 'caseId'] as const) {
+    const value: unknown = evaluation[field];
+    if (typeof value !== 'string' || !EVALUATION_TAG_PATTERN.test(value)) {
+      throw new ValidationError(
+        'run_invalid_evaluation',
+        `evaluation.${field} must be 1..128 characters of [A-Za-z0-9._:-], got ${JSON.stringify(value)}`,
+        { field: `evaluation.${field}`, pattern: EVALUATION_TAG_PATTERN.source },
+      );
+    }
+  }
 }

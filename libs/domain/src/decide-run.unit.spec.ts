@@ -1,3 +1,4 @@
+import { foldRun } from './evolve.js';
 import type { RunCommand } from './commands.js';
 import { aPlan, aStep, ev, NOW, RUN_ID, runSpec } from './run-fixtures.spec-util.js';
 
@@ -20,6 +21,22 @@ const startRun = (overrides: Partial<Extract<RunCommand, { type: 'StartRun' }>['
 describe('StartRun', () => {
   it('records the trigger and the plan', () => {
     runSpec([]).when(startRun()).then(ev.started(plan));
+  });
+
+  it('records an evaluation tag in RunTriggered and the folded state', () => {
+    const evaluation = { goldenSet: 'claims-golden', caseId: 'case-7' };
+    const events = runSpec([]).when(startRun({ evaluation })).events();
+    expect(events[0]).toMatchObject({ type: 'RunTriggered', data: { evaluation } });
+    expect(foldRun(events).evaluation).toEqual(evaluation);
+    expect(foldRun(ev.started(plan))).not.toHaveProperty('evaluation');
+  });
+
+  it.each([
+    [{ goldenSet: '', caseId: 'c' }, 'evaluation.goldenSet'],
+    [{ goldenSet: 'g', caseId: 'a b' }, 'evaluation.caseId'],
+    [{ goldenSet: 'g', caseId: 'x'.repeat(129) }, 'evaluation.caseId'],
+  ])('refuses evaluation %j: run_invalid_evaluation naming %s', (evaluation, field) => {
+    runSpec([]).when(startRun({ evaluation })).thenThrows('run_invalid_evaluation', { field });
   });
 
   it('refuses a second start: run_already_started', () => {

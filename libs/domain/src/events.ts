@@ -99,7 +99,21 @@ export interface ForkOrigin {
   readonly checkpoint: string;
   readonly revision: number;
 }
-/** `forkedFrom`: set on a run forked from another run's checkpoint. */
+/**
+ * Tags a run as an evaluation run of a golden set (`ledgerflow eval`): `goldenSet` names the set, `caseId` the case;
+ * each 1..128 of `[A-Za-z0-9._:-]`. Memory keeps evaluation runs out of production statistics. Same shape as
+ * `EvaluationTag` in `@ledgerflow/contracts` (memory.ts).
+ */
+export interface EvaluationTag {
+  readonly goldenSet: string;
+  readonly caseId: string;
+}
+/** `EvaluationTag.goldenSet` and `.caseId`: 1..128 of `[A-Za-z0-9._:-]`. */
+export const EVALUATION_TAG_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * `forkedFrom`: set on a run forked from another run's checkpoint. `evaluation`: set on an evaluation run (and on a
+ * fork of one).
+ */
 export type RunTriggered = DomainEvent<
   'RunTriggered',
   {
@@ -109,6 +123,7 @@ export type RunTriggered = DomainEvent<
     trigger: RunTrigger;
     input: unknown;
     forkedFrom?: ForkOrigin;
+    evaluation?: EvaluationTag;
   }
 >;
 export type PlanCreated = DomainEvent<'PlanCreated', { plan: Plan }>;

@@ -65,7 +65,7 @@ function evolveRevision(
 function evolveEvent(state: RunState, event: RunEvent): RunState {
   switch (event.type) {
     case 'RunTriggered': {
-      const { runId, workflowId, workflowVersion, trigger, input, forkedFrom } = event.data;
+      const { runId, workflowId, workflowVersion, trigger, input, forkedFrom, evaluation } = event.data;
       return {
         ...state,
         status: 'running',
@@ -75,6 +75,7 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
         trigger,
         input,
         ...(forkedFrom === undefined ? {} : { forkedFrom }),
+        ...(evaluation === undefined ? {} : { evaluation }),
       };
     }
     case 'PlanCreated': {

@@ -1,5 +1,6 @@
 import type {
   ConfidenceException,
+  EvaluationTag,
   ForkOrigin,
   GateSource,
   Lineage,
@@ -128,6 +129,8 @@ export interface RunState {
   readonly trigger?: RunTrigger;
   /** Set on a forked run: the origin run, checkpoint and revision (`RunTriggered.forkedFrom`). */
   readonly forkedFrom?: ForkOrigin;
+  /** Set on an evaluation run of a golden set (`RunTriggered.evaluation`). */
+  readonly evaluation?: EvaluationTag;
   readonly input?: unknown;
   readonly plan?: Plan;
   /** 0 for the created plan, then the number of the last `PlanRevised`. */

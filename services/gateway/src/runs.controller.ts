@@ -20,7 +20,8 @@ import { LedgerflowError } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { LoadedRun, RunRepository } from '@ledgerflow/service-runtime';
-import { StartRunBody, StartRunResponse } from './gateway.dto.js';
+import { StartRunResponse } from './gateway.dto.js';
+import { StartRunRequestBody } from './workflows.dto.js';
 import { runView, traceView } from './run-views.js';
 import type { RunTrace } from './run-views.js';
 import { RunsProjection } from './runs.projection.js';
@@ -44,7 +45,7 @@ export class RunsController {
   ) {}
 
   @Post('workflows/:workflowId/runs')
-  @ApiBody({ type: StartRunBody })
+  @ApiBody({ type: StartRunRequestBody })
   @RequireScopes(SCOPES.runsStart)
   @HttpCode(202)
   @ApiAcceptedResponse({ type: StartRunResponse })
@@ -55,7 +56,7 @@ export class RunsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async startRun(
     @Param('workflowId') workflowId: string,
-    @Body() request: StartRunBody,
+    @Body() request: StartRunRequestBody,
     @CurrentPrincipal() who: Principal,
     @Headers('idempotency-key') headerKey?: string,
     @Headers('authorization') authorization?: string,
@@ -67,6 +68,9 @@ export class RunsController {
       idempotencyKey,
       source: 'api',
       payload: request.input,
+      ...(request.evaluation === undefined
+        ? {}
+        : { evaluation: { goldenSet: request.evaluation.goldenSet, caseId: request.evaluation.caseId } }),
       ...caller,
     });
     return { ...result, location: `/v1/runs/${result.runId}` };

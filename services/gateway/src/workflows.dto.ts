@@ -1,11 +1,48 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { EVALUATION_TAG_PATTERN } from '@ledgerflow/domain';
 import type {
   Actor,
+  EvaluationTag,
   RegisterWorkflowResult,
   WorkflowSummary,
   WorkflowVersionView,
   WorkflowView,
 } from '@ledgerflow/contracts';
+import { StartRunBody } from './gateway.dto.js';
+
+const TAG_RULE = 'must be 1..128 characters of [A-Za-z0-9._:-]';
+
+/** `evaluation` of `POST /v1/workflows/{id}/runs`: the golden set and case of an evaluation run (`ledgerflow eval`). */
+export class EvaluationTagBody implements EvaluationTag {
+  @ApiProperty({ description: 'The golden set the case belongs to', pattern: EVALUATION_TAG_PATTERN.source })
+  @IsString()
+  @Matches(EVALUATION_TAG_PATTERN, { message: `evaluation.goldenSet ${TAG_RULE}` })
+  goldenSet!: string;
+
+  @ApiProperty({ description: 'The case within the golden set', pattern: EVALUATION_TAG_PATTERN.source })
+  @IsString()
+  @Matches(EVALUATION_TAG_PATTERN, { message: `evaluation.caseId ${TAG_RULE}` })
+  caseId!: string;
+}
+
+/**
+ * The body of `POST /v1/workflows/{id}/runs`: the run input and idempotency key ({@link StartRunBody}), and for an
+ * evaluation run its golden set and case, recorded as `RunTriggered.evaluation` (kept out of memory's production
+ * statistics).
+ */
+export class StartRunRequestBody extends StartRunBody {
+  @ApiPropertyOptional({
+    type: EvaluationTagBody,
+    description: 'Tags an evaluation run of a golden set: recorded as RunTriggered.evaluation',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EvaluationTagBody)
+  evaluation?: EvaluationTagBody;
+}
 
 /** `PUT /v1/workflows/{id}` answer (201 created, 200 the same version and digest were registered already). */
 export class RegisterWorkflowResponse implements RegisterWorkflowResult {

@@ -1,6 +1,21 @@
-import { Allow, IsIn, IsString, Length, Matches } from 'class-validator';
-import type { TriggerMessage, TriggerSource } from '@ledgerflow/contracts';
+import { Type } from 'class-transformer';
+import { Allow, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { EVALUATION_TAG_PATTERN } from '@ledgerflow/domain';
+import type { EvaluationTag, TriggerMessage, TriggerSource } from '@ledgerflow/contracts';
 import { ForwardedCallerDto } from './forwarded-caller.js';
+
+const TAG_RULE = 'must be 1..128 characters of [A-Za-z0-9._:-]';
+
+/** `evaluation` of a start-run request: the golden set and case an evaluation run (`ledgerflow eval`) belongs to. */
+export class EvaluationTagDto implements EvaluationTag {
+  @IsString()
+  @Matches(EVALUATION_TAG_PATTERN, { message: `evaluation.goldenSet ${TAG_RULE}` })
+  goldenSet!: string;
+
+  @IsString()
+  @Matches(EVALUATION_TAG_PATTERN, { message: `evaluation.caseId ${TAG_RULE}` })
+  caseId!: string;
+}
 
 /**
  * The body of `lf.planner.start-run` (see TriggerMessage in @ledgerflow/contracts), with the caller the gateway
@@ -20,4 +35,10 @@ export class StartRunDto extends ForwardedCallerDto implements TriggerMessage {
 
   @Allow()
   payload!: unknown;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EvaluationTagDto)
+  evaluation?: EvaluationTagDto;
 }

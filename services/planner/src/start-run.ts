@@ -1,6 +1,6 @@
 import { inputDigestOf } from '@ledgerflow/audit';
 import { decide, ValidationError } from '@ledgerflow/domain';
-import type { RunState } from '@ledgerflow/domain';
+import type { EvaluationTag, RunState } from '@ledgerflow/domain';
 import type { Actor, StartRunResult, TriggerMessage } from '@ledgerflow/contracts';
 import { buildPlan, mapTriggerPayload, validateRunInput } from '@ledgerflow/definitions';
 import type { WorkflowResolver } from '@ledgerflow/definitions';
@@ -25,7 +25,9 @@ export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;
  * existing run (`created: false`) without mapping, validating or tokenizing again; with another payload it is
  * refused with `idempotency_key_reused` and nothing is appended (payment APIs answer such a reuse with an error:
  * the first input is never silently kept). A run recorded before the digest existed has none: any payload is
- * taken as a match, as before.
+ * taken as a match, as before. An evaluation run (`trigger.evaluation`, recorded as `RunTriggered.evaluation`) is
+ * matched on its tag too: the same key with another tag, or with none, is `idempotency_key_reused` (`field:
+ * 'evaluation'`); the payload digest stays the payload's alone, so it compares with runs recorded before.
  *
  * @throws LedgerflowError `workflow_unknown`; ValidationError `payload_too_large`, `input_invalid` (naming
  *   each field and rule), `idempotency_key_reused` (details `{field: 'idempotencyKey', idempotencyKey,
@@ -50,9 +52,13 @@ export class RunStarter {
     const definition = await this.definitions.resolve(trigger.workflowId);
     const runId = runIdFor(definition.id, trigger.idempotencyKey);
     const payloadDigest = inputDigestOf(trigger.payload);
+    const evaluation =
+      trigger.evaluation === undefined
+        ? undefined
+        : { goldenSet: trigger.evaluation.goldenSet, caseId: trigger.evaluation.caseId };
     const existing = await this.runs.load(runId);
     if (existing.state.status !== 'none') {
-      assertSamePayload(existing.state, payloadDigest, trigger);
+      assertSameTrigger(existing.state, payloadDigest, trigger);
       return { runId, created: false };
     }
     const input = await mapTriggerPayload(definition, trigger.payload);
@@ -63,7 +69,7 @@ export class RunStarter {
       runId,
       (state, now) => {
         // Another start with this key may have won the race since the load above.
-        if (state.status !== 'none') return assertSamePayload(state, payloadDigest, trigger);
+        if (state.status !== 'none') return assertSameTrigger(state, payloadDigest, trigger);
         return decide(
           {
             type: 'StartRun',
@@ -74,6 +80,7 @@ export class RunStarter {
               trigger: { source: trigger.source, idempotencyKey: trigger.idempotencyKey, payloadDigest },
               input: persistedInput,
               plan,
+              ...(evaluation === undefined ? {} : { evaluation }),
             },
           },
           state,
@@ -88,10 +95,24 @@ export class RunStarter {
 
 /**
  * Nothing to append when the run exists with the same payload (or with no digest recorded: a run older than
- * `payloadDigest`); `idempotency_key_reused` when it was started with another payload.
+ * `payloadDigest`) and the same evaluation tag (or none on both); `idempotency_key_reused` when it was started with
+ * another payload, or as another evaluation case (or as a production run: one key names one run of one kind).
  */
-function assertSamePayload(state: RunState, payloadDigest: string, trigger: TriggerMessage): [] {
+function assertSameTrigger(state: RunState, payloadDigest: string, trigger: TriggerMessage): [] {
   const recorded = state.trigger?.payloadDigest;
+  if (!sameEvaluation(state.evaluation, trigger.evaluation)) {
+    throw new ValidationError(
+      'idempotency_key_reused',
+      `idempotency key ${JSON.stringify(trigger.idempotencyKey)} already started run ${state.runId} of ${trigger.workflowId} ${describeEvaluation(state.evaluation)}, not ${describeEvaluation(trigger.evaluation)}; send a new key for a new run`,
+      {
+        field: 'evaluation',
+        rule: 'same key, same evaluation',
+        idempotencyKey: trigger.idempotencyKey,
+        workflowId: trigger.workflowId,
+        runId: state.runId,
+      },
+    );
+  }
   if (recorded === undefined || recorded === payloadDigest) return [];
   throw new ValidationError(
     'idempotency_key_reused',
@@ -104,4 +125,14 @@ function assertSamePayload(state: RunState, payloadDigest: string, trigger: Trig
       runId: state.runId,
     },
   );
+}
+
+function sameEvaluation(a: EvaluationTag | undefined, b: EvaluationTag | undefined): boolean {
+  return a?.goldenSet === b?.goldenSet && a?.caseId === b?.caseId;
+}
+
+function describeEvaluation(evaluation: EvaluationTag | undefined): string {
+  return evaluation === undefined
+    ? 'as a production run'
+    : `as case ${JSON.stringify(evaluation.caseId)} of golden set ${JSON.stringify(evaluation.goldenSet)}`;
 }
