@@ -15,3 +15,4 @@ export * from './health.js';
 export * from './health-checks.js';
 export * from './health-config.js';
 export * from './health-server.js';
+export * from './forwarded-caller.js';
