@@ -25,7 +25,8 @@ import { INSTRUMENTATION_SCOPE } from './tracing.js';
  *
  * Only the attributes named above are expected; keep their values low-cardinality (never run, step or gate ids).
  * Counters defined next to their code: `ledgerflow.integrity.failures`,
- * `ledgerflow.audit.anchors_published`, `ledgerflow.tool.unverified_calls`, `ledgerflow.webhook.deliveries`.
+ * `ledgerflow.audit.anchors_published`, `ledgerflow.tool.unverified_calls`, `ledgerflow.webhook.deliveries`,
+ * `ledgerflow.memory.drift.detections` (below, {@link recordDriftDetected}).
  */
 export interface LedgerflowMetrics {
   /** Runs by workflow and status: 1 when a run is triggered and 1 when it ends (completed, failed, cancelled). */
@@ -152,4 +153,42 @@ export function ledgerflowMetrics(): LedgerflowMetrics {
 /** Seconds elapsed since `startNs` (a `process.hrtime.bigint()` reading), for the duration histograms. */
 export function secondsSince(startNs: bigint): number {
   return Number(process.hrtime.bigint() - startNs) / 1e9;
+}
+
+/**
+ * Counter of drift detections (`ledgerflow.memory.drift.detections`, Prometheus
+ * `ledgerflow_memory_drift_detections_total`, unit `{detection}`, attributes `workflow` and `signal`: `confidence` or
+ * `escalation_rate`). Memory counts one per `DriftDetected` it appends (docs/memory.md, "Drift"); any increase raises
+ * the alert `LedgerflowDriftDetected` (deploy/prometheus/alerts.yml). Outside the table above on purpose: a
+ * detection is rare, so no dashboard panel could show data for it in a short test run.
+ */
+export const DRIFT_DETECTIONS_METRIC = 'ledgerflow.memory.drift.detections';
+
+/** The `signal` of {@link DRIFT_DETECTIONS_METRIC}, as `DriftDetected.signal` names it. */
+export type DriftSignalLabel = 'confidence' | 'escalation_rate';
+
+let driftCache:
+  { provider: MeterProvider; counter: Counter<{ workflow: string; signal: DriftSignalLabel }> } | undefined;
+
+/**
+ * Counts one drift detection of `workflowId` on `signal` ({@link DRIFT_DETECTIONS_METRIC}); memory calls it once
+ * per `DriftDetected` it appends. The counter is created from the global meter provider on first use (again when
+ * the provider changed, as {@link ledgerflowMetrics}).
+ */
+export function recordDriftDetected(detection: {
+  readonly workflowId: string;
+  readonly signal: DriftSignalLabel;
+}): void {
+  const provider = metrics.getMeterProvider();
+  if (driftCache?.provider !== provider) {
+    const counter = provider.getMeter(INSTRUMENTATION_SCOPE).createCounter<{
+      workflow: string;
+      signal: DriftSignalLabel;
+    }>(DRIFT_DETECTIONS_METRIC, {
+      unit: '{detection}',
+      description: 'Drift detections (DriftDetected) by workflow and signal (confidence, escalation_rate).',
+    });
+    driftCache = { provider, counter };
+  }
+  driftCache.counter.add(1, { workflow: detection.workflowId, signal: detection.signal });
 }
