@@ -4,9 +4,12 @@ import { completionCommand } from './completion.command.js';
 import { runsListCommand } from './runs-list.command.js';
 import type { CliCommand } from './command.js';
 import { gatesCommands } from './gates.command.js';
+import { workflowsInsightsCommand } from './insights.command.js';
+import { workflowsLabelsCommand } from './labels.command.js';
 import { natsCredentialsCommand } from './nats-credentials.command.js';
 import { policyTestCommand } from './policy-test.command.js';
 import { policiesCommands } from './policies.command.js';
+import { recommendationsCommands } from './recommendations.command.js';
 import { runsOperateCommands } from './runs-operate.command.js';
 import { runsReplayCommands } from './runs-replay.command.js';
 import { runsWatchCommands } from './runs-watch.command.js';
@@ -28,6 +31,9 @@ export function allCommands(): CliCommand[] {
     tokenCommand,
     ...workflowsCommands,
     ...workflowsLocalCommands,
+    workflowsInsightsCommand,
+    workflowsLabelsCommand,
+    ...recommendationsCommands,
     runsListCommand,
     ...runsWatchCommands,
     ...runsReplayCommands,
