@@ -58,6 +58,7 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   payload_too_deep: 'invalid',
   idempotency_key_missing: 'invalid',
   trigger_mapping_failed: 'invalid',
+  recommendation_id_invalid: 'invalid', // memory: not <workflowId>.<kind>.<12 hex>
   webhook_idempotency_key_mismatch: 'invalid',
   unsupported_media_type: 'unsupported_media_type',
   webhook_body_not_json: 'unsupported_media_type',
@@ -98,6 +99,9 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   integrity_failed: 'conflict',
   workflow_depth_exceeded: 'conflict',
   recommendation_already_decided: 'conflict', // memory: accepted or rejected before (docs/memory.md)
+  // memory: the latest definition no longer takes the change (its step is gone, a step id is taken); it stays accepted.
+  recommendation_step_unknown: 'conflict',
+  recommendation_not_applicable: 'conflict',
   // A service, the store or the token issuer did not answer, or a stored event is newer than this release reads
   // (docs/events.md, "Versions and upcasting"): retry later (Retry-After).
   nats_timeout: 'unavailable',
