@@ -106,7 +106,8 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
  * policy, asks approval to open the gates a run waits for and sends its replicas' heartbeats (`lf.executor.presence.*`), only the gateway forwards humans' commands, only the planner (host of the event relay) writes
  * `lf.evt.>` (and `lf.dlq.relay`, where the relay dead-letters an event it cannot publish; it reads the last message of
  * `LF_EVENTS` to resume after another replica), and only the
- * planner (host of the anchor publisher) signs stream heads into `lf.anchor.>`.
+ * planner (host of the anchor publisher) signs stream heads into `lf.anchor.>`. Memory registers the definition
+ * version an accepted recommendation makes (`lf.planner.register-workflow`, with the deciding person's token).
  */
 export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: [
@@ -119,7 +120,8 @@ export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly s
   executor: ['lf.tool.>', subjects.policyEvaluate, subjects.approvalOpenGates, subjects.executorPresence('*')],
   policy: [],
   approval: [],
-  memory: [],
+  // A recommendation a person accepted becomes a new definition version, registered with that person's token.
+  memory: [subjects.plannerRegisterWorkflow],
   gateway: [
     subjects.approvalDecideGate,
     subjects.plannerStartRun,

@@ -41,7 +41,7 @@ const MAY_PUBLISH: Record<string, readonly Principal[]> = {
   'lf.planner.start-run': ['gateway'],
   'lf.planner.fork-run': ['gateway'],
   'lf.planner.run-command': ['gateway'],
-  'lf.planner.register-workflow': ['gateway'],
+  'lf.planner.register-workflow': ['gateway', 'memory'],
   'lf.policy.register-pack': ['gateway'],
   'lf.memory.step-stats': ['gateway'],
   'lf.evt.run.run-1.GateDecided': ['planner'],
