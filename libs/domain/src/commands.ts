@@ -179,11 +179,20 @@ export type RevisePlan = DomainCommand<
 /**
  * The planner's automatic recovery of failed attempt `attempt` of `stepId` by recovery rule `rule` (a definition's
  * `recoveries` entry, or a learned rule): `recoverySteps` are added and the failed step runs again after them.
- * `reason`: why (default names the rule and the error code).
+ * `reason`: why (default names the rule and the error code). `recommendationId`: given for a learned rule, the
+ * accepted recommendation it came from (recorded as `PlanRevised.recommendationId`, and as `learnedFrom` on each
+ * step added).
  */
 export type RecoverStep = DomainCommand<
   'RecoverStep',
-  { stepId: string; attempt: number; rule: string; recoverySteps: readonly PlanStep[]; reason?: string }
+  {
+    stepId: string;
+    attempt: number;
+    rule: string;
+    recoverySteps: readonly PlanStep[];
+    reason?: string;
+    recommendationId?: string;
+  }
 >;
 
 /**

@@ -1,10 +1,11 @@
 import type { CancelRun, RecoverStep, RetryStep, RevisePlan, SkipStep } from './commands.js';
 import { cancelRun } from './decide-run.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
-import { RunErrorCodes } from './errors.js';
+import { RunErrorCodes, ValidationError } from './errors.js';
 import type { RunEvent } from './events.js';
 import { foldRun } from './evolve.js';
 import { withStepAgent } from './plan-changes.js';
+import type { PlanStep } from './plan.js';
 import { validatePlan } from './plan-validation.js';
 import { checkRevision } from './plan-revision.js';
 import { allStepsDone, isStalled } from './run-rules.js';
@@ -110,13 +111,22 @@ export function skipStep({ data }: SkipStep, state: RunState, now: string): RunE
  * `RunPaused{step_failed}` when only a failed step is left.
  * @throws DomainError run_not_running, run_revision_empty, step_not_found (a removed id),
  *   run_step_already_started (a removed step is running or succeeded), run_step_id_retired (an added id
- *   belonged to a removed step that had started or opened a gate). @throws ValidationError from `validatePlan`.
+ *   belonged to a removed step that had started or opened a gate). @throws ValidationError from `validatePlan`;
+ *   `plan_invalid_step` (field `learnedFrom`) for an added step claiming to come from a learned rule.
  */
 export function revisePlan({ data }: RevisePlan, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
   const { author, reason, rule, addSteps, removeStepIds } = data;
   if (addSteps.length === 0 && removeStepIds.length === 0)
     refuse(RunErrorCodes.REVISION_EMPTY, 'a revision must add or remove at least one step', {});
+  const learned = addSteps.find((step) => step.learnedFrom !== undefined);
+  if (learned !== undefined) {
+    throw new ValidationError(
+      'plan_invalid_step',
+      `step "${learned.id}": learnedFrom is set by the planner's learned recoveries only, not by a revision`,
+      { stepId: learned.id, field: 'learnedFrom' },
+    );
+  }
   checkRevision(state, addSteps, removeStepIds);
   const revised: RunEvent = {
     type: 'PlanRevised',
@@ -146,15 +156,18 @@ export function cancelRunRequested(command: CancelRun, state: RunState): RunEven
  * `RecoverStep` -> [`RunResumed{step_recovered}` when paused for a failed step] + `PlanRevised{author: 'planner', rule,
  * addedSteps: recoverySteps, addedDependencies: {<stepId>: recovery ids}}` + `StepRetryScheduled{attempt + 1, delayMs: 0,
  * waitsFor: recovery ids}`: one commit. The failed step goes back to `pending` at the next attempt and runs once
- * its recovery steps are done (docs/definitions.md, "Recoveries": the planner revises on its own).
+ * its recovery steps are done (docs/definitions.md, "Recoveries": the planner revises on its own). A learned rule
+ * (`recommendationId` given) is recorded as `PlanRevised.recommendationId`, and each added step carries
+ * `learnedFrom: {rule, recommendationId}`; without it, added steps carry no `learnedFrom` (one given is dropped).
  * @throws DomainError run_not_running, step_not_found, run_step_not_failed (not failed at `attempt`: already
  *   recovered or retried; callers read it as "done"), run_revision_empty (no recovery step), run_step_id_retired.
  * @throws ValidationError from `validatePlan` (e.g. `plan_duplicate_step` when the recovery steps are in the plan
- *   already: a rule fires once per run for the same steps; `workflow_depth_exceeded`).
+ *   already: a rule fires once per run for the same steps; `workflow_depth_exceeded`); `plan_invalid_step` for an
+ *   empty `recommendationId`.
  */
 export function recoverStep({ data }: RecoverStep, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
-  const { stepId, attempt, rule, recoverySteps } = data;
+  const { stepId, attempt, rule, recommendationId } = data;
   const { stepState } = requireStep(state, stepId);
   if (stepState.status !== 'failed' || stepState.attempt !== attempt) {
     refuse(
@@ -168,8 +181,17 @@ export function recoverStep({ data }: RecoverStep, state: RunState, now: string)
       },
     );
   }
-  if (recoverySteps.length === 0)
+  if (data.recoverySteps.length === 0)
     refuse(RunErrorCodes.REVISION_EMPTY, `recovery rule "${rule}" adds no step`, { rule });
+  if (recommendationId !== undefined && (typeof recommendationId !== 'string' || recommendationId === '')) {
+    throw new ValidationError('plan_invalid_step', `recommendationId must be a non-empty string`, {
+      field: 'recommendationId',
+    });
+  }
+  // The command, not the steps it carries, says whether the rule is a learned one.
+  const recoverySteps = data.recoverySteps.map(({ learnedFrom: _given, ...step }): PlanStep =>
+    recommendationId === undefined ? step : { ...step, learnedFrom: { rule, recommendationId } },
+  );
   const ids = recoverySteps.map((step) => step.id);
   const addedDependencies = { [stepId]: ids };
   checkRevision(state, recoverySteps, [], addedDependencies);
@@ -184,6 +206,7 @@ export function recoverStep({ data }: RecoverStep, state: RunState, now: string)
         author: 'planner',
         reason,
         rule,
+        ...(recommendationId === undefined ? {} : { recommendationId }),
         addedSteps: recoverySteps,
         removedStepIds: [],
         addedDependencies,

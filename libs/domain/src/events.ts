@@ -129,8 +129,10 @@ export type RunTriggered = DomainEvent<
 export type PlanCreated = DomainEvent<'PlanCreated', { plan: Plan }>;
 /**
  * `revision` is 1-based; `author`: the operator's or reviewer's id, `planner` (a recovery) or `tool:<tool>.<action>`
- * (steps a tool result added); `rule` names the recovery rule that produced it, if any; `addedDependencies`:
- * step id -> dependencies added to that (existing) step, e.g. a recovered step now waiting for its recovery steps.
+ * (steps a tool result added); `rule` names the recovery rule that produced it, if any; `recommendationId`: set when
+ * that rule is a learned one, the accepted recommendation it came from (its added steps carry `learnedFrom`);
+ * `addedDependencies`: step id -> dependencies added to that (existing) step, e.g. a recovered step now waiting for
+ * its recovery steps.
  */
 export type PlanRevised = DomainEvent<
   'PlanRevised',
@@ -139,6 +141,7 @@ export type PlanRevised = DomainEvent<
     author: string;
     reason: string;
     rule?: string;
+    recommendationId?: string;
     addedSteps: readonly PlanStep[];
     removedStepIds: readonly string[];
     addedDependencies?: Readonly<Record<string, readonly string[]>>;

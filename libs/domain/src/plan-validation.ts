@@ -28,11 +28,22 @@ export const MAX_TIMER_DELAY_MS = 2_147_483_647;
  */
 export const MAX_GATE_SLA_SECONDS = 366 * 86_400;
 
+const isNonEmptyString = (value: unknown): boolean => typeof value === 'string' && value !== '';
 const isPositiveInteger = (value: number): boolean => Number.isInteger(value) && value >= 1;
 const isNonNegative = (value: number): boolean => Number.isFinite(value) && value >= 0;
 
 function validateStepFields(step: PlanStep, plan: Plan): void {
   const stepId = step.id;
+  const { learnedFrom } = step;
+  if (
+    learnedFrom !== undefined &&
+    !(isNonEmptyString(learnedFrom?.rule) && isNonEmptyString(learnedFrom?.recommendationId))
+  ) {
+    reject('plan_invalid_step', `step "${stepId}": learnedFrom must be {rule, recommendationId}, non-empty strings`, {
+      stepId,
+      field: 'learnedFrom',
+    });
+  }
   if (!Object.prototype.hasOwnProperty.call(plan.agents, step.agent)) {
     reject('plan_unknown_agent', `step "${stepId}": agent "${step.agent}" is not declared in plan.agents`, {
       stepId,
@@ -188,7 +199,8 @@ export function findCycle(plan: Plan): string[] | undefined {
  * `plan_invalid_memory_scope` (not 1..{@link MAX_MEMORY_SCOPE_TAGS} tags of {@link MEMORY_SCOPE_TAG_PATTERN}, sorted,
  * without duplicates: as `buildPlan` writes it), `workflow_depth_exceeded`
  * (more than {@link MAX_PLAN_STEPS} steps; details `{limit, actual}`), per step `plan_invalid_step_id`
- * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_unknown_agent`, `plan_invalid_retry` (also a delay above
+ * ({@link STEP_ID_PATTERN}), `plan_duplicate_step`, `plan_invalid_step` (a `learnedFrom` that is not
+ * `{rule, recommendationId}`), `plan_unknown_agent`, `plan_invalid_retry` (also a delay above
  * {@link MAX_TIMER_DELAY_MS}), `plan_invalid_timeout` (0 < timeoutMs <= {@link MAX_TIMER_DELAY_MS}),
  * `plan_invalid_confidence`, `plan_invalid_gate` (also an SLA above {@link MAX_GATE_SLA_SECONDS}), `plan_invalid_condition`
  * (an empty `when`), `plan_invalid_external_step` (an external step without well-formed `reviewers`, or with a gate;

@@ -78,6 +78,18 @@ export interface PlanStep {
   readonly kind?: StepKind;
   /** Who may complete or fail an `external` step: reviewer entries as in {@link GateSpec.reviewers}. */
   readonly reviewers?: readonly string[];
+  /**
+   * Set on a step a learned recovery rule added (`RecoverStep` with `recommendationId`): the rule's id and the
+   * accepted recommendation it came from (memory's `RecommendationApplied`). Policy reads it (`context.learnedRecovery`,
+   * docs/policies.md). Only `RecoverStep` sets it; a step a definition's rule, an operator or a tool added has none.
+   */
+  readonly learnedFrom?: LearnedFrom;
+}
+
+/** Where a learned recovery step came from: the learned rule's id and the recommendation that became that rule. */
+export interface LearnedFrom {
+  readonly rule: string;
+  readonly recommendationId: string;
 }
 
 /** How a step runs: a tool call, or an external task done outside Ledgerflow and reported through the API. */
