@@ -22,7 +22,8 @@ export interface BucketCounts {
  * A step's calibration from its reviewed `confidence` gates: per bucket b (all 10 listed, empty ones with zeros)
  * `meanConfidence_b` and the verdict counts; `expectedCalibrationError` = Σ_b (n_b / N)·|acc_b − conf_b| where
  * acc_b = accepted_b / n_b (accepted unchanged: approved without `correctedOutput`), conf_b = mean confidence,
- * N = reviewed (Guo et al., "On Calibration of Modern Neural Networks", 2017, eq. 3). 0 when nothing was reviewed.
+ * N = reviewed (Guo et al., "On Calibration of Modern Neural Networks", 2017, eq. 3), rounded to 9 decimals; 0 when
+ * nothing was reviewed.
  */
 export function stepCalibration(stepId: string, rows: readonly BucketCounts[], scale: number): StepCalibration {
   const byBucket = new Map(rows.map((row) => [row.bucket, row]));
@@ -43,5 +44,6 @@ export function stepCalibration(stepId: string, rows: readonly BucketCounts[], s
       rejected: row?.rejected ?? 0,
     };
   });
-  return { stepId, reviewed, expectedCalibrationError: ece, buckets };
+  // Rounded to 1e-9: an error of exactly 0.1 reads 0.1 (not 0.09999999999999998) against the insight's threshold.
+  return { stepId, reviewed, expectedCalibrationError: Math.round(ece * 1e9) / 1e9, buckets };
 }

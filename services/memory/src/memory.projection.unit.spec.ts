@@ -167,7 +167,7 @@ describe('MemoryProjection', () => {
     });
     expect(calibration.buckets[7]).toMatchObject({ count: 1, meanConfidence: 0.72, accepted: 0, rejected: 1 });
     // ECE = 2/3·|1/2 − 0.33| + 1/3·|0 − 0.72|
-    expect(calibration.expectedCalibrationError).toBeCloseTo((2 / 3) * 0.17 + (1 / 3) * 0.72, 10);
+    expect(calibration.expectedCalibrationError).toBeCloseTo((2 / 3) * 0.17 + (1 / 3) * 0.72, 8);
 
     const waits = projection.snapshot('claims').gateWaits;
     expect(waits.map((w) => [w.stepId, w.count, w.totalMs, w.p95WaitMs])).toEqual([
