@@ -84,7 +84,7 @@ describe('propose: add_recovery_rule', () => {
         const proposals = propose(facts, 'wf', { now: NOW }).filter((p) => p.kind === 'add_recovery_rule');
         for (const proposal of proposals) {
           const rule = (
-            proposal.proposal as {
+            proposal.proposal as unknown as {
               rule: { on: { step: string; code: string }; steps: { tool: string; action: string }[] };
             }
           ).rule;

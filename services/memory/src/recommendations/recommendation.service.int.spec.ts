@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { BearerVerifier, signDevToken } from '@ledgerflow/auth';
 import { memoryStreamId, workflowStreamId, WORKFLOW_VERSION_REGISTERED } from '@ledgerflow/contracts';
-import type { RecommendationView, WorkflowVersionRegistered } from '@ledgerflow/contracts';
+import type { RecommendationView, Scope, WorkflowVersionRegistered } from '@ledgerflow/contracts';
 import { definitionDigestOf } from '@ledgerflow/definitions';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import { rejectionOf, removeDir, startNatsServer, tempDir } from '@ledgerflow/testing';
@@ -21,7 +21,7 @@ const verifier = new BearerVerifier({
   issuer: settings.authIssuer,
   audience: settings.authAudience,
 });
-const token = (sub: string, scopes: string[]) => signDevToken(settings, { sub, scopes });
+const token = (sub: string, scopes: Scope[]) => signDevToken(settings, { sub, scopes });
 
 /** The document of `wf@1.0.0` as the planner registered it. */
 const document = {
