@@ -6,7 +6,7 @@ import { memoryStreamId, workflowStreamId, WORKFLOW_VERSION_REGISTERED } from '@
 import type { RecommendationView, Scope, WorkflowVersionRegistered } from '@ledgerflow/contracts';
 import { definitionDigestOf } from '@ledgerflow/definitions';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { rejectionOf, removeDir, startNatsServer, tempDir } from '@ledgerflow/testing';
+import { eventually, rejectionOf, removeDir, startNatsServer, tempDir } from '@ledgerflow/testing';
 import type { NatsServerHandle } from '@ledgerflow/testing';
 import { fix, literalFacts, outcome } from './literal-facts.spec-util.js';
 import { RecommendationService } from './recommendation.service.js';
@@ -100,6 +100,21 @@ describe('RecommendationService over a SQLite event store file', () => {
     expect((await store.readStream(memoryStreamId('wf'))).map((event) => event.type)).toEqual([
       'RecommendationProposed',
     ]);
+  });
+
+  it('reviews after batches at most once per interval, and always after the last batch (trailing review)', async () => {
+    const facts = literalFacts({ outcomes: [outcome('r0', 0)] });
+    const service = new RecommendationService(store, facts, verifier, undefined, { reviewIntervalMs: 300 });
+    try {
+      await service.review(['wf']);
+      expect(await service.list('wf')).toEqual([]);
+      facts.input = recoveryFacts().input;
+      await service.review(['wf', 'wf']);
+      expect(await service.list('wf')).toEqual([]);
+      await eventually('the trailing review', async () => (await service.list('wf')).length === 1, 3_000);
+    } finally {
+      service.close();
+    }
   });
 
   it('records a reviewer accepting a recovery rule and applies it at once; a second decision is refused', async () => {

@@ -54,6 +54,8 @@ export class RecommendationService {
   private readonly impactRuns: number;
   private readonly reviewIntervalMs: number;
   private readonly reviewedAt = new Map<string, number>();
+  /** Reviews deferred to the end of a workflow's interval (trailing edge), so the last batch is always reviewed. */
+  private readonly deferred = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     store: EventStore,
@@ -70,14 +72,26 @@ export class RecommendationService {
   }
 
   /**
-   * After a batch of run events: for each workflow touched, at most once per review interval, {@link proposeFor}
-   * and {@link measureImpact}. A failure is logged and left for the next review (the batch is not failed for it).
+   * After a batch of run events: for each workflow touched, {@link proposeFor} then {@link measureImpact}, at most
+   * once per review interval; a workflow touched again within its interval is reviewed once at the interval's end
+   * (so the last batch is never left unreviewed). A failure is logged and left for the next review (the batch is not
+   * failed for it). Cheap to call after every batch.
    */
   async review(workflowIds: Iterable<string>): Promise<void> {
-    const now = this.clock().getTime();
     for (const workflowId of new Set(workflowIds)) {
-      if (now - (this.reviewedAt.get(workflowId) ?? -Infinity) < this.reviewIntervalMs) continue;
-      this.reviewedAt.set(workflowId, now);
+      const wait = (this.reviewedAt.get(workflowId) ?? -Infinity) + this.reviewIntervalMs - this.clock().getTime();
+      if (wait > 0) {
+        if (!this.deferred.has(workflowId)) {
+          const timer = setTimeout(() => {
+            this.deferred.delete(workflowId);
+            void this.review([workflowId]);
+          }, wait);
+          timer.unref();
+          this.deferred.set(workflowId, timer);
+        }
+        continue;
+      }
+      this.reviewedAt.set(workflowId, this.clock().getTime());
       try {
         await this.proposeFor(workflowId);
         await this.measureImpact(workflowId);
@@ -88,6 +102,12 @@ export class RecommendationService {
         });
       }
     }
+  }
+
+  /** Cancels the deferred reviews (call when the service stops, before the store closes). */
+  close(): void {
+    for (const timer of this.deferred.values()) clearTimeout(timer);
+    this.deferred.clear();
   }
 
   /** Appends `RecommendationProposed` for each proposal of the history not in the stream yet; returns those appended. */
