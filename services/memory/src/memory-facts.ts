@@ -4,7 +4,8 @@ import type { LearnedRecoveryStep, MemoryScope, StepCalibration } from '@ledgerf
  * What memory's projections know, as the recommendation engine and impact measurement read it. The projection
  * (services/memory/src/memory.projection.ts) implements it; the recommender (recommendations/) only reads it, so each
  * can be tested alone. Every figure is derived from run events only (event times, never the clock), and evaluation
- * runs (`RunTriggered.evaluation`) are left out.
+ * runs (`RunTriggered.evaluation`) are left out. Every method but `scopeOf` answers for the workflow's current scope
+ * (`scopeOf`): runs of another scope never mix in.
  */
 export interface MemoryFacts {
   /** Operator (or planner) actions that followed a step's failure for good, oldest first. */
