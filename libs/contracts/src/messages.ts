@@ -61,6 +61,12 @@ export interface PolicyFacts {
   readonly policyTags: readonly string[];
   /** The step's resolved input (after expression evaluation). */
   readonly input: unknown;
+  /**
+   * Set when a learned recovery rule added the step (the plan step's `learnedFrom`, from `PlanRevised`): the rule's id
+   * and the accepted recommendation it came from. Absent otherwise (so facts, and audit ids, of other steps are as
+   * before). Cedar sees it as `context.learnedRecovery` and `context.learnedRule`.
+   */
+  readonly learnedFrom?: { readonly rule: string; readonly recommendationId: string };
 }
 
 /**

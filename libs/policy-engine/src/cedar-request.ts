@@ -12,6 +12,8 @@ export const RESERVED_CONTEXT_KEYS = [
   'capability',
   'tags',
   'exact',
+  'learnedRecovery',
+  'learnedRule',
 ] as const;
 const RESERVED = new Set<string>(RESERVED_CONTEXT_KEYS);
 /** Cedar `decimal` holds 4 fraction digits within +-922,337,203,685,477.5807; we stay well inside it. */
@@ -33,7 +35,8 @@ export interface CedarRequest {
  *   `agentCapabilities`); action `Tool::Action::"<tool>.<action>"` (Cedar requires
  *   action entities to be of type `Action`, here in the namespace `Tool`); resource `System::"<tool>"`;
  * - context `runId`, `workflowId`, `stepId`, `attempt` (Long), `tool`, `action`, `capability`
- *   (`"<tool>.<action>"`), `tags` (Set of String, the step's `policyTags`);
+ *   (`"<tool>.<action>"`), `tags` (Set of String, the step's `policyTags`), `learnedRecovery` (Bool: a learned
+ *   recovery rule added the step, `PolicyFacts.learnedFrom`) and `learnedRule` (that rule's id, `""` when none);
  * - every top-level number and boolean of the step input under its own name (unless reserved), numbers as
  *   Long: integers as they are, a fraction rounded up (4,820.50 -> 4821), so `context.amount > N` and
  *   `context.amount <= N` are exact for a whole N; the exact value as a Cedar decimal (4 fraction digits)
@@ -52,6 +55,8 @@ export function cedarRequestOf(request: PolicyFacts): CedarRequest {
     action: request.action,
     capability: `${request.tool}.${request.action}`,
     tags: [...request.policyTags],
+    learnedRecovery: request.learnedFrom !== undefined,
+    learnedRule: request.learnedFrom?.rule ?? '',
     exact,
   };
   for (const [name, value] of inputFacts(request.input)) {
@@ -87,7 +92,8 @@ function inputFacts(input: unknown): Array<[string, number | boolean]> {
 
 /**
  * Values for `{name}` placeholders in rule messages: `agent`, `capability`, `capabilities` (comma-separated,
- * or `none`), `tool`, `action`, `runId`, `workflowId`, `stepId`, `attempt`, `tags`, and each input fact
+ * or `none`), `tool`, `action`, `runId`, `workflowId`, `stepId`, `attempt`, `tags`, `learnedRule` and
+ * `recommendationId` (`none` for a step no learned rule added), and each input fact
  * (numbers as written in the input, formatted en-US: `1,250,000`, `4,820.5`).
  */
 export function messageValuesOf(request: PolicyFacts): ReadonlyMap<string, string> {
@@ -102,6 +108,8 @@ export function messageValuesOf(request: PolicyFacts): ReadonlyMap<string, strin
     ['stepId', request.stepId],
     ['attempt', String(request.attempt)],
     ['tags', request.policyTags.join(', ') || 'none'],
+    ['learnedRule', request.learnedFrom?.rule ?? 'none'],
+    ['recommendationId', request.learnedFrom?.recommendationId ?? 'none'],
   ]);
   for (const [name, value] of inputFacts(request.input))
     values.set(name, typeof value === 'number' ? formatNumber(value) : String(value));

@@ -25,6 +25,8 @@ describe('cedarRequestOf', () => {
       action: 'payout',
       capability: 'billing.payout',
       tags: ['payout'],
+      learnedRecovery: false,
+      learnedRule: '',
       amount: 4_821,
       count: 3,
       covered: true,

@@ -8,7 +8,10 @@ export type Gate = NonNullable<PolicyDecision['gate']>;
 
 /**
  * Approval rules of one pack. Per rule:
- * - out of scope (no tag in common with the step's `policyTags`, or another capability): `pass`;
+ * - out of scope (no tag in common with the step's `policyTags`, another capability, or `learnedRecovery: true`
+ *   and no learned recovery rule added the step): `pass`;
+ * - with no `field` (a `learnedRecovery` rule): `enforced`, message `step added by learned recovery rule <rule>
+ *   (recommendation <id>): <rationale>`;
  * - no finite number at `field` in the step input: `pass`;
  * - the number strictly above `above`: `enforced`, with the gate (reviewers, `slaSeconds`, `escalateTo`,
  *   `reason` = the message); otherwise `pass`.
@@ -45,6 +48,17 @@ function evaluateApprovalRule(
       },
     };
   }
+  const learned = request.learnedFrom;
+  if (rule.learnedRecovery === true && learned === undefined) {
+    return {
+      result: { ...base, result: 'pass', message: 'does not apply: no learned recovery rule added the step' },
+    };
+  }
+  const origin =
+    rule.learnedRecovery === true && learned !== undefined
+      ? `step added by learned recovery rule ${learned.rule} (recommendation ${learned.recommendationId})`
+      : '';
+  if (rule.field === undefined || rule.above === undefined) return enforced(rule, base, `${origin}: ${rule.rationale}`);
   const value = numberAt(request.input, rule.field);
   if (value === undefined)
     return { result: { ...base, result: 'pass', message: `no numeric ${rule.field} in the step input` } };
@@ -58,7 +72,16 @@ function evaluateApprovalRule(
       },
     };
   }
-  const message = `${rule.field} ${amount} is above ${limit}: ${rule.rationale}`;
+  const above = `${rule.field} ${amount} is above ${limit}`;
+  return enforced(rule, base, `${origin === '' ? above : `${origin}, ${above}`}: ${rule.rationale}`);
+}
+
+/** The rule's `enforced` result and its gate, `message` as its reason. */
+function enforced(
+  rule: ApprovalRule,
+  base: { rule: string; pack: string },
+  message: string,
+): { result: RuleResult; gate: Gate } {
   return {
     result: { ...base, result: 'enforced', message },
     gate: {

@@ -18,12 +18,14 @@ const stringList = (pattern?: string) =>
 
 const approvalRule = {
   type: 'object',
-  required: ['id', 'field', 'above', 'rationale', 'reviewers'],
+  // `field` with `above`, or `learnedRecovery: true`, or all three: checked after the schema (obligation-pack.ts).
+  required: ['id', 'rationale', 'reviewers'],
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: PACK_ID_PATTERN },
     tags: { ...stringList(), minItems: 1 },
     capabilities: { ...stringList('^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$'), minItems: 1 },
+    learnedRecovery: { const: true },
     field: { type: 'string', pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' },
     above: { type: 'number' },
     rationale: { type: 'string', minLength: 1 },

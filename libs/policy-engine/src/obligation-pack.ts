@@ -23,6 +23,7 @@ const validators: Record<ObligationPack['kind'], ValidateFunction> = {
 
 /**
  * Parses an obligation pack (YAML with `kind: approval | privacy | compliance`); see docs/policies.md.
+ * An approval rule needs `field` and `above`, `learnedRecovery: true`, or both.
  * Approval SLAs become seconds (`slaSecondsOf` of @ledgerflow/domain: `4h` -> 14400, rounded up, at most 366 days);
  * reviewers are normalised (`user:ann` -> `ann`).
  * @throws LedgerflowError `policy_pack_invalid` naming the file, line, column and JSON pointer.
@@ -56,6 +57,12 @@ export function parseObligationPack(text: string, source: string): ObligationPac
         `/rules/${duplicate}/id "${pack.rules[duplicate]?.id}" is already used by another rule`,
       );
     }
+    pack.rules.forEach((rule, i) => {
+      const problem = conditionProblem(rule);
+      if (problem === undefined) return;
+      const at = positionOfPointer(yaml, `/rules/${i}`);
+      throw packInvalid(source, at.line, at.column, `/rules/${i} ${problem}`);
+    });
     const rules = pack.rules.map((rule, i) => {
       try {
         return toApprovalRule(rule, `/rules/${i}/sla`);
@@ -72,6 +79,16 @@ export function parseObligationPack(text: string, source: string): ObligationPac
     return { ...pack, source, digest, mask: { paths: pack.mask.paths ?? [], detectors: pack.mask.detectors ?? [] } };
   }
   return { ...(raw as CompliancePack), source, digest };
+}
+
+/** What is wrong with an approval rule's condition: it needs `field` with `above`, or `learnedRecovery: true`. */
+function conditionProblem(rule: Partial<ApprovalRule>): string | undefined {
+  const hasField = rule.field !== undefined;
+  const hasAbove = rule.above !== undefined;
+  if (hasField !== hasAbove) return `needs field and above together (it has only ${hasField ? 'field' : 'above'})`;
+  if (!hasField && rule.learnedRecovery !== true)
+    return 'needs a condition: field and above (a threshold), learnedRecovery: true, or both';
+  return undefined;
 }
 
 /** @throws ValidationError `duration_too_long` for an SLA above `MAX_GATE_SLA_SECONDS` (the schema checked the syntax). */

@@ -42,17 +42,23 @@ export interface CapabilityPack extends PackBase {
 /** Who may decide a gate: a user (bare id or `user:<id>`), `role:<role>` or `team:<team>`. */
 export type Reviewer = string;
 
-/** One approval condition: when `input[field] > above` on a step in scope, a gate is required. */
+/**
+ * One approval condition: on a step in scope, a gate is required when `input[field] > above`, or (a rule with
+ * `learnedRecovery: true` and no `field`) whenever the step is in scope. A rule has `field` and `above`,
+ * `learnedRecovery: true`, or all three.
+ */
 export interface ApprovalRule {
   readonly id: string;
   /** The rule applies to steps carrying one of these policy tags (any step when absent). */
   readonly tags?: readonly string[];
   /** ... and only to these `tool.action` capabilities (any when absent). */
   readonly capabilities?: readonly string[];
-  /** A dotted path into the step's resolved input, e.g. `amount` or `payment.amount`. */
-  readonly field: string;
-  /** The threshold: a value strictly above it requires the gate. */
-  readonly above: number;
+  /** ... and, when true, only to steps a learned recovery rule added (`PolicyFacts.learnedFrom`). */
+  readonly learnedRecovery?: true;
+  /** A dotted path into the step's resolved input, e.g. `amount` or `payment.amount`; with `above`. */
+  readonly field?: string;
+  /** The threshold: a value strictly above it requires the gate; with `field`. */
+  readonly above?: number;
   readonly rationale: string;
   /** Normalised: users as bare ids, `role:<r>`, `team:<t>`. */
   readonly reviewers: readonly Reviewer[];

@@ -11,6 +11,8 @@ export interface RawCase {
   readonly run?: string;
   readonly step?: string;
   readonly attempt?: number;
+  /** The learned recovery rule that added the step (`PolicyFacts.learnedFrom`); absent: none did. */
+  readonly learnedFrom?: { readonly rule: string; readonly recommendationId: string };
 }
 
 /** What a case's decision must be; rule ids are `<id>@<version>/<rule>` or a bare `<rule>`. */
@@ -41,6 +43,12 @@ const requestFields = {
   run: { type: 'string', minLength: 1 },
   step: { type: 'string', minLength: 1 },
   attempt: { type: 'integer', minimum: 1 },
+  learnedFrom: {
+    type: 'object',
+    required: ['rule', 'recommendationId'],
+    additionalProperties: false,
+    properties: { rule: { type: 'string', minLength: 1 }, recommendationId: { type: 'string', minLength: 1 } },
+  },
 } as const;
 
 /** JSON Schema of a cases file. */

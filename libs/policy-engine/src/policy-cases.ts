@@ -39,7 +39,7 @@ const validateCases = new Ajv({ allErrors: true }).compile(policyCasesSchema);
 /**
  * Parses a cases file (docs/policies.md, "Testing packs"): `defaults` merged into every case, and `cases`
  * with request fields (`agent`, `capabilities`, `tool`, `action` or `capability: tool.action`, `tags`,
- * `input`, `workflow`, `run`, `step`, `attempt`) and `expect` (`outcome`, optional `failing`,
+ * `input`, `workflow`, `run`, `step`, `attempt`, `learnedFrom: {rule, recommendationId}`) and `expect` (`outcome`, optional `failing`,
  * `enforced`, `gate`, `rationale`).
  * @throws LedgerflowError `policy_cases_invalid`: `<file>:<line>:<column>: <problem>`.
  */
@@ -82,6 +82,7 @@ export function parsePolicyCases(text: string, source: string): PolicyCase[] {
       action,
       policyTags: merged.tags ?? [],
       input: merged.input ?? {},
+      ...(merged.learnedFrom === undefined ? {} : { learnedFrom: { ...merged.learnedFrom } }),
     };
     return { name: entry.name, line: at.line, request, expect: entry.expect };
   });

@@ -18,7 +18,8 @@ export type LoadRun = (runId: string) => Promise<RunState>;
  * The use case behind `lf.policy.evaluate`. The request only names the attempt (run, step, attempt) and
  * carries what the executor computed (input, input digest); the facts of the decision come from the run's
  * events: workflow, the step's agent (a substitute from an operator retry included), the agent's declared
- * capabilities, tool, action and policy tags from the run's plan (revisions and added steps included).
+ * capabilities, tool, action, policy tags and the learned rule that added the step (if one did) from the run's plan
+ * (revisions and added steps included).
  * The decision is always answered (the executor records it as `StepPolicyEvaluated`); a grant is signed
  * only when {@link grantEligibility} says the attempt may run now, else `withheld` says why.
  * @throws LedgerflowError `run_not_found` (no such run) or `step_not_found` (not in the run's plan), not retryable.
@@ -65,7 +66,10 @@ export class PolicyEvaluator {
   }
 }
 
-/** The decision's facts: the attempt and input from the request, everything else from the run's plan. */
+/**
+ * The decision's facts: the attempt and input from the request, everything else from the run's plan, including
+ * whether a learned recovery rule added the step (`learnedFrom`, recorded by `PlanRevised`).
+ */
 export function factsOf(state: RunState, step: PlanStep, request: PolicyEvaluateRequest): PolicyFacts {
   return {
     runId: request.runId,
@@ -78,5 +82,8 @@ export function factsOf(state: RunState, step: PlanStep, request: PolicyEvaluate
     action: step.action,
     policyTags: step.policyTags,
     input: request.input,
+    ...(step.learnedFrom === undefined
+      ? {}
+      : { learnedFrom: { rule: step.learnedFrom.rule, recommendationId: step.learnedFrom.recommendationId } }),
   };
 }
