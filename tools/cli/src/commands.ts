@@ -1,6 +1,7 @@
 import { auditCommands } from './audit.command.js';
 import { auditExportCommand } from './audit-export.command.js';
 import { completionCommand } from './completion.command.js';
+import { evalCommand } from './eval.command.js';
 import { runsListCommand } from './runs-list.command.js';
 import type { CliCommand } from './command.js';
 import { gatesCommands } from './gates.command.js';
@@ -44,6 +45,7 @@ export function allCommands(): CliCommand[] {
     auditExportCommand,
     ...auditCommands,
     triggersCommand,
+    evalCommand,
     ...serviceAccountsCommands,
     natsCredentialsCommand,
   ];
