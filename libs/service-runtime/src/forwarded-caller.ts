@@ -1,8 +1,26 @@
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { actorOf } from '@ledgerflow/contracts';
 import type { Actor, ForwardedCaller, Scope } from '@ledgerflow/contracts';
 import { requireScope } from '@ledgerflow/auth';
 import type { BearerVerifier } from '@ledgerflow/auth';
 import { ValidationError } from '@ledgerflow/domain';
+
+/** A service account's principal id as the gateway names it: `svc:<name>:<16 hex account id>`. */
+const SERVICE_ACCOUNT = /^svc:[A-Za-z0-9._-]{1,100}:[0-9a-f]{16}$/;
+
+/**
+ * The caller fields of a command the gateway forwards (`ForwardedCaller` in @ledgerflow/contracts), validated: the
+ * caller's own bearer JWT (at most 16 KiB), or the id of a service account the gateway authenticated by its API key;
+ * neither for a command with no caller (a webhook delivery). Request DTOs of forwarded commands extend it.
+ */
+export class ForwardedCallerDto implements ForwardedCaller {
+  @IsOptional() @IsString() @Length(1, 16_384) token?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(SERVICE_ACCOUNT, { message: 'serviceAccount must be svc:<name>:<16 hex>' })
+  serviceAccount?: string;
+}
 
 /** What verifies a forwarded bearer token: a `BearerVerifier` of @ledgerflow/auth (`bearerVerifierOf(config)`). */
 export type CallerVerifier = Pick<BearerVerifier, 'verify'>;

@@ -1,4 +1,9 @@
+import { BearerVerifier } from '@ledgerflow/auth';
+import { InMemoryEventStore } from '@ledgerflow/event-store';
+import { DriftRecorder } from './drift/drift-recorder.js';
+import { EvaluationLedger } from './evaluations.js';
 import { MemoryController } from './memory.controller.js';
+import { RecommendationService } from './recommendations/recommendation.service.js';
 import { MemoryProjection } from './memory.projection.js';
 import { Positions, RunBuilder } from './memory-history.spec-util.js';
 
@@ -7,7 +12,18 @@ describe('MemoryController', () => {
   let controller: MemoryController;
   beforeEach(() => {
     projection = new MemoryProjection(':memory:');
-    controller = new MemoryController(projection);
+    const store = new InMemoryEventStore();
+    const verifier = new BearerVerifier({
+      keys: { secret: 'a-local-secret-of-at-least-32-bytes!!' },
+      issuer: 'ledgerflow-test',
+      audience: 'ledgerflow',
+    });
+    controller = new MemoryController(
+      projection,
+      new DriftRecorder(projection.database, store),
+      new RecommendationService(store, projection, verifier, undefined),
+      new EvaluationLedger(store, verifier),
+    );
     const positions = new Positions();
     const runs = Array.from({ length: 3 }, (_, i) =>
       new RunBuilder(`r${i}`, 'claims', i * 600_000, positions)

@@ -83,6 +83,15 @@ export class MemoryProjection implements MemoryFacts {
     this.participants.push(participant);
   }
 
+  /** Every workflow with a production run in the projection. */
+  workflowIds(): string[] {
+    return (
+      this.db.prepare('SELECT workflow_id FROM memory_workflows ORDER BY workflow_id').all() as {
+        workflow_id: string;
+      }[]
+    ).map((row) => row.workflow_id);
+  }
+
   /** The last revision applied for a run's stream, -1 when none. */
   appliedRevision(runId: string): number {
     return this.writer.appliedRevision(runId);

@@ -7,7 +7,10 @@ import { ensureStreams, startEventRelay } from '@ledgerflow/messaging';
 import { createLogger } from '@ledgerflow/telemetry';
 import { eventually, removeDir, startNatsServer, tempDir } from '@ledgerflow/testing';
 import type { NatsServerHandle } from '@ledgerflow/testing';
+import { BearerVerifier } from '@ledgerflow/auth';
+import { DriftRecorder } from './drift/drift-recorder.js';
 import { catchUpFromStore } from './memory-catch-up.js';
+import { RecommendationService } from './recommendations/recommendation.service.js';
 import { variedHistory } from './memory-history.spec-util.js';
 import type { HistoryEvent } from './memory-history.spec-util.js';
 import { MemoryProjection } from './memory.projection.js';
@@ -62,11 +65,24 @@ describe('MemoryEventsConsumer: consumes run events and rebuilds a lost file fro
     await removeDir(dir);
   });
 
+  /** The consumer as the module builds it: drift detection inside the projection's batches, recommendations after. */
+  function consumerOf(projection: MemoryProjection): MemoryEventsConsumer {
+    const drift = new DriftRecorder(projection.database, store, logger);
+    projection.addParticipant(drift.observe);
+    const verifier = new BearerVerifier({
+      keys: { secret: 'a-local-secret-of-at-least-32-bytes!!' },
+      issuer: 'ledgerflow-test',
+      audience: 'ledgerflow',
+    });
+    const recommendations = new RecommendationService(store, projection, verifier, nc, { logger });
+    return new MemoryEventsConsumer(nc, store, projection, logger, drift, recommendations);
+  }
+
   it('projects live events, and a deleted file is rebuilt from the store before consuming goes on', async () => {
     const path = join(dir, 'memory.db');
     const half = Math.floor(history.length / 2);
     const first = new MemoryProjection(path);
-    const live = new MemoryEventsConsumer(nc, store, first, logger);
+    const live = consumerOf(first);
     await live.onApplicationBootstrap();
     await append(history.slice(0, half));
     const afterFirstHalf = await expected();
@@ -75,7 +91,7 @@ describe('MemoryEventsConsumer: consumes run events and rebuilds a lost file fro
 
     for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) unlinkSync(path + suffix);
     const second = new MemoryProjection(path);
-    const restarted = new MemoryEventsConsumer(nc, store, second, logger);
+    const restarted = consumerOf(second);
     await restarted.onApplicationBootstrap();
     await eventually(
       'the new file to be rebuilt from the store',

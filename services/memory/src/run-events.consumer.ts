@@ -6,8 +6,10 @@ import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { DurableConsumerHost, EVENT_STORE, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
+import { DriftRecorder } from './drift/drift-recorder.js';
 import { catchUpFromStore } from './memory-catch-up.js';
 import { MemoryProjection } from './memory.projection.js';
+import { RecommendationService } from './recommendations/recommendation.service.js';
 import type { ProjectedEvent } from './projected-event.js';
 
 /**
@@ -29,6 +31,8 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(MemoryProjection) private readonly projection: MemoryProjection,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(DriftRecorder) private readonly drift: DriftRecorder,
+    @Inject(RecommendationService) private readonly recommendations: RecommendationService,
   ) {
     super(nc);
   }
@@ -59,6 +63,7 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
   }
 
   protected override async afterStop(): Promise<void> {
+    this.recommendations.close();
     this.projection.close();
   }
 
@@ -81,22 +86,23 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
           events: progress.events,
           position: progress.position,
         }),
-      ).then(
-        (result) => {
-          if (result.ran)
-            this.logger.info('memory: caught up from the event store', {
-              events: result.events,
-              position: result.position,
-            });
-        },
-        (error: unknown) => {
+      )
+        .then(async (result) => {
+          if (!result.ran) return;
+          this.logger.info('memory: caught up from the event store', {
+            events: result.events,
+            position: result.position,
+          });
+          // What the rebuilt projection learned: drift it raised, and recommendations from its history.
+          await this.afterApply(new Set(this.projection.workflowIds()));
+        })
+        .then(undefined, (error: unknown) => {
           this.catchingUp = undefined;
           this.logger.error('memory: catch-up from the event store failed (retried with the next batch)', {
             error: (error as Error).message,
           });
           throw error;
-        },
-      );
+        });
       this.catchingUp = started;
     }
     return this.catchingUp;
@@ -131,6 +137,18 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
         applied = event.revision;
       }
     }
-    if (ordered.length > 0) this.projection.apply(ordered as unknown as ProjectedEvent[]);
+    if (ordered.length === 0) return;
+    const touched = this.projection.apply(ordered as unknown as ProjectedEvent[]);
+    await this.afterApply(touched);
+  }
+
+  /**
+   * What follows a committed batch: drift detections it raised are appended (a store failure fails the batch, which
+   * is redelivered and finds them still queued), then the workflows it touched are reviewed for recommendations and
+   * measured impact (throttled; a failure there is logged by the service, never fails the batch).
+   */
+  private async afterApply(touched: ReadonlySet<string>): Promise<void> {
+    await this.drift.flush();
+    if (touched.size > 0) await this.recommendations.review(touched);
   }
 }

@@ -1,5 +1,5 @@
+import { ForwardedCallerDto } from '@ledgerflow/service-runtime';
 import { IsString, Matches } from 'class-validator';
-import { ForwardedCallerDto } from './forwarded-caller.js';
 
 /**
  * The body of `lf.planner.fork-run`: the origin run and the checkpoint to fork at (`cp-<n>`), with the caller the

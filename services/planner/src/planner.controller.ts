@@ -4,12 +4,11 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import type { RegisterWorkflowResult, StartRunResult } from '@ledgerflow/contracts';
-import { validateBody } from '@ledgerflow/service-runtime';
+import { forwardedCallerActor, validateBody } from '@ledgerflow/service-runtime';
 import { SpanAttr, SpanKind, extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { RunForker } from './fork-run.js';
 import type { ForkRunResult } from './fork-run.js';
 import { ForkRunDto } from './fork-run.dto.js';
-import { callerActor } from './forwarded-caller.js';
 import { RunCommandDto, RunCommands } from './run-commands.js';
 import type { RunCommandResult } from './run-commands.js';
 import { RunStarter } from './start-run.js';
@@ -41,7 +40,7 @@ export class PlannerController {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('planner.start-run', { parent, kind: SpanKind.SERVER }, async (span) => {
       const { token, serviceAccount, ...trigger } = validateBody(StartRunDto, body);
-      const actor = await callerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
+      const actor = await forwardedCallerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
       const result = await this.starter.start(trigger, actor);
       span.setAttributes({ [SpanAttr.runId]: result.runId, [SpanAttr.workflowId]: trigger.workflowId });
       return result;
@@ -57,7 +56,7 @@ export class PlannerController {
     const parent = extractTraceContext(context.getHeaders());
     return withSpan('planner.fork-run', { parent, kind: SpanKind.SERVER }, async (span) => {
       const { token, serviceAccount, ...request } = validateBody(ForkRunDto, body);
-      const actor = await callerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsOperate]);
+      const actor = await forwardedCallerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsOperate]);
       const result = await this.forker.fork(request.runId, request.at, actor);
       span.setAttributes({ [SpanAttr.runId]: result.runId, [SpanAttr.runForkedFrom]: request.runId });
       return result;

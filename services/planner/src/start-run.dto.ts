@@ -1,8 +1,8 @@
+import { ForwardedCallerDto } from '@ledgerflow/service-runtime';
 import { Type } from 'class-transformer';
 import { Allow, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { EVALUATION_TAG_PATTERN } from '@ledgerflow/domain';
 import type { EvaluationTag, TriggerMessage, TriggerSource } from '@ledgerflow/contracts';
-import { ForwardedCallerDto } from './forwarded-caller.js';
 
 const TAG_RULE = 'must be 1..128 characters of [A-Za-z0-9._:-]';
 

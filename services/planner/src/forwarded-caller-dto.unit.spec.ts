@@ -1,9 +1,8 @@
 import { BearerVerifier, signDevToken } from '@ledgerflow/auth';
 import { SCOPES } from '@ledgerflow/contracts';
-import { validateBody } from '@ledgerflow/service-runtime';
+import { forwardedCallerActor, validateBody } from '@ledgerflow/service-runtime';
 import { rejectionOf } from '@ledgerflow/testing';
 import { ForkRunDto } from './fork-run.dto.js';
-import { callerActor } from './forwarded-caller.js';
 import { StartRunDto } from './start-run.dto.js';
 
 const settings = {
@@ -18,12 +17,12 @@ const verifier = new BearerVerifier({
 });
 const starter = [SCOPES.runsStart];
 
-describe('callerActor: who a forwarded start or fork is recorded for', () => {
+describe('forwardedCallerActor: who a forwarded start or fork is recorded for', () => {
   it('a verified token: its subject, a person or a client-credentials service; never its roles or scopes', async () => {
     const ana = await signDevToken(settings, { sub: 'ana', scopes: ['runs:start'], roles: ['claims-lead'] });
-    expect(await callerActor(verifier, { token: ana }, starter)).toEqual({ kind: 'human', id: 'ana' });
+    expect(await forwardedCallerActor(verifier, { token: ana }, starter)).toEqual({ kind: 'human', id: 'ana' });
     const crm = await signDevToken(settings, { sub: 'svc:crm', scopes: ['runs:start'] });
-    expect(await callerActor(verifier, { token: crm }, starter)).toEqual({ kind: 'service', id: 'svc:crm' });
+    expect(await forwardedCallerActor(verifier, { token: crm }, starter)).toEqual({ kind: 'service', id: 'svc:crm' });
   });
 
   it('refuses a token that does not verify or lacks the scope', async () => {
@@ -31,21 +30,24 @@ describe('callerActor: who a forwarded start or fork is recorded for', () => {
       { ...settings, authSecret: 'another-secret-of-at-least-32-bytes!!' },
       { sub: 'ana', scopes: ['runs:start'] },
     );
-    expect((await rejectionOf(callerActor(verifier, { token: forged }, starter))).code).toBe('unauthorized');
+    expect((await rejectionOf(forwardedCallerActor(verifier, { token: forged }, starter))).code).toBe('unauthorized');
     const reader = await signDevToken(settings, { sub: 'ana', scopes: ['runs:read'] });
-    expect((await rejectionOf(callerActor(verifier, { token: reader }, starter))).code).toBe('forbidden');
+    expect((await rejectionOf(forwardedCallerActor(verifier, { token: reader }, starter))).code).toBe('forbidden');
   });
 
   it('a service account the gateway authenticated is a service, never a person; no caller: none', async () => {
-    expect(await callerActor(verifier, { serviceAccount: 'svc:crm:0123456789abcdef' }, starter)).toEqual({
+    expect(await forwardedCallerActor(verifier, { serviceAccount: 'svc:crm:0123456789abcdef' }, starter)).toEqual({
       kind: 'service',
       id: 'svc:crm:0123456789abcdef',
     });
-    expect(await callerActor(verifier, {}, starter)).toBeUndefined();
+    expect(await forwardedCallerActor(verifier, {}, starter)).toBeUndefined();
     const ana = await signDevToken(settings, { sub: 'ana', scopes: ['runs:start'] });
     expect(
-      (await rejectionOf(callerActor(verifier, { token: ana, serviceAccount: 'svc:crm:0123456789abcdef' }, starter)))
-        .code,
+      (
+        await rejectionOf(
+          forwardedCallerActor(verifier, { token: ana, serviceAccount: 'svc:crm:0123456789abcdef' }, starter),
+        )
+      ).code,
     ).toBe('request_invalid');
   });
 
