@@ -202,7 +202,9 @@ describe('Run aggregate properties over random executions', () => {
           expect(state.counts.running).toBeLessThanOrEqual(state.plan?.concurrency ?? 0);
         }
       }),
-      { numRuns: 300 },
+      // Seeded: the coverage counts below are about these 300 executions, not a chance of drawing enough (with an
+      // unseeded run, 1 in a few dozen drew exactly 20 confidence gates).
+      { numRuns: 300, seed: 20261206 },
     );
     expect(lateGates).toBeGreaterThan(50);
     expect(confidenceGates).toBeGreaterThan(20);
