@@ -1,8 +1,10 @@
-import { evaluateExpression } from '@ledgerflow/definitions';
 import { checkCase, failureLocation } from './eval-matchers.js';
 import type { RunView } from './eval-matchers.js';
 import { failureLines, nearestRank, summarize } from './eval-report.js';
 import { parseGoldenSet } from './golden-set.js';
+
+// The CLI loads @ledgerflow/definitions lazily (eval.command.ts); so does this spec.
+const { evaluateExpression } = await import('@ledgerflow/definitions');
 
 const set = parseGoldenSet(`
 goldenSet: claims
