@@ -100,7 +100,8 @@ export const flakyTool = defineTool({
 
 /**
  * `bench.token` and `bench.refresh_token` (recovery tests): `token` fails with `token_expired` (not retryable) until
- * `refresh_token` ran for the same run in this worker process (kept in memory), then returns `{ refreshed: true }`.
+ * `refresh_token` ran for the same run in this worker process (kept in memory), then returns `{ refreshed: true }`;
+ * with input `{ expired: false }` the token is still valid and it returns `{ refreshed: false }` at once.
  */
 export function tokenTools() {
   const refreshed = new Set<string>();
@@ -116,7 +117,8 @@ export function tokenTools() {
     defineTool({
       tool: 'bench',
       action: 'token',
-      handler: async (_input: unknown, ctx) => {
+      handler: async (input: { expired?: boolean } | undefined, ctx) => {
+        if (input?.expired === false && !refreshed.has(ctx.runId)) return { refreshed: false };
         if (!refreshed.has(ctx.runId))
           throw new ToolError('token_expired', `the access token of run ${ctx.runId} has expired`, {
             retryable: false,
