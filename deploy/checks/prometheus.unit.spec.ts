@@ -20,7 +20,7 @@ async function editedRules(edit: (text: string) => string): Promise<string> {
 describe('Prometheus alert rules (promtool)', () => {
   it('pass `promtool check rules`', () => {
     const result = promtool(['check', 'rules', rulesPath]);
-    expect(result.output).toContain('SUCCESS: 8 rules found');
+    expect(result.output).toContain('SUCCESS: 9 rules found');
     expect(result.status).toBe(0);
   });
 
@@ -50,6 +50,7 @@ describe('Prometheus alert rules (promtool)', () => {
       'LedgerflowRedeliveries',
       'LedgerflowConsumerBacklog',
       'LedgerflowIntegrityFailed',
+      'LedgerflowDriftDetected',
     ]);
     expect(alerts.filter((a) => !firing.has(a))).toEqual([]);
   });
