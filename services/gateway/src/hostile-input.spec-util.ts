@@ -17,7 +17,8 @@ export const PATH_ID_NAMES = [
 ] as const;
 /**
  * `packName` may be left out: its endpoints then use `claims-payout`, a pack of the example directory;
- * `recommendationId` too: they then use one of the workflow's shape that memory never proposed (404).
+ * `recommendationId` too: they then use one of memory's shape that memory never proposed (404), of the fixed workflow
+ * `noop-chain` (not derived from `workflowId`, so a hostile `workflowId` never lands in a recommendation's path).
  */
 export type PathIds = Record<Exclude<(typeof PATH_ID_NAMES)[number], 'packName' | 'recommendationId'>, string> & {
   packName?: string;
@@ -25,7 +26,7 @@ export type PathIds = Record<Exclude<(typeof PATH_ID_NAMES)[number], 'packName' 
 };
 
 /** A recommendation id of memory's shape (`<workflowId>.<kind>.<12 hex>`) for `recommendationId` left out. */
-const recommendationOf = (i: PathIds) => i.recommendationId ?? `${i.workflowId}.add_recovery_rule.000000000000`;
+const recommendationOf = (i: PathIds) => i.recommendationId ?? 'noop-chain.add_recovery_rule.000000000000';
 
 /** One endpoint: its method and path built from ids (a real run, gate, workflow, account, subscription by default). */
 export interface EndpointTemplate {
