@@ -2,7 +2,9 @@
  * `make demo`: starts nats-server and every Ledgerflow service as its own OS process (data under
  * `.data/demo/`), plus the claim-review tool workers, runs every sample claim in `claims/` through the
  * HTTP API (one of them as a webhook), approves the over-50,000 payout as the named reviewer, prints a
- * trace table per run and a summary, checks each run ended as expected, and stops everything.
+ * trace table per run and a summary, checks each run ended as expected, ends with what operational memory learned
+ * of the workflow (`GET /v1/workflows/claim-review/insights`: findings, calibration, token and cost usage), and stops
+ * everything.
  * Exit code 0 when every claim ended as expected, 1 otherwise. With `--keep` (`make demo ARGS=--keep`) the stack
  * stays up after the summary, with the console's URL and a reviewer token printed, until Ctrl-C.
  */
@@ -21,7 +23,7 @@ import type { Stack } from '@ledgerflow/testing';
 import { EXPECTED, OUTAGE_CLAIM } from './demo-expectations.js';
 import { table, traceTable } from './demo-report.js';
 import { subjects } from '@ledgerflow/contracts';
-import type { RunTrace } from '@ledgerflow/contracts';
+import type { RunTrace, WorkflowInsights } from '@ledgerflow/contracts';
 
 const WORKFLOW = 'claim-review';
 const RUN_TIMEOUT_MS = 30_000;
@@ -160,7 +162,52 @@ async function runClaims(stack: Stack, claims: readonly Claim[], webhookSecret: 
   }
   process.stdout.write(`\nSummary (${claims.length} runs)\n`);
   process.stdout.write(`${table(['claim', 'amount', 'status', 'code', 'total_ms', 'expected'], summary)}\n`);
+  await printInsights(stack, claims.length);
   return failures === 0 ? 0 : 1;
+}
+
+/**
+ * What memory learned of the workflow, once its projection has seen every run (it consumes the events
+ * asynchronously): the findings with their evidence, the calibration of steps whose results reviewers judged, and the
+ * token and cost usage the tools reported (docs/memory.md). Six runs are few: most findings need more evidence.
+ */
+async function printInsights(stack: Stack, runs: number): Promise<void> {
+  const headers = await authHeader(stack, { sub: 'claims-lead', scopes: ['runs:read'] });
+  const deadline = Date.now() + RUN_TIMEOUT_MS;
+  let insights: WorkflowInsights | undefined;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${stack.gatewayUrl}/v1/workflows/${WORKFLOW}/insights`, { headers });
+    if (response.status !== 200) throw new Error(`insights: HTTP ${response.status} ${await response.text()}`);
+    insights = (await response.json()) as WorkflowInsights;
+    if (insights.runs >= runs) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (!insights) return;
+  process.stdout.write(`\nInsights of ${WORKFLOW} (memory, ${insights.runs} runs)\n`);
+  if (insights.insights.length === 0) process.stdout.write('  no finding has enough evidence yet\n');
+  for (const finding of insights.insights) process.stdout.write(`  ${finding.kind.padEnd(16)} ${finding.summary}\n`);
+  const reviewed = insights.calibration.filter((step) => step.reviewed > 0);
+  if (reviewed.length > 0) {
+    const rows = reviewed.map((step) => [
+      step.stepId,
+      step.reviewed,
+      step.expectedCalibrationError.toFixed(3),
+      step.buckets
+        .filter((b) => b.count > 0)
+        .map((b) => `${b.from.toFixed(1)}-${b.to.toFixed(1)}: ${b.accepted}/${b.count} accepted`)
+        .join(', '),
+    ]);
+    process.stdout.write(`${table(['step', 'reviewed', 'ECE', 'reliability'], rows)}\n`);
+  }
+  const { usage } = insights;
+  const usageRows = Object.entries(usage.byStep).map(([stepId, step]) => [
+    stepId,
+    step.inputTokens,
+    step.outputTokens,
+    `$${step.costUsd.toFixed(6)}`,
+  ]);
+  usageRows.push(['total', usage.inputTokens, usage.outputTokens, `$${usage.costUsd.toFixed(6)}`]);
+  process.stdout.write(`${table(['usage', 'input tokens', 'output tokens', 'cost'], usageRows)}\n`);
 }
 
 /** Approves every open gate of the demo's runs as the first reviewer it names, through the HTTP API. */

@@ -36,6 +36,14 @@ describe('documents.extract over NATS (committed sample attachments)', () => {
     expect(output).toMatchObject({ totalAmount: 12345.67, currency: 'EUR', lossType: 'collision' });
     expect(value.confidence).toBe(EXTRACT_CONFIDENCE.pdf);
     expect(value.lineage).toEqual({ source: 'document-store', fresh: true });
+    // Usage: ~4 characters a token, read = the attachments' text, written = the output's JSON; $0.50/$1.50 per million.
+    const read = Math.ceil(output.documents.reduce((chars, d) => chars + d.text.length, 0) / 4);
+    expect(value.usage?.inputTokens).toBeGreaterThanOrEqual(read);
+    expect(value.usage?.outputTokens).toBe(Math.ceil(JSON.stringify(output).length / 4));
+    expect(value.usage?.costUsd).toBeCloseTo(
+      (value.usage!.inputTokens! * 0.5 + value.usage!.outputTokens! * 1.5) / 1e6,
+      9,
+    );
   });
 
   it('counts the pages of a two-page PDF and reads an amount above a million', async () => {

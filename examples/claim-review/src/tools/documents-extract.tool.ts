@@ -44,6 +44,22 @@ export const MAX_TEXT_CHARS = 2000;
  */
 export const EXTRACT_CONFIDENCE = { pdf: 0.95, text: 0.7, none: 0.2 } as const;
 
+/**
+ * Token and cost usage the extraction reports (`usage` beside the output; memory sums it per run, step and workflow):
+ * tokens as a language model would count them, about 4 characters each (the usual rule of thumb for English text),
+ * read = the attachments' text, written = the output's JSON; priced at US$0.50 per million read and US$1.50 per
+ * million written. Figures chosen for the example; a model-backed extractor would report its provider's counts.
+ */
+export function extractionUsage(
+  readChars: number,
+  output: unknown,
+): { inputTokens: number; outputTokens: number; costUsd: number } {
+  const inputTokens = Math.ceil(readChars / 4);
+  const outputTokens = Math.ceil(JSON.stringify(output).length / 4);
+  const costUsd = Math.round((inputTokens * 0.5 + outputTokens * 1.5) * 1000) / 1e9;
+  return { inputTokens, outputTokens, costUsd };
+}
+
 const inputSchema = {
   type: 'object',
   required: ['claimId', 'attachments'],
@@ -117,7 +133,11 @@ export function documentsExtractTool(options: DocumentsExtractOptions = {}) {
         lossType: firstFound(read, findLossType) ?? null,
       };
       const confidence = fromPdf ? EXTRACT_CONFIDENCE.pdf : found ? EXTRACT_CONFIDENCE.text : EXTRACT_CONFIDENCE.none;
-      return result(output, { confidence, lineage: { source: 'document-store', fresh: true } });
+      const usage = extractionUsage(
+        read.reduce((chars, doc) => chars + doc.text.length, 0),
+        output,
+      );
+      return result(output, { confidence, usage, lineage: { source: 'document-store', fresh: true } });
     },
   });
 }

@@ -82,6 +82,7 @@ export function valueOf(reply: ToolReply): {
   output: unknown;
   confidence?: number;
   lineage?: { source?: string; fresh?: boolean };
+  usage?: { inputTokens?: number; outputTokens?: number; costUsd?: number };
 } {
   if (!reply.ok) throw new Error(`expected an ok reply, got ${JSON.stringify(reply.error)}`);
   return reply.value;
