@@ -13,3 +13,4 @@ export * from './run-events.js';
 export * from './plan-fixtures.js';
 export * from './metric-reader.js';
 export * from './traced-stack.js';
+export * from './seeded-random.js';

@@ -1,3 +1,5 @@
+import { mulberry32 } from '@ledgerflow/testing';
+
 /**
  * The seeded part of the chaos e2e test (chaos.e2e.spec.ts): which runs are triggered when, with which
  * tool sleep, and which service is killed when and for how long. Same seed, same plan: a failure is
@@ -7,18 +9,6 @@
 /** The services the chaos test kills (never nats-server, the tool workers or the test itself). */
 export const CHAOS_SERVICES = ['planner', 'executor', 'policy', 'approval', 'memory', 'gateway'] as const;
 export type ChaosService = (typeof CHAOS_SERVICES)[number];
-
-/** mulberry32: a 32-bit seeded PRNG (Tommy Ettinger's public-domain generator); values in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One trigger: published on `lf.trigger.<workflowId>` with message id `key`, `offsetMs` after the start of

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { DLQ_STREAM } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, startStack, tempDir } from '@ledgerflow/testing';
+import { benchWorkers, mulberry32, startStack, tempDir } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { GateApprover, reviewerToken } from './chaos-approver.spec-util.js';
 import { ledgerProblems, memoryProblems, readLedger, runProblems } from './chaos-checks.spec-util.js';
-import { mulberry32, seedFromEnv } from './chaos-plan.spec-util.js';
+import { seedFromEnv } from './chaos-plan.spec-util.js';
 import { SETTLED, lastType, snapshot } from './chaos-snapshot.spec-util.js';
 
 /** Default seed; any other with `LEDGERFLOW_CHAOS_SEED=<n>`. */

@@ -3,7 +3,15 @@ import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { memoryStreamId } from '@ledgerflow/contracts';
 import type { RecommendationView, WorkflowInsights } from '@ledgerflow/contracts';
-import { benchWorkers, devToken, eventually, runEventsWhen, startStack, tempDir } from '@ledgerflow/testing';
+import {
+  benchWorkers,
+  devToken,
+  eventually,
+  mulberry32,
+  runEventsWhen,
+  startStack,
+  tempDir,
+} from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 const WORKFLOW = 'memory-token';
@@ -12,17 +20,6 @@ const IMPACT_RUNS = 5;
 /** 30 runs; whether a run's token expires comes from a seeded generator (mulberry32), so every run of the test is alike. */
 const SEED = 20261206;
 const RUNS = 30;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Operational memory learning a recovery end to end, every service and the bench tool workers as OS processes

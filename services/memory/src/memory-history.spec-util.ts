@@ -1,3 +1,4 @@
+import { mulberry32 } from '@ledgerflow/testing';
 import type { EventMetadata } from '@ledgerflow/contracts';
 import type { ProjectedEvent } from './projected-event.js';
 
@@ -281,18 +282,6 @@ export class RunBuilder {
   }
 }
 
-/** A seeded generator (mulberry32): the same seed, the same history. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A varied history: `runs` runs of `claims` (scope `claims, high-value`) and `onboarding` (no scope), plus an
  * evaluation run of `claims`, each following one of the patterns below at random (seeded), with confidence gates,
@@ -300,7 +289,7 @@ export function seeded(seed: number): () => number {
  * Runs overlap in time; their events interleave in position order as they would in the store.
  */
 export function variedHistory(seed: number, runs = 40): HistoryEvent[] {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const positions = new Positions();
   const builders: RunBuilder[] = [];

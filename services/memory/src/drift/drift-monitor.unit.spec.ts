@@ -1,21 +1,10 @@
+import { mulberry32 } from '@ledgerflow/testing';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { tempDir } from '@ledgerflow/testing';
 import { DriftMonitor, PSI_THRESHOLD, REFERENCE_WINDOW, Z_THRESHOLD } from './drift-monitor.js';
 import type { DriftDetection, DriftObservation } from './drift-monitor.js';
 import { driftObservationOf } from './drift-observation.js';
-
-/** mulberry32 (Tommy Ettinger, public domain): a small seeded PRNG giving floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Beta(a, b) for whole a, b: X/(X+Y) with X ~ Gamma(a), Y ~ Gamma(b), each a sum of exponentials. */
 function beta(random: () => number, a: number, b: number): number {
