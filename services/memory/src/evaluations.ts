@@ -2,13 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { SCOPES, memoryStreamId, recordedActor } from '@ledgerflow/contracts';
 import type { Actor, EvaluationRecorded, RecordEvaluationRequest } from '@ledgerflow/contracts';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { ConcurrencyError } from '@ledgerflow/event-store';
 import type { EventStore } from '@ledgerflow/event-store';
 import { forwardedCallerActor } from '@ledgerflow/service-runtime';
 import type { CallerVerifier } from '@ledgerflow/service-runtime';
-
-/** Most attempts of one append to `memory-<workflowId>` (each re-reads the stream's revision after a conflict). */
-export const MAX_EVALUATION_APPEND_ATTEMPTS = 5;
 
 const MEMORY: Actor = { kind: 'service', id: 'memory' };
 
@@ -32,8 +28,7 @@ export class EvaluationLedger {
    * The request is expected validated (`RecordEvaluationDto` with `validateBody`).
    * @throws LedgerflowError `unauthorized` (no caller, or a token that does not verify), `forbidden` (no
    *   `runs:start`); ValidationError `request_invalid` (token and service account both given);
-   *   ConcurrencyError `store_concurrency` (retryable) after {@link MAX_EVALUATION_APPEND_ATTEMPTS} conflicts with
-   *   other writers of the stream.
+   *   the store's errors (e.g. `store_unavailable`, retryable).
    */
   async record(request: RecordEvaluationRequest): Promise<EvaluationRecorded> {
     const actor = await forwardedCallerActor(this.verifier, request, [SCOPES.runsStart]);
@@ -46,34 +41,26 @@ export class EvaluationLedger {
     const recordedAt = this.clock().toISOString();
     const evaluationId = randomUUID();
     const data: EvaluationRecorded = { evaluationId, ...request.evaluation, recordedAt };
-    const streamId = memoryStreamId(data.workflowId);
-    for (let attempt = 1; ; attempt += 1) {
-      const [last] = await this.store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-      try {
-        await this.store.append(
-          streamId,
-          [
-            {
-              type: 'EvaluationRecorded',
-              data,
-              metadata: {
-                eventId: evaluationId,
-                runId: '',
-                causationId: evaluationId,
-                actor: recordedActor(actor, MEMORY),
-                occurredAt: recordedAt,
-                schemaVersion: 1,
-              },
-            },
-          ],
-          { expectedRevision: last === undefined ? 'no_stream' : last.revision },
-        );
-        return data;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= MAX_EVALUATION_APPEND_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt));
-      }
-    }
+    // Appended at the stream's end whatever its revision: an evaluation depends on no earlier event of the stream.
+    await this.store.append(
+      memoryStreamId(data.workflowId),
+      [
+        {
+          type: 'EvaluationRecorded',
+          data,
+          metadata: {
+            eventId: evaluationId,
+            runId: '',
+            causationId: evaluationId,
+            actor: recordedActor(actor, MEMORY),
+            occurredAt: recordedAt,
+            schemaVersion: 1,
+          },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    return data;
   }
 
   /** The workflow's recorded evaluations, oldest first (`[]` when none). */
