@@ -11,3 +11,4 @@ export * from './run-update.js';
 export * from './name-based-id.js';
 export * from './pages.js';
 export * from './memory.js';
+export * from './planning.js';

@@ -41,6 +41,8 @@ export const subjects = {
   tool: (tool: string, action: string) => `lf.tool.${tool}.${action}`,
   /** Request/reply commands and queries served by the services (queue group = service name). */
   plannerStartRun: 'lf.planner.start-run',
+  /** Request/reply: plan a goal and start its run (`StartGoalRequest` -> `StartGoalResult`; docs/planning.md). */
+  plannerStartGoal: 'lf.planner.start-goal',
   /** Request/reply: fork a run at a checkpoint (`{ runId, at }` -> `{ runId, created, forkedFrom }`). */
   plannerForkRun: 'lf.planner.fork-run',
   /** Request/reply: an operator's command on a run (retry, skip, revise, cancel). */
