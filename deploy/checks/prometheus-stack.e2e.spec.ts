@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -125,10 +126,15 @@ describe('metrics of a live stack, scraped by Prometheus', () => {
       'gate-sla failed': 1,
       'gate-sla cancelled': 0,
     });
-    expect(await series(['workflow', 'outcome'], 'ledgerflow_gate_wait_count')).toEqual({
-      'claim-review approved': 1,
-      'gate-sla rejected': 1,
-    });
+    // Each target is scraped on its own: approval's gate waits may reach Prometheus a scrape after the runs' ends.
+    const gateWaits = { 'claim-review approved': 1, 'gate-sla rejected': 1 };
+    await eventually(
+      'both gate waits scraped',
+      async () => isDeepStrictEqual(await series(['workflow', 'outcome'], 'ledgerflow_gate_wait_count'), gateWaits),
+      10_000,
+      200,
+    ).catch(() => undefined); // the assertion below reports what was there
+    expect(await series(['workflow', 'outcome'], 'ledgerflow_gate_wait_count')).toEqual(gateWaits);
     expect(await series(['workflow'], 'ledgerflow_gate_escalations_total')).toEqual({
       'claim-review': 0,
       'gate-sla': 1,
