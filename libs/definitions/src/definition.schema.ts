@@ -99,6 +99,53 @@ const recovery = {
 };
 
 /**
+ * `goal:` instead of `steps:` (docs/definitions.md, "Goals"): the steps are generated per run from the goal a caller
+ * sends (`POST /v1/goals`). `llm` (model, base URL, the name of the environment variable holding the API key, a
+ * timeout) with the `llm` generator only; `review`: a human gate on the generated plan.
+ */
+const goal = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['generator'],
+  if: { properties: { generator: { const: 'llm' } } },
+  then: { required: ['llm'] },
+  else: { properties: { llm: false } },
+  properties: {
+    generator: { enum: ['catalog', 'llm'] },
+    llm: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['model', 'baseUrl', 'apiKeyEnv'],
+      properties: {
+        model: { type: 'string', minLength: 1 },
+        baseUrl: { type: 'string', pattern: '^https?://[^\\s]+$' },
+        // The name of an environment variable of the planner holding the key: the key itself is never written here.
+        apiKeyEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
+        timeout: duration,
+      },
+    },
+    maxAttempts: { type: 'integer', minimum: 1, maximum: 5 },
+    review: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['reviewers'],
+      properties: { reviewers, sla: duration },
+    },
+    desiredOutputs: jsonSchema,
+    constraints: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        allowedTools: stringList('^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_-]*$'),
+        allowedAgents: stringList(NAME),
+        maxSteps: { type: 'integer', minimum: 1, maximum: 50 },
+        budgetUsd: { type: 'number', minimum: 0 },
+      },
+    },
+  },
+};
+
+/**
  * JSON Schema (draft-07) of a workflow definition file (docs/definitions.md). `maxSteps` has no maximum here on purpose:
  * a value above 50 is reported as `workflow_depth_exceeded`, the plan's own code.
  */
@@ -106,7 +153,8 @@ export const definitionSchema = {
   $id: 'https://ledgerflow.dev/schemas/workflow-definition.json',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'version', 'tools', 'agents', 'steps'],
+  // Exactly one of `steps` and `goal`: checked after the schema (parse-definition.ts), naming which.
+  required: ['id', 'version', 'tools', 'agents'],
   properties: {
     id: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' },
     version: { type: 'string', pattern: SEMVER },
@@ -139,6 +187,7 @@ export const definitionSchema = {
       additionalProperties: stringList('^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z*][A-Za-z0-9_*-]*$'),
     },
     steps: { type: 'array', minItems: 1, items: step },
+    goal,
     minConfidence: confidence,
     confidenceGate: gate,
     timeout: duration,

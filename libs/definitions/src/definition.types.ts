@@ -1,3 +1,4 @@
+import type { GoalConstraints, PlanGeneratorName } from '@ledgerflow/contracts';
 import type { GateSpec, RetryPolicy, StepKind } from '@ledgerflow/domain';
 
 /** A JSON Schema (draft-07, or draft 2020-12 when `$schema` names it), as written in a definition. */
@@ -91,7 +92,13 @@ export interface WorkflowDefinition {
   readonly tools: Readonly<Record<string, readonly string[]>>;
   /** Agent id -> capabilities (`tool.action`). */
   readonly agents: Readonly<Record<string, readonly string[]>>;
+  /** The written steps; empty for a goal template (`goal`), whose steps are generated per run. */
   readonly steps: readonly StepDefinition[];
+  /**
+   * Set on a goal template (`goal:` instead of `steps:`, docs/definitions.md "Goals"): runs of it start only from a
+   * goal (`lf.planner.start-goal`); a start-run of it is refused with `workflow_requires_goal`.
+   */
+  readonly goal?: GoalSpec;
   /** 0..1, the workflow's threshold: a result whose cumulative confidence (along its path) is below it is held for review. */
   readonly minConfidence?: number;
   /** Default reviewers, SLA and escalation of every step's confidence gate. */
@@ -117,6 +124,37 @@ export interface WorkflowDefinition {
    * carries them sorted (`Plan.memoryScope`): memory's insights and learned rules apply within one scope only.
    */
   readonly memoryScope?: readonly string[];
+}
+
+/** Defaults of `goal:`: 3 attempts (the `llm` generator is sent each refused plan's issues), a 60 s model timeout. */
+export const GOAL_DEFAULTS = { maxAttempts: 3, llmTimeoutMs: 60_000 } as const;
+
+/**
+ * How the `llm` generator reaches its model: `model` (e.g. `gpt-4o-mini`), `baseUrl` of an OpenAI-compatible API
+ * (`https://api.openai.com/v1`, a local Ollama or vLLM), `apiKeyEnv`: the NAME of the planner's environment variable
+ * holding the key (the key is never written in a definition nor recorded), `timeoutMs` per request (default 60,000).
+ */
+export interface LlmSpec {
+  readonly model: string;
+  readonly baseUrl: string;
+  readonly apiKeyEnv: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * A goal template's `goal:`, normalized. `generator`: `catalog` (deterministic backward chaining over the tool
+ * catalog) or `llm` (with `llm`); `maxAttempts` 1..5 (default 3): generations tried before `plan_generation_failed`;
+ * `review`: a human gate (reviewers, `slaSeconds`) before the generated plan's first steps; `desiredOutputs`: the
+ * default JSON Schema of what the plan must produce (a goal may send its own); `constraints`: limits every goal of
+ * this template keeps (a goal's own constraints can only narrow them).
+ */
+export interface GoalSpec {
+  readonly generator: PlanGeneratorName;
+  readonly llm?: LlmSpec;
+  readonly maxAttempts: number;
+  readonly review?: GateSpec;
+  readonly desiredOutputs?: JsonSchema;
+  readonly constraints?: GoalConstraints;
 }
 
 /**

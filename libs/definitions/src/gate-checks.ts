@@ -30,7 +30,7 @@ export function reviewerEntryProblem(entry: string): string | undefined {
  * `escalation/<i>/reviewers`) well-formed (rule `reviewer_entry`), and not both `escalateTo` and `escalation`
  * (rule `escalation_exclusive`: the plan would silently ignore `escalateTo`).
  */
-function gateSpecIssues(gate: GateSpec, at: string): DefinitionIssue[] {
+export function gateSpecIssues(gate: GateSpec, at: string): DefinitionIssue[] {
   const lists: [readonly string[], string][] = [
     [gate.reviewers, `${at}/reviewers`],
     [gate.escalateTo ?? [], `${at}/escalateTo`],

@@ -5,6 +5,7 @@ export { WORKFLOW_SCHEMA_FILE, workflowJsonSchema, workflowJsonSchemaText } from
 export { DEFINITION_DEFAULTS } from './normalize-definition.js';
 export { parseDefinition } from './parse-definition.js';
 export { buildPlan } from './build-plan.js';
+export { definitionWithSteps, generatedStepIssues, generatedStepLimit } from './generated-steps.js';
 export { recoveryFor, type RecoveryMatch } from './recoveries.js';
 export { DefinitionRegistry, loadDefinitions, listYamlFiles, type WorkflowResolver } from './definition-registry.js';
 export {

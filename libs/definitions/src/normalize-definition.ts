@@ -1,11 +1,13 @@
 import { Cron } from 'croner';
 import { MAX_TIMER_DELAY_MS, ValidationError, parseDuration, slaSecondsOf } from '@ledgerflow/domain';
+import type { GoalConstraints } from '@ledgerflow/contracts';
 import type { EscalationLevel, GateSpec, RetryPolicy } from '@ledgerflow/domain';
 import { DefinitionError } from './definition.errors.js';
-import { EXTERNAL_ACTION, EXTERNAL_TOOL } from './definition.types.js';
+import { EXTERNAL_ACTION, EXTERNAL_TOOL, GOAL_DEFAULTS } from './definition.types.js';
 import type {
   CatchUp,
   DefinitionIssue,
+  GoalSpec,
   JsonSchema,
   StepDefinition,
   TriggerSpec,
@@ -49,6 +51,15 @@ export interface RawStep {
   gate?: RawGate;
   confidenceGate?: RawGate;
 }
+/** `goal` as written: durations unparsed. */
+export interface RawGoal {
+  generator: 'catalog' | 'llm';
+  llm?: { model: string; baseUrl: string; apiKeyEnv: string; timeout?: Duration };
+  maxAttempts?: number;
+  review?: { reviewers: string[]; sla?: Duration };
+  desiredOutputs?: JsonSchema;
+  constraints?: GoalConstraints;
+}
 /** `trigger` as written: `schedule` is the cron expression, `timezone` and `catchUp` its settings. */
 export interface RawTrigger {
   type?: string;
@@ -66,7 +77,9 @@ export interface RawDefinition {
   timeout?: Duration;
   tools: Record<string, string[]>;
   agents: Record<string, string[]>;
-  steps: RawStep[];
+  /** Absent on a goal template (`goal`): parse-definition.ts requires exactly one of them. */
+  steps?: RawStep[];
+  goal?: RawGoal;
   concurrency?: number;
   maxConcurrentRuns?: number;
   maxSteps?: number;
@@ -108,7 +121,8 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
     inputSchema: raw.inputSchema ?? true,
     tools: raw.tools,
     agents: raw.agents,
-    steps: raw.steps.map((step, i) => normalizeStep(step, `/steps/${i}`)),
+    steps: (raw.steps ?? []).map((step, i) => normalizeStep(step, `/steps/${i}`)),
+    ...(raw.goal === undefined ? {} : { goal: normalizeGoal(raw.goal) }),
     ...(raw.timeout === undefined ? {} : { timeoutMs: parseDuration(raw.timeout, '/timeout', MAX_TIMER_DELAY_MS) }),
     ...(raw.minConfidence === undefined ? {} : { minConfidence: raw.minConfidence }),
     ...(raw.confidenceGate === undefined
@@ -129,6 +143,29 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
             steps: rule.steps.map((step, j) => normalizeStep(step, `/recoveries/${i}/steps/${j}`)),
           })),
         }),
+  };
+}
+
+/** `goal` with its defaults (`GOAL_DEFAULTS`), `llm.timeout` in ms and `review.sla` in whole seconds. */
+function normalizeGoal(raw: RawGoal): GoalSpec {
+  const { llm, review, maxAttempts = GOAL_DEFAULTS.maxAttempts, ...rest } = raw;
+  return {
+    ...rest,
+    maxAttempts,
+    ...(llm === undefined
+      ? {}
+      : {
+          llm: {
+            model: llm.model,
+            baseUrl: llm.baseUrl,
+            apiKeyEnv: llm.apiKeyEnv,
+            timeoutMs:
+              llm.timeout === undefined
+                ? GOAL_DEFAULTS.llmTimeoutMs
+                : parseDuration(llm.timeout, '/goal/llm/timeout', MAX_TIMER_DELAY_MS),
+          },
+        }),
+    ...(review === undefined ? {} : { review: normalizeGate(review, '/goal/review') }),
   };
 }
 

@@ -3,6 +3,7 @@ import type {
   ForkOrigin,
   GateRevision,
   Lineage,
+  PlanGeneration,
   PolicyDecision,
   RunTrigger,
   StepError,
@@ -31,7 +32,11 @@ export interface CommandActor {
   readonly id: string;
 }
 
-/** `evaluation`: tags an evaluation run of a golden set (recorded as `RunTriggered.evaluation`). */
+/**
+ * `evaluation`: tags an evaluation run of a golden set (recorded as `RunTriggered.evaluation`). `generated`: the plan
+ * was generated from a goal (recorded as `PlanGenerated` before `PlanCreated`, whose `author` is then
+ * `planner:<generator>`).
+ */
 export type StartRun = DomainCommand<
   'StartRun',
   {
@@ -42,6 +47,7 @@ export type StartRun = DomainCommand<
     input: unknown;
     plan: Plan;
     evaluation?: EvaluationTag;
+    generated?: PlanGeneration;
   }
 >;
 /** The policy decision for a step attempt; when it (or the step's `gate`) needs approval, the step waits for `OpenGate`. */

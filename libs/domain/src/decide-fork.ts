@@ -68,7 +68,7 @@ function carriedEvent(step: StepState, now: string): RunEvent {
 
 /**
  * `ForkRun` -> `RunTriggered{forkedFrom}`, `PlanCreated` (the origin's plan at the checkpoint, revisions
- * applied), then for each step done at the checkpoint (succeeded, with no review pending, or skipped) whose
+ * applied, with the origin's `author`: a generated plan is read from the record, never generated again), then for each step done at the checkpoint (succeeded, with no review pending, or skipped) whose
  * dependencies are carried too, in plan order: `StepSucceeded{carriedOver: true}` with its output (a
  * reviewer's corrected output when there is one), lineage and timings, or `StepSkipped{carriedOver: true}`;
  * `RunCompleted` (durationMs 0) when that leaves nothing to run, else `RunQueued` when the plan has `maxConcurrentRuns`. The executor then runs the other steps anew
@@ -115,7 +115,8 @@ export function forkRun({ data }: ForkRun, state: RunState, now: string): RunEve
         ...(origin.evaluation === undefined ? {} : { evaluation: origin.evaluation }),
       },
     },
-    { type: 'PlanCreated', data: { plan } },
+    // A generated plan is copied as recorded, with its author: a fork never generates again (no PlanGenerated).
+    { type: 'PlanCreated', data: { plan, ...(origin.planAuthor === undefined ? {} : { author: origin.planAuthor }) } },
   ];
   const carried = carriedStepIds(origin).map((stepId) => carriedEvent(origin.steps[stepId] as StepState, now));
   const concluded = concludeRun(state, [...started, ...carried], now, 0);

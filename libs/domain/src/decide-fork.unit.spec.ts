@@ -50,6 +50,19 @@ describe('ForkRun', () => {
     expect(triggered).toMatchObject({ type: 'RunTriggered', data: { evaluation } });
   });
 
+  it('a fork of a generated run copies the recorded plan and its author and generates nothing (no PlanGenerated)', () => {
+    const generated = {
+      ...origin,
+      generated: { generator: 'catalog' as const, attempts: 1 },
+      planAuthor: 'planner:catalog',
+    };
+    const events = runSpec([])
+      .when(fork({ origin: generated }))
+      .events();
+    expect(events.map((event) => event.type)).not.toContain('PlanGenerated');
+    expect(events[1]).toEqual({ type: 'PlanCreated', data: { plan, author: 'planner:catalog' } });
+  });
+
   it('starts a run linked to its origin, with the origin plan and the done steps carried over', () => {
     const events = runSpec([]).when(fork()).events();
     expect(events).toEqual([

@@ -2,7 +2,7 @@ import type { CancelRun, DequeueRun, PauseRun, ResumeRun, StartRun } from './com
 import { refuse } from './decide-support.js';
 import { RunErrorCodes, ValidationError } from './errors.js';
 import { EVALUATION_TAG_PATTERN } from './events.js';
-import type { EvaluationTag, RunEvent, RunQueued } from './events.js';
+import type { EvaluationTag, PlanGeneration, PlanGeneratorName, RunEvent, RunQueued } from './events.js';
 import type { Plan } from './plan.js';
 import { validatePlan } from './plan-validation.js';
 import { firstFailedStep, isStalled } from './run-rules.js';
@@ -18,14 +18,17 @@ export function queuedFor(plan: Plan): RunQueued[] {
 }
 
 /**
- * `StartRun` -> `RunTriggered` (with `evaluation` when given), `PlanCreated`, and `RunQueued` when the plan declares
- * `maxConcurrentRuns` (the run is `queued` until `DequeueRun`).
+ * `StartRun` -> `RunTriggered` (with `evaluation` when given), `PlanGenerated` when the plan was generated from a goal
+ * (`generated`), `PlanCreated` (`author: planner:<generator>` for a generated plan), and `RunQueued` when the plan
+ * declares `maxConcurrentRuns` (the run is `queued` until `DequeueRun`).
  * @throws DomainError run_already_started (the stream already holds a run), run_plan_mismatch (the plan is
  *   of another workflow id/version). @throws ValidationError from `validatePlan`; `run_invalid_evaluation` (a
- *   `goldenSet` or `caseId` that is not 1..128 of `[A-Za-z0-9._:-]`, `details.field` naming it).
+ *   `goldenSet` or `caseId` that is not 1..128 of `[A-Za-z0-9._:-]`, `details.field` naming it);
+ *   `run_invalid_generation` (`generated.generator` not `catalog` or `llm`, an empty `goal`, no `attempts`, or a last
+ *   attempt with issues: a refused plan is never recorded).
  */
 export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
-  const { runId, workflowId, workflowVersion, trigger, input, plan, evaluation } = data;
+  const { runId, workflowId, workflowVersion, trigger, input, plan, evaluation, generated } = data;
   if (state.status !== 'none')
     refuse(
       RunErrorCodes.ALREADY_STARTED,
@@ -41,6 +44,7 @@ export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
   }
   validatePlan(plan);
   if (evaluation !== undefined) validateEvaluationTag(evaluation);
+  if (generated !== undefined) validateGeneration(generated);
   return [
     {
       type: 'RunTriggered',
@@ -55,9 +59,30 @@ export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
           : { evaluation: { goldenSet: evaluation.goldenSet, caseId: evaluation.caseId } }),
       },
     },
-    { type: 'PlanCreated', data: { plan } },
+    ...(generated === undefined ? [] : [{ type: 'PlanGenerated' as const, data: generated }]),
+    {
+      type: 'PlanCreated',
+      data: { plan, ...(generated === undefined ? {} : { author: `planner:${generated.generator}` }) },
+    },
     ...queuedFor(plan),
   ];
+}
+
+const GENERATORS: ReadonlySet<string> = new Set<PlanGeneratorName>(['catalog', 'llm']);
+
+function validateGeneration(generated: PlanGeneration): void {
+  const fail = (field: string, message: string): never => {
+    throw new ValidationError('run_invalid_generation', `generated.${field} ${message}`, {
+      field: `generated.${field}`,
+    });
+  };
+  if (!GENERATORS.has(generated.generator))
+    fail('generator', `must be catalog or llm, got ${JSON.stringify(generated.generator)}`);
+  if (typeof generated.goal !== 'string' || generated.goal.trim() === '') fail('goal', 'must be a non-empty string');
+  const last = generated.attempts.at(-1);
+  if (last === undefined) fail('attempts', 'must hold at least the accepted attempt');
+  else if (last.issues.length > 0)
+    fail(`attempts.${generated.attempts.length - 1}.issues`, 'must be empty: the last attempt is the accepted plan');
 }
 
 /**

@@ -39,6 +39,35 @@ describe('StartRun', () => {
     runSpec([]).when(startRun({ evaluation })).thenThrows('run_invalid_evaluation', { field });
   });
 
+  const generated = {
+    generator: 'catalog' as const,
+    goal: 'answer the ticket',
+    attempts: [{ issues: [{ rule: 'policy_denied', path: '/steps/1', message: 'denied' }] }, { issues: [] }],
+    catalogDigest: `sha256:${'a'.repeat(64)}`,
+  };
+
+  it('records a generated plan: RunTriggered, PlanGenerated, PlanCreated by planner:<generator>; the fold keeps generator and attempts', () => {
+    const events = runSpec([]).when(startRun({ generated })).events();
+    expect(events.map((event) => event.type)).toEqual(['RunTriggered', 'PlanGenerated', 'PlanCreated']);
+    expect(events[1]).toEqual({ type: 'PlanGenerated', data: generated });
+    expect(events[2]).toEqual({ type: 'PlanCreated', data: { plan, author: 'planner:catalog' } });
+    const state = foldRun(events);
+    expect(state.generated).toEqual({ generator: 'catalog', attempts: 2 });
+    expect(state.planAuthor).toBe('planner:catalog');
+    expect(foldRun(ev.started(plan))).not.toHaveProperty('planAuthor');
+  });
+
+  it.each([
+    [{ ...generated, generator: 'oracle' }, 'generated.generator'],
+    [{ ...generated, goal: ' ' }, 'generated.goal'],
+    [{ ...generated, attempts: [] }, 'generated.attempts'],
+    [{ ...generated, attempts: [...generated.attempts].reverse() }, 'generated.attempts.1.issues'],
+  ])('refuses a generation record %#: run_invalid_generation naming %s', (record, field) => {
+    runSpec([])
+      .when(startRun({ generated: record as typeof generated }))
+      .thenThrows('run_invalid_generation', { field });
+  });
+
   it('refuses a second start: run_already_started', () => {
     runSpec(ev.started(plan)).when(startRun()).thenThrows('run_already_started', { status: 'running' });
   });

@@ -126,7 +126,41 @@ export type RunTriggered = DomainEvent<
     evaluation?: EvaluationTag;
   }
 >;
-export type PlanCreated = DomainEvent<'PlanCreated', { plan: Plan }>;
+/**
+ * `author`: who made the plan, when not the definition's written steps: `planner:<generator>` for a plan generated
+ * from a goal (`planner:catalog`, `planner:llm`; `PlanGenerated` precedes it); absent for a written plan.
+ */
+export type PlanCreated = DomainEvent<'PlanCreated', { plan: Plan; author?: string }>;
+/** The plan generators (docs/planning.md): `catalog` (backward chaining over the tool catalog, no model), `llm`. */
+export type PlanGeneratorName = 'catalog' | 'llm';
+/** One problem a generated plan's validation found: the rule broken, where (`/steps/2/tool`) and why. */
+export interface PlanIssueRecord {
+  readonly rule: string;
+  readonly path: string;
+  readonly message: string;
+}
+/**
+ * How a plan was generated from a goal. The same shape as `PlanGeneratedData` in `@ledgerflow/contracts`
+ * (planning.ts), which cannot be imported here (the contracts depend on the domain). `prompt`/`response`: the model's
+ * exchange with personal data tokenized (`llm` only); `usage`: tokens and US dollars the model reported; `attempts`:
+ * each attempt's validation issues (the accepted last attempt's are empty); `catalogDigest`: `sha256:<hex>` of the
+ * canonical JSON of the catalog entries the generator saw.
+ */
+export interface PlanGeneration {
+  readonly generator: PlanGeneratorName;
+  readonly goal: string;
+  readonly model?: string;
+  readonly prompt?: string;
+  readonly response?: string;
+  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number; readonly costUsd?: number };
+  readonly attempts: readonly { readonly issues: readonly PlanIssueRecord[] }[];
+  readonly catalogDigest: string;
+}
+/**
+ * A plan was generated from a goal (`StartRun` with `generated`): recorded between `RunTriggered` and `PlanCreated`
+ * (author `planner:<generator>`), so replay and forks read the plan and never ask a generator again.
+ */
+export type PlanGenerated = DomainEvent<'PlanGenerated', PlanGeneration>;
 /**
  * `revision` is 1-based; `author`: the operator's or reviewer's id, `planner` (a recovery) or `tool:<tool>.<action>`
  * (steps a tool result added); `rule` names the recovery rule that produced it, if any; `recommendationId`: set when
@@ -306,6 +340,7 @@ export type RunCancelled = DomainEvent<'RunCancelled', { reason: string; request
 
 export type RunEvent =
   | RunTriggered
+  | PlanGenerated
   | PlanCreated
   | PlanRevised
   | StepPolicyEvaluated
@@ -350,6 +385,7 @@ export const RUN_EVENT_TYPES = [
   'RunQueued',
   'RunDequeued',
   'StepReclaimed',
+  'PlanGenerated',
 ] as const;
 
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];

@@ -1,10 +1,10 @@
 import { RUN_EVENT_TYPES, gateIdOf, isRunEventType, parseGateId, stepIdempotencyKey } from './events.js';
 
 describe('event catalog', () => {
-  it("lists every event type of docs/events.md once: the 18 of a run's lifecycle, the queue's RunQueued and RunDequeued and the replicas' StepReclaimed", () => {
-    expect(RUN_EVENT_TYPES).toHaveLength(21);
-    expect(new Set(RUN_EVENT_TYPES).size).toBe(21);
-    expect(RUN_EVENT_TYPES.slice(18)).toEqual(['RunQueued', 'RunDequeued', 'StepReclaimed']);
+  it("lists every event type of docs/events.md once: the 18 of a run's lifecycle, the queue's RunQueued and RunDequeued, the replicas' StepReclaimed and goals' PlanGenerated", () => {
+    expect(RUN_EVENT_TYPES).toHaveLength(22);
+    expect(new Set(RUN_EVENT_TYPES).size).toBe(22);
+    expect(RUN_EVENT_TYPES.slice(18)).toEqual(['RunQueued', 'RunDequeued', 'StepReclaimed', 'PlanGenerated']);
     expect(isRunEventType('GateDecided')).toBe(true);
     expect(isRunEventType('GateClosed')).toBe(false);
   });

@@ -78,9 +78,20 @@ function evolveEvent(state: RunState, event: RunEvent): RunState {
         ...(evaluation === undefined ? {} : { evaluation }),
       };
     }
+    case 'PlanGenerated':
+      return {
+        ...state,
+        generated: { generator: event.data.generator, attempts: event.data.attempts.length },
+      };
     case 'PlanCreated': {
       const steps = Object.fromEntries(event.data.plan.steps.map((step) => [step.id, newStep(step)]));
-      return { ...setSteps(state, steps), plan: event.data.plan, planRevision: 0 };
+      const { author } = event.data;
+      return {
+        ...setSteps(state, steps),
+        plan: event.data.plan,
+        planRevision: 0,
+        ...(author === undefined ? {} : { planAuthor: author }),
+      };
     }
     case 'PlanRevised':
       return evolveRevision(

@@ -4,6 +4,7 @@ import type {
   ForkOrigin,
   GateSource,
   Lineage,
+  PlanGeneratorName,
   PolicyDecision,
   ReviewRequirement,
   RunTrigger,
@@ -132,7 +133,11 @@ export interface RunState {
   /** Set on an evaluation run of a golden set (`RunTriggered.evaluation`). */
   readonly evaluation?: EvaluationTag;
   readonly input?: unknown;
+  /** Set on a run whose plan was generated from a goal (`PlanGenerated`): the generator and how many attempts it took. */
+  readonly generated?: { readonly generator: PlanGeneratorName; readonly attempts: number };
   readonly plan?: Plan;
+  /** `PlanCreated.author`: `planner:<generator>` for a generated plan; absent for a written one. */
+  readonly planAuthor?: string;
   /** 0 for the created plan, then the number of the last `PlanRevised`. */
   readonly planRevision: number;
   /**
