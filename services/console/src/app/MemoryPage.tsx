@@ -3,16 +3,19 @@ import type { StepStats } from '@ledgerflow/contracts';
 import { api, describeError } from './api.js';
 import { useSession } from './identity.js';
 import { hrefOf, useRoute } from './router.js';
+import { MemoryInsights } from './MemoryInsights.js';
+import { MemoryRecommendations } from './MemoryRecommendations.js';
 import { useWorkflows } from './WorkflowsPage.js';
 
 const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
 const ms = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 
 /**
- * What the memory service learned of a workflow: per step, the runs that reached it, attempts that succeeded and
- * failed, the success rate (succeeded / attempts) and the p50/p95 duration of its attempts in ms
- * (`GET /v1/workflows/{id}/stats`, computed by services/memory/src/step-stats.projection.ts). The picked workflow
- * is in the URL (`/console/memory/<workflowId>`).
+ * What the memory service learned of a workflow (docs/memory.md): per step, the runs that reached it, attempts that
+ * succeeded and failed, the success rate (succeeded / attempts) and the p50/p95 duration of its attempts in ms
+ * (`GET /v1/workflows/{id}/stats`, computed by services/memory/src/step-stats.projection.ts); then its insights
+ * ({@link MemoryInsights}) and recommendations to accept or reject ({@link MemoryRecommendations}). The picked
+ * workflow is in the URL (`/console/memory/<workflowId>`).
  */
 export function MemoryPage({ workflowId }: { workflowId?: string }) {
   const { token } = useSession();
@@ -35,7 +38,10 @@ export function MemoryPage({ workflowId }: { workflowId?: string }) {
   return (
     <main id="main">
       <h1>Memory</h1>
-      <p className="muted">Per-step statistics the memory service learned from the runs of a workflow.</p>
+      <p className="muted">
+        What the memory service learned from the runs of a workflow: per-step statistics, findings, calibration, usage,
+        and recommendations for a person to accept or reject.
+      </p>
       <div className="filters">
         <label htmlFor="memory-workflow">Workflow</label>
         <select
@@ -64,49 +70,58 @@ export function MemoryPage({ workflowId }: { workflowId?: string }) {
         <p className="muted">No statistics yet: no run of {workflowId} has reached a step.</p>
       )}
       {workflowId && stats && stats.length > 0 && (
-        <div className="table-scroll">
-          <table data-testid="step-stats">
-            <caption>Steps of {workflowId}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Step</th>
-                <th scope="col" className="num">
-                  Runs
-                </th>
-                <th scope="col" className="num">
-                  Attempts succeeded
-                </th>
-                <th scope="col" className="num">
-                  Attempts failed
-                </th>
-                <th scope="col" className="num">
-                  Success rate
-                </th>
-                <th scope="col" className="num">
-                  p50 (ms)
-                </th>
-                <th scope="col" className="num">
-                  p95 (ms)
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {stats.map((row) => (
-                <tr key={row.stepId} data-step-id={row.stepId}>
-                  <th scope="row">
-                    <code>{row.stepId}</code>
+        <section aria-labelledby="stats-title">
+          <h2 id="stats-title">Step statistics</h2>
+          <div className="table-scroll">
+            <table data-testid="step-stats">
+              <caption>Steps of {workflowId}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Step</th>
+                  <th scope="col" className="num">
+                    Runs
                   </th>
-                  <td className="num">{row.runs}</td>
-                  <td className="num">{row.succeeded}</td>
-                  <td className="num">{row.failed}</td>
-                  <td className="num">{percent.format(row.successRate)}</td>
-                  <td className="num">{ms.format(row.p50DurationMs)}</td>
-                  <td className="num">{ms.format(row.p95DurationMs)}</td>
+                  <th scope="col" className="num">
+                    Attempts succeeded
+                  </th>
+                  <th scope="col" className="num">
+                    Attempts failed
+                  </th>
+                  <th scope="col" className="num">
+                    Success rate
+                  </th>
+                  <th scope="col" className="num">
+                    p50 (ms)
+                  </th>
+                  <th scope="col" className="num">
+                    p95 (ms)
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {stats.map((row) => (
+                  <tr key={row.stepId} data-step-id={row.stepId}>
+                    <th scope="row">
+                      <code>{row.stepId}</code>
+                    </th>
+                    <td className="num">{row.runs}</td>
+                    <td className="num">{row.succeeded}</td>
+                    <td className="num">{row.failed}</td>
+                    <td className="num">{percent.format(row.successRate)}</td>
+                    <td className="num">{ms.format(row.p50DurationMs)}</td>
+                    <td className="num">{ms.format(row.p95DurationMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+      {workflowId && (
+        <>
+          <MemoryInsights key={`insights-${workflowId}`} workflowId={workflowId} />
+          <MemoryRecommendations key={`recommendations-${workflowId}`} workflowId={workflowId} />
+        </>
       )}
     </main>
   );
