@@ -1,3 +1,4 @@
+import { TOOLS_BUCKET } from './planning.js';
 import { ANCHORS_STREAM, DLQ_STREAM, EVENTS_STREAM, TRIGGERS_STREAM, dedupeBucketOf, subjects } from './subjects.js';
 
 /**
@@ -194,15 +195,56 @@ export function leaseSubjects(keys: readonly string[]): string[] {
 
 /**
  * JetStream API subjects every service uses at start (`ensureStreams`: account info, then info, create or
- * update of LF_TRIGGERS, LF_EVENTS, LF_DLQ and LF_ANCHORS). Known limit: a service may therefore change those streams'
- * configuration (not their content), see docs/subjects.md.
+ * update of LF_TRIGGERS, LF_EVENTS, LF_DLQ and LF_ANCHORS, and info or create of the tool catalog's bucket stream
+ * `KV_LF_TOOLS`). Known limit: a service may therefore change those streams' configuration (not their content), see
+ * docs/subjects.md.
  */
 export function streamManagementSubjects(): string[] {
   const streams = [TRIGGERS_STREAM, EVENTS_STREAM, DLQ_STREAM, ANCHORS_STREAM];
+  const catalog = `KV_${TOOLS_BUCKET}`;
   return [
     `${JS_API}.INFO`,
     ...streams.flatMap((s) => ['INFO', 'CREATE', 'UPDATE'].map((op) => `${JS_API}.STREAM.${op}.${s}`)),
+    `${JS_API}.STREAM.INFO.${catalog}`,
+    `${JS_API}.STREAM.CREATE.${catalog}`,
   ];
+}
+
+/**
+ * The services that read the tool catalog (KV bucket `LF_TOOLS`, docs/planning.md): the gateway serves it at
+ * `GET /v1/tools`, the planner plans goals from it.
+ */
+export const TOOL_CATALOG_READERS: readonly NatsServicePrincipal[] = ['gateway', 'planner'];
+
+/**
+ * What reading the tool catalog needs, as the KV client reads: the stream's info (with its per-subject state: the keys),
+ * a key's last value (direct get, `DIRECT.GET.KV_LF_TOOLS.$KV.LF_TOOLS.<key>`, or a stream message get), and `keys()` /
+ * `watch()`: an ordered push consumer on `KV_LF_TOOLS` (create with or without a filter subject, info, delete) whose
+ * flow control the client answers (`$JS.FC.KV_LF_TOOLS.>`); its messages arrive on the reader's own inbox. Nothing
+ * that writes: no `$KV.LF_TOOLS.*` publish.
+ */
+export function toolCatalogReadSubjects(): string[] {
+  const stream = `KV_${TOOLS_BUCKET}`;
+  return [
+    `${JS_API}.STREAM.INFO.${stream}`,
+    `${JS_API}.STREAM.MSG.GET.${stream}`,
+    `${JS_API}.DIRECT.GET.${stream}`,
+    `${JS_API}.DIRECT.GET.${stream}.>`,
+    `${JS_API}.CONSUMER.CREATE.${stream}`,
+    `${JS_API}.CONSUMER.CREATE.${stream}.>`,
+    `${JS_API}.CONSUMER.INFO.${stream}.*`,
+    `${JS_API}.CONSUMER.DELETE.${stream}.*`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/**
+ * What announcing tools needs (libs/sdk: a tool worker puts one catalog entry per tool action it serves): the keys of
+ * the tool subjects `toolSubjects` serves, `lf.tool.<tool>.<action>` -> `$KV.LF_TOOLS.<tool>.<action>` (a `*` or `>`
+ * action stays a wildcard: every action of that tool), and no key of another tool. Empty without subjects.
+ */
+export function toolCatalogWriteSubjects(toolSubjects: readonly string[]): string[] {
+  return toolSubjects.map((subject) => `$KV.${TOOLS_BUCKET}.${subject.slice('lf.tool.'.length)}`);
 }
 
 /**
@@ -232,6 +274,7 @@ export function servicePermissions(service: NatsServicePrincipal, inboxPrefix: s
       ...streamManagementSubjects(),
       ...SERVICE_CONSUMERS[service].flatMap(([stream, durable]) => consumerSubjects(stream, durable)),
       ...leaseSubjects(SERVICE_LEASES[service]),
+      ...(TOOL_CATALOG_READERS.includes(service) ? toolCatalogReadSubjects() : []),
     ],
     subscribe: [...served, ...SERVICE_NOTIFICATIONS[service], `${inboxPrefix}.>`],
     allowResponses: served.length > 0,
@@ -258,8 +301,8 @@ export function dedupeSubjects(worker: string): string[] {
 
 /**
  * A tool worker serving `toolSubjects` (e.g. `['lf.tool.bench.>']`, each under `lf.tool.`): it subscribes
- * to those and its own inbox, answers requests, and publishes nothing else but, given its name `worker`, the
- * {@link dedupeSubjects} of its replies' bucket.
+ * to those and its own inbox, answers requests, and publishes nothing else but the catalog keys of those tools
+ * ({@link toolCatalogWriteSubjects}) and, given its name `worker`, the {@link dedupeSubjects} of its replies' bucket.
  * @throws RangeError when a subject is not under `lf.tool.` or the list is empty.
  */
 export function toolWorkerPermissions(
@@ -277,7 +320,7 @@ export function toolWorkerPermissions(
     }
   }
   return {
-    publish: worker === undefined ? [] : dedupeSubjects(worker),
+    publish: [...(worker === undefined ? [] : dedupeSubjects(worker)), ...toolCatalogWriteSubjects(toolSubjects)],
     subscribe: [...toolSubjects, `${inboxPrefix}.>`],
     allowResponses: true,
   };

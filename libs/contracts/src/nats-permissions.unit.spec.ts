@@ -4,6 +4,8 @@ import {
   dedupeSubjects,
   leaseSubjects,
   servicePermissions,
+  toolCatalogReadSubjects,
+  toolCatalogWriteSubjects,
   toolWorkerPermissions,
 } from './nats-permissions.js';
 
@@ -34,14 +36,36 @@ describe('lease permissions', () => {
 describe('tool worker permissions', () => {
   it("a worker publishes only into its own dedupe bucket, and executors hear each other's heartbeats", () => {
     const worker = toolWorkerPermissions(['lf.tool.bench.>'], '_INBOX_W', 'bench-workers');
-    expect(worker.publish).toEqual(dedupeSubjects('bench-workers'));
+    expect(worker.publish).toEqual([...dedupeSubjects('bench-workers'), '$KV.LF_TOOLS.bench.>']);
     expect(worker.publish.filter((s) => s.includes('LF_DEDUPE_') && !s.includes('LF_DEDUPE_bench-workers'))).toEqual(
       [],
     );
-    expect(toolWorkerPermissions(['lf.tool.bench.>'], '_INBOX_W').publish).toEqual([]);
+    expect(toolWorkerPermissions(['lf.tool.bench.>'], '_INBOX_W').publish).toEqual(['$KV.LF_TOOLS.bench.>']);
     const executor = servicePermissions('executor', '_INBOX_E');
     expect(executor.publish).toContain('lf.executor.presence.*');
     expect(executor.subscribe).toContain('lf.executor.presence.*');
     expect(servicePermissions('policy', '_INBOX_P').publish).not.toContain('lf.executor.presence.*');
+  });
+});
+
+describe('tool catalog permissions', () => {
+  it('a worker may put the catalog keys of the tool subjects it serves, no other', () => {
+    expect(toolCatalogWriteSubjects(['lf.tool.billing.payout', 'lf.tool.fraud.*', 'lf.tool.bench.>'])).toEqual([
+      '$KV.LF_TOOLS.billing.payout',
+      '$KV.LF_TOOLS.fraud.*',
+      '$KV.LF_TOOLS.bench.>',
+    ]);
+    const worker = toolWorkerPermissions(['lf.tool.billing.payout'], '_INBOX_W', 'claims');
+    expect(worker.publish.filter((s) => s.includes('LF_TOOLS'))).toEqual(['$KV.LF_TOOLS.billing.payout']);
+  });
+
+  it('the gateway and the planner read the catalog; every service may create its bucket; none writes a key', () => {
+    for (const service of NATS_SERVICE_PRINCIPALS) {
+      const publish = servicePermissions(service, '_INBOX_U').publish;
+      const reads = toolCatalogReadSubjects().every((s) => publish.includes(s));
+      expect([service, reads]).toEqual([service, service === 'gateway' || service === 'planner']);
+      expect(publish).toContain('$JS.API.STREAM.CREATE.KV_LF_TOOLS');
+      expect(publish.filter((s) => s.startsWith('$KV.LF_TOOLS'))).toEqual([]);
+    }
   });
 });

@@ -15,3 +15,4 @@ export * from './anchor-publisher.js';
 export * from './anchor-publisher-lookup.js';
 export * from './lease.js';
 export * from './relayed-checkpoint.js';
+export * from './tool-catalog.js';

@@ -3,7 +3,9 @@ import {
   ANCHORS_STREAM,
   EVENTS_STREAM,
   SERVICE_LEASES,
+  TOOLS_BUCKET,
   TRIGGERS_STREAM,
+  type ToolCatalogEntry,
   dedupeBucketOf,
   executorDurable,
   inboxPrefixOf,
@@ -23,6 +25,7 @@ import {
 } from './nats-credentials.js';
 import { eventually, sleep } from './nats.spec-util.js';
 import { ensureStreams } from './streams.js';
+import { announceTools, readToolCatalog } from './tool-catalog.js';
 
 /**
  * The bus as a trust boundary: nats-server 2.9 started with the config `ledgerflow nats credentials` renders;
@@ -276,6 +279,61 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
     expect((await settled(worker.nc, worker.violations, 2)).some((v) => v.includes('LF_DEDUPE_claims-workers'))).toBe(
       true,
     );
+  });
+
+  it('lets a tool worker announce the catalog keys of its own tools only; the gateway and the planner read the catalog, nobody else writes it', async () => {
+    await ensureStreams((await as('memory')).nc); // any service creates the bucket LF_TOOLS
+    const entry = (tool: string, action: string, worker: string): ToolCatalogEntry => ({
+      tool,
+      action,
+      description: `${tool} ${action}`,
+      inputSchema: { type: 'object' },
+      outputSchema: true,
+      capability: `${tool}.${action}`,
+      worker,
+      announcedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const bench = await as('bench-workers');
+    await announceTools(bench.nc, [entry('bench', 'record', 'bench-workers'), entry('bench', 'noop', 'bench-workers')]);
+    const claims = await as('claims-workers');
+    await announceTools(claims.nc, [entry('billing', 'payout', 'claims-workers')]);
+    expect([...bench.violations, ...claims.violations]).toEqual([]);
+    // Not a key of a tool it serves: refused by the server, nothing stored.
+    await expect(
+      announceTools(claims.nc, [entry('bench', 'record', 'claims-workers')], { timeoutMs: 1_000 }),
+    ).rejects.toThrow();
+    expect((await settled(claims.nc, claims.violations, 1)).some((v) => v.includes('$KV.LF_TOOLS.bench.record'))).toBe(
+      true,
+    );
+
+    for (const name of ['gateway', 'planner'] as const) {
+      const reader = await as(name);
+      const catalog = await readToolCatalog(reader.nc);
+      expect(catalog.map((e) => `${e.capability} ${e.worker}`)).toEqual([
+        'bench.noop bench-workers',
+        'bench.record bench-workers',
+        'billing.payout claims-workers',
+      ]);
+      const kv = await new Kvm(reader.nc).open(TOOLS_BUCKET);
+      const keys: string[] = [];
+      for await (const key of await kv.keys()) keys.push(key);
+      expect(keys.sort()).toEqual(['bench.noop', 'bench.record', 'billing.payout']);
+      const watched: string[] = [];
+      const watch = await kv.watch();
+      for await (const e of watch) {
+        watched.push(e.key);
+        if (watched.length === 3) break;
+      }
+      expect(watched.sort()).toEqual(['bench.noop', 'bench.record', 'billing.payout']);
+      expect(reader.violations).toEqual([]);
+      await expect(announceTools(reader.nc, [entry('bench', 'record', name)], { timeoutMs: 1_000 })).rejects.toThrow();
+    }
+    for (const name of ['executor', 'policy', 'approval', 'memory', 'publisher'] as const) {
+      const { nc } = await sharedAs(name);
+      await expect(readToolCatalog(nc)).rejects.toThrow();
+    }
+    const admin = await new Kvm((await as('admin')).nc).open(TOOLS_BUCKET);
+    expect(JSON.parse((await admin.get('bench.record'))?.string() ?? '{}')).toMatchObject({ worker: 'bench-workers' });
   });
 
   it('lets memory hold its own lease memory (its projection has one writer), and only that one', async () => {

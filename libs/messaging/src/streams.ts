@@ -10,6 +10,7 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
+import { ensureToolCatalog } from './tool-catalog.js';
 
 /** Default duplicate windows, in milliseconds (docs/subjects.md, "JetStream streams"). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = {
@@ -158,7 +159,8 @@ export function desiredStreams(options: EnsureStreamsOptions = {}): DesiredStrea
  * kept for an operator, 30 days by default) and `LF_ANCHORS` (`lf.anchor.>`, file storage, duplicate window
  * 2 min, 16 signed anchors kept per store stream), each with a max age and max bytes ({@link DEFAULT_STREAM_LIMITS},
  * oldest discarded first), or updates them when their subjects, duplicate window, replicas or limits differ. Idempotent, and safe when several processes call it at once (a lost
- * create race turns into a check-and-update).
+ * create race turns into a check-and-update). Then creates the tool catalog's KV bucket `LF_TOOLS` when missing
+ * ({@link ensureToolCatalog}: history 1, no TTL, `replicas`).
  *
  * @returns the info of the four streams: triggers, events, dead letters, anchors.
  * @throws LedgerflowError `nats_stream_config_conflict` when an existing stream uses another storage type
@@ -168,6 +170,7 @@ export async function ensureStreams(nc: NatsConnection, options: EnsureStreamsOp
   const jsm = await jetstreamManager(nc);
   const infos: StreamInfo[] = [];
   for (const desired of desiredStreams(options)) infos.push(await ensureStream(jsm, desired));
+  await ensureToolCatalog(nc, { replicas: options.replicas ?? 1 });
   return infos;
 }
 

@@ -8,6 +8,7 @@ export type {
   ToolOutcome,
 } from './tool.types.js';
 export { startToolWorker } from './tool-worker.js';
+export { catalogEntriesOf } from './tool-announcement.js';
 export { runToolWorker } from './run-tool-worker.js';
 export type { RunToolWorkerOptions } from './run-tool-worker.js';
 export type { ToolWorker, ToolWorkerOptions } from './tool-worker.js';

@@ -27,7 +27,8 @@ export type RunToolWorkerOptions = Omit<ToolWorkerOptions, 'nc' | 'name'> & {
  * verifies grants with `LEDGERFLOW_GRANT_VERIFY_KEY` (unless `grants` or `verifyGrant` say otherwise), remembers
  * replies in the KV bucket its replicas share (`KvIdempotencyStore`, `LF_DEDUPE_<name>`; unless `dedupe` is given, and
  * in this process only, with one line on stderr, when JetStream or the bucket is unavailable), serves
- * `tools`, prints `ledgerflow:ready <name>` once subscribed, and on SIGTERM or SIGINT finishes the calls in progress
+ * `tools`, announces them in the tool catalog (KV bucket `LF_TOOLS`; a failure is one line on stderr, the worker
+ * serves anyway), prints `ledgerflow:ready <name>` once subscribed and announced, and on SIGTERM or SIGINT finishes the calls in progress
  * and exits 0. A malformed setting ends the process with exit code 78 and one line naming the variable (never its
  * value); NATS unreachable rejects (the supervisor restarts the process).
  * @example
@@ -55,6 +56,7 @@ export async function runToolWorker(options: RunToolWorkerOptions): Promise<Tool
     name,
   });
   await nc.flush();
+  await worker.announced;
   process.stdout.write(`ledgerflow:ready ${name}\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {

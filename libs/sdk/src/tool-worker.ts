@@ -15,6 +15,7 @@ import { resolveGrantCheck, type GrantCheck, type GrantsOption } from './grant-c
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { unverifiedCalls } from './unverified-calls.js';
 import { CompiledTool, failure, parseToolRequest } from './tool-call.js';
+import { announceToolCatalog, catalogEntriesOf } from './tool-announcement.js';
 import type { ToolDefinition, ToolLogger } from './tool.types.js';
 
 export type { GrantedRequest } from './tool.types.js';
@@ -41,11 +42,21 @@ export interface ToolWorkerOptions {
    * throw to refuse (a LedgerflowError keeps its code, anything else replies `grant_invalid`).
    */
   readonly verifyGrant?: GrantCheck;
+  /**
+   * Announce the tools in the tool catalog (KV bucket `LF_TOOLS`, docs/planning.md) at start; default true. The
+   * entries name the worker `name` (default `tool-worker`).
+   */
+  readonly announce?: boolean;
 }
 
 export interface ToolWorker {
   /** Stops taking requests, finishes the ones in progress (their replies are sent), then resolves. */
   stop(): Promise<void>;
+  /**
+   * Settles once the start's catalog announcement is done: true when every entry was put, false when it failed
+   * (logged; the worker serves anyway) or `announce` is false. Never rejects.
+   */
+  readonly announced: Promise<boolean>;
 }
 
 const tracer = trace.getTracer('@ledgerflow/sdk');
@@ -61,7 +72,9 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
  * input (`tool_input_invalid`), run the handler in SERVER span `tool <tool>.<action>` (child of the trace
  * context in the message headers: the executor's `request lf.tool.<tool>.<action>` span of the step; attributes
  * `ledgerflow.run.id`, `.step.id`, `.step.attempt`, `.tool.*`, `.grant.id` and `messaging.*`), validate output (`tool_output_invalid`). Error replies carry the
- * `lf-error-code` header; a success reply has no headers.
+ * `lf-error-code` header; a success reply has no headers. At start it announces its tools in the tool catalog (one
+ * `ToolCatalogEntry` per tool action under `<tool>.<action>` of KV bucket `LF_TOOLS`, last writer wins; unless
+ * `announce: false`): a failed announcement is logged and the worker serves anyway ({@link ToolWorker.announced}).
  * @throws LedgerflowError `config_invalid` at start when no grant verify key is configured
  *   (`LEDGERFLOW_GRANT_VERIFY_KEY`) and verification is not switched off explicitly (`grants: 'disabled'`
  *   or `LEDGERFLOW_GRANT_VERIFY=off`); `grant_key_invalid` for a bad `grants.publicKey`.
@@ -90,6 +103,15 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       },
     });
   });
+
+  const announced =
+    options.announce === false
+      ? Promise.resolve(false)
+      : announceToolCatalog(
+          options.nc,
+          catalogEntriesOf(options.tools, options.name ?? 'tool-worker', new Date()),
+          options.logger,
+        );
 
   async function serve(tool: CompiledTool, msg: Msg): Promise<void> {
     const reply = await answer(tool, msg);
@@ -225,9 +247,11 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
   }
 
   return {
+    announced,
     async stop() {
       await Promise.all(subscriptions.map((sub) => (sub.isClosed() ? Promise.resolve() : sub.drain())));
       await Promise.all([...pending]);
+      await announced;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { LedgerflowError } from '@ledgerflow/domain';
-import type { GrantClaims, Lineage, ToolRequest, ToolResult } from '@ledgerflow/contracts';
+import type { GrantClaims, Lineage, ToolCostHint, ToolRequest, ToolResult } from '@ledgerflow/contracts';
 
 /** Structured log sink handed to handlers (e.g. a pino or console adapter). */
 export interface ToolLogger {
@@ -105,13 +105,19 @@ export type ToolHandler<I = unknown, O = unknown> = (
   ctx: ToolContext,
 ) => Promise<O | ToolOutcome<O>> | O | ToolOutcome<O>;
 
-/** One tool action a worker serves on `lf.tool.<tool>.<action>`. Schemas are JSON Schema (draft-07, or 2020-12 by `$schema`). */
+/**
+ * One tool action a worker serves on `lf.tool.<tool>.<action>`. Schemas are JSON Schema (draft-07, or 2020-12 by
+ * `$schema`). `description`, the schemas and `cost` are also what the worker announces in the tool catalog (KV bucket
+ * `LF_TOOLS`, docs/planning.md) for plan generators: `cost.usd` per call in US dollars, `cost.latencyMs` a typical
+ * call's duration in milliseconds (hints only).
+ */
 export interface ToolDefinition<I = unknown, O = unknown> {
   readonly tool: string;
   readonly action: string;
   readonly description?: string;
   readonly inputSchema?: Record<string, unknown> | boolean;
   readonly outputSchema?: Record<string, unknown> | boolean;
+  readonly cost?: ToolCostHint;
   readonly handler: ToolHandler<I, O>;
 }
 
@@ -119,7 +125,7 @@ const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Declares a tool action. `tool` and `action` become NATS subject tokens, so they must match `[A-Za-z0-9_-]+`.
- * @throws ToolError `tool_definition_invalid` on a bad name.
+ * @throws ToolError `tool_definition_invalid` on a bad name, or a `cost` hint that is not a finite number >= 0.
  */
 export function defineTool<I = unknown, O = unknown>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
   for (const field of ['tool', 'action'] as const) {
@@ -127,6 +133,15 @@ export function defineTool<I = unknown, O = unknown>(definition: ToolDefinition<
       throw new ToolError(
         'tool_definition_invalid',
         `${field} ${JSON.stringify(definition[field])} must match [A-Za-z0-9_-]+ (a NATS subject token)`,
+      );
+    }
+  }
+  for (const field of ['usd', 'latencyMs'] as const) {
+    const value = definition.cost?.[field];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new ToolError(
+        'tool_definition_invalid',
+        `cost.${field} of ${definition.tool}.${definition.action} must be a finite number >= 0, got ${String(value)}`,
       );
     }
   }
