@@ -12,3 +12,4 @@ export * from './name-based-id.js';
 export * from './pages.js';
 export * from './memory.js';
 export * from './planning.js';
+export * from './policy-dry-run.js';

@@ -88,7 +88,7 @@ export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, read
     subjects.plannerRegisterWorkflow,
   ],
   executor: [],
-  policy: [subjects.policyEvaluate, subjects.policyRegisterPack],
+  policy: [subjects.policyEvaluate, subjects.policyRegisterPack, subjects.policyDryRun],
   approval: [subjects.approvalDecideGate, subjects.approvalOpenGates],
   memory: [
     subjects.memoryStepStats,
@@ -117,6 +117,8 @@ export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly s
     subjects.deadLetter('relay'),
     subjects.anchorsAll,
     `$JS.API.STREAM.MSG.GET.${EVENTS_STREAM}`,
+    // A generated plan's policy dry run (docs/planning.md), before it is recorded.
+    subjects.policyDryRun,
   ],
   executor: ['lf.tool.>', subjects.policyEvaluate, subjects.approvalOpenGates, subjects.executorPresence('*')],
   policy: [],

@@ -50,6 +50,11 @@ export const subjects = {
   /** Request/reply: register a workflow definition version (RegisterWorkflowRequest -> RegisterWorkflowResult). */
   plannerRegisterWorkflow: 'lf.planner.register-workflow',
   policyEvaluate: 'lf.policy.evaluate',
+  /**
+   * Request/reply: evaluate proposed steps against the policy packs without a run and without a grant
+   * (`PolicyDryRunRequest` -> `PolicyDryRunResult`); the planner checks a generated plan with it (docs/planning.md).
+   */
+  policyDryRun: 'lf.policy.dry-run',
   /** Request/reply: register a policy pack version (RegisterPolicyPackRequest -> RegisterPolicyPackResult). */
   policyRegisterPack: 'lf.policy.register-pack',
   approvalDecideGate: 'lf.approval.decide-gate',

@@ -3,9 +3,10 @@ import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { BearerVerifier, requireScope } from '@ledgerflow/auth';
 import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
-import type { RegisterPolicyPackResult } from '@ledgerflow/contracts';
+import type { PolicyDryRunResult, RegisterPolicyPackResult } from '@ledgerflow/contracts';
 import { validateBody } from '@ledgerflow/service-runtime';
 import { SpanAttr, extractTraceContext, withSpan } from '@ledgerflow/telemetry';
+import { PolicyDryRunDto, dryRun } from './policy-dry-run.js';
 import { PolicyPackCatalog } from './policy-pack-catalog.js';
 import { RegisterPackDto, registerPack } from './register-pack.js';
 
@@ -37,6 +38,23 @@ export class PolicyController {
       const result = await registerPack(this.catalog, request, actorOf(caller));
       span.setAttributes({ [SpanAttr.created]: result.created });
       return result;
+    });
+  }
+
+  /**
+   * `lf.policy.dry-run`: the planner's check of a generated plan before it is recorded (see `dryRun`): each proposed
+   * step's decision under the packs in force, no grant, nothing recorded. Only the planner may publish the subject
+   * (NATS permissions); the request carries no caller, since it decides nothing.
+   * @throws ValidationError `request_invalid` naming the field (1..50 steps, each with its agent, capabilities, tool,
+   *   action and policy tags).
+   */
+  @MessagePattern(subjects.policyDryRun)
+  dryRun(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<PolicyDryRunResult> {
+    const parent = extractTraceContext(context.getHeaders());
+    return withSpan('policy.dry-run', { parent }, async (span) => {
+      const request = validateBody(PolicyDryRunDto, body);
+      span.setAttributes({ [SpanAttr.workflowId]: request.workflowId });
+      return dryRun(request, await this.catalog.forDecision());
     });
   }
 }
