@@ -14,3 +14,4 @@ export * from './plan-fixtures.js';
 export * from './metric-reader.js';
 export * from './traced-stack.js';
 export * from './seeded-random.js';
+export * from './model-server.js';
