@@ -83,6 +83,7 @@ export const SERVICE_CONSUMERS: Readonly<
 export const SERVICE_REQUESTS_SERVED: Readonly<Record<NatsServicePrincipal, readonly string[]>> = {
   planner: [
     subjects.plannerStartRun,
+    subjects.plannerStartGoal,
     subjects.plannerForkRun,
     subjects.plannerRunCommand,
     subjects.plannerRegisterWorkflow,
@@ -128,6 +129,7 @@ export const SERVICE_PUBLISHES: Readonly<Record<NatsServicePrincipal, readonly s
   gateway: [
     subjects.approvalDecideGate,
     subjects.plannerStartRun,
+    subjects.plannerStartGoal,
     subjects.plannerForkRun,
     subjects.plannerRunCommand,
     subjects.plannerRegisterWorkflow,

@@ -93,6 +93,8 @@ describe('HTTP authorization matrix', () => {
     { method: 'GET', path: `/v1/gates/${gateId}`, scopes: ['gates:decide', 'runs:read'] },
     { method: 'POST', path: `/v1/gates/${gateId}/decision`, body: { outcome: 'approve' }, scopes: ['gates:decide'] },
     { method: 'GET', path: '/v1/workflows/chaos-gated/stats', scopes: ['runs:read'] },
+    { method: 'GET', path: '/v1/tools', scopes: ['runs:read'] },
+    { method: 'POST', path: '/v1/goals', body: { goal: 'record it', template: 'chaos-gated' }, scopes: ['runs:start'] },
     { method: 'GET', path: '/v1/service-accounts', scopes: ['admin'] },
     {
       method: 'POST',

@@ -70,6 +70,8 @@ export const ERROR_CATEGORIES: Readonly<Record<string, ErrorCategory>> = {
   idempotency_key_reused: 'unprocessable',
   definition_invalid: 'unprocessable',
   policy_pack_invalid: 'unprocessable',
+  // A goal the planner could not turn into a valid, permitted plan (docs/planning.md): details name every issue.
+  plan_generation_failed: 'unprocessable',
   // Who calls (docs/security.md).
   unauthorized: 'unauthenticated',
   webhook_not_configured: 'unauthenticated',

@@ -1,6 +1,7 @@
 import { AuditController } from './audit.controller.js';
 import { ExternalTasksController } from './external-tasks.controller.js';
 import { GatesController } from './gates.controller.js';
+import { GoalsController } from './goals.controller.js';
 import { HealthController } from './health.controller.js';
 import { MemoryController } from './memory-api.controller.js';
 import { OperatorController } from './operator.controller.js';
@@ -10,6 +11,7 @@ import { RunsController } from './runs.controller.js';
 import { ServiceAccountsController } from './service-accounts.controller.js';
 import { StreamController } from './stream.controller.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
+import { ToolsController } from './tools.controller.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WorkflowsController } from './workflows.controller.js';
 
@@ -29,4 +31,6 @@ export const GATEWAY_CONTROLLERS = [
   SubscriptionsController,
   StreamController,
   PolicyPacksController,
+  ToolsController,
+  GoalsController,
 ] as const;

@@ -75,6 +75,10 @@ export const ENDPOINTS: readonly EndpointTemplate[] = [
   { name: 'create subscription', method: 'POST', path: () => '/v1/subscriptions' },
   { name: 'subscription', method: 'GET', path: (i) => `/v1/subscriptions/${i.subscriptionId}` },
   { name: 'subscription deliveries', method: 'GET', path: (i) => `/v1/subscriptions/${i.subscriptionId}/deliveries` },
+  { name: 'list tools', method: 'GET', path: () => '/v1/tools' },
+  // Its body needs `goal` and `template` strings, which no hostile body has: every one is refused (400) before the
+  // planner is asked; goals.controller.int.spec.ts forwards valid ones to a stand-in planner.
+  { name: 'start goal', method: 'POST', path: () => '/v1/goals' },
 ];
 
 /** Keys that mean something to JavaScript objects, and keys nobody expects. */

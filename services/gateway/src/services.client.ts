@@ -15,6 +15,8 @@ import type {
   RegisterPolicyPackResult,
   RegisterWorkflowRequest,
   RegisterWorkflowResult,
+  StartGoalRequest,
+  StartGoalResult,
   StartRunResult,
   StepStats,
   TriggerMessage,
@@ -76,6 +78,15 @@ export class ServicesClient {
   /** `lf.planner.start-run`. `caller`: who starts it, as authenticated (`Authenticator.forwardedCaller`); none for a webhook delivery. */
   startRun(trigger: TriggerMessage & ForwardedCaller): Promise<StartRunResult> {
     return this.request<StartRunResult>(subjects.plannerStartRun, trigger);
+  }
+
+  /**
+   * `lf.planner.start-goal`: plan a goal from the tool catalog and start its run (docs/planning.md), with the caller as
+   * authenticated (`Authenticator.forwardedCaller`). The planner's refusals keep their codes (`workflow_unknown`,
+   * `plan_generation_failed`, `input_invalid`, ...).
+   */
+  startGoal(request: StartGoalRequest): Promise<StartGoalResult> {
+    return this.request<StartGoalResult>(subjects.plannerStartGoal, request);
   }
 
   /** `lf.approval.decide-gate`, with the reviewer's own token. */
