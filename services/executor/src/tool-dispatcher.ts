@@ -39,7 +39,9 @@ export interface ToolCall {
  *   a live replica, which waits for the dead one's claim to lapse and then runs it);
  * - at once when the connection to NATS was lost and re-established (a reply sent meanwhile is gone);
  * - every 250 ms to 2 s while no worker listens (a worker restarting, or resubscribing after a reconnect); only when
- *   the step's timeout passes with no worker is it `tool_unavailable` (retryable).
+ *   the step's timeout passes with no worker is it `tool_unavailable` (retryable): the timeout passed, no copy was
+ *   answered, and a copy found no worker listening (the copies still in flight then are taken to find none either;
+ *   on a loaded machine the last one may time out before the server's no-responders status is read).
  */
 export async function callTool(nc: NatsConnection, call: ToolCall): Promise<ToolOutcome> {
   const started = performance.now();
@@ -48,6 +50,8 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
   const resendMs = resendIntervalMs(call.timeoutMs);
   const pending = new Set<Promise<Settled>>();
   let idleMs = 250;
+  /** The last copy's answer that no worker listens, if one came: what a timeout then means. */
+  let noWorker: unknown;
   try {
     for (;;) {
       const reconnected = nextReconnect(nc);
@@ -82,12 +86,14 @@ export async function callTool(nc: NatsConnection, call: ToolCall): Promise<Tool
       pending.delete(p);
       // A copy that found no worker listening is sent again after a pause (while others may still answer); any other
       // failure (the tool's error, the timeout) ends the call.
+      if (isNoResponders(settled.error)) noWorker = settled.error;
       if (!isNoResponders(settled.error) || remainingMs() <= 50) throw settled.error;
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(idleMs, remainingMs() - 25))));
       idleMs = Math.min(2_000, idleMs * 2);
     }
   } catch (error) {
-    return { ok: false, error: toStepError(error, call), durationMs: elapsed() };
+    const timedOut = error instanceof LedgerflowError && error.code === 'nats_timeout';
+    return { ok: false, error: toStepError(timedOut && noWorker ? noWorker : error, call), durationMs: elapsed() };
   }
 }
 
