@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication, NestExpressBodyParserOptionsFor } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -23,8 +23,18 @@ function keepRawBody(request: IncomingMessage, _response: unknown, buffer: Buffe
   (request as IncomingMessage & { rawBody?: Buffer }).rawBody = buffer;
 }
 
+/**
+ * How long an idle keep-alive connection stays open, in ms: longer than the idle timeouts of the clients and proxies
+ * in front (Node's fetch keeps a socket 4 s; load balancers commonly 60 s), so the gateway never closes a connection
+ * just as a client sends the next request on it (`other side closed`). Node's default is 5 s.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 function configure(app: INestApplication, context: ServiceContext<GatewayConfig>): void {
   const express = app as NestExpressApplication;
+  const server = express.getHttpServer() as Server;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000; // must exceed keepAliveTimeout (Node's http docs)
   express.use(httpServerTracing()); // first: a SERVER span per request, parent from `traceparent` (http-tracing.ts)
   // Nest leaves `verify` out of the option type because it sets it itself for `rawBody: true`, an option of
   // the application (created in service-runtime) that this gateway does not set; express passes it through.
