@@ -3,7 +3,7 @@ import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
-import type { RegisterWorkflowResult, StartRunResult } from '@ledgerflow/contracts';
+import type { RegisterWorkflowResult, StartGoalResult, StartRunResult } from '@ledgerflow/contracts';
 import { forwardedCallerActor, validateBody } from '@ledgerflow/service-runtime';
 import { SpanAttr, SpanKind, extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { RunForker } from './fork-run.js';
@@ -11,6 +11,8 @@ import type { ForkRunResult } from './fork-run.js';
 import { ForkRunDto } from './fork-run.dto.js';
 import { RunCommandDto, RunCommands } from './run-commands.js';
 import type { RunCommandResult } from './run-commands.js';
+import { GoalStarter } from './start-goal.js';
+import { StartGoalDto } from './start-goal.dto.js';
 import { RunStarter } from './start-run.js';
 import { StartRunDto } from './start-run.dto.js';
 import { RegisterWorkflowDto, registerWorkflow } from './register-workflow.js';
@@ -29,6 +31,7 @@ export class PlannerController {
     @Inject(RunCommands) private readonly commands: RunCommands,
     @Inject(BearerVerifier) private readonly verifier: BearerVerifier,
     @Inject(WorkflowCatalog) private readonly catalog: WorkflowCatalog,
+    @Inject(GoalStarter) private readonly goals: GoalStarter,
   ) {}
 
   /**
@@ -43,6 +46,23 @@ export class PlannerController {
       const actor = await forwardedCallerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
       const result = await this.starter.start(trigger, actor);
       span.setAttributes({ [SpanAttr.runId]: result.runId, [SpanAttr.workflowId]: trigger.workflowId });
+      return result;
+    });
+  }
+
+  /**
+   * `lf.planner.start-goal`: a goal planned by the template's generator, validated, policy-checked and recorded
+   * before anything runs (see `GoalStarter`). A forwarded token must hold `runs:start`.
+   */
+  @MessagePattern(subjects.plannerStartGoal)
+  startGoal(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<StartGoalResult> {
+    const parent = extractTraceContext(context.getHeaders());
+    return withSpan('planner.start-goal', { parent, kind: SpanKind.SERVER }, async (span) => {
+      const { token, serviceAccount, ...request } = validateBody(StartGoalDto, body);
+      const actor = await forwardedCallerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
+      span.setAttributes({ [SpanAttr.workflowId]: request.template });
+      const result = await this.goals.start(request, actor);
+      span.setAttributes({ [SpanAttr.runId]: result.runId });
       return result;
     });
   }

@@ -10,11 +10,19 @@ import { RunForker } from './fork-run.js';
 import { RecoveryConsumer } from './recovery.consumer.js';
 import { RunCommands } from './run-commands.js';
 import { SchedulerHost } from './scheduler.host.js';
+import { subjects } from '@ledgerflow/contracts';
+import type { PolicyDryRunResult } from '@ledgerflow/contracts';
+import { readToolCatalog, requestJson } from '@ledgerflow/messaging';
+import { generatorFor } from './planning/goal-generators.js';
+import { GoalStarter } from './start-goal.js';
 import { RunStarter } from './start-run.js';
 import { TriggersConsumer } from './triggers.consumer.js';
 import { WorkflowCatalog } from './workflow-catalog.js';
 import { WorkflowDirectories } from './workflow-directories.js';
 import { WorkflowRegistryHost } from './workflow-registry.host.js';
+
+/** How long the planner waits for the policy service's dry run of a generated plan (up to 50 steps), ms. */
+const DRY_RUN_TIMEOUT_MS = 10_000;
 
 @Module({})
 export class PlannerModule {
@@ -30,11 +38,21 @@ export class PlannerModule {
       context.logger,
     );
     const starter = new RunStarter(catalog, context.runs, context.privacy);
+    const goals = new GoalStarter(
+      catalog,
+      context.runs,
+      () => readToolCatalog(context.nc),
+      (request) =>
+        requestJson<PolicyDryRunResult>(context.nc, subjects.policyDryRun, request, { timeoutMs: DRY_RUN_TIMEOUT_MS }),
+      (template) => generatorFor(template),
+      context.privacy,
+    );
     return {
       module: PlannerModule,
       controllers: [PlannerController],
       providers: [
         { provide: RunStarter, useValue: starter },
+        { provide: GoalStarter, useValue: goals },
         { provide: BearerVerifier, useValue: bearerVerifierOf(context.config) },
         { provide: RunForker, useValue: new RunForker(context.runs) },
         RunCommands,

@@ -29,7 +29,8 @@ export const MAX_TRIGGER_PAYLOAD_BYTES = 256 * 1024;
  * matched on its tag too: the same key with another tag, or with none, is `idempotency_key_reused` (`field:
  * 'evaluation'`); the payload digest stays the payload's alone, so it compares with runs recorded before.
  *
- * @throws LedgerflowError `workflow_unknown`; ValidationError `payload_too_large`, `input_invalid` (naming
+ * @throws LedgerflowError `workflow_unknown`; ValidationError `workflow_requires_goal` (a goal template: its runs
+ *   start from a goal, `GoalStarter`), `payload_too_large`, `input_invalid` (naming
  *   each field and rule), `idempotency_key_reused` (details `{field: 'idempotencyKey', idempotencyKey,
  *   workflowId, runId}`, not retryable); DefinitionError/ValidationError from plan building.
  */
@@ -50,6 +51,13 @@ export class RunStarter {
       );
     }
     const definition = await this.definitions.resolve(trigger.workflowId);
+    if (definition.goal !== undefined) {
+      throw new ValidationError(
+        'workflow_requires_goal',
+        `workflow ${definition.id}@${definition.version} declares a goal, not steps: its runs start from a goal (POST /v1/goals with template ${JSON.stringify(definition.id)}), which generates the plan`,
+        { field: 'workflowId', workflowId: definition.id, workflowVersion: definition.version },
+      );
+    }
     const runId = runIdFor(definition.id, trigger.idempotencyKey);
     const payloadDigest = inputDigestOf(trigger.payload);
     const evaluation =
