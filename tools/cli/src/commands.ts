@@ -5,6 +5,7 @@ import { evalCommand } from './eval.command.js';
 import { runsListCommand } from './runs-list.command.js';
 import type { CliCommand } from './command.js';
 import { gatesCommands } from './gates.command.js';
+import { goalsRunCommand } from './goals.command.js';
 import { workflowsInsightsCommand } from './insights.command.js';
 import { workflowsLabelsCommand } from './labels.command.js';
 import { natsCredentialsCommand } from './nats-credentials.command.js';
@@ -19,6 +20,7 @@ import { startCommand } from './start.command.js';
 import { statusCommand } from './status.command.js';
 import { stopCommand } from './stop.command.js';
 import { tokenCommand } from './token.command.js';
+import { toolsListCommand } from './tools.command.js';
 import { triggersCommand } from './triggers.command.js';
 import { workflowsCommands } from './workflows.command.js';
 import { workflowsLocalCommands } from './workflows-validate.command.js';
@@ -39,6 +41,8 @@ export function allCommands(): CliCommand[] {
     ...runsWatchCommands,
     ...runsReplayCommands,
     ...runsOperateCommands,
+    goalsRunCommand,
+    toolsListCommand,
     ...gatesCommands,
     ...policiesCommands,
     policyTestCommand,
