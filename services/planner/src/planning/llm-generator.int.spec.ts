@@ -117,7 +117,7 @@ describe('llm generator against a local OpenAI-compatible model server', () => {
   it.each([
     ['cycle', 'plan_cycle', 'plan has a dependency cycle'],
     ['undeclared-tool', 'declared_tool', 'crm.delete_account, which is not in the tool catalog'],
-    ['fifty-one-steps', 'workflow_depth_exceeded', 'the plan has 51 steps; the limit is 50'],
+    ['fifty-one-steps', 'max_steps', '51 steps exceed the limit of 50 steps for this goal'],
   ])('sends a %s plan back with its issues, then refuses it after 3 attempts naming them', async (file, rule, text) => {
     const request = await tokenizedRequest();
     const { server: model, generator } = await serve(file, file, file);
@@ -138,7 +138,8 @@ describe('llm generator against a local OpenAI-compatible model server', () => {
     const request = await tokenizedRequest();
     const { generator } = await serve('undeclared-tool', 'good-plan');
     const { data } = await generatePlan(generator, request, (s) => generatedPlanIssues(request, s));
-    expect(data.attempts.map((a) => a.issues.map((i) => i.rule))).toEqual([['declared_tool'], []]);
+    // The undeclared tool is named once; its agent does not hold it either.
+    expect(data.attempts.map((a) => a.issues.map((i) => i.rule))).toEqual([['declared_tool', 'agent_capability'], []]);
   });
 
   it('fails model_timeout when the model answers after the timeout, without retrying', async () => {

@@ -2,7 +2,10 @@ import type { ToolCatalogEntry } from '@ledgerflow/contracts';
 import type { WorkflowDefinition } from '@ledgerflow/definitions';
 import type { GenerateRequest } from './plan-generator.js';
 
-/** A goal template: agents and defaults, no steps (the generator supplies them). */
+/**
+ * A goal template: agents and defaults, no steps (the generator supplies them); it declares under `tools` every tool
+ * action its agents hold, as a parsed definition must (a capability names a declared tool action).
+ */
 export function goalTemplate(
   agents: Record<string, string[]>,
   extra: Partial<WorkflowDefinition> = {},
@@ -13,7 +16,7 @@ export function goalTemplate(
     title: 'goal template',
     source: 'test',
     inputSchema: true,
-    tools: {},
+    tools: toolsOf(agents),
     agents,
     steps: [],
     concurrency: 4,
@@ -21,6 +24,16 @@ export function goalTemplate(
     policies: [],
     ...extra,
   };
+}
+
+/** `tool -> actions` from agents' capabilities `tool.action`. */
+function toolsOf(agents: Record<string, string[]>): Record<string, string[]> {
+  const tools: Record<string, string[]> = {};
+  for (const capability of Object.values(agents).flat()) {
+    const [tool, action] = capability.split('.') as [string, string];
+    tools[tool] = [...new Set([...(tools[tool] ?? []), action])].sort();
+  }
+  return tools;
 }
 
 type Props = Record<string, string>;

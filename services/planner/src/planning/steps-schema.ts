@@ -7,7 +7,7 @@ import type { StepDraft } from './generated-step.js';
  * The JSON Schema (draft-07) of what the `llm` generator asks a model for: `{ steps: [...] }`, each step as a
  * definition writes it (`id`, `name`, `tool`, `action`, `agent`, `dependsOn`, `input`), the defaults left to the
  * definition format. `maxSteps`: sent to the model as `maxItems`; without it (the generator's own shape check) the
- * step count is left to the plan's validation, which names `workflow_depth_exceeded` as for a written plan.
+ * step count is left to the plan's validation, which names `max_steps` with the goal's limit.
  */
 export function stepsSchema(maxSteps?: number): Record<string, unknown> {
   return {
