@@ -73,7 +73,7 @@ describe('the catalog generator over the goal-triage tools', () => {
     }
   });
 
-  it('plans classify and the account lookup in parallel, the draft after both, the refund after the lookup', async () => {
+  it('plans classify and the account lookup in parallel, the refund after the lookup, the draft after all three', async () => {
     const steps = await plan();
     expect(shape(steps)).toEqual([
       {
@@ -109,12 +109,15 @@ describe('the catalog generator over the goal-triage tools', () => {
         tool: 'support',
         action: 'draft_reply',
         agent: 'triage-agent',
-        dependsOn: ['classify', 'lookup_account'],
+        // The refund's outputs are optional inputs of the draft, taken because the plan has a refund step already
+        // (refundId is regressed before replyDraft, in name order): the draft follows the refund.
+        dependsOn: ['classify', 'lookup_account', 'refund'],
         input: {
           category: '=steps.classify.output.category',
           message: '=input.message',
           plan: '=steps.lookup_account.output.plan',
-          amount: '=input.amount',
+          refundId: '=steps.refund.output.refundId',
+          refundedAmount: '=steps.refund.output.refundedAmount',
           urgency: '=steps.classify.output.urgency',
         },
       },

@@ -69,13 +69,14 @@ describe('goal-triage tools over NATS', () => {
 
   it('support.draft_reply drafts from the category, plan, urgency and refund, without quoting the ticket', async () => {
     const message = 'My card 4111 1111 1111 1111 was charged twice.';
+    const refund = { refundId: 'RF-0123456789AB', refundedAmount: 49.9 };
     const value = valueOf(
       await harness.call('support', 'draft_reply', {
-        input: { category: 'billing', plan: 'pro', message, urgency: 'high', amount: 49.9 },
+        input: { category: 'billing', plan: 'pro', message, urgency: 'high', ...refund },
       }),
     );
     const { replyDraft } = value.output as { replyDraft: string };
-    expect(replyDraft).toContain('Your refund request of EUR 49.90 has been passed to billing');
+    expect(replyDraft).toContain('We have refunded EUR 49.90 to your account (reference RF-0123456789AB)');
     expect(replyDraft).toContain('high priority');
     expect(replyDraft).toContain('within one business day');
     expect(replyDraft).not.toContain('4111');

@@ -1,13 +1,14 @@
 import type { Category, Urgency } from './classify-rules.js';
 import type { Plan } from './crm-lookup-account.tool.js';
 
-/** What a reply is drafted from: the classification, the account's plan, the ticket and a requested refund (EUR). */
+/** What a reply is drafted from: the classification, the account's plan, the ticket and a refund made (EUR). */
 export interface ReplyFacts {
   readonly category: Category;
   readonly plan: Plan;
   readonly message: string;
   readonly urgency?: Urgency;
-  readonly amount?: number;
+  readonly refundId?: string;
+  readonly refundedAmount?: number;
 }
 
 const OPENING: Readonly<Record<Category, string>> = {
@@ -35,16 +36,15 @@ export const eur = (amount: number): string =>
   `EUR ${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 /**
- * A reply draft from fixed templates (no model): an opening and a body per category, a line on a requested refund
- * (the refund itself is billing's to make, and may wait for a reviewer's approval), a priority line for an urgent
- * ticket, the service level of the plan. The same facts give the same text; the customer's message is not quoted
+ * A reply draft from fixed templates (no model): an opening and a body per category, a line on the refund made
+ * (when the plan refunded before drafting), a priority line for an urgent ticket, the service level of the plan. The same facts give the same text; the customer's message is not quoted
  * (a draft must not copy personal data the ticket may hold).
  */
 export function draftReply(facts: ReplyFacts): string {
   const lines = [OPENING[facts.category], BODY[facts.category]];
-  if (facts.amount !== undefined && facts.amount > 0) {
+  if (facts.refundId !== undefined && facts.refundedAmount !== undefined) {
     lines.push(
-      `Your refund request of ${eur(facts.amount)} has been passed to billing; you will get a confirmation once it is processed.`,
+      `We have refunded ${eur(facts.refundedAmount)} to your account (reference ${facts.refundId}); it reaches your card within 5 business days.`,
     );
   }
   if (facts.urgency === 'high') lines.push('We have marked your ticket as high priority.');

@@ -15,7 +15,8 @@ const inputSchema = {
     plan: { type: 'string', enum: [...PLANS] },
     message: { type: 'string', minLength: 1, maxLength: 10_000 },
     urgency: { type: 'string', enum: [...URGENCIES] },
-    amount: { type: 'number', minimum: 0, description: 'refund the customer asks for, EUR' },
+    refundId: { type: 'string', minLength: 1 },
+    refundedAmount: { type: 'number', minimum: 0, description: 'EUR' },
   },
 } as const;
 
@@ -27,7 +28,9 @@ const outputSchema = {
 
 /**
  * `support.draft_reply`: a reply draft for an agent to send, from the ticket's category and urgency, the customer's
- * plan and a requested refund ({@link draftReply}, fixed templates). Cost hint: 0.001 USD and 30 ms a call.
+ * plan and, when given, the refund made ({@link draftReply}, fixed templates). `refundId`/`refundedAmount` are optional
+ * inputs: the catalog generator passes them when the plan has a refund step already (docs/planning.md), so the draft
+ * then follows the refund, and its approval. Cost hint: 0.001 USD and 30 ms a call.
  */
 export function supportDraftReplyTool() {
   return defineTool<ReplyFacts, DraftReplyOutput>({
