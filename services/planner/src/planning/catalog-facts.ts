@@ -45,12 +45,18 @@ function jsonTypeOf(value: unknown): string {
 }
 
 /**
- * The run input's facts: the template's `inputSchema` properties when it declares any, else the input value's own
- * keys with the types of their values.
+ * The run input's facts: the template's `inputSchema` properties when it declares any — those it requires, and the
+ * optional ones this input has (an optional property the input leaves out supplies nothing: a step reading it would
+ * read nothing) — else the input value's own keys with the types of their values.
  */
 export function inputFacts(template: WorkflowDefinition, input: unknown): Fact[] {
   const declared = schemaFacts(template.inputSchema);
-  if (declared.length > 0) return declared;
+  const given =
+    input !== null && typeof input === 'object' && !Array.isArray(input) ? Object.keys(input) : ([] as string[]);
+  if (declared.length > 0) {
+    const required = new Set(requiredNames(template.inputSchema));
+    return declared.filter((fact) => required.has(fact.name) || given.includes(fact.name));
+  }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return [];
   return Object.entries(input as Record<string, unknown>)
     .map(([name, value]) => ({ name, types: [jsonTypeOf(value)] }))

@@ -1,7 +1,7 @@
 import { LedgerflowError } from '@ledgerflow/domain';
 import { CatalogGenerator, catalogPlan } from './catalog-generator.js';
 import { generatedPlanIssues } from './plan-issues.js';
-import { entry, goalTemplate, ticketCatalog, ticketRequest } from './planning-fixtures.spec-util.js';
+import { entry, goalTemplate, ticketCatalog, ticketRequest, ticketTemplate } from './planning-fixtures.spec-util.js';
 
 const failure = (run: () => unknown): LedgerflowError => {
   try {
@@ -30,6 +30,23 @@ describe('catalog generator', () => {
     });
     expect(steps[2]).toMatchObject({ retry: { maxAttempts: 1 }, timeoutMs: 30_000, optional: false, policyTags: [] });
     expect(generatedPlanIssues(ticketRequest, steps)).toEqual([]);
+  });
+
+  it('wires an optional input property the template declares only when the run input has it', () => {
+    const template = goalTemplate(ticketTemplate.agents as Record<string, string[]>, {
+      inputSchema: {
+        type: 'object',
+        required: ['ticketText', 'customerId'],
+        properties: { ticketText: { type: 'string' }, customerId: { type: 'string' }, signature: { type: 'string' } },
+      },
+    });
+    const without = catalogPlan({ ...ticketRequest, template });
+    expect(without.find((s) => s.id === 'draft_reply')?.input).not.toHaveProperty('signature');
+    expect(generatedPlanIssues({ ...ticketRequest, template }, without)).toEqual([]);
+    const input = { ...(ticketRequest.input as object), signature: 'Ana' };
+    const signed = catalogPlan({ ...ticketRequest, template, input });
+    expect(signed.find((s) => s.id === 'draft_reply')?.input).toMatchObject({ signature: '=input.signature' });
+    expect(generatedPlanIssues({ ...ticketRequest, template, input }, signed)).toEqual([]);
   });
 
   it('prefers the cheaper of two producers, and follows allowedTools', () => {
