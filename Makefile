@@ -80,7 +80,10 @@ int: install nats build
 e2e: install nats chromium prometheus build
 	$(JEST) $(ARGS) --testMatch '**/*.e2e.spec.ts'
 
+# The goal example first (a support ticket planned from the tool catalog), then claim-review, which ends with what
+# memory learned of it (ARGS=--keep keeps claim-review's stack up afterwards).
 demo: install nats build
+	node examples/goal-triage/dist/demo.js
 	node examples/claim-review/dist/demo.js $(ARGS)
 
 # PEER=restate (or `make bench-peer`): the Restate reference right after, side by side (examples/bench/src/peer.ts).
