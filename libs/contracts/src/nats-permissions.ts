@@ -68,6 +68,8 @@ export const SERVICE_CONSUMERS: Readonly<
   planner: [
     [TRIGGERS_STREAM, 'planner'],
     [EVENTS_STREAM, 'planner-recovery'],
+    [EVENTS_STREAM, 'planner-adaptive-StepSucceeded'],
+    [EVENTS_STREAM, 'planner-adaptive-StepFailed'],
   ],
   executor: EXECUTOR_EVENT_TYPES.map((type) => [EVENTS_STREAM, executorDurable(type)] as const),
   policy: [],

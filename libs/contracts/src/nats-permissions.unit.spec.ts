@@ -69,3 +69,17 @@ describe('tool catalog permissions', () => {
     }
   });
 });
+
+describe('consumer permissions', () => {
+  it("the planner pulls its adaptive steps' durables (one per step outcome); no other service may", () => {
+    const durables = ['planner-adaptive-StepSucceeded', 'planner-adaptive-StepFailed'];
+    for (const service of NATS_SERVICE_PRINCIPALS) {
+      const publish = servicePermissions(service, '_INBOX_U').publish;
+      for (const durable of durables) {
+        const held = publish.includes(`$JS.API.CONSUMER.MSG.NEXT.LF_EVENTS.${durable}`);
+        expect([service, durable, held]).toEqual([service, durable, service === 'planner']);
+        expect(publish.includes(`lf.dlq.${durable}`)).toBe(service === 'planner');
+      }
+    }
+  });
+});

@@ -101,17 +101,25 @@ const recovery = {
 /**
  * `goal:` instead of `steps:` (docs/definitions.md, "Goals"): the steps are generated per run from the goal a caller
  * sends (`POST /v1/goals`). `llm` (model, base URL, the name of the environment variable holding the API key, a
- * timeout) with the `llm` generator only; `review`: a human gate on the generated plan.
+ * timeout) with the `llm` generator only; `review`: a human gate on the generated plan; `adaptive: true` (needs
+ * `llm`): after each step outcome the planner may ask the model for added steps.
  */
 const goal = {
   type: 'object',
   additionalProperties: false,
   required: ['generator'],
-  if: { properties: { generator: { const: 'llm' } } },
-  then: { required: ['llm'] },
-  else: { properties: { llm: false } },
+  allOf: [
+    {
+      if: { properties: { generator: { const: 'llm' } } },
+      then: { required: ['llm'] },
+      else: { properties: { llm: false } },
+    },
+    // Adaptive steps are proposed by the template's model: `adaptive: true` needs `llm` (so the llm generator).
+    { if: { required: ['adaptive'], properties: { adaptive: { const: true } } }, then: { required: ['llm'] } },
+  ],
   properties: {
     generator: { enum: ['catalog', 'llm'] },
+    adaptive: { type: 'boolean' },
     llm: {
       type: 'object',
       additionalProperties: false,

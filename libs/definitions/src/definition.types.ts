@@ -144,13 +144,20 @@ export interface LlmSpec {
 /**
  * A goal template's `goal:`, normalized. `generator`: `catalog` (deterministic backward chaining over the tool
  * catalog) or `llm` (with `llm`); `maxAttempts` 1..5 (default 3): generations tried before `plan_generation_failed`;
- * `review`: a human gate (reviewers, `slaSeconds`) before the generated plan's first steps; `desiredOutputs`: the
- * default JSON Schema of what the plan must produce (a goal may send its own); `constraints`: limits every goal of
- * this template keeps (a goal's own constraints can only narrow them).
+ * `review`: a human gate (reviewers, `slaSeconds`) before the generated plan's first steps; `adaptive`: the model may
+ * add steps after each step outcome; `desiredOutputs`: the default JSON Schema of what the plan must produce (a goal
+ * may send its own); `constraints`: limits every goal of this template keeps (a goal's own constraints can only
+ * narrow them).
  */
 export interface GoalSpec {
   readonly generator: PlanGeneratorName;
   readonly llm?: LlmSpec;
+  /**
+   * `true`: adaptive steps. After a step of a run succeeds or fails for good, the planner asks the `llm` model for
+   * steps to add (validated and policy-checked like the generated plan, recorded as `PlanRevised` by `planner:llm`).
+   * Absent (or false): the generated plan is all the run does. Requires `llm`.
+   */
+  readonly adaptive?: boolean;
   readonly maxAttempts: number;
   readonly review?: GateSpec;
   readonly desiredOutputs?: JsonSchema;

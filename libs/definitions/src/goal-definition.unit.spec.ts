@@ -52,7 +52,22 @@ describe('a goal template (goal: instead of steps:)', () => {
     });
   });
 
+  it('keeps adaptive: true with the llm generator, and drops adaptive: false', () => {
+    const llm = '  generator: llm\n  llm: { model: m, baseUrl: "http://x", apiKeyEnv: K }';
+    expect(parseDefinition(template(`${llm}\n  adaptive: true`), 'ticket-goal.yaml').goal?.adaptive).toBe(true);
+    expect(parseDefinition(template(`${llm}\n  adaptive: false`), 'ticket-goal.yaml').goal).not.toHaveProperty(
+      'adaptive',
+    );
+  });
+
   it.each([
+    [
+      'adaptive with the catalog generator',
+      template('  generator: catalog\n  adaptive: true'),
+      '/goal/llm',
+      'required',
+    ],
+    ['adaptive as a string', template('  generator: catalog\n  adaptive: "yes"'), '/goal/adaptive', 'type'],
     [
       'both steps and goal',
       template('  generator: catalog', 'steps: [{ id: a, tool: tickets, action: classify, agent: triage }]'),

@@ -55,6 +55,7 @@ export interface RawStep {
 export interface RawGoal {
   generator: 'catalog' | 'llm';
   llm?: { model: string; baseUrl: string; apiKeyEnv: string; timeout?: Duration };
+  adaptive?: boolean;
   maxAttempts?: number;
   review?: { reviewers: string[]; sla?: Duration };
   desiredOutputs?: JsonSchema;
@@ -146,12 +147,16 @@ function normalize(raw: RawDefinition, source: string): WorkflowDefinition {
   };
 }
 
-/** `goal` with its defaults (`GOAL_DEFAULTS`), `llm.timeout` in ms and `review.sla` in whole seconds. */
+/**
+ * `goal` with its defaults (`GOAL_DEFAULTS`), `llm.timeout` in ms and `review.sla` in whole seconds; `adaptive` kept
+ * only when true.
+ */
 function normalizeGoal(raw: RawGoal): GoalSpec {
-  const { llm, review, maxAttempts = GOAL_DEFAULTS.maxAttempts, ...rest } = raw;
+  const { llm, review, adaptive, maxAttempts = GOAL_DEFAULTS.maxAttempts, ...rest } = raw;
   return {
     ...rest,
     maxAttempts,
+    ...(adaptive === true ? { adaptive } : {}),
     ...(llm === undefined
       ? {}
       : {

@@ -170,7 +170,11 @@ export type FailExternalStep = DomainCommand<
   'FailExternalStep',
   { stepId: string; reason: string; actor: ReviewerActor }
 >;
-/** `runDurationMs`: the whole run's duration, used if the revision leaves nothing to run. */
+/**
+ * `runDurationMs`: the whole run's duration, used if the revision leaves nothing to run. `generated`: the steps were
+ * proposed by a plan generator (the planner's adaptive steps, author `planner:llm`): how, in `PlanGenerated`'s shape,
+ * recorded as `PlanRevised.generated` so replay and forks never ask the model again.
+ */
 export type RevisePlan = DomainCommand<
   'RevisePlan',
   {
@@ -180,6 +184,7 @@ export type RevisePlan = DomainCommand<
     addSteps: readonly PlanStep[];
     removeStepIds: readonly string[];
     runDurationMs: number;
+    generated?: PlanGeneration;
   }
 >;
 /**

@@ -1,5 +1,5 @@
 import type { CancelRun, RecoverStep, RetryStep, RevisePlan, SkipStep } from './commands.js';
-import { cancelRun } from './decide-run.js';
+import { cancelRun, validateGeneration } from './decide-run.js';
 import { concludeRun, refuse, requireActive, requireStep } from './decide-support.js';
 import { RunErrorCodes, ValidationError } from './errors.js';
 import type { RunEvent } from './events.js';
@@ -112,11 +112,13 @@ export function skipStep({ data }: SkipStep, state: RunState, now: string): RunE
  * @throws DomainError run_not_running, run_revision_empty, step_not_found (a removed id),
  *   run_step_already_started (a removed step is running or succeeded), run_step_id_retired (an added id
  *   belonged to a removed step that had started or opened a gate). @throws ValidationError from `validatePlan`;
- *   `plan_invalid_step` (field `learnedFrom`) for an added step claiming to come from a learned rule.
+ *   `plan_invalid_step` (field `learnedFrom`) for an added step claiming to come from a learned rule;
+ *   `run_invalid_generation` for a `generated` record that `StartRun` would refuse (no attempt, issues in the last).
+ *   `generated` (the planner's adaptive steps) is recorded as `PlanRevised.generated`.
  */
 export function revisePlan({ data }: RevisePlan, state: RunState, now: string): RunEvent[] {
   requireActive(state, true);
-  const { author, reason, rule, addSteps, removeStepIds } = data;
+  const { author, reason, rule, addSteps, removeStepIds, generated } = data;
   if (addSteps.length === 0 && removeStepIds.length === 0)
     refuse(RunErrorCodes.REVISION_EMPTY, 'a revision must add or remove at least one step', {});
   const learned = addSteps.find((step) => step.learnedFrom !== undefined);
@@ -127,6 +129,7 @@ export function revisePlan({ data }: RevisePlan, state: RunState, now: string): 
       { stepId: learned.id, field: 'learnedFrom' },
     );
   }
+  if (generated !== undefined) validateGeneration(generated);
   checkRevision(state, addSteps, removeStepIds);
   const revised: RunEvent = {
     type: 'PlanRevised',
@@ -137,6 +140,7 @@ export function revisePlan({ data }: RevisePlan, state: RunState, now: string): 
       ...(rule === undefined ? {} : { rule }),
       addedSteps: addSteps,
       removedStepIds: removeStepIds,
+      ...(generated === undefined ? {} : { generated }),
     },
   };
   return settle(state, [revised], now, data.runDurationMs, 'plan_revised', false);

@@ -85,6 +85,50 @@ describe('RevisePlan', () => {
       ]);
   });
 
+  it("records a generator's proposal (adaptive steps) as PlanRevised.generated; a refused attempt last is refused", () => {
+    const c = aStep('c', { dependsOn: ['a'] });
+    const generated = {
+      generator: 'llm' as const,
+      goal: 'echo the number',
+      model: 'm',
+      prompt: '[system]\n...',
+      response: '{"steps":[...]}',
+      attempts: [{ issues: [{ rule: 'plan_cycle', path: '/steps', message: 'cycle' }] }, { issues: [] }],
+      catalogDigest: 'sha256:00',
+    };
+    const adaptive = (data: typeof generated): RunCommand => ({
+      type: 'RevisePlan',
+      data: {
+        author: 'planner:llm',
+        reason: 'step "a" succeeded',
+        addSteps: [c],
+        removeStepIds: [],
+        runDurationMs: 1,
+        generated: data,
+      },
+    });
+    const [revised] = runSpec(ev.started(plan)).when(adaptive(generated)).events();
+    expect(revised).toEqual({
+      type: 'PlanRevised',
+      data: {
+        revision: 1,
+        author: 'planner:llm',
+        reason: 'step "a" succeeded',
+        addedSteps: [c],
+        removedStepIds: [],
+        generated,
+      },
+    });
+    expect(foldRun([...ev.started(plan), revised as RunEvent]).plan?.steps.map((step) => step.id)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    runSpec(ev.started(plan))
+      .when(adaptive({ ...generated, attempts: [...generated.attempts].reverse() }))
+      .thenThrows('run_invalid_generation', { field: 'generated.attempts.1.issues' });
+  });
+
   it('replaces a failed step and its dependant, then resumes the paused run', () => {
     const fallback = aStep('a2');
     const b2 = aStep('b', { dependsOn: ['a2'] });

@@ -70,7 +70,11 @@ export function startRun({ data }: StartRun, state: RunState): RunEvent[] {
 
 const GENERATORS: ReadonlySet<string> = new Set<PlanGeneratorName>(['catalog', 'llm']);
 
-function validateGeneration(generated: PlanGeneration): void {
+/**
+ * `generated` may be recorded: a known generator, a non-empty goal, at least one attempt, the last one without issues.
+ * @throws ValidationError `run_invalid_generation` naming the field (`details.field`: `generated.<field>`).
+ */
+export function validateGeneration(generated: PlanGeneration): void {
   const fail = (field: string, message: string): never => {
     throw new ValidationError('run_invalid_generation', `generated.${field} ${message}`, {
       field: `generated.${field}`,

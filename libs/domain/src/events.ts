@@ -166,7 +166,8 @@ export type PlanGenerated = DomainEvent<'PlanGenerated', PlanGeneration>;
  * (steps a tool result added); `rule` names the recovery rule that produced it, if any; `recommendationId`: set when
  * that rule is a learned one, the accepted recommendation it came from (its added steps carry `learnedFrom`);
  * `addedDependencies`: step id -> dependencies added to that (existing) step, e.g. a recovered step now waiting for
- * its recovery steps.
+ * its recovery steps. `generated`: set when a plan generator proposed the added steps (adaptive steps of a goal run,
+ * author `planner:llm`): the model's exchange and each attempt's issues, as `PlanGenerated` records them.
  */
 export type PlanRevised = DomainEvent<
   'PlanRevised',
@@ -179,6 +180,7 @@ export type PlanRevised = DomainEvent<
     addedSteps: readonly PlanStep[];
     removedStepIds: readonly string[];
     addedDependencies?: Readonly<Record<string, readonly string[]>>;
+    generated?: PlanGeneration;
   }
 >;
 export type StepPolicyEvaluated = DomainEvent<

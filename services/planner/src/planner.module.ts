@@ -3,6 +3,8 @@ import type { DynamicModule } from '@nestjs/common';
 import { BearerVerifier, bearerVerifierOf } from '@ledgerflow/auth';
 import type { ServiceContext } from '@ledgerflow/service-runtime';
 import type { PlannerConfig } from './planner.config.js';
+import { AdaptiveConsumer } from './adaptive.consumer.js';
+import { AdaptiveSteps, llmProposerFor } from './adaptive-steps.js';
 import { AnchorHost } from './anchor.host.js';
 import { EventRelayHost } from './event-relay.host.js';
 import { PlannerController } from './planner.controller.js';
@@ -11,7 +13,7 @@ import { RecoveryConsumer } from './recovery.consumer.js';
 import { RunCommands } from './run-commands.js';
 import { SchedulerHost } from './scheduler.host.js';
 import { subjects } from '@ledgerflow/contracts';
-import type { PolicyDryRunResult } from '@ledgerflow/contracts';
+import type { PolicyDryRunRequest, PolicyDryRunResult } from '@ledgerflow/contracts';
 import { readToolCatalog, requestJson } from '@ledgerflow/messaging';
 import { generatorFor } from './planning/goal-generators.js';
 import { GoalStarter } from './start-goal.js';
@@ -38,14 +40,24 @@ export class PlannerModule {
       context.logger,
     );
     const starter = new RunStarter(catalog, context.runs, context.privacy);
+    const readCatalog = () => readToolCatalog(context.nc);
+    const dryRun = (request: PolicyDryRunRequest) =>
+      requestJson<PolicyDryRunResult>(context.nc, subjects.policyDryRun, request, { timeoutMs: DRY_RUN_TIMEOUT_MS });
     const goals = new GoalStarter(
       catalog,
       context.runs,
-      () => readToolCatalog(context.nc),
-      (request) =>
-        requestJson<PolicyDryRunResult>(context.nc, subjects.policyDryRun, request, { timeoutMs: DRY_RUN_TIMEOUT_MS }),
+      readCatalog,
+      dryRun,
       (template) => generatorFor(template),
       context.privacy,
+    );
+    const adaptive = new AdaptiveSteps(
+      context.runs,
+      catalog,
+      readCatalog,
+      dryRun,
+      (template) => llmProposerFor(template),
+      context.logger,
     );
     return {
       module: PlannerModule,
@@ -57,6 +69,8 @@ export class PlannerModule {
         { provide: RunForker, useValue: new RunForker(context.runs) },
         RunCommands,
         RecoveryConsumer,
+        { provide: AdaptiveSteps, useValue: adaptive },
+        AdaptiveConsumer,
         TriggersConsumer,
         EventRelayHost,
         AnchorHost,

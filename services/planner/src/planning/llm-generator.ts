@@ -3,7 +3,7 @@ import { generateText, jsonSchema, NoObjectGeneratedError, NoOutputGeneratedErro
 import type { PlanIssue } from '@ledgerflow/contracts';
 import type { LedgerflowError } from '@ledgerflow/domain';
 import { generatedStep } from './generated-step.js';
-import { llmPrompt, promptText } from './llm-prompt.js';
+import { adaptivePrompt, llmPrompt, promptText, type AdaptiveRequest, type LlmPrompt } from './llm-prompt.js';
 import { planGenerationFailed, stepLimitOf } from './plan-generation-error.js';
 import type { GeneratedSteps, GenerateRequest, PlanGenerator } from './plan-generator.js';
 import { checkStepsShape, stepsSchema } from './steps-schema.js';
@@ -45,9 +45,28 @@ export class LlmGenerator implements PlanGenerator {
   constructor(private readonly config: LlmGeneratorConfig) {}
 
   async generate(request: GenerateRequest): Promise<GeneratedSteps> {
-    const { model } = this.config;
     const schema = stepsSchema(stepLimitOf(request));
-    const prompt = llmPrompt(request, schema);
+    return this.complete(llmPrompt(request, schema), schema, false);
+  }
+
+  /**
+   * Adaptive steps (docs/planning.md, "Adaptive steps"): asks the model which steps to add to a running plan after
+   * a step outcome (`adaptivePrompt`), at most `request.budget`. `{ steps: [] }` is a valid answer (nothing to add).
+   * Records as {@link generate} does; the steps are the caller's to validate against the plan.
+   * @throws LedgerflowError `plan_generation_failed`, the reasons of {@link generate}.
+   */
+  async proposeSteps(request: AdaptiveRequest): Promise<GeneratedSteps> {
+    const schema = stepsSchema(request.budget, 0);
+    return this.complete(adaptivePrompt(request, schema), schema, true);
+  }
+
+  /** One model call answering `schema`, its output checked (`allowEmpty`: `{ steps: [] }` passes). */
+  private async complete(
+    prompt: LlmPrompt,
+    schema: Record<string, unknown>,
+    allowEmpty: boolean,
+  ): Promise<GeneratedSteps> {
+    const { model } = this.config;
     const timeoutMs = this.config.timeoutMs ?? LLM_DEFAULT_TIMEOUT_MS;
     const provider = createOpenAICompatible({
       name: 'ledgerflow',
@@ -80,7 +99,7 @@ export class LlmGenerator implements PlanGenerator {
     } catch (error) {
       throw this.invalid(result.text, [{ rule: 'json', path: '/', message: (error as Error).message }], usage);
     }
-    const shape = checkStepsShape(parsed);
+    const shape = checkStepsShape(parsed, { allowEmpty });
     if ('issues' in shape) throw this.invalid(result.text, shape.issues, usage);
     return {
       steps: shape.steps.map(generatedStep),

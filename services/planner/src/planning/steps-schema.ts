@@ -7,9 +7,10 @@ import type { StepDraft } from './generated-step.js';
  * The JSON Schema (draft-07) of what the `llm` generator asks a model for: `{ steps: [...] }`, each step as a
  * definition writes it (`id`, `name`, `tool`, `action`, `agent`, `dependsOn`, `input`), the defaults left to the
  * definition format. `maxSteps`: sent to the model as `maxItems`; without it (the generator's own shape check) the
- * step count is left to the plan's validation, which names `max_steps` with the goal's limit.
+ * step count is left to the plan's validation, which names `max_steps` with the goal's limit. `minSteps`: 1 for a
+ * plan (default); 0 for adaptive steps, where `{ steps: [] }` means nothing to add.
  */
-export function stepsSchema(maxSteps?: number): Record<string, unknown> {
+export function stepsSchema(maxSteps?: number, minSteps = 1): Record<string, unknown> {
   return {
     type: 'object',
     additionalProperties: false,
@@ -17,7 +18,7 @@ export function stepsSchema(maxSteps?: number): Record<string, unknown> {
     properties: {
       steps: {
         type: 'array',
-        minItems: 1,
+        minItems: minSteps,
         ...(maxSteps === undefined ? {} : { maxItems: maxSteps }),
         items: {
           type: 'object',
@@ -43,12 +44,20 @@ export function stepsSchema(maxSteps?: number): Record<string, unknown> {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-const validateShape = ajv.compile<{ steps: StepDraft[] }>(stepsSchema());
+const validatePlanShape = ajv.compile<{ steps: StepDraft[] }>(stepsSchema());
+const validateAddedShape = ajv.compile<{ steps: StepDraft[] }>(stepsSchema(undefined, 0));
 
-/** The model's parsed answer checked against {@link stepsSchema} (no count limit): the steps, or the issues. */
-export function checkStepsShape(value: unknown): { steps: StepDraft[] } | { issues: PlanIssue[] } {
-  if (validateShape(value)) return { steps: value.steps };
-  return { issues: (validateShape.errors ?? []).map(issueOf) };
+/**
+ * The model's parsed answer checked against {@link stepsSchema} (no count limit; `allowEmpty`: `{ steps: [] }`
+ * passes, as for adaptive steps): the steps, or the issues.
+ */
+export function checkStepsShape(
+  value: unknown,
+  options: { readonly allowEmpty?: boolean } = {},
+): { steps: StepDraft[] } | { issues: PlanIssue[] } {
+  const validate = options.allowEmpty === true ? validateAddedShape : validatePlanShape;
+  if (validate(value)) return { steps: value.steps };
+  return { issues: (validate.errors ?? []).map(issueOf) };
 }
 
 function issueOf(error: ErrorObject): PlanIssue {
