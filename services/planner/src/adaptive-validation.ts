@@ -1,6 +1,7 @@
 import type { PlanIssue } from '@ledgerflow/contracts';
 import type { PlanStep, RunState } from '@ledgerflow/domain';
-import { resolveStepInput, type StepDefinition } from '@ledgerflow/definitions';
+import type { StepDefinition } from '@ledgerflow/definitions';
+import { dryRunInput, policyIssues } from './planning/goal-validation.js';
 import type { PolicyDryRunner } from './planning/goal-validation.js';
 import { generatedPlanIssues } from './planning/plan-issues.js';
 import type { GenerateRequest } from './planning/plan-generator.js';
@@ -62,38 +63,5 @@ export async function addedStepIssues(
   });
   if (structural.length > 0) return structural;
   const outputs = recordedOutputs(state);
-  const proposed = await Promise.all(
-    added.map(async (step) => ({
-      stepId: step.id,
-      agent: step.agent,
-      agentCapabilities: request.template.agents[step.agent] ?? [],
-      tool: step.tool,
-      action: step.action,
-      policyTags: step.policyTags,
-      input: await resolveStepInput(step.input, { input: request.input, steps: outputs }, { stepId: step.id }).catch(
-        () => ({}),
-      ),
-    })),
-  );
-  const { steps: decisions } = await dryRun({ workflowId: request.template.id, steps: proposed });
-  return added.flatMap((step, i): PlanIssue[] => {
-    const decision = decisions.find((d) => d.stepId === step.id)?.decision;
-    if (decision === undefined)
-      return [
-        {
-          rule: 'policy_unanswered',
-          path: `/steps/${i}`,
-          message: `the policy dry run gave no decision for step ${step.id}`,
-        },
-      ];
-    if (decision.outcome !== 'deny') return [];
-    const failed = decision.rules.filter((rule) => rule.result === 'fail').map((rule) => `${rule.pack}/${rule.rule}`);
-    return [
-      {
-        rule: 'policy_denied',
-        path: `/steps/${i}`,
-        message: `step ${step.id} (${step.agent}: ${step.tool}.${step.action}) is denied by ${failed.join(', ')}: ${decision.rationale}`,
-      },
-    ];
-  });
+  return policyIssues(request, added, (step) => dryRunInput(step, request.input, outputs), dryRun);
 }

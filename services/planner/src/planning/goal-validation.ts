@@ -9,12 +9,16 @@ import type { GenerateRequest } from './plan-generator.js';
 export type PolicyDryRunner = (request: PolicyDryRunRequest) => Promise<PolicyDryRunResult>;
 
 /**
- * A step's input as far as the run input resolves it, for the dry run: expressions over `input` evaluated (the input
- * as recorded: tokenized), those over upstream outputs absent (no step has run); `{}` when an expression fails.
+ * A step's input as far as the run resolves it for the dry run: expressions over `input` (as recorded: tokenized) and
+ * over the `outputs` of steps that ran (none before a run starts) evaluated; `{}` when an expression fails.
  */
-async function dryRunInput(step: StepDefinition, input: unknown): Promise<unknown> {
+export async function dryRunInput(
+  step: StepDefinition,
+  input: unknown,
+  outputs: Record<string, { output: unknown }>,
+): Promise<unknown> {
   try {
-    return await resolveStepInput(step.input, { input, steps: {} }, { stepId: step.id });
+    return await resolveStepInput(step.input, { input, steps: outputs }, { stepId: step.id });
   } catch {
     return {};
   }
@@ -36,6 +40,22 @@ export async function goalStepIssues(
 ): Promise<PlanIssue[]> {
   const structural = generatedPlanIssues(request, steps);
   if (structural.length > 0) return structural;
+  const outputs = {};
+  return policyIssues(request, steps, (step) => dryRunInput(step, request.input, outputs), dryRun);
+}
+
+/**
+ * The policy dry run of `steps` (`lf.policy.dry-run`: each with its agent's capabilities from the template, its tool,
+ * action, policy tags and its input as `inputOf` resolves it): an issue `policy_denied` at `/steps/<i>` (the index in
+ * `steps`) naming the failing rules for each denied step, `policy_unanswered` for a step the answer leaves out; a
+ * `require_approval` step passes (its run-time evaluation opens the gate).
+ */
+export async function policyIssues(
+  request: GenerateRequest,
+  steps: readonly StepDefinition[],
+  inputOf: (step: StepDefinition) => Promise<unknown>,
+  dryRun: PolicyDryRunner,
+): Promise<PlanIssue[]> {
   const proposed = await Promise.all(
     steps.map(async (step) => ({
       stepId: step.id,
@@ -44,7 +64,7 @@ export async function goalStepIssues(
       tool: step.tool,
       action: step.action,
       policyTags: step.policyTags,
-      input: await dryRunInput(step, request.input),
+      input: await inputOf(step),
     })),
   );
   const { steps: decisions } = await dryRun({ workflowId: request.template.id, steps: proposed });
