@@ -46,12 +46,39 @@ const answer = {
   ],
 };
 
+/** A plan the policy denies: it records with bench.record, which the test pack goal-guard forbids to every agent. */
+const denied = {
+  steps: [
+    { id: 'keep', name: 'keep the number', tool: 'bench', action: 'record', agent: 'worker', dependsOn: [], input: {} },
+    {
+      id: 'echo',
+      name: 'echo the number',
+      tool: 'bench',
+      action: 'noop',
+      agent: 'worker',
+      dependsOn: ['keep'],
+      input: { n: '=input.n' },
+    },
+  ],
+};
+
+/** bench.record as a worker would announce it. */
+const record: ToolCatalogEntry = {
+  ...noop,
+  action: 'record',
+  description: 'records a call',
+  inputSchema: { type: 'object', properties: { sleepMs: { type: 'number' } } },
+  outputSchema: { type: 'object', required: ['recorded'], properties: { recorded: { type: 'boolean' } } },
+  capability: 'bench.record',
+};
+
 /**
  * The `llm` generator through the real stack (services as OS processes, the bench workers): a goal template registered
  * over HTTP names a local server that speaks the OpenAI chat-completions protocol and answers from a recorded response
  * (libs/testing model-server.ts; no model is reachable on these machines). The planner asks it once, with the key
  * from its own environment and the run input tokenized (no email in plaintext); the plan is recorded as PlanGenerated
- * (model, prompt, response) then PlanCreated by `planner:llm` and runs; a fork of the run asks the model nothing.
+ * (model, prompt, response) then PlanCreated by `planner:llm` and runs; a fork of the run asks the model nothing. A plan
+ * the policy denies (test pack goal-guard) is sent back with the denial and refused after 3 attempts, recording nothing.
  */
 describe('lf.planner.start-goal with the llm generator, end to end', () => {
   let stack: Stack;
@@ -62,25 +89,35 @@ describe('lf.planner.start-goal with the llm generator, end to end', () => {
 
   beforeAll(async () => {
     model = await startModelServer({
-      responses: [{ json: answer, usage: { prompt_tokens: 900, completion_tokens: 60 } }],
+      responses: [
+        { json: answer, usage: { prompt_tokens: 900, completion_tokens: 60 } },
+        // The second goal: three attempts, each a plan the policy denies.
+        ...Array.from({ length: 3 }, () => ({ json: denied })),
+      ],
     });
     stack = await startStack({
       dataDir: await tempDir('ledgerflow-goal-llm-'),
       extras: [benchWorkers()],
-      serviceEnv: { planner: { LEDGERFLOW_E2E_MODEL_KEY: API_KEY } },
+      serviceEnv: {
+        planner: { LEDGERFLOW_E2E_MODEL_KEY: API_KEY },
+        // goal-guard: no agent may call bench.record (a plan using it is refused by the policy dry run).
+        policy: {
+          LEDGERFLOW_POLICY_DIRS: 'examples/claim-review/policies,services/planner/src/fixtures/goal-policies',
+        },
+      },
     });
     store = await SqliteEventStore.open(stack.sqlitePath);
     nc = await stack.connect('admin');
     const kv = await new Kvm(nc).create(TOOLS_BUCKET);
-    await kv.put(toolCatalogKey(noop.tool, noop.action), JSON.stringify(noop));
+    for (const item of [noop, record]) await kv.put(toolCatalogKey(item.tool, item.action), JSON.stringify(item));
     token = await devToken(stack, TEST_ADMIN);
     const template = [
       'id: goal-llm',
       'version: 1.0.0',
       'title: A goal planned by a language model (tests)',
       'inputSchema: { type: object }',
-      'tools: { bench: [noop] }',
-      'agents: { worker: [bench.noop] }',
+      'tools: { bench: [noop, record] }',
+      'agents: { worker: [bench.noop, bench.record] }',
       'goal:',
       '  generator: llm',
       `  llm: { model: planner-e2e-model, baseUrl: "${model.url}", apiKeyEnv: LEDGERFLOW_E2E_MODEL_KEY, timeout: 10s }`,
@@ -149,4 +186,38 @@ describe('lf.planner.start-goal with the llm generator, end to end', () => {
     expect(forkEvents.find((event) => event.type === 'PlanCreated')?.data).toMatchObject({ author: 'planner:llm' });
     expect(model.requestCount()).toBe(1);
   }, 90_000);
+  it('sends a policy-denied plan back to the model with the denial, and refuses the goal after 3 attempts', async () => {
+    const before = model.requestCount();
+    let refusal: { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
+    try {
+      await requestJson<StartGoalResult>(
+        nc,
+        subjects.plannerStartGoal,
+        {
+          template: 'goal-llm',
+          goal: 'keep and echo the number',
+          input: { n: 3 },
+          idempotencyKey: 'goal-llm-2',
+          token,
+        },
+        { timeoutMs: 30_000 },
+      );
+    } catch (error) {
+      refusal = error as typeof refusal;
+    }
+    expect(refusal?.code).toBe('plan_generation_failed');
+    expect(refusal?.message).toContain('goal-guard@1.0.0/no-bench-record');
+    const attempts = refusal?.details?.['attempts'] as { issues: { rule: string; path: string }[] }[];
+    expect(attempts.map((attempt) => attempt.issues.map((issue) => `${issue.rule} ${issue.path}`))).toEqual([
+      ['policy_denied /steps/0'],
+      ['policy_denied /steps/0'],
+      ['policy_denied /steps/0'],
+    ]);
+    expect(model.requestCount() - before).toBe(3);
+    // Each retry told the model why.
+    expect(JSON.stringify(model.requests()[before + 1]?.body.messages)).toContain('policy_denied');
+    // Nothing was recorded for the refused goal: the store holds the first goal's run and its fork only.
+    const triggered = (await store.readAll()).filter((event) => event.type === 'RunTriggered');
+    expect(triggered).toHaveLength(2);
+  }, 60_000);
 });
