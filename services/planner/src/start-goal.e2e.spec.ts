@@ -11,7 +11,8 @@ import type { Stack } from '@ledgerflow/testing';
  * Goals over the real stack (services as OS processes, the bench workers, nats-server, SQLite): the bench template
  * `goal-echo` (examples/bench/workflows) is planned by the catalog generator from LF_TOOLS, recorded as PlanGenerated
  * then PlanCreated (author planner:catalog) and run to completion; a fork of it generates nothing; an unreachable goal
- * and a policy-denied plan are refused with plan_generation_failed and record nothing. The policy service also loads
+ * and a policy-denied plan are refused with plan_generation_failed and record nothing; a plan of the template
+ * `goal-review` waits for its reviewer, runs once approved and fails once rejected. The policy service also loads
  * the test pack services/planner/src/fixtures/goal-policies (no agent may call bench.record).
  *
  * The catalog entries are put into LF_TOOLS by this test over an admin connection, with typed schemas: the bench
@@ -156,4 +157,45 @@ describe('lf.planner.start-goal end to end', () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('workflow_requires_goal');
     expect((await refusal({ template: 'noop-chain', goal: 'x', input: {} })).code).toBe('workflow_not_goal_template');
   }, 30_000);
+  it('holds a generated plan for its reviewers (goal.review): approved, it runs; rejected, the run fails', async () => {
+    const decide = async (runId: string, stepId: string, outcome: 'approve' | 'reject') => {
+      const events = (await eventually(
+        async () => {
+          const now = await store.readStream(`run-${runId}`);
+          return now.some((event) => event.type === 'GateOpened') ? now : undefined;
+        },
+        20_000,
+        'the review gate to open',
+      )) as Awaited<ReturnType<typeof store.readStream>>;
+      expect(events.find((event) => event.type === 'GateOpened')?.data).toMatchObject({
+        stepId,
+        reviewers: ['plan-reviewer'],
+        source: 'definition',
+      });
+      expect(events.map((event) => event.type)).not.toContain('StepStarted');
+      const reviewer = await devToken(stack, { sub: 'plan-reviewer', scopes: ['gates:decide'] });
+      const decided = await fetch(`${stack.gatewayUrl}/v1/gates/${runId}.${stepId}/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${reviewer}` },
+        body: JSON.stringify({ outcome, comment: 'plan reviewed' }),
+      });
+      expect(decided.status).toBe(200);
+    };
+    const approved = await startGoal({ template: 'goal-review', goal: 'echo', input: { n: 1 }, idempotencyKey: 'r-1' });
+    await decide(approved.runId, 'noop', 'approve');
+    await eventually(
+      'the approved plan runs',
+      async () => (await typesOf(approved.runId)).includes('RunCompleted'),
+      30_000,
+    );
+
+    const rejected = await startGoal({ template: 'goal-review', goal: 'echo', input: { n: 2 }, idempotencyKey: 'r-2' });
+    await decide(rejected.runId, 'noop', 'reject');
+    await eventually(
+      'the rejected plan fails',
+      async () => (await typesOf(rejected.runId)).includes('RunFailed'),
+      30_000,
+    );
+    expect(await typesOf(rejected.runId)).not.toContain('StepStarted');
+  }, 90_000);
 });
