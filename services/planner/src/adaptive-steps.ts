@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { PlanIssue } from '@ledgerflow/contracts';
 import { decide, LedgerflowError, type PlanGeneration, type RunState } from '@ledgerflow/domain';
 import { buildPlan, definitionWithSteps, UnknownWorkflowError } from '@ledgerflow/definitions';
@@ -82,6 +83,13 @@ export const adaptiveCausationId = (outcome: StepOutcome): string =>
  * Failures of the model or of validation are logged and the run goes on.
  */
 export class AdaptiveSteps {
+  /**
+   * Runs this process found will never be asked about (not an adaptive `llm` goal run, or ended): a later outcome of
+   * theirs is answered without reading the run, so a step of any other workflow costs the planner no load. Bounded
+   * (the least recently seen forgotten first); a forgotten run is simply loaded again.
+   */
+  private readonly settled = new LRUCache<string, 'not_adaptive' | 'not_running'>({ max: 10_000 });
+
   constructor(
     private readonly runs: RunRepository,
     private readonly definitions: WorkflowResolver,
@@ -92,15 +100,18 @@ export class AdaptiveSteps {
   ) {}
 
   async afterOutcome(outcome: StepOutcome): Promise<AdaptiveOutcome> {
+    const known = this.settled.get(outcome.runId);
+    if (known !== undefined) return known;
     const { state } = await this.runs.load(outcome.runId);
-    if (state.status !== 'running' && state.status !== 'paused') return 'not_running';
+    if (state.status !== 'running' && state.status !== 'paused') return this.settle(outcome.runId, 'not_running');
     if (state.generated?.generator !== 'llm' || state.workflowId === undefined || state.plan === undefined)
-      return 'not_adaptive';
+      return this.settle(outcome.runId, 'not_adaptive');
     const step = state.steps[outcome.stepId];
     if (step?.status !== outcome.status || step.attempt !== outcome.attempt) return 'outcome_superseded';
     const template = await this.templateOf(state.workflowId, state.workflowVersion);
     const goal = template?.goal;
-    if (template === undefined || goal?.adaptive !== true || goal.llm === undefined) return 'not_adaptive';
+    if (template === undefined || goal?.adaptive !== true || goal.llm === undefined)
+      return this.settle(outcome.runId, 'not_adaptive');
     const constraints = goal.constraints ?? {};
     const budget = stepLimitOf({ constraints, template }) - state.plan.steps.length;
     if (budget <= 0) return 'no_budget';
@@ -208,6 +219,12 @@ export class AdaptiveSteps {
   }
 
   /** The run's own version of its template, or undefined when it is not registered. */
+  /** Remembers a verdict that holds for every later outcome of the run (a run's plan author and end never change). */
+  private settle<V extends 'not_adaptive' | 'not_running'>(runId: string, verdict: V): V {
+    this.settled.set(runId, verdict);
+    return verdict;
+  }
+
   private async templateOf(workflowId: string, version: string | undefined): Promise<WorkflowDefinition | undefined> {
     try {
       return await this.definitions.resolve(workflowId, version);

@@ -68,6 +68,15 @@ let model: ModelServer;
 afterEach(async () => model?.stop());
 
 /** A run of an adaptive (or not) llm goal template, planned by the model server's first answer. */
+/** The in-memory store, counting the stream reads made of it (what a step outcome costs the planner). */
+class ReadCountingStore extends InMemoryEventStore {
+  reads = 0;
+  override async readStream(...args: Parameters<InMemoryEventStore['readStream']>) {
+    this.reads += 1;
+    return super.readStream(...args);
+  }
+}
+
 async function goalRun(responses: RecordedModelResponse[], options: { adaptive?: boolean; maxAttempts?: number } = {}) {
   model = await startModelServer({ responses: [planned, ...responses] });
   const template = parseDefinition(
@@ -85,7 +94,7 @@ async function goalRun(responses: RecordedModelResponse[], options: { adaptive?:
     ].join('\n'),
     'goal-adaptive.yaml',
   );
-  const store = new InMemoryEventStore();
+  const store = new ReadCountingStore();
   const runs = new RunRepository(store, { kind: 'service', id: 'planner' }, () => new Date(NOW));
   const definitions = new DefinitionRegistry([template]);
   const goals = new GoalStarter(
@@ -239,6 +248,19 @@ describe('AdaptiveSteps', () => {
         ],
       },
     });
+  });
+
+  it('answers later outcomes of a run it will never ask about without reading the run again', async () => {
+    const plain = await goalRun([], { adaptive: false });
+    await plain.run('echo', { output: { echo: { n: 7 } } });
+    const echoed = { runId: plain.runId, stepId: 'echo', attempt: 1, status: 'succeeded' as const };
+    const before = plain.store.reads;
+    expect(await plain.adaptive.afterOutcome(echoed)).toBe('not_adaptive');
+    expect(plain.store.reads).toBeGreaterThan(before); // the first outcome reads the run
+    const after = plain.store.reads;
+    expect(await plain.adaptive.afterOutcome(echoed)).toBe('not_adaptive'); // e.g. redelivered
+    expect(plain.store.reads).toBe(after); // a later one does not
+    await model.stop();
   });
 
   it('asks nothing for a template without adaptive, an outcome that no longer stands, an ended run or a fork', async () => {
