@@ -99,6 +99,11 @@ export class AdaptiveSteps {
     private readonly logger?: Logger,
   ) {}
 
+  /** True when the run is known never to be asked about (its later outcomes need not even be read). */
+  isSettled(runId: string): boolean {
+    return this.settled.has(runId);
+  }
+
   async afterOutcome(outcome: StepOutcome): Promise<AdaptiveOutcome> {
     const known = this.settled.get(outcome.runId);
     if (known !== undefined) return known;

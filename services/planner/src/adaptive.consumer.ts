@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { EVENTS_STREAM, headers, runIdOfStream, subjects } from '@ledgerflow/contracts';
+import { EVENTS_STREAM, headers, runStreamId, subjects } from '@ledgerflow/contracts';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
-import { DurableConsumerHost, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import type { EventStore } from '@ledgerflow/event-store';
+import { DurableConsumerHost, EVENT_STORE, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, SpanAttr, SpanKind, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
@@ -15,18 +16,13 @@ export const ADAPTIVE_EVENT_TYPES = ['StepSucceeded', 'StepFailed'] as const;
 export const adaptiveDurable = (eventType: (typeof ADAPTIVE_EVENT_TYPES)[number]): string =>
   `planner-adaptive-${eventType}`;
 
-interface StoredStepOutcome {
-  readonly type: string;
-  readonly streamId?: string;
-  readonly data?: { readonly stepId?: string; readonly attempt?: number };
-}
-
 /**
  * Durable consumers `planner-adaptive-StepSucceeded` and `planner-adaptive-StepFailed` on `lf.evt.run.*.<Type>`
- * (bodies read: step and attempt): hands each step outcome to {@link AdaptiveSteps} (docs/planning.md, "Adaptive
+ * (headers only; the step and attempt are read from the store, and an outcome of a run known never to be asked about
+ * is acked unread: `AdaptiveSteps.isSettled`): hands each step outcome to {@link AdaptiveSteps} (docs/planning.md, "Adaptive
  * steps"), which asks the model only for live runs of adaptive `llm` goal templates. The outcomes of one run are
  * handled one after another (the model sees the plan its previous answer made); other runs' go on in parallel. A
- * malformed event is acknowledged and logged; a store or NATS failure is nak'ed and retried (`DurableConsumerHost`).
+ * revision that is no step outcome is acknowledged and logged; a store or NATS failure is nak'ed and retried (`DurableConsumerHost`).
  */
 @Injectable()
 export class AdaptiveConsumer extends DurableConsumerHost {
@@ -36,6 +32,7 @@ export class AdaptiveConsumer extends DurableConsumerHost {
   constructor(
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     @Inject(AdaptiveSteps) private readonly adaptive: AdaptiveSteps,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super(nc);
@@ -46,22 +43,32 @@ export class AdaptiveConsumer extends DurableConsumerHost {
       stream: EVENTS_STREAM,
       durable: adaptiveDurable(type),
       filterSubjects: [subjects.event('run', '*', type)],
+      headersOnly: true,
     }));
   }
 
+  /** An outcome of a run known never to be asked about is acked on its headers alone (most runs: no adaptive goal). */
+  protected override skip(message: ConsumedMessage): boolean {
+    const runId = message.headers?.get(headers.runId);
+    return !runId || this.adaptive.isSettled(runId);
+  }
+
+  /** Reads the outcome's step and attempt from the store (delivery carries headers only), then asks the flow. */
   protected async handle(message: ConsumedMessage): Promise<void> {
-    let event: StoredStepOutcome;
-    try {
-      event = message.json<StoredStepOutcome>();
-    } catch {
-      this.logger.warn('step outcome event is not JSON; ignored', { subject: message.subject });
+    const runId = message.headers?.get(headers.runId);
+    const revision = Number(message.headers?.get(headers.streamRevision) ?? Number.NaN);
+    if (!runId || !Number.isInteger(revision) || this.adaptive.isSettled(runId)) return;
+    const [event] = await this.store.readStream(runStreamId(runId), { fromRevision: revision, maxCount: 1 });
+    if (event?.type !== 'StepSucceeded' && event?.type !== 'StepFailed') {
+      this.logger.warn('adaptive: the relayed revision is no step outcome; ignored', {
+        subject: message.subject,
+        runId,
+        revision,
+      });
       return;
     }
-    if (event?.type !== 'StepSucceeded' && event?.type !== 'StepFailed') return;
-    const runId =
-      message.headers?.get(headers.runId) || (event.streamId === undefined ? undefined : runIdOfStream(event.streamId));
-    const { stepId, attempt } = event.data ?? {};
-    if (!runId || typeof stepId !== 'string' || typeof attempt !== 'number') return;
+    const { stepId, attempt } = (event.data ?? {}) as { stepId?: unknown; attempt?: unknown };
+    if (typeof stepId !== 'string' || typeof attempt !== 'number') return;
     const outcome: StepOutcome = {
       runId,
       stepId,
