@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { EVENTS_STREAM, headers, runStreamId, subjects } from '@ledgerflow/contracts';
+import {
+  EVENTS_STREAM,
+  WORKFLOW_STREAM_PREFIX,
+  WORKFLOW_VERSION_REGISTERED,
+  headers,
+  runStreamId,
+  subjects,
+} from '@ledgerflow/contracts';
+import type { ConsumerBinding } from '@ledgerflow/service-runtime';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import type { EventStore } from '@ledgerflow/event-store';
 import { DurableConsumerHost, EVENT_STORE, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
@@ -24,8 +32,15 @@ export const adaptiveDurable = (eventType: (typeof ADAPTIVE_EVENT_TYPES)[number]
  * handled one after another (the model sees the plan its previous answer made); other runs' go on in parallel. A
  * revision that is no step outcome is acknowledged and logged; a store or NATS failure is nak'ed and retried (`DurableConsumerHost`).
  */
+/** How often, in ms, a planner with no adaptive template yet looks for one (in the store's workflow streams). */
+export const ADAPTIVE_TEMPLATE_POLL_MS = 2_000;
+
 @Injectable()
 export class AdaptiveConsumer extends DurableConsumerHost {
+  /** Whether the consumers are wanted: once a registered workflow version declares `goal.adaptive: true`. */
+  private wanted = false;
+  private poll: ReturnType<typeof setInterval> | undefined;
+
   /** The tail of each run's queue of outcomes in hand (removed when it drains). */
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -36,6 +51,51 @@ export class AdaptiveConsumer extends DurableConsumerHost {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super(nc);
+  }
+
+  /**
+   * Starts the consumers only once some registered workflow version declares `goal.adaptive: true` (until then they
+   * would receive every step outcome of every workflow for nothing); a planner without one looks again every
+   * {@link ADAPTIVE_TEMPLATE_POLL_MS}. Created then, the durables start from the beginning of `LF_EVENTS`: outcomes
+   * relayed before are handled too (ended runs are settled after one read).
+   */
+  override async onApplicationBootstrap(): Promise<void> {
+    if (await this.adaptiveTemplateRegistered()) return this.startWanted();
+    this.poll = setInterval(() => {
+      void this.adaptiveTemplateRegistered().then(
+        (found) => (found && !this.wanted ? this.startWanted() : undefined),
+        (error: unknown) =>
+          this.logger.warn('adaptive: looking for adaptive templates failed', { error: String(error) }),
+      );
+    }, ADAPTIVE_TEMPLATE_POLL_MS);
+    this.poll.unref();
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.poll);
+    await super.onApplicationShutdown();
+  }
+
+  /** No durable until they are wanted (readiness counts none missing). */
+  override binding(): ConsumerBinding {
+    const bound = super.binding();
+    return this.wanted ? bound : { ...bound, durables: [] };
+  }
+
+  private async startWanted(): Promise<void> {
+    clearInterval(this.poll);
+    this.wanted = true;
+    this.logger.info('adaptive: an adaptive goal template is registered; consuming step outcomes');
+    await super.onApplicationBootstrap();
+  }
+
+  private async adaptiveTemplateRegistered(): Promise<boolean> {
+    const events = await this.store.readAll({ streamPrefix: WORKFLOW_STREAM_PREFIX, maxCount: 100_000 });
+    return events.some(
+      (event) =>
+        event.type === WORKFLOW_VERSION_REGISTERED &&
+        (event.data as { definition?: { goal?: { adaptive?: unknown } } }).definition?.goal?.adaptive === true,
+    );
   }
 
   protected settings(): ConsumerSettings[] {
