@@ -14,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { EvaluationCaseResult, RecordEvaluationRequest } from '@ledgerflow/contracts';
+import { ForwardedCallerDto } from '@ledgerflow/service-runtime';
 
 /**
  * The body of `lf.memory.record-evaluation` (`RecordEvaluationRequest` in @ledgerflow/contracts), as the gateway
@@ -82,14 +83,7 @@ class EvaluationDto implements EvaluationRequest {
 }
 
 /** `lf.memory.record-evaluation`: the evaluation and the caller the gateway authenticated (token or service account). */
-export class RecordEvaluationDto implements RecordEvaluationRequest {
-  @IsOptional() @IsString() @Length(1, 16_384) token?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(/^svc:[A-Za-z0-9._-]{1,100}:[0-9a-f]{16}$/, { message: 'serviceAccount must be svc:<name>:<16 hex>' })
-  serviceAccount?: string;
-
+export class RecordEvaluationDto extends ForwardedCallerDto implements RecordEvaluationRequest {
   @ValidateNested()
   @Type(() => EvaluationDto)
   evaluation!: EvaluationDto;
