@@ -52,7 +52,8 @@ const packages = (() => {
  * A pool of expression workers. `evaluate` never rejects: each expression yields a result; a worker
  * that overruns its hard deadline, runs out of memory or dies yields `{ ok: false, retryable: true }`
  * (codes `expression_hard_timeout`, `expression_worker_failed`) for its task and is replaced. Idle
- * workers are `unref`ed, so they never keep a process alive.
+ * workers are `unref`ed, so they never keep a process alive; a loading or busy one is referenced, so the process waits
+ * for the task it was started for.
  */
 export class ExpressionPool {
   private readonly slots: Slot[] = [];
@@ -139,6 +140,7 @@ export class ExpressionPool {
         if (message.ready === true) {
           slot.ready = true;
           this.pump();
+          if (slot.task === undefined) slot.worker.unref();
           return;
         }
         if (slot.task === undefined || slot.task.id !== message.id) return;
@@ -153,7 +155,9 @@ export class ExpressionPool {
       (error) => void this.retire(slot, 'expression_worker_failed', `the expression worker failed: ${error.message}`),
     );
     worker.on('exit', () => void this.retire(slot, 'expression_worker_failed', 'the expression worker exited'));
-    worker.unref();
+    // Kept referenced while it loads: it is spawned for a task that waits in the queue, and an unreferenced worker
+    // let a process with nothing else pending exit before the task settled (exit code 13, an unsettled top-level
+    // await, seen in `ledgerflow eval`). Unreferenced once idle.
     this.slots.push(slot);
   }
 
