@@ -73,3 +73,17 @@ export interface EventMetadata {
   readonly prevHash?: string;
   readonly hash?: string;
 }
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The trace id (32 lowercase hex digits) of a W3C `traceparent` (`<version>-<trace-id>-<parent-id>-<flags>`), as
+ * events carry it in `metadata.traceparent`: what Jaeger and Grafana search by.
+ * @returns null when `traceparent` is absent or not of that form, or its trace id is all zeros (invalid).
+ * Source: https://www.w3.org/TR/trace-context/#traceparent-header
+ * @example traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01') // '4bf92f3577b34da6a3ce929d0e0e4736'
+ */
+export function traceIdOf(traceparent: string | undefined): string | null {
+  const traceId = traceparent === undefined ? undefined : TRACEPARENT.exec(traceparent)?.[1];
+  return traceId === undefined || /^0+$/.test(traceId) ? null : traceId;
+}

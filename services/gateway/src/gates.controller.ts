@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { SCOPES } from '@ledgerflow/contracts';
-import type { Principal } from '@ledgerflow/contracts';
+import type { DecideGateResult, Principal } from '@ledgerflow/contracts';
 import { hasScope, reviewerOf } from '@ledgerflow/auth';
 import { LedgerflowError, RunErrorCodes, matchReviewer, parseGateId } from '@ledgerflow/domain';
 import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
@@ -16,7 +16,6 @@ import { ListPage } from './list-page.interceptor.js';
 import { RunsProjection } from './runs.projection.js';
 import type { GateSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
-import type { GateDecisionResult } from './services.client.js';
 import { GateResponse } from './views.dto.js';
 
 /**
@@ -104,7 +103,7 @@ export class GatesController {
     @Param('gateId') gateId: string,
     @Body() decision: GateDecisionBody,
     @Headers('authorization') authorization?: string,
-  ): Promise<GateDecisionResult> {
+  ): Promise<DecideGateResult> {
     return this.services.decideGate({
       gateId,
       token: Authenticator.credentialOf(authorization),

@@ -2,6 +2,7 @@ import { lineageOf, sumUsage } from '@ledgerflow/domain';
 import type { StepSucceeded, StepUsage } from '@ledgerflow/domain';
 import type { RunState } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
+import { traceIdOf } from '@ledgerflow/contracts';
 import type { RunTrace } from '@ledgerflow/contracts';
 
 export type { RunTrace, TraceStep } from '@ledgerflow/contracts';
@@ -89,9 +90,4 @@ export function traceView(runId: string, state: RunState, events: readonly Store
     }),
     usage: sumUsage([...usages.values()].flat()) ?? null,
   };
-}
-
-function traceIdOf(traceparent: string | undefined): string | null {
-  const parts = traceparent?.split('-');
-  return parts && parts.length === 4 ? parts[1] : null;
 }

@@ -31,7 +31,6 @@ const TIMEOUT_MS = 10_000;
 
 /** The body and answer of `lf.approval.decide-gate` (contracts). */
 export type GateDecisionMessage = DecideGateRequest;
-export type GateDecisionResult = DecideGateResult;
 
 /** Operator commands the planner takes on `lf.planner.run-command` (services/planner/src/run-commands.ts). */
 export type RunCommandName = 'retry' | 'skip' | 'revise' | 'cancel' | 'pause' | 'resume' | 'complete' | 'fail';
@@ -90,8 +89,8 @@ export class ServicesClient {
   }
 
   /** `lf.approval.decide-gate`, with the reviewer's own token. */
-  decideGate(request: GateDecisionMessage): Promise<GateDecisionResult> {
-    return this.request<GateDecisionResult>(subjects.approvalDecideGate, request);
+  decideGate(request: GateDecisionMessage): Promise<DecideGateResult> {
+    return this.request<DecideGateResult>(subjects.approvalDecideGate, request);
   }
 
   /** `lf.planner.run-command`, with the run id also in the `lf-run-id` header, as on every run-scoped message. */

@@ -1,4 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { traceIdOf } from '@ledgerflow/contracts';
 import { dagOf } from '../model/dag.js';
 import { NODE_STATUS_LABELS } from '../model/node-status.js';
 import { appended, EMPTY_HISTORY, lastRevisionOf } from '../model/run-events.js';
@@ -102,7 +103,7 @@ export function RunPage({ runId }: { runId: string }) {
   const { state, events } = history;
   const dag = useMemo(() => dagOf(state), [state]);
   const step = state.plan?.steps.find((candidate) => candidate.id === selected);
-  const traceId = events[0]?.metadata.traceparent?.split('-')[1];
+  const traceId = traceIdOf(events[0]?.metadata.traceparent) ?? undefined;
 
   return (
     <main id="main" className="run">

@@ -1,3 +1,4 @@
+import { grantAudience } from '@ledgerflow/contracts';
 import type { RunState } from '@ledgerflow/domain';
 import type { RunEventRecord } from './run-events.js';
 
@@ -34,7 +35,7 @@ export function grantScopeOf(
   if (!started) return undefined;
   const data = started.data as { attempt: number; idempotencyKey: string; agent: string; tool: string; action: string };
   return {
-    audience: `lf.tool.${data.tool}.${data.action}`,
+    audience: grantAudience(data.tool, data.action),
     agent: data.agent,
     attempt: data.attempt,
     idempotencyKey: data.idempotencyKey,
