@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { OPEN_ATTEMPTS, isBusyError, openSqliteFile, sqliteCode } from './sqlite-file.js';
+import { IN_MEMORY, OPEN_ATTEMPTS, isBusyError, openSqliteFile, sqliteCode } from './sqlite-file.js';
 
 describe('openSqliteFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lf-sqlite-'));
@@ -22,6 +22,24 @@ describe('openSqliteFile', () => {
     ]).toEqual([path, 'wal', ['x']]);
     first.db.close();
     second.db.close();
+  });
+
+  it('opens :memory: as a private in-memory database with the schema, creating no file', () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const { db, file } = openSqliteFile(IN_MEMORY, { schema, unavailable });
+      db.prepare('INSERT INTO t VALUES (?)').run('y');
+      expect([file, db.memory, db.prepare('SELECT k FROM t').pluck().all(), existsSync(join(dir, IN_MEMORY))]).toEqual([
+        IN_MEMORY,
+        true,
+        ['y'],
+        false,
+      ]);
+      db.close();
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it(`throws the caller's error after ${OPEN_ATTEMPTS} attempts while another connection holds the lock`, () => {

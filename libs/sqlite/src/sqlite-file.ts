@@ -27,25 +27,31 @@ export const OPEN_ATTEMPTS = 10;
 /** Pause between two attempts to open a locked file, in ms. */
 export const OPEN_RETRY_MS = 100;
 
+/** The path SQLite reads as a private in-memory database (tests, throw-away projections); it is not resolved. */
+export const IN_MEMORY = ':memory:';
+
 /**
- * Opens (creating if needed) a SQLite file and its parent directory: `busy_timeout`, WAL journal,
+ * Opens (creating if needed) a SQLite file and its parent directory, or an in-memory database for {@link IN_MEMORY}: `busy_timeout`, WAL journal,
  * `synchronous`, then `options.schema` in a `BEGIN IMMEDIATE` transaction. Idempotent, and safe when several
  * processes open the same file at once (lock contention retried {@link OPEN_ATTEMPTS} times).
- * @returns the connection and the absolute path of the file.
+ * @returns the connection and the absolute path of the file (`:memory:` as given).
  * @throws the error of `options.unavailable` when the file stays locked; anything else SQLite or `schema` throws
  *   (the connection is closed first).
  * @example const { db } = openSqliteFile('data/vault.db', { schema: (db) => db.exec(SCHEMA), unavailable: (reason) => new Error(reason) });
  */
 export function openSqliteFile(path: string, options: SqliteFileOptions): { db: Database.Database; file: string } {
-  const file = resolve(path);
-  mkdirSync(dirname(file), { recursive: true });
+  const inMemory = path === IN_MEMORY;
+  const file = inMemory ? IN_MEMORY : resolve(path);
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    retryWhileBusy(options, () => {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (String(mode).toLowerCase() !== 'wal') throw new Error(`journal_mode is ${String(mode)}, expected wal`);
-    });
+    // An in-memory database has one connection and journal mode `memory`: no WAL to ask for.
+    if (!inMemory)
+      retryWhileBusy(options, () => {
+        const mode = db.pragma('journal_mode = WAL', { simple: true });
+        if (String(mode).toLowerCase() !== 'wal') throw new Error(`journal_mode is ${String(mode)}, expected wal`);
+      });
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     retryWhileBusy(options, () => db.transaction(() => options.schema(db)).immediate());
     return { db, file };

@@ -1,7 +1,4 @@
-import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type {
   MemoryLabelsPage,
   MemoryScope,
@@ -12,6 +9,7 @@ import type {
 } from '@ledgerflow/contracts';
 import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import type { Upcasters } from '@ledgerflow/domain';
+import { openSqliteFile } from '@ledgerflow/sqlite';
 import { computeInsights } from './insights.js';
 import type { MemorySnapshot } from './insights.js';
 import type { MemoryFacts, OperatorFix, RunOutcome, StepTiming } from './memory-facts.js';
@@ -60,13 +58,12 @@ export class MemoryProjection implements MemoryFacts {
     path: string,
     private readonly upcasters: Upcasters = RUN_EVENT_UPCASTERS,
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    // A projection is derived data: it can be rebuilt from the event store, so it skips the fsync per commit.
-    this.db.pragma('synchronous = NORMAL');
-    migrateMemorySchema(this.db);
+    this.db = openSqliteFile(path, {
+      // A projection is derived data: it can be rebuilt from the event store, so it skips the fsync per commit.
+      synchronous: 'NORMAL',
+      schema: migrateMemorySchema,
+      unavailable: (reason, cause) => new Error(`memory projection ${path}: ${reason}`, { cause }),
+    }).db;
     this.writer = new MemoryWriter(this.db);
     this.reader = new MemoryReader(this.db);
     this.getMeta = this.db.prepare('SELECT value FROM memory_meta WHERE key = ?');

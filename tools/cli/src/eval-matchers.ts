@@ -1,5 +1,6 @@
 import type { EvaluationCaseResult } from '@ledgerflow/contracts';
-import { canonicalJson, valueAt } from './golden-set.js';
+import { canonicalJson } from '@ledgerflow/audit';
+import { valueAt } from './golden-set.js';
 import type { GoldenCase, PathMatcher } from './golden-set.js';
 
 /** Evaluates a JSONata expression over data (`evaluateExpression` of @ledgerflow/definitions: time and depth limits). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import jsonata from 'jsonata';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { canonicalJson } from '@ledgerflow/audit';
 import type { GoldenMatcher } from '@ledgerflow/contracts';
 
 /**
@@ -247,17 +248,6 @@ export function valueAt(value: unknown, path: JsonPath): { found: true; value: u
     }
   }
   return { found: true, value: current };
-}
-
-/** JSON with object keys sorted (arrays keep their order): the canonical form digests and deep equality use. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
 }
 
 function digestOf(raw: RawGoldenSet): string {
