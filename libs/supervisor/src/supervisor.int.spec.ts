@@ -29,6 +29,8 @@ function child(
   };
 }
 
+// Not `eventually` from @ledgerflow/testing: that lib imports this one (SERVICE_NODE_ARGS), so importing it
+// here would be a dependency cycle, which the Nx lint rule refuses (docs/architecture.md, "Module boundaries").
 const until = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
