@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { benchWorkers, repoRoot, startStack, tempDir, authHeader } from '@ledgerflow/testing';
+import { benchWorkers, repoRoot, runEventsWhen, startStack, tempDir, authHeader } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 interface ExportFile {
@@ -65,12 +65,12 @@ describe('the audit trail of a run', () => {
       body: JSON.stringify({ input: {} }),
     });
     ({ runId } = (await response.json()) as { runId: string });
-    const deadline = Date.now() + 30_000;
-    stored = await store.readStream(`run-${runId}`);
-    while (!stored.some((e) => e.type === 'RunCompleted') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      stored = await store.readStream(`run-${runId}`);
-    }
+    stored = await runEventsWhen(
+      store,
+      runId,
+      (events) => events.some((e) => e.type === 'RunCompleted'),
+      'the run to complete',
+    );
   }, 90_000);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { repoRoot, startBenchStack, authHeader } from '@ledgerflow/testing';
+import { repoRoot, runEventsWhen, startBenchStack, authHeader } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 /**
@@ -31,15 +31,14 @@ describe('replay: checkpoints, state, diff and fork', () => {
     await stack?.stop();
   }, 30_000);
 
-  async function completed(runId: string): Promise<StoredEvent[]> {
-    const deadline = Date.now() + 30_000;
-    let events = await store.readStream(`run-${runId}`);
-    while (!events.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      events = await store.readStream(`run-${runId}`);
-    }
-    return events;
-  }
+  /** The run's events once it completed or failed. */
+  const ended = (runId: string): Promise<StoredEvent[]> =>
+    runEventsWhen(
+      store,
+      runId,
+      (events) => events.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed'),
+      'the run to end',
+    );
 
   const get = async (path: string) => {
     const response = await fetch(`${api}${path}`, { headers: await authHeader(stack) });
@@ -62,7 +61,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
       body: JSON.stringify({ input: { sleepMs: 0 } }),
     });
     const { runId } = (await started.json()) as { runId: string };
-    expect((await completed(runId)).at(-1)?.type).toBe('RunCompleted');
+    expect((await ended(runId)).at(-1)?.type).toBe('RunCompleted');
 
     const checkpoints = (await get(`/v1/runs/${runId}/checkpoints`)).body.checkpoints as Array<{
       id: string;
@@ -130,7 +129,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
       forkedFrom: { runId, checkpoint: 'cp-2' },
       location: `/v1/runs/${forked.body.runId}`,
     });
-    const events = await completed(forked.body.runId);
+    const events = await ended(forked.body.runId);
     expect(events.at(-1)?.type).toBe('RunCompleted');
     expect(events.filter((e) => e.type === 'StepStarted').map(stepOf)).toEqual(['r3', 'r4']);
     expect(
@@ -175,7 +174,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
       body: JSON.stringify({ input: { sleepMs: 0 } }),
     });
     const { runId } = (await started.json()) as { runId: string };
-    expect((await completed(runId)).at(-1)?.type).toBe('RunCompleted');
+    expect((await ended(runId)).at(-1)?.type).toBe('RunCompleted');
 
     const checkpoints = JSON.parse(await cli('runs', 'checkpoints', runId, '--json')) as {
       checkpoints: Array<{ id: string }>;
@@ -191,7 +190,7 @@ describe('replay: checkpoints, state, diff and fork', () => {
       created: boolean;
     };
     expect(forked.created).toBe(true);
-    const events = await completed(forked.runId);
+    const events = await ended(forked.runId);
     expect(events.filter((e) => e.type === 'StepStarted').map(stepOf)).toEqual(['r4']);
   }, 60_000);
 });
