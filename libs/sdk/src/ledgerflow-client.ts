@@ -118,19 +118,19 @@ export class LedgerflowClient {
    * `GET /v1/runs`: every run, newest first (a bare array, or the `runs` field of an object), reading the API's pages
    * of 1,000 runs one after the other by their `Link: <...>; rel="next"` header (docs/api.md).
    */
-  async listRuns(): Promise<RunView[]> {
-    const runs: RunView[] = [];
-    for (let path: string | undefined = '/v1/runs?limit=1000'; path !== undefined;) {
-      const page = await this.send('GET', path);
-      runs.push(...listOf<RunView>(page.body, 'runs'));
-      path = nextPageOf(page.headers.get('link'));
-    }
-    return runs;
+  listRuns(): Promise<RunView[]> {
+    return this.everyPage<RunView>('/v1/runs?limit=1000', 'runs');
   }
 
-  /** `GET /v1/runs/{id}/events`: the run's events in order (a bare array, or the `events` field). */
-  async getEvents(runId: string): Promise<Record<string, unknown>[]> {
-    return listOf(await this.request('GET', `/v1/runs/${enc(runId)}/events`), 'events');
+  /**
+   * `GET /v1/runs/{id}/events`: the run's events in revision order (a bare array, or the `events` field), every page
+   * of 1,000 read one after the other by their `Link: <...>; rel="next"` header (docs/api.md, "Lists"); with
+   * `after` (a revision, >= -1), only the events of a greater revision.
+   * @throws LedgerflowError as any request: `run_not_found` (404), `request_invalid` (400, `after` not a revision).
+   */
+  getEvents(runId: string, options: { after?: number } = {}): Promise<Record<string, unknown>[]> {
+    const after = options.after === undefined ? '' : `&after=${options.after}`;
+    return this.everyPage(`/v1/runs/${enc(runId)}/events?limit=1000${after}`, 'events');
   }
 
   /** `GET /v1/runs/{id}/trace`: the run's trace as the gateway describes it. */
@@ -281,6 +281,17 @@ export class LedgerflowClient {
       throw httpError('GET', path, response.status, parseJson(text), text);
     }
     return response.body;
+  }
+
+  /** The items of every page of the list at `path` (each a bare array, or its `field`), following `rel="next"`. */
+  private async everyPage<T = Record<string, unknown>>(path: string, field: string): Promise<T[]> {
+    const items: T[] = [];
+    for (let next: string | undefined = path; next !== undefined;) {
+      const page = await this.send('GET', next);
+      items.push(...listOf<T>(page.body, field));
+      next = nextPageOf(page.headers.get('link'));
+    }
+    return items;
   }
 
   private async request<T>(

@@ -17,8 +17,9 @@ interface Seen {
 let server: Server;
 let baseUrl: string;
 const seen: Seen[] = [];
-/** A route answers `[status, body]`, or `[status, body, content type]` (default JSON). */
-let routes: Record<string, (n: number, seen: Seen) => [number, string] | [number, string, string]> = {};
+/** A route answers `[status, body]`, or `[status, body, content type]` (default JSON), and other headers. */
+type Answer = [number, string] | [number, string, string] | [number, string, string, Record<string, string>];
+let routes: Record<string, (n: number, seen: Seen) => Answer> = {};
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -34,13 +35,13 @@ beforeAll(async () => {
       });
       const route = routes[`${req.method} ${req.url}`];
       const calls = seen.filter((s) => `${s.method} ${s.url}` === `${req.method} ${req.url}`).length;
-      const [status, body, type = 'application/json'] =
+      const [status, body, type = 'application/json', headers = {}] =
         route === undefined
           ? [404, '{"error":{"code":"route_unknown","message":"no route"}}']
           : route(calls, seen[seen.length - 1]!);
       // A `+hold` content type keeps the response open, as a stream with nothing new to say.
       if (type.endsWith('+hold')) res.writeHead(status, { 'content-type': type.slice(0, -'+hold'.length) }).write(body);
-      else res.writeHead(status, { 'content-type': type }).end(body);
+      else res.writeHead(status, { ...headers, 'content-type': type }).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -68,7 +69,7 @@ describe('LedgerflowClient', () => {
       'POST /v1/workflows/claim-review/runs': json(201, { runId: 'r1', created: true }),
       'POST /v1/webhooks/claim-review': json(202, { runId: 'r2', created: true }),
       'GET /v1/runs?limit=1000': json(200, { runs: [{ runId: 'r1', status: 'running' }] }),
-      'GET /v1/runs/r%2F1/events': json(200, [{ type: 'RunTriggered' }]),
+      'GET /v1/runs/r%2F1/events?limit=1000': json(200, [{ type: 'RunTriggered' }]),
     };
     const client = new LedgerflowClient({ baseUrl, token: 'svc-token' });
     await expect(client.startRun('claim-review', { claimId: 'c1' }, { idempotencyKey: 'k1' })).resolves.toEqual({
@@ -178,6 +179,25 @@ describe('LedgerflowClient', () => {
     await expect(client.listRuns()).rejects.toMatchObject({ code: 'gateway_unreachable', retryable: true });
   });
 
+  it("reads every event of a 300-event run page by page, following the gateway's Link rel=next (docs/api.md, Lists)", async () => {
+    const events = Array.from({ length: 300 }, (_, revision) => ({ type: 'StepSucceeded', revision }));
+    const page = (from: number, cursor?: string): Answer => [
+      200,
+      JSON.stringify(events.slice(from, from + 100)),
+      'application/json',
+      cursor === undefined ? {} : { link: `</v1/runs/r1/events?after=-1&limit=1000&cursor=${cursor}>; rel="next"` },
+    ];
+    routes = {
+      'GET /v1/runs/r1/events?limit=1000&after=-1': () => page(0, 'c99'),
+      'GET /v1/runs/r1/events?after=-1&limit=1000&cursor=c99': () => page(100, 'c199'),
+      'GET /v1/runs/r1/events?after=-1&limit=1000&cursor=c199': () => page(200),
+    };
+    const client = new LedgerflowClient({ baseUrl });
+    const read = await client.getEvents('r1', { after: -1 });
+    expect(read.map((event) => event.revision)).toEqual(events.map((event) => event.revision));
+    expect(seen.map((request) => request.url)).toHaveLength(3);
+  });
+
   it('waits for a terminal status over the run stream, or times out naming the last status', async () => {
     routes = {
       'GET /v1/runs/r1': (n) => [200, JSON.stringify({ runId: 'r1', status: n < 2 ? 'running' : 'completed' })],
@@ -189,7 +209,7 @@ describe('LedgerflowClient', () => {
         ),
       'GET /v1/runs/r2': json(200, { runId: 'r2', status: 'waiting_for_gate' }),
       'GET /v1/runs/r2/stream': () => [200, ': heartbeat\n\n', 'text/event-stream+hold'],
-      'GET /v1/runs/r2/events': json(200, []),
+      'GET /v1/runs/r2/events?limit=1000': json(200, []),
     };
     const client = new LedgerflowClient({ baseUrl });
     await expect(client.waitForRun('r1', { timeoutMs: 5_000 })).resolves.toEqual({ runId: 'r1', status: 'completed' });
@@ -246,7 +266,7 @@ describe('LedgerflowClient', () => {
       'GET /v1/runs/r1': json(200, { runId: 'r1', status: 'running' }),
       'GET /v1/runs/r3/stream': () => sse(),
       'GET /v1/runs/r3': json(200, { runId: 'r3', status: 'completed' }),
-      'GET /v1/runs/r3/events': json(200, [{ type: 'RunCompleted', position: 20 }]),
+      'GET /v1/runs/r3/events?limit=1000': json(200, [{ type: 'RunCompleted', position: 20 }]),
       'GET /v1/runs/nope/stream': json(404, { error: { code: 'run_not_found', message: 'run nope does not exist' } }),
     };
     const client = new LedgerflowClient({ baseUrl });
