@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRepoFile, repoRoot } from './repo-files.js';
 
-/** The six Ledgerflow services (design brief, "Services"); each is `services/<name>/src/main.ts`. */
+/** The six Ledgerflow services (docs/architecture.md, "Processes"); each is `services/<name>/src/main.ts`. */
 export const SERVICE_NAMES = ['gateway', 'planner', 'executor', 'policy', 'approval', 'memory'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

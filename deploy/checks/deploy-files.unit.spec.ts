@@ -3,7 +3,7 @@ import { listRepoFiles, parseYamlDocuments, readRepoFile, YamlParseError } from 
 describe('deployment files parse', () => {
   const yamlFiles = ['docker-compose.yml', ...listRepoFiles('deploy', ['.yaml', '.yml'])];
 
-  it('finds the files the brief asks for', () => {
+  it('finds compose, the collector, Prometheus and the Kubernetes files deploy/README.md describes', () => {
     expect(yamlFiles).toEqual(
       expect.arrayContaining([
         'docker-compose.yml',

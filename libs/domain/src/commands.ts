@@ -244,9 +244,6 @@ export type RunCommand =
   | FailExternalStep
   | DequeueRun;
 
-/** Alias of {@link RunCommand}: the Run aggregate is the only one with commands today. */
-export type Command = RunCommand;
-
 export type RunCommandType = RunCommand['type'];
 
 /** The command of type `T`. */

@@ -1,8 +1,8 @@
 import diff from 'microdiff';
 
 /**
- * What changed between two JSON values, e.g. a run's state at two checkpoints (`diff(a, b)` of the design
- * brief, "Replay, checkpoints, audit"), computed with the maintained `microdiff` library and reported with
+ * What changed between two JSON values, e.g. a run's state at two checkpoints (docs/operations.md,
+ * "Replay, checkpoints, diff, fork"), computed with the maintained `microdiff` library and reported with
  * the operation names and path syntax of JSON Patch (RFC 6902):
  *
  * - `path` is a JSON Pointer (RFC 6901): `/steps/r3/status`, `/plan/steps/4`; `~` and `/` in keys are
