@@ -1,5 +1,6 @@
 import { LedgerflowError } from './errors.js';
 import { RUN_EVENT_TYPES } from './events.js';
+import type { RunEvent } from './events.js';
 
 /** The stored metadata an upcaster may read (as written: `occurredAt`, `actor`, `schemaVersion`, ...). */
 export type UpcastMetadata = Readonly<Record<string, unknown>>;
@@ -105,3 +106,30 @@ export class Upcasters {
 
 /** The registry of this release: every Run event type is at version 1 (no upcaster yet). */
 export const RUN_EVENT_UPCASTERS = new Upcasters();
+
+/** What reads an event in its current shape: an {@link Upcasters} registry, or a run repository (its `upcast`). */
+export interface EventUpcast {
+  upcast<E extends VersionedEvent>(event: E): E;
+}
+
+/** The data of the Run event type `T` as this release folds it (`RunEventData<'RunQueued'>`: `{workflowId, maxConcurrentRuns}`). */
+export type RunEventData<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>['data'];
+
+/**
+ * For a reader that needs a few fields of a stored (or relayed) Run event without folding it: its `data` in its
+ * type's current shape (`upcasters.upcast`; docs/events.md, "Versions and upcasting"), typed as the domain's event;
+ * `undefined` when `event` is not of type `type`. Fields are typed optional: stored data is not validated here, so a
+ * reader still checks what it uses.
+ * @throws EventVersionError `event_version_unsupported` (retryable) when `event` is of type `type` and its
+ *   `schemaVersion` is newer than `upcasters` read, or not a positive integer.
+ * @example currentDataOf(stored, 'RunTriggered')?.workflowId // string | undefined
+ */
+export function currentDataOf<T extends RunEvent['type']>(
+  event: VersionedEvent,
+  type: T,
+  upcasters: EventUpcast = RUN_EVENT_UPCASTERS,
+): Partial<RunEventData<T>> | undefined {
+  if (event.type !== type) return undefined;
+  const { data } = upcasters.upcast(event);
+  return typeof data === 'object' && data !== null ? (data as Partial<RunEventData<T>>) : {};
+}

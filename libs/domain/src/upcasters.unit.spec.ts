@@ -1,7 +1,7 @@
 import type { RunEvent } from './events.js';
 import { foldRun } from './evolve.js';
 import { aPlan, aStep, ev } from './run-fixtures.spec-util.js';
-import { EventVersionError, RUN_EVENT_UPCASTERS, Upcasters } from './upcasters.js';
+import { EventVersionError, RUN_EVENT_UPCASTERS, Upcasters, currentDataOf } from './upcasters.js';
 import type { UpcasterRegistration } from './upcasters.js';
 
 const a = aStep('a');
@@ -105,5 +105,38 @@ describe('Upcasters', () => {
       'upcaster of StepSucceeded from version 2: expected version 1',
     );
     expect(() => v2.with(completedAtAdded)).toThrow('expected version 2');
+  });
+});
+
+describe('currentDataOf', () => {
+  /** Suppose `RunQueued` v1 named the limit `limit` and v2 (the shape read here) renamed it `maxConcurrentRuns`. */
+  const renamed = RUN_EVENT_UPCASTERS.with({
+    type: 'RunQueued',
+    fromVersion: 1,
+    upcast: (data) => {
+      const { limit, ...rest } = data as { limit: number };
+      return { ...rest, maxConcurrentRuns: limit };
+    },
+  });
+  const queuedAtV1 = { type: 'RunQueued', data: { workflowId: 'w', limit: 2 }, metadata: { schemaVersion: 1 } };
+
+  it('reads a stored v1 event of the type asked for in its current shape', () => {
+    expect(currentDataOf(queuedAtV1, 'RunQueued', renamed)).toEqual({ workflowId: 'w', maxConcurrentRuns: 2 });
+    const noData = { type: 'RunQueued', data: null, metadata: { schemaVersion: 2 } };
+    expect(currentDataOf(noData, 'RunQueued', renamed)).toEqual({});
+  });
+
+  it('reads nothing of an event of another type, whatever its version', () => {
+    const newer = { type: 'StepSucceeded', data: { stepId: 'a' }, metadata: { schemaVersion: 9 } };
+    expect(currentDataOf(newer, 'RunQueued')).toBeUndefined();
+  });
+
+  it('refuses an event of the type asked for that is newer than the registry reads', () => {
+    const atV2 = { type: 'RunQueued', data: { workflowId: 'w', maxConcurrentRuns: 2 }, metadata: { schemaVersion: 2 } };
+    expect(currentDataOf(atV2, 'RunQueued', renamed)?.maxConcurrentRuns).toBe(2);
+    expect(thrown(() => currentDataOf(atV2, 'RunQueued'))).toMatchObject({
+      code: 'event_version_unsupported',
+      details: { type: 'RunQueued', schemaVersion: 2, currentVersion: 1 },
+    });
   });
 });
