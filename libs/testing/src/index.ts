@@ -15,3 +15,4 @@ export * from './metric-reader.js';
 export * from './traced-stack.js';
 export * from './seeded-random.js';
 export * from './model-server.js';
+export * from './run-history.js';
