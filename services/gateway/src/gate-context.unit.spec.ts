@@ -1,4 +1,4 @@
-import { approval, planOf, RunScript, step } from './run-script.spec-util.js';
+import { approval, planOf, claimRun, step } from './run-script.spec-util.js';
 import { gateContext } from './gate-context.js';
 
 const t = (s: number) => new Date(Date.UTC(2026, 4, 1, 10, 0, s)).toISOString();
@@ -12,16 +12,24 @@ describe('gateContext', () => {
   ]);
 
   it('gives the gate, its upstream steps with outputs, the pending action and the rules that required it', () => {
-    const run = new RunScript('r1')
-      .start(t(0), plan)
-      .evaluate(t(1), 'extract')
-      .run(t(1), 'extract')
-      .succeed(t(2), 'extract', 10)
-      .evaluate(t(3), 'assess')
-      .run(t(3), 'assess')
-      .succeed(t(4), 'assess', 10)
-      .evaluate(t(5), 'payout', approval(['role:claims-lead'], 3600));
-    const view = gateContext(run.folded, run.gateId('payout'));
+    const run = claimRun('r1')
+      .at(t(0))
+      .start(plan)
+      .at(t(1))
+      .evaluate('extract')
+      .at(t(1))
+      .run('extract')
+      .at(t(2))
+      .succeed('extract', 10)
+      .at(t(3))
+      .evaluate('assess')
+      .at(t(3))
+      .run('assess')
+      .at(t(4))
+      .succeed('assess', 10)
+      .at(t(5))
+      .evaluate('payout', approval(['role:claims-lead'], 3600));
+    const view = gateContext(run.state, run.gateId('payout'));
     expect(view?.gate).toMatchObject({
       gateId: run.gateId('payout'),
       status: 'open',
@@ -54,7 +62,7 @@ describe('gateContext', () => {
   });
 
   it('is undefined for a gate the run does not hold', () => {
-    const run = new RunScript('r2').start(t(0), plan);
-    expect(gateContext(run.folded, run.gateId('payout'))).toBeUndefined();
+    const run = claimRun('r2').at(t(0)).start(plan);
+    expect(gateContext(run.state, run.gateId('payout'))).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { LedgerflowError } from '@ledgerflow/domain';
 import { checkpointsView, diffView, stateView } from './replay-views.js';
 import { toHttpError } from './http-error.filter.js';
-import { planOf, RunScript, step } from './run-script.spec-util.js';
+import { planOf, claimRun, step } from './run-script.spec-util.js';
 
 const at = (seconds: number): string => new Date(Date.UTC(2026, 4, 1, 10, 0, seconds)).toISOString();
 const plan = planOf('recorded-chain', [
@@ -12,12 +12,15 @@ const plan = planOf('recorded-chain', [
 ]);
 
 async function recorded() {
-  const run = new RunScript('run-a').start(at(0), plan);
+  const run = claimRun('run-a').at(at(0)).start(plan);
   for (const [i, id] of ['r1', 'r2', 'r3'].entries())
     run
-      .evaluate(at(i * 2 + 1), id)
-      .run(at(i * 2 + 1), id)
-      .succeed(at(i * 2 + 2), id, 10);
+      .at(at(i * 2 + 1))
+      .evaluate(id)
+      .at(at(i * 2 + 1))
+      .run(id)
+      .at(at(i * 2 + 2))
+      .succeed(id, 10);
   return run.writeTo(new InMemoryEventStore());
 }
 

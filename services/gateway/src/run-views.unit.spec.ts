@@ -1,6 +1,7 @@
 import { InMemoryEventStore } from '@ledgerflow/event-store';
+import type { RunHistoryBuilder } from '@ledgerflow/testing';
 import { runView, traceView } from './run-views.js';
-import { approval, deny, planOf, RunScript, step } from './run-script.spec-util.js';
+import { approval, deny, planOf, claimRun, step } from './run-script.spec-util.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
@@ -16,26 +17,38 @@ const plan = planOf('claim-review', [
   step('screen', { dependsOn: ['review'] }),
   step('archive', { dependsOn: ['screen'] }),
 ]);
-const failedRun = (): RunScript =>
-  new RunScript('r1')
-    .start(at(0), plan)
-    .evaluate(at(0), 'extract')
-    .run(at(0), 'extract')
-    .fail(at(1), 'extract', 200, true)
-    .evaluate(at(2), 'extract', undefined, 2)
-    .run(at(2), 'extract', 2)
-    .succeed(at(3), 'extract', 300, 2)
-    .evaluate(at(3), 'review', approval(['claims-lead']))
-    .decideGate(at(10), 'review', 'claims-lead', 'approve')
-    .run(at(10), 'review')
-    .succeed(at(11), 'review', 50)
-    .evaluate(at(12), 'screen', deny);
+const failedRun = (): RunHistoryBuilder =>
+  claimRun('r1')
+    .at(at(0))
+    .start(plan)
+    .at(at(0))
+    .evaluate('extract')
+    .at(at(0))
+    .run('extract')
+    .at(at(1))
+    .fail('extract', 200, { retryable: true })
+    .at(at(2))
+    .evaluate('extract', undefined, 2)
+    .at(at(2))
+    .run('extract', 2)
+    .at(at(3))
+    .succeed('extract', 300, { attempt: 2 })
+    .at(at(3))
+    .evaluate('review', approval(['claims-lead']))
+    .at(at(10))
+    .decideGate('review', 'claims-lead', 'approve')
+    .at(at(10))
+    .run('review')
+    .at(at(11))
+    .succeed('review', 50)
+    .at(at(12))
+    .evaluate('screen', deny);
 
 describe('traceView', () => {
   it('gives one row per plan step with status, attempts, durations, policy, gate and error', async () => {
     const run = failedRun();
     const events = await run.writeTo(new InMemoryEventStore(), TRACEPARENT);
-    const trace = traceView('r1', run.folded, events);
+    const trace = traceView('r1', run.state, events);
     const [extract, review, screen, archive] = trace.steps;
     expect(trace.steps.map((s) => s.step)).toEqual(['extract', 'review', 'screen', 'archive']);
     expect(extract).toEqual({
@@ -104,7 +117,7 @@ describe('traceView', () => {
 
   it('a run that is not completed lasts from its first event to its latest; the trace id comes from RunTriggered', async () => {
     const run = failedRun();
-    const trace = traceView('r1', run.folded, await run.writeTo(new InMemoryEventStore(), TRACEPARENT));
+    const trace = traceView('r1', run.state, await run.writeTo(new InMemoryEventStore(), TRACEPARENT));
     expect(trace).toMatchObject({
       run_id: 'r1',
       workflow_id: 'claim-review',
@@ -115,12 +128,16 @@ describe('traceView', () => {
   });
 
   it('a completed run lasts what RunCompleted says', async () => {
-    const run = new RunScript('r2')
-      .start(at(0), planOf('one', [step('only')]))
-      .evaluate(at(0), 'only')
-      .run(at(0), 'only')
-      .succeed(at(5), 'only', 4_000, 1, 5_250);
-    const trace = traceView('r2', run.folded, await run.writeTo(new InMemoryEventStore()));
+    const run = claimRun('r2')
+      .at(at(0))
+      .start(planOf('one', [step('only')]))
+      .at(at(0))
+      .evaluate('only')
+      .at(at(0))
+      .run('only')
+      .at(at(5))
+      .succeed('only', 4_000, { runDurationMs: 5_250 });
+    const trace = traceView('r2', run.state, await run.writeTo(new InMemoryEventStore()));
     expect(trace).toMatchObject({ status: 'completed', total_duration_ms: 5_250 });
   });
 
@@ -129,43 +146,61 @@ describe('traceView', () => {
       type: 'RecordStepSucceeded' as const,
       data: { stepId, attempt: 1, output: {}, durationMs: 10, runDurationMs: 30, usage },
     });
-    const run = new RunScript('r6')
-      .start(at(0), planOf('llm', [step('draft'), step('check', { dependsOn: ['draft'] }), step('file')]))
-      .evaluate(at(0), 'draft')
-      .evaluate(at(0), 'file')
-      .run(at(0), 'draft')
-      .do(at(1), succeedWith('draft', { inputTokens: 1200, outputTokens: 300, costUsd: 0.1 }))
-      .evaluate(at(1), 'check')
-      .run(at(1), 'check')
-      .do(at(2), succeedWith('check', { inputTokens: 800, costUsd: 0.2 }))
-      .run(at(2), 'file')
-      .succeed(at(3), 'file', 10);
-    const trace = traceView('r6', run.folded, await run.writeTo(new InMemoryEventStore()));
+    const run = claimRun('r6')
+      .at(at(0))
+      .start(planOf('llm', [step('draft'), step('check', { dependsOn: ['draft'] }), step('file')]))
+      .at(at(0))
+      .evaluate('draft')
+      .at(at(0))
+      .evaluate('file')
+      .at(at(0))
+      .run('draft')
+      .at(at(1))
+      .do(succeedWith('draft', { inputTokens: 1200, outputTokens: 300, costUsd: 0.1 }))
+      .at(at(1))
+      .evaluate('check')
+      .at(at(1))
+      .run('check')
+      .at(at(2))
+      .do(succeedWith('check', { inputTokens: 800, costUsd: 0.2 }))
+      .at(at(2))
+      .run('file')
+      .at(at(3))
+      .succeed('file', 10);
+    const trace = traceView('r6', run.state, await run.writeTo(new InMemoryEventStore()));
     expect(trace.steps.map((s) => [s.step, s.usage])).toEqual([
       ['draft', { inputTokens: 1200, outputTokens: 300, costUsd: 0.1 }],
       ['check', { inputTokens: 800, costUsd: 0.2 }],
       ['file', null],
     ]);
     expect(trace.usage).toEqual({ inputTokens: 2000, outputTokens: 300, costUsd: 0.3 });
-    expect(traceView('r1', failedRun().folded, await failedRun().writeTo(new InMemoryEventStore())).usage).toBeNull();
+    expect(traceView('r1', failedRun().state, await failedRun().writeTo(new InMemoryEventStore())).usage).toBeNull();
   });
 
   it('trace_id is null without a traceparent, or with a malformed one', async () => {
-    const run = new RunScript('r3').start(at(0), planOf('one', [step('only')]));
-    expect(traceView('r3', run.folded, await run.writeTo(new InMemoryEventStore())).trace_id).toBeNull();
-    const odd = new RunScript('r4').start(at(0), planOf('one', [step('only')]));
+    const run = claimRun('r3')
+      .at(at(0))
+      .start(planOf('one', [step('only')]));
+    expect(traceView('r3', run.state, await run.writeTo(new InMemoryEventStore())).trace_id).toBeNull();
+    const odd = claimRun('r4')
+      .at(at(0))
+      .start(planOf('one', [step('only')]));
     expect(
-      traceView('r4', odd.folded, await odd.writeTo(new InMemoryEventStore(), 'not-a-traceparent')).trace_id,
+      traceView('r4', odd.state, await odd.writeTo(new InMemoryEventStore(), 'not-a-traceparent')).trace_id,
     ).toBeNull();
   });
 
   it('a failed step shows its error and the time of the failed attempt', async () => {
-    const run = new RunScript('r5')
-      .start(at(0), planOf('one', [step('only')]))
-      .evaluate(at(0), 'only')
-      .run(at(0), 'only')
-      .fail(at(1), 'only', 700, false);
-    const [only] = traceView('r5', run.folded, await run.writeTo(new InMemoryEventStore())).steps;
+    const run = claimRun('r5')
+      .at(at(0))
+      .start(planOf('one', [step('only')]))
+      .at(at(0))
+      .evaluate('only')
+      .at(at(0))
+      .run('only')
+      .at(at(1))
+      .fail('only', 700, { retryable: false });
+    const [only] = traceView('r5', run.state, await run.writeTo(new InMemoryEventStore())).steps;
     expect(only).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -176,12 +211,16 @@ describe('traceView', () => {
   });
 
   it('a step waiting for its retry counts only the attempt that ran', async () => {
-    const run = new RunScript('r6')
-      .start(at(0), plan)
-      .evaluate(at(0), 'extract')
-      .run(at(0), 'extract')
-      .fail(at(1), 'extract', 200, true);
-    const [extract] = traceView('r6', run.folded, await run.writeTo(new InMemoryEventStore())).steps;
+    const run = claimRun('r6')
+      .at(at(0))
+      .start(plan)
+      .at(at(0))
+      .evaluate('extract')
+      .at(at(0))
+      .run('extract')
+      .at(at(1))
+      .fail('extract', 200, { retryable: true });
+    const [extract] = traceView('r6', run.state, await run.writeTo(new InMemoryEventStore())).steps;
     expect(extract).toMatchObject({ status: 'retry_scheduled', duration_ms: 200, total_attempts_ms: 200 });
     expect(extract?.attempts).toBe(1);
   });
@@ -191,7 +230,7 @@ describe('runView', () => {
   it('shows the folded run with steps in plan order, gates, times and revision', async () => {
     const run = failedRun();
     const events = await run.writeTo(new InMemoryEventStore());
-    const view = runView('r1', run.folded, events);
+    const view = runView('r1', run.state, events);
     expect(view).toMatchObject({
       runId: 'r1',
       workflowId: 'claim-review',

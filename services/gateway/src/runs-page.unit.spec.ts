@@ -1,5 +1,5 @@
 import { InMemoryEventStore } from '@ledgerflow/event-store';
-import { planOf, RunScript, step } from './run-script.spec-util.js';
+import { planOf, claimRun, step } from './run-script.spec-util.js';
 import { runCursorOf, runTimeBoundOf } from './runs-page.js';
 import { encodeCursor, pageLimitOf } from './list-page.js';
 import { RunsProjection } from './runs.projection.js';
@@ -17,7 +17,10 @@ describe('GET /v1/runs paging', () => {
 
   it('bounds the pages by creation time: createdAfter inclusive, createdBefore exclusive, with the cursor too', async () => {
     for (const n of [0, 1, 2, 3, 4, 5])
-      await new RunScript(`r${n}`).start(t(n), plan(n % 2 ? 'odd' : 'even')).writeTo(store);
+      await claimRun(`r${n}`)
+        .at(t(n))
+        .start(plan(n % 2 ? 'odd' : 'even'))
+        .writeTo(store);
     const ids = async (filter: Parameters<RunsProjection['pageOfRuns']>[0], limit = 10) =>
       (await projection.pageOfRuns(filter, { limit })).runs.map((run) => run.runId);
     expect(await ids({ createdAfter: t(2) })).toEqual(['r5', 'r4', 'r3', 'r2']);
@@ -50,11 +53,11 @@ describe('GET /v1/runs paging', () => {
 
   it('pages newest first with a keyset cursor that stays stable while runs are added, out of order too', async () => {
     // Appended out of creation order: the projection keeps its order by createdAt, then runId.
-    for (const n of [3, 0, 4, 1, 2]) await new RunScript(`r${n}`).start(t(n), plan('a')).writeTo(store);
+    for (const n of [3, 0, 4, 1, 2]) await claimRun(`r${n}`).at(t(n)).start(plan('a')).writeTo(store);
     const first = await projection.pageOfRuns({}, { limit: 2 });
     expect(first.runs.map((run) => run.runId)).toEqual(['r4', 'r3']);
-    await new RunScript('r9').start(t(9), plan('a')).writeTo(store);
-    await new RunScript('r2b').start(t(2), plan('a')).writeTo(store); // same createdAt as r2: after it by id
+    await claimRun('r9').at(t(9)).start(plan('a')).writeTo(store);
+    await claimRun('r2b').at(t(2)).start(plan('a')).writeTo(store); // same createdAt as r2: after it by id
     const second = await projection.pageOfRuns({}, { limit: 2, before: first.next! });
     expect(second.runs.map((run) => run.runId)).toEqual(['r2b', 'r2']);
     const last = await projection.pageOfRuns({}, { limit: 2, before: second.next! });
@@ -65,7 +68,11 @@ describe('GET /v1/runs paging', () => {
   });
 
   it('filters before it counts a page', async () => {
-    for (let n = 0; n < 6; n++) await new RunScript(`r${n}`).start(t(n), plan(n % 2 ? 'odd' : 'even')).writeTo(store);
+    for (let n = 0; n < 6; n++)
+      await claimRun(`r${n}`)
+        .at(t(n))
+        .start(plan(n % 2 ? 'odd' : 'even'))
+        .writeTo(store);
     const page = await projection.pageOfRuns({ workflowId: 'odd' }, { limit: 2 });
     expect(page.runs.map((run) => run.runId)).toEqual(['r5', 'r3']);
     expect(

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
+import type { RunHistoryBuilder } from '@ledgerflow/testing';
 import { RunsProjection } from './runs.projection.js';
-import { approval, deny, planOf, RunScript, step } from './run-script.spec-util.js';
+import { approval, deny, planOf, claimRun, step } from './run-script.spec-util.js';
 
 const t = (minute: number): string => new Date(Date.UTC(2026, 4, 1, 10, minute)).toISOString();
 const claimPlan = planOf('claim-review', [
@@ -11,13 +12,18 @@ const claimPlan = planOf('claim-review', [
 const onePlan = planOf('onboarding', [step('extract')]);
 
 /** A claim run whose payout waits at a policy gate of claims-lead (SLA 1 h, escalating to claims-director). */
-const atGate = (runId: string, start = 0): RunScript =>
-  new RunScript(runId)
-    .start(t(start), claimPlan)
-    .evaluate(t(start), 'extract')
-    .run(t(start), 'extract')
-    .succeed(t(start + 1), 'extract', 900)
-    .evaluate(t(start + 2), 'payout', approval(['claims-lead'], 3600, ['claims-director']));
+const atGate = (runId: string, start = 0): RunHistoryBuilder =>
+  claimRun(runId)
+    .at(t(start))
+    .start(claimPlan)
+    .at(t(start))
+    .evaluate('extract')
+    .at(t(start))
+    .run('extract')
+    .at(t(start + 1))
+    .succeed('extract', 900)
+    .at(t(start + 2))
+    .evaluate('payout', approval(['claims-lead'], 3600, ['claims-director']));
 
 describe('RunsProjection', () => {
   let store: InMemoryEventStore;
@@ -33,8 +39,8 @@ describe('RunsProjection', () => {
   });
 
   it('lists runs newest first with workflow, version, status and times', async () => {
-    await new RunScript('r1').start(t(0), claimPlan).writeTo(store);
-    await new RunScript('r2').start(t(5), onePlan).evaluate(t(6), 'extract').writeTo(store);
+    await claimRun('r1').at(t(0)).start(claimPlan).writeTo(store);
+    await claimRun('r2').at(t(5)).start(onePlan).at(t(6)).evaluate('extract').writeTo(store);
     expect(await projection.listRuns()).toEqual([
       {
         runId: 'r2',
@@ -58,28 +64,30 @@ describe('RunsProjection', () => {
   });
 
   it('follows a run through paused, running again and cancelled', async () => {
-    const run = new RunScript('r1').start(t(0), claimPlan);
+    const run = claimRun('r1').at(t(0)).start(claimPlan);
     const statusAfter = async (): Promise<[string, string] | undefined> => {
       await run.writeTo(store);
       const summary = (await projection.listRuns())[0];
       return summary && [summary.status, summary.updatedAt];
     };
     expect(await statusAfter()).toEqual(['running', t(0)]);
-    run.do(t(1), { type: 'PauseRun', data: { reason: 'maintenance' } });
+    run.at(t(1)).do({ type: 'PauseRun', data: { reason: 'maintenance' } });
     expect(await statusAfter()).toEqual(['paused', t(1)]);
-    run.do(t(2), { type: 'ResumeRun', data: { reason: 'done' } });
+    run.at(t(2)).do({ type: 'ResumeRun', data: { reason: 'done' } });
     expect(await statusAfter()).toEqual(['running', t(2)]);
-    run.do(t(3), { type: 'CancelRun', data: { reason: 'duplicate claim' } });
+    run.at(t(3)).do({ type: 'CancelRun', data: { reason: 'duplicate claim' } });
     expect(await statusAfter()).toEqual(['cancelled', t(3)]);
   });
 
   it('shows a run of a limited workflow as queued until it is dequeued', async () => {
-    const run = new RunScript('r1').start(t(0), { ...onePlan, maxConcurrentRuns: 1 });
+    const run = claimRun('r1')
+      .at(t(0))
+      .start({ ...onePlan, maxConcurrentRuns: 1 });
     await run.writeTo(store);
     expect(await projection.listRuns({ status: 'queued' })).toEqual([
       expect.objectContaining({ runId: 'r1', status: 'queued' }),
     ]);
-    run.do(t(1), { type: 'DequeueRun', data: {} });
+    run.at(t(1)).do({ type: 'DequeueRun', data: {} });
     await run.writeTo(store);
     expect(await projection.listRuns()).toEqual([
       expect.objectContaining({ runId: 'r1', status: 'running', updatedAt: t(1) }),
@@ -87,13 +95,17 @@ describe('RunsProjection', () => {
   });
 
   it('marks a completed run, and a failed one with its failure code and reason', async () => {
-    await new RunScript('done')
-      .start(t(0), onePlan)
-      .evaluate(t(0), 'extract')
-      .run(t(0), 'extract')
-      .succeed(t(1), 'extract', 500, 1, 60_000)
+    await claimRun('done')
+      .at(t(0))
+      .start(onePlan)
+      .at(t(0))
+      .evaluate('extract')
+      .at(t(0))
+      .run('extract')
+      .at(t(1))
+      .succeed('extract', 500, { runDurationMs: 60_000 })
       .writeTo(store);
-    await new RunScript('denied').start(t(2), claimPlan).evaluate(t(2), 'extract', deny).writeTo(store);
+    await claimRun('denied').at(t(2)).start(claimPlan).at(t(2)).evaluate('extract', deny).writeTo(store);
     const runs = await projection.listRuns();
     expect(runs.find((r) => r.runId === 'done')).toMatchObject({ status: 'completed', updatedAt: t(1) });
     expect(runs.find((r) => r.runId === 'done')).not.toHaveProperty('failure');
@@ -127,12 +139,12 @@ describe('RunsProjection', () => {
 
   it('an escalation replaces the reviewers; a decision closes the gate with who decided', async () => {
     const run = atGate('r1');
-    run.do(t(62), { type: 'EscalateGate', data: { gateId: run.gateId('payout') } });
+    run.at(t(62)).do({ type: 'EscalateGate', data: { gateId: run.gateId('payout') } });
     await run.writeTo(store);
     expect(await projection.listGates({ reviewer: { kind: 'human', id: 'claims-director' } })).toHaveLength(1);
     expect(await projection.listGates({ reviewer: { kind: 'human', id: 'claims-lead' } })).toEqual([]);
 
-    run.decideGate(t(70), 'payout', 'claims-director', 'approve');
+    run.at(t(70)).decideGate('payout', 'claims-director', 'approve');
     await run.writeTo(store);
     expect(await projection.getGate(run.gateId('payout'))).toMatchObject({
       status: 'approved',
@@ -143,7 +155,7 @@ describe('RunsProjection', () => {
   });
 
   it('a rejected gate is rejected and its run failed', async () => {
-    const run = atGate('r1').decideGate(t(10), 'payout', 'claims-lead', 'reject');
+    const run = atGate('r1').at(t(10)).decideGate('payout', 'claims-lead', 'reject');
     await run.writeTo(store);
     expect(await projection.getGate(run.gateId('payout'))).toMatchObject({
       status: 'rejected',
@@ -158,19 +170,21 @@ describe('RunsProjection', () => {
 
   it('after an escalation the gate shows the same due time as the run state (none when the escalation sets none)', async () => {
     const run = atGate('r1');
-    run.do(t(62), { type: 'EscalateGate', data: { gateId: run.gateId('payout') } });
+    run.at(t(62)).do({ type: 'EscalateGate', data: { gateId: run.gateId('payout') } });
     await run.writeTo(store);
     const gate = await projection.getGate(run.gateId('payout'));
-    expect(gate?.dueAt).toBe(run.folded.gates[run.gateId('payout')]?.dueAt);
+    expect(gate?.dueAt).toBe(run.state.gates[run.gateId('payout')]?.dueAt);
   });
 
   it('filters runs by workflow and status, and gates by status and reviewer', async () => {
-    const decided = atGate('decided', 0).decideGate(t(5), 'payout', 'claims-lead', 'approve');
+    const decided = atGate('decided', 0).at(t(5)).decideGate('payout', 'claims-lead', 'approve');
     await decided.writeTo(store);
     await atGate('waiting', 10).writeTo(store);
-    await new RunScript('other')
-      .start(t(20), onePlan)
-      .do(t(21), { type: 'PauseRun', data: { reason: 'x' } })
+    await claimRun('other')
+      .at(t(20))
+      .start(onePlan)
+      .at(t(21))
+      .do({ type: 'PauseRun', data: { reason: 'x' } })
       .writeTo(store);
 
     expect((await projection.listRuns({ workflowId: 'claim-review' })).map((r) => r.runId)).toEqual([
@@ -189,16 +203,20 @@ describe('RunsProjection', () => {
   });
 
   it('catches up before every query: events appended after a query show in the next one', async () => {
-    const run = new RunScript('r1').start(t(0), claimPlan);
+    const run = claimRun('r1').at(t(0)).start(claimPlan);
     await run.writeTo(store);
     expect(await projection.listGates()).toEqual([]);
     run
-      .evaluate(t(0), 'extract')
-      .run(t(0), 'extract')
-      .succeed(t(1), 'extract', 900)
-      .evaluate(t(2), 'payout', approval(['claims-lead']));
+      .at(t(0))
+      .evaluate('extract')
+      .at(t(0))
+      .run('extract')
+      .at(t(1))
+      .succeed('extract', 900)
+      .at(t(2))
+      .evaluate('payout', approval(['claims-lead']));
     await run.writeTo(store);
-    await new RunScript('r2').start(t(3), onePlan).writeTo(store);
+    await claimRun('r2').at(t(3)).start(onePlan).writeTo(store);
     const [gates, runs] = await Promise.all([projection.listGates(), projection.listRuns()]);
     expect(gates.map((g) => g.gateId)).toEqual([run.gateId('payout')]);
     expect(runs.map((r) => [r.runId, r.openGates])).toEqual([
@@ -230,7 +248,7 @@ describe('RunsProjection', () => {
   });
 
   it('reads past one page of 1,000 events', async () => {
-    for (let i = 0; i < 600; i++) await new RunScript(`r${i}`).start(t(0), onePlan).writeTo(store);
+    for (let i = 0; i < 600; i++) await claimRun(`r${i}`).at(t(0)).start(onePlan).writeTo(store);
     expect(await projection.listRuns()).toHaveLength(600);
   });
 });
