@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
-import { startBenchStack, authHeader } from '@ledgerflow/testing';
+import { authHeader, eventually, runEventsWhen, startBenchStack } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 const RUNS = 6;
@@ -53,7 +53,7 @@ describe('executor killed mid-run', () => {
     }
     const started = async () =>
       (await store.readAll({ streamPrefix: 'run-', maxCount: 100_000 })).filter((e) => e.type === 'StepStarted').length;
-    while ((await started()) < RUNS) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually('a step started in every run', async () => (await started()) >= RUNS, 60_000, 20);
 
     stack.process('executor').kill('SIGKILL');
     await stack.process('executor').exited;
@@ -62,12 +62,14 @@ describe('executor killed mid-run', () => {
     await stack.restart('executor');
 
     const eventsOf = (runId: string): Promise<StoredEvent[]> => store.readStream(`run-${runId}`);
-    const deadline = Date.now() + 40_000;
     for (const runId of runIds) {
-      while (!(await eventsOf(runId)).some((e) => e.type === 'RunCompleted')) {
-        if (Date.now() > deadline) throw new Error(`run ${runId} did not complete after the executor restart`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await runEventsWhen(
+        store,
+        runId,
+        (events) => events.some((e) => e.type === 'RunCompleted'),
+        'the run to complete after the executor restart',
+        40_000,
+      );
     }
     expect(startedAtKill).toBeLessThan(RUNS * STEPS.length);
 

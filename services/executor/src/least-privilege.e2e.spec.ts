@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { startBenchStack, authHeader } from '@ledgerflow/testing';
+import { runEventsWhen, startBenchStack, authHeader } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 
 /**
@@ -31,12 +31,13 @@ describe('an agent outside its declared capabilities', () => {
       body: JSON.stringify({ input: {} }),
     });
     const { runId } = (await response.json()) as { runId: string };
-    const deadline = Date.now() + 20_000;
-    let events = await store.readStream(`run-${runId}`);
-    while (!events.some((e) => e.type === 'RunFailed') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      events = await store.readStream(`run-${runId}`);
-    }
+    const events = await runEventsWhen(
+      store,
+      runId,
+      (all) => all.some((e) => e.type === 'RunFailed'),
+      'the run to fail',
+      20_000,
+    );
     const write = events.filter((e) => (e.data as { stepId?: string }).stepId === 'write');
     expect(write.map((e) => e.type)).toEqual(['StepPolicyEvaluated', 'StepBlocked', 'RunFailed']);
     const decision = (

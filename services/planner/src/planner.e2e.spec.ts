@@ -5,7 +5,7 @@ import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import { repoRoot, spawnProcess, startStack, withPlannerAlone } from '@ledgerflow/testing';
+import { eventually, repoRoot, spawnProcess, startStack, withPlannerAlone } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 const claim = {
@@ -61,10 +61,13 @@ describe('planner over JetStream triggers', () => {
     await js.publish('lf.trigger.claim-review', '{"claimId": ', { msgID: 'crm-event-2' });
     await js.publish('lf.trigger.claim-review', JSON.stringify({ ...claim, amount: 'lots' }), { msgID: 'crm-event-3' });
 
-    const deadline = Date.now() + 15_000;
-    while ((rejected.length < 2 || (await runTriggers()).length < 1) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      'two rejected triggers and a run triggered',
+      async () => rejected.length >= 2 && (await runTriggers()).length >= 1,
+      15_000,
+      50,
+    );
+    // A second run for the same idempotency key would be recorded within this pause.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const triggered = await runTriggers();
     expect(triggered).toHaveLength(1);
