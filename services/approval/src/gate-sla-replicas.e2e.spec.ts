@@ -1,9 +1,13 @@
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { LEASES_BUCKET } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { DEFAULT_LEASE_POLL_MS, DEFAULT_LEASE_TTL_MS } from '@ledgerflow/messaging';
 import { benchWorkers, replicaNames, startStack } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { eventually, http } from './approval-e2e.spec-util.js';
+import { APPROVAL_LEASE_KEY } from './gate-events.consumer.js';
 
 /**
  * The longest a gate waits past the later of its deadline and the death of the approval replica timing it: the
@@ -15,7 +19,8 @@ const TAKEOVER_BOUND_MS = DEFAULT_LEASE_TTL_MS + DEFAULT_LEASE_POLL_MS + 4_000;
 /**
  * Gate SLAs with two approval replicas, each its own OS process, on nats-server and one SQLite file: the replica
  * that received `GateOpened` and armed the gate's timer is SIGKILLed before the deadline, and the other one
- * escalates the gate (once) within {@link TAKEOVER_BOUND_MS} of the kill.
+ * escalates the gate (once) within {@link TAKEOVER_BOUND_MS} of the kill; then the lease holder is killed before a
+ * gate opens, so the gate opens (through the survivor) while no replica times gates, and is still escalated once.
  */
 describe('gate SLA with two approval replicas', () => {
   let stack: Stack;
@@ -101,6 +106,44 @@ describe('gate SLA with two approval replicas', () => {
 
     // Once per level, even after the killed replica is back (it stands by, or takes the lease and scans again).
     await stack.restart(timing);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await events(runId)).filter((e) => e.type === 'GateEscalated')).toHaveLength(1);
+  }, 90_000);
+
+  it('escalates a gate opened while the lease holder was dead, once the survivor takes the lease', async () => {
+    const nc = await stack.connect();
+    const entry = await (await new Kvm(jetstream(nc)).open(LEASES_BUCKET)).get(APPROVAL_LEASE_KEY);
+    await nc.close();
+    const { holder } = entry!.json<{ holder: string }>(); // `<host>/<pid>/<uuid>` (libs/messaging, Lease)
+    const holderPid = Number(holder.split('/')[1]);
+    const holding = approvals.find((name) => stack.process(name).pid === holderPid);
+    expect(holding).toBeDefined();
+    stack.process(holding!).kill('SIGKILL');
+    await stack.process(holding!).exited;
+    const killedAt = Date.now();
+
+    const started = await http(stack, 'POST', '/v1/workflows/gate-sla-replicas/runs', {
+      input: {},
+      idempotencyKey: 'replicas-sla-2',
+    });
+    expect(started.status).toBe(202);
+    const runId = String(started.body.runId);
+    const opened = await eventually(() => eventOf(runId, 'GateOpened'), 30_000, 'GateOpened from the survivor');
+    const { gateId, dueAt } = opened.data as { gateId: string; dueAt: string };
+    // Opened before the survivor could have taken the lease: the lease outlives its dead holder by its TTL.
+    expect(Date.parse(opened.metadata.occurredAt) - killedAt).toBeLessThan(DEFAULT_LEASE_TTL_MS);
+
+    const escalated = await eventually(
+      () => eventOf(runId, 'GateEscalated'),
+      Math.max(Date.parse(dueAt), killedAt) - Date.now() + TAKEOVER_BOUND_MS + 2_000,
+      'GateEscalated once the surviving replica holds the lease',
+    );
+    const escalatedAt = Date.parse(escalated.metadata.occurredAt);
+    expect(escalated.data).toEqual({ gateId, level: 1, reviewers: ['second-reviewer'] });
+    expect(escalatedAt).toBeGreaterThanOrEqual(Date.parse(dueAt)); // never early
+    expect(escalatedAt - Math.max(Date.parse(dueAt), killedAt)).toBeLessThanOrEqual(TAKEOVER_BOUND_MS);
+
+    await stack.restart(holding!);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect((await events(runId)).filter((e) => e.type === 'GateEscalated')).toHaveLength(1);
   }, 90_000);
