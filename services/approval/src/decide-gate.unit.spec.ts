@@ -4,34 +4,29 @@ import { decide, DomainError, gateIdOf } from '@ledgerflow/domain';
 import type { Plan, PolicyDecision } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
+import { aPlan, aStep } from '@ledgerflow/testing';
 import { GateDecider } from './decide-gate.js';
 
 const NOW = '2026-05-01T10:00:00.000Z';
 const RUN_ID = '6f1c2a4e-8d0b-8c3e-9a51-3b7d2e90c4f1';
 const GATE_ID = gateIdOf(RUN_ID, 'payout');
 
-const plan: Plan = {
-  workflowId: 'claim-review',
-  workflowVersion: '1.0.0',
-  concurrency: 1,
-  agents: { 'payout-agent': ['billing.payout'] },
-  steps: [
-    {
-      id: 'payout',
+const plan: Plan = aPlan(
+  [
+    aStep('payout', {
       name: 'Pay the claim',
       tool: 'billing',
       action: 'payout',
       agent: 'payout-agent',
-      dependsOn: [],
       input: {},
       retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 },
       timeoutMs: 10_000,
-      optional: false,
       policyTags: ['payout'],
       gate: { reviewers: ['claims-lead', 'claims-deputy'], slaSeconds: 3600 },
-    },
+    }),
   ],
-};
+  { workflowId: 'claim-review', concurrency: 1, agents: { 'payout-agent': ['billing.payout'] } },
+);
 const allow: PolicyDecision = { outcome: 'allow', rationale: 'granted', auditId: 'aud-1', rules: [] };
 
 const human = (id: string): Actor => ({ kind: 'human', id });

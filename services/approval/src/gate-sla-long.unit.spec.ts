@@ -4,6 +4,7 @@ import type { Plan, PolicyDecision } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { createLogger } from '@ledgerflow/telemetry';
+import { aPlan, aStep } from '@ledgerflow/testing';
 import { GateSlaScheduler } from './gate-sla.scheduler.js';
 import type { SlaTimerApi } from './gate-sla.scheduler.js';
 
@@ -13,27 +14,20 @@ const DAY_MS = 86_400_000;
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
 const RUN_ID = 'c0ffee00-0000-8000-8000-000000000002';
 const GATE_ID = gateIdOf(RUN_ID, 'payout');
-const plan: Plan = {
-  workflowId: 'claim-review',
-  workflowVersion: '1.0.0',
-  concurrency: 1,
-  agents: { payer: ['billing.payout'] },
-  steps: [
-    {
-      id: 'payout',
+const plan: Plan = aPlan(
+  [
+    aStep('payout', {
       name: 'Pay',
       tool: 'billing',
       action: 'payout',
       agent: 'payer',
-      dependsOn: [],
       input: {},
       retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 },
       timeoutMs: 1000,
-      optional: false,
-      policyTags: [],
-    },
+    }),
   ],
-};
+  { workflowId: 'claim-review', concurrency: 1, agents: { payer: ['billing.payout'] } },
+);
 
 async function openGate(store: InMemoryEventStore, slaDays: number, clock: () => number): Promise<void> {
   const decision: PolicyDecision = {

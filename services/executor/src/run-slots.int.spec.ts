@@ -4,31 +4,24 @@ import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { createLogger } from '@ledgerflow/telemetry';
+import { aPlan, aStep } from '@ledgerflow/testing';
 import { RunSlots, runSlotsStreamId } from './run-slots.js';
 
 const actor = { kind: 'service', id: 'executor' } as const;
-const plan: Plan = {
-  workflowId: 'limited',
-  workflowVersion: '1.0.0',
-  concurrency: 1,
-  agents: { a: ['t.x'] },
-  maxConcurrentRuns: 2,
-  steps: [
-    {
-      id: 's',
+const plan: Plan = aPlan(
+  [
+    aStep('s', {
       name: 's',
       tool: 't',
       action: 'x',
       agent: 'a',
-      dependsOn: [],
       input: {},
       retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 },
       timeoutMs: 1000,
-      optional: false,
-      policyTags: [],
-    },
+    }),
   ],
-};
+  { workflowId: 'limited', concurrency: 1, agents: { a: ['t.x'] }, maxConcurrentRuns: 2 },
+);
 const RUNS = ['q1', 'q2', 'q3', 'q4', 'q5'];
 
 /**

@@ -1,21 +1,19 @@
 import type { PlanStep } from '@ledgerflow/domain';
+import { aStep } from '@ledgerflow/testing';
 import { checkedOutcome, outcomeCommand } from './tool-dispatcher.js';
 import type { ToolOutcome } from './tool-dispatcher.js';
 
-const step = (outputSchema?: PlanStep['outputSchema']): PlanStep => ({
-  id: 'score',
-  name: 'score',
-  tool: 'risk',
-  action: 'score',
-  agent: 'scorer',
-  dependsOn: [],
-  input: {},
-  retry: { maxAttempts: 2, backoffMs: 10, multiplier: 1, maxBackoffMs: 10 },
-  timeoutMs: 1000,
-  optional: false,
-  policyTags: [],
-  ...(outputSchema === undefined ? {} : { outputSchema }),
-});
+const step = (outputSchema?: PlanStep['outputSchema']): PlanStep =>
+  aStep('score', {
+    name: 'score',
+    tool: 'risk',
+    action: 'score',
+    agent: 'scorer',
+    input: {},
+    retry: { maxAttempts: 2, backoffMs: 10, multiplier: 1, maxBackoffMs: 10 },
+    timeoutMs: 1000,
+    ...(outputSchema === undefined ? {} : { outputSchema }),
+  });
 const ok = (output: unknown): ToolOutcome => ({ ok: true, result: { output } as never, durationMs: 12 });
 const schema = { type: 'object', required: ['score'], properties: { score: { type: 'number', maximum: 1 } } };
 

@@ -5,29 +5,25 @@ import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { RunForker } from './fork-run.js';
 import { runIdFor } from '@ledgerflow/contracts';
-import { rejectionOf } from '@ledgerflow/testing';
+import { aPlan, aStep, rejectionOf } from '@ledgerflow/testing';
 
 const NOW = '2026-05-01T10:00:00.000Z';
-const step = (id: string, dependsOn: string[]) => ({
-  id,
-  name: id,
-  tool: 'bench',
-  action: 'record',
-  agent: 'recorder',
-  dependsOn,
-  input: { n: `=input.n` },
-  retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 },
-  timeoutMs: 1000,
-  optional: false,
-  policyTags: [],
-});
-const plan: Plan = {
+const step = (id: string, dependsOn: string[]) =>
+  aStep(id, {
+    name: id,
+    tool: 'bench',
+    action: 'record',
+    agent: 'recorder',
+    dependsOn,
+    input: { n: `=input.n` },
+    retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 },
+    timeoutMs: 1000,
+  });
+const plan: Plan = aPlan([step('r1', []), step('r2', ['r1']), step('r3', ['r2'])], {
   workflowId: 'recorded-chain',
-  workflowVersion: '1.0.0',
   concurrency: 1,
   agents: { recorder: ['bench.record'] },
-  steps: [step('r1', []), step('r2', ['r1']), step('r3', ['r2'])],
-};
+});
 const allow = { outcome: 'allow' as const, rules: [], rationale: 'ok', auditId: 'a' };
 
 /** Appends the origin run through the repository, command by command, as the planner and executor would. */
