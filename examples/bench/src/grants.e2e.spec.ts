@@ -1,14 +1,13 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { SqliteEventStore } from '@ledgerflow/event-store';
-import type { StoredEvent } from '@ledgerflow/event-store';
-import { startBenchStack, authHeader } from '@ledgerflow/testing';
+import { authHeader, runEventsWhen, startBenchStack } from '@ledgerflow/testing';
 import type { BenchStack } from '@ledgerflow/testing';
 import { callToolDirectly, recordedFor, signGrant, signingKey, type GrantScope } from './grants.spec-util.js';
 
 const STEPS = ['r1', 'r2', 'r3', 'r4'];
 
 /**
- * Step-scoped grants end to end (governance issue, "Least privilege"): the policy service signs a grant per
+ * Step-scoped grants end to end (docs/policies.md, "Grants"): the policy service signs a grant per
  * allowed step attempt, the executor sends it in `lf-grant`, and the bench workers verify it before running
  * `bench.record`. A run's every side effect carries the grant of its own decision; a call made directly on
  * `lf.tool.bench.record` without a valid grant is refused with `grant_invalid` and records nothing.
@@ -40,7 +39,13 @@ describe('step-scoped grants', () => {
     });
     expect(response.status).toBe(202);
     const { runId } = (await response.json()) as { runId: string };
-    const events = await settled(runId);
+    const events = await runEventsWhen(
+      store,
+      runId,
+      (all) => all.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'StepFailed'),
+      'the run to complete or a step to fail',
+      20_000,
+    );
     const failures = events.filter((e) => e.type === 'StepFailed').map((e) => JSON.stringify(e.data));
     expect({ failures, last: events.at(-1)?.type }).toEqual({ failures: [], last: 'RunCompleted' });
 
@@ -95,15 +100,4 @@ describe('step-scoped grants', () => {
       expect.objectContaining({ idempotencyKey: `${runId}/r1/1`, grant: expect.objectContaining({ sub: 'recorder' }) }),
     ]);
   }, 30_000);
-
-  /** The run's events once it completed or failed (or the last seen after 20 s). */
-  async function settled(runId: string): Promise<StoredEvent[]> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const events = await store.readStream(`run-${runId}`);
-      const ended = events.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'StepFailed');
-      if (ended || Date.now() > deadline) return events;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 });
