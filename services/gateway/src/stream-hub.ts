@@ -1,3 +1,5 @@
+import { LedgerflowError, RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
+import type { Upcasters } from '@ledgerflow/domain';
 import { readAllPages } from '@ledgerflow/event-store';
 import type { EventStore, StoredEvent, Subscription } from '@ledgerflow/event-store';
 import { runUpdateOf } from './stream-sse.js';
@@ -37,6 +39,13 @@ export function matches(filter: StreamFilter, update: RunUpdate, facts: RunFacts
  * error), and stops {@link READER_IDLE_MS} after the last one closed: steps nobody watches cost the gateway nothing. A stream combines a catch-up read from its resume position ({@link StreamHub.history}) with the live
  * updates it was offered since it was registered; both arrive in position order, and the connection drops any
  * position it already sent, so nothing between the two is lost or repeated.
+ *
+ * Every event is read in its type's current shape (`upcasters`; docs/events.md, "Versions and upcasting") before its
+ * update and facts are made. One newer than this release reads is refused, never sent half read: a stream's catch-up
+ * that reaches it ends that stream, and the shared reader that reaches it stops and ends every stream, with a comment
+ * naming the event's type and versions. Retryable, as the gateway's 503 `event_version_unsupported` for it: the
+ * client reconnects with `Last-Event-ID` (to a newer replica, or to this one once upgraded), and the reader starts
+ * again from the head.
  */
 export class StreamHub {
   private readonly listeners = new Set<HubListener>();
@@ -58,8 +67,9 @@ export class StreamHub {
     readonly maxConnections: number,
     private readonly idleMs = READER_IDLE_MS,
     private readonly knownCommitted: () => number = () => 0,
+    private readonly upcasters: Upcasters = RUN_EVENT_UPCASTERS,
   ) {
-    this.facts = new RunFactsCache(store);
+    this.facts = new RunFactsCache(store, undefined, upcasters);
   }
 
   /** Whether the shared reader is running (some stream is open, or the last one closed less than `idleMs` ago). */
@@ -111,12 +121,15 @@ export class StreamHub {
 
   /**
    * Stored updates after `fromPosition` that pass `filter`, in position order, each with its run's facts; for a
-   * run stream, the whole run read from its stream. @throws the store's read errors.
+   * run stream, the whole run read from its stream.
+   * @throws the store's read errors; EventVersionError `event_version_unsupported` at an event newer than this
+   *   release reads (what was yielded before it stands).
    */
   async *history(filter: StreamFilter, fromPosition: number): AsyncGenerator<{ update: RunUpdate; facts: RunFacts }> {
     if (filter.runId !== undefined) {
       let facts: RunFacts = { revision: -1, status: 'none' };
-      for (const event of await this.store.readStream(`${RUN_STREAM_PREFIX}${filter.runId}`)) {
+      for (const stored of await this.store.readStream(`${RUN_STREAM_PREFIX}${filter.runId}`)) {
+        const event = this.upcasters.upcast(stored);
         facts = factsAfter(facts, event);
         const update = runUpdateOf(event, filter.runId, facts.status);
         if (event.position > fromPosition && matches(filter, update, facts)) yield { update, facts };
@@ -124,10 +137,11 @@ export class StreamHub {
       return;
     }
     // Its own cache: the shared one is at the live revisions, past the ones read here.
-    const cache = new RunFactsCache(this.store, 1000);
+    const cache = new RunFactsCache(this.store, 1000, this.upcasters);
     for (let from = fromPosition; ;) {
       const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE, streamPrefix: RUN_STREAM_PREFIX });
-      for (const event of page) {
+      for (const stored of page) {
+        const event = this.upcasters.upcast(stored);
         const runId = runIdOf(event);
         const facts = await cache.after(runId, event);
         const update = runUpdateOf(event, runId, facts.status);
@@ -166,13 +180,19 @@ export class StreamHub {
     if (generation !== this.generation) throw new Error('the stream reader was stopped while starting');
     this.lastPosition = head;
     const subscription = this.store.subscribeToAll(
-      { fromPosition: this.lastPosition, streamPrefix: RUN_STREAM_PREFIX, onError: () => this.fail(subscription) },
+      {
+        fromPosition: this.lastPosition,
+        streamPrefix: RUN_STREAM_PREFIX,
+        onError: (error) => this.fail(subscription, error),
+      },
       (event) => (generation === this.generation ? this.fanOut(event) : undefined),
     );
     this.subscription = subscription;
   }
 
-  private async fanOut(event: StoredEvent): Promise<void> {
+  /** @throws as {@link history}: the subscription then stops and {@link fail}s. */
+  private async fanOut(stored: StoredEvent): Promise<void> {
+    const event = this.upcasters.upcast(stored);
     const runId = runIdOf(event);
     const facts = await this.facts.after(runId, event);
     const update = runUpdateOf(event, runId, facts.status);
@@ -181,12 +201,17 @@ export class StreamHub {
     this.lastPosition = event.position;
   }
 
-  /** The reader stopped on a store error: end the streams (clients resume) and restart on the next stream. */
-  private fail(subscription: Subscription): void {
+  /**
+   * The reader stopped on a store error or an event it refuses: end the streams (clients resume) and restart on the
+   * next stream.
+   */
+  private fail(subscription: Subscription, error: unknown): void {
     if (this.subscription !== subscription) return;
     this.subscription = undefined;
     this.starting = undefined;
-    this.abortAll('the event store could not be read; reconnect with Last-Event-ID');
+    const message = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof LedgerflowError ? `${error.code}: ${message}` : message;
+    this.abortAll(`the event store could not be read (${cause}); reconnect with Last-Event-ID`);
   }
 
   private abortAll(reason: string): void {

@@ -5,9 +5,16 @@ import type { StoredEvent } from '@ledgerflow/event-store';
 /** An update as the gateway sends it: the contract's, with the run statuses it knows. */
 export type RunUpdate = ContractRunUpdate<RunStatus>;
 
-/** The update an event makes, given the run status after it. */
+/**
+ * The update an event makes, given the run status after it. `event` is in its type's current shape (upcast by the
+ * hub; docs/events.md, "Versions and upcasting"): its step, gate and attempt are read from the data of that shape.
+ */
 export function runUpdateOf(event: StoredEvent, runId: string, status: RunStatus): RunUpdate {
-  const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<string, unknown>;
+  const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as {
+    readonly stepId?: unknown;
+    readonly gateId?: unknown;
+    readonly attempt?: unknown;
+  };
   return {
     type: event.type,
     runId,

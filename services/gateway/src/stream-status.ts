@@ -1,4 +1,5 @@
-import type { RunStatus } from '@ledgerflow/domain';
+import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
+import type { RunEventData, RunStatus, Upcasters } from '@ledgerflow/domain';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { LRUCache } from 'lru-cache';
 
@@ -40,9 +41,13 @@ export function runStatusAfter(status: RunStatus, type: string): RunStatus {
   }
 }
 
-/** The facts after `event`, given those before it. */
+/**
+ * The facts after `event`, given those before it. `event` is in its type's current shape (the hub and
+ * {@link RunFactsCache} upcast each stored event before it comes here).
+ */
 export function factsAfter(before: RunFacts, event: StoredEvent): RunFacts {
-  const workflowId = event.type === 'RunTriggered' ? (event.data as { workflowId?: unknown }).workflowId : undefined;
+  const workflowId =
+    event.type === 'RunTriggered' ? (event.data as Partial<RunEventData<'RunTriggered'>>).workflowId : undefined;
   return {
     revision: event.revision,
     status: runStatusAfter(before.status, event.type),
@@ -59,7 +64,8 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', '
 
 /**
  * Run facts by run id, kept as events are read in position order (each run's revisions in order). A run not
- * known at the revision before an event (first seen mid-stream, or evicted) is folded from its stream's start.
+ * known at the revision before an event (first seen mid-stream, or evicted) is folded from its stream's start, each
+ * event read in its type's current shape by `upcasters` (docs/events.md, "Versions and upcasting").
  * At most `capacity` runs are kept (least recently used dropped first); a run is dropped once terminal.
  */
 export class RunFactsCache {
@@ -68,11 +74,16 @@ export class RunFactsCache {
   constructor(
     private readonly store: EventStore,
     capacity = 10_000,
+    private readonly upcasters: Upcasters = RUN_EVENT_UPCASTERS,
   ) {
     this.runs = new LRUCache({ max: capacity });
   }
 
-  /** The facts of `runId` after `event` (an event of `run-<runId>`). @throws the store's read errors. */
+  /**
+   * The facts of `runId` after `event` (an event of `run-<runId>`, in its type's current shape).
+   * @throws the store's read errors; EventVersionError `event_version_unsupported` when an event read to fold the run
+   *   from its start is newer than this release reads.
+   */
   async after(runId: string, event: StoredEvent): Promise<RunFacts> {
     const known = this.runs.get(runId);
     let facts: RunFacts;
@@ -86,7 +97,7 @@ export class RunFactsCache {
 
   private async foldUpTo(event: StoredEvent): Promise<RunFacts> {
     const events = await this.store.readStream(event.streamId, { fromRevision: 0, maxCount: event.revision + 1 });
-    return events.reduce(factsAfter, BEFORE_ANY_EVENT);
+    return events.reduce((facts, stored) => factsAfter(facts, this.upcasters.upcast(stored)), BEFORE_ANY_EVENT);
   }
 
   private remember(runId: string, facts: RunFacts): void {
