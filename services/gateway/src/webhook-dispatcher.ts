@@ -3,6 +3,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { LRUCache } from 'lru-cache';
 import { EVENTS_STREAM, headers as lfHeaders, runStreamId, subjects } from '@ledgerflow/contracts';
+import { currentDataOf } from '@ledgerflow/domain';
+import type { Upcasters } from '@ledgerflow/domain';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
 import { startDurableConsumer, upsertPullConsumer } from '@ledgerflow/messaging';
 import type { ConsumedMessage, DurableConsumer } from '@ledgerflow/messaging';
@@ -32,6 +34,8 @@ export interface WebhookDispatcherOptions {
    * or deleted on another gateway replica is noticed within this long; one made here at once).
    */
   readonly watchIntervalMs: number;
+  /** How stored event shapes are read (default this release's `RUN_EVENT_UPCASTERS`); a test passes a later version. */
+  readonly upcasters?: Upcasters;
 }
 
 /**
@@ -130,7 +134,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     return this.transitions;
   }
 
-  /** One run event: acked (by returning) unless a delivery could not be scheduled (throws: redelivered). */
+  /**
+   * One run event: acked (by returning) unless a delivery could not be scheduled, or its run's workflow could not be
+   * read ({@link workflowOf}): then it throws, and the event is redelivered.
+   */
   async handle(message: ConsumedMessage): Promise<void> {
     const { subscriptions, deliveries, sender } = this.options;
     // A subscription stored before this event was committed (here or on another replica) must be seen.
@@ -149,8 +156,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * The workflow of the event's run (run id from the header, else the body), from the run's `RunTriggered`: the
-   * event itself when it is the first of its run, else read from the store; cached.
+   * The workflow of the event's run (run id from the header, else the body), from the run's `RunTriggered` read in its
+   * current shape (docs/events.md, "Versions and upcasting"): the event itself when it is the first of its run, else
+   * read from the store; cached.
+   * @throws EventVersionError `event_version_unsupported` (retryable) when that `RunTriggered` is newer than this
+   *   release reads: the message is nak'ed, delivered again (to a newer replica, or this one upgraded), and
+   *   dead-lettered after its last delivery, never matched against a workflow it was not read for.
    */
   private async workflowOf(message: ConsumedMessage, body: () => StoredEvent): Promise<string | undefined> {
     const runId = message.headers?.get(lfHeaders.runId) || body().metadata.runId;
@@ -160,7 +171,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const first = (revision ? revision === '0' : body().revision === 0)
       ? body()
       : (await this.options.store.readStream(runStreamId(runId), { maxCount: 1 }))[0];
-    const workflowId = (first?.data as { workflowId?: unknown } | undefined)?.workflowId;
+    const workflowId = first && currentDataOf(first, 'RunTriggered', this.options.upcasters)?.workflowId;
     if (typeof workflowId !== 'string') return undefined;
     this.workflows.set(runId, workflowId);
     return workflowId;
