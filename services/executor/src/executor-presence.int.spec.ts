@@ -7,7 +7,6 @@ import type { NatsServerHandle } from '@ledgerflow/testing';
 import { ExecutorPresence, executorIdOf } from './executor-presence.js';
 
 const logger = createLogger('executor-presence-spec', { level: 'error' });
-const until = (what: string, holds: () => boolean) => eventually(what, holds, 3000, 10);
 const TIMING = { intervalMs: 50, ttlMs: 300 };
 
 describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
@@ -48,9 +47,9 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
   it('a replica that heard another counts it alive; one that leaves is gone at once and reported', async () => {
     const a = await instance('host-a:1');
     const b = await instance('host-b:2');
-    await until('a heard', () => b.presence.isAlive('host-a:1') && b.presence.lastHeard('host-a:1') !== undefined);
+    await eventually('a heard', () => b.presence.isAlive('host-a:1') && b.presence.lastHeard('host-a:1') !== undefined);
     await a.presence.stop();
-    await until('a reported gone', () => b.gone.some((ids) => ids.includes('host-a:1')));
+    await eventually('a reported gone', () => b.gone.some((ids) => ids.includes('host-a:1')));
     expect(b.presence.isAlive('host-a:1')).toBe(false);
     expect(b.presence.isAlive('host-b:2')).toBe(true); // itself
   });
@@ -58,10 +57,10 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
   it('a replica that goes silent (killed: no leaving message) is gone after the TTL, not before', async () => {
     const b = await instance('host-b:2');
     const a = await instance('host-a:1');
-    await until('a heard', () => b.presence.isAlive('host-a:1') && b.presence.lastHeard('host-a:1') !== undefined);
+    await eventually('a heard', () => b.presence.isAlive('host-a:1') && b.presence.lastHeard('host-a:1') !== undefined);
     const silencedAt = Date.now();
     await a.nc.close(); // its heartbeats stop; it never says it leaves
-    await until('a reported gone', () => b.gone.some((ids) => ids.includes('host-a:1')));
+    await eventually('a reported gone', () => b.gone.some((ids) => ids.includes('host-a:1')));
     expect(Date.now() - silencedAt).toBeGreaterThanOrEqual(TIMING.ttlMs - TIMING.intervalMs);
     expect(b.presence.isAlive('host-a:1')).toBe(false);
   });
@@ -69,7 +68,7 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
   it('an instance never heard from counts alive during the warm-up, then gone and reported (only if it was asked about)', async () => {
     const b = await instance('host-b:2');
     expect(b.presence.isAlive('host-z:9')).toBe(true);
-    await until('warm-up end reported', () => b.gone.some((ids) => ids.includes('host-z:9')));
+    await eventually('warm-up end reported', () => b.gone.some((ids) => ids.includes('host-z:9')));
     expect(b.presence.isAlive('host-z:9')).toBe(false);
     expect(b.gone).toEqual([['host-z:9']]); // nothing else: no report when nobody was presumed alive
   });
@@ -91,7 +90,7 @@ describe('ExecutorPresence (heartbeats over a real nats-server)', () => {
     presences.push(a, b);
     await a.start();
     await b.start();
-    await until('a heard', () => b.lastHeard('host-a:1') !== undefined);
+    await eventually('a heard', () => b.lastHeard('host-a:1') !== undefined);
     const port = server.port;
     await server.stop();
     await new Promise((resolve) => setTimeout(resolve, 3 * TIMING.ttlMs)); // three TTLs of silence while NATS is down

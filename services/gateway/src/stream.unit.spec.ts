@@ -187,7 +187,6 @@ describe('StreamHub shared reader', () => {
       abort: () => undefined,
     };
   };
-  const until = (what: string, holds: () => boolean) => eventually(what, holds, 2_000, 10);
 
   it('reads only while a stream is open (and idleMs after), then starts again from the head', async () => {
     const store = new InMemoryEventStore();
@@ -196,17 +195,17 @@ describe('StreamHub shared reader', () => {
     const first = listener();
     expect(await hub.listen(first)).toBe(1);
     await store.append('run-a', [runEvent('a', 'StepStarted')], { expectedRevision: 0 });
-    await until('the first listener offered one update', () => first.offered.length === 1);
+    await eventually('the first listener offered one update', () => first.offered.length === 1);
     hub.unlisten(first);
     expect(hub.reading).toBe(true);
-    await until('the hub idle', () => !hub.reading);
+    await eventually('the hub idle', () => !hub.reading);
 
     // Committed while nobody listens: not read by the hub (a stream's own catch-up reads it).
     await store.append('run-a', [runEvent('a', 'StepSucceeded')], { expectedRevision: 1 });
     const second = listener();
     expect(await hub.listen(second)).toBe(3);
     await store.append('run-a', [runEvent('a', 'RunCompleted')], { expectedRevision: 2 });
-    await until('the second listener offered one update', () => second.offered.length === 1);
+    await eventually('the second listener offered one update', () => second.offered.length === 1);
     expect([first.offered, second.offered]).toEqual([[2], [4]]);
     await hub.close();
     expect(hub.reading).toBe(false);
