@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, tempDir } from '@ledgerflow/testing';
+import { eventually, freePort, tempDir } from '@ledgerflow/testing';
 
 /**
  * A Prometheus binary (`promtool` or `prometheus`): `$PROMTOOL_BIN` / `$PROMETHEUS_BIN`, else the one on `PATH`, else
@@ -118,19 +118,22 @@ export async function startPrometheus(options: {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${printed}`);
-    const ready = await fetch(`${url}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
+  try {
+    await eventually(
+      `prometheus ready (${url}/-/ready)`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode})`);
+        return fetch(`${url}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      20_000,
+      100,
     );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus not ready within 20 s: ${printed}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}: ${printed}`);
   }
   const api = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${url}${path}`);
