@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineTool, result, ToolError } from '@ledgerflow/sdk';
+import type { ToolContext } from '@ledgerflow/sdk';
 
 /** `bench.noop`: returns its input at once (benchmarks measure everything around it). */
 export const noopTool = defineTool({
@@ -42,20 +43,51 @@ export function recordTool(ledgerPath: string) {
     handler: async (input: { sleepMs?: number }, ctx) => {
       appendLine(`${ledgerPath}.calls`, { idempotencyKey: ctx.idempotencyKey, at: new Date().toISOString() });
       await sleep(input.sleepMs ?? 0);
-      const applied = readLines(ledgerPath).some((line) => line.idempotencyKey === ctx.idempotencyKey);
-      if (!applied) {
-        const grant = ctx.grant === undefined ? null : { jti: ctx.grant.jti, sub: ctx.grant.sub, exp: ctx.grant.exp };
-        appendLine(ledgerPath, {
-          idempotencyKey: ctx.idempotencyKey,
-          runId: ctx.runId,
-          stepId: ctx.stepId,
-          attempt: ctx.attempt,
-          grant,
-        });
-      }
-      return { recorded: !applied };
+      return { recorded: appendOnce(ledgerPath, 'idempotencyKey', ledgerEntry(ctx)) };
     },
   });
+}
+
+/**
+ * `bench.apply` (retries after an effect that applied): sleeps `input.sleepMs`, then appends
+ * `{ idempotencyKey, effectKey, runId, stepId, attempt, grant }` to the ledger at `ledgerPath` unless a line with the
+ * same `effectKey` (`<runId>/<stepId>`, the same for every attempt of the step) is there already, as the payout of
+ * examples/claim-review dedupes. On attempts up to `input.failAttempts` (default 0) it then fails with
+ * `upstream_reply_lost` (retryable): an upstream that applied the effect and whose reply was lost, so the step's
+ * retry finds the effect applied and must not apply it again. Calls are appended to `<ledgerPath>.calls` as by
+ * `bench.record`; returns `{ applied, attempt }` (`applied`: whether this call wrote the line).
+ */
+export function applyTool(ledgerPath: string) {
+  return defineTool({
+    tool: 'bench',
+    action: 'apply',
+    handler: async (input: { sleepMs?: number; failAttempts?: number }, ctx) => {
+      appendLine(`${ledgerPath}.calls`, { idempotencyKey: ctx.idempotencyKey, at: new Date().toISOString() });
+      await sleep(input.sleepMs ?? 0);
+      const applied = appendOnce(ledgerPath, 'effectKey', { ...ledgerEntry(ctx), effectKey: ctx.effectKey });
+      if (ctx.attempt <= (input.failAttempts ?? 0)) {
+        throw new ToolError(
+          'upstream_reply_lost',
+          `attempt ${ctx.attempt} of ${ctx.stepId}: the upstream applied ${ctx.effectKey}, its reply was lost`,
+          { retryable: true },
+        );
+      }
+      return { applied, attempt: ctx.attempt };
+    },
+  });
+}
+
+/** A ledger line of the call `ctx`: its keys, run, step, attempt and verified grant (`{ jti, sub, exp }` or null). */
+function ledgerEntry(ctx: ToolContext): Record<string, unknown> {
+  const grant = ctx.grant === undefined ? null : { jti: ctx.grant.jti, sub: ctx.grant.sub, exp: ctx.grant.exp };
+  return { idempotencyKey: ctx.idempotencyKey, runId: ctx.runId, stepId: ctx.stepId, attempt: ctx.attempt, grant };
+}
+
+/** Appends `entry` (fsynced) unless a line of the ledger has the same value under `key`; true when it did. */
+function appendOnce(ledgerPath: string, key: string, entry: Record<string, unknown>): boolean {
+  if (readLines(ledgerPath).some((line) => line[key] === entry[key])) return false;
+  appendLine(ledgerPath, entry);
+  return true;
 }
 
 export function readLines(path: string): Array<Record<string, unknown>> {
