@@ -60,6 +60,9 @@ export interface RunHistoryOptions {
   readonly allow?: PolicyDecision;
 }
 
+/** An event for {@link RunHistoryBuilder.record}, or a function of the ISO-8601 time it happens at returning it. */
+export type RecordedEvent = RunEvent | ((at: string) => RunEvent);
+
 /** The decision {@link RunHistoryBuilder.evaluate} records unless told otherwise. */
 export const ALLOW: PolicyDecision = { outcome: 'allow', rationale: 'granted', auditId: 'aud-allow', rules: [] };
 
@@ -124,11 +127,14 @@ export class RunHistoryBuilder {
     return this;
   }
 
-  /** Appends `events` as given (no decision), each `afterMs` (default `tickMs`) after the one before. */
-  record(events: RunEvent | readonly RunEvent[], options: { actor?: Actor; afterMs?: number } = {}): this {
-    for (const event of Array.isArray(events) ? events : [events as RunEvent]) {
+  /**
+   * Appends `events` as given (no decision), each `afterMs` (default `tickMs`) after the one before; an event given as
+   * a function is built from the ISO-8601 time it happens at (for data that carries its own time).
+   */
+  record(events: RecordedEvent | readonly RecordedEvent[], options: { actor?: Actor; afterMs?: number } = {}): this {
+    for (const event of Array.isArray(events) ? events : [events as RecordedEvent]) {
       this.tick(options.afterMs);
-      this.push(event, options.actor);
+      this.push(typeof event === 'function' ? event(this.time) : event, options.actor);
     }
     this.folded = undefined;
     return this;
