@@ -1,215 +1,151 @@
-import { mulberry32 } from '@ledgerflow/testing';
-import type { EventMetadata } from '@ledgerflow/contracts';
-import type { ProjectedEvent } from './projected-event.js';
+import { aStep, mulberry32, Positions, RunHistoryBuilder } from '@ledgerflow/testing';
+import type { RecordedEvent, StoredRunEvent } from '@ledgerflow/testing';
+import type { Actor } from '@ledgerflow/contracts';
+import type { StepSucceeded } from '@ledgerflow/domain';
 
-/** A run event as a test records it: what the store appends, plus the store's fields the unit tests set themselves. */
-export interface HistoryEvent extends ProjectedEvent {
-  readonly metadata: EventMetadata;
-}
+export { Positions };
+
+/** A run event as the store holds it (libs/testing's {@link StoredRunEvent}), which memory's projections read. */
+export type HistoryEvent = StoredRunEvent;
 
 const BASE = Date.parse('2026-11-02T08:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
-
-/** Global position shared by every builder of a history (what the store would assign, in append order). */
-export class Positions {
-  private last = 0;
-  next(): number {
-    return ++this.last;
-  }
-}
+const service = (id = 'planner'): Actor => ({ kind: 'service', id });
+const human = (id: string, via: string): Actor => ({ kind: 'human', id, via });
+/** Steps an operator or a recovery adds: `auth.refresh` by agent `a`, one attempt, 5 s timeout. */
+const refreshSteps = (ids: readonly string[]) =>
+  ids.map((id) =>
+    aStep(id, {
+      name: id,
+      tool: 'auth',
+      action: 'refresh',
+      agent: 'a',
+      input: {},
+      retry: { maxAttempts: 1, backoffMs: 0, multiplier: 1, maxBackoffMs: 0 },
+      timeoutMs: 5000,
+    }),
+  );
 
 /**
- * Builds one run's events in revision order, with event-data times advancing from `startMs` (`clock` ms per event
- * unless a step says how long it took) and `recordedAt` equal to the event's time.
+ * One run's events in revision order, recorded as given on libs/testing's {@link RunHistoryBuilder} (memory reads
+ * shapes the decider would not produce, e.g. a plan without steps): the first event 1 s after `startMs` past
+ * 2026-11-02T08:00Z, each later one 1 s after the one before unless a step says how long it took, its data times
+ * equal to its `recordedAt`.
  */
 export class RunBuilder {
-  readonly events: HistoryEvent[] = [];
-  private revision = -1;
-  private now: number;
+  private readonly history: RunHistoryBuilder;
 
   constructor(
     readonly runId: string,
     readonly workflowId: string,
     startMs: number,
-    private readonly positions: Positions = new Positions(),
+    positions?: Positions,
   ) {
-    this.now = BASE + startMs;
+    this.history = new RunHistoryBuilder(runId, { start: BASE + startMs + 1000, tickMs: 1000, positions });
   }
 
-  private push(type: string, data: Record<string, unknown>, actor: EventMetadata['actor'], advanceMs = 1000): this {
-    this.now += advanceMs;
-    this.revision += 1;
-    const at = iso(this.now);
-    this.events.push({
-      streamId: `run-${this.runId}`,
-      revision: this.revision,
-      type,
-      data,
-      position: this.positions.next(),
-      recordedAt: at,
-      metadata: {
-        eventId: `${this.runId}-${this.revision}`,
-        runId: this.runId,
-        causationId: `${this.runId}-cause`,
-        actor,
-        occurredAt: at,
-        schemaVersion: 1,
-      },
-    });
-    return this;
-  }
-
-  private service(id = 'planner'): EventMetadata['actor'] {
-    return { kind: 'service', id };
+  get events(): HistoryEvent[] {
+    return this.history.stored;
   }
 
   get time(): string {
-    return iso(this.now);
+    return this.history.time;
+  }
+
+  private push(event: RecordedEvent, actor: Actor, afterMs?: number): this {
+    this.history.record(event, { actor, afterMs });
+    return this;
   }
 
   triggered(evaluation?: { goldenSet: string; caseId: string }): this {
-    return this.push(
-      'RunTriggered',
-      {
-        runId: this.runId,
-        workflowId: this.workflowId,
-        workflowVersion: '1.0.0',
-        trigger: { source: 'api', idempotencyKey: this.runId },
-        input: {},
-        ...(evaluation ? { evaluation } : {}),
-      },
-      this.service('gateway'),
-    );
+    const { runId, workflowId } = this;
+    const trigger = { source: 'api' as const, idempotencyKey: runId };
+    const data = {
+      runId,
+      workflowId,
+      workflowVersion: '1.0.0',
+      trigger,
+      input: {},
+      ...(evaluation ? { evaluation } : {}),
+    };
+    return this.push({ type: 'RunTriggered', data }, service('gateway'));
   }
 
   planned(memoryScope?: readonly string[]): this {
     const plan = { workflowId: this.workflowId, workflowVersion: '1.0.0', concurrency: 1, agents: {}, steps: [] };
-    return this.push('PlanCreated', { plan: memoryScope ? { ...plan, memoryScope } : plan }, this.service());
+    return this.push({ type: 'PlanCreated', data: { plan: memoryScope ? { ...plan, memoryScope } : plan } }, service());
   }
 
   started(stepId: string, attempt = 1, tool = 'crm.lookup', timeoutMs = 10_000): this {
     const [toolName, action] = tool.split('.');
-    return this.push(
-      'StepStarted',
-      {
-        stepId,
-        attempt,
-        idempotencyKey: `${this.runId}/${stepId}/${attempt}`,
-        agent: 'a',
-        tool: toolName,
-        action,
-        input: {},
-        timeoutMs,
-        startedAt: iso(this.now + 1000),
-      },
-      this.service('executor'),
-    );
+    const idempotencyKey = `${this.runId}/${stepId}/${attempt}`;
+    const base = { stepId, attempt, idempotencyKey, agent: 'a', tool: toolName, action, input: {}, timeoutMs };
+    return this.push((at) => ({ type: 'StepStarted', data: { ...base, startedAt: at } }), service('executor'));
   }
 
-  succeeded(stepId: string, durationMs: number, extra: Record<string, unknown> = {}, attempt = 1): this {
+  succeeded(stepId: string, durationMs: number, extra: Partial<StepSucceeded['data']> = {}, attempt = 1): this {
+    const data = { stepId, attempt, output: { ok: true }, durationMs, ...extra };
     return this.push(
-      'StepSucceeded',
-      { stepId, attempt, output: { ok: true }, durationMs, completedAt: iso(this.now + durationMs), ...extra },
-      this.service('executor'),
+      (at) => ({ type: 'StepSucceeded', data: { ...data, completedAt: at } }),
+      service('executor'),
       durationMs,
     );
   }
 
   failed(stepId: string, code: string, durationMs = 500, attempt = 1): this {
+    const error = { code, message: code, retryable: true };
+    const data = { stepId, attempt, error, durationMs };
     return this.push(
-      'StepFailed',
-      {
-        stepId,
-        attempt,
-        error: { code, message: code, retryable: true },
-        durationMs,
-        failedAt: iso(this.now + durationMs),
-      },
-      this.service('executor'),
+      (at) => ({ type: 'StepFailed', data: { ...data, failedAt: at } }),
+      service('executor'),
       durationMs,
     );
   }
 
   autoRetry(stepId: string, attempt: number): this {
+    const dueAt = iso(Date.parse(this.time) + 100);
     return this.push(
-      'StepRetryScheduled',
-      { stepId, attempt, delayMs: 100, dueAt: iso(this.now + 100) },
-      this.service('executor'),
+      { type: 'StepRetryScheduled', data: { stepId, attempt, delayMs: 100, dueAt } },
+      service('executor'),
     );
   }
 
   operatorRetry(stepId: string, attempt: number, operator = 'olga'): this {
-    return this.push(
-      'StepRetryScheduled',
-      { stepId, attempt, delayMs: 0, dueAt: iso(this.now), requestedBy: operator, reason: 'fixed' },
-      { kind: 'human', id: operator, via: 'executor' },
-      60_000,
-    );
+    const data = { stepId, attempt, delayMs: 0, dueAt: this.time, requestedBy: operator, reason: 'fixed' };
+    return this.push({ type: 'StepRetryScheduled', data }, human(operator, 'executor'), 60_000);
   }
 
   operatorRevision(stepIds: readonly string[], operator = 'olga', removedStepIds: readonly string[] = []): this {
-    const addedSteps = stepIds.map((id) => ({
-      id,
-      name: id,
-      tool: 'auth',
-      action: 'refresh',
-      agent: 'a',
-      dependsOn: [],
-      input: {},
-      retry: { maxAttempts: 1 },
-      timeoutMs: 5000,
-      optional: false,
-      policyTags: [],
-    }));
-    return this.push(
-      'PlanRevised',
-      { revision: 1, author: operator, reason: 'refresh first', addedSteps, removedStepIds },
-      { kind: 'human', id: operator, via: 'planner' },
-      30_000,
-    );
+    const data = {
+      revision: 1,
+      author: operator,
+      reason: 'refresh first',
+      addedSteps: refreshSteps(stepIds),
+      removedStepIds,
+    };
+    return this.push({ type: 'PlanRevised', data }, human(operator, 'planner'), 30_000);
   }
 
   recovery(stepId: string, attempt: number, rule: string, recoveryIds: readonly string[]): this {
-    const addedSteps = recoveryIds.map((id) => ({
-      id,
-      name: id,
-      tool: 'auth',
-      action: 'refresh',
-      agent: 'a',
-      dependsOn: [],
-      input: {},
-      retry: { maxAttempts: 1 },
-      timeoutMs: 5000,
-      optional: false,
-      policyTags: [],
-    }));
-    this.push(
-      'PlanRevised',
-      {
-        revision: 1,
-        author: 'planner',
-        reason: 'recovery',
-        rule,
-        addedSteps,
-        removedStepIds: [],
-        addedDependencies: { [stepId]: recoveryIds },
-      },
-      this.service(),
-    );
-    return this.push(
-      'StepRetryScheduled',
-      { stepId, attempt: attempt + 1, delayMs: 0, dueAt: this.time, waitsFor: recoveryIds },
-      this.service(),
-      0,
-    );
+    const addedSteps = refreshSteps(recoveryIds);
+    const addedDependencies = { [stepId]: recoveryIds };
+    const revision = {
+      revision: 1,
+      author: 'planner',
+      reason: 'recovery',
+      rule,
+      addedSteps,
+      removedStepIds: [],
+      addedDependencies,
+    };
+    this.push({ type: 'PlanRevised', data: revision }, service());
+    const retry = { stepId, attempt: attempt + 1, delayMs: 0, waitsFor: recoveryIds };
+    return this.push((at) => ({ type: 'StepRetryScheduled', data: { ...retry, dueAt: at } }), service(), 0);
   }
 
   skipped(stepId: string, operator = 'olga'): this {
-    return this.push(
-      'StepSkipped',
-      { stepId, reason: 'not needed', requestedBy: operator },
-      { kind: 'human', id: operator, via: 'executor' },
-    );
+    const data = { stepId, reason: 'not needed', requestedBy: operator };
+    return this.push({ type: 'StepSkipped', data }, human(operator, 'executor'));
   }
 
   gateOpened(stepId: string, source: 'definition' | 'confidence', confidence?: number): this {
@@ -221,21 +157,20 @@ export class RunBuilder {
             confidence,
             cumulativeConfidence: confidence ?? 0.5,
             minConfidence: 0.8,
-            basis: 'step',
+            basis: 'step' as const,
           }
         : undefined;
+    const gate = {
+      gateId: `${this.runId}.${stepId}`,
+      stepId,
+      attempt: 1,
+      reviewers: ['rita'],
+      reason: 'review',
+      source,
+    };
     return this.push(
-      'GateOpened',
-      {
-        gateId: `${this.runId}.${stepId}`,
-        stepId,
-        attempt: 1,
-        reviewers: ['rita'],
-        reason: 'review',
-        source,
-        ...(exception ? { exception } : {}),
-      },
-      this.service('executor'),
+      { type: 'GateOpened', data: { ...gate, ...(exception ? { exception } : {}) } },
+      service('executor'),
     );
   }
 
@@ -245,39 +180,29 @@ export class RunBuilder {
     waitMs: number,
     correctedOutput?: unknown,
   ): this {
-    return this.push(
-      'GateDecided',
-      {
-        gateId: `${this.runId}.${stepId}`,
-        stepId,
-        outcome,
-        reviewer: 'rita',
-        ...(correctedOutput === undefined ? {} : { correctedOutput }),
-      },
-      { kind: 'human', id: 'rita', via: 'approval' },
-      waitMs,
-    );
+    const corrected = correctedOutput === undefined ? {} : { correctedOutput };
+    const data = { gateId: `${this.runId}.${stepId}`, stepId, outcome, reviewer: 'rita', ...corrected };
+    return this.push({ type: 'GateDecided', data }, human('rita', 'approval'), waitMs);
   }
 
   completed(): this {
-    const at = this.now + 100;
+    const startedMs = Date.parse(this.events[0].recordedAt);
+    const event = (at: string) => ({ completedAt: at, durationMs: Date.parse(at) - startedMs });
+    return this.push((at) => ({ type: 'RunCompleted', data: event(at) }), service('executor'), 100);
+  }
+
+  runFailed(code = 'step_failed'): this {
     return this.push(
-      'RunCompleted',
-      { completedAt: iso(at), durationMs: at - Date.parse(this.events[0].recordedAt!) },
-      this.service('executor'),
+      (at) => ({ type: 'RunFailed', data: { code, reason: code, failedAt: at } }),
+      service('executor'),
       100,
     );
   }
 
-  runFailed(code = 'step_failed'): this {
-    return this.push('RunFailed', { code, reason: code, failedAt: iso(this.now + 100) }, this.service('executor'), 100);
-  }
-
   cancelled(operator = 'olga'): this {
     return this.push(
-      'RunCancelled',
-      { reason: 'stop', requestedBy: operator },
-      { kind: 'human', id: operator, via: 'executor' },
+      { type: 'RunCancelled', data: { reason: 'stop', requestedBy: operator } },
+      human(operator, 'executor'),
     );
   }
 }
