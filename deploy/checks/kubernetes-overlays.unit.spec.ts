@@ -13,7 +13,7 @@ describe.each(OVERLAYS)('deploy/kubernetes/overlays/%s, rendered by kubectl kust
     manifests = renderKustomization(`deploy/kubernetes/overlays/${overlay}`);
   });
 
-  it('validates every object against its kubernetes-models schema', async () => {
+  it('validates every object against its kubernetes-models schema, unknown fields refused', async () => {
     expect(manifests.length).toBeGreaterThan(30);
     expect(await schemaProblems(manifests)).toEqual([]);
   });
@@ -54,6 +54,24 @@ describe('the checks fail what they must', () => {
         /^deploy\/kubernetes\/overlays\/prod: PodMonitor\/ledgerflow-services: .*port must be string/,
       ),
       'x: Widget/w: no schema for example.com/v1 Widget',
+    ]);
+  });
+
+  it('names an unknown field with its object and JSON path (a typo the model validators let through)', async () => {
+    const broken = structuredClone(prod);
+    const executor = containerOf(findDoc(broken, 'Deployment', 'executor'));
+    executor.readinesProbe = executor.readinessProbe;
+    delete executor.readinessProbe;
+    executor.securityContex = executor.securityContext;
+    executor.livenessProbe.httpGet.paht = '/healthz';
+    (findDoc(broken, 'PodMonitor', 'ledgerflow-services') as any).spec.podMetricsEndpoints[0].relabelling = [];
+    (findDoc(broken, 'ConfigMap', 'ledgerflow-common') as any).metadata.lables = { a: 'b' };
+    expect(await schemaProblems(broken)).toEqual([
+      "deploy/kubernetes/overlays/prod: ConfigMap/ledgerflow-common: /metadata: unknown field 'lables'",
+      "deploy/kubernetes/overlays/prod: Deployment/executor: /spec/template/spec/containers/0/livenessProbe/httpGet: unknown field 'paht'",
+      "deploy/kubernetes/overlays/prod: Deployment/executor: /spec/template/spec/containers/0: unknown field 'readinesProbe'",
+      "deploy/kubernetes/overlays/prod: Deployment/executor: /spec/template/spec/containers/0: unknown field 'securityContex'",
+      "deploy/kubernetes/overlays/prod: PodMonitor/ledgerflow-services: /spec/podMetricsEndpoints/0: unknown field 'relabelling'",
     ]);
   });
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Manifest } from './kubernetes-checks.js';
 import { parseYamlDocuments, repoRoot } from './repo-files.js';
 import { field } from './repo-files.js';
+import type { TypedObject } from './unknown-fields.js';
+import { unknownFieldProblems } from './unknown-fields.js';
 
 /** The kustomize overlays shipped in deploy/kubernetes/overlays (deploy/README.md, "Kubernetes"). */
 export const OVERLAYS = ['dev', 'prod'] as const;
@@ -32,13 +34,15 @@ export function modelModuleOf(apiVersion: string, kind: string): string {
 
 /**
  * Validates every object against the upstream OpenAPI schema of its kind (`kubernetes-models` 5: Kubernetes 1.3x;
- * `@kubernetes-models/prometheus-operator` for PodMonitor/ServiceMonitor): each object is constructed with its
- * model class and `validate()`d. Catches wrong types, missing required fields and unknown kinds; field names the
- * schema does not declare pass (the schemas allow additional properties).
- * @returns one line per problem, `<file>: <Kind>/<name>: <schema error>`; empty when all are valid.
+ * `@kubernetes-models/prometheus-operator` for PodMonitor/ServiceMonitor), strictly: each object is constructed with
+ * its model class and `validate()`d (wrong types, missing required fields, unknown kinds), and since those validators
+ * let fields the schema does not declare through, {@link unknownFieldProblems} names those (`readinesProbe`).
+ * @returns one line per problem, `<file>: <Kind>/<name>: <schema error>`, or
+ * `<file>: <Kind>/<name>: <JSON pointer>: unknown field '<name>'` after them; empty when all are valid.
  */
 export async function schemaProblems(manifests: readonly Manifest[]): Promise<string[]> {
   const problems: string[] = [];
+  const typed: TypedObject[] = [];
   for (const m of manifests) {
     const apiVersion = String(field(m.doc, 'apiVersion'));
     const kind = String(field(m.doc, 'kind'));
@@ -50,11 +54,12 @@ export async function schemaProblems(manifests: readonly Manifest[]): Promise<st
       problems.push(`${where}: no schema for ${apiVersion} ${kind}`);
       continue;
     }
+    typed.push({ module: modelModuleOf(apiVersion, kind), kind, doc: m.doc, where });
     try {
       new Model(m.doc).validate();
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
     }
   }
-  return problems;
+  return [...problems, ...unknownFieldProblems(typed)];
 }
