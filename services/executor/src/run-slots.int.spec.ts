@@ -1,9 +1,10 @@
-import { decide } from '@ledgerflow/domain';
-import type { Plan, RunCommand } from '@ledgerflow/domain';
+import { RUN_EVENT_UPCASTERS, decide } from '@ledgerflow/domain';
+import type { Plan, RunCommand, RunEvent, Upcasters } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { createLogger } from '@ledgerflow/telemetry';
+import { rejectionOf } from '@ledgerflow/testing';
 import { aPlan, aStep } from '@ledgerflow/testing';
 import { RunSlots, runSlotsStreamId } from './run-slots.js';
 
@@ -128,5 +129,79 @@ describe('RunSlots across replicas', () => {
     const before = (await slotEvents()).length;
     await replica().slots.recover();
     expect((await slotEvents()).length).toBe(before);
+  });
+});
+
+/**
+ * A change of shape as a test registers it (docs/events.md, "Versions and upcasting"): suppose `RunQueued` v1 named the
+ * limit `limit` and v2 (the shape read here) renamed it `maxConcurrentRuns`.
+ */
+const renamed = RUN_EVENT_UPCASTERS.with({
+  type: 'RunQueued',
+  fromVersion: 1,
+  upcast: (data) => {
+    const { limit, ...rest } = data as { limit: number };
+    return { ...rest, maxConcurrentRuns: limit };
+  },
+});
+
+describe('RunSlots: queued runs read in their current shape', () => {
+  let store: InMemoryEventStore;
+  const slotsOver = (runs: RunRepository) =>
+    new RunSlots({ store, runs, actor, logger: createLogger('executor', { level: 'error' }), onDequeued: () => {} });
+  const dequeues = async (): Promise<string[]> =>
+    (await store.readAll({ streamPrefix: 'run-' }))
+      .filter((e) => e.type === 'RunDequeued')
+      .map((e) => e.metadata.runId);
+  /** Starts each run by a repository reading `upcasters`; `atV1`: its `RunQueued` in the v1 shape, as an older release wrote it. */
+  const start = async (upcasters: Upcasters, atV1: boolean) => {
+    for (const runId of RUNS.slice(0, 3)) {
+      const startRun: RunCommand = {
+        type: 'StartRun',
+        data: {
+          runId,
+          workflowId: 'limited',
+          workflowVersion: '1.0.0',
+          trigger: { source: 'api', idempotencyKey: runId },
+          input: {},
+          plan,
+        },
+      };
+      await new RunRepository(store, actor).upcastWith(upcasters).execute(
+        runId,
+        (state, now) =>
+          decide(startRun, state, { now }).map((event) => {
+            if (event.type !== 'RunQueued' || !atV1) return event;
+            const { maxConcurrentRuns, ...rest } = event.data;
+            return { type: 'RunQueued', data: { ...rest, limit: maxConcurrentRuns } } as unknown as RunEvent;
+          }),
+        { causationId: 'test' },
+      );
+    }
+  };
+
+  beforeEach(() => {
+    store = new InMemoryEventStore();
+  });
+
+  it('grants slots to runs queued at v1 after a v2 change of the shape of RunQueued', async () => {
+    await start(RUN_EVENT_UPCASTERS, true);
+    const runs = new RunRepository(store, actor).upcastWith(renamed);
+    for (const runId of RUNS.slice(0, 3)) await slotsOver(runs).admit(runId, (await runs.load(runId)).state);
+    expect(await dequeues()).toEqual(['q1', 'q2']);
+  });
+
+  it('grants nothing on a queue holding a RunQueued newer than it reads, refusing it by its type and version', async () => {
+    await start(renamed, false);
+    const newer = new RunRepository(store, actor).upcastWith(renamed);
+    const error = await rejectionOf(
+      slotsOver(new RunRepository(store, actor)).admit('q1', (await newer.load('q1')).state),
+    );
+    expect(error).toMatchObject({
+      code: 'event_version_unsupported',
+      details: { type: 'RunQueued', schemaVersion: 2, currentVersion: 1 },
+    });
+    expect(await dequeues()).toEqual([]);
+    expect(await store.readStream(runSlotsStreamId('limited'))).toEqual([]);
   });
 });

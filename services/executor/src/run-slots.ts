@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  currentDataOf,
   decide,
   decideRunSlots,
   foldRunSlots,
@@ -169,14 +170,19 @@ export class RunSlots {
     return events;
   }
 
-  /** Requests for the workflow's `RunQueued` events after `horizon` (a store position), in position order. */
+  /**
+   * Requests for the workflow's `RunQueued` events after `horizon` (a store position), in position order, each read in
+   * its current shape (`RunRepository.upcast`; docs/events.md, "Versions and upcasting").
+   * @throws EventVersionError `event_version_unsupported` (retryable) at a `RunQueued` newer than this release reads,
+   *   of any workflow (it cannot tell which): no slot is granted on a queue it cannot read; the reconcile that asked
+   *   is retried, as for any run event it refuses, until a newer replica (or this one, upgraded) grants it.
+   */
   private async unrequested(workflowId: string, horizon: number): Promise<RunSlotCommand[]> {
     const requests: RunSlotCommand[] = [];
     await readAllPages(this.options.store, { fromPosition: horizon, streamPrefix: 'run-' }, (event) => {
-      if (event.type !== 'RunQueued') return;
-      const data = event.data as { workflowId?: unknown; maxConcurrentRuns?: unknown };
+      const data = currentDataOf(event, 'RunQueued', this.options.runs);
       const runId = runIdOfStream(event.streamId);
-      if (data.workflowId !== workflowId || runId === undefined || typeof data.maxConcurrentRuns !== 'number') return;
+      if (data?.workflowId !== workflowId || runId === undefined || typeof data.maxConcurrentRuns !== 'number') return;
       requests.push({
         type: 'RequestRunSlot',
         data: { runId, position: event.position, limit: data.maxConcurrentRuns },
