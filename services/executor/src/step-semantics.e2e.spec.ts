@@ -27,17 +27,17 @@ describe('step and run semantics of definitions', () => {
   }, 30_000);
 
   const eventsOf = (runId: string): Promise<StoredEvent[]> => store.readStream(`run-${runId}`);
-  const until = (
-    runId: string,
-    what: string,
-    test: (events: StoredEvent[]) => boolean,
-    timeoutMs = 30_000,
-  ): Promise<StoredEvent[]> => runEventsWhen(store, runId, test, what, timeoutMs);
   const settled = (runId: string) =>
-    until(runId, 'settled', (events) =>
-      events.some((e) => ['RunPaused', 'RunCompleted', 'RunFailed'].includes(e.type)),
+    runEventsWhen(
+      store,
+      runId,
+      (events) => events.some((e) => ['RunPaused', 'RunCompleted', 'RunFailed'].includes(e.type)),
+      'settled',
     );
   const types = (events: StoredEvent[]) => events.map((e) => e.type);
+  const has = (type: string) => (events: StoredEvent[]) => types(events).includes(type);
+  const reviewStarted = (events: StoredEvent[]) =>
+    events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review');
   const post = async (
     path: string,
     body: unknown,
@@ -100,10 +100,10 @@ describe('step and run semantics of definitions', () => {
 
   it('pause stops new starts (a running step still records), resume goes on', async () => {
     const runId = await startRunOverHttp(stack, 'pausable', { input: { sleepMs: 1500 } });
-    await until(runId, 'slow started', (events) => types(events).includes('StepStarted'));
+    await runEventsWhen(store, runId, has('StepStarted'), 'slow started');
     const paused = await post(`/v1/runs/${runId}/pause`, { reason: 'operator' });
     expect(paused).toMatchObject({ status: 200, body: { command: 'pause', status: 'paused', events: ['RunPaused'] } });
-    const whilePaused = await until(runId, 'slow recorded', (events) => types(events).includes('StepSucceeded'));
+    const whilePaused = await runEventsWhen(store, runId, has('StepSucceeded'), 'slow recorded');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(types(await eventsOf(runId)).filter((t) => t === 'StepStarted')).toHaveLength(1);
     expect(whilePaused.find((e) => e.type === 'RunPaused')).toMatchObject({
@@ -113,7 +113,7 @@ describe('step and run semantics of definitions', () => {
 
     const resumed = await post(`/v1/runs/${runId}/resume`, {});
     expect(resumed).toMatchObject({ status: 200, body: { status: 'running', events: ['RunResumed'] } });
-    const events = await until(runId, 'completed', (all) => types(all).includes('RunCompleted'));
+    const events = await runEventsWhen(store, runId, has('RunCompleted'), 'completed');
     expect(events.find((e) => e.type === 'RunResumed')?.data).toEqual({ reason: 'resumed by ops', requestedBy: 'ops' });
     expect(types(events).slice(types(events).indexOf('RunResumed'))).toEqual([
       'RunResumed',
@@ -131,9 +131,9 @@ describe('step and run semantics of definitions', () => {
 
   it('a run past its timeout fails run_timed_out, with the timer rebuilt after an executor restart', async () => {
     const runId = await startRunOverHttp(stack, 'run-timeout', { input: {} });
-    await until(runId, 'external step started', (events) => types(events).includes('StepStarted'));
+    await runEventsWhen(store, runId, has('StepStarted'), 'external step started');
     await stack.restart('executor');
-    const events = await until(runId, 'timed out', (all) => types(all).includes('RunFailed'), 20_000);
+    const events = await runEventsWhen(store, runId, has('RunFailed'), 'timed out', 20_000);
     const failed = events.find((e) => e.type === 'RunFailed');
     expect(failed?.data).toMatchObject({
       code: 'run_timed_out',
@@ -145,9 +145,7 @@ describe('step and run semantics of definitions', () => {
 
   it('an external task is completed through the API by a reviewer it names; others and bad outputs are refused', async () => {
     const runId = await startRunOverHttp(stack, 'external-task', { input: {} });
-    await until(runId, 'review started', (events) =>
-      events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'),
-    );
+    await runEventsWhen(store, runId, reviewStarted, 'review started');
     const path = `/v1/runs/${runId}/steps/review/complete`;
 
     const stranger = await post(path, { output: { approved: true } }, { sub: 'mallory', scopes: ['runs:operate'] });
@@ -161,7 +159,7 @@ describe('step and run semantics of definitions', () => {
 
     const done = await post(path, { output: { approved: true } }, { sub: 'dana', scopes: ['runs:operate'] });
     expect(done).toMatchObject({ status: 200, body: { command: 'complete', events: ['StepSucceeded'] } });
-    const events = await until(runId, 'completed', (all) => types(all).includes('RunCompleted'));
+    const events = await runEventsWhen(store, runId, has('RunCompleted'), 'completed');
     const review = events.find((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'review');
     expect(review?.data).toMatchObject({ output: { approved: true }, completedBy: 'dana' });
     expect(
@@ -174,9 +172,7 @@ describe('step and run semantics of definitions', () => {
 
   it('an external task is completed by a person its reviewers name by role (roles claim of their token)', async () => {
     const runId = await startRunOverHttp(stack, 'external-task', { input: {} });
-    await until(runId, 'review started', (events) =>
-      events.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'),
-    );
+    await runEventsWhen(store, runId, reviewStarted, 'review started');
     const path = `/v1/runs/${runId}/steps/review/complete`;
     const otherRole = await post(
       path,
@@ -190,7 +186,7 @@ describe('step and run semantics of definitions', () => {
       { sub: 'erin', scopes: ['runs:operate'], roles: ['claims-lead'] },
     );
     expect(lead).toMatchObject({ status: 200, body: { command: 'complete' } });
-    const events = await until(runId, 'completed', (all) => types(all).includes('RunCompleted'));
+    const events = await runEventsWhen(store, runId, has('RunCompleted'), 'completed');
     const review = events.find((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'review');
     expect(review?.data).toMatchObject({ completedBy: 'erin', matchedAs: 'role:claims-lead' });
   }, 60_000);
