@@ -1,4 +1,5 @@
 import { trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { subjects } from '@ledgerflow/contracts';
 
 /** The tracer every messaging span comes from; a no-op until libs/telemetry registers a provider. */
 export const messagingTracer = (): Tracer => trace.getTracer('@ledgerflow/messaging');
@@ -23,9 +24,23 @@ export interface NatsSpanDetails {
   readonly bodySize?: number;
 }
 
+/** In {@link ID_PATTERNS}: a token kept as it is (a category, an event type). */
+const NAME = '{name}';
+/** In {@link ID_PATTERNS}: a token that is an id, and in a template the NATS wildcard for one token. */
+const ID = '*';
+/** The subjects that carry ids, built by the contract's own subject builders, split into tokens. */
+const ID_PATTERNS: readonly (readonly string[])[] = [
+  subjects.event(NAME, ID, NAME),
+  subjects.anchor(NAME, ID),
+  subjects.trigger(ID),
+  subjects.triggerRejected(ID),
+  subjects.executorPresence(ID),
+].map((pattern) => pattern.split('.'));
+
 /**
  * The low-cardinality form of a subject (`messaging.destination.template`): the ids Ledgerflow puts in subjects
  * (docs/subjects.md) become `*`, the NATS wildcard for one token, so one operation has one span name whatever the run.
+ * The subjects with ids are those the `subjects` builders of @ledgerflow/contracts make, for a subject of as many tokens:
  * - `lf.evt.<category>.<streamId>.<EventType>` -> `lf.evt.<category>.*.<EventType>`
  * - `lf.anchor.<category>.<streamId>` -> `lf.anchor.<category>.*`
  * - `lf.trigger.<workflowId>`, `lf.trigger-rejected.<workflowId>` -> `lf.trigger.*`, `lf.trigger-rejected.*`
@@ -36,13 +51,11 @@ export interface NatsSpanDetails {
  */
 export function subjectTemplate(subject: string): string {
   const tokens = subject.split('.');
-  if (tokens[0] !== 'lf' || tokens.length < 3) return subject;
-  const [, kind] = tokens;
-  if (kind === 'evt' && tokens.length === 5) return `lf.evt.${tokens[2]}.*.${tokens[4]}`;
-  if (kind === 'anchor' && tokens.length === 4) return `lf.anchor.${tokens[2]}.*`;
-  if (kind === 'trigger' || kind === 'trigger-rejected') return `lf.${kind}.*`;
-  if (kind === 'executor' && tokens[2] === 'presence') return 'lf.executor.presence.*';
-  return subject;
+  const pattern = ID_PATTERNS.find(
+    (each) =>
+      each.length === tokens.length && each.every((token, i) => token === NAME || token === ID || token === tokens[i]),
+  );
+  return pattern === undefined ? subject : pattern.map((token, i) => (token === ID ? ID : tokens[i])).join('.');
 }
 
 /**

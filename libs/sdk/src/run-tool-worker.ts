@@ -22,7 +22,7 @@ export type RunToolWorkerOptions = Omit<ToolWorkerOptions, 'nc' | 'name'> & {
 /**
  * Runs a tool worker process as `ledgerflow start --worker` (or any supervisor) expects: starts OpenTelemetry as the
  * services do (`service.name` = `name`; spans exported only as the `OTEL_*` variables ask, docs/operations.md), so each
- * call's span `tool <tool>.<action>` joins the step's trace; connects to `NATS_URL`
+ * call's span `process lf.tool.<tool>.<action>` joins the step's trace; connects to `NATS_URL`
  * (default `nats://127.0.0.1:4222`) with the credentials of `NATS_NKEY_SEED_FILE`/`NATS_NKEY_SEED` and `NATS_TLS_*`,
  * verifies grants with `LEDGERFLOW_GRANT_VERIFY_KEY` (unless `grants` or `verifyGrant` say otherwise), remembers
  * replies in the KV bucket its replicas share (`KvIdempotencyStore`, `LF_DEDUPE_<name>`; unless `dedupe` is given, and

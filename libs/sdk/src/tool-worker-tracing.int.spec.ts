@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { connect } from '@nats-io/transport-node';
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('tool worker tracing', () => {
-  it('runs the handler in a span "tool <tool>.<action>" that continues the trace in the message headers', async () => {
+  it('runs the handler in a CONSUMER span "process lf.tool.<tool>.<action>" continuing the trace in the message headers', async () => {
     server = await startNatsServer({ jetstream: false });
     nc = await connect({ servers: server.url });
     const handlerTraceparents: (string | undefined)[] = [];
@@ -58,8 +58,9 @@ describe('tool worker tracing', () => {
 
     expect(reply).toEqual({ ok: true, value: { output: { activeTrace: TRACE_ID } } });
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((s) => s.name)).toEqual(['tool docs.extract']);
+    expect(spans.map((s) => s.name)).toEqual(['process lf.tool.docs.extract']);
     const span = spans[0];
+    expect(span?.kind).toBe(SpanKind.CONSUMER);
     expect(span?.spanContext().traceId).toBe(TRACE_ID);
     expect(span?.parentSpanContext?.spanId).toBe(PARENT_SPAN_ID);
     expect(span?.attributes).toMatchObject({

@@ -1,8 +1,8 @@
-import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { LedgerflowError } from '@ledgerflow/domain';
-import { SpanAttr, extractTraceContext, traceparentOf } from '@ledgerflow/telemetry';
-import { natsAttributes } from '@ledgerflow/messaging';
+import { SpanAttr, traceparentOf } from '@ledgerflow/telemetry';
+import { withRequestSpan } from '@ledgerflow/messaging';
 import {
   headers,
   subjects,
@@ -69,9 +69,10 @@ const tracer = trace.getTracer('@ledgerflow/sdk');
  * digest, so a replay under a new key or with a new input is refused with `details.reason` `key_mismatch`
  * or `input_mismatch`), dedupe by idempotency key before the handler (a repeated key gets the first
  * reply; a concurrent duplicate waits for the in-flight one), validate
- * input (`tool_input_invalid`), run the handler in SERVER span `tool <tool>.<action>` (child of the trace
- * context in the message headers: the executor's `request lf.tool.<tool>.<action>` span of the step; attributes
- * `ledgerflow.run.id`, `.step.id`, `.step.attempt`, `.tool.*`, `.grant.id` and `messaging.*`), validate output (`tool_output_invalid`). Error replies carry the
+ * input (`tool_input_invalid`), run the handler in CONSUMER span `process lf.tool.<tool>.<action>`
+ * (`withRequestSpan` of @ledgerflow/messaging; child of the trace context in the message headers: the executor's
+ * `request lf.tool.<tool>.<action>` span of the step; attributes `ledgerflow.run.id`, `.step.id`, `.step.attempt`,
+ * `.tool.*`, `.grant.id` and `messaging.*`), validate output (`tool_output_invalid`). Error replies carry the
  * `lf-error-code` header; a success reply has no headers. At start it announces its tools in the tool catalog (one
  * `ToolCatalogEntry` per tool action under `<tool>.<action>` of KV bucket `LF_TOOLS`, last writer wins; unless
  * `announce: false`): a failed announcement is logged and the worker serves anyway ({@link ToolWorker.announced}).
@@ -129,12 +130,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
     const parsed = parseToolRequest(msg.data);
     if ('ok' in parsed) return parsed;
     const request = parsed;
-    const parent = extractTraceContext(msg.headers);
-    const attributesOf = () => ({
-      ...natsAttributes(msg.subject, 'process', 'process', {
-        consumerGroup: toolQueueGroup(tool.definition.tool, tool.definition.action),
-        bodySize: msg.data.length,
-      }),
+    const attributes = () => ({
       [SpanAttr.tool]: tool.definition.tool,
       [SpanAttr.action]: tool.definition.action,
       [SpanAttr.runId]: request.runId,
@@ -143,25 +139,20 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
       [SpanAttr.idempotencyKey]: request.idempotencyKey,
       ...(options.name === undefined ? {} : { [SpanAttr.toolWorker]: options.name }),
     });
-    return tracer.startActiveSpan(`tool ${tool.label}`, { kind: SpanKind.SERVER }, parent, async (span) => {
-      // Attributes only for a recording span (none while tracing is off: a per-call cost saved).
-      if (span.isRecording()) span.setAttributes(attributesOf());
-      try {
-        const reply = await verifyThenDedupe(
-          tool,
-          msg,
-          request,
-          span,
-          traceparentOf(trace.setSpan(parent, span)).traceparent,
-        );
-        if (!reply.ok) {
-          span.setAttribute(SpanAttr.errorCode, reply.error.code);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error.message });
-        }
-        return reply;
-      } finally {
-        span.end();
+    const consumerGroup = toolQueueGroup(tool.definition.tool, tool.definition.action);
+    return withRequestSpan(msg, { consumerGroup, attributes, tracer }, async (span) => {
+      const reply = await verifyThenDedupe(
+        tool,
+        msg,
+        request,
+        span,
+        traceparentOf(trace.setSpan(ROOT_CONTEXT, span)).traceparent,
+      );
+      if (!reply.ok) {
+        span.setAttribute(SpanAttr.errorCode, reply.error.code);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: reply.error.message });
       }
+      return reply;
     });
   }
 

@@ -1,10 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import type { NatsContext } from '@nestjs/microservices';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { SCOPES, headers, subjects, type DecideGateResult } from '@ledgerflow/contracts';
+import { SCOPES, subjects, type DecideGateResult } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import { validateBody } from '@ledgerflow/service-runtime';
-import { extractTraceContext, withSpan } from '@ledgerflow/telemetry';
+import { withRequestSpan } from '@ledgerflow/messaging';
+import { SpanAttr, traceparentOf } from '@ledgerflow/telemetry';
 import { GateDecider } from './decide-gate.js';
 import { DecideGateDto } from './decide-gate.dto.js';
 import { GateOpenings } from './gate-openings.js';
@@ -15,6 +16,7 @@ import { OpenGatesDto } from './open-gates.dto.js';
  * JWT. The message is a request, not a fact: the reviewer is whoever the token proves (its `sub`, `roles`,
  * `teams`), it must be a human holding `gates:decide`, and the Run aggregate checks that the gate names them.
  * Errors: `unauthorized` (a token that does not verify), `forbidden` (no `gates:decide`), `human_required`.
+ * Each request runs in its span `process <subject>` (`withRequestSpan`), a child of the caller's.
  */
 @Controller()
 export class ApprovalController {
@@ -33,16 +35,18 @@ export class ApprovalController {
    * `validation_failed` (no run id), `integrity_failed` (the run's chain does not verify).
    */
   @MessagePattern(subjects.approvalOpenGates)
-  async openGates(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<{ opened: string[] }> {
-    const { runId } = validateBody(OpenGatesDto, body);
-    return {
-      opened: await this.openings.openGates(runId, context.getHeaders()?.get(headers.traceparent) || undefined),
-    };
+  openGates(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<{ opened: string[] }> {
+    return withRequestSpan(context, {}, async (span) => {
+      const { runId } = validateBody(OpenGatesDto, body);
+      span.setAttribute(SpanAttr.runId, runId);
+      // Each gate's span is a child of this request's.
+      return { opened: await this.openings.openGates(runId, traceparentOf().traceparent) };
+    });
   }
 
   @MessagePattern(subjects.approvalDecideGate)
   decide(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<DecideGateResult> {
-    return withSpan('approval.decide-gate', { parent: extractTraceContext(context.getHeaders()) }, async () => {
+    return withRequestSpan(context, {}, async () => {
       const { token, ...decision } = validateBody(DecideGateDto, body);
       const who = await this.verifier.verify(token);
       requireScope(who, [SCOPES.gatesDecide]);

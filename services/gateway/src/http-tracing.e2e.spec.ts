@@ -5,6 +5,7 @@ import { authHeader, eventually, startTracedStack } from '@ledgerflow/testing';
 import type { OtlpReceiver, ReceivedSpan, Stack, TracedStack } from '@ledgerflow/testing';
 
 const SERVER = 2;
+const CONSUMER = 5;
 /** A caller's trace: what an enterprise system's own instrumentation sends with its request. */
 const CALLER_TRACE_ID = '5f0c3a9e7d1b24c68e0a4f2b9c7d1e3a';
 const CALLER_SPAN_ID = '7a1c9e3b5d2f4a60';
@@ -61,7 +62,7 @@ describe('gateway HTTP server spans and the caller trace', () => {
       return (
         services.every((name) => spans.some((s) => s.serviceName === name)) &&
         spans.filter((s) => s.name === 'executor.run-step').length === 10 &&
-        spans.filter((s) => s.name === 'tool bench.noop').length === 10
+        spans.filter((s) => s.name === 'process lf.tool.bench.noop').length === 10
       );
     }, 15_000);
     const spans = inTrace(receiver.spans());
@@ -87,7 +88,7 @@ describe('gateway HTTP server spans and the caller trace', () => {
 
     // Tool workers continue the step's trace: each tool span is a child of the executor's request to the tool.
     const byId = new Map(spans.map((s) => [s.spanId, s]));
-    for (const tool of spans.filter((s) => s.name === 'tool bench.noop')) {
+    for (const tool of spans.filter((s) => s.name === 'process lf.tool.bench.noop')) {
       expect(tool.serviceName).toBe('bench-workers');
       expect(byId.get(tool.parentSpanId ?? '')).toMatchObject({
         name: 'request lf.tool.bench.noop',
@@ -95,6 +96,23 @@ describe('gateway HTTP server spans and the caller trace', () => {
       });
       expect(tool.attributes).toMatchObject({ 'ledgerflow.run.id': runId, 'messaging.operation.type': 'process' });
     }
+
+    // A request handler's span: CONSUMER `process <subject>`, a child of the caller's request span (messaging conventions).
+    const startRun = spans.filter((s) => s.name === 'process lf.planner.start-run');
+    expect(startRun).toHaveLength(1);
+    expect(startRun[0]).toMatchObject({
+      kind: CONSUMER,
+      serviceName: 'ledgerflow-planner',
+      attributes: {
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': 'lf.planner.start-run',
+        'ledgerflow.run.id': runId,
+      },
+    });
+    expect(byId.get(startRun[0]?.parentSpanId ?? '')).toMatchObject({
+      name: 'request lf.planner.start-run',
+      serviceName: 'ledgerflow-gateway',
+    });
 
     // Relayed events are processed under a name by subject template; the concrete subject and event id are attributes.
     const processed = spans.filter((s) => s.name === 'process lf.evt.run.*.PlanCreated');

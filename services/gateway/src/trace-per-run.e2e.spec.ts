@@ -43,7 +43,7 @@ describe('one trace per run', () => {
       return (
         wanted.every((name) => services.has(name)) &&
         inTrace.filter((s) => s.name === 'executor.run-step').length === 10 &&
-        inTrace.filter((s) => s.name === 'policy.evaluate').length === 10
+        inTrace.filter((s) => s.name === 'process lf.policy.evaluate').length === 10
       );
     }, 15_000);
     const spans = receiver.spans().filter((s) => s.traceId === trace.trace_id);
@@ -51,6 +51,6 @@ describe('one trace per run', () => {
     const roots = spans.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
     expect(roots).toHaveLength(1);
     expect(roots[0].serviceName).toBe('ledgerflow-gateway');
-    expect(spans.filter((s) => s.name === 'policy.evaluate')).toHaveLength(10);
+    expect(spans.filter((s) => s.name === 'process lf.policy.evaluate')).toHaveLength(10);
   }, 60_000);
 });

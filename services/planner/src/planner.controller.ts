@@ -5,7 +5,8 @@ import { SCOPES, actorOf, subjects } from '@ledgerflow/contracts';
 import { BearerVerifier, requireHuman, requireScope, reviewerOf } from '@ledgerflow/auth';
 import type { RegisterWorkflowResult, StartGoalResult, StartRunResult } from '@ledgerflow/contracts';
 import { forwardedCallerActor, validateBody } from '@ledgerflow/service-runtime';
-import { SpanAttr, SpanKind, extractTraceContext, withSpan } from '@ledgerflow/telemetry';
+import { withRequestSpan } from '@ledgerflow/messaging';
+import { SpanAttr } from '@ledgerflow/telemetry';
 import { RunForker } from './fork-run.js';
 import type { ForkRunResult } from './fork-run.js';
 import { ForkRunDto } from './fork-run.dto.js';
@@ -21,7 +22,8 @@ import { WorkflowCatalog } from './workflow-catalog.js';
 /**
  * The planner's request/reply subjects, all sent by the gateway. Each records the caller the gateway forwards as the
  * events' `metadata.actor` (`via: planner`): a verified token's principal, or a service account the gateway
- * authenticated; never a person named by a field of the message (see forwarded-caller.ts).
+ * authenticated; never a person named by a field of the message (see forwarded-caller.ts). Each runs in its span
+ * `process <subject>` (`withRequestSpan`), a child of the gateway's request span, with the run's `ledgerflow.*` ids.
  */
 @Controller()
 export class PlannerController {
@@ -40,8 +42,7 @@ export class PlannerController {
    */
   @MessagePattern(subjects.plannerStartRun)
   startRun(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<StartRunResult> {
-    const parent = extractTraceContext(context.getHeaders());
-    return withSpan('planner.start-run', { parent, kind: SpanKind.SERVER }, async (span) => {
+    return withRequestSpan(context, {}, async (span) => {
       const { token, serviceAccount, ...trigger } = validateBody(StartRunDto, body);
       const actor = await forwardedCallerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
       const result = await this.starter.start(trigger, actor);
@@ -56,8 +57,7 @@ export class PlannerController {
    */
   @MessagePattern(subjects.plannerStartGoal)
   startGoal(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<StartGoalResult> {
-    const parent = extractTraceContext(context.getHeaders());
-    return withSpan('planner.start-goal', { parent, kind: SpanKind.SERVER }, async (span) => {
+    return withRequestSpan(context, {}, async (span) => {
       const { token, serviceAccount, ...request } = validateBody(StartGoalDto, body);
       const actor = await forwardedCallerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsStart]);
       span.setAttributes({ [SpanAttr.workflowId]: request.template });
@@ -73,8 +73,7 @@ export class PlannerController {
    */
   @MessagePattern(subjects.plannerForkRun)
   forkRun(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<ForkRunResult> {
-    const parent = extractTraceContext(context.getHeaders());
-    return withSpan('planner.fork-run', { parent, kind: SpanKind.SERVER }, async (span) => {
+    return withRequestSpan(context, {}, async (span) => {
       const { token, serviceAccount, ...request } = validateBody(ForkRunDto, body);
       const actor = await forwardedCallerActor(this.verifier, { token, serviceAccount }, [SCOPES.runsOperate]);
       const result = await this.forker.fork(request.runId, request.at, actor);
@@ -90,8 +89,7 @@ export class PlannerController {
    */
   @MessagePattern(subjects.plannerRunCommand)
   runCommand(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RunCommandResult> {
-    const parent = extractTraceContext(context.getHeaders());
-    return withSpan('planner.run-command', { parent, kind: SpanKind.SERVER }, async (span) => {
+    return withRequestSpan(context, {}, async (span) => {
       const { token, ...request } = validateBody(RunCommandDto, body);
       span.setAttributes({ [SpanAttr.runId]: request.runId, [SpanAttr.runCommand]: request.command });
       const operator = await this.verifier.verify(token);
@@ -109,8 +107,7 @@ export class PlannerController {
    */
   @MessagePattern(subjects.plannerRegisterWorkflow)
   registerWorkflow(@Payload() body: unknown, @Ctx() context: NatsContext): Promise<RegisterWorkflowResult> {
-    const parent = extractTraceContext(context.getHeaders());
-    return withSpan('planner.register-workflow', { parent, kind: SpanKind.SERVER }, async (span) => {
+    return withRequestSpan(context, {}, async (span) => {
       const { token, ...request } = validateBody(RegisterWorkflowDto, body);
       span.setAttributes({ [SpanAttr.workflowId]: request.workflowId });
       const caller = await this.verifier.verify(token);
