@@ -15,9 +15,12 @@ import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { IsString, Matches } from 'class-validator';
 import { LedgerflowError, ValidationError } from '@ledgerflow/domain';
+import type { Checkpoint } from '@ledgerflow/domain';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { RunRepository } from '@ledgerflow/service-runtime';
+import type { ListOrder } from './list-page.js';
+import { ListPage } from './list-page.interceptor.js';
 import { ReplayErrorFilter } from './replay-error.filter.js';
 import { checkpointsView, diffView, stateView } from './replay-views.js';
 import type { CheckpointsView, DiffView, StateView } from './replay-views.js';
@@ -26,6 +29,16 @@ import type { ForkRunResult } from './services.client.js';
 import { CheckpointsResponse, DiffResponse, ForkRunResponseSchema, StateResponse } from './views.dto.js';
 
 const CHECKPOINT_ID = /^cp-[1-9][0-9]{0,8}$/;
+
+/**
+ * Checkpoints in order, keyed by revision (one checkpoint per revision), zero-padded so that the keys sort as the
+ * revisions do (list-page.ts compares keys as strings).
+ */
+const CHECKPOINT_ORDER: ListOrder<Checkpoint> = {
+  keyOf: (checkpoint) => [String(checkpoint.revision).padStart(16, '0')],
+  parts: 1,
+  direction: 'asc',
+};
 
 export class ForkRunBody {
   @ApiProperty({
@@ -60,9 +73,9 @@ export class ReplayController {
   @Get(':runId/checkpoints')
   @ApiOperation({
     summary:
-      'Checkpoints cp-1, cp-2, ...: one per step outcome or gate decision, with revision, time and what happened',
+      'Checkpoints cp-1, cp-2, ...: one per step outcome or gate decision, with revision, time and what happened; `checkpoints` holds a page of them, in order, and the next page is the `Link: <...>; rel="next"` header (absent on the last page)',
   })
-  @ApiOkResponse({ type: CheckpointsResponse })
+  @ListPage('checkpoints', CHECKPOINT_ORDER, CheckpointsResponse, { field: 'checkpoints' })
   async checkpoints(@Param('runId') runId: string): Promise<CheckpointsView> {
     return checkpointsView(runId, await this.eventsOf(runId));
   }

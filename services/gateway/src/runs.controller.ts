@@ -17,8 +17,8 @@ import type { VerifiableEvent } from '@ledgerflow/audit';
 import { CurrentPrincipal, RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { LedgerflowError } from '@ledgerflow/domain';
-import type { StoredEvent } from '@ledgerflow/event-store';
-import { RUN_REPOSITORY } from '@ledgerflow/service-runtime';
+import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
+import { EVENT_STORE, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { LoadedRun, RunRepository } from '@ledgerflow/service-runtime';
 import { StartRunResponse } from './gateway.dto.js';
 import { StartRunRequestBody } from './workflows.dto.js';
@@ -29,10 +29,27 @@ import type { RunSummary } from './runs.projection.js';
 import { ServicesClient } from './services.client.js';
 import { afterRevisionOf } from './stream-query.js';
 import { runCursorOf, runTimeBoundOf } from './runs-page.js';
-import { encodeCursor, nextLink, pageLimitOf } from './list-page.js';
-import { ApiListQuery, LINK_HEADER } from './list-page.interceptor.js';
+import { encodeCursor, invalidQuery, nextLink, pageLimitOf } from './list-page.js';
+import type { SortKey } from './list-page.js';
+import { ApiListQuery, KeysetListPage, LINK_HEADER, RequestedPage } from './list-page.interceptor.js';
+import type { KeysetPage, PageRequest } from './list-page.interceptor.js';
 import { RunSummaryResponse } from './list-views.dto.js';
 import { RunResponse, RunTraceResponse, StoredEventResponse } from './views.dto.js';
+
+/** The name of `GET /v1/runs/{runId}/events` in its cursors, whose key is the revision of the page's last event. */
+const RUN_EVENTS_LIST = 'run-events';
+
+/**
+ * The revision a cursor of `GET /v1/runs/{runId}/events` names (-1 without one): the page starts after it.
+ * @throws ValidationError `request_invalid` (400) naming `cursor` when its key is not a revision (an integer >= 0).
+ */
+function runEventsCursorOf(key: SortKey | undefined): number {
+  if (key === undefined) return -1;
+  const [revision] = key as [string];
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(revision))
+    throw invalidQuery('cursor', `the cursor of a Link rel="next" header of this list (${RUN_EVENTS_LIST})`, revision);
+  return Number(revision);
+}
 
 @ApiTags('runs')
 @ApiBearerAuth()
@@ -42,6 +59,7 @@ export class RunsController {
     @Inject(ServicesClient) private readonly services: ServicesClient,
     @Inject(RunsProjection) private readonly projection: RunsProjection,
     @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   @Post('workflows/:workflowId/runs')
@@ -153,18 +171,28 @@ export class RunsController {
   @RequireScopes(SCOPES.runsRead)
   @ApiOperation({
     summary:
-      "A run's events, in order, with metadata, as stored (each with its `schemaVersion`, as its hash covers them); with `after`, only those of a greater revision",
+      'A run\'s events by revision, a page at a time, with metadata, as stored (each with its `schemaVersion`, as its hash covers them); with `after`, only those of a greater revision; the next page is the `Link: <...>; rel="next"` header (absent on the last page)',
   })
   @ApiQuery({
     name: 'after',
     required: false,
     description: 'A revision (integer >= -1): only events with a greater revision; 400 request_invalid otherwise',
   })
-  @ApiOkResponse({ type: [StoredEventResponse] })
-  async getEvents(@Param('runId') runId: string, @Query('after') after?: unknown): Promise<StoredEvent[]> {
-    const afterRevision = afterRevisionOf(after);
-    const events = await this.eventsOf(runId);
-    return afterRevision === undefined ? events : events.filter((event) => event.revision > afterRevision);
+  @KeysetListPage(RUN_EVENTS_LIST, 1, StoredEventResponse)
+  async getEvents(
+    @Param('runId') runId: string,
+    @RequestedPage() page: PageRequest,
+    @Query('after') after?: unknown,
+  ): Promise<KeysetPage<StoredEvent>> {
+    const from = Math.max(afterRevisionOf(after) ?? -1, runEventsCursorOf(page.after)) + 1;
+    const streamId = runStreamId(runId);
+    // One more than the page, to know whether another follows; only the page is read (docs/api.md, "Lists").
+    const read = await this.store.readStream(streamId, { fromRevision: from, maxCount: page.limit + 1 });
+    if (read.length === 0 && (await this.store.readStream(streamId, { maxCount: 1 })).length === 0)
+      throw new LedgerflowError('run_not_found', `run ${runId} does not exist`, false, { runId });
+    const items = read.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return { items, ...(read.length > page.limit && last ? { next: [String(last.revision)] } : {}) };
   }
 
   @Get('runs/:runId/trace')

@@ -1,13 +1,5 @@
 import { Body, Controller, Get, Headers, Inject, Param, Put, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SCOPES, WORKFLOW_STREAM_PREFIX, workflowStreamId } from '@ledgerflow/contracts';
 import type { StepStats, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
 import { UnknownWorkflowError, foldWorkflowVersions, workflowSummaryOf, workflowViewOf } from '@ledgerflow/definitions';
@@ -110,8 +102,11 @@ export class WorkflowsController {
   }
 
   @Get(':workflowId/stats')
-  @ApiOperation({ summary: 'Per-step statistics learned by memory: runs, success rate, p50/p95 duration (ms)' })
-  @ApiOkResponse({ type: [StepStatsResponse] })
+  @ListPage('step-stats', { keyOf: (s: StepStats) => [s.stepId], parts: 1, direction: 'asc' }, StepStatsResponse)
+  @ApiOperation({
+    summary:
+      'Per-step statistics learned by memory, by step id, a page at a time: runs, success rate, p50/p95 duration (ms)',
+  })
   stats(@Param('workflowId') workflowId: string): Promise<StepStats[]> {
     return this.services.stepStats(workflowId);
   }
