@@ -1,6 +1,7 @@
 import { UsageError } from './args.js';
 import type { ParsedArgs } from './args.js';
 import { callGateway } from './gateway-call.js';
+import { listAll } from './gateway-pages.js';
 import type { CliCommand, CliIo, CliOption } from './command.js';
 import { formatTable } from './gates.command.js';
 
@@ -150,6 +151,8 @@ interface Spec {
   summary: string;
   options: CliOption[];
   request(id: string, options: ParsedArgs['options']): { method: 'GET' | 'POST'; path: string; body?: unknown };
+  /** The answer's array paged by the gateway (docs/api.md, "Lists"): every page is read and joined into it. */
+  paged?: string;
 }
 
 const run = (id: string) => `/v1/runs/${encodeURIComponent(id)}`;
@@ -179,7 +182,8 @@ const specs: Spec[] = [
     usage: 'runs checkpoints <run-id> [--json]',
     summary: 'Checkpoints cp-1, cp-2, ...: step outcomes and gate decisions',
     options: [],
-    request: (id) => ({ method: 'GET', path: `${run(id)}/checkpoints` }),
+    request: (id) => ({ method: 'GET', path: `${run(id)}/checkpoints?limit=1000` }),
+    paged: 'checkpoints',
   },
   {
     verb: 'state',
@@ -228,13 +232,26 @@ function command(spec: Spec): CliCommand {
     details: 'Exit codes: 0 done, 1 the gateway refused or could not be reached, 2 usage errors.',
     run: async (args, io) => {
       const request = spec.request(args.positional[0] as string, args.options);
-      const result = await callGateway(io, request.method, request.path, request.body);
-      if (!result.ok) return 1;
-      if (args.options.has('json')) io.out(`${JSON.stringify(result.value, null, 2)}\n`);
-      else renderers[spec.verb]?.(result.value as Row, io);
+      const value = await answerOf(io, request, spec.paged);
+      if (value === undefined) return 1;
+      if (args.options.has('json')) io.out(`${JSON.stringify(value, null, 2)}\n`);
+      else renderers[spec.verb]?.(value as Row, io);
       return 0;
     },
   };
+}
+
+/**
+ * The gateway's answer to `request`, undefined when refused or unreachable (written to `io.err`). With `paged`, the
+ * last page's answer with its array `paged` holding the items of every page.
+ */
+async function answerOf(io: CliIo, request: ReturnType<Spec['request']>, paged: string | undefined): Promise<unknown> {
+  if (paged === undefined) {
+    const result = await callGateway(io, request.method, request.path, request.body);
+    return result.ok ? result.value : undefined;
+  }
+  const listed = await listAll(io, request.path, { field: paged });
+  return listed && { ...(listed.last as Row), [paged]: listed.items };
 }
 
 /** The run replay commands, for `runCli`. */

@@ -57,13 +57,44 @@ describe('ledgerflow runs', () => {
     });
     const { code, out } = await cli(['runs', 'checkpoints', 'r-1']);
     expect(code).toBe(0);
-    expect(seen[0]).toEqual({ method: 'GET', url: '/v1/runs/r-1/checkpoints' });
+    expect(seen[0]).toEqual({ method: 'GET', url: '/v1/runs/r-1/checkpoints?limit=1000' });
     expect(out.split('\n')).toEqual([
       'CHECKPOINT  REVISION  AT                        EVENT          STEP  SUMMARY',
       'cp-1        4         2026-05-01T10:00:02.000Z  StepSucceeded  r1    r1 succeeded (attempt 1)',
       'cp-2        7         2026-05-01T10:00:04.000Z  GateDecided    r2    gate r-1.r2 approved by alice',
       '',
     ]);
+  });
+
+  it("checkpoints: every page of a long run's checkpoints, following the gateway's Link rel=next", async () => {
+    const checkpoints = Array.from({ length: 230 }, (_, i) => ({
+      id: `cp-${i + 1}`,
+      revision: 2 * i + 3,
+      type: 'StepSucceeded',
+      stepId: `s${i + 1}`,
+      summary: `s${i + 1} succeeded (attempt 1)`,
+    }));
+    // Pages of 100, as a gateway answering `limit=100` would; the cursor here is the index of the next item.
+    gateway.reply = (request) => {
+      const from = Number(new URL(request.url, 'http://cli.invalid').searchParams.get('cursor') ?? '0');
+      const more = from + 100 < checkpoints.length;
+      return {
+        status: 200,
+        body: { runId: 'r-9', revision: 463, checkpoints: checkpoints.slice(from, from + 100) },
+        ...(more ? { headers: { link: `</v1/runs/r-9/checkpoints?limit=100&cursor=${from + 100}>; rel="next"` } } : {}),
+      };
+    };
+    const { code, out } = await cli(['runs', 'checkpoints', 'r-9', '--json']);
+    expect(code).toBe(0);
+    expect(seen.map((request) => request.url)).toEqual([
+      '/v1/runs/r-9/checkpoints?limit=1000',
+      '/v1/runs/r-9/checkpoints?limit=100&cursor=100',
+      '/v1/runs/r-9/checkpoints?limit=100&cursor=200',
+    ]);
+    expect(JSON.parse(out)).toEqual({ runId: 'r-9', revision: 463, checkpoints });
+    seen.length = 0;
+    const table = await cli(['runs', 'checkpoints', 'r-9']);
+    expect(table.out.trim().split('\n')).toHaveLength(1 + 230);
   });
 
   it('state --at: the folded state with each step lineage', async () => {
