@@ -1,16 +1,17 @@
 import { useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { parseRevision, revisionTemplate } from '../model/gate-review.js';
-import { appended, EMPTY_HISTORY } from '../model/run-events.js';
+import { appended, EMPTY_HISTORY, runEventsAfter } from '../model/run-events.js';
 import type { RunEventRecord } from '../model/run-events.js';
 import { api, describeError } from './api.js';
+import { apiPage } from './api-page.js';
 import { useSession } from './identity.js';
 
 type Outcome = 'approve' | 'reject' | 'redirect';
 
 /** The redirect editor's starting text: the gated step again under a new id, its dependants removed. */
 async function revisionDraftOf(token: string, runId: string, stepId: string): Promise<string> {
-  const events = await api<RunEventRecord[]>(token, `/v1/runs/${encodeURIComponent(runId)}/events`);
+  const events = await runEventsAfter((path) => apiPage<RunEventRecord>(token, path), runId);
   return JSON.stringify(revisionTemplate(appended(EMPTY_HISTORY, events).state.plan, stepId), null, 2);
 }
 

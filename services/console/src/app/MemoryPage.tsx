@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { StepStats } from '@ledgerflow/contracts';
-import { api, describeError } from './api.js';
+import { everyPage } from '../model/list-pages.js';
+import { describeError } from './api.js';
+import { apiPage } from './api-page.js';
 import { useSession } from './identity.js';
 import { hrefOf, useRoute } from './router.js';
 import { MemoryInsights } from './MemoryInsights.js';
@@ -27,8 +29,9 @@ export function MemoryPage({ workflowId }: { workflowId?: string }) {
   useEffect(() => {
     if (!workflowId) return;
     const abort = new AbortController();
-    api<StepStats[]>(token, `/v1/workflows/${encodeURIComponent(workflowId)}/stats`, { signal: abort.signal }).then(
-      (rows) => setLoaded({ workflowId, rows }),
+    const first = `/v1/workflows/${encodeURIComponent(workflowId)}/stats?limit=1000`;
+    everyPage((path) => apiPage<StepStats>(token, path, abort.signal), first).then(
+      (pages) => setLoaded({ workflowId, rows: pages.flat() }),
       (failure) => !abort.signal.aborted && setError(describeError(failure)),
     );
     return () => abort.abort();

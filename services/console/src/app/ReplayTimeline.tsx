@@ -1,7 +1,16 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { CHANGE_LABELS, checkpointLabel, comparedWith, PREVIOUS, shownValue } from '../model/replay.js';
+import {
+  CHANGE_LABELS,
+  checkpointLabel,
+  checkpointsOfRun,
+  comparedWith,
+  PREVIOUS,
+  shownValue,
+} from '../model/replay.js';
 import type { CheckpointList, ForkAnswer, StateDiff } from '../model/replay.js';
+import type { ReadPage } from '../model/list-pages.js';
 import { api, describeError } from './api.js';
+import { apiPage } from './api-page.js';
 import { useSession } from './identity.js';
 import { hrefOf, useRoute } from './router.js';
 
@@ -26,7 +35,9 @@ export function ReplayTimeline({ runId, revision }: { runId: string; revision: n
 
   useEffect(() => {
     const abort = new AbortController();
-    api<CheckpointList>(token, `${runPath(runId)}/checkpoints`, { signal: abort.signal }).then(
+    // A page of checkpoints is the object {runId, revision, checkpoints}, not an array (docs/api.md, "Lists").
+    const read = (path: string) => apiPage(token, path, abort.signal) as unknown as Promise<ReadPage<CheckpointList>>;
+    checkpointsOfRun(read, runId).then(
       (answer) => {
         setList(answer);
         setError(undefined);

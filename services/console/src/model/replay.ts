@@ -1,3 +1,6 @@
+import { CONSOLE_PAGE_LIMIT, everyPage } from './list-pages.js';
+import type { ReadPage } from './list-pages.js';
+
 /**
  * The replay timeline's data (docs/operations.md, "Replay, checkpoints, diff, fork"): a run's checkpoints, the diff
  * between two of them, and which two the timeline compares.
@@ -18,6 +21,21 @@ export interface CheckpointList {
   readonly runId: string;
   readonly revision: number;
   readonly checkpoints: readonly Checkpoint[];
+}
+
+/**
+ * Every checkpoint of run `runId`: `GET /v1/runs/{id}/checkpoints` answers a page of them in its `checkpoints`
+ * (docs/api.md, "Lists"), so each next page is read until the last; `revision` is the last page's. `read` reads one
+ * page (the app's `apiPage`).
+ * @throws whatever `read` throws (the API's refusal: `run_not_found`, ...); Error on a next-page loop.
+ */
+export async function checkpointsOfRun(
+  read: (path: string) => Promise<ReadPage<CheckpointList>>,
+  runId: string,
+): Promise<CheckpointList> {
+  const pages = await everyPage(read, `/v1/runs/${encodeURIComponent(runId)}/checkpoints?limit=${CONSOLE_PAGE_LIMIT}`);
+  const last = pages[pages.length - 1] as CheckpointList;
+  return { ...last, checkpoints: pages.flatMap((page) => page.checkpoints) };
 }
 
 /** One change of `GET /v1/runs/{id}/diff`: a JSON Patch operation name and an RFC 6901 path into the folded state. */

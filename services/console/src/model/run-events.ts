@@ -1,6 +1,8 @@
 import { RUN_EVENT_UPCASTERS, currentErrorCode, foldRun } from '@ledgerflow/domain';
 import type { RunEvent, RunState, Upcasters } from '@ledgerflow/domain';
 import type { EventMetadata } from '@ledgerflow/contracts';
+import { CONSOLE_PAGE_LIMIT, everyPage } from './list-pages.js';
+import type { ReadPage } from './list-pages.js';
 
 /** One event as `GET /v1/runs/{runId}/events` answers it (a stored event of stream `run-<runId>`). */
 export interface RunEventRecord {
@@ -51,6 +53,21 @@ export function appended(
 /** The revision of the last event held; -1 when none (what `GET /v1/runs/{id}/events?after=` takes). */
 export function lastRevisionOf(history: RunHistory): number {
   return history.events.length === 0 ? -1 : history.events[history.events.length - 1].revision;
+}
+
+/**
+ * Every event of run `runId` with a revision greater than `after` (default -1: all), in revision order:
+ * `GET /v1/runs/{id}/events?after=` answers a page at a time (docs/api.md, "Lists"), so each next page is read until
+ * the last, and a long run is never cut at its first page. `read` reads one page (the app's `apiPage`).
+ * @throws whatever `read` throws (the API's refusal: `run_not_found`, ...); Error on a next-page loop.
+ */
+export async function runEventsAfter(
+  read: (path: string) => Promise<ReadPage<readonly RunEventRecord[]>>,
+  runId: string,
+  after = -1,
+): Promise<RunEventRecord[]> {
+  const first = `/v1/runs/${encodeURIComponent(runId)}/events?after=${after}&limit=${CONSOLE_PAGE_LIMIT}`;
+  return (await everyPage(read, first)).flat();
 }
 
 /** One attempt of a step as its events record it; `durationMs` from `StepSucceeded`/`StepFailed`. */
