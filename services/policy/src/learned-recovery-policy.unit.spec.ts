@@ -4,7 +4,8 @@ import type { RunCommand, RunEvent } from '@ledgerflow/domain';
 import { compilePolicyPacks, corePack, parseCapabilityPack } from '@ledgerflow/policy-engine';
 import { GrantSigner } from './grant-signer.js';
 import { PolicyEvaluator, factsOf } from './policy-evaluator.js';
-import { DIGEST, NOW, RUN_ID, aPlan, aStep, assess, ev, grantKeys, payout, runsOf } from './policy.spec-util.js';
+import { aPlan, aStep } from '@ledgerflow/testing';
+import { CLAIM_REVIEW, DIGEST, NOW, RUN_ID, assess, ev, grantKeys, payout, runsOf } from './policy.spec-util.js';
 
 /**
  * Whether a learned recovery rule added the step is read from the run's plan (`PlanRevised` of `RecoverStep` with a
@@ -24,7 +25,7 @@ forbid (principal, action, resource == System::"billing") when { context.learned
 ]);
 const signer = new GrantSigner(grantKeys().privatePem, 300);
 const refund = aStep('refund_fee', { tool: 'billing', action: 'payout', agent: 'payout-agent', dependsOn: [] });
-const plan = aPlan([assess, payout]);
+const plan = aPlan([assess, payout], CLAIM_REVIEW);
 
 /** The run after `payout` failed and was recovered by `refund_fee`, by a learned rule or a definition's. */
 function recovered(recommendationId?: string): RunEvent[] {

@@ -6,12 +6,12 @@ import { evaluate, loadPolicyPacks } from '@ledgerflow/policy-engine';
 import { GrantSigner } from './grant-signer.js';
 import { PolicyEvaluator, factsOf } from './policy-evaluator.js';
 import { foldRun } from '@ledgerflow/domain';
+import { aPlan, aStep } from '@ledgerflow/testing';
 import {
   DIGEST,
   EXAMPLE_POLICIES,
+  CLAIM_REVIEW,
   RUN_ID,
-  aPlan,
-  aStep,
   assess,
   ev,
   grantKeys,
@@ -30,7 +30,7 @@ const given = (events: readonly RunEvent[]) => ({
     new PolicyEvaluator(packs, signer, runsOf({ [RUN_ID]: events })).evaluate(request),
 });
 
-const plan = aPlan([assess, payout]);
+const plan = aPlan([assess, payout], CLAIM_REVIEW);
 const payoutReady = [...ev.started(plan), ...ev.assessed()];
 
 describe('lf.policy.evaluate: the facts come from the run, never from the request', () => {
@@ -59,7 +59,7 @@ describe('lf.policy.evaluate: the facts come from the run, never from the reques
   });
 
   it('takes agent and capabilities from the plan: a step whose agent lacks billing.payout is denied, no grant', async () => {
-    const overreach = aPlan([assess, { ...payout, agent: 'clerk' }]);
+    const overreach = aPlan([assess, { ...payout, agent: 'clerk' }], CLAIM_REVIEW);
     const { decision, grant, withheld } = await given([...ev.started(overreach), ...ev.assessed()]).when(
       payoutRequest(10),
     );
@@ -124,7 +124,7 @@ describe("lf.policy.evaluate: a grant only when the run's events let the attempt
   });
 
   it('a definition gate: no grant while undecided or rejected, a grant once approved', async () => {
-    const gated = aPlan([assess, { ...payout, gate: { reviewers: ['claims-lead'], escalateTo: [] } }]);
+    const gated = aPlan([assess, { ...payout, gate: { reviewers: ['claims-lead'], escalateTo: [] } }], CLAIM_REVIEW);
     const ready = [...ev.started(gated), ...ev.assessed()];
     const request = payoutRequest(10);
     expect(await withheldCode(ready, request)).toBe('gate_not_approved');

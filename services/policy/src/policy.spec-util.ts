@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { PolicyEvaluateRequest, PolicyFacts } from '@ledgerflow/contracts';
 import { foldRun, gateIdOf } from '@ledgerflow/domain';
 import type { Plan, PlanStep, PolicyDecision, RunEvent, RunState } from '@ledgerflow/domain';
-import { aPlan as plan, aStep as planStep } from '@ledgerflow/testing';
+import { aStep } from '@ledgerflow/testing';
 
 /** The claim-review example packs. */
 export const EXAMPLE_POLICIES = fileURLToPath(new URL('../../../examples/claim-review/policies', import.meta.url));
@@ -36,12 +36,8 @@ export const RUN_ID = 'run-7';
 export const NOW = '2026-05-01T10:00:00.000Z';
 export const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
-/** A plan step of the claim-review shape; `payout` pays, `assess` runs before it. */
-export function aStep(id: string, overrides: Partial<PlanStep> = {}): PlanStep {
-  return planStep(id, { tool: 'claims', action: 'assess', agent: 'assessor', ...overrides });
-}
-
-export const assess = aStep('assess');
+/** The claim-review step `assess` (agent `assessor` runs `claims.assess`); {@link payout} pays after it. */
+export const assess = aStep('assess', { tool: 'claims', action: 'assess', agent: 'assessor' });
 export const payout = aStep('payout', {
   tool: 'billing',
   action: 'payout',
@@ -50,18 +46,19 @@ export const payout = aStep('payout', {
   policyTags: ['payout'],
 });
 
-/** Agents: `payout-agent` and `payout-backup` may pay; `clerk` may only read claims. */
-export function aPlan(steps: PlanStep[]): Plan {
-  return plan(steps, {
-    workflowId: 'claim-review',
-    agents: {
-      assessor: ['claims.assess'],
-      'payout-agent': ['billing.payout'],
-      'payout-backup': ['billing.payout'],
-      clerk: ['claims.read'],
-    },
-  });
-}
+/**
+ * {@link aPlan} overrides of a claim-review plan. Agents: `payout-agent` and `payout-backup` may pay; `clerk` may only
+ * read claims.
+ */
+export const CLAIM_REVIEW: Partial<Plan> = {
+  workflowId: 'claim-review',
+  agents: {
+    assessor: ['claims.assess'],
+    'payout-agent': ['billing.payout'],
+    'payout-backup': ['billing.payout'],
+    clerk: ['claims.read'],
+  },
+};
 
 const allow: PolicyDecision = { outcome: 'allow', rules: [], rationale: 'allowed', auditId: 'aud-1' };
 const approval: PolicyDecision = {
