@@ -8,10 +8,11 @@ import {
   runStreamId,
   subjects,
 } from '@ledgerflow/contracts';
-import type { ConsumerBinding } from '@ledgerflow/service-runtime';
+import { currentDataOf } from '@ledgerflow/domain';
+import type { ConsumerBinding, RunRepository } from '@ledgerflow/service-runtime';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import type { EventStore } from '@ledgerflow/event-store';
-import { DurableConsumerHost, EVENT_STORE, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
+import { DurableConsumerHost, EVENT_STORE, LOGGER, NATS_CONNECTION, RUN_REPOSITORY } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import { contextFromTraceparent, SpanAttr, SpanKind, withSpan } from '@ledgerflow/telemetry';
 import type { Logger } from '@ledgerflow/telemetry';
@@ -31,6 +32,9 @@ export const adaptiveDurable = (eventType: (typeof ADAPTIVE_EVENT_TYPES)[number]
  * steps"), which asks the model only for live runs of adaptive `llm` goal templates. The outcomes of one run are
  * handled one after another (the model sees the plan its previous answer made); other runs' go on in parallel. A
  * revision that is no step outcome is acknowledged and logged; a store or NATS failure is nak'ed and retried (`DurableConsumerHost`).
+ * The outcome is read in its current shape (`RunRepository.upcast`; docs/events.md, "Versions and upcasting"); one of
+ * a newer schema version than this release reads fails with `event_version_unsupported` and is retried, then
+ * dead-lettered (never guessed at), as in `RecoveryConsumer`.
  */
 /** How often, in ms, a planner with no adaptive template yet looks for one (in the store's workflow streams). */
 export const ADAPTIVE_TEMPLATE_POLL_MS = 2_000;
@@ -49,6 +53,7 @@ export class AdaptiveConsumer extends DurableConsumerHost {
     @Inject(AdaptiveSteps) private readonly adaptive: AdaptiveSteps,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RUN_REPOSITORY) private readonly runs: RunRepository,
   ) {
     super(nc);
   }
@@ -127,7 +132,7 @@ export class AdaptiveConsumer extends DurableConsumerHost {
       });
       return;
     }
-    const { stepId, attempt } = (event.data ?? {}) as { stepId?: unknown; attempt?: unknown };
+    const { stepId, attempt } = currentDataOf(event, event.type, this.runs) ?? {};
     if (typeof stepId !== 'string' || typeof attempt !== 'number') return;
     const outcome: StepOutcome = {
       runId,
