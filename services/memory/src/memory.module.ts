@@ -5,6 +5,7 @@ import type { ServiceContext } from '@ledgerflow/service-runtime';
 import { DriftRecorder } from './drift/drift-recorder.js';
 import { EvaluationLedger } from './evaluations.js';
 import { MemoryController } from './memory.controller.js';
+import { MemoryQueries } from './memory-queries.js';
 import type { MemoryConfig } from './memory.config.js';
 import { MemoryProjection } from './memory.projection.js';
 import { RecommendationService } from './recommendations/recommendation.service.js';
@@ -37,6 +38,7 @@ export class MemoryModule {
           }),
         },
         { provide: EvaluationLedger, useValue: new EvaluationLedger(store, verifier) },
+        MemoryQueries,
         MemoryEventsConsumer,
       ],
     };

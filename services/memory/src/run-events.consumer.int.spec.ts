@@ -10,6 +10,7 @@ import type { NatsServerHandle } from '@ledgerflow/testing';
 import { BearerVerifier } from '@ledgerflow/auth';
 import { DriftRecorder } from './drift/drift-recorder.js';
 import { catchUpFromStore } from './memory-catch-up.js';
+import { MemoryQueries } from './memory-queries.js';
 import { RecommendationService } from './recommendations/recommendation.service.js';
 import { variedHistory } from './memory-history.spec-util.js';
 import type { HistoryEvent } from './memory-history.spec-util.js';
@@ -75,7 +76,8 @@ describe('MemoryEventsConsumer: consumes run events and rebuilds a lost file fro
       audience: 'ledgerflow',
     });
     const recommendations = new RecommendationService(store, projection, verifier, nc, { logger });
-    return new MemoryEventsConsumer(nc, store, projection, logger, drift, recommendations);
+    const queries = new MemoryQueries(projection, drift);
+    return new MemoryEventsConsumer(nc, store, projection, logger, drift, recommendations, queries);
   }
 
   it('projects live events, and a deleted file is rebuilt from the store before consuming goes on', async () => {

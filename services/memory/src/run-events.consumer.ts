@@ -2,15 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { EVENTS_STREAM, subjects } from '@ledgerflow/contracts';
 import type { EventStore, StoredEvent } from '@ledgerflow/event-store';
-import type { ConsumedMessage } from '@ledgerflow/messaging';
+import { serveJsonRequests } from '@ledgerflow/messaging';
+import type { ConsumedMessage, JsonRequestServer } from '@ledgerflow/messaging';
 import { DurableConsumerHost, EVENT_STORE, LOGGER, NATS_CONNECTION } from '@ledgerflow/service-runtime';
 import type { ConsumerSettings } from '@ledgerflow/service-runtime';
 import type { Logger } from '@ledgerflow/telemetry';
 import { DriftRecorder } from './drift/drift-recorder.js';
 import { catchUpFromStore } from './memory-catch-up.js';
+import { MemoryQueries } from './memory-queries.js';
 import { MemoryProjection } from './memory.projection.js';
 import { RecommendationService } from './recommendations/recommendation.service.js';
 import type { ProjectedEvent } from './projected-event.js';
+
+/** The queue group of memory's requests: the service name, as Nest's NATS transport uses (`runService`). */
+const MEMORY_QUEUE = 'memory';
 
 /**
  * Feeds every run event (durable consumer `memory` on `lf.evt.run.>`) into memory's projections, in batches: the
@@ -19,6 +24,10 @@ import type { ProjectedEvent } from './projected-event.js';
  * read from the store first, so the projection never skips one; the projection reads each in its type's current shape
  * (upcast). Memory is a singleton: only the replica holding
  * the lease `memory` (KV bucket `LF_LEASES`) consumes; another stands by and takes over within 11 s of its death.
+ * The holder alone also answers the queries of its projection (`MemoryQueries`: step statistics, insights, labels; in
+ * queue group `memory`), subscribed once its consumers have started and drained before they stop: a standby's file
+ * is stale, so it takes no query, and while no replica holds the lease a query gets `nats_no_responders` (retryable,
+ * 503 at the gateway).
  *
  * Rebuild on start: when the projection has not caught up with the store yet (a new, deleted or emptied file), the
  * consumers, once started, first read every run event from the store (`catchUpFromStore`, logged per page); batches
@@ -33,11 +42,13 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(DriftRecorder) private readonly drift: DriftRecorder,
     @Inject(RecommendationService) private readonly recommendations: RecommendationService,
+    @Inject(MemoryQueries) private readonly queries: MemoryQueries,
   ) {
     super(nc);
   }
 
   private catchingUp: Promise<void> | undefined;
+  private queryServer: JsonRequestServer | undefined;
 
   protected settings(): ConsumerSettings {
     return {
@@ -55,9 +66,16 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
 
   protected override async afterConsumersStart(): Promise<void> {
     void this.caughtUp().catch(() => undefined); // reported in caughtUp; a batch tries again
+    this.queryServer = await serveJsonRequests(this.nc, {
+      queue: MEMORY_QUEUE,
+      handlers: this.queries.handlers(),
+      onError: (message, reason) => this.logger.warn(message, { reason }),
+    });
   }
 
   protected override async afterConsumersStop(): Promise<void> {
+    await this.queryServer?.stop();
+    this.queryServer = undefined;
     await this.catchingUp?.catch(() => undefined);
     this.catchingUp = undefined;
   }

@@ -1,29 +1,15 @@
-import { BearerVerifier } from '@ledgerflow/auth';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { DriftRecorder } from './drift/drift-recorder.js';
-import { EvaluationLedger } from './evaluations.js';
-import { MemoryController } from './memory.controller.js';
-import { RecommendationService } from './recommendations/recommendation.service.js';
+import { MemoryQueries } from './memory-queries.js';
 import { MemoryProjection } from './memory.projection.js';
 import { Positions, RunBuilder } from './memory-history.spec-util.js';
 
-describe('MemoryController', () => {
+describe('MemoryQueries', () => {
   let projection: MemoryProjection;
-  let controller: MemoryController;
+  let queries: MemoryQueries;
   beforeEach(() => {
     projection = new MemoryProjection(':memory:');
-    const store = new InMemoryEventStore();
-    const verifier = new BearerVerifier({
-      keys: { secret: 'a-local-secret-of-at-least-32-bytes!!' },
-      issuer: 'ledgerflow-test',
-      audience: 'ledgerflow',
-    });
-    controller = new MemoryController(
-      projection,
-      new DriftRecorder(projection.database, store),
-      new RecommendationService(store, projection, verifier, undefined),
-      new EvaluationLedger(store, verifier),
-    );
+    queries = new MemoryQueries(projection, new DriftRecorder(projection.database, new InMemoryEventStore()));
     const positions = new Positions();
     const runs = Array.from({ length: 3 }, (_, i) =>
       new RunBuilder(`r${i}`, 'claims', i * 600_000, positions)
@@ -39,7 +25,7 @@ describe('MemoryController', () => {
   afterEach(() => projection.close());
 
   it('answers insights of a workflow', () => {
-    expect(controller.insights({ workflowId: 'claims' })).toMatchObject({
+    expect(queries.insights({ workflowId: 'claims' })).toMatchObject({
       workflowId: 'claims',
       scope: ['claims'],
       runs: 3,
@@ -47,10 +33,10 @@ describe('MemoryController', () => {
   });
 
   it('pages labels: default limit 100, a cursor to follow', () => {
-    expect(controller.labels({ workflowId: 'claims' }).labels).toHaveLength(3);
-    const first = controller.labels({ workflowId: 'claims', stepId: 'extract', limit: 2 });
+    expect(queries.labels({ workflowId: 'claims' }).labels).toHaveLength(3);
+    const first = queries.labels({ workflowId: 'claims', stepId: 'extract', limit: 2 });
     expect(first.labels.map((label) => label.runId)).toEqual(['r0', 'r1']);
-    expect(controller.labels({ workflowId: 'claims', after: first.next, limit: 2 })).toEqual({
+    expect(queries.labels({ workflowId: 'claims', after: first.next, limit: 2 })).toEqual({
       labels: [expect.objectContaining({ runId: 'r2', correctedOutput: { fixed: 2 } })],
     });
   });
@@ -65,10 +51,10 @@ describe('MemoryController', () => {
     [{ workflowId: 'claims', after: 'not-a-cursor' }],
     [{ workflowId: 'claims', unknown: true }],
   ])('refuses a malformed labels request %j with request_invalid', (body) => {
-    expect(() => controller.labels(body)).toThrow(expect.objectContaining({ code: 'request_invalid' }));
+    expect(() => queries.labels(body)).toThrow(expect.objectContaining({ code: 'request_invalid' }));
   });
 
   it('refuses a malformed insights request', () => {
-    expect(() => controller.insights({ workflowId: 42 })).toThrow(expect.objectContaining({ code: 'request_invalid' }));
+    expect(() => queries.insights({ workflowId: 42 })).toThrow(expect.objectContaining({ code: 'request_invalid' }));
   });
 });
