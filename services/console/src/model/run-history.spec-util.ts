@@ -1,6 +1,6 @@
 import { gateIdOf } from '@ledgerflow/domain';
 import type { PlanStep, PolicyDecision, RunEvent } from '@ledgerflow/domain';
-import { aPlan, aStep } from '@ledgerflow/testing';
+import { aPlan, aStep, Positions, RunHistoryBuilder } from '@ledgerflow/testing';
 import type { RunEventRecord } from './run-events.js';
 
 /** Events of a claim-like run as `GET /v1/runs/{id}/events` answers them, typed on the domain's events. */
@@ -108,22 +108,8 @@ function at(offsetSeconds: number): string {
   return new Date(T0 + offsetSeconds * 1000).toISOString();
 }
 
-/** `domainEvents` as stored records at revisions `from`, `from + 1`, ... (positions 100 + revision). */
+/** `domainEvents` as stored records at revisions `from`, `from + 1`, ... a second apart (positions 100 + revision). */
 export function records(domainEvents: readonly RunEvent[], from = 0): RunEventRecord[] {
-  return domainEvents.map((event, index) => ({
-    type: event.type,
-    data: event.data as unknown as Record<string, unknown>,
-    metadata: {
-      eventId: `e${from + index}`,
-      runId: RUN_ID,
-      causationId: 'c',
-      actor: { kind: 'service', id: 'executor' },
-      occurredAt: at(from + index),
-      schemaVersion: 1,
-    },
-    streamId: `run-${RUN_ID}`,
-    revision: from + index,
-    position: 100 + from + index,
-    recordedAt: at(from + index),
-  }));
+  const options = { start: at(from), tickMs: 1000, fromRevision: from, positions: new Positions(100 + from) };
+  return new RunHistoryBuilder(RUN_ID, options).record(domainEvents).stored;
 }
