@@ -89,10 +89,29 @@ export function buildProgram(
 }
 
 /**
+ * `argv` without its help requests (`--help`, `-h`, a leading `help`) when it names a command that does not exist
+ * (`ledgerflow frob --help`, `ledgerflow runs frob --help`), so that commander reports the unknown command (exit 2)
+ * instead of printing the parent's help as if the command were known; `argv` itself otherwise. Walks the command
+ * tree over the operands: above a leaf the only options are `--help` and `--version`, which take no value.
+ */
+function withoutHelpForUnknownCommand(program: Command, argv: readonly string[]): readonly string[] {
+  let current = program;
+  const operands = argv.filter((arg, i) => !arg.startsWith('-') && !(i === 0 && arg === 'help'));
+  for (const operand of operands) {
+    if (current.commands.length === 0) return argv;
+    const next = current.commands.find((c) => c.name() === operand || c.aliases().includes(operand));
+    if (next === undefined)
+      return argv.filter((arg, i) => arg !== '--help' && arg !== '-h' && !(i === 0 && arg === 'help'));
+    current = next;
+  }
+  return argv;
+}
+
+/**
  * Runs `argv` (without `node` and the script) against `commands` with commander: `--version`, `--help` (also
  * per group and per command, and `ledgerflow help <command>`), and the chosen command's `run`.
- * @returns the exit code: the command's, 0 for help and version, 2 for a wrong command line (an unknown command or
- *   option, a missing or extra argument, an option without its value, a `UsageError` from the command: the
+ * @returns the exit code: the command's, 0 for help and version, 2 for a wrong command line (an unknown command, even
+ *   with `--help`, or option, a missing or extra argument, an option without its value, a `UsageError` from the command: the
  *   message, a suggestion when commander has one, and the command's usage are printed to `io.err`), also for a bare
  *   `ledgerflow` or group (their help is printed to `io.err`).
  */
@@ -108,7 +127,7 @@ export async function runCli(commands: readonly CliCommand[], argv: readonly str
     }
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...withoutHelpForUnknownCommand(program, argv)], { from: 'user' });
     return code;
   } catch (error) {
     if (!(error instanceof CommanderError)) throw error;

@@ -63,6 +63,30 @@ describe('ledgerflow (commander)', () => {
     expect(ledgerflow().code).toBe(2);
   });
 
+  it('names an unknown command asked for help (--help, -h, help <command>) and exits 2, not printing the parent help', () => {
+    for (const args of [
+      ['frob', '--help'],
+      ['help', 'frob'],
+    ]) {
+      const top = ledgerflow(...args);
+      expect([args.join(' '), top.code, top.out]).toEqual([args.join(' '), 2, '']);
+      expect(top.err).toContain("error: unknown command 'frob'\n(ledgerflow --help lists the commands)");
+    }
+    for (const args of [
+      ['runs', 'frob', '--help'],
+      ['runs', 'frob', '-h'],
+      ['help', 'runs', 'lsit'],
+    ]) {
+      const verb = ledgerflow(...args);
+      expect([args.join(' '), verb.code, verb.out]).toEqual([args.join(' '), 2, '']);
+      expect(verb.err).toMatch(/^error: unknown command '(frob|lsit)'\n/);
+      expect(verb.err).toContain('(ledgerflow runs --help lists its commands)');
+    }
+    expect(ledgerflow('runs', 'lsit', '--help').err).toContain("unknown command 'lsit'\n(Did you mean list?)");
+    expect(ledgerflow('runs', '--help')).toMatchObject({ code: 0, err: '' });
+    expect(ledgerflow('help', 'runs')).toMatchObject({ code: 0, err: '' });
+  });
+
   it('answers --help for every command with exit 0 and its own usage line', async () => {
     for (const command of allCommands()) {
       const { code, out } = await inProcess([...command.path, '--help']);
