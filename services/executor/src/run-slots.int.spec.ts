@@ -24,6 +24,17 @@ const plan: Plan = aPlan(
   { workflowId: 'limited', concurrency: 1, agents: { a: ['t.x'] }, maxConcurrentRuns: 2 },
 );
 const RUNS = ['q1', 'q2', 'q3', 'q4', 'q5'];
+const startRunOf = (runId: string): RunCommand => ({
+  type: 'StartRun',
+  data: {
+    runId,
+    workflowId: 'limited',
+    workflowVersion: '1.0.0',
+    trigger: { source: 'api', idempotencyKey: runId },
+    input: {},
+    plan,
+  },
+});
 
 /**
  * Two executor replicas (each its own RunSlots and RunRepository, as two processes have) over one store: the slot
@@ -56,19 +67,7 @@ describe('RunSlots across replicas', () => {
 
   beforeEach(async () => {
     store = new InMemoryEventStore();
-    for (const runId of RUNS) {
-      await command(runId, {
-        type: 'StartRun',
-        data: {
-          runId,
-          workflowId: 'limited',
-          workflowVersion: '1.0.0',
-          trigger: { source: 'api', idempotencyKey: runId },
-          input: {},
-          plan,
-        },
-      });
-    }
+    for (const runId of RUNS) await command(runId, startRunOf(runId));
   });
 
   it('grants two slots, in trigger order, however the replicas interleave', async () => {
@@ -156,21 +155,10 @@ describe('RunSlots: queued runs read in their current shape', () => {
   /** Starts each run by a repository reading `upcasters`; `atV1`: its `RunQueued` in the v1 shape, as an older release wrote it. */
   const start = async (upcasters: Upcasters, atV1: boolean) => {
     for (const runId of RUNS.slice(0, 3)) {
-      const startRun: RunCommand = {
-        type: 'StartRun',
-        data: {
-          runId,
-          workflowId: 'limited',
-          workflowVersion: '1.0.0',
-          trigger: { source: 'api', idempotencyKey: runId },
-          input: {},
-          plan,
-        },
-      };
       await new RunRepository(store, actor).upcastWith(upcasters).execute(
         runId,
         (state, now) =>
-          decide(startRun, state, { now }).map((event) => {
+          decide(startRunOf(runId), state, { now }).map((event) => {
             if (event.type !== 'RunQueued' || !atV1) return event;
             const { maxConcurrentRuns, ...rest } = event.data;
             return { type: 'RunQueued', data: { ...rest, limit: maxConcurrentRuns } } as unknown as RunEvent;

@@ -1,4 +1,3 @@
-import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import type { LedgerflowError } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { NewEvent } from '@ledgerflow/event-store';
@@ -7,49 +6,25 @@ import { StreamHub } from './stream-hub.js';
 import type { RunUpdate } from './stream-sse.js';
 import type { RunFacts } from './stream-status.js';
 import { RunFactsCache } from './stream-status.js';
+import { runEventAt, workflowRenamed } from './upcast.spec-util.js';
 
 /**
- * A change of shape as a test registers it (docs/events.md, "Versions and upcasting"): suppose `RunTriggered` v1
- * named the workflow `workflow` and `StepStarted` v1 named the step `step`; v2, the shape this code reads, renamed
- * them `workflowId` and `stepId`.
+ * Besides the rename of `RunTriggered.workflow` (upcast.spec-util.ts), suppose `StepStarted` v1 named the step `step`
+ * and v2 renamed it `stepId`.
  */
-const renamed = RUN_EVENT_UPCASTERS.with(
-  {
-    type: 'RunTriggered',
-    fromVersion: 1,
-    upcast: (data) => {
-      const { workflow, ...rest } = data as { workflow: string };
-      return { ...rest, workflowId: workflow };
-    },
-  },
-  {
-    type: 'StepStarted',
-    fromVersion: 1,
-    upcast: (data) => {
-      const { step, ...rest } = data as { step: string };
-      return { ...rest, stepId: step };
-    },
-  },
-);
-
-const event = (type: string, data: object, schemaVersion: number, id: string): NewEvent => ({
-  type,
-  data,
-  metadata: {
-    eventId: id,
-    runId: 'r1',
-    causationId: 'c',
-    actor: { kind: 'service', id: 'test' },
-    occurredAt: '2026-05-01T10:00:00.000Z',
-    schemaVersion,
+const renamed = workflowRenamed.with({
+  type: 'StepStarted',
+  fromVersion: 1,
+  upcast: (data) => {
+    const { step, ...rest } = data as { step: string };
+    return { ...rest, stepId: step };
   },
 });
-
 /** A run triggered, its step started and the run paused, all written at v1 by a release that knew only v1. */
 const atV1: readonly NewEvent[] = [
-  event('RunTriggered', { runId: 'r1', workflow: 'claims', workflowVersion: '1.0.0' }, 1, 'e1'),
-  event('StepStarted', { step: 'a', attempt: 1 }, 1, 'e2'),
-  event('RunPaused', { reason: 'operator' }, 1, 'e3'),
+  runEventAt('RunTriggered', { runId: 'r1', workflow: 'claims', workflowVersion: '1.0.0' }, 1, 'e1'),
+  runEventAt('StepStarted', { step: 'a', attempt: 1 }, 1, 'e2'),
+  runEventAt('RunPaused', { reason: 'operator' }, 1, 'e3'),
 ];
 
 const listener = () => {
@@ -104,7 +79,7 @@ describe('StreamHub: stored events upcast before their updates are made', () => 
   });
 
   it('refuses an event newer than it reads: the catch-up throws, the live reader ends its streams naming why', async () => {
-    await store.append('run-r1', [atV1[0]!, event('StepStarted', { stepId: 'a', attempt: 1 }, 2, 'e2')], {
+    await store.append('run-r1', [atV1[0]!, runEventAt('StepStarted', { stepId: 'a', attempt: 1 }, 2, 'e2')], {
       expectedRevision: 'no_stream',
     });
     const hub = new StreamHub(store, 10, 50);
@@ -123,7 +98,9 @@ describe('StreamHub: stored events upcast before their updates are made', () => 
 
     const watching = listener();
     await hub.listen(watching);
-    await store.append('run-r1', [event('StepStarted', { stepId: 'b', attempt: 1 }, 2, 'e3')], { expectedRevision: 1 });
+    await store.append('run-r1', [runEventAt('StepStarted', { stepId: 'b', attempt: 1 }, 2, 'e3')], {
+      expectedRevision: 1,
+    });
     await until('the stream ended', () => watching.aborted.length === 1);
     expect(watching.offered).toEqual([]);
     expect(watching.aborted[0]).toContain(
@@ -132,7 +109,7 @@ describe('StreamHub: stored events upcast before their updates are made', () => 
     // The next stream starts the reader again, from the head: later events flow.
     const next = listener();
     await hub.listen(next);
-    await store.append('run-r2', [event('RunTriggered', { runId: 'r2', workflowId: 'w' }, 1, 'e4')], {
+    await store.append('run-r2', [runEventAt('RunTriggered', { runId: 'r2', workflowId: 'w' }, 1, 'e4')], {
       expectedRevision: 'no_stream',
     });
     await until('the later event offered', () => next.offered.length === 1);

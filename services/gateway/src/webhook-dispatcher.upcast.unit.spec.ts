@@ -1,8 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import type { Upcasters } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
-import type { NewEvent, StoredEvent } from '@ledgerflow/event-store';
+import type { StoredEvent } from '@ledgerflow/event-store';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { createLogger } from '@ledgerflow/telemetry';
 import { rejectionOf } from '@ledgerflow/testing';
@@ -10,29 +9,7 @@ import { Subscriptions } from './subscriptions.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import type { WebhookSender } from './webhook-sender.js';
-
-/** Suppose `RunTriggered` v1 named the workflow `workflow`, and v2 (the shape read here) renamed it `workflowId`. */
-const renamed = RUN_EVENT_UPCASTERS.with({
-  type: 'RunTriggered',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { workflow, ...rest } = data as { workflow: string };
-    return { ...rest, workflowId: workflow };
-  },
-});
-
-const event = (type: string, data: object, schemaVersion: number, id: string): NewEvent => ({
-  type,
-  data,
-  metadata: {
-    eventId: id,
-    runId: 'r1',
-    causationId: 'c',
-    actor: { kind: 'service', id: 'test' },
-    occurredAt: '2026-05-01T10:00:00.000Z',
-    schemaVersion,
-  },
-});
+import { runEventAt, workflowRenamed } from './upcast.spec-util.js';
 
 /** The relayed copy of a stored event, as the durable consumer hands it over (no headers: the body is read). */
 const relayed = (stored: StoredEvent): ConsumedMessage => ({
@@ -72,13 +49,13 @@ describe('WebhookDispatcher: the workflow of a run read from its RunTriggered in
     await store.append(
       'run-r1',
       [
-        event('RunTriggered', { runId: 'r1', workflow: 'claims' }, 1, 'e1'),
-        event('StepStarted', { stepId: 'a' }, 1, 'e2'),
+        runEventAt('RunTriggered', { runId: 'r1', workflow: 'claims' }, 1, 'e1'),
+        runEventAt('StepStarted', { stepId: 'a' }, 1, 'e2'),
       ],
       { expectedRevision: 'no_stream' },
     );
     const [, started] = await store.readStream('run-r1');
-    await dispatcher(renamed).handle(relayed(started!));
+    await dispatcher(workflowRenamed).handle(relayed(started!));
     expect(await scheduled()).toEqual(['e2']);
   });
 
@@ -86,8 +63,8 @@ describe('WebhookDispatcher: the workflow of a run read from its RunTriggered in
     await store.append(
       'run-r1',
       [
-        event('RunTriggered', { runId: 'r1', workflowId: 'claims' }, 2, 'e1'),
-        event('StepStarted', { stepId: 'a' }, 1, 'e2'),
+        runEventAt('RunTriggered', { runId: 'r1', workflowId: 'claims' }, 2, 'e1'),
+        runEventAt('StepStarted', { stepId: 'a' }, 1, 'e2'),
       ],
       { expectedRevision: 'no_stream' },
     );
