@@ -2,9 +2,10 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { traceIdOf } from '@ledgerflow/contracts';
 import { dagOf } from '../model/dag.js';
 import { NODE_STATUS_LABELS } from '../model/node-status.js';
-import { appended, EMPTY_HISTORY, lastRevisionOf } from '../model/run-events.js';
+import { appended, EMPTY_HISTORY, lastRevisionOf, runEventsAfter } from '../model/run-events.js';
 import type { RunEventRecord, RunHistory } from '../model/run-events.js';
 import { api, describeError } from './api.js';
+import { apiPage } from './api-page.js';
 import { EventLog } from './EventLog.js';
 import type { Integrity } from './EventLog.js';
 import { useSession } from './identity.js';
@@ -65,9 +66,11 @@ export function RunPage({ runId }: { runId: string }) {
       reading = (async () => {
         do {
           again = false;
-          const events = await api<RunEventRecord[]>(token, `${runPath}/events?after=${lastRevisionOf(held)}`, {
-            signal: abort.signal,
-          });
+          const events = await runEventsAfter(
+            (path) => apiPage<RunEventRecord>(token, path, abort.signal),
+            runId,
+            lastRevisionOf(held),
+          );
           held = appended(held, events);
           setHistory(held);
         } while (again && !abort.signal.aborted);
@@ -98,7 +101,7 @@ export function RunPage({ runId }: { runId: string }) {
       }
     })().catch((failure) => !abort.signal.aborted && setError(describeError(failure)));
     return () => abort.abort();
-  }, [token, runPath, verify]);
+  }, [token, runId, runPath, verify]);
 
   const { state, events } = history;
   const dag = useMemo(() => dagOf(state), [state]);
