@@ -9,6 +9,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { ExportPlan, TelemetryEnv } from './export-plan.js';
 import { resolveExportPlan } from './export-plan.js';
 import { startMetricsExport, traceExportProcessor } from './exporters.js';
+import { startHttpClientSpans } from './http-client-spans.js';
 import { traceContextPropagator } from './propagation.js';
 import { ServiceScopedTracerProvider } from './service-scope.js';
 
@@ -58,19 +59,24 @@ let running: Running | undefined;
  * propagators and an AsyncLocalStorage context manager; exports traces over OTLP (`http/protobuf`, `http/json` or
  * `grpc` as `OTEL_EXPORTER_OTLP_PROTOCOL` says) and metrics over OTLP and/or Prometheus only as the variables ask
  * (see {@link resolveExportPlan}); the exporters and the metrics SDK are loaded only then (a process that exports
- * nothing keeps them out of memory). Metrics come with the Node.js runtime metrics (event loop, heap, GC); no other
+ * nothing keeps them out of memory). Metrics come with the Node.js runtime metrics (event loop, heap, GC); spans, when
+ * any processor takes them, with a CLIENT span per outbound `fetch()` ({@link startHttpClientSpans}); no other
  * auto-instrumentation (the gateway's HTTP server spans: services/gateway/src/http-tracing.ts). A second call while
  * one is running shares the first (its service name and processors win) and needs its own `shutdown()`: the SDK
  * stops when the last user shuts down.
  *
  * Built from the SDK's parts (tracer and meter providers, exporters, propagators, context manager), not with
- * `NodeSDK` of `@opentelemetry/sdk-node`, which does not fit three requirements here: its module imports every
- * exporter of every signal and protocol (463 modules, about 36 MiB more resident memory measured on Node 24, against
- * 225 modules and 22 MiB for the one exporter used), even in a process that exports nothing; it registers one
- * tracer provider with one resource, where `ledgerflow start --single-process` needs a `service.name` per hosted
- * service ({@link ServiceScopedTracerProvider}); and with no variable set it exports traces and logs to
- * `localhost:4318` (the specification's default), where Ledgerflow exports nothing unless asked
- * (docs/operations.md).
+ * `NodeSDK` of `@opentelemetry/sdk-node`, which does not fit two requirements here: it registers one tracer provider
+ * with one resource, where `ledgerflow start --single-process` needs a `service.name` per hosted service
+ * ({@link ServiceScopedTracerProvider}); and with no variable set it exports traces and logs to `localhost:4318`
+ * (the specification's default), where Ledgerflow exports nothing unless asked (docs/operations.md). Module weight
+ * is a lesser reason: importing `@opentelemetry/sdk-node` 0.223 loads every exporter of every signal and protocol
+ * (461 modules, +32 to +35 MiB resident on Node 24.21) where this assembly loads 295 modules (+31 to +32 MiB, the
+ * Ledgerflow libraries it imports included) while exporting nothing; once it exports over OTLP (traces, metrics,
+ * runtime metrics, outbound HTTP spans) both weigh about the same (472 modules, +36 MiB, against 462 and +33 MiB for
+ * a started `NodeSDK`). Measured with `node --expose-gc libs/telemetry/src/module-weight.mjs @ledgerflow/telemetry
+ * --start` (with `OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9` for the exporting figures), and the same with
+ * `@opentelemetry/sdk-node` from a directory where `npm install @opentelemetry/sdk-node@0.223.0` put it.
  *
  * @throws LedgerflowError `telemetry_metrics_port_unavailable` when the Prometheus endpoint cannot listen.
  * @example const telemetry = await startTelemetry({ serviceName: 'executor' }); ... await telemetry.shutdown();
@@ -113,12 +119,15 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   propagation.setGlobalPropagator(traceContextPropagator);
   trace.setGlobalTracerProvider(globalProvider);
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
+  // Outbound HTTP spans only where spans go somewhere: each costs a span and a header per request.
+  const httpClientSpans = spanProcessors.length > 0 ? await startHttpClientSpans(globalProvider) : undefined;
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       running = undefined;
       metricsExport?.stopRuntimeMetrics();
+      httpClientSpans?.disable();
       try {
         await Promise.all([tracerProvider.shutdown(), meterProvider?.shutdown()]);
       } finally {
