@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { EventStore } from '@ledgerflow/event-store';
 import type { ConsumerBinding } from './durable-consumer.host.js';
-import type { CheckState, HealthCheck } from './health.js';
+import type { CheckState, HealthCheck } from '@ledgerflow/telemetry';
 
 /** A stream id no aggregate uses: reading it (always empty) proves the store answers queries. */
 export const HEALTH_PROBE_STREAM = 'health-probe';

@@ -11,8 +11,6 @@ export * from './durable-consumer.host.js';
 export * from './privacy.js';
 export * from './active-runs.js';
 export * from './integrity-alarm.js';
-export * from './health.js';
 export * from './health-checks.js';
 export * from './health-config.js';
-export * from './health-server.js';
 export * from './forwarded-caller.js';

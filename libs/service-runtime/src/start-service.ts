@@ -14,22 +14,28 @@ import {
   streamLimitsOf,
 } from '@ledgerflow/messaging';
 import type { NatsClientAuth } from '@ledgerflow/messaging';
-import { createLogger } from '@ledgerflow/telemetry';
+import { ServiceHealth, createLogger, healthLine, startHealthServer } from '@ledgerflow/telemetry';
+import type { HealthServer } from '@ledgerflow/telemetry';
 import { JsonReplySerializer, JsonRequestDeserializer } from './json-wire.js';
 import { openPrivacy } from './privacy.js';
 import { RpcErrorFilter } from './rpc-exception.filter.js';
 import { IntegrityAlarm } from './integrity-alarm.js';
 import { RunRepository } from './run-repository.js';
 import { DurableConsumerHost } from './durable-consumer.host.js';
-import { SERVICE_HEALTH, ServiceHealth } from './health.js';
 import { consumersCheck, natsCheck, rpcCheck, storeCheck } from './health-checks.js';
 import type { RpcStatus } from './health-checks.js';
 import { HealthConfig } from './health-config.js';
-import { healthLine, startHealthServer } from './health-server.js';
-import type { HealthServer } from './health-server.js';
 import type { ServiceContext, ServiceSpec } from './service-spec.js';
 import { spanServiceName } from './service-spec.js';
-import { DEFINITIONS, EVENT_STORE, LOGGER, NATS_CONNECTION, RUN_REPOSITORY, SERVICE_CONFIG } from './tokens.js';
+import {
+  DEFINITIONS,
+  EVENT_STORE,
+  LOGGER,
+  NATS_CONNECTION,
+  RUN_REPOSITORY,
+  SERVICE_CONFIG,
+  SERVICE_HEALTH,
+} from './tokens.js';
 
 /** Options of {@link startService}. */
 export interface StartServiceOptions {

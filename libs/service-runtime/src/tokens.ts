@@ -5,3 +5,5 @@ export const RUN_REPOSITORY = Symbol('ledgerflow.run-repository');
 export const DEFINITIONS = Symbol('ledgerflow.definitions');
 export const SERVICE_CONFIG = Symbol('ledgerflow.service-config');
 export const LOGGER = Symbol('ledgerflow.logger');
+/** The service's `ServiceHealth` (@ledgerflow/telemetry), which `/healthz` and `/readyz` answer from. */
+export const SERVICE_HEALTH = Symbol('ledgerflow.service-health');

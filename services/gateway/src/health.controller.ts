@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { LIVENESS_PATH, READINESS_PATH, SERVICE_HEALTH } from '@ledgerflow/service-runtime';
-import type { LivenessReport, ReadinessReport, ServiceHealth } from '@ledgerflow/service-runtime';
+import { SERVICE_HEALTH } from '@ledgerflow/service-runtime';
+import { LIVENESS_PATH, READINESS_PATH } from '@ledgerflow/telemetry';
+import type { LivenessReport, ReadinessReport, ServiceHealth } from '@ledgerflow/telemetry';
 import { Public } from './auth.decorators.js';
 
 const CHECK_SCHEMA = {

@@ -1,10 +1,8 @@
 /**
- * Liveness and readiness of one service (docs/operations.md, "Health endpoints"): what `/healthz` and `/readyz`
- * answer, on the gateway's HTTP port and on every service's health listener (`LEDGERFLOW_HEALTH_PORT`).
+ * Liveness and readiness of one service or tool worker (docs/operations.md, "Health endpoints"): what `/healthz` and
+ * `/readyz` answer, on the gateway's HTTP port and on every service's and tool worker's health listener
+ * (`LEDGERFLOW_HEALTH_PORT`).
  */
-
-/** Nest injection token of the service's {@link ServiceHealth} (provided by `runService`). */
-export const SERVICE_HEALTH = Symbol('ledgerflow.service-health');
 
 /**
  * One check's state: `up` (works), `down` (does not; `detail` says why), `standby` (not needed by this replica
