@@ -1,4 +1,4 @@
-import { authHeader } from '@ledgerflow/testing';
+import { authHeader, eventually } from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 import { readFileSync } from 'node:fs';
 import type { StoredEvent } from '@ledgerflow/event-store';
@@ -34,8 +34,14 @@ export function planSteps(events: readonly StoredEvent[]): PlanStepView[] {
  * One run's history, in revision order: it ended with `RunCompleted` (once, last) and no step failed; each
  * plan step started exactly once per attempt, succeeded once, and started only after every dependency's
  * `StepSucceeded`; a gated step's gate was opened once, decided once (approved) before the step started.
+ * `retried` (step id -> n, default none) names the steps expected to fail on their first n attempts and succeed
+ * on attempt n + 1 (see {@link retryProblems}); any other `StepFailed` or `StepRetryScheduled` is a problem.
  */
-export function runProblems(runId: string, events: readonly StoredEvent[]): string[] {
+export function runProblems(
+  runId: string,
+  events: readonly StoredEvent[],
+  retried: Readonly<Record<string, number>> = {},
+): string[] {
   const problems: string[] = [];
   const say = (message: string) => problems.push(`run ${runId}: ${message}`);
   const types = events.map((e) => e.type);
@@ -43,8 +49,10 @@ export function runProblems(runId: string, events: readonly StoredEvent[]): stri
   if (steps.length === 0) say('no PlanCreated');
   if (types.filter((t) => t === 'RunCompleted').length !== 1 || types.at(-1) !== 'RunCompleted')
     say(`did not end with exactly one RunCompleted (last events: ${events.slice(-4).map(at).join(', ')})`);
+  const expectedRetry = (e: StoredEvent) =>
+    (e.type === 'StepFailed' || e.type === 'StepRetryScheduled') && retried[stepOf(e)] !== undefined;
   for (const bad of ['StepFailed', 'StepRetryScheduled', 'RunPaused', 'RunFailed', 'StepBlocked', 'PlanRevised']) {
-    for (const event of events.filter((e) => e.type === bad))
+    for (const event of events.filter((e) => e.type === bad && !expectedRetry(e)))
       say(`unexpected ${at(event)} ${JSON.stringify(event.data).slice(0, 200)}`);
   }
   const seenStarts = new Set<string>();
@@ -55,9 +63,11 @@ export function runProblems(runId: string, events: readonly StoredEvent[]): stri
     seenStarts.add(attemptKey);
   }
   for (const step of steps) {
+    const attempts = 1 + (retried[step.id] ?? 0);
     const starts = events.filter((e) => e.type === 'StepStarted' && stepOf(e) === step.id);
     const successes = events.filter((e) => e.type === 'StepSucceeded' && stepOf(e) === step.id);
-    if (starts.length !== 1) say(`step ${step.id} started ${starts.length} times (${starts.map(at).join(', ')})`);
+    if (starts.length !== attempts)
+      say(`step ${step.id} started ${starts.length} times, not ${attempts} (${starts.map(at).join(', ')})`);
     if (successes.length !== 1) say(`step ${step.id} succeeded ${successes.length} times`);
     for (const start of starts) {
       for (const dep of step.dependsOn) {
@@ -68,8 +78,39 @@ export function runProblems(runId: string, events: readonly StoredEvent[]): stri
           );
       }
     }
+    if (attempts > 1) retryProblems(step.id, events, attempts).forEach(say);
     if (step.gate) problems.push(...gateProblems(runId, step.id, events, starts));
   }
+  return problems;
+}
+
+/**
+ * A step run `attempts` times: attempts 1 .. attempts - 1 each failed once, retryable, followed by one
+ * `StepRetryScheduled` of the next attempt, which started only after it; the last attempt succeeded.
+ */
+function retryProblems(stepId: string, events: readonly StoredEvent[], attempts: number): string[] {
+  const problems: string[] = [];
+  const of = (type: string, attempt: number) =>
+    events.filter((e) => e.type === type && stepOf(e) === stepId && dataOf(e).attempt === attempt);
+  const retryable = (e: StoredEvent) => (dataOf(e).error as { retryable?: boolean } | undefined)?.retryable === true;
+  for (let n = 1; n < attempts; n++) {
+    const failed = of('StepFailed', n);
+    const scheduled = of('StepRetryScheduled', n + 1);
+    const next = of('StepStarted', n + 1)[0];
+    if (failed.length !== 1 || !retryable(failed[0]!))
+      problems.push(`step ${stepId} attempt ${n}: ${failed.map(at).join(', ') || 'no StepFailed'}, not one retryable`);
+    if (scheduled.length !== 1 || (failed[0] && scheduled[0]!.revision < failed[0].revision))
+      problems.push(
+        `step ${stepId} attempt ${n + 1}: scheduled by ${scheduled.map(at).join(', ') || 'nothing'}, not once after attempt ${n} failed`,
+      );
+    if (next && (!scheduled[0] || next.revision < scheduled[0].revision))
+      problems.push(`step ${stepId} attempt ${n + 1}: started at ${at(next)} before its StepRetryScheduled`);
+  }
+  for (const late of of('StepFailed', attempts))
+    problems.push(`step ${stepId}: its last attempt failed (${at(late)}) ${JSON.stringify(dataOf(late).error)}`);
+  const succeeded = events.find((e) => e.type === 'StepSucceeded' && stepOf(e) === stepId);
+  if (succeeded && dataOf(succeeded).attempt !== attempts)
+    problems.push(`step ${stepId}: succeeded on attempt ${String(dataOf(succeeded).attempt)}, not ${attempts}`);
   return problems;
 }
 
@@ -99,9 +140,11 @@ function gateProblems(
   return problems;
 }
 
-/** A line of the `bench.record` ledger (`BENCH_LEDGER`) or of its `.calls` file. */
+/** A line of the `bench.record` and `bench.apply` ledger (`BENCH_LEDGER`) or of its `.calls` file. */
 export interface LedgerLine {
   readonly idempotencyKey: string;
+  /** `bench.apply`'s lines: the step's effect key, `<runId>/<stepId>`, under which the effect is applied once. */
+  readonly effectKey?: string;
   readonly runId?: string;
   readonly stepId?: string;
   readonly at?: string;
@@ -121,9 +164,9 @@ export function readLedger(path: string): LedgerLine[] {
 
 /**
  * Side effects against the runs' histories (`runs`: run id -> events): exactly one ledger line per (run, plan
- * step), carrying the idempotency key of that step's `StepStarted`, and no line for anything else; every call
- * the tool received (`calls`, re-dispatches included) used the key of a recorded `StepStarted`; and no call of
- * a gated step arrived before its `GateDecided` was committed.
+ * step), carrying the idempotency key of one of that step's `StepStarted` (and its effect key, when it has one),
+ * and no line for anything else; every call the tool received (`calls`, re-dispatches included) used the key of a
+ * recorded `StepStarted`; and no call of a gated step arrived before its `GateDecided` was committed.
  */
 export function ledgerProblems(
   runs: ReadonlyMap<string, readonly StoredEvent[]>,
@@ -146,11 +189,14 @@ export function ledgerProblems(
         problems.push(
           `run ${runId} step ${step.id}: ${lines.length} side effects in the ledger (keys ${lines.map((l) => l.idempotencyKey).join(', ') || 'none'})`,
         );
-      for (const line of lines)
+      for (const line of lines) {
         if (!keys.includes(line.idempotencyKey))
           problems.push(
             `run ${runId} step ${step.id}: side effect under key ${line.idempotencyKey}, not a StepStarted key (${keys.join(', ')})`,
           );
+        if (line.effectKey !== undefined && line.effectKey !== `${runId}/${step.id}`)
+          problems.push(`run ${runId} step ${step.id}: side effect under effect key ${line.effectKey}`);
+      }
       if (!step.gate) continue;
       const decision = events.find((e) => e.type === 'GateDecided' && dataOf(e).gateId === `${runId}.${step.id}`);
       for (const call of calls.filter((c) => keys.includes(c.idempotencyKey))) {
@@ -172,23 +218,29 @@ export function ledgerProblems(
 
 /**
  * Memory's statistics (through the gateway, `GET /v1/workflows/{id}/stats`) must count each run's steps once:
- * per workflow and step, `runs` and `succeeded` equal to the number of runs, `failed` 0. Memory folds
- * asynchronously, so this polls for up to `timeoutMs` before reporting the last figures.
+ * per workflow and step, `runs` and `succeeded` equal to the number of runs, `failed` to the number of its
+ * `StepFailed` (attempts) in them. Memory folds asynchronously, so this polls for up to `timeoutMs` before
+ * reporting the last figures.
  */
 export async function memoryProblems(
   stack: Stack,
   runs: ReadonlyMap<string, readonly StoredEvent[]>,
   timeoutMs = 20_000,
 ): Promise<string[]> {
-  const expected = new Map<string, number>();
+  const expected = new Map<string, { runs: number; failed: number }>();
   for (const events of runs.values()) {
     const workflowId = String((events[0]?.data as { workflowId?: string } | undefined)?.workflowId);
-    for (const step of planSteps(events))
-      expected.set(`${workflowId}/${step.id}`, (expected.get(`${workflowId}/${step.id}`) ?? 0) + 1);
+    for (const step of planSteps(events)) {
+      const key = `${workflowId}/${step.id}`;
+      const failed = events.filter((e) => e.type === 'StepFailed' && stepOf(e) === step.id).length;
+      const sum = expected.get(key) ?? { runs: 0, failed: 0 };
+      expected.set(key, { runs: sum.runs + 1, failed: sum.failed + failed });
+    }
   }
   const workflows = [...new Set([...expected.keys()].map((key) => key.split('/')[0]))];
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 250))) {
-    const problems: string[] = [];
+  let problems: string[] = [];
+  const compare = async (): Promise<boolean> => {
+    problems = [];
     for (const workflowId of workflows) {
       const response = await fetch(`${stack.gatewayUrl}/v1/workflows/${workflowId}/stats`, {
         headers: await authHeader(stack),
@@ -199,13 +251,16 @@ export async function memoryProblems(
       for (const [key, count] of expected) {
         if (!key.startsWith(`${workflowId}/`)) continue;
         const row = stats.find((s) => `${workflowId}/${s.stepId}` === key);
-        if (row?.runs !== count || row.succeeded !== count || row.failed !== 0) {
+        if (row?.runs !== count.runs || row.succeeded !== count.runs || row.failed !== count.failed) {
           problems.push(
-            `memory ${key}: runs ${row?.runs ?? 'none'}, succeeded ${row?.succeeded ?? 'none'}, failed ${row?.failed ?? 'none'}; expected ${count}, ${count}, 0 (HTTP ${response.status})`,
+            `memory ${key}: runs ${row?.runs ?? 'none'}, succeeded ${row?.succeeded ?? 'none'}, failed ${row?.failed ?? 'none'}; expected ${count.runs}, ${count.runs}, ${count.failed} (HTTP ${response.status})`,
           );
         }
       }
     }
-    if (problems.length === 0 || Date.now() > deadline) return problems;
-  }
+    return problems.length === 0;
+  };
+  // On a timeout the last figures are the answer.
+  await eventually("memory's statistics to match the runs", compare, timeoutMs, 250).catch(() => undefined);
+  return problems;
 }
