@@ -11,6 +11,8 @@ export { startToolWorker } from './tool-worker.js';
 export { catalogEntriesOf } from './tool-announcement.js';
 export { runToolWorker } from './run-tool-worker.js';
 export type { RunToolWorkerOptions } from './run-tool-worker.js';
+export { healthListenerFromEnv, workerHealth } from './worker-health.js';
+export type { WorkerHealthDeps, WorkerHealthListener } from './worker-health.js';
 export type { ToolWorker, ToolWorkerOptions } from './tool-worker.js';
 export { grantVerifier, DEFAULT_GRANT_CLOCK_TOLERANCE_SECONDS } from './grant-verifier.js';
 export type { GrantRefusalReason, GrantVerifierOptions, VerifyGrant } from './grant-verifier.js';

@@ -57,6 +57,8 @@ export interface ToolWorker {
    * (logged; the worker serves anyway) or `announce` is false. Never rejects.
    */
   readonly announced: Promise<boolean>;
+  /** Subjects (`lf.tool.<tool>.<action>`) whose subscription is closed: none while it serves, all once stopped. */
+  closedSubjects(): string[];
 }
 
 const tracer = trace.getTracer('@ledgerflow/sdk');
@@ -239,6 +241,7 @@ export function startToolWorker(options: ToolWorkerOptions): ToolWorker {
 
   return {
     announced,
+    closedSubjects: () => subscriptions.filter((sub) => sub.isClosed()).map((sub) => sub.getSubject()),
     async stop() {
       await Promise.all(subscriptions.map((sub) => (sub.isClosed() ? Promise.resolve() : sub.drain())));
       await Promise.all([...pending]);
