@@ -1,6 +1,6 @@
-import { SpanKind, context, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { MsgHdrs } from '@nats-io/nats-core';
-import { extractTraceContext, recordError } from '@ledgerflow/telemetry';
+import { extractTraceContext, withSpan } from '@ledgerflow/telemetry';
 import { NATS_MSG_ID_HEADER, messagingSpanName, messagingTracer, natsAttributes } from './tracing.js';
 
 /**
@@ -28,11 +28,12 @@ export interface RequestSpanOptions {
  * `Nats-Msg-Id` header) when the request has one, the consumer group and body size when known; the parent is the
  * caller's span from the `traceparent`/`tracestate` headers (a new trace without them). The span is active in `fn`
  * (its `traceparentOf()` names it). When `fn` throws or rejects, the span records the exception, gets status ERROR and
- * `ledgerflow.error.code` (`recordError`), and the error is rethrown; the span ends when `fn` settles.
+ * `ledgerflow.error.code` (`withSpan` of @ledgerflow/telemetry), and the error is rethrown; the span ends when `fn`
+ * settles.
  * @example
  * withRequestSpan(natsContext, {}, async (span) => { span.setAttribute(SpanAttr.runId, runId); return start(); });
  */
-export async function withRequestSpan<T>(
+export function withRequestSpan<T>(
   request: NatsRequest,
   options: RequestSpanOptions,
   fn: (span: Span) => T | Promise<T>,
@@ -41,30 +42,25 @@ export async function withRequestSpan<T>(
     'getSubject' in request
       ? { subject: request.getSubject(), headers: request.getHeaders(), data: undefined }
       : request;
-  const parent = extractTraceContext(headers);
-  const span = (options.tracer ?? messagingTracer()).startSpan(
+  const kind = SpanKind.CONSUMER;
+  const tracer = options.tracer ?? messagingTracer();
+  return withSpan(
     messagingSpanName('process', subject),
-    { kind: SpanKind.CONSUMER },
-    parent,
+    { parent: extractTraceContext(headers), kind, tracer },
+    (span) => {
+      // Attributes only for a recording span (none while tracing is off: a per-request cost saved).
+      if (span.isRecording()) {
+        const messageId = headers?.get(NATS_MSG_ID_HEADER) || undefined;
+        span.setAttributes({
+          ...natsAttributes(subject, 'process', 'process', {
+            ...(messageId === undefined ? {} : { messageId }),
+            ...(options.consumerGroup === undefined ? {} : { consumerGroup: options.consumerGroup }),
+            ...(data === undefined ? {} : { bodySize: data.length }),
+          }),
+          ...options.attributes?.(),
+        });
+      }
+      return fn(span);
+    },
   );
-  // Attributes only for a recording span (none while tracing is off: a per-request cost saved).
-  if (span.isRecording()) {
-    const messageId = headers?.get(NATS_MSG_ID_HEADER) || undefined;
-    span.setAttributes({
-      ...natsAttributes(subject, 'process', 'process', {
-        ...(messageId === undefined ? {} : { messageId }),
-        ...(options.consumerGroup === undefined ? {} : { consumerGroup: options.consumerGroup }),
-        ...(data === undefined ? {} : { bodySize: data.length }),
-      }),
-      ...options.attributes?.(),
-    });
-  }
-  try {
-    return await context.with(trace.setSpan(parent, span), () => fn(span));
-  } catch (error) {
-    recordError(span, error);
-    throw error;
-  } finally {
-    span.end();
-  }
 }

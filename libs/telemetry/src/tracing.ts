@@ -79,6 +79,8 @@ export interface WithSpanOptions {
   readonly links?: Link[];
   /** Default `SpanKind.INTERNAL`. */
   readonly kind?: SpanKind;
+  /** The tracer (its instrumentation scope); default {@link getTracer}. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function withSpan<T>(
   const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
   if (fn === undefined) throw new TypeError('withSpan: fn is required');
   const parent = options.parent ?? context.active();
-  const span = getTracer().startSpan(
+  const span = (options.tracer ?? getTracer()).startSpan(
     name,
     {
       ...(options.attributes !== undefined ? { attributes: options.attributes } : {}),
