@@ -84,9 +84,8 @@ describe('console: what memory learned, and a recommendation accepted in a brows
     return (await response.json()) as T;
   }
   const last = (events: StoredEvent[]) => events.at(-1)?.type;
-  const until = (runId: string, done: (events: StoredEvent[]) => boolean, what: string) =>
-    runEventsWhen(store, runId, done, what, 30_000, 100);
-  const completed = (runId: string) => until(runId, (events) => last(events) === 'RunCompleted', 'the run to complete');
+  const lastIs = (type: string) => (events: StoredEvent[]) => last(events) === type;
+  const completed = (runId: string) => runEventsWhen(store, runId, lastIs('RunCompleted'), 'the run to complete');
 
   const start = async (expired: boolean): Promise<string> =>
     (await call<{ runId: string }>('POST', `/v1/workflows/${WORKFLOW}/runs`, { input: { expired } })).runId;
@@ -95,13 +94,14 @@ describe('console: what memory learned, and a recommendation accepted in a brows
   async function runOne(expired: boolean): Promise<string> {
     const runId = await start(expired);
     if (!expired) return (await completed(runId), runId);
-    await until(runId, (events) => last(events) === 'RunPaused', 'call_api to fail and the run to pause');
+    await runEventsWhen(store, runId, lastIs('RunPaused'), 'call_api to fail and the run to pause');
     await call('POST', `/v1/runs/${runId}/revise`, {
       reason: 'the API token expired: refresh it',
       addSteps: [{ id: 'refresh_token', tool: 'bench', action: 'refresh_token', agent: 'caller', input: {} }],
       removeStepIds: [],
     });
-    await until(
+    await runEventsWhen(
+      store,
       runId,
       (events) =>
         last(events) === 'RunPaused' &&

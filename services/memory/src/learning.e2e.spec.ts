@@ -78,22 +78,22 @@ describe('memory learns a recovery from operator fixes', () => {
     expect(status).toBe(202);
     return body.runId;
   };
-  const until = (runId: string, done: (events: StoredEvent[]) => boolean, what: string) =>
-    runEventsWhen(store, runId, done, what, 30_000, 100);
   const last = (events: StoredEvent[]) => events.at(-1)?.type;
+  const lastIs = (type: string) => (events: StoredEvent[]) => last(events) === type;
   const succeeded = (events: StoredEvent[], stepId: string) =>
     events.some((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === stepId);
 
   /** The operator's fix: add `refresh_token`, wait for it, retry `call_api`, wait for the run to complete. */
   async function fixByHand(runId: string): Promise<void> {
-    await until(runId, (events) => last(events) === 'RunPaused', 'call_api to fail and the run to pause');
+    await runEventsWhen(store, runId, lastIs('RunPaused'), 'call_api to fail and the run to pause');
     const revised = await call('POST', `/v1/runs/${runId}/revise`, operator, {
       reason: 'the API token expired: refresh it',
       addSteps: [{ id: 'refresh_token', tool: 'bench', action: 'refresh_token', agent: 'caller', input: {} }],
       removeStepIds: [],
     });
     expect(revised.status).toBe(200);
-    await until(
+    await runEventsWhen(
+      store,
       runId,
       (events) => succeeded(events, 'refresh_token') && last(events) === 'RunPaused',
       'refresh_token to run and the run to pause again',
@@ -103,13 +103,13 @@ describe('memory learns a recovery from operator fixes', () => {
       reason: 'token refreshed',
     });
     expect(retried.status).toBe(200);
-    await until(runId, (events) => last(events) === 'RunCompleted', 'the fixed run to complete');
+    await runEventsWhen(store, runId, lastIs('RunCompleted'), 'the fixed run to complete');
   }
 
   async function runOne(expired: boolean): Promise<string> {
     const runId = await start(expired);
     if (expired) await fixByHand(runId);
-    else await until(runId, (events) => last(events) === 'RunCompleted', 'the run to complete');
+    else await runEventsWhen(store, runId, lastIs('RunCompleted'), 'the run to complete');
     return runId;
   }
 
@@ -169,9 +169,10 @@ describe('memory learns a recovery from operator fixes', () => {
 
     // The next expiring run recovers by the learned rule, with no operator.
     const learnedRun = await start(true);
-    const events = await until(
+    const events = await runEventsWhen(
+      store,
       learnedRun,
-      (e) => last(e) === 'RunCompleted',
+      lastIs('RunCompleted'),
       'the learned recovery to complete the run',
     );
     const revision = events.find((e) => e.type === 'PlanRevised');
@@ -187,7 +188,7 @@ describe('memory learns a recovery from operator fixes', () => {
     // Expiring ones among them recover by the rule too: no operator touches them.
     for (let i = 1; i < IMPACT_RUNS; i++) {
       const runId = await start(i % 2 === 0);
-      await until(runId, (e) => last(e) === 'RunCompleted', 'a run after the change to complete');
+      await runEventsWhen(store, runId, lastIs('RunCompleted'), 'a run after the change to complete');
     }
     const measured = await eventually(
       async () => {
