@@ -18,6 +18,18 @@ async function get(url: string): Promise<Answer> {
   return { status: response.status, retryAfter: response.headers.get('retry-after'), body };
 }
 
+/** `GET <url>/readyz` until it answers `status`. */
+function readyzOnce(url: string, status: number, timeoutMs: number): Promise<Answer> {
+  return eventually(
+    async () => {
+      const answer = await get(`${url}/readyz`);
+      return answer.status === status ? answer : undefined;
+    },
+    timeoutMs,
+    `readyz ${status}`,
+  );
+}
+
 function startWorker(natsUrl: string, env: Record<string, string>): Promise<ManagedProcess> {
   return spawnProcess({
     name: 'health-worker',
@@ -50,28 +62,14 @@ describe('tool worker health listener (runToolWorker, LEDGERFLOW_HEALTH_PORT)', 
     expect(ready.body.checks?.['dedupe']?.detail).toMatch(/^LF_DEDUPE_health-worker: /);
 
     await nats.stop();
-    const down = await eventually(
-      async () => {
-        const answer = await get(`${url}/readyz`);
-        return answer.status === 503 ? answer : undefined;
-      },
-      15_000,
-      'readyz 503 once nats-server is stopped',
-    );
+    const down = await readyzOnce(url!, 503, 15_000);
     expect(down).toMatchObject({ retryAfter: '5', body: { status: 'not_ready' } });
     expect(down.body.failing).toContain('nats');
     expect(down.body.checks?.['nats']?.status).toBe('down');
     expect(await get(`${url}/healthz`)).toMatchObject({ status: 200, body: { status: 'alive' } });
 
     nats = await startNatsServer({ port, storeDir });
-    const up = await eventually(
-      async () => {
-        const answer = await get(`${url}/readyz`);
-        return answer.status === 200 ? answer : undefined;
-      },
-      20_000,
-      'readyz 200 once nats-server is back',
-    );
+    const up = await readyzOnce(url!, 200, 20_000);
     expect(up.body.failing).toEqual([]);
   }, 60_000);
 
