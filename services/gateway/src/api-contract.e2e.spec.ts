@@ -97,6 +97,30 @@ describe('the API contract (real gateway)', () => {
     );
   }, 120_000);
 
+  it("pages a workflow's versions inside its answer, newest first, and keeps the workflow's own fields on each page", async () => {
+    const definition = (version: string) => ({
+      id: 'versioned-desk-task',
+      version,
+      title: `Desk task ${version}`,
+      inputSchema: { type: 'object' },
+      tools: {},
+      agents: { desk: [] },
+      steps: [{ id: 'desk', name: 'Desk', kind: 'external', agent: 'desk', dependsOn: [], reviewers: ['dana'] }],
+    });
+    for (let minor = 0; minor < 5; minor += 1)
+      expect((await call('PUT', '/v1/workflows/versioned-desk-task', definition(`1.${minor}.0`))).status).toBe(201);
+    const whole = (await call('GET', '/v1/workflows/versioned-desk-task?limit=1000')).body as {
+      latestVersion: string;
+      versions: Array<{ version: string }>;
+    };
+    expect(whole.versions.map((v) => v.version)).toEqual(['1.4.0', '1.3.0', '1.2.0', '1.1.0', '1.0.0']);
+    const paged = await pageThrough('/v1/workflows/versioned-desk-task', 2, 'versions');
+    expect(paged.items.map((v) => v['version'])).toEqual(whole.versions.map((v) => v.version));
+    expect(paged.sizes).toEqual([2, 2, 1]);
+    const second = await call('GET', '/v1/workflows/versioned-desk-task?limit=2');
+    expect(second.body).toMatchObject({ workflowId: 'versioned-desk-task', latestVersion: '1.4.0', inputSchema: {} });
+  }, 60_000);
+
   /** A completed run of the 50-step bench chain: 50 checkpoints, 50 steps in memory's statistics. */
   const completedChainRun = async (): Promise<string> => {
     const started = await call('POST', '/v1/workflows/noop-chain-50/runs', { input: {} });
@@ -212,6 +236,7 @@ describe('the API contract (real gateway)', () => {
       `/v1/runs/${runId}/events?after=2`,
       `/v1/runs/${runId}/checkpoints`,
       '/v1/workflows/noop-chain/stats',
+      '/v1/workflows/noop-chain',
       '/v1/runs',
       '/v1/gates',
       '/v1/workflows',

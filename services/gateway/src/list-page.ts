@@ -83,6 +83,16 @@ export interface ListOrder<T> {
 }
 
 /**
+ * The versions of one workflow or policy pack, as `GET /v1/workflows/{id}` and `GET /v1/policy-packs/{name}` page
+ * them: newest registration first, the version (unique in its stream) breaking a tie of registration times.
+ */
+export const VERSIONS_NEWEST_FIRST: ListOrder<{ readonly registeredAt: string; readonly version: string }> = {
+  keyOf: (v) => [v.registeredAt, v.version],
+  parts: 2,
+  direction: 'desc',
+};
+
+/**
  * One page of `items`: sorted by `order`, those strictly after `after` (when given), at most `limit`; `next` is the
  * key of the page's last item when more items follow (undefined on the last page).
  */

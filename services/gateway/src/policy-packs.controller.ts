@@ -23,6 +23,7 @@ import {
   RegisterPolicyPackResponse,
 } from './policy-packs.dto.js';
 import { ListPage } from './list-page.interceptor.js';
+import { VERSIONS_NEWEST_FIRST } from './list-page.js';
 
 /**
  * Policy packs (docs/policies.md, "Applying packs"). `PUT` forwards the version and files with the caller's own bearer
@@ -95,10 +96,10 @@ export class PolicyPacksController {
   }
 
   @Get(':packName')
-  @ApiResponse({ status: 200, type: PolicyPackResponse })
+  @ListPage('policy-pack-versions', VERSIONS_NEWEST_FIRST, PolicyPackResponse, { field: 'versions' })
   @ApiOperation({
     summary:
-      "A pack's versions, newest first (digest, source, registeredAt, registeredBy, files) and the active version's files; 404 policy_pack_unknown",
+      "A pack and its versions, newest first, a page at a time (digest, source, registeredAt, registeredBy, files), and the active version's files; 404 policy_pack_unknown",
   })
   async get(@Param('packName') packName: string): Promise<PolicyPackView> {
     const view = policyPackViewOf(

@@ -9,6 +9,7 @@ import { EVENT_STORE } from '@ledgerflow/service-runtime';
 import { RequireScopes } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import { ListPage } from './list-page.interceptor.js';
+import { VERSIONS_NEWEST_FIRST } from './list-page.js';
 import { ServicesClient } from './services.client.js';
 import { RegisterWorkflowResponse, WorkflowResponse, WorkflowSummaryResponse } from './workflows.dto.js';
 import { AcceptsYaml, DocumentText, YAML_MEDIA_TYPES } from './yaml-body.js';
@@ -87,10 +88,10 @@ export class WorkflowsController {
   }
 
   @Get(':workflowId')
-  @ApiResponse({ status: 200, type: WorkflowResponse })
+  @ListPage('workflow-versions', VERSIONS_NEWEST_FIRST, WorkflowResponse, { field: 'versions' })
   @ApiOperation({
     summary:
-      "A workflow's versions, newest first: digest, source (api or directory), registeredAt, registeredBy; the latest version's inputSchema; 404 workflow_unknown",
+      "A workflow and its versions, newest first, a page at a time: digest, source (api or directory), registeredAt, registeredBy; the latest version's inputSchema; 404 workflow_unknown",
   })
   async get(@Param('workflowId') workflowId: string): Promise<WorkflowView & { readonly inputSchema: unknown }> {
     const versions = foldWorkflowVersions(workflowId, await this.store.readStream(workflowStreamId(workflowId)));

@@ -1,6 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { PolicyPackSummary, PolicyPackView, RegisterPolicyPackResult } from '@ledgerflow/contracts';
+import { MAX_PAGE_LIMIT } from '@ledgerflow/contracts';
+import type {
+  PolicyPackSummary,
+  PolicyPackVersionView,
+  PolicyPackView,
+  RegisterPolicyPackResult,
+} from '@ledgerflow/contracts';
 import { packVersionsOfFiles } from '@ledgerflow/policy-engine';
 import { UsageError } from './args.js';
 import type { CliCommand } from './command.js';
@@ -104,9 +110,14 @@ const show: CliCommand = {
   arguments: [{ name: '<name>', description: 'the pack name' }],
   details: EXIT_CODES,
   async run({ positional: [name] }, io) {
-    const result = await callGateway(io, 'GET', `/v1/policy-packs/${encodeURIComponent(name as string)}`);
-    if (!result.ok) return 1;
-    const pack = result.value as PolicyPackView;
+    // The versions are paged inside the pack's answer (docs/api.md, "Lists"): every page is read.
+    const listed = await listAll<PolicyPackVersionView>(
+      io,
+      `/v1/policy-packs/${encodeURIComponent(name as string)}?limit=${MAX_PAGE_LIMIT}`,
+      { field: 'versions' },
+    );
+    if (listed === undefined) return 1;
+    const pack = { ...(listed.last as PolicyPackView), versions: listed.items };
     io.out(`${pack.pack} (${pack.kind}): active ${pack.activeVersion}\n`);
     io.out(
       formatTable(

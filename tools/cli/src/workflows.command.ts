@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
-import type { RegisterWorkflowResult, WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
+import { MAX_PAGE_LIMIT } from '@ledgerflow/contracts';
+import type { RegisterWorkflowResult, WorkflowSummary, WorkflowVersionView, WorkflowView } from '@ledgerflow/contracts';
 import { UsageError } from './args.js';
 import type { CliCommand } from './command.js';
 import { formatTable } from './gates.command.js';
@@ -105,9 +106,14 @@ const show: CliCommand = {
   arguments: [{ name: '<id>', description: 'the workflow id' }],
   details: EXIT_CODES,
   async run({ positional: [id] }, io) {
-    const result = await callGateway(io, 'GET', `/v1/workflows/${encodeURIComponent(id as string)}`);
-    if (!result.ok) return 1;
-    const workflow = result.value as WorkflowView;
+    // The versions are paged inside the workflow's answer (docs/api.md, "Lists"): every page is read.
+    const listed = await listAll<WorkflowVersionView>(
+      io,
+      `/v1/workflows/${encodeURIComponent(id as string)}?limit=${MAX_PAGE_LIMIT}`,
+      { field: 'versions' },
+    );
+    if (listed === undefined) return 1;
+    const workflow = { ...(listed.last as WorkflowView), versions: listed.items };
     io.out(`${workflow.workflowId}: ${workflow.title} (latest ${workflow.latestVersion})\n`);
     io.out(
       formatTable(

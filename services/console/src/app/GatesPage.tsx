@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, describeError } from './api.js';
+import { describeError } from './api.js';
+import { apiAll } from './api-page.js';
 import { useSession } from './identity.js';
 import type { Session } from './identity.js';
 import { LiveBadge } from './LiveBadge.js';
@@ -35,10 +36,8 @@ export function GatesPage() {
   const load = useCallback(
     async (signal?: AbortSignal) => {
       try {
-        const mine = await api<GateSummary[]>(token, '/v1/gates?reviewer=me&status=open', signal ? { signal } : {});
-        const all = canReadAll(session)
-          ? await api<GateSummary[]>(token, '/v1/gates?status=open', signal ? { signal } : {})
-          : undefined;
+        const mine = await apiAll<GateSummary>(token, '/v1/gates?reviewer=me&status=open', signal);
+        const all = canReadAll(session) ? await apiAll<GateSummary>(token, '/v1/gates?status=open', signal) : undefined;
         const mineIds = new Set(mine.map((gate) => gate.gateId));
         setLists({ mine, ...(all ? { others: all.filter((gate) => !mineIds.has(gate.gateId)) } : {}) });
         setError(undefined);

@@ -12,7 +12,7 @@ import {
 } from '../model/runs-list.js';
 import type { RunFilter, RunSummary } from '../model/runs-list.js';
 import { api, describeError } from './api.js';
-import { apiPage } from './api-page.js';
+import { apiAll, apiPage } from './api-page.js';
 import { useSession } from './identity.js';
 import { Link } from './router.js';
 import { followStream } from './sse.js';
@@ -51,7 +51,7 @@ export function RunsPage() {
   const startedField = useId();
 
   useEffect(() => {
-    api<Array<{ workflowId: string }>>(token, '/v1/workflows').then(
+    apiAll<{ workflowId: string }>(token, '/v1/workflows').then(
       (list) => setWorkflows(list.map((w) => w.workflowId).sort()),
       () => setWorkflows([]),
     );

@@ -3,6 +3,7 @@ import type { WorkflowSummary, WorkflowView } from '@ledgerflow/contracts';
 import { formFieldsOf, inputOf, issuesByField } from '../model/schema-form.js';
 import type { FormField, FormValues, InputIssue } from '../model/schema-form.js';
 import { api, ApiError, describeError } from './api.js';
+import { apiAll, apiAllIn } from './api-page.js';
 import { useSession } from './identity.js';
 import { hrefOf, Link, useRoute } from './router.js';
 import { formatTime } from './RunsPage.js';
@@ -64,7 +65,7 @@ export function useWorkflows(): { workflows?: WorkflowSummary[]; error?: string 
   const [error, setError] = useState<string>();
   useEffect(() => {
     const abort = new AbortController();
-    api<WorkflowSummary[]>(token, '/v1/workflows', { signal: abort.signal }).then(
+    apiAll<WorkflowSummary>(token, '/v1/workflows', abort.signal).then(
       setWorkflows,
       (failure) => !abort.signal.aborted && setError(describeError(failure)),
     );
@@ -79,7 +80,7 @@ function WorkflowDetails({ workflowId }: { workflowId: string }) {
   const [error, setError] = useState<string>();
   useEffect(() => {
     const abort = new AbortController();
-    api<WorkflowDetail>(token, `/v1/workflows/${encodeURIComponent(workflowId)}`, { signal: abort.signal }).then(
+    apiAllIn<WorkflowDetail>(token, `/v1/workflows/${encodeURIComponent(workflowId)}`, 'versions', abort.signal).then(
       setDetail,
       (failure) => !abort.signal.aborted && setError(describeError(failure)),
     );
