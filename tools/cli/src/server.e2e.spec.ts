@@ -13,8 +13,11 @@ import { eventually, freePort, repoRoot, runEventsWhen, spawnProcess, tempDir } 
 import type { ManagedProcess } from '@ledgerflow/testing';
 
 /**
- * Issue 9's acceptance run: `ledgerflow start` as a process on a fresh data directory, fed and watched only from
- * outside (CLI, HTTP, NATS, SSE, an outbound webhook), with no restart but a planner SIGKILL the supervisor repairs.
+ * `ledgerflow start` as one process on a fresh data directory, fed and watched only from outside (CLI, HTTP, NATS,
+ * SSE, an outbound webhook) and never restarted: workflows registered through the CLI; runs triggered over HTTP and
+ * NATS complete, SSE delivers every position once across a reconnect, and each run's webhook is signed; a schedule
+ * of one run per second misses and doubles no tick across a planner SIGKILL the supervisor repairs; pause and
+ * resume, an external task, a `when:` skip, output_invalid and secrets_missing end as stated.
  */
 describe('ledgerflow start, used as a server', () => {
   const root = repoRoot();
@@ -52,9 +55,8 @@ describe('ledgerflow start, used as a server', () => {
     };
   };
   const events = (runId: string) => store.readStream(`run-${runId}`);
-  const until = (runId: string, what: string, done: (all: StoredEvent[]) => boolean, timeoutMs = 30_000) =>
-    runEventsWhen(store, runId, done, what, timeoutMs);
   const types = (all: readonly StoredEvent[]) => all.map((e) => e.type);
+  const has = (type: string) => (all: StoredEvent[]) => types(all).includes(type);
   const startRun = async (workflowId: string, input: unknown, idempotencyKey: string) => {
     const started = await api('POST', `/v1/workflows/${workflowId}/runs`, { input, idempotencyKey });
     expect(started.status).toBe(202);
@@ -158,14 +160,14 @@ describe('ledgerflow start, used as a server', () => {
     };
     const first = await read(undefined, 3);
     const rest = await read(String(first[first.length - 1]));
-    const stored = await until(httpRun, 'completed', (all) => types(all).includes('RunCompleted'));
+    const stored = await runEventsWhen(store, httpRun, has('RunCompleted'), 'completed');
     expect([...first, ...rest]).toEqual(stored.map((e) => e.position)); // nothing lost, nothing repeated
 
     const published = cli('triggers', 'publish', 'pausable', '--idempotency-key', 'server-nats');
     expect(published.code).toBe(0);
     const natsRun = runIdFor('pausable', 'server-nats');
     expect(published.out).toContain(`run ${natsRun}`);
-    await until(natsRun, 'completed', (all) => types(all).includes('RunCompleted'));
+    await runEventsWhen(store, natsRun, has('RunCompleted'), 'completed');
     expect((await events(natsRun))[0]?.data).toMatchObject({
       trigger: { source: 'nats', idempotencyKey: 'server-nats' },
     });
@@ -225,42 +227,45 @@ describe('ledgerflow start, used as a server', () => {
 
   it('pause and resume, an external task, a when: skip, output_invalid and secrets_missing end as stated', async () => {
     const paused = await startRun('pausable', { sleepMs: 1200 }, 'server-pause');
-    await until(paused, 'started', (all) => types(all).includes('StepStarted'));
+    await runEventsWhen(store, paused, has('StepStarted'), 'started');
     expect((await api('POST', `/v1/runs/${paused}/pause`, {})).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1_800));
     expect((await events(paused)).filter((e) => e.type === 'StepStarted')).toHaveLength(1); // nothing new while paused
     expect((await api('POST', `/v1/runs/${paused}/resume`, {})).status).toBe(200);
-    expect(types(await until(paused, 'completed', (all) => types(all).includes('RunCompleted')))).toEqual(
+    expect(types(await runEventsWhen(store, paused, has('RunCompleted'), 'completed'))).toEqual(
       expect.arrayContaining(['RunPaused', 'RunResumed']),
     );
 
     const external = await startRun('external-task', {}, 'server-external');
-    await until(external, 'review started', (all) =>
-      all.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'),
+    await runEventsWhen(
+      store,
+      external,
+      (all) => all.some((e) => e.type === 'StepStarted' && (e.data as { stepId: string }).stepId === 'review'),
+      'review started',
     );
     expect(
       (await api('POST', `/v1/runs/${external}/steps/review/complete`, { output: { approved: true } })).status,
     ).toBe(200);
-    const reviewed = await until(external, 'completed', (all) => types(all).includes('RunCompleted'));
+    const reviewed = await runEventsWhen(store, external, has('RunCompleted'), 'completed');
     expect(
       reviewed.find((e) => e.type === 'StepSucceeded' && (e.data as { stepId: string }).stepId === 'review')?.data,
     ).toMatchObject({ completedBy: 'ops', matchedAs: 'role:claims-lead' });
 
     const conditional = await startRun('conditional', { flag: false, word: '1' }, 'server-when');
-    const skipped = await until(conditional, 'completed', (all) => types(all).includes('RunCompleted'));
+    const skipped = await runEventsWhen(store, conditional, has('RunCompleted'), 'completed');
     expect(skipped.find((e) => e.type === 'StepSkipped')?.data).toMatchObject({
       stepId: 'maybe',
       reason: 'condition_false',
     });
 
     const invalid = await startRun('output-check', { total: 'many' }, 'server-output');
-    const failed = await until(invalid, 'paused', (all) => types(all).includes('RunPaused'));
+    const failed = await runEventsWhen(store, invalid, has('RunPaused'), 'paused');
     expect(
       failed.filter((e) => e.type === 'StepFailed').map((e) => (e.data as { error: { code: string } }).error.code),
     ).toEqual(['output_invalid', 'output_invalid']);
 
     const secrets = await startRun('needs-secrets', {}, 'server-secrets');
-    const blocked = await until(secrets, 'paused', (all) => types(all).includes('RunPaused'));
+    const blocked = await runEventsWhen(store, secrets, has('RunPaused'), 'paused');
     expect(blocked.find((e) => e.type === 'RunPaused')?.data).toMatchObject({
       code: 'secrets_missing',
       secrets: ['API_TOKEN'],
