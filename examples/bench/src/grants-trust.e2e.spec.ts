@@ -36,7 +36,7 @@ describe("grants trust only the run's events and cannot be replayed", () => {
 
   it('(a) no grant for a step behind an undecided definition gate, nor for the step after it; nothing recorded', async () => {
     const runId = await startRun('chaos-gated', { sleepMs: 0 }, 'trust-gate');
-    const before = await until(runId, (events) => events.some((e) => e.type === 'GateOpened' && stepOf(e) === 'g2'));
+    const before = await runEventsWhen(store, runId, has('GateOpened', 'g2'), 'gate g2 to open');
     const input = { sleepMs: 0 };
     const gated = await evaluate({ runId, stepId: 'g2', attempt: 1, input, inputDigest: inputDigestOf(input) });
     expect(gated).toMatchObject({
@@ -51,7 +51,7 @@ describe("grants trust only the run's events and cannot be replayed", () => {
 
   it("(b) the facts are the plan's: a capability the agent lacks gets a deny and no grant; claimed agent, capabilities or tool are refused", async () => {
     const runId = await startRun('chaos-gated', { sleepMs: 0 }, 'trust-claims');
-    const before = await until(runId, (events) => events.some((e) => e.type === 'GateOpened' && stepOf(e) === 'g2'));
+    const before = await runEventsWhen(store, runId, has('GateOpened', 'g2'), 'gate g2 to open');
     const input = { sleepMs: 0 };
     const claims = {
       agent: 'recorder',
@@ -79,7 +79,7 @@ describe("grants trust only the run's events and cannot be replayed", () => {
 
     // `overreach`: step `write` asks agent `reader` (bench.noop only) for bench.record.
     const overreach = await startRun('overreach', {}, 'trust-overreach');
-    const failed = await until(overreach, (events) => events.some((e) => e.type === 'RunFailed'));
+    const failed = await runEventsWhen(store, overreach, has('RunFailed'), 'the run to fail');
     const denied = await evaluate({
       runId: overreach,
       stepId: 'write',
@@ -96,7 +96,7 @@ describe("grants trust only the run's events and cannot be replayed", () => {
   it('(c, d) a real grant replayed with a new idempotency key or a new input is refused by the worker; nothing recorded', async () => {
     const input = { sleepMs: 2_500 };
     const runId = await startRun('recorded-chain', input, 'trust-replay');
-    await until(runId, (events) => events.some((e) => e.type === 'StepStarted' && stepOf(e) === 'r1'));
+    await runEventsWhen(store, runId, has('StepStarted', 'r1'), 'step r1 to start');
     // The executor's own question about the running attempt: a real grant bound to its key and input.
     const answer = await evaluate({ runId, stepId: 'r1', attempt: 1, input, inputDigest: inputDigestOf(input) });
     const grant = answer.ok ? answer.value.grant : undefined;
@@ -126,10 +126,11 @@ describe("grants trust only the run's events and cannot be replayed", () => {
       reply: { ok: false, error: { code: 'grant_invalid', details: { reason: 'input_mismatch' } } },
     });
 
-    const events = await until(
+    const events = await runEventsWhen(
+      store,
       runId,
       (all) => all.some((e) => e.type === 'RunCompleted' || e.type === 'RunFailed' || e.type === 'StepFailed'),
-      30_000,
+      'the run to complete or a step to fail',
     );
     expect(events.filter((e) => e.type === 'StepFailed')).toEqual([]);
     expect(events.filter((e) => e.type === 'StepStarted').map(stepOf)).toEqual(['r1', 'r2', 'r3', 'r4']);
@@ -157,10 +158,6 @@ describe("grants trust only the run's events and cannot be replayed", () => {
     return msg.json<Reply<PolicyEvaluation>>();
   }
 
-  /** The run's events once `done` holds for them (fails after `timeoutMs`). */
-  const until = (runId: string, done: (events: StoredEvent[]) => boolean, timeoutMs = 20_000): Promise<StoredEvent[]> =>
-    runEventsWhen(store, runId, done, 'the expected events', timeoutMs);
-
   /** After a pause for anything the refused requests could have caused: the same events, and only `ranSteps` in the ledger. */
   async function expectNothingRecorded(runId: string, before: StoredEvent[], ranSteps: string[]): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 750));
@@ -171,6 +168,12 @@ describe("grants trust only the run's events and cannot be replayed", () => {
     expect(calls).toHaveLength(ranSteps.length);
   }
 });
+
+/** Whether `events` hold one of `type` (of step `stepId`, when given). */
+const has =
+  (type: string, stepId?: string) =>
+  (events: StoredEvent[]): boolean =>
+    events.some((e) => e.type === type && (stepId === undefined || stepOf(e) === stepId));
 
 function stepOf(event: StoredEvent): string | undefined {
   return (event.data as { stepId?: string }).stepId;
