@@ -100,7 +100,8 @@ describe('memory projection: rebuilt from the event store, identical', () => {
     }
     const rebuilt = new MemoryProjection(join(dir, 'rebuilt.db'));
     const result = await catchUpFromStore(store, rebuilt);
-    expect(result).toEqual({ ran: true, events: stored.length, position: stored[stored.length - 1].position });
+    expect(result).toMatchObject({ ran: true, events: stored.length, position: stored[stored.length - 1].position });
+    expect([...result.touched].sort()).toEqual(rebuilt.workflowIds().sort());
     expect(answers(rebuilt)).toEqual(answers(live));
     live.close();
     rebuilt.close();
@@ -187,6 +188,36 @@ describe('memory projection: rebuild on start (catchUpFromStore)', () => {
     expect(await catchUpFromStore(store, second)).toMatchObject({ ran: true });
     expect(answers(second)).toEqual(expected);
     second.close();
+  });
+
+  it('catches up, on taking the lease back, the runs another replica applied while this file stood by', async () => {
+    const history = variedHistory(7, 60);
+    const half = Math.floor(history.length / 2);
+    const own = await SqliteEventStore.open(join(dir, 'replicas.db'));
+    const append = async (events: typeof history) => {
+      for (const event of events)
+        await own.append(event.streamId, [{ type: event.type, data: event.data, metadata: event.metadata }], {
+          expectedRevision: event.revision === 0 ? 'no_stream' : event.revision - 1,
+        });
+    };
+    const projection = new MemoryProjection(join(dir, 'stood-by.db'));
+    await append(history.slice(0, half - 20));
+    await catchUpFromStore(own, projection); // the first holder's rebuild
+    await append(history.slice(half - 20, half));
+    const delivered = await own.readAll({ fromPosition: projection.catchUpState().position, maxCount: 1000 });
+    projection.apply(asConsumerBatch(delivered)); // then its consumer: the position moves with what it applied
+    expect(projection.catchUpState()).toEqual({ position: delivered[delivered.length - 1].position, done: true });
+
+    await append(history.slice(half)); // applied by the other replica while this one stood by (acked there)
+    const result = await catchUpFromStore(own, projection); // this replica takes the lease back
+    expect(result).toMatchObject({ ran: true, events: history.length - half });
+    const reference = new MemoryProjection(':memory:'); // every event of this store, from position 0
+    await catchUpFromStore(own, reference);
+    expect(answers(projection)).toEqual(answers(reference));
+    reference.close();
+    expect(await catchUpFromStore(own, projection)).toMatchObject({ ran: false, events: 0 });
+    projection.close();
+    await own.close();
   });
 
   it("empties a file of another schema version (an older release's) and rebuilds it", async () => {

@@ -108,12 +108,20 @@ export class MemoryProjection implements MemoryFacts {
       const applied: AppliedEvent[] = [];
       const touched = this.writer.applyBatch(upcast, (event, workflowId) => applied.push({ event, workflowId }));
       for (const participant of this.participants) participant(applied);
-      if (catchUpPosition !== undefined) this.putMeta.run('catch_up_position', String(catchUpPosition));
+      // The position applied through: a catch-up page's, else the highest of these events (a replica that takes the
+      // lease back reads the store from there: catchUpFromStore).
+      // Until the first catch-up finished, only its pages move the position (a rebuild resumes from there).
+      const { position: through, done } = this.catchUpState();
+      const position = catchUpPosition ?? (done ? Math.max(-1, ...events.map((event) => event.position ?? -1)) : -1);
+      if (position > through) this.putMeta.run('catch_up_position', String(position));
       return touched;
     })();
   }
 
-  /** Where a catch-up from the store stands: the position read through, and whether it finished. */
+  /**
+   * Where this file stands against the store: the highest store position applied (by a catch-up page or by the
+   * consumer), and whether the first catch-up (the rebuild of a new or emptied file) finished.
+   */
   catchUpState(): { readonly position: number; readonly done: boolean } {
     const position = (this.getMeta.get('catch_up_position') as { value: string } | undefined)?.value;
     const done = (this.getMeta.get('catch_up_done') as { value: string } | undefined)?.value === '1';

@@ -29,8 +29,9 @@ const MEMORY_QUEUE = 'memory';
  * is stale, so it takes no query, and while no replica holds the lease a query gets `nats_no_responders` (retryable,
  * 503 at the gateway).
  *
- * Rebuild on start: when the projection has not caught up with the store yet (a new, deleted or emptied file), the
- * consumers, once started, first read every run event from the store (`catchUpFromStore`, logged per page); batches
+ * Catch-up on every start of the consumers (each time this replica takes the lease): the consumers first read from
+ * the store every run event after the position the file applied through (`catchUpFromStore`, logged per page): all of
+ * them for a new, deleted or emptied file, and the runs another replica applied while this one stood by; batches
  * delivered meanwhile wait for it, then skip what it applied.
  */
 @Injectable()
@@ -111,8 +112,8 @@ export class MemoryEventsConsumer extends DurableConsumerHost {
             events: result.events,
             position: result.position,
           });
-          // What the rebuilt projection learned: drift it raised, and recommendations from its history.
-          await this.afterApply(new Set(this.projection.workflowIds()));
+          // What the projection learned from the store: drift it raised, and recommendations from its history.
+          await this.afterApply(result.touched);
         })
         .then(undefined, (error: unknown) => {
           this.catchingUp = undefined;
