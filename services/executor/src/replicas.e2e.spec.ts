@@ -51,9 +51,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * been killed; memory counts each run and failed attempt once; each poison message is in LF_DLQ exactly once
  * (`dlq-<stream>-<durable>-<seq>`) and nothing else was dead-lettered.
  *
- * Size, on a 2-core machine shared with other test runs (load average 15-20): the default 40 runs took 131 s
- * (203 s with the stack's start); `CHAOS_RUNS=100` 195 s (264 s), over the ~120 s `make test` affords; `CHAOS_RUNS=300`
- * M s. The test's timeout grows with the kill slots.
+ * Size, on a 2-core machine shared with other test runs (load average 5-20): the default 40 runs (15 kill slots)
+ * took 131-141 s (195-203 s with the stack's start); `CHAOS_RUNS=100` (20 slots) 195 s (264 s), over the ~120 s
+ * `make test` affords; `CHAOS_RUNS=300` (60 slots, 192 retries, 30 dead letters) 307 s (339 s). The test's
+ * timeout grows with the kill slots.
  */
 describe('replicas: two of each service, random SIGKILLs and a nats-server restart', () => {
   let stack: Stack;
