@@ -17,7 +17,7 @@ import { INSTRUMENTATION_SCOPE } from './tracing.js';
  * | `ledgerflow.gate.wait`                              | histogram | `s`            | `workflow`, `outcome`: approved, rejected, redirected; approval, when a gate is decided |
  * | `ledgerflow.gate.escalations` (`..._total`)         | counter   | `{escalation}` | `workflow`; planner, from relayed `GateEscalated` |
  * | `ledgerflow.event_store.append.duration`            | histogram | `s`            | `store`: sqlite, eventstoredb, memory; `outcome`: ok, conflict, error; every process, per append |
- * | `ledgerflow.relay.lag`                              | histogram | `s`            | none; planner (relay), from an event's `occurredAt` to JetStream's ack of its copy in `LF_EVENTS` |
+ * | `ledgerflow.relay.lag`                              | histogram | `s`            | none; planner (relay), from an event's `recordedAt` (its commit in the store) to JetStream's ack of its copy in `LF_EVENTS` |
  * | `ledgerflow.consumer.pending`                       | gauge     | `{message}`    | `consumer` (durable name); each consuming process, JetStream's `num_pending` at collection |
  * | `ledgerflow.consumer.redeliveries` (`..._total`)    | counter   | `{delivery}`   | `consumer`; each consuming process, per delivery after the first |
  * | `ledgerflow.consumer.dead_letters` (`..._total`)    | counter   | `{message}`    | `consumer`; each consuming process, per message dead-lettered after `maxDeliver` failures |
@@ -41,7 +41,7 @@ export interface LedgerflowMetrics {
   readonly gateEscalations: Counter<{ workflow: string }>;
   /** Latency of one event store append (one transaction, or one group commit's share), in seconds. */
   readonly eventStoreAppendDuration: Histogram<{ store: string; outcome: 'ok' | 'conflict' | 'error' }>;
-  /** Seconds from an event's `occurredAt` to JetStream's acknowledgement of its copy in `LF_EVENTS`. */
+  /** Seconds from an event's `recordedAt` (its commit in the store) to JetStream's acknowledgement of its copy in `LF_EVENTS`. */
   readonly relayLag: Histogram;
   /** Messages of a durable consumer not yet delivered (JetStream `num_pending`), observed at collection. */
   readonly consumerPending: ObservableGauge<{ consumer: string }>;
