@@ -15,7 +15,7 @@ describe('docker-compose.yml', () => {
     expect(composeProblems(compose, requirementsOf)).toEqual([]);
   });
 
-  it('runs the six services on the event store of record, plus the infrastructure the brief names', () => {
+  it('runs the six services on the event store of record, plus NATS, the collector, Jaeger, Prometheus and Grafana', () => {
     const names = Object.keys(services(compose));
     expect(names).toEqual(
       expect.arrayContaining([
