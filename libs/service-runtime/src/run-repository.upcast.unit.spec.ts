@@ -2,7 +2,7 @@ import { runStreamId } from '@ledgerflow/contracts';
 import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import type { RunEvent } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
-import { rejectionOf } from '@ledgerflow/testing';
+import { rejectionOf, renamedField } from '@ledgerflow/testing';
 import { NOW, startRun } from './run-fixtures.spec-util.js';
 import { RunRepository } from './run-repository.js';
 import type { Decision } from './run-repository.js';
@@ -14,14 +14,7 @@ const clock = () => new Date(NOW);
  * A change of shape as a test registers it: suppose `RunTriggered` v1 named the definition's version `version` and
  * v2 (the shape `evolve` reads) renamed it `workflowVersion` (docs/events.md, "Versions and upcasting").
  */
-const renamed = RUN_EVENT_UPCASTERS.with({
-  type: 'RunTriggered',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { version, ...rest } = data as { version: string };
-    return { ...rest, workflowVersion: version };
-  },
-});
+const renamed = RUN_EVENT_UPCASTERS.with(renamedField('RunTriggered', 'version', 'workflowVersion'));
 
 /** StartRun's events with RunTriggered written in the v1 shape, by a release that knew only v1. */
 const startRunAtV1: Decision = (state, now, run) =>

@@ -16,3 +16,4 @@ export * from './traced-stack.js';
 export * from './seeded-random.js';
 export * from './model-server.js';
 export * from './run-history.js';
+export * from './upcasting.js';

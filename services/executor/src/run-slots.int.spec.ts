@@ -4,8 +4,7 @@ import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { createLogger } from '@ledgerflow/telemetry';
-import { rejectionOf } from '@ledgerflow/testing';
-import { aPlan, aStep } from '@ledgerflow/testing';
+import { aPlan, aStep, rejectionOf, renamedField } from '@ledgerflow/testing';
 import { RunSlots, runSlotsStreamId } from './run-slots.js';
 
 const actor = { kind: 'service', id: 'executor' } as const;
@@ -135,14 +134,7 @@ describe('RunSlots across replicas', () => {
  * A change of shape as a test registers it (docs/events.md, "Versions and upcasting"): suppose `RunQueued` v1 named the
  * limit `limit` and v2 (the shape read here) renamed it `maxConcurrentRuns`.
  */
-const renamed = RUN_EVENT_UPCASTERS.with({
-  type: 'RunQueued',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { limit, ...rest } = data as { limit: number };
-    return { ...rest, maxConcurrentRuns: limit };
-  },
-});
+const renamed = RUN_EVENT_UPCASTERS.with(renamedField('RunQueued', 'limit', 'maxConcurrentRuns'));
 
 describe('RunSlots: queued runs read in their current shape', () => {
   let store: InMemoryEventStore;

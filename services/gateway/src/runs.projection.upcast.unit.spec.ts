@@ -1,3 +1,4 @@
+import { renamedField } from '@ledgerflow/testing';
 import { randomUUID } from 'node:crypto';
 import { runStreamId } from '@ledgerflow/contracts';
 import { EventVersionError, RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
@@ -10,14 +11,7 @@ const AT = '2026-05-01T10:00:00.000Z';
  * A change of shape as a test registers it: suppose `RunTriggered` v1 named the definition's version `version` and v2
  * (the shape the projection reads) `workflowVersion` (docs/events.md, "Versions and upcasting").
  */
-const renamed = RUN_EVENT_UPCASTERS.with({
-  type: 'RunTriggered',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { version, ...rest } = data as { version: string };
-    return { ...rest, workflowVersion: version };
-  },
-});
+const renamed = RUN_EVENT_UPCASTERS.with(renamedField('RunTriggered', 'version', 'workflowVersion'));
 
 /** A run's first event as stored: `RunTriggered` with `data` at `schemaVersion`. */
 async function triggered(store: InMemoryEventStore, runId: string, data: object, schemaVersion: number) {

@@ -1,7 +1,7 @@
 import type { LedgerflowError } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { NewEvent } from '@ledgerflow/event-store';
-import { eventually } from '@ledgerflow/testing';
+import { eventually, renamedField } from '@ledgerflow/testing';
 import { StreamHub } from './stream-hub.js';
 import type { RunUpdate } from './stream-sse.js';
 import type { RunFacts } from './stream-status.js';
@@ -12,14 +12,7 @@ import { runEventAt, workflowRenamed } from './upcast.spec-util.js';
  * Besides the rename of `RunTriggered.workflow` (upcast.spec-util.ts), suppose `StepStarted` v1 named the step `step`
  * and v2 renamed it `stepId`.
  */
-const renamed = workflowRenamed.with({
-  type: 'StepStarted',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { step, ...rest } = data as { step: string };
-    return { ...rest, stepId: step };
-  },
-});
+const renamed = workflowRenamed.with(renamedField('StepStarted', 'step', 'stepId'));
 /** A run triggered, its step started and the run paused, all written at v1 by a release that knew only v1. */
 const atV1: readonly NewEvent[] = [
   runEventAt('RunTriggered', { runId: 'r1', workflow: 'claims', workflowVersion: '1.0.0' }, 1, 'e1'),

@@ -1,3 +1,4 @@
+import { renamedField } from '@ledgerflow/testing';
 import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import type { NewEvent } from '@ledgerflow/event-store';
 
@@ -5,14 +6,7 @@ import type { NewEvent } from '@ledgerflow/event-store';
  * A change of shape as a gateway test registers it (docs/events.md, "Versions and upcasting"): suppose `RunTriggered`
  * v1 named the workflow `workflow`, and v2 (the shape this code reads) renamed it `workflowId`.
  */
-export const workflowRenamed = RUN_EVENT_UPCASTERS.with({
-  type: 'RunTriggered',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { workflow, ...rest } = data as { workflow: string };
-    return { ...rest, workflowId: workflow };
-  },
-});
+export const workflowRenamed = RUN_EVENT_UPCASTERS.with(renamedField('RunTriggered', 'workflow', 'workflowId'));
 
 /** An event of run `r1` to append, its `data` in the shape of `schemaVersion`; `id`: its event id. */
 export const runEventAt = (type: string, data: object, schemaVersion: number, id: string): NewEvent => ({

@@ -8,19 +8,12 @@ import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { ConsumedMessage } from '@ledgerflow/messaging';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { createLogger } from '@ledgerflow/telemetry';
-import { RunHistoryBuilder, rejectionOf } from '@ledgerflow/testing';
+import { RunHistoryBuilder, rejectionOf, renamedField } from '@ledgerflow/testing';
 import { AdaptiveConsumer } from './adaptive.consumer.js';
 import { AdaptiveSteps } from './adaptive-steps.js';
 
 /** Suppose `StepSucceeded` v1 named the step `step`, and v2 (the shape read here) renamed it `stepId`. */
-const renamed = RUN_EVENT_UPCASTERS.with({
-  type: 'StepSucceeded',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { step, ...rest } = data as { step: string };
-    return { ...rest, stepId: step };
-  },
-});
+const renamed = RUN_EVENT_UPCASTERS.with(renamedField('StepSucceeded', 'step', 'stepId'));
 
 /** The relayed outcome's headers (the consumer takes headers only and reads the event from the store). */
 const relayed = (revision: number): ConsumedMessage => {

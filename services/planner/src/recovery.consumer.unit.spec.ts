@@ -1,3 +1,4 @@
+import { renamedField } from '@ledgerflow/testing';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { foldRun, RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import type { RunEvent } from '@ledgerflow/domain';
@@ -176,14 +177,7 @@ describe('RecoveryConsumer: a relayed StepFailed stored in an older shape', () =
    * fold reads) renamed it `error`. The events this spec's run stores are already in the v2 shape at version 1, so
    * the upcaster leaves an event without `fault` as it is.
    */
-  const renamed = RUN_EVENT_UPCASTERS.with({
-    type: 'StepFailed',
-    fromVersion: 1,
-    upcast: (data) => {
-      const { fault, ...rest } = data as { fault?: unknown };
-      return fault === undefined ? data : { ...rest, error: fault };
-    },
-  });
+  const renamed = RUN_EVENT_UPCASTERS.with(renamedField('StepFailed', 'fault', 'error'));
 
   /** The relayed message of `event` as the durable consumer hands it over (body only, no headers). */
   const relayed = (event: object): ConsumedMessage => {

@@ -2,18 +2,11 @@ import { RUN_EVENT_UPCASTERS } from '@ledgerflow/domain';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import type { StoredEvent } from '@ledgerflow/event-store';
 import { MetricName } from '@ledgerflow/telemetry';
-import { testMetrics } from '@ledgerflow/testing';
+import { testMetrics, renamedField } from '@ledgerflow/testing';
 import { RunMetrics } from './run-metrics.js';
 
 /** Suppose `RunTriggered` v1 named the workflow `workflow`, and v2 (the shape read here) renamed it `workflowId`. */
-const renamed = RUN_EVENT_UPCASTERS.with({
-  type: 'RunTriggered',
-  fromVersion: 1,
-  upcast: (data) => {
-    const { workflow, ...rest } = data as { workflow: string };
-    return { ...rest, workflowId: workflow };
-  },
-});
+const renamed = RUN_EVENT_UPCASTERS.with(renamedField('RunTriggered', 'workflow', 'workflowId'));
 
 const metadata = (eventId: string, schemaVersion: number) => ({
   eventId,
