@@ -17,6 +17,15 @@ const plan = planOf('claim-review', [
   step('screen', { dependsOn: ['review'] }),
   step('archive', { dependsOn: ['screen'] }),
 ]);
+/** Run `runId` of a one-step plan whose step `only` started at `at(0)` (its outcome is up to the test). */
+const oneStepRunning = (runId: string): RunHistoryBuilder =>
+  claimRun(runId)
+    .at(at(0))
+    .start(planOf('one', [step('only')]))
+    .at(at(0))
+    .evaluate('only')
+    .at(at(0))
+    .run('only');
 const failedRun = (): RunHistoryBuilder =>
   claimRun('r1')
     .at(at(0))
@@ -128,15 +137,7 @@ describe('traceView', () => {
   });
 
   it('a completed run lasts what RunCompleted says', async () => {
-    const run = claimRun('r2')
-      .at(at(0))
-      .start(planOf('one', [step('only')]))
-      .at(at(0))
-      .evaluate('only')
-      .at(at(0))
-      .run('only')
-      .at(at(5))
-      .succeed('only', 4_000, { runDurationMs: 5_250 });
+    const run = oneStepRunning('r2').at(at(5)).succeed('only', 4_000, { runDurationMs: 5_250 });
     const trace = traceView('r2', run.state, await run.writeTo(new InMemoryEventStore()));
     expect(trace).toMatchObject({ status: 'completed', total_duration_ms: 5_250 });
   });
@@ -191,15 +192,7 @@ describe('traceView', () => {
   });
 
   it('a failed step shows its error and the time of the failed attempt', async () => {
-    const run = claimRun('r5')
-      .at(at(0))
-      .start(planOf('one', [step('only')]))
-      .at(at(0))
-      .evaluate('only')
-      .at(at(0))
-      .run('only')
-      .at(at(1))
-      .fail('only', 700, { retryable: false });
+    const run = oneStepRunning('r5').at(at(1)).fail('only', 700, { retryable: false });
     const [only] = traceView('r5', run.state, await run.writeTo(new InMemoryEventStore())).steps;
     expect(only).toMatchObject({
       status: 'failed',
