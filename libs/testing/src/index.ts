@@ -17,3 +17,4 @@ export * from './seeded-random.js';
 export * from './model-server.js';
 export * from './run-history.js';
 export * from './upcasting.js';
+export * from './run-event-fixtures.js';

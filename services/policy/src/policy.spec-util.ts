@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { PolicyEvaluateRequest, PolicyFacts } from '@ledgerflow/contracts';
-import { foldRun, gateIdOf } from '@ledgerflow/domain';
-import type { Plan, PlanStep, PolicyDecision, RunEvent, RunState } from '@ledgerflow/domain';
-import { aStep } from '@ledgerflow/testing';
+import { foldRun } from '@ledgerflow/domain';
+import type { GateSource, Plan, PlanStep, PolicyDecision, RunEvent, RunState } from '@ledgerflow/domain';
+import { aStep, runEventFixtures } from '@ledgerflow/testing';
 
 /** The claim-review example packs. */
 export const EXAMPLE_POLICIES = fileURLToPath(new URL('../../../examples/claim-review/policies', import.meta.url));
@@ -69,84 +69,20 @@ const approval: PolicyDecision = {
   gate: { reviewers: ['claims-lead'], slaSeconds: 14_400, escalateTo: [], reason: 'payout over 50,000' },
 };
 
-/** Event builders for given/when/then specs of the policy service (the facts it reads). */
+const fixtures = runEventFixtures(RUN_ID, { time: () => NOW });
+
+/** Event builders for given/when/then specs of the policy service (the facts it reads), over {@link runEventFixtures}. */
 export const ev = {
-  started: (plan: Plan): RunEvent[] => [
-    {
-      type: 'RunTriggered',
-      data: {
-        runId: RUN_ID,
-        workflowId: plan.workflowId,
-        workflowVersion: plan.workflowVersion,
-        trigger: { source: 'api', idempotencyKey: 'k' },
-        input: {},
-      },
-    },
-    { type: 'PlanCreated', data: { plan } },
-  ],
-  evaluated: (stepId: string, attempt = 1, decision: PolicyDecision = allow): RunEvent => ({
-    type: 'StepPolicyEvaluated',
-    data: { stepId, attempt, decision },
-  }),
-  evaluatedForApproval: (stepId: string, attempt = 1): RunEvent => ev.evaluated(stepId, attempt, approval),
-  stepStarted: (step: PlanStep, attempt = 1, input: unknown = payoutInput(10)): RunEvent => ({
-    type: 'StepStarted',
-    data: {
-      stepId: step.id,
-      attempt,
-      idempotencyKey: `${RUN_ID}/${step.id}/${attempt}`,
-      agent: step.agent,
-      tool: step.tool,
-      action: step.action,
-      input,
-      timeoutMs: step.timeoutMs,
-      startedAt: NOW,
-    },
-  }),
-  succeeded: (stepId: string, attempt = 1): RunEvent => ({
-    type: 'StepSucceeded',
-    data: { stepId, attempt, output: { ok: true }, durationMs: 5, completedAt: NOW },
-  }),
-  failed: (stepId: string, attempt = 1): RunEvent => ({
-    type: 'StepFailed',
-    data: {
-      stepId,
-      attempt,
-      error: { code: 'timeout', message: 'slow', retryable: true },
-      durationMs: 5,
-      failedAt: NOW,
-    },
-  }),
-  retryScheduled: (stepId: string, attempt: number, agent?: string): RunEvent => ({
-    type: 'StepRetryScheduled',
-    data: {
-      stepId,
-      attempt,
-      delayMs: 0,
-      dueAt: NOW,
-      ...(agent === undefined ? {} : { agent, requestedBy: 'operator-1' }),
-    },
-  }),
-  gateOpened: (stepId: string, source: 'policy' | 'definition' = 'definition'): RunEvent => ({
-    type: 'GateOpened',
-    data: {
-      gateId: gateIdOf(RUN_ID, stepId),
-      stepId,
-      attempt: 1,
-      reviewers: ['claims-lead'],
-      reason: 'needs review',
-      source,
-    },
-  }),
-  gateDecided: (stepId: string, outcome: 'approved' | 'rejected' = 'approved'): RunEvent => ({
-    type: 'GateDecided',
-    data: { gateId: gateIdOf(RUN_ID, stepId), stepId, outcome, reviewer: 'claims-lead' },
-  }),
-  revised: (addedSteps: PlanStep[]): RunEvent => ({
-    type: 'PlanRevised',
-    data: { revision: 1, author: 'operator-1', reason: 'add a step', addedSteps, removedStepIds: [] },
-  }),
-  paused: (): RunEvent => ({ type: 'RunPaused', data: { reason: 'operator' } }),
+  ...fixtures,
+  evaluated: (stepId: string, attempt = 1, decision = allow) => fixtures.evaluated(stepId, attempt, decision),
+  evaluatedForApproval: (stepId: string, attempt = 1) => fixtures.evaluated(stepId, attempt, approval),
+  stepStarted: (step: PlanStep, attempt = 1, input: unknown = payoutInput(10)) =>
+    fixtures.stepStarted(step, attempt, { input }),
+  failed: (stepId: string, attempt = 1) =>
+    fixtures.failed(stepId, attempt, { error: { code: 'timeout', message: 'slow', retryable: true } }),
+  retryScheduled: (stepId: string, attempt: number, agent?: string) =>
+    fixtures.retryScheduled(stepId, attempt, agent === undefined ? {} : { agent, requestedBy: 'operator-1' }),
+  gateOpened: (stepId: string, source: GateSource = 'definition') => fixtures.gateOpened(stepId, { source }),
   /** `assess` allowed, started and succeeded. */
   assessed: (): RunEvent[] => [ev.evaluated('assess'), ev.stepStarted(assess, 1, {}), ev.succeeded('assess')],
 };

@@ -1,6 +1,5 @@
-import { gateIdOf } from '@ledgerflow/domain';
 import type { PlanStep, PolicyDecision, RunEvent } from '@ledgerflow/domain';
-import { aPlan, aStep, Positions, RunHistoryBuilder } from '@ledgerflow/testing';
+import { aPlan, aStep, Positions, RunHistoryBuilder, runEventFixtures } from '@ledgerflow/testing';
 import type { RunEventRecord } from './run-events.js';
 
 /** Events of a claim-like run as `GET /v1/runs/{id}/events` answers them, typed on the domain's events. */
@@ -32,76 +31,25 @@ export const requireApproval: PolicyDecision = {
   gate: { reviewers: ['claims-lead'], reason: 'payout over 50,000 needs a reviewer' },
 };
 
+const fixtures = runEventFixtures(RUN_ID, { time: at });
+
+/** {@link runEventFixtures} of {@link RUN_ID}, a second per tick, with this model's scenario: a CRM that fails once. */
 export const events = {
-  started: (steps: PlanStep[]): RunEvent[] => [
-    {
-      type: 'RunTriggered',
-      data: {
-        runId: RUN_ID,
-        workflowId: 'claims',
-        workflowVersion: '1.0.0',
-        trigger: { source: 'api', idempotencyKey: 'k1' },
-        input: {},
-      },
-    },
-    { type: 'PlanCreated', data: { plan: aPlan(steps) } },
-  ],
-  evaluated: (stepId: string, decision: PolicyDecision = allow, attempt = 1): RunEvent => ({
-    type: 'StepPolicyEvaluated',
-    data: { stepId, attempt, decision },
-  }),
-  ran: (stepId: string, attempt = 1): RunEvent => ({
-    type: 'StepStarted',
-    data: {
-      stepId,
-      attempt,
-      idempotencyKey: `${RUN_ID}/${stepId}/${attempt}`,
-      agent: 'clerk',
-      tool: 'crm',
-      action: 'read',
-      input: { n: attempt },
-      timeoutMs: 1000,
-      startedAt: at(attempt),
-    },
-  }),
-  succeeded: (stepId: string, attempt = 1): RunEvent => ({
-    type: 'StepSucceeded',
-    data: { stepId, attempt, output: { ok: true }, durationMs: 12, completedAt: at(attempt + 1) },
-  }),
-  failed: (stepId: string, attempt = 1): RunEvent => ({
-    type: 'StepFailed',
-    data: {
-      stepId,
-      attempt,
+  started: (steps: PlanStep[]) => fixtures.started(aPlan(steps), { trigger: { source: 'api', idempotencyKey: 'k1' } }),
+  evaluated: (stepId: string, decision = allow, attempt = 1) => fixtures.evaluated(stepId, attempt, decision),
+  ran: (stepId: string, attempt = 1) => fixtures.stepStarted(step(stepId), attempt, { input: { n: attempt } }),
+  succeeded: (stepId: string, attempt = 1) => fixtures.succeeded(stepId, attempt, { durationMs: 12 }),
+  failed: (stepId: string, attempt = 1) =>
+    fixtures.failed(stepId, attempt, {
       error: { code: 'crm_down', message: 'CRM unavailable', retryable: true },
       durationMs: 7,
-      failedAt: at(attempt + 1),
-    },
-  }),
-  retry: (stepId: string, attempt: number): RunEvent => ({
-    type: 'StepRetryScheduled',
-    data: { stepId, attempt, delayMs: 10, dueAt: at(attempt + 2) },
-  }),
-  gateOpened: (stepId: string): RunEvent => ({
-    type: 'GateOpened',
-    data: {
-      gateId: gateIdOf(RUN_ID, stepId),
-      stepId,
-      attempt: 1,
-      reviewers: ['claims-lead'],
-      reason: 'payout over 50,000 needs a reviewer',
-      source: 'policy',
-    },
-  }),
-  gateDecided: (stepId: string): RunEvent => ({
-    type: 'GateDecided',
-    data: { gateId: gateIdOf(RUN_ID, stepId), stepId, outcome: 'approved', reviewer: 'claims-lead' },
-  }),
-  blocked: (stepId: string): RunEvent => ({
-    type: 'StepBlocked',
-    data: { stepId, attempt: 1, code: 'policy_denied', reason: 'denied', policies: ['claims-payout/limit'] },
-  }),
-  skipped: (stepId: string): RunEvent => ({ type: 'StepSkipped', data: { stepId, reason: 'condition_false' } }),
+    }),
+  retry: (stepId: string, attempt: number) => fixtures.retryScheduled(stepId, attempt, { delayMs: 10 }),
+  gateOpened: (stepId: string) =>
+    fixtures.gateOpened(stepId, { reason: 'payout over 50,000 needs a reviewer', source: 'policy' }),
+  gateDecided: (stepId: string) => fixtures.gateDecided(stepId),
+  blocked: (stepId: string) => fixtures.blocked(stepId),
+  skipped: (stepId: string) => fixtures.skipped(stepId),
 };
 
 function at(offsetSeconds: number): string {
