@@ -171,13 +171,13 @@ describe('OpenTelemetry Collector configs', () => {
   it('wire every pipeline to defined components, traces to Jaeger over OTLP in compose', () => {
     expect(collectorProblems(composeConfig, 'deploy/otel/collector.yaml')).toEqual([]);
     expect(collectorProblems(kubeConfig, 'otel-collector.yaml')).toEqual([]);
-    expect(field(composeConfig, 'exporters', 'otlp/jaeger', 'endpoint')).toBe('jaeger:4317');
+    expect(field(composeConfig, 'exporters', 'otlp_grpc/jaeger', 'endpoint')).toBe('jaeger:4317');
     expect(list(composeConfig, 'service', 'pipelines', 'metrics', 'exporters')).toEqual(['prometheus']);
   });
 
   it('fail a pipeline naming an undefined exporter', () => {
     const broken = clone(composeConfig) as any;
-    broken.service.pipelines.traces.exporters = ['otlp/jager'];
-    expect(collectorProblems(broken, 'c')).toEqual(["c: pipeline traces uses exporter 'otlp/jager', not defined"]);
+    broken.service.pipelines.traces.exporters = ['otlp_grpc/jager'];
+    expect(collectorProblems(broken, 'c')).toEqual(["c: pipeline traces uses exporter 'otlp_grpc/jager', not defined"]);
   });
 });
