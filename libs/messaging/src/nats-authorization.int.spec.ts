@@ -11,7 +11,7 @@ import {
   inboxPrefixOf,
 } from '@ledgerflow/contracts';
 import { Kvm } from '@nats-io/kv';
-import { removeDir, startNatsServer, tempDir, type NatsServerHandle } from '@ledgerflow/testing';
+import { aCatalogEntry, removeDir, startNatsServer, tempDir, type NatsServerHandle } from '@ledgerflow/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { nkeys, type Msg, type NatsConnection } from '@nats-io/nats-core';
 import { connectNats } from './connect.js';
@@ -285,16 +285,8 @@ describe('NATS authorization (generated nkey users and permissions)', () => {
 
   it('lets a tool worker announce the catalog keys of its own tools only; the gateway and the planner read the catalog, nobody else writes it', async () => {
     await ensureStreams((await as('memory')).nc); // any service creates the bucket LF_TOOLS
-    const entry = (tool: string, action: string, worker: string): ToolCatalogEntry => ({
-      tool,
-      action,
-      description: `${tool} ${action}`,
-      inputSchema: { type: 'object' },
-      outputSchema: true,
-      capability: `${tool}.${action}`,
-      worker,
-      announcedAt: '2026-01-01T00:00:00.000Z',
-    });
+    const entry = (tool: string, action: string, worker: string): ToolCatalogEntry =>
+      aCatalogEntry(tool, action, { description: `${tool} ${action}`, worker });
     const bench = await as('bench-workers');
     await announceTools(bench.nc, [entry('bench', 'record', 'bench-workers'), entry('bench', 'noop', 'bench-workers')]);
     const claims = await as('claims-workers');

@@ -9,7 +9,7 @@ import type { ErrorBody, Principal, StartGoalResult, ToolCatalogEntry } from '@l
 import { LedgerflowError } from '@ledgerflow/domain';
 import { announceTools, ensureToolCatalog } from '@ledgerflow/messaging';
 import { NATS_CONNECTION } from '@ledgerflow/service-runtime';
-import { startNatsServer } from '@ledgerflow/testing';
+import { aCatalogEntry, startNatsServer } from '@ledgerflow/testing';
 import type { NatsServerHandle } from '@ledgerflow/testing';
 import { AuthGuard } from './auth.guard.js';
 import { Authenticator } from './authenticator.js';
@@ -28,17 +28,11 @@ const PRINCIPALS: Record<string, Principal> = {
 const API_KEY = 'lfk_0123456789abcdef_secret';
 const ACCOUNT: Principal = { kind: 'service', id: 'svc:ci:0123456789abcdef', scopes: ['runs:start'] };
 
-const entry = (tool: string, action: string): ToolCatalogEntry => ({
-  tool,
-  action,
-  description: `${action} of ${tool}`,
-  inputSchema: { type: 'object' },
-  outputSchema: true,
-  capability: `${tool}.${action}`,
-  ...(action === 'payout' ? { cost: { usd: 0.02 } } : {}),
-  worker: `${tool}-workers`,
-  announcedAt: '2026-01-01T00:00:00.000Z',
-});
+const entry = (tool: string, action: string): ToolCatalogEntry =>
+  aCatalogEntry(tool, action, {
+    description: `${action} of ${tool}`,
+    ...(action === 'payout' ? { cost: { usd: 0.02 } } : {}),
+  });
 
 /**
  * Goals and the tool catalog over HTTP (Nest + express, the gateway's guard, interceptor, pipe and filter) against a

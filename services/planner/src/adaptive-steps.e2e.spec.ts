@@ -7,6 +7,7 @@ import { SqliteEventStore } from '@ledgerflow/event-store';
 import { requestJson } from '@ledgerflow/messaging';
 import {
   authHeader,
+  aCatalogEntry,
   benchWorkers,
   devToken,
   eventually,
@@ -21,16 +22,14 @@ const API_KEY = 'sk-e2e-not-a-real-key';
 /** How long `hold` keeps the run running, ms: the window in which `echo` and `double` succeed and are asked about. */
 const HOLD_MS = 8_000;
 
-const entry = (action: string, input: unknown, output: unknown): ToolCatalogEntry => ({
-  tool: 'bench',
-  action,
-  description: `bench.${action} (test entry)`,
-  inputSchema: input as Record<string, unknown>,
-  outputSchema: output as Record<string, unknown>,
-  capability: `bench.${action}`,
-  worker: 'adaptive-steps-e2e',
-  announcedAt: '2026-12-06T10:00:00.000Z',
-});
+const entry = (action: string, input: unknown, output: unknown): ToolCatalogEntry =>
+  aCatalogEntry('bench', action, {
+    description: `bench.${action} (test entry)`,
+    inputSchema: input as Record<string, unknown>,
+    outputSchema: output as Record<string, unknown>,
+    worker: 'adaptive-steps-e2e',
+    announcedAt: '2026-12-06T10:00:00.000Z',
+  });
 const catalog = [
   entry(
     'noop',

@@ -7,7 +7,7 @@ import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { evaluate, loadPolicyPacks } from '@ledgerflow/policy-engine';
 import { RunRepository } from '@ledgerflow/service-runtime';
 import { createLogger } from '@ledgerflow/telemetry';
-import { startModelServer, type ModelServer, type RecordedModelResponse } from '@ledgerflow/testing';
+import { aCatalogEntry, startModelServer, type ModelServer, type RecordedModelResponse } from '@ledgerflow/testing';
 import { AdaptiveSteps, llmProposerFor } from './adaptive-steps.js';
 import { RunForker } from './fork-run.js';
 import { generatorFor } from './planning/goal-generators.js';
@@ -27,16 +27,14 @@ const dryRun = async (request: PolicyDryRunRequest) => ({
     ),
   })),
 });
-const entry = (action: string, input: unknown, output: unknown): ToolCatalogEntry => ({
-  tool: 'bench',
-  action,
-  description: action,
-  inputSchema: input as Record<string, unknown>,
-  outputSchema: output as Record<string, unknown>,
-  capability: `bench.${action}`,
-  worker: 'test',
-  announcedAt: NOW,
-});
+const entry = (action: string, input: unknown, output: unknown): ToolCatalogEntry =>
+  aCatalogEntry('bench', action, {
+    description: action,
+    inputSchema: input as Record<string, unknown>,
+    outputSchema: output as Record<string, unknown>,
+    worker: 'test',
+    announcedAt: NOW,
+  });
 const catalog = [
   entry(
     'noop',

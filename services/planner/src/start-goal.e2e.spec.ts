@@ -4,7 +4,16 @@ import { TOOLS_BUCKET, subjects, toolCatalogKey } from '@ledgerflow/contracts';
 import type { StartGoalResult, ToolCatalogEntry } from '@ledgerflow/contracts';
 import { SqliteEventStore } from '@ledgerflow/event-store';
 import { requestJson } from '@ledgerflow/messaging';
-import { authHeader, benchWorkers, devToken, eventually, startStack, tempDir, TEST_ADMIN } from '@ledgerflow/testing';
+import {
+  aCatalogEntry,
+  authHeader,
+  benchWorkers,
+  devToken,
+  eventually,
+  startStack,
+  tempDir,
+  TEST_ADMIN,
+} from '@ledgerflow/testing';
 import type { Stack } from '@ledgerflow/testing';
 
 /**
@@ -18,16 +27,14 @@ import type { Stack } from '@ledgerflow/testing';
  * The catalog entries are put into LF_TOOLS by this test over an admin connection, with typed schemas: the bench
  * workers announce theirs with no schemas (`true`), which a backward-chaining planner cannot chain.
  */
-const entry = (action: string, input: Record<string, unknown>, output: Record<string, unknown>): ToolCatalogEntry => ({
-  tool: 'bench',
-  action,
-  description: `bench.${action} (test entry)`,
-  inputSchema: input,
-  outputSchema: output,
-  capability: `bench.${action}`,
-  worker: 'start-goal-e2e',
-  announcedAt: '2026-05-01T10:00:00.000Z',
-});
+const entry = (action: string, input: Record<string, unknown>, output: Record<string, unknown>): ToolCatalogEntry =>
+  aCatalogEntry('bench', action, {
+    description: `bench.${action} (test entry)`,
+    inputSchema: input,
+    outputSchema: output,
+    worker: 'start-goal-e2e',
+    announcedAt: '2026-05-01T10:00:00.000Z',
+  });
 
 const catalog = [
   entry(

@@ -5,7 +5,7 @@ import { DefinitionRegistry, parseDefinition } from '@ledgerflow/definitions';
 import { InMemoryEventStore } from '@ledgerflow/event-store';
 import { evaluate, loadPolicyPacks } from '@ledgerflow/policy-engine';
 import { RunRepository } from '@ledgerflow/service-runtime';
-import { rejectionOf } from '@ledgerflow/testing';
+import { aCatalogEntry, rejectionOf } from '@ledgerflow/testing';
 import { CatalogGenerator } from './planning/catalog-generator.js';
 import { GoalStarter } from './start-goal.js';
 
@@ -38,16 +38,14 @@ ${goal}
 `,
     'goal-echo.yaml',
   );
-const entry = (action: string, input: unknown, output: unknown): ToolCatalogEntry => ({
-  tool: 'bench',
-  action,
-  description: action,
-  inputSchema: input as Record<string, unknown>,
-  outputSchema: output as Record<string, unknown>,
-  capability: `bench.${action}`,
-  worker: 'test',
-  announcedAt: NOW,
-});
+const entry = (action: string, input: unknown, output: unknown): ToolCatalogEntry =>
+  aCatalogEntry('bench', action, {
+    description: action,
+    inputSchema: input as Record<string, unknown>,
+    outputSchema: output as Record<string, unknown>,
+    worker: 'test',
+    announcedAt: NOW,
+  });
 const catalog = [
   entry(
     'noop',
